@@ -1,0 +1,5 @@
+"""Settings of the antispam app (see byline/conf.py)."""
+
+from byline.conf import Setting
+
+SETTINGS: list[Setting] = []

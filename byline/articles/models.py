@@ -1,0 +1,194 @@
+"""Publishing: authors, sections, tags and articles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from byline.articles import readingtime
+from byline.articles.rendering import render_markdown
+
+UPDATE_GRACE = timedelta(minutes=10)
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    bio = models.TextField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The login this author writes with, if any.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the site's navigation, lowest first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        """Articles readers may see: not drafts, and their publish time has come.
+
+        A scheduled article becomes visible the moment its time passes, with no
+        job to flip its status.
+        """
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__lte=timezone.now(),
+        )
+
+    def for_listing(self) -> ArticleQuerySet:
+        return (
+            self.published()
+            .select_related("section")
+            .prefetch_related("authors")
+            .order_by("-published_at", "-pk")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
+    standfirst = models.TextField(
+        blank=True, help_text="The dek: one or two sentences under the headline."
+    )
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(editable=False, default="")
+    standfirst_html = models.TextField(editable=False, default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0)
+    reading_seconds = models.PositiveIntegerField(editable=False, default=0)
+    authors = models.ManyToManyField(Author, related_name="articles", blank=True)
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    tags = models.ManyToManyField(Tag, related_name="articles", blank=True)
+    lead_image = models.ImageField(upload_to="lead/%Y/%m/", blank=True)
+    lead_image_alt = models.CharField(
+        max_length=300, blank=True, help_text="Describes the image for readers who cannot see it."
+    )
+    lead_image_caption = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When readers may see it. In the future, the article is scheduled.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "published_at"])]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
+        if self.status != self.Status.DRAFT and self.published_at is None:
+            self.published_at = timezone.now()
+        if self.status != self.Status.DRAFT:
+            future = self.published_at > timezone.now()
+            self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def render(self) -> None:
+        """Render Markdown to sanitized HTML and derive word count and reading time, once."""
+        self.standfirst_html = render_markdown(self.standfirst) if self.standfirst else ""
+        self.body_html = render_markdown(self.body)
+        text = f"<p>{self.standfirst_html}</p>{self.body_html}"
+        self.word_count = readingtime.text_stats(text).words
+        self.reading_seconds = readingtime.reading_seconds(
+            text,
+            words_per_minute=settings.BYLINE_READING_WPM,
+            cjk_chars_per_minute=settings.BYLINE_READING_CJK_CPM,
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status != self.Status.DRAFT
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def was_updated(self) -> bool:
+        """Edited after publication (saves within the first minutes do not count)."""
+        if not (self.published_at and self.updated_at):
+            return False
+        return self.updated_at - self.published_at > UPDATE_GRACE
+
+    @property
+    def effective_status(self) -> str:
+        """What readers experience now: a scheduled article whose time has come is published."""
+        if self.status == self.Status.DRAFT:
+            return self.Status.DRAFT.label
+        return self.Status.PUBLISHED.label if self.is_live else self.Status.SCHEDULED.label
+
+    @property
+    def reading_time_iso(self) -> str:
+        return readingtime.iso_duration(self.reading_seconds)
+
+    @property
+    def reading_time_text(self) -> str:
+        return readingtime.humanize(self.reading_seconds)

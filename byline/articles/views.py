@@ -1,0 +1,89 @@
+"""Reader-facing pages: the front page, listings and the article itself."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.generic import DetailView, ListView
+
+from byline.articles.models import Article, Author, Section, Tag
+from byline.engagement.stats import figures_for
+
+
+class ArticleListView(ListView):
+    """Published articles, latest first, paginated."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset) -> int:
+        return settings.BYLINE_ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.for_listing()
+
+
+class FilteredListView(ArticleListView):
+    """Articles of one section, tag or author."""
+
+    model_of_filter: type = Section
+    lookup = "section"
+
+    def get_queryset(self):
+        self.subject = get_object_or_404(self.model_of_filter, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(**{self.lookup: self.subject})
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subject"] = self.subject
+        context["subject_kind"] = self.model_of_filter._meta.verbose_name
+        return context
+
+
+class SectionView(FilteredListView):
+    model_of_filter = Section
+    lookup = "section"
+
+
+class TagView(FilteredListView):
+    model_of_filter = Tag
+    lookup = "tags"
+
+
+class AuthorView(FilteredListView):
+    model_of_filter = Author
+    lookup = "authors"
+
+
+def article_context(article: Article) -> dict:
+    return {
+        "article": article,
+        "figures": figures_for(article.pk),
+        "authors": list(article.authors.all()),
+        "tags": list(article.tags.all()),
+    }
+
+
+class ArticleDetailView(DetailView):
+    """The article page. Drafts and articles scheduled for later are 404."""
+
+    template_name = "articles/article_detail.html"
+
+    def get_queryset(self):
+        return Article.objects.published().select_related("section")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **article_context(self.object)}
+
+
+@staff_member_required
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Editors see any article, draft or scheduled, exactly as readers will."""
+    article = get_object_or_404(Article.objects.select_related("section"), pk=pk)
+    context = {**article_context(article), "preview": True}
+    response = render(request, "articles/article_detail.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

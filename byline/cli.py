@@ -1,0 +1,34 @@
+"""The ``byline`` console script: a thin front over Django's management commands.
+
+byline run [--host H] [--port P] [--production]
+byline demo
+byline <any manage.py command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] == "run" and "--production" in argv:
+        # Production mode changes settings (DEBUG, required values), so it must
+        # be known before Django reads them.
+        os.environ["BYLINE_PRODUCTION"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (load the settings: a bad one stops here)
+    except ImproperlyConfigured as error:
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(2) from None
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

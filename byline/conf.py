@@ -1,0 +1,182 @@
+"""Byline's settings, declared as data.
+
+Every setting Byline reads from the environment is declared here once, with its
+default and a one-line help. ``byline/settings.py`` parses them into Django
+settings, ``docs/settings.md`` lists them (a test keeps the two in step), and a
+missing or malformed value stops start-up with a message that names it.
+
+Apps add their own declarations in ``<app>/conf.py`` (a ``SETTINGS`` list);
+``all_settings()`` gathers them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+APP_CONF_MODULES = (
+    "byline.articles.conf",
+    "byline.engagement.conf",
+    "byline.discussion.conf",
+    "byline.antispam.conf",
+)
+
+
+class SettingError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def parse_optional_bool(value: str) -> bool | None:
+    """Empty means "decide from the tier" (None); otherwise a boolean."""
+    return None if value.strip() == "" else parse_bool(value)
+
+
+def parse_int(value: str) -> int:
+    return int(value.strip())
+
+
+def parse_positive_int(value: str) -> int:
+    number = int(value.strip())
+    if number <= 0:
+        raise ValueError("expected a whole number greater than zero")
+    return number
+
+
+def parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_str(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default (as text), help and parser.
+
+    ``required_in_production`` settings have no safe default for a public site:
+    production start-up stops when they are unset.
+    """
+
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = parse_str
+    required_in_production: bool = False
+
+    def read(self, environ: Mapping[str, str], production: bool) -> Any:
+        raw = environ.get(self.name)
+        if raw is None or raw == "":
+            if production and self.required_in_production:
+                raise SettingError(f"{self.name} must be set in production mode ({self.help})")
+            raw = self.default
+        try:
+            return self.parse(raw)
+        except ValueError as error:
+            raise SettingError(f"{self.name}={raw!r} is not valid: {error}") from error
+
+
+CORE_SETTINGS: list[Setting] = [
+    Setting(
+        "BYLINE_PRODUCTION",
+        "0",
+        "Production mode: DEBUG off, required settings enforced (set by `run --production`).",
+        parse_bool,
+    ),
+    Setting(
+        "BYLINE_DEBUG",
+        "",
+        "Django's DEBUG. Defaults to on in the embedded tier and off in production.",
+        parse_optional_bool,
+    ),
+    Setting(
+        "BYLINE_SECRET_KEY",
+        "",
+        "Django's SECRET_KEY. The embedded tier generates one into the data folder.",
+        required_in_production=True,
+    ),
+    Setting(
+        "BYLINE_ALLOWED_HOSTS",
+        "localhost,127.0.0.1,[::1]",
+        "Comma-separated host names the site answers to.",
+        parse_list,
+        required_in_production=True,
+    ),
+    Setting(
+        "BYLINE_CSRF_TRUSTED_ORIGINS",
+        "",
+        "Comma-separated origins (https://news.example) trusted for form posts behind a proxy.",
+        parse_list,
+    ),
+    Setting(
+        "BYLINE_DATA_DIR",
+        "var",
+        "Folder for the SQLite database, the generated secret key, uploads and static files.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Database URL (postgres://user@host:5432/name). Empty: SQLite in the data folder.",
+    ),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis URL (redis://host:6379/0) for the cache and counters. Empty: process memory.",
+    ),
+    Setting("BYLINE_SITE_NAME", "Byline", "The site's name, shown in the header and titles."),
+    Setting("BYLINE_TIME_ZONE", "UTC", "Time zone for dates shown to readers (IANA name)."),
+    Setting(
+        "BYLINE_SECURE_COOKIES",
+        "",
+        "Send cookies only over HTTPS. Defaults to on in production, off in the embedded tier.",
+        parse_optional_bool,
+    ),
+    Setting(
+        "BYLINE_WORKERS",
+        "0",
+        "App server worker processes for `byline run --production`; 0 means one per core.",
+        parse_int,
+    ),
+]
+
+
+def all_settings() -> list[Setting]:
+    """Every declared setting: the core ones, then each app's."""
+    declared = list(CORE_SETTINGS)
+    for module_name in APP_CONF_MODULES:
+        module = importlib.import_module(module_name)
+        declared.extend(getattr(module, "SETTINGS", []))
+    return declared
+
+
+def read_all(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Parse every declared setting from ``environ``.
+
+    Raises ``SettingError`` listing every bad or missing setting at once.
+    """
+    environ = os.environ if environ is None else environ
+    declared = all_settings()
+    production_setting = next(s for s in declared if s.name == "BYLINE_PRODUCTION")
+    production = production_setting.read(environ, production=False)
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for setting in declared:
+        try:
+            values[setting.name] = setting.read(environ, production)
+        except SettingError as error:
+            errors.append(str(error))
+    if errors:
+        raise SettingError("Byline cannot start:\n  " + "\n  ".join(errors))
+    return values

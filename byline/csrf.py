@@ -1,0 +1,93 @@
+"""Forms on cached pages.
+
+An anonymous article page is the same bytes for every reader, so it cannot
+carry a per-reader CSRF token or set a cookie. Byline's forms on such pages
+post without a token and are protected this way instead:
+
+1. A POST whose browser says it came from this very site is accepted: the
+   ``Sec-Fetch-Site: same-origin`` header, or, from browsers that do not send
+   it, an ``Origin`` header equal to this site's origin (or one of
+   ``CSRF_TRUSTED_ORIGINS``). Browsers set both headers themselves; a page on
+   another site cannot forge them. Cookies are ``SameSite=Lax`` as well.
+2. Otherwise Django's own CSRF check runs: a script may fetch a token from an
+   uncached endpoint (``csrf_token_json``) and send it, and an uncached
+   confirmation page may carry one in its form.
+3. Otherwise the request is refused with 403 (or the view's own fallback, for
+   example a confirmation page that keeps what the reader typed).
+
+A cross-site form post therefore always fails: its ``Sec-Fetch-Site`` is
+``cross-site`` and its ``Origin`` is foreign, and it has no token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+View = Callable[..., HttpResponse]
+
+
+def _own_origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def came_from_this_site(request: HttpRequest) -> bool:
+    """True when the browser's own headers say the request came from this site."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    if origin == _own_origin(request):
+        return True
+    trusted = {urlsplit(o)._replace(path="").geturl() for o in settings.CSRF_TRUSTED_ORIGINS}
+    return origin in trusted
+
+
+def has_valid_csrf_token(request: HttpRequest) -> bool:
+    """Django's own CSRF check (token in the form or X-CSRFToken header, plus cookie)."""
+    check = CsrfViewMiddleware(lambda req: HttpResponse())
+    # process_view returns None when the request passes, or a 403 response.
+    return check.process_view(request, lambda req: HttpResponse(), (), {}) is None
+
+
+def cached_page_form(
+    on_rejected: Callable[[HttpRequest], HttpResponse] | None = None,
+) -> Callable[[View], View]:
+    """Protect a POST view whose form lives on a cached page (see the module docstring).
+
+    ``on_rejected(request)`` answers a request that passed neither check; by
+    default a plain 403. GET, HEAD and OPTIONS pass through untouched.
+    """
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method in {"GET", "HEAD", "OPTIONS"}:
+                return view(request, *args, **kwargs)
+            if came_from_this_site(request) or has_valid_csrf_token(request):
+                return view(request, *args, **kwargs)
+            if on_rejected is not None:
+                return on_rejected(request)
+            return HttpResponseForbidden(
+                "This form was not sent from this site. Reload the page and try again."
+            )
+
+        return wrapped
+
+    return decorator
+
+
+@never_cache
+def csrf_token_json(request: HttpRequest) -> JsonResponse:
+    """An uncached endpoint a script can ask for a CSRF token before posting."""
+    return JsonResponse({"csrfToken": get_token(request)})

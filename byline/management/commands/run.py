@@ -1,0 +1,71 @@
+"""Serve the site: migrate, load the demo into an empty site, then run a server.
+
+Why: one command should take a fresh checkout (or a fresh `pip install`) to a
+working site. Without ``--production`` it runs Django's development server on
+the embedded tier; with it, granian with one worker per core, static files
+through whitenoise and DEBUG off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from byline.articles.demo import load_demo, site_is_empty
+
+
+def worker_count() -> int:
+    configured = settings.BYLINE_WORKERS
+    return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo if the site is empty, and serve."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="granian workers, whitenoise static files, DEBUG off.",
+        )
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not load the demo into an empty site."
+        )
+
+    def handle(self, *args, host: str, port: int, production: bool, no_demo: bool, **options):
+        if production and not settings.PRODUCTION:
+            raise CommandError(
+                "--production must be given before Django starts: use `byline run --production`."
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        if not no_demo and site_is_empty():
+            article, _ = load_demo()
+            self.stdout.write(f"Loaded the demo article: {article.headline}")
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            call_command("check", deploy=True, fail_level="ERROR")
+            self.serve_production(host, port)
+        else:
+            self.stdout.write(f"Byline is serving http://{host}:{port}/ (Ctrl-C stops it)")
+            call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+    def serve_production(self, host: str, port: int) -> None:
+        workers = worker_count()
+        argv = [
+            sys.executable, "-m", "granian",
+            "--interface", "wsgi",
+            "--host", host,
+            "--port", str(port),
+            "--workers", str(workers),
+            "--no-ws",
+            "byline.wsgi:application",
+        ]  # fmt: skip
+        self.stdout.write(f"Byline is serving http://{host}:{port}/ with {workers} granian workers")
+        sys.stdout.flush()
+        os.execv(sys.executable, argv)  # noqa: S606  (replace this process with granian)

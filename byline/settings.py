@@ -1,0 +1,190 @@
+"""Django settings for Byline, built from the environment.
+
+Every variable read here is declared in ``byline/conf.py`` (or an app's
+``conf.py``) with its default and help, and listed in ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from byline.conf import SettingError, read_all
+
+try:
+    _env = read_all()
+except SettingError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PRODUCTION: bool = _env["BYLINE_PRODUCTION"]
+DATA_DIR = Path(_env["BYLINE_DATA_DIR"]).expanduser().resolve()
+
+
+def _secret_key() -> str:
+    if _env["BYLINE_SECRET_KEY"]:
+        return _env["BYLINE_SECRET_KEY"]
+    # Embedded tier: generate once into the data folder, never into the repository.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database() -> dict:
+    url = _env["DATABASE_URL"]
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "byline.sqlite3"),
+            "OPTIONS": {
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not valid: {error}") from None
+    if config.get("ENGINE") not in {
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    }:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must name PostgreSQL (postgres://...) or SQLite (sqlite:///...)"
+        )
+    return config
+
+
+def _cache() -> dict:
+    url = _env["REDIS_URL"]
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "byline",
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "byline"}
+
+
+DEBUG = (not PRODUCTION) if _env["BYLINE_DEBUG"] is None else _env["BYLINE_DEBUG"]
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = _env["BYLINE_ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS = _env["BYLINE_CSRF_TRUSTED_ORIGINS"]
+
+# Every BYLINE_* value is available as a Django setting of the same name.
+for _name, _value in _env.items():
+    if _name.startswith("BYLINE_"):
+        globals()[_name] = _value
+REDIS_URL = _env["REDIS_URL"]
+
+INSTALLED_APPS = [
+    "byline",
+    "byline.articles",
+    "byline.engagement",
+    "byline.discussion",
+    "byline.antispam",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "byline.urls"
+WSGI_APPLICATION = "byline.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "byline.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database()}
+CACHES = {"default": _cache()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = _env["BYLINE_TIME_ZONE"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Security headers Django sends on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_COOKIES = (
+    PRODUCTION if _env["BYLINE_SECURE_COOKIES"] is None else _env["BYLINE_SECURE_COOKIES"]
+)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"byline": {"level": "INFO"}},
+}

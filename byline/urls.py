@@ -1,0 +1,19 @@
+"""The site's URLs: each app brings its own."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from byline.csrf import csrf_token_json
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/csrf/", csrf_token_json, name="csrf-token"),
+    path("", include("byline.articles.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,53 @@
+"""Editors write in the admin and preview before publishing."""
+
+import pytest
+
+from byline.articles.models import Article
+from tests.factory import make_article, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_editor_writes_an_article_in_the_admin(editor_client):
+    section = make_section("World")
+    response = editor_client.post(
+        "/admin/articles/article/add/",
+        {
+            "headline": "Written in the admin",
+            "slug": "written-in-the-admin",
+            "standfirst": "A dek.",
+            "body": "Body with **bold**.",
+            "status": "draft",
+            "section": section.pk,
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    article = Article.objects.get(slug="written-in-the-admin")
+    assert "<strong>bold</strong>" in article.body_html
+    assert article.reading_seconds > 0
+
+
+def test_an_editor_previews_a_draft_that_readers_cannot_see(client, editor_client):
+    draft = make_article("Not yet", status=Article.Status.DRAFT)
+    preview_url = f"/preview/{draft.pk}/"
+    response = editor_client.get(preview_url)
+    assert response.status_code == 200
+    assert "Not yet" in response.text
+    assert "Preview: draft article, not visible to readers." in response.text
+    assert response["Cache-Control"] == "private, no-store"
+    edit_page = editor_client.get(f"/admin/articles/article/{draft.pk}/change/").text
+    assert preview_url in edit_page
+
+
+def test_readers_cannot_use_the_preview(client):
+    draft = make_article("Not yet", status=Article.Status.DRAFT)
+    response = client.get(f"/preview/{draft.pk}/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_article_list_in_the_admin_shows_effective_status(editor_client):
+    make_article("Live one")
+    html = editor_client.get("/admin/articles/article/").text
+    assert "Live one" in html
+    assert "Published" in html

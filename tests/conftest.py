@@ -1,0 +1,37 @@
+import os
+
+import pytest
+
+from byline.articles.demo import load_demo
+from tests.factory import make_editor
+
+
+def using_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@pytest.fixture
+def demo_article(db):
+    article, _ = load_demo()
+    return article
+
+
+@pytest.fixture
+def editor(db):
+    return make_editor()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, whichever backend is configured."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

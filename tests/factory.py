@@ -1,0 +1,63 @@
+"""Plain factory functions for tests: real rows, sensible defaults, override anything."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from byline.articles.models import Article, Author, Section, Tag
+
+_counter = itertools.count(1)
+
+
+def make_author(name: str | None = None, **fields) -> Author:
+    n = next(_counter)
+    name = name or f"Author {n}"
+    return Author.objects.create(name=name, slug=fields.pop("slug", f"author-{n}"), **fields)
+
+
+def make_section(name: str | None = None, **fields) -> Section:
+    n = next(_counter)
+    name = name or f"Section {n}"
+    return Section.objects.create(name=name, slug=fields.pop("slug", f"section-{n}"), **fields)
+
+
+def make_tag(name: str | None = None, **fields) -> Tag:
+    n = next(_counter)
+    name = name or f"Tag {n}"
+    return Tag.objects.create(name=name, slug=fields.pop("slug", f"tag-{n}"), **fields)
+
+
+def make_article(
+    headline: str | None = None,
+    *,
+    status: str = Article.Status.PUBLISHED,
+    published_at=None,
+    authors=(),
+    tags=(),
+    **fields,
+) -> Article:
+    n = next(_counter)
+    if published_at is None and status != Article.Status.DRAFT:
+        published_at = timezone.now() - timedelta(minutes=n)
+    article = Article.objects.create(
+        headline=headline or f"Headline {n}",
+        slug=fields.pop("slug", f"headline-{n}"),
+        standfirst=fields.pop("standfirst", "A short standfirst."),
+        body=fields.pop("body", "Some body text.\n\nA second paragraph."),
+        status=status,
+        published_at=published_at,
+        **fields,
+    )
+    article.authors.add(*authors)
+    article.tags.add(*tags)
+    return article
+
+
+def make_editor(username: str = "editor", password: str = "correct horse battery"):
+    return get_user_model().objects.create_user(
+        username=username, password=password, is_staff=True, is_superuser=True
+    )

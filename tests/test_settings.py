@@ -1,0 +1,94 @@
+"""Settings come from the environment, are all documented, and fail loudly when wrong."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from byline.conf import SettingError, all_settings, read_all
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
+
+
+def documented_rows() -> dict[str, str]:
+    """Map each setting named in the docs table to the default written beside it."""
+    rows = {}
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*`([A-Z_]+)`\s*\|\s*`?([^|`]*)`?\s*\|", line)
+        if match:
+            rows[match.group(1)] = match.group(2).strip()
+    return rows
+
+
+def test_every_setting_is_documented_with_its_default():
+    rows = documented_rows()
+    for setting in all_settings():
+        assert setting.name in rows, f"{setting.name} is missing from docs/settings.md"
+        assert rows[setting.name] == setting.default, f"{setting.name}: default differs in docs"
+
+
+def test_the_docs_name_no_setting_that_does_not_exist():
+    declared = {s.name for s in all_settings()}
+    assert set(documented_rows()) <= declared
+
+
+def test_every_setting_has_a_help_text():
+    for setting in all_settings():
+        assert setting.help.strip(), setting.name
+
+
+def test_defaults_need_no_service():
+    values = read_all({})
+    assert values["DATABASE_URL"] == ""
+    assert values["REDIS_URL"] == ""
+    assert values["BYLINE_PRODUCTION"] is False
+
+
+def test_a_malformed_setting_is_named_in_the_error():
+    with pytest.raises(SettingError, match="BYLINE_READING_WPM='fast' is not valid"):
+        read_all({"BYLINE_READING_WPM": "fast"})
+
+
+def test_production_names_every_missing_required_setting():
+    with pytest.raises(SettingError) as error:
+        read_all({"BYLINE_PRODUCTION": "1"})
+    assert "BYLINE_SECRET_KEY must be set in production mode" in str(error.value)
+    assert "BYLINE_ALLOWED_HOSTS must be set in production mode" in str(error.value)
+
+
+def run_byline(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
+    clean.pop("DATABASE_URL", None)
+    clean.update({"BYLINE_DATA_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "byline", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_production_start_up_stops_with_a_message_naming_the_missing_setting(tmp_path):
+    result = run_byline("run", "--production", env={}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "BYLINE_SECRET_KEY must be set in production mode" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_database_url_stops_start_up(tmp_path):
+    result = run_byline("check", env={"DATABASE_URL": "mysql://x@y/z"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "DATABASE_URL must name PostgreSQL" in result.stderr
+
+
+def test_the_embedded_tier_generates_a_secret_key_into_the_data_folder(tmp_path):
+    result = run_byline("check", env={}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
