@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+def _reset_backend(setting: str, **kwargs) -> None:
+    if setting == "BYLINE_SPAM_BACKEND":
+        from byline.antispam.backends import get_backend
+
+        get_backend.cache_clear()
 
 
 class AntispamConfig(AppConfig):
@@ -6,3 +14,6 @@ class AntispamConfig(AppConfig):
     label = "antispam"
     verbose_name = "Spam filter"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        setting_changed.connect(_reset_backend)

@@ -2,4 +2,10 @@
 
 from byline.conf import Setting
 
-SETTINGS: list[Setting] = []
+SETTINGS: list[Setting] = [
+    Setting(
+        "BYLINE_SPAM_BACKEND",
+        "byline.antispam.backends.FirstTimersWaitBackend",
+        "Dotted path of the spam backend class that checks every new comment.",
+    ),
+]

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from byline.articles import readingtime
 from byline.articles.rendering import render_markdown
+from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
 
@@ -147,6 +148,13 @@ class Article(models.Model):
             self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED
         self.render()
         super().save(*args, **kwargs)
+        article_changed.send(sender=Article, article_id=self.pk)
+
+    def delete(self, *args, **kwargs):
+        article_id = self.pk
+        result = super().delete(*args, **kwargs)
+        article_changed.send(sender=Article, article_id=article_id)
+        return result
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})

@@ -47,3 +47,22 @@ def test_publishing_without_a_time_stamps_now():
     article.save()
     assert article.published_at is not None
     assert article.is_live
+
+
+def test_saving_or_deleting_an_article_announces_the_change():
+    """Page caches listen to article_changed to drop stale copies."""
+    from byline.signals import article_changed
+
+    seen = []
+
+    def receiver(sender, article_id, **kwargs):
+        seen.append(article_id)
+
+    article_changed.connect(receiver)
+    try:
+        article = make_article()
+        article_id = article.pk
+        article.delete()
+    finally:
+        article_changed.disconnect(receiver)
+    assert seen == [article_id, article_id]

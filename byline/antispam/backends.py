@@ -1,0 +1,52 @@
+"""Spam backends, chosen by the BYLINE_SPAM_BACKEND setting."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from byline.antispam.contract import Decision, SpamBackend, Submission, Verdict
+
+
+class FirstTimersWaitBackend(SpamBackend):
+    """No content filter: a known commenter is approved, a first comment waits.
+
+    The interim policy until the learning filter lands; it says so in its reasons.
+    """
+
+    name = "first-timers-wait"
+
+    def check(self, submission: Submission) -> Decision:
+        if submission.honeypot_filled:
+            return Decision(Verdict.DISCARD, ("The hidden honeypot field was filled in.",))
+        if submission.author_approved_comments > 0:
+            reason = "Known commenter: an earlier comment under this e-mail was approved."
+            return Decision(Verdict.APPROVE, (reason, "No content filter is active yet."))
+        reason = "First comment under this e-mail: held for a moderator."
+        return Decision(Verdict.HOLD, (reason, "No content filter is active yet."))
+
+
+class DummyBackend(SpamBackend):
+    """For tests: returns the verdict it was configured with and records training."""
+
+    name = "dummy"
+
+    def __init__(self, verdict: str = Verdict.APPROVE, **options) -> None:
+        super().__init__(**options)
+        self.verdict = Verdict(verdict)
+        self.trained: list[tuple[Submission, str]] = []
+
+    def check(self, submission: Submission) -> Decision:
+        return Decision(self.verdict, (f"Dummy backend always says {self.verdict}.",))
+
+    def train(self, submission: Submission, label) -> None:
+        self.trained.append((submission, str(label)))
+
+
+@lru_cache(maxsize=1)
+def get_backend() -> SpamBackend:
+    """The configured backend, built once per process."""
+    backend_class = import_string(settings.BYLINE_SPAM_BACKEND)
+    return backend_class()
