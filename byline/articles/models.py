@@ -150,14 +150,14 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         article_changed.send(sender=Article, article_id=self.pk)
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
     def delete(self, *args, **kwargs):
         article_id = self.pk
         result = super().delete(*args, **kwargs)
         article_changed.send(sender=Article, article_id=article_id)
         return result
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def render(self) -> None:
         """Render Markdown to sanitized HTML and derive word count and reading time, once."""
