@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import markdown
 import nh3
 
@@ -41,3 +44,29 @@ def render_markdown(source: str) -> str:
     """Render an editor's Markdown to sanitized HTML."""
     html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     return sanitize(html)
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.chunks.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.chunks.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitized HTML as plain text (entities decoded, one space between blocks).
+
+    This is what the search index holds and what search snippets are cut from.
+    """
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", "".join(parser.chunks)).strip()

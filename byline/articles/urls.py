@@ -11,4 +11,5 @@ urlpatterns = [
     path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
     path("author/<str:slug>/", views.AuthorView.as_view(), name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
+    path("search/", views.search_page, name="search"),
 ]
