@@ -229,7 +229,7 @@ def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> 
             while element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as error:
-        line = error.lineno or (error.position[0] if error.position else None)
+        line = error.lineno or (error.position[0] if error.position else None) or 1
         raise WxrError(f"the XML is malformed: {error.msg}", line) from None
     if export is None:
         raise WxrError("the file is empty")

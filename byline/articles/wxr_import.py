@@ -257,16 +257,23 @@ class _Importer:
         taken = set(Article.objects.filter(slug__in=wanted).values_list("slug", flat=True))
         numbered = Article.objects.filter(slug__regex=r"-[0-9]+$").values_list("slug", flat=True)
         taken.update(slug for slug in numbered if slug.rsplit("-", 1)[0] in wanted)
-        result, renamed = {}, 0
+        # Posts whose own slug is free keep it; the others are numbered after them.
+        result = {}
         for post in posts:
-            slug = candidate = base[post.wp_id]
-            n = 1
-            while candidate in taken:
+            slug = base[post.wp_id]
+            if slug not in taken:
+                taken.add(slug)
+                result[post.wp_id] = slug
+        renamed = 0
+        for post in posts:
+            if post.wp_id in result:
+                continue
+            slug, n = base[post.wp_id], 2
+            while f"{slug}-{n}" in taken:
                 n += 1
-                candidate = f"{slug}-{n}"
-            renamed += n > 1
-            taken.add(candidate)
-            result[post.wp_id] = candidate
+            taken.add(f"{slug}-{n}")
+            result[post.wp_id] = f"{slug}-{n}"
+            renamed += 1
         if renamed:
             self.summary.notes.append(
                 f"{renamed} posts had a slug already in use and got a number added (slug-2, ...)"
