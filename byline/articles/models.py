@@ -162,15 +162,19 @@ class Article(models.Model):
         article_changed.send(sender=Article, article_id=article_id)
         return result
 
-    def render(self) -> None:
-        """Render Markdown to sanitized HTML and derive word count and reading time, once."""
+    def render(self, body_html: str | None = None) -> None:
+        """Render Markdown to sanitized HTML and derive word count and reading time, once.
+
+        ``body_html`` is the body already as sanitized HTML (a WordPress import
+        stores HTML, which Markdown passes through unchanged): Markdown is skipped.
+        """
         self.standfirst_html = render_markdown(self.standfirst) if self.standfirst else ""
-        self.body_html = render_markdown(self.body)
+        self.body_html = render_markdown(self.body) if body_html is None else body_html
         self.body_text = plain_text(self.body_html)
-        text = f"<p>{self.standfirst_html}</p>{self.body_html}"
-        self.word_count = readingtime.text_stats(text).words
-        self.reading_seconds = readingtime.reading_seconds(
-            text,
+        stats = readingtime.text_stats(f"<p>{self.standfirst_html}</p>{self.body_html}")
+        self.word_count = stats.words
+        self.reading_seconds = readingtime.seconds_for(
+            stats,
             words_per_minute=settings.BYLINE_READING_WPM,
             cjk_chars_per_minute=settings.BYLINE_READING_CJK_CPM,
         )

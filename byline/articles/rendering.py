@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -40,10 +41,21 @@ def sanitize(html: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """One Markdown converter per thread, reset between documents (building one is slow)."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        _local.converter = converter
+    return converter.reset()
+
+
 def render_markdown(source: str) -> str:
     """Render an editor's Markdown to sanitized HTML."""
-    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    return sanitize(html)
+    return sanitize(_converter().convert(source))
 
 
 class _PlainText(HTMLParser):

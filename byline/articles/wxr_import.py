@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
@@ -302,7 +302,7 @@ class _Importer:
             published_at=published_at,
             section=sections[post.categories[0].slug] if post.categories else None,
         )
-        article.render()
+        article.render(body_html=html_body)
         return article
 
     def create(self, posts, slugs, authors, sections, tags) -> dict[int, int]:
@@ -310,12 +310,7 @@ class _Importer:
         for post in posts:
             self.shortcodes.update(wxr_content.unknown_shortcodes(post.content))
         Article.objects.bulk_create(articles, batch_size=BATCH)
-        # auto_now stamped the import time: put back when each post was written and changed.
-        for post, article in zip(posts, articles, strict=True):
-            dates = [d for d in (post.modified_at, post.published_at) if d]
-            article.updated_at = max(dates) if dates else self.now
-            article.created_at = post.published_at or self.now
-        Article.objects.bulk_update(articles, ["updated_at", "created_at"], batch_size=BATCH)
+        self.restore_dates(posts, articles)
         author_links, tag_links, imported, redirects = [], [], [], []
         for post, article in zip(posts, articles, strict=True):
             if post.creator in authors:
@@ -338,6 +333,20 @@ class _Importer:
         ImportedPost.objects.bulk_create(imported, batch_size=BATCH)
         self.save_redirects(redirects)
         return {post.wp_id: article.pk for post, article in zip(posts, articles, strict=True)}
+
+    def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:
+        """auto_now stamped the import time: put back when each post was written and changed."""
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for post, article in zip(posts, articles, strict=True):
+            dates = [d for d in (post.modified_at, post.published_at) if d]
+            article.updated_at = max(dates) if dates else self.now
+            article.created_at = post.published_at or self.now
+            rows.append((adapt(article.updated_at), adapt(article.created_at), article.pk))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE articles_article SET updated_at = %s, created_at = %s WHERE id = %s", rows
+            )
 
     @staticmethod
     def old_paths(post: WxrItem) -> list[str]:
