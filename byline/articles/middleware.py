@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 
 from byline.articles.models import ImportedPost, LegacyURL
 
+WP_POST_ID = re.compile(r"[0-9]{1,18}")
+
 
 def legacy_target(request: HttpRequest) -> str | None:
     """Where an old address now lives: ``/?p=123`` by WordPress id, other paths by the table."""
-    if request.path == "/" and request.GET.get("p", "").isdigit():
+    post_id = request.GET.get("p", "")
+    if request.path == "/" and WP_POST_ID.fullmatch(post_id):
         found = (
-            ImportedPost.objects.filter(wp_id=int(request.GET["p"]), article__in=_live())
+            ImportedPost.objects.filter(wp_id=int(post_id), article__in=_live())
             .select_related("article")
             .order_by("-imported_at")
             .first()
         )
         return found.article.get_absolute_url() if found else None
-    path = request.path
+    if request.path == "/":
+        return None
+    path = request.path[:500]
     candidates = {path, path.rstrip("/") + "/", path.rstrip("/")} - {""}
     found = (
         LegacyURL.objects.filter(path__in=candidates, article__in=_live())

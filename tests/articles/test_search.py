@@ -5,6 +5,7 @@ from django.test import override_settings
 
 from byline.articles.models import Article
 from byline.articles.search import fts5_expression, parse_query
+from tests.conftest import using_postgres
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,22 @@ def test_no_match_says_so_and_an_empty_query_shows_the_form(client):
     assert empty.status_code == 200
     assert 'type="search"' in empty.text
     assert "hits" not in empty.context
+
+
+@pytest.mark.skipif(
+    using_postgres(), reason="SQLite only: PostgreSQL's expression index has no triggers to lose"
+)
+def test_the_index_is_restored_when_a_migration_rebuilt_the_article_table(client):
+    """On SQLite a table rebuild drops the triggers; the post-migrate check puts them back."""
+    from byline.articles.apps import _ensure_search_index
+    from byline.articles.search import drop_index
+
+    make_article("Lighthouse keeper")
+    drop_index()
+    _ensure_search_index(using="default")
+    assert titles(client, "lighthouse") == ["Lighthouse keeper"]
+    make_article("Lighthouse closed")
+    assert len(titles(client, "lighthouse")) == 2
 
 
 @pytest.mark.parametrize("query", HOSTILE)

@@ -295,6 +295,8 @@ def test_old_wordpress_addresses_redirect_permanently(tmp_path, client):
     assert client.get("/?p=125").status_code == 200  # a draft: the front page, no redirect
     assert client.get("/2014/06/10/unpublished/").status_code == 404
     assert client.get("/?p=999").status_code == 200
+    for odd in ["/?p=²", "/?p=" + "9" * 40, "/?p=-1"]:
+        assert client.get(odd).status_code == 200, odd
     assert client.get("/no/such/").status_code == 404
 
 

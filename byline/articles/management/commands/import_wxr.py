@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from byline.articles.wxr import WxrError, parse
@@ -60,6 +61,10 @@ class Command(BaseCommand):
 
         try:
             summary = import_export(export, dry_run=dry_run, on_progress=advance)
+        except DatabaseError as error:
+            raise CommandError(
+                f"{file}: the database refused the import ({error}). Nothing was imported."
+            ) from None
         finally:
             bar.close()
         for line in summary.lines():
