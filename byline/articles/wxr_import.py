@@ -179,6 +179,11 @@ class _Importer:
                 f"{several} posts had several categories: the first became the section, "
                 "the others tags"
             )
+        hidden = Counter(post.status for post in new_posts if post.status in {"private", "pending"})
+        for status, count in sorted(hidden.items()):
+            self.summary.notes.append(
+                f"{count} {status} posts were imported as drafts: readers do not see them"
+            )
         slugs = self.slugs(new_posts)
         article_ids = dict(done)
         self.shortcodes: Counter[str] = Counter()

@@ -213,9 +213,11 @@ def test_statuses_map_to_published_scheduled_and_draft(tmp_path):
             item(5, status="pending"),
         ),
     )
-    run_import(path)
+    summary = run_import(path)
     statuses = dict(ImportedPost.objects.values_list("wp_id", "article__status"))
     assert statuses == {1: "published", 2: "draft", 3: "scheduled", 4: "draft", 5: "draft"}
+    assert "1 private posts were imported as drafts" in summary
+    assert "1 pending posts were imported as drafts" in summary
 
 
 def test_running_the_same_file_again_adds_nothing(tmp_path, captured_comments):

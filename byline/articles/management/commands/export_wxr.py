@@ -6,6 +6,9 @@ reads the file, and so does ``byline import-wxr``.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -50,5 +53,10 @@ class Command(BaseCommand):
                     written = write_export(stream, origin, on_progress=bar.update)
             else:
                 self.stdout.ending = ""
-                written = write_export(self.stdout, origin)
+                try:
+                    written = write_export(self.stdout, origin)
+                except BrokenPipeError:
+                    # Whoever read the output (`| head`) stopped early: nothing to report.
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    raise SystemExit(1) from None
         self.stderr.write(f"Exported {written} articles" + (f" to {output}." if to_file else "."))
