@@ -146,12 +146,23 @@ def import_export(
     return summary
 
 
+def existing_rows(model_or_queryset, field: str, values: Iterable[str]) -> list:
+    """Rows whose ``field`` is one of ``values``, asked in slices (SQLite caps query parameters)."""
+    queryset = getattr(model_or_queryset, "objects", model_or_queryset)
+    values = sorted(set(values))
+    rows = []
+    for start in range(0, len(values), BATCH):
+        rows.extend(queryset.filter(**{f"{field}__in": values[start : start + BATCH]}))
+    return rows
+
+
 class _Importer:
     def __init__(self, export: WxrExport, summary: ImportSummary, on_progress) -> None:
         self.export = export
         self.summary = summary
         self.on_progress = on_progress
         self.now = timezone.now()
+        self.shortcodes: Counter[str] = Counter()
         self.attachments = {
             item.wp_id: item.attachment_url
             for item in export.items
@@ -160,11 +171,14 @@ class _Importer:
 
     def run(self) -> None:
         posts = self.select_posts()
-        done = dict(
-            ImportedPost.objects.filter(
-                source=self.export.source, wp_id__in=[p.wp_id for p in posts]
+        wanted_ids = {post.wp_id for post in posts}
+        done = {
+            wp_id: article_id
+            for wp_id, article_id in ImportedPost.objects.filter(
+                source=self.export.source
             ).values_list("wp_id", "article_id")
-        )
+            if wp_id in wanted_ids
+        }
         self.summary.already_imported = len(done)
         new_posts = [post for post in posts if post.wp_id not in done]
         authors = self.authors(new_posts)
@@ -186,7 +200,6 @@ class _Importer:
             )
         slugs = self.slugs(new_posts)
         article_ids = dict(done)
-        self.shortcodes: Counter[str] = Counter()
         self.on_progress(0, len(new_posts))
         for start in range(0, len(new_posts), BATCH):
             batch = new_posts[start : start + BATCH]
@@ -226,7 +239,7 @@ class _Importer:
             slug = slugify(login, allow_unicode=True)[:200] or "author"
             wanted[login] = (slug, (known.name if known else login)[:200])
         slugs = {slug: name for slug, name in wanted.values()}
-        existing = {a.slug: a for a in Author.objects.filter(slug__in=list(slugs))}
+        existing = {a.slug: a for a in existing_rows(Author, "slug", slugs)}
         new = [Author(slug=slug, name=name) for slug, name in slugs.items() if slug not in existing]
         for author in Author.objects.bulk_create(new):
             existing[author.slug] = author
@@ -238,7 +251,7 @@ class _Importer:
         for terms in used:
             for term in terms:
                 wanted.setdefault(term.slug, declared.get(term.slug, term))
-        existing = {row.slug: row for row in model.objects.filter(slug__in=list(wanted))}
+        existing = {row.slug: row for row in existing_rows(model, "slug", wanted)}
         new = []
         for slug, term in wanted.items():
             if slug not in existing:
@@ -259,7 +272,9 @@ class _Importer:
             slug = post.slug or slugify(wxr_content.plain(post.title), allow_unicode=True)
             base[post.wp_id] = (slug or f"post-{post.wp_id}")[:290]
         wanted = set(base.values())
-        taken = set(Article.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+        taken = {
+            article.slug for article in existing_rows(Article.objects.only("slug"), "slug", wanted)
+        }
         numbered = Article.objects.filter(slug__regex=r"-[0-9]+$").values_list("slug", flat=True)
         taken.update(slug for slug in numbered if slug.rsplit("-", 1)[0] in wanted)
         # Posts whose own slug is free keep it; the others are numbered after them.
