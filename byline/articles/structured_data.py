@@ -93,6 +93,25 @@ def news_article(
     return data
 
 
+def website(*, origin: str, search_path: str) -> dict[str, Any]:
+    """The site itself, with its search, for the front page (search engines' sitelinks box)."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.BYLINE_SITE_NAME,
+        "url": origin + "/",
+        "inLanguage": settings.BYLINE_SITE_LANGUAGE,
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": f"{origin}{search_path}?q={{search_term_string}}",
+            },
+            "query-input": "required name=search_term_string",
+        },
+    }
+
+
 def json_ld(data: Mapping[str, Any]) -> SafeString:
     """JSON safe inside ``<script type="application/ld+json">``: no ``<``, ``>`` or ``&``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -25,6 +25,7 @@ from django.utils.text import Truncator, slugify
 from byline.articles import navigation, wxr_content
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
+from byline.signals import article_changed
 
 BATCH = 500
 STATUSES = {
@@ -138,12 +139,20 @@ def import_export(
     """
     summary = ImportSummary(source=export.source, version=export.version, dry_run=dry_run)
     with transaction.atomic():
-        _Importer(export, summary, on_progress or (lambda done, total: None)).run()
+        importer = _Importer(export, summary, on_progress or (lambda done, total: None))
+        importer.run()
         if dry_run:
             transaction.set_rollback(True)
     if not dry_run:
-        transaction.on_commit(lambda: cache.delete(navigation.CACHE_KEY))
+        transaction.on_commit(lambda: announce(importer.visible))
     return summary
+
+
+def announce(article_ids: list[int]) -> None:
+    """Tell page caches that these articles (and the listings they appear in) changed."""
+    cache.delete(navigation.CACHE_KEY)
+    for article_id in article_ids:
+        article_changed.send(sender=Article, article_id=article_id)
 
 
 def existing_rows(model_or_queryset, field: str, values: Iterable[str]) -> list:
@@ -163,6 +172,7 @@ class _Importer:
         self.on_progress = on_progress
         self.now = timezone.now()
         self.shortcodes: Counter[str] = Counter()
+        self.visible: list[int] = []  # ids of the articles readers can now see
         self.attachments = {
             item.wp_id: item.attachment_url
             for item in export.items
@@ -352,6 +362,7 @@ class _Importer:
         Article.tags.through.objects.bulk_create(tag_links, batch_size=BATCH)
         ImportedPost.objects.bulk_create(imported, batch_size=BATCH)
         self.save_redirects(redirects)
+        self.visible.extend(a.pk for a in articles if a.status != Article.Status.DRAFT)
         return {post.wp_id: article.pk for post, article in zip(posts, articles, strict=True)}
 
     def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:

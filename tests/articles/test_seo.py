@@ -79,6 +79,15 @@ def test_the_page_passes_a_rating_from_its_context(rf):
     assert json_ld(html)["aggregateRating"]["ratingValue"] == 3
 
 
+def test_the_front_page_describes_the_site_and_its_search(client):
+    data = json_ld(client.get("/").text)
+    assert data["@type"] == "WebSite"
+    assert data["url"] == "http://testserver/"
+    assert data["potentialAction"]["target"]["urlTemplate"] == (
+        "http://testserver/search/?q={search_term_string}"
+    )
+
+
 def test_json_ld_cannot_be_broken_out_of(client):
     article = make_article("</script><script>alert(1)</script> & more")
     html = client.get(article.get_absolute_url()).text

@@ -114,6 +114,11 @@ def test_comments_from_the_discussion_app_are_written_with_their_threads(site, m
     assert first.posted_at == posted
 
 
+def test_a_malformed_site_address_is_refused():
+    with pytest.raises(CommandError, match="expected only the origin"):
+        call_command("export_wxr", "--site-url", "https://x.example/path", stdout=StringIO())
+
+
 def test_the_site_address_is_required():
     with (
         override_settings(BYLINE_SITE_URL=""),

@@ -450,3 +450,23 @@ def test_the_byline_command_accepts_the_hyphenated_name(tmp_path):
     bad = byline("import-wxr", str(tmp_path / "missing.xml"))
     assert bad.returncode != 0 and "no such file" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_readers_caches_hear_of_each_new_visible_article(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """article_changed is sent once the import commits, for articles readers can see."""
+    from byline.signals import article_changed
+
+    heard = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(write(tmp_path, wxr(item(1), item(2, status="draft"))))
+    finally:
+        article_changed.disconnect(listener)
+    assert heard == [ImportedPost.objects.get(wp_id=1).article_id]

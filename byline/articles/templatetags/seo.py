@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
-from byline.articles.structured_data import describe, json_ld, news_article
+from byline.articles.structured_data import describe, json_ld, news_article, website
 
 register = template.Library()
 
@@ -52,6 +52,9 @@ def seo_head(context) -> dict:
     subject = context.get("subject")
     if isinstance(article, Article):
         page.update(article_meta(context, article, origin))
+    elif request.path == reverse("articles:home"):
+        search_path = reverse("articles:search")
+        page["json_ld"] = json_ld(website(origin=origin, search_path=search_path))
     elif subject is not None and type(subject) in SUBJECT_FEEDS:
         name = SUBJECT_FEEDS[type(subject)]
         try:

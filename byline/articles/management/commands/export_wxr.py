@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from byline.articles.conf import parse_site_url
 from byline.articles.models import Article
 from byline.articles.wxr_export import write_export
 
@@ -34,7 +35,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output: str, site_url: str, no_progress: bool, **options) -> None:
-        origin = site_url or settings.BYLINE_SITE_URL
+        try:
+            origin = parse_site_url(site_url) or settings.BYLINE_SITE_URL
+        except ValueError as error:
+            raise CommandError(f"--site-url {site_url!r}: {error}") from None
         if not origin:
             raise CommandError(
                 "Links in the export need the site's address: set BYLINE_SITE_URL "
