@@ -20,11 +20,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+from django.utils.text import Truncator
 
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+SUMMARY_WORDS = 60
 
 
 class RssWithContent(Rss201rev2Feed):
@@ -114,7 +117,10 @@ class ArticlesFeed(BylineFeed):
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        return item.standfirst_html or item.body_html
+        """The summary: the standfirst, else the first words of the body."""
+        if item.standfirst_html:
+            return item.standfirst_html
+        return f"<p>{escape(Truncator(item.body_text).words(SUMMARY_WORDS))}</p>"
 
     def item_extra_kwargs(self, item: Article) -> dict:
         return {"content": item.body_html} if settings.BYLINE_FEED_FULL_TEXT else {}

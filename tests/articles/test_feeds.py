@@ -103,6 +103,13 @@ def test_feeds_carry_only_the_summary_when_full_text_is_off(client, filed):
         assert entry.summary == "<p>Polls have closed.</p>"
 
 
+@override_settings(BYLINE_FEED_FULL_TEXT=False)
+def test_without_a_standfirst_the_summary_is_the_start_of_the_body(client):
+    make_article("Long read", standfirst="", body=" ".join(["word"] * 500) + " <b>&</b>")
+    entry = parse(client, "/feed/").entries[0]
+    assert entry.summary == "<p>" + " ".join(["word"] * 60) + "…</p>"
+
+
 @override_settings(BYLINE_SITE_URL="https://news.example")
 def test_links_use_the_configured_site_url(client, filed):
     parsed = parse(client, "/feed/")
