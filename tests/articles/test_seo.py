@@ -167,3 +167,16 @@ def test_pages_link_their_feeds(client, demo_article):
     assert feeds.findall(client.get(demo_article.get_absolute_url()).text)[1] == (
         f"http://testserver{demo_article.get_absolute_url()}comments/feed/"
     )
+
+
+def test_publishing_pages_are_the_same_for_every_reader_and_set_no_cookie(demo_article):
+    """Search, feeds, sitemaps and robots.txt can be cached whole, like article pages."""
+    from django.test import Client
+
+    urls = ["/search/?q=iraq", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemap-news.xml",
+            "/robots.txt", demo_article.get_absolute_url()]  # fmt: skip
+    for url in urls:
+        first, second = Client().get(url), Client().get(url)
+        assert first.status_code == 200, url
+        assert not first.cookies and not second.cookies, url
+        assert first.content == second.content, url
