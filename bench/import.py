@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -212,6 +213,7 @@ def main() -> None:
     finally:
         if cleanup:
             cleanup()
+        shutil.rmtree(work, ignore_errors=True)
 
     total = finished - started
     comments = export.comment_count
