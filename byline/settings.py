@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "byline.articles.middleware.LegacyRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "byline.urls"
