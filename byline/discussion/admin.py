@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -60,6 +61,7 @@ class CommentAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "spam_verdict", "submitted_at")
     show_facets = admin.ShowFacets.ALWAYS
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ("body", "author_name", "author_email", "article__headline")
     list_select_related = ("article",)
     list_per_page = 50

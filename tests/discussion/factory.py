@@ -38,7 +38,7 @@ def make_comment(article, *, parent=None, status=Comment.Status.APPROVED, **fiel
     return comment
 
 
-def comment_form(article, **overrides) -> dict:
+def comment_form(article, /, **overrides) -> dict:
     """What a reader's browser sends from the form under an article."""
     data = {
         "article": article.pk,
@@ -54,7 +54,7 @@ def comment_form(article, **overrides) -> dict:
     return data
 
 
-def post_comment(client, article, json: bool = False, headers=None, **overrides):
+def post_comment(client, article, /, json: bool = False, headers=None, **overrides):
     """Post the comment form as a same-site browser would (no-JS unless ``json``)."""
     extra = dict(SAME_SITE if headers is None else headers)
     if json:
