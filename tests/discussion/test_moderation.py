@@ -22,9 +22,7 @@ def bulk(client, decision: str, *comments):
 
 def test_the_queue_shows_counts_per_status_and_the_reasons(editor_client, article):
     """The status filter shows how many comments each status holds; reasons are listed."""
-    make_comment(
-        article, status=Comment.Status.PENDING, spam_reasons=["First comment: held."]
-    )
+    make_comment(article, status=Comment.Status.PENDING, spam_reasons=["First comment: held."])
     make_comment(article, status=Comment.Status.PENDING)
     make_comment(article, status=Comment.Status.SPAM)
     html = editor_client.get(CHANGELIST).content.decode()

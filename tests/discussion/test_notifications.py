@@ -52,7 +52,9 @@ def test_an_opted_in_commenter_hears_of_a_reply_and_can_unsubscribe(client, arti
     assert Client().get("/comments/unsubscribe/forged-token/").status_code == 400
 
 
-def test_no_reply_e_mail_without_opt_in_or_before_approval(client, article, mailoutbox, editor_client):
+def test_no_reply_e_mail_without_opt_in_or_before_approval(
+    client, article, mailoutbox, editor_client
+):
     """Nobody is e-mailed about a pending reply; the e-mail goes when a moderator approves it."""
     quiet = make_comment(article, author_email="quiet@example.org")
     loud = make_comment(article, author_email="loud@example.org", notify_replies=True)

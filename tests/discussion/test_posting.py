@@ -150,7 +150,9 @@ def test_a_form_without_a_timestamp_is_confirmed_on_an_uncached_page(client, art
     assert not Comment.objects.exists()
     data = comment_form(article, body="No script here")
     data["ts"] = re_find_ts(html)
-    assert client.post("/comments/post/", data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
+    assert (
+        client.post("/comments/post/", data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
+    )
     assert Comment.objects.get().body == "No script here"
 
 
@@ -177,7 +179,10 @@ def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article):
 
     for n in range(2):
         reader = Client()
-        assert post_comment(reader, article, body=f"b{n}", email=f"r{n}@example.org").status_code == 302
+        assert (
+            post_comment(reader, article, body=f"b{n}", email=f"r{n}@example.org").status_code
+            == 302
+        )
     response = post_comment(Client(), article, body="b3", email="r3@example.org")
     assert response.status_code == 429
     cache.clear()

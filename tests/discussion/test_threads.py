@@ -21,7 +21,9 @@ def test_approved_comments_are_shown_oldest_first_with_replies_nested(client, ar
     reply = make_comment(article, parent=first, body="A reply to the first.")
     html = client.get(article.get_absolute_url()).content.decode()
     assert comment_ids(html) == [first.pk, reply.pk, second.pk]
-    first_item = html[html.index(f'id="comment-{first.pk}"') : html.index(f'id="comment-{second.pk}"')]
+    first_item = html[
+        html.index(f'id="comment-{first.pk}"') : html.index(f'id="comment-{second.pk}"')
+    ]
     assert '<ol class="children">' in first_item
     assert f'id="comment-{reply.pk}"' in first_item
 
