@@ -20,7 +20,6 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +35,7 @@ from byline.discussion.forms import (
     form_timestamp,
     seconds_since,
 )
+from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
 from byline.discussion.readers import (
     client_ip,
@@ -218,11 +218,7 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
         return HttpResponseRedirect(article.get_absolute_url() + "#respond")
     approved = comment.status == Comment.Status.APPROVED
     if wants_json(request):
-        html = render_to_string(
-            "discussion/comment_single.html",
-            {"comment": comment, "pending": not approved, "depth": comment.depth},
-            request=request,
-        )
+        html = single_comment(comment, pending=not approved)
         payload = {
             "status": "approved" if approved else "pending",
             "id": comment.pk,
@@ -275,11 +271,7 @@ def session(request: HttpRequest) -> JsonResponse:
             .order_by("submitted_at")[:20]
         )
         for comment in waiting:
-            html = render_to_string(
-                "discussion/comment_single.html",
-                {"comment": comment, "pending": True, "depth": comment.depth},
-                request=request,
-            )
+            html = single_comment(comment, pending=True)
             pending.append({"id": comment.pk, "parent": comment.parent_id, "html": html})
     return JsonResponse(
         {

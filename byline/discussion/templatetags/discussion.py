@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import template
 
 from byline.discussion.forms import CommentForm
+from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import page_of_threads
 
@@ -27,11 +28,18 @@ def discussion_for(context, article) -> dict:
             Comment.objects.approved().on_article(article.pk).filter(pk=int(replyto)).first()
         )
     initial = {"article": article.pk, "parent": reply_to.pk if reply_to else ""}
+    page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
     return {
         "article": article,
         "threads": threads,
-        "page_query": f"cpage={threads.number}&" if threads.number > 1 else "",
+        "comments_html": comment_list(threads.nodes, page_query) if threads.nodes else "",
         "reply_to": reply_to,
         "form": CommentForm(initial=initial),
         "with_token": False,
     }
+
+
+@register.simple_tag
+def comment_item(comment, pending: bool = False):
+    """One comment as a complete list item (see ``markup.py``)."""
+    return single_comment(comment, pending=pending)
