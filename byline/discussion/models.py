@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from byline.articles.models import Article
@@ -63,7 +64,7 @@ class Comment(models.Model):
     body = models.TextField(help_text="As the commenter wrote it.")
     body_html = models.TextField(editable=False, default="")
     author_name = models.CharField("name", max_length=100)
-    author_email = models.EmailField("e-mail", max_length=254, db_index=True)
+    author_email = models.EmailField("e-mail", max_length=254)
     author_url = models.URLField("website", max_length=500, blank=True)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,6 +111,8 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["article", "status", "thread_id"]),
             models.Index(fields=["article", "status", "parent"]),
+            # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
+            models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
         ]
 
     def __str__(self) -> str:
