@@ -9,6 +9,19 @@ from django.urls import reverse
 
 from byline.articles.models import Article
 
+# What readers see of a comment: the article page loads only these columns.
+DISPLAY_FIELDS = (
+    "article_id",
+    "parent_id",
+    "thread_id",
+    "depth",
+    "author_name",
+    "author_url",
+    "body_html",
+    "submitted_at",
+    "erased_at",
+)
+
 
 class CommentQuerySet(models.QuerySet):
     def approved(self) -> CommentQuerySet:
@@ -36,6 +49,7 @@ class CommentQuerySet(models.QuerySet):
             self.approved()
             .on_article(article_id)
             .filter(thread_id__in=root_ids or [0])
+            .only(*DISPLAY_FIELDS)
             .order_by("submitted_at", "pk")
         )
 

@@ -202,6 +202,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
             REMEMBER_COOKIE,
             quote(json.dumps(details)),
             max_age=REMEMBER_MAX_AGE,
+            httponly=True,  # the page's script gets the details from /comments/session/
             samesite="Lax",
             secure=request.is_secure(),
         )

@@ -49,6 +49,8 @@ def test_an_opted_in_commenter_hears_of_a_reply_and_can_unsubscribe(client, arti
     assert "unsubscribed" in response.content.decode()
     original.refresh_from_db()
     assert original.notify_replies is False
+    one_click = Client(enforce_csrf_checks=True).post(link, {"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200  # RFC 8058: mail programs POST, with no token
     assert Client().get("/comments/unsubscribe/forged-token/").status_code == 400
 
 
