@@ -30,10 +30,16 @@ def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM
     # calls are still plain synchronous ones.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
+        # The ORM calls made while Playwright's loop ran opened their own connection
+        # (Django keys connections by async context): close it, or PostgreSQL cannot
+        # drop the test database at the end.
+        connections.close_all()
 
 
 @pytest.fixture
