@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from byline.articles.models import Article
 from byline.csrf import cached_page_form
-from byline.discussion import actions, notifications
+from byline.discussion import actions, commenterdata, notifications
 from byline.discussion.datapolicy import data_policy
 from byline.discussion.forms import (
     HONEYPOT,
@@ -292,7 +292,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return private(
             render(request, "discussion/unsubscribed.html", {"valid": False}, status=400)
         )
-    actions.unsubscribe(email)
+    commenterdata.unsubscribe(email)
     return private(render(request, "discussion/unsubscribed.html", {"valid": True}))
 
 
@@ -352,7 +352,7 @@ def data_link(request: HttpRequest, token: str) -> HttpResponse:
     count = Comment.objects.by_email(email).count()
     if action == "export" and request.GET.get("download"):
         body = json.dumps(
-            {"email": email, "comments": actions.export_comments(email)},
+            {"email": email, "comments": commenterdata.export_comments(email)},
             ensure_ascii=False,
             indent=2,
         )
@@ -360,7 +360,7 @@ def data_link(request: HttpRequest, token: str) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="my-comments.json"'
         return private(response)
     if action == "erase" and request.method == "POST":
-        erased = actions.erase_comments(email)
+        erased = commenterdata.erase_comments(email)
         context = {"action": action, "erased": erased, "done": True}
         return private(render(request, "discussion/data_link.html", context))
     context = {"action": action, "email": email, "count": count, "token": token}

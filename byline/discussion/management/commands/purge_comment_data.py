@@ -8,7 +8,7 @@ spam and trash go after ``BYLINE_COMMENT_SPAM_RETENTION_DAYS``. Run it daily
 
 from django.core.management.base import BaseCommand
 
-from byline.discussion.actions import purge_old_data
+from byline.discussion.commenterdata import purge_old_data
 
 
 class Command(BaseCommand):
