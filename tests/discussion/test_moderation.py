@@ -142,3 +142,29 @@ def test_readers_cannot_reach_the_queue(client, article):
     assert client.get(CHANGELIST).status_code == 302
     assert client.post(f"{CHANGELIST}{comment.pk}/reply/", {"body": "x"}).status_code == 302
     assert Comment.objects.count() == 1
+
+
+def test_what_readers_see_changing_always_signals_the_page_cache(editor_client, article):
+    """Approving, editing, unapproving and deleting each send article_changed."""
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    sent = []
+
+    def receiver(article_id, **kwargs):
+        sent.append(article_id)
+
+    article_changed.connect(receiver)
+    try:
+        bulk(editor_client, "approve", comment)
+        assert sent == [article.pk]
+        from byline.discussion.actions import edit_comment
+
+        comment.refresh_from_db()
+        comment.body = "Edited words"
+        edit_comment(comment, None)
+        assert len(sent) == 2
+        bulk(editor_client, "unapprove", comment)
+        assert len(sent) == 3
+        bulk(editor_client, "delete_selected", comment)
+        assert len(sent) == 4
+    finally:
+        article_changed.disconnect(receiver)
