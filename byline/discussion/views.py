@@ -167,6 +167,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     )
     if (
         context.seconds_to_submit is None
+        and settings.BYLINE_COMMENT_MIN_SECONDS > 0
         and not context.honeypot_filled
         and not wants_json(request)
     ):

@@ -251,3 +251,10 @@ def test_comments_on_an_unpublished_article_are_refused(client):
     response = post_comment(client, draft)
     assert response.status_code == 404
     assert not Comment.objects.exists()
+
+
+def test_without_a_minimum_time_no_confirmation_step_is_needed(client, article, settings):
+    """BYLINE_COMMENT_MIN_SECONDS=0 turns the time check off, and with it the extra step."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 0
+    assert post_comment(client, article, ts="").status_code == 302
+    assert Comment.objects.count() == 1
