@@ -91,10 +91,11 @@ def test_reply_cancel_and_post_in_place(browser, live_page):
     assert stranger.locator(f"#comment-{reply.pk}").count() == 0
 
 
-def test_errors_show_in_place_and_keep_the_text(browser, live_page):
+def test_errors_show_in_place_and_keep_the_text(browser, live_page, settings):
     """A refused comment keeps every word typed and says why, next to the field."""
     from tests.factory import make_article
 
+    settings.BYLINE_COMMENT_MIN_SECONDS = 30
     article = make_article("Another story")
     page = browser.new_page()
     page.goto(live_page + article.get_absolute_url())
