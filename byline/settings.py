@@ -180,7 +180,18 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# E-mail (discussion notifications): the console unless an SMTP server is configured.
+if _env["BYLINE_SMTP_HOST"]:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _env["BYLINE_SMTP_HOST"]
+    EMAIL_PORT = _env["BYLINE_SMTP_PORT"]
+    EMAIL_HOST_USER = _env["BYLINE_SMTP_USER"]
+    EMAIL_HOST_PASSWORD = _env["BYLINE_SMTP_PASSWORD"]
+    EMAIL_USE_TLS = _env["BYLINE_SMTP_TLS"]
+    EMAIL_TIMEOUT = _env["BYLINE_SMTP_TIMEOUT"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = _env["BYLINE_EMAIL_FROM"]
 
 LOGGING = {
     "version": 1,
