@@ -10,6 +10,7 @@ from byline.csrf import csrf_token_json
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/csrf/", csrf_token_json, name="csrf-token"),
+    path("", include("byline.engagement.urls")),
     path("", include("byline.articles.urls")),
 ]
 

@@ -1,0 +1,238 @@
+"""What a reader does: view, react, rate. Each check first, then one transaction.
+
+``check_vote()`` validates and rate-limits; ``react()``, ``withdraw_reaction()``,
+``rate()`` and ``withdraw_rating()`` write the vote row and move the running
+totals in the same transaction, so the totals always equal a recount of the
+rows. Locking precondition, kept by every writer: the reader's vote row is
+locked first, then total rows in a fixed order (reaction keys sorted, one
+``ArticleStats`` row), so concurrent votes never deadlock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+
+from byline.articles.models import Article
+from byline.engagement import readers, viewbuffer
+from byline.engagement.models import STARS, ArticleStats, Rating, Reaction, ReactionTally
+from byline.engagement.stats import ensure_stats_row
+
+VIEW_REPEAT_SECONDS = 30 * 60
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
+    r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
+    re.IGNORECASE,
+)
+
+
+class VoteRefused(Exception):
+    """A vote that cannot be taken: its message is for the reader, ``status`` for HTTP."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+@dataclass(frozen=True)
+class Voter:
+    """A reader allowed to vote on an article right now."""
+
+    article: Article
+    reader: str
+    new_reader: bool
+
+
+def published_article(article_id: int) -> Article | None:
+    return Article.objects.published().filter(pk=article_id).first()
+
+
+def reaction_keys() -> list[str]:
+    return [kind.key for kind in settings.BYLINE_REACTIONS]
+
+
+def parse_reaction(value: object) -> str:
+    """The reaction key a reader sent, or VoteRefused naming the ones that exist."""
+    if isinstance(value, str) and value.strip().lower() in reaction_keys():
+        return value.strip().lower()
+    raise VoteRefused(f"Choose one of these reactions: {', '.join(reaction_keys())}.")
+
+
+def parse_stars(value: object) -> int:
+    """A whole number of stars from 1 to 5, or VoteRefused."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and value in STARS:
+        return value
+    raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
+
+
+def check_vote(request: HttpRequest, article_id: int) -> Voter:
+    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise."""
+    reader, new = readers.reader_id_or_new(request)
+    limit = settings.BYLINE_VOTES_PER_MINUTE
+    identities = [f"reader:{reader}", f"ip:{readers.ip_hash(request)}"]
+    if readers.over_limit("vote", identities, limit):
+        raise VoteRefused(
+            f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
+            status=429,
+        )
+    article = published_article(article_id)
+    if article is None:
+        raise VoteRefused("There is no published article with this number.", status=404)
+    return Voter(article, reader, new)
+
+
+def _move_reaction_tallies(article_id: int, changes: dict[str, int]) -> None:
+    for key in sorted(changes):
+        delta = changes[key]
+        rows = ReactionTally.objects.filter(article_id=article_id, reaction=key)
+        if not rows.update(count=F("count") + delta) and delta > 0:
+            ensure_stats_row(article_id)  # the page reads tallies through the totals row
+            ReactionTally.objects.bulk_create(
+                [ReactionTally(article_id=article_id, reaction=key)], ignore_conflicts=True
+            )
+            rows.update(count=F("count") + delta)
+
+
+def _locked_vote(model: type[Reaction] | type[Rating], article_id: int, reader: str):
+    return model.objects.select_for_update().filter(article_id=article_id, reader=reader).first()
+
+
+def react(article_id: int, reader: str, reaction: str) -> str | None:
+    """Add, move or withdraw the reader's reaction; returns their reaction afterwards.
+
+    Choosing the reaction the reader already has withdraws it.
+    """
+    with transaction.atomic():
+        for _attempt in range(3):
+            current = _locked_vote(Reaction, article_id, reader)
+            if current is not None:
+                break
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(article_id=article_id, reader=reader, reaction=reaction)
+            except IntegrityError:  # the same reader's other request inserted first
+                continue
+            _move_reaction_tallies(article_id, {reaction: 1})
+            return reaction
+        else:
+            raise VoteRefused("Your vote could not be recorded. Try again.", status=409)
+        if current.reaction == reaction:
+            current.delete()
+            _move_reaction_tallies(article_id, {reaction: -1})
+            return None
+        previous = current.reaction
+        current.reaction = reaction
+        current.save(update_fields=["reaction", "updated_at"])
+        _move_reaction_tallies(article_id, {previous: -1, reaction: 1})
+        return reaction
+
+
+def withdraw_reaction(article_id: int, reader: str) -> None:
+    """Remove the reader's reaction, if any."""
+    with transaction.atomic():
+        current = _locked_vote(Reaction, article_id, reader)
+        if current is not None:
+            current.delete()
+            _move_reaction_tallies(article_id, {current.reaction: -1})
+
+
+def _move_star_counts(article_id: int, changes: dict[int, int]) -> None:
+    update = {f"stars_{stars}": F(f"stars_{stars}") + delta for stars, delta in changes.items()}
+    if not ArticleStats.objects.filter(article_id=article_id).update(**update):
+        ensure_stats_row(article_id)
+        ArticleStats.objects.filter(article_id=article_id).update(**update)
+
+
+def rate(article_id: int, reader: str, stars: int) -> int:
+    """Set or change the reader's rating of the article; returns it."""
+    with transaction.atomic():
+        for _attempt in range(3):
+            current = _locked_vote(Rating, article_id, reader)
+            if current is not None:
+                break
+            try:
+                with transaction.atomic():
+                    Rating.objects.create(article_id=article_id, reader=reader, stars=stars)
+            except IntegrityError:
+                continue
+            _move_star_counts(article_id, {stars: 1})
+            return stars
+        else:
+            raise VoteRefused("Your vote could not be recorded. Try again.", status=409)
+        if current.stars != stars:
+            previous = current.stars
+            current.stars = stars
+            current.save(update_fields=["stars", "updated_at"])
+            _move_star_counts(article_id, {previous: -1, stars: 1})
+        return stars
+
+
+def withdraw_rating(article_id: int, reader: str) -> None:
+    """Remove the reader's rating, if any."""
+    with transaction.atomic():
+        current = _locked_vote(Rating, article_id, reader)
+        if current is not None:
+            current.delete()
+            _move_star_counts(article_id, {current.stars: -1})
+
+
+def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
+    """The reader's own reaction and rating of the article (None for each when absent)."""
+    if reader is None:
+        return {"reaction": None, "rating": None}
+    reaction = (
+        Reaction.objects.filter(article_id=article_id, reader=reader)
+        .values_list("reaction", flat=True)
+        .first()
+    )
+    rating = (
+        Rating.objects.filter(article_id=article_id, reader=reader)
+        .values_list("stars", flat=True)
+        .first()
+    )
+    return {"reaction": reaction, "rating": rating}
+
+
+def is_declared_bot(user_agent: str) -> bool:
+    """True for a client that says it is a bot, or says nothing at all."""
+    return not user_agent.strip() or bool(BOT_USER_AGENT.search(user_agent))
+
+
+def count_view(request: HttpRequest, article_id: int) -> bool:
+    """Count the reader's view of a published article; False when it is not counted.
+
+    Not counted: self-declared bots, and the same reader again within 30
+    minutes (the reader cookie if they have one, else the salted IP hash and
+    the browser together).
+    """
+    user_agent = request.headers.get("User-Agent", "")
+    if is_declared_bot(user_agent):
+        return False
+    reader = readers.reader_id(request) or f"{readers.ip_hash(request)}:{hash_text(user_agent)}"
+    seen_key = f"engagement:seen:{article_id}:{reader}"
+    if not cache.add(seen_key, 1, timeout=VIEW_REPEAT_SECONDS):
+        return False
+    if published_article(article_id) is None:
+        cache.delete(seen_key)
+        return False
+    viewbuffer.record_view(article_id)
+    return True
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
