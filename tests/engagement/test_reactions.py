@@ -3,7 +3,7 @@
 import pytest
 
 from byline.engagement.stats import figures_for
-from tests.engagement.factory import reaction_counts, react, reader_client
+from tests.engagement.factory import react, reaction_counts, reader_client
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
