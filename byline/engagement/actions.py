@@ -5,7 +5,8 @@
 totals in the same transaction, so the totals always equal a recount of the
 rows. Locking precondition, kept by every writer: the reader's vote row is
 locked first, then total rows in a fixed order (reaction keys sorted, one
-``ArticleStats`` row), so concurrent votes never deadlock.
+``ArticleStats`` row), so concurrent votes never deadlock. A withdrawn vote
+keeps its (emptied) row, so a reader's row is inserted at most once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 
@@ -109,46 +110,47 @@ def _move_reaction_tallies(article_id: int, changes: dict[str, int]) -> None:
 
 
 def _locked_vote(model: type[Reaction] | type[Rating], article_id: int, reader: str):
-    return model.objects.select_for_update().filter(article_id=article_id, reader=reader).first()
+    """The reader's vote row, locked; created empty (withdrawn) if they never voted.
+
+    Rows are never deleted, only emptied, so once the insert has happened (ours
+    or a concurrent one's: ``ON CONFLICT DO NOTHING`` waits for it) the second
+    select always finds the row.
+    """
+    rows = model.objects.select_for_update().filter(article_id=article_id, reader=reader)
+    current = rows.first()
+    if current is None:
+        model.objects.bulk_create(
+            [model(article_id=article_id, reader=reader)], ignore_conflicts=True
+        )
+        current = rows.first()
+    return current
 
 
-def react(article_id: int, reader: str, reaction: str) -> str | None:
+def react(article_id: int, reader: str, reaction: str | None) -> str | None:
     """Add, move or withdraw the reader's reaction; returns their reaction afterwards.
 
-    Choosing the reaction the reader already has withdraws it.
+    Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
     """
     with transaction.atomic():
-        for _attempt in range(3):
-            current = _locked_vote(Reaction, article_id, reader)
-            if current is not None:
-                break
-            try:
-                with transaction.atomic():
-                    Reaction.objects.create(article_id=article_id, reader=reader, reaction=reaction)
-            except IntegrityError:  # the same reader's other request inserted first
-                continue
-            _move_reaction_tallies(article_id, {reaction: 1})
-            return reaction
-        else:
-            raise VoteRefused("Your vote could not be recorded. Try again.", status=409)
-        if current.reaction == reaction:
-            current.delete()
-            _move_reaction_tallies(article_id, {reaction: -1})
-            return None
-        previous = current.reaction
-        current.reaction = reaction
+        current = _locked_vote(Reaction, article_id, reader)
+        previous = current.reaction or None
+        chosen = None if reaction == previous else reaction
+        if chosen == previous:
+            return chosen
+        current.reaction = chosen or ""
         current.save(update_fields=["reaction", "updated_at"])
-        _move_reaction_tallies(article_id, {previous: -1, reaction: 1})
-        return reaction
+        changes = {}
+        if previous:
+            changes[previous] = -1
+        if chosen:
+            changes[chosen] = 1
+        _move_reaction_tallies(article_id, changes)
+        return chosen
 
 
 def withdraw_reaction(article_id: int, reader: str) -> None:
     """Remove the reader's reaction, if any."""
-    with transaction.atomic():
-        current = _locked_vote(Reaction, article_id, reader)
-        if current is not None:
-            current.delete()
-            _move_reaction_tallies(article_id, {current.reaction: -1})
+    react(article_id, reader, None)
 
 
 def _move_star_counts(article_id: int, changes: dict[int, int]) -> None:
@@ -158,37 +160,27 @@ def _move_star_counts(article_id: int, changes: dict[int, int]) -> None:
         ArticleStats.objects.filter(article_id=article_id).update(**update)
 
 
-def rate(article_id: int, reader: str, stars: int) -> int:
-    """Set or change the reader's rating of the article; returns it."""
+def rate(article_id: int, reader: str, stars: int | None) -> int | None:
+    """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
     with transaction.atomic():
-        for _attempt in range(3):
-            current = _locked_vote(Rating, article_id, reader)
-            if current is not None:
-                break
-            try:
-                with transaction.atomic():
-                    Rating.objects.create(article_id=article_id, reader=reader, stars=stars)
-            except IntegrityError:
-                continue
-            _move_star_counts(article_id, {stars: 1})
+        current = _locked_vote(Rating, article_id, reader)
+        previous = current.stars
+        if previous == stars:
             return stars
-        else:
-            raise VoteRefused("Your vote could not be recorded. Try again.", status=409)
-        if current.stars != stars:
-            previous = current.stars
-            current.stars = stars
-            current.save(update_fields=["stars", "updated_at"])
-            _move_star_counts(article_id, {previous: -1, stars: 1})
+        current.stars = stars
+        current.save(update_fields=["stars", "updated_at"])
+        changes = {}
+        if previous:
+            changes[previous] = -1
+        if stars:
+            changes[stars] = 1
+        _move_star_counts(article_id, changes)
         return stars
 
 
 def withdraw_rating(article_id: int, reader: str) -> None:
     """Remove the reader's rating, if any."""
-    with transaction.atomic():
-        current = _locked_vote(Rating, article_id, reader)
-        if current is not None:
-            current.delete()
-            _move_star_counts(article_id, {current.stars: -1})
+    rate(article_id, reader, None)
 
 
 def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
@@ -199,7 +191,7 @@ def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
         Reaction.objects.filter(article_id=article_id, reader=reader)
         .values_list("reaction", flat=True)
         .first()
-    )
+    ) or None
     rating = (
         Rating.objects.filter(article_id=article_id, reader=reader)
         .values_list("stars", flat=True)

@@ -63,11 +63,14 @@ class ReactionTally(models.Model):
 
 
 class Reaction(models.Model):
-    """A reader's one reaction to an article; choosing another moves it."""
+    """A reader's one reaction to an article; choosing another moves it.
+
+    A withdrawn reaction keeps its row with an empty ``reaction``.
+    """
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
     reader = models.CharField(max_length=32)
-    reaction = models.CharField(max_length=20)
+    reaction = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -77,16 +80,19 @@ class Reaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reader} → {self.article_id}: {self.reaction}"
+        return f"{self.reader} → {self.article_id}: {self.reaction or 'withdrawn'}"
 
 
 class Rating(models.Model):
-    """A reader's one rating of an article, 1 to 5 stars; it can be changed."""
+    """A reader's one rating of an article, 1 to 5 stars; it can be changed.
+
+    A withdrawn rating keeps its row with ``stars`` empty.
+    """
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
     reader = models.CharField(max_length=32)
     stars = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -95,12 +101,13 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "reader"], name="one_rating_per_reader"),
             models.CheckConstraint(
-                condition=models.Q(stars__gte=1, stars__lte=5), name="stars_between_1_and_5"
+                condition=models.Q(stars__isnull=True) | models.Q(stars__gte=1, stars__lte=5),
+                name="stars_between_1_and_5",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.reader} → {self.article_id}: {self.stars}★"
+        return f"{self.reader} → {self.article_id}: {self.stars or 'withdrawn'}★"
 
 
 class DailyViews(models.Model):

@@ -56,6 +56,7 @@ def most_viewed(days: int) -> list[Ranked]:
 def most_reacted(days: int) -> list[Ranked]:
     rows = (
         Reaction.objects.filter(updated_at__gte=_since(days))
+        .exclude(reaction="")
         .values("article_id")
         .annotate(n=Count("id"))
         .order_by("-n", "article_id")[:TOP]
@@ -65,7 +66,7 @@ def most_reacted(days: int) -> list[Ranked]:
 
 def best_rated(days: int) -> list[Ranked]:
     rows = (
-        Rating.objects.filter(updated_at__gte=_since(days))
+        Rating.objects.filter(updated_at__gte=_since(days), stars__isnull=False)
         .values("article_id")
         .annotate(mean=Avg("stars"), n=Count("id"))
         .order_by("-mean", "-n", "article_id")[:TOP]

@@ -71,7 +71,9 @@ def _reaction_drift() -> list[Drift]:
     recounted: Counter[tuple[int, str]] = Counter(
         {
             (row["article_id"], row["reaction"]): row["n"]
-            for row in Reaction.objects.values("article_id", "reaction").annotate(n=Count("id"))
+            for row in Reaction.objects.exclude(reaction="")
+            .values("article_id", "reaction")
+            .annotate(n=Count("id"))
         }
     )
     shown = {
@@ -91,7 +93,9 @@ def _rating_drift() -> list[Drift]:
     recounted = Counter(
         {
             (row["article_id"], row["stars"]): row["n"]
-            for row in Rating.objects.values("article_id", "stars").annotate(n=Count("id"))
+            for row in Rating.objects.filter(stars__isnull=False)
+            .values("article_id", "stars")
+            .annotate(n=Count("id"))
         }
     )
     drifts = []
