@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,13 +51,50 @@ class VoteRefused(Exception):
 class Voter:
     """A reader allowed to vote on an article right now."""
 
-    article: Article
+    article_id: int
     reader: str
     new_reader: bool
 
 
+_LIVE_SECONDS = 10
+_live_until: dict[int, float] = {}
+
+
+def is_live(article_id: int) -> bool:
+    """Whether readers may see the article, remembered in this process for a few seconds.
+
+    Every vote, beacon and counts request asks; the answer is kept for
+    ``_LIVE_SECONDS`` and dropped at once when ``article_changed`` says the
+    article changed in this process (other processes catch up within the TTL).
+    """
+    now = time.monotonic()
+    if _live_until.get(article_id, 0.0) > now:
+        return True
+    if not Article.objects.published().filter(pk=article_id).exists():
+        _live_until.pop(article_id, None)
+        return False
+    if len(_live_until) > 10_000:
+        _live_until.clear()
+    _live_until[article_id] = now + _LIVE_SECONDS
+    return True
+
+
+def forget_liveness(article_id: int | None = None, **kwargs) -> None:
+    """``article_changed`` receiver: ask the database again next time."""
+    if article_id is None:
+        _live_until.clear()
+    else:
+        _live_until.pop(article_id, None)
+
+
 def published_article(article_id: int) -> Article | None:
-    return Article.objects.published().filter(pk=article_id).first()
+    """The published article with just what a vote needs (its URL and headline), or None."""
+    return (
+        Article.objects.published()
+        .filter(pk=article_id)
+        .only("pk", "slug", "headline", "status", "published_at")
+        .first()
+    )
 
 
 def reaction_keys() -> list[str]:
@@ -91,10 +129,9 @@ def check_vote(request: HttpRequest, article_id: int) -> Voter:
             f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
             status=429,
         )
-    article = published_article(article_id)
-    if article is None:
+    if not is_live(article_id):
         raise VoteRefused("There is no published article with this number.", status=404)
-    return Voter(article, reader, new)
+    return Voter(article_id, reader, new)
 
 
 def _move_reaction_tallies(article_id: int, changes: dict[str, int]) -> None:
@@ -219,7 +256,7 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
     seen_key = f"engagement:seen:{article_id}:{reader}"
     if not cache.add(seen_key, 1, timeout=VIEW_REPEAT_SECONDS):
         return False
-    if published_article(article_id) is None:
+    if not is_live(article_id):
         cache.delete(seen_key)
         return False
     viewbuffer.record_view(article_id)

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from byline.engagement.redisclient import redis_client
+
 COOKIE_SALT = "byline.engagement.reader"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 READER_ID_LENGTH = 32  # hex characters
@@ -104,15 +106,23 @@ def ip_hash(request: HttpRequest) -> str:
 def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: int = 60) -> bool:
     """Count one hit for each identity in the current window; True if any is past ``limit``.
 
-    Fixed windows of ``per_seconds``; the counters live in the cache (Redis in
-    production, so every app server shares them). Every identity is counted
+    Fixed windows of ``per_seconds``; the counters live in Redis when
+    REDIS_URL is set (one round trip, shared by every app server), else in
+    the cache. Every identity is counted
     even when an earlier one is already over, so a reader cannot dodge the
     IP limit by changing cookies.
     """
     window = int(datetime.now(UTC).timestamp()) // per_seconds
+    keys = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
+    client = redis_client()
+    if client is not None:  # one round trip for every counter
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(key)
+            pipe.expire(key, per_seconds + 1)
+        return any(hits > limit for hits in pipe.execute()[0::2])
     over = False
-    for identity in identities:
-        key = f"ratelimit:{scope}:{identity}:{window}"
+    for key in keys:
         cache.add(key, 0, timeout=per_seconds + 1)
         try:
             hits = cache.incr(key)

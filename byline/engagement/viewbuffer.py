@@ -24,7 +24,6 @@ import secrets
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
+from byline.engagement.redisclient import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +41,6 @@ LOCK_SECONDS = 60
 DB_BATCH_SIZE = 20_000
 
 Batch = Counter[tuple[int, date]]
-
-
-@lru_cache(maxsize=1)
-def _redis_for(url: str):
-    import redis
-
-    return redis.Redis.from_url(url)
-
-
-def redis_client():
-    """The Redis connection for counters, or None on the embedded tier."""
-    url = settings.REDIS_URL
-    return _redis_for(url) if url else None
 
 
 def record_view(article_id: int) -> None:

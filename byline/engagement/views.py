@@ -58,8 +58,8 @@ def _counts(article_id: int) -> dict:
     return figures
 
 
-def _answer(voter: actions.Voter, article_id: int) -> JsonResponse:
-    body = {"mine": actions.votes_of(article_id, voter.reader), "counts": _counts(article_id)}
+def _answer(voter: actions.Voter, article_id: int, mine: dict) -> JsonResponse:
+    body = {"mine": mine, "counts": _counts(article_id)}
     response = JsonResponse(body)
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
@@ -71,7 +71,7 @@ def _answer(voter: actions.Voter, article_id: int) -> JsonResponse:
 def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     """Current counts of a published article, the same for every reader (cacheable briefly)."""
     viewbuffer.maybe_flush()
-    if actions.published_article(article_id) is None:
+    if not actions.is_live(article_id):
         return json_error("There is no published article with this number.", 404)
     body = json.dumps(_counts(article_id), separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -106,19 +106,16 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
                 if kind == "reaction"
                 else actions.parse_stars(payload.get("stars"))
             )
+        else:
+            choice = None  # DELETE withdraws
         voter = actions.check_vote(request, article_id)
         if kind == "reaction":
-            if request.method == "POST":
-                actions.react(article_id, voter.reader, choice)
-            else:
-                actions.withdraw_reaction(article_id, voter.reader)
-        elif request.method == "POST":
-            actions.rate(article_id, voter.reader, choice)
+            mine = {"reaction": actions.react(article_id, voter.reader, choice)}
         else:
-            actions.withdraw_rating(article_id, voter.reader)
+            mine = {"rating": actions.rate(article_id, voter.reader, choice)}
     except VoteRefused as refused:
         return json_error(refused.message, refused.status)
-    return _answer(voter, article_id)
+    return _answer(voter, article_id, mine)
 
 
 @cached_page_form(on_rejected=_rejected_json)
@@ -198,7 +195,9 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
             else actions.parse_stars(request.POST.get("stars"))
         )
         voter = actions.check_vote(request, article_id)
-        article = voter.article
+        article = actions.published_article(article_id)
+        if article is None:
+            raise VoteRefused("There is no published article with this number.", status=404)
         if kind == "reaction":
             actions.react(article_id, voter.reader, choice)
         else:

@@ -132,3 +132,14 @@ def test_a_script_without_fetch_metadata_may_vote_with_a_csrf_token():
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 200
+
+
+def test_an_article_taken_down_stops_taking_votes_at_once():
+    """Liveness is remembered briefly, but article_changed forgets it immediately."""
+    article = make_article()
+    client = reader_client()
+    assert react(client, article.pk, "happy").status_code == 200
+    article.status = "draft"
+    article.save()
+    assert react(client, article.pk, "sad").status_code == 404
+    assert client.get(f"/api/articles/{article.pk}/engagement/").status_code == 404

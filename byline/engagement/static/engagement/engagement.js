@@ -45,10 +45,14 @@
     });
   }
 
+  // The reader's own choices; an answer to a vote carries only the kind voted on.
   function showMine(mine) {
-    block.querySelectorAll('button[name="reaction"]').forEach(function (button) {
-      button.setAttribute("aria-pressed", String(button.value === mine.reaction));
-    });
+    if ("reaction" in mine) {
+      block.querySelectorAll('button[name="reaction"]').forEach(function (button) {
+        button.setAttribute("aria-pressed", String(button.value === mine.reaction));
+      });
+    }
+    if (!("rating" in mine)) return;
     block.querySelectorAll('button[name="stars"]').forEach(function (button) {
       var stars = Number(button.value);
       button.setAttribute("aria-pressed", String(stars === mine.rating));
