@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 
 from byline.articles.models import Article
-from byline.engagement import readers, viewbuffer
-from byline.engagement.models import STARS, ArticleStats, Rating, Reaction, ReactionTally
-from byline.engagement.stats import ensure_stats_row
+from byline.engagement import readers, tallies, viewbuffer
+from byline.engagement.models import STARS, Rating, Reaction
 
 VIEW_REPEAT_SECONDS = 30 * 60
 BOT_USER_AGENT = re.compile(
@@ -134,54 +132,24 @@ def check_vote(request: HttpRequest, article_id: int) -> Voter:
     return Voter(article_id, reader, new)
 
 
-def _move_reaction_tallies(article_id: int, changes: dict[str, int]) -> None:
-    for key in sorted(changes):
-        delta = changes[key]
-        rows = ReactionTally.objects.filter(article_id=article_id, reaction=key)
-        if not rows.update(count=F("count") + delta) and delta > 0:
-            ensure_stats_row(article_id)  # the page reads tallies through the totals row
-            ReactionTally.objects.bulk_create(
-                [ReactionTally(article_id=article_id, reaction=key)], ignore_conflicts=True
-            )
-            rows.update(count=F("count") + delta)
-
-
-def _locked_vote(model: type[Reaction] | type[Rating], article_id: int, reader: str):
-    """The reader's vote row, locked; created empty (withdrawn) if they never voted.
-
-    Rows are never deleted, only emptied, so once the insert has happened (ours
-    or a concurrent one's: ``ON CONFLICT DO NOTHING`` waits for it) the second
-    select always finds the row.
-    """
-    rows = model.objects.select_for_update().filter(article_id=article_id, reader=reader)
-    current = rows.first()
-    if current is None:
-        model.objects.bulk_create(
-            [model(article_id=article_id, reader=reader)], ignore_conflicts=True
-        )
-        current = rows.first()
-    return current
-
-
 def react(article_id: int, reader: str, reaction: str | None) -> str | None:
     """Add, move or withdraw the reader's reaction; returns their reaction afterwards.
 
     Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
     """
     with transaction.atomic():
-        current = _locked_vote(Reaction, article_id, reader)
-        previous = current.reaction or None
+        vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
+        previous = current or None
         chosen = None if reaction == previous else reaction
         if chosen == previous:
             return chosen
-        current.reaction = chosen or ""
-        current.save(update_fields=["reaction", "updated_at"])
+        tallies.set_vote(Reaction, vote_id, chosen or "")
         changes = {}
         if previous:
             changes[previous] = -1
         if chosen:
             changes[chosen] = 1
-        _move_reaction_tallies(article_id, changes)
+        tallies.move_reaction_tallies(article_id, changes)
         return chosen
 
 
@@ -190,28 +158,19 @@ def withdraw_reaction(article_id: int, reader: str) -> None:
     react(article_id, reader, None)
 
 
-def _move_star_counts(article_id: int, changes: dict[int, int]) -> None:
-    update = {f"stars_{stars}": F(f"stars_{stars}") + delta for stars, delta in changes.items()}
-    if not ArticleStats.objects.filter(article_id=article_id).update(**update):
-        ensure_stats_row(article_id)
-        ArticleStats.objects.filter(article_id=article_id).update(**update)
-
-
 def rate(article_id: int, reader: str, stars: int | None) -> int | None:
     """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
     with transaction.atomic():
-        current = _locked_vote(Rating, article_id, reader)
-        previous = current.stars
+        vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
         if previous == stars:
             return stars
-        current.stars = stars
-        current.save(update_fields=["stars", "updated_at"])
+        tallies.set_vote(Rating, vote_id, stars)
         changes = {}
         if previous:
             changes[previous] = -1
         if stars:
             changes[stars] = 1
-        _move_star_counts(article_id, changes)
+        tallies.move_star_counts(article_id, changes)
         return stars
 
 
