@@ -44,7 +44,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=1, help="articles voted on (1: one hot)")
     parser.add_argument("--port", type=int, default=8100, help="within 8100-8199")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=4, help="granian blocking threads")
+    parser.add_argument("--threads", type=int, default=16, help="granian blocking threads")
     return parser.parse_args()
 
 

@@ -8,6 +8,7 @@ class EngagementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from byline.engagement import checks  # noqa: F401  (registers the system checks)
         from byline.engagement.actions import forget_liveness
         from byline.signals import article_changed
 

@@ -47,3 +47,13 @@ def test_over_limit_counts_every_identity_in_the_window():
     assert not readers.over_limit("test", ["a", "c"], limit=2)
     assert readers.over_limit("test", ["a"], limit=2)
     assert not readers.over_limit("test", ["b"], limit=2)
+
+
+def test_production_without_the_proxy_ip_header_warns_at_start_up(settings):
+    from byline.engagement.checks import client_ip_behind_a_proxy
+
+    settings.PRODUCTION = True
+    settings.BYLINE_CLIENT_IP_HEADER = ""
+    assert [w.id for w in client_ip_behind_a_proxy(None)] == ["engagement.W001"]
+    settings.BYLINE_CLIENT_IP_HEADER = "X-Real-IP"
+    assert client_ip_behind_a_proxy(None) == []
