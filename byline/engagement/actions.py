@@ -26,6 +26,7 @@ from byline.engagement import readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction
 
 VIEW_REPEAT_SECONDS = 30 * 60
+MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
     r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
@@ -65,6 +66,8 @@ def is_live(article_id: int) -> bool:
     ``_LIVE_SECONDS`` and dropped at once when ``article_changed`` says the
     article changed in this process (other processes catch up within the TTL).
     """
+    if not 0 < article_id <= MAX_ID:
+        return False
     now = time.monotonic()
     if _live_until.get(article_id, 0.0) > now:
         return True
@@ -87,6 +90,8 @@ def forget_liveness(article_id: int | None = None, **kwargs) -> None:
 
 def published_article(article_id: int) -> Article | None:
     """The published article with just what a vote needs (its URL and headline), or None."""
+    if not 0 < article_id <= MAX_ID:
+        return None
     return (
         Article.objects.published()
         .filter(pk=article_id)
@@ -110,8 +115,11 @@ def parse_stars(value: object) -> int:
     """A whole number of stars from 1 to 5, or VoteRefused."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and len(value) < 10:
+        try:
+            value = int(value.strip())
+        except ValueError:
+            value = None
     if isinstance(value, int) and value in STARS:
         return value
     raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
@@ -181,7 +189,7 @@ def withdraw_rating(article_id: int, reader: str) -> None:
 
 def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
     """The reader's own reaction and rating of the article (None for each when absent)."""
-    if reader is None:
+    if reader is None or not 0 < article_id <= MAX_ID:
         return {"reaction": None, "rating": None}
     reaction = (
         Reaction.objects.filter(article_id=article_id, reader=reader)
@@ -204,14 +212,17 @@ def is_declared_bot(user_agent: str) -> bool:
 def count_view(request: HttpRequest, article_id: int) -> bool:
     """Count the reader's view of a published article; False when it is not counted.
 
-    Not counted: self-declared bots, and the same reader again within 30
-    minutes (the reader cookie if they have one, else the salted IP hash and
-    the browser together).
+    Not counted: self-declared bots, the same reader again within 30 minutes
+    (the reader cookie if they have one, else the salted IP hash and the
+    browser together), and views beyond ``BYLINE_VIEWS_PER_MINUTE`` from one IP.
     """
     user_agent = request.headers.get("User-Agent", "")
     if is_declared_bot(user_agent):
         return False
-    reader = readers.reader_id(request) or f"{readers.ip_hash(request)}:{hash_text(user_agent)}"
+    ip_hash = readers.ip_hash(request)
+    if readers.over_limit("view", [f"ip:{ip_hash}"], settings.BYLINE_VIEWS_PER_MINUTE):
+        return False
+    reader = readers.reader_id(request) or f"{ip_hash}:{hash_text(user_agent)}"
     seen_key = f"engagement:seen:{article_id}:{reader}"
     if not cache.add(seen_key, 1, timeout=VIEW_REPEAT_SECONDS):
         return False

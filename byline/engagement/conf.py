@@ -71,6 +71,12 @@ SETTINGS: list[Setting] = [
         parse_positive_int,
     ),
     Setting(
+        "BYLINE_VIEWS_PER_MINUTE",
+        "120",
+        "Views counted a minute from one IP address (more are received but not counted).",
+        parse_positive_int,
+    ),
+    Setting(
         "BYLINE_VIEW_FLUSH_SECONDS",
         "5",
         "How often buffered view counts are written to the database, in seconds.",

@@ -143,3 +143,26 @@ def test_an_article_taken_down_stops_taking_votes_at_once():
     article.save()
     assert react(client, article.pk, "sad").status_code == 404
     assert client.get(f"/api/articles/{article.pk}/engagement/").status_code == 404
+
+
+def test_an_article_number_beyond_any_database_integer_is_a_json_404():
+    client = reader_client()
+    huge = "9" * 30
+    for url in [
+        f"/api/articles/{huge}/engagement/",
+        f"/api/articles/{huge}/reaction/",
+        f"/api/articles/{huge}/rating/",
+    ]:
+        response = (
+            client.post(url, "{}", content_type="application/json")
+            if "engagement" not in url
+            else client.get(url)
+        )
+        assert response.status_code in {400, 404}, url
+        assert response.json()["error"]["message"]
+    assert react(client, int(huge), "happy").status_code == 404
+    assert client.get(f"/api/articles/{huge}/engagement/mine/").json() == {
+        "reaction": None,
+        "rating": None,
+    }
+    assert client.post(f"/api/articles/{huge}/view/").status_code == 204

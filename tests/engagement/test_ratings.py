@@ -45,7 +45,9 @@ def test_delete_withdraws_the_readers_rating():
     assert figures_for(article.pk).rating_count == 0
 
 
-@pytest.mark.parametrize("stars", [0, 6, -1, 2.5, "four", "", None, True, [4], {"n": 4}])
+@pytest.mark.parametrize(
+    "stars", [0, 6, -1, 2.5, "four", "", None, True, [4], {"n": 4}, "²", "9" * 5000, "4.0"]
+)
 def test_a_rating_outside_one_to_five_stars_is_a_clear_400(stars):
     article = make_article()
     response = rate(reader_client(), article.pk, stars)

@@ -146,3 +146,16 @@ def test_a_batch_still_locked_by_a_live_flusher_is_left_alone():
     client.set(viewbuffer.BATCH_PREFIX + "lock:3-busy", 1, ex=60)
     assert viewbuffer.flush() == 0
     assert client.exists(viewbuffer.BATCH_PREFIX + "3-busy")
+
+
+def test_views_beyond_the_per_ip_limit_are_not_counted(settings):
+    """Many browsers (User-Agents) behind one address cannot inflate the count unboundedly."""
+    settings.BYLINE_VIEWS_PER_MINUTE = 3
+    article = make_article()
+    for n in range(5):
+        client = reader_client("192.0.2.60")
+        client.post(
+            f"/api/articles/{article.pk}/view/", headers={"User-Agent": f"Mozilla/5.0 Browser/{n}"}
+        )
+    viewbuffer.flush()
+    assert figures_for(article.pk).views == 3
