@@ -213,8 +213,8 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
     """Count the reader's view of a published article; False when it is not counted.
 
     Not counted: self-declared bots, the same reader again within 30 minutes
-    (the reader cookie if they have one, else the salted IP hash and the
-    browser together), and views beyond ``BYLINE_VIEWS_PER_MINUTE`` from one IP.
+    (the same browser at the same salted IP hash, or the same reader cookie),
+    and views beyond ``BYLINE_VIEWS_PER_MINUTE`` from one IP.
     """
     user_agent = request.headers.get("User-Agent", "")
     if is_declared_bot(user_agent):
@@ -222,12 +222,17 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
     ip_hash = readers.ip_hash(request)
     if readers.over_limit("view", [f"ip:{ip_hash}"], settings.BYLINE_VIEWS_PER_MINUTE):
         return False
-    reader = readers.reader_id(request) or f"{ip_hash}:{hash_text(user_agent)}"
-    seen_key = f"engagement:seen:{article_id}:{reader}"
-    if not cache.add(seen_key, 1, timeout=VIEW_REPEAT_SECONDS):
+    # Seen as this browser at this address, and as the cookie's reader if any:
+    # a reader who votes (and so gets a cookie) and reloads is still the same.
+    identities = [f"{ip_hash}:{hash_text(user_agent)}"]
+    if reader := readers.reader_id(request):
+        identities.append(reader)
+    keys = [f"engagement:seen:{article_id}:{identity}" for identity in identities]
+    first_time = [cache.add(key, 1, timeout=VIEW_REPEAT_SECONDS) for key in keys]
+    if not all(first_time):
         return False
     if not is_live(article_id):
-        cache.delete(seen_key)
+        cache.delete_many(keys)
         return False
     viewbuffer.record_view(article_id)
     return True

@@ -159,3 +159,16 @@ def test_views_beyond_the_per_ip_limit_are_not_counted(settings):
         )
     viewbuffer.flush()
     assert figures_for(article.pk).views == 3
+
+
+def test_a_reader_who_votes_and_reloads_is_not_counted_twice():
+    """The vote gives them a cookie; the reload is still the same reader."""
+    from tests.engagement.factory import react
+
+    article = make_article()
+    client = reader_client()
+    beacon(client, article.pk)
+    react(client, article.pk, "happy")
+    beacon(client, article.pk)
+    viewbuffer.flush()
+    assert figures_for(article.pk).views == 1
