@@ -145,6 +145,8 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
 
     Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
     """
+    if tallies.in_one_call():
+        return tallies.react_in_one_call(article_id, reader, reaction)
     with transaction.atomic():
         vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
         previous = current or None
@@ -168,6 +170,8 @@ def withdraw_reaction(article_id: int, reader: str) -> None:
 
 def rate(article_id: int, reader: str, stars: int | None) -> int | None:
     """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
+    if tallies.in_one_call():
+        return tallies.rate_in_one_call(article_id, reader, stars)
     with transaction.atomic():
         vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
         if previous == stars:

@@ -1,10 +1,13 @@
 """The SQL of a vote: lock the reader's row, change it, move the running totals.
 
-Plain SQL that PostgreSQL and SQLite both speak (``ON CONFLICT`` upserts),
-because a vote is the hottest write on the site and the ORM's query building
-cost as much CPU as the rest of the request. Call these inside one
-transaction, in this order: ``lock_vote``, ``set_vote``, then the totals
-(their own keys sorted), so concurrent votes never deadlock.
+A vote is the hottest write on the site, so it skips the ORM. On PostgreSQL
+it is one call of a function (``engagement_react`` / ``engagement_rate``,
+created by migration 0003): one round trip and one implicit transaction. On
+other databases the same steps run from Python in plain SQL both speak
+(``ON CONFLICT`` upserts), inside one transaction, in this order:
+``lock_vote``, ``set_vote``, then the totals (their own keys sorted), so
+concurrent votes never deadlock. Both paths are tested against the same
+behaviour; the concurrency tests run the PostgreSQL one.
 """
 
 from __future__ import annotations
@@ -95,3 +98,22 @@ def move_star_counts(article_id: int, changes: dict[int, int]) -> None:
         if cursor.rowcount == 0:
             ensure_stats_row(article_id)
             cursor.execute(sql, params)
+
+
+def in_one_call() -> bool:
+    """Whether this database casts a vote with one function call (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+def react_in_one_call(article_id: int, reader: str, reaction: str | None) -> str | None:
+    """``engagement_react()``: add, move, toggle off or (None) withdraw; the reaction after."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT engagement_react(%s, %s, %s)", [article_id, reader, reaction or ""])
+        return cursor.fetchone()[0] or None
+
+
+def rate_in_one_call(article_id: int, reader: str, stars: int | None) -> int | None:
+    """``engagement_rate()``: set, change or (None) withdraw; the rating after."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT engagement_rate(%s, %s, %s)", [article_id, reader, stars])
+        return cursor.fetchone()[0]
