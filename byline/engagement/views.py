@@ -132,7 +132,7 @@ def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @cached_page_form(on_rejected=_rejected_json)
 def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
-    """The page's script reports a view (navigator.sendBeacon); 204 whether counted or not."""
+    """The page's script reports a view as the page loads; 204 whether counted or not."""
     if request.method != "POST":
         response = json_error("Report a view with POST.", 405)
         response["Allow"] = "POST"

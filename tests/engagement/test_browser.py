@@ -80,12 +80,14 @@ def test_a_rating_updates_the_average_and_is_remembered_after_a_reload(chromium,
     context.close()
 
 
-def test_the_page_counts_its_view_by_beacon(chromium, live_server):
+def test_the_page_counts_its_view_by_beacon_and_shows_it_at_once(chromium, live_server):
     article = make_article()
     context, page = open_page(chromium, live_server)
     with page.expect_response(lambda response: response.url.endswith("/view/")) as beacon:
         page.goto(article.get_absolute_url())
     assert beacon.value.status == 204
+    views = page.locator('[data-counter="views"]')
+    playwright_api.expect(views).to_have_text("1 view")  # the live count includes it at once
     viewbuffer.flush()
     assert figures_for(article.pk).views == 1
     context.close()

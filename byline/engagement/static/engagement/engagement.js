@@ -118,11 +118,12 @@
     });
   });
 
-  if (block.dataset.viewUrl) {
-    var sent = navigator.sendBeacon && navigator.sendBeacon(block.dataset.viewUrl);
-    if (!sent) fetch(block.dataset.viewUrl, { method: "POST", credentials: "same-origin", keepalive: true }).catch(function () {});
-  }
-  refresh();
+  // Count this view, then show the live counts (which then include it).
+  var counted = block.dataset.viewUrl
+    ? fetch(block.dataset.viewUrl, { method: "POST", credentials: "same-origin", keepalive: true })
+        .catch(function () { /* an uncounted view is not the reader's problem */ })
+    : Promise.resolve();
+  counted.then(refresh);
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refresh();
