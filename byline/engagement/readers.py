@@ -13,7 +13,8 @@ Plain functions other apps reuse (the discussion app for its own limits):
   day, so yesterday's hashes cannot be linked to today's and no raw IP is
   ever stored.
 - ``over_limit(scope, identities, limit, per_seconds)``: count one hit for
-  each identity in a fixed window and say whether any went past the limit.
+  each identity in a fixed window and say whether any went past the limit;
+  ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -131,3 +132,8 @@ def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: i
             hits = 1
         over = over or hits > limit
     return over
+
+
+def seconds_left_in_window(per_seconds: int = 60) -> int:
+    """Seconds until the current rate-limit window ends (for a Retry-After header)."""
+    return per_seconds - int(datetime.now(UTC).timestamp()) % per_seconds

@@ -75,7 +75,11 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
         return json_error("There is no published article with this number.", 404)
     body = json.dumps(_counts(article_id), separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    sent = [
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    ]
+    if etag in sent or "*" in sent:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")
@@ -114,7 +118,10 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
         else:
             mine = {"rating": actions.rate(article_id, voter.reader, choice)}
     except VoteRefused as refused:
-        return json_error(refused.message, refused.status)
+        response = json_error(refused.message, refused.status)
+        if refused.status == 429:
+            response["Retry-After"] = str(readers.seconds_left_in_window())
+        return response
     return _answer(voter, article_id, mine)
 
 
@@ -204,7 +211,10 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
             actions.rate(article_id, voter.reader, choice)
     except VoteRefused as refused:
         article = article or actions.published_article(article_id)
-        return _problem(request, refused.message, refused.status, article)
+        response = _problem(request, refused.message, refused.status, article)
+        if refused.status == 429:
+            response["Retry-After"] = str(readers.seconds_left_in_window())
+        return response
     anchor = "reactions" if kind == "reaction" else "rating"
     response = HttpResponse(status=303)
     response["Location"] = f"{article.get_absolute_url()}#{anchor}"

@@ -25,6 +25,7 @@ def test_an_unchanged_etag_is_answered_304_and_a_vote_changes_it():
     url = f"/api/articles/{article.pk}/engagement/"
     etag = client.get(url)["ETag"]
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
     react(client, article.pk, "happy")
     fresh = client.get(url, headers={"If-None-Match": etag})
     assert fresh.status_code == 200

@@ -21,6 +21,7 @@ def test_a_reader_past_the_limit_gets_429_with_a_message(three_a_minute):
     response = react(client, article.pk, "happy")
     assert response.status_code == 429
     assert "more than 3 times in a minute" in response.json()["error"]["message"]
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert react(client, article.pk, "happy").status_code == 429
 
 
