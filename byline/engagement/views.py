@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from byline.csrf import cached_page_form, came_from_this_site
@@ -29,6 +31,23 @@ def json_error(message: str, status: int) -> JsonResponse:
     response = JsonResponse({"error": {"status": status, "message": message}}, status=status)
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def json_methods(*methods: str):
+    """Like ``require_http_methods``, but a wrong method gets a JSON 405 with ``Allow``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = json_error(f"Use {' or '.join(methods)} here.", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def _rejected_json(request: HttpRequest) -> HttpResponse:
@@ -67,7 +86,8 @@ def _answer(voter: actions.Voter, article_id: int, mine: dict) -> JsonResponse:
     return response
 
 
-@require_GET
+@csrf_exempt  # read-only: any other method is answered 405, as JSON
+@json_methods("GET", "HEAD")
 def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     """Current counts of a published article, the same for every reader (cacheable briefly)."""
     viewbuffer.maybe_flush()
@@ -88,8 +108,9 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only, as above
 @never_cache
-@require_GET
+@json_methods("GET", "HEAD")
 def mine(request: HttpRequest, article_id: int) -> HttpResponse:
     """The reader's own reaction and rating (never cached; sets no cookie)."""
     response = JsonResponse(actions.votes_of(article_id, readers.reader_id(request)))
@@ -98,10 +119,6 @@ def mine(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
-    if request.method not in {"POST", "DELETE"}:
-        response = json_error("Use POST to vote or DELETE to withdraw.", 405)
-        response["Allow"] = "POST, DELETE"
-        return response
     try:
         payload = _payload(request) if request.method == "POST" else {}
         if request.method == "POST":
@@ -126,24 +143,23 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
 
 
 @cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST", "DELETE")
 def reaction_api(request: HttpRequest, article_id: int) -> HttpResponse:
     """POST {"reaction": key} adds, moves or (same key again) withdraws; DELETE withdraws."""
     return _vote_api(request, article_id, "reaction")
 
 
 @cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST", "DELETE")
 def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
     """POST {"stars": 1..5} sets or changes the rating; DELETE withdraws it."""
     return _vote_api(request, article_id, "rating")
 
 
 @cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST")
 def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
     """The page's script reports a view as the page loads; 204 whether counted or not."""
-    if request.method != "POST":
-        response = json_error("Report a view with POST.", 405)
-        response["Allow"] = "POST"
-        return response
     actions.count_view(request, article_id)
     viewbuffer.maybe_flush()
     response = HttpResponse(status=204)

@@ -104,6 +104,10 @@ def test_a_wrong_method_is_a_json_405():
     assert response.status_code == 405
     assert response["Allow"] == "POST, DELETE"
     assert "POST" in response.json()["error"]["message"]
+    for url in [f"/api/articles/{article.pk}/engagement/", f"/api/articles/{article.pk}/view/"]:
+        wrong = reader_client().put(url)
+        assert wrong.status_code == 405
+        assert wrong.json()["error"]["status"] == 405
 
 
 def test_a_cross_site_vote_is_refused_with_json_403():
