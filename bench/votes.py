@@ -199,9 +199,11 @@ def main() -> None:
                 lambda rng: ("GET", f"/api/articles/{rng.choice(ids)}/engagement/", b""),
             )
         )
+        cpu_before = time.process_time()
         votes, vote_statuses = asyncio.run(
             phase(args.port, args.clients, args.seconds, vote_request(ids))
         )
+        generator_cpu = (time.process_time() - cpu_before) / args.seconds
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -220,6 +222,10 @@ def main() -> None:
     print(f"reference, counts GET (writes nothing): {read_rate:8.0f} requests/s  {read_statuses}")
     print(f"votes through the API:                  {vote_rate:8.0f} votes/s     {vote_statuses}")
     print(f"votes / reference: {votes / max(reads, 1):.2f}; target: thousands of votes/s")
+    print(
+        f"the load generator itself used {generator_cpu:.0%} of a core; "
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     shown = sum(f.reaction_total + f.rating_count for f in figures)
     print(f"recount: {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'} "
           f"({shown} reactions and ratings standing)")  # fmt: skip
