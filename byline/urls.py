@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/csrf/", csrf_token_json, name="csrf-token"),
     path("comments/", include("byline.discussion.urls")),
+    path("", include("byline.engagement.urls")),
     path("", include("byline.articles.urls")),
 ]
 

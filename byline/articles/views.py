@@ -60,9 +60,11 @@ class AuthorView(FilteredListView):
 
 
 def article_context(article: Article) -> dict:
+    figures = figures_for(article.pk)
     return {
         "article": article,
-        "figures": figures_for(article.pk),
+        "figures": figures,
+        "aggregate_rating": figures.aggregate_rating(),
         "authors": list(article.authors.all()),
         "tags": list(article.tags.all()),
     }
