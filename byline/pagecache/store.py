@@ -1,0 +1,277 @@
+"""Where cached pages live, and the generation that says which ones are current.
+
+Every worker keeps pages in its own memory (a dict bounded in bytes), so a hit
+costs a dictionary lookup. What makes a set of workers, or a set of app
+servers, behave as one cache is the *generation*: a token in a shared place
+(Redis when ``REDIS_URL`` is set, else a file in the data folder) that every
+change to the site replaces. A page is served only if it was stored under the
+current generation, so one write invalidates every page on every server.
+
+Why one site-wide generation rather than per-page keys: an article change
+alters its own page, the front page, its section's, tags' and authors' listings
+(and their later pages), and the navigation of every page. Tracking those
+dependencies exactly is where page caches go wrong; re-rendering a few pages
+after an edit costs milliseconds. Edits are rare next to reads.
+
+Workers read the shared generation at most every ``BYLINE_PAGE_CACHE_SYNC_SECONDS``
+(0.5 s), so a hit does not wait on Redis; the worker that made the change sees
+it at once. With Redis, rendered pages are also shared (keyed by generation),
+so each change costs one render per page for the whole site, not one per worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+logger = logging.getLogger("byline.pagecache")
+
+REDIS_PREFIX = "byline:pagecache:"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A finished response, as it is replayed to every anonymous reader."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str
+    last_modified: int
+    expires_at: float
+    generation: str
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "status": self.status,
+            "headers": self.headers,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "expires_at": self.expires_at,
+            "generation": self.generation,
+        }
+        return json.dumps(meta).encode() + b"\n" + self.body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Page:
+        meta, _, body = data.partition(b"\n")
+        fields = json.loads(meta)
+        fields["headers"] = tuple((name, value) for name, value in fields["headers"])
+        return cls(body=body, **fields)
+
+
+class Generation(Protocol):
+    def current(self) -> str: ...
+
+    def bump(self) -> str: ...
+
+
+class _Polled:
+    """Reads a shared generation at most every ``interval`` seconds."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._value = ""
+        self._read_at = float("-inf")
+
+    def current(self) -> str:
+        now = time.monotonic()
+        if now - self._read_at >= self.interval:
+            try:
+                self._value = self.read()
+            except Exception:  # a broken store must not break the site
+                logger.exception("page cache: cannot read the generation")
+                self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
+            self._read_at = now
+        return self._value
+
+    def bump(self) -> str:
+        self._value = self.write_new()
+        self._read_at = time.monotonic()
+        return self._value
+
+    def read(self) -> str:
+        raise NotImplementedError
+
+    def write_new(self) -> str:
+        raise NotImplementedError
+
+
+class FileGeneration(_Polled):
+    """The generation as a file's contents: shared by the workers of one machine."""
+
+    def __init__(self, path: Path, interval: float) -> None:
+        super().__init__(interval)
+        self.path = path
+
+    def read(self) -> str:
+        try:
+            return self.path.read_text().strip() or "0"
+        except FileNotFoundError:
+            return "0"
+
+    def write_new(self) -> str:
+        value = uuid.uuid4().hex
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{value}")
+        temporary.write_text(value)
+        os.replace(temporary, self.path)  # atomic: readers see the old or the new token
+        return value
+
+
+class RedisGeneration(_Polled):
+    """The generation as a Redis counter: shared by every app server."""
+
+    def __init__(self, client, interval: float) -> None:
+        super().__init__(interval)
+        self.client = client
+
+    def read(self) -> str:
+        value = self.client.get(REDIS_PREFIX + "generation")
+        return value.decode() if value else "0"
+
+    def write_new(self) -> str:
+        return str(self.client.incr(REDIS_PREFIX + "generation"))
+
+
+class MemoryPages:
+    """Pages in this process, bounded in bytes; the oldest stored go first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[str, Page] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Page | None:
+        return self._pages.get(key)
+
+    def set(self, key: str, page: Page) -> None:
+        size = len(page.body)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            while self._pages and self._bytes + size > self.max_bytes:
+                _, evicted = self._pages.popitem(last=False)
+                self._bytes -= len(evicted.body)
+            self._pages[key] = page
+            self._bytes += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+
+class RedisPages:
+    """Pages shared by every app server, one Redis key per generation and page."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def get(self, key: str, generation: str) -> Page | None:
+        data = self.client.get(f"{REDIS_PREFIX}page:{generation}:{key}")
+        return Page.from_bytes(data) if data else None
+
+    def set(self, key: str, page: Page) -> None:
+        milliseconds = int((page.expires_at - time.time()) * 1000)
+        if milliseconds > 0:
+            name = f"{REDIS_PREFIX}page:{page.generation}:{key}"
+            self.client.set(name, page.to_bytes(), px=milliseconds)
+
+
+class PageStore:
+    """Process memory in front of an optional shared store, under one generation."""
+
+    def __init__(
+        self, generation: Generation, memory: MemoryPages, shared: RedisPages | None = None
+    ) -> None:
+        self.generation = generation
+        self.memory = memory
+        self.shared = shared
+        self._memory_generation = ""
+
+    def current_generation(self) -> str:
+        generation = self.generation.current()
+        if generation != self._memory_generation:
+            self.memory.clear()
+            self._memory_generation = generation
+        return generation
+
+    def get(self, key: str, generation: str) -> Page | None:
+        """The current page for ``key``, or None (absent, stale or expired)."""
+        page = self.memory.get(key)
+        if page is None and self.shared is not None:
+            try:
+                page = self.shared.get(key, generation)
+            except Exception:
+                logger.exception("page cache: cannot read from Redis")
+                return None
+            if page is not None:
+                self.memory.set(key, page)
+        if page is None or page.generation != generation or page.expires_at <= time.time():
+            return None
+        return page
+
+    def set(self, key: str, page: Page) -> None:
+        if page.generation != self.current_generation():
+            return  # the site changed while this page was rendered: it may be stale
+        self.memory.set(key, page)
+        if self.shared is not None:
+            try:
+                self.shared.set(key, page)
+            except Exception:
+                logger.exception("page cache: cannot write to Redis")
+
+    def invalidate(self) -> None:
+        """Every stored page is out of date: move the generation on."""
+        self._memory_generation = self.generation.bump()
+        self.memory.clear()
+
+
+_store: PageStore | None = None
+_store_lock = threading.Lock()
+
+
+def page_store() -> PageStore:
+    """This process's page store, built from the settings on first use."""
+    global _store
+    if _store is None:
+        with _store_lock:
+            if _store is None:
+                _store = _build_store()
+    return _store
+
+
+def reset_page_store() -> None:
+    """Forget the store (tests, or after the settings changed)."""
+    global _store
+    with _store_lock:
+        _store = None
+
+
+def _build_store() -> PageStore:
+    from django.conf import settings
+
+    interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
+    memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        return PageStore(RedisGeneration(client, interval), memory, RedisPages(client))
+    path = Path(settings.DATA_DIR) / "pagecache-generation"
+    return PageStore(FileGeneration(path, interval), memory)
