@@ -35,6 +35,9 @@ from typing import Protocol
 logger = logging.getLogger("byline.pagecache")
 
 REDIS_PREFIX = "byline:pagecache:"
+# After a failure, the shared store is left alone this long: a Redis outage
+# costs one timeout a second, not one per request.
+RETRY_AFTER = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,22 +83,27 @@ class _Polled:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._value = ""
-        self._read_at = float("-inf")
+        self._next_read = float("-inf")
 
     def current(self) -> str:
         now = time.monotonic()
-        if now - self._read_at >= self.interval:
+        if now >= self._next_read:
             try:
                 self._value = self.read()
+                self._next_read = now + self.interval
             except Exception:  # a broken store must not break the site
                 logger.exception("page cache: cannot read the generation")
                 self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
-            self._read_at = now
+                self._next_read = now + max(self.interval, RETRY_AFTER)
         return self._value
 
     def bump(self) -> str:
-        self._value = self.write_new()
-        self._read_at = time.monotonic()
+        try:
+            self._value = self.write_new()
+        except Exception:
+            logger.exception("page cache: cannot move the generation on")
+            self._value = f"unreadable-{uuid.uuid4().hex}"
+        self._next_read = time.monotonic() + self.interval
         return self._value
 
     def read(self) -> str:
@@ -179,16 +187,31 @@ class RedisPages:
 
     def __init__(self, client) -> None:
         self.client = client
+        self._down_until = float("-inf")
 
     def get(self, key: str, generation: str) -> Page | None:
-        data = self.client.get(f"{REDIS_PREFIX}page:{generation}:{key}")
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            data = self.client.get(f"{REDIS_PREFIX}page:{generation}:{key}")
+        except Exception:
+            self._failed("read")
+            return None
         return Page.from_bytes(data) if data else None
 
     def set(self, key: str, page: Page) -> None:
         milliseconds = int((page.expires_at - time.time()) * 1000)
-        if milliseconds > 0:
+        if milliseconds <= 0 or time.monotonic() < self._down_until:
+            return
+        try:
             name = f"{REDIS_PREFIX}page:{page.generation}:{key}"
             self.client.set(name, page.to_bytes(), px=milliseconds)
+        except Exception:
+            self._failed("write")
+
+    def _failed(self, action: str) -> None:
+        logger.exception("page cache: cannot %s a page in Redis", action)
+        self._down_until = time.monotonic() + RETRY_AFTER
 
 
 class PageStore:
@@ -213,11 +236,7 @@ class PageStore:
         """The current page for ``key``, or None (absent, stale or expired)."""
         page = self.memory.get(key)
         if page is None and self.shared is not None:
-            try:
-                page = self.shared.get(key, generation)
-            except Exception:
-                logger.exception("page cache: cannot read from Redis")
-                return None
+            page = self.shared.get(key, generation)
             if page is not None:
                 self.memory.set(key, page)
         if page is None or page.generation != generation or page.expires_at <= time.time():
@@ -229,10 +248,7 @@ class PageStore:
             return  # the site changed while this page was rendered: it may be stale
         self.memory.set(key, page)
         if self.shared is not None:
-            try:
-                self.shared.set(key, page)
-            except Exception:
-                logger.exception("page cache: cannot write to Redis")
+            self.shared.set(key, page)
 
     def invalidate(self) -> None:
         """Every stored page is out of date: move the generation on."""
@@ -267,11 +283,18 @@ def _build_store() -> PageStore:
     interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
     memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
     if settings.REDIS_URL:
-        import redis
-
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
-        )
+        client = redis_client(settings.REDIS_URL)
         return PageStore(RedisGeneration(client, interval), memory, RedisPages(client))
     path = Path(settings.DATA_DIR) / "pagecache-generation"
     return PageStore(FileGeneration(path, interval), memory)
+
+
+def redis_client(url: str):
+    """A Redis client that fails fast: a cache must never hold a request up for long."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(
+        url, socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 0)
+    )
