@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -147,7 +148,13 @@ class RedisGeneration(_Polled):
         return value.decode() if value else "0"
 
     def write_new(self) -> str:
-        return str(self.client.incr(REDIS_PREFIX + "generation"))
+        # A fresh counter (a new Redis, a FLUSHDB) starts at a random number so
+        # it cannot walk back onto a generation some worker still holds pages of.
+        name = REDIS_PREFIX + "generation"
+        pipe = self.client.pipeline()
+        pipe.set(name, secrets.randbelow(1 << 48), nx=True)
+        pipe.incr(name)
+        return str(pipe.execute()[1])
 
 
 class MemoryPages:
