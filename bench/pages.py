@@ -1,0 +1,526 @@
+"""How close Byline's article page comes to a static file, measured side by side.
+
+Starts Byline in production mode (PostgreSQL when DATABASE_URL is set, else
+SQLite in a scratch folder; Redis when REDIS_URL is set), loads the demo
+article (plus 200 threaded comments, reactions and ratings when those apps
+provide their demo hooks), then runs wrk against four cases, alternating,
+each several times:
+
+  a  nginx serving the saved HTML of that page from a file (the physical limit)
+  b  Byline's app server (granian, one worker per core), page cache hit
+  c  through the shipped nginx configuration (deploy/nginx.conf)
+  d  Byline's app server with the page cache off: a cold render every request
+
+It prints requests per second, p50 and p99 latency, the ratios b/a and c/a
+beside their targets, the cold-render median and query count (in-process),
+and the memory of one app worker after the run. Before measuring it checks
+that every case serves the right bytes, that 304s, the session bypass and an
+invalidation through nginx work; a failed check exits 1. Timings never fail.
+
+    python bench/pages.py            # 3 rounds x 5 s a case
+    python bench/pages.py --quick    # CI: 2 rounds x 2 s, correctness asserted
+    python bench/pages.py --long     # 5 rounds x 10 s
+
+Use a scratch PostgreSQL database: the bench migrates it and adds the demo.
+Ports 8500-8503 on 127.0.0.1 (--port-base to move them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+TARGETS = {"b/a": 0.33, "c/a": 0.9}
+COLD_RENDER_TARGET_MS = 20.0
+WORKER_RSS_TARGET_MB = 150.0
+
+
+class CheckFailed(Exception):
+    """The bench found Byline serving something wrong."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+    print(f"  ok  {message}")
+
+
+# --- tools -------------------------------------------------------------------
+
+
+def ensure_tools() -> None:
+    """wrk and nginx are Debian packages; install them when missing (as root)."""
+    missing = [pkg for pkg, exe in (("wrk", "wrk"), ("nginx", "nginx")) if not find(exe)]
+    if not missing:
+        return
+    print(f"installing {' '.join(missing)} with apt-get")
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def find(executable: str) -> str | None:
+    return shutil.which(executable) or next(
+        (str(p) for p in (Path("/usr/sbin") / executable,) if p.exists()), None
+    )
+
+
+# --- the site ----------------------------------------------------------------
+
+
+def site_environment(data_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "BYLINE_PRODUCTION": "1",
+        "BYLINE_SECRET_KEY": secrets.token_urlsafe(50),
+        "BYLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "BYLINE_DATA_DIR": str(data_dir),
+        "BYLINE_SECURE_COOKIES": "0",
+        "DJANGO_SETTINGS_MODULE": "byline.settings",
+    }
+    env.pop("BYLINE_DEBUG", None)
+    return env
+
+
+def prepare_site(comments: int):
+    """Migrate, load the demo article and its discussion; return the article."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from byline.articles.demo import load_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    article, _ = load_demo()
+    add_discussion(article, comments)
+    return article
+
+
+def add_discussion(article, comments: int) -> None:
+    """Comments, reactions and ratings through the apps' own demo hooks, when they exist."""
+    import importlib
+
+    hooks = [
+        ("byline.discussion.demo", "add_demo_comments", {"count": comments}, "threaded comments"),
+        ("byline.engagement.demo", "add_demo_votes", {}, "reactions and ratings"),
+    ]
+    for module_name, function, kwargs, what in hooks:
+        try:
+            module = importlib.import_module(module_name)
+            hook = getattr(module, function)
+        except (ImportError, AttributeError):
+            print(
+                f"  note: {module_name}.{function}() does not exist yet:"
+                f" page measured without {what}"
+            )
+            continue
+        hook(article, **kwargs)
+        print(f"  added {what} with {module_name}.{function}()")
+
+
+def cold_render(article, renders: int) -> tuple[float, int, int]:
+    """Median milliseconds and SQL queries of rendering the article page in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    url = article.get_absolute_url()
+    client.get(url)  # templates compiled, connection open
+    timings = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return statistics.median(timings), len(queries.captured_queries), len(response.content)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    name: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each granian worker (the children of the main process)."""
+        sizes = []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+
+def start_app(env: dict, port: int, name: str, logs: Path, **extra: str) -> Server:
+    log = (logs / f"{name}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "byline", "run", "--production", "--no-demo", "--port", str(port)],
+        env={**env, **extra},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return Server(process, port, name)
+
+
+def start_nginx(config: Path, logs: Path) -> Server:
+    process = subprocess.Popen(
+        [find("nginx"), "-c", str(config), "-g", "daemon off;"],
+        stdout=(logs / "nginx.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return Server(process, 0, "nginx")
+
+
+def wait_for(url: str, server: Server, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise CheckFailed(f"{server.name} exited with {server.process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise CheckFailed(f"{server.name} did not answer {url}")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+# --- nginx ---------------------------------------------------------------------
+
+
+def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path) -> str:
+    """deploy/nginx.conf with the local ports and folders, TLS replaced by plain HTTP.
+
+    Each substitution must match, so the bench fails loudly if the shipped file
+    drifts from what it tests.
+    """
+    text = NGINX_CONF.read_text()
+    substitutions = [
+        (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
+        (r"/var/cache/nginx/byline", str(cache_dir)),
+        (r"/srv/byline/var/static/", f"{static_root}/"),
+        (r"/srv/byline/var/media/", f"{static_root.parent / 'media'}/"),
+        # the port-80 redirect server is not what is measured
+        (r"server \{\n    listen 80;.*?\n\}\n", ""),
+        (
+            r"    listen 443 ssl http2;\n    listen \[::\]:443 ssl http2;\n",
+            f"    listen 127.0.0.1:{listen};\n",
+        ),
+        (r"    ssl_certificate .*?;\n    ssl_certificate_key .*?;\n", ""),
+    ]
+    for pattern, replacement in substitutions:
+        text, count = re.subn(pattern, replacement, text, count=1, flags=re.S)
+        if count != 1:
+            raise CheckFailed(f"deploy/nginx.conf no longer has {pattern!r}")
+    return text
+
+
+def nginx_config(
+    work: Path, file_port: int, shipped_port: int, app_port: int, page: Path, static_root: Path
+) -> Path:
+    temp = work / "nginx-temp"
+    temp.mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    config = f"""{user}worker_processes auto;
+pid {work}/nginx.pid;
+error_log {work}/logs/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+
+    # case a: the saved page, from a file
+    server {{
+        listen 127.0.0.1:{file_port};
+        root {page.parent};
+        location / {{
+            default_type text/html;
+            try_files /{page.name} =404;
+        }}
+    }}
+
+    # case c: the shipped configuration
+{shipped_site(app_port, shipped_port, static_root, work / "nginx-cache")}
+}}
+"""
+    path = work / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+# --- wrk -------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(url: str, seconds: int, connections: int) -> Run:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Run(rps, latency(out, "50%"), latency(out, "99%"), errors)
+
+
+def latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+# --- the checks ------------------------------------------------------------------
+
+
+def check_correctness(urls: dict[str, str], page: bytes, article, headline: str) -> None:
+    status, headers, body = fetch(urls["b"])
+    check(status == 200 and body == page, "b: the app server serves the saved bytes")
+    check(headers.get("x-page-cache") == "hit", "b: ... from the page cache")
+    for name in (
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "cross-origin-opener-policy",
+    ):
+        check(name in headers, f"b: a cache hit carries {name}")
+    check("set-cookie" not in headers, "b: no Set-Cookie on an anonymous page")
+    status, _, body = fetch(urls["b"], {"If-None-Match": headers["etag"]})
+    check(status == 304 and body == b"", "b: If-None-Match gets a 304")
+    status, _, body = fetch(urls["a"])
+    check(status == 200 and body == page, "a: nginx serves the saved file")
+    fetch(urls["c"])
+    status, headers, body = fetch(urls["c"])
+    check(status == 200 and body == page, "c: the shipped nginx config serves the same bytes")
+    check(
+        headers.get("x-cache") in {"HIT", "UPDATING", "REVALIDATED"},
+        f"c: ... from nginx's cache ({headers.get('x-cache')})",
+    )
+    status, _, _ = fetch(urls["c"], {"If-None-Match": headers["etag"]})
+    check(status == 304, "c: If-None-Match through nginx gets a 304")
+    _, headers, _ = fetch(urls["c"], {"Cookie": "sessionid=x"})
+    check(headers.get("x-cache") == "BYPASS", "c: a session cookie bypasses nginx's cache")
+    _, headers, _ = fetch(urls["c"].rsplit("/articles/", 1)[0] + "/api/csrf/")
+    check(
+        headers.get("x-cache") in {None, "MISS", "BYPASS"} and "x-page-cache" not in headers,
+        "c: JSON endpoints are not cached",
+    )
+    status, headers, body = fetch(urls["d"])
+    check(
+        status == 200 and "x-page-cache" not in headers,
+        "d: with the cache off every request renders",
+    )
+    check(headline.encode() in body, "d: the cold render is the article")
+
+
+def check_invalidation(urls: dict[str, str], article) -> None:
+    """An edit reaches the app server's cache and nginx's within 2 s; then it is undone."""
+    original = article.headline
+    article.headline = original + " (edited by the bench)"
+    article.save()
+    try:
+        for case in ("b", "c"):
+            deadline = time.monotonic() + 2.0
+            seen = False
+            while time.monotonic() < deadline and not seen:
+                seen = article.headline.encode() in fetch(urls[case])[2]
+                time.sleep(0.05)
+            check(seen, f"{case}: an edit is served within 2 s")
+    finally:
+        article.headline = original
+        article.save()
+
+
+# --- main ------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="CI: 2 rounds of 2 s a case")
+    parser.add_argument("--long", action="store_true", help="5 rounds of 10 s a case")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--comments", type=int, default=200)
+    parser.add_argument("--port-base", type=int, default=8500)
+    args = parser.parse_args()
+    rounds, seconds = (2, 2) if args.quick else (5, 10) if args.long else (3, 5)
+
+    ensure_tools()
+    work = Path(tempfile.mkdtemp(prefix="byline-bench-"))
+    work.chmod(0o755)
+    (work / "logs").mkdir()
+    data_dir = work / "data"
+    env = site_environment(data_dir)
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("BYLINE_", "DJANGO_"))})
+    sys.path.insert(0, str(ROOT))
+    database = (
+        "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    )
+    cache = "Redis" if os.environ.get("REDIS_URL") else "process memory"
+    print(
+        f"Byline page benchmark: {database}, {cache}, {os.cpu_count()} cores,"
+        f" wrk -c{args.connections}, {rounds} rounds x {seconds} s"
+    )
+
+    article = prepare_site(args.comments)
+    ports = {name: args.port_base + n for n, name in enumerate("bdac")}
+    path = article.get_absolute_url()
+    urls = {case: f"http://127.0.0.1:{port}{path}" for case, port in ports.items()}
+    servers: list[Server] = []
+    try:
+        servers.append(start_app(env, ports["b"], "app-cached", work / "logs"))
+        servers.append(start_app(env, ports["d"], "app-cold", work / "logs", BYLINE_PAGE_CACHE="0"))
+        for server, case in zip(servers, "bd", strict=True):
+            wait_for(urls[case], server)
+        fetch(urls["b"])
+        status, _, page = fetch(urls["b"])
+        check(
+            status == 200 and article.headline.encode() in page,
+            f"the article page renders ({len(page) / 1024:.0f} KB)",
+        )
+        saved = work / "page" / "index.html"
+        saved.parent.mkdir()
+        saved.write_bytes(page)
+        nginx = start_nginx(
+            nginx_config(work, ports["a"], ports["c"], ports["b"], saved, data_dir / "static"),
+            work / "logs",
+        )
+        servers.append(nginx)
+        wait_for(urls["a"], nginx)
+        wait_for(urls["c"], nginx)
+
+        print("Correctness")
+        check_correctness(urls, page, article, article.headline)
+        check_invalidation(urls, article)
+        for case in ("b", "c"):  # warm again after the edit
+            fetch(urls[case])
+            fetch(urls[case])
+
+        print(f"Measuring ({rounds} rounds, cases alternate a b c d)")
+        runs: dict[str, list[Run]] = {case: [] for case in "abcd"}
+        for number in range(1, rounds + 1):
+            for case in "abcd":
+                run = wrk(urls[case], seconds, args.connections)
+                runs[case].append(run)
+                print(
+                    f"  round {number} {case}: {run.rps:9.0f} rps"
+                    f"  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms"
+                )
+        errors = {case: sum(r.errors for r in rs) for case, rs in runs.items()}
+        check(not any(errors.values()), f"every wrk request got a 2xx/3xx answer ({errors})")
+        rss = servers[0].worker_rss_mb()
+
+        median = {case: statistics.median(r.rps for r in rs) for case, rs in runs.items()}
+        names = {
+            "a": "nginx, the saved HTML from a file",
+            "b": "Byline app server, page cache hit",
+            "c": "shipped nginx config in front",
+            "d": "Byline app server, cold render",
+        }
+        print("\nResults (median of rounds)")
+        print(f"  {'case':38} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8}")
+        for case in "abcd":
+            p50 = statistics.median(r.p50_ms for r in runs[case])
+            p99 = statistics.median(r.p99_ms for r in runs[case])
+            print(f"  {case} {names[case]:36} {median[case]:9.0f} {p50:8.2f} {p99:8.2f}")
+        for ratio, target in TARGETS.items():
+            top, bottom = ratio.split("/")
+            value = median[top] / median[bottom]
+            verdict = "meets" if value >= target else "MISSES"
+            print(f"  {ratio} = {value:.2f}   (target >= {target}: {verdict})")
+
+        ms, queries, size = cold_render(article, renders=20 if args.quick else 50)
+        verdict = "meets" if ms < COLD_RENDER_TARGET_MS else "MISSES"
+        print(
+            f"  cold render, in-process: median {ms:.1f} ms"
+            f" (target < {COLD_RENDER_TARGET_MS:.0f}: {verdict}),"
+            f" {queries} SQL queries, {size / 1024:.0f} KB"
+        )
+        if rss:
+            verdict = "meets" if max(rss) < WORKER_RSS_TARGET_MB else "MISSES"
+            print(
+                f"  app worker memory after the run: {max(rss):.0f} MB RSS"
+                f" (target < {WORKER_RSS_TARGET_MB:.0f}: {verdict}; {len(rss)} workers)"
+            )
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}\nlogs: {work / 'logs'}")
+        return 1
+    finally:
+        for server in reversed(servers):
+            server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
