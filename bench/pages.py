@@ -21,7 +21,8 @@ invalidation through nginx work; a failed check exits 1. Timings never fail.
     python bench/pages.py --quick    # CI: 2 rounds x 2 s, correctness asserted
     python bench/pages.py --long     # 5 rounds x 10 s
 
-Use a scratch PostgreSQL database: the bench migrates it and adds the demo.
+Use a scratch PostgreSQL database (created if missing): the bench migrates it
+and adds the demo.
 Ports 8500-8503 on 127.0.0.1 (--port-base to move them).
 """
 
@@ -98,10 +99,37 @@ def site_environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def ensure_database() -> None:
+    """Create the PostgreSQL database named by DATABASE_URL if it does not exist."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    with psycopg.connect(
+        dbname="postgres",
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        autocommit=True,
+    ) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            print(f"  created the database {config['NAME']}")
+
+
 def prepare_site(comments: int):
     """Migrate, load the demo article and its discussion; return the article."""
     import django
 
+    ensure_database()
     django.setup()
     from django.core.management import call_command
 
@@ -343,9 +371,14 @@ def latency(out: str, percentile: str) -> float:
 
 
 def check_correctness(urls: dict[str, str], page: bytes, article, headline: str) -> None:
+    for _ in range(20):  # each worker keeps its own copy in memory: let each render once
+        fetch(urls["b"])
     status, headers, body = fetch(urls["b"])
     check(status == 200 and body == page, "b: the app server serves the saved bytes")
-    check(headers.get("x-page-cache") == "hit", "b: ... from the page cache")
+    check(
+        headers.get("x-page-cache") == "hit",
+        f"b: ... from the page cache ({headers.get('x-page-cache')})",
+    )
     for name in (
         "x-frame-options",
         "x-content-type-options",
@@ -412,6 +445,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--comments", type=int, default=200)
     parser.add_argument("--port-base", type=int, default=8500)
+    parser.add_argument(
+        "--cases", default="abcd", help="which cases to measure, in order (default abcd)"
+    )
     args = parser.parse_args()
     rounds, seconds = (2, 2) if args.quick else (5, 10) if args.long else (3, 5)
 
@@ -463,13 +499,14 @@ def main() -> int:
         check_correctness(urls, page, article, article.headline)
         check_invalidation(urls, article)
         for case in ("b", "c"):  # warm again after the edit
-            fetch(urls[case])
-            fetch(urls[case])
+            for _ in range(20):
+                fetch(urls[case])
 
-        print(f"Measuring ({rounds} rounds, cases alternate a b c d)")
-        runs: dict[str, list[Run]] = {case: [] for case in "abcd"}
+        cases = args.cases
+        print(f"Measuring ({rounds} rounds, cases alternate {' '.join(cases)})")
+        runs: dict[str, list[Run]] = {case: [] for case in cases}
         for number in range(1, rounds + 1):
-            for case in "abcd":
+            for case in cases:
                 run = wrk(urls[case], seconds, args.connections)
                 runs[case].append(run)
                 print(
@@ -489,15 +526,23 @@ def main() -> int:
         }
         print("\nResults (median of rounds)")
         print(f"  {'case':38} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8}")
-        for case in "abcd":
+        for case in cases:
             p50 = statistics.median(r.p50_ms for r in runs[case])
             p99 = statistics.median(r.p99_ms for r in runs[case])
             print(f"  {case} {names[case]:36} {median[case]:9.0f} {p50:8.2f} {p99:8.2f}")
+        # Each round's ratio compares runs seconds apart, so load from other
+        # processes on the machine cancels out better than in a ratio of medians.
         for ratio, target in TARGETS.items():
             top, bottom = ratio.split("/")
-            value = median[top] / median[bottom]
+            if top not in runs or bottom not in runs:
+                continue
+            per_round = [t.rps / b.rps for t, b in zip(runs[top], runs[bottom], strict=True)]
+            value = statistics.median(per_round)
             verdict = "meets" if value >= target else "MISSES"
-            print(f"  {ratio} = {value:.2f}   (target >= {target}: {verdict})")
+            print(
+                f"  {ratio} = {value:.2f}   (target >= {target}: {verdict};"
+                f" median of rounds, range {min(per_round):.2f}-{max(per_round):.2f})"
+            )
 
         ms, queries, size = cold_render(article, renders=20 if args.quick else 50)
         verdict = "meets" if ms < COLD_RENDER_TARGET_MS else "MISSES"
