@@ -8,7 +8,8 @@ each several times:
 
   a  nginx serving the saved HTML of that page from a file (the physical limit)
   b  Byline's app server (granian, one worker per core), page cache hit
-  c  through the shipped nginx configuration (deploy/nginx.conf)
+  c  through the shipped nginx configuration (deploy/nginx.conf), which
+     serves the page file the app wrote (BYLINE_PAGE_FILES_DIR)
   d  Byline's app server with the page cache off: a cold render every request
 
 It prints requests per second, p50 and p99 latency, the ratios b/a and c/a
@@ -49,6 +50,12 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 TARGETS = {"b/a": 0.33, "c/a": 0.9}
 COLD_RENDER_TARGET_MS = 20.0
 WORKER_RSS_TARGET_MB = 150.0
+SECURITY_HEADERS = (
+    "x-frame-options",
+    "x-content-type-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+)
 
 
 class CheckFailed(Exception):
@@ -93,6 +100,7 @@ def site_environment(data_dir: Path) -> dict[str, str]:
         "BYLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "BYLINE_DATA_DIR": str(data_dir),
         "BYLINE_SECURE_COOKIES": "0",
+        "BYLINE_PAGE_FILES_DIR": str(data_dir / "pages"),
         "DJANGO_SETTINGS_MODULE": "byline.settings",
     }
     env.pop("BYLINE_DEBUG", None)
@@ -274,6 +282,7 @@ def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path)
         (r"/var/cache/nginx/byline", str(cache_dir)),
         (r"/srv/byline/var/static/", f"{static_root}/"),
         (r"/srv/byline/var/media/", f"{static_root.parent / 'media'}/"),
+        (r"/srv/byline/var/pages/current", f"{static_root.parent / 'pages' / 'current'}"),
         # the port-80 redirect server is not what is measured
         (r"server \{\n    listen 80;.*?\n\}\n", ""),
         (
@@ -379,12 +388,8 @@ def check_correctness(urls: dict[str, str], page: bytes, article, headline: str)
         headers.get("x-page-cache") == "hit",
         f"b: ... from the page cache ({headers.get('x-page-cache')})",
     )
-    for name in (
-        "x-frame-options",
-        "x-content-type-options",
-        "referrer-policy",
-        "cross-origin-opener-policy",
-    ):
+    page_headers = headers
+    for name in SECURITY_HEADERS:
         check(name in headers, f"b: a cache hit carries {name}")
     check("set-cookie" not in headers, "b: no Set-Cookie on an anonymous page")
     status, _, body = fetch(urls["b"], {"If-None-Match": headers["etag"]})
@@ -394,12 +399,20 @@ def check_correctness(urls: dict[str, str], page: bytes, article, headline: str)
     fetch(urls["c"])
     status, headers, body = fetch(urls["c"])
     check(status == 200 and body == page, "c: the shipped nginx config serves the same bytes")
-    check(
-        headers.get("x-cache") in {"HIT", "UPDATING", "REVALIDATED"},
-        f"c: ... from nginx's cache ({headers.get('x-cache')})",
-    )
+    check(headers.get("x-cache") == "FILE", f"c: ... from the page file ({headers.get('x-cache')})")
+    for name in SECURITY_HEADERS:
+        check(headers.get(name) == page_headers[name], f"c: the page file carries {name}")
+    check("set-cookie" not in headers, "c: no Set-Cookie on an anonymous page")
     status, _, _ = fetch(urls["c"], {"If-None-Match": headers["etag"]})
     check(status == 304, "c: If-None-Match through nginx gets a 304")
+    tracked = urls["c"] + "?utm_source=bench"
+    fetch(tracked)
+    status, headers, body = fetch(tracked)
+    check(status == 200 and body == page, "c: a URL with a query string gets the same bytes")
+    check(
+        headers.get("x-cache") in {"HIT", "UPDATING", "REVALIDATED"},
+        f"c: ... from nginx's proxy cache ({headers.get('x-cache')})",
+    )
     _, headers, _ = fetch(urls["c"], {"Cookie": "sessionid=x"})
     check(headers.get("x-cache") == "BYPASS", "c: a session cookie bypasses nginx's cache")
     _, headers, _ = fetch(urls["c"].rsplit("/articles/", 1)[0] + "/api/csrf/")
@@ -475,7 +488,16 @@ def main() -> int:
     servers: list[Server] = []
     try:
         servers.append(start_app(env, ports["b"], "app-cached", work / "logs"))
-        servers.append(start_app(env, ports["d"], "app-cold", work / "logs", BYLINE_PAGE_CACHE="0"))
+        servers.append(
+            start_app(
+                env,
+                ports["d"],
+                "app-cold",
+                work / "logs",
+                BYLINE_PAGE_CACHE="0",
+                BYLINE_PAGE_FILES_DIR="",
+            )
+        )
         for server, case in zip(servers, "bd", strict=True):
             wait_for(urls[case], server)
         fetch(urls["b"])

@@ -47,4 +47,9 @@ SETTINGS = [
         "X-Accel-Expires on cached pages: how long nginx's proxy cache may serve one.",
         parse_int,
     ),
+    Setting(
+        "BYLINE_PAGE_FILES_DIR",
+        "",
+        "Folder where cached pages are also written as files for nginx (deploy/nginx.conf).",
+    ),
 ]

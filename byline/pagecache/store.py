@@ -31,7 +31,10 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from byline.pagecache.files import PageFiles
 
 logger = logging.getLogger("byline.pagecache")
 
@@ -225,11 +228,17 @@ class PageStore:
     """Process memory in front of an optional shared store, under one generation."""
 
     def __init__(
-        self, generation: Generation, memory: MemoryPages, shared: RedisPages | None = None
+        self,
+        generation: Generation,
+        memory: MemoryPages,
+        shared: RedisPages | None = None,
+        files: PageFiles | None = None,
     ) -> None:
         self.generation = generation
         self.memory = memory
         self.shared = shared
+        self.files = files
+        self.stop_polling: threading.Event | None = None
         self._memory_generation = ""
 
     def current_generation(self) -> str:
@@ -237,6 +246,8 @@ class PageStore:
         if generation != self._memory_generation:
             self.memory.clear()
             self._memory_generation = generation
+            if self.files is not None:
+                self.files.switch(generation)
         return generation
 
     def get(self, key: str, generation: str) -> Page | None:
@@ -246,6 +257,8 @@ class PageStore:
             page = self.shared.get(key, generation)
             if page is not None:
                 self.memory.set(key, page)
+                if self.files is not None:
+                    self.files.write(key, page)
         if page is None or page.generation != generation or page.expires_at <= time.time():
             return None
         return page
@@ -256,11 +269,15 @@ class PageStore:
         self.memory.set(key, page)
         if self.shared is not None:
             self.shared.set(key, page)
+        if self.files is not None:
+            self.files.write(key, page)
 
     def invalidate(self) -> None:
         """Every stored page is out of date: move the generation on."""
         self._memory_generation = self.generation.bump()
         self.memory.clear()
+        if self.files is not None:
+            self.files.switch(self._memory_generation)
 
 
 _store: PageStore | None = None
@@ -281,19 +298,31 @@ def reset_page_store() -> None:
     """Forget the store (tests, or after the settings changed)."""
     global _store
     with _store_lock:
+        if _store is not None and _store.stop_polling is not None:
+            _store.stop_polling.set()
         _store = None
 
 
 def _build_store() -> PageStore:
     from django.conf import settings
 
+    from byline.pagecache.files import PageFiles, start_polling
+
     interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
     memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
+    files = (
+        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR)) if settings.BYLINE_PAGE_FILES_DIR else None
+    )
     if settings.REDIS_URL:
         client = redis_client(settings.REDIS_URL)
-        return PageStore(RedisGeneration(client, interval), memory, RedisPages(client))
-    path = Path(settings.DATA_DIR) / "pagecache-generation"
-    return PageStore(FileGeneration(path, interval), memory)
+        generation: Generation = RedisGeneration(client, interval)
+        store = PageStore(generation, memory, RedisPages(client), files)
+    else:
+        generation = FileGeneration(Path(settings.DATA_DIR) / "pagecache-generation", interval)
+        store = PageStore(generation, memory, None, files)
+    if files is not None:
+        store.stop_polling = start_polling(store, interval)
+    return store
 
 
 def redis_client(url: str):

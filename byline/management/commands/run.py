@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from byline.articles.demo import load_demo, site_is_empty
+from byline.pagecache.files import PageFiles
 
 
 def worker_count() -> int:
@@ -80,6 +82,10 @@ class Command(BaseCommand):
             call_command("runserver", f"{host}:{port}", use_reloader=False)
 
     def serve_production(self, host: str, port: int) -> None:
+        if settings.BYLINE_PAGE_FILES_DIR:
+            # Files from an earlier run may be out of date: nginx falls back to
+            # the app until a worker has read the current generation.
+            PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR).expanduser().resolve()).reset()
         workers = worker_count()
         threads = settings.BYLINE_THREADS
         argv = granian_argv(host, port, workers, threads)
