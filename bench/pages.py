@@ -298,6 +298,36 @@ def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path)
     return text
 
 
+def check_shipped_config_as_is(work: Path) -> None:
+    """`nginx -t` on deploy/nginx.conf with only its certificate and cache paths local."""
+    folder = work / "nginx-as-shipped"
+    folder.mkdir()
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=news.example.com",
+            "-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    site = NGINX_CONF.read_text()
+    site = site.replace("/etc/letsencrypt/live/news.example.com", str(folder))
+    site = site.replace("/var/cache/nginx/byline", str(folder / "cache"))
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\ninclude /etc/nginx/mime.types;\n{site}\n}}\n"
+    )
+    result = subprocess.run(
+        [find("nginx"), "-t", "-c", str(config)], capture_output=True, text=True
+    )
+    check(
+        result.returncode == 0,
+        f"deploy/nginx.conf as shipped passes nginx -t {result.stderr[-300:]}",
+    )
+
+
 def nginx_config(
     work: Path, file_port: int, shipped_port: int, app_port: int, page: Path, static_root: Path
 ) -> Path:
@@ -518,6 +548,8 @@ def main() -> int:
         wait_for(urls["c"], nginx)
 
         print("Correctness")
+        if find("openssl"):
+            check_shipped_config_as_is(work)
         check_correctness(urls, page, article, article.headline)
         check_invalidation(urls, article)
         for case in ("b", "c"):  # warm again after the edit
