@@ -133,8 +133,13 @@ def ensure_database() -> None:
             print(f"  created the database {config['NAME']}")
 
 
-def prepare_site(comments: int):
-    """Migrate, load the demo article and its discussion; return the article."""
+def prepare_site(comments: int, page_kb: int = 0):
+    """Migrate, load the demo article and its discussion; return the article.
+
+    With ``page_kb``, measure instead a copy of the demo article whose body is
+    repeated until its page is about that size (the reference page with 200
+    comments is 104 KB), for when the discussion app cannot add comments.
+    """
     import django
 
     ensure_database()
@@ -147,6 +152,29 @@ def prepare_site(comments: int):
     call_command("collectstatic", interactive=False, verbosity=0)
     article, _ = load_demo()
     add_discussion(article, comments)
+    if page_kb:
+        article = padded_copy(article, page_kb)
+    return article
+
+
+def padded_copy(demo, page_kb: int):
+    from byline.articles.models import Article
+
+    repeats = max(1, page_kb * 1024 // max(1, len(demo.body_html)))
+    article, _ = Article.objects.update_or_create(
+        slug=f"bench-page-{page_kb}kb",
+        defaults={
+            "headline": f"{demo.headline} ({page_kb} KB)",
+            "standfirst": demo.standfirst,
+            "body": "\n\n".join([demo.body] * repeats),
+            "section": demo.section,
+            "status": Article.Status.PUBLISHED,
+            "published_at": demo.published_at,
+        },
+    )
+    article.authors.set(demo.authors.all())
+    article.tags.set(demo.tags.all())
+    print(f"  measuring a copy of the demo article with its body {repeats} times")
     return article
 
 
@@ -490,6 +518,12 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=200)
     parser.add_argument("--port-base", type=int, default=8500)
     parser.add_argument(
+        "--page-kb",
+        type=int,
+        default=0,
+        help="measure a copy of the demo article padded to about this size (e.g. 104)",
+    )
+    parser.add_argument(
         "--cases", default="abcd", help="which cases to measure, in order (default abcd)"
     )
     args = parser.parse_args()
@@ -512,7 +546,7 @@ def main() -> int:
         f" wrk -c{args.connections}, {rounds} rounds x {seconds} s"
     )
 
-    article = prepare_site(args.comments)
+    article = prepare_site(args.comments, args.page_kb)
     ports = {name: args.port_base + n for n, name in enumerate("bdac")}
     path = article.get_absolute_url()
     urls = {case: f"http://127.0.0.1:{port}{path}" for case, port in ports.items()}
