@@ -29,7 +29,8 @@ def cached_page(view: View) -> View:
         if request.method not in ("GET", "HEAD"):
             return response
         if is_anonymous(request.META) and response.status_code == 200:
-            request.META[STORABLE] = True
+            # A HEAD response may have no body to store; its GET will be stored.
+            request.META[STORABLE] = request.method == "GET"
         elif "Cache-Control" not in response:
             patch_cache_control(response, private=True, no_cache=True)
         return response

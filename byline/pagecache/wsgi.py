@@ -106,12 +106,16 @@ class PageCacheApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if not self.settings()[0]:
             return self.app(environ, start_response)
-        key = page_key(environ)
-        if key is None:
+        try:
+            key = page_key(environ)
+            if key is None:
+                return self.app(environ, start_response)
+            store = self.store
+            generation = store.current_generation()
+            page = store.get(key, generation)
+        except Exception:  # the cache must never be why a page fails
+            logger.exception("page cache: lookup failed")
             return self.app(environ, start_response)
-        store = self.store
-        generation = store.current_generation()
-        page = store.get(key, generation)
         if page is not None:
             return self.replay(page, environ, start_response, "hit")
         return self.render(key, generation, environ, start_response)

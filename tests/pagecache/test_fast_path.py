@@ -119,6 +119,27 @@ def test_head_gets_the_headers_without_the_body(page_cache, demo_article):
     assert head.headers["content-length"] == str(len(full.body))
 
 
+def test_a_head_request_is_answered_but_never_stored_empty(page_cache, demo_article):
+    url = demo_article.get_absolute_url()
+    head = call(page_cache, url, method="HEAD")
+    assert head.status == 200
+    full = call(page_cache, url)
+    assert full.headers["x-page-cache"] == "miss"
+    assert demo_article.headline.encode() in full.body
+
+
+def test_a_broken_store_falls_back_to_django(page_cache, demo_article, monkeypatch):
+    """Whatever goes wrong in the cache, the reader still gets the page."""
+
+    def broken(*args, **kwargs):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(page_cache.store, "get", broken)
+    response = call(page_cache, demo_article.get_absolute_url())
+    assert response.status == 200
+    assert demo_article.headline.encode() in response.body
+
+
 def test_a_post_never_gets_a_cached_page(page_cache, demo_article):
     url = demo_article.get_absolute_url()
     call(page_cache, url)
