@@ -130,31 +130,44 @@ class PageCacheApp:
             return lambda data: None  # Django never uses write()
 
         # Read what is stored from the primary: a lagging replica would put an
-        # old copy under the new generation.
+        # old copy under the new generation (or miss a newly scheduled article).
         with reading_from_primary():
             result = self.app(environ, capture)
-        status, headers, exc_info = captured
-        if not (environ.get(STORABLE) and storable(status, headers)):
-            start_response(status, headers, exc_info)
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        page = self.build(status, headers, body, generation)
+            status, headers, exc_info = captured
+            if not (environ.get(STORABLE) and storable(status, headers)):
+                start_response(status, headers, exc_info)
+                return result
+            try:
+                body = b"".join(result)
+                upcoming = self.next_publication()
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()  # ends Django's request: after our query, so it is tidied too
+        page = self.build(status, headers, body, generation, upcoming)
         self.store.set(key, page)
         return self.replay(page, environ, start_response, "miss")
 
-    def build(
-        self, status: str, headers: list[tuple[str, str]], body: bytes, generation: str
-    ) -> Page:
+    def next_publication(self) -> float | None:
+        """When the next scheduled article comes due; if unknown, soon (keep pages briefly)."""
         from byline.pagecache.invalidation import next_publication_time
 
+        try:
+            return next_publication_time()
+        except Exception:
+            logger.exception("page cache: cannot read the next publication time")
+            return time.time() + 5
+
+    def build(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        generation: str,
+        upcoming: float | None = None,
+    ) -> Page:
         now = time.time()
         expires_at = now + self.settings()[2]
-        upcoming = next_publication_time()
         if upcoming is not None:
             expires_at = min(expires_at, upcoming)
         kept = tuple((n, v) for n, v in headers if n.lower() not in OWN_HEADERS)
