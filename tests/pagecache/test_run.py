@@ -30,3 +30,20 @@ def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
     from byline.wsgi import application
 
     assert isinstance(application, PageCacheApp)
+
+
+def test_production_start_stops_nginx_serving_files_from_an_earlier_run(
+    settings, tmp_path, monkeypatch
+):
+    """The pages' link is removed before granian starts; a worker recreates it when current."""
+    from byline.management.commands import run
+    from byline.pagecache.files import PageFiles
+
+    files = PageFiles(tmp_path / "pages")
+    files.switch("old-generation")
+    settings.BYLINE_PAGE_FILES_DIR = str(files.root)
+    started = []
+    monkeypatch.setattr(run.os, "execv", lambda path, argv: started.append(argv))
+    run.Command().serve_production("127.0.0.1", 8500)
+    assert not (files.root / "current").exists()
+    assert started and started[0][-1] == "byline.wsgi:application"
