@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "byline.engagement",
     "byline.discussion",
     "byline.antispam",
+    "byline.pagecache",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -134,7 +135,22 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": _database()}
+
+def _replicas() -> dict:
+    """Read replicas from DATABASE_REPLICA_URLS, named replica_1, replica_2, ..."""
+    replicas = {}
+    for number, url in enumerate(_env["DATABASE_REPLICA_URLS"], start=1):
+        try:
+            config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS is not valid: {error}") from None
+        config["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+DATABASES = {"default": _database(), **_replicas()}
+DATABASE_ROUTERS = ["byline.db.ReplicaRouter"]
 CACHES = {"default": _cache()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

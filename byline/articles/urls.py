@@ -1,15 +1,16 @@
 from django.urls import path
 
 from byline.articles import feeds, sitemaps, views
+from byline.pagecache.decorators import cached_page
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.ArticleListView.as_view(), name="home"),
-    path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
-    path("section/<str:slug>/", views.SectionView.as_view(), name="section"),
-    path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
-    path("author/<str:slug>/", views.AuthorView.as_view(), name="author"),
+    path("", cached_page(views.ArticleListView.as_view()), name="home"),
+    path("articles/<str:slug>/", cached_page(views.ArticleDetailView.as_view()), name="detail"),
+    path("section/<str:slug>/", cached_page(views.SectionView.as_view()), name="section"),
+    path("tag/<str:slug>/", cached_page(views.TagView.as_view()), name="tag"),
+    path("author/<str:slug>/", cached_page(views.AuthorView.as_view()), name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("search/", views.search_page, name="search"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
