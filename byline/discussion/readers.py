@@ -6,8 +6,10 @@ way for one day (enough for rate limits and duplicate checks) and cannot be
 linked across days. Rate limits count in Django's cache (Redis in production,
 process memory in the embedded tier).
 
-The engagement app is building a shared reader-identity module; these few
-functions are meant to be folded into it.
+The client address comes from the engagement app's ``client_ip`` so both apps
+honour ``BYLINE_CLIENT_IP_HEADER`` behind a proxy. Comments keep their own
+deterministic daily hash (secret key + date) because it is stored on comments
+and compared across app servers without a shared cache.
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+# One notion of "the reader's address" for the whole site: the socket's, or the
+# trusted proxy's header named by BYLINE_CLIENT_IP_HEADER.
+from byline.engagement.readers import client_ip  # noqa: F401  (re-exported for the views)
+
 COMMENTER_COOKIE = "byline_commenter"
 COMMENTER_SALT = "byline.discussion.commenter"
 COMMENTER_MAX_AGE = 60 * 60 * 24 * 30
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address the request came from (behind a proxy, configure it to set REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def hash_ip(ip: str, day: str | None = None) -> str:

@@ -189,6 +189,22 @@ def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article):
     assert post_comment(Client(), article, body="b3", email="r3@example.org").status_code == 302
 
 
+def test_behind_a_proxy_each_reader_address_has_its_own_limit(article, settings):
+    """With BYLINE_CLIENT_IP_HEADER set, readers behind one proxy are not one bucket."""
+    from django.test import Client
+
+    from tests.discussion.factory import SAME_SITE
+
+    settings.BYLINE_CLIENT_IP_HEADER = "X-Forwarded-For"
+    for n in range(3):
+        headers = {**SAME_SITE, "HTTP_X_FORWARDED_FOR": f"198.51.100.{n}"}
+        response = post_comment(
+            Client(), article, headers=headers, body=f"p{n}", email=f"p{n}@example.org"
+        )
+        assert response.status_code == 302
+    assert Comment.objects.count() == 3
+
+
 def test_a_duplicate_comment_is_refused(client, article):
     """The same words from the same e-mail on the same article are refused."""
     post_comment(client, article, body="Same words")
