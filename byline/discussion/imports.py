@@ -268,11 +268,13 @@ def _insert(levels: list[list[_Node]]) -> None:
 
 
 def _insert_rows(rows: list[dict[str, object]]) -> list[int]:
-    """One multi-row INSERT ... RETURNING id; the ids come back in the rows' order.
+    """One INSERT ... RETURNING id for many rows; the ids come back in the rows' order.
 
-    bulk_create() would do the same, but it prepares each of the ~30 columns of
-    each row through the field machinery; here only the columns that vary are
-    converted, and the constant ones (defaults) are prepared once.
+    What bulk_create() does, without preparing each of the ~30 columns of each row
+    through the field machinery: only the columns that vary are converted, the
+    constant ones (defaults) are prepared once. On PostgreSQL the values go as one
+    array per column through UNNEST (cheap to plan, as Django's own bulk insert);
+    elsewhere as a multi-row VALUES list.
     """
     if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35
         return [Comment.objects.create(**row).pk for row in rows]
@@ -285,26 +287,34 @@ def _insert_rows(rows: list[dict[str, object]]) -> list[int]:
     }
     adapt_date = connection.ops.adapt_datetimefield_value
     adapt_json = connection.ops.adapt_json_value
-    params: list[object] = []
+    values: list[list[object]] = []
     for row in rows:
+        line: list[object] = []
         for f in fields:
             name = f.attname
             if name not in varying:
-                params.append(defaults[name])
+                line.append(defaults[name])
             elif name == "submitted_at":
-                params.append(adapt_date(row[name]))
+                line.append(adapt_date(row[name]))
             elif name == "spam_reasons":
-                params.append(adapt_json(row[name], None))
+                line.append(adapt_json(row[name], None))
             else:
-                params.append(row[name])
-    table = connection.ops.quote_name(Comment._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 (names from the model)
-        + ", ".join([one_row] * len(rows))
-        + f" RETURNING {connection.ops.quote_name(Comment._meta.pk.column)}"
+                line.append(row[name])
+        values.append(line)
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(Comment._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) "
     )
+    returning = f" RETURNING {quote(Comment._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        sql = f"{head}SELECT * FROM UNNEST({arrays}){returning}"  # noqa: S608 (model names)
+        params: list[object] = [list(column) for column in zip(*values, strict=True)]
+    else:
+        one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"{head}VALUES {', '.join([one_row] * len(rows))}{returning}"
+        params = [value for line in values for value in line]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()]
