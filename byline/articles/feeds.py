@@ -25,6 +25,7 @@ from django.utils.text import Truncator
 
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
+from byline.discussion.threads import latest_approved
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 SUMMARY_WORDS = 60
@@ -183,12 +184,14 @@ class FeedComment:
 def approved_comments(article: Article, limit: int) -> list[FeedComment]:
     """The latest approved comments of ``article``, newest first, at most ``limit``.
 
-    LEAD: wire this to the discussion app (``byline/discussion``) when it lands:
-    return its approved comments as ``FeedComment`` rows, with the comment body
-    already sanitized to HTML. Until then there are no comments to list, and
-    each article's comments feed is valid and empty.
+    The discussion app provides them (``byline.discussion.threads.latest_approved``):
+    the name the commenter gave (never their e-mail address), the body as the
+    sanitized HTML the article page shows, and the comment's place on that page.
     """
-    return []
+    return [
+        FeedComment(entry.id, entry.author_name, entry.html, entry.submitted_at, entry.url)
+        for entry in latest_approved(article, limit)
+    ]
 
 
 class ArticleCommentsFeed(BylineFeed):

@@ -22,6 +22,7 @@ from django.utils.http import http_date
 
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.wxr import WxrComment
+from byline.discussion import exports as discussion_exports
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 WP_STATUS = {
@@ -33,15 +34,33 @@ WP_COMMENT_STATUS = {"approved": "1", "pending": "0", "spam": "spam", "trash": "
 
 
 def comments_for_export(article_ids: Sequence[int]) -> Mapping[int, Sequence[WxrComment]]:
-    """Every comment of these articles, by article id, parents before replies.
+    """Every comment of these articles (all statuses), by article id, parents before replies.
 
-    LEAD: wire this to the discussion app: return its comments as ``WxrComment``
-    rows (``wp_id`` = the comment's id, ``post_wp_id`` = the article id,
-    ``parent_id`` = the parent comment's id, status approved / pending / spam /
-    trash, ``author_ip`` empty, since only a hash is stored). Until then the
-    export carries articles only.
+    The discussion app provides them (``byline.discussion.exports``): ``wp_id`` is
+    the comment's id, ``post_wp_id`` the article's, ``parent_id`` the parent
+    comment's; ``author_ip`` is empty, since only a hash was ever stored.
     """
-    return {}
+    return {
+        article_id: [
+            WxrComment(
+                wp_id=c.id,
+                post_wp_id=c.article_id,
+                parent_id=c.parent_id,
+                author_name=c.author_name,
+                author_email=c.author_email,
+                author_url=c.author_url,
+                author_ip="",
+                posted_at=c.submitted_at,
+                content=c.body,
+                status=c.status,
+                kind="comment",
+                user_id=None,
+                line=0,
+            )
+            for c in comments
+        ]
+        for article_id, comments in discussion_exports.comments_for_export(article_ids).items()
+    }
 
 
 def wp(name: str, value: str | int) -> str:

@@ -6,8 +6,8 @@ permanent redirects) and the record of which WordPress post each article came
 from, so importing the same file again adds nothing twice. Pages, attachments
 and other post types are counted and reported, never silently dropped.
 
-Comments are handed, in thread order, to :func:`import_comments`: the one place
-the discussion app plugs in.
+Comments are handed, in thread order, to :func:`import_comments`, which has the
+discussion app store them (``byline.discussion.imports``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.text import Truncator, slugify
 from byline.articles import navigation, wxr_content
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
+from byline.discussion.imports import store_imported_comments
 from byline.signals import article_changed
 
 BATCH = 500
@@ -56,6 +57,8 @@ class CommentOutcome:
     stored: int = 0
     already_stored: int = 0
     not_stored: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    article_ids: set[int] = field(default_factory=set)  # articles whose comments changed
 
 
 @dataclass
@@ -105,26 +108,25 @@ class ImportSummary:
 def import_comments(
     comments: Sequence[WxrComment], article_ids: Mapping[int, int], source: str
 ) -> CommentOutcome:
-    """Store imported comments. LEAD: wire this to the discussion app.
+    """Have the discussion app store the comments of the imported posts.
 
-    ``comments`` come in thread order (every parent before its replies), each
-    with its WordPress id, its post's WordPress id, its parent's WordPress id,
-    status (approved / pending / spam / trash), kind (comment / pingback /
-    trackback), date and the commenter's name, e-mail, URL and raw IP address
-    (hash it; never store it). ``article_ids`` maps a WordPress post id to the
-    Byline article id; ``source`` names the exporting site. The discussion app
-    should key its rows on (source, WordPress comment id) so a second import adds
-    nothing twice, and report ``already_stored``. It runs inside the import's
-    transaction: raising rolls the whole import back.
-
-    Until the discussion app is wired, comments are parsed and counted but not stored.
+    ``comments`` come in thread order (every parent before its replies);
+    ``article_ids`` maps a WordPress post id to the Byline article id; ``source``
+    names the exporting site, and with each comment's WordPress id keys the
+    stored rows, so a second import adds nothing twice. No spam check, no
+    notification, no per-comment signal; the approved-comment counts are
+    rewritten, and the caller tells the page cache once per article when the
+    import commits. It runs inside the import's transaction: raising rolls the
+    whole import back.
     """
-    outcome = CommentOutcome()
-    if comments:
-        outcome.not_stored["the discussion app is not connected to the importer yet"] = len(
-            comments
-        )
-    return outcome
+    result = store_imported_comments(comments, article_ids, source)
+    return CommentOutcome(
+        stored=result.stored,
+        already_stored=result.already_stored,
+        not_stored=result.not_stored,
+        notes=result.notes,
+        article_ids=result.article_ids,
+    )
 
 
 def import_export(
@@ -151,7 +153,7 @@ def import_export(
 def announce(article_ids: list[int]) -> None:
     """Tell page caches that these articles (and the listings they appear in) changed."""
     cache.delete(navigation.CACHE_KEY)
-    for article_id in article_ids:
+    for article_id in dict.fromkeys(article_ids):
         article_changed.send(sender=Article, article_id=article_id)
 
 
@@ -172,7 +174,7 @@ class _Importer:
         self.on_progress = on_progress
         self.now = timezone.now()
         self.shortcodes: Counter[str] = Counter()
-        self.visible: list[int] = []  # ids of the articles readers can now see
+        self.visible: list[int] = []  # articles readers can now see, or whose comments changed
         self.attachments = {
             item.wp_id: item.attachment_url
             for item in export.items
@@ -419,4 +421,8 @@ class _Importer:
                 self.summary.skipped["comments on items that were not imported"] += len(
                     item.comments
                 )
-        self.summary.comments = import_comments(wanted, article_ids, self.export.source)
+        outcome = import_comments(wanted, article_ids, self.export.source)
+        self.summary.comments = outcome
+        self.summary.notes.extend(outcome.notes)
+        # Pages showing these articles change too: their caches hear of it once each.
+        self.visible.extend(sorted(outcome.article_ids))

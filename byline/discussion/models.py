@@ -117,6 +117,15 @@ class Comment(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderation = models.CharField("last decision", max_length=10, blank=True, editable=False)
+    import_source = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="The site it was imported from (a WordPress export's address), if any.",
+    )
+    import_id = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="Its id on the site it was imported from."
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -127,6 +136,14 @@ class Comment(models.Model):
             models.Index(fields=["article", "status", "parent"]),
             # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
             models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
+        ]
+        constraints = [
+            # Importing the same export twice adds nothing twice.
+            models.UniqueConstraint(
+                fields=["import_source", "import_id"],
+                condition=models.Q(import_id__isnull=False),
+                name="discussion_comment_imported_once",
+            ),
         ]
 
     def __str__(self) -> str:

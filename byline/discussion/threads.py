@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 
@@ -98,3 +99,50 @@ def page_number_of(comment: Comment) -> int:
     except ValueError:
         return 1
     return position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One approved comment as a feed lists it: never the commenter's e-mail address."""
+
+    id: int
+    author_name: str
+    html: str  # the sanitized body, as the article page shows it
+    submitted_at: datetime
+    url: str  # its place on the article page: /articles/slug/?cpage=2#comment-12
+
+
+def latest_approved(article, limit: int) -> list[FeedEntry]:
+    """The newest approved comments of ``article``, newest first, at most ``limit``.
+
+    Comments erased at their author's request are left out (nothing is left of
+    them). Two queries: the comments, and the article's thread order for the
+    page each one is on.
+    """
+    comments = list(
+        Comment.objects.approved()
+        .on_article(article.pk)
+        .filter(erased_at__isnull=True)
+        .only("pk", "thread_id", "author_name", "body_html", "submitted_at")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+    if not comments:
+        return []
+    per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
+    root_ids = Comment.objects.thread_roots(article.pk).values_list("pk", flat=True)
+    position = {pk: index for index, pk in enumerate(root_ids)}
+    base = article.get_absolute_url()
+    entries = []
+    for comment in comments:
+        page = position.get(comment.thread_id or comment.pk, 0) // per_page + 1
+        query = f"?cpage={page}" if page > 1 else ""
+        entries.append(
+            FeedEntry(
+                comment.pk,
+                comment.author_name,
+                comment.body_html,
+                comment.submitted_at,
+                f"{base}{query}#comment-{comment.pk}",
+            )
+        )
+    return entries

@@ -6,6 +6,7 @@ Everything the article page shows comes from ``figures_for()`` in one query.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -180,6 +181,21 @@ def set_comment_count(article_id: int, count: int) -> None:
     if not ArticleStats.objects.filter(article_id=article_id).update(comments=count):
         ensure_stats_row(article_id)
         ArticleStats.objects.filter(article_id=article_id).update(comments=count)
+
+
+def set_comment_counts(counts: Mapping[int, int]) -> None:
+    """``set_comment_count`` for many articles at once (an import): missing rows are
+    created in bulk, then one UPDATE statement is run for all of them (executemany).
+
+    Like ``set_comment_count``, only the ``comments`` column is written.
+    """
+    if not counts:
+        return
+    rows = [ArticleStats(article_id=article_id) for article_id in counts]
+    ArticleStats.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    sql = f"UPDATE {ArticleStats._meta.db_table} SET comments = %s WHERE article_id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(count, article_id) for article_id, count in counts.items()])
 
 
 def aggregate_rating(article_id: int) -> dict | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from byline.articles import feeds
 from byline.articles.models import Article
+from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_author, make_section, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,53 @@ def test_unicode_and_right_to_left_headlines_survive(client):
     make_article("انتخابات في العراق — “quoted” & <angled>")
     entry = parse(client, "/feed/").entries[0]
     assert entry.title == "انتخابات في العراق — “quoted” & <angled>"
+
+
+def test_the_comments_feed_lists_approved_comments_newest_first_without_emails(
+    client, filed, settings
+):
+    """Only approved comments, newest first, each linked to its place on the article page
+    (its page of threads included); sanitized bodies; no e-mail address anywhere."""
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 1
+    article = filed["article"]
+    base = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = make_comment(
+        article,
+        body="Well **counted** <script>x()</script> https://example.org/x",
+        author_name="Grace <Hopper>",
+        author_email="grace@example.org",
+        submitted_at=base,
+    )
+    reply = make_comment(
+        article, parent=first, body="Agreed.", author_email="al@example.org",
+        submitted_at=base + timedelta(minutes=1),
+    )  # fmt: skip
+    second = make_comment(
+        article, body="Second thread.", author_email="bo@example.org",
+        submitted_at=base + timedelta(minutes=2),
+    )  # fmt: skip
+    make_comment(article, body="Held back", status="pending", submitted_at=base)
+    make_comment(article, body="Spammy", status="spam", submitted_at=base)
+    make_comment(filed["other"], body="Elsewhere", submitted_at=base)
+    url = article.get_absolute_url()
+    for feed_url in feed_urls(filed)["comments"], feed_urls(filed)["comments"] + "atom/":
+        response = client.get(feed_url)
+        assert "@example.org" not in response.text
+        entries = parse(client, feed_url).entries
+        assert [e.link for e in entries] == [
+            f"http://testserver{url}?cpage=2#comment-{second.pk}",
+            f"http://testserver{url}#comment-{reply.pk}",
+            f"http://testserver{url}#comment-{first.pk}",
+        ]
+        oldest = entries[-1]
+        assert oldest.title == "Comment by Grace <Hopper>"
+        assert "<script>" not in oldest.summary
+        assert '<a href="https://example.org/x" rel="nofollow ugc noopener">' in oldest.summary
+        assert oldest.published_parsed[:6] == (2025, 1, 2, 3, 4, 5)
+
+
+@override_settings(BYLINE_FEED_ITEMS=2)
+def test_the_comments_feed_keeps_to_the_number_of_items(client, filed):
+    for n in range(3):
+        make_comment(filed["article"], body=f"Comment {n}")
+    assert len(parse(client, feed_urls(filed)["comments"]).entries) == 2

@@ -1,12 +1,18 @@
 """`byline import-wxr`: a WordPress export becomes articles, all or nothing, once."""
 
+import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from byline.articles import wxr_import
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
+from byline.discussion.models import Comment
+from byline.discussion.readers import hash_ip
+from byline.engagement.stats import figures_for
 from tests.articles.wxr_factory import author, comment, item, write, wxr
 from tests.factory import make_article
 
@@ -266,12 +272,6 @@ def test_nested_comment_threads_statuses_and_details_reach_the_discussion_app(
     assert "7 comments found (4 approved, 1 pending, 1 spam, 1 trash); 7 stored" in summary
 
 
-def test_until_wired_comments_are_counted_and_reported_not_stored(tmp_path):
-    summary = run_import(write(tmp_path, wxr(item(1, comments=(comment(1), comment(2, parent=1))))))
-    assert "2 comments found (2 approved); 0 stored" in summary
-    assert "not stored: 2: the discussion app is not connected to the importer yet" in summary
-
-
 def test_old_wordpress_addresses_redirect_permanently(tmp_path, client):
     path = write(
         tmp_path,
@@ -353,6 +353,7 @@ def failing(tmp_path, text: str) -> str:
         run_import(path)
     assert not Article.objects.exists()
     assert not Author.objects.exists() and not Section.objects.exists()
+    assert not Comment.objects.exists()
     message = str(error.value)
     assert message.startswith(f"{path}, line ")
     assert message.endswith("Nothing was imported.")
@@ -360,7 +361,7 @@ def failing(tmp_path, text: str) -> str:
 
 
 def test_broken_xml_names_the_line_and_imports_nothing(tmp_path):
-    text = wxr(item(1), item(2), item(3))
+    text = wxr(item(1, comments=(comment(1), comment(2, parent=1))), item(2), item(3))
     lines = text.splitlines()
     broken_at = next(i for i, line in enumerate(lines) if "<wp:post_id>3<" in line)
     lines[broken_at] = lines[broken_at].replace("</wp:post_id>", "</wp:post>")
@@ -470,3 +471,208 @@ def test_readers_caches_hear_of_each_new_visible_article(
     finally:
         article_changed.disconnect(listener)
     assert heard == [ImportedPost.objects.get(wp_id=1).article_id]
+
+
+# -- comments: stored in the discussion app ---------------------------------------
+
+
+def comment_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li id="comment-(\d+)"', html)]
+
+
+def stored(wp_id: int) -> Comment:
+    return Comment.objects.get(import_id=wp_id)
+
+
+THREAD = (
+    comment(3, "Reply to reply", parent=2, date_gmt="2014-06-11 11:00:00"),
+    comment(
+        1,
+        'First! See <a href="https://ann.example/post">my post</a>.',
+        author="Ann",
+        email="ann@example.org",
+        url="https://ann.example",
+    ),
+    comment(2, "Reply", parent=1, date_gmt="2014-06-11 10:00:00", email="bob@example.org"),
+    comment(4, "Waiting for a moderator", approved="0", date_gmt="2014-06-11 12:00:00"),
+    comment(5, "Answer to the waiting one", parent=4, date_gmt="2014-06-11 13:00:00"),
+    comment(6, "Buy pills", approved="spam"),
+    comment(7, "Binned", approved="trash"),
+    comment(8, "[...] linked here [...]", kind="pingback", author="Other Blog"),
+    comment(9, "Reply to the pingback", parent=8, date_gmt="2014-06-11 14:00:00"),
+    comment(10, "Orphan", parent=999, date_gmt="2014-06-11 15:00:00"),
+)
+
+
+def test_imported_threads_show_on_the_article_page_approved_only_and_nested(tmp_path, client):
+    """Approved comments appear under the article, oldest first, replies nested; the
+    other statuses are stored but not shown, and the counter counts approved ones."""
+    summary = run_import(write(tmp_path, wxr(item(42, comments=THREAD))))
+    article = Article.objects.get()
+    html = client.get(article.get_absolute_url()).content.decode()
+    one, two, three, nine, ten = (stored(n).pk for n in (1, 2, 3, 9, 10))
+    assert comment_ids(html) == [one, two, three, nine, ten]
+    first_thread = html[html.index(f'id="comment-{one}"') : html.index(f'id="comment-{nine}"')]
+    assert first_thread.count('<ol class="children">') == 2
+    assert f'<li id="comment-{three}" class="comment depth-2">' in first_thread
+    for hidden in ["Waiting for a moderator", "Answer to the waiting one", "Buy pills", "Binned"]:
+        assert hidden not in html
+    assert "ann@example.org" not in html and "bob@example.org" not in html
+    assert '<a href="https://ann.example" rel="nofollow ugc noopener">Ann</a>' in html
+    assert 'my post (<a href="https://ann.example/post" rel="nofollow ugc noopener">' in html
+    # The counter counts approved comments, the reply waiting with its parent included.
+    assert '<span class="count">6</span> <span class="label">comments</span>' in html
+    assert figures_for(article.pk).comments == 6
+    statuses = dict(Comment.objects.values_list("import_id", "status"))
+    assert statuses == {
+        1: "approved", 2: "approved", 3: "approved", 4: "pending", 5: "approved",
+        6: "spam", 7: "trash", 9: "approved", 10: "approved",
+    }  # fmt: skip
+    assert stored(5).parent_id == stored(4).pk  # waits with its parent
+    assert stored(9).parent_id is None  # its parent, a pingback, is not stored
+    assert stored(3).thread_id == one and stored(3).depth == 2
+    assert stored(2).submitted_at.isoformat() == "2014-06-11T10:00:00+00:00"
+    assert (stored(1).author_email, stored(1).author_url) == (
+        "ann@example.org",
+        "https://ann.example",
+    )
+    assert "10 comments found (7 approved, 1 pending, 1 spam, 1 trash); 9 stored" in summary
+    assert "not stored: 1: pingbacks (Byline does not take pingbacks" in summary
+
+
+def test_importing_comments_checks_no_spam_sends_no_mail_and_signals_once_per_article(
+    tmp_path, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An import is not a reader posting: no spam check, no e-mail, no per-comment signal;
+    each article's cache hears once, after the commit."""
+    from byline import antispam
+    from byline.signals import article_changed
+
+    def no_check(*args, **kwargs):
+        raise AssertionError("imported comments must not be spam-checked")
+
+    monkeypatch.setattr(antispam, "check", no_check)
+    heard = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(write(tmp_path, wxr(item(1, comments=THREAD), item(2))))
+            assert heard == []  # nothing before the commit
+    finally:
+        article_changed.disconnect(listener)
+    assert sorted(heard) == sorted(ImportedPost.objects.values_list("article_id", flat=True))
+    assert mailoutbox == []
+
+
+def test_reimporting_adds_no_comment_twice_and_later_replies_join_their_threads(tmp_path):
+    """Keyed on (site, WordPress comment id): the same file adds nothing; a newer export
+    adds only its new comments, under the parents already stored."""
+    path = write(tmp_path, wxr(item(42, comments=THREAD)))
+    run_import(path)
+    before = sorted(Comment.objects.values_list("pk", "import_id", "parent_id", "status"))
+    summary = run_import(path)
+    assert sorted(Comment.objects.values_list("pk", "import_id", "parent_id", "status")) == before
+    assert "9 comments were already stored" in summary
+    newer = write(
+        tmp_path,
+        wxr(item(42, comments=(*THREAD, comment(11, "Late reply", parent=3))), item(43)),
+        name="newer.xml",
+    )
+    summary = run_import(newer)
+    late = stored(11)
+    assert late.parent_id == stored(3).pk and late.thread_id == stored(1).pk
+    assert Comment.objects.count() == len(before) + 1
+    assert figures_for(late.article_id).comments == 7
+    assert "; 1 stored" in summary
+
+
+def test_replies_deeper_than_the_limit_join_the_deepest_level(tmp_path, client, settings):
+    """Nothing is lost below BYLINE_COMMENT_MAX_DEPTH: deeper replies join the deepest level."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 3
+    chain = [comment(1, "Level 0", date_gmt="2014-06-11 09:00:00")] + [
+        comment(n, f"Level {n - 1}", parent=n - 1, date_gmt=f"2014-06-11 09:0{n}:00")
+        for n in range(2, 7)
+    ]
+    summary = run_import(write(tmp_path, wxr(item(1, comments=tuple(chain)))))
+    depths = [stored(n).depth for n in range(1, 7)]
+    assert depths == [0, 1, 2, 2, 2, 2]
+    assert {stored(n).parent_id for n in range(4, 7)} == {stored(2).pk}
+    html = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert comment_ids(html) == [stored(n).pk for n in range(1, 7)]
+    assert "depth-3" not in html
+    assert "3 replies were nested deeper than 3 levels" in summary
+
+
+def test_raw_ip_addresses_are_never_stored_and_old_ones_not_even_hashed(tmp_path):
+    """A recent comment keeps only the day-salted hash of its address; an old one, past
+    the retention the comment-data page promises, keeps nothing."""
+    recent = (timezone.now() - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")
+    path = write(
+        tmp_path,
+        wxr(
+            item(
+                1,
+                comments=(
+                    comment(1, "Recent", ip="203.0.113.9", date_gmt=recent),
+                    comment(2, "Old", ip="203.0.113.9", date_gmt="2014-06-11 09:00:00"),
+                ),
+            )
+        ),
+    )
+    summary = run_import(path)
+    assert stored(1).ip_hash == hash_ip("203.0.113.9", day=recent[:10])
+    assert stored(2).ip_hash == ""
+    for row in Comment.objects.values():
+        assert "203.0.113.9" not in str(row)
+    assert "1 commenters' IP addresses were not kept" in summary
+
+
+def test_hostile_comment_fields_are_made_safe(tmp_path, client):
+    """Scripts, event handlers and javascript: websites from an export never reach the page."""
+    path = write(
+        tmp_path,
+        wxr(
+            item(
+                1,
+                comments=(
+                    comment(
+                        1,
+                        '<script>alert(1)</script><img src=x onerror="alert(2)"><b>bold</b>',
+                        author="<i>Mallory</i>",
+                        url="javascript:alert(3)",
+                        email="",
+                    ),
+                ),
+            )
+        ),
+    )
+    run_import(path)
+    evil = stored(1)
+    assert evil.author_url == "" and evil.author_email == ""
+    html = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "<strong>bold</strong>" in html
+    assert "alert(" not in html and "onerror" not in html
+    assert "&lt;i&gt;Mallory&lt;/i&gt;" in html
+
+
+def test_a_dry_run_stores_no_comment(tmp_path):
+    summary = run_import(write(tmp_path, wxr(item(1, comments=THREAD))), "--dry-run")
+    assert "; 9 stored" in summary and "Dry run: nothing was saved." in summary
+    assert not Comment.objects.exists()
+
+
+def test_a_failure_after_the_comments_are_written_rolls_them_back_too(tmp_path, monkeypatch):
+    """The comments are written in the import's transaction: a later failure undoes them."""
+    from byline.discussion import imports
+
+    def explode(article_ids):
+        raise RuntimeError("the counters failed")
+
+    monkeypatch.setattr(imports, "refresh_counts", explode)
+    with pytest.raises(RuntimeError):
+        run_import(write(tmp_path, wxr(item(1, comments=THREAD))))
+    assert not Comment.objects.exists() and not Article.objects.exists()

@@ -60,3 +60,16 @@ def test_shares_are_whole_percentages_adding_up_to_100(counts, expected):
     from byline.engagement.stats import shares
 
     assert shares(counts) == expected
+
+
+def test_comment_counts_are_set_for_many_articles_at_once_leaving_votes_alone():
+    """The bulk form (imports) creates missing rows and writes only the comments column."""
+    from byline.engagement.actions import rate
+    from byline.engagement.stats import set_comment_counts
+
+    seen, fresh = make_article(), make_article()
+    rate(seen.pk, "b" * 32, 5)
+    set_comment_counts({seen.pk: 7, fresh.pk: 2})
+    assert (figures_for(seen.pk).comments, figures_for(fresh.pk).comments) == (7, 2)
+    assert figures_for(seen.pk).rating_counts[5] == 1
+    set_comment_counts({})
