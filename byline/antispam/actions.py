@@ -7,6 +7,7 @@ every moderator decision is kept as a training example so a retrain can use it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -16,12 +17,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
-from byline.antispam.features import link_domains
+from byline.antispam.features import encodable, link_domains
 from byline.antispam.pipeline import Assessment, fingerprint, text_key
 
 logger = logging.getLogger("byline.antispam")
 
 FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
+
+
+def _encodable(submission: Submission) -> Submission:
+    """The submission with text fields a broken client mangled made safe to hash and store."""
+    changes = {
+        name: encodable(getattr(submission, name))
+        for name in ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
+    }
+    if all(changes[name] == getattr(submission, name) for name in changes):
+        return submission
+    return dataclasses.replace(submission, **changes)
 
 
 def _assess(backend: SpamBackend, submission: Submission) -> Assessment:
@@ -33,6 +45,7 @@ def _assess(backend: SpamBackend, submission: Submission) -> Assessment:
 
 def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
     """Ask the backend, never fail (a failure holds the comment), record the check."""
+    submission = _encodable(submission)
     try:
         assessment = _assess(backend, submission)
     except Exception:
@@ -72,6 +85,7 @@ def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -
     """
     from byline.antispam.models import CheckLog, SpamDomain, TrainingExample
 
+    submission = _encodable(submission)
     label = Label(label)
     key = fingerprint(submission)
     now = timezone.now()

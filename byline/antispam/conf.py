@@ -31,7 +31,7 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "BYLINE_SPAM_SPAM_AT",
-        "0.6",
+        "0.7",
         "Spam score from which a comment goes to the spam folder. Between the two, a known "
         "commenter is published and a first comment waits for a moderator.",
         parse_probability,

@@ -69,6 +69,15 @@ MARKER_WORDS = {
 }
 
 
+def encodable(text: str) -> str:
+    """The text with anything UTF-8 cannot encode (lone surrogates) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 def clean(text: str) -> str:
     """The text a person sees: entities decoded, tags and invisible characters removed."""
     text = text.translate(_INVISIBLE)

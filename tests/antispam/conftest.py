@@ -18,6 +18,6 @@ def _fresh_filter():
 def local_filter(settings, db):
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.LocalFilterBackend"
     settings.BYLINE_SPAM_APPROVE_BELOW = 0.2
-    settings.BYLINE_SPAM_SPAM_AT = 0.6
+    settings.BYLINE_SPAM_SPAM_AT = 0.7
     settings.BYLINE_SPAM_DISCARD_AT = 1.0
     return get_backend()
