@@ -9,9 +9,9 @@
 (c) time to score one comment through the whole ``byline.antispam.check()`` pipeline
     (signals, model, the database writes), one comment per call, on SQLite.
 
-"Flagged" is the local filter's spam verdict (score ≥ BYLINE_SPAM_SPAM_AT, default 0.6)
-for Byline, and predict() for the baseline. Targets: (a) F1 ≥ 0.97 with ≤ 1% of genuine
-comments flagged; (b) F1 ≥ 0.95; (c) p99 < 2 ms.
+"Flagged" is the local filter's spam verdict (score ≥ BYLINE_SPAM_SPAM_AT, default 0.7;
+0.5 and 0.6 are printed too) for Byline, and predict() for the baseline.
+Targets: (a) F1 ≥ 0.97 with ≤ 1% of genuine comments flagged; (b) F1 ≥ 0.95; (c) p99 < 2 ms.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SPAM_AT = 0.6
+SPAM_AT = 0.7  # BYLINE_SPAM_SPAM_AT's default
+OTHER_THRESHOLDS = (0.5, 0.6)  # printed too, to show the trade-off
 
 
 def _django(data_dir: str) -> None:
@@ -105,18 +106,23 @@ def cross_validation() -> None:
     labels = np.array([e.is_spam for e in corpus])
     keys: dict[str, int] = {}
     groups = [keys.setdefault(duplicate_key(t), len(keys)) for t in texts]
-    ours, baseline = Tally(), Tally()
+    ours = {t: Tally() for t in (SPAM_AT, *OTHER_THRESHOLDS)}
+    baseline = Tally()
     folds = GroupKFold(n_splits=5, shuffle=True, random_state=0)
     for train, test in folds.split(texts, labels, groups):
         model = TextModel.train([texts[i] for i in train], labels[train])
         base = Baseline([texts[i] for i in train], labels[train])
         for i in test:
-            ours.add(content_score(model, texts[i]) >= SPAM_AT, bool(labels[i]))
+            score = content_score(model, texts[i])
+            for threshold, tally in ours.items():
+                tally.add(score >= threshold, bool(labels[i]))
             baseline.add(base.flag(texts[i]), bool(labels[i]))
     print(
         f"(a) 5-fold CV, identical texts in one fold ({len(texts)} comments, {len(keys)} distinct)"
     )
-    print(f"    Byline local filter   {ours.line()}")
+    print(f"    Byline local filter   {ours[SPAM_AT].line()}  (default threshold {SPAM_AT})")
+    for threshold in OTHER_THRESHOLDS:
+        print(f"      at threshold {threshold}    {ours[threshold].line()}")
     print(f"    TF-IDF + NB baseline  {baseline.line()}")
     print("    target                F1 ≥ 0.970, genuine flagged ≤ 1.0%")
 
@@ -127,7 +133,8 @@ def streaming() -> None:
 
     corpus = seed_corpus()
     videos = sorted({e.source for e in corpus})
-    ours_all, base_all = Tally(), Tally()
+    ours_all = {t: Tally() for t in (SPAM_AT, *OTHER_THRESHOLDS)}
+    base_all = Tally()
     print("(b) leave-one-video-out streaming, learning each label right after scoring it")
     for video in videos:
         train = [e for e in corpus if e.source != video]
@@ -136,17 +143,20 @@ def streaming() -> None:
         base = Baseline([e.text for e in train], [e.is_spam for e in train])
         ours, baseline = Tally(), Tally()
         for e in stream:
-            ours.add(content_score(model, e.text) >= SPAM_AT, e.is_spam)
+            score = content_score(model, e.text)
+            ours.add(score >= SPAM_AT, e.is_spam)
+            for threshold, tally in ours_all.items():
+                tally.add(score >= threshold, e.is_spam)
             baseline.add(base.flag(e.text), e.is_spam)
+            base_all.add(base.flag(e.text), e.is_spam)
             model.learn(e.text, e.is_spam)
             base.learn(e.text, e.is_spam)
-        for tally, total in ((ours, ours_all), (baseline, base_all)):
-            for name in ("tp", "fp", "fn", "tn"):
-                setattr(total, name, getattr(total, name) + getattr(tally, name))
         name = video.split("/")[-1].removesuffix(".csv")
         print(f"    {name:<22} Byline {ours.line()}")
         print(f"    {'':<22} NB     {baseline.line()}")
-    print(f"    all four videos        Byline local filter   {ours_all.line()}")
+    print(f"    all four videos        Byline local filter   {ours_all[SPAM_AT].line()}")
+    for threshold in OTHER_THRESHOLDS:
+        print(f"      at threshold {threshold:<25}{ours_all[threshold].line()}")
     print(f"    {'':<22} TF-IDF + NB baseline  {base_all.line()}")
     print("    target                 F1 ≥ 0.950")
 
@@ -175,6 +185,17 @@ def latency(long: bool) -> None:
             start = time.perf_counter()
             antispam.check(submission)
             ours.append(time.perf_counter() - start)
+    from byline.antispam.backends import LocalFilterBackend
+
+    backend = LocalFilterBackend()
+    scoring: list[float] = []
+    for n, text in enumerate(comments):
+        submission = Submission(
+            body=text, author_name="Reader", article_id=n % 50, seconds_to_submit=30.0
+        )
+        start = time.perf_counter()
+        backend.assess(submission)
+        scoring.append(time.perf_counter() - start)
     base = Baseline([e.text for e in corpus], [e.is_spam for e in corpus])
     theirs: list[float] = []
     for text in comments:
@@ -189,6 +210,7 @@ def latency(long: bool) -> None:
 
     print("(c) time to score one comment, one per call")
     print(f"    Byline check() pipeline (SQLite, records each check)  {figures(ours)}")
+    print(f"      of which scoring (model, signals' reads; no write)  {figures(scoring)}")
     print(f"    TF-IDF + NB baseline (model only, no database)        {figures(theirs)}")
     print("    target                                                p99 < 2 ms")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from byline.antispam.models import (
@@ -33,6 +34,8 @@ class FilterReportAdmin(ReadOnlyAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": f"Spam filter: the last {REPORT_DAYS} days",
@@ -47,6 +50,9 @@ class CheckLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "verdict", "score", "label", "backend", "model_version")
     list_filter = ("verdict", "label", "backend")
     date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of what the filter did; `antispam prune` ages it out
 
 
 @admin.register(TrainingExample)
