@@ -70,12 +70,13 @@ MARKER_WORDS = {
 
 
 def encodable(text: str) -> str:
-    """The text with anything UTF-8 cannot encode (lone surrogates) replaced by U+FFFD."""
+    """The text with what UTF-8 or PostgreSQL cannot hold (lone surrogates, NUL)
+    replaced by U+FFFD."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return text
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def clean(text: str) -> str:

@@ -25,7 +25,7 @@ logger = logging.getLogger("byline.antispam")
 # Older versions kept for inspection; the rest are deleted as new ones are saved.
 KEEP_VERSIONS = 5
 _lock = threading.Lock()
-_loaded: tuple[int | None, TextModel] | None = None
+_loaded: tuple[int, str, TextModel] | None = None  # version, stamp, model
 _warned: set[int | None] = set()
 
 
@@ -60,7 +60,7 @@ def forget_loaded() -> None:
         _warned.clear()
 
 
-def _install_shipped() -> int:
+def _install_shipped() -> None:
     from byline.antispam.models import Classifier
 
     try:
@@ -70,7 +70,6 @@ def _install_shipped() -> int:
             )
     except IntegrityError:
         pass  # another server installed it first
-    return Classifier.objects.latest_version() or 1
 
 
 def _load(version: int) -> TextModel:
@@ -96,39 +95,41 @@ def current() -> tuple[int | None, TextModel]:
     from byline.antispam.models import Classifier
 
     try:
-        version = Classifier.objects.latest_version()
-        if version is None:
-            version = _install_shipped()
+        latest = Classifier.objects.latest_stamp()
+        if latest is None:
+            _install_shipped()
+            latest = Classifier.objects.latest_stamp()
     except DatabaseError as error:
         if None not in _warned:
             _warned.add(None)
             logger.warning("Spam model table unreadable (%s); using the shipped model.", error)
         return None, shipped_model()
+    if latest is None:  # deleted meanwhile: use the shipped model this once
+        return None, shipped_model()
     loaded = _loaded
-    if loaded is not None and loaded[0] == version:
-        return loaded
-    with _lock:
-        if _loaded is None or _loaded[0] != version:
-            _loaded = (version, _load(version))
-        return _loaded
+    if loaded is None or loaded[:2] != latest:
+        with _lock:
+            if _loaded is None or _loaded[:2] != latest:
+                _loaded = (*latest, _load(latest[0]))
+            loaded = _loaded
+    return loaded[0], loaded[2]
 
 
 def save(model: TextModel, kind: str) -> int:
     """Store ``model`` as the newest version, whatever the latest one is."""
     from byline.antispam.models import Classifier
 
-    global _loaded
     data = model.to_bytes()
     for _ in range(10):
         version = (Classifier.objects.latest_version() or 0) + 1
         try:
             with transaction.atomic():
-                Classifier.objects.create(
+                row = Classifier.objects.create(
                     version=version, kind=kind, examples=model.examples, data=data
                 )
         except IntegrityError:
             continue
-        _after_save(version, model)
+        _after_save(row, model)
         return version
     raise RuntimeError("could not store the spam model: too many concurrent writers")
 
@@ -148,20 +149,20 @@ def update(change: Callable[[TextModel], object], kind: str) -> int:
         version = (base_version or 0) + 1
         try:
             with transaction.atomic():
-                Classifier.objects.create(
+                row = Classifier.objects.create(
                     version=version, kind=kind, examples=model.examples, data=model.to_bytes()
                 )
         except IntegrityError:
             continue
-        _after_save(version, model)
+        _after_save(row, model)
         return version
     raise RuntimeError("could not store the spam model: too many concurrent writers")
 
 
-def _after_save(version: int, model: TextModel) -> None:
+def _after_save(row, model: TextModel) -> None:
     from byline.antispam.models import Classifier
 
     global _loaded
     with _lock:
-        _loaded = (version, model)
-    Classifier.objects.filter(version__lte=version - KEEP_VERSIONS).delete()
+        _loaded = (row.version, row.stamp, model)
+    Classifier.objects.filter(version__lte=row.version - KEEP_VERSIONS).delete()

@@ -101,8 +101,22 @@ def test_an_unreadable_model_table_falls_back_to_the_shipped_model(
     def broken(self):
         raise DatabaseError("no such table: antispam_classifier")
 
-    monkeypatch.setattr(type(Classifier.objects.all()), "latest_version", broken)
+    monkeypatch.setattr(type(Classifier.objects.all()), "latest_stamp", broken)
     with caplog.at_level(logging.WARNING, logger="byline.antispam"):
         decision = antispam.check(make_submission("Subscribe to my channel!"))
     assert decision.verdict == Verdict.SPAM
     assert "using the shipped model" in caplog.text
+
+
+def test_a_server_never_keeps_a_copy_whose_row_was_replaced(local_filter):
+    """A row with the same version number but other weights (a restored backup) is
+    loaded, not mistaken for the copy this server already has."""
+    text = "Metamask support: call 1-866-555-0123 for help with a locked wallet."
+    shipped_score = antispam.check(make_submission(text)).score
+    antispam.learn(make_submission(text), Label.SPAM)
+    assert antispam.check(make_submission(text)).score > shipped_score
+    Classifier.objects.all().delete()
+    Classifier.objects.create(
+        version=2, kind=Classifier.Kind.SHIPPED, data=store.shipped_model_bytes()
+    )
+    assert antispam.check(make_submission(text)).score == shipped_score
