@@ -41,7 +41,9 @@ def learn(submission: Submission, label: Label) -> None:
 
 
 def describe_data_use() -> str:
-    """For the comment-data page: what the configured backend stores or sends, where."""
+    """For the comment-data page: what the filter stores and what the configured
+    backend sends, and where (one paragraph, generated from the configuration)."""
+    from byline.antispam.actions import kept_on_site
     from byline.antispam.backends import get_backend
 
-    return get_backend().describe_data_use()
+    return f"{get_backend().describe_data_use()} {kept_on_site()}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +22,17 @@ from byline.antispam.features import encodable, link_domains
 from byline.antispam.pipeline import Assessment, fingerprint, text_key
 
 logger = logging.getLogger("byline.antispam")
+
+
+def kept_on_site() -> str:
+    """What the filter keeps whichever backend is on, for the comment-data page."""
+    return (
+        "For each new comment the filter keeps its verdict, score and reasons with a "
+        f"salted fingerprint of the comment for {settings.BYLINE_SPAM_LOG_DAYS} days. "
+        "When a moderator marks a comment as spam or not spam, its text (without name, "
+        "e-mail or IP address) and the domains it links to are kept to train the filter."
+    )
+
 
 FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
 
@@ -129,7 +141,9 @@ class RetrainResult:
     site_examples: int
 
 
-def retrain(dry_run: bool = False) -> RetrainResult:
+def retrain(
+    dry_run: bool = False, progress: Callable[[Iterable], Iterable] = iter
+) -> RetrainResult:
     """Rebuild the text model from the seed corpus plus every moderated comment."""
     from byline.antispam import store
     from byline.antispam.corpus import seed_corpus
@@ -142,7 +156,7 @@ def retrain(dry_run: bool = False) -> RetrainResult:
     # Then every moderated comment, in the order moderators decided, learned as it was
     # live: the result is the model the moderators taught, rebuilt from a clean start
     # (after a change of features, or once a bad decision has been corrected).
-    for body, label in site:
+    for body, label in progress(site):
         model.learn(body, label == Label.SPAM)
     version = None if dry_run else store.save(model, Classifier.Kind.RETRAINED)
     return RetrainResult(version, len(corpus), len(site))

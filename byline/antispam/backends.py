@@ -39,11 +39,7 @@ class LocalFilterBackend(SpamBackend):
 
     def describe_data_use(self) -> str:
         return (
-            "Comments are checked on this site by Byline's own filter; nothing is sent "
-            "elsewhere. For each check the filter keeps its verdict, score and reasons with "
-            f"a salted fingerprint of the comment for {settings.BYLINE_SPAM_LOG_DAYS} days. "
-            "The text (without name, e-mail or IP address) of comments a moderator marks "
-            "as spam or not spam is kept to train the filter, as are the domains they link to."
+            "Comments are checked on this site by Byline's own filter; nothing is sent elsewhere."
         )
 
 

@@ -64,7 +64,10 @@ def test_the_data_use_text_follows_the_configured_backend(settings):
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.akismet_backend.AkismetBackend"
     assert "Akismet" in antispam.describe_data_use()
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.LocalFilterBackend"
-    assert "nothing is sent elsewhere" in antispam.describe_data_use()
+    settings.BYLINE_SPAM_LOG_DAYS = 45
+    described = antispam.describe_data_use()
+    assert "nothing is sent elsewhere" in described
+    assert "for 45 days" in described
 
 
 class BrokenBackend(antispam.SpamBackend):

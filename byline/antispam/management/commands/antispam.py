@@ -10,6 +10,7 @@ in use; ``prune`` deletes check records past BYLINE_SPAM_LOG_DAYS (run it daily)
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
 
 from byline.antispam import actions, store
 from byline.antispam.corpus import SHIPPED_MODEL_FILE
@@ -34,7 +35,11 @@ class Command(BaseCommand):
 
     def do_retrain(self, dry_run: bool) -> None:
         self.stdout.write("Training on the seed corpus and every moderated comment…")
-        result = actions.retrain(dry_run=dry_run)
+
+        def progress(items):
+            return tqdm(items, desc="Moderated comments", unit="comment", file=self.stderr)
+
+        result = actions.retrain(dry_run=dry_run, progress=progress)
         trained = f"{result.corpus_examples} corpus + {result.site_examples} moderated comments"
         if dry_run:
             self.stdout.write(f"Dry run: trained on {trained}; nothing stored.")
