@@ -208,7 +208,10 @@ def latency(long: bool) -> None:
         p99 = ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
         return f"median {statistics.median(ms):.3f} ms  p99 {p99:.3f} ms  ({len(ms)} calls)"
 
-    print("(c) time to score one comment, one per call")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"(c) time to score one comment, one per call (load average {load}, {os.cpu_count()} cores)"
+    )
     print(f"    Byline check() pipeline (SQLite, records each check)  {figures(ours)}")
     print(f"      of which scoring (model, signals' reads; no write)  {figures(scoring)}")
     print(f"    TF-IDF + NB baseline (model only, no database)        {figures(theirs)}")
