@@ -62,7 +62,7 @@ class Tally:
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         fpr = self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
-        return f"P {p:.3f}  R {r:.3f}  F1 {f1:.3f}  genuine flagged {fpr:.1%}"
+        return f"P {p:.3f}  R {r:.3f}  F1 {f1:.4f}  genuine flagged {fpr:.1%}"
 
 
 def content_score(model, text: str) -> float:
