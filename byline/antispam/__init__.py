@@ -43,7 +43,6 @@ def learn(submission: Submission, label: Label) -> None:
 def describe_data_use() -> str:
     """For the comment-data page: what the filter stores and what the configured
     backend sends, and where (one paragraph, generated from the configuration)."""
-    from byline.antispam.actions import kept_on_site
     from byline.antispam.backends import get_backend
 
-    return f"{get_backend().describe_data_use()} {kept_on_site()}"
+    return get_backend().describe_data_use()

@@ -105,8 +105,10 @@ class AkismetBackend(SpamBackend):
             logger.warning("Could not report a moderator's decision to Akismet: %s", error)
 
     def describe_data_use(self) -> str:
+        from byline.antispam.actions import kept_on_site
+
         return (
             "Every new comment is sent to Akismet (Automattic), a hosted spam filter, "
             "with " + "; ".join(SENT_FIELDS) + ". Moderators' decisions are sent there "
-            "too. See Akismet's privacy notice for what they keep."
+            f"too. See Akismet's privacy notice for what they keep. {kept_on_site()}"
         )

@@ -38,8 +38,11 @@ class LocalFilterBackend(SpamBackend):
         store.update(lambda model: model.learn(submission.body, is_spam), Classifier.Kind.LEARNED)
 
     def describe_data_use(self) -> str:
+        from byline.antispam.actions import kept_on_site
+
         return (
-            "Comments are checked on this site by Byline's own filter; nothing is sent elsewhere."
+            "Comments are checked on this site by Byline's own filter; nothing is sent "
+            f"elsewhere. {kept_on_site()}"
         )
 
 

@@ -61,10 +61,13 @@ def test_a_failing_backend_holds_the_comment_instead_of_failing(settings, caplog
 
 @pytest.mark.django_db
 def test_the_data_use_text_follows_the_configured_backend(settings):
+    settings.BYLINE_SPAM_LOG_DAYS = 45
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.akismet_backend.AkismetBackend"
     assert "Akismet" in antispam.describe_data_use()
+    assert "for 45 days" in antispam.describe_data_use()
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
+    assert "for 45 days" in antispam.describe_data_use()
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.LocalFilterBackend"
-    settings.BYLINE_SPAM_LOG_DAYS = 45
     described = antispam.describe_data_use()
     assert "nothing is sent elsewhere" in described
     assert "for 45 days" in described
