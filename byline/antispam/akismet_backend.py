@@ -60,16 +60,12 @@ class AkismetBackend(SpamBackend):
             "comment_author_email": submission.author_email,
             "comment_author_url": submission.author_url,
             "comment_content": submission.body,
-            "permalink": self.permalink(submission),
             "blog_lang": settings.LANGUAGE_CODE,
             "blog_charset": "UTF-8",
         }
         if submission.created_at is not None:
             fields["comment_date_gmt"] = submission.created_at.isoformat()
         return {key: value for key, value in fields.items() if value}
-
-    def permalink(self, submission: Submission) -> str:
-        return ""
 
     def _split(self, submission: Submission) -> tuple[str, dict[str, str]]:
         fields = self.request_fields(submission)
