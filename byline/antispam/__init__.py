@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from byline.antispam.contract import Decision, Label, Submission, Verdict
+from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
 
-__all__ = ["Decision", "Label", "Submission", "Verdict", "check", "learn"]
+__all__ = [
+    "Decision",
+    "Label",
+    "SpamBackend",
+    "Submission",
+    "Verdict",
+    "check",
+    "describe_data_use",
+    "learn",
+]
 
 
 def check(submission: Submission) -> Decision:
-    """Decide what happens to a new comment, with reasons a moderator can read."""
+    """Decide what happens to a new comment, with reasons a moderator can read.
+
+    Never raises: if the backend fails the comment is held, with that as the reason.
+    """
+    from byline.antispam.actions import check_submission
     from byline.antispam.backends import get_backend
 
-    backend = get_backend()
-    decision = backend.check(submission)
-    if not decision.backend:
-        decision = Decision(decision.verdict, decision.reasons, decision.score, backend.name)
-    return decision
+    return check_submission(get_backend(), submission)
 
 
 def learn(submission: Submission, label: Label) -> None:
-    """Teach the filter a moderator's decision (approve / not spam = ham; spam = spam)."""
+    """Teach the filter a moderator's decision (approve / not spam = ham; spam = spam).
+
+    Pass the same ``Submission`` as was checked (same text, e-mail and article), so the
+    decision is matched to the filter's verdict for the editors' report. Takes effect
+    on the next check, on every app server.
+    """
+    from byline.antispam.actions import learn_decision
     from byline.antispam.backends import get_backend
 
-    get_backend().train(submission, label)
+    learn_decision(get_backend(), submission, label)
+
+
+def describe_data_use() -> str:
+    """For the comment-data page: what the filter stores and what the configured
+    backend sends, and where (one paragraph, generated from the configuration)."""
+    from byline.antispam.backends import get_backend
+
+    return get_backend().describe_data_use()

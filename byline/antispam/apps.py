@@ -16,4 +16,6 @@ class AntispamConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from byline.antispam import checks  # noqa: F401  (registers the system checks)
+
         setting_changed.connect(_reset_backend)

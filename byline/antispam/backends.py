@@ -1,4 +1,10 @@
-"""Spam backends, chosen by the BYLINE_SPAM_BACKEND setting."""
+"""Spam backends, chosen by the BYLINE_SPAM_BACKEND setting.
+
+- ``LocalFilterBackend`` (the default): the on-site pipeline, learning from moderators.
+- ``AkismetBackend`` (``byline.antispam.akismet_backend.AkismetBackend``): the hosted service.
+- ``FirstTimersWaitBackend``: no content filter at all, for a site that wants none.
+- ``DummyBackend``: for tests.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,43 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from byline.antispam.contract import Decision, SpamBackend, Submission, Verdict
+from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
+from byline.antispam.pipeline import Assessment, assess
+
+
+class LocalFilterBackend(SpamBackend):
+    """The on-site filter: a learned text model plus signals, explained in words."""
+
+    name = "local"
+
+    def assess(self, submission: Submission) -> Assessment:
+        return assess(submission)
+
+    def check(self, submission: Submission) -> Decision:
+        return self.assess(submission).decision
+
+    def train(self, submission: Submission, label: Label) -> None:
+        from byline.antispam import store
+        from byline.antispam.models import Classifier
+
+        if not submission.body.strip():
+            return
+        is_spam = Label(label) == Label.SPAM
+        store.update(lambda model: model.learn(submission.body, is_spam), Classifier.Kind.LEARNED)
+
+    def describe_data_use(self) -> str:
+        from byline.antispam.actions import kept_on_site
+
+        return (
+            "Comments are checked on this site by Byline's own filter; nothing is sent "
+            f"elsewhere. {kept_on_site()}"
+        )
 
 
 class FirstTimersWaitBackend(SpamBackend):
     """No content filter: a known commenter is approved, a first comment waits.
 
-    The interim policy until the learning filter lands; it says so in its reasons.
+    For a site that wants every first comment read by a person; it says so in its reasons.
     """
 
     name = "first-timers-wait"
@@ -23,9 +59,9 @@ class FirstTimersWaitBackend(SpamBackend):
             return Decision(Verdict.DISCARD, ("The hidden honeypot field was filled in.",))
         if submission.author_approved_comments > 0:
             reason = "Known commenter: an earlier comment under this e-mail was approved."
-            return Decision(Verdict.APPROVE, (reason, "No content filter is active yet."))
+            return Decision(Verdict.APPROVE, (reason, "No content filter is active."))
         reason = "First comment under this e-mail: held for a moderator."
-        return Decision(Verdict.HOLD, (reason, "No content filter is active yet."))
+        return Decision(Verdict.HOLD, (reason, "No content filter is active."))
 
 
 class DummyBackend(SpamBackend):

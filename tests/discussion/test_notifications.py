@@ -14,13 +14,14 @@ def test_editors_are_told_when_a_comment_waits(client, article, editor, mailoutb
     """A pending comment e-mails every staff user who may moderate, with the reasons."""
     editor.email = "desk@news.example"
     editor.save()
-    post_comment(client, article, body="Please moderate me")
+    body = "I grew up near Tikrit, and the bridge in the third paragraph was rebuilt in 2009."
+    post_comment(client, article, body=body)
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["desk@news.example"]
     assert "awaiting moderation" in message.subject
-    assert "Please moderate me" in message.body
-    assert "First comment under this e-mail" in message.body
+    assert body in message.body
+    assert "first comment" in message.body.lower()
     assert "/admin/discussion/comment/" in message.body
 
 

@@ -1,0 +1,173 @@
+"""What ``check()``, ``learn()`` and ``antispam retrain`` do, whichever backend is on.
+
+Every check is recorded (verdict, score, reasons, a salted fingerprint; never who wrote
+it) so a moderator's later decision can be matched to it for the editors' report, and
+every moderator decision is kept as a training example so a retrain can use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
+from byline.antispam.features import encodable, link_domains
+from byline.antispam.pipeline import Assessment, fingerprint, text_key
+
+logger = logging.getLogger("byline.antispam")
+
+
+def kept_on_site() -> str:
+    """What the filter keeps whichever backend is on, for the comment-data page."""
+    return (
+        "For each new comment the filter keeps its verdict, score and reasons with a "
+        f"salted fingerprint of the comment for {settings.BYLINE_SPAM_LOG_DAYS} days. "
+        "When a moderator marks a comment as spam or not spam, its text (without name, "
+        "e-mail or IP address) and the domains it links to are kept to train the filter."
+    )
+
+
+FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
+
+
+def _encodable(submission: Submission) -> Submission:
+    """The submission with text fields a broken client mangled made safe to hash and store."""
+    changes = {
+        name: encodable(getattr(submission, name))
+        for name in ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
+    }
+    if all(changes[name] == getattr(submission, name) for name in changes):
+        return submission
+    return dataclasses.replace(submission, **changes)
+
+
+def _assess(backend: SpamBackend, submission: Submission) -> Assessment:
+    assess = getattr(backend, "assess", None)
+    if assess is not None:
+        return assess(submission)
+    return Assessment(backend.check(submission))
+
+
+def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
+    """Ask the backend, never fail (a failure holds the comment), record the check."""
+    submission = _encodable(submission)
+    try:
+        assessment = _assess(backend, submission)
+    except Exception:
+        logger.exception("Spam backend %s failed; holding the comment.", backend.name)
+        assessment = Assessment(Decision(Verdict.HOLD, (FAILED_REASON,)))
+    decision = assessment.decision
+    if not decision.backend:
+        decision = Decision(decision.verdict, decision.reasons, decision.score, backend.name)
+    try:
+        _record(submission, decision, assessment.model_version)
+    except DatabaseError as error:
+        logger.warning("Could not record a spam check: %s", error)
+    return decision
+
+
+def _record(submission: Submission, decision: Decision, model_version: int | None) -> None:
+    from byline.antispam.models import CheckLog
+
+    with transaction.atomic():
+        CheckLog.objects.create(
+            fingerprint=fingerprint(submission),
+            text_key=text_key(submission.body),
+            article_id=submission.article_id,
+            backend=decision.backend[:40],
+            verdict=str(decision.verdict),
+            score=decision.score,
+            reasons=list(decision.reasons),
+            model_version=model_version,
+        )
+
+
+def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -> bool:
+    """Record a moderator's decision and teach the backend; False if nothing changed.
+
+    Idempotent: the same decision twice teaches once. A changed mind (spam, then
+    "not spam") is learned again with the new label.
+    """
+    from byline.antispam.models import CheckLog, SpamDomain, TrainingExample
+
+    submission = _encodable(submission)
+    label = Label(label)
+    key = fingerprint(submission)
+    now = timezone.now()
+    with transaction.atomic():
+        CheckLog.objects.filter(fingerprint=key).update(label=str(label), labelled_at=now)
+        example = TrainingExample.objects.select_for_update().filter(fingerprint=key).first()
+        previous = example.label if example else None
+        if previous == label:
+            return False
+        TrainingExample.objects.update_or_create(
+            fingerprint=key,
+            defaults={"body": submission.body, "label": str(label), "updated_at": now},
+            create_defaults={
+                "body": submission.body,
+                "label": str(label),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        column = {Label.SPAM: "spam_count", Label.HAM: "ham_count"}
+        for domain in link_domains(submission.body, submission.author_url):
+            SpamDomain.objects.get_or_create(domain=domain)
+            if previous:
+                SpamDomain.objects.filter(
+                    domain=domain, **{f"{column[Label(previous)]}__gt": 0}
+                ).update(**{column[Label(previous)]: F(column[Label(previous)]) - 1})
+            SpamDomain.objects.filter(domain=domain).update(
+                **{column[label]: F(column[label]) + 1, "updated_at": now}
+            )
+    try:
+        backend.train(submission, label)
+    except Exception:
+        logger.exception("Spam backend %s failed to learn a decision.", backend.name)
+    return True
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    version: int | None  # None on a dry run
+    corpus_examples: int
+    site_examples: int
+
+
+def retrain(
+    dry_run: bool = False, progress: Callable[[Iterable], Iterable] = iter
+) -> RetrainResult:
+    """Rebuild the text model from the seed corpus plus every moderated comment."""
+    from byline.antispam import store
+    from byline.antispam.corpus import seed_corpus
+    from byline.antispam.model import TextModel
+    from byline.antispam.models import Classifier, TrainingExample
+
+    corpus = seed_corpus()
+    site = list(TrainingExample.objects.order_by("updated_at", "id").values_list("body", "label"))
+    model = TextModel.train([e.text for e in corpus], [e.is_spam for e in corpus])
+    # Then every moderated comment, in the order moderators decided, learned as it was
+    # live: the result is the model the moderators taught, rebuilt from a clean start
+    # (after a change of features, or once a bad decision has been corrected).
+    for body, label in progress(site):
+        model.learn(body, label == Label.SPAM)
+    version = None if dry_run else store.save(model, Classifier.Kind.RETRAINED)
+    return RetrainResult(version, len(corpus), len(site))
+
+
+def prune(dry_run: bool = False) -> int:
+    """Delete check records older than BYLINE_SPAM_LOG_DAYS; returns how many."""
+    from byline.antispam.models import CheckLog
+
+    old = CheckLog.objects.exclude(pk__in=CheckLog.objects.since(settings.BYLINE_SPAM_LOG_DAYS))
+    count = old.count()
+    if not dry_run:
+        old.delete()
+    return count

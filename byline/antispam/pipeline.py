@@ -1,0 +1,109 @@
+"""The local filter's pipeline: text model + signals → score → verdict, with reasons."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from byline.antispam import evidence, store
+from byline.antispam.contract import Decision, Submission, Verdict
+from byline.antispam.features import clean, duplicate_key
+
+# The score's log-odds are kept within this bound so one signal cannot make it absolute.
+MAX_LOGIT = 30.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    approve_below: float
+    spam_at: float
+    discard_at: float
+
+    @classmethod
+    def from_settings(cls) -> Thresholds:
+        return cls(
+            settings.BYLINE_SPAM_APPROVE_BELOW,
+            settings.BYLINE_SPAM_SPAM_AT,
+            settings.BYLINE_SPAM_DISCARD_AT,
+        )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A decision and what the filter needs to remember about it."""
+
+    decision: Decision
+    model_version: int | None = None
+
+
+def fingerprint(submission: Submission) -> str:
+    """A salted hash of (article, e-mail, text): matches a moderator's decision to the
+    check of the same comment without storing who wrote it."""
+    value = "\0".join(
+        (
+            str(submission.article_id or ""),
+            submission.author_email.strip().lower(),
+            submission.body,
+        )
+    )
+    return salted_hmac("byline.antispam.fingerprint", value, algorithm="sha256").hexdigest()
+
+
+def text_key(body: str) -> str:
+    """A salted hash of the text alone, normalised, to find the same text elsewhere."""
+    return salted_hmac("byline.antispam.text", duplicate_key(body), algorithm="sha256").hexdigest()
+
+
+def is_known_commenter(submission: Submission) -> bool:
+    return submission.author_approved_comments > 0 and submission.author_spam_comments == 0
+
+
+def verdict_for(score: float, submission: Submission, limits: Thresholds) -> tuple[Verdict, str]:
+    """Map a score to a verdict, with the sentence that says why."""
+    shown = f"Spam score {score:.2f}"
+    if limits.discard_at < 1.0 and score >= limits.discard_at:
+        return Verdict.DISCARD, f"{shown}, at or above {limits.discard_at:g}: discarded."
+    if score >= limits.spam_at:
+        return Verdict.SPAM, f"{shown}, at or above {limits.spam_at:g}: filed as spam."
+    if score < limits.approve_below:
+        return Verdict.APPROVE, f"{shown}, under {limits.approve_below:g}: published."
+    between = f"{shown}, between {limits.approve_below:g} and {limits.spam_at:g}"
+    if is_known_commenter(submission):
+        return Verdict.APPROVE, f"{between}: published because the commenter is known."
+    return Verdict.HOLD, f"{between}: a first comment, held for a moderator."
+
+
+def _quote(words: list[str]) -> str:
+    return ", ".join(f"“{word}”" for word in words)
+
+
+def assess(submission: Submission) -> Assessment:
+    """Score one comment with the local model and every signal."""
+    if submission.honeypot_filled:
+        reason = "The hidden honeypot field was filled in: only bots see it."
+        return Assessment(Decision(Verdict.DISCARD, (reason,), 1.0))
+    version, model = store.current()
+    explanation = model.explain(submission.body)
+    leaning = "spam" if explanation.probability >= 0.5 else "genuine"
+    words = explanation.toward_spam if leaning == "spam" else explanation.toward_ham
+    model_reason = (
+        f"The text reads as {leaning} ({explanation.probability:.0%} spam-like"
+        f" to model v{version or 'shipped'})"
+        + (f"; words that weighed most: {_quote(words)}." if words else ".")
+    )
+    found = [
+        *evidence.links(submission),
+        *evidence.spam_domains(submission),
+        *evidence.timing(submission, settings.BYLINE_SPAM_MIN_SECONDS),
+        *evidence.history(submission),
+        *evidence.duplicates(submission, text_key(submission.body), clean(submission.body)),
+    ]
+    logit = explanation.logit + sum(item.weight for item in found)
+    logit = max(-MAX_LOGIT, min(MAX_LOGIT, logit))
+    score = 1.0 / (1.0 + math.exp(-logit))
+    verdict, summary = verdict_for(score, submission, Thresholds.from_settings())
+    reasons = (model_reason, *(item.reason for item in found), summary)
+    return Assessment(Decision(verdict, reasons, round(score, 4)), version)

@@ -1,0 +1,84 @@
+"""The text model: the same features however they are computed, stored without pickle."""
+
+import numpy as np
+import pytest
+
+from byline.antispam.features import domain_of, find_links, for_model, link_domains
+from byline.antispam.model import N_FEATURES, ModelFormatError, TextModel, vectorize, vectorize_one
+from byline.antispam.store import shipped_model, train_shipped_model
+
+SAMPLES = [
+    "Check out my channel http://bit.ly/abc!!!",
+    "The council voted on Tuesday; the 2nd paragraph is wrong.",
+    "",
+    "Ünïcödé ☃ and 中文 text",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_fast_path_computes_the_same_features_as_scikit_learn(text):
+    prepared = for_model(text)
+    expected = vectorize([prepared])
+    indices, values, _ = vectorize_one(prepared)
+    assert dict(zip(indices.tolist(), values.tolist(), strict=True)) == pytest.approx(
+        dict(zip(expected.indices.tolist(), expected.data.tolist(), strict=True))
+    )
+    assert indices.max(initial=0) < 2 * N_FEATURES
+
+
+def test_a_stored_model_scores_and_learns_like_the_original():
+    model = shipped_model()
+    copy = TextModel.from_bytes(model.to_bytes())
+    for text in SAMPLES:
+        assert copy.logit(text) == pytest.approx(model.logit(text), abs=1e-4)
+    model.learn("cheap watches here", True)
+    copy.learn("cheap watches here", True)
+    assert copy.logit("cheap watches") == pytest.approx(model.logit("cheap watches"), abs=1e-3)
+
+
+def test_bytes_that_are_not_a_model_are_refused():
+    for data in (b"", b"garbage", b"PK\x03\x04broken zip"):
+        with pytest.raises(ModelFormatError):
+            TextModel.from_bytes(data)
+
+
+def test_the_shipped_model_is_what_build_seed_makes_from_the_shipped_corpus():
+    """The artefact in the package is up to date with the corpus and the features."""
+    fresh = train_shipped_model()
+    shipped = shipped_model()
+    assert shipped.examples == fresh.examples == 1586
+    for text in SAMPLES:
+        assert shipped.logit(text) == pytest.approx(fresh.logit(text), abs=1e-3)
+
+
+def test_explanations_name_words_not_hashes():
+    explanation = shipped_model().explain("Please subscribe to my channel http://example.com")
+    assert explanation.probability > 0.9
+    assert "a link" in explanation.toward_spam or "subscribe" in explanation.toward_spam
+    assert all(isinstance(word, str) and word for word in explanation.toward_spam)
+
+
+def test_learning_one_decision_moves_the_comment_to_the_moderators_side():
+    model = shipped_model()
+    text = "Check out the council's own report, and subscribe to the minutes."
+    assert model.explain(text).probability > 0.9
+    steps = model.learn(text, False)
+    assert 1 <= steps <= 20
+    assert model.explain(text).probability < 0.05
+
+
+def test_links_are_found_even_when_spaced_out_or_bare():
+    assert find_links("see kidsmediausa . com now") == ["kidsmediausa . com"]
+    assert link_domains("go to https://WWW.Example.com/x and bit.ly/3 and www.foo.org") == [
+        "example.com",
+        "bit.ly",
+        "foo.org",
+    ]
+    assert domain_of("http://[broken") == ""
+    assert link_domains("no links here, version 2.0 is fine") == []
+
+
+def test_the_model_reads_clean_text():
+    assert for_model("Hi&amp;bye<br />\ufeff 123") == "hi&bye  000"
+    assert "zzurl" in for_model("see https://example.com")
+    assert np.isfinite(shipped_model().logit("\x00" * 10))
