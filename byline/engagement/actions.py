@@ -23,7 +23,7 @@ from django.http import HttpRequest
 
 from byline.articles.models import Article
 from byline.engagement import readers, tallies, viewbuffer
-from byline.engagement.models import STARS, Rating, Reaction
+from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
 
 VIEW_REPEAT_SECONDS = 30 * 60
 MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
@@ -145,8 +145,9 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
 
     Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
     """
+    shard = tallies.pick_shard()
     if tallies.in_one_call():
-        return tallies.react_in_one_call(article_id, reader, reaction)
+        return tallies.react_in_one_call(article_id, reader, reaction, shard)
     with transaction.atomic():
         vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
         previous = current or None
@@ -159,7 +160,7 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
             changes[previous] = -1
         if chosen:
             changes[chosen] = 1
-        tallies.move_reaction_tallies(article_id, changes)
+        tallies.move_tallies(ReactionTally, article_id, changes, shard)
         return chosen
 
 
@@ -170,8 +171,9 @@ def withdraw_reaction(article_id: int, reader: str) -> None:
 
 def rate(article_id: int, reader: str, stars: int | None) -> int | None:
     """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
+    shard = tallies.pick_shard()
     if tallies.in_one_call():
-        return tallies.rate_in_one_call(article_id, reader, stars)
+        return tallies.rate_in_one_call(article_id, reader, stars, shard)
     with transaction.atomic():
         vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
         if previous == stars:
@@ -182,7 +184,7 @@ def rate(article_id: int, reader: str, stars: int | None) -> int | None:
             changes[previous] = -1
         if stars:
             changes[stars] = 1
-        tallies.move_star_counts(article_id, changes)
+        tallies.move_tallies(StarTally, article_id, changes, shard)
         return stars
 
 
