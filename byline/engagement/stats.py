@@ -146,6 +146,13 @@ def figures_for(article_id: int) -> Figures:
     (at most ``TALLY_SHARDS`` rows each, read by index): it is read on every
     page render and every API call, so it skips the ORM's query building.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(*figures_query(article_id))
+        return figures_from_rows(cursor.fetchall())
+
+
+def figures_query(article_id: int) -> tuple[str, list[int]]:
+    """The SQL and parameters of ``figures_for()``, for a caller that sends it itself."""
     stats = ArticleStats._meta.db_table
     reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
     sql = (
@@ -155,9 +162,11 @@ def figures_for(article_id: int) -> Figures:
         f"UNION ALL SELECT 's', CAST(stars AS TEXT), SUM(count), 0 FROM {stars} "
         "WHERE article_id = %s GROUP BY stars"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [article_id] * 3)
-        rows = cursor.fetchall()
+    return sql, [article_id] * 3
+
+
+def figures_from_rows(rows: list[tuple]) -> Figures:
+    """The ``Figures`` of the rows ``figures_query()`` returned."""
     views = comments = 0
     reaction_counts: dict[str, int] = {}
     rating_counts = dict.fromkeys(STARS, 0)

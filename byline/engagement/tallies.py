@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection
 
@@ -27,7 +28,7 @@ from byline.engagement.models import (
     ReactionTally,
     StarTally,
 )
-from byline.engagement.stats import ensure_stats_row
+from byline.engagement.stats import Figures, ensure_stats_row, figures_from_rows, figures_query
 
 VoteModel = type[Reaction] | type[Rating]
 TallyModel = type[ReactionTally] | type[StarTally]
@@ -112,17 +113,40 @@ def in_one_call() -> bool:
     return connection.vendor == "postgresql"
 
 
-def react_in_one_call(article_id: int, reader: str, reaction: str | None, shard: int) -> str | None:
-    """``engagement_react()``: add, move, toggle off or (None) withdraw; the reaction after."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT engagement_react(%s, %s, %s, %s)", [article_id, reader, reaction or "", shard]
-        )
-        return cursor.fetchone()[0] or None
+def react_in_one_call(
+    article_id: int, reader: str, reaction: str | None, shard: int
+) -> tuple[str | None, Figures]:
+    """``engagement_react()``: add, move, toggle off or (None) withdraw.
+
+    Returns the reader's reaction afterwards and the article's figures with it.
+    """
+    value, figures = _vote_and_figures(
+        "SELECT engagement_react(%s, %s, %s, %s)",
+        [article_id, reader, reaction or "", shard],
+        article_id,
+    )
+    return value or None, figures
 
 
-def rate_in_one_call(article_id: int, reader: str, stars: int | None, shard: int) -> int | None:
-    """``engagement_rate()``: set, change or (None) withdraw; the rating after."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT engagement_rate(%s, %s, %s, %s)", [article_id, reader, stars, shard])
-        return cursor.fetchone()[0]
+def rate_in_one_call(
+    article_id: int, reader: str, stars: int | None, shard: int
+) -> tuple[int | None, Figures]:
+    """``engagement_rate()``: set, change or (None) withdraw; the rating after, and the figures."""
+    return _vote_and_figures(
+        "SELECT engagement_rate(%s, %s, %s, %s)", [article_id, reader, stars, shard], article_id
+    )
+
+
+def _vote_and_figures(sql: str, params: list, article_id: int) -> tuple[Any, Figures]:
+    """Call a vote function and read the figures after it in one network round trip.
+
+    psycopg's pipeline mode sends both statements before waiting for either;
+    PostgreSQL runs them in order in one implicit transaction (committed at
+    the pipeline's one Sync), so the figures include this vote and the vote
+    is committed before its answer is sent.
+    """
+    with connection.cursor() as vote, connection.cursor() as figures:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            vote.execute(sql, params)
+            figures.execute(*figures_query(article_id))
+        return vote.fetchone()[0], figures_from_rows(figures.fetchall())
