@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 
 from byline.engagement import fastpath
@@ -36,6 +38,16 @@ def vote(path: str, body: object, *, fetch_site: str | None = "same-origin", **h
         sent["Sec-Fetch-Site"] = fetch_site
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return call(as_json, path, method="POST", headers=sent, body=data)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Like Django's test client, keep the test's connection (and its transaction) open."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -98,9 +110,9 @@ def test_a_vote_without_fetch_metadata_keeps_the_csrf_token_check(article, lean_
     """A script that fetched a token from /api/csrf/ goes through Django's CSRF middleware."""
     refused = vote(f"/api/articles/{article.pk}/reaction/", {"reaction": "sad"}, fetch_site=None)
     assert refused.status == 403
-    client = Client(enforce_csrf_checks=True, headers={"User-Agent": BROWSER})
-    token = client.get("/api/csrf/").json()["csrfToken"]
-    cookie = f"csrftoken={client.cookies['csrftoken'].value}"
+    issued = call(application, "/api/csrf/", headers={"User-Agent": BROWSER})
+    token = json.loads(issued.body)["csrfToken"]
+    cookie = issued.headers["set-cookie"].split(";", 1)[0]
     accepted = vote(
         f"/api/articles/{article.pk}/reaction/",
         {"reaction": "sad"},
