@@ -10,6 +10,13 @@ at random. Before the votes, the same clients read the cacheable counts
 endpoint for the same time: that is the reference, a request that writes
 nothing, on the same server in the same run.
 
+Before the server starts, a database-only phase: ``--db-clients`` threads
+cast votes straight through ``actions.react_and_count``/``rate_and_count``
+(the vote function and the figures, one round trip each), first all on one
+hot article, then each on an article of its own (the reference: no row is
+shared). Their ratio shows whether votes on a popular article queue for
+locks; the vote totals are sharded so that they do not.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_engagement \\
     REDIS_URL=redis://127.0.0.1:6379/1 .venv/bin/python bench/votes.py [--seconds 4]
 
@@ -42,9 +49,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each phase")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--articles", type=int, default=1, help="articles voted on (1: one hot)")
-    parser.add_argument("--port", type=int, default=8100, help="within 8100-8199")
+    parser.add_argument("--port", type=int, default=8100, help="a free port on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=16, help="granian blocking threads")
+    parser.add_argument(
+        "--db-clients",
+        type=int,
+        default=32,
+        help="connections for the database-only phase (0 skips it)",
+    )
     return parser.parse_args()
 
 
@@ -133,6 +146,49 @@ def vote_request(article_ids: list[int]):
     return make
 
 
+def database_phase(clients: int, seconds: float, article_for) -> int:
+    """Votes cast straight through the vote functions by ``clients`` threads, no HTTP.
+
+    ``article_for(n)`` is the article client ``n`` votes on: the same one for
+    all (one hot article: do concurrent votes queue for its totals' row
+    locks?) or one each (the reference: nothing shared).
+    """
+    import threading
+
+    from django.db import connections
+
+    from byline.engagement import actions
+
+    done = 0
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def work(n: int) -> None:
+        nonlocal done
+        rng, reader, article = random.Random(n), secrets.token_hex(16), article_for(n)
+        count = 0
+        try:
+            barrier.wait(timeout=30)
+            deadline = time.perf_counter() + seconds
+            while time.perf_counter() < deadline:
+                if rng.random() < 0.5:
+                    actions.react_and_count(article, reader, rng.choice(REACTIONS))
+                else:
+                    actions.rate_and_count(article, reader, rng.randint(1, 5))
+                count += 1
+        finally:
+            connections.close_all()
+        with lock:
+            done += count
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done
+
+
 def wait_until_up(port: int, path: str, server: subprocess.Popen) -> None:
     for _ in range(100):
         if server.poll() is not None:
@@ -149,8 +205,8 @@ def main() -> None:
     args = parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("bench/votes.py needs PostgreSQL: set DATABASE_URL=postgres://...")
-    if not 8100 <= args.port <= 8199:
-        sys.exit("--port must be within 8100-8199")
+    if not 1024 <= args.port <= 65535:
+        sys.exit("--port must be an unprivileged port (1024-65535)")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "byline.settings",
@@ -178,6 +234,16 @@ def main() -> None:
         make_article(f"Bench {tag} {i}", slug=f"bench-{tag}-{i}") for i in range(args.articles)
     ]
     ids = [article.pk for article in articles]
+    db_figures = None
+    if args.db_clients > 0:
+        own = [
+            make_article(f"Bench {tag} own {i}", slug=f"bench-{tag}-own-{i}")
+            for i in range(args.db_clients)
+        ]
+        hot = database_phase(args.db_clients, args.seconds, lambda n: ids[0])
+        spread = database_phase(args.db_clients, args.seconds, lambda n: own[n].pk)
+        db_figures = (hot / args.seconds, spread / args.seconds)
+        articles += own
     server = subprocess.Popen(
         [
             sys.executable, "-m", "granian", "--interface", "wsgi",
@@ -222,6 +288,14 @@ def main() -> None:
     print(f"reference, counts GET (writes nothing): {read_rate:8.0f} requests/s  {read_statuses}")
     print(f"votes through the API:                  {vote_rate:8.0f} votes/s     {vote_statuses}")
     print(f"votes / reference: {votes / max(reads, 1):.2f}; target: thousands of votes/s")
+    if db_figures is not None:
+        hot_rate, spread_rate = db_figures
+        print(
+            f"database alone, {args.db_clients} threads calling the vote functions (no HTTP):\n"
+            f"  reference, one article per thread: {spread_rate:8.0f} votes/s\n"
+            f"  one hot article for all:           {hot_rate:8.0f} votes/s"
+            f"  ({hot_rate / max(spread_rate, 1):.2f} of the reference)"
+        )
     print(
         f"the load generator itself used {generator_cpu:.0%} of a core; "
         f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"

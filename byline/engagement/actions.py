@@ -23,7 +23,8 @@ from django.http import HttpRequest
 
 from byline.articles.models import Article
 from byline.engagement import readers, tallies, viewbuffer
-from byline.engagement.models import STARS, Rating, Reaction
+from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
+from byline.engagement.stats import Figures, figures_for
 
 VIEW_REPEAT_SECONDS = 30 * 60
 MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
@@ -53,6 +54,7 @@ class Voter:
     article_id: int
     reader: str
     new_reader: bool
+    pending_views: int | None = None  # read from Redis with the rate limit, if it is there
 
 
 _LIVE_SECONDS = 10
@@ -126,18 +128,29 @@ def parse_stars(value: object) -> int:
 
 
 def check_vote(request: HttpRequest, article_id: int) -> Voter:
-    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise."""
+    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise.
+
+    With Redis, the article's buffered views (which the answer to a vote
+    shows) are read in the rate limit's round trip.
+    """
     reader, new = readers.reader_id_or_new(request)
     limit = settings.BYLINE_VOTES_PER_MINUTE
     identities = [f"reader:{reader}", f"ip:{readers.ip_hash(request)}"]
-    if readers.over_limit("vote", identities, limit):
+    over, replies = readers.over_limit_and(
+        "vote",
+        identities,
+        limit,
+        queue=lambda pipe: viewbuffer.queue_pending_views(pipe, article_id),
+    )
+    if over:
         raise VoteRefused(
             f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
             status=429,
         )
     if not is_live(article_id):
         raise VoteRefused("There is no published article with this number.", status=404)
-    return Voter(article_id, reader, new)
+    pending = int(replies[0] or 0) if replies else None
+    return Voter(article_id, reader, new, pending)
 
 
 def react(article_id: int, reader: str, reaction: str | None) -> str | None:
@@ -146,7 +159,8 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
     Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
     """
     if tallies.in_one_call():
-        return tallies.react_in_one_call(article_id, reader, reaction)
+        return react_and_count(article_id, reader, reaction)[0]
+    shard = tallies.pick_shard()
     with transaction.atomic():
         vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
         previous = current or None
@@ -159,8 +173,17 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
             changes[previous] = -1
         if chosen:
             changes[chosen] = 1
-        tallies.move_reaction_tallies(article_id, changes)
+        tallies.move_tallies(ReactionTally, article_id, changes, shard)
         return chosen
+
+
+def react_and_count(
+    article_id: int, reader: str, reaction: str | None
+) -> tuple[str | None, Figures]:
+    """``react()``, and the article's figures just after it (one round trip on PostgreSQL)."""
+    if tallies.in_one_call():
+        return tallies.react_in_one_call(article_id, reader, reaction, tallies.pick_shard())
+    return react(article_id, reader, reaction), figures_for(article_id)
 
 
 def withdraw_reaction(article_id: int, reader: str) -> None:
@@ -171,7 +194,8 @@ def withdraw_reaction(article_id: int, reader: str) -> None:
 def rate(article_id: int, reader: str, stars: int | None) -> int | None:
     """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
     if tallies.in_one_call():
-        return tallies.rate_in_one_call(article_id, reader, stars)
+        return rate_and_count(article_id, reader, stars)[0]
+    shard = tallies.pick_shard()
     with transaction.atomic():
         vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
         if previous == stars:
@@ -182,8 +206,15 @@ def rate(article_id: int, reader: str, stars: int | None) -> int | None:
             changes[previous] = -1
         if stars:
             changes[stars] = 1
-        tallies.move_star_counts(article_id, changes)
+        tallies.move_tallies(StarTally, article_id, changes, shard)
         return stars
+
+
+def rate_and_count(article_id: int, reader: str, stars: int | None) -> tuple[int | None, Figures]:
+    """``rate()``, and the article's figures just after it (one round trip on PostgreSQL)."""
+    if tallies.in_one_call():
+        return tallies.rate_in_one_call(article_id, reader, stars, tallies.pick_shard())
+    return rate(article_id, reader, stars), figures_for(article_id)
 
 
 def withdraw_rating(article_id: int, reader: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from byline.engagement import overview
 from byline.engagement.charts import Bar, bar_chart
-from byline.engagement.models import ArticleStats
+from byline.engagement.models import STARS, ArticleStats, StarTally
 from byline.engagement.stats import Figures, figures_for
 
 
@@ -26,10 +26,19 @@ class ArticleStatsAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
+        star_sums = {
+            f"stars_{stars}": Subquery(
+                StarTally.objects.filter(article_id=OuterRef("article_id"), stars=stars)
+                .values("stars")
+                .annotate(n=Sum("count"))
+                .values("n")
+            )
+            for stars in STARS
+        }
         return (
             super()
             .get_queryset(request)
-            .annotate(reaction_sum=Sum("article__reaction_tallies__count"))
+            .annotate(reaction_sum=Sum("article__reaction_tallies__count"), **star_sums)
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -42,7 +51,9 @@ class ArticleStatsAdmin(admin.ModelAdmin):
         return False
 
     def _figures(self, stats: ArticleStats) -> Figures:
-        return Figures(rating_counts=stats.rating_counts)
+        return Figures(
+            rating_counts={stars: getattr(stats, f"stars_{stars}", 0) or 0 for stars in STARS}
+        )
 
     @admin.display(description="Reactions", ordering="reaction_sum")
     def reactions(self, stats: ArticleStats) -> int:

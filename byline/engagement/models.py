@@ -1,8 +1,14 @@
 """Engagement rows: running totals per article, one vote row per reader, buffered views.
 
-The page and the API only ever read the totals (``ArticleStats`` and
-``ReactionTally``); the vote rows are the record they are recounted from
-(``manage.py recount_engagement``).
+The page and the API only ever read the totals (``ArticleStats``,
+``ReactionTally`` and ``StarTally``); the vote rows are the record they are
+recounted from (``manage.py recount_engagement``).
+
+A vote's totals are split over ``TALLY_SHARDS`` rows per (article, choice): a
+vote moves one shard, picked at random, so concurrent votes on one popular
+article lock different rows instead of queueing for one. A shard on its own
+means nothing (it may even be negative, when a vote added in one shard is
+withdrawn in another); the total is always the sum of the shards.
 """
 
 from __future__ import annotations
@@ -11,14 +17,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 STARS = (1, 2, 3, 4, 5)
+TALLY_SHARDS = 16
 
 
 class ArticleStats(models.Model):
     """One row of running totals per article, so the page never counts rows.
 
-    ``views`` and the ``stars_*`` counts are maintained by the engagement app;
-    ``comments`` (approved comments) by the discussion app through
-    ``engagement.stats``.
+    ``views`` is maintained by the engagement app, ``comments`` (approved
+    comments) by the discussion app through ``engagement.stats``. Votes never
+    write this row: their totals are ``ReactionTally`` and ``StarTally``.
     """
 
     article = models.OneToOneField(
@@ -26,11 +33,6 @@ class ArticleStats(models.Model):
     )
     views = models.PositiveBigIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
-    stars_1 = models.PositiveIntegerField("1 star", default=0)
-    stars_2 = models.PositiveIntegerField("2 stars", default=0)
-    stars_3 = models.PositiveIntegerField("3 stars", default=0)
-    stars_4 = models.PositiveIntegerField("4 stars", default=0)
-    stars_5 = models.PositiveIntegerField("5 stars", default=0)
 
     class Meta:
         verbose_name = "article engagement"
@@ -39,27 +41,47 @@ class ArticleStats(models.Model):
     def __str__(self) -> str:
         return f"{self.article_id}: {self.views} views, {self.comments} comments"
 
-    @property
-    def rating_counts(self) -> dict[int, int]:
-        return {stars: getattr(self, f"stars_{stars}") for stars in STARS}
-
 
 class ReactionTally(models.Model):
-    """How many readers chose one reaction on one article."""
+    """One shard of how many readers chose one reaction on one article (sum the shards)."""
 
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, related_name="reaction_tallies"
     )
     reaction = models.CharField(max_length=20)
-    count = models.PositiveIntegerField(default=0)
+    shard = models.PositiveSmallIntegerField(default=0)
+    count = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["article", "reaction"], name="one_tally_per_reaction")
+            models.UniqueConstraint(
+                fields=["article", "reaction", "shard"], name="one_tally_per_reaction_shard"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.article_id} {self.reaction}: {self.count}"
+        return f"{self.article_id} {self.reaction} (shard {self.shard}): {self.count}"
+
+
+class StarTally(models.Model):
+    """One shard of how many readers gave an article this many stars (sum the shards)."""
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="star_tallies"
+    )
+    stars = models.PositiveSmallIntegerField()
+    shard = models.PositiveSmallIntegerField(default=0)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "stars", "shard"], name="one_tally_per_stars_shard"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.stars}★ (shard {self.shard}): {self.count}"
 
 
 class Reaction(models.Model):

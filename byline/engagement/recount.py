@@ -7,19 +7,19 @@ something outside Byline changed the tables (a restore, a manual edit). The
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from byline.engagement.models import (
-    STARS,
     ArticleStats,
     DailyViews,
     Rating,
     Reaction,
     ReactionTally,
+    StarTally,
 )
 
 
@@ -61,59 +61,49 @@ def _hold_writers() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = [model._meta.db_table for model in (ArticleStats, ReactionTally, Reaction, Rating)]
+    tables = [
+        model._meta.db_table for model in (ArticleStats, ReactionTally, StarTally, Reaction, Rating)
+    ]
     tables.append(DailyViews._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")  # noqa: S608
 
 
-def _reaction_drift() -> list[Drift]:
-    recounted: Counter[tuple[int, str]] = Counter(
-        {
-            (row["article_id"], row["reaction"]): row["n"]
-            for row in Reaction.objects.exclude(reaction="")
-            .values("article_id", "reaction")
-            .annotate(n=Count("id"))
-        }
-    )
+def _tally_drift(votes, tallies, column: str, describe: Callable[[object], str]) -> list[Drift]:
+    """Each (article, choice)'s sum of shards against a count of the vote rows choosing it."""
+    recounted = {
+        (row["article_id"], row[column]): row["n"]
+        for row in votes.values("article_id", column).annotate(n=Count("id"))
+    }
     shown = {
-        (row["article_id"], row["reaction"]): row["count"]
-        for row in ReactionTally.objects.values("article_id", "reaction", "count")
+        (row["article_id"], row[column]): row["n"]
+        for row in tallies.values("article_id", column).annotate(n=Sum("count"))
     }
     drifts = []
-    for article_id, reaction in sorted(set(recounted) | set(shown)):
-        total = shown.get((article_id, reaction), 0)
-        counted = recounted.get((article_id, reaction), 0)
+    for article_id, key in sorted(set(recounted) | set(shown)):
+        total = shown.get((article_id, key)) or 0
+        counted = recounted.get((article_id, key), 0)
         if total != counted:
-            drifts.append(Drift(article_id, f"reaction {reaction}", total, counted))
+            drifts.append(Drift(article_id, describe(key), total, counted))
     return drifts
+
+
+def _reaction_drift() -> list[Drift]:
+    return _tally_drift(
+        Reaction.objects.exclude(reaction=""),
+        ReactionTally.objects.all(),
+        "reaction",
+        lambda key: f"reaction {key}",
+    )
 
 
 def _rating_drift() -> list[Drift]:
-    recounted = Counter(
-        {
-            (row["article_id"], row["stars"]): row["n"]
-            for row in Rating.objects.filter(stars__isnull=False)
-            .values("article_id", "stars")
-            .annotate(n=Count("id"))
-        }
+    return _tally_drift(
+        Rating.objects.filter(stars__isnull=False),
+        StarTally.objects.all(),
+        "stars",
+        lambda key: f"{key} stars",
     )
-    drifts = []
-    rated = {article_id for article_id, _ in recounted}
-    fields = [f"stars_{stars}" for stars in STARS]
-    for row in ArticleStats.objects.values("article_id", *fields).order_by("article_id"):
-        rated.discard(row["article_id"])
-        for stars in STARS:
-            shown, counted = row[f"stars_{stars}"], recounted.get((row["article_id"], stars), 0)
-            if shown != counted:
-                drifts.append(Drift(row["article_id"], f"{stars} stars", shown, counted))
-    for article_id in sorted(rated):  # ratings without a totals row at all
-        for stars in STARS:
-            if recounted.get((article_id, stars)):
-                drifts.append(
-                    Drift(article_id, f"{stars} stars", 0, recounted[(article_id, stars)])
-                )
-    return drifts
 
 
 def _view_drift() -> list[Drift]:
@@ -131,18 +121,19 @@ def _view_drift() -> list[Drift]:
 
 
 def _repair(drift: Drift) -> None:
+    """Put the recounted total in shard 0 and empty the other shards (writers are held)."""
     ArticleStats.objects.bulk_create(
         [ArticleStats(article_id=drift.article_id)], ignore_conflicts=True
     )
     if drift.what.startswith("reaction "):
         reaction = drift.what.removeprefix("reaction ")
-        ReactionTally.objects.update_or_create(
-            article_id=drift.article_id, reaction=reaction, defaults={"count": drift.recounted}
+        ReactionTally.objects.filter(article_id=drift.article_id, reaction=reaction).delete()
+        ReactionTally.objects.create(
+            article_id=drift.article_id, reaction=reaction, count=drift.recounted
         )
     elif drift.what.endswith(" stars"):
         stars = int(drift.what.split()[0])
-        ArticleStats.objects.filter(article_id=drift.article_id).update(
-            **{f"stars_{stars}": drift.recounted}
-        )
+        StarTally.objects.filter(article_id=drift.article_id, stars=stars).delete()
+        StarTally.objects.create(article_id=drift.article_id, stars=stars, count=drift.recounted)
     else:
         ArticleStats.objects.filter(article_id=drift.article_id).update(views=drift.recounted)

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import connection
 
-from byline.engagement.models import STARS, ArticleStats, ReactionTally
+from byline.engagement.models import STARS, ArticleStats, ReactionTally, StarTally
 
 
 def shares(counts: list[int]) -> list[int]:
@@ -142,28 +142,47 @@ def figures_for(article_id: int) -> Figures:
     """Everything the article page shows of its engagement, in one query.
 
     Zero for an article nobody has seen. Reactions no longer configured are
-    left out (their rows stay, and come back if the reaction does). One plain
-    join, one row per reaction tally: it is read on every page render and
-    every API call, so it skips the ORM's query building.
+    left out (their rows stay, and come back if the reaction does). The
+    totals row, then each reaction's and each star count's sum of its shards
+    (at most ``TALLY_SHARDS`` rows each, read by index): it is read on every
+    page render and every API call, so it skips the ORM's query building.
     """
-    stats, tallies = ArticleStats._meta.db_table, ReactionTally._meta.db_table
-    star_columns = ", ".join(f"s.stars_{stars}" for stars in STARS)
-    sql = (
-        f"SELECT s.views, s.comments, {star_columns}, t.reaction, t.count "  # noqa: S608
-        f"FROM {stats} s LEFT JOIN {tallies} t ON t.article_id = s.article_id "
-        "WHERE s.article_id = %s"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [article_id])
-        rows = cursor.fetchall()
-    if not rows:
-        return Figures(reactions=_reaction_figures({}))
-    first = rows[0]
+        cursor.execute(*figures_query(article_id))
+        return figures_from_rows(cursor.fetchall())
+
+
+def figures_query(article_id: int) -> tuple[str, list[int]]:
+    """The SQL and parameters of ``figures_for()``, for a caller that sends it itself."""
+    stats = ArticleStats._meta.db_table
+    reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
+    sql = (
+        f"SELECT 'v', NULL, views, comments FROM {stats} WHERE article_id = %s "  # noqa: S608
+        f"UNION ALL SELECT 'r', reaction, SUM(count), 0 FROM {reactions} "
+        "WHERE article_id = %s GROUP BY reaction "
+        f"UNION ALL SELECT 's', CAST(stars AS TEXT), SUM(count), 0 FROM {stars} "
+        "WHERE article_id = %s GROUP BY stars"
+    )
+    return sql, [article_id] * 3
+
+
+def figures_from_rows(rows: list[tuple]) -> Figures:
+    """The ``Figures`` of the rows ``figures_query()`` returned."""
+    views = comments = 0
+    reaction_counts: dict[str, int] = {}
+    rating_counts = dict.fromkeys(STARS, 0)
+    for kind, key, number, other in rows:
+        if kind == "v":
+            views, comments = number, other
+        elif kind == "r":
+            reaction_counts[key] = int(number)
+        elif int(key) in rating_counts:
+            rating_counts[int(key)] = int(number)
     return Figures(
-        views=first[0],
-        comments=first[1],
-        reactions=_reaction_figures({row[7]: row[8] for row in rows if row[7] is not None}),
-        rating_counts=dict(zip(STARS, first[2:7], strict=True)),
+        views=views,
+        comments=comments,
+        reactions=_reaction_figures(reaction_counts),
+        rating_counts=rating_counts,
     )
 
 

@@ -5,21 +5,33 @@ it is one call of a function (``engagement_react`` / ``engagement_rate``,
 created by migration 0003): one round trip and one implicit transaction. On
 other databases the same steps run from Python in plain SQL both speak
 (``ON CONFLICT`` upserts), inside one transaction, in this order:
-``lock_vote``, ``set_vote``, then the totals (their own keys sorted), so
-concurrent votes never deadlock. Both paths are tested against the same
+``lock_vote``, ``set_vote``, then the totals (their own keys sorted, all in
+the one shard the vote picked), so concurrent votes never deadlock. Totals
+are sharded (see ``models.TALLY_SHARDS``): the lock a vote holds on a total
+until its commit is flushed is on one of sixteen rows, not on the article's
+only one. Both paths are tested against the same
 behaviour; the concurrency tests run the PostgreSQL one.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection
 
-from byline.engagement.models import ArticleStats, Rating, Reaction, ReactionTally
-from byline.engagement.stats import ensure_stats_row
+from byline.engagement.models import (
+    TALLY_SHARDS,
+    Rating,
+    Reaction,
+    ReactionTally,
+    StarTally,
+)
+from byline.engagement.stats import Figures, ensure_stats_row, figures_from_rows, figures_query
 
 VoteModel = type[Reaction] | type[Rating]
+TallyModel = type[ReactionTally] | type[StarTally]
 
 
 def _column(model: VoteModel) -> str:
@@ -65,39 +77,35 @@ def set_vote(model: VoteModel, vote_id: int, value: object) -> None:
         )
 
 
-def move_reaction_tallies(article_id: int, changes: dict[str, int]) -> None:
-    """Add each delta to its reaction's count, keys in sorted order."""
-    table = ReactionTally._meta.db_table
+def pick_shard() -> int:
+    """The shard a vote moves: any will do, since readers sum them; random spreads the locks."""
+    return random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading load, not a secret)
+
+
+def move_tallies(model: TallyModel, article_id: int, changes: dict, shard: int) -> None:
+    """Add each delta to its choice's count in ``shard``, choices in sorted order.
+
+    A shard row missing for this (article, choice) is created, with the
+    article's totals row first (the page reads the tallies through it).
+    """
+    table = model._meta.db_table
+    column = "reaction" if model is ReactionTally else "stars"
     with connection.cursor() as cursor:
         for key in sorted(changes):
             delta = changes[key]
             cursor.execute(
-                f"UPDATE {table} SET count = count + %s WHERE article_id = %s AND reaction = %s",  # noqa: S608
-                [delta, article_id, key],
+                f"UPDATE {table} SET count = count + %s "  # noqa: S608
+                f"WHERE article_id = %s AND {column} = %s AND shard = %s",
+                [delta, article_id, key, shard],
             )
-            if cursor.rowcount == 0 and delta > 0:  # the article's first reaction of this kind
-                ensure_stats_row(article_id)  # the page reads tallies through the totals row
+            if cursor.rowcount == 0:
+                ensure_stats_row(article_id)
                 cursor.execute(
-                    f"INSERT INTO {table} (article_id, reaction, count) VALUES (%s, %s, %s) "  # noqa: S608
-                    f"ON CONFLICT (article_id, reaction) DO UPDATE "
-                    f"SET count = {table}.count + excluded.count",
-                    [article_id, key, delta],
+                    f"INSERT INTO {table} (article_id, {column}, shard, count) "  # noqa: S608
+                    f"VALUES (%s, %s, %s, %s) ON CONFLICT (article_id, {column}, shard) "
+                    f"DO UPDATE SET count = {table}.count + excluded.count",
+                    [article_id, key, shard, delta],
                 )
-
-
-def move_star_counts(article_id: int, changes: dict[int, int]) -> None:
-    """Add each delta to the article's count of that many stars, in one statement."""
-    table = ArticleStats._meta.db_table
-    assignments = ", ".join(
-        f"stars_{int(stars)} = stars_{int(stars)} + %s" for stars in sorted(changes)
-    )
-    params = [changes[stars] for stars in sorted(changes)] + [article_id]
-    sql = f"UPDATE {table} SET {assignments} WHERE article_id = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount == 0:
-            ensure_stats_row(article_id)
-            cursor.execute(sql, params)
 
 
 def in_one_call() -> bool:
@@ -105,15 +113,40 @@ def in_one_call() -> bool:
     return connection.vendor == "postgresql"
 
 
-def react_in_one_call(article_id: int, reader: str, reaction: str | None) -> str | None:
-    """``engagement_react()``: add, move, toggle off or (None) withdraw; the reaction after."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT engagement_react(%s, %s, %s)", [article_id, reader, reaction or ""])
-        return cursor.fetchone()[0] or None
+def react_in_one_call(
+    article_id: int, reader: str, reaction: str | None, shard: int
+) -> tuple[str | None, Figures]:
+    """``engagement_react()``: add, move, toggle off or (None) withdraw.
+
+    Returns the reader's reaction afterwards and the article's figures with it.
+    """
+    value, figures = _vote_and_figures(
+        "SELECT engagement_react(%s, %s, %s, %s)",
+        [article_id, reader, reaction or "", shard],
+        article_id,
+    )
+    return value or None, figures
 
 
-def rate_in_one_call(article_id: int, reader: str, stars: int | None) -> int | None:
-    """``engagement_rate()``: set, change or (None) withdraw; the rating after."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT engagement_rate(%s, %s, %s)", [article_id, reader, stars])
-        return cursor.fetchone()[0]
+def rate_in_one_call(
+    article_id: int, reader: str, stars: int | None, shard: int
+) -> tuple[int | None, Figures]:
+    """``engagement_rate()``: set, change or (None) withdraw; the rating after, and the figures."""
+    return _vote_and_figures(
+        "SELECT engagement_rate(%s, %s, %s, %s)", [article_id, reader, stars, shard], article_id
+    )
+
+
+def _vote_and_figures(sql: str, params: list, article_id: int) -> tuple[Any, Figures]:
+    """Call a vote function and read the figures after it in one network round trip.
+
+    psycopg's pipeline mode sends both statements before waiting for either;
+    PostgreSQL runs them in order in one implicit transaction (committed at
+    the pipeline's one Sync), so the figures include this vote and the vote
+    is committed before its answer is sent.
+    """
+    with connection.cursor() as vote, connection.cursor() as figures:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            vote.execute(sql, params)
+            figures.execute(*figures_query(article_id))
+        return vote.fetchone()[0], figures_from_rows(figures.fetchall())

@@ -55,11 +55,19 @@ def record_view(article_id: int) -> None:
 
 def pending_views(article_id: int) -> int:
     """Views of the article still in the buffer (not yet in its totals)."""
-    today = datetime.now(UTC).date().isoformat()
     client = redis_client()
     if client is not None:
-        return int(client.hget(PENDING_KEY, f"{article_id}:{today}") or 0)
+        return int(client.hget(PENDING_KEY, _pending_field(article_id)) or 0)
     return PendingView.objects.filter(article_id=article_id).count()
+
+
+def queue_pending_views(pipeline, article_id: int) -> None:
+    """Queue the read of ``pending_views()`` on a Redis pipeline; ``int(reply or 0)`` is it."""
+    pipeline.hget(PENDING_KEY, _pending_field(article_id))
+
+
+def _pending_field(article_id: int) -> str:
+    return f"{article_id}:{datetime.now(UTC).date().isoformat()}"
 
 
 def maybe_flush() -> int:

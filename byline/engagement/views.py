@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from byline.csrf import cached_page_form, came_from_this_site
 from byline.engagement import actions, readers, viewbuffer
 from byline.engagement.actions import VoteRefused
-from byline.engagement.stats import figures_for
+from byline.engagement.stats import Figures, figures_for
 
 COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -71,14 +71,15 @@ def _payload(request: HttpRequest) -> dict:
     return request.POST.dict()
 
 
-def _counts(article_id: int) -> dict:
-    figures = figures_for(article_id).as_json()
-    figures["views"] += viewbuffer.pending_views(article_id)
-    return figures
+def _counts(article_id: int, figures: Figures | None = None, pending: int | None = None) -> dict:
+    """The counts as the API shows them: the totals plus the views still buffered."""
+    counts = (figures or figures_for(article_id)).as_json()
+    counts["views"] += viewbuffer.pending_views(article_id) if pending is None else pending
+    return counts
 
 
-def _answer(voter: actions.Voter, article_id: int, mine: dict) -> JsonResponse:
-    body = {"mine": mine, "counts": _counts(article_id)}
+def _answer(voter: actions.Voter, article_id: int, mine: dict, figures: Figures) -> JsonResponse:
+    body = {"mine": mine, "counts": _counts(article_id, figures, voter.pending_views)}
     response = JsonResponse(body)
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
@@ -131,15 +132,17 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
             choice = None  # DELETE withdraws
         voter = actions.check_vote(request, article_id)
         if kind == "reaction":
-            mine = {"reaction": actions.react(article_id, voter.reader, choice)}
+            reaction, figures = actions.react_and_count(article_id, voter.reader, choice)
+            mine = {"reaction": reaction}
         else:
-            mine = {"rating": actions.rate(article_id, voter.reader, choice)}
+            stars, figures = actions.rate_and_count(article_id, voter.reader, choice)
+            mine = {"rating": stars}
     except VoteRefused as refused:
         response = json_error(refused.message, refused.status)
         if refused.status == 429:
             response["Retry-After"] = str(readers.seconds_left_in_window())
         return response
-    return _answer(voter, article_id, mine)
+    return _answer(voter, article_id, mine, figures)
 
 
 @cached_page_form(on_rejected=_rejected_json)

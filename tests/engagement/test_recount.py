@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from byline.engagement import viewbuffer
-from byline.engagement.models import ArticleStats, ReactionTally
+from byline.engagement.models import ArticleStats, ReactionTally, StarTally
 from byline.engagement.stats import figures_for
 from tests.engagement.factory import rate, react, reader_client
 from tests.factory import make_article
@@ -40,8 +40,10 @@ def test_totals_kept_by_votes_show_no_drift(voted_article):
 
 
 def test_drift_is_reported_and_repaired(voted_article):
-    ReactionTally.objects.filter(article=voted_article, reaction="happy").update(count=9)
-    ArticleStats.objects.filter(article=voted_article).update(stars_5=0, views=40)
+    ReactionTally.objects.filter(article=voted_article, reaction="happy").delete()
+    ReactionTally.objects.create(article=voted_article, reaction="happy", shard=3, count=9)
+    StarTally.objects.filter(article=voted_article, stars=5).update(count=0)
+    ArticleStats.objects.filter(article=voted_article).update(views=40)
     status, output = recount()
     assert status == 1
     assert f"article {voted_article.pk}: reaction happy shows 9, recount 2" in output

@@ -73,8 +73,16 @@
       });
   }
 
+  // A vote's answer shows the counts with the reader's vote in them; a
+  // refresh sent before that answer arrived, answering late, must not put
+  // older figures back.
+  var asked = 0, voteShownAt = 0;
+
   function refresh() {
-    getJSON(block.dataset.countsUrl).then(showCounts).catch(function () { /* keep the page's figures */ });
+    var ticket = ++asked;
+    getJSON(block.dataset.countsUrl).then(function (counts) {
+      if (ticket > voteShownAt) showCounts(counts);
+    }).catch(function () { /* keep the page's figures */ });
   }
 
   function labelOf(button) {
@@ -94,6 +102,7 @@
       body: JSON.stringify(body)
     }).then(function (answer) {
       remember();
+      voteShownAt = ++asked;
       showCounts(answer.counts);
       showMine(answer.mine);
       if (kind === "reaction") {

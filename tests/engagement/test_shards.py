@@ -1,0 +1,83 @@
+"""Totals are split over shards; every total shown is the sum of its shards."""
+
+import itertools
+import os
+
+import pytest
+
+from byline.engagement import actions, tallies, viewbuffer
+from byline.engagement.models import TALLY_SHARDS, ReactionTally, StarTally
+from byline.engagement.recount import recount
+from byline.engagement.stats import figures_for
+from tests.engagement.factory import react, reader_client
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shards_in_turn(monkeypatch):
+    """Each vote moves the next shard, so a reader's add and withdraw land apart."""
+    turn = itertools.cycle(range(TALLY_SHARDS))
+    monkeypatch.setattr(tallies, "pick_shard", lambda: next(turn))
+
+
+def test_a_reaction_added_in_one_shard_and_withdrawn_in_another_counts_zero(shards_in_turn):
+    article = make_article()
+    assert actions.react(article.pk, "a" * 32, "happy") == "happy"
+    assert actions.react(article.pk, "a" * 32, "happy") is None  # the same again withdraws
+    shards = dict(ReactionTally.objects.filter(article=article).values_list("shard", "count"))
+    assert shards == {0: 1, 1: -1}
+    assert figures_for(article.pk).reactions[0].count == 0
+    assert recount() == []
+
+
+def test_moving_a_rating_moves_both_star_counts_in_the_vote_shard(shards_in_turn):
+    article = make_article()
+    actions.rate(article.pk, "b" * 32, 2)
+    actions.rate(article.pk, "b" * 32, 5)
+    actions.rate(article.pk, "c" * 32, 5)
+    rows = set(StarTally.objects.filter(article=article).values_list("stars", "shard", "count"))
+    assert rows == {(2, 0, 1), (2, 1, -1), (5, 1, 1), (5, 2, 1)}
+    assert figures_for(article.pk).rating_counts == {1: 0, 2: 0, 3: 0, 4: 0, 5: 2}
+    assert recount() == []
+
+
+def test_the_page_and_the_api_show_the_sum_of_many_shards():
+    article = make_article()
+    for n in range(40):
+        actions.react(article.pk, f"{n:032x}", ["happy", "sad"][n % 2])
+        actions.rate(article.pk, f"{n:032x}", 1 + n % 5)
+    assert ReactionTally.objects.filter(article=article).count() > 2  # really spread out
+    figures = figures_for(article.pk)
+    assert [(r.key, r.count) for r in figures.reactions[:2]] == [("happy", 20), ("sad", 20)]
+    assert figures.rating_counts == {stars: 8 for stars in range(1, 6)}
+    assert figures.rating_average is not None and str(figures.rating_average) == "3.0"
+    assert recount() == []
+
+
+def test_a_repair_puts_the_recount_in_one_shard(shards_in_turn):
+    article = make_article()
+    for n in range(3):
+        actions.react(article.pk, f"{n:032x}", "angry")
+    ReactionTally.objects.filter(article=article, reaction="angry", shard=1).update(count=7)
+    assert [str(d) for d in recount(fix=True)] == [
+        f"article {article.pk}: reaction angry shows 9, recount 3"
+    ]
+    assert list(ReactionTally.objects.filter(article=article).values_list("shard", "count")) == [
+        (0, 3)
+    ]
+    assert recount() == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+def test_the_answer_to_a_vote_counts_the_views_still_buffered():
+    """The buffered views are read in the rate limit's Redis round trip, not left out."""
+    article = make_article()
+    viewbuffer.record_view(article.pk)
+    assert viewbuffer.pending_views(article.pk) == 1
+    answer = react(reader_client("198.51.100.9"), article.pk, "sleepy").json()
+    assert answer["counts"]["views"] == 1
+    assert answer["mine"] == {"reaction": "sleepy"}
