@@ -197,8 +197,8 @@ def add_discussion(article, comments: int) -> dict[str, int]:
     return added
 
 
-def cold_render(article, renders: int) -> tuple[float, int, int]:
-    """Median milliseconds and SQL queries of rendering the article page in-process."""
+def cold_render(article, renders: int) -> tuple[float, float, int, int]:
+    """Median and fastest milliseconds, and SQL queries, of rendering the page in-process."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -214,7 +214,12 @@ def cold_render(article, renders: int) -> tuple[float, int, int]:
         assert response.status_code == 200
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-    return statistics.median(timings), len(queries.captured_queries), len(response.content)
+    return (
+        statistics.median(timings),
+        min(timings),
+        len(queries.captured_queries),
+        len(response.content),
+    )
 
 
 # --- the checks ------------------------------------------------------------------
@@ -422,12 +427,12 @@ def main() -> int:
                 f" median of rounds, range {min(per_round):.2f}-{max(per_round):.2f})"
             )
 
-        ms, queries, size = cold_render(article, renders=20 if args.quick else 50)
+        ms, fastest, queries, size = cold_render(article, renders=20 if args.quick else 50)
         verdict = "meets" if ms < COLD_RENDER_TARGET_MS else "MISSES"
         content = ", ".join(f"{n} {what}" for what, n in added.items()) or "no discussion"
         print(
             f"  cold render, in-process: median {ms:.1f} ms"
-            f" (target < {COLD_RENDER_TARGET_MS:.0f}: {verdict}),"
+            f" (target < {COLD_RENDER_TARGET_MS:.0f}: {verdict}; fastest {fastest:.1f} ms),"
             f" {queries} SQL queries (the same with 0, 10 or 200 comments:"
             f" tests/discussion/test_query_count.py), {size / 1024:.0f} KB; {content}"
         )
