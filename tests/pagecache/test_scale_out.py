@@ -46,6 +46,8 @@ pytestmark = [
 ]
 
 PORTS = tuple(int(p) for p in os.environ.get("BYLINE_TEST_PORTS", "8510,8511").split(","))
+# Set by other tests for themselves; a production server refuses to start with it.
+TEST_ONLY_ENVIRONMENT = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
 PROPAGATION_LIMIT = 2.0  # seconds: the product's promise, not a speed measurement
 SYNC_SECONDS = 0.5
 # Behind a load balancer every server sees the site's own host name.
@@ -114,8 +116,9 @@ class Browser:
 
 def start_server(port: int, tmp_path, secret_key: str) -> subprocess.Popen:
     database = connection.settings_dict
+    inherited = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENVIRONMENT}
     env = {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
             f"{database['NAME']}"
@@ -136,16 +139,19 @@ def start_server(port: int, tmp_path, secret_key: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "byline", "run", "--production", "--no-demo", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(tmp_path / f"server-{port}.log").open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
 
-def wait_until_serving(port: int, process: subprocess.Popen) -> None:
+def wait_until_serving(port: int, process: subprocess.Popen, log) -> None:
     for _ in range(600):
         if process.poll() is not None:
-            raise RuntimeError(f"the server on port {port} exited with {process.returncode}")
+            raise RuntimeError(
+                f"the server on port {port} exited with {process.returncode}:\n"
+                + log.read_text()[-2000:]
+            )
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
             return
@@ -160,7 +166,7 @@ def two_servers(transactional_db, tmp_path):
     processes = [start_server(port, tmp_path, secret_key) for port in PORTS]
     try:
         for port, process in zip(PORTS, processes, strict=True):
-            wait_until_serving(port, process)
+            wait_until_serving(port, process, tmp_path / f"server-{port}.log")
         yield [Browser(port) for port in PORTS]
     finally:
         for process in processes:
