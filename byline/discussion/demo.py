@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from byline.articles.models import Article
 from byline.discussion.actions import refresh_articles
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, ModerationRecord
 from byline.discussion.rendering import render_body
 
 DEMO_DOMAIN = "demo.example"
@@ -97,7 +97,7 @@ class _Planned:
     name: str
     body: str
     website: str
-    submitted_at: object = None
+    submitted_at: datetime | None = None
     row: Comment | None = None
 
     @property
@@ -158,7 +158,7 @@ def _plan(count: int, max_depth: int, rng: random.Random) -> list[_Planned]:
     return planned
 
 
-def _times(article: Article, count: int, rng: random.Random) -> list:
+def _times(article: Article, count: int, rng: random.Random) -> list[datetime]:
     """When each comment came in: increasing, after publication, never in the future."""
     now = timezone.now()
     start = article.published_at if article.published_at and article.published_at < now else now
@@ -190,7 +190,7 @@ def _row(article: Article, item: _Planned, number: int) -> Comment:
         submitted_at=item.submitted_at,
         spam_reasons=["Demo comment, added by byline.discussion.demo."],
         moderated_at=item.submitted_at,
-        moderation="approve",
+        moderation=ModerationRecord.Decision.APPROVE,
     )
 
 
