@@ -73,8 +73,15 @@
       });
   }
 
+  // Votes sent so far: counts asked for before the latest vote may predate it,
+  // and that vote's own answer carries fresher ones, so they are not shown.
+  var votesSent = 0;
+
   function refresh() {
-    getJSON(block.dataset.countsUrl).then(showCounts).catch(function () { /* keep the page's figures */ });
+    var asked = votesSent;
+    getJSON(block.dataset.countsUrl).then(function (counts) {
+      if (asked === votesSent) showCounts(counts);
+    }).catch(function () { /* keep the page's figures */ });
   }
 
   function labelOf(button) {
@@ -88,6 +95,7 @@
     var body = {};
     body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
     button.disabled = true;
+    votesSent += 1;
     getJSON(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
