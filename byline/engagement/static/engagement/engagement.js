@@ -73,14 +73,16 @@
       });
   }
 
-  // Votes sent so far: counts asked for before the latest vote may predate it,
-  // and that vote's own answer carries fresher ones, so they are not shown.
+  // Counts asked for before a vote was sent, or while one was on its way, may
+  // predate it; that vote's own answer carries fresher ones, so they are not shown.
   var votesSent = 0;
+  var votesPending = 0;
 
   function refresh() {
     var asked = votesSent;
+    var clean = votesPending === 0;
     getJSON(block.dataset.countsUrl).then(function (counts) {
-      if (asked === votesSent) showCounts(counts);
+      if (clean && asked === votesSent) showCounts(counts);
     }).catch(function () { /* keep the page's figures */ });
   }
 
@@ -96,6 +98,7 @@
     body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
     button.disabled = true;
     votesSent += 1;
+    votesPending += 1;
     getJSON(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
@@ -112,6 +115,7 @@
     }).catch(function (error) {
       status.textContent = error.message;
     }).then(function () {
+      votesPending -= 1;
       button.disabled = false;
       button.focus();
     });
