@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from byline.articles import wxr_content
+from byline.articles import navigation, wxr_content
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
 from byline.signals import article_changed
@@ -148,7 +149,8 @@ def import_export(
 
 
 def announce(article_ids: list[int]) -> None:
-    """Tell page caches, and so the navigation, that these articles and their listings changed."""
+    """Tell page caches that these articles (and the listings they appear in) changed."""
+    cache.delete(navigation.CACHE_KEY)
     for article_id in article_ids:
         article_changed.send(sender=Article, article_id=article_id)
 
