@@ -240,8 +240,10 @@ class Run:
 
 
 def wrk(url: str, seconds: int, connections: int) -> Run:
+    # A slow answer (a cold render queued behind 31 others on a busy machine) is
+    # latency, not an error: wrk's default 2 s timeout would count it as one.
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,

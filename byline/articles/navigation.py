@@ -1,19 +1,50 @@
-"""The site navigation: sections that have published articles."""
+"""The site navigation: sections that have published articles.
+
+The list is cached for a minute under the page cache's generation, which
+``byline.signals.article_changed`` moves on (an article published, edited,
+unpublished or deleted, on any worker or app server). So a change shows in the
+navigation of the next page rendered anywhere, exactly when the pages
+themselves are rendered again, and an old generation's list is never read.
+A scheduled article coming due changes the list without any write, so the
+list is never kept past the next scheduled publication time either.
+"""
 
 from __future__ import annotations
+
+import math
+import time
 
 from django.core.cache import cache
 
 from byline.articles.models import Article, Section
 
 CACHE_KEY = "articles:nav-sections"
+CACHE_SECONDS = 60
+
+
+def cache_key() -> str:
+    """The navigation's cache key under the current page-cache generation."""
+    from byline.pagecache.store import page_store
+
+    return f"{CACHE_KEY}:{page_store().current_generation()}"
 
 
 def sections_for_navigation() -> list[Section]:
-    """Sections with at least one published article, cached for a minute."""
-    sections = cache.get(CACHE_KEY)
+    """Sections with at least one published article, cached until the site changes."""
+    key = cache_key()
+    sections = cache.get(key)
     if sections is None:
         live = Article.objects.published().values("section_id")
         sections = list(Section.objects.filter(pk__in=live))
-        cache.set(CACHE_KEY, sections, 60)
+        cache.set(key, sections, _seconds_to_keep())
     return sections
+
+
+def _seconds_to_keep() -> int:
+    """A minute, or less when a scheduled article comes due sooner."""
+    from byline.pagecache.invalidation import next_publication_time
+
+    upcoming = next_publication_time()
+    if upcoming is None:
+        return CACHE_SECONDS
+    return max(1, min(CACHE_SECONDS, math.ceil(upcoming - time.time())))

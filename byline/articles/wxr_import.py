@@ -17,12 +17,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from byline.articles import navigation, wxr_content
+from byline.articles import wxr_content
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
 from byline.discussion.imports import store_imported_comments
@@ -152,7 +151,6 @@ def import_export(
 
 def announce(article_ids: list[int]) -> None:
     """Tell page caches that these articles (and the listings they appear in) changed."""
-    cache.delete(navigation.CACHE_KEY)
     for article_id in dict.fromkeys(article_ids):
         article_changed.send(sender=Article, article_id=article_id)
 

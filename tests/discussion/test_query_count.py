@@ -1,9 +1,14 @@
-"""The article page runs the same number of SQL queries whatever the number of comments."""
+"""The article page runs the same number of SQL queries whatever the number of comments.
+
+With reactions and ratings on the article too, as on the benchmark's page.
+"""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from byline.discussion.demo import add_demo_comments
+from byline.engagement.demo import add_demo_votes
 from tests.discussion.factory import make_comment
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +45,25 @@ def test_article_page_queries_do_not_grow_with_comments(client, article, setting
     assert html.count('class="comment depth-') == 300
     counts[300] = queries_for(client, url)
     assert counts[0] == counts[10] == counts[300], counts
+
+
+def test_article_page_queries_with_votes_do_not_grow_with_comments(client, article, settings):
+    """With reactions and ratings: 0, 10 and 200 threaded comments, the same queries.
+
+    And no more than the same page without any votes: the engagement block
+    reads its totals, never the vote rows.
+    """
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 200
+    url = article.get_absolute_url()
+    client.get(url)  # warm what the site caches for every page (its navigation)
+    without_votes = queries_for(client, url)
+    added = add_demo_votes(article, readers=200)
+    client.get(url)
+    counts = {}
+    for count in (0, 10, 200):
+        add_demo_comments(article, count=count)
+        html = client.get(url).content.decode()
+        assert html.count('class="comment depth-') == count
+        assert f'data-field="rating-count">{added["ratings"]}</span>' in html
+        counts[count] = queries_for(client, url)
+    assert counts[0] == counts[10] == counts[200] == without_votes, (without_votes, counts)

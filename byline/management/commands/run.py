@@ -16,8 +16,11 @@ respawned.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -49,6 +52,20 @@ def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
     ]  # fmt: skip
 
 
+@contextmanager
+def start_up_lock() -> Iterator[None]:
+    """One start-up at a time per data folder: servers started together would
+    otherwise race on migrations and on collecting static files."""
+    data_dir = Path(settings.DATA_DIR)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".start-up.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 class Command(BaseCommand):
     help = "Migrate, load the demo if the site is empty, and serve."
 
@@ -69,12 +86,14 @@ class Command(BaseCommand):
             raise CommandError(
                 "--production must be given before Django starts: use `byline run --production`."
             )
-        call_command("migrate", interactive=False, verbosity=0)
-        if not no_demo and site_is_empty():
-            article, _ = load_demo()
-            self.stdout.write(f"Loaded the demo article: {article.headline}")
+        with start_up_lock():
+            call_command("migrate", interactive=False, verbosity=0)
+            if not no_demo and site_is_empty():
+                article, _ = load_demo()
+                self.stdout.write(f"Loaded the demo article: {article.headline}")
+            if settings.PRODUCTION:
+                call_command("collectstatic", interactive=False, verbosity=0)
         if settings.PRODUCTION:
-            call_command("collectstatic", interactive=False, verbosity=0)
             call_command("check", deploy=True, fail_level="ERROR")
             self.serve_production(host, port)
         else:
