@@ -2,6 +2,8 @@
 
 byline run [--host H] [--port P] [--production]
 byline demo
+byline import-wxr FILE [--dry-run]
+byline export-wxr [-o FILE]
 byline <any manage.py command>
 """
 
@@ -10,9 +12,14 @@ from __future__ import annotations
 import os
 import sys
 
+# Commands readers type with hyphens; Django's command modules need underscores.
+ALIASES = {"import-wxr": "import_wxr", "export-wxr": "export_wxr"}
+
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in ALIASES:
+        argv[1] = ALIASES[argv[1]]
     if len(argv) > 1 and argv[1] == "run" and "--production" in argv:
         # Production mode changes settings (DEBUG, required values), so it must
         # be known before Django reads them.

@@ -22,6 +22,7 @@ APP_CONF_MODULES = (
     "byline.engagement.conf",
     "byline.discussion.conf",
     "byline.antispam.conf",
+    "byline.pagecache.conf",
 )
 
 
@@ -131,6 +132,12 @@ CORE_SETTINGS: list[Setting] = [
         "Database URL (postgres://user@host:5432/name). Empty: SQLite in the data folder.",
     ),
     Setting(
+        "DATABASE_REPLICA_URLS",
+        "",
+        "Comma-separated PostgreSQL replica URLs; reads go there, writes to DATABASE_URL.",
+        parse_list,
+    ),
+    Setting(
         "REDIS_URL",
         "",
         "Redis URL (redis://host:6379/0) for the cache and counters. Empty: process memory.",
@@ -148,6 +155,12 @@ CORE_SETTINGS: list[Setting] = [
         "0",
         "App server worker processes for `byline run --production`; 0 means one per core.",
         parse_int,
+    ),
+    Setting(
+        "BYLINE_THREADS",
+        "4",
+        "Python threads in each app server worker (`byline run --production`).",
+        parse_positive_int,
     ),
 ]
 

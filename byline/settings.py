@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "byline.engagement",
     "byline.discussion",
     "byline.antispam",
+    "byline.pagecache",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -112,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "byline.articles.middleware.LegacyRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "byline.urls"
@@ -133,7 +135,22 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": _database()}
+
+def _replicas() -> dict:
+    """Read replicas from DATABASE_REPLICA_URLS, named replica_1, replica_2, ..."""
+    replicas = {}
+    for number, url in enumerate(_env["DATABASE_REPLICA_URLS"], start=1):
+        try:
+            config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS is not valid: {error}") from None
+        config["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+DATABASES = {"default": _database(), **_replicas()}
+DATABASE_ROUTERS = ["byline.db.ReplicaRouter"]
 CACHES = {"default": _cache()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -179,7 +196,18 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# E-mail (discussion notifications): the console unless an SMTP server is configured.
+if _env["BYLINE_SMTP_HOST"]:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _env["BYLINE_SMTP_HOST"]
+    EMAIL_PORT = _env["BYLINE_SMTP_PORT"]
+    EMAIL_HOST_USER = _env["BYLINE_SMTP_USER"]
+    EMAIL_HOST_PASSWORD = _env["BYLINE_SMTP_PASSWORD"]
+    EMAIL_USE_TLS = _env["BYLINE_SMTP_TLS"]
+    EMAIL_TIMEOUT = _env["BYLINE_SMTP_TIMEOUT"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = _env["BYLINE_EMAIL_FROM"]
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ from byline.csrf import csrf_token_json
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/csrf/", csrf_token_json, name="csrf-token"),
+    path("comments/", include("byline.discussion.urls")),
+    path("", include("byline.engagement.urls")),
     path("", include("byline.articles.urls")),
 ]
 

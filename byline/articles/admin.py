@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 
 
 @admin.register(Author)
@@ -58,3 +58,28 @@ class ArticleAdmin(admin.ModelAdmin):
             return "Save the article to preview it."
         url = reverse("articles:preview", kwargs={"pk": article.pk})
         return format_html('<a href="{}" target="_blank">Preview the article page</a>', url)
+
+
+@admin.register(LegacyURL)
+class LegacyURLAdmin(admin.ModelAdmin):
+    """Old addresses that redirect (301) to articles; the WordPress import fills this in."""
+
+    list_display = ["path", "article"]
+    search_fields = ["path", "article__headline"]
+    autocomplete_fields = ["article"]
+
+
+@admin.register(ImportedPost)
+class ImportedPostAdmin(admin.ModelAdmin):
+    """Which WordPress post each imported article came from (read only)."""
+
+    list_display = ["wp_id", "source", "article", "imported_at"]
+    list_filter = ["source"]
+    search_fields = ["article__headline", "=wp_id"]
+    readonly_fields = ["source", "wp_id", "article", "imported_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

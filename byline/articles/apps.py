@@ -1,4 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_index(using: str, **kwargs) -> None:
+    """Put the search index back if a later migration rebuilt the article table."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from byline.articles.search import ensure_index
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("articles", "0003_search_index") in applied:
+        ensure_index(connection)
 
 
 class ArticlesConfig(AppConfig):
@@ -6,3 +20,6 @@ class ArticlesConfig(AppConfig):
     label = "articles"
     verbose_name = "Articles"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_search_index, sender=self)

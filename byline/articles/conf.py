@@ -1,6 +1,22 @@
 """Settings of the articles app (see byline/conf.py)."""
 
-from byline.conf import Setting, parse_positive_int
+from urllib.parse import urlsplit
+
+from byline.conf import Setting, parse_bool, parse_positive_int
+
+
+def parse_site_url(value: str) -> str:
+    """An origin such as https://news.example (no path, no trailing slash), or empty."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("expected an origin such as https://news.example")
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError("expected only the origin, with no path (https://news.example)")
+    return value
+
 
 SETTINGS = [
     Setting(
@@ -20,5 +36,48 @@ SETTINGS = [
         "10",
         "Articles on each page of the front, section, tag and author listings.",
         parse_positive_int,
+    ),
+]
+
+SETTINGS += [
+    Setting(
+        "BYLINE_SITE_URL",
+        "",
+        "The site's public origin (https://news.example) for feeds, sitemaps and share links. "
+        "Empty: taken from each request.",
+        parse_site_url,
+    ),
+    Setting(
+        "BYLINE_SITE_LANGUAGE",
+        "en",
+        "Language of the site's articles (BCP 47 code) for feeds and the Google News sitemap.",
+    ),
+    Setting(
+        "BYLINE_FEED_FULL_TEXT",
+        "1",
+        "Feeds carry each article's full text (1) or only its standfirst (0).",
+        parse_bool,
+    ),
+    Setting(
+        "BYLINE_FEED_ITEMS",
+        "20",
+        "How many of the latest articles (or comments) each feed lists.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_SEARCH_PER_PAGE",
+        "10",
+        "Results on each page of the site search.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_PUBLISHER_LOGO",
+        "",
+        "URL of the publisher's logo for structured data (an absolute URL or a path on the site).",
+    ),
+    Setting(
+        "BYLINE_TWITTER_SITE",
+        "",
+        "The site's account on X/Twitter (@handle) for twitter:site; empty leaves it out.",
     ),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
-from byline.articles.rendering import render_markdown
+from byline.articles.rendering import plain_text, render_markdown
 from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
@@ -106,6 +106,9 @@ class Article(models.Model):
     )
     body = models.TextField(help_text="Markdown.")
     body_html = models.TextField(editable=False, default="")
+    body_text = models.TextField(
+        editable=False, default="", help_text="The body as plain text, for search."
+    )
     standfirst_html = models.TextField(editable=False, default="")
     word_count = models.PositiveIntegerField(editable=False, default=0)
     reading_seconds = models.PositiveIntegerField(editable=False, default=0)
@@ -159,14 +162,19 @@ class Article(models.Model):
         article_changed.send(sender=Article, article_id=article_id)
         return result
 
-    def render(self) -> None:
-        """Render Markdown to sanitized HTML and derive word count and reading time, once."""
+    def render(self, body_html: str | None = None) -> None:
+        """Render Markdown to sanitized HTML and derive word count and reading time, once.
+
+        ``body_html`` is the body already as sanitized HTML (a WordPress import
+        stores HTML, which Markdown passes through unchanged): Markdown is skipped.
+        """
         self.standfirst_html = render_markdown(self.standfirst) if self.standfirst else ""
-        self.body_html = render_markdown(self.body)
-        text = f"<p>{self.standfirst_html}</p>{self.body_html}"
-        self.word_count = readingtime.text_stats(text).words
-        self.reading_seconds = readingtime.reading_seconds(
-            text,
+        self.body_html = render_markdown(self.body) if body_html is None else body_html
+        self.body_text = plain_text(self.body_html)
+        stats = readingtime.text_stats(f"<p>{self.standfirst_html}</p>{self.body_html}")
+        self.word_count = stats.words
+        self.reading_seconds = readingtime.seconds_for(
+            stats,
             words_per_minute=settings.BYLINE_READING_WPM,
             cjk_chars_per_minute=settings.BYLINE_READING_CJK_CPM,
         )
@@ -200,3 +208,40 @@ class Article(models.Model):
     @property
     def reading_time_text(self) -> str:
         return readingtime.humanize(self.reading_seconds)
+
+
+class ImportedPost(models.Model):
+    """An article that came from a WordPress export, keyed on the export's site and post id.
+
+    Importing the same file again finds these rows and adds nothing twice; the
+    old ``/?p=123`` links are answered from them.
+    """
+
+    source = models.CharField(
+        max_length=300, help_text="The exporting site's address (wp:base_site_url)."
+    )
+    wp_id = models.PositiveBigIntegerField(verbose_name="WordPress post id")
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="imported_from")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "wp_id"], name="imported_post_unique_wp_id")
+        ]
+        indexes = [models.Index(fields=["wp_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.wp_id}"
+
+
+class LegacyURL(models.Model):
+    """An address an article had on the old site; readers who follow it are redirected (301)."""
+
+    path = models.CharField(max_length=500, unique=True, help_text="Path only: /2014/06/10/slug/")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="legacy_urls")
+
+    class Meta:
+        verbose_name = "legacy URL"
+
+    def __str__(self) -> str:
+        return self.path

@@ -83,7 +83,15 @@ def reading_seconds(
     cjk_chars_per_minute: int = DEFAULT_CJK_CHARS_PER_MINUTE,
 ) -> int:
     """Seconds an average reader needs for ``html``, rounded to the nearest second."""
-    stats = text_stats(html)
+    return seconds_for(text_stats(html), words_per_minute, cjk_chars_per_minute)
+
+
+def seconds_for(
+    stats: TextStats,
+    words_per_minute: int = DEFAULT_WORDS_PER_MINUTE,
+    cjk_chars_per_minute: int = DEFAULT_CJK_CHARS_PER_MINUTE,
+) -> int:
+    """Reading seconds from already-counted text (saves parsing the HTML twice)."""
     seconds = (
         stats.words * 60 / words_per_minute
         + stats.cjk_characters * 60 / cjk_chars_per_minute

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from html.parser import HTMLParser
+
 import markdown
 import nh3
 
@@ -37,7 +41,44 @@ def sanitize(html: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """One Markdown converter per thread, reset between documents (building one is slow)."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        _local.converter = converter
+    return converter.reset()
+
+
 def render_markdown(source: str) -> str:
     """Render an editor's Markdown to sanitized HTML."""
-    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    return sanitize(html)
+    return sanitize(_converter().convert(source))
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.chunks.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.chunks.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitized HTML as plain text (entities decoded, one space between blocks).
+
+    This is what the search index holds and what search snippets are cut from.
+    """
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", "".join(parser.chunks)).strip()

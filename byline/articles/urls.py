@@ -1,14 +1,40 @@
 from django.urls import path
 
-from byline.articles import views
+from byline.articles import feeds, sitemaps, views
+from byline.pagecache.decorators import cached_page
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.ArticleListView.as_view(), name="home"),
-    path("articles/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
-    path("section/<str:slug>/", views.SectionView.as_view(), name="section"),
-    path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
-    path("author/<str:slug>/", views.AuthorView.as_view(), name="author"),
+    path("", cached_page(views.ArticleListView.as_view()), name="home"),
+    path("articles/<str:slug>/", cached_page(views.ArticleDetailView.as_view()), name="detail"),
+    path("section/<str:slug>/", cached_page(views.SectionView.as_view()), name="section"),
+    path("tag/<str:slug>/", cached_page(views.TagView.as_view()), name="tag"),
+    path("author/<str:slug>/", cached_page(views.AuthorView.as_view()), name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
+    path("search/", views.search_page, name="search"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("feed/", feeds.ArticlesFeed(), name="feed"),
+    path("feed/atom/", feeds.atom(feeds.ArticlesFeed)(), name="feed-atom"),
+    path("section/<str:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
+    path(
+        "section/<str:slug>/feed/atom/", feeds.atom(feeds.SectionFeed)(), name="section-feed-atom"
+    ),
+    path("tag/<str:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
+    path("tag/<str:slug>/feed/atom/", feeds.atom(feeds.TagFeed)(), name="tag-feed-atom"),
+    path("author/<str:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path("author/<str:slug>/feed/atom/", feeds.atom(feeds.AuthorFeed)(), name="author-feed-atom"),
+    path(
+        "articles/<str:slug>/comments/feed/",
+        feeds.ArticleCommentsFeed(),
+        name="comments-feed",
+    ),
+    path(
+        "articles/<str:slug>/comments/feed/atom/",
+        feeds.atom(feeds.ArticleCommentsFeed)(),
+        name="comments-feed-atom",
+    ),
 ]

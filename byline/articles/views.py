@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
 from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.search import search
 from byline.engagement.stats import figures_for
 
 
@@ -58,9 +60,11 @@ class AuthorView(FilteredListView):
 
 
 def article_context(article: Article) -> dict:
+    figures = figures_for(article.pk)
     return {
         "article": article,
-        "figures": figures_for(article.pk),
+        "figures": figures,
+        "aggregate_rating": figures.aggregate_rating(),
         "authors": list(article.authors.all()),
         "tags": list(article.tags.all()),
     }
@@ -86,4 +90,18 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "articles/article_detail.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """The site search: a GET form, ranked results with marked words, and pages of them."""
+    query = request.GET.get("q", "").strip()[:200]
+    context: dict = {"query": query}
+    if query:
+        paginator = Paginator(search(query), settings.BYLINE_SEARCH_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        context.update(page_obj=page, hits=page.object_list, paginator=paginator)
+    response = render(request, "articles/search.html", context)
+    if query:
+        response["X-Robots-Tag"] = "noindex"
     return response

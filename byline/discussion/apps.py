@@ -6,3 +6,6 @@ class DiscussionConfig(AppConfig):
     label = "discussion"
     verbose_name = "Discussion"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from byline.discussion import checks  # noqa: F401  (registers the system checks)

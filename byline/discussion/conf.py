@@ -1,5 +1,121 @@
 """Settings of the discussion app (see byline/conf.py)."""
 
-from byline.conf import Setting
+from byline.conf import Setting, parse_bool, parse_int, parse_list, parse_positive_int
 
-SETTINGS: list[Setting] = []
+
+def parse_moderation(value: str) -> str:
+    value = value.strip().lower()
+    if value not in {"first", "all", "none"}:
+        raise ValueError("expected first, all or none")
+    return value
+
+
+def parse_non_negative_int(value: str) -> int:
+    number = int(value.strip())
+    if number < 0:
+        raise ValueError("expected a whole number, zero or more")
+    return number
+
+
+SETTINGS: list[Setting] = [
+    Setting(
+        "BYLINE_COMMENT_MAX_DEPTH",
+        "5",
+        "Deepest level of nested replies; a reply to the deepest level joins that level.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_THREADS_PER_PAGE",
+        "50",
+        "Top-level comment threads on each page of an article's discussion.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_MAX_LENGTH",
+        "5000",
+        "Longest comment accepted, in characters.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_MODERATION",
+        "first",
+        "Who waits for a moderator: first (first-time commenters), all, or none "
+        "(only what the spam check holds).",
+        parse_moderation,
+    ),
+    Setting(
+        "BYLINE_COMMENT_MIN_SECONDS",
+        "3",
+        "Fewest seconds between loading the comment form and sending it (faster is a bot).",
+        parse_non_negative_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_RATE_LIMIT",
+        "2",
+        "Comments one reader, or one (hashed) IP address, may post per rate window.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_RATE_WINDOW",
+        "60",
+        "Length of the comment rate window, in seconds.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_IP_RETENTION_DAYS",
+        "30",
+        "Days a comment keeps its hashed IP address and browser name "
+        "(`purge_comment_data` clears older ones).",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_SPAM_RETENTION_DAYS",
+        "30",
+        "Days comments marked spam or trash are kept before `purge_comment_data` deletes them.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_MODERATOR_EMAILS",
+        "",
+        "Comma-separated addresses told of comments awaiting moderation. "
+        "Empty: every active staff user who may moderate comments.",
+        parse_list,
+    ),
+    Setting(
+        "BYLINE_COMMENT_DATA_LINK_HOURS",
+        "24",
+        "Hours an e-mailed link to export or erase one's comments stays valid.",
+        parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_SITE_URL",
+        "",
+        "Public address of the site (https://news.example) for links in e-mails. "
+        "Empty: taken from the request that caused the e-mail.",
+    ),
+    Setting(
+        "BYLINE_EMAIL_FROM",
+        "byline@localhost",
+        "Sender address of the e-mails Byline sends (notifications, data links).",
+    ),
+    Setting(
+        "BYLINE_SMTP_HOST",
+        "",
+        "SMTP server for outgoing e-mail. Empty: e-mails are printed to the console.",
+    ),
+    Setting("BYLINE_SMTP_PORT", "587", "SMTP server port.", parse_positive_int),
+    Setting("BYLINE_SMTP_USER", "", "SMTP user name, if the server needs one."),
+    Setting("BYLINE_SMTP_PASSWORD", "", "SMTP password, if the server needs one."),
+    Setting(
+        "BYLINE_SMTP_TLS",
+        "1",
+        "Use STARTTLS with the SMTP server.",
+        parse_bool,
+    ),
+    Setting(
+        "BYLINE_SMTP_TIMEOUT",
+        "10",
+        "Seconds to wait for the SMTP server before giving up on an e-mail.",
+        parse_int,
+    ),
+]

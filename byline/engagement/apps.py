@@ -6,3 +6,10 @@ class EngagementConfig(AppConfig):
     label = "engagement"
     verbose_name = "Engagement"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from byline.engagement import checks  # noqa: F401  (registers the system checks)
+        from byline.engagement.actions import forget_liveness
+        from byline.signals import article_changed
+
+        article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")

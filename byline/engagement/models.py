@@ -1,15 +1,24 @@
-"""Engagement figures shown on the article page."""
+"""Engagement rows: running totals per article, one vote row per reader, buffered views.
+
+The page and the API only ever read the totals (``ArticleStats`` and
+``ReactionTally``); the vote rows are the record they are recounted from
+(``manage.py recount_engagement``).
+"""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+STARS = (1, 2, 3, 4, 5)
 
 
 class ArticleStats(models.Model):
     """One row of running totals per article, so the page never counts rows.
 
-    ``views`` is maintained by the engagement app; ``comments`` (approved
-    comments) by the discussion app through ``engagement.stats``.
+    ``views`` and the ``stars_*`` counts are maintained by the engagement app;
+    ``comments`` (approved comments) by the discussion app through
+    ``engagement.stats``.
     """
 
     article = models.OneToOneField(
@@ -17,10 +26,130 @@ class ArticleStats(models.Model):
     )
     views = models.PositiveBigIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
+    stars_1 = models.PositiveIntegerField("1 star", default=0)
+    stars_2 = models.PositiveIntegerField("2 stars", default=0)
+    stars_3 = models.PositiveIntegerField("3 stars", default=0)
+    stars_4 = models.PositiveIntegerField("4 stars", default=0)
+    stars_5 = models.PositiveIntegerField("5 stars", default=0)
 
     class Meta:
-        verbose_name = "article statistics"
-        verbose_name_plural = "article statistics"
+        verbose_name = "article engagement"
+        verbose_name_plural = "article engagement"
 
     def __str__(self) -> str:
         return f"{self.article_id}: {self.views} views, {self.comments} comments"
+
+    @property
+    def rating_counts(self) -> dict[int, int]:
+        return {stars: getattr(self, f"stars_{stars}") for stars in STARS}
+
+
+class ReactionTally(models.Model):
+    """How many readers chose one reaction on one article."""
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="reaction_tallies"
+    )
+    reaction = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reaction"], name="one_tally_per_reaction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.reaction}: {self.count}"
+
+
+class Reaction(models.Model):
+    """A reader's one reaction to an article; choosing another moves it.
+
+    A withdrawn reaction keeps its row with an empty ``reaction``.
+    """
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    reader = models.CharField(max_length=32)
+    reaction = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reader"], name="one_reaction_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader} → {self.article_id}: {self.reaction or 'withdrawn'}"
+
+
+class Rating(models.Model):
+    """A reader's one rating of an article, 1 to 5 stars; it can be changed.
+
+    A withdrawn rating keeps its row with ``stars`` empty.
+    """
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    reader = models.CharField(max_length=32)
+    stars = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reader"], name="one_rating_per_reader"),
+            models.CheckConstraint(
+                condition=models.Q(stars__isnull=True) | models.Q(stars__gte=1, stars__lte=5),
+                name="stars_between_1_and_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader} → {self.article_id}: {self.stars or 'withdrawn'}★"
+
+
+class DailyViews(models.Model):
+    """Views of one article on one day (UTC), for the editors' overview."""
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "daily views"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "day"], name="one_row_per_article_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} on {self.day}: {self.views}"
+
+
+class PendingView(models.Model):
+    """One counted view waiting to be added to the totals (the buffer without Redis).
+
+    Appending a row never waits on another reader; ``viewbuffer.flush()``
+    moves the rows into ``ArticleStats`` and ``DailyViews`` in one transaction.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"pending view of {self.article_id}"
+
+
+class ViewBatch(models.Model):
+    """A batch of buffered views taken from Redis and applied to the totals.
+
+    Recorded in the same transaction as the batch itself, so a batch left in
+    Redis by a flusher that crashed after committing is never applied twice.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    flushed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import path
 from django.utils import timezone
 
 from tests.factory import make_article, make_author, make_section, make_tag
@@ -91,12 +92,21 @@ def test_unknown_section_is_404_in_the_sites_style(client):
     assert "/static/byline/site.css" in response.text
 
 
-def test_a_server_error_shows_the_sites_500_page(client, settings):
-    from django.template.loader import render_to_string
+def broken_view(request):
+    raise RuntimeError("boom")
 
-    html = render_to_string("500.html")
-    assert "Something went wrong" in html
-    assert "site.css" in html
+
+urlpatterns = [path("broken/", broken_view)]
+
+
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_a_server_error_shows_the_sites_500_page(client):
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "/static/byline/site.css" in response.text
+    assert "boom" not in response.text
 
 
 def test_lead_image_has_alt_text_and_caption(client, settings, tmp_path):

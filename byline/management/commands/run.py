@@ -4,23 +4,49 @@ Why: one command should take a fresh checkout (or a fresh `pip install`) to a
 working site. Without ``--production`` it runs Django's development server on
 the embedded tier; with it, granian with one worker per core, static files
 through whitenoise and DEBUG off.
+
+Sizing (``--production``): one granian worker process per core (the GIL
+makes a process the unit of parallelism); each runs ``BYLINE_THREADS`` Python
+threads, enough to overlap a database round trip without contending for the
+GIL on cache hits. Backpressure caps the requests a worker accepts at once
+(threads x 8): beyond that, connections wait in the listen backlog (or in
+nginx) instead of piling up as idle Python threads. Workers that die are
+respawned.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from byline.articles.demo import load_demo, site_is_empty
+from byline.pagecache.files import PageFiles
 
 
 def worker_count() -> int:
     configured = settings.BYLINE_WORKERS
     return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The granian command line for production."""
+    return [
+        sys.executable, "-m", "granian",
+        "--interface", "wsgi",
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+        "--blocking-threads", str(threads),
+        "--backpressure", str(threads * 8),
+        "--respawn-failed-workers",
+        "--no-ws",
+        "byline.wsgi:application",
+    ]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -56,16 +82,16 @@ class Command(BaseCommand):
             call_command("runserver", f"{host}:{port}", use_reloader=False)
 
     def serve_production(self, host: str, port: int) -> None:
+        if settings.BYLINE_PAGE_FILES_DIR:
+            # Files from an earlier run may be out of date: nginx falls back to
+            # the app until a worker has read the current generation.
+            PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR).expanduser().resolve()).reset()
         workers = worker_count()
-        argv = [
-            sys.executable, "-m", "granian",
-            "--interface", "wsgi",
-            "--host", host,
-            "--port", str(port),
-            "--workers", str(workers),
-            "--no-ws",
-            "byline.wsgi:application",
-        ]  # fmt: skip
-        self.stdout.write(f"Byline is serving http://{host}:{port}/ with {workers} granian workers")
+        threads = settings.BYLINE_THREADS
+        argv = granian_argv(host, port, workers, threads)
+        self.stdout.write(
+            f"Byline is serving http://{host}:{port}/ with {workers} granian workers"
+            f" of {threads} threads"
+        )
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606  (replace this process with granian)

@@ -1,0 +1,264 @@
+"""The machinery bench/pages.py drives: servers, nginx, wrk, and checks that fail loudly."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+class CheckFailed(Exception):
+    """The bench found Byline serving something wrong."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+    print(f"  ok  {message}")
+
+
+# --- tools -------------------------------------------------------------------
+
+
+def ensure_tools() -> None:
+    """wrk and nginx are Debian packages; install them when missing (as root)."""
+    missing = [pkg for pkg, exe in (("wrk", "wrk"), ("nginx", "nginx")) if not find(exe)]
+    if not missing:
+        return
+    print(f"installing {' '.join(missing)} with apt-get")
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def find(executable: str) -> str | None:
+    return shutil.which(executable) or next(
+        (str(p) for p in (Path("/usr/sbin") / executable,) if p.exists()), None
+    )
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    name: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each granian worker (the children of the main process)."""
+        sizes = []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+
+def start_app(env: dict, port: int, name: str, logs: Path, **extra: str) -> Server:
+    log = (logs / f"{name}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "byline", "run", "--production", "--no-demo", "--port", str(port)],
+        env={**env, **extra},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return Server(process, port, name)
+
+
+def start_nginx(config: Path, logs: Path) -> Server:
+    process = subprocess.Popen(
+        [find("nginx"), "-c", str(config), "-g", "daemon off;"],
+        stdout=(logs / "nginx.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return Server(process, 0, "nginx")
+
+
+def wait_for(url: str, server: Server, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise CheckFailed(f"{server.name} exited with {server.process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise CheckFailed(f"{server.name} did not answer {url}")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+# --- nginx ---------------------------------------------------------------------
+
+
+def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path) -> str:
+    """deploy/nginx.conf with the local ports and folders, TLS replaced by plain HTTP.
+
+    Each substitution must match, so the bench fails loudly if the shipped file
+    drifts from what it tests.
+    """
+    text = NGINX_CONF.read_text()
+    substitutions = [
+        (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
+        (r"/var/cache/nginx/byline", str(cache_dir)),
+        (r"/srv/byline/var/static/", f"{static_root}/"),
+        (r"/srv/byline/var/media/", f"{static_root.parent / 'media'}/"),
+        (r"/srv/byline/var/pages/current", f"{static_root.parent / 'pages' / 'current'}"),
+        # the port-80 redirect server is not what is measured
+        (r"server \{\n    listen 80;.*?\n\}\n", ""),
+        (
+            r"    listen 443 ssl http2;\n    listen \[::\]:443 ssl http2;\n",
+            f"    listen 127.0.0.1:{listen};\n",
+        ),
+        (r"    ssl_certificate .*?;\n    ssl_certificate_key .*?;\n", ""),
+    ]
+    for pattern, replacement in substitutions:
+        text, count = re.subn(pattern, replacement, text, count=1, flags=re.S)
+        if count != 1:
+            raise CheckFailed(f"deploy/nginx.conf no longer has {pattern!r}")
+    return text
+
+
+def check_shipped_config_as_is(work: Path) -> None:
+    """`nginx -t` on deploy/nginx.conf with only its certificate and cache paths local."""
+    folder = work / "nginx-as-shipped"
+    folder.mkdir()
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=news.example.com",
+            "-keyout", str(folder / "privkey.pem"), "-out", str(folder / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    site = NGINX_CONF.read_text()
+    site = site.replace("/etc/letsencrypt/live/news.example.com", str(folder))
+    site = site.replace("/var/cache/nginx/byline", str(folder / "cache"))
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\ninclude /etc/nginx/mime.types;\n{site}\n}}\n"
+    )
+    result = subprocess.run(
+        [find("nginx"), "-t", "-c", str(config)], capture_output=True, text=True
+    )
+    detail = "" if result.returncode == 0 else f": {result.stderr[-400:]}"
+    check(
+        result.returncode == 0,
+        f"deploy/nginx.conf as shipped passes nginx -t{detail}",
+    )
+
+
+def nginx_config(
+    work: Path, file_port: int, shipped_port: int, app_port: int, page: Path, static_root: Path
+) -> Path:
+    temp = work / "nginx-temp"
+    temp.mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    config = f"""{user}worker_processes auto;
+pid {work}/nginx.pid;
+error_log {work}/logs/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+
+    # case a: the saved page, from a file
+    server {{
+        listen 127.0.0.1:{file_port};
+        root {page.parent};
+        location / {{
+            default_type text/html;
+            try_files /{page.name} =404;
+        }}
+    }}
+
+    # case c: the shipped configuration
+{shipped_site(app_port, shipped_port, static_root, work / "nginx-cache")}
+}}
+"""
+    path = work / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+# --- wrk -------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(url: str, seconds: int, connections: int) -> Run:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Run(rps, latency(out, "50%"), latency(out, "99%"), errors)
+
+
+def latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]

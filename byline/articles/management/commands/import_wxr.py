@@ -1,0 +1,71 @@
+"""``byline import-wxr FILE``: bring a WordPress site's archive over in one command.
+
+Newsrooms arrive from WordPress with years of posts. This reads the export
+(Tools → Export in WordPress, WXR 1.0–1.2), checks the whole file first, then
+writes everything in one transaction: a malformed file stops with the line
+that is wrong and imports nothing. Running it again with the same file adds
+nothing twice. It ends with a summary of what was imported and skipped, and why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from byline.articles.wxr import WxrError, parse
+from byline.articles.wxr_import import import_export
+
+
+class Command(BaseCommand):
+    help = "Import a WordPress export (WXR) file: posts, authors, categories, tags, comments."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="The .xml file WordPress exported (Tools → Export).")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Read and check everything, report what would be imported, save nothing.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
+
+    def handle(self, *args, file: str, dry_run: bool, no_progress: bool, **options) -> None:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        show = not no_progress and options.get("verbosity", 1) > 0
+        size = path.stat().st_size
+        with (
+            path.open("rb") as stream,
+            tqdm(
+                total=size,
+                unit="B",
+                unit_scale=True,
+                desc="Reading",
+                disable=not show,
+                leave=False,
+            ) as bar,
+        ):
+            try:
+                export = parse(stream, on_read=bar.update)
+            except WxrError as error:
+                raise CommandError(f"{file}, {error}. Nothing was imported.") from None
+        bar = tqdm(total=0, unit=" posts", desc="Importing", disable=not show)
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            summary = import_export(export, dry_run=dry_run, on_progress=advance)
+        except DatabaseError as error:
+            raise CommandError(
+                f"{file}: the database refused the import ({error}). Nothing was imported."
+            ) from None
+        finally:
+            bar.close()
+        for line in summary.lines():
+            self.stdout.write(line)

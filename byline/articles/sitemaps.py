@@ -1,0 +1,168 @@
+"""Sitemaps for search engines: every public page, Google News, and robots.txt naming them.
+
+``/sitemap.xml`` is an index of one sitemap per kind of page (articles,
+sections, tags, authors, the front page); each is split into pages of 50,000
+URLs, the protocol's limit, and the index lists every page. ``/sitemap-news.xml``
+lists the articles of the last 48 hours in Google News' format.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem
+from django.contrib.sitemaps.views import sitemap as sitemap_section_view
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.origin import site_origin
+
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs from one news sitemap.
+
+
+class BylineSitemap(Sitemap):
+    """Absolute URLs from ``BYLINE_SITE_URL`` when it is set, else from the request."""
+
+    def get_protocol(self, protocol: str | None = None) -> str:
+        if settings.BYLINE_SITE_URL:
+            return urlsplit(settings.BYLINE_SITE_URL).scheme
+        return super().get_protocol(protocol)
+
+    def get_domain(self, site=None) -> str:
+        if settings.BYLINE_SITE_URL:
+            return urlsplit(settings.BYLINE_SITE_URL).netloc
+        return super().get_domain(site)
+
+
+class ArticleSitemap(BylineSitemap):
+    def items(self) -> QuerySet[Article]:
+        return (
+            Article.objects.published()
+            .only("slug", "published_at", "updated_at")
+            .order_by("-published_at", "-pk")
+        )
+
+    def lastmod(self, article: Article) -> datetime:
+        return max(article.updated_at, article.published_at)
+
+
+class SubjectSitemap(BylineSitemap):
+    """Sections, tags or authors that have published articles, dated by their latest one."""
+
+    model: type[Section | Tag | Author] = Section
+
+    def items(self) -> QuerySet:
+        live = Article.objects.published()
+        return (
+            self.model.objects.filter(articles__in=live)
+            .annotate(latest=Max("articles__published_at"))
+            .order_by("pk")
+        )
+
+    def lastmod(self, subject) -> datetime:
+        return subject.latest
+
+
+class SectionSitemap(SubjectSitemap):
+    model = Section
+
+
+class TagSitemap(SubjectSitemap):
+    model = Tag
+
+
+class AuthorSitemap(SubjectSitemap):
+    model = Author
+
+
+class FrontPageSitemap(BylineSitemap):
+    def items(self) -> list[str]:
+        return ["articles:home"]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+    def lastmod(self, name: str) -> datetime | None:
+        return Article.objects.published().aggregate(latest=Max("published_at"))["latest"]
+
+
+SITEMAPS: dict[str, type[Sitemap]] = {
+    "front": FrontPageSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
+
+
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """``/sitemap.xml``: every sitemap and each of its 50,000-URL pages, with lastmod."""
+    origin = site_origin(request)
+    entries, latest = [], None
+    for section, sitemap_class in SITEMAPS.items():
+        sitemap = sitemap_class()
+        location = origin + reverse("articles:sitemap-section", kwargs={"section": section})
+        lastmod = sitemap.get_latest_lastmod()
+        latest = max(latest, lastmod) if latest and lastmod else latest or lastmod
+        for page in range(1, sitemap.paginator.num_pages + 1):
+            suffix = f"?p={page}" if page > 1 else ""
+            entries.append(SitemapIndexItem(location + suffix, lastmod))
+    response = render(
+        request, "articles/sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+    if latest:
+        response["Last-Modified"] = http_date(latest.timestamp())
+    return response
+
+
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    """One sitemap (one page of it with ``?p=N``), dates in full W3C form."""
+    return sitemap_section_view(
+        request,
+        sitemaps=SITEMAPS,
+        section=section,
+        template_name="articles/sitemap.xml",
+    )
+
+
+def news_sitemap(request: HttpRequest) -> HttpResponse:
+    """``/sitemap-news.xml``: articles published in the last 48 hours, Google News format."""
+    since = timezone.now() - NEWS_WINDOW
+    articles = (
+        Article.objects.published()
+        .filter(published_at__gte=since)
+        .only("slug", "headline", "published_at")
+        .order_by("-published_at", "-pk")[:NEWS_LIMIT]
+    )
+    context = {
+        "origin": site_origin(request),
+        "articles": articles,
+        "publication": settings.BYLINE_SITE_NAME,
+        "language": settings.BYLINE_SITE_LANGUAGE,
+    }
+    return render(request, "articles/sitemap_news.xml", context, content_type="application/xml")
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """``/robots.txt``: keep crawlers out of the admin, previews and search; name the sitemaps."""
+    origin = site_origin(request)
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {origin}{reverse('articles:sitemap')}",
+        f"Sitemap: {origin}{reverse('articles:sitemap-news')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

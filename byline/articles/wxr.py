@@ -1,0 +1,446 @@
+"""Reading WordPress exports (WXR 1.0, 1.1 and 1.2) into plain dataclasses.
+
+The parser knows nothing of Byline's models: it turns the file into
+``WxrExport`` (site, authors, categories, tags, items) with every item's
+comments as ``WxrComment`` rows (threads by parent id, statuses, dates, the
+commenter's details, WordPress ids). ``wxr_import`` decides what to keep.
+
+The file is untrusted. It is parsed with lxml with entity resolution, DTD
+loading and network access off, and a file that declares a DTD at all is
+refused (WordPress never writes one), so neither external entities (XXE) nor
+entity expansion ("billion laughs") can do anything. Every problem is a
+``WxrError`` naming the line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import IO
+from urllib.parse import unquote
+
+from lxml import etree
+
+WXR_NAMESPACE = re.compile(r"^http://wordpress\.org/export/(1\.[0-9])/$")
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+NO_DATE = {"", "0000-00-00 00:00:00"}
+COMMENT_STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
+
+
+class WxrError(ValueError):
+    """The file is not a WordPress export we can read; the message names the line."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+@dataclass(frozen=True)
+class WxrAuthor:
+    login: str
+    display_name: str = ""
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    wp_id: int | None = None
+
+    @property
+    def name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return self.display_name or full or self.login
+
+
+@dataclass(frozen=True)
+class WxrTerm:
+    """A category or a tag. ``slug`` is decoded (WordPress percent-encodes non-ASCII slugs)."""
+
+    slug: str
+    name: str
+    description: str = ""
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class WxrComment:
+    """One comment, pingback or trackback as WordPress exported it.
+
+    ``status`` is ``approved``, ``pending``, ``spam`` or ``trash``; ``kind`` is
+    ``comment``, ``pingback``, ``trackback`` or whatever the export says.
+    ``parent_id`` is the WordPress id of the comment it answers (None: top
+    level). ``author_ip`` is the raw address from the export: whoever stores a
+    comment must hash it, never keep it.
+    """
+
+    wp_id: int
+    post_wp_id: int
+    parent_id: int | None
+    author_name: str
+    author_email: str
+    author_url: str
+    author_ip: str
+    posted_at: datetime | None
+    content: str
+    status: str
+    kind: str
+    user_id: int | None
+    line: int
+
+
+@dataclass
+class WxrItem:
+    """One ``<item>``: a post, page, attachment or anything else, with its comments."""
+
+    wp_id: int
+    post_type: str
+    status: str
+    title: str
+    slug: str
+    link: str
+    guid: str
+    content: str
+    excerpt: str
+    creator: str
+    published_at: datetime | None
+    local_date: datetime | None  # the site-local date WordPress builds permalinks from
+    modified_at: datetime | None
+    categories: list[WxrTerm] = field(default_factory=list)
+    tags: list[WxrTerm] = field(default_factory=list)
+    comments: list[WxrComment] = field(default_factory=list)
+    parent_id: int = 0
+    attachment_url: str = ""
+    line: int = 0
+
+
+@dataclass
+class WxrExport:
+    version: str
+    title: str = ""
+    link: str = ""
+    base_site_url: str = ""
+    language: str = ""
+    authors: dict[str, WxrAuthor] = field(default_factory=dict)
+    categories: dict[str, WxrTerm] = field(default_factory=dict)
+    tags: dict[str, WxrTerm] = field(default_factory=dict)
+    items: list[WxrItem] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """What identifies the exporting site: its address, else its title."""
+        return (self.base_site_url or self.link or self.title or "wordpress").rstrip("/")[:300]
+
+    @property
+    def comment_count(self) -> int:
+        return sum(len(item.comments) for item in self.items)
+
+
+def local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def text_of(element) -> str:
+    return (element.text or "") if element is not None else ""
+
+
+def clean_slug(value: str) -> str:
+    return unquote(value.strip())
+
+
+def as_int(value: str, what: str, line: int, default: int | None = None) -> int | None:
+    value = value.strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise WxrError(f"<{what}> {value[:40]!r} is not a whole number", line) from None
+
+
+def as_date(value: str, what: str, line: int, utc: bool = True) -> datetime | None:
+    """WordPress writes ``YYYY-MM-DD HH:MM:SS``; the ``_gmt`` fields are UTC."""
+    value = value.strip()
+    if value in NO_DATE:
+        return None
+    try:
+        parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 (zone added below)
+    except ValueError:
+        raise WxrError(
+            f"<{what}> {value[:40]!r} is not a date (YYYY-MM-DD HH:MM:SS)", line
+        ) from None
+    return parsed.replace(tzinfo=UTC) if utc else parsed
+
+
+def rfc822_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class _ProgressReader:
+    """A file wrapper that reports how many bytes were read, for the progress bar."""
+
+    def __init__(self, stream: IO[bytes], on_read: Callable[[int], object]) -> None:
+        self.stream = stream
+        self.on_read = on_read
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        self.on_read(len(chunk))
+        return chunk
+
+
+def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> WxrExport:
+    """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable."""
+    source = _ProgressReader(stream, on_read) if on_read else stream
+    events = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    export: WxrExport | None = None
+    wp = ""
+    depth = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    export, wp = _check_root(element)
+                continue
+            depth -= 1
+            name = local(element.tag)
+            parent = element.getparent()
+            if parent is None or local(parent.tag) != "channel":
+                continue
+            assert export is not None
+            _read_channel_child(export, element, name, wp)
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as error:
+        line = error.lineno or (error.position[0] if error.position else None) or 1
+        raise WxrError(f"the XML is malformed: {error.msg}", line) from None
+    if export is None:
+        raise WxrError("the file is empty")
+    return export
+
+
+def _check_root(root) -> tuple[WxrExport, str]:
+    line = root.sourceline
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise WxrError(
+            "the file declares a DTD (<!DOCTYPE ...>); WordPress exports never do, "
+            "and it is refused for safety",
+            line,
+        )
+    if local(root.tag) != "rss":
+        raise WxrError(
+            f"this is not a WordPress export: the document is <{local(root.tag)}>, "
+            "expected <rss> with the WordPress export namespace",
+            line,
+        )
+    for namespace in root.nsmap.values():
+        match = WXR_NAMESPACE.match(namespace or "")
+        if match:
+            return WxrExport(version=match.group(1)), namespace
+    raise WxrError(
+        "this RSS file is not a WordPress export: it lacks the namespace "
+        "http://wordpress.org/export/1.x/ (export it from WordPress: Tools → Export)",
+        line,
+    )
+
+
+def _children(element, wp: str) -> dict[str, object]:
+    """Map each child's name (``wp:post_id``, ``content:encoded``, ``title``) to the element."""
+    found: dict[str, object] = {}
+    prefixes = {wp: "wp:", CONTENT_NS: "content:", DC_NS: "dc:"}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag.startswith("{"):
+            namespace, name = tag[1:].split("}", 1)
+            prefix = prefixes.get(namespace)
+            if prefix is None:
+                prefix = "excerpt:" if namespace.endswith("/excerpt/") else f"{{{namespace}}}"
+            key = prefix + name
+        else:
+            key = tag
+        found.setdefault(key, child)
+    return found
+
+
+def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
+    namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
+    if namespace == wp:
+        fields = {k: text_of(v) for k, v in _children(element, wp).items()}
+        if name == "author":
+            login = fields.get("wp:author_login", "").strip()
+            if login:
+                export.authors[login] = WxrAuthor(
+                    login=login,
+                    display_name=html.unescape(fields.get("wp:author_display_name", "").strip()),
+                    email=fields.get("wp:author_email", "").strip(),
+                    first_name=fields.get("wp:author_first_name", "").strip(),
+                    last_name=fields.get("wp:author_last_name", "").strip(),
+                    wp_id=as_int(
+                        fields.get("wp:author_id", ""), "wp:author_id", element.sourceline
+                    ),
+                )
+        elif name == "category":
+            term = _term(fields.get("wp:category_nicename", ""), fields.get("wp:cat_name", ""))
+            if term:
+                description = fields.get("wp:category_description", "").strip()
+                parent = clean_slug(fields.get("wp:category_parent", ""))
+                export.categories[term.slug] = WxrTerm(term.slug, term.name, description, parent)
+        elif name == "tag":
+            term = _term(fields.get("wp:tag_slug", ""), fields.get("wp:tag_name", ""))
+            if term:
+                export.tags[term.slug] = term
+        elif name == "base_site_url":
+            export.base_site_url = text_of(element).strip()
+        elif name == "wxr_version":
+            export.version = text_of(element).strip() or export.version
+    elif not namespace:
+        if name == "item":
+            export.items.append(_item(element, wp))
+        elif name in {"title", "link", "language"}:
+            setattr(export, name, html.unescape(text_of(element).strip()))
+
+
+def _term(slug: str, name: str) -> WxrTerm | None:
+    from django.utils.text import slugify
+
+    name = html.unescape(name.strip())
+    slug = clean_slug(slug) or slugify(name, allow_unicode=True)
+    return WxrTerm(slug=slug[:100], name=(name or slug)[:100]) if slug else None
+
+
+def _item(element, wp: str) -> WxrItem:
+    line = element.sourceline
+    children = _children(element, wp)
+
+    def value(key: str) -> str:
+        return text_of(children.get(key))
+
+    if "wp:post_id" not in children:
+        raise WxrError("this <item> has no <wp:post_id>: is the export complete?", line)
+    post_id = as_int(value("wp:post_id"), "wp:post_id", line)
+    published = as_date(value("wp:post_date_gmt"), "wp:post_date_gmt", line)
+    local_date = as_date(value("wp:post_date"), "wp:post_date", line, utc=False)
+    if published is None:
+        published = rfc822_date(value("pubDate")) or (
+            local_date.replace(tzinfo=UTC) if local_date else None
+        )
+    item = WxrItem(
+        wp_id=post_id or 0,
+        post_type=value("wp:post_type").strip() or "post",
+        status=value("wp:status").strip() or "publish",
+        title=value("title"),
+        slug=clean_slug(value("wp:post_name")),
+        link=value("link").strip(),
+        guid=value("guid").strip(),
+        content=value("content:encoded"),
+        excerpt=value("excerpt:encoded"),
+        creator=value("dc:creator").strip(),
+        published_at=published,
+        local_date=local_date,
+        modified_at=as_date(value("wp:post_modified_gmt"), "wp:post_modified_gmt", line),
+        parent_id=as_int(value("wp:post_parent"), "wp:post_parent", line, 0) or 0,
+        attachment_url=value("wp:attachment_url").strip(),
+        line=line,
+    )
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = local(child.tag)
+        if name == "category" and not child.tag.startswith("{"):
+            _add_term(item, child)
+        elif name == "comment" and child.tag == f"{{{wp}}}comment":
+            item.comments.append(_comment(child, wp, item.wp_id))
+    return item
+
+
+def _add_term(item: WxrItem, element) -> None:
+    domain = element.get("domain", "category")
+    term = _term(element.get("nicename", ""), text_of(element))
+    if term is None:
+        return
+    if domain == "category":
+        item.categories.append(term)
+    elif domain in {"post_tag", "tag"}:
+        item.tags.append(term)
+
+
+def _comment(element, wp: str, post_id: int) -> WxrComment:
+    line = element.sourceline
+    fields = {k: text_of(v) for k, v in _children(element, wp).items()}
+    approved = fields.get("wp:comment_approved", "1").strip()
+    posted = as_date(fields.get("wp:comment_date_gmt", ""), "wp:comment_date_gmt", line)
+    if posted is None:
+        posted = as_date(fields.get("wp:comment_date", ""), "wp:comment_date", line)
+    parent = as_int(fields.get("wp:comment_parent", ""), "wp:comment_parent", line, 0)
+    user = as_int(fields.get("wp:comment_user_id", ""), "wp:comment_user_id", line, 0)
+    comment_id = as_int(fields.get("wp:comment_id", ""), "wp:comment_id", line)
+    if comment_id is None:
+        raise WxrError("this <wp:comment> has no <wp:comment_id>", line)
+    return WxrComment(
+        wp_id=comment_id,
+        post_wp_id=post_id,
+        parent_id=parent or None,
+        author_name=html.unescape(fields.get("wp:comment_author", "").strip()),
+        author_email=fields.get("wp:comment_author_email", "").strip(),
+        author_url=fields.get("wp:comment_author_url", "").strip(),
+        author_ip=fields.get("wp:comment_author_IP", "").strip(),
+        posted_at=posted,
+        content=fields.get("wp:comment_content", ""),
+        status=COMMENT_STATUSES.get(approved, "trash" if "trash" in approved else "pending"),
+        kind=fields.get("wp:comment_type", "").strip() or "comment",
+        user_id=user or None,
+        line=line,
+    )
+
+
+def in_thread_order(comments: Iterable[WxrComment]) -> list[WxrComment]:
+    """Comments ordered so that every parent comes before its replies (then by date, id).
+
+    A reply whose parent is not in the export (deleted on the old site) is
+    treated as a top-level comment, so nothing is lost and no thread loops.
+    """
+    comments = list(comments)
+    by_id = {c.wp_id: c for c in comments}
+    children: dict[int | None, list[WxrComment]] = {}
+    for comment in comments:
+        parent = comment.parent_id if comment.parent_id in by_id else None
+        if parent == comment.wp_id:
+            parent = None
+        children.setdefault(parent, []).append(comment)
+    ordered: list[WxrComment] = []
+    seen: set[int] = set()
+    stack = sorted(children.get(None, []), key=_thread_key, reverse=True)
+    while stack:
+        comment = stack.pop()
+        if comment.wp_id in seen:
+            continue
+        seen.add(comment.wp_id)
+        ordered.append(comment)
+        stack.extend(sorted(children.get(comment.wp_id, []), key=_thread_key, reverse=True))
+    # Comments caught in a parent loop (a → b → a) have no root: keep them as top level.
+    ordered.extend(c for c in sorted(comments, key=_thread_key) if c.wp_id not in seen)
+    return ordered
+
+
+def _thread_key(comment: WxrComment) -> tuple:
+    return (comment.posted_at or datetime.min.replace(tzinfo=UTC), comment.wp_id)

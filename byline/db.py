@@ -1,0 +1,70 @@
+"""Read replicas: the database router and the switch that pins reads to the primary.
+
+With ``DATABASE_REPLICA_URLS`` set, reads go to a replica chosen at random and
+writes to the primary (``default``). Reads stay on the primary when
+replication lag would show a reader something older than they just wrote or
+than the cache already knows:
+
+- inside a transaction on the primary (a write and its reads see one state);
+- for the rest of a request once it has written (read your own writes);
+- inside ``reading_from_primary()``, which the page cache uses while rendering
+  a page it will store, so a lagging replica cannot put an old copy of a page
+  under a new cache generation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.signals import request_started
+from django.db import connections
+
+PRIMARY = "default"
+
+_forced: ContextVar[bool] = ContextVar("byline_db_forced", default=False)
+_wrote: ContextVar[bool] = ContextVar("byline_db_wrote", default=False)
+
+
+@contextmanager
+def reading_from_primary() -> Iterator[None]:
+    """Every read inside the block goes to the primary."""
+    token = _forced.set(True)
+    try:
+        yield
+    finally:
+        _forced.reset(token)
+
+
+def replica_aliases() -> list[str]:
+    return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+
+
+def _unpin(**kwargs) -> None:
+    _wrote.set(False)
+
+
+request_started.connect(_unpin, dispatch_uid="byline.db.unpin")
+
+
+class ReplicaRouter:
+    """Send reads to a replica unless the primary is required (see the module docstring)."""
+
+    def db_for_read(self, model, **hints) -> str:
+        replicas = replica_aliases()
+        if not replicas or _forced.get() or _wrote.get() or connections[PRIMARY].in_atomic_block:
+            return PRIMARY
+        return random.choice(replicas)
+
+    def db_for_write(self, model, **hints) -> str:
+        _wrote.set(True)  # this request reads its own writes from now on
+        return PRIMARY
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool:
+        return True  # replicas hold the same rows as the primary
+
+    def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
+        return db == PRIMARY

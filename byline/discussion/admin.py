@@ -1,0 +1,198 @@
+"""The moderation queue: counts per status, bulk decisions, reasons, reply from the queue."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from byline.discussion import actions
+from byline.discussion.models import Comment, ModerationRecord
+
+Decision = ModerationRecord.Decision
+
+
+def _site_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _decide(decision: str, done: str):
+    def action(modeladmin, request, queryset):
+        changed = actions.moderate(
+            queryset.select_related("article"), decision, request.user, _site_url(request)
+        )
+        modeladmin.message_user(request, f"{changed} comment{'s' if changed != 1 else ''} {done}.")
+
+    return action
+
+
+class ModerationRecordInline(admin.TabularInline):
+    model = ModerationRecord
+    extra = 0
+    can_delete = False
+    fields = ("decision", "previous_status", "moderator", "decided_at")
+    readonly_fields = fields
+    verbose_name_plural = "Moderators' decisions"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = (
+        "excerpt",
+        "author_name",
+        "article",
+        "status",
+        "submitted_at",
+        "held_because",
+        "reply_link",
+    )
+    list_filter = ("status", "spam_verdict", "submitted_at")
+    show_facets = admin.ShowFacets.ALWAYS
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    search_fields = ("body", "author_name", "author_email", "article__headline")
+    list_select_related = ("article",)
+    list_per_page = 50
+    date_hierarchy = "submitted_at"
+    inlines = [ModerationRecordInline]
+    actions = [
+        "approve",
+        "mark_spam",
+        "mark_not_spam",
+        "unapprove",
+        "move_to_trash",
+        "delete_selected",
+    ]
+    fields = (
+        "article",
+        "parent",
+        "status",
+        "author_name",
+        "author_email",
+        "author_url",
+        "body",
+        "notify_replies",
+        "submitted_at",
+        "spam_check",
+        "last_decision",
+        "ip_hash",
+        "user_agent",
+    )
+    readonly_fields = (
+        "article",
+        "parent",
+        "status",
+        "submitted_at",
+        "spam_check",
+        "last_decision",
+        "ip_hash",
+        "user_agent",
+    )
+
+    approve = admin.action(description="Approve selected comments")(
+        _decide(Decision.APPROVE, "approved")
+    )
+    mark_spam = admin.action(description="Mark selected comments as spam")(
+        _decide(Decision.SPAM, "marked as spam")
+    )
+    mark_not_spam = admin.action(description="Mark selected comments as not spam (approve)")(
+        _decide(Decision.NOT_SPAM, "marked as not spam and approved")
+    )
+    unapprove = admin.action(description="Unapprove selected comments")(
+        _decide(Decision.UNAPPROVE, "sent back to the queue")
+    )
+    move_to_trash = admin.action(description="Move selected comments to the trash")(
+        _decide(Decision.TRASH, "moved to the trash")
+    )
+
+    @admin.display(description="comment")
+    def excerpt(self, obj: Comment) -> str:
+        return Truncator(obj.body).chars(80) or "(erased)"
+
+    @admin.display(description="reasons")
+    def held_because(self, obj: Comment) -> str:
+        return "; ".join(obj.spam_reasons or [])
+
+    @admin.display(description="spam check")
+    def spam_check(self, obj: Comment) -> str:
+        score = "" if obj.spam_score is None else f", score {obj.spam_score:.2f}"
+        reasons = format_html_join("", "<li>{}</li>", ((r,) for r in obj.spam_reasons or []))
+        return format_html(
+            "{} by <code>{}</code>{}<ul>{}</ul>",
+            obj.spam_verdict or "none",
+            obj.spam_backend or "-",
+            score,
+            reasons,
+        )
+
+    @admin.display(description="last decision")
+    def last_decision(self, obj: Comment) -> str:
+        if not obj.moderated_at:
+            return "-"
+        label = Decision(obj.moderation).label if obj.moderation in Decision.values else "-"
+        return f"{label} by {obj.moderated_by} at {obj.moderated_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="")
+    def reply_link(self, obj: Comment) -> str:
+        if obj.status != Comment.Status.APPROVED:
+            return ""
+        url = reverse("admin:discussion_comment_reply", args=[obj.pk])
+        return format_html('<a href="{}">Reply</a>', url)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # comments come from readers, or as replies from the queue
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and form.changed_data:
+            actions.edit_comment(obj, request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj) -> None:
+        actions.delete_comments([obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        actions.delete_comments(queryset)
+
+    def get_urls(self):
+        reply = path(
+            "<int:pk>/reply/",
+            self.admin_site.admin_view(self.reply_view),
+            name="discussion_comment_reply",
+        )
+        return [reply, *super().get_urls()]
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """An editor answers a comment from the queue; the reply is published at once."""
+        parent = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+        if not self.has_change_permission(request, parent):
+            return HttpResponse(status=403)
+        form = ReplyForm(request.POST or None)
+        if request.method == "POST" and parent.status != Comment.Status.APPROVED:
+            messages.error(request, "Approve the comment before replying to it.")
+        elif request.method == "POST" and form.is_valid():
+            reply = actions.reply_as_editor(
+                parent, form.cleaned_data["body"], request.user, _site_url(request)
+            )
+            messages.success(request, f"Your reply is published on “{parent.article}”.")
+            return HttpResponseRedirect(reverse("admin:discussion_comment_change", args=[reply.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Reply to {parent.author_name}",
+            "parent": parent,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/discussion/comment/reply.html", context)

@@ -1,0 +1,113 @@
+"""Commenters' data: export, erasure, unsubscribing, and the retention purge.
+
+What the comment-data page (``datapolicy.py``) promises, these functions keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from byline.discussion.actions import refresh_articles
+from byline.discussion.models import Comment
+
+
+def export_comments(email: str) -> list[dict]:
+    """Everything stored about the comments under ``email``, for the commenter."""
+    rows = Comment.objects.by_email(email).select_related("article").order_by("submitted_at")
+    return [
+        {
+            "id": c.pk,
+            "article": c.article.headline,
+            "article_url": c.article.get_absolute_url(),
+            "in_reply_to": c.parent_id,
+            "status": c.status,
+            "submitted_at": c.submitted_at.isoformat(),
+            "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+            "name": c.author_name,
+            "email": c.author_email,
+            "website": c.author_url,
+            "body": c.body,
+            "reply_notifications": c.notify_replies,
+            "hashed_ip": c.ip_hash,
+            "browser": c.user_agent,
+            "spam_check": {
+                "backend": c.spam_backend,
+                "verdict": c.spam_verdict,
+                "score": c.spam_score,
+                "reasons": c.spam_reasons,
+            },
+        }
+        for c in rows
+    ]
+
+
+ERASED_NAME = "Anonymous"
+
+
+def erase_comments(email: str) -> int:
+    """Erase the comments under ``email``.
+
+    A comment nobody answered is deleted. One with approved replies stays as an empty
+    placeholder ("erased at its author's request") so the replies keep their place,
+    with nothing left of its author.
+    """
+    comments = list(Comment.objects.by_email(email))
+    if not comments:
+        return 0
+    ids = {c.pk for c in comments}
+    answered = set(
+        Comment.objects.filter(parent_id__in=ids)
+        .exclude(pk__in=ids)
+        .values_list("parent_id", flat=True)
+    )
+    now = timezone.now()
+    article_ids = {c.article_id for c in comments}
+    with transaction.atomic():
+        for comment in comments:
+            if comment.pk in answered:
+                comment.body = comment.body_html = ""
+                comment.author_name = ERASED_NAME
+                comment.author_email = comment.author_url = ""
+                comment.ip_hash = comment.user_agent = comment.owner_key = ""
+                comment.notify_replies = False
+                comment.erased_at = now
+                comment.save()
+        Comment.objects.filter(pk__in=ids - answered).delete()
+    refresh_articles(article_ids)
+    return len(comments)
+
+
+def unsubscribe(email: str) -> int:
+    """Stop reply notifications to ``email``; returns how many comments it affected."""
+    return Comment.objects.by_email(email).filter(notify_replies=True).update(notify_replies=False)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    addresses_cleared: int
+    comments_deleted: int
+
+
+def purge_old_data(now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Clear hashed IPs and browser names past their retention; delete old spam and trash."""
+    now = now or timezone.now()
+    ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
+    spam_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_SPAM_RETENTION_DAYS)
+    old_addresses = Comment.objects.filter(submitted_at__lt=ip_cutoff).exclude(
+        ip_hash="", user_agent=""
+    )
+    old_junk = Comment.objects.filter(
+        status__in=[Comment.Status.SPAM, Comment.Status.TRASH],
+        submitted_at__lt=spam_cutoff,
+        replies__isnull=True,
+    )
+    if dry_run:
+        return PurgeResult(old_addresses.count(), old_junk.count())
+    cleared = old_addresses.update(ip_hash="", user_agent="")
+    deleted = Comment.objects.filter(pk__in=list(old_junk.values_list("pk", flat=True))).delete()
+    return PurgeResult(cleared, deleted[1].get("discussion.Comment", 0))

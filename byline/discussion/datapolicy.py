@@ -1,0 +1,90 @@
+"""The comment-data policy, generated from the settings in force.
+
+The page "Learn how your comment data is processed" renders this, so it can
+never drift from what the site really does: retention periods, the spam
+backend's own account of its data use, where e-mail goes and which cookies
+are set all come from the live configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from byline.antispam.backends import get_backend
+from byline.discussion.readers import COMMENTER_MAX_AGE
+
+MODERATION_TEXT = {
+    "first": "A first comment under an e-mail address waits for a moderator; later ones "
+    "are published at once unless the spam check holds them.",
+    "all": "Every comment waits for a moderator before it is published.",
+    "none": "Comments are published at once unless the spam check holds them.",
+}
+
+
+@dataclass(frozen=True)
+class DataPolicy:
+    database: str
+    cache: str
+    ip_retention_days: int
+    spam_retention_days: int
+    spam_backend_name: str
+    spam_backend_path: str
+    spam_data_use: str
+    moderation: str
+    rate_limit: str
+    mail: str
+    mail_leaves_site: bool
+    commenter_cookie_days: int
+    data_link_hours: int
+    min_seconds: int
+
+
+def _database() -> str:
+    vendor = connection.vendor
+    names = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
+    return f"this site's own {names.get(vendor, vendor)} database"
+
+
+def _cache() -> str:
+    backend = settings.CACHES["default"]["BACKEND"]
+    if "redis" in backend.lower():
+        return "this site's Redis cache"
+    return "the memory of this site's server processes"
+
+
+def data_policy() -> DataPolicy:
+    """Describe, from the configuration in force, what happens to commenters' data."""
+    backend = get_backend()
+    smtp_host = settings.BYLINE_SMTP_HOST
+    if smtp_host:
+        mail = (
+            f"E-mails (reply notifications you asked for, data links, and moderation notices "
+            f"to editors) are handed to the mail server {smtp_host}."
+        )
+    else:
+        mail = (
+            "E-mails (reply notifications you asked for, data links, and moderation notices to "
+            "editors) are not sent over the internet by this configuration: they are written "
+            "to the server's log for the site's operator."
+        )
+    window = settings.BYLINE_COMMENT_RATE_WINDOW
+    per = "a minute" if window == 60 else f"every {window} seconds"
+    return DataPolicy(
+        database=_database(),
+        cache=_cache(),
+        ip_retention_days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS,
+        spam_retention_days=settings.BYLINE_COMMENT_SPAM_RETENTION_DAYS,
+        spam_backend_name=getattr(backend, "name", type(backend).__name__),
+        spam_backend_path=settings.BYLINE_SPAM_BACKEND,
+        spam_data_use=backend.describe_data_use(),
+        moderation=MODERATION_TEXT[settings.BYLINE_COMMENT_MODERATION],
+        rate_limit=f"{settings.BYLINE_COMMENT_RATE_LIMIT} comments {per}",
+        mail=mail,
+        mail_leaves_site=bool(smtp_host),
+        commenter_cookie_days=COMMENTER_MAX_AGE // 86400,
+        data_link_hours=settings.BYLINE_COMMENT_DATA_LINK_HOURS,
+        min_seconds=settings.BYLINE_COMMENT_MIN_SECONDS,
+    )

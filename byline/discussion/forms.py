@@ -1,0 +1,95 @@
+"""The comment form ("Leave a Reply") and the comment-data request form."""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import URLValidator
+
+from byline.discussion.rendering import clean_text
+
+TIMESTAMP_SALT = "byline.discussion.form-time"
+HONEYPOT = "url_confirm"
+
+
+def form_timestamp(head_start: bool = False) -> str:
+    """A signed timestamp of when the form was handed out (time-to-submit check).
+
+    ``head_start`` backdates it by the minimum time, for a form that comes back to a
+    reader who already wrote their comment (an error, or the no-script confirmation).
+    """
+    issued = time.time()
+    if head_start:
+        issued -= settings.BYLINE_COMMENT_MIN_SECONDS
+    return signing.Signer(salt=TIMESTAMP_SALT).sign(f"{issued:.3f}")
+
+
+def seconds_since(stamp: str) -> float | None:
+    """Seconds since ``form_timestamp()`` made ``stamp``; None if it is missing or forged."""
+    try:
+        issued = float(signing.Signer(salt=TIMESTAMP_SALT).unsign(stamp))
+    except (signing.BadSignature, ValueError):
+        return None
+    return time.time() - issued
+
+
+class CommentForm(forms.Form):
+    """What a reader types. Abuse checks that need the request live in ``actions``."""
+
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 8}))
+    name = forms.CharField(label="Name", max_length=100)
+    email = forms.EmailField(label="E-mail", max_length=254, help_text="Required, never published.")
+    website = forms.URLField(
+        label="Website",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    remember = forms.BooleanField(
+        label="Save my name, e-mail and website in this browser for the next time I comment.",
+        required=False,
+    )
+    notify = forms.BooleanField(label="E-mail me when someone replies.", required=False)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    article = forms.IntegerField(widget=forms.HiddenInput)
+    ts = forms.CharField(required=False, widget=forms.HiddenInput)
+    url_confirm = forms.CharField(label="Leave this field empty", required=False, max_length=1000)
+
+    def text_fields(self) -> list:
+        """The name, e-mail and website fields, in the order the form shows them."""
+        return [self["name"], self["email"], self["website"]]
+
+    def clean_body(self) -> str:
+        body = clean_text(self.cleaned_data["body"])
+        if not body:
+            raise forms.ValidationError("Please write a comment.")
+        limit = settings.BYLINE_COMMENT_MAX_LENGTH
+        if len(body) > limit:
+            raise forms.ValidationError(
+                f"Your comment is {len(body):,} characters long; the limit is {limit:,}. "
+                "Please shorten it."
+            )
+        return body
+
+    def clean_name(self) -> str:
+        name = " ".join(clean_text(self.cleaned_data["name"]).split())
+        if not name:
+            raise forms.ValidationError("Please give a name.")
+        return name
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip()
+
+
+class DataRequestForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address", max_length=254)
+    action = forms.ChoiceField(
+        label="What would you like?",
+        choices=[("export", "A copy of my comments"), ("erase", "Erase my comments")],
+        widget=forms.RadioSelect,
+        initial="export",
+    )

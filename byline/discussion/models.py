@@ -1,0 +1,168 @@
+"""Comments on articles, and the record of moderators' decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Upper
+from django.urls import reverse
+
+from byline.articles.models import Article
+
+# What readers see of a comment: the article page loads only these columns.
+DISPLAY_FIELDS = (
+    "article_id",
+    "parent_id",
+    "thread_id",
+    "depth",
+    "author_name",
+    "author_url",
+    "body_html",
+    "submitted_at",
+    "erased_at",
+)
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def on_article(self, article_id: int) -> CommentQuerySet:
+        return self.filter(article_id=article_id)
+
+    def thread_roots(self, article_id: int) -> CommentQuerySet:
+        """Approved top-level comments of an article, oldest first."""
+        return (
+            self.approved()
+            .on_article(article_id)
+            .filter(parent__isnull=True)
+            .order_by("submitted_at", "pk")
+        )
+
+    def in_threads(self, article_id: int, root_ids: list[int]) -> CommentQuerySet:
+        """Every approved comment of the given threads, in one query.
+
+        An empty list still runs the query (``[0]`` matches nothing) so the
+        article page issues the same queries with and without comments.
+        """
+        return (
+            self.approved()
+            .on_article(article_id)
+            .filter(thread_id__in=root_ids or [0])
+            .only(*DISPLAY_FIELDS)
+            .order_by("submitted_at", "pk")
+        )
+
+    def by_email(self, email: str) -> CommentQuerySet:
+        return self.filter(author_email__iexact=email.strip())
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        TRASH = "trash", "Trash"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    thread_id = models.BigIntegerField(
+        null=True, db_index=True, editable=False, help_text="The top-level comment of its thread."
+    )
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    body = models.TextField(help_text="As the commenter wrote it.")
+    body_html = models.TextField(editable=False, default="")
+    author_name = models.CharField("name", max_length=100)
+    author_email = models.EmailField("e-mail", max_length=254)
+    author_url = models.URLField("website", max_length=500, blank=True)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The editor who wrote it from the moderation queue, if any.",
+    )
+    notify_replies = models.BooleanField(
+        default=False, help_text="The commenter asked to be e-mailed when someone replies."
+    )
+    reply_notified = models.BooleanField(default=False, editable=False)
+    owner_key = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the commenter's cookie: lets them see their own pending comment.",
+    )
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    user_agent = models.CharField(max_length=300, blank=True, editable=False)
+    submitted_at = models.DateTimeField(db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    spam_verdict = models.CharField(max_length=10, blank=True, editable=False)
+    spam_score = models.FloatField(null=True, blank=True, editable=False)
+    spam_reasons = models.JSONField(default=list, blank=True, editable=False)
+    spam_backend = models.CharField(max_length=100, blank=True, editable=False)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    moderation = models.CharField("last decision", max_length=10, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["article", "status", "thread_id"]),
+            models.Index(fields=["article", "status", "parent"]),
+            # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
+            models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("discussion:comment", kwargs={"pk": self.pk})
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class ModerationRecord(models.Model):
+    """One moderator's decision on one comment: who, what, when (the filter learns from it)."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        SPAM = "spam", "Marked spam"
+        NOT_SPAM = "not_spam", "Marked not spam"
+        UNAPPROVE = "unapprove", "Unapproved"
+        TRASH = "trash", "Trashed"
+        EDIT = "edit", "Edited"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    previous_status = models.CharField(max_length=10, blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_decision_display()} by {self.moderator} at {self.decided_at:%Y-%m-%d %H:%M}"
+        )

@@ -1,0 +1,147 @@
+"""E-mails about comments, through Django's e-mail framework.
+
+Editors hear of comments waiting for moderation; a commenter who opted in hears
+when someone replies, with a one-click unsubscribe link (no login). The
+backend is Django's: the console by default, SMTP when ``BYLINE_SMTP_HOST`` is
+set. A failed e-mail is logged and never loses the comment.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from byline.discussion.models import Comment
+
+log = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
+DATA_LINK_SALT = "byline.discussion.data-link"
+
+
+def absolute(site_url: str, path: str) -> str:
+    base = (settings.BYLINE_SITE_URL or site_url or "").rstrip("/")
+    return f"{base}{path}"
+
+
+def unsubscribe_token(email: str) -> str:
+    return signing.dumps(email.strip().lower(), salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def email_from_unsubscribe_token(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def data_link_token(email: str, action: str) -> str:
+    return signing.dumps({"e": email.strip().lower(), "a": action}, salt=DATA_LINK_SALT)
+
+
+def read_data_link_token(token: str) -> tuple[str, str] | None:
+    """(email, action) from a data link that has not expired, else None."""
+    max_age = settings.BYLINE_COMMENT_DATA_LINK_HOURS * 3600
+    try:
+        data = signing.loads(token, salt=DATA_LINK_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") not in {"export", "erase"}:
+        return None
+    return data["e"], data["a"]
+
+
+def _send(subject: str, template: str, context: dict, to: list[str], headers=None) -> bool:
+    body = render_to_string(template, context)
+    message = EmailMessage(
+        subject=" ".join(subject.split())[:200],
+        body=body,
+        from_email=settings.BYLINE_EMAIL_FROM,
+        to=to,
+        headers=headers or {},
+    )
+    try:
+        message.send()
+    except Exception:  # the mail server being down must not lose the comment
+        log.exception("Could not send the e-mail %r", subject)
+        return False
+    return True
+
+
+def moderator_addresses() -> list[str]:
+    if settings.BYLINE_COMMENT_MODERATOR_EMAILS:
+        return list(settings.BYLINE_COMMENT_MODERATOR_EMAILS)
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return sorted({u.email for u in staff if u.has_perm("discussion.change_comment")})
+
+
+def notify_moderators(comment: Comment, site_url: str = "") -> bool:
+    """Tell editors a comment waits for moderation."""
+    recipients = moderator_addresses()
+    if not recipients:
+        return False
+    queue = reverse("admin:discussion_comment_changelist") + "?status__exact=pending"
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "queue_url": absolute(site_url, queue),
+        "change_url": absolute(
+            site_url, reverse("admin:discussion_comment_change", args=[comment.pk])
+        ),
+        "site_name": settings.BYLINE_SITE_NAME,
+    }
+    subject = f"[{settings.BYLINE_SITE_NAME}] Comment awaiting moderation: {comment.article}"
+    return _send(subject, "discussion/email/moderation.txt", context, recipients)
+
+
+def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None = None) -> bool:
+    """Tell the author of the comment replied to, if they opted in (once per reply)."""
+    target = replied_to or reply.parent
+    if (
+        reply.status != Comment.Status.APPROVED
+        or reply.reply_notified
+        or target is None
+        or not target.notify_replies
+        or not target.author_email
+        or target.author_email.lower() == (reply.author_email or "").lower()
+    ):
+        return False
+    token = unsubscribe_token(target.author_email)
+    unsubscribe_url = absolute(site_url, reverse("discussion:unsubscribe", args=[token]))
+    context = {
+        "reply": reply,
+        "target": target,
+        "article": reply.article,
+        "reply_url": absolute(site_url, reply.get_absolute_url()),
+        "unsubscribe_url": unsubscribe_url,
+        "site_name": settings.BYLINE_SITE_NAME,
+    }
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    subject = f"[{settings.BYLINE_SITE_NAME}] {reply.author_name} replied to your comment"
+    sent = _send(subject, "discussion/email/reply.txt", context, [target.author_email], headers)
+    if sent:
+        Comment.objects.filter(pk=reply.pk).update(reply_notified=True)
+        reply.reply_notified = True
+    return sent
+
+
+def send_data_link(email: str, action: str, site_url: str = "") -> bool:
+    """E-mail a signed link to export or erase the comments under ``email``."""
+    token = data_link_token(email, action)
+    context = {
+        "action": action,
+        "link": absolute(site_url, reverse("discussion:data-link", args=[token])),
+        "hours": settings.BYLINE_COMMENT_DATA_LINK_HOURS,
+        "site_name": settings.BYLINE_SITE_NAME,
+    }
+    verb = "Export" if action == "export" else "Erase"
+    subject = f"[{settings.BYLINE_SITE_NAME}] {verb} your comments"
+    return _send(subject, "discussion/email/data_link.txt", context, [email])

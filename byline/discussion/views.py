@@ -1,0 +1,368 @@
+"""Reader-facing discussion views: thin wrappers around ``actions``.
+
+The article page (cached, the same for everyone) carries the comment form
+without a token; posts are protected by ``cached_page_form``. Whatever is
+personal (a pending comment, a form that came back with an error, a fresh
+form timestamp) is served from the uncached views here.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, unquote
+
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from byline.articles.models import Article
+from byline.csrf import cached_page_form
+from byline.discussion import actions, commenterdata, notifications
+from byline.discussion.datapolicy import data_policy
+from byline.discussion.forms import (
+    HONEYPOT,
+    CommentForm,
+    DataRequestForm,
+    form_timestamp,
+    seconds_since,
+)
+from byline.discussion.markup import single_comment
+from byline.discussion.models import Comment
+from byline.discussion.readers import (
+    client_ip,
+    commenter_token,
+    hash_ip,
+    hash_key,
+    hit,
+    new_commenter_token,
+    set_commenter_cookie,
+)
+from byline.discussion.threads import page_number_of
+
+REMEMBER_COOKIE = "byline_comment_author"
+REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def site_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def remembered_details(request: HttpRequest) -> dict[str, str]:
+    """Name, e-mail and website the reader asked this browser to remember."""
+    raw = request.COOKIES.get(REMEMBER_COOKIE, "")
+    try:
+        data = json.loads(unquote(raw)) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(data.get(k, ""))[:500] for k in ("name", "email", "website")}
+
+
+def comment_url(comment: Comment) -> str:
+    """Where an approved comment is on its article's page."""
+    page = page_number_of(comment)
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
+
+
+def form_page(
+    request: HttpRequest,
+    form: CommentForm,
+    article: Article | None,
+    message: str,
+    status: int,
+) -> HttpResponse:
+    """An uncached page with the comment form as the reader filled it, a token and a
+    fresh timestamp, and the reason it came back."""
+    data = form.data.copy() if form.is_bound else {}
+    data["ts"] = form_timestamp(head_start=True)
+    if form.is_bound:
+        form.data = data
+    reply_to = None
+    parent_id = form.data.get("parent") if form.is_bound else None
+    if article and parent_id and str(parent_id).isdigit():
+        reply_to = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
+    context = {
+        "form": form,
+        "article": article,
+        "message": message,
+        "reply_to": reply_to,
+        "with_token": True,
+    }
+    return private(render(request, "discussion/form_page.html", context, status=status))
+
+
+def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
+    """A post that proved neither its origin nor a token: keep what was typed, ask again."""
+    article = _article_from(request.POST.get("article"))
+    message = (
+        "We could not confirm that this form was sent from this site. "
+        "Please check your comment and send it again."
+    )
+    if wants_json(request):
+        return JsonResponse({"status": "rejected", "message": message}, status=403)
+    form = CommentForm(request.POST)
+    return form_page(request, form, article, message, status=403)
+
+
+def _article_from(value) -> Article | None:
+    if value is None or not str(value).isdigit():
+        return None
+    return Article.objects.published().filter(pk=int(value)).first()
+
+
+def _field_errors(form: CommentForm) -> dict[str, list[str]]:
+    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+
+
+@require_POST
+@cached_page_form(on_rejected=_rejected_by_csrf)
+def post_comment(request: HttpRequest) -> HttpResponse:
+    """Receive a comment from the form under an article (with or without JavaScript)."""
+    form = CommentForm(request.POST)
+    article = _article_from(request.POST.get("article"))
+    if article is None:
+        message = "This article does not take comments (it may have been unpublished)."
+        if wants_json(request):
+            return JsonResponse({"status": "rejected", "message": message}, status=404)
+        return form_page(request, form, None, message, status=404)
+    if not form.is_valid():
+        message = "Your comment was not sent: please correct what is marked below."
+        if wants_json(request):
+            payload = {"status": "invalid", "message": message, "errors": _field_errors(form)}
+            return JsonResponse(payload, status=400)
+        return form_page(request, form, article, message, status=400)
+    data = form.cleaned_data
+    token = commenter_token(request) or new_commenter_token()
+    ip = client_ip(request)
+    stamp = data.get("ts") or ""
+    context = actions.Context(
+        ip_hash=hash_ip(ip),
+        ip_address=ip,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        referrer=request.headers.get("Referer", "")[:500],
+        owner_token=token,
+        seconds_to_submit=seconds_since(stamp) if stamp else None,
+        honeypot_filled=bool(data.get(HONEYPOT)),
+        site_url=site_url(request),
+    )
+    if (
+        context.seconds_to_submit is None
+        and settings.BYLINE_COMMENT_MIN_SECONDS > 0
+        and not context.honeypot_filled
+        and not wants_json(request)
+    ):
+        # The cached page has no per-reader timestamp: a reader without JavaScript
+        # confirms once on an uncached page that carries one.
+        message = "One more step: please check your comment and press “Post Comment” again."
+        return form_page(request, form, article, message, status=200)
+    new = actions.NewComment(
+        body=data["body"],
+        name=data["name"],
+        email=data["email"],
+        website=data.get("website") or "",
+        parent_id=data.get("parent"),
+        notify=data.get("notify", False),
+    )
+    try:
+        outcome = actions.post_comment(article, new, context)
+    except actions.CommentRejected as rejection:
+        if wants_json(request):
+            payload = {"status": "rejected", "message": rejection.message}
+            if rejection.field:
+                payload["errors"] = {rejection.field: [rejection.message]}
+            return JsonResponse(payload, status=rejection.status)
+        if rejection.field == "parent":
+            form.data = form.data.copy()
+            form.data["parent"] = ""
+        return form_page(request, form, article, rejection.message, status=rejection.status)
+    response = _posted_response(request, article, outcome)
+    set_commenter_cookie(response, token, secure=request.is_secure())
+    if data.get("remember"):
+        details = {"name": new.name, "email": new.email, "website": new.website}
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            quote(json.dumps(details)),
+            max_age=REMEMBER_MAX_AGE,
+            httponly=True,  # the page's script gets the details from /comments/session/
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+    return response
+
+
+def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpResponse:
+    comment = outcome.comment
+    if comment is None:  # discarded silently (honeypot, or the filter said so)
+        if wants_json(request):
+            return private(JsonResponse({"status": "pending", "message": AWAITING}))
+        return HttpResponseRedirect(article.get_absolute_url() + "#respond")
+    approved = comment.status == Comment.Status.APPROVED
+    if wants_json(request):
+        html = single_comment(comment, pending=not approved)
+        payload = {
+            "status": "approved" if approved else "pending",
+            "id": comment.pk,
+            "parent": comment.parent_id,
+            "html": html,
+            "message": "Your comment is published." if approved else AWAITING,
+        }
+        return private(JsonResponse(payload, status=201))
+    if approved:
+        return HttpResponseRedirect(comment_url(comment))
+    return HttpResponseRedirect(comment.get_absolute_url())
+
+
+AWAITING = "Your comment is awaiting moderation."
+
+
+def _owns(request: HttpRequest, comment: Comment) -> bool:
+    token = commenter_token(request)
+    return bool(token and comment.owner_key and hash_key(token) == comment.owner_key)
+
+
+@never_cache
+@require_GET
+def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment's permalink: approved comments redirect to their place on the article
+    page; the commenter (by their cookie) sees their own pending comment here."""
+    comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
+    if comment.status == Comment.Status.APPROVED and comment.article.is_live:
+        return HttpResponseRedirect(comment_url(comment))
+    waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
+    if not (waiting and _owns(request, comment) and comment.article.is_live):
+        raise Http404("No such comment")
+    context = {"comment": comment, "article": comment.article}
+    return private(render(request, "discussion/comment_page.html", context))
+
+
+@never_cache
+@require_GET
+def session(request: HttpRequest) -> JsonResponse:
+    """What the page's script needs for this reader: a fresh form timestamp, their
+    remembered details, and their own comments still waiting for moderation."""
+    article = _article_from(request.GET.get("article"))
+    pending = []
+    token = commenter_token(request)
+    if article is not None and token:
+        waiting = (
+            Comment.objects.on_article(article.pk)
+            .filter(owner_key=hash_key(token))
+            .filter(status__in=[Comment.Status.PENDING, Comment.Status.SPAM])
+            .order_by("submitted_at")[:20]
+        )
+        for comment in waiting:
+            html = single_comment(comment, pending=True)
+            pending.append({"id": comment.pk, "parent": comment.parent_id, "html": html})
+    return JsonResponse(
+        {
+            "ts": form_timestamp(),
+            "remembered": remembered_details(request),
+            "pending": pending,
+        }
+    )
+
+
+@csrf_exempt  # the signed token in the URL is the credential (RFC 8058 one-click)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from a notification e-mail stops reply notifications; no login."""
+    email = notifications.email_from_unsubscribe_token(token)
+    if email is None:
+        return private(
+            render(request, "discussion/unsubscribed.html", {"valid": False}, status=400)
+        )
+    commenterdata.unsubscribe(email)
+    return private(render(request, "discussion/unsubscribed.html", {"valid": True}))
+
+
+@require_GET
+def data_page(request: HttpRequest) -> HttpResponse:
+    """How commenters' data is processed, generated from the settings in force."""
+    context = {"policy": data_policy(), "form": DataRequestForm()}
+    return render(request, "discussion/data_policy.html", context)
+
+
+def _data_request_rejected(request: HttpRequest) -> HttpResponse:
+    form = DataRequestForm(request.POST)
+    message = "We could not confirm this form was sent from this site. Please send it again."
+    context = {"policy": data_policy(), "form": form, "message": message, "with_token": True}
+    return private(render(request, "discussion/data_policy.html", context, status=403))
+
+
+@require_POST
+@cached_page_form(on_rejected=_data_request_rejected)
+def data_request(request: HttpRequest) -> HttpResponse:
+    """E-mail a link to export or erase the comments under an address.
+
+    The answer is the same whether or not the address has comments, so the form
+    cannot be used to find out who commented.
+    """
+    form = DataRequestForm(request.POST)
+    context = {"policy": data_policy(), "form": form, "with_token": True}
+    if not form.is_valid():
+        context["message"] = "Please correct what is marked below."
+        return private(render(request, "discussion/data_policy.html", context, status=400))
+    email = form.cleaned_data["email"]
+    window = 3600
+    wait = max(
+        hit("data-request-ip", hash_ip(client_ip(request)), 5, window),
+        hit("data-request-email", hash_key(email.lower()), 3, window),
+    )
+    if wait:
+        context["message"] = (
+            f"Too many requests: please wait {wait // 60 + 1} minutes and try again."
+        )
+        return private(render(request, "discussion/data_policy.html", context, status=429))
+    if Comment.objects.by_email(email).exists():
+        notifications.send_data_link(email, form.cleaned_data["action"], site_url(request))
+    context = {"email": email, "hours": settings.BYLINE_COMMENT_DATA_LINK_HOURS}
+    return private(render(request, "discussion/data_request_sent.html", context))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def data_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: download the comments (JSON), or confirm their erasure."""
+    parsed = notifications.read_data_link_token(token)
+    if parsed is None:
+        context = {"invalid": True, "hours": settings.BYLINE_COMMENT_DATA_LINK_HOURS}
+        return private(render(request, "discussion/data_link.html", context, status=400))
+    email, action = parsed
+    count = Comment.objects.by_email(email).count()
+    if action == "export" and request.GET.get("download"):
+        body = json.dumps(
+            {"email": email, "comments": commenterdata.export_comments(email)},
+            ensure_ascii=False,
+            indent=2,
+        )
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="my-comments.json"'
+        return private(response)
+    if action == "erase" and request.method == "POST":
+        erased = commenterdata.erase_comments(email)
+        context = {"action": action, "erased": erased, "done": True}
+        return private(render(request, "discussion/data_link.html", context))
+    context = {"action": action, "email": email, "count": count, "token": token}
+    return private(render(request, "discussion/data_link.html", context))

@@ -1,0 +1,246 @@
+"""What a reader does: view, react, rate. Each check first, then one transaction.
+
+``check_vote()`` validates and rate-limits; ``react()``, ``withdraw_reaction()``,
+``rate()`` and ``withdraw_rating()`` write the vote row and move the running
+totals in the same transaction, so the totals always equal a recount of the
+rows. Locking precondition, kept by every writer: the reader's vote row is
+locked first, then total rows in a fixed order (reaction keys sorted, one
+``ArticleStats`` row), so concurrent votes never deadlock. A withdrawn vote
+keeps its (emptied) row, so a reader's row is inserted at most once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+
+from byline.articles.models import Article
+from byline.engagement import readers, tallies, viewbuffer
+from byline.engagement.models import STARS, Rating, Reaction
+
+VIEW_REPEAT_SECONDS = 30 * 60
+MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
+    r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
+    re.IGNORECASE,
+)
+
+
+class VoteRefused(Exception):
+    """A vote that cannot be taken: its message is for the reader, ``status`` for HTTP."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+@dataclass(frozen=True)
+class Voter:
+    """A reader allowed to vote on an article right now."""
+
+    article_id: int
+    reader: str
+    new_reader: bool
+
+
+_LIVE_SECONDS = 10
+_live_until: dict[int, float] = {}
+
+
+def is_live(article_id: int) -> bool:
+    """Whether readers may see the article, remembered in this process for a few seconds.
+
+    Every vote, beacon and counts request asks; the answer is kept for
+    ``_LIVE_SECONDS`` and dropped at once when ``article_changed`` says the
+    article changed in this process (other processes catch up within the TTL).
+    """
+    if not 0 < article_id <= MAX_ID:
+        return False
+    now = time.monotonic()
+    if _live_until.get(article_id, 0.0) > now:
+        return True
+    if not Article.objects.published().filter(pk=article_id).exists():
+        _live_until.pop(article_id, None)
+        return False
+    if len(_live_until) > 10_000:
+        _live_until.clear()
+    _live_until[article_id] = now + _LIVE_SECONDS
+    return True
+
+
+def forget_liveness(article_id: int | None = None, **kwargs) -> None:
+    """``article_changed`` receiver: ask the database again next time."""
+    if article_id is None:
+        _live_until.clear()
+    else:
+        _live_until.pop(article_id, None)
+
+
+def published_article(article_id: int) -> Article | None:
+    """The published article with just what a vote needs (its URL and headline), or None."""
+    if not 0 < article_id <= MAX_ID:
+        return None
+    return (
+        Article.objects.published()
+        .filter(pk=article_id)
+        .only("pk", "slug", "headline", "status", "published_at")
+        .first()
+    )
+
+
+def reaction_keys() -> list[str]:
+    return [kind.key for kind in settings.BYLINE_REACTIONS]
+
+
+def parse_reaction(value: object) -> str:
+    """The reaction key a reader sent, or VoteRefused naming the ones that exist."""
+    if isinstance(value, str) and value.strip().lower() in reaction_keys():
+        return value.strip().lower()
+    raise VoteRefused(f"Choose one of these reactions: {', '.join(reaction_keys())}.")
+
+
+def parse_stars(value: object) -> int:
+    """A whole number of stars from 1 to 5, or VoteRefused."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str) and len(value) < 10:
+        try:
+            value = int(value.strip())
+        except ValueError:
+            value = None
+    if isinstance(value, int) and value in STARS:
+        return value
+    raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
+
+
+def check_vote(request: HttpRequest, article_id: int) -> Voter:
+    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise."""
+    reader, new = readers.reader_id_or_new(request)
+    limit = settings.BYLINE_VOTES_PER_MINUTE
+    identities = [f"reader:{reader}", f"ip:{readers.ip_hash(request)}"]
+    if readers.over_limit("vote", identities, limit):
+        raise VoteRefused(
+            f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
+            status=429,
+        )
+    if not is_live(article_id):
+        raise VoteRefused("There is no published article with this number.", status=404)
+    return Voter(article_id, reader, new)
+
+
+def react(article_id: int, reader: str, reaction: str | None) -> str | None:
+    """Add, move or withdraw the reader's reaction; returns their reaction afterwards.
+
+    Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
+    """
+    if tallies.in_one_call():
+        return tallies.react_in_one_call(article_id, reader, reaction)
+    with transaction.atomic():
+        vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
+        previous = current or None
+        chosen = None if reaction == previous else reaction
+        if chosen == previous:
+            return chosen
+        tallies.set_vote(Reaction, vote_id, chosen or "")
+        changes = {}
+        if previous:
+            changes[previous] = -1
+        if chosen:
+            changes[chosen] = 1
+        tallies.move_reaction_tallies(article_id, changes)
+        return chosen
+
+
+def withdraw_reaction(article_id: int, reader: str) -> None:
+    """Remove the reader's reaction, if any."""
+    react(article_id, reader, None)
+
+
+def rate(article_id: int, reader: str, stars: int | None) -> int | None:
+    """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
+    if tallies.in_one_call():
+        return tallies.rate_in_one_call(article_id, reader, stars)
+    with transaction.atomic():
+        vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
+        if previous == stars:
+            return stars
+        tallies.set_vote(Rating, vote_id, stars)
+        changes = {}
+        if previous:
+            changes[previous] = -1
+        if stars:
+            changes[stars] = 1
+        tallies.move_star_counts(article_id, changes)
+        return stars
+
+
+def withdraw_rating(article_id: int, reader: str) -> None:
+    """Remove the reader's rating, if any."""
+    rate(article_id, reader, None)
+
+
+def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
+    """The reader's own reaction and rating of the article (None for each when absent)."""
+    if reader is None or not 0 < article_id <= MAX_ID:
+        return {"reaction": None, "rating": None}
+    reaction = (
+        Reaction.objects.filter(article_id=article_id, reader=reader)
+        .values_list("reaction", flat=True)
+        .first()
+    ) or None
+    rating = (
+        Rating.objects.filter(article_id=article_id, reader=reader)
+        .values_list("stars", flat=True)
+        .first()
+    )
+    return {"reaction": reaction, "rating": rating}
+
+
+def is_declared_bot(user_agent: str) -> bool:
+    """True for a client that says it is a bot, or says nothing at all."""
+    return not user_agent.strip() or bool(BOT_USER_AGENT.search(user_agent))
+
+
+def count_view(request: HttpRequest, article_id: int) -> bool:
+    """Count the reader's view of a published article; False when it is not counted.
+
+    Not counted: self-declared bots, the same reader again within 30 minutes
+    (the same browser at the same salted IP hash, or the same reader cookie),
+    and views beyond ``BYLINE_VIEWS_PER_MINUTE`` from one IP.
+    """
+    user_agent = request.headers.get("User-Agent", "")
+    if is_declared_bot(user_agent):
+        return False
+    ip_hash = readers.ip_hash(request)
+    if readers.over_limit("view", [f"ip:{ip_hash}"], settings.BYLINE_VIEWS_PER_MINUTE):
+        return False
+    # Seen as this browser at this address, and as the cookie's reader if any:
+    # a reader who votes (and so gets a cookie) and reloads is still the same.
+    identities = [f"{ip_hash}:{hash_text(user_agent)}"]
+    if reader := readers.reader_id(request):
+        identities.append(reader)
+    keys = [f"engagement:seen:{article_id}:{identity}" for identity in identities]
+    first_time = [cache.add(key, 1, timeout=VIEW_REPEAT_SECONDS) for key in keys]
+    if not all(first_time):
+        return False
+    if not is_live(article_id):
+        cache.delete_many(keys)
+        return False
+    viewbuffer.record_view(article_id)
+    return True
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

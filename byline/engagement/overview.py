@@ -1,0 +1,76 @@
+"""The editors' overview: most viewed, most reacted and best rated articles over a period.
+
+Admin-only queries; they scan the period's rows, which the reader-facing
+pages never do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Avg, Count, Sum
+
+from byline.engagement.models import ArticleStats, DailyViews, Rating, Reaction
+
+PERIODS = (7, 30)
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Ranked:
+    article_id: int
+    headline: str
+    value: float
+    shown: str
+
+
+def _since(days: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)
+
+
+def _with_headlines(rows: list[tuple[int, float, str]]) -> list[Ranked]:
+    article_model = ArticleStats._meta.get_field("article").related_model
+    headlines = dict(
+        article_model._default_manager.filter(pk__in=[row[0] for row in rows]).values_list(
+            "pk", "headline"
+        )
+    )
+    return [
+        Ranked(article_id, headlines.get(article_id, f"Article {article_id}"), value, shown)
+        for article_id, value, shown in rows
+    ]
+
+
+def most_viewed(days: int) -> list[Ranked]:
+    since = _since(days).date() + timedelta(days=1)
+    rows = (
+        DailyViews.objects.filter(day__gte=since)
+        .values("article_id")
+        .annotate(n=Sum("views"))
+        .order_by("-n", "article_id")[:TOP]
+    )
+    return _with_headlines([(row["article_id"], row["n"], f"{row['n']:,}") for row in rows])
+
+
+def most_reacted(days: int) -> list[Ranked]:
+    rows = (
+        Reaction.objects.filter(updated_at__gte=_since(days))
+        .exclude(reaction="")
+        .values("article_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "article_id")[:TOP]
+    )
+    return _with_headlines([(row["article_id"], row["n"], f"{row['n']:,}") for row in rows])
+
+
+def best_rated(days: int) -> list[Ranked]:
+    rows = (
+        Rating.objects.filter(updated_at__gte=_since(days), stars__isnull=False)
+        .values("article_id")
+        .annotate(mean=Avg("stars"), n=Count("id"))
+        .order_by("-mean", "-n", "article_id")[:TOP]
+    )
+    return _with_headlines(
+        [(row["article_id"], float(row["mean"]), f"{row['mean']:.1f} ({row['n']})") for row in rows]
+    )

@@ -1,0 +1,131 @@
+// Byline engagement: counts a view, keeps the figures live and votes in place.
+// Progressive enhancement: without this script the forms post and redirect back.
+(function () {
+  "use strict";
+  var block = document.querySelector("section.engagement[data-counts-url]");
+  if (!block || !window.fetch) return;
+  var VOTED = "byline:voted";
+  var status = block.querySelector(".engagement-status");
+
+  function remembered() {
+    try { return window.localStorage.getItem(VOTED) === "1"; } catch (e) { return false; }
+  }
+  function remember() {
+    try { window.localStorage.setItem(VOTED, "1"); } catch (e) { /* private mode */ }
+  }
+  function setText(root, field, value) {
+    var node = root.querySelector('[data-field="' + field + '"]');
+    if (node) node.textContent = String(value);
+  }
+
+  function showCounts(counts) {
+    ["views", "comments"].forEach(function (name) {
+      var counter = document.querySelector('[data-counter="' + name + '"]');
+      if (!counter || typeof counts[name] !== "number") return;
+      counter.querySelector(".count").textContent = String(counts[name]);
+      var label = counter.querySelector(".label");
+      if (label) label.textContent = counts[name] === 1 ? name.slice(0, -1) : name;
+    });
+    counts.reactions.forEach(function (reaction) {
+      var item = block.querySelector('[data-reaction="' + reaction.key + '"]');
+      if (!item) return;
+      setText(item, "count", reaction.count);
+      setText(item, "percent", reaction.percent);
+    });
+    var rating = counts.rating;
+    setText(block, "average", rating.average === null ? "–" : rating.average.toFixed(1));
+    setText(block, "rating-count", rating.count);
+    setText(block, "rating-noun", rating.count === 1 ? "rating" : "ratings");
+    rating.stars.forEach(function (star) {
+      var item = block.querySelector('[data-stars="' + star.stars + '"]');
+      if (!item) return;
+      setText(item, "count", star.count);
+      var bar = item.querySelector('[data-field="bar"]');
+      if (bar) bar.style.width = star.percent + "%";
+    });
+  }
+
+  // The reader's own choices; an answer to a vote carries only the kind voted on.
+  function showMine(mine) {
+    if ("reaction" in mine) {
+      block.querySelectorAll('button[name="reaction"]').forEach(function (button) {
+        button.setAttribute("aria-pressed", String(button.value === mine.reaction));
+      });
+    }
+    if (!("rating" in mine)) return;
+    block.querySelectorAll('button[name="stars"]').forEach(function (button) {
+      var stars = Number(button.value);
+      button.setAttribute("aria-pressed", String(stars === mine.rating));
+      button.classList.toggle("lit", mine.rating !== null && stars <= mine.rating);
+    });
+  }
+
+  function getJSON(url, options) {
+    return fetch(url, Object.assign({ credentials: "same-origin" }, options || {}))
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok) {
+            var message = body.error && body.error.message;
+            throw new Error(message || "Something went wrong (" + response.status + "). Try again.");
+          }
+          return body;
+        });
+      });
+  }
+
+  function refresh() {
+    getJSON(block.dataset.countsUrl).then(showCounts).catch(function () { /* keep the page's figures */ });
+  }
+
+  function labelOf(button) {
+    var label = button.querySelector(".reaction-label, .visually-hidden");
+    return label ? label.textContent : button.value;
+  }
+
+  function vote(form, button) {
+    var kind = form.dataset.vote;
+    var url = kind === "reaction" ? block.dataset.reactionUrl : block.dataset.ratingUrl;
+    var body = {};
+    body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
+    button.disabled = true;
+    getJSON(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (answer) {
+      remember();
+      showCounts(answer.counts);
+      showMine(answer.mine);
+      if (kind === "reaction") {
+        status.textContent = answer.mine.reaction ? "Your reaction: " + labelOf(button) + "." : "Your reaction was withdrawn.";
+      } else {
+        status.textContent = "You rated this article " + labelOf(button) + ".";
+      }
+    }).catch(function (error) {
+      status.textContent = error.message;
+    }).then(function () {
+      button.disabled = false;
+      button.focus();
+    });
+  }
+
+  block.querySelectorAll("form[data-vote]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || !button.value) return; // let the form post the plain way
+      event.preventDefault();
+      vote(form, button);
+    });
+  });
+
+  // Count this view, then show the live counts (which then include it).
+  var counted = block.dataset.viewUrl
+    ? fetch(block.dataset.viewUrl, { method: "POST", credentials: "same-origin", keepalive: true })
+        .catch(function () { /* an uncounted view is not the reader's problem */ })
+    : Promise.resolve();
+  counted.then(refresh);
+  if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
+})();

@@ -1,0 +1,254 @@
+"""HTTP for engagement: the JSON API, the no-JavaScript forms and the view beacon.
+
+Thin: parse the request, call ``actions``, answer. Every error of the JSON
+API is JSON with a ``message`` and the right status; see docs/api.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from byline.csrf import cached_page_form, came_from_this_site
+from byline.engagement import actions, readers, viewbuffer
+from byline.engagement.actions import VoteRefused
+from byline.engagement.stats import figures_for
+
+COUNTS_MAX_AGE = 2
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def json_error(message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"error": {"status": status, "message": message}}, status=status)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def json_methods(*methods: str):
+    """Like ``require_http_methods``, but a wrong method gets a JSON 405 with ``Allow``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = json_error(f"Use {' or '.join(methods)} here.", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _rejected_json(request: HttpRequest) -> HttpResponse:
+    return json_error(
+        "This request was not sent from this site. Send the X-CSRFToken header "
+        "(a token comes from /api/csrf/) or post from the article page.",
+        403,
+    )
+
+
+def _payload(request: HttpRequest) -> dict:
+    """The request's JSON object (or form fields); VoteRefused when it is malformed."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise VoteRefused("The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise VoteRefused("The request body must be a JSON object.")
+        return data
+    return request.POST.dict()
+
+
+def _counts(article_id: int) -> dict:
+    figures = figures_for(article_id).as_json()
+    figures["views"] += viewbuffer.pending_views(article_id)
+    return figures
+
+
+def _answer(voter: actions.Voter, article_id: int, mine: dict) -> JsonResponse:
+    body = {"mine": mine, "counts": _counts(article_id)}
+    response = JsonResponse(body)
+    patch_cache_control(response, private=True, no_store=True)
+    if voter.new_reader:
+        readers.remember_reader(response, voter.reader)
+    return response
+
+
+@csrf_exempt  # read-only: any other method is answered 405, as JSON
+@json_methods("GET", "HEAD")
+def counts(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Current counts of a published article, the same for every reader (cacheable briefly)."""
+    viewbuffer.maybe_flush()
+    if not actions.is_live(article_id):
+        return json_error("There is no published article with this number.", 404)
+    body = json.dumps(_counts(article_id), separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    sent = [
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    ]
+    if etag in sent or "*" in sent:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=COUNTS_MAX_AGE)
+    return response
+
+
+@csrf_exempt  # read-only, as above
+@never_cache
+@json_methods("GET", "HEAD")
+def mine(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The reader's own reaction and rating (never cached; sets no cookie)."""
+    response = JsonResponse(actions.votes_of(article_id, readers.reader_id(request)))
+    patch_cache_control(response, private=True)
+    return response
+
+
+def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
+    try:
+        payload = _payload(request) if request.method == "POST" else {}
+        if request.method == "POST":
+            choice = (
+                actions.parse_reaction(payload.get("reaction"))
+                if kind == "reaction"
+                else actions.parse_stars(payload.get("stars"))
+            )
+        else:
+            choice = None  # DELETE withdraws
+        voter = actions.check_vote(request, article_id)
+        if kind == "reaction":
+            mine = {"reaction": actions.react(article_id, voter.reader, choice)}
+        else:
+            mine = {"rating": actions.rate(article_id, voter.reader, choice)}
+    except VoteRefused as refused:
+        response = json_error(refused.message, refused.status)
+        if refused.status == 429:
+            response["Retry-After"] = str(readers.seconds_left_in_window())
+        return response
+    return _answer(voter, article_id, mine)
+
+
+@cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST", "DELETE")
+def reaction_api(request: HttpRequest, article_id: int) -> HttpResponse:
+    """POST {"reaction": key} adds, moves or (same key again) withdraws; DELETE withdraws."""
+    return _vote_api(request, article_id, "reaction")
+
+
+@cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST", "DELETE")
+def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
+    """POST {"stars": 1..5} sets or changes the rating; DELETE withdraws it."""
+    return _vote_api(request, article_id, "rating")
+
+
+@cached_page_form(on_rejected=_rejected_json)
+@json_methods("POST")
+def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The page's script reports a view as the page loads; 204 whether counted or not."""
+    actions.count_view(request, article_id)
+    viewbuffer.maybe_flush()
+    response = HttpResponse(status=204)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_GET
+def view_pixel(request: HttpRequest, article_id: int) -> HttpResponse:
+    """A view from a reader without JavaScript: a 1×1 image in the page's <noscript>."""
+    if came_from_this_site(request) or _referred_from_this_site(request):
+        actions.count_view(request, article_id)
+        viewbuffer.maybe_flush()
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _referred_from_this_site(request: HttpRequest) -> bool:
+    referer = request.headers.get("Referer", "")
+    return referer.startswith(f"{request.scheme}://{request.get_host()}/")
+
+
+# Forms for readers without JavaScript: POST, then 303 back to the block.
+
+
+def _problem(request: HttpRequest, message: str, status: int, article=None) -> HttpResponse:
+    response = render(
+        request,
+        "engagement/problem.html",
+        {"message": message, "article": article},
+        status=status,
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _confirm(request: HttpRequest) -> HttpResponse:
+    """A post the browser did not prove same-site: ask again on an uncached page with a token."""
+    response = render(
+        request,
+        "engagement/confirm.html",
+        {"action": request.path, "fields": request.POST.dict()},
+        status=403,
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
+    article = None
+    try:
+        choice = (
+            actions.parse_reaction(request.POST.get("reaction"))
+            if kind == "reaction"
+            else actions.parse_stars(request.POST.get("stars"))
+        )
+        voter = actions.check_vote(request, article_id)
+        article = actions.published_article(article_id)
+        if article is None:
+            raise VoteRefused("There is no published article with this number.", status=404)
+        if kind == "reaction":
+            actions.react(article_id, voter.reader, choice)
+        else:
+            actions.rate(article_id, voter.reader, choice)
+    except VoteRefused as refused:
+        article = article or actions.published_article(article_id)
+        response = _problem(request, refused.message, refused.status, article)
+        if refused.status == 429:
+            response["Retry-After"] = str(readers.seconds_left_in_window())
+        return response
+    anchor = "reactions" if kind == "reaction" else "rating"
+    response = HttpResponse(status=303)
+    response["Location"] = f"{article.get_absolute_url()}#{anchor}"
+    patch_cache_control(response, private=True, no_store=True)
+    if voter.new_reader:
+        readers.remember_reader(response, voter.reader)
+    return response
+
+
+@cached_page_form(on_rejected=_confirm)
+@require_POST
+def reaction_form(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The reactions form without JavaScript."""
+    return _vote_form(request, article_id, "reaction")
+
+
+@cached_page_form(on_rejected=_confirm)
+@require_POST
+def rating_form(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The rating form without JavaScript."""
+    return _vote_form(request, article_id, "rating")

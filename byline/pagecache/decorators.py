@@ -1,0 +1,38 @@
+"""Marking a view's pages as cacheable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+from byline.pagecache.rules import is_anonymous
+
+STORABLE = "byline.pagecache.storable"
+
+View = Callable[..., HttpResponse]
+
+
+def cached_page(view: View) -> View:
+    """Let the page cache store this view's anonymous 200 responses.
+
+    The view must render the same bytes for every anonymous reader: no CSRF
+    token, no cookie, nothing per reader (forms use ``byline.csrf.cached_page_form``).
+    Responses to readers with a session are marked private instead.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            return response
+        if is_anonymous(request.META) and response.status_code == 200:
+            # A HEAD response may have no body to store; its GET will be stored.
+            request.META[STORABLE] = request.method == "GET"
+        elif "Cache-Control" not in response:
+            patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    return wrapped

@@ -1,0 +1,130 @@
+"""Cached pages as files, for nginx to serve like any static file.
+
+With ``BYLINE_PAGE_FILES_DIR`` set, every page the cache stores for a URL
+ending in ``/`` with no query string is also written to
+
+    <dir>/<generation>/<scheme>/<host><path>index.html
+
+and ``<dir>/current`` is a symlink to the current generation's folder.
+deploy/nginx.conf serves ``current/$scheme/$host${uri}index.html`` to anonymous
+GETs without a query string and falls back to the app (and its own proxy
+cache) when the file is not there.
+
+Invalidation is the symlink: when a worker sees the generation move (it polls
+in a background thread, since nginx may keep all page traffic from it), it
+points ``current`` at a new, empty folder, and nginx falls back to the app
+until the pages are rendered again. Old folders are removed a little later.
+Two workers racing with different views of the generation can point it back
+for at most one polling interval; each keeps correcting it to what it last
+read, and recreates it if it went missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from byline.pagecache.store import Page
+
+logger = logging.getLogger("byline.pagecache")
+
+CURRENT = "current"
+KEEP_OLD_SECONDS = 30
+_HOST = re.compile(r"^[a-z0-9.-]+(:\d+)?$")
+_KEY = re.compile(r"^(https?)://([^/]+)(/.*)$")
+
+
+class PageFiles:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, key: str, generation: str) -> Path | None:
+        """Where nginx looks for this page, or None when nginx would not look."""
+        match = _KEY.match(key)
+        if match is None:
+            return None
+        scheme, host, path = match.groups()
+        if not path.endswith("/") or "?" in path or not _HOST.match(host):
+            return None
+        segments = path[1:-1].split("/") if path != "/" else []
+        if any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in segments):
+            return None
+        # PATH_INFO holds the raw bytes as latin-1; nginx looks for the same bytes.
+        relative = os.fsdecode(path.encode("latin-1")).strip("/")
+        return self.root / generation / scheme / host / relative / "index.html"
+
+    def write(self, key: str, page: Page) -> None:
+        target = self.path_for(key, page.generation)
+        if target is None or target.exists():
+            return
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
+            temporary.write_bytes(page.body)
+            os.replace(temporary, target)  # nginx never sees half a page
+        except OSError:
+            logger.exception("page cache: cannot write %s", target)
+
+    def switch(self, generation: str) -> None:
+        """Point ``current`` at the generation's (new, empty) folder; prune old ones."""
+        try:
+            (self.root / generation).mkdir(parents=True, exist_ok=True)
+            link = self.root / f".{CURRENT}-{uuid.uuid4().hex}"
+            os.symlink(generation, link)
+            os.replace(link, self.root / CURRENT)
+        except OSError:
+            logger.exception("page cache: cannot switch %s", self.root / CURRENT)
+            return
+        self.prune(keep=generation)
+
+    def ensure(self, generation: str) -> None:
+        """Point ``current`` at ``generation`` unless it already does."""
+        try:
+            if os.readlink(self.root / CURRENT) == generation:
+                return
+        except OSError:
+            pass
+        self.switch(generation)
+
+    def prune(self, keep: str) -> None:
+        cutoff = time.time() - KEEP_OLD_SECONDS
+        for folder in self.root.iterdir():
+            if folder.name in (keep, CURRENT) or folder.name.startswith(".") or folder.is_symlink():
+                continue
+            try:
+                if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                continue
+
+    def reset(self) -> None:
+        """Serve no file until a worker has read the generation (at server start)."""
+        try:
+            (self.root / CURRENT).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def start_polling(store, interval: float) -> threading.Event:
+    """Keep this worker's view of the generation fresh even when nginx takes all reads.
+
+    Returns the event that stops the polling thread.
+    """
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                store.files.ensure(store.current_generation())
+            except Exception:
+                logger.exception("page cache: generation poll failed")
+            stop.wait(max(interval, 0.1))
+
+    threading.Thread(target=poll, name="byline-pagecache-poll", daemon=True).start()
+    return stop

@@ -1,0 +1,336 @@
+"""Where cached pages live, and the generation that says which ones are current.
+
+Every worker keeps pages in its own memory (a dict bounded in bytes), so a hit
+costs a dictionary lookup. What makes a set of workers, or a set of app
+servers, behave as one cache is the *generation*: a token in a shared place
+(Redis when ``REDIS_URL`` is set, else a file in the data folder) that every
+change to the site replaces. A page is served only if it was stored under the
+current generation, so one write invalidates every page on every server.
+
+Why one site-wide generation rather than per-page keys: an article change
+alters its own page, the front page, its section's, tags' and authors' listings
+(and their later pages), and the navigation of every page. Tracking those
+dependencies exactly is where page caches go wrong; re-rendering a few pages
+after an edit costs milliseconds. Edits are rare next to reads.
+
+Workers read the shared generation at most every ``BYLINE_PAGE_CACHE_SYNC_SECONDS``
+(0.5 s), so a hit does not wait on Redis; the worker that made the change sees
+it at once. With Redis, rendered pages are also shared (keyed by generation),
+so each change costs one render per page for the whole site, not one per worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from byline.pagecache.files import PageFiles
+
+logger = logging.getLogger("byline.pagecache")
+
+REDIS_PREFIX = "byline:pagecache:"
+# After a failure, the shared store is left alone this long: a Redis outage
+# costs one timeout a second, not one per request.
+RETRY_AFTER = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A finished response, as it is replayed to every anonymous reader."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str
+    last_modified: int
+    expires_at: float
+    generation: str
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "status": self.status,
+            "headers": self.headers,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "expires_at": self.expires_at,
+            "generation": self.generation,
+        }
+        return json.dumps(meta).encode() + b"\n" + self.body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Page:
+        meta, _, body = data.partition(b"\n")
+        fields = json.loads(meta)
+        fields["headers"] = tuple((name, value) for name, value in fields["headers"])
+        return cls(body=body, **fields)
+
+
+class Generation(Protocol):
+    def current(self) -> str: ...
+
+    def bump(self) -> str: ...
+
+
+class _Polled:
+    """Reads a shared generation at most every ``interval`` seconds."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._value = ""
+        self._next_read = float("-inf")
+
+    def current(self) -> str:
+        now = time.monotonic()
+        if now >= self._next_read:
+            try:
+                self._value = self.read()
+                self._next_read = now + self.interval
+            except Exception:  # a broken store must not break the site
+                logger.exception("page cache: cannot read the generation")
+                self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
+                self._next_read = now + max(self.interval, RETRY_AFTER)
+        return self._value
+
+    def bump(self) -> str:
+        try:
+            self._value = self.write_new()
+        except Exception:
+            logger.exception("page cache: cannot move the generation on")
+            self._value = f"unreadable-{uuid.uuid4().hex}"
+        self._next_read = time.monotonic() + self.interval
+        return self._value
+
+    def read(self) -> str:
+        raise NotImplementedError
+
+    def write_new(self) -> str:
+        raise NotImplementedError
+
+
+class FileGeneration(_Polled):
+    """The generation as a file's contents: shared by the workers of one machine."""
+
+    def __init__(self, path: Path, interval: float) -> None:
+        super().__init__(interval)
+        self.path = path
+
+    def read(self) -> str:
+        try:
+            return self.path.read_text().strip() or "0"
+        except FileNotFoundError:
+            return "0"
+
+    def write_new(self) -> str:
+        value = uuid.uuid4().hex
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{value}")
+        temporary.write_text(value)
+        os.replace(temporary, self.path)  # atomic: readers see the old or the new token
+        return value
+
+
+class RedisGeneration(_Polled):
+    """The generation as a Redis counter: shared by every app server."""
+
+    def __init__(self, client, interval: float) -> None:
+        super().__init__(interval)
+        self.client = client
+
+    def read(self) -> str:
+        value = self.client.get(REDIS_PREFIX + "generation")
+        return value.decode() if value else "0"
+
+    def write_new(self) -> str:
+        # A fresh counter (a new Redis, a FLUSHDB) starts at a random number so
+        # it cannot walk back onto a generation some worker still holds pages of.
+        name = REDIS_PREFIX + "generation"
+        pipe = self.client.pipeline()
+        pipe.set(name, secrets.randbelow(1 << 48), nx=True)
+        pipe.incr(name)
+        return str(pipe.execute()[1])
+
+
+class MemoryPages:
+    """Pages in this process, bounded in bytes; the oldest stored go first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[str, Page] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Page | None:
+        return self._pages.get(key)
+
+    def set(self, key: str, page: Page) -> None:
+        size = len(page.body)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            while self._pages and self._bytes + size > self.max_bytes:
+                _, evicted = self._pages.popitem(last=False)
+                self._bytes -= len(evicted.body)
+            self._pages[key] = page
+            self._bytes += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+
+class RedisPages:
+    """Pages shared by every app server, one Redis key per generation and page."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self._down_until = float("-inf")
+
+    def get(self, key: str, generation: str) -> Page | None:
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            data = self.client.get(f"{REDIS_PREFIX}page:{generation}:{key}")
+        except Exception:
+            self._failed("read")
+            return None
+        return Page.from_bytes(data) if data else None
+
+    def set(self, key: str, page: Page) -> None:
+        milliseconds = int((page.expires_at - time.time()) * 1000)
+        if milliseconds <= 0 or time.monotonic() < self._down_until:
+            return
+        try:
+            name = f"{REDIS_PREFIX}page:{page.generation}:{key}"
+            self.client.set(name, page.to_bytes(), px=milliseconds)
+        except Exception:
+            self._failed("write")
+
+    def _failed(self, action: str) -> None:
+        logger.exception("page cache: cannot %s a page in Redis", action)
+        self._down_until = time.monotonic() + RETRY_AFTER
+
+
+class PageStore:
+    """Process memory in front of an optional shared store, under one generation."""
+
+    def __init__(
+        self,
+        generation: Generation,
+        memory: MemoryPages,
+        shared: RedisPages | None = None,
+        files: PageFiles | None = None,
+    ) -> None:
+        self.generation = generation
+        self.memory = memory
+        self.shared = shared
+        self.files = files
+        self.stop_polling: threading.Event | None = None
+        self._memory_generation = ""
+
+    def current_generation(self) -> str:
+        generation = self.generation.current()
+        if generation != self._memory_generation:
+            self.memory.clear()
+            self._memory_generation = generation
+            if self.files is not None:
+                self.files.switch(generation)
+        return generation
+
+    def get(self, key: str, generation: str) -> Page | None:
+        """The current page for ``key``, or None (absent, stale or expired)."""
+        page = self.memory.get(key)
+        if page is None and self.shared is not None:
+            page = self.shared.get(key, generation)
+            if page is not None:
+                self.memory.set(key, page)
+                if self.files is not None:
+                    self.files.write(key, page)
+        if page is None or page.generation != generation or page.expires_at <= time.time():
+            return None
+        return page
+
+    def set(self, key: str, page: Page) -> None:
+        if page.generation != self.current_generation():
+            return  # the site changed while this page was rendered: it may be stale
+        self.memory.set(key, page)
+        if self.shared is not None:
+            self.shared.set(key, page)
+        if self.files is not None:
+            self.files.write(key, page)
+
+    def invalidate(self) -> None:
+        """Every stored page is out of date: move the generation on."""
+        self._memory_generation = self.generation.bump()
+        self.memory.clear()
+        if self.files is not None:
+            self.files.switch(self._memory_generation)
+
+
+_store: PageStore | None = None
+_store_lock = threading.Lock()
+
+
+def page_store() -> PageStore:
+    """This process's page store, built from the settings on first use."""
+    global _store
+    if _store is None:
+        with _store_lock:
+            if _store is None:
+                _store = _build_store()
+    return _store
+
+
+def reset_page_store() -> None:
+    """Forget the store (tests, or after the settings changed)."""
+    global _store
+    with _store_lock:
+        if _store is not None and _store.stop_polling is not None:
+            _store.stop_polling.set()
+        _store = None
+
+
+def _build_store() -> PageStore:
+    from django.conf import settings
+
+    from byline.pagecache.files import PageFiles, start_polling
+
+    interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
+    memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
+    files = (
+        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR)) if settings.BYLINE_PAGE_FILES_DIR else None
+    )
+    if settings.REDIS_URL:
+        client = redis_client(settings.REDIS_URL)
+        generation: Generation = RedisGeneration(client, interval)
+        store = PageStore(generation, memory, RedisPages(client), files)
+    else:
+        generation = FileGeneration(Path(settings.DATA_DIR) / "pagecache-generation", interval)
+        store = PageStore(generation, memory, None, files)
+    if files is not None:
+        store.stop_polling = start_polling(store, interval)
+    return store
+
+
+def redis_client(url: str):
+    """A Redis client that fails fast: a cache must never hold a request up for long."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(
+        url, socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 0)
+    )

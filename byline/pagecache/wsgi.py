@@ -1,0 +1,206 @@
+"""The fast path: a WSGI layer that answers cached pages before Django runs.
+
+On a hit nothing of Django's request cycle runs: no middleware, no URL
+resolving, no template, no query. The stored response is the one Django's
+full stack produced for an anonymous reader, so it already carries the
+security headers (X-Frame-Options, X-Content-Type-Options, Referrer-Policy,
+Cross-Origin-Opener-Policy, and Strict-Transport-Security over HTTPS when
+configured). The layer adds what makes the copy cacheable downstream:
+``ETag``, ``Last-Modified``, ``Cache-Control: public``, ``X-Accel-Expires``
+for nginx, and it answers ``If-None-Match`` / ``If-Modified-Since`` with 304.
+
+A miss goes through Django as usual; if the view was marked with
+``cached_page`` and the response is a plain anonymous 200 (no Set-Cookie, not
+private), it is stored under the generation read *before* rendering, so a
+change that lands during the render leaves the copy already stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from django.utils.http import http_date, parse_http_date_safe
+
+from byline.db import reading_from_primary
+from byline.pagecache.decorators import STORABLE
+from byline.pagecache.rules import page_key
+from byline.pagecache.store import Page, PageStore, page_store
+
+logger = logging.getLogger("byline.pagecache")
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+# Headers the layer writes itself on every replay.
+OWN_HEADERS = frozenset(
+    {"content-length", "date", "etag", "last-modified", "cache-control", "expires"}
+)
+# Headers a 304 repeats (RFC 9110 §15.4.5), besides the security ones.
+NOT_MODIFIED_DROPS = frozenset({"content-type", "content-length", "content-language"})
+# A response that varies on anything else cannot be one copy for everyone.
+SAFE_VARY = frozenset({"cookie", "accept-encoding"})
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    weak = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+
+
+def not_modified(environ: dict, page: Page) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins; If-Modified-Since only without it."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, page.etag)
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since is not None:
+        parsed = parse_http_date_safe(since)
+        return parsed is not None and page.last_modified <= parsed
+    return False
+
+
+def storable(status: str, headers: list[tuple[str, str]]) -> bool:
+    if not status.startswith("200"):
+        return False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            return False
+        if lowered == "cache-control" and any(
+            word in value.lower() for word in ("private", "no-store", "no-cache")
+        ):
+            return False
+        if lowered == "vary" and not {v.strip().lower() for v in value.split(",")} <= SAFE_VARY:
+            return False
+    return True
+
+
+class PageCacheApp:
+    """Wrap a WSGI application (Django's) with the page cache."""
+
+    def __init__(self, app: WSGIApp, store: PageStore | None = None) -> None:
+        self.app = app
+        self._store = store
+        self._settings: tuple[bool, int, int, int] | None = None
+
+    @property
+    def store(self) -> PageStore:
+        return self._store if self._store is not None else page_store()
+
+    def settings(self) -> tuple[bool, int, int, int]:
+        """(enabled, max-age, lifetime, nginx seconds), read on first use."""
+        if self._settings is None:
+            from django.conf import settings
+
+            self._settings = (
+                settings.BYLINE_PAGE_CACHE,
+                settings.BYLINE_PAGE_CACHE_MAX_AGE,
+                settings.BYLINE_PAGE_CACHE_SECONDS,
+                settings.BYLINE_PAGE_CACHE_NGINX_SECONDS,
+            )
+        return self._settings
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if not self.settings()[0]:
+            return self.app(environ, start_response)
+        try:
+            key = page_key(environ)
+            if key is None:
+                return self.app(environ, start_response)
+            store = self.store
+            generation = store.current_generation()
+            page = store.get(key, generation)
+        except Exception:  # the cache must never be why a page fails
+            logger.exception("page cache: lookup failed")
+            return self.app(environ, start_response)
+        if page is not None:
+            return self.replay(page, environ, start_response, "hit")
+        return self.render(key, generation, environ, start_response)
+
+    def render(
+        self, key: str, generation: str, environ: dict, start_response: Callable
+    ) -> Iterable[bytes]:
+        captured: list = []
+
+        def capture(status, headers, exc_info=None):
+            captured[:] = [status, headers, exc_info]
+            return lambda data: None  # Django never uses write()
+
+        # Read what is stored from the primary: a lagging replica would put an
+        # old copy under the new generation (or miss a newly scheduled article).
+        with reading_from_primary():
+            result = self.app(environ, capture)
+            status, headers, exc_info = captured
+            if not (environ.get(STORABLE) and storable(status, headers)):
+                start_response(status, headers, exc_info)
+                return result
+            try:
+                body = b"".join(result)
+                upcoming = self.next_publication()
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()  # ends Django's request: after our query, so it is tidied too
+        page = self.build(status, headers, body, generation, upcoming)
+        self.store.set(key, page)
+        return self.replay(page, environ, start_response, "miss")
+
+    def next_publication(self) -> float | None:
+        """When the next scheduled article comes due; if unknown, soon (keep pages briefly)."""
+        from byline.pagecache.invalidation import next_publication_time
+
+        try:
+            return next_publication_time()
+        except Exception:
+            logger.exception("page cache: cannot read the next publication time")
+            return time.time() + 5
+
+    def build(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        generation: str,
+        upcoming: float | None = None,
+    ) -> Page:
+        now = time.time()
+        expires_at = now + self.settings()[2]
+        if upcoming is not None:
+            expires_at = min(expires_at, upcoming)
+        kept = tuple((n, v) for n, v in headers if n.lower() not in OWN_HEADERS)
+        return Page(
+            status=status,
+            headers=kept,
+            body=body,
+            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            last_modified=int(now),
+            expires_at=expires_at,
+            generation=generation,
+        )
+
+    def replay(
+        self, page: Page, environ: dict, start_response: Callable, outcome: str
+    ) -> Iterable[bytes]:
+        _, max_age, _, nginx_seconds = self.settings()
+        cache_control = (
+            f"public, max-age={max_age}" if max_age > 0 else "public, max-age=0, must-revalidate"
+        )
+        common = [
+            ("ETag", page.etag),
+            ("Last-Modified", http_date(page.last_modified)),
+            ("Cache-Control", cache_control),
+            ("X-Page-Cache", outcome),
+        ]
+        if nginx_seconds > 0:
+            remaining = int(page.expires_at - time.time())
+            common.append(("X-Accel-Expires", str(max(0, min(nginx_seconds, remaining)))))
+        if not_modified(environ, page):
+            headers = [(n, v) for n, v in page.headers if n.lower() not in NOT_MODIFIED_DROPS]
+            start_response("304 Not Modified", headers + common)
+            return [b""]
+        headers = [*page.headers, ("Content-Length", str(len(page.body))), *common]
+        start_response(page.status, headers)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [page.body]

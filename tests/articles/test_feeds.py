@@ -1,0 +1,152 @@
+"""RSS 2.0 and Atom feeds parse cleanly in feedparser, with absolute links and proper dates."""
+
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from byline.articles import feeds
+from byline.articles.models import Article
+from tests.factory import make_article, make_author, make_section, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def filed():
+    """One article filed under a section, a tag and an author, and one elsewhere."""
+    section, tag, author = make_section("Politics"), make_tag("Votes"), make_author("Ada Byron")
+    article = make_article(
+        "Count begins",
+        standfirst="Polls have closed.",
+        body="Officials began counting **every** ballot.\n\n<script>x()</script>",
+        section=section,
+        tags=[tag],
+        authors=[author],
+        published_at=timezone.now() - timedelta(hours=3),
+    )
+    other = make_article("Weather turns", published_at=timezone.now() - timedelta(hours=1))
+    return {"section": section, "tag": tag, "author": author, "article": article, "other": other}
+
+
+def parse(client, url: str) -> feedparser.FeedParserDict:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, f"{url}: {parsed.get('bozo_exception')}"
+    return parsed
+
+
+def feed_urls(filed) -> dict[str, str]:
+    return {
+        "site": "/feed/",
+        "section": f"/section/{filed['section'].slug}/feed/",
+        "tag": f"/tag/{filed['tag'].slug}/feed/",
+        "author": f"/author/{filed['author'].slug}/feed/",
+        "comments": f"/articles/{filed['article'].slug}/comments/feed/",
+    }
+
+
+@pytest.mark.parametrize("kind", ["site", "section", "tag", "author", "comments"])
+@pytest.mark.parametrize("flavour", ["rss", "atom"])
+def test_every_feed_parses_without_a_bozo_flag(client, filed, kind, flavour):
+    url = feed_urls(filed)[kind] + ("atom/" if flavour == "atom" else "")
+    parsed = parse(client, url)
+    assert parsed.version == ("rss20" if flavour == "rss" else "atom10")
+    self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert self_links == [f"http://testserver{url}"]
+    assert parsed.feed.link.startswith("http://testserver/")
+
+
+def test_the_site_feed_lists_published_articles_newest_first_with_absolute_links(client, filed):
+    make_article("Draft", status=Article.Status.DRAFT)
+    make_article("Later", published_at=timezone.now() + timedelta(days=1))
+    entries = parse(client, "/feed/").entries
+    assert [e.title for e in entries] == ["Weather turns", "Count begins"]
+    assert entries[1].link == f"http://testserver{filed['article'].get_absolute_url()}"
+    assert entries[1].author == "Ada Byron"
+    assert {t.term for t in entries[1].tags} == {"Politics", "Votes"}
+
+
+def test_rss_dates_are_rfc_822_and_atom_dates_rfc_3339(client):
+    make_article("Dated", published_at=datetime(2024, 3, 5, 14, 30, tzinfo=UTC))
+    rss = client.get("/feed/").text
+    atom = client.get("/feed/atom/").text
+    assert "<pubDate>Tue, 05 Mar 2024 14:30:00 +0000</pubDate>" in rss
+    assert "<published>2024-03-05T14:30:00+00:00</published>" in atom
+    entry = parse(client, "/feed/atom/").entries[0]
+    assert entry.published_parsed[:5] == (2024, 3, 5, 14, 30)
+
+
+def test_section_tag_and_author_feeds_list_only_their_articles(client, filed):
+    for kind in ["section", "tag", "author"]:
+        titles = [e.title for e in parse(client, feed_urls(filed)[kind]).entries]
+        assert titles == ["Count begins"], kind
+    assert client.get("/section/no-such/feed/").status_code == 404
+
+
+def test_feeds_carry_the_full_sanitized_text_by_default(client, filed):
+    for url in ["/feed/", "/feed/atom/"]:
+        entry = next(e for e in parse(client, url).entries if e.title == "Count begins")
+        assert "<strong>every</strong>" in entry.content[0].value
+        assert "<script>" not in entry.content[0].value
+        assert entry.summary == "<p>Polls have closed.</p>"
+
+
+@override_settings(BYLINE_FEED_FULL_TEXT=False)
+def test_feeds_carry_only_the_summary_when_full_text_is_off(client, filed):
+    for url in ["/feed/", "/feed/atom/"]:
+        entry = next(e for e in parse(client, url).entries if e.title == "Count begins")
+        assert "content" not in entry
+        assert entry.summary == "<p>Polls have closed.</p>"
+
+
+@override_settings(BYLINE_FEED_FULL_TEXT=False)
+def test_without_a_standfirst_the_summary_is_the_start_of_the_body(client):
+    make_article("Long read", standfirst="", body=" ".join(["word"] * 500) + " <b>&</b>")
+    entry = parse(client, "/feed/").entries[0]
+    assert entry.summary == "<p>" + " ".join(["word"] * 60) + "…</p>"
+
+
+@override_settings(BYLINE_SITE_URL="https://news.example")
+def test_links_use_the_configured_site_url(client, filed):
+    parsed = parse(client, "/feed/")
+    assert parsed.feed.link == "https://news.example/"
+    assert parsed.entries[0].link.startswith("https://news.example/articles/")
+
+
+@override_settings(BYLINE_FEED_ITEMS=1)
+def test_the_number_of_items_follows_the_setting(client, filed):
+    assert len(parse(client, "/feed/").entries) == 1
+
+
+def test_the_comments_feed_lists_what_the_discussion_app_provides(client, filed, monkeypatch):
+    article = filed["article"]
+    posted = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def provided(for_article, limit):
+        assert for_article == article
+        url = f"{article.get_absolute_url()}#comment-7"
+        return [feeds.FeedComment(7, "Grace", "<p>Well counted.</p>", posted, url)]
+
+    monkeypatch.setattr(feeds, "approved_comments", provided)
+    for url in feed_urls(filed)["comments"], feed_urls(filed)["comments"] + "atom/":
+        parsed = parse(client, url)
+        assert parsed.feed.title == "Comments on “Count begins” · Byline"
+        (entry,) = parsed.entries
+        assert entry.title == "Comment by Grace"
+        assert entry.link.endswith("/articles/" + article.slug + "/#comment-7")
+        assert entry.summary == "<p>Well counted.</p>"
+
+
+def test_a_draft_has_no_comments_feed(client):
+    draft = make_article("Hidden", status=Article.Status.DRAFT)
+    assert client.get(f"/articles/{draft.slug}/comments/feed/").status_code == 404
+
+
+def test_unicode_and_right_to_left_headlines_survive(client):
+    make_article("انتخابات في العراق — “quoted” & <angled>")
+    entry = parse(client, "/feed/").entries[0]
+    assert entry.title == "انتخابات في العراق — “quoted” & <angled>"

@@ -1,0 +1,121 @@
+"""sitemap.xml (split past 50,000 URLs), the Google News sitemap, and robots.txt naming them."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from byline.articles import sitemaps
+from byline.articles.models import Article
+from tests.factory import make_article, make_author, make_section, make_tag
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+
+
+def xml(client, url: str) -> ElementTree.Element:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith("application/xml")
+    return ElementTree.fromstring(response.content)  # noqa: S314 (our own output)
+
+
+def locations(root: ElementTree.Element) -> list[str]:
+    return [loc.text for loc in root.iter(f"{{{NS['sm']}}}loc")]
+
+
+def test_the_index_names_every_sitemap_and_each_lists_its_pages_with_lastmod(client):
+    section, tag, author = make_section(), make_tag(), make_author()
+    article = make_article(section=section, tags=[tag], authors=[author])
+    make_article("Draft", status=Article.Status.DRAFT, slug="the-draft")
+    index = xml(client, "/sitemap.xml")
+    sitemaps_listed = locations(index)
+    assert sitemaps_listed == [
+        f"http://testserver/sitemap-{name}.xml"
+        for name in ["front", "articles", "sections", "tags", "authors"]
+    ]
+    assert all(entry.find("sm:lastmod", NS) is not None for entry in index)
+    pages = {
+        url: locations(xml(client, url.removeprefix("http://testserver")))
+        for url in sitemaps_listed
+    }
+    every_url = sum(pages.values(), [])
+    for page in ["/", article.get_absolute_url(), section.get_absolute_url()]:
+        assert f"http://testserver{page}" in every_url
+    assert f"http://testserver{tag.get_absolute_url()}" in every_url
+    assert f"http://testserver{author.get_absolute_url()}" in every_url
+    assert "http://testserver/articles/the-draft/" not in every_url
+    entry = xml(client, "/sitemap-articles.xml")[0]
+    lastmod = entry.find("sm:lastmod", NS).text
+    assert lastmod.startswith(str(timezone.now().year)) and "T" in lastmod
+
+
+def test_sections_without_published_articles_are_left_out(client):
+    empty = make_section("Empty")
+    make_article(section=make_section("Full"))
+    assert f"http://testserver{empty.get_absolute_url()}" not in locations(
+        xml(client, "/sitemap-sections.xml")
+    )
+
+
+def test_a_sitemap_past_its_limit_is_split_into_pages_listed_in_the_index(client, monkeypatch):
+    """The protocol's limit is 50,000 URLs; with a limit of 2, five articles take three pages."""
+    assert sitemaps.ArticleSitemap.limit == 50_000
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    for n in range(5):
+        make_article(f"Story {n}")
+    listed = locations(xml(client, "/sitemap.xml"))
+    article_pages = [url for url in listed if "sitemap-articles" in url]
+    assert article_pages == [
+        "http://testserver/sitemap-articles.xml",
+        "http://testserver/sitemap-articles.xml?p=2",
+        "http://testserver/sitemap-articles.xml?p=3",
+    ]
+    counts = [len(locations(xml(client, f"/sitemap-articles.xml?p={p}"))) for p in (1, 2, 3)]
+    assert counts == [2, 2, 1]
+
+
+def test_the_news_sitemap_lists_the_last_48_hours(client):
+    now = timezone.now()
+    fresh = make_article("Fresh & new", published_at=now - timedelta(hours=5))
+    make_article("Old news", published_at=now - timedelta(hours=49))
+    make_article("Not yet", published_at=now + timedelta(hours=1))
+    root = xml(client, "/sitemap-news.xml")
+    urls = root.findall("sm:url", NS)
+    assert [u.find("sm:loc", NS).text for u in urls] == [
+        f"http://testserver{fresh.get_absolute_url()}"
+    ]
+    news = urls[0].find("news:news", NS)
+    assert news.find("news:publication/news:name", NS).text == "Byline"
+    assert news.find("news:publication/news:language", NS).text == "en"
+    assert news.find("news:title", NS).text == "Fresh & new"
+    assert news.find("news:publication_date", NS).text.startswith(str(now.year))
+
+
+def test_robots_txt_names_both_sitemaps(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.text.splitlines()
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Sitemap: http://testserver/sitemap-news.xml" in lines
+    assert "Disallow: /admin/" in lines
+
+
+@override_settings(BYLINE_SITE_URL="https://news.example")
+def test_sitemaps_use_the_configured_site_url(client):
+    article = make_article()
+    assert locations(xml(client, "/sitemap.xml"))[0] == "https://news.example/sitemap-front.xml"
+    assert f"https://news.example{article.get_absolute_url()}" in locations(
+        xml(client, "/sitemap-articles.xml")
+    )
+    assert "Sitemap: https://news.example/sitemap.xml" in client.get("/robots.txt").text
+
+
+def test_an_unknown_sitemap_is_404(client):
+    assert client.get("/sitemap-nothing.xml").status_code == 404

@@ -1,0 +1,134 @@
+"""`byline export-wxr` writes a WordPress export of every article and comment."""
+
+from datetime import UTC, datetime
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from byline.articles import wxr_export
+from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.wxr import WxrComment, parse
+from tests.factory import make_article, make_author, make_section, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+def export(*args: str) -> str:
+    out = StringIO()
+    call_command(
+        "export_wxr", "--site-url", "https://news.example", *args, stdout=out, stderr=StringIO()
+    )
+    return out.getvalue()
+
+
+@pytest.fixture
+def site():
+    section, tag, author = make_section("Politics"), make_tag("Votes"), make_author("Ada Byron")
+    live = make_article(
+        "Count ]]> begins & more",
+        standfirst="Polls have closed.",
+        body="Officials began **counting**.\n\nانتخابات في العراق",
+        section=section,
+        tags=[tag],
+        authors=[author],
+        published_at=datetime(2024, 3, 5, 14, 30, tzinfo=UTC),
+    )
+    draft = make_article("Unfinished", status=Article.Status.DRAFT)
+    return {"live": live, "draft": draft}
+
+
+def test_the_export_is_a_wxr_file_with_everything(site):
+    text = export()
+    assert "<wp:wxr_version>1.2</wp:wxr_version>" in text
+    parsed = parse(BytesIO(text.encode()))
+    assert parsed.version == "1.2"
+    assert parsed.base_site_url == "https://news.example"
+    assert parsed.authors[site["live"].authors.get().slug].display_name == "Ada Byron"
+    assert [c.name for c in parsed.categories.values()] == ["Politics"]
+    assert [t.name for t in parsed.tags.values()] == ["Votes"]
+    items = {item.wp_id: item for item in parsed.items}
+    live = items[site["live"].pk]
+    assert live.title == "Count ]]> begins & more"
+    assert live.status == "publish" and live.post_type == "post"
+    assert live.slug == site["live"].slug
+    assert live.link == f"https://news.example{site['live'].get_absolute_url()}"
+    assert live.published_at == datetime(2024, 3, 5, 14, 30, tzinfo=UTC)
+    assert "<strong>counting</strong>" in live.content
+    assert "انتخابات في العراق" in live.content
+    assert live.excerpt == "Polls have closed."
+    assert [c.slug for c in live.categories] == [site["live"].section.slug]
+    assert [t.name for t in live.tags] == ["Votes"]
+    assert live.creator == site["live"].authors.get().slug
+    assert items[site["draft"].pk].status == "draft"
+
+
+def test_an_export_imports_back_into_an_empty_site(site, tmp_path):
+    before = {
+        a.slug: (a.headline, a.body_text, a.status, a.published_at) for a in Article.objects.all()
+    }
+    path = tmp_path / "site.xml"
+    call_command(
+        "export_wxr", "--site-url", "https://news.example", "-o", str(path),
+        "--no-progress", stderr=StringIO(),
+    )  # fmt: skip
+    for model in (Article, Author, Section, Tag):
+        model.objects.all().delete()
+    call_command("import_wxr", str(path), "--no-progress", stdout=StringIO())
+    after = {
+        a.slug: (a.headline, a.body_text, a.status, a.published_at) for a in Article.objects.all()
+    }
+    assert after == before
+    article = Article.objects.get(slug=site["live"].slug)
+    assert article.section.name == "Politics"
+    assert [t.name for t in article.tags.all()] == ["Votes"]
+    assert [a.name for a in article.authors.all()] == ["Ada Byron"]
+
+
+def test_comments_from_the_discussion_app_are_written_with_their_threads(site, monkeypatch):
+    article = site["live"]
+    posted = datetime(2024, 3, 6, 8, 0, tzinfo=UTC)
+
+    def provided(article_ids):
+        assert article.pk in article_ids
+        rows = [
+            WxrComment(1, article.pk, None, "Ann", "ann@example.org", "", "", posted,
+                       "First & <b>best</b>", "approved", "comment", None, 0),
+            WxrComment(2, article.pk, 1, "Bob", "", "https://bob.example", "", posted,
+                       "A reply ]]> here", "pending", "comment", None, 0),
+        ]  # fmt: skip
+        return {article.pk: rows}
+
+    monkeypatch.setattr(wxr_export, "comments_for_export", provided)
+    parsed = parse(BytesIO(export().encode()))
+    live = next(item for item in parsed.items if item.wp_id == article.pk)
+    first, reply = live.comments
+    assert (first.author_name, first.content, first.status) == (
+        "Ann",
+        "First & <b>best</b>",
+        "approved",
+    )
+    assert (reply.parent_id, reply.status, reply.content) == (1, "pending", "A reply ]]> here")
+    assert reply.author_url == "https://bob.example"
+    assert first.posted_at == posted
+
+
+def test_a_malformed_site_address_is_refused():
+    with pytest.raises(CommandError, match="expected only the origin"):
+        call_command("export_wxr", "--site-url", "https://x.example/path", stdout=StringIO())
+
+
+def test_the_site_address_is_required():
+    with (
+        override_settings(BYLINE_SITE_URL=""),
+        pytest.raises(CommandError, match="BYLINE_SITE_URL"),
+    ):
+        call_command("export_wxr", stdout=StringIO())
+
+
+@override_settings(BYLINE_SITE_URL="https://configured.example")
+def test_the_configured_site_url_is_used_by_default(site):
+    out = StringIO()
+    call_command("export_wxr", stdout=out, stderr=StringIO())
+    assert "<wp:base_site_url>https://configured.example</wp:base_site_url>" in out.getvalue()

@@ -1,0 +1,472 @@
+"""`byline import-wxr`: a WordPress export becomes articles, all or nothing, once."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from byline.articles import wxr_import
+from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
+from tests.articles.wxr_factory import author, comment, item, write, wxr
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(path, *args: str) -> str:
+    out = StringIO()
+    call_command("import_wxr", str(path), "--no-progress", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def captured_comments(monkeypatch):
+    """What the importer hands to the discussion app's seam."""
+    calls = []
+
+    def capture(comments, article_ids, source):
+        calls.append((list(comments), dict(article_ids), source))
+        return wxr_import.CommentOutcome(stored=len(comments))
+
+    monkeypatch.setattr(wxr_import, "import_comments", capture)
+    return calls
+
+
+def test_posts_become_articles_with_authors_sections_and_tags(tmp_path, client):
+    path = write(
+        tmp_path,
+        wxr(
+            item(
+                10,
+                "Count begins",
+                "Officials began counting.\n\nA <strong>second</strong> paragraph.",
+                excerpt="Polls have closed.",
+                tags=(("votes", "Votes"),),
+                slug="count-begins",
+            )
+        ),
+    )
+    summary = run_import(path)
+    article = Article.objects.get()
+    assert article.headline == "Count begins"
+    assert article.slug == "count-begins"
+    assert article.standfirst == "Polls have closed."
+    assert article.status == Article.Status.PUBLISHED
+    assert article.published_at.isoformat() == "2014-06-10T12:00:00+00:00"
+    assert article.body_html.strip() == (
+        "<p>Officials began counting.</p>\n\n<p>A <strong>second</strong> paragraph.</p>"
+    )
+    assert not article.was_updated
+    rendered = article.body_html
+    article.save()  # an editor saves it: Markdown passes the imported HTML through unchanged
+    assert article.body_html.strip() == rendered.strip()
+    assert [a.name for a in article.authors.all()] == ["Ada Admin"]
+    assert article.section.name == "News"
+    assert article.section.description == "All the news"
+    assert [t.name for t in article.tags.all()] == ["Votes"]
+    assert ImportedPost.objects.get().wp_id == 10
+    page = client.get(article.get_absolute_url())
+    assert page.status_code == 200
+    assert "<strong>second</strong>" in page.text
+    assert "Imported from https://old.example (WXR 1.2):" in summary
+    assert "1 articles, 1 new authors, 1 new sections, 1 new tags" in summary
+
+
+def test_bodies_are_sanitized_images_kept_and_embeds_become_links(tmp_path):
+    body = (
+        "Intro with <script>alert(1)</script> and "
+        '<a href="javascript:x()" onclick="y()">a link</a>.'
+        '\n\n[caption id="attachment_5" width="300"]<img src="/wp-content/uploads/cat.jpg" '
+        'alt="A cat" width="300" height="200"> The cat[/caption]'
+        '\n\n<iframe src="https://www.youtube.com/embed/abc" width="560"></iframe>'
+        "\n\nhttps://vimeo.com/12345\n\n[embed]https://example.org/clip[/embed]"
+    )
+    run_import(write(tmp_path, wxr(item(1, content=body))))
+    html = Article.objects.get().body_html
+    assert "<script" not in html and "javascript:" not in html and "onclick" not in html
+    assert (
+        '<figure><img src="https://old.example/wp-content/uploads/cat.jpg" alt="A cat" '
+        'width="300" height="200">'
+    ) in html
+    assert "<figcaption>The cat</figcaption>" in html
+    for url in [
+        "https://www.youtube.com/embed/abc",
+        "https://vimeo.com/12345",
+        "https://example.org/clip",
+    ]:
+        assert f'<a href="{url}" rel="noopener noreferrer">{url}</a>' in html
+    assert "<iframe" not in html
+
+
+def test_cdata_in_all_fields_and_plain_escaped_text_read_the_same(tmp_path):
+    tricky = "Fish & chips <b>bold</b> ]]> end"
+    for n, plain in enumerate([False, True]):
+        path = write(
+            tmp_path,
+            wxr(
+                item(
+                    100 + n, tricky, tricky, excerpt="Short & sweet", slug=f"fish-{n}", plain=plain
+                )
+            ),
+            name=f"e{n}.xml",
+        )
+        run_import(path)
+    first, second = Article.objects.order_by("slug")
+    assert first.headline == second.headline == "Fish & chips bold ]]> end"
+    assert first.body_html == second.body_html
+    assert "<b>bold</b> ]]&gt; end" in first.body_html
+    assert first.standfirst == "Short & sweet"
+
+
+def test_unicode_and_right_to_left_text_survive(tmp_path, client):
+    path = write(
+        tmp_path,
+        wxr(
+            item(
+                7,
+                "انتخابات في العراق",
+                "صوت الناخبون في بغداد.\n\n日本語のテキスト。",
+                slug="%d8%a7%d9%86%d8%aa%d8%ae%d8%a7%d8%a8%d8%a7%d8%aa",
+                categories=(("%d8%b3%d9%8a%d8%a7%d8%b3%d8%a9", "سياسة"),),
+                creator="José",
+            ),
+            authors=(author("José", "José Núñez"),),
+        ),
+    )
+    run_import(path)
+    article = Article.objects.get()
+    assert article.slug == "انتخابات"
+    assert article.headline == "انتخابات في العراق"
+    assert article.section.slug == "سياسة"
+    assert article.authors.get().name == "José Núñez"
+    assert "日本語のテキスト。" in client.get(article.get_absolute_url()).text
+
+
+def test_missing_optional_fields_are_filled_in(tmp_path):
+    bare = """
+    <item>
+      <title></title>
+      <wp:post_id>5</wp:post_id>
+      <wp:post_type>post</wp:post_type>
+      <wp:status>publish</wp:status>
+      <pubDate>Wed, 02 Jul 2014 08:00:00 +0200</pubDate>
+    </item>"""
+    summary = run_import(write(tmp_path, wxr(bare, authors=(), terms=())))
+    article = Article.objects.get()
+    assert article.headline == "Untitled"
+    assert article.slug == "post-5"
+    assert article.body == "" and article.standfirst == ""
+    assert article.section is None and not article.authors.exists()
+    assert article.published_at.isoformat() == "2014-07-02T06:00:00+00:00"
+    assert "1 articles" in summary
+
+
+def test_a_huge_body_is_imported_whole(tmp_path):
+    paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 20
+    body = "\n\n".join([paragraph] * 2500)  # about 2.8 MB
+    run_import(write(tmp_path, wxr(item(1, content=body))))
+    article = Article.objects.get()
+    assert article.body_html.count("<p>") == 2500
+    assert article.word_count == 2500 * 160
+
+
+def test_duplicate_slugs_get_a_number(tmp_path):
+    make_article("Existing", slug="same")
+    path = write(tmp_path, wxr(item(1, slug="same"), item(2, slug="same"), item(3, slug="same-2")))
+    summary = run_import(path)
+    slugs = dict(ImportedPost.objects.values_list("wp_id", "article__slug"))
+    assert len(set(slugs.values()) | {"same"}) == 4
+    assert slugs[1] == "same-2" or slugs[1] == "same-3"
+    assert "had a slug already in use" in summary
+
+
+def test_pages_attachments_and_unknown_types_are_counted_not_dropped(tmp_path):
+    path = write(
+        tmp_path,
+        wxr(
+            item(1),
+            item(2, "About us", post_type="page", comments=(comment(50),)),
+            item(3, "cat.jpg", post_type="attachment", status="inherit"),
+            item(4, "Product", post_type="product"),
+            item(5, "Binned", status="trash"),
+            item(6, "Half written", status="auto-draft"),
+        ),
+    )
+    summary = run_import(path)
+    assert Article.objects.count() == 1
+    assert "1 pages (Byline has articles only)" in summary
+    assert "1 attachments (media files are not copied" in summary
+    assert "1 items of unknown type 'product'" in summary
+    assert "1 posts in WordPress's trash" in summary
+    assert "1 automatic drafts" in summary
+    assert "1 comments on items that were not imported" in summary
+
+
+def test_statuses_map_to_published_scheduled_and_draft(tmp_path):
+    path = write(
+        tmp_path,
+        wxr(
+            item(1, status="publish"),
+            item(2, status="draft", date="0000-00-00 00:00:00"),
+            item(3, status="future", date="2099-01-01 00:00:00"),
+            item(4, status="private"),
+            item(5, status="pending"),
+        ),
+    )
+    summary = run_import(path)
+    statuses = dict(ImportedPost.objects.values_list("wp_id", "article__status"))
+    assert statuses == {1: "published", 2: "draft", 3: "scheduled", 4: "draft", 5: "draft"}
+    assert "1 private posts were imported as drafts" in summary
+    assert "1 pending posts were imported as drafts" in summary
+
+
+def test_running_the_same_file_again_adds_nothing(tmp_path, captured_comments):
+    path = write(
+        tmp_path,
+        wxr(item(1, tags=(("a", "A"),)), item(2, comments=(comment(9),))),
+    )
+    run_import(path)
+    counts = [m.objects.count() for m in (Article, Author, Section, Tag, LegacyURL)]
+    summary = run_import(path)
+    assert [m.objects.count() for m in (Article, Author, Section, Tag, LegacyURL)] == counts
+    assert "0 articles" in summary
+    assert "2 posts were already imported" in summary
+    # The comments go to the discussion app again, keyed on their WordPress ids.
+    assert [c.wp_id for c in captured_comments[1][0]] == [9]
+
+
+def test_nested_comment_threads_statuses_and_details_reach_the_discussion_app(
+    tmp_path, captured_comments
+):
+    comments = (
+        comment(3, "Reply to reply", parent=2, date_gmt="2014-06-11 11:00:00"),
+        comment(1, "First!", author="Ann", email="ann@example.org", url="https://ann.example"),
+        comment(2, "Reply", parent=1, approved="0", date_gmt="2014-06-11 10:00:00"),
+        comment(4, "Buy pills", approved="spam"),
+        comment(5, "Orphan", parent=999),
+        comment(6, "Pinged", kind="pingback"),
+        comment(7, "Binned", approved="trash"),
+    )
+    summary = run_import(write(tmp_path, wxr(item(42, comments=comments))))
+    ((handed, article_ids, source),) = captured_comments
+    assert source == "https://old.example"
+    assert article_ids == {42: Article.objects.get().pk}
+    order = [c.wp_id for c in handed]
+    assert order.index(1) < order.index(2) < order.index(3)
+    by_id = {c.wp_id: c for c in handed}
+    assert by_id[2].parent_id == 1 and by_id[3].parent_id == 2
+    assert by_id[2].status == "pending" and by_id[4].status == "spam"
+    assert by_id[7].status == "trash" and by_id[6].kind == "pingback"
+    assert by_id[1].author_name == "Ann"
+    assert by_id[1].author_email == "ann@example.org"
+    assert by_id[1].author_url == "https://ann.example"
+    assert by_id[1].author_ip == "192.0.2.1"
+    assert by_id[1].posted_at.isoformat() == "2014-06-11T09:00:00+00:00"
+    assert by_id[5].parent_id == 999  # kept as written; thread order treats it as top level
+    assert "7 comments found (4 approved, 1 pending, 1 spam, 1 trash); 7 stored" in summary
+
+
+def test_until_wired_comments_are_counted_and_reported_not_stored(tmp_path):
+    summary = run_import(write(tmp_path, wxr(item(1, comments=(comment(1), comment(2, parent=1))))))
+    assert "2 comments found (2 approved); 0 stored" in summary
+    assert "not stored: 2: the discussion app is not connected to the importer yet" in summary
+
+
+def test_old_wordpress_addresses_redirect_permanently(tmp_path, client):
+    path = write(
+        tmp_path,
+        wxr(
+            item(123, slug="big-story", date="2014-06-10 23:30:00", date_gmt="2014-06-10 21:30:00"),
+            item(124, slug="custom", link="https://old.example/news/custom-permalink/"),
+            item(125, slug="unpublished", status="draft"),
+        ),
+    )
+    run_import(path)
+    story = ImportedPost.objects.get(wp_id=123).article.get_absolute_url()
+    custom = ImportedPost.objects.get(wp_id=124).article.get_absolute_url()
+    for old, new in [
+        ("/?p=123", story),
+        ("/2014/06/10/big-story/", story),
+        ("/2014/06/10/big-story", story),
+        ("/news/custom-permalink/", custom),
+        ("/2014/06/10/custom/", custom),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == new
+    assert client.get("/?p=125").status_code == 200  # a draft: the front page, no redirect
+    assert client.get("/2014/06/10/unpublished/").status_code == 404
+    assert client.get("/?p=999").status_code == 200
+    for odd in ["/?p=²", "/?p=" + "9" * 40, "/?p=-1"]:
+        assert client.get(odd).status_code == 200, odd
+    assert client.get("/no/such/").status_code == 404
+
+
+def test_imported_articles_are_found_by_search(tmp_path, client):
+    run_import(write(tmp_path, wxr(item(1, "Harbour frozen", "Ice on the harbour today."))))
+    response = client.get("/search/", {"q": "harbour"})
+    assert [h.article.headline for h in response.context["hits"]] == ["Harbour frozen"]
+
+
+def test_older_wxr_versions_are_read(tmp_path):
+    for n, version in enumerate(["1.0", "1.1"]):
+        run_import(
+            write(
+                tmp_path,
+                wxr(
+                    item(n + 1, f"From {version}"),
+                    version=version,
+                    base_url=f"https://v{n}.example",
+                ),
+                name=f"{version}.xml",
+            )
+        )
+    assert set(Article.objects.values_list("headline", flat=True)) == {"From 1.0", "From 1.1"}
+
+
+def test_several_categories_give_a_section_and_tags(tmp_path):
+    path = write(
+        tmp_path,
+        wxr(item(1, categories=(("news", "News"), ("world", "World")), tags=(("iraq", "Iraq"),))),
+    )
+    summary = run_import(path)
+    article = Article.objects.get()
+    assert article.section.slug == "news"
+    assert set(article.tags.values_list("slug", flat=True)) == {"world", "iraq"}
+    assert "1 posts had several categories" in summary
+
+
+def test_a_dry_run_reports_and_saves_nothing(tmp_path):
+    summary = run_import(write(tmp_path, wxr(item(1), item(2))), "--dry-run")
+    assert "Would import from https://old.example" in summary
+    assert "2 articles" in summary
+    assert "Dry run: nothing was saved." in summary
+    assert not Article.objects.exists() and not Author.objects.exists()
+
+
+# -- bad files: a clear message with the line, and nothing imported -------------------
+
+
+def failing(tmp_path, text: str) -> str:
+    path = write(tmp_path, text, name="bad.xml")
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+    assert not Article.objects.exists()
+    assert not Author.objects.exists() and not Section.objects.exists()
+    message = str(error.value)
+    assert message.startswith(f"{path}, line ")
+    assert message.endswith("Nothing was imported.")
+    return message
+
+
+def test_broken_xml_names_the_line_and_imports_nothing(tmp_path):
+    text = wxr(item(1), item(2), item(3))
+    lines = text.splitlines()
+    broken_at = next(i for i, line in enumerate(lines) if "<wp:post_id>3<" in line)
+    lines[broken_at] = lines[broken_at].replace("</wp:post_id>", "</wp:post>")
+    message = failing(tmp_path, "\n".join(lines))
+    assert f"line {broken_at + 1}:" in message
+    assert "malformed" in message
+
+
+def test_a_bad_value_late_in_the_file_names_its_line_and_imports_nothing(tmp_path):
+    text = wxr(item(1), item(2), item(3, date="2014-13-45 99:00:00"))
+    message = failing(tmp_path, text)
+    line = next(
+        i + 1 for i, t in enumerate(text.splitlines()) if "<item>" in t and i > text.count("\n") / 2
+    )
+    assert "'2014-13-45 99:00:00' is not a date" in message
+    assert f"line {line}:" in message
+
+
+def test_an_item_without_an_id_is_refused(tmp_path):
+    message = failing(tmp_path, wxr(item(1), "<item><title>x</title></item>"))
+    assert "has no <wp:post_id>" in message
+
+
+def test_a_file_that_is_not_a_wordpress_export_is_refused(tmp_path):
+    assert "not a WordPress export" in failing(tmp_path, "<html><body>hi</body></html>")
+    plain_rss = (
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>x</title></channel></rss>'
+    )
+    assert "lacks the namespace" in failing(tmp_path, plain_rss)
+    assert "malformed" in failing(tmp_path, "this is not xml at all")
+    assert "malformed" in failing(tmp_path, "")
+
+
+def test_an_error_while_writing_rolls_everything_back(tmp_path, monkeypatch):
+    def explode(comments, article_ids, source):
+        raise RuntimeError("the discussion app failed")
+
+    monkeypatch.setattr(wxr_import, "import_comments", explode)
+    with pytest.raises(RuntimeError):
+        run_import(write(tmp_path, wxr(item(1), item(2, comments=(comment(1),)))))
+    assert not Article.objects.exists() and not ImportedPost.objects.exists()
+
+
+def test_external_entities_are_never_read(tmp_path):
+    """XXE: a DTD is refused outright, so no file or URL is ever fetched."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    prolog = f'\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    text = wxr(item(1, "&xxe;"), prolog=prolog).replace("<![CDATA[&xxe;]]>", "&xxe;")
+    message = failing(tmp_path, text)
+    assert "declares a DTD" in message
+    assert "TOP SECRET" not in message
+
+
+def test_entity_bombs_are_refused(tmp_path):
+    """Billion laughs: refused before any entity is expanded."""
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+        for n in range(1, 10)
+    )
+    text = wxr(item(1, "&lol9;"), prolog=f"\n<!DOCTYPE rss [{entities}]>").replace(
+        "<![CDATA[&lol9;]]>", "&lol9;"
+    )
+    assert "declares a DTD" in failing(tmp_path, text)
+
+
+def test_the_byline_command_accepts_the_hyphenated_name(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = write(tmp_path, wxr(item(1, "Via the CLI")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
+    env.pop("DATABASE_URL", None)
+    env["BYLINE_DATA_DIR"] = str(tmp_path / "data")
+
+    def byline(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "byline", *args],
+            env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+
+    assert byline("migrate", "--verbosity", "0").returncode == 0
+    result = byline("import-wxr", str(path), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "1 articles" in result.stdout
+    bad = byline("import-wxr", str(tmp_path / "missing.xml"))
+    assert bad.returncode != 0 and "no such file" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_readers_caches_hear_of_each_new_visible_article(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """article_changed is sent once the import commits, for articles readers can see."""
+    from byline.signals import article_changed
+
+    heard = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(write(tmp_path, wxr(item(1), item(2, status="draft"))))
+    finally:
+        article_changed.disconnect(listener)
+    assert heard == [ImportedPost.objects.get(wp_id=1).article_id]

@@ -1,0 +1,19 @@
+import pytest
+
+from tests.factory import make_article
+
+
+@pytest.fixture
+def article(db):
+    return make_article("A story worth discussing")
+
+
+@pytest.fixture
+def dummy_spam(settings):
+    """The test spam backend: approves everything and records what it is taught."""
+    from byline.antispam.backends import get_backend
+
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
+    get_backend.cache_clear()
+    yield get_backend()
+    get_backend.cache_clear()

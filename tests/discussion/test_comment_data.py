@@ -1,0 +1,136 @@
+"""The comment-data page, data requests by e-mail, and the retention command."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from byline.discussion.models import Comment
+from tests.discussion.factory import SAME_SITE, make_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_article_links_to_the_comment_data_page(client, article):
+    """The line under the form links to "Learn how your comment data is processed"."""
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a href="/comments/data/">Learn how your comment data is processed.</a>' in html
+
+
+def test_the_data_page_is_generated_from_the_settings_in_force(client, settings):
+    """Retention periods, the spam backend's own account and the mail route come from settings."""
+    settings.BYLINE_COMMENT_IP_RETENTION_DAYS = 12
+    settings.BYLINE_COMMENT_SPAM_RETENTION_DAYS = 9
+    html = client.get("/comments/data/").content.decode()
+    assert "deleted after 12 days" in html
+    assert "deleted after 9 days" in html
+    assert "first-timers-wait" in html
+    assert "nothing is sent elsewhere" in html
+    assert "not sent over the internet" in html
+    settings.BYLINE_SMTP_HOST = "smtp.news.example"
+    html = client.get("/comments/data/").content.decode()
+    assert "smtp.news.example" in html
+
+
+def test_the_data_page_describes_whichever_spam_backend_runs(client, settings):
+    """Switching the backend changes the page: it quotes describe_data_use()."""
+    from byline.antispam.backends import get_backend
+
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
+    html = client.get("/comments/data/").content.decode()
+    assert "<code>dummy</code>" in html
+    assert get_backend().describe_data_use() in html
+
+
+def request_link(client, mailoutbox, email: str, action: str) -> str:
+    response = client.post(
+        "/comments/data/request/", {"email": email, "action": action}, **SAME_SITE
+    )
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.content.decode()
+    return re.search(r"http://testserver(/comments/data/[^/\s]+/)", mailoutbox[-1].body).group(1)
+
+
+def test_a_commenter_can_export_their_comments(client, article, mailoutbox):
+    """An e-mailed link downloads every comment under the address as JSON."""
+    mine = make_comment(article, author_email="Me@Example.org", body="my words")
+    make_comment(article, author_email="other@example.org")
+    link = request_link(client, mailoutbox, "me@example.org", "export")
+    assert "1 comment" in client.get(link).content.decode()
+    download = client.get(link + "?download=1")
+    assert download["Content-Disposition"].startswith("attachment")
+    data = json.loads(download.content)
+    assert [c["id"] for c in data["comments"]] == [mine.pk]
+    assert data["comments"][0]["body"] == "my words"
+
+
+def test_a_commenter_can_erase_their_comments(client, article, mailoutbox):
+    """Erasure deletes unanswered comments and empties answered ones; counts follow."""
+    lonely = make_comment(article, author_email="me@example.org")
+    answered = make_comment(article, author_email="me@example.org", body="secret words")
+    reply = make_comment(article, parent=answered)
+    link = request_link(client, mailoutbox, "me@example.org", "erase")
+    assert "cannot be undone" in client.get(link).content.decode()
+    response = client.post(link)
+    assert response.status_code == 200
+    assert not Comment.objects.filter(pk=lonely.pk).exists()
+    answered.refresh_from_db()
+    assert (answered.body, answered.author_email, answered.erased_at is not None) == ("", "", True)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "secret words" not in html
+    assert "erased at its author" in html
+    assert f"comment-{reply.pk}" in html
+
+
+def test_unknown_addresses_get_the_same_answer_and_no_e_mail(client, mailoutbox):
+    """The form does not reveal whether an address has comments."""
+    response = client.post(
+        "/comments/data/request/", {"email": "nobody@example.org", "action": "export"}, **SAME_SITE
+    )
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.content.decode()
+    assert mailoutbox == []
+
+
+def test_a_forged_or_expired_data_link_is_refused(client, article, mailoutbox, settings):
+    """Tampered links fail; links older than BYLINE_COMMENT_DATA_LINK_HOURS fail."""
+    make_comment(article, author_email="me@example.org")
+    assert client.get("/comments/data/not-a-token/").status_code == 400
+    link = request_link(client, mailoutbox, "me@example.org", "erase")
+    from unittest import mock
+
+    later = timezone.now().timestamp() + 25 * 3600
+    with mock.patch("time.time", return_value=later):
+        assert client.post(link).status_code == 400
+    assert Comment.objects.count() == 1
+
+
+def test_purge_clears_old_hashed_ips_and_deletes_old_spam(article, settings, capsys):
+    """purge_comment_data honours the retention settings and has a --dry-run."""
+    settings.BYLINE_COMMENT_IP_RETENTION_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    aged = make_comment(article, ip_hash="abc", user_agent="Firefox", submitted_at=old)
+    fresh = make_comment(article, ip_hash="def", user_agent="Firefox")
+    old_spam = make_comment(article, status=Comment.Status.SPAM, submitted_at=old)
+    call_command("purge_comment_data", "--dry-run")
+    assert "Would clear" in capsys.readouterr().out
+    assert Comment.objects.get(pk=aged.pk).ip_hash == "abc"
+    call_command("purge_comment_data")
+    assert Comment.objects.get(pk=aged.pk).ip_hash == ""
+    assert Comment.objects.get(pk=fresh.pk).ip_hash == "def"
+    assert not Comment.objects.filter(pk=old_spam.pk).exists()
+
+
+def test_no_raw_ip_is_ever_stored(client, article):
+    """The comment row holds a salted hash, never the address."""
+    from tests.discussion.factory import post_comment
+
+    headers = {**SAME_SITE, "REMOTE_ADDR": "203.0.113.9"}
+    assert post_comment(client, article, headers=headers).status_code == 302
+    comment = Comment.objects.get()
+    assert comment.ip_hash and "203.0.113.9" not in comment.ip_hash
+    values = json.dumps(list(Comment.objects.values()), default=str)
+    assert "203.0.113.9" not in values

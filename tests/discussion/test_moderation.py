@@ -1,0 +1,170 @@
+"""Moderation in the admin: the queue, bulk decisions recorded and learned, reply from the queue."""
+
+import re
+
+import pytest
+
+from byline.discussion.models import Comment, ModerationRecord
+from byline.engagement.stats import figures_for
+from byline.signals import article_changed
+from tests.discussion.factory import make_comment
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "/admin/discussion/comment/"
+
+
+def bulk(client, decision: str, *comments):
+    return client.post(
+        CHANGELIST,
+        {"action": decision, "_selected_action": [c.pk for c in comments], "post": "yes"},
+    )
+
+
+def test_the_queue_shows_counts_per_status_and_the_reasons(editor_client, article):
+    """The status filter shows how many comments each status holds; reasons are listed."""
+    make_comment(article, status=Comment.Status.PENDING, spam_reasons=["First comment: held."])
+    make_comment(article, status=Comment.Status.PENDING)
+    make_comment(article, status=Comment.Status.SPAM)
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert re.search(r"Pending\s*\(2\)", html)
+    assert re.search(r"Spam\s*\(1\)", html)
+    assert "First comment: held." in html
+
+
+def test_the_queue_searches_text_name_email_and_article(editor_client, article):
+    """Search finds comments by words, commenter name, e-mail or article headline."""
+    from tests.factory import make_article
+
+    other = make_article("Unrelated headline")
+    make_comment(article, body="zebra crossing", author_name="Zed", author_email="z@zoo.example")
+    make_comment(other, body="plain words")
+    for term in ["zebra", "Zed", "z@zoo.example", "worth discussing"]:
+        html = editor_client.get(CHANGELIST, {"q": term}).content.decode()
+        assert "zebra crossing" in html, term
+        assert "plain words" not in html, term
+
+
+def test_bulk_approve_records_who_and_when_and_teaches_the_filter(
+    editor_client, editor, article, dummy_spam
+):
+    """Approving publishes, counts, signals, records the moderator and teaches ham."""
+    pending = [make_comment(article, status=Comment.Status.PENDING) for _ in range(2)]
+    changes = []
+
+    def receiver(article_id, **kwargs):
+        changes.append(article_id)
+
+    article_changed.connect(receiver)
+    try:
+        response = bulk(editor_client, "approve", *pending)
+    finally:
+        article_changed.disconnect(receiver)
+    assert response.status_code == 302
+    for comment in pending:
+        comment.refresh_from_db()
+        assert comment.status == Comment.Status.APPROVED
+        assert comment.moderated_by == editor
+        assert comment.moderated_at is not None
+        record = ModerationRecord.objects.get(comment=comment)
+        assert (record.decision, record.previous_status) == ("approve", "pending")
+    assert [label for _, label in dummy_spam.trained] == ["ham", "ham"]
+    assert figures_for(article.pk).comments == 2
+    assert article.pk in changes
+
+
+def test_mark_spam_and_not_spam(editor_client, article, dummy_spam):
+    """Spam hides an approved comment and teaches spam; not spam restores it and teaches ham."""
+    comment = make_comment(article)
+    bulk(editor_client, "mark_spam", comment)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.SPAM
+    assert figures_for(article.pk).comments == 0
+    bulk(editor_client, "mark_not_spam", comment)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+    assert [label for _, label in dummy_spam.trained] == ["spam", "ham"]
+    assert list(comment.decisions.values_list("decision", flat=True)) == ["not_spam", "spam"]
+
+
+def test_trash_and_delete_update_the_count(editor_client, article):
+    """Trash and delete remove comments from the page and the counter."""
+    keep, trash, gone = (make_comment(article) for _ in range(3))
+    from byline.discussion.actions import refresh_articles
+
+    refresh_articles([article.pk])
+    bulk(editor_client, "move_to_trash", trash)
+    bulk(editor_client, "delete_selected", gone)
+    assert not Comment.objects.filter(pk=gone.pk).exists()
+    assert Comment.objects.get(pk=trash.pk).status == Comment.Status.TRASH
+    assert figures_for(article.pk).comments == 1
+    html = editor_client.get(article.get_absolute_url()).content.decode()
+    assert f"comment-{keep.pk}" in html and f"comment-{trash.pk}" not in html
+
+
+def test_editing_a_comment_renders_it_again(editor_client, article):
+    """An editor's edit is sanitized, published and recorded."""
+    comment = make_comment(article, body="Typo here")
+    url = f"{CHANGELIST}{comment.pk}/change/"
+    data = {
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "author_url": "",
+        "body": "Fixed <script>alert(1)</script>here",
+        "decisions-TOTAL_FORMS": "0",
+        "decisions-INITIAL_FORMS": "0",
+    }
+    assert editor_client.post(url, data).status_code == 302
+    comment.refresh_from_db()
+    assert comment.body_html == "<p>Fixed here</p>"
+    assert comment.edited_at is not None
+    assert comment.decisions.get().decision == "edit"
+
+
+def test_editors_reply_from_the_queue(editor_client, editor, article, mailoutbox):
+    """An editor's reply is published at once, under their name, and notifies the commenter."""
+    editor.first_name, editor.email = "Edna", "edna@news.example"
+    editor.save()
+    comment = make_comment(article, notify_replies=True, author_email="reader@example.org")
+    page = editor_client.get(f"{CHANGELIST}{comment.pk}/reply/")
+    assert page.status_code == 200
+    response = editor_client.post(f"{CHANGELIST}{comment.pk}/reply/", {"body": "Thanks!"})
+    assert response.status_code == 302
+    reply = Comment.objects.get(parent=comment)
+    assert reply.status == Comment.Status.APPROVED
+    assert reply.author_name == "Edna"
+    assert figures_for(article.pk).comments == 2
+    assert [m.to for m in mailoutbox] == [["reader@example.org"]]
+
+
+def test_readers_cannot_reach_the_queue(client, article):
+    """The moderation queue needs a staff login."""
+    comment = make_comment(article)
+    assert client.get(CHANGELIST).status_code == 302
+    assert client.post(f"{CHANGELIST}{comment.pk}/reply/", {"body": "x"}).status_code == 302
+    assert Comment.objects.count() == 1
+
+
+def test_what_readers_see_changing_always_signals_the_page_cache(editor_client, article):
+    """Approving, editing, unapproving and deleting each send article_changed."""
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    sent = []
+
+    def receiver(article_id, **kwargs):
+        sent.append(article_id)
+
+    article_changed.connect(receiver)
+    try:
+        bulk(editor_client, "approve", comment)
+        assert sent == [article.pk]
+        from byline.discussion.actions import edit_comment
+
+        comment.refresh_from_db()
+        comment.body = "Edited words"
+        edit_comment(comment, None)
+        assert len(sent) == 2
+        bulk(editor_client, "unapprove", comment)
+        assert len(sent) == 3
+        bulk(editor_client, "delete_selected", comment)
+        assert len(sent) == 4
+    finally:
+        article_changed.disconnect(receiver)

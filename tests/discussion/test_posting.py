@@ -1,0 +1,260 @@
+"""Leaving a reply: statuses, the reader's own pending comment, and every abuse check."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from byline.discussion.forms import form_timestamp
+from byline.discussion.models import Comment
+from tests.discussion.factory import comment_form, make_comment, post_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_first_comment_waits_and_says_why(client, article):
+    """A first-timer's comment is pending, with the spam backend's reasons stored."""
+    response = post_comment(client, article)
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert comment.spam_verdict == "hold"
+    assert comment.spam_backend == "first-timers-wait"
+    assert any("First comment" in r for r in comment.spam_reasons)
+    assert response.status_code == 302
+    assert response["Location"] == comment.get_absolute_url()
+
+
+def test_a_known_commenter_is_approved_at_once(client, article):
+    """An earlier approved comment under the same e-mail means the next one is published."""
+    make_comment(article, author_email="ada@example.org")
+    response = post_comment(client, article, body="Back again")
+    comment = Comment.objects.get(body="Back again")
+    assert comment.status == Comment.Status.APPROVED
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
+    assert "Back again" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_moderation_policy_all_holds_even_known_commenters(client, article, settings):
+    """BYLINE_COMMENT_MODERATION=all: every comment waits."""
+    settings.BYLINE_COMMENT_MODERATION = "all"
+    make_comment(article, author_email="ada@example.org")
+    post_comment(client, article, body="Still waits")
+    comment = Comment.objects.get(body="Still waits")
+    assert comment.status == Comment.Status.PENDING
+    assert "Moderation policy: every comment waits." in comment.spam_reasons
+
+
+def test_only_the_commenter_sees_their_pending_comment(client, article, django_user_model):
+    """Through their cookie the commenter sees "awaiting moderation"; nobody else does, and
+    the article page's HTML never contains it."""
+    post_comment(client, article, body="My pending words")
+    comment = Comment.objects.get()
+    own = client.get(comment.get_absolute_url())
+    assert own.status_code == 200
+    assert "Your comment is awaiting moderation." in own.content.decode()
+    assert "private" in own["Cache-Control"]
+    session = client.get(f"/comments/session/?article={article.pk}").json()
+    assert [p["id"] for p in session["pending"]] == [comment.pk]
+    assert "awaiting moderation" in session["pending"][0]["html"]
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "My pending words" not in page
+
+    from django.test import Client
+
+    stranger = Client()
+    assert stranger.get(comment.get_absolute_url()).status_code == 404
+    assert stranger.get(f"/comments/session/?article={article.pk}").json()["pending"] == []
+
+
+def test_the_article_page_is_the_same_for_every_reader(client, article):
+    """Two readers, one of them a commenter with cookies, get identical bytes; no cookie set."""
+    make_comment(article)
+    post_comment(client, article, remember="on")
+    from django.test import Client
+
+    fresh = Client().get(article.get_absolute_url())
+    mine = client.get(article.get_absolute_url())
+    assert fresh.content == mine.content
+    assert not fresh.cookies
+    assert "csrfmiddlewaretoken" not in fresh.content.decode()
+    assert "ada@example.org" not in mine.content.decode()
+
+
+def test_saving_details_sets_a_cookie_the_form_is_filled_from(client, article):
+    """The opt-in remembers name, e-mail and website; unticking it forgets them."""
+    response = post_comment(client, article, remember="on", website="https://ada.example")
+    assert "byline_comment_author" in response.cookies
+    remembered = client.get(f"/comments/session/?article={article.pk}").json()["remembered"]
+    assert remembered == {
+        "name": "Ada Reader",
+        "email": "ada@example.org",
+        "website": "https://ada.example",
+    }
+    response = post_comment(client, article, body="Another one")
+    assert response.cookies["byline_comment_author"]["max-age"] == 0
+
+
+def test_an_invalid_comment_comes_back_with_everything_typed(client, article):
+    """A missing name gives a clear error on an uncached page that keeps body, e-mail, website."""
+    response = post_comment(
+        client, article, name="", body="Words I typed", website="https://mine.example"
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in html
+    assert "Words I typed" in html
+    assert 'value="ada@example.org"' in html
+    assert 'value="https://mine.example"' in html
+    assert "csrfmiddlewaretoken" in html
+    assert "private" in response["Cache-Control"]
+    assert not Comment.objects.exists()
+
+
+def test_the_length_limit_is_configurable_with_a_clear_error(client, article, settings):
+    """Over BYLINE_COMMENT_MAX_LENGTH, the reader is told the limit and keeps the text."""
+    settings.BYLINE_COMMENT_MAX_LENGTH = 20
+    response = post_comment(client, article, body="x" * 21)
+    assert response.status_code == 400
+    assert "the limit is 20" in response.content.decode()
+    assert "x" * 21 in response.content.decode()
+    assert post_comment(client, article, body="x" * 20).status_code == 302
+
+
+def test_a_filled_honeypot_is_discarded_silently(client, article):
+    """Nothing is stored and nothing tells the bot why."""
+    response = post_comment(client, article, url_confirm="http://spam.example")
+    assert response.status_code == 302
+    assert not Comment.objects.exists()
+    json_response = post_comment(client, article, json=True, url_confirm="x")
+    assert json_response.status_code == 200
+    assert not Comment.objects.exists()
+
+
+def test_a_form_sent_too_quickly_is_refused_and_kept(client, article, settings):
+    """Sent sooner than BYLINE_COMMENT_MIN_SECONDS after loading: refused, input kept."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 30
+    response = post_comment(client, article, ts=form_timestamp(), body="Too fast words")
+    assert response.status_code == 400
+    assert "That was quick" in response.content.decode()
+    assert "Too fast words" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_a_form_without_a_timestamp_is_confirmed_on_an_uncached_page(client, article):
+    """Without JavaScript the cached form has no timestamp: one confirmation step, input kept."""
+    response = post_comment(client, article, ts="", body="No script here")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "One more step" in html
+    assert "No script here" in html
+    assert not Comment.objects.exists()
+    data = comment_form(article, body="No script here")
+    data["ts"] = re_find_ts(html)
+    assert (
+        client.post("/comments/post/", data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
+    )
+    assert Comment.objects.get().body == "No script here"
+
+
+def re_find_ts(html: str) -> str:
+    import re
+
+    return re.search(r'name="ts" value="([^"]+)"', html).group(1)
+
+
+def test_rate_limit_per_reader_and_address(client, article):
+    """The third comment in a minute is refused with 429 and a reason; input kept."""
+    assert post_comment(client, article, body="one").status_code == 302
+    assert post_comment(client, article, body="two").status_code == 302
+    response = post_comment(client, article, body="three")
+    assert response.status_code == 429
+    assert "too quickly" in response.content.decode()
+    assert "three" in response.content.decode()
+    assert Comment.objects.count() == 2
+
+
+def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article):
+    """Different readers and e-mails from one address share its limit."""
+    from django.test import Client
+
+    for n in range(2):
+        reader = Client()
+        assert (
+            post_comment(reader, article, body=f"b{n}", email=f"r{n}@example.org").status_code
+            == 302
+        )
+    response = post_comment(Client(), article, body="b3", email="r3@example.org")
+    assert response.status_code == 429
+    cache.clear()
+    assert post_comment(Client(), article, body="b3", email="r3@example.org").status_code == 302
+
+
+def test_a_duplicate_comment_is_refused(client, article):
+    """The same words from the same e-mail on the same article are refused."""
+    post_comment(client, article, body="Same words")
+    cache.clear()
+    response = post_comment(client, article, body="Same words")
+    assert response.status_code == 409
+    assert "already" in response.content.decode()
+    assert Comment.objects.count() == 1
+
+
+def test_a_cross_site_post_fails_and_keeps_the_input(article):
+    """A post from another site has no token: refused, nothing stored, form shown to confirm."""
+    from django.test import Client
+
+    response = post_comment(
+        Client(enforce_csrf_checks=True),
+        article,
+        headers={"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://evil.example"},
+        body="Forged words",
+    )
+    assert response.status_code == 403
+    assert "Forged words" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_the_json_api_answers_errors_as_json(client, article):
+    """Script posts get JSON: field errors with 400, rejections with their status, success 201."""
+    response = post_comment(client, article, json=True, email="not an address")
+    assert response.status_code == 400
+    assert "email" in response.json()["errors"]
+    response = post_comment(client, article, json=True, article="999999")
+    assert response.status_code == 404
+    assert response.json()["message"]
+    response = post_comment(client, article, json=True, body="Scripted words")
+    assert response.status_code == 201
+    payload = response.json()
+    assert payload["status"] == "pending"
+    assert "Your comment is awaiting moderation." in payload["html"]
+    response = post_comment(client, article, json=True, body="Scripted words")
+    assert response.status_code == 409
+    assert json.loads(response.content)["message"]
+
+
+def test_a_reply_to_a_comment_that_is_gone_starts_a_new_thread_on_resend(client, article):
+    """Replying to a comment no longer approved: a clear message, the form without parent."""
+    gone = make_comment(article, status=Comment.Status.TRASH)
+    response = post_comment(client, article, parent=gone.pk, body="Orphan words")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not available any more" in html
+    assert "Orphan words" in html
+    assert f'name="parent" value="{gone.pk}"' not in html
+
+
+def test_comments_on_an_unpublished_article_are_refused(client):
+    """A draft takes no comments."""
+    from tests.factory import make_article
+
+    draft = make_article(status="draft")
+    response = post_comment(client, draft)
+    assert response.status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_without_a_minimum_time_no_confirmation_step_is_needed(client, article, settings):
+    """BYLINE_COMMENT_MIN_SECONDS=0 turns the time check off, and with it the extra step."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 0
+    assert post_comment(client, article, ts="").status_code == 302
+    assert Comment.objects.count() == 1

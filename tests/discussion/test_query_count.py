@@ -1,0 +1,42 @@
+"""The article page runs the same number of SQL queries whatever the number of comments."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.discussion.factory import make_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def add_threaded_comments(article, count: int) -> None:
+    """``count`` approved comments: threads of a root and replies nested up to depth 4."""
+    made = 0
+    while made < count:
+        parent = make_comment(article)
+        made += 1
+        for _ in range(min(4, count - made)):
+            parent = make_comment(article, parent=parent)
+            made += 1
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_article_page_queries_do_not_grow_with_comments(client, article, settings):
+    """0, 10 and 300 comments: the same number of queries (all 300 on one page)."""
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 100
+    url = article.get_absolute_url()
+    client.get(url)  # warm what the site caches for every page (its navigation)
+    counts = {0: queries_for(client, url)}
+    add_threaded_comments(article, 10)
+    counts[10] = queries_for(client, url)
+    add_threaded_comments(article, 290)
+    html = client.get(url).content.decode()
+    assert html.count('class="comment depth-') == 300
+    counts[300] = queries_for(client, url)
+    assert counts[0] == counts[10] == counts[300], counts

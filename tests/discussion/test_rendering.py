@@ -1,0 +1,39 @@
+"""Comment bodies: paragraphs, autolinks and a little markup, sanitized with nh3."""
+
+from byline.discussion.rendering import render_body
+
+
+def test_paragraphs_and_line_breaks():
+    """A blank line starts a paragraph; a single newline is a line break."""
+    assert render_body("One\ntwo\n\nThree") == "<p>One<br>two</p><p>Three</p>"
+
+
+def test_urls_are_linked_with_nofollow_ugc():
+    """Bare http(s) URLs become links; trailing punctuation stays outside."""
+    html = render_body("See https://example.org/a?b=1&c=2.")
+    assert html == (
+        '<p>See <a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener">'
+        "https://example.org/a?b=1&amp;c=2</a>.</p>"
+    )
+
+
+def test_a_little_markup_is_kept_and_the_rest_stripped():
+    """em, strong, code and blockquote stay; i/b are mapped; anything else goes."""
+    html = render_body(
+        "<i>a</i> <b>b</b> <code>c</code> <blockquote>q</blockquote> <img src=x onerror=alert(1)>"
+        ' <a href="javascript:alert(1)">link</a> <script>alert(1)</script>'
+    )
+    assert "<em>a</em>" in html and "<strong>b</strong>" in html
+    assert "<code>c</code>" in html and "<blockquote>q</blockquote>" in html
+    for bad in ("<img", "onerror", "javascript:", "<script", "alert(1)</"):
+        assert bad not in html
+
+
+def test_javascript_urls_are_never_linked():
+    """Only http and https are autolinked."""
+    assert "<a" not in render_body("javascript:alert(1) data:text/html,x")
+
+
+def test_control_characters_are_removed():
+    """Terminal escapes and other control characters do not reach the page."""
+    assert render_body("a\x1b[31mred\x07") == "<p>a[31mred</p>"

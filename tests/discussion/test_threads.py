@@ -1,0 +1,126 @@
+"""Readers see approved comments under the article, threaded, oldest first, paginated."""
+
+import re
+
+import pytest
+
+from byline.discussion.models import Comment
+from tests.discussion.factory import make_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def comment_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li id="comment-(\d+)"', html)]
+
+
+def test_approved_comments_are_shown_oldest_first_with_replies_nested(client, article):
+    """Top-level comments oldest first; each reply sits inside its parent's list."""
+    first = make_comment(article, body="First!")
+    second = make_comment(article, body="Second.")
+    reply = make_comment(article, parent=first, body="A reply to the first.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert comment_ids(html) == [first.pk, reply.pk, second.pk]
+    first_item = html[
+        html.index(f'id="comment-{first.pk}"') : html.index(f'id="comment-{second.pk}"')
+    ]
+    assert '<ol class="children">' in first_item
+    assert f'id="comment-{reply.pk}"' in first_item
+
+
+def test_pending_spam_and_trash_comments_are_not_shown(client, article):
+    """Only approved comments appear; nobody sees the others on the article page."""
+    shown = make_comment(article, body="Visible words")
+    for status in (Comment.Status.PENDING, Comment.Status.SPAM, Comment.Status.TRASH):
+        make_comment(article, status=status, body=f"Hidden {status} words")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert comment_ids(html) == [shown.pk]
+    assert "Hidden" not in html
+    assert "awaiting moderation" not in html
+
+
+def test_each_comment_shows_linked_name_time_and_body_but_never_the_email(client, article):
+    """The name links to the website with rel=nofollow ugc noopener; the e-mail is never shown."""
+    make_comment(
+        article,
+        author_name="Grace",
+        author_url="https://grace.example/",
+        author_email="grace.secret@example.org",
+        body="Hello *world*",
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a href="https://grace.example/" rel="nofollow ugc noopener">Grace</a>' in html
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">', html)
+    assert "Hello *world*" in html
+    assert "grace.secret" not in html
+
+
+def test_replies_nest_to_the_configured_depth_and_a_reply_to_the_deepest_joins_it(
+    client, article, settings
+):
+    """With a depth of 3, a reply to a third-level comment becomes its sibling."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 3
+    from tests.discussion.factory import post_comment
+
+    settings.BYLINE_COMMENT_MODERATION = "none"
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
+    top = make_comment(article)
+    second = make_comment(article, parent=top)
+    third = make_comment(article, parent=second)
+    post_comment(client, article, parent=third.pk, body="Deeper still")
+    deeper = Comment.objects.get(body="Deeper still")
+    assert deeper.parent_id == second.pk
+    assert deeper.depth == third.depth == 2
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count('<ol class="children">') == 2
+
+
+def test_long_discussions_are_paginated_by_top_level_thread(client, article, settings):
+    """Threads stay whole on one page; the next page holds the later threads."""
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 2
+    roots = [make_comment(article) for _ in range(3)]
+    reply = make_comment(article, parent=roots[1])
+    first_page = client.get(article.get_absolute_url()).content.decode()
+    assert comment_ids(first_page) == [roots[0].pk, roots[1].pk, reply.pk]
+    assert "Page 1 of 2" in first_page
+    assert 'href="?cpage=2#comments" rel="next"' in first_page
+    second_page = client.get(article.get_absolute_url() + "?cpage=2").content.decode()
+    assert comment_ids(second_page) == [roots[2].pk]
+    assert client.get(article.get_absolute_url() + "?cpage=banana").status_code == 200
+
+
+def test_a_comment_permalink_leads_to_its_page_and_anchor(client, article, settings):
+    """/comments/<id>/ redirects to the article page that shows the comment."""
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 1
+    make_comment(article)
+    later = make_comment(article)
+    response = client.get(later.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}?cpage=2#comment-{later.pk}"
+
+
+def test_every_comment_has_a_reply_link_that_works_without_javascript(client, article):
+    """?replyto=ID#respond renders the form as a reply to that comment, with Cancel reply."""
+    comment = make_comment(article, author_name="Linus")
+    url = article.get_absolute_url()
+    html = client.get(url).content.decode()
+    assert f'href="?replyto={comment.pk}#respond"' in html
+    assert "Leave a Reply" in html
+    assert re.search(r'id="cancel-reply"[^>]*hidden', html)
+    reply_html = client.get(f"{url}?replyto={comment.pk}").content.decode()
+    assert f'name="parent" value="{comment.pk}"' in reply_html
+    assert "Replying to Linus" in reply_html
+    assert not re.search(r'id="cancel-reply"[^>]*hidden', reply_html)
+    assert f'href="{url}#respond"' in reply_html
+
+
+def test_the_comment_counter_counts_approved_comments(client, article, dummy_spam, settings):
+    """The counter under the headline follows approvals, not submissions."""
+    from tests.discussion.factory import post_comment
+
+    settings.BYLINE_COMMENT_MODERATION = "none"
+    make_comment(article, status=Comment.Status.PENDING)
+    post_comment(client, article, body="one")
+    post_comment(client, article, body="two", email="b@example.org")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert re.search(r'data-counter="comments"><span class="count">2</span>', html)

@@ -1,0 +1,59 @@
+"""Who is a reader: a signed cookie, and a salted IP hash whose salt changes every day."""
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from byline.engagement import readers
+
+pytestmark = pytest.mark.django_db
+factory = RequestFactory()
+
+
+def test_the_ip_hash_never_contains_the_ip_and_changes_with_the_day(monkeypatch):
+    request = factory.get("/", REMOTE_ADDR="203.0.113.99")
+    monkeypatch.setattr(readers, "_today", lambda: "2026-11-25")
+    today = readers.ip_hash(request)
+    assert "203.0.113.99" not in today
+    assert today == readers.ip_hash(factory.get("/", REMOTE_ADDR="203.0.113.99"))
+    assert today != readers.ip_hash(factory.get("/", REMOTE_ADDR="203.0.113.98"))
+    monkeypatch.setattr(readers, "_today", lambda: "2026-11-26")
+    assert readers.ip_hash(request) != today
+
+
+def test_the_proxy_header_names_the_reader_ip_when_configured(settings):
+    request = factory.get("/", REMOTE_ADDR="10.0.0.1", headers={"X-Real-IP": "198.51.100.4"})
+    assert readers.client_ip(request) == "10.0.0.1"
+    settings.BYLINE_CLIENT_IP_HEADER = "X-Real-IP"
+    assert readers.client_ip(request) == "198.51.100.4"
+    settings.BYLINE_CLIENT_IP_HEADER = "X-Forwarded-For"
+    forwarded = factory.get("/", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.5"})
+    assert readers.client_ip(forwarded) == "198.51.100.5"
+
+
+def test_a_remembered_reader_is_read_back_and_a_forged_one_is_not():
+    response = HttpResponse()
+    reader = readers.new_reader_id()
+    readers.remember_reader(response, reader)
+    request = factory.get("/")
+    request.COOKIES["byline_reader"] = response.cookies["byline_reader"].value
+    assert readers.reader_id(request) == reader
+    request.COOKIES["byline_reader"] = reader  # unsigned
+    assert readers.reader_id(request) is None
+
+
+def test_over_limit_counts_every_identity_in_the_window():
+    assert not readers.over_limit("test", ["a", "b"], limit=2)
+    assert not readers.over_limit("test", ["a", "c"], limit=2)
+    assert readers.over_limit("test", ["a"], limit=2)
+    assert not readers.over_limit("test", ["b"], limit=2)
+
+
+def test_production_without_the_proxy_ip_header_warns_at_start_up(settings):
+    from byline.engagement.checks import client_ip_behind_a_proxy
+
+    settings.PRODUCTION = True
+    settings.BYLINE_CLIENT_IP_HEADER = ""
+    assert [w.id for w in client_ip_behind_a_proxy(None)] == ["engagement.W001"]
+    settings.BYLINE_CLIENT_IP_HEADER = "X-Real-IP"
+    assert client_ip_behind_a_proxy(None) == []

@@ -1,0 +1,83 @@
+"""Cached pages written as files for nginx, and the symlink that invalidates them."""
+
+import os
+
+import pytest
+
+from byline.pagecache.files import PageFiles
+from byline.pagecache.store import FileGeneration, MemoryPages, PageStore, reset_page_store
+from tests.pagecache.test_store import page
+from tests.pagecache.wsgi_client import call
+
+
+@pytest.fixture
+def files(tmp_path):
+    return PageFiles(tmp_path / "pages")
+
+
+def served_by_nginx(files: PageFiles, scheme: str, host: str, uri: str) -> bytes | None:
+    """What deploy/nginx.conf's try_files would find: current/$scheme/$host${uri}index.html."""
+    path = files.root / "current" / scheme / host / (uri.lstrip("/") + "index.html")
+    return path.read_bytes() if path.exists() else None
+
+
+def test_a_page_is_written_where_nginx_looks(files):
+    files.switch("7")
+    files.write("https://news.example/articles/a-story/", page(b"<p>story</p>", generation="7"))
+    files.write("https://news.example/", page(b"<p>front</p>", generation="7"))
+    assert served_by_nginx(files, "https", "news.example", "/articles/a-story/") == b"<p>story</p>"
+    assert served_by_nginx(files, "https", "news.example", "/") == b"<p>front</p>"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "http://news.example/articles/a-story",  # nginx only looks for .../index.html
+        "http://news.example/?page=2",  # nginx sends query strings to the app
+        "http://news.example/articles/../../etc/",
+        "http://news.example/articles/./x/",
+        "http://news.example//x/",
+        "http://evil/../x/",
+        "http://bad host/x/",
+    ],
+)
+def test_no_file_is_written_outside_what_nginx_would_serve(files, key):
+    assert files.path_for(key, "1") is None
+
+
+def test_a_new_generation_points_nginx_at_an_empty_folder(files):
+    files.switch("1")
+    files.write("http://news.example/", page(generation="1"))
+    files.switch("2")
+    assert served_by_nginx(files, "http", "news.example", "/") is None
+    assert os.readlink(files.root / "current") == "2"
+
+
+def test_a_missing_link_is_recreated(files):
+    """`byline run` removes the link at start; the workers' poll puts it back."""
+    files.switch("5")
+    files.reset()
+    assert not (files.root / "current").exists()
+    files.ensure("5")
+    assert os.readlink(files.root / "current") == "5"
+
+
+def test_an_invalidation_empties_what_nginx_serves(files, tmp_path):
+    store = PageStore(FileGeneration(tmp_path / "generation", 0), MemoryPages(1 << 20), files=files)
+    generation = store.current_generation()
+    store.set("http://news.example/", page(b"old", generation=generation))
+    assert served_by_nginx(files, "http", "news.example", "/") == b"old"
+    store.invalidate()
+    assert served_by_nginx(files, "http", "news.example", "/") is None
+
+
+@pytest.mark.django_db
+def test_the_layer_writes_the_page_it_stores(page_cache, demo_article, settings, tmp_path):
+    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
+    settings.ALLOWED_HOSTS = ["news.example"]
+    reset_page_store()  # the demo article's save built one without files
+    url = demo_article.get_absolute_url()
+    response = call(page_cache, url, host="news.example")
+    assert response.status == 200
+    files = page_cache.store.files
+    assert served_by_nginx(files, "http", "news.example", url) == response.body

@@ -1,0 +1,120 @@
+"""A change to what readers see reaches every cached page at once; counts never do."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from byline.articles.models import Article
+from byline.signals import article_changed
+from tests.factory import make_article, make_author, make_section, make_tag
+from tests.pagecache.wsgi_client import call
+
+pytestmark = pytest.mark.django_db
+
+
+def listing_urls(article):
+    return [
+        "/",
+        article.section.get_absolute_url(),
+        *(tag.get_absolute_url() for tag in article.tags.all()),
+        *(author.get_absolute_url() for author in article.authors.all()),
+    ]
+
+
+@pytest.fixture
+def story(db):
+    return make_article(
+        "The original headline",
+        section=make_section("Politics"),
+        tags=[make_tag("Budget")],
+        authors=[make_author("Ann Writer")],
+    )
+
+
+def test_an_edit_reaches_the_article_and_every_listing(page_cache, story):
+    """The article page, the front page and its section, tag and author pages all change."""
+    urls = [story.get_absolute_url(), *listing_urls(story)]
+    for url in urls:
+        call(page_cache, url)
+        assert call(page_cache, url).headers["x-page-cache"] == "hit"
+    story.headline = "The corrected headline"
+    story.save()
+    for url in urls:
+        response = call(page_cache, url)
+        assert response.headers["x-page-cache"] == "miss", url
+        assert "The corrected headline" in response.text, url
+        assert "The original headline" not in response.text, url
+
+
+def test_a_new_etag_follows_an_edit(page_cache, story):
+    url = story.get_absolute_url()
+    etag = call(page_cache, url).headers["etag"]
+    story.body = "A rewritten body."
+    story.save()
+    response = call(page_cache, url, headers={"If-None-Match": etag})
+    assert response.status == 200
+    assert response.headers["etag"] != etag
+
+
+def test_a_deleted_article_leaves_its_page_and_the_listings(page_cache, story):
+    url = story.get_absolute_url()
+    call(page_cache, url)
+    call(page_cache, "/")
+    story.delete()
+    assert call(page_cache, url).status == 404
+    assert "The original headline" not in call(page_cache, "/").text
+
+
+def test_a_publication_appears_on_the_front_page(page_cache, story):
+    draft = make_article("A draft becomes news", status=Article.Status.DRAFT)
+    assert "A draft becomes news" not in call(page_cache, "/").text
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+    assert "A draft becomes news" in call(page_cache, "/").text
+
+
+def test_another_app_announcing_a_change_invalidates_pages(page_cache, story):
+    """The discussion app sends article_changed when approved comments change."""
+    url = story.get_absolute_url()
+    call(page_cache, url)
+    article_changed.send(sender=None, article_id=story.pk)
+    assert call(page_cache, url).headers["x-page-cache"] == "miss"
+
+
+def test_live_counts_do_not_invalidate_pages(page_cache, story):
+    """Views and votes refresh through the JSON endpoint; the page stays cached."""
+    from byline.engagement.stats import set_comment_count
+
+    url = story.get_absolute_url()
+    call(page_cache, url)
+    set_comment_count(story.pk, 3)
+    assert call(page_cache, url).headers["x-page-cache"] == "hit"
+
+
+def test_a_scheduled_article_appears_when_it_comes_due_without_a_write(page_cache, story):
+    """No page outlives the next scheduled publication, so no cron job is needed."""
+    due = timezone.now() + timedelta(seconds=1)
+    make_article("Embargoed until now", status=Article.Status.SCHEDULED, published_at=due)
+    first = call(page_cache, "/")
+    assert "Embargoed until now" not in first.text
+    assert call(page_cache, "/").headers["x-page-cache"] == "hit"
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
+    after = call(page_cache, "/")
+    assert after.headers["x-page-cache"] == "miss"
+    assert "Embargoed until now" in after.text
+
+
+def test_invalidation_repeats_when_the_transaction_commits(
+    page_cache, story, django_capture_on_commit_callbacks
+):
+    """A page rendered from the uncommitted database in between cannot survive the commit."""
+    url = story.get_absolute_url()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        story.save()
+    call(page_cache, url)
+    assert call(page_cache, url).headers["x-page-cache"] == "hit"
+    for callback in callbacks:
+        callback()
+    assert call(page_cache, url).headers["x-page-cache"] == "miss"
