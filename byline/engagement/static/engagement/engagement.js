@@ -73,8 +73,10 @@
       });
   }
 
+  // Revalidated (a 304 when unchanged), never reused from the browser's cache: a
+  // copy from a moment ago may be older than the page or the reader's own vote.
   function refresh() {
-    getJSON(block.dataset.countsUrl).then(showCounts).catch(function () { /* keep the page's figures */ });
+    getJSON(block.dataset.countsUrl, { cache: "no-cache" }).then(showCounts).catch(function () { /* keep the page's figures */ });
   }
 
   function labelOf(button) {
