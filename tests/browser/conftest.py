@@ -167,6 +167,14 @@ def editor_page(new_page, editor):
     return page
 
 
+@pytest.fixture
+def axe():
+    """``run_axe``, or a skip at once (before any page is opened) without axe-core."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run `npm ci` at the project root")
+    return run_axe
+
+
 def run_axe(page) -> list[dict]:
     """Run axe-core's WCAG 2.x A/AA rules; return the serious and critical violations."""
     if not AXE.exists():

@@ -3,7 +3,7 @@ readers and moderators use."""
 
 from byline.discussion.models import Comment
 from byline.engagement.stats import set_comment_count
-from tests.browser.conftest import expect, run_axe, run_axe_without_js
+from tests.browser.conftest import expect, run_axe_without_js
 from tests.discussion.factory import make_comment
 
 
@@ -16,20 +16,20 @@ def threaded_comments(article) -> None:
     set_comment_count(article.pk, 4)
 
 
-def test_the_front_page_has_no_serious_accessibility_violations(page, demo_article):
+def test_the_front_page_has_no_serious_accessibility_violations(axe, page, demo_article):
     page.goto("/")
-    assert run_axe(page) == []
+    assert axe(page) == []
 
 
-def test_the_article_page_with_threaded_comments_has_no_serious_violations(page, demo_article):
+def test_the_article_page_with_threaded_comments_has_no_serious_violations(axe, page, demo_article):
     threaded_comments(demo_article)
     page.goto(demo_article.get_absolute_url())
     expect(page.locator("ol.children ol.children .comment")).to_have_count(1)
     expect(page.locator('[data-counter="views"]')).to_have_text("1 view")  # scripts done
-    assert run_axe(page) == []
+    assert axe(page) == []
 
 
-def test_the_comment_form_showing_errors_has_no_serious_violations(page, demo_article):
+def test_the_comment_form_showing_errors_has_no_serious_violations(axe, page, demo_article):
     """The errors the page's script puts next to the fields are accessible too."""
     page.goto(demo_article.get_absolute_url())
     page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
@@ -38,11 +38,11 @@ def test_the_comment_form_showing_errors_has_no_serious_violations(page, demo_ar
     page.get_by_role("textbox", name="Website", exact=True).fill("ftp://example.org/")
     page.get_by_role("button", name="Post Comment").click()
     expect(page.locator("#id_website-error")).to_be_visible()
-    assert run_axe(page) == []
+    assert axe(page) == []
 
 
 def test_the_comment_form_page_without_javascript_has_no_serious_violations(
-    page_without_js, new_page, demo_article
+    axe, page_without_js, new_page, demo_article
 ):
     """The uncached page a refused comment comes back on, errors shown."""
     page = page_without_js
@@ -56,10 +56,10 @@ def test_the_comment_form_page_without_javascript_has_no_serious_violations(
     assert run_axe_without_js(page, new_page) == []
 
 
-def test_the_moderation_queue_has_no_serious_violations(editor_page, demo_article):
+def test_the_moderation_queue_has_no_serious_violations(axe, editor_page, demo_article):
     threaded_comments(demo_article)
     make_comment(demo_article, status=Comment.Status.PENDING, body="Waiting for a moderator.")
     make_comment(demo_article, status=Comment.Status.SPAM, body="Cheap watches.")
     editor_page.goto("/admin/discussion/comment/?status__exact=pending")
     expect(editor_page.locator("#result_list tbody tr")).to_have_count(1)
-    assert run_axe(editor_page) == []
+    assert axe(editor_page) == []
