@@ -151,7 +151,11 @@ def test_a_comment_awaits_moderation_and_appears_once_an_editor_approves_it(
     expect(page.locator("#id_body")).to_have_value("")
     assert page.evaluate("window.notReloaded") is True
 
-    # Only its author sees it while it waits.
+    # Only its author sees it while it waits: on the cached page, their browser asks for it.
+    again = page.context.new_page()
+    again.goto(demo_article.get_absolute_url())
+    expect(again.locator(f"#comment-{comment.pk}")).to_contain_text("awaiting moderation")
+    again.close()
     stranger.reload()
     expect(stranger.locator(".comment-content", has_text="Clear, and fairly told.")).to_have_count(
         0
