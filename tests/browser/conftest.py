@@ -1,6 +1,8 @@
 """The browser suite: headless Chromium from the distribution, driven by Playwright.
 
-One Chromium is launched for the whole session; every test gets fresh browser
+One Chromium is launched for the whole run (package scope: it is closed, and
+the event loop Playwright runs in this thread stops, before the other tests
+run); every test gets fresh browser
 contexts (no cookies, no storage) against pytest-django's ``live_server``,
 which this suite puts behind Byline's page cache, as in production
 (``byline.wsgi``): anonymous article pages are stored and replayed, and must be
@@ -70,18 +72,27 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """The one Chromium of the session."""
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # tests make between browser steps are safe (one thread, one connection).
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
+    """The one Chromium of the run, closed when this package's last test is done."""
+    # Playwright's sync API keeps an event loop running in this thread, so Django's
+    # async-safety check would refuse the ORM calls the tests make between browser
+    # steps (safe here: one thread, one connection). Allowed only while the browser
+    # is open: servers that later tests start must not inherit it (async.E001).
+    allowed = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield instance
+            instance.close()
+    finally:
+        if allowed is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allowed
 
 
 @pytest.fixture(scope="session")
