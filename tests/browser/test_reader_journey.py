@@ -14,8 +14,10 @@ from tests.discussion.factory import make_comment
 
 def open_article(page, article):
     """Open the article and wait until its scripts have asked for the live figures."""
-    with page.expect_response(lambda r: "/engagement/" in r.url and r.request.method == "GET"):
+    counts = f"/api/articles/{article.pk}/engagement/"
+    with page.expect_response(lambda r: r.url.endswith(counts)) as answer:
         page.goto(article.get_absolute_url())
+    answer.value.finished()
     page.evaluate("window.notReloaded = true")
 
 

@@ -75,8 +75,14 @@
 
   // Revalidated (a 304 when unchanged), never reused from the browser's cache: a
   // copy from a moment ago may be older than the page or the reader's own vote.
+  // An answer older than figures already shown (a vote's answer, or a later refresh)
+  // is dropped: on a slow line the first refresh may land after the reader's vote.
+  var latest = 0;
   function refresh() {
-    getJSON(block.dataset.countsUrl, { cache: "no-cache" }).then(showCounts).catch(function () { /* keep the page's figures */ });
+    var asked = ++latest;
+    getJSON(block.dataset.countsUrl, { cache: "no-cache" }).then(function (counts) {
+      if (asked === latest) showCounts(counts);
+    }).catch(function () { /* keep the page's figures */ });
   }
 
   function labelOf(button) {
@@ -96,6 +102,7 @@
       body: JSON.stringify(body)
     }).then(function (answer) {
       remember();
+      latest++;
       showCounts(answer.counts);
       showMine(answer.mine);
       if (kind === "reaction") {
