@@ -17,11 +17,14 @@ def threaded_comments(article) -> None:
 
 
 def test_the_front_page_has_no_serious_accessibility_violations(axe, page, demo_article):
+    """The front page has no serious or critical WCAG 2.2 A/AA violation."""
     page.goto("/")
     assert axe(page) == []
 
 
 def test_the_article_page_with_threaded_comments_has_no_serious_violations(axe, page, demo_article):
+    """The article page with a threaded discussion, reactions and rating, scripts done,
+    has no serious or critical violation."""
     threaded_comments(demo_article)
     page.goto(demo_article.get_absolute_url())
     expect(page.locator("ol.children ol.children .comment")).to_have_count(1)
@@ -57,6 +60,8 @@ def test_the_comment_form_page_without_javascript_has_no_serious_violations(
 
 
 def test_the_moderation_queue_has_no_serious_violations(axe, editor_page, demo_article):
+    """The admin's moderation queue, as a logged-in editor sees it, has no serious or
+    critical violation."""
     threaded_comments(demo_article)
     make_comment(demo_article, status=Comment.Status.PENDING, body="Waiting for a moderator.")
     make_comment(demo_article, status=Comment.Status.SPAM, body="Cheap watches.")

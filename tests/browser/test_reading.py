@@ -9,6 +9,7 @@ from tests.engagement.factory import rate, react, reader_client
 
 
 def test_a_reader_opens_the_demo_article_from_the_front_page(page, demo_article):
+    """A link on the front page opens the demo article, with its reading time."""
     page.goto("/")
     page.get_by_role("link", name=demo_article.headline).click()
     assert page.get_by_role("heading", level=1).inner_text() == demo_article.headline
@@ -16,6 +17,7 @@ def test_a_reader_opens_the_demo_article_from_the_front_page(page, demo_article)
 
 
 def test_the_skip_link_is_reached_first_from_the_keyboard_with_visible_focus(page, demo_article):
+    """The first Tab reaches “Skip to content”, and it shows the focus."""
     page.goto(demo_article.get_absolute_url())
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
