@@ -67,6 +67,7 @@ class CommentAdmin(admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "submitted_at"
     inlines = [ModerationRecordInline]
+
     actions = [
         "approve",
         "mark_spam",
@@ -75,6 +76,10 @@ class CommentAdmin(admin.ModelAdmin):
         "move_to_trash",
         "delete_selected",
     ]
+
+    class Media:
+        css = {"all": ("discussion/admin.css",)}
+
     fields = (
         "article",
         "parent",

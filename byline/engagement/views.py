@@ -236,7 +236,9 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
         return response
     anchor = "reactions" if kind == "reaction" else "rating"
     response = HttpResponse(status=303)
-    response["Location"] = f"{article.get_absolute_url()}#{anchor}"
+    # The query string keeps the page out of the page cache (and nginx's page files):
+    # the cached copy may predate this vote, and the reader must see it counted.
+    response["Location"] = f"{article.get_absolute_url()}?voted=1#{anchor}"
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
         readers.remember_reader(response, voter.reader)

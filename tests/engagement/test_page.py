@@ -48,7 +48,7 @@ def test_a_reaction_without_javascript_posts_and_redirects_back_to_the_block():
     client = reader_client()
     response = client.post(f"/engagement/{article.pk}/react/", {"reaction": "angry"})
     assert response.status_code == 303
-    assert response["Location"] == f"{article.get_absolute_url()}#reactions"
+    assert response["Location"] == f"{article.get_absolute_url()}?voted=1#reactions"
     assert "byline_reader" in response.cookies
     html = client.get(article.get_absolute_url()).content.decode()
     assert '<li data-reaction="angry">' in html

@@ -118,3 +118,25 @@ def test_invalidation_repeats_when_the_transaction_commits(
     for callback in callbacks:
         callback()
     assert call(page_cache, url).headers["x-page-cache"] == "miss"
+
+
+def test_a_vote_without_javascript_comes_back_to_a_fresh_page(page_cache, story):
+    """Counts leave the cached copy as it was, so the plain form's redirect goes past the
+    cache: the reader who voted without JavaScript sees their vote counted."""
+    url = story.get_absolute_url()
+    call(page_cache, url)
+    assert call(page_cache, url).headers["x-page-cache"] == "hit"
+    voted = call(
+        page_cache,
+        f"/engagement/{story.pk}/react/",
+        method="POST",
+        body=b"reaction=happy",
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert voted.status == 303
+    location = voted.headers["location"]
+    back = call(page_cache, location.split("#")[0])
+    assert "x-page-cache" not in back.headers
+    happy = back.text.split('<li data-reaction="happy">')[1].split("</li>")[0]
+    assert '<span class="reaction-count" data-field="count">1</span>' in happy
+    assert call(page_cache, url).headers["x-page-cache"] == "hit"  # the copy stays

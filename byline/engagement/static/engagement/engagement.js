@@ -73,15 +73,15 @@
       });
   }
 
-  // A vote's answer shows the counts with the reader's vote in them; a
-  // refresh sent before that answer arrived, answering late, must not put
-  // older figures back.
-  var asked = 0, voteShownAt = 0;
-
+  // Revalidated (a 304 when unchanged), never reused from the browser's cache: a
+  // copy from a moment ago may be older than the page or the reader's own vote.
+  // An answer older than figures already shown (a vote's answer, or a later refresh)
+  // is dropped: on a slow line the first refresh may land after the reader's vote.
+  var latest = 0;
   function refresh() {
-    var ticket = ++asked;
-    getJSON(block.dataset.countsUrl).then(function (counts) {
-      if (ticket > voteShownAt) showCounts(counts);
+    var asked = ++latest;
+    getJSON(block.dataset.countsUrl, { cache: "no-cache" }).then(function (counts) {
+      if (asked === latest) showCounts(counts);
     }).catch(function () { /* keep the page's figures */ });
   }
 
@@ -102,7 +102,7 @@
       body: JSON.stringify(body)
     }).then(function (answer) {
       remember();
-      voteShownAt = ++asked;
+      latest++;
       showCounts(answer.counts);
       showMine(answer.mine);
       if (kind === "reaction") {

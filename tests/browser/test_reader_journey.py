@@ -1,0 +1,203 @@
+"""A reader's visit to the demo article in a real browser, JavaScript on.
+
+Every vote and comment goes through the page's scripts; the page itself is the
+one the page cache serves to everyone, so what changes for the reader changes
+in place, without a reload.
+"""
+
+from byline.discussion.models import Comment
+from byline.engagement import viewbuffer
+from byline.engagement.stats import figures_for, set_comment_count
+from tests.browser.conftest import expect
+from tests.discussion.factory import make_comment
+
+
+def open_article(page, article):
+    """Open the article and wait until its scripts have asked for the live figures."""
+    counts = f"/api/articles/{article.pk}/engagement/"
+    with page.expect_response(lambda r: r.url.endswith(counts)) as answer:
+        page.goto(article.get_absolute_url())
+    answer.value.finished()
+    page.evaluate("window.notReloaded = true")
+
+
+def reaction(page, key):
+    item = page.locator(f'li[data-reaction="{key}"]')
+    return item.locator('[data-field="count"]'), item.locator('[data-field="percent"]')
+
+
+def test_a_reader_reacts_moves_the_reaction_and_withdraws_it(page, demo_article):
+    """One reaction per reader: a second choice moves it, the same one again withdraws it;
+    the counts, percentages and the pressed state change in place."""
+    open_article(page, demo_article)
+    status = page.locator(".engagement-status")
+    happy_count, happy_percent = reaction(page, "happy")
+    sad_count, sad_percent = reaction(page, "sad")
+
+    page.get_by_role("button", name="Happy", exact=True).click()
+    expect(page.get_by_role("button", name="Happy", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(happy_count).to_have_text("1")
+    expect(happy_percent).to_have_text("100")
+    expect(status).to_have_text("Your reaction: Happy.")
+
+    page.get_by_role("button", name="Sad", exact=True).click()
+    expect(page.get_by_role("button", name="Sad", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.get_by_role("button", name="Happy", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(sad_count).to_have_text("1")
+    expect(sad_percent).to_have_text("100")
+    expect(happy_count).to_have_text("0")
+    expect(happy_percent).to_have_text("0")
+
+    page.get_by_role("button", name="Sad", exact=True).click()
+    expect(page.get_by_role("button", name="Sad", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(sad_count).to_have_text("0")
+    expect(status).to_have_text("Your reaction was withdrawn.")
+    assert page.evaluate("window.notReloaded") is True
+    assert figures_for(demo_article.pk).reaction_total == 0
+
+
+def test_a_reader_rates_and_changes_the_rating(page, demo_article):
+    """The average, the count and the star bars follow the reader's rating; a new rating
+    replaces the old one; after a reload the page (the same cached copy for everyone)
+    still shows the reader which stars they gave."""
+    open_article(page, demo_article)
+    average = page.locator('[data-field="average"]')
+    ratings = page.locator('[data-field="rating-count"]')
+    expect(average).to_have_text("–")
+
+    page.get_by_role("button", name="4 stars").click()
+    expect(page.get_by_role("button", name="4 stars")).to_have_attribute("aria-pressed", "true")
+    expect(average).to_have_text("4.0")
+    expect(ratings).to_have_text("1")
+    expect(page.locator('li[data-stars="4"] [data-field="count"]')).to_have_text("1")
+    expect(page.locator(".engagement-status")).to_have_text("You rated this article 4 stars.")
+
+    page.get_by_role("button", name="2 stars").click()
+    expect(page.get_by_role("button", name="2 stars")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="4 stars")).to_have_attribute("aria-pressed", "false")
+    expect(average).to_have_text("2.0")
+    expect(ratings).to_have_text("1")  # changed, not added
+    expect(page.locator('li[data-stars="4"] [data-field="count"]')).to_have_text("0")
+    expect(page.locator('li[data-stars="2"] [data-field="count"]')).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+
+    response = page.reload()
+    assert response.headers.get("x-page-cache") == "hit"  # the shared copy, not the reader's
+    expect(page.get_by_role("button", name="2 stars")).to_have_attribute("aria-pressed", "true")
+    expect(average).to_have_text("2.0")
+
+
+def test_the_page_counts_its_view_and_shows_it_without_a_reload(page, demo_article):
+    """The view is counted by a beacon and the counter shows it at once."""
+    with page.expect_response(lambda response: response.url.endswith("/view/")) as beacon:
+        page.goto(demo_article.get_absolute_url())
+    assert beacon.value.status == 204
+    expect(page.locator('[data-counter="views"]')).to_have_text("1 view")
+    viewbuffer.flush()
+    assert figures_for(demo_article.pk).views == 1
+
+
+def test_a_comment_awaits_moderation_and_appears_once_an_editor_approves_it(
+    page, new_page, editor_page, demo_article
+):
+    """A reader comments (awaiting moderation, seen only by them), opens a reply form under
+    another comment and cancels it (the form returns to its place), and an editor approves
+    the comment in the admin: it is on the article for every reader at once (the cached
+    page was invalidated), and the reader's counter follows without a reload."""
+    earlier = make_comment(demo_article, author_name="Grace", body="The first word.")
+    set_comment_count(demo_article.pk, 1)
+    stranger = new_page()
+    first = stranger.goto(demo_article.get_absolute_url())
+    assert first.headers.get("x-page-cache") == "miss"
+    assert stranger.reload().headers.get("x-page-cache") == "hit"
+
+    open_article(page, demo_article)
+    expect(page.locator('[data-counter="comments"]')).to_have_text("1 comment")
+    respond = page.locator("#respond")
+    home = page.evaluate("document.getElementById('respond').previousElementSibling.tagName")
+
+    # Reply, then Cancel reply: the form goes under Grace's comment and comes back.
+    page.locator(f"#comment-{earlier.pk} .comment-reply-link").click()
+    expect(page.locator(f"#comment-{earlier.pk} #respond")).to_have_count(1)
+    expect(page.locator(".replying-to")).to_have_text("Replying to Grace")
+    expect(page.locator("#id_body")).to_be_focused()
+    assert page.input_value("#id_parent") == str(earlier.pk)
+    page.get_by_role("link", name="Cancel reply").click()
+    expect(page.locator(f"#comment-{earlier.pk} #respond")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel reply")).to_be_hidden()
+    expect(page.locator(".replying-to")).to_be_hidden()
+    assert page.input_value("#id_parent") == ""
+    assert (
+        page.evaluate("document.getElementById('respond').previousElementSibling.tagName") == home
+    )
+    expect(respond.locator("xpath=..")).to_have_id("comments")
+
+    # A comment of the reader's own: awaiting moderation, in place.
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Clear, and fairly told.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_have_text("Your comment is awaiting moderation.")
+    comment = Comment.objects.get(body="Clear, and fairly told.")
+    assert comment.status == Comment.Status.PENDING
+    mine = page.locator(f"#comment-{comment.pk}")
+    expect(mine).to_contain_text("Your comment is awaiting moderation.")
+    expect(page.locator("#id_body")).to_have_value("")
+    assert page.evaluate("window.notReloaded") is True
+
+    # Only its author sees it while it waits: on the cached page, their browser asks for it.
+    again = page.context.new_page()
+    again.goto(demo_article.get_absolute_url())
+    expect(again.locator(f"#comment-{comment.pk}")).to_contain_text("awaiting moderation")
+    again.close()
+    stranger.reload()
+    expect(stranger.locator(".comment-content", has_text="Clear, and fairly told.")).to_have_count(
+        0
+    )
+
+    # The editor approves it from the moderation queue.
+    editor_page.goto("/admin/discussion/comment/?status__exact=pending")
+    editor_page.locator(f'input[name="_selected_action"][value="{comment.pk}"]').check()
+    editor_page.get_by_label("Action:").select_option(label="Approve selected comments")
+    editor_page.get_by_role("button", name="Go").click()
+    expect(editor_page.locator(".messagelist")).to_contain_text("1 comment approved.")
+
+    # Every reader sees it: the cached page was replaced.
+    response = stranger.reload()
+    assert response.headers.get("x-page-cache") == "miss"
+    approved = stranger.locator(f"#comment-{comment.pk}")
+    expect(approved).to_contain_text("Clear, and fairly told.")
+    expect(approved).not_to_contain_text("awaiting moderation")
+    expect(stranger.locator('[data-counter="comments"]')).to_have_text("2 comments")
+
+    # The reader's open page catches up when they come back to it, without a reload.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page.locator('[data-counter="comments"]')).to_have_text("2 comments")
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_comment_sent_too_soon_is_refused_in_place_and_keeps_every_word(
+    page, demo_article, browser_settings
+):
+    """The time-to-submit check refuses a form sent faster than a person writes; the
+    reason shows in the form and nothing typed is lost."""
+    browser_settings.BYLINE_COMMENT_MIN_SECONDS = 30
+    page.goto(demo_article.get_absolute_url())
+    expect(page.locator("#id_ts")).not_to_have_value("")  # the script's fresh timestamp
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("That was quick")
+    expect(page.get_by_role("textbox", name="Comment", exact=True)).to_have_value(
+        "Words worth keeping."
+    )
+    assert not Comment.objects.exists()
