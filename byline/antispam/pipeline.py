@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from byline.antispam import evidence, store
+from byline.antispam import evidence
 from byline.antispam.contract import Decision, Submission, Verdict
 from byline.antispam.features import clean, duplicate_key
 
@@ -85,6 +85,10 @@ def assess(submission: Submission) -> Assessment:
     if submission.honeypot_filled:
         reason = "The hidden honeypot field was filled in: only bots see it."
         return Assessment(Decision(Verdict.DISCARD, (reason,), 1.0))
+    # Imported on first use: the model brings numpy, SciPy and scikit-learn
+    # (about 100 MB), which an app worker that only serves pages never needs.
+    from byline.antispam import store
+
     version, model = store.current()
     explanation = model.explain(submission.body)
     leaning = "spam" if explanation.probability >= 0.5 else "genuine"
