@@ -24,7 +24,7 @@ from django.utils.text import Truncator, slugify
 from byline.articles import wxr_content
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
-from byline.discussion.imports import store_imported_comments
+from byline.discussion.imports import ImportResult, store_imported_comments
 from byline.signals import article_changed
 
 BATCH = 500
@@ -50,17 +50,6 @@ OTHER_TYPES = {
 
 
 @dataclass
-class CommentOutcome:
-    """What became of the comments handed to :func:`import_comments`."""
-
-    stored: int = 0
-    already_stored: int = 0
-    not_stored: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
-    article_ids: set[int] = field(default_factory=set)  # articles whose comments changed
-
-
-@dataclass
 class ImportSummary:
     source: str
     version: str
@@ -73,7 +62,7 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     comments_found: Counter[str] = field(default_factory=Counter)
-    comments: CommentOutcome = field(default_factory=CommentOutcome)
+    comments: ImportResult = field(default_factory=ImportResult)
     dry_run: bool = False
 
     def lines(self) -> list[str]:
@@ -106,7 +95,7 @@ class ImportSummary:
 
 def import_comments(
     comments: Sequence[WxrComment], article_ids: Mapping[int, int], source: str
-) -> CommentOutcome:
+) -> ImportResult:
     """Have the discussion app store the comments of the imported posts.
 
     ``comments`` come in thread order (every parent before its replies);
@@ -118,14 +107,7 @@ def import_comments(
     import commits. It runs inside the import's transaction: raising rolls the
     whole import back.
     """
-    result = store_imported_comments(comments, article_ids, source)
-    return CommentOutcome(
-        stored=result.stored,
-        already_stored=result.already_stored,
-        not_stored=result.not_stored,
-        notes=result.notes,
-        article_ids=result.article_ids,
-    )
+    return store_imported_comments(comments, article_ids, source)
 
 
 def import_export(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from byline.articles import wxr_import
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
+from byline.discussion.imports import ImportResult
 from byline.discussion.models import Comment
 from byline.discussion.readers import hash_ip
 from byline.engagement.stats import figures_for
@@ -32,7 +33,7 @@ def captured_comments(monkeypatch):
 
     def capture(comments, article_ids, source):
         calls.append((list(comments), dict(article_ids), source))
-        return wxr_import.CommentOutcome(stored=len(comments))
+        return ImportResult(stored=len(comments))
 
     monkeypatch.setattr(wxr_import, "import_comments", capture)
     return calls
