@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 
-from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -26,7 +24,11 @@ from django.utils.crypto import salted_hmac
 
 # One notion of "the reader's address" for the whole site: the socket's, or the
 # trusted proxy's header named by BYLINE_CLIENT_IP_HEADER.
-from byline.engagement.readers import client_ip  # noqa: F401  (re-exported for the views)
+from byline.engagement.readers import (  # noqa: F401  (client_ip is re-exported for the views)
+    client_ip,
+    over_limit,
+    seconds_left_in_window,
+)
 
 COMMENTER_COOKIE = "byline_commenter"
 COMMENTER_SALT = "byline.discussion.commenter"
@@ -72,18 +74,8 @@ def set_commenter_cookie(response: HttpResponse, token: str, secure: bool) -> No
 
 def hit(scope: str, key: str, limit: int, window: int) -> int:
     """Count one attempt for ``key``; return 0 if within ``limit`` per ``window`` seconds,
-    else the seconds until the window ends. Atomic on Redis and in process memory."""
-    if not key:
+    else the seconds until the window ends. The counting is the site's one rate limiter
+    (``engagement.readers.over_limit``: Redis when configured, else the cache)."""
+    if not key or not over_limit(scope, [key], limit, window):
         return 0
-    now = int(time.time())
-    slot = now // window
-    cache_key = f"ratelimit:{scope}:{key}:{slot}"
-    cache.add(cache_key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=window + 1)
-        count = 1
-    if count <= limit:
-        return 0
-    return max(1, (slot + 1) * window - now)
+    return max(1, seconds_left_in_window(window))

@@ -165,13 +165,18 @@ def re_find_ts(html: str) -> str:
 @pytest.fixture
 def one_rate_window(monkeypatch):
     """The limits count in fixed one-minute windows: keep the test inside one of them."""
-    import time
-    from types import SimpleNamespace
+    from datetime import UTC, datetime
 
-    from byline.discussion import readers
+    from byline.engagement import readers
 
-    frozen = time.time()
-    monkeypatch.setattr(readers, "time", SimpleNamespace(time=lambda: frozen))
+    frozen = datetime.now(UTC)
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(readers, "datetime", FrozenClock)
 
 
 def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
