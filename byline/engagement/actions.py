@@ -128,19 +128,22 @@ def parse_stars(value: object) -> int:
 
 
 def check_vote(request: HttpRequest, article_id: int) -> Voter:
-    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise.
+    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise."""
+    return check_voter(article_id, readers.reader_id(request), readers.client_ip(request))
+
+
+def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
+    """``check_vote()`` for a reader (from their cookie, None if new) at an IP address.
 
     With Redis, the article's buffered views (which the answer to a vote
     shows) are read in the rate limit's round trip.
     """
-    reader, new = readers.reader_id_or_new(request)
+    new = reader is None
+    reader = reader or readers.new_reader_id()
     limit = settings.BYLINE_VOTES_PER_MINUTE
-    identities = [f"reader:{reader}", f"ip:{readers.ip_hash(request)}"]
-    over, replies = readers.over_limit_and(
-        "vote",
-        identities,
-        limit,
-        queue=lambda pipe: viewbuffer.queue_pending_views(pipe, article_id),
+    identities = [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
+    over, pending_views = readers.over_limit_and(
+        "vote", identities, limit, read=viewbuffer.pending_views_field(article_id)
     )
     if over:
         raise VoteRefused(
@@ -149,8 +152,37 @@ def check_vote(request: HttpRequest, article_id: int) -> Voter:
         )
     if not is_live(article_id):
         raise VoteRefused("There is no published article with this number.", status=404)
-    pending = int(replies[0] or 0) if replies else None
+    pending = int(pending_views or 0) if readers.redis_client() is not None else None
     return Voter(article_id, reader, new, pending)
+
+
+def parse_vote(kind: str, payload: dict | None) -> str | int | None:
+    """The choice in a JSON vote's body (``kind`` "reaction" or "rating"); None withdraws."""
+    if payload is None:
+        return None
+    if kind == "reaction":
+        return parse_reaction(payload.get("reaction"))
+    return parse_stars(payload.get("stars"))
+
+
+def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict:
+    """Cast a checked vote; the JSON API's answer: the reader's vote and the counts after it."""
+    if kind == "reaction":
+        reaction, figures = react_and_count(voter.article_id, voter.reader, choice)
+        mine: dict = {"reaction": reaction}
+    else:
+        stars, figures = rate_and_count(voter.article_id, voter.reader, choice)
+        mine = {"rating": stars}
+    return {"mine": mine, "counts": counts_json(voter.article_id, figures, voter.pending_views)}
+
+
+def counts_json(
+    article_id: int, figures: Figures | None = None, pending: int | None = None
+) -> dict:
+    """The counts as the API shows them: the totals plus the views still buffered."""
+    counts = (figures or figures_for(article_id)).as_json()
+    counts["views"] += viewbuffer.pending_views(article_id) if pending is None else pending
+    return counts
 
 
 def react(article_id: int, reader: str, reaction: str | None) -> str | None:

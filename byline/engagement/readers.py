@@ -4,17 +4,19 @@ Plain functions other apps reuse (the discussion app for its own limits):
 
 - ``reader_id(request)``: the reader's id from the signed cookie, or None.
   Reading never sets anything, so a plain GET stays cacheable.
-- ``reader_id_or_new(request)``: the id, or a fresh one for a first action.
+- ``reader_from_cookie(value)``: the same from the cookie's value alone;
+  ``new_reader_id()`` for a reader's first action.
 - ``remember_reader(response, reader)``: set the cookie on the response to an
   action (a POST), never on a page.
-- ``client_ip(request)`` and ``ip_hash(request)``: the address (socket, or the
+- ``client_ip(request)`` and ``ip_hash(request)`` (``client_ip_of(environ)`` and
+  ``hash_ip(ip)`` without a request): the address (socket, or the
   header named by ``BYLINE_CLIENT_IP_HEADER`` behind a proxy) and its salted
   hash. The salt is random, kept only in the cache and replaced every UTC
   day, so yesterday's hashes cannot be linked to today's and no raw IP is
   ever stored.
 - ``over_limit(scope, identities, limit, per_seconds)``: count one hit for
   each identity in a fixed window and say whether any went past the limit
-  (``over_limit_and`` also sends more Redis commands in the same round trip);
+  (``over_limit_and`` also reads a Redis hash field in the same round trip);
   ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``.
 """
 
@@ -23,12 +25,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
@@ -41,9 +44,34 @@ READER_ID_LENGTH = 32  # hex characters
 
 def reader_id(request: HttpRequest) -> str | None:
     """The reader's id from the signed cookie, or None (absent, tampered with)."""
-    value = request.get_signed_cookie(settings.BYLINE_READER_COOKIE, default=None, salt=COOKIE_SALT)
-    if value and len(value) == READER_ID_LENGTH and all(c in "0123456789abcdef" for c in value):
-        return value
+    return reader_from_cookie(request.COOKIES.get(settings.BYLINE_READER_COOKIE))
+
+
+def _signer() -> signing.Signer:
+    """Signs the cookie with SECRET_KEY (and checks it with SECRET_KEY_FALLBACKS too)."""
+    return _signer_for(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=2)
+def _signer_for(secret_key: str, fallbacks: tuple[str, ...]) -> signing.Signer:
+    return signing.Signer(key=secret_key, fallback_keys=list(fallbacks), salt=COOKIE_SALT)
+
+
+def cookie_value(reader: str) -> str:
+    """The signed value of the reader cookie for this reader."""
+    return _signer().sign(reader)
+
+
+def reader_from_cookie(value: str | None) -> str | None:
+    """The reader's id in a signed cookie's value, or None (absent, tampered with)."""
+    if not value:
+        return None
+    try:
+        reader = _signer().unsign(value)
+    except signing.BadSignature:
+        return None
+    if len(reader) == READER_ID_LENGTH and all(c in "0123456789abcdef" for c in reader):
+        return reader
     return None
 
 
@@ -51,18 +79,11 @@ def new_reader_id() -> str:
     return secrets.token_hex(READER_ID_LENGTH // 2)
 
 
-def reader_id_or_new(request: HttpRequest) -> tuple[str, bool]:
-    """The reader's id and whether it is new (then ``remember_reader`` must be called)."""
-    existing = reader_id(request)
-    return (existing, False) if existing else (new_reader_id(), True)
-
-
 def remember_reader(response: HttpResponse, reader: str) -> None:
     """Set the signed first-party cookie on the response to a reader's action."""
-    response.set_signed_cookie(
+    response.set_cookie(
         settings.BYLINE_READER_COOKIE,
-        reader,
-        salt=COOKIE_SALT,
+        cookie_value(reader),
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
@@ -76,13 +97,18 @@ def client_ip(request: HttpRequest) -> str:
     With a header such as ``X-Forwarded-For`` the last address is taken, the
     one the trusted proxy itself appended.
     """
+    return client_ip_of(request.META)
+
+
+def client_ip_of(environ: dict) -> str:
+    """``client_ip()`` from a WSGI environ (or a request's ``META``)."""
     header = settings.BYLINE_CLIENT_IP_HEADER
     if header:
-        value = request.headers.get(header, "")
+        value = environ.get("HTTP_" + header.upper().replace("-", "_"), "")
         candidates = [part.strip() for part in value.split(",") if part.strip()]
         if candidates:
             return candidates[-1]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return environ.get("REMOTE_ADDR") or "unknown"
 
 
 def _today() -> str:
@@ -102,7 +128,12 @@ def _salt_for(day: str) -> bytes:
 
 def ip_hash(request: HttpRequest) -> str:
     """A salted hash of the reader's IP; the salt changes every UTC day."""
-    digest = hmac.new(_salt_for(_today()), client_ip(request).encode(), hashlib.sha256)
+    return hash_ip(client_ip(request))
+
+
+def hash_ip(ip: str) -> str:
+    """The salted hash of an IP address (today's salt)."""
+    digest = hmac.new(_salt_for(_today()), ip.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
@@ -118,33 +149,52 @@ def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: i
     return over_limit_and(scope, identities, limit, per_seconds)[0]
 
 
+# Counts one hit on each counter (KEYS[1..n], n = ARGV[2]), sets a new counter's
+# expiry (ARGV[1] seconds), and reads one hash field (KEYS[n + 1], ARGV[3]) if asked:
+# one command, so one round trip and one reply to parse whatever the number of keys.
+_COUNT_HITS = """
+local n = tonumber(ARGV[2])
+local result = {}
+for i = 1, n do
+    local hits = redis.call('INCR', KEYS[i])
+    if hits == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+    result[i] = hits
+end
+if ARGV[3] then result[n + 1] = redis.call('HGET', KEYS[n + 1], ARGV[3]) end
+return result
+"""
+
+
+@lru_cache(maxsize=4)
+def _count_hits_script(client: Any) -> Any:
+    return client.register_script(_COUNT_HITS)
+
+
 def over_limit_and(
     scope: str,
     identities: Iterable[str],
     limit: int,
     per_seconds: int = 60,
-    queue: Callable[[Any], None] | None = None,
-) -> tuple[bool, list]:
-    """``over_limit()``, with more Redis commands riding on the same round trip.
+    read: tuple[str, str] | None = None,
+) -> tuple[bool, bytes | None]:
+    """``over_limit()``, and with Redis a hash field ``read`` = (key, field) in the same call.
 
-    ``queue(pipeline)`` adds commands after the counters'; their replies come
-    back as the second item (an empty list without Redis, where nothing is
-    queued), so a request that must both count a hit and read something from
-    Redis waits for Redis once.
+    The field's value is the second item (None without Redis, or when the
+    field is absent), so a request that must both count a hit and read
+    something from Redis waits for Redis once.
     """
     window = int(datetime.now(UTC).timestamp()) // per_seconds
     keys = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
     client = redis_client()
-    if client is not None:  # one round trip for every counter (and what rides along)
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.incr(key)
-            pipe.expire(key, per_seconds + 1)
-        if queue is not None:
-            queue(pipe)
-        replies = pipe.execute()
-        counted = replies[: 2 * len(keys)]
-        return any(hits > limit for hits in counted[0::2]), replies[2 * len(keys) :]
+    if client is not None:
+        args: list[object] = [per_seconds + 1, len(keys)]
+        if read is not None:
+            keys.append(read[0])
+            args.append(read[1])
+        replies = _count_hits_script(client)(keys=keys, args=args)
+        counted = replies[: int(args[1])]
+        value = replies[len(counted)] if read is not None and len(replies) > len(counted) else None
+        return any(hits > limit for hits in counted), value
     over = False
     for key in keys:
         cache.add(key, 0, timeout=per_seconds + 1)
@@ -154,7 +204,7 @@ def over_limit_and(
             cache.add(key, 1, timeout=per_seconds + 1)
             hits = 1
         over = over or hits > limit
-    return over, []
+    return over, None
 
 
 def seconds_left_in_window(per_seconds: int = 60) -> int:

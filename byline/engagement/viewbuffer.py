@@ -61,9 +61,9 @@ def pending_views(article_id: int) -> int:
     return PendingView.objects.filter(article_id=article_id).count()
 
 
-def queue_pending_views(pipeline, article_id: int) -> None:
-    """Queue the read of ``pending_views()`` on a Redis pipeline; ``int(reply or 0)`` is it."""
-    pipeline.hget(PENDING_KEY, _pending_field(article_id))
+def pending_views_field(article_id: int) -> tuple[str, str]:
+    """The Redis hash key and field holding ``pending_views()``; ``int(value or 0)`` is it."""
+    return PENDING_KEY, _pending_field(article_id)
 
 
 def _pending_field(article_id: int) -> str:

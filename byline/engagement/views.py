@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 from byline.csrf import cached_page_form, came_from_this_site
 from byline.engagement import actions, readers, viewbuffer
 from byline.engagement.actions import VoteRefused
-from byline.engagement.stats import Figures, figures_for
 
 COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -71,15 +70,7 @@ def _payload(request: HttpRequest) -> dict:
     return request.POST.dict()
 
 
-def _counts(article_id: int, figures: Figures | None = None, pending: int | None = None) -> dict:
-    """The counts as the API shows them: the totals plus the views still buffered."""
-    counts = (figures or figures_for(article_id)).as_json()
-    counts["views"] += viewbuffer.pending_views(article_id) if pending is None else pending
-    return counts
-
-
-def _answer(voter: actions.Voter, article_id: int, mine: dict, figures: Figures) -> JsonResponse:
-    body = {"mine": mine, "counts": _counts(article_id, figures, voter.pending_views)}
+def _answer(voter: actions.Voter, body: dict) -> JsonResponse:
     response = JsonResponse(body)
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
@@ -94,7 +85,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     viewbuffer.maybe_flush()
     if not actions.is_live(article_id):
         return json_error("There is no published article with this number.", 404)
-    body = json.dumps(_counts(article_id), separators=(",", ":")).encode()
+    body = json.dumps(actions.counts_json(article_id), separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     sent = [
         tag.strip().removeprefix("W/")
@@ -121,28 +112,16 @@ def mine(request: HttpRequest, article_id: int) -> HttpResponse:
 
 def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     try:
-        payload = _payload(request) if request.method == "POST" else {}
-        if request.method == "POST":
-            choice = (
-                actions.parse_reaction(payload.get("reaction"))
-                if kind == "reaction"
-                else actions.parse_stars(payload.get("stars"))
-            )
-        else:
-            choice = None  # DELETE withdraws
+        payload = _payload(request) if request.method == "POST" else None
+        choice = actions.parse_vote(kind, payload)
         voter = actions.check_vote(request, article_id)
-        if kind == "reaction":
-            reaction, figures = actions.react_and_count(article_id, voter.reader, choice)
-            mine = {"reaction": reaction}
-        else:
-            stars, figures = actions.rate_and_count(article_id, voter.reader, choice)
-            mine = {"rating": stars}
+        body = actions.cast_json_vote(kind, voter, choice)
     except VoteRefused as refused:
         response = json_error(refused.message, refused.status)
         if refused.status == 429:
             response["Retry-After"] = str(readers.seconds_left_in_window())
         return response
-    return _answer(voter, article_id, mine, figures)
+    return _answer(voter, body)
 
 
 @cached_page_form(on_rejected=_rejected_json)

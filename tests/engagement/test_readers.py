@@ -1,10 +1,13 @@
 """Who is a reader: a signed cookie, and a salted IP hash whose salt changes every day."""
 
+import os
+
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from byline.engagement import readers
+from byline.engagement.redisclient import redis_client
 
 pytestmark = pytest.mark.django_db
 factory = RequestFactory()
@@ -42,11 +45,43 @@ def test_a_remembered_reader_is_read_back_and_a_forged_one_is_not():
     assert readers.reader_id(request) is None
 
 
+def test_a_reader_cookie_survives_a_secret_key_rotation_through_the_fallbacks(settings):
+    reader = readers.new_reader_id()
+    signed_before = readers.cookie_value(reader)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + settings.SECRET_KEY, []
+    assert readers.reader_from_cookie(signed_before) is None  # the old key is gone
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY.removeprefix("new-")]
+    for _ in range(2):  # every time, not only the first
+        assert readers.reader_from_cookie(signed_before) == reader
+    assert readers.reader_from_cookie(readers.cookie_value(reader)) == reader
+
+
 def test_over_limit_counts_every_identity_in_the_window():
     assert not readers.over_limit("test", ["a", "b"], limit=2)
     assert not readers.over_limit("test", ["a", "c"], limit=2)
     assert readers.over_limit("test", ["a"], limit=2)
     assert not readers.over_limit("test", ["b"], limit=2)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+def test_with_redis_the_counters_expire_and_a_field_is_read_in_the_same_call():
+    client = redis_client()
+    identity = readers.new_reader_id()
+    client.hset("byline:test:hash", "field", "41")
+    over, value = readers.over_limit_and(
+        "test", [identity], 1, 30, read=("byline:test:hash", "field")
+    )
+    assert (over, value) == (False, b"41")
+    over, value = readers.over_limit_and(
+        "test", [identity], 1, 30, read=("byline:test:hash", "none")
+    )
+    assert (over, value) == (True, None)
+    counters = client.keys(f"byline:ratelimit:test:{identity}:*")
+    assert len(counters) == 1 and 0 < client.ttl(counters[0]) <= 31
+    client.delete("byline:test:hash", *counters)
 
 
 def test_production_without_the_proxy_ip_header_warns_at_start_up(settings):
