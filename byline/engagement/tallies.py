@@ -1,8 +1,10 @@
 """The SQL of a vote: lock the reader's row, change it, move the running totals.
 
 A vote is the hottest write on the site, so it skips the ORM. On PostgreSQL
-it is one call of a function (``engagement_react`` / ``engagement_rate``,
-created by migration 0003): one round trip and one implicit transaction. On
+it is one call of a function (``engagement_react_figures`` /
+``engagement_rate_figures``, migrations 0004 and 0005) that votes and returns
+the figures after the vote: one statement, one round trip, one implicit
+transaction. On
 other databases the same steps run from Python in plain SQL both speak
 (``ON CONFLICT`` upserts), inside one transaction, in this order:
 ``lock_vote``, ``set_vote``, then the totals (their own keys sorted, all in
@@ -28,7 +30,7 @@ from byline.engagement.models import (
     ReactionTally,
     StarTally,
 )
-from byline.engagement.stats import Figures, ensure_stats_row, figures_from_rows, figures_query
+from byline.engagement.stats import Figures, ensure_stats_row, figures_from_rows
 
 VoteModel = type[Reaction] | type[Rating]
 TallyModel = type[ReactionTally] | type[StarTally]
@@ -116,14 +118,13 @@ def in_one_call() -> bool:
 def react_in_one_call(
     article_id: int, reader: str, reaction: str | None, shard: int
 ) -> tuple[str | None, Figures]:
-    """``engagement_react()``: add, move, toggle off or (None) withdraw.
+    """``engagement_react_figures()``: add, move, toggle off or (None) withdraw.
 
     Returns the reader's reaction afterwards and the article's figures with it.
     """
     value, figures = _vote_and_figures(
-        "SELECT engagement_react(%s, %s, %s, %s)",
+        "SELECT * FROM engagement_react_figures(%s, %s, %s, %s)",
         [article_id, reader, reaction or "", shard],
-        article_id,
     )
     return value or None, figures
 
@@ -131,22 +132,21 @@ def react_in_one_call(
 def rate_in_one_call(
     article_id: int, reader: str, stars: int | None, shard: int
 ) -> tuple[int | None, Figures]:
-    """``engagement_rate()``: set, change or (None) withdraw; the rating after, and the figures."""
-    return _vote_and_figures(
-        "SELECT engagement_rate(%s, %s, %s, %s)", [article_id, reader, stars, shard], article_id
+    """``engagement_rate_figures()``: set, change or (None) withdraw; the rating after, and
+    the figures."""
+    value, figures = _vote_and_figures(
+        "SELECT * FROM engagement_rate_figures(%s, %s, %s, %s)", [article_id, reader, stars, shard]
     )
+    return (int(value) if value is not None else None), figures
 
 
-def _vote_and_figures(sql: str, params: list, article_id: int) -> tuple[Any, Figures]:
-    """Call a vote function and read the figures after it in one network round trip.
+def _vote_and_figures(sql: str, params: list) -> tuple[Any, Figures]:
+    """Cast a vote and read the figures after it: one statement (migration 0005).
 
-    psycopg's pipeline mode sends both statements before waiting for either;
-    PostgreSQL runs them in order in one implicit transaction (committed at
-    the pipeline's one Sync), so the figures include this vote and the vote
-    is committed before its answer is sent.
+    Its first row is the reader's vote afterwards, the others the figures;
+    the statement is its own transaction, committed before the answer is sent.
     """
-    with connection.cursor() as vote, connection.cursor() as figures:
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            vote.execute(sql, params)
-            figures.execute(*figures_query(article_id))
-        return vote.fetchone()[0], figures_from_rows(figures.fetchall())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return rows[0][1], figures_from_rows(rows[1:])

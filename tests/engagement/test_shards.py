@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from byline.engagement import actions, tallies, viewbuffer
+from byline.engagement import actions, stats, tallies, viewbuffer
 from byline.engagement.models import TALLY_SHARDS, ReactionTally, StarTally
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
@@ -13,6 +13,7 @@ from tests.engagement.factory import react, reader_client
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
+REACTIONS = ["happy", "sad", "excited", "angry"]
 
 
 @pytest.fixture
@@ -81,3 +82,17 @@ def test_the_answer_to_a_vote_counts_the_views_still_buffered():
     answer = react(reader_client("198.51.100.9"), article.pk, "sleepy").json()
     assert answer["counts"]["views"] == 1
     assert answer["mine"] == {"reaction": "sleepy"}
+
+
+def test_the_figures_a_vote_returns_are_the_figures_the_page_shows():
+    """On PostgreSQL the vote's own statement sums the shards (migration 0005): the same sums."""
+    article = make_article()
+    stats.set_comment_count(article.pk, 3)
+    for n in range(30):
+        reader = f"{n:032x}"
+        _, after_reaction = actions.react_and_count(article.pk, reader, REACTIONS[n % 4])
+        assert after_reaction == figures_for(article.pk)
+        _, after_rating = actions.rate_and_count(article.pk, reader, 1 + n % 5)
+        assert after_rating == figures_for(article.pk)
+    assert after_rating.comments == 3
+    assert actions.rate_and_count(article.pk, f"{0:032x}", None) == (None, figures_for(article.pk))
