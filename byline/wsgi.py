@@ -2,8 +2,8 @@
 
 Django's application wrapped in the page cache, which answers anonymous GETs
 for cached pages before Django runs (``byline.pagecache.wsgi``), and in the
-lean path for same-origin JSON votes, which skips the middleware a vote has
-no use for (``byline.engagement.fastpath``).
+fast path for same-origin JSON votes, which answers them without Django's
+request cycle (``byline.engagement.fastpath``).
 """
 
 import os
@@ -12,8 +12,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 
-# After the settings module is set:
+django_application = get_wsgi_application()  # sets Django up
+
+# After Django is set up (the fast path uses the models):
 from byline.engagement.fastpath import LeanVotes  # noqa: E402
 from byline.pagecache.wsgi import PageCacheApp  # noqa: E402
 
-application = PageCacheApp(LeanVotes(get_wsgi_application()))
+application = PageCacheApp(LeanVotes(django_application))

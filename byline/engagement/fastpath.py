@@ -1,55 +1,78 @@
-"""The lean path: votes from the article page skip the middleware they have no use for.
+"""The fast path: same-origin JSON votes answered without Django's request cycle.
 
-A vote is a small JSON POST (or DELETE) that touches neither the session,
-the logged-in user, messages, static files nor old URLs, and that is
-CSRF-checked by its own view (``byline.csrf.cached_page_form``). Through
-Django's full stack it still pays for every middleware on the way in and
-out. ``LeanVotes`` wraps the WSGI application and sends the JSON vote
-endpoints, when the browser says the request is same-origin, to a second
-Django handler whose middleware is the site's own list minus
-``SKIPPED``. Everything else stays the same: the same views and decorators
-(so the same checks, rate limits and errors), Django's request/response
-cycle with its ``request_started``/``request_finished`` signals (database
-connections are managed as usual), and the remaining middleware, which
-sends the security headers and validates the Host header.
+A vote from the article page's script is a small JSON POST (or DELETE) of a
+few bytes. Through Django it pays for a request object, URL resolving,
+every middleware on the way in and out and a response object, about as much
+CPU as the vote itself (the database and Redis round trips). ``LeanVotes``
+wraps the WSGI application and answers the votes it can prove are plain
+same-origin JSON votes itself, with the same functions the API view calls
+(``actions.parse_vote``, ``check_voter``, ``cast_json_vote``), so the same
+checks, rate limits, errors and answers. Around them it does what the
+middleware would have done for such a request:
 
-Requests that are not plainly same-origin (a script sending a CSRF token,
-an old browser, another site) take the full stack, where the CSRF
-middleware's token check lives.
+- the ``Host`` header is checked against ``ALLOWED_HOSTS`` (as
+  ``CommonMiddleware`` does through ``request.get_host()``);
+- the response carries the headers ``SecurityMiddleware`` and
+  ``XFrameOptionsMiddleware`` give any JSON answer (computed by those
+  middleware once, and again when a setting changes);
+- ``request_started`` and ``request_finished`` are sent, so database
+  connections are reused and closed as for any request. One difference:
+  Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1`` round trip
+  before a reused connection's first query) is skipped when the connection
+  answered a vote less than ``TRUSTED_FOR`` seconds ago. A connection
+  broken within that second (the database restarted under load) fails one
+  vote with a JSON 500 that asks the reader to try again; the failed
+  connection is closed and the next vote opens a new one. Nothing is
+  written by a vote that fails this way (the statement never reached the
+  database), and a vote answered 200 is committed;
+- an unexpected error is logged on ``django.request`` and answered with a
+  JSON 500.
+
+The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
+header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
+Django untouched: a request without that header (a script sending a CSRF
+token, an old browser), another site's, a body that is not JSON or is
+larger than ``MAX_BODY``, a host Django must refuse, an HTTPS redirect.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import sys
+import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
+from http import HTTPStatus
 
 from django.conf import settings
-from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
-from django.utils.module_loading import import_string
+from django.core.signals import request_finished, request_started, setting_changed
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.http import HttpRequest, HttpResponse
+from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.utils.cache import patch_cache_control
+
+from byline.engagement import actions, readers
+from byline.engagement.actions import VoteRefused
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+Headers = list[tuple[str, str]]
 
-# Middleware that does nothing for a JSON vote: static files, sessions, the
-# logged-in user, messages (none is read or written by the vote views), the
-# CSRF middleware (the views are exempt and check themselves) and the
-# redirects of old URLs (GET and HEAD only).
-SKIPPED = frozenset(
-    {
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "byline.articles.middleware.LegacyRedirectMiddleware",
-    }
-)
-VOTE_PATH = re.compile(r"/api/articles/\d{1,20}/(?:reaction|rating)/\Z")
+VOTE_PATH = re.compile(r"/api/articles/(\d{1,20})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
+# A vote's body is a few bytes ({"stars": 4}); anything larger takes the full stack.
+MAX_BODY = 1024
+# A connection that answered a vote this recently is used without a health check.
+TRUSTED_FOR = 1.0
+logger = logging.getLogger("django.request")
 
 
 def takes_lean_path(environ: dict) -> bool:
-    """A JSON vote whose browser says it was sent by this site's own page."""
+    """A vote whose browser says it was sent by this site's own page."""
     return (
         environ.get("REQUEST_METHOD") in VOTE_METHODS
         and environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
@@ -57,38 +80,158 @@ def takes_lean_path(environ: dict) -> bool:
     )
 
 
-class LeanHandler(WSGIHandler):
-    """Django's WSGI handler with the site's middleware minus ``SKIPPED``."""
-
-    def middleware_paths(self) -> list[str]:
-        return [path for path in settings.MIDDLEWARE if path not in SKIPPED]
-
-    def load_middleware(self, is_async: bool = False) -> None:
-        """Build the chain like Django does, for middleware that is synchronous."""
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        handler = convert_exception_to_response(self._get_response)
-        for path in reversed(self.middleware_paths()):
-            middleware = import_string(path)(handler)
-            if hasattr(middleware, "process_view"):
-                self._view_middleware.insert(0, middleware.process_view)
-            if hasattr(middleware, "process_template_response"):
-                self._template_response_middleware.append(middleware.process_template_response)
-            if hasattr(middleware, "process_exception"):
-                self._exception_middleware.append(middleware.process_exception)
-            handler = convert_exception_to_response(middleware)
-        self._middleware_chain = handler
-
-
 class LeanVotes:
-    """Wrap Django's WSGI application: same-origin JSON votes go to ``LeanHandler``."""
+    """Wrap Django's WSGI application: answer same-origin JSON votes directly."""
 
-    def __init__(self, app: WSGIApp, lean: WSGIApp | None = None) -> None:
+    def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self.lean = lean if lean is not None else LeanHandler()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if takes_lean_path(environ):
-            return self.lean(environ, start_response)
+        if takes_lean_path(environ) and (answer := answer_vote(environ)) is not None:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
         return self.app(environ, start_response)
+
+
+def answer_vote(environ: dict) -> tuple[str, Headers, bytes] | None:
+    """The answer to a same-origin JSON vote, or None when Django must answer it."""
+    secure = _is_secure(environ)
+    if not _serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
+        return None
+    if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json":
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 <= length <= MAX_BODY:
+        return None
+    match = VOTE_PATH.match(environ["PATH_INFO"])
+    article_id, kind = int(match[1]), match[2]
+    request_started.send(sender=LeanVotes, environ=environ)
+    try:
+        body = environ["wsgi.input"].read(length) if length else b""
+        _trust_recent_connection()
+        answer = _vote(environ, article_id, kind, body, secure)
+        _used_successfully()
+        return answer
+    except Exception:
+        logger.error(
+            "Internal Server Error: %s",
+            environ.get("PATH_INFO"),
+            exc_info=sys.exc_info(),
+            extra={"status_code": 500},
+        )
+        return _json(500, _error(500, "The vote could not be taken. Please try again."), secure)
+    finally:
+        request_finished.send(sender=LeanVotes)
+
+
+def _trust_recent_connection() -> None:
+    """Skip the health check of a connection that answered a vote within ``TRUSTED_FOR``."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    used_at = getattr(connection, "byline_vote_answered_at", None)
+    if (
+        used_at is not None
+        and connection.connection is not None
+        and not connection.errors_occurred
+        and time.monotonic() - used_at < TRUSTED_FOR
+    ):
+        connection.health_check_done = True
+
+
+def _used_successfully() -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.connection is not None and not connection.errors_occurred:
+        connection.byline_vote_answered_at = time.monotonic()
+
+
+def _vote(
+    environ: dict, article_id: int, kind: str, body: bytes, secure: bool
+) -> tuple[str, Headers, bytes]:
+    try:
+        payload = _payload(body) if environ["REQUEST_METHOD"] == "POST" else None
+        choice = actions.parse_vote(kind, payload)
+        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
+        voter = actions.check_voter(
+            article_id, readers.reader_from_cookie(cookie), readers.client_ip_of(environ)
+        )
+        answer = actions.cast_json_vote(kind, voter, choice)
+    except VoteRefused as refused:
+        extra = []
+        if refused.status == 429:
+            extra.append(("Retry-After", str(readers.seconds_left_in_window())))
+        return _json(refused.status, _error(refused.status, refused.message), secure, extra)
+    extra = [("Set-Cookie", _reader_cookie(voter.reader))] if voter.new_reader else []
+    return _json(200, answer, secure, extra)
+
+
+def _payload(body: bytes) -> dict:
+    """The JSON object in the body, as ``views._payload`` reads it; VoteRefused if malformed."""
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise VoteRefused("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise VoteRefused("The request body must be a JSON object.")
+    return data
+
+
+def _error(status: int, message: str) -> dict:
+    return {"error": {"status": status, "message": message}}
+
+
+def _json(status: int, data: dict, secure: bool, extra: Headers = ()) -> tuple[str, Headers, bytes]:
+    body = json.dumps(data).encode()
+    headers = [*_fixed_headers(secure), ("Content-Length", str(len(body))), *extra]
+    return f"{status} {HTTPStatus(status).phrase}", headers, body
+
+
+def _reader_cookie(reader: str) -> str:
+    """The ``Set-Cookie`` value ``readers.remember_reader`` gives a new reader."""
+    response = HttpResponse()
+    readers.remember_reader(response, reader)
+    return response.cookies[settings.BYLINE_READER_COOKIE].output(header="").strip()
+
+
+def _is_secure(environ: dict) -> bool:
+    """``request.is_secure()`` for this environ."""
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    if proxy:
+        header, secure_value = proxy
+        value = environ.get(header)
+        if value is not None:
+            return value.split(",", 1)[0].strip() == secure_value
+    return environ.get("wsgi.url_scheme") == "https"
+
+
+def _serves_host(environ: dict) -> bool:
+    """Whether ``request.get_host()`` would accept this request's host."""
+    if settings.USE_X_FORWARDED_HOST or settings.USE_X_FORWARDED_PORT:
+        return False  # rare set-ups: let Django work the host out
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+@lru_cache(maxsize=2)
+def _fixed_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    """The headers of every JSON answer: type, caching, and what the middleware adds."""
+    request = HttpRequest()
+    request.is_secure = lambda: secure  # type: ignore[method-assign]
+    response = HttpResponse(content_type="application/json")
+    patch_cache_control(response, private=True, no_store=True)
+    response = SecurityMiddleware(lambda r: response).process_response(request, response)
+    response = XFrameOptionsMiddleware(lambda r: response).process_response(request, response)
+    return tuple(response.items())
+
+
+def _settings_changed(**kwargs: object) -> None:
+    _fixed_headers.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
