@@ -4,11 +4,14 @@ Needs PostgreSQL (DATABASE_URL=postgres://...); uses Redis too when REDIS_URL
 is set, as production does. Starts its own granian server on 127.0.0.1 (port
 8100 by default), creates its own articles, and deletes them afterwards.
 
-Each client is its own reader (its own cookie and X-Real-IP) on one
-keep-alive connection, and casts, moves and withdraws reactions and ratings
-at random. Before the votes, the same clients read the cacheable counts
-endpoint for the same time: that is the reference, a request that writes
-nothing, on the same server in the same run.
+The load comes from wrk (``bench/votes.lua``): ``--clients`` keep-alive
+connections, each request a vote by one of as many readers (each with a
+signed reader cookie and an address of its own in X-Real-IP) picked at
+random, casting, moving and withdrawing reactions and ratings as the page's
+script sends them. Before the votes, the same connections read the cacheable
+counts endpoint for the same time: that is the reference, a request that
+writes nothing, on the same server in the same run. For both, the CPU each
+request cost the app server, PostgreSQL, Redis and wrk is printed.
 
 Before the server starts, a database-only phase: ``--db-clients`` threads
 cast votes straight through ``actions.react_and_count``/``rate_and_count``
@@ -27,14 +30,14 @@ every total equal to a recount of the vote rows.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
+import resource
 import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -61,89 +64,59 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class Client:
-    """One reader on one keep-alive HTTP/1.1 connection."""
-
-    def __init__(self, port: int, n: int) -> None:
-        self.port = port
-        self.ip = f"10.{n // 250}.{n % 250}.{n % 7 + 1}"
-        self.cookie = ""
-        self.reader = None
-        self.writer = None
-
-    async def connect(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        headers = [
-            f"{method} {path} HTTP/1.1",
-            f"Host: 127.0.0.1:{self.port}",
-            "User-Agent: Mozilla/5.0 (bench) Firefox/130.0",
-            "Sec-Fetch-Site: same-origin",
-            f"X-Real-IP: {self.ip}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-        ]
-        if self.cookie:
-            headers.append(f"Cookie: {self.cookie}")
-        self.writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
-        status_line = await self.reader.readline()
-        status = int(status_line.split()[1])
-        length, chunked = 0, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding" and "chunked" in value.lower():
-                chunked = True
-            elif name == "set-cookie" and value.startswith("byline_reader="):
-                self.cookie = value.split(";", 1)[0]
-        if chunked:
-            data = b""
-            while (size := int((await self.reader.readline()).strip(), 16)) != 0:
-                data += await self.reader.readexactly(size + 2)
-            await self.reader.readline()
-            return status, data
-        return status, await self.reader.readexactly(length)
+def cpu_by_role(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the app server (its process group), PostgreSQL and Redis."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"app server": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if int(fields[2]) == server_group:
+            used["app server"] += seconds
+        elif name.startswith("postgres"):
+            used["PostgreSQL"] += seconds
+        elif name.startswith("redis-server"):
+            used["Redis"] += seconds
+    return used
 
 
-async def phase(port: int, clients: int, seconds: float, make_request) -> tuple[int, dict]:
-    """Run ``clients`` connections for ``seconds``; the number of 2xx answers and all statuses."""
-    done = 0
+def wrk_phase(port: int, clients: int, seconds: float, readers: Path, ids: list[int], mode: str):
+    """Run wrk with bench/votes.lua; (2xx per second, statuses, p50 ms, p99 ms, CPU per role)."""
+    threads = min(clients, 2)
+    command = [
+        "wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "10s",
+        "-s", str(ROOT / "bench" / "votes.lua"), f"http://127.0.0.1:{port}",
+        "--", str(readers), ",".join(map(str, ids)), mode,
+    ]  # fmt: skip
+    before = cpu_by_role(SERVER_GROUP[0])
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = cpu_by_role(SERVER_GROUP[0])
+    cpu = {role: after[role] - before[role] for role in before}
+    cpu["wrk (load generator)"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (
+        wrk_before.ru_utime + wrk_before.ru_stime
+    )
     statuses: dict[int, int] = {}
-    deadline = time.perf_counter() + seconds
-
-    async def run(n: int) -> None:
-        nonlocal done
-        client = Client(port, n)
-        await client.connect()
-        rng = random.Random(n)
-        while time.perf_counter() < deadline:
-            status, _ = await client.request(*make_request(rng))
-            statuses[status] = statuses.get(status, 0) + 1
-            done += 200 <= status < 300
-        client.writer.close()
-
-    await asyncio.gather(*(run(n) for n in range(clients)))
-    return done, statuses
+    figures: dict[str, float] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "status":
+            statuses[int(parts[1])] = int(parts[2])
+        elif len(parts) == 2 and parts[0] in ("seconds", "p50_ms", "p99_ms"):
+            figures[parts[0]] = float(parts[1])
+    if "seconds" not in figures:
+        sys.exit(f"wrk gave no summary:\n{out}")
+    ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
+    return ok / figures["seconds"], statuses, figures["p50_ms"], figures["p99_ms"], cpu
 
 
-def vote_request(article_ids: list[int]):
-    def make(rng: random.Random) -> tuple[str, str, bytes]:
-        article = rng.choice(article_ids)
-        roll = rng.random()
-        if roll < 0.45:
-            body = json.dumps({"reaction": rng.choice(REACTIONS)}).encode()
-            return "POST", f"/api/articles/{article}/reaction/", body
-        if roll < 0.5:
-            return "DELETE", f"/api/articles/{article}/reaction/", b""
-        if roll < 0.95:
-            body = json.dumps({"stars": rng.randint(1, 5)}).encode()
-            return "POST", f"/api/articles/{article}/rating/", body
-        return "DELETE", f"/api/articles/{article}/rating/", b""
-
-    return make
+SERVER_GROUP = [0]  # the app server's process group, once started
 
 
 def database_phase(clients: int, seconds: float, article_for) -> int:
@@ -244,6 +217,21 @@ def main() -> None:
         spread = database_phase(args.db_clients, args.seconds, lambda n: own[n].pk)
         db_figures = (hot / args.seconds, spread / args.seconds)
         articles += own
+    from django.conf import settings
+
+    from byline.engagement import readers
+
+    # One line per reader for bench/votes.lua: a signed reader cookie (as the
+    # server would set it on a first vote) and the address nginx would pass.
+    reader_file = Path(tempfile.mkstemp(prefix="byline-bench-readers-")[1])
+    cookie = settings.BYLINE_READER_COOKIE
+    reader_file.write_text(
+        "".join(
+            f"{cookie}={readers.cookie_value(readers.new_reader_id())}"
+            f" 10.{n // 250}.{n % 250}.{n % 7 + 1}\n"
+            for n in range(args.clients)
+        )
+    )
     server = subprocess.Popen(
         [
             sys.executable, "-m", "granian", "--interface", "wsgi",
@@ -253,30 +241,22 @@ def main() -> None:
         ],
         env=env,
         cwd=ROOT,
+        start_new_session=True,
     )  # fmt: skip
+    SERVER_GROUP[0] = server.pid
     try:
         wait_until_up(args.port, f"/api/articles/{ids[0]}/engagement/", server)
-        asyncio.run(phase(args.port, args.clients, 0.5, vote_request(ids)))  # warm up
-        reads, read_statuses = asyncio.run(
-            phase(
-                args.port,
-                args.clients,
-                args.seconds,
-                lambda rng: ("GET", f"/api/articles/{rng.choice(ids)}/engagement/", b""),
-            )
-        )
-        cpu_before = time.process_time()
-        votes, vote_statuses = asyncio.run(
-            phase(args.port, args.clients, args.seconds, vote_request(ids))
-        )
-        generator_cpu = (time.process_time() - cpu_before) / args.seconds
+        wrk_phase(args.port, args.clients, 1, reader_file, ids, "votes")  # warm up
+        reads = wrk_phase(args.port, args.clients, args.seconds, reader_file, ids, "counts")
+        votes = wrk_phase(args.port, args.clients, args.seconds, reader_file, ids, "votes")
     finally:
-        server.send_signal(signal.SIGINT)
+        os.killpg(server.pid, signal.SIGINT)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        reader_file.unlink()
     drifts = recount()
     figures = [figures_for(article_id) for article_id in ids]
     redis = "yes" if os.environ.get("REDIS_URL") else "no"
@@ -284,10 +264,15 @@ def main() -> None:
         f"clients: {args.clients}, articles: {args.articles}, granian: {args.workers} workers"
         f" x {args.threads} threads, redis: {redis}, {args.seconds:g} s per phase"
     )
-    read_rate, vote_rate = reads / args.seconds, votes / args.seconds
-    print(f"reference, counts GET (writes nothing): {read_rate:8.0f} requests/s  {read_statuses}")
-    print(f"votes through the API:                  {vote_rate:8.0f} votes/s     {vote_statuses}")
-    print(f"votes / reference: {votes / max(reads, 1):.2f}; target: thousands of votes/s")
+    for name, (rate, statuses, p50, p99, cpu) in (
+        ("reference, counts GET (writes nothing)", reads),
+        ("votes through the API", votes),
+    ):
+        done = max(sum(statuses.values()), 1)
+        split = ", ".join(f"{role} {1e6 * used / done:.0f}" for role, used in cpu.items())
+        print(f"{name + ':':<40}{rate:8.0f} /s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  {statuses}")
+        print(f"{'':<6}CPU per request (µs): {split}")
+    print(f"votes / reference: {votes[0] / max(reads[0], 1):.2f}; target: thousands of votes/s")
     if db_figures is not None:
         hot_rate, spread_rate = db_figures
         print(
@@ -296,10 +281,7 @@ def main() -> None:
             f"  one hot article for all:           {hot_rate:8.0f} votes/s"
             f"  ({hot_rate / max(spread_rate, 1):.2f} of the reference)"
         )
-    print(
-        f"the load generator itself used {generator_cpu:.0%} of a core; "
-        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-    )
+    print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     shown = sum(f.reaction_total + f.rating_count for f in figures)
     print(f"recount: {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'} "
           f"({shown} reactions and ratings standing)")  # fmt: skip
