@@ -15,6 +15,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,7 @@ from django.http import HttpRequest
 from byline.articles.models import Article
 from byline.engagement import readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
+from byline.engagement.redisclient import redis_client
 from byline.engagement.stats import Figures, figures_for
 
 VIEW_REPEAT_SECONDS = 30 * 60
@@ -82,7 +84,7 @@ def is_live(article_id: int) -> bool:
     return True
 
 
-def forget_liveness(article_id: int | None = None, **kwargs) -> None:
+def forget_liveness(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: ask the database again next time."""
     if article_id is None:
         _live_until.clear()
@@ -152,11 +154,11 @@ def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
         )
     if not is_live(article_id):
         raise VoteRefused("There is no published article with this number.", status=404)
-    pending = int(pending_views or 0) if readers.redis_client() is not None else None
+    pending = int(pending_views or 0) if redis_client() is not None else None
     return Voter(article_id, reader, new, pending)
 
 
-def parse_vote(kind: str, payload: dict | None) -> str | int | None:
+def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:
     """The choice in a JSON vote's body (``kind`` "reaction" or "rating"); None withdraws."""
     if payload is None:
         return None
@@ -165,12 +167,15 @@ def parse_vote(kind: str, payload: dict | None) -> str | int | None:
     return parse_stars(payload.get("stars"))
 
 
-def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict:
+def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict[str, Any]:
     """Cast a checked vote; the JSON API's answer: the reader's vote and the counts after it."""
+    mine: dict[str, str | int | None]
     if kind == "reaction":
+        assert choice is None or isinstance(choice, str)
         reaction, figures = react_and_count(voter.article_id, voter.reader, choice)
-        mine: dict = {"reaction": reaction}
+        mine = {"reaction": reaction}
     else:
+        assert choice is None or isinstance(choice, int)
         stars, figures = rate_and_count(voter.article_id, voter.reader, choice)
         mine = {"rating": stars}
     return {"mine": mine, "counts": counts_json(voter.article_id, figures, voter.pending_views)}
@@ -178,7 +183,7 @@ def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict:
 
 def counts_json(
     article_id: int, figures: Figures | None = None, pending: int | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The counts as the API shows them: the totals plus the views still buffered."""
     counts = (figures or figures_for(article_id)).as_json()
     counts["views"] += viewbuffer.pending_views(article_id) if pending is None else pending

@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
 from byline.engagement import overview
 from byline.engagement.charts import Bar, bar_chart
 from byline.engagement.models import STARS, ArticleStats, StarTally
 from byline.engagement.stats import Figures, figures_for
 
+if TYPE_CHECKING:  # ModelAdmin is generic for the type checker only
+    StatsAdminBase = admin.ModelAdmin[ArticleStats]
+else:
+    StatsAdminBase = admin.ModelAdmin
+
 
 @admin.register(ArticleStats)
-class ArticleStatsAdmin(admin.ModelAdmin):
+class ArticleStatsAdmin(StatsAdminBase):
     """Read-only: the totals move only with readers' votes and views."""
 
     list_display = ["article", "views", "comments", "reactions", "rating", "ratings"]
     list_select_related = ["article"]
     search_fields = ["article__headline"]
     ordering = ["-views"]
-    fields = ["article", "views", "comments", "reaction_breakdown", "rating", "ratings"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "article",
+        "views",
+        "comments",
+        "reaction_breakdown",
+        "rating",
+        "ratings",
+    )
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ArticleStats]:
         star_sums = {
             f"stars_{stars}": Subquery(
                 StarTally.objects.filter(article_id=OuterRef("article_id"), stars=stars)
@@ -44,10 +57,10 @@ class ArticleStatsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     def _figures(self, stats: ArticleStats) -> Figures:
@@ -75,7 +88,7 @@ class ArticleStatsAdmin(admin.ModelAdmin):
             f"{r.emoji} {r.label}: {r.count} ({r.percent} %)" for r in figures.reactions
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         overview_url = path(
             "overview/",
             self.admin_site.admin_view(self.overview_view),
@@ -83,7 +96,9 @@ class ArticleStatsAdmin(admin.ModelAdmin):
         )
         return [overview_url, *super().get_urls()]
 
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "overview_url": reverse("admin:engagement_overview"),

@@ -7,7 +7,7 @@ from django.core.checks import Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def client_ip_behind_a_proxy(app_configs, **kwargs) -> list[Warning]:
+def client_ip_behind_a_proxy(app_configs: object, **kwargs: object) -> list[Warning]:
     """In production the app sits behind a proxy: without its header, every reader shares one IP."""
     if settings.PRODUCTION and not settings.BYLINE_CLIENT_IP_HEADER:
         return [

@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from http import HTTPStatus
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started, setting_changed
@@ -59,8 +60,11 @@ from django.utils.cache import patch_cache_control
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
 
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
+Answer = tuple[str, Headers, bytes]
 
 VOTE_PATH = re.compile(r"/api/articles/(\d{1,20})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
@@ -71,7 +75,7 @@ TRUSTED_FOR = 1.0
 logger = logging.getLogger("django.request")
 
 
-def takes_lean_path(environ: dict) -> bool:
+def takes_lean_path(environ: Environ) -> bool:
     """A vote whose browser says it was sent by this site's own page."""
     return (
         environ.get("REQUEST_METHOD") in VOTE_METHODS
@@ -86,7 +90,7 @@ class LeanVotes:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if takes_lean_path(environ) and (answer := answer_vote(environ)) is not None:
             status, headers, body = answer
             start_response(status, headers)
@@ -94,7 +98,7 @@ class LeanVotes:
         return self.app(environ, start_response)
 
 
-def answer_vote(environ: dict) -> tuple[str, Headers, bytes] | None:
+def answer_vote(environ: Environ) -> Answer | None:
     """The answer to a same-origin JSON vote, or None when Django must answer it."""
     secure = _is_secure(environ)
     if not _serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
@@ -108,6 +112,8 @@ def answer_vote(environ: dict) -> tuple[str, Headers, bytes] | None:
     if not 0 <= length <= MAX_BODY:
         return None
     match = VOTE_PATH.match(environ["PATH_INFO"])
+    if match is None:
+        return None
     article_id, kind = int(match[1]), match[2]
     request_started.send(sender=LeanVotes, environ=environ)
     try:
@@ -131,25 +137,23 @@ def answer_vote(environ: dict) -> tuple[str, Headers, bytes] | None:
 def _trust_recent_connection() -> None:
     """Skip the health check of a connection that answered a vote within ``TRUSTED_FOR``."""
     connection = connections[DEFAULT_DB_ALIAS]
-    used_at = getattr(connection, "byline_vote_answered_at", None)
+    used_at: float | None = getattr(connection, "byline_vote_answered_at", None)
     if (
         used_at is not None
         and connection.connection is not None
         and not connection.errors_occurred
         and time.monotonic() - used_at < TRUSTED_FOR
     ):
-        connection.health_check_done = True
+        connection.health_check_done = True  # type: ignore[attr-defined]
 
 
 def _used_successfully() -> None:
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.connection is not None and not connection.errors_occurred:
-        connection.byline_vote_answered_at = time.monotonic()
+        connection.byline_vote_answered_at = time.monotonic()  # type: ignore[attr-defined]
 
 
-def _vote(
-    environ: dict, article_id: int, kind: str, body: bytes, secure: bool
-) -> tuple[str, Headers, bytes]:
+def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: bool) -> Answer:
     try:
         payload = _payload(body) if environ["REQUEST_METHOD"] == "POST" else None
         choice = actions.parse_vote(kind, payload)
@@ -167,7 +171,7 @@ def _vote(
     return _json(200, answer, secure, extra)
 
 
-def _payload(body: bytes) -> dict:
+def _payload(body: bytes) -> dict[str, Any]:
     """The JSON object in the body, as ``views._payload`` reads it; VoteRefused if malformed."""
     try:
         data = json.loads(body or b"{}")
@@ -178,13 +182,13 @@ def _payload(body: bytes) -> dict:
     return data
 
 
-def _error(status: int, message: str) -> dict:
+def _error(status: int, message: str) -> dict[str, Any]:
     return {"error": {"status": status, "message": message}}
 
 
-def _json(status: int, data: dict, secure: bool, extra: Headers = ()) -> tuple[str, Headers, bytes]:
+def _json(status: int, data: dict[str, Any], secure: bool, extra: Headers | None = None) -> Answer:
     body = json.dumps(data).encode()
-    headers = [*_fixed_headers(secure), ("Content-Length", str(len(body))), *extra]
+    headers = [*_fixed_headers(secure), ("Content-Length", str(len(body))), *(extra or [])]
     return f"{status} {HTTPStatus(status).phrase}", headers, body
 
 
@@ -195,18 +199,18 @@ def _reader_cookie(reader: str) -> str:
     return response.cookies[settings.BYLINE_READER_COOKIE].output(header="").strip()
 
 
-def _is_secure(environ: dict) -> bool:
+def _is_secure(environ: Environ) -> bool:
     """``request.is_secure()`` for this environ."""
     proxy = settings.SECURE_PROXY_SSL_HEADER
     if proxy:
         header, secure_value = proxy
         value = environ.get(header)
         if value is not None:
-            return value.split(",", 1)[0].strip() == secure_value
-    return environ.get("wsgi.url_scheme") == "https"
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
 
 
-def _serves_host(environ: dict) -> bool:
+def _serves_host(environ: Environ) -> bool:
     """Whether ``request.get_host()`` would accept this request's host."""
     if settings.USE_X_FORWARDED_HOST or settings.USE_X_FORWARDED_PORT:
         return False  # rare set-ups: let Django work the host out

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -100,15 +100,15 @@ def client_ip(request: HttpRequest) -> str:
     return client_ip_of(request.META)
 
 
-def client_ip_of(environ: dict) -> str:
+def client_ip_of(environ: Mapping[str, Any]) -> str:
     """``client_ip()`` from a WSGI environ (or a request's ``META``)."""
     header = settings.BYLINE_CLIENT_IP_HEADER
     if header:
-        value = environ.get("HTTP_" + header.upper().replace("-", "_"), "")
+        value = str(environ.get("HTTP_" + header.upper().replace("-", "_"), ""))
         candidates = [part.strip() for part in value.split(",") if part.strip()]
         if candidates:
             return candidates[-1]
-    return environ.get("REMOTE_ADDR") or "unknown"
+    return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _today() -> str:
@@ -187,13 +187,14 @@ def over_limit_and(
     keys = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
     client = redis_client()
     if client is not None:
-        args: list[object] = [per_seconds + 1, len(keys)]
+        counters = len(keys)
+        args: list[int | str] = [per_seconds + 1, counters]
         if read is not None:
             keys.append(read[0])
             args.append(read[1])
         replies = _count_hits_script(client)(keys=keys, args=args)
-        counted = replies[: int(args[1])]
-        value = replies[len(counted)] if read is not None and len(replies) > len(counted) else None
+        counted = replies[:counters]
+        value = replies[counters] if read is not None and len(replies) > counters else None
         return any(hits > limit for hits in counted), value
     over = False
     for key in keys:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from byline.engagement.models import (
     ArticleStats,
@@ -69,7 +70,9 @@ def _hold_writers() -> None:
         cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")  # noqa: S608
 
 
-def _tally_drift(votes, tallies, column: str, describe: Callable[[object], str]) -> list[Drift]:
+def _tally_drift(
+    votes: QuerySet[Any], tallies: QuerySet[Any], column: str, describe: Callable[[Any], str]
+) -> list[Drift]:
     """Each (article, choice)'s sum of shards against a count of the vote rows choosing it."""
     recounted = {
         (row["article_id"], row[column]): row["n"]

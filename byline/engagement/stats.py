@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -91,7 +92,7 @@ class Figures:
             for stars, percent in zip(order, percents, strict=True)
         )
 
-    def aggregate_rating(self) -> dict | None:
+    def aggregate_rating(self) -> dict[str, Any] | None:
         """The schema.org ``AggregateRating`` for the article's JSON-LD, or None without ratings."""
         if not self.rating_count:
             return None
@@ -103,7 +104,7 @@ class Figures:
             "worstRating": 1,
         }
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The figures as the JSON API returns them (see docs/api.md)."""
         average = self.rating_average
         return {
@@ -166,7 +167,7 @@ def figures_query(article_id: int) -> tuple[str, list[int]]:
     return sql, [article_id] * 3
 
 
-def figures_from_rows(rows: list[tuple]) -> Figures:
+def figures_from_rows(rows: list[tuple[Any, ...]]) -> Figures:
     """The ``Figures`` of the rows ``figures_query()`` returned."""
     views = comments = 0
     reaction_counts: dict[str, int] = {}
@@ -217,6 +218,6 @@ def set_comment_counts(counts: Mapping[int, int]) -> None:
         cursor.executemany(sql, [(count, article_id) for article_id, count in counts.items()])
 
 
-def aggregate_rating(article_id: int) -> dict | None:
+def aggregate_rating(article_id: int) -> dict[str, Any] | None:
     """The schema.org ``AggregateRating`` for an article, or None without ratings."""
     return figures_for(article_id).aggregate_rating()

@@ -40,7 +40,7 @@ def _column(model: VoteModel) -> str:
     return "reaction" if model is Reaction else "stars"
 
 
-def _now():
+def _now() -> Any:
     return connection.ops.adapt_datetimefield_value(datetime.now(UTC))
 
 
@@ -69,7 +69,7 @@ def lock_vote(model: VoteModel, article_id: int, reader: str) -> tuple[int, obje
     return row[0], row[1]
 
 
-def set_vote(model: VoteModel, vote_id: int, value: object) -> None:
+def set_vote(model: VoteModel, vote_id: int, value: str | int | None) -> None:
     """Store the reader's new choice on their locked row."""
     table, column = model._meta.db_table, _column(model)
     with connection.cursor() as cursor:
@@ -84,7 +84,7 @@ def pick_shard() -> int:
     return random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading load, not a secret)
 
 
-def move_tallies(model: TallyModel, article_id: int, changes: dict, shard: int) -> None:
+def move_tallies(model: TallyModel, article_id: int, changes: dict[Any, int], shard: int) -> None:
     """Add each delta to its choice's count in ``shard``, choices in sorted order.
 
     A shard row missing for this (article, choice) is created, with the
@@ -140,7 +140,7 @@ def rate_in_one_call(
     return (int(value) if value is not None else None), figures
 
 
-def _vote_and_figures(sql: str, params: list) -> tuple[Any, Figures]:
+def _vote_and_figures(sql: str, params: list[Any]) -> tuple[Any, Figures]:
     """Cast a vote and read the figures after it: one statement (migration 0005).
 
     Its first row is the reader's vote afterwards, the others the figures;

@@ -23,7 +23,9 @@ import logging
 import secrets
 import time
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +34,9 @@ from django.db.models import F
 
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.redisclient import redis_client
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -147,11 +152,12 @@ def _flush_database_batch() -> tuple[int, int]:
     return len(claimed), added
 
 
-def _parse_batch(raw: dict[bytes, bytes]) -> Batch:
+def _parse_batch(raw: Mapping[bytes | str, bytes | str]) -> Batch:
     batch: Batch = Counter()
     for field, value in raw.items():
         try:
-            article, day = field.decode().split(":", 1)
+            name = field.decode() if isinstance(field, bytes) else field
+            article, day = name.split(":", 1)
             batch[(int(article), date.fromisoformat(day))] += int(value)
         except ValueError:
             logger.warning("dropping a malformed buffered view entry %r", field)
@@ -160,6 +166,7 @@ def _parse_batch(raw: dict[bytes, bytes]) -> Batch:
 
 def _flush_redis() -> int:
     client = redis_client()
+    assert client is not None  # only called with REDIS_URL set
     added = 0
     # First any batch a crashed flusher left behind, once its lock has expired.
     for key in client.scan_iter(match=BATCH_PREFIX + "*", count=100):
@@ -180,7 +187,7 @@ def _flush_redis() -> int:
     return added + _apply_redis_batch(client, token)
 
 
-def _apply_redis_batch(client, token: str) -> int:
+def _apply_redis_batch(client: Redis, token: str) -> int:
     key = BATCH_PREFIX + token
     raw = client.hgetall(key)
     added = 0

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -18,10 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from byline.articles.models import Article
 from byline.csrf import cached_page_form, came_from_this_site
 from byline.engagement import actions, readers, viewbuffer
 from byline.engagement.actions import VoteRefused
 
+View = Callable[..., HttpResponse]
 COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -32,12 +36,12 @@ def json_error(message: str, status: int) -> JsonResponse:
     return response
 
 
-def json_methods(*methods: str):
+def json_methods(*methods: str) -> Callable[[View], View]:
     """Like ``require_http_methods``, but a wrong method gets a JSON 405 with ``Allow``."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
                 response = json_error(f"Use {' or '.join(methods)} here.", 405)
                 response["Allow"] = ", ".join(methods)
@@ -57,7 +61,7 @@ def _rejected_json(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _payload(request: HttpRequest) -> dict:
+def _payload(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object (or form fields); VoteRefused when it is malformed."""
     if request.content_type == "application/json":
         try:
@@ -70,7 +74,7 @@ def _payload(request: HttpRequest) -> dict:
     return request.POST.dict()
 
 
-def _answer(voter: actions.Voter, body: dict) -> JsonResponse:
+def _answer(voter: actions.Voter, body: dict[str, Any]) -> JsonResponse:
     response = JsonResponse(body)
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
@@ -168,7 +172,9 @@ def _referred_from_this_site(request: HttpRequest) -> bool:
 # Forms for readers without JavaScript: POST, then 303 back to the block.
 
 
-def _problem(request: HttpRequest, message: str, status: int, article=None) -> HttpResponse:
+def _problem(
+    request: HttpRequest, message: str, status: int, article: Article | None = None
+) -> HttpResponse:
     response = render(
         request,
         "engagement/problem.html",
@@ -194,19 +200,18 @@ def _confirm(request: HttpRequest) -> HttpResponse:
 def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     article = None
     try:
-        choice = (
-            actions.parse_reaction(request.POST.get("reaction"))
-            if kind == "reaction"
-            else actions.parse_stars(request.POST.get("stars"))
-        )
+        if kind == "reaction":
+            reaction, stars = actions.parse_reaction(request.POST.get("reaction")), None
+        else:
+            reaction, stars = None, actions.parse_stars(request.POST.get("stars"))
         voter = actions.check_vote(request, article_id)
         article = actions.published_article(article_id)
         if article is None:
             raise VoteRefused("There is no published article with this number.", status=404)
         if kind == "reaction":
-            actions.react(article_id, voter.reader, choice)
+            actions.react(article_id, voter.reader, reaction)
         else:
-            actions.rate(article_id, voter.reader, choice)
+            actions.rate(article_id, voter.reader, stars)
     except VoteRefused as refused:
         article = article or actions.published_article(article_id)
         response = _problem(request, refused.message, refused.status, article)

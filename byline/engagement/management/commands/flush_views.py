@@ -8,6 +8,8 @@ before a backup, to flush them at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from byline.engagement.viewbuffer import flush
@@ -16,6 +18,6 @@ from byline.engagement.viewbuffer import flush
 class Command(BaseCommand):
     help = "Flush buffered view counts into the article totals."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         added = flush()
         self.stdout.write(f"Flushed {added} views.")

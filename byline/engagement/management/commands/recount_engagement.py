@@ -8,7 +8,9 @@ Exits with status 1 when it found drift, so monitoring can alert on it.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from byline.engagement.recount import recount
 
@@ -16,12 +18,12 @@ from byline.engagement.recount import recount
 class Command(BaseCommand):
     help = "Recount reactions and ratings from the vote rows; report and repair drift."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="Report drift without repairing it."
         )
 
-    def handle(self, *args, dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         drifts = recount(fix=not dry_run)
         if not drifts:
             self.stdout.write(self.style.SUCCESS("No drift: every total equals its recount."))
