@@ -55,6 +55,13 @@ def parse_positive_int(value: str) -> int:
     return number
 
 
+def parse_non_negative_int(value: str) -> int:
+    number = int(value.strip())
+    if number < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return number
+
+
 def parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -149,6 +156,21 @@ CORE_SETTINGS: list[Setting] = [
         "",
         "Send cookies only over HTTPS. Defaults to on in production, off in the embedded tier.",
         parse_optional_bool,
+    ),
+    Setting(
+        "BYLINE_HSTS_SECONDS",
+        "0",
+        "Strict-Transport-Security max-age, in seconds, sent over HTTPS (0: none). Set it "
+        "(31536000 is a year) once the site is served only over HTTPS; browsers then refuse "
+        "plain HTTP for that long.",
+        parse_non_negative_int,
+    ),
+    Setting(
+        "BYLINE_SSL_REDIRECT",
+        "false",
+        "Redirect plain-HTTP requests that reach the app to HTTPS. The shipped nginx "
+        "configuration already does this, so it is needed only without it.",
+        parse_bool,
     ),
     Setting(
         "BYLINE_WORKERS",

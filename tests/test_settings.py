@@ -52,6 +52,14 @@ def test_a_malformed_setting_is_named_in_the_error():
         read_all({"BYLINE_READING_WPM": "fast"})
 
 
+def test_https_settings_are_read_and_checked():
+    values = read_all({"BYLINE_HSTS_SECONDS": "31536000", "BYLINE_SSL_REDIRECT": "on"})
+    assert values["BYLINE_HSTS_SECONDS"] == 31536000
+    assert values["BYLINE_SSL_REDIRECT"] is True
+    with pytest.raises(SettingError, match="BYLINE_HSTS_SECONDS='-1' is not valid"):
+        read_all({"BYLINE_HSTS_SECONDS": "-1"})
+
+
 def test_production_names_every_missing_required_setting():
     with pytest.raises(SettingError) as error:
         read_all({"BYLINE_PRODUCTION": "1"})
