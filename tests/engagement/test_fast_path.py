@@ -79,7 +79,7 @@ class Browser:
             headers=sent,
             body=data,
             scheme=scheme,
-            environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": self.ip},
+            extra_environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": self.ip},
         )
         if cookie := response.headers.get("set-cookie", ""):
             self.cookie = cookie.split(";", 1)[0]
@@ -219,7 +219,7 @@ def test_a_host_the_site_does_not_serve_is_refused_and_nothing_counted(settings,
         host="attacker.example",
         headers={"Sec-Fetch-Site": "same-origin", "User-Agent": BROWSER},
         body=b'{"reaction": "happy"}',
-        environ={"CONTENT_TYPE": "application/json"},
+        extra_environ={"CONTENT_TYPE": "application/json"},
     )
     assert response.status == 400
     assert fast_answers == []

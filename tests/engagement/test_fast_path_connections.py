@@ -38,7 +38,7 @@ def vote(article_id: int, stars: int):
         method="POST",
         headers={"Sec-Fetch-Site": "same-origin", "User-Agent": BROWSER},
         body=json.dumps({"stars": stars}).encode(),
-        environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": "203.0.113.9"},
+        extra_environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": "203.0.113.9"},
     )
 
 

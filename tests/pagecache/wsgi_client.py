@@ -28,10 +28,10 @@ def call(
     host: str = "testserver",
     scheme: str = "http",
     body: bytes = b"",
-    environ: dict[str, str] | None = None,
+    extra_environ: dict[str, str] | None = None,
 ) -> Response:
     path, _, query = path.partition("?")
-    extra, environ = environ or {}, {
+    environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
@@ -46,7 +46,7 @@ def call(
         environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
     for name, value in (headers or {}).items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
-    environ.update(extra)
+    environ.update(extra_environ or {})
     setup_testing_defaults(environ)
     started: list = []
 
