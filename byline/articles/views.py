@@ -65,6 +65,7 @@ def article_context(article: Article) -> dict:
         "article": article,
         "figures": figures,
         "aggregate_rating": figures.aggregate_rating(),
+        "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
         "authors": list(article.authors.all()),
         "tags": list(article.tags.all()),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from byline.conf import Setting, parse_positive_int, parse_str
+from byline.conf import Setting, parse_non_negative_int, parse_positive_int, parse_str
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,13 @@ SETTINGS: list[Setting] = [
         "5",
         "How often buffered view counts are written to the database, in seconds.",
         parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_COUNTS_REFRESH_SECONDS",
+        "60",
+        "How often an open article page refreshes its views, comments, reactions and rating "
+        "while the reader has it in view, in seconds (0: only when they come back to it).",
+        parse_non_negative_int,
     ),
     Setting(
         "BYLINE_CLIENT_IP_HEADER",

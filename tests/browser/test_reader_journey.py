@@ -6,7 +6,7 @@ in place, without a reload.
 """
 
 from byline.discussion.models import Comment
-from byline.engagement import viewbuffer
+from byline.engagement import actions, viewbuffer
 from byline.engagement.stats import figures_for, set_comment_count
 from tests.browser.conftest import expect
 from tests.discussion.factory import make_comment
@@ -201,3 +201,15 @@ def test_a_comment_sent_too_soon_is_refused_in_place_and_keeps_every_word(
         "Words worth keeping."
     )
     assert not Comment.objects.exists()
+
+
+def test_an_open_page_shows_other_readers_votes_without_a_reload(page, demo_article, settings):
+    """While the page is in view it refreshes its figures (BYLINE_COUNTS_REFRESH_SECONDS)."""
+    settings.BYLINE_COUNTS_REFRESH_SECONDS = 1
+    open_article(page, demo_article)
+    count, percent = reaction(page, "surprise")
+    expect(count).to_have_text("0")
+    actions.react(demo_article.pk, "f" * 32, "surprise")  # another reader, elsewhere
+    expect(count).to_have_text("1")
+    expect(percent).to_have_text("100")
+    assert page.evaluate("window.notReloaded") is True

@@ -137,4 +137,12 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refresh();
   });
+  // While the reader has the page in view, other readers' votes, views and comments
+  // show up every data-refresh-seconds (each a revalidation, usually a 304).
+  var every = Number(block.dataset.refreshSeconds) || 0;
+  if (every > 0) {
+    setInterval(function () {
+      if (document.visibilityState === "visible") refresh();
+    }, every * 1000);
+  }
 })();
