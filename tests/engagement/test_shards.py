@@ -9,6 +9,7 @@ from byline.engagement import actions, stats, tallies, viewbuffer
 from byline.engagement.models import TALLY_SHARDS, ReactionTally, StarTally
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
+from tests.conftest import using_postgres
 from tests.engagement.factory import react, reader_client
 from tests.factory import make_article
 
@@ -96,3 +97,19 @@ def test_the_figures_a_vote_returns_are_the_figures_the_page_shows():
         assert after_rating == figures_for(article.pk)
     assert after_rating.comments == 3
     assert actions.rate_and_count(article.pk, f"{0:032x}", None) == (None, figures_for(article.pk))
+
+
+@pytest.mark.skipif(
+    not using_postgres(), reason="needs PostgreSQL: fillfactor is a PostgreSQL setting"
+)
+def test_the_totals_tables_leave_room_for_in_place_updates():
+    """Migration 0006: pages kept 30 % full, so a vote's update stays on its row's page."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN (%s, %s)",
+            [ReactionTally._meta.db_table, StarTally._meta.db_table],
+        )
+        options = dict(cursor.fetchall())
+    assert all(value == ["fillfactor=30"] for value in options.values()) and len(options) == 2
