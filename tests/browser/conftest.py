@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,13 +96,47 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allowed
 
 
+class InFlight:
+    """A WSGI wrapper that knows when no request is being answered.
+
+    A closed page's last requests (a view beacon sent with ``keepalive``, a
+    refresh of the figures) can still be running in the live server when the
+    test ends; the database flush that follows would deadlock with their
+    writes, so teardown waits for them (``wait_until_idle``).
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.running += 1
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                if hasattr(result, "close"):
+                    result.close()  # Django's request_finished: connections are released
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float = 10) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.running == 0, timeout)
+
+
 @pytest.fixture(scope="session")
 def _page_cached_server(live_server):
     """The live server with Byline's page cache in front of Django, as ``byline.wsgi``."""
     from byline.pagecache.wsgi import PageCacheApp
 
     httpd = live_server.thread.httpd
-    httpd.set_app(PageCacheApp(httpd.get_app()))
+    httpd.set_app(InFlight(PageCacheApp(httpd.get_app())))
     return live_server
 
 
@@ -124,6 +159,7 @@ def browser_settings(settings, tmp_path):
 def site(_page_cached_server, browser_settings):
     """The address of the live Byline, page cache included."""
     yield _page_cached_server.url
+    _page_cached_server.thread.httpd.get_app().wait_until_idle()
     # ORM calls made between Playwright calls may have opened connections of
     # their own; PostgreSQL cannot flush or drop the test database past them.
     from django.db import connections
