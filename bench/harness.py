@@ -31,6 +31,32 @@ def check(condition: bool, message: str) -> None:
 # --- tools -------------------------------------------------------------------
 
 
+def ensure_database() -> None:
+    """Create the PostgreSQL database named by DATABASE_URL if it does not exist."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    with psycopg.connect(
+        dbname="postgres",
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        autocommit=True,
+    ) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            print(f"  created the database {config['NAME']}")
+
+
 def ensure_tools() -> None:
     """wrk and nginx are Debian packages; install them when missing (as root)."""
     missing = [pkg for pkg, exe in (("wrk", "wrk"), ("nginx", "nginx")) if not find(exe)]

@@ -44,6 +44,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from harness import ensure_database, ensure_tools  # noqa: E402  (bench/ is on the path)
+
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 
 
@@ -61,7 +64,15 @@ def parse_args() -> argparse.Namespace:
         default=32,
         help="connections for the database-only phase (0 skips it)",
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 s phases and 8 database-only threads: checks every answer and the recount (CI)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.db_clients = 1.0, min(args.db_clients, 8)
+    return args
 
 
 def cpu_by_role(server_group: int) -> dict[str, float]:
@@ -192,6 +203,8 @@ def main() -> None:
         "BYLINE_VOTES_PER_MINUTE": "1000000000",
     }
     os.environ.update(env)
+    ensure_tools()
+    ensure_database()
     import django
 
     django.setup()
@@ -287,9 +300,17 @@ def main() -> None:
           f"({shown} reactions and ratings standing)")  # fmt: skip
     for drift in drifts:
         print(f"  {drift}")
+    refused = {
+        f"{name} {status}": count
+        for name, (_, statuses, *_) in (("GET", reads), ("vote", votes))
+        for status, count in statuses.items()
+        if not 200 <= status < 300
+    }
+    if refused:
+        print(f"requests that were not answered 2xx: {refused}")
     for article in articles:
         article.delete()
-    sys.exit(1 if drifts else 0)
+    sys.exit(1 if drifts or refused else 0)
 
 
 if __name__ == "__main__":
