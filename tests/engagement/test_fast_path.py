@@ -21,16 +21,9 @@ from byline.engagement.stats import figures_for
 from byline.wsgi import application, django_application
 from tests.engagement.factory import BROWSER
 from tests.factory import make_article
-from tests.pagecache.wsgi_client import call
+from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
 pytestmark = pytest.mark.django_db
-
-SECURITY_HEADERS = {
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "cross-origin-opener-policy": "same-origin",
-}
 
 
 @pytest.fixture(autouse=True)

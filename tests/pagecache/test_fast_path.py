@@ -5,16 +5,9 @@ from django.test import Client
 from django.utils.http import http_date
 
 from tests.factory import make_article
-from tests.pagecache.wsgi_client import call
+from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
 pytestmark = pytest.mark.django_db
-
-SECURITY_HEADERS = {
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "cross-origin-opener-policy": "same-origin",
-}
 
 
 def session_cookie(editor) -> str:

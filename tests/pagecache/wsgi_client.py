@@ -6,6 +6,14 @@ import io
 from dataclasses import dataclass
 from wsgiref.util import setup_testing_defaults
 
+# The headers Django's security middleware gives every answer (see byline/settings.py).
+SECURITY_HEADERS = {
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin",
+}
+
 
 @dataclass
 class Response:
