@@ -8,6 +8,7 @@ every moderator decision is kept as a training example so a retrain can use it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -76,17 +77,22 @@ def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
 def _record(submission: Submission, decision: Decision, model_version: int | None) -> None:
     from byline.antispam.models import CheckLog
 
-    with transaction.atomic():
-        CheckLog.objects.create(
-            fingerprint=fingerprint(submission),
-            text_key=text_key(submission.body),
-            article_id=submission.article_id,
-            backend=decision.backend[:40],
-            verdict=str(decision.verdict),
-            score=decision.score,
-            reasons=list(decision.reasons),
-            model_version=model_version,
-        )
+    record = functools.partial(
+        CheckLog.objects.record,
+        fingerprint=fingerprint(submission),
+        text_key=text_key(submission.body),
+        article_id=submission.article_id,
+        backend=decision.backend[:40],
+        verdict=str(decision.verdict),
+        score=decision.score,
+        reasons=list(decision.reasons),
+        model_version=model_version,
+    )
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():  # a savepoint: a failed write leaves the caller's intact
+            record()
+    else:
+        record()  # one statement, committed on its own
 
 
 def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -> bool:
