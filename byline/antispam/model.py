@@ -75,7 +75,7 @@ def vectorize(prepared: Sequence[str]) -> sp.csr_matrix:
 
 
 def _bucket(token: str) -> int:
-    return abs(murmurhash3_32(token, seed=0)) % N_FEATURES
+    return int(abs(murmurhash3_32(token, seed=0))) % N_FEATURES
 
 
 def _hashed(tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +120,9 @@ def _new_linear() -> SGDClassifier:
     return SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=0)
 
 
-def _train_linear(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, epochs: int, seed: int):
+def _train_linear(
+    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, epochs: int, seed: int
+) -> SGDClassifier:
     classifier = _new_linear()
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -138,7 +140,7 @@ def _train_bayes(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> MultinomialN
 def _bayes_logit(bayes: MultinomialNB, X: sp.csr_matrix) -> np.ndarray:
     log_odds = bayes.feature_log_prob_[1] - bayes.feature_log_prob_[0]
     prior = bayes.class_log_prior_[1] - bayes.class_log_prior_[0]
-    return X @ log_odds + prior
+    return np.asarray(X @ log_odds + prior, dtype=np.float64)
 
 
 def _fit_blend(
@@ -294,7 +296,7 @@ class TextModel:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> TextModel:
+    def from_bytes(cls, data: bytes | memoryview) -> TextModel:
         """Rebuild a model saved by ``to_bytes``; ``ModelFormatError`` if unreadable."""
         try:
             with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as arrays:
