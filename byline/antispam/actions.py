@@ -8,6 +8,7 @@ every moderator decision is kept as a training example so a retrain can use it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,19 +40,23 @@ FAILED_REASON = "The spam filter failed on this comment, so it waits for a moder
 
 def _encodable(submission: Submission) -> Submission:
     """The submission with text fields a broken client mangled made safe to hash and store."""
-    changes = {
-        name: encodable(getattr(submission, name))
-        for name in ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
-    }
-    if all(changes[name] == getattr(submission, name) for name in changes):
-        return submission
-    return dataclasses.replace(submission, **changes)
+    safe = dataclasses.replace(
+        submission,
+        body=encodable(submission.body),
+        author_name=encodable(submission.author_name),
+        author_email=encodable(submission.author_email),
+        author_url=encodable(submission.author_url),
+        user_agent=encodable(submission.user_agent),
+        referrer=encodable(submission.referrer),
+    )
+    return submission if safe == submission else safe
 
 
 def _assess(backend: SpamBackend, submission: Submission) -> Assessment:
     assess = getattr(backend, "assess", None)
     if assess is not None:
-        return assess(submission)
+        assessment: Assessment = assess(submission)
+        return assessment
     return Assessment(backend.check(submission))
 
 
@@ -76,17 +81,22 @@ def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
 def _record(submission: Submission, decision: Decision, model_version: int | None) -> None:
     from byline.antispam.models import CheckLog
 
-    with transaction.atomic():
-        CheckLog.objects.create(
-            fingerprint=fingerprint(submission),
-            text_key=text_key(submission.body),
-            article_id=submission.article_id,
-            backend=decision.backend[:40],
-            verdict=str(decision.verdict),
-            score=decision.score,
-            reasons=list(decision.reasons),
-            model_version=model_version,
-        )
+    record = functools.partial(
+        CheckLog.objects.record,
+        fingerprint=fingerprint(submission),
+        text_key=text_key(submission.body),
+        article_id=submission.article_id,
+        backend=decision.backend[:40],
+        verdict=str(decision.verdict),
+        score=decision.score,
+        reasons=list(decision.reasons),
+        model_version=model_version,
+    )
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():  # a savepoint: a failed write leaves the caller's intact
+            record()
+    else:
+        record()  # one statement, committed on its own
 
 
 def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -> bool:
@@ -142,7 +152,8 @@ class RetrainResult:
 
 
 def retrain(
-    dry_run: bool = False, progress: Callable[[Iterable], Iterable] = iter
+    dry_run: bool = False,
+    progress: Callable[[Iterable[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
 ) -> RetrainResult:
     """Rebuild the text model from the seed corpus plus every moderated comment."""
     from byline.antispam import store

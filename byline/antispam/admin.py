@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from byline.antispam.models import (
@@ -17,12 +20,17 @@ from byline.antispam.report import performance
 
 REPORT_DAYS = 30
 
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+else:  # not subscriptable at run time
+    ModelAdmin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
+
+class ReadOnlyAdmin(ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -30,10 +38,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class FilterReportAdmin(ReadOnlyAdmin):
     """The admin index links here: precision, recall and false positives, 30 days."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         context = {
@@ -51,7 +61,7 @@ class CheckLogAdmin(ReadOnlyAdmin):
     list_filter = ("verdict", "label", "backend")
     date_hierarchy = "created_at"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of what the filter did; `antispam prune` ages it out
 
 
@@ -63,7 +73,7 @@ class TrainingExampleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SpamDomain)
-class SpamDomainAdmin(admin.ModelAdmin):
+class SpamDomainAdmin(ModelAdmin):
     list_display = ("domain", "spam_count", "ham_count", "is_spam", "updated_at")
     search_fields = ("domain",)
 

@@ -10,6 +10,7 @@ comment waits for a moderator.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import akismet
 import httpx
@@ -33,7 +34,7 @@ class AkismetBackend(SpamBackend):
 
     name = "akismet"
 
-    def __init__(self, http_client: httpx.Client | None = None, **options) -> None:
+    def __init__(self, http_client: httpx.Client | None = None, **options: object) -> None:
         super().__init__(**options)
         self._http_client = http_client
         self._client: akismet.SyncClient | None = None
@@ -67,8 +68,8 @@ class AkismetBackend(SpamBackend):
             fields["comment_date_gmt"] = submission.created_at.isoformat()
         return {key: value for key, value in fields.items() if value}
 
-    def _split(self, submission: Submission) -> tuple[str, dict[str, str]]:
-        fields = self.request_fields(submission)
+    def _split(self, submission: Submission) -> tuple[str, dict[str, Any]]:
+        fields: dict[str, Any] = self.request_fields(submission)
         return fields.pop("user_ip", ""), fields
 
     def check(self, submission: Submission) -> Decision:

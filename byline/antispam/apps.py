@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.core.signals import setting_changed
 
 
-def _reset_backend(setting: str, **kwargs) -> None:
+def _reset_backend(setting: str, **kwargs: Any) -> None:
     if setting == "BYLINE_SPAM_BACKEND":
         from byline.antispam.backends import get_backend
 

@@ -69,7 +69,7 @@ class DummyBackend(SpamBackend):
 
     name = "dummy"
 
-    def __init__(self, verdict: str = Verdict.APPROVE, **options) -> None:
+    def __init__(self, verdict: str = Verdict.APPROVE, **options: object) -> None:
         super().__init__(**options)
         self.verdict = Verdict(verdict)
         self.trained: list[tuple[Submission, str]] = []
@@ -77,12 +77,12 @@ class DummyBackend(SpamBackend):
     def check(self, submission: Submission) -> Decision:
         return Decision(self.verdict, (f"Dummy backend always says {self.verdict}.",))
 
-    def train(self, submission: Submission, label) -> None:
+    def train(self, submission: Submission, label: Label) -> None:
         self.trained.append((submission, str(label)))
 
 
 @lru_cache(maxsize=1)
 def get_backend() -> SpamBackend:
     """The configured backend, built once per process."""
-    backend_class = import_string(settings.BYLINE_SPAM_BACKEND)
+    backend_class: type[SpamBackend] = import_string(settings.BYLINE_SPAM_BACKEND)
     return backend_class()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, register
 from django.utils.module_loading import import_string
@@ -12,7 +16,7 @@ AKISMET = "byline.antispam.akismet_backend.AkismetBackend"
 
 
 @register()
-def spam_settings(app_configs, **kwargs) -> list[Error]:
+def spam_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     try:
         backend = import_string(settings.BYLINE_SPAM_BACKEND)

@@ -69,7 +69,7 @@ class SpamBackend:
 
     name = "base"
 
-    def __init__(self, **options) -> None:
+    def __init__(self, **options: object) -> None:
         self.options = options
 
     def check(self, submission: Submission) -> Decision:

@@ -55,19 +55,15 @@ def spam_domains(submission: Submission) -> list[Evidence]:
     """Links to domains moderators have marked as spam (body and the author's URL)."""
     from byline.antispam.models import SpamDomain
 
-    domains = link_domains(submission.body, submission.author_url)
-    if not domains:
-        return []
-    marked = [d for d in SpamDomain.objects.filter(domain__in=domains) if d.is_spam]
+    marked = SpamDomain.objects.marked(link_domains(submission.body, submission.author_url))
     if not marked:
         return []
-    worst = max(marked, key=lambda d: d.spam_count)
-    names = ", ".join(d.domain for d in marked[:3])
+    worst = max(spam for _, spam in marked)
+    names = ", ".join(domain for domain, _ in marked[:3])
     return [
         Evidence(
             W_SPAM_DOMAIN,
-            f"Links to {names}, which moderators have marked as spam "
-            f"{_plural(worst.spam_count, 'time')}.",
+            f"Links to {names}, which moderators have marked as spam {_plural(worst, 'time')}.",
         )
     ]
 

@@ -129,12 +129,17 @@ def link_domains(text: str, author_url: str = "") -> list[str]:
     return list(seen)
 
 
+def _link_for_model(match: re.Match[str]) -> str:
+    return f" {URL_TOKEN} {domain_of(match.group(0))} "
+
+
 def for_model(text: str) -> str:
     """The text as the learned model reads it.
 
-    Links become one marker word (the domain is judged by its own signal), digits
-    become 0 so that phone numbers and prices look alike, and shouting or a volley of
-    exclamation marks add a marker word each.
+    A link becomes a marker word followed by the host it points to (its path and
+    query, mostly noise, are dropped), digits become 0 so that phone numbers and
+    prices look alike, and shouting or a volley of exclamation marks add a marker
+    word each.
     """
     text = clean(bounded(text))
     letters = [c for c in text if c.isalpha()]
@@ -143,7 +148,7 @@ def for_model(text: str) -> str:
         markers.append(SHOUTING_TOKEN)
     if text.count("!") >= 3:
         markers.append(EXCLAIM_TOKEN)
-    text = _LINK.sub(f" {URL_TOKEN} ", text)
+    text = _LINK.sub(_link_for_model, text)
     text = _DIGIT.sub("0", text).lower()
     if markers:
         text = text + " " + " ".join(markers)

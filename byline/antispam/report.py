@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from byline.antispam.models import CheckLog
 
 FLAGGED = ("spam", "discard")
@@ -89,7 +91,7 @@ def performance(days: int = 30, examples: int = 20) -> Report:
     return report
 
 
-def _counts(queryset):
+def _counts(queryset: QuerySet[CheckLog]) -> list[tuple[str, str, int]]:
     from django.db.models import Count
 
     rows = queryset.values_list("verdict", "label").annotate(n=Count("id")).order_by()

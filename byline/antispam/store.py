@@ -14,11 +14,15 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
 
 from byline.antispam.corpus import SHIPPED_MODEL_FILE, seed_corpus
 from byline.antispam.model import ModelFormatError, TextModel
+
+if TYPE_CHECKING:
+    from byline.antispam.models import Classifier
 
 logger = logging.getLogger("byline.antispam")
 
@@ -159,7 +163,7 @@ def update(change: Callable[[TextModel], object], kind: str) -> int:
     raise RuntimeError("could not store the spam model: too many concurrent writers")
 
 
-def _after_save(row, model: TextModel) -> None:
+def _after_save(row: Classifier, model: TextModel) -> None:
     from byline.antispam.models import Classifier
 
     global _loaded

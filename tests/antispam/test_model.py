@@ -19,11 +19,11 @@ SAMPLES = [
 def test_the_fast_path_computes_the_same_features_as_scikit_learn(text):
     prepared = for_model(text)
     expected = vectorize([prepared])
-    indices, values, _ = vectorize_one(prepared)
-    assert dict(zip(indices.tolist(), values.tolist(), strict=True)) == pytest.approx(
-        dict(zip(expected.indices.tolist(), expected.data.tolist(), strict=True))
-    )
-    assert indices.max(initial=0) < 2 * N_FEATURES
+    features = vectorize_one(prepared)
+    assert dict(
+        zip(features.indices.tolist(), features.values.tolist(), strict=True)
+    ) == pytest.approx(dict(zip(expected.indices.tolist(), expected.data.tolist(), strict=True)))
+    assert features.indices.max(initial=0) < 2 * N_FEATURES
 
 
 def test_a_stored_model_scores_and_learns_like_the_original():
@@ -63,7 +63,7 @@ def test_learning_one_decision_moves_the_comment_to_the_moderators_side():
     text = "Check out the council's own report, and subscribe to the minutes."
     assert model.explain(text).probability > 0.9
     steps = model.learn(text, False)
-    assert 1 <= steps <= 20
+    assert steps in (1, 2)
     assert model.explain(text).probability < 0.05
 
 
@@ -82,3 +82,26 @@ def test_the_model_reads_clean_text():
     assert for_model("Hi&amp;bye<br />\ufeff 123") == "hi&bye  000"
     assert "zzurl" in for_model("see https://example.com")
     assert np.isfinite(shipped_model().logit("\x00" * 10))
+
+
+LONG_GENUINE = [
+    "I read the council's budget report after this article came out, and I think the reporter "
+    "got the main point right: the library hours are being cut because the maintenance backlog "
+    "was never funded. What the piece leaves out is that the same committee voted last spring "
+    "to defer the roof repairs, which is why the costs doubled. My neighbours and I went to the "
+    "public meeting on Tuesday and asked about it; the answer was that the state grant fell "
+    "through. I would like to see a follow-up that compares our town with the two next to us.",
+    "I have lived here for forty years and I have never seen the river this high. The article "
+    "is right that the new housing on the flood plain made it worse, but it does not mention "
+    "that the drainage channels behind the school have not been cleared since the contractor "
+    "went bust. Several of us wrote to the council about it in the autumn and got no answer. "
+    "The residents' association meets on the first Monday of every month at the community "
+    "centre, and everyone is welcome, including people who rent.",
+]
+
+
+@pytest.mark.parametrize("text", LONG_GENUINE)
+def test_a_long_thoughtful_comment_is_not_taken_for_spam_for_its_length(text):
+    """In the YouTube corpus long comments are mostly spam; a news site's are not. The
+    starting model may be unsure of them (a moderator reads them), never sure they are spam."""
+    assert shipped_model().explain(text).probability < 0.6

@@ -9,6 +9,9 @@ in use; ``prune`` deletes check records past BYLINE_SPAM_LOG_DAYS (run it daily)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
@@ -30,14 +33,17 @@ class Command(BaseCommand):
         prune.add_argument("--dry-run", action="store_true", help="Count but do not delete.")
         sub.add_parser("build-seed", help=f"Rewrite the shipped model ({SHIPPED_MODEL_FILE.name}).")
 
-    def handle(self, *args, action: str, dry_run: bool = False, **options) -> None:
+    def handle(self, *args: Any, action: str, dry_run: bool = False, **options: Any) -> None:
         getattr(self, "do_" + action.replace("-", "_"))(dry_run=dry_run)
 
     def do_retrain(self, dry_run: bool) -> None:
         self.stdout.write("Training on the seed corpus and every moderated comment…")
 
-        def progress(items):
-            return tqdm(items, desc="Moderated comments", unit="comment", file=self.stderr)
+        def progress(items: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+            bar: Iterable[tuple[str, str]] = tqdm(
+                items, desc="Moderated comments", unit="comment", file=self.stderr
+            )
+            return bar
 
         result = actions.retrain(dry_run=dry_run, progress=progress)
         trained = f"{result.corpus_examples} corpus + {result.site_examples} moderated comments"
@@ -50,7 +56,7 @@ class Command(BaseCommand):
         from byline.antispam.models import Classifier, SpamDomain, TrainingExample
 
         version, model = store.current()
-        row = Classifier.objects.filter(version=version).first()
+        row = None if version is None else Classifier.objects.filter(version=version).first()
         kind = row.get_kind_display() if row else "shipped (not stored)"
         self.stdout.write(f"Model in use: v{version} — {kind}, {model.examples} examples seen.")
         examples = TrainingExample.objects.count()
