@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Avg, Count, Sum
 
-from byline.engagement.models import ArticleStats, DailyViews, Rating, Reaction
+from byline.articles.models import Article
+from byline.engagement.models import DailyViews, Rating, Reaction
 
 PERIODS = (7, 30)
 TOP = 10
@@ -30,11 +31,8 @@ def _since(days: int) -> datetime:
 
 
 def _with_headlines(rows: list[tuple[int, float, str]]) -> list[Ranked]:
-    article_model = ArticleStats._meta.get_field("article").related_model
     headlines = dict(
-        article_model._default_manager.filter(pk__in=[row[0] for row in rows]).values_list(
-            "pk", "headline"
-        )
+        Article.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "headline")
     )
     return [
         Ranked(article_id, headlines.get(article_id, f"Article {article_id}"), value, shown)

@@ -32,6 +32,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 
+from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.redisclient import redis_client
 
@@ -107,11 +108,8 @@ def apply_batch(batch: Batch) -> int:
     """
     if not batch:
         return 0
-    article_model = ArticleStats._meta.get_field("article").related_model
     existing = set(
-        article_model._default_manager.filter(pk__in={a for a, _ in batch}).values_list(
-            "pk", flat=True
-        )
+        Article.objects.filter(pk__in={a for a, _ in batch}).values_list("pk", flat=True)
     )
     per_article: Counter[int] = Counter()
     for (article_id, day), count in sorted(batch.items()):
