@@ -12,6 +12,7 @@ keeps its (emptied) row, so a reader's row is inserted at most once.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -156,6 +157,17 @@ def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
         raise VoteRefused("There is no published article with this number.", status=404)
     pending = int(pending_views or 0) if redis_client() is not None else None
     return Voter(article_id, reader, new, pending)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A JSON vote's body: an object (empty when there is no body); VoteRefused otherwise."""
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise VoteRefused("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise VoteRefused("The request body must be a JSON object.")
+    return data
 
 
 def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:

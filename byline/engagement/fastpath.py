@@ -59,6 +59,7 @@ from django.utils.cache import patch_cache_control
 
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
+from byline.engagement.views import error_body
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -129,7 +130,7 @@ def answer_vote(environ: Environ) -> Answer | None:
             exc_info=sys.exc_info(),
             extra={"status_code": 500},
         )
-        return _json(500, _error(500, "The vote could not be taken. Please try again."), secure)
+        return _json(500, error_body(500, "The vote could not be taken. Please try again."), secure)
     finally:
         request_finished.send(sender=LeanVotes)
 
@@ -155,7 +156,7 @@ def _used_successfully() -> None:
 
 def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: bool) -> Answer:
     try:
-        payload = _payload(body) if environ["REQUEST_METHOD"] == "POST" else None
+        payload = actions.parse_json_object(body) if environ["REQUEST_METHOD"] == "POST" else None
         choice = actions.parse_vote(kind, payload)
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
         voter = actions.check_voter(
@@ -166,24 +167,9 @@ def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: boo
         extra = []
         if refused.status == 429:
             extra.append(("Retry-After", str(readers.seconds_left_in_window())))
-        return _json(refused.status, _error(refused.status, refused.message), secure, extra)
+        return _json(refused.status, error_body(refused.status, refused.message), secure, extra)
     extra = [("Set-Cookie", _reader_cookie(voter.reader))] if voter.new_reader else []
     return _json(200, answer, secure, extra)
-
-
-def _payload(body: bytes) -> dict[str, Any]:
-    """The JSON object in the body, as ``views._payload`` reads it; VoteRefused if malformed."""
-    try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise VoteRefused("The request body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise VoteRefused("The request body must be a JSON object.")
-    return data
-
-
-def _error(status: int, message: str) -> dict[str, Any]:
-    return {"error": {"status": status, "message": message}}
 
 
 def _json(status: int, data: dict[str, Any], secure: bool, extra: Headers | None = None) -> Answer:

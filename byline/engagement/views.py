@@ -30,8 +30,13 @@ COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """What every error of the JSON API says (docs/api.md)."""
+    return {"error": {"status": status, "message": message}}
+
+
 def json_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse({"error": {"status": status, "message": message}}, status=status)
+    response = JsonResponse(error_body(status, message), status=status)
     patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -64,13 +69,7 @@ def _rejected_json(request: HttpRequest) -> HttpResponse:
 def _payload(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object (or form fields); VoteRefused when it is malformed."""
     if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise VoteRefused("The request body is not valid JSON.") from None
-        if not isinstance(data, dict):
-            raise VoteRefused("The request body must be a JSON object.")
-        return data
+        return actions.parse_json_object(request.body)
     return request.POST.dict()
 
 
