@@ -1,8 +1,12 @@
 """The text model: the same features however they are computed, stored without pickle."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
 
+from byline.antispam import hashing
 from byline.antispam.features import domain_of, find_links, for_model, link_domains
 from byline.antispam.model import N_FEATURES, ModelFormatError, TextModel, vectorize, vectorize_one
 from byline.antispam.store import shipped_model, train_shipped_model
@@ -13,17 +17,40 @@ SAMPLES = [
     "",
     "Ünïcödé ☃ and 中文 text",
 ]
+LONG = " ".join(["Residents queued at the town hall, 2 hours, to say no!"] * 40)
 
 
-@pytest.mark.parametrize("text", SAMPLES)
-def test_the_fast_path_computes_the_same_features_as_scikit_learn(text):
+@pytest.mark.parametrize("text", [*SAMPLES, LONG, "a", " \t\n ", "\ud800 lone surrogate"])
+def test_the_features_are_scikit_learns_n_grams_each_hashed_as_specified(text):
+    """Character n-grams as ``char_wb`` cuts them (2-5), words and pairs of words as
+    the ``word`` analyzer does (1-2), each hashed by the one-at-a-time reference."""
     prepared = for_model(text)
-    expected = vectorize([prepared])
+    chars = HashingVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), lowercase=False
+    ).build_analyzer()
+    words = HashingVectorizer(
+        analyzer="word", ngram_range=(1, 2), lowercase=False, token_pattern=r"(?u)\b\w+\b"
+    ).build_analyzer()
+    expected_chars = Counter(hashing.reference_char_bucket(gram) for gram in chars(prepared))
+    expected_words = Counter(
+        hashing.reference_word_bucket(*gram.split(" ")) for gram in words(prepared)
+    )
+    assert Counter(hashing.char_ngrams(prepared).tolist()) == expected_chars
+    grams, buckets = hashing.word_ngrams(prepared)
+    assert grams == words(prepared)
+    assert Counter(buckets.tolist()) == expected_words
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, LONG])
+def test_one_text_and_many_texts_get_the_same_features(text):
+    prepared = for_model(text)
+    row = vectorize([prepared, "other text"])[0]
     features = vectorize_one(prepared)
-    assert dict(
-        zip(features.indices.tolist(), features.values.tolist(), strict=True)
-    ) == pytest.approx(dict(zip(expected.indices.tolist(), expected.data.tolist(), strict=True)))
+    assert dict(zip(features.indices.tolist(), features.values.tolist(), strict=True)) == (
+        pytest.approx(dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)))
+    )
     assert features.indices.max(initial=0) < 2 * N_FEATURES
+    assert features.word_count == len(set(features.word_buckets.tolist()))
 
 
 def test_a_stored_model_scores_and_learns_like_the_original():
