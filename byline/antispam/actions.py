@@ -173,6 +173,26 @@ def retrain(
     return RetrainResult(version, len(corpus), len(site))
 
 
+def retrain_if_unusable() -> RetrainResult | None:
+    """Retrain when the newest stored model cannot be read, as after an upgrade that
+    changed the model's features: run after every ``migrate``, so an upgrade needs no
+    manual step and keeps what moderators taught. None if nothing needed doing."""
+    from byline.antispam import store
+
+    problem = store.why_latest_unusable()
+    if problem is None:
+        return None
+    result = retrain()
+    logger.warning(
+        "Stored spam model unusable (%s); retrained as v%s from %s corpus + %s moderated comments.",
+        problem,
+        result.version,
+        result.corpus_examples,
+        result.site_examples,
+    )
+    return result
+
+
 def prune(dry_run: bool = False) -> int:
     """Delete check records older than BYLINE_SPAM_LOG_DAYS; returns how many."""
     from byline.antispam.models import CheckLog

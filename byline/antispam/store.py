@@ -93,6 +93,21 @@ def _load(version: int) -> TextModel:
         return shipped_model()
 
 
+def why_latest_unusable() -> str | None:
+    """Why the newest stored model cannot be read (a change of features, corruption),
+    or None if it can, or if none is stored."""
+    from byline.antispam.models import Classifier
+
+    data = Classifier.objects.order_by("-version").values_list("data", flat=True).first()
+    if data is None:
+        return None
+    try:
+        TextModel.from_bytes(data)
+    except ModelFormatError as error:
+        return str(error)
+    return None
+
+
 def current() -> tuple[int | None, TextModel]:
     """The latest model and its version (None when the database cannot be read)."""
     global _loaded

@@ -1,5 +1,7 @@
-"""`byline antispam ...`: retrain, status and prune from the command line."""
+"""`byline antispam ...`: retrain, status and prune from the command line; and the
+retrain `migrate` does when an upgrade leaves a stored model it cannot read."""
 
+import logging
 from datetime import timedelta
 from io import StringIO
 
@@ -8,7 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from byline import antispam
-from byline.antispam import Label
+from byline.antispam import Label, store
+from byline.antispam import model as model_module
 from byline.antispam.models import CheckLog, Classifier
 from tests.antispam.factory import make_submission
 
@@ -70,3 +73,30 @@ def test_the_byline_console_script_runs_it(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Model in use: v1 — shipped starting model, 1586 examples seen." in result.stdout
+
+
+def test_migrate_retrains_a_stored_model_this_version_cannot_read(
+    local_filter, monkeypatch, caplog
+):
+    """An upgrade that changes the model's features needs no manual step: the next
+    `migrate` rebuilds the model and keeps what moderators taught."""
+    antispam.learn(make_submission("Cheap replica watches, order today"), Label.SPAM)
+    shipped = store.shipped_model()
+    with monkeypatch.context() as patch:
+        patch.setattr(model_module, "SCHEME", "char9-9/old")
+        old = shipped.to_bytes()
+    Classifier.objects.create(version=9, kind=Classifier.Kind.LEARNED, data=old)
+    assert store.why_latest_unusable() == "stored model has scheme 'char9-9/old'"
+    out = StringIO()
+    with caplog.at_level(logging.WARNING, logger="byline.antispam"):
+        call_command("migrate", verbosity=1, stdout=out)
+    assert "Spam model retrained as v10" in out.getvalue()
+    assert "retrained as v10 from 1586 corpus + 1 moderated comments" in caplog.text
+    assert store.why_latest_unusable() is None
+    assert Classifier.objects.get(version=10).kind == Classifier.Kind.RETRAINED
+
+
+def test_migrate_leaves_a_readable_model_alone(local_filter):
+    antispam.check(make_submission("A first comment."))
+    call_command("migrate", verbosity=0)
+    assert Classifier.objects.latest_version() == 1
