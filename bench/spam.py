@@ -68,10 +68,9 @@ class Tally:
 def content_score(model, text: str) -> float:
     """The local filter's score from what a corpus comment carries: text and links."""
     from byline.antispam import evidence
-    from byline.antispam.contract import Submission
+    from byline.antispam.features import link_domains
 
-    submission = Submission(body=text, author_name="")
-    logit = model.logit(text) + sum(e.weight for e in evidence.links(submission))
+    logit = model.logit(text) + sum(e.weight for e in evidence.links(link_domains(text)))
     return 1.0 / (1.0 + np.exp(-logit))
 
 

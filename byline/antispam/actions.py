@@ -177,6 +177,10 @@ def retrain_if_unusable() -> RetrainResult | None:
     """Retrain when the newest stored model cannot be read, as after an upgrade that
     changed the model's features: run after every ``migrate``, so an upgrade needs no
     manual step and keeps what moderators taught. None if nothing needed doing."""
+    from byline.antispam.models import Classifier
+
+    if not Classifier.objects.exists():
+        return None  # nothing stored yet (and numpy stays unloaded)
     from byline.antispam import store
 
     problem = store.why_latest_unusable()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from byline.antispam.contract import Submission
-from byline.antispam.features import SHORTENERS, link_domains
+from byline.antispam.features import SHORTENERS, domain_of
 
 # The weights, in log-odds added to the text model's. Kept here, in one place.
 MANY_LINKS = 3  # this many links or more is a sign
@@ -34,9 +34,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def links(submission: Submission) -> list[Evidence]:
-    """Many links, links through shorteners."""
-    domains = link_domains(submission.body)
+def links(domains: list[str]) -> list[Evidence]:
+    """Many links, links through shorteners (``domains``: the text's, from
+    ``features.link_domains``)."""
     found = []
     if len(domains) >= MANY_LINKS:
         found.append(Evidence(W_MANY_LINKS, f"Links to {len(domains)} different sites."))
@@ -51,11 +51,15 @@ def links(submission: Submission) -> list[Evidence]:
     return found
 
 
-def spam_domains(submission: Submission) -> list[Evidence]:
-    """Links to domains moderators have marked as spam (body and the author's URL)."""
+def spam_domains(domains: list[str], author_url: str) -> list[Evidence]:
+    """Links to domains moderators have marked as spam (the text's ``domains`` and the
+    author's URL)."""
     from byline.antispam.models import SpamDomain
 
-    marked = SpamDomain.objects.marked(link_domains(submission.body, submission.author_url))
+    author_domain = domain_of(author_url) if author_url else ""
+    if "." in author_domain and author_domain not in domains:
+        domains = [*domains, author_domain]
+    marked = SpamDomain.objects.marked(domains)
     if not marked:
         return []
     worst = max(spam for _, spam in marked)

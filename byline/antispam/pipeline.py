@@ -10,7 +10,7 @@ from django.utils.crypto import salted_hmac
 
 from byline.antispam import evidence
 from byline.antispam.contract import Decision, Submission, Verdict
-from byline.antispam.features import clean, duplicate_key
+from byline.antispam.features import clean, duplicate_key, link_domains
 
 # The score's log-odds are kept within this bound so one signal cannot make it absolute.
 MAX_LOGIT = 30.0
@@ -98,9 +98,10 @@ def assess(submission: Submission) -> Assessment:
         f" to model v{version or 'shipped'})"
         + (f"; words that weighed most: {_quote(words)}." if words else ".")
     )
+    domains = link_domains(submission.body)
     found = [
-        *evidence.links(submission),
-        *evidence.spam_domains(submission),
+        *evidence.links(domains),
+        *evidence.spam_domains(domains, submission.author_url),
         *evidence.timing(submission, settings.BYLINE_SPAM_MIN_SECONDS),
         *evidence.history(submission),
         *evidence.duplicates(submission, text_key(submission.body), clean(submission.body)),
