@@ -24,6 +24,7 @@ from byline.discussion import notifications
 from byline.discussion.models import Comment, ModerationRecord
 from byline.discussion.readers import hash_key, hit
 from byline.discussion.rendering import render_body
+from byline.discussion.threads import shown_counts
 from byline.engagement.stats import set_comment_count
 from byline.signals import article_changed
 
@@ -360,7 +361,8 @@ def delete_comments(comments: Iterable[Comment]) -> int:
 
 
 def refresh_articles(article_ids: Iterable[int]) -> None:
-    """Rewrite the approved-comment counts and tell the page cache what changed."""
-    for article_id in sorted(set(article_ids)):
-        set_comment_count(article_id, Comment.objects.approved().on_article(article_id).count())
+    """Rewrite the comment counters and tell the page cache what changed."""
+    counts = shown_counts(article_ids)
+    for article_id, count in counts.items():
+        set_comment_count(article_id, count)
         article_changed.send(sender=Comment, article_id=article_id)

@@ -37,12 +37,13 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from byline.discussion.models import Comment
 from byline.discussion.readers import hash_ip
 from byline.discussion.rendering import render_body
+from byline.discussion.threads import shown_counts
 from byline.engagement.stats import set_comment_counts
 
 BATCH = 1000
@@ -321,17 +322,9 @@ def _insert_rows(rows: list[dict[str, object]]) -> list[int]:
 
 
 def refresh_counts(article_ids: Iterable[int]) -> None:
-    """Rewrite the approved-comment count of these articles: one counting query and a
-    few bulk writes per thousand articles. Sends no signal: the caller tells the page
-    cache once it commits."""
+    """Rewrite the comment counters of these articles (``threads.shown_counts``): one
+    query and a few bulk writes per thousand articles. Sends no signal: the caller
+    tells the page cache once it commits."""
     ids = sorted(set(article_ids))
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        counts = dict(
-            Comment.objects.approved()
-            .filter(article_id__in=chunk)
-            .values_list("article_id")
-            .annotate(n=Count("pk"))
-            .values_list("article_id", "n")
-        )
-        set_comment_counts({article_id: counts.get(article_id, 0) for article_id in chunk})
+        set_comment_counts(shown_counts(ids[start : start + BATCH]))

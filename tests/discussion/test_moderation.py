@@ -101,6 +101,21 @@ def test_trash_and_delete_update_the_count(editor_client, article):
     assert f"comment-{keep.pk}" in html and f"comment-{trash.pk}" not in html
 
 
+def test_the_counter_counts_only_what_the_page_shows(editor_client, article):
+    """A reply under a comment that is held, spammed or trashed waits with it: the
+    page leaves it out, and so does the counter, until its parent is back."""
+    parent = make_comment(article)
+    reply = make_comment(article, parent=parent)
+    make_comment(article, parent=reply)  # a reply to the reply
+    make_comment(article)  # another thread
+    bulk(editor_client, "move_to_trash", parent)
+    html = editor_client.get(article.get_absolute_url()).content.decode()
+    assert f"comment-{reply.pk}" not in html
+    assert figures_for(article.pk).comments == 1
+    bulk(editor_client, "approve", parent)
+    assert figures_for(article.pk).comments == 4
+
+
 def test_editing_a_comment_renders_it_again(editor_client, article):
     """An editor's edit is sanitized, published and recorded."""
     comment = make_comment(article, body="Typo here")
