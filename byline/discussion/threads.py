@@ -8,6 +8,7 @@ the template writes it, with how many nested lists to open and close.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -77,29 +78,17 @@ def flatten(comments: list[Comment]) -> list[Node]:
     return nodes
 
 
-def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
-    """How many comments each article's page shows, for its counter: the approved
-    ones whose every ancestor is approved too (a reply under a held, spammed or
-    trashed comment waits with it, as ``flatten`` leaves it out). One query."""
-    ids = sorted(set(article_ids))
-    parents: dict[int, int | None] = {}
-    article_of: dict[int, int] = {}
-    for pk, parent_id, article_id in (
-        Comment.objects.approved()
-        .filter(article_id__in=ids)
-        .values_list("pk", "parent_id", "article_id")
-        .iterator(chunk_size=5000)
-    ):
-        parents[pk] = parent_id
-        article_of[pk] = article_id
-    shown: dict[int, bool] = {}  # comment -> whether the page shows it
-    counts = dict.fromkeys(ids, 0)
+def _shown(parents: dict[int, int | None]) -> set[int]:
+    """Of the approved comments given (comment -> its parent), the ones the page shows:
+    those whose every ancestor is approved too. A reply under a held, spammed or
+    trashed comment waits with it, as ``flatten`` leaves it out."""
+    known: dict[int, bool] = {}
     for pk in parents:
         chain: list[int] = []
         node = pk
         while True:  # up the thread to a known answer, the top, or a missing ancestor
-            if node in shown:
-                visible = shown[node]
+            if node in known:
+                visible = known[node]
                 break
             if node not in parents:  # an ancestor that is not approved
                 visible = False
@@ -111,8 +100,24 @@ def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
                 break
             node = parent
         for seen in chain:
-            shown[seen] = visible
-        counts[article_of[pk]] += visible
+            known[seen] = visible
+    return {pk for pk, visible in known.items() if visible}
+
+
+def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
+    """How many comments each article's page shows, for its counter. One query."""
+    ids = sorted(set(article_ids))
+    rows = Comment.objects.approved().filter(article_id__in=ids)
+    parents: dict[int, int | None] = {}
+    article_of: dict[int, int] = {}
+    for pk, parent_id, article_id in rows.values_list("pk", "parent_id", "article_id").iterator(
+        chunk_size=5000
+    ):
+        parents[pk] = parent_id
+        article_of[pk] = article_id
+    counts = dict.fromkeys(ids, 0)
+    for pk in _shown(parents):
+        counts[article_of[pk]] += 1
     return counts
 
 
@@ -155,16 +160,20 @@ class FeedEntry:
 def latest_approved(article, limit: int) -> list[FeedEntry]:
     """The newest approved comments of ``article``, newest first, at most ``limit``.
 
-    Comments erased at their author's request are left out (nothing is left of
-    them). Two queries: the comments, and the article's thread order for the
-    page each one is on.
+    Only comments the page shows (``_shown``), and not those erased at their
+    author's request (nothing is left of them). Three queries: the article's
+    approved comments' places in their threads, the newest of them, and the thread
+    order for the page each one is on.
     """
-    comments = list(
-        Comment.objects.approved()
-        .on_article(article.pk)
-        .filter(erased_at__isnull=True)
+    approved = Comment.objects.approved().on_article(article.pk)
+    shown = _shown(dict(approved.values_list("pk", "parent_id")))
+    newest = (
+        approved.filter(erased_at__isnull=True)
         .only("pk", "thread_id", "author_name", "body_html", "submitted_at")
-        .order_by("-submitted_at", "-pk")[:limit]
+        .order_by("-submitted_at", "-pk")
+    )
+    comments = list(
+        itertools.islice((c for c in newest.iterator(max(limit, 1)) if c.pk in shown), limit)
     )
     if not comments:
         return []

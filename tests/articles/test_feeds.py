@@ -201,3 +201,18 @@ def test_the_comments_feed_keeps_to_the_number_of_items(client, filed):
     for n in range(3):
         make_comment(filed["article"], body=f"Comment {n}")
     assert len(parse(client, feed_urls(filed)["comments"]).entries) == 2
+
+
+@override_settings(BYLINE_FEED_ITEMS=2)
+def test_the_comments_feed_leaves_out_replies_the_page_does_not_show(client, filed):
+    """A reply under a comment moderators trashed waits with it, in the feed as on
+    the page, and the feed still fills up with what is shown."""
+    article = filed["article"]
+    shown = make_comment(article, body="Still here")
+    trashed = make_comment(article, body="Trashed later")
+    make_comment(article, parent=trashed, body="Reply to the trashed one")
+    newer = make_comment(article, body="Newest shown")
+    trashed.status = "trash"
+    trashed.save(update_fields=["status"])
+    entries = parse(client, feed_urls(filed)["comments"]).entries
+    assert [e.summary for e in entries] == [newer.body_html, shown.body_html]
