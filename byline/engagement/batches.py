@@ -128,6 +128,12 @@ def _caster() -> queue.SimpleQueue[Any]:
         return _inbox
 
 
+def queued() -> int:
+    """How many votes wait for the caster of this process."""
+    inbox = _inbox
+    return inbox.qsize() if inbox is not None and _pid == os.getpid() else 0
+
+
 def stop() -> None:
     """Cast what is queued, stop the caster and close its connection (tests, shutdown)."""
     global _inbox, _thread_of
@@ -165,14 +171,18 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
             db.close_if_unusable_or_obsolete()
             if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
                 db.health_check_done = True  # type: ignore[attr-defined]
-            if _cast_or_split(batch):
+            if cast_batch(batch):
                 last_used = time.monotonic()
     finally:
         db.close()
 
 
-def _cast_or_split(batch: list[Vote]) -> bool:
-    """Cast a batch and answer its votes; True if its connection is still good."""
+def cast_batch(batch: list[Vote]) -> bool:
+    """Cast a batch on this thread's connection and answer its votes (the caster's step).
+
+    True if the connection is still good. A batch the database refuses is
+    cast again one vote at a time; on a broken connection every vote fails.
+    """
     try:
         shard = random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading locks, not a secret)
         outcomes = cast_now([(v.kind, v.article_id, v.reader, v.value) for v in batch], shard)
@@ -181,7 +191,7 @@ def _cast_or_split(batch: list[Vote]) -> bool:
         db.close_if_unusable_or_obsolete()  # closes a broken connection
         if len(batch) > 1 and db.connection is not None:
             for vote in batch:  # refused, not broken: find the vote it refused
-                _cast_or_split([vote])
+                cast_batch([vote])
             return False
         for vote in batch:
             vote.fail(error)
