@@ -36,12 +36,14 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
+from byline.engagement import readers
 from byline.engagement.models import TALLY_SHARDS
 from byline.engagement.stats import Figures, figures_from_rows
 
@@ -55,13 +57,39 @@ MAX_BATCH = 500
 Outcome = tuple[str | None, Figures]
 
 
+@dataclass(frozen=True)
+class Check:
+    """What the caster checks of a vote before casting it, in one Redis call per batch.
+
+    The vote counts one hit on each rate-limit counter of ``identities`` and
+    reads ``read`` (the article's buffered views); ``refusal(over, article)``
+    then says why the vote is refused (an exception for the reader) or None.
+    """
+
+    identities: tuple[str, ...]
+    read: tuple[str, str] | None
+    limit: int
+    refusal: Callable[[bool, int], BaseException | None]
+
+
 class Vote:
     """One vote on its way through the caster; ``wait()`` gives its outcome or raises."""
 
-    __slots__ = ("kind", "article_id", "reader", "value", "outcome", "error", "_done")
+    __slots__ = (
+        "kind", "article_id", "reader", "value", "check", "read", "outcome", "error", "_done"
+    )  # fmt: skip
 
-    def __init__(self, kind: str, article_id: int, reader: str, value: str | None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        article_id: int,
+        reader: str,
+        value: str | None,
+        check: Check | None = None,
+    ) -> None:
         self.kind, self.article_id, self.reader, self.value = kind, article_id, reader, value
+        self.check = check
+        self.read: bytes | None = None  # what the check read
         self.outcome: Outcome | None = None
         self.error: BaseException | None = None
         self._done = _thread.allocate_lock()
@@ -92,16 +120,22 @@ def in_use() -> bool:
     )
 
 
-def cast(kind: str, article_id: int, reader: str, value: str | None) -> Outcome:
+def cast(
+    kind: str, article_id: int, reader: str, value: str | None, check: Check | None = None
+) -> Outcome:
     """Cast one vote in the next batch; the reader's vote afterwards and the figures.
 
     ``kind`` is "reaction" (``value`` a key, '' withdraws) or "rating"
     (``value`` the stars as text, None withdraws). Raises what the database
-    raised if the vote could not be cast.
+    raised if the vote could not be cast, or the ``check``'s refusal.
     """
-    vote = Vote(kind, article_id, reader, value)
+    return cast_checked(Vote(kind, article_id, reader, value, check))[0]
+
+
+def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
+    """Cast ``vote`` in the next batch; its outcome and what its check read."""
     _caster().put(vote)
-    return vote.wait()
+    return vote.wait(), vote.read
 
 
 _STOP = object()
@@ -178,11 +212,17 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
 
 
 def cast_batch(batch: list[Vote]) -> bool:
-    """Cast a batch on this thread's connection and answer its votes (the caster's step).
+    """Check and cast a batch on this thread's connections and answer its votes (the
+    caster's step).
 
-    True if the connection is still good. A batch the database refuses is
-    cast again one vote at a time; on a broken connection every vote fails.
+    First the checks of all its votes in one Redis call; refused votes are
+    answered with their refusal. True if the database connection is still
+    good. A batch the database refuses is cast again one vote at a time; on
+    a broken connection every vote fails.
     """
+    batch = _checked(batch)
+    if not batch:
+        return True
     try:
         shard = random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading locks, not a secret)
         outcomes = cast_now([(v.kind, v.article_id, v.reader, v.value) for v in batch], shard)
@@ -203,6 +243,35 @@ def cast_batch(batch: list[Vote]) -> bool:
     for vote, outcome in zip(batch, outcomes, strict=True):
         vote.answer(outcome)
     return True
+
+
+def _checked(batch: list[Vote]) -> list[Vote]:
+    """Run the votes' checks; answer the refused ones, return those to cast."""
+    checked = [vote for vote in batch if vote.check is not None]
+    if not checked:
+        return batch
+    try:
+        found = readers.hits_and_reads(
+            "vote", [(vote.check.identities, vote.check.read) for vote in checked if vote.check]
+        )
+    except Exception as error:  # Redis is down: these votes fail, as they would alone
+        for vote in checked:
+            vote.fail(error)
+        return [vote for vote in batch if vote.check is None]
+    to_cast = []
+    results = iter(found)
+    for vote in batch:
+        if vote.check is not None:
+            hits, vote.read = next(results)
+            try:
+                refusal = vote.check.refusal(hits > vote.check.limit, vote.article_id)
+            except Exception as error:
+                refusal = error
+            if refusal is not None:
+                vote.fail(refusal)
+                continue
+        to_cast.append(vote)
+    return to_cast
 
 
 def cast_now(votes: Sequence[tuple[str, int, str, str | None]], shard: int) -> list[Outcome]:

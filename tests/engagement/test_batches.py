@@ -226,3 +226,23 @@ def test_batched_fast_votes_answer_exactly_like_django_one_by_one(settings):
         assert comparable(ours) == comparable(theirs), (method, kind, body)
     assert figures_for(batched_article.pk) == figures_for(alone_article.pk)
     assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_votes_are_refused_like_votes_one_by_one(settings):
+    """Over the limit: the same 429 with Retry-After; a missing article: the same 404."""
+    settings.BYLINE_VOTES_PER_MINUTE = 2
+    article, twin = make_article(), make_article()
+    batched = Browser(application, "203.0.113.3")
+    alone = Browser(django_application, "203.0.113.4")
+    for ids in [(article.pk, twin.pk)] * 3 + [(999999, 999999)]:
+        settings.BYLINE_VOTE_BATCHES = True
+        ours = batched.send("POST", f"/api/articles/{ids[0]}/rating/", {"stars": 3})
+        settings.BYLINE_VOTE_BATCHES = False
+        theirs = alone.send("POST", f"/api/articles/{ids[1]}/rating/", {"stars": 3})
+        assert comparable(ours) == comparable(theirs), ids
+    assert ours.status == 429
+    settings.BYLINE_VOTES_PER_MINUTE = 100
+    settings.BYLINE_VOTE_BATCHES = True
+    assert batched.send("POST", "/api/articles/999999/rating/", {"stars": 3}).status == 404
+    assert figures_for(article.pk).rating_count == 1  # one reader: one rating, set twice
