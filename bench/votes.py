@@ -10,8 +10,10 @@ signed reader cookie and an address of its own in X-Real-IP) picked at
 random, casting, moving and withdrawing reactions and ratings as the page's
 script sends them. Before the votes, the same connections read the cacheable
 counts endpoint for the same time: that is the reference, a request that
-writes nothing, on the same server in the same run. For both, the CPU each
-request cost the app server, PostgreSQL, Redis and wrk is printed.
+writes nothing, on the same server in the same run. Then the same votes again
+on a server with ``BYLINE_VOTE_BATCHES=off`` (one statement and one commit per
+vote), side by side. For each phase, the CPU each request cost the app
+server, PostgreSQL, Redis and wrk is printed.
 
 Before the server starts, a database-only phase: ``--db-clients`` threads
 cast votes straight through ``actions.react_and_count``/``rate_and_count``
@@ -30,6 +32,7 @@ every total equal to a recount of the vote rows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import resource
@@ -57,7 +60,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=1, help="articles voted on (1: one hot)")
     parser.add_argument("--port", type=int, default=8100, help="a free port on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=16, help="granian blocking threads")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=32,
+        help="granian blocking threads per worker (votes wait for their batch in them)",
+    )
     parser.add_argument(
         "--db-clients",
         type=int,
@@ -173,6 +181,33 @@ def database_phase(clients: int, seconds: float, article_for) -> int:
     return done
 
 
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, env: dict[str, str]):
+    """A granian server with ``env`` on ``args.port``, stopped afterwards; yields the port."""
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "granian", "--interface", "wsgi",
+            "--host", "127.0.0.1", "--port", str(args.port),
+            "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+            "--no-ws", "--log-level", "error", "byline.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    SERVER_GROUP[0] = server.pid
+    try:
+        wait_until_up(args.port, f"/api/articles/{args.ids[0]}/engagement/", server)
+        yield args.port
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
 def wait_until_up(port: int, path: str, server: subprocess.Popen) -> None:
     for _ in range(100):
         if server.poll() is not None:
@@ -220,6 +255,7 @@ def main() -> None:
         make_article(f"Bench {tag} {i}", slug=f"bench-{tag}-{i}") for i in range(args.articles)
     ]
     ids = [article.pk for article in articles]
+    args.ids = ids
     db_figures = None
     if args.db_clients > 0:
         own = [
@@ -245,30 +281,16 @@ def main() -> None:
             for n in range(args.clients)
         )
     )
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
-            "--host", "127.0.0.1", "--port", str(args.port),
-            "--workers", str(args.workers), "--blocking-threads", str(args.threads),
-            "--no-ws", "--log-level", "warning", "byline.wsgi:application",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-    )  # fmt: skip
-    SERVER_GROUP[0] = server.pid
     try:
-        wait_until_up(args.port, f"/api/articles/{ids[0]}/engagement/", server)
-        wrk_phase(args.port, args.clients, 1, reader_file, ids, "votes")  # warm up
-        reads = wrk_phase(args.port, args.clients, args.seconds, reader_file, ids, "counts")
-        votes = wrk_phase(args.port, args.clients, args.seconds, reader_file, ids, "votes")
+        with serving(args, env) as port:
+            wrk_phase(port, args.clients, 1, reader_file, ids, "votes")  # warm up
+            reads = wrk_phase(port, args.clients, args.seconds, reader_file, ids, "counts")
+            votes = wrk_phase(port, args.clients, args.seconds, reader_file, ids, "votes")
+        # The same votes cast one statement and one commit each, side by side.
+        with serving(args, {**env, "BYLINE_VOTE_BATCHES": "off"}) as port:
+            wrk_phase(port, args.clients, 1, reader_file, ids, "votes")  # warm up
+            alone = wrk_phase(port, args.clients, args.seconds, reader_file, ids, "votes")
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
         reader_file.unlink()
     drifts = recount()
     figures = [figures_for(article_id) for article_id in ids]
@@ -279,13 +301,17 @@ def main() -> None:
     )
     for name, (rate, statuses, p50, p99, cpu) in (
         ("reference, counts GET (writes nothing)", reads),
-        ("votes through the API", votes),
+        ("votes through the API (batched)", votes),
+        ("votes, one commit each (batches off)", alone),
     ):
         done = max(sum(statuses.values()), 1)
         split = ", ".join(f"{role} {1e6 * used / done:.0f}" for role, used in cpu.items())
         print(f"{name + ':':<40}{rate:8.0f} /s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  {statuses}")
         print(f"{'':<6}CPU per request (µs): {split}")
-    print(f"votes / reference: {votes[0] / max(reads[0], 1):.2f}; target: thousands of votes/s")
+    print(
+        f"votes / reference: {votes[0] / max(reads[0], 1):.2f}; batched / one commit each:"
+        f" {votes[0] / max(alone[0], 1):.2f}; target: thousands of votes/s (2,000 or more)"
+    )
     if db_figures is not None:
         hot_rate, spread_rate = db_figures
         print(
@@ -302,7 +328,7 @@ def main() -> None:
         print(f"  {drift}")
     refused = {
         f"{name} {status}": count
-        for name, (_, statuses, *_) in (("GET", reads), ("vote", votes))
+        for name, (_, statuses, *_) in (("GET", reads), ("vote", votes), ("vote alone", alone))
         for status, count in statuses.items()
         if not 200 <= status < 300
     }

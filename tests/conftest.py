@@ -35,3 +35,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_vote_caster_left():
+    """Each test's batched votes are cast by a caster that stops with it.
+
+    The caster thread keeps its own database connection; stopping it closes
+    that connection before the test database is flushed or dropped.
+    """
+    yield
+    from byline.engagement import batches
+
+    batches.stop()

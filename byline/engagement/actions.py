@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from byline.articles.models import Article
-from byline.engagement import readers, tallies, viewbuffer
+from byline.engagement import batches, readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
 from byline.engagement.redisclient import redis_client
 from byline.engagement.stats import Figures, figures_for
@@ -143,20 +143,66 @@ def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
     """
     new = reader is None
     reader = reader or readers.new_reader_id()
-    limit = settings.BYLINE_VOTES_PER_MINUTE
-    identities = [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
     over, pending_views = readers.over_limit_and(
-        "vote", identities, limit, read=viewbuffer.pending_views_field(article_id)
+        "vote",
+        _limited_identities(reader, ip),
+        settings.BYLINE_VOTES_PER_MINUTE,
+        read=viewbuffer.pending_views_field(article_id),
     )
-    if over:
-        raise VoteRefused(
+    if (refused := refusal(over, article_id)) is not None:
+        raise refused
+    pending = int(pending_views or 0) if redis_client() is not None else None
+    return Voter(article_id, reader, new, pending)
+
+
+def _limited_identities(reader: str, ip: str) -> list[str]:
+    return [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
+
+
+def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
+    """Why a vote whose rate limit was counted is refused (429, then 404), or None."""
+    if over_limit:
+        limit = settings.BYLINE_VOTES_PER_MINUTE
+        return VoteRefused(
             f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
             status=429,
         )
     if not is_live(article_id):
-        raise VoteRefused("There is no published article with this number.", status=404)
-    pending = int(pending_views or 0) if redis_client() is not None else None
-    return Voter(article_id, reader, new, pending)
+        return VoteRefused("There is no published article with this number.", status=404)
+    return None
+
+
+def check_and_cast_json_vote(
+    kind: str, article_id: int, reader: str | None, ip: str, choice: str | int | None
+) -> tuple[Voter, dict[str, Any]]:
+    """``check_voter()`` then ``cast_json_vote()``: the voter and the JSON API's answer.
+
+    When votes are batched and Redis is there, the rate limit is counted by
+    the vote caster for the whole batch in one Redis call (``batches.Check``),
+    with the same refusals in the same order (429, then 404).
+    """
+    if not (batches.in_use() and redis_client() is not None):
+        voter = check_voter(article_id, reader, ip)
+        return voter, cast_json_vote(kind, voter, choice)
+    new = reader is None
+    reader = reader or readers.new_reader_id()
+    check = batches.Check(
+        identities=tuple(_limited_identities(reader, ip)),
+        read=viewbuffer.pending_views_field(article_id),
+        limit=settings.BYLINE_VOTES_PER_MINUTE,
+        refusal=refusal,
+    )
+    value = "" if choice is None and kind == "reaction" else None if choice is None else str(choice)
+    (mine, figures), pending = batches.cast_checked(
+        batches.Vote(kind, article_id, reader, value, check)
+    )
+    voter = Voter(article_id, reader, new, int(pending or 0))
+    key = "reaction" if kind == "reaction" else "rating"
+    vote: str | int | None = mine if kind == "reaction" or mine is None else int(mine)
+    return voter, {
+        "mine": {key: vote},
+        "counts": counts_json(article_id, figures, voter.pending_views),
+    }
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from byline.conf import Setting, parse_non_negative_int, parse_positive_int, parse_str
+from byline.conf import (
+    Setting,
+    parse_bool,
+    parse_non_negative_int,
+    parse_positive_int,
+    parse_str,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,13 @@ SETTINGS: list[Setting] = [
         "30",
         "Reactions and ratings one reader, and one IP address, may send a minute (then HTTP 429).",
         parse_positive_int,
+    ),
+    Setting(
+        "BYLINE_VOTE_BATCHES",
+        "on",
+        "On PostgreSQL, cast the votes that arrive together at one app-server process in one "
+        "statement and one commit (off: one statement and one commit per vote).",
+        parse_bool,
     ),
     Setting(
         "BYLINE_VIEWS_PER_MINUTE",

@@ -159,10 +159,13 @@ def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: boo
         payload = actions.parse_json_object(body) if environ["REQUEST_METHOD"] == "POST" else None
         choice = actions.parse_vote(kind, payload)
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
-        voter = actions.check_voter(
-            article_id, readers.reader_from_cookie(cookie), readers.client_ip_of(environ)
+        voter, answer = actions.check_and_cast_json_vote(
+            kind,
+            article_id,
+            readers.reader_from_cookie(cookie),
+            readers.client_ip_of(environ),
+            choice,
         )
-        answer = actions.cast_json_vote(kind, voter, choice)
     except VoteRefused as refused:
         extra = []
         if refused.status == 429:

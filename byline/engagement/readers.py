@@ -208,6 +208,63 @@ def over_limit_and(
     return over, None
 
 
+# ``over_limit_and`` for many requests in one command: request i has n_i counters
+# (ARGV[2 + 2i - 1]) followed by one hash key, and a field to read (ARGV[2 + 2i];
+# empty: none). Returns, per request, its highest count and the field's value.
+_COUNT_MANY = """
+local m = tonumber(ARGV[2])
+local k, result = 1, {}
+for i = 1, m do
+    local n, field = tonumber(ARGV[1 + 2 * i]), ARGV[2 + 2 * i]
+    local most = 0
+    for j = 1, n do
+        local hits = redis.call('INCR', KEYS[k])
+        if hits == 1 then redis.call('EXPIRE', KEYS[k], ARGV[1]) end
+        if hits > most then most = hits end
+        k = k + 1
+    end
+    result[2 * i - 1] = most
+    result[2 * i] = false
+    if field ~= '' then result[2 * i] = redis.call('HGET', KEYS[k], field) end
+    k = k + 1
+end
+return result
+"""
+
+
+@lru_cache(maxsize=4)
+def _count_many_script(client: Any) -> Any:
+    return client.register_script(_COUNT_MANY)
+
+
+def hits_and_reads(
+    scope: str,
+    requests: list[tuple[Iterable[str], tuple[str, str] | None]],
+    per_seconds: int = 60,
+) -> list[tuple[int, bytes | None]]:
+    """``over_limit_and()`` for many requests (identities, read) in one Redis command.
+
+    Needs Redis. Each request's hits are counted in order, as if it had been
+    sent alone after the ones before it; it gets the highest count among its
+    identities (over the limit when above it) and the field it asked to read.
+    """
+    client = redis_client()
+    assert client is not None, "over_limits_and needs Redis"
+    window = int(datetime.now(UTC).timestamp()) // per_seconds
+    keys: list[str] = []
+    args: list[int | str] = [per_seconds + 1, len(requests)]
+    for identities, read in requests:
+        counters = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
+        keys += counters
+        keys.append(read[0] if read is not None else counters[0])
+        args += [len(counters), read[1] if read is not None else ""]
+    replies = _count_many_script(client)(keys=keys, args=args)
+    return [
+        (int(replies[2 * i]), replies[2 * i + 1] if 2 * i + 1 < len(replies) else None)
+        for i in range(len(requests))
+    ]
+
+
 def seconds_left_in_window(per_seconds: int = 60) -> int:
     """Seconds until the current rate-limit window ends (for a Retry-After header)."""
     return per_seconds - int(datetime.now(UTC).timestamp()) % per_seconds

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import connection
 
+from byline.engagement import batches
 from byline.engagement.models import (
     TALLY_SHARDS,
     Rating,
@@ -122,6 +123,8 @@ def react_in_one_call(
 
     Returns the reader's reaction afterwards and the article's figures with it.
     """
+    if batches.in_use():
+        return batches.cast("reaction", article_id, reader, reaction or "")
     value, figures = _vote_and_figures(
         "SELECT * FROM engagement_react_figures(%s, %s, %s, %s)",
         [article_id, reader, reaction or "", shard],
@@ -134,9 +137,15 @@ def rate_in_one_call(
 ) -> tuple[int | None, Figures]:
     """``engagement_rate_figures()``: set, change or (None) withdraw; the rating after, and
     the figures."""
-    value, figures = _vote_and_figures(
-        "SELECT * FROM engagement_rate_figures(%s, %s, %s, %s)", [article_id, reader, stars, shard]
-    )
+    if batches.in_use():
+        value, figures = batches.cast(
+            "rating", article_id, reader, str(stars) if stars is not None else None
+        )
+    else:
+        value, figures = _vote_and_figures(
+            "SELECT * FROM engagement_rate_figures(%s, %s, %s, %s)",
+            [article_id, reader, stars, shard],
+        )
     return (int(value) if value is not None else None), figures
 
 

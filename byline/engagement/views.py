@@ -117,8 +117,9 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     try:
         payload = _payload(request) if request.method == "POST" else None
         choice = actions.parse_vote(kind, payload)
-        voter = actions.check_vote(request, article_id)
-        body = actions.cast_json_vote(kind, voter, choice)
+        voter, body = actions.check_and_cast_json_vote(
+            kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
+        )
     except VoteRefused as refused:
         response = json_error(refused.message, refused.status)
         if refused.status == 429:

@@ -1,11 +1,13 @@
 """The fast path's database connections: reused without a health check only while fresh.
 
-A connection that answered a vote within ``fastpath.TRUSTED_FOR`` seconds is
-used without Django's ``SELECT 1`` health check. These tests break the
-connection under the app server (as a database restart would) and show what
-a reader sees: within the window one vote fails as a JSON 500 and nothing is
-counted, the next one works; after the window the health check notices and
-the vote goes through.
+A connection that answered a vote within ``TRUSTED_FOR`` seconds is used
+without Django's ``SELECT 1`` health check: the request thread's own when
+votes are cast one by one (``fastpath.TRUSTED_FOR``), the vote caster's when
+they are batched (``batches.TRUSTED_FOR``). These tests break the connection
+under the app server (as a database restart would) and show what a reader
+sees: within the window one vote fails as a JSON 500 and nothing is counted,
+the next one works; after the window the health check notices and the vote
+goes through. Both with and without batches.
 """
 
 import json
@@ -13,7 +15,7 @@ import json
 import pytest
 from django.db import connection
 
-from byline.engagement import fastpath
+from byline.engagement import batches, fastpath
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
 from tests.conftest import using_postgres
@@ -43,19 +45,24 @@ def vote(article_id: int, stars: int):
 
 
 def break_the_app_servers_connection() -> None:
-    """End the server process behind the connection the fast path keeps, from outside it."""
+    """End the server process behind the connection that cast the last vote, from outside it."""
     import psycopg
 
-    pid = connection.connection.info.backend_pid
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND (query LIKE '%%engagement_cast_votes%%' OR query LIKE '%%_figures(%%')"
+        ).fetchall()
+    assert ended == [(True,)]
 
 
-@pytest.fixture
-def article():
+@pytest.fixture(params=["batched", "one by one"])
+def article(request, settings):
+    settings.BYLINE_VOTE_BATCHES = request.param == "batched"
     return make_article()
 
 
@@ -75,5 +82,6 @@ def test_after_the_window_the_health_check_replaces_a_broken_connection(article,
     assert vote(article.pk, 4).status == 200
     break_the_app_servers_connection()
     monkeypatch.setattr(fastpath, "TRUSTED_FOR", 0.0)
+    monkeypatch.setattr(batches, "TRUSTED_FOR", 0.0)
     assert vote(article.pk, 3).status == 200
     assert figures_for(article.pk).rating_count == 2

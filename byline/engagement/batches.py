@@ -1,0 +1,295 @@
+"""Vote batches: the votes that arrive together in one process, cast in one statement.
+
+On PostgreSQL a vote alone costs a locked row, two updates, a commit (a WAL
+flush) and a figures query, most of it the same whatever the number of
+votes. So each app-server process casts its votes through one thread, the
+caster: a request thread hands over its checked vote (``cast()``) and waits;
+the caster takes every vote waiting when it is free and casts them all with
+one call of ``engagement_cast_votes`` (migration 0007): one statement, one
+transaction, one commit, one figures query per article. While a batch is in
+the database the next votes queue, so batches grow with the load and a vote
+on a quiet site waits for nobody (no timer). Each vote is answered after
+its batch commits, with the reader's vote afterwards and the figures of
+its article after the batch.
+
+What the votes of one batch see is what they would see cast one after
+another in the order they arrived: a reader choosing the same reaction
+twice in one batch has it withdrawn by the second. What can fail:
+
+- a batch the database refuses (an article deleted after the vote was
+  checked) is cast again one vote at a time, so only the refused vote fails;
+- a batch whose connection breaks fails as a whole and writes nothing (its
+  statement never committed); the caster opens a new connection for the next
+  batch. Like the fast path, it skips Django's health check on a connection
+  that cast a batch less than ``TRUSTED_FOR`` seconds ago.
+
+Not batched: votes on other databases (SQLite takes one writer at a time),
+votes cast inside a transaction (they belong to it), and all votes when
+``BYLINE_VOTE_BATCHES`` is off.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+
+from byline.engagement import readers
+from byline.engagement.models import TALLY_SHARDS
+from byline.engagement.stats import Figures, figures_from_rows
+
+# A connection that cast a batch this recently is used without a health check.
+TRUSTED_FOR = 1.0
+# The caster closes its connection after this long without a vote.
+IDLE_SECONDS = 30.0
+# At most this many votes in one statement (more wait for the next).
+MAX_BATCH = 500
+
+Outcome = tuple[str | None, Figures]
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the caster checks of a vote before casting it, in one Redis call per batch.
+
+    The vote counts one hit on each rate-limit counter of ``identities`` and
+    reads ``read`` (the article's buffered views); ``refusal(over, article)``
+    then says why the vote is refused (an exception for the reader) or None.
+    """
+
+    identities: tuple[str, ...]
+    read: tuple[str, str] | None
+    limit: int
+    refusal: Callable[[bool, int], BaseException | None]
+
+
+class Vote:
+    """One vote on its way through the caster; ``wait()`` gives its outcome or raises."""
+
+    __slots__ = (
+        "kind", "article_id", "reader", "value", "check", "read", "outcome", "error", "_done"
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        kind: str,
+        article_id: int,
+        reader: str,
+        value: str | None,
+        check: Check | None = None,
+    ) -> None:
+        self.kind, self.article_id, self.reader, self.value = kind, article_id, reader, value
+        self.check = check
+        self.read: bytes | None = None  # what the check read
+        self.outcome: Outcome | None = None
+        self.error: BaseException | None = None
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+
+    def wait(self) -> Outcome:
+        self._done.acquire()
+        if self.error is not None:
+            raise self.error
+        assert self.outcome is not None
+        return self.outcome
+
+    def answer(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self._done.release()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._done.release()
+
+
+def in_use() -> bool:
+    """Whether this thread's votes go through the caster (PostgreSQL, outside a transaction)."""
+    return (
+        settings.BYLINE_VOTE_BATCHES
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def cast(
+    kind: str, article_id: int, reader: str, value: str | None, check: Check | None = None
+) -> Outcome:
+    """Cast one vote in the next batch; the reader's vote afterwards and the figures.
+
+    ``kind`` is "reaction" (``value`` a key, '' withdraws) or "rating"
+    (``value`` the stars as text, None withdraws). Raises what the database
+    raised if the vote could not be cast, or the ``check``'s refusal.
+    """
+    return cast_checked(Vote(kind, article_id, reader, value, check))[0]
+
+
+def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
+    """Cast ``vote`` in the next batch; its outcome and what its check read."""
+    _caster().put(vote)
+    return vote.wait(), vote.read
+
+
+_STOP = object()
+_lock = threading.Lock()
+_inbox: queue.SimpleQueue[Any] | None = None
+_thread_of: threading.Thread | None = None
+_pid = 0
+
+
+def _caster() -> queue.SimpleQueue[Any]:
+    """This process's caster's inbox, starting the caster if needed (also after a fork)."""
+    global _inbox, _thread_of, _pid
+    inbox = _inbox
+    if inbox is not None and _pid == os.getpid():
+        return inbox
+    with _lock:
+        if _inbox is None or _pid != os.getpid():
+            _inbox = queue.SimpleQueue()
+            _thread_of = threading.Thread(
+                target=_run, args=(_inbox,), name="byline-vote-caster", daemon=True
+            )
+            _pid = os.getpid()
+            _thread_of.start()
+        return _inbox
+
+
+def queued() -> int:
+    """How many votes wait for the caster of this process."""
+    inbox = _inbox
+    return inbox.qsize() if inbox is not None and _pid == os.getpid() else 0
+
+
+def stop() -> None:
+    """Cast what is queued, stop the caster and close its connection (tests, shutdown)."""
+    global _inbox, _thread_of
+    with _lock:
+        inbox, thread = _inbox, _thread_of
+        _inbox = _thread_of = None
+    if inbox is not None and thread is not None and _pid == os.getpid():
+        inbox.put(_STOP)
+        thread.join()
+
+
+def _run(inbox: queue.SimpleQueue[Any]) -> None:
+    db = connections[DEFAULT_DB_ALIAS]
+    last_used = 0.0
+    stopping = False
+    try:
+        while not stopping:
+            try:
+                first = inbox.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                db.close()
+                continue
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    vote = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if vote is _STOP:
+                    stopping = True
+                    break
+                batch.append(vote)
+            db.close_if_unusable_or_obsolete()
+            if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
+                db.health_check_done = True  # type: ignore[attr-defined]
+            if cast_batch(batch):
+                last_used = time.monotonic()
+    finally:
+        db.close()
+
+
+def cast_batch(batch: list[Vote]) -> bool:
+    """Check and cast a batch on this thread's connections and answer its votes (the
+    caster's step).
+
+    First the checks of all its votes in one Redis call; refused votes are
+    answered with their refusal. True if the database connection is still
+    good. A batch the database refuses is cast again one vote at a time; on
+    a broken connection every vote fails.
+    """
+    batch = _checked(batch)
+    if not batch:
+        return True
+    try:
+        shard = random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading locks, not a secret)
+        outcomes = cast_now([(v.kind, v.article_id, v.reader, v.value) for v in batch], shard)
+    except DatabaseError as error:
+        db = connections[DEFAULT_DB_ALIAS]
+        db.close_if_unusable_or_obsolete()  # closes a broken connection
+        if len(batch) > 1 and db.connection is not None:
+            for vote in batch:  # refused, not broken: find the vote it refused
+                cast_batch([vote])
+            return False
+        for vote in batch:
+            vote.fail(error)
+        return False
+    except BaseException as error:  # answer every waiting reader, whatever happened
+        for vote in batch:
+            vote.fail(error)
+        return False
+    for vote, outcome in zip(batch, outcomes, strict=True):
+        vote.answer(outcome)
+    return True
+
+
+def _checked(batch: list[Vote]) -> list[Vote]:
+    """Run the votes' checks; answer the refused ones, return those to cast."""
+    checked = [vote for vote in batch if vote.check is not None]
+    if not checked:
+        return batch
+    try:
+        found = readers.hits_and_reads(
+            "vote", [(vote.check.identities, vote.check.read) for vote in checked if vote.check]
+        )
+    except Exception as error:  # Redis is down: these votes fail, as they would alone
+        for vote in checked:
+            vote.fail(error)
+        return [vote for vote in batch if vote.check is None]
+    to_cast = []
+    results = iter(found)
+    for vote in batch:
+        if vote.check is not None:
+            hits, vote.read = next(results)
+            try:
+                refusal = vote.check.refusal(hits > vote.check.limit, vote.article_id)
+            except Exception as error:
+                refusal = error
+            if refusal is not None:
+                vote.fail(refusal)
+                continue
+        to_cast.append(vote)
+    return to_cast
+
+
+def cast_now(votes: Sequence[tuple[str, int, str, str | None]], shard: int) -> list[Outcome]:
+    """Cast ``votes`` (kind, article, reader, value) in one statement on this thread's
+    connection, as if one after another; each one's outcome."""
+    kinds, articles, readers, values = (list(column) for column in zip(*votes, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM engagement_cast_votes(%s, %s, %s, %s, %s)",
+            [kinds, articles, readers, values, shard],
+        )
+        rows = cursor.fetchall()
+    mine: dict[int, str | None] = {}
+    by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}
+    for kind, article, key, number, other in rows:
+        if kind == "m":
+            mine[number] = key
+        else:
+            by_article[article].append((kind, key, number, other))
+    figures = {article: figures_from_rows(rows) for article, rows in by_article.items()}
+    return [(mine[n] or None, figures[articles[n - 1]]) for n in range(1, len(votes) + 1)]

@@ -1,0 +1,248 @@
+"""Votes cast in batches (PostgreSQL): as if cast one after another, each answered alone.
+
+A batch is the votes that reached one app-server process while its previous
+batch was in the database, cast in one statement (``batches.cast_now``).
+Whatever a batch holds, every vote's answer and the totals after it are what
+the same votes cast one at a time, in the same order, would have given.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import IntegrityError, connections
+
+from byline.engagement import actions, batches
+from byline.engagement.models import Rating, Reaction
+from byline.engagement.recount import recount
+from byline.engagement.stats import figures_for
+from byline.wsgi import application, django_application
+from tests.conftest import using_postgres
+from tests.engagement.test_fast_path import SCENARIO, Browser, comparable
+from tests.factory import make_article
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not using_postgres(),
+        reason="needs PostgreSQL (DATABASE_URL=postgres://...): batches are cast by a "
+        "PostgreSQL function",
+    ),
+]
+
+ANN, BOB, CAT, DAN = (letter * 32 for letter in "abcd")
+KEYS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
+
+
+def one_at_a_time(article_id: int, votes: list[tuple[str, str, str | None]]) -> list[object]:
+    """Each (kind, reader, value) cast on its own, in order: each reader's vote after it."""
+    after: list[object] = []
+    for kind, reader, value in votes:
+        if kind == "reaction":
+            after.append(actions.react_and_count(article_id, reader, value)[0])
+        else:
+            stars = int(value) if value is not None else None
+            after.append(actions.rate_and_count(article_id, reader, stars)[0])
+    return after
+
+
+def in_one_batch(article_id: int, votes: list[tuple[str, str, str | None]]) -> list[object]:
+    """The same votes cast as one batch."""
+    outcomes = batches.cast_now(
+        [(kind, article_id, reader, value or "" if kind == "reaction" else value)
+         for kind, reader, value in votes],
+        shard=3,
+    )  # fmt: skip
+    return [int(v) if v is not None and kind == "rating" else v
+            for (kind, _, _), (v, _) in zip(votes, outcomes, strict=True)]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_reader_s_votes_in_one_batch_count_as_if_cast_one_after_another():
+    votes = [
+        ("reaction", ANN, "happy"),
+        ("rating", ANN, "3"),
+        ("reaction", ANN, "happy"),  # the same again: withdrawn
+        ("reaction", ANN, "sad"),
+        ("rating", ANN, "5"),  # changed
+        ("reaction", ANN, "excited"),  # moved
+        ("rating", ANN, None),  # withdrawn
+        ("reaction", ANN, None),  # withdrawn
+        ("reaction", ANN, "sad"),
+        ("rating", ANN, "2"),
+        ("rating", ANN, "2"),  # the same rating again stays
+    ]
+    batched, alone = make_article(), make_article()
+    assert in_one_batch(batched.pk, votes) == [
+        "happy", 3, None, "sad", 5, "excited", None, None, "sad", 2, 2
+    ]  # fmt: skip
+    assert one_at_a_time(alone.pk, votes) == in_one_batch(make_article().pk, votes)
+    assert figures_for(batched.pk) == figures_for(alone.pk)
+    figures = figures_for(batched.pk)
+    assert [(r.key, r.count) for r in figures.reactions if r.count] == [("sad", 1)]
+    assert figures.rating_counts == {1: 0, 2: 1, 3: 0, 4: 0, 5: 0}
+    assert Reaction.objects.filter(article=batched).count() == 1
+    assert Rating.objects.filter(article=batched).count() == 1
+    assert recount() == []
+
+
+@pytest.mark.django_db
+def test_any_batches_give_what_the_same_votes_give_one_by_one():
+    rng = random.Random(3)
+    readers = [ANN, BOB, CAT, DAN]
+    batched, alone = make_article(), make_article()
+    for _ in range(20):
+        votes: list[tuple[str, str, str | None]] = []
+        for _ in range(rng.randint(1, 30)):
+            reader = rng.choice(readers)
+            if rng.random() < 0.5:
+                votes.append(("reaction", reader, rng.choice([*KEYS[:3], None])))
+            else:
+                votes.append(("rating", reader, rng.choice(["1", "2", "4", "5", None])))
+        assert in_one_batch(batched.pk, votes) == one_at_a_time(alone.pk, votes)
+        assert figures_for(batched.pk) == figures_for(alone.pk)
+    assert recount() == []
+
+
+@pytest.mark.django_db
+def test_a_batch_over_several_articles_answers_each_vote_with_its_article_s_figures():
+    first, second = make_article(), make_article()
+    outcomes = batches.cast_now(
+        [
+            ("reaction", first.pk, ANN, "happy"),
+            ("rating", second.pk, ANN, "4"),
+            ("reaction", second.pk, BOB, "sad"),
+            ("rating", first.pk, BOB, "1"),
+        ],
+        shard=0,
+    )
+    assert [value for value, _ in outcomes] == ["happy", "4", "sad", "1"]
+    assert [figures for _, figures in outcomes] == [
+        figures_for(first.pk), figures_for(second.pk), figures_for(second.pk),
+        figures_for(first.pk),
+    ]  # fmt: skip
+    assert figures_for(first.pk).rating_counts[1] == 1
+    assert [r.count for r in figures_for(second.pk).reactions if r.key == "sad"] == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_counts():
+    article = make_article()
+    votes = [
+        batches.Vote("rating", article.pk, ANN, "5"),
+        batches.Vote("rating", 10**12, BOB, "5"),  # an article deleted after the check
+        batches.Vote("reaction", article.pk, CAT, "happy"),
+    ]
+    batches.cast_batch(votes)
+    assert votes[0].wait()[0] == "5"
+    with pytest.raises(IntegrityError):
+        votes[1].wait()
+    assert votes[2].wait()[0] == "happy"
+    assert not Rating.objects.filter(reader=BOB).exists()
+    figures = figures_for(article.pk)
+    assert figures.rating_count == 1 and figures.reaction_total == 1
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_votes_arriving_while_a_batch_is_cast_go_together_in_the_next_one(monkeypatch):
+    """The caster takes everything that queued meanwhile: no timer, no vote left behind."""
+    article = make_article()
+    sizes: list[int] = []
+    first_batch_cast = threading.Event()
+    cast_now = batches.cast_now
+
+    def watched(votes, shard):
+        if not sizes:  # hold the first batch in the database until 15 more votes queue
+            first_batch_cast.set()
+            deadline = time.monotonic() + 30
+            while batches.queued() < 15 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        sizes.append(len(votes))
+        return cast_now(votes, shard)
+
+    monkeypatch.setattr(batches, "cast_now", watched)
+
+    def reader(n: int) -> object:
+        try:
+            return actions.rate_and_count(article.pk, f"{n:032x}", 1 + n % 5)[0]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        first = pool.submit(reader, 0)
+        assert first_batch_cast.wait(timeout=30)
+        others = [pool.submit(reader, n) for n in range(1, 16)]
+        answers = [first.result(), *(other.result() for other in others)]
+    assert answers == [1 + n % 5 for n in range(16)]
+    assert sizes == [1, 15]
+    assert figures_for(article.pk).rating_count == 16
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_over_the_same_readers_never_deadlock():
+    """Batches from several app-server processes lock rows in one order, whatever their own."""
+    articles = [make_article().pk for _ in range(2)]
+    readers = [f"{n:032x}" for n in range(24)]
+
+    def process(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            for _ in range(25):
+                votes = [
+                    ("reaction", article, reader, rng.choice(KEYS))
+                    if rng.random() < 0.5
+                    else ("rating", article, reader, str(rng.randint(1, 5)))
+                    for article in articles
+                    for reader in rng.sample(readers, 12)
+                ]
+                rng.shuffle(votes)
+                batches.cast_now(votes, shard=rng.randrange(2))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(process, n) for n in range(8)]:
+            future.result()
+    assert recount() == []
+    assert figures_for(articles[0]).rating_count > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_fast_votes_answer_exactly_like_django_one_by_one(settings):
+    batched_article, alone_article = make_article(), make_article()
+    batched = Browser(application, "203.0.113.1")
+    alone = Browser(django_application, "203.0.113.2")
+    for method, kind, body in SCENARIO:
+        settings.BYLINE_VOTE_BATCHES = True
+        ours = batched.send(method, f"/api/articles/{batched_article.pk}/{kind}/", body)
+        settings.BYLINE_VOTE_BATCHES = False
+        theirs = alone.send(method, f"/api/articles/{alone_article.pk}/{kind}/", body)
+        assert comparable(ours) == comparable(theirs), (method, kind, body)
+    assert figures_for(batched_article.pk) == figures_for(alone_article.pk)
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_votes_are_refused_like_votes_one_by_one(settings):
+    """Over the limit: the same 429 with Retry-After; a missing article: the same 404."""
+    settings.BYLINE_VOTES_PER_MINUTE = 2
+    article, twin = make_article(), make_article()
+    batched = Browser(application, "203.0.113.3")
+    alone = Browser(django_application, "203.0.113.4")
+    for ids in [(article.pk, twin.pk)] * 3 + [(999999, 999999)]:
+        settings.BYLINE_VOTE_BATCHES = True
+        ours = batched.send("POST", f"/api/articles/{ids[0]}/rating/", {"stars": 3})
+        settings.BYLINE_VOTE_BATCHES = False
+        theirs = alone.send("POST", f"/api/articles/{ids[1]}/rating/", {"stars": 3})
+        assert comparable(ours) == comparable(theirs), ids
+    assert ours.status == 429
+    settings.BYLINE_VOTES_PER_MINUTE = 100
+    settings.BYLINE_VOTE_BATCHES = True
+    assert batched.send("POST", "/api/articles/999999/rating/", {"stars": 3}).status == 404
+    assert figures_for(article.pk).rating_count == 1  # one reader: one rating, set twice
