@@ -50,6 +50,10 @@ sys.path.insert(0, str(ROOT))
 
 from harness import ensure_database, ensure_tools  # noqa: E402  (bench/ is on the path)
 
+from byline.conf import CORE_SETTINGS  # noqa: E402
+
+PRODUCTION_THREADS = next(s.default for s in CORE_SETTINGS if s.name == "BYLINE_THREADS")
+
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 
 
@@ -63,8 +67,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--threads",
         type=int,
-        default=32,
-        help="granian blocking threads per worker (votes wait for their batch in them)",
+        default=int(PRODUCTION_THREADS),
+        help="granian blocking threads per worker (votes wait for their batch in them);"
+        " the default is production's",
     )
     parser.add_argument(
         "--db-clients",
@@ -189,6 +194,7 @@ def serving(args: argparse.Namespace, env: dict[str, str]):
             sys.executable, "-m", "granian", "--interface", "wsgi",
             "--host", "127.0.0.1", "--port", str(args.port),
             "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+            "--backpressure", str(args.threads * 8),  # as `byline run --production`
             "--no-ws", "--log-level", "error", "byline.wsgi:application",
         ],
         env=env,

@@ -180,8 +180,9 @@ CORE_SETTINGS: list[Setting] = [
     ),
     Setting(
         "BYLINE_THREADS",
-        "4",
-        "Python threads in each app server worker (`byline run --production`).",
+        "16",
+        "Python threads in each app server worker (`byline run --production`). Votes "
+        "wait for their batch in them, so more threads make bigger batches.",
         parse_positive_int,
     ),
 ]

@@ -1,8 +1,11 @@
-"""`byline run --production` sizes granian to the machine."""
+"""`byline run --production` sizes granian to the machine, and to what PostgreSQL holds."""
 
 import os
 
-from byline.management.commands.run import granian_argv, worker_count
+import pytest
+from django.db import connection
+
+from byline.management.commands.run import connection_shortfall, granian_argv, worker_count
 
 
 def option(argv: list[str], name: str) -> str:
@@ -32,6 +35,7 @@ def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
     assert isinstance(application, PageCacheApp)
 
 
+@pytest.mark.django_db  # on PostgreSQL it reads max_connections
 def test_production_start_stops_nginx_serving_files_from_an_earlier_run(
     settings, tmp_path, monkeypatch
 ):
@@ -47,3 +51,19 @@ def test_production_start_stops_nginx_serving_files_from_an_earlier_run(
     run.Command().serve_production("127.0.0.1", 8500)
     assert not (files.root / "current").exists()
     assert started and started[0][-1] == "byline.wsgi:application"
+
+
+@pytest.mark.django_db
+def test_start_up_warns_when_postgresql_cannot_hold_a_connection_per_thread():
+    """Each thread may hold a connection, and each worker's vote caster one more."""
+    if connection.vendor != "postgresql":
+        assert connection_shortfall(workers=100, threads=1000) is None
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...) to read max_connections")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        allowed = int(cursor.fetchone()[0])
+    assert connection_shortfall(workers=1, threads=allowed - 11) is None
+    warning = connection_shortfall(workers=2, threads=allowed // 2)
+    assert warning is not None
+    assert f"max_connections={allowed}" in warning
+    assert "BYLINE_THREADS" in warning and "BYLINE_WORKERS" in warning

@@ -7,11 +7,14 @@ through whitenoise and DEBUG off.
 
 Sizing (``--production``): one granian worker process per core (the GIL
 makes a process the unit of parallelism); each runs ``BYLINE_THREADS`` Python
-threads, enough to overlap a database round trip without contending for the
-GIL on cache hits. Backpressure caps the requests a worker accepts at once
-(threads x 8): beyond that, connections wait in the listen backlog (or in
-nginx) instead of piling up as idle Python threads. Workers that die are
-respawned.
+threads (16). A vote waits for its batch in one (votes on PostgreSQL are cast
+in batches, one batch per worker at a time), so threads bound the batch size;
+on cache hits 16 threads serve about as fast as 4 (bench/pages.py: 0.50-0.53
+of nginx against 0.48-0.56, one after the other). Start-up warns when
+PostgreSQL's ``max_connections`` cannot hold a connection per thread.
+Backpressure caps the requests a worker accepts at once (threads x 8): beyond
+that, connections wait in the listen backlog (or in nginx) instead of piling
+up as idle Python threads. Workers that die are respawned.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from byline.articles.demo import load_demo, site_is_empty
 from byline.pagecache.files import PageFiles
@@ -50,6 +54,25 @@ def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
         "--no-ws",
         "byline.wsgi:application",
     ]  # fmt: skip
+
+
+def connection_shortfall(workers: int, threads: int) -> str | None:
+    """A warning if PostgreSQL cannot hold this server's connections: one per request
+    thread, one per worker's vote caster, and 10 for migrations and maintenance."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        (allowed,) = cursor.fetchone()
+    needed = workers * (threads + 1) + 10
+    if needed <= int(allowed):
+        return None
+    return (
+        f"Warning: this server may open {needed} PostgreSQL connections"
+        f" ({workers} workers x (BYLINE_THREADS={threads} + 1) + 10), more than"
+        f" max_connections={allowed}: lower BYLINE_THREADS or BYLINE_WORKERS, or raise"
+        " max_connections (docs/deploy.md)."
+    )
 
 
 @contextmanager
@@ -107,6 +130,9 @@ class Command(BaseCommand):
             PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR).expanduser().resolve()).reset()
         workers = worker_count()
         threads = settings.BYLINE_THREADS
+        shortfall = connection_shortfall(workers, threads)
+        if shortfall:
+            self.stderr.write(shortfall)
         argv = granian_argv(host, port, workers, threads)
         self.stdout.write(
             f"Byline is serving http://{host}:{port}/ with {workers} granian workers"
