@@ -220,7 +220,11 @@ def cast_batch(batch: list[Vote]) -> bool:
     good. A batch the database refuses is cast again one vote at a time; on
     a broken connection every vote fails.
     """
-    batch = _checked(batch)
+    return _cast(_checked(batch))
+
+
+def _cast(batch: list[Vote]) -> bool:
+    """Cast checked votes and answer them; True if the connection is still good."""
     if not batch:
         return True
     try:
@@ -231,7 +235,7 @@ def cast_batch(batch: list[Vote]) -> bool:
         db.close_if_unusable_or_obsolete()  # closes a broken connection
         if len(batch) > 1 and db.connection is not None:
             for vote in batch:  # refused, not broken: find the vote it refused
-                cast_batch([vote])
+                _cast([vote])  # (checked once already: its hits are counted)
             return False
         for vote in batch:
             vote.fail(error)

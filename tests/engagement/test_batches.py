@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import IntegrityError, connections
 
-from byline.engagement import actions, batches
+from byline.engagement import actions, batches, readers
 from byline.engagement.models import Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
@@ -146,6 +146,27 @@ def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_count
     figures = figures_for(article.pk)
     assert figures.rating_count == 1 and figures.reaction_total == 1
     assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
+def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
+    if readers.redis_client() is None:
+        pytest.skip("needs Redis (REDIS_URL=redis://...): batches count rate limits there")
+    article = make_article()
+    identity = f"batch-retry-{random.getrandbits(64)}"
+
+    def vote(reader: str, article_id: int) -> batches.Vote:
+        check = batches.Check((identity,), None, 100, lambda over, article: None)
+        return batches.Vote("rating", article_id, reader, "4", check)
+
+    votes = [vote(ANN, article.pk), vote(BOB, 10**12), vote(CAT, article.pk)]
+    batches.cast_batch(votes)  # refused as a whole, then cast again one by one
+    assert [v.wait()[0] for v in (votes[0], votes[2])] == ["4", "4"]
+    with pytest.raises(IntegrityError):
+        votes[1].wait()
+    ((hits, _),) = readers.hits_and_reads("vote", [((identity,), None)])
+    assert hits == 4  # three votes, then this call
+    assert figures_for(article.pk).rating_count == 2
 
 
 @pytest.mark.django_db(transaction=True)
