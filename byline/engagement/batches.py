@@ -31,6 +31,7 @@ votes cast inside a transaction (they belong to it), and all votes when
 from __future__ import annotations
 
 import _thread
+import logging
 import os
 import queue
 import random
@@ -41,11 +42,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    close_old_connections,
+    connection,
+    connections,
+)
 
 from byline.engagement import readers
 from byline.engagement.models import TALLY_SHARDS
 from byline.engagement.stats import Figures, figures_from_rows
+
+logger = logging.getLogger(__name__)
 
 # A connection that cast a batch this recently is used without a health check.
 TRUSTED_FOR = 1.0
@@ -110,6 +119,10 @@ class Vote:
         self.error = error
         self._done.release()
 
+    @property
+    def settled(self) -> bool:
+        return self.outcome is not None or self.error is not None
+
 
 def in_use() -> bool:
     """Whether this thread's votes go through the caster (PostgreSQL, outside a transaction)."""
@@ -148,12 +161,18 @@ _pid = 0
 def _caster() -> queue.SimpleQueue[Any]:
     """This process's caster's inbox, starting the caster if needed (also after a fork)."""
     global _inbox, _thread_of, _pid
-    inbox = _inbox
-    if inbox is not None and _pid == os.getpid():
+    inbox, thread = _inbox, _thread_of
+    if inbox is not None and _pid == os.getpid() and thread is not None and thread.is_alive():
         return inbox
     with _lock:
-        if _inbox is None or _pid != os.getpid():
+        alive = _thread_of is not None and _thread_of.is_alive()
+        if _inbox is None or _pid != os.getpid() or not alive:
+            stranded = _inbox if _inbox is not None and _pid == os.getpid() else None
             _inbox = queue.SimpleQueue()
+            if stranded is not None:  # a caster that died: its queue moves to the next
+                logger.error("The vote caster had stopped; starting a new one.")
+                while not stranded.empty():
+                    _inbox.put(stranded.get_nowait())
             _thread_of = threading.Thread(
                 target=_run, args=(_inbox,), name="byline-vote-caster", daemon=True
             )
@@ -169,7 +188,8 @@ def queued() -> int:
 
 
 def stop() -> None:
-    """Cast what is queued, stop the caster and close its connection (tests, shutdown)."""
+    """Cast what is queued, stop the caster and close its connections (tests, shutdown);
+    a vote handed over after that fails."""
     global _inbox, _thread_of
     with _lock:
         inbox, thread = _inbox, _thread_of
@@ -177,6 +197,10 @@ def stop() -> None:
     if inbox is not None and thread is not None and _pid == os.getpid():
         inbox.put(_STOP)
         thread.join()
+        while not inbox.empty():  # handed over after the stop: never left waiting
+            vote = inbox.get_nowait()
+            if isinstance(vote, Vote):
+                vote.fail(RuntimeError("the vote caster has stopped"))
 
 
 def _run(inbox: queue.SimpleQueue[Any]) -> None:
@@ -188,7 +212,7 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
             try:
                 first = inbox.get(timeout=IDLE_SECONDS)
             except queue.Empty:
-                db.close()
+                connections.close_all()
                 continue
             if first is _STOP:
                 break
@@ -202,38 +226,49 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                     stopping = True
                     break
                 batch.append(vote)
-            db.close_if_unusable_or_obsolete()
-            if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
-                db.health_check_done = True  # type: ignore[attr-defined]
-            if cast_batch(batch):
-                last_used = time.monotonic()
+            try:
+                # What request_started does for a request thread, for every database
+                # the batch may read (the checks read replicas when there are some).
+                close_old_connections()
+                if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
+                    db.health_check_done = True  # type: ignore[attr-defined]
+                if cast_batch(batch):
+                    last_used = time.monotonic()
+            except Exception as error:  # the caster must outlive any batch
+                logger.exception("The vote caster failed a batch.")
+                for vote in batch:
+                    if not vote.settled:
+                        vote.fail(error)
     finally:
-        db.close()
+        connections.close_all()
 
 
-def cast_batch(batch: list[Vote]) -> bool:
+def cast_batch(batch: list[Vote]) -> bool | None:
     """Check and cast a batch on this thread's connections and answer its votes (the
     caster's step).
 
     First the checks of all its votes in one Redis call; refused votes are
     answered with their refusal. True if the database connection is still
-    good. A batch the database refuses is cast again one vote at a time; on
-    a broken connection every vote fails.
+    good (None if it was not used). A batch the database refuses is cast
+    again one vote at a time; on a broken connection every vote fails.
     """
     return _cast(_checked(batch))
 
 
-def _cast(batch: list[Vote]) -> bool:
-    """Cast checked votes and answer them; True if the connection is still good."""
+def _cast(batch: list[Vote]) -> bool | None:
+    """Cast checked votes and answer them; True if the connection is still good, None
+    if there was nothing to cast."""
     if not batch:
-        return True
+        return None
     try:
         shard = random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading locks, not a secret)
         outcomes = cast_now([(v.kind, v.article_id, v.reader, v.value) for v in batch], shard)
     except DatabaseError as error:
         db = connections[DEFAULT_DB_ALIAS]
-        db.close_if_unusable_or_obsolete()  # closes a broken connection
-        if len(batch) > 1 and db.connection is not None:
+        usable = db.connection is not None and db.is_usable()
+        if not usable:
+            db.close()  # broken: the next batch opens a new one
+        if len(batch) > 1 and usable:
             for vote in batch:  # refused, not broken: find the vote it refused
                 _cast([vote])  # (checked once already: its hits are counted)
             return False

@@ -11,11 +11,18 @@ if TYPE_CHECKING:
     from redis import Redis
 
 
+# A Redis that stops answering fails a vote or a view after this long instead of
+# holding its thread (and, for votes on PostgreSQL, its process's whole batch).
+TIMEOUT_SECONDS = 5.0
+
+
 @lru_cache(maxsize=1)
 def _client_for(url: str) -> Redis:
     import redis
 
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(
+        url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
+    )
 
 
 def redis_client() -> Redis | None:

@@ -170,6 +170,40 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_caster_outlives_a_batch_that_fails_unexpectedly(monkeypatch):
+    """Its votes fail (a JSON 500 for their readers); the next batch is cast."""
+    article = make_article()
+    real = batches.close_old_connections
+    calls: list[int] = []
+
+    def broken_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("something no one expected")
+        real()
+
+    monkeypatch.setattr(batches, "close_old_connections", broken_once)
+    with pytest.raises(RuntimeError, match="no one expected"):
+        batches.cast("rating", article.pk, ANN, "3")
+    assert batches.cast("rating", article.pk, BOB, "4")[0] == "4"
+    assert figures_for(article.pk).rating_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_caster_that_has_stopped_is_replaced_and_its_queue_cast():
+    article = make_article()
+    batches.cast("rating", article.pk, ANN, "5")  # starts this process's caster
+    inbox, thread = batches._inbox, batches._thread_of
+    assert inbox is not None and thread is not None
+    inbox.put(batches._STOP)  # it stops, as if it had died
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert batches.cast("rating", article.pk, BOB, "2")[0] == "2"
+    assert batches._thread_of is not thread and batches._thread_of.is_alive()
+    assert figures_for(article.pk).rating_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_votes_arriving_while_a_batch_is_cast_go_together_in_the_next_one(monkeypatch):
     """The caster takes everything that queued meanwhile: no timer, no vote left behind."""
     article = make_article()
