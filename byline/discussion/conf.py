@@ -118,4 +118,12 @@ SETTINGS: list[Setting] = [
         "Seconds to wait for the SMTP server before giving up on an e-mail.",
         parse_int,
     ),
+    Setting(
+        "BYLINE_EMAIL_IN_BACKGROUND",
+        "1",
+        "Send e-mails from a background thread once the request's changes are committed, "
+        "so a slow mail server never delays a reader. An e-mail still waiting when the "
+        "process dies is lost (it is logged as queued first).",
+        parse_bool,
+    ),
 ]

@@ -3,17 +3,23 @@
 Editors hear of comments waiting for moderation; a commenter who opted in hears
 when someone replies, with a one-click unsubscribe link (no login). The
 backend is Django's: the console by default, SMTP when ``BYLINE_SMTP_HOST`` is
-set. A failed e-mail is logged and never loses the comment.
+set. E-mails go from one background thread per process once the request's
+transaction commits (``BYLINE_EMAIL_IN_BACKGROUND``), so a slow mail server never
+delays a reader; a failed e-mail is logged and never loses the comment.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -56,7 +62,16 @@ def read_data_link_token(token: str) -> tuple[str, str] | None:
     return data["e"], data["a"]
 
 
-def _send(subject: str, template: str, context: dict, to: list[str], headers=None) -> bool:
+def _send(
+    subject: str,
+    template: str,
+    context: dict,
+    to: list[str],
+    headers: dict[str, str] | None = None,
+) -> bool:
+    """Send one e-mail. With BYLINE_EMAIL_IN_BACKGROUND it is handed to this process's
+    mail thread once the current transaction commits (True: queued; nothing is sent if
+    it rolls back); otherwise it is sent now (True: sent)."""
     body = render_to_string(template, context)
     message = EmailMessage(
         subject=" ".join(subject.split())[:200],
@@ -65,12 +80,41 @@ def _send(subject: str, template: str, context: dict, to: list[str], headers=Non
         to=to,
         headers=headers or {},
     )
-    try:
-        message.send()
-    except Exception:  # the mail server being down must not lose the comment
-        log.exception("Could not send the e-mail %r", subject)
-        return False
+
+    def send() -> bool:
+        try:
+            message.send()
+        except Exception:  # the mail server being down must not lose the comment
+            log.exception("Could not send the e-mail %r", message.subject)
+            return False
+        return True
+
+    if not settings.BYLINE_EMAIL_IN_BACKGROUND:
+        return send()
+    log.info("E-mail %r to %d recipient(s) queued.", message.subject, len(to))
+    transaction.on_commit(lambda: _mail_thread().submit(send))
     return True
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_pid = 0
+_executor_lock = threading.Lock()
+
+
+def _mail_thread() -> ThreadPoolExecutor:
+    """This process's one mail thread (a new one after a fork)."""
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="byline-mail")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+def wait_for_queued_mail(timeout: float = 30) -> None:
+    """Return once the e-mails queued so far in this process have been handed to the
+    mail server (tests; a clean shutdown)."""
+    _mail_thread().submit(lambda: None).result(timeout=timeout)
 
 
 def moderator_addresses() -> list[str]:
@@ -126,11 +170,11 @@ def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None 
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     subject = f"[{settings.BYLINE_SITE_NAME}] {reply.author_name} replied to your comment"
-    sent = _send(subject, "discussion/email/reply.txt", context, [target.author_email], headers)
-    if sent:
-        Comment.objects.filter(pk=reply.pk).update(reply_notified=True)
-        reply.reply_notified = True
-    return sent
+    # Marked before it goes, so approving the reply again cannot queue a second
+    # e-mail; if the mail server refuses it, the log says so.
+    reply.reply_notified = True
+    Comment.objects.filter(pk=reply.pk).update(reply_notified=True)
+    return _send(subject, "discussion/email/reply.txt", context, [target.author_email], headers)
 
 
 def send_data_link(email: str, action: str, site_url: str = "") -> bool:
