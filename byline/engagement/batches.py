@@ -12,9 +12,12 @@ on a quiet site waits for nobody (no timer). Each vote is answered after
 its batch commits, with the reader's vote afterwards and the figures of
 its article after the batch.
 
-What the votes of one batch see is what they would see cast one after
+What the votes of one batch do is what they would do cast one after
 another in the order they arrived: a reader choosing the same reaction
-twice in one batch has it withdrawn by the second. What can fail:
+twice in one batch has it withdrawn by the second. Each is answered with
+the figures after the batch and with where its reader ended up then (so two
+answers to one reader, arriving in either order, agree with each other and
+with the figures). What can fail:
 
 - a batch the database refuses (an article deleted after the vote was
   checked) is cast again one vote at a time, so only the refused vote fails;
@@ -279,8 +282,14 @@ def _cast(batch: list[Vote]) -> bool | None:
         for vote in batch:
             vote.fail(error)
         return False
+    # A reader's votes on one article in one batch are all answered with where the
+    # reader ended up, which is what the figures show: answers that arrive in any
+    # order then leave the page right.
+    final: dict[tuple[str, int, str], Outcome] = {}
     for vote, outcome in zip(batch, outcomes, strict=True):
-        vote.answer(outcome)
+        final[vote.kind, vote.article_id, vote.reader] = outcome
+    for vote in batch:
+        vote.answer(final[vote.kind, vote.article_id, vote.reader])
     return True
 
 

@@ -90,6 +90,25 @@ def test_a_reader_s_votes_in_one_batch_count_as_if_cast_one_after_another():
     assert recount() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_s_votes_in_one_batch_are_all_answered_with_where_they_ended_up():
+    """Two answers to one reader that arrive in either order agree with the figures."""
+    article = make_article()
+    votes = [
+        batches.Vote("reaction", article.pk, ANN, "happy"),
+        batches.Vote("reaction", article.pk, BOB, "sad"),
+        batches.Vote("reaction", article.pk, ANN, "happy"),  # withdrawn again
+        batches.Vote("rating", article.pk, ANN, "4"),
+    ]
+    batches.cast_batch(votes)
+    answers = [vote.wait() for vote in votes]
+    assert [mine for mine, _ in answers] == [None, "sad", None, "4"]
+    figures = answers[0][1]
+    assert all(other == figures for _, other in answers)
+    assert [(r.key, r.count) for r in figures.reactions if r.count] == [("sad", 1)]
+    assert figures.rating_counts[4] == 1
+
+
 @pytest.mark.django_db
 def test_any_batches_give_what_the_same_votes_give_one_by_one():
     rng = random.Random(3)
