@@ -2,7 +2,7 @@
 
 byline run [--host H] [--port P] [--production]
 byline demo
-byline import-wxr FILE [--dry-run]
+byline import-wxr FILE [--dry-run] [--copy-media]
 byline export-wxr [-o FILE]
 byline <any manage.py command>
 """

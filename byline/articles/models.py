@@ -117,7 +117,7 @@ class Article(models.Model):
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
     tags = models.ManyToManyField(Tag, related_name="articles", blank=True)
-    lead_image = models.ImageField(upload_to="lead/%Y/%m/", blank=True)
+    lead_image = models.ImageField(upload_to="lead/%Y/%m/", blank=True, max_length=300)
     lead_image_alt = models.CharField(
         max_length=300, blank=True, help_text="Describes the image for readers who cannot see it."
     )

@@ -30,6 +30,9 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 NO_DATE = {"", "0000-00-00 00:00:00"}
 COMMENT_STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
+# Post metadata worth keeping: the featured image of a post, the alt text of an image.
+# WordPress exports much more (some of it large serialized blobs); the rest is dropped.
+KEPT_META = {"_thumbnail_id", "_wp_attachment_image_alt"}
 
 
 class WxrError(ValueError):
@@ -113,6 +116,7 @@ class WxrItem:
     comments: list[WxrComment] = field(default_factory=list)
     parent_id: int = 0
     attachment_url: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # only the keys in KEPT_META
     line: int = 0
 
 
@@ -122,6 +126,7 @@ class WxrExport:
     title: str = ""
     link: str = ""
     base_site_url: str = ""
+    base_blog_url: str = ""
     language: str = ""
     authors: dict[str, WxrAuthor] = field(default_factory=dict)
     categories: dict[str, WxrTerm] = field(default_factory=dict)
@@ -311,6 +316,8 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
                 export.tags[term.slug] = term
         elif name == "base_site_url":
             export.base_site_url = text_of(element).strip()
+        elif name == "base_blog_url":
+            export.base_blog_url = text_of(element).strip()
         elif name == "wxr_version":
             export.version = text_of(element).strip() or export.version
     elif not namespace:
@@ -370,6 +377,11 @@ def _item(element, wp: str) -> WxrItem:
             _add_term(item, child)
         elif name == "comment" and child.tag == f"{{{wp}}}comment":
             item.comments.append(_comment(child, wp, item.wp_id))
+        elif name == "postmeta" and child.tag == f"{{{wp}}}postmeta":
+            fields = _children(child, wp)
+            key = text_of(fields.get("wp:meta_key")).strip()
+            if key in KEPT_META:
+                item.meta[key] = text_of(fields.get("wp:meta_value")).strip()
     return item
 
 

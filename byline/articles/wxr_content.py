@@ -3,8 +3,9 @@
 WordPress stores bodies with blank lines for paragraphs (``wpautop`` adds the
 ``<p>`` tags when it shows them), shortcodes such as ``[caption]`` and
 ``[embed]``, and embedded players. Byline keeps the HTML: paragraphs are made
-explicit, images stay images (pointing at their original address), captions
-become ``<figure>``, embeds and players become plain links, and the result is
+explicit, images stay images (pointing at their original address, or at the
+copy ``import-wxr --copy-media`` made, see ``wxr_media``), captions become
+``<figure>``, embeds and players become plain links, and the result is
 sanitized with nh3 like every article body.
 """
 
@@ -34,6 +35,7 @@ MEDIA_SHORTCODE = re.compile(r"\[(video|audio|playlist)\b([^\]]*)\](?:(.*?)\[/\1
 GALLERY = re.compile(r"\[gallery\b([^\]]*)\]", re.I)
 BARE_URL_LINE = re.compile(r"^[ \t]*(https?://[^\s<>\"']+)[ \t]*$", re.M)
 IMG = re.compile(r"<img\b[^>]*>", re.I)
+URL_ATTRIBUTE = re.compile(r'(\s(?:src|href)=")([^"]*)(")')
 ANY_SHORTCODE = re.compile(r"\[/?[a-z][\w-]*(?:\s[^\]]*)?\]", re.I)
 MEDIA_ATTRIBUTES = {"src", "mp4", "m4v", "webm", "ogv", "mp3", "ogg", "wav", "m4a"}
 KNOWN_SHORTCODES = {"caption", "wp_caption", "embed", "video", "audio", "playlist", "gallery"}
@@ -105,15 +107,45 @@ def absolutize(html_text: str, base_url: str) -> str:
     return re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{base}/", html_text)
 
 
-def body_html(content: str, *, base_url: str = "", attachments: Mapping[int, str] = {}) -> str:  # noqa: B006 (read only)
-    """A WordPress post body as sanitized article HTML."""
+def replace_urls(html_text: str, new_urls: Mapping[str, str]) -> str:
+    """Point ``src`` and ``href`` attributes found in ``new_urls`` at their new address.
+
+    ``html_text`` is sanitized HTML (attributes in double quotes, entities
+    escaped); the result must be sanitized again, as ``body_html`` does.
+    """
+    if not new_urls:
+        return html_text
+
+    def swap(match: re.Match) -> str:
+        new = new_urls.get(html.unescape(match.group(2)))
+        return match.group(0) if new is None else f'{match.group(1)}{html.escape(new)}"'
+
+    return URL_ATTRIBUTE.sub(swap, html_text)
+
+
+def body_html(
+    content: str,
+    *,
+    base_url: str = "",
+    attachments: Mapping[int, str] = {},  # noqa: B006 (read only)
+    new_urls: Mapping[str, str] = {},  # noqa: B006 (read only)
+) -> str:
+    """A WordPress post body as sanitized article HTML.
+
+    ``new_urls`` maps addresses of images (as they appear once relative ones are
+    made absolute) to where their copies are served; the rewritten HTML is
+    sanitized again.
+    """
     text = CAPTION.sub(_caption, content)
     text = EMBED_SHORTCODE.sub(lambda m: f"\n\n<p>{link(m.group(1))}</p>\n\n", text)
     text = MEDIA_SHORTCODE.sub(_media, text)
     text = GALLERY.sub(lambda m: _gallery(m, attachments), text)
     text = EMBED.sub(_embed_as_link, text)
     text = BARE_URL_LINE.sub(lambda m: link(m.group(1)), text)
-    return absolutize(sanitize(autop(text)), base_url).strip()
+    converted = absolutize(sanitize(autop(text)), base_url)
+    if new_urls:
+        converted = sanitize(replace_urls(converted, new_urls))
+    return converted.strip()
 
 
 def _gallery(match: re.Match, attachments: Mapping[int, str]) -> str:

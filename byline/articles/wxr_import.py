@@ -8,6 +8,10 @@ and other post types are counted and reported, never silently dropped.
 
 Comments are handed, in thread order, to :func:`import_comments`, which has the
 discussion app store them (``byline.discussion.imports``) in the same transaction.
+
+With ``copy_media``, the images the posts use are copied first, outside the
+transaction (``wxr_media``); bodies then point at the copies and featured
+images become lead images. Already imported articles get the same rewrite.
 """
 
 from __future__ import annotations
@@ -15,19 +19,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from byline.articles import wxr_content
+from byline.articles import wxr_content, wxr_media
 from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
 from byline.discussion.imports import ImportResult, store_imported_comments
 from byline.signals import article_changed
 
 BATCH = 500
+# What changes when copied images are put into an article imported earlier.
+RENDERED_FIELDS = [
+    "body", "body_html", "body_text", "standfirst_html", "word_count", "reading_seconds",
+    "lead_image", "lead_image_alt", "lead_image_caption",
+]  # fmt: skip
 STATUSES = {
     "publish": Article.Status.PUBLISHED,
     "future": Article.Status.SCHEDULED,
@@ -42,8 +52,7 @@ SKIPPED_STATUSES = {
 }
 OTHER_TYPES = {
     "page": "pages (Byline has articles only)",
-    "attachment": "attachments (media files are not copied: images in bodies still load "
-    "from the old site)",
+    "attachment": "attachments (not articles; with --copy-media the images posts use are copied)",
     "revision": "revisions",
     "nav_menu_item": "menu items",
 }
@@ -63,6 +72,7 @@ class ImportSummary:
     notes: list[str] = field(default_factory=list)
     comments_found: Counter[str] = field(default_factory=Counter)
     comments: ImportResult = field(default_factory=ImportResult)
+    media: wxr_media.MediaCopy | None = None
     dry_run: bool = False
 
     def lines(self) -> list[str]:
@@ -88,6 +98,8 @@ class ImportSummary:
         if self.notes:
             out.append("Notes:")
             out.extend(f"  {note}" for note in self.notes)
+        if self.media is not None:
+            out.extend(self.media.lines())
         if self.dry_run:
             out.append("Dry run: nothing was saved.")
         return out
@@ -114,16 +126,27 @@ def import_export(
     export: WxrExport,
     *,
     dry_run: bool = False,
+    copy_media: bool = False,
     on_progress: Callable[[int, int], object] | None = None,
+    on_media_progress: Callable[[int, int], object] | None = None,
 ) -> ImportSummary:
     """Write ``export`` to the database in one transaction (rolled back on a dry run).
 
-    ``on_progress(done, total)`` is called as posts are written.
+    ``on_progress(done, total)`` is called as posts are written. With
+    ``copy_media`` the posts' images are copied into MEDIA_ROOT first (on a dry
+    run, only counted), calling ``on_media_progress(done, total)``; a file that
+    cannot be fetched is listed in the summary and never stops the import.
     """
     summary = ImportSummary(source=export.source, version=export.version, dry_run=dry_run)
+    importer = _Importer(export, summary, on_progress or (lambda done, total: None))
+    posts = importer.select_posts()
+    if copy_media:
+        # Outside the transaction: downloads must not hold the database's write lock.
+        summary.media = wxr_media.copy(
+            wxr_media.plan(export, posts), dry_run=dry_run, on_progress=on_media_progress
+        )
     with transaction.atomic():
-        importer = _Importer(export, summary, on_progress or (lambda done, total: None))
-        importer.run()
+        importer.run(posts)
         if dry_run:
             transaction.set_rollback(True)
     if not dry_run:
@@ -161,8 +184,15 @@ class _Importer:
             if item.post_type == "attachment" and item.attachment_url
         }
 
-    def run(self) -> None:
-        posts = self.select_posts()
+    @property
+    def media(self) -> wxr_media.MediaCopy | None:
+        return self.summary.media
+
+    @cached_property
+    def new_urls(self) -> dict[str, str]:
+        return self.media.new_urls() if self.media and not self.media.dry_run else {}
+
+    def run(self, posts: list[WxrItem]) -> None:
         wanted_ids = {post.wp_id for post in posts}
         done = {
             wp_id: article_id
@@ -173,6 +203,8 @@ class _Importer:
         }
         self.summary.already_imported = len(done)
         new_posts = [post for post in posts if post.wp_id not in done]
+        self.media_for_imported_articles(done)
+        self.note_featured_images(new_posts)
         authors = self.authors(new_posts)
         sections = self.terms(
             Section, self.export.categories, [p.categories[:1] for p in new_posts]
@@ -303,7 +335,10 @@ class _Importer:
             status = Article.Status.SCHEDULED if future else Article.Status.PUBLISHED
         headline = Truncator(wxr_content.plain(post.title)).chars(300) or "Untitled"
         html_body = wxr_content.body_html(
-            post.content, base_url=self.export.base_site_url, attachments=self.attachments
+            post.content,
+            base_url=self.export.base_site_url,
+            attachments=self.attachments,
+            new_urls=self.new_urls,
         )
         article = Article(
             headline=headline,
@@ -314,8 +349,59 @@ class _Importer:
             published_at=published_at,
             section=sections[post.categories[0].slug] if post.categories else None,
         )
+        self.set_lead_image(article, post.wp_id)
         article.render(body_html=html_body)
         return article
+
+    def set_lead_image(self, article: Article, post_id: int) -> bool:
+        """The post's featured image, if it was copied, becomes the article's lead image."""
+        lead = self.media.lead_image(post_id) if self.media else None
+        if lead is None:
+            return False
+        name, featured = lead
+        article.lead_image.name = name
+        article.lead_image_alt = featured.alt
+        article.lead_image_caption = featured.caption
+        return True
+
+    def media_for_imported_articles(self, done: Mapping[int, int]) -> None:
+        """Articles imported by an earlier run: their copied images are used too.
+
+        Only the addresses of copied images change, in whatever the body says
+        now (an editor's changes are kept); a lead image is set only where
+        there is none. Each changed article is rendered (so sanitized) again.
+        """
+        if not self.media or self.media.dry_run or not done:
+            return
+        post_ids = {article_id: wp_id for wp_id, article_id in done.items()}
+        updated = 0
+        for article in existing_rows(Article, "pk", post_ids):
+            body = wxr_content.replace_urls(article.body, self.new_urls)
+            changed = body != article.body
+            article.body = body
+            if not article.lead_image:
+                changed = self.set_lead_image(article, post_ids[article.pk]) or changed
+            if changed:
+                article.render()
+                Article.objects.filter(pk=article.pk).update(
+                    **{name: getattr(article, name) for name in RENDERED_FIELDS}
+                )
+                self.visible.append(article.pk)
+                updated += 1
+        if updated:
+            self.summary.notes.append(
+                f"{updated} articles imported earlier now use the copied images"
+            )
+
+    def note_featured_images(self, posts: list[WxrItem]) -> None:
+        if self.media is not None:
+            return
+        featured = sum(1 for post in posts if post.meta.get("_thumbnail_id", "0") != "0")
+        if featured:
+            self.summary.notes.append(
+                f"{featured} posts have a featured image: it becomes the lead image only with "
+                "--copy-media"
+            )
 
     def create(self, posts, slugs, authors, sections, tags) -> dict[int, int]:
         articles = [self.article(post, slugs[post.wp_id], sections) for post in posts]

@@ -202,7 +202,7 @@ def test_pages_attachments_and_unknown_types_are_counted_not_dropped(tmp_path):
     summary = run_import(path)
     assert Article.objects.count() == 1
     assert "1 pages (Byline has articles only)" in summary
-    assert "1 attachments (media files are not copied" in summary
+    assert "1 attachments (not articles; with --copy-media" in summary
     assert "1 items of unknown type 'product'" in summary
     assert "1 posts in WordPress's trash" in summary
     assert "1 automatic drafts" in summary

@@ -5,6 +5,11 @@ Newsrooms arrive from WordPress with years of posts. This reads the export
 writes everything in one transaction: a malformed file stops with the line
 that is wrong and imports nothing. Running it again with the same file adds
 nothing twice. It ends with a summary of what was imported and skipped, and why.
+
+With ``--copy-media`` the images the posts show, and their featured images,
+are copied from the old site into the media folder first, so the articles no
+longer depend on it; images that cannot be fetched are listed and stay where
+they were, and the import goes ahead.
 """
 
 from __future__ import annotations
@@ -29,9 +34,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Read and check everything, report what would be imported, save nothing.",
         )
+        parser.add_argument(
+            "--copy-media",
+            action="store_true",
+            help="Copy the images the posts use (and their featured images) from the old site "
+            "into the media folder, and point the articles at the copies. With --dry-run: "
+            "count them, fetch nothing.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
 
-    def handle(self, *args, file: str, dry_run: bool, no_progress: bool, **options) -> None:
+    def handle(
+        self, *args, file: str, dry_run: bool, copy_media: bool, no_progress: bool, **options
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
@@ -52,20 +66,33 @@ class Command(BaseCommand):
                 export = parse(stream, on_read=bar.update)
             except WxrError as error:
                 raise CommandError(f"{file}, {error}. Nothing was imported.") from None
-        bar = tqdm(total=0, unit=" posts", desc="Importing", disable=not show)
+        bars: dict[str, tqdm] = {}
 
-        def advance(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        def progress(name: str, unit: str):
+            def advance(done: int, total: int) -> None:
+                if name not in bars:
+                    bars[name] = tqdm(total=total, unit=unit, desc=name, disable=not show)
+                bar = bars[name]
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            return advance
 
         try:
-            summary = import_export(export, dry_run=dry_run, on_progress=advance)
+            summary = import_export(
+                export,
+                dry_run=dry_run,
+                copy_media=copy_media,
+                on_progress=progress("Importing", " posts"),
+                on_media_progress=progress("Copying media", " files"),
+            )
         except DatabaseError as error:
             raise CommandError(
                 f"{file}: the database refused the import ({error}). Nothing was imported."
             ) from None
         finally:
-            bar.close()
+            for bar in bars.values():
+                bar.close()
         for line in summary.lines():
             self.stdout.write(line)
