@@ -45,6 +45,9 @@ from PIL import Image
 from byline.articles import wxr_content
 from byline.articles.wxr import WxrExport, WxrItem
 
+# Failed images listed one by one in the summary; the rest are counted.
+SHOWN_FAILURES = 50
+
 FOLDER = "imported"
 WORKERS = 4  # files fetched at once: enough to hide latency, gentle on the old site
 CHUNK = 64 * 1024
@@ -140,7 +143,10 @@ class MediaCopy:
             out.append(
                 "  Not copied (still loaded from the old site; the articles were imported anyway):"
             )
-            out.extend(f"    {url}: {reason}" for url, reason in sorted(self.failures.items()))
+            failures = sorted(self.failures.items())
+            out.extend(f"    {url}: {reason}" for url, reason in failures[:SHOWN_FAILURES])
+            if len(failures) > SHOWN_FAILURES:  # an old site that is down: thousands
+                out.append(f"    ... and {len(failures) - SHOWN_FAILURES} more")
         return out
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from byline.articles import wxr_media
 from byline.articles.models import Article
 from byline.articles.wxr_media import MediaError, stable_name
 from tests.articles.wxr_factory import cdata, item, write, wxr
@@ -271,6 +272,18 @@ def test_files_that_cannot_be_fetched_are_listed_and_the_import_goes_ahead(
     assert set(stored_files(media_root)) == {
         f"imported/127.0.0.1_{old_site.server_address[1]}{UPLOADS}/cat.png"
     }
+
+
+def test_a_long_list_of_failures_is_cut_short_in_the_summary(
+    tmp_path, media_root, old_site, monkeypatch
+):
+    """An old site that is down fails every image: the summary lists a few, counts the rest."""
+    monkeypatch.setattr(wxr_media, "SHOWN_FAILURES", 2)
+    body = "\n\n".join(f'<img src="{UPLOADS}/gone-{n}.png" alt="">' for n in range(5))
+    summary = run_import(write(tmp_path, export(old_site, item(1, content=body))), "--copy-media")
+    assert "5 failed" in summary
+    assert summary.count(": HTTP 404") == 2
+    assert "    ... and 3 more" in summary
 
 
 def test_a_second_run_fetches_nothing_and_duplicates_nothing(tmp_path, media_root, old_site):
