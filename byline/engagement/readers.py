@@ -152,24 +152,6 @@ def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: i
 # Counts one hit on each counter (KEYS[1..n], n = ARGV[2]), sets a new counter's
 # expiry (ARGV[1] seconds), and reads one hash field (KEYS[n + 1], ARGV[3]) if asked:
 # one command, so one round trip and one reply to parse whatever the number of keys.
-_COUNT_HITS = """
-local n = tonumber(ARGV[2])
-local result = {}
-for i = 1, n do
-    local hits = redis.call('INCR', KEYS[i])
-    if hits == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
-    result[i] = hits
-end
-if ARGV[3] then result[n + 1] = redis.call('HGET', KEYS[n + 1], ARGV[3]) end
-return result
-"""
-
-
-@lru_cache(maxsize=4)
-def _count_hits_script(client: Any) -> Any:
-    return client.register_script(_COUNT_HITS)
-
-
 def over_limit_and(
     scope: str,
     identities: Iterable[str],
@@ -183,19 +165,11 @@ def over_limit_and(
     field is absent), so a request that must both count a hit and read
     something from Redis waits for Redis once.
     """
+    if redis_client() is not None:
+        ((hits, value),) = hits_and_reads(scope, [(identities, read)], per_seconds)
+        return hits > limit, value
     window = int(datetime.now(UTC).timestamp()) // per_seconds
     keys = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
-    client = redis_client()
-    if client is not None:
-        counters = len(keys)
-        args: list[int | str] = [per_seconds + 1, counters]
-        if read is not None:
-            keys.append(read[0])
-            args.append(read[1])
-        replies = _count_hits_script(client)(keys=keys, args=args)
-        counted = replies[:counters]
-        value = replies[counters] if read is not None and len(replies) > counters else None
-        return any(hits > limit for hits in counted), value
     over = False
     for key in keys:
         cache.add(key, 0, timeout=per_seconds + 1)
