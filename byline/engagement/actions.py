@@ -197,12 +197,8 @@ def check_and_cast_json_vote(
         batches.Vote(kind, article_id, reader, value, check)
     )
     voter = Voter(article_id, reader, new, int(pending or 0))
-    key = "reaction" if kind == "reaction" else "rating"
     vote: str | int | None = mine if kind == "reaction" or mine is None else int(mine)
-    return voter, {
-        "mine": {key: vote},
-        "counts": counts_json(article_id, figures, voter.pending_views),
-    }
+    return voter, _json_answer(kind, voter, vote, figures)
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -227,16 +223,24 @@ def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:
 
 def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict[str, Any]:
     """Cast a checked vote; the JSON API's answer: the reader's vote and the counts after it."""
-    mine: dict[str, str | int | None]
+    mine: str | int | None
     if kind == "reaction":
         assert choice is None or isinstance(choice, str)
-        reaction, figures = react_and_count(voter.article_id, voter.reader, choice)
-        mine = {"reaction": reaction}
+        mine, figures = react_and_count(voter.article_id, voter.reader, choice)
     else:
         assert choice is None or isinstance(choice, int)
-        stars, figures = rate_and_count(voter.article_id, voter.reader, choice)
-        mine = {"rating": stars}
-    return {"mine": mine, "counts": counts_json(voter.article_id, figures, voter.pending_views)}
+        mine, figures = rate_and_count(voter.article_id, voter.reader, choice)
+    return _json_answer(kind, voter, mine, figures)
+
+
+def _json_answer(
+    kind: str, voter: Voter, mine: str | int | None, figures: Figures
+) -> dict[str, Any]:
+    """The JSON API's answer to a vote: the reader's vote and the counts after it."""
+    return {
+        "mine": {"reaction" if kind == "reaction" else "rating": mine},
+        "counts": counts_json(voter.article_id, figures, voter.pending_views),
+    }
 
 
 def counts_json(
