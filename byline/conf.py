@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 APP_CONF_MODULES = (
     "byline.articles.conf",
@@ -68,6 +69,19 @@ def parse_list(value: str) -> list[str]:
 
 def parse_str(value: str) -> str:
     return value.strip()
+
+
+def parse_site_url(value: str) -> str:
+    """An origin such as https://news.example (no path, no trailing slash), or empty."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("expected an origin such as https://news.example")
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError("expected only the origin, with no path (https://news.example)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,13 @@ CORE_SETTINGS: list[Setting] = [
         "Redis URL (redis://host:6379/0) for the cache and counters. Empty: process memory.",
     ),
     Setting("BYLINE_SITE_NAME", "Byline", "The site's name, shown in the header and titles."),
+    Setting(
+        "BYLINE_SITE_URL",
+        "",
+        "The site's public origin (https://news.example) for feeds, sitemaps, share links, "
+        "e-mails and exports. Empty: taken from each request.",
+        parse_site_url,
+    ),
     Setting("BYLINE_TIME_ZONE", "UTC", "Time zone for dates shown to readers (IANA name)."),
     Setting(
         "BYLINE_SECURE_COOKIES",
@@ -189,11 +210,20 @@ CORE_SETTINGS: list[Setting] = [
 
 
 def all_settings() -> list[Setting]:
-    """Every declared setting: the core ones, then each app's."""
+    """Every declared setting: the core ones, then each app's.
+
+    A name declared twice is a programming error (two defaults, two parsers,
+    the later silently winning), so it stops start-up.
+    """
     declared = list(CORE_SETTINGS)
     for module_name in APP_CONF_MODULES:
         module = importlib.import_module(module_name)
         declared.extend(getattr(module, "SETTINGS", []))
+    seen: set[str] = set()
+    for setting in declared:
+        if setting.name in seen:
+            raise SettingError(f"{setting.name} is declared more than once (byline/*/conf.py)")
+        seen.add(setting.name)
     return declared
 
 

@@ -52,6 +52,32 @@ def test_a_malformed_setting_is_named_in_the_error():
         read_all({"BYLINE_READING_WPM": "fast"})
 
 
+def test_every_setting_is_declared_once():
+    """One declaration per setting: a second one (another default, another parser)
+    would silently win over the first."""
+    names = [s.name for s in all_settings()]
+    assert len(names) == len(set(names))
+
+
+def test_a_setting_declared_twice_stops_start_up(monkeypatch):
+    from byline import conf
+
+    twice = conf.Setting("BYLINE_SITE_NAME", "Again", "A second declaration.")
+    monkeypatch.setattr(conf, "CORE_SETTINGS", [*conf.CORE_SETTINGS, twice])
+    with pytest.raises(SettingError, match="BYLINE_SITE_NAME is declared more than once"):
+        conf.all_settings()
+
+
+def test_the_site_url_is_an_origin_without_a_trailing_slash():
+    """https://news.example/ is read as https://news.example, so links never get ``//``."""
+    assert read_all({"BYLINE_SITE_URL": "https://news.example/"})["BYLINE_SITE_URL"] == (
+        "https://news.example"
+    )
+    for bad in ("news.example", "ftp://news.example", "https://news.example/blog"):
+        with pytest.raises(SettingError, match="BYLINE_SITE_URL="):
+            read_all({"BYLINE_SITE_URL": bad})
+
+
 def test_https_settings_are_read_and_checked():
     values = read_all({"BYLINE_HSTS_SECONDS": "31536000", "BYLINE_SSL_REDIRECT": "on"})
     assert values["BYLINE_HSTS_SECONDS"] == 31536000

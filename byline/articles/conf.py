@@ -1,22 +1,6 @@
 """Settings of the articles app (see byline/conf.py)."""
 
-from urllib.parse import urlsplit
-
 from byline.conf import Setting, parse_bool, parse_positive_int
-
-
-def parse_site_url(value: str) -> str:
-    """An origin such as https://news.example (no path, no trailing slash), or empty."""
-    value = value.strip().rstrip("/")
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError("expected an origin such as https://news.example")
-    if parts.path or parts.query or parts.fragment:
-        raise ValueError("expected only the origin, with no path (https://news.example)")
-    return value
-
 
 SETTINGS = [
     Setting(
@@ -40,13 +24,6 @@ SETTINGS = [
 ]
 
 SETTINGS += [
-    Setting(
-        "BYLINE_SITE_URL",
-        "",
-        "The site's public origin (https://news.example) for feeds, sitemaps and share links. "
-        "Empty: taken from each request.",
-        parse_site_url,
-    ),
     Setting(
         "BYLINE_SITE_LANGUAGE",
         "en",

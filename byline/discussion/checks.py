@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 
 
 @register()
@@ -20,17 +20,6 @@ def discussion_settings(app_configs, **kwargs) -> list[CheckMessage]:
                     f"BYLINE_COMMENT_MODERATOR_EMAILS holds {address!r}, not an e-mail address.",
                     hint="Give comma-separated addresses, e.g. desk@news.example,ed@news.example",
                     id="discussion.E001",
-                )
-            )
-    if settings.BYLINE_SITE_URL:
-        try:
-            URLValidator(schemes=["http", "https"])(settings.BYLINE_SITE_URL)
-        except ValidationError:
-            messages.append(
-                Error(
-                    f"BYLINE_SITE_URL={settings.BYLINE_SITE_URL!r} is not an http(s) address.",
-                    hint="Give the public address readers use, e.g. https://news.example",
-                    id="discussion.E002",
                 )
             )
     if settings.PRODUCTION and not settings.BYLINE_SMTP_HOST:

@@ -88,12 +88,6 @@ SETTINGS: list[Setting] = [
         parse_positive_int,
     ),
     Setting(
-        "BYLINE_SITE_URL",
-        "",
-        "Public address of the site (https://news.example) for links in e-mails. "
-        "Empty: taken from the request that caused the e-mail.",
-    ),
-    Setting(
         "BYLINE_EMAIL_FROM",
         "byline@localhost",
         "Sender address of the e-mails Byline sends (notifications, data links).",

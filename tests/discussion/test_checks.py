@@ -13,12 +13,6 @@ def test_a_bad_moderator_address_is_an_error(settings):
     assert "discussion.E001" in ids()
 
 
-def test_a_bad_site_url_is_an_error(settings):
-    """BYLINE_SITE_URL must be an http(s) address."""
-    settings.BYLINE_SITE_URL = "news.example"
-    assert "discussion.E002" in ids()
-
-
 def test_production_without_smtp_warns(settings):
     """In production, notifications that only reach the console deserve a warning."""
     settings.PRODUCTION = True

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from byline.articles.conf import parse_site_url
 from byline.articles.models import Article
 from byline.articles.wxr_export import write_export
+from byline.conf import parse_site_url
 
 
 class Command(BaseCommand):
