@@ -290,7 +290,9 @@ def submission_for(comment: Comment) -> Submission:
 def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: str = "") -> int:
     """Apply a moderator's decision to comments; record who and when; teach the filter.
 
-    Returns how many comments changed status.
+    A decision that leaves the status as it was (approving an approved comment) is
+    still recorded and learned from, but not counted. Returns how many comments
+    changed status.
     """
     decision = ModerationRecord.Decision(decision)
     new_status = DECISION_STATUS[decision]
@@ -329,7 +331,7 @@ def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: st
         for comment, previous in changed:
             if previous != Comment.Status.APPROVED:
                 notifications.notify_reply(comment, site_url)
-    return len(changed)
+    return sum(1 for comment, previous in changed if comment.status != previous)
 
 
 def edit_comment(comment: Comment, editor) -> None:

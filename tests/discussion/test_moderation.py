@@ -72,6 +72,20 @@ def test_bulk_approve_records_who_and_when_and_teaches_the_filter(
     assert article.pk in changes
 
 
+def test_re_approving_is_recorded_and_learned_but_not_counted_as_a_change(
+    editor_client, article, dummy_spam
+):
+    """Approving an approved comment beside a pending one says one comment was approved;
+    both decisions are recorded and teach the filter."""
+    approved = make_comment(article)
+    pending = make_comment(article, status=Comment.Status.PENDING)
+    response = bulk(editor_client, "approve", approved, pending)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["1 comment approved."]
+    assert ModerationRecord.objects.filter(decision="approve").count() == 2
+    assert [label for _, label in dummy_spam.trained] == ["ham", "ham"]
+
+
 def test_mark_spam_and_not_spam(editor_client, article, dummy_spam):
     """Spam hides an approved comment and teaches spam; not spam restores it and teaches ham."""
     comment = make_comment(article)
