@@ -11,27 +11,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from byline.discussion.models import Comment
 from byline.discussion.threads import Node
 
-MONTHS = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 AWAITING = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
 ERASED = '<p class="comment-erased">This comment was erased at its author’s request.</p>'
 
@@ -44,7 +30,7 @@ def _permalink_prefix() -> str:
 def _time(comment: Comment) -> str:
     when = timezone.localtime(comment.submitted_at)
     iso = when.strftime("%Y-%m-%dT%H:%M:%S%z")
-    text = f"{when.day} {MONTHS[when.month]} {when.year}, {when:%H:%M}"
+    text = f"{when.day} {MONTHS[when.month]} {when.year}, {when:%H:%M}"  # Django's month names
     return f'<time datetime="{iso}">{text}</time>'
 
 

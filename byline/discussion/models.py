@@ -152,10 +152,6 @@ class Comment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("discussion:comment", kwargs={"pk": self.pk})
 
-    @property
-    def is_approved(self) -> bool:
-        return self.status == self.Status.APPROVED
-
 
 class ModerationRecord(models.Model):
     """One moderator's decision on one comment: who, what, when (the filter learns from it)."""
