@@ -1,0 +1,190 @@
+"""Slow and abusive clients: readers are served through the shipped nginx configuration.
+
+Starts the real app (`byline run --production`, granian) on a throwaway SQLite
+data folder and the real nginx running deploy/nginx.conf in front, then opens
+500 slow connections (slow headers, slow bodies, idle keep-alive) from
+127.0.0.2 while readers on 127.0.0.1 read the article, its counts and vote.
+The generated configuration shortens the shipped timeouts to 2 s so the test
+does not wait 10 s per connection; that the shipped file sets them is checked
+separately. Skipped without nginx or granian.
+"""
+
+import importlib.util
+import re
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.harness import (
+    NGINX_CONF,
+    find,
+    shipped_nginx_config,
+    start_app,
+    start_nginx,
+    wait_for,
+)
+from bench.slowclients import ReaderRequest, run_slow_clients, vote_request
+
+pytestmark = pytest.mark.skipif(
+    not (find("nginx") and importlib.util.find_spec("granian")),
+    reason="needs nginx (apt-get install nginx) and granian (pyproject.toml)",
+)
+
+SHORT_TIMEOUTS = {
+    "client_header_timeout": "2s",
+    "client_body_timeout": "2s",
+    "send_timeout": "2s",
+    "keepalive_timeout": "2s",
+}
+ATTACKER = "127.0.0.2"
+
+
+def free_ports(count: int) -> tuple[int, ...]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return tuple(sock.getsockname()[1] for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def site_environment(data_dir: Path) -> dict[str, str]:
+    """Production mode on a throwaway SQLite folder: no shared database or Redis."""
+    import os
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BYLINE_", "DATABASE_", "REDIS_"))
+    }
+    env.update(
+        BYLINE_PRODUCTION="1",
+        BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
+        BYLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        BYLINE_SITE_URL="http://127.0.0.1",
+        BYLINE_DATA_DIR=str(data_dir),
+        BYLINE_SECURE_COOKIES="0",
+        BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
+        # Readers here vote many times a second from one address.
+        BYLINE_VOTES_PER_MINUTE="1000000",
+        DJANGO_SETTINGS_MODULE="byline.settings",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def nginx_in_front(tmp_path_factory):
+    """The app under granian with the shipped nginx configuration in front: nginx's URL."""
+    work = tmp_path_factory.mktemp("slow-clients")
+    work.chmod(0o755)
+    (work / "logs").mkdir()
+    data_dir = work / "data"
+    app_port, nginx_port = free_ports(2)
+    servers = []
+    try:
+        app = start_app(site_environment(data_dir), app_port, "app", work / "logs", demo=True)
+        servers.append(app)
+        wait_for(f"http://127.0.0.1:{app_port}/", app, seconds=120)
+        config = shipped_nginx_config(
+            work, nginx_port, app_port, data_dir / "static", directives=SHORT_TIMEOUTS
+        )
+        nginx = start_nginx(config, work / "logs")
+        servers.append(nginx)
+        url = f"http://127.0.0.1:{nginx_port}"
+        wait_for(f"{url}/", nginx)
+        yield url
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+def reader_requests(url: str) -> list[ReaderRequest]:
+    """The article page, its live counts, and a vote, as a reader's browser sends them."""
+    import urllib.request
+
+    front = urllib.request.urlopen(f"{url}/", timeout=10).read().decode()
+    path = re.search(r'href="(/articles/[^"]+/)"', front).group(1)
+    page = urllib.request.urlopen(f"{url}{path}", timeout=10).read().decode()
+    article_id = int(re.search(r'data-article="(\d+)"', page).group(1))
+    return [
+        ReaderRequest("GET", path),
+        ReaderRequest("GET", f"/api/articles/{article_id}/engagement/"),
+        vote_request(article_id),
+    ]
+
+
+def test_the_shipped_nginx_configuration_buffers_and_times_out_slow_clients():
+    """deploy/nginx.conf reads requests whole and closes dawdling connections."""
+    text = NGINX_CONF.read_text()
+    for directive in (
+        r"client_header_timeout \d+s;",
+        r"client_body_timeout \d+s;",
+        r"send_timeout \d+s;",
+        r"keepalive_timeout \d+s;",
+        r"client_body_buffer_size \d+k;",
+        r"proxy_request_buffering on;",
+        r"limit_conn_zone \$binary_remote_addr zone=byline_per_ip:\d+m;",
+        r"limit_conn byline_per_ip \d+;",
+        r"limit_conn_status 429;",
+    ):
+        assert re.search(rf"(?m)^\s*{directive}", text), directive
+
+
+def test_readers_are_served_while_500_slow_clients_are_connected(nginx_in_front):
+    """Slow headers, slow bodies and idle keep-alive connections, 500 at all times, from
+    one address: every reader request is answered 2xx, and the server closes every slow
+    connection once it stalls (none is left open by the time the attack is over)."""
+    requests = reader_requests(nginx_in_front)
+    result = run_slow_clients(
+        nginx_in_front,
+        clients=500,
+        seconds=6,
+        reader_paths=requests,
+        readers=8,  # readers behind one shared address (a newsroom's NAT)
+        interval=1.0,  # bodies trickle faster than client_body_timeout: held open
+        slow_source=ATTACKER,
+        vote_path=requests[2].path,
+        reference=False,
+        wait_for_server_close=30,  # then they stall: the timeouts must close them
+    )
+    readers, slow = result["attack"], result["slow"]
+    print(result, file=sys.stderr)
+
+    assert readers["requests"] > 0
+    assert readers["ok"] == readers["requests"], readers["statuses"]
+    for request in requests:
+        statuses = readers["per_path"][f"{request.method} {request.path}"]
+        assert statuses and all(status.startswith("2") for status in statuses), statuses
+
+    assert slow["connections"] >= 500
+    assert slow["connect_failed"] == 0
+    assert slow["still_open"] == 0, "connections the server never closed"
+    assert slow["closed_by_server"] == slow["connections"]
+    assert set(slow["closed_by_kind"]) == {"headers", "body", "idle"}
+    assert not any(status.startswith("5") for status in slow["answered"]), slow["answered"]
+
+
+def test_one_address_cannot_hold_more_slow_uploads_than_its_limit(nginx_in_front):
+    """Beyond 128 requests in progress from one address nginx answers 429 at once;
+    readers at other addresses are not limited."""
+    requests = reader_requests(nginx_in_front)
+    result = run_slow_clients(
+        nginx_in_front,
+        clients=200,
+        seconds=3,
+        reader_paths=requests[:1],
+        readers=2,
+        kinds=("body",),
+        interval=1.0,
+        slow_source=ATTACKER,
+        vote_path=requests[2].path,
+        reference=False,
+        wait_for_server_close=30,
+    )
+    assert result["slow"]["answered"].get("429", 0) > 0, result["slow"]
+    assert result["attack"]["ok"] == result["attack"]["requests"] > 0
