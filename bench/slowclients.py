@@ -16,8 +16,16 @@ their status counts and latency beside the same readers measured in the same
 run without the attack. It also reports what happened to the slow
 connections: closed by the server, answered (a 408/429 ...), or still open.
 
+    python bench/slowclients.py --start    # Byline (SQLite) + the shipped nginx,
+                                           # ports 8510-8511 (--port-base)
     python bench/slowclients.py http://127.0.0.1:8080/
     python bench/slowclients.py http://127.0.0.1:8000/ --clients 64 --kinds body
+
+With --start it measures three attacks: 500 mixed slow clients through
+deploy/nginx.conf; twice as many slow bodies as the app server has threads,
+straight at the app server; 500 slow headers and idle connections straight
+at the app server. The slow clients connect from 127.0.0.2, the readers
+(article page, its counts JSON, a vote) from 127.0.0.1.
 
 bench/faults.py calls ``run_slow_clients`` for its "500 slow clients" row.
 Keep ``ulimit -n`` above clients + readers + 100 (the bench raises its soft
@@ -30,6 +38,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import resource
 import statistics
 import sys
@@ -68,6 +77,22 @@ def vote_request(article_id: int, stars: int = 4) -> ReaderRequest:
     )
 
 
+def site_reader_requests(base_url: str) -> list[ReaderRequest]:
+    """A Byline site's first article page, its live counts and a vote on it."""
+    import re
+    import urllib.request
+
+    front = urllib.request.urlopen(f"{base_url}/", timeout=10).read().decode()  # noqa: S310
+    path = re.search(r'href="(/articles/[^"]+/)"', front).group(1)
+    page = urllib.request.urlopen(f"{base_url}{path}", timeout=10).read().decode()  # noqa: S310
+    article_id = int(re.search(r'data-article="(\d+)"', page).group(1))
+    return [
+        ReaderRequest("GET", path),
+        ReaderRequest("GET", f"/api/articles/{article_id}/engagement/"),
+        vote_request(article_id),
+    ]
+
+
 # --- readers -------------------------------------------------------------------------
 
 
@@ -76,14 +101,17 @@ class ReaderTally:
     statuses: Counter = field(default_factory=Counter)
     per_path: dict[str, Counter] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    path_latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, request: ReaderRequest, outcome: str, ms: float | None) -> None:
         with self.lock:
             self.statuses[outcome] += 1
-            self.per_path.setdefault(f"{request.method} {request.path}", Counter())[outcome] += 1
+            name = f"{request.method} {request.path}"
+            self.per_path.setdefault(name, Counter())[outcome] += 1
             if ms is not None:
                 self.latencies_ms.append(ms)
+                self.path_latencies_ms.setdefault(name, []).append(ms)
 
     def summary(self) -> dict:
         latencies = sorted(self.latencies_ms)
@@ -93,6 +121,9 @@ class ReaderTally:
             "requests": sum(self.statuses.values()),
             "statuses": dict(sorted(self.statuses.items())),
             "per_path": {path: dict(sorted(c.items())) for path, c in self.per_path.items()},
+            "per_path_p99_ms": {
+                path: percentile(sorted(ms), 99) for path, ms in self.path_latencies_ms.items()
+            },
             "answered": answered,
             "ok": ok,
             "p50_ms": percentile(latencies, 50),
@@ -390,7 +421,8 @@ def run_slow_clients(
     Returns ``{"reference": readers_without, "attack": readers_during, "slow":
     slow_connections}``; the readers' dicts hold ``requests``, ``statuses``
     (status code, ``timeout`` or ``error:<name>`` -> count), ``ok`` (2xx),
-    ``per_path`` (``"GET /path"`` -> statuses), ``p50_ms`` and ``p99_ms``.
+    ``per_path`` (``"GET /path"`` -> statuses), ``p50_ms``, ``p99_ms`` and
+    ``per_path_p99_ms``.
     ``slow`` counts the slow connections opened, ``closed_by_server``
     (``closed_by_kind``), ``answered`` (status -> count, e.g. 429 from a
     per-address limit), ``connect_failed`` and ``still_open``.
@@ -463,11 +495,83 @@ def describe(result: dict) -> str:
     return "\n".join(lines)
 
 
+def measure_started_site(args: argparse.Namespace) -> int:
+    """Byline (SQLite, a scratch folder) behind the shipped nginx, attacked three ways."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from harness import (
+        CheckFailed,
+        shipped_nginx_config,
+        start_app,
+        start_nginx,
+        throwaway_site_environment,
+        wait_for,
+    )
+
+    work = Path(tempfile.mkdtemp(prefix="byline-slow-"))
+    work.chmod(0o755)
+    (work / "logs").mkdir()
+    data_dir = work / "data"
+    app_url = f"http://127.0.0.1:{args.port_base}"
+    nginx_url = f"http://127.0.0.1:{args.port_base + 1}"
+    env = throwaway_site_environment(data_dir)
+    servers = []
+    try:
+        servers.append(start_app(env, args.port_base, "app", work / "logs", demo=True))
+        wait_for(f"{app_url}/", servers[0], seconds=120)
+        config = shipped_nginx_config(work, args.port_base + 1, args.port_base, data_dir / "static")
+        servers.append(start_nginx(config, work / "logs"))
+        wait_for(f"{nginx_url}/", servers[1])
+        requests = site_reader_requests(nginx_url)
+        # Twice the app server's threads (one worker per core, 16 threads each).
+        threads = 2 * 16 * (os.cpu_count() or 1)
+        cases = [
+            ("through deploy/nginx.conf", nginx_url, args.clients, KINDS),
+            ("the app server alone, slow bodies", app_url, threads, ("body",)),
+            (
+                "the app server alone, slow headers + idle",
+                app_url,
+                args.clients,
+                ("headers", "idle"),
+            ),
+        ]
+        for name, url, clients, kinds in cases:
+            print(f"{name}: {clients} slow clients ({', '.join(kinds)}), {url}")
+            result = run_slow_clients(
+                url,
+                clients=clients,
+                seconds=args.seconds,
+                reader_paths=requests,
+                readers=args.readers,
+                kinds=kinds,
+                interval=args.interval,
+                slow_source="127.0.0.2",
+                vote_path=requests[2].path,
+            )
+            print(describe(result), flush=True)
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}\nlogs: {work / 'logs'}")
+        return 1
+    finally:
+        for server in reversed(servers):
+            server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("base_url", help="e.g. http://127.0.0.1:8080")
+    parser.add_argument("base_url", nargs="?", help="e.g. http://127.0.0.1:8080")
+    parser.add_argument(
+        "--start",
+        action="store_true",
+        help="start Byline (SQLite) behind the shipped nginx and measure both",
+    )
+    parser.add_argument("--port-base", type=int, default=8510, help="with --start: 2 ports")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--readers", type=int, default=4)
@@ -478,6 +582,10 @@ def main() -> int:
     parser.add_argument("--slow-source", help="local address the slow clients connect from")
     parser.add_argument("--wait-for-close", type=float, default=0.0)
     args = parser.parse_args()
+    if args.start:
+        return measure_started_site(args)
+    if not args.base_url:
+        parser.error("give a base URL, or --start")
     paths: list[str | ReaderRequest] = list(args.path or ["/"])
     vote_path = "/api/articles/1/rating/"
     if args.vote_article:
