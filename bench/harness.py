@@ -102,6 +102,31 @@ class Server:
         return sizes
 
 
+def throwaway_site_environment(data_dir: Path) -> dict[str, str]:
+    """Production mode on SQLite in ``data_dir``, whatever DATABASE_URL or REDIS_URL say,
+    with page files for nginx and no vote rate limit (readers here vote many times a
+    second from one address)."""
+    import secrets
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BYLINE_", "DATABASE_", "REDIS_"))
+    }
+    env.update(
+        BYLINE_PRODUCTION="1",
+        BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
+        BYLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        BYLINE_SITE_URL="http://127.0.0.1",
+        BYLINE_DATA_DIR=str(data_dir),
+        BYLINE_SECURE_COOKIES="0",
+        BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
+        BYLINE_VOTES_PER_MINUTE="1000000",
+        DJANGO_SETTINGS_MODULE="byline.settings",
+    )
+    return env
+
+
 def start_app(
     env: dict, port: int, name: str, logs: Path, demo: bool = False, **extra: str
 ) -> Server:

@@ -11,10 +11,8 @@ separately. Skipped without nginx or granian.
 
 import importlib.util
 import re
-import secrets
 import socket
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -24,9 +22,10 @@ from bench.harness import (
     shipped_nginx_config,
     start_app,
     start_nginx,
+    throwaway_site_environment,
     wait_for,
 )
-from bench.slowclients import ReaderRequest, run_slow_clients, vote_request
+from bench.slowclients import run_slow_clients, site_reader_requests
 
 pytestmark = pytest.mark.skipif(
     not (find("nginx") and importlib.util.find_spec("granian")),
@@ -53,30 +52,6 @@ def free_ports(count: int) -> tuple[int, ...]:
             sock.close()
 
 
-def site_environment(data_dir: Path) -> dict[str, str]:
-    """Production mode on a throwaway SQLite folder: no shared database or Redis."""
-    import os
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BYLINE_", "DATABASE_", "REDIS_"))
-    }
-    env.update(
-        BYLINE_PRODUCTION="1",
-        BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
-        BYLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
-        BYLINE_SITE_URL="http://127.0.0.1",
-        BYLINE_DATA_DIR=str(data_dir),
-        BYLINE_SECURE_COOKIES="0",
-        BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
-        # Readers here vote many times a second from one address.
-        BYLINE_VOTES_PER_MINUTE="1000000",
-        DJANGO_SETTINGS_MODULE="byline.settings",
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def nginx_in_front(tmp_path_factory):
     """The app under granian with the shipped nginx configuration in front: nginx's URL."""
@@ -87,7 +62,9 @@ def nginx_in_front(tmp_path_factory):
     app_port, nginx_port = free_ports(2)
     servers = []
     try:
-        app = start_app(site_environment(data_dir), app_port, "app", work / "logs", demo=True)
+        app = start_app(
+            throwaway_site_environment(data_dir), app_port, "app", work / "logs", demo=True
+        )
         servers.append(app)
         wait_for(f"http://127.0.0.1:{app_port}/", app, seconds=120)
         config = shipped_nginx_config(
@@ -101,21 +78,6 @@ def nginx_in_front(tmp_path_factory):
     finally:
         for server in reversed(servers):
             server.stop()
-
-
-def reader_requests(url: str) -> list[ReaderRequest]:
-    """The article page, its live counts, and a vote, as a reader's browser sends them."""
-    import urllib.request
-
-    front = urllib.request.urlopen(f"{url}/", timeout=10).read().decode()
-    path = re.search(r'href="(/articles/[^"]+/)"', front).group(1)
-    page = urllib.request.urlopen(f"{url}{path}", timeout=10).read().decode()
-    article_id = int(re.search(r'data-article="(\d+)"', page).group(1))
-    return [
-        ReaderRequest("GET", path),
-        ReaderRequest("GET", f"/api/articles/{article_id}/engagement/"),
-        vote_request(article_id),
-    ]
 
 
 def test_the_shipped_nginx_configuration_buffers_and_times_out_slow_clients():
@@ -139,7 +101,7 @@ def test_readers_are_served_while_500_slow_clients_are_connected(nginx_in_front)
     """Slow headers, slow bodies and idle keep-alive connections, 500 at all times, from
     one address: every reader request is answered 2xx, and the server closes every slow
     connection once it stalls (none is left open by the time the attack is over)."""
-    requests = reader_requests(nginx_in_front)
+    requests = site_reader_requests(nginx_in_front)
     result = run_slow_clients(
         nginx_in_front,
         clients=500,
@@ -172,7 +134,7 @@ def test_readers_are_served_while_500_slow_clients_are_connected(nginx_in_front)
 def test_one_address_cannot_hold_more_slow_uploads_than_its_limit(nginx_in_front):
     """Beyond 128 requests in progress from one address nginx answers 429 at once;
     readers at other addresses are not limited."""
-    requests = reader_requests(nginx_in_front)
+    requests = site_reader_requests(nginx_in_front)
     result = run_slow_clients(
         nginx_in_front,
         clients=200,
