@@ -399,7 +399,7 @@ def run_slow_clients(
     kinds: Sequence[str] = KINDS,
     interval: float = 1.0,
     reconnect_delay: float = 0.5,
-    slow_source: str | None = None,
+    slow_source: str | None = "auto",
     reader_source: str | None = None,
     vote_path: str = "/api/articles/1/rating/",
     reference: bool = True,
@@ -412,9 +412,11 @@ def run_slow_clients(
     ``vote_request()`` for anything else). ``kinds``: the slow clients' mix
     (``headers``, ``body``, ``idle``), shared out evenly. ``interval``: seconds
     between a slow client's bytes; ``reconnect_delay``: its pause before it
-    opens a new connection when the server closed one. ``slow_source`` / ``reader_source``: local
-    addresses to connect from (e.g. 127.0.0.2 for the attacker), so per-IP
-    limits can tell them apart. ``wait_for_server_close``: after the attack,
+    opens a new connection when the server closed one. ``slow_source`` /
+    ``reader_source``: local addresses to connect from, so per-address limits
+    tell the attacker from readers; ``"auto"`` is 127.0.0.2 against a
+    127.0.0.1 server (readers then come from 127.0.0.1), else the system's
+    choice. ``wait_for_server_close``: after the attack,
     how long slow connections wait silently for the server to close them;
     those it has not closed by then are counted in ``slow["still_open"]``.
 
@@ -431,6 +433,8 @@ def run_slow_clients(
     host, port = url.hostname or "127.0.0.1", url.port or 80
     host_header = url.netloc
     requests = [ReaderRequest.of(p) for p in reader_paths]
+    if slow_source == "auto":
+        slow_source = "127.0.0.2" if host == "127.0.0.1" else None
     raise_open_files_limit(clients + readers + 256)
     result: dict = {}
     if reference:
@@ -579,7 +583,11 @@ def main() -> int:
     parser.add_argument("--kinds", default=",".join(KINDS), help="headers,body,idle")
     parser.add_argument("--path", action="append", help="a reader GET path (repeatable)")
     parser.add_argument("--vote-article", type=int, help="readers also rate this article")
-    parser.add_argument("--slow-source", help="local address the slow clients connect from")
+    parser.add_argument(
+        "--slow-source",
+        default="auto",
+        help="local address the slow clients connect from (auto: 127.0.0.2 for 127.0.0.1)",
+    )
     parser.add_argument("--wait-for-close", type=float, default=0.0)
     args = parser.parse_args()
     if args.start:

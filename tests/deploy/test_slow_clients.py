@@ -53,8 +53,8 @@ def free_ports(count: int) -> tuple[int, ...]:
 
 
 @pytest.fixture(scope="module")
-def nginx_in_front(tmp_path_factory):
-    """The app under granian with the shipped nginx configuration in front: nginx's URL."""
+def servers(tmp_path_factory):
+    """The app under granian with the shipped nginx configuration in front: both URLs."""
     work = tmp_path_factory.mktemp("slow-clients")
     work.chmod(0o755)
     (work / "logs").mkdir()
@@ -74,10 +74,15 @@ def nginx_in_front(tmp_path_factory):
         servers.append(nginx)
         url = f"http://127.0.0.1:{nginx_port}"
         wait_for(f"{url}/", nginx)
-        yield url
+        yield {"nginx": url, "app": f"http://127.0.0.1:{app_port}"}
     finally:
         for server in reversed(servers):
             server.stop()
+
+
+@pytest.fixture
+def nginx_in_front(servers) -> str:
+    return servers["nginx"]
 
 
 def test_the_shipped_nginx_configuration_buffers_and_times_out_slow_clients():
@@ -149,4 +154,27 @@ def test_one_address_cannot_hold_more_slow_uploads_than_its_limit(nginx_in_front
         wait_for_server_close=30,
     )
     assert result["slow"]["answered"].get("429", 0) > 0, result["slow"]
+    assert result["attack"]["ok"] == result["attack"]["requests"] > 0
+
+
+def test_the_app_server_alone_closes_slow_headers_and_idle_connections(servers):
+    """granian's header read timeout (byline run: 10 s) closes connections whose
+    headers dawdle and keep-alive connections left idle; slow bodies it cannot
+    time out (docs/deploy.md), which is why it binds to loopback behind nginx."""
+    result = run_slow_clients(
+        servers["app"],
+        clients=40,
+        seconds=1,
+        reader_paths=["/"],
+        readers=1,
+        kinds=("headers", "idle"),
+        interval=30.0,  # one opening, then silence
+        reference=False,
+        reader_timeout=30,
+        wait_for_server_close=60,
+    )
+    slow = result["slow"]
+    assert slow["connections"] == 40
+    assert slow["still_open"] == 0
+    assert slow["closed_by_kind"] == {"headers": 20, "idle": 20}
     assert result["attack"]["ok"] == result["attack"]["requests"] > 0
