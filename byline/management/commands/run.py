@@ -12,9 +12,12 @@ in batches, one batch per worker at a time), so threads bound the batch size;
 on cache hits 16 threads serve about as fast as 4 (bench/pages.py: 0.50-0.53
 of nginx against 0.48-0.56, one after the other). Start-up warns when
 PostgreSQL's ``max_connections`` cannot hold a connection per thread.
-Backpressure caps the requests a worker accepts at once (threads x 8): beyond
-that, connections wait in the listen backlog (or in nginx) instead of piling
-up as idle Python threads. Workers that die are respawned.
+Backpressure caps the connections a worker holds open at once
+(``CONNECTIONS_PER_WORKER``, or threads x 8 if more): beyond that, connections
+wait in the listen backlog (or in nginx). granian counts connections, not
+requests, so the cap must leave room for idle keep-alive connections and ones
+still sending headers, which cost no Python thread; requests beyond the
+threads queue inside granian. Workers that die are respawned.
 
 Slow clients (docs/deploy.md, "Slow and abusive clients"): granian 2.8 hands a
 request to a Python thread as soon as its headers are in, and the thread then
@@ -25,8 +28,8 @@ server must sit behind nginx (deploy/nginx.conf), which reads every request
 whole and times out slow ones. It binds to loopback unless ``--host`` says
 otherwise, and says so at start. What granian does offer is used: a header
 read timeout (``HEADER_READ_TIMEOUT_MS``), which also closes keep-alive
-connections left idle that long, so slow headers and idle connections cannot
-hold its connection slots (backpressure counts connections, not requests).
+connections left idle that long, and room for 512 connections per worker, so
+500 slow-header and idle connections leave readers served (measured).
 """
 
 from __future__ import annotations
@@ -53,6 +56,12 @@ from byline.pagecache.files import PageFiles
 # app for less (upstream keepalive_timeout 5s), so it never reuses one the app
 # is closing.
 HEADER_READ_TIMEOUT_MS = 10_000
+
+# Open connections a worker accepts (granian's backpressure). With threads x 8
+# (128), 256 idle or slow-header connections stopped two workers accepting
+# anyone for 10 s; with 512 each, readers were served through 500 of them
+# (bench/slowclients.py). Under the usual 1,024 open files per process.
+CONNECTIONS_PER_WORKER = 512
 
 BEHIND_NGINX = (
     "granian cannot time out slow request bodies: a few dozen clients sending"
@@ -85,7 +94,7 @@ def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
         "--port", str(port),
         "--workers", str(workers),
         "--blocking-threads", str(threads),
-        "--backpressure", str(threads * 8),
+        "--backpressure", str(max(CONNECTIONS_PER_WORKER, threads * 8)),
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
         "--respawn-failed-workers",
         "--no-ws",
