@@ -1,7 +1,7 @@
 """Readers served while slow clients hold connections open: a slowloris bench.
 
 Opens N slow clients against a server and keeps N open for the whole attack
-(a client the server closes reconnects at once), in an equal mix of
+(a client the server closes reconnects half a second later), in an equal mix of
 
   headers  the request line, then one header byte every ``interval`` seconds,
            never finishing the headers;
@@ -28,8 +28,8 @@ at the app server. The slow clients connect from 127.0.0.2, the readers
 (article page, its counts JSON, a vote) from 127.0.0.1.
 
 bench/faults.py calls ``run_slow_clients`` for its "500 slow clients" row.
-Keep ``ulimit -n`` above clients + readers + 100 (the bench raises its soft
-limit to the hard one). Timings never fail anything here.
+It needs ``ulimit -n`` above clients + readers + 256 (it raises its own soft
+limit up to the hard one, and says so when that is not enough). Timings never fail anything here.
 """
 
 from __future__ import annotations
