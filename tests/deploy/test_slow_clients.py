@@ -181,3 +181,14 @@ def test_the_app_server_alone_serves_readers_through_slow_headers_and_idle_conne
     assert slow["connections"] == 500
     assert slow["still_open"] == 0
     assert slow["closed_by_kind"] == {"headers": 250, "idle": 250}
+
+
+def test_endpoints_nginx_never_caches_skip_its_cache_and_its_lock(nginx_in_front):
+    """The counts JSON, asked for by every reader of a page at once, goes straight to
+    the app: under proxy_cache_lock concurrent requests waited in 500 ms steps."""
+    import urllib.request
+
+    counts = site_reader_requests(nginx_in_front)[1].path
+    with urllib.request.urlopen(f"{nginx_in_front}{counts}", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["X-Cache"] == "BYPASS"
