@@ -6,10 +6,12 @@ data folder and the real nginx running deploy/nginx.conf in front, then opens
 127.0.0.2 while readers on 127.0.0.1 read the article, its counts and vote.
 The generated configuration shortens the shipped timeouts to 2 s so the test
 does not wait 10 s per connection; that the shipped file sets them is checked
-separately. Skipped without nginx or granian.
+separately. Skipped without nginx or granian. The ports are two free ones, or the
+first two in ``BYLINE_TEST_PORTS`` (e.g. ``8810,8811``).
 """
 
 import importlib.util
+import os
 import re
 import socket
 import sys
@@ -59,7 +61,11 @@ def servers(tmp_path_factory):
     work.chmod(0o755)
     (work / "logs").mkdir()
     data_dir = work / "data"
-    app_port, nginx_port = free_ports(2)
+    app_port, nginx_port = (
+        tuple(int(p) for p in os.environ["BYLINE_TEST_PORTS"].split(","))[:2]
+        if os.environ.get("BYLINE_TEST_PORTS")
+        else free_ports(2)
+    )
     servers = []
     try:
         app = start_app(
