@@ -102,10 +102,39 @@ class Server:
         return sizes
 
 
-def start_app(env: dict, port: int, name: str, logs: Path, **extra: str) -> Server:
+def throwaway_site_environment(data_dir: Path) -> dict[str, str]:
+    """Production mode on SQLite in ``data_dir``, whatever DATABASE_URL or REDIS_URL say,
+    with page files for nginx and no vote rate limit (readers here vote many times a
+    second from one address)."""
+    import secrets
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BYLINE_", "DATABASE_", "REDIS_"))
+    }
+    env.update(
+        BYLINE_PRODUCTION="1",
+        BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
+        BYLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        BYLINE_SITE_URL="http://127.0.0.1",
+        BYLINE_DATA_DIR=str(data_dir),
+        BYLINE_SECURE_COOKIES="0",
+        BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
+        BYLINE_VOTES_PER_MINUTE="1000000",
+        DJANGO_SETTINGS_MODULE="byline.settings",
+    )
+    return env
+
+
+def start_app(
+    env: dict, port: int, name: str, logs: Path, demo: bool = False, **extra: str
+) -> Server:
+    """`byline run --production` on ``port``; with ``demo``, an empty site gets the demo."""
     log = (logs / f"{name}.log").open("w")
+    flags = [] if demo else ["--no-demo"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "byline", "run", "--production", "--no-demo", "--port", str(port)],
+        [sys.executable, "-m", "byline", "run", "--production", *flags, "--port", str(port)],
         env={**env, **extra},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -250,6 +279,54 @@ http {{
 }}
 """
     path = work / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+def shipped_nginx_config(
+    work: Path,
+    listen: int,
+    app_port: int,
+    static_root: Path,
+    *,
+    directives: dict[str, str] | None = None,
+    worker_connections: int = 4096,
+) -> Path:
+    """A whole nginx.conf running only the shipped site (deploy/nginx.conf), on ``listen``.
+
+    ``directives`` replaces the values of directives the shipped file sets
+    (e.g. ``{"client_body_timeout": "2s"}`` for a test that must not wait
+    10 s); each must be in the file, so a directive that disappears from it
+    fails loudly.
+    """
+    site = shipped_site(app_port, listen, static_root, work / "nginx-cache")
+    head, server = site.split("\nserver {", 1)  # the upstream block keeps its own values
+    for name, value in (directives or {}).items():
+        server, count = re.subn(rf"(?m)^(\s+{re.escape(name)}) [^;]+;", rf"\g<1> {value};", server)
+        if not count:
+            raise CheckFailed(f"deploy/nginx.conf no longer sets {name} for the site")
+    site = f"{head}\nserver {{{server}"
+    temp = work / "nginx-temp"
+    temp.mkdir(exist_ok=True)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    config = f"""{user}worker_processes 2;
+worker_rlimit_nofile {worker_connections * 2};
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections {worker_connections}; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+{site}
+}}
+"""
+    path = work / "nginx-shipped.conf"
     path.write_text(config)
     return path
 

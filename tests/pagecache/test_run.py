@@ -1,11 +1,17 @@
 """`byline run --production` sizes granian to the machine, and to what PostgreSQL holds."""
 
 import os
+import re
 
 import pytest
 from django.db import connection
 
-from byline.management.commands.run import connection_shortfall, granian_argv, worker_count
+from byline.management.commands.run import (
+    connection_shortfall,
+    granian_argv,
+    is_loopback,
+    worker_count,
+)
 
 
 def option(argv: list[str], name: str) -> str:
@@ -25,7 +31,9 @@ def test_granian_serves_the_page_cached_wsgi_app_with_bounded_concurrency():
     assert option(argv, "--interface") == "wsgi"
     assert option(argv, "--workers") == "2"
     assert option(argv, "--blocking-threads") == "4"
-    assert option(argv, "--backpressure") == "32"
+    # granian's backpressure counts open connections, idle ones included.
+    assert option(argv, "--backpressure") == "512"
+    assert option(granian_argv("127.0.0.1", 8500, 1, threads=100), "--backpressure") == "800"
 
 
 def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
@@ -67,3 +75,54 @@ def test_start_up_warns_when_postgresql_cannot_hold_a_connection_per_thread():
     assert warning is not None
     assert f"max_connections={allowed}" in warning
     assert "BYLINE_THREADS" in warning and "BYLINE_WORKERS" in warning
+
+
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104  (what a public bind looks like)
+
+
+def test_granian_closes_connections_that_dawdle_over_their_headers_or_sit_idle():
+    """granian's only timeout, the header read timeout, also ends idle keep-alive
+    connections; nginx's idle connections to the app are kept for less."""
+    from bench.harness import NGINX_CONF
+    from byline.management.commands.run import HEADER_READ_TIMEOUT_MS
+
+    argv = granian_argv("127.0.0.1", 8500, workers=2, threads=4)
+    assert option(argv, "--http1-header-read-timeout") == str(HEADER_READ_TIMEOUT_MS)
+    upstream = NGINX_CONF.read_text().split("upstream byline_app {", 1)[1].split("}", 1)[0]
+    nginx_idle_seconds = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
+    assert nginx_idle_seconds * 1000 < HEADER_READ_TIMEOUT_MS
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
+     (ALL_INTERFACES, False), ("10.0.0.12", False), ("::", False), ("news.example.com", False)],
+)  # fmt: skip
+def test_only_loopback_addresses_count_as_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["127.0.0.1", ALL_INTERFACES])
+def test_start_up_says_the_app_server_belongs_behind_nginx(host, monkeypatch, settings, capsys):
+    """Loopback by default, and a warning when bound where other machines reach it:
+    granian alone cannot time out slow request bodies."""
+    from byline.management.commands import run
+
+    settings.BYLINE_PAGE_FILES_DIR = ""
+    monkeypatch.setattr(run.os, "execv", lambda path, argv: None)
+    run.Command().serve_production(host, 8500)
+    out, err = capsys.readouterr()
+    if host == "127.0.0.1":
+        assert "put nginx in front" in out and "Warning" not in err
+    else:
+        assert f"Warning: bound to {ALL_INTERFACES}" in err and "must sit behind nginx" in err
+
+
+def test_the_app_server_binds_to_loopback_unless_told_otherwise(monkeypatch):
+    from byline.management.commands.run import Command
+
+    monkeypatch.delenv("HOST", raising=False)
+    parser = Command().create_parser("byline", "run")
+    assert parser.parse_args([]).host == "127.0.0.1"
+    assert parser.parse_args(["--host", ALL_INTERFACES]).host == ALL_INTERFACES

@@ -12,14 +12,30 @@ in batches, one batch per worker at a time), so threads bound the batch size;
 on cache hits 16 threads serve about as fast as 4 (bench/pages.py: 0.50-0.53
 of nginx against 0.48-0.56, one after the other). Start-up warns when
 PostgreSQL's ``max_connections`` cannot hold a connection per thread.
-Backpressure caps the requests a worker accepts at once (threads x 8): beyond
-that, connections wait in the listen backlog (or in nginx) instead of piling
-up as idle Python threads. Workers that die are respawned.
+Backpressure caps the connections a worker holds open at once
+(``CONNECTIONS_PER_WORKER``, or threads x 8 if more): beyond that, connections
+wait in the listen backlog (or in nginx). granian counts connections, not
+requests, so the cap must leave room for idle keep-alive connections and ones
+still sending headers, which cost no Python thread; requests beyond the
+threads queue inside granian. Workers that die are respawned.
+
+Slow clients (docs/deploy.md, "Slow and abusive clients"): granian 2.8 hands a
+request to a Python thread as soon as its headers are in, and the thread then
+waits for the body with no timeout, so a few dozen clients sending their
+bodies a byte at a time hold every thread (measured: bench/slowclients.py).
+granian offers no body timeout and no way to read the body first, so the app
+server must sit behind nginx (deploy/nginx.conf), which reads every request
+whole and times out slow ones. It binds to loopback unless ``--host`` says
+otherwise, and says so at start. What granian does offer is used: a header
+read timeout (``HEADER_READ_TIMEOUT_MS``), which also closes keep-alive
+connections left idle that long, and room for 512 connections per worker, so
+500 slow-header and idle connections leave readers served (measured).
 """
 
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import os
 import sys
 from collections.abc import Iterator
@@ -33,6 +49,35 @@ from django.db import connection
 
 from byline.articles.demo import load_demo, site_is_empty
 from byline.pagecache.files import PageFiles
+
+# granian closes a connection whose request headers are not all in after this
+# long, and one left idle between requests as long (measured with
+# bench/slowclients.py). deploy/nginx.conf keeps its idle connections to the
+# app for less (upstream keepalive_timeout 5s), so it never reuses one the app
+# is closing.
+HEADER_READ_TIMEOUT_MS = 10_000
+
+# Open connections a worker accepts (granian's backpressure). With threads x 8
+# (128), 256 idle or slow-header connections stopped two workers accepting
+# anyone for 10 s; with 512 each, readers were served through 500 of them
+# (bench/slowclients.py). Under the usual 1,024 open files per process.
+CONNECTIONS_PER_WORKER = 512
+
+BEHIND_NGINX = (
+    "granian cannot time out slow request bodies: a few dozen clients sending"
+    " them a byte at a time stop it serving anyone, so it must sit behind nginx"
+    " (deploy/nginx.conf, docs/deploy.md)."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.1, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def worker_count() -> int:
@@ -49,7 +94,8 @@ def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
         "--port", str(port),
         "--workers", str(workers),
         "--blocking-threads", str(threads),
-        "--backpressure", str(threads * 8),
+        "--backpressure", str(max(CONNECTIONS_PER_WORKER, threads * 8)),
+        "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
         "--respawn-failed-workers",
         "--no-ws",
         "byline.wsgi:application",
@@ -93,7 +139,15 @@ class Command(BaseCommand):
     help = "Migrate, load the demo if the site is empty, and serve."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("HOST", "127.0.0.1"),
+            help=(
+                "Address to bind (default 127.0.0.1, or $HOST). With --production, bind"
+                " another address only for an nginx on another machine: granian alone"
+                " cannot time out slow request bodies (docs/deploy.md)."
+            ),
+        )
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument(
             "--production",
@@ -138,5 +192,14 @@ class Command(BaseCommand):
             f"Byline is serving http://{host}:{port}/ with {workers} granian workers"
             f" of {threads} threads"
         )
+        if is_loopback(host):
+            self.stdout.write(f"Loopback only: put nginx in front. {BEHIND_NGINX}")
+        else:
+            self.stderr.write(
+                f"Warning: bound to {host}, reachable by other machines. {BEHIND_NGINX}"
+                " Allow only the nginx servers to reach this port (firewall), or bind"
+                " 127.0.0.1 when nginx runs on this machine."
+            )
+        sys.stderr.flush()
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606  (replace this process with granian)
