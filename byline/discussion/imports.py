@@ -16,8 +16,9 @@ What the discussion app promises readers holds for imported comments too:
 - Bodies go through the same renderer as readers' comments (nh3: paragraphs,
   em, strong, code, blockquote, autolinked URLs); WordPress's links become
   "text (URL)" so the address survives as an autolink.
-- Threads keep their shape down to ``BYLINE_COMMENT_MAX_DEPTH``; a reply below
-  the deepest level joins that level, as a reader's reply would.
+- Threads keep their shape: every reply keeps its link to the comment it
+  answers, however deep; its ``depth`` stops at ``BYLINE_COMMENT_MAX_DEPTH``
+  (the deepest level the page indents).
 - The raw IP address is never stored. It is hashed (``readers.hash_ip``, salted
   with the comment's own day) only while the comment is younger than
   ``BYLINE_COMMENT_IP_RETENTION_DAYS``; older addresses are dropped, since the
@@ -98,6 +99,7 @@ class _Node:
     depth: int
     parent: _Node | None = None
     pk: int | None = None
+    level: int = 0  # the round of inserts it goes in: after its parent's
     thread_id: int | None = None
     values: dict[str, object] | None = None  # the new row's columns (``_insert`` adds the rest)
 
@@ -143,7 +145,7 @@ def store_imported_comments(
     ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
     skipped_parent: dict[int, int | None] = {}  # pingbacks and trackbacks: their own parent
     seen: set[int] = set()
-    levels: list[list[_Node]] = [[] for _ in range(max_depth)]
+    levels: dict[int, list[_Node]] = {}
     undated = addresses_dropped = flattened = 0
     for row in comments:
         if row.wp_id in seen:
@@ -163,9 +165,7 @@ def store_imported_comments(
             continue
         parent = _parent_node(row, nodes, skipped_parent)
         if parent is not None and parent.depth >= max_depth - 1:
-            flattened += 1  # the reply joins the deepest level
-            while parent is not None and parent.depth >= max_depth - 1:
-                parent = parent.parent
+            flattened += 1  # it keeps its parent; its depth stops at the deepest level
         posted = row.posted_at
         if posted is None:
             posted, undated = now, undated + 1
@@ -176,7 +176,11 @@ def store_imported_comments(
             else:
                 addresses_dropped += 1
         body = imported_body(row.content)
-        node = _Node(depth=parent.depth + 1 if parent else 0, parent=parent)
+        node = _Node(
+            depth=min(parent.depth + 1, max_depth - 1) if parent else 0,
+            parent=parent,
+            level=parent.level + 1 if parent is not None and parent.pk is None else 0,
+        )
         node.values = {
             "article_id": article_id,
             "depth": node.depth,
@@ -193,7 +197,7 @@ def store_imported_comments(
             "import_id": row.wp_id,
         }
         nodes[row.wp_id] = node
-        levels[node.depth].append(node)
+        levels.setdefault(node.level, []).append(node)
         result.article_ids.add(article_id)
         result.stored += 1
     _insert(levels)
@@ -201,7 +205,8 @@ def store_imported_comments(
     if flattened:
         result.notes.append(
             f"{flattened} replies were nested deeper than {max_depth} levels "
-            "(BYLINE_COMMENT_MAX_DEPTH): they join the deepest level, as readers' replies do"
+            "(BYLINE_COMMENT_MAX_DEPTH): they keep the comment they answer, shown at the "
+            "deepest level"
         )
     if undated:
         result.notes.append(f"{undated} comments had no date: they are dated at the import")
@@ -245,15 +250,14 @@ def _parent_node(
     return nodes.get(parent_id)
 
 
-def _insert(levels: list[list[_Node]]) -> None:
+def _insert(levels: Mapping[int, list[_Node]]) -> None:
     """Insert new comments level by level, so every reply knows its parent's id.
 
     Top-level comments are their own thread: their ``thread_id`` is set in one
     UPDATE after they are inserted.
     """
-    for depth, level in enumerate(levels):
-        if not level:
-            continue
+    for round_ in sorted(levels):
+        level = levels[round_]
         for node in level:
             assert node.values is not None
             node.values["parent_id"] = node.parent.pk if node.parent else None
@@ -264,8 +268,9 @@ def _insert(levels: list[list[_Node]]) -> None:
             for node, pk in zip(batch, pks, strict=True):
                 node.pk = pk
                 node.thread_id = node.parent.thread_id if node.parent else pk
-            if depth == 0:
-                Comment.objects.filter(pk__in=pks).update(thread_id=F("pk"))
+            roots = [node.pk for node in batch if node.parent is None]
+            if roots:
+                Comment.objects.filter(pk__in=roots).update(thread_id=F("pk"))
 
 
 def _insert_rows(rows: list[dict[str, object]]) -> list[int]:
