@@ -93,7 +93,7 @@ CLASS_NAMES = {
     "wp-block-cover__inner-container": "cover-text", "wp-block-pullquote": "pullquote",
     "wp-block-table": "table", "wp-block-image": "image", "wp-block-buttons": "buttons",
     "wp-block-button__link": "button", "wp-block-separator": "separator",
-    "wp-block-audio": "audio", "wp-block-video": "video",
+    "wp-block-audio": "audio", "wp-block-video": "video", "embed": "embed",
     "alignleft": "alignleft", "alignright": "alignright", "aligncenter": "aligncenter",
     "alignwide": "alignwide", "alignfull": "alignfull", "has-text-align-center":
     "has-text-align-center", "has-text-align-right": "has-text-align-right",
