@@ -63,6 +63,18 @@ ANCHOR = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 ANY_TAG = re.compile(r"<[^>]*>")
+# Structure a reader's comment cannot carry as HTML becomes lines, so no words run
+# together: headings and blocks are paragraphs, list items "- " lines, table rows lines
+# with their cells separated by " | ".
+BLOCK_BREAK = re.compile(
+    r"</?(?:h[1-6]|p|div|ul|ol|dl|table|thead|tbody|tfoot|blockquote|pre|section|article|"
+    r"header|footer|address|figure)\b[^>]*>",
+    re.IGNORECASE,
+)
+LIST_ITEM = re.compile(r"<(?:li|dt|dd)\b[^>]*>", re.IGNORECASE)
+ROW_END = re.compile(r"</tr\s*>", re.IGNORECASE)
+CELL_END = re.compile(r"</t[dh]\s*>\s*(?=<t[dh]\b)", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<br\s*/?>|</(?:li|dt|dd)\s*>", re.IGNORECASE)
 
 
 class ImportedComment(Protocol):
@@ -109,6 +121,7 @@ def imported_body(content: str) -> str:
 
     Links keep their address: ``<a href="URL">text</a>`` becomes ``text (URL)``
     (just ``URL`` when the text is the address), which the renderer autolinks.
+    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``).
     """
 
     def link(match: re.Match[str]) -> str:
@@ -118,7 +131,16 @@ def imported_body(content: str) -> str:
             return url
         return f"{text} ({url})"
 
-    return ANCHOR.sub(link, content.replace("\r\n", "\n")).strip()
+    text = ANCHOR.sub(link, content.replace("\r\n", "\n"))
+    if "<" not in text:
+        return text.strip()
+    keep_inline = BLOCK_BREAK.sub("\n\n", text)
+    keep_inline = LIST_ITEM.sub("\n- ", keep_inline)
+    keep_inline = CELL_END.sub(" | ", keep_inline)
+    keep_inline = ROW_END.sub("\n", keep_inline)
+    keep_inline = LINE_BREAK.sub("\n", keep_inline)
+    keep_inline = re.sub(r"\n[ \t]*(?=\n- )", "", keep_inline)  # list items stay together
+    return re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
 
 
 def safe_website(url: str) -> str:

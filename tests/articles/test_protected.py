@@ -99,7 +99,9 @@ def test_the_password_form_is_csrf_protected():
     assert protection.cookie_name(article) not in refused.cookies
     page = browser.get("/articles/locked/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    answer = browser.post("/articles/locked/unlock/", {"password": "pw", "csrfmiddlewaretoken": token})
+    answer = browser.post(
+        "/articles/locked/unlock/", {"password": "pw", "csrfmiddlewaretoken": token}
+    )
     assert answer.status_code == 302
 
 
@@ -128,7 +130,9 @@ def test_a_protected_article_is_in_no_listing_feed_sitemap_search_or_api(client,
         text = client.get(url).content.decode()
         assert "leaked-memo" not in text, url
         assert "Leaked memo" not in text, url
-    sitemap_sections = re.findall(r"<loc>[^<]*(/sitemap-[^<]+)</loc>", client.get("/sitemap.xml").text)
+    sitemap_sections = re.findall(
+        r"<loc>[^<]*(/sitemap-[^<]+)</loc>", client.get("/sitemap.xml").text
+    )
     for url in sitemap_sections:
         assert "leaked-memo" not in client.get(url).content.decode()
     assert client.get("/articles/leaked-memo/comments/feed/").status_code == 404
