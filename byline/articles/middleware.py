@@ -146,8 +146,8 @@ def legacy_target(request: HttpRequest) -> str | None:
     """Where an old address now lives, or None."""
     if WP_QUERIES.intersection(request.GET):
         target = _query_target(request)
-        if target:
-            return target
+        if target or any(key in request.GET for key in NUMERIC_QUERIES):
+            return target  # an unknown ?p=999 is a 404, not the blog's front page
     if request.path == "/":
         return None
     return _path_target(request.path) or _suffix_target(request.path)
