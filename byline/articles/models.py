@@ -347,6 +347,13 @@ class StaticPage(models.Model):
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         self.render()
         super().save(*args, **kwargs)
+        # Every page's footer may list it: cached pages are rendered again.
+        article_changed.send(sender=StaticPage, article_id=None)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        article_changed.send(sender=StaticPage, article_id=None)
+        return result
 
     def get_absolute_url(self) -> str:
         return self.path
