@@ -350,13 +350,13 @@ class StaticPage(models.Model):
         # Every page's footer may list it: cached pages are rendered again.
         article_changed.send(sender=StaticPage, article_id=None)
 
+    def get_absolute_url(self) -> str:
+        return self.path
+
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         article_changed.send(sender=StaticPage, article_id=None)
         return result
-
-    def get_absolute_url(self) -> str:
-        return self.path
 
     def render(self, body_html: str | None = None) -> None:
         """Sanitized HTML, once, like an article body (imported HTML is passed in as is)."""

@@ -1,8 +1,9 @@
 """Sitemaps for search engines: every public page, Google News, and robots.txt naming them.
 
 ``/sitemap.xml`` is an index of one sitemap per kind of page (articles,
-sections, tags, authors, the front page, static pages once there are some); each is split into pages of 50,000
-URLs, the protocol's limit, and the index lists every page. ``/sitemap-news.xml``
+sections, tags, authors, the front page, static pages once there are some);
+each is split into pages of 50,000 URLs, the protocol's limit, and the index
+lists every page. ``/sitemap-news.xml``
 lists the articles of the last 48 hours in Google News' format.
 """
 
