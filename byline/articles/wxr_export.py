@@ -191,8 +191,8 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
         "\t\t" + wp("post_parent", 0),
         "\t\t" + wp("menu_order", 0),
         "\t\t" + wp("post_type", "post"),
-        "\t\t" + wp("post_password", ""),
-        "\t\t" + wp("is_sticky", 0),
+        "\t\t" + wp("post_password", article.password),
+        "\t\t" + wp("is_sticky", 1 if article.featured else 0),
     ]
     if article.section:
         slug = text(quote(article.section.slug, safe="-_"))

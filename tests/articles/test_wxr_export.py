@@ -122,12 +122,18 @@ def test_a_malformed_site_address_is_refused():
         call_command("export_wxr", "--site-url", "https://x.example/path", stdout=StringIO())
 
 
-def test_the_site_address_is_required():
-    with (
-        override_settings(BYLINE_SITE_URL=""),
-        pytest.raises(CommandError, match="BYLINE_SITE_URL"),
-    ):
-        call_command("export_wxr", stdout=StringIO())
+def test_with_no_site_address_the_export_uses_the_stated_default(tmp_path):
+    """`byline export-wxr -o site.xml` works as the README says, and says which address it used."""
+    make_article("Exported", slug="exported", password="pw", featured=True)
+    path, err = tmp_path / "site.xml", StringIO()
+    with override_settings(BYLINE_SITE_URL=""):
+        call_command("export_wxr", "-o", str(path), "--no-progress", stdout=StringIO(), stderr=err)
+    assert "links in the export use http://localhost:8000" in err.getvalue()
+    parsed = parse(path.open("rb"))
+    assert parsed.base_site_url == "http://localhost:8000"
+    post = parsed.items[0]
+    assert post.link == "http://localhost:8000/articles/exported/"
+    assert (post.password, post.sticky) == ("pw", True)
 
 
 @override_settings(BYLINE_SITE_URL="https://configured.example")
