@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -227,8 +227,36 @@ class _ProgressReader:
         return chunk
 
 
-def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> WxrExport:
-    """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable."""
+def parse(
+    stream: IO[bytes], on_read: Callable[[int], object] | None = None, *, lean: bool = False
+) -> WxrExport:
+    """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable.
+
+    ``lean``: for files too big to hold, items keep everything but their text
+    (``content``) and their comments; ``iter_items()`` reads them again, one
+    at a time, when they are written. The whole file is still checked.
+    """
+    export: WxrExport | None = None
+    for export, element, name, wp in _channel_children(stream, on_read):
+        _read_channel_child(export, element, name, wp, lean)
+    if export is None:
+        raise WxrError("the file is empty")
+    check_version(export)
+    return export
+
+
+def iter_items(stream: IO[bytes]) -> Iterator[WxrItem]:
+    """Every ``<item>`` of the file in full, one at a time (memory stays bounded)."""
+    for _, element, name, wp in _channel_children(stream):
+        namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
+        if name == "item" and not namespace:
+            yield _item(element, wp)
+
+
+def _channel_children(
+    stream: IO[bytes], on_read: Callable[[int], object] | None = None
+) -> Iterator[tuple[WxrExport, object, str, str]]:
+    """Each finished child of ``<channel>``, freed once the caller has read it."""
     source = _ProgressReader(stream, on_read) if on_read else stream
     events = etree.iterparse(
         source,
@@ -256,17 +284,13 @@ def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> 
             if parent is None or local(parent.tag) != "channel":
                 continue
             assert export is not None
-            _read_channel_child(export, element, name, wp)
+            yield export, element, name, wp
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else None) or 1
         raise WxrError(f"the XML is malformed: {error.msg}", line) from None
-    if export is None:
-        raise WxrError("the file is empty")
-    check_version(export)
-    return export
 
 
 def check_version(export: WxrExport) -> None:
@@ -332,7 +356,7 @@ def _children(element, wp: str) -> dict[str, object]:
     return found
 
 
-def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
+def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bool) -> None:
     namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
     if namespace == wp:
         fields = {k: text_of(v) for k, v in _children(element, wp).items()}
@@ -373,7 +397,7 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
             export.version = export.declared_version or export.version
     elif not namespace:
         if name == "item":
-            export.items.append(_item(element, wp))
+            export.items.append(_item(element, wp, lean))
         elif name in {"title", "link", "language"}:
             setattr(export, name, html.unescape(text_of(element).strip()))
 
@@ -391,7 +415,7 @@ def _term(slug: str, name: str) -> WxrTerm | None:
     return WxrTerm(slug=slug[:100], name=(name or slug)[:100]) if slug else None
 
 
-def _item(element, wp: str) -> WxrItem:
+def _item(element, wp: str, lean: bool = False) -> WxrItem:
     line = element.sourceline
     children = _children(element, wp)
 
@@ -427,7 +451,7 @@ def _item(element, wp: str) -> WxrItem:
         slug=clean_slug(value("wp:post_name")),
         link=value("link").strip(),
         guid=value("guid").strip(),
-        content=value("content:encoded"),
+        content="" if lean else value("content:encoded"),
         excerpt=value("excerpt:encoded"),
         creator=value("dc:creator").strip(),
         published_at=published,
@@ -444,7 +468,10 @@ def _item(element, wp: str) -> WxrItem:
         if name == "category" and not child.tag.startswith("{"):
             _add_term(item, child)
         elif name == "comment" and child.tag == f"{{{wp}}}comment":
-            item.comments.append(_comment(child, wp, item.wp_id))
+            if lean:
+                _comment(child, wp, item.wp_id)  # checked now, kept when written
+            else:
+                item.comments.append(_comment(child, wp, item.wp_id))
         elif name == "postmeta" and child.tag == f"{{{wp}}}postmeta":
             fields = _children(child, wp)
             key = text_of(fields.get("wp:meta_key")).strip()

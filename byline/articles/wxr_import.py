@@ -41,11 +41,13 @@ from django.utils.text import Truncator, slugify
 from byline.articles import wxr_content, wxr_media, wxr_urls
 from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
 from byline.articles.wxr import WxrComment, WxrExport, WxrItem, in_thread_order
-from byline.discussion.imports import ImportResult, store_imported_comments
+from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
 
 BATCH = 500
 SHOWN_UNPUBLISHED = 200
+ANNOUNCED_ONE_BY_ONE = 100
+COMMENT_BATCH = 20_000  # comments stored together (their articles written first)
 # What changes when copied images are put into an article imported earlier.
 RENDERED_FIELDS = [
     "body", "body_html", "body_text", "standfirst_html", "word_count", "reading_seconds",
@@ -167,7 +169,10 @@ class ImportSummary:
 
 
 def import_comments(
-    comments: Sequence[WxrComment], article_ids: Mapping[int, int], source: str
+    comments: Sequence[WxrComment],
+    article_ids: Mapping[int, int],
+    source: str,
+    stored: dict | None = None,
 ) -> ImportResult:
     """Have the discussion app store the comments of the imported posts.
 
@@ -178,9 +183,10 @@ def import_comments(
     notification, no per-comment signal; the approved-comment counts are
     rewritten, and the caller tells the page cache once per article when the
     import commits. It runs inside the import's transaction: raising rolls the
-    whole import back.
+    whole import back. ``stored`` (``stored_comment_nodes(source)``) is shared by
+    the calls of one import, which store the comments a few thousand at a time.
     """
-    return store_imported_comments(comments, article_ids, source)
+    return store_imported_comments(comments, article_ids, source, stored)
 
 
 def import_export(
@@ -190,8 +196,13 @@ def import_export(
     copy_media: bool = False,
     on_progress: Callable[[int, int], object] | None = None,
     on_media_progress: Callable[[int, int], object] | None = None,
+    reread: Callable[[], Iterable[WxrItem]] | None = None,
 ) -> ImportSummary:
     """Write ``export`` to the database in one transaction (rolled back on a dry run).
+
+    ``reread`` gives the items in full again, in the file's order, when
+    ``export`` was read lean (``wxr.parse(lean=True)``, for files too big to
+    hold): posts are then written as they are read.
 
     ``on_progress(done, total)`` is called as posts are written. With
     ``copy_media`` the posts' images are copied into MEDIA_ROOT first (on a dry
@@ -200,12 +211,14 @@ def import_export(
     """
     summary = ImportSummary(source=export.source, version=export.version, dry_run=dry_run)
     summary.warnings.extend(export.warnings)
-    importer = _Importer(export, summary, on_progress or (lambda done, total: None))
+    importer = _Importer(export, summary, on_progress or (lambda done, total: None), reread)
     posts, pages = importer.select()
     if copy_media:
         # Outside the transaction: downloads must not hold the database's write lock.
+        wanted = {post.wp_id for post in posts}
+        full = (i for i in importer.full_items() if i.post_type != "page" and i.wp_id in wanted)
         summary.media = wxr_media.copy(
-            wxr_media.plan(export, posts), dry_run=dry_run, on_progress=on_media_progress
+            wxr_media.plan(export, full), dry_run=dry_run, on_progress=on_media_progress
         )
     with transaction.atomic():
         importer.run(posts, pages)
@@ -217,8 +230,17 @@ def import_export(
 
 
 def announce(article_ids: list[int]) -> None:
-    """Tell page caches that these articles (and the listings they appear in) changed."""
-    for article_id in dict.fromkeys(article_ids):
+    """Tell page caches that these articles (and the listings they appear in) changed.
+
+    Past ``ANNOUNCED_ONE_BY_ONE`` articles, one signal without an id says that
+    everything changed: a big import does not rewrite the cache's generation
+    ten thousand times.
+    """
+    unique = list(dict.fromkeys(article_ids))
+    if len(unique) > ANNOUNCED_ONE_BY_ONE:
+        article_changed.send(sender=Article, article_id=None)
+        return
+    for article_id in unique:
         article_changed.send(sender=Article, article_id=article_id)
 
 
@@ -238,8 +260,9 @@ def title_of(item: WxrItem) -> str:
 
 
 class _Importer:
-    def __init__(self, export: WxrExport, summary: ImportSummary, on_progress) -> None:
+    def __init__(self, export: WxrExport, summary: ImportSummary, on_progress, reread) -> None:
         self.export = export
+        self.reread = reread
         self.summary = summary
         self.on_progress = on_progress
         self.now = timezone.now()
@@ -352,22 +375,54 @@ class _Importer:
         slugs = self.slugs(new_posts)
         article_ids = dict(done)
         self.on_progress(0, len(new_posts))
-        for start in range(0, len(new_posts), BATCH):
-            batch = new_posts[start : start + BATCH]
+        # The items in full, in the file's order (read again from the file when the
+        # export was read lean): posts written a batch at a time, their comments
+        # stored once their articles exist, so memory stays bounded.
+        new_ids = {post.wp_id for post in new_posts}
+        page_ids = {page.wp_id for page in pages}
+        batch: list[WxrItem] = []
+        changed: list[WxrItem] = []
+        full_pages: list[WxrItem] = []
+        comments = _CommentQueue(self, article_ids)
+        written = 0
+        for item in self.full_items():
+            if item.post_type in {"post", ""} and item.wp_id in new_ids:
+                new_ids.discard(item.wp_id)
+                batch.append(item)
+            elif item.post_type in {"post", ""} and item.wp_id in done_rows:
+                changed.append(item)
+            elif item.post_type == "page" and item.wp_id in page_ids:
+                page_ids.discard(item.wp_id)
+                full_pages.append(item)
+            comments.add(item)
+            if len(batch) >= BATCH:
+                article_ids.update(self.create(batch, slugs, authors, sections, tags))
+                written += len(batch)
+                self.on_progress(written, len(new_posts))
+                batch = []
+                comments.flush_if_full()
+            if len(changed) >= BATCH:
+                self.update(changed, done_rows, sections)
+                changed = []
+        if batch:
             article_ids.update(self.create(batch, slugs, authors, sections, tags))
-            self.on_progress(start + len(batch), len(new_posts))
-        self.update(posts, done_rows, sections)
+            self.on_progress(written + len(batch), len(new_posts))
+        self.update(changed, done_rows, sections)
         for name, count in sorted(self.shortcodes.items()):
             self.summary.notes.append(
                 f"{count} posts use the shortcode [{name}], which Byline does not know: it was "
                 "removed from the text (its content, if any, kept)"
             )
         self.summary.articles = len(new_posts)
-        self.pages(pages)
+        self.pages(full_pages)
         self.urls.for_terms(sections, tags, authors_by_login=self.all_authors)
         self.urls.for_attachments(self.attachments, article_ids)
         self.urls.save()
-        self.comments(article_ids)
+        comments.flush()
+        self.summary.comments = comments.result
+        self.summary.notes.extend(dict.fromkeys(comments.result.notes))
+        # Pages showing these articles change too: their caches hear of it once each.
+        self.visible.extend(sorted(comments.result.article_ids))
 
     # -- authors, sections, tags -----------------------------------------------------
 
@@ -617,6 +672,7 @@ class _Importer:
                 or (post.modified_at or self.now) > (done[post.wp_id].wp_modified or self.now)
             )
         }
+        self.summary.updated += len(changed_posts)
         if not changed_posts:
             return
         by_article = {done[wp_id].article_id: wp_id for wp_id in changed_posts}
@@ -650,7 +706,6 @@ class _Importer:
         for post, row in rows:
             row.wp_status, row.wp_modified = post.status[:20], post.modified_at
         ImportedPost.objects.bulk_update([row for _, row in rows], ["wp_status", "wp_modified"])
-        self.summary.updated = len(rows)
 
     def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:
         """auto_now stamped the import time: put back when each post was written and changed."""
@@ -713,22 +768,48 @@ class _Importer:
 
     # -- comments --------------------------------------------------------------------
 
-    def comments(self, article_ids: Mapping[int, int]) -> None:
+    def full_items(self) -> Iterable[WxrItem]:
+        return self.reread() if self.reread is not None else self.export.items
+
+
+class _CommentQueue:
+    """Comments of the items read so far, stored in bulk once their articles exist."""
+
+    def __init__(self, importer: _Importer, article_ids: Mapping[int, int]) -> None:
+        self.importer = importer
+        self.summary = importer.summary
+        self.article_ids = article_ids
+        self.waiting: list[tuple[WxrItem, list[WxrComment]]] = []
+        self.count = 0
+        self.result = ImportResult()
+        self.stored = stored_comment_nodes(importer.export.source)
+
+    def add(self, item: WxrItem) -> None:
+        if not item.comments:
+            return
+        for comment in item.comments:
+            self.summary.comments_found[comment.status] += 1
+        self.waiting.append((item, item.comments))
+        self.count += len(item.comments)
+
+    def flush_if_full(self) -> None:
+        if self.count >= COMMENT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
         wanted: list[WxrComment] = []
-        for item in self.export.items:
-            for comment in item.comments:
-                self.summary.comments_found[comment.status] += 1
-            if item.post_type != "page" and item.wp_id in article_ids:
-                wanted.extend(in_thread_order(item.comments))
-            elif item.comments:
+        for item, comments in self.waiting:
+            if item.post_type != "page" and item.wp_id in self.article_ids:
+                wanted.extend(in_thread_order(comments))
+            else:
                 reason = (
                     "comments on pages (static pages take no comments)"
                     if item.post_type == "page"
                     else "comments on items that were not imported"
                 )
-                self.summary.skipped[reason] += len(item.comments)
-        outcome = import_comments(wanted, article_ids, self.export.source)
-        self.summary.comments = outcome
-        self.summary.notes.extend(outcome.notes)
-        # Pages showing these articles change too: their caches hear of it once each.
-        self.visible.extend(sorted(outcome.article_ids))
+                self.summary.skipped[reason] += len(comments)
+        self.waiting, self.count = [], 0
+        if wanted:
+            self.result.add(
+                import_comments(wanted, self.article_ids, self.importer.export.source, self.stored)
+            )

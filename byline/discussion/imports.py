@@ -103,6 +103,14 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     article_ids: set[int] = field(default_factory=set)  # articles that got new comments
 
+    def add(self, other: ImportResult) -> None:
+        """Count ``other`` (a later batch of the same import) in."""
+        self.stored += other.stored
+        self.already_stored += other.already_stored
+        self.not_stored.update(other.not_stored)
+        self.notes.extend(other.notes)
+        self.article_ids |= other.article_ids
+
 
 @dataclass(eq=False)
 class _Node:
@@ -149,7 +157,10 @@ def safe_website(url: str) -> str:
 
 
 def store_imported_comments(
-    comments: Sequence[ImportedComment], article_ids: Mapping[int, int], source: str
+    comments: Sequence[ImportedComment],
+    article_ids: Mapping[int, int],
+    source: str,
+    stored: dict[int, _Node] | None = None,
 ) -> ImportResult:
     """Store ``comments`` (parents before replies) under the articles in ``article_ids``.
 
@@ -157,12 +168,14 @@ def store_imported_comments(
     names the exporting site. Comments already stored from ``source`` are counted
     in ``already_stored`` and left as they are. Call it inside a transaction; it
     writes the comments level by level (a handful of bulk inserts) and then the
-    approved-comment counts of the articles it touched.
+    approved-comment counts of the articles it touched. An import that stores
+    its comments in several calls passes the same ``stored``
+    (``stored_comment_nodes(source)``), which each call adds its comments to.
     """
     result = ImportResult()
     source = source[:300]
     max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
-    nodes = _stored_nodes(source)
+    nodes = stored_comment_nodes(source) if stored is None else stored
     now = timezone.now()
     ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
     skipped_parent: dict[int, int | None] = {}  # pingbacks and trackbacks: their own parent
@@ -241,7 +254,7 @@ def store_imported_comments(
     return result
 
 
-def _stored_nodes(source: str) -> dict[int, _Node]:
+def stored_comment_nodes(source: str) -> dict[int, _Node]:
     """The comments already imported from ``source``, by original id, linked to parents."""
     rows = list(
         Comment.objects.filter(import_source=source, import_id__isnull=False).values_list(

@@ -39,7 +39,7 @@ def captured_comments(monkeypatch):
     """What the importer hands to the discussion app's seam."""
     calls = []
 
-    def capture(comments, article_ids, source):
+    def capture(comments, article_ids, source, stored=None):
         calls.append((list(comments), dict(article_ids), source))
         return ImportResult(stored=len(comments))
 
@@ -417,7 +417,7 @@ def test_a_file_that_is_not_a_wordpress_export_is_refused(tmp_path):
 
 
 def test_an_error_while_writing_rolls_everything_back(tmp_path, monkeypatch):
-    def explode(comments, article_ids, source):
+    def explode(comments, article_ids, source, stored=None):
         raise RuntimeError("the discussion app failed")
 
     monkeypatch.setattr(wxr_import, "import_comments", explode)
@@ -697,3 +697,21 @@ def test_a_failure_after_the_comments_are_written_rolls_them_back_too(tmp_path, 
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, wxr(item(1, comments=THREAD))))
     assert not Comment.objects.exists() and not Article.objects.exists()
+
+
+def test_a_big_import_tells_the_caches_once(tmp_path, django_capture_on_commit_callbacks):
+    """Past a hundred visible articles, one article_changed without an id says all changed."""
+    from byline.signals import article_changed
+
+    heard = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(write(tmp_path, wxr(*(item(n) for n in range(1, 103)))))
+    finally:
+        article_changed.disconnect(listener)
+    assert heard == [None]

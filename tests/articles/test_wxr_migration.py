@@ -375,3 +375,43 @@ def test_malformed_xml_still_imports_nothing_and_names_the_line(tmp_path):
     with pytest.raises(Exception, match=r"line \d+"):
         run_import(write(tmp_path, broken))
     assert not Article.objects.exists() and not Section.objects.exists()
+
+
+def test_a_big_file_is_read_lean_and_imports_the_same(tmp_path, monkeypatch):
+    """Above LEAN_ABOVE the posts' text and comments are read again as they are written,
+    so memory does not grow with them; the result is the same as reading it whole."""
+    import tracemalloc
+
+    from byline.articles.management.commands import import_wxr
+    from byline.articles.wxr import parse
+    from tests.articles.wxr_factory import comment
+
+    long_text = "\n\n".join(f"Paragraph {n} " + "words " * 400 for n in range(10))
+    posts = [
+        item(
+            n,
+            f"Post {n}",
+            long_text,
+            comments=(comment(n * 10), comment(n * 10 + 1, parent=n * 10)),
+        )
+        for n in range(1, 201)
+    ]
+    path = write(tmp_path, wxr(*posts))
+    size = path.stat().st_size
+    tracemalloc.start()
+    with path.open("rb") as stream:
+        lean = parse(stream, lean=True)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(lean.items) == 200 and not lean.items[0].content and not lean.items[0].comments
+    assert peak < size / 4, (peak, size)  # whole, the text alone would be the size of the file
+
+    monkeypatch.setattr(import_wxr, "LEAN_ABOVE", 0)
+    summary = run_import(path)
+    assert "200 articles" in summary and "400 stored" in summary
+    lean_bodies = dict(Article.objects.values_list("slug", "body_html"))
+    assert len(lean_bodies) == 200 and "Paragraph 9" in lean_bodies["post-7"]
+    reply = Comment.objects.get(import_id=71)
+    assert reply.parent.import_id == 70
+    assert "200 posts were already imported" in run_import(path)
+    assert Comment.objects.count() == 400

@@ -17,14 +17,28 @@ they were, and the import goes ahead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from byline.articles.wxr import WxrError, merge, parse
+from byline.articles.wxr import WxrError, WxrItem, iter_items, merge, parse
 from byline.articles.wxr_import import import_export
+
+LEAN_ABOVE = 64 * 1024 * 1024  # bytes of WXR above which posts are not all held in memory
+
+
+def reread_items(files: list[str]) -> Iterator[WxrItem]:
+    """The items of every file in full, once each, in the files' order."""
+    seen: set[tuple[str, int]] = set()
+    for file in files:
+        with Path(file).open("rb") as stream:
+            for item in iter_items(stream):
+                if (item.post_type, item.wp_id) not in seen:
+                    seen.add((item.post_type, item.wp_id))
+                    yield item
 
 
 class Command(BaseCommand):
@@ -69,7 +83,10 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         show = not no_progress and options.get("verbosity", 1) > 0
-        exports = [self.read(file, show) for file in files]
+        # Big files are read twice rather than held: once to check everything and
+        # plan, once to write the posts and their comments as they come.
+        lean = sum(Path(file).stat().st_size for file in files if Path(file).is_file()) > LEAN_ABOVE
+        exports = [self.read(file, show, lean) for file in files]
         try:
             export = merge(exports) if len(exports) > 1 else exports[0]
         except WxrError as error:
@@ -95,6 +112,7 @@ class Command(BaseCommand):
                 copy_media=copy_media,
                 on_progress=progress("Importing", " posts"),
                 on_media_progress=progress("Copying media", " files"),
+                reread=(lambda: reread_items(files)) if lean else None,
             )
         except DatabaseError as error:
             raise CommandError(
@@ -116,7 +134,7 @@ class Command(BaseCommand):
                     f"{report}: {error.strerror} (the import itself is done)"
                 ) from None
 
-    def read(self, file: str, show: bool):
+    def read(self, file: str, show: bool, lean: bool):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file. Nothing was imported.")
@@ -132,6 +150,6 @@ class Command(BaseCommand):
             ) as bar,
         ):
             try:
-                return parse(stream, on_read=bar.update)
+                return parse(stream, on_read=bar.update, lean=lean)
             except WxrError as error:
                 raise CommandError(f"{file}, {error}. Nothing was imported.") from None
