@@ -16,6 +16,7 @@ from django.core.management import call_command
 from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
 from byline.discussion.models import Comment
 from tests.articles.wxr_factory import cdata, item, write, wxr
+from tests.htmlcheck import assert_valid_html, needs_java
 
 pytestmark = pytest.mark.django_db
 
@@ -415,3 +416,19 @@ def test_a_big_file_is_read_lean_and_imports_the_same(tmp_path, monkeypatch):
     assert reply.parent.import_id == 70
     assert "200 posts were already imported" in run_import(path)
     assert Comment.objects.count() == 400
+
+
+@needs_java
+def test_imported_pages_pass_the_nu_html_checker(newsroom, client, tmp_path):
+    """Block-editor and classic bodies, a locked article, a static page: valid HTML."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    urls = {
+        "blocks": article(101).get_absolute_url(),
+        "classic": article(102).get_absolute_url(),
+        "locked": article(103).get_absolute_url(),
+        "page": "/about/masthead/",
+    }
+    assert_valid_html(
+        {name: client.get(url).content.decode() for name, url in urls.items()}, folder
+    )
