@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 
 from byline.articles.models import Article, ImportedPost, LegacyURL, StaticPage
+from byline.articles.wxr_urls import is_byline_path
 
 WP_ID = re.compile(r"[0-9]{1,18}")
 NUMERIC_QUERIES = ("p", "page_id", "attachment_id", "cat", "author")
@@ -132,7 +133,10 @@ def _suffix_target(path: str) -> str | None:
         return target.rstrip("/") + "/feed/" if target != "/" else reverse("articles:feed")
     found = PAGED_SUFFIX.match(path)
     if found:
-        target = _path_target(found.group(1)) if found.group(1) != "/" else "/"
+        base = found.group(1)
+        target = "/" if base == "/" else _path_target(base)
+        if target is None and is_byline_path(base):
+            target = base  # /tag/x/page/2/: Byline's own listing, page 2
         return f"{target}?page={int(found.group(2))}" if target else None
     found = ARCHIVES_ID.search(path)
     if found:

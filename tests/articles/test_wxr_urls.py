@@ -112,6 +112,7 @@ def test_archives_feeds_terms_and_searches_redirect(subfolder, client):
     assert redirects(client, "/blog/2014/06/") == "/"
     assert redirects(client, "/blog/2014/") == "/"
     assert redirects(client, "/blog/page/2/") == "/?page=2"
+    assert redirects(client, "/tag/budget/page/3/") == "/tag/budget/?page=3"
     assert redirects(client, "/blog/search/city+hall/") == "/search/?q=city+hall"
     assert redirects(client, "/search/budget") == "/search/?q=budget"
     assert redirects(client, "/blog/?s=budget") == "/search/?q=budget"
