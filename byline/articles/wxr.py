@@ -325,7 +325,9 @@ def _check_root(root) -> tuple[WxrExport, str]:
             "expected <rss> with the WordPress export namespace",
             line,
         )
-    for namespace in root.nsmap.values():
+    # The namespace bound to ``wp`` wins (a file may declare others, wp2: 1.1 ...).
+    candidates = [root.nsmap.get("wp"), *root.nsmap.values()]
+    for namespace in candidates:
         match = WXR_NAMESPACE.match(namespace or "")
         if match:
             return WxrExport(version=match.group(1)), namespace
@@ -388,6 +390,18 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bo
                 description = html.unescape(fields.get("wp:tag_description", "").strip())
                 term_id = _term_id(fields.get("wp:term_id", ""))
                 export.tags[term.slug] = WxrTerm(term.slug, term.name, description, "", term_id)
+        elif name == "term":
+            # WordPress 4.x+ writes terms of other taxonomies as <wp:term>; some tools
+            # write categories and tags that way too.
+            taxonomy = fields.get("wp:term_taxonomy", "").strip()
+            term = _term(fields.get("wp:term_slug", ""), fields.get("wp:term_name", ""))
+            if term and taxonomy in {"category", "post_tag"}:
+                description = html.unescape(fields.get("wp:term_description", "").strip())
+                parent = clean_slug(fields.get("wp:term_parent", ""))
+                found = WxrTerm(term.slug, term.name, description, parent,
+                                _term_id(fields.get("wp:term_id", "")))  # fmt: skip
+                terms = export.categories if taxonomy == "category" else export.tags
+                terms.setdefault(term.slug, found)
         elif name == "base_site_url":
             export.base_site_url = text_of(element).strip()
         elif name == "base_blog_url":

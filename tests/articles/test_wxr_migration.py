@@ -432,3 +432,19 @@ def test_imported_pages_pass_the_nu_html_checker(newsroom, client, tmp_path):
     assert_valid_html(
         {name: client.get(url).content.decode() for name, url in urls.items()}, folder
     )
+
+
+def test_terms_written_as_wp_term_and_a_second_wxr_namespace_are_understood(tmp_path):
+    """<wp:term> categories are kept; the namespace bound to ``wp`` is the one read."""
+    term = (
+        "<wp:term><wp:term_id>101</wp:term_id><wp:term_taxonomy>category</wp:term_taxonomy>"
+        "<wp:term_slug>world</wp:term_slug><wp:term_name><![CDATA[World]]></wp:term_name>"
+        "<wp:term_parent><![CDATA[news]]></wp:term_parent></wp:term>"
+    )
+    text = wxr(item(1), terms=(term,)).replace(
+        'xmlns:wp="http://wordpress.org/export/1.2/"',
+        'xmlns:wp2="http://wordpress.org/export/1.1/" xmlns:wp="http://wordpress.org/export/1.2/"',
+    )
+    assert "Imported from" in run_import(write(tmp_path, text))
+    assert Section.objects.get(slug="world").parent.slug == "news"
+    assert Article.objects.count() == 1
