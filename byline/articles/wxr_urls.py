@@ -31,7 +31,7 @@ from byline.articles.wxr import WxrExport, WxrItem
 
 if TYPE_CHECKING:
     from byline.articles.wxr_content import Attachments
-    from byline.articles.wxr_import import ImportSummary
+    from byline.articles.wxr_report import ImportSummary
 
 BATCH = 500
 MAX_PATH = 500
