@@ -2,7 +2,7 @@
 
 byline run [--host H] [--port P] [--production]
 byline demo
-byline import-wxr FILE [--dry-run] [--copy-media]
+byline import-wxr FILE [FILE ...] [--dry-run] [--copy-media] [--report FILE]
 byline export-wxr [-o FILE]
 byline <any manage.py command>
 """

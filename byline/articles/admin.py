@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
+from byline.articles.models import (
+    Article,
+    Author,
+    ImportedPost,
+    LegacyURL,
+    Section,
+    StaticPage,
+    Tag,
+)
 
 
 @admin.register(Author)
@@ -14,10 +22,12 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "slug", "parent", "position"]
     list_editable = ["position"]
+    list_filter = ["parent"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
 
 
 @admin.register(Tag)
@@ -30,7 +40,7 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["headline", "section", "shown_status", "published_at", "updated_at"]
-    list_filter = ["status", "section", "authors"]
+    list_filter = ["status", "featured", "section", "authors"]
     search_fields = ["headline", "standfirst", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
@@ -38,7 +48,10 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
-        ("Publishing", {"fields": ["status", "published_at", "preview_link"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "password", "featured", "preview_link"]},
+        ),
         ("Filing", {"fields": ["authors", "section", "tags"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_alt", "lead_image_caption"]}),
         ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
@@ -64,8 +77,8 @@ class ArticleAdmin(admin.ModelAdmin):
 class LegacyURLAdmin(admin.ModelAdmin):
     """Old addresses that redirect (301) to articles; the WordPress import fills this in."""
 
-    list_display = ["path", "article"]
-    search_fields = ["path", "article__headline"]
+    list_display = ["path", "article", "target"]
+    search_fields = ["path", "article__headline", "target"]
     autocomplete_fields = ["article"]
 
 
@@ -73,13 +86,24 @@ class LegacyURLAdmin(admin.ModelAdmin):
 class ImportedPostAdmin(admin.ModelAdmin):
     """Which WordPress post each imported article came from (read only)."""
 
-    list_display = ["wp_id", "source", "article", "imported_at"]
-    list_filter = ["source"]
+    list_display = ["wp_id", "source", "wp_status", "article", "imported_at"]
+    list_filter = ["source", "wp_status"]
     search_fields = ["article__headline", "=wp_id"]
-    readonly_fields = ["source", "wp_id", "article", "imported_at"]
+    readonly_fields = ["source", "wp_id", "wp_status", "wp_modified", "article", "imported_at"]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(StaticPage)
+class StaticPageAdmin(admin.ModelAdmin):
+    """Pages outside the news flow (About, Contact), served at their own path."""
+
+    list_display = ["title", "path", "status", "in_footer", "footer_order", "updated_at"]
+    list_editable = ["in_footer", "footer_order"]
+    list_filter = ["status", "in_footer"]
+    search_fields = ["title", "path", "body"]
+    fields = ["title", "path", "body", "status", "in_footer", "footer_order"]

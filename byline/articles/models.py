@@ -47,6 +47,14 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the site's navigation, lowest first."
     )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsections",
+        help_text="The section this one belongs to (a WordPress category's parent).",
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -73,9 +81,11 @@ class Tag(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self) -> ArticleQuerySet:
-        """Articles readers may see: not drafts, and their publish time has come.
+    def reachable(self) -> ArticleQuerySet:
+        """Articles with a page readers may open: not drafts, and their publish time has come.
 
+        This includes password-protected articles, whose page asks for the
+        password. Anything listed, fed, indexed or counted uses ``published()``.
         A scheduled article becomes visible the moment its time passes, with no
         job to flip its status.
         """
@@ -83,6 +93,10 @@ class ArticleQuerySet(models.QuerySet):
             status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
             published_at__lte=timezone.now(),
         )
+
+    def published(self) -> ArticleQuerySet:
+        """Articles anyone may see, list, feed, index and count: reachable, no password."""
+        return self.reachable().filter(password="")
 
     def for_listing(self) -> ArticleQuerySet:
         return (
@@ -123,6 +137,15 @@ class Article(models.Model):
     )
     lead_image_caption = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    password = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Readers must enter this password to read the article. A protected article "
+        "is never cached, listed, in feeds, sitemaps, search or the API.",
+    )
+    featured = models.BooleanField(
+        default=False, help_text="Featured on the site (a WordPress sticky post)."
+    )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -188,6 +211,10 @@ class Article(models.Model):
         )
 
     @property
+    def is_protected(self) -> bool:
+        return bool(self.password)
+
+    @property
     def was_updated(self) -> bool:
         """Edited after publication (saves within the first minutes do not count)."""
         if not (self.published_at and self.updated_at):
@@ -218,10 +245,17 @@ class ImportedPost(models.Model):
     """
 
     source = models.CharField(
-        max_length=300, help_text="The exporting site's address (wp:base_site_url)."
+        max_length=300,
+        help_text="The exporting blog's address (wp:base_blog_url, else the channel's link).",
     )
     wp_id = models.PositiveBigIntegerField(verbose_name="WordPress post id")
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="imported_from")
+    wp_status = models.CharField(
+        max_length=20, blank=True, help_text="The post's status in WordPress (publish, private...)."
+    )
+    wp_modified = models.DateTimeField(
+        null=True, blank=True, help_text="When WordPress last changed the post, as exported."
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -235,13 +269,101 @@ class ImportedPost(models.Model):
 
 
 class LegacyURL(models.Model):
-    """An address an article had on the old site; readers who follow it are redirected (301)."""
+    """An address of the old site; readers who follow it are redirected (301).
 
-    path = models.CharField(max_length=500, unique=True, help_text="Path only: /2014/06/10/slug/")
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="legacy_urls")
+    It leads to an article (followed when its slug changes, and only while the
+    article is reachable: a draft's old address starts working once it is
+    published) or, for sections, tags, authors and pages, to ``target``.
+    """
+
+    path = models.CharField(
+        max_length=500,
+        unique=True,
+        help_text="Path, with the query for WordPress's plain links: /2014/06/10/slug/, /?p=12",
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="legacy_urls"
+    )
+    target = models.CharField(
+        max_length=500, blank=True, help_text="Where it leads when it is not an article: /tag/x/"
+    )
 
     class Meta:
         verbose_name = "legacy URL"
 
     def __str__(self) -> str:
         return self.path
+
+
+class StaticPageQuerySet(models.QuerySet):
+    def published(self) -> StaticPageQuerySet:
+        return self.filter(status=StaticPage.Status.PUBLISHED)
+
+    def in_footer(self) -> StaticPageQuerySet:
+        return self.published().filter(in_footer=True).order_by("footer_order", "title")
+
+
+class StaticPage(models.Model):
+    """A page outside the news flow (About, Contact, Ethics policy), served at its own path.
+
+    WordPress pages become these, at their old addresses.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    path = models.CharField(
+        max_length=500, unique=True, help_text="Where it is served, from the site's root: /about/"
+    )
+    body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    in_footer = models.BooleanField(default=False, help_text="Link to it in the footer menu.")
+    footer_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the footer menu, lowest first."
+    )
+    wp_source = models.CharField(max_length=300, blank=True, editable=False)
+    wp_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StaticPageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["footer_order", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wp_source", "wp_id"],
+                condition=models.Q(wp_id__isnull=False),
+                name="static_page_unique_wp_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
+        self.render()
+        super().save(*args, **kwargs)
+        # Every page's footer may list it: cached pages are rendered again.
+        article_changed.send(sender=StaticPage, article_id=None)
+
+    def get_absolute_url(self) -> str:
+        return self.path
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        article_changed.send(sender=StaticPage, article_id=None)
+        return result
+
+    def render(self, body_html: str | None = None) -> None:
+        """Sanitized HTML, once, like an article body (imported HTML is passed in as is)."""
+        self.body_html = render_markdown(self.body) if body_html is None else body_html
+
+
+def normalize_page_path(path: str) -> str:
+    """``about`` or ``/company/about`` → ``/about/``, ``/company/about/``."""
+    parts = [part for part in path.strip().split("/") if part]
+    return "/" + "".join(f"{part}/" for part in parts) if parts else "/page/"

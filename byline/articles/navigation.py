@@ -16,9 +16,10 @@ import time
 
 from django.core.cache import cache
 
-from byline.articles.models import Article, Section
+from byline.articles.models import Article, Section, StaticPage
 
 CACHE_KEY = "articles:nav-sections"
+FOOTER_CACHE_KEY = "articles:footer-pages"
 CACHE_SECONDS = 60
 
 
@@ -38,6 +39,18 @@ def sections_for_navigation() -> list[Section]:
         sections = list(Section.objects.filter(pk__in=live))
         cache.set(key, sections, _seconds_to_keep())
     return sections
+
+
+def pages_for_footer() -> list[StaticPage]:
+    """Published static pages marked for the footer menu, in their order, cached likewise."""
+    from byline.pagecache.store import page_store
+
+    key = f"{FOOTER_CACHE_KEY}:{page_store().current_generation()}"
+    pages = cache.get(key)
+    if pages is None:
+        pages = list(StaticPage.objects.in_footer().only("title", "path"))
+        cache.set(key, pages, CACHE_SECONDS)
+    return pages
 
 
 def _seconds_to_keep() -> int:

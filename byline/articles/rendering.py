@@ -10,14 +10,15 @@ import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
-    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub",
+    "a", "abbr", "address", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub",
     "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
+    "figure": {"data-provider"},  # an embed's provider (youtube, twitter...): see wxr_content
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -25,6 +26,20 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
     "blockquote": {"cite"},
 }
+# Classes are a fixed vocabulary (no style attribute is ever kept): where an image or a
+# block sits (WordPress's alignment classes) and what a block is. site.css styles them.
+ALIGN = {"alignleft", "alignright", "aligncenter", "alignwide", "alignfull"}
+ALLOWED_CLASSES = {
+    "figure": {*ALIGN, "embed", "gallery", "pullquote", "table", "image", "cover", "audio",
+               "video"},
+    "img": ALIGN,
+    "div": {*ALIGN, "columns", "column", "cover", "cover-text", "buttons"},
+    "a": {"button"},
+    "p": {"has-text-align-center", "has-text-align-right", "has-text-align-left"},
+    "blockquote": {*ALIGN},
+    "table": {*ALIGN},
+    "hr": {"separator"},
+}  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
@@ -35,6 +50,7 @@ def sanitize(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

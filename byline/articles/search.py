@@ -232,7 +232,7 @@ class Results:
             query = f"websearch_to_tsquery({PG_CONFIG}, %s)"
             where = (
                 f"FROM articles_article a, {query} q WHERE {PG_VECTOR} @@ q "
-                "AND a.status IN (%s, %s) AND a.published_at <= %s"
+                "AND a.status IN (%s, %s) AND a.published_at <= %s AND a.password = ''"
             )
             params = [websearch_text(self.groups), *live]
             if count:
@@ -248,7 +248,8 @@ class Results:
             return f"{select} {where} {order} LIMIT %s OFFSET %s", [*params, limit, offset]
         where = (
             f"FROM {FTS_TABLE} s JOIN articles_article a ON a.id = s.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND a.status IN (%s, %s) AND a.published_at <= %s"
+            f"WHERE {FTS_TABLE} MATCH %s AND a.status IN (%s, %s) AND a.published_at <= %s "
+            "AND a.password = ''"  # a password-protected article is never found
         )
         params = [self.expression, *live]
         if count:

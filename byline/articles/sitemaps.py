@@ -1,8 +1,9 @@
 """Sitemaps for search engines: every public page, Google News, and robots.txt naming them.
 
 ``/sitemap.xml`` is an index of one sitemap per kind of page (articles,
-sections, tags, authors, the front page); each is split into pages of 50,000
-URLs, the protocol's limit, and the index lists every page. ``/sitemap-news.xml``
+sections, tags, authors, the front page, static pages once there are some);
+each is split into pages of 50,000 URLs, the protocol's limit, and the index
+lists every page. ``/sitemap-news.xml``
 lists the articles of the last 48 hours in Google News' format.
 """
 
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.origin import site_origin
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -31,6 +32,8 @@ NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs from one news sitemap.
 
 class BylineSitemap(Sitemap):
     """Absolute URLs from ``BYLINE_SITE_URL`` when it is set, else from the request."""
+
+    listed_when_empty = True  # in the index even with no URL yet
 
     def get_protocol(self, protocol: str | None = None) -> str:
         if settings.BYLINE_SITE_URL:
@@ -95,12 +98,26 @@ class FrontPageSitemap(BylineSitemap):
         return Article.objects.published().aggregate(latest=Max("published_at"))["latest"]
 
 
+class StaticPageSitemap(BylineSitemap):
+    listed_when_empty = False  # most sites have no static page at first
+
+    def items(self) -> QuerySet[StaticPage]:
+        return StaticPage.objects.published().only("path", "updated_at").order_by("pk")
+
+    def location(self, page: StaticPage) -> str:
+        return page.path
+
+    def lastmod(self, page: StaticPage) -> datetime:
+        return page.updated_at
+
+
 SITEMAPS: dict[str, type[Sitemap]] = {
     "front": FrontPageSitemap,
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "pages": StaticPageSitemap,
 }
 
 
@@ -110,6 +127,8 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     entries, latest = [], None
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
+        if not getattr(sitemap, "listed_when_empty", True) and not sitemap.paginator.count:
+            continue
         location = origin + reverse("articles:sitemap-section", kwargs={"section": section})
         lastmod = sitemap.get_latest_lastmod()
         latest = max(latest, lastmod) if latest and lastmod else latest or lastmod

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from byline.articles.models import Article, Author, Section, Tag
+from byline.articles import protection
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.search import search
+from byline.engagement.readers import client_ip
 from byline.engagement.stats import figures_for
 
 
@@ -72,15 +75,65 @@ def article_context(article: Article) -> dict:
 
 
 class ArticleDetailView(DetailView):
-    """The article page. Drafts and articles scheduled for later are 404."""
+    """The article page. Drafts and articles scheduled for later are 404.
+
+    A password-protected article shows its headline and the password form
+    until the reader has given the password; either way its page is private
+    to that reader and never cached.
+    """
 
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.published().select_related("section")
+        return Article.objects.reachable().select_related("section")
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.object = article = self.get_object()
+        if not article.is_protected:
+            return self.render_to_response(self.get_context_data(object=article))
+        if not protection.is_unlocked(request, article):
+            return locked_page(request, article)
+        context = {**self.get_context_data(object=article), "unlocked": True}
+        return protection.never_cache_publicly(self.render_to_response(context))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **article_context(self.object)}
+
+
+def locked_page(request: HttpRequest, article: Article, *, error: str = "", status: int = 200):
+    context = {"article": article, "locked": True, "password_error": error}
+    response = render(request, "articles/article_locked.html", context, status=status)
+    return protection.never_cache_publicly(response)
+
+
+@require_POST
+def unlock(request: HttpRequest, slug: str) -> HttpResponse:
+    """The password form of a protected article: the right password unlocks it for this reader.
+
+    Django's CSRF check applies (the form's page is never cached and carries a
+    token); attempts are limited per reader address and article.
+    """
+    article = get_object_or_404(Article.objects.reachable().exclude(password=""), slug=slug)
+    ip = client_ip(request)
+    if protection.too_many_attempts(ip, article):
+        return locked_page(
+            request,
+            article,
+            error="Too many attempts. Wait a few minutes, then try again.",
+            status=429,
+        )
+    given = request.POST.get("password", "")[:255]
+    if not protection.password_matches(article, given):
+        return locked_page(request, article, error="That password is not right.", status=403)
+    protection.forget_attempts(ip, article)
+    response = HttpResponseRedirect(article.get_absolute_url())
+    protection.remember(response, article, secure=request.is_secure())
+    return protection.never_cache_publicly(response)
+
+
+def static_page(request: HttpRequest, page: StaticPage) -> HttpResponse:
+    """A static page (About, Contact...), found by its path (see ``middleware``)."""
+    return render(request, "articles/static_page.html", {"page": page})
 
 
 @staff_member_required

@@ -14,9 +14,10 @@ entity expansion ("billion laughs") can do anything. Every problem is a
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,7 +26,13 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-WXR_NAMESPACE = re.compile(r"^http://wordpress\.org/export/(1\.[0-9])/$")
+# WordPress writes http://wordpress.org/export/1.2/; WordPress.com and the Theme Unit
+# Test data write https://. Any version is read; one Byline does not know is reported.
+WXR_NAMESPACE = re.compile(r"^https?://(?:www\.)?wordpress\.org/export/([^/]{1,20})/?$")
+KNOWN_VERSIONS = {"1.0", "1.1", "1.2"}
+# Items without <wp:post_id> (WordPress's importer accepts them) get a stable id from
+# their guid or link, above every real WordPress id.
+SYNTHETIC_ID_BASE = 1 << 62
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 NO_DATE = {"", "0000-00-00 00:00:00"}
@@ -66,6 +73,7 @@ class WxrTerm:
     name: str
     description: str = ""
     parent: str = ""
+    wp_id: int | None = None  # wp:term_id, for the old ?cat=12 links
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,10 @@ class WxrItem:
     attachment_url: str = ""
     meta: dict[str, str] = field(default_factory=dict)  # only the keys in KEPT_META
     line: int = 0
+    password: str = ""  # wp:post_password: readers must give it to read the post
+    sticky: bool = False
+    menu_order: int = 0
+    has_id: bool = True  # False: the file had no <wp:post_id>, ``wp_id`` is derived
 
 
 @dataclass
@@ -132,11 +144,26 @@ class WxrExport:
     categories: dict[str, WxrTerm] = field(default_factory=dict)
     tags: dict[str, WxrTerm] = field(default_factory=dict)
     items: list[WxrItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    declared_version: str | None = None  # what <wp:wxr_version> said, None when absent
 
     @property
     def source(self) -> str:
-        """What identifies the exporting site: its address, else its title."""
-        return (self.base_site_url or self.link or self.title or "wordpress").rstrip("/")[:300]
+        """What identifies the exporting blog: its own address, never the host's alone.
+
+        ``base_site_url`` is the same for every blog of a WordPress.com or
+        multisite host (``https://wordpress.com``), so the blog's address
+        (``base_blog_url``, else the channel's ``link``) comes first.
+        """
+        found = self.base_blog_url or self.link or self.base_site_url or self.title or "wordpress"
+        return found.strip().rstrip("/")[:300]
+
+    @property
+    def blog_folder(self) -> str:
+        """The folder WordPress lived in (``/blog``), empty at the root of its host."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.base_blog_url or self.link).path.rstrip("/")
 
     @property
     def comment_count(self) -> int:
@@ -200,8 +227,36 @@ class _ProgressReader:
         return chunk
 
 
-def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> WxrExport:
-    """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable."""
+def parse(
+    stream: IO[bytes], on_read: Callable[[int], object] | None = None, *, lean: bool = False
+) -> WxrExport:
+    """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable.
+
+    ``lean``: for files too big to hold, items keep everything but their text
+    (``content``) and their comments; ``iter_items()`` reads them again, one
+    at a time, when they are written. The whole file is still checked.
+    """
+    export: WxrExport | None = None
+    for export, element, name, wp in _channel_children(stream, on_read):
+        _read_channel_child(export, element, name, wp, lean)
+    if export is None:
+        raise WxrError("the file is empty")
+    check_version(export)
+    return export
+
+
+def iter_items(stream: IO[bytes]) -> Iterator[WxrItem]:
+    """Every ``<item>`` of the file in full, one at a time (memory stays bounded)."""
+    for _, element, name, wp in _channel_children(stream):
+        namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
+        if name == "item" and not namespace:
+            yield _item(element, wp)
+
+
+def _channel_children(
+    stream: IO[bytes], on_read: Callable[[int], object] | None = None
+) -> Iterator[tuple[WxrExport, object, str, str]]:
+    """Each finished child of ``<channel>``, freed once the caller has read it."""
     source = _ProgressReader(stream, on_read) if on_read else stream
     events = etree.iterparse(
         source,
@@ -229,16 +284,30 @@ def parse(stream: IO[bytes], on_read: Callable[[int], object] | None = None) -> 
             if parent is None or local(parent.tag) != "channel":
                 continue
             assert export is not None
-            _read_channel_child(export, element, name, wp)
+            yield export, element, name, wp
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else None) or 1
         raise WxrError(f"the XML is malformed: {error.msg}", line) from None
-    if export is None:
-        raise WxrError("the file is empty")
-    return export
+
+
+def check_version(export: WxrExport) -> None:
+    """An unknown or missing version is read as WXR 1.2, with a warning naming it."""
+    declared = export.declared_version
+    if declared is None:
+        export.warnings.append(
+            f"the file does not say its WXR version (no <wp:wxr_version>): it was read as "
+            f"WXR {export.version}; check the result"
+        )
+    elif declared not in KNOWN_VERSIONS:
+        export.warnings.append(
+            f"the file says it is WXR version {declared[:40]!r}, which Byline does not know "
+            "(it reads 1.0 to 1.2): it was read as WXR 1.2; check the result"
+        )
+    if export.version not in KNOWN_VERSIONS:
+        export.version = "1.2"
 
 
 def _check_root(root) -> tuple[WxrExport, str]:
@@ -256,7 +325,9 @@ def _check_root(root) -> tuple[WxrExport, str]:
             "expected <rss> with the WordPress export namespace",
             line,
         )
-    for namespace in root.nsmap.values():
+    # The namespace bound to ``wp`` wins (a file may declare others, wp2: 1.1 ...).
+    candidates = [root.nsmap.get("wp"), *root.nsmap.values()]
+    for namespace in candidates:
         match = WXR_NAMESPACE.match(namespace or "")
         if match:
             return WxrExport(version=match.group(1)), namespace
@@ -287,7 +358,7 @@ def _children(element, wp: str) -> dict[str, object]:
     return found
 
 
-def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
+def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bool) -> None:
     namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
     if namespace == wp:
         fields = {k: text_of(v) for k, v in _children(element, wp).items()}
@@ -309,22 +380,45 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str) -> None:
             if term:
                 description = fields.get("wp:category_description", "").strip()
                 parent = clean_slug(fields.get("wp:category_parent", ""))
-                export.categories[term.slug] = WxrTerm(term.slug, term.name, description, parent)
+                term_id = _term_id(fields.get("wp:term_id", ""))
+                export.categories[term.slug] = WxrTerm(
+                    term.slug, term.name, html.unescape(description), parent, term_id
+                )
         elif name == "tag":
             term = _term(fields.get("wp:tag_slug", ""), fields.get("wp:tag_name", ""))
             if term:
-                export.tags[term.slug] = term
+                description = html.unescape(fields.get("wp:tag_description", "").strip())
+                term_id = _term_id(fields.get("wp:term_id", ""))
+                export.tags[term.slug] = WxrTerm(term.slug, term.name, description, "", term_id)
+        elif name == "term":
+            # WordPress 4.x+ writes terms of other taxonomies as <wp:term>; some tools
+            # write categories and tags that way too.
+            taxonomy = fields.get("wp:term_taxonomy", "").strip()
+            term = _term(fields.get("wp:term_slug", ""), fields.get("wp:term_name", ""))
+            if term and taxonomy in {"category", "post_tag"}:
+                description = html.unescape(fields.get("wp:term_description", "").strip())
+                parent = clean_slug(fields.get("wp:term_parent", ""))
+                found = WxrTerm(term.slug, term.name, description, parent,
+                                _term_id(fields.get("wp:term_id", "")))  # fmt: skip
+                terms = export.categories if taxonomy == "category" else export.tags
+                terms.setdefault(term.slug, found)
         elif name == "base_site_url":
             export.base_site_url = text_of(element).strip()
         elif name == "base_blog_url":
             export.base_blog_url = text_of(element).strip()
         elif name == "wxr_version":
-            export.version = text_of(element).strip() or export.version
+            export.declared_version = text_of(element).strip()
+            export.version = export.declared_version or export.version
     elif not namespace:
         if name == "item":
-            export.items.append(_item(element, wp))
+            export.items.append(_item(element, wp, lean))
         elif name in {"title", "link", "language"}:
             setattr(export, name, html.unescape(text_of(element).strip()))
+
+
+def _term_id(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def _term(slug: str, name: str) -> WxrTerm | None:
@@ -335,16 +429,22 @@ def _term(slug: str, name: str) -> WxrTerm | None:
     return WxrTerm(slug=slug[:100], name=(name or slug)[:100]) if slug else None
 
 
-def _item(element, wp: str) -> WxrItem:
+def _item(element, wp: str, lean: bool = False) -> WxrItem:
     line = element.sourceline
     children = _children(element, wp)
 
     def value(key: str) -> str:
         return text_of(children.get(key))
 
-    if "wp:post_id" not in children:
-        raise WxrError("this <item> has no <wp:post_id>: is the export complete?", line)
     post_id = as_int(value("wp:post_id"), "wp:post_id", line)
+    has_id = bool(post_id)
+    if not post_id:
+        # WordPress's importer gives such an item a new id; ours is derived from what
+        # names the item, so importing the file again finds it.
+        key = value("guid").strip() or value("link").strip()
+        key = key or f"{value('title')}\x00{value('wp:post_date')}\x00{value('wp:post_name')}"
+        digest = int(hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:15], 16)
+        post_id = SYNTHETIC_ID_BASE + digest
     published = as_date(value("wp:post_date_gmt"), "wp:post_date_gmt", line)
     local_date = as_date(value("wp:post_date"), "wp:post_date", line, utc=False)
     if published is None:
@@ -352,14 +452,20 @@ def _item(element, wp: str) -> WxrItem:
             local_date.replace(tzinfo=UTC) if local_date else None
         )
     item = WxrItem(
-        wp_id=post_id or 0,
-        post_type=value("wp:post_type").strip() or "post",
-        status=value("wp:status").strip() or "publish",
+        wp_id=post_id,
+        has_id=has_id,
+        # Empty when the file does not say: the importer decides (it never publishes it).
+        post_type=value("wp:post_type").strip(),
+        # WordPress's importer saves an item without a status as a draft.
+        status=value("wp:status").strip() or "draft",
+        password=value("wp:post_password"),
+        sticky=value("wp:is_sticky").strip() not in {"", "0"},
+        menu_order=as_int(value("wp:menu_order"), "wp:menu_order", line, 0) or 0,
         title=value("title"),
         slug=clean_slug(value("wp:post_name")),
         link=value("link").strip(),
         guid=value("guid").strip(),
-        content=value("content:encoded"),
+        content="" if lean else value("content:encoded"),
         excerpt=value("excerpt:encoded"),
         creator=value("dc:creator").strip(),
         published_at=published,
@@ -376,7 +482,10 @@ def _item(element, wp: str) -> WxrItem:
         if name == "category" and not child.tag.startswith("{"):
             _add_term(item, child)
         elif name == "comment" and child.tag == f"{{{wp}}}comment":
-            item.comments.append(_comment(child, wp, item.wp_id))
+            if lean:
+                _comment(child, wp, item.wp_id)  # checked now, kept when written
+            else:
+                item.comments.append(_comment(child, wp, item.wp_id))
         elif name == "postmeta" and child.tag == f"{{{wp}}}postmeta":
             fields = _children(child, wp)
             key = text_of(fields.get("wp:meta_key")).strip()
@@ -456,3 +565,42 @@ def in_thread_order(comments: Iterable[WxrComment]) -> list[WxrComment]:
 
 def _thread_key(comment: WxrComment) -> tuple:
     return (comment.posted_at or datetime.min.replace(tzinfo=UTC), comment.wp_id)
+
+
+def merge(exports: list[WxrExport]) -> WxrExport:
+    """Several files of one blog's export (split by size or by type) read as one.
+
+    The order of the files does not matter: authors, terms and items are
+    gathered, an item listed in two files is kept once (the first seen), and
+    every file's warnings are kept. Files of different blogs are refused.
+    """
+    first = exports[0]
+    sources = {export.source for export in exports}
+    if len(sources) > 1:
+        raise WxrError(
+            "these files come from different blogs (" + ", ".join(sorted(sources)) + "): "
+            "import them one at a time"
+        )
+    merged = WxrExport(
+        version=max(export.version for export in exports),
+        title=first.title,
+        link=first.link,
+        base_site_url=first.base_site_url,
+        base_blog_url=first.base_blog_url,
+        language=first.language,
+        declared_version=first.declared_version,
+    )
+    seen: set[tuple[str, int]] = set()
+    for export in exports:
+        merged.authors.update({k: v for k, v in export.authors.items() if k not in merged.authors})
+        for slug, term in export.categories.items():
+            merged.categories.setdefault(slug, term)
+        for slug, term in export.tags.items():
+            merged.tags.setdefault(slug, term)
+        for item in export.items:
+            key = (item.post_type, item.wp_id)
+            if key not in seen:
+                seen.add(key)
+                merged.items.append(item)
+        merged.warnings.extend(w for w in export.warnings if w not in merged.warnings)
+    return merged

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import http_date
 
-from byline.articles.models import Article, Author, Section, Tag
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.wxr import WxrComment
 from byline.discussion import exports as discussion_exports
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+PAGE_ID_BASE = 1_000_000_000  # WordPress has one id space for posts and pages
 WP_STATUS = {
     Article.Status.PUBLISHED: "publish",
     Article.Status.SCHEDULED: "future",
@@ -123,12 +124,13 @@ def write_export(
             f"<wp:author_last_name>{cdata('')}</wp:author_last_name></wp:author>\n"
         )
     term_id = 0
-    for section in Section.objects.order_by("pk"):
+    for section in sections_parents_first():
         term_id += 1
+        parent = quote(section.parent.slug, safe="-_") if section.parent else ""
         out.write(
             f"\t<wp:category><wp:term_id>{term_id}</wp:term_id>"
             f"<wp:category_nicename>{cdata(quote(section.slug, safe='-_'))}</wp:category_nicename>"
-            f"<wp:category_parent>{cdata('')}</wp:category_parent>"
+            f"<wp:category_parent>{cdata(parent)}</wp:category_parent>"
             f"<wp:cat_name>{cdata(section.name)}</wp:cat_name>"
             f"<wp:category_description>{cdata(section.description)}</wp:category_description>"
             "</wp:category>\n"
@@ -152,8 +154,58 @@ def write_export(
         written += 1
         if on_progress:
             on_progress(1)
+    for page in StaticPage.objects.order_by("pk"):
+        _write_page(out, page, origin)
     out.write("</channel>\n</rss>\n")
     return written
+
+
+def sections_parents_first() -> list[Section]:
+    """Every section, each after its parent (WordPress's importer needs the parent first)."""
+    sections = list(Section.objects.select_related("parent").order_by("pk"))
+    by_pk = {section.pk: section for section in sections}
+
+    def depth(section: Section) -> int:
+        seen, node, n = set(), section, 0
+        while node.parent_id and node.parent_id in by_pk and node.pk not in seen:
+            seen.add(node.pk)
+            node, n = by_pk[node.parent_id], n + 1
+        return n
+
+    return sorted(sections, key=lambda section: (depth(section), section.pk))
+
+
+def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
+    """A static page as a WordPress page (its id apart from the articles' ids)."""
+    slug = page.path.strip("/").rsplit("/", 1)[-1]
+    status = "publish" if page.status == StaticPage.Status.PUBLISHED else "draft"
+    lines = [
+        "\t<item>",
+        f"\t\t<title>{cdata(page.title)}</title>",
+        f"\t\t<link>{text(origin + page.path)}</link>",
+        f"\t\t<pubDate>{http_date(page.updated_at.timestamp())}</pubDate>",
+        f"\t\t<dc:creator>{cdata('')}</dc:creator>",
+        f'\t\t<guid isPermaLink="false">{text(origin + page.path)}</guid>',
+        "\t\t<description></description>",
+        f"\t\t<content:encoded>{cdata(page.body_html)}</content:encoded>",
+        f"\t\t<excerpt:encoded>{cdata('')}</excerpt:encoded>",
+        "\t\t" + wp("post_id", PAGE_ID_BASE + page.pk),
+        "\t\t" + wp("post_date", wp_date(page.updated_at)),
+        "\t\t" + wp("post_date_gmt", wp_date(page.updated_at, utc=True)),
+        "\t\t" + wp("post_modified", wp_date(page.updated_at)),
+        "\t\t" + wp("post_modified_gmt", wp_date(page.updated_at, utc=True)),
+        "\t\t" + wp("comment_status", "closed"),
+        "\t\t" + wp("ping_status", "closed"),
+        "\t\t" + wp("post_name", quote(slug, safe="-_")),
+        "\t\t" + wp("status", status),
+        "\t\t" + wp("post_parent", 0),
+        "\t\t" + wp("menu_order", page.footer_order),
+        "\t\t" + wp("post_type", "page"),
+        "\t\t" + wp("post_password", ""),
+        "\t\t" + wp("is_sticky", 0),
+        "\t</item>\n",
+    ]
+    out.write("\n".join(lines))
 
 
 def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
@@ -191,8 +243,8 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
         "\t\t" + wp("post_parent", 0),
         "\t\t" + wp("menu_order", 0),
         "\t\t" + wp("post_type", "post"),
-        "\t\t" + wp("post_password", ""),
-        "\t\t" + wp("is_sticky", 0),
+        "\t\t" + wp("post_password", article.password),
+        "\t\t" + wp("is_sticky", 1 if article.featured else 0),
     ]
     if article.section:
         slug = text(quote(article.section.slug, safe="-_"))

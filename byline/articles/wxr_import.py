@@ -1,10 +1,23 @@
-"""Importing a WordPress export: posts become articles, in one transaction.
+"""Importing a WordPress export: posts become articles, pages static pages, in one transaction.
 
 ``import_export()`` takes the parsed ``WxrExport`` (see ``wxr.py``) and writes
-authors, sections (from categories), tags, articles, their old addresses (for
-permanent redirects) and the record of which WordPress post each article came
-from, so importing the same file again adds nothing twice. Pages, attachments
-and other post types are counted and reported, never silently dropped.
+authors (every author of the file, with their display names; e-mail addresses
+are not kept), sections (every category, with its parent), tags (every tag,
+used or not), articles, static pages, the old addresses (``wxr_urls``) and the
+record of which WordPress post each article came from. Importing the same blog
+again updates what changed on WordPress since, and never adds anything twice.
+
+Nothing private becomes public. Each WordPress status has its Byline state::
+
+    publish  → published (with wp:post_password: published, password-protected)
+    future   → scheduled (readers see it at its time)
+    draft, pending, private, a missing or unknown status → draft
+    trash, auto-draft, inherit → not imported
+
+An item without ``wp:post_type`` (WordPress's own importer refuses it as an
+invalid post type) is imported as a draft for an editor to check; items of
+other types (attachments, revisions, menu items, custom types) are counted.
+The summary lists every item that was not published, and why.
 
 Comments are handed, in thread order, to :func:`import_comments`, which has the
 discussion app store them (``byline.discussion.imports``) in the same transaction.
@@ -18,108 +31,58 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from byline.articles import wxr_content, wxr_media
-from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
-from byline.articles.wxr import WxrComment, WxrExport, WxrItem, WxrTerm, in_thread_order
-from byline.discussion.imports import ImportResult, store_imported_comments
+from byline.articles import wxr_content, wxr_media, wxr_urls
+from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
+from byline.articles.wxr import WxrComment, WxrExport, WxrItem, in_thread_order
+from byline.articles.wxr_report import (
+    HIDDEN_BECAUSE,
+    NOT_IMPORTED_STATUSES,
+    OTHER_TYPES,
+    STATUSES,
+    ImportSummary,
+    NotPublished,
+)
+from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
 
 BATCH = 500
+ANNOUNCED_ONE_BY_ONE = 100
+COMMENT_BATCH = 20_000  # comments stored together (their articles written first)
 # What changes when copied images are put into an article imported earlier.
 RENDERED_FIELDS = [
     "body", "body_html", "body_text", "standfirst_html", "word_count", "reading_seconds",
     "lead_image", "lead_image_alt", "lead_image_caption",
 ]  # fmt: skip
-STATUSES = {
-    "publish": Article.Status.PUBLISHED,
-    "future": Article.Status.SCHEDULED,
-    "draft": Article.Status.DRAFT,
-    "pending": Article.Status.DRAFT,
-    "private": Article.Status.DRAFT,
-}
-SKIPPED_STATUSES = {
-    "trash": "posts in WordPress's trash",
-    "auto-draft": "automatic drafts WordPress saved while editing",
-    "inherit": "revisions",
-}
-OTHER_TYPES = {
-    "page": "pages (Byline has articles only)",
-    "attachment": "attachments (not articles; with --copy-media the images posts use are copied)",
-    "revision": "revisions",
-    "nav_menu_item": "menu items",
-}
-
-
-@dataclass
-class ImportSummary:
-    source: str
-    version: str
-    articles: int = 0
-    already_imported: int = 0
-    authors: int = 0
-    sections: int = 0
-    tags: int = 0
-    redirects: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
-    comments_found: Counter[str] = field(default_factory=Counter)
-    comments: ImportResult = field(default_factory=ImportResult)
-    media: wxr_media.MediaCopy | None = None
-    dry_run: bool = False
-
-    def lines(self) -> list[str]:
-        verb = "Would import" if self.dry_run else "Imported"
-        out = [
-            f"{verb} from {self.source} (WXR {self.version}):",
-            f"  {self.articles} articles, {self.authors} new authors, {self.sections} new "
-            f"sections, {self.tags} new tags, {self.redirects} old addresses redirected",
-        ]
-        if self.already_imported:
-            out.append(f"  {self.already_imported} posts were already imported: left as they are")
-        total = sum(self.comments_found.values())
-        if total:
-            kinds = ", ".join(f"{n} {status}" for status, n in sorted(self.comments_found.items()))
-            out.append(f"  {total} comments found ({kinds}); {self.comments.stored} stored")
-            if self.comments.already_stored:
-                out.append(f"    {self.comments.already_stored} comments were already stored")
-            for reason, count in sorted(self.comments.not_stored.items()):
-                out.append(f"    not stored: {count}: {reason}")
-        if self.skipped:
-            out.append("Skipped:")
-            out.extend(f"  {count} {reason}" for reason, count in sorted(self.skipped.items()))
-        if self.notes:
-            out.append("Notes:")
-            out.extend(f"  {note}" for note in self.notes)
-        if self.media is not None:
-            out.extend(self.media.lines())
-        if self.dry_run:
-            out.append("Dry run: nothing was saved.")
-        return out
+# What WordPress decides about a post; applied again when a re-import finds it changed.
+STATE_FIELDS = ["status", "published_at", "password", "featured"]
+CONTENT_FIELDS = ["headline", "standfirst", *RENDERED_FIELDS[:6]]
 
 
 def import_comments(
-    comments: Sequence[WxrComment], article_ids: Mapping[int, int], source: str
+    comments: Sequence[WxrComment],
+    article_ids: Mapping[int, int],
+    source: str,
+    stored: dict | None = None,
 ) -> ImportResult:
     """Have the discussion app store the comments of the imported posts.
 
     ``comments`` come in thread order (every parent before its replies);
     ``article_ids`` maps a WordPress post id to the Byline article id; ``source``
-    names the exporting site, and with each comment's WordPress id keys the
+    names the exporting blog, and with each comment's WordPress id keys the
     stored rows, so a second import adds nothing twice. No spam check, no
     notification, no per-comment signal; the approved-comment counts are
     rewritten, and the caller tells the page cache once per article when the
     import commits. It runs inside the import's transaction: raising rolls the
-    whole import back.
+    whole import back. ``stored`` (``stored_comment_nodes(source)``) is shared by
+    the calls of one import, which store the comments a few thousand at a time.
     """
-    return store_imported_comments(comments, article_ids, source)
+    return store_imported_comments(comments, article_ids, source, stored)
 
 
 def import_export(
@@ -129,8 +92,13 @@ def import_export(
     copy_media: bool = False,
     on_progress: Callable[[int, int], object] | None = None,
     on_media_progress: Callable[[int, int], object] | None = None,
+    reread: Callable[[], Iterable[WxrItem]] | None = None,
 ) -> ImportSummary:
     """Write ``export`` to the database in one transaction (rolled back on a dry run).
+
+    ``reread`` gives the items in full again, in the file's order, when
+    ``export`` was read lean (``wxr.parse(lean=True)``, for files too big to
+    hold): posts are then written as they are read.
 
     ``on_progress(done, total)`` is called as posts are written. With
     ``copy_media`` the posts' images are copied into MEDIA_ROOT first (on a dry
@@ -138,15 +106,18 @@ def import_export(
     cannot be fetched is listed in the summary and never stops the import.
     """
     summary = ImportSummary(source=export.source, version=export.version, dry_run=dry_run)
-    importer = _Importer(export, summary, on_progress or (lambda done, total: None))
-    posts = importer.select_posts()
+    summary.warnings.extend(export.warnings)
+    importer = _Importer(export, summary, on_progress or (lambda done, total: None), reread)
+    posts, pages = importer.select()
     if copy_media:
         # Outside the transaction: downloads must not hold the database's write lock.
+        wanted = {post.wp_id for post in posts}
+        full = (i for i in importer.full_items() if i.post_type != "page" and i.wp_id in wanted)
         summary.media = wxr_media.copy(
-            wxr_media.plan(export, posts), dry_run=dry_run, on_progress=on_media_progress
+            wxr_media.plan(export, full), dry_run=dry_run, on_progress=on_media_progress
         )
     with transaction.atomic():
-        importer.run(posts)
+        importer.run(posts, pages)
         if dry_run:
             transaction.set_rollback(True)
     if not dry_run:
@@ -155,12 +126,21 @@ def import_export(
 
 
 def announce(article_ids: list[int]) -> None:
-    """Tell page caches that these articles (and the listings they appear in) changed."""
-    for article_id in dict.fromkeys(article_ids):
+    """Tell page caches that these articles (and the listings they appear in) changed.
+
+    Past ``ANNOUNCED_ONE_BY_ONE`` articles, one signal without an id says that
+    everything changed: a big import does not rewrite the cache's generation
+    ten thousand times.
+    """
+    unique = list(dict.fromkeys(article_ids))
+    if len(unique) > ANNOUNCED_ONE_BY_ONE:
+        article_changed.send(sender=Article, article_id=None)
+        return
+    for article_id in unique:
         article_changed.send(sender=Article, article_id=article_id)
 
 
-def existing_rows(model_or_queryset, field: str, values: Iterable[str]) -> list:
+def existing_rows(model_or_queryset, field: str, values: Iterable) -> list:
     """Rows whose ``field`` is one of ``values``, asked in slices (SQLite caps query parameters)."""
     queryset = getattr(model_or_queryset, "objects", model_or_queryset)
     values = sorted(set(values))
@@ -170,19 +150,22 @@ def existing_rows(model_or_queryset, field: str, values: Iterable[str]) -> list:
     return rows
 
 
+def title_of(item: WxrItem) -> str:
+    """A WordPress title as plain text: ``H<sub>2</sub>O`` → ``H2O``, entities decoded."""
+    return Truncator(wxr_content.plain(item.title)).chars(300)
+
+
 class _Importer:
-    def __init__(self, export: WxrExport, summary: ImportSummary, on_progress) -> None:
+    def __init__(self, export: WxrExport, summary: ImportSummary, on_progress, reread) -> None:
         self.export = export
+        self.reread = reread
         self.summary = summary
         self.on_progress = on_progress
         self.now = timezone.now()
         self.shortcodes: Counter[str] = Counter()
         self.visible: list[int] = []  # articles readers can now see, or whose comments changed
-        self.attachments = {
-            item.wp_id: item.attachment_url
-            for item in export.items
-            if item.post_type == "attachment" and item.attachment_url
-        }
+        self.attachments = wxr_content.Attachments.of(export.items)
+        self.urls = wxr_urls.LegacyPaths(export, summary)
 
     @property
     def media(self) -> wxr_media.MediaCopy | None:
@@ -192,101 +175,230 @@ class _Importer:
     def new_urls(self) -> dict[str, str]:
         return self.media.new_urls() if self.media and not self.media.dry_run else {}
 
-    def run(self, posts: list[WxrItem]) -> None:
+    # -- what to import ------------------------------------------------------------
+
+    def select(self) -> tuple[list[WxrItem], list[WxrItem]]:
+        """The posts (articles) and pages to import; everything else is counted or listed."""
+        posts: list[WxrItem] = []
+        pages: list[WxrItem] = []
+        seen: set[tuple[str, int]] = set()
+        for item in self.export.items:
+            kind = item.post_type or "post"
+            if item.post_type not in {"post", "page", ""}:
+                reason = OTHER_TYPES.get(item.post_type, f"items of type '{item.post_type}'")
+                self.summary.skipped[reason] += 1
+                if item.post_type not in OTHER_TYPES:
+                    self.not_published(item, "not imported", "Byline does not know this type")
+            elif item.status in NOT_IMPORTED_STATUSES:
+                self.not_published(item, "not imported", NOT_IMPORTED_STATUSES[item.status])
+            elif (kind, item.wp_id) in seen:
+                self.summary.skipped["items listed twice in the files (same wp:post_id)"] += 1
+            else:
+                seen.add((kind, item.wp_id))
+                (pages if item.post_type == "page" else posts).append(item)
+        return posts, pages
+
+    def not_published(self, item: WxrItem, outcome: str, reason: str) -> None:
+        self.summary.not_published.append(
+            NotPublished(
+                kind=item.post_type or "item without a type",
+                wp_id=item.wp_id if item.has_id else None,
+                title=title_of(item),
+                outcome=outcome,
+                reason=reason,
+            )
+        )
+
+    def state(self, post: WxrItem) -> tuple[str, object, bool]:
+        """The Byline status, publication time and whether readers can see it at once."""
+        status = STATUSES.get(post.status, Article.Status.DRAFT)
+        if not post.post_type:
+            status = Article.Status.DRAFT
+        if status == Article.Status.DRAFT:
+            return status, None, False
+        published_at = post.published_at or self.now
+        if published_at > self.now:
+            return Article.Status.SCHEDULED, published_at, False
+        return Article.Status.PUBLISHED, published_at, True
+
+    def report_state(self, post: WxrItem, article: Article) -> None:
+        if not post.post_type:
+            self.not_published(
+                post,
+                "draft",
+                "the item has no <wp:post_type> (WordPress's own importer refuses it as an "
+                "invalid post type): an editor should check it",
+            )
+        elif article.status == Article.Status.DRAFT:
+            reason = HIDDEN_BECAUSE.get(
+                post.status, f"its WordPress status '{post.status[:30]}' is not one Byline knows"
+            )
+            self.not_published(post, "draft", reason)
+        elif article.status == Article.Status.SCHEDULED:
+            when = f"{article.published_at:%Y-%m-%d %H:%M} UTC"
+            self.not_published(post, "scheduled", f"readers see it from {when}")
+        if article.password:
+            self.not_published(
+                post, "password-protected", "readers must enter its WordPress password to read it"
+            )
+
+    # -- the run -------------------------------------------------------------------
+
+    def run(self, posts: list[WxrItem], pages: list[WxrItem]) -> None:
+        source = self.export.source
         wanted_ids = {post.wp_id for post in posts}
-        done = {
-            wp_id: article_id
-            for wp_id, article_id in ImportedPost.objects.filter(
-                source=self.export.source
-            ).values_list("wp_id", "article_id")
-            if wp_id in wanted_ids
+        done_rows = {
+            row.wp_id: row
+            for row in ImportedPost.objects.filter(source=source).only(
+                "wp_id", "article_id", "wp_status", "wp_modified"
+            )
+            if row.wp_id in wanted_ids
         }
+        done = {wp_id: row.article_id for wp_id, row in done_rows.items()}
         self.summary.already_imported = len(done)
         new_posts = [post for post in posts if post.wp_id not in done]
         self.media_for_imported_articles(done)
         self.note_featured_images(new_posts)
         authors = self.authors(new_posts)
-        sections = self.terms(
-            Section, self.export.categories, [p.categories[:1] for p in new_posts]
-        )
-        # Byline files an article in one section: further categories become tags.
-        tags = self.terms(Tag, self.export.tags, [p.tags + p.categories[1:] for p in new_posts])
+        sections = self.sections()
+        tags = self.tags(new_posts)
         several = sum(1 for post in new_posts if len(post.categories) > 1)
         if several:
             self.summary.notes.append(
                 f"{several} posts had several categories: the first became the section, "
                 "the others tags"
             )
-        hidden = Counter(post.status for post in new_posts if post.status in {"private", "pending"})
-        for status, count in sorted(hidden.items()):
-            self.summary.notes.append(
-                f"{count} {status} posts were imported as drafts: readers do not see them"
-            )
         slugs = self.slugs(new_posts)
         article_ids = dict(done)
         self.on_progress(0, len(new_posts))
-        for start in range(0, len(new_posts), BATCH):
-            batch = new_posts[start : start + BATCH]
+        # The items in full, in the file's order (read again from the file when the
+        # export was read lean): posts written a batch at a time, their comments
+        # stored once their articles exist, so memory stays bounded.
+        new_ids = {post.wp_id for post in new_posts}
+        page_ids = {page.wp_id for page in pages}
+        batch: list[WxrItem] = []
+        changed: list[WxrItem] = []
+        full_pages: list[WxrItem] = []
+        comments = _CommentQueue(self, article_ids)
+        written = 0
+        for item in self.full_items():
+            if item.post_type in {"post", ""} and item.wp_id in new_ids:
+                new_ids.discard(item.wp_id)
+                batch.append(item)
+            elif item.post_type in {"post", ""} and item.wp_id in done_rows:
+                changed.append(item)
+            elif item.post_type == "page" and item.wp_id in page_ids:
+                page_ids.discard(item.wp_id)
+                full_pages.append(item)
+            comments.add(item)
+            if len(batch) >= BATCH:
+                article_ids.update(self.create(batch, slugs, authors, sections, tags))
+                written += len(batch)
+                self.on_progress(written, len(new_posts))
+                batch = []
+                comments.flush_if_full()
+            if len(changed) >= BATCH:
+                self.update(changed, done_rows, sections)
+                changed = []
+        if batch:
             article_ids.update(self.create(batch, slugs, authors, sections, tags))
-            self.on_progress(start + len(batch), len(new_posts))
+            self.on_progress(written + len(batch), len(new_posts))
+        self.update(changed, done_rows, sections)
         for name, count in sorted(self.shortcodes.items()):
             self.summary.notes.append(
-                f"{count} posts use the shortcode [{name}], left in the text as written"
+                f"{count} posts use the shortcode [{name}], which Byline does not know: it was "
+                "removed from the text (its content, if any, kept)"
             )
         self.summary.articles = len(new_posts)
-        self.comments(posts, article_ids)
+        self.pages(full_pages)
+        self.urls.for_terms(sections, tags, authors_by_login=self.all_authors)
+        self.urls.for_attachments(self.attachments, article_ids)
+        self.urls.save()
+        comments.flush()
+        self.summary.comments = comments.result
+        self.summary.notes.extend(dict.fromkeys(comments.result.notes))
+        # Pages showing these articles change too: their caches hear of it once each.
+        self.visible.extend(sorted(comments.result.article_ids))
 
-    # -- what to import ------------------------------------------------------------
-
-    def select_posts(self) -> list[WxrItem]:
-        posts, seen = [], set()
-        for item in self.export.items:
-            if item.post_type != "post":
-                reason = OTHER_TYPES.get(
-                    item.post_type, f"items of unknown type '{item.post_type}'"
-                )
-                self.summary.skipped[reason] += 1
-            elif item.status not in STATUSES:
-                reason = SKIPPED_STATUSES.get(item.status, f"posts with status '{item.status}'")
-                self.summary.skipped[reason] += 1
-            elif item.wp_id in seen:
-                self.summary.skipped["posts listed twice in the file (same wp:post_id)"] += 1
-            else:
-                seen.add(item.wp_id)
-                posts.append(item)
-        return posts
+    # -- authors, sections, tags -----------------------------------------------------
 
     def authors(self, posts: list[WxrItem]) -> dict[str, Author]:
+        """Every author the file names (writers of no imported post too), by login."""
         wanted: dict[str, tuple[str, str]] = {}
-        for login in sorted({post.creator for post in posts if post.creator}):
+        logins = set(self.export.authors) | {post.creator for post in posts if post.creator}
+        for login in sorted(logins):
             known = self.export.authors.get(login)
             slug = slugify(login, allow_unicode=True)[:200] or "author"
-            wanted[login] = (slug, (known.name if known else login)[:200])
+            wanted[login] = (slug, wxr_content.plain(known.name if known else login)[:200])
         slugs = {slug: name for slug, name in wanted.values()}
         existing = {a.slug: a for a in existing_rows(Author, "slug", slugs)}
-        new = [Author(slug=slug, name=name) for slug, name in slugs.items() if slug not in existing]
+        new = [
+            Author(slug=slug, name=name or slug)
+            for slug, name in slugs.items()
+            if slug not in existing
+        ]
         for author in Author.objects.bulk_create(new):
             existing[author.slug] = author
         self.summary.authors = len(new)
-        return {login: existing[slug] for login, (slug, _) in wanted.items()}
+        self.all_authors = {login: existing[slug] for login, (slug, _) in wanted.items()}
+        return self.all_authors
 
-    def terms(self, model, declared: Mapping[str, WxrTerm], used: Iterable[list[WxrTerm]]) -> dict:
-        wanted: dict[str, WxrTerm] = {}
-        for terms in used:
-            for term in terms:
-                wanted.setdefault(term.slug, declared.get(term.slug, term))
-        existing = {row.slug: row for row in existing_rows(model, "slug", wanted)}
-        new = []
-        for slug, term in wanted.items():
-            if slug not in existing:
-                extra = {"description": term.description} if model is Section else {}
-                new.append(model(slug=slug, name=term.name, **extra))
-        for row in model.objects.bulk_create(new):
+    def sections(self) -> dict[str, Section]:
+        """Every category becomes a section, used or not, keeping its parent."""
+        declared = dict(self.export.categories)
+        for item in self.export.items:
+            for term in item.categories:
+                declared.setdefault(term.slug, term)
+        existing = {row.slug: row for row in existing_rows(Section, "slug", declared)}
+        new = [
+            Section(slug=slug, name=wxr_content.plain(term.name)[:100] or slug,
+                    description=term.description)
+            for slug, term in declared.items()
+            if slug not in existing
+        ]  # fmt: skip
+        for row in Section.objects.bulk_create(new):
             existing[row.slug] = row
-        if model is Section:
-            self.summary.sections = len(new)
-        else:
-            self.summary.tags = len(new)
+        self.summary.sections = len(new)
+        parented = []
+        for slug, term in declared.items():
+            section, parent = existing[slug], existing.get(term.parent)
+            if parent is not None and parent is not section and section.parent_id is None:
+                if not self._would_loop(section, parent, existing):
+                    section.parent = parent
+                    parented.append(section)
+        Section.objects.bulk_update(parented, ["parent"], batch_size=BATCH)
+        return existing
+
+    @staticmethod
+    def _would_loop(section: Section, parent: Section, sections: Mapping[str, Section]) -> bool:
+        by_pk = {s.pk: s for s in sections.values()}
+        node: Section | None = parent
+        for _ in range(len(by_pk) + 1):
+            if node is None:
+                return False
+            if node.pk == section.pk:
+                return True
+            node = by_pk.get(node.parent_id) if node.parent_id else None
+        return True
+
+    def tags(self, posts: list[WxrItem]) -> dict[str, Tag]:
+        """Every tag of the file, used or not, and the further categories of posts."""
+        wanted = {slug: term.name for slug, term in self.export.tags.items()}
+        for item in self.export.items:
+            for term in item.tags:
+                wanted.setdefault(term.slug, term.name)
+        for post in posts:
+            for term in post.categories[1:]:
+                wanted.setdefault(term.slug, term.name)
+        existing = {row.slug: row for row in existing_rows(Tag, "slug", wanted)}
+        new = [
+            Tag(slug=slug, name=wxr_content.plain(name)[:100] or slug)
+            for slug, name in wanted.items()
+            if slug not in existing
+        ]
+        for row in Tag.objects.bulk_create(new):
+            existing[row.slug] = row
+        self.summary.tags = len(new)
         return existing
 
     def slugs(self, posts: list[WxrItem]) -> dict[int, str]:
@@ -324,33 +436,34 @@ class _Importer:
             )
         return result
 
-    # -- writing -------------------------------------------------------------------
+    # -- writing articles ------------------------------------------------------------
 
-    def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
-        status = STATUSES[post.status]
-        published_at = post.published_at if status != Article.Status.DRAFT else None
-        if status != Article.Status.DRAFT:
-            published_at = published_at or self.now
-            future = published_at > self.now
-            status = Article.Status.SCHEDULED if future else Article.Status.PUBLISHED
-        headline = Truncator(wxr_content.plain(post.title)).chars(300) or "Untitled"
-        html_body = wxr_content.body_html(
+    def body(self, post: WxrItem) -> str:
+        return wxr_content.body_html(
             post.content,
             base_url=self.export.base_site_url,
             attachments=self.attachments,
+            post_id=post.wp_id,
             new_urls=self.new_urls,
         )
+
+    def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
+        status, published_at, _ = self.state(post)
+        html_body = self.body(post)
         article = Article(
-            headline=headline,
+            headline=title_of(post) or "Untitled",
             slug=slug,
             standfirst=wxr_content.plain(post.excerpt),
             body=wxr_content.as_markdown_source(html_body),
             status=status,
             published_at=published_at,
-            section=sections[post.categories[0].slug] if post.categories else None,
+            password=post.password[:255],
+            featured=post.sticky,
+            section=sections.get(post.categories[0].slug) if post.categories else None,
         )
         self.set_lead_image(article, post.wp_id)
         article.render(body_html=html_body)
+        self.report_state(post, article)
         return article
 
     def set_lead_image(self, article: Article, post_id: int) -> bool:
@@ -409,7 +522,7 @@ class _Importer:
             self.shortcodes.update(wxr_content.unknown_shortcodes(post.content))
         Article.objects.bulk_create(articles, batch_size=BATCH)
         self.restore_dates(posts, articles)
-        author_links, tag_links, imported, redirects = [], [], [], []
+        author_links, tag_links, imported = [], [], []
         for post, article in zip(posts, articles, strict=True):
             if post.creator in authors:
                 author_links.append(
@@ -420,18 +533,75 @@ class _Importer:
             tag_ids = {tags[term.slug].pk for term in post.tags + post.categories[1:]}
             tag_links.extend(Article.tags.through(article_id=article.pk, tag_id=t) for t in tag_ids)
             imported.append(
-                ImportedPost(source=self.export.source, wp_id=post.wp_id, article=article)
-            )
-            if article.status != Article.Status.DRAFT:
-                redirects.extend(
-                    LegacyURL(path=path, article=article) for path in self.old_paths(post)
+                ImportedPost(
+                    source=self.export.source,
+                    wp_id=post.wp_id,
+                    article=article,
+                    wp_status=post.status[:20],
+                    wp_modified=post.modified_at,
                 )
+            )
+            # Drafts too: their old addresses start working once they are published.
+            self.urls.for_post(post, article)
         Article.authors.through.objects.bulk_create(author_links, batch_size=BATCH)
         Article.tags.through.objects.bulk_create(tag_links, batch_size=BATCH)
         ImportedPost.objects.bulk_create(imported, batch_size=BATCH)
-        self.save_redirects(redirects)
         self.visible.extend(a.pk for a in articles if a.status != Article.Status.DRAFT)
         return {post.wp_id: article.pk for post, article in zip(posts, articles, strict=True)}
+
+    def update(
+        self, posts: list[WxrItem], done: Mapping[int, ImportedPost], sections: Mapping
+    ) -> None:
+        """Posts imported before: apply what changed on WordPress since, keep the rest.
+
+        A new WordPress status (published, made private, trashed is not in the
+        file) or a password change is applied; the text is replaced only when
+        WordPress changed the post after the last import. Edits made in Byline
+        to anything WordPress did not change are kept.
+        """
+        changed_posts = {
+            post.wp_id: post
+            for post in posts
+            if post.wp_id in done
+            and (
+                post.status != done[post.wp_id].wp_status
+                or (post.modified_at or self.now) > (done[post.wp_id].wp_modified or self.now)
+            )
+        }
+        self.summary.updated += len(changed_posts)
+        if not changed_posts:
+            return
+        by_article = {done[wp_id].article_id: wp_id for wp_id in changed_posts}
+        rows = []
+        for article in existing_rows(Article, "pk", by_article):
+            post = changed_posts[by_article[article.pk]]
+            row = done[post.wp_id]
+            fields = []
+            if post.status != row.wp_status or post.modified_at != row.wp_modified:
+                status, published_at, _ = self.state(post)
+                article.status, article.published_at = status, published_at
+                article.password, article.featured = post.password[:255], post.sticky
+                fields += STATE_FIELDS
+            newer = post.modified_at and (
+                row.wp_modified is None or post.modified_at > row.wp_modified
+            )
+            if newer:
+                html_body = self.body(post)
+                article.headline = title_of(post) or article.headline
+                article.standfirst = wxr_content.plain(post.excerpt)
+                article.body = wxr_content.as_markdown_source(html_body)
+                article.render(body_html=html_body)
+                fields += CONTENT_FIELDS
+            if fields:
+                Article.objects.filter(pk=article.pk).update(
+                    **{name: getattr(article, name) for name in dict.fromkeys(fields)}
+                )
+                self.report_state(post, article)
+                self.visible.append(article.pk)
+                rows.append((post, row))
+        for post, row in rows:
+            row.wp_status, row.wp_modified = post.status[:20], post.modified_at
+        ImportedPost.objects.bulk_update([row for _, row in rows], ["wp_status", "wp_modified"])
 
     def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:
         """auto_now stamped the import time: put back when each post was written and changed."""
@@ -447,48 +617,95 @@ class _Importer:
                 "UPDATE articles_article SET updated_at = %s, created_at = %s WHERE id = %s", rows
             )
 
-    @staticmethod
-    def old_paths(post: WxrItem) -> list[str]:
-        """The post's permalink path, and WordPress's date-based one (/yyyy/mm/dd/slug/)."""
-        paths = []
-        link = urlsplit(post.link)
-        if link.path and link.path != "/" and not link.query:
-            paths.append(link.path)
-        if post.slug and post.local_date:
-            dated = f"/{post.local_date:%Y/%m/%d}/{post.slug}/"
-            paths.append(dated)
-        unique = []
-        for path in paths:
-            path = path[:500]
-            if path not in unique:
-                unique.append(path)
-        return unique
+    # -- pages -----------------------------------------------------------------------
 
-    def save_redirects(self, redirects: list[LegacyURL]) -> None:
-        wanted = {r.path: r for r in redirects}
-        taken = set(LegacyURL.objects.filter(path__in=list(wanted)).values_list("path", flat=True))
-        new = [r for path, r in wanted.items() if path not in taken]
-        clashes = len(redirects) - len(new)
-        LegacyURL.objects.bulk_create(new, batch_size=BATCH)
-        self.summary.redirects += len(new)
-        if clashes:
-            self.summary.notes.append(
-                f"{clashes} old addresses already led to another article and were left as they were"
+    def pages(self, pages: list[WxrItem]) -> None:
+        """WordPress pages become static pages at their old paths (see ``wxr_urls``)."""
+        source = self.export.source
+        existing = {
+            page.wp_id: page
+            for page in StaticPage.objects.filter(
+                wp_source=source, wp_id__in=[p.wp_id for p in pages]
             )
-
-    def comments(self, posts: list[WxrItem], article_ids: Mapping[int, int]) -> None:
-        wanted: list[WxrComment] = []
-        for item in self.export.items:
-            for comment in item.comments:
-                self.summary.comments_found[comment.status] += 1
-            if item.wp_id in article_ids:
-                wanted.extend(in_thread_order(item.comments))
-            elif item.comments:
-                self.summary.skipped["comments on items that were not imported"] += len(
-                    item.comments
+        }
+        paths = self.urls.page_paths(pages)
+        taken = set(StaticPage.objects.values_list("path", flat=True))
+        created = 0
+        for item in pages:
+            published = item.status == "publish" and not item.password and item.post_type
+            if item.password:
+                self.not_published(
+                    item, "draft", "a password-protected page: static pages have no password"
                 )
-        outcome = import_comments(wanted, article_ids, self.export.source)
-        self.summary.comments = outcome
-        self.summary.notes.extend(outcome.notes)
-        # Pages showing these articles change too: their caches hear of it once each.
-        self.visible.extend(sorted(outcome.article_ids))
+            elif not published:
+                reason = HIDDEN_BECAUSE.get(
+                    item.status,
+                    f"its WordPress status '{item.status[:30]}' (pages are published or drafts)",
+                )
+                self.not_published(item, "draft", reason)
+            html_body = self.body(item)
+            page = existing.get(item.wp_id)
+            if page is None:
+                path = paths[item.wp_id]
+                if path in taken:
+                    path = wxr_urls.free_path(path, taken)
+                taken.add(path)
+                page = StaticPage(wp_source=source, wp_id=item.wp_id, path=path)
+                created += 1
+            page.title = title_of(item) or "Untitled"
+            page.body = wxr_content.as_markdown_source(html_body)
+            page.status = StaticPage.Status.PUBLISHED if published else StaticPage.Status.DRAFT
+            if page.pk is None:
+                page.in_footer = bool(published and not item.parent_id)
+                page.footer_order = min(item.menu_order, 32767) if item.menu_order > 0 else 0
+            page.save()  # renders the body: Markdown passes the imported HTML through
+            self.urls.for_page(item, page)
+        self.summary.pages = created
+
+    # -- comments --------------------------------------------------------------------
+
+    def full_items(self) -> Iterable[WxrItem]:
+        return self.reread() if self.reread is not None else self.export.items
+
+
+class _CommentQueue:
+    """Comments of the items read so far, stored in bulk once their articles exist."""
+
+    def __init__(self, importer: _Importer, article_ids: Mapping[int, int]) -> None:
+        self.importer = importer
+        self.summary = importer.summary
+        self.article_ids = article_ids
+        self.waiting: list[tuple[WxrItem, list[WxrComment]]] = []
+        self.count = 0
+        self.result = ImportResult()
+        self.stored = stored_comment_nodes(importer.export.source)
+
+    def add(self, item: WxrItem) -> None:
+        if not item.comments:
+            return
+        for comment in item.comments:
+            self.summary.comments_found[comment.status] += 1
+        self.waiting.append((item, item.comments))
+        self.count += len(item.comments)
+
+    def flush_if_full(self) -> None:
+        if self.count >= COMMENT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        wanted: list[WxrComment] = []
+        for item, comments in self.waiting:
+            if item.post_type != "page" and item.wp_id in self.article_ids:
+                wanted.extend(in_thread_order(comments))
+            else:
+                reason = (
+                    "comments on pages (static pages take no comments)"
+                    if item.post_type == "page"
+                    else "comments on items that were not imported"
+                )
+                self.summary.skipped[reason] += len(comments)
+        self.waiting, self.count = [], 0
+        if wanted:
+            self.result.add(
+                import_comments(wanted, self.article_ids, self.importer.export.source, self.stored)
+            )

@@ -213,9 +213,7 @@ def plan(export: WxrExport, posts: Iterable[WxrItem]) -> MediaPlan:
     hosts = own_hosts(export)
     result = MediaPlan(hosts=hosts)
     items = {item.wp_id: item for item in export.items if item.post_type == "attachment"}
-    attachments = {
-        wp_id: item.attachment_url for wp_id, item in items.items() if item.attachment_url
-    }
+    attachments = wxr_content.Attachments.of(items.values())
 
     def want(url: str) -> None:
         if url in result.names or url in result.refused:
@@ -227,7 +225,10 @@ def plan(export: WxrExport, posts: Iterable[WxrItem]) -> MediaPlan:
 
     for post in posts:
         body = wxr_content.body_html(
-            post.content, base_url=export.base_site_url, attachments=attachments
+            post.content,
+            base_url=export.base_site_url,
+            attachments=attachments,
+            post_id=post.wp_id,
         )
         for url in urls_in(body):
             if urlsplit(url).hostname in hosts:

@@ -16,8 +16,9 @@ What the discussion app promises readers holds for imported comments too:
 - Bodies go through the same renderer as readers' comments (nh3: paragraphs,
   em, strong, code, blockquote, autolinked URLs); WordPress's links become
   "text (URL)" so the address survives as an autolink.
-- Threads keep their shape down to ``BYLINE_COMMENT_MAX_DEPTH``; a reply below
-  the deepest level joins that level, as a reader's reply would.
+- Threads keep their shape: every reply keeps its link to the comment it
+  answers, however deep; its ``depth`` stops at ``BYLINE_COMMENT_MAX_DEPTH``
+  (the deepest level the page indents).
 - The raw IP address is never stored. It is hashed (``readers.hash_ip``, salted
   with the comment's own day) only while the comment is younger than
   ``BYLINE_COMMENT_IP_RETENTION_DAYS``; older addresses are dropped, since the
@@ -62,6 +63,18 @@ ANCHOR = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 ANY_TAG = re.compile(r"<[^>]*>")
+# Structure a reader's comment cannot carry as HTML becomes lines, so no words run
+# together: headings and blocks are paragraphs, list items "- " lines, table rows lines
+# with their cells separated by " | ".
+BLOCK_BREAK = re.compile(
+    r"</?(?:h[1-6]|p|div|ul|ol|dl|table|thead|tbody|tfoot|blockquote|pre|section|article|"
+    r"header|footer|address|figure)\b[^>]*>",
+    re.IGNORECASE,
+)
+LIST_ITEM = re.compile(r"<(?:li|dt|dd)\b[^>]*>", re.IGNORECASE)
+ROW_END = re.compile(r"</tr\s*>", re.IGNORECASE)
+CELL_END = re.compile(r"</t[dh]\s*>\s*(?=<t[dh]\b)", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<br\s*/?>|</(?:li|dt|dd)\s*>", re.IGNORECASE)
 
 
 class ImportedComment(Protocol):
@@ -90,6 +103,14 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     article_ids: set[int] = field(default_factory=set)  # articles that got new comments
 
+    def add(self, other: ImportResult) -> None:
+        """Count ``other`` (a later batch of the same import) in."""
+        self.stored += other.stored
+        self.already_stored += other.already_stored
+        self.not_stored.update(other.not_stored)
+        self.notes.extend(other.notes)
+        self.article_ids |= other.article_ids
+
 
 @dataclass(eq=False)
 class _Node:
@@ -98,6 +119,7 @@ class _Node:
     depth: int
     parent: _Node | None = None
     pk: int | None = None
+    level: int = 0  # the round of inserts it goes in: after its parent's
     thread_id: int | None = None
     values: dict[str, object] | None = None  # the new row's columns (``_insert`` adds the rest)
 
@@ -107,6 +129,7 @@ def imported_body(content: str) -> str:
 
     Links keep their address: ``<a href="URL">text</a>`` becomes ``text (URL)``
     (just ``URL`` when the text is the address), which the renderer autolinks.
+    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``).
     """
 
     def link(match: re.Match[str]) -> str:
@@ -116,7 +139,16 @@ def imported_body(content: str) -> str:
             return url
         return f"{text} ({url})"
 
-    return ANCHOR.sub(link, content.replace("\r\n", "\n")).strip()
+    text = ANCHOR.sub(link, content.replace("\r\n", "\n"))
+    if "<" not in text:
+        return text.strip()
+    keep_inline = BLOCK_BREAK.sub("\n\n", text)
+    keep_inline = LIST_ITEM.sub("\n- ", keep_inline)
+    keep_inline = CELL_END.sub(" | ", keep_inline)
+    keep_inline = ROW_END.sub("\n", keep_inline)
+    keep_inline = LINE_BREAK.sub("\n", keep_inline)
+    keep_inline = re.sub(r"\n[ \t]*(?=\n- )", "", keep_inline)  # list items stay together
+    return re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
 
 
 def safe_website(url: str) -> str:
@@ -125,7 +157,10 @@ def safe_website(url: str) -> str:
 
 
 def store_imported_comments(
-    comments: Sequence[ImportedComment], article_ids: Mapping[int, int], source: str
+    comments: Sequence[ImportedComment],
+    article_ids: Mapping[int, int],
+    source: str,
+    stored: dict[int, _Node] | None = None,
 ) -> ImportResult:
     """Store ``comments`` (parents before replies) under the articles in ``article_ids``.
 
@@ -133,17 +168,19 @@ def store_imported_comments(
     names the exporting site. Comments already stored from ``source`` are counted
     in ``already_stored`` and left as they are. Call it inside a transaction; it
     writes the comments level by level (a handful of bulk inserts) and then the
-    approved-comment counts of the articles it touched.
+    approved-comment counts of the articles it touched. An import that stores
+    its comments in several calls passes the same ``stored``
+    (``stored_comment_nodes(source)``), which each call adds its comments to.
     """
     result = ImportResult()
     source = source[:300]
     max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
-    nodes = _stored_nodes(source)
+    nodes = stored_comment_nodes(source) if stored is None else stored
     now = timezone.now()
     ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
     skipped_parent: dict[int, int | None] = {}  # pingbacks and trackbacks: their own parent
     seen: set[int] = set()
-    levels: list[list[_Node]] = [[] for _ in range(max_depth)]
+    levels: dict[int, list[_Node]] = {}
     undated = addresses_dropped = flattened = 0
     for row in comments:
         if row.wp_id in seen:
@@ -163,9 +200,7 @@ def store_imported_comments(
             continue
         parent = _parent_node(row, nodes, skipped_parent)
         if parent is not None and parent.depth >= max_depth - 1:
-            flattened += 1  # the reply joins the deepest level
-            while parent is not None and parent.depth >= max_depth - 1:
-                parent = parent.parent
+            flattened += 1  # it keeps its parent; its depth stops at the deepest level
         posted = row.posted_at
         if posted is None:
             posted, undated = now, undated + 1
@@ -176,7 +211,11 @@ def store_imported_comments(
             else:
                 addresses_dropped += 1
         body = imported_body(row.content)
-        node = _Node(depth=parent.depth + 1 if parent else 0, parent=parent)
+        node = _Node(
+            depth=min(parent.depth + 1, max_depth - 1) if parent else 0,
+            parent=parent,
+            level=parent.level + 1 if parent is not None and parent.pk is None else 0,
+        )
         node.values = {
             "article_id": article_id,
             "depth": node.depth,
@@ -193,7 +232,7 @@ def store_imported_comments(
             "import_id": row.wp_id,
         }
         nodes[row.wp_id] = node
-        levels[node.depth].append(node)
+        levels.setdefault(node.level, []).append(node)
         result.article_ids.add(article_id)
         result.stored += 1
     _insert(levels)
@@ -201,7 +240,8 @@ def store_imported_comments(
     if flattened:
         result.notes.append(
             f"{flattened} replies were nested deeper than {max_depth} levels "
-            "(BYLINE_COMMENT_MAX_DEPTH): they join the deepest level, as readers' replies do"
+            "(BYLINE_COMMENT_MAX_DEPTH): they keep the comment they answer, shown at the "
+            "deepest level"
         )
     if undated:
         result.notes.append(f"{undated} comments had no date: they are dated at the import")
@@ -214,7 +254,7 @@ def store_imported_comments(
     return result
 
 
-def _stored_nodes(source: str) -> dict[int, _Node]:
+def stored_comment_nodes(source: str) -> dict[int, _Node]:
     """The comments already imported from ``source``, by original id, linked to parents."""
     rows = list(
         Comment.objects.filter(import_source=source, import_id__isnull=False).values_list(
@@ -245,15 +285,14 @@ def _parent_node(
     return nodes.get(parent_id)
 
 
-def _insert(levels: list[list[_Node]]) -> None:
+def _insert(levels: Mapping[int, list[_Node]]) -> None:
     """Insert new comments level by level, so every reply knows its parent's id.
 
     Top-level comments are their own thread: their ``thread_id`` is set in one
     UPDATE after they are inserted.
     """
-    for depth, level in enumerate(levels):
-        if not level:
-            continue
+    for round_ in sorted(levels):
+        level = levels[round_]
         for node in level:
             assert node.values is not None
             node.values["parent_id"] = node.parent.pk if node.parent else None
@@ -264,8 +303,9 @@ def _insert(levels: list[list[_Node]]) -> None:
             for node, pk in zip(batch, pks, strict=True):
                 node.pk = pk
                 node.thread_id = node.parent.thread_id if node.parent else pk
-            if depth == 0:
-                Comment.objects.filter(pk__in=pks).update(thread_id=F("pk"))
+            roots = [node.pk for node in batch if node.parent is None]
+            if roots:
+                Comment.objects.filter(pk__in=roots).update(thread_id=F("pk"))
 
 
 def _insert_rows(rows: list[dict[str, object]]) -> list[int]:

@@ -20,7 +20,8 @@ def cached_page(view: View) -> View:
 
     The view must render the same bytes for every anonymous reader: no CSRF
     token, no cookie, nothing per reader (forms use ``byline.csrf.cached_page_form``).
-    Responses to readers with a session are marked private instead.
+    Responses to readers with a session are marked private instead, and a
+    response the view marked ``private`` or ``no-store`` is never stored.
     """
 
     @wraps(view)
@@ -28,7 +29,7 @@ def cached_page(view: View) -> View:
         response = view(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD"):
             return response
-        if is_anonymous(request.META) and response.status_code == 200:
+        if is_anonymous(request.META) and response.status_code == 200 and not _private(response):
             # A HEAD response may have no body to store; its GET will be stored.
             request.META[STORABLE] = request.method == "GET"
         elif "Cache-Control" not in response:
@@ -36,3 +37,9 @@ def cached_page(view: View) -> View:
         return response
 
     return wrapped
+
+
+def _private(response: HttpResponse) -> bool:
+    """The view said this page is one reader's own (a password-protected article): never stored."""
+    directives = response.get("Cache-Control", "").lower()
+    return "private" in directives or "no-store" in directives

@@ -122,12 +122,18 @@ def test_a_malformed_site_address_is_refused():
         call_command("export_wxr", "--site-url", "https://x.example/path", stdout=StringIO())
 
 
-def test_the_site_address_is_required():
-    with (
-        override_settings(BYLINE_SITE_URL=""),
-        pytest.raises(CommandError, match="BYLINE_SITE_URL"),
-    ):
-        call_command("export_wxr", stdout=StringIO())
+def test_with_no_site_address_the_export_uses_the_stated_default(tmp_path):
+    """`byline export-wxr -o site.xml` works as the README says, and says which address it used."""
+    make_article("Exported", slug="exported", password="pw", featured=True)
+    path, err = tmp_path / "site.xml", StringIO()
+    with override_settings(BYLINE_SITE_URL=""):
+        call_command("export_wxr", "-o", str(path), "--no-progress", stdout=StringIO(), stderr=err)
+    assert "links in the export use http://localhost:8000" in err.getvalue()
+    parsed = parse(path.open("rb"))
+    assert parsed.base_site_url == "http://localhost:8000"
+    post = parsed.items[0]
+    assert post.link == "http://localhost:8000/articles/exported/"
+    assert (post.password, post.sticky) == ("pw", True)
 
 
 @override_settings(BYLINE_SITE_URL="https://configured.example")
@@ -208,3 +214,30 @@ def test_the_export_carries_every_status_and_the_email_but_no_ip(site):
         "held@example.org",
     )
     assert exported.author_ip == "" and "abc123" not in export()
+
+
+def test_section_tree_and_static_pages_go_out_and_come_back(tmp_path):
+    """Parents are written before their children; static pages travel as WordPress pages."""
+    from byline.articles.models import StaticPage
+
+    child = make_section("Local", slug="local")
+    child.parent = make_section("News", slug="news")
+    child.save()
+    make_article("Filed", slug="filed", section=child)
+    StaticPage.objects.create(title="About", path="/about/", body="Who we are.", status="published")
+    path = tmp_path / "site.xml"
+    call_command("export_wxr", "--site-url", "https://news.example", "-o", str(path),
+                 "--no-progress", stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    text = path.read_text()
+    assert text.index("<![CDATA[news]]></wp:category_nicename>") < text.index(
+        "<![CDATA[local]]></wp:category_nicename>"
+    )
+    assert "<wp:category_parent><![CDATA[news]]></wp:category_parent>" in text
+    Article.objects.all().delete()
+    Section.objects.all().delete()
+    StaticPage.objects.all().delete()
+    call_command("import_wxr", str(path), "--no-progress", stdout=StringIO())
+    assert Section.objects.get(slug="local").parent.slug == "news"
+    page = StaticPage.objects.get()
+    assert (page.path, page.title, page.status) == ("/about/", "About", "published")
+    assert "Who we are." in page.body_html

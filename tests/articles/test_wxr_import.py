@@ -9,7 +9,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from byline.articles import wxr_import
-from byline.articles.models import Article, Author, ImportedPost, LegacyURL, Section, Tag
+from byline.articles.models import (
+    Article,
+    Author,
+    ImportedPost,
+    LegacyURL,
+    Section,
+    StaticPage,
+    Tag,
+)
 from byline.discussion.imports import ImportResult
 from byline.discussion.models import Comment
 from byline.discussion.readers import hash_ip
@@ -31,7 +39,7 @@ def captured_comments(monkeypatch):
     """What the importer hands to the discussion app's seam."""
     calls = []
 
-    def capture(comments, article_ids, source):
+    def capture(comments, article_ids, source, stored=None):
         calls.append((list(comments), dict(article_ids), source))
         return ImportResult(stored=len(comments))
 
@@ -76,7 +84,7 @@ def test_posts_become_articles_with_authors_sections_and_tags(tmp_path, client):
     assert page.status_code == 200
     assert "<strong>second</strong>" in page.text
     assert "Imported from https://old.example (WXR 1.2):" in summary
-    assert "1 articles, 1 new authors, 1 new sections, 1 new tags" in summary
+    assert "1 articles, 0 static pages, 1 new authors, 1 new sections, 1 new tags" in summary
 
 
 def test_bodies_are_sanitized_images_kept_and_embeds_become_links(tmp_path):
@@ -188,6 +196,7 @@ def test_duplicate_slugs_get_a_number(tmp_path):
 
 
 def test_pages_attachments_and_unknown_types_are_counted_not_dropped(tmp_path):
+    """Pages become static pages; other types and statuses are counted, and listed."""
     path = write(
         tmp_path,
         wxr(
@@ -201,12 +210,13 @@ def test_pages_attachments_and_unknown_types_are_counted_not_dropped(tmp_path):
     )
     summary = run_import(path)
     assert Article.objects.count() == 1
-    assert "1 pages (Byline has articles only)" in summary
-    assert "1 attachments (not articles; with --copy-media" in summary
-    assert "1 items of unknown type 'product'" in summary
-    assert "1 posts in WordPress's trash" in summary
-    assert "1 automatic drafts" in summary
-    assert "1 comments on items that were not imported" in summary
+    assert StaticPage.objects.get().title == "About us"
+    assert "1 attachments (files, not articles" in summary
+    assert "1 items of type 'product'" in summary
+    assert "product #4 “Product”: not imported: Byline does not know this type" in summary
+    assert "post #5 “Binned”: not imported: in WordPress's trash" in summary
+    assert "post #6 “Half written”: not imported: an automatic draft" in summary
+    assert "1 comments on pages (static pages take no comments)" in summary
 
 
 def test_statuses_map_to_published_scheduled_and_draft(tmp_path):
@@ -223,8 +233,11 @@ def test_statuses_map_to_published_scheduled_and_draft(tmp_path):
     summary = run_import(path)
     statuses = dict(ImportedPost.objects.values_list("wp_id", "article__status"))
     assert statuses == {1: "published", 2: "draft", 3: "scheduled", 4: "draft", 5: "draft"}
-    assert "1 private posts were imported as drafts" in summary
-    assert "1 pending posts were imported as drafts" in summary
+    assert "post #4 “A post”: draft: private on WordPress" in summary
+    assert "post #5 “A post”: draft: pending review on WordPress" in summary
+    assert "post #2 “A post”: draft: a draft on WordPress" in summary
+    assert "post #3 “A post”: scheduled: readers see it from 2099-01-01 00:00 UTC" in summary
+    assert "Not published (4): readers do not see these:" in summary
 
 
 def test_running_the_same_file_again_adds_nothing(tmp_path, captured_comments):
@@ -381,9 +394,16 @@ def test_a_bad_value_late_in_the_file_names_its_line_and_imports_nothing(tmp_pat
     assert f"line {line}:" in message
 
 
-def test_an_item_without_an_id_is_refused(tmp_path):
-    message = failing(tmp_path, wxr(item(1), "<item><title>x</title></item>"))
-    assert "has no <wp:post_id>" in message
+def test_items_without_an_id_are_imported_once_as_wordpress_does(tmp_path):
+    """WordPress's importer accepts items without <wp:post_id>; a second import finds them."""
+    no_id = re.sub(r"<wp:post_id>\d+</wp:post_id>", "", item(7, "Hand made", slug="hand-made"))
+    path = write(tmp_path, wxr(item(1), no_id))
+    summary = run_import(path)
+    assert set(Article.objects.values_list("headline", flat=True)) == {"A post", "Hand made"}
+    assert Article.objects.get(slug="hand-made").status == Article.Status.PUBLISHED
+    run_import(path)
+    assert Article.objects.count() == 2
+    assert "Imported from" in summary
 
 
 def test_a_file_that_is_not_a_wordpress_export_is_refused(tmp_path):
@@ -397,7 +417,7 @@ def test_a_file_that_is_not_a_wordpress_export_is_refused(tmp_path):
 
 
 def test_an_error_while_writing_rolls_everything_back(tmp_path, monkeypatch):
-    def explode(comments, article_ids, source):
+    def explode(comments, article_ids, source, stored=None):
         raise RuntimeError("the discussion app failed")
 
     monkeypatch.setattr(wxr_import, "import_comments", explode)
@@ -591,8 +611,8 @@ def test_reimporting_adds_no_comment_twice_and_later_replies_join_their_threads(
     assert "; 1 stored" in summary
 
 
-def test_replies_deeper_than_the_limit_join_the_deepest_level(tmp_path, client, settings):
-    """Nothing is lost below BYLINE_COMMENT_MAX_DEPTH: deeper replies join the deepest level."""
+def test_replies_deeper_than_the_limit_keep_their_parent(tmp_path, client, settings):
+    """Below BYLINE_COMMENT_MAX_DEPTH a reply keeps the comment it answers; its depth stops."""
     settings.BYLINE_COMMENT_MAX_DEPTH = 3
     chain = [comment(1, "Level 0", date_gmt="2014-06-11 09:00:00")] + [
         comment(n, f"Level {n - 1}", parent=n - 1, date_gmt=f"2014-06-11 09:0{n}:00")
@@ -601,10 +621,10 @@ def test_replies_deeper_than_the_limit_join_the_deepest_level(tmp_path, client, 
     summary = run_import(write(tmp_path, wxr(item(1, comments=tuple(chain)))))
     depths = [stored(n).depth for n in range(1, 7)]
     assert depths == [0, 1, 2, 2, 2, 2]
-    assert {stored(n).parent_id for n in range(4, 7)} == {stored(2).pk}
+    assert [stored(n).parent_id for n in range(2, 7)] == [stored(n).pk for n in range(1, 6)]
+    assert {stored(n).thread_id for n in range(1, 7)} == {stored(1).pk}
     html = client.get(Article.objects.get().get_absolute_url()).content.decode()
     assert comment_ids(html) == [stored(n).pk for n in range(1, 7)]
-    assert "depth-3" not in html
     assert "3 replies were nested deeper than 3 levels" in summary
 
 
@@ -677,3 +697,21 @@ def test_a_failure_after_the_comments_are_written_rolls_them_back_too(tmp_path, 
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, wxr(item(1, comments=THREAD))))
     assert not Comment.objects.exists() and not Article.objects.exists()
+
+
+def test_a_big_import_tells_the_caches_once(tmp_path, django_capture_on_commit_callbacks):
+    """Past a hundred visible articles, one article_changed without an id says all changed."""
+    from byline.signals import article_changed
+
+    heard = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(write(tmp_path, wxr(*(item(n) for n in range(1, 103)))))
+    finally:
+        article_changed.disconnect(listener)
+    assert heard == [None]

@@ -50,7 +50,10 @@ def seo_head(context) -> dict:
     }
     article = context.get("article")
     subject = context.get("subject")
-    if isinstance(article, Article):
+    if isinstance(article, Article) and article.is_protected:
+        # Only its reader sees the page: no description, image or structured data to share.
+        page.update(title=article.headline, description="", feeds=[])
+    elif isinstance(article, Article):
         page.update(article_meta(context, article, origin))
     elif request.path == reverse("articles:home"):
         search_path = reverse("articles:search")

@@ -17,6 +17,8 @@ from byline.articles.models import Article
 from byline.articles.wxr_export import write_export
 from byline.conf import parse_site_url
 
+DEFAULT_SITE_URL = "http://localhost:8000"
+
 
 class Command(BaseCommand):
     help = "Write all articles and comments as a WordPress export (WXR 1.2) file."
@@ -28,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--site-url",
             default="",
-            help="The site's public origin for links (default: BYLINE_SITE_URL).",
+            help="The site's public origin for links (default: BYLINE_SITE_URL, else "
+            f"{DEFAULT_SITE_URL}).",
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not show a progress bar."
@@ -40,9 +43,11 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--site-url {site_url!r}: {error}") from None
         if not origin:
-            raise CommandError(
-                "Links in the export need the site's address: set BYLINE_SITE_URL "
-                "or pass --site-url https://news.example"
+            # Links need an address; without one, the address `byline run` serves on.
+            origin = DEFAULT_SITE_URL
+            self.stderr.write(
+                f"BYLINE_SITE_URL is not set: links in the export use {origin} "
+                "(set it, or pass --site-url https://news.example)."
             )
         to_file = output != "-"
         show = to_file and not no_progress and options.get("verbosity", 1) > 0

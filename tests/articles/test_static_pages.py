@@ -1,0 +1,48 @@
+"""Static pages (About, Contact): served at their own path, in the footer menu and the sitemap."""
+
+import pytest
+
+from byline.articles.models import StaticPage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_published_page_is_served_at_its_path_rendered_like_an_article(client):
+    StaticPage.objects.create(
+        title="About us", path="about", body="We **report** the city.", status="published"
+    )
+    page = client.get("/about/")
+    assert page.status_code == 200
+    assert "<h1>About us</h1>" in page.text
+    assert "We <strong>report</strong> the city." in page.text
+
+
+def test_a_draft_page_is_not_served_listed_or_mapped(client):
+    StaticPage.objects.create(title="Plans", path="/plans/", body="Secret plans.", in_footer=True)
+    assert client.get("/plans/").status_code == 404
+    assert "Plans" not in client.get("/").text
+    assert "/plans/" not in client.get("/sitemap.xml").text
+
+
+def test_pages_marked_for_the_footer_are_listed_there_in_their_order(client):
+    StaticPage.objects.create(title="Contact", path="/contact/", status="published",
+                              in_footer=True, footer_order=2)  # fmt: skip
+    StaticPage.objects.create(title="About", path="/about/", status="published",
+                              in_footer=True, footer_order=1)  # fmt: skip
+    StaticPage.objects.create(title="Imprint", path="/imprint/", status="published")
+    footer = client.get("/").text.split('<footer class="site-footer">')[1]
+    assert footer.index('href="/about/"') < footer.index('href="/contact/"')
+    assert "/imprint/" not in footer
+
+
+def test_published_pages_are_in_the_sitemap(client):
+    StaticPage.objects.create(title="About", path="/about/", status="published")
+    assert "http://testserver/sitemap-pages.xml" in client.get("/sitemap.xml").text
+    assert "http://testserver/about/" in client.get("/sitemap-pages.xml").text
+
+
+def test_a_page_s_body_is_sanitized(client):
+    StaticPage.objects.create(title="X", path="/x/", status="published",
+                              body='<script>alert(1)</script><p onclick="x()">Hi</p>')  # fmt: skip
+    page = client.get("/x/").text
+    assert "<script>alert" not in page and "onclick" not in page
