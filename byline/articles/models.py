@@ -21,6 +21,12 @@ class Author(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     bio = models.TextField(blank=True)
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        max_length=300,
+        help_text="A square head shot, shown small beside the author's bio.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -84,6 +90,19 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=timezone.now(),
         )
 
+    def related_to(self, article: Article, tag_ids: list[int], limit: int = 4) -> ArticleQuerySet:
+        """The latest published articles sharing the article's section or one of its tags.
+
+        One query (the tags as a subquery), whatever the sizes of the section and tags.
+        """
+        through = Article.tags.through
+        shared = models.Q(pk__in=through.objects.filter(tag_id__in=tag_ids).values("article_id"))
+        if article.section_id is not None:
+            shared |= models.Q(section_id=article.section_id)
+        if not tag_ids and article.section_id is None:
+            return self.none()
+        return self.for_listing().filter(shared).exclude(pk=article.pk)[:limit]
+
     def for_listing(self) -> ArticleQuerySet:
         return (
             self.published()
@@ -123,6 +142,7 @@ class Article(models.Model):
     )
     lead_image_caption = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    featured = models.BooleanField(default=False, db_index=True)
     published_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -208,6 +228,11 @@ class Article(models.Model):
     @property
     def reading_time_text(self) -> str:
         return readingtime.humanize(self.reading_seconds)
+
+    @property
+    def reading_minutes(self) -> int:
+        """The reading time in whole minutes, at least one, for teasers ("5 min read")."""
+        return max(1, round(self.reading_seconds / 60))
 
 
 class ImportedPost(models.Model):

@@ -15,7 +15,12 @@ from byline.engagement.stats import figures_for
 
 
 class ArticleListView(ListView):
-    """Published articles, latest first, paginated."""
+    """Published articles, latest first, paginated, under a lead story.
+
+    The lead is the latest featured article (editors tick "featured"), kept
+    out of the list below it so it is not shown twice; without one, the
+    latest article of the first page leads. Later pages are the list alone.
+    """
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
@@ -24,18 +29,34 @@ class ArticleListView(ListView):
         return settings.BYLINE_ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        return Article.objects.for_listing()
+        articles = self.filter_articles(Article.objects.for_listing())
+        self.featured = articles.filter(featured=True).first()
+        if self.featured is not None:
+            articles = articles.exclude(pk=self.featured.pk)
+        return articles
+
+    def filter_articles(self, articles):
+        return articles
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stories = list(context["articles"])
+        lead = None
+        if context["page_obj"].number == 1:
+            lead = self.featured or (stories.pop(0) if stories else None)
+        context.update(lead=lead, stories=stories)
+        return context
 
 
 class FilteredListView(ArticleListView):
-    """Articles of one section, tag or author."""
+    """Articles of one section, tag or author, in the front page's design."""
 
     model_of_filter: type = Section
     lookup = "section"
 
-    def get_queryset(self):
+    def filter_articles(self, articles):
         self.subject = get_object_or_404(self.model_of_filter, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(**{self.lookup: self.subject})
+        return articles.filter(**{self.lookup: self.subject})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -61,13 +82,15 @@ class AuthorView(FilteredListView):
 
 def article_context(article: Article) -> dict:
     figures = figures_for(article.pk)
+    tags = list(article.tags.all())
     return {
         "article": article,
         "figures": figures,
         "aggregate_rating": figures.aggregate_rating(),
         "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
         "authors": list(article.authors.all()),
-        "tags": list(article.tags.all()),
+        "tags": tags,
+        "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
     }
 
 
