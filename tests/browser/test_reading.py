@@ -31,16 +31,16 @@ def lively_article(demo_article):
     """The demo article with a short threaded discussion, and three readers' votes."""
     first = make_comment(
         demo_article,
-        author_name="Grace Hopper",
+        author_name="Marisol Quenby",
         body="A clear account of a confusing week. The map helps.",
     )
     make_comment(
         demo_article,
         parent=first,
-        author_name="Ada Lovelace",
+        author_name="Tobiah Wrenfield",
         body="Agreed, though I would like to read more about the talks in Vienna.",
     )
-    make_comment(demo_article, author_name="Edsger", body="Well sourced. Thank you.")
+    make_comment(demo_article, author_name="Oskar", body="Well sourced. Thank you.")
     set_comment_count(demo_article.pk, 3)
     votes = [("happy", 5), ("surprise", 4), ("happy", 4)]
     for n, (reaction, stars) in enumerate(votes, start=10):
