@@ -153,4 +153,3 @@ def test_no_page_asks_for_a_missing_file(new_page, demo_site):
     )
     assert manifest == 200
     assert failures == []
-
