@@ -90,6 +90,10 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=timezone.now(),
         )
 
+    def teasers(self) -> ArticleQuerySet:
+        """Published articles as listings show them: latest first, without their bodies."""
+        return self.for_listing().defer("body", "body_html", "body_text")
+
     def related_to(self, article: Article, tag_ids: list[int], limit: int = 4) -> ArticleQuerySet:
         """The latest published articles sharing the article's section or one of its tags.
 
@@ -101,7 +105,7 @@ class ArticleQuerySet(models.QuerySet):
             shared |= models.Q(section_id=article.section_id)
         if not tag_ids and article.section_id is None:
             return self.none()
-        return self.for_listing().filter(shared).exclude(pk=article.pk)[:limit]
+        return self.teasers().filter(shared).exclude(pk=article.pk)[:limit]
 
     def for_listing(self) -> ArticleQuerySet:
         return (
