@@ -153,3 +153,22 @@ def test_no_page_asks_for_a_missing_file(new_page, demo_site):
     )
     assert manifest == 200
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    "scheme,background", [("light", "rgb(176, 23, 31)"), ("dark", "rgb(255, 138, 143)")]
+)
+def test_the_post_comment_button_has_the_sites_button_style(
+    new_page, demo_site, scheme, background
+):
+    """Not the browser's grey default: the site's accent, rounded, a comfortable target."""
+    page = new_page(color_scheme=scheme)
+    page.goto(demo_site.get_absolute_url())
+    button = page.get_by_role("button", name="Post Comment")
+    style = button.evaluate(
+        """b => { const s = getComputedStyle(b);
+            return [s.backgroundColor, s.borderRadius, b.getBoundingClientRect().height]; }"""
+    )
+    assert style[0] == background
+    assert style[1] != "0px"
+    assert style[2] >= 44
