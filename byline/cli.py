@@ -4,20 +4,37 @@ byline run [--host H] [--port P] [--production]
 byline demo
 byline import-wxr FILE [FILE ...] [--dry-run] [--copy-media] [--report FILE]
 byline export-wxr [-o FILE]
+byline --version
 byline <any manage.py command>
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 # Commands readers type with hyphens; Django's command modules need underscores.
 ALIASES = {"import-wxr": "import_wxr", "export-wxr": "export_wxr"}
 
 
+def version_line() -> str:
+    """Byline's version from the installed package's metadata, and what it runs on."""
+    try:
+        byline_version = version("byline")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        byline_version = "unknown (not installed)"
+    return (
+        f"Byline {byline_version} (Django {version('django')}, Python {platform.python_version()})"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) == 2 and argv[1] in ("--version", "-V", "version"):
+        sys.stdout.write(version_line() + "\n")
+        return
     if len(argv) > 1 and argv[1] in ALIASES:
         argv[1] = ALIASES[argv[1]]
     if len(argv) > 1 and argv[1] == "run" and "--production" in argv:

@@ -120,7 +120,7 @@ CORE_SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_DEBUG",
         "",
-        "Django's DEBUG. Defaults to on in the embedded tier and off in production.",
+        "Django's DEBUG (its debug page on errors): off unless set on; an error in production.",
         parse_optional_bool,
     ),
     Setting(

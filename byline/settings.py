@@ -77,7 +77,9 @@ def _cache() -> dict:
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "byline"}
 
 
-DEBUG = (not PRODUCTION) if _env["BYLINE_DEBUG"] is None else _env["BYLINE_DEBUG"]
+# Off unless asked for (BYLINE_DEBUG=on): readers of the demo site get its own
+# error pages, never Django's debug page with the site's URLs and settings.
+DEBUG = bool(_env["BYLINE_DEBUG"])
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = _env["BYLINE_ALLOWED_HOSTS"]
 CSRF_TRUSTED_ORIGINS = _env["BYLINE_CSRF_TRUSTED_ORIGINS"]
@@ -171,6 +173,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# The embedded tier serves static files from the apps' folders, as they are,
+# whatever DEBUG is; production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

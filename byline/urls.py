@@ -5,17 +5,21 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from byline import chrome
 from byline.csrf import csrf_token_json
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/csrf/", csrf_token_json, name="csrf-token"),
+    path("favicon.ico", chrome.favicon, name="favicon"),
+    path("manifest.webmanifest", chrome.manifest, name="manifest"),
     path("comments/", include("byline.discussion.urls")),
     path("", include("byline.engagement.urls")),
     path("", include("byline.articles.urls")),
 ]
 
-if settings.DEBUG:
+if settings.DEBUG or not settings.PRODUCTION:
+    # The embedded tier (`byline run`) serves uploads itself; production's nginx does.
     urlpatterns += [
         path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
     ]

@@ -17,6 +17,7 @@ from byline.articles.models import (
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "user"]
     search_fields = ["name"]
+    fields = ["name", "slug", "bio", "photo", "user"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -39,10 +40,18 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "section", "shown_status", "published_at", "updated_at"]
+    list_display = [
+        "headline",
+        "section",
+        "shown_status",
+        "featured",
+        "published_at",
+        "updated_at",
+    ]
     list_filter = ["status", "featured", "section", "authors"]
     search_fields = ["headline", "standfirst", "body"]
     date_hierarchy = "published_at"
+    actions = ["feature", "unfeature"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["authors", "tags", "section"]
     readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
@@ -56,6 +65,22 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Lead image", {"fields": ["lead_image", "lead_image_alt", "lead_image_caption"]}),
         ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
     ]
+
+    # Editors pick the front page's lead story with these actions: the latest
+    # featured article leads. Only the flag is saved, so the article does not
+    # show as "Updated"; save() still sends article_changed (pages are redrawn).
+    @admin.action(description="Feature on the front page (the latest featured leads)")
+    def feature(self, request, queryset) -> None:
+        self._set_featured(queryset, True)
+
+    @admin.action(description="Stop featuring on the front page")
+    def unfeature(self, request, queryset) -> None:
+        self._set_featured(queryset, False)
+
+    def _set_featured(self, queryset, featured: bool) -> None:
+        for article in queryset.exclude(featured=featured):
+            article.featured = featured
+            article.save(update_fields=["featured"])
 
     @admin.display(description="Status", ordering="status")
     def shown_status(self, article: Article) -> str:

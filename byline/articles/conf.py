@@ -21,6 +21,12 @@ SETTINGS = [
         "Articles on each page of the front, section, tag and author listings.",
         parse_positive_int,
     ),
+    Setting(
+        "BYLINE_RANKING_SECONDS",
+        "120",
+        "How long the listings' Most read and Most discussed rankings are reused before a recount.",
+        parse_positive_int,
+    ),
 ]
 
 SETTINGS += [

@@ -21,6 +21,12 @@ class Author(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     bio = models.TextField(blank=True)
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        max_length=300,
+        help_text="A square head shot, shown small beside the author's bio.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -98,6 +104,23 @@ class ArticleQuerySet(models.QuerySet):
         """Articles anyone may see, list, feed, index and count: reachable, no password."""
         return self.reachable().filter(password="")
 
+    def teasers(self) -> ArticleQuerySet:
+        """Published articles as listings show them: latest first, without their bodies."""
+        return self.for_listing().defer("body", "body_html", "body_text")
+
+    def related_to(self, article: Article, tag_ids: list[int], limit: int = 4) -> ArticleQuerySet:
+        """The latest published articles sharing the article's section or one of its tags.
+
+        One query (the tags as a subquery), whatever the sizes of the section and tags.
+        """
+        through = Article.tags.through
+        shared = models.Q(pk__in=through.objects.filter(tag_id__in=tag_ids).values("article_id"))
+        if article.section_id is not None:
+            shared |= models.Q(section_id=article.section_id)
+        if not tag_ids and article.section_id is None:
+            return self.none()
+        return self.teasers().filter(shared).exclude(pk=article.pk)[:limit]
+
     def for_listing(self) -> ArticleQuerySet:
         return (
             self.published()
@@ -144,7 +167,10 @@ class Article(models.Model):
         "is never cached, listed, in feeds, sitemaps, search or the API.",
     )
     featured = models.BooleanField(
-        default=False, help_text="Featured on the site (a WordPress sticky post)."
+        default=False,
+        db_index=True,
+        help_text="Featured on the front page (the latest featured article leads it; a "
+        "WordPress sticky post imports as featured).",
     )
     published_at = models.DateTimeField(
         null=True,
@@ -235,6 +261,11 @@ class Article(models.Model):
     @property
     def reading_time_text(self) -> str:
         return readingtime.humanize(self.reading_seconds)
+
+    @property
+    def reading_minutes(self) -> int:
+        """The reading time in whole minutes, at least one, for teasers ("5 min read")."""
+        return max(1, round(self.reading_seconds / 60))
 
 
 class ImportedPost(models.Model):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
@@ -17,8 +19,39 @@ from byline.engagement.readers import client_ip
 from byline.engagement.stats import figures_for
 
 
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a listing, known without counting the whole listing.
+
+    Counting every published article for "page 3 of 9,875" is the slowest
+    query of a listing on a big site (a scan of the published rows); reading
+    one row more than the page holds tells whether an older page exists.
+    """
+
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 class ArticleListView(ListView):
-    """Published articles, latest first, paginated."""
+    """Published articles, latest first, paginated, under a lead story.
+
+    The lead is the latest featured article (editors tick "featured"), kept
+    out of the list below it so it is not shown twice; without one, the
+    latest article of the first page leads. Later pages are the list alone.
+    """
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
@@ -26,19 +59,48 @@ class ArticleListView(ListView):
     def get_paginate_by(self, queryset) -> int:
         return settings.BYLINE_ARTICLES_PER_PAGE
 
+    def paginate_queryset(self, queryset, page_size):
+        """This page's articles and whether there is another, in one query (no count)."""
+        raw = self.request.GET.get("page") or "1"
+        if not raw.isdigit() or int(raw) < 1:
+            raise Http404("No such page.")
+        number = int(raw)
+        offset = (number - 1) * page_size
+        rows = list(queryset[offset : offset + page_size + 1])
+        if number > 1 and not rows:
+            raise Http404("No such page.")
+        page = ListingPage(number=number, has_next=len(rows) > page_size)
+        return None, page, rows[:page_size], page.has_other_pages()
+
     def get_queryset(self):
-        return Article.objects.for_listing()
+        articles = self.filter_articles(Article.objects.teasers())
+        self.featured = articles.filter(featured=True).first()
+        if self.featured is not None:
+            articles = articles.exclude(pk=self.featured.pk)
+        return articles
+
+    def filter_articles(self, articles):
+        return articles
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stories = list(context["articles"])
+        lead = None
+        if context["page_obj"].number == 1:
+            lead = self.featured or (stories.pop(0) if stories else None)
+        context.update(lead=lead, stories=stories)
+        return context
 
 
 class FilteredListView(ArticleListView):
-    """Articles of one section, tag or author."""
+    """Articles of one section, tag or author, in the front page's design."""
 
     model_of_filter: type = Section
     lookup = "section"
 
-    def get_queryset(self):
+    def filter_articles(self, articles):
         self.subject = get_object_or_404(self.model_of_filter, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(**{self.lookup: self.subject})
+        return articles.filter(**{self.lookup: self.subject})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,13 +126,15 @@ class AuthorView(FilteredListView):
 
 def article_context(article: Article) -> dict:
     figures = figures_for(article.pk)
+    tags = list(article.tags.all())
     return {
         "article": article,
         "figures": figures,
         "aggregate_rating": figures.aggregate_rating(),
         "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
         "authors": list(article.authors.all()),
-        "tags": list(article.tags.all()),
+        "tags": tags,
+        "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
     }
 
 

@@ -3,7 +3,9 @@
 The page "Learn how your comment data is processed" renders this, so it can
 never drift from what the site really does: retention periods, the spam
 backend's own account of its data use, where e-mail goes and which cookies
-are set all come from the live configuration.
+are set all come from the live configuration. This module gathers the facts;
+the template (``discussion/data_policy.html``) words them for readers, in
+plain language, without code or product names.
 """
 
 from __future__ import annotations
@@ -43,16 +45,18 @@ class DataPolicy:
 
 
 def _database() -> str:
-    vendor = connection.vendor
-    names = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
-    return f"this site's own {names.get(vendor, vendor)} database"
+    """Where comments are kept, in readers' words (no product names: they mean nothing to
+    most readers, and tell an attacker what to try)."""
+    if connection.vendor == "sqlite":
+        return "this site's own database, a file on its server"
+    return "this site's own database server"
 
 
 def _cache() -> str:
     backend = settings.CACHES["default"]["BACKEND"]
     if "redis" in backend.lower():
-        return "this site's Redis cache"
-    return "the memory of this site's server processes"
+        return "this site's own short-term memory store"
+    return "the memory of this site's server programs"
 
 
 def data_policy() -> DataPolicy:

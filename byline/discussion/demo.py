@@ -87,6 +87,37 @@ REPLY_OPENINGS = (
 )
 
 
+# Remarks that fit any local story: the demo's fictional front-page stories use these.
+LOCAL_OPENINGS = (
+    "Lovely to read some good news from round here.",
+    "I walked past there on Saturday and it was busy.",
+    "Thanks for covering this; the local paper used to.",
+    "My neighbours have been talking about nothing else.",
+    "Good to see the volunteers getting some credit.",
+)
+LOCAL_MIDDLES = (
+    "The council could have explained the timetable better, though.",
+    "Parking will be the next argument, mark my words.",
+    "It would be good to hear from the people who run it day to day.",
+    "A photo of the opening day would have been nice.",
+    "Hope they keep it going through the winter.",
+)
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """What demo comments are made of."""
+
+    openings: tuple[str, ...] = OPENINGS
+    middles: tuple[str, ...] = MIDDLES
+    closings: tuple[str, ...] = CLOSINGS
+    replies: tuple[str, ...] = REPLY_OPENINGS
+
+
+NEWS = Phrases()
+LOCAL = Phrases(openings=LOCAL_OPENINGS, middles=LOCAL_MIDDLES)
+
+
 @dataclass
 class _Planned:
     """One comment to write: its place in the tree and what it says."""
@@ -105,23 +136,25 @@ class _Planned:
         return self if self.parent is None else self.parent.root
 
 
-def _text(rng: random.Random, replying_to: str | None) -> str:
+def _text(rng: random.Random, replying_to: str | None, phrases: Phrases = NEWS) -> str:
     paragraphs = []
     if replying_to is not None:
-        first = rng.choice(REPLY_OPENINGS)
+        first = rng.choice(phrases.replies)
         paragraphs.append(f"@{replying_to} {first}" if rng.random() < 0.4 else first)
-        paragraphs.append(rng.choice(MIDDLES))
+        paragraphs.append(rng.choice(phrases.middles))
     else:
-        paragraphs.append(f"{rng.choice(OPENINGS)} {rng.choice(MIDDLES)}")
+        paragraphs.append(f"{rng.choice(phrases.openings)} {rng.choice(phrases.middles)}")
         if rng.random() < 0.3:
-            paragraphs.append(rng.choice(MIDDLES))
-    closing = rng.choice(CLOSINGS)
+            paragraphs.append(rng.choice(phrases.middles))
+    closing = rng.choice(phrases.closings)
     if closing:
         paragraphs.append(closing)
     return "\n\n".join(paragraphs)
 
 
-def _plan(count: int, max_depth: int, rng: random.Random) -> list[_Planned]:
+def _plan(
+    count: int, max_depth: int, rng: random.Random, phrases: Phrases = NEWS
+) -> list[_Planned]:
     """The discussion's shape, oldest first: threads, replies, and replies to replies.
 
     The first comments form one chain down to the deepest level, so every
@@ -151,7 +184,7 @@ def _plan(count: int, max_depth: int, rng: random.Random) -> list[_Planned]:
                 parent=parent,
                 depth=parent.depth + 1 if parent else 0,
                 name=name,
-                body=_text(rng, parent.name.split()[0] if parent else None),
+                body=_text(rng, parent.name.split()[0] if parent else None, phrases),
                 website=website,
             )
         )
@@ -194,7 +227,9 @@ def _row(article: Article, item: _Planned, number: int) -> Comment:
     )
 
 
-def add_demo_comments(article: Article, count: int = 200, *, seed: int = 2014) -> list[Comment]:
+def add_demo_comments(
+    article: Article, count: int = 200, *, seed: int = 2014, phrases: Phrases = NEWS
+) -> list[Comment]:
     """Give the article ``count`` approved, threaded demo comments; return them oldest first.
 
     Replaces the demo comments it already had; readers' own comments stay,
@@ -202,7 +237,7 @@ def add_demo_comments(article: Article, count: int = 200, *, seed: int = 2014) -
     ``BYLINE_COMMENT_MAX_DEPTH``.
     """
     rng = random.Random(seed)  # noqa: S311 - demo text, not security
-    planned = _plan(count, settings.BYLINE_COMMENT_MAX_DEPTH, rng)
+    planned = _plan(count, settings.BYLINE_COMMENT_MAX_DEPTH, rng, phrases)
     for item, submitted_at in zip(planned, _times(article, count, rng), strict=True):
         item.submitted_at = submitted_at
     with transaction.atomic():

@@ -134,6 +134,8 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["article", "status", "thread_id"]),
             models.Index(fields=["article", "status", "parent"]),
+            # "Most discussed" counts one week's approved comments (popular.py).
+            models.Index(fields=["status", "submitted_at"], name="discussion_comment_recent"),
             # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
             models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
         ]

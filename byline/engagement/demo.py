@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +23,7 @@ from byline.articles.models import Article
 from byline.engagement import actions
 from byline.engagement.models import Rating, Reaction
 from byline.engagement.readers import READER_ID_LENGTH
+from byline.engagement.viewbuffer import apply_batch
 
 # Share of readers who react, and who rate; and how their choices lean.
 REACTING = 0.7
@@ -75,3 +78,19 @@ def add_demo_votes(article: Article, readers: int = 400, *, seed: int = 2014) ->
         "reactions": sum(1 for reaction, _ in choices.values() if reaction),
         "ratings": sum(1 for _, stars in choices.values() if stars),
     }
+
+
+def add_demo_views(views: dict[int, list[int]]) -> int:
+    """Give articles views on past days: ``{article_id: [today's, yesterday's, ...]}``.
+
+    Goes through ``viewbuffer.apply_batch()``, as the buffered views of real
+    readers do, so the totals and the daily rows agree. Adds to what is there:
+    call it once, on a new site. Returns the views added.
+    """
+    today = datetime.now(UTC).date()
+    batch: Counter[tuple[int, date]] = Counter()
+    for article_id, per_day in views.items():
+        for days_ago, count in enumerate(per_day):
+            batch[(article_id, today - timedelta(days=days_ago))] += count
+    with transaction.atomic():
+        return apply_batch(batch)

@@ -141,6 +141,8 @@ class DailyViews(models.Model):
 
     class Meta:
         verbose_name_plural = "daily views"
+        # "Most read" reads one period's rows (popular.py).
+        indexes = [models.Index(fields=["day", "article"], name="engagement_dailyviews_day")]
         constraints = [
             models.UniqueConstraint(fields=["article", "day"], name="one_row_per_article_day")
         ]

@@ -9,7 +9,9 @@ which this suite puts behind Byline's page cache, as in production
 invalidated when an editor approves a comment.
 
 Skips with the reason when Chromium, Playwright or axe-core is missing, so
-``make test`` passes on a laptop without them. Screenshots go to ``artifacts/``.
+``make test`` passes on a laptop without them. Screenshots go to ``artifacts/``;
+with ``BYLINE_SCREENSHOTS=docs`` the ones the documentation shows are also
+written to ``docs/screenshots/`` (``save_screenshot``).
 
 Settings relaxed for the suite (``browser_settings``): the comment rate limit
 (2 a minute by default) is raised so one test can post a comment and a reply,
@@ -28,6 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("BYLINE_TEST_CHROMIUM") or shutil.which("chromium") or ""
 # Flags for a machine without network or display; no browser download ever.
@@ -172,11 +175,18 @@ def new_page(browser, site):
     """Open a page in a fresh browser context: ``new_page(javascript=False, width=390)``."""
     contexts = []
 
-    def open_page(*, javascript: bool = True, width: int = 1280, height: int = 900):
+    def open_page(
+        *,
+        javascript: bool = True,
+        width: int = 1280,
+        height: int = 900,
+        color_scheme: str = "light",
+    ):
         context = browser.new_context(
             base_url=site,
             java_script_enabled=javascript,
             viewport={"width": width, "height": height},
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -261,6 +271,31 @@ def run_axe_without_js(page, new_page) -> list[dict]:
     copy.route("**/*", serve)
     copy.goto(url)
     return run_axe(copy)
+
+
+def save_screenshot(page, name: str, *, docs: bool = False) -> Path:
+    """The whole page as ``artifacts/NAME.png`` (lazy images loaded first); with
+    ``docs`` and ``BYLINE_SCREENSHOTS=docs`` also as ``docs/screenshots/NAME.png``."""
+    page.evaluate(
+        """async () => {
+            const lazy = document.querySelectorAll('img[loading="lazy"]');
+            for (const img of lazy) img.loading = 'eager';
+            await Promise.all([...document.images].map((img) => img.complete ? null :
+                new Promise((done) => { img.onload = img.onerror = done; })));
+        }"""
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if docs and os.environ.get("BYLINE_SCREENSHOTS") == "docs":
+        from PIL import Image
+
+        DOCS_SCREENSHOTS.mkdir(exist_ok=True)
+        # 256 colours: a third of the size in the repository, no visible difference.
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+            small.save(DOCS_SCREENSHOTS / path.name, optimize=True)
+    return path
 
 
 def focus_ring(page) -> dict:

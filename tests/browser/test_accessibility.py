@@ -12,7 +12,7 @@ def threaded_comments(article) -> None:
     first = make_comment(article, author_name="Grace", body="A careful piece.\n\n> quoted line")
     reply = make_comment(article, parent=first, author_name="Ada", body="Agreed, mostly.")
     make_comment(article, parent=reply, author_name="Linus", body="See https://example.org/")
-    make_comment(article, author_name="Edsger", author_url="https://example.org/", body="Hm.")
+    make_comment(article, author_name="Oskar", author_url="https://example.org/", body="Hm.")
     set_comment_count(article.pk, 4)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from byline.engagement.stats import set_comment_count
-from tests.browser.conftest import ARTIFACTS, expect
+from tests.browser.conftest import expect, save_screenshot
 from tests.discussion.factory import make_comment
 from tests.engagement.factory import rate, react, reader_client
 
@@ -31,16 +31,16 @@ def lively_article(demo_article):
     """The demo article with a short threaded discussion, and three readers' votes."""
     first = make_comment(
         demo_article,
-        author_name="Grace Hopper",
+        author_name="Marisol Quenby",
         body="A clear account of a confusing week. The map helps.",
     )
     make_comment(
         demo_article,
         parent=first,
-        author_name="Ada Lovelace",
+        author_name="Tobiah Wrenfield",
         body="Agreed, though I would like to read more about the talks in Vienna.",
     )
-    make_comment(demo_article, author_name="Edsger", body="Well sourced. Thank you.")
+    make_comment(demo_article, author_name="Oskar", body="Well sourced. Thank you.")
     set_comment_count(demo_article.pk, 3)
     votes = [("happy", 5), ("surprise", 4), ("happy", 4)]
     for n, (reaction, stars) in enumerate(votes, start=10):
@@ -53,14 +53,13 @@ def lively_article(demo_article):
 @pytest.mark.parametrize("name,width", [("phone", 390), ("desktop", 1280)])
 def test_screenshots_of_the_article_page(new_page, lively_article, name, width):
     """Written for people to look at: artifacts/article-phone.png and article-desktop.png
-    (the whole page, with comments, reactions and ratings); nothing scrolls sideways."""
+    (the whole page, with comments, reactions and ratings; also docs/screenshots/ with
+    BYLINE_SCREENSHOTS=docs); nothing scrolls sideways."""
     page = new_page(width=width)
     page.goto(lively_article.get_absolute_url())
     expect(page.locator('[data-field="rating-count"]')).to_have_text("3")
     expect(page.locator('[data-counter="views"]')).to_have_text("1 view")  # the scripts ran
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"article-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    path = save_screenshot(page, f"article-{name}", docs=True)
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert path.stat().st_size > 10_000
     assert fits, "the page scrolls sideways"

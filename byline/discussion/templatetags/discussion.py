@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import template
 
+from byline.discussion import popular
 from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
@@ -43,3 +44,9 @@ def discussion_for(context, article) -> dict:
 def comment_item(comment, pending: bool = False):
     """One comment as a complete list item (see ``markup.py``)."""
     return single_comment(comment, pending=pending)
+
+
+@register.inclusion_tag("discussion/most_discussed.html")
+def most_discussed() -> dict:
+    """The "Most discussed" block of the front and listing pages (see ``popular.py``)."""
+    return {"discussed": popular.most_discussed()}

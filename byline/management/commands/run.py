@@ -47,7 +47,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from byline.articles.demo import load_demo, site_is_empty
+from byline.articles.demo import site_is_empty
+from byline.demo import load_demo_site
 from byline.pagecache.files import PageFiles
 
 # granian closes a connection whose request headers are not all in after this
@@ -166,7 +167,7 @@ class Command(BaseCommand):
         with start_up_lock():
             call_command("migrate", interactive=False, verbosity=0)
             if not no_demo and site_is_empty():
-                article, _ = load_demo()
+                article = load_demo_site()
                 self.stdout.write(f"Loaded the demo article: {article.headline}")
             if settings.PRODUCTION:
                 call_command("collectstatic", interactive=False, verbosity=0)
