@@ -70,7 +70,8 @@ def _cache() -> dict:
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache on the shared pool, degrading to process memory.
+            "BACKEND": "byline.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "byline",
         }

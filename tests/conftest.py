@@ -32,7 +32,10 @@ def _fresh_cache():
     """Each test starts with an empty cache, whichever backend is configured."""
     from django.core.cache import cache
 
+    from byline.engagement import ratelimits
+
     cache.clear()
+    ratelimits.reset()  # the in-process rate-limit counters too
     yield
     cache.clear()
 

@@ -14,7 +14,14 @@ batch. Two buffers, chosen by ``REDIS_URL``:
   deletes rows in one transaction.
 
 Neither loses a view when the app server stops or crashes; see
-docs/engagement.md for what a crash of Redis itself can lose.
+docs/engagement.md for what a crash of Redis itself can lose. While Redis
+fails, views go to the database buffer instead (the next flush moves both).
+
+The live count never goes down while a flush runs (``figures_and_pending``):
+Redis is read first (the buffer and every batch in flight, in one script),
+then the database in one statement (the totals, the database buffer, and
+which of those batches it has already applied), so each view is counted
+exactly once whatever point the flush has reached.
 """
 
 from __future__ import annotations
@@ -25,8 +32,9 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -35,6 +43,7 @@ from django.db.models import F
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.redisclient import redis_client
+from byline.engagement.stats import Figures, figures_from_rows, figures_query
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -43,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 PENDING_KEY = "byline:engagement:views:pending"
 BATCH_PREFIX = "byline:engagement:views:batch:"
+IN_FLIGHT_KEY = "byline:engagement:views:in-flight"  # tokens of batches taken, not yet deleted
 LOCK_SECONDS = 60
 DB_BATCH_SIZE = 20_000
 
@@ -50,21 +60,95 @@ Batch = Counter[tuple[int, date]]
 
 
 def record_view(article_id: int) -> None:
-    """Add one view of the article to the buffer."""
+    """Add one view of the article to the buffer (the database's while Redis fails)."""
     today = datetime.now(UTC).date()
     client = redis_client()
     if client is not None:
-        client.hincrby(PENDING_KEY, f"{article_id}:{today.isoformat()}", 1)
-    else:
-        PendingView.objects.create(article_id=article_id, day=today)
+        try:
+            client.hincrby(PENDING_KEY, f"{article_id}:{today.isoformat()}", 1)
+            return
+        except redis.RedisError:
+            pass  # kept in the database buffer; the next flush moves it
+    PendingView.objects.create(article_id=article_id, day=today)
 
 
 def pending_views(article_id: int) -> int:
-    """Views of the article still in the buffer (not yet in its totals)."""
+    """Views of the article still in the buffers (not yet in its totals)."""
+    return buffered_views(article_id)[0]
+
+
+def buffered_views(article_id: int) -> tuple[int, bool]:
+    """``pending_views()``, and whether that figure is stale (Redis could not be read:
+    only the database's buffer is counted)."""
+    _, pending, stale = figures_and_pending(article_id, with_figures=False)
+    return pending, stale
+
+
+# Today's and yesterday's buffered views of an article (ARGV = the two fields),
+# then, for each batch in flight holding some, its token and how many.
+_READ_PENDING = """
+local result = {redis.call('HGET', KEYS[1], ARGV[1]) or '0',
+                redis.call('HGET', KEYS[1], ARGV[2]) or '0'}
+for _, token in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local a = redis.call('HGET', ARGV[3] .. token, ARGV[1])
+    local b = redis.call('HGET', ARGV[3] .. token, ARGV[2])
+    if a or b then
+        table.insert(result, token)
+        table.insert(result, (tonumber(a) or 0) + (tonumber(b) or 0))
+    end
+end
+return result
+"""
+
+
+def _read_redis(client: Redis, article_id: int) -> tuple[int, dict[str, int]]:
+    """The article's buffered views in Redis, and those in each batch in flight."""
+    today = datetime.now(UTC).date()
+    fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
+    reply = client.eval(_READ_PENDING, 2, PENDING_KEY, IN_FLIGHT_KEY, *fields, BATCH_PREFIX)
+    pending = int(reply[0]) + int(reply[1])
+    in_flight = {
+        (token.decode() if isinstance(token, bytes) else str(token)): int(count)
+        for token, count in zip(reply[2::2], reply[3::2], strict=True)
+    }
+    return pending, in_flight
+
+
+def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Figures, int, bool]:
+    """The article's figures, its views still buffered, and whether those are stale.
+
+    Redis first, then one database statement (see the module docstring), so a
+    flush at any point of its work neither hides nor doubles a view.
+    """
     client = redis_client()
+    redis_pending, stale = 0, False
+    in_flight: dict[str, int] = {}
     if client is not None:
-        return int(client.hget(PENDING_KEY, _pending_field(article_id)) or 0)
-    return PendingView.objects.filter(article_id=article_id).count()
+        try:
+            redis_pending, in_flight = _read_redis(client, article_id)
+        except redis.RedisError:
+            stale = True
+    sql, figure_params = figures_query(article_id) if with_figures else ("", [])
+    parts = [sql] if sql else []
+    parts.append(
+        f"SELECT 'p', NULL, COUNT(*), 0 FROM {PendingView._meta.db_table} WHERE article_id = %s"  # noqa: S608
+    )
+    params: list[Any] = [*figure_params, article_id]
+    if in_flight:
+        marks = ", ".join(["%s"] * len(in_flight))
+        parts.append(
+            f"SELECT 'b', token, 0, 0 FROM {ViewBatch._meta.db_table} WHERE token IN ({marks})"  # noqa: S608
+        )
+        params += list(in_flight)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    applied = {row[1] for row in rows if row[0] == "b"}
+    database_pending = sum(int(row[2]) for row in rows if row[0] == "p")
+    pending = redis_pending + database_pending
+    pending += sum(count for token, count in in_flight.items() if token not in applied)
+    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b")])
+    return figures, pending, stale
 
 
 def pending_views_field(article_id: int) -> tuple[str, str]:
@@ -83,15 +167,24 @@ def maybe_flush() -> int:
     try:
         return flush()
     except Exception:  # a reader's request must not fail because a flush did
-        logger.exception("flushing buffered views failed; the next flush retries")
+        logger.warning("flushing buffered views failed; the next flush retries", exc_info=True)
         return 0
 
 
 def flush() -> int:
-    """Move every buffered view into the totals; returns how many views were added."""
-    if redis_client() is not None:
-        return _flush_redis()
+    """Move every buffered view into the totals; returns how many views were added.
+
+    With Redis, its buffer first (skipped while Redis fails), then the
+    database's, which holds the views counted while Redis was failing.
+    """
     added = 0
+    if redis_client() is not None:
+        try:
+            added += _flush_redis()
+        except redis.RedisError as error:
+            logger.warning("views buffered in Redis wait for the next flush: %s", error)
+        if not PendingView.objects.exists():
+            return added
     while True:
         claimed, batch_added = _flush_database_batch()
         added += batch_added
@@ -162,6 +255,16 @@ def _parse_batch(raw: Mapping[bytes | str, bytes | str]) -> Batch:
     return batch
 
 
+# Take the buffer as batch ARGV[1] (KEYS: buffer, batch key, in-flight set): 1, or 0
+# when nothing is buffered. Atomic, so a reader sees the views in one place or the other.
+_TAKE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"""
+
+
 def _flush_redis() -> int:
     client = redis_client()
     assert client is not None  # only called with REDIS_URL set
@@ -175,13 +278,9 @@ def _flush_redis() -> int:
             added += _apply_redis_batch(client, token)
     token = f"{int(time.time())}-{secrets.token_hex(8)}"
     client.set(f"{BATCH_PREFIX}lock:{token}", 1, ex=LOCK_SECONDS)
-    try:
-        client.rename(PENDING_KEY, BATCH_PREFIX + token)
-    except Exception as error:  # redis.ResponseError: no such key, nothing buffered
+    if not client.eval(_TAKE, 3, PENDING_KEY, BATCH_PREFIX + token, IN_FLIGHT_KEY, token):
         client.delete(f"{BATCH_PREFIX}lock:{token}")
-        if "no such key" in str(error).lower():
-            return added
-        raise
+        return added
     return added + _apply_redis_batch(client, token)
 
 
@@ -194,5 +293,10 @@ def _apply_redis_batch(client: Redis, token: str) -> int:
         if created:  # not applied by an earlier flush that crashed before deleting the key
             added = apply_batch(_parse_batch(raw))
         ViewBatch.objects.filter(flushed_at__lt=datetime.now(UTC) - timedelta(days=2)).delete()
-    client.delete(key, f"{BATCH_PREFIX}lock:{token}")
+    # The batch leaves Redis only after its token is committed: a reader who still
+    # finds it there also finds the token, and does not count it twice.
+    pipe = client.pipeline()
+    pipe.delete(key, f"{BATCH_PREFIX}lock:{token}")
+    pipe.srem(IN_FLIGHT_KEY, token)
+    pipe.execute()
     return added

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -95,8 +96,8 @@ class _Polled:
             try:
                 self._value = self.read()
                 self._next_read = now + self.interval
-            except Exception:  # a broken store must not break the site
-                logger.exception("page cache: cannot read the generation")
+            except Exception as error:  # a broken store must not break the site
+                logger.warning("page cache: cannot read the generation: %s", error)
                 self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
                 self._next_read = now + max(self.interval, RETRY_AFTER)
         return self._value
@@ -220,7 +221,11 @@ class RedisPages:
             self._failed("write")
 
     def _failed(self, action: str) -> None:
-        logger.exception("page cache: cannot %s a page in Redis", action)
+        from byline.redisconn import RedisUnavailable
+
+        error = sys.exc_info()[1]
+        if not isinstance(error, RedisUnavailable):  # the breaker already said so
+            logger.warning("page cache: cannot %s a page in Redis: %s", action, error)
         self._down_until = time.monotonic() + RETRY_AFTER
 
 
@@ -326,11 +331,8 @@ def _build_store() -> PageStore:
 
 
 def redis_client(url: str):
-    """A Redis client that fails fast: a cache must never hold a request up for long."""
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    """The site's shared Redis client for ``url`` (``byline.redisconn``): a short timeout
+    and a circuit breaker, so a cache never holds a request up for long."""
+    from byline import redisconn
 
-    return redis.Redis.from_url(
-        url, socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 0)
-    )
+    return redisconn.redis_client(url)
