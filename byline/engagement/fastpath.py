@@ -57,6 +57,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_cache_control
 
+from byline import outages
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
 from byline.engagement.views import error_body
@@ -123,7 +124,10 @@ def answer_vote(environ: Environ) -> Answer | None:
         answer = _vote(environ, article_id, kind, body, secure)
         _used_successfully()
         return answer
-    except Exception:
+    except Exception as error:
+        if outages.is_outage(error):  # the database or Redis is down: 503, try again
+            logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+            return outages.outage_answer(environ, _fixed_headers(secure))
         logger.error(
             "Internal Server Error: %s",
             environ.get("PATH_INFO"),

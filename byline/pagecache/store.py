@@ -245,6 +245,9 @@ class PageStore:
         self.files = files
         self.stop_polling: threading.Event | None = None
         self._memory_generation = ""
+        # The last good copy of each page, whatever its generation or age: served
+        # only when rendering it again fails (stale-if-error), never as a hit.
+        self.last_good = MemoryPages(memory.max_bytes)
 
     def current_generation(self) -> str:
         generation = self.generation.current()
@@ -262,13 +265,19 @@ class PageStore:
             page = self.shared.get(key, generation)
             if page is not None:
                 self.memory.set(key, page)
+                self.last_good.set(key, page)
                 if self.files is not None:
                     self.files.write(key, page)
         if page is None or page.generation != generation or page.expires_at <= time.time():
             return None
         return page
 
+    def stale(self, key: str) -> Page | None:
+        """The last good copy of ``key`` this process stored, however old, or None."""
+        return self.last_good.get(key)
+
     def set(self, key: str, page: Page) -> None:
+        self.last_good.set(key, page)
         if page.generation != self.current_generation():
             return  # the site changed while this page was rendered: it may be stale
         self.memory.set(key, page)
