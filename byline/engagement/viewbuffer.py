@@ -166,8 +166,8 @@ def maybe_flush() -> int:
         return 0
     try:
         return flush()
-    except Exception:  # a reader's request must not fail because a flush did
-        logger.warning("flushing buffered views failed; the next flush retries", exc_info=True)
+    except Exception as error:  # a reader's request must not fail because a flush did
+        logger.warning("flushing buffered views failed (%s); the next flush retries", error)
         return 0
 
 

@@ -23,9 +23,14 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
 
 @dataclass
 class Reply:
+    """An answer; ``headers`` has lower-case names."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.headers = {name.lower(): value for name, value in self.headers.items()}
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -90,7 +90,7 @@ def _everything_is_served(app, article, label: str) -> None:
     for path in (article.get_absolute_url(), "/"):
         assert reader.page(path).status == 200, path
     counts = reader.counts(article.pk)
-    assert counts.status == 200 and counts.headers["Content-Type"] == "application/json"
+    assert counts.status == 200 and counts.headers["content-type"] == "application/json"
     before = Reaction.objects.exclude(reaction="").count()
     for n, other in enumerate(others):
         vote = other.react(article.pk, ["happy", "sad", "excited"][n])
