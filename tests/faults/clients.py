@@ -115,6 +115,9 @@ class Reader:
         return Reply(int(status.split()[0]), merged, content)
 
     def _http(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        # The reader's own address, for a server trusting X-Forwarded-For
+        # (BYLINE_CLIENT_IP_HEADER), as behind nginx.
+        headers = {"X-Forwarded-For": self.ip, **headers}
         request = urllib.request.Request(
             self.base + path, data=body or None, method=method, headers=headers
         )
