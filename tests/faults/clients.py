@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
+from django.core.exceptions import ImproperlyConfigured
+
 from byline.discussion.forms import form_timestamp
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
@@ -41,6 +43,12 @@ class Reply:
 
 
 def comment_fields(article_id: int, body: str, name: str = "Ada Reader") -> dict[str, str]:
+    """The comment form as the page's script fills it (``ts`` needs this process's
+    Django settings; without them it is left empty, for a server that does not ask)."""
+    try:
+        stamp = form_timestamp(head_start=True)
+    except ImproperlyConfigured:
+        stamp = ""
     return {
         "article": str(article_id),
         "body": body,
@@ -48,7 +56,7 @@ def comment_fields(article_id: int, body: str, name: str = "Ada Reader") -> dict
         "email": "ada@example.org",
         "website": "",
         "parent": "",
-        "ts": form_timestamp(head_start=True),
+        "ts": stamp,
         "url_confirm": "",
     }
 
@@ -56,8 +64,10 @@ def comment_fields(article_id: int, body: str, name: str = "Ada Reader") -> dict
 class Reader:
     """One reader's requests: to a WSGI application, or over HTTP to ``base``."""
 
-    def __init__(self, app: Any = None, base: str = "", ip: str = "203.0.113.7") -> None:
-        self.app, self.base, self.ip = app, base.rstrip("/"), ip
+    def __init__(
+        self, app: Any = None, base: str = "", ip: str = "203.0.113.7", timeout: float = 30
+    ) -> None:
+        self.app, self.base, self.ip, self.timeout = app, base.rstrip("/"), ip, timeout
         self.cookies: dict[str, str] = {}
 
     def request(
@@ -123,7 +133,7 @@ class Reader:
         )
         opener = urllib.request.build_opener(_NoRedirects())
         try:
-            with opener.open(request, timeout=30) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 return Reply(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Reply(error.code, dict(error.headers), error.read())

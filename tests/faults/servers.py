@@ -166,6 +166,32 @@ class RedisServer:
         finally:
             client.close()
 
+    def refuse_writes(self) -> None:
+        """Turn on ``maxmemory`` with ``noeviction`` at what it holds now, then fill it:
+        from now on every write that needs memory is refused (OOM)."""
+        import redis
+
+        client = redis.Redis(port=self.port)
+        try:
+            used = int(client.info("memory")["used_memory"])
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", str(used + 2 * 1024 * 1024))
+        finally:
+            client.close()
+        self.fill()
+
+    def accept_writes(self) -> None:
+        """Undo ``refuse_writes()``: no memory limit, the filler gone."""
+        import redis
+
+        client = redis.Redis(port=self.port)
+        try:
+            client.config_set("maxmemory", "0")
+            for key in client.scan_iter(match="filler:*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()
+
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
