@@ -89,12 +89,16 @@ class _Polled:
         self.interval = interval
         self._value = ""
         self._next_read = float("-inf")
+        # A change made while the store was unreachable: the generation must still
+        # move when it answers again, or other workers would serve pages from before.
+        self._bump_owed = False
 
     def current(self) -> str:
         now = time.monotonic()
         if now >= self._next_read:
             try:
-                self._value = self.read()
+                self._value = self.write_new() if self._bump_owed else self.read()
+                self._bump_owed = False
                 self._next_read = now + self.interval
             except Exception as error:  # a broken store must not break the site
                 logger.warning("page cache: cannot read the generation: %s", error)
@@ -105,9 +109,11 @@ class _Polled:
     def bump(self) -> str:
         try:
             self._value = self.write_new()
-        except Exception:
-            logger.exception("page cache: cannot move the generation on")
+            self._bump_owed = False
+        except Exception as error:
+            logger.warning("page cache: cannot move the generation on (%s): later", error)
             self._value = f"unreadable-{uuid.uuid4().hex}"
+            self._bump_owed = True
         self._next_read = time.monotonic() + self.interval
         return self._value
 
