@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -101,11 +102,19 @@ return result
 """
 
 
+@lru_cache(maxsize=8)
+def _script(client: Redis, source: str) -> Any:
+    """A Lua script sent by its SHA (loaded again by redis-py after a Redis restart)."""
+    return client.register_script(source)
+
+
 def _read_redis(client: Redis, article_id: int) -> tuple[int, dict[str, int]]:
     """The article's buffered views in Redis, and those in each batch in flight."""
     today = datetime.now(UTC).date()
     fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
-    reply = client.eval(_READ_PENDING, 2, PENDING_KEY, IN_FLIGHT_KEY, *fields, BATCH_PREFIX)
+    reply = _script(client, _READ_PENDING)(
+        keys=[PENDING_KEY, IN_FLIGHT_KEY], args=[*fields, BATCH_PREFIX]
+    )
     pending = int(reply[0]) + int(reply[1])
     in_flight = {
         (token.decode() if isinstance(token, bytes) else str(token)): int(count)
@@ -278,7 +287,10 @@ def _flush_redis() -> int:
             added += _apply_redis_batch(client, token)
     token = f"{int(time.time())}-{secrets.token_hex(8)}"
     client.set(f"{BATCH_PREFIX}lock:{token}", 1, ex=LOCK_SECONDS)
-    if not client.eval(_TAKE, 3, PENDING_KEY, BATCH_PREFIX + token, IN_FLIGHT_KEY, token):
+    taken = _script(client, _TAKE)(
+        keys=[PENDING_KEY, BATCH_PREFIX + token, IN_FLIGHT_KEY], args=[token]
+    )
+    if not taken:
         client.delete(f"{BATCH_PREFIX}lock:{token}")
         return added
     return added + _apply_redis_batch(client, token)
