@@ -21,7 +21,8 @@ middleware would have done for such a request:
   before a reused connection's first query) is skipped when the connection
   answered a vote less than ``TRUSTED_FOR`` seconds ago. A connection
   broken within that second (the database restarted under load) fails one
-  vote with a JSON 500 that asks the reader to try again; the failed
+  vote with a JSON 503 and ``Retry-After`` (``byline.outages``, as for any
+  vote while the database is down) that asks the reader to try again; the failed
   connection is closed and the next vote opens a new one. Nothing is
   written by a vote that fails this way (the statement never reached the
   database), and a vote answered 200 is committed;

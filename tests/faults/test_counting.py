@@ -37,7 +37,11 @@ VIEWS = 3000
 
 
 def _churn(article_id: int) -> list[int]:
-    """Views counted and flushed in one thread, counts read in another: what was read."""
+    """Views counted and flushed in one thread, counts read in another: what was read.
+
+    No read may be stale (Redis unreadable: then the views buffered there are
+    left out, and flagged so); the timeout is long enough for a loaded machine.
+    """
     seen: list[int] = []
     done = threading.Event()
     errors: list[BaseException] = []
@@ -58,7 +62,9 @@ def _churn(article_id: int) -> list[int]:
     def reader() -> None:
         try:
             while not done.is_set():
-                seen.append(actions.counts_json(article_id)["views"])
+                counts = actions.counts_json(article_id)
+                assert "stale" not in counts
+                seen.append(counts["views"])
             seen.append(actions.counts_json(article_id)["views"])
         except BaseException as error:
             errors.append(error)
@@ -88,6 +94,7 @@ def test_with_redis_the_view_count_never_goes_down_during_flushes(settings):
     server = RedisServer().start()
     try:
         settings.REDIS_URL = server.url()
+        settings.BYLINE_REDIS_TIMEOUT = 5.0
         redisconn.reset()
         ratelimits.reset()
         reset_page_store()
