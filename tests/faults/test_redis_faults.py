@@ -184,3 +184,24 @@ def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):
     ]
     assert statuses[0] == 200 and statuses[-1] == 429
     assert set(statuses) == {200, 429}
+
+
+def test_after_one_timeout_the_breaker_sends_nothing_until_redis_answers(settings, redis_server):
+    """Frozen: the first command waits for the timeout; the next ones fail at once with
+    RedisUnavailable (nothing is sent) while the background probe waits for Redis."""
+    import redis
+
+    _serve(settings, redis_server)
+    client = redisconn.redis_client()
+    assert client is not None and client.ping()
+    redis_server.freeze()
+    try:
+        with pytest.raises(redis.TimeoutError):
+            client.get("anything")
+        for _ in range(5):
+            with pytest.raises(redisconn.RedisUnavailable):
+                client.get("anything")
+    finally:
+        redis_server.thaw()
+    _wait_until_redis_is_used_again()
+    assert client.ping()
