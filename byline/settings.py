@@ -70,6 +70,11 @@ def _database() -> dict:
         )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    else:
+        # A database host that does not answer fails a new connection (a 503)
+        # within seconds instead of after the system's TCP timeout; ?connect_timeout=
+        # in the URL overrides it.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
