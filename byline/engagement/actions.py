@@ -257,10 +257,10 @@ def counts_json(
     leave out the views buffered there (docs/api.md).
     """
     stale = False
-    if figures is None:
+    if figures is None or pending is None:
+        # The totals and the buffers read together (one statement after the Redis
+        # read), so a flush in between can neither hide nor double a view.
         figures, pending, stale = viewbuffer.figures_and_pending(article_id)
-    elif pending is None:
-        pending, stale = viewbuffer.buffered_views(article_id)
     counts = figures.as_json()
     counts["views"] += pending
     if stale:
