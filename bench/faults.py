@@ -24,9 +24,10 @@ acknowledged == stored (with PostgreSQL frozen, a request the client gave up
 on may still land: stored may exceed acknowledged by at most those), and
 recovery without a restart.
 
-Slow clients: ``bench/slowclients.py`` (another branch) may define
-``fault_row() -> (name, start(port), stop())``; when it does, its fault is
-run here as one more row of each tier (see ``extra_faults``).
+Slow clients: when ``bench/slowclients.py`` (branch ``slow``) is present, its
+``run_slow_clients`` measures one more row per tier, "500 slow clients"
+straight at the app server (``--slow-clients N``; left out of ``--quick``
+unless given; see ``slow_clients_row``).
 
     .venv/bin/python bench/faults.py [--quick] [--tier sqlite|postgres|both]
 """
@@ -121,9 +122,12 @@ class Row:
     comments_stored: int = 0
     gave_up: int = 0
     bad: list[str] = field(default_factory=list)
+    p99_override: float | None = None
 
     @property
     def p99_ms(self) -> float:
+        if self.p99_override is not None:
+            return self.p99_override
         if not self.latencies:
             return 0.0
         ordered = sorted(self.latencies)
@@ -167,22 +171,57 @@ def database_faults() -> list[Fault]:
     ]
 
 
-def extra_faults() -> list[Fault]:
-    """Faults other benches provide: the "500 slow clients" row of bench/slowclients.py.
+def slow_clients_row(stack: Stack, seconds: float, clients: int) -> Row | None:
+    """The "500 slow clients" row, measured by bench/slowclients.py's ``run_slow_clients``
+    (branch ``slow``) straight at this tier's app server; None when that bench is absent.
 
-    The hook: ``slowclients.fault_row()`` returns ``(name, start, stop)`` where
-    ``start(port)`` opens the slow connections against the app and ``stop()``
-    closes them. Until that module defines it, the row is left out.
+    Its readers send the article page, the counts and a vote while ``clients``
+    slow connections (slow headers, slow bodies, idle keep-alive) stay open.
     """
     try:
         import slowclients  # type: ignore[import-not-found]  # bench/slowclients.py
     except ImportError:
-        return []
-    make = getattr(slowclients, "fault_row", None)
-    if make is None:
-        return []
-    name, start, stop = make()
-    return [Fault(name, lambda s: start(s.app.port), lambda s: stop())]
+        return None
+    run = getattr(slowclients, "run_slow_clients", None)
+    if run is None:
+        return None
+    rating_path = f"/api/articles/{stack.article_id}/rating/"
+    votes_before = stack.query("SELECT count(*) FROM engagement_rating WHERE stars IS NOT NULL")
+    result = run(
+        stack.app.base,
+        clients=clients,
+        seconds=seconds,
+        reader_paths=[
+            stack.article_path,
+            f"/api/articles/{stack.article_id}/engagement/",
+            slowclients.vote_request(stack.article_id),
+        ],
+        vote_path=rating_path,
+        reference=False,
+    )
+    attack = result["attack"]
+    row = Row(stack.tier, f"{clients} slow clients (no nginx)")
+    for name, statuses in attack["per_path"].items():
+        kind = "vote" if name.startswith("POST") else "counts" if "/api/" in name else "page"
+        for status, count in statuses.items():
+            row.sent[kind] += count
+            row.statuses[status] += count
+            if not status.isdigit():
+                row.gave_up += count
+            elif int(status) >= 500 and status != "503":
+                row.bad.append(f"{kind} answered {status}")
+        if kind == "vote":
+            row.votes_acknowledged += statuses.get("200", 0)
+    row.p99_override = attack["p99_ms"]
+    time.sleep(1)
+    row.votes_stored = (
+        stack.query("SELECT count(*) FROM engagement_rating WHERE stars IS NOT NULL") - votes_before
+    )
+    if row.gave_up:
+        row.bad.append(f"{row.gave_up} reader requests got no answer during the attack")
+    if not row.votes_acknowledged <= row.votes_stored <= row.votes_acknowledged + row.gave_up:
+        row.bad.append(f"votes: {row.votes_acknowledged} acknowledged, {row.votes_stored} stored")
+    return row
 
 
 def load(stack: Stack, row: Row, tag: str, seconds: float, clients: int) -> None:
@@ -323,7 +362,7 @@ def app_env(redis_server: RedisServer, postgres: PostgresServer | None) -> dict[
     return env
 
 
-def run_tier(tier: str, seconds: float, clients: int) -> list[Row]:
+def run_tier(tier: str, seconds: float, clients: int, slow_clients: int = 0) -> list[Row]:
     redis_server = RedisServer().start()
     postgres = None
     app = None
@@ -335,11 +374,18 @@ def run_tier(tier: str, seconds: float, clients: int) -> list[Row]:
         stack = Stack(tier, app, redis_server, postgres)
         stack.find_article()
         warm_up(stack)
-        faults = redis_faults() + (database_faults() if postgres else []) + extra_faults()
+        faults = redis_faults() + (database_faults() if postgres else [])
         rows = []
         for fault in faults:
             print(f"  {tier}: {fault.name} ...", flush=True)
             rows.append(run_fault(stack, fault, seconds, clients))
+        if slow_clients:
+            print(f"  {tier}: {slow_clients} slow clients ...", flush=True)
+            row = slow_clients_row(stack, seconds, slow_clients)
+            if row is None:
+                print("    (bench/slowclients.py is not here: no slow-clients row)")
+            else:
+                rows.append(row)
         tracebacks = app.log().count("Traceback")
         if tracebacks:
             rows[-1].bad.append(f"the app server logged {tracebacks} tracebacks (see its log)")
@@ -379,6 +425,13 @@ def main() -> None:
     parser.add_argument("--tier", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=None, help="load per fault")
     parser.add_argument("--clients", type=int, default=None, help="concurrent clients")
+    parser.add_argument(
+        "--slow-clients",
+        type=int,
+        default=None,
+        help="slow connections for the slow-clients row (bench/slowclients.py); "
+        "default 500, 0 leaves the row out; --quick leaves it out unless given",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (2.0 if args.quick else 8.0)
     clients = args.clients or (8 if args.quick else 32)
@@ -388,9 +441,10 @@ def main() -> None:
     if "postgres" in tiers and (reason := missing_postgres()) is not None:
         print(f"skipping the PostgreSQL tier: {reason}")
         tiers.remove("postgres")
+    slow = args.slow_clients if args.slow_clients is not None else (0 if args.quick else 500)
     rows: list[Row] = []
     for tier in tiers:
-        rows += run_tier(tier, seconds, clients)
+        rows += run_tier(tier, seconds, clients, slow)
     print_table(rows)
     problems = [f"{row.tier} / {row.fault}: {bad}" for row in rows for bad in row.bad]
     for problem in problems:
