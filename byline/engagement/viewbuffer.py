@@ -18,10 +18,12 @@ docs/engagement.md for what a crash of Redis itself can lose. While Redis
 fails, views go to the database buffer instead (the next flush moves both).
 
 The live count never goes down while a flush runs (``figures_and_pending``):
-Redis is read first (the buffer and every batch in flight, in one script),
-then the database in one statement (the totals, the database buffer, and
-which of those batches it has already applied), so each view is counted
-exactly once whatever point the flush has reached.
+Redis is read first (the buffer, the epoch of the last batch taken, and every
+batch in flight, in one script), then the database in one statement (the
+totals, the database buffer, which of those batches it has already applied,
+and whether the next batch, the one that takes what the buffer held, is
+applied too), so each view is counted exactly once whatever point the flush
+has reached.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 PENDING_KEY = "byline:engagement:views:pending"
 BATCH_PREFIX = "byline:engagement:views:batch:"
 IN_FLIGHT_KEY = "byline:engagement:views:in-flight"  # tokens of batches taken, not yet deleted
+EPOCH_KEY = "byline:engagement:views:epoch"  # how many batches were taken (starts at a time in ms)
 LOCK_SECONDS = 60
 DB_BATCH_SIZE = 20_000
 
@@ -86,10 +89,12 @@ def buffered_views(article_id: int) -> tuple[int, bool]:
 
 
 # Today's and yesterday's buffered views of an article (ARGV = the two fields),
-# then, for each batch in flight holding some, its token and how many.
+# the epoch (the last batch taken), then, for each batch in flight holding some,
+# its token and how many.
 _READ_PENDING = """
 local result = {redis.call('HGET', KEYS[1], ARGV[1]) or '0',
-                redis.call('HGET', KEYS[1], ARGV[2]) or '0'}
+                redis.call('HGET', KEYS[1], ARGV[2]) or '0',
+                redis.call('GET', KEYS[3]) or '0'}
 for _, token in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     local a = redis.call('HGET', ARGV[3] .. token, ARGV[1])
     local b = redis.call('HGET', ARGV[3] .. token, ARGV[2])
@@ -108,19 +113,25 @@ def _script(client: Redis, source: str) -> Any:
     return client.register_script(source)
 
 
-def _read_redis(client: Redis, article_id: int) -> tuple[int, dict[str, int]]:
-    """The article's buffered views in Redis, and those in each batch in flight."""
+def batch_token(epoch: int, suffix: str = "") -> str:
+    """The token of the batch taken at ``epoch`` (they sort by epoch)."""
+    return f"e{epoch:015d}-{suffix}"
+
+
+def _read_redis(client: Redis, article_id: int) -> tuple[int, int, dict[str, int]]:
+    """The article's buffered views in Redis, the epoch, and the views in each batch
+    in flight."""
     today = datetime.now(UTC).date()
     fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
     reply = _script(client, _READ_PENDING)(
-        keys=[PENDING_KEY, IN_FLIGHT_KEY], args=[*fields, BATCH_PREFIX]
+        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY], args=[*fields, BATCH_PREFIX]
     )
-    pending = int(reply[0]) + int(reply[1])
+    pending, epoch = int(reply[0]) + int(reply[1]), int(reply[2])
     in_flight = {
         (token.decode() if isinstance(token, bytes) else str(token)): int(count)
-        for token, count in zip(reply[2::2], reply[3::2], strict=True)
+        for token, count in zip(reply[3::2], reply[4::2], strict=True)
     }
-    return pending, in_flight
+    return pending, epoch, in_flight
 
 
 def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Figures, int, bool]:
@@ -130,11 +141,11 @@ def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Fig
     flush at any point of its work neither hides nor doubles a view.
     """
     client = redis_client()
-    redis_pending, stale = 0, False
+    redis_pending, epoch, stale = 0, None, False
     in_flight: dict[str, int] = {}
     if client is not None:
         try:
-            redis_pending, in_flight = _read_redis(client, article_id)
+            redis_pending, epoch, in_flight = _read_redis(client, article_id)
         except redis.RedisError:
             stale = True
     sql, figure_params = figures_query(article_id) if with_figures else ("", [])
@@ -149,14 +160,24 @@ def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Fig
             f"SELECT 'b', token, 0, 0 FROM {ViewBatch._meta.db_table} WHERE token IN ({marks})"  # noqa: S608
         )
         params += list(in_flight)
+    if redis_pending and epoch is not None:
+        # The views buffered at the Redis read all go into the next batch taken: if
+        # that batch is already applied, the totals hold them.
+        parts.append(
+            f"SELECT 'n', NULL, COUNT(*), 0 FROM {ViewBatch._meta.db_table} "  # noqa: S608
+            "WHERE token >= %s AND token < %s"
+        )
+        params += [batch_token(epoch + 1), batch_token(epoch + 2)]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     applied = {row[1] for row in rows if row[0] == "b"}
     database_pending = sum(int(row[2]) for row in rows if row[0] == "p")
+    if any(row[0] == "n" and row[2] for row in rows):
+        redis_pending = 0  # taken and applied between the Redis read and this statement
     pending = redis_pending + database_pending
     pending += sum(count for token, count in in_flight.items() if token not in applied)
-    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b")])
+    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b", "n")])
     return figures, pending, stale
 
 
@@ -264,13 +285,20 @@ def _parse_batch(raw: Mapping[bytes | str, bytes | str]) -> Batch:
     return batch
 
 
-# Take the buffer as batch ARGV[1] (KEYS: buffer, batch key, in-flight set): 1, or 0
-# when nothing is buffered. Atomic, so a reader sees the views in one place or the other.
+# Take the buffer as the next epoch's batch (KEYS: buffer, in-flight set, epoch;
+# ARGV: batch key prefix, token suffix, lock seconds, now in ms): its token, or
+# nothing when nothing is buffered. Atomic, so a reader sees the views in one
+# place or the other and knows which batch takes what it saw in the buffer. A
+# fresh Redis starts the epoch at the time in ms, so it never goes back.
 _TAKE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('SADD', KEYS[3], ARGV[1])
-return 1
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[4]) end
+local epoch = redis.call('INCR', KEYS[3])
+local token = string.format('e%015d-%s', epoch, ARGV[2])
+redis.call('SET', ARGV[1] .. 'lock:' .. token, 1, 'EX', ARGV[3])
+redis.call('RENAME', KEYS[1], ARGV[1] .. token)
+redis.call('SADD', KEYS[2], token)
+return token
 """
 
 
@@ -285,14 +313,13 @@ def _flush_redis() -> int:
             continue
         if client.set(f"{BATCH_PREFIX}lock:{token}", 1, nx=True, ex=LOCK_SECONDS):
             added += _apply_redis_batch(client, token)
-    token = f"{int(time.time())}-{secrets.token_hex(8)}"
-    client.set(f"{BATCH_PREFIX}lock:{token}", 1, ex=LOCK_SECONDS)
     taken = _script(client, _TAKE)(
-        keys=[PENDING_KEY, BATCH_PREFIX + token, IN_FLIGHT_KEY], args=[token]
+        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY],
+        args=[BATCH_PREFIX, secrets.token_hex(8), LOCK_SECONDS, int(time.time() * 1000)],
     )
     if not taken:
-        client.delete(f"{BATCH_PREFIX}lock:{token}")
         return added
+    token = taken.decode() if isinstance(taken, bytes) else str(taken)
     return added + _apply_redis_batch(client, token)
 
 
