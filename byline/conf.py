@@ -84,6 +84,13 @@ def parse_site_url(value: str) -> str:
     return value
 
 
+def parse_positive_seconds(value: str) -> float:
+    seconds = float(value.strip())
+    if not seconds > 0:
+        raise ValueError("expected a number of seconds greater than zero")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default (as text), help and parser.
@@ -162,6 +169,18 @@ CORE_SETTINGS: list[Setting] = [
         "REDIS_URL",
         "",
         "Redis URL (redis://host:6379/0) for the cache and counters. Empty: process memory.",
+    ),
+    Setting(
+        "BYLINE_REDIS_TIMEOUT",
+        "0.5",
+        "Seconds a request waits for Redis (connect or answer) before it carries on without it.",
+        parse_positive_seconds,
+    ),
+    Setting(
+        "BYLINE_REDIS_RETRY_SECONDS",
+        "1",
+        "After a Redis failure, Redis is left alone this long and probed in the background.",
+        parse_positive_seconds,
     ),
     Setting("BYLINE_SITE_NAME", "Byline", "The site's name, shown in the header and titles."),
     Setting(

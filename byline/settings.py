@@ -36,6 +36,18 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+# SQLite, however it is named: WAL (readers never wait for the writer), a busy
+# timeout (a writer waits its turn instead of failing with "database is locked")
+# and IMMEDIATE transactions (a transaction takes the write lock when it begins,
+# so it can never fail halfway when a read turns into a write).
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def _database() -> dict:
     url = _env["DATABASE_URL"]
     if not url:
@@ -43,12 +55,7 @@ def _database() -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "byline.sqlite3"),
-            "OPTIONS": {
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
@@ -61,6 +68,13 @@ def _database() -> dict:
         raise ImproperlyConfigured(
             "DATABASE_URL must name PostgreSQL (postgres://...) or SQLite (sqlite:///...)"
         )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    else:
+        # A database host that does not answer fails a new connection (a 503)
+        # within seconds instead of after the system's TCP timeout; ?connect_timeout=
+        # in the URL overrides it.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
@@ -70,7 +84,8 @@ def _cache() -> dict:
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache on the shared pool, degrading to process memory.
+            "BACKEND": "byline.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "byline",
         }
@@ -107,6 +122,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every 500 a down database caused and answers 503 instead.
+    "byline.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

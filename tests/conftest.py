@@ -32,7 +32,10 @@ def _fresh_cache():
     """Each test starts with an empty cache, whichever backend is configured."""
     from django.core.cache import cache
 
+    from byline.engagement import ratelimits
+
     cache.clear()
+    ratelimits.reset()  # the in-process rate-limit counters too
     yield
     cache.clear()
 
@@ -56,3 +59,11 @@ def _no_vote_caster_left():
     from byline.engagement import batches
 
     batches.stop()
+
+
+@pytest.fixture(autouse=True)
+def _patient_redis(settings):
+    """The suite tests behaviour, not timeouts: on a loaded CI machine Redis can stall
+    longer than production's 0.5 s, which would open the breaker and move counters to
+    memory mid-test. The fault tests (tests/faults) set short timeouts of their own."""
+    settings.BYLINE_REDIS_TIMEOUT = 5.0

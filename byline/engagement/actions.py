@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from byline.articles.models import Article
 from byline.engagement import batches, readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
-from byline.engagement.redisclient import redis_client
+from byline.engagement.redisclient import redis_available, redis_client
 from byline.engagement.stats import Figures, figures_for
 
 VIEW_REPEAT_SECONDS = 30 * 60
@@ -151,8 +151,13 @@ def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
     )
     if (refused := refusal(over, article_id)) is not None:
         raise refused
-    pending = int(pending_views or 0) if redis_client() is not None else None
-    return Voter(article_id, reader, new, pending)
+    return Voter(article_id, reader, new, _pending(pending_views))
+
+
+def _pending(value: bytes | None) -> int | None:
+    """Buffered views read with the rate limit; None when they must be read again
+    (no Redis, or it failed just now and counted nothing)."""
+    return int(value or 0) if redis_available() else None
 
 
 def _limited_identities(reader: str, ip: str) -> list[str]:
@@ -196,7 +201,7 @@ def check_and_cast_json_vote(
     (mine, figures), pending = batches.cast_checked(
         batches.Vote(kind, article_id, reader, value, check)
     )
-    voter = Voter(article_id, reader, new, int(pending or 0))
+    voter = Voter(article_id, reader, new, _pending(pending))
     vote: str | int | None = mine if kind == "reaction" or mine is None else int(mine)
     return voter, _json_answer(kind, voter, vote, figures)
 
@@ -246,9 +251,20 @@ def _json_answer(
 def counts_json(
     article_id: int, figures: Figures | None = None, pending: int | None = None
 ) -> dict[str, Any]:
-    """The counts as the API shows them: the totals plus the views still buffered."""
-    counts = (figures or figures_for(article_id)).as_json()
-    counts["views"] += viewbuffer.pending_views(article_id) if pending is None else pending
+    """The counts as the API shows them: the totals plus the views still buffered.
+
+    ``"stale": true`` is added when Redis could not be read: the figures then
+    leave out the views buffered there (docs/api.md).
+    """
+    stale = False
+    if figures is None or pending is None:
+        # The totals and the buffers read together (one statement after the Redis
+        # read), so a flush in between can neither hide nor double a view.
+        figures, pending, stale = viewbuffer.figures_and_pending(article_id)
+    counts = figures.as_json()
+    counts["views"] += pending
+    if stale:
+        counts["stale"] = True
     return counts
 
 

@@ -298,21 +298,23 @@ def _checked(batch: list[Vote]) -> list[Vote]:
     checked = [vote for vote in batch if vote.check is not None]
     if not checked:
         return batch
-    try:
+    # One round trip per limit (all votes share one) for the whole batch; never
+    # raises for Redis: while Redis fails, limits are counted in this process.
+    outcomes: dict[int, tuple[bool, bytes | None]] = {}
+    for limit in {vote.check.limit for vote in checked if vote.check}:
+        group = [vote for vote in checked if vote.check and vote.check.limit == limit]
         found = readers.hits_and_reads(
-            "vote", [(vote.check.identities, vote.check.read) for vote in checked if vote.check]
+            "vote",
+            [(vote.check.identities, vote.check.read) for vote in group if vote.check],
+            limit,
         )
-    except Exception as error:  # Redis is down: these votes fail, as they would alone
-        for vote in checked:
-            vote.fail(error)
-        return [vote for vote in batch if vote.check is None]
+        outcomes.update((id(vote), outcome) for vote, outcome in zip(group, found, strict=True))
     to_cast = []
-    results = iter(found)
     for vote in batch:
         if vote.check is not None:
-            hits, vote.read = next(results)
+            over, vote.read = outcomes[id(vote)]
             try:
-                refusal = vote.check.refusal(hits > vote.check.limit, vote.article_id)
+                refusal = vote.check.refusal(over, vote.article_id)
             except Exception as error:
                 refusal = error
             if refusal is not None:

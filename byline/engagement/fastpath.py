@@ -21,7 +21,8 @@ middleware would have done for such a request:
   before a reused connection's first query) is skipped when the connection
   answered a vote less than ``TRUSTED_FOR`` seconds ago. A connection
   broken within that second (the database restarted under load) fails one
-  vote with a JSON 500 that asks the reader to try again; the failed
+  vote with a JSON 503 and ``Retry-After`` (``byline.outages``, as for any
+  vote while the database is down) that asks the reader to try again; the failed
   connection is closed and the next vote opens a new one. Nothing is
   written by a vote that fails this way (the statement never reached the
   database), and a vote answered 200 is committed;
@@ -57,6 +58,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_cache_control
 
+from byline import outages
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
 from byline.engagement.views import error_body
@@ -123,7 +125,10 @@ def answer_vote(environ: Environ) -> Answer | None:
         answer = _vote(environ, article_id, kind, body, secure)
         _used_successfully()
         return answer
-    except Exception:
+    except Exception as error:
+        if outages.is_outage(error):  # the database or Redis is down: 503, try again
+            logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+            return outages.outage_answer(environ, _fixed_headers(secure))
         logger.error(
             "Internal Server Error: %s",
             environ.get("PATH_INFO"),

@@ -11,11 +11,12 @@ Plain functions other apps reuse (the discussion app for its own limits):
 - ``client_ip(request)`` and ``ip_hash(request)`` (``client_ip_of(environ)`` and
   ``hash_ip(ip)`` without a request): the address (socket, or the
   header named by ``BYLINE_CLIENT_IP_HEADER`` behind a proxy) and its salted
-  hash. The salt is random, kept only in the cache and replaced every UTC
-  day, so yesterday's hashes cannot be linked to today's and no raw IP is
-  ever stored.
+  hash. The salt is an HMAC of the secret key and the UTC date: every worker
+  and every restart agree on it, and yesterday's hashes cannot be linked to
+  today's; no raw IP is ever stored.
 - ``over_limit(scope, identities, limit, per_seconds)``: count one hit for
-  each identity in a fixed window and say whether any went past the limit
+  each identity in a sliding window (the ``limits`` library, see
+  ``ratelimits``) and say whether any went past the limit
   (``over_limit_and`` also reads a Redis hash field in the same round trip);
   ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``.
 """
@@ -32,10 +33,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from byline.engagement.redisclient import redis_client
+from byline.engagement import ratelimits
+from byline.engagement.redisclient import redis_client  # noqa: F401  (re-exported for tests)
 
 COOKIE_SALT = "byline.engagement.reader"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -115,15 +116,13 @@ def _today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-@lru_cache(maxsize=2)
-def _salt_for(day: str) -> bytes:
-    key = f"engagement:ip-salt:{day}"
-    cache.add(key, secrets.token_hex(32), timeout=2 * 24 * 3600)
-    salt = cache.get(key)
-    if salt is None:  # the cache lost it between add and get; still never unsalted
-        salt = secrets.token_hex(32)
-        cache.set(key, salt, timeout=2 * 24 * 3600)
-    return bytes.fromhex(salt)
+@lru_cache(maxsize=4)
+def _salt_for(day: str, secret_key: str) -> bytes:
+    """The day's salt: an HMAC of the secret key and the UTC date, the same in every
+    worker and after every restart, and unguessable without the key."""
+    return hmac.new(
+        secret_key.encode(), f"byline.engagement.ip-salt:{day}".encode(), "sha256"
+    ).digest()
 
 
 def ip_hash(request: HttpRequest) -> str:
@@ -133,25 +132,21 @@ def ip_hash(request: HttpRequest) -> str:
 
 def hash_ip(ip: str) -> str:
     """The salted hash of an IP address (today's salt)."""
-    digest = hmac.new(_salt_for(_today()), ip.encode(), hashlib.sha256)
+    digest = hmac.new(_salt_for(_today(), settings.SECRET_KEY), ip.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
 def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: int = 60) -> bool:
-    """Count one hit for each identity in the current window; True if any is past ``limit``.
+    """Count one hit for each identity; True if any has had more than ``limit`` in the
+    last ``per_seconds`` (a sliding window, ``byline.engagement.ratelimits``).
 
-    Fixed windows of ``per_seconds``; the counters live in Redis when
-    REDIS_URL is set (one round trip, shared by every app server), else in
-    the cache. Every identity is counted
-    even when an earlier one is already over, so a reader cannot dodge the
-    IP limit by changing cookies.
+    Every identity is counted even when an earlier one is already over, so a
+    reader cannot dodge the IP limit by changing cookies. The counters live in
+    Redis when it is there (shared by every app server), else in this process.
     """
     return over_limit_and(scope, identities, limit, per_seconds)[0]
 
 
-# Counts one hit on each counter (KEYS[1..n], n = ARGV[2]), sets a new counter's
-# expiry (ARGV[1] seconds), and reads one hash field (KEYS[n + 1], ARGV[3]) if asked:
-# one command, so one round trip and one reply to parse whatever the number of keys.
 def over_limit_and(
     scope: str,
     identities: Iterable[str],
@@ -161,82 +156,30 @@ def over_limit_and(
 ) -> tuple[bool, bytes | None]:
     """``over_limit()``, and with Redis a hash field ``read`` = (key, field) in the same call.
 
-    The field's value is the second item (None without Redis, or when the
-    field is absent), so a request that must both count a hit and read
-    something from Redis waits for Redis once.
+    The field's value is the second item (None without Redis, while Redis is
+    down, or when the field is absent), so a request that must both count a hit
+    and read something from Redis waits for Redis once.
     """
-    if redis_client() is not None:
-        ((hits, value),) = hits_and_reads(scope, [(identities, read)], per_seconds)
-        return hits > limit, value
-    window = int(datetime.now(UTC).timestamp()) // per_seconds
-    keys = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
-    over = False
-    for key in keys:
-        cache.add(key, 0, timeout=per_seconds + 1)
-        try:
-            hits = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=per_seconds + 1)
-            hits = 1
-        over = over or hits > limit
-    return over, None
-
-
-# ``over_limit_and`` for many requests in one command: request i has n_i counters
-# (ARGV[2 + 2i - 1]) followed by one hash key, and a field to read (ARGV[2 + 2i];
-# empty: none). Returns, per request, its highest count and the field's value.
-_COUNT_MANY = """
-local m = tonumber(ARGV[2])
-local k, result = 1, {}
-for i = 1, m do
-    local n, field = tonumber(ARGV[1 + 2 * i]), ARGV[2 + 2 * i]
-    local most = 0
-    for j = 1, n do
-        local hits = redis.call('INCR', KEYS[k])
-        if hits == 1 then redis.call('EXPIRE', KEYS[k], ARGV[1]) end
-        if hits > most then most = hits end
-        k = k + 1
-    end
-    result[2 * i - 1] = most
-    result[2 * i] = false
-    if field ~= '' then result[2 * i] = redis.call('HGET', KEYS[k], field) end
-    k = k + 1
-end
-return result
-"""
-
-
-@lru_cache(maxsize=4)
-def _count_many_script(client: Any) -> Any:
-    return client.register_script(_COUNT_MANY)
+    ((over, value),) = hits_and_reads(scope, [(identities, read)], limit, per_seconds)
+    return over, value
 
 
 def hits_and_reads(
     scope: str,
     requests: list[tuple[Iterable[str], tuple[str, str] | None]],
+    limit: int,
     per_seconds: int = 60,
-) -> list[tuple[int, bytes | None]]:
-    """``over_limit_and()`` for many requests (identities, read) in one Redis command.
+) -> list[tuple[bool, bytes | None]]:
+    """``over_limit_and()`` for many requests (identities, read), in one Redis round trip.
 
-    Needs Redis. Each request's hits are counted in order, as if it had been
-    sent alone after the ones before it; it gets the highest count among its
-    identities (over the limit when above it) and the field it asked to read.
+    Each request's hits are counted in order, as if it had been sent alone
+    after the ones before it; it gets whether any of its identities went over
+    the limit and the field it asked to read. Never raises for Redis: while
+    Redis fails, limits are counted in this process and nothing is read.
     """
-    client = redis_client()
-    assert client is not None, "over_limits_and needs Redis"
-    window = int(datetime.now(UTC).timestamp()) // per_seconds
-    keys: list[str] = []
-    args: list[int | str] = [per_seconds + 1, len(requests)]
-    for identities, read in requests:
-        counters = [f"byline:ratelimit:{scope}:{identity}:{window}" for identity in identities]
-        keys += counters
-        keys.append(read[0] if read is not None else counters[0])
-        args += [len(counters), read[1] if read is not None else ""]
-    replies = _count_many_script(client)(keys=keys, args=args)
-    return [
-        (int(replies[2 * i]), replies[2 * i + 1] if 2 * i + 1 < len(replies) else None)
-        for i in range(len(requests))
-    ]
+    return ratelimits.hit_many(
+        scope, [(list(ids), read) for ids, read in requests], limit, per_seconds
+    )
 
 
 def seconds_left_in_window(per_seconds: int = 60) -> int:

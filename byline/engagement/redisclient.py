@@ -1,31 +1,25 @@
-"""One Redis connection pool per process for counters and rate limits (REDIS_URL)."""
+"""The Redis client for counters and rate limits: the site's one pool (``byline.redisconn``).
+
+Its timeout is short (``BYLINE_REDIS_TIMEOUT``) and a circuit breaker stops
+calling a Redis that just failed; every caller here catches ``redis.RedisError``
+and carries on in its degraded mode (see docs/deploy.md, "When a service fails").
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from django.conf import settings
+from byline import redisconn
 
 if TYPE_CHECKING:
     from redis import Redis
 
 
-# A Redis that stops answering fails a vote or a view after this long instead of
-# holding its thread (and, for votes on PostgreSQL, its process's whole batch).
-TIMEOUT_SECONDS = 5.0
-
-
-@lru_cache(maxsize=1)
-def _client_for(url: str) -> Redis:
-    import redis
-
-    return redis.Redis.from_url(
-        url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
-    )
-
-
 def redis_client() -> Redis | None:
     """The Redis client for counters, or None on the embedded tier (no REDIS_URL)."""
-    url = settings.REDIS_URL
-    return _client_for(url) if url else None
+    return redisconn.redis_client()
+
+
+def redis_available() -> bool:
+    """Whether Redis is configured and not known to be down right now."""
+    return redisconn.available()

@@ -14,7 +14,16 @@ batch. Two buffers, chosen by ``REDIS_URL``:
   deletes rows in one transaction.
 
 Neither loses a view when the app server stops or crashes; see
-docs/engagement.md for what a crash of Redis itself can lose.
+docs/engagement.md for what a crash of Redis itself can lose. While Redis
+fails, views go to the database buffer instead (the next flush moves both).
+
+The live count never goes down while a flush runs (``figures_and_pending``):
+Redis is read first (the buffer, the epoch of the last batch taken, and every
+batch in flight, in one script), then the database in one statement (the
+totals, the database buffer, which of those batches it has already applied,
+and whether the next batch, the one that takes what the buffer held, is
+applied too), so each view is counted exactly once whatever point the flush
+has reached.
 """
 
 from __future__ import annotations
@@ -25,8 +34,10 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -35,6 +46,7 @@ from django.db.models import F
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.redisclient import redis_client
+from byline.engagement.stats import Figures, figures_from_rows, figures_query
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -43,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 PENDING_KEY = "byline:engagement:views:pending"
 BATCH_PREFIX = "byline:engagement:views:batch:"
+IN_FLIGHT_KEY = "byline:engagement:views:in-flight"  # tokens of batches taken, not yet deleted
+EPOCH_KEY = "byline:engagement:views:epoch"  # how many batches were taken (starts at a time in ms)
 LOCK_SECONDS = 60
 DB_BATCH_SIZE = 20_000
 
@@ -50,21 +64,121 @@ Batch = Counter[tuple[int, date]]
 
 
 def record_view(article_id: int) -> None:
-    """Add one view of the article to the buffer."""
+    """Add one view of the article to the buffer (the database's while Redis fails)."""
     today = datetime.now(UTC).date()
     client = redis_client()
     if client is not None:
-        client.hincrby(PENDING_KEY, f"{article_id}:{today.isoformat()}", 1)
-    else:
-        PendingView.objects.create(article_id=article_id, day=today)
+        try:
+            client.hincrby(PENDING_KEY, f"{article_id}:{today.isoformat()}", 1)
+            return
+        except redis.RedisError:
+            pass  # kept in the database buffer; the next flush moves it
+    PendingView.objects.create(article_id=article_id, day=today)
 
 
 def pending_views(article_id: int) -> int:
-    """Views of the article still in the buffer (not yet in its totals)."""
+    """Views of the article still in the buffers (not yet in its totals)."""
+    return buffered_views(article_id)[0]
+
+
+def buffered_views(article_id: int) -> tuple[int, bool]:
+    """``pending_views()``, and whether that figure is stale (Redis could not be read:
+    only the database's buffer is counted)."""
+    _, pending, stale = figures_and_pending(article_id, with_figures=False)
+    return pending, stale
+
+
+# Today's and yesterday's buffered views of an article (ARGV = the two fields),
+# the epoch (the last batch taken), then, for each batch in flight holding some,
+# its token and how many.
+_READ_PENDING = """
+local result = {redis.call('HGET', KEYS[1], ARGV[1]) or '0',
+                redis.call('HGET', KEYS[1], ARGV[2]) or '0',
+                redis.call('GET', KEYS[3]) or '0'}
+for _, token in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local a = redis.call('HGET', ARGV[3] .. token, ARGV[1])
+    local b = redis.call('HGET', ARGV[3] .. token, ARGV[2])
+    if a or b then
+        table.insert(result, token)
+        table.insert(result, (tonumber(a) or 0) + (tonumber(b) or 0))
+    end
+end
+return result
+"""
+
+
+@lru_cache(maxsize=8)
+def _script(client: Redis, source: str) -> Any:
+    """A Lua script sent by its SHA (loaded again by redis-py after a Redis restart)."""
+    return client.register_script(source)
+
+
+def batch_token(epoch: int, suffix: str = "") -> str:
+    """The token of the batch taken at ``epoch`` (they sort by epoch)."""
+    return f"e{epoch:015d}-{suffix}"
+
+
+def _read_redis(client: Redis, article_id: int) -> tuple[int, int, dict[str, int]]:
+    """The article's buffered views in Redis, the epoch, and the views in each batch
+    in flight."""
+    today = datetime.now(UTC).date()
+    fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
+    reply = _script(client, _READ_PENDING)(
+        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY], args=[*fields, BATCH_PREFIX]
+    )
+    pending, epoch = int(reply[0]) + int(reply[1]), int(reply[2])
+    in_flight = {
+        (token.decode() if isinstance(token, bytes) else str(token)): int(count)
+        for token, count in zip(reply[3::2], reply[4::2], strict=True)
+    }
+    return pending, epoch, in_flight
+
+
+def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Figures, int, bool]:
+    """The article's figures, its views still buffered, and whether those are stale.
+
+    Redis first, then one database statement (see the module docstring), so a
+    flush at any point of its work neither hides nor doubles a view.
+    """
     client = redis_client()
+    redis_pending, epoch, stale = 0, None, False
+    in_flight: dict[str, int] = {}
     if client is not None:
-        return int(client.hget(PENDING_KEY, _pending_field(article_id)) or 0)
-    return PendingView.objects.filter(article_id=article_id).count()
+        try:
+            redis_pending, epoch, in_flight = _read_redis(client, article_id)
+        except redis.RedisError:
+            stale = True
+    sql, figure_params = figures_query(article_id) if with_figures else ("", [])
+    parts = [sql] if sql else []
+    parts.append(
+        f"SELECT 'p', NULL, COUNT(*), 0 FROM {PendingView._meta.db_table} WHERE article_id = %s"  # noqa: S608
+    )
+    params: list[Any] = [*figure_params, article_id]
+    if in_flight:
+        marks = ", ".join(["%s"] * len(in_flight))
+        parts.append(
+            f"SELECT 'b', token, 0, 0 FROM {ViewBatch._meta.db_table} WHERE token IN ({marks})"  # noqa: S608
+        )
+        params += list(in_flight)
+    if redis_pending and epoch is not None:
+        # The views buffered at the Redis read all go into the next batch taken: if
+        # that batch is already applied, the totals hold them.
+        parts.append(
+            f"SELECT 'n', NULL, COUNT(*), 0 FROM {ViewBatch._meta.db_table} "  # noqa: S608
+            "WHERE token >= %s AND token < %s"
+        )
+        params += [batch_token(epoch + 1), batch_token(epoch + 2)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    applied = {row[1] for row in rows if row[0] == "b"}
+    database_pending = sum(int(row[2]) for row in rows if row[0] == "p")
+    if any(row[0] == "n" and row[2] for row in rows):
+        redis_pending = 0  # taken and applied between the Redis read and this statement
+    pending = redis_pending + database_pending
+    pending += sum(count for token, count in in_flight.items() if token not in applied)
+    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b", "n")])
+    return figures, pending, stale
 
 
 def pending_views_field(article_id: int) -> tuple[str, str]:
@@ -82,16 +196,25 @@ def maybe_flush() -> int:
         return 0
     try:
         return flush()
-    except Exception:  # a reader's request must not fail because a flush did
-        logger.exception("flushing buffered views failed; the next flush retries")
+    except Exception as error:  # a reader's request must not fail because a flush did
+        logger.warning("flushing buffered views failed (%s); the next flush retries", error)
         return 0
 
 
 def flush() -> int:
-    """Move every buffered view into the totals; returns how many views were added."""
-    if redis_client() is not None:
-        return _flush_redis()
+    """Move every buffered view into the totals; returns how many views were added.
+
+    With Redis, its buffer first (skipped while Redis fails), then the
+    database's, which holds the views counted while Redis was failing.
+    """
     added = 0
+    if redis_client() is not None:
+        try:
+            added += _flush_redis()
+        except redis.RedisError as error:
+            logger.warning("views buffered in Redis wait for the next flush: %s", error)
+        if not PendingView.objects.exists():
+            return added
     while True:
         claimed, batch_added = _flush_database_batch()
         added += batch_added
@@ -162,6 +285,23 @@ def _parse_batch(raw: Mapping[bytes | str, bytes | str]) -> Batch:
     return batch
 
 
+# Take the buffer as the next epoch's batch (KEYS: buffer, in-flight set, epoch;
+# ARGV: batch key prefix, token suffix, lock seconds, now in ms): its token, or
+# nothing when nothing is buffered. Atomic, so a reader sees the views in one
+# place or the other and knows which batch takes what it saw in the buffer. A
+# fresh Redis starts the epoch at the time in ms, so it never goes back.
+_TAKE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[4]) end
+local epoch = redis.call('INCR', KEYS[3])
+local token = string.format('e%015d-%s', epoch, ARGV[2])
+redis.call('SET', ARGV[1] .. 'lock:' .. token, 1, 'EX', ARGV[3])
+redis.call('RENAME', KEYS[1], ARGV[1] .. token)
+redis.call('SADD', KEYS[2], token)
+return token
+"""
+
+
 def _flush_redis() -> int:
     client = redis_client()
     assert client is not None  # only called with REDIS_URL set
@@ -173,15 +313,13 @@ def _flush_redis() -> int:
             continue
         if client.set(f"{BATCH_PREFIX}lock:{token}", 1, nx=True, ex=LOCK_SECONDS):
             added += _apply_redis_batch(client, token)
-    token = f"{int(time.time())}-{secrets.token_hex(8)}"
-    client.set(f"{BATCH_PREFIX}lock:{token}", 1, ex=LOCK_SECONDS)
-    try:
-        client.rename(PENDING_KEY, BATCH_PREFIX + token)
-    except Exception as error:  # redis.ResponseError: no such key, nothing buffered
-        client.delete(f"{BATCH_PREFIX}lock:{token}")
-        if "no such key" in str(error).lower():
-            return added
-        raise
+    taken = _script(client, _TAKE)(
+        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY],
+        args=[BATCH_PREFIX, secrets.token_hex(8), LOCK_SECONDS, int(time.time() * 1000)],
+    )
+    if not taken:
+        return added
+    token = taken.decode() if isinstance(taken, bytes) else str(taken)
     return added + _apply_redis_batch(client, token)
 
 
@@ -194,5 +332,10 @@ def _apply_redis_batch(client: Redis, token: str) -> int:
         if created:  # not applied by an earlier flush that crashed before deleting the key
             added = apply_batch(_parse_batch(raw))
         ViewBatch.objects.filter(flushed_at__lt=datetime.now(UTC) - timedelta(days=2)).delete()
-    client.delete(key, f"{BATCH_PREFIX}lock:{token}")
+    # The batch leaves Redis only after its token is committed: a reader who still
+    # finds it there also finds the token, and does not count it twice.
+    pipe = client.pipeline()
+    pipe.delete(key, f"{BATCH_PREFIX}lock:{token}")
+    pipe.srem(IN_FLIGHT_KEY, token)
+    pipe.execute()
     return added

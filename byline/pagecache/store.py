@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -88,15 +89,19 @@ class _Polled:
         self.interval = interval
         self._value = ""
         self._next_read = float("-inf")
+        # A change made while the store was unreachable: the generation must still
+        # move when it answers again, or other workers would serve pages from before.
+        self._bump_owed = False
 
     def current(self) -> str:
         now = time.monotonic()
         if now >= self._next_read:
             try:
-                self._value = self.read()
+                self._value = self.write_new() if self._bump_owed else self.read()
+                self._bump_owed = False
                 self._next_read = now + self.interval
-            except Exception:  # a broken store must not break the site
-                logger.exception("page cache: cannot read the generation")
+            except Exception as error:  # a broken store must not break the site
+                logger.warning("page cache: cannot read the generation: %s", error)
                 self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
                 self._next_read = now + max(self.interval, RETRY_AFTER)
         return self._value
@@ -104,9 +109,11 @@ class _Polled:
     def bump(self) -> str:
         try:
             self._value = self.write_new()
-        except Exception:
-            logger.exception("page cache: cannot move the generation on")
+            self._bump_owed = False
+        except Exception as error:
+            logger.warning("page cache: cannot move the generation on (%s): later", error)
             self._value = f"unreadable-{uuid.uuid4().hex}"
+            self._bump_owed = True
         self._next_read = time.monotonic() + self.interval
         return self._value
 
@@ -220,7 +227,11 @@ class RedisPages:
             self._failed("write")
 
     def _failed(self, action: str) -> None:
-        logger.exception("page cache: cannot %s a page in Redis", action)
+        from byline.redisconn import RedisUnavailable
+
+        error = sys.exc_info()[1]
+        if not isinstance(error, RedisUnavailable):  # the breaker already said so
+            logger.warning("page cache: cannot %s a page in Redis: %s", action, error)
         self._down_until = time.monotonic() + RETRY_AFTER
 
 
@@ -240,6 +251,9 @@ class PageStore:
         self.files = files
         self.stop_polling: threading.Event | None = None
         self._memory_generation = ""
+        # The last good copy of each page, whatever its generation or age: served
+        # only when rendering it again fails (stale-if-error), never as a hit.
+        self.last_good = MemoryPages(memory.max_bytes)
 
     def current_generation(self) -> str:
         generation = self.generation.current()
@@ -257,13 +271,19 @@ class PageStore:
             page = self.shared.get(key, generation)
             if page is not None:
                 self.memory.set(key, page)
+                self.last_good.set(key, page)
                 if self.files is not None:
                     self.files.write(key, page)
         if page is None or page.generation != generation or page.expires_at <= time.time():
             return None
         return page
 
+    def stale(self, key: str) -> Page | None:
+        """The last good copy of ``key`` this process stored, however old, or None."""
+        return self.last_good.get(key)
+
     def set(self, key: str, page: Page) -> None:
+        self.last_good.set(key, page)
         if page.generation != self.current_generation():
             return  # the site changed while this page was rendered: it may be stale
         self.memory.set(key, page)
@@ -326,11 +346,8 @@ def _build_store() -> PageStore:
 
 
 def redis_client(url: str):
-    """A Redis client that fails fast: a cache must never hold a request up for long."""
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    """The site's shared Redis client for ``url`` (``byline.redisconn``): a short timeout
+    and a circuit breaker, so a cache never holds a request up for long."""
+    from byline import redisconn
 
-    return redis.Redis.from_url(
-        url, socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 0)
-    )
+    return redisconn.redis_client(url)

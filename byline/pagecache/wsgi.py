@@ -134,6 +134,14 @@ class PageCacheApp:
         with reading_from_primary():
             result = self.app(environ, capture)
             status, headers, exc_info = captured
+            if status[:1] == "5" and (stale := self.store.stale(key)) is not None:
+                # Stale-if-error: the page could not be rendered (the database is
+                # down): the last good copy is better than an error page.
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                logger.warning("page cache: %s for %s, serving a stale copy", status, key)
+                return self.replay(stale, environ, start_response, "stale")
             if not (environ.get(STORABLE) and storable(status, headers)):
                 start_response(status, headers, exc_info)
                 return result
@@ -185,6 +193,8 @@ class PageCacheApp:
         self, page: Page, environ: dict, start_response: Callable, outcome: str
     ) -> Iterable[bytes]:
         _, max_age, _, nginx_seconds = self.settings()
+        if outcome == "stale":  # for now only: no one downstream may keep it as fresh
+            max_age = nginx_seconds = 0
         cache_control = (
             f"public, max-age={max_age}" if max_age > 0 else "public, max-age=0, must-revalidate"
         )
@@ -197,6 +207,8 @@ class PageCacheApp:
         if nginx_seconds > 0:
             remaining = int(page.expires_at - time.time())
             common.append(("X-Accel-Expires", str(max(0, min(nginx_seconds, remaining)))))
+        elif outcome == "stale":
+            common.append(("X-Accel-Expires", "0"))
         if not_modified(environ, page):
             headers = [(n, v) for n, v in page.headers if n.lower() not in NOT_MODIFIED_DROPS]
             start_response("304 Not Modified", headers + common)

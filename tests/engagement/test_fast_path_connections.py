@@ -5,7 +5,8 @@ without Django's ``SELECT 1`` health check: the request thread's own when
 votes are cast one by one (``fastpath.TRUSTED_FOR``), the vote caster's when
 they are batched (``batches.TRUSTED_FOR``). These tests break the connection
 under the app server (as a database restart would) and show what a reader
-sees: within the window one vote fails as a JSON 500 and nothing is counted,
+sees: within the window one vote fails as a JSON 503 (with Retry-After: the
+database connection was lost, a retry is safe) and nothing is counted,
 the next one works; after the window the health check notices and the vote
 goes through. Both with and without batches.
 """
@@ -70,7 +71,7 @@ def test_a_connection_broken_within_the_window_fails_one_vote_cleanly(article):
     assert vote(article.pk, 4).status == 200
     break_the_app_servers_connection()
     failed = vote(article.pk, 5)
-    assert failed.status == 500
+    assert failed.status == 503 and int(failed.headers["retry-after"]) > 0
     assert "try again" in json.loads(failed.body)["error"]["message"]
     retried = vote(article.pk, 5)
     assert retried.status == 200

@@ -116,3 +116,30 @@ def test_app_servers_share_pages_and_invalidations_through_redis():
     other.invalidate()
     assert one.get("/", one.current_generation()) is None
     client.flushdb()
+
+
+def test_a_change_made_while_redis_is_down_invalidates_once_it_is_back(tmp_path):
+    """An invalidation that could not reach the shared store is sent when it answers again."""
+    from tests.faults.servers import RedisServer, missing_redis
+
+    if (reason := missing_redis()) is not None:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    try:
+        client = redis_client(server.url())
+        editor = PageStore(RedisGeneration(client, 0), MemoryPages(1 << 20), RedisPages(client))
+        other = PageStore(RedisGeneration(client, 0), MemoryPages(1 << 20), RedisPages(client))
+        before = other.current_generation()
+        server.stop()
+        editor.invalidate()  # the article was saved; Redis could not be told
+        server.start()
+        from byline import redisconn
+
+        for _ in range(100):  # the breaker closes after its background probe
+            if not redisconn.set_up(server.url()).breaker.is_open:
+                break
+            time.sleep(0.05)
+        editor.current_generation()  # its next read owes the change
+        assert other.current_generation() != before
+    finally:
+        server.close()

@@ -1,0 +1,81 @@
+"""Django's cache on Redis that degrades instead of failing.
+
+``ResilientRedisCache`` is Django's ``RedisCache`` on the connection pool of
+``byline.redisconn`` (short timeout, circuit breaker), and, like django-redis
+with ``IGNORE_EXCEPTIONS``, a Redis error never reaches the caller: while
+Redis fails (or its breaker is open) every call goes to a small cache in this
+process's memory instead. So the navigation is still cached, a view is still
+counted once per reader and worker, and a flush is still due once per
+interval: per process rather than per site, until Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+from byline import redisconn
+
+logger = logging.getLogger("byline.redis")
+
+
+class _SharedPoolClient(RedisCacheClient):
+    """Django's client, with the pool of ``byline.redisconn`` for each server."""
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        index = self._get_connection_pool_index(write)
+        found = redisconn.set_up(self._servers[index])
+        assert found is not None
+        return found.pool
+
+
+def _degrading(name: str) -> Any:
+    def method(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+        if redisconn.available(self._servers[0]):
+            try:
+                return getattr(RedisCache, name)(self, *args, **kwargs)
+            except redis.RedisError as error:
+                if not isinstance(error, redisconn.RedisUnavailable):
+                    logger.warning(
+                        "cache %s failed on Redis (%s): using process memory", name, error
+                    )
+        return getattr(self.fallback, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class ResilientRedisCache(RedisCache):
+    """``RedisCache`` whose errors (and an open breaker) fall back to process memory."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _SharedPoolClient
+        self.fallback = LocMemCache(
+            "byline-redis-fallback",
+            {
+                "KEY_PREFIX": params.get("KEY_PREFIX", ""),
+                "VERSION": params.get("VERSION", 1),
+                "TIMEOUT": params.get("TIMEOUT", 300),
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            },
+        )
+
+    add = _degrading("add")
+    get = _degrading("get")
+    set = _degrading("set")
+    touch = _degrading("touch")
+    delete = _degrading("delete")
+    get_many = _degrading("get_many")
+    has_key = _degrading("has_key")
+    incr = _degrading("incr")
+    set_many = _degrading("set_many")
+    delete_many = _degrading("delete_many")
+
+    def clear(self) -> bool:
+        self.fallback.clear()
+        return bool(_degrading("clear")(self))

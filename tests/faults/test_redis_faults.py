@@ -1,0 +1,207 @@
+"""Redis stopped, frozen, restarted empty, or refusing writes: readers are still served.
+
+The site (the production WSGI stack: page cache, vote fast path, Django) runs
+in this process against a redis-server of the test's own, which the test then
+breaks. Every page must still be served, the counts answered (flagged stale
+when Redis cannot be read), and every vote, view and comment acknowledged
+must be in the database.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+
+from byline import redisconn
+from byline.articles.demo import load_demo
+from byline.discussion.models import Comment
+from byline.engagement import ratelimits, viewbuffer
+from byline.engagement.fastpath import LeanVotes
+from byline.engagement.models import Reaction
+from byline.pagecache.store import reset_page_store
+from byline.pagecache.wsgi import PageCacheApp
+from tests.faults.clients import Reader
+from tests.faults.servers import RedisServer, missing_redis
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _forget_redis() -> None:
+    redisconn.reset()
+    ratelimits.reset()
+    reset_page_store()
+
+
+def _serve(settings, server: RedisServer):
+    """The site, pointed at ``server``; its WSGI application."""
+    url = server.url()
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "byline.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "byline",
+        }
+    }
+    settings.BYLINE_REDIS_TIMEOUT = 0.25
+    settings.BYLINE_REDIS_RETRY_SECONDS = 0.2
+    settings.BYLINE_VIEW_FLUSH_SECONDS = 1
+    _forget_redis()
+    return PageCacheApp(LeanVotes(WSGIHandler()))
+
+
+@pytest.fixture
+def redis_server(settings):
+    if (reason := missing_redis()) is not None:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    yield server
+    server.close()
+    _forget_redis()
+
+
+@pytest.fixture
+def full_redis(settings):
+    if (reason := missing_redis()) is not None:
+        pytest.skip(reason)
+    server = RedisServer(maxmemory="4mb").start()
+    yield server
+    server.close()
+    _forget_redis()
+
+
+def _wait_until_redis_is_used_again() -> None:
+    for _ in range(100):
+        if redisconn.available():
+            return
+        time.sleep(0.05)
+    pytest.fail("the breaker did not close after Redis came back")
+
+
+def _readers(app, count: int, first: int = 10) -> list[Reader]:
+    return [Reader(app, ip=f"198.51.100.{first + n}") for n in range(count)]
+
+
+def _everything_is_served(app, article, label: str) -> None:
+    """Pages, counts, votes, views and comments while Redis is in trouble."""
+    reader, *others = _readers(app, 4)
+    for path in (article.get_absolute_url(), "/"):
+        assert reader.page(path).status == 200, path
+    counts = reader.counts(article.pk)
+    assert counts.status == 200 and counts.headers["content-type"] == "application/json"
+    before = Reaction.objects.exclude(reaction="").count()
+    for n, other in enumerate(others):
+        vote = other.react(article.pk, ["happy", "sad", "excited"][n])
+        assert vote.status == 200, vote.text
+        assert vote.json()["mine"]["reaction"] == ["happy", "sad", "excited"][n]
+    assert Reaction.objects.exclude(reaction="").count() == before + 3
+    assert others[0].view(article.pk).status == 204
+    posted = reader.comment(article.pk, f"Still here while Redis is {label}.")
+    assert posted.status == 302, posted.text
+    assert Comment.objects.filter(body=f"Still here while Redis is {label}.").exists()
+
+
+def test_with_redis_stopped_every_page_counts_vote_and_comment_is_served(settings, redis_server):
+    """Redis stopped: nothing answers 5xx; votes, views and comments are stored; the
+    counts say they are stale; when Redis is back the site uses it again by itself."""
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    reader = Reader(app)
+    assert reader.page(article.get_absolute_url()).status == 200  # rendered, cached
+    redis_server.stop()
+
+    _everything_is_served(app, article, "stopped")
+    assert redisconn.set_up() is not None and redisconn.set_up().breaker.is_open
+    counts = reader.counts(article.pk).json()
+    assert counts["stale"] is True
+    # The view was counted in the database's buffer meanwhile, and a flush moves it.
+    viewbuffer.flush()
+    assert reader.counts(article.pk).json()["views"] == 1
+
+    redis_server.start()  # back, and empty
+    _wait_until_redis_is_used_again()
+    counts = reader.counts(article.pk).json()
+    assert "stale" not in counts and counts["views"] == 1
+    assert counts["reactions"] and sum(r["count"] for r in counts["reactions"]) == 3
+    assert Reader(app, ip="198.51.100.99").react(article.pk, "angry").status == 200
+
+
+def test_with_redis_frozen_requests_are_answered_and_the_breaker_stops_asking(
+    settings, redis_server
+):
+    """Redis frozen (SIGSTOP): the first request that meets it times out once and opens
+    the breaker; every request is answered without Redis; after SIGCONT it is used again."""
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    Reader(app).page(article.get_absolute_url())
+    redis_server.freeze()
+    try:
+        _everything_is_served(app, article, "frozen")
+        assert redisconn.set_up().breaker.is_open
+        statuses = {Reader(app).counts(article.pk).status for _ in range(20)}
+        assert statuses == {200}
+    finally:
+        redis_server.thaw()
+    _wait_until_redis_is_used_again()
+    assert "stale" not in Reader(app).counts(article.pk).json()
+
+
+def test_with_redis_restarted_empty_the_site_carries_on(settings, redis_server):
+    """Redis restarted with nothing in it (no scripts, no generation, no counters):
+    pages, counts, votes and comments are answered and stored."""
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    first = Reader(app, ip="198.51.100.200")
+    assert first.react(article.pk, "happy").status == 200
+    redis_server.restart()
+    _everything_is_served(app, article, "restarted")
+    _wait_until_redis_is_used_again()
+    assert Reader(app, ip="198.51.100.201").rate(article.pk, 4).status == 200
+
+
+def test_with_redis_refusing_writes_votes_views_and_comments_are_still_stored(settings, full_redis):
+    """Redis at maxmemory with noeviction refuses every write: rate limits, buffered
+    views and the cache fall back to this process and the database."""
+    app = _serve(settings, full_redis)
+    article, _ = load_demo()
+    full_redis.fill()
+    _everything_is_served(app, article, "full")
+    viewbuffer.flush()
+    assert Reader(app).counts(article.pk).json()["views"] == 1
+
+
+def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):
+    """With Redis stopped the vote limit is counted in this process: still a 429."""
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    redis_server.stop()
+    reader = Reader(app, ip="198.51.100.77")
+    statuses = [
+        reader.rate(article.pk, 1 + n % 5).status
+        for n in range(settings.BYLINE_VOTES_PER_MINUTE + 2)
+    ]
+    assert statuses[0] == 200 and statuses[-1] == 429
+    assert set(statuses) == {200, 429}
+
+
+def test_after_one_timeout_the_breaker_sends_nothing_until_redis_answers(settings, redis_server):
+    """Frozen: the first command waits for the timeout; the next ones fail at once with
+    RedisUnavailable (nothing is sent) while the background probe waits for Redis."""
+    import redis
+
+    _serve(settings, redis_server)
+    client = redisconn.redis_client()
+    assert client is not None and client.ping()
+    redis_server.freeze()
+    try:
+        with pytest.raises(redis.TimeoutError):
+            client.get("anything")
+        for _ in range(5):
+            with pytest.raises(redisconn.RedisUnavailable):
+                client.get("anything")
+    finally:
+        redis_server.thaw()
+    _wait_until_redis_is_used_again()
+    assert client.ping()
