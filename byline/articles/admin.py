@@ -30,6 +30,7 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["headline", "section", "shown_status", "published_at", "updated_at"]
+    list_select_related = ["section"]  # one query for the page, not one per row
     list_filter = ["status", "section", "authors"]
     search_fields = ["headline", "standfirst", "body"]
     date_hierarchy = "published_at"

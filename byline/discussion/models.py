@@ -134,6 +134,8 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["article", "status", "thread_id"]),
             models.Index(fields=["article", "status", "parent"]),
+            # The moderation queue (one status, latest first), read from the index.
+            models.Index(fields=["status", "-submitted_at", "-id"], name="comment_status_latest"),
             # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
             models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
         ]
