@@ -264,14 +264,15 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
     from byline.discussion.notifications import data_link_token
 
     site = Site()
-    n = facts["articles"]
     per_page = settings.BYLINE_ARTICLES_PER_PAGE
 
     def deep(count: int) -> int:
-        return max(1, min(1000, count // per_page))
+        """Page 1,000, or the last page of a smaller listing."""
+        return max(1, min(1000, -(-count // per_page)))
 
     from byline.articles.models import Article
 
+    n = Article.objects.published().count()
     section_count = Article.objects.published().filter(section_id=1).count()
     tag_count = Article.objects.published().filter(tags=1).count()
     author_count = Article.objects.published().filter(authors=1).count()
@@ -351,6 +352,7 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
             status, _, body = site.call(environ)
             return status, body
 
+        vote()
         figure = timed(vote, runs, cold=False)
         figure.name, figure.kind = name, "write"
         figures[name] = figure
@@ -378,6 +380,7 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
             status, _, body = site.call(environ)
             return status, body
 
+        post()  # the first comment loads the spam filter's model: not what is measured
         figure = timed(post, max(2, runs // 2), cold=False)
         figure.name, figure.kind = name, "write"
         figures[name] = figure
@@ -457,7 +460,9 @@ def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict
     )
     for name in ("article, 5,000 comments", "long thread (permalink)", "comments feed, 5,000"):
         check(large[name].size < 600_000, f"{name}: {large[name].size / 1024:.0f} KB, bounded")
-    check(large["warm"].queries == 0 if "warm" in large else True, "warm pages run no query")
+    for name, figure in large.items():
+        if figure.kind == "warm":
+            check(figure.queries == 0, f"{name}: a page cache hit runs no query")
 
 
 def main() -> None:
