@@ -485,7 +485,7 @@ def main() -> None:
         base = connection.settings_dict["NAME"]
         vendor = connection.vendor
         if args.quick:
-            sizes = [(60, 600, 600, 150), (240, 2400, 600, 150)]
+            sizes = [(60, 600, 5000, 1000), (240, 2400, 5000, 1000)]
             folder = Path(temporary)
             runs = 2
         else:

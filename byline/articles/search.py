@@ -94,9 +94,18 @@ def ensure_index(conn=None) -> None:
                 cursor.execute("INSERT INTO articles_search(articles_search) VALUES ('rebuild')")
         elif conn.vendor == "postgresql":
             cursor.execute(
-                f"ALTER TABLE articles_article ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
-                f"GENERATED ALWAYS AS {PG_VECTOR} STORED"
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'articles_article' AND column_name = %s",
+                [PG_COLUMN],
             )
+            if cursor.fetchone() is None:
+                cursor.execute(
+                    f"ALTER TABLE articles_article ADD COLUMN {PG_COLUMN} tsvector "
+                    f"GENERATED ALWAYS AS {PG_VECTOR} STORED"
+                )
+                # The planner needs the new column's word statistics to pick, for a
+                # common word, the latest articles over the index (and vice versa).
+                cursor.execute("ANALYZE articles_article")
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {PG_COLUMN_INDEX} "
                 f"ON articles_article USING gin ({PG_COLUMN})"
@@ -266,12 +275,15 @@ class Results:
                 counted = f"SELECT 1 {where} LIMIT {MAX_RANKED + 1}"  # noqa: S608 (constants)
                 return f"SELECT count(*) FROM ({counted}) m", params  # noqa: S608
             # The latest MAX_RANKED matches, ranked; snippets for the page's rows only.
+            # (ranked after the cut: ts_rank runs on MAX_RANKED rows, not on every match)
             latest = (  # noqa: S608 (constants and placeholders only)
-                f"SELECT a.id, a.published_at, ts_rank(a.{PG_COLUMN}, q) AS rank {where} "
+                f"SELECT a.id, a.published_at {where} "
                 f"ORDER BY a.published_at DESC, a.id DESC LIMIT {MAX_RANKED}"
             )
-            page = f"SELECT id, published_at, rank FROM ({latest}) m "  # noqa: S608
-            page += "ORDER BY rank DESC, published_at DESC, id DESC LIMIT %s OFFSET %s"
+            ranked = f"SELECT m.id, m.published_at, ts_rank(r.{PG_COLUMN}, q) AS rank "
+            ranked += f"FROM ({latest}) m JOIN articles_article r ON r.id = m.id, {query} q "
+            page = f"{ranked} ORDER BY rank DESC, m.published_at DESC, m.id DESC"
+            page += " LIMIT %s OFFSET %s"
             marks = f"StartSel={START}, StopSel={STOP}"
             select = (
                 f"SELECT a.id, ts_headline({PG_CONFIG}, a.headline, q, "
@@ -282,7 +294,7 @@ class Results:
             return (
                 f"{select} FROM ({page}) p JOIN articles_article a ON a.id = p.id, {query} q "
                 "ORDER BY p.rank DESC, p.published_at DESC, p.id DESC",
-                [*params, limit, offset, websearch_text(self.groups)],
+                [*params, websearch_text(self.groups), limit, offset, websearch_text(self.groups)],
             )
         where = (
             f"FROM {FTS_TABLE} s JOIN articles_article a ON a.id = s.rowid "
