@@ -83,6 +83,17 @@ class SubjectSitemap(BylineSitemap):
     """Sections, tags or authors that have published articles, dated by their latest one."""
 
     model: type[Section | Tag | Author] = Section
+    relation = "section"  # the article's field that files it under one
+
+    def get_latest_lastmod(self) -> datetime | None:
+        """The latest article filed under any of them: one index read, not every subject's."""
+        return (
+            Article.objects.published()
+            .filter(**{f"{self.relation}__isnull": False})
+            .order_by("-published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
 
     def items(self) -> QuerySet:
         live = Article.objects.published()
@@ -102,10 +113,12 @@ class SectionSitemap(SubjectSitemap):
 
 class TagSitemap(SubjectSitemap):
     model = Tag
+    relation = "tags"
 
 
 class AuthorSitemap(SubjectSitemap):
     model = Author
+    relation = "authors"
 
 
 class FrontPageSitemap(BylineSitemap):
