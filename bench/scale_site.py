@@ -351,7 +351,7 @@ def build(connection, plan: Plan, progress=print) -> float:
                     "",
                     "",
                     _ts(when, vendor),
-                    "ham" if status == "approved" else "hold",
+                    "approve" if status == "approved" else "hold",
                     "[]",
                     "local",
                     "",

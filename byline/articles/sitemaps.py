@@ -16,7 +16,7 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -62,10 +62,25 @@ class ArticleSitemap(BylineSitemap):
 
     def location(self, article: Article) -> str:
         """``article.get_absolute_url()`` without a reverse() for each of 50,000 articles."""
-        if not hasattr(self, "_pattern"):
-            self._pattern = _detail_pattern()
-        prefix, suffix = self._pattern
+        prefix, suffix = _detail_pattern()
         return prefix + quote(article.slug, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
+        """One page of up to 50,000 articles from three columns, with no model instances."""
+        origin = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        prefix, suffix = _detail_pattern()
+        rows = self.paginator.page(page).object_list.values_list(
+            "slug", "published_at", "updated_at"
+        )
+        urls = [
+            {
+                "location": origin + prefix + quote(slug, safe=RFC3986_SUBDELIMS + "/~:@") + suffix,
+                "lastmod": max(updated, published),
+            }
+            for slug, published, updated in rows
+        ]
+        self.latest_lastmod = max((url["lastmod"] for url in urls), default=None)
+        return urls
 
     def lastmod(self, article: Article) -> datetime:
         return max(article.updated_at, article.published_at)
@@ -96,11 +111,11 @@ class SubjectSitemap(BylineSitemap):
         )
 
     def items(self) -> QuerySet:
-        live = Article.objects.published()
+        """Counted (for the index) with EXISTS alone; dated by each one's latest article."""
+        live = Article.objects.published().filter(**{self.relation: OuterRef("pk")})
+        latest = live.order_by("-published_at").values("published_at")[:1]
         return (
-            self.model.objects.filter(articles__in=live)
-            .annotate(latest=Max("articles__published_at"))
-            .order_by("pk")
+            self.model.objects.filter(Exists(live)).annotate(latest=Subquery(latest)).order_by("pk")
         )
 
     def lastmod(self, subject) -> datetime:
