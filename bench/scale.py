@@ -20,8 +20,9 @@ ASSERTS what must not grow with content: every page's query count is the same
 on both, the article with thousands of comments and the page of the long thread
 render a bounded number of comments, and sizes stay bounded. Never timings.
 
-On a shared 2-core machine figures are noisy: compare the ratio column, which
-is measured in the same run.
+On a shared 2-core machine figures are noisy: compare the ratio column. The two
+sites are measured request by request in turn (small, large, small, ...), so a
+change in the machine's load falls on both columns alike.
 """
 
 from __future__ import annotations
@@ -229,35 +230,69 @@ def clear_caches() -> None:
     cache.clear()
 
 
-def timed(run, runs: int, cold: bool) -> Figure:
-    """``run()`` returns (status, body); queries counted on the first timed run."""
+@dataclass
+class Step:
+    """One row of the table for one site: what to request, how often, cold or not."""
+
+    name: str
+    kind: str
+    run: object  # () -> (status, body)
+    runs: int
+    cold: bool
+    warmup: bool = False  # one untimed request first (fills the page cache, loads models)
+    figure: Figure = field(default_factory=lambda: Figure("", ""))
+
+
+def measure_once(step: Step) -> None:
+    """One timed request; the first one's SQL queries, size and comments are recorded."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    figure = Figure("", "")
-    for index in range(runs):
-        if cold:
-            clear_caches()
-        if index == 0:
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                status, body = run()
-                elapsed = (time.perf_counter() - start) * 1000
-            figure.queries = len(captured.captured_queries)
-            figure.status, figure.size = status, len(body)
-            figure.comments = len(COMMENT_ITEM.findall(body))
-        else:
-            start = time.perf_counter()
-            status, body = run()
-            elapsed = (time.perf_counter() - start) * 1000
-        figure.timings.append(elapsed)
+    figure = step.figure
+    if step.cold:
+        clear_caches()
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        status, body = step.run()
+        elapsed = (time.perf_counter() - start) * 1000
+    if not figure.timings:
+        figure.name, figure.kind = step.name, step.kind
+        figure.queries = len(captured.captured_queries)
+        figure.status, figure.size = status, len(body)
+        figure.comments = len(COMMENT_ITEM.findall(body))
+    figure.timings.append(elapsed)
     ordered = sorted(figure.timings)
     figure.p50 = statistics.median(ordered)
     figure.p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return figure
 
 
-def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
+def switch_to(name: str) -> None:
+    """Send the next request to another site's database (outside the timings)."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+
+def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
+    """Run the sites' steps side by side, request by request (small, large, small, ...),
+    so a change in the machine's load falls on both columns alike."""
+    for index, _ in enumerate(sites[0][1]):
+        pairs = [(name, steps[index]) for name, steps in sites]
+        for name, step in pairs:
+            if step.warmup:
+                switch_to(name)
+                step.run()
+        for _ in range(pairs[0][1].runs):
+            for name, step in pairs:
+                switch_to(name)
+                measure_once(step)
+    return [{step.name: step.figure for step in steps} for _, steps in sites]
+
+
+def plan_site(facts: dict, runs: int) -> list[Step]:
+    """What to measure on this site (the database in use now), in table order."""
     import scale_site
     from django.conf import settings
 
@@ -310,21 +345,16 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
         ("news sitemap", "/sitemap-news.xml"),
         ("comment-data export", f"/comments/data/{token}/?download=1"),
     ]
-    figures: dict[str, Figure] = {}
+    steps: list[Step] = []
 
     def get(path: str):
         status, _, body = site.call(site.environ("GET", path))
         return status, body
 
     for name, path in pages:
-        figure = timed(lambda p=path: get(p), runs, cold=True)
-        figure.name, figure.kind = name, "reader"
-        figures[name] = figure
+        steps.append(Step(name, "reader", lambda p=path: get(p), runs, cold=True))
     for name, path in (("article, warm", typical), ("article 5,000, warm", big)):
-        get(path)
-        figure = timed(lambda p=path: get(p), runs, cold=False)
-        figure.name, figure.kind = name, "warm"
-        figures[name] = figure
+        steps.append(Step(name, "warm", lambda p=path: get(p), runs, cold=False, warmup=True))
 
     for name, path in (
         ("admin: articles", "/admin/articles/article/"),
@@ -336,9 +366,7 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
             response = site.admin.get(p)
             return response.status_code, response.content
 
-        figure = timed(admin_get, max(2, runs // 2), cold=True)
-        figure.name, figure.kind = name, "admin"
-        figures[name] = figure
+        steps.append(Step(name, "admin", admin_get, max(2, runs // 2), cold=True))
 
     for name, article_id in (("vote POST", facts["typical_article"]), ("vote POST, 5,000", big_id)):
 
@@ -353,10 +381,7 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
             status, _, body = site.call(environ)
             return status, body
 
-        vote()
-        figure = timed(vote, runs, cold=False)
-        figure.name, figure.kind = name, "write"
-        figures[name] = figure
+        steps.append(Step(name, "write", vote, runs, cold=False, warmup=True))
 
     for name, article_id in (
         ("comment POST", facts["typical_article"]),
@@ -381,11 +406,9 @@ def measure_site(facts: dict, runs: int) -> dict[str, Figure]:
             status, _, body = site.call(environ)
             return status, body
 
-        post()  # the first comment loads the spam filter's model: not what is measured
-        figure = timed(post, max(2, runs // 2), cold=False)
-        figure.name, figure.kind = name, "write"
-        figures[name] = figure
-    return figures
+        # (warmup: the first comment loads the spam filter's model, not what is measured)
+        steps.append(Step(name, "write", post, max(2, runs // 2), cold=False, warmup=True))
+    return steps
 
 
 # --- report ----------------------------------------------------------------------
@@ -508,14 +531,15 @@ def main() -> None:
             if args.rebuild:
                 drop_database(name)
             facts = ensure_site(name, plan)
-            if args.build_only:
-                continue
-            results.append((facts, measure_site(facts, runs)))
-            if args.quick:
-                drop_database(name)
+            if not args.build_only:
+                results.append((name, facts, plan_site(facts, runs)))
         if args.build_only:
             return
-        (small_facts, small), (large_facts, large) = results
+        small, large = interleaved([(name, steps) for name, _, steps in results])
+        small_facts, large_facts = results[0][1], results[1][1]
+        if args.quick:
+            for name, _, _ in results:
+                drop_database(name)
         print(
             f"\n{vendor}; cold = page cache and Django cache cleared before each request; "
             f"{runs} requests a page; times in ms"
