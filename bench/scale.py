@@ -80,6 +80,9 @@ def setup_django(data_dir: str) -> None:
     os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "localhost,testserver")
     # Many comments from one address in a few seconds: the rate limit is not what is measured.
     os.environ.setdefault("BYLINE_COMMENT_RATE_LIMIT", "1000000")
+    # One client: a batch would hold one vote. And the caster thread keeps its own
+    # connection, which would not follow the switch from one site's database to the other.
+    os.environ.setdefault("BYLINE_VOTE_BATCHES", "0")
     import django
 
     django.setup()
@@ -283,6 +286,7 @@ def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
         for name, step in pairs:
             if step.warmup:
                 switch_to(name)
+                step.run()
                 step.run()
         for _ in range(pairs[0][1].runs):
             for name, step in pairs:
