@@ -49,6 +49,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["status", "featured", "section", "authors"]
+    list_select_related = ["section"]  # one query for the page, not one per row
     search_fields = ["headline", "standfirst", "body"]
     date_hierarchy = "published_at"
     actions = ["feature", "unfeature"]

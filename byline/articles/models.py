@@ -185,7 +185,13 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # A section's listing, latest first, read from the index (no sort of the section).
+            models.Index(fields=["section", "-published_at", "-id"], name="article_section_latest"),
+            # The sitemaps' lastmod: the latest edit, without reading every article.
+            models.Index(fields=["updated_at"], name="article_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.headline

@@ -15,9 +15,11 @@ urlpatterns = [
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("search/", views.search_page, name="search"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
-    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
-    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
-    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("sitemap.xml", cached_page(sitemaps.sitemap_index), name="sitemap"),
+    path("sitemap-news.xml", cached_page(sitemaps.news_sitemap), name="sitemap-news"),
+    path(
+        "sitemap-<slug:section>.xml", cached_page(sitemaps.sitemap_section), name="sitemap-section"
+    ),
     path("feed/", feeds.ArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.atom(feeds.ArticlesFeed)(), name="feed-atom"),
     path("section/<str:slug>/feed/", feeds.SectionFeed(), name="section-feed"),

@@ -31,6 +31,18 @@ SETTINGS: list[Setting] = [
         parse_positive_int,
     ),
     Setting(
+        "BYLINE_COMMENT_THREAD_FOLD",
+        "10",
+        "Replies a thread shows on the article's page; a link leads to the rest of a longer one.",
+        parse_non_negative_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_THREAD_PAGE_SIZE",
+        "100",
+        "Comments on each page of one long thread shown on its own (the link from its fold).",
+        parse_positive_int,
+    ),
+    Setting(
         "BYLINE_COMMENT_MAX_LENGTH",
         "5000",
         "Longest comment accepted, in characters.",

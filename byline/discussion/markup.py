@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from byline.discussion.models import Comment
-from byline.discussion.threads import Node
+from byline.discussion.threads import More, Node
 
 AWAITING = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
 ERASED = '<p class="comment-erased">This comment was erased at its author’s request.</p>'
@@ -69,8 +69,21 @@ def single_comment(comment: Comment, pending: bool = False) -> SafeString:
     return mark_safe(comment_open(comment, comment.depth, pending=pending) + "</li>")  # noqa: S308
 
 
+def more_replies(more: More) -> str:
+    """The fold of a long thread: a plain link to the rest of it (no script needed)."""
+    replies = "reply" if more.hidden == 1 else "replies"
+    return (
+        f'<p class="more-replies"><a href="{escape(more.query)}">'
+        f"{more.hidden:,} more {replies} in this thread</a></p>"
+    )
+
+
 def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
-    """A page of threads as nested ``<ol>`` lists (``nodes`` come from ``threads.flatten``)."""
+    """A page of threads as nested ``<ol>`` lists (``nodes`` come from ``threads.flatten``).
+
+    A folded thread's link to the rest goes inside its top-level ``<li>``, after
+    the replies shown.
+    """
     parts = ['<ol class="comment-list">']
     prefix = _permalink_prefix()
     for node in nodes:
@@ -78,8 +91,10 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
         if node.has_children:
             parts.append('<ol class="children">')
         else:
-            parts.append("</li>")
-            parts.extend("</ol></li>" for _ in node.closes)
+            closing = "</li>" + "</ol></li>" * len(node.closes)
+            if node.more is not None:  # the thread's last shown comment: close to its root
+                closing = closing.removesuffix("</li>") + more_replies(node.more) + "</li>"
+            parts.append(closing)
         parts.append("\n")
     parts.append("</ol>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -134,8 +134,9 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["article", "status", "thread_id"]),
             models.Index(fields=["article", "status", "parent"]),
-            # "Most discussed" counts one week's approved comments (popular.py).
-            models.Index(fields=["status", "submitted_at"], name="discussion_comment_recent"),
+            # The moderation queue (one status, latest first) and "most discussed" (one
+            # week of approved comments, popular.py), both read from this index.
+            models.Index(fields=["status", "-submitted_at", "-id"], name="comment_status_latest"),
             # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
             models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
         ]

@@ -1,9 +1,18 @@
 """An article's discussion as readers see it: one page of threads, built without N+1.
 
-Two queries whatever the number of comments: the ids of the article's approved
-top-level comments (for paging), then every approved comment of the threads on
-the requested page. The tree is built in Python and flattened into the order
-the template writes it, with how many nested lists to open and close.
+Three queries whatever the number of comments: the ids of the article's
+approved top-level comments (for paging), the shape of the threads on the
+requested page (id and parent of each approved comment, nothing else), then
+the comments that page shows. The tree is built in Python and flattened into
+the order the template writes it, with how many nested lists to open and close.
+
+No page grows without bound: a thread shows its first
+``BYLINE_COMMENT_THREAD_FOLD`` replies (depth first, oldest first at every
+level) and then a plain link to the rest, "N more replies". That link opens the
+thread on its own (``?thread=<id>``), in pages of
+``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments (``&tpage=N``), the same order cut
+into consecutive pieces; a reply whose parent is on an earlier piece opens its
+piece at the top level.
 """
 
 from __future__ import annotations
@@ -17,7 +26,15 @@ from datetime import datetime
 
 from django.conf import settings
 
-from byline.discussion.models import Comment
+from byline.discussion.models import DISPLAY_FIELDS, Comment
+
+
+@dataclass(frozen=True)
+class More:
+    """The fold at the end of a long thread: how many replies it hides and where they are."""
+
+    hidden: int
+    query: str  # ?thread=<root>[&tpage=N]#comment-<first hidden>
 
 
 @dataclass
@@ -26,6 +43,7 @@ class Node:
     depth: int
     has_children: bool = False
     closes: range = field(default_factory=lambda: range(0))
+    more: More | None = None  # set on the last shown comment of a folded thread
 
 
 @dataclass
@@ -34,6 +52,8 @@ class ThreadPage:
     number: int
     page_count: int
     thread_count: int
+    thread_id: int | None = None  # the page of one thread (``?thread=``), not of the article
+    back_page: int = 1  # on a thread's page: the article's page that shows the thread
 
     @property
     def has_previous(self) -> bool:
@@ -55,13 +75,18 @@ class ThreadPage:
         return next((n.comment for n in self.nodes if n.comment.pk == comment_id), None)
 
 
-def flatten(comments: list[Comment]) -> list[Node]:
-    """Order comments depth-first, oldest first at every level (input is oldest first)."""
+def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
+    """Order comments depth-first, oldest first at every level (input is oldest first).
+
+    ``continued``: the comments are a piece of one thread whose earlier part is on
+    another page, so a reply whose parent is not among them starts at the top level
+    (otherwise such a reply is left out: its parent is not approved).
+    """
     children: dict[int | None, list[Comment]] = defaultdict(list)
     known = {c.pk for c in comments}
     for comment in comments:
         parent = comment.parent_id if comment.parent_id in known else None
-        if parent is None and comment.parent_id is not None:
+        if parent is None and comment.parent_id is not None and not continued:
             continue  # its parent is not approved: the reply waits with it
         children[parent].append(comment)
     nodes: list[Node] = []
@@ -121,9 +146,66 @@ def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
+def thread_orders(rows: Iterable[tuple[int, int | None, int]]) -> dict[int, list[int]]:
+    """Each thread's shown comments, in the order the page writes them (depth first).
+
+    ``rows`` are (id, parent id, thread id) of approved comments, oldest first.
+    A reply under a comment that is not approved is not shown (as ``flatten``).
+    """
+    children: dict[int | None, list[int]] = defaultdict(list)
+    roots: list[tuple[int, int]] = []
+    for pk, parent_id, thread_id in rows:
+        if parent_id is None:
+            roots.append((pk, thread_id or pk))
+        else:
+            children[parent_id].append(pk)
+    orders: dict[int, list[int]] = {}
+    for root, thread_id in roots:
+        order: list[int] = []
+        stack = [root]
+        while stack:
+            pk = stack.pop()
+            order.append(pk)
+            stack.extend(reversed(children.get(pk, ())))
+        orders[thread_id] = order
+    return orders
+
+
+def _skeleton(article_id: int, thread_ids: list[int]) -> dict[int, list[int]]:
+    """One query: the shape of these threads (ids and parents, no text)."""
+    rows = (
+        Comment.objects.approved()
+        .on_article(article_id)
+        .filter(thread_id__in=thread_ids or [0])
+        .order_by("submitted_at", "pk")
+        .values_list("pk", "parent_id", "thread_id")
+    )
+    return thread_orders(rows)
+
+
+def _load(ids: list[int]) -> list[Comment]:
+    """One query: what the page shows of these comments, oldest first."""
+    return list(
+        Comment.objects.filter(pk__in=ids or [0])
+        .only(*DISPLAY_FIELDS)
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _thread_query(thread_id: int, index: int) -> str:
+    """Where the comment at ``index`` of a thread's order is: its thread's page."""
+    page = index // settings.BYLINE_COMMENT_THREAD_PAGE_SIZE + 1
+    return f"?thread={thread_id}" + (f"&tpage={page}" if page > 1 else "")
+
+
 def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
-    """The requested page of an article's threads (out-of-range pages give the last one)."""
+    """The requested page of an article's threads (out-of-range pages give the last one).
+
+    Each thread shows its root and first ``BYLINE_COMMENT_THREAD_FOLD`` replies; the
+    last of them carries the link to the rest (``Node.more``).
+    """
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
+    fold = settings.BYLINE_COMMENT_THREAD_FOLD
     root_ids = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
     page_count = max(1, math.ceil(len(root_ids) / per_page))
     try:
@@ -131,8 +213,42 @@ def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
     except (TypeError, ValueError):
         number = 1
     on_page = root_ids[(number - 1) * per_page : number * per_page]
-    comments = list(Comment.objects.in_threads(article_id, on_page))
-    return ThreadPage(flatten(comments), number, page_count, len(root_ids))
+    orders = _skeleton(article_id, on_page)
+    shown: list[int] = []
+    folds: dict[int, More] = {}
+    for thread_id in on_page:
+        order = orders.get(thread_id, [])
+        shown.extend(order[: fold + 1])
+        if len(order) > fold + 1:
+            query = f"{_thread_query(thread_id, fold + 1)}#comment-{order[fold + 1]}"
+            folds[order[fold]] = More(len(order) - fold - 1, query)
+    nodes = flatten(_load(shown))
+    for node in nodes:
+        node.more = folds.get(node.comment.pk)
+    return ThreadPage(nodes, number, page_count, len(root_ids))
+
+
+def page_of_thread(
+    article_id: int, thread_id: int, page: int | str | None = 1
+) -> ThreadPage | None:
+    """One thread on its own, a page of ``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments at a time.
+
+    None when ``thread_id`` is not an approved top-level comment of the article.
+    """
+    order = _skeleton(article_id, [thread_id]).get(thread_id)
+    if not order or order[0] != thread_id:
+        return None
+    size = settings.BYLINE_COMMENT_THREAD_PAGE_SIZE
+    page_count = max(1, math.ceil(len(order) / size))
+    try:
+        number = min(max(1, int(page or 1)), page_count)
+    except (TypeError, ValueError):
+        number = 1
+    nodes = flatten(_load(order[(number - 1) * size : number * size]), continued=True)
+    roots = Comment.objects.thread_roots(article_id).values_list("pk", flat=True)
+    position = list(roots).index(thread_id)
+    back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
+    return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back)
 
 
 def page_number_of(comment: Comment) -> int:
@@ -144,6 +260,23 @@ def page_number_of(comment: Comment) -> int:
     except ValueError:
         return 1
     return position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
+
+
+def place_of(comment: Comment) -> str:
+    """The query string of the page that shows this approved comment ('' for the first).
+
+    In the first ``BYLINE_COMMENT_THREAD_FOLD`` replies of its thread: the article's
+    page of that thread; further down a long thread: the thread's own page.
+    """
+    root_id = comment.thread_id or comment.pk
+    if comment.pk != root_id:
+        order = _skeleton(comment.article_id, [root_id]).get(root_id, [])
+        if comment.pk in order:
+            index = order.index(comment.pk)
+            if index > settings.BYLINE_COMMENT_THREAD_FOLD:
+                return _thread_query(root_id, index)
+    page = page_number_of(comment)
+    return f"?cpage={page}" if page > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -166,7 +299,12 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     order for the page each one is on.
     """
     approved = Comment.objects.approved().on_article(article.pk)
-    shown = _shown(dict(approved.values_list("pk", "parent_id")))
+    rows = list(approved.order_by("submitted_at", "pk").values_list("pk", "parent_id", "thread_id"))
+    shown = _shown({pk: parent_id for pk, parent_id, _ in rows})
+    place_in_thread = {
+        pk: index for order in thread_orders(rows).values() for index, pk in enumerate(order)
+    }
+    fold = settings.BYLINE_COMMENT_THREAD_FOLD
     newest = (
         approved.filter(erased_at__isnull=True)
         .only("pk", "thread_id", "author_name", "body_html", "submitted_at")
@@ -183,8 +321,13 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     base = article.get_absolute_url()
     entries = []
     for comment in comments:
-        page = position.get(comment.thread_id or comment.pk, 0) // per_page + 1
-        query = f"?cpage={page}" if page > 1 else ""
+        thread_id = comment.thread_id or comment.pk
+        index = place_in_thread.get(comment.pk, 0)
+        if index > fold:  # folded away on the article's page: on its thread's own
+            query = _thread_query(thread_id, index)
+        else:
+            page = position.get(thread_id, 0) // per_page + 1
+            query = f"?cpage={page}" if page > 1 else ""
         entries.append(
             FeedEntry(
                 comment.pk,

@@ -46,7 +46,7 @@ from byline.discussion.readers import (
     new_commenter_token,
     set_commenter_cookie,
 )
-from byline.discussion.threads import page_number_of
+from byline.discussion.threads import place_of
 
 REMEMBER_COOKIE = "byline_comment_author"
 REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
@@ -78,10 +78,8 @@ def remembered_details(request: HttpRequest) -> dict[str, str]:
 
 
 def comment_url(comment: Comment) -> str:
-    """Where an approved comment is on its article's page."""
-    page = page_number_of(comment)
-    query = f"?cpage={page}" if page > 1 else ""
-    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
+    """Where an approved comment is shown: its article's page, or its long thread's own."""
+    return f"{comment.article.get_absolute_url()}{place_of(comment)}#comment-{comment.pk}"
 
 
 def form_page(

@@ -6,10 +6,14 @@ CSRF cookie) do not change the page, so they do not stop a hit. The key holds
 the scheme, host and path, so a page rendered for one host or for HTTPS is
 never replayed to another; hosts Django refuses never get a page stored.
 
-A query string keeps a page out of the cache, except ``page=N`` (listings)
-and the tracking parameters that campaigns add (``utm_*``, ``fbclid`` …),
-which are dropped from the key: they do not change the page, and caching every
-variant would let anyone fill the cache.
+A query string keeps a page out of the cache, except the page numbers
+(``page=N`` of listings; ``cpage=N``, ``thread=N`` and ``tpage=N`` of a
+discussion) and the tracking parameters that campaigns add (``utm_*``,
+``fbclid`` …), which are dropped from the key: they do not change the page,
+and caching every variant would let anyone fill the cache. For the same reason
+a view stores a numbered page only under its one canonical address (a number
+out of range or written ``007`` is answered, not stored): see
+``discussion.templatetags``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from urllib.parse import parse_qsl
 from django.http.cookie import parse_cookie
 
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref"})
+PAGE_PARAMETERS = ("page", "cpage", "thread", "tpage")  # in the order the key writes them
 MAX_KEY_LENGTH = 1024
 
 
@@ -65,15 +70,16 @@ def scheme(environ: dict) -> str:
 
 def _query_key(query: str) -> str | None:
     """The part of the query string that selects the page, or None: not cacheable."""
-    kept = []
+    kept: dict[str, str] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name.startswith("utm_") or name in TRACKING_PARAMETERS:
             continue
-        if name == "page" and value.isdigit() and not kept:
-            kept.append(f"page={int(value)}")
+        if name in PAGE_PARAMETERS and value.isdigit() and len(value) <= 9 and name not in kept:
+            kept[name] = str(int(value))
             continue
         return None
-    return "?" + kept[0] if kept else ""
+    parts = [f"{name}={kept[name]}" for name in PAGE_PARAMETERS if name in kept]
+    return "?" + "&".join(parts) if parts else ""
 
 
 def page_key(environ: dict) -> str | None:

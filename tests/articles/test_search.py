@@ -133,7 +133,7 @@ def test_no_match_says_so_and_an_empty_query_shows_the_form(client):
 
 
 @pytest.mark.skipif(
-    using_postgres(), reason="SQLite only: PostgreSQL's expression index has no triggers to lose"
+    using_postgres(), reason="SQLite only: PostgreSQL's generated column has no triggers to lose"
 )
 def test_the_index_is_restored_when_a_migration_rebuilt_the_article_table(client):
     """On SQLite a table rebuild drops the triggers; the post-migrate check puts them back."""
@@ -177,3 +177,23 @@ def test_the_search_pages_are_valid_html(client, tmp_path):
             "none": client.get("/search/", {"q": "zebra"}).text,
         }
     assert_valid_html(pages, tmp_path)
+
+
+def test_a_word_in_every_article_ranks_the_latest_matches_and_says_there_are_more(
+    client, monkeypatch
+):
+    """A word found everywhere costs what a rare one does: only the latest MAX_RANKED
+    matches are ranked, and the page says there are more than that."""
+    from byline.articles import search
+
+    monkeypatch.setattr(search, "MAX_RANKED", 3)
+    for n in range(5):
+        make_article(f"Council story {n}", body="The council met.")
+    response = client.get("/search/", {"q": "council"})
+    assert len(response.context["hits"]) == 3
+    assert "More than 3 articles" in response.content.decode()
+    assert {h.article.headline for h in response.context["hits"]} == {
+        "Council story 0",
+        "Council story 1",
+        "Council story 2",
+    }

@@ -119,3 +119,11 @@ def test_sitemaps_use_the_configured_site_url(client):
 
 def test_an_unknown_sitemap_is_404(client):
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_article_locations_match_their_addresses_whatever_the_slug(client):
+    """The sitemap writes each article's address without reverse(); it is the same one,
+    non-ASCII and punctuation included."""
+    article = make_article("Ça coûte: 100 % d’augmentation?", slug="ça-coûte-100-%-d’augmentation")
+    listed = locations(xml(client, "/sitemap-articles.xml"))
+    assert f"http://testserver{article.get_absolute_url()}" in listed

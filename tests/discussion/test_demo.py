@@ -80,6 +80,7 @@ def test_running_the_demo_again_replaces_its_comments_and_keeps_readers(article)
 def test_demo_comments_show_on_the_article_page(client, article, settings):
     """Every demo comment is on the page, nested, with its text escaped or sanitized."""
     settings.BYLINE_COMMENT_THREADS_PER_PAGE = 200
+    settings.BYLINE_COMMENT_THREAD_FOLD = 200  # no thread folded: all of them on the page
     comments = add_demo_comments(article, count=120)
     html = client.get(article.get_absolute_url()).content.decode()
     assert html.count('class="comment depth-') == 120

@@ -197,3 +197,20 @@ def test_what_readers_see_changing_always_signals_the_page_cache(editor_client, 
         assert len(sent) == 4
     finally:
         article_changed.disconnect(receiver)
+
+
+def test_the_status_counts_stop_at_a_cap_so_a_big_queue_costs_the_same(
+    editor_client, article, monkeypatch
+):
+    """Past the cap a status shows "N+": counting never reads more than that many rows."""
+    from byline.discussion.admin import StatusFilter
+
+    monkeypatch.setattr(StatusFilter, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_comment(article, status=Comment.Status.PENDING)
+    make_comment(article)
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "Pending (2+)" in html
+    assert "Approved (1)" in html
+    queue = editor_client.get(CHANGELIST, {"status__exact": "pending"}).content.decode()
+    assert queue.count('class="action-select"') == 3

@@ -54,6 +54,7 @@ def test_article_page_queries_with_votes_do_not_grow_with_comments(client, artic
     reads its totals, never the vote rows.
     """
     settings.BYLINE_COMMENT_THREADS_PER_PAGE = 200
+    settings.BYLINE_COMMENT_THREAD_FOLD = 200  # every comment on the page
     url = article.get_absolute_url()
     client.get(url)  # warm what the site caches for every page (its navigation)
     without_votes = queries_for(client, url)

@@ -1,7 +1,10 @@
 """``{% discussion_for article %}``: an article's threads and its comment form.
 
-Everything it renders depends only on the URL (``?cpage=`` and ``?replyto=``)
-and the approved comments, never on who is reading, so the page stays cacheable.
+Everything it renders depends only on the URL (``?cpage=``, ``?thread=`` and
+``&tpage=``, ``?replyto=``) and the approved comments, never on who is reading,
+so the page stays cacheable. The page cache stores a discussion page only under
+its one canonical address (``?cpage=2``, not ``?cpage=02`` or ``?cpage=999``),
+so the pages it can hold are bounded by the comments there are.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from byline.discussion import popular
 from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
-from byline.discussion.threads import page_of_threads
+from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
+from byline.pagecache.decorators import STORABLE
 
 register = template.Library()
 
@@ -21,7 +25,14 @@ register = template.Library()
 def discussion_for(context, article) -> dict:
     request = context.get("request")
     params = request.GET if request is not None else {}
-    threads = page_of_threads(article.pk, params.get("cpage"))
+    threads = None
+    thread = params.get("thread", "")
+    if thread.isdigit() and int(thread) > 0:
+        threads = page_of_thread(article.pk, int(thread), params.get("tpage"))
+    if threads is None:
+        threads = page_of_threads(article.pk, params.get("cpage"))
+    if request is not None and not _canonical(params, threads):
+        request.META[STORABLE] = False
     reply_to = None
     replyto = params.get("replyto", "")
     if replyto.isdigit():
@@ -29,7 +40,11 @@ def discussion_for(context, article) -> dict:
             Comment.objects.approved().on_article(article.pk).filter(pk=int(replyto)).first()
         )
     initial = {"article": article.pk, "parent": reply_to.pk if reply_to else ""}
-    page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
+    if threads.thread_id is not None:
+        page_query = f"thread={threads.thread_id}&"
+        page_query += f"tpage={threads.number}&" if threads.number > 1 else ""
+    else:
+        page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
     return {
         "article": article,
         "threads": threads,
@@ -38,6 +53,17 @@ def discussion_for(context, article) -> dict:
         "form": CommentForm(initial=initial),
         "with_token": False,
     }
+
+
+def _canonical(params, threads: ThreadPage) -> bool:
+    """The page was asked for by its one address (what the page cache may store it under)."""
+    number = str(threads.number) if threads.number > 1 else None
+    if threads.thread_id is not None:
+        wanted = {"thread": str(threads.thread_id), "tpage": number}
+    else:
+        wanted = {"cpage": number}
+    names = ("cpage", "thread", "tpage")
+    return all(params.get(name) == wanted.get(name) for name in names)
 
 
 @register.simple_tag

@@ -1,0 +1,564 @@
+"""Benchmark: how Byline's cost grows with its content (newsroom scale).
+
+Builds (once, then reuses) a site of N articles with 10 comments an article on
+average, in threads up to the depth limit, one article with 5,000 comments
+holding one thread of 1,000 replies, votes and views; and a 1,000-article
+reference site with the same big article. Then, through the production WSGI
+application (page cache included), measures p50, p95 and the SQL queries of
+each reader-facing page cold (page cache and Django cache cleared before every
+request) and warm (the second request: a page cache hit), the admin change
+lists as a signed-in editor, and a vote and a comment POST; and prints one
+table with both sites side by side and the ratio of their p95s.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME .venv/bin/python bench/scale.py
+        # 100,000 articles, 1,000,000 comments, in NAME_100000 (kept; NAME_1000 beside it)
+    .venv/bin/python bench/scale.py --articles 10000     # SQLite, in var/bench-scale/
+    .venv/bin/python bench/scale.py --quick              # small sizes: asserts, no timings
+
+``--quick`` builds two small sites (and the databases are thrown away) and
+ASSERTS what must not grow with content: every page's query count is the same
+on both, the article with thousands of comments and the page of the long thread
+render a bounded number of comments, and sizes stay bounded. Never timings.
+
+On a shared 2-core machine figures are noisy: compare the ratio column. The two
+sites are measured request by request in turn (small, large, small, ...), so a
+change in the machine's load falls on both columns alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+READER_TARGET_MS = 50.0
+ADMIN_TARGET_MS = 300.0
+COMMENT_ITEM = re.compile(rb'class="comment depth-')
+
+
+class CheckFailed(Exception):
+    """Something grew with the content that must not."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+    print(f"  ok  {message}")
+
+
+@dataclass
+class Figure:
+    name: str
+    kind: str  # reader, warm, admin, write
+    p50: float = 0.0
+    p95: float = 0.0
+    queries: int = 0
+    size: int = 0
+    comments: int = 0  # comments rendered on the page
+    status: int = 0
+    timings: list[float] = field(default_factory=list)
+
+
+# --- databases -------------------------------------------------------------------
+
+
+def setup_django(data_dir: str) -> None:
+    os.environ.setdefault("BYLINE_DATA_DIR", data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
+    os.environ["BYLINE_DEBUG"] = "0"
+    os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "localhost,testserver")
+    # Many comments from one address in a few seconds: the rate limit is not what is measured.
+    os.environ.setdefault("BYLINE_COMMENT_RATE_LIMIT", "1000000")
+    # One client: a batch would hold one vote. And the caster thread keeps its own
+    # connection, which would not follow the switch from one site's database to the other.
+    os.environ.setdefault("BYLINE_VOTE_BATCHES", "0")
+    import django
+
+    django.setup()
+
+
+def use_database(name: str) -> None:
+    """Point Django's default connection at another database (created if missing)."""
+    from django.db import connection
+
+    connection.close()
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg import sql
+
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname="postgres",
+            user=settings["USER"] or None,
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            password=settings["PASSWORD"] or None,
+            autocommit=True,
+        ) as admin:
+            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not found:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.settings_dict["NAME"] = name
+
+
+def drop_database(name: str) -> None:
+    from django.db import connection
+
+    connection.close()
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg import sql
+
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname="postgres",
+            user=settings["USER"] or None,
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            autocommit=True,
+        ) as admin:
+            # WITH (FORCE): the mail thread may still hold a connection to it.
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            admin.execute(drop.format(sql.Identifier(name)))
+    else:
+        Path(name).unlink(missing_ok=True)
+
+
+def database_name(base: str, articles: int, vendor: str, folder: Path) -> str:
+    if vendor == "postgresql":
+        return f"{base}_{articles}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"site-{articles}.sqlite3")
+
+
+def ensure_site(name: str, plan) -> dict:
+    """The site of ``plan`` in database ``name``: reused when its marker says so, else built."""
+    import scale_site
+    from django.core.management import call_command
+    from django.db import connection
+
+    use_database(name)
+    facts = scale_site.existing(connection)
+    if facts and facts["articles"] == plan.articles and facts["comments"] == plan.comments:
+        call_command("migrate", verbosity=0)  # a new index lands on the kept site
+        print(f"reusing {plan.articles:,} articles / {facts['comment_rows']:,} comments in {name}")
+        return facts
+    drop_database(name)  # half built, another size or an older version: start afresh
+    use_database(name)
+    print(f"building {plan.articles:,} articles / {plan.comments:,} comments in {name}")
+    call_command("migrate", verbosity=0)
+    from django.db import transaction
+
+    with transaction.atomic():
+        scale_site.build(connection, plan)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    facts = scale_site.existing(connection)
+    print(f"  built in {facts['built_seconds']} s")
+    return facts
+
+
+# --- requests --------------------------------------------------------------------
+
+
+class Site:
+    """Requests through the production WSGI app (page cache and vote fast path included)."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.test import Client, RequestFactory
+
+        from byline.wsgi import application
+
+        self.app = application
+        self.factory = RequestFactory(HTTP_HOST="localhost")
+        self.counter = 0
+        editor, _ = get_user_model().objects.get_or_create(
+            username="scale-editor", defaults={"is_staff": True, "is_superuser": True}
+        )
+        self.admin = Client(HTTP_HOST="localhost")
+        self.admin.force_login(editor)
+
+    def environ(self, method: str, path: str, data=None, **extra) -> dict:
+        self.counter += 1
+        extra.setdefault(
+            "REMOTE_ADDR",
+            f"10.{self.counter // 65536 % 256}.{self.counter // 256 % 256}.{self.counter % 256}",
+        )
+        if method == "GET":
+            request = self.factory.get(path, **extra)
+        elif isinstance(data, dict):
+            request = self.factory.post(path, data, **extra)
+        else:
+            request = self.factory.post(path, data, content_type="application/json", **extra)
+        return request.environ
+
+    def call(self, environ: dict) -> tuple[int, dict, bytes]:
+        answer: dict = {}
+
+        def start_response(status, headers, exc_info=None):
+            answer["status"] = int(status.split()[0])
+            answer["headers"] = dict(headers)
+
+        result = self.app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return answer["status"], answer["headers"], body
+
+
+def clear_caches() -> None:
+    from django.core.cache import cache
+
+    from byline.pagecache.store import page_store
+
+    page_store().invalidate()
+    cache.clear()
+
+
+@dataclass
+class Step:
+    """One row of the table for one site: what to request, how often, cold or not."""
+
+    name: str
+    kind: str
+    run: object  # () -> (status, body)
+    runs: int
+    cold: bool
+    warmup: bool = False  # one untimed request first (fills the page cache, loads models)
+    figure: Figure = field(default_factory=lambda: Figure("", ""))
+
+
+def measure_once(step: Step) -> None:
+    """One timed request; the first one's SQL queries, size and comments are recorded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    figure = step.figure
+    if step.cold:
+        clear_caches()
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        status, body = step.run()
+        elapsed = (time.perf_counter() - start) * 1000
+    if not figure.timings:
+        figure.name, figure.kind = step.name, step.kind
+        figure.queries = len(captured.captured_queries)
+        figure.status, figure.size = status, len(body)
+        figure.comments = len(COMMENT_ITEM.findall(body))
+    figure.timings.append(elapsed)
+    ordered = sorted(figure.timings)
+    figure.p50 = statistics.median(ordered)
+    figure.p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def switch_to(name: str) -> None:
+    """Send the next request to another site's database (outside the timings)."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+
+def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
+    """Run the sites' steps side by side, request by request (small, large, small, ...),
+    so a change in the machine's load falls on both columns alike."""
+    for index, _ in enumerate(sites[0][1]):
+        pairs = [(name, steps[index]) for name, steps in sites]
+        for name, step in pairs:
+            if step.warmup:
+                switch_to(name)
+                step.run()
+                step.run()
+        for _ in range(pairs[0][1].runs):
+            for name, step in pairs:
+                switch_to(name)
+                measure_once(step)
+    return [{step.name: step.figure for step in steps} for _, steps in sites]
+
+
+def plan_site(facts: dict, runs: int) -> list[Step]:
+    """What to measure on this site (the database in use now), in table order."""
+    import scale_site
+    from django.conf import settings
+
+    from byline.discussion.forms import form_timestamp
+    from byline.discussion.notifications import data_link_token
+
+    site = Site()
+    per_page = settings.BYLINE_ARTICLES_PER_PAGE
+
+    def deep(count: int) -> int:
+        """Page 1,000, or the last page of a smaller listing."""
+        return max(1, min(1000, -(-count // per_page)))
+
+    from byline.articles.models import Article
+
+    n = Article.objects.published().count()
+    section_count = Article.objects.published().filter(section_id=1).count()
+    tag_count = Article.objects.published().filter(tags=1).count()
+    author_count = Article.objects.published().filter(authors=1).count()
+    typical = f"/articles/{scale_site.slug_of('article', facts['typical_article'])}/"
+    big_id = facts["big_article"]
+    big = f"/articles/{scale_site.slug_of('article', big_id)}/"
+    # The permalink of the deepest, latest reply of the long thread: where does it land?
+    environ = site.environ("GET", f"/comments/{facts['deep_reply']}/")
+    clear_caches()
+    status, headers, _ = site.call(environ)
+    permalink_target = headers.get("Location", big).split("#")[0] if status in (301, 302) else big
+    token = data_link_token(scale_site.PROLIFIC, "export")
+
+    pages = [
+        ("article", typical),
+        ("article, 5,000 comments", big),
+        ("long thread (permalink)", permalink_target),
+        ("front page", "/"),
+        (f"front page {deep(n)}", f"/?page={deep(n)}"),
+        ("section", "/section/section-1/"),
+        (f"section page {deep(section_count)}", f"/section/section-1/?page={deep(section_count)}"),
+        ("tag", "/tag/tag-1/"),
+        (f"tag page {deep(tag_count)}", f"/tag/tag-1/?page={deep(tag_count)}"),
+        ("author", "/author/author-1/"),
+        (f"author page {deep(author_count)}", f"/author/author-1/?page={deep(author_count)}"),
+        ("search, common term", f"/search/?q={scale_site.COMMON_TERM}"),
+        ("search, rare term", f"/search/?q={scale_site.RARE_TERM}"),
+        ("feed", "/feed/"),
+        ("section feed", "/section/section-1/feed/"),
+        ("comments feed, 5,000", f"{big}comments/feed/"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap, articles", "/sitemap-articles.xml"),
+        ("sitemap, tags", "/sitemap-tags.xml"),
+        ("news sitemap", "/sitemap-news.xml"),
+        ("comment-data export", f"/comments/data/{token}/?download=1"),
+    ]
+    steps: list[Step] = []
+
+    def get(path: str):
+        status, _, body = site.call(site.environ("GET", path))
+        return status, body
+
+    for name, path in pages:
+        steps.append(Step(name, "reader", lambda p=path: get(p), runs, cold=True))
+    for name, path in (("article, warm", typical), ("article 5,000, warm", big)):
+        steps.append(Step(name, "warm", lambda p=path: get(p), runs, cold=False, warmup=True))
+
+    for name, path in (
+        ("admin: articles", "/admin/articles/article/"),
+        ("admin: comments", "/admin/discussion/comment/"),
+        ("admin: moderation queue", "/admin/discussion/comment/?status__exact=pending"),
+    ):
+
+        def admin_get(p=path):
+            response = site.admin.get(p)
+            return response.status_code, response.content
+
+        steps.append(Step(name, "admin", admin_get, max(2, runs // 2), cold=True))
+
+    for name, article_id in (("vote POST", facts["typical_article"]), ("vote POST, 5,000", big_id)):
+
+        def vote(a=article_id):
+            environ = site.environ(
+                "POST",
+                f"/api/articles/{a}/reaction/",
+                '{"reaction": "happy"}',
+                HTTP_SEC_FETCH_SITE="same-origin",
+                HTTP_ACCEPT="application/json",
+            )
+            status, _, body = site.call(environ)
+            return status, body
+
+        steps.append(Step(name, "write", vote, runs, cold=False, warmup=True))
+
+    for name, article_id in (
+        ("comment POST", facts["typical_article"]),
+        ("comment POST, 5,000", big_id),
+    ):
+
+        def post(a=article_id):
+            number = site.counter
+            form = {
+                "article": a,
+                "body": f"Bench comment {number} {time.time()}: a fair point about the story.",
+                "name": "Prolific Reader",
+                "email": scale_site.PROLIFIC,  # known, so approved: counts and pages move
+                "website": "",
+                "parent": "",
+                "ts": form_timestamp(head_start=True),
+                "url_confirm": "",
+            }
+            environ = site.environ(
+                "POST", "/comments/post/", form, HTTP_SEC_FETCH_SITE="same-origin"
+            )
+            status, _, body = site.call(environ)
+            return status, body
+
+        # (warmup: the first comment loads the spam filter's model, not what is measured)
+        steps.append(Step(name, "write", post, max(2, runs // 2), cold=False, warmup=True))
+    return steps
+
+
+# --- report ----------------------------------------------------------------------
+
+
+def print_table(
+    small: dict[str, Figure], large: dict[str, Figure], small_n: int, large_n: int, judge=True
+):
+    print()
+    head = (
+        f"{'':28} {f'{small_n:,} articles':>24} {f'{large_n:,} articles':>32}  {'p95':>6}\n"
+        f"{'page':28} {'p50':>7} {'p95':>7} {'SQL':>4} {'p50':>7} {'p95':>7} {'SQL':>4} "
+        f"{'KB':>6} {'cmts':>5}  {'ratio':>6}  target"
+    )
+    print(head)
+    print("-" * len(head.splitlines()[1]))
+    for name, big in large.items():
+        ref = small.get(name)
+        key = name
+        if ref is None:  # deep pages are numbered by size: match by kind of page
+            key = next((k for k in small if k.split(" page ")[0] == name.split(" page ")[0]), "")
+            ref = small.get(key)
+        target = {
+            "reader": f"p95 <= {READER_TARGET_MS:.0f} ms",
+            "admin": f"p95 <= {ADMIN_TARGET_MS:.0f} ms",
+            "write": "no slower",
+            "warm": "",
+        }[big.kind]
+        flag = ""
+        if not judge:  # --quick: figures of tiny sites, printed only
+            target = ""
+        elif big.kind == "reader" and big.p95 > READER_TARGET_MS:
+            flag = "  MISSED"
+        if judge and big.kind == "admin" and big.p95 > ADMIN_TARGET_MS:
+            flag = "  MISSED"
+        ratio = f"{big.p95 / ref.p95:6.2f}" if ref and ref.p95 else "     -"
+        left = f"{ref.p50:7.1f} {ref.p95:7.1f} {ref.queries:4}" if ref else f"{'':20}"
+        label = name if key == name or not key else f"{name} (vs {key.split(' page ')[-1]})"
+        print(
+            f"{label:28.28} {left} {big.p50:7.1f} {big.p95:7.1f} {big.queries:4} "
+            f"{big.size / 1024:6.0f} {big.comments:5}  {ratio}  {target}{flag}"
+            + ("" if big.status in (200, 201, 204, 302) else f"  status {big.status}")
+        )
+
+
+def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict) -> None:
+    from django.conf import settings
+
+    print("\nchecks (boundedness and query counts; never timings)")
+    for name, figure in large.items():
+        check(figure.status in (200, 204, 302), f"{name}: answered {figure.status}")
+    for name, big in large.items():
+        ref = small.get(name) or next(
+            (f for k, f in small.items() if k.split(" page ")[0] == name.split(" page ")[0]), None
+        )
+        if ref is None or big.kind == "warm":
+            continue
+        check(
+            big.queries == ref.queries,
+            f"{name}: {big.queries} queries at the larger size, {ref.queries} at the smaller",
+        )
+    threads = settings.BYLINE_COMMENT_THREADS_PER_PAGE
+    fold = settings.BYLINE_COMMENT_THREAD_FOLD
+    thread_page = settings.BYLINE_COMMENT_THREAD_PAGE_SIZE
+    bound = threads * (fold + 1)
+    big = large["article, 5,000 comments"]
+    check(
+        0 < big.comments <= bound,
+        f"the article with {facts['big_comments']:,} comments renders {big.comments} "
+        f"(at most {threads} threads x {fold + 1})",
+    )
+    long = large["long thread (permalink)"]
+    check(
+        0 < long.comments <= max(bound, thread_page),
+        f"the page a deep reply's permalink lands on renders {long.comments} comments "
+        f"(thread of {facts['long_thread']:,} replies, at most {thread_page} a page)",
+    )
+    for name in ("article, 5,000 comments", "long thread (permalink)", "comments feed, 5,000"):
+        check(large[name].size < 600_000, f"{name}: {large[name].size / 1024:.0f} KB, bounded")
+    for name, figure in large.items():
+        if figure.kind == "warm":
+            check(figure.queries == 0, f"{name}: a page cache hit runs no query")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=0, help="default: 10 an article")
+    parser.add_argument("--reference", type=int, default=1000, help="the small site beside it")
+    parser.add_argument("--runs", type=int, default=20, help="requests per page (default 20)")
+    parser.add_argument("--quick", action="store_true", help="small sizes; assert, no timings")
+    parser.add_argument("--rebuild", action="store_true", help="build the sites again")
+    parser.add_argument("--build-only", action="store_true", help="build (or find) the sites")
+    args = parser.parse_args()
+
+    temporary = tempfile.mkdtemp(prefix="byline-scale-")
+    try:
+        setup_django(temporary)
+        import scale_site
+        from django.db import connection
+
+        base = connection.settings_dict["NAME"]
+        vendor = connection.vendor
+        if args.quick:
+            sizes = [(60, 600, 5000, 1000), (240, 2400, 5000, 1000)]
+            folder = Path(temporary)
+            runs = 2
+        else:
+            comments = args.comments or args.articles * 10
+            sizes = [
+                (args.reference, args.reference * 10, 5000, 1000),
+                (args.articles, comments, 5000, 1000),
+            ]
+            folder = ROOT / "var" / "bench-scale"
+            runs = args.runs
+        results = []
+        for articles, comments, big, thread in sizes:
+            plan = scale_site.Plan(articles, comments, big, thread)
+            name = database_name(f"{base}_quick" if args.quick else base, articles, vendor, folder)
+            if args.rebuild:
+                drop_database(name)
+            facts = ensure_site(name, plan)
+            if not args.build_only:
+                results.append((name, facts, plan_site(facts, runs)))
+        if args.build_only:
+            return
+        small, large = interleaved([(name, steps) for name, _, steps in results])
+        small_facts, large_facts = results[0][1], results[1][1]
+        if args.quick:
+            for name, _, _ in results:
+                drop_database(name)
+        print(
+            f"\n{vendor}; cold = page cache and Django cache cleared before each request; "
+            f"{runs} requests a page; times in ms"
+        )
+        print_table(
+            small, large, small_facts["articles"], large_facts["articles"], judge=not args.quick
+        )
+        if args.quick:
+            quick_checks(small, large, large_facts)
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}")
+        sys.exit(1)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

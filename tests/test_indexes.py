@@ -1,0 +1,81 @@
+"""Every hot list query is served by an index (PostgreSQL's EXPLAIN, never timings).
+
+With ``enable_seqscan`` off the planner takes any index that can answer the
+query; only a query no index serves still reads the whole table. So a
+``Seq Scan`` on the articles or the comments in these plans means a listing that
+would read every row on a site of 100,000 articles and 1,000,000 comments.
+"""
+
+import pytest
+from django.db import connection, transaction
+
+from byline.articles.models import Article
+from byline.articles.sitemaps import ArticleSitemap
+from byline.discussion.models import Comment
+from tests.conftest import using_postgres
+from tests.discussion.factory import make_comment
+from tests.factory import make_article
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not using_postgres(), reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+    ),
+]
+TABLES = ("articles_article", "discussion_comment")
+
+
+def plan_of(queryset) -> str:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return queryset.explain()
+
+
+def hot_queries(article, root) -> dict:
+    section, tag, author = article.section, article.tags.get(), article.authors.get()
+    listing = Article.objects.for_listing()
+    return {
+        "front page": listing[:10],
+        "section": listing.filter(section=section)[:10],
+        "section count": Article.objects.published().filter(section=section).only("pk"),
+        "tag": listing.filter(tags=tag)[:10],
+        "author": listing.filter(authors=author)[:10],
+        "sitemap": ArticleSitemap().items()[:50000],
+        "thread roots": Comment.objects.thread_roots(article.pk).values_list("pk", flat=True),
+        "threads of a page": Comment.objects.approved()
+        .on_article(article.pk)
+        .filter(thread_id__in=[root.pk])
+        .values_list("pk", "parent_id", "thread_id"),
+        "moderation queue": Comment.objects.filter(status=Comment.Status.PENDING).order_by(
+            "-submitted_at", "-pk"
+        )[:50],
+        "admin comments": Comment.objects.order_by("-submitted_at", "-pk")[:50],
+        "admin articles": Article.objects.order_by("-published_at", "-pk")[:100],
+    }
+
+
+def test_hot_list_queries_never_scan_articles_or_comments():
+    """Front page, section, tag and author listings, the sitemap, an article's threads,
+    the moderation queue and the admin change lists: each is served by an index."""
+    from byline.articles.models import Author, Section, Tag
+
+    section = Section.objects.create(name="Politics", slug="politics")
+    tag = Tag.objects.create(name="Budget", slug="budget")
+    author = Author.objects.create(name="Ada", slug="ada")
+    article = make_article("A story", section=section)
+    article.tags.add(tag)
+    article.authors.add(author)
+    root = make_comment(article)
+    make_comment(article, parent=root)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    failures = {}
+    for name, queryset in hot_queries(article, root).items():
+        plan = plan_of(queryset)
+        if any(f"Seq Scan on {table}" in plan for table in TABLES):
+            failures[name] = plan
+    assert not failures, failures
+    # And the check can fail: a filter no index serves is a sequential scan.
+    assert "Seq Scan on discussion_comment" in plan_of(
+        Comment.objects.filter(author_url="x").order_by()
+    )
