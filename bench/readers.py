@@ -161,6 +161,7 @@ class Generator:
         self.measuring = False
         self.tag = secrets.token_hex(3)
         self.refresh_seconds = 60.0
+        self.bot_every = round(1 / BOT_SHARE)
 
     def record_error(self, kind: str, what: str) -> None:
         if self.measuring:
@@ -172,7 +173,7 @@ class Generator:
     def new_browser(self) -> Browser:
         n = len(ALL_BROWSERS)
         ip = f"127.{1 + n // 64516 % 250}.{1 + n // 254 % 254}.{1 + n % 254}"
-        bot = n % round(1 / BOT_SHARE) == 10  # 0.5%, from the 11th browser on
+        bot = n % self.bot_every == 10  # 0.5% (4% in --quick), from the 11th browser on
         agent = (
             BOT_AGENT
             if bot
@@ -416,8 +417,11 @@ class Connection:
         elapsed = time.monotonic() - started
         if answer.get("connection", "").lower() == "close":
             self.close()
-        if status == 304 and kind in ("refresh", "counts", "html"):
-            kind += " 304"
+        if kind in ("refresh", "counts", "html"):
+            kind += " 304" if status == 304 else ""
+            # Who answered: nginx (a page file, its counts micro-cache) or the app.
+            if answer.get("x-cache") not in ("FILE", "HIT", "UPDATING", "STALE"):
+                kind += " (app)"
         if generator.measuring:
             generator.tally.kinds[kind] += 1
             generator.tally.latencies.append(elapsed)
@@ -529,11 +533,11 @@ async def run_step(generator: Generator, readers: int, seconds: float, roles: Ro
     await asyncio.sleep(warm)
     generator.tally = Tally()
     generator.measuring = True
-    before = roles.cpu()
+    before = roles.snapshot()
     started = time.monotonic()
     await asyncio.sleep(seconds)
     elapsed = time.monotonic() - started
-    cpu = {role: used - before[role] for role, used in roles.cpu().items()}
+    cpu = roles.since(before, roles.snapshot())
     generator.measuring = False
     tally = generator.tally
     stop.set()
@@ -544,8 +548,16 @@ async def run_step(generator: Generator, readers: int, seconds: float, roles: Ro
 # --- where the time goes -------------------------------------------------------------------
 
 
+ROLES = ("nginx", "app server", "PostgreSQL", "Redis", "generator")
+
+
 class Roles:
-    """CPU seconds used so far by nginx, the app server, our PostgreSQL backends, Redis, us."""
+    """CPU seconds used by nginx, the app server, our PostgreSQL backends, Redis, us.
+
+    Counted per process, so a process that starts during a step counts from
+    zero and one that exits (a PostgreSQL backend) does not make a role's
+    figure go down.
+    """
 
     def __init__(self, nginx: list[Server], app: Server, database: str, redis_port: str):
         self.nginx_groups = {server.process.pid for server in nginx}
@@ -553,32 +565,40 @@ class Roles:
         self.database = database
         self.redis_port = redis_port
 
-    def cpu(self) -> dict[str, float]:
+    def snapshot(self) -> dict[tuple[str, int], float]:
         ticks = os.sysconf("SC_CLK_TCK")
-        used = dict.fromkeys(("nginx", "app server", "PostgreSQL", "Redis", "generator"), 0.0)
+        used: dict[tuple[str, int], float] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 text = stat.read_text()
                 name = text[text.index("(") + 1 : text.rindex(")")]
                 fields = text[text.rindex(")") + 2 :].split()
                 seconds = (int(fields[11]) + int(fields[12])) / ticks
-                group = int(fields[2])
+                group, pid = int(fields[2]), int(stat.parent.name)
+                role = None
                 if group in self.nginx_groups:
-                    used["nginx"] += seconds
+                    role = "nginx"
                 elif group == self.app_group:
-                    used["app server"] += seconds
+                    role = "app server"
                 elif name.startswith("postgres") and self.database:
-                    command = (stat.parent / "cmdline").read_bytes()
-                    if f" {self.database} ".encode() in command:
-                        used["PostgreSQL"] += seconds
+                    if f" {self.database} ".encode() in (stat.parent / "cmdline").read_bytes():
+                        role = "PostgreSQL"
                 elif name.startswith("redis-server") and self.redis_port:
-                    command = (stat.parent / "cmdline").read_bytes()
-                    if f":{self.redis_port}".encode() in command:
-                        used["Redis"] += seconds
+                    if f":{self.redis_port}".encode() in (stat.parent / "cmdline").read_bytes():
+                        role = "Redis"
+                if role:
+                    used[(role, pid)] = seconds
             except (OSError, ValueError, IndexError):
                 continue
         me = resource.getrusage(resource.RUSAGE_SELF)
-        used["generator"] = me.ru_utime + me.ru_stime
+        used[("generator", os.getpid())] = me.ru_utime + me.ru_stime
+        return used
+
+    @staticmethod
+    def since(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]):
+        used = dict.fromkeys(ROLES, 0.0)
+        for key, seconds in after.items():
+            used[key[0]] += max(0.0, seconds - before.get(key, 0.0))
         return used
 
 
@@ -672,7 +692,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
     parser.add_argument("--max-readers", type=int, default=6400)
     parser.add_argument("--port-base", type=int, default=8600, help="4 ports from here")
-    parser.add_argument("--scripts", default="before,after", help="page scripts to measure")
+    parser.add_argument(
+        "--scripts",
+        default="html,before,after",
+        help="what the readers' browsers send: html (the page alone: the reference), before, after",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -756,22 +780,29 @@ def main() -> int:
         roles = Roles(list(nginx.values()), app, _database_name(database_url), redis_port)
         results: dict[str, list[Step]] = {}
         scripts = [s for s in args.scripts.split(",") if s]
+        idle_before = roles.snapshot()
+        time.sleep(2)
+        idle = {role: used / 2 for role, used in roles.since(idle_before, roles.snapshot()).items()}
+        print("  idle (CPU cores): " + ", ".join(f"{r} {c:.3f}" for r, c in idle.items()))
         for n, script in enumerate(scripts):
-            generator = Generator(ports[script], pages, script, args.time_scale, seed=n)
+            port = ports.get(script, ports["after"])
+            generator = Generator(port, pages, script, args.time_scale, seed=n)
             generator.refresh_seconds = refresh
+            if args.quick:  # a few bots' beacons even in a short run
+                generator.bot_every = 25
             results[script] = asyncio.run(ramp(generator, args, roles))
         # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
         html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
-        before_cpu = roles.cpu()
+        before_cpu = roles.snapshot()
         html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64)
-        html_cpu = {k: v - before_cpu[k] for k, v in roles.cpu().items()}
+        html_cpu = roles.since(before_cpu, roles.snapshot())
         # Every view sent, counted exactly.
         viewbuffer.flush()
         time.sleep(0.2)
         viewbuffer.flush()
         stored = stored_views(ids)
         sent, bots, unknown = len(ALL_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
-        report(results, args, html_rps, html_p99, html_cpu, args.seconds)
+        report(results, args, html_rps, html_p99, html_cpu, idle)
         print(
             f"views: {sent} sent by readers (once per browser and article), {bots} by bots,"
             f" {unknown} beacons failed; stored after the flush: {stored}"
@@ -849,46 +880,62 @@ def describe(step: Step, scale: float) -> str:
     )
 
 
-def report(results, args, html_rps, html_p99, html_cpu, seconds) -> None:
-    """The table: readers carried per script beside the HTML alone, and where the CPU goes."""
-    html_cpu_each = sum(v for k, v in html_cpu.items() if k != "generator") / max(
-        html_rps * seconds, 1
-    )
-    html_readers = html_rps * MEAN_STAY_SECONDS
+def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
+    """The table: readers carried per script beside the HTML alone, and where the CPU goes.
+
+    "server µs/view" is the CPU of nginx, the app, PostgreSQL and Redis in the
+    busiest step, less what they use idle, per page view; "readers by CPU" is
+    how many readers the machine's cores would carry at that cost, were the
+    load generator elsewhere.
+    """
     cores = os.cpu_count() or 1
-    print(
-        f"\nreference, the HTML alone (wrk -c64, the cached article through the same nginx):"
-        f" {html_rps:,.0f} pages/s, p99 {html_p99:.1f} ms, server CPU"
-        f" {html_cpu_each * 1e6:.0f} µs a page: {html_readers:,.0f} readers"
-        f" (pages/s x {MEAN_STAY_SECONDS:.0f} s mean stay);"
-        f" by CPU: {cores / html_cpu_each * MEAN_STAY_SECONDS:,.0f} readers"
+    wrk_each = sum(v for k, v in html_cpu.items() if k != "generator") / max(
+        html_rps * args.seconds, 1
     )
     print(
-        f"{'script':<8}{'readers carried':>16}{'/ HTML':>8}{'views/s':>9}{'p99 ms':>8}"
-        f"{'server µs/view':>16}{'readers by CPU':>16}{'/ HTML':>8}"
+        f"\nnginx's ceiling for the HTML (wrk -c64, the cached article through the same nginx):"
+        f" {html_rps:,.0f} pages/s, p99 {html_p99:.1f} ms, server CPU {wrk_each * 1e6:.0f} µs"
+        f" a page = {html_rps * MEAN_STAY_SECONDS:,.0f} readers of the HTML alone"
+        f" (pages/s x {MEAN_STAY_SECONDS:.0f} s mean stay)"
     )
-    shown = {}
+    rows = {}
     for script, steps in results.items():
         passed = [s for s in steps if s.passed]
         best = max(passed, key=lambda s: s.readers) if passed else None
-        # CPU per view from the busiest step that was measured (the steadiest figure).
         busiest = max(steps, key=lambda s: s.tally.sessions)
-        shown[script] = best or busiest
-        per_view = busiest.server_cpu / max(busiest.tally.sessions, 1)
+        server = sum(
+            max(0.0, busiest.cpu[role] - idle[role] * busiest.seconds)
+            for role in ROLES
+            if role != "generator"
+        )
+        per_view = server / max(busiest.tally.sessions, 1)
         by_cpu = cores / per_view * MEAN_STAY_SECONDS if per_view else 0.0
-        html_by_cpu = cores / html_cpu_each * MEAN_STAY_SECONDS
+        rows[script] = (best, busiest, per_view, by_cpu)
+    reference = rows.get("html")
+    print(
+        f"{'browsers send':<14}{'readers carried':>16}{'/ html':>8}{'views/s':>9}"
+        f"{'p99 ms':>8}{'server µs/view':>16}{'readers by CPU':>16}{'/ html':>8}"
+    )
+    for script, (best, _, per_view, by_cpu) in rows.items():
         if best is None:
-            carried_text, ratio, views, p99 = "none <200 ms", "-", "-", "-"
+            carried, carried_text, views, p99 = 0.0, "none <200 ms", "-", "-"
         else:
             carried = best.readers * args.time_scale
             carried_text = f"{carried:,.0f}"
-            ratio = f"{carried / max(html_readers, 1):.3f}"
             views, p99 = f"{best.sessions_per_second:.0f}", f"{best.p99_ms:.1f}"
+        ratio = by_ratio = "-"
+        if reference is not None:
+            ref_best, _, _, ref_by_cpu = reference
+            if ref_best is not None and carried:
+                ratio = f"{carried / (ref_best.readers * args.time_scale):.3f}"
+            if ref_by_cpu:
+                by_ratio = f"{by_cpu / ref_by_cpu:.3f}"
         print(
-            f"{script:<8}{carried_text:>16}{ratio:>8}{views:>9}{p99:>8}"
-            f"{per_view * 1e6:>16.0f}{by_cpu:>16,.0f}{by_cpu / html_by_cpu:>8.3f}"
+            f"{script:<14}{carried_text:>16}{ratio:>8}{views:>9}{p99:>8}"
+            f"{per_view * 1e6:>16.0f}{by_cpu:>16,.0f}{by_ratio:>8}"
         )
-    for script, step in shown.items():
+    for script, (best, busiest, _, _) in rows.items():
+        step = best or busiest
         rates = ", ".join(
             f"{kind} {count / step.seconds:.0f}" for kind, count in sorted(step.tally.kinds.items())
         )
@@ -896,7 +943,7 @@ def report(results, args, html_rps, html_p99, html_cpu, seconds) -> None:
         split = ", ".join(f"{role} {1e6 * used / views:.0f}" for role, used in step.cpu.items())
         busy = ", ".join(f"{role} {used / step.seconds:.2f}" for role, used in step.cpu.items())
         print(f"{script} at {step.readers} simulated readers, requests/s by kind: {rates}")
-        print(f"  CPU per view (µs): {split}")
+        print(f"  CPU per view (µs, idle included): {split}")
         print(f"  CPU cores busy: {busy}")
 
 
