@@ -78,9 +78,13 @@
   // An answer older than figures already shown (a vote's answer, or a later refresh)
   // is dropped: on a slow line the first refresh may land after the reader's vote.
   // `unchanged` counts the refreshes in a row whose ETag was the one already shown.
+  // nginx keeps the counts a second: a refresh sent just after the reader's own
+  // vote may predate it, so for a few seconds after a vote refreshes are not shown.
   var latest = 0;
   var shownTag = null;
   var unchanged = 0;
+  var votedAt = 0;
+  block.addEventListener("submit", function () { votedAt = Date.now(); }, true);
   function seen(response) {
     var tag = response.headers.get("ETag");
     unchanged = tag && tag === shownTag ? unchanged + 1 : 0;
@@ -94,7 +98,7 @@
         seen(response);
         return response.json();
       }).then(function (counts) {
-        if (asked === latest) showCounts(counts);
+        if (asked === latest && Date.now() - votedAt > 3000) showCounts(counts);
       }).catch(function () { /* keep the page's figures */ });
   }
 
