@@ -296,7 +296,9 @@ class Generator:
         pair = (browser.ip, browser.agent, page.article_id)
         if browser.bot:
             TOTALS["bot beacons"] += 1
-        elif pair not in ALL_PAIRS:
+        elif pair in ALL_PAIRS:
+            TOTALS["repeat beacons"] += 1  # the same browser again: not counted
+        else:
             ALL_PAIRS.add(pair)
         if self.script == "after" and status == 200:
             return ""  # the beacon's answer carries the counts: no second request
@@ -820,11 +822,18 @@ def main() -> int:
         sent, bots, unknown = len(ALL_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
         report(results, args, html_rps, html_p99, html_cpu, idle)
         print(
-            f"views: {sent} sent by readers (once per browser and article), {bots} by bots,"
+            f"views: {sent} sent by readers (once per browser and article; and"
+            f" {TOTALS['repeat beacons']} repeats, not to be counted), {bots} by bots,"
             f" {unknown} beacons failed; stored after the flush: {stored}"
         )
         if unknown == 0 and stored != sent:
             failures.append(f"the database holds {stored} views, readers sent {sent}")
+            if not redis_url and sent < stored <= sent + TOTALS["repeat beacons"]:
+                failures.append(
+                    f"without Redis the 30-minute repeat marks live in each app process's"
+                    f" memory (LocMemCache): of {TOTALS['repeat beacons']} repeat views,"
+                    f" {stored - sent} reached another worker and were counted"
+                )
         elif not sent <= stored <= sent + unknown:
             failures.append(f"the database holds {stored} views, readers sent {sent}+{unknown}")
         # No vote lost: every reaction total equals a recount of the vote rows.
