@@ -37,7 +37,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 
 from byline.engagement import actions, fastpath, viewbuffer
-from byline.engagement.views import _counts_body, error_body
+from byline.engagement.views import counts_body, error_body
 
 VIEW_PATH = re.compile(r"/api/articles/(\d{1,20})/view/\Z")
 COUNTS_SECONDS = 1.0
@@ -130,7 +130,7 @@ def counts_of(article_id: int) -> tuple[bytes, str] | None:
     if not actions.is_live(article_id):
         _counts.pop(article_id, None)
         return None
-    body, etag = _counts_body(article_id)
+    body, etag = counts_body(article_id)
     if len(_counts) > 10_000:
         _counts.clear()
     _counts[article_id] = (now + COUNTS_SECONDS, body, etag)

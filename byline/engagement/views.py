@@ -88,7 +88,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     viewbuffer.maybe_flush()
     if not actions.is_live(article_id):
         return json_error("There is no published article with this number.", 404)
-    body, etag = _counts_body(article_id)
+    body, etag = counts_body(article_id)
     sent = [
         tag.strip().removeprefix("W/")
         for tag in request.headers.get("If-None-Match", "").split(",")
@@ -102,7 +102,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     return response
 
 
-def _counts_body(article_id: int) -> tuple[bytes, str]:
+def counts_body(article_id: int) -> tuple[bytes, str]:
     """The counts JSON of a live article and its ETag (the same for every reader)."""
     body = json.dumps(actions.counts_json(article_id), separators=(",", ":")).encode()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -159,7 +159,7 @@ def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
     actions.count_view(request, article_id)
     viewbuffer.maybe_flush()
     if "application/json" in request.headers.get("Accept", "") and actions.is_live(article_id):
-        body, etag = _counts_body(article_id)
+        body, etag = counts_body(article_id)
         response = HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
     else:
