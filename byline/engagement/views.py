@@ -88,8 +88,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     viewbuffer.maybe_flush()
     if not actions.is_live(article_id):
         return json_error("There is no published article with this number.", 404)
-    body = json.dumps(actions.counts_json(article_id), separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    body, etag = counts_body(article_id)
     sent = [
         tag.strip().removeprefix("W/")
         for tag in request.headers.get("If-None-Match", "").split(",")
@@ -101,6 +100,12 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=COUNTS_MAX_AGE)
     return response
+
+
+def counts_body(article_id: int) -> tuple[bytes, str]:
+    """The counts JSON of a live article and its ETag (the same for every reader)."""
+    body = json.dumps(actions.counts_json(article_id), separators=(",", ":")).encode()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @csrf_exempt  # read-only, as above
@@ -145,10 +150,20 @@ def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST")
 def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
-    """The page's script reports a view as the page loads; 204 whether counted or not."""
+    """The page's script reports a view as the page loads; 204 whether counted or not.
+
+    Asked with ``Accept: application/json`` (the page's script), it answers
+    200 with the counts instead (which include this view, with their ETag), so
+    a page view costs the app one request, not a beacon and a counts GET.
+    """
     actions.count_view(request, article_id)
     viewbuffer.maybe_flush()
-    response = HttpResponse(status=204)
+    if "application/json" in request.headers.get("Accept", "") and actions.is_live(article_id):
+        body, etag = counts_body(article_id)
+        response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+    else:
+        response = HttpResponse(status=204)
     patch_cache_control(response, private=True, no_store=True)
     return response
 

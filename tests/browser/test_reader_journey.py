@@ -13,9 +13,10 @@ from tests.discussion.factory import make_comment
 
 
 def open_article(page, article):
-    """Open the article and wait until its scripts have asked for the live figures."""
-    counts = f"/api/articles/{article.pk}/engagement/"
-    with page.expect_response(lambda r: r.url.endswith(counts)) as answer:
+    """Open the article and wait until its script has the live figures (the view
+    beacon's answer carries them)."""
+    beacon = f"/api/articles/{article.pk}/view/"
+    with page.expect_response(lambda r: r.url.endswith(beacon)) as answer:
         page.goto(article.get_absolute_url())
     answer.value.finished()
     page.evaluate("window.notReloaded = true")
@@ -96,10 +97,12 @@ def test_a_reader_rates_and_changes_the_rating(page, demo_article):
 
 
 def test_the_page_counts_its_view_and_shows_it_without_a_reload(page, demo_article):
-    """The view is counted by a beacon and the counter shows it at once."""
+    """The view is counted by a beacon and the counter shows it at once: the beacon's
+    answer carries the counts, so the page needs no second request for them."""
     with page.expect_response(lambda response: response.url.endswith("/view/")) as beacon:
         page.goto(demo_article.get_absolute_url())
-    assert beacon.value.status == 204
+    assert beacon.value.status == 200
+    assert beacon.value.json()["views"] == 1
     expect(page.locator('[data-counter="views"]')).to_have_text("1 view")
     viewbuffer.flush()
     assert figures_for(demo_article.pk).views == 1
@@ -213,3 +216,35 @@ def test_an_open_page_shows_other_readers_votes_without_a_reload(page, demo_arti
     expect(count).to_have_text("1")
     expect(percent).to_have_text("100")
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_an_open_page_refreshes_less_often_while_nothing_changes(page, demo_article, settings):
+    """Each refresh that finds the figures unchanged doubles the wait, up to four times
+    BYLINE_COUNTS_REFRESH_SECONDS; the first change brings the wait back to the setting."""
+    settings.BYLINE_COUNTS_REFRESH_SECONDS = 10
+    page.clock.install()
+    counts = f"/api/articles/{demo_article.pk}/engagement/"
+    asked = []
+    page.on("requestfinished", lambda r: asked.append(r.url) if r.url.endswith(counts) else None)
+    open_article(page, demo_article)
+
+    def seconds_pass(seconds: int) -> int:
+        """Let the page's clock run, ten seconds at a time; the refreshes it sent."""
+        before = len(asked)
+        for _ in range(seconds // 10):
+            page.clock.run_for(10_000)
+            page.wait_for_timeout(400)  # real time for a refresh to come back
+        return len(asked) - before
+
+    # Unchanged: refreshes at 10, 30, 70, 110, 150, 190 s, not every 10 s.
+    quiet = seconds_pass(200)
+    assert 4 <= quiet <= 8, asked
+    actions.react(demo_article.pk, "f" * 32, "surprise")  # another reader, elsewhere
+    count, _ = reaction(page, "surprise")
+    for _ in range(5):  # the next refresh (within 40 s) shows it
+        seconds_pass(10)
+        if count.text_content() == "1":
+            break
+    expect(count).to_have_text("1")
+    # Changed: back to the setting, then doubling again (at +10 and +30 s, not +40 s).
+    assert seconds_pass(40) >= 2, asked

@@ -190,11 +190,12 @@ def test_the_app_server_alone_serves_readers_through_slow_headers_and_idle_conne
 
 
 def test_endpoints_nginx_never_caches_skip_its_cache_and_its_lock(nginx_in_front):
-    """The counts JSON, asked for by every reader of a page at once, goes straight to
-    the app: under proxy_cache_lock concurrent requests waited in 500 ms steps."""
+    """The reader's own votes JSON, asked for by readers of a page at once, goes straight to
+    the app: under proxy_cache_lock concurrent requests waited in 500 ms steps. (The
+    counts JSON has a micro-cache of its own, without a lock: tests/deploy/test_readers.py.)"""
     import urllib.request
 
     counts = site_reader_requests(nginx_in_front)[1].path
-    with urllib.request.urlopen(f"{nginx_in_front}{counts}", timeout=10) as response:
+    with urllib.request.urlopen(f"{nginx_in_front}{counts}mine/", timeout=10) as response:
         assert response.status == 200
         assert response.headers["X-Cache"] == "BYPASS"

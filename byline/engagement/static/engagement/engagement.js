@@ -77,12 +77,29 @@
   // copy from a moment ago may be older than the page or the reader's own vote.
   // An answer older than figures already shown (a vote's answer, or a later refresh)
   // is dropped: on a slow line the first refresh may land after the reader's vote.
+  // `unchanged` counts the refreshes in a row whose ETag was the one already shown.
+  // nginx keeps the counts a second: a refresh sent just after the reader's own
+  // vote may predate it, so for a few seconds after a vote refreshes are not shown.
   var latest = 0;
+  var shownTag = null;
+  var unchanged = 0;
+  var votedAt = 0;
+  block.addEventListener("submit", function () { votedAt = Date.now(); }, true);
+  function seen(response) {
+    var tag = response.headers.get("ETag");
+    unchanged = tag && tag === shownTag ? unchanged + 1 : 0;
+    shownTag = tag;
+  }
   function refresh() {
     var asked = ++latest;
-    getJSON(block.dataset.countsUrl, { cache: "no-cache" }).then(function (counts) {
-      if (asked === latest) showCounts(counts);
-    }).catch(function () { /* keep the page's figures */ });
+    return fetch(block.dataset.countsUrl, { credentials: "same-origin", cache: "no-cache" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        seen(response);
+        return response.json();
+      }).then(function (counts) {
+        if (asked === latest && Date.now() - votedAt > 3000) showCounts(counts);
+      }).catch(function () { /* keep the page's figures */ });
   }
 
   function labelOf(button) {
@@ -127,22 +144,38 @@
     });
   });
 
-  // Count this view, then show the live counts (which then include it).
+  // Count this view; the beacon answers with the live counts (which include it),
+  // so a page view is one request. Without them (an older server), ask for them.
+  var counting = ++latest;
   var counted = block.dataset.viewUrl
-    ? fetch(block.dataset.viewUrl, { method: "POST", credentials: "same-origin", keepalive: true })
-        .catch(function () { /* an uncounted view is not the reader's problem */ })
-    : Promise.resolve();
-  counted.then(refresh);
+    ? fetch(block.dataset.viewUrl, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (response.status !== 200) return null;
+        seen(response);
+        return response.json();
+      }).catch(function () { return null; /* an uncounted view is not the reader's problem */ })
+    : Promise.resolve(null);
+  counted.then(function (counts) {
+    if (!counts || !counts.reactions) return refresh();
+    if (counting === latest) showCounts(counts);
+  });
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refresh();
   });
   // While the reader has the page in view, other readers' votes, views and comments
-  // show up every data-refresh-seconds (each a revalidation, usually a 304).
+  // show up every data-refresh-seconds (each a revalidation, usually a 304 from
+  // nginx). While nothing changes the wait doubles, up to four times as long;
+  // the first change brings it back.
   var every = Number(block.dataset.refreshSeconds) || 0;
   if (every > 0) {
-    setInterval(function () {
-      if (document.visibilityState === "visible") refresh();
-    }, every * 1000);
+    (function later() {
+      setTimeout(function () {
+        var done = document.visibilityState === "visible" ? refresh() : null;
+        Promise.resolve(done).then(later);
+      }, every * 1000 * Math.min(4, Math.pow(2, unchanged)));
+    })();
   }
 })();

@@ -1,0 +1,1001 @@
+"""Readers one server carries: whole page views through the shipped nginx, not just the HTML.
+
+Starts Byline in production mode (``byline run --production``: granian) behind
+deploy/nginx.conf, on PostgreSQL when DATABASE_URL says so and Redis when
+REDIS_URL is set, creates ``--articles`` articles (a copy of the demo
+article's body each) and simulates reader sessions against nginx, as a
+browser runs the article page and its script:
+
+- a reader opens an article, chosen Zipf-like (a few hot ones, a long tail):
+  the HTML, then the CSS and the scripts the page links to. Half the sessions
+  are returning readers: their browser has the static files (immutable,
+  cached a year) and revalidates an article it has seen (If-None-Match: 304);
+- the page's script sends the view beacon and shows the live counts, then
+  revalidates them every ``data-refresh-seconds`` while the reader stays;
+- stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
+  over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
+  self-declared bots (a bot User-Agent) whose beacons must not be counted;
+- every reader browses from an address of its own (127.x.y.z, so nginx sees
+  it as the client address) with a User-Agent of its own.
+
+The clock is compressed by ``--time-scale`` (default 60: a 60 s stay and a
+60 s refresh take 1 s): N simulated readers send what N x time-scale real
+readers would, so that figure is what the table calls "readers carried". Each
+step runs ``--seconds`` with N concurrent readers (a reader that leaves is
+replaced by a new session) after a warm-up; N doubles from
+``--start-readers`` until a step fails twice in a row (p99 latency over 200 ms
+or any failed request), then one step between the last pass and the failure,
+and, if the ramp stopped below ``--cpu-readers``, one step there for steady
+CPU figures. The load generator is one asyncio process speaking HTTP/1.1 over
+raw keep-alive sockets (one connection per session); its own CPU is printed
+beside the servers', read from /proc like the others.
+
+Three kinds of browsers, measured in the same run with the same generator:
+
+  html    the reference: sessions that fetch the page alone (nginx's page file,
+          a 304 for a returning reader) and nothing else;
+  before  the page script as it was: the view beacon (204), then a GET of the
+          counts, then one counts request every refresh, all answered by the
+          app (a second nginx running deploy/nginx.conf without its counts
+          micro-cache);
+  after   the page script now: the beacon answers with the counts (one request
+          instead of two); refreshes are revalidations that nginx answers from
+          its 1 s micro-cache (a 304 when nothing changed), and the script
+          backs off (twice the interval, up to 4x) while nothing changes.
+
+Beside them, nginx's ceiling for the HTML: wrk -c64 on the cached article
+through the same nginx. "readers by CPU" divides the machine's cores by the
+server CPU (nginx, app, PostgreSQL, Redis, less their idle use) a page view
+cost in the busiest step, times the mean stay: the readers one server would
+carry were the load generator elsewhere, which on a shared machine is the
+steadier ratio. PostgreSQL is our database's backends only; Redis is counted
+when REDIS_URL names a server of its own (its port in the command line).
+
+At the end the view buffer is flushed and the views stored for the bench's
+articles must equal exactly the views the generator sent (counted once per
+browser and article; none from bots), and no plain read may set a cookie.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_readers \\
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/readers.py [--quick]
+
+``--quick`` (CI): one 3 s step per kind of browser at ``--start-readers``, 20
+articles; asserts exact counts, bots' beacons sent and not counted, no cookie,
+no failed request; never timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import re
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from harness import (  # noqa: E402  (bench/ is on the path)
+    CheckFailed,
+    Server,
+    ensure_database,
+    ensure_tools,
+    shipped_nginx_config,
+    start_app,
+    start_nginx,
+    wait_for,
+)
+
+STAY_MEDIAN_SECONDS = 60.0
+STAY_SIGMA = 1.0
+MEAN_STAY_SECONDS = STAY_MEDIAN_SECONDS * math.exp(STAY_SIGMA**2 / 2)
+P99_LIMIT_MS = 200.0
+RETURNING_SHARE = 0.5
+VOTE_SHARE = 0.02
+COMMENT_SHARE = 0.001
+BOT_SHARE = 0.005
+BACKOFF_MAX = 4
+BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
+# The counts micro-cache in deploy/nginx.conf, removed for the "before" script.
+MICRO_CACHE = re.compile(
+    r"\n    # --- counts micro-cache ---.*?# --- end counts micro-cache ---\n", re.S
+)
+
+
+# --- the load generator --------------------------------------------------------------
+
+
+class Failed(Exception):
+    """A request the reader would have seen fail (status, cookie, timeout)."""
+
+
+@dataclass
+class Browser:
+    """What a browser keeps between visits: its address, cookies and HTTP cache."""
+
+    ip: str
+    agent: str
+    bot: bool = False
+    cookie: str = ""
+    etags: dict[str, str] = field(default_factory=dict)
+    has_static: bool = False
+
+
+@dataclass
+class Page:
+    article_id: int
+    path: str
+    static: list[str]
+    counts: str
+    view: str
+    reaction: str
+
+
+@dataclass
+class Tally:
+    """What one step (or the whole run) sent and got."""
+
+    kinds: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    sessions: int = 0
+
+
+class Generator:
+    """Reader sessions over raw HTTP/1.1 keep-alive connections to nginx."""
+
+    def __init__(self, port: int, pages: list[Page], script: str, scale: float, seed: int):
+        self.port = port
+        self.pages = pages
+        self.script = script  # "before", "after" or "html"
+        self.scale = scale
+        self.rng = random.Random(seed)
+        weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pages))]
+        total = sum(weights)
+        self.cumulative = list(_accumulate([w / total for w in weights]))
+        self.browsers: list[Browser] = []
+        self.tally = Tally()
+        self.measuring = False
+        self.tag = secrets.token_hex(3)
+        self.refresh_seconds = 60.0
+        self.bot_every = round(1 / BOT_SHARE)
+
+    def record_error(self, kind: str, what: str) -> None:
+        if self.measuring:
+            self.tally.errors[f"{kind}: {what}"] += 1
+        ERRORS[f"{kind}: {what}"] += 1
+
+    # -- who reads what
+
+    def new_browser(self) -> Browser:
+        n = len(ALL_BROWSERS)
+        ip = f"127.{1 + n // 64516 % 250}.{1 + n // 254 % 254}.{1 + n % 254}"
+        bot = n % self.bot_every == 10  # 0.5% (4% in --quick), from the 11th browser on
+        agent = (
+            BOT_AGENT
+            if bot
+            else f"Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0 bench-{self.tag}-{n}"
+        )
+        browser = Browser(ip, agent, bot)
+        ALL_BROWSERS.append(browser)
+        self.browsers.append(browser)
+        return browser
+
+    def pick_browser(self) -> Browser:
+        if self.browsers and self.rng.random() < RETURNING_SHARE:
+            return self.rng.choice(self.browsers)
+        return self.new_browser()
+
+    def pick_page(self) -> Page:
+        x = self.rng.random()
+        lo, hi = 0, len(self.cumulative) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.cumulative[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.pages[lo]
+
+    def stay(self) -> float:
+        return self.rng.lognormvariate(math.log(STAY_MEDIAN_SECONDS), STAY_SIGMA) / self.scale
+
+    # -- one reader slot: sessions one after another until told to stop
+
+    async def reader(self, stop: asyncio.Event, first_delay: float) -> None:
+        await _sleep(stop, first_delay)
+        while not stop.is_set():
+            try:
+                await self.session(stop)
+            except Failed:
+                pass
+
+    async def session(self, stop: asyncio.Event) -> None:
+        browser, page = self.pick_browser(), self.pick_page()
+        leave_at = time.monotonic() + self.stay()
+        connection = Connection(self, browser)
+        try:
+            await connection.open()
+            await self.open_page(connection, browser, page)
+            if self.script == "html":
+                await _sleep(stop, leave_at - time.monotonic())
+                return
+            counts_etag = await self.count_view(connection, browser, page)
+            if browser.bot:
+                await _sleep(stop, leave_at - time.monotonic())
+                return
+            roll = self.rng.random()
+            acts = roll < VOTE_SHARE + COMMENT_SHARE
+            every = self.refresh_seconds / self.scale
+            wait = every
+            while not stop.is_set():
+                if acts:  # somewhere in the first half of the stay
+                    at = min(leave_at, time.monotonic() + self.rng.random() * every)
+                    await _sleep(stop, at - time.monotonic())
+                    if roll < VOTE_SHARE:
+                        await self.vote(connection, browser, page)
+                    else:
+                        await self.comment(connection, browser, page)
+                    acts = False
+                next_at = time.monotonic() + wait
+                if next_at >= leave_at or every <= 0:
+                    await _sleep(stop, leave_at - time.monotonic())
+                    return
+                await _sleep(stop, next_at - time.monotonic())
+                if stop.is_set():
+                    return
+                status, counts_etag = await self.refresh(connection, browser, page, counts_etag)
+                if self.script == "after":  # the script backs off while nothing changes
+                    wait = min(wait * 2, every * BACKOFF_MAX) if status == 304 else every
+        finally:
+            connection.close()
+            if self.measuring:
+                self.tally.sessions += 1
+
+    # -- what the page and its script send
+
+    async def open_page(self, connection: Connection, browser: Browser, page: Page) -> None:
+        headers = {}
+        etag = browser.etags.get(page.path)
+        if etag:
+            headers["If-None-Match"] = etag
+        status, answer, _ = await connection.request("GET", page.path, headers, kind="html")
+        if status == 200 and "etag" in answer:
+            browser.etags[page.path] = answer["etag"]
+        if self.script == "html" or browser.has_static:
+            return
+        for path in page.static:
+            await connection.request("GET", path, {}, kind="static")
+        browser.has_static = True
+
+    async def count_view(self, connection: Connection, browser: Browser, page: Page) -> str:
+        """The beacon, then (before) the counts; the counts' ETag as the browser keeps it."""
+        headers = {"Sec-Fetch-Site": "same-origin", "Origin": connection.origin}
+        if self.script == "after":  # the script asks the beacon for the counts
+            headers["Accept"] = "application/json"
+        try:
+            status, answer, _ = await connection.request(
+                "POST", page.view, headers, kind="beacon", ok=(200, 204)
+            )
+        except Failed:
+            if not browser.bot:
+                TOTALS["beacons failed"] += 1
+            raise
+        pair = (browser.ip, browser.agent, page.article_id)
+        if browser.bot:
+            TOTALS["bot beacons"] += 1
+        elif pair in ALL_PAIRS:
+            TOTALS["repeat beacons"] += 1  # the same browser again: not counted
+        else:
+            ALL_PAIRS.add(pair)
+        if self.script == "after" and status == 200:
+            return ""  # the beacon's answer carries the counts: no second request
+        status, etag = await self.refresh(connection, browser, page, "", kind="counts")
+        return etag
+
+    async def refresh(
+        self, connection: Connection, browser: Browser, page: Page, etag: str, kind: str = "refresh"
+    ) -> tuple[int, str]:
+        headers = {"If-None-Match": etag} if etag else {}
+        status, answer, _ = await connection.request(
+            "GET", page.counts, headers, kind=kind, ok=(200, 304)
+        )
+        return status, answer.get("etag", etag)
+
+    async def vote(self, connection: Connection, browser: Browser, page: Page) -> None:
+        body = f'{{"reaction": "{self.rng.choice(REACTIONS)}"}}'.encode()
+        headers = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
+        _, answer, _ = await connection.request(
+            "POST", page.reaction, headers, body, kind="vote", cookie_ok=True
+        )
+        TOTALS["votes answered"] += 1
+        if "set-cookie" in answer:
+            browser.cookie = answer["set-cookie"].split(";", 1)[0]
+
+    async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
+        _, _, session = await connection.request(
+            "GET", f"/comments/session/?article={page.article_id}", {}, kind="comment"
+        )
+        ts = re.search(rb'"ts":\s*"([^"]+)"', session)
+        from urllib.parse import urlencode
+
+        body = urlencode(
+            {
+                "article": page.article_id,
+                "name": "Bench Reader",
+                "email": f"reader{len(ALL_BROWSERS)}@example.com",
+                "body": f"Thank you for this piece. Reader {secrets.token_hex(4)} agrees.",
+                "ts": ts.group(1).decode() if ts else "",
+            }
+        ).encode()
+        headers = {
+            "Sec-Fetch-Site": "same-origin",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "X-Requested-With": "fetch",
+        }
+        await connection.request(
+            "POST", "/comments/post/", headers, body, kind="comment", cookie_ok=True
+        )
+
+
+ALL_BROWSERS: list[Browser] = []
+ALL_PAIRS: set[tuple[str, str, int]] = set()  # (address, agent, article) of views sent
+TOTALS: Counter = Counter()
+ERRORS: Counter = Counter()  # every failed request of the run, by kind and what went wrong
+
+
+class Connection:
+    """One browser's keep-alive connection to nginx, from the browser's own address."""
+
+    def __init__(self, generator: Generator, browser: Browser):
+        self.generator = generator
+        self.browser = browser
+        self.origin = f"http://127.0.0.1:{generator.port}"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        try:
+            self.reader, self.writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    "127.0.0.1", self.generator.port, local_addr=(self.browser.ip, 0)
+                ),
+                10,
+            )
+        except (TimeoutError, OSError) as error:
+            self.generator.record_error("connect", type(error).__name__)
+            raise Failed from error
+
+    def close_on_timeout(self) -> None:
+        """No answer within 10 s: the read fails as the connection closes."""
+        if self.writer is not None:
+            self.writer.transport.abort()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        *,
+        kind: str,
+        ok: tuple[int, ...] = (200, 304),
+        cookie_ok: bool = False,
+    ) -> tuple[int, dict[str, str], bytes]:
+        generator = self.generator
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{generator.port}",
+            f"User-Agent: {self.browser.agent}",
+        ]
+        if self.browser.cookie:
+            lines.append(f"Cookie: {self.browser.cookie}")
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        started = time.monotonic()
+        try:
+            if self.writer is None or self.reader is None:
+                await self.open()
+            assert self.writer is not None and self.reader is not None
+            self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+            timer = asyncio.get_running_loop().call_later(10, self.close_on_timeout)
+            try:
+                status, answer, content = await read_response(self.reader)
+            finally:
+                timer.cancel()
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            self.close()
+            generator.record_error(kind, type(error).__name__)
+            raise Failed from error
+        elapsed = time.monotonic() - started
+        if answer.get("connection", "").lower() == "close":
+            self.close()
+        if kind in ("refresh", "counts", "html"):
+            kind += " 304" if status == 304 else ""
+            # Who answered: nginx (a page file, its counts micro-cache) or the app.
+            if answer.get("x-cache") not in ("FILE", "HIT", "UPDATING", "STALE"):
+                kind += " (app)"
+        if generator.measuring:
+            generator.tally.kinds[kind] += 1
+            generator.tally.latencies.append(elapsed)
+        if status not in ok and not (kind == "comment" and 200 <= status < 400):
+            generator.record_error(kind, str(status))
+            raise Failed(f"{kind} {path}: {status}")
+        if "set-cookie" in answer and not cookie_ok:
+            generator.record_error(kind, "set a cookie")
+            raise Failed(f"{kind} {path} set a cookie")
+        return status, answer, content
+
+    def __del__(self) -> None:
+        self.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if status in (204, 304) or 100 <= status < 200:
+        return status, headers, b""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                break
+            parts.append(await reader.readexactly(size + 2))
+        return status, headers, b"".join(p[:-2] for p in parts)
+    return status, headers, await reader.readexactly(int(headers.get("content-length", "0")))
+
+
+def _accumulate(values: list[float]):
+    total = 0.0
+    for value in values:
+        total += value
+        yield total
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, in slices of at most a second so a stop is noticed soon (no task per sleep)."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(left, 1.0))
+
+
+# --- one step: N readers for a while -------------------------------------------------
+
+
+@dataclass
+class Step:
+    script: str
+    readers: int
+    seconds: float
+    tally: Tally
+    cpu: dict[str, float]
+
+    @property
+    def requests(self) -> int:
+        return sum(self.tally.kinds.values())
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.tally.latencies, 99) * 1000
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.tally.latencies, 50) * 1000
+
+    @property
+    def errors(self) -> int:
+        return sum(self.tally.errors.values())
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0 and self.p99_ms < P99_LIMIT_MS
+
+    @property
+    def server_cpu(self) -> float:
+        """CPU seconds of nginx, the app server, PostgreSQL and Redis (not the generator)."""
+        return sum(used for role, used in self.cpu.items() if role != "generator")
+
+    @property
+    def sessions_per_second(self) -> float:
+        return self.tally.sessions / self.seconds
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+async def run_step(generator: Generator, readers: int, seconds: float, roles: Roles) -> Step:
+    """``readers`` concurrent sessions; measured after one mean stay of warm-up."""
+    stop = asyncio.Event()
+    warm = min(MEAN_STAY_SECONDS / generator.scale, 2.0)
+    tasks = [
+        asyncio.ensure_future(generator.reader(stop, random.random() * warm))
+        for _ in range(readers)
+    ]
+    await asyncio.sleep(warm)
+    generator.tally = Tally()
+    generator.measuring = True
+    before = roles.snapshot()
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - started
+    cpu = roles.since(before, roles.snapshot())
+    generator.measuring = False
+    tally = generator.tally
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return Step(generator.script, readers, elapsed, tally, cpu)
+
+
+# --- where the time goes -------------------------------------------------------------------
+
+
+ROLES = ("nginx", "app server", "PostgreSQL", "Redis", "generator")
+
+
+class Roles:
+    """CPU seconds used by nginx, the app server, our PostgreSQL backends, Redis, us.
+
+    Counted per process, so a process that starts during a step counts from
+    zero and one that exits (a PostgreSQL backend) does not make a role's
+    figure go down.
+    """
+
+    def __init__(self, nginx: list[Server], app: Server, database: str, redis_port: str):
+        self.nginx_groups = {server.process.pid for server in nginx}
+        self.app_group = app.process.pid
+        self.database = database
+        self.redis_port = redis_port
+
+    def snapshot(self) -> dict[tuple[str, int], float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        used: dict[tuple[str, int], float] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+                name = text[text.index("(") + 1 : text.rindex(")")]
+                fields = text[text.rindex(")") + 2 :].split()
+                seconds = (int(fields[11]) + int(fields[12])) / ticks
+                group, pid = int(fields[2]), int(stat.parent.name)
+                role = None
+                if group in self.nginx_groups:
+                    role = "nginx"
+                elif group == self.app_group:
+                    role = "app server"
+                elif name.startswith("postgres") and self.database:
+                    if f" {self.database} ".encode() in (stat.parent / "cmdline").read_bytes():
+                        role = "PostgreSQL"
+                elif name.startswith("redis-server") and self.redis_port:
+                    if f":{self.redis_port}".encode() in (stat.parent / "cmdline").read_bytes():
+                        role = "Redis"
+                if role:
+                    used[(role, pid)] = seconds
+            except (OSError, ValueError, IndexError):
+                continue
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        used[("generator", os.getpid())] = me.ru_utime + me.ru_stime
+        return used
+
+    @staticmethod
+    def since(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]):
+        used = dict.fromkeys(ROLES, 0.0)
+        for key, seconds in after.items():
+            used[key[0]] += max(0.0, seconds - before.get(key, 0.0))
+        return used
+
+
+# --- the site --------------------------------------------------------------------------
+
+
+def site_environment(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BYLINE_")}
+    env.update(
+        BYLINE_PRODUCTION="1",
+        BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
+        BYLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        BYLINE_SITE_URL="http://127.0.0.1",
+        BYLINE_DATA_DIR=str(data_dir),
+        BYLINE_SECURE_COOKIES="0",
+        BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
+        # nginx passes the reader's address (each simulated browser has its own).
+        BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
+        # The compressed clock: a comment is written in seconds, not minutes.
+        BYLINE_COMMENT_MIN_SECONDS="0",
+        BYLINE_COMMENT_RATE_LIMIT="1000",
+        DJANGO_SETTINGS_MODULE="byline.settings",
+    )
+    return env
+
+
+def make_articles(count: int) -> list:
+    from byline.articles.demo import load_demo
+    from byline.articles.models import Article
+
+    demo, _ = load_demo()
+    tag = secrets.token_hex(3)
+    articles = []
+    for n in range(count):
+        article = Article.objects.create(
+            headline=f"{demo.headline} ({tag} {n})",
+            slug=f"readers-{tag}-{n}",
+            standfirst=demo.standfirst,
+            body=demo.body,
+            section=demo.section,
+            status=Article.Status.PUBLISHED,
+            published_at=demo.published_at,
+        )
+        article.authors.set(demo.authors.all())
+        articles.append(article)
+    return articles
+
+
+def page_of(article, html: str) -> Page:
+    static = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    return Page(
+        article.pk,
+        article.get_absolute_url(),
+        list(dict.fromkeys(static)),
+        re.search(r'data-counts-url="([^"]+)"', html).group(1),
+        re.search(r'data-view-url="([^"]+)"', html).group(1),
+        re.search(r'data-reaction-url="([^"]+)"', html).group(1),
+    )
+
+
+def stored_views(ids: list[int]) -> int:
+    from django.db.models import Sum
+
+    from byline.engagement.models import ArticleStats
+
+    return ArticleStats.objects.filter(article_id__in=ids).aggregate(n=Sum("views"))["n"] or 0
+
+
+def wrk_html(url: str, seconds: float, connections: int) -> tuple[float, float, int, dict]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rps, p99, int(errors.group(1)) if errors else 0, {}
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="measured length of each step")
+    parser.add_argument("--time-scale", type=float, default=60.0, help="clock compression")
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
+    parser.add_argument("--max-readers", type=int, default=6400)
+    parser.add_argument(
+        "--cpu-readers",
+        type=int,
+        default=160,
+        help="simulated readers of a last step when the ramp stopped below (CPU figures)",
+    )
+    parser.add_argument("--port-base", type=int, default=8600, help="4 ports from here")
+    parser.add_argument(
+        "--scripts",
+        default="html,before,after",
+        help="what the readers' browsers send: html (the page alone: the reference), before, after",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI: 3 s per script at --start-readers; asserts exact counts and no errors",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    if args.quick:
+        args.seconds, args.articles = 3.0, min(args.articles, 20)
+    ensure_tools()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    work = Path(tempfile.mkdtemp(prefix="byline-readers-"))
+    work.chmod(0o755)
+    (work / "logs").mkdir()
+    data_dir = work / "data"
+    env = site_environment(data_dir)
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("BYLINE_", "DJANGO_"))})
+    database_url = os.environ.get("DATABASE_URL", "")
+    database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    redis_url = os.environ.get("REDIS_URL", "")
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from byline.engagement import viewbuffer
+
+    call_command("migrate", interactive=False, verbosity=0)
+    articles = make_articles(args.articles)
+    ids = [article.pk for article in articles]
+    ports = {"app": args.port_base, "before": args.port_base + 1, "after": args.port_base + 2}
+    servers: list[Server] = []
+    failures: list[str] = []
+    try:
+        app = start_app(env, ports["app"], "app", work / "logs")
+        servers.append(app)
+        wait_for(f"http://127.0.0.1:{ports['app']}/", app, seconds=120)
+        nginx: dict[str, Server] = {}
+        for script in ("before", "after"):
+            folder = work / f"nginx-{script}"
+            folder.mkdir()
+            config = shipped_nginx_config(folder, ports[script], ports["app"], data_dir / "static")
+            if script == "before":
+                text, found = MICRO_CACHE.subn("\n", config.read_text())
+                if not found:
+                    raise CheckFailed("deploy/nginx.conf no longer has its counts micro-cache")
+                config.write_text(text)
+            nginx[script] = start_nginx(config, folder)
+            servers.append(nginx[script])
+            wait_for(f"http://127.0.0.1:{ports[script]}/", nginx[script])
+        import urllib.request
+        from concurrent.futures import ThreadPoolExecutor
+
+        def first_visit(article) -> Page:  # the app renders it and writes its page file
+            url = f"http://127.0.0.1:{ports['after']}{article.get_absolute_url()}"
+            with urllib.request.urlopen(url, timeout=60) as response:
+                return page_of(article, response.read().decode())
+
+        with ThreadPoolExecutor(4) as pool:
+            pages = list(pool.map(first_visit, articles))
+        refresh = float(settings.BYLINE_COUNTS_REFRESH_SECONDS)
+        url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            cached = response.headers.get("X-Cache", "")
+            html_kb = len(response.read()) / 1024
+        print(
+            f"Readers benchmark: {database}, Redis {'yes' if redis_url else 'no'},"
+            f" {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f};"
+            f" {len(pages)} articles (Zipf 1.1), page {html_kb:.0f} KB (X-Cache {cached}),"
+            f" static files {len(pages[0].static)}, refresh every {refresh:g} s;"
+            f" stay log-normal median {STAY_MEDIAN_SECONDS:g} s (mean {MEAN_STAY_SECONDS:.0f} s);"
+            f" clock x{args.time_scale:g}, {args.seconds:g} s per step"
+        )
+        redis_port = redis_url.rsplit(":", 1)[-1].split("/", 1)[0] if redis_url else ""
+        roles = Roles(list(nginx.values()), app, _database_name(database_url), redis_port)
+        results: dict[str, list[Step]] = {}
+        scripts = [s for s in args.scripts.split(",") if s]
+        idle_before = roles.snapshot()
+        time.sleep(2)
+        idle = {role: used / 2 for role, used in roles.since(idle_before, roles.snapshot()).items()}
+        print("  idle (CPU cores): " + ", ".join(f"{r} {c:.3f}" for r, c in idle.items()))
+        for n, script in enumerate(scripts):
+            port = ports.get(script, ports["after"])
+            generator = Generator(port, pages, script, args.time_scale, seed=n)
+            generator.refresh_seconds = refresh
+            if args.quick:  # a few bots' beacons even in a short run
+                generator.bot_every = 25
+            results[script] = asyncio.run(ramp(generator, args, roles))
+        # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
+        html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
+        before_cpu = roles.snapshot()
+        html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64)
+        html_cpu = roles.since(before_cpu, roles.snapshot())
+        # Every view sent, counted exactly.
+        viewbuffer.flush()
+        time.sleep(0.2)
+        viewbuffer.flush()
+        stored = stored_views(ids)
+        sent, bots, unknown = len(ALL_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
+        report(results, args, html_rps, html_p99, html_cpu, idle)
+        print(
+            f"views: {sent} sent by readers (once per browser and article; and"
+            f" {TOTALS['repeat beacons']} repeats, not to be counted), {bots} by bots,"
+            f" {unknown} beacons failed; stored after the flush: {stored}"
+        )
+        if unknown == 0 and stored != sent:
+            failures.append(f"the database holds {stored} views, readers sent {sent}")
+            if not redis_url and sent < stored <= sent + TOTALS["repeat beacons"]:
+                failures.append(
+                    f"without Redis the 30-minute repeat marks live in each app process's"
+                    f" memory (LocMemCache): of {TOTALS['repeat beacons']} repeat views,"
+                    f" {stored - sent} reached another worker and were counted"
+                )
+        elif not sent <= stored <= sent + unknown:
+            failures.append(f"the database holds {stored} views, readers sent {sent}+{unknown}")
+        # No vote lost: every reaction total equals a recount of the vote rows.
+        from byline.engagement.recount import recount
+
+        drifts = recount()
+        votes = TOTALS["votes answered"]
+        print(
+            f"votes: {votes} answered 200; recount of the vote rows:"
+            f" {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'}"
+        )
+        failures += [f"recount: {drift}" for drift in drifts]
+        if args.quick and bots == 0:
+            failures.append("no bot beacon was sent: the bot check was not exercised")
+        errors = ERRORS
+        if html_errors:
+            failures.append(f"wrk: {html_errors} HTML answers not 2xx/3xx")
+        if args.quick and errors:
+            failures.append(f"requests failed: {dict(errors)}")
+        elif errors:
+            print(f"  failures past the limit (while ramping): {dict(errors)}")
+        print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    except CheckFailed as failure:
+        failures.append(str(failure))
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        for article in articles:
+            article.delete()
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    if failures:
+        print(f"logs: {work / 'logs'}")
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    print(
+        "ok: every view counted exactly, no bot counted, no vote lost,"
+        " no cookie on a plain read, no failed request"
+        if not ERRORS
+        else "ok: every view counted exactly, no bot counted, no vote lost,"
+        " no cookie on a plain read"
+    )
+    return 0
+
+
+def _database_name(url: str) -> str:
+    if not url.startswith(("postgres://", "postgresql://")):
+        return ""
+    return url.rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+async def ramp(generator: Generator, args: argparse.Namespace, roles: Roles) -> list[Step]:
+    """Double the readers until a step fails twice in a row (a neighbour's burst on a
+    shared machine is not our limit), then try once between the last pass and it; then,
+    if the ramp stopped below ``--cpu-readers``, one step there for steady CPU figures."""
+    steps: list[Step] = []
+
+    async def step_with(readers: int) -> Step:
+        step = await run_step(generator, readers, args.seconds, roles)
+        steps.append(step)
+        print(f"  {describe(step, args.time_scale)}", flush=True)
+        return step
+
+    readers = args.start_readers
+    while True:
+        step = await step_with(readers)
+        if args.quick:
+            return steps
+        if not step.passed:
+            step = await step_with(readers)
+        if not step.passed or readers * 2 > args.max_readers:
+            break
+        readers *= 2
+    passed = [s.readers for s in steps if s.passed]
+    if passed and not steps[-1].passed:
+        middle = (passed[-1] + steps[-1].readers) // 2
+        if middle not in (passed[-1], steps[-1].readers):
+            await step_with(middle)
+    if max(s.readers for s in steps) < args.cpu_readers:
+        await step_with(args.cpu_readers)
+    return steps
+
+
+def describe(step: Step, scale: float) -> str:
+    verdict = "ok" if step.passed else "OVER"
+    views = max(step.tally.sessions, 1)
+    return (
+        f"{step.script:<7}{step.readers:>6} simulated ({step.readers * scale:>9,.0f} readers):"
+        f" {step.requests / step.seconds:6.0f} req/s, {step.sessions_per_second:5.0f} views/s,"
+        f" p50 {step.p50_ms:5.1f} ms, p99 {step.p99_ms:6.1f} ms, errors {step.errors} {verdict};"
+        f" server CPU {1e6 * step.server_cpu / views:5.0f} µs/view"
+        f" (app {1e6 * step.cpu['app server'] / views:.0f}),"
+        f" generator {step.cpu['generator'] / step.seconds:.2f} cores"
+    )
+
+
+def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
+    """The table: readers carried per script beside the HTML alone, and where the CPU goes.
+
+    "server µs/view" is the CPU of nginx, the app, PostgreSQL and Redis in the
+    busiest step, less what they use idle, per page view; "readers by CPU" is
+    how many readers the machine's cores would carry at that cost, were the
+    load generator elsewhere.
+    """
+    cores = os.cpu_count() or 1
+    wrk_each = sum(v for k, v in html_cpu.items() if k != "generator") / max(
+        html_rps * args.seconds, 1
+    )
+    print(
+        f"\nnginx's ceiling for the HTML (wrk -c64, the cached article through the same nginx):"
+        f" {html_rps:,.0f} pages/s, p99 {html_p99:.1f} ms, server CPU {wrk_each * 1e6:.0f} µs"
+        f" a page = {html_rps * MEAN_STAY_SECONDS:,.0f} readers of the HTML alone"
+        f" (pages/s x {MEAN_STAY_SECONDS:.0f} s mean stay)"
+    )
+    rows = {}
+    for script, steps in results.items():
+        passed = [s for s in steps if s.passed]
+        best = max(passed, key=lambda s: s.readers) if passed else None
+        busiest = max(steps, key=lambda s: s.tally.sessions)
+        server = sum(
+            max(0.0, busiest.cpu[role] - idle[role] * busiest.seconds)
+            for role in ROLES
+            if role != "generator"
+        )
+        per_view = server / max(busiest.tally.sessions, 1)
+        by_cpu = cores / per_view * MEAN_STAY_SECONDS if per_view else 0.0
+        rows[script] = (best, busiest, per_view, by_cpu)
+    reference = rows.get("html")
+    print(
+        f"{'browsers send':<14}{'readers carried':>16}{'/ html':>8}{'views/s':>9}"
+        f"{'p99 ms':>8}{'server µs/view':>16}{'readers by CPU':>16}{'/ html':>8}"
+    )
+    for script, (best, _, per_view, by_cpu) in rows.items():
+        if best is None:
+            carried, carried_text, views, p99 = 0.0, "none <200 ms", "-", "-"
+        else:
+            carried = best.readers * args.time_scale
+            carried_text = f"{carried:,.0f}"
+            views, p99 = f"{best.sessions_per_second:.0f}", f"{best.p99_ms:.1f}"
+        ratio = by_ratio = "-"
+        if reference is not None:
+            ref_best, _, _, ref_by_cpu = reference
+            if ref_best is not None and carried:
+                ratio = f"{carried / (ref_best.readers * args.time_scale):.3f}"
+            if ref_by_cpu:
+                by_ratio = f"{by_cpu / ref_by_cpu:.3f}"
+        print(
+            f"{script:<14}{carried_text:>16}{ratio:>8}{views:>9}{p99:>8}"
+            f"{per_view * 1e6:>16.0f}{by_cpu:>16,.0f}{by_ratio:>8}"
+        )
+    for script, (best, busiest, _, _) in rows.items():
+        step = best or busiest
+        rates = ", ".join(
+            f"{kind} {count / step.seconds:.0f}" for kind, count in sorted(step.tally.kinds.items())
+        )
+        views = max(step.tally.sessions, 1)
+        split = ", ".join(f"{role} {1e6 * used / views:.0f}" for role, used in step.cpu.items())
+        busy = ", ".join(f"{role} {used / step.seconds:.2f}" for role, used in step.cpu.items())
+        print(f"{script} at {step.readers} simulated readers, requests/s by kind: {rates}")
+        print(f"  CPU per view (µs, idle included): {split}")
+        print(f"  CPU cores busy: {busy}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

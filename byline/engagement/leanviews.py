@@ -1,0 +1,137 @@
+"""The view beacon answered without Django's request cycle, with the counts.
+
+Every page view sends one beacon (``POST /api/articles/<id>/view/``); on a
+busy night it is the request the app answers most. Through Django it pays for
+URL resolving and every middleware on the way in and out, several times what
+counting the view costs. ``LeanViews`` wraps the WSGI application, as
+``fastpath.LeanVotes`` does for votes, and answers the beacons the page's
+script sends (same-origin, asking for JSON) itself:
+
+- the view is counted by the same action as always, ``actions.count_view``
+  (bots, repeats within 30 minutes and the per-address limit are not counted);
+  whether the buffered views are due to be flushed is asked at most once a
+  second per process;
+- the answer is the counts JSON (``views.counts``' body and ETag), so the
+  page needs no second request; it is the same for every reader, so it is
+  kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
+  the counts GET): the views a reader sees may lag a second behind;
+- the host check, the security headers and ``request_started`` /
+  ``request_finished`` are those of ``fastpath`` (so database connections
+  are reused and closed as for any request).
+
+Anything else (no ``Sec-Fetch-Site: same-origin``, no ``Accept:
+application/json``, a host Django must refuse, an HTTPS redirect) goes to
+Django untouched, where ``views.view_beacon`` answers it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import request_finished, request_started
+
+from byline.engagement import actions, fastpath, viewbuffer
+from byline.engagement.views import counts_body, error_body
+
+VIEW_PATH = re.compile(r"/api/articles/(\d{1,20})/view/\Z")
+COUNTS_SECONDS = 1.0
+FLUSH_CHECK_SECONDS = 1.0
+logger = logging.getLogger("django.request")
+
+_counts: dict[int, tuple[float, bytes, str]] = {}
+_next_flush_check = 0.0
+
+
+def takes_lean_path(environ: fastpath.Environ) -> bool:
+    """A beacon the page's own script sent, asking for the counts."""
+    return (
+        environ.get("REQUEST_METHOD") == "POST"
+        and environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        and "application/json" in environ.get("HTTP_ACCEPT", "")
+        and VIEW_PATH.match(environ.get("PATH_INFO", "")) is not None
+    )
+
+
+class LeanViews:
+    """Wrap a WSGI application: answer the page script's view beacons directly."""
+
+    def __init__(self, app: fastpath.WSGIApp) -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: fastpath.Environ, start_response: fastpath.StartResponse
+    ) -> Iterable[bytes]:
+        if takes_lean_path(environ) and (answer := answer_view(environ)) is not None:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
+        return self.app(environ, start_response)
+
+
+def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
+    """Count the view and answer the counts, or None when Django must answer."""
+    secure = fastpath._is_secure(environ)
+    if not fastpath._serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
+        return None
+    match = VIEW_PATH.match(environ["PATH_INFO"])
+    if match is None:
+        return None
+    article_id = int(match[1])
+    request_started.send(sender=LeanViews, environ=environ)
+    try:
+        actions.count_view(WSGIRequest(environ), article_id)
+        _maybe_flush()
+        counts = counts_of(article_id)
+        if counts is None:
+            headers = list(fastpath._fixed_headers(secure))
+            return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
+        body, etag = counts
+        headers = [
+            *fastpath._fixed_headers(secure),
+            ("Content-Length", str(len(body))),
+            ("ETag", etag),
+        ]
+        return "200 OK", headers, body
+    except Exception:
+        logger.error(
+            "Internal Server Error: %s",
+            environ.get("PATH_INFO"),
+            exc_info=sys.exc_info(),
+            extra={"status_code": 500},
+        )
+        message = "The view could not be counted. Please reload the page."
+        return fastpath._json(500, error_body(500, message), secure)
+    finally:
+        request_finished.send(sender=LeanViews)
+
+
+def _maybe_flush() -> None:
+    """``viewbuffer.maybe_flush()``, asked at most once a second by this process
+    (it costs a cache round trip; the flush itself is due every few seconds)."""
+    global _next_flush_check
+    now = time.monotonic()
+    if now >= _next_flush_check:
+        _next_flush_check = now + FLUSH_CHECK_SECONDS
+        viewbuffer.maybe_flush()
+
+
+def counts_of(article_id: int) -> tuple[bytes, str] | None:
+    """The counts JSON and ETag of a live article, kept ``COUNTS_SECONDS``; None if not live."""
+    now = time.monotonic()
+    kept = _counts.get(article_id)
+    if kept is not None and kept[0] > now:
+        return kept[1], kept[2]
+    if not actions.is_live(article_id):
+        _counts.pop(article_id, None)
+        return None
+    body, etag = counts_body(article_id)
+    if len(_counts) > 10_000:
+        _counts.clear()
+    _counts[article_id] = (now + COUNTS_SECONDS, body, etag)
+    return body, etag
