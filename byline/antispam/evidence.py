@@ -47,7 +47,7 @@ W_SOURCES_ONLY = -2.5  # every link goes to an official or news source
 # model no further toward spam than SHORT_MAX_LOGIT (a score of 0.27): a few words
 # cannot advertise anything, and short thanks are what a YouTube-trained model
 # misreads most. The text's own evidence (repetition, "my channel") still counts.
-SHORT_WORDS = 8
+SHORT_WORDS = 7
 SHORT_MAX_LOGIT = -1.0
 
 
@@ -127,10 +127,18 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
     """What the text carries that marks spam (or genuine sources), in words.
 
     ``domains`` are the text's linked domains (``features.link_domains``)."""
+    return read(text, domains)[0]
+
+
+def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
+    """``content()``, and whether the text carries anything a spammer could be paid for
+    (``has_payload()``), read in one pass."""
     plain = clean(text)
     found = []
     phones = phone_numbers(plain)
     handles = contact_handles(plain)
+    money = has_money(plain)
+    wallet = has_wallet(plain)
     what = (
         f"a phone number ({phones[0]})"
         if phones
@@ -142,11 +150,11 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
-    if has_wallet(plain) or (_CRYPTO.search(plain) and _CRYPTO_OFFER.search(plain)):
+    if wallet or (_CRYPTO.search(plain) and _CRYPTO_OFFER.search(plain)):
         found.append(
             Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
         )
-    elif has_money(plain) and _MONEY_OFFER.search(plain):
+    elif money and _MONEY_OFFER.search(plain):
         found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
     if _LOAN.search(plain) and _LOAN_OFFER.search(plain):
         found.append(Evidence(W_LOAN_OFFER, "Offers a loan or credit."))
@@ -165,7 +173,7 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    return found
+    return found, bool(domains or phones or handles or money or wallet)
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns

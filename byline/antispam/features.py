@@ -313,14 +313,20 @@ def _phone_for_model(match: re.Match[str]) -> str:
 
 def phone_numbers(text: str) -> list[str]:
     """The phone-number-shaped strings in the text (7 to 15 digits), links aside."""
-    text = _LINK.sub(" ", clean(bounded(text)))
-    text = _EMAIL.sub(" ", text)
+    text = clean(bounded(text))
+    if len(_DIGIT.findall(text)) < 7:
+        return []  # too few digits for a phone number: most comments, at once
+    text = _LINK.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
     return [m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0))]
 
 
 def contact_handles(text: str) -> list[str]:
     """E-mail addresses and messaging handles (@name) in the text."""
     text = clean(bounded(text))
+    if "@" not in text:
+        return []
     emails = _EMAIL.findall(text)
     handles = _HANDLE.findall(_EMAIL.sub(" ", text))
     return [*emails, *handles]

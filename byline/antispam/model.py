@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -290,11 +290,9 @@ class TextModel:
             word: by_index[bucket + N_FEATURES]
             for word, bucket in zip(features.words, features.word_buckets.tolist(), strict=True)
         }
-        ranked = sorted(
-            ((t, c) for t, c in by_word.items() if is_telling(t)), key=lambda item: item[1]
-        )
-        toward_spam = [_show(t) for t, c in reversed(ranked) if c > 0.05][:top]
-        toward_ham = [_show(t) for t, c in ranked if c < -0.05][:top]
+        ranked = sorted(by_word.items(), key=lambda item: item[1])
+        toward_spam = _strongest(reversed(ranked), top, lambda c: c > 0.05)
+        toward_ham = _strongest(ranked, top, lambda c: c < -0.05)
         return Explanation(_sigmoid(logit), logit, toward_spam, toward_ham)
 
     # Storage ----------------------------------------------------------------------
@@ -416,6 +414,19 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
+
+
+def _strongest(
+    ranked: Iterable[tuple[str, float]], top: int, strong: Callable[[float], bool]
+) -> list[str]:
+    """The first ``top`` telling words or phrases of ``ranked`` that are ``strong``."""
+    found: list[str] = []
+    for token, share in ranked:
+        if not strong(share) or len(found) == top:
+            break
+        if is_telling(token):
+            found.append(_show(token))
+    return found
 
 
 def _show(token: str) -> str:

@@ -139,13 +139,10 @@ def read_text(model: TextModel, body: str) -> TextReading:
     """Score a text with the model and the text's own evidence (no database)."""
     explanation = model.explain(body)
     domains = link_domains(body)
-    found = (
-        *evidence.links(domains),
-        *evidence.cheap_domains(domains),
-        *evidence.content(body, domains),
-    )
+    said, payload = evidence.read(body, domains)
+    found = (*evidence.links(domains), *evidence.cheap_domains(domains), *said)
     logit = explanation.logit
-    if logit > evidence.SHORT_MAX_LOGIT and not evidence.has_payload(body, domains):
+    if logit > evidence.SHORT_MAX_LOGIT and not payload:
         if len(clean(body).split()) < evidence.SHORT_WORDS:
             logit = evidence.SHORT_MAX_LOGIT
             found = (*found, evidence.SHORT_AND_HARMLESS)
