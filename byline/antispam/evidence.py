@@ -117,6 +117,19 @@ _OWN_SITE = re.compile(
 )
 
 
+# What bait asks of readers (in the present tense: "subscribe", not "subscribed").
+_CALL_TO_ACTION = re.compile(
+    r"(?i)\b(?:check (?:it )?out|check (?:my|this)|subscribe|sub|subs|like this|like my|"
+    r"thumbs up|follow|visit|watch (?:my|this)|share|click|search|look up|go to|join|"
+    r"add me|message me|dm me|text me)\b"
+)
+
+
+def is_bait(text: str) -> bool:
+    """Whether a text asks readers to subscribe, click, follow, visit, share ..."""
+    return _CALL_TO_ACTION.search(text) is not None
+
+
 SHORT_AND_HARMLESS = Evidence(
     0.0,
     "A few words with no link, contact or money in them: the text alone cannot make it spam.",

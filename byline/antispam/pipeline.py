@@ -143,7 +143,8 @@ def read_text(model: TextModel, body: str) -> TextReading:
     found = (*evidence.links(domains), *evidence.cheap_domains(domains), *said)
     logit = explanation.logit
     if logit > evidence.SHORT_MAX_LOGIT and not payload:
-        if len(clean(body).split()) < evidence.SHORT_WORDS:
+        plain = clean(body)
+        if len(plain.split()) < evidence.SHORT_WORDS and not evidence.is_bait(plain):
             logit = evidence.SHORT_MAX_LOGIT
             found = (*found, evidence.SHORT_AND_HARMLESS)
     logit += sum(item.weight for item in found)
