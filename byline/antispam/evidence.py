@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from byline.antispam.contract import Submission
 from byline.antispam.features import (
     SHORTENERS,
+    bounded,
     clean,
     contact_handles,
     domain_of,
@@ -79,34 +80,34 @@ def links(domains: list[str]) -> list[Evidence]:
 
 
 _CONTACT_INVITE = re.compile(
-    r"(?i)\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
+    r"\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
     r"message|dm|e-?mail|write to|inbox|zap|llame|escriba|contacte?|chame|anrufen|kontakt|"
     r"appelez|пиши|звони)\b|whatsapp|telegram|واتساب|微信|联系"
 )
 _CRYPTO = re.compile(
-    r"(?i)\b(?:btc|bitcoins?|eth|ethereum|usdt|crypto\w*|tokens?|airdrop|"
+    r"\b(?:btc|bitcoins?|eth|ethereum|usdt|crypto\w*|tokens?|airdrop|"
     r"meme coin|binance|coinbase|metamask|forex|trading signals?)\b"
 )
 _CRYPTO_OFFER = re.compile(
-    r"(?i)\b(?:send|double|2x|get \S+ back|receive|giveaway|airdrop|invest\w*|profits?|"
+    r"\b(?:send|double|2x|get \S+ back|receive|giveaway|airdrop|invest\w*|profits?|"
     r"earn\w*|returns?|1000x|guaranteed|presale|recover\w*|signals?|claim)\b"
 )
 _MONEY_OFFER = re.compile(
-    r"(?i)\b(?:earn\w*|win|won|winner|prize|bonus|claim|guaranteed|profits?|"
+    r"\b(?:earn\w*|win|won|winner|prize|bonus|claim|guaranteed|profits?|"
     r"per day|a day|daily|weekly|from home|cash prize|lottery|jackpot|free|giveaway|"
     r"ganhe|gana|gagnez|verdienen|заработ\w*)\b"
 )
 _LOAN = re.compile(
-    r"(?i)\b(?:loans?|lending|lender|credit|préstamos?|empréstimos?|kredit\w*|"
+    r"\b(?:loans?|lending|lender|credit|préstamos?|empréstimos?|kredit\w*|"
     r"кредит\w*|займ\w*|قرض)\b|लोन|贷款"
 )
 _LOAN_OFFER = re.compile(
-    r"(?i)\b(?:offer\w*|apply|approv\w*|no credit check|bad credit|instant|fast|quick|"
+    r"\b(?:offer\w*|apply|approv\w*|no credit check|bad credit|instant|fast|quick|"
     r"urgent\w*|need (?:a|money)|in need of|sin aval|sem consulta|ohne schufa|"
     r"без проверки|rápido|sofort)\b"
 )
 _OWN_SITE = re.compile(
-    r"(?i)\b(?:(?:visit|check out|see|surf to|look at|watch|subscribe to|follow|join) "
+    r"\b(?:(?:visit|check out|see|surf to|look at|watch|subscribe to|follow|join) "
     r"(?:my|our) (?:\w+ )?(?:site|website|web site|web page|webpage|blog|channel|page|shop|"
     r"store|profile|video|videos|podcast|playlist|mixtape|track|song|webinar)|"
     r"my (?:site|website|web site|web page|webpage|blog|homepage|web blog|blog post)"
@@ -118,8 +119,9 @@ _OWN_SITE = re.compile(
 
 
 # What bait asks of readers (in the present tense: "subscribe", not "subscribed").
+# These patterns are matched against the lower-cased text (faster than ignoring case).
 _CALL_TO_ACTION = re.compile(
-    r"(?i)\b(?:check (?:it )?out|check (?:my|this)|subscribe|sub|subs|like this|like my|"
+    r"\b(?:check (?:it )?out|check (?:my|this)|subscribe|sub|subs|like this|like my|"
     r"thumbs up|follow|visit|watch (?:my|this)|share|click|search|look up|go to|join|"
     r"add me|message me|dm me|text me)\b"
 )
@@ -127,7 +129,7 @@ _CALL_TO_ACTION = re.compile(
 
 def is_bait(text: str) -> bool:
     """Whether a text asks readers to subscribe, click, follow, visit, share ..."""
-    return _CALL_TO_ACTION.search(text) is not None
+    return _CALL_TO_ACTION.search(text.lower()) is not None
 
 
 SHORT_AND_HARMLESS = Evidence(
@@ -146,7 +148,8 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
 def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     """``content()``, and whether the text carries anything a spammer could be paid for
     (``has_payload()``), read in one pass."""
-    plain = clean(text)
+    plain = clean(bounded(text))
+    lower = plain.lower()
     found = []
     phones = phone_numbers(plain)
     handles = contact_handles(plain)
@@ -159,19 +162,19 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         if handles
         else ""
     )
-    if what and _CONTACT_INVITE.search(plain):
+    if what and _CONTACT_INVITE.search(lower):
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
-    if wallet or (_CRYPTO.search(plain) and _CRYPTO_OFFER.search(plain)):
+    if wallet or (_CRYPTO.search(lower) and _CRYPTO_OFFER.search(lower)):
         found.append(
             Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
         )
-    elif money and _MONEY_OFFER.search(plain):
+    elif money and _MONEY_OFFER.search(lower):
         found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
-    if _LOAN.search(plain) and _LOAN_OFFER.search(plain):
+    if _LOAN.search(lower) and _LOAN_OFFER.search(lower):
         found.append(Evidence(W_LOAN_OFFER, "Offers a loan or credit."))
-    own = _OWN_SITE.search(plain)
+    own = _OWN_SITE.search(lower)
     if own:
         found.append(
             Evidence(
