@@ -303,6 +303,8 @@ class TextModel:
         nonzero = np.flatnonzero(coef).astype(np.int32)
         counts = self.bayes.feature_count_
         counted = np.flatnonzero(counts.any(axis=0)).astype(np.int32)
+        if not self.blend[1]:  # naive Bayes weighs nothing: its counts are not kept
+            counted = counted[:0]
         meta = {"scheme": SCHEME, "examples": self.examples, "t": float(self.linear.t_)}
         buffer = io.BytesIO()
         np.savez_compressed(
