@@ -394,9 +394,9 @@ def for_model(text: str) -> str:
     says little), and shouting or a volley of exclamation marks add a marker word each.
     """
     text = clean(bounded(text))
-    letters = [c for c in text if c.isalpha()]
+    letters = list(filter(str.isalpha, text))
     markers = []
-    if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.5:
+    if len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.5:
         markers.append(SHOUTING_TOKEN)
     if text.count("!") >= 3:
         markers.append(EXCLAIM_TOKEN)
