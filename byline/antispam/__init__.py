@@ -12,6 +12,7 @@ __all__ = [
     "Verdict",
     "check",
     "describe_data_use",
+    "first_comment_policy",
     "learn",
 ]
 
@@ -46,3 +47,15 @@ def describe_data_use() -> str:
     from byline.antispam.backends import get_backend
 
     return get_backend().describe_data_use()
+
+
+def first_comment_policy() -> tuple[str, str]:
+    """For the comment-data page: the first-comment policy in force
+    (BYLINE_SPAM_FIRST_COMMENT) and a sentence saying what it does; ("", "") when the
+    configured backend does not apply it (it is the local filter's)."""
+    from byline.antispam.backends import LocalFilterBackend, get_backend
+    from byline.antispam.pipeline import first_comment_policy as policy
+
+    if not isinstance(get_backend(), LocalFilterBackend):
+        return "", ""
+    return policy()

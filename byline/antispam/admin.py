@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
@@ -13,6 +14,7 @@ from byline.antispam.models import (
     CheckLog,
     Classifier,
     FilterReport,
+    LearnedSnapshot,
     SpamDomain,
     TrainingExample,
 )
@@ -86,3 +88,58 @@ class SpamDomainAdmin(ModelAdmin):
 class ClassifierAdmin(ReadOnlyAdmin):
     list_display = ("version", "kind", "examples", "created_at")
     exclude = ("data",)
+    actions = ["roll_back_one_step"]
+
+    @admin.action(description="Roll back one step: undo what was learned since the last snapshot")
+    def roll_back_one_step(self, request: HttpRequest, queryset: QuerySet[Classifier]) -> None:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        from byline.antispam import store  # numpy: only when needed
+
+        try:
+            result = store.rollback()
+        except LookupError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Model v{result.version} rolled back to "
+            + (f"snapshot {result.snapshot_id}" if result.snapshot_id else "its trained state")
+            + f"; {result.undone} decisions undone.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(LearnedSnapshot)
+class LearnedSnapshotAdmin(ReadOnlyAdmin):
+    """What moderators had taught the model at each snapshot; an administrator rolls
+    the filter back to one in one step (also ``byline antispam rollback``)."""
+
+    list_display = ("id", "base_version", "decisions", "last_update_id", "created_at")
+    exclude = ("data",)
+    actions = ["roll_back_to"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Roll the spam filter back to this snapshot")
+    def roll_back_to(self, request: HttpRequest, queryset: QuerySet[LearnedSnapshot]) -> None:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(request, "Choose exactly one snapshot.", messages.ERROR)
+            return
+        from byline.antispam import store  # numpy: only when needed
+
+        try:
+            result = store.rollback(chosen[0].pk)
+        except LookupError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Rolled back to snapshot {chosen[0].pk} ({result.decisions} decisions); "
+            f"{result.undone} later decisions undone.",
+            messages.SUCCESS,
+        )

@@ -30,12 +30,10 @@ class LocalFilterBackend(SpamBackend):
 
     def train(self, submission: Submission, label: Label) -> None:
         from byline.antispam import store
-        from byline.antispam.models import Classifier
 
         if not submission.body.strip():
             return
-        is_spam = Label(label) == Label.SPAM
-        store.update(lambda model: model.learn(submission.body, is_spam), Classifier.Kind.LEARNED)
+        store.learn(submission.body, Label(label) == Label.SPAM)
 
     def describe_data_use(self) -> str:
         from byline.antispam.actions import kept_on_site

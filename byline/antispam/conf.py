@@ -17,6 +17,16 @@ def parse_seconds(value: str) -> float:
     return number
 
 
+FIRST_COMMENT_POLICIES = ("publish", "hold", "hold-links")
+
+
+def parse_first_comment(value: str) -> str:
+    policy = value.strip().lower()
+    if policy not in FIRST_COMMENT_POLICIES:
+        raise ValueError("expected publish, hold or hold-links")
+    return policy
+
+
 SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_SPAM_BACKEND",
@@ -25,16 +35,25 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "BYLINE_SPAM_APPROVE_BELOW",
-        "0.2",
-        "Spam score under which a comment is published at once, even a first comment.",
+        "0.5",
+        "Spam score under which the filter finds a comment genuine: published at once "
+        "(a first comment too, unless BYLINE_SPAM_FIRST_COMMENT holds it).",
         parse_probability,
     ),
     Setting(
         "BYLINE_SPAM_SPAM_AT",
-        "0.7",
+        "0.9",
         "Spam score from which a comment goes to the spam folder. Between the two, a known "
         "commenter is published and a first comment waits for a moderator.",
         parse_probability,
+    ),
+    Setting(
+        "BYLINE_SPAM_FIRST_COMMENT",
+        "publish",
+        "A first comment from an unknown address that the filter finds genuine: publish "
+        "(at once), hold (every one waits for a moderator) or hold-links (waits only when it "
+        "has links).",
+        parse_first_comment,
     ),
     Setting(
         "BYLINE_SPAM_DISCARD_AT",

@@ -1,6 +1,13 @@
-"""The seed corpus shipped with Byline: the YouTube Spam Collection (CC BY 4.0).
+"""The labelled comments shipped with Byline, that the starting model is trained on.
 
-See ``data/README.md`` for its provenance, licence and quirks.
+- ``youtube_dev.jsonl``: the YouTube Spam Collection (CC BY 4.0), spam and genuine
+  comments under four music videos;
+- ``news_ham_civil.jsonl``: 3,000 genuine comments from about 50 news sites (Civil
+  Comments, CC0), the prior for what a news site's readers write;
+- ``newsroom_handwritten.jsonl``: comments written for the project, genuine newsroom
+  comments in many languages and the spam families a news site sees.
+
+See ``data/README.md`` for provenance, licences and quirks.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CORPUS_FILE = DATA_DIR / "youtube_dev.jsonl"
+NEWS_HAM_FILE = DATA_DIR / "news_ham_civil.jsonl"
+NEWSROOM_FILE = DATA_DIR / "newsroom_handwritten.jsonl"
 SHIPPED_MODEL_FILE = DATA_DIR / "seed_model.npz"
 
 
@@ -19,16 +28,41 @@ SHIPPED_MODEL_FILE = DATA_DIR / "seed_model.npz"
 class Example:
     text: str
     is_spam: bool
-    source: str  # the video the comment was left under
+    source: str  # the file (and video) the comment comes from
+    family: str = ""  # for the hand-written set: which kind of comment it is
+
+
+def _read(path: Path) -> tuple[Example, ...]:
+    examples = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                row = json.loads(line)
+                family = row.get("family", "")
+                source = row.get("source") or f"{path.name}/{family}"
+                examples.append(Example(row["text"], row["label"] == "spam", source, family))
+    return tuple(examples)
+
+
+@lru_cache(maxsize=1)
+def youtube_corpus() -> tuple[Example, ...]:
+    """The YouTube comments, in their original order (``source`` names the video)."""
+    return _read(CORPUS_FILE)
+
+
+@lru_cache(maxsize=1)
+def news_ham_corpus() -> tuple[Example, ...]:
+    """The genuine news-site comments (no spam), in their original order."""
+    return _read(NEWS_HAM_FILE)
+
+
+@lru_cache(maxsize=1)
+def newsroom_corpus() -> tuple[Example, ...]:
+    """The hand-written newsroom comments, genuine and spam, with their ``family``."""
+    return _read(NEWSROOM_FILE)
 
 
 @lru_cache(maxsize=1)
 def seed_corpus() -> tuple[Example, ...]:
-    """Every labelled comment of the shipped corpus, in its original order."""
-    examples = []
-    with CORPUS_FILE.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                row = json.loads(line)
-                examples.append(Example(row["text"], row["label"] == "spam", row["source"]))
-    return tuple(examples)
+    """Every labelled comment the starting model is trained on."""
+    return youtube_corpus() + news_ham_corpus() + newsroom_corpus()

@@ -6,10 +6,22 @@ that moved the score says so in words a moderator can check.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from byline.antispam.contract import Submission
-from byline.antispam.features import SHORTENERS, domain_of
+from byline.antispam.features import (
+    SHORTENERS,
+    bounded,
+    clean,
+    contact_handles,
+    domain_of,
+    has_money,
+    has_wallet,
+    is_repetitive,
+    is_source,
+    phone_numbers,
+)
 
 # The weights, in log-odds added to the text model's. Kept here, in one place.
 MANY_LINKS = 3  # this many links or more is a sign
@@ -22,6 +34,22 @@ W_APPROVED_HISTORY = -1.5
 W_DUPLICATE = 2.0
 DUPLICATE_MIN_CHARS = 40  # shorter texts ("Thank you!") repeat innocently
 DUPLICATE_DAYS = 30
+# What the text itself carries. Each is a pattern a spammer needs to be paid (a way to
+# be reached, money, a site to rank), so they hold across sites and languages; none
+# fires on a sum, a phone number or a link alone, which genuine comments have too.
+W_CONTACT = 2.0  # a phone number, e-mail or messaging handle, with an invitation to use it
+W_CRYPTO_OFFER = 3.0  # send crypto, get more back; a wallet address
+W_MONEY_OFFER = 2.0  # a sum of money offered, won or to be earned
+W_LOAN_OFFER = 2.0
+W_OWN_SITE = 2.0  # "visit my site", "check out my channel", backlinks
+W_REPEATED = 2.5
+W_SOURCES_ONLY = -2.5  # every link goes to an official or news source
+# A text this short with nothing to sell (no link, contact, money) is taken by the
+# model no further toward spam than SHORT_MAX_LOGIT (a score of 0.27): a few words
+# cannot advertise anything, and short thanks are what a YouTube-trained model
+# misreads most. The text's own evidence (repetition, "my channel") still counts.
+SHORT_WORDS = 7
+SHORT_MAX_LOGIT = -1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,150 @@ def links(domains: list[str]) -> list[Evidence]:
             )
         )
     return found
+
+
+_CONTACT_INVITE = re.compile(
+    r"\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
+    r"message|dm|e-?mail|write to|inbox|zap|llame|escriba|contacte?|chame|anrufen|kontakt|"
+    r"appelez|пиши|звони)\b|whatsapp|telegram|واتساب|微信|联系"
+)
+_CRYPTO = re.compile(
+    r"\b(?:btc|bitcoins?|eth|ethereum|usdt|crypto\w*|tokens?|airdrop|"
+    r"meme coin|binance|coinbase|metamask|forex|trading signals?)\b"
+)
+_CRYPTO_OFFER = re.compile(
+    r"\b(?:send|double|2x|get \S+ back|receive|giveaway|airdrop|invest\w*|profits?|"
+    r"earn\w*|returns?|1000x|guaranteed|presale|recover\w*|signals?|claim)\b"
+)
+_MONEY_OFFER = re.compile(
+    r"\b(?:earn\w*|win|won|winner|prize|bonus|claim|guaranteed|profits?|"
+    r"per day|a day|daily|weekly|from home|cash prize|lottery|jackpot|free|giveaway|"
+    r"ganhe|gana|gagnez|verdienen|заработ\w*)\b"
+)
+_LOAN = re.compile(
+    r"\b(?:loans?|lending|lender|credit|préstamos?|empréstimos?|kredit\w*|"
+    r"кредит\w*|займ\w*|قرض)\b|लोन|贷款"
+)
+_LOAN_OFFER = re.compile(
+    r"\b(?:offer\w*|apply|approv\w*|no credit check|bad credit|instant|fast|quick|"
+    r"urgent\w*|need (?:a|money)|in need of|sin aval|sem consulta|ohne schufa|"
+    r"без проверки|rápido|sofort)\b"
+)
+_OWN_SITE = re.compile(
+    r"\b(?:(?:visit|check out|see|surf to|look at|watch|subscribe to|follow|join) "
+    r"(?:my|our) (?:\w+ )?(?:site|website|web site|web page|webpage|blog|channel|page|shop|"
+    r"store|profile|video|videos|podcast|playlist|mixtape|track|song|webinar)|"
+    r"my (?:site|website|web site|web page|webpage|blog|homepage|web blog|blog post)"
+    r"\s*(?:is|:|-|::)|"
+    r"here is my (?:\w+ )?(?:site|website|blog|web page|homepage|blog post)|"
+    r"link in (?:my )?(?:bio|profile)|dofollow|backlinks?|guest post\w*|seo (?:agency|services?)|"
+    r"subscribe back|follow me|sub(?:scribe)? to me|follow for more)\b"
+)
+
+
+# What bait asks of readers (in the present tense: "subscribe", not "subscribed").
+# These patterns are matched against the lower-cased text (faster than ignoring case).
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:check (?:it )?out|check (?:my|this)|subscribe|sub|subs|like this|like my|"
+    r"thumbs up|follow|visit|watch (?:my|this)|share|click|search|look up|go to|join|"
+    r"add me|message me|dm me|text me)\b"
+)
+
+
+def is_bait(text: str) -> bool:
+    """Whether a text asks readers to subscribe, click, follow, visit, share ..."""
+    return _CALL_TO_ACTION.search(text.lower()) is not None
+
+
+SHORT_AND_HARMLESS = Evidence(
+    0.0,
+    "A few words with no link, contact or money in them: the text alone cannot make it spam.",
+)
+
+
+def content(text: str, domains: list[str]) -> list[Evidence]:
+    """What the text carries that marks spam (or genuine sources), in words.
+
+    ``domains`` are the text's linked domains (``features.link_domains``)."""
+    return read(text, domains)[0]
+
+
+def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
+    """``content()``, and whether the text carries anything a spammer could be paid for
+    (``has_payload()``), read in one pass."""
+    plain = clean(bounded(text))
+    lower = plain.lower()
+    found = []
+    phones = phone_numbers(plain)
+    handles = contact_handles(plain)
+    money = has_money(plain)
+    wallet = has_wallet(plain)
+    what = (
+        f"a phone number ({phones[0]})"
+        if phones
+        else f"a contact ({handles[0]})"
+        if handles
+        else ""
+    )
+    if what and _CONTACT_INVITE.search(lower):
+        found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
+    elif what:
+        found.append(Evidence(0.0, f"Gives {what}."))
+    if wallet or (_CRYPTO.search(lower) and _CRYPTO_OFFER.search(lower)):
+        found.append(
+            Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
+        )
+    elif money and _MONEY_OFFER.search(lower):
+        found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
+    if _LOAN.search(lower) and _LOAN_OFFER.search(lower):
+        found.append(Evidence(W_LOAN_OFFER, "Offers a loan or credit."))
+    own = _OWN_SITE.search(lower)
+    if own:
+        found.append(
+            Evidence(
+                W_OWN_SITE, f"Advertises the commenter's own site or channel (“{own.group(0)}”)."
+            )
+        )
+    if is_repetitive(plain):
+        found.append(Evidence(W_REPEATED, "Repeats the same words over and over."))
+    if domains and all(is_source(d) for d in domains):
+        names = ", ".join(domains[:3])
+        found.append(Evidence(W_SOURCES_ONLY, f"Links only to official or news sources ({names})."))
+    elif domains:
+        unknown = ", ".join(d for d in domains if not is_source(d))
+        found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
+    return found, bool(domains or phones or handles or money or wallet)
+
+
+# Top-level domains that registries sell for next to nothing and that spam campaigns
+# favour (Spamhaus' and Interisle's yearly reports of the most abused ones).
+CHEAP_TLDS = frozenset(
+    "xyz top site online click shop store live club biz info cc tk ml ga cf gq icu buzz "
+    "loan win bid stream download racing review vip work fun space website pw rest".split()
+)
+W_CHEAP_TLD = 1.5
+
+
+def cheap_domains(domains: list[str]) -> list[Evidence]:
+    """Links to domains under top-level domains spam favours (``.xyz``, ``.top`` ...)."""
+    cheap = [d for d in domains if d.rsplit(".", 1)[-1] in CHEAP_TLDS]
+    if not cheap:
+        return []
+    names = ", ".join(cheap[:3])
+    return [Evidence(W_CHEAP_TLD, f"Links to {names}: a kind of address spam favours.")]
+
+
+def has_payload(text: str, domains: list[str]) -> bool:
+    """Whether the text carries anything a spammer could be paid for: a link, a way to
+    be reached, a sum of money or a wallet."""
+    plain = clean(text)
+    return bool(
+        domains
+        or phone_numbers(plain)
+        or contact_handles(plain)
+        or has_money(plain)
+        or has_wallet(plain)
+    )
 
 
 def spam_domains(domains: list[str], author_url: str) -> list[Evidence]:

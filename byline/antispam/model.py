@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,22 +25,26 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
 
 from byline.antispam import hashing
-from byline.antispam.features import MARKER_WORDS, for_model
+from byline.antispam.features import MARKER_WORDS, for_model, is_telling
 
 # Bump when the features or the model change: a stored model of another scheme is
 # not used (the shipped one is, until ``antispam retrain``).
-SCHEME = "char_wb2-5+word1-2/link-hosts/poly-2^18/sgd+nb/v3"
+SCHEME = "char_wb2-5+word1-2/link-hosts+markers/poly-2^18/sgd/v4"
 N_FEATURES = hashing.BUCKETS
 WIDTH = 2 * N_FEATURES  # character n-grams, then word n-grams
 ALPHA = 3e-5  # the SGD model's regularisation
 NB_ALPHA = 0.3  # naive Bayes' additive smoothing
 SEED_EPOCHS = 20
 BLEND_FOLDS = 5
-# Learning one decision puts the comment itself at least this far on the moderator's
-# side (as a probability).
-LEARN_TARGET = {True: 0.99, False: 0.01}
-# What one moderator decision counts for in naive Bayes, in corpus examples.
-LEARN_WEIGHT = 1.0
+# Learning from moderators. Each decision moves the learned weights (kept apart from the
+# trained ones, which are never changed) by the least amount that puts the comment
+# itself at LEARN_GOAL log-odds on the moderator's side, and by no more than
+# MAX_DECISION_LOGIT of its own score; at scoring, what was learned moves any comment by
+# at most MAX_LEARNED_LOGIT. So no burst of decisions, however many, can take a comment
+# further than that from what the trained model says.
+LEARN_GOAL = 3.0
+MAX_DECISION_LOGIT = 2.0
+MAX_LEARNED_LOGIT = 3.0
 
 
 class ModelFormatError(ValueError):
@@ -136,11 +140,12 @@ def _fit_blend(
     folds = StratifiedKFold(BLEND_FOLDS, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(y)), y):
         linear = _train_linear(X[train], y[train], w[train], epochs, seed)
-        bayes = _train_bayes(X[train], y[train], w[train])
         held_out[test, 0] = linear.decision_function(X[test])
-        held_out[test, 1] = _bayes_logit(bayes, X[test])
-    stack = LogisticRegression(C=1.0).fit(held_out, y, sample_weight=w)
-    return np.array([*stack.coef_[0], stack.intercept_[0]], dtype=np.float64)
+    # Naive Bayes is kept at weight 0: on short comments far from its training domain
+    # it is overconfident ("please", "subscribe"), and the linear model alone holds
+    # genuine news comments better (docs/antispam.md).
+    stack = LogisticRegression(C=1.0).fit(held_out[:, :1], y, sample_weight=w)
+    return np.array([stack.coef_[0][0], 0.0, stack.intercept_[0]], dtype=np.float64)
 
 
 @dataclass
@@ -166,6 +171,9 @@ class TextModel:
         self.blend = blend  # weight of the linear log-odds, of naive Bayes', offset
         self.examples = examples
         self._bayes_odds: np.ndarray | None = None  # per-feature log-odds, cached
+        # What moderators taught, on top of the trained linear weights (see LEARN_GOAL).
+        self.learned = np.zeros(WIDTH, dtype=np.float64)
+        self.decisions = 0
 
     # Training ---------------------------------------------------------------------
 
@@ -186,35 +194,58 @@ class TextModel:
         linear = _train_linear(X, y, w, epochs, seed)
         return cls(linear, _train_bayes(X, y, w), blend, examples=len(y))
 
-    def learn(self, text: str, is_spam: bool) -> int:
-        """Learn one labelled comment at once; returns the number of updates (1 or 2).
+    def learning_step(self, text: str, is_spam: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The change one moderator decision makes to the learned weights: the indices
+        and amounts (empty when the comment already scores on the moderator's side).
 
-        Both models take the comment as one more training example. If the comment itself
-        is still not scored on the moderator's side (``LEARN_TARGET``), the linear
-        weights of its features then move by the least amount that puts it there (a
-        passive-aggressive update), so one decision is enough to change the verdict on
-        the same text, and it moves similar texts the same way.
-        """
+        A bounded passive-aggressive step: the least change that puts the comment at
+        ``LEARN_GOAL`` log-odds on the moderator's side, capped so the comment's own
+        score moves by at most ``MAX_DECISION_LOGIT``. It moves similar texts the same
+        way, less the less they share."""
         features = vectorize_one(for_model(text))
-        X = sp.csr_matrix(
-            (features.values, features.indices, [0, features.indices.size]), shape=(1, WIDTH)
-        )
-        y = np.array([int(is_spam)])
-        self.bayes.partial_fit(X, y, classes=[0, 1], sample_weight=[LEARN_WEIGHT])
-        self._bayes_odds = None
-        self.linear.partial_fit(X, y, classes=[0, 1])
-        self.examples += 1
-        target = LEARN_TARGET[is_spam]
-        goal = math.log(target / (1.0 - target))
-        logit = self._contributions(features)[0]
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0)
         squared_norm = float(features.values @ features.values)
-        if (logit >= goal) if is_spam else (logit <= goal):
-            return 1
-        if not squared_norm or self.blend[0] <= 0:
-            return 1
-        step = (goal - logit) / (self.blend[0] * squared_norm)
-        self.linear.coef_[0][features.indices] += step * features.values
-        return 2
+        scale = float(self.blend[0])
+        if not squared_norm or scale <= 0:
+            return empty
+        sign = 1.0 if is_spam else -1.0
+        logit = self._contributions(features)[0]
+        missing = LEARN_GOAL - sign * logit
+        if missing <= 0:
+            return empty
+        move = min(missing, MAX_DECISION_LOGIT)
+        step = sign * move / (scale * squared_norm)
+        return features.indices.copy(), step * features.values
+
+    def apply(self, indices: np.ndarray, deltas: np.ndarray) -> None:
+        """Add a learning step (from ``learning_step``, maybe another server's)."""
+        np.add.at(self.learned, indices, deltas)
+        self.decisions += 1
+
+    def learn(self, text: str, is_spam: bool) -> bool:
+        """Learn one decision in place; False if it changed nothing."""
+        indices, deltas = self.learning_step(text, is_spam)
+        if not indices.size:
+            return False
+        self.apply(indices, deltas)
+        return True
+
+    def learned_bytes(self) -> bytes:
+        """The learned weights alone, as sparse arrays (a snapshot)."""
+        indices = np.flatnonzero(self.learned).astype(np.int32)
+        return pack_delta(indices, self.learned[indices], self.decisions)
+
+    def load_learned(self, data: bytes | memoryview) -> None:
+        """Replace the learned weights with a snapshot's (``ModelFormatError`` if
+        unreadable)."""
+        indices, values, decisions = unpack_delta(data)
+        self.learned = np.zeros(WIDTH, dtype=np.float64)
+        self.learned[indices] = values
+        self.decisions = decisions
+
+    def forget_learned(self) -> None:
+        self.learned = np.zeros(WIDTH, dtype=np.float64)
+        self.decisions = 0
 
     # Scoring ----------------------------------------------------------------------
 
@@ -233,7 +264,14 @@ class TextModel:
         )
         indices = features.indices
         shares = w_linear * features.values * self.linear.coef_[0][indices]
-        shares += w_bayes * features.values * self._odds()[indices]
+        if w_bayes:
+            shares += w_bayes * features.values * self._odds()[indices]
+        if self.decisions:
+            learned = w_linear * features.values * self.learned[indices]
+            total = float(learned.sum())
+            if abs(total) > MAX_LEARNED_LOGIT:
+                learned *= MAX_LEARNED_LOGIT / abs(total)
+            shares += learned
         return float(shares.sum()) + float(constant), shares
 
     def logit(self, text: str) -> float:
@@ -253,8 +291,8 @@ class TextModel:
             for word, bucket in zip(features.words, features.word_buckets.tolist(), strict=True)
         }
         ranked = sorted(by_word.items(), key=lambda item: item[1])
-        toward_spam = [_show(t) for t, c in reversed(ranked) if c > 0.05][:top]
-        toward_ham = [_show(t) for t, c in ranked if c < -0.05][:top]
+        toward_spam = _strongest(reversed(ranked), top, lambda c: c > 0.05)
+        toward_ham = _strongest(ranked, top, lambda c: c < -0.05)
         return Explanation(_sigmoid(logit), logit, toward_spam, toward_ham)
 
     # Storage ----------------------------------------------------------------------
@@ -265,6 +303,8 @@ class TextModel:
         nonzero = np.flatnonzero(coef).astype(np.int32)
         counts = self.bayes.feature_count_
         counted = np.flatnonzero(counts.any(axis=0)).astype(np.int32)
+        if not self.blend[1]:  # naive Bayes weighs nothing: its counts are not kept
+            counted = counted[:0]
         meta = {"scheme": SCHEME, "examples": self.examples, "t": float(self.linear.t_)}
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -337,6 +377,36 @@ class TextModel:
         return cls(linear, bayes, blend.astype(np.float64), examples=int(meta.get("examples", 0)))
 
 
+def pack_delta(indices: np.ndarray, values: np.ndarray, decisions: int = 1) -> bytes:
+    """Sparse learned weights as plain arrays (no pickle, no compression: it is small)."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        scheme=np.frombuffer(SCHEME.encode(), dtype=np.uint8),
+        indices=np.asarray(indices, dtype=np.int32),
+        values=np.asarray(values, dtype=np.float32),
+        decisions=np.array([decisions], dtype=np.int64),
+    )
+    return buffer.getvalue()
+
+
+def unpack_delta(data: bytes | memoryview) -> tuple[np.ndarray, np.ndarray, int]:
+    """What ``pack_delta`` stored; ``ModelFormatError`` if unreadable."""
+    try:
+        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as arrays:
+            scheme = arrays["scheme"].tobytes().decode()
+            indices = arrays["indices"].astype(np.int64)
+            values = arrays["values"].astype(np.float64)
+            decisions = int(arrays["decisions"][0])
+    except Exception as error:
+        raise ModelFormatError(f"stored learned weights cannot be read: {error}") from error
+    if scheme != SCHEME:
+        raise ModelFormatError(f"learned weights of scheme {scheme!r}")
+    if indices.shape != values.shape or not _within(indices) or not np.all(np.isfinite(values)):
+        raise ModelFormatError("stored learned weights are inconsistent")
+    return indices, values, decisions
+
+
 def _within(indices: np.ndarray) -> bool:
     return not indices.size or (indices.min() >= 0 and indices.max() < WIDTH)
 
@@ -346,6 +416,19 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
+
+
+def _strongest(
+    ranked: Iterable[tuple[str, float]], top: int, strong: Callable[[float], bool]
+) -> list[str]:
+    """The first ``top`` telling words or phrases of ``ranked`` that are ``strong``."""
+    found: list[str] = []
+    for token, share in ranked:
+        if not strong(share) or len(found) == top:
+            break
+        if is_telling(token):
+            found.append(_show(token))
+    return found
 
 
 def _show(token: str) -> str:

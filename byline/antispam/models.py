@@ -37,11 +37,14 @@ class ClassifierQuerySet(models.QuerySet["Classifier"]):
 
 
 class Classifier(models.Model):
-    """One version of the learned text model, shared by every app server."""
+    """One version of the trained text model, shared by every app server.
+
+    What moderators teach is kept apart, as ``LearnedUpdate`` rows on top of a version
+    and ``LearnedSnapshot`` rows summing them; a version itself is never changed."""
 
     class Kind(models.TextChoices):
         SHIPPED = "shipped", "shipped starting model"
-        LEARNED = "learned", "learned from a moderator"
+        LEARNED = "learned", "learned from a moderator (older Byline)"
         RETRAINED = "retrained", "retrained"
 
     version = models.PositiveIntegerField(unique=True)
@@ -61,6 +64,48 @@ class Classifier(models.Model):
 
     def __str__(self) -> str:
         return f"model v{self.version} ({self.get_kind_display()})"
+
+
+class LearnedUpdate(models.Model):
+    """One moderator decision, as the small change it made to the learned weights.
+
+    Every app server adds the updates it has not seen yet on its next check; a new
+    server starts from the latest snapshot and adds the updates after it."""
+
+    base_version = models.PositiveIntegerField(help_text="The model version it applies to.")
+    label = models.CharField(max_length=4, choices=[("ham", "not spam"), ("spam", "spam")])
+    indices = models.BinaryField()
+    deltas = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["base_version", "id"], name="antispam_update_base")]
+        verbose_name = "learned decision"
+
+    def __str__(self) -> str:
+        return f"decision {self.pk} ({self.label}) on model v{self.base_version}"
+
+
+class LearnedSnapshot(models.Model):
+    """What moderators had taught a model version up to one decision: the point an
+    administrator can roll back to."""
+
+    base_version = models.PositiveIntegerField()
+    last_update_id = models.BigIntegerField(
+        default=0, help_text="The last learned decision included (0: none)."
+    )
+    decisions = models.PositiveIntegerField(default=0, help_text="Decisions included.")
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["base_version", "id"], name="antispam_snapshot_base")]
+        verbose_name = "learning snapshot"
+
+    def __str__(self) -> str:
+        return f"snapshot {self.pk}: model v{self.base_version} + {self.decisions} decisions"
 
 
 class TrainingExample(models.Model):

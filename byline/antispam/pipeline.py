@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -11,6 +12,9 @@ from django.utils.crypto import salted_hmac
 from byline.antispam import evidence
 from byline.antispam.contract import Decision, Submission, Verdict
 from byline.antispam.features import clean, duplicate_key, link_domains
+
+if TYPE_CHECKING:
+    from byline.antispam.model import Explanation, TextModel
 
 # The score's log-odds are kept within this bound so one signal cannot make it absolute.
 MAX_LOGIT = 30.0
@@ -61,23 +65,90 @@ def is_known_commenter(submission: Submission) -> bool:
     return submission.author_approved_comments > 0 and submission.author_spam_comments == 0
 
 
-def verdict_for(score: float, submission: Submission, limits: Thresholds) -> tuple[Verdict, str]:
-    """Map a score to a verdict, with the sentence that says why."""
+FIRST_COMMENT_TEXT = {
+    "publish": "A first comment from an unknown address is published when the filter finds "
+    "it genuine, and waits for a moderator when the filter is unsure.",
+    "hold": "Every first comment from an unknown address waits for a moderator.",
+    "hold-links": "A first comment from an unknown address waits for a moderator when it "
+    "has links, and is published when the filter finds it genuine and it has none.",
+}
+
+
+def first_comment_policy() -> tuple[str, str]:
+    """The first-comment policy in force (BYLINE_SPAM_FIRST_COMMENT) and what it means,
+    in a sentence for the comment-data page."""
+    policy = settings.BYLINE_SPAM_FIRST_COMMENT
+    return policy, FIRST_COMMENT_TEXT[policy]
+
+
+def verdict_for(
+    score: float,
+    submission: Submission,
+    limits: Thresholds,
+    policy: str = "publish",
+    has_links: bool = False,
+) -> tuple[Verdict, str]:
+    """Map a score to a verdict, with the sentence that says why.
+
+    ``policy`` is the first-comment policy (BYLINE_SPAM_FIRST_COMMENT): what happens to
+    a comment from an unknown address that the filter finds genuine."""
     shown = f"Spam score {score:.2f}"
     if limits.discard_at < 1.0 and score >= limits.discard_at:
         return Verdict.DISCARD, f"{shown}, at or above {limits.discard_at:g}: discarded."
     if score >= limits.spam_at:
         return Verdict.SPAM, f"{shown}, at or above {limits.spam_at:g}: filed as spam."
+    known = is_known_commenter(submission)
     if score < limits.approve_below:
-        return Verdict.APPROVE, f"{shown}, under {limits.approve_below:g}: published."
+        under = f"{shown}, under {limits.approve_below:g}"
+        if not known and policy == "hold":
+            return Verdict.HOLD, (
+                f"{under}, but this is the first comment from this address, and the site "
+                "holds every first comment for a moderator."
+            )
+        if not known and policy == "hold-links" and has_links:
+            return Verdict.HOLD, (
+                f"{under}, but this first comment from this address has links, and the site "
+                "holds those for a moderator."
+            )
+        return Verdict.APPROVE, f"{under}: published."
     between = f"{shown}, between {limits.approve_below:g} and {limits.spam_at:g}"
-    if is_known_commenter(submission):
-        return Verdict.APPROVE, f"{between}: published because the commenter is known."
-    return Verdict.HOLD, f"{between}: a first comment, held for a moderator."
+    if known:
+        return Verdict.APPROVE, f"{between}: the filter is unsure, but the commenter is known."
+    return Verdict.HOLD, (
+        f"{between}: the filter is unsure, and this is the first comment from this address, "
+        "so it waits for a moderator."
+    )
 
 
 def _quote(words: list[str]) -> str:
     return ", ".join(f"“{word}”" for word in words)
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """What the text alone says: the model's log-odds (damped for a short text with
+    nothing to sell), its explanation, and the evidence read from the text."""
+
+    logit: float
+    explanation: Explanation
+    found: tuple[evidence.Evidence, ...]
+    domains: tuple[str, ...]
+
+
+def read_text(model: TextModel, body: str) -> TextReading:
+    """Score a text with the model and the text's own evidence (no database)."""
+    explanation = model.explain(body)
+    domains = link_domains(body)
+    said, payload = evidence.read(body, domains)
+    found = (*evidence.links(domains), *evidence.cheap_domains(domains), *said)
+    logit = explanation.logit
+    if logit > evidence.SHORT_MAX_LOGIT and not payload:
+        plain = clean(body)
+        if len(plain.split()) < evidence.SHORT_WORDS and not evidence.is_bait(plain):
+            logit = evidence.SHORT_MAX_LOGIT
+            found = (*found, evidence.SHORT_AND_HARMLESS)
+    logit += sum(item.weight for item in found)
+    return TextReading(logit, explanation, found, tuple(domains))
 
 
 def assess(submission: Submission) -> Assessment:
@@ -90,7 +161,8 @@ def assess(submission: Submission) -> Assessment:
     from byline.antispam import store
 
     version, model = store.current()
-    explanation = model.explain(submission.body)
+    reading = read_text(model, submission.body)
+    explanation = reading.explanation
     leaning = "spam" if explanation.probability >= 0.5 else "genuine"
     words = explanation.toward_spam if leaning == "spam" else explanation.toward_ham
     model_reason = (
@@ -98,17 +170,23 @@ def assess(submission: Submission) -> Assessment:
         f" to model v{version or 'shipped'})"
         + (f"; words that weighed most: {_quote(words)}." if words else ".")
     )
-    domains = link_domains(submission.body)
+    domains = list(reading.domains)
     found = [
-        *evidence.links(domains),
+        *reading.found,
         *evidence.spam_domains(domains, submission.author_url),
         *evidence.timing(submission, settings.BYLINE_SPAM_MIN_SECONDS),
         *evidence.history(submission),
         *evidence.duplicates(submission, text_key(submission.body), clean(submission.body)),
     ]
-    logit = explanation.logit + sum(item.weight for item in found)
+    logit = reading.logit + sum(item.weight for item in found[len(reading.found) :])
     logit = max(-MAX_LOGIT, min(MAX_LOGIT, logit))
     score = 1.0 / (1.0 + math.exp(-logit))
-    verdict, summary = verdict_for(score, submission, Thresholds.from_settings())
+    verdict, summary = verdict_for(
+        score,
+        submission,
+        Thresholds.from_settings(),
+        settings.BYLINE_SPAM_FIRST_COMMENT,
+        bool(domains or link_domains("", submission.author_url)),
+    )
     reasons = (model_reason, *(item.reason for item in found), summary)
     return Assessment(Decision(verdict, reasons, round(score, 4)), version)

@@ -1,10 +1,17 @@
-"""Where the current text model lives: in the database, versioned, shared by servers.
+"""Where the current text model lives: in the database, shared by every app server.
 
-Each app server keeps the model it last loaded with its version; every check asks the
-database for the latest version number (one indexed lookup) and reloads only when it
-changed, so a moderator's decision taught on one server is used by all of them on their
-next check. A model that is missing, corrupt or of another feature scheme is replaced by
-the shipped starting model, with a logged warning, never an error for the commenter.
+A model *version* (``Classifier``) is trained once (the shipped model, or ``antispam
+retrain``) and never changed. What moderators teach is stored beside it as one small
+row per decision (``LearnedUpdate``: the change to the learned weights), summed every
+``SNAPSHOT_EVERY`` decisions into a ``LearnedSnapshot``. Each app server keeps the model
+it loaded with the last decision it added; every check asks the database, in one
+indexed query, for the latest version and its latest decision, and adds only the
+decisions it has not seen. So a decision taught on one server is used by all on their
+next check, survives restarts, and costs one small INSERT, not a copy of the model.
+
+An administrator can roll back to an earlier snapshot in one step (``rollback``). A
+model that is missing, corrupt or of another feature scheme is replaced by the shipped
+starting model, with a logged warning, never an error for the commenter.
 """
 
 from __future__ import annotations
@@ -12,14 +19,15 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from django.db import DatabaseError, IntegrityError, transaction
+import numpy as np
+from django.db import DatabaseError, IntegrityError, connections, transaction
 
 from byline.antispam.corpus import SHIPPED_MODEL_FILE, seed_corpus
-from byline.antispam.model import ModelFormatError, TextModel
+from byline.antispam.model import WIDTH, ModelFormatError, TextModel
 
 if TYPE_CHECKING:
     from byline.antispam.models import Classifier
@@ -28,8 +36,12 @@ logger = logging.getLogger("byline.antispam")
 
 # Older versions kept for inspection; the rest are deleted as new ones are saved.
 KEEP_VERSIONS = 5
+# A snapshot of the learned weights every this many decisions; this many kept.
+SNAPSHOT_EVERY = 50
+KEEP_SNAPSHOTS = 10
 _lock = threading.Lock()
-_loaded: tuple[int, str, TextModel] | None = None  # version, stamp, model
+# version, stamp, the last learned decision added, the model
+_loaded: tuple[int, str, int, TextModel] | None = None
 _warned: set[int | None] = set()
 
 
@@ -108,35 +120,237 @@ def why_latest_unusable() -> str | None:
     return None
 
 
+def _latest() -> tuple[int, str, int] | None:
+    """The newest version, its stamp and its last learned decision (0: none), in one
+    indexed query: asked on every check."""
+    from byline.antispam.models import Classifier, LearnedUpdate
+
+    classifiers = Classifier._meta.db_table
+    updates = LearnedUpdate._meta.db_table
+    with connections[Classifier.objects.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.version, c.stamp, (SELECT MAX(u.id) FROM {updates} u "  # noqa: S608
+            f"WHERE u.base_version = c.version) FROM {classifiers} c "
+            "ORDER BY c.version DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1], row[2] or 0) if row else None
+
+
+def _decode_update(
+    indices: bytes | memoryview, deltas: bytes | memoryview
+) -> tuple[np.ndarray, np.ndarray]:
+    where = np.frombuffer(bytes(indices), dtype="<i4").astype(np.int64)
+    amounts = np.frombuffer(bytes(deltas), dtype="<f4").astype(np.float64)
+    if where.shape != amounts.shape or (where.size and (where.min() < 0 or where.max() >= WIDTH)):
+        raise ModelFormatError("a learned decision is inconsistent")
+    return where, amounts
+
+
+def _add_updates(model: TextModel, version: int, after: int) -> int:
+    """Add the decisions learned on ``version`` after decision ``after``; returns the
+    last one added (``after`` if none)."""
+    from byline.antispam.models import LearnedUpdate
+
+    rows = LearnedUpdate.objects.filter(base_version=version, id__gt=after).order_by("id")
+    last = after
+    for pk, indices, deltas in rows.values_list("id", "indices", "deltas").iterator():
+        try:
+            model.apply(*_decode_update(indices, deltas))
+        except ModelFormatError as error:
+            logger.warning("Skipped learned decision %s: %s", pk, error)
+        last = pk
+    return last
+
+
+def _full_load(version: int) -> tuple[TextModel, int]:
+    """The version with what moderators taught it: the latest snapshot, then the
+    decisions after it."""
+    from byline.antispam.models import LearnedSnapshot
+
+    model = _load(version)
+    after = 0
+    snapshot = (
+        LearnedSnapshot.objects.filter(base_version=version)
+        .order_by("-id")
+        .values_list("id", "last_update_id", "data")
+        .first()
+    )
+    if snapshot is not None:
+        try:
+            model.load_learned(snapshot[2])
+            after = snapshot[1]
+        except ModelFormatError as error:
+            logger.warning("Learning snapshot %s is unusable (%s); ignored.", snapshot[0], error)
+    return model, _add_updates(model, version, after)
+
+
 def current() -> tuple[int | None, TextModel]:
-    """The latest model and its version (None when the database cannot be read)."""
+    """The latest model with all it has learned, and its version (None when the
+    database cannot be read)."""
     global _loaded
-    from byline.antispam.models import Classifier
 
     try:
-        latest = Classifier.objects.latest_stamp()
+        latest = _latest()
         if latest is None:
             _install_shipped()
-            latest = Classifier.objects.latest_stamp()
+            latest = _latest()
+        if latest is None:  # deleted meanwhile: use the shipped model this once
+            return None, shipped_model()
+        version, stamp, last_update = latest
+        loaded = _loaded
+        if loaded is None or loaded[:2] != (version, stamp) or loaded[2] > last_update:
+            with _lock:
+                if _loaded is None or _loaded[:2] != (version, stamp) or _loaded[2] > last_update:
+                    model, added = _full_load(version)
+                    _loaded = (version, stamp, added, model)
+                loaded = _loaded
+        elif loaded[2] < last_update:
+            with _lock:
+                if _loaded is not None and _loaded[2] < last_update:
+                    # Copy on write: a check running meanwhile keeps a whole model.
+                    model = copy.copy(_loaded[3])
+                    model.learned = _loaded[3].learned.copy()
+                    added = _add_updates(model, version, _loaded[2])
+                    _loaded = (version, stamp, added, model)
+                loaded = _loaded
+        if loaded is None:  # forgotten meanwhile (a rollback in this process)
+            return current()
     except DatabaseError as error:
         if None not in _warned:
             _warned.add(None)
             logger.warning("Spam model table unreadable (%s); using the shipped model.", error)
         return None, shipped_model()
-    if latest is None:  # deleted meanwhile: use the shipped model this once
-        return None, shipped_model()
+    return loaded[0], loaded[3]
+
+
+def learn(text: str, is_spam: bool) -> int:
+    """Teach one moderator decision: one small row, every server picks it up on its
+    next check. Returns the decision's id, or 0 if the model already agreed.
+
+    Learners queue on the model version's row, so each step is computed on every
+    decision stored before it and stored in that order."""
+    from byline.antispam.models import Classifier, LearnedUpdate
+
+    with transaction.atomic():
+        version = (
+            Classifier.objects.select_for_update()
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        if version is None:
+            _install_shipped()
+        version, model = current()
+        if version is None:
+            raise DatabaseError("no stored spam model to teach")
+        indices, deltas = model.learning_step(text, is_spam)
+        if not indices.size:
+            return 0
+        row = LearnedUpdate.objects.create(
+            base_version=version,
+            label="spam" if is_spam else "ham",
+            indices=indices.astype("<i4").tobytes(),
+            deltas=deltas.astype("<f4").tobytes(),
+        )
+    _snapshot_if_due(version)
+    return row.pk
+
+
+def _snapshot_if_due(version: int) -> None:
+    from byline.antispam.models import LearnedSnapshot, LearnedUpdate
+
+    since = (
+        LearnedSnapshot.objects.filter(base_version=version)
+        .order_by("-id")
+        .values_list("last_update_id", flat=True)
+        .first()
+    ) or 0
+    if LearnedUpdate.objects.filter(base_version=version, id__gt=since).count() < SNAPSHOT_EVERY:
+        return
+    snapshot(version)
+
+
+def snapshot(version: int | None = None) -> int | None:
+    """Store what the model has learned so far as a snapshot (a point to roll back to)
+    and drop what no snapshot needs any more. Returns the snapshot's id."""
+    from byline.antispam.models import LearnedSnapshot, LearnedUpdate
+
+    latest_version, model = current()
     loaded = _loaded
-    if loaded is None or loaded[:2] != latest:
-        with _lock:
-            if _loaded is None or _loaded[:2] != latest:
-                _loaded = (*latest, _load(latest[0]))
-            loaded = _loaded
-    return loaded[0], loaded[2]
+    if latest_version is None or loaded is None or (version and version != latest_version):
+        return None
+    row = LearnedSnapshot.objects.create(
+        base_version=latest_version,
+        last_update_id=loaded[2],
+        decisions=model.decisions,
+        data=model.learned_bytes(),
+    )
+    kept = list(
+        LearnedSnapshot.objects.filter(base_version=latest_version)
+        .order_by("-id")
+        .values_list("id", "last_update_id")[:KEEP_SNAPSHOTS]
+    )
+    oldest_id, oldest_last = kept[-1]
+    LearnedSnapshot.objects.filter(base_version=latest_version, id__lt=oldest_id).delete()
+    # The oldest snapshot's own last decision stays: the latest decision id never goes back.
+    LearnedUpdate.objects.filter(base_version=latest_version, id__lt=oldest_last).delete()
+    return row.pk
+
+
+@dataclass(frozen=True)
+class Rollback:
+    version: int
+    snapshot_id: int | None  # None: back to the trained model, nothing learned
+    decisions: int  # decisions the model now includes
+    undone: int  # learned decisions removed
+
+
+def rollback(snapshot_id: int | None = None) -> Rollback:
+    """Go back one step: undo every decision learned since the latest snapshot, or, if
+    there is none since, go back to the snapshot before it (or to the trained model).
+    With ``snapshot_id``, go back to that snapshot. Every server reloads on its next
+    check."""
+    from byline.antispam.models import Classifier, LearnedSnapshot, LearnedUpdate, new_stamp
+
+    with transaction.atomic():
+        version = (
+            Classifier.objects.select_for_update()
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        if version is None:
+            raise LookupError("no stored spam model")
+        snapshots = LearnedSnapshot.objects.filter(base_version=version).order_by("-id")
+        updates = LearnedUpdate.objects.filter(base_version=version)
+        if snapshot_id is not None:
+            target = snapshots.filter(pk=snapshot_id).first()
+            if target is None:
+                raise LookupError(f"no snapshot {snapshot_id} of model v{version}")
+        else:
+            newest = snapshots.first()
+            if newest is not None and updates.filter(id__gt=newest.last_update_id).exists():
+                target = newest
+            else:
+                target = snapshots[1:2].first() if newest is not None else None
+        after = target.last_update_id if target else 0
+        undone, _ = updates.filter(id__gt=after).delete()
+        if target is None:
+            snapshots.delete()
+        else:
+            snapshots.filter(id__gt=target.pk).delete()
+        Classifier.objects.filter(version=version).update(stamp=new_stamp())
+    forget_loaded()
+    return Rollback(
+        version, target.pk if target else None, target.decisions if target else 0, undone
+    )
 
 
 def save(model: TextModel, kind: str) -> int:
-    """Store ``model`` as the newest version, whatever the latest one is."""
-    from byline.antispam.models import Classifier
+    """Store ``model`` as the newest version, whatever the latest one is, with what it
+    has learned as its first snapshot."""
+    from byline.antispam.models import Classifier, LearnedSnapshot
 
     data = model.to_bytes()
     for _ in range(10):
@@ -146,42 +360,22 @@ def save(model: TextModel, kind: str) -> int:
                 row = Classifier.objects.create(
                     version=version, kind=kind, examples=model.examples, data=data
                 )
+                if model.decisions:
+                    LearnedSnapshot.objects.create(
+                        base_version=version, decisions=model.decisions, data=model.learned_bytes()
+                    )
         except IntegrityError:
             continue
-        _after_save(row, model)
+        _after_save(row)
         return version
     raise RuntimeError("could not store the spam model: too many concurrent writers")
 
 
-def update(change: Callable[[TextModel], object], kind: str) -> int:
-    """Apply ``change`` to the latest model and store the result as the next version.
+def _after_save(row: Classifier) -> None:
+    from byline.antispam.models import Classifier, LearnedSnapshot, LearnedUpdate
 
-    Optimistic: if another server stored a version meanwhile, the change is applied
-    again on top of that one, so no moderator's decision is lost.
-    """
-    from byline.antispam.models import Classifier
-
-    for _ in range(10):
-        base_version, base = current()
-        model = copy.deepcopy(base)
-        change(model)
-        version = (base_version or 0) + 1
-        try:
-            with transaction.atomic():
-                row = Classifier.objects.create(
-                    version=version, kind=kind, examples=model.examples, data=model.to_bytes()
-                )
-        except IntegrityError:
-            continue
-        _after_save(row, model)
-        return version
-    raise RuntimeError("could not store the spam model: too many concurrent writers")
-
-
-def _after_save(row: Classifier, model: TextModel) -> None:
-    from byline.antispam.models import Classifier
-
-    global _loaded
-    with _lock:
-        _loaded = (row.version, row.stamp, model)
-    Classifier.objects.filter(version__lte=row.version - KEEP_VERSIONS).delete()
+    forget_loaded()
+    old = row.version - KEEP_VERSIONS
+    Classifier.objects.filter(version__lte=old).delete()
+    LearnedSnapshot.objects.filter(base_version__lte=old).delete()
+    LearnedUpdate.objects.filter(base_version__lte=old).delete()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from byline.antispam import first_comment_policy as first_comment_policy_text
 from byline.antispam.backends import get_backend
 from byline.discussion.readers import COMMENTER_MAX_AGE
 
@@ -36,6 +37,8 @@ class DataPolicy:
     spam_backend_path: str
     spam_data_use: str
     moderation: str
+    first_comment_policy: str  # BYLINE_SPAM_FIRST_COMMENT's value and its sentence
+    first_comment: str
     rate_limit: str
     mail: str
     mail_leaves_site: bool
@@ -62,6 +65,7 @@ def _cache() -> str:
 def data_policy() -> DataPolicy:
     """Describe, from the configuration in force, what happens to commenters' data."""
     backend = get_backend()
+    first_comment_policy, first_comment = first_comment_policy_text()
     smtp_host = settings.BYLINE_SMTP_HOST
     if smtp_host:
         mail = (
@@ -85,6 +89,8 @@ def data_policy() -> DataPolicy:
         spam_backend_path=settings.BYLINE_SPAM_BACKEND,
         spam_data_use=backend.describe_data_use(),
         moderation=MODERATION_TEXT[settings.BYLINE_COMMENT_MODERATION],
+        first_comment_policy=first_comment_policy,
+        first_comment=first_comment,
         rate_limit=f"{settings.BYLINE_COMMENT_RATE_LIMIT} comments {per}",
         mail=mail,
         mail_leaves_site=bool(smtp_host),

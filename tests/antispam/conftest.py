@@ -17,7 +17,8 @@ def _fresh_filter():
 @pytest.fixture
 def local_filter(settings, db):
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.LocalFilterBackend"
-    settings.BYLINE_SPAM_APPROVE_BELOW = 0.2
-    settings.BYLINE_SPAM_SPAM_AT = 0.7
+    settings.BYLINE_SPAM_APPROVE_BELOW = 0.5
+    settings.BYLINE_SPAM_SPAM_AT = 0.9
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
     settings.BYLINE_SPAM_DISCARD_AT = 1.0
     return get_backend()

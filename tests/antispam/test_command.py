@@ -12,6 +12,7 @@ from django.utils import timezone
 from byline import antispam
 from byline.antispam import Label, store
 from byline.antispam import model as model_module
+from byline.antispam.corpus import seed_corpus
 from byline.antispam.models import CheckLog, Classifier
 from tests.antispam.factory import make_submission
 
@@ -26,17 +27,22 @@ def run(*args: str) -> str:
 
 def test_status_names_the_model_in_use_and_what_was_learned(local_filter):
     antispam.learn(make_submission("Buy cheap pills at https://pills.example.com"), Label.SPAM)
+    antispam.learn(make_submission("Our council meeting notes are on the town site."), Label.SPAM)
     text = run("status")
-    assert "Model in use: v2 — learned from a moderator, 1587 examples seen." in text
-    assert "Moderated comments kept for retraining: 1 (1 spam)." in text
+    assert (
+        f"Model in use: v1 — shipped starting model, {len(seed_corpus())} examples seen, "
+        "1 moderator decisions learned."
+    ) in text
+    assert "Moderated comments kept for retraining: 2 (2 spam)." in text
     assert "Domains treated as spam: 1." in text
 
 
 def test_retrain_says_what_it_stored(local_filter):
     antispam.learn(make_submission("Buy cheap pills"), Label.SPAM)
-    assert "Dry run: trained on 1586 corpus + 1 moderated comments" in run("retrain", "--dry-run")
-    assert "Stored model v3 (1586 corpus + 1 moderated comments)." in run("retrain")
-    assert Classifier.objects.latest_version() == 3
+    n = len(seed_corpus())
+    assert f"Dry run: trained on {n} corpus + 1 moderated comments" in run("retrain", "--dry-run")
+    assert f"Stored model v2 ({n} corpus + 1 moderated comments)." in run("retrain")
+    assert Classifier.objects.latest_version() == 2
 
 
 def test_prune_deletes_check_records_past_the_retention(local_filter, settings):
@@ -72,7 +78,9 @@ def test_the_byline_console_script_runs_it(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "Model in use: v1 — shipped starting model, 1586 examples seen." in result.stdout
+    assert f"Model in use: v1 — shipped starting model, {len(seed_corpus())} examples" in (
+        result.stdout
+    )
 
 
 def test_migrate_retrains_a_stored_model_this_version_cannot_read(
@@ -91,7 +99,7 @@ def test_migrate_retrains_a_stored_model_this_version_cannot_read(
     with caplog.at_level(logging.WARNING, logger="byline.antispam"):
         call_command("migrate", verbosity=1, stdout=out)
     assert "Spam model retrained as v10" in out.getvalue()
-    assert "retrained as v10 from 1586 corpus + 1 moderated comments" in caplog.text
+    assert f"retrained as v10 from {len(seed_corpus())} corpus + 1 moderated" in caplog.text
     assert store.why_latest_unusable() is None
     assert Classifier.objects.get(version=10).kind == Classifier.Kind.RETRAINED
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from byline import antispam
-from byline.antispam import Label
-from byline.antispam.models import Classifier, TrainingExample
+from byline.antispam import Label, store
+from byline.antispam.models import Classifier, LearnedUpdate, TrainingExample
 from tests.antispam.factory import make_submission
 from tests.conftest import using_postgres
 
@@ -20,9 +20,9 @@ pytestmark = [
 ]
 
 
-def test_concurrent_decisions_each_make_a_version_built_on_the_last(local_filter):
+def test_concurrent_decisions_are_all_learned_on_every_server(local_filter):
     antispam.check(make_submission("warm up"))  # installs version 1
-    texts = [f"Wallet support hotline number {n}, call now for recovery" for n in range(4)]
+    texts = [f"The library opens at nine on day {n} of the festival." for n in range(4)]
     start = threading.Barrier(len(texts))
     errors: list[BaseException] = []
 
@@ -42,6 +42,7 @@ def test_concurrent_decisions_each_make_a_version_built_on_the_last(local_filter
         thread.join()
     assert errors == []
     assert TrainingExample.objects.count() == len(texts)
-    latest = Classifier.objects.get(version=Classifier.objects.latest_version())
-    assert latest.version == 1 + len(texts)
-    assert latest.examples == 1586 + len(texts)  # every lesson is in the newest model
+    assert Classifier.objects.count() == 1  # no model version per decision
+    assert LearnedUpdate.objects.count() == len(texts)
+    store.forget_loaded()  # any server, or this one after a restart
+    assert store.current()[1].decisions == len(texts)  # every lesson is in the model

@@ -7,8 +7,16 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from byline.antispam import hashing
+from byline.antispam.corpus import seed_corpus
 from byline.antispam.features import domain_of, find_links, for_model, link_domains
-from byline.antispam.model import N_FEATURES, ModelFormatError, TextModel, vectorize, vectorize_one
+from byline.antispam.model import (
+    MAX_DECISION_LOGIT,
+    N_FEATURES,
+    ModelFormatError,
+    TextModel,
+    vectorize,
+    vectorize_one,
+)
 from byline.antispam.store import shipped_model, train_shipped_model
 
 SAMPLES = [
@@ -73,7 +81,7 @@ def test_the_shipped_model_is_what_build_seed_makes_from_the_shipped_corpus():
     """The artefact in the package is up to date with the corpus and the features."""
     fresh = train_shipped_model()
     shipped = shipped_model()
-    assert shipped.examples == fresh.examples == 1586
+    assert shipped.examples == fresh.examples == len(seed_corpus())
     for text in SAMPLES:
         assert shipped.logit(text) == pytest.approx(fresh.logit(text), abs=1e-3)
 
@@ -85,13 +93,26 @@ def test_explanations_name_words_not_hashes():
     assert all(isinstance(word, str) and word for word in explanation.toward_spam)
 
 
-def test_learning_one_decision_moves_the_comment_to_the_moderators_side():
+def test_learning_one_decision_moves_the_comment_toward_the_moderators_side():
+    """A bounded step: toward the moderator's side by at most MAX_DECISION_LOGIT, and
+    nothing when the model already agrees with the moderator."""
     model = shipped_model()
     text = "Check out the council's own report, and subscribe to the minutes."
-    assert model.explain(text).probability > 0.9
-    steps = model.learn(text, False)
-    assert steps in (1, 2)
-    assert model.explain(text).probability < 0.05
+    before = model.logit(text)
+    assert model.learn(text, False)
+    assert before - MAX_DECISION_LOGIT - 1e-6 <= model.logit(text) < before
+    assert not model.learn("Send 1 BTC and get 2 BTC back, whatsapp +1 202 555 0143", True)
+
+
+def test_learned_weights_are_stored_apart_and_read_back():
+    model = shipped_model()
+    model.learn("cheap watches here", True)
+    copy = shipped_model()
+    copy.load_learned(model.learned_bytes())
+    assert copy.decisions == 1
+    assert copy.logit("cheap watches") == pytest.approx(model.logit("cheap watches"), abs=1e-4)
+    with pytest.raises(ModelFormatError):
+        copy.load_learned(b"not a snapshot")
 
 
 def test_links_are_found_even_when_spaced_out_or_bare():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from byline import antispam
-from byline.antispam import Label, Verdict, store
+from byline.antispam import Label, Verdict, actions, store
 from byline.antispam import model as model_module
 from byline.antispam.models import Classifier
 from tests.antispam.factory import make_submission
@@ -43,15 +43,18 @@ def test_odd_texts_can_be_learned(local_filter):
     assert antispam.check(make_submission("A normal comment.")).verdict in set(Verdict)
 
 
+CHANNEL_SPAM = "Subscribe to my channel!!! Free crypto tips every day http://bit.ly/3xYz"
+
+
 def test_a_corrupt_stored_model_falls_back_to_the_shipped_one_with_a_warning(local_filter, caplog):
-    good = antispam.check(make_submission("Subscribe to my channel!"))
+    good = antispam.check(make_submission(CHANNEL_SPAM))
     Classifier.objects.create(version=2, kind=Classifier.Kind.LEARNED, data=b"not a model")
     with caplog.at_level(logging.WARNING, logger="byline.antispam"):
-        decision = antispam.check(make_submission("Subscribe to my channel!"))
+        decision = antispam.check(make_submission(CHANNEL_SPAM))
     assert decision.score == good.score
     assert "Stored spam model v2 is unusable" in caplog.text
-    # Learning on top of it stores a good model again.
-    antispam.learn(make_submission("Subscribe to my channel!"), Label.SPAM)
+    # A retrain, as after every `migrate`, stores a good model again.
+    assert actions.retrain_if_unusable() is not None
     store.forget_loaded()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="byline.antispam"):
@@ -86,7 +89,7 @@ def test_a_missing_shipped_file_is_rebuilt_from_the_corpus_with_a_warning(
     store.shipped_model_bytes.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="byline.antispam"):
-            decision = antispam.check(make_submission("Subscribe to my channel!"))
+            decision = antispam.check(make_submission(CHANNEL_SPAM))
         assert decision.verdict == Verdict.SPAM
         assert "Shipped spam model unusable" in caplog.text
     finally:
@@ -98,12 +101,12 @@ def test_an_unreadable_model_table_falls_back_to_the_shipped_model(
 ):
     from django.db import DatabaseError
 
-    def broken(self):
+    def broken():
         raise DatabaseError("no such table: antispam_classifier")
 
-    monkeypatch.setattr(type(Classifier.objects.all()), "latest_stamp", broken)
+    monkeypatch.setattr(store, "_latest", broken)
     with caplog.at_level(logging.WARNING, logger="byline.antispam"):
-        decision = antispam.check(make_submission("Subscribe to my channel!"))
+        decision = antispam.check(make_submission(CHANNEL_SPAM))
     assert decision.verdict == Verdict.SPAM
     assert "using the shipped model" in caplog.text
 
