@@ -50,9 +50,10 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "BYLINE_COMMENT_MODERATION",
-        "first",
-        "Who waits for a moderator: first (first-time commenters), all, or none "
-        "(only what the spam check holds).",
+        "none",
+        "Who waits for a moderator whatever the spam check says: none (only what the "
+        "spam check holds; the local filter's BYLINE_SPAM_FIRST_COMMENT decides about "
+        "first comments), first (every first-time commenter, with any spam backend) or all.",
         parse_moderation,
     ),
     Setting(

@@ -151,6 +151,8 @@ def browser_settings(settings, tmp_path):
     settings.DATA_DIR = tmp_path  # the page cache's generation file
     settings.BYLINE_COMMENT_RATE_LIMIT = 50
     settings.BYLINE_COMMENT_MIN_SECONDS = 0
+    # The journeys follow a first comment through the moderation queue.
+    settings.BYLINE_COMMENT_MODERATION = "first"
     store.reset_page_store()
     rules.rules.cache_clear()
     yield settings

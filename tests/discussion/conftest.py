@@ -3,6 +3,14 @@ import pytest
 from tests.factory import make_article
 
 
+@pytest.fixture(autouse=True)
+def _first_comments_wait(settings):
+    """These tests follow comments through the moderation queue, so a first comment
+    waits (BYLINE_COMMENT_MODERATION=first); the default, which publishes what the
+    spam check finds genuine, has its own test in test_posting.py."""
+    settings.BYLINE_COMMENT_MODERATION = "first"
+
+
 @pytest.fixture
 def article(db):
     return make_article("A story worth discussing")

@@ -25,6 +25,19 @@ def test_a_first_comment_waits_and_says_why(client, article):
     assert response["Location"] == comment.get_absolute_url()
 
 
+def test_by_default_a_genuine_first_comment_is_published_at_once(client, article, settings):
+    """With the default policy a fresh site publishes a first-timer's genuine comment at
+    once; only what the spam check holds waits."""
+    settings.BYLINE_COMMENT_MODERATION = "none"  # the shipped default, undoing the fixture
+    from byline.conf import read_all
+
+    assert read_all({})["BYLINE_COMMENT_MODERATION"] == "none"
+    response = post_comment(client, article, body="Thanks, this explains the budget well.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.APPROVED
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
+
+
 def test_a_known_commenter_is_approved_at_once(client, article):
     """An earlier approved comment under the same e-mail means the next one is published."""
     make_comment(article, author_email="ada@example.org")
