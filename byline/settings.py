@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "byline.errors.ErrorContractMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "byline.articles.middleware.LegacyRedirectMiddleware",
 ]
 
+CSRF_FAILURE_VIEW = "byline.errors.csrf_failure"
 ROOT_URLCONF = "byline.urls"
 WSGI_APPLICATION = "byline.wsgi.application"
 

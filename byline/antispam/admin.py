@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from byline.adminsafety import SafeChangeListMixin
 from byline.antispam.models import (
     CheckLog,
     Classifier,
@@ -56,7 +57,7 @@ class FilterReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckLog)
-class CheckLogAdmin(ReadOnlyAdmin):
+class CheckLogAdmin(SafeChangeListMixin, ReadOnlyAdmin):
     list_display = ("created_at", "verdict", "score", "label", "backend", "model_version")
     list_filter = ("verdict", "label", "backend")
     date_hierarchy = "created_at"

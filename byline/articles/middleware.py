@@ -23,8 +23,8 @@ def legacy_target(request: HttpRequest) -> str | None:
             .first()
         )
         return found.article.get_absolute_url() if found else None
-    if request.path == "/":
-        return None
+    if request.path == "/" or "\x00" in request.path:
+        return None  # a NUL is in no stored path (and PostgreSQL refuses to compare one)
     path = request.path[:500]
     candidates = {path, path.rstrip("/") + "/", path.rstrip("/")} - {""}
     found = (

@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.validators import URLValidator
 
 from byline.discussion.rendering import clean_text
+from byline.parsing import parse_id
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
 HONEYPOT = "url_confirm"
@@ -36,6 +37,20 @@ def seconds_since(stamp: str) -> float | None:
     return time.time() - issued
 
 
+class IdField(forms.Field):
+    """A hidden database id: ASCII digits within range (``byline.parsing.parse_id``)."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value: object) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 class CommentForm(forms.Form):
     """What a reader types. Abuse checks that need the request live in ``actions``."""
 
@@ -54,8 +69,14 @@ class CommentForm(forms.Form):
         required=False,
     )
     notify = forms.BooleanField(label="E-mail me when someone replies.", required=False)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    article = forms.IntegerField(widget=forms.HiddenInput)
+    parent = IdField(
+        required=False,
+        error_messages={
+            "invalid": "The comment you are replying to is not available any more. "
+            "Send your comment again to start a new thread."
+        },
+    )
+    article = IdField(error_messages={"invalid": "This article does not take comments."})
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     url_confirm = forms.CharField(label="Leave this field empty", required=False, max_length=1000)
 

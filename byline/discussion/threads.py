@@ -18,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 
 from byline.discussion.models import Comment
+from byline.parsing import parse_page
 
 
 @dataclass
@@ -126,10 +127,7 @@ def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
     root_ids = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
     page_count = max(1, math.ceil(len(root_ids) / per_page))
-    try:
-        number = min(max(1, int(page or 1)), page_count)
-    except (TypeError, ValueError):
-        number = 1
+    number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     on_page = root_ids[(number - 1) * per_page : number * per_page]
     comments = list(Comment.objects.in_threads(article_id, on_page))
     return ThreadPage(flatten(comments), number, page_count, len(root_ids))

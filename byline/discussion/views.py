@@ -47,6 +47,8 @@ from byline.discussion.readers import (
     set_commenter_cookie,
 )
 from byline.discussion.threads import page_number_of
+from byline.errors import error_body
+from byline.parsing import loads_json, parse_id
 
 REMEMBER_COOKIE = "byline_comment_author"
 REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
@@ -54,6 +56,13 @@ REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
 
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def json_refusal(payload: dict, status: int) -> HttpResponse:
+    """A refused comment for the page's script: its fields (``status``, ``message``,
+    ``errors``) beside the site's one error shape (``byline.errors``)."""
+    body = {**payload, **error_body(status, payload["message"])}
+    return private(JsonResponse(body, status=status))
 
 
 def site_url(request: HttpRequest) -> str:
@@ -69,7 +78,7 @@ def remembered_details(request: HttpRequest) -> dict[str, str]:
     """Name, e-mail and website the reader asked this browser to remember."""
     raw = request.COOKIES.get(REMEMBER_COOKIE, "")
     try:
-        data = json.loads(unquote(raw)) if raw else {}
+        data = loads_json(unquote(raw)[:4096]) if raw else {}
     except ValueError:
         return {}
     if not isinstance(data, dict):
@@ -98,8 +107,8 @@ def form_page(
     if form.is_bound:
         form.data = data
     reply_to = None
-    parent_id = form.data.get("parent") if form.is_bound else None
-    if article and parent_id and str(parent_id).isdigit():
+    parent_id = parse_id(form.data.get("parent")) if form.is_bound else None
+    if article and parent_id is not None:
         reply_to = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
     context = {
         "form": form,
@@ -119,15 +128,16 @@ def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
         "Please check your comment and send it again."
     )
     if wants_json(request):
-        return JsonResponse({"status": "rejected", "message": message}, status=403)
+        return json_refusal({"status": "rejected", "message": message}, 403)
     form = CommentForm(request.POST)
     return form_page(request, form, article, message, status=403)
 
 
 def _article_from(value) -> Article | None:
-    if value is None or not str(value).isdigit():
+    article_id = parse_id(value)
+    if article_id is None:
         return None
-    return Article.objects.published().filter(pk=int(value)).first()
+    return Article.objects.published().filter(pk=article_id).first()
 
 
 def _field_errors(form: CommentForm) -> dict[str, list[str]]:
@@ -143,13 +153,13 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
         if wants_json(request):
-            return JsonResponse({"status": "rejected", "message": message}, status=404)
+            return json_refusal({"status": "rejected", "message": message}, 404)
         return form_page(request, form, None, message, status=404)
     if not form.is_valid():
         message = "Your comment was not sent: please correct what is marked below."
         if wants_json(request):
             payload = {"status": "invalid", "message": message, "errors": _field_errors(form)}
-            return JsonResponse(payload, status=400)
+            return json_refusal(payload, 400)
         return form_page(request, form, article, message, status=400)
     data = form.cleaned_data
     token = commenter_token(request) or new_commenter_token()
@@ -190,7 +200,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
             payload = {"status": "rejected", "message": rejection.message}
             if rejection.field:
                 payload["errors"] = {rejection.field: [rejection.message]}
-            return JsonResponse(payload, status=rejection.status)
+            return json_refusal(payload, rejection.status)
         if rejection.field == "parent":
             form.data = form.data.copy()
             form.data["parent"] = ""

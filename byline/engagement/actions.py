@@ -12,7 +12,6 @@ keeps its (emptied) row, so a reader's row is inserted at most once.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -28,9 +27,9 @@ from byline.engagement import batches, readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
 from byline.engagement.redisclient import redis_client
 from byline.engagement.stats import Figures, figures_for
+from byline.parsing import MAX_ID, loads_json, parse_id
 
 VIEW_REPEAT_SECONDS = 30 * 60
-MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
     r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
@@ -118,15 +117,9 @@ def parse_reaction(value: object) -> str:
 
 def parse_stars(value: object) -> int:
     """A whole number of stars from 1 to 5, or VoteRefused."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, str) and len(value) < 10:
-        try:
-            value = int(value.strip())
-        except ValueError:
-            value = None
-    if isinstance(value, int) and value in STARS:
-        return value
+    stars = parse_id(value)
+    if stars in STARS:
+        return stars
     raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
 
 
@@ -204,8 +197,8 @@ def check_and_cast_json_vote(
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """A JSON vote's body: an object (empty when there is no body); VoteRefused otherwise."""
     try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        data = loads_json(body or b"{}")
+    except ValueError:
         raise VoteRefused("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise VoteRefused("The request body must be a JSON object.")

@@ -59,7 +59,8 @@ from django.utils.cache import patch_cache_control
 
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
-from byline.engagement.views import error_body
+from byline.errors import error_body
+from byline.parsing import parse_id
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -67,7 +68,7 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
 Answer = tuple[str, Headers, bytes]
 
-VOTE_PATH = re.compile(r"/api/articles/(\d{1,20})/(reaction|rating)/\Z")
+VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
 # A vote's body is a few bytes ({"stars": 4}); anything larger takes the full stack.
 MAX_BODY = 1024
@@ -115,7 +116,9 @@ def answer_vote(environ: Environ) -> Answer | None:
     match = VOTE_PATH.match(environ["PATH_INFO"])
     if match is None:
         return None
-    article_id, kind = int(match[1]), match[2]
+    article_id, kind = parse_id(match[1]), match[2]
+    if article_id is None:
+        return None  # out of range: Django's answer (a JSON 404)
     request_started.send(sender=LeanVotes, environ=environ)
     try:
         body = environ["wsgi.input"].read(length) if length else b""

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from byline import errors
 from byline.articles.models import Article
 from byline.csrf import cached_page_form, came_from_this_site
 from byline.engagement import actions, readers, viewbuffer
@@ -30,15 +31,9 @@ COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def error_body(status: int, message: str) -> dict[str, Any]:
-    """What every error of the JSON API says (docs/api.md)."""
-    return {"error": {"status": status, "message": message}}
-
-
-def json_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse(error_body(status, message), status=status)
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+def json_error(message: str, status: int, retry_after: int | None = None) -> JsonResponse:
+    """An error of the JSON API, in the site's one shape (``byline.errors``)."""
+    return errors.json_error(status, message, retry_after)
 
 
 def json_methods(*methods: str) -> Callable[[View], View]:

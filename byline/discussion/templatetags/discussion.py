@@ -12,6 +12,7 @@ from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import page_of_threads
+from byline.parsing import parse_id
 
 register = template.Library()
 
@@ -22,10 +23,10 @@ def discussion_for(context, article) -> dict:
     params = request.GET if request is not None else {}
     threads = page_of_threads(article.pk, params.get("cpage"))
     reply_to = None
-    replyto = params.get("replyto", "")
-    if replyto.isdigit():
-        reply_to = threads.find(int(replyto)) or (
-            Comment.objects.approved().on_article(article.pk).filter(pk=int(replyto)).first()
+    replyto = parse_id(params.get("replyto"))
+    if replyto is not None:
+        reply_to = threads.find(replyto) or (
+            Comment.objects.approved().on_article(article.pk).filter(pk=replyto).first()
         )
     initial = {"article": article.pk, "parent": reply_to.pk if reply_to else ""}
     page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
