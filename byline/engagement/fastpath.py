@@ -6,7 +6,8 @@ every middleware on the way in and out and a response object, about as much
 CPU as the vote itself (the database and Redis round trips). ``LeanVotes``
 wraps the WSGI application and answers the votes it can prove are plain
 same-origin JSON votes itself, with the same functions the API view calls
-(``actions.parse_vote``, ``check_voter``, ``cast_json_vote``), so the same
+(``actions.parse_vote``, then ``check_and_cast_json_vote``, which is the one
+write path ``actions.vote``), so the same
 checks, rate limits, errors and answers. Around them it does what the
 middleware would have done for such a request:
 

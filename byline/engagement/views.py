@@ -126,14 +126,14 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def reaction_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"reaction": key} adds, moves or (same key again) withdraws; DELETE withdraws."""
+    """POST {"reaction": key} sets the reaction ({"reaction": null} or DELETE withdraws it)."""
     return _vote_api(request, article_id, "reaction")
 
 
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"stars": 1..5} sets or changes the rating; DELETE withdraws it."""
+    """POST {"stars": 1..5} sets the rating ({"stars": null} or DELETE withdraws it)."""
     return _vote_api(request, article_id, "rating")
 
 
@@ -192,21 +192,23 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _form_choice(request: HttpRequest, kind: str) -> str | int | None:
+    """The choice a no-JS form sent: the "withdraw" button clears, any other names one."""
+    if "withdraw" in request.POST:
+        return None
+    return actions.parse_vote(kind, request.POST.dict())
+
+
 def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     article = None
     try:
-        if kind == "reaction":
-            reaction, stars = actions.parse_reaction(request.POST.get("reaction")), None
-        else:
-            reaction, stars = None, actions.parse_stars(request.POST.get("stars"))
-        voter = actions.check_vote(request, article_id)
+        choice = _form_choice(request, kind)
+        voter, _, _ = actions.vote(
+            kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
+        )
         article = actions.published_article(article_id)
-        if article is None:
+        if article is None:  # unpublished since the vote was checked
             raise VoteRefused("There is no published article with this number.", status=404)
-        if kind == "reaction":
-            actions.react(article_id, voter.reader, reaction)
-        else:
-            actions.rate(article_id, voter.reader, stars)
     except VoteRefused as refused:
         article = article or actions.published_article(article_id)
         response = _problem(request, refused.message, refused.status, article)
