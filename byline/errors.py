@@ -116,16 +116,19 @@ def html_error(
         "heading": HEADINGS.get(status) or HTTPStatus(status).phrase,
         "message": message or MESSAGES.get(status, ""),
     }
+    standalone = {**context, **_standalone()}
     try:
         if status in STANDALONE_PAGES or request is None:
-            html = loader.render_to_string(_template(status), {**context, **_standalone()})
+            html = loader.render_to_string(_template(status), standalone)
         else:
             html = loader.render_to_string(_template(status), context, request=request)
-    except Exception:  # a page that cannot render (the database is down): the plain one
-        if status == 500:
-            logger.exception("The 500 page itself could not be rendered.")
-            return HttpResponse(MESSAGES[500], status=500, content_type="text/plain")
-        return html_error(None, 503 if status == 503 else 500, message)
+    except Exception:  # the chrome needs what has failed (the database): the plain page
+        logger.warning("The %s page fell back to the standalone page.", status, exc_info=True)
+        try:
+            html = loader.render_to_string("error_standalone.html", standalone)
+        except Exception:
+            logger.exception("The standalone error page could not be rendered.")
+            html = f"{context['heading']}. {context['message']}"
     response = HttpResponse(html, status=status)
     patch_cache_control(response, private=True, no_store=True)
     return response
@@ -210,13 +213,21 @@ class ErrorContractMiddleware:
             # No address or query on this site holds one, and PostgreSQL cannot store it.
             return error_response(request, 400, "An address cannot contain a NUL character.")
         response = self.get_response(request)
-        if response.status_code >= 400 and wants_json(request) and not _is_json(response):
+        if response.status_code < 400 or response.streaming:
+            return response
+        if wants_json(request):
+            if _is_json(response):
+                return response
             replacement = json_error(response.status_code)
-            for header in ("Allow", "Retry-After"):
-                if header in response:
-                    replacement[header] = response[header]
-            return replacement
-        return response
+        elif not response.content and response.status_code in HEADINGS:
+            # A bare error from Django (require_POST's 405, ...): the site's own page.
+            replacement = html_error(request, response.status_code)
+        else:
+            return response
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
