@@ -26,13 +26,19 @@ traceback, class name or SQL (Django logs those on ``django.request``).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template import TemplateDoesNotExist, loader
@@ -239,3 +245,46 @@ class ErrorContractMiddleware:
 
 def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
+
+
+# The WSGI layer.
+
+
+class WSGIErrorGuard:
+    """Outermost WSGI layer (``byline.wsgi``): what escapes Django's own handling is
+    still answered in this contract, never a crash of the worker's request.
+
+    Django builds the request object before any middleware runs, and that can
+    raise (a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields with
+    a ``charset`` in the Content-Type raises ``TooManyFieldsSent``); the page
+    cache and the vote fast path run before Django too. Bad requests get a 400,
+    anything else a logged 500, as JSON or the standalone page.
+    """
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            return self.app(environ, start_response)
+        except Exception as error:
+            if isinstance(error, RequestDataTooBig):
+                status = 413
+            elif isinstance(error, SuspiciousOperation | BadRequest | MultiPartParserError):
+                status = 400
+            else:
+                status = 500
+                logger.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
+            path = environ.get("PATH_INFO", "")
+            if path.startswith("/api/") or "application/json" in environ.get("HTTP_ACCEPT", ""):
+                response: HttpResponse = json_error(status)
+            else:
+                response = html_error(None, status)
+            headers = [
+                *response.items(),
+                ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"),
+                ("Content-Length", str(len(response.content))),
+            ]
+            start_response(f"{status} {HTTPStatus(status).phrase}", headers, sys.exc_info())
+            return [response.content]
