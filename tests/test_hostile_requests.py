@@ -27,6 +27,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 from django.test.client import BOUNDARY, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -337,7 +339,22 @@ def check(request: Request) -> None:
 
 @pytest.fixture
 def world(settings) -> World:
-    """Articles, comments, a section, a tag, an author, an editor signed in."""
+    """Articles, comments, a section, a tag, an author, an editor signed in.
+
+    The requests run inside the test's transaction: as Django's test client does,
+    connections are not closed at the end of each request (on PostgreSQL that
+    would close the test's own transaction)."""
+    made = make_world(settings)  # (the test client reconnects them after each request)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield made
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def make_world(settings) -> World:
     settings.BYLINE_VOTES_PER_MINUTE = 10**6
     settings.BYLINE_VIEWS_PER_MINUTE = 10**6
     settings.BYLINE_COMMENT_RATE_LIMIT = 10**6
