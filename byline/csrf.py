@@ -26,10 +26,12 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+
+from byline.errors import error_response
 
 View = Callable[..., HttpResponse]
 
@@ -78,8 +80,10 @@ def cached_page_form(
                 return view(request, *args, **kwargs)
             if on_rejected is not None:
                 return on_rejected(request)
-            return HttpResponseForbidden(
-                "This form was not sent from this site. Reload the page and try again."
+            return error_response(
+                request,
+                403,
+                "This form was not sent from this site. Reload the page and try again.",
             )
 
         return wrapped

@@ -35,6 +35,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.utils.cache import patch_cache_control
 
+from byline.errors import error_body as contract_body
+
 logger = logging.getLogger("byline.outages")
 
 RETRY_AFTER_SECONDS = 10
@@ -71,7 +73,8 @@ def wants_json(path: str, accept: str, content_type: str) -> bool:
 
 
 def error_body(message: str = MESSAGE) -> dict[str, Any]:
-    return {"error": {"status": 503, "message": message}}
+    """The error contract's body (byline/errors.py) for a 503."""
+    return contract_body(503, message)
 
 
 _PAGE = """<!doctype html>
@@ -155,8 +158,8 @@ def outage_answer(
 class OutageMiddleware:
     """Answer 503 (not 500) when a view, or another middleware, finds a service down.
 
-    Put it first in ``MIDDLEWARE`` so it also sees what the other middleware
-    turned into a 500.
+    Put it first in ``MIDDLEWARE`` after the error contract's own middleware, so it
+    also sees what the other middleware turned into a 500.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

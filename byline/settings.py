@@ -122,7 +122,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it sees every 500 a down database caused and answers 503 instead.
+    "byline.errors.ErrorContractMiddleware",
+    # Inside the error contract, so every 500 a down database caused becomes a 503.
     "byline.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -135,6 +136,7 @@ MIDDLEWARE = [
     "byline.articles.middleware.LegacyRedirectMiddleware",
 ]
 
+CSRF_FAILURE_VIEW = "byline.errors.csrf_failure"
 ROOT_URLCONF = "byline.urls"
 WSGI_APPLICATION = "byline.wsgi.application"
 

@@ -8,6 +8,12 @@ from django.views.static import serve
 from byline import chrome
 from byline.csrf import csrf_token_json
 
+# Every error, for browsers and JSON clients alike, comes from byline/errors.py.
+handler400 = "byline.errors.bad_request"
+handler403 = "byline.errors.permission_denied"
+handler404 = "byline.errors.page_not_found"
+handler500 = "byline.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/csrf/", csrf_token_json, name="csrf-token"),

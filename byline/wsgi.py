@@ -18,6 +18,8 @@ django_application = get_wsgi_application()  # sets Django up
 # After Django is set up (the fast path uses the models):
 from byline.engagement.fastpath import LeanVotes  # noqa: E402
 from byline.engagement.leanviews import LeanViews  # noqa: E402
+from byline.errors import WSGIErrorGuard  # noqa: E402
 from byline.pagecache.wsgi import PageCacheApp  # noqa: E402
 
-application = PageCacheApp(LeanViews(LeanVotes(django_application)))
+# The guard answers, in the site's error contract, what escapes the layers inside it.
+application = WSGIErrorGuard(PageCacheApp(LeanViews(LeanVotes(django_application))))

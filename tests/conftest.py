@@ -1,9 +1,16 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from byline.articles.demo import load_demo
 from tests.factory import make_editor
+
+# Property-based tests (tests/test_hostile_requests.py): no example database in the
+# working tree; "ci" replays the same examples every run (HYPOTHESIS_PROFILE=ci).
+hypothesis_settings.register_profile("default", database=None)
+hypothesis_settings.register_profile("ci", database=None, derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def using_postgres() -> bool:

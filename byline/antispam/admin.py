@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from byline.adminsafety import SafeChangeListMixin
 from byline.antispam.models import (
     CheckLog,
     Classifier,
@@ -58,7 +59,7 @@ class FilterReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckLog)
-class CheckLogAdmin(ReadOnlyAdmin):
+class CheckLogAdmin(SafeChangeListMixin, ReadOnlyAdmin):
     list_display = ("created_at", "verdict", "score", "label", "backend", "model_version")
     list_filter = ("verdict", "label", "backend")
     date_hierarchy = "created_at"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from byline.adminsafety import SafeChangeListMixin
 from byline.articles.models import (
     Article,
     Author,
@@ -39,7 +40,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = [
         "headline",
         "section",

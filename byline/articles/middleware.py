@@ -27,8 +27,8 @@ from django.urls import reverse
 
 from byline.articles.models import Article, ImportedPost, LegacyURL, StaticPage
 from byline.articles.wxr_urls import is_byline_path
+from byline.parsing import parse_id
 
-WP_ID = re.compile(r"[0-9]{1,18}")
 NUMERIC_QUERIES = ("p", "page_id", "attachment_id", "cat", "author")
 WP_QUERIES = {*NUMERIC_QUERIES, "tag", "s", "feed", "m", "paged"}
 FEED_SUFFIX = re.compile(r"^(.*/)(?:feed/?(?:rss2?|atom|rdf)?|rss2?|atom)/?$")
@@ -91,16 +91,16 @@ def _query_target(request: HttpRequest) -> str | None:
     if "s" in query:
         return _search_url(query.get("s", "")[:200])
     for key in NUMERIC_QUERIES:
-        value = query.get(key, "")
-        if not WP_ID.fullmatch(value):
+        wp_id = parse_id(query.get(key, ""))
+        if wp_id is None:
             continue
-        target = _path_target(f"{folder}/?{key}={int(value)}")
+        target = _path_target(f"{folder}/?{key}={wp_id}")
         if target:
             return target
         if key == "p":
-            return _imported_post(int(value), folder)
+            return _imported_post(wp_id, folder)
         if key == "page_id":
-            page = StaticPage.objects.published().filter(wp_id=int(value)).first()
+            page = StaticPage.objects.published().filter(wp_id=wp_id).first()
             return page.path if page else None
     if query.get("tag"):
         return _path_target(f"{folder}/tag/{query['tag'][:200]}/")
@@ -137,10 +137,10 @@ def _suffix_target(path: str) -> str | None:
         target = "/" if base == "/" else _path_target(base)
         if target is None and is_byline_path(base):
             target = base  # /tag/x/page/2/: Byline's own listing, page 2
-        return f"{target}?page={int(found.group(2))}" if target else None
+        return f"{target}?page={parse_id(found.group(2)) or 1}" if target else None
     found = ARCHIVES_ID.search(path)
     if found:
-        return _imported_post(int(found.group(1)), _folder(path[: found.start()]))
+        return _imported_post(parse_id(found.group(1)) or 0, _folder(path[: found.start()]))
     if DATE_ARCHIVE.match(path):
         return reverse("articles:home")
     return None
@@ -152,8 +152,8 @@ def legacy_target(request: HttpRequest) -> str | None:
         target = _query_target(request)
         if target or any(key in request.GET for key in NUMERIC_QUERIES):
             return target  # an unknown ?p=999 is a 404, not the blog's front page
-    if request.path == "/":
-        return None
+    if request.path == "/" or "\x00" in request.path:
+        return None  # a NUL is in no stored path (and PostgreSQL refuses to compare one)
     return _path_target(request.path) or _suffix_target(request.path)
 
 

@@ -4,24 +4,26 @@ Views, the admin and management commands all go through these functions, so a
 comment is checked, scored, counted, announced and learned from the same way
 whichever door it came in by. Each function that changes what readers see ends
 with ``refresh_articles()``: the approved-comment count under the headline is
-rewritten and ``article_changed`` tells the page cache.
+rewritten and ``article_changed`` tells the page cache. Side effects (that,
+e-mails, the spam filter's learning) run after the commit (``after_commit``):
+their failure is logged and never changes what was stored or the answer.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
 from byline.discussion import notifications
-from byline.discussion.models import Comment, ModerationRecord
+from byline.discussion.models import Comment, ModerationRecord, SpentFormToken
 from byline.discussion.readers import hash_key, hit
 from byline.discussion.rendering import render_body
 from byline.discussion.threads import shown_counts
@@ -53,6 +55,7 @@ class Context:
     seconds_to_submit: float | None = None
     honeypot_filled: bool = False
     site_url: str = ""
+    form_token: str = ""  # the key of the form's single-use token (forms.read_form_token)
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,16 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
     if context.honeypot_filled:
         log.info("Comment discarded: honeypot filled (article %s)", article.pk)
         return Outcome("discarded", reasons=("The hidden honeypot field was filled in.",))
+    if (earlier := comment_of_spent_token(context.form_token)) is not None:
+        return replayed(earlier, new)
     parent = resolve_parent(article, new.parent_id)
-    check_abuse(article, new, context)
+    try:
+        check_abuse(article, new, context)
+    except CommentRejected:
+        # Its twin (the same form sent at once) may have been stored meanwhile.
+        if (earlier := comment_of_spent_token(context.form_token)) is not None:
+            return replayed(earlier, new)
+        raise
     history = Comment.objects.by_email(new.email)
     approved_before = history.filter(status=Comment.Status.APPROVED).count()
     now = timezone.now()
@@ -195,35 +206,87 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         log.info("Comment discarded by %s: %s", decision.backend, "; ".join(decision.reasons))
         return Outcome("discarded", reasons=decision.reasons)
     status, reasons = status_for(decision, approved_before)
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            article=article,
-            parent=parent,
-            depth=parent.depth + 1 if parent else 0,
-            status=status,
-            body=new.body,
-            body_html=render_body(new.body),
-            author_name=new.name,
-            author_email=new.email,
-            author_url=new.website,
-            notify_replies=new.notify,
-            owner_key=hash_key(context.owner_token) if context.owner_token else "",
-            ip_hash=context.ip_hash,
-            user_agent=context.user_agent[:300],
-            submitted_at=now,
-            spam_verdict=str(decision.verdict),
-            spam_score=decision.score,
-            spam_reasons=reasons,
-            spam_backend=decision.backend,
-        )
-        comment.thread_id = parent.thread_id if parent else comment.pk
-        comment.save(update_fields=["thread_id"])
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                article=article,
+                parent=parent,
+                depth=parent.depth + 1 if parent else 0,
+                status=status,
+                body=new.body,
+                body_html=render_body(new.body),
+                author_name=new.name,
+                author_email=new.email,
+                author_url=new.website,
+                notify_replies=new.notify,
+                owner_key=hash_key(context.owner_token) if context.owner_token else "",
+                ip_hash=context.ip_hash,
+                user_agent=context.user_agent[:300],
+                submitted_at=now,
+                spam_verdict=str(decision.verdict),
+                spam_score=decision.score,
+                spam_reasons=reasons,
+                spam_backend=decision.backend,
+            )
+            comment.thread_id = parent.thread_id if parent else comment.pk
+            comment.save(update_fields=["thread_id"])
+            if context.form_token:
+                SpentFormToken.objects.create(
+                    token=context.form_token, comment=comment, spent_at=now
+                )
+    except IntegrityError:
+        # The same form, sent twice at once: its twin committed first.
+        if (earlier := comment_of_spent_token(context.form_token)) is None:
+            raise
+        return replayed(earlier, new)
+    # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
-        refresh_articles([article.pk])
-        notifications.notify_reply(comment, context.site_url)
+        after_commit(refresh_articles, [article.pk])
+        after_commit(notifications.notify_reply, comment, context.site_url)
     elif status == Comment.Status.PENDING:
-        notifications.notify_moderators(comment, context.site_url)
+        after_commit(notifications.notify_moderators, comment, context.site_url)
     return Outcome(str(status), comment, tuple(reasons))
+
+
+def comment_of_spent_token(form_token: str) -> Comment | None:
+    """The comment a form's token already posted, if it did."""
+    if not form_token:
+        return None
+    spent = SpentFormToken.objects.filter(token=form_token).select_related("comment").first()
+    return spent.comment if spent is not None else None
+
+
+def replayed(earlier: Comment, new: NewComment) -> Outcome:
+    """A form sent again with a token that already posted: the same comment is the
+    answer (a double submit), anything else is refused (a token posts once)."""
+    same = earlier.body == new.body and earlier.author_email.lower() == new.email.lower()
+    if not same:
+        raise CommentRejected(
+            "This form has already been used to post a comment. Please send yours again."
+        )
+    log.info("Comment %s: the same form was sent again; stored once.", earlier.pk)
+    return Outcome(str(earlier.status), earlier, ("The same form was sent twice.",))
+
+
+def after_commit(function: Callable[..., object], *args: object) -> None:
+    """Run a side effect (notifications, counters, the page cache, learning) once the
+    current transaction commits, or now outside one. It may fail (it is logged), but
+    never undoes or changes what was committed, nor the answer the reader gets."""
+
+    def run() -> None:
+        try:
+            function(*args)
+        except Exception:
+            log.exception("After the commit, %s failed.", getattr(function, "__name__", function))
+
+    connection = transaction.get_connection()
+    # A test case's own wrapping transaction counts as committed, as it does for
+    # Django's durable blocks: what the test sees is what a reader would.
+    outer = [block for block in connection.atomic_blocks if not block._from_testcase]
+    if connection.in_atomic_block and outer:
+        transaction.on_commit(run)
+    else:
+        run()
 
 
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
@@ -251,8 +314,8 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderated_at=timezone.now(),
             moderation=ModerationRecord.Decision.APPROVE,
         )
-    refresh_articles([parent.article_id])
-    notifications.notify_reply(comment, site_url, replied_to=parent)
+    after_commit(refresh_articles, [parent.article_id])
+    after_commit(notifications.notify_reply, comment, site_url, parent)
     return comment
 
 
@@ -316,21 +379,19 @@ def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: st
                 decided_at=now,
             )
             changed.append((comment, previous))
+    # After the commit; a failure is logged and never loses a decision.
+    label = DECISION_LABEL.get(decision)
     for comment, _ in changed:
-        label = DECISION_LABEL.get(decision)
         if label is not None:
-            try:
-                antispam.learn(submission_for(comment), label)
-            except Exception:  # the filter learning must never lose a decision
-                log.exception("The spam filter could not learn from comment %s", comment.pk)
+            after_commit(antispam.learn, submission_for(comment), label)
     visible_change = [
         c.article_id for c, previous in changed if Comment.Status.APPROVED in {previous, c.status}
     ]
-    refresh_articles(visible_change)
+    after_commit(refresh_articles, visible_change)
     if new_status == Comment.Status.APPROVED:
         for comment, previous in changed:
             if previous != Comment.Status.APPROVED:
-                notifications.notify_reply(comment, site_url)
+                after_commit(notifications.notify_reply, comment, site_url)
     return sum(1 for comment, previous in changed if comment.status != previous)
 
 

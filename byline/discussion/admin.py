@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from byline.adminsafety import SafeChangeListMixin
 from byline.antispam import Verdict
 from byline.discussion import actions
 from byline.discussion.models import Comment, ModerationRecord
@@ -87,7 +88,7 @@ class VerdictFilter(admin.SimpleListFilter):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = (
         "excerpt",
         "author_name",

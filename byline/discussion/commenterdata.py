@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from byline.discussion.actions import refresh_articles
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, DataLink
 
 
 def export_comments(email: str) -> list[dict]:
@@ -109,5 +110,6 @@ def purge_old_data(now: datetime | None = None, dry_run: bool = False) -> PurgeR
     if dry_run:
         return PurgeResult(old_addresses.count(), old_junk.count())
     cleared = old_addresses.update(ip_hash="", user_agent="")
+    DataLink.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False)).delete()
     deleted = Comment.objects.filter(pk__in=list(old_junk.values_list("pk", flat=True))).delete()
     return PurgeResult(cleared, deleted[1].get("discussion.Comment", 0))

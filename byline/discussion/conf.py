@@ -96,8 +96,8 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "BYLINE_COMMENT_DATA_LINK_HOURS",
-        "24",
-        "Hours an e-mailed link to export or erase one's comments stays valid.",
+        "1",
+        "Hours an e-mailed link to export or erase one's comments stays valid (it works once).",
         parse_positive_int,
     ),
     Setting(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -10,30 +13,72 @@ from django.core import signing
 from django.core.validators import URLValidator
 
 from byline.discussion.rendering import clean_text
+from byline.parsing import parse_id
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
 HONEYPOT = "url_confirm"
+# A form token older than this has expired: the reader is asked to send again.
+FORM_TOKEN_MAX_AGE = 24 * 60 * 60
 
 
-def form_timestamp(head_start: bool = False) -> str:
-    """A signed timestamp of when the form was handed out (time-to-submit check).
+@dataclass(frozen=True)
+class FormToken:
+    """What a comment form's token says: how long ago it was handed out, and a key
+    (the digest of its random part) that lets it post one comment only."""
 
-    ``head_start`` backdates it by the minimum time, for a form that comes back to a
-    reader who already wrote their comment (an error, or the no-script confirmation).
+    seconds: float
+    key: str
+
+
+def form_timestamp(issued: float | None = None) -> str:
+    """A signed, time-bound, single-use token for one comment form (the "ts" field).
+
+    It holds when the form was handed out (the time-to-submit check) and a random
+    part: the comment it posts spends it (``models.SpentFormToken``). Every form
+    gets a fresh one, never backdated: a form that comes back to the reader (an
+    error, the no-script confirmation) starts the minimum time again. ``issued``
+    is for tests.
     """
-    issued = time.time()
-    if head_start:
-        issued -= settings.BYLINE_COMMENT_MIN_SECONDS
-    return signing.Signer(salt=TIMESTAMP_SALT).sign(f"{issued:.3f}")
+    issued = time.time() if issued is None else issued
+    return signing.dumps(
+        {"t": f"{issued:.3f}", "n": secrets.token_urlsafe(16)}, salt=TIMESTAMP_SALT
+    )
+
+
+def read_form_token(stamp: str) -> FormToken | None:
+    """The token ``form_timestamp()`` made, or None if missing, forged or expired."""
+    if not stamp or len(stamp) > 500:
+        return None
+    try:
+        data = signing.loads(stamp, salt=TIMESTAMP_SALT, max_age=FORM_TOKEN_MAX_AGE)
+        issued, nonce = float(data["t"]), str(data["n"])
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        return None
+    seconds = time.time() - issued
+    if not 0 <= seconds <= FORM_TOKEN_MAX_AGE:
+        return None
+    key = hashlib.sha256(f"{TIMESTAMP_SALT}:{nonce}".encode()).hexdigest()
+    return FormToken(seconds, key)
 
 
 def seconds_since(stamp: str) -> float | None:
-    """Seconds since ``form_timestamp()`` made ``stamp``; None if it is missing or forged."""
-    try:
-        issued = float(signing.Signer(salt=TIMESTAMP_SALT).unsign(stamp))
-    except (signing.BadSignature, ValueError):
-        return None
-    return time.time() - issued
+    """Seconds since ``form_timestamp()`` made ``stamp``; None if missing, forged or expired."""
+    token = read_form_token(stamp)
+    return None if token is None else token.seconds
+
+
+class IdField(forms.Field):
+    """A hidden database id: ASCII digits within range (``byline.parsing.parse_id``)."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value: object) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 class CommentForm(forms.Form):
@@ -54,8 +99,14 @@ class CommentForm(forms.Form):
         required=False,
     )
     notify = forms.BooleanField(label="E-mail me when someone replies.", required=False)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    article = forms.IntegerField(widget=forms.HiddenInput)
+    parent = IdField(
+        required=False,
+        error_messages={
+            "invalid": "The comment you are replying to is not available any more. "
+            "Send your comment again to start a new thread."
+        },
+    )
+    article = IdField(error_messages={"invalid": "This article does not take comments."})
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     url_confirm = forms.CharField(label="Leave this field empty", required=False, max_length=1000)
 

@@ -182,3 +182,41 @@ class ModerationRecord(models.Model):
         return (
             f"{self.get_decision_display()} by {self.moderator} at {self.decided_at:%Y-%m-%d %H:%M}"
         )
+
+
+class SpentFormToken(models.Model):
+    """A comment form's token that has posted a comment: it posts nothing else.
+
+    The row is written in the comment's own transaction, so the commit is the one
+    truth: a double-submitted form finds the comment its twin stored (and both
+    are told it was posted). ``token`` is a digest of the token's random part.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    spent_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"form token of comment {self.comment_id}"
+
+
+class DataLink(models.Model):
+    """An e-mailed link to export or erase one's comments: single-use and short-lived.
+
+    The link carries only a random key; this row (found by the key's digest)
+    holds the address, so no address is ever in a URL. Using the link spends it;
+    ``purge_old_data`` deletes rows past their expiry.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Export"
+        ERASE = "erase", "Erase"
+
+    key = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(max_length=254)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} link until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -10,10 +10,13 @@ delays a reader; a failed e-mail is logged and never loses the comment.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,8 +25,9 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, DataLink
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
@@ -47,19 +51,52 @@ def email_from_unsubscribe_token(token: str) -> str | None:
 
 
 def data_link_token(email: str, action: str) -> str:
-    return signing.dumps({"e": email.strip().lower(), "a": action}, salt=DATA_LINK_SALT)
+    """A new single-use link key to export or erase the comments under ``email``.
+
+    The key is random: the address stays in the database (``DataLink``, found by
+    the key's digest), never in the URL. It expires after
+    ``BYLINE_COMMENT_DATA_LINK_HOURS`` and works once.
+    """
+    key = secrets.token_urlsafe(32)
+    DataLink.objects.create(
+        key=_digest(key),
+        email=email.strip().lower(),
+        action=action,
+        expires_at=timezone.now() + timedelta(hours=settings.BYLINE_COMMENT_DATA_LINK_HOURS),
+    )
+    return key
 
 
-def read_data_link_token(token: str) -> tuple[str, str] | None:
-    """(email, action) from a data link that has not expired, else None."""
-    max_age = settings.BYLINE_COMMENT_DATA_LINK_HOURS * 3600
-    try:
-        data = signing.loads(token, salt=DATA_LINK_SALT, max_age=max_age)
-    except signing.BadSignature:
+def _digest(key: str) -> str:
+    return hashlib.sha256(f"{DATA_LINK_SALT}:{key}".encode()).hexdigest()
+
+
+def _live_link(key: str):
+    if not key or len(key) > 100:
         return None
-    if not isinstance(data, dict) or data.get("a") not in {"export", "erase"}:
+    return (
+        DataLink.objects.filter(key=_digest(key), used_at__isnull=True)
+        .filter(expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def read_data_link_token(key: str) -> tuple[str, str] | None:
+    """(email, action) of a link that has not expired nor been used, else None."""
+    link = _live_link(key)
+    return (link.email, link.action) if link is not None else None
+
+
+def spend_data_link(key: str) -> tuple[str, str] | None:
+    """Use a link: (email, action) the one time it works, else None (even when two
+    requests use it at once, only one gets it)."""
+    link = _live_link(key)
+    if link is None:
         return None
-    return data["e"], data["a"]
+    spent = DataLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+        used_at=timezone.now(), email=""
+    )
+    return (link.email, link.action) if spent == 1 else None
 
 
 def _send(
@@ -178,7 +215,7 @@ def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None 
 
 
 def send_data_link(email: str, action: str, site_url: str = "") -> bool:
-    """E-mail a signed link to export or erase the comments under ``email``."""
+    """E-mail a single-use link to export or erase the comments under ``email``."""
     token = data_link_token(email, action)
     context = {
         "action": action,

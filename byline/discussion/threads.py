@@ -27,6 +27,7 @@ from datetime import datetime
 from django.conf import settings
 
 from byline.discussion.models import DISPLAY_FIELDS, Comment
+from byline.parsing import parse_page
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,7 @@ def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
     fold = settings.BYLINE_COMMENT_THREAD_FOLD
     root_ids = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
     page_count = max(1, math.ceil(len(root_ids) / per_page))
-    try:
-        number = min(max(1, int(page or 1)), page_count)
-    except (TypeError, ValueError):
-        number = 1
+    number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     on_page = root_ids[(number - 1) * per_page : number * per_page]
     orders = _skeleton(article_id, on_page)
     shown: list[int] = []
@@ -240,10 +238,7 @@ def page_of_thread(
         return None
     size = settings.BYLINE_COMMENT_THREAD_PAGE_SIZE
     page_count = max(1, math.ceil(len(order) / size))
-    try:
-        number = min(max(1, int(page or 1)), page_count)
-    except (TypeError, ValueError):
-        number = 1
+    number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     nodes = flatten(_load(order[(number - 1) * size : number * size]), continued=True)
     roots = Comment.objects.thread_roots(article_id).values_list("pk", flat=True)
     position = list(roots).index(thread_id)

@@ -9,6 +9,7 @@ form timestamp) is served from the uncached views here.
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from byline.discussion.forms import (
     CommentForm,
     DataRequestForm,
     form_timestamp,
-    seconds_since,
+    read_form_token,
 )
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
@@ -47,13 +48,23 @@ from byline.discussion.readers import (
     set_commenter_cookie,
 )
 from byline.discussion.threads import place_of
+from byline.errors import error_body
+from byline.parsing import loads_json, parse_id
 
+logger = logging.getLogger(__name__)
 REMEMBER_COOKIE = "byline_comment_author"
 REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
 
 
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def json_refusal(payload: dict, status: int) -> HttpResponse:
+    """A refused comment for the page's script: its fields (``status``, ``message``,
+    ``errors``) beside the site's one error shape (``byline.errors``)."""
+    body = {**payload, **error_body(status, payload["message"])}
+    return private(JsonResponse(body, status=status))
 
 
 def site_url(request: HttpRequest) -> str:
@@ -69,7 +80,7 @@ def remembered_details(request: HttpRequest) -> dict[str, str]:
     """Name, e-mail and website the reader asked this browser to remember."""
     raw = request.COOKIES.get(REMEMBER_COOKIE, "")
     try:
-        data = json.loads(unquote(raw)) if raw else {}
+        data = loads_json(unquote(raw)[:4096]) if raw else {}
     except ValueError:
         return {}
     if not isinstance(data, dict):
@@ -92,12 +103,12 @@ def form_page(
     """An uncached page with the comment form as the reader filled it, a token and a
     fresh timestamp, and the reason it came back."""
     data = form.data.copy() if form.is_bound else {}
-    data["ts"] = form_timestamp(head_start=True)
+    data["ts"] = form_timestamp()  # fresh: the minimum time to submit starts again
     if form.is_bound:
         form.data = data
     reply_to = None
-    parent_id = form.data.get("parent") if form.is_bound else None
-    if article and parent_id and str(parent_id).isdigit():
+    parent_id = parse_id(form.data.get("parent")) if form.is_bound else None
+    if article and parent_id is not None:
         reply_to = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
     context = {
         "form": form,
@@ -117,15 +128,16 @@ def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
         "Please check your comment and send it again."
     )
     if wants_json(request):
-        return JsonResponse({"status": "rejected", "message": message}, status=403)
+        return json_refusal({"status": "rejected", "message": message}, 403)
     form = CommentForm(request.POST)
     return form_page(request, form, article, message, status=403)
 
 
 def _article_from(value) -> Article | None:
-    if value is None or not str(value).isdigit():
+    article_id = parse_id(value)
+    if article_id is None:
         return None
-    return Article.objects.published().filter(pk=int(value)).first()
+    return Article.objects.published().filter(pk=article_id).first()
 
 
 def _field_errors(form: CommentForm) -> dict[str, list[str]]:
@@ -141,25 +153,26 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
         if wants_json(request):
-            return JsonResponse({"status": "rejected", "message": message}, status=404)
+            return json_refusal({"status": "rejected", "message": message}, 404)
         return form_page(request, form, None, message, status=404)
     if not form.is_valid():
         message = "Your comment was not sent: please correct what is marked below."
         if wants_json(request):
             payload = {"status": "invalid", "message": message, "errors": _field_errors(form)}
-            return JsonResponse(payload, status=400)
+            return json_refusal(payload, 400)
         return form_page(request, form, article, message, status=400)
     data = form.cleaned_data
     token = commenter_token(request) or new_commenter_token()
     ip = client_ip(request)
-    stamp = data.get("ts") or ""
+    form_token = read_form_token(data.get("ts") or "")
     context = actions.Context(
         ip_hash=hash_ip(ip),
         ip_address=ip,
         user_agent=request.headers.get("User-Agent", "")[:300],
         referrer=request.headers.get("Referer", "")[:500],
         owner_token=token,
-        seconds_to_submit=seconds_since(stamp) if stamp else None,
+        seconds_to_submit=form_token.seconds if form_token else None,
+        form_token=form_token.key if form_token else "",
         honeypot_filled=bool(data.get(HONEYPOT)),
         site_url=site_url(request),
     )
@@ -188,7 +201,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
             payload = {"status": "rejected", "message": rejection.message}
             if rejection.field:
                 payload["errors"] = {rejection.field: [rejection.message]}
-            return JsonResponse(payload, status=rejection.status)
+            return json_refusal(payload, rejection.status)
         if rejection.field == "parent":
             form.data = form.data.copy()
             form.data["parent"] = ""
@@ -218,7 +231,7 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
         return HttpResponseRedirect(article.get_absolute_url() + "#respond")
     approved = comment.status == Comment.Status.APPROVED
     if wants_json(request):
-        html = single_comment(comment, pending=not approved)
+        html = _after_commit(lambda: single_comment(comment, pending=not approved), "")
         payload = {
             "status": "approved" if approved else "pending",
             "id": comment.pk,
@@ -227,9 +240,20 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "message": "Your comment is published." if approved else AWAITING,
         }
         return private(JsonResponse(payload, status=201))
+    permalink = comment.get_absolute_url()  # redirects on to the comment once approved
     if approved:
-        return HttpResponseRedirect(comment_url(comment))
-    return HttpResponseRedirect(comment.get_absolute_url())
+        return HttpResponseRedirect(_after_commit(lambda: comment_url(comment), permalink))
+    return HttpResponseRedirect(permalink)
+
+
+def _after_commit(build, fallback):
+    """Part of the answer to a stored comment that needs another query: if that fails,
+    the comment is still stored, so the answer is still a success, a plainer one."""
+    try:
+        return build()
+    except Exception:
+        logger.exception("Answering a stored comment: falling back to a plainer answer.")
+        return fallback
 
 
 AWAITING = "Your comment is awaiting moderation."
@@ -344,12 +368,17 @@ def data_request(request: HttpRequest) -> HttpResponse:
 def data_link(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed link: download the comments (JSON), or confirm their erasure."""
     parsed = notifications.read_data_link_token(token)
+    invalid = {"invalid": True, "hours": settings.BYLINE_COMMENT_DATA_LINK_HOURS}
     if parsed is None:
-        context = {"invalid": True, "hours": settings.BYLINE_COMMENT_DATA_LINK_HOURS}
-        return private(render(request, "discussion/data_link.html", context, status=400))
+        return private(render(request, "discussion/data_link.html", invalid, status=400))
     email, action = parsed
-    count = Comment.objects.by_email(email).count()
-    if action == "export" and request.GET.get("download"):
+    downloading = action == "export" and request.GET.get("download")
+    erasing = action == "erase" and request.method == "POST"
+    if downloading or erasing:
+        # The link works once: using it spends it (a second use gets the page above).
+        if notifications.spend_data_link(token) is None:
+            return private(render(request, "discussion/data_link.html", invalid, status=400))
+    if downloading:
         body = json.dumps(
             {"email": email, "comments": commenterdata.export_comments(email)},
             ensure_ascii=False,
@@ -358,9 +387,10 @@ def data_link(request: HttpRequest, token: str) -> HttpResponse:
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="my-comments.json"'
         return private(response)
-    if action == "erase" and request.method == "POST":
+    if erasing:
         erased = commenterdata.erase_comments(email)
         context = {"action": action, "erased": erased, "done": True}
         return private(render(request, "discussion/data_link.html", context))
+    count = Comment.objects.by_email(email).count()
     context = {"action": action, "email": email, "count": count, "token": token}
     return private(render(request, "discussion/data_link.html", context))

@@ -1,18 +1,21 @@
 """What a reader does: view, react, rate. Each check first, then one transaction.
 
-``check_vote()`` validates and rate-limits; ``react()``, ``withdraw_reaction()``,
-``rate()`` and ``withdraw_rating()`` write the vote row and move the running
-totals in the same transaction, so the totals always equal a recount of the
-rows. Locking precondition, kept by every writer: the reader's vote row is
-locked first, then total rows in a fixed order (reaction keys sorted, one
-``ArticleStats`` row), so concurrent votes never deadlock. A withdrawn vote
-keeps its (emptied) row, so a reader's row is inserted at most once.
+A vote states the reader's choice (this reaction, these stars, or none), never
+a toggle, so a retried vote changes nothing. ``vote()`` is the one write path
+of every vote, from the JSON API, the fast path, the batches and the no-JS
+forms: it validates and rate-limits (``check_voter``), then ``react()`` /
+``rate()`` write the vote row and move the running totals in the same
+transaction, so the totals always equal a recount of the rows (on PostgreSQL
+the SQL of ``votesql.py``). Locking precondition, kept by every writer: the
+reader's vote row is locked first, then total rows in a fixed order (reaction
+keys sorted, one ``ArticleStats`` row), so concurrent votes never deadlock. A
+withdrawn vote keeps its (emptied) row, so a reader's row is inserted at most
+once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -28,9 +31,9 @@ from byline.engagement import batches, readers, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
 from byline.engagement.redisclient import redis_available, redis_client
 from byline.engagement.stats import Figures, figures_for
+from byline.parsing import MAX_ID, loads_json, parse_id
 
 VIEW_REPEAT_SECONDS = 30 * 60
-MAX_ID = 2**63 - 1  # article numbers beyond a bigint are simply not found
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
     r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
@@ -118,15 +121,9 @@ def parse_reaction(value: object) -> str:
 
 def parse_stars(value: object) -> int:
     """A whole number of stars from 1 to 5, or VoteRefused."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, str) and len(value) < 10:
-        try:
-            value = int(value.strip())
-        except ValueError:
-            value = None
-    if isinstance(value, int) and value in STARS:
-        return value
+    stars = parse_id(value)
+    if stars in STARS:
+        return stars
     raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
 
 
@@ -180,15 +177,28 @@ def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
 def check_and_cast_json_vote(
     kind: str, article_id: int, reader: str | None, ip: str, choice: str | int | None
 ) -> tuple[Voter, dict[str, Any]]:
-    """``check_voter()`` then ``cast_json_vote()``: the voter and the JSON API's answer.
+    """``vote()``, and the JSON API's answer: the reader's vote and the counts after it."""
+    voter, mine, figures = vote(kind, article_id, reader, ip, choice)
+    return voter, _json_answer(kind, voter, mine, figures)
 
-    When votes are batched and Redis is there, the rate limit is counted by
-    the vote caster for the whole batch in one Redis call (``batches.Check``),
-    with the same refusals in the same order (429, then 404).
+
+def vote(
+    kind: str, article_id: int, reader: str | None, ip: str, choice: str | int | None
+) -> tuple[Voter, str | int | None, Figures]:
+    """The one write path of a vote: check, then set the reader's choice (None clears).
+
+    ``kind`` is "reaction" or "rating"; ``reader`` comes from the cookie (None:
+    a new reader). Returns the voter, their vote of that kind afterwards and the
+    article's figures after it; raises ``VoteRefused``. Setting what the reader
+    already has changes nothing, so a retry is harmless. When votes are batched
+    and Redis is there, the rate limit is counted by the vote caster for the
+    whole batch in one Redis call (``batches.Check``), with the same refusals in
+    the same order (429, then 404).
     """
     if not (batches.in_use() and redis_client() is not None):
         voter = check_voter(article_id, reader, ip)
-        return voter, cast_json_vote(kind, voter, choice)
+        mine, figures = cast(kind, voter, choice)
+        return voter, mine, figures
     new = reader is None
     reader = reader or readers.new_reader_id()
     check = batches.Check(
@@ -202,15 +212,14 @@ def check_and_cast_json_vote(
         batches.Vote(kind, article_id, reader, value, check)
     )
     voter = Voter(article_id, reader, new, _pending(pending))
-    vote: str | int | None = mine if kind == "reaction" or mine is None else int(mine)
-    return voter, _json_answer(kind, voter, vote, figures)
+    return voter, mine if kind == "reaction" or mine is None else int(mine), figures
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """A JSON vote's body: an object (empty when there is no body); VoteRefused otherwise."""
     try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        data = loads_json(body or b"{}")
+    except ValueError:
         raise VoteRefused("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise VoteRefused("The request body must be a JSON object.")
@@ -218,23 +227,31 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:
-    """The choice in a JSON vote's body (``kind`` "reaction" or "rating"); None withdraws."""
-    if payload is None:
+    """The choice in a vote (``kind`` "reaction" or "rating"); None withdraws.
+
+    ``payload`` None (a DELETE) or a field sent as null (JSON) withdraws;
+    otherwise the field must name a reaction or a number of stars.
+    """
+    field = "reaction" if kind == "reaction" else "stars"
+    if payload is None or (field in payload and payload[field] is None):
         return None
     if kind == "reaction":
-        return parse_reaction(payload.get("reaction"))
-    return parse_stars(payload.get("stars"))
+        return parse_reaction(payload.get(field))
+    return parse_stars(payload.get(field))
+
+
+def cast(kind: str, voter: Voter, choice: str | int | None) -> tuple[str | int | None, Figures]:
+    """Set a checked voter's choice; their vote afterwards and the article's figures."""
+    if kind == "reaction":
+        assert choice is None or isinstance(choice, str)
+        return react_and_count(voter.article_id, voter.reader, choice)
+    assert choice is None or isinstance(choice, int)
+    return rate_and_count(voter.article_id, voter.reader, choice)
 
 
 def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict[str, Any]:
     """Cast a checked vote; the JSON API's answer: the reader's vote and the counts after it."""
-    mine: str | int | None
-    if kind == "reaction":
-        assert choice is None or isinstance(choice, str)
-        mine, figures = react_and_count(voter.article_id, voter.reader, choice)
-    else:
-        assert choice is None or isinstance(choice, int)
-        mine, figures = rate_and_count(voter.article_id, voter.reader, choice)
+    mine, figures = cast(kind, voter, choice)
     return _json_answer(kind, voter, mine, figures)
 
 
@@ -269,9 +286,9 @@ def counts_json(
 
 
 def react(article_id: int, reader: str, reaction: str | None) -> str | None:
-    """Add, move or withdraw the reader's reaction; returns their reaction afterwards.
+    """Set the reader's reaction (``None`` withdraws it); returns it afterwards.
 
-    Choosing the reaction the reader already has withdraws it; ``None`` withdraws.
+    Setting the reaction the reader already has changes nothing.
     """
     if tallies.in_one_call():
         return react_and_count(article_id, reader, reaction)[0]
@@ -279,7 +296,7 @@ def react(article_id: int, reader: str, reaction: str | None) -> str | None:
     with transaction.atomic():
         vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
         previous = current or None
-        chosen = None if reaction == previous else reaction
+        chosen = reaction or None
         if chosen == previous:
             return chosen
         tallies.set_vote(Reaction, vote_id, chosen or "")

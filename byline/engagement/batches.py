@@ -5,7 +5,7 @@ flush) and a figures query, most of it the same whatever the number of
 votes. So each app-server process casts its votes through one thread, the
 caster: a request thread hands over its checked vote (``cast()``) and waits;
 the caster takes every vote waiting when it is free and casts them all with
-one call of ``engagement_cast_votes`` (migration 0007): one statement, one
+one call of ``engagement_cast_votes`` (``votesql.py``): one statement, one
 transaction, one commit, one figures query per article. While a batch is in
 the database the next votes queue, so batches grow with the load and a vote
 on a quiet site waits for nobody (no timer). Each vote is answered after
@@ -13,8 +13,8 @@ its batch commits, with the reader's vote afterwards and the figures of
 its article after the batch.
 
 What the votes of one batch do is what they would do cast one after
-another in the order they arrived: a reader choosing the same reaction
-twice in one batch has it withdrawn by the second. Each is answered with
+another in the order they arrived: each states the reader's choice, so a
+reader's last vote in the batch is where they end up. Each is answered with
 the figures after the batch and with where its reader ended up then (so two
 answers to one reader, arriving in either order, agree with each other and
 with the figures). What can fail:
@@ -141,7 +141,7 @@ def cast(
 ) -> Outcome:
     """Cast one vote in the next batch; the reader's vote afterwards and the figures.
 
-    ``kind`` is "reaction" (``value`` a key, '' withdraws) or "rating"
+    ``kind`` is "reaction" (``value`` a key to set, '' withdraws) or "rating"
     (``value`` the stars as text, None withdraws). Raises what the database
     raised if the vote could not be cast, or the ``check``'s refusal.
     """

@@ -6,7 +6,8 @@ every middleware on the way in and out and a response object, about as much
 CPU as the vote itself (the database and Redis round trips). ``LeanVotes``
 wraps the WSGI application and answers the votes it can prove are plain
 same-origin JSON votes itself, with the same functions the API view calls
-(``actions.parse_vote``, ``check_voter``, ``cast_json_vote``), so the same
+(``actions.parse_vote``, then ``check_and_cast_json_vote``, which is the one
+write path ``actions.vote``), so the same
 checks, rate limits, errors and answers. Around them it does what the
 middleware would have done for such a request:
 
@@ -61,7 +62,8 @@ from django.utils.cache import patch_cache_control
 from byline import outages
 from byline.engagement import actions, readers
 from byline.engagement.actions import VoteRefused
-from byline.engagement.views import error_body
+from byline.errors import error_body
+from byline.parsing import parse_id
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -69,7 +71,7 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
 Answer = tuple[str, Headers, bytes]
 
-VOTE_PATH = re.compile(r"/api/articles/(\d{1,20})/(reaction|rating)/\Z")
+VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
 # A vote's body is a few bytes ({"stars": 4}); anything larger takes the full stack.
 MAX_BODY = 1024
@@ -117,7 +119,9 @@ def answer_vote(environ: Environ) -> Answer | None:
     match = VOTE_PATH.match(environ["PATH_INFO"])
     if match is None:
         return None
-    article_id, kind = int(match[1]), match[2]
+    article_id, kind = parse_id(match[1]), match[2]
+    if article_id is None:
+        return None  # out of range: Django's answer (a JSON 404)
     request_started.send(sender=LeanVotes, environ=environ)
     try:
         body = environ["wsgi.input"].read(length) if length else b""

@@ -37,9 +37,11 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 
 from byline.engagement import actions, fastpath, viewbuffer
-from byline.engagement.views import counts_body, error_body
+from byline.engagement.views import counts_body
+from byline.errors import error_body
+from byline.parsing import parse_id
 
-VIEW_PATH = re.compile(r"/api/articles/(\d{1,20})/view/\Z")
+VIEW_PATH = re.compile(r"/api/articles/([0-9]{1,19})/view/\Z")
 COUNTS_SECONDS = 1.0
 FLUSH_CHECK_SECONDS = 1.0
 logger = logging.getLogger("django.request")
@@ -80,9 +82,9 @@ def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
     if not fastpath._serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
         return None
     match = VIEW_PATH.match(environ["PATH_INFO"])
-    if match is None:
+    article_id = parse_id(match[1]) if match is not None else None
+    if article_id is None:
         return None
-    article_id = int(match[1])
     request_started.send(sender=LeanViews, environ=environ)
     try:
         actions.count_view(WSGIRequest(environ), article_id)

@@ -2,7 +2,7 @@
 
 A vote is the hottest write on the site, so it skips the ORM. On PostgreSQL
 it is one call of a function (``engagement_react_figures`` /
-``engagement_rate_figures``, migrations 0004 and 0005) that votes and returns
+``engagement_rate_figures``, written in ``votesql.py``) that votes and returns
 the figures after the vote: one statement, one round trip, one implicit
 transaction. On
 other databases the same steps run from Python in plain SQL both speak
@@ -119,7 +119,7 @@ def in_one_call() -> bool:
 def react_in_one_call(
     article_id: int, reader: str, reaction: str | None, shard: int
 ) -> tuple[str | None, Figures]:
-    """``engagement_react_figures()``: add, move, toggle off or (None) withdraw.
+    """``engagement_react_figures()``: set the reaction, or (None) withdraw it.
 
     Returns the reader's reaction afterwards and the article's figures with it.
     """
@@ -150,7 +150,7 @@ def rate_in_one_call(
 
 
 def _vote_and_figures(sql: str, params: list[Any]) -> tuple[Any, Figures]:
-    """Cast a vote and read the figures after it: one statement (migration 0005).
+    """Cast a vote and read the figures after it: one statement (``votesql.FIGURES``).
 
     Its first row is the reader's vote afterwards, the others the figures;
     the statement is its own transaction, committed before the answer is sent.

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from byline import errors
 from byline.articles.models import Article
 from byline.csrf import cached_page_form, came_from_this_site
 from byline.engagement import actions, readers, viewbuffer
@@ -30,15 +31,9 @@ COUNTS_MAX_AGE = 2
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def error_body(status: int, message: str) -> dict[str, Any]:
-    """What every error of the JSON API says (docs/api.md)."""
-    return {"error": {"status": status, "message": message}}
-
-
-def json_error(message: str, status: int) -> JsonResponse:
-    response = JsonResponse(error_body(status, message), status=status)
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+def json_error(message: str, status: int, retry_after: int | None = None) -> JsonResponse:
+    """An error of the JSON API, in the site's one shape (``byline.errors``)."""
+    return errors.json_error(status, message, retry_after)
 
 
 def json_methods(*methods: str) -> Callable[[View], View]:
@@ -136,14 +131,14 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def reaction_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"reaction": key} adds, moves or (same key again) withdraws; DELETE withdraws."""
+    """POST {"reaction": key} sets the reaction ({"reaction": null} or DELETE withdraws it)."""
     return _vote_api(request, article_id, "reaction")
 
 
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"stars": 1..5} sets or changes the rating; DELETE withdraws it."""
+    """POST {"stars": 1..5} sets the rating ({"stars": null} or DELETE withdraws it)."""
     return _vote_api(request, article_id, "rating")
 
 
@@ -212,21 +207,23 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _form_choice(request: HttpRequest, kind: str) -> str | int | None:
+    """The choice a no-JS form sent: the "withdraw" button clears, any other names one."""
+    if "withdraw" in request.POST:
+        return None
+    return actions.parse_vote(kind, request.POST.dict())
+
+
 def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     article = None
     try:
-        if kind == "reaction":
-            reaction, stars = actions.parse_reaction(request.POST.get("reaction")), None
-        else:
-            reaction, stars = None, actions.parse_stars(request.POST.get("stars"))
-        voter = actions.check_vote(request, article_id)
+        choice = _form_choice(request, kind)
+        voter, _, _ = actions.vote(
+            kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
+        )
         article = actions.published_article(article_id)
-        if article is None:
+        if article is None:  # unpublished since the vote was checked
             raise VoteRefused("There is no published article with this number.", status=404)
-        if kind == "reaction":
-            actions.react(article_id, voter.reader, reaction)
-        else:
-            actions.rate(article_id, voter.reader, stars)
     except VoteRefused as refused:
         article = article or actions.published_article(article_id)
         response = _problem(request, refused.message, refused.status, article)

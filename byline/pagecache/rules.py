@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl
 
 from django.http.cookie import parse_cookie
 
+from byline.parsing import parse_id
+
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref"})
 PAGE_PARAMETERS = ("page", "cpage", "thread", "tpage")  # in the order the key writes them
 MAX_KEY_LENGTH = 1024
@@ -74,8 +76,8 @@ def _query_key(query: str) -> str | None:
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name.startswith("utm_") or name in TRACKING_PARAMETERS:
             continue
-        if name in PAGE_PARAMETERS and value.isdigit() and len(value) <= 9 and name not in kept:
-            kept[name] = str(int(value))
+        if name in PAGE_PARAMETERS and name not in kept and (number := parse_id(value)):
+            kept[name] = str(number)
             continue
         return None
     parts = [f"{name}={kept[name]}" for name in PAGE_PARAMETERS if name in kept]
@@ -96,5 +98,8 @@ def page_key(environ: dict) -> str | None:
     if query_key is None:
         return None
     host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")).lower()
-    key = f"{url_scheme}://{host}{environ.get('PATH_INFO', '/')}{query_key}"
+    path = environ.get("PATH_INFO", "/")
+    if "\x00" in path or "\x00" in host:
+        return None  # Django refuses it (byline.errors); never a key or a file name
+    key = f"{url_scheme}://{host}{path}{query_key}"
     return key if len(key) <= MAX_KEY_LENGTH else None

@@ -106,15 +106,16 @@ class PageCacheApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if not self.settings()[0]:
             return self.app(environ, start_response)
+        key = page = None
         try:
             key = page_key(environ)
-            if key is None:
-                return self.app(environ, start_response)
-            store = self.store
-            generation = store.current_generation()
-            page = store.get(key, generation)
+            if key is not None:
+                generation = self.store.current_generation()
+                page = self.store.get(key, generation)
         except Exception:  # the cache must never be why a page fails
             logger.exception("page cache: lookup failed")
+            key = None
+        if key is None:  # (outside the try: the application's own errors are not retried)
             return self.app(environ, start_response)
         if page is not None:
             return self.replay(page, environ, start_response, "hit")

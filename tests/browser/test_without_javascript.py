@@ -18,7 +18,8 @@ def count_of(page, key):
 def test_without_javascript_a_reader_reacts_moves_the_reaction_and_withdraws_it(
     page_without_js, demo_article
 ):
-    """Each press posts the form and comes back to the reactions with the new counts."""
+    """Each press posts the form and comes back to the reactions with the new counts;
+    pressing the reaction again keeps it (a vote is never a toggle), "Withdraw" clears it."""
     page = page_without_js
     url = demo_article.get_absolute_url()
     page.goto(url)
@@ -34,6 +35,10 @@ def test_without_javascript_a_reader_reacts_moves_the_reaction_and_withdraws_it(
     expect(count_of(page, "surprise")).to_have_text("0")
 
     page.get_by_role("button", name="Happy", exact=True).click()
+    page.wait_for_url(f"**{url}*#reactions")
+    expect(count_of(page, "happy")).to_have_text("1")
+
+    page.get_by_role("button", name="Withdraw my reaction").click()
     page.wait_for_url(f"**{url}*#reactions")
     expect(count_of(page, "happy")).to_have_text("0")
     assert figures_for(demo_article.pk).reaction_total == 0
@@ -51,6 +56,9 @@ def test_without_javascript_a_reader_rates_and_changes_the_rating(page_without_j
     page.wait_for_url(f"**{url}*#rating")
     expect(page.locator('[data-field="average"]')).to_have_text("3.0")
     expect(page.locator('[data-field="rating-count"]')).to_have_text("1")
+    page.get_by_role("button", name="Withdraw my rating").click()
+    page.wait_for_url(f"**{url}*#rating")
+    expect(page.locator('[data-field="rating-count"]')).to_have_text("0")
 
 
 def test_without_javascript_the_view_is_counted_by_the_noscript_pixel(
@@ -85,6 +93,9 @@ def test_without_javascript_a_comment_is_confirmed_once_and_awaits_moderation(
     )
     assert not Comment.objects.exists()
 
+    # The confirmation page's token is fresh (never already old enough): the reader
+    # checks their comment for the minimum time, then sends it.
+    page.wait_for_timeout(3100)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Post Comment").click()
     comment = Comment.objects.get()

@@ -1,5 +1,6 @@
 """The comment-data page, data requests by e-mail, and the retention command."""
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, DataLink
 from tests.discussion.factory import SAME_SITE, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -119,12 +120,23 @@ def test_a_forged_or_expired_data_link_is_refused(client, article, mailoutbox, s
     make_comment(article, author_email="me@example.org")
     assert client.get("/comments/data/not-a-token/").status_code == 400
     link = request_link(client, mailoutbox, "me@example.org", "erase")
-    from unittest import mock
-
-    later = timezone.now().timestamp() + 25 * 3600
-    with mock.patch("time.time", return_value=later):
-        assert client.post(link).status_code == 400
+    DataLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.post(link).status_code == 400
     assert Comment.objects.count() == 1
+
+
+def test_a_data_link_works_once_and_carries_no_address(client, article, mailoutbox):
+    """The link is a random key: no address, not even encoded, is in it; a download
+    spends it, so the same link (forwarded, or from a browser's history) then fails."""
+    make_comment(article, author_email="me@example.org", body="my words")
+    link = request_link(client, mailoutbox, "me@example.org", "export")
+    key = link.rstrip("/").rsplit("/", 1)[1]
+    decoded = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    assert b"me@example.org" not in decoded and "example" not in key
+    assert client.get(link + "?download=1").status_code == 200
+    assert client.get(link + "?download=1").status_code == 400
+    assert client.get(link).status_code == 400
+    assert DataLink.objects.get().email == ""  # spent: the address is not kept with it
 
 
 def test_purge_clears_old_hashed_ips_and_deletes_old_spam(article, settings, capsys):

@@ -1,6 +1,7 @@
 """Leaving a reply: statuses, the reader's own pending comment, and every abuse check."""
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -154,8 +155,11 @@ def test_a_form_sent_too_quickly_is_refused_and_kept(client, article, settings):
     assert not Comment.objects.exists()
 
 
-def test_a_form_without_a_timestamp_is_confirmed_on_an_uncached_page(client, article):
-    """Without JavaScript the cached form has no timestamp: one confirmation step, input kept."""
+def test_a_form_without_a_timestamp_is_confirmed_on_an_uncached_page(client, article, settings):
+    """Without JavaScript the cached form has no timestamp: one confirmation step, input
+    kept. The confirmation page's token is fresh, not already old enough: sent back at
+    once it is refused (input kept again); after the minimum time it posts."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 1
     response = post_comment(client, article, ts="", body="No script here")
     html = response.content.decode()
     assert response.status_code == 200
@@ -164,6 +168,12 @@ def test_a_form_without_a_timestamp_is_confirmed_on_an_uncached_page(client, art
     assert not Comment.objects.exists()
     data = comment_form(article, body="No script here")
     data["ts"] = re_find_ts(html)
+    too_soon = client.post("/comments/post/", data, HTTP_SEC_FETCH_SITE="same-origin")
+    assert too_soon.status_code == 400
+    assert "That was quick" in too_soon.text
+    assert "No script here" in too_soon.text
+    data["ts"] = re_find_ts(too_soon.text)
+    time.sleep(1.1)
     assert (
         client.post("/comments/post/", data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
     )

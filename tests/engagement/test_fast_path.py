@@ -95,7 +95,9 @@ def comparable(response) -> tuple:
 SCENARIO = [
     ("POST", "reaction", {"reaction": "happy"}),  # a first vote: the cookie is set
     ("POST", "reaction", {"reaction": "sad"}),  # moved
-    ("POST", "reaction", {"reaction": "sad"}),  # the same again: withdrawn
+    ("POST", "reaction", {"reaction": "sad"}),  # the same again (a retry): kept
+    ("POST", "reaction", {"reaction": None}),  # withdrawn
+    ("POST", "reaction", {"reaction": None}),  # withdrawn again: nothing changes
     ("POST", "reaction", {"reaction": "excited"}),
     ("POST", "rating", {"stars": 4}),
     ("POST", "rating", {"stars": "2"}),
@@ -111,7 +113,23 @@ SCENARIO = [
     ("POST", "reaction", {"reaction": "meh"}),
     ("POST", "reaction", {}),
     ("POST", "rating", {"stars": 5}),
+    ("POST", "rating", {"stars": 5}),  # the same again: kept
+    ("POST", "rating", {"stars": None}),  # withdrawn
+    ("POST", "rating", {"stars": "²"}),
+    ("POST", "rating", b"[" * 500 + b"]" * 500),  # nested too deep
+    ("POST", "rating", {"stars": 4}),
 ]
+
+
+def test_a_deeply_nested_vote_too_large_for_the_fast_path_gets_django_s_json_400(fast_answers):
+    article = make_article()
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = Browser(application, "203.0.113.3").send(
+        "POST", f"/api/articles/{article.pk}/rating/", body
+    )
+    assert response.status == 400
+    assert json.loads(response.body)["error"]["status"] == 400
+    assert fast_answers == []
 
 
 def test_the_fast_path_answers_exactly_like_django(fast_answers):
@@ -123,7 +141,7 @@ def test_the_fast_path_answers_exactly_like_django(fast_answers):
         assert comparable(ours) == comparable(theirs), (method, kind, body)
     assert len(fast_answers) == len(SCENARIO)
     assert figures_for(fast_article.pk) == figures_for(django_article.pk)
-    assert figures_for(fast_article.pk).rating_counts[5] == 1
+    assert figures_for(fast_article.pk).rating_counts[4] == 1
 
 
 def test_votes_on_missing_and_unpublished_articles_are_json_404s_on_both_paths(fast_answers):
@@ -242,7 +260,7 @@ def test_an_unexpected_error_is_logged_and_answered_as_json(monkeypatch, caplog,
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(actions, "cast_json_vote", broken)
+    monkeypatch.setattr(actions, "cast", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = Browser(application, "192.0.2.6").send(
             "POST", f"/api/articles/{article.pk}/reaction/", {"reaction": "happy"}

@@ -69,6 +69,26 @@ def test_a_rating_without_javascript_posts_and_redirects_back_to_the_block():
     assert client.get(f"/api/articles/{article.pk}/engagement/mine/").json()["rating"] == 4
 
 
+def test_without_javascript_the_same_reaction_again_keeps_it_and_withdraw_clears_it():
+    """The no-JS form states the reader's choice too: a resent form changes nothing; the
+    explicit "Withdraw" buttons clear the reaction and the rating."""
+    article = make_article()
+    client = reader_client()
+    mine = f"/api/articles/{article.pk}/engagement/mine/"
+    for _ in range(2):
+        client.post(f"/engagement/{article.pk}/react/", {"reaction": "sad"})
+        client.post(f"/engagement/{article.pk}/rate/", {"stars": "2"})
+    assert client.get(mine).json() == {"reaction": "sad", "rating": 2}
+    response = client.post(f"/engagement/{article.pk}/react/", {"withdraw": "reaction"})
+    assert response.status_code == 303
+    response = client.post(f"/engagement/{article.pk}/rate/", {"withdraw": "rating"})
+    assert response.status_code == 303
+    assert client.get(mine).json() == {"reaction": None, "rating": None}
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<button type="submit" name="withdraw" value="reaction">' in html
+    assert '<button type="submit" name="withdraw" value="rating">' in html
+
+
 def test_a_bad_form_vote_gets_a_page_with_the_reason_and_a_way_back():
     article = make_article()
     response = reader_client().post(f"/engagement/{article.pk}/rate/", {"stars": "9"})

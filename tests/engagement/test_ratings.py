@@ -48,8 +48,19 @@ def test_delete_withdraws_the_readers_rating():
     assert figures_for(article.pk).rating_count == 0
 
 
+def test_null_stars_withdraw_the_rating_and_the_same_stars_again_keep_it():
+    """A vote states the reader's choice: a retry changes nothing, null withdraws."""
+    article = make_article()
+    client = reader_client()
+    rate(client, article.pk, 4)
+    assert rate(client, article.pk, 4).json()["mine"]["rating"] == 4
+    assert figures_for(article.pk).rating_counts[4] == 1
+    assert rate(client, article.pk, None).json()["mine"]["rating"] is None
+    assert figures_for(article.pk).rating_count == 0
+
+
 @pytest.mark.parametrize(
-    "stars", [0, 6, -1, 2.5, "four", "", None, True, [4], {"n": 4}, "²", "9" * 5000, "4.0"]
+    "stars", [0, 6, -1, 2.5, "four", "", True, [4], {"n": 4}, "²", "٣", "9" * 5000, "4.0"]
 )
 def test_a_rating_outside_one_to_five_stars_is_a_clear_400(stars):
     article = make_article()

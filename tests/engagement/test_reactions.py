@@ -1,4 +1,5 @@
-"""Reactions: one per reader per article; another moves it, the same again withdraws it."""
+"""Reactions: one per reader per article; another moves it, the same again changes nothing,
+DELETE or null withdraws it."""
 
 import pytest
 
@@ -31,12 +32,28 @@ def test_choosing_another_reaction_moves_it():
     assert shown["angry"] == 1
 
 
-def test_choosing_the_same_reaction_again_withdraws_it():
+def test_sending_the_same_reaction_again_keeps_it_so_a_retry_is_harmless():
+    """A vote states the reader's choice, never a toggle: a retried POST changes nothing."""
     article = make_article()
     client = reader_client()
     react(client, article.pk, "excited")
     answer = react(client, article.pk, "excited").json()
-    assert answer["mine"]["reaction"] is None
+    assert answer["mine"]["reaction"] == "excited"
+    assert figures_for(article.pk).reaction_total == 1
+
+
+def test_a_null_reaction_withdraws_it_and_is_harmless_to_repeat():
+    article = make_article()
+    client = reader_client()
+    react(client, article.pk, "sad")
+    for _ in range(2):
+        response = client.post(
+            f"/api/articles/{article.pk}/reaction/",
+            {"reaction": None},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        assert response.json()["mine"]["reaction"] is None
     assert figures_for(article.pk).reaction_total == 0
 
 
@@ -86,7 +103,9 @@ def test_the_reactions_are_configurable(settings):
     assert [r.label for r in figures_for(article.pk).reactions] == ["Love", "Meh"]
 
 
-@pytest.mark.parametrize("value", ["wow", "", None, 3, ["happy"], {"key": "happy"}, "x" * 5000])
+@pytest.mark.parametrize(
+    "value", ["wow", "", 3, ["happy"], {"key": "happy"}, "x" * 5000, "ｈａｐｐｙ"]
+)
 def test_an_unknown_reaction_is_a_clear_400(value):
     article = make_article()
     response = react(reader_client(), article.pk, value)

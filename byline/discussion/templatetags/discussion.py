@@ -17,6 +17,7 @@ from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
 from byline.pagecache.decorators import STORABLE
+from byline.parsing import parse_id
 
 register = template.Library()
 
@@ -26,18 +27,18 @@ def discussion_for(context, article) -> dict:
     request = context.get("request")
     params = request.GET if request is not None else {}
     threads = None
-    thread = params.get("thread", "")
-    if thread.isdigit() and int(thread) > 0:
-        threads = page_of_thread(article.pk, int(thread), params.get("tpage"))
+    thread = parse_id(params.get("thread"))
+    if thread is not None:
+        threads = page_of_thread(article.pk, thread, params.get("tpage"))
     if threads is None:
         threads = page_of_threads(article.pk, params.get("cpage"))
     if request is not None and not _canonical(params, threads):
         request.META[STORABLE] = False
     reply_to = None
-    replyto = params.get("replyto", "")
-    if replyto.isdigit():
-        reply_to = threads.find(int(replyto)) or (
-            Comment.objects.approved().on_article(article.pk).filter(pk=int(replyto)).first()
+    replyto = parse_id(params.get("replyto"))
+    if replyto is not None:
+        reply_to = threads.find(replyto) or (
+            Comment.objects.approved().on_article(article.pk).filter(pk=replyto).first()
         )
     initial = {"article": article.pk, "parent": reply_to.pk if reply_to else ""}
     if threads.thread_id is not None:

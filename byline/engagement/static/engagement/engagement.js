@@ -107,17 +107,25 @@
     return label ? label.textContent : button.value;
   }
 
+  // A vote states the reader's choice, never a toggle, so a retry is harmless:
+  // the reader's active reaction clicked again, or a "withdraw" button, sends a
+  // DELETE (a clear); any other button sets that choice.
   function vote(form, button) {
     var kind = form.dataset.vote;
     var url = kind === "reaction" ? block.dataset.reactionUrl : block.dataset.ratingUrl;
-    var body = {};
-    body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
+    var clear = button.name === "withdraw" ||
+      (kind === "reaction" && button.getAttribute("aria-pressed") === "true");
+    var request = {
+      method: clear ? "DELETE" : "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" }
+    };
+    if (!clear) {
+      var body = {};
+      body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
+      request.body = JSON.stringify(body);
+    }
     button.disabled = true;
-    getJSON(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (answer) {
+    getJSON(url, request).then(function (answer) {
       remember();
       latest++;
       showCounts(answer.counts);
@@ -125,7 +133,7 @@
       if (kind === "reaction") {
         status.textContent = answer.mine.reaction ? "Your reaction: " + labelOf(button) + "." : "Your reaction was withdrawn.";
       } else {
-        status.textContent = "You rated this article " + labelOf(button) + ".";
+        status.textContent = answer.mine.rating === null ? "Your rating was withdrawn." : "You rated this article " + labelOf(button) + ".";
       }
     }).catch(function (error) {
       status.textContent = error.message;
