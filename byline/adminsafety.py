@@ -19,6 +19,14 @@ class SafeChangeList(ChangeList):
         except (OverflowError, ValueError) as error:
             raise IncorrectLookupParameters(error) from error
 
+    def get_results(self, request):
+        # Without a date hierarchy the same parameters reach the query itself
+        # (``submitted_at__year=2**64`` overflows when the database is asked).
+        try:
+            return super().get_results(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
 
 class SafeChangeListMixin:
     """For a ``ModelAdmin`` with a date hierarchy or filters read from the query string."""

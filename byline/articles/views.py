@@ -17,6 +17,10 @@ from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.search import search
 from byline.engagement.readers import client_ip
 from byline.engagement.stats import figures_for
+from byline.parsing import parse_page
+
+# No listing has this many pages; past it the offset would overflow the database's integers.
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,9 @@ class ArticleListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         """This page's articles and whether there is another, in one query (no count)."""
-        raw = self.request.GET.get("page") or "1"
-        if not raw.isdigit() or int(raw) < 1:
+        number = parse_page(self.request.GET.get("page") or "1", default=0)
+        if not 0 < number <= MAX_PAGE:
             raise Http404("No such page.")
-        number = int(raw)
         offset = (number - 1) * page_size
         rows = list(queryset[offset : offset + page_size + 1])
         if number > 1 and not rows:

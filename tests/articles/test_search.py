@@ -150,10 +150,11 @@ def test_the_index_is_restored_when_a_migration_rebuilt_the_article_table(client
 
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_fail(client, query):
-    """Whatever a reader types, the page answers 200 and shows no engine error."""
+    """Whatever a reader types, the page answers 200 and shows no engine error (a NUL
+    character, which no search can mean, is the site's own 400 page)."""
     make_article("A headline", body="Some body text.")
     response = client.get("/search/", {"q": query, "page": "x"})
-    assert response.status_code == 200
+    assert response.status_code == (400 if "\x00" in query else 200)
     assert "<script>alert" not in response.text
 
 

@@ -86,7 +86,7 @@ def test_a_failure_after_the_commit_never_turns_a_stored_comment_into_an_error(
 
     monkeypatch.setattr(actions, "shown_counts", broken)
     monkeypatch.setattr(notifications, "notify_reply", broken)
-    monkeypatch.setattr("byline.discussion.views.page_number_of", broken)
+    monkeypatch.setattr("byline.discussion.views.place_of", broken)
     response = post_comment(client, article, body="Stored whatever follows")
     comment = Comment.objects.get(body="Stored whatever follows")
     assert response.status_code == 302
