@@ -318,11 +318,6 @@ def react_and_count(
     return react(article_id, reader, reaction), figures_for(article_id)
 
 
-def withdraw_reaction(article_id: int, reader: str) -> None:
-    """Remove the reader's reaction, if any."""
-    react(article_id, reader, None)
-
-
 def rate(article_id: int, reader: str, stars: int | None) -> int | None:
     """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
     if tallies.in_one_call():
@@ -347,11 +342,6 @@ def rate_and_count(article_id: int, reader: str, stars: int | None) -> tuple[int
     if tallies.in_one_call():
         return tallies.rate_in_one_call(article_id, reader, stars, tallies.pick_shard())
     return rate(article_id, reader, stars), figures_for(article_id)
-
-
-def withdraw_rating(article_id: int, reader: str) -> None:
-    """Remove the reader's rating, if any."""
-    rate(article_id, reader, None)
 
 
 def votes_of(article_id: int, reader: str | None) -> dict[str, object]:
