@@ -126,9 +126,14 @@ def test_nginx_answers_the_counts_from_its_micro_cache_and_304_when_unchanged(si
     """The second reader within a second gets nginx's copy; a reader whose page already
     shows these counts gets a 304 from nginx; nobody gets a cookie."""
     url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
-    send(url)
-    status, headers, body = send(url)
-    assert status == 200
+    # The copy lives one second: on a loaded machine two requests can be further
+    # apart than that, so a few pairs are tried; one of them must be served by nginx.
+    for _ in range(5):
+        send(url)
+        status, headers, body = send(url)
+        assert status == 200
+        if headers["x-cache"] in {"HIT", "UPDATING"}:
+            break
     assert headers["x-cache"] in {"HIT", "UPDATING"}
     assert "set-cookie" not in headers
     assert json.loads(body)["reactions"]
