@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import statistics
@@ -335,10 +336,17 @@ def main() -> int:
             f"the article page renders ({len(page) / 1024:.0f} KB)",
         )
         if added.get("comments"):
+            # Long threads fold ("N more replies in this thread"): every comment is
+            # either on the page or counted in one of those links.
             shown = page.count(b'class="comment depth-')
+            folded = sum(
+                int(n.replace(b",", b""))
+                for n in re.findall(rb'class="more-replies"><a [^>]*>([0-9,]+) more repl', page)
+            )
             check(
-                shown == added["comments"],
-                f"the page shows all {added['comments']} comments ({shown})",
+                shown + folded == added["comments"],
+                f"the page shows all {added['comments']} comments ({shown} shown, "
+                f"{folded} behind 'more replies')",
             )
         saved = work / "page" / "index.html"
         saved.parent.mkdir()
