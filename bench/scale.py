@@ -401,7 +401,7 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
                 "email": scale_site.PROLIFIC,  # known, so approved: counts and pages move
                 "website": "",
                 "parent": "",
-                "ts": form_timestamp(head_start=True),
+                "ts": form_timestamp(issued=time.time() - 60),  # handed out a minute ago
                 "url_confirm": "",
             }
             environ = site.environ(

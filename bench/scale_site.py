@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 MARKER_TABLE = "bench_scale_site"
-VERSION = 2  # a site built by an older version is built again
+VERSION = 3  # a site built by an older version is built again
 WORDS = (
     "the council said on tuesday that budget talks would continue after officials failed to "
     "agree on spending for schools roads and hospitals while residents waited for answers "
@@ -165,8 +165,8 @@ def build(connection, plan: Plan, progress=print) -> float:
     )
     writer.write(
         "articles_author",
-        ["id", "name", "slug", "bio"],
-        ((i, f"Author {i}", slug_of("author", i), "") for i in range(1, plan.authors + 1)),
+        ["id", "name", "slug", "bio", "photo"],
+        ((i, f"Author {i}", slug_of("author", i), "", "") for i in range(1, plan.authors + 1)),
     )
 
     # Articles: the newest 60 within the last two days (the News sitemap), the
@@ -219,6 +219,8 @@ def build(connection, plan: Plan, progress=print) -> float:
                 _ts(when, vendor),
                 _ts(when, vendor),
                 (i % plan.sections) + 1,
+                "",  # no password
+                False,  # not featured
             )
 
     from byline.articles import search
@@ -250,6 +252,8 @@ def build(connection, plan: Plan, progress=print) -> float:
             "created_at",
             "updated_at",
             "section_id",
+            "password",
+            "featured",
         ],
         article_rows(),
     )
