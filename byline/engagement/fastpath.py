@@ -105,8 +105,8 @@ class LeanVotes:
 
 def answer_vote(environ: Environ) -> Answer | None:
     """The answer to a same-origin JSON vote, or None when Django must answer it."""
-    secure = _is_secure(environ)
-    if not _serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
+    secure = is_secure(environ)
+    if not serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
         return None
     if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json":
         return None
@@ -132,14 +132,16 @@ def answer_vote(environ: Environ) -> Answer | None:
     except Exception as error:
         if outages.is_outage(error):  # the database or Redis is down: 503, try again
             logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
-            return outages.outage_answer(environ, _fixed_headers(secure))
+            return outages.outage_answer(environ, fixed_headers(secure))
         logger.error(
             "Internal Server Error: %s",
             environ.get("PATH_INFO"),
             exc_info=sys.exc_info(),
             extra={"status_code": 500},
         )
-        return _json(500, error_body(500, "The vote could not be taken. Please try again."), secure)
+        return json_answer(
+            500, error_body(500, "The vote could not be taken. Please try again."), secure
+        )
     finally:
         request_finished.send(sender=LeanVotes)
 
@@ -179,14 +181,18 @@ def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: boo
         extra = []
         if refused.status == 429:
             extra.append(("Retry-After", str(readers.seconds_left_in_window())))
-        return _json(refused.status, error_body(refused.status, refused.message), secure, extra)
+        return json_answer(
+            refused.status, error_body(refused.status, refused.message), secure, extra
+        )
     extra = [("Set-Cookie", _reader_cookie(voter.reader))] if voter.new_reader else []
-    return _json(200, answer, secure, extra)
+    return json_answer(200, answer, secure, extra)
 
 
-def _json(status: int, data: dict[str, Any], secure: bool, extra: Headers | None = None) -> Answer:
+def json_answer(
+    status: int, data: dict[str, Any], secure: bool, extra: Headers | None = None
+) -> Answer:
     body = json.dumps(data).encode()
-    headers = [*_fixed_headers(secure), ("Content-Length", str(len(body))), *(extra or [])]
+    headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), *(extra or [])]
     return f"{status} {HTTPStatus(status).phrase}", headers, body
 
 
@@ -197,7 +203,7 @@ def _reader_cookie(reader: str) -> str:
     return response.cookies[settings.BYLINE_READER_COOKIE].output(header="").strip()
 
 
-def _is_secure(environ: Environ) -> bool:
+def is_secure(environ: Environ) -> bool:
     """``request.is_secure()`` for this environ."""
     proxy = settings.SECURE_PROXY_SSL_HEADER
     if proxy:
@@ -208,7 +214,7 @@ def _is_secure(environ: Environ) -> bool:
     return bool(environ.get("wsgi.url_scheme") == "https")
 
 
-def _serves_host(environ: Environ) -> bool:
+def serves_host(environ: Environ) -> bool:
     """Whether ``request.get_host()`` would accept this request's host."""
     if settings.USE_X_FORWARDED_HOST or settings.USE_X_FORWARDED_PORT:
         return False  # rare set-ups: let Django work the host out
@@ -221,7 +227,7 @@ def _serves_host(environ: Environ) -> bool:
 
 
 @lru_cache(maxsize=2)
-def _fixed_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+def fixed_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers of every JSON answer: type, caching, and what the middleware adds."""
     request = HttpRequest()
     request.is_secure = lambda: secure  # type: ignore[method-assign]
@@ -233,7 +239,7 @@ def _fixed_headers(secure: bool) -> tuple[tuple[str, str], ...]:
 
 
 def _settings_changed(**kwargs: object) -> None:
-    _fixed_headers.cache_clear()
+    fixed_headers.cache_clear()
 
 
 setting_changed.connect(_settings_changed)

@@ -78,8 +78,8 @@ class LeanViews:
 
 def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
     """Count the view and answer the counts, or None when Django must answer."""
-    secure = fastpath._is_secure(environ)
-    if not fastpath._serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
+    secure = fastpath.is_secure(environ)
+    if not fastpath.serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
         return None
     match = VIEW_PATH.match(environ["PATH_INFO"])
     article_id = parse_id(match[1]) if match is not None else None
@@ -91,11 +91,11 @@ def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
         _maybe_flush()
         counts = counts_of(article_id)
         if counts is None:
-            headers = list(fastpath._fixed_headers(secure))
+            headers = list(fastpath.fixed_headers(secure))
             return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
         body, etag = counts
         headers = [
-            *fastpath._fixed_headers(secure),
+            *fastpath.fixed_headers(secure),
             ("Content-Length", str(len(body))),
             ("ETag", etag),
         ]
@@ -108,7 +108,7 @@ def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
             extra={"status_code": 500},
         )
         message = "The view could not be counted. Please reload the page."
-        return fastpath._json(500, error_body(500, message), secure)
+        return fastpath.json_answer(500, error_body(500, message), secure)
     finally:
         request_finished.send(sender=LeanViews)
 
