@@ -4,8 +4,11 @@ VENV ?= .venv
 PORT ?= 8000
 HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
+# pytest-xdist workers for `make test`: one per core (each has its own test database,
+# Redis database and data folder; tests/conftest.py). WORKERS=0 runs in one process.
+WORKERS ?= auto
 
-.PHONY: run test lint format clean
+.PHONY: run test test-browser lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -17,11 +20,12 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/byline run --host $(HOST) --port $(PORT)
 
-test: $(BIN)/.installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/pytest
+# Everything but the browser suite, which `make test-browser` (and CI) runs on its own.
+test: lint
+	$(BIN)/pytest -n $(WORKERS) -m "not browser"
+
+test-browser: $(BIN)/.installed
+	$(BIN)/pytest -m browser
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -11,6 +12,60 @@ from tests.factory import make_editor
 hypothesis_settings.register_profile("default", database=None)
 hypothesis_settings.register_profile("ci", database=None, derandomize=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def worker_index() -> tuple[int, int]:
+    """This pytest-xdist worker's number and the number of workers: (0, 1) without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return 0, 1
+    return int(worker[2:]), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+
+
+def worker_redis_url(url: str) -> str:
+    """``url`` with this worker's Redis database: each worker flushes and counts in its own.
+
+    ``BYLINE_TEST_REDIS_DBS`` (comma-separated database numbers) lists the ones a machine
+    may use, in worker order; by default worker N takes the URL's database + N.
+    """
+    index, _ = worker_index()
+    if not url or index == 0 and not os.environ.get("BYLINE_TEST_REDIS_DBS"):
+        return url
+    base, _, db = url.rpartition("/")
+    if not db.isdigit():
+        base, db = url.rstrip("/"), "0"
+    given = [part for part in os.environ.get("BYLINE_TEST_REDIS_DBS", "").split(",") if part]
+    if given:
+        if index >= len(given):
+            raise pytest.UsageError(
+                f"BYLINE_TEST_REDIS_DBS names {len(given)} databases for more workers"
+            )
+        return f"{base}/{int(given[index])}"
+    return f"{base}/{int(db) + index}"
+
+
+def pytest_configure(config):
+    """Each pytest-xdist worker gets its own Redis database and data folder.
+
+    pytest-django already gives each worker its own test database (``test_<name>_gw0``);
+    Redis keys and the page cache's generation file are shared by name, so a worker
+    flushing or invalidating would change what another worker's test sees.
+    """
+    index, count = worker_index()
+    if count == 1 and not os.environ.get("BYLINE_TEST_REDIS_DBS"):
+        return
+    from django.conf import settings
+
+    url = worker_redis_url(settings.REDIS_URL)
+    if url != settings.REDIS_URL:
+        settings.REDIS_URL = url
+        os.environ["REDIS_URL"] = url  # servers the tests start inherit it
+        caches = settings.CACHES
+        if caches["default"].get("LOCATION", "").startswith(("redis://", "rediss://")):
+            caches["default"]["LOCATION"] = url
+    if count > 1:
+        settings.DATA_DIR = Path(settings.DATA_DIR) / f"test-worker-{index}"
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def using_postgres() -> bool:

@@ -34,8 +34,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def port_range() -> range:
+    """The ports of ``BYLINE_FAULT_PORTS``; under pytest-xdist, this worker's share of them."""
     first, _, last = os.environ.get("BYLINE_FAULT_PORTS", "18100-18199").partition("-")
-    return range(int(first), int(last) + 1)
+    ports = range(int(first), int(last) + 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        index, count = int(worker[2:]), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        share = len(ports) // max(count, 1)
+        ports = ports[index * share : (index + 1) * share]
+    return ports
 
 
 _taken: set[int] = set()
