@@ -274,7 +274,7 @@ def main() -> None:
         articles += own
     from django.conf import settings
 
-    from byline.engagement import readers
+    from byline import readers
 
     # One line per reader for bench/votes.lua: a signed reader cookie (as the
     # server would set it on a first vote) and the address nginx would pass.

@@ -94,7 +94,7 @@ def _fresh_cache():
     """Each test starts with an empty cache, whichever backend is configured."""
     from django.core.cache import cache
 
-    from byline.engagement import ratelimits
+    from byline import ratelimits
 
     cache.clear()
     ratelimits.reset()  # the in-process rate-limit counters too

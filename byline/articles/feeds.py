@@ -23,9 +23,9 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.text import Truncator
 
+from byline.articles import hooks
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
-from byline.discussion.threads import latest_approved
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 SUMMARY_WORDS = 60
@@ -184,13 +184,14 @@ class FeedComment:
 def approved_comments(article: Article, limit: int) -> list[FeedComment]:
     """The latest approved comments of ``article``, newest first, at most ``limit``.
 
-    The discussion app provides them (``byline.discussion.threads.latest_approved``):
+    The discussion app provides them (it registers ``byline.discussion.threads.latest_approved``
+    with ``hooks.register_comment_source``):
     the name the commenter gave (never their e-mail address), the body as the
     sanitized HTML the article page shows, and the comment's place on that page.
     """
     return [
         FeedComment(entry.id, entry.author_name, entry.html, entry.submitted_at, entry.url)
-        for entry in latest_approved(article, limit)
+        for entry in hooks.latest_comments(article, limit)
     ]
 
 

@@ -15,7 +15,9 @@ import math
 import time
 
 from django.core.cache import cache
+from django.utils import timezone
 
+from byline.articles import hooks
 from byline.articles.models import Article, Section, StaticPage
 
 CACHE_KEY = "articles:nav-sections"
@@ -25,9 +27,7 @@ CACHE_SECONDS = 60
 
 def cache_key() -> str:
     """The navigation's cache key under the current page-cache generation."""
-    from byline.pagecache.store import page_store
-
-    return f"{CACHE_KEY}:{page_store().current_generation()}"
+    return f"{CACHE_KEY}:{hooks.site_generation()}"
 
 
 def sections_for_navigation() -> list[Section]:
@@ -43,9 +43,7 @@ def sections_for_navigation() -> list[Section]:
 
 def pages_for_footer() -> list[StaticPage]:
     """Published static pages marked for the footer menu, in their order, cached likewise."""
-    from byline.pagecache.store import page_store
-
-    key = f"{FOOTER_CACHE_KEY}:{page_store().current_generation()}"
+    key = f"{FOOTER_CACHE_KEY}:{hooks.site_generation()}"
     pages = cache.get(key)
     if pages is None:
         pages = list(StaticPage.objects.in_footer().only("title", "path"))
@@ -53,10 +51,19 @@ def pages_for_footer() -> list[StaticPage]:
     return pages
 
 
+def next_publication_time() -> float | None:
+    """When the next scheduled article comes due (a Unix time), or None."""
+    upcoming = (
+        Article.objects.filter(status=Article.Status.SCHEDULED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming is not None else None
+
+
 def _seconds_to_keep() -> int:
     """A minute, or less when a scheduled article comes due sooner."""
-    from byline.pagecache.invalidation import next_publication_time
-
     upcoming = next_publication_time()
     if upcoming is None:
         return CACHE_SECONDS

@@ -1,25 +1,23 @@
 from django.urls import path
 
 from byline.articles import feeds, sitemaps, views
-from byline.pagecache.decorators import cached_page
+from byline.articles.hooks import cacheable
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", cached_page(views.ArticleListView.as_view()), name="home"),
-    path("articles/<str:slug>/", cached_page(views.ArticleDetailView.as_view()), name="detail"),
+    path("", cacheable(views.ArticleListView.as_view()), name="home"),
+    path("articles/<str:slug>/", cacheable(views.ArticleDetailView.as_view()), name="detail"),
     path("articles/<str:slug>/unlock/", views.unlock, name="unlock"),
-    path("section/<str:slug>/", cached_page(views.SectionView.as_view()), name="section"),
-    path("tag/<str:slug>/", cached_page(views.TagView.as_view()), name="tag"),
-    path("author/<str:slug>/", cached_page(views.AuthorView.as_view()), name="author"),
+    path("section/<str:slug>/", cacheable(views.SectionView.as_view()), name="section"),
+    path("tag/<str:slug>/", cacheable(views.TagView.as_view()), name="tag"),
+    path("author/<str:slug>/", cacheable(views.AuthorView.as_view()), name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("search/", views.search_page, name="search"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
-    path("sitemap.xml", cached_page(sitemaps.sitemap_index), name="sitemap"),
-    path("sitemap-news.xml", cached_page(sitemaps.news_sitemap), name="sitemap-news"),
-    path(
-        "sitemap-<slug:section>.xml", cached_page(sitemaps.sitemap_section), name="sitemap-section"
-    ),
+    path("sitemap.xml", cacheable(sitemaps.sitemap_index), name="sitemap"),
+    path("sitemap-news.xml", cacheable(sitemaps.news_sitemap), name="sitemap-news"),
+    path("sitemap-<slug:section>.xml", cacheable(sitemaps.sitemap_section), name="sitemap-section"),
     path("feed/", feeds.ArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.atom(feeds.ArticlesFeed)(), name="feed-atom"),
     path("section/<str:slug>/feed/", feeds.SectionFeed(), name="section-feed"),

@@ -12,12 +12,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from byline.articles import protection
+from byline.articles import hooks, protection
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.search import search
-from byline.engagement.readers import client_ip
-from byline.engagement.stats import figures_for
 from byline.parsing import parse_page
+from byline.readers import client_ip
 
 # No listing has this many pages; past it the offset would overflow the database's integers.
 MAX_PAGE = 1_000_000
@@ -128,16 +127,14 @@ class AuthorView(FilteredListView):
 
 
 def article_context(article: Article) -> dict:
-    figures = figures_for(article.pk)
+    """The article page's context; the apps built on articles add theirs (``hooks``)."""
     tags = list(article.tags.all())
     return {
         "article": article,
-        "figures": figures,
-        "aggregate_rating": figures.aggregate_rating(),
-        "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
         "authors": list(article.authors.all()),
         "tags": tags,
         "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
+        **hooks.extra_article_context(article),
     }
 
 

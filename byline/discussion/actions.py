@@ -24,10 +24,11 @@ from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
 from byline.discussion import notifications
 from byline.discussion.models import Comment, ModerationRecord, SpentFormToken
-from byline.discussion.readers import hash_key, hit
+from byline.discussion.readers import hash_key
 from byline.discussion.rendering import render_body
 from byline.discussion.threads import shown_counts
 from byline.engagement.stats import set_comment_count
+from byline.readers import hit
 from byline.signals import article_changed
 
 log = logging.getLogger(__name__)

@@ -8,4 +8,8 @@ class DiscussionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from byline.articles import hooks
         from byline.discussion import checks  # noqa: F401  (registers the system checks)
+        from byline.discussion.threads import latest_approved
+
+        hooks.register_comment_source(latest_approved)

@@ -1,15 +1,12 @@
-"""Who is commenting, without storing who they are: hashed IPs, reader keys, rate limits.
+"""Who is commenting, without storing who they are: the commenter cookie and stored hashes.
 
 The raw IP address is never stored. It is hashed with a salt derived from the
 site's secret key and the current UTC date, so the same address hashes the same
-way for one day (enough for rate limits and duplicate checks) and cannot be
-linked across days. Rate limits count in Django's cache (Redis in production,
-process memory in the embedded tier).
+way for one day (enough for duplicate checks) and cannot be linked across
+days; it is stored on comments, so it keeps its own derivation.
 
-The client address comes from the engagement app's ``client_ip`` so both apps
-honour ``BYLINE_CLIENT_IP_HEADER`` behind a proxy. Comments keep their own
-deterministic daily hash (secret key + date) because it is stored on comments
-and compared across app servers without a shared cache.
+The reader's address (``client_ip``, honouring ``BYLINE_CLIENT_IP_HEADER``) and
+rate limits (``hit``) come from the site's one module for them, ``byline.readers``.
 """
 
 from __future__ import annotations
@@ -21,14 +18,6 @@ from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-
-# One notion of "the reader's address" for the whole site: the socket's, or the
-# trusted proxy's header named by BYLINE_CLIENT_IP_HEADER.
-from byline.engagement.readers import (  # noqa: F401  (client_ip is re-exported for the views)
-    client_ip,
-    over_limit,
-    seconds_left_in_window,
-)
 
 COMMENTER_COOKIE = "byline_commenter"
 COMMENTER_SALT = "byline.discussion.commenter"
@@ -70,12 +59,3 @@ def set_commenter_cookie(response: HttpResponse, token: str, secure: bool) -> No
         samesite="Lax",
         secure=secure,
     )
-
-
-def hit(scope: str, key: str, limit: int, window: int) -> int:
-    """Count one attempt for ``key``; return 0 if within ``limit`` per ``window`` seconds,
-    else the seconds until the window ends. The counting is the site's one rate limiter
-    (``engagement.readers.over_limit``: Redis when configured, else the cache)."""
-    if not key or not over_limit(scope, [key], limit, window):
-        return 0
-    return max(1, seconds_left_in_window(window))

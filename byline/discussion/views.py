@@ -39,17 +39,16 @@ from byline.discussion.forms import (
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
 from byline.discussion.readers import (
-    client_ip,
     commenter_token,
     hash_ip,
     hash_key,
-    hit,
     new_commenter_token,
     set_commenter_cookie,
 )
 from byline.discussion.threads import place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
+from byline.readers import client_ip, hit
 
 logger = logging.getLogger(__name__)
 REMEMBER_COOKIE = "byline_comment_author"

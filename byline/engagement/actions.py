@@ -26,8 +26,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
+from byline import readers
 from byline.articles.models import Article
-from byline.engagement import batches, readers, tallies, viewbuffer
+from byline.engagement import batches, tallies, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
 from byline.engagement.redisclient import redis_available, redis_client
 from byline.engagement.stats import Figures, figures_for

@@ -8,8 +8,11 @@ class EngagementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from byline.articles import hooks
         from byline.engagement import checks  # noqa: F401  (registers the system checks)
         from byline.engagement.actions import forget_liveness
+        from byline.engagement.stats import article_page_context
         from byline.signals import article_changed
 
+        hooks.register_article_context(article_page_context)
         article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")

@@ -53,7 +53,7 @@ from django.db import (
     connections,
 )
 
-from byline.engagement import readers
+from byline import readers
 from byline.engagement.models import TALLY_SHARDS
 from byline.engagement.stats import Figures, figures_from_rows
 

@@ -22,8 +22,8 @@ from django.db import transaction
 from byline.articles.models import Article
 from byline.engagement import actions
 from byline.engagement.models import Rating, Reaction
-from byline.engagement.readers import READER_ID_LENGTH
 from byline.engagement.viewbuffer import apply_batch
+from byline.readers import READER_ID_LENGTH
 
 # Share of readers who react, and who rate; and how their choices lean.
 REACTING = 0.7

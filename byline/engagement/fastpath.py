@@ -59,8 +59,8 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_cache_control
 
-from byline import outages
-from byline.engagement import actions, readers
+from byline import outages, readers
+from byline.engagement import actions
 from byline.engagement.actions import VoteRefused
 from byline.errors import error_body
 from byline.parsing import parse_id

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
 
 from byline.engagement.models import STARS, ArticleStats, ReactionTally, StarTally
+
+if TYPE_CHECKING:
+    from byline.articles.models import Article
 
 
 def shares(counts: list[int]) -> list[int]:
@@ -221,3 +224,14 @@ def set_comment_counts(counts: Mapping[int, int]) -> None:
 def aggregate_rating(article_id: int) -> dict[str, Any] | None:
     """The schema.org ``AggregateRating`` for an article, or None without ratings."""
     return figures_for(article_id).aggregate_rating()
+
+
+def article_page_context(article: Article) -> dict[str, object]:
+    """What the article page shows of engagement: its figures and the rating for search
+    engines (registered with ``byline.articles.hooks`` in ``EngagementConfig.ready``)."""
+    figures = figures_for(article.pk)
+    return {
+        "figures": figures,
+        "aggregate_rating": figures.aggregate_rating(),
+        "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
+    }

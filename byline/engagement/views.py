@@ -20,10 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from byline import errors
+from byline import errors, readers
 from byline.articles.models import Article
 from byline.csrf import cached_page_form, came_from_this_site
-from byline.engagement import actions, readers, viewbuffer
+from byline.engagement import actions, viewbuffer
 from byline.engagement.actions import VoteRefused
 
 View = Callable[..., HttpResponse]

@@ -30,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from byline.pagecache.store import Page
+from byline.pagecache.page import Page
 
 logger = logging.getLogger("byline.pagecache")
 

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from byline.pagecache.store import page_store
 from byline.signals import article_changed
@@ -37,13 +36,8 @@ def connect() -> None:
 
 
 def next_publication_time() -> float | None:
-    """When the next scheduled article comes due (a Unix time), or None."""
-    from byline.articles.models import Article
+    """When the next scheduled article comes due (a Unix time), or None: the articles
+    app answers (it owns the schedule)."""
+    from byline.articles.navigation import next_publication_time
 
-    upcoming = (
-        Article.objects.filter(status=Article.Status.SCHEDULED, published_at__gt=timezone.now())
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return upcoming.timestamp() if upcoming is not None else None
+    return next_publication_time()

@@ -21,7 +21,6 @@ so each change costs one render per page for the whole site, not one per worker.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -30,12 +29,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from byline.pagecache.page import Page
+
 if TYPE_CHECKING:
     from byline.pagecache.files import PageFiles
+
 
 logger = logging.getLogger("byline.pagecache")
 
@@ -43,37 +44,6 @@ REDIS_PREFIX = "byline:pagecache:"
 # After a failure, the shared store is left alone this long: a Redis outage
 # costs one timeout a second, not one per request.
 RETRY_AFTER = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A finished response, as it is replayed to every anonymous reader."""
-
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    etag: str
-    last_modified: int
-    expires_at: float
-    generation: str
-
-    def to_bytes(self) -> bytes:
-        meta = {
-            "status": self.status,
-            "headers": self.headers,
-            "etag": self.etag,
-            "last_modified": self.last_modified,
-            "expires_at": self.expires_at,
-            "generation": self.generation,
-        }
-        return json.dumps(meta).encode() + b"\n" + self.body
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Page:
-        meta, _, body = data.partition(b"\n")
-        fields = json.loads(meta)
-        fields["headers"] = tuple((name, value) for name, value in fields["headers"])
-        return cls(body=body, **fields)
 
 
 class Generation(Protocol):

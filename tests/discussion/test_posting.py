@@ -6,9 +6,9 @@ import time
 import pytest
 from django.core.cache import cache
 
+from byline import ratelimits
 from byline.discussion.forms import form_timestamp
 from byline.discussion.models import Comment
-from byline.engagement import ratelimits
 from tests.discussion.factory import comment_form, make_comment, post_comment
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +191,7 @@ def one_rate_window(monkeypatch):
     """The limits count in fixed one-minute windows: keep the test inside one of them."""
     from datetime import UTC, datetime
 
-    from byline.engagement import readers
+    from byline import readers
 
     frozen = datetime.now(UTC)
 

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import IntegrityError, connections
 
-from byline.engagement import actions, batches, ratelimits, readers
+from byline import ratelimits
+from byline.engagement import actions, batches, redisclient
 from byline.engagement.models import Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
@@ -169,7 +170,7 @@ def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_count
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
 def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
-    if readers.redis_client() is None:
+    if redisclient.redis_client() is None:
         pytest.skip("needs Redis (REDIS_URL=redis://...): batches count rate limits there")
     article = make_article()
     identity = f"batch-retry-{random.getrandbits(64)}"

@@ -6,7 +6,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from byline.engagement import readers
+from byline import readers
 from byline.engagement.redisclient import redis_client
 
 pytestmark = pytest.mark.django_db

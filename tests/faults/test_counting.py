@@ -16,9 +16,9 @@ import threading
 import pytest
 from django.db import connection
 
-from byline import redisconn
+from byline import ratelimits, redisconn
 from byline.articles.demo import load_demo
-from byline.engagement import actions, ratelimits, viewbuffer
+from byline.engagement import actions, viewbuffer
 from byline.engagement.stats import figures_for
 from byline.pagecache.store import reset_page_store
 from tests.conftest import using_postgres

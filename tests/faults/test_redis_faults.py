@@ -14,10 +14,10 @@ import time
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from byline import redisconn
+from byline import ratelimits, redisconn
 from byline.articles.demo import load_demo
 from byline.discussion.models import Comment
-from byline.engagement import ratelimits, viewbuffer
+from byline.engagement import viewbuffer
 from byline.engagement.fastpath import LeanVotes
 from byline.engagement.models import Reaction
 from byline.pagecache.store import reset_page_store

@@ -1,6 +1,8 @@
 """Who is a reader: a signed first-party cookie, a salted IP hash, and rate limits.
 
-Plain functions other apps reuse (the discussion app for its own limits):
+The site's one home for reader identity and rate limiting: the engagement app
+(votes, views), the discussion app (comments, the comment-data page) and the
+articles app (password attempts) all use these plain functions.
 
 - ``reader_id(request)``: the reader's id from the signed cookie, or None.
   Reading never sets anything, so a plain GET stays cacheable.
@@ -18,7 +20,9 @@ Plain functions other apps reuse (the discussion app for its own limits):
   each identity in a sliding window (the ``limits`` library, see
   ``ratelimits``) and say whether any went past the limit
   (``over_limit_and`` also reads a Redis hash field in the same round trip);
-  ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``.
+  ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``;
+  ``hit(scope, key, limit, window)`` counts one attempt and answers the
+  seconds to wait (0: go ahead), for forms that re-render with a message.
 """
 
 from __future__ import annotations
@@ -35,10 +39,9 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
-from byline.engagement import ratelimits
-from byline.engagement.redisclient import redis_client  # noqa: F401  (re-exported for tests)
+from byline import ratelimits
 
-COOKIE_SALT = "byline.engagement.reader"
+COOKIE_SALT = "byline.engagement.reader"  # kept: existing cookies stay valid
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 READER_ID_LENGTH = 32  # hex characters
 
@@ -138,7 +141,7 @@ def hash_ip(ip: str) -> str:
 
 def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: int = 60) -> bool:
     """Count one hit for each identity; True if any has had more than ``limit`` in the
-    last ``per_seconds`` (a sliding window, ``byline.engagement.ratelimits``).
+    last ``per_seconds`` (a sliding window, ``byline.ratelimits``).
 
     Every identity is counted even when an earlier one is already over, so a
     reader cannot dodge the IP limit by changing cookies. The counters live in
@@ -185,3 +188,11 @@ def hits_and_reads(
 def seconds_left_in_window(per_seconds: int = 60) -> int:
     """Seconds until the current rate-limit window ends (for a Retry-After header)."""
     return per_seconds - int(datetime.now(UTC).timestamp()) % per_seconds
+
+
+def hit(scope: str, key: str, limit: int, window: int) -> int:
+    """Count one attempt for ``key``; return 0 if within ``limit`` per ``window`` seconds,
+    else the seconds until the window ends (for the form's message and ``Retry-After``)."""
+    if not key or not over_limit(scope, [key], limit, window):
+        return 0
+    return max(1, seconds_left_in_window(window))

@@ -1,0 +1,41 @@
+"""A finished response, as the page cache stores and replays it.
+
+Its own module so the store and the page files (``files.py``) both use it
+without importing each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A finished response, as it is replayed to every anonymous reader."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str
+    last_modified: int
+    expires_at: float
+    generation: str
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "status": self.status,
+            "headers": self.headers,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "expires_at": self.expires_at,
+            "generation": self.generation,
+        }
+        return json.dumps(meta).encode() + b"\n" + self.body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Page:
+        meta, _, body = data.partition(b"\n")
+        fields = json.loads(meta)
+        fields["headers"] = tuple((name, value) for name, value in fields["headers"])
+        return cls(body=body, **fields)
