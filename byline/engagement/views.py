@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from byline import errors, readers
 from byline.articles.models import Article
@@ -76,25 +76,42 @@ def _answer(voter: actions.Voter, body: dict[str, Any]) -> JsonResponse:
     return response
 
 
-@csrf_exempt  # read-only: any other method is answered 405, as JSON
-@json_methods("GET", "HEAD")
-def counts(request: HttpRequest, article_id: int) -> HttpResponse:
-    """Current counts of a published article, the same for every reader (cacheable briefly)."""
+COUNTS_BODY = "byline.engagement.counts_body"  # the body its ETag was computed from
+
+
+def _counts_etag(request: HttpRequest, article_id: int) -> str | None:
+    """The counts' ETag (the body is kept for the view); None when the article is not live."""
     viewbuffer.maybe_flush()
     if not actions.is_live(article_id):
-        return json_error("There is no published article with this number.", 404)
+        return None
     body, etag = counts_body(article_id)
-    sent = [
-        tag.strip().removeprefix("W/")
-        for tag in request.headers.get("If-None-Match", "").split(",")
-    ]
-    if etag in sent or "*" in sent:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=COUNTS_MAX_AGE)
-    return response
+    request.META[COUNTS_BODY] = body
+    return etag
+
+
+def _briefly_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Counts, full (200) or unchanged (304), may be kept by any cache for a few seconds."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            patch_cache_control(response, public=True, max_age=COUNTS_MAX_AGE)
+        return response
+
+    return wrapped
+
+
+@csrf_exempt  # read-only: any other method is answered 405, as JSON
+@json_methods("GET", "HEAD")
+@_briefly_public
+@condition(etag_func=_counts_etag)  # Django answers If-None-Match with a 304
+def counts(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Current counts of a published article, the same for every reader (cacheable briefly)."""
+    body = request.META.get(COUNTS_BODY)
+    if body is None:
+        return json_error("There is no published article with this number.", 404)
+    return HttpResponse(body, content_type="application/json")
 
 
 def counts_body(article_id: int) -> tuple[bytes, str]:
