@@ -146,41 +146,24 @@ def _field_errors(form: CommentForm) -> dict[str, list[str]]:
 @require_POST
 @cached_page_form(on_rejected=_rejected_by_csrf)
 def post_comment(request: HttpRequest) -> HttpResponse:
-    """Receive a comment from the form under an article (with or without JavaScript)."""
+    """Receive a comment from the form under an article (with or without JavaScript).
+
+    Parse the form, call ``actions.post_comment``, answer: JSON for the page's
+    script, the article (or the form again, with what was typed) for a browser.
+    """
     form = CommentForm(request.POST)
     article = _article_from(request.POST.get("article"))
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
-        if wants_json(request):
-            return json_refusal({"status": "rejected", "message": message}, 404)
-        return form_page(request, form, None, message, status=404)
+        return _refused(request, form, None, message, 404, {"status": "rejected"})
     if not form.is_valid():
         message = "Your comment was not sent: please correct what is marked below."
-        if wants_json(request):
-            payload = {"status": "invalid", "message": message, "errors": _field_errors(form)}
-            return json_refusal(payload, 400)
-        return form_page(request, form, article, message, status=400)
+        refusal = {"status": "invalid", "errors": _field_errors(form)}
+        return _refused(request, form, article, message, 400, refusal)
     data = form.cleaned_data
     token = commenter_token(request) or new_commenter_token()
-    ip = client_ip(request)
-    form_token = read_form_token(data.get("ts") or "")
-    context = actions.Context(
-        ip_hash=hash_ip(ip),
-        ip_address=ip,
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        referrer=request.headers.get("Referer", "")[:500],
-        owner_token=token,
-        seconds_to_submit=form_token.seconds if form_token else None,
-        form_token=form_token.key if form_token else "",
-        honeypot_filled=bool(data.get(HONEYPOT)),
-        site_url=site_url(request),
-    )
-    if (
-        context.seconds_to_submit is None
-        and settings.BYLINE_COMMENT_MIN_SECONDS > 0
-        and not context.honeypot_filled
-        and not wants_json(request)
-    ):
+    context = _comment_context(request, data, token)
+    if _needs_confirmation(request, context):
         # The cached page has no per-reader timestamp: a reader without JavaScript
         # confirms once on an uncached page that carries one.
         message = "One more step: please check your comment and press “Post Comment” again."
@@ -196,30 +179,72 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     try:
         outcome = actions.post_comment(article, new, context)
     except actions.CommentRejected as rejection:
-        if wants_json(request):
-            payload = {"status": "rejected", "message": rejection.message}
-            if rejection.field:
-                payload["errors"] = {rejection.field: [rejection.message]}
-            return json_refusal(payload, rejection.status)
-        if rejection.field == "parent":
-            form.data = form.data.copy()
-            form.data["parent"] = ""
-        return form_page(request, form, article, rejection.message, status=rejection.status)
+        return _rejected(request, form, article, rejection)
     response = _posted_response(request, article, outcome)
     set_commenter_cookie(response, token, secure=request.is_secure())
-    if data.get("remember"):
-        details = {"name": new.name, "email": new.email, "website": new.website}
-        response.set_cookie(
-            REMEMBER_COOKIE,
-            quote(json.dumps(details)),
-            max_age=REMEMBER_MAX_AGE,
-            httponly=True,  # the page's script gets the details from /comments/session/
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-    else:
-        response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+    _remember_details(request, response, new if data.get("remember") else None)
     return response
+
+
+def _refused(request, form, article, message: str, status: int, refusal: dict) -> HttpResponse:
+    """A comment not taken: JSON ``refusal`` (with the message) or the form again."""
+    if wants_json(request):
+        return json_refusal({**refusal, "message": message}, status)
+    return form_page(request, form, article, message, status=status)
+
+
+def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
+    """What the action refused (rate limit, closed thread, missing parent...)."""
+    refusal: dict = {"status": "rejected"}
+    if rejection.field:
+        refusal["errors"] = {rejection.field: [rejection.message]}
+    if rejection.field == "parent" and not wants_json(request):
+        form.data = form.data.copy()
+        form.data["parent"] = ""
+    return _refused(request, form, article, rejection.message, rejection.status, refusal)
+
+
+def _comment_context(request: HttpRequest, data: dict, token: str) -> actions.Context:
+    """Where the comment comes from, as the action and the spam check see it."""
+    ip = client_ip(request)
+    form_token = read_form_token(data.get("ts") or "")
+    return actions.Context(
+        ip_hash=hash_ip(ip),
+        ip_address=ip,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        referrer=request.headers.get("Referer", "")[:500],
+        owner_token=token,
+        seconds_to_submit=form_token.seconds if form_token else None,
+        form_token=form_token.key if form_token else "",
+        honeypot_filled=bool(data.get(HONEYPOT)),
+        site_url=site_url(request),
+    )
+
+
+def _needs_confirmation(request: HttpRequest, context: actions.Context) -> bool:
+    """A browser form without a timestamp (posted from a cached page) confirms once."""
+    return (
+        context.seconds_to_submit is None
+        and settings.BYLINE_COMMENT_MIN_SECONDS > 0
+        and not context.honeypot_filled
+        and not wants_json(request)
+    )
+
+
+def _remember_details(request: HttpRequest, response: HttpResponse, new) -> None:
+    """Keep the commenter's name, e-mail and website for next time, or forget them."""
+    if new is None:
+        response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+        return
+    details = {"name": new.name, "email": new.email, "website": new.website}
+    response.set_cookie(
+        REMEMBER_COOKIE,
+        quote(json.dumps(details)),
+        max_age=REMEMBER_MAX_AGE,
+        httponly=True,  # the page's script gets the details from /comments/session/
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpResponse:

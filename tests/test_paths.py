@@ -1,0 +1,127 @@
+"""The paths of a vote and a comment through the code do not grow (docs/architecture.md).
+
+A profiler notes every file of the ``byline`` package whose functions run
+while one request is answered (after a first request has loaded what every
+later one reuses): a JSON vote through the production WSGI entry point
+(``byline.wsgi``, from the request to the row), a comment from the view to the
+row. The lists are printed (``pytest -s``) and docs/architecture.md names them.
+
+The ceilings are today's figures, so a path can only get shorter: lower them
+when it does. Issue 18's targets are 6 files for a vote and 10 for a comment;
+they are not met yet (the vote passes three WSGI layers and the Redis helpers,
+the comment the ten modules of the spam filter).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from byline.discussion.models import Comment
+from byline.engagement.models import Reaction
+from byline.wsgi import application
+from tests.engagement.factory import BROWSER
+from tests.factory import make_article
+from tests.pagecache.wsgi_client import call
+
+pytestmark = pytest.mark.django_db
+
+PACKAGE = Path(__file__).resolve().parents[1] / "byline"
+# Run for every request, whatever it asks, before any app is reached: settings read
+# lazily, the error guard, the database router; not part of an action's path.
+PLUMBING = {"conf.py", "db.py", "signals.py"}
+VOTE_FILES = 15  # issue 18's target: 6
+COMMENT_FILES = 23  # issue 18's target: 10
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def files_run(send) -> list[str]:
+    """The byline files (relative paths) whose functions ran while ``send()`` did."""
+    seen: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            name = frame.f_code.co_filename
+            if name.startswith(str(PACKAGE)):
+                seen.add(str(Path(name).relative_to(PACKAGE.parent)))
+
+    sys.setprofile(profile)
+    threading.setprofile(profile)
+    try:
+        send()
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+    return sorted(path for path in seen if Path(path).name not in PLUMBING)
+
+
+def test_a_json_vote_crosses_no_more_files_than_today(settings):
+    """The page's JSON vote: the WSGI entry, the fast path, the action, the reader's
+    identity and rate limit, and the statement that writes the row."""
+    article = make_article("A vote's path")
+
+    def send(ip="203.0.113.9"):
+        response = call(
+            application,
+            f"/api/articles/{article.pk}/reaction/",
+            method="POST",
+            headers={"User-Agent": BROWSER, "Sec-Fetch-Site": "same-origin"},
+            body=json.dumps({"reaction": "happy"}).encode(),
+            extra_environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": ip},
+        )
+        assert response.status == 200
+
+    send("203.0.113.8")  # the first request imports and loads what every later one reuses
+    files = files_run(send)
+    print("vote:", len(files), files)
+    assert Reaction.objects.filter(article=article).count() == 2
+    assert len(files) <= VOTE_FILES, files
+
+
+def test_a_posted_comment_crosses_no_more_files_than_today(settings):
+    """A comment posted by the page's script: the view, its form, the action with its
+    checks and the spam filter's verdict, and the row (side effects run after commit)."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 0
+    article = make_article("A comment's path")
+    from byline.discussion import views
+
+    original = views.post_comment
+
+    def send(ip="203.0.113.9"):
+        from django.test import RequestFactory
+
+        request = RequestFactory().post(
+            "/comments/post/",
+            {
+                "article": article.pk,
+                "body": f"A plain comment from {ip}.",
+                "name": "Ada",
+                "email": "ada@example.org",
+            },
+            HTTP_ACCEPT="application/json",
+            HTTP_SEC_FETCH_SITE="same-origin",
+            HTTP_USER_AGENT=BROWSER,
+            REMOTE_ADDR=ip,
+        )
+        response = original(request)
+        assert response.status_code == 201, response.content
+
+    send("203.0.113.8")  # the first request imports and loads what every later one reuses
+    seen = files_run(send)
+    print("comment:", len(seen), seen)
+    assert Comment.objects.filter(article=article).count() == 2
+    assert len(seen) <= COMMENT_FILES, seen
