@@ -73,6 +73,20 @@ def using_postgres() -> bool:
 
 
 @pytest.fixture
+def keep_test_connection():
+    """Like Django's test client, keep the test's connection (and its transaction) open
+    across requests sent straight to a WSGI application."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def demo_article(db):
     article, _ = load_demo()
     return article

@@ -20,8 +20,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from byline.discussion.models import Comment
 from byline.engagement.models import Reaction
@@ -30,7 +28,7 @@ from tests.engagement.factory import BROWSER
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import call
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
 
 PACKAGE = Path(__file__).resolve().parents[1] / "byline"
 # Run for every request, whatever it asks, before any app is reached: settings read
@@ -38,15 +36,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "byline"
 PLUMBING = {"conf.py", "db.py", "signals.py"}
 VOTE_FILES = 15  # issue 18's target: 6
 COMMENT_FILES = 23  # issue 18's target: 10
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def files_run(send) -> list[str]:

@@ -8,8 +8,6 @@ reloads are not counted, and no cookie is set.
 """
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from byline.engagement import leanviews, viewbuffer
 from byline.engagement.stats import figures_for
@@ -18,18 +16,8 @@ from tests.engagement.factory import BROWSER, counts, reader_client
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Like Django's test client, keep the test's connection (and its transaction) open."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)

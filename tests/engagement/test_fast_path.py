@@ -13,7 +13,6 @@ import logging
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from byline.articles.models import Article
 from byline.engagement import actions, fastpath
@@ -23,17 +22,7 @@ from tests.engagement.factory import BROWSER
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Like Django's test client, keep the test's connection (and its transaction) open."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
 
 
 @pytest.fixture
