@@ -177,3 +177,21 @@ class ViewBatch(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ViewLogPosition(models.Model):
+    """How far ``viewlog.fold()`` has read one file of nginx's view log.
+
+    Moved in the same transaction as the views it read are added to the
+    totals, so a fold that crashes anywhere reads again from the last
+    committed position and counts each line once. ``inode`` tells a file
+    that replaced another of the same name (read from the start).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    inode = models.BigIntegerField(default=0)
+    offset = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} read to byte {self.offset}"

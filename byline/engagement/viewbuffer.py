@@ -205,8 +205,26 @@ def flush() -> int:
     """Move every buffered view into the totals; returns how many views were added.
 
     With Redis, its buffer first (skipped while Redis fails), then the
-    database's, which holds the views counted while Redis was failing.
+    database's, which holds the views counted while Redis was failing, then
+    the views nginx wrote to its view log (``viewlog``, with
+    ``BYLINE_VIEW_LOG_DIR``).
     """
+    return _flush_buffers() + _fold_view_log()
+
+
+def _fold_view_log() -> int:
+    from byline.engagement import viewlog  # (it builds on this module)
+
+    if viewlog.folder() is None:
+        return 0
+    try:
+        return viewlog.fold()
+    except Exception as error:  # Redis or the database failed: the lines wait, none is lost
+        logger.warning("the view log waits for the next flush: %s", error)
+        return 0
+
+
+def _flush_buffers() -> int:
     added = 0
     if redis_client() is not None:
         try:

@@ -39,7 +39,7 @@ def test_granian_serves_the_page_cached_wsgi_app_with_bounded_concurrency():
 def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
     """The error guard outermost (byline.errors), then the page cache."""
     from byline.errors import WSGIErrorGuard
-    from byline.pagecache.wsgi import PageCacheApp
+    from byline.pagecache.page_layer import PageCacheApp
     from byline.wsgi import application
 
     assert isinstance(application, WSGIErrorGuard)
