@@ -195,3 +195,20 @@ class ViewLogPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} read to byte {self.offset}"
+
+
+class ViewMark(models.Model):
+    """A counting rule's memory while nginx's view log is folded without Redis.
+
+    ``reader:...`` marks a reader seen on an article (30 minutes); ``limit:...``
+    counts an address's views in one minute. Written in the fold's own
+    transaction, so a fold that crashes leaves none behind. With Redis these
+    live there instead (``viewlog``).
+    """
+
+    key = models.CharField(max_length=150, primary_key=True)
+    count = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -23,12 +23,13 @@ nginx does not write a line for a self-declared bot (its ``map`` repeats
 **Exactly once.** Each file's read position (``ViewLogPosition``) moves in
 the same transaction that adds the file's views to ``ArticleStats`` and
 ``DailyViews``: a fold that crashes anywhere reads again from the last
-committed position. The per-minute limits and the 30-minute repeat marks
-kept in Redis (or Django's cache without Redis) are written before that
-commit, so they are idempotent: a mark holds the id of the line that set it
-(its file's inode and byte offset), and a line that finds its own mark is
-still the first; the limit is a sorted set of line ids ordered by time, and a
-line is counted when fewer than the limit come before it. A rerun makes the
+committed position. Without Redis the per-minute limits and the 30-minute
+repeat marks are ``ViewMark`` rows written in that same transaction. With
+Redis they are kept there, written before the commit, so they are
+idempotent: a mark holds the id of the line that set it (its file's inode
+and byte offset), and a line that finds its own mark is still the first;
+the limit is a sorted set of line ids ordered by time, and a line is counted
+when fewer than the limit come before it. A rerun makes the
 same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: on PostgreSQL the
 second skips a file the first holds, on SQLite transactions queue.
@@ -45,17 +46,16 @@ import os
 import re
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 
 from byline.articles.models import Article
 from byline.engagement import actions, readers
-from byline.engagement.models import ViewLogPosition
+from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.redisclient import redis_client
 from byline.engagement.viewbuffer import Batch, apply_batch
 
@@ -66,7 +66,7 @@ FILE_NAME = re.compile(r"views-([0-9]{1,12})\.log\Z")
 BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
 LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = "byline:engagement:viewlog:seen:"
-LIMIT_PREFIX = "byline:engagement:viewlog:limit:"
+LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 
 # For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks):
@@ -245,7 +245,10 @@ def decide(data: bytes, inode: int, offset: int) -> Batch:
         .values_list("pk", flat=True)
     )
     lines = [line for line in lines if line.article_id in live]
-    counted = _counted_in_redis(lines) if redis_client() is not None else _counted_in_cache(lines)
+    if redis_client() is not None:
+        counted = _counted_in_redis(lines)
+    else:
+        counted = _counted_in_database(lines)
     batch: Batch = Counter()
     for line, yes in zip(lines, counted, strict=True):
         if yes:
@@ -280,24 +283,49 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
     return counted
 
 
-def _counted_in_cache(lines: list[Line]) -> list[bool]:
-    """The same decisions with Django's cache (no Redis: the folder's own memory)."""
-    counted: list[bool] = []
+def _counted_in_database(lines: list[Line]) -> list[bool]:
+    """The same decisions without Redis: the marks and limits are ``ViewMark`` rows,
+    written in the fold's transaction (so a crash leaves none behind)."""
+    now = datetime.now(UTC)
+    ViewMark.objects.filter(expires_at__lt=now).delete()
+    wanted = {_limit_key(line) for line in lines}
+    for line in lines:
+        wanted.update(_mark_keys(line))
+    known: dict[str, int] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 2000):
+        known.update(
+            ViewMark.objects.filter(key__in=ordered[start : start + 2000]).values_list(
+                "key", "count"
+            )
+        )
     limit = settings.BYLINE_VIEWS_PER_MINUTE
+    limits: dict[str, int] = {}
+    marks: set[str] = set()
+    counted: list[bool] = []
     for line in lines:
         key = _limit_key(line)
-        window: dict[str, float] = cache.get(key) or {}
-        window.setdefault(line.id, line.msec)
-        cache.set(key, window, LIMIT_KEY_SECONDS)
-        before = sum(1 for other, at in window.items() if (at, other) < (line.msec, line.id))
-        if before >= limit:
+        limits[key] = known[key] = known.get(key, 0) + 1
+        if known[key] > limit:
             counted.append(False)
             continue
-        first = True
-        for mark in _mark_keys(line):
-            if not cache.add(mark, line.id, actions.VIEW_REPEAT_SECONDS) and (
-                cache.get(mark) != line.id
-            ):
-                first = False
-        counted.append(first)
+        keys = _mark_keys(line)
+        counted.append(not any(mark in known for mark in keys))
+        for mark in keys:
+            if mark not in known:
+                known[mark] = 1
+                marks.add(mark)
+    seen_until = now + timedelta(seconds=actions.VIEW_REPEAT_SECONDS)
+    ViewMark.objects.bulk_create(
+        [ViewMark(key=mark, count=1, expires_at=seen_until) for mark in sorted(marks)],
+        batch_size=2000,
+    )
+    limit_until = now + timedelta(seconds=LIMIT_KEY_SECONDS)
+    ViewMark.objects.bulk_create(
+        [ViewMark(key=key, count=count, expires_at=limit_until) for key, count in limits.items()],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["count", "expires_at"],
+        batch_size=2000,
+    )
     return counted
