@@ -1,12 +1,13 @@
 """What the WSGI layers in front of Django share: answering a request before Django runs.
 
-Three layers wrap Django's WSGI application (``byline/wsgi.py``), each
+Four layers wrap Django's WSGI application (``byline/wsgi.py``), each
 answering one kind of request itself, without Django's request cycle
 (middleware, URL resolving, request and response objects), and handing
 everything else to Django untouched:
 
 - ``byline.pagecache.page_layer``: anonymous GETs of cached pages;
 - ``byline.engagement.beacon_layer``: the page script's view beacon;
+- ``byline.engagement.counts_layer``: GETs of an article's live counts;
 - ``byline.engagement.vote_layer``: same-origin JSON votes.
 
 Around its own answer a layer must do what the middleware would have done

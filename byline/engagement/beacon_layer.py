@@ -91,7 +91,7 @@ def answer_view(environ: Environ) -> Answer | None:
     with request_cycle(BeaconLayer, environ):
         try:
             actions.count_view(WSGIRequest(environ), article_id)
-            _maybe_flush()
+            maybe_flush()
             counts = counts_of(article_id)
             if counts is None:
                 headers = list(fixed_headers(secure))
@@ -104,7 +104,7 @@ def answer_view(environ: Environ) -> Answer | None:
             return internal_error(environ, message, secure)
 
 
-def _maybe_flush() -> None:
+def maybe_flush() -> None:
     """``viewbuffer.maybe_flush()``, asked at most once a second by this process
     (it costs a cache round trip; the flush itself is due every few seconds)."""
     global _next_flush_check

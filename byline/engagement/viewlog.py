@@ -161,7 +161,8 @@ def _fold_batch(file: Any, name: str, inode: int) -> tuple[int, int, bool]:
         position = rows.first()
         if position is None:  # another folder holds this file right now
             return 0, -1, False
-        if position.inode != inode:  # a new file under an old name: from the start
+        size = os.fstat(file.fileno()).st_size
+        if position.inode != inode or position.offset > size:  # a new file, same name
             position.inode, position.offset = inode, 0
         file.seek(position.offset)
         data = file.read(BATCH_BYTES)
