@@ -28,8 +28,8 @@ repeat marks are ``ViewMark`` rows written in that same transaction. With
 Redis they are kept there, written before the commit, so they are
 idempotent: a mark holds the id of the line that set it (its file's inode
 and byte offset), and a line that finds its own mark is still the first;
-the limit is a sorted set of line ids ordered by time, and a line is counted
-when fewer than the limit come before it. A rerun makes the
+the limit is a sorted set of line ids (they sort in reading order), and a
+line is counted when fewer than the limit were read before it. A rerun makes the
 same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: on PostgreSQL the
 second skips a file the first holds, on SQLite transactions queue.
@@ -69,7 +69,8 @@ SEEN_PREFIX = "byline:engagement:viewlog:seen:"
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 
-# For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks):
+# For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
+# sort in the order lines are read, so a line's rank is the lines read before it):
 # 1 if counted, else 0. ARGV 1-3: seconds a mark lives, the limit, seconds a limit
 # key lives. Idempotent (see the module docstring): a rerun of the same lines
 # gives the same answers.
@@ -79,7 +80,7 @@ local out = {}
 local i = 4
 while i <= #ARGV do
     local id, msec, limit_key, marks = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-    redis.call('ZADD', limit_key, 'NX', msec, id)
+    redis.call('ZADD', limit_key, 'NX', 0, id)
     redis.call('EXPIRE', limit_key, limit_ttl)
     local counted = 0
     if redis.call('ZRANK', limit_key, id) < limit then
@@ -170,7 +171,7 @@ def _fold_batch(file: Any, name: str, inode: int) -> tuple[int, int, bool]:
         if end == 0:
             position.save(update_fields=["inode", "offset", "updated_at"])
             return 0, position.offset, False
-        added = apply_batch(decide(data[:end], inode, position.offset))
+        added = apply_batch(decide(data[:end], slot_of(name), inode, position.offset))
         position.offset += end
         position.save(update_fields=["inode", "offset", "updated_at"])
     return added, position.offset, len(data) == BATCH_BYTES
@@ -206,12 +207,18 @@ def _unescape(value: bytes) -> str:
     return value.decode("utf-8", "replace")
 
 
-def parse(data: bytes, inode: int, offset: int) -> list[Line]:
-    """The lines of a chunk read at ``offset``; malformed lines are logged and skipped."""
+def slot_of(name: str) -> int:
+    match = FILE_NAME.match(name)
+    return int(match[1]) if match else 0
+
+
+def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
+    """The lines of a chunk of file ``slot`` read at ``offset``; malformed lines are
+    logged and skipped. A line's id sorts as the lines are read (slot, then offset)."""
     lines: list[Line] = []
     agents: dict[bytes, str] = {}
     for raw in data.split(b"\n")[:-1]:
-        line_id = f"{inode}:{offset}"
+        line_id = f"{slot:012d}:{offset:013d}:{inode}"
         offset += len(raw) + 1
         fields = raw.split(b"\t")
         try:
@@ -235,9 +242,9 @@ def parse(data: bytes, inode: int, offset: int) -> list[Line]:
     return lines
 
 
-def decide(data: bytes, inode: int, offset: int) -> Batch:
+def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
     """The views to add for a chunk of the log: (article, day) -> count."""
-    lines = parse(data, inode, offset)
+    lines = parse(data, slot, inode, offset)
     if not lines:
         return Counter()
     live = set(
