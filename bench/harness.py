@@ -195,6 +195,7 @@ def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path)
         (r"/srv/byline/var/static/", f"{static_root}/"),
         (r"/srv/byline/var/media/", f"{static_root.parent / 'media'}/"),
         (r"/srv/byline/var/pages/current", f"{static_root.parent / 'pages' / 'current'}"),
+        (r"/srv/byline/var/views/", f"{static_root.parent / 'views'}/"),
         # the port-80 redirect server is not what is measured
         (r"server \{\n    listen 80;.*?\n\}\n", ""),
         (
@@ -226,6 +227,7 @@ def check_shipped_config_as_is(work: Path) -> None:
     site = NGINX_CONF.read_text()
     site = site.replace("/etc/letsencrypt/live/news.example.com", str(folder))
     site = site.replace("/var/cache/nginx/byline", str(folder / "cache"))
+    site = site.replace("/srv/byline/var/views/", f"{folder}/views/")
     config = folder / "nginx.conf"
     config.write_text(
         f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"

@@ -4,7 +4,7 @@ In-process, no server and no network: a view that returns stored page bytes
 (what a cache hit inside Django amounts to) is called through Django's WSGI
 handler with the middleware list growing one entry at a time; the difference
 between consecutive lists is that middleware's cost. Beside it: the page
-cache layer's hit (byline.pagecache.wsgi, which runs none of them) and a bare
+cache layer's hit (byline.pagecache.page_layer, which runs none of them) and a bare
 WSGI callable that returns the bytes.
 
     python bench/middleware.py           # 7 rounds of 2000 requests a configuration
@@ -97,8 +97,8 @@ def main() -> int:
     from django.test.utils import override_settings
     from django.urls import path
 
+    from byline.pagecache.page_layer import PageCacheApp
     from byline.pagecache.store import FileGeneration, MemoryPages, PageStore
-    from byline.pagecache.wsgi import PageCacheApp
 
     def stored_page(request):
         return HttpResponse(PAGE)

@@ -38,10 +38,16 @@ Three kinds of browsers, measured in the same run with the same generator:
           counts, then one counts request every refresh, all answered by the
           app (a second nginx running deploy/nginx.conf without its counts
           micro-cache);
-  after   the page script now: the beacon answers with the counts (one request
-          instead of two); refreshes are revalidations that nginx answers from
-          its 1 s micro-cache (a 304 when nothing changed), and the script
-          backs off (twice the interval, up to 4x) while nothing changes.
+  app-beacon  the page script now, with the beacon answered by the app (the
+          last version of deploy/nginx.conf, without its view log beacon): the
+          beacon answers with the counts (one request instead of two);
+          refreshes are revalidations that nginx answers from its 1 s
+          micro-cache (a 304 when nothing changed), and the script backs off
+          (twice the interval, up to 4x) while nothing changes.
+  after   the same script through deploy/nginx.conf as shipped: nginx answers
+          the beacon itself (the micro-cached counts) and writes the view to
+          its view log, which ``byline flush_views --every 1`` (the "view
+          folder" below) folds into the counts: no Python per view.
 
 Beside them, nginx's ceiling for the HTML: wrk -c64 on the cached article
 through the same nginx. "readers by CPU" divides the machine's cores by the
@@ -112,6 +118,15 @@ REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 MICRO_CACHE = re.compile(
     r"\n    # --- counts micro-cache ---.*?# --- end counts micro-cache ---\n", re.S
 )
+# The beacon nginx answers and logs, removed for the "before" and "app-beacon" scripts.
+VIEW_LOG_BEACON = re.compile(
+    r"\n    # --- view log beacon ---.*?# --- end view log beacon ---\n", re.S
+)
+VIEW_LOG_DEFINITIONS = re.compile(
+    r"\n# --- view log beacon: definitions ---.*?# --- end view log beacon: definitions ---\n",
+    re.S,
+)
+ANSWERS_COUNTS = ("after", "app-beacon")
 
 
 # --- the load generator --------------------------------------------------------------
@@ -159,7 +174,7 @@ class Generator:
     def __init__(self, port: int, pages: list[Page], script: str, scale: float, seed: int):
         self.port = port
         self.pages = pages
-        self.script = script  # "before", "after" or "html"
+        self.script = script  # "before", "app-beacon", "after" or "html"
         self.scale = scale
         self.rng = random.Random(seed)
         weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pages))]
@@ -257,7 +272,7 @@ class Generator:
                 if stop.is_set():
                     return
                 status, counts_etag = await self.refresh(connection, browser, page, counts_etag)
-                if self.script == "after":  # the script backs off while nothing changes
+                if self.script in ANSWERS_COUNTS:  # the script backs off while nothing changes
                     wait = min(wait * 2, every * BACKOFF_MAX) if status == 304 else every
         finally:
             connection.close()
@@ -283,7 +298,7 @@ class Generator:
     async def count_view(self, connection: Connection, browser: Browser, page: Page) -> str:
         """The beacon, then (before) the counts; the counts' ETag as the browser keeps it."""
         headers = {"Sec-Fetch-Site": "same-origin", "Origin": connection.origin}
-        if self.script == "after":  # the script asks the beacon for the counts
+        if self.script in ANSWERS_COUNTS:  # the script asks the beacon for the counts
             headers["Accept"] = "application/json"
         try:
             status, answer, _ = await connection.request(
@@ -300,7 +315,7 @@ class Generator:
             TOTALS["repeat beacons"] += 1  # the same browser again: not counted
         else:
             ALL_PAIRS.add(pair)
-        if self.script == "after" and status == 200:
+        if self.script in ANSWERS_COUNTS and status == 200:
             return ""  # the beacon's answer carries the counts: no second request
         status, etag = await self.refresh(connection, browser, page, "", kind="counts")
         return etag
@@ -429,6 +444,8 @@ class Connection:
         elapsed = time.monotonic() - started
         if answer.get("connection", "").lower() == "close":
             self.close()
+        if kind == "beacon" and not answer.get("x-cache"):
+            kind += " (app)"
         if kind in ("refresh", "counts", "html"):
             kind += " 304" if status == 304 else ""
             # Who answered: nginx (a page file, its counts micro-cache) or the app.
@@ -560,7 +577,7 @@ async def run_step(generator: Generator, readers: int, seconds: float, roles: Ro
 # --- where the time goes -------------------------------------------------------------------
 
 
-ROLES = ("nginx", "app server", "PostgreSQL", "Redis", "generator")
+ROLES = ("nginx", "app server", "view folder", "PostgreSQL", "Redis", "generator")
 
 
 class Roles:
@@ -571,9 +588,12 @@ class Roles:
     figure go down.
     """
 
-    def __init__(self, nginx: list[Server], app: Server, database: str, redis_port: str):
+    def __init__(
+        self, nginx: list[Server], app: Server, folder: Server, database: str, redis_port: str
+    ):
         self.nginx_groups = {server.process.pid for server in nginx}
         self.app_group = app.process.pid
+        self.folder_group = folder.process.pid
         self.database = database
         self.redis_port = redis_port
 
@@ -592,6 +612,8 @@ class Roles:
                     role = "nginx"
                 elif group == self.app_group:
                     role = "app server"
+                elif group == self.folder_group:
+                    role = "view folder"
                 elif name.startswith("postgres") and self.database:
                     if f" {self.database} ".encode() in (stat.parent / "cmdline").read_bytes():
                         role = "PostgreSQL"
@@ -627,6 +649,7 @@ def site_environment(data_dir: Path) -> dict[str, str]:
         BYLINE_DATA_DIR=str(data_dir),
         BYLINE_SECURE_COOKIES="0",
         BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
+        BYLINE_VIEW_LOG_DIR=str(data_dir / "views"),
         # nginx passes the reader's address (each simulated browser has its own).
         BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
         # The compressed clock: a comment is written in seconds, not minutes.
@@ -712,8 +735,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port-base", type=int, default=8600, help="4 ports from here")
     parser.add_argument(
         "--scripts",
-        default="html,before,after",
-        help="what the readers' browsers send: html (the page alone: the reference), before, after",
+        default="html,before,app-beacon,after",
+        help="what the readers' browsers send: html (the page alone: the reference), before,"
+        " app-beacon, after",
     )
     parser.add_argument(
         "--quick",
@@ -734,6 +758,7 @@ def main() -> int:
     work.chmod(0o755)
     (work / "logs").mkdir()
     data_dir = work / "data"
+    (data_dir / "views").mkdir(parents=True)
     env = site_environment(data_dir)
     os.environ.update({k: v for k, v in env.items() if k.startswith(("BYLINE_", "DJANGO_"))})
     database_url = os.environ.get("DATABASE_URL", "")
@@ -751,7 +776,12 @@ def main() -> int:
     call_command("migrate", interactive=False, verbosity=0)
     articles = make_articles(args.articles)
     ids = [article.pk for article in articles]
-    ports = {"app": args.port_base, "before": args.port_base + 1, "after": args.port_base + 2}
+    ports = {
+        "app": args.port_base,
+        "before": args.port_base + 1,
+        "after": args.port_base + 2,
+        "app-beacon": args.port_base + 3,
+    }
     servers: list[Server] = []
     failures: list[str] = []
     try:
@@ -759,15 +789,36 @@ def main() -> int:
         servers.append(app)
         wait_for(f"http://127.0.0.1:{ports['app']}/", app, seconds=120)
         nginx: dict[str, Server] = {}
-        for script in ("before", "after"):
+        # nginx's view log, folded into the counts every second, as
+        # deploy/byline-views.service does.
+        folder_log = (work / "logs" / "folder.log").open("w")
+        view_folder = Server(
+            subprocess.Popen(
+                [sys.executable, "-m", "byline", "flush_views", "--every", "1"],
+                env=env,
+                stdout=folder_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ),
+            0,
+            "view folder",
+        )
+        servers.append(view_folder)
+        for script in ("before", "app-beacon", "after"):
             folder = work / f"nginx-{script}"
             folder.mkdir()
             config = shipped_nginx_config(folder, ports[script], ports["app"], data_dir / "static")
+            text = config.read_text()
+            if script in ("before", "app-beacon"):
+                text, found = VIEW_LOG_BEACON.subn("\n", text)
+                text, defined = VIEW_LOG_DEFINITIONS.subn("\n", text)
+                if not (found and defined):
+                    raise CheckFailed("deploy/nginx.conf no longer has its view log beacon")
             if script == "before":
-                text, found = MICRO_CACHE.subn("\n", config.read_text())
+                text, found = MICRO_CACHE.subn("\n", text)
                 if not found:
                     raise CheckFailed("deploy/nginx.conf no longer has its counts micro-cache")
-                config.write_text(text)
+            config.write_text(text)
             nginx[script] = start_nginx(config, folder)
             servers.append(nginx[script])
             wait_for(f"http://127.0.0.1:{ports[script]}/", nginx[script])
@@ -795,7 +846,9 @@ def main() -> int:
             f" clock x{args.time_scale:g}, {args.seconds:g} s per step"
         )
         redis_port = redis_url.rsplit(":", 1)[-1].split("/", 1)[0] if redis_url else ""
-        roles = Roles(list(nginx.values()), app, _database_name(database_url), redis_port)
+        roles = Roles(
+            list(nginx.values()), app, view_folder, _database_name(database_url), redis_port
+        )
         results: dict[str, list[Step]] = {}
         scripts = [s for s in args.scripts.split(",") if s]
         idle_before = roles.snapshot()

@@ -257,7 +257,7 @@ class WSGIErrorGuard:
     Django builds the request object before any middleware runs, and that can
     raise (a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields with
     a ``charset`` in the Content-Type raises ``TooManyFieldsSent``); the page
-    cache and the vote fast path run before Django too. Bad requests get a 400,
+    cache and the vote layer run before Django too. Bad requests get a 400,
     anything else a logged 500, as JSON or the standalone page.
     """
 

@@ -12,7 +12,7 @@ request that needs it is answered ``503 Service Unavailable`` with
 
 ``OutageMiddleware`` does this for Django's views (and, through
 ``got_request_exception``, for errors raised inside other middleware);
-``outage_answer()`` is the same answer for the WSGI fast paths that run
+``outage_answer()`` is the same answer for the WSGI layers that run
 before Django. Nothing here retries: the next request simply tries the
 database again (Django opens a new connection), so the site recovers by
 itself when the service is back. Cached pages keep being served meanwhile
@@ -139,7 +139,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
 def outage_answer(
     environ: Mapping[str, Any], headers: Iterable[tuple[str, str]] = ()
 ) -> tuple[str, list[tuple[str, str]], bytes]:
-    """The JSON 503 for a request answered before Django (the vote fast path):
+    """The JSON 503 for a request answered before Django (the vote layer):
     status line, headers (``headers`` first, e.g. the security ones) and body."""
     body = json.dumps(error_body()).encode()
     kept = [(n, v) for n, v in headers if n.lower() not in {"content-length", "content-type"}]

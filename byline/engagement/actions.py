@@ -2,7 +2,7 @@
 
 A vote states the reader's choice (this reaction, these stars, or none), never
 a toggle, so a retried vote changes nothing. ``vote()`` is the one write path
-of every vote, from the JSON API, the fast path, the batches and the no-JS
+of every vote, from the JSON API, the vote layer, the batches and the no-JS
 forms: it validates and rate-limits (``check_voter``), then ``react()`` /
 ``rate()`` write the vote row and move the running totals in the same
 transaction, so the totals always equal a recount of the rows (on PostgreSQL

@@ -23,7 +23,7 @@ with the figures). What can fail:
   checked) is cast again one vote at a time, so only the refused vote fails;
 - a batch whose connection breaks fails as a whole and writes nothing (its
   statement never committed); the caster opens a new connection for the next
-  batch. Like the fast path, it skips Django's health check on a connection
+  batch. Like the vote layer, it skips Django's health check on a connection
   that cast a batch less than ``TRUSTED_FOR`` seconds ago.
 
 Not batched: votes on other databases (SQLite takes one writer at a time),

@@ -96,6 +96,14 @@ SETTINGS: list[Setting] = [
         parse_positive_int,
     ),
     Setting(
+        "BYLINE_VIEW_LOG_DIR",
+        "",
+        "Folder where nginx writes the views it answered itself (deploy/nginx.conf, "
+        "views-*.log); they are added to the counts every BYLINE_VIEW_FLUSH_SECONDS, or every "
+        "second by `byline flush_views --every 1`. Empty: views reach the app only.",
+        parse_str,
+    ),
+    Setting(
         "BYLINE_COUNTS_REFRESH_SECONDS",
         "60",
         "How often an open article page refreshes its views, comments, reactions and rating "

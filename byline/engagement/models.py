@@ -177,3 +177,38 @@ class ViewBatch(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ViewLogPosition(models.Model):
+    """How far ``viewlog.fold()`` has read one file of nginx's view log.
+
+    Moved in the same transaction as the views it read are added to the
+    totals, so a fold that crashes anywhere reads again from the last
+    committed position and counts each line once. ``inode`` tells a file
+    that replaced another of the same name (read from the start).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    inode = models.BigIntegerField(default=0)
+    offset = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} read to byte {self.offset}"
+
+
+class ViewMark(models.Model):
+    """A counting rule's memory while nginx's view log is folded without Redis.
+
+    ``reader:...`` marks a reader seen on an article (30 minutes); ``limit:...``
+    counts an address's views in one minute. Written in the fold's own
+    transaction, so a fold that crashes leaves none behind. With Redis these
+    live there instead (``viewlog``).
+    """
+
+    key = models.CharField(max_length=150, primary_key=True)
+    count = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

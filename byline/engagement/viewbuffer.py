@@ -41,7 +41,6 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
@@ -205,8 +204,26 @@ def flush() -> int:
     """Move every buffered view into the totals; returns how many views were added.
 
     With Redis, its buffer first (skipped while Redis fails), then the
-    database's, which holds the views counted while Redis was failing.
+    database's, which holds the views counted while Redis was failing, then
+    the views nginx wrote to its view log (``viewlog``, with
+    ``BYLINE_VIEW_LOG_DIR``).
     """
+    return _flush_buffers() + _fold_view_log()
+
+
+def _fold_view_log() -> int:
+    from byline.engagement import viewlog  # (it builds on this module)
+
+    if viewlog.folder() is None:
+        return 0
+    try:
+        return viewlog.fold()
+    except Exception as error:  # Redis or the database failed: the lines wait, none is lost
+        logger.warning("the view log waits for the next flush: %s", error)
+        return 0
+
+
+def _flush_buffers() -> int:
     added = 0
     if redis_client() is not None:
         try:
@@ -225,36 +242,49 @@ def flush() -> int:
 def apply_batch(batch: Batch) -> int:
     """Add a batch of view counts to the totals; call inside a transaction.
 
-    Rows are updated in a fixed order (article, then day) so concurrent
-    flushes and votes can never deadlock. Views of articles that no longer
-    exist are dropped.
+    Two statements whatever the batch holds: one upsert of the days' rows,
+    one of the articles' totals (``INSERT ... ON CONFLICT DO UPDATE``, which
+    PostgreSQL and SQLite both speak). Rows are taken in a fixed order
+    (article, then day) so concurrent flushes and votes can never deadlock.
+    Views of articles that no longer exist are dropped.
     """
     if not batch:
         return 0
     existing = set(
         Article.objects.filter(pk__in={a for a, _ in batch}).values_list("pk", flat=True)
     )
+    days = sorted(
+        (article_id, day, count)
+        for (article_id, day), count in batch.items()
+        if article_id in existing and count > 0
+    )
+    if not days:
+        return 0
     per_article: Counter[int] = Counter()
-    for (article_id, day), count in sorted(batch.items()):
-        if article_id not in existing or count <= 0:
-            continue
+    for article_id, _, count in days:
         per_article[article_id] += count
-        updated = DailyViews.objects.filter(article_id=article_id, day=day).update(
-            views=F("views") + count
-        )
-        if not updated:
-            DailyViews.objects.bulk_create(
-                [DailyViews(article_id=article_id, day=day)], ignore_conflicts=True
+    daily, stats = DailyViews._meta.db_table, ArticleStats._meta.db_table
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(days), 500):
+            chunk = days[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {daily} (article_id, day, views) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + f" ON CONFLICT (article_id, day) DO UPDATE SET views = {daily}.views"
+                " + excluded.views",
+                [value for a, day, count in chunk for value in (a, adapt(day), count)],
             )
-            DailyViews.objects.filter(article_id=article_id, day=day).update(
-                views=F("views") + count
+        totals = sorted(per_article.items())
+        for start in range(0, len(totals), 500):
+            chunk_totals = totals[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {stats} (article_id, views, comments) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, 0)"] * len(chunk_totals))
+                + f" ON CONFLICT (article_id) DO UPDATE SET views = {stats}.views"
+                " + excluded.views",
+                [value for pair in chunk_totals for value in pair],
             )
-    for article_id, count in sorted(per_article.items()):
-        if not ArticleStats.objects.filter(article_id=article_id).update(views=F("views") + count):
-            ArticleStats.objects.bulk_create(
-                [ArticleStats(article_id=article_id)], ignore_conflicts=True
-            )
-            ArticleStats.objects.filter(article_id=article_id).update(views=F("views") + count)
     return sum(per_article.values())
 
 

@@ -3,7 +3,7 @@
 An anonymous GET of an article, the front page or a section, tag or author
 listing returns the same bytes for every reader (PRODUCT.md, rule 1), so the
 finished response is stored and replayed by a few lines of WSGI in front of
-Django (``byline.pagecache.wsgi.PageCacheApp``). Django's middleware, URL
+Django (``byline.pagecache.page_layer.PageCacheApp``). Django's middleware, URL
 resolver, template engine and database are skipped on a hit; the stored
 response already carries the security headers Django's middleware added.
 

@@ -136,7 +136,7 @@ class InFlight:
 @pytest.fixture(scope="session")
 def _page_cached_server(live_server):
     """The live server with Byline's page cache in front of Django, as ``byline.wsgi``."""
-    from byline.pagecache.wsgi import PageCacheApp
+    from byline.pagecache.page_layer import PageCacheApp
 
     httpd = live_server.thread.httpd
     httpd.set_app(InFlight(PageCacheApp(httpd.get_app())))

@@ -1,17 +1,23 @@
-"""A page view at nginx speed: the counts micro-cache and the beacon that answers them.
+"""A page view at nginx speed: the counts micro-cache, and the beacon nginx answers.
 
 Starts the real app (`byline run --production`, granian, on a throwaway SQLite
 data folder) with the real nginx running deploy/nginx.conf in front. nginx
 keeps the live counts JSON 1 s (no lock, revalidated with the app's ETag),
-and the page script's view beacon is answered by the app's lean path with the
-counts. Skipped without nginx or granian. The ports are two free ones, or the
-third and fourth in ``BYLINE_TEST_PORTS`` (e.g. ``8810,8811,8812,8813``).
+and answers the page script's view beacon itself with those counts, writing
+the view to its view log; `byline flush_views` folds the log into the counts
+(exactly once, even when killed mid-batch). Skipped without nginx or granian.
+The ports are two free ones, or the third and fourth in ``BYLINE_TEST_PORTS``
+(e.g. ``8810,8811,8812,8813``).
 """
 
 import importlib.util
 import json
 import os
 import re
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -49,6 +55,10 @@ def site(tmp_path_factory):
     app_port, nginx_port = (int(given[2]), int(given[3])) if len(given) >= 4 else free_ports(2)
     env = throwaway_site_environment(data_dir)
     env["BYLINE_CLIENT_IP_HEADER"] = "X-Forwarded-For"
+    env["BYLINE_VIEW_LOG_DIR"] = str(data_dir / "views")
+    # Folded only when a test says so (the app's own flush would fold at any time).
+    env["BYLINE_VIEW_FLUSH_SECONDS"] = "100000"
+    (data_dir / "views").mkdir(parents=True)
     servers = []
     try:
         app = start_app(env, app_port, "app", work / "logs", demo=True)
@@ -61,7 +71,13 @@ def site(tmp_path_factory):
         wait_for(f"{url}/", nginx)
         counts = site_reader_requests(url)[1].path
         article_id = int(re.search(r"/(\d+)/", counts).group(1))
-        yield {"nginx": url, "app": f"http://127.0.0.1:{app_port}", "id": article_id}
+        yield {
+            "nginx": url,
+            "app": f"http://127.0.0.1:{app_port}",
+            "id": article_id,
+            "env": env,
+            "data": data_dir,
+        }
     finally:
         for server in reversed(servers):
             server.stop()
@@ -92,6 +108,17 @@ def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20"):
             "Accept": "application/json",
             "X-Forwarded-For": source,
         },
+    )
+
+
+def fold(site) -> None:
+    """`byline flush_views`: nginx's view log folded into the counts, as the service does."""
+    subprocess.run(
+        [sys.executable, "-m", "byline", "flush_views"],
+        env=site["env"],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -143,27 +170,116 @@ def test_nginx_answers_the_counts_from_its_micro_cache_and_304_when_unchanged(si
     assert status in (200, 304)
 
 
-def test_the_beacon_through_nginx_counts_once_and_answers_the_counts(site):
-    """One request a page view: the beacon is counted (once per reader) and carries the
-    counts, with no cookie; a bot's beacon is answered but not counted."""
+def test_the_beacon_through_nginx_is_answered_by_nginx_and_counted_once_after_folding(site):
+    """One request a page view, answered by nginx with the counts (no Python runs for it);
+    once the log is folded the view is counted, once per reader; a bot's is not."""
     before = views_now(site)
     status, headers, body = beacon(site)
     assert status == 200
     assert "set-cookie" not in headers
     assert headers["etag"]
+    assert headers["x-cache"] in {"HIT", "MISS", "EXPIRED", "UPDATING", "STALE"}  # nginx's
     assert json.loads(body)["reactions"]
+    fold(site)
     assert views_now(site) == before + 1
     beacon(site)  # the same reader again
-    assert views_now(site) == before + 1
     status, _, _ = beacon(site, agent=BOT, source="203.0.113.21")
     assert status == 200
+    fold(site)
     assert views_now(site) == before + 1
+
+
+def test_a_beacon_nginx_cannot_vouch_for_goes_to_the_app(site):
+    """A beacon without the browser's Sec-Fetch-Site (an old browser, a script) is the
+    app's to check and count, as before: here another site's, refused."""
+    status, headers, body = send(
+        f"{site['nginx']}/api/articles/{site['id']}/view/",
+        "POST",
+        {"User-Agent": BROWSER, "Accept": "application/json", "X-Forwarded-For": "203.0.113.30"},
+    )
+    assert status == 403
+    assert json.loads(body)["error"]["status"] == 403
+
+
+def test_no_plain_read_sets_a_cookie_through_nginx(site):
+    """The front page, the article, its counts and its beacon: not one Set-Cookie."""
+    _, headers, body = send(f"{site['nginx']}/", headers={"User-Agent": BROWSER})
+    assert "set-cookie" not in headers
+    article = re.search(rb'href="(/[^"]+/)"[^>]*>', body)
+    answers = [
+        send(f"{site['nginx']}/api/articles/{site['id']}/engagement/"),
+        beacon(site, source="203.0.113.40"),
+    ]
+    if article:
+        answers.append(send(f"{site['nginx']}{article[1].decode()}"))
+    for status, headers, _ in answers:
+        assert status == 200
+        assert "set-cookie" not in headers
+
+
+def test_a_fold_killed_mid_batch_and_run_again_counts_every_view_exactly_once(site):
+    """kill -9 the folder while it works through a large view log, run it again: every
+    line is counted once, none twice (its position moves in the transaction that adds
+    the views)."""
+    lines = 60_000  # six batches or so: the kill lands inside one
+    before = views_now(site)
+    now = time.time()
+    log = site["data"] / "views" / f"views-{int(now) // 100}.log"
+    with log.open("ab") as file:
+        for n in range(lines):
+            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+            file.write(f"{now:.3f}\t{site['id']}\t{address}\t{BROWSER}\t-\n".encode())
+    size = log.stat().st_size
+    folder = subprocess.Popen(
+        [sys.executable, "-m", "byline", "flush_views"],
+        env=site["env"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    database = site["data"] / "byline.sqlite3"
+    offset = 0
+    try:
+        for _ in range(1200):  # a bound on the loop, not a timing
+            time.sleep(0.05)
+            if folder.poll() is not None:
+                break
+            offset = position_of(database, log.name)
+            if offset > 0:
+                break
+        assert folder.poll() is None, "the folder finished before it could be killed"
+        assert 0 < offset < size
+    finally:
+        if folder.poll() is None:
+            os.killpg(folder.pid, signal.SIGKILL)
+        folder.wait()
+    fold(site)
+    assert views_now(site) == before + lines
+
+
+def position_of(database, name: str) -> int:
+    with sqlite3.connect(database, timeout=30) as connection:
+        row = connection.execute(
+            "SELECT offset FROM engagement_viewlogposition WHERE name = ?", [name]
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_the_nginx_bot_list_is_the_apps(site):
+    """nginx leaves out of its view log the same self-declared bots the app never counts."""
+    from byline.engagement.actions import BOT_USER_AGENT
+
+    text = NGINX_CONF.read_text()
+    words = re.search(r'"~\*([^"]+)" 0;', text)
+    assert words, "the bot map is missing from deploy/nginx.conf"
+    assert words[1] == BOT_USER_AGENT.pattern
 
 
 def test_the_counts_through_nginx_catch_up_within_seconds(site):
-    """A new view shows in the counts nginx hands out a second or two later, not minutes."""
+    """A new view shows in the counts nginx hands out a second or two after it is folded."""
     url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
     beacon(site, source="203.0.113.22")
+    fold(site)
     expected = views_now(site)
     seen = []
     for _ in range(50):  # a bound on the loop, not a timing: nginx refreshes each second

@@ -3,13 +3,13 @@
 The page's script sends the beacon asking for JSON; the answer is the counts
 (which include this view) with the counts endpoint's ETag. In production the
 WSGI entry point answers it without Django's request cycle
-(``byline.engagement.leanviews``), with the same counting rules: bots and
+(``byline.engagement.beacon_layer``), with the same counting rules: bots and
 reloads are not counted, and no cookie is set.
 """
 
 import pytest
 
-from byline.engagement import leanviews, viewbuffer
+from byline.engagement import beacon_layer, viewbuffer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
 from tests.engagement.factory import BROWSER, counts, reader_client
@@ -23,16 +23,16 @@ BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 @pytest.fixture(autouse=True)
 def _fresh_counts():
     """Counts kept by an earlier test's process-wide copy must not leak into this one."""
-    leanviews._counts.clear()
+    beacon_layer._counts.clear()
     yield
-    leanviews._counts.clear()
+    beacon_layer._counts.clear()
 
 
 @pytest.fixture
 def lean_answers(monkeypatch):
     """The paths of the beacons the lean path answered itself."""
     answered = []
-    original = leanviews.answer_view
+    original = beacon_layer.answer_view
 
     def spy(environ):
         answer = original(environ)
@@ -40,7 +40,7 @@ def lean_answers(monkeypatch):
             answered.append(environ["PATH_INFO"])
         return answer
 
-    monkeypatch.setattr(leanviews, "answer_view", spy)
+    monkeypatch.setattr(beacon_layer, "answer_view", spy)
     return answered
 
 

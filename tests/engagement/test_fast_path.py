@@ -15,7 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 
 from byline.articles.models import Article
-from byline.engagement import actions, fastpath
+from byline.engagement import actions, vote_layer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application, django_application
 from tests.engagement.factory import BROWSER
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connecti
 def fast_answers(monkeypatch):
     """The paths of the requests the fast path answered itself."""
     answered = []
-    original = fastpath.answer_vote
+    original = vote_layer.answer_vote
 
     def spy(environ):
         answer = original(environ)
@@ -37,7 +37,7 @@ def fast_answers(monkeypatch):
             answered.append(environ["PATH_INFO"])
         return answer
 
-    monkeypatch.setattr(fastpath, "answer_vote", spy)
+    monkeypatch.setattr(vote_layer, "answer_vote", spy)
     return answered
 
 
@@ -236,7 +236,7 @@ def test_form_posts_and_large_bodies_are_left_to_django(fast_answers):
         headers={"Sec-Fetch-Site": "same-origin", "User-Agent": BROWSER},
         body=b"stars=4",
     )
-    padded = json.dumps({"stars": 5, "padding": "x" * fastpath.MAX_BODY})
+    padded = json.dumps({"stars": 5, "padding": "x" * vote_layer.MAX_BODY})
     large = Browser(application, "192.0.2.5").send("POST", path, padded.encode())
     assert as_form.status == large.status == 200
     assert fast_answers == []
@@ -298,5 +298,5 @@ def test_only_same_origin_votes_are_candidates_for_the_fast_path():
         {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/articles/7/reaction/",
          "HTTP_SEC_FETCH_SITE": "same-site"},
     ]  # fmt: skip
-    assert all(fastpath.takes_lean_path(environ) for environ in fast)
-    assert not any(fastpath.takes_lean_path(environ) for environ in full)
+    assert all(vote_layer.takes_lean_path(environ) for environ in fast)
+    assert not any(vote_layer.takes_lean_path(environ) for environ in full)

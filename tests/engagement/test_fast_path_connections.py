@@ -2,7 +2,7 @@
 
 A connection that answered a vote within ``TRUSTED_FOR`` seconds is used
 without Django's ``SELECT 1`` health check: the request thread's own when
-votes are cast one by one (``fastpath.TRUSTED_FOR``), the vote caster's when
+votes are cast one by one (``vote_layer.TRUSTED_FOR``), the vote caster's when
 they are batched (``batches.TRUSTED_FOR``). These tests break the connection
 under the app server (as a database restart would) and show what a reader
 sees: within the window one vote fails as a JSON 503 (with Retry-After: the
@@ -16,7 +16,7 @@ import json
 import pytest
 from django.db import connection
 
-from byline.engagement import batches, fastpath
+from byline.engagement import batches, vote_layer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
 from tests.conftest import using_postgres
@@ -82,7 +82,7 @@ def test_a_connection_broken_within_the_window_fails_one_vote_cleanly(article):
 def test_after_the_window_the_health_check_replaces_a_broken_connection(article, monkeypatch):
     assert vote(article.pk, 4).status == 200
     break_the_app_servers_connection()
-    monkeypatch.setattr(fastpath, "TRUSTED_FOR", 0.0)
+    monkeypatch.setattr(vote_layer, "TRUSTED_FOR", 0.0)
     monkeypatch.setattr(batches, "TRUSTED_FOR", 0.0)
     assert vote(article.pk, 3).status == 200
     assert figures_for(article.pk).rating_count == 2

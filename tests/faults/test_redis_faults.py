@@ -18,10 +18,10 @@ from byline import ratelimits, redisconn
 from byline.articles.demo import load_demo
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
-from byline.engagement.fastpath import LeanVotes
 from byline.engagement.models import Reaction
+from byline.engagement.vote_layer import VoteLayer
+from byline.pagecache.page_layer import PageCacheApp
 from byline.pagecache.store import reset_page_store
-from byline.pagecache.wsgi import PageCacheApp
 from tests.faults.clients import Reader
 from tests.faults.servers import RedisServer, missing_redis
 
@@ -49,7 +49,7 @@ def _serve(settings, server: RedisServer):
     settings.BYLINE_REDIS_RETRY_SECONDS = 0.2
     settings.BYLINE_VIEW_FLUSH_SECONDS = 1
     _forget_redis()
-    return PageCacheApp(LeanVotes(WSGIHandler()))
+    return PageCacheApp(VoteLayer(WSGIHandler()))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from byline.pagecache import rules, store
-from byline.pagecache.wsgi import PageCacheApp
+from byline.pagecache.page_layer import PageCacheApp
 
 
 class LazyDjango:

@@ -37,13 +37,16 @@ def test_granian_serves_the_page_cached_wsgi_app_with_bounded_concurrency():
 
 
 def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
-    """The error guard outermost (byline.errors), then the page cache."""
+    """The error guard outermost (byline.errors), then the counts layer (the counts are
+    never a cached page: no page-cache lookup for them), then the page cache."""
+    from byline.engagement.counts_layer import CountsLayer
     from byline.errors import WSGIErrorGuard
-    from byline.pagecache.wsgi import PageCacheApp
+    from byline.pagecache.page_layer import PageCacheApp
     from byline.wsgi import application
 
     assert isinstance(application, WSGIErrorGuard)
-    assert isinstance(application.app, PageCacheApp)
+    assert isinstance(application.app, CountsLayer)
+    assert isinstance(application.app.app, PageCacheApp)
 
 
 @pytest.mark.django_db  # on PostgreSQL it reads max_connections

@@ -1,23 +1,52 @@
-"""Write buffered view counts to the database now.
+"""Write buffered view counts to the database now, or every few seconds.
 
-Why: views are buffered (Redis, or a table on the embedded tier) and flushed
-by readers' own requests every BYLINE_VIEW_FLUSH_SECONDS. On a quiet site the
-last views of the day may wait for the next reader; run this from cron, or
-before a backup, to flush them at once.
+Why: views are buffered (Redis, or a table on the embedded tier, or nginx's
+view log with BYLINE_VIEW_LOG_DIR) and flushed by readers' own requests every
+BYLINE_VIEW_FLUSH_SECONDS. On a quiet site the last views of the day may wait
+for the next reader; run this from cron, or before a backup, to flush them at
+once. Behind nginx, run it as a service with ``--every 1``
+(deploy/byline-views.service): nginx answers the view beacons itself, and
+this folds its view log into the counts every second, so the counts readers
+see are at most a couple of seconds old.
 """
 
 from __future__ import annotations
 
+import signal
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from byline.engagement.viewbuffer import flush
 
 
 class Command(BaseCommand):
-    help = "Flush buffered view counts into the article totals."
+    help = "Flush buffered view counts (and nginx's view log) into the article totals."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="keep flushing, every SECONDS, until stopped (SIGTERM or Ctrl-C)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        added = flush()
-        self.stdout.write(f"Flushed {added} views.")
+        every = options["every"]
+        if every <= 0:
+            self.stdout.write(f"Flushed {flush()} views.")
+            return
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        try:
+            while not stopping:
+                started = time.monotonic()
+                try:
+                    flush()
+                except Exception as error:  # a failed service: the views wait, none is lost
+                    self.stderr.write(f"flush failed, retrying: {error}")
+                time.sleep(max(0.0, every - (time.monotonic() - started)))
+        except KeyboardInterrupt:
+            pass

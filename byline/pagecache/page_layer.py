@@ -1,4 +1,6 @@
-"""The fast path: a WSGI layer that answers cached pages before Django runs.
+"""The page layer: a WSGI layer that answers cached pages before Django runs.
+
+One of the layers in front of Django (``byline.wsgi_layer`` lists them).
 
 On a hit nothing of Django's request cycle runs: no middleware, no URL
 resolving, no template, no query. The stored response is the one Django's
@@ -28,10 +30,9 @@ from byline.db import reading_from_primary
 from byline.pagecache.decorators import STORABLE
 from byline.pagecache.rules import page_key
 from byline.pagecache.store import Page, PageStore, page_store
+from byline.wsgi_layer import WSGIApp
 
 logger = logging.getLogger("byline.pagecache")
-
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 # Headers the layer writes itself on every replay.
 OWN_HEADERS = frozenset(

@@ -3,8 +3,8 @@
 Every page view sends one beacon (``POST /api/articles/<id>/view/``); on a
 busy night it is the request the app answers most. Through Django it pays for
 URL resolving and every middleware on the way in and out, several times what
-counting the view costs. ``LeanViews`` wraps the WSGI application, as
-``fastpath.LeanVotes`` does for votes, and answers the beacons the page's
+counting the view costs. ``BeaconLayer`` wraps the WSGI application, as
+``vote_layer.VoteLayer`` does for votes, and answers the beacons the page's
 script sends (same-origin, asking for JSON) itself:
 
 - the view is counted by the same action as always, ``actions.count_view``
@@ -16,8 +16,14 @@ script sends (same-origin, asking for JSON) itself:
   kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
   the counts GET): the views a reader sees may lag a second behind;
 - the host check, the security headers and ``request_started`` /
-  ``request_finished`` are those of ``fastpath`` (so database connections
-  are reused and closed as for any request).
+  ``request_finished`` are those of ``byline.wsgi_layer`` (so database
+  connections are reused and closed as for any request).
+
+Behind the shipped nginx configuration the page script's beacons do not reach
+this layer at all: nginx answers them from its counts micro-cache and writes
+the view to its view log, which ``viewlog`` folds into the totals in batches
+(docs/deploy.md). This layer answers the beacons nginx hands on, and every
+beacon on a server without nginx (the embedded tier).
 
 Anything else (no ``Sec-Fetch-Site: same-origin``, no ``Accept:
 application/json``, a host Django must refuse, an HTTPS redirect) goes to
@@ -26,31 +32,34 @@ Django untouched, where ``views.view_beacon`` answers it the same way.
 
 from __future__ import annotations
 
-import logging
 import re
-import sys
 import time
-from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
-from django.core.signals import request_finished, request_started
 
-from byline.engagement import actions, fastpath, viewbuffer
+from byline.engagement import actions, viewbuffer
 from byline.engagement.views import counts_body
-from byline.errors import error_body
 from byline.parsing import parse_id
+from byline.wsgi_layer import (
+    Answer,
+    Environ,
+    Layer,
+    fixed_headers,
+    internal_error,
+    is_secure,
+    may_answer,
+    request_cycle,
+)
 
 VIEW_PATH = re.compile(r"/api/articles/([0-9]{1,19})/view/\Z")
 COUNTS_SECONDS = 1.0
 FLUSH_CHECK_SECONDS = 1.0
-logger = logging.getLogger("django.request")
 
 _counts: dict[int, tuple[float, bytes, str]] = {}
 _next_flush_check = 0.0
 
 
-def takes_lean_path(environ: fastpath.Environ) -> bool:
+def takes_lean_path(environ: Environ) -> bool:
     """A beacon the page's own script sent, asking for the counts."""
     return (
         environ.get("REQUEST_METHOD") == "POST"
@@ -60,60 +69,42 @@ def takes_lean_path(environ: fastpath.Environ) -> bool:
     )
 
 
-class LeanViews:
+class BeaconLayer(Layer):
     """Wrap a WSGI application: answer the page script's view beacons directly."""
 
-    def __init__(self, app: fastpath.WSGIApp) -> None:
-        self.app = app
+    def takes(self, environ: Environ) -> bool:
+        return takes_lean_path(environ)
 
-    def __call__(
-        self, environ: fastpath.Environ, start_response: fastpath.StartResponse
-    ) -> Iterable[bytes]:
-        if takes_lean_path(environ) and (answer := answer_view(environ)) is not None:
-            status, headers, body = answer
-            start_response(status, headers)
-            return [body]
-        return self.app(environ, start_response)
+    def answer(self, environ: Environ) -> Answer | None:
+        return answer_view(environ)
 
 
-def answer_view(environ: fastpath.Environ) -> fastpath.Answer | None:
+def answer_view(environ: Environ) -> Answer | None:
     """Count the view and answer the counts, or None when Django must answer."""
-    secure = fastpath.is_secure(environ)
-    if not fastpath.serves_host(environ) or (settings.SECURE_SSL_REDIRECT and not secure):
+    if not may_answer(environ):
         return None
+    secure = is_secure(environ)
     match = VIEW_PATH.match(environ["PATH_INFO"])
     article_id = parse_id(match[1]) if match is not None else None
     if article_id is None:
         return None
-    request_started.send(sender=LeanViews, environ=environ)
-    try:
-        actions.count_view(WSGIRequest(environ), article_id)
-        _maybe_flush()
-        counts = counts_of(article_id)
-        if counts is None:
-            headers = list(fastpath.fixed_headers(secure))
-            return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
-        body, etag = counts
-        headers = [
-            *fastpath.fixed_headers(secure),
-            ("Content-Length", str(len(body))),
-            ("ETag", etag),
-        ]
-        return "200 OK", headers, body
-    except Exception:
-        logger.error(
-            "Internal Server Error: %s",
-            environ.get("PATH_INFO"),
-            exc_info=sys.exc_info(),
-            extra={"status_code": 500},
-        )
-        message = "The view could not be counted. Please reload the page."
-        return fastpath.json_answer(500, error_body(500, message), secure)
-    finally:
-        request_finished.send(sender=LeanViews)
+    with request_cycle(BeaconLayer, environ):
+        try:
+            actions.count_view(WSGIRequest(environ), article_id)
+            maybe_flush()
+            counts = counts_of(article_id)
+            if counts is None:
+                headers = list(fixed_headers(secure))
+                return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
+            body, etag = counts
+            headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
+            return "200 OK", headers, body
+        except Exception:
+            message = "The view could not be counted. Please reload the page."
+            return internal_error(environ, message, secure)
 
 
-def _maybe_flush() -> None:
+def maybe_flush() -> None:
     """``viewbuffer.maybe_flush()``, asked at most once a second by this process
     (it costs a cache round trip; the flush itself is due every few seconds)."""
     global _next_flush_check

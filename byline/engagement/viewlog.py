@@ -1,0 +1,339 @@
+"""Views nginx answered itself: its view log folded into the totals, exactly once.
+
+Behind the shipped nginx configuration (deploy/nginx.conf) the page script's
+view beacon never reaches the app: nginx answers it from its counts
+micro-cache and appends one line to a file in ``BYLINE_VIEW_LOG_DIR``. A new
+file starts every ``SLOT_SECONDS`` (``views-<unix time // 100>.log``), so no
+rotation, no signal to nginx and no logrotate are needed: ``fold()`` deletes a
+file once it is read to the end and nginx has moved on to later ones.
+
+A line is ``msec<TAB>article<TAB>address<TAB>user agent<TAB>reader cookie``
+(nginx escapes tabs, quotes and other control bytes inside values as ``\\xHH``).
+nginx does not write a line for a self-declared bot (its ``map`` repeats
+``actions.BOT_USER_AGENT``); the fold applies the rules of
+``actions.count_view`` to the rest:
+
+- a declared bot (checked again) is not counted;
+- an address sends at most ``BYLINE_VIEWS_PER_MINUTE`` counted views a minute
+  (a fixed minute of the line's own time, hashed address);
+- the same reader again within 30 minutes is not counted: the same browser
+  (salted address hash and user agent) or the same reader cookie;
+- a view of an article that is not published is dropped.
+
+**Exactly once.** Each file's read position (``ViewLogPosition``) moves in
+the same transaction that adds the file's views to ``ArticleStats`` and
+``DailyViews``: a fold that crashes anywhere reads again from the last
+committed position. Without Redis the per-minute limits and the 30-minute
+repeat marks are ``ViewMark`` rows written in that same transaction. With
+Redis they are kept there, written before the commit, so they are
+idempotent: a mark holds the id of the line that set it (its file's inode
+and byte offset), and a line that finds its own mark is still the first;
+the limit is a sorted set of line ids (they sort in reading order), and a
+line is counted when fewer than the limit were read before it. A rerun makes the
+same decisions. Two folders at once (the app's periodic flush and
+``byline flush_views --every 1``) take turns per file: on PostgreSQL the
+second skips a file the first holds, on SQLite transactions queue.
+
+The addresses and user agents in the log are read only to be hashed with the
+day's salt (``readers.hash_ip``); the file is deleted once folded (within
+about ``2 x SLOT_SECONDS``), and nothing leaves the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from byline.articles.models import Article
+from byline.engagement import actions, readers
+from byline.engagement.models import ViewLogPosition, ViewMark
+from byline.engagement.redisclient import redis_client
+from byline.engagement.viewbuffer import Batch, apply_batch
+
+logger = logging.getLogger(__name__)
+
+SLOT_SECONDS = 100
+FILE_NAME = re.compile(r"views-([0-9]{1,12})\.log\Z")
+BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
+LIMIT_KEY_SECONDS = 180
+SEEN_PREFIX = "byline:engagement:viewlog:seen:"
+LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
+_ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
+
+# For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
+# sort in the order lines are read, so a line's rank is the lines read before it):
+# 1 if counted, else 0. ARGV 1-3: seconds a mark lives, the limit, seconds a limit
+# key lives. Idempotent (see the module docstring): a rerun of the same lines
+# gives the same answers.
+_DECIDE = """
+local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local out = {}
+local i = 4
+while i <= #ARGV do
+    local id, msec, limit_key, marks = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+    redis.call('ZADD', limit_key, 'NX', 0, id)
+    redis.call('EXPIRE', limit_key, limit_ttl)
+    local counted = 0
+    if redis.call('ZRANK', limit_key, id) < limit then
+        counted = 1
+        for m = 1, marks do
+            local key = ARGV[i + 3 + m]
+            if not redis.call('SET', key, id, 'NX', 'EX', ttl) and redis.call('GET', key) ~= id then
+                counted = 0
+            end
+        end
+    end
+    table.insert(out, counted)
+    i = i + 4 + marks
+end
+return out
+"""
+
+
+def folder() -> Path | None:
+    """The view log's folder, or None when nginx writes none (``BYLINE_VIEW_LOG_DIR``)."""
+    value = settings.BYLINE_VIEW_LOG_DIR
+    return Path(value) if value else None
+
+
+def fold(directory: Path | None = None) -> int:
+    """Add the views in the view log's files to the totals; the views added.
+
+    Files are read oldest first, each in batches of at most ``BATCH_BYTES``, one
+    transaction a batch; a file nginx no longer writes is deleted once read.
+    """
+    directory = directory or folder()
+    if directory is None:
+        return 0
+    try:
+        names = sorted(
+            (int(match[1]), entry.name)
+            for entry in os.scandir(directory)
+            if (match := FILE_NAME.match(entry.name))
+        )
+    except FileNotFoundError:
+        return 0
+    current_slot = int(time.time()) // SLOT_SECONDS
+    added = 0
+    for slot, name in names:
+        path = directory / name
+        try:
+            file = path.open("rb")
+        except FileNotFoundError:
+            continue  # deleted by another folder
+        with file:
+            inode = os.fstat(file.fileno()).st_ino
+            while True:
+                batch_added, offset, more = _fold_batch(file, name, inode)
+                added += batch_added
+                if not more:
+                    break
+            finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
+        if finished:
+            # The file first, then its position: a crash in between leaves a position
+            # without a file (removed below), never a file without its position.
+            path.unlink(missing_ok=True)
+            ViewLogPosition.objects.filter(name=name).delete()
+    _forget_old_positions(names)
+    return added
+
+
+def _fold_batch(file: Any, name: str, inode: int) -> tuple[int, int, bool]:
+    """One transaction: read on from the file's position, count, move the position.
+
+    Returns (views added, position now, whether more may be read right away).
+    """
+    ViewLogPosition.objects.bulk_create(
+        [ViewLogPosition(name=name, inode=inode, offset=0)], ignore_conflicts=True
+    )
+    with transaction.atomic():
+        rows = ViewLogPosition.objects.filter(name=name)
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        position = rows.first()
+        if position is None:  # another folder holds this file right now
+            return 0, -1, False
+        size = os.fstat(file.fileno()).st_size
+        if position.inode != inode or position.offset > size:  # a new file, same name
+            position.inode, position.offset = inode, 0
+        file.seek(position.offset)
+        data = file.read(BATCH_BYTES)
+        end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
+        if end == 0:
+            position.save(update_fields=["inode", "offset", "updated_at"])
+            return 0, position.offset, False
+        added = apply_batch(decide(data[:end], slot_of(name), inode, position.offset))
+        position.offset += end
+        position.save(update_fields=["inode", "offset", "updated_at"])
+    return added, position.offset, len(data) == BATCH_BYTES
+
+
+def _forget_old_positions(names: list[tuple[int, str]]) -> None:
+    """Positions of files that are gone (deleted by a fold that crashed before)."""
+    present = {name for _, name in names}
+    stale = datetime.now(UTC).timestamp() - 3600
+    for name in ViewLogPosition.objects.values_list("name", flat=True):
+        match = FILE_NAME.match(name)
+        if name not in present and match and int(match[1]) * SLOT_SECONDS < stale:
+            ViewLogPosition.objects.filter(name=name).delete()
+
+
+# --- the counting rules ---------------------------------------------------------------
+
+
+class Line:
+    __slots__ = ("id", "msec", "article_id", "ip_hash", "identities")
+
+    def __init__(self, id: str, msec: float, article_id: int, ip_hash: str, identities: list[str]):
+        self.id = id
+        self.msec = msec
+        self.article_id = article_id
+        self.ip_hash = ip_hash
+        self.identities = identities
+
+
+def _unescape(value: bytes) -> str:
+    if b"\\x" in value:
+        value = _ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), value)
+    return value.decode("utf-8", "replace")
+
+
+def slot_of(name: str) -> int:
+    match = FILE_NAME.match(name)
+    return int(match[1]) if match else 0
+
+
+def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
+    """The lines of a chunk of file ``slot`` read at ``offset``; malformed lines are
+    logged and skipped. A line's id sorts as the lines are read (slot, then offset)."""
+    lines: list[Line] = []
+    agents: dict[bytes, str] = {}
+    for raw in data.split(b"\n")[:-1]:
+        line_id = f"{slot:012d}:{offset:013d}:{inode}"
+        offset += len(raw) + 1
+        fields = raw.split(b"\t")
+        try:
+            msec, article, address, agent, cookie = fields
+            article_id = int(article)
+            seconds = float(msec)
+        except ValueError:
+            logger.warning("view log: skipping a malformed line %r", raw[:200])
+            continue
+        if agent not in agents:
+            text = _unescape(agent)
+            agents[agent] = "" if actions.is_declared_bot(text) else actions.hash_text(text)
+        agent_hash = agents[agent]
+        if not agent_hash:
+            continue
+        ip_hash = readers.hash_ip(address.decode("ascii", "replace"))
+        identities = [f"{ip_hash}:{agent_hash}"]
+        if cookie and cookie != b"-" and (reader := readers.reader_from_cookie(_unescape(cookie))):
+            identities.append(reader)
+        lines.append(Line(line_id, seconds, article_id, ip_hash, identities))
+    return lines
+
+
+def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
+    """The views to add for a chunk of the log: (article, day) -> count."""
+    lines = parse(data, slot, inode, offset)
+    if not lines:
+        return Counter()
+    live = set(
+        Article.objects.published()
+        .filter(pk__in={line.article_id for line in lines})
+        .values_list("pk", flat=True)
+    )
+    lines = [line for line in lines if line.article_id in live]
+    if redis_client() is not None:
+        counted = _counted_in_redis(lines)
+    else:
+        counted = _counted_in_database(lines)
+    batch: Batch = Counter()
+    for line, yes in zip(lines, counted, strict=True):
+        if yes:
+            batch[(line.article_id, datetime.fromtimestamp(line.msec, UTC).date())] += 1
+    return batch
+
+
+def _limit_key(line: Line) -> str:
+    return f"{LIMIT_PREFIX}{line.ip_hash}:{int(line.msec) // 60}"
+
+
+def _mark_keys(line: Line) -> list[str]:
+    return [f"{SEEN_PREFIX}{line.article_id}:{identity}" for identity in line.identities]
+
+
+def _counted_in_redis(lines: list[Line]) -> list[bool]:
+    client = redis_client()
+    assert client is not None
+    counted: list[bool] = []
+    script = client.register_script(_DECIDE)
+    for start in range(0, len(lines), 500):  # one round trip per 500 lines
+        args: list[Any] = [
+            actions.VIEW_REPEAT_SECONDS,
+            settings.BYLINE_VIEWS_PER_MINUTE,
+            LIMIT_KEY_SECONDS,
+        ]
+        for line in lines[start : start + 500]:
+            marks = _mark_keys(line)
+            args += [line.id, f"{line.msec:.3f}", _limit_key(line), len(marks), *marks]
+        # A RedisError rolls the transaction back: the next fold reads these lines again.
+        counted += [bool(flag) for flag in script(keys=[], args=args)]
+    return counted
+
+
+def _counted_in_database(lines: list[Line]) -> list[bool]:
+    """The same decisions without Redis: the marks and limits are ``ViewMark`` rows,
+    written in the fold's transaction (so a crash leaves none behind)."""
+    now = datetime.now(UTC)
+    ViewMark.objects.filter(expires_at__lt=now).delete()
+    wanted = {_limit_key(line) for line in lines}
+    for line in lines:
+        wanted.update(_mark_keys(line))
+    known: dict[str, int] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 2000):
+        known.update(
+            ViewMark.objects.filter(key__in=ordered[start : start + 2000]).values_list(
+                "key", "count"
+            )
+        )
+    limit = settings.BYLINE_VIEWS_PER_MINUTE
+    limits: dict[str, int] = {}
+    marks: set[str] = set()
+    counted: list[bool] = []
+    for line in lines:
+        key = _limit_key(line)
+        limits[key] = known[key] = known.get(key, 0) + 1
+        if known[key] > limit:
+            counted.append(False)
+            continue
+        keys = _mark_keys(line)
+        counted.append(not any(mark in known for mark in keys))
+        for mark in keys:
+            if mark not in known:
+                known[mark] = 1
+                marks.add(mark)
+    seen_until = now + timedelta(seconds=actions.VIEW_REPEAT_SECONDS)
+    ViewMark.objects.bulk_create(
+        [ViewMark(key=mark, count=1, expires_at=seen_until) for mark in sorted(marks)],
+        batch_size=2000,
+    )
+    limit_until = now + timedelta(seconds=LIMIT_KEY_SECONDS)
+    ViewMark.objects.bulk_create(
+        [ViewMark(key=key, count=count, expires_at=limit_until) for key, count in limits.items()],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["count", "expires_at"],
+        batch_size=2000,
+    )
+    return counted

@@ -1,0 +1,190 @@
+"""Views nginx answered itself, folded from its view log into the counts exactly once.
+
+nginx writes one line a view (deploy/nginx.conf, ``log_format byline_view``);
+``viewlog.fold()`` applies the counting rules of ``actions.count_view`` (bots,
+the same reader again within 30 minutes, the per-address limit, published
+articles only) and adds the views in the transaction that moves the file's
+read position, so a fold that fails anywhere and runs again counts each line
+once. With Redis the rules' marks live there (idempotent Lua); without it they
+are rows in the fold's own transaction. tests/deploy/test_readers.py does the
+same through a real nginx, and kills a real folder mid-batch.
+"""
+
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+
+from byline.engagement import readers, viewbuffer, viewlog
+from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+@pytest.fixture
+def log_dir(settings, tmp_path) -> Path:
+    settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
+    return tmp_path
+
+
+def browser() -> str:
+    return f"Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0 test-{secrets.token_hex(4)}"
+
+
+def line(article_id: int, address: str, agent: str, cookie: str = "-", at: float | None = None):
+    """One line as nginx writes it."""
+    return f"{at or time.time():.3f}\t{article_id}\t{address}\t{agent}\t{cookie}\n"
+
+
+def write(folder: Path, *lines: str, slot: int | None = None) -> Path:
+    slot = slot if slot is not None else int(time.time()) // viewlog.SLOT_SECONDS
+    path = folder / f"views-{slot}.log"
+    with path.open("a") as file:
+        file.write("".join(lines))
+    return path
+
+
+def views(article) -> int:
+    stats = ArticleStats.objects.filter(article=article).first()
+    return stats.views if stats else 0
+
+
+def test_each_reader_is_counted_once_and_bots_not_at_all(log_dir):
+    """Three readers, one of them twice, a bot and a client without a User-Agent: 3 views,
+    in the totals and the day's row."""
+    article = make_article()
+    a, b, c = browser(), browser(), browser()
+    write(
+        log_dir,
+        line(article.pk, "198.51.100.1", a),
+        line(article.pk, "198.51.100.2", b),
+        line(article.pk, "198.51.100.1", a),
+        line(article.pk, "198.51.100.3", c),
+        line(article.pk, "198.51.100.4", BOT),
+        line(article.pk, "198.51.100.5", ""),
+    )
+    assert viewlog.fold() == 3
+    assert views(article) == 3
+    assert DailyViews.objects.get(article=article).views == 3
+    assert viewlog.fold() == 0  # read already: nothing twice
+
+
+def test_the_reader_cookie_is_the_same_reader_at_another_address(log_dir):
+    """A reader who voted (and so has the cookie) and moves from Wi-Fi to mobile data."""
+    article = make_article()
+    cookie = readers.cookie_value(readers.new_reader_id())
+    write(
+        log_dir,
+        line(article.pk, "198.51.100.10", browser(), cookie),
+        line(article.pk, "203.0.113.10", browser(), cookie),
+    )
+    viewlog.fold()
+    assert views(article) == 1
+
+
+def test_views_of_unpublished_or_missing_articles_and_malformed_lines_are_dropped(log_dir):
+    draft = make_article(status="draft")
+    article = make_article()
+    write(
+        log_dir,
+        line(draft.pk, "198.51.100.20", browser()),
+        line(10**12, "198.51.100.21", browser()),
+        "not a line at all\n",
+        "1.0\tx\t1.2.3.4\tagent\t-\n",
+        line(article.pk, "198.51.100.22", browser()),
+    )
+    assert viewlog.fold() == 1
+    assert views(article) == 1
+    assert views(draft) == 0
+
+
+def test_one_address_is_counted_at_most_the_limit_a_minute(log_dir, settings):
+    """BYLINE_VIEWS_PER_MINUTE from one address, however many browsers it claims to be."""
+    settings.BYLINE_VIEWS_PER_MINUTE = 5
+    article = make_article()
+    at = time.time() // 60 * 60 + 1
+    write(log_dir, *(line(article.pk, "198.51.100.30", browser(), at=at) for _ in range(9)))
+    viewlog.fold()
+    assert views(article) == 5
+
+
+def test_a_line_nginx_is_still_writing_waits_for_its_end(log_dir):
+    article = make_article()
+    agent = browser()
+    whole = line(article.pk, "198.51.100.40", agent)
+    path = write(log_dir, line(article.pk, "198.51.100.41", browser()), whole[:12])
+    assert viewlog.fold() == 1
+    with path.open("a") as file:
+        file.write(whole[12:])
+    assert viewlog.fold() == 1
+    assert views(article) == 2
+
+
+def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_dir, monkeypatch):
+    """The marks and limits are written, then the batch fails before its commit (the
+    database went away, the process was killed): the rerun decides the same, exactly."""
+    article = make_article()
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", 400)  # a few lines a transaction
+    agents = [browser() for _ in range(12)]
+    write(
+        log_dir,
+        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents)),
+        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents[:4])),
+    )
+    real = viewlog.apply_batch
+    calls = []
+
+    def fails_on_the_second_batch(batch):
+        calls.append(batch)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(batch)
+
+    monkeypatch.setattr(viewlog, "apply_batch", fails_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        viewlog.fold()
+    first = views(article)
+    assert 0 < first < 12
+    monkeypatch.setattr(viewlog, "apply_batch", real)
+    viewlog.fold()
+    assert views(article) == 12
+
+
+def test_the_app_flush_folds_the_log_and_a_read_file_is_deleted(log_dir):
+    """``viewbuffer.flush()`` (the app's periodic flush, `byline flush_views`) folds the log
+    too; a file nginx has moved on from is deleted once read, with its position."""
+    article = make_article()
+    old_slot = int(time.time()) // viewlog.SLOT_SECONDS - 3
+    old = write(log_dir, line(article.pk, "198.51.100.70", browser()), slot=old_slot)
+    current = write(log_dir, line(article.pk, "198.51.100.71", browser()))
+    assert viewbuffer.flush() == 2
+    assert not old.exists()
+    assert current.exists()  # nginx may still write to it
+    assert list(ViewLogPosition.objects.values_list("name", flat=True)) == [current.name]
+
+
+def test_a_file_replaced_under_the_same_name_is_read_from_its_start(log_dir):
+    """Another inode, or shorter than the position read: a new file (the name came back)."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.80", browser()))
+    write(log_dir, line(article.pk, "198.51.100.82", browser()))
+    viewlog.fold()
+    path.unlink()
+    write(log_dir, line(article.pk, "198.51.100.81", browser()))
+    viewlog.fold()
+    assert views(article) == 3
+
+
+def test_addresses_and_agents_with_escapes_are_read_as_nginx_wrote_them(log_dir):
+    """nginx writes a quote or a non-ASCII byte in a User-Agent as \\xHH."""
+    article = make_article()
+    write(log_dir, line(article.pk, "2001:db8::1", "Mozilla/5.0 \\x22Caf\\xC3\\xA9\\x22 test"))
+    assert viewlog.fold() == 1
+
+
+def test_without_a_view_log_folder_nothing_is_read(settings):
+    settings.BYLINE_VIEW_LOG_DIR = ""
+    assert viewlog.fold() == 0
