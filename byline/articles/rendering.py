@@ -18,7 +18,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "figure": {"data-provider"},  # an embed's provider (youtube, twitter...): see wxr_content
+    "figure": {"data-provider"},  # an embed's provider (youtube...): wordpress/content.py
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},

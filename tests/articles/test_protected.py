@@ -9,10 +9,10 @@ from django.test import Client
 
 from byline.articles import protection
 from byline.articles.models import Article
-from tests.articles.wxr_factory import comment, item, write, wxr
 from tests.factory import make_article
 from tests.pagecache.conftest import page_cache  # noqa: F401 (a fixture)
 from tests.pagecache.wsgi_client import call
+from tests.wordpress.wxr_factory import comment, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 

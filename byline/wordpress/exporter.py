@@ -21,8 +21,8 @@ from django.utils.html import escape
 from django.utils.http import http_date
 
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
-from byline.articles.wxr import WxrComment
 from byline.discussion import exports as discussion_exports
+from byline.wordpress.reader import WxrComment
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 PAGE_ID_BASE = 1_000_000_000  # WordPress has one id space for posts and pages

@@ -8,12 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from byline.articles import wxr_import
 from byline.articles.models import (
     Article,
     Author,
-    ImportedPost,
-    LegacyURL,
     Section,
     StaticPage,
     Tag,
@@ -22,8 +19,10 @@ from byline.discussion.imports import ImportResult
 from byline.discussion.models import Comment
 from byline.discussion.readers import hash_ip
 from byline.engagement.stats import figures_for
-from tests.articles.wxr_factory import author, comment, item, write, wxr
+from byline.wordpress import importer
+from byline.wordpress.models import ImportedPost, LegacyURL
 from tests.factory import make_article
+from tests.wordpress.wxr_factory import author, comment, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,7 @@ def captured_comments(monkeypatch):
         calls.append((list(comments), dict(article_ids), source))
         return ImportResult(stored=len(comments))
 
-    monkeypatch.setattr(wxr_import, "import_comments", capture)
+    monkeypatch.setattr(importer, "import_comments", capture)
     return calls
 
 
@@ -420,7 +419,7 @@ def test_an_error_while_writing_rolls_everything_back(tmp_path, monkeypatch):
     def explode(comments, article_ids, source, stored=None):
         raise RuntimeError("the discussion app failed")
 
-    monkeypatch.setattr(wxr_import, "import_comments", explode)
+    monkeypatch.setattr(importer, "import_comments", explode)
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, wxr(item(1), item(2, comments=(comment(1),)))))
     assert not Article.objects.exists() and not ImportedPost.objects.exists()

@@ -1,6 +1,6 @@
 """A WordPress migration a newsroom can trust: real-world exports, nothing private made public.
 
-The fixtures in tests/articles/data/ mirror what WordPress 6.x and WordPress.com
+The fixtures in tests/wordpress/data/ mirror what WordPress 6.x and WordPress.com
 write (see the README there); the Theme Unit Test excerpt is WordPress's own.
 """
 
@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.models import Comment
-from tests.articles.wxr_factory import cdata, item, write, wxr
+from byline.wordpress.models import ImportedPost
 from tests.htmlcheck import assert_valid_html, needs_java
+from tests.wordpress.wxr_factory import cdata, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -383,9 +384,9 @@ def test_a_big_file_is_read_lean_and_imports_the_same(tmp_path, monkeypatch):
     so memory does not grow with them; the result is the same as reading it whole."""
     import tracemalloc
 
-    from byline.articles.management.commands import import_wxr
-    from byline.articles.wxr import parse
-    from tests.articles.wxr_factory import comment
+    from byline.wordpress.management.commands import import_wxr
+    from byline.wordpress.reader import parse
+    from tests.wordpress.wxr_factory import comment
 
     long_text = "\n\n".join(f"Paragraph {n} " + "words " * 400 for n in range(10))
     posts = [
