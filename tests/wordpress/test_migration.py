@@ -162,7 +162,7 @@ def test_blocks_become_clean_semantic_html_with_their_alignment(newsroom):
 
 
 def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
-    """YouTube, Twitter, Vimeo, [embed], [audio], [video]: a figure with a plain link."""
+    """YouTube, Twitter, Vimeo, [embed]: a figure with a plain link; [audio], [video]: a player."""
     first, second = article(101).body_html, article(102).body_html
     assert re.search(
         r'<figure class="embed" data-provider="youtube"><a href="https://www.youtube.com/watch'
@@ -176,10 +176,17 @@ def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
     for provider, url in [
         ("youtube", "https://www.youtube.com/watch?v=aaaaaaaaaaa"),
         ("vimeo", "https://vimeo.com/123456"),
+    ]:
+        assert f'<figure class="embed" data-provider="{provider}"><a href="{url}"' in second
+    for kind, url in [
         ("audio", "https://news.example/wp-content/uploads/2024/02/speech.mp3"),
         ("video", "https://news.example/wp-content/uploads/2024/02/count.mp4"),
     ]:
-        assert f'<figure class="embed" data-provider="{provider}"><a href="{url}"' in second
+        # Files WordPress plays itself get the browser's player, loading nothing before play.
+        assert (
+            f'<figure class="embed" data-provider="{kind}">'
+            f'<{kind} controls preload="none" src="{url}"><a href="{url}"'
+        ) in second
     assert "<iframe" not in first + second and "<script" not in first + second
 
 
