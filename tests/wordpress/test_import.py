@@ -625,6 +625,14 @@ def test_replies_deeper_than_the_limit_keep_their_parent(tmp_path, client, setti
     html = client.get(Article.objects.get().get_absolute_url()).content.decode()
     assert comment_ids(html) == [stored(n).pk for n in range(1, 7)]
     assert "3 replies were nested deeper than 3 levels" in summary
+    # Shown no deeper than the limit either: the deeper replies follow at the last level,
+    # each saying which comment it answers.
+    assert html.count('<ol class="children">') == 2
+    assert re.findall(r'class="comment depth-(\d)"', html) == ["0", "1", "2", "2", "2", "2"]
+    for n in range(4, 7):
+        answered = stored(n - 1)
+        assert f'In reply to <a href="#comment-{answered.pk}">' in html
+    assert html.count('class="in-reply-to"') == 3
 
 
 def test_raw_ip_addresses_are_never_stored_and_old_ones_not_even_hashed(tmp_path):
