@@ -13,12 +13,15 @@ anonymous readers the password form and no text.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from byline.articles.models import Article, StaticPage
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.models import Comment
 from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_author, make_section, make_tag
@@ -134,3 +137,54 @@ def test_a_byline_export_imports_into_wordpress_with_everything(wordpress, tmp_p
     assert "post-password-form" in secret["shown_content"]
     assert "confidential" not in secret["shown_content"]
     assert len(secret["comments"]) == 1
+
+
+CASES = json.loads(
+    (Path(__file__).resolve().parent / "data" / "rendering" / "cases.json").read_text("utf-8")
+)
+
+
+def test_what_wordpress_itself_exports_imports_into_byline(wordpress, tmp_path, client):
+    """A WordPress site (block and classic posts, nested categories, a thread eight deep,
+    password, sticky, draft, private, pages) exported by WordPress's own exporter
+    (export_wp(), in core) imports whole: nothing private public, threads kept."""
+    wordpress.seed(CASES["cases"])
+    held = {post["slug"]: post for post in wordpress.dump()["posts"]}
+    export = tmp_path / "wordpress.xml"
+    wordpress.export_file(export)
+    call_command("import_wxr", str(export), "--no-progress", stdout=None)
+
+    posts = [p for p in held.values() if p["type"] == "post"]
+    pages = [p for p in held.values() if p["type"] == "page"]
+    assert Article.objects.count() == len(posts)
+    assert StaticPage.objects.count() == len(pages)
+    public = {p["slug"] for p in posts if p["status"] == "publish" and not p["password"]}
+    assert set(Article.objects.published().values_list("slug", flat=True)) == public
+    secret = Article.objects.get(slug="budget-papers")
+    assert secret.password == "harbour" and not Article.objects.published().filter(pk=secret.pk)
+    assert Article.objects.get(slug="private-note").status == Article.Status.DRAFT
+    assert Article.objects.get(slug="unfinished").status == Article.Status.DRAFT
+    assert Article.objects.get(featured=True).slug == "caption"  # the sticky post
+    assert Author.objects.filter(name="María Ortega").exists()
+    appeals = Section.objects.get(slug="appeals")
+    assert appeals.parent.slug == "courts" and appeals.parent.parent.slug == "news"
+    assert Section.objects.filter(slug="unused").exists()
+    assert Tag.objects.filter(slug="never-used").exists()
+    assert StaticPage.objects.get(path="/about/").body_html.strip() == "<p>Who we are.</p>"
+
+    from byline.discussion.models import Comment
+
+    sticky = Article.objects.get(slug="caption")
+    thread = list(Comment.objects.filter(article=sticky).order_by("submitted_at", "pk"))
+    approved = [c for c in thread if c.status == Comment.Status.APPROVED]
+    assert len(approved) == 8 and len(thread) == 9
+    for parent, reply in zip(approved, approved[1:], strict=False):
+        assert reply.parent_id == parent.pk
+    assert "<li>one</li>" in approved[0].body_html or "one" in approved[0].body_html
+    page = client.get(sticky.get_absolute_url()).content.decode()
+    assert all(f"Level {n}." in page for n in range(8))
+    assert "Waiting." not in page
+
+    for article in Article.objects.all():
+        assert "<!--" not in article.body_html, article.slug
+        assert not re.search(r"\[/?(caption|gallery|embed|audio|video)\b", article.body_html)

@@ -80,5 +80,11 @@ class WordPressSite:
         payload = {**contents, "_attachments": list(attached), "_library": library or {}}
         return self._run("render", stdin=json.dumps(payload))
 
+    def seed(self, contents: dict[str, str]) -> dict:
+        return self._run("seed", stdin=json.dumps(contents))
+
+    def export_file(self, path: Path) -> dict:
+        return self._run("export", str(path))
+
     def drop(self) -> None:
         self._run("drop")

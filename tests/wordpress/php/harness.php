@@ -14,6 +14,9 @@
  *                                      parents before children, comment parents remapped
  *   php harness.php dump               what the site holds: posts, terms, users, comments,
  *                                      and what an anonymous reader is shown of each post
+ *   php harness.php seed < in.json     a newsroom's content (the bodies given, a thread eight
+ *                                      deep, password, sticky, draft, private, page, terms)
+ *   php harness.php export FILE.xml    WordPress's own exporter (export_wp(), in core)
  *   php harness.php render < in.json   WordPress's own rendering (the_content filters) of
  *                                      {"name": "post_content", ...}; attachments listed
  *                                      under "_attachments" become children of each post
@@ -328,4 +331,68 @@ if ($command === 'render') {
     answer($out);
 }
 
-fail('usage: harness.php install|import FILE|dump|render');
+if ($command === 'seed') {
+    // A newsroom's WordPress: nested categories, tags, two authors, block and classic
+    // posts, a password post, a sticky post, a draft, a private post, a page, and a
+    // comment thread eight levels deep (WordPress's own limit set to 10).
+    $input = json_decode(stream_get_contents(STDIN), true) ?: [];
+    $editor = wp_insert_user(['user_login' => 'maria', 'user_pass' => wp_generate_password(),
+                              'display_name' => 'María Ortega', 'user_email' => 'maria@wordpress.test',
+                              'role' => 'author']);
+    $news = wp_insert_term('News', 'category', ['slug' => 'news']);
+    $courts = wp_insert_term('Courts', 'category', ['slug' => 'courts', 'parent' => $news['term_id']]);
+    $appeals = wp_insert_term('Appeals', 'category', ['slug' => 'appeals', 'parent' => $courts['term_id']]);
+    wp_insert_term('Unused', 'category', ['slug' => 'unused']);
+    wp_insert_term('Never used tag', 'post_tag', ['slug' => 'never-used']);
+    $ids = [];
+    $i = 0;
+    foreach ($input as $name => $content) {
+        $i++;
+        $ids[$name] = wp_insert_post(wp_slash([
+            'post_title' => 'Story ' . $name, 'post_name' => str_replace('_', '-', $name),
+            'post_content' => $content, 'post_status' => 'publish',
+            'post_author' => $i % 2 ? 1 : $editor,
+            'post_date' => sprintf('2024-05-%02d 10:00:00', $i),
+            'post_category' => [$i % 3 ? $appeals['term_id'] : $news['term_id']],
+            'tags_input' => ['floods', 'council'],
+        ]));
+    }
+    $first = reset($ids);
+    stick_post($first);
+    $secret = wp_insert_post(['post_title' => 'Budget papers', 'post_name' => 'budget-papers',
+                              'post_content' => 'The confidential figures.', 'post_status' => 'publish',
+                              'post_password' => 'harbour', 'post_category' => [$courts['term_id']]]);
+    wp_insert_comment(['comment_post_ID' => $secret, 'comment_author' => 'Member',
+                       'comment_content' => 'Only members read this.', 'comment_approved' => 1]);
+    wp_insert_post(['post_title' => 'Unfinished', 'post_name' => 'unfinished', 'post_status' => 'draft',
+                    'post_content' => 'Not yet.']);
+    wp_insert_post(['post_title' => 'Private note', 'post_name' => 'private-note', 'post_status' => 'private',
+                    'post_content' => 'Staff only.']);
+    wp_insert_post(['post_title' => 'About us', 'post_name' => 'about', 'post_type' => 'page',
+                    'post_status' => 'publish', 'post_content' => '<!-- wp:paragraph --><p>Who we are.</p><!-- /wp:paragraph -->']);
+    $parent = 0;
+    for ($level = 0; $level < 8; $level++) {
+        $parent = wp_insert_comment(['comment_post_ID' => $first, 'comment_parent' => $parent,
+                                     'comment_author' => "Reader $level",
+                                     'comment_author_email' => "reader$level@example.org",
+                                     'comment_date' => sprintf('2024-05-20 10:%02d:00', $level),
+                                     'comment_date_gmt' => sprintf('2024-05-20 10:%02d:00', $level),
+                                     'comment_content' => "<p>Level $level.</p><ul><li>one</li><li>two</li></ul>",
+                                     'comment_approved' => 1]);
+    }
+    wp_insert_comment(['comment_post_ID' => $first, 'comment_author' => 'Held',
+                       'comment_content' => 'Waiting.', 'comment_approved' => 0]);
+    answer(['posts' => count($ids) + 3, 'pages' => 1]);
+}
+
+if ($command === 'export') {
+    require_once ABSPATH . 'wp-admin/includes/export.php';
+    wp_set_current_user(1);
+    ob_start();
+    export_wp(['content' => 'all']);
+    $xml = ob_get_clean();
+    file_put_contents($argv[2] ?? fail('export FILE'), $xml);
+    answer(['bytes' => strlen($xml)]);
+}
+
+fail('usage: harness.php install|drop|import FILE|dump|render|seed|export FILE');
