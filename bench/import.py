@@ -179,14 +179,14 @@ def main() -> None:
     from django.core.management import call_command
     from tqdm import tqdm
 
-    from byline.articles import wxr_import
     from byline.articles.models import Article
-    from byline.articles.wxr import parse
-    from byline.articles.wxr_import import import_export
     from byline.discussion.models import Comment
+    from byline.wordpress import importer
+    from byline.wordpress.importer import import_export
+    from byline.wordpress.reader import parse
 
     comment_seconds = []
-    store_comments = wxr_import.import_comments
+    store_comments = importer.import_comments
 
     def timed_import_comments(*args, **kwargs):
         begun = time.perf_counter()
@@ -195,7 +195,7 @@ def main() -> None:
         finally:
             comment_seconds.append(time.perf_counter() - begun)
 
-    wxr_import.import_comments = timed_import_comments
+    importer.import_comments = timed_import_comments
 
     export_file = work / "export.xml"
     started = time.perf_counter()

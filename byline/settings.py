@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "byline.discussion",
     "byline.antispam",
     "byline.pagecache",
+    "byline.wordpress",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -133,7 +134,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "byline.articles.middleware.LegacyRedirectMiddleware",
+    # Old WordPress addresses answer 301 (outside static pages, which are served first).
+    "byline.wordpress.redirects.LegacyRedirectMiddleware",
+    "byline.articles.middleware.StaticPageMiddleware",
 ]
 
 CSRF_FAILURE_VIEW = "byline.errors.csrf_failure"

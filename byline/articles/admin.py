@@ -6,8 +6,6 @@ from byline.adminsafety import SafeChangeListMixin
 from byline.articles.models import (
     Article,
     Author,
-    ImportedPost,
-    LegacyURL,
     Section,
     StaticPage,
     Tag,
@@ -98,31 +96,6 @@ class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
             return "Save the article to preview it."
         url = reverse("articles:preview", kwargs={"pk": article.pk})
         return format_html('<a href="{}" target="_blank">Preview the article page</a>', url)
-
-
-@admin.register(LegacyURL)
-class LegacyURLAdmin(admin.ModelAdmin):
-    """Old addresses that redirect (301) to articles; the WordPress import fills this in."""
-
-    list_display = ["path", "article", "target"]
-    search_fields = ["path", "article__headline", "target"]
-    autocomplete_fields = ["article"]
-
-
-@admin.register(ImportedPost)
-class ImportedPostAdmin(admin.ModelAdmin):
-    """Which WordPress post each imported article came from (read only)."""
-
-    list_display = ["wp_id", "source", "wp_status", "article", "imported_at"]
-    list_filter = ["source", "wp_status"]
-    search_fields = ["article__headline", "=wp_id"]
-    readonly_fields = ["source", "wp_id", "wp_status", "wp_modified", "article", "imported_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StaticPage)

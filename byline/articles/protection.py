@@ -115,3 +115,35 @@ def never_cache_publicly(response: HttpResponse) -> HttpResponse:
     patch_cache_control(response, private=True, no_store=True, no_cache=True)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+PASS_SALT = "byline.articles.unlock.comments"  # noqa: S105 (a salt, not a secret)
+
+
+def reader_pass(article: Article) -> str:
+    """A signed pass, put into the unlocked page's comment form and session address.
+
+    The unlock cookie is scoped to the article's own path, so the comment
+    endpoints (``/comments/…``) never see it; this pass, only ever in a page shown
+    to a reader who gave the password (never cached), proves the same. It stops
+    working when the password changes or after as long as the cookie lasts.
+    """
+    return signing.dumps({"a": article.pk, "h": _digest(article)}, salt=PASS_SALT, compress=True)
+
+
+def may_read(request: HttpRequest, article: Article, given_pass: str = "") -> bool:
+    """Whether this reader may read ``article`` and its comments: it has no password,
+    their unlock cookie is good, or they hold the pass of the unlocked page."""
+    if not article.password or is_unlocked(request, article):
+        return True
+    if not given_pass:
+        return False
+    try:
+        data = signing.loads(given_pass[:1000], salt=PASS_SALT, max_age=COOKIE_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return (
+        isinstance(data, dict)
+        and data.get("a") == article.pk
+        and hmac.compare_digest(str(data.get("h", "")), _digest(article))
+    )

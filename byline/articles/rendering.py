@@ -10,16 +10,18 @@ import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "a", "abbr", "address", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "a", "abbr", "address", "audio", "b", "blockquote", "br", "caption", "cite", "code", "dd",
+    "del", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i",
     "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "video",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "figure": {"data-provider"},  # an embed's provider (youtube, twitter...): see wxr_content
+    "figure": {"data-provider"},  # an embed's provider (youtube...): wordpress/content.py
     "img": {"src", "alt", "title", "width", "height", "loading"},
+    "audio": {"src", "controls", "preload"},  # [audio] of an imported post: plays on request
+    "video": {"src", "controls", "preload"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},

@@ -108,6 +108,9 @@ class CommentForm(forms.Form):
     )
     article = IdField(error_messages={"invalid": "This article does not take comments."})
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A password-protected article's pass (articles.protection.reader_pass), in the
+    # form only when the page was shown to a reader who gave the password.
+    unlock = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1000)
     url_confirm = forms.CharField(label="Leave this field empty", required=False, max_length=1000)
 
     def text_fields(self) -> list:

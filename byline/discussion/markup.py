@@ -35,9 +35,18 @@ def _time(comment: Comment) -> str:
 
 
 def comment_open(
-    comment: Comment, depth: int, page_query: str = "", pending: bool = False, prefix: str = ""
+    comment: Comment,
+    depth: int,
+    page_query: str = "",
+    pending: bool = False,
+    prefix: str = "",
+    answers: Comment | None = None,
 ) -> str:
-    """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``."""
+    """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
+
+    ``answers``: the comment it replies to, shown at the same level (the thread is
+    deeper than the site's depth limit), linked above the text.
+    """
     name = escape(comment.author_name)
     if comment.author_url:
         author = f'<a href="{escape(comment.author_url)}" rel="nofollow ugc noopener">{name}</a>'
@@ -60,7 +69,17 @@ def comment_open(
         f'<footer class="comment-meta"><b class="comment-author">{author}</b> '
         f'<a class="comment-date" href="{permalink}">{_time(comment)}</a></footer>'
         f"{AWAITING if pending else ''}"
+        f"{_in_reply_to(answers)}"
         f'<div class="comment-content">{body}</div>{reply}</article>'
+    )
+
+
+def _in_reply_to(parent: Comment | None) -> str:
+    if parent is None:
+        return ""
+    return (
+        f'<p class="in-reply-to">In reply to <a href="#comment-{parent.pk}">'
+        f"{escape(parent.author_name)}</a></p>"
     )
 
 
@@ -87,7 +106,9 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
     parts = ['<ol class="comment-list">']
     prefix = _permalink_prefix()
     for node in nodes:
-        parts.append(comment_open(node.comment, node.depth, page_query, prefix=prefix))
+        parts.append(
+            comment_open(node.comment, node.depth, page_query, prefix=prefix, answers=node.answers)
+        )
         if node.has_children:
             parts.append('<ol class="children">')
         else:

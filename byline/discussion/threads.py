@@ -45,6 +45,8 @@ class Node:
     has_children: bool = False
     closes: range = field(default_factory=lambda: range(0))
     more: More | None = None  # set on the last shown comment of a folded thread
+    # The comment it answers, when that one is shown at the same (deepest) level.
+    answers: Comment | None = None
 
 
 @dataclass
@@ -79,6 +81,10 @@ class ThreadPage:
 def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
     """Order comments depth-first, oldest first at every level (input is oldest first).
 
+    No comment is shown deeper than ``BYLINE_COMMENT_MAX_DEPTH`` levels: replies
+    beyond it (imported from a blog that allowed more) follow the comment they
+    answer at the deepest level; each keeps its parent (its "in reply to" link).
+
     ``continued``: the comments are a piece of one thread whose earlier part is on
     another page, so a reply whose parent is not among them starts at the top level
     (otherwise such a reply is left out: its parent is not approved).
@@ -90,13 +96,19 @@ def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
         if parent is None and comment.parent_id is not None and not continued:
             continue  # its parent is not approved: the reply waits with it
         children[parent].append(comment)
+    # Replies deeper than the site's depth limit (imported threads can be) are shown at
+    # the deepest level, each right after the comment it answers, as WordPress does.
+    deepest = max(0, settings.BYLINE_COMMENT_MAX_DEPTH - 1)
     nodes: list[Node] = []
-    stack: list[tuple[Comment, int]] = [(c, 0) for c in reversed(children[None])]
+    stack: list[tuple[Comment, int, Comment | None]] = [
+        (c, 0, None) for c in reversed(children[None])
+    ]
     while stack:
-        comment, depth = stack.pop()
+        comment, depth, answers = stack.pop()
         kids = children.get(comment.pk, [])
-        nodes.append(Node(comment, depth, has_children=bool(kids)))
-        stack.extend((kid, depth + 1) for kid in reversed(kids))
+        nodes.append(Node(comment, depth, bool(kids) and depth < deepest, answers=answers))
+        flat = comment if depth >= deepest else None
+        stack.extend((kid, min(depth + 1, deepest), flat) for kid in reversed(kids))
     for index, node in enumerate(nodes):
         next_depth = nodes[index + 1].depth if index + 1 < len(nodes) else 0
         if not node.has_children:

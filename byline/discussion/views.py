@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from byline.articles import protection
 from byline.articles.models import Article
 from byline.csrf import cached_page_form
 from byline.discussion import actions, commenterdata, notifications
@@ -121,7 +122,7 @@ def form_page(
 
 def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
     """A post that proved neither its origin nor a token: keep what was typed, ask again."""
-    article = _article_from(request.POST.get("article"))
+    article = _article_from(request.POST.get("article"), request, request.POST.get("unlock", ""))
     message = (
         "We could not confirm that this form was sent from this site. "
         "Please check your comment and send it again."
@@ -132,11 +133,19 @@ def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
     return form_page(request, form, article, message, status=403)
 
 
-def _article_from(value) -> Article | None:
+def _article_from(value, request: HttpRequest, unlock: str = "") -> Article | None:
+    """The article a comment or a session is for, if this reader may read it.
+
+    A password-protected article takes comments only from readers who unlocked
+    it (their form carries its pass); for everyone else it does not exist here.
+    """
     article_id = parse_id(value)
     if article_id is None:
         return None
-    return Article.objects.published().filter(pk=article_id).first()
+    article = Article.objects.reachable().filter(pk=article_id).first()
+    if article is None or not protection.may_read(request, article, unlock):
+        return None
+    return article
 
 
 def _field_errors(form: CommentForm) -> dict[str, list[str]]:
@@ -152,7 +161,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     script, the article (or the form again, with what was typed) for a browser.
     """
     form = CommentForm(request.POST)
-    article = _article_from(request.POST.get("article"))
+    article = _article_from(request.POST.get("article"), request, request.POST.get("unlock", ""))
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
         return _refused(request, form, None, message, 404, {"status": "rejected"})
@@ -308,7 +317,7 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session(request: HttpRequest) -> JsonResponse:
     """What the page's script needs for this reader: a fresh form timestamp, their
     remembered details, and their own comments still waiting for moderation."""
-    article = _article_from(request.GET.get("article"))
+    article = _article_from(request.GET.get("article"), request, request.GET.get("unlock", ""))
     pending = []
     token = commenter_token(request)
     if article is not None and token:

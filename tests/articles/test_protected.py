@@ -9,10 +9,10 @@ from django.test import Client
 
 from byline.articles import protection
 from byline.articles.models import Article
-from tests.articles.wxr_factory import comment, item, write, wxr
 from tests.factory import make_article
 from tests.pagecache.conftest import page_cache  # noqa: F401 (a fixture)
 from tests.pagecache.wsgi_client import call
+from tests.wordpress.wxr_factory import comment, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,55 @@ def test_imported_password_posts_are_protected_with_their_comments(tmp_path, cli
     page = client.get(article.get_absolute_url())
     assert "Only for members." in page.text
     assert "comment." in page.text and "A members" in page.text
+
+
+def _page_pass(page_text: str) -> str:
+    found = re.search(r'name="unlock" value="([^"]+)"', page_text)
+    assert found, "the unlocked page's comment form carries the article's pass"
+    return found.group(1).replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def test_a_reader_who_unlocked_the_article_can_comment(client, protected):
+    """The unlocked page's form carries a pass, since the unlock cookie (scoped to the
+    article's path) never reaches /comments/; with it the comment is taken and shown."""
+    from byline.discussion.models import Comment
+    from tests.discussion.factory import post_comment
+
+    assert unlock(client, protected).status_code == 302
+    page = client.get(protected.get_absolute_url())
+    given = _page_pass(page.text)
+    browser = Client()  # the comment endpoint gets no unlock cookie, as in a browser
+    answer = post_comment(browser, protected, json=True, unlock=given, body="Read it, and agree.")
+    assert answer.status_code in {200, 201}, answer.text
+    comment = Comment.objects.get(article=protected)
+    assert comment.body == "Read it, and agree."
+    if comment.status == Comment.Status.APPROVED:
+        assert "Read it, and agree." in client.get(protected.get_absolute_url()).text
+    # The page's script asks the session endpoint with the pass too.
+    session = browser.get(f"/comments/session/?article={protected.pk}&unlock={given}")
+    assert session.status_code == 200
+
+
+def test_nobody_else_can_comment_on_or_read_comments_of_a_protected_article(client, protected):
+    """No pass, a forged pass, another article's pass, or a pass from before the password
+    changed: the article does not take comments, nothing is stored, nothing is shown."""
+    from byline.discussion.models import Comment
+    from tests.discussion.factory import make_comment, post_comment
+
+    other = make_article("Other memo", slug="other-memo", password="other")
+    make_comment(protected, body="Members discuss the memo.")
+    assert unlock(client, other, "other").status_code == 302
+    other_pass = _page_pass(client.get(other.get_absolute_url()).text)
+    assert unlock(client, protected).status_code == 302
+    old_pass = _page_pass(client.get(protected.get_absolute_url()).text)
+    protected.password = "changed"
+    protected.save()
+    for given in ("", "forged:pass", other_pass, old_pass):
+        answer = post_comment(Client(), protected, json=True, unlock=given)
+        assert answer.status_code == 404, given
+    assert Comment.objects.filter(article=protected).count() == 1
+    stranger = Client()
+    assert "Members discuss the memo." not in stranger.get(protected.get_absolute_url()).text
+    assert stranger.get(f"/articles/{protected.slug}/comments/feed/").status_code == 404
+    session = stranger.get(f"/comments/session/?article={protected.pk}&unlock={old_pass}")
+    assert session.json()["pending"] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import template
 
+from byline.articles import protection
 from byline.discussion import popular
 from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
@@ -41,6 +42,10 @@ def discussion_for(context, article) -> dict:
             Comment.objects.approved().on_article(article.pk).filter(pk=replyto).first()
         )
     initial = {"article": article.pk, "parent": reply_to.pk if reply_to else ""}
+    unlock = ""
+    if article.password and context.get("unlocked"):
+        # Shown only to a reader who gave the password (the page is never cached).
+        unlock = initial["unlock"] = protection.reader_pass(article)
     if threads.thread_id is not None:
         page_query = f"thread={threads.thread_id}&"
         page_query += f"tpage={threads.number}&" if threads.number > 1 else ""
@@ -53,6 +58,7 @@ def discussion_for(context, article) -> dict:
         "reply_to": reply_to,
         "form": CommentForm(initial=initial),
         "with_token": False,
+        "unlock": unlock,
     }
 
 

@@ -191,6 +191,19 @@ def embed(url: str, caption: str = "", provider: str = "") -> str:
     )
 
 
+# An audio or video file's embed, once sanitized: its link gets the browser's own player.
+PLAYABLE = re.compile(
+    r'(<figure class="embed" data-provider="(audio|video)">)(<a href="([^"<>]+)"[^<>]*>[^<>]*</a>)'
+)
+
+
+def _player(match: re.Match) -> str:
+    """A file WordPress plays itself ([audio], [video]): the browser's player, loading
+    nothing until the reader presses play; the link stays inside for browsers without one."""
+    figure, kind, anchor, url = match.groups()
+    return f'{figure}<{kind} controls preload="none" src="{url}">{anchor}</{kind}>'
+
+
 def _embed_block(match: re.Match) -> str:
     """``<!-- wp:embed {"url": …} -->`` and what it wraps: one embed figure."""
     try:
@@ -410,7 +423,7 @@ def body_html(
     converted = EMPTY_PARAGRAPH.sub("", absolutize(sanitize(autop(text)), base_url))
     if new_urls:
         converted = sanitize(replace_urls(converted, new_urls))
-    return converted.strip()
+    return PLAYABLE.sub(_player, converted).strip()
 
 
 def _bare_url(match: re.Match) -> str:

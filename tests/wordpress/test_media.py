@@ -13,10 +13,10 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from byline.articles import wxr_media
 from byline.articles.models import Article
-from byline.articles.wxr_media import MediaError, stable_name
-from tests.articles.wxr_factory import cdata, item, write, wxr
+from byline.wordpress import media
+from byline.wordpress.media import MediaError, stable_name
+from tests.wordpress.wxr_factory import cdata, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +278,7 @@ def test_a_long_list_of_failures_is_cut_short_in_the_summary(
     tmp_path, media_root, old_site, monkeypatch
 ):
     """An old site that is down fails every image: the summary lists a few, counts the rest."""
-    monkeypatch.setattr(wxr_media, "SHOWN_FAILURES", 2)
+    monkeypatch.setattr(media, "SHOWN_FAILURES", 2)
     body = "\n\n".join(f'<img src="{UPLOADS}/gone-{n}.png" alt="">' for n in range(5))
     summary = run_import(write(tmp_path, export(old_site, item(1, content=body))), "--copy-media")
     assert "5 failed" in summary

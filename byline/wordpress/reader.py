@@ -3,7 +3,7 @@
 The parser knows nothing of Byline's models: it turns the file into
 ``WxrExport`` (site, authors, categories, tags, items) with every item's
 comments as ``WxrComment`` rows (threads by parent id, statuses, dates, the
-commenter's details, WordPress ids). ``wxr_import`` decides what to keep.
+commenter's details, WordPress ids). ``importer`` decides what to keep.
 
 The file is untrusted. It is parsed with lxml with entity resolution, DTD
 loading and network access off, and a file that declares a DTD at all is

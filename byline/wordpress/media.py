@@ -42,8 +42,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from PIL import Image
 
-from byline.articles import wxr_content
-from byline.articles.wxr import WxrExport, WxrItem
+from byline.wordpress import content
+from byline.wordpress.reader import WxrExport, WxrItem
 
 # Failed images listed one by one in the summary; the rest are counted.
 SHOWN_FAILURES = 50
@@ -213,7 +213,7 @@ def plan(export: WxrExport, posts: Iterable[WxrItem]) -> MediaPlan:
     hosts = own_hosts(export)
     result = MediaPlan(hosts=hosts)
     items = {item.wp_id: item for item in export.items if item.post_type == "attachment"}
-    attachments = wxr_content.Attachments.of(items.values())
+    attachments = content.Attachments.of(items.values())
 
     def want(url: str) -> None:
         if url in result.names or url in result.refused:
@@ -224,7 +224,7 @@ def plan(export: WxrExport, posts: Iterable[WxrItem]) -> MediaPlan:
             result.refused[url] = str(error)
 
     for post in posts:
-        body = wxr_content.body_html(
+        body = content.body_html(
             post.content,
             base_url=export.base_site_url,
             attachments=attachments,
@@ -239,8 +239,8 @@ def plan(export: WxrExport, posts: Iterable[WxrItem]) -> MediaPlan:
             url = attachment.attachment_url
             result.featured[post.wp_id] = Featured(
                 url=url,
-                alt=wxr_content.plain(attachment.meta.get("_wp_attachment_image_alt", ""))[:300],
-                caption=wxr_content.plain(attachment.excerpt)[:500],
+                alt=content.plain(attachment.meta.get("_wp_attachment_image_alt", ""))[:300],
+                caption=content.plain(attachment.excerpt)[:500],
             )
             want(url)
     return result

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from byline.articles import wxr_export
 from byline.articles.models import Article, Author, Section, Tag
-from byline.articles.wxr import WxrComment, parse
 from byline.discussion.models import Comment
 from byline.engagement.stats import figures_for
+from byline.wordpress import exporter
+from byline.wordpress.reader import WxrComment, parse
 from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_author, make_section, make_tag
 
@@ -103,7 +103,7 @@ def test_comments_from_the_discussion_app_are_written_with_their_threads(site, m
         ]  # fmt: skip
         return {article.pk: rows}
 
-    monkeypatch.setattr(wxr_export, "comments_for_export", provided)
+    monkeypatch.setattr(exporter, "comments_for_export", provided)
     parsed = parse(BytesIO(export().encode()))
     live = next(item for item in parsed.items if item.wp_id == article.pk)
     first, reply = live.comments

@@ -1,6 +1,6 @@
 """A WordPress migration a newsroom can trust: real-world exports, nothing private made public.
 
-The fixtures in tests/articles/data/ mirror what WordPress 6.x and WordPress.com
+The fixtures in tests/wordpress/data/ mirror what WordPress 6.x and WordPress.com
 write (see the README there); the Theme Unit Test excerpt is WordPress's own.
 """
 
@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.models import Comment
-from tests.articles.wxr_factory import cdata, item, write, wxr
+from byline.wordpress.models import ImportedPost
 from tests.htmlcheck import assert_valid_html, needs_java
+from tests.wordpress.wxr_factory import cdata, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_blocks_become_clean_semantic_html_with_their_alignment(newsroom):
 
 
 def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
-    """YouTube, Twitter, Vimeo, [embed], [audio], [video]: a figure with a plain link."""
+    """YouTube, Twitter, Vimeo, [embed]: a figure with a plain link; [audio], [video]: a player."""
     first, second = article(101).body_html, article(102).body_html
     assert re.search(
         r'<figure class="embed" data-provider="youtube"><a href="https://www.youtube.com/watch'
@@ -175,10 +176,17 @@ def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
     for provider, url in [
         ("youtube", "https://www.youtube.com/watch?v=aaaaaaaaaaa"),
         ("vimeo", "https://vimeo.com/123456"),
+    ]:
+        assert f'<figure class="embed" data-provider="{provider}"><a href="{url}"' in second
+    for kind, url in [
         ("audio", "https://news.example/wp-content/uploads/2024/02/speech.mp3"),
         ("video", "https://news.example/wp-content/uploads/2024/02/count.mp4"),
     ]:
-        assert f'<figure class="embed" data-provider="{provider}"><a href="{url}"' in second
+        # Files WordPress plays itself get the browser's player, loading nothing before play.
+        assert (
+            f'<figure class="embed" data-provider="{kind}">'
+            f'<{kind} controls preload="none" src="{url}"><a href="{url}"'
+        ) in second
     assert "<iframe" not in first + second and "<script" not in first + second
 
 
@@ -383,9 +391,9 @@ def test_a_big_file_is_read_lean_and_imports_the_same(tmp_path, monkeypatch):
     so memory does not grow with them; the result is the same as reading it whole."""
     import tracemalloc
 
-    from byline.articles.management.commands import import_wxr
-    from byline.articles.wxr import parse
-    from tests.articles.wxr_factory import comment
+    from byline.wordpress.management.commands import import_wxr
+    from byline.wordpress.reader import parse
+    from tests.wordpress.wxr_factory import comment
 
     long_text = "\n\n".join(f"Paragraph {n} " + "words " * 400 for n in range(10))
     posts = [

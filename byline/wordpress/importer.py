@@ -1,9 +1,9 @@
 """Importing a WordPress export: posts become articles, pages static pages, in one transaction.
 
-``import_export()`` takes the parsed ``WxrExport`` (see ``wxr.py``) and writes
+``import_export()`` takes the parsed ``WxrExport`` (see ``reader.py``) and writes
 authors (every author of the file, with their display names; e-mail addresses
 are not kept), sections (every category, with its parent), tags (every tag,
-used or not), articles, static pages, the old addresses (``wxr_urls``) and the
+used or not), articles, static pages, the old addresses (``legacy_urls``) and the
 record of which WordPress post each article came from. Importing the same blog
 again updates what changed on WordPress since, and never adds anything twice.
 
@@ -23,7 +23,7 @@ Comments are handed, in thread order, to :func:`import_comments`, which has the
 discussion app store them (``byline.discussion.imports``) in the same transaction.
 
 With ``copy_media``, the images the posts use are copied first, outside the
-transaction (``wxr_media``); bodies then point at the copies and featured
+transaction (``media``); bodies then point at the copies and featured
 images become lead images. Already imported articles get the same rewrite.
 """
 
@@ -37,10 +37,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from byline.articles import wxr_content, wxr_media, wxr_urls
-from byline.articles.models import Article, Author, ImportedPost, Section, StaticPage, Tag
-from byline.articles.wxr import WxrComment, WxrExport, WxrItem, in_thread_order
-from byline.articles.wxr_report import (
+from byline.articles.models import Article, Author, Section, StaticPage, Tag
+from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
+from byline.signals import article_changed
+from byline.wordpress import content, legacy_urls, media
+from byline.wordpress.models import ImportedPost
+from byline.wordpress.reader import WxrComment, WxrExport, WxrItem, in_thread_order
+from byline.wordpress.report import (
     HIDDEN_BECAUSE,
     NOT_IMPORTED_STATUSES,
     OTHER_TYPES,
@@ -48,8 +51,6 @@ from byline.articles.wxr_report import (
     ImportSummary,
     NotPublished,
 )
-from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
-from byline.signals import article_changed
 
 BATCH = 500
 ANNOUNCED_ONE_BY_ONE = 100
@@ -113,8 +114,8 @@ def import_export(
         # Outside the transaction: downloads must not hold the database's write lock.
         wanted = {post.wp_id for post in posts}
         full = (i for i in importer.full_items() if i.post_type != "page" and i.wp_id in wanted)
-        summary.media = wxr_media.copy(
-            wxr_media.plan(export, full), dry_run=dry_run, on_progress=on_media_progress
+        summary.media = media.copy(
+            media.plan(export, full), dry_run=dry_run, on_progress=on_media_progress
         )
     with transaction.atomic():
         importer.run(posts, pages)
@@ -152,7 +153,7 @@ def existing_rows(model_or_queryset, field: str, values: Iterable) -> list:
 
 def title_of(item: WxrItem) -> str:
     """A WordPress title as plain text: ``H<sub>2</sub>O`` → ``H2O``, entities decoded."""
-    return Truncator(wxr_content.plain(item.title)).chars(300)
+    return Truncator(content.plain(item.title)).chars(300)
 
 
 class _Importer:
@@ -164,11 +165,11 @@ class _Importer:
         self.now = timezone.now()
         self.shortcodes: Counter[str] = Counter()
         self.visible: list[int] = []  # articles readers can now see, or whose comments changed
-        self.attachments = wxr_content.Attachments.of(export.items)
-        self.urls = wxr_urls.LegacyPaths(export, summary)
+        self.attachments = content.Attachments.of(export.items)
+        self.urls = legacy_urls.LegacyPaths(export, summary)
 
     @property
-    def media(self) -> wxr_media.MediaCopy | None:
+    def media(self) -> media.MediaCopy | None:
         return self.summary.media
 
     @cached_property
@@ -329,7 +330,7 @@ class _Importer:
         for login in sorted(logins):
             known = self.export.authors.get(login)
             slug = slugify(login, allow_unicode=True)[:200] or "author"
-            wanted[login] = (slug, wxr_content.plain(known.name if known else login)[:200])
+            wanted[login] = (slug, content.plain(known.name if known else login)[:200])
         slugs = {slug: name for slug, name in wanted.values()}
         existing = {a.slug: a for a in existing_rows(Author, "slug", slugs)}
         new = [
@@ -351,7 +352,7 @@ class _Importer:
                 declared.setdefault(term.slug, term)
         existing = {row.slug: row for row in existing_rows(Section, "slug", declared)}
         new = [
-            Section(slug=slug, name=wxr_content.plain(term.name)[:100] or slug,
+            Section(slug=slug, name=content.plain(term.name)[:100] or slug,
                     description=term.description)
             for slug, term in declared.items()
             if slug not in existing
@@ -392,7 +393,7 @@ class _Importer:
                 wanted.setdefault(term.slug, term.name)
         existing = {row.slug: row for row in existing_rows(Tag, "slug", wanted)}
         new = [
-            Tag(slug=slug, name=wxr_content.plain(name)[:100] or slug)
+            Tag(slug=slug, name=content.plain(name)[:100] or slug)
             for slug, name in wanted.items()
             if slug not in existing
         ]
@@ -405,7 +406,7 @@ class _Importer:
         """A unique slug for each post: WordPress's own, with -2, -3 added when taken."""
         base = {}
         for post in posts:
-            slug = post.slug or slugify(wxr_content.plain(post.title), allow_unicode=True)
+            slug = post.slug or slugify(content.plain(post.title), allow_unicode=True)
             base[post.wp_id] = (slug or f"post-{post.wp_id}")[:290]
         wanted = set(base.values())
         taken = {
@@ -439,7 +440,7 @@ class _Importer:
     # -- writing articles ------------------------------------------------------------
 
     def body(self, post: WxrItem) -> str:
-        return wxr_content.body_html(
+        return content.body_html(
             post.content,
             base_url=self.export.base_site_url,
             attachments=self.attachments,
@@ -453,8 +454,8 @@ class _Importer:
         article = Article(
             headline=title_of(post) or "Untitled",
             slug=slug,
-            standfirst=wxr_content.plain(post.excerpt),
-            body=wxr_content.as_markdown_source(html_body),
+            standfirst=content.plain(post.excerpt),
+            body=content.as_markdown_source(html_body),
             status=status,
             published_at=published_at,
             password=post.password[:255],
@@ -489,7 +490,7 @@ class _Importer:
         post_ids = {article_id: wp_id for wp_id, article_id in done.items()}
         updated = 0
         for article in existing_rows(Article, "pk", post_ids):
-            body = wxr_content.replace_urls(article.body, self.new_urls)
+            body = content.replace_urls(article.body, self.new_urls)
             changed = body != article.body
             article.body = body
             if not article.lead_image:
@@ -519,7 +520,7 @@ class _Importer:
     def create(self, posts, slugs, authors, sections, tags) -> dict[int, int]:
         articles = [self.article(post, slugs[post.wp_id], sections) for post in posts]
         for post in posts:
-            self.shortcodes.update(wxr_content.unknown_shortcodes(post.content))
+            self.shortcodes.update(content.unknown_shortcodes(post.content))
         Article.objects.bulk_create(articles, batch_size=BATCH)
         self.restore_dates(posts, articles)
         author_links, tag_links, imported = [], [], []
@@ -588,8 +589,8 @@ class _Importer:
             if newer:
                 html_body = self.body(post)
                 article.headline = title_of(post) or article.headline
-                article.standfirst = wxr_content.plain(post.excerpt)
-                article.body = wxr_content.as_markdown_source(html_body)
+                article.standfirst = content.plain(post.excerpt)
+                article.body = content.as_markdown_source(html_body)
                 article.render(body_html=html_body)
                 fields += CONTENT_FIELDS
             if fields:
@@ -620,7 +621,7 @@ class _Importer:
     # -- pages -----------------------------------------------------------------------
 
     def pages(self, pages: list[WxrItem]) -> None:
-        """WordPress pages become static pages at their old paths (see ``wxr_urls``)."""
+        """WordPress pages become static pages at their old paths (see ``legacy_urls``)."""
         source = self.export.source
         existing = {
             page.wp_id: page
@@ -648,12 +649,12 @@ class _Importer:
             if page is None:
                 path = paths[item.wp_id]
                 if path in taken:
-                    path = wxr_urls.free_path(path, taken)
+                    path = legacy_urls.free_path(path, taken)
                 taken.add(path)
                 page = StaticPage(wp_source=source, wp_id=item.wp_id, path=path)
                 created += 1
             page.title = title_of(item) or "Untitled"
-            page.body = wxr_content.as_markdown_source(html_body)
+            page.body = content.as_markdown_source(html_body)
             page.status = StaticPage.Status.PUBLISHED if published else StaticPage.Status.DRAFT
             if page.pk is None:
                 page.in_footer = bool(published and not item.parent_id)

@@ -21,17 +21,17 @@ from django.urls import Resolver404, resolve
 from byline.articles.models import (
     Article,
     Author,
-    LegacyURL,
     Section,
     StaticPage,
     Tag,
     normalize_page_path,
 )
-from byline.articles.wxr import WxrExport, WxrItem
+from byline.wordpress.models import LegacyURL
+from byline.wordpress.reader import WxrExport, WxrItem
 
 if TYPE_CHECKING:
-    from byline.articles.wxr_content import Attachments
-    from byline.articles.wxr_report import ImportSummary
+    from byline.wordpress.content import Attachments
+    from byline.wordpress.report import ImportSummary
 
 BATCH = 500
 MAX_PATH = 500

@@ -2,7 +2,7 @@
 
 ``STATUSES`` maps each WordPress status to a Byline state; the other tables
 say why an item is not published or not imported. ``ImportSummary`` is what
-``wxr_import.import_export()`` returns and ``import-wxr`` prints: counts,
+``importer.import_export()`` returns and ``import-wxr`` prints: counts,
 warnings, every item readers will not see and why, and notes.
 """
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from django.utils.text import Truncator
 
-from byline.articles import wxr_media
 from byline.articles.models import Article
 from byline.discussion.imports import ImportResult
+from byline.wordpress.media import MediaCopy
 
 SHOWN_UNPUBLISHED = 200  # items listed on screen; --report FILE lists all
 
@@ -86,7 +86,7 @@ class ImportSummary:
     not_published: list[NotPublished] = field(default_factory=list)
     comments_found: Counter[str] = field(default_factory=Counter)
     comments: ImportResult = field(default_factory=ImportResult)
-    media: wxr_media.MediaCopy | None = None
+    media: MediaCopy | None = None
     dry_run: bool = False
 
     def lines(self, shown: int = SHOWN_UNPUBLISHED) -> list[str]:

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from byline.articles.models import Article
-from byline.articles.wxr_export import write_export
 from byline.conf import parse_site_url
+from byline.wordpress.exporter import write_export
 
 DEFAULT_SITE_URL = "http://localhost:8000"
 

@@ -8,12 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from byline.articles import wxr_import
 from byline.articles.models import (
     Article,
     Author,
-    ImportedPost,
-    LegacyURL,
     Section,
     StaticPage,
     Tag,
@@ -22,8 +19,10 @@ from byline.discussion.imports import ImportResult
 from byline.discussion.models import Comment
 from byline.discussion.readers import hash_ip
 from byline.engagement.stats import figures_for
-from tests.articles.wxr_factory import author, comment, item, write, wxr
+from byline.wordpress import importer
+from byline.wordpress.models import ImportedPost, LegacyURL
 from tests.factory import make_article
+from tests.wordpress.wxr_factory import author, comment, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,7 @@ def captured_comments(monkeypatch):
         calls.append((list(comments), dict(article_ids), source))
         return ImportResult(stored=len(comments))
 
-    monkeypatch.setattr(wxr_import, "import_comments", capture)
+    monkeypatch.setattr(importer, "import_comments", capture)
     return calls
 
 
@@ -420,7 +419,7 @@ def test_an_error_while_writing_rolls_everything_back(tmp_path, monkeypatch):
     def explode(comments, article_ids, source, stored=None):
         raise RuntimeError("the discussion app failed")
 
-    monkeypatch.setattr(wxr_import, "import_comments", explode)
+    monkeypatch.setattr(importer, "import_comments", explode)
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, wxr(item(1), item(2, comments=(comment(1),)))))
     assert not Article.objects.exists() and not ImportedPost.objects.exists()
@@ -626,6 +625,14 @@ def test_replies_deeper_than_the_limit_keep_their_parent(tmp_path, client, setti
     html = client.get(Article.objects.get().get_absolute_url()).content.decode()
     assert comment_ids(html) == [stored(n).pk for n in range(1, 7)]
     assert "3 replies were nested deeper than 3 levels" in summary
+    # Shown no deeper than the limit either: the deeper replies follow at the last level,
+    # each saying which comment it answers.
+    assert html.count('<ol class="children">') == 2
+    assert re.findall(r'class="comment depth-(\d)"', html) == ["0", "1", "2", "2", "2", "2"]
+    for n in range(4, 7):
+        answered = stored(n - 1)
+        assert f'In reply to <a href="#comment-{answered.pk}">' in html
+    assert html.count('class="in-reply-to"') == 3
 
 
 def test_raw_ip_addresses_are_never_stored_and_old_ones_not_even_hashed(tmp_path):

@@ -5,8 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from byline.articles.models import Article, ImportedPost
-from tests.articles.wxr_factory import author, category, item, write, wxr
+from byline.articles.models import Article
+from byline.wordpress.models import ImportedPost
+from tests.wordpress.wxr_factory import author, category, item, write, wxr
 
 pytestmark = pytest.mark.django_db
 

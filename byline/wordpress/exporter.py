@@ -21,10 +21,11 @@ from django.utils.html import escape
 from django.utils.http import http_date
 
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
-from byline.articles.wxr import WxrComment
 from byline.discussion import exports as discussion_exports
+from byline.wordpress.reader import WxrComment
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CHUNK = 500  # articles written per database round (with their comments)
 PAGE_ID_BASE = 1_000_000_000  # WordPress has one id space for posts and pages
 WP_STATUS = {
     Article.Status.PUBLISHED: "publish",
@@ -147,13 +148,17 @@ def write_export(
         Article.objects.order_by("pk").select_related("section").prefetch_related("authors", "tags")
     )
     written = 0
+    # A slice of articles at a time, with only their comments: memory stays bounded
+    # whatever the size of the site (100,000 articles and 1,000,000 comments).
     ids = list(articles.values_list("pk", flat=True))
-    comments = comments_for_export(ids)
-    for article in articles.iterator(chunk_size=500):
-        _write_item(out, article, origin, comments.get(article.pk, ()))
-        written += 1
-        if on_progress:
-            on_progress(1)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        comments = comments_for_export(chunk)
+        for article in articles.filter(pk__in=chunk):
+            _write_item(out, article, origin, comments.get(article.pk, ()))
+            written += 1
+            if on_progress:
+                on_progress(1)
     for page in StaticPage.objects.order_by("pk"):
         _write_page(out, page, origin)
     out.write("</channel>\n</rss>\n")

@@ -24,8 +24,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from byline.articles.wxr import WxrError, WxrItem, iter_items, merge, parse
-from byline.articles.wxr_import import import_export
+from byline.wordpress.importer import import_export
+from byline.wordpress.reader import WxrError, WxrItem, iter_items, merge, parse
 
 LEAN_ABOVE = 64 * 1024 * 1024  # bytes of WXR above which posts are not all held in memory
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class WordPressConfig(AppConfig):
+    """Import from and export to WordPress (WXR files), and the old blog's addresses."""
+
+    name = "byline.wordpress"
+    label = "wordpress"
+    verbose_name = "WordPress"
+    default_auto_field = "django.db.models.BigAutoField"
