@@ -113,7 +113,7 @@ class Byline:
     name = "Byline"
 
     def __init__(self, examples) -> None:
-        from byline.antispam.model import TextModel
+        from byline.antispam.classifier import TextModel
 
         self.model = TextModel.train([e.text for e in examples], [e.is_spam for e in examples])
 

@@ -14,7 +14,7 @@ from byline.antispam.contract import Decision, Submission, Verdict
 from byline.antispam.features import clean, duplicate_key, link_domains
 
 if TYPE_CHECKING:
-    from byline.antispam.model import Explanation, TextModel
+    from byline.antispam.classifier import Explanation, TextModel
 
 # The score's log-odds are kept within this bound so one signal cannot make it absolute.
 MAX_LOGIT = 30.0

@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from byline.antispam import hashing
 from byline.antispam.corpus import seed_corpus
 from byline.antispam.features import domain_of, find_links, for_model, link_domains
-from byline.antispam.model import (
+from byline.antispam.classifier import (
     MAX_DECISION_LOGIT,
     N_FEATURES,
     ModelFormatError,
