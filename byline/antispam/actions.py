@@ -147,8 +147,8 @@ def retrain(
 ) -> RetrainResult:
     """Rebuild the text model from the seed corpus plus every moderated comment."""
     from byline.antispam import store
-    from byline.antispam.corpus import seed_corpus
     from byline.antispam.classifier import TextModel
+    from byline.antispam.corpus import seed_corpus
     from byline.antispam.models import Classifier, TrainingExample
 
     corpus = seed_corpus()

@@ -5,6 +5,7 @@ Pure functions, no database: the pipeline, the model and the benchmark share the
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 # Characters that carry no meaning for the filter but can split or disguise words
 # (zero-width spaces and joiners, the byte-order mark, soft hyphens).
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]{0,500}>")
 # A link: a URL with a scheme, anything starting with www., or a bare host name
 # ending in a common top-level domain, also when spaced out ("example . com").
@@ -199,7 +201,8 @@ def encodable(text: str) -> str:
 
 def clean(text: str) -> str:
     """The text a person sees: entities decoded, tags and invisible characters removed."""
-    text = text.translate(_INVISIBLE)
+    if _HAS_INVISIBLE.search(text):  # rare: translate() reads every character
+        text = text.translate(_INVISIBLE)
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
@@ -367,6 +370,7 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=16384)
 def is_telling(token: str) -> bool:
     """Whether a word, or a pair of words, means something to a moderator: not a stop
     word, a digit placeholder ("0000") or a single character. A marker word is telling
