@@ -135,15 +135,16 @@ _OWN_SITE = re.compile(
 # What bait asks of readers (in the present tense: "subscribe", not "subscribed").
 # These patterns are matched against the lower-cased text (faster than ignoring case).
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:check (?:it )?out (?:my|our|me|us|this (?:video|site|channel|link|page)|the link|"
-    r"here|now)|check (?:my|this) (?:channel|video|page|site|blog|music)|subscribe|sub|subs|"
-    r"like (?:this|my) (?:comment|video|page|post)|like my|thumbs up|"
-    r"follow (?:me|us|my|our|back|for)|visit (?:my|our|us|this site|the site|the link|here)|"
-    r"watch (?:my|our|this video)|share (?:this|my)|click (?:here|this|the link|on|below)|"
-    r"search (?:for )?(?:my|us|on youtube)|look (?:me|us) up|go to (?:my|our)|"
-    r"join (?:my|our|us|now|here|the group)|add me|message me|dm me|text me|contact me|"
-    r"call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|viber|"
-    r"loans?|payday|lender|recovery expert|hacker)\b"
+    r"\b(?:check (?:it |this |these )?out(?! the\b)|check (?:my|this|mah)|subscribe|sub|subs|"
+    r"subscribers|my (?:first )?subscriber|like (?:this|my) (?:comment|video|page|post)|"
+    r"like my|like if|give (?:it|this|me|us) a (?:like|thumbs)|thumbs up|like 4 like|"
+    r"follow 4 follow|f4f|l4l|follow (?:me|us|my|our|back|for)|"
+    r"visit (?:my|our|us|this site|the site|the link|here)|take a look|look up|search|"
+    r"watch (?:my|our|this video)|share (?:this|my|your)|click (?:here|this|the link|on|below)|"
+    r"go to (?:my|our)|join (?:my|our|us|now|here|the group)|add me|message me|dm me|"
+    r"text me|contact me|call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|"
+    r"viber|loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
+    r"itunes|soundcloud|(?:a|my|our) cover|(?:new|newest|my) (?:song|single|video|music)|vote)\b"
 )
 
 
