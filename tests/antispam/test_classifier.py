@@ -166,3 +166,17 @@ def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
     expected += offset
     ours = np.array([model.logit(text) for text in texts])
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-9)
+
+
+def test_the_held_out_newsroom_set_is_never_trained_on():
+    """``newsroom_heldout.jsonl`` is for evaluation only (bench/spam.py (d))."""
+    from byline.antispam.corpus import DATA_DIR
+
+    heldout = {
+        line for line in (DATA_DIR / "newsroom_heldout.jsonl").read_text().splitlines() if line
+    }
+    assert len(heldout) > 250
+    import json
+
+    texts = {json.loads(line)["text"] for line in heldout}
+    assert not texts & {example.text for example in seed_corpus()}
