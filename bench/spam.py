@@ -113,7 +113,7 @@ class Byline:
     name = "Byline"
 
     def __init__(self, examples) -> None:
-        from byline.antispam.model import TextModel
+        from byline.antispam.classifier import TextModel
 
         self.model = TextModel.train([e.text for e in examples], [e.is_spam for e in examples])
 
@@ -142,6 +142,8 @@ class Rules:
         found = [
             *evidence.links(domains),
             *evidence.cheap_domains(domains),
+            *evidence.sales_domains(domains),
+            *evidence.anchors(text),
             *evidence.content(text, domains),
         ]
         weight = sum(item.weight for item in found)
@@ -301,6 +303,58 @@ def report(title: str, results: dict[str, Results]) -> None:
     )
 
 
+def heldout() -> None:
+    """The frozen held-out newsroom set (``newsroom_heldout.jsonl``): written before any
+    tuning and never trained on; scored by the shipped model, and by the baselines
+    trained on every developers' set."""
+    import json
+
+    from byline.antispam.corpus import DATA_DIR, seed_corpus
+    from byline.antispam.store import shipped_model
+
+    rows = [
+        json.loads(line)
+        for line in (DATA_DIR / "newsroom_heldout.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    byline = Byline.__new__(Byline)
+    byline.model = shipped_model()
+    approve_below, spam_at = _thresholds()
+    scorers = [
+        (byline, approve_below, spam_at),
+        (Rules(), 0.5, 0.9),
+        (Chars(seed_corpus()), *CHARS_THRESHOLDS),
+    ]
+    ham = [r for r in rows if r["label"] == "ham"]
+    spam = [r for r in rows if r["label"] == "spam"]
+    print(
+        f"(d) held-out newsroom set, never trained on ({len(ham)} genuine in "
+        f"{len({r['lang'] for r in ham})} languages, {len(spam)} spam of "
+        f"{len({r['family'] for r in spam})} kinds)"
+    )
+    for scorer, held, spam_from in scorers:
+        ham_scores = [scorer.score(r["text"]) for r in ham]
+        spam_scores = [scorer.score(r["text"]) for r in spam]
+        other = [s for s, r in zip(ham_scores, ham, strict=True) if r["lang"] != "en"]
+        kinds: dict[str, list[bool]] = defaultdict(list)
+        for score, row in zip(spam_scores, spam, strict=True):
+            kind = "other languages" if row["lang"] != "en" else row["family"]
+            kinds[kind].append(score >= held)
+        print(
+            f"  {scorer.name:<7} genuine not published {sum(s >= held for s in ham_scores)}"
+            f"/{len(ham)} ({sum(s >= held for s in ham_scores) / len(ham):.1%}; other "
+            f"languages {sum(s >= held for s in other)}/{len(other)}), spam "
+            f"{sum(s >= spam_from for s in ham_scores)}; spam not published "
+            f"{sum(s >= held for s in spam_scores) / len(spam):.1%}, spam folder "
+            f"{sum(s >= spam_from for s in spam_scores) / len(spam):.1%}"
+        )
+        print(
+            f"  {'':<7} not published by kind: "
+            + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(kinds.items()))
+        )
+    print("  targets  genuine not published <= 1%; high recall on every kind")
+
+
 def probes() -> None:
     from byline.antispam.store import shipped_model
 
@@ -317,19 +371,28 @@ def probes() -> None:
 # Time -----------------------------------------------------------------------------
 
 
+def _git_show(ref: str, name: str) -> bytes:
+    """A file of byline/antispam at git ``ref`` (the classifier was model.py before)."""
+    names = [name, "model.py"] if name == "classifier.py" else [name]
+    for candidate in names:
+        shown = subprocess.run(  # noqa: S603
+            ["git", "-C", str(ROOT), "show", f"{ref}:byline/antispam/{candidate}"],  # noqa: S607
+            capture_output=True,
+        )
+        if shown.returncode == 0:
+            return shown.stdout
+    raise subprocess.CalledProcessError(1, "git show")
+
+
 def _previous_scorer(ref: str = "main"):
     """The text model of git ``ref`` (features, hashing, model and its shipped file),
     loaded as a separate package; None when git or the ref is not there."""
-    files = ("features.py", "hashing.py", "model.py", "data/seed_model.npz")
+    files = ("features.py", "hashing.py", "classifier.py", "data/seed_model.npz")
     target = Path(tempfile.mkdtemp()) / "previous_antispam"
     (target / "data").mkdir(parents=True)
     try:
         for name in files:
-            data = subprocess.run(  # noqa: S603
-                ["git", "-C", str(ROOT), "show", f"{ref}:byline/antispam/{name}"],  # noqa: S607
-                capture_output=True,
-                check=True,
-            ).stdout
+            data = _git_show(ref, name)
             if name.endswith(".py"):
                 data = data.replace(b"byline.antispam", b"previous_antispam")
             (target / name).write_bytes(data)
@@ -337,7 +400,7 @@ def _previous_scorer(ref: str = "main"):
         return None
     (target / "__init__.py").write_text("")
     sys.path.insert(0, str(target.parent))
-    module = importlib.import_module("previous_antispam.model")
+    module = importlib.import_module("previous_antispam.classifier")
     return module.TextModel.from_bytes((target / "data" / "seed_model.npz").read_bytes())
 
 
@@ -390,7 +453,7 @@ def latency(long: bool) -> None:
         print(f"             previous scorer (main), text model alone    {_figures(theirs_text)}")
     else:
         print("             previous scorer: not measured (no git checkout with main)")
-    print("             target                                        p99 < 2 ms")
+    print("             target                                        p99 <= 2 ms")
     decisions = [e for e in corpus if "YouTube" in e.source][: 400 if long else 200]
     learning: list[float] = []
     for n, example in enumerate(decisions):
@@ -425,6 +488,7 @@ def main() -> None:
         fresh, stream = evaluate()
         report("(a) fresh site, four folds", fresh)
         probes()
+        heldout()
         report("(b) learning stream (Byline learns every label in order; baselines fixed)", stream)
         latency(args.long)
 

@@ -25,16 +25,6 @@ from byline.antispam.pipeline import Assessment, fingerprint, text_key
 logger = logging.getLogger("byline.antispam")
 
 
-def kept_on_site() -> str:
-    """What the filter keeps whichever backend is on, for the comment-data page."""
-    return (
-        "For each new comment the filter keeps its verdict, score and reasons with a "
-        f"salted fingerprint of the comment for {settings.BYLINE_SPAM_LOG_DAYS} days. "
-        "When a moderator marks a comment as spam or not spam, its text (without name, "
-        "e-mail or IP address) and the domains it links to are kept to train the filter."
-    )
-
-
 FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
 
 
@@ -157,8 +147,8 @@ def retrain(
 ) -> RetrainResult:
     """Rebuild the text model from the seed corpus plus every moderated comment."""
     from byline.antispam import store
+    from byline.antispam.classifier import TextModel
     from byline.antispam.corpus import seed_corpus
-    from byline.antispam.model import TextModel
     from byline.antispam.models import Classifier, TrainingExample
 
     corpus = seed_corpus()

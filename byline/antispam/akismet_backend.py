@@ -102,7 +102,7 @@ class AkismetBackend(SpamBackend):
             logger.warning("Could not report a moderator's decision to Akismet: %s", error)
 
     def describe_data_use(self) -> str:
-        from byline.antispam.actions import kept_on_site
+        from byline.antispam.data_use import kept_on_site
 
         return (
             "Every new comment is sent to Akismet (Automattic), a hosted spam filter, "

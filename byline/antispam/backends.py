@@ -36,7 +36,7 @@ class LocalFilterBackend(SpamBackend):
         store.learn(submission.body, Label(label) == Label.SPAM)
 
     def describe_data_use(self) -> str:
-        from byline.antispam.actions import kept_on_site
+        from byline.antispam.data_use import kept_on_site
 
         return (
             "Comments are checked on this site by Byline's own filter; nothing is sent "

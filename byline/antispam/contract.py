@@ -79,6 +79,6 @@ class SpamBackend:
         return None
 
     def describe_data_use(self) -> str:
-        from byline.antispam.actions import kept_on_site
+        from byline.antispam.data_use import kept_on_site
 
         return f"Comments are checked on this site; nothing is sent elsewhere. {kept_on_site()}"

@@ -7,6 +7,7 @@ that moved the score says so in words a moderator can check.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from byline.antispam.contract import Submission
@@ -16,6 +17,7 @@ from byline.antispam.features import (
     clean,
     contact_handles,
     domain_of,
+    find_links,
     has_money,
     has_wallet,
     is_repetitive,
@@ -44,12 +46,20 @@ W_LOAN_OFFER = 2.0
 W_OWN_SITE = 2.0  # "visit my site", "check out my channel", backlinks
 W_REPEATED = 2.5
 W_SOURCES_ONLY = -2.5  # every link goes to an official or news source
-# A text this short with nothing to sell (no link, contact, money) is taken by the
-# model no further toward spam than SHORT_MAX_LOGIT (a score of 0.27): a few words
-# cannot advertise anything, and short thanks are what a YouTube-trained model
-# misreads most. The text's own evidence (repetition, "my channel") still counts.
-SHORT_WORDS = 7
-SHORT_MAX_LOGIT = -1.0
+# A text that sells nothing (no link, no way to reach anyone, no wallet, no offer, no
+# call to action, no product or channel of the commenter's) is taken by the model no
+# further toward spam than SELLS_NOTHING_MAX_LOGIT (a score of 0.27): whatever its words,
+# it cannot advertise anything. A model trained on other comment sections misreads
+# genuine comments ("subscribed", "please", sums of rent) most often in exactly this case.
+SELLS_NOTHING_MAX_LOGIT = -1.0
+# Link spam's own anchor text (<a href=...>cheap flights</a>, [url=...]...[/url]): the
+# way a site is ranked for words; a reader citing a page pastes its address.
+W_ANCHOR_TEXT = 2.5
+# Every link goes to a page inside a site (an address with a path), and the text asks
+# nothing of readers and gives no contact: how readers cite what they read.
+W_CITATION = -1.5
+# An address made of sales words (cheap-flights-deals.xyz, best-roofing-leeds.co.uk).
+W_SALES_DOMAIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,10 @@ _CRYPTO_OFFER = re.compile(
     r"\b(?:send|double|2x|get \S+ back|receive|giveaway|airdrop|invest\w*|profits?|"
     r"earn\w*|returns?|1000x|guaranteed|presale|recover\w*|signals?|claim)\b"
 )
+_WARNING = re.compile(
+    r"\b(?:scams?|scammers?|scammed|fraud\w*|swindl\w*|lost|victims?|warn\w*|beware|"
+    r"estafa|arnaque|betrug|golpe|oszust\w*|мошен\w*|шахрай\w*|dolandırıcı\w*)\b"
+)
 _MONEY_OFFER = re.compile(
     r"\b(?:earn\w*|win|won|winner|prize|bonus|claim|guaranteed|profits?|"
     r"per day|a day|daily|weekly|from home|cash prize|lottery|jackpot|free|giveaway|"
@@ -121,9 +135,16 @@ _OWN_SITE = re.compile(
 # What bait asks of readers (in the present tense: "subscribe", not "subscribed").
 # These patterns are matched against the lower-cased text (faster than ignoring case).
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:check (?:it )?out|check (?:my|this)|subscribe|sub|subs|like this|like my|"
-    r"thumbs up|follow|visit|watch (?:my|this)|share|click|search|look up|go to|join|"
-    r"add me|message me|dm me|text me)\b"
+    r"\b(?:check (?:it |this |these )?out(?! the\b)|check (?:my|this|mah)|subscribe|sub|subs|"
+    r"subscribers|my (?:first )?subscriber|like (?:this|my) (?:comment|video|page|post)|"
+    r"like my|like if|give (?:it|this|me|us) a (?:like|thumbs)|thumbs up|like 4 like|"
+    r"follow 4 follow|f4f|l4l|follow (?:me|us|my|our|back|for)|"
+    r"visit (?:my|our|us|this site|the site|the link|here)|take a look|look up|search|"
+    r"watch (?:my|our|this video)|share (?:this|my|your)|click (?:here|this|the link|on|below)|"
+    r"go to (?:my|our)|join (?:my|our|us|now|here|the group)|add me|message me|dm me|"
+    r"text me|contact me|call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|"
+    r"viber|loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
+    r"itunes|soundcloud|(?:a|my|our) cover|(?:new|newest|my) (?:song|single|video|music)|vote)\b"
 )
 
 
@@ -132,10 +153,92 @@ def is_bait(text: str) -> bool:
     return _CALL_TO_ACTION.search(text.lower()) is not None
 
 
-SHORT_AND_HARMLESS = Evidence(
-    0.0,
-    "A few words with no link, contact or money in them: the text alone cannot make it spam.",
+# What a commenter selling something says about themselves or their goods, in the
+# languages spam arrives in most: their channel, music or shop, a product, an order.
+_SELLING = re.compile(
+    r"\b(?:(?:my|our) (?:\w+ )?(?:channel|videos?|music|songs?|raps?|beats?|mixtape|"
+    r"album|page|blog|site|website|shop|store|profile|book|ebook|podcast|app|course|"
+    r"instagram|tiktok|soundcloud|spotify|twitch)|check (?:me|us) out|"
+    r"\d+\s?(?:subs|subscribers|followers)|suscrib\w*|sub4sub|sub for sub|"
+    r"free (?:gift|money|followers|likes|spins|iphone|diamonds|coins|robux)|gift ?cards?|"
+    r"buy|order (?:now|today|online)|cheap\w*|discount|% off|coupon|promo code|"
+    r"no prescription|without (?:a )?prescription|viagra|cialis|casino|slots?|jackpot|"
+    r"betting|free spins|bonus|passive income|make money|earn money|"
+    r"mi canal|meu canal|mein(?:en)? kanal|ma chaîne|мой канал|compra|comprar|kaufen|"
+    r"acheter|купить|ganhe|gana dinero|gagnez|verdienen)\b"
 )
+
+
+def asks_something(text: str) -> bool:
+    """Whether a text asks readers to do something (subscribe, click, visit ...) or
+    offers something of the commenter's (a channel, a product, a bonus)."""
+    lower = text.lower()
+    return _CALL_TO_ACTION.search(lower) is not None or _SELLING.search(lower) is not None
+
+
+SELLS_NOTHING = Evidence(
+    0.0,
+    "No link, contact, offer or call to action: the words alone cannot make it spam.",
+)
+# The former name (a short text was the only case).
+SHORT_AND_HARMLESS = SELLS_NOTHING
+
+
+_ANCHOR = re.compile(
+    r"(?is)<a\s[^>]{0,500}href[^>]{0,500}>\s*([^<]{1,120}?)\s*</a>"
+    r"|\[url=[^\]]{1,500}\]\s*([^\[]{1,120}?)\s*\[/url\]"
+)
+_SALES_WORDS = re.compile(
+    r"cheap|best|buy|sale|deal|discount|casino|bet|slot|poker|loan|credit|cash|pills?|"
+    r"pharma|rx|viagra|cialis|replica|essay|seo|backlink|followers|likes|diamonds|"
+    r"free|win|bonus|spin|money|income|earn|crypto|forex|keto|slim|diet|dating|escort|"
+    r"gacor|maxwin|kazino|bahis|apotheke|potenz"
+)
+
+
+def anchors(text: str) -> list[Evidence]:
+    """Links written with their own anchor text, as link spam writes them."""
+    match = _ANCHOR.search(text)
+    if match is None:
+        return []
+    words = (match.group(1) or match.group(2) or "").strip()
+    return [
+        Evidence(
+            W_ANCHOR_TEXT,
+            f"Links with its own anchor text (“{words[:60]}”), as link spam does to rank a site.",
+        )
+    ]
+
+
+def citation(text: str, domains: list[str], found: Sequence[Evidence]) -> list[Evidence]:
+    """Links that cite pages, in a text that sells nothing (``found``: the evidence read
+    so far, none of which may point to spam)."""
+    if not domains or any(item.weight for item in found):
+        return []  # no links, or links already judged (sources only, shorteners ...)
+    plain = clean(bounded(text))
+    links = find_links(plain)
+    paths = [link.split("/", 3)[-1] if "://" in link else link.partition("/")[2] for link in links]
+    if not links or not all(path.strip("/") for path in paths):
+        return []
+    if asks_something(plain) or phone_numbers(plain) or contact_handles(plain) or has_wallet(plain):
+        return []
+    shown = ", ".join(dict.fromkeys(domains[:3]))
+    return [Evidence(W_CITATION, f"Cites pages on {shown} and asks nothing of readers.")]
+
+
+def sales_domains(domains: list[str]) -> list[Evidence]:
+    """Links to an address made of sales words or strung together with hyphens."""
+    found = []
+    for domain in domains:
+        if is_source(domain) or domain in SHORTENERS:
+            continue
+        name = domain.rsplit(".", 1)[0]
+        if name.count("-") >= 2 or len(_SALES_WORDS.findall(name)) >= 1:
+            found.append(domain)
+    if not found:
+        return []
+    names = ", ".join(found[:3])
+    return [Evidence(W_SALES_DOMAIN, f"Links to {names}: an address made of sales words.")]
 
 
 def content(text: str, domains: list[str]) -> list[Evidence]:
@@ -166,7 +269,10 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
-    if wallet or (_CRYPTO.search(lower) and _CRYPTO_OFFER.search(lower)):
+    # A reader warning about a scam ("my uncle lost $40,000 to a crypto investment
+    # scam") names the same things as the scam, but offers no way to take part.
+    warns = _WARNING.search(lower) is not None and not (what or wallet or domains)
+    if wallet or (_CRYPTO.search(lower) and _CRYPTO_OFFER.search(lower) and not warns):
         found.append(
             Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
         )
@@ -189,7 +295,9 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    return found, bool(domains or phones or handles or money or wallet)
+    # A sum alone is not something to sell (rents, bills, fines): the offer rules
+    # above judge what is done with it.
+    return found, bool(domains or phones or handles or wallet)
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns

@@ -18,6 +18,8 @@ at a time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 
@@ -70,15 +72,16 @@ def char_ngrams(text: str) -> np.ndarray:
             hashes = hashes[:count] * np.uint64(_BASE) + points[size - 1 :]
         if size in CHAR_SIZES:
             inside = spaces[size - 1 : size - 1 + count] == spaces[1 : 1 + count]
-            found.append(_buckets(hashes[inside] ^ np.uint64(size * _SIZE_SALT & _MASK)))
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            found.append(hashes[inside] ^ np.uint64(size * _SIZE_SALT & _MASK))
+    # One bucketing for every size: fewer array operations for a short comment.
+    return _buckets(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
-def word_ngrams(text: str) -> tuple[list[str], np.ndarray]:
+def word_ngrams(text: str) -> tuple[Sequence[str], np.ndarray]:
     """Every word and pair of adjacent words (pairs joined by a space), and their buckets."""
     words = _WORD.findall(text)
     if not words:
-        return [], np.zeros(0, dtype=np.int64)
+        return WordGrams([]), np.zeros(0, dtype=np.int64)
     points = _code_points("".join(words))
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     starts = np.zeros(len(words), dtype=np.int64)
@@ -88,8 +91,42 @@ def word_ngrams(text: str) -> tuple[list[str], np.ndarray]:
     to_end = np.repeat(starts + lengths, lengths) - 1 - np.arange(points.size)
     hashes = np.add.reduceat(points * _POWERS[np.minimum(to_end, _POWERS.size - 1)], starts)
     pairs = hashes[:-1] * np.uint64(_PAIR_SALT) + hashes[1:]
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    return grams, np.concatenate([_buckets(hashes), _buckets(pairs)])
+    return WordGrams(words), np.concatenate([_buckets(hashes), _buckets(pairs)])
+
+
+class WordGrams(Sequence[str]):
+    """The words, then each pair of adjacent words joined by a space: built only when
+    read (an explanation reads a few; scoring reads none)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._words = words
+
+    def __len__(self) -> int:
+        return max(0, 2 * len(self._words) - 1)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        words = self._words
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < len(words):
+            return words[index]
+        first = index - len(words)
+        return f"{words[first]} {words[first + 1]}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _polynomial(text: str) -> int:

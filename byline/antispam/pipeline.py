@@ -14,7 +14,7 @@ from byline.antispam.contract import Decision, Submission, Verdict
 from byline.antispam.features import clean, duplicate_key, link_domains
 
 if TYPE_CHECKING:
-    from byline.antispam.model import Explanation, TextModel
+    from byline.antispam.classifier import Explanation, TextModel
 
 # The score's log-odds are kept within this bound so one signal cannot make it absolute.
 MAX_LOGIT = 30.0
@@ -140,13 +140,19 @@ def read_text(model: TextModel, body: str) -> TextReading:
     explanation = model.explain(body)
     domains = link_domains(body)
     said, payload = evidence.read(body, domains)
-    found = (*evidence.links(domains), *evidence.cheap_domains(domains), *said)
+    found = (
+        *evidence.links(domains),
+        *evidence.cheap_domains(domains),
+        *evidence.sales_domains(domains),
+        *evidence.anchors(body),
+        *said,
+    )
+    found = (*found, *evidence.citation(body, domains, found))
     logit = explanation.logit
-    if logit > evidence.SHORT_MAX_LOGIT and not payload:
-        plain = clean(body)
-        if len(plain.split()) < evidence.SHORT_WORDS and not evidence.is_bait(plain):
-            logit = evidence.SHORT_MAX_LOGIT
-            found = (*found, evidence.SHORT_AND_HARMLESS)
+    if logit > evidence.SELLS_NOTHING_MAX_LOGIT and not payload:
+        if not any(item.weight > 0 for item in found) and not evidence.asks_something(clean(body)):
+            logit = evidence.SELLS_NOTHING_MAX_LOGIT
+            found = (*found, evidence.SELLS_NOTHING)
     logit += sum(item.weight for item in found)
     return TextReading(logit, explanation, found, tuple(domains))
 

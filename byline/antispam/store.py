@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import DatabaseError, IntegrityError, connections, transaction
 
+from byline.antispam.classifier import WIDTH, ModelFormatError, TextModel
 from byline.antispam.corpus import SHIPPED_MODEL_FILE, seed_corpus
-from byline.antispam.model import WIDTH, ModelFormatError, TextModel
 
 if TYPE_CHECKING:
     from byline.antispam.models import Classifier

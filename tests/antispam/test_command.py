@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from byline import antispam
 from byline.antispam import Label, store
-from byline.antispam import model as model_module
+from byline.antispam import classifier as model_module
 from byline.antispam.corpus import seed_corpus
 from byline.antispam.models import CheckLog, Classifier
 from tests.antispam.factory import make_submission

@@ -8,7 +8,7 @@ import pytest
 
 from byline import antispam
 from byline.antispam import Label, Verdict, actions, store
-from byline.antispam import model as model_module
+from byline.antispam import classifier as model_module
 from byline.antispam.models import Classifier
 from tests.antispam.factory import make_submission
 

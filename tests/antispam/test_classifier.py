@@ -7,9 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from byline.antispam import hashing
-from byline.antispam.corpus import seed_corpus
-from byline.antispam.features import domain_of, find_links, for_model, link_domains
-from byline.antispam.model import (
+from byline.antispam.classifier import (
     MAX_DECISION_LOGIT,
     N_FEATURES,
     ModelFormatError,
@@ -17,6 +15,8 @@ from byline.antispam.model import (
     vectorize,
     vectorize_one,
 )
+from byline.antispam.corpus import seed_corpus
+from byline.antispam.features import domain_of, find_links, for_model, link_domains
 from byline.antispam.store import shipped_model, train_shipped_model
 
 SAMPLES = [
@@ -45,7 +45,7 @@ def test_the_features_are_scikit_learns_n_grams_each_hashed_as_specified(text):
     )
     assert Counter(hashing.char_ngrams(prepared).tolist()) == expected_chars
     grams, buckets = hashing.word_ngrams(prepared)
-    assert grams == words(prepared)
+    assert list(grams) == words(prepared)
     assert Counter(buckets.tolist()) == expected_words
 
 
@@ -153,3 +153,30 @@ def test_a_long_thoughtful_comment_is_not_taken_for_spam_for_its_length(text):
     """In the YouTube corpus long comments are mostly spam; a news site's are not. The
     starting model may be unsure of them (a moderator reads them), never sure they are spam."""
     assert shipped_model().explain(text).probability < 0.6
+
+
+def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
+    """``logit()`` sums the present features' weights directly (no sparse matrix, no
+    ``predict_proba`` for one comment) and gives what scikit-learn's model says, on the
+    whole shipped corpus (every fifth comment)."""
+    model = shipped_model()
+    texts = [example.text for example in seed_corpus()[::5]]
+    w_linear, _, offset = model.blend
+    expected = w_linear * model.linear.decision_function(vectorize([for_model(t) for t in texts]))
+    expected += offset
+    ours = np.array([model.logit(text) for text in texts])
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-9)
+
+
+def test_the_held_out_newsroom_set_is_never_trained_on():
+    """``newsroom_heldout.jsonl`` is for evaluation only (bench/spam.py (d))."""
+    from byline.antispam.corpus import DATA_DIR
+
+    heldout = {
+        line for line in (DATA_DIR / "newsroom_heldout.jsonl").read_text().splitlines() if line
+    }
+    assert len(heldout) > 250
+    import json
+
+    texts = {json.loads(line)["text"] for line in heldout}
+    assert not texts & {example.text for example in seed_corpus()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,22 +51,13 @@ class ModelFormatError(ValueError):
     """Stored bytes are not a model this version of Byline can read."""
 
 
-def _counted(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct buckets and their counts scaled to unit length."""
-    indices, counts = np.unique(buckets, return_counts=True)
-    values = counts.astype(np.float64)
-    if values.size:
-        values /= math.sqrt(float(values @ values))
-    return indices.astype(np.int64), values
-
-
 @dataclass
 class Features:
     """One text's features, computed once for scoring and explaining."""
 
     indices: np.ndarray  # the hashed features present, characters then words
     values: np.ndarray  # their values (each block unit length)
-    words: list[str]  # the word n-grams, for explanations
+    words: Sequence[str]  # the word n-grams, for explanations
     word_buckets: np.ndarray  # the bucket of each of ``words``
     word_count: int  # how many of the features are word n-grams (they come last)
 
@@ -75,16 +66,18 @@ def vectorize_one(prepared: str) -> Features:
     """The features of one text already passed through ``features.for_model``: the
     counts of its hashed character n-grams, then of its word n-grams, each block scaled
     to unit length."""
-    char_indices, char_values = _counted(hashing.char_ngrams(prepared))
     words, word_buckets = hashing.word_ngrams(prepared)
-    word_indices, word_values = _counted(word_buckets)
-    return Features(
-        np.concatenate([char_indices, word_indices + N_FEATURES]),
-        np.concatenate([char_values, word_values]),
-        words,
-        word_buckets,
-        word_indices.size,
+    # Both blocks counted in one pass (word buckets shifted past the character ones).
+    indices, counts = np.unique(
+        np.concatenate([hashing.char_ngrams(prepared), word_buckets + N_FEATURES]),
+        return_counts=True,
     )
+    values = counts.astype(np.float64)
+    first_word = int(np.searchsorted(indices, N_FEATURES))
+    for block in (values[:first_word], values[first_word:]):
+        if block.size:
+            block /= math.sqrt(float(block @ block))
+    return Features(indices, values, words, word_buckets, indices.size - first_word)
 
 
 def vectorize(prepared: Sequence[str]) -> sp.csr_matrix:
@@ -283,16 +276,12 @@ class TextModel:
         features = vectorize_one(for_model(text))
         logit, shares = self._contributions(features)
         first_word = features.indices.size - features.word_count
-        by_index = dict(
-            zip(features.indices[first_word:].tolist(), shares[first_word:].tolist(), strict=True)
-        )
-        by_word = {
-            word: by_index[bucket + N_FEATURES]
-            for word, bucket in zip(features.words, features.word_buckets.tolist(), strict=True)
-        }
-        ranked = sorted(by_word.items(), key=lambda item: item[1])
-        toward_spam = _strongest(reversed(ranked), top, lambda c: c > 0.05)
-        toward_ham = _strongest(ranked, top, lambda c: c < -0.05)
+        # Each word n-gram's share is its bucket's (the buckets are in order).
+        buckets = features.indices[first_word:]
+        by_gram = shares[first_word:][np.searchsorted(buckets, features.word_buckets + N_FEATURES)]
+        order = np.argsort(by_gram, kind="stable")
+        toward_spam = _strongest(features.words, order[::-1], by_gram, top, 0.05)
+        toward_ham = _strongest(features.words, order, by_gram, top, -0.05)
         return Explanation(_sigmoid(logit), logit, toward_spam, toward_ham)
 
     # Storage ----------------------------------------------------------------------
@@ -419,15 +408,20 @@ def _sigmoid(x: float) -> float:
 
 
 def _strongest(
-    ranked: Iterable[tuple[str, float]], top: int, strong: Callable[[float], bool]
+    words: Sequence[str], order: np.ndarray, shares: np.ndarray, top: int, beyond: float
 ) -> list[str]:
-    """The first ``top`` telling words or phrases of ``ranked`` that are ``strong``."""
+    """The first ``top`` distinct telling word n-grams, in ``order``, whose share is
+    beyond ``beyond`` (above it when positive, below it when negative)."""
     found: list[str] = []
-    for token, share in ranked:
-        if not strong(share) or len(found) == top:
+    for position in order.tolist():
+        share = float(shares[position])
+        if len(found) == top or (share <= beyond if beyond > 0 else share >= beyond):
             break
+        token = words[position]
         if is_telling(token):
-            found.append(_show(token))
+            shown = _show(token)
+            if shown not in found:
+                found.append(shown)
     return found
 
 
