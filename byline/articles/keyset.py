@@ -76,7 +76,7 @@ def _url(request: HttpRequest, **params) -> str:
     return request.path + (f"?{urlencode(params)}" if params else "")
 
 
-def _older_than(listing: QuerySet, published_at: datetime, pk: int) -> QuerySet:
+def older_than(listing: QuerySet, published_at: datetime, pk: int) -> QuerySet:
     """Articles after ``(published_at, pk)`` in the listing's order (latest first).
 
     The plain ``published_at <= t`` is what the index scan starts from; the
@@ -87,18 +87,22 @@ def _older_than(listing: QuerySet, published_at: datetime, pk: int) -> QuerySet:
     )
 
 
-def _newer_page_url(request: HttpRequest, listing: QuerySet, cursor, size: int) -> str:
-    """The address of the page before ``?before=cursor``: the ``size`` articles up to and
-    including the cursor's, whose own cursor is the article just newer than them."""
-    upward = (
-        listing.filter(published_at__gte=cursor.published_at)
-        .filter(Q(published_at__gt=cursor.published_at) | Q(pk__gte=cursor.pk))
+def newer_than(listing: QuerySet, published_at: datetime, pk: int) -> QuerySet:
+    """The ids of ``(published_at, pk)`` and the articles before it, nearest first."""
+    return (
+        listing.filter(published_at__gte=published_at)
+        .filter(Q(published_at__gt=published_at) | Q(pk__gte=pk))
         .prefetch_related(None)
         .select_related(None)
         .order_by("published_at", "pk")
-        .values_list("pk", flat=True)[: size + 1]
+        .values_list("pk", flat=True)
     )
-    rows = list(upward)
+
+
+def _newer_page_url(request: HttpRequest, listing: QuerySet, cursor, size: int) -> str:
+    """The address of the page before ``?before=cursor``: the ``size`` articles up to and
+    including the cursor's, whose own cursor is the article just newer than them."""
+    rows = list(newer_than(listing, cursor.published_at, cursor.pk)[: size + 1])
     if len(rows) <= size:
         return _url(request)
     return _url(request, **{CURSOR: rows[size]})
@@ -144,7 +148,7 @@ def _keyset_page(request: HttpRequest, listing: QuerySet, size: int, raw: str):
         raise Redirect(_url(request))
     if raw != str(pk) or "page" in request.GET:
         raise Redirect(_url(request, **{CURSOR: pk}))
-    rows = list(_older_than(listing, cursor, pk)[: size + 1])
+    rows = list(older_than(listing, cursor, pk)[: size + 1])
     articles = rows[:size]
     older = _url(request, **{CURSOR: articles[-1].pk}) if len(rows) > size else None
     newer = _newer_page_url(request, listing, _Position(cursor, pk), size)
