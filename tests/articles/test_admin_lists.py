@@ -51,3 +51,30 @@ def test_the_article_list_sorts_by_comments(editor_client):
     assert html.index("Talked about") < html.index("Quiet")
     html = editor_client.get(f"/admin/articles/article/?o={column}").text
     assert html.index("Quiet") < html.index("Talked about")
+
+
+def test_long_lists_are_counted_no_further_than_the_cap(editor_client, monkeypatch):
+    """Counting a million comments reads them all on every page of the list: the articles
+    and comments lists count up to ``COUNT_CAP`` and say "More than" past it."""
+    from byline import adminpaging
+    from tests.discussion.factory import make_comment
+
+    monkeypatch.setattr(adminpaging, "COUNT_CAP", 2)
+    article = make_article("Busy")
+    for _ in range(2):
+        make_article()
+    for _ in range(3):
+        make_comment(article)
+    for url, label in (
+        ("/admin/articles/article/", "More than 2 articles"),
+        ("/admin/discussion/comment/", "More than 2 comments"),
+    ):
+        html = editor_client.get(url).text
+        assert label in html, url
+        for sql in queries_of(editor_client, url):
+            counted = "discussion_comment" in sql or "articles_article" in sql
+            if counted and "COUNT(" in sql.upper():
+                assert "LIMIT" in sql.upper(), sql  # never a count of every row
+    # Under the cap the count is exact.
+    monkeypatch.setattr(adminpaging, "COUNT_CAP", 100)
+    assert "3 articles" in editor_client.get("/admin/articles/article/").text
