@@ -65,7 +65,7 @@ def test_sections_without_published_articles_are_left_out(client):
 
 
 def test_a_sitemap_past_its_limit_is_split_into_pages_listed_in_the_index(client, monkeypatch):
-    """The protocol's limit is 50,000 URLs (Byline's pages hold 5,000, each quick to write);
+    """The protocol's limit is 50,000 URLs (Byline's pages hold 1,000, each quick to write);
     with a limit of 2, five articles take three pages."""
     assert sitemaps.ArticleSitemap.limit <= 50_000
     monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
