@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.encoding import escape_uri_path
 from django.utils.http import urlencode
 
 from byline.parsing import parse_id, parse_page
@@ -73,7 +74,8 @@ class ListingPage:
 
 
 def _url(request: HttpRequest, **params) -> str:
-    return request.path + (f"?{urlencode(params)}" if params else "")
+    """This listing's address (a tag's Unicode slug percent-encoded) with ``params``."""
+    return escape_uri_path(request.path) + (f"?{urlencode(params)}" if params else "")
 
 
 def older_than(listing: QuerySet, published_at: datetime, pk: int) -> QuerySet:

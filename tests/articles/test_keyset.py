@@ -149,3 +149,13 @@ def test_no_cursor_gets_a_server_error(client, value):
     what no browser sends (a NUL, see ``byline.errors``); never a 5xx."""
     response = client.get("/", {"before": value})
     assert response.status_code in (200, 302, 400)
+
+
+def test_links_of_a_listing_with_a_unicode_address_are_percent_encoded(client, settings):
+    settings.BYLINE_ARTICLES_PER_PAGE = 1
+    tag = make_tag("Économie", slug="économie")
+    archive(3, tags=[tag])
+    html = client.get(tag.get_absolute_url()).text
+    older = link(html, "next")
+    assert older.startswith("/tag/%C3%A9conomie/?before=")
+    assert client.get(older).status_code == 200
