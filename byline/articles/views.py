@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from byline.articles import hooks, protection
+from byline.articles import hooks, keyset, protection
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.search import search
-from byline.parsing import parse_page
 from byline.readers import client_ip
-
-# No listing has this many pages; past it the offset would overflow the database's integers.
-MAX_PAGE = 1_000_000
-
-
-@dataclass(frozen=True)
-class ListingPage:
-    """One page of a listing, known without counting the whole listing.
-
-    Counting every published article for "page 3 of 9,875" is the slowest
-    query of a listing on a big site (a scan of the published rows); reading
-    one row more than the page holds tells whether an older page exists.
-    """
-
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
 
 
 class ArticleListView(ListView):
@@ -62,17 +30,16 @@ class ArticleListView(ListView):
     def get_paginate_by(self, queryset) -> int:
         return settings.BYLINE_ARTICLES_PER_PAGE
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except keyset.Redirect as redirect:
+            return HttpResponseRedirect(redirect.url)
+
     def paginate_queryset(self, queryset, page_size):
-        """This page's articles and whether there is another, in one query (no count)."""
-        number = parse_page(self.request.GET.get("page") or "1", default=0)
-        if not 0 < number <= MAX_PAGE:
-            raise Http404("No such page.")
-        offset = (number - 1) * page_size
-        rows = list(queryset[offset : offset + page_size + 1])
-        if number > 1 and not rows:
-            raise Http404("No such page.")
-        page = ListingPage(number=number, has_next=len(rows) > page_size)
-        return None, page, rows[:page_size], page.has_other_pages()
+        """This page's articles, by number or ``?before=`` (see ``keyset``), with no count."""
+        page, articles = keyset.listing_page(self.request, queryset, page_size)
+        return None, page, articles, page.has_other_pages()
 
     def get_queryset(self):
         articles = self.filter_articles(Article.objects.teasers())

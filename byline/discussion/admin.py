@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from byline.adminpaging import CappedPaginator
 from byline.adminsafety import SafeChangeListMixin
 from byline.antispam import Verdict
 from byline.discussion import actions
@@ -103,6 +104,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     # read the whole table on every page. The status filter counts by itself.
     show_facets = admin.ShowFacets.ALLOW
     show_full_result_count = False
+    paginator = CappedPaginator  # a million comments are not counted (see byline.adminpaging)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ("body", "author_name", "author_email", "article__headline")
     list_select_related = ("article",)

@@ -7,7 +7,7 @@ the scheme, host and path, so a page rendered for one host or for HTTPS is
 never replayed to another; hosts Django refuses never get a page stored.
 
 A query string keeps a page out of the cache, except the page numbers
-(``page=N`` of listings; ``cpage=N``, ``thread=N`` and ``tpage=N`` of a
+(``page=N`` and ``before=ID`` of listings; ``cpage=N``, ``thread=N`` and ``tpage=N`` of a
 discussion) and the tracking parameters that campaigns add (``utm_*``,
 ``fbclid`` …), which are dropped from the key: they do not change the page,
 and caching every variant would let anyone fill the cache. For the same reason
@@ -27,7 +27,7 @@ from django.http.cookie import parse_cookie
 from byline.parsing import parse_id
 
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref"})
-PAGE_PARAMETERS = ("page", "cpage", "thread", "tpage")  # in the order the key writes them
+PAGE_PARAMETERS = ("page", "before", "cpage", "thread", "tpage")  # in the order the key writes them
 MAX_KEY_LENGTH = 1024
 
 

@@ -22,7 +22,7 @@ register = template.Library()
 
 SUBJECT_FEEDS = {Section: "section-feed", Tag: "tag-feed", Author: "author-feed"}
 # Query parameters that make a different page; all others (utm_*, ...) are the same page.
-CANONICAL_PARAMETERS = ("q", "page")
+CANONICAL_PARAMETERS = ("q", "page", "before")
 
 
 def canonical_url(request) -> str:
