@@ -16,6 +16,7 @@ from byline.antispam.backends import DummyBackend, get_backend
 from byline.discussion.models import Comment, ModerationRecord
 from tests.discussion.factory import SAME_SITE, make_comment, post_comment
 from tests.discussion.test_hostile_input import executable_markup, hostile_strings
+from tests.htmlcheck import assert_valid_html, needs_java
 from tests.pagecache.conftest import page_cache  # noqa: F401 (a fixture)
 from tests.pagecache.wsgi_client import call
 
@@ -267,3 +268,20 @@ def test_another_comment_on_the_page_is_not_editable(client, article, posted):
     assert edit(client, other, "Mine now").status_code == 403
     session = client.get(f"/comments/session/?article={article.pk}").json()
     assert [e["id"] for e in session["editable"]] == [posted.pk]
+
+
+@needs_java
+def test_the_new_pages_are_valid_html(client, article, posted, settings, tmp_path):
+    """The edit form, the author's own comment page and an article page with the order
+    choice, a Copy link and an edited comment pass the Nu HTML Checker."""
+    settings.BYLINE_COMMENT_RATE_LIMIT = 100
+    make_comment(article)
+    edit(client, posted, "Edited words")
+    pages = {
+        "edit": client.get(f"/comments/{posted.pk}/edit/").content.decode(),
+        "own": client.get(posted.get_absolute_url()).content.decode(),
+        "refused": edit(client, posted, "").content.decode(),
+        "article-top": client.get(article.get_absolute_url() + "?sort=top").content.decode(),
+    }
+    assert "Order of comments" in pages["article-top"] and "comment-edited" in pages["article-top"]
+    assert_valid_html(pages, tmp_path)
