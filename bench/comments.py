@@ -4,7 +4,8 @@ Prints the median and 90th-percentile time to render the whole article page
 (view, two discussion queries, tree building, markup; no page cache) for 0,
 200 and 300 approved comments, beside the product target (a median under
 20 ms with 200 threaded comments), the SQL queries each render ran, and the
-median of the discussion's own share (queries, tree and markup alone). On a
+median of the discussion's own share (queries, tree and markup alone); then the
+300 comments newest first and by most replies (``?sort=``). On a
 shared, busy machine the best time is the steadiest figure.
 
     .venv/bin/python bench/comments.py            # a few seconds
@@ -150,6 +151,13 @@ def main() -> None:
                     print(
                         f"{count:>8}  {best:>7.2f}  {median:>9.2f}  {p90:>7.2f}  {queries:>7}  "
                         f"{own:>13.2f}  {target}"
+                    )
+                # The orders readers choose (?sort=), on the 300 comments, beside oldest first.
+                for sort in ("newest", "top"):
+                    best, median, p90, queries = measure(client, f"{url}?sort={sort}", args.runs)
+                    print(
+                        f"{'300 ' + sort:>8}  {best:>7.2f}  {median:>9.2f}  {p90:>7.2f}  "
+                        f"{queries:>7}  {'':>13}  same as 300 oldest first"
                     )
         finally:
             Comment.objects.filter(article=article).delete()

@@ -75,6 +75,13 @@ SETTINGS: list[Setting] = [
         parse_positive_int,
     ),
     Setting(
+        "BYLINE_COMMENT_EDIT_MINUTES",
+        "5",
+        "Minutes after posting during which a reader may edit their own comment, from the "
+        "browser they posted it from (0: readers cannot edit). Edits are checked for spam again.",
+        parse_non_negative_int,
+    ),
+    Setting(
         "BYLINE_COMMENT_IP_RETENTION_DAYS",
         "30",
         "Days a comment keeps its hashed IP address and browser name "

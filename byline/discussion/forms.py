@@ -147,3 +147,11 @@ class DataRequestForm(forms.Form):
         widget=forms.RadioSelect,
         initial="export",
     )
+
+
+class EditForm(forms.Form):
+    """A reader's new words for their own comment: the body as the comment form checks it."""
+
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 8}))
+
+    clean_body = CommentForm.clean_body

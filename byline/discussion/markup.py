@@ -34,6 +34,17 @@ def _time(comment: Comment) -> str:
     return f'<time datetime="{iso}">{text}</time>'
 
 
+def _edited(comment: Comment) -> str:
+    """The "edited" marker of a comment changed after it was posted (by its author or
+    an editor), with when, for a screen reader and a pointer's tooltip."""
+    if comment.edited_at is None:
+        return ""
+    when = timezone.localtime(comment.edited_at)
+    iso = when.strftime("%Y-%m-%dT%H:%M:%S%z")
+    edited = f'edited <time datetime="{iso}">{when:%H:%M}</time>'
+    return f' <span class="comment-edited">({edited})</span>'
+
+
 def comment_open(
     comment: Comment,
     depth: int,
@@ -41,6 +52,7 @@ def comment_open(
     pending: bool = False,
     prefix: str = "",
     answers: Comment | None = None,
+    reply: bool = True,
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
@@ -54,9 +66,9 @@ def comment_open(
         author = name
     body = ERASED if comment.erased_at else comment.body_html
     permalink = f"{prefix or _permalink_prefix()}{comment.pk}/"
-    reply = (
+    reply_link = (
         ""
-        if pending
+        if pending or not reply
         else (
             f'<p class="reply"><a class="comment-reply-link" '
             f'href="?{page_query}replyto={comment.pk}#respond" data-comment="{comment.pk}" '
@@ -67,10 +79,12 @@ def comment_open(
         f'<li id="comment-{comment.pk}" class="comment depth-{depth}">'
         f'<article class="comment-body" aria-label="Comment by {name}">'
         f'<footer class="comment-meta"><b class="comment-author">{author}</b> '
-        f'<a class="comment-date" href="{permalink}">{_time(comment)}</a></footer>'
+        f'<a class="comment-date" href="{permalink}">{_time(comment)}</a>{_edited(comment)} '
+        f'<a class="comment-link" href="{permalink}" data-copy-link>Copy link'
+        f'<span class="visually-hidden"> to the comment by {name}</span></a></footer>'
         f"{AWAITING if pending else ''}"
         f"{_in_reply_to(answers)}"
-        f'<div class="comment-content">{body}</div>{reply}</article>'
+        f'<div class="comment-content">{body}</div>{reply_link}</article>'
     )
 
 
@@ -83,9 +97,10 @@ def _in_reply_to(parent: Comment | None) -> str:
     )
 
 
-def single_comment(comment: Comment, pending: bool = False) -> SafeString:
-    """One comment as a complete ``<li>``."""
-    return mark_safe(comment_open(comment, comment.depth, pending=pending) + "</li>")  # noqa: S308
+def single_comment(comment: Comment, pending: bool = False, reply: bool = True) -> SafeString:
+    """One comment as a complete ``<li>`` (``reply``: with its Reply link, when published)."""
+    item = comment_open(comment, comment.depth, pending=pending, reply=reply)
+    return mark_safe(item + "</li>")  # noqa: S308
 
 
 def more_replies(more: More) -> str:

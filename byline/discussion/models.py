@@ -19,6 +19,7 @@ DISPLAY_FIELDS = (
     "author_url",
     "body_html",
     "submitted_at",
+    "edited_at",
     "erased_at",
 )
 

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from byline.discussion import sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.parsing import parse_page
 
@@ -57,6 +58,7 @@ class ThreadPage:
     thread_count: int
     thread_id: int | None = None  # the page of one thread (``?thread=``), not of the article
     back_page: int = 1  # on a thread's page: the article's page that shows the thread
+    sort: str = sorting.DEFAULT  # the order of the threads (``sorting``), kept by every link
 
     @property
     def has_previous(self) -> bool:
@@ -78,7 +80,9 @@ class ThreadPage:
         return next((n.comment for n in self.nodes if n.comment.pk == comment_id), None)
 
 
-def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
+def flatten(
+    comments: list[Comment], continued: bool = False, roots: list[int] | None = None
+) -> list[Node]:
     """Order comments depth-first, oldest first at every level (input is oldest first).
 
     No comment is shown deeper than ``BYLINE_COMMENT_MAX_DEPTH`` levels: replies
@@ -87,7 +91,8 @@ def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
 
     ``continued``: the comments are a piece of one thread whose earlier part is on
     another page, so a reply whose parent is not among them starts at the top level
-    (otherwise such a reply is left out: its parent is not approved).
+    (otherwise such a reply is left out: its parent is not approved). ``roots``: the
+    order of the top-level comments, when it is not oldest first (``sorting``).
     """
     children: dict[int | None, list[Comment]] = defaultdict(list)
     known = {c.pk for c in comments}
@@ -96,6 +101,9 @@ def flatten(comments: list[Comment], continued: bool = False) -> list[Node]:
         if parent is None and comment.parent_id is not None and not continued:
             continue  # its parent is not approved: the reply waits with it
         children[parent].append(comment)
+    if roots is not None:
+        rank = {pk: index for index, pk in enumerate(roots)}
+        children[None].sort(key=lambda c: rank.get(c.pk, len(rank)))
     # Replies deeper than the site's depth limit (imported threads can be) are shown at
     # the deepest level, each right after the comment it answers, as WordPress does.
     deepest = max(0, settings.BYLINE_COMMENT_MAX_DEPTH - 1)
@@ -211,15 +219,18 @@ def _thread_query(thread_id: int, index: int) -> str:
     return f"?thread={thread_id}" + (f"&tpage={page}" if page > 1 else "")
 
 
-def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
-    """The requested page of an article's threads (out-of-range pages give the last one).
+def page_of_threads(
+    article_id: int, page: int | str | None = 1, sort: str = sorting.DEFAULT
+) -> ThreadPage:
+    """The requested page of an article's threads (out-of-range pages give the last one),
+    the threads in the ``sort`` order (``sorting``).
 
     Each thread shows its root and first ``BYLINE_COMMENT_THREAD_FOLD`` replies; the
-    last of them carries the link to the rest (``Node.more``).
+    last of them carries the link to the rest (``Node.more``), which keeps the order.
     """
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
     fold = settings.BYLINE_COMMENT_THREAD_FOLD
-    root_ids = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
+    root_ids = sorting.root_ids(article_id, sort)
     page_count = max(1, math.ceil(len(root_ids) / per_page))
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     on_page = root_ids[(number - 1) * per_page : number * per_page]
@@ -230,20 +241,23 @@ def page_of_threads(article_id: int, page: int | str | None = 1) -> ThreadPage:
         order = orders.get(thread_id, [])
         shown.extend(order[: fold + 1])
         if len(order) > fold + 1:
-            query = f"{_thread_query(thread_id, fold + 1)}#comment-{order[fold + 1]}"
+            kept = f"&sort={sort}" if sorting.sort_query(sort) else ""
+            query = f"{_thread_query(thread_id, fold + 1)}{kept}#comment-{order[fold + 1]}"
             folds[order[fold]] = More(len(order) - fold - 1, query)
-    nodes = flatten(_load(shown))
+    nodes = flatten(_load(shown), roots=None if sort == sorting.DEFAULT else on_page)
     for node in nodes:
         node.more = folds.get(node.comment.pk)
-    return ThreadPage(nodes, number, page_count, len(root_ids))
+    return ThreadPage(nodes, number, page_count, len(root_ids), sort=sort)
 
 
 def page_of_thread(
-    article_id: int, thread_id: int, page: int | str | None = 1
+    article_id: int, thread_id: int, page: int | str | None = 1, sort: str = sorting.DEFAULT
 ) -> ThreadPage | None:
     """One thread on its own, a page of ``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments at a time.
 
     None when ``thread_id`` is not an approved top-level comment of the article.
+    ``sort`` is the order the reader came from: "All comments" leads back to the
+    page of that order that shows the thread.
     """
     order = _skeleton(article_id, [thread_id]).get(thread_id)
     if not order or order[0] != thread_id:
@@ -252,10 +266,9 @@ def page_of_thread(
     page_count = max(1, math.ceil(len(order) / size))
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     nodes = flatten(_load(order[(number - 1) * size : number * size]), continued=True)
-    roots = Comment.objects.thread_roots(article_id).values_list("pk", flat=True)
-    position = list(roots).index(thread_id)
+    position = sorting.root_ids(article_id, sort).index(thread_id)
     back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
-    return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back)
+    return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back, sort=sort)
 
 
 def page_number_of(comment: Comment) -> int:

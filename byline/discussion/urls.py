@@ -1,6 +1,6 @@
 from django.urls import path
 
-from byline.discussion import views
+from byline.discussion import edit_views, views
 
 app_name = "discussion"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("data/<str:token>/", views.data_link, name="data-link"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<int:pk>/", views.comment_detail, name="comment"),
+    path("<int:pk>/edit/", edit_views.edit_comment, name="edit"),
 ]

@@ -21,6 +21,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from byline.articles import protection
 from byline.articles.models import Article
 from byline.csrf import cached_page_form
-from byline.discussion import actions, commenterdata, notifications
+from byline.discussion import actions, commenterdata, editing, notifications
 from byline.discussion.datapolicy import data_policy
 from byline.discussion.forms import (
     HONEYPOT,
@@ -301,14 +302,19 @@ def _owns(request: HttpRequest, comment: Comment) -> bool:
 @require_GET
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment's permalink: approved comments redirect to their place on the article
-    page; the commenter (by their cookie) sees their own pending comment here."""
+    page; the commenter (by their cookie) sees their own pending comment here, and
+    their own published one while they may still edit it (``editing``)."""
     comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
-    if comment.status == Comment.Status.APPROVED and comment.article.is_live:
+    editable = editing.may_edit(comment, commenter_token(request))
+    if comment.status == Comment.Status.APPROVED and comment.article.is_live and not editable:
         return HttpResponseRedirect(comment_url(comment))
     waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
-    if not (waiting and _owns(request, comment) and comment.article.is_live):
+    if not ((waiting or editable) and _owns(request, comment) and comment.article.is_live):
         raise Http404("No such comment")
-    context = {"comment": comment, "article": comment.article}
+    context = {"comment": comment, "article": comment.article, "editable": editable}
+    if editable:
+        context["until"] = editing.editable_until(comment)
+        context["place"] = comment_url(comment) if not waiting else ""
     return private(render(request, "discussion/comment_page.html", context))
 
 
@@ -316,10 +322,17 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def session(request: HttpRequest) -> JsonResponse:
     """What the page's script needs for this reader: a fresh form timestamp, their
+<<<<<<< HEAD
     remembered details, and their own comments still waiting for moderation."""
     article = _article_from(request.GET.get("article"), request, request.GET.get("unlock", ""))
+=======
+    remembered details, their own comments still waiting for moderation, and their
+    own comments they may still edit (with their words, for the inline edit form)."""
+    article = _article_from(request.GET.get("article"))
+>>>>>>> h/comments
     pending = []
     token = commenter_token(request)
+    editable = [] if article is None else editing.editable_comments(article.pk, token)
     if article is not None and token:
         waiting = (
             Comment.objects.on_article(article.pk)
@@ -335,6 +348,10 @@ def session(request: HttpRequest) -> JsonResponse:
             "ts": form_timestamp(),
             "remembered": remembered_details(request),
             "pending": pending,
+            "editable": [
+                {"id": c.pk, "url": reverse("discussion:edit", args=[c.pk]), "body": c.body}
+                for c in editable
+            ],
         }
     )
 

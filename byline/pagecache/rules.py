@@ -8,7 +8,8 @@ never replayed to another; hosts Django refuses never get a page stored.
 
 A query string keeps a page out of the cache, except the page numbers
 (``page=N`` and ``before=ID`` of listings; ``cpage=N``, ``thread=N`` and ``tpage=N`` of a
-discussion) and the tracking parameters that campaigns add (``utm_*``,
+discussion), the order of a discussion (``sort=`` and a short lowercase word:
+the view decides which words it knows) and the tracking parameters that campaigns add (``utm_*``,
 ``fbclid`` …), which are dropped from the key: they do not change the page,
 and caching every variant would let anyone fill the cache. For the same reason
 a view stores a numbered page only under its one canonical address (a number
@@ -27,7 +28,10 @@ from django.http.cookie import parse_cookie
 from byline.parsing import parse_id
 
 TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref"})
-PAGE_PARAMETERS = ("page", "before", "cpage", "thread", "tpage")  # in the order the key writes them
+PAGE_PARAMETERS = ("page", "before", "cpage", "thread", "tpage")
+WORD_PARAMETERS = ("sort",)
+KEY_PARAMETERS = (*PAGE_PARAMETERS, *WORD_PARAMETERS)  # in the order the key writes them
+MAX_WORD_LENGTH = 16
 MAX_KEY_LENGTH = 1024
 
 
@@ -79,9 +83,18 @@ def _query_key(query: str) -> str | None:
         if name in PAGE_PARAMETERS and name not in kept and (number := parse_id(value)):
             kept[name] = str(number)
             continue
+        if name in WORD_PARAMETERS and name not in kept and _is_word(value):
+            kept[name] = value
+            continue
         return None
-    parts = [f"{name}={kept[name]}" for name in PAGE_PARAMETERS if name in kept]
+    parts = [f"{name}={kept[name]}" for name in KEY_PARAMETERS if name in kept]
     return "?" + "&".join(parts) if parts else ""
+
+
+def _is_word(value: str) -> bool:
+    """A short run of ASCII lowercase letters (``sort=newest``): nothing to escape in a key."""
+    short = 0 < len(value) <= MAX_WORD_LENGTH
+    return short and value.isascii() and value.isalpha() and value.islower()
 
 
 def page_key(environ: dict) -> str | None:

@@ -1,10 +1,11 @@
 """``{% discussion_for article %}``: an article's threads and its comment form.
 
 Everything it renders depends only on the URL (``?cpage=``, ``?thread=`` and
-``&tpage=``, ``?replyto=``) and the approved comments, never on who is reading,
-so the page stays cacheable. The page cache stores a discussion page only under
-its one canonical address (``?cpage=2``, not ``?cpage=02`` or ``?cpage=999``),
-so the pages it can hold are bounded by the comments there are.
+``&tpage=``, ``?sort=``, ``?replyto=``) and the approved comments, never on who
+is reading, so the page stays cacheable. The page cache stores a discussion page
+only under its one canonical address (``?cpage=2``, not ``?cpage=02``,
+``?cpage=999`` or ``?sort=oldest``, the default order written out), so the pages
+it can hold are bounded by the comments there are, times the orders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django import template
 
 from byline.articles import protection
-from byline.discussion import popular
+from byline.discussion import popular, sorting
 from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
@@ -28,11 +29,12 @@ def discussion_for(context, article) -> dict:
     request = context.get("request")
     params = request.GET if request is not None else {}
     threads = None
+    sort = sorting.parse_sort(params.get("sort"))
     thread = parse_id(params.get("thread"))
     if thread is not None:
-        threads = page_of_thread(article.pk, thread, params.get("tpage"))
+        threads = page_of_thread(article.pk, thread, params.get("tpage"), sort)
     if threads is None:
-        threads = page_of_threads(article.pk, params.get("cpage"))
+        threads = page_of_threads(article.pk, params.get("cpage"), sort)
     if request is not None and not _canonical(params, threads):
         request.META[STORABLE] = False
     reply_to = None
@@ -46,14 +48,19 @@ def discussion_for(context, article) -> dict:
     if article.password and context.get("unlocked"):
         # Shown only to a reader who gave the password (the page is never cached).
         unlock = initial["unlock"] = protection.reader_pass(article)
+    sort_query = sorting.sort_query(sort)
     if threads.thread_id is not None:
         page_query = f"thread={threads.thread_id}&"
         page_query += f"tpage={threads.number}&" if threads.number > 1 else ""
     else:
         page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
+    page_query += sort_query
     return {
         "article": article,
         "threads": threads,
+        "sort": sort,
+        "sorts": sorting.SORTS.items(),
+        "sort_query": sort_query,
         "comments_html": comment_list(threads.nodes, page_query) if threads.nodes else "",
         "reply_to": reply_to,
         "form": CommentForm(initial=initial),
@@ -69,14 +76,16 @@ def _canonical(params, threads: ThreadPage) -> bool:
         wanted = {"thread": str(threads.thread_id), "tpage": number}
     else:
         wanted = {"cpage": number}
-    names = ("cpage", "thread", "tpage")
+    if threads.sort != sorting.DEFAULT:
+        wanted["sort"] = threads.sort
+    names = ("cpage", "thread", "tpage", "sort")
     return all(params.get(name) == wanted.get(name) for name in names)
 
 
 @register.simple_tag
-def comment_item(comment, pending: bool = False):
+def comment_item(comment, pending: bool = False, reply: bool = True):
     """One comment as a complete list item (see ``markup.py``)."""
-    return single_comment(comment, pending=pending)
+    return single_comment(comment, pending=pending, reply=reply)
 
 
 @register.inclusion_tag("discussion/most_discussed.html")

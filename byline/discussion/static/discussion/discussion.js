@@ -1,5 +1,5 @@
-/* Discussion: the inline reply form, in-place posting, and the reader's own
-   pending comments. Progressive enhancement: without this script every link
+/* Discussion: the inline reply form, in-place posting, the reader's own
+   pending comments, copying a comment's link and editing one's own comment. Progressive enhancement: without this script every link
    and form works by plain page loads. */
 (function () {
   "use strict";
@@ -104,6 +104,7 @@
           form.elements.remember.checked = true;
         }
         (data.pending || []).forEach(insert);
+        (data.editable || []).forEach(offerEdit);
       })
       .catch(function () { /* the plain form still works */ });
   }
@@ -179,6 +180,115 @@
       })
       .finally(function () { button.disabled = false; });
   });
+
+  /* "Copy link": the link is the comment's permalink (it works as a plain link);
+     with a clipboard it copies the address instead and says so. */
+  section.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-copy-link]");
+    if (!link || !navigator.clipboard || !window.isSecureContext) return;
+    event.preventDefault();
+    var url = new URL(link.getAttribute("href"), window.location.href).href;
+    navigator.clipboard.writeText(url).then(function () {
+      var note = link.parentNode.querySelector(".copied") || document.createElement("span");
+      note.className = "copied";
+      note.setAttribute("role", "status");
+      note.textContent = "Link copied";
+      link.after(note);
+      window.setTimeout(function () { note.textContent = ""; }, 4000);
+    }, function () { window.location.href = url; });
+  });
+
+  /* Editing one's own comment: only the reader's own comments, as the uncached
+     session answer lists them, get an Edit link; without script the same link
+     opens the edit form on its own page. */
+  function offerEdit(item) {
+    var node = document.getElementById("comment-" + item.id);
+    if (!node) return;
+    var meta = node.querySelector(":scope > .comment-body .comment-meta");
+    if (!meta || meta.querySelector(".comment-edit-link")) return;
+    var link = document.createElement("a");
+    link.className = "comment-edit-link";
+    link.href = item.url;
+    link.dataset.comment = String(item.id);
+    link.textContent = "Edit";
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      openEditor(node, item, link);
+    });
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(link);
+  }
+
+  function openEditor(node, item, link) {
+    var body = node.querySelector(":scope > .comment-body");
+    if (body.querySelector(".edit-form")) return;
+    var content = body.querySelector(".comment-content");
+    var editor = document.createElement("form");
+    editor.className = "comment-form edit-form";
+    editor.method = "post";
+    editor.action = item.url;
+    var id = "edit-body-" + item.id;
+    editor.innerHTML =
+      '<div class="form-message" role="alert"></div>' +
+      '<p class="field field-body"><label for="' + id + '">Edit your comment</label>' +
+      '<textarea name="body" id="' + id + '" rows="6" required></textarea></p>' +
+      '<p class="form-submit"><button type="submit">Save changes</button> ' +
+      '<button type="button" class="cancel-edit">Cancel</button></p>';
+    var area = editor.querySelector("textarea");
+    area.value = item.body;
+    var note = editor.querySelector(".form-message");
+    content.hidden = true;
+    content.after(editor);
+    area.focus();
+    editor.querySelector(".cancel-edit").addEventListener("click", function () {
+      editor.remove();
+      content.hidden = false;
+      link.focus();
+    });
+    editor.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = editor.querySelector("button[type=submit]");
+      button.disabled = true;
+      note.textContent = "Saving…";
+      csrfToken()
+        .then(function (token) {
+          var data = new FormData();
+          data.append("body", area.value);
+          return fetch(item.url, {
+            method: "POST",
+            body: data,
+            credentials: "same-origin",
+            headers: { Accept: "application/json", "X-CSRFToken": token },
+          });
+        })
+        .then(function (response) {
+          return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            note.textContent = result.data.message || "Your comment could not be saved.";
+            var errors = result.data.errors && result.data.errors.body;
+            if (errors) note.textContent += " " + errors.join(" ");
+            return;
+          }
+          var template = document.createElement("template");
+          template.innerHTML = result.data.html.trim();
+          var fresh = template.content.querySelector(".comment-body");
+          body.replaceWith(fresh);
+          item.body = area.value;
+          var status = document.createElement("p");
+          status.className = "edit-message";
+          status.setAttribute("role", "status");
+          status.textContent = result.data.message;
+          fresh.appendChild(status);
+          if (result.data.status === "approved") offerEdit(item);
+        })
+        .catch(function () {
+          note.textContent = "Your comment could not be saved. Check your connection and try again; what you wrote is still here.";
+        })
+        .finally(function () { button.disabled = false; });
+    });
+  }
 
   refreshSession(true);
 })();

@@ -1,0 +1,60 @@
+"""The order of an article's threads: oldest first (the default), newest first, or top.
+
+Readers choose with ``?sort=`` (links and a plain GET form, no script needed);
+only the top-level threads are ordered, the replies inside a thread stay in the
+order of the conversation. "Top" puts the threads with the most approved
+replies first (ties: the older first). Comments have no reactions of their own:
+the replies a comment drew are the measure of interest the site already stores
+(``Comment.thread_id``), counted in one grouped query on the
+(article, status, thread) index.
+
+Any other value of ``?sort=`` is the default. The default has no parameter in
+its address, so each page has one canonical address per order and the page
+cache stores nothing else (see ``templatetags.discussion``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from byline.discussion.models import Comment
+
+OLDEST = "oldest"
+NEWEST = "newest"
+TOP = "top"
+DEFAULT = OLDEST
+# The orders readers can choose, as the choice under "Comments" labels them.
+SORTS: dict[str, str] = {OLDEST: "Oldest first", NEWEST: "Newest first", TOP: "Most replies"}
+
+
+def parse_sort(value: object) -> str:
+    """The order asked for in a query string; the default for anything unknown."""
+    return value if isinstance(value, str) and value in SORTS else DEFAULT
+
+
+def sort_query(sort: str) -> str:
+    """The query-string part that keeps an order across links ('' for the default)."""
+    return "" if sort == DEFAULT else f"sort={sort}&"
+
+
+def root_ids(article_id: int, sort: str = DEFAULT) -> list[int]:
+    """The ids of an article's approved top-level comments, in the order asked for.
+
+    One query for oldest and newest, two for top (the roots, then the replies
+    counted per thread).
+    """
+    roots = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
+    if sort == NEWEST:
+        roots.reverse()
+    elif sort == TOP:
+        counts = dict(
+            Comment.objects.approved()
+            .on_article(article_id)
+            .filter(parent__isnull=False)
+            .order_by()
+            .values_list("thread_id")
+            .annotate(replies=Count("pk"))
+            .values_list("thread_id", "replies")
+        )
+        roots.sort(key=lambda pk: -counts.get(pk, 0))  # stable: ties stay oldest first
+    return roots

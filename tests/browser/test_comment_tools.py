@@ -1,0 +1,196 @@
+"""Sorting the comments, a comment's permalink and editing one's own comment, in a real
+browser at a phone's width (390 px) and a desktop's (1280 px), with and without
+JavaScript, through the page cache as in production."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from byline.discussion.models import Comment
+from tests.browser.conftest import expect, run_axe, run_axe_without_js
+from tests.discussion.factory import make_comment
+from tests.factory import make_article
+
+WIDTHS = [390, 1280]
+
+
+@pytest.fixture
+def discussed(db, browser_settings):
+    """An article with three threads: the middle one has the most replies."""
+    browser_settings.BYLINE_COMMENT_MODERATION = "none"
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 2
+    article = make_article("The bridge reopens after two years")
+    start = timezone.now() - timedelta(hours=6)
+    old = make_comment(article, submitted_at=start, author_name="Early Reader")
+    middle = make_comment(article, submitted_at=start + timedelta(hours=1), author_name="Busy")
+    new = make_comment(article, submitted_at=start + timedelta(hours=2), author_name="Late")
+    for n in range(3):
+        make_comment(article, parent=middle, submitted_at=start + timedelta(hours=3, minutes=n))
+    return article, old, middle, new
+
+
+def top_level(page) -> list[str]:
+    return page.locator("ol.comment-list > li").evaluate_all("items => items.map(i => i.id)")
+
+
+def fits_sideways(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sorting_is_plain_links_kept_across_pages(new_page, discussed, width):
+    """Without JavaScript: "Most replies" puts the liveliest thread first, the next page
+    keeps the order, "Newest first" reverses the threads; axe-clean, no sideways scroll."""
+    article, old, middle, new = discussed
+    page = new_page(javascript=False, width=width)
+    page.goto(article.get_absolute_url())
+    assert top_level(page) == [f"comment-{old.pk}", f"comment-{middle.pk}"]
+    sort = page.get_by_role("navigation", name="Order of comments")
+    expect(sort.get_by_role("link", name="Oldest first")).to_have_attribute("aria-current", "true")
+    sort.get_by_role("link", name="Most replies").click()
+    assert "sort=top" in page.url
+    assert top_level(page) == [f"comment-{middle.pk}", f"comment-{old.pk}"]
+    assert fits_sideways(page)
+    page.get_by_role("link", name="Next page").click()
+    assert "sort=top" in page.url and "cpage=2" in page.url
+    assert top_level(page) == [f"comment-{new.pk}"]
+    page.get_by_role("navigation", name="Order of comments").get_by_role(
+        "link", name="Newest first"
+    ).click()
+    assert top_level(page) == [f"comment-{new.pk}", f"comment-{middle.pk}"]
+    replies = page.locator(f"#comment-{middle.pk} ol.children > li")
+    assert replies.count() == 3
+    assert run_axe_without_js(page, new_page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_copy_link_copies_the_permalink_that_lands_on_the_right_page(
+    new_page, site, discussed, width
+):
+    """With JavaScript "Copy link" copies the comment's address and says so; that address
+    opens the page of the discussion that shows the comment, scrolled to it."""
+    article, old, middle, new = discussed
+    page = new_page(width=width)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
+    page.goto(article.get_absolute_url())
+    link = page.locator(f"#comment-{old.pk} .comment-link")
+    expect(link).to_have_attribute("href", f"/comments/{old.pk}/")
+    link.click()
+    expect(page.locator(f"#comment-{old.pk} .copied")).to_have_text("Link copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{site}/comments/{new.pk}/".replace(str(new.pk), str(old.pk))
+    page.goto(f"/comments/{new.pk}/")
+    assert page.url.endswith(f"{article.get_absolute_url()}?cpage=2#comment-{new.pk}")
+    expect(page.locator(f"#comment-{new.pk}")).to_be_in_viewport()
+
+
+def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):
+    """Without a script the link opens the comment in its place (the browser's own
+    "copy link" works on it)."""
+    article, old, middle, new = discussed
+    page_without_js.goto(article.get_absolute_url() + "?cpage=2")
+    page_without_js.locator(f"#comment-{new.pk} .comment-link").click()
+    assert page_without_js.url.endswith(f"?cpage=2#comment-{new.pk}")
+
+
+def post_with_script(page, body: str) -> Comment:
+    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
+    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_have_text("Your comment is published.", timeout=60_000)
+    return Comment.objects.get(body=body)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reader_edits_their_own_comment_in_place(new_page, discussed, browser_settings, width):
+    """The reader's own new comment gets an Edit link (from the uncached session, never
+    the cached page); the form opens in place with their words; saving shows the new
+    words marked "edited". Another reader on the same page sees no Edit link."""
+    article, old, middle, new = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+    page = new_page(width=width)
+    page.goto(article.get_absolute_url())
+    mine = post_with_script(page, "The bridge opens at noon.")
+    page.reload()
+    own = page.locator(f"#comment-{mine.pk}")
+    expect(own.get_by_role("link", name="Edit")).to_be_visible()
+    expect(page.locator(f"#comment-{old.pk} .comment-edit-link")).to_have_count(0)
+    own.get_by_role("link", name="Edit").click()
+    box = own.get_by_role("textbox", name="Edit your comment")
+    expect(box).to_have_value("The bridge opens at noon.")
+    assert fits_sideways(page)
+    assert run_axe(page) == []
+    box.fill("The bridge opens at 2 pm, not noon.")
+    own.get_by_role("button", name="Save changes").click()
+    expect(own.locator(".comment-content")).to_have_text("The bridge opens at 2 pm, not noon.")
+    expect(own.locator(".comment-edited")).to_contain_text("edited")
+    expect(own.locator(".edit-message")).to_have_text("Your comment is updated.")
+    mine.refresh_from_db()
+    assert mine.body == "The bridge opens at 2 pm, not noon." and mine.edited_at
+
+    stranger = new_page(width=width)
+    stranger.goto(article.get_absolute_url())
+    expect(stranger.locator(f"#comment-{mine.pk} .comment-content")).to_have_text(
+        "The bridge opens at 2 pm, not noon."
+    )
+    stranger.wait_for_load_state("networkidle")
+    expect(stranger.locator(".comment-edit-link")).to_have_count(0)
+    assert "/edit/" not in stranger.content()
+
+
+def test_a_late_edit_is_refused_and_keeps_the_words(page, discussed, browser_settings):
+    """Past the edit window, saving says why and leaves what was typed in the box."""
+    article, *_ = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+    page.goto(article.get_absolute_url())
+    mine = post_with_script(page, "Opening on Monday.")
+    page.reload()
+    own = page.locator(f"#comment-{mine.pk}")
+    own.get_by_role("link", name="Edit").click()
+    Comment.objects.filter(pk=mine.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
+    own.get_by_role("textbox", name="Edit your comment").fill("Opening on Tuesday.")
+    own.get_by_role("button", name="Save changes").click()
+    expect(own.locator(".edit-form .form-message")).to_contain_text("that time is over")
+    expect(own.get_by_role("textbox", name="Edit your comment")).to_have_value(
+        "Opening on Tuesday."
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_without_javascript_a_reader_edits_from_their_comments_page(
+    new_page, discussed, browser_settings, width
+):
+    """No script: the comment's own link shows its author "Edit your comment"; the form
+    page saves and leads back to the comment, marked edited. Both pages axe-clean."""
+    article, *_ = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+    page = new_page(javascript=False, width=width)
+    page.goto(article.get_absolute_url())
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Toll free for a month.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    mine = Comment.objects.get(body="Toll free for a month.")
+    assert page.url.endswith(f"#comment-{mine.pk}")
+    expect(page.locator(".comment-edit-link")).to_have_count(0)  # the cached page
+    page.locator(f"#comment-{mine.pk} .comment-date").click()
+    assert page.url.endswith(f"/comments/{mine.pk}/")
+    expect(page.get_by_text("your comment is published")).to_be_visible()
+    page.get_by_role("link", name="Edit your comment").click()
+    assert fits_sideways(page)
+    box = page.get_by_role("textbox", name="Comment")
+    expect(box).to_have_value("Toll free for a month.")
+    box.fill("Toll free for two months.")
+    page.get_by_role("button", name="Save changes").click()
+    assert page.url.endswith(f"#comment-{mine.pk}")
+    own = page.locator(f"#comment-{mine.pk}")
+    expect(own.locator(".comment-content")).to_have_text("Toll free for two months.")
+    expect(own.locator(".comment-edited")).to_be_visible()
+    assert fits_sideways(page)
+    assert run_axe_without_js(page, new_page) == []
