@@ -322,14 +322,9 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def session(request: HttpRequest) -> JsonResponse:
     """What the page's script needs for this reader: a fresh form timestamp, their
-<<<<<<< HEAD
-    remembered details, and their own comments still waiting for moderation."""
-    article = _article_from(request.GET.get("article"), request, request.GET.get("unlock", ""))
-=======
     remembered details, their own comments still waiting for moderation, and their
     own comments they may still edit (with their words, for the inline edit form)."""
-    article = _article_from(request.GET.get("article"))
->>>>>>> h/comments
+    article = _article_from(request.GET.get("article"), request, request.GET.get("unlock", ""))
     pending = []
     token = commenter_token(request)
     editable = [] if article is None else editing.editable_comments(article.pk, token)
