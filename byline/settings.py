@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "byline.discussion",
     "byline.antispam",
     "byline.pagecache",
+    "byline.newsroom",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -138,6 +138,7 @@ def article_context(article: Article) -> dict:
         "authors": list(article.authors.all()),
         "tags": tags,
         "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
+        "notes": list(article.notes.all()),  # corrections and updates (byline/newsroom)
     }
 
 

@@ -17,6 +17,7 @@ from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
 from byline.pagecache.decorators import STORABLE
+from byline.newsroom.commentstate import cache_until
 from byline.parsing import parse_id
 
 register = template.Library()
@@ -46,8 +47,12 @@ def discussion_for(context, article) -> dict:
         page_query += f"tpage={threads.number}&" if threads.number > 1 else ""
     else:
         page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
+    comments_open = article.comments_open
+    if comments_open:
+        cache_until(request, article)  # the cached page goes when comments close by time
     return {
         "article": article,
+        "comments_open": comments_open,
         "threads": threads,
         "comments_html": comment_list(threads.nodes, page_query) if threads.nodes else "",
         "reply_to": reply_to,
