@@ -246,23 +246,6 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.headline
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_content = instance.content_key()
-        return instance
-
-    def content_key(self) -> tuple | None:
-        """The content readers see, to compare with what was loaded (None if deferred)."""
-        deferred = self.get_deferred_fields()
-        if any(name in deferred for name in self.CONTENT_FIELDS):
-            return None
-        return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
-
-    @property
-    def is_public_status(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
-
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
@@ -285,6 +268,23 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_content = instance.content_key()
+        return instance
+
+    def content_key(self) -> tuple | None:
+        """The content readers see, to compare with what was loaded (None if deferred)."""
+        deferred = self.get_deferred_fields()
+        if any(name in deferred for name in self.CONTENT_FIELDS):
+            return None
+        return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
+
+    @property
+    def is_public_status(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
 
     def delete(self, *args, **kwargs):
         article_id = self.pk

@@ -51,9 +51,7 @@ def check_scheduling(status: str, published_at) -> str | None:
     if status == Status.SCHEDULED and published_at is None:
         return "Choose when to publish: a scheduled article needs a date and time."
     if status == Status.SCHEDULED and published_at <= timezone.now():
-        return (
-            "That time has passed: choose a later time to schedule, or Published to publish now."
-        )
+        return "That time has passed: choose a later time to schedule, or Published to publish now."
     return None
 
 

@@ -69,7 +69,7 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin passes the fields it shows
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -97,7 +97,10 @@ class ArticleForm(forms.ModelForm):
         """Refuse a save based on an older version, showing what the other person changed
         and keeping what this one typed (the form comes back with it)."""
         current = (
-            Article.objects.select_for_update().filter(pk=self.instance.pk).values("version").first()
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values("version")
+            .first()
         )
         if current is None or loaded is None or loaded == current["version"]:
             return

@@ -3,9 +3,11 @@ article form as the admin posts it."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -14,11 +16,29 @@ from byline.articles.models import Article
 PASSWORD = "correct horse battery"
 
 
+def newsroom_group(name: str) -> Group:
+    """The group migration 0002 made; made again from the same lists after a flush
+    (the browser suite's transactional tests empty every table between tests)."""
+    group = Group.objects.filter(name=name).first()
+    if group is not None:
+        return group
+    groups = importlib.import_module("byline.newsroom.migrations.0002_groups").GROUPS
+    group = Group.objects.create(name=name)
+    codes = groups[name]
+    if codes is None:
+        group.permissions.set(Permission.objects.all())
+    else:
+        for code in codes:
+            app_label, codename = code.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
 def make_member(username: str, group: str):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=True)
+    user.groups.add(newsroom_group(group))
     return user
 
 

@@ -43,7 +43,9 @@ def test_an_editor_sees_revisions_and_restores_one_as_a_new_revision(newsroom_ed
     article = make_article("Original", status=Status.PUBLISHED, body="The first body.")
     for body in ("A second body.", "A third body."):
         article.refresh_from_db()
-        assert desk_client.post(change_url(article), form_data(article, body=body)).status_code == 302
+        assert (
+            desk_client.post(change_url(article), form_data(article, body=body)).status_code == 302
+        )
     first = article.revisions.order_by("created_at", "pk").first()
     page = desk_client.get(f"/admin/articles/article/{article.pk}/revisions/")
     assert page.status_code == 200
@@ -130,7 +132,8 @@ def test_autosave_refuses_to_overwrite_a_concurrent_edit(newsroom_editor, desk_c
     loaded = draft.version
     actions.save_article(newsroom_editor, Article.objects.get(pk=draft.pk))  # someone saves
     response = desk_client.post(
-        autosave_url(draft), {"loaded_version": loaded, "body": "Stale typing"},
+        autosave_url(draft),
+        {"loaded_version": loaded, "body": "Stale typing"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 409

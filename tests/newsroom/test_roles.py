@@ -186,7 +186,9 @@ def test_an_editor_publishes_schedules_and_unpublishes(writer, newsroom_editor, 
     article.refresh_from_db()
     assert article.status == Status.DRAFT
     actions_done = list(
-        AuditEntry.objects.filter(article=article).order_by("at", "pk").values_list("action", flat=True)
+        AuditEntry.objects.filter(article=article)
+        .order_by("at", "pk")
+        .values_list("action", flat=True)
     )
     assert actions_done == ["published", "scheduled", "unpublished"]
     assert set(AuditEntry.objects.values_list("username", flat=True)) == {"edna"}

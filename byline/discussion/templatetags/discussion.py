@@ -16,8 +16,8 @@ from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
-from byline.pagecache.decorators import STORABLE
 from byline.newsroom.commentstate import cache_until
+from byline.pagecache.decorators import STORABLE
 from byline.parsing import parse_id
 
 register = template.Library()

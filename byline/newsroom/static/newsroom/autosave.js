@@ -8,6 +8,13 @@
  */
 (function () {
   "use strict";
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+
+  function start() {
   var status = document.getElementById("autosave-status");
   var form = document.getElementById("article_form");
   if (!status || !form || !window.fetch) return;
@@ -77,4 +84,5 @@
     stopped = true;
     if (timer) clearTimeout(timer);
   });
+  }
 })();
