@@ -209,7 +209,8 @@ class Article(models.Model):
         related_name="+",
         editable=False,
     )
-    version = models.PositiveIntegerField(default=0, editable=False)
+    # Database defaults too: rows written in bulk by raw SQL (bench, imports) get them.
+    version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     content_changed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -217,7 +218,11 @@ class Article(models.Model):
         help_text="The last change of headline, dek, body or image, or a correction added.",
     )
     comment_state = models.CharField(
-        "comments", max_length=10, choices=Comments.choices, default=Comments.DEFAULT
+        "comments",
+        max_length=10,
+        choices=Comments.choices,
+        default=Comments.DEFAULT,
+        db_default=Comments.DEFAULT,
     )
     comments_close_days = models.PositiveSmallIntegerField(
         "close comments after (days)",

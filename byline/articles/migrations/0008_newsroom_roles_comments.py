@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='comment_state',
-            field=models.CharField(choices=[('default', 'Site default (closes after BYLINE_COMMENTS_CLOSE_AFTER_DAYS)'), ('open', 'Open'), ('closed', 'Closed'), ('after', 'Close after the number of days below')], default='default', max_length=10, verbose_name='comments'),
+            field=models.CharField(choices=[('default', 'Site default (closes after BYLINE_COMMENTS_CLOSE_AFTER_DAYS)'), ('open', 'Open'), ('closed', 'Closed'), ('after', 'Close after the number of days below')], db_default='default', default='default', max_length=10, verbose_name='comments'),
         ),
         migrations.AddField(
             model_name='article',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='version',
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False),
         ),
         migrations.AlterField(
             model_name='article',
