@@ -232,14 +232,7 @@ def autosave(user, article: Article, fields: dict[str, str], loaded_version: int
         for name, value in fields.items():
             setattr(current, name, value)
         if current.status in PUBLIC:
-            data = revisions.snapshot(current)
-            Revision.objects.create(
-                article=current,
-                version=current.version,
-                kind=Revision.Kind.AUTOSAVED,
-                user=user,
-                data=data,
-            )
+            revisions.record(current, user, Revision.Kind.AUTOSAVED)  # the article is untouched
             return "kept"
         claim_version(current, loaded_version)
         current.save()
