@@ -25,6 +25,7 @@ APP_CONF_MODULES = (
     "byline.antispam.conf",
     "byline.pagecache.conf",
     "byline.wordpress.conf",
+    "byline.newsroom.conf",
 )
 
 

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "byline.antispam",
     "byline.pagecache",
     "byline.wordpress",
+    "byline.newsroom",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

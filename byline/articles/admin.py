@@ -12,6 +12,8 @@ from byline.articles.models import (
     StaticPage,
     Tag,
 )
+from byline.newsroom import actions as newsroom_actions
+from byline.newsroom.admin import NewsroomArticleAdmin, StatusFilter
 
 
 @admin.register(Author)
@@ -40,7 +42,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
+class ArticleAdmin(NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
     list_display = [
         "headline",
         "section",
@@ -51,14 +53,14 @@ class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "comment_count",
     ]
     # No date_hierarchy: its list of years reads every article; the date filter costs nothing.
-    list_filter = ["status", "featured", "section", "authors", "published_at"]
+    list_filter = [StatusFilter, "featured", "section", "authors", "published_at"]
     # One query for the page, not one per row; the comment count is the engagement app's
     # running total (one row an article, joined), never a count of the comments.
     list_select_related = ["section", "stats"]
     show_full_result_count = False  # no second count of every article on a filtered list
     paginator = CappedPaginator  # counts at most 10,000 rows (see byline.adminpaging)
     search_fields = ["headline", "standfirst", "body"]
-    actions = ["feature", "unfeature"]
+    actions = ["submit_for_review", "publish_now", "unpublish", "feature", "unfeature"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["authors", "tags", "section"]
     readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
@@ -76,18 +78,19 @@ class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
     # Editors pick the front page's lead story with these actions: the latest
     # featured article leads. Only the flag is saved, so the article does not
     # show as "Updated"; save() still sends article_changed (pages are redrawn).
-    @admin.action(description="Feature on the front page (the latest featured leads)")
+    @admin.action(
+        description="Feature on the front page (the latest featured leads)", permissions=["publish"]
+    )
     def feature(self, request, queryset) -> None:
-        self._set_featured(queryset, True)
+        self._set_featured(request, queryset, True)
 
-    @admin.action(description="Stop featuring on the front page")
+    @admin.action(description="Stop featuring on the front page", permissions=["publish"])
     def unfeature(self, request, queryset) -> None:
-        self._set_featured(queryset, False)
+        self._set_featured(request, queryset, False)
 
-    def _set_featured(self, queryset, featured: bool) -> None:
+    def _set_featured(self, request, queryset, featured: bool) -> None:
         for article in queryset.exclude(featured=featured):
-            article.featured = featured
-            article.save(update_fields=["featured"])
+            newsroom_actions.set_featured(request.user, article, featured)
 
     @admin.display(description="Status", ordering="status")
     def shown_status(self, article: Article) -> str:

@@ -235,7 +235,9 @@ def load_demo_stories() -> tuple[list[Article], bool]:
             article.lead_image.save(f"{story.slug}.webp", ContentFile(picture), save=False)
         article.save()
         # Written long ago, not "updated" today: no "Updated" line under the headline.
-        Article.objects.filter(pk=article.pk).update(updated_at=article.published_at)
+        Article.objects.filter(pk=article.pk).update(
+            updated_at=article.published_at, content_changed_at=article.published_at
+        )
         article.authors.add(author)
         articles.append(article)
         created = True

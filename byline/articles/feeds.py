@@ -136,7 +136,7 @@ class ArticlesFeed(BylineFeed):
         return item.published_at
 
     def item_updateddate(self, item: Article) -> datetime | None:
-        return max(item.updated_at, item.published_at) if item.published_at else item.updated_at
+        return item.modified_at
 
     def item_author_name(self, item: Article) -> str | None:
         return ", ".join(author.name for author in item.authors.all()) or None

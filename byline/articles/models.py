@@ -133,8 +133,26 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
+
+    class Comments(models.TextChoices):
+        DEFAULT = "default", "Site default (closes after BYLINE_COMMENTS_CLOSE_AFTER_DAYS)"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        AFTER = "after", "Close after the number of days below"
+
+    # What a save compares to tell a real change of content (dateModified) from
+    # a change of status, flags or counters.
+    CONTENT_FIELDS = (
+        "headline",
+        "standfirst",
+        "body",
+        "lead_image",
+        "lead_image_alt",
+        "lead_image_caption",
+    )
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
@@ -180,11 +198,48 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Newsroom editing (byline/newsroom): who started it, the version forms
+    # load and must still find when they save, the last real change of
+    # content, and whether readers may comment.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Database defaults too: rows written in bulk by raw SQL (bench, imports) get them.
+    version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    content_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The last change of headline, dek, body or image, or a correction added.",
+    )
+    comment_state = models.CharField(
+        "comments",
+        max_length=10,
+        choices=Comments.choices,
+        default=Comments.DEFAULT,
+        db_default=Comments.DEFAULT,
+    )
+    comments_close_days = models.PositiveSmallIntegerField(
+        "close comments after (days)",
+        null=True,
+        blank=True,
+        help_text="Days after publication, for “Close after”.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("edit_any_article", "Can edit any article, not only their own drafts"),
+            ("restore_revision", "Can restore an earlier revision of an article"),
+        ]
         indexes = [
             models.Index(fields=["status", "published_at"]),
             # A section's listing, latest first, read from the index (no sort of the section).
@@ -199,17 +254,42 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
-        if self.status != self.Status.DRAFT and self.published_at is None:
+        if self.is_public_status and self.published_at is None:
             self.published_at = timezone.now()
-        if self.status != self.Status.DRAFT:
+        if self.is_public_status:
             future = self.published_at > timezone.now()
             self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED
-        self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.CONTENT_FIELDS):
+            self.render()
+            key = self.content_key()
+            if self.content_changed_at is None or key != getattr(self, "_loaded_content", None):
+                self.content_changed_at = timezone.now()
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "content_changed_at"}
+            self._loaded_content = key
         super().save(*args, **kwargs)
         article_changed.send(sender=Article, article_id=self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_content = instance.content_key()
+        return instance
+
+    def content_key(self) -> tuple | None:
+        """The content readers see, to compare with what was loaded (None if deferred)."""
+        deferred = self.get_deferred_fields()
+        if any(name in deferred for name in self.CONTENT_FIELDS):
+            return None
+        return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
+
+    @property
+    def is_public_status(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
 
     def delete(self, *args, **kwargs):
         article_id = self.pk
@@ -237,7 +317,7 @@ class Article(models.Model):
     @property
     def is_live(self) -> bool:
         return (
-            self.status != self.Status.DRAFT
+            self.is_public_status
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
@@ -247,17 +327,39 @@ class Article(models.Model):
         return bool(self.password)
 
     @property
+    def modified_at(self):
+        """The last real change readers can see (dateModified, feeds' updated dates):
+        content edits and corrections, never a status flip, a flag or a comment."""
+        changed = self.content_changed_at or self.updated_at
+        if self.published_at is None:
+            return changed
+        return max(changed, self.published_at) if changed else self.published_at
+
+    @property
     def was_updated(self) -> bool:
         """Edited after publication (saves within the first minutes do not count)."""
-        if not (self.published_at and self.updated_at):
+        if not self.published_at or self.modified_at is None:
             return False
-        return self.updated_at - self.published_at > UPDATE_GRACE
+        return self.modified_at - self.published_at > UPDATE_GRACE
+
+    @property
+    def comments_close_at(self):
+        """When comments close by themselves (None: never, or already closed by hand)."""
+        from byline.newsroom.commentstate import close_time
+
+        return close_time(self)
+
+    @property
+    def comments_open(self) -> bool:
+        from byline.newsroom.commentstate import comments_open
+
+        return comments_open(self)
 
     @property
     def effective_status(self) -> str:
         """What readers experience now: a scheduled article whose time has come is published."""
-        if self.status == self.Status.DRAFT:
-            return self.Status.DRAFT.label
+        if not self.is_public_status:
+            return self.Status(self.status).label
         return self.Status.PUBLISHED.label if self.is_live else self.Status.SCHEDULED.label
 
     @property

@@ -59,7 +59,7 @@ def news_article(
         "isAccessibleForFree": True,
     }
     if article.published_at:
-        modified = max(article.updated_at, article.published_at)
+        modified = article.modified_at
         data["datePublished"] = article.published_at.replace(microsecond=0).isoformat()
         data["dateModified"] = modified.replace(microsecond=0).isoformat()
     people = [

@@ -102,6 +102,7 @@ def article_context(article: Article) -> dict:
         "tags": tags,
         "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
         **hooks.extra_article_context(article),
+        "notes": list(article.notes.all()),  # corrections and updates (byline/newsroom)
     }
 
 

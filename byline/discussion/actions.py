@@ -164,6 +164,9 @@ def status_for(decision: Decision, approved_before: int) -> tuple[str, list[str]
     return Comment.Status.APPROVED, reasons
 
 
+CLOSED = "Comments are closed on this article."
+
+
 def post_comment(article: Article, new: NewComment, context: Context) -> Outcome:
     """Check, score, store, count and announce one reader's comment.
 
@@ -174,6 +177,8 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         return Outcome("discarded", reasons=("The hidden honeypot field was filled in.",))
     if (earlier := comment_of_spent_token(context.form_token)) is not None:
         return replayed(earlier, new)
+    if not article.comments_open:
+        raise CommentRejected(CLOSED, status=403)
     parent = resolve_parent(article, new.parent_id)
     try:
         check_abuse(article, new, context)

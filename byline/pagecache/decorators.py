@@ -11,6 +11,9 @@ from django.utils.cache import patch_cache_control
 from byline.pagecache.rules import is_anonymous
 
 STORABLE = "byline.pagecache.storable"
+# A view may bound how long its page is kept (a Unix time, float): e.g. the
+# article page until its comments close by time.
+EXPIRES_AT = "byline.pagecache.expires_at"
 
 View = Callable[..., HttpResponse]
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
-from byline.pagecache.decorators import STORABLE
+from byline.pagecache.decorators import EXPIRES_AT, STORABLE
 from byline.pagecache.rules import page_key
 from byline.pagecache.store import Page, PageStore, page_store
 from byline.wsgi_layer import WSGIApp
@@ -150,6 +150,10 @@ class PageCacheApp:
             try:
                 body = b"".join(result)
                 upcoming = self.next_publication()
+                # A page may say when it goes out of date by itself (comments closing).
+                own = environ.get(EXPIRES_AT)
+                if isinstance(own, float):
+                    upcoming = own if upcoming is None else min(upcoming, own)
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:

@@ -612,10 +612,14 @@ class _Importer:
             dates = [d for d in (post.modified_at, post.published_at) if d]
             article.updated_at = max(dates) if dates else self.now
             article.created_at = post.published_at or self.now
-            rows.append((adapt(article.updated_at), adapt(article.created_at), article.pk))
+            article.content_changed_at = article.updated_at  # dateModified: WordPress's
+            changed = adapt(article.updated_at)
+            rows.append((changed, changed, adapt(article.created_at), article.pk))
         with connection.cursor() as cursor:
             cursor.executemany(
-                "UPDATE articles_article SET updated_at = %s, created_at = %s WHERE id = %s", rows
+                "UPDATE articles_article SET updated_at = %s, content_changed_at = %s, "
+                "created_at = %s WHERE id = %s",
+                rows,
             )
 
     # -- pages -----------------------------------------------------------------------

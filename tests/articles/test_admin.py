@@ -6,6 +6,13 @@ from byline.articles.models import Article
 from tests.factory import make_article, make_section
 
 pytestmark = pytest.mark.django_db
+# The corrections-and-updates inline's management form, empty.
+NO_NOTES = {
+    "notes-TOTAL_FORMS": "0",
+    "notes-INITIAL_FORMS": "0",
+    "notes-MIN_NUM_FORMS": "0",
+    "notes-MAX_NUM_FORMS": "1000",
+}
 
 
 def test_an_editor_writes_an_article_in_the_admin(editor_client):
@@ -19,6 +26,8 @@ def test_an_editor_writes_an_article_in_the_admin(editor_client):
             "body": "Body with **bold**.",
             "status": "draft",
             "section": section.pk,
+            "comment_state": "default",
+            **NO_NOTES,
         },
     )
     assert response.status_code == 302, response.text[:2000]

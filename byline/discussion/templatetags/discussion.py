@@ -18,6 +18,7 @@ from byline.discussion.forms import CommentForm
 from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
+from byline.newsroom.commentstate import cache_until
 from byline.pagecache.decorators import STORABLE
 from byline.parsing import parse_id
 
@@ -55,8 +56,12 @@ def discussion_for(context, article) -> dict:
     else:
         page_query = f"cpage={threads.number}&" if threads.number > 1 else ""
     page_query += sort_query
+    comments_open = article.comments_open
+    if comments_open:
+        cache_until(request, article)  # the cached page goes when comments close by time
     return {
         "article": article,
+        "comments_open": comments_open,
         "threads": threads,
         "sort": sort,
         "sorts": sorting.SORTS.items(),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class NewsroomConfig(AppConfig):
+    name = "byline.newsroom"
+    label = "newsroom"
+    verbose_name = "Newsroom"
+    default_auto_field = "django.db.models.BigAutoField"
