@@ -24,6 +24,7 @@ APP_CONF_MODULES = (
     "byline.discussion.conf",
     "byline.antispam.conf",
     "byline.pagecache.conf",
+    "byline.media.conf",
 )
 
 

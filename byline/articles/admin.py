@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from byline.adminsafety import SafeChangeListMixin
+from byline.media.editor import EditorAdminMixin
 from byline.articles.models import (
     Article,
     Author,
@@ -40,7 +41,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
+class ArticleAdmin(EditorAdminMixin, SafeChangeListMixin, admin.ModelAdmin):
     list_display = [
         "headline",
         "section",
@@ -55,7 +56,7 @@ class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     actions = ["feature", "unfeature"]
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["authors", "tags", "section"]
+    autocomplete_fields = ["authors", "tags", "section", "lead_media"]
     readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
@@ -64,7 +65,14 @@ class ArticleAdmin(SafeChangeListMixin, admin.ModelAdmin):
             {"fields": ["status", "published_at", "password", "featured", "preview_link"]},
         ),
         ("Filing", {"fields": ["authors", "section", "tags"]}),
-        ("Lead image", {"fields": ["lead_image", "lead_image_alt", "lead_image_caption"]}),
+        ("Lead image", {"fields": ["lead_media"]}),
+        (
+            "Uploaded lead image (before the media library)",
+            {
+                "fields": ["lead_image", "lead_image_alt", "lead_image_caption"],
+                "classes": ["collapse"],
+            },
+        ),
         ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
     ]
 
@@ -126,11 +134,15 @@ class ImportedPostAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaticPage)
-class StaticPageAdmin(admin.ModelAdmin):
-    """Pages outside the news flow (About, Contact), served at their own path."""
+class StaticPageAdmin(EditorAdminMixin, admin.ModelAdmin):
+    """Pages outside the news flow (About, Contact), served at their own path.
 
-    list_display = ["title", "path", "status", "in_footer", "footer_order", "updated_at"]
-    list_editable = ["in_footer", "footer_order"]
-    list_filter = ["status", "in_footer"]
+    Editors choose the menus that link to a page (header navigation, footer, both
+    or none) and its order there, from the list or the page itself.
+    """
+
+    list_display = ["title", "path", "status", "in_header", "in_footer", "footer_order"]
+    list_editable = ["in_header", "in_footer", "footer_order"]
+    list_filter = ["status", "in_header", "in_footer"]
     search_fields = ["title", "path", "body"]
-    fields = ["title", "path", "body", "status", "in_footer", "footer_order"]
+    fields = ["title", "path", "body", "status", "in_header", "in_footer", "footer_order"]
