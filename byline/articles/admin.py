@@ -3,7 +3,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from byline.adminsafety import SafeChangeListMixin
-from byline.media.editor import EditorAdminMixin
 from byline.articles.models import (
     Article,
     Author,
@@ -13,6 +12,7 @@ from byline.articles.models import (
     StaticPage,
     Tag,
 )
+from byline.media.editor import EditorAdminMixin
 
 
 @admin.register(Author)

@@ -82,7 +82,12 @@ def upload_image(
                     made = images.encode(upright, rendition_format, width=width)
                     name = save(f"{stem}-{width}.{made.extension}", made.content)
                 renditions.append(
-                    {"width": made.width, "height": made.height, "format": made.format, "name": name}
+                    {
+                        "width": made.width,
+                        "height": made.height,
+                        "format": made.format,
+                        "name": name,
+                    }
                 )
         renditions.sort(key=lambda r: (r["format"], r["width"]))
         with transaction.atomic():

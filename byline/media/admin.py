@@ -33,7 +33,9 @@ class UploadForm(forms.ModelForm):
         label="Image",
         help_text="JPEG, PNG, WebP or GIF. Its location (EXIF GPS) is removed; renditions "
         "for every screen are made once, now.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
     )
 
     class Meta:
@@ -77,7 +79,9 @@ class ImageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         data = form.cleaned_data
         if change:
-            actions.describe_image(obj, alt=data["alt"], caption=data["caption"], credit=data["credit"])
+            actions.describe_image(
+                obj, alt=data["alt"], caption=data["caption"], credit=data["credit"]
+            )
             return
         upload = data["upload"]
         image = actions.upload_image(

@@ -63,7 +63,7 @@ PAGES = [
 BODY = """The old harbour is at its best in the hour after sunset, when the quay lights come \
 on and the last boats come in.
 
-![The harbour at dusk: sailing boats on dark water, a crane and lit windows on the quay](media:{image})
+![](media:{image})
 
 Our photographers' pictures now live in one media library: each is stored once, without \
 the location the camera recorded, in sizes for every screen.
@@ -124,7 +124,9 @@ def load_media_demo() -> Article:
         return existing
     image = demo_image()
     name, bio = AUTHORS["nell-harrow"]
-    author, _ = Author.objects.get_or_create(slug="nell-harrow", defaults={"name": name, "bio": bio})
+    author, _ = Author.objects.get_or_create(
+        slug="nell-harrow", defaults={"name": name, "bio": bio}
+    )
     section, _ = Section.objects.get_or_create(slug="city", defaults={"name": "City"})
     published = timezone.now() - timedelta(hours=26)
     article = Article.objects.create(

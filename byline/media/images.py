@@ -94,11 +94,9 @@ def without_location(picture: PILImage.Image) -> tuple[PILImage.Image, bytes]:
     source_format = picture.format
     upright = ImageOps.exif_transpose(picture) or picture
     exif = upright.getexif()
-    exif.pop(IFD.GPSInfo, None)
-    try:
-        exif.get_ifd(IFD.GPSInfo).clear()
-    except (KeyError, ValueError):  # pragma: no cover - depends on the file
-        pass
+    if IFD.GPSInfo in exif:
+        del exif[IFD.GPSInfo]
+    exif._ifds.pop(IFD.GPSInfo, None)  # a GPS block already read would be written back
     upright.format = source_format
     return upright, exif.tobytes() if len(exif) else b""
 
@@ -112,7 +110,9 @@ def _ready_for(picture: PILImage.Image, fmt: str) -> PILImage.Image:
     return picture
 
 
-def encode(picture: PILImage.Image, fmt: str, *, width: int | None = None, exif: bytes = b"") -> Encoded:
+def encode(
+    picture: PILImage.Image, fmt: str, *, width: int | None = None, exif: bytes = b""
+) -> Encoded:
     """The picture in ``fmt``, resized to ``width`` (height kept in proportion)."""
     if width is not None and width < picture.width:
         height = max(1, round(picture.height * width / picture.width))

@@ -34,7 +34,12 @@ def _srcset(renditions: Iterable[dict]) -> str:
 
 
 def picture_html(
-    image: Image, *, alt: str | None = None, sizes: str = BODY_SIZES, lazy: bool = True, css_class: str = ""
+    image: Image,
+    *,
+    alt: str | None = None,
+    sizes: str = BODY_SIZES,
+    lazy: bool = True,
+    css_class: str = "",
 ) -> SafeString:
     """The image as ``<picture>``: WebP first, the original format as fallback, sized."""
     webp = image.renditions_in("webp")
@@ -44,9 +49,12 @@ def picture_html(
     default = image.rendition_for(1200) or fallback[-1]
     source = ""
     if webp and fallback is not webp:
-        source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes)
+        source = format_html(
+            '<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes
+        )
     return format_html(
-        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"{}{}></picture>',
+        "<picture>{}"
+        '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"{}{}></picture>',
         mark_safe(source),  # noqa: S308 (built with format_html just above)
         default_storage.url(default["name"]),
         _srcset(fallback),

@@ -43,7 +43,11 @@ def rerender_pages_showing(image_id: int) -> int:
 
 
 def _on_image_changed(sender, image_id: int, **kwargs) -> None:
+    from byline.signals import article_changed
+
     rerender_pages_showing(image_id)
+    # Teasers and lead images anywhere may show it: every cached page is drawn again.
+    article_changed.send(sender=sender, article_id=None)
 
 
 def connect() -> None:

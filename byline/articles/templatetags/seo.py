@@ -16,8 +16,8 @@ from django.utils.http import urlencode
 
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
-from byline.media.lead import share_image
 from byline.articles.structured_data import describe, json_ld, news_article, website
+from byline.media.lead import share_image
 
 register = template.Library()
 
