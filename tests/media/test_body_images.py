@@ -31,9 +31,7 @@ def body_of(client, article) -> str:
     return html[html.index('<div class="body">') :].split("</div>")[0]
 
 
-def test_a_reference_alone_on_its_line_becomes_a_figure_with_every_rendition(
-    client, library_image
-):
+def test_a_reference_alone_on_its_line_becomes_a_figure_with_every_rendition(client, library_image):
     article = make_article(body=f"Before.\n\n![]({'media:'}{library_image.pk})\n\nAfter.")
     body = body_of(client, article)
     figure = re.search(r'<figure class="image">.*?</figure>', body, re.S).group(0)

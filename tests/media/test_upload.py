@@ -36,7 +36,9 @@ def test_an_uploaded_jpeg_is_stored_without_its_location_but_keeps_the_camera(ed
     original = PILImage.open(io.BytesIO(jpeg_with_location()))
     assert original.getexif().get_ifd(IFD.GPSInfo)  # the test file does carry a location
 
-    response = upload(editor_client, jpeg_with_location(2000, 1200), caption="Quay", credit="Photo: Ada")
+    response = upload(
+        editor_client, jpeg_with_location(2000, 1200), caption="Quay", credit="Photo: Ada"
+    )
     assert response.status_code == 200
     image = Image.objects.get()
     assert (image.alt, image.caption, image.credit) == ("A harbour", "Quay", "Photo: Ada")
@@ -120,7 +122,9 @@ def test_only_staff_may_upload(client):
     assert not Image.objects.exists()
 
 
-def test_deleting_an_image_removes_its_files(editor_client, library_image, django_capture_on_commit_callbacks):
+def test_deleting_an_image_removes_its_files(
+    editor_client, library_image, django_capture_on_commit_callbacks
+):
     names = [r["name"] for r in library_image.renditions]
     assert all(default_storage.exists(name) for name in names)
     with django_capture_on_commit_callbacks(execute=True):
