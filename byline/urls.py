@@ -25,7 +25,6 @@ urlpatterns = [
 ]
 
 
-
 def serve_media(request, path: str):
     """Uploads, from MEDIA_ROOT as it is now (tests point it at a folder of their own)."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)

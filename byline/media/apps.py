@@ -10,7 +10,7 @@ class MediaConfig(AppConfig):
 
     def ready(self) -> None:
         from byline.articles import rendering
-        from byline.media import embeds, markup, references
+        from byline.media import checks, embeds, markup, references  # noqa: F401 (checks register)
 
         # Rendering an article resolves library images and embeds (after sanitizing).
         rendering.register_expander(markup.expand_library_images)

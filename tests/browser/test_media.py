@@ -9,7 +9,7 @@ import pytest
 
 from byline.articles.models import Article
 from byline.media.models import Image
-from tests.browser.conftest import expect, save_screenshot
+from tests.browser.conftest import AXE, WCAG_TAGS, expect, save_screenshot
 from tests.factory import make_article
 from tests.media.conftest import jpeg_with_location
 
@@ -121,3 +121,35 @@ def test_without_javascript_an_embed_is_a_plain_link(page_without_js):
         "href", "https://www.google.com/maps/search/?api=1&query=Falmouth%20Harbour"
     )
     assert page_without_js.locator("iframe").count() == 0
+
+
+def test_the_demo_article_with_a_picture_an_embed_and_menus_has_no_serious_violations(page, axe):
+    from byline.demo import load_demo_site
+    from byline.media.demo import DEMO_SLUG
+
+    load_demo_site()
+    page.goto(f"/articles/{DEMO_SLUG}/")
+    expect(page.locator(".body figure.image")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Site pages")).to_contain_text("About")
+    assert axe(page) == []
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits, "the page scrolls sideways"
+
+
+def test_the_editor_has_no_serious_violations(editor_page, axe):
+    article = make_article("Edited", body="Some **text**.\n\nhttps://vimeo.com/76979871")
+    editor_page.goto(f"/admin/articles/article/{article.pk}/change/")
+    preview = editor_page.frame_locator("iframe.md-preview")
+    expect(preview.locator("figure.embed")).to_be_visible()
+    editor_page.locator(".md-toolbar").get_by_role("button", name="Image").click()
+    expect(editor_page.get_by_role("dialog")).to_be_visible()
+    # The editor and its picker (Django's own autocomplete widgets are not ours to judge).
+    editor_page.add_script_tag(path=str(AXE))
+    result = editor_page.evaluate(
+        """async (tags) => await axe.run({include: [['.md-editor'], ['.md-picker']]},
+                                         {runOnly: {type: 'tag', values: tags}})""",
+        WCAG_TAGS,
+    )
+    serious = [v["id"] for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    assert serious == []
+    save_screenshot(editor_page, "media-editor-picker")

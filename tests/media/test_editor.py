@@ -143,3 +143,12 @@ def test_the_lead_image_is_chosen_from_the_library(editor_client, library_image)
     )
     article.refresh_from_db()
     assert article.lead_media == library_image
+
+
+def test_a_default_image_that_is_not_a_url_stops_start_up(settings):
+    from byline.media.checks import media_settings
+
+    settings.BYLINE_DEFAULT_IMAGE = "brand.png"
+    assert [m.id for m in media_settings(None)] == ["media.E001"]
+    settings.BYLINE_DEFAULT_IMAGE = "/static/brand.png"
+    assert media_settings(None) == []

@@ -12,6 +12,7 @@ from byline.articles.models import Article, StaticPage
 from byline.demo import load_demo_site
 from byline.media import demo as media_demo
 from byline.media.models import Image
+from tests.htmlcheck import assert_valid_html, needs_java
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,18 @@ def test_loading_the_demo_again_adds_nothing():
     counts = (Article.objects.count(), StaticPage.objects.count(), Image.objects.count())
     load_demo_site()
     assert (Article.objects.count(), StaticPage.objects.count(), Image.objects.count()) == counts
+
+
+@needs_java
+def test_the_pages_with_pictures_embeds_and_menus_are_valid_html(client, tmp_path):
+    """The demo's picture-and-embed article, a page, and the front page pass the Nu checker."""
+    load_demo_site()
+    article = Article.objects.get(slug=media_demo.DEMO_SLUG)
+    pages = {
+        "media-article": client.get(article.get_absolute_url()).text,
+        "about": client.get("/about/").text,
+        "front": client.get("/").text,
+    }
+    folder = tmp_path / "html"
+    folder.mkdir()
+    assert_valid_html(pages, folder)
