@@ -78,3 +78,19 @@ def test_the_library_image_wins_over_an_old_upload(client, library_image):
     html = client.get(article.get_absolute_url()).text
     lead = html[html.index('<figure class="lead-image">') :].split("</figure>")[0]
     assert "old" not in lead and "srcset=" in lead
+
+
+def test_a_wordpress_export_carries_the_library_lead_image(library_image, tmp_path):
+    """The export puts the lead image, absolute, with its alt text and caption, before the body."""
+    import io as _io
+
+    from byline.articles.wxr_export import write_export
+
+    make_article("Exported", lead_media=library_image)
+    out = _io.StringIO()
+    write_export(out, origin="https://news.example")
+    wide = library_image.rendition_for(1200)["name"]
+    assert (
+        f'<figure><img src="https://news.example/media/{wide}" alt="Boats at the quay">'
+        "<figcaption>The north quay at noon. — Photo: Ada Example</figcaption></figure>"
+    ) in out.getvalue()
