@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from byline.articles.models import Article
 from byline.articles.rendering import render_markdown
@@ -152,3 +155,32 @@ def test_a_default_image_that_is_not_a_url_stops_start_up(settings):
     assert [m.id for m in media_settings(None)] == ["media.E001"]
     settings.BYLINE_DEFAULT_IMAGE = "/static/brand.png"
     assert media_settings(None) == []
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=300), body=st.text(max_size=400))
+def test_any_search_or_body_gets_a_json_answer(editor_client, query, body):
+    """The picker's ``q`` and the preview's ``body`` take any text: JSON back, never a 500."""
+    from byline.engagement import ratelimits
+
+    ratelimits.reset()
+    picker = editor_client.get(PICKER, {"q": query.replace("\x00", "")})
+    assert picker.status_code == 200 and "images" in picker.json()
+    preview = editor_client.post(PREVIEW, {"body": body.replace("\x00", "")})
+    assert preview.status_code == 200 and "html" in preview.json()
+
+
+def test_an_editor_changes_an_images_description_in_the_admin(editor_client, library_image):
+    response = editor_client.post(
+        f"/admin/media/image/{library_image.pk}/change/",
+        {"alt": "Boats at the north quay", "caption": "", "credit": "Photo: B"},
+    )
+    assert response.status_code == 302
+    library_image.refresh_from_db()
+    assert (library_image.alt, library_image.caption, library_image.credit) == (
+        "Boats at the north quay",
+        "",
+        "Photo: B",
+    )
