@@ -26,6 +26,7 @@ APP_CONF_MODULES = (
     "byline.pagecache.conf",
     "byline.wordpress.conf",
     "byline.newsroom.conf",
+    "byline.media.conf",
 )
 
 

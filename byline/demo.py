@@ -2,7 +2,9 @@
 
 The captured article (``articles.demo``), exactly as captured and with every
 count at zero, leads the front page; fictional stories with drawn pictures
-(``articles.demo_stories``) fill the grid around it, with some views over the
+(``articles.demo_stories``) fill the grid around it, with one that shows a
+library image in its body and an embed (``media.demo``), and the About,
+Contact and Ethics pages are in the menus; with some views over the
 past week and a few approved comments, so "Most read" and "Most discussed"
 have something to show. Each app's own demo functions write its own tables.
 """
@@ -14,6 +16,7 @@ from byline.articles.demo_stories import load_demo_stories
 from byline.articles.models import Article
 from byline.discussion.demo import LOCAL, add_demo_comments
 from byline.engagement.demo import add_demo_views
+from byline.media.demo import load_media_demo
 
 # Per story, in demo_stories.STORIES order: views today, yesterday, ... (7 days).
 VIEWS = (
@@ -41,4 +44,5 @@ def load_demo_site() -> Article:
         for number, (story, count) in enumerate(zip(stories, COMMENTS, strict=True)):
             if count:
                 add_demo_comments(story, count, seed=number, phrases=LOCAL)
+    load_media_demo()  # static pages, and an article with an in-body image and an embed
     return article

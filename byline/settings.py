@@ -107,6 +107,7 @@ REDIS_URL = _env["REDIS_URL"]
 
 INSTALLED_APPS = [
     "byline",
+    "byline.media",
     "byline.articles",
     "byline.engagement",
     "byline.discussion",

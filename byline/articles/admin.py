@@ -12,6 +12,7 @@ from byline.articles.models import (
     StaticPage,
     Tag,
 )
+from byline.media.editor import EditorAdminMixin
 from byline.newsroom import actions as newsroom_actions
 from byline.newsroom.admin import NewsroomArticleAdmin, StatusFilter
 
@@ -42,7 +43,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
+class ArticleAdmin(EditorAdminMixin, NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
     list_display = [
         "headline",
         "section",
@@ -62,7 +63,7 @@ class ArticleAdmin(NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
     search_fields = ["headline", "standfirst", "body"]
     actions = ["submit_for_review", "publish_now", "unpublish", "feature", "unfeature"]
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["authors", "tags", "section"]
+    autocomplete_fields = ["authors", "tags", "section", "lead_media"]
     readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
@@ -71,7 +72,14 @@ class ArticleAdmin(NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
             {"fields": ["status", "published_at", "password", "featured", "preview_link"]},
         ),
         ("Filing", {"fields": ["authors", "section", "tags"]}),
-        ("Lead image", {"fields": ["lead_image", "lead_image_alt", "lead_image_caption"]}),
+        ("Lead image", {"fields": ["lead_media"]}),
+        (
+            "Uploaded lead image (before the media library)",
+            {
+                "fields": ["lead_image", "lead_image_alt", "lead_image_caption"],
+                "classes": ["collapse"],
+            },
+        ),
         ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
     ]
 
@@ -116,11 +124,15 @@ class ArticleAdmin(NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(StaticPage)
-class StaticPageAdmin(admin.ModelAdmin):
-    """Pages outside the news flow (About, Contact), served at their own path."""
+class StaticPageAdmin(EditorAdminMixin, admin.ModelAdmin):
+    """Pages outside the news flow (About, Contact), served at their own path.
 
-    list_display = ["title", "path", "status", "in_footer", "footer_order", "updated_at"]
-    list_editable = ["in_footer", "footer_order"]
-    list_filter = ["status", "in_footer"]
+    Editors choose the menus that link to a page (header navigation, footer, both
+    or none) and its order there, from the list or the page itself.
+    """
+
+    list_display = ["title", "path", "status", "in_header", "in_footer", "footer_order"]
+    list_editable = ["in_header", "in_footer", "footer_order"]
+    list_filter = ["status", "in_header", "in_footer"]
     search_fields = ["title", "path", "body"]
-    fields = ["title", "path", "body", "status", "in_footer", "footer_order"]
+    fields = ["title", "path", "body", "status", "in_header", "in_footer", "footer_order"]

@@ -124,7 +124,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self) -> ArticleQuerySet:
         return (
             self.published()
-            .select_related("section")
+            .select_related("section", "lead_media")
             .prefetch_related("authors")
             .order_by("-published_at", "-pk")
         )
@@ -172,7 +172,23 @@ class Article(models.Model):
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
     tags = models.ManyToManyField(Tag, related_name="articles", blank=True)
-    lead_image = models.ImageField(upload_to="lead/%Y/%m/", blank=True, max_length=300)
+    lead_media = models.ForeignKey(
+        "media.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="lead image",
+        help_text="From the media library: leads the article, its teasers and link previews.",
+    )
+    lead_image = models.ImageField(
+        "uploaded lead image",
+        upload_to="lead/%Y/%m/",
+        blank=True,
+        max_length=300,
+        help_text="An image uploaded before the media library (and WordPress imports); the "
+        "library's lead image takes its place when chosen.",
+    )
     lead_image_alt = models.CharField(
         max_length=300, blank=True, help_text="Describes the image for readers who cannot see it."
     )
@@ -383,6 +399,9 @@ class StaticPageQuerySet(models.QuerySet):
     def in_footer(self) -> StaticPageQuerySet:
         return self.published().filter(in_footer=True).order_by("footer_order", "title")
 
+    def in_header(self) -> StaticPageQuerySet:
+        return self.published().filter(in_header=True).order_by("footer_order", "title")
+
 
 class StaticPage(models.Model):
     """A page outside the news flow (About, Contact, Ethics policy), served at its own path.
@@ -402,8 +421,13 @@ class StaticPage(models.Model):
     body_html = models.TextField(editable=False, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     in_footer = models.BooleanField(default=False, help_text="Link to it in the footer menu.")
+    in_header = models.BooleanField(
+        "in navigation",
+        default=False,
+        help_text="Link to it in the header's navigation, after the sections.",
+    )
     footer_order = models.PositiveSmallIntegerField(
-        default=0, help_text="Order in the footer menu, lowest first."
+        "menu order", default=0, help_text="Order in its menus, lowest first."
     )
     wp_source = models.CharField(max_length=300, blank=True, editable=False)
     wp_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)

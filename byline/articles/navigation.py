@@ -22,6 +22,7 @@ from byline.articles.models import Article, Section, StaticPage
 
 CACHE_KEY = "articles:nav-sections"
 FOOTER_CACHE_KEY = "articles:footer-pages"
+HEADER_CACHE_KEY = "articles:header-pages"
 CACHE_SECONDS = 60
 
 
@@ -43,10 +44,19 @@ def sections_for_navigation() -> list[Section]:
 
 def pages_for_footer() -> list[StaticPage]:
     """Published static pages marked for the footer menu, in their order, cached likewise."""
-    key = f"{FOOTER_CACHE_KEY}:{hooks.site_generation()}"
+    return _pages(FOOTER_CACHE_KEY, StaticPage.objects.in_footer())
+
+
+def pages_for_header() -> list[StaticPage]:
+    """Published static pages marked for the header's navigation, in their order, likewise."""
+    return _pages(HEADER_CACHE_KEY, StaticPage.objects.in_header())
+
+
+def _pages(prefix: str, pages_query) -> list[StaticPage]:
+    key = f"{prefix}:{hooks.site_generation()}"
     pages = cache.get(key)
     if pages is None:
-        pages = list(StaticPage.objects.in_footer().only("title", "path"))
+        pages = list(pages_query.only("title", "path"))
         cache.set(key, pages, CACHE_SECONDS)
     return pages
 

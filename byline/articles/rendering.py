@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 import markdown
@@ -42,7 +43,8 @@ ALLOWED_CLASSES = {
     "table": {*ALIGN},
     "hr": {"separator"},
 }  # fmt: skip
-URL_SCHEMES = {"http", "https", "mailto"}
+# media:123 is a library image, resolved after sanitizing (byline.media.markup).
+URL_SCHEMES = {"http", "https", "mailto", "media"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
@@ -71,9 +73,22 @@ def _converter() -> markdown.Markdown:
     return converter.reset()
 
 
+# Functions that turn parts of sanitized HTML into richer markup they build themselves
+# (library images, embeds): apps register them when they start (byline.media.apps).
+_expanders: list[Callable[[str], str]] = []
+
+
+def register_expander(expander: Callable[[str], str]) -> None:
+    if expander not in _expanders:
+        _expanders.append(expander)
+
+
 def render_markdown(source: str) -> str:
-    """Render an editor's Markdown to sanitized HTML."""
-    return sanitize(_converter().convert(source))
+    """Render an editor's Markdown to sanitized HTML, then let the expanders enrich it."""
+    html = sanitize(_converter().convert(source))
+    for expand in _expanders:
+        html = expand(html)
+    return html
 
 
 class _PlainText(HTMLParser):

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from byline.articles.models import Article, Author, Tag
+from byline.media.lead import share_image
 
 
 def describe(article: Article, limit: int = 200) -> str:
@@ -67,8 +68,8 @@ def news_article(
     ]
     if people:
         data["author"] = people
-    if article.lead_image:
-        data["image"] = [_absolute(origin, article.lead_image.url)]
+    # Always an image (search engines require one): the lead image, else the site's default.
+    data["image"] = [_absolute(origin, share_image(article)[0])]
     publisher: dict[str, Any] = {
         "@type": "NewsMediaOrganization",
         "name": settings.BYLINE_SITE_NAME,

@@ -117,7 +117,7 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.reachable().select_related("section")
+        return Article.objects.reachable().select_related("section", "lead_media")
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.object = article = self.get_object()
@@ -171,7 +171,7 @@ def static_page(request: HttpRequest, page: StaticPage) -> HttpResponse:
 @staff_member_required
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Editors see any article, draft or scheduled, exactly as readers will."""
-    article = get_object_or_404(Article.objects.select_related("section"), pk=pk)
+    article = get_object_or_404(Article.objects.select_related("section", "lead_media"), pk=pk)
     context = {**article_context(article), "preview": True}
     response = render(request, "articles/article_detail.html", context)
     response["Cache-Control"] = "private, no-store"

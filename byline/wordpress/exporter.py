@@ -21,7 +21,9 @@ from django.utils.html import escape
 from django.utils.http import http_date
 
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
+from byline.articles.rendering import plain_text
 from byline.discussion import exports as discussion_exports
+from byline.media.lead import has_lead_image, lead_caption, share_image
 from byline.wordpress.reader import WxrComment
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -145,7 +147,9 @@ def write_export(
         )
     out.write("\n\t<generator>Byline</generator>\n\n")
     articles = (
-        Article.objects.order_by("pk").select_related("section").prefetch_related("authors", "tags")
+        Article.objects.order_by("pk")
+        .select_related("section", "lead_media")
+        .prefetch_related("authors", "tags")
     )
     written = 0
     # A slice of articles at a time, with only their comments: memory stays bounded
@@ -217,14 +221,15 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     url = origin + article.get_absolute_url()
     authors = list(article.authors.all())
     content = article.body_html
-    if article.lead_image:
-        image = article.lead_image.url
+    if has_lead_image(article):
+        image, alt = share_image(article)  # the library's image first, else the old upload
         image = image if image.startswith("http") else origin + image
-        caption = f"<figcaption>{escape(article.lead_image_caption)}</figcaption>"
+        words = plain_text(str(lead_caption(article)))
+        caption = f"<figcaption>{escape(words)}</figcaption>" if words else ""
         content = (
-            f'<figure><img src="{escape(image)}" alt="{escape(article.lead_image_alt)}">'
-            f"{caption if article.lead_image_caption else ''}</figure>\n{content}"
+            f'<figure><img src="{escape(image)}" alt="{escape(alt)}">{caption}</figure>\n{content}'
         )
+
     published = http_date(article.published_at.timestamp()) if article.published_at else ""
     lines = [
         "\t<item>",

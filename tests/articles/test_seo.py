@@ -45,7 +45,8 @@ def test_the_article_page_carries_a_news_article(client, demo_article):
     assert data["publisher"]["name"] == "Byline"
     assert data["articleSection"] == "World"
     assert "aggregateRating" not in data
-    assert "image" not in data
+    # No lead image: the site's default stands in (search engines require an image).
+    assert data["image"] == ["http://testserver/static/byline/default-image.png"]
 
 
 def test_aggregate_rating_is_included_only_when_given():

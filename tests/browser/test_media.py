@@ -1,0 +1,155 @@
+"""Editors put library images into articles, and readers' pages load embeds only on request,
+in a real browser."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from byline.articles.models import Article
+from byline.media.models import Image
+from tests.browser.conftest import AXE, WCAG_TAGS, expect, save_screenshot
+from tests.factory import make_article
+from tests.media.conftest import jpeg_with_location
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_an_editor_uploads_an_image_inserts_it_and_readers_get_a_srcset(editor_page, new_page):
+    """Upload in the admin, insert with the editor's picker, save: the page has the figure."""
+    article = make_article("Harbour works", body="The quay reopens.")
+    page = editor_page
+    page.goto("/admin/media/image/add/")
+    page.get_by_label("Image").set_input_files(
+        {"name": "quay.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_location()}
+    )
+    page.get_by_label("Alt text").fill("Cranes over the north quay")
+    page.get_by_label("Caption").fill("Work on the quay, Monday.")
+    page.get_by_label("Credit").fill("Photo: Ada Example")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    image = Image.objects.get()
+
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    body = page.locator("textarea[name=body]")
+    body.click()
+    body.press("End")
+    page.locator(".md-toolbar").get_by_role("button", name="Image").click()
+    picker = page.get_by_role("dialog", name="Insert an image from the library")
+    picker.get_by_role("button", name="Cranes over the north quay").click()
+    expect(picker).to_be_hidden()
+    expect(body).to_have_value(
+        f"The quay reopens.\n\n![Cranes over the north quay](media:{image.pk})\n"
+    )
+    preview = page.frame_locator("iframe.md-preview")
+    expect(preview.locator("figure.image img")).to_have_attribute(
+        "alt", "Cranes over the north quay"
+    )
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert f"(media:{image.pk})" in Article.objects.get(pk=article.pk).body
+
+    reader = new_page(width=390)
+    reader.goto(article.get_absolute_url())
+    picture = reader.locator(".body figure.image img")
+    srcset = picture.get_attribute("srcset")
+    assert "480w" in srcset and "1300w" in srcset
+    assert picture.get_attribute("sizes") and picture.get_attribute("loading") == "lazy"
+    assert (picture.get_attribute("width"), picture.get_attribute("height")) == ("1300", "780")
+    picture.scroll_into_view_if_needed()
+    expect(picture).to_have_js_property("complete", True)
+    chosen = picture.evaluate("img => [img.currentSrc, img.naturalWidth]")
+    assert chosen[0].endswith(".webp") and 0 < chosen[1] < 1300  # a phone gets a narrow one
+    expect(reader.locator(".body figcaption")).to_have_text(
+        "Work on the quay, Monday. — Photo: Ada Example"
+    )
+    save_screenshot(reader, "media-in-body-phone")
+
+
+def test_without_javascript_the_editor_is_the_plain_textarea(new_page, editor):
+    page = new_page(javascript=False)
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    article = make_article("Plain")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    expect(page.locator("textarea[name=body]")).to_be_visible()
+    assert page.locator(".md-toolbar").count() == 0
+
+
+def test_an_embed_loads_nothing_from_the_provider_until_the_reader_clicks(page, axe):
+    article = make_article("Video night", body="Watch:\n\nhttps://youtu.be/aqz-KE-bpKQ\n\nEnd.")
+    outside: list[str] = []
+
+    def only_local(route):
+        host = urlsplit(route.request.url).hostname
+        if host in {"localhost", "127.0.0.1"}:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()  # no network in tests: recorded, never sent
+
+    page.route("**/*", only_local)
+    page.goto(article.get_absolute_url())
+    button = page.get_by_role("button", name="YouTube: https://www.youtube.com/watch?v=aqz-KE-bpKQ")
+    expect(button).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert outside == []
+    assert page.locator("iframe").count() == 0
+    assert axe(page) == []
+
+    button.click()
+    frame = page.locator("figure.embed iframe")
+    expect(frame).to_have_attribute(
+        "src", "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"
+    )
+    expect(frame).to_have_attribute("title", "YouTube video")
+    page.wait_for_timeout(200)
+    assert outside and all("youtube-nocookie.com" in url for url in outside)
+
+
+def test_without_javascript_an_embed_is_a_plain_link(page_without_js):
+    article = make_article("Map", body="https://www.google.com/maps/place/Falmouth+Harbour")
+    page_without_js.goto(article.get_absolute_url())
+    link = page_without_js.get_by_role("link", name="Google Maps: https://www.google.com/maps/")
+    expect(link).to_have_attribute(
+        "href", "https://www.google.com/maps/search/?api=1&query=Falmouth%20Harbour"
+    )
+    assert page_without_js.locator("iframe").count() == 0
+
+
+def test_the_demo_article_with_a_picture_an_embed_and_menus_has_no_serious_violations(page, axe):
+    from byline.demo import load_demo_site
+    from byline.media.demo import DEMO_SLUG
+
+    load_demo_site()
+    page.goto(f"/articles/{DEMO_SLUG}/")
+    expect(page.locator(".body figure.image")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Site pages")).to_contain_text("About")
+    assert axe(page) == []
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits, "the page scrolls sideways"
+
+
+def test_the_editor_has_no_serious_violations(editor_page, axe):
+    article = make_article("Edited", body="Some **text**.\n\nhttps://vimeo.com/76979871")
+    editor_page.goto(f"/admin/articles/article/{article.pk}/change/")
+    preview = editor_page.frame_locator("iframe.md-preview")
+    expect(preview.locator("figure.embed")).to_be_visible()
+    editor_page.locator(".md-toolbar").get_by_role("button", name="Image").click()
+    expect(editor_page.get_by_role("dialog")).to_be_visible()
+    # The editor and its picker (Django's own autocomplete widgets are not ours to judge).
+    editor_page.add_script_tag(path=str(AXE))
+    result = editor_page.evaluate(
+        """async (tags) => await axe.run({include: [['.md-editor'], ['.md-picker']]},
+                                         {runOnly: {type: 'tag', values: tags}})""",
+        WCAG_TAGS,
+    )
+    serious = [v["id"] for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    assert serious == []
+    save_screenshot(editor_page, "media-editor-picker")

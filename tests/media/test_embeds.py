@@ -1,0 +1,154 @@
+"""Embeds: a provider's URL alone on its line becomes a privacy facade that loads nothing
+from the provider; hostile or unknown URLs stay plain text, and nothing executable is made."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from byline.articles.rendering import render_markdown
+from byline.media import embeds
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+NAUGHTY = json.loads((DATA / "naughty" / "blns.json").read_text(encoding="utf-8"))
+XSS = (DATA / "xss" / "payloads.txt").read_text(encoding="utf-8").splitlines()
+ALLOWED_SRC = re.compile(
+    r"https://(www\.youtube-nocookie\.com|player\.vimeo\.com|platform\.twitter\.com|"
+    r"www\.instagram\.com|www\.tiktok\.com|open\.spotify\.com|www\.google\.com|"
+    r"maps\.google\.com|datawrapper\.dwcdn\.net|flo\.uri\.sh)/[^\s\"'<>]*"
+)
+
+EXAMPLES = [
+    ("https://www.youtube.com/watch?v=aqz-KE-bpKQ", "youtube",
+     "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"),
+    ("https://youtu.be/aqz-KE-bpKQ", "youtube",
+     "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"),
+    ("https://www.youtube.com/shorts/aqz-KE-bpKQ", "youtube",
+     "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"),
+    ("https://vimeo.com/76979871", "vimeo", "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1"),
+    ("https://x.com/newsroom/status/1234567890123", "x",
+     "https://platform.twitter.com/embed/Tweet.html?id=1234567890123&dnt=true"),
+    ("https://twitter.com/newsroom/status/1234567890123", "x",
+     "https://platform.twitter.com/embed/Tweet.html?id=1234567890123&dnt=true"),
+    ("https://www.instagram.com/p/C0deAbc123/", "instagram",
+     "https://www.instagram.com/p/C0deAbc123/embed/"),
+    ("https://www.tiktok.com/@city.desk/video/7234567890123456789", "tiktok",
+     "https://www.tiktok.com/embed/v2/7234567890123456789"),
+    ("https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk", "spotify",
+     "https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk"),
+    ("https://www.google.com/maps/place/Falmouth+Harbour", "google-maps",
+     "https://maps.google.com/maps?q=Falmouth%20Harbour&output=embed"),
+    ("https://datawrapper.dwcdn.net/AbC12/3/", "datawrapper", "https://datawrapper.dwcdn.net/AbC12/3/"),
+    ("https://public.flourish.studio/visualisation/1234567/", "flourish",
+     "https://flo.uri.sh/visualisation/1234567/embed"),
+]  # fmt: skip
+
+
+class Elements(HTMLParser):
+    """Every element and attribute of a fragment, to look for anything that could run."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.tags
+
+
+def assert_nothing_executable(html: str) -> None:
+    for tag, attrs in elements(html):
+        assert tag not in {"script", "iframe", "object", "embed", "frame", "form", "style"}, html
+        for name, value in attrs.items():
+            assert not name.startswith("on"), html
+            assert name != "style", html
+            text = (value or "").strip().lower()
+            assert not text.startswith(("javascript:", "data:", "vbscript:")), html
+            if name == "data-embed-src":
+                assert ALLOWED_SRC.fullmatch(value or ""), html
+
+
+@pytest.mark.parametrize(("url", "provider", "src"), EXAMPLES)
+def test_a_providers_url_alone_on_its_line_becomes_a_facade(url, provider, src):
+    html = render_markdown(f"Before.\n\n{url}\n\nAfter.")
+    [(tag, attrs)] = [(t, a) for t, a in elements(html) if t == "figure"]
+    assert attrs["class"] == "embed" and attrs["data-provider"] == provider
+    assert attrs["data-embed-src"] == src
+    assert "<iframe" not in html  # nothing from the provider until the reader clicks
+    assert_nothing_executable(html)
+
+
+def test_the_facade_is_a_plain_link_with_the_provider_and_the_url():
+    html = render_markdown("https://vimeo.com/76979871")
+    assert '<a href="https://vimeo.com/76979871" rel="noopener noreferrer">' in html
+    assert "Vimeo: https://vimeo.com/76979871</a>" in html
+    assert "nothing is loaded from Vimeo" in html
+
+
+def test_an_autolinked_url_alone_on_its_line_is_an_embed_too():
+    assert 'data-provider="youtube"' in render_markdown("<https://youtu.be/aqz-KE-bpKQ>")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Watch https://www.youtube.com/watch?v=aqz-KE-bpKQ today",  # not alone on its line
+        "https://example.com/watch?v=aqz-KE-bpKQ",  # not a provider
+        "https://www.youtube.com.evil.example/watch?v=aqz-KE-bpKQ",
+        "https://evil.example/?u=https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+        "https://user:pw@www.youtube.com/watch?v=aqz-KE-bpKQ",
+        "https://www.youtube.com:8443/watch?v=aqz-KE-bpKQ",
+        "javascript://www.youtube.com/%0aalert(1)",
+        "ftp://vimeo.com/76979871",
+        "https://www.youtube.com/watch?v=abc%22onload%3Dalert(1)",
+        "https://www.youtube.com/watch?v=<script>",
+        "https://vimeo.com/not-a-number",
+        "https://open.spotify.com/track/../../evil",
+        "https://www.google.com/search?q=not+a+map",
+    ],
+)
+def test_anything_else_stays_the_text_it_was(line):
+    html = render_markdown(line)
+    assert "data-embed-src" not in html
+    assert_nothing_executable(html)
+
+
+def test_hostile_strings_from_the_naughty_and_xss_lists_make_nothing_executable():
+    for payload in NAUGHTY + XSS:
+        for source in (payload, f"https://www.youtube.com/watch?v={payload}",
+                       f"https://www.youtube.com/{payload}", f"<{payload}>"):  # fmt: skip
+            assert_nothing_executable(render_markdown(source))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    host=st.sampled_from(sorted(embeds.BY_HOST) + ["evil.example", "youtube.com.evil"]),
+    path=st.text(max_size=80),
+    query=st.text(max_size=80),
+    scheme=st.sampled_from(["https", "http", "javascript", "data", "HTTPS", ""]),
+)
+def test_any_url_parses_to_an_allow_listed_player_or_to_nothing(host, path, query, scheme):
+    """Whatever the URL, an embed's player address is built by us, on an allowed host."""
+    url = f"{scheme}://{host}/{path}?{query}"
+    embed = embeds.parse(url)
+    if embed is not None:
+        assert ALLOWED_SRC.fullmatch(embed.src)
+        assert embed.url.startswith("https://")
+    assert_nothing_executable(render_markdown(url))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_body_renders_without_anything_executable(body):
+    assert_nothing_executable(render_markdown(body))

@@ -1,0 +1,96 @@
+"""The lead image comes from the library: on the front page, the article, Open Graph and
+JSON-LD; without one, the site's default image keeps JSON-LD's ``image``."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+
+from tests.factory import make_article
+from tests.media.conftest import png
+
+pytestmark = pytest.mark.django_db
+
+
+def json_ld(html: str) -> dict:
+    return json.loads(re.search(r'application/ld\+json">(.*?)</script>', html, re.S).group(1))
+
+
+def og_image(html: str) -> str:
+    return re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1)
+
+
+def test_a_library_lead_image_leads_the_article_with_its_renditions(client, library_image):
+    article = make_article("Quay news", lead_media=library_image)
+    html = client.get(article.get_absolute_url()).text
+    lead = html[html.index('<figure class="lead-image">') :].split("</figure>")[0]
+    assert "srcset=" in lead and 'width="1300" height="780"' in lead
+    assert 'alt="Boats at the quay"' in lead
+    assert 'loading="lazy"' not in lead  # the largest picture on the page is not deferred
+    assert "Photo: Ada Example" in lead
+    wide = library_image.rendition_for(1200)["name"]
+    assert json_ld(html)["image"] == [f"http://testserver/media/{wide}"]
+    assert og_image(html) == f"http://testserver/media/{wide}"
+    assert '<meta property="og:image:alt" content="Boats at the quay">' in html
+
+
+def test_the_front_page_shows_library_lead_images_without_a_query_each(
+    client, library_image, django_assert_max_num_queries
+):
+    for number in range(5):
+        make_article(f"Story {number}", lead_media=library_image)
+    client.get("/")  # warm the navigation and ranking caches
+    with django_assert_max_num_queries(12):
+        html = client.get("/?page=1&x=1").text
+    assert html.count('<source type="image/webp"') >= 5
+
+
+def test_without_a_lead_image_json_ld_and_open_graph_use_the_site_default(client, settings):
+    article = make_article("No picture")
+    html = client.get(article.get_absolute_url()).text
+    assert json_ld(html)["image"] == ["http://testserver/static/byline/default-image.png"]
+    assert og_image(html) == "http://testserver/static/byline/default-image.png"
+    assert '<figure class="lead-image">' not in html
+    settings.BYLINE_DEFAULT_IMAGE = "https://cdn.news.example/brand.png"
+    article.headline = "No picture, still"
+    article.save()
+    html = client.get(article.get_absolute_url()).text
+    assert json_ld(html)["image"] == ["https://cdn.news.example/brand.png"]
+
+
+def test_an_image_uploaded_before_the_library_still_leads_its_article(client):
+    """Articles from before the library, and WordPress imports, keep their lead image."""
+    article = make_article("Old story", lead_image_alt="An old picture")
+    article.lead_image.save("old.png", ContentFile(png(640, 360)), save=True)
+    html = client.get(article.get_absolute_url()).text
+    assert f'src="{article.lead_image.url}" alt="An old picture" width="640" height="360"' in html
+    assert json_ld(html)["image"] == [f"http://testserver{article.lead_image.url}"]
+    front = client.get("/").text
+    assert f'src="{article.lead_image.url}"' in front
+
+
+def test_the_library_image_wins_over_an_old_upload(client, library_image):
+    article = make_article("Both", lead_media=library_image)
+    article.lead_image.save("old.png", ContentFile(png(64, 36)), save=True)
+    html = client.get(article.get_absolute_url()).text
+    lead = html[html.index('<figure class="lead-image">') :].split("</figure>")[0]
+    assert "old" not in lead and "srcset=" in lead
+
+
+def test_a_wordpress_export_carries_the_library_lead_image(library_image, tmp_path):
+    """The export puts the lead image, absolute, with its alt text and caption, before the body."""
+    import io as _io
+
+    from byline.articles.wxr_export import write_export
+
+    make_article("Exported", lead_media=library_image)
+    out = _io.StringIO()
+    write_export(out, origin="https://news.example")
+    wide = library_image.rendition_for(1200)["name"]
+    assert (
+        f'<figure><img src="https://news.example/media/{wide}" alt="Boats at the quay">'
+        "<figcaption>The north quay at noon. — Photo: Ada Example</figcaption></figure>"
+    ) in out.getvalue()
