@@ -1,20 +1,12 @@
-from django.contrib import admin
-from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
-from django.utils.html import format_html
+"""The admin of what articles are filed under: authors, sections and tags.
 
-from byline.adminpaging import CappedPaginator
-from byline.adminsafety import SafeChangeListMixin
-from byline.articles.models import (
-    Article,
-    Author,
-    Section,
-    StaticPage,
-    Tag,
-)
-from byline.media.editor import EditorAdminMixin
-from byline.newsroom import actions as newsroom_actions
-from byline.newsroom.admin import NewsroomArticleAdmin, StatusFilter
+Articles and static pages are edited through ``byline.newsroom.article_admin``,
+which brings the roles, revisions and the media library's editor to them.
+"""
+
+from django.contrib import admin
+
+from byline.articles.models import Author, Section, Tag
 
 
 @admin.register(Author)
@@ -40,99 +32,3 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Article)
-class ArticleAdmin(EditorAdminMixin, NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
-    list_display = [
-        "headline",
-        "section",
-        "shown_status",
-        "featured",
-        "published_at",
-        "updated_at",
-        "comment_count",
-    ]
-    # No date_hierarchy: its list of years reads every article; the date filter costs nothing.
-    list_filter = [StatusFilter, "featured", "section", "authors", "published_at"]
-    # One query for the page, not one per row; the comment count is the engagement app's
-    # running total (one row an article, joined), never a count of the comments.
-    list_select_related = ["section", "stats"]
-    show_full_result_count = False  # no second count of every article on a filtered list
-    paginator = CappedPaginator  # counts at most 10,000 rows (see byline.adminpaging)
-    search_fields = ["headline", "standfirst", "body"]
-    actions = ["submit_for_review", "publish_now", "unpublish", "feature", "unfeature"]
-    prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["authors", "tags", "section", "lead_media"]
-    readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
-        (
-            "Publishing",
-            {"fields": ["status", "published_at", "password", "featured", "preview_link"]},
-        ),
-        ("Filing", {"fields": ["authors", "section", "tags"]}),
-        ("Lead image", {"fields": ["lead_media"]}),
-        (
-            "Uploaded lead image (before the media library)",
-            {
-                "fields": ["lead_image", "lead_image_alt", "lead_image_caption"],
-                "classes": ["collapse"],
-            },
-        ),
-        ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
-    ]
-
-    # Editors pick the front page's lead story with these actions: the latest
-    # featured article leads. Only the flag is saved, so the article does not
-    # show as "Updated"; save() still sends article_changed (pages are redrawn).
-    @admin.action(
-        description="Feature on the front page (the latest featured leads)", permissions=["publish"]
-    )
-    def feature(self, request, queryset) -> None:
-        self._set_featured(request, queryset, True)
-
-    @admin.action(description="Stop featuring on the front page", permissions=["publish"])
-    def unfeature(self, request, queryset) -> None:
-        self._set_featured(request, queryset, False)
-
-    def _set_featured(self, request, queryset, featured: bool) -> None:
-        for article in queryset.exclude(featured=featured):
-            newsroom_actions.set_featured(request.user, article, featured)
-
-    @admin.display(description="Status", ordering="status")
-    def shown_status(self, article: Article) -> str:
-        return article.effective_status
-
-    @admin.display(description="Comments", ordering="stats__comments")
-    def comment_count(self, article: Article) -> int:
-        try:
-            return article.stats.comments  # type: ignore[attr-defined]
-        except ObjectDoesNotExist:
-            return 0  # nobody has seen or commented on it yet
-
-    @admin.display(description="Reading time")
-    def reading_time(self, article: Article) -> str:
-        return article.reading_time_text
-
-    @admin.display(description="Preview")
-    def preview_link(self, article: Article) -> str:
-        if not article.pk:
-            return "Save the article to preview it."
-        url = reverse("articles:preview", kwargs={"pk": article.pk})
-        return format_html('<a href="{}" target="_blank">Preview the article page</a>', url)
-
-
-@admin.register(StaticPage)
-class StaticPageAdmin(EditorAdminMixin, admin.ModelAdmin):
-    """Pages outside the news flow (About, Contact), served at their own path.
-
-    Editors choose the menus that link to a page (header navigation, footer, both
-    or none) and its order there, from the list or the page itself.
-    """
-
-    list_display = ["title", "path", "status", "in_header", "in_footer", "footer_order"]
-    list_editable = ["in_header", "in_footer", "footer_order"]
-    list_filter = ["status", "in_header", "in_footer"]
-    search_fields = ["title", "path", "body"]
-    fields = ["title", "path", "body", "status", "in_header", "in_footer", "footer_order"]

@@ -12,6 +12,9 @@ the comment feeds, pages not marked for a cache, navigation keyed on "0".
 - ``register_page_cache(decorator, generation, ...)``: the decorator that
   marks a view's pages as cacheable, and the site generation that cached
   lists are keyed under (the page cache).
+- ``register_share_image(source)``: ``source(article) -> (url, alt)``, the image
+  link previews and JSON-LD show (the media library: the lead image, else the
+  site's default image).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ CommentSource = Callable[[Any, int], list]
 _context_providers: list[ContextProvider] = []
 _comment_source: list[CommentSource] = []
 _page_cache: dict[str, Callable] = {}
+ShareImage = Callable[[Any], tuple[str, str]]
+_share_image: list[ShareImage] = []
 
 
 def register_article_context(provider: ContextProvider) -> None:
@@ -82,3 +87,20 @@ def site_generation() -> str:
     """The page cache's current generation, which moves on whenever an article changes."""
     generation = _page_cache.get("generation")
     return generation() if generation is not None else "0"
+
+
+def register_share_image(source: ShareImage) -> None:
+    """The one function that picks the image link previews and JSON-LD show."""
+    _share_image[:] = [source]
+
+
+def share_image(article) -> tuple[str, str]:
+    """(URL, alt text) of ``article``'s image for link previews and JSON-LD.
+
+    Without a registered source: the uploaded lead image, else ("", "").
+    """
+    if _share_image:
+        return _share_image[0](article)
+    if article.lead_image:
+        return article.lead_image.url, article.lead_image_alt
+    return "", ""

@@ -361,13 +361,13 @@ class Article(models.Model):
     @property
     def comments_close_at(self):
         """When comments close by themselves (None: never, or already closed by hand)."""
-        from byline.newsroom.commentstate import close_time
+        from byline.articles.commenting import close_time
 
         return close_time(self)
 
     @property
     def comments_open(self) -> bool:
-        from byline.newsroom.commentstate import comments_open
+        from byline.articles.commenting import comments_open
 
         return comments_open(self)
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from byline.articles import hooks
 from byline.articles.models import Article, Author, Tag
-from byline.media.lead import share_image
 
 
 def describe(article: Article, limit: int = 200) -> str:
@@ -69,7 +69,9 @@ def news_article(
     if people:
         data["author"] = people
     # Always an image (search engines require one): the lead image, else the site's default.
-    data["image"] = [_absolute(origin, share_image(article)[0])]
+    image = hooks.share_image(article)[0]
+    if image:
+        data["image"] = [_absolute(origin, image)]
     publisher: dict[str, Any] = {
         "@type": "NewsMediaOrganization",
         "name": settings.BYLINE_SITE_NAME,

@@ -15,8 +15,9 @@ from byline.discussion import actions, editing
 from byline.discussion.forms import EditForm
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
-from byline.discussion.readers import client_ip, commenter_token, hash_ip
+from byline.discussion.readers import commenter_token, hash_ip
 from byline.discussion.views import comment_url, json_refusal, private, site_url, wants_json
+from byline.readers import client_ip
 
 UPDATED = "Your comment is updated."
 WAITING = "Your edited comment will appear once a moderator has read it."

@@ -37,8 +37,9 @@ from byline import antispam
 from byline.antispam import Verdict
 from byline.discussion import actions, notifications
 from byline.discussion.models import Comment, ModerationRecord
-from byline.discussion.readers import hash_key, hit
+from byline.discussion.readers import hash_key
 from byline.discussion.rendering import render_body
+from byline.readers import hit
 
 EDITABLE = (Comment.Status.APPROVED, Comment.Status.PENDING)
 

@@ -9,10 +9,15 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from byline.articles import hooks
-        from byline.engagement import checks  # noqa: F401  (registers the system checks)
+        from byline.engagement import (
+            checks,  # noqa: F401  (registers the system checks)
+            viewbuffer,
+            viewlog,
+        )
         from byline.engagement.actions import forget_liveness
         from byline.engagement.stats import article_page_context
         from byline.signals import article_changed
 
         hooks.register_article_context(article_page_context)
+        viewbuffer.also_flush(viewlog.fold_if_configured)  # the views nginx logged
         article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")

@@ -32,7 +32,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -211,16 +211,25 @@ def flush() -> int:
     return _flush_buffers() + _fold_view_log()
 
 
-def _fold_view_log() -> int:
-    from byline.engagement import viewlog  # (it builds on this module)
+# Other sources of views that ``flush()`` folds in after the buffers: the view log
+# (``viewlog.fold_if_configured``), registered by the engagement app when it starts.
+_more_sources: list[Callable[[], int]] = []
 
-    if viewlog.folder() is None:
-        return 0
-    try:
-        return viewlog.fold()
-    except Exception as error:  # Redis or the database failed: the lines wait, none is lost
-        logger.warning("the view log waits for the next flush: %s", error)
-        return 0
+
+def also_flush(source: Callable[[], int]) -> None:
+    """``flush()`` also calls ``source()`` (it returns how many views it added)."""
+    if source not in _more_sources:
+        _more_sources.append(source)
+
+
+def _fold_view_log() -> int:
+    added = 0
+    for source in _more_sources:
+        try:
+            added += source()
+        except Exception as error:  # Redis or the database failed: the lines wait, none is lost
+            logger.warning("the view log waits for the next flush: %s", error)
+    return added
 
 
 def _flush_buffers() -> int:

@@ -53,8 +53,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from byline import readers
 from byline.articles.models import Article
-from byline.engagement import actions, readers
+from byline.engagement import actions
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.redisclient import redis_client
 from byline.engagement.viewbuffer import Batch, apply_batch
@@ -337,3 +338,8 @@ def _counted_in_database(lines: list[Line]) -> list[bool]:
         batch_size=2000,
     )
     return counted
+
+
+def fold_if_configured() -> int:
+    """``fold()`` when nginx writes a view log (``BYLINE_VIEW_LOG_DIR``), else nothing."""
+    return fold() if folder() is not None else 0

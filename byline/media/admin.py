@@ -179,8 +179,8 @@ class ImageAdmin(admin.ModelAdmin):
     def _preview(self, request: HttpRequest) -> JsonResponse:
         from django.conf import settings
 
+        from byline import ratelimits
         from byline.articles.rendering import render_markdown
-        from byline.engagement import ratelimits
 
         if not self._may_edit(request):
             return json_error(403, "You may not edit articles or pages.")

@@ -9,10 +9,12 @@ class MediaConfig(AppConfig):
     verbose_name = "Media library"
 
     def ready(self) -> None:
-        from byline.articles import rendering
-        from byline.media import checks, embeds, markup, references  # noqa: F401 (checks register)
+        from byline.articles import hooks, rendering
+        from byline.media import checks, embeds, lead, markup, references  # noqa: F401 (checks)
 
         # Rendering an article resolves library images and embeds (after sanitizing).
         rendering.register_expander(markup.expand_library_images)
         rendering.register_expander(embeds.expand_embeds)
         references.connect()
+        # Link previews and JSON-LD: the lead image, else the site's default image.
+        hooks.register_share_image(lead.share_image)

@@ -2,7 +2,7 @@
 actions, the version check, revisions (diff, restore), autosave, corrections,
 the clock-following status filter and the read-only audit trail.
 
-``ArticleAdmin`` (byline/articles/admin.py) mixes ``NewsroomArticleAdmin`` in;
+``ArticleAdmin`` (byline/newsroom/article_admin.py) mixes ``NewsroomArticleAdmin`` in;
 every change goes through ``newsroom.actions``.
 """
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from byline.articles.wxr_content import body_html
+from byline.wordpress.content import body_html
 from tests.browser.conftest import run_axe
 from tests.factory import make_article
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from byline.engagement import readers, viewbuffer, viewlog
+from byline import readers
+from byline.engagement import viewbuffer, viewlog
 from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition
 from tests.factory import make_article
 

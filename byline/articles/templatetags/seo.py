@@ -14,10 +14,10 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
+from byline.articles import hooks
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
 from byline.articles.structured_data import describe, json_ld, news_article, website
-from byline.media.lead import share_image
 
 register = template.Library()
 
@@ -92,7 +92,7 @@ def article_meta(context, article: Article, origin: str) -> dict:
         "title": article.headline,
         "description": describe(article),
         "image": image,
-        "image_alt": share_image(article)[1],
+        "image_alt": hooks.share_image(article)[1],
         "article": article,
         "authors": [origin + a.get_absolute_url() for a in authors],
         "tags": [tag.name for tag in tags],
