@@ -147,6 +147,7 @@ class Explanation:
     logit: float
     toward_spam: list[str]  # words and phrases that pushed it toward spam, strongest first
     toward_ham: list[str]
+    learned: float = 0.0  # the part of ``logit`` that moderators taught
 
 
 class TextModel:
@@ -249,6 +250,10 @@ class TextModel:
         return self._bayes_odds
 
     def _contributions(self, features: Features) -> tuple[float, np.ndarray]:
+        logit, shares, _ = self._parts(features)
+        return logit, shares
+
+    def _parts(self, features: Features) -> tuple[float, np.ndarray, float]:
         """The blended log-odds and each present feature's share of it."""
         w_linear, w_bayes, offset = self.blend
         prior = self.bayes.class_log_prior_
@@ -259,13 +264,15 @@ class TextModel:
         shares = w_linear * features.values * self.linear.coef_[0][indices]
         if w_bayes:
             shares += w_bayes * features.values * self._odds()[indices]
+        taught = 0.0
         if self.decisions:
             learned = w_linear * features.values * self.learned[indices]
             total = float(learned.sum())
             if abs(total) > MAX_LEARNED_LOGIT:
                 learned *= MAX_LEARNED_LOGIT / abs(total)
             shares += learned
-        return float(shares.sum()) + float(constant), shares
+            taught = float(learned.sum())
+        return float(shares.sum()) + float(constant), shares, taught
 
     def logit(self, text: str) -> float:
         """Log-odds that the text is spam, from the text alone."""
@@ -274,7 +281,7 @@ class TextModel:
     def explain(self, text: str, top: int = 3) -> Explanation:
         """The score and the words and phrases that weighed most either way."""
         features = vectorize_one(for_model(text))
-        logit, shares = self._contributions(features)
+        logit, shares, taught = self._parts(features)
         first_word = features.indices.size - features.word_count
         # Each word n-gram's share is its bucket's (the buckets are in order).
         buckets = features.indices[first_word:]
@@ -282,7 +289,7 @@ class TextModel:
         order = np.argsort(by_gram, kind="stable")
         toward_spam = _strongest(features.words, order[::-1], by_gram, top, 0.05)
         toward_ham = _strongest(features.words, order, by_gram, top, -0.05)
-        return Explanation(_sigmoid(logit), logit, toward_spam, toward_ham)
+        return Explanation(_sigmoid(logit), logit, toward_spam, toward_ham, taught)
 
     # Storage ----------------------------------------------------------------------
 

@@ -149,9 +149,13 @@ def read_text(model: TextModel, body: str) -> TextReading:
     )
     found = (*found, *evidence.citation(body, domains, found))
     logit = explanation.logit
-    if logit > evidence.SELLS_NOTHING_MAX_LOGIT and not payload:
+    # The cap bounds what the trained model says; what moderators taught this site
+    # (bounded on its own) is added on top, so a site can still teach a kind of spam
+    # that sells nothing the rules can see.
+    trained = logit - explanation.learned
+    if trained > evidence.SELLS_NOTHING_MAX_LOGIT and not payload:
         if not any(item.weight > 0 for item in found) and not evidence.asks_something(clean(body)):
-            logit = evidence.SELLS_NOTHING_MAX_LOGIT
+            logit = evidence.SELLS_NOTHING_MAX_LOGIT + explanation.learned
             found = (*found, evidence.SELLS_NOTHING)
     logit += sum(item.weight for item in found)
     return TextReading(logit, explanation, found, tuple(domains))
