@@ -78,7 +78,7 @@ LINE_BREAK = re.compile(r"<br\s*/?>|</(?:li|dt|dd)\s*>", re.IGNORECASE)
 
 
 class ImportedComment(Protocol):
-    """One comment as the exporting system had it (``articles.wxr.WxrComment`` is one)."""
+    """One comment as the exporting system had it (``wordpress.reader.WxrComment`` is one)."""
 
     wp_id: int
     post_wp_id: int

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from byline import outages
 from byline.engagement import beacon_layer
 from byline.engagement.views import COUNTS_MAX_AGE
 from byline.parsing import parse_id
@@ -86,6 +87,8 @@ def answer_counts(environ: Environ) -> Answer | None:
             if environ["REQUEST_METHOD"] == "HEAD":
                 body = b""
             return "200 OK", headers, body
-        except Exception:
+        except Exception as error:
+            if outages.is_outage(error):  # the database or Redis is down: 503, try again
+                return outages.outage_answer(environ, fixed_headers(secure))
             message = "The counts could not be read. Please try again."
             return internal_error(environ, message, secure)

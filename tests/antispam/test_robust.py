@@ -114,8 +114,10 @@ def test_an_unreadable_model_table_falls_back_to_the_shipped_model(
 def test_a_server_never_keeps_a_copy_whose_row_was_replaced(local_filter):
     """A row with the same version number but other weights (a restored backup) is
     loaded, not mistaken for the copy this server already has."""
-    text = "Metamask support: call 1-866-555-0123 for help with a locked wallet."
+    # A text the shipped model is unsure of, so that what the site learns shows in its score.
+    text = "Wallet support desk: write to us about a locked account and we answer today."
     shipped_score = antispam.check(make_submission(text)).score
+    assert shipped_score < 0.9
     antispam.learn(make_submission(text), Label.SPAM)
     assert antispam.check(make_submission(text)).score > shipped_score
     Classifier.objects.all().delete()

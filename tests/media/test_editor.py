@@ -101,6 +101,14 @@ def change_form(article: Article, **changes) -> dict:
         "password": "",
         "lead_image_alt": "",
         "lead_image_caption": "",
+        # The newsroom's fields on the same form: comment state, the version it was
+        # loaded from, and the corrections-and-updates inline (empty).
+        "comment_state": "default",
+        "loaded_version": article.version,
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        "notes-MIN_NUM_FORMS": "0",
+        "notes-MAX_NUM_FORMS": "1000",
     }
     return {**data, **changes}
 
@@ -163,7 +171,7 @@ def test_a_default_image_that_is_not_a_url_stops_start_up(settings):
 @given(query=st.text(max_size=300), body=st.text(max_size=400))
 def test_any_search_or_body_gets_a_json_answer(editor_client, query, body):
     """The picker's ``q`` and the preview's ``body`` take any text: JSON back, never a 500."""
-    from byline.engagement import ratelimits
+    from byline import ratelimits
 
     ratelimits.reset()
     picker = editor_client.get(PICKER, {"q": query.replace("\x00", "")})

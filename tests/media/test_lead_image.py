@@ -84,7 +84,7 @@ def test_a_wordpress_export_carries_the_library_lead_image(library_image, tmp_pa
     """The export puts the lead image, absolute, with its alt text and caption, before the body."""
     import io as _io
 
-    from byline.articles.wxr_export import write_export
+    from byline.wordpress.exporter import write_export
 
     make_article("Exported", lead_media=library_image)
     out = _io.StringIO()
