@@ -213,6 +213,7 @@ def restore(user, article: Article, revision: Revision) -> Article:
         revisions.restore_into(article, revision)
         claim_version(article, before.version)
         article.save()
+        revisions.restore_relations(article, revision)
         audit(user, Action.RESTORED, article, f"revision of {revision.created_at:%Y-%m-%d %H:%M}")
         revisions.record(article, user, Revision.Kind.RESTORED)
     return article

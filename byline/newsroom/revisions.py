@@ -34,6 +34,7 @@ LABELS = {
     "lead_image": "Lead image",
     "lead_image_alt": "Lead image alt text",
     "lead_image_caption": "Lead image caption",
+    "lead_media": "Lead image (library)",
     "status": "Status",
     "published_at": "Publication time",
     "section": "Section",
@@ -64,10 +65,15 @@ def snapshot(article: Article, *, with_relations: bool = True) -> dict:
         "comment_state": article.comment_state,
         "comments_close_days": article.comments_close_days,
         "section": article.section.name if article.section_id else "",
+        # What restoring needs beside the names shown in diffs: the ids.
+        "lead_media": article.lead_media_id,
+        "section_id": article.section_id,
     }
     if with_relations and article.pk:
         data["tags"] = sorted(article.tags.values_list("name", flat=True))
         data["authors"] = sorted(article.authors.values_list("name", flat=True))
+        data["tag_ids"] = sorted(article.tags.values_list("pk", flat=True))
+        data["author_ids"] = sorted(article.authors.values_list("pk", flat=True))
     return data
 
 
@@ -140,7 +146,31 @@ def diff(old: dict, new: dict) -> SafeString:
 
 
 def restore_into(article: Article, revision: Revision) -> None:
-    """Put the revision's content back into the article (not saved, status untouched)."""
+    """Put the revision's content back into the article (not saved, status untouched):
+    the text, the lead images and the section. A library image or section deleted
+    since is left out (the article keeps none, or its current section)."""
+    data = revision.data
     for field in RESTORED_FIELDS:
-        if field in revision.data:
-            setattr(article, field, revision.data[field] or "")
+        if field in data:
+            setattr(article, field, data[field] or "")
+    if "lead_media" in data:
+        image_model = Article._meta.get_field("lead_media").related_model
+        wanted = data["lead_media"]
+        exists = wanted is not None and image_model._default_manager.filter(pk=wanted).exists()
+        article.lead_media_id = wanted if exists else None
+    if data.get("section_id") is not None:
+        section_model = Article._meta.get_field("section").related_model
+        if section_model._default_manager.filter(pk=data["section_id"]).exists():
+            article.section_id = data["section_id"]
+
+
+def restore_relations(article: Article, revision: Revision) -> None:
+    """Once the restored article is saved: its tags and authors as the revision had
+    them (those that still exist). Revisions kept before ids were recorded leave
+    them as they are."""
+    data = revision.data
+    if "tag_ids" in data:
+        article.tags.set(article.tags.model._default_manager.filter(pk__in=data["tag_ids"]))
+    if "author_ids" in data:
+        authors = article.authors.model._default_manager.filter(pk__in=data["author_ids"])
+        article.authors.set(authors)

@@ -3,6 +3,8 @@ them, drafts autosave, and two people never silently overwrite each other."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import Client
 
@@ -159,3 +161,44 @@ def test_autosave_with_a_bad_version_is_a_clear_error(desk_client, version):
     response = desk_client.post(autosave_url(draft), {"loaded_version": version, "body": "x"})
     assert response.status_code in (400, 409)
     assert "error" in response.json()
+
+
+def test_restoring_brings_back_the_lead_image_section_tags_and_authors(
+    newsroom_editor, settings, tmp_path
+):
+    """A revision is the whole article as it was filed: restoring one puts back its
+    library lead image, section, tags and authors, not only its text; what was
+    deleted since is left out rather than failing."""
+    from byline.media.actions import upload_image
+    from tests.factory import make_author, make_section, make_tag
+    from tests.media.conftest import jpeg_with_location
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    data = jpeg_with_location()
+    picture = upload_image(
+        io.BytesIO(data), filename="quay.jpg", size=len(data), alt="Boats at the quay"
+    )
+    world, sport = make_section("World"), make_section("Sport")
+    port, storm, gone = make_tag("Port"), make_tag("Storm"), make_tag("Gone soon")
+    ada, bo = make_author("Ada Example"), make_author("Bo Example")
+    article = make_article("Filed once", status=Status.PUBLISHED, section=world)
+    article.lead_media = picture
+    article.save()
+    article.tags.set([port, gone])
+    article.authors.set([ada])
+    kept = revisions.record(article, newsroom_editor)
+
+    article.lead_media = None
+    article.section = sport
+    article.save()
+    article.tags.set([storm])
+    article.authors.set([bo])
+    gone.delete()
+
+    actions.restore(newsroom_editor, article, kept)
+    article.refresh_from_db()
+    assert article.lead_media_id == picture.pk
+    assert article.section_id == world.pk
+    assert list(article.tags.all()) == [port]
+    assert list(article.authors.all()) == [ada]
+    assert article.status == Status.PUBLISHED
