@@ -16,7 +16,7 @@ vote), side by side. For each phase, the CPU each request cost the app
 server, PostgreSQL, Redis and wrk is printed.
 
 Before the server starts, a database-only phase: ``--db-clients`` threads
-cast votes straight through ``actions.react_and_count``/``rate_and_count``
+cast votes straight through ``actions.cast``
 (the vote function and the figures, one round trip each), first all on one
 hot article, then each on an article of its own (the reference: no row is
 shared). Their ratio shows whether votes on a popular article queue for
@@ -169,9 +169,9 @@ def database_phase(clients: int, seconds: float, article_for) -> int:
             deadline = time.perf_counter() + seconds
             while time.perf_counter() < deadline:
                 if rng.random() < 0.5:
-                    actions.react_and_count(article, reader, rng.choice(REACTIONS))
+                    actions.cast("reaction", article, reader, rng.choice(REACTIONS))
                 else:
-                    actions.rate_and_count(article, reader, rng.randint(1, 5))
+                    actions.cast("rating", article, reader, rng.randint(1, 5))
                 count += 1
         finally:
             connections.close_all()

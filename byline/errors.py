@@ -26,7 +26,6 @@ traceback, class name or SQL (Django logs those on ``django.request``).
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -114,13 +113,21 @@ def json_error(
 
 
 def html_error(
-    request: HttpRequest | None, status: int, message: str | None = None
+    request: HttpRequest | None,
+    status: int,
+    message: str | None = None,
+    more: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The site's own error page for ``status``; the 500 and 503 pages touch no service."""
+    """The site's own error page for ``status``; the 500 and 503 pages touch no service.
+
+    ``more`` is more context for the page's template (the 503 page's ``fields`` and
+    ``action``: a form post to send again, see ``byline.outages``).
+    """
     context = {
         "status": status,
         "heading": HEADINGS.get(status) or HTTPStatus(status).phrase,
         "message": message or MESSAGES.get(status, ""),
+        **(more or {}),
     }
     standalone = {**context, **_standalone()}
     try:
@@ -247,44 +254,37 @@ def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-# The WSGI layer.
+# What escapes the WSGI layers.
 
 
-class WSGIErrorGuard:
-    """Outermost WSGI layer (``byline.wsgi``): what escapes Django's own handling is
-    still answered in this contract, never a crash of the worker's request.
+def unhandled(
+    environ: dict[str, Any], error: Exception
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The answer to what escaped everything in front of the worker (``byline.wsgi_layer``
+    ``Dispatcher``), in this contract: never a crash of the worker's request.
 
     Django builds the request object before any middleware runs, and that can
     raise (a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields with
     a ``charset`` in the Content-Type raises ``TooManyFieldsSent``); the page
     cache and the vote layer run before Django too. Bad requests get a 400,
-    anything else a logged 500, as JSON or the standalone page.
+    anything else a logged 500, as JSON or the standalone page. Call it in ``except``.
     """
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        try:
-            return self.app(environ, start_response)
-        except Exception as error:
-            if isinstance(error, RequestDataTooBig):
-                status = 413
-            elif isinstance(error, SuspiciousOperation | BadRequest | MultiPartParserError):
-                status = 400
-            else:
-                status = 500
-                logger.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
-            path = environ.get("PATH_INFO", "")
-            if path.startswith("/api/") or "application/json" in environ.get("HTTP_ACCEPT", ""):
-                response: HttpResponse = json_error(status)
-            else:
-                response = html_error(None, status)
-            headers = [
-                *response.items(),
-                ("X-Content-Type-Options", "nosniff"),
-                ("X-Frame-Options", "DENY"),
-                ("Content-Length", str(len(response.content))),
-            ]
-            start_response(f"{status} {HTTPStatus(status).phrase}", headers, sys.exc_info())
-            return [response.content]
+    if isinstance(error, RequestDataTooBig):
+        status = 413
+    elif isinstance(error, SuspiciousOperation | BadRequest | MultiPartParserError):
+        status = 400
+    else:
+        status = 500
+        logger.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
+    path = environ.get("PATH_INFO", "")
+    if path.startswith("/api/") or "application/json" in environ.get("HTTP_ACCEPT", ""):
+        response: HttpResponse = json_error(status)
+    else:
+        response = html_error(None, status)
+    headers = [
+        *response.items(),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Content-Length", str(len(response.content))),
+    ]
+    return f"{status} {HTTPStatus(status).phrase}", headers, response.content

@@ -1,4 +1,4 @@
-"""Who is a reader: a signed first-party cookie, a salted IP hash, and rate limits.
+"""Who is a reader, and how often they may act: a signed cookie, a salted IP hash, rate limits.
 
 The site's one home for reader identity and rate limiting: the engagement app
 (votes, views), the discussion app (comments, the comment-data page) and the
@@ -17,33 +17,59 @@ articles app (password attempts) all use these plain functions.
   and every restart agree on it, and yesterday's hashes cannot be linked to
   today's; no raw IP is ever stored.
 - ``over_limit(scope, identities, limit, per_seconds)``: count one hit for
-  each identity in a sliding window (the ``limits`` library, see
-  ``ratelimits``) and say whether any went past the limit
-  (``over_limit_and`` also reads a Redis hash field in the same round trip);
+  each identity in a sliding window and say whether any went past the limit
+  (``over_limit_and`` also reads a Redis hash field in the same round trip,
+  ``hits_and_reads`` does it for a batch of requests);
   ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``;
   ``hit(scope, key, limit, window)`` counts one attempt and answers the
   seconds to wait (0: go ahead), for forms that re-render with a message.
+
+The rate limits are the ``limits`` library's sliding-window counter
+(``SlidingWindowCounterRateLimiter``): the count is the current window's hits
+plus the previous window's, weighted by how much of it is still inside the
+last ``per_seconds``, so there is no burst of twice the limit across a window
+boundary as with fixed windows. A hit over the limit is refused and not
+counted.
+
+- **With Redis** the counters live there (``limits``' ``RedisStorage`` on the
+  site's one pool, so the short timeout and the breaker of ``byline.redisconn``
+  apply), shared by every app server. A batch of requests (the vote caster's)
+  is counted in one round trip: ``limits``' own acquire script for each
+  counter and the reads, sent down one pipeline.
+- **Without Redis**, or while it fails (stopped, frozen, out of memory), the
+  counters live in this process (``limits``' ``MemoryStorage``): limits keep
+  holding, per worker instead of per site, until Redis is back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
 
-from byline import ratelimits
+from byline import redisconn
+
+logger = logging.getLogger("byline.ratelimits")
 
 COOKIE_SALT = "byline.engagement.reader"  # kept: existing cookies stay valid
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 READER_ID_LENGTH = 32  # hex characters
+LIMITS_KEY_PREFIX = "byline:ratelimit"
+LimitRequest = tuple[list[str], tuple[str, str] | None]  # (identities, hash field to read)
 
 
 def reader_id(request: HttpRequest) -> str | None:
@@ -141,7 +167,7 @@ def hash_ip(ip: str) -> str:
 
 def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: int = 60) -> bool:
     """Count one hit for each identity; True if any has had more than ``limit`` in the
-    last ``per_seconds`` (a sliding window, ``byline.ratelimits``).
+    last ``per_seconds`` (a sliding window, see the module docstring).
 
     Every identity is counted even when an earlier one is already over, so a
     reader cannot dodge the IP limit by changing cookies. The counters live in
@@ -180,9 +206,16 @@ def hits_and_reads(
     the limit and the field it asked to read. Never raises for Redis: while
     Redis fails, limits are counted in this process and nothing is read.
     """
-    return ratelimits.hit_many(
-        scope, [(list(ids), read) for ids, read in requests], limit, per_seconds
-    )
+    rule = _limit_item(limit, per_seconds)
+    asked = [(list(ids), read) for ids, read in requests]
+    found = redisconn.set_up()
+    if found is not None and not found.breaker.is_open:
+        try:
+            return _hits_in_redis(_redis_storage(found), scope, asked, rule)
+        except redis.RedisError as error:
+            if not isinstance(error, redisconn.RedisUnavailable):
+                logger.warning("rate limits: Redis failed (%s); counting in this process", error)
+    return _hits_in_memory(scope, asked, rule)
 
 
 def seconds_left_in_window(per_seconds: int = 60) -> int:
@@ -196,3 +229,110 @@ def hit(scope: str, key: str, limit: int, window: int) -> int:
     if not key or not over_limit(scope, [key], limit, window):
         return 0
     return max(1, seconds_left_in_window(window))
+
+
+# The counters behind the rate limits (``limits``).
+
+_lock = threading.Lock()
+_memory: SlidingWindowCounterRateLimiter | None = None
+
+
+@lru_cache(maxsize=32)
+def _limit_item(limit: int, per_seconds: int) -> RateLimitItem:
+    """``limit`` hits per ``per_seconds``."""
+    return RateLimitItemPerSecond(limit, per_seconds, namespace="byline")
+
+
+def _memory_limiter() -> SlidingWindowCounterRateLimiter:
+    """This process's limiter (embedded tier, and while Redis fails)."""
+    global _memory
+    if _memory is None:
+        with _lock:
+            if _memory is None:
+                _memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+    return _memory
+
+
+@lru_cache(maxsize=4)
+def _redis_storage(set_up: redisconn.Redis_) -> RedisStorage:
+    return RedisStorage(set_up.url, connection_pool=set_up.pool, key_prefix=LIMITS_KEY_PREFIX)
+
+
+def reset_limits() -> None:
+    """Forget the in-process counters (tests)."""
+    global _memory
+    with _lock:
+        _memory = None
+    _redis_storage.cache_clear()
+
+
+def _hits_in_redis(
+    storage: RedisStorage, scope: str, requests: list[LimitRequest], rule: RateLimitItem
+) -> list[tuple[bool, bytes | None]]:
+    script = storage.lua_acquire_sliding_window
+    client: Any = storage.get_connection()
+    for attempt in range(2):
+        pipe = client.pipeline(transaction=False)
+        for identities, read in requests:
+            for identity in identities:
+                key = rule.key_for(scope, identity)
+                pipe.evalsha(
+                    script.sha,
+                    2,
+                    storage.prefixed_key(storage._previous_window_key(key)),
+                    storage.prefixed_key(storage._current_window_key(key)),
+                    rule.amount,
+                    rule.get_expiry(),
+                    1,
+                )
+            if read is not None:
+                pipe.hget(*read)
+        replies: list[Any] = pipe.execute(raise_on_error=False)
+        if attempt == 0 and any(isinstance(r, redis.exceptions.NoScriptError) for r in replies):
+            client.script_load(script.script)  # a new or flushed Redis
+            continue
+        break
+    answers = iter(replies)
+    result: list[tuple[bool, bytes | None]] = []
+    refused: list[Exception] = []
+    for identities, read in requests:
+        over = False
+        for _ in identities:
+            reply = next(answers)
+            if isinstance(reply, Exception):
+                refused.append(reply)
+            over = not reply or over
+        value = next(answers) if read is not None else None
+        if isinstance(value, Exception):
+            raise value
+        result.append((over, value))
+    if refused:  # Redis answers but will not count (out of memory): count here, keep the reads
+        logger.warning(
+            "rate limits: Redis refused to count (%s); counting in this process", refused[0]
+        )
+        counted = _hits_in_memory(scope, requests, rule)
+        return [(over, value) for (over, _), (_, value) in zip(counted, result, strict=True)]
+    return result
+
+
+def _hits_in_memory(
+    scope: str, requests: list[LimitRequest], rule: RateLimitItem
+) -> list[tuple[bool, bytes | None]]:
+    limiter = _memory_limiter()
+    return [
+        (not all([limiter.hit(rule, scope, identity) for identity in identities]), None)
+        for identities, _ in requests
+    ]
+
+
+def remaining_hits(scope: str, identity: str, limit: int, per_seconds: int = 60) -> int:
+    """How many more hits ``identity`` may make now (where the counting happens now)."""
+    rule = _limit_item(limit, per_seconds)
+    found = redisconn.set_up()
+    if found is not None and not found.breaker.is_open:
+        try:
+            limiter = SlidingWindowCounterRateLimiter(_redis_storage(found))
+            return limiter.get_window_stats(rule, scope, identity).remaining
+        except redis.RedisError:
+            pass
+    return _memory_limiter().get_window_stats(rule, scope, identity).remaining

@@ -1,12 +1,12 @@
 """WSGI entry point for gunicorn or granian: ``byline.wsgi:application``.
 
-Django's application wrapped in four layers that answer requests before
-Django's request cycle runs (``byline.wsgi_layer``): the page layer, for
-anonymous GETs of cached pages (``byline.pagecache.page_layer``); the beacon
-layer, for the page script's view beacons, answered with the counts
-(``byline.engagement.beacon_layer``); the counts layer, for GETs of the live
-counts (``byline.engagement.counts_layer``); the vote layer, for same-origin
-JSON votes (``byline.engagement.vote_layer``).
+Django's application behind the site's dispatcher (``byline.wsgi_layer``),
+which sends each request to the one part that owns its path: the live counts
+(``byline.engagement.counts_layer``), the view beacon
+(``byline.engagement.beacon_layer``) and the votes
+(``byline.engagement.vote_layer``), each answered without Django's request
+cycle when it can be; the page cache for every other GET or HEAD
+(``byline.pagecache.page_layer``); Django for the rest.
 """
 
 import os
@@ -18,11 +18,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 django_application = get_wsgi_application()  # sets Django up
 
 # After Django is set up (the layers use the models):
-from byline.engagement.beacon_layer import BeaconLayer  # noqa: E402
-from byline.engagement.counts_layer import CountsLayer  # noqa: E402
-from byline.engagement.vote_layer import VoteLayer  # noqa: E402
-from byline.errors import WSGIErrorGuard  # noqa: E402
+from byline.engagement import beacon_layer, counts_layer, vote_layer  # noqa: E402
 from byline.pagecache.page_layer import PageCacheApp  # noqa: E402
+from byline.wsgi_layer import Dispatcher, WSGIApp  # noqa: E402
 
-# The guard answers, in the site's error contract, what escapes the layers inside it.
-application = WSGIErrorGuard(CountsLayer(PageCacheApp(BeaconLayer(VoteLayer(django_application)))))
+
+def dispatcher(django: WSGIApp) -> Dispatcher:
+    """The site in front of ``django``: the route table of ``/api/articles/<id>/<what>/``
+    and the page cache for the other reads."""
+    return Dispatcher(
+        django,
+        pages=PageCacheApp(django),
+        routes={
+            "engagement": counts_layer.answer_counts,
+            "view": beacon_layer.answer_view,
+            "reaction": vote_layer.answer_vote,
+            "rating": vote_layer.answer_vote,
+        },
+    )
+
+
+application = dispatcher(django_application)

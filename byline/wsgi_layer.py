@@ -1,38 +1,44 @@
-"""What the WSGI layers in front of Django share: answering a request before Django runs.
+"""The WSGI entry point's dispatcher, and what the layers in front of Django share.
 
-Four layers wrap Django's WSGI application (``byline/wsgi.py``), each
-answering one kind of request itself, without Django's request cycle
-(middleware, URL resolving, request and response objects), and handing
-everything else to Django untouched:
+``byline/wsgi.py`` builds one ``Dispatcher``. For each request it picks, by
+the path, the one part of the site that owns it:
 
-- ``byline.pagecache.page_layer``: anonymous GETs of cached pages;
-- ``byline.engagement.beacon_layer``: the page script's view beacon;
-- ``byline.engagement.counts_layer``: GETs of an article's live counts;
-- ``byline.engagement.vote_layer``: same-origin JSON votes.
+- ``/api/articles/<id>/<what>/``: the layer named in the route table for
+  ``<what>`` (the live counts, the view beacon, the votes), which answers the
+  request itself without Django's request cycle (middleware, URL resolving,
+  request and response objects), or returns None to hand it to Django;
+- any other GET or HEAD: the page cache (``byline.pagecache.page_layer``),
+  which answers stored pages and hands misses to Django;
+- anything else: Django.
+
+So a vote runs no page-cache code, and a page read no vote code. What
+escapes all of them is still answered in the site's error contract
+(``byline.errors.unhandled``), never a crash of the worker's request.
 
 Around its own answer a layer must do what the middleware would have done
 for such a request; the pieces are here:
 
-- ``serves_host``: the ``Host`` header checked against ``ALLOWED_HOSTS`` (as
-  ``CommonMiddleware`` does through ``request.get_host()``);
+- ``may_answer``: the ``Host`` header checked against ``ALLOWED_HOSTS`` (as
+  ``CommonMiddleware`` does) and no HTTPS redirect due;
 - ``is_secure``: ``request.is_secure()``, for the HTTPS redirect and headers;
 - ``fixed_headers``: the headers ``SecurityMiddleware`` and
   ``XFrameOptionsMiddleware`` give any JSON answer (computed by those
   middleware once, and again when a setting changes);
 - ``json_answer``: a JSON answer with them;
-- ``request_cycle``: ``request_started`` and ``request_finished`` around the
-  answer, so database connections are reused and closed as for any request;
-- ``internal_error``: an unexpected error logged on ``django.request`` and
-  answered with a JSON 500;
-- ``Layer``: the wrapper itself.
+- ``within_request``: ``request_started`` and ``request_finished`` around the
+  answer (database connections are reused and closed as for any request),
+  and the answer to what fails inside: ``503`` with ``Retry-After`` when the
+  database or Redis is down (``byline.outages``), else a JSON 500 logged on
+  ``django.request``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from http import HTTPStatus
@@ -46,39 +52,54 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.cache import patch_cache_control
 
-from byline.errors import error_body
+from byline import errors, outages
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
 Answer = tuple[str, Headers, bytes]
+Route = Callable[[Environ], Answer | None]
+
+ARTICLE_API = re.compile(r"/api/articles/[0-9]{1,19}/([a-z]+)/\Z")
 
 logger = logging.getLogger("django.request")
 
 
-class Layer:
-    """Wrap a WSGI application; answer the requests ``takes()`` picks with ``answer()``.
+class Dispatcher:
+    """The site's WSGI application: each request goes to the one part that owns its path.
 
-    ``answer()`` returns None to hand the request to Django after all (a host
-    Django must refuse, an HTTPS redirect, a body it cannot read).
+    ``routes`` maps the last segment of ``/api/articles/<id>/<segment>/`` to the
+    function that answers it (or returns None: Django answers); ``pages`` serves
+    the other GETs and HEADs (the page cache, wrapping ``django``).
     """
 
-    def __init__(self, app: WSGIApp) -> None:
-        self.app = app
-
-    def takes(self, environ: Environ) -> bool:
-        raise NotImplementedError
-
-    def answer(self, environ: Environ) -> Answer | None:
-        raise NotImplementedError
+    def __init__(self, django: WSGIApp, pages: WSGIApp, routes: Mapping[str, Route]) -> None:
+        self.django = django
+        self.pages = pages
+        self.routes = dict(routes)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if self.takes(environ) and (answer := self.answer(environ)) is not None:
-            status, headers, body = answer
-            start_response(status, headers)
+        try:
+            return self.dispatch(environ, start_response)
+        except Exception as error:
+            status, headers, body = errors.unhandled(environ, error)
+            start_response(status, headers, sys.exc_info())
             return [body]
-        return self.app(environ, start_response)
+
+    def dispatch(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/api/articles/"):
+            match = ARTICLE_API.match(path)
+            route = self.routes.get(match[1]) if match is not None else None
+            if route is not None and (answer := route(environ)) is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+            return self.django(environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return self.pages(environ, start_response)
+        return self.django(environ, start_response)
 
 
 def may_answer(environ: Environ) -> bool:
@@ -87,13 +108,29 @@ def may_answer(environ: Environ) -> bool:
 
 
 @contextmanager
-def request_cycle(sender: type, environ: Environ) -> Iterator[None]:
+def request_cycle(environ: Environ) -> Iterator[None]:
     """``request_started`` and ``request_finished`` around a layer's answer."""
-    request_started.send(sender=sender, environ=environ)
+    request_started.send(sender=Dispatcher, environ=environ)
     try:
         yield
     finally:
-        request_finished.send(sender=sender)
+        request_finished.send(sender=Dispatcher)
+
+
+def within_request(
+    environ: Environ, secure: bool, failure: str, work: Callable[[], Answer | None]
+) -> Answer | None:
+    """``work()`` inside the request cycle; what it raises is answered here: 503 with
+    ``Retry-After`` when a service is down, else a logged JSON 500 saying ``failure``."""
+    with request_cycle(environ):
+        try:
+            return work()
+        except Exception as error:
+            if outages.is_outage(error):  # the database or Redis is down: 503, try again
+                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+                retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
+                return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
+            return internal_error(environ, failure, secure)
 
 
 def internal_error(environ: Environ, message: str, secure: bool) -> Answer:
@@ -105,7 +142,7 @@ def internal_error(environ: Environ, message: str, secure: bool) -> Answer:
         exc_info=sys.exc_info(),
         extra={"status_code": 500},
     )
-    return json_answer(500, error_body(500, message), secure)
+    return json_answer(500, errors.error_body(500, message), secure)
 
 
 def json_answer(

@@ -108,10 +108,10 @@ def _fresh_cache():
     """Each test starts with an empty cache, whichever backend is configured."""
     from django.core.cache import cache
 
-    from byline import ratelimits
+    from byline import readers
 
     cache.clear()
-    ratelimits.reset()  # the in-process rate-limit counters too
+    readers.reset_limits()  # the in-process rate-limit counters too
     yield
     cache.clear()
 

@@ -1,16 +1,15 @@
-"""What a reader does: view, react, rate. Each check first, then one transaction.
+"""What a reader does: view, react, rate. Each check first, then the write.
 
-A vote states the reader's choice (this reaction, these stars, or none), never
-a toggle, so a retried vote changes nothing. ``vote()`` is the one write path
-of every vote, from the JSON API, the vote layer, the batches and the no-JS
-forms: it validates and rate-limits (``check_voter``), then ``react()`` /
-``rate()`` write the vote row and move the running totals in the same
-transaction, so the totals always equal a recount of the rows (on PostgreSQL
-the SQL of ``votesql.py``). Locking precondition, kept by every writer: the
-reader's vote row is locked first, then total rows in a fixed order (reaction
-keys sorted, one ``ArticleStats`` row), so concurrent votes never deadlock. A
-withdrawn vote keeps its (emptied) row, so a reader's row is inserted at most
-once.
+A vote states the reader's choice (this reaction, these stars, or none),
+never a toggle, so a retried vote changes nothing. ``vote()`` is the one
+path of every vote, from the JSON API, the vote layer and the no-JS forms:
+it rate-limits the reader and their address and checks the article
+(``refusal``), then sets the reader's choice with ``stats.cast_votes``, the
+one write (on PostgreSQL one statement, ``votesql.py``), which moves the
+running totals in the same transaction and returns the figures after it.
+On PostgreSQL the votes that arrive together go to the write together,
+through this process's vote caster (``batches.py``), which then also counts
+their rate limits in one Redis round trip.
 """
 
 from __future__ import annotations
@@ -23,15 +22,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection
 from django.http import HttpRequest
 
-from byline import readers
+from byline import readers, redisconn
 from byline.articles.models import Article
-from byline.engagement import batches, tallies, viewbuffer
-from byline.engagement.models import STARS, Rating, Reaction, ReactionTally, StarTally
-from byline.engagement.redisclient import redis_available, redis_client
-from byline.engagement.stats import Figures, figures_for
+from byline.engagement import batches, stats, viewbuffer
+from byline.engagement.models import STARS, Rating, Reaction
+from byline.engagement.stats import Figures
 from byline.parsing import MAX_ID, loads_json, parse_id
 
 VIEW_REPEAT_SECONDS = 30 * 60
@@ -128,40 +126,6 @@ def parse_stars(value: object) -> int:
     raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
 
 
-def check_vote(request: HttpRequest, article_id: int) -> Voter:
-    """Rate-limit the reader and their IP, and find the article; VoteRefused otherwise."""
-    return check_voter(article_id, readers.reader_id(request), readers.client_ip(request))
-
-
-def check_voter(article_id: int, reader: str | None, ip: str) -> Voter:
-    """``check_vote()`` for a reader (from their cookie, None if new) at an IP address.
-
-    With Redis, the article's buffered views (which the answer to a vote
-    shows) are read in the rate limit's round trip.
-    """
-    new = reader is None
-    reader = reader or readers.new_reader_id()
-    over, pending_views = readers.over_limit_and(
-        "vote",
-        _limited_identities(reader, ip),
-        settings.BYLINE_VOTES_PER_MINUTE,
-        read=viewbuffer.pending_views_field(article_id),
-    )
-    if (refused := refusal(over, article_id)) is not None:
-        raise refused
-    return Voter(article_id, reader, new, _pending(pending_views))
-
-
-def _pending(value: bytes | None) -> int | None:
-    """Buffered views read with the rate limit; None when they must be read again
-    (no Redis, or it failed just now and counted nothing)."""
-    return int(value or 0) if redis_available() else None
-
-
-def _limited_identities(reader: str, ip: str) -> list[str]:
-    return [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
-
-
 def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
     """Why a vote whose rate limit was counted is refused (429, then 404), or None."""
     if over_limit:
@@ -175,45 +139,84 @@ def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
     return None
 
 
-def check_and_cast_json_vote(
-    kind: str, article_id: int, reader: str | None, ip: str, choice: str | int | None
-) -> tuple[Voter, dict[str, Any]]:
-    """``vote()``, and the JSON API's answer: the reader's vote and the counts after it."""
-    voter, mine, figures = vote(kind, article_id, reader, ip, choice)
-    return voter, _json_answer(kind, voter, mine, figures)
+def batching() -> bool:
+    """Whether this thread's votes go through the vote caster (PostgreSQL, outside a
+    transaction, ``BYLINE_VOTE_BATCHES`` on)."""
+    return bool(
+        settings.BYLINE_VOTE_BATCHES
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
 
 
 def vote(
     kind: str, article_id: int, reader: str | None, ip: str, choice: str | int | None
 ) -> tuple[Voter, str | int | None, Figures]:
-    """The one write path of a vote: check, then set the reader's choice (None clears).
+    """The one path of a vote: check, then set the reader's choice (None clears).
 
     ``kind`` is "reaction" or "rating"; ``reader`` comes from the cookie (None:
     a new reader). Returns the voter, their vote of that kind afterwards and the
-    article's figures after it; raises ``VoteRefused``. Setting what the reader
-    already has changes nothing, so a retry is harmless. When votes are batched
-    and Redis is there, the rate limit is counted by the vote caster for the
-    whole batch in one Redis call (``batches.Check``), with the same refusals in
-    the same order (429, then 404).
+    article's figures after it; raises ``VoteRefused`` (429, then 404). Setting
+    what the reader already has changes nothing, so a retry is harmless. With
+    Redis, the article's buffered views (which the answer shows) are read in
+    the rate limit's round trip; when votes are batched, the vote caster counts
+    the rate limits of its whole batch in that one call (``batches.Check``).
     """
-    if not (batches.in_use() and redis_client() is not None):
-        voter = check_voter(article_id, reader, ip)
-        mine, figures = cast(kind, voter, choice)
-        return voter, mine, figures
     new = reader is None
     reader = reader or readers.new_reader_id()
-    check = batches.Check(
-        identities=tuple(_limited_identities(reader, ip)),
-        read=viewbuffer.pending_views_field(article_id),
-        limit=settings.BYLINE_VOTES_PER_MINUTE,
-        refusal=refusal,
-    )
-    value = "" if choice is None and kind == "reaction" else None if choice is None else str(choice)
-    (mine, figures), pending = batches.cast_checked(
-        batches.Vote(kind, article_id, reader, value, check)
-    )
-    voter = Voter(article_id, reader, new, _pending(pending))
-    return voter, mine if kind == "reaction" or mine is None else int(mine), figures
+    identities = [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
+    read = viewbuffer.pending_views_field(article_id)
+    limit = settings.BYLINE_VOTES_PER_MINUTE
+    value = None if choice is None else str(choice)
+    if batching() and redisconn.available():
+        check = batches.Check(tuple(identities), read, limit, refusal)
+        (mine, figures), pending = batches.cast_checked(
+            batches.Vote(kind, article_id, reader, value, check)
+        )
+    else:
+        over, pending = readers.over_limit_and("vote", identities, limit, read=read)
+        if (refused := refusal(over, article_id)) is not None:
+            raise refused
+        mine, figures = _cast(kind, article_id, reader, value)
+    # The buffered views read with the rate limit; None when they must be read again
+    # (no Redis, or it failed just now and counted nothing).
+    pending_views = int(pending or 0) if redisconn.available() else None
+    voter = Voter(article_id, reader, new, pending_views)
+    return voter, _choice(kind, mine), figures
+
+
+def cast(
+    kind: str, article_id: int, reader: str, choice: str | int | None
+) -> tuple[str | int | None, Figures]:
+    """Set a reader's choice with no check (the demo, tests); their vote afterwards and
+    the article's figures. Every vote a reader sends goes through ``vote()``."""
+    mine, figures = _cast(kind, article_id, reader, None if choice is None else str(choice))
+    return _choice(kind, mine), figures
+
+
+def _cast(kind: str, article_id: int, reader: str, value: str | None) -> stats.Outcome:
+    if batching():
+        return batches.cast(kind, article_id, reader, value)
+    return stats.cast_votes([(kind, article_id, reader, value)])[0]
+
+
+def _choice(kind: str, value: str | None) -> str | int | None:
+    """A choice as the API shows it: a reaction key, a number of stars, or None."""
+    return value if kind == "reaction" or value is None else int(value)
+
+
+def react(article_id: int, reader: str, reaction: str | None) -> str | None:
+    """Set the reader's reaction (``None`` withdraws it) with no check; returns it."""
+    mine = cast("reaction", article_id, reader, reaction)[0]
+    assert mine is None or isinstance(mine, str)
+    return mine
+
+
+def rate(article_id: int, reader: str, stars: int | None) -> int | None:
+    """Set, change or (``None``) withdraw the reader's rating with no check; returns it."""
+    mine = cast("rating", article_id, reader, stars)[0]
+    assert mine is None or isinstance(mine, int)
+    return mine
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -241,24 +244,7 @@ def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:
     return parse_stars(payload.get(field))
 
 
-def cast(kind: str, voter: Voter, choice: str | int | None) -> tuple[str | int | None, Figures]:
-    """Set a checked voter's choice; their vote afterwards and the article's figures."""
-    if kind == "reaction":
-        assert choice is None or isinstance(choice, str)
-        return react_and_count(voter.article_id, voter.reader, choice)
-    assert choice is None or isinstance(choice, int)
-    return rate_and_count(voter.article_id, voter.reader, choice)
-
-
-def cast_json_vote(kind: str, voter: Voter, choice: str | int | None) -> dict[str, Any]:
-    """Cast a checked vote; the JSON API's answer: the reader's vote and the counts after it."""
-    mine, figures = cast(kind, voter, choice)
-    return _json_answer(kind, voter, mine, figures)
-
-
-def _json_answer(
-    kind: str, voter: Voter, mine: str | int | None, figures: Figures
-) -> dict[str, Any]:
+def vote_json(kind: str, voter: Voter, mine: str | int | None, figures: Figures) -> dict[str, Any]:
     """The JSON API's answer to a vote: the reader's vote and the counts after it."""
     return {
         "mine": {"reaction" if kind == "reaction" else "rating": mine},
@@ -284,65 +270,6 @@ def counts_json(
     if stale:
         counts["stale"] = True
     return counts
-
-
-def react(article_id: int, reader: str, reaction: str | None) -> str | None:
-    """Set the reader's reaction (``None`` withdraws it); returns it afterwards.
-
-    Setting the reaction the reader already has changes nothing.
-    """
-    if tallies.in_one_call():
-        return react_and_count(article_id, reader, reaction)[0]
-    shard = tallies.pick_shard()
-    with transaction.atomic():
-        vote_id, current = tallies.lock_vote(Reaction, article_id, reader)
-        previous = current or None
-        chosen = reaction or None
-        if chosen == previous:
-            return chosen
-        tallies.set_vote(Reaction, vote_id, chosen or "")
-        changes = {}
-        if previous:
-            changes[previous] = -1
-        if chosen:
-            changes[chosen] = 1
-        tallies.move_tallies(ReactionTally, article_id, changes, shard)
-        return chosen
-
-
-def react_and_count(
-    article_id: int, reader: str, reaction: str | None
-) -> tuple[str | None, Figures]:
-    """``react()``, and the article's figures just after it (one round trip on PostgreSQL)."""
-    if tallies.in_one_call():
-        return tallies.react_in_one_call(article_id, reader, reaction, tallies.pick_shard())
-    return react(article_id, reader, reaction), figures_for(article_id)
-
-
-def rate(article_id: int, reader: str, stars: int | None) -> int | None:
-    """Set, change or (``None``) withdraw the reader's rating of the article; returns it."""
-    if tallies.in_one_call():
-        return rate_and_count(article_id, reader, stars)[0]
-    shard = tallies.pick_shard()
-    with transaction.atomic():
-        vote_id, previous = tallies.lock_vote(Rating, article_id, reader)
-        if previous == stars:
-            return stars
-        tallies.set_vote(Rating, vote_id, stars)
-        changes = {}
-        if previous:
-            changes[previous] = -1
-        if stars:
-            changes[stars] = 1
-        tallies.move_tallies(StarTally, article_id, changes, shard)
-        return stars
-
-
-def rate_and_count(article_id: int, reader: str, stars: int | None) -> tuple[int | None, Figures]:
-    """``rate()``, and the article's figures just after it (one round trip on PostgreSQL)."""
-    if tallies.in_one_call():
-        return tallies.rate_in_one_call(article_id, reader, stars, tallies.pick_shard())
-    return rate(article_id, reader, stars), figures_for(article_id)
 
 
 def votes_of(article_id: int, reader: str | None) -> dict[str, object]:

@@ -3,10 +3,12 @@
 On PostgreSQL a vote alone costs a locked row, two updates, a commit (a WAL
 flush) and a figures query, most of it the same whatever the number of
 votes. So each app-server process casts its votes through one thread, the
-caster: a request thread hands over its checked vote (``cast()``) and waits;
-the caster takes every vote waiting when it is free and casts them all with
-one call of ``engagement_cast_votes`` (``votesql.py``): one statement, one
-transaction, one commit, one figures query per article. While a batch is in
+caster: a request thread hands over its vote (``actions.vote`` calls
+``cast_checked()``) and waits; the caster takes every vote waiting when it is
+free, counts their rate limits in one Redis round trip, and casts them all
+with one call of ``stats.cast_votes``, the write every vote goes through:
+on PostgreSQL one statement (``votesql.py``), one transaction, one commit,
+with the figures of every article voted on. While a batch is in
 the database the next votes queue, so batches grow with the load and a vote
 on a quiet site waits for nobody (no timer). Each vote is answered after
 its batch commits, with the reader's vote afterwards and the figures of
@@ -26,9 +28,9 @@ with the figures). What can fail:
   batch. Like the vote layer, it skips Django's health check on a connection
   that cast a batch less than ``TRUSTED_FOR`` seconds ago.
 
-Not batched: votes on other databases (SQLite takes one writer at a time),
-votes cast inside a transaction (they belong to it), and all votes when
-``BYLINE_VOTE_BATCHES`` is off.
+Not batched (``actions.batching``): votes on other databases (SQLite takes
+one writer at a time), votes cast inside a transaction (they belong to it),
+and all votes when ``BYLINE_VOTE_BATCHES`` is off.
 """
 
 from __future__ import annotations
@@ -37,25 +39,17 @@ import _thread
 import logging
 import os
 import queue
-import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    DatabaseError,
-    close_old_connections,
-    connection,
-    connections,
-)
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 
 from byline import readers
-from byline.engagement.models import TALLY_SHARDS
-from byline.engagement.stats import Figures, figures_from_rows
+from byline.engagement import stats
+from byline.engagement.stats import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +59,6 @@ TRUSTED_FOR = 1.0
 IDLE_SECONDS = 30.0
 # At most this many votes in one statement (more wait for the next).
 MAX_BATCH = 500
-
-Outcome = tuple[str | None, Figures]
 
 
 @dataclass(frozen=True)
@@ -125,15 +117,6 @@ class Vote:
     @property
     def settled(self) -> bool:
         return self.outcome is not None or self.error is not None
-
-
-def in_use() -> bool:
-    """Whether this thread's votes go through the caster (PostgreSQL, outside a transaction)."""
-    return (
-        settings.BYLINE_VOTE_BATCHES
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
 
 
 def cast(
@@ -264,8 +247,7 @@ def _cast(batch: list[Vote]) -> bool | None:
     if not batch:
         return None
     try:
-        shard = random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading locks, not a secret)
-        outcomes = cast_now([(v.kind, v.article_id, v.reader, v.value) for v in batch], shard)
+        outcomes = stats.cast_votes([(v.kind, v.article_id, v.reader, v.value) for v in batch])
     except DatabaseError as error:
         db = connections[DEFAULT_DB_ALIAS]
         usable = db.connection is not None and db.is_usable()
@@ -322,24 +304,3 @@ def _checked(batch: list[Vote]) -> list[Vote]:
                 continue
         to_cast.append(vote)
     return to_cast
-
-
-def cast_now(votes: Sequence[tuple[str, int, str, str | None]], shard: int) -> list[Outcome]:
-    """Cast ``votes`` (kind, article, reader, value) in one statement on this thread's
-    connection, as if one after another; each one's outcome."""
-    kinds, articles, readers, values = (list(column) for column in zip(*votes, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM engagement_cast_votes(%s, %s, %s, %s, %s)",
-            [kinds, articles, readers, values, shard],
-        )
-        rows = cursor.fetchall()
-    mine: dict[int, str | None] = {}
-    by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}
-    for kind, article, key, number, other in rows:
-        if kind == "m":
-            mine[number] = key
-        else:
-            by_article[article].append((kind, key, number, other))
-    figures = {article: figures_from_rows(rows) for article, rows in by_article.items()}
-    return [(mine[n] or None, figures[articles[n - 1]]) for n in range(1, len(votes) + 1)]

@@ -3,9 +3,10 @@
 Every page view sends one beacon (``POST /api/articles/<id>/view/``); on a
 busy night it is the request the app answers most. Through Django it pays for
 URL resolving and every middleware on the way in and out, several times what
-counting the view costs. ``BeaconLayer`` wraps the WSGI application, as
-``vote_layer.VoteLayer`` does for votes, and answers the beacons the page's
-script sends (same-origin, asking for JSON) itself:
+counting the view costs. So the site's dispatcher (``byline.wsgi_layer``)
+hands the beacon's path here, as it hands votes to ``vote_layer``, and
+``answer_view`` answers the beacons the page's script sends (same-origin,
+asking for JSON) itself:
 
 - the view is counted by the same action as always, ``actions.count_view``
   (bots, repeats within 30 minutes and the per-address limit are not counted);
@@ -15,9 +16,10 @@ script sends (same-origin, asking for JSON) itself:
   page needs no second request; it is the same for every reader, so it is
   kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
   the counts GET): the views a reader sees may lag a second behind;
-- the host check, the security headers and ``request_started`` /
-  ``request_finished`` are those of ``byline.wsgi_layer`` (so database
-  connections are reused and closed as for any request).
+- the host check, the security headers, ``request_started`` /
+  ``request_finished`` (so database connections are reused and closed as for
+  any request) and the answer to a failure (503 with ``Retry-After`` while the
+  database or Redis is down) are those of ``byline.wsgi_layer``.
 
 Behind the shipped nginx configuration the page script's beacons do not reach
 this layer at all: nginx answers them from its counts micro-cache and writes
@@ -40,20 +42,12 @@ from django.core.handlers.wsgi import WSGIRequest
 from byline.engagement import actions, viewbuffer
 from byline.engagement.views import counts_body
 from byline.parsing import parse_id
-from byline.wsgi_layer import (
-    Answer,
-    Environ,
-    Layer,
-    fixed_headers,
-    internal_error,
-    is_secure,
-    may_answer,
-    request_cycle,
-)
+from byline.wsgi_layer import Answer, Environ, fixed_headers, is_secure, may_answer, within_request
 
 VIEW_PATH = re.compile(r"/api/articles/([0-9]{1,19})/view/\Z")
 COUNTS_SECONDS = 1.0
 FLUSH_CHECK_SECONDS = 1.0
+FAILURE = "The view could not be counted. Please reload the page."
 
 _counts: dict[int, tuple[float, bytes, str]] = {}
 _next_flush_check = 0.0
@@ -69,39 +63,28 @@ def takes_lean_path(environ: Environ) -> bool:
     )
 
 
-class BeaconLayer(Layer):
-    """Wrap a WSGI application: answer the page script's view beacons directly."""
-
-    def takes(self, environ: Environ) -> bool:
-        return takes_lean_path(environ)
-
-    def answer(self, environ: Environ) -> Answer | None:
-        return answer_view(environ)
-
-
 def answer_view(environ: Environ) -> Answer | None:
     """Count the view and answer the counts, or None when Django must answer."""
-    if not may_answer(environ):
+    if not takes_lean_path(environ) or not may_answer(environ):
         return None
     secure = is_secure(environ)
     match = VIEW_PATH.match(environ["PATH_INFO"])
     article_id = parse_id(match[1]) if match is not None else None
     if article_id is None:
         return None
-    with request_cycle(BeaconLayer, environ):
-        try:
-            actions.count_view(WSGIRequest(environ), article_id)
-            maybe_flush()
-            counts = counts_of(article_id)
-            if counts is None:
-                headers = list(fixed_headers(secure))
-                return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
-            body, etag = counts
-            headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
-            return "200 OK", headers, body
-        except Exception:
-            message = "The view could not be counted. Please reload the page."
-            return internal_error(environ, message, secure)
+
+    def view() -> Answer:
+        actions.count_view(WSGIRequest(environ), article_id)
+        maybe_flush()
+        counts = counts_of(article_id)
+        if counts is None:
+            headers = list(fixed_headers(secure))
+            return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
+        body, etag = counts
+        headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
+        return "200 OK", headers, body
+
+    return within_request(environ, secure, FAILURE, view)
 
 
 def maybe_flush() -> None:

@@ -2,19 +2,44 @@
 
 Other apps go through these functions, never through the engagement tables.
 Everything the article page shows comes from ``figures_for()`` in one query.
+
+``cast_votes()`` is the one write of votes (every vote, from every path,
+reaches it through ``actions.vote`` or the vote caster of ``batches.py``): it
+sets each reader's row and moves the totals in the same transaction, so the
+totals always equal a recount of the rows, and returns the figures after
+it. On PostgreSQL that is one statement (``votesql.py``); on other databases
+the same steps run from Python in plain SQL both speak (``ON CONFLICT``
+upserts), inside one transaction, in the same order: lock (or create empty)
+the reader's row, change it unless it already holds the choice, then move
+the totals (their keys sorted, all in the one shard the call picked), so
+concurrent votes never deadlock. Totals are sharded (``models.TALLY_SHARDS``):
+the lock a vote holds on a total until its commit is flushed is on one of
+sixteen rows, not on the article's only one. A withdrawn vote keeps its
+(emptied) row, so a reader's row is inserted at most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from byline.engagement.models import STARS, ArticleStats, ReactionTally, StarTally
+from byline.engagement import votesql
+from byline.engagement.models import (
+    STARS,
+    TALLY_SHARDS,
+    ArticleStats,
+    Rating,
+    Reaction,
+    ReactionTally,
+    StarTally,
+)
 
 if TYPE_CHECKING:
     from byline.articles.models import Article
@@ -235,3 +260,147 @@ def article_page_context(article: Article) -> dict[str, object]:
         "aggregate_rating": figures.aggregate_rating(),
         "counts_refresh_seconds": settings.BYLINE_COUNTS_REFRESH_SECONDS,
     }
+
+
+# The write of votes.
+
+# (kind, article, reader, value): kind "reaction" or "rating", value the reaction
+# key or the stars as text; '' or None withdraws.
+Vote = tuple[str, int, str, str | None]
+# The reader's vote afterwards (None for none) and the article's figures.
+Outcome = tuple[str | None, Figures]
+
+VoteModel = type[Reaction] | type[Rating]
+TallyModel = type[ReactionTally] | type[StarTally]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a reaction and a rating differ in (as ``votesql.KINDS`` on PostgreSQL)."""
+
+    votes: VoteModel
+    tallies: TallyModel
+    column: str
+    stored: type[str] | type[int]  # the type of the choice in the rows
+    empty: str | None  # the vote row's choice for none
+
+
+_KINDS = {
+    "reaction": _Kind(Reaction, ReactionTally, "reaction", str, ""),
+    "rating": _Kind(Rating, StarTally, "stars", int, None),
+}
+
+
+def pick_shard() -> int:
+    """The shard a vote moves: any will do, since readers sum them; random spreads the locks."""
+    return random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading load, not a secret)
+
+
+def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]:
+    """Cast ``votes`` as if one after another, in one transaction; each one's outcome.
+
+    Setting the choice a reader already has changes nothing, so a retry is
+    harmless. Raises what the database raised (nothing is then written).
+    """
+    shard = pick_shard() if shard is None else shard
+    if connection.vendor == "postgresql":
+        return _cast_in_one_statement(votes, shard)
+    with transaction.atomic():
+        after = [_cast_one(vote, shard) for vote in votes]
+        figures = {article: figures_for(article) for article in {vote[1] for vote in votes}}
+    return [(mine, figures[vote[1]]) for vote, mine in zip(votes, after, strict=True)]
+
+
+def _cast_in_one_statement(votes: Sequence[Vote], shard: int) -> list[Outcome]:
+    kinds, articles, readers, values = (list(column) for column in zip(*votes, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(votesql.CALL, [kinds, articles, readers, values, shard])
+        rows = cursor.fetchall()
+    mine: dict[int, str | None] = {}
+    by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}
+    for kind, article, key, number, other in rows:
+        if kind == "m":
+            mine[number] = key
+        else:
+            by_article[article].append((kind, key, number, other))
+    figures = {article: figures_from_rows(rows) for article, rows in by_article.items()}
+    return [(mine[n] or None, figures[articles[n - 1]]) for n in range(1, len(votes) + 1)]
+
+
+def _cast_one(vote: Vote, shard: int) -> str | None:
+    """``votesql``'s steps for one vote, from Python (inside a transaction)."""
+    kind_name, article_id, reader, value = vote
+    kind = _KINDS[kind_name]
+    vote_id, previous = _lock_vote(kind, article_id, reader)
+    chosen = value or None
+    if chosen == previous:  # the same choice again changes nothing
+        return chosen
+    table = kind.votes._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {kind.column} = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+            [kind.empty if chosen is None else kind.stored(chosen), _now(), vote_id],
+        )
+    changes: dict[str | int, int] = {}
+    if previous is not None:
+        changes[kind.stored(previous)] = -1
+    if chosen is not None:
+        changes[kind.stored(chosen)] = 1
+    _move_tallies(kind, article_id, changes, shard)
+    return chosen
+
+
+def _now() -> Any:
+    return connection.ops.adapt_datetimefield_value(datetime.now(UTC))
+
+
+def _lock_vote(kind: _Kind, article_id: int, reader: str) -> tuple[int, str | None]:
+    """The reader's vote row (id, choice as text or None), locked; created empty if they
+    never voted.
+
+    Rows are never deleted, only emptied, so once the insert has happened (ours
+    or a concurrent one's: ``ON CONFLICT DO NOTHING`` waits for it) the second
+    select always finds the row.
+    """
+    table, column = kind.votes._meta.db_table, kind.column
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT id, {column} FROM {table} WHERE article_id = %s AND reader = %s{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(select, [article_id, reader])
+        row = cursor.fetchone()
+        if row is None:
+            now = _now()
+            cursor.execute(
+                f"INSERT INTO {table} (article_id, reader, {column}, created_at, updated_at) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (article_id, reader) DO NOTHING",
+                [article_id, reader, kind.empty, now, now],
+            )
+            cursor.execute(select, [article_id, reader])
+            row = cursor.fetchone()
+    assert row is not None
+    return row[0], (str(row[1]) if row[1] not in (None, "") else None)
+
+
+def _move_tallies(kind: _Kind, article_id: int, changes: dict[str | int, int], shard: int) -> None:
+    """Add each delta to its choice's count in ``shard``, choices in sorted order.
+
+    A shard row missing for this (article, choice) is created, with the
+    article's totals row first (the page reads the tallies through it).
+    """
+    table, column = kind.tallies._meta.db_table, kind.column
+    with connection.cursor() as cursor:
+        for key in sorted(changes, key=str):  # one kind: all str, or all one-digit int
+            delta = changes[key]
+            cursor.execute(
+                f"UPDATE {table} SET count = count + %s "  # noqa: S608
+                f"WHERE article_id = %s AND {column} = %s AND shard = %s",
+                [delta, article_id, key, shard],
+            )
+            if cursor.rowcount == 0:
+                ensure_stats_row(article_id)
+                cursor.execute(
+                    f"INSERT INTO {table} (article_id, {column}, shard, count) "  # noqa: S608
+                    f"VALUES (%s, %s, %s, %s) ON CONFLICT (article_id, {column}, shard) "
+                    f"DO UPDATE SET count = {table}.count + excluded.count",
+                    [article_id, key, shard, delta],
+                )

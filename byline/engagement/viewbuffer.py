@@ -44,8 +44,8 @@ from django.db import connection, transaction
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
-from byline.engagement.redisclient import redis_client
 from byline.engagement.stats import Figures, figures_from_rows, figures_query
+from byline.redisconn import redis_client
 
 if TYPE_CHECKING:
     from redis import Redis

@@ -57,8 +57,8 @@ from byline import readers
 from byline.articles.models import Article
 from byline.engagement import actions
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.redisclient import redis_client
 from byline.engagement.viewbuffer import Batch, apply_batch
+from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
 

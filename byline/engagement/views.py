@@ -134,7 +134,7 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     try:
         payload = _payload(request) if request.method == "POST" else None
         choice = actions.parse_vote(kind, payload)
-        voter, body = actions.check_and_cast_json_vote(
+        voter, mine, figures = actions.vote(
             kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
         )
     except VoteRefused as refused:
@@ -142,7 +142,7 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
         if refused.status == 429:
             response["Retry-After"] = str(readers.seconds_left_in_window())
         return response
-    return _answer(voter, body)
+    return _answer(voter, actions.vote_json(kind, voter, mine, figures))
 
 
 @cached_page_form(on_rejected=_rejected_json)

@@ -3,26 +3,24 @@
 A vote from the article page's script is a small JSON POST (or DELETE) of a
 few bytes. Through Django it pays for a request object, URL resolving,
 every middleware on the way in and out and a response object, about as much
-CPU as the vote itself (the database and Redis round trips). ``VoteLayer``
-(``VoteLayer``) wraps the WSGI application and answers the votes it can prove are plain
-same-origin JSON votes itself, with the same functions the API view calls
-(``actions.parse_vote``, then ``check_and_cast_json_vote``, which is the one
-write path ``actions.vote``), so the same
-checks, rate limits, errors and answers. Around them it does what the
-middleware would have done for such a request (``byline.wsgi_layer``: the
-host check, the security headers, ``request_started`` and
-``request_finished``). One difference:
-  Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1`` round trip
-  before a reused connection's first query) is skipped when the connection
-  answered a vote less than ``TRUSTED_FOR`` seconds ago. A connection
-  broken within that second (the database restarted under load) fails one
-  vote with a JSON 503 and ``Retry-After`` (``byline.outages``, as for any
-  vote while the database is down) that asks the reader to try again; the failed
-  connection is closed and the next vote opens a new one. Nothing is
-  written by a vote that fails this way (the statement never reached the
-  database), and a vote answered 200 is committed;
-- an unexpected error is logged on ``django.request`` and answered with a
-  JSON 500.
+CPU as the vote itself (the database and Redis round trips). So the site's
+dispatcher (``byline.wsgi_layer``) hands ``/api/articles/<id>/reaction/`` and
+``.../rating/`` here, and ``answer_vote`` answers the votes it can prove are
+plain same-origin JSON votes itself, with the same functions the API view
+calls (``actions.parse_vote``, then ``actions.vote``, the one write path of
+every vote), so the same checks, rate limits, errors and answers. Around
+them it does what the middleware would have done for such a request
+(``byline.wsgi_layer``: the host check, the security headers,
+``request_started`` and ``request_finished``, 503 with ``Retry-After`` while
+the database or Redis is down, a logged JSON 500 for anything else). One
+difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
+round trip before a reused connection's first query) is skipped when the
+connection answered a vote less than ``TRUSTED_FOR`` seconds ago. A
+connection broken within that second (the database restarted under load)
+fails one vote with that 503, which asks the reader to try again; the failed
+connection is closed and the next vote opens a new one. Nothing is written
+by a vote that fails this way (the statement never reached the database),
+and a vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
@@ -33,7 +31,6 @@ larger than ``MAX_BODY``, a host Django must refuse, an HTTPS redirect.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 
@@ -42,22 +39,12 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 
-from byline import outages, readers
+from byline import readers
 from byline.engagement import actions
 from byline.engagement.actions import VoteRefused
 from byline.errors import error_body
 from byline.parsing import parse_id
-from byline.wsgi_layer import (
-    Answer,
-    Environ,
-    Layer,
-    fixed_headers,
-    internal_error,
-    is_secure,
-    json_answer,
-    may_answer,
-    request_cycle,
-)
+from byline.wsgi_layer import Answer, Environ, is_secure, json_answer, may_answer, within_request
 
 VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
@@ -65,33 +52,28 @@ VOTE_METHODS = frozenset({"POST", "DELETE"})
 MAX_BODY = 1024
 # A connection that answered a vote this recently is used without a health check.
 TRUSTED_FOR = 1.0
-logger = logging.getLogger("django.request")
+FAILURE = "The vote could not be taken. Please try again."
 
 
 def takes_lean_path(environ: Environ) -> bool:
     """A vote whose browser says it was sent by this site's own page."""
-    return (
+    return _lean_vote(environ) is not None
+
+
+def _lean_vote(environ: Environ) -> re.Match[str] | None:
+    if (
         environ.get("REQUEST_METHOD") in VOTE_METHODS
         and environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-        and VOTE_PATH.match(environ.get("PATH_INFO", "")) is not None
-    )
-
-
-class VoteLayer(Layer):
-    """Wrap Django's WSGI application: answer same-origin JSON votes directly."""
-
-    def takes(self, environ: Environ) -> bool:
-        return takes_lean_path(environ)
-
-    def answer(self, environ: Environ) -> Answer | None:
-        return answer_vote(environ)
+    ):
+        return VOTE_PATH.match(environ.get("PATH_INFO", ""))
+    return None
 
 
 def answer_vote(environ: Environ) -> Answer | None:
     """The answer to a same-origin JSON vote, or None when Django must answer it."""
-    if not may_answer(environ):
+    match = _lean_vote(environ)
+    if match is None or not may_answer(environ):
         return None
-    secure = is_secure(environ)
     if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json":
         return None
     try:
@@ -100,24 +82,19 @@ def answer_vote(environ: Environ) -> Answer | None:
         return None
     if not 0 <= length <= MAX_BODY:
         return None
-    match = VOTE_PATH.match(environ["PATH_INFO"])
-    if match is None:
-        return None
     article_id, kind = parse_id(match[1]), match[2]
     if article_id is None:
         return None  # out of range: Django's answer (a JSON 404)
-    with request_cycle(VoteLayer, environ):
-        try:
-            body = environ["wsgi.input"].read(length) if length else b""
-            _trust_recent_connection()
-            answer = _vote(environ, article_id, kind, body, secure)
-            _used_successfully()
-            return answer
-        except Exception as error:
-            if outages.is_outage(error):  # the database or Redis is down: 503, try again
-                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
-                return outages.outage_answer(environ, fixed_headers(secure))
-            return internal_error(environ, "The vote could not be taken. Please try again.", secure)
+    secure = is_secure(environ)
+
+    def vote() -> Answer:
+        body = environ["wsgi.input"].read(length) if length else b""
+        _trust_recent_connection()
+        answer = _vote(environ, article_id, kind, body, secure)
+        _used_successfully()
+        return answer
+
+    return within_request(environ, secure, FAILURE, vote)
 
 
 def _trust_recent_connection() -> None:
@@ -144,7 +121,7 @@ def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: boo
         payload = actions.parse_json_object(body) if environ["REQUEST_METHOD"] == "POST" else None
         choice = actions.parse_vote(kind, payload)
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
-        voter, answer = actions.check_and_cast_json_vote(
+        voter, mine, figures = actions.vote(
             kind,
             article_id,
             readers.reader_from_cookie(cookie),
@@ -159,7 +136,7 @@ def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: boo
             refused.status, error_body(refused.status, refused.message), secure, extra
         )
     extra = [("Set-Cookie", _reader_cookie(voter.reader))] if voter.new_reader else []
-    return json_answer(200, answer, secure, extra)
+    return json_answer(200, actions.vote_json(kind, voter, mine, figures), secure, extra)
 
 
 def _reader_cookie(reader: str) -> str:

@@ -1,162 +1,94 @@
-"""The SQL of a vote on PostgreSQL: the one place it is written.
+"""The SQL of a vote on PostgreSQL: the one statement every vote goes through.
 
-A vote states what the reader wants (this reaction, these stars, or none),
-never a toggle: casting the reaction a reader already has leaves it as it is,
-so a client that retries after a timeout or a 500 changes nothing. These
-functions do what ``tallies.py`` does from Python on other databases: lock
-(or create empty) the reader's row, set it, and move the sharded totals in
-sorted key order, so concurrent votes never deadlock.
+``engagement_cast_votes(kinds, articles, readers, values, shard)`` casts
+votes (one, or a batch from ``batches.py``) as if one after the other in the
+order given, in one statement, so one transaction and one commit; it is
+called only by ``stats.cast_votes``.
 
-- ``engagement_react(article, reader, reaction, shard)``: '' or NULL clears;
-  returns the reader's reaction afterwards ('' for none).
-- ``engagement_rate(article, reader, stars, shard)``: NULL clears.
-- ``engagement_react_figures`` / ``engagement_rate_figures``: the vote, then
-  the article's figures, in one statement (a row of kind 'm', then the rows of
-  ``stats.figures_query()``).
-- ``engagement_cast_votes(kinds, articles, readers, values, shard)``: a batch
-  (``batches.py``) in one statement, as if cast one after the other: a
-  reader's last vote in the batch is where they end up.
+- ``kinds[i]`` is 'reaction' or 'rating'; ``values[i]`` the reaction key or
+  the stars as text; '' or NULL withdraws. A vote states what the reader
+  wants, never a toggle: the choice the reader already has changes nothing,
+  so a client that retries after a timeout or a 500 changes nothing.
+- Each reader's vote row is locked once, rows in (kind, article, reader)
+  order, created empty first if missing. A reader's votes on one article are
+  folded in arrival order (the last one wins) and the row is written once.
+- The totals move once per (article, kind, choice), in that order, in the
+  one shard the call picked (``models.TALLY_SHARDS``), so concurrent calls
+  always take their locks in the same order and cannot deadlock.
 
-Migrations only create them: ``0009_votes_state_not_toggle`` runs
-``create_functions()``; a later change to this SQL comes with a new migration
-that runs it again.
+It returns one row per vote (kind 'm', its position in ``o_number``, the
+reader's vote afterwards in ``o_key``, NULL for none) and, per article, the
+rows of ``stats.figures_query()`` after the votes, with the article in
+``o_article``.
+
+The reaction and the rating differ only in their tables and the type of
+their choice (``KINDS``): the steps are written once and filled in for each.
+Migrations only create the function (``0011_one_vote_statement`` runs
+``create_functions()``; a later change to this SQL comes with a new
+migration that runs it again). Other databases cast the same steps from
+Python (``stats.cast_votes``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-REACT = """CREATE OR REPLACE FUNCTION engagement_react(
-    p_article bigint, p_reader text, p_reaction text, p_shard integer
-) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    v_id bigint;
-    v_prev text;
-    v_new text;
-    v_key text;
-    v_delta integer;
-BEGIN
-    SELECT id, reaction INTO v_id, v_prev FROM engagement_reaction
-        WHERE article_id = p_article AND reader = p_reader FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO engagement_reaction (article_id, reader, reaction, created_at, updated_at)
-            VALUES (p_article, p_reader, '', now(), now())
-            ON CONFLICT (article_id, reader) DO NOTHING;
-        SELECT id, reaction INTO v_id, v_prev FROM engagement_reaction
-            WHERE article_id = p_article AND reader = p_reader FOR UPDATE;
-    END IF;
-    v_new := COALESCE(p_reaction, '');
-    IF v_new = v_prev THEN
-        RETURN v_new;
-    END IF;
-    UPDATE engagement_reaction SET reaction = v_new, updated_at = now() WHERE id = v_id;
-    FOR v_key, v_delta IN
-        SELECT c.key, c.delta FROM (VALUES (v_prev, -1), (v_new, 1)) AS c(key, delta)
-        WHERE c.key <> '' ORDER BY c.key
-    LOOP
-        UPDATE engagement_reactiontally SET count = count + v_delta
-            WHERE article_id = p_article AND reaction = v_key AND shard = p_shard;
-        IF NOT FOUND THEN
-            INSERT INTO engagement_articlestats (article_id, views, comments)
-                VALUES (p_article, 0, 0) ON CONFLICT (article_id) DO NOTHING;
-            INSERT INTO engagement_reactiontally AS t (article_id, reaction, shard, count)
-                VALUES (p_article, v_key, p_shard, v_delta)
-                ON CONFLICT (article_id, reaction, shard)
-                DO UPDATE SET count = t.count + excluded.count;
-        END IF;
-    END LOOP;
-    RETURN v_new;
-END;
-$$;
-"""
+# kind: (vote table, its choice column, tallies table, the choice's SQL type, empty choice)
+KINDS = {
+    "reaction": ("engagement_reaction", "reaction", "engagement_reactiontally", "text", "''"),
+    "rating": ("engagement_rating", "stars", "engagement_startally", "integer", "NULL"),
+}
 
-RATE = """CREATE OR REPLACE FUNCTION engagement_rate(
-    p_article bigint, p_reader text, p_stars integer, p_shard integer
-) RETURNS integer LANGUAGE plpgsql AS $$
-DECLARE
-    v_id bigint;
-    v_prev integer;
-    v_stars integer;
-    v_delta integer;
-BEGIN
-    SELECT id, stars INTO v_id, v_prev FROM engagement_rating
-        WHERE article_id = p_article AND reader = p_reader FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO engagement_rating (article_id, reader, stars, created_at, updated_at)
-            VALUES (p_article, p_reader, NULL, now(), now())
-            ON CONFLICT (article_id, reader) DO NOTHING;
-        SELECT id, stars INTO v_id, v_prev FROM engagement_rating
-            WHERE article_id = p_article AND reader = p_reader FOR UPDATE;
-    END IF;
-    IF v_prev IS NOT DISTINCT FROM p_stars THEN
-        RETURN p_stars;
-    END IF;
-    UPDATE engagement_rating SET stars = p_stars, updated_at = now() WHERE id = v_id;
-    FOR v_stars, v_delta IN
-        SELECT c.stars, c.delta FROM (VALUES (v_prev, -1), (p_stars, 1)) AS c(stars, delta)
-        WHERE c.stars IS NOT NULL ORDER BY c.stars
-    LOOP
-        UPDATE engagement_startally SET count = count + v_delta
-            WHERE article_id = p_article AND stars = v_stars AND shard = p_shard;
-        IF NOT FOUND THEN
-            INSERT INTO engagement_articlestats (article_id, views, comments)
-                VALUES (p_article, 0, 0) ON CONFLICT (article_id) DO NOTHING;
-            INSERT INTO engagement_startally AS t (article_id, stars, shard, count)
-                VALUES (p_article, v_stars, p_shard, v_delta)
-                ON CONFLICT (article_id, stars, shard)
-                DO UPDATE SET count = t.count + excluded.count;
-        END IF;
-    END LOOP;
-    RETURN p_stars;
-END;
-$$;
-"""
+# Lock the reader's row (v_article, v_reader), creating it empty if they never voted;
+# their choice before, as text (NULL for none), goes to v_prev.
+_LOCK_ROW = """
+            SELECT r.id, NULLIF(CAST(r.{column} AS text), '') INTO v_id, v_prev FROM {votes} r
+                WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO {votes} (article_id, reader, {column}, created_at, updated_at)
+                    VALUES (v_article, v_reader, {empty}, now(), now())
+                    ON CONFLICT (article_id, reader) DO NOTHING;
+                SELECT r.id, NULLIF(CAST(r.{column} AS text), '') INTO v_id, v_prev
+                    FROM {votes} r
+                    WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
+            END IF;"""
 
-FIGURES = """CREATE OR REPLACE FUNCTION engagement_react_figures(
-    p_article bigint, p_reader text, p_reaction text, p_shard integer
-) RETURNS TABLE (o_kind text, o_key text, o_number bigint, o_other bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-    RETURN QUERY SELECT 'm'::text, engagement_react(p_article, p_reader, p_reaction, p_shard),
-        NULL::bigint, NULL::bigint;
+# Store the reader's choice (v_state, NULL for none) on their locked row v_id.
+_WRITE_ROW = """
+                    UPDATE {votes} SET {column} = COALESCE(v_state::{type}, {empty}),
+                        updated_at = now() WHERE id = v_id;"""
 
-    RETURN QUERY
-        SELECT 'v'::text, NULL::text, s.views::bigint, s.comments::bigint
-            FROM engagement_articlestats s WHERE s.article_id = p_article
-        UNION ALL
-        SELECT 'r'::text, t.reaction::text, SUM(t.count)::bigint, 0::bigint
-            FROM engagement_reactiontally t WHERE t.article_id = p_article GROUP BY t.reaction
-        UNION ALL
-        SELECT 's'::text, CAST(t.stars AS text), SUM(t.count)::bigint, 0::bigint
-            FROM engagement_startally t WHERE t.article_id = p_article GROUP BY t.stars;
+# Move one choice's count (mv) in the shard; a missing row is created, the
+# article's totals row first (the page reads the tallies through it).
+_MOVE_TALLY = """
+            UPDATE {tallies} SET count = count + mv.delta
+                WHERE article_id = mv.article AND {column} = mv.key::{type} AND shard = p_shard;
+            IF NOT FOUND THEN
+                INSERT INTO engagement_articlestats (article_id, views, comments)
+                    VALUES (mv.article, 0, 0) ON CONFLICT (article_id) DO NOTHING;
+                INSERT INTO {tallies} AS s (article_id, {column}, shard, count)
+                    VALUES (mv.article, mv.key::{type}, p_shard, mv.delta)
+                    ON CONFLICT (article_id, {column}, shard)
+                    DO UPDATE SET count = s.count + excluded.count;
+            END IF;"""
 
-END;
-$$;
 
-CREATE OR REPLACE FUNCTION engagement_rate_figures(
-    p_article bigint, p_reader text, p_stars integer, p_shard integer
-) RETURNS TABLE (o_kind text, o_key text, o_number bigint, o_other bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-    RETURN QUERY SELECT 'm'::text,
-        CAST(engagement_rate(p_article, p_reader, p_stars, p_shard) AS text),
-        NULL::bigint, NULL::bigint;
+def _by_kind(step: str, kind: str) -> str:
+    """``step`` for a reaction or for a rating, chosen by the variable ``kind``."""
+    filled = {}
+    for name, (votes, column, tallies, type_, empty) in KINDS.items():
+        filled[name] = step.format(
+            votes=votes, column=column, tallies=tallies, type=type_, empty=empty
+        )
+    return (
+        "".join(
+            ["IF ", kind, " = 'reaction' THEN", filled["reaction"], "\n ELSE", filled["rating"]]
+        )
+        + "\n END IF;"
+    )
 
-    RETURN QUERY
-        SELECT 'v'::text, NULL::text, s.views::bigint, s.comments::bigint
-            FROM engagement_articlestats s WHERE s.article_id = p_article
-        UNION ALL
-        SELECT 'r'::text, t.reaction::text, SUM(t.count)::bigint, 0::bigint
-            FROM engagement_reactiontally t WHERE t.article_id = p_article GROUP BY t.reaction
-        UNION ALL
-        SELECT 's'::text, CAST(t.stars AS text), SUM(t.count)::bigint, 0::bigint
-            FROM engagement_startally t WHERE t.article_id = p_article GROUP BY t.stars;
 
-END;
-$$;
-"""
-
-CAST_VOTES = """CREATE OR REPLACE FUNCTION engagement_cast_votes(
+_CAST_VOTES = """CREATE OR REPLACE FUNCTION engagement_cast_votes(
     p_kinds text[], p_articles bigint[], p_readers text[], p_values text[], p_shard integer
 ) RETURNS TABLE (o_kind text, o_article bigint, o_key text, o_number bigint, o_other bigint)
 LANGUAGE plpgsql AS $$
@@ -186,66 +118,26 @@ BEGIN
     LOOP
         IF v_kind IS DISTINCT FROM v.kind OR v_article IS DISTINCT FROM v.article
                 OR v_reader IS DISTINCT FROM v.reader THEN
-            -- The previous reader's row: write their vote, note the totals' moves.
+            -- The previous reader's row: the same choice again changes nothing;
+            -- otherwise write their vote and note the totals' moves.
             IF v_kind IS NOT NULL AND v_state IS DISTINCT FROM v_prev THEN
-                IF v_kind = 'reaction' THEN
-                    UPDATE engagement_reaction SET reaction = v_state, updated_at = now()
-                        WHERE id = v_id;
-                    IF v_prev <> '' THEN
-                        c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
-                        c_keys := c_keys || v_prev; c_deltas := c_deltas || -1;
-                    END IF;
-                    IF v_state <> '' THEN
-                        c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
-                        c_keys := c_keys || v_state; c_deltas := c_deltas || 1;
-                    END IF;
-                ELSE
-                    UPDATE engagement_rating SET stars = v_state::integer, updated_at = now()
-                        WHERE id = v_id;
-                    IF v_prev IS NOT NULL THEN
-                        c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
-                        c_keys := c_keys || v_prev; c_deltas := c_deltas || -1;
-                    END IF;
-                    IF v_state IS NOT NULL THEN
-                        c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
-                        c_keys := c_keys || v_state; c_deltas := c_deltas || 1;
-                    END IF;
+                @WRITE_ROW@
+                IF v_prev IS NOT NULL THEN
+                    c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
+                    c_keys := c_keys || v_prev; c_deltas := c_deltas || -1;
+                END IF;
+                IF v_state IS NOT NULL THEN
+                    c_articles := c_articles || v_article; c_kinds := c_kinds || v_kind;
+                    c_keys := c_keys || v_state; c_deltas := c_deltas || 1;
                 END IF;
             END IF;
             EXIT WHEN v.kind IS NULL;
             v_kind := v.kind; v_article := v.article; v_reader := v.reader;
-            -- Lock this reader's row, creating it empty if they never voted.
-            IF v_kind = 'reaction' THEN
-                SELECT r.id, r.reaction INTO v_id, v_prev FROM engagement_reaction r
-                    WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
-                IF NOT FOUND THEN
-                    INSERT INTO engagement_reaction (article_id, reader, reaction, created_at,
-                            updated_at)
-                        VALUES (v_article, v_reader, '', now(), now())
-                        ON CONFLICT (article_id, reader) DO NOTHING;
-                    SELECT r.id, r.reaction INTO v_id, v_prev FROM engagement_reaction r
-                        WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
-                END IF;
-            ELSE
-                SELECT r.id, CAST(r.stars AS text) INTO v_id, v_prev FROM engagement_rating r
-                    WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
-                IF NOT FOUND THEN
-                    INSERT INTO engagement_rating (article_id, reader, stars, created_at,
-                            updated_at)
-                        VALUES (v_article, v_reader, NULL, now(), now())
-                        ON CONFLICT (article_id, reader) DO NOTHING;
-                    SELECT r.id, CAST(r.stars AS text) INTO v_id, v_prev FROM engagement_rating r
-                        WHERE r.article_id = v_article AND r.reader = v_reader FOR UPDATE;
-                END IF;
-            END IF;
+            @LOCK_ROW@
             v_state := v_prev;
         END IF;
         -- This vote states the reader's vote: the last one of the batch wins.
-        IF v_kind = 'reaction' THEN
-            v_state := COALESCE(v.value, '');
-        ELSE
-            v_state := v.value;
-        END IF;
+        v_state := NULLIF(v.value, '');
         v_results[v.n] := v_state;
     END LOOP;
 
@@ -256,29 +148,7 @@ BEGIN
             GROUP BY c.article, c.kind, c.key HAVING SUM(c.delta) <> 0
             ORDER BY c.article, c.kind, c.key
     LOOP
-        IF mv.kind = 'reaction' THEN
-            UPDATE engagement_reactiontally SET count = count + mv.delta
-                WHERE article_id = mv.article AND reaction = mv.key AND shard = p_shard;
-            IF NOT FOUND THEN
-                INSERT INTO engagement_articlestats (article_id, views, comments)
-                    VALUES (mv.article, 0, 0) ON CONFLICT (article_id) DO NOTHING;
-                INSERT INTO engagement_reactiontally AS s (article_id, reaction, shard, count)
-                    VALUES (mv.article, mv.key, p_shard, mv.delta)
-                    ON CONFLICT (article_id, reaction, shard)
-                    DO UPDATE SET count = s.count + excluded.count;
-            END IF;
-        ELSE
-            UPDATE engagement_startally SET count = count + mv.delta
-                WHERE article_id = mv.article AND stars = mv.key::integer AND shard = p_shard;
-            IF NOT FOUND THEN
-                INSERT INTO engagement_articlestats (article_id, views, comments)
-                    VALUES (mv.article, 0, 0) ON CONFLICT (article_id) DO NOTHING;
-                INSERT INTO engagement_startally AS s (article_id, stars, shard, count)
-                    VALUES (mv.article, mv.key::integer, p_shard, mv.delta)
-                    ON CONFLICT (article_id, stars, shard)
-                    DO UPDATE SET count = s.count + excluded.count;
-            END IF;
-        END IF;
+        @MOVE_TALLY@
     END LOOP;
 
     RETURN QUERY SELECT 'm'::text, NULL::bigint, v_results[i], i::bigint, NULL::bigint
@@ -297,12 +167,20 @@ BEGIN
 END;
 $$;
 """
+CAST_VOTES = (
+    _CAST_VOTES.replace("@WRITE_ROW@", _by_kind(_WRITE_ROW, "v_kind"))
+    .replace("@LOCK_ROW@", _by_kind(_LOCK_ROW, "v_kind"))
+    .replace("@MOVE_TALLY@", _by_kind(_MOVE_TALLY, "mv.kind"))
+)
 
-FUNCTIONS = (REACT, RATE, FIGURES, CAST_VOTES)
+# What a vote runs: ``stats.cast_votes`` sends it with the votes as arrays.
+CALL = "SELECT * FROM engagement_cast_votes(%s, %s, %s, %s, %s)"
+
+FUNCTIONS = (CAST_VOTES,)
 
 
 def create_functions(schema_editor: Any) -> None:
-    """(Re)create every vote function (PostgreSQL only; a migration's step)."""
+    """(Re)create the vote function (PostgreSQL only; a migration's step)."""
     if schema_editor.connection.vendor == "postgresql":
         for sql in FUNCTIONS:
             schema_editor.execute(sql)

@@ -179,16 +179,13 @@ class ImageAdmin(admin.ModelAdmin):
     def _preview(self, request: HttpRequest) -> JsonResponse:
         from django.conf import settings
 
-        from byline import ratelimits
+        from byline import readers
         from byline.articles.rendering import render_markdown
 
         if not self._may_edit(request):
             return json_error(403, "You may not edit articles or pages.")
         limit = settings.BYLINE_EDITOR_PREVIEW_RATE_LIMIT
-        [(refused, _)] = ratelimits.hit_many(
-            "editor-preview", [([f"user:{request.user.pk}"], None)], limit, 60
-        )
-        if refused:
+        if readers.over_limit("editor-preview", [f"user:{request.user.pk}"], limit, 60):
             return json_error(429, "Too many previews: the preview resumes in a minute.", 60)
         body = request.POST.get("body", "")
         if len(body) > MAX_PREVIEW_CHARS:

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from byline import ratelimits
+from byline import readers
 from byline.discussion.forms import form_timestamp
 from byline.discussion.models import Comment
 from tests.discussion.factory import comment_form, make_comment, post_comment
@@ -226,7 +226,7 @@ def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article, one
         )
     response = post_comment(Client(), article, body="b3", email="r3@example.org")
     assert response.status_code == 429
-    ratelimits.reset()  # the window has passed
+    readers.reset_limits()  # the window has passed
     cache.clear()
     assert post_comment(Client(), article, body="b3", email="r3@example.org").status_code == 302
 
@@ -250,7 +250,7 @@ def test_behind_a_proxy_each_reader_address_has_its_own_limit(article, settings)
 def test_a_duplicate_comment_is_refused(client, article):
     """The same words from the same e-mail on the same article are refused."""
     post_comment(client, article, body="Same words")
-    ratelimits.reset()  # the window has passed
+    readers.reset_limits()  # the window has passed
     cache.clear()
     response = post_comment(client, article, body="Same words")
     assert response.status_code == 409

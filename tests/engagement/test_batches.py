@@ -1,7 +1,7 @@
 """Votes cast in batches (PostgreSQL): as if cast one after another, each answered alone.
 
 A batch is the votes that reached one app-server process while its previous
-batch was in the database, cast in one statement (``batches.cast_now``).
+batch was in the database, cast in one statement (``stats.cast_votes``).
 Whatever a batch holds, every vote's answer and the totals after it are what
 the same votes cast one at a time, in the same order, would have given.
 """
@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import IntegrityError, connections
 
-from byline import ratelimits
-from byline.engagement import actions, batches, redisclient
+from byline import readers, redisconn
+from byline.engagement import actions, batches, stats
 from byline.engagement.models import Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
@@ -44,16 +44,16 @@ def one_at_a_time(article_id: int, votes: list[tuple[str, str, str | None]]) -> 
     after: list[object] = []
     for kind, reader, value in votes:
         if kind == "reaction":
-            after.append(actions.react_and_count(article_id, reader, value)[0])
+            after.append(actions.cast("reaction", article_id, reader, value)[0])
         else:
             stars = int(value) if value is not None else None
-            after.append(actions.rate_and_count(article_id, reader, stars)[0])
+            after.append(actions.cast("rating", article_id, reader, stars)[0])
     return after
 
 
 def in_one_batch(article_id: int, votes: list[tuple[str, str, str | None]]) -> list[object]:
     """The same votes cast as one batch."""
-    outcomes = batches.cast_now(
+    outcomes = stats.cast_votes(
         [(kind, article_id, reader, value or "" if kind == "reaction" else value)
          for kind, reader, value in votes],
         shard=3,
@@ -131,7 +131,7 @@ def test_any_batches_give_what_the_same_votes_give_one_by_one():
 @pytest.mark.django_db
 def test_a_batch_over_several_articles_answers_each_vote_with_its_article_s_figures():
     first, second = make_article(), make_article()
-    outcomes = batches.cast_now(
+    outcomes = stats.cast_votes(
         [
             ("reaction", first.pk, ANN, "happy"),
             ("rating", second.pk, ANN, "4"),
@@ -170,7 +170,7 @@ def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_count
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
 def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
-    if redisclient.redis_client() is None:
+    if redisconn.redis_client() is None:
         pytest.skip("needs Redis (REDIS_URL=redis://...): batches count rate limits there")
     article = make_article()
     identity = f"batch-retry-{random.getrandbits(64)}"
@@ -184,7 +184,7 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
     assert [v.wait()[0] for v in (votes[0], votes[2])] == ["4", "4"]
     with pytest.raises(IntegrityError):
         votes[1].wait()
-    assert ratelimits.remaining("vote", identity, 100) == 97  # three votes, each once
+    assert readers.remaining_hits("vote", identity, 100) == 97  # three votes, each once
     assert figures_for(article.pk).rating_count == 2
 
 
@@ -228,22 +228,22 @@ def test_votes_arriving_while_a_batch_is_cast_go_together_in_the_next_one(monkey
     article = make_article()
     sizes: list[int] = []
     first_batch_cast = threading.Event()
-    cast_now = batches.cast_now
+    cast_votes = stats.cast_votes
 
-    def watched(votes, shard):
+    def watched(votes, shard=None):
         if not sizes:  # hold the first batch in the database until 15 more votes queue
             first_batch_cast.set()
             deadline = time.monotonic() + 30
             while batches.queued() < 15 and time.monotonic() < deadline:
                 time.sleep(0.01)
         sizes.append(len(votes))
-        return cast_now(votes, shard)
+        return cast_votes(votes, shard)
 
-    monkeypatch.setattr(batches, "cast_now", watched)
+    monkeypatch.setattr(stats, "cast_votes", watched)
 
     def reader(n: int) -> object:
         try:
-            return actions.rate_and_count(article.pk, f"{n:032x}", 1 + n % 5)[0]
+            return actions.cast("rating", article.pk, f"{n:032x}", 1 + n % 5)[0]
         finally:
             connections.close_all()
 
@@ -276,7 +276,7 @@ def test_concurrent_batches_over_the_same_readers_never_deadlock():
                     for reader in rng.sample(readers, 12)
                 ]
                 rng.shuffle(votes)
-                batches.cast_now(votes, shard=rng.randrange(2))
+                stats.cast_votes(votes, shard=rng.randrange(2))
         finally:
             connections.close_all()
 

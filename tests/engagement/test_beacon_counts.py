@@ -40,7 +40,7 @@ def lean_answers(monkeypatch):
             answered.append(environ["PATH_INFO"])
         return answer
 
-    monkeypatch.setattr(beacon_layer, "answer_view", spy)
+    monkeypatch.setitem(application.routes, "view", spy)
     return answered
 
 

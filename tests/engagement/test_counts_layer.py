@@ -43,7 +43,7 @@ def layer_answers(monkeypatch):
             answered.append(environ["PATH_INFO"])
         return answer
 
-    monkeypatch.setattr(counts_layer, "answer_counts", spy)
+    monkeypatch.setitem(application.routes, "engagement", spy)
     return answered
 
 

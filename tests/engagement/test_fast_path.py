@@ -15,7 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 
 from byline.articles.models import Article
-from byline.engagement import actions, vote_layer
+from byline.engagement import stats, vote_layer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application, django_application
 from tests.engagement.factory import BROWSER
@@ -37,7 +37,8 @@ def fast_answers(monkeypatch):
             answered.append(environ["PATH_INFO"])
         return answer
 
-    monkeypatch.setattr(vote_layer, "answer_vote", spy)
+    monkeypatch.setitem(application.routes, "reaction", spy)
+    monkeypatch.setitem(application.routes, "rating", spy)
     return answered
 
 
@@ -249,7 +250,7 @@ def test_an_unexpected_error_is_logged_and_answered_as_json(monkeypatch, caplog,
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(actions, "cast", broken)
+    monkeypatch.setattr(stats, "cast_votes", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = Browser(application, "192.0.2.6").send(
             "POST", f"/api/articles/{article.pk}/reaction/", {"reaction": "happy"}

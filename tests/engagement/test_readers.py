@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from byline import readers
-from byline.engagement.redisclient import redis_client
+from byline.redisconn import redis_client
 
 pytestmark = pytest.mark.django_db
 factory = RequestFactory()

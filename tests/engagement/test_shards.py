@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from byline.engagement import actions, stats, tallies, viewbuffer
+from byline.engagement import actions, stats, viewbuffer
 from byline.engagement.models import TALLY_SHARDS, ReactionTally, StarTally
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
@@ -21,7 +21,7 @@ REACTIONS = ["happy", "sad", "excited", "angry"]
 def shards_in_turn(monkeypatch):
     """Each vote moves the next shard, so a reader's add and withdraw land apart."""
     turn = itertools.cycle(range(TALLY_SHARDS))
-    monkeypatch.setattr(tallies, "pick_shard", lambda: next(turn))
+    monkeypatch.setattr(stats, "pick_shard", lambda: next(turn))
 
 
 def test_a_reaction_added_in_one_shard_and_withdrawn_in_another_counts_zero(shards_in_turn):
@@ -91,12 +91,12 @@ def test_the_figures_a_vote_returns_are_the_figures_the_page_shows():
     stats.set_comment_count(article.pk, 3)
     for n in range(30):
         reader = f"{n:032x}"
-        _, after_reaction = actions.react_and_count(article.pk, reader, REACTIONS[n % 4])
+        _, after_reaction = actions.cast("reaction", article.pk, reader, REACTIONS[n % 4])
         assert after_reaction == figures_for(article.pk)
-        _, after_rating = actions.rate_and_count(article.pk, reader, 1 + n % 5)
+        _, after_rating = actions.cast("rating", article.pk, reader, 1 + n % 5)
         assert after_rating == figures_for(article.pk)
     assert after_rating.comments == 3
-    assert actions.rate_and_count(article.pk, f"{0:032x}", None) == (None, figures_for(article.pk))
+    assert actions.cast("rating", article.pk, f"{0:032x}", None) == (None, figures_for(article.pk))
 
 
 @pytest.mark.skipif(

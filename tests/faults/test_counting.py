@@ -16,7 +16,7 @@ import threading
 import pytest
 from django.db import connection
 
-from byline import ratelimits, redisconn
+from byline import readers, redisconn
 from byline.articles.demo import load_demo
 from byline.engagement import actions, viewbuffer
 from byline.engagement.stats import figures_for
@@ -96,7 +96,7 @@ def test_with_redis_the_view_count_never_goes_down_during_flushes(settings):
         settings.REDIS_URL = server.url()
         settings.BYLINE_REDIS_TIMEOUT = 5.0
         redisconn.reset()
-        ratelimits.reset()
+        readers.reset_limits()
         reset_page_store()
         article, _ = load_demo()
         seen = _churn(article.pk)

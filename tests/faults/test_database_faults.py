@@ -97,7 +97,7 @@ def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
 
         never_cached = reader.page("/search/?q=anything")
         assert never_cached.status == 503 and "retry-after" in never_cached.headers
-        assert "Temporarily unavailable" in never_cached.text
+        assert "Back in a moment" in never_cached.text
 
         vote = Reader(base=app.base, ip="198.51.100.1").react(article_id, "happy")
         assert vote.status == 503 and int(vote.headers["retry-after"]) > 0

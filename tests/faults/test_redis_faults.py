@@ -14,14 +14,13 @@ import time
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from byline import ratelimits, redisconn
+from byline import readers, redisconn
 from byline.articles.demo import load_demo
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
 from byline.engagement.models import Reaction
-from byline.engagement.vote_layer import VoteLayer
-from byline.pagecache.page_layer import PageCacheApp
 from byline.pagecache.store import reset_page_store
+from byline.wsgi import dispatcher
 from tests.faults.clients import Reader
 from tests.faults.servers import RedisServer, missing_redis
 
@@ -30,7 +29,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 def _forget_redis() -> None:
     redisconn.reset()
-    ratelimits.reset()
+    readers.reset_limits()
     reset_page_store()
 
 
@@ -49,7 +48,7 @@ def _serve(settings, server: RedisServer):
     settings.BYLINE_REDIS_RETRY_SECONDS = 0.2
     settings.BYLINE_VIEW_FLUSH_SECONDS = 1
     _forget_redis()
-    return PageCacheApp(VoteLayer(WSGIHandler()))
+    return dispatcher(WSGIHandler())
 
 
 @pytest.fixture

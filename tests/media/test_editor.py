@@ -171,9 +171,9 @@ def test_a_default_image_that_is_not_a_url_stops_start_up(settings):
 @given(query=st.text(max_size=300), body=st.text(max_size=400))
 def test_any_search_or_body_gets_a_json_answer(editor_client, query, body):
     """The picker's ``q`` and the preview's ``body`` take any text: JSON back, never a 500."""
-    from byline import ratelimits
+    from byline import readers
 
-    ratelimits.reset()
+    readers.reset_limits()
     picker = editor_client.get(PICKER, {"q": query.replace("\x00", "")})
     assert picker.status_code == 200 and "images" in picker.json()
     preview = editor_client.post(PREVIEW, {"body": body.replace("\x00", "")})

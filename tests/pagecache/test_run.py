@@ -36,17 +36,22 @@ def test_granian_serves_the_page_cached_wsgi_app_with_bounded_concurrency():
     assert option(granian_argv("127.0.0.1", 8500, 1, threads=100), "--backpressure") == "800"
 
 
-def test_the_wsgi_entry_point_is_wrapped_in_the_page_cache():
-    """The error guard outermost (byline.errors), then the counts layer (the counts are
-    never a cached page: no page-cache lookup for them), then the page cache."""
-    from byline.engagement.counts_layer import CountsLayer
-    from byline.errors import WSGIErrorGuard
+def test_the_wsgi_entry_point_sends_each_path_to_the_one_layer_that_owns_it():
+    """The dispatcher (byline.wsgi_layer): the article API's counts, beacon and votes go to
+    their own layers (never through the page cache), every other read to the page cache."""
+    from byline.engagement import beacon_layer, counts_layer, vote_layer
     from byline.pagecache.page_layer import PageCacheApp
     from byline.wsgi import application
+    from byline.wsgi_layer import Dispatcher
 
-    assert isinstance(application, WSGIErrorGuard)
-    assert isinstance(application.app, CountsLayer)
-    assert isinstance(application.app.app, PageCacheApp)
+    assert isinstance(application, Dispatcher)
+    assert isinstance(application.pages, PageCacheApp)
+    assert application.routes == {
+        "engagement": counts_layer.answer_counts,
+        "view": beacon_layer.answer_view,
+        "reaction": vote_layer.answer_vote,
+        "rating": vote_layer.answer_vote,
+    }
 
 
 @pytest.mark.django_db  # on PostgreSQL it reads max_connections
