@@ -1,6 +1,7 @@
 """The page layer: a WSGI layer that answers cached pages before Django runs.
 
-One of the layers in front of Django (``byline.wsgi_layer`` lists them).
+The site's dispatcher (``byline.wsgi_layer``) sends it every GET and HEAD outside
+the article API; it wraps Django.
 
 On a hit nothing of Django's request cycle runs: no middleware, no URL
 resolving, no template, no query. The stored response is the one Django's
