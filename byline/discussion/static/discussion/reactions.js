@@ -55,12 +55,14 @@
     for (var start = 0; start < all.length; start += CHUNK) {
       (function (some) {
         var ids = some.map(function (b) { return b.dataset.commentReaction; });
-        fetch(COUNTS_URL + "?ids=" + ids.join(","), { credentials: "same-origin" })
+        // no-cache: the browser asks again (shared caches may still keep them a second or two)
+        fetch(COUNTS_URL + "?ids=" + ids.join(","), { credentials: "same-origin", cache: "no-cache" })
           .then(function (response) { return response.ok ? response.json() : { counts: {} }; })
           .then(function (body) {
             some.forEach(function (button) {
               var count = body.counts[button.dataset.commentReaction];
-              if (typeof count === "number" && !button.hasAttribute("aria-busy")) show(button, null, count);
+              // A button the reader pressed already shows its count from the answer.
+              if (typeof count === "number" && !button.hasAttribute("data-answered")) show(button, null, count);
             });
           }).catch(function () { /* keep the page's counts */ });
       })(all.slice(start, start + CHUNK));
@@ -72,6 +74,7 @@
     var id = button.dataset.commentReaction;
     var wanted = button.getAttribute("aria-pressed") !== "true";
     button.setAttribute("aria-busy", "true");
+    button.setAttribute("data-answered", "");
     fetch(API_URL.replace("/0/", "/" + id + "/"), {
       method: "POST",
       credentials: "same-origin",
