@@ -473,3 +473,22 @@ def test_set_reaction_is_exact_on_this_database(article):
     assert reactions.set_reaction(comment.pk, key, False) == (True, 0)
     assert reactions.set_reaction(comment.pk, key, False) == (False, 0)
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_the_reaction_api_is_described_and_answers_its_documented_shapes(client, article):
+    """docs/openapi.json lists both JSON addresses, and real answers match their schemas."""
+    from byline.discussion import reaction_urls
+    from tests.engagement.test_api_docs import SPEC, check
+
+    routes = {
+        "/" + str(p.pattern).replace("<int:pk>", "{comment_id}")
+        for p in reaction_urls.urlpatterns
+        if str(p.pattern).startswith("api/")
+    }
+    assert len(routes) == 2 and routes <= set(SPEC["paths"])
+    comment = make_comment(article)
+    schema = "#/components/schemas/"
+    check({"$ref": schema + "CommentReactionAnswer"}, api(client, comment).json())
+    counts = client.get(f"/api/comments/reactions/?ids={comment.pk}").json()
+    check({"$ref": schema + "CommentReactionCounts"}, counts)
+    check({"$ref": schema + "Error"}, api(client, comment, {"reacted": "x"}).json())
