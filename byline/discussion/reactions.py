@@ -36,19 +36,14 @@ from django.utils.html import escape
 from byline import readers
 from byline.articles.models import Article
 from byline.discussion.models import Comment, CommentReaction
-from byline.engagement.actions import is_declared_bot, is_live
+from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
 
 RATE_SCOPE = "comment-reaction"
 MAX_IDS = 300  # comments whose counts one request may ask for (a page shows fewer)
 
 
-class ReactionRefused(Exception):
+class ReactionRefused(VoteRefused):
     """A reaction that cannot be taken: ``message`` is for the reader, ``status`` for HTTP."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,14 @@ these tests exist to rule out (and has no EXPLAIN of PostgreSQL's kind).
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from byline.discussion import reactions, sorting
 from byline.discussion.models import Comment, CommentReaction
 from tests.conftest import using_postgres
 from tests.discussion.factory import make_comment
+from tests.engagement.test_concurrency import run_clients
 
 CLIENTS = 32
 
@@ -23,22 +21,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not using_postgres(), reason="needs PostgreSQL (DATABASE_URL=...)"),
 ]
-
-
-def run_together(work, count: int = CLIENTS) -> None:
-    """Run ``work(n)`` in ``count`` threads released at once; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-
-    def one(n: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            work(n)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        for future in [pool.submit(one, n) for n in range(count)]:
-            future.result()
 
 
 def rows(comment: Comment) -> int:
@@ -56,7 +38,7 @@ def test_concurrent_reactions_and_withdrawals_keep_the_count_exact(article):
         for _ in range(2):
             reactions.set_reaction(comment.pk, keys[n], True)
 
-    run_together(react_twice)
+    run_clients(react_twice, CLIENTS)
     comment.refresh_from_db()
     assert comment.reactions == CLIENTS == rows(comment)
 
@@ -64,7 +46,7 @@ def test_concurrent_reactions_and_withdrawals_keep_the_count_exact(article):
         for _ in range(2):
             reactions.set_reaction(comment.pk, keys[n], n % 2 == 0)
 
-    run_together(half_withdraw)
+    run_clients(half_withdraw, CLIENTS)
     comment.refresh_from_db()
     assert comment.reactions == CLIENTS // 2 == rows(comment)
 
@@ -75,7 +57,7 @@ def test_one_reader_racing_itself_counts_once(article):
     comment = make_comment(article)
     key = reactions.reader_key("f" * 32)
     changed = []
-    run_together(lambda n: changed.append(reactions.set_reaction(comment.pk, key, True)[0]))
+    run_clients(lambda n: changed.append(reactions.set_reaction(comment.pk, key, True)[0]), CLIENTS)
     comment.refresh_from_db()
     assert comment.reactions == 1 == rows(comment)
     assert changed.count(True) == 1
