@@ -168,8 +168,9 @@ class Comment(models.Model):
         # writes back the count it read (readers may have reacted since).
         if not self._state.adding and not kwargs.get("force_insert"):
             if kwargs.get("update_fields") is None:
+                skipped = {"id", "reactions", *self.get_deferred_fields()}
                 kwargs["update_fields"] = [
-                    f.name for f in self._meta.concrete_fields if f.name not in {"id", "reactions"}
+                    f.name for f in self._meta.concrete_fields if f.attname not in skipped
                 ]
         super().save(*args, **kwargs)
 
