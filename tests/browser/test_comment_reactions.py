@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -78,8 +79,9 @@ def test_a_reader_reacts_in_place_and_a_reload_keeps_it(new_page, discussed, wid
 
     sort = page.get_by_role("navigation", name="Order of comments")
     sort.get_by_role("link", name="Most reacted").click()
-    assert "sort=reacted" in page.url
-    assert top_level(page)[0] == f"comment-{new.pk}"
+    expect(page).to_have_url(re.compile(r"sort=reacted"))
+    expect(page.locator("ol.comment-list > li").first).to_have_id(f"comment-{new.pk}")
+    assert top_level(page) == [f"comment-{new.pk}", f"comment-{old.pk}", f"comment-{middle.pk}"]
     expect(sort.get_by_role("link", name="Most reacted")).to_have_attribute("aria-current", "true")
 
     button = reaction_button(page, new)
