@@ -20,6 +20,7 @@ urlpatterns = [
     path("favicon.ico", chrome.favicon, name="favicon"),
     path("manifest.webmanifest", chrome.manifest, name="manifest"),
     path("comments/", include("byline.discussion.urls")),
+    path("", include("byline.discussion.reaction_urls")),
     path("", include("byline.engagement.urls")),
     path("", include("byline.articles.urls")),
 ]

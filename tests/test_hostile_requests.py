@@ -81,7 +81,7 @@ raw_value = st.one_of(hostile_text.map(encode), st.sampled_from(RAW_ESCAPES))
 # What the site reads from query strings (grep request.GET) and the admin's own.
 QUERY_NAMES = [
     "article", "replyto", "cpage", "thread", "tpage", "sort", "page", "before", "p", "q",
-    "download", "voted", "o", "e", "all",
+    "download", "voted", "o", "e", "all", "ids", "reacted",
     "_popup", "_to_field", "_changelist_filters", "status__exact", "status",
     "submitted_at__year", "submitted_at__month", "submitted_at__day",
     "published_at__year", "published_at__month", "created_at__year", "utm_source", "fbclid",
@@ -90,7 +90,7 @@ QUERY_NAMES = [
 FIELD_NAMES = [
     "reaction", "stars", "withdraw", "body", "name", "email", "website", "remember",
     "notify", "parent", "article", "ts", "url_confirm", "action", "_selected_action",
-    "index", "select_across", "post", "headline", "slug", "username", "password",
+    "index", "select_across", "post", "headline", "slug", "username", "password", "reacted",
 ]  # fmt: skip
 
 
@@ -393,6 +393,7 @@ def test_the_walk_covers_the_whole_urlconf():
         "", "api/articles/<int:article_id>/reaction/", "comments/post/", "feed/",
         "sitemap.xml", "search/", "engagement/<int:article_id>/seen.gif",
         "admin/discussion/comment/", "admin/articles/article/<path:object_id>/change/",
+        "api/comments/<int:pk>/reaction/", "api/comments/reactions/", "comments/<int:pk>/react/",
     ]:  # fmt: skip
         assert expected in every
     assert len(every) > 100

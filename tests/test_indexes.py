@@ -55,6 +55,9 @@ def hot_queries(article, root) -> dict:
         "sitemap": ArticleSitemap().paginator.page(1).object_list,
         "sitemap, last page": ArticleSitemap().paginator.page(2).object_list,
         "thread roots": Comment.objects.thread_roots(article.pk).values_list("pk", flat=True),
+        "thread roots, most reacted": Comment.objects.thread_roots(article.pk)
+        .order_by("-reactions", "submitted_at", "pk")
+        .values_list("pk", flat=True),
         "threads of a page": Comment.objects.approved()
         .on_article(article.pk)
         .filter(thread_id__in=[root.pk])

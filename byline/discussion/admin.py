@@ -96,6 +96,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "article",
         "status",
         "submitted_at",
+        "reactions",
         "held_because",
         "reply_link",
     )
@@ -134,6 +135,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "body",
         "notify_replies",
         "submitted_at",
+        "reactions",
         "spam_check",
         "last_decision",
         "ip_hash",
@@ -144,6 +146,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "parent",
         "status",
         "submitted_at",
+        "reactions",
         "spam_check",
         "last_decision",
         "ip_hash",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from byline.discussion.actions import refresh_articles
 from byline.discussion.models import Comment, DataLink
+from byline.discussion.reactions import forget_reactions
 
 
 def export_comments(email: str) -> list[dict]:
@@ -34,6 +35,7 @@ def export_comments(email: str) -> list[dict]:
             "website": c.author_url,
             "body": c.body,
             "reply_notifications": c.notify_replies,
+            "reactions": c.reactions,
             "hashed_ip": c.ip_hash,
             "browser": c.user_agent,
             "spam_check": {
@@ -55,7 +57,7 @@ def erase_comments(email: str) -> int:
 
     A comment nobody answered is deleted. One with approved replies stays as an empty
     placeholder ("erased at its author's request") so the replies keep their place,
-    with nothing left of its author.
+    with nothing left of its author. Either way its readers' reactions go with it.
     """
     comments = list(Comment.objects.by_email(email))
     if not comments:
@@ -78,6 +80,7 @@ def erase_comments(email: str) -> int:
                 comment.notify_replies = False
                 comment.erased_at = now
                 comment.save()
+        forget_reactions(sorted(answered))
         Comment.objects.filter(pk__in=ids - answered).delete()
     refresh_articles(article_ids)
     return len(comments)

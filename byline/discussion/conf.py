@@ -17,6 +17,13 @@ def parse_non_negative_int(value: str) -> int:
     return number
 
 
+def parse_label(value: str) -> str:
+    label = " ".join(value.split())
+    if not 0 < len(label) <= 30:
+        raise ValueError("expected a short word or two (1 to 30 characters)")
+    return label
+
+
 SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_COMMENT_MAX_DEPTH",
@@ -80,6 +87,12 @@ SETTINGS: list[Setting] = [
         "Minutes after posting during which a reader may edit their own comment, from the "
         "browser they posted it from (0: readers cannot edit). Edits are checked for spam again.",
         parse_non_negative_int,
+    ),
+    Setting(
+        "BYLINE_COMMENT_REACTION_LABEL",
+        "Respect",
+        "The one reaction readers may give a comment (its button's label), e.g. Respect or Like.",
+        parse_label,
     ),
     Setting(
         "BYLINE_COMMENT_IP_RETENTION_DAYS",

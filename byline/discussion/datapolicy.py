@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from byline import readers
 from byline.antispam import first_comment_policy as first_comment_policy_text
 from byline.antispam.backends import get_backend
 from byline.discussion.readers import COMMENTER_MAX_AGE
@@ -45,6 +46,9 @@ class DataPolicy:
     commenter_cookie_days: int
     data_link_hours: int
     min_seconds: int
+    comment_reaction: str  # the label of the one reaction readers give comments
+    reader_cookie: str
+    reader_cookie_days: int
 
 
 def _database() -> str:
@@ -97,4 +101,7 @@ def data_policy() -> DataPolicy:
         commenter_cookie_days=COMMENTER_MAX_AGE // 86400,
         data_link_hours=settings.BYLINE_COMMENT_DATA_LINK_HOURS,
         min_seconds=settings.BYLINE_COMMENT_MIN_SECONDS,
+        comment_reaction=settings.BYLINE_COMMENT_REACTION_LABEL,
+        reader_cookie=settings.BYLINE_READER_COOKIE,
+        reader_cookie_days=readers.COOKIE_MAX_AGE // 86400,
     )

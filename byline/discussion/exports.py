@@ -4,7 +4,9 @@ The export carries everything an importer needs to rebuild the discussions:
 every status, the thread (each comment's parent), dates and the commenters'
 details, e-mail included (WordPress's format has it; the file is the site
 owner's). Only the hashed IP address stays behind: the address itself was
-never stored.
+never stored. Readers' reactions to comments stay behind too: WordPress has no
+place for them, and they are other readers' data, kept under a hash that means
+nothing to another site.
 """
 
 from __future__ import annotations

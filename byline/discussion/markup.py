@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from byline.discussion.models import Comment
+from byline.discussion.reactions import button, form_prefix
 from byline.discussion.threads import More, Node
 
 AWAITING = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
@@ -53,6 +54,7 @@ def comment_open(
     prefix: str = "",
     answers: Comment | None = None,
     reply: bool = True,
+    react_prefix: str = "",
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
@@ -75,6 +77,7 @@ def comment_open(
             f'data-author="{name}">Reply<span class="visually-hidden"> to {name}</span></a></p>'
         )
     )
+    reaction = "" if pending or comment.erased_at else button(comment, page_query, react_prefix)
     return (
         f'<li id="comment-{comment.pk}" class="comment depth-{depth}">'
         f'<article class="comment-body" aria-label="Comment by {name}">'
@@ -84,7 +87,7 @@ def comment_open(
         f'<span class="visually-hidden"> to the comment by {name}</span></a></footer>'
         f"{AWAITING if pending else ''}"
         f"{_in_reply_to(answers)}"
-        f'<div class="comment-content">{body}</div>{reply_link}</article>'
+        f'<div class="comment-content">{body}</div>{reaction}{reply_link}</article>'
     )
 
 
@@ -119,10 +122,17 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
     the replies shown.
     """
     parts = ['<ol class="comment-list">']
-    prefix = _permalink_prefix()
+    prefix, react_prefix = _permalink_prefix(), form_prefix()
     for node in nodes:
         parts.append(
-            comment_open(node.comment, node.depth, page_query, prefix=prefix, answers=node.answers)
+            comment_open(
+                node.comment,
+                node.depth,
+                page_query,
+                prefix=prefix,
+                answers=node.answers,
+                react_prefix=react_prefix,
+            )
         )
         if node.has_children:
             parts.append('<ol class="children">')

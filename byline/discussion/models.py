@@ -21,6 +21,7 @@ DISPLAY_FIELDS = (
     "submitted_at",
     "edited_at",
     "erased_at",
+    "reactions",
 )
 
 
@@ -127,6 +128,9 @@ class Comment(models.Model):
     import_id = models.BigIntegerField(
         null=True, blank=True, editable=False, help_text="Its id on the site it was imported from."
     )
+    reactions = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Readers who reacted to it (reactions.py keeps it)."
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -140,6 +144,12 @@ class Comment(models.Model):
             models.Index(fields=["status", "-submitted_at", "-id"], name="comment_status_latest"),
             # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
             models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
+            # "Most reacted" (sorting.py): an article's published threads, most reacted first.
+            models.Index(
+                fields=["article", "-reactions", "submitted_at", "id"],
+                condition=models.Q(parent__isnull=True, status="approved"),
+                name="comment_roots_reacted",
+            ),
         ]
         constraints = [
             # Importing the same export twice adds nothing twice.
@@ -152,6 +162,17 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.body[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        # reactions.py alone writes the count: saving a comment read earlier never
+        # writes back the count it read (readers may have reacted since).
+        if not self._state.adding and not kwargs.get("force_insert"):
+            if kwargs.get("update_fields") is None:
+                skipped = {"id", "reactions", *self.get_deferred_fields()}
+                kwargs["update_fields"] = [
+                    f.name for f in self._meta.concrete_fields if f.attname not in skipped
+                ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("discussion:comment", kwargs={"pk": self.pk})
@@ -221,3 +242,25 @@ class DataLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} link until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class CommentReaction(models.Model):
+    """One reader's reaction to one comment (``reactions.py`` is its only writer).
+
+    ``reader`` is a salted hash of the reader's cookie id, never an address; a
+    withdrawn reaction is deleted. ``Comment.reactions`` counts these rows.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    reader = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reader"], name="one_comment_reaction_per_reader"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reaction to comment {self.comment_id}"

@@ -1,11 +1,13 @@
-"""The order of an article's threads: oldest first (the default), newest first, or top.
+"""The order of an article's threads: oldest first (the default), newest first, most
+reacted or most replies.
 
 Readers choose with ``?sort=`` (links and a plain GET form, no script needed);
 only the top-level threads are ordered, the replies inside a thread stay in the
-order of the conversation. "Top" puts the threads with the most approved
-replies first (ties: the older first). Comments have no reactions of their own:
-the replies a comment drew are the measure of interest the site already stores
-(``Comment.thread_id``), counted in one grouped query on the
+order of the conversation. "Most reacted" (``reacted``) puts the threads whose
+top comment readers reacted to most first (``Comment.reactions``, kept by
+``reactions.py``; ties: the older first), read in that order from the
+``comment_roots_reacted`` index. "Most replies" (``top``) puts the threads with
+the most approved replies first, counted in one grouped query on the
 (article, status, thread) index.
 
 Any other value of ``?sort=`` is the default. The default has no parameter in
@@ -21,10 +23,16 @@ from byline.discussion.models import Comment
 
 OLDEST = "oldest"
 NEWEST = "newest"
+REACTED = "reacted"
 TOP = "top"
 DEFAULT = OLDEST
 # The orders readers can choose, as the choice under "Comments" labels them.
-SORTS: dict[str, str] = {OLDEST: "Oldest first", NEWEST: "Newest first", TOP: "Most replies"}
+SORTS: dict[str, str] = {
+    OLDEST: "Oldest first",
+    NEWEST: "Newest first",
+    REACTED: "Most reacted",
+    TOP: "Most replies",
+}
 
 
 def parse_sort(value: object) -> str:
@@ -40,10 +48,13 @@ def sort_query(sort: str) -> str:
 def root_ids(article_id: int, sort: str = DEFAULT) -> list[int]:
     """The ids of an article's approved top-level comments, in the order asked for.
 
-    One query for oldest and newest, two for top (the roots, then the replies
-    counted per thread).
+    One query for oldest, newest and most reacted, two for top (the roots, then
+    the replies counted per thread).
     """
-    roots = list(Comment.objects.thread_roots(article_id).values_list("pk", flat=True))
+    roots_query = Comment.objects.thread_roots(article_id)
+    if sort == REACTED:
+        roots_query = roots_query.order_by("-reactions", "submitted_at", "pk")
+    roots = list(roots_query.values_list("pk", flat=True))
     if sort == NEWEST:
         roots.reverse()
     elif sort == TOP:

@@ -73,7 +73,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_VOTES_PER_MINUTE",
         "30",
-        "Reactions and ratings one reader, and one IP address, may send a minute (then HTTP 429).",
+        "Votes (reactions, ratings) one reader, and one IP address, may send a minute "
+        "(then HTTP 429); reactions to comments are counted apart, with the same limit.",
         parse_positive_int,
     ),
     Setting(

@@ -19,7 +19,11 @@ from tests.discussion.factory import post_comment
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
-OUR_SCRIPTS = {"/static/discussion/discussion.js", "/static/engagement/engagement.js"}
+OUR_SCRIPTS = {
+    "/static/discussion/discussion.js",
+    "/static/discussion/reactions.js",
+    "/static/engagement/engagement.js",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "poster"}
 DANGEROUS_ELEMENTS = {"script", "iframe", "object", "embed", "base", "frame", "frameset"}
 

@@ -41,6 +41,7 @@ def check(schema: dict, value) -> None:
             "string": str,
             "integer": int,
             "number": (int, float),
+            "boolean": bool,
             "null": type(None),
         }
         assert any(isinstance(value, python[t]) for t in allowed), (schema, value)

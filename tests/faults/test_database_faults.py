@@ -106,6 +106,11 @@ def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
         counts = reader.counts(article_id)
         assert counts.status == 503 and counts.json()["error"]["status"] == 503
 
+        json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        reaction = reader.request("POST", "/api/comments/1/reaction/", b"{}", json_headers)
+        assert reaction.status == 503 and int(reaction.headers["retry-after"]) > 0
+        assert reaction.json()["error"]["status"] == 503
+
         words = "Typed while the database was down, & kept <intact>."
         posted = reader.comment(article_id, words)
         assert posted.status == 503 and "retry-after" in posted.headers
