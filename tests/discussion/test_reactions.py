@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from byline import ratelimits
+from byline import readers
 from byline.discussion import reactions
 from byline.discussion.commenterdata import erase_comments, export_comments, purge_old_data
 from byline.discussion.models import Comment, CommentReaction
@@ -36,9 +36,9 @@ SHOWN = re.compile(r'id="comment-(\d+)"')
 
 @pytest.fixture(autouse=True)
 def _fresh_limits():
-    ratelimits.reset()
+    readers.reset_limits()
     yield
-    ratelimits.reset()
+    readers.reset_limits()
 
 
 def api(client: Client, comment: Comment, body: object = None, method: str = "post", **extra):
