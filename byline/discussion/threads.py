@@ -299,6 +299,18 @@ def place_of(comment: Comment) -> str:
     return f"?cpage={page}" if page > 1 else ""
 
 
+def first_page_address(request) -> str | None:
+    """``?cpage=1`` (or ``01``) asks for the article's first page of comments by a second
+    address: the page without it (the other parameters kept) is the one the page
+    cache stores. None for every other request."""
+    value = request.GET.get("cpage")
+    if value is None or not (value.isascii() and value.isdigit()) or int(value) != 1:
+        return None
+    query = request.GET.copy()
+    del query["cpage"]
+    return request.path + (f"?{query.urlencode()}" if query else "")
+
+
 @dataclass(frozen=True)
 class FeedEntry:
     """One approved comment as a feed lists it: never the commenter's e-mail address."""
