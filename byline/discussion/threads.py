@@ -28,7 +28,7 @@ from django.conf import settings
 
 from byline.discussion import sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
-from byline.parsing import parse_page
+from byline.parsing import parse_id, parse_page
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def first_page_address(request) -> str | None:
     address: the page without it (the other parameters kept) is the one the page
     cache stores. None for every other request."""
     value = request.GET.get("cpage")
-    if value is None or not (value.isascii() and value.isdigit()) or int(value) != 1:
+    if value is None or parse_id(value) != 1:
         return None
     query = request.GET.copy()
     del query["cpage"]
