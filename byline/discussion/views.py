@@ -145,11 +145,9 @@ def _article_from(value, request: HttpRequest, unlock: str = "") -> Article | No
     if article_id is None:
         return None
     article = Article.objects.reachable().filter(pk=article_id).first()
-    if (
-        article is None
-        or article.is_protected
-        and not protection.may_read(request, article, unlock)
-    ):
+    if article is None:
+        return None
+    if article.is_protected and not protection.may_read(request, article, unlock):
         return None
     return article
 
