@@ -45,8 +45,8 @@ def add_comments(article, count: int) -> None:
     """Threads of a root and up to four nested replies, as in a lively discussion."""
     from django.utils import timezone
 
+    from byline.discussion.markup import render_body
     from byline.discussion.models import Comment
-    from byline.discussion.rendering import render_body
 
     made = 0
     now = timezone.now()

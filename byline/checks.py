@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from byline.conf import moved_values_in
 
 
 @register(Tags.security, deploy=True)
@@ -26,3 +28,16 @@ def production_settings(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def moved_setting_values(app_configs, **kwargs) -> list[CheckMessage]:
+    """A value a setting no longer takes works as what now says it, with a warning."""
+    return [
+        Warning(
+            f"{name}={old} is deprecated: it now means {other}={new}.",
+            hint=f"Set {other}={new} and remove {name}={old} (see docs/settings.md).",
+            id="byline.W001",
+        )
+        for name, old, other, new in moved_values_in()
+    ]

@@ -107,9 +107,15 @@ class Setting:
     help: str
     parse: Callable[[str], Any] = parse_str
     required_in_production: bool = False
+    # Values this setting no longer takes because another setting now says them:
+    # (old value, other setting, its value). Still accepted, as that other setting's
+    # value (``moved_values_in``), with a warning at start-up (system check byline.W001).
+    moved_values: tuple[tuple[str, str, str], ...] = ()
 
     def read(self, environ: Mapping[str, str], production: bool) -> Any:
         raw = environ.get(self.name)
+        if raw is not None and any(raw.strip().lower() == old for old, *_ in self.moved_values):
+            raw = None  # said by the other setting now (read_all)
         if raw is None or raw == "":
             if production and self.required_in_production:
                 raise SettingError(f"{self.name} must be set in production mode ({self.help})")
@@ -265,6 +271,33 @@ def read_all(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             values[setting.name] = setting.read(environ, production)
         except SettingError as error:
             errors.append(str(error))
+    for name, old, other, new in moved_values_in(environ, declared):
+        given = environ.get(other, "").strip().lower()
+        if given and given != new:
+            errors.append(
+                f"{name}={old} means {other}={new} now, but {other}={given!r} is set too: "
+                f"keep {other} and remove {name}={old}"
+            )
+        else:
+            values[other] = next(s for s in declared if s.name == other).parse(new)
     if errors:
         raise SettingError("Byline cannot start:\n  " + "\n  ".join(errors))
     return values
+
+
+def moved_values_in(
+    environ: Mapping[str, str] | None = None, declared: list[Setting] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """The settings given a value that another setting says now, as
+    (setting, old value, other setting, its value): read as the other setting, and
+    named by a start-up warning until the configuration is updated."""
+    environ = os.environ if environ is None else environ
+    found = []
+    for setting in all_settings() if declared is None else declared:
+        raw = environ.get(setting.name, "").strip().lower()
+        found += [
+            (setting.name, old, other, new)
+            for old, other, new in setting.moved_values
+            if raw == old
+        ]
+    return found

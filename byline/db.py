@@ -10,20 +10,25 @@ than the cache already knows:
 - inside ``reading_from_primary()``, which the page cache uses while rendering
   a page it will store, so a lagging replica cannot put an old copy of a page
   under a new cache generation.
+
+And ``after_commit``: a side effect (an e-mail, a counter, the page cache, the spam
+filter's learning) that runs once the current transaction commits.
 """
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.signals import request_started
-from django.db import connections
+from django.db import connections, transaction
 
 PRIMARY = "default"
+log = logging.getLogger(__name__)
 
 _forced: ContextVar[bool] = ContextVar("byline_db_forced", default=False)
 _wrote: ContextVar[bool] = ContextVar("byline_db_wrote", default=False)
@@ -68,3 +73,24 @@ class ReplicaRouter:
 
     def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
         return db == PRIMARY
+
+
+def after_commit(function: Callable[..., object], *args: object) -> None:
+    """Run a side effect (notifications, counters, the page cache, learning) once the
+    current transaction commits, or now outside one. It may fail (it is logged), but
+    never undoes or changes what was committed, nor the answer the reader gets."""
+
+    def run() -> None:
+        try:
+            function(*args)
+        except Exception:
+            log.exception("After the commit, %s failed.", getattr(function, "__name__", function))
+
+    connection = transaction.get_connection()
+    # A test case's own wrapping transaction counts as committed, as it does for
+    # Django's durable blocks: what the test sees is what a reader would.
+    outer = [block for block in connection.atomic_blocks if not block._from_testcase]
+    if connection.in_atomic_block and outer:
+        transaction.on_commit(run)
+    else:
+        run()

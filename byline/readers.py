@@ -16,6 +16,10 @@ articles app (password attempts) all use these plain functions.
   hash. The salt is an HMAC of the secret key and the UTC date: every worker
   and every restart agree on it, and yesterday's hashes cannot be linked to
   today's; no raw IP is ever stored.
+- ``commenter_token(request)``, ``new_commenter_token()``,
+  ``set_commenter_cookie(response, token, secure)``: the commenter's own signed
+  cookie (a random token; comments store its ``hash_key``, which lets the same
+  browser see its pending comments and edit its own for a few minutes).
 - ``over_limit(scope, identities, limit, per_seconds)``: count one hit for
   each identity in a sliding window and say whether any went past the limit
   (``over_limit_and`` also reads a Redis hash field in the same round trip,
@@ -159,10 +163,48 @@ def ip_hash(request: HttpRequest) -> str:
     return hash_ip(client_ip(request))
 
 
-def hash_ip(ip: str) -> str:
-    """The salted hash of an IP address (today's salt)."""
-    digest = hmac.new(_salt_for(_today(), settings.SECRET_KEY), ip.encode(), hashlib.sha256)
+def hash_ip(ip: str, day: str | None = None) -> str:
+    """The salted hash of an IP address: today's salt, or ``day``'s (YYYY-MM-DD, for a
+    comment imported with the address it was posted from that day)."""
+    digest = hmac.new(_salt_for(day or _today(), settings.SECRET_KEY), ip.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+COMMENTER_COOKIE = "byline_commenter"
+COMMENTER_SALT = "byline.discussion.commenter"
+COMMENTER_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def hash_key(value: str) -> str:
+    """A non-reversible key for a commenter's token or an e-mail address (stored on
+    comments and used as a rate-limit key)."""
+    return hashlib.sha256(f"byline.discussion:{value}".encode()).hexdigest()
+
+
+def commenter_token(request: HttpRequest) -> str:
+    """The commenter's random token from their signed cookie, or '' if they have none."""
+    try:
+        token = request.get_signed_cookie(COMMENTER_COOKIE, default="", salt=COMMENTER_SALT)
+    except signing.BadSignature:
+        return ""
+    return token or ""
+
+
+def new_commenter_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def set_commenter_cookie(response: HttpResponse, token: str, secure: bool) -> None:
+    """Set the commenter cookie on the answer to a posted comment (HttpOnly, SameSite=Lax)."""
+    response.set_signed_cookie(
+        COMMENTER_COOKIE,
+        token,
+        salt=COMMENTER_SALT,
+        max_age=COMMENTER_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
 
 
 def over_limit(scope: str, identities: Iterable[str], limit: int, per_seconds: int = 60) -> bool:

@@ -227,17 +227,22 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SECURE_HSTS_SECONDS = _env["BYLINE_HSTS_SECONDS"]
 SECURE_SSL_REDIRECT = _env["BYLINE_SSL_REDIRECT"]
 
-# E-mail (discussion notifications): the console unless an SMTP server is configured.
+# E-mail (discussion notifications): the console unless an SMTP server is configured,
+# from a background thread unless BYLINE_EMAIL_IN_BACKGROUND is off (discussion/mailbackend.py).
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
 if _env["BYLINE_SMTP_HOST"]:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _env["BYLINE_SMTP_HOST"]
     EMAIL_PORT = _env["BYLINE_SMTP_PORT"]
     EMAIL_HOST_USER = _env["BYLINE_SMTP_USER"]
     EMAIL_HOST_PASSWORD = _env["BYLINE_SMTP_PASSWORD"]
     EMAIL_USE_TLS = _env["BYLINE_SMTP_TLS"]
     EMAIL_TIMEOUT = _env["BYLINE_SMTP_TIMEOUT"]
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = (
+    "byline.discussion.mailbackend.BackgroundBackend"
+    if _env["BYLINE_EMAIL_IN_BACKGROUND"]
+    else EMAIL_DELIVERY_BACKEND
+)
 DEFAULT_FROM_EMAIL = _env["BYLINE_EMAIL_FROM"]
 
 LOGGING = {

@@ -117,14 +117,6 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _e_mail_in_the_request(settings):
-    """E-mails are sent in the request, so a test sees them in ``mailoutbox`` when the
-    response is back (the background sending production uses has its own tests in
-    tests/discussion/test_mail_delivery.py)."""
-    settings.BYLINE_EMAIL_IN_BACKGROUND = False
-
-
-@pytest.fixture(autouse=True)
 def _no_vote_caster_left():
     """Each test's batched votes are cast by a caster that stops with it.
 

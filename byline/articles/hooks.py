@@ -12,6 +12,9 @@ the comment feeds, pages not marked for a cache, navigation keyed on "0".
 - ``register_page_cache(decorator, generation, ...)``: the decorator that
   marks a view's pages as cacheable, and the site generation that cached
   lists are keyed under (the page cache).
+- ``register_canonical_address(answer)``: ``answer(request) -> str | None``, the
+  one address of an article page asked for by another (the discussion: ``?cpage=1``
+  is the page without it); the article page redirects there (301).
 - ``register_share_image(source)``: ``source(article) -> (url, alt)``, the image
   link previews and JSON-LD show (the media library: the lead image, else the
   site's default image).
@@ -34,6 +37,7 @@ _comment_source: list[CommentSource] = []
 _page_cache: dict[str, Callable] = {}
 ShareImage = Callable[[Any], tuple[str, str]]
 _share_image: list[ShareImage] = []
+_canonical_address: list[Callable[[HttpRequest], str | None]] = []
 
 
 def register_article_context(provider: ContextProvider) -> None:
@@ -104,3 +108,13 @@ def share_image(article) -> tuple[str, str]:
     if article.lead_image:
         return article.lead_image.url, article.lead_image_alt
     return "", ""
+
+
+def register_canonical_address(answer: Callable[[HttpRequest], str | None]) -> None:
+    """The function that says an article page was asked for by a second address."""
+    _canonical_address[:] = [answer]
+
+
+def canonical_address(request: HttpRequest) -> str | None:
+    """Where an article page asked for by a second address lives (None: right here)."""
+    return _canonical_address[0](request) if _canonical_address else None

@@ -360,16 +360,24 @@ class Article(models.Model):
 
     @property
     def comments_close_at(self):
-        """When comments close by themselves (None: never, or already closed by hand)."""
-        from byline.articles.commenting import close_time
-
-        return close_time(self)
+        """When comments close by themselves: the article's own number of days after
+        publication, else BYLINE_COMMENTS_CLOSE_AFTER_DAYS (None: never, or closed by hand)."""
+        if self.comment_state in (self.Comments.OPEN, self.Comments.CLOSED):
+            return None
+        days = settings.BYLINE_COMMENTS_CLOSE_AFTER_DAYS
+        if self.comment_state == self.Comments.AFTER and self.comments_close_days is not None:
+            days = self.comments_close_days
+        if not days or self.published_at is None:
+            return None
+        return self.published_at + timedelta(days=days)
 
     @property
     def comments_open(self) -> bool:
-        from byline.articles.commenting import comments_open
-
-        return comments_open(self)
+        """Whether readers may comment now (editors set the state: ``byline.newsroom``)."""
+        if self.comment_state == self.Comments.CLOSED:
+            return False
+        closes = self.comments_close_at
+        return closes is None or timezone.now() < closes
 
     @property
     def effective_status(self) -> str:

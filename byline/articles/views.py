@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
@@ -121,6 +126,8 @@ class ArticleDetailView(DetailView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.object = article = self.get_object()
+        if (canonical := hooks.canonical_address(request)) is not None:
+            return HttpResponsePermanentRedirect(canonical)  # one address, cached once
         if not article.is_protected:
             return self.render_to_response(self.get_context_data(object=article))
         if not protection.is_unlocked(request, article):

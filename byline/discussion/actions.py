@@ -12,8 +12,8 @@ their failure is logged and never changes what was stored or the answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,13 +22,13 @@ from django.utils import timezone
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
+from byline.db import after_commit
 from byline.discussion import notifications
+from byline.discussion.markup import URL_RE, render_body
 from byline.discussion.models import Comment, ModerationRecord, SpentFormToken
-from byline.discussion.readers import hash_key
-from byline.discussion.rendering import render_body
 from byline.discussion.threads import shown_counts
 from byline.engagement.stats import set_comment_count
-from byline.readers import hit
+from byline.readers import hash_key, hit
 from byline.signals import article_changed
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,17 @@ class NewComment:
     parent_id: int | None = None
     notify: bool = False
 
+    @classmethod
+    def of(cls, comment: Comment) -> NewComment:
+        """A stored comment's words and author, as the spam filter is shown them."""
+        return cls(
+            comment.body,
+            comment.author_name,
+            comment.author_email,
+            comment.author_url,
+            comment.parent_id,
+        )
+
 
 # Posting ----------------------------------------------------------------------
 
@@ -101,6 +112,9 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     return parent
 
 
+WAIT_AND_SEND = " Please wait {wait} seconds and send it again."
+
+
 def check_abuse(article: Article, new: NewComment, context: Context) -> None:
     """Refuse a comment, before anything is stored, when it looks like abuse.
 
@@ -119,19 +133,10 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
                 "then send it again."
             )
     limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
-    keys = {
-        "reader": hash_key(context.owner_token) if context.owner_token else "",
-        "email": hash_key(new.email.lower()),
-        "ip": context.ip_hash,
-    }
-    wait = max(hit(f"comment-{scope}", key, limit, window) for scope, key in keys.items())
-    if wait:
-        per = "a minute" if window == 60 else f"every {window} seconds"
-        raise CommentRejected(
-            f"You are commenting too quickly: at most {limit} comments {per}. "
-            f"Please wait {wait} seconds and send it again.",
-            status=429,
-        )
+    per = "a minute" if window == 60 else f"every {window} seconds"
+    too_quick = f"You are commenting too quickly: at most {limit} comments {per}."
+    keys = {"email": hash_key(new.email.lower()), "ip": context.ip_hash}
+    check_rate("comment", context.owner_token, keys, too_quick + WAIT_AND_SEND)
     duplicate = (
         Comment.objects.on_article(article.pk)
         .by_email(new.email)
@@ -148,19 +153,54 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
         )
 
 
-def status_for(decision: Decision, approved_before: int) -> tuple[str, list[str]]:
-    """The new comment's status from the spam verdict and the moderation policy."""
+def check_rate(action: str, owner_token: str, keys: dict[str, str], message: str) -> None:
+    """Count one ``action`` ("comment", "comment-edit") for the reader and each of ``keys``
+    (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit."""
+    limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
+    keys = {"reader": hash_key(owner_token) if owner_token else "", **keys}
+    wait = max(hit(f"{action}-{scope}", key, limit, window) for scope, key in keys.items())
+    if wait:
+        raise CommentRejected(message.format(wait=wait), status=429)
+
+
+def judge(article: Article, new: NewComment, context: Context, edited: Comment | None = None):
+    """Ask the spam filter about ``new`` (a new comment, or the new words of ``edited``).
+
+    Returns the decision and how many approved comments its author had before.
+    """
+    history = Comment.objects.by_email(new.email)
+    if edited is not None:
+        history = history.exclude(pk=edited.pk)
+    approved_before = history.filter(status=Comment.Status.APPROVED).count()
+    submission = replace(
+        describe(new, article.pk, context),
+        article_title=article.headline,
+        author_approved_comments=approved_before,
+        author_spam_comments=history.filter(status=Comment.Status.SPAM).count(),
+        created_at=timezone.now(),
+    )
+    return antispam.check(submission), approved_before
+
+
+def status_for(decision: Decision, approved_before: int, new: NewComment) -> tuple[str, list[str]]:
+    """The comment's status from the spam verdict and the site's two rules: every comment
+    waits (``BYLINE_COMMENT_MODERATION=all``), and what a first comment under an e-mail
+    address does (``BYLINE_SPAM_FIRST_COMMENT``: the local filter applies it as it scores;
+    with another backend it is applied here, to that backend's verdict)."""
     reasons = list(decision.reasons)
     if decision.verdict == Verdict.SPAM:
         return Comment.Status.SPAM, reasons
     if decision.verdict == Verdict.HOLD:
         return Comment.Status.PENDING, reasons
-    policy = settings.BYLINE_COMMENT_MODERATION
-    if policy == "all":
+    if settings.BYLINE_COMMENT_MODERATION == "all":
         return Comment.Status.PENDING, [*reasons, "Moderation policy: every comment waits."]
-    if policy == "first" and approved_before == 0:
-        reason = "Moderation policy: a first comment under an e-mail address waits."
-        return Comment.Status.PENDING, [*reasons, reason]
+    policy = settings.BYLINE_SPAM_FIRST_COMMENT
+    first = approved_before == 0 and policy != "publish"
+    if first and not antispam.first_comment_policy()[0]:  # the backend does not apply it
+        has_links = bool(new.website or URL_RE.search(new.body))
+        if policy == "hold" or (policy == "hold-links" and has_links):
+            reason = "Moderation policy: a first comment under an e-mail address waits."
+            return Comment.Status.PENDING, [*reasons, reason]
     return Comment.Status.APPROVED, reasons
 
 
@@ -187,31 +227,13 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         if (earlier := comment_of_spent_token(context.form_token)) is not None:
             return replayed(earlier, new)
         raise
-    history = Comment.objects.by_email(new.email)
-    approved_before = history.filter(status=Comment.Status.APPROVED).count()
-    now = timezone.now()
-    submission = Submission(
-        body=new.body,
-        author_name=new.name,
-        author_email=new.email,
-        author_url=new.website,
-        article_id=article.pk,
-        article_title=article.headline,
-        parent_id=parent.pk if parent else None,
-        ip_hash=context.ip_hash,
-        user_agent=context.user_agent,
-        referrer=context.referrer,
-        seconds_to_submit=context.seconds_to_submit,
-        author_approved_comments=approved_before,
-        author_spam_comments=history.filter(status=Comment.Status.SPAM).count(),
-        created_at=now,
-        ip_address=context.ip_address,
-    )
-    decision = antispam.check(submission)
+    new = replace(new, parent_id=parent.pk if parent else None)
+    decision, approved_before = judge(article, new, context)
     if decision.verdict == Verdict.DISCARD:
         log.info("Comment discarded by %s: %s", decision.backend, "; ".join(decision.reasons))
         return Outcome("discarded", reasons=decision.reasons)
-    status, reasons = status_for(decision, approved_before)
+    status, reasons = status_for(decision, approved_before, new)
+    now = timezone.now()
     try:
         with transaction.atomic():
             comment = Comment.objects.create(
@@ -274,27 +296,6 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
     return Outcome(str(earlier.status), earlier, ("The same form was sent twice.",))
 
 
-def after_commit(function: Callable[..., object], *args: object) -> None:
-    """Run a side effect (notifications, counters, the page cache, learning) once the
-    current transaction commits, or now outside one. It may fail (it is logged), but
-    never undoes or changes what was committed, nor the answer the reader gets."""
-
-    def run() -> None:
-        try:
-            function(*args)
-        except Exception:
-            log.exception("After the commit, %s failed.", getattr(function, "__name__", function))
-
-    connection = transaction.get_connection()
-    # A test case's own wrapping transaction counts as committed, as it does for
-    # Django's durable blocks: what the test sees is what a reader would.
-    outer = [block for block in connection.atomic_blocks if not block._from_testcase]
-    if connection.in_atomic_block and outer:
-        transaction.on_commit(run)
-    else:
-        run()
-
-
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
     """An editor answers from the moderation queue: published at once, under their name."""
     parent_for_depth = parent
@@ -341,19 +342,28 @@ DECISION_LABEL = {
 }
 
 
+def describe(new: NewComment, article_id: int, context: Context) -> Submission:
+    """A comment as the spam filter sees it (a plain ``Submission``, never a model)."""
+    return Submission(
+        body=new.body,
+        author_name=new.name,
+        author_email=new.email,
+        author_url=new.website,
+        article_id=article_id,
+        parent_id=new.parent_id,
+        ip_hash=context.ip_hash,
+        user_agent=context.user_agent,
+        referrer=context.referrer,
+        seconds_to_submit=context.seconds_to_submit,
+        ip_address=context.ip_address,
+    )
+
+
 def submission_for(comment: Comment) -> Submission:
     """Describe a stored comment to the spam filter (for learning)."""
-    return Submission(
-        body=comment.body,
-        author_name=comment.author_name,
-        author_email=comment.author_email,
-        author_url=comment.author_url,
-        article_id=comment.article_id,
-        parent_id=comment.parent_id,
-        ip_hash=comment.ip_hash,
-        user_agent=comment.user_agent,
-        created_at=comment.submitted_at,
-    )
+    context = Context(ip_hash=comment.ip_hash, user_agent=comment.user_agent)
+    described = describe(NewComment.of(comment), comment.article_id, context)
+    return replace(described, created_at=comment.submitted_at)
 
 
 def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: str = "") -> int:
@@ -401,19 +411,37 @@ def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: st
     return sum(1 for comment, previous in changed if comment.status != previous)
 
 
-def edit_comment(comment: Comment, editor) -> None:
-    """After an editor changed a comment's text: render it again and record the edit."""
-    comment.body_html = render_body(comment.body)
-    comment.edited_at = timezone.now()
-    comment.save()
-    ModerationRecord.objects.create(
-        comment=comment,
-        decision=ModerationRecord.Decision.EDIT,
-        previous_status=comment.status,
-        moderator=editor,
-        decided_at=comment.edited_at,
-    )
-    refresh_articles([comment.article_id])
+def edit_comment(
+    comment: Comment, editor=None, previous_status: str = "", site_url: str = ""
+) -> Comment:
+    """Store an edit: the one write path for a comment changed by its author (``editor``
+    None, after ``editing.edit_own_comment``'s checks and spam check) or by an editor in
+    the admin (whose form changed the fields).
+
+    The body is rendered and sanitized again, ``edited_at`` set (the "edited" marker),
+    and the edit recorded in the comment's history with the status it had
+    (``previous_status``, when the reader's edit changed it). After the commit: the
+    article's count and cached pages when readers see a change, and the moderators
+    when the comment now waits.
+    """
+    previous = previous_status or comment.status
+    now = timezone.now()
+    with transaction.atomic():
+        comment.body_html = render_body(comment.body)
+        comment.edited_at = now
+        comment.save()
+        ModerationRecord.objects.create(
+            comment=comment,
+            decision=ModerationRecord.Decision.EDIT,
+            previous_status=previous,
+            moderator=editor,
+            decided_at=now,
+        )
+    if Comment.Status.APPROVED in {previous, comment.status}:
+        after_commit(refresh_articles, [comment.article_id])
+    if comment.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
+        after_commit(notifications.notify_moderators, comment, site_url)
+    return comment
 
 
 def delete_comments(comments: Iterable[Comment]) -> int:

@@ -208,7 +208,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change and form.changed_data:
-            actions.edit_comment(obj, request.user)
+            actions.edit_comment(obj, request.user, site_url=_site_url(request))
         else:
             super().save_model(request, obj, form, change)
 

@@ -5,8 +5,8 @@ from byline.conf import Setting, parse_bool, parse_int, parse_list, parse_positi
 
 def parse_moderation(value: str) -> str:
     value = value.strip().lower()
-    if value not in {"first", "all", "none"}:
-        raise ValueError("expected first, all or none")
+    if value not in {"all", "none"}:
+        raise ValueError("expected none or all")
     return value
 
 
@@ -58,10 +58,11 @@ SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_COMMENT_MODERATION",
         "none",
-        "Who waits for a moderator whatever the spam check says: none (only what the "
-        "spam check holds; the local filter's BYLINE_SPAM_FIRST_COMMENT decides about "
-        "first comments), first (every first-time commenter, with any spam backend) or all.",
+        "Whether every comment waits for a moderator: none (only what the spam check "
+        "holds, and first comments as BYLINE_SPAM_FIRST_COMMENT says) or all. The old "
+        "value first still works as BYLINE_SPAM_FIRST_COMMENT=hold, with a warning.",
         parse_moderation,
+        moved_values=(("first", "BYLINE_SPAM_FIRST_COMMENT", "hold"),),
     ),
     Setting(
         "BYLINE_COMMENT_MIN_SECONDS",
@@ -148,9 +149,10 @@ SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_EMAIL_IN_BACKGROUND",
         "1",
-        "Send e-mails from a background thread once the request's changes are committed, "
-        "so a slow mail server never delays a reader. An e-mail still waiting when the "
-        "process dies is lost (it is logged as queued first).",
+        "Hand e-mails, once the request's changes are committed, to a background thread "
+        "that sends them, so a slow mail server never delays a reader. An e-mail still "
+        "waiting when the process dies is lost (it is logged as queued first). 0: send "
+        "them in the request, after the commit.",
         parse_bool,
     ),
 ]

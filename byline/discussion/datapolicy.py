@@ -18,13 +18,18 @@ from django.db import connection
 from byline import readers
 from byline.antispam import first_comment_policy as first_comment_policy_text
 from byline.antispam.backends import get_backend
-from byline.discussion.readers import COMMENTER_MAX_AGE
+from byline.readers import COMMENTER_MAX_AGE
 
 MODERATION_TEXT = {
-    "first": "A first comment under an e-mail address waits for a moderator; later ones "
-    "are published at once unless the spam check holds them.",
     "all": "Every comment waits for a moderator before it is published.",
     "none": "Comments are published at once unless the spam check holds them.",
+}
+# The first-comment policy in words, when the discussion applies it to another spam
+# backend's verdict (the local filter words its own: ``antispam.first_comment_policy``).
+FIRST_COMMENT_TEXT = {
+    "hold": "A first comment under an e-mail address waits for a moderator.",
+    "hold-links": "A first comment under an e-mail address waits for a moderator when it "
+    "has links.",
 }
 
 
@@ -70,6 +75,9 @@ def data_policy() -> DataPolicy:
     """Describe, from the configuration in force, what happens to commenters' data."""
     backend = get_backend()
     first_comment_policy, first_comment = first_comment_policy_text()
+    if not first_comment_policy:  # another backend: the discussion applies it
+        first_comment_policy = settings.BYLINE_SPAM_FIRST_COMMENT
+        first_comment = FIRST_COMMENT_TEXT.get(first_comment_policy, "")
     smtp_host = settings.BYLINE_SMTP_HOST
     if smtp_host:
         mail = (

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from byline.articles.models import Article
 from byline.discussion.actions import refresh_articles
+from byline.discussion.markup import render_body
 from byline.discussion.models import Comment, ModerationRecord
-from byline.discussion.rendering import render_body
 
 DEMO_DOMAIN = "demo.example"
 REPLY_SHARE = 0.65  # of comments after the first: the rest start a new thread

@@ -15,9 +15,14 @@ from byline.discussion import actions, editing
 from byline.discussion.forms import EditForm
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
-from byline.discussion.readers import commenter_token, hash_ip
-from byline.discussion.views import comment_url, json_refusal, private, site_url, wants_json
-from byline.readers import client_ip
+from byline.discussion.views import (
+    comment_url,
+    json_refusal,
+    private,
+    request_context,
+    wants_json,
+)
+from byline.readers import commenter_token
 
 UPDATED = "Your comment is updated."
 WAITING = "Your edited comment will appear once a moderator has read it."
@@ -78,16 +83,8 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
             errors = {f: [str(e) for e in errs] for f, errs in form.errors.items()}
             return json_refusal({"status": "invalid", "message": message, "errors": errors}, 400)
         return edit_page(request, comment, form, message, status=400)
-    ip = client_ip(request)
-    context = actions.Context(
-        ip_hash=hash_ip(ip),
-        ip_address=ip,
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        referrer=request.headers.get("Referer", "")[:500],
-        owner_token=token,
-        site_url=site_url(request),
-    )
     try:
+        context = request_context(request, token)
         outcome = editing.edit_own_comment(comment, form.cleaned_data["body"], context)
     except actions.CommentRejected as rejection:
         if wants_json(request):

@@ -14,14 +14,15 @@ When: ``BYLINE_COMMENT_EDIT_MINUTES`` after the comment was submitted (0: never)
 After that the edit is refused with a clear message and the words typed are
 given back.
 
-How: the same checks as a new comment (the comment form's own body
-validation, a rate limit per reader and per address), the spam filter again on
-the new words (``antispam.check``; a verdict of spam or hold takes the comment
-off the page until a moderator looks, and never does an edit publish a comment
-that was waiting), the same renderer and sanitizer, then one transaction: the
-body, its HTML, ``edited_at`` (the "edited" marker) and the record of the edit.
-After the commit the article's count and cached pages are refreshed
-(``actions.refresh_articles``) and moderators hear of a comment that now waits.
+How: the reader's checks come first (their cookie, the time, a rate limit per
+reader and per address; the comment form's own body validation ran in the
+view), then the spam filter again on the new words (``actions.judge``; a
+verdict of spam or hold takes the comment off the page until a moderator looks,
+and never does an edit publish a comment that was waiting). Then the edit is
+stored by ``actions.edit_comment``, the one write path an editor's correction in
+the admin takes too: rendered and sanitized again, marked "edited", recorded,
+and after the commit the article's count and cached pages refreshed and the
+moderators told of a comment that now waits.
 """
 
 from __future__ import annotations
@@ -30,16 +31,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from byline import antispam
 from byline.antispam import Verdict
-from byline.discussion import actions, notifications
-from byline.discussion.models import Comment, ModerationRecord
-from byline.discussion.readers import hash_key
-from byline.discussion.rendering import render_body
-from byline.readers import hit
+from byline.discussion import actions
+from byline.discussion.models import Comment
+from byline.readers import hash_key
 
 EDITABLE = (Comment.Status.APPROVED, Comment.Status.PENDING)
 
@@ -110,14 +107,8 @@ def check_edit(comment: Comment, owner_token: str, ip_hash: str) -> None:
             "so you can copy it.",
             status=403,
         )
-    limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
-    keys = {"reader": hash_key(owner_token), "ip": ip_hash}
-    wait = max(hit(f"comment-edit-{scope}", key, limit, window) for scope, key in keys.items())
-    if wait:
-        raise actions.CommentRejected(
-            f"You are editing too quickly. Please wait {wait} seconds and save it again.",
-            status=429,
-        )
+    too_quick = "You are editing too quickly. Please wait {wait} seconds and save it again."
+    actions.check_rate("comment-edit", owner_token, {"ip": ip_hash}, too_quick)
 
 
 def status_after_edit(comment: Comment, verdict_status: str) -> str:
@@ -128,7 +119,8 @@ def status_after_edit(comment: Comment, verdict_status: str) -> str:
 
 
 def edit_own_comment(comment: Comment, body: str, context: actions.Context) -> actions.Outcome:
-    """Check, re-score, store and announce a reader's edit of their own comment.
+    """Check and re-score a reader's edit of their own comment, then store it
+    (``actions.edit_comment``).
 
     ``body`` was validated by ``forms.EditForm``. Raises ``actions.CommentRejected``
     (nothing changed) when the edit is not allowed.
@@ -136,56 +128,19 @@ def edit_own_comment(comment: Comment, body: str, context: actions.Context) -> a
     check_edit(comment, context.owner_token, context.ip_hash)
     if body == comment.body:
         return actions.Outcome(str(comment.status), comment, ("Nothing was changed.",))
-    history = Comment.objects.by_email(comment.author_email).exclude(pk=comment.pk)
-    approved_before = history.filter(status=Comment.Status.APPROVED).count()
-    article = comment.article
-    submission = replace(
-        actions.submission_for(comment),
-        body=body,
-        article_title=article.headline,
-        ip_hash=context.ip_hash or comment.ip_hash,
-        referrer=context.referrer,
-        author_approved_comments=approved_before,
-        author_spam_comments=history.filter(status=Comment.Status.SPAM).count(),
-        ip_address=context.ip_address,
-    )
-    decision = antispam.check(submission)
+    new = replace(actions.NewComment.of(comment), body=body)
+    context = replace(context, ip_hash=context.ip_hash or comment.ip_hash)
+    decision, approved_before = actions.judge(comment.article, new, context, edited=comment)
     if decision.verdict == Verdict.DISCARD:  # an edit is never dropped silently: it is filed
         decision = replace(decision, verdict=Verdict.SPAM)
     own = 1 if comment.status == Comment.Status.APPROVED else 0
-    verdict_status, reasons = actions.status_for(decision, approved_before + own)
+    verdict_status, reasons = actions.status_for(decision, approved_before + own, new)
     previous = comment.status
-    now = timezone.now()
-    with transaction.atomic():
-        comment.body = body
-        comment.body_html = render_body(body)
-        comment.edited_at = now
-        comment.status = status_after_edit(comment, verdict_status)
-        comment.spam_verdict = str(decision.verdict)
-        comment.spam_score = decision.score
-        comment.spam_reasons = [*reasons, "Edited by its author."]
-        comment.spam_backend = decision.backend
-        comment.save(
-            update_fields=[
-                "body",
-                "body_html",
-                "edited_at",
-                "status",
-                "spam_verdict",
-                "spam_score",
-                "spam_reasons",
-                "spam_backend",
-            ]
-        )
-        ModerationRecord.objects.create(
-            comment=comment,
-            decision=ModerationRecord.Decision.EDIT,
-            previous_status=previous,
-            moderator=None,  # its author
-            decided_at=now,
-        )
-    if Comment.Status.APPROVED in {previous, comment.status}:
-        actions.after_commit(actions.refresh_articles, [comment.article_id])
-    if comment.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
-        actions.after_commit(notifications.notify_moderators, comment, context.site_url)
+    comment.body = body
+    comment.status = status_after_edit(comment, verdict_status)
+    comment.spam_verdict = str(decision.verdict)
+    comment.spam_score = decision.score
+    comment.spam_reasons = [*reasons, "Edited by its author."]
+    comment.spam_backend = decision.backend
+    actions.edit_comment(comment, None, previous, context.site_url)
     return actions.Outcome(str(comment.status), comment, tuple(reasons))

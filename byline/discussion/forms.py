@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 
-from byline.discussion.rendering import clean_text
+from byline.discussion.markup import clean_text
 from byline.parsing import parse_id
 
 TIMESTAMP_SALT = "byline.discussion.form-time"

@@ -41,11 +41,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
-from byline.discussion.readers import hash_ip
-from byline.discussion.rendering import render_body
 from byline.discussion.threads import shown_counts
 from byline.engagement.stats import set_comment_counts
+from byline.readers import hash_ip
 
 BATCH = 1000
 STATUSES = {

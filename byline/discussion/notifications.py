@@ -3,30 +3,29 @@
 Editors hear of comments waiting for moderation; a commenter who opted in hears
 when someone replies, with a one-click unsubscribe link (no login). The
 backend is Django's: the console by default, SMTP when ``BYLINE_SMTP_HOST`` is
-set. E-mails go from one background thread per process once the request's
-transaction commits (``BYLINE_EMAIL_IN_BACKGROUND``), so a slow mail server never
-delays a reader; a failed e-mail is logged and never loses the comment.
+set. Every e-mail is handed to Django's e-mail backend once the transaction that
+caused it commits (nothing is sent for a change that was rolled back); with
+``BYLINE_EMAIL_IN_BACKGROUND`` that backend queues it for a background thread
+(``mailbackend``), so a slow mail server never delays a reader. A failed e-mail
+is logged and never loses the comment nor changes the answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from byline.db import after_commit
 from byline.discussion.models import Comment, DataLink
 
 log = logging.getLogger(__name__)
@@ -106,52 +105,27 @@ def _send(
     to: list[str],
     headers: dict[str, str] | None = None,
 ) -> bool:
-    """Send one e-mail. With BYLINE_EMAIL_IN_BACKGROUND it is handed to this process's
-    mail thread once the current transaction commits (True: queued; nothing is sent if
-    it rolls back); otherwise it is sent now (True: sent)."""
-    body = render_to_string(template, context)
+    """Send one e-mail through Django's e-mail backend once the current transaction
+    commits (at once outside one). True: handed over (or queued, ``mailbackend``)."""
     message = EmailMessage(
         subject=" ".join(subject.split())[:200],
-        body=body,
+        body=render_to_string(template, context),
         from_email=settings.BYLINE_EMAIL_FROM,
         to=to,
         headers=headers or {},
     )
-
-    def send() -> bool:
-        try:
-            message.send()
-        except Exception:  # the mail server being down must not lose the comment
-            log.exception("Could not send the e-mail %r", message.subject)
-            return False
-        return True
-
-    if not settings.BYLINE_EMAIL_IN_BACKGROUND:
-        return send()
-    log.info("E-mail %r to %d recipient(s) queued.", message.subject, len(to))
-    transaction.on_commit(lambda: _mail_thread().submit(send))
+    after_commit(deliver, message)
     return True
 
 
-_executor: ThreadPoolExecutor | None = None
-_executor_pid = 0
-_executor_lock = threading.Lock()
-
-
-def _mail_thread() -> ThreadPoolExecutor:
-    """This process's one mail thread (a new one after a fork)."""
-    global _executor, _executor_pid
-    with _executor_lock:
-        if _executor is None or _executor_pid != os.getpid():
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="byline-mail")
-            _executor_pid = os.getpid()
-        return _executor
-
-
-def wait_for_queued_mail(timeout: float = 30) -> None:
-    """Return once the e-mails queued so far in this process have been handed to the
-    mail server (tests; a clean shutdown)."""
-    _mail_thread().submit(lambda: None).result(timeout=timeout)
+def deliver(message: EmailMessage) -> bool:
+    """Hand one message to the e-mail backend; a failure is logged, never raised."""
+    try:
+        message.send()
+    except Exception:  # the mail server being down must not lose the comment
+        log.exception("Could not send the e-mail %r", message.subject)
+        return False
+    return True
 
 
 def moderator_addresses() -> list[str]:

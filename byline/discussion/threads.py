@@ -28,7 +28,7 @@ from django.conf import settings
 
 from byline.discussion import sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
-from byline.parsing import parse_page
+from byline.parsing import parse_id, parse_page
 
 
 @dataclass(frozen=True)
@@ -297,6 +297,18 @@ def place_of(comment: Comment) -> str:
                 return _thread_query(root_id, index)
     page = page_number_of(comment)
     return f"?cpage={page}" if page > 1 else ""
+
+
+def first_page_address(request) -> str | None:
+    """``?cpage=1`` (or ``01``) asks for the article's first page of comments by a second
+    address: the page without it (the other parameters kept) is the one the page
+    cache stores. None for every other request."""
+    value = request.GET.get("cpage")
+    if value is None or parse_id(value) != 1:
+        return None
+    query = request.GET.copy()
+    del query["cpage"]
+    return request.path + (f"?{query.urlencode()}" if query else "")
 
 
 @dataclass(frozen=True)

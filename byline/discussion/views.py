@@ -40,17 +40,18 @@ from byline.discussion.forms import (
 )
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
-from byline.discussion.readers import (
-    commenter_token,
-    hash_ip,
-    hash_key,
-    new_commenter_token,
-    set_commenter_cookie,
-)
 from byline.discussion.threads import place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
-from byline.readers import client_ip, hit
+from byline.readers import (
+    client_ip,
+    commenter_token,
+    hash_ip,
+    hash_key,
+    hit,
+    new_commenter_token,
+    set_commenter_cookie,
+)
 
 logger = logging.getLogger(__name__)
 REMEMBER_COOKIE = "byline_comment_author"
@@ -144,7 +145,9 @@ def _article_from(value, request: HttpRequest, unlock: str = "") -> Article | No
     if article_id is None:
         return None
     article = Article.objects.reachable().filter(pk=article_id).first()
-    if article is None or not protection.may_read(request, article, unlock):
+    if article is None:
+        return None
+    if article.is_protected and not protection.may_read(request, article, unlock):
         return None
     return article
 
@@ -214,20 +217,29 @@ def _rejected(request, form, article, rejection: actions.CommentRejected) -> Htt
     return _refused(request, form, article, rejection.message, rejection.status, refusal)
 
 
-def _comment_context(request: HttpRequest, data: dict, token: str) -> actions.Context:
-    """Where the comment comes from, as the action and the spam check see it."""
+def request_context(request: HttpRequest, token: str, **form) -> actions.Context:
+    """Where a comment or an edit comes from, as the action and the spam check see it
+    (``form``: what the comment form adds, its token and honeypot)."""
     ip = client_ip(request)
-    form_token = read_form_token(data.get("ts") or "")
     return actions.Context(
         ip_hash=hash_ip(ip),
         ip_address=ip,
         user_agent=request.headers.get("User-Agent", "")[:300],
         referrer=request.headers.get("Referer", "")[:500],
         owner_token=token,
+        site_url=site_url(request),
+        **form,
+    )
+
+
+def _comment_context(request: HttpRequest, data: dict, token: str) -> actions.Context:
+    form_token = read_form_token(data.get("ts") or "")
+    return request_context(
+        request,
+        token,
         seconds_to_submit=form_token.seconds if form_token else None,
         form_token=form_token.key if form_token else "",
         honeypot_filled=bool(data.get(HONEYPOT)),
-        site_url=site_url(request),
     )
 
 
@@ -274,8 +286,11 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "message": "Your comment is published." if approved else AWAITING,
         }
         return private(JsonResponse(payload, status=201))
-    permalink = comment.get_absolute_url()  # redirects on to the comment once approved
-    if approved:
+    # A browser lands on the comment's own uncached page: "awaiting moderation", or
+    # published with its Edit link while the reader may edit it (``comment_detail``; a
+    # cached page never carries one). Without edits, straight to its place in the thread.
+    permalink = comment.get_absolute_url()
+    if approved and settings.BYLINE_COMMENT_EDIT_MINUTES <= 0:
         return HttpResponseRedirect(_after_commit(lambda: comment_url(comment), permalink))
     return HttpResponseRedirect(permalink)
 
@@ -293,11 +308,6 @@ def _after_commit(build, fallback):
 AWAITING = "Your comment is awaiting moderation."
 
 
-def _owns(request: HttpRequest, comment: Comment) -> bool:
-    token = commenter_token(request)
-    return bool(token and comment.owner_key and hash_key(token) == comment.owner_key)
-
-
 @never_cache
 @require_GET
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -309,7 +319,8 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if comment.status == Comment.Status.APPROVED and comment.article.is_live and not editable:
         return HttpResponseRedirect(comment_url(comment))
     waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
-    if not ((waiting or editable) and _owns(request, comment) and comment.article.is_live):
+    owner = editing.owns(comment, commenter_token(request))
+    if not ((waiting or editable) and owner and comment.article.is_live):
         raise Http404("No such comment")
     context = {"comment": comment, "article": comment.article, "editable": editable}
     if editable:

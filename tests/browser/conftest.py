@@ -152,7 +152,7 @@ def browser_settings(settings, tmp_path):
     settings.BYLINE_COMMENT_RATE_LIMIT = 50
     settings.BYLINE_COMMENT_MIN_SECONDS = 0
     # The journeys follow a first comment through the moderation queue.
-    settings.BYLINE_COMMENT_MODERATION = "first"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "hold"
     store.reset_page_store()
     rules.rules.cache_clear()
     yield settings

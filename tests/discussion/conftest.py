@@ -6,9 +6,9 @@ from tests.factory import make_article
 @pytest.fixture(autouse=True)
 def _first_comments_wait(settings):
     """These tests follow comments through the moderation queue, so a first comment
-    waits (BYLINE_COMMENT_MODERATION=first); the default, which publishes what the
+    waits (BYLINE_SPAM_FIRST_COMMENT=hold); the default, which publishes what the
     spam check finds genuine, has its own test in test_posting.py."""
-    settings.BYLINE_COMMENT_MODERATION = "first"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "hold"
 
 
 @pytest.fixture

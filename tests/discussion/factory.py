@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from byline.discussion.forms import form_timestamp
+from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
-from byline.discussion.rendering import render_body
 
 _counter = itertools.count(1)
 SAME_SITE = {"HTTP_SEC_FETCH_SITE": "same-origin"}

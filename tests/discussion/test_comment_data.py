@@ -48,6 +48,17 @@ def test_the_data_page_describes_whichever_spam_backend_runs(client, settings):
     assert get_backend().describe_data_use() in html
 
 
+def test_the_data_page_states_the_first_comment_policy_whichever_backend_runs(
+    client, settings, dummy_spam
+):
+    """The first-comment rule holds with any backend, so the page says it with any."""
+    settings.BYLINE_SPAM_FIRST_COMMENT = "hold-links"
+    html = client.get("/comments/data/").content.decode()
+    assert "A first comment under an e-mail address waits for a moderator when it" in html
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
+    assert "A first comment" not in client.get("/comments/data/").content.decode()
+
+
 @pytest.mark.parametrize(
     "backend",
     ["byline.antispam.backends.LocalFilterBackend", "byline.antispam.backends.DummyBackend"],

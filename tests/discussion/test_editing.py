@@ -37,7 +37,7 @@ class SpamWordBackend(DummyBackend):
 @pytest.fixture(autouse=True)
 def words_backend(settings):
     settings.BYLINE_SPAM_BACKEND = "tests.discussion.test_editing.SpamWordBackend"
-    settings.BYLINE_COMMENT_MODERATION = "none"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
     settings.BYLINE_COMMENT_RATE_LIMIT = 50
     get_backend.cache_clear()
     yield
@@ -224,6 +224,71 @@ def test_the_own_comment_page_offers_the_edit_until_the_window_ends(client, arti
     assert Client().get(posted.get_absolute_url()).status_code == 302
     Comment.objects.filter(pk=posted.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
     assert client.get(posted.get_absolute_url()).status_code == 302
+
+
+def test_after_posting_without_script_the_reader_lands_on_the_edit(client, article):
+    """A no-script post lands on the comment's own uncached page, which offers "Edit"
+    while the reader may edit (their signed commenter cookie, set by that post); the
+    article page, cached for everyone, never carries it. Another browser is sent on to
+    the comment's place in the discussion."""
+    response = post_comment(client, article, body="The ferry runs on Sundays too.")
+    mine = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/comments/{mine.pk}/"
+    landing = client.get(response["Location"])
+    assert landing.status_code == 200
+    assert "private" in landing["Cache-Control"] and "no-store" in landing["Cache-Control"]
+    html = landing.content.decode()
+    assert "your comment is published" in html
+    assert f'href="/comments/{mine.pk}/edit/">Edit your comment</a>' in html
+    assert f'href="{article.get_absolute_url()}#comment-{mine.pk}"' in html  # its place
+    assert "/edit/" not in client.get(article.get_absolute_url()).content.decode()
+    assert Client().get(response["Location"]).status_code == 302
+
+
+def test_without_edits_a_post_lands_in_the_discussion(client, article, settings):
+    """BYLINE_COMMENT_EDIT_MINUTES=0: nothing to offer, so straight to the comment's place."""
+    settings.BYLINE_COMMENT_EDIT_MINUTES = 0
+    response = post_comment(client, article, body="No edits on this site.")
+    mine = Comment.objects.get()
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{mine.pk}"
+
+
+def test_the_readers_edit_and_the_editors_edit_are_one_write_path(
+    client, article, posted, editor_client, editor, django_capture_on_commit_callbacks
+):
+    """Whoever edits, the same things happen: the body rendered and sanitized again,
+    "edited" shown, the edit recorded with who made it (the author: no moderator), and
+    the article's cached pages told. Only the reader's edit is checked first."""
+    from byline.signals import article_changed
+
+    told: list[int] = []
+
+    def listen(sender, article_id, **kwargs):
+        told.append(article_id)
+
+    article_changed.connect(listen)
+    try:
+        assert edit(client, posted, "By the author: <b>Tuesday</b>.").status_code == 302
+        data = {
+            "author_name": posted.author_name,
+            "author_email": posted.author_email,
+            "author_url": "",
+            "body": "By an editor: <b>Wednesday</b><script>x()</script>.",
+            "decisions-TOTAL_FORMS": "0",
+            "decisions-INITIAL_FORMS": "0",
+        }
+        # The admin saves in its own transaction; what follows its commit runs here.
+        with django_capture_on_commit_callbacks(execute=True):
+            changed = editor_client.post(f"/admin/discussion/comment/{posted.pk}/change/", data)
+        assert changed.status_code == 302
+    finally:
+        article_changed.disconnect(listen)
+    posted.refresh_from_db()
+    assert posted.body_html == "<p>By an editor: <strong>Wednesday</strong>.</p>"
+    records = list(ModerationRecord.objects.filter(comment=posted).order_by("pk"))
+    assert [(r.decision, r.moderator) for r in records] == [("edit", None), ("edit", editor)]
+    assert told == [article.pk, article.pk]
 
 
 def test_the_cached_page_never_offers_an_edit(client, article, posted, page_cache):  # noqa: F811

@@ -83,7 +83,7 @@ def open_door(settings, dummy_spam):
     """Publish everything at once, with no time or rate limit, so every string is rendered."""
     settings.BYLINE_COMMENT_MIN_SECONDS = 0
     settings.BYLINE_COMMENT_RATE_LIMIT = 1_000_000
-    settings.BYLINE_COMMENT_MODERATION = "none"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
     settings.BYLINE_COMMENT_THREADS_PER_PAGE = 100_000
 
 

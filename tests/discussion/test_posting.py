@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_first_comment_waits_and_says_why(client, article):
-    """A first-timer's comment is pending, with the spam backend's reasons stored."""
+    """A first-timer's comment is pending (BYLINE_SPAM_FIRST_COMMENT=hold, which the local
+    filter applies as it scores), with the spam backend's reasons stored."""
     response = post_comment(client, article)
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.PENDING
-    assert comment.spam_verdict == "approve"  # genuine: the moderation policy holds it
+    assert comment.spam_verdict == "hold"  # genuine, but a first comment: it waits
     assert comment.spam_backend == "local"
     assert any("first comment" in r.lower() for r in comment.spam_reasons)
     assert response.status_code == 302
@@ -29,14 +30,14 @@ def test_a_first_comment_waits_and_says_why(client, article):
 def test_by_default_a_genuine_first_comment_is_published_at_once(client, article, settings):
     """With the default policy a fresh site publishes a first-timer's genuine comment at
     once; only what the spam check holds waits."""
-    settings.BYLINE_COMMENT_MODERATION = "none"  # the shipped default, undoing the fixture
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"  # the shipped default, undoing the fixture
     from byline.conf import read_all
 
     assert read_all({})["BYLINE_COMMENT_MODERATION"] == "none"
     response = post_comment(client, article, body="Thanks, this explains the budget well.")
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.APPROVED
-    assert response["Location"].endswith(f"#comment-{comment.pk}")
+    assert response["Location"] == comment.get_absolute_url()  # with its Edit link
 
 
 def test_a_known_commenter_is_approved_at_once(client, article):
@@ -45,8 +46,41 @@ def test_a_known_commenter_is_approved_at_once(client, article):
     response = post_comment(client, article, body="Back again")
     comment = Comment.objects.get(body="Back again")
     assert comment.status == Comment.Status.APPROVED
-    assert response["Location"].endswith(f"#comment-{comment.pk}")
+    assert response["Location"] == comment.get_absolute_url()  # with its Edit link
     assert "Back again" in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("policy", "held"),
+    [
+        ("publish", {"plain": False, "linked": False}),
+        ("hold", {"plain": True, "linked": True}),
+        ("hold-links", {"plain": False, "linked": True}),
+    ],
+)
+def test_the_first_comment_policy_holds_with_any_spam_backend(
+    client, article, settings, dummy_spam, policy, held
+):
+    """BYLINE_SPAM_FIRST_COMMENT is the one first-comment rule: with a backend that does
+    not apply it (here the test backend, which approves everything) it is applied to
+    that backend's verdict; a known commenter is published whatever it says."""
+    settings.BYLINE_SPAM_FIRST_COMMENT = policy
+    settings.BYLINE_COMMENT_RATE_LIMIT = 50
+    bodies = {"plain": "First time here.", "linked": "See https://news.example/report"}
+    for n, (kind, body) in enumerate(bodies.items()):
+        post_comment(client, article, body=body, email=f"new{n}@example.org")
+        comment = Comment.objects.get(body=body)
+        waits = comment.status == Comment.Status.PENDING
+        assert waits == held[kind], (policy, kind)
+        if waits:
+            assert any("first comment" in reason for reason in comment.spam_reasons)
+    make_comment(article, author_email="known@example.org")
+    post_comment(
+        client, article, body="Known here: https://news.example/", email="known@example.org"
+    )
+    assert Comment.objects.get(
+        author_email="known@example.org", body__startswith="Known"
+    ).status == (Comment.Status.APPROVED)
 
 
 def test_moderation_policy_all_holds_even_known_commenters(client, article, settings):

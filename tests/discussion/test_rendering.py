@@ -1,6 +1,6 @@
 """Comment bodies: paragraphs, autolinks and a little markup, sanitized with nh3."""
 
-from byline.discussion.rendering import render_body
+from byline.discussion.markup import render_body
 
 
 def test_paragraphs_and_line_breaks():

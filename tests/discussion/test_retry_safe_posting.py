@@ -36,7 +36,7 @@ def test_a_double_submitted_form_makes_one_comment_and_both_are_told_it_was_post
     comment = Comment.objects.get(body="Said once, sent twice")
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
-    assert first["Location"].endswith(f"#comment-{comment.pk}")
+    assert first["Location"] == comment.get_absolute_url()
 
 
 def test_a_double_submitted_form_from_the_script_gets_the_same_201_twice(

@@ -100,7 +100,7 @@ def test_the_order_is_kept_across_pages_and_replies(client, article, threads, se
     assert f'href="?sort=newest&replyto={new.pk}#respond"' in html
     second = client.get(article.get_absolute_url() + "?cpage=2&sort=newest")
     assert roots_in(shown(second), threads) == [old.pk]
-    assert 'href="?cpage=1&amp;sort=newest#comments" rel="prev"' in second.content.decode()
+    assert 'href="?sort=newest#comments" rel="prev"' in second.content.decode()  # page 1
     assert f'href="?cpage=2&sort=newest&replyto={old.pk}#respond"' in second.content.decode()
 
 

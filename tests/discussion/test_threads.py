@@ -62,7 +62,7 @@ def test_replies_nest_to_the_configured_depth_and_a_reply_to_the_deepest_joins_i
     settings.BYLINE_COMMENT_MAX_DEPTH = 3
     from tests.discussion.factory import post_comment
 
-    settings.BYLINE_COMMENT_MODERATION = "none"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
     settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
     top = make_comment(article)
     second = make_comment(article, parent=top)
@@ -87,6 +87,31 @@ def test_long_discussions_are_paginated_by_top_level_thread(client, article, set
     second_page = client.get(article.get_absolute_url() + "?cpage=2").content.decode()
     assert comment_ids(second_page) == [roots[2].pk]
     assert client.get(article.get_absolute_url() + "?cpage=banana").status_code == 200
+
+
+def test_the_first_page_has_one_address(client, article, settings):
+    """``?cpage=1`` is the first page asked for by a second address: a permanent redirect
+    to the page without it (other parameters kept), so the page cache stores page 1 once;
+    page 2's "Previous page" link is that one address."""
+    settings.BYLINE_COMMENT_THREADS_PER_PAGE = 1
+    make_comment(article)
+    make_comment(article)
+    url = article.get_absolute_url()
+    for query, target in [
+        ("?cpage=1", url),
+        ("?cpage=01", url),
+        ("?cpage=1&sort=newest", f"{url}?sort=newest"),
+        ("?sort=top&cpage=1", f"{url}?sort=top"),
+    ]:
+        response = client.get(url + query)
+        assert response.status_code == 301, query
+        assert response["Location"] == target
+    assert client.get(url + "?cpage=2").status_code == 200
+    for other in ("banana", "1.0", "-1", "9" * 5000):  # answered, never stored
+        assert client.get(url, {"cpage": other}).status_code == 200, other[:10]
+    second = client.get(url + "?cpage=2").content.decode()
+    assert f'href="{url}#comments" rel="prev"' in second
+    assert "cpage=1" not in second
 
 
 def test_a_comment_permalink_leads_to_its_page_and_anchor(client, article, settings):
@@ -118,7 +143,7 @@ def test_the_comment_counter_counts_approved_comments(client, article, dummy_spa
     """The counter under the headline follows approvals, not submissions."""
     from tests.discussion.factory import post_comment
 
-    settings.BYLINE_COMMENT_MODERATION = "none"
+    settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
     make_comment(article, status=Comment.Status.PENDING)
     post_comment(client, article, body="one")
     post_comment(client, article, body="two", email="b@example.org")

@@ -153,7 +153,7 @@ def start_server(port: int, tmp_path, secret_key: str) -> subprocess.Popen:
         "BYLINE_VOTES_PER_MINUTE": "100000",
         "BYLINE_VIEWS_PER_MINUTE": "100000",
         "BYLINE_COMMENT_MIN_SECONDS": "0",
-        "BYLINE_COMMENT_MODERATION": "first",  # a first comment waits for an editor
+        "BYLINE_SPAM_FIRST_COMMENT": "hold",  # a first comment waits for an editor
     }
     return subprocess.Popen(
         [sys.executable, "-m", "byline", "run", "--production", "--no-demo", "--port", str(port)],

@@ -17,8 +17,8 @@ from byline.articles.models import (
 )
 from byline.discussion.imports import ImportResult
 from byline.discussion.models import Comment
-from byline.discussion.readers import hash_ip
 from byline.engagement.stats import figures_for
+from byline.readers import hash_ip
 from byline.wordpress import importer
 from byline.wordpress.models import ImportedPost, LegacyURL
 from tests.factory import make_article
