@@ -369,7 +369,7 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
         ("comments feed, 5,000", f"{big}comments/feed/"),
         ("sitemap index", "/sitemap.xml"),
         ("sitemap, articles", "/sitemap-articles.xml"),
-        (f"sitemap, articles page {sitemap_pages}", f"/sitemap-articles.xml?p={sitemap_pages}"),
+        (f"sitemap, articles page {sitemap_pages}", f"/sitemap-articles.xml?page={sitemap_pages}"),
         ("sitemap, tags", "/sitemap-tags.xml"),
         ("news sitemap", "/sitemap-news.xml"),
         ("comment-data export", f"/comments/data/{token}/?download=1"),
