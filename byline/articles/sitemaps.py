@@ -61,8 +61,8 @@ def _detail_pattern() -> tuple[str, str]:
     return prefix, suffix
 
 
-class ArticleSitemap(BylineSitemap):
-    """Pages of 1,000 articles by id range (see ``sitemap_pages``).
+class IdRangeSitemap(BylineSitemap):
+    """Pages of 1,000 items by id range (see ``sitemap_pages``).
 
     Well under the protocol's 50,000: writing a URL costs tens of microseconds,
     so a page of 50,000 takes seconds even from an index (1,000 is what
@@ -78,6 +78,10 @@ class ArticleSitemap(BylineSitemap):
     @cached_property
     def _paginator(self) -> IdRangePaginator:
         return IdRangePaginator(self.items(), self.limit)
+
+
+class ArticleSitemap(IdRangeSitemap):
+    """Articles, by id range."""
 
     def items(self) -> QuerySet[Article]:
         return Article.objects.published().only("slug", "published_at", "updated_at").order_by("pk")
@@ -116,21 +120,11 @@ class ArticleSitemap(BylineSitemap):
         return max(dates) if dates else None
 
 
-class SubjectSitemap(BylineSitemap):
+class SubjectSitemap(IdRangeSitemap):
     """Sections, tags or authors that have published articles, dated by their latest one.
 
     In pages by id range like the articles' (a site may have tens of thousands of tags).
     """
-
-    limit = 1_000
-
-    @property
-    def paginator(self) -> IdRangePaginator:  # type: ignore[override]
-        return self._paginator
-
-    @cached_property
-    def _paginator(self) -> IdRangePaginator:
-        return IdRangePaginator(self.items(), self.limit)
 
     model: type[Section | Tag | Author] = Section
     relation = "section"  # the article's field that files it under one
