@@ -301,15 +301,18 @@ def main() -> None:
     print(f"{'':28}{'measured':>12}{'target':>26}")
     print(f"{'import wall time':28}{import_s:>10.0f} s{'< 600 s at full size':>26}")
     print(f"{'import CPU time':28}{import_cpu:>10.0f} s")
-    print(f"{'  database server CPU':28}{import_db:>10.0f} s")
+    if engine == "PostgreSQL":
+        print(f"{'  database server CPU':28}{import_db:>10.0f} s")
     if scale < 1:
         print(f"{'  wall, linear to full size':28}{import_s / scale:>10.0f} s{'< 600 s':>26}")
         print(f"{'  CPU, linear to full size':28}{import_cpu / scale:>10.0f} s")
-        print(f"{'  database CPU, linear':28}{import_db / scale:>10.0f} s")
+        if engine == "PostgreSQL":
+            print(f"{'  database CPU, linear':28}{import_db / scale:>10.0f} s")
     print(f"{'import peak RSS':28}{import_mb:>9.0f} MB{'< 1,024 MB':>26}")
     print(f"{'export wall time':28}{export_s:>10.0f} s{'(none)':>26}")
     print(f"{'export CPU time':28}{export_cpu:>10.0f} s")
-    print(f"{'  database server CPU':28}{export_db:>10.0f} s")
+    if engine == "PostgreSQL":
+        print(f"{'  database server CPU':28}{export_db:>10.0f} s")
     print(f"{'export peak RSS':28}{export_mb:>9.0f} MB{'< 1,024 MB (bounded)':>26}")
     print(
         f"load average (1 min) before / after the import: {load_before:.1f} / {load_after:.1f}"
