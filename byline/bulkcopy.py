@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from itertools import chain
+from itertools import chain, islice
 
 from django.db import connection, models
 from django.utils import timezone
@@ -101,9 +101,14 @@ def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, object]]) -
     return written
 
 
-def write_rows(model: type[models.Model], rows: list[dict[str, object]], batch: int = 500) -> None:
-    """Rows whose ids nobody needs back: one ``COPY`` on PostgreSQL, else ``bulk_create``."""
+def write_rows(
+    model: type[models.Model], rows: Iterable[Mapping[str, object]], batch: int = 500
+) -> None:
+    """Rows whose ids nobody needs back: one ``COPY`` on PostgreSQL, else ``bulk_create``
+    a batch at a time (``rows`` may be a generator: it is read once, as it is written)."""
     if available():
         copy_rows(model, rows)
-    else:
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=batch)
+        return
+    rows = iter(rows)
+    while chunk := [model(**row) for row in islice(rows, batch)]:
+        model.objects.bulk_create(chunk)

@@ -162,11 +162,11 @@ class LegacyPaths:
         for start in range(0, len(paths), BATCH):
             chunk = paths[start : start + BATCH]
             taken.update(LegacyURL.objects.filter(path__in=chunk).values_list("path", flat=True))
-        new = [
+        new = (
             {"path": path, "article_id": article_id, "target": target}
             for path, (article_id, target) in self.rows.items()
             if path not in taken
-        ]
+        )
         bulkcopy.write_rows(LegacyURL, new)
-        self.summary.redirects += len(new)
+        self.summary.redirects += len(self.rows) - len(taken)
         self.rows.clear()

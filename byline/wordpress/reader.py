@@ -243,8 +243,9 @@ def parse(
     """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable.
 
     ``lean``: for files too big to hold, items keep everything but their text
-    (``content``) and their comments; ``iter_items()`` reads them again, one
-    at a time, when they are written. The whole file is still checked.
+    (``content``, and a post's ``excerpt``) and their comments; ``iter_items()``
+    reads them again, one at a time, when they are written. The whole file is
+    still checked.
     """
     export: WxrExport | None = None
     for export, element, name, wp in _channel_children(stream, on_read):
@@ -473,11 +474,12 @@ def _item(element, wp: str, lean: bool = False) -> WxrItem:
         published = rfc822_date(value("pubDate")) or (
             local_date.replace(tzinfo=UTC) if local_date else None
         )
+    post_type = value("wp:post_type").strip()
     item = WxrItem(
         wp_id=post_id,
         has_id=has_id,
         # Empty when the file does not say: the importer decides (it never publishes it).
-        post_type=value("wp:post_type").strip(),
+        post_type=post_type,
         # WordPress's importer saves an item without a status as a draft.
         status=value("wp:status").strip() or "draft",
         password=value("wp:post_password"),
@@ -488,7 +490,9 @@ def _item(element, wp: str, lean: bool = False) -> WxrItem:
         link=value("link").strip(),
         guid=value("guid").strip(),
         content="" if lean else value("content:encoded"),
-        excerpt=value("excerpt:encoded"),
+        # Read lean, a post's excerpt waits for the second reading too (an attachment's
+        # is its caption, which galleries and featured images need from the first).
+        excerpt="" if lean and post_type != "attachment" else value("excerpt:encoded"),
         creator=value("dc:creator").strip(),
         published_at=published,
         local_date=local_date,
