@@ -46,15 +46,7 @@ READER_TARGET_MS = 50.0
 ADMIN_TARGET_MS = 300.0
 COMMENT_ITEM = re.compile(rb'class="comment depth-')
 
-
-class CheckFailed(Exception):
-    """Something grew with the content that must not."""
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise CheckFailed(message)
-    print(f"  ok  {message}")
+from harness import CheckFailed, check  # noqa: E402 (bench/ is on the path above)
 
 
 @dataclass
