@@ -1,8 +1,9 @@
 """How long `byline import-wxr` takes on a big WordPress export.
 
-Generates a WXR file of 10,000 posts and 50,000 threaded comments (realistic
-bodies: paragraphs, links, captioned images, embeds; 12 authors, 25
-categories, 400 tags), imports it into a fresh database and prints the time
+Generates a WXR file of 10,000 posts and 50,000 threaded comments (the
+export of ``bench/wxr_scale.py``: realistic bodies with links, captioned images
+and embeds; 12 authors, 40 categories, 2,000 tags), imports it in this process
+(so its parts can be timed) into a fresh database and prints the time
 beside the target: under a minute on this machine. The comments are stored
 in the discussion app (threads, statuses, counts), in the same transaction;
 the time they take is printed on its own line.
@@ -12,14 +13,13 @@ the time they take is printed on its own line.
                                                       # PostgreSQL: uses NAME_bench_import
     .venv/bin/python bench/import.py --posts 1000     # a quicker run
 
-On PostgreSQL a scratch database ``<name>_bench_import`` is created and dropped.
+On PostgreSQL a scratch database ``<name>_wxr`` is created and dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -28,128 +28,9 @@ from pathlib import Path
 
 TARGET_SECONDS = 60.0
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = (
-    "the council said on tuesday that budget talks would continue after officials failed to "
-    "agree on spending for schools roads and hospitals while residents waited for answers "
-    "about rising costs in the city where the harbour froze and elections loom next spring"
-).split()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def sentence(rng: random.Random, n: int) -> str:
-    words = [rng.choice(WORDS) for _ in range(n)]
-    return " ".join(words).capitalize() + "."
-
-
-def cdata(value: str) -> str:
-    return "<![CDATA[" + value + "]]>"
-
-
-def body(rng: random.Random, post: int) -> str:
-    paragraphs = [" ".join(sentence(rng, rng.randint(8, 20)) for _ in range(4)) for _ in range(6)]
-    paragraphs[1] += f' See <a href="https://example.org/{post}">the report</a> for more.'
-    if post % 3 == 0:
-        paragraphs.insert(
-            2,
-            f'[caption id="attachment_{post}" width="640"]<img src="/wp-content/uploads/'
-            f'{post}.jpg" alt="Photo {post}" width="640" height="400"> A caption[/caption]',
-        )
-    if post % 7 == 0:
-        paragraphs.append('<iframe src="https://www.youtube.com/embed/abc" width="560"></iframe>')
-    return "\n\n".join(paragraphs)
-
-
-def comments(rng: random.Random, post: int, count: int, next_id: int) -> tuple[str, int]:
-    out, ids = [], []
-    for _ in range(count):
-        parent = rng.choice(ids) if ids and rng.random() < 0.5 else 0
-        status = rng.choices(["1", "0", "spam"], weights=[85, 10, 5])[0]
-        out.append(
-            f"<wp:comment><wp:comment_id>{next_id}</wp:comment_id>"
-            f"<wp:comment_author>{cdata(f'Reader {next_id % 997}')}</wp:comment_author>"
-            f"<wp:comment_author_email>{cdata(f'r{next_id % 997}@example.org')}"
-            "</wp:comment_author_email><wp:comment_author_url></wp:comment_author_url>"
-            f"<wp:comment_author_IP>{cdata('192.0.2.7')}</wp:comment_author_IP>"
-            f"<wp:comment_date>{cdata('2015-01-02 10:00:00')}</wp:comment_date>"
-            f"<wp:comment_date_gmt>{cdata('2015-01-02 09:00:00')}</wp:comment_date_gmt>"
-            f"<wp:comment_content>{cdata(sentence(rng, rng.randint(5, 40)))}</wp:comment_content>"
-            f"<wp:comment_approved>{cdata(status)}</wp:comment_approved>"
-            f"<wp:comment_type>{cdata('')}</wp:comment_type>"
-            f"<wp:comment_parent>{parent}</wp:comment_parent>"
-            "<wp:comment_user_id>0</wp:comment_user_id></wp:comment>"
-        )
-        ids.append(next_id)
-        next_id += 1
-    return "".join(out), next_id
-
-
-def generate(path: Path, posts: int, comments_per_post: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    next_comment = 1
-    with path.open("w", encoding="utf-8") as out:
-        out.write(
-            '<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" '
-            'xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel>\n'
-            "<title>Bench Gazette</title><link>https://bench.example</link>"
-            "<wp:wxr_version>1.2</wp:wxr_version>"
-            "<wp:base_site_url>https://bench.example</wp:base_site_url>\n"
-        )
-        for n in range(12):
-            out.write(
-                f"<wp:author><wp:author_id>{n + 1}</wp:author_id><wp:author_login>"
-                f"{cdata(f'writer{n}')}</wp:author_login><wp:author_display_name>"
-                f"{cdata(f'Writer {n}')}</wp:author_display_name></wp:author>\n"
-            )
-        for n in range(25):
-            out.write(
-                f"<wp:category><wp:term_id>{n + 1}</wp:term_id><wp:category_nicename>"
-                f"section-{n}</wp:category_nicename><wp:cat_name>{cdata(f'Section {n}')}"
-                "</wp:cat_name></wp:category>\n"
-            )
-        for post in range(1, posts + 1):
-            day = (
-                f"{2010 + post % 12}-{1 + post % 12:02d}-{1 + post % 28:02d} 10:{post % 60:02d}:00"
-            )
-            slug = f"story-{post}"
-            tags = "".join(
-                f'<category domain="post_tag" nicename="tag-{t}">{cdata(f"Tag {t}")}</category>'
-                for t in rng.sample(range(400), 3)
-            )
-            thread, next_comment = comments(rng, post, comments_per_post, next_comment)
-            out.write(
-                f"<item><title>{cdata(sentence(rng, 8))}</title>"
-                f"<link>https://bench.example/{day[:10].replace('-', '/')}/{slug}/</link>"
-                f"<dc:creator>{cdata(f'writer{post % 12}')}</dc:creator>"
-                f"<content:encoded>{cdata(body(rng, post))}</content:encoded>"
-                f"<excerpt:encoded>{cdata(sentence(rng, 15))}</excerpt:encoded>"
-                f"<wp:post_id>{post}</wp:post_id><wp:post_date>{day}</wp:post_date>"
-                f"<wp:post_date_gmt>{day}</wp:post_date_gmt><wp:post_name>{slug}</wp:post_name>"
-                "<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
-                f'<category domain="category" nicename="section-{post % 25}">'
-                f"{cdata(f'Section {post % 25}')}</category>{tags}{thread}</item>\n"
-            )
-        out.write("</channel>\n</rss>\n")
-
-
-def scratch_postgres(url: str) -> tuple[str, callable]:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    scratch = f"{name.split('?')[0]}_bench_import"
-    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-    admin.execute(f'CREATE DATABASE "{scratch}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-        admin.close()
-
-    return f"{base}/{scratch}", drop
+from wxr_scale import generate, scratch_postgres  # noqa: E402 (the same generated export)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -170,22 +171,64 @@ def scratch_postgres(url: str):
     return f"{base}/{scratch}", drop
 
 
-def run(args: list[str], env: dict[str, str], quiet: bool) -> tuple[float, float, float]:
+class DatabaseCpu(threading.Thread):
+    """CPU seconds of the PostgreSQL backends serving one database, sampled each 0.5 s.
+
+    A backend's CPU is read from /proc (the server runs on this machine); the last
+    sample of each backend counts, so up to half a second at the end is missed.
+    Zero when the server is elsewhere or /proc is not readable.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.seen, self.done = url, {}, threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(self.url, autocommit=True) as watch:
+            while not self.done.wait(0.5):
+                pids = watch.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchall()
+                for (pid,) in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.seen.values())
+
+
+def run(args: list[str], env: dict[str, str], quiet: bool) -> tuple[float, float, float, float]:
     """Run ``byline <args>`` in a child process: its wall seconds, CPU seconds (what a
-    loaded machine does not distort) and peak RSS in MB."""
+    loaded machine does not distort), the database server's CPU seconds for it (on
+    PostgreSQL), and peak RSS in MB."""
     started = time.perf_counter()
+    url = env.get("DATABASE_URL", "")
+    database = DatabaseCpu(url) if url.startswith("postgres") else None
+    if database:
+        database.start()
     child = subprocess.Popen(
         [sys.executable, "-m", "byline", *args],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
     _, status, usage = os.wait4(child.pid, 0)
+    database_cpu = database.stop() if database else 0.0
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"byline {' '.join(args)} failed ({child.returncode})")
     cpu = usage.ru_utime + usage.ru_stime
-    return time.perf_counter() - started, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KB
+    return time.perf_counter() - started, cpu, database_cpu, usage.ru_maxrss / 1024  # KB → MB
 
 
 def count(env: dict[str, str]) -> tuple[int, int]:
@@ -234,10 +277,14 @@ def main() -> None:
         )
         progress = ["--no-progress"] if args.no_progress or args.quick else []
         command = ["import-wxr", str(export_file), *progress]
-        import_s, import_cpu, import_mb = run(command, env, args.quick)
+        load_before = os.getloadavg()[0]
+        import_s, import_cpu, import_db, import_mb = run(command, env, args.quick)
+        load_after = os.getloadavg()[0]
         articles, stored = count(env)
         out_file = work / "out.xml"
-        export_s, export_cpu, export_mb = run(["export-wxr", "-o", str(out_file)], env, True)
+        export_s, export_cpu, export_db, export_mb = run(
+            ["export-wxr", "-o", str(out_file)], env, True
+        )
         exported_items = exported_comments = 0
         with out_file.open(encoding="utf-8") as back:
             for line in back:
@@ -254,13 +301,23 @@ def main() -> None:
     print(f"{'':28}{'measured':>12}{'target':>26}")
     print(f"{'import wall time':28}{import_s:>10.0f} s{'< 600 s at full size':>26}")
     print(f"{'import CPU time':28}{import_cpu:>10.0f} s")
+    if engine == "PostgreSQL":
+        print(f"{'  database server CPU':28}{import_db:>10.0f} s")
     if scale < 1:
         print(f"{'  wall, linear to full size':28}{import_s / scale:>10.0f} s{'< 600 s':>26}")
         print(f"{'  CPU, linear to full size':28}{import_cpu / scale:>10.0f} s")
+        if engine == "PostgreSQL":
+            print(f"{'  database CPU, linear':28}{import_db / scale:>10.0f} s")
     print(f"{'import peak RSS':28}{import_mb:>9.0f} MB{'< 1,024 MB':>26}")
     print(f"{'export wall time':28}{export_s:>10.0f} s{'(none)':>26}")
     print(f"{'export CPU time':28}{export_cpu:>10.0f} s")
+    if engine == "PostgreSQL":
+        print(f"{'  database server CPU':28}{export_db:>10.0f} s")
     print(f"{'export peak RSS':28}{export_mb:>9.0f} MB{'< 1,024 MB (bounded)':>26}")
+    print(
+        f"load average (1 min) before / after the import: {load_before:.1f} / {load_after:.1f}"
+        f" on {os.cpu_count()} cores"
+    )
     print(f"articles stored {articles:,}, comments stored {stored:,} of {comment_total:,}")
     print(f"exported back: {exported_items:,} posts, {exported_comments:,} comments")
     if args.quick:

@@ -54,6 +54,8 @@ def hot_queries(article, root) -> dict:
         **deep,
         "sitemap": ArticleSitemap().paginator.page(1).object_list,
         "sitemap, last page": ArticleSitemap().paginator.page(2).object_list,
+        "tags sitemap": sitemaps.TagSitemap().paginator.page(1).object_list,
+        "authors sitemap": sitemaps.AuthorSitemap().paginator.page(1).object_list,
         "thread roots": Comment.objects.thread_roots(article.pk).values_list("pk", flat=True),
         "thread roots, most reacted": Comment.objects.thread_roots(article.pk)
         .order_by("-reactions", "submitted_at", "pk")

@@ -17,7 +17,22 @@ from byline.signals import article_changed
 UPDATE_GRACE = timedelta(minutes=10)
 
 
-class Author(models.Model):
+class Subject:
+    """What files articles (an author, a section, a tag): named, with a listing page."""
+
+    name: str
+    slug: str
+    url_name = ""  # the listing's URL name in ``articles``
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+
+
+class Author(Subject, models.Model):
+    url_name = "author"
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     bio = models.TextField(blank=True)
@@ -39,14 +54,9 @@ class Author(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:author", kwargs={"slug": self.slug})
-
-
-class Section(models.Model):
+class Section(Subject, models.Model):
+    url_name = "section"
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     description = models.TextField(blank=True)
@@ -65,25 +75,14 @@ class Section(models.Model):
     class Meta:
         ordering = ["position", "name"]
 
-    def __str__(self) -> str:
-        return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:section", kwargs={"slug": self.slug})
-
-
-class Tag(models.Model):
+class Tag(Subject, models.Model):
+    url_name = "tag"
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
 
     class Meta:
         ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -83,9 +83,22 @@ def register_expander(expander: Callable[[str], str]) -> None:
         _expanders.append(expander)
 
 
+# One line of prose Markdown would leave as it is (no markup, no quotes or dashes for
+# smartypants, no "1." list): an imported excerpt, usually. It skips the converter.
+PLAIN_PROSE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?%()])*")
+
+
+def is_plain_prose(source: str) -> bool:
+    """One line Markdown leaves as it is, but for the paragraph around it."""
+    return bool(PLAIN_PROSE.fullmatch(source)) and ".." not in source and source[-1] != " "
+
+
 def render_markdown(source: str) -> str:
     """Render an editor's Markdown to sanitized HTML, then let the expanders enrich it."""
-    html = sanitize(_converter().convert(source))
+    if is_plain_prose(source):
+        html = f"<p>{source}</p>"  # what the converter and sanitizer would make of it
+    else:
+        html = sanitize(_converter().convert(source))
     for expand in _expanders:
         html = expand(html)
     return html

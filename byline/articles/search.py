@@ -13,7 +13,10 @@ Two engines behind one function, :func:`search`:
 Both rank at most ``MAX_RANKED`` matches (the latest ones) so a word found in
 every article costs what a rarer one does: a reader searching a 100,000-article
 archive for "council" gets the best of its latest thousand matches, and is told
-there are more than a thousand.
+there are more than a thousand. Pages are an ``OFFSET`` into those ranked
+matches, and that is bounded: ranking already reads and sorts the whole capped
+set for page 1, so a deep page only skips more sorted rows (never table rows)
+and a keyset cursor would save nothing (the rank is in no index).
 
 Both rank headline matches above standfirst matches above body matches, return
 the headline with the matched words marked and a snippet of the text around

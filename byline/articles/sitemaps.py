@@ -19,7 +19,8 @@ from django.contrib.sitemaps.views import SitemapIndexItem
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models.functions import Greatest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,9 @@ from byline.articles.sitemap_pages import IdRangePaginator
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs from one news sitemap.
+# ?page=N: a page number the page cache keys on (byline.pagecache.rules), so every
+# page of a sitemap is cached, not only the first.
+PAGE_PARAMETER = "page"
 
 
 class BylineSitemap(Sitemap):
@@ -57,8 +61,8 @@ def _detail_pattern() -> tuple[str, str]:
     return prefix, suffix
 
 
-class ArticleSitemap(BylineSitemap):
-    """Pages of 1,000 articles by id range (see ``sitemap_pages``).
+class IdRangeSitemap(BylineSitemap):
+    """Pages of 1,000 items by id range (see ``sitemap_pages``).
 
     Well under the protocol's 50,000: writing a URL costs tens of microseconds,
     so a page of 50,000 takes seconds even from an index (1,000 is what
@@ -74,6 +78,10 @@ class ArticleSitemap(BylineSitemap):
     @cached_property
     def _paginator(self) -> IdRangePaginator:
         return IdRangePaginator(self.items(), self.limit)
+
+
+class ArticleSitemap(IdRangeSitemap):
+    """Articles, by id range."""
 
     def items(self) -> QuerySet[Article]:
         return Article.objects.published().only("slug", "published_at", "updated_at").order_by("pk")
@@ -112,21 +120,11 @@ class ArticleSitemap(BylineSitemap):
         return max(dates) if dates else None
 
 
-class SubjectSitemap(BylineSitemap):
+class SubjectSitemap(IdRangeSitemap):
     """Sections, tags or authors that have published articles, dated by their latest one.
 
     In pages by id range like the articles' (a site may have tens of thousands of tags).
     """
-
-    limit = 1_000
-
-    @property
-    def paginator(self) -> IdRangePaginator:  # type: ignore[override]
-        return self._paginator
-
-    @cached_property
-    def _paginator(self) -> IdRangePaginator:
-        return IdRangePaginator(self.items(), self.limit)
 
     model: type[Section | Tag | Author] = Section
     relation = "section"  # the article's field that files it under one
@@ -166,28 +164,37 @@ class SectionSitemap(SubjectSitemap):
 class FiledManyToMany(SubjectSitemap):
     """Tags and authors, dated from the many-to-many table's ``(x_id, article_id)`` index.
 
-    "The latest article of this tag" by date walks the articles' date index
-    until one has the tag: a few hundred rows for each of a thousand tags.
-    Read from the tag's end of the index instead (its newest article id
-    first), it is one or two rows: the tag is dated by the publication time of
-    its most recently written published article, which is its latest one
-    unless an older draft was published after a newer article.
+    A tag's page changes when an article it lists first is published or
+    updated, so it is dated by the latest publication or update among its
+    ``RECENT`` most recently written published articles, read from the tag's
+    end of that index: a handful of rows for each of a thousand tags. (Walking
+    the articles' date index until one has the tag reads hundreds of rows per
+    tag; the tag's every article, its whole archive.) An article written long
+    ago and updated now, far down the tag's pages, does not move the date.
     """
+
+    RECENT = 10
 
     def latest(self) -> QuerySet:
         field = Article._meta.get_field(self.relation)
         through = field.remote_field.through  # type: ignore[union-attr]
         own = field.m2m_reverse_field_name()  # type: ignore[attr-defined]
-        return (
+        recent = (
             through.objects.filter(
                 # Article.objects.published(), on the joined article
                 article__status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
                 article__published_at__lte=timezone.now(),
                 article__password="",
-                **{own: OuterRef("pk")},
+                **{own: OuterRef(OuterRef("pk"))},
             )
             .order_by("-article_id")
-            .values("article__published_at")[:1]
+            .values("article_id")[: self.RECENT]
+        )
+        return (
+            Article.objects.filter(pk__in=recent)
+            .annotate(changed=Greatest("published_at", "updated_at"))
+            .order_by("-changed")
+            .values("changed")[:1]
         )
 
 
@@ -247,7 +254,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
         lastmod = sitemap.get_latest_lastmod()
         latest = max(latest, lastmod) if latest and lastmod else latest or lastmod
         for page in range(1, sitemap.paginator.num_pages + 1):
-            suffix = f"?p={page}" if page > 1 else ""
+            suffix = f"?{PAGE_PARAMETER}={page}" if page > 1 else ""
             entries.append(SitemapIndexItem(location + suffix, lastmod))
     response = render(
         request, "articles/sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
@@ -272,8 +279,12 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     sitemap_class = SITEMAPS.get(section)
     if sitemap_class is None:
         raise Http404(f"No sitemap available for section: {section!r}")
+    if "p" in request.GET:  # the address of old (Django's parameter), for crawlers that kept it
+        query = request.GET.copy()
+        query.setlist(PAGE_PARAMETER, query.pop("p"))
+        return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}")
     sitemap = sitemap_class()
-    page = request.GET.get("p", 1)
+    page = request.GET.get(PAGE_PARAMETER, 1)
     try:
         urls = sitemap.get_urls(page=page, site=get_current_site(request), protocol=request.scheme)
     except EmptyPage:

@@ -41,6 +41,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from byline import bulkcopy
 from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
 from byline.discussion.threads import shown_counts
@@ -112,7 +113,7 @@ class ImportResult:
         self.article_ids |= other.article_ids
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Node:
     """A comment's place in its thread: stored already (``pk`` known) or about to be."""
 
@@ -288,24 +289,48 @@ def _parent_node(
 def _insert(levels: Mapping[int, list[_Node]]) -> None:
     """Insert new comments level by level, so every reply knows its parent's id.
 
-    Top-level comments are their own thread: their ``thread_id`` is set in one
-    UPDATE after they are inserted.
+    On PostgreSQL the ids are taken from the table's sequence first, so every
+    row is complete (its parent's and its thread's id) before it is written,
+    and all of them go in one ``COPY``. Elsewhere each level is one INSERT ...
+    RETURNING, and top-level comments, their own thread, get their
+    ``thread_id`` in one UPDATE. Either way a stored node keeps only its id,
+    depth and thread (``values`` and ``parent`` are let go: memory stays bounded).
     """
-    for round_ in sorted(levels):
-        level = levels[round_]
-        for node in level:
-            assert node.values is not None
-            node.values["parent_id"] = node.parent.pk if node.parent else None
-            node.values["thread_id"] = node.parent.thread_id if node.parent else None
-        for start in range(0, len(level), BATCH):
-            batch = level[start : start + BATCH]
-            pks = _insert_rows([node.values for node in batch])  # type: ignore[misc]
-            for node, pk in zip(batch, pks, strict=True):
-                node.pk = pk
-                node.thread_id = node.parent.thread_id if node.parent else pk
-            roots = [node.pk for node in batch if node.parent is None]
-            if roots:
-                Comment.objects.filter(pk__in=roots).update(thread_id=F("pk"))
+    ordered = [node for round_ in sorted(levels) for node in levels[round_]]
+    if bulkcopy.available() and ordered:
+        _copy_rows(ordered)
+    else:
+        for round_ in sorted(levels):
+            _insert_level(levels[round_])
+    for node in ordered:
+        node.values = node.parent = None
+
+
+def _insert_level(level: list[_Node]) -> None:
+    for node in level:
+        assert node.values is not None
+        node.values["parent_id"] = node.parent.pk if node.parent else None
+        node.values["thread_id"] = node.parent.thread_id if node.parent else None
+    for start in range(0, len(level), BATCH):
+        batch = level[start : start + BATCH]
+        pks = _insert_rows([node.values for node in batch])  # type: ignore[misc]
+        for node, pk in zip(batch, pks, strict=True):
+            node.pk = pk
+            node.thread_id = node.parent.thread_id if node.parent else pk
+        roots = [node.pk for node in batch if node.parent is None]
+        if roots:
+            Comment.objects.filter(pk__in=roots).update(thread_id=F("pk"))
+
+
+def _copy_rows(ordered: list[_Node]) -> None:
+    """PostgreSQL: reserve the ids, then stream every row through one ``COPY``."""
+    for node, pk in zip(ordered, bulkcopy.reserve_ids(Comment, len(ordered)), strict=True):
+        node.pk = pk
+        node.thread_id = node.parent.thread_id if node.parent else pk
+        assert node.values is not None
+        node.values.update(id=pk, parent_id=node.parent.pk if node.parent else None,
+                           thread_id=node.thread_id)  # fmt: skip
+    bulkcopy.copy_rows(Comment, (node.values for node in ordered if node.values))
 
 
 def _insert_rows(rows: list[dict[str, object]]) -> list[int]:

@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
+from byline import bulkcopy
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
@@ -521,32 +522,42 @@ class _Importer:
         articles = [self.article(post, slugs[post.wp_id], sections) for post in posts]
         for post in posts:
             self.shortcodes.update(content.unknown_shortcodes(post.content))
-        Article.objects.bulk_create(articles, batch_size=BATCH)
-        self.restore_dates(posts, articles)
         author_links, tag_links, imported = [], [], []
+        if bulkcopy.available():
+            # PostgreSQL: ids first, then every row in one COPY, dates as WordPress had them.
+            for post, article, pk in zip(
+                posts, articles, bulkcopy.reserve_ids(Article, len(articles)), strict=True
+            ):
+                article.pk = pk
+                self.set_dates(post, article)
+            fields = [f.attname for f in Article._meta.concrete_fields]
+            bulkcopy.copy_rows(
+                Article, ({name: getattr(a, name) for name in fields} for a in articles)
+            )
+        else:
+            Article.objects.bulk_create(articles, batch_size=BATCH)
+            self.restore_dates(posts, articles)
         for post, article in zip(posts, articles, strict=True):
             if post.creator in authors:
                 author_links.append(
-                    Article.authors.through(
-                        article_id=article.pk, author_id=authors[post.creator].pk
-                    )
+                    {"article_id": article.pk, "author_id": authors[post.creator].pk}
                 )
             tag_ids = {tags[term.slug].pk for term in post.tags + post.categories[1:]}
-            tag_links.extend(Article.tags.through(article_id=article.pk, tag_id=t) for t in tag_ids)
+            tag_links.extend({"article_id": article.pk, "tag_id": t} for t in sorted(tag_ids))
             imported.append(
-                ImportedPost(
-                    source=self.export.source,
-                    wp_id=post.wp_id,
-                    article=article,
-                    wp_status=post.status[:20],
-                    wp_modified=post.modified_at,
-                )
+                {
+                    "source": self.export.source,
+                    "wp_id": post.wp_id,
+                    "article_id": article.pk,
+                    "wp_status": post.status[:20],
+                    "wp_modified": post.modified_at,
+                }
             )
             # Drafts too: their old addresses start working once they are published.
             self.urls.for_post(post, article)
-        Article.authors.through.objects.bulk_create(author_links, batch_size=BATCH)
-        Article.tags.through.objects.bulk_create(tag_links, batch_size=BATCH)
-        ImportedPost.objects.bulk_create(imported, batch_size=BATCH)
+        bulkcopy.write_rows(Article.authors.through, author_links)
+        bulkcopy.write_rows(Article.tags.through, tag_links)
+        bulkcopy.write_rows(ImportedPost, imported)
         self.visible.extend(a.pk for a in articles if a.status != Article.Status.DRAFT)
         return {post.wp_id: article.pk for post, article in zip(posts, articles, strict=True)}
 
@@ -604,15 +615,19 @@ class _Importer:
             row.wp_status, row.wp_modified = post.status[:20], post.modified_at
         ImportedPost.objects.bulk_update([row for _, row in rows], ["wp_status", "wp_modified"])
 
+    def set_dates(self, post: WxrItem, article: Article) -> None:
+        """When the post was written and last changed on WordPress (dateModified too)."""
+        dates = [d for d in (post.modified_at, post.published_at) if d]
+        article.updated_at = max(dates) if dates else self.now
+        article.created_at = post.published_at or self.now
+        article.content_changed_at = article.updated_at
+
     def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:
         """auto_now stamped the import time: put back when each post was written and changed."""
         adapt = connection.ops.adapt_datetimefield_value
         rows = []
         for post, article in zip(posts, articles, strict=True):
-            dates = [d for d in (post.modified_at, post.published_at) if d]
-            article.updated_at = max(dates) if dates else self.now
-            article.created_at = post.published_at or self.now
-            article.content_changed_at = article.updated_at  # dateModified: WordPress's
+            self.set_dates(post, article)
             changed = adapt(article.updated_at)
             rows.append((changed, changed, adapt(article.created_at), article.pk))
         with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.urls import Resolver404, resolve
 
+from byline import bulkcopy
 from byline.articles.models import (
     Article,
     Author,
@@ -61,13 +62,13 @@ class LegacyPaths:
         self.export = export
         self.summary = summary
         self.folder = export.blog_folder
-        self.rows: dict[str, LegacyURL] = {}
+        self.rows: dict[str, tuple[int | None, str]] = {}  # path → (article id, target)
 
     def add(self, path: str, *, article: Article | None = None, target: str = "") -> None:
         path = path[:MAX_PATH]
         if not path or path == target or path in self.rows:
             return
-        self.rows[path] = LegacyURL(path=path, article=article, target=target[:MAX_PATH])
+        self.rows[path] = (article.pk if article is not None else None, target[:MAX_PATH])
 
     def link_path(self, link: str) -> str:
         """The path of a permalink, decoded; empty for plain ``?p=`` links and bare roots."""
@@ -161,7 +162,11 @@ class LegacyPaths:
         for start in range(0, len(paths), BATCH):
             chunk = paths[start : start + BATCH]
             taken.update(LegacyURL.objects.filter(path__in=chunk).values_list("path", flat=True))
-        new = [row for path, row in self.rows.items() if path not in taken]
-        LegacyURL.objects.bulk_create(new, batch_size=BATCH)
-        self.summary.redirects += len(new)
+        new = (
+            {"path": path, "article_id": article_id, "target": target}
+            for path, (article_id, target) in self.rows.items()
+            if path not in taken
+        )
+        bulkcopy.write_rows(LegacyURL, new)
+        self.summary.redirects += len(self.rows) - len(taken)
         self.rows.clear()

@@ -40,6 +40,13 @@ COMMENT_STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "t
 # Post metadata worth keeping: the featured image of a post, the alt text of an image.
 # WordPress exports much more (some of it large serialized blobs); the rest is dropped.
 KEPT_META = {"_thumbnail_id", "_wp_attachment_image_alt"}
+# The children of <channel> the reader uses (``{*}``: in any namespace, the wp: one
+# is known only from the root); lxml reports no other element.
+CHANNEL_TAGS = (
+    "item", "title", "link", "language", "{*}author", "{*}category", "{*}tag", "{*}term",
+    "{*}base_site_url", "{*}base_blog_url", "{*}wxr_version",
+)  # fmt: skip
+WP_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 class WxrError(ValueError):
@@ -198,7 +205,10 @@ def as_date(value: str, what: str, line: int, utc: bool = True) -> datetime | No
     if value in NO_DATE:
         return None
     try:
-        parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 (zone added below)
+        if WP_DATE.fullmatch(value):  # what WordPress writes: the fast way
+            parsed = datetime.fromisoformat(value)
+        else:
+            parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 (zone added below)
     except ValueError:
         raise WxrError(
             f"<{what}> {value[:40]!r} is not a date (YYYY-MM-DD HH:MM:SS)", line
@@ -233,8 +243,9 @@ def parse(
     """Read a whole WXR file. Raises ``WxrError`` (with the line) on anything unreadable.
 
     ``lean``: for files too big to hold, items keep everything but their text
-    (``content``) and their comments; ``iter_items()`` reads them again, one
-    at a time, when they are written. The whole file is still checked.
+    (``content``, and a post's ``excerpt``) and their comments; ``iter_items()``
+    reads them again, one at a time, when they are written. The whole file is
+    still checked.
     """
     export: WxrExport | None = None
     for export, element, name, wp in _channel_children(stream, on_read):
@@ -256,11 +267,17 @@ def iter_items(stream: IO[bytes]) -> Iterator[WxrItem]:
 def _channel_children(
     stream: IO[bytes], on_read: Callable[[int], object] | None = None
 ) -> Iterator[tuple[WxrExport, object, str, str]]:
-    """Each finished child of ``<channel>``, freed once the caller has read it."""
+    """Each finished child of ``<channel>`` Byline reads, freed once the caller has read it.
+
+    lxml reports only the elements named in ``CHANNEL_TAGS`` (matched in C), so
+    the tens of elements inside every comment cost no Python at all; those
+    that are not the channel's own (an item's ``<title>``) are passed over.
+    """
     source = _ProgressReader(stream, on_read) if on_read else stream
     events = etree.iterparse(
         source,
-        events=("start", "end"),
+        events=("end",),
+        tag=CHANNEL_TAGS,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -270,27 +287,22 @@ def _channel_children(
     )
     export: WxrExport | None = None
     wp = ""
-    depth = 0
     try:
-        for event, element in events:
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    export, wp = _check_root(element)
-                continue
-            depth -= 1
-            name = local(element.tag)
+        for _, element in events:
             parent = element.getparent()
             if parent is None or local(parent.tag) != "channel":
                 continue
-            assert export is not None
-            yield export, element, name, wp
+            if export is None:
+                export, wp = _check_root(element.getroottree().getroot())
+            yield export, element, local(element.tag), wp
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else None) or 1
         raise WxrError(f"the XML is malformed: {error.msg}", line) from None
+    if export is None and events.root is not None:
+        _check_root(events.root)  # not an export at all, rather than an empty one
 
 
 def check_version(export: WxrExport) -> None:
@@ -338,23 +350,34 @@ def _check_root(root) -> tuple[WxrExport, str]:
     )
 
 
+_KEYS: dict[tuple[str, str], str] = {}  # (tag, wp namespace) → key, for _children
+
+
+def _key(tag: str, wp: str) -> str:
+    """``{wp namespace}post_id`` → ``wp:post_id`` (``content:``, ``dc:``, ``excerpt:`` too)."""
+    if not tag.startswith("{"):
+        return tag
+    namespace, name = tag[1:].split("}", 1)
+    prefix = {wp: "wp:", CONTENT_NS: "content:", DC_NS: "dc:"}.get(namespace)
+    if prefix is None:
+        prefix = "excerpt:" if namespace.endswith("/excerpt/") else f"{{{namespace}}}"
+    return prefix + name
+
+
 def _children(element, wp: str) -> dict[str, object]:
     """Map each child's name (``wp:post_id``, ``content:encoded``, ``title``) to the element."""
     found: dict[str, object] = {}
-    prefixes = {wp: "wp:", CONTENT_NS: "content:", DC_NS: "dc:"}
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        if tag.startswith("{"):
-            namespace, name = tag[1:].split("}", 1)
-            prefix = prefixes.get(namespace)
-            if prefix is None:
-                prefix = "excerpt:" if namespace.endswith("/excerpt/") else f"{{{namespace}}}"
-            key = prefix + name
-        else:
-            key = tag
-        found.setdefault(key, child)
+        key = _KEYS.get((tag, wp))
+        if key is None:
+            key = _key(tag, wp)
+            if len(_KEYS) < 4096:  # a file names few distinct tags; a hostile one, many
+                _KEYS[(tag, wp)] = key
+        if key not in found:
+            found[key] = child
     return found
 
 
@@ -451,11 +474,12 @@ def _item(element, wp: str, lean: bool = False) -> WxrItem:
         published = rfc822_date(value("pubDate")) or (
             local_date.replace(tzinfo=UTC) if local_date else None
         )
+    post_type = value("wp:post_type").strip()
     item = WxrItem(
         wp_id=post_id,
         has_id=has_id,
         # Empty when the file does not say: the importer decides (it never publishes it).
-        post_type=value("wp:post_type").strip(),
+        post_type=post_type,
         # WordPress's importer saves an item without a status as a draft.
         status=value("wp:status").strip() or "draft",
         password=value("wp:post_password"),
@@ -466,7 +490,9 @@ def _item(element, wp: str, lean: bool = False) -> WxrItem:
         link=value("link").strip(),
         guid=value("guid").strip(),
         content="" if lean else value("content:encoded"),
-        excerpt=value("excerpt:encoded"),
+        # Read lean, a post's excerpt waits for the second reading too (an attachment's
+        # is its caption, which galleries and featured images need from the first).
+        excerpt="" if lean and post_type != "attachment" else value("excerpt:encoded"),
         creator=value("dc:creator").strip(),
         published_at=published,
         local_date=local_date,

@@ -1,6 +1,6 @@
 """sitemap.xml (split past 50,000 URLs), the Google News sitemap, and robots.txt naming them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -75,10 +75,10 @@ def test_a_sitemap_past_its_limit_is_split_into_pages_listed_in_the_index(client
     article_pages = [url for url in listed if "sitemap-articles" in url]
     assert article_pages == [
         "http://testserver/sitemap-articles.xml",
-        "http://testserver/sitemap-articles.xml?p=2",
-        "http://testserver/sitemap-articles.xml?p=3",
+        "http://testserver/sitemap-articles.xml?page=2",
+        "http://testserver/sitemap-articles.xml?page=3",
     ]
-    counts = [len(locations(xml(client, f"/sitemap-articles.xml?p={p}"))) for p in (1, 2, 3)]
+    counts = [len(locations(xml(client, f"/sitemap-articles.xml?page={p}"))) for p in (1, 2, 3)]
     assert counts == [2, 2, 1]
 
 
@@ -95,8 +95,8 @@ def test_sitemap_pages_are_id_ranges_never_offsets_and_never_overfull(client, mo
     Article.objects.filter(pk=stories[4].pk).update(status=Article.Status.DRAFT)
     with CaptureQueriesContext(connection) as captured:
         index = locations(xml(client, "/sitemap.xml"))
-        pages = [locations(xml(client, f"/sitemap-articles.xml?p={p}")) for p in (1, 2, 3)]
-    assert [url for url in index if "sitemap-articles" in url][-1].endswith("?p=3")
+        pages = [locations(xml(client, f"/sitemap-articles.xml?page={p}")) for p in (1, 2, 3)]
+    assert [url for url in index if "sitemap-articles" in url][-1].endswith("?page=3")
     expected = [[stories[n] for n in ns] for ns in ((0, 2), (3, 5), (6,))]
     assert pages == [[f"http://testserver{a.get_absolute_url()}" for a in p] for p in expected]
     for query in captured.captured_queries:
@@ -105,7 +105,7 @@ def test_sitemap_pages_are_id_ranges_never_offsets_and_never_overfull(client, mo
             assert "EXISTS" in sql or "LIMIT" in sql, sql  # no count of every article
         assert "OFFSET" not in sql, sql
     for page in ("4", "0", "-1", "x", "²", "1.5", "9" * 40):
-        assert client.get(f"/sitemap-articles.xml?p={page}").status_code == 404, page
+        assert client.get(f"/sitemap-articles.xml?page={page}").status_code == 404, page
 
 
 def test_the_news_sitemap_lists_the_last_48_hours(client):
@@ -154,3 +154,33 @@ def test_article_locations_match_their_addresses_whatever_the_slug(client):
     article = make_article("Ça coûte: 100 % d’augmentation?", slug="ça-coûte-100-%-d’augmentation")
     listed = locations(xml(client, "/sitemap-articles.xml"))
     assert f"http://testserver{article.get_absolute_url()}" in listed
+
+
+def test_the_old_page_parameter_leads_to_the_new_address(client):
+    """``?p=2`` (Django's name, which the page cache does not key on) → ``?page=2``, 301."""
+    response = client.get("/sitemap-articles.xml?p=2")
+    assert response.status_code == 301
+    assert response["Location"] == "/sitemap-articles.xml?page=2"
+
+
+def test_a_tag_is_dated_by_the_latest_publication_or_update_among_its_articles(client):
+    """Not the publication of its newest-written article: a draft published later, or an
+    article updated since, moves the tag's date, as they move its page."""
+    tag, author = make_tag(), make_author()
+    now = timezone.now()
+    older = make_article("Written first", tags=[tag], authors=[author])
+    newer = make_article("Written second", tags=[tag], authors=[author])
+    Article.objects.filter(pk=newer.pk).update(
+        published_at=now - timedelta(days=3), updated_at=now - timedelta(days=3)
+    )
+    Article.objects.filter(pk=older.pk).update(
+        published_at=now - timedelta(days=2), updated_at=now - timedelta(days=2)
+    )
+
+    def lastmod(name: str) -> datetime:
+        stamp = xml(client, f"/sitemap-{name}.xml")[0].find("sm:lastmod", NS).text
+        return datetime.fromisoformat(stamp)
+
+    assert lastmod("tags") == lastmod("authors") == now - timedelta(days=2)
+    Article.objects.filter(pk=newer.pk).update(updated_at=now - timedelta(hours=1))
+    assert lastmod("tags") == lastmod("authors") == now - timedelta(hours=1)
