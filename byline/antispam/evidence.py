@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connections
+from django.utils import timezone
 
 from byline.antispam.contract import Submission
 from byline.antispam.features import (
@@ -334,12 +338,17 @@ def has_payload(text: str, domains: list[str]) -> bool:
 def spam_domains(domains: list[str], author_url: str) -> list[Evidence]:
     """Links to domains moderators have marked as spam (the text's ``domains`` and the
     author's URL)."""
-    from byline.antispam.models import SpamDomain
-
     author_domain = domain_of(author_url) if author_url else ""
     if "." in author_domain and author_domain not in domains:
         domains = [*domains, author_domain]
-    marked = SpamDomain.objects.marked(domains)
+    if not domains:
+        return []
+    from byline.antispam.models import MARKED_DOMAINS_SQL, SpamDomain
+
+    with connections[SpamDomain.objects.db].cursor() as cursor:
+        cursor.execute(MARKED_DOMAINS_SQL.format(", ".join(["%s"] * len(domains))), domains)
+        tallies = dict(cursor.fetchall())
+    marked = [(domain, tallies[domain]) for domain in domains if domain in tallies]
     if not marked:
         return []
     worst = max(spam for _, spam in marked)
@@ -389,13 +398,17 @@ def history(submission: Submission) -> list[Evidence]:
 
 def duplicates(submission: Submission, text_key: str, plain_text: str) -> list[Evidence]:
     """The same text posted under other articles recently."""
-    from byline.antispam.models import CheckLog
-
     if len(plain_text) < DUPLICATE_MIN_CHARS:
         return []
-    elsewhere = CheckLog.objects.same_text_elsewhere(
-        text_key, submission.article_id, DUPLICATE_DAYS
-    )
+    from byline.antispam.models import SAME_TEXT_SQL, CheckLog
+
+    connection = connections[CheckLog.objects.db]
+    since = timezone.now() - timedelta(days=DUPLICATE_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(SAME_TEXT_SQL, [text_key, connection.ops.adapt_datetimefield_value(since)])
+        articles = {row[0] for row in cursor.fetchall()}
+    articles.discard(submission.article_id)
+    elsewhere = len(articles)
     if not elsewhere:
         return []
     return [

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from byline.antispam import hashing
+from byline.antispam import classifier
 from byline.antispam.classifier import (
     MAX_DECISION_LOGIT,
     N_FEATURES,
@@ -39,12 +39,12 @@ def test_the_features_are_scikit_learns_n_grams_each_hashed_as_specified(text):
     words = HashingVectorizer(
         analyzer="word", ngram_range=(1, 2), lowercase=False, token_pattern=r"(?u)\b\w+\b"
     ).build_analyzer()
-    expected_chars = Counter(hashing.reference_char_bucket(gram) for gram in chars(prepared))
+    expected_chars = Counter(classifier.reference_char_bucket(gram) for gram in chars(prepared))
     expected_words = Counter(
-        hashing.reference_word_bucket(*gram.split(" ")) for gram in words(prepared)
+        classifier.reference_word_bucket(*gram.split(" ")) for gram in words(prepared)
     )
-    assert Counter(hashing.char_ngrams(prepared).tolist()) == expected_chars
-    grams, buckets = hashing.word_ngrams(prepared)
+    assert Counter(classifier.char_ngrams(prepared).tolist()) == expected_chars
+    grams, buckets = classifier.word_ngrams(prepared)
     assert list(grams) == words(prepared)
     assert Counter(buckets.tolist()) == expected_words
 
