@@ -182,10 +182,9 @@ def asks_something(text: str) -> bool:
 
 SELLS_NOTHING = Evidence(
     0.0,
-    "No link, contact, offer or call to action: the words alone cannot make it spam.",
+    "No link, offer, call to action or invitation to get in touch: the words alone "
+    "cannot make it spam.",
 )
-# The former name (a short text was the only case).
-SHORT_AND_HARMLESS = SELLS_NOTHING
 
 
 _ANCHOR = re.compile(
@@ -254,7 +253,8 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
 
 def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     """``content()``, and whether the text carries anything a spammer could be paid for
-    (``has_payload()``), read in one pass."""
+    (a link, a wallet, a way to be reached that readers are asked to use), read in one
+    pass."""
     plain = clean(bounded(text))
     lower = plain.lower()
     found = []
@@ -269,7 +269,8 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         if handles
         else ""
     )
-    if what and _CONTACT_INVITE.search(lower):
+    invited = bool(what) and _CONTACT_INVITE.search(lower) is not None
+    if invited:
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
@@ -299,9 +300,10 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    # A sum alone is not something to sell (rents, bills, fines): the offer rules
-    # above judge what is done with it.
-    return found, bool(domains or phones or handles or wallet)
+    # A sum alone is not something to sell (rents, bills, fines), nor is a number or an
+    # address given without an invitation to use it (a helpline, a council's desk): the
+    # rules above judge what is done with them.
+    return found, bool(domains or invited or wallet)
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns
@@ -320,19 +322,6 @@ def cheap_domains(domains: list[str]) -> list[Evidence]:
         return []
     names = ", ".join(cheap[:3])
     return [Evidence(W_CHEAP_TLD, f"Links to {names}: a kind of address spam favours.")]
-
-
-def has_payload(text: str, domains: list[str]) -> bool:
-    """Whether the text carries anything a spammer could be paid for: a link, a way to
-    be reached, a sum of money or a wallet."""
-    plain = clean(text)
-    return bool(
-        domains
-        or phone_numbers(plain)
-        or contact_handles(plain)
-        or has_money(plain)
-        or has_wallet(plain)
-    )
 
 
 def spam_domains(domains: list[str], author_url: str) -> list[Evidence]:

@@ -17,7 +17,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]{0,500}>")
 # A link: a URL with a scheme, anything starting with www., or a bare host name
-# ending in a common top-level domain, also when spaced out ("example . com").
+# ending in a common top-level domain. A host spaced out to dodge filters
+# ("example . com", "www.youtube. com") is joined first (``_joined``), but only before a
+# generic top-level domain in lower case: "… de schrijver. De cijfers …" ends a sentence.
 _TLDS = (
     "com|net|org|info|biz|io|co|me|tv|us|uk|de|ru|cn|in|ly|gl|gd|be|cc|tk|ml|ga|cf|gq|"
     "xyz|top|site|online|club|shop|store|app|link|click|live|fr|es|it|nl|pl|br|au|ca|"
@@ -25,9 +27,12 @@ _TLDS = (
 )
 _LINK = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"']+"
-    r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*\s?\.\s?(?:"
+    r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*\.(?:"
     + _TLDS
     + r")\b(?:/[^\s<>\"']*)?"
+)
+_SPACED_DOT = re.compile(
+    r"(?<=[a-z0-9])(?: +\. *|\. +)(?=(?:com|net|org|info|biz|xyz|io|ru|tk|cn)\b)"
 )
 # Punctuation that ends a sentence or closes a bracket around a link, not part of it.
 _TRAILING = ".,;:!?)]}>*'\"»”’"
@@ -446,6 +451,11 @@ def clean(text: str) -> str:
     return text
 
 
+def _joined(text: str) -> str:
+    """The text with hosts spaced out around their last dot joined ("example. com")."""
+    return _SPACED_DOT.sub(".", text) if "." in text else text
+
+
 def bounded(text: str) -> str:
     if len(text) <= MAX_MODEL_CHARS:
         return text
@@ -476,7 +486,7 @@ def find_links(text: str) -> list[str]:
         for match in _HREF.finditer(text):
             link = _trimmed(match.group(1))[0]
             found.append("http:" + link if link.startswith("//") else link)
-    text = clean(text)
+    text = _joined(clean(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)  # an e-mail address is not a link to its domain
     for match in _LINK.finditer(text):
@@ -560,7 +570,7 @@ def phone_numbers(text: str) -> list[str]:
     text = clean(bounded(text))
     if len(_DIGIT.findall(text)) < 7:
         return []  # too few digits for a phone number: most comments, at once
-    text = _LINK.sub(" ", text)
+    text = _LINK.sub(" ", _joined(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
     return [m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0))]
@@ -649,7 +659,7 @@ def for_model(text: str) -> str:
         markers.append(REPEAT_TOKEN)
     if "@" in text:
         text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
-    text = _LINK.sub(_link_for_model, text)
+    text = _LINK.sub(_link_for_model, _joined(text))
     if "@" in text:
         text = _HANDLE.sub(f" {HANDLE_TOKEN} ", text)
     digits = len(_DIGIT.findall(text))
