@@ -6,6 +6,7 @@ that moved the score says so in words a moderator can check.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,8 +97,23 @@ def links(domains: list[str]) -> list[Evidence]:
 _CONTACT_INVITE = re.compile(
     r"\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
     r"message|dm|e-?mail|write to|inbox|zap|llame|escriba|contacte?|chame|anrufen|kontakt|"
-    r"appelez|пиши|звони)\b|whatsapp|telegram|واتساب|微信|联系"
+    r"appelez|пиши|звони|talk to me|chat with me|hit me up)\b"
+    r"|whatsapp|telegram|واتساب|微信|联系"
 )
+# The commonest English function words: a text with several of them is read as English,
+# the language whose invitations to get in touch ``_CONTACT_INVITE`` knows best.
+_ENGLISH = frozenset(
+    "the a an and or but to of in on for is are was were has have had with my your our "
+    "if it they we i you this that be at by from not".split()
+)
+
+
+def _reads_english(lower: str) -> bool:
+    words = lower.split()
+    english = sum(word.strip(".,;:!?()\"'") in _ENGLISH for word in words)
+    return english >= 3 and english >= 0.2 * len(words)
+
+
 _CRYPTO = re.compile(
     r"\b(?:btc|bitcoins?|eth|ethereum|usdt|crypto\w*|tokens?|airdrop|"
     r"meme coin|binance|coinbase|metamask|forex|trading signals?)\b"
@@ -148,7 +164,10 @@ _CALL_TO_ACTION = re.compile(
     r"go to (?:my|our)|join (?:my|our|us|now|here|the group)|add me|message me|dm me|"
     r"text me|contact me|call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|"
     r"viber|loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
-    r"itunes|soundcloud|(?:a|my|our) cover|(?:new|newest|my) (?:song|single|video|music)|vote)\b"
+    r"itunes|soundcloud|(?:a|my|our) cover|vote|"
+    r"(?:new|newest|latest|my|our) (?:\w+ )?(?:song|single|video|music|remix|track|album|mixtape)|"
+    r"(?:please |pls |plz )?like (?:please|pls|plz)|please like|"
+    r"su[bcs]{0,3}rib(?:e|le|ee)?)\b"
 )
 
 
@@ -173,6 +192,7 @@ _SELLING = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=64)  # asked twice of a text with links
 def asks_something(text: str) -> bool:
     """Whether a text asks readers to do something (subscribe, click, visit ...) or
     offers something of the commenter's (a channel, a product, a bonus)."""
@@ -300,10 +320,13 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    # A sum alone is not something to sell (rents, bills, fines), nor is a number or an
-    # address given without an invitation to use it (a helpline, a council's desk): the
-    # rules above judge what is done with them.
-    return found, bool(domains or invited or wallet)
+    # A sum alone is not something to sell (rents, bills, fines), nor is a phone number
+    # given without an invitation to call it (a helpline, a council's desk) in a text
+    # read as English, the language whose invitations are known best: the rules above
+    # judge what is done with them. A handle or an e-mail address is a way to be
+    # reached whatever is said around it.
+    phone_sold = bool(phones) and (invited or not _reads_english(lower))
+    return found, bool(domains or handles or phone_sold or wallet)
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns

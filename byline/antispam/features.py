@@ -480,6 +480,13 @@ def _trimmed(link: str) -> tuple[str, str]:
 
 def find_links(text: str) -> list[str]:
     """Every link-like string in the text, in order, without punctuation around it."""
+    return list(_links_in(text))
+
+
+# The few functions a check asks more than once of the same text (the signals and the
+# model read it separately) remember their last answers: a long comment is read once.
+@functools.lru_cache(maxsize=64)
+def _links_in(text: str) -> tuple[str, ...]:
     found = []
     text = bounded(text)
     if "href" in text.lower():  # a link inside a tag: clean() would remove it with the tag
@@ -493,7 +500,7 @@ def find_links(text: str) -> list[str]:
         link = _trimmed(match.group(0))[0]
         if link:
             found.append(link)
-    return found
+    return tuple(found)
 
 
 def domain_of(link: str) -> str:
@@ -567,13 +574,18 @@ def _phone_for_model(match: re.Match[str]) -> str:
 
 def phone_numbers(text: str) -> list[str]:
     """The phone-number-shaped strings in the text (7 to 15 digits), links aside."""
+    return list(_phones_in(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _phones_in(text: str) -> tuple[str, ...]:
     text = clean(bounded(text))
     if len(_DIGIT.findall(text)) < 7:
-        return []  # too few digits for a phone number: most comments, at once
+        return ()  # too few digits for a phone number: most comments, at once
     text = _LINK.sub(" ", _joined(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    return [m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0))]
+    return tuple(m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0)))
 
 
 def contact_handles(text: str) -> list[str]:
@@ -632,6 +644,7 @@ def is_telling(token: str) -> bool:
     return not all(word in STOPWORDS for word in words)
 
 
+@functools.lru_cache(maxsize=64)
 def is_repetitive(text: str) -> bool:
     """Six words or more, of which at most four in ten are different."""
     words = _WORD.findall(text.casefold())
