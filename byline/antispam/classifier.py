@@ -131,14 +131,15 @@ class WordGrams(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
         words = self._words
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        if index < len(words):
+        count = len(words)
+        if index < 0:
+            index += max(0, 2 * count - 1)
+        if 0 <= index < count:
             return words[index]
-        first = index - len(words)
+        first = index - count
+        if not 0 <= first < count - 1:
+            raise IndexError(index)
         return f"{words[first]} {words[first + 1]}"
 
     def __eq__(self, other: object) -> bool:
@@ -202,7 +203,7 @@ MAX_LEARNED_LOGIT = 3.0
 # however many, spreads over their topics and barely moves a short text they do not
 # share ("Please moderate me"), while the same spam taught a few times moves its kind.
 # Only features in at least COMMON_MIN_SHARE of genuine comments are stored.
-COMMON_SHARE = 0.005
+COMMON_SHARE = 0.0075
 COMMON_MIN_SHARE = 0.001
 
 

@@ -11,6 +11,8 @@ plain SQL held by ``models``, so neither is called into on an ordinary check.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import json
 import logging
 import math
@@ -21,7 +23,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from byline.antispam import evidence
@@ -72,12 +73,28 @@ def fingerprint(submission: Submission) -> str:
             submission.body,
         )
     )
-    return salted_hmac("byline.antispam.fingerprint", value, algorithm="sha256").hexdigest()
+    return _salted_hash("byline.antispam.fingerprint", value)
 
 
 def text_key(body: str) -> str:
     """A salted hash of the text alone, normalised, to find the same text elsewhere."""
-    return salted_hmac("byline.antispam.text", duplicate_key(body), algorithm="sha256").hexdigest()
+    return _text_key(body, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=16)  # asked by the duplicate signal, then by the check's record
+def _text_key(body: str, secret: str) -> str:
+    return _salted_hash("byline.antispam.text", duplicate_key(body))
+
+
+def _salted_hash(salt: str, value: str) -> str:
+    """Django's ``salted_hmac(salt, value, algorithm="sha256")``, its key derived once."""
+    key = _hmac_key(salt, settings.SECRET_KEY)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _hmac_key(salt: str, secret: str) -> bytes:
+    return hashlib.sha256(salt.encode() + secret.encode()).digest()
 
 
 def is_known_commenter(submission: Submission) -> bool:
@@ -282,16 +299,14 @@ def check(submission: Submission) -> Decision:
 
 def encodable_submission(submission: Submission) -> Submission:
     """The submission with text fields a broken client mangled made safe to hash and store."""
-    safe = dataclasses.replace(
-        submission,
-        body=encodable(submission.body),
-        author_name=encodable(submission.author_name),
-        author_email=encodable(submission.author_email),
-        author_url=encodable(submission.author_url),
-        user_agent=encodable(submission.user_agent),
-        referrer=encodable(submission.referrer),
-    )
-    return submission if safe == submission else safe
+    names = ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
+    changed = {}
+    for name in names:
+        value = getattr(submission, name)
+        safe = encodable(value)
+        if safe is not value:
+            changed[name] = safe
+    return dataclasses.replace(submission, **changed) if changed else submission
 
 
 def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
