@@ -170,10 +170,12 @@ def test_a_lesson_taught_by_several_decisions_takes_effect_after_a_malicious_bur
     news = [example.text for example in news_ham_corpus()]
     for n, text in enumerate(news[2000:2060]):
         antispam.learn(make_submission(text, article_id=100 + n), Label.SPAM)
-    assert antispam.check(make_submission(NEW_SPAM)).verdict == Verdict.APPROVE
+    before = antispam.check(make_submission(NEW_SPAM)).score
     for n, spam in enumerate(TAUGHT_SPAM, start=2):
         antispam.learn(make_submission(spam, article_id=n), Label.SPAM)
-    assert antispam.check(make_submission(NEW_SPAM, article_id=9)).verdict != Verdict.APPROVE
+    after = antispam.check(make_submission(NEW_SPAM, article_id=9))
+    assert after.verdict != Verdict.APPROVE
+    assert after.score > before
     assert antispam.check(make_submission("Please moderate me")).verdict == Verdict.APPROVE
 
 
