@@ -18,7 +18,7 @@ import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
@@ -300,7 +300,7 @@ def check(submission: Submission) -> Decision:
 def encodable_submission(submission: Submission) -> Submission:
     """The submission with text fields a broken client mangled made safe to hash and store."""
     names = ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
-    changed = {}
+    changed: dict[str, Any] = {}
     for name in names:
         value = getattr(submission, name)
         safe = encodable(value)
