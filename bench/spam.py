@@ -20,8 +20,15 @@ other three folds (its blend and calibration too).
 (c) time to score one comment (the whole ``check()`` and the text alone), beside the
     previous scorer (the text model of git ``main``), in one run; and time to learn one
     moderator decision (the whole ``learn()``) beside what the previous version did
-    for each decision (copy the model and serialise it whole). Targets: scoring p99 <
-    2 ms, learning p99 <= 20 ms.
+    for each decision (copy the model and serialise it whole). Each is timed in CPU time
+    of this thread (``time.thread_time``) and in wall-clock time: on a machine loaded by
+    others the CPU time is the honest figure. Targets (CPU): scoring p99 <= 2 ms,
+    learning p99 <= 20 ms.
+(d) the frozen held-out newsroom set, never trained on, scored by the shipped model.
+(e) a malicious burst (60 genuine news comments marked spam) against the news site's
+    probes, and a deliberate lesson (4 essay-mill adverts marked spam) against a fifth.
+
+Last, every target with what was measured and whether it is met.
 
 Baselines: "rules" is Byline's text rules alone (features read from the text, no
 model: not published when a rule points to spam, spam at +2 log-odds or more); "chars"
@@ -49,6 +56,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FOLDS = 4
+# (what, measured, target, met): printed together at the end.
+SUMMARY: list[tuple[str, str, str, bool]] = []
+
+
+def target(what: str, measured: str, goal: str, met: bool) -> None:
+    SUMMARY.append((what, measured, goal, met))
+
+
 PROBES = [
     ("Please moderate me", "approve"),
     ("The government's guidance: https://www.gov.uk/guidance/flooding-what-to-do", "approve"),
@@ -301,6 +316,17 @@ def report(title: str, results: dict[str, Results]) -> None:
         "  targets  YouTube spam F1 >= 0.95; genuine news and newsroom not published <= 1%; "
         "high recall on every kind"
     )
+    byline = results["Byline"]
+    when = "learning stream" if "learning" in title else "fresh site"
+    f1 = byline.tally("youtube", approve_below).f1
+    target(f"YouTube leave-one-video-out spam F1, {when}", f"{f1:.3f}", ">= 0.95", f1 >= 0.95)
+    news = byline.tally("news", approve_below).fpr
+    target(f"genuine news comments not published, {when}", f"{news:.2%}", "<= 1%", news <= 0.01)
+    room = byline.tally("newsroom", approve_below).fpr
+    target(f"newsroom genuine not published, {when}", f"{room:.2%}", "<= 1%", room <= 0.01)
+    if "learning" not in title:
+        seo = byline.families(approve_below).get("seo", 0.0)
+        target("newsroom SEO spam not published, fresh site", f"{seo:.0%}", "high", seo >= 0.9)
 
 
 def heldout() -> None:
@@ -334,6 +360,13 @@ def heldout() -> None:
     )
     for scorer, held, spam_from in scorers:
         ham_scores = [scorer.score(r["text"]) for r in ham]
+        if scorer is byline:
+            share = sum(s >= held for s in ham_scores) / len(ham)
+            shown = f"{share:.1%} ({sum(s >= held for s in ham_scores)}/{len(ham)})"
+            target("held-out genuine not published", shown, "<= 1%", share <= 0.01)
+            seo = [scorer.score(r["text"]) >= held for r in spam if r["family"] == "seo"]
+            recall = sum(seo) / max(1, len(seo))
+            target("held-out SEO spam not published", f"{recall:.0%}", "high", recall >= 0.9)
         spam_scores = [scorer.score(r["text"]) for r in spam]
         other = [s for s, r in zip(ham_scores, ham, strict=True) if r["lang"] != "en"]
         kinds: dict[str, list[bool]] = defaultdict(list)
@@ -392,7 +425,12 @@ def _previous_scorer(ref: str = "main"):
     (target / "data").mkdir(parents=True)
     try:
         for name in files:
-            data = _git_show(ref, name)
+            try:
+                data = _git_show(ref, name)
+            except subprocess.CalledProcessError:
+                if name == "hashing.py":  # merged into classifier.py since
+                    continue
+                raise
             if name.endswith(".py"):
                 data = data.replace(b"byline.antispam", b"previous_antispam")
             (target / name).write_bytes(data)
@@ -404,10 +442,36 @@ def _previous_scorer(ref: str = "main"):
     return module.TextModel.from_bytes((target / "data" / "seed_model.npz").read_bytes())
 
 
-def _figures(samples: list[float]) -> str:
+def _p99(samples: list[float]) -> float:
     ms = sorted(s * 1000 for s in samples)
-    p99 = ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
-    return f"median {statistics.median(ms):6.3f} ms  p99 {p99:6.3f} ms  ({len(ms)} calls)"
+    return ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
+
+
+def _figures(samples: list[float]) -> str:
+    ms = [s * 1000 for s in samples]
+    return f"median {statistics.median(ms):6.3f} ms  p99 {_p99(samples):6.3f} ms  ({len(ms)} calls)"
+
+
+class Timer:
+    """Wall-clock and CPU time (this thread's) of each call: under a loaded machine the
+    CPU time is the honest figure, the wall time includes waiting for a core."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def __enter__(self) -> Timer:
+        self._cpu = time.thread_time()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall.append(time.perf_counter() - self._wall)
+        self.cpu.append(time.thread_time() - self._cpu)
+
+    def lines(self, label: str) -> str:
+        pad = " " * len(label)
+        return f"{label} CPU  {_figures(self.cpu)}\n{pad} wall {_figures(self.wall)}"
 
 
 def latency(long: bool) -> None:
@@ -424,9 +488,7 @@ def latency(long: bool) -> None:
     antispam.check(Submission(body="warm-up", author_name="x"))
     _, model = store.current()
     previous = _previous_scorer()
-    ours_check: list[float] = []
-    ours_text: list[float] = []
-    theirs_text: list[float] = []
+    ours_check, ours_text, theirs_text = Timer(), Timer(), Timer()
     for n, text in enumerate(comments):
         submission = Submission(
             body=text,
@@ -435,43 +497,96 @@ def latency(long: bool) -> None:
             article_id=n % 50,
             seconds_to_submit=30.0,
         )
-        start = time.perf_counter()
-        antispam.check(submission)
-        ours_check.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        read_text(model, text)
-        ours_text.append(time.perf_counter() - start)
+        with ours_check:
+            antispam.check(submission)
+        with ours_text:
+            read_text(model, text)
         if previous is not None:  # interleaved: the same machine load for both
-            start = time.perf_counter()
-            previous.explain(text)
-            theirs_text.append(time.perf_counter() - start)
+            with theirs_text:
+                previous.explain(text)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"(c) time, one comment per call (load average {load}, {os.cpu_count()} cores)")
-    print(f"    scoring: Byline check() (SQLite, records the check)  {_figures(ours_check)}")
-    print(f"             Byline text alone (model + text rules)       {_figures(ours_text)}")
-    if theirs_text:
-        print(f"             previous scorer (main), text model alone    {_figures(theirs_text)}")
+    print(ours_check.lines("    scoring: Byline check() (SQLite, records the check)"))
+    print(ours_text.lines("             Byline text alone (model + text rules)      "))
+    if theirs_text.cpu:
+        print(theirs_text.lines("             previous scorer (main), text model alone   "))
     else:
         print("             previous scorer: not measured (no git checkout with main)")
     print("             target                                        p99 <= 2 ms")
+    p99 = _p99(ours_check.cpu)
+    target("check() CPU time per comment, p99", f"{p99:.2f} ms", "<= 2 ms", p99 <= 2.0)
     decisions = [e for e in corpus if "YouTube" in e.source][: 400 if long else 200]
-    learning: list[float] = []
+    learning = Timer()
     for n, example in enumerate(decisions):
         submission = Submission(
             body=example.text, author_name="Reader", author_email=f"m{n}@example.org"
         )
         label = Label.SPAM if example.is_spam else Label.HAM
-        start = time.perf_counter()
-        antispam.learn(submission, label)
-        learning.append(time.perf_counter() - start)
-    copying: list[float] = []
+        with learning:
+            antispam.learn(submission, label)
+    copying = Timer()
     for _ in range(10 if long else 5):
-        start = time.perf_counter()
-        copy.deepcopy(model).to_bytes()
-        copying.append(time.perf_counter() - start)
-    print(f"    learning: Byline learn() (SQLite, whole decision)    {_figures(learning)}")
-    print(f"              previous way: copy + serialise the model    {_figures(copying)}")
+        with copying:
+            copy.deepcopy(model).to_bytes()
+    print(learning.lines("    learning: Byline learn() (SQLite, whole decision)   "))
+    print(copying.lines("              previous way: copy + serialise the model   "))
     print("              target                                      p99 <= 20 ms")
+    p99 = _p99(learning.cpu)
+    target("learn() CPU time per decision, p99", f"{p99:.2f} ms", "<= 20 ms", p99 <= 20.0)
+
+
+def burst() -> None:
+    """(e) A malicious burst against a deliberate lesson, on the shipped model: sixty
+    genuine news comments marked spam must leave the news site's probes published,
+    while four decisions on one kind of spam (essay mills) hold a fifth of its kind."""
+    import copy
+
+    from byline.antispam.corpus import news_ham_corpus
+    from byline.antispam.store import shipped_model
+
+    approve_below, _ = _thresholds()
+    news = [e.text for e in news_ham_corpus()]
+    probes = [text for text, expected in PROBES if expected == "approve"]
+    probes.append("Thank you for covering this. Nobody else did.")
+    scorer = Byline.__new__(Byline)
+    scorer.model = shipped_model()
+    fresh = copy.deepcopy(scorer.model)
+    for text in news[2000:2060]:
+        scorer.learn(text, True)
+    print("(e) a malicious burst: 60 genuine news comments marked spam (shipped model)")
+    worst = 0.0
+    for text in probes:
+        before = 1.0 / (1.0 + math.exp(-fresh.logit(text)))
+        after = scorer.score(text)
+        worst = max(worst, after)
+        print(f"      {before:.3f} -> {after:.3f}  {text[:60]}")
+    unseen = news[2100:2300]
+    flipped = sum(scorer.score(t) >= approve_below for t in unseen)
+    print(f"    200 unseen genuine news comments not published after it: {flipped}")
+    target("probes after a malicious burst, highest score", f"{worst:.3f}", "< 0.5", worst < 0.5)
+    essays = [
+        "We write custom essays and dissertations for students, plagiarism free.",
+        "Essay writing service: any subject, any deadline, order your essay today.",
+        "Struggling with your dissertation? Our expert writers deliver essays on time.",
+        "Cheap custom essay writing, 100% original, get your paper in 3 hours.",
+    ]
+    new = "Custom essays by expert writers, plagiarism free and delivered before your deadline."
+    scorer.model = copy.deepcopy(fresh)
+    before = scorer.score(new)
+    for text in essays:
+        scorer.learn(text, True)
+    after = scorer.score(new)
+    shown = f"{before:.3f} -> {after:.3f}"
+    print(f"    a deliberate lesson: 4 essay-mill adverts marked spam; a fifth {shown}")
+    target(
+        "a lesson taught 4 times, a new comment of its kind", f"{after:.3f}", ">= 0.5", after >= 0.5
+    )
+
+
+def summary() -> None:
+    print("Targets")
+    for what, measured, goal, met in SUMMARY:
+        print(f"  {what:<55} {measured:>12}  target {goal:<8} {'met' if met else 'NOT MET'}")
 
 
 def main() -> None:
@@ -491,6 +606,8 @@ def main() -> None:
         heldout()
         report("(b) learning stream (Byline learns every label in order; baselines fixed)", stream)
         latency(args.long)
+        burst()
+        summary()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
 
+# Defined where it runs, so a check crosses no more modules than it needs.
+from byline.antispam.pipeline import check
+
 __all__ = [
     "Decision",
     "Label",
@@ -17,17 +20,6 @@ __all__ = [
 ]
 
 
-def check(submission: Submission) -> Decision:
-    """Decide what happens to a new comment, with reasons a moderator can read.
-
-    Never raises: if the backend fails the comment is held, with that as the reason.
-    """
-    from byline.antispam.actions import check_submission
-    from byline.antispam.backends import get_backend
-
-    return check_submission(get_backend(), submission)
-
-
 def learn(submission: Submission, label: Label) -> None:
     """Teach the filter a moderator's decision (approve / not spam = ham; spam = spam).
 
@@ -36,7 +28,7 @@ def learn(submission: Submission, label: Label) -> None:
     on the next check, on every app server.
     """
     from byline.antispam.actions import learn_decision
-    from byline.antispam.backends import get_backend
+    from byline.antispam.pipeline import get_backend
 
     learn_decision(get_backend(), submission, label)
 
@@ -44,7 +36,7 @@ def learn(submission: Submission, label: Label) -> None:
 def describe_data_use() -> str:
     """For the comment-data page: what the filter stores and what the configured
     backend sends, and where (one paragraph, generated from the configuration)."""
-    from byline.antispam.backends import get_backend
+    from byline.antispam.pipeline import get_backend
 
     return get_backend().describe_data_use()
 
@@ -53,7 +45,7 @@ def first_comment_policy() -> tuple[str, str]:
     """For the comment-data page: the first-comment policy in force
     (BYLINE_SPAM_FIRST_COMMENT) and a sentence saying what it does; ("", "") when the
     configured backend does not apply it (it is the local filter's)."""
-    from byline.antispam.backends import LocalFilterBackend, get_backend
+    from byline.antispam.pipeline import LocalFilterBackend, get_backend
     from byline.antispam.pipeline import first_comment_policy as policy
 
     if not isinstance(get_backend(), LocalFilterBackend):

@@ -1,92 +1,27 @@
-"""What ``check()``, ``learn()`` and ``antispam retrain`` do, whichever backend is on.
+"""What ``learn()`` and ``antispam retrain`` do, whichever backend is on.
 
-Every check is recorded (verdict, score, reasons, a salted fingerprint; never who wrote
-it) so a moderator's later decision can be matched to it for the editors' report, and
-every moderator decision is kept as a training example so a retrain can use it.
+Every check is recorded (``pipeline.check_submission``: verdict, score, reasons, a
+salted fingerprint; never who wrote it) so a moderator's later decision can be matched
+to it for the editors' report, and every moderator decision is kept as a training
+example so a retrain can use it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
-from byline.antispam.features import encodable, link_domains
-from byline.antispam.pipeline import Assessment, fingerprint, text_key
+from byline.antispam.contract import Label, SpamBackend, Submission
+from byline.antispam.features import link_domains
+from byline.antispam.pipeline import encodable_submission, fingerprint
 
 logger = logging.getLogger("byline.antispam")
-
-
-FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
-
-
-def _encodable(submission: Submission) -> Submission:
-    """The submission with text fields a broken client mangled made safe to hash and store."""
-    safe = dataclasses.replace(
-        submission,
-        body=encodable(submission.body),
-        author_name=encodable(submission.author_name),
-        author_email=encodable(submission.author_email),
-        author_url=encodable(submission.author_url),
-        user_agent=encodable(submission.user_agent),
-        referrer=encodable(submission.referrer),
-    )
-    return submission if safe == submission else safe
-
-
-def _assess(backend: SpamBackend, submission: Submission) -> Assessment:
-    assess = getattr(backend, "assess", None)
-    if assess is not None:
-        assessment: Assessment = assess(submission)
-        return assessment
-    return Assessment(backend.check(submission))
-
-
-def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
-    """Ask the backend, never fail (a failure holds the comment), record the check."""
-    submission = _encodable(submission)
-    try:
-        assessment = _assess(backend, submission)
-    except Exception:
-        logger.exception("Spam backend %s failed; holding the comment.", backend.name)
-        assessment = Assessment(Decision(Verdict.HOLD, (FAILED_REASON,)))
-    decision = assessment.decision
-    if not decision.backend:
-        decision = Decision(decision.verdict, decision.reasons, decision.score, backend.name)
-    try:
-        _record(submission, decision, assessment.model_version)
-    except DatabaseError as error:
-        logger.warning("Could not record a spam check: %s", error)
-    return decision
-
-
-def _record(submission: Submission, decision: Decision, model_version: int | None) -> None:
-    from byline.antispam.models import CheckLog
-
-    record = functools.partial(
-        CheckLog.objects.record,
-        fingerprint=fingerprint(submission),
-        text_key=text_key(submission.body),
-        article_id=submission.article_id,
-        backend=decision.backend[:40],
-        verdict=str(decision.verdict),
-        score=decision.score,
-        reasons=list(decision.reasons),
-        model_version=model_version,
-    )
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():  # a savepoint: a failed write leaves the caller's intact
-            record()
-    else:
-        record()  # one statement, committed on its own
 
 
 def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -> bool:
@@ -97,7 +32,7 @@ def learn_decision(backend: SpamBackend, submission: Submission, label: Label) -
     """
     from byline.antispam.models import CheckLog, SpamDomain, TrainingExample
 
-    submission = _encodable(submission)
+    submission = encodable_submission(submission)
     label = Label(label)
     key = fingerprint(submission)
     now = timezone.now()

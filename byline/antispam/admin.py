@@ -24,6 +24,8 @@ from byline.antispam.report import performance
 REPORT_DAYS = 30
 
 if TYPE_CHECKING:
+    from byline.antispam.store import Rollback
+
     ModelAdmin = admin.ModelAdmin[Any]
 else:  # not subscriptable at run time
     ModelAdmin = admin.ModelAdmin
@@ -95,20 +97,15 @@ class ClassifierAdmin(ReadOnlyAdmin):
     def roll_back_one_step(self, request: HttpRequest, queryset: QuerySet[Classifier]) -> None:
         if not request.user.is_superuser:
             raise PermissionDenied
-        from byline.antispam import store  # numpy: only when needed
-
-        try:
-            result = store.rollback()
-        except LookupError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(
-            request,
-            f"Model v{result.version} rolled back to "
-            + (f"snapshot {result.snapshot_id}" if result.snapshot_id else "its trained state")
-            + f"; {result.undone} decisions undone.",
-            messages.SUCCESS,
-        )
+        result = _roll_back(self, request)
+        if result is not None:
+            self.message_user(
+                request,
+                f"Model v{result.version} rolled back to "
+                + (f"snapshot {result.snapshot_id}" if result.snapshot_id else "its trained state")
+                + f"; {result.undone} decisions undone.",
+                messages.SUCCESS,
+            )
 
 
 @admin.register(LearnedSnapshot)
@@ -131,16 +128,24 @@ class LearnedSnapshotAdmin(ReadOnlyAdmin):
         if len(chosen) != 1:
             self.message_user(request, "Choose exactly one snapshot.", messages.ERROR)
             return
-        from byline.antispam import store  # numpy: only when needed
+        result = _roll_back(self, request, chosen[0].pk)
+        if result is not None:
+            self.message_user(
+                request,
+                f"Rolled back to snapshot {chosen[0].pk} ({result.decisions} decisions); "
+                f"{result.undone} later decisions undone.",
+                messages.SUCCESS,
+            )
 
-        try:
-            result = store.rollback(chosen[0].pk)
-        except LookupError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(
-            request,
-            f"Rolled back to snapshot {chosen[0].pk} ({result.decisions} decisions); "
-            f"{result.undone} later decisions undone.",
-            messages.SUCCESS,
-        )
+
+def _roll_back(
+    model_admin: ModelAdmin, request: HttpRequest, snapshot_id: int | None = None
+) -> Rollback | None:
+    """``store.rollback()`` for an admin action; a failure is said to the user (None)."""
+    from byline.antispam import store  # numpy: only when needed
+
+    try:
+        return store.rollback(snapshot_id)
+    except LookupError as error:
+        model_admin.message_user(request, str(error), messages.ERROR)
+        return None

@@ -8,40 +8,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
-from byline.antispam.pipeline import Assessment, assess
 
+# The local filter and the backend lookup live with the pipeline that checks a comment.
+from byline.antispam.pipeline import LocalFilterBackend, get_backend
 
-class LocalFilterBackend(SpamBackend):
-    """The on-site filter: a learned text model plus signals, explained in words."""
-
-    name = "local"
-
-    def assess(self, submission: Submission) -> Assessment:
-        return assess(submission)
-
-    def check(self, submission: Submission) -> Decision:
-        return self.assess(submission).decision
-
-    def train(self, submission: Submission, label: Label) -> None:
-        from byline.antispam import store
-
-        if not submission.body.strip():
-            return
-        store.learn(submission.body, Label(label) == Label.SPAM)
-
-    def describe_data_use(self) -> str:
-        from byline.antispam.data_use import kept_on_site
-
-        return (
-            "Comments are checked on this site by Byline's own filter; nothing is sent "
-            f"elsewhere. {kept_on_site()}"
-        )
+__all__ = [
+    "DummyBackend",
+    "FirstTimersWaitBackend",
+    "LocalFilterBackend",
+    "get_backend",
+]
 
 
 class FirstTimersWaitBackend(SpamBackend):
@@ -77,10 +54,3 @@ class DummyBackend(SpamBackend):
 
     def train(self, submission: Submission, label: Label) -> None:
         self.trained.append((submission, str(label)))
-
-
-@lru_cache(maxsize=1)
-def get_backend() -> SpamBackend:
-    """The configured backend, built once per process."""
-    backend_class: type[SpamBackend] = import_string(settings.BYLINE_SPAM_BACKEND)
-    return backend_class()

@@ -32,7 +32,9 @@ class Example:
     family: str = ""  # for the hand-written set: which kind of comment it is
 
 
+@lru_cache(maxsize=4)
 def _read(path: Path) -> tuple[Example, ...]:
+    """A labelled set, in its file's order, read once."""
     examples = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -44,19 +46,16 @@ def _read(path: Path) -> tuple[Example, ...]:
     return tuple(examples)
 
 
-@lru_cache(maxsize=1)
 def youtube_corpus() -> tuple[Example, ...]:
     """The YouTube comments, in their original order (``source`` names the video)."""
     return _read(CORPUS_FILE)
 
 
-@lru_cache(maxsize=1)
 def news_ham_corpus() -> tuple[Example, ...]:
     """The genuine news-site comments (no spam), in their original order."""
     return _read(NEWS_HAM_FILE)
 
 
-@lru_cache(maxsize=1)
 def newsroom_corpus() -> tuple[Example, ...]:
     """The hand-written newsroom comments, genuine and spam, with their ``family``."""
     return _read(NEWSROOM_FILE)

@@ -6,9 +6,14 @@ that moved the score says so in words a moderator can check.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connections
+from django.utils import timezone
 
 from byline.antispam.contract import Submission
 from byline.antispam.features import (
@@ -92,8 +97,23 @@ def links(domains: list[str]) -> list[Evidence]:
 _CONTACT_INVITE = re.compile(
     r"\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
     r"message|dm|e-?mail|write to|inbox|zap|llame|escriba|contacte?|chame|anrufen|kontakt|"
-    r"appelez|пиши|звони)\b|whatsapp|telegram|واتساب|微信|联系"
+    r"appelez|пиши|звони|talk to me|chat with me|hit me up)\b"
+    r"|whatsapp|telegram|واتساب|微信|联系"
 )
+# The commonest English function words: a text with several of them is read as English,
+# the language whose invitations to get in touch ``_CONTACT_INVITE`` knows best.
+_ENGLISH = frozenset(
+    "the a an and or but to of in on for is are was were has have had with my your our "
+    "if it they we i you this that be at by from not".split()
+)
+
+
+def _reads_english(lower: str) -> bool:
+    words = lower.split()
+    english = sum(word.strip(".,;:!?()\"'") in _ENGLISH for word in words)
+    return english >= 3 and english >= 0.2 * len(words)
+
+
 _CRYPTO = re.compile(
     r"\b(?:btc|bitcoins?|eth|ethereum|usdt|crypto\w*|tokens?|airdrop|"
     r"meme coin|binance|coinbase|metamask|forex|trading signals?)\b"
@@ -144,7 +164,10 @@ _CALL_TO_ACTION = re.compile(
     r"go to (?:my|our)|join (?:my|our|us|now|here|the group)|add me|message me|dm me|"
     r"text me|contact me|call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|"
     r"viber|loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
-    r"itunes|soundcloud|(?:a|my|our) cover|(?:new|newest|my) (?:song|single|video|music)|vote)\b"
+    r"itunes|soundcloud|(?:a|my|our) cover|vote|"
+    r"(?:new|newest|latest|my|our) (?:\w+ )?(?:song|single|video|music|remix|track|album|mixtape)|"
+    r"(?:please |pls |plz )?like (?:please|pls|plz)|please like|"
+    r"su[bcs]{0,3}rib(?:e|le|ee)?)\b"
 )
 
 
@@ -169,6 +192,7 @@ _SELLING = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=64)  # asked twice of a text with links
 def asks_something(text: str) -> bool:
     """Whether a text asks readers to do something (subscribe, click, visit ...) or
     offers something of the commenter's (a channel, a product, a bonus)."""
@@ -178,10 +202,9 @@ def asks_something(text: str) -> bool:
 
 SELLS_NOTHING = Evidence(
     0.0,
-    "No link, contact, offer or call to action: the words alone cannot make it spam.",
+    "No link, offer, call to action or invitation to get in touch: the words alone "
+    "cannot make it spam.",
 )
-# The former name (a short text was the only case).
-SHORT_AND_HARMLESS = SELLS_NOTHING
 
 
 _ANCHOR = re.compile(
@@ -250,7 +273,8 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
 
 def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     """``content()``, and whether the text carries anything a spammer could be paid for
-    (``has_payload()``), read in one pass."""
+    (a link, a wallet, a way to be reached that readers are asked to use), read in one
+    pass."""
     plain = clean(bounded(text))
     lower = plain.lower()
     found = []
@@ -265,7 +289,8 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         if handles
         else ""
     )
-    if what and _CONTACT_INVITE.search(lower):
+    invited = bool(what) and _CONTACT_INVITE.search(lower) is not None
+    if invited:
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
@@ -295,9 +320,13 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    # A sum alone is not something to sell (rents, bills, fines): the offer rules
-    # above judge what is done with it.
-    return found, bool(domains or phones or handles or wallet)
+    # A sum alone is not something to sell (rents, bills, fines), nor is a phone number
+    # given without an invitation to call it (a helpline, a council's desk) in a text
+    # read as English, the language whose invitations are known best: the rules above
+    # judge what is done with them. A handle or an e-mail address is a way to be
+    # reached whatever is said around it.
+    phone_sold = bool(phones) and (invited or not _reads_english(lower))
+    return found, bool(domains or handles or phone_sold or wallet)
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns
@@ -318,28 +347,20 @@ def cheap_domains(domains: list[str]) -> list[Evidence]:
     return [Evidence(W_CHEAP_TLD, f"Links to {names}: a kind of address spam favours.")]
 
 
-def has_payload(text: str, domains: list[str]) -> bool:
-    """Whether the text carries anything a spammer could be paid for: a link, a way to
-    be reached, a sum of money or a wallet."""
-    plain = clean(text)
-    return bool(
-        domains
-        or phone_numbers(plain)
-        or contact_handles(plain)
-        or has_money(plain)
-        or has_wallet(plain)
-    )
-
-
 def spam_domains(domains: list[str], author_url: str) -> list[Evidence]:
     """Links to domains moderators have marked as spam (the text's ``domains`` and the
     author's URL)."""
-    from byline.antispam.models import SpamDomain
-
     author_domain = domain_of(author_url) if author_url else ""
     if "." in author_domain and author_domain not in domains:
         domains = [*domains, author_domain]
-    marked = SpamDomain.objects.marked(domains)
+    if not domains:
+        return []
+    from byline.antispam.models import MARKED_DOMAINS_SQL, SpamDomain
+
+    with connections[SpamDomain.objects.db].cursor() as cursor:
+        cursor.execute(MARKED_DOMAINS_SQL.format(", ".join(["%s"] * len(domains))), domains)
+        tallies = dict(cursor.fetchall())
+    marked = [(domain, tallies[domain]) for domain in domains if domain in tallies]
     if not marked:
         return []
     worst = max(spam for _, spam in marked)
@@ -389,13 +410,17 @@ def history(submission: Submission) -> list[Evidence]:
 
 def duplicates(submission: Submission, text_key: str, plain_text: str) -> list[Evidence]:
     """The same text posted under other articles recently."""
-    from byline.antispam.models import CheckLog
-
     if len(plain_text) < DUPLICATE_MIN_CHARS:
         return []
-    elsewhere = CheckLog.objects.same_text_elsewhere(
-        text_key, submission.article_id, DUPLICATE_DAYS
-    )
+    from byline.antispam.models import SAME_TEXT_SQL, CheckLog
+
+    connection = connections[CheckLog.objects.db]
+    since = timezone.now() - timedelta(days=DUPLICATE_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(SAME_TEXT_SQL, [text_key, connection.ops.adapt_datetimefield_value(since)])
+        articles = {row[0] for row in cursor.fetchall()}
+    articles.discard(submission.article_id)
+    elsewhere = len(articles)
     if not elsewhere:
         return []
     return [

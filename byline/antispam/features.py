@@ -17,7 +17,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]{0,500}>")
 # A link: a URL with a scheme, anything starting with www., or a bare host name
-# ending in a common top-level domain, also when spaced out ("example . com").
+# ending in a common top-level domain. A host spaced out to dodge filters
+# ("example . com", "www.youtube. com") is joined first (``_joined``), but only before a
+# generic top-level domain in lower case: "… de schrijver. De cijfers …" ends a sentence.
 _TLDS = (
     "com|net|org|info|biz|io|co|me|tv|us|uk|de|ru|cn|in|ly|gl|gd|be|cc|tk|ml|ga|cf|gq|"
     "xyz|top|site|online|club|shop|store|app|link|click|live|fr|es|it|nl|pl|br|au|ca|"
@@ -25,9 +27,12 @@ _TLDS = (
 )
 _LINK = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"']+"
-    r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*\s?\.\s?(?:"
+    r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*\.(?:"
     + _TLDS
     + r")\b(?:/[^\s<>\"']*)?"
+)
+_SPACED_DOT = re.compile(
+    r"(?<=[a-z0-9])(?: +\. *|\. +)(?=(?:com|net|org|info|biz|xyz|io|ru|tk|cn)\b)"
 )
 # Punctuation that ends a sentence or closes a bracket around a link, not part of it.
 _TRAILING = ".,;:!?)]}>*'\"»”’"
@@ -446,6 +451,11 @@ def clean(text: str) -> str:
     return text
 
 
+def _joined(text: str) -> str:
+    """The text with hosts spaced out around their last dot joined ("example. com")."""
+    return _SPACED_DOT.sub(".", text) if "." in text else text
+
+
 def bounded(text: str) -> str:
     if len(text) <= MAX_MODEL_CHARS:
         return text
@@ -470,20 +480,27 @@ def _trimmed(link: str) -> tuple[str, str]:
 
 def find_links(text: str) -> list[str]:
     """Every link-like string in the text, in order, without punctuation around it."""
+    return list(_links_in(text))
+
+
+# The few functions a check asks more than once of the same text (the signals and the
+# model read it separately) remember their last answers: a long comment is read once.
+@functools.lru_cache(maxsize=64)
+def _links_in(text: str) -> tuple[str, ...]:
     found = []
     text = bounded(text)
     if "href" in text.lower():  # a link inside a tag: clean() would remove it with the tag
         for match in _HREF.finditer(text):
             link = _trimmed(match.group(1))[0]
             found.append("http:" + link if link.startswith("//") else link)
-    text = clean(text)
+    text = _joined(clean(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)  # an e-mail address is not a link to its domain
     for match in _LINK.finditer(text):
         link = _trimmed(match.group(0))[0]
         if link:
             found.append(link)
-    return found
+    return tuple(found)
 
 
 def domain_of(link: str) -> str:
@@ -557,13 +574,18 @@ def _phone_for_model(match: re.Match[str]) -> str:
 
 def phone_numbers(text: str) -> list[str]:
     """The phone-number-shaped strings in the text (7 to 15 digits), links aside."""
+    return list(_phones_in(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _phones_in(text: str) -> tuple[str, ...]:
     text = clean(bounded(text))
     if len(_DIGIT.findall(text)) < 7:
-        return []  # too few digits for a phone number: most comments, at once
-    text = _LINK.sub(" ", text)
+        return ()  # too few digits for a phone number: most comments, at once
+    text = _LINK.sub(" ", _joined(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    return [m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0))]
+    return tuple(m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0)))
 
 
 def contact_handles(text: str) -> list[str]:
@@ -622,6 +644,7 @@ def is_telling(token: str) -> bool:
     return not all(word in STOPWORDS for word in words)
 
 
+@functools.lru_cache(maxsize=64)
 def is_repetitive(text: str) -> bool:
     """Six words or more, of which at most four in ten are different."""
     words = _WORD.findall(text.casefold())
@@ -649,7 +672,7 @@ def for_model(text: str) -> str:
         markers.append(REPEAT_TOKEN)
     if "@" in text:
         text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
-    text = _LINK.sub(_link_for_model, text)
+    text = _LINK.sub(_link_for_model, _joined(text))
     if "@" in text:
         text = _HANDLE.sub(f" {HANDLE_TOKEN} ", text)
     digits = len(_DIGIT.findall(text))

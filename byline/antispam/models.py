@@ -7,11 +7,10 @@ can match a moderator's decision to its own verdict without storing who wrote it
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
-from django.db import connections, models
+from django.db import models
 from django.utils import timezone
 
 
@@ -20,20 +19,8 @@ def new_stamp() -> str:
 
 
 class ClassifierQuerySet(models.QuerySet["Classifier"]):
-    def latest_stamp(self) -> tuple[int, str] | None:
-        """The newest version and its stamp. Asked on every check, so it skips the ORM's
-        query building (a third of a millisecond) for one indexed lookup."""
-        table = self.model._meta.db_table
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                f"SELECT version, stamp FROM {table} ORDER BY version DESC LIMIT 1"  # noqa: S608
-            )
-            row = cursor.fetchone()
-        return (row[0], row[1]) if row else None
-
     def latest_version(self) -> int | None:
-        latest = self.latest_stamp()
-        return latest[0] if latest else None
+        return self.order_by("-version").values_list("version", flat=True).first()
 
 
 class Classifier(models.Model):
@@ -132,61 +119,6 @@ class CheckLogQuerySet(models.QuerySet["CheckLog"]):
     def since(self, days: int) -> CheckLogQuerySet:
         return self.filter(created_at__gte=timezone.now() - timedelta(days=days))
 
-    def same_text_elsewhere(self, text_key: str, article_id: int | None, days: int) -> int:
-        """On how many other articles the same text was posted in the last ``days``.
-
-        Asked on every check: one indexed lookup in plain SQL (the ORM's query building
-        costs more than the query), the distinct articles counted here.
-        """
-        connection = connections[self.db]
-        since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=days))
-        table = self.model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT article_id FROM {table} WHERE text_key = %s AND created_at >= %s "  # noqa: S608
-                "AND article_id IS NOT NULL LIMIT 200",
-                [text_key, since],
-            )
-            articles = {row[0] for row in cursor.fetchall()}
-        articles.discard(article_id)
-        return len(articles)
-
-    def record(
-        self,
-        *,
-        fingerprint: str,
-        text_key: str,
-        article_id: int | None,
-        backend: str,
-        verdict: str,
-        score: float | None,
-        reasons: list[str],
-        model_version: int | None,
-    ) -> None:
-        """Store one check. Done for every new comment, so it is one INSERT in plain SQL
-        (``objects.create()`` spends longer building the query than running it)."""
-        connection = connections[self.db]
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        table = self.model._meta.db_table
-        sql = (
-            f"INSERT INTO {table} (fingerprint, text_key, article_id, created_at, backend, "  # noqa: S608
-            "verdict, score, reasons, model_version, label, labelled_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '', NULL)"
-        )
-        params = [
-            fingerprint,
-            text_key,
-            article_id,
-            now,
-            backend,
-            verdict,
-            score,
-            json.dumps(reasons),
-            model_version,
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-
 
 class CheckLog(models.Model):
     """One check of a new comment: the filter's verdict, later the moderator's."""
@@ -213,28 +145,9 @@ class CheckLog(models.Model):
         return f"{self.verdict} ({self.score if self.score is not None else '-'})"
 
 
-class SpamDomainQuerySet(models.QuerySet["SpamDomain"]):
-    def marked(self, domains: list[str]) -> list[tuple[str, int]]:
-        """Which of ``domains`` moderators have marked as spam, with their spam tally.
-
-        Asked on every check of a comment with links: one indexed lookup in plain SQL."""
-        if not domains:
-            return []
-        table = self.model._meta.db_table
-        placeholders = ", ".join(["%s"] * len(domains))
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                f"SELECT domain, spam_count, ham_count FROM {table} "  # noqa: S608
-                f"WHERE domain IN ({placeholders})",
-                domains,
-            )
-            rows = cursor.fetchall()
-        order = {domain: n for n, domain in enumerate(domains)}
-        return [
-            (domain, spam)
-            for domain, spam, ham in sorted(rows, key=lambda row: order[row[0]])
-            if SpamDomain.counts_as_spam(spam, ham)
-        ]
+# A domain counts as spam when marked spam more than this many times for each time it
+# was let through.
+SPAM_DOMAIN_RATIO = 3
 
 
 class SpamDomain(models.Model):
@@ -245,8 +158,6 @@ class SpamDomain(models.Model):
     ham_count = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = SpamDomainQuerySet.as_manager()
-
     class Meta:
         ordering = ["-spam_count", "domain"]
         verbose_name = "linked domain"
@@ -256,12 +167,8 @@ class SpamDomain(models.Model):
 
     @property
     def is_spam(self) -> bool:
-        return self.counts_as_spam(self.spam_count, self.ham_count)
-
-    @staticmethod
-    def counts_as_spam(spam_count: int, ham_count: int) -> bool:
         """Marked spam more often than three times for each time it was let through."""
-        return spam_count > 3 * ham_count
+        return self.spam_count > SPAM_DOMAIN_RATIO * self.ham_count
 
 
 class FilterReport(CheckLog):
@@ -271,3 +178,33 @@ class FilterReport(CheckLog):
         proxy = True
         verbose_name = "performance report"
         verbose_name_plural = "performance over the last 30 days"
+
+
+# Plain SQL asked on every check (the ORM's query building costs more than the query
+# itself). It is run where it is needed, so a check calls no function of this module.
+_CLASSIFIERS = Classifier._meta.db_table
+_UPDATES = LearnedUpdate._meta.db_table
+_CHECKS = CheckLog._meta.db_table
+# The newest model version, its stamp and its last learned decision (NULL: none).
+LATEST_MODEL_SQL = (
+    f"SELECT c.version, c.stamp, (SELECT MAX(u.id) FROM {_UPDATES} u "  # noqa: S608
+    f"WHERE u.base_version = c.version) FROM {_CLASSIFIERS} c ORDER BY c.version DESC LIMIT 1"
+)
+# Store one check.
+RECORD_CHECK_SQL = (
+    f"INSERT INTO {_CHECKS} (fingerprint, text_key, article_id, created_at, backend, "  # noqa: S608
+    "verdict, score, reasons, model_version, label, labelled_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '', NULL)"
+)
+# The articles the same text was posted under since a time (the distinct ones are
+# counted by the caller).
+SAME_TEXT_SQL = (
+    f"SELECT article_id FROM {_CHECKS} WHERE text_key = %s AND created_at >= %s "  # noqa: S608
+    "AND article_id IS NOT NULL LIMIT 200"
+)
+# Which of some domains moderators marked as spam, with their spam tally: format with
+# one placeholder per domain.
+MARKED_DOMAINS_SQL = (
+    f"SELECT domain, spam_count FROM {SpamDomain._meta.db_table} "  # noqa: S608
+    f"WHERE domain IN ({{}}) AND spam_count > {SPAM_DOMAIN_RATIO} * ham_count"
+)

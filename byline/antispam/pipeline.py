@@ -1,20 +1,40 @@
-"""The local filter's pipeline: text model + signals → score → verdict, with reasons."""
+"""What ``check()`` does: the configured backend's verdict, recorded; and the local
+filter's pipeline (text model + signals → score → verdict, with reasons).
+
+The whole check of one comment runs in four modules: this one, ``evidence`` (the
+signals), ``features`` (what the text says) and ``classifier`` (the text model). The
+model comes from this process's cache (``store`` fills it when the database holds a
+newer version or a decision it has not seen), and the few statements a check runs are
+plain SQL held by ``models``, so neither is called into on an ordinary check.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from byline.antispam import evidence
-from byline.antispam.contract import Decision, Submission, Verdict
-from byline.antispam.features import clean, duplicate_key, link_domains
+from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
+from byline.antispam.features import clean, duplicate_key, encodable, link_domains
 
 if TYPE_CHECKING:
     from byline.antispam.classifier import Explanation, TextModel
+
+logger = logging.getLogger("byline.antispam")
+
+FAILED_REASON = "The spam filter failed on this comment, so it waits for a moderator."
 
 # The score's log-odds are kept within this bound so one signal cannot make it absolute.
 MAX_LOGIT = 30.0
@@ -53,12 +73,28 @@ def fingerprint(submission: Submission) -> str:
             submission.body,
         )
     )
-    return salted_hmac("byline.antispam.fingerprint", value, algorithm="sha256").hexdigest()
+    return _salted_hash("byline.antispam.fingerprint", value)
 
 
 def text_key(body: str) -> str:
     """A salted hash of the text alone, normalised, to find the same text elsewhere."""
-    return salted_hmac("byline.antispam.text", duplicate_key(body), algorithm="sha256").hexdigest()
+    return _text_key(body, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=16)  # asked by the duplicate signal, then by the check's record
+def _text_key(body: str, secret: str) -> str:
+    return _salted_hash("byline.antispam.text", duplicate_key(body))
+
+
+def _salted_hash(salt: str, value: str) -> str:
+    """Django's ``salted_hmac(salt, value, algorithm="sha256")``, its key derived once."""
+    key = _hmac_key(salt, settings.SECRET_KEY)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _hmac_key(salt: str, secret: str) -> bytes:
+    return hashlib.sha256(salt.encode() + secret.encode()).digest()
 
 
 def is_known_commenter(submission: Submission) -> bool:
@@ -166,11 +202,7 @@ def assess(submission: Submission) -> Assessment:
     if submission.honeypot_filled:
         reason = "The hidden honeypot field was filled in: only bots see it."
         return Assessment(Decision(Verdict.DISCARD, (reason,), 1.0))
-    # Imported on first use: the model brings numpy, SciPy and scikit-learn
-    # (about 100 MB), which an app worker that only serves pages never needs.
-    from byline.antispam import store
-
-    version, model = store.current()
+    version, model = current_model()
     reading = read_text(model, submission.body)
     explanation = reading.explanation
     leaning = "spam" if explanation.probability >= 0.5 else "genuine"
@@ -200,3 +232,124 @@ def assess(submission: Submission) -> Assessment:
     )
     reasons = (model_reason, *(item.reason for item in found), summary)
     return Assessment(Decision(verdict, reasons, round(score, 4)), version)
+
+
+def current_model() -> tuple[int | None, TextModel]:
+    """The latest model with all it has learned, and its version: this process's copy
+    when the database holds nothing newer (one indexed query), else ``store`` reloads."""
+    # Imported on first use: the model brings numpy, SciPy and scikit-learn
+    # (about 100 MB), which an app worker that only serves pages never needs.
+    from byline.antispam import store
+    from byline.antispam.models import LATEST_MODEL_SQL, Classifier
+
+    loaded = store.loaded
+    if loaded is not None:
+        try:
+            with connections[Classifier.objects.db].cursor() as cursor:
+                cursor.execute(LATEST_MODEL_SQL)
+                row = cursor.fetchone()
+        except DatabaseError:
+            row = None  # store.current() says so, and falls back
+        if row is not None and (row[0], row[1], row[2] or 0) == loaded[:3]:
+            return loaded[0], loaded[3]
+    return store.current()
+
+
+class LocalFilterBackend(SpamBackend):
+    """The on-site filter: a learned text model plus signals, explained in words."""
+
+    name = "local"
+
+    def assess(self, submission: Submission) -> Assessment:
+        return assess(submission)
+
+    def check(self, submission: Submission) -> Decision:
+        return self.assess(submission).decision
+
+    def train(self, submission: Submission, label: Label) -> None:
+        from byline.antispam import store
+
+        if not submission.body.strip():
+            return
+        store.learn(submission.body, Label(label) == Label.SPAM)
+
+    def describe_data_use(self) -> str:
+        from byline.antispam.data_use import kept_on_site
+
+        return (
+            "Comments are checked on this site by Byline's own filter; nothing is sent "
+            f"elsewhere. {kept_on_site()}"
+        )
+
+
+@lru_cache(maxsize=1)
+def get_backend() -> SpamBackend:
+    """The configured backend (BYLINE_SPAM_BACKEND), built once per process."""
+    backend_class: type[SpamBackend] = import_string(settings.BYLINE_SPAM_BACKEND)
+    return backend_class()
+
+
+def check(submission: Submission) -> Decision:
+    """Decide what happens to a new comment, with reasons a moderator can read.
+
+    Never raises: if the backend fails the comment is held, with that as the reason.
+    """
+    return check_submission(get_backend(), submission)
+
+
+def encodable_submission(submission: Submission) -> Submission:
+    """The submission with text fields a broken client mangled made safe to hash and store."""
+    names = ("body", "author_name", "author_email", "author_url", "user_agent", "referrer")
+    changed: dict[str, Any] = {}
+    for name in names:
+        value = getattr(submission, name)
+        safe = encodable(value)
+        if safe is not value:
+            changed[name] = safe
+    return dataclasses.replace(submission, **changed) if changed else submission
+
+
+def check_submission(backend: SpamBackend, submission: Submission) -> Decision:
+    """Ask the backend, never fail (a failure holds the comment), record the check."""
+    submission = encodable_submission(submission)
+    try:
+        assess_with = getattr(backend, "assess", None)
+        if assess_with is not None:
+            assessment: Assessment = assess_with(submission)
+        else:
+            assessment = Assessment(backend.check(submission))
+    except Exception:
+        logger.exception("Spam backend %s failed; holding the comment.", backend.name)
+        assessment = Assessment(Decision(Verdict.HOLD, (FAILED_REASON,)))
+    decision = assessment.decision
+    if not decision.backend:
+        decision = Decision(decision.verdict, decision.reasons, decision.score, backend.name)
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failed write leaves the caller's intact
+                _record(submission, decision, assessment.model_version)
+        else:
+            _record(submission, decision, assessment.model_version)  # one statement
+    except DatabaseError as error:
+        logger.warning("Could not record a spam check: %s", error)
+    return decision
+
+
+def _record(submission: Submission, decision: Decision, model_version: int | None) -> None:
+    """Store one check: one INSERT in plain SQL, done for every new comment."""
+    from byline.antispam.models import RECORD_CHECK_SQL, CheckLog
+
+    connection = connections[CheckLog.objects.db]
+    params = [
+        fingerprint(submission),
+        text_key(submission.body),
+        submission.article_id,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        decision.backend[:40],
+        str(decision.verdict),
+        decision.score,
+        json.dumps(list(decision.reasons)),
+        model_version,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(RECORD_CHECK_SQL, params)

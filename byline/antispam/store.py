@@ -40,8 +40,9 @@ KEEP_VERSIONS = 5
 SNAPSHOT_EVERY = 50
 KEEP_SNAPSHOTS = 10
 _lock = threading.Lock()
-# version, stamp, the last learned decision added, the model
-_loaded: tuple[int, str, int, TextModel] | None = None
+# This process's model: version, stamp, the last learned decision added, the model.
+# ``pipeline.current_model()`` reads it on every check without calling in here.
+loaded: tuple[int, str, int, TextModel] | None = None
 _warned: set[int | None] = set()
 
 
@@ -70,9 +71,9 @@ def shipped_model() -> TextModel:
 
 def forget_loaded() -> None:
     """Drop this process's copy (tests, and after a retrain in the same process)."""
-    global _loaded
+    global loaded
     with _lock:
-        _loaded = None
+        loaded = None
         _warned.clear()
 
 
@@ -122,17 +123,11 @@ def why_latest_unusable() -> str | None:
 
 def _latest() -> tuple[int, str, int] | None:
     """The newest version, its stamp and its last learned decision (0: none), in one
-    indexed query: asked on every check."""
-    from byline.antispam.models import Classifier, LearnedUpdate
+    indexed query."""
+    from byline.antispam.models import LATEST_MODEL_SQL, Classifier
 
-    classifiers = Classifier._meta.db_table
-    updates = LearnedUpdate._meta.db_table
     with connections[Classifier.objects.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.version, c.stamp, (SELECT MAX(u.id) FROM {updates} u "  # noqa: S608
-            f"WHERE u.base_version = c.version) FROM {classifiers} c "
-            "ORDER BY c.version DESC LIMIT 1"
-        )
+        cursor.execute(LATEST_MODEL_SQL)
         row = cursor.fetchone()
     return (row[0], row[1], row[2] or 0) if row else None
 
@@ -188,7 +183,7 @@ def _full_load(version: int) -> tuple[TextModel, int]:
 def current() -> tuple[int | None, TextModel]:
     """The latest model with all it has learned, and its version (None when the
     database cannot be read)."""
-    global _loaded
+    global loaded
 
     try:
         latest = _latest()
@@ -198,30 +193,36 @@ def current() -> tuple[int | None, TextModel]:
         if latest is None:  # deleted meanwhile: use the shipped model this once
             return None, shipped_model()
         version, stamp, last_update = latest
-        loaded = _loaded
-        if loaded is None or loaded[:2] != (version, stamp) or loaded[2] > last_update:
-            with _lock:
-                if _loaded is None or _loaded[:2] != (version, stamp) or _loaded[2] > last_update:
-                    model, added = _full_load(version)
-                    _loaded = (version, stamp, added, model)
-                loaded = _loaded
-        elif loaded[2] < last_update:
-            with _lock:
-                if _loaded is not None and _loaded[2] < last_update:
-                    # Copy on write: a check running meanwhile keeps a whole model.
-                    model = copy.copy(_loaded[3])
-                    model.learned = _loaded[3].learned.copy()
-                    added = _add_updates(model, version, _loaded[2])
-                    _loaded = (version, stamp, added, model)
-                loaded = _loaded
-        if loaded is None:  # forgotten meanwhile (a rollback in this process)
-            return current()
+        with _lock:
+            mine = loaded
+            if mine is None or mine[:2] != (version, stamp) or mine[2] > last_update:
+                model, added = _full_load(version)
+                loaded = mine = (version, stamp, added, model)
+            elif mine[2] < last_update:
+                # Copy on write: a check running meanwhile keeps a whole model.
+                model = copy.copy(mine[3])
+                model.learned = mine[3].learned.copy()
+                added = _add_updates(model, version, mine[2])
+                loaded = mine = (version, stamp, added, model)
     except DatabaseError as error:
         if None not in _warned:
             _warned.add(None)
             logger.warning("Spam model table unreadable (%s); using the shipped model.", error)
         return None, shipped_model()
-    return loaded[0], loaded[3]
+    return mine[0], mine[3]
+
+
+def _lock_latest_version() -> int | None:
+    """The newest version, its row locked until the transaction ends: learners and
+    rollbacks queue on it."""
+    from byline.antispam.models import Classifier
+
+    return (
+        Classifier.objects.select_for_update()
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
 
 
 def learn(text: str, is_spam: bool) -> int:
@@ -230,15 +231,10 @@ def learn(text: str, is_spam: bool) -> int:
 
     Learners queue on the model version's row, so each step is computed on every
     decision stored before it and stored in that order."""
-    from byline.antispam.models import Classifier, LearnedUpdate
+    from byline.antispam.models import LearnedUpdate
 
     with transaction.atomic():
-        version = (
-            Classifier.objects.select_for_update()
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        )
+        version = _lock_latest_version()
         if version is None:
             _install_shipped()
         version, model = current()
@@ -277,12 +273,12 @@ def snapshot(version: int | None = None) -> int | None:
     from byline.antispam.models import LearnedSnapshot, LearnedUpdate
 
     latest_version, model = current()
-    loaded = _loaded
-    if latest_version is None or loaded is None or (version and version != latest_version):
+    mine = loaded
+    if latest_version is None or mine is None or (version and version != latest_version):
         return None
     row = LearnedSnapshot.objects.create(
         base_version=latest_version,
-        last_update_id=loaded[2],
+        last_update_id=mine[2],
         decisions=model.decisions,
         data=model.learned_bytes(),
     )
@@ -314,12 +310,7 @@ def rollback(snapshot_id: int | None = None) -> Rollback:
     from byline.antispam.models import Classifier, LearnedSnapshot, LearnedUpdate, new_stamp
 
     with transaction.atomic():
-        version = (
-            Classifier.objects.select_for_update()
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        )
+        version = _lock_latest_version()
         if version is None:
             raise LookupError("no stored spam model")
         snapshots = LearnedSnapshot.objects.filter(base_version=version).order_by("-id")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from byline.antispam import hashing
+from byline.antispam import classifier
 from byline.antispam.classifier import (
     MAX_DECISION_LOGIT,
     N_FEATURES,
@@ -39,12 +39,12 @@ def test_the_features_are_scikit_learns_n_grams_each_hashed_as_specified(text):
     words = HashingVectorizer(
         analyzer="word", ngram_range=(1, 2), lowercase=False, token_pattern=r"(?u)\b\w+\b"
     ).build_analyzer()
-    expected_chars = Counter(hashing.reference_char_bucket(gram) for gram in chars(prepared))
+    expected_chars = Counter(classifier.reference_char_bucket(gram) for gram in chars(prepared))
     expected_words = Counter(
-        hashing.reference_word_bucket(*gram.split(" ")) for gram in words(prepared)
+        classifier.reference_word_bucket(*gram.split(" ")) for gram in words(prepared)
     )
-    assert Counter(hashing.char_ngrams(prepared).tolist()) == expected_chars
-    grams, buckets = hashing.word_ngrams(prepared)
+    assert Counter(classifier.char_ngrams(prepared).tolist()) == expected_chars
+    grams, buckets = classifier.word_ngrams(prepared)
     assert list(grams) == words(prepared)
     assert Counter(buckets.tolist()) == expected_words
 
@@ -116,7 +116,8 @@ def test_learned_weights_are_stored_apart_and_read_back():
 
 
 def test_links_are_found_even_when_spaced_out_or_bare():
-    assert find_links("see kidsmediausa . com now") == ["kidsmediausa . com"]
+    assert find_links("see kidsmediausa . com now") == ["kidsmediausa.com"]
+    assert link_domains("watch www.youtube. com/watch?v=x") == ["youtube.com"]
     assert link_domains("go to https://WWW.Example.com/x and bit.ly/3 and www.foo.org") == [
         "example.com",
         "bit.ly",
@@ -124,6 +125,20 @@ def test_links_are_found_even_when_spaced_out_or_bare():
     ]
     assert domain_of("http://[broken") == ""
     assert link_domains("no links here, version 2.0 is fine") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik ben het niet eens met de schrijver. De cijfers van het CBS laten iets anders zien.",
+        "C'est faux. Il faut lire le rapport.",
+        "Read it. In full, please.",
+    ],
+)
+def test_a_sentence_ending_before_a_word_that_is_a_country_code_is_not_a_link(text):
+    """Only a generic top-level domain (com, net, org ...) in lower case joins a host
+    spaced out around its dot: "schrijver. De" ends a sentence."""
+    assert link_domains(text) == []
 
 
 def test_the_model_reads_clean_text():
@@ -161,7 +176,7 @@ def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
     whole shipped corpus (every fifth comment)."""
     model = shipped_model()
     texts = [example.text for example in seed_corpus()[::5]]
-    w_linear, _, offset = model.blend
+    w_linear, offset = model.calibration
     expected = w_linear * model.linear.decision_function(vectorize([for_model(t) for t in texts]))
     expected += offset
     ours = np.array([model.logit(text) for text in texts])

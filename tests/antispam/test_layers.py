@@ -68,3 +68,36 @@ def test_the_text_model_module_is_named_for_what_it_does():
     """``classifier.py`` holds the text classifier; ``models.py`` the database models."""
     assert (PACKAGE / "classifier.py").exists()
     assert not (PACKAGE / "model.py").exists()
+
+
+def _antispam_files_run(call) -> set[str]:
+    import sys
+
+    seen: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(str(PACKAGE)):
+            seen.add(Path(frame.f_code.co_filename).name)
+
+    sys.setprofile(profile)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+def test_a_check_runs_in_four_antispam_modules(local_filter):
+    """Scoring one comment (issue 18: a comment's path stays short) runs the pipeline,
+    the signals, the text's features and the text model: the model comes from the
+    process's cache, and the check's few statements need no call into ``models``."""
+    from byline import antispam
+    from tests.antispam.factory import make_submission
+
+    antispam.check(make_submission("The first check loads the model."))
+    files = _antispam_files_run(
+        lambda: antispam.check(
+            make_submission("Call 0800 555 0199 now: https://cheap-loans.example.xyz/apply")
+        )
+    )
+    assert files == {"pipeline.py", "evidence.py", "features.py", "classifier.py"}, files

@@ -141,11 +141,12 @@ def test_a_burst_of_malicious_decisions_cannot_flip_genuine_news_comments(local_
     assert LearnedUpdate.objects.count() + LearnedSnapshot.objects.count() > 0
     _, model = store.current()
     assert model.decisions == len(burst)
-    # What moderators teach is added on top of the published cap for comments that sell
-    # nothing (so a site can teach a spam the rules cannot see): a burst may hold a
-    # probe for a moderator to read, but never files it as spam.
+    # A decision teaches what is particular to its comment, not the everyday n-grams
+    # every genuine comment has: sixty decisions on news comments spread over their
+    # topics, and the probes, which share none of them, stay published.
     for text in probes:
-        assert antispam.check(make_submission(text)).verdict != Verdict.SPAM, text
+        decision = antispam.check(make_submission(text))
+        assert decision.verdict == Verdict.APPROVE, (text, decision.reasons)
     flipped = [
         text
         for text in unseen
@@ -158,6 +159,38 @@ def test_a_burst_of_malicious_decisions_cannot_flip_genuine_news_comments(local_
     for text in unseen[:20]:
         trained = store.shipped_model().logit(text)
         assert abs(model.logit(text) - trained) <= MAX_LEARNED_LOGIT + 1e-6
+
+
+def test_a_lesson_taught_by_several_decisions_takes_effect_after_a_malicious_burst(
+    local_filter,
+):
+    """The same defence does not stop a site's deliberate lesson: after the burst, four
+    decisions on essay-mill adverts (a spam that sells nothing the rules can see) still
+    hold a fifth, worded differently, while the probes stay published."""
+    news = [example.text for example in news_ham_corpus()]
+    for n, text in enumerate(news[2000:2060]):
+        antispam.learn(make_submission(text, article_id=100 + n), Label.SPAM)
+    before = antispam.check(make_submission(NEW_SPAM)).score
+    for n, spam in enumerate(TAUGHT_SPAM, start=2):
+        antispam.learn(make_submission(spam, article_id=n), Label.SPAM)
+    after = antispam.check(make_submission(NEW_SPAM, article_id=9))
+    assert after.verdict != Verdict.APPROVE
+    assert after.score > before
+    assert antispam.check(make_submission("Please moderate me")).verdict == Verdict.APPROVE
+
+
+def test_the_same_spam_taught_again_moves_further_until_the_goal(local_filter):
+    """One decision moves a comment at most MAX_DECISION_LOGIT; the same text marked
+    spam again under other articles (a repeated lesson) takes it on to LEARN_GOAL."""
+    from byline.antispam.classifier import LEARN_GOAL
+
+    text = TAUGHT_SPAM[0]
+    start = store.shipped_model().logit(text)
+    for n in range(4):
+        antispam.learn(make_submission(text, article_id=20 + n), Label.SPAM)
+    _, model = store.current()
+    assert model.logit(text) >= min(LEARN_GOAL, start + MAX_LEARNED_LOGIT) - 1e-6
+    assert antispam.check(make_submission(text, article_id=30)).verdict != Verdict.APPROVE
 
 
 def test_snapshots_are_taken_every_so_many_decisions(local_filter, monkeypatch):

@@ -87,7 +87,7 @@ def test_the_reasons_say_what_was_found():
     linked = "\n".join(antispam.check(make_submission(SPAM["link"])).reasons)
     assert "Links to an unknown site: replica-bags-outlet.xyz." in linked
     short = "\n".join(antispam.check(make_submission("Please moderate me")).reasons)
-    assert "No link, contact, offer or call to action" in short
+    assert "No link, offer, call to action or invitation to get in touch" in short
 
 
 def test_reasons_never_quote_stopwords_or_placeholders():
@@ -204,3 +204,25 @@ def test_a_reader_citing_a_page_is_published(local_filter):
     assert any("Cites pages on statistiques.example" in r for r in decision.reasons)
     bait = antispam.check(make_submission("Visit my site https://shop.example/"))
     assert not any("Cites pages" in r for r in bait.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If anyone affected needs advice, the tenants' union has a free line: 0800 123 4567.",
+        "The council's flood desk is on 020 7946 0000 and they were quick for us.",
+    ],
+)
+def test_a_number_given_without_an_invitation_is_not_an_offer(local_filter, text):
+    """A helpline a reader passes on is not a contact scam: with no invitation to get in
+    touch and nothing to sell, the words alone cannot make it spam."""
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict == Verdict.APPROVE, decision.reasons
+    assert any(r.startswith("Gives a phone number") for r in decision.reasons)
+
+
+def test_a_number_with_an_invitation_still_counts(local_filter):
+    text = "Need cash fast? Text Mr Dave on 0800 123 4567 for a same-day loan."
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE, decision.reasons
+    assert any("asks readers to get in touch" in r for r in decision.reasons)
