@@ -12,7 +12,8 @@ script sends (same-origin, asking for JSON) itself:
   whether the buffered views are due to be flushed is asked at most once a
   second per process;
 - the answer is the counts JSON (``views.counts``' body and ETag), so the
-  page needs no second request; it is the same for every reader, so it is
+  page needs no second request (for an article that is not published, the
+  counts' JSON 404, as nginx answers it); it is the same for every reader, so it is
   kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
   the counts GET): the views a reader sees may lag a second behind;
 - the host check, the security headers and ``request_started`` /
@@ -38,7 +39,8 @@ import time
 from django.core.handlers.wsgi import WSGIRequest
 
 from byline.engagement import actions, viewbuffer
-from byline.engagement.views import counts_body
+from byline.engagement.views import NO_ARTICLE, counts_body
+from byline.errors import error_body
 from byline.parsing import parse_id
 from byline.wsgi_layer import (
     Answer,
@@ -47,6 +49,7 @@ from byline.wsgi_layer import (
     fixed_headers,
     internal_error,
     is_secure,
+    json_answer,
     may_answer,
     request_cycle,
 )
@@ -93,9 +96,8 @@ def answer_view(environ: Environ) -> Answer | None:
             actions.count_view(WSGIRequest(environ), article_id)
             maybe_flush()
             counts = counts_of(article_id)
-            if counts is None:
-                headers = list(fixed_headers(secure))
-                return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
+            if counts is None:  # not published: what nginx answers (the counts' 404)
+                return json_answer(404, error_body(404, NO_ARTICLE), secure)
             body, etag = counts
             headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
             return "200 OK", headers, body

@@ -55,7 +55,7 @@ from django.db import connection, transaction
 
 from byline import readers
 from byline.articles.models import Article
-from byline.engagement import actions
+from byline.engagement import actions, countfiles
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.redisclient import redis_client
 from byline.engagement.viewbuffer import Batch, apply_batch
@@ -145,6 +145,10 @@ def fold(directory: Path | None = None) -> int:
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
     _forget_old_positions(names)
+    try:
+        countfiles.publish(directory)
+    except Exception as error:  # the files keep their last counts; the next fold retries
+        logger.warning("the counts files wait for the next fold: %s", error)
     return added
 
 
@@ -254,6 +258,7 @@ def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
         .values_list("pk", flat=True)
     )
     lines = [line for line in lines if line.article_id in live]
+    countfiles.note_viewed(live)
     if redis_client() is not None:
         counted = _counted_in_redis(lines)
     else:
