@@ -74,6 +74,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import multiprocessing
 import os
 import random
 import re
@@ -85,7 +86,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection as Connection_
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +189,7 @@ class Generator:
         self.tag = secrets.token_hex(3)
         self.refresh_seconds = 60.0
         self.bot_every = round(1 / BOT_SHARE)
+        self.index, self.count = 0, 1  # this process's place among the generator processes
 
     def record_error(self, kind: str, what: str) -> None:
         if self.measuring:
@@ -195,7 +199,8 @@ class Generator:
     # -- who reads what
 
     def new_browser(self) -> Browser:
-        n = len(ALL_BROWSERS)
+        # Numbered across the generator processes: each has every ``count``-th number.
+        n = self.index + self.count * len(ALL_BROWSERS)
         ip = f"127.{1 + n // 64516 % 250}.{1 + n // 254 % 254}.{1 + n % 254}"
         bot = n % self.bot_every == 10  # 0.5% (4% in --quick), from the 11th browser on
         agent = (
@@ -368,6 +373,7 @@ class Generator:
 
 ALL_BROWSERS: list[Browser] = []
 ALL_PAIRS: set[tuple[str, str, int]] = set()  # (address, agent, article) of views sent
+SENT_PAIRS: list[int] = []  # len(ALL_PAIRS) of each generator process, at the end
 TOTALS: Counter = Counter()
 ERRORS: Counter = Counter()  # every failed request of the run, by kind and what went wrong
 
@@ -381,6 +387,7 @@ class Connection:
         self.origin = f"http://127.0.0.1:{generator.port}"
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.timed_out = False
 
     async def open(self) -> None:
         try:
@@ -396,6 +403,7 @@ class Connection:
 
     def close_on_timeout(self) -> None:
         """No answer within 10 s: the read fails as the connection closes."""
+        self.timed_out = True
         if self.writer is not None:
             self.writer.transport.abort()
 
@@ -439,22 +447,29 @@ class Connection:
                 timer.cancel()
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             self.close()
-            generator.record_error(kind, type(error).__name__)
+            # No answer in 10 s (the generator gave up), or the connection closed early.
+            reason = "no answer in 10 s" if self.timed_out else type(error).__name__
+            if isinstance(error, asyncio.IncompleteReadError) and not self.timed_out:
+                reason += f" after {len(error.partial)} bytes, {time.monotonic() - started:.0f} s"
+            generator.record_error(kind, reason)
             raise Failed from error
         elapsed = time.monotonic() - started
         if answer.get("connection", "").lower() == "close":
             self.close()
-        if kind == "beacon" and not answer.get("x-cache"):
-            kind += " (app)"
         if kind in ("refresh", "counts", "html"):
             kind += " 304" if status == 304 else ""
-            # Who answered: nginx (a page file, its counts micro-cache) or the app.
-            if answer.get("x-cache") not in ("FILE", "HIT", "UPDATING", "STALE"):
+        if kind != "static":
+            # Who answered: nginx from a file (a page or counts file), nginx from its
+            # micro-cache, or the app (through nginx).
+            cache = answer.get("x-cache")
+            if cache in ("HIT", "UPDATING", "STALE"):
+                kind += " (micro-cache)"
+            elif cache != "FILE":
                 kind += " (app)"
         if generator.measuring:
             generator.tally.kinds[kind] += 1
             generator.tally.latencies.append(elapsed)
-        if status not in ok and not (kind == "comment" and 200 <= status < 400):
+        if status not in ok and not (kind.startswith("comment") and 200 <= status < 400):
             generator.record_error(kind, str(status))
             raise Failed(f"{kind} {path}: {status}")
         if "set-cookie" in answer and not cookie_ok:
@@ -513,6 +528,7 @@ class Step:
     seconds: float
     tally: Tally
     cpu: dict[str, float]
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
     def requests(self) -> int:
@@ -551,27 +567,99 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
-async def run_step(generator: Generator, readers: int, seconds: float, roles: Roles) -> Step:
-    """``readers`` concurrent sessions; measured after one mean stay of warm-up."""
+async def run_sessions(generator: Generator, readers: int, start: float, end: float) -> Tally:
+    """``readers`` concurrent sessions until ``end`` (``time.monotonic()``, the same clock
+    in every process), measured from ``start`` (after a warm-up)."""
     stop = asyncio.Event()
-    warm = min(MEAN_STAY_SECONDS / generator.scale, 2.0)
+    warm = max(0.0, start - time.monotonic())
     tasks = [
-        asyncio.ensure_future(generator.reader(stop, random.random() * warm))
+        asyncio.ensure_future(generator.reader(stop, generator.rng.random() * warm))
         for _ in range(readers)
     ]
-    await asyncio.sleep(warm)
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
     generator.tally = Tally()
     generator.measuring = True
-    before = roles.snapshot()
-    started = time.monotonic()
-    await asyncio.sleep(seconds)
-    elapsed = time.monotonic() - started
-    cpu = roles.since(before, roles.snapshot())
+    await asyncio.sleep(max(0.0, end - time.monotonic()))
     generator.measuring = False
     tally = generator.tally
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return Step(generator.script, readers, elapsed, tally, cpu)
+    return tally
+
+
+def generator_process(generator: Generator, commands: Connection_, cpus: set[int]) -> None:
+    """One load generator process: runs the steps it is sent, answers each with its tally
+    and its running totals (views sent, bots, repeats, failures)."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    while True:
+        command = commands.recv()
+        if command is None:
+            return
+        readers, start, end = command
+        tally = asyncio.run(run_sessions(generator, readers, start, end)) if readers else Tally()
+        commands.send((tally, len(ALL_PAIRS), Counter(TOTALS), Counter(ERRORS)))
+
+
+class Generators:
+    """Several load generator processes (one asyncio loop each, a share of the readers
+    each, browsers numbered apart), so the generator is not the bottleneck; their CPU
+    is measured apart from the servers' (the "generator" role)."""
+
+    def __init__(self, make: Callable[[int, int], Generator], count: int, cpus: set[int]):
+        self.script = make(0, 1).script
+        self.pipes: list[Connection_] = []
+        self.processes: list[multiprocessing.Process] = []
+        self.totals: dict[int, tuple[int, Counter, Counter]] = {}
+        context = multiprocessing.get_context("fork")
+        for index in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=generator_process, args=(make(index, count), theirs, cpus), daemon=True
+            )
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    @property
+    def pids(self) -> set[int]:
+        return {process.pid for process in self.processes if process.pid}
+
+    def step(self, readers: int, seconds: float, roles: Roles) -> Step:
+        """``readers`` concurrent sessions shared out; measured after a warm-up."""
+        warm = min(MEAN_STAY_SECONDS / SCALE[0], 2.0)
+        start = time.monotonic() + warm + 0.2
+        end = start + seconds
+        count = len(self.pipes)
+        for index, pipe in enumerate(self.pipes):
+            pipe.send((readers // count + (index < readers % count), start, end))
+        time.sleep(max(0.0, start - time.monotonic()))
+        before = roles.snapshot()
+        time.sleep(max(0.0, end - time.monotonic()))
+        cpu = roles.since(before, roles.snapshot())
+        tally = Tally()
+        for index, pipe in enumerate(self.pipes):
+            part, pairs, totals, errors = pipe.recv()
+            tally.kinds.update(part.kinds)
+            tally.latencies += part.latencies
+            tally.errors.update(part.errors)
+            tally.sessions += part.sessions
+            self.totals[index] = (pairs, totals, errors)
+        return Step(self.script, readers, seconds, tally, cpu)
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(10)
+        for index in self.totals:
+            pairs, totals, errors = self.totals[index]
+            SENT_PAIRS.append(pairs)
+            TOTALS.update(totals)
+            ERRORS.update(errors)
+
+
+SCALE = [60.0]  # the clock's compression (--time-scale), for the warm-up
 
 
 # --- where the time goes -------------------------------------------------------------------
@@ -596,6 +684,7 @@ class Roles:
         self.folder_group = folder.process.pid
         self.database = database
         self.redis_port = redis_port
+        self.generator_pids: set[int] = set()
 
     def snapshot(self) -> dict[tuple[str, int], float]:
         ticks = os.sysconf("SC_CLK_TCK")
@@ -620,6 +709,8 @@ class Roles:
                 elif name.startswith("redis-server") and self.redis_port:
                     if f":{self.redis_port}".encode() in (stat.parent / "cmdline").read_bytes():
                         role = "Redis"
+                elif pid in self.generator_pids:
+                    role = "generator"
                 if role:
                     used[(role, pid)] = seconds
             except (OSError, ValueError, IndexError):
@@ -734,8 +825,19 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--port-base", type=int, default=8600, help="4 ports from here")
     parser.add_argument(
+        "--generators",
+        type=int,
+        default=2,
+        help="load generator processes (their CPU is measured and reported apart)",
+    )
+    parser.add_argument(
+        "--generator-cpus",
+        default="",
+        help="pin the generator processes to these CPUs (e.g. 1), to keep them off the servers'",
+    )
+    parser.add_argument(
         "--scripts",
-        default="html,before,app-beacon,after",
+        default="html,after",
         help="what the readers' browsers send: html (the page alone: the reference), before,"
         " app-beacon, after",
     )
@@ -855,13 +957,25 @@ def main() -> int:
         time.sleep(2)
         idle = {role: used / 2 for role, used in roles.since(idle_before, roles.snapshot()).items()}
         print("  idle (CPU cores): " + ", ".join(f"{r} {c:.3f}" for r, c in idle.items()))
+        SCALE[0] = args.time_scale
+        cpus = {int(c) for c in args.generator_cpus.split(",") if c}
         for n, script in enumerate(scripts):
             port = ports.get(script, ports["after"])
-            generator = Generator(port, pages, script, args.time_scale, seed=n)
-            generator.refresh_seconds = refresh
-            if args.quick:  # a few bots' beacons even in a short run
-                generator.bot_every = 25
-            results[script] = asyncio.run(ramp(generator, args, roles))
+
+            def make(index: int, count: int, port=port, script=script, n=n) -> Generator:
+                generator = Generator(port, pages, script, args.time_scale, seed=n * 100 + index)
+                generator.index, generator.count = index, count
+                generator.refresh_seconds = refresh
+                if args.quick:  # a few bots' beacons even in a short run
+                    generator.bot_every = 25
+                return generator
+
+            generators = Generators(make, args.generators, cpus)
+            roles.generator_pids = generators.pids
+            try:
+                results[script] = ramp(generators, args, roles)
+            finally:
+                generators.close()
         # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
         html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
         before_cpu = roles.snapshot()
@@ -872,7 +986,7 @@ def main() -> int:
         time.sleep(0.2)
         viewbuffer.flush()
         stored = stored_views(ids)
-        sent, bots, unknown = len(ALL_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
+        sent, bots, unknown = sum(SENT_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
         report(results, args, html_rps, html_p99, html_cpu, idle)
         print(
             f"views: {sent} sent by readers (once per browser and article; and"
@@ -938,25 +1052,25 @@ def _database_name(url: str) -> str:
     return url.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
-async def ramp(generator: Generator, args: argparse.Namespace, roles: Roles) -> list[Step]:
+def ramp(generators: Generators, args: argparse.Namespace, roles: Roles) -> list[Step]:
     """Double the readers until a step fails twice in a row (a neighbour's burst on a
     shared machine is not our limit), then try once between the last pass and it; then,
     if the ramp stopped below ``--cpu-readers``, one step there for steady CPU figures."""
     steps: list[Step] = []
 
-    async def step_with(readers: int) -> Step:
-        step = await run_step(generator, readers, args.seconds, roles)
+    def step_with(readers: int) -> Step:
+        step = generators.step(readers, args.seconds, roles)
         steps.append(step)
         print(f"  {describe(step, args.time_scale)}", flush=True)
         return step
 
     readers = args.start_readers
     while True:
-        step = await step_with(readers)
+        step = step_with(readers)
         if args.quick:
             return steps
         if not step.passed:
-            step = await step_with(readers)
+            step = step_with(readers)
         if not step.passed or readers * 2 > args.max_readers:
             break
         readers *= 2
@@ -964,9 +1078,9 @@ async def ramp(generator: Generator, args: argparse.Namespace, roles: Roles) -> 
     if passed and not steps[-1].passed:
         middle = (passed[-1] + steps[-1].readers) // 2
         if middle not in (passed[-1], steps[-1].readers):
-            await step_with(middle)
+            step_with(middle)
     if max(s.readers for s in steps) < args.cpu_readers:
-        await step_with(args.cpu_readers)
+        step_with(args.cpu_readers)
     return steps
 
 
@@ -979,7 +1093,8 @@ def describe(step: Step, scale: float) -> str:
         f" p50 {step.p50_ms:5.1f} ms, p99 {step.p99_ms:6.1f} ms, errors {step.errors} {verdict};"
         f" server CPU {1e6 * step.server_cpu / views:5.0f} µs/view"
         f" (app {1e6 * step.cpu['app server'] / views:.0f}),"
-        f" generator {step.cpu['generator'] / step.seconds:.2f} cores"
+        f" generator {step.cpu['generator'] / step.seconds:.2f} cores,"
+        f" load average {step.load:.1f}"
     )
 
 
