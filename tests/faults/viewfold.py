@@ -48,16 +48,23 @@ class FoldStack:
     """A migrated database with one published article, a view log folder, and the
     folder process (``byline flush_views --every 1``)."""
 
-    def __init__(self, postgres: PostgresServer, redis_server: RedisServer) -> None:
+    def __init__(
+        self,
+        postgres: PostgresServer,
+        redis_server: RedisServer,
+        database: str = "byline",
+        redis_db: int = 0,
+    ) -> None:
         self.postgres = postgres
         self.redis = redis_server
+        self.database = database
         self.dir = Path(tempfile.mkdtemp(prefix="byline-fold-"))
         self.views = self.dir / "views"
         self.views.mkdir()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("BYLINE_", "DATABASE_"))},
-            "DATABASE_URL": postgres.url(),
-            "REDIS_URL": redis_server.url(),
+            "DATABASE_URL": postgres.url(database),
+            "REDIS_URL": redis_server.url(redis_db),
             "BYLINE_SECRET_KEY": "fault-tests-" + "k" * 40,
             "BYLINE_DATA_DIR": str(self.dir),
             "BYLINE_VIEW_LOG_DIR": str(self.views),
@@ -104,7 +111,7 @@ class FoldStack:
     def stored(self) -> int:
         import psycopg
 
-        with psycopg.connect(self.postgres.url(), connect_timeout=10) as connection:
+        with psycopg.connect(self.postgres.url(self.database), connect_timeout=10) as connection:
             row = connection.execute(
                 "SELECT views FROM engagement_articlestats WHERE article_id = %s",
                 [self.article_id],
@@ -155,6 +162,23 @@ class FoldStack:
         import shutil
 
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def fold_faults(stack: FoldStack) -> list[tuple[str, Callable[[], None], Callable[[], None], bool]]:
+    """(name, break it, heal it, whether readers seen before are remembered) of each fault."""
+    postgres, redis_server = stack.postgres, stack.redis
+
+    def restart() -> None:
+        postgres.stop()
+        postgres.start()
+
+    return [
+        ("PostgreSQL stopped", postgres.stop, postgres.start, True),
+        ("PostgreSQL frozen (SIGSTOP)", postgres.freeze, postgres.thaw, True),
+        ("PostgreSQL restarted", restart, lambda: None, True),
+        ("Redis stopped (back empty)", redis_server.stop, redis_server.start, False),
+        ("Redis frozen (SIGSTOP)", redis_server.freeze, redis_server.thaw, True),
+    ]
 
 
 def fold_through(
