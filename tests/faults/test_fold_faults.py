@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.servers import PostgresServer, RedisServer, missing_postgres, missing_redis
+from tests.faults.servers import own_postgres_and_redis
 from tests.faults.viewfold import FoldStack, fold_through
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -20,21 +20,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 @pytest.fixture(scope="module")
 def stack():
-    for reason in (missing_postgres(), missing_redis()):
-        if reason is not None:
-            pytest.skip(reason)
-    postgres = PostgresServer().start()
-    redis_server = RedisServer().start()
-    fold = None
-    try:
-        postgres.create_database()
+    with own_postgres_and_redis() as (postgres, redis_server):
         fold = FoldStack(postgres, redis_server).start()
-        yield fold
-    finally:
-        if fold is not None:
+        try:
+            yield fold
+        finally:
             fold.close()
-        redis_server.close()
-        postgres.close()
 
 
 def _exact(stack: FoldStack, result) -> None:
