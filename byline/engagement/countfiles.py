@@ -12,7 +12,9 @@ after each fold and nginx serves the file (the beacon's answer too):
   of it folded by this process, or its file's counts changed) are read in one
   query (``stats.figures_of_many``) plus one Redis call for the views still
   buffered there; a file is rewritten only when its bytes change (whoever wrote
-  it: the app server folds now and then too), so nginx's
+  it: the app server folds now and then too), and when only its views changed,
+  at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows at
+  the next fold; a hot article's views would otherwise change every second), so nginx's
   ``ETag`` (the file's time and size) stays the same and readers' refreshes
   get a 304. Each rewrite moves the file's time on by at least a second, so
   two versions of the same size never share an ``ETag``;
@@ -32,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -52,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 FOLDER = "counts"
 ACTIVE_SECONDS = 600.0
+VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at most this often
+_VIEWS = re.compile(rb'\A\{"views":[0-9]+,')
 QUERY_SIZE = 500
 
 _seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
@@ -95,8 +100,15 @@ def publish(directory: Path) -> int:
             path.unlink(missing_ok=True)
             _changed.pop(article_id, None)
             continue
-        if article_id in present and _read(path) == body:
+        old = _read(path) if article_id in present else None
+        if old == body:
             continue
+        if (
+            old is not None
+            and _without_views(old) == _without_views(body)
+            and _age(path) < VIEWS_ONLY_SECONDS
+        ):
+            continue  # only the views moved, and the file is fresh enough
         _write(path, body)
         _changed[article_id] = now
         written += 1
@@ -136,6 +148,20 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
             counts["stale"] = True
         bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
     return bodies
+
+
+def _without_views(body: bytes) -> bytes:
+    """The counts JSON without its views (they come first), to tell a views-only change."""
+    return _VIEWS.sub(b"{", body, count=1)
+
+
+def _age(path: Path) -> float:
+    """Seconds since the file was written, by whichever process (its time may be a
+    second or two ahead: see ``_write``)."""
+    try:
+        return max(0.0, time.time() - path.stat().st_mtime)
+    except FileNotFoundError:
+        return ACTIVE_SECONDS
 
 
 def _read(path: Path) -> bytes | None:

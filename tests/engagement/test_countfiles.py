@@ -83,3 +83,22 @@ def test_without_a_view_log_folder_no_file_is_written(settings, tmp_path):
     article.save()
     assert viewlog.fold() == 0
     assert not (tmp_path / "counts").exists()
+
+
+def test_a_views_only_change_waits_a_few_seconds_a_vote_does_not(log_dir, monkeypatch):
+    """A hot article's views change every second: its file follows them every few
+    seconds (VIEWS_ONLY_SECONDS), while a reaction shows at the next fold."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.5", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    write(log_dir, line(article.pk, "198.51.100.6", browser()))
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 1  # not yet
+    actions.react(article.pk, "reader-2", "sad")
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 2  # with the reaction, at once
+    write(log_dir, line(article.pk, "198.51.100.7", browser()))
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 3
