@@ -9,6 +9,10 @@ made by initdb; never the shared ones on 5432/6379) and the app under granian
 - Redis stopped, frozen (SIGSTOP), restarted empty, refusing writes
   (``maxmemory`` + ``noeviction``, filled);
 - PostgreSQL stopped, frozen (second tier only);
+- and, second tier, the view log's folder (``byline flush_views --every 1``)
+  through PostgreSQL stopped, frozen and restarted and Redis stopped and
+  frozen: every new reader's view counted once, readers seen before not again,
+  by the same process (``tests/faults/viewfold.py``; ``--quick`` asserts it);
 
 ``--clients`` threads send what readers send for ``--seconds``: pages (the
 article and the front page), the counts JSON, votes (each from a new reader at
@@ -57,6 +61,7 @@ from tests.faults.servers import (  # noqa: E402
     missing_postgres,
     missing_redis,
 )
+from tests.faults.viewfold import FoldResult, FoldStack, fold_faults, fold_through  # noqa: E402
 
 KINDS = ("page", "counts", "vote", "comment")
 WEIGHTS = (45, 25, 20, 10)
@@ -123,6 +128,7 @@ class Row:
     gave_up: int = 0
     bad: list[str] = field(default_factory=list)
     p99_override: float | None = None
+    fold: FoldResult | None = None  # a row of the view log's folder (fold_rows)
 
     @property
     def p99_ms(self) -> float:
@@ -389,6 +395,8 @@ def run_tier(tier: str, seconds: float, clients: int, slow_clients: int = 0) -> 
         tracebacks = app.log().count("Traceback")
         if tracebacks:
             rows[-1].bad.append(f"the app server logged {tracebacks} tracebacks (see its log)")
+        if postgres is not None:
+            rows += fold_rows(postgres, redis_server, tier)
         return rows
     finally:
         if app is not None:
@@ -396,6 +404,25 @@ def run_tier(tier: str, seconds: float, clients: int, slow_clients: int = 0) -> 
         redis_server.close()
         if postgres is not None:
             postgres.close()
+
+
+def fold_rows(postgres: PostgresServer, redis_server: RedisServer, tier: str) -> list[Row]:
+    """The view log's folder (``byline flush_views --every 1``) through each fault, on a
+    database and Redis db of its own in the same servers (tests/faults/viewfold.py):
+    views of new readers before, during and after, and readers seen before again."""
+    postgres.create_database("fold")
+    stack = FoldStack(postgres, redis_server, database="fold", redis_db=1).start()
+    rows = []
+    try:
+        for name, break_it, heal, remembered in fold_faults(stack):
+            print(f"  {tier}: the view log's folder, {name} ...", flush=True)
+            result = fold_through(stack, break_it, heal, repeats=remembered)
+            row = Row(tier, f"fold: {name}", fold=result)
+            row.bad += result.problems
+            rows.append(row)
+    finally:
+        stack.close()
+    return rows
 
 
 def print_table(rows: list[Row]) -> None:
@@ -407,6 +434,8 @@ def print_table(rows: list[Row]) -> None:
     print(header)
     print("-" * len(header))
     for row in rows:
+        if row.fold is not None:
+            continue
         statuses = " ".join(f"{s}:{n}" for s, n in sorted(row.statuses.items()))
         print(
             f"{row.tier:<9} {row.fault:<34} {row.sent['page']:>5} {row.sent['counts']:>6} "
@@ -417,6 +446,26 @@ def print_table(rows: list[Row]) -> None:
     print()
     print("The app: `byline run --production` (granian, one worker per core, 16 threads).")
     print("p99 is for all requests of the row; on a shared machine timings move a lot.")
+    folds = [row for row in rows if row.fold is not None]
+    if folds:
+        print()
+        print(
+            "The view log's folder (`byline flush_views --every 1`): new readers' views"
+            " written before, during and after the fault, and readers seen before again"
+        )
+        header = (
+            f"{'tier':<9} {'fault':<34} {'sent':>5} {'repeats':>7} {'stored':>7}"
+            f" {'2 s later':>9} {'caught up s':>11} {'same process':>12} {'log lines':>9}"
+        )
+        print(header)
+        print("-" * len(header))
+        for row in folds:
+            f = row.fold
+            print(
+                f"{row.tier:<9} {row.fault[6:]:<34} {f.sent:>5} {f.repeats:>7} {f.stored:>7}"
+                f" {f.stored_later:>9} {f.caught_up_seconds:>11.1f}"
+                f" {'yes' if f.folder_alive else 'NO':>12} {f.warnings:>9}"
+            )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ class EngagementConfig(AppConfig):
         from byline.articles import hooks
         from byline.engagement import (
             checks,  # noqa: F401  (registers the system checks)
+            countfiles,
             viewbuffer,
             viewlog,
         )
@@ -21,3 +22,4 @@ class EngagementConfig(AppConfig):
         hooks.register_article_context(article_page_context)
         viewbuffer.also_flush(viewlog.fold_if_configured)  # the views nginx logged
         article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")
+        article_changed.connect(countfiles.forget, dispatch_uid="engagement.forget_counts_file")

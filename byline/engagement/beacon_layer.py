@@ -13,7 +13,8 @@ asking for JSON) itself:
   whether the buffered views are due to be flushed is asked at most once a
   second per process;
 - the answer is the counts JSON (``views.counts``' body and ETag), so the
-  page needs no second request; it is the same for every reader, so it is
+  page needs no second request (for an article that is not published, the
+  counts' JSON 404, as nginx answers it); it is the same for every reader, so it is
   kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
   the counts GET): the views a reader sees may lag a second behind;
 - the host check, the security headers, ``request_started`` /
@@ -40,9 +41,18 @@ import time
 from django.core.handlers.wsgi import WSGIRequest
 
 from byline.engagement import actions, viewbuffer
-from byline.engagement.views import counts_body
+from byline.engagement.views import NO_ARTICLE, counts_body
+from byline.errors import error_body
 from byline.parsing import parse_id
-from byline.wsgi_layer import Answer, Environ, fixed_headers, is_secure, may_answer, within_request
+from byline.wsgi_layer import (
+    Answer,
+    Environ,
+    fixed_headers,
+    is_secure,
+    json_answer,
+    may_answer,
+    within_request,
+)
 
 VIEW_PATH = re.compile(r"/api/articles/([0-9]{1,19})/view/\Z")
 COUNTS_SECONDS = 1.0
@@ -77,9 +87,8 @@ def answer_view(environ: Environ) -> Answer | None:
         actions.count_view(WSGIRequest(environ), article_id)
         maybe_flush()
         counts = counts_of(article_id)
-        if counts is None:
-            headers = list(fixed_headers(secure))
-            return "204 No Content", [h for h in headers if h[0] != "Content-Type"], b""
+        if counts is None:  # not published: what nginx answers (the counts' 404)
+            return json_answer(404, error_body(404, NO_ARTICLE), secure)
         body, etag = counts
         headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
         return "200 OK", headers, body

@@ -195,6 +195,30 @@ def figures_query(article_id: int) -> tuple[str, list[int]]:
     return sql, [article_id] * 3
 
 
+def figures_of_many(article_ids: list[int]) -> dict[int, Figures]:
+    """``figures_for()`` of many articles in one query (the articles nobody has seen:
+    zeros)."""
+    if not article_ids:
+        return {}
+    stats = ArticleStats._meta.db_table
+    reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
+    marks = ", ".join(["%s"] * len(article_ids))
+    sql = (
+        f"SELECT 'v', article_id, NULL, views, comments FROM {stats} "  # noqa: S608
+        f"WHERE article_id IN ({marks}) "
+        f"UNION ALL SELECT 'r', article_id, reaction, SUM(count), 0 FROM {reactions} "
+        f"WHERE article_id IN ({marks}) GROUP BY article_id, reaction "
+        f"UNION ALL SELECT 's', article_id, CAST(stars AS TEXT), SUM(count), 0 FROM {stars} "
+        f"WHERE article_id IN ({marks}) GROUP BY article_id, stars"
+    )
+    by_article: dict[int, list[tuple[Any, ...]]] = {article_id: [] for article_id in article_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(article_ids) * 3)
+        for kind, article_id, key, number, other in cursor.fetchall():
+            by_article[article_id].append((kind, key, number, other))
+    return {article_id: figures_from_rows(rows) for article_id, rows in by_article.items()}
+
+
 def figures_from_rows(rows: list[tuple[Any, ...]]) -> Figures:
     """The ``Figures`` of the rows ``figures_query()`` returned."""
     views = comments = 0

@@ -55,7 +55,7 @@ from django.db import connection, transaction
 
 from byline import readers
 from byline.articles.models import Article
-from byline.engagement import actions
+from byline.engagement import actions, countfiles
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewbuffer import Batch, apply_batch
 from byline.redisconn import redis_client
@@ -68,6 +68,7 @@ BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
 LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = "byline:engagement:viewlog:seen:"
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
+DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 
 # For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
@@ -145,6 +146,10 @@ def fold(directory: Path | None = None) -> int:
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
     _forget_old_positions(names)
+    try:
+        countfiles.publish(directory)
+    except Exception as error:  # the files keep their last counts; the next fold retries
+        logger.warning("the counts files wait for the next fold: %s", error)
     return added
 
 
@@ -254,6 +259,7 @@ def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
         .values_list("pk", flat=True)
     )
     lines = [line for line in lines if line.article_id in live]
+    countfiles.note_viewed(live)
     if redis_client() is not None:
         counted = _counted_in_redis(lines)
     else:
@@ -294,7 +300,16 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
 
 def _counted_in_database(lines: list[Line]) -> list[bool]:
     """The same decisions without Redis: the marks and limits are ``ViewMark`` rows,
-    written in the fold's transaction (so a crash leaves none behind)."""
+    written in the fold's transaction (so a crash leaves none behind).
+
+    Two folders on different files at once would each read an address's count,
+    add their own lines and write the sum, one overwriting the other: so the
+    decisions take turns (on PostgreSQL a lock held to the end of the
+    transaction; SQLite's write transactions already queue).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DECISIONS_LOCK])
     now = datetime.now(UTC)
     ViewMark.objects.filter(expires_at__lt=now).delete()
     wanted = {_limit_key(line) for line in lines}

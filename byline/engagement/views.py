@@ -28,6 +28,7 @@ from byline.engagement.actions import VoteRefused
 
 View = Callable[..., HttpResponse]
 COUNTS_MAX_AGE = 2
+NO_ARTICLE = "There is no published article with this number."
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -110,7 +111,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
     """Current counts of a published article, the same for every reader (cacheable briefly)."""
     body = request.META.get(COUNTS_BODY)
     if body is None:
-        return json_error("There is no published article with this number.", 404)
+        return json_error(NO_ARTICLE, 404)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -166,16 +167,19 @@ def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
 
     Asked with ``Accept: application/json`` (the page's script), it answers
     200 with the counts instead (which include this view, with their ETag), so
-    a page view costs the app one request, not a beacon and a counts GET.
+    a page view costs the app one request, not a beacon and a counts GET; for
+    an article that is not published, the counts' JSON 404 (as nginx does).
     """
     actions.count_view(request, article_id)
     viewbuffer.maybe_flush()
-    if "application/json" in request.headers.get("Accept", "") and actions.is_live(article_id):
+    if "application/json" not in request.headers.get("Accept", ""):
+        response = HttpResponse(status=204)
+    elif actions.is_live(article_id):
         body, etag = counts_body(article_id)
         response = HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
-    else:
-        response = HttpResponse(status=204)
+    else:  # what the counts (and nginx, answering the beacon with them) answer
+        response = json_error(NO_ARTICLE, 404)
     patch_cache_control(response, private=True, no_store=True)
     return response
 

@@ -98,7 +98,8 @@ def send(url: str, method: str = "GET", headers: dict | None = None):
 
 
 def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20"):
-    """The view beacon as the page's script sends it, through nginx from ``source``."""
+    """The view beacon as the page's script sends it, through nginx (which logs its own
+    client address, 127.0.0.1: a new reader is a new ``agent``; the app sees ``source``)."""
     return send(
         f"{site['nginx']}/api/articles/{site['id']}/view/",
         "POST",
@@ -129,13 +130,17 @@ def views_now(site) -> int:
 
 
 def test_the_shipped_configuration_micro_caches_the_counts_without_a_lock():
-    """deploy/nginx.conf keeps the counts JSON 1 s, serves the stale copy while one request
-    updates it, never makes readers wait for each other, and revalidates with the ETag."""
+    """deploy/nginx.conf keeps the counts JSON of an article without a counts file 1 s,
+    serves the stale copy while one request updates it, never makes readers wait for each
+    other, and revalidates with the ETag."""
     text = NGINX_CONF.read_text()
-    block = re.search(
-        r"location ~ \^/api/articles/\[0-9\]\+/engagement/\$ \{(.*?)\n    \}", text, re.S
+    counts = re.search(
+        r'location ~ "\^/api/articles/.*?/engagement/\$" \{(.*?)\n    \}', text, re.S
     )
-    assert block, "the counts location is missing"
+    assert counts, "the counts location is missing"
+    assert "try_files /$byline_counts.json @counts;" in counts.group(1)
+    block = re.search(r"location @counts \{(.*?)\n    \}", text, re.S)
+    assert block, "the counts micro-cache is missing"
     for directive in (
         r"proxy_cache byline_pages;",
         r"proxy_cache_valid 200 404 1s;",
@@ -289,3 +294,112 @@ def test_the_counts_through_nginx_catch_up_within_seconds(site):
             break
         time.sleep(0.1)
     assert seen[-1] == expected, seen
+
+
+def test_after_a_fold_nginx_answers_the_counts_and_the_beacon_from_the_counts_file(site):
+    """The folder writes the counts of the articles being read as files; nginx answers the
+    counts and the beacon from them (no request reaches the app), revalidates them with
+    their ETag, and still logs the beacon's view."""
+    beacon(site, agent=f"{BROWSER} reader 50")
+    expected = views_in_file_after_folds(site)
+    url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
+    status, headers, body = send(url)
+    assert (status, headers["x-cache"]) == (200, "FILE")
+    assert headers["content-type"].startswith("application/json")
+    assert json.loads(body) == json.loads(send(url.replace(site["nginx"], site["app"]))[2])
+    status, _, _ = send(url, headers={"If-None-Match": headers["etag"]})
+    assert status == 304
+    status, answer, body = beacon(site, agent=f"{BROWSER} reader 51")
+    assert (status, answer["x-cache"]) == (200, "FILE")
+    assert "set-cookie" not in answer
+    assert json.loads(body)["views"] == expected
+    fold(site)
+    assert views_now(site) == expected + 1
+
+
+def test_a_counts_file_is_rewritten_only_when_the_counts_change(site):
+    """Folding again with nothing new leaves the file (and so nginx's ETag) as it was; a
+    new view gives it a new ETag within a few seconds (a vote at the next fold)."""
+    beacon(site, agent=f"{BROWSER} reader 52")
+    views_in_file_after_folds(site)
+    url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
+    first = send(url)[1]["etag"]
+    fold(site)
+    assert send(url)[1]["etag"] == first
+    beacon(site, agent=f"{BROWSER} reader 53")
+    expected = views_in_file_after_folds(site)
+    status, headers, body = send(url, headers={"If-None-Match": first})
+    assert status == 200
+    assert headers["etag"] != first
+    assert json.loads(body)["views"] == expected
+
+
+def views_in_file_after_folds(site) -> int:
+    """Fold until the article's counts file shows the views the database holds (a change
+    of the views alone is written every few seconds, countfiles.VIEWS_ONLY_SECONDS)."""
+    path = site["data"] / "views" / "counts" / f"{site['id']}.json"
+    for _ in range(40):  # a bound, not a timing
+        fold(site)
+        expected = views_now(site)
+        if path.exists() and json.loads(path.read_bytes())["views"] == expected:
+            return expected
+        time.sleep(0.25)
+    raise AssertionError(f"the counts file never showed {expected} views")
+
+
+def test_an_unpublished_article_loses_its_counts_file_and_its_beacon_gets_404(site):
+    """Taken down, an article's counts and beacon are answered 404 by nginx and the app
+    alike, and its views are no longer counted; published again, it is counted again."""
+    beacon(site, agent=f"{BROWSER} reader 54")
+    fold(site)
+    counts = site["data"] / "views" / "counts" / f"{site['id']}.json"
+    assert counts.exists()
+    database = site["data"] / "byline.sqlite3"
+    set_status(database, site["id"], "draft")
+    try:
+        fold(site)
+        assert not counts.exists()
+        for n in range(120):  # a bound, not a timing: each app worker remembers "published"
+            status, _, body = beacon(site, agent=f"{BROWSER} reader 55-{n}")
+            direct = send(
+                f"{site['app']}/api/articles/{site['id']}/view/",
+                "POST",
+                {
+                    "User-Agent": BROWSER,
+                    "Sec-Fetch-Site": "same-origin",
+                    "Accept": "application/json",
+                },
+            )
+            if status == direct[0] == 404:
+                break
+            time.sleep(0.25)
+        assert status == direct[0] == 404
+        assert json.loads(body)["error"]["status"] == 404
+        assert json.loads(direct[2]) == json.loads(body)
+        fold(site)  # views the app counted while it still took the article as published
+        before = views_now_in(database, site["id"])
+        assert beacon(site, agent=f"{BROWSER} reader 57")[0] == 404
+        fold(site)
+        assert views_now_in(database, site["id"]) == before
+    finally:
+        set_status(database, site["id"], "published")
+    for _ in range(120):  # as above: until nginx and the app know it is back
+        if beacon(site, agent=f"{BROWSER} reader 56")[0] == 200:
+            break
+        time.sleep(0.25)
+    fold(site)
+
+
+def set_status(database, article_id: int, status: str) -> None:
+    with sqlite3.connect(database, timeout=30) as connection:
+        connection.execute(
+            "UPDATE articles_article SET status = ? WHERE id = ?", [status, article_id]
+        )
+
+
+def views_now_in(database, article_id: int) -> int:
+    with sqlite3.connect(database, timeout=30) as connection:
+        row = connection.execute(
+            "SELECT views FROM engagement_articlestats WHERE article_id = ?", [article_id]
+        ).fetchone()
+    return int(row[0]) if row else 0

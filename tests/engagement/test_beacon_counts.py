@@ -7,6 +7,8 @@ WSGI entry point answers it without Django's request cycle
 reloads are not counted, and no cookie is set.
 """
 
+import json
+
 import pytest
 
 from byline.engagement import beacon_layer, viewbuffer
@@ -120,12 +122,19 @@ def test_the_lean_beacon_sets_no_cookie_and_sends_the_security_headers():
         assert response.headers[name] == value
 
 
-def test_a_beacon_for_an_unpublished_article_is_answered_204_and_not_counted():
-    """No counts of a draft reach anyone, and its view is not counted."""
+def test_a_beacon_for_an_unpublished_article_is_answered_404_and_not_counted():
+    """No counts of a draft reach anyone, and its view is not counted: the page script's
+    beacon gets the counts' JSON 404, from the lean path and from Django alike (nginx,
+    answering the beacon with the counts, gives the same)."""
     draft = make_article(status="draft")
-    response = page_beacon(draft.pk)
-    assert response.status == 204
-    assert response.body == b""
+    lean = page_beacon(draft.pk)
+    django = reader_client().post(
+        f"/api/articles/{draft.pk}/view/", headers={"Accept": "application/json"}
+    )
+    assert lean.status == django.status_code == 404
+    assert json.loads(lean.body) == django.json()
+    assert django.json()["error"]["status"] == 404
+    assert "set-cookie" not in lean.headers
     viewbuffer.flush()
     assert figures_for(draft.pk).views == 0
 

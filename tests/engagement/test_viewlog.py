@@ -11,6 +11,7 @@ same through a real nginx, and kills a real folder mid-batch.
 """
 
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -189,3 +190,47 @@ def test_addresses_and_agents_with_escapes_are_read_as_nginx_wrote_them(log_dir)
 def test_without_a_view_log_folder_nothing_is_read(settings):
     settings.BYLINE_VIEW_LOG_DIR = ""
     assert viewlog.fold() == 0
+
+
+def test_two_folders_at_once_without_redis_keep_one_addresses_limit(
+    tmp_path, settings, monkeypatch
+):
+    """Two folders on two files (the app's own flush and `flush_views --every 1`), each
+    with views from one address: together they count no more than the limit."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's write transactions queue by themselves")
+    settings.REDIS_URL = ""
+    settings.BYLINE_VIEWS_PER_MINUTE = 20
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", 300)  # a line or two a transaction
+    article = make_article()
+    at = time.time() // 60 * 60 + 1
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for n, folder in enumerate(folders):
+        folder.mkdir()
+        slot = int(at) // viewlog.SLOT_SECONDS - n
+        write(
+            folder,
+            *(line(article.pk, "198.51.100.90", browser(), at=at) for _ in range(30)),
+            slot=slot,
+        )
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def fold(folder: Path) -> None:
+        try:
+            barrier.wait()
+            viewlog.fold(folder)
+        except Exception as error:  # shown below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fold, args=(folder,)) for folder in folders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert views(article) == 20

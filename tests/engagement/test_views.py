@@ -127,14 +127,17 @@ def test_a_batch_left_by_a_crashed_flusher_is_applied_exactly_once():
     article = make_article()
     client = viewbuffer.redis_client()
     today = datetime.now(UTC).date().isoformat()
-    # A flusher renamed its batch, then died before applying it.
+    # A flusher took its batch (renamed, and named in the set of batches in flight),
+    # then died before applying it.
     client.hset(viewbuffer.BATCH_PREFIX + "1-dead", f"{article.pk}:{today}", 4)
     # Another died after committing, before deleting its key.
     client.hset(viewbuffer.BATCH_PREFIX + "2-done", f"{article.pk}:{today}", 9)
+    client.sadd(viewbuffer.IN_FLIGHT_KEY, "1-dead", "2-done")
     ViewBatch.objects.create(token="2-done")
     assert viewbuffer.flush() == 4
     assert figures_for(article.pk).views == 4
     assert not list(client.scan_iter(match=viewbuffer.BATCH_PREFIX + "*"))
+    assert not client.smembers(viewbuffer.IN_FLIGHT_KEY)
 
 
 @needs_redis

@@ -17,6 +17,7 @@ ports, then stop, freeze (SIGSTOP) and restart them. The shared services on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("BYLINE_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -341,3 +343,22 @@ class AppServer:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def own_postgres_and_redis() -> Iterator[tuple[PostgresServer, RedisServer]]:
+    """A PostgreSQL cluster (with its ``byline`` database) and a redis-server of our own,
+    closed afterwards; the test is skipped when either cannot be run here."""
+    import pytest
+
+    for reason in (missing_postgres(), missing_redis()):
+        if reason is not None:
+            pytest.skip(reason)
+    postgres = PostgresServer().start()
+    redis_server = RedisServer().start()
+    try:
+        postgres.create_database()
+        yield postgres, redis_server
+    finally:
+        redis_server.close()
+        postgres.close()

@@ -15,13 +15,7 @@ import psycopg
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import (
-    AppServer,
-    PostgresServer,
-    RedisServer,
-    missing_postgres,
-    missing_redis,
-)
+from tests.faults.servers import AppServer, PostgresServer, own_postgres_and_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -30,14 +24,7 @@ PAGE_SECONDS = 2  # pages expire quickly, so the stale copy is what a reader get
 
 @pytest.fixture(scope="module")
 def stack():
-    for reason in (missing_postgres(), missing_redis()):
-        if reason is not None:
-            pytest.skip(reason)
-    postgres = PostgresServer().start()
-    redis_server = RedisServer().start()
-    app = None
-    try:
-        postgres.create_database()
+    with own_postgres_and_redis() as (postgres, redis_server):
         app = AppServer(
             {
                 "DATABASE_URL": postgres.url(),
@@ -46,12 +33,10 @@ def stack():
                 "BYLINE_COMMENT_MIN_SECONDS": "0",
             }
         ).start()
-        yield postgres, redis_server, app
-    finally:
-        if app is not None:
+        try:
+            yield postgres, redis_server, app
+        finally:
             app.close()
-        redis_server.close()
-        postgres.close()
 
 
 def _rows(postgres: PostgresServer, sql: str, *params: object) -> int:

@@ -7,7 +7,13 @@ for the next reader; run this from cron, or before a backup, to flush them at
 once. Behind nginx, run it as a service with ``--every 1``
 (deploy/byline-views.service): nginx answers the view beacons itself, and
 this folds its view log into the counts every second, so the counts readers
-see are at most a couple of seconds old.
+see are at most a couple of seconds old, and writes the counts files nginx
+serves (``countfiles``).
+
+With PostgreSQL or Redis stopped, frozen or restarted, ``--every`` keeps going:
+the views wait in the log (a fold that fails commits nothing, its read position
+included), a warning is logged each time, and the first fold after the
+service is back counts them, exactly once, without a restart.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from byline.engagement.viewbuffer import flush
 
@@ -43,6 +50,9 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 started = time.monotonic()
+                # A connection the database dropped (PostgreSQL restarted, or stopped and
+                # started again) is closed here and opened afresh, as before a request.
+                close_old_connections()
                 try:
                     flush()
                 except Exception as error:  # a failed service: the views wait, none is lost

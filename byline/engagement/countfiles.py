@@ -1,0 +1,203 @@
+"""The live counts as small files nginx serves, rewritten only when they change.
+
+Behind the shipped nginx configuration, every page view asks for an article's
+counts (the beacon's answer, then the page's refreshes). Asking the app for
+them, even once a second per article through nginx's micro-cache, costs a
+request, a query and a Redis call per article per second whatever happens.
+Instead the view log's folder, which already knows which articles readers
+are reading, writes their counts JSON to ``<BYLINE_VIEW_LOG_DIR>/counts/<id>.json``
+after each fold and nginx serves the file (the beacon's answer too):
+
+- the counts of every article read in the last ``ACTIVE_SECONDS`` (a view
+  of it folded by this process, or its file's counts changed) are read in one
+  query (``stats.figures_of_many``) plus one Redis call for the views still
+  buffered there; a file is rewritten only when its bytes change (whoever wrote
+  it: the app server folds now and then too), and when only its views changed,
+  at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows at
+  the next fold; a hot article's views would otherwise change every second), so nginx's
+  ``ETag`` (the file's time and size) stays the same and readers' refreshes
+  get a 304. Each rewrite moves the file's time on by at least a second, so
+  two versions of the same size never share an ``ETag``;
+- an article that went quiet, or is no longer published, loses its file
+  (nginx then asks the app, whose answer for an unpublished article is a 404);
+- the body is what the app's counts endpoint answers (``actions.counts_json``),
+  ``"stale": true`` included while Redis cannot be read. Views the app buffered
+  in Redis are read after the database, so a flush in between may hide them
+  until the next rewrite, never count them twice.
+
+Files are replaced with a rename, so nginx never reads half a file. Without a
+view log folder (the embedded tier) nothing is written and the app answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db.models import Count
+
+from byline.articles.models import Article
+from byline.engagement import actions
+from byline.engagement.models import PendingView
+from byline.engagement.stats import figures_of_many
+from byline.engagement.viewbuffer import PENDING_KEY
+from byline.redisconn import redis_client
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "counts"
+ACTIVE_SECONDS = 600.0
+VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at most this often
+_VIEWS = re.compile(rb'\A\{"views":[0-9]+,')
+QUERY_SIZE = 500
+
+_seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
+_changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
+
+
+def note_viewed(article_ids: Iterable[int]) -> None:
+    """Readers are reading these articles (their views were just folded)."""
+    now = time.monotonic()
+    for article_id in article_ids:
+        _seen[article_id] = now
+
+
+def publish(directory: Path) -> int:
+    """Rewrite the counts files of the articles being read whose counts changed, and
+    remove the files of articles no longer read or published; the files written."""
+    folder = directory / FOLDER
+    folder.mkdir(exist_ok=True)
+    present = {
+        int(name[:-5])
+        for name in os.listdir(folder)
+        if name.endswith(".json") and name[:-5].isdigit()
+    }
+    now = time.monotonic()
+    for article_id, seen in list(_seen.items()):
+        if seen < now - ACTIVE_SECONDS:
+            del _seen[article_id]
+    for article_id in present - _changed.keys():
+        _changed[article_id] = now  # a file this process has not written yet
+    wanted = sorted(
+        set(_seen) | {a for a in present if _changed.get(a, 0.0) >= now - ACTIVE_SECONDS}
+    )
+    bodies: dict[int, bytes] = {}
+    for start in range(0, len(wanted), QUERY_SIZE):
+        bodies.update(counts_bodies(wanted[start : start + QUERY_SIZE]))
+    written = 0
+    for article_id in present | set(wanted):
+        path = folder / f"{article_id}.json"
+        body = bodies.get(article_id)
+        if body is None:  # quiet, unpublished or deleted: nginx asks the app
+            path.unlink(missing_ok=True)
+            _changed.pop(article_id, None)
+            continue
+        old = _read(path) if article_id in present else None
+        if old == body:
+            continue
+        if (
+            old is not None
+            and _without_views(old) == _without_views(body)
+            and _age(path) < VIEWS_ONLY_SECONDS
+        ):
+            continue  # only the views moved, and the file is fresh enough
+        _write(path, body)
+        _changed[article_id] = now
+        written += 1
+    return written
+
+
+def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
+    """The counts JSON of those of the articles that are published."""
+    live = set(Article.objects.published().filter(pk__in=article_ids).values_list("pk", flat=True))
+    ids = [article_id for article_id in article_ids if article_id in live]
+    if not ids:
+        return {}
+    figures = figures_of_many(ids)
+    pending = dict(
+        PendingView.objects.filter(article_id__in=ids)
+        .values_list("article_id")
+        .annotate(n=Count("id"))
+        .values_list("article_id", "n")
+    )
+    stale = False
+    client = redis_client()
+    if client is not None:
+        today = datetime.now(UTC).date()
+        days = [today.isoformat(), (today - timedelta(days=1)).isoformat()]
+        try:
+            values = client.hmget(PENDING_KEY, [f"{a}:{d}" for a in ids for d in days])
+        except redis.RedisError:
+            stale = True
+        else:
+            for n, article_id in enumerate(ids):
+                buffered = sum(int(v or 0) for v in values[2 * n : 2 * n + 2])
+                pending[article_id] = pending.get(article_id, 0) + buffered
+    bodies = {}
+    for article_id in ids:
+        counts = actions.counts_json(article_id, figures[article_id], pending.get(article_id, 0))
+        if stale:
+            counts["stale"] = True
+        bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
+    return bodies
+
+
+def _without_views(body: bytes) -> bytes:
+    """The counts JSON without its views (they come first), to tell a views-only change."""
+    return _VIEWS.sub(b"{", body, count=1)
+
+
+def _age(path: Path) -> float:
+    """Seconds since the file was written, by whichever process (its time may be a
+    second or two ahead: see ``_write``)."""
+    try:
+        return max(0.0, time.time() - path.stat().st_mtime)
+    except FileNotFoundError:
+        return ACTIVE_SECONDS
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _write(path: Path, body: bytes) -> None:
+    """Replace the file whole, its time at least a second after the last version's."""
+    second = int(time.time())
+    try:
+        second = max(second, int(path.stat().st_mtime) + 1)
+    except FileNotFoundError:
+        pass
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(body)
+    os.utime(temporary, (second, second))
+    os.replace(temporary, path)
+
+
+def forget(article_id: int | None = None, **kwargs: object) -> None:
+    """``article_changed`` receiver: remove the article's counts file (all of them when
+    no article is named) until the next fold writes it again, so an article taken
+    down stops being answered by nginx at once on this machine."""
+    if not settings.BYLINE_VIEW_LOG_DIR:
+        return
+    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / FOLDER
+    names = [f"{article_id}.json"] if article_id is not None else _names(folder)
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return [name for name in os.listdir(folder) if name.endswith(".json")]
+    except FileNotFoundError:
+        return []

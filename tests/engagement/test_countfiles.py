@@ -1,0 +1,104 @@
+"""The counts of the articles being read, as files nginx serves, rewritten only on change.
+
+After each fold of nginx's view log, the folder writes
+``<BYLINE_VIEW_LOG_DIR>/counts/<id>.json`` for the articles whose views it folded
+(byline/engagement/countfiles.py): the same JSON as the counts endpoint,
+rewritten only when it changes (so nginx's ETag, the file's time and size,
+stays put), and removed when the article is no longer published.
+tests/deploy/test_readers.py serves them through the real nginx.
+"""
+
+import json
+import os
+import time
+
+import pytest
+
+from byline.engagement import actions, countfiles, viewlog
+from tests.engagement.test_viewlog import browser, line, write
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def log_dir(settings, tmp_path):
+    settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
+    countfiles._seen.clear()
+    countfiles._changed.clear()
+    yield tmp_path
+    countfiles._seen.clear()
+    countfiles._changed.clear()
+
+
+def counts_file(log_dir, article) -> os.PathLike:
+    return log_dir / "counts" / f"{article.pk}.json"
+
+
+def test_a_folded_view_writes_the_articles_counts_as_the_endpoint_answers_them(log_dir, client):
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.1", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    endpoint = client.get(f"/api/articles/{article.pk}/engagement/").json()
+    assert json.loads(path.read_bytes()) == endpoint
+    assert endpoint["views"] == 1
+
+
+def test_a_file_is_rewritten_only_when_the_counts_change_and_never_keeps_its_time(log_dir):
+    """Unchanged counts leave the file alone; changed ones get a later time, even within
+    the same second and at the same size (nginx's ETag is the time and the size)."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.2", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    first = path.stat().st_mtime
+    assert viewlog.fold() == 0
+    assert path.stat().st_mtime == first
+    actions.react(article.pk, "reader-1", "happy")
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["reactions"][0]["count"] == 1
+    assert path.stat().st_mtime > first
+    assert path.stat().st_mtime <= time.time() + 2
+
+
+def test_an_unpublished_article_loses_its_file_at_the_next_fold_and_at_once_when_changed(log_dir):
+    article = make_article()
+    other = make_article()
+    write(log_dir, line(article.pk, "198.51.100.3", browser()))
+    write(log_dir, line(other.pk, "198.51.100.4", browser()))
+    viewlog.fold()
+    assert counts_file(log_dir, article).exists()
+    article.status = "draft"
+    article.save()  # article_changed: its file goes at once
+    assert not counts_file(log_dir, article).exists()
+    viewlog.fold()
+    assert not counts_file(log_dir, article).exists()
+    assert counts_file(log_dir, other).exists()
+
+
+def test_without_a_view_log_folder_no_file_is_written(settings, tmp_path):
+    settings.BYLINE_VIEW_LOG_DIR = ""
+    article = make_article()
+    article.save()
+    assert viewlog.fold() == 0
+    assert not (tmp_path / "counts").exists()
+
+
+def test_a_views_only_change_waits_a_few_seconds_a_vote_does_not(log_dir, monkeypatch):
+    """A hot article's views change every second: its file follows them every few
+    seconds (VIEWS_ONLY_SECONDS), while a reaction shows at the next fold."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.5", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    write(log_dir, line(article.pk, "198.51.100.6", browser()))
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 1  # not yet
+    actions.react(article.pk, "reader-2", "sad")
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 2  # with the reaction, at once
+    write(log_dir, line(article.pk, "198.51.100.7", browser()))
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["views"] == 3
