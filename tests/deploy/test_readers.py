@@ -26,15 +26,13 @@ import pytest
 
 from bench.harness import (
     NGINX_CONF,
+    Bench,
+    app_behind_nginx,
     find,
-    shipped_nginx_config,
-    start_app,
-    start_nginx,
+    free_ports,
     throwaway_site_environment,
-    wait_for,
 )
 from bench.slowclients import site_reader_requests
-from tests.deploy.test_slow_clients import free_ports
 
 pytestmark = pytest.mark.skipif(
     not (find("nginx") and importlib.util.find_spec("granian")),
@@ -47,40 +45,25 @@ BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app under granian with the shipped nginx in front: URLs and the article's id."""
-    work = tmp_path_factory.mktemp("readers")
-    work.chmod(0o755)
-    (work / "logs").mkdir()
-    data_dir = work / "data"
+    bench = Bench(work=tmp_path_factory.mktemp("readers"))
+    data_dir = bench.work / "data"
     given = os.environ.get("BYLINE_TEST_PORTS", "").split(",")
     app_port, nginx_port = (int(given[2]), int(given[3])) if len(given) >= 4 else free_ports(2)
-    env = throwaway_site_environment(data_dir)
-    env["BYLINE_CLIENT_IP_HEADER"] = "X-Forwarded-For"
-    env["BYLINE_VIEW_LOG_DIR"] = str(data_dir / "views")
-    # Folded only when a test says so (the app's own flush would fold at any time).
-    env["BYLINE_VIEW_FLUSH_SECONDS"] = "100000"
+    env = throwaway_site_environment(
+        data_dir,
+        BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
+        BYLINE_VIEW_LOG_DIR=str(data_dir / "views"),
+        # Folded only when a test says so (the app's own flush would fold at any time).
+        BYLINE_VIEW_FLUSH_SECONDS="100000",
+    )
     (data_dir / "views").mkdir(parents=True)
-    servers = []
     try:
-        app = start_app(env, app_port, "app", work / "logs", demo=True)
-        servers.append(app)
-        wait_for(f"http://127.0.0.1:{app_port}/", app, seconds=120)
-        config = shipped_nginx_config(work, nginx_port, app_port, data_dir / "static")
-        nginx = start_nginx(config, work / "logs")
-        servers.append(nginx)
-        url = f"http://127.0.0.1:{nginx_port}"
-        wait_for(f"{url}/", nginx)
+        app, url = app_behind_nginx(bench, env, app_port, nginx_port)
         counts = site_reader_requests(url)[1].path
         article_id = int(re.search(r"/(\d+)/", counts).group(1))
-        yield {
-            "nginx": url,
-            "app": f"http://127.0.0.1:{app_port}",
-            "id": article_id,
-            "env": env,
-            "data": data_dir,
-        }
+        yield {"nginx": url, "app": app, "id": article_id, "env": env, "data": data_dir}
     finally:
-        for server in reversed(servers):
-            server.stop()
+        bench.stop()
 
 
 def send(url: str, method: str = "GET", headers: dict | None = None):

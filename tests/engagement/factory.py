@@ -1,8 +1,10 @@
-"""Helpers for engagement tests: a reader's browser, and votes cast through the API."""
+"""Helpers for engagement tests: a reader's browser, votes cast through the API, and
+which requests a WSGI layer answered itself."""
 
 from __future__ import annotations
 
 import json
+from types import ModuleType
 
 from django.test import Client
 
@@ -36,3 +38,19 @@ def counts(client: Client, article_id: int) -> dict:
 
 def reaction_counts(client: Client, article_id: int) -> dict[str, tuple[int, int]]:
     return {r["key"]: (r["count"], r["percent"]) for r in counts(client, article_id)["reactions"]}
+
+
+def paths_answered_by(monkeypatch, layer: ModuleType, answer: str) -> list[str]:
+    """The paths of the requests ``layer.<answer>(environ)`` answered itself (rather than
+    handing them on, by returning None), from now until the test ends."""
+    answered: list[str] = []
+    original = getattr(layer, answer)
+
+    def spy(environ):
+        response = original(environ)
+        if response is not None:
+            answered.append(environ["PATH_INFO"])
+        return response
+
+    monkeypatch.setattr(layer, answer, spy)
+    return answered

@@ -12,7 +12,7 @@ import pytest
 from byline.engagement import beacon_layer, viewbuffer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
-from tests.engagement.factory import BROWSER, counts, reader_client
+from tests.engagement.factory import BROWSER, counts, paths_answered_by, reader_client
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
@@ -31,17 +31,7 @@ def _fresh_counts():
 @pytest.fixture
 def lean_answers(monkeypatch):
     """The paths of the beacons the lean path answered itself."""
-    answered = []
-    original = beacon_layer.answer_view
-
-    def spy(environ):
-        answer = original(environ)
-        if answer is not None:
-            answered.append(environ["PATH_INFO"])
-        return answer
-
-    monkeypatch.setattr(beacon_layer, "answer_view", spy)
-    return answered
+    return paths_answered_by(monkeypatch, beacon_layer, "answer_view")
 
 
 def page_beacon(article_id: int, ip: str = "198.51.100.4", agent: str = BROWSER, **headers):
