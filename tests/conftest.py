@@ -192,6 +192,10 @@ LONGEST_FIRST = (
     "tests/test_html_valid.py::test_pages_pass_the_nu_html_checker",
     "tests/antispam/test_command.py::test_migrate_retrains_a_stored_model",
     "tests/antispam/test_robust.py::test_a_corrupt_stored_model_falls_back",
+    "tests/antispam/test_learning.py::test_retrain_rebuilds_from_the_corpus",
+    "tests/wordpress/test_import.py::test_the_byline_command_accepts_the_hyphenated_name",
+    "tests/antispam/test_memory.py::test_serving_pages_does_not_load_the_model",
+    "tests/test_chrome.py::test_the_demo_server_shows_readers_its_own_404",
 )
 
 

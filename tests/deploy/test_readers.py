@@ -10,7 +10,6 @@ The ports are two free ones, or the third and fourth in ``BYLINE_TEST_PORTS``
 (e.g. ``8810,8811,8812,8813``).
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -24,20 +23,11 @@ import urllib.request
 
 import pytest
 
-from bench.harness import (
-    NGINX_CONF,
-    Bench,
-    app_behind_nginx,
-    find,
-    free_ports,
-    throwaway_site_environment,
-)
+from bench.harness import NGINX_CONF
 from bench.slowclients import site_reader_requests
+from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
 
-pytestmark = pytest.mark.skipif(
-    not (find("nginx") and importlib.util.find_spec("granian")),
-    reason="needs nginx (apt-get install nginx) and granian (pyproject.toml)",
-)
+pytestmark = needs_nginx_and_granian
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -45,25 +35,17 @@ BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app under granian with the shipped nginx in front: URLs and the article's id."""
-    bench = Bench(work=tmp_path_factory.mktemp("readers"))
-    data_dir = bench.work / "data"
-    given = os.environ.get("BYLINE_TEST_PORTS", "").split(",")
-    app_port, nginx_port = (int(given[2]), int(given[3])) if len(given) >= 4 else free_ports(2)
-    env = throwaway_site_environment(
-        data_dir,
+    with site_behind_nginx(
+        tmp_path_factory,
+        "readers",
+        2,
+        view_log=True,
         BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
-        BYLINE_VIEW_LOG_DIR=str(data_dir / "views"),
         # Folded only when a test says so (the app's own flush would fold at any time).
         BYLINE_VIEW_FLUSH_SECONDS="100000",
-    )
-    (data_dir / "views").mkdir(parents=True)
-    try:
-        app, url = app_behind_nginx(bench, env, app_port, nginx_port)
-        counts = site_reader_requests(url)[1].path
-        article_id = int(re.search(r"/(\d+)/", counts).group(1))
-        yield {"nginx": url, "app": app, "id": article_id, "env": env, "data": data_dir}
-    finally:
-        bench.stop()
+    ) as site:
+        counts = site_reader_requests(site["nginx"])[1].path
+        yield {**site, "id": int(re.search(r"/(\d+)/", counts).group(1))}
 
 
 def send(url: str, method: str = "GET", headers: dict | None = None):

@@ -10,27 +10,16 @@ separately. Skipped without nginx or granian. The ports are two free ones, or th
 first two in ``BYLINE_TEST_PORTS`` (e.g. ``8810,8811``).
 """
 
-import importlib.util
-import os
 import re
 import sys
 
 import pytest
 
-from bench.harness import (
-    NGINX_CONF,
-    Bench,
-    app_behind_nginx,
-    find,
-    free_ports,
-    throwaway_site_environment,
-)
+from bench.harness import NGINX_CONF
 from bench.slowclients import run_slow_clients, site_reader_requests
+from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
 
-pytestmark = pytest.mark.skipif(
-    not (find("nginx") and importlib.util.find_spec("granian")),
-    reason="needs nginx (apt-get install nginx) and granian (pyproject.toml)",
-)
+pytestmark = needs_nginx_and_granian
 
 SHORT_TIMEOUTS = {
     "client_header_timeout": "2s",
@@ -44,18 +33,8 @@ ATTACKER = "127.0.0.2"
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """The app under granian with the shipped nginx configuration in front: both URLs."""
-    bench = Bench(work=tmp_path_factory.mktemp("slow-clients"))
-    app_port, nginx_port = (
-        tuple(int(p) for p in os.environ["BYLINE_TEST_PORTS"].split(","))[:2]
-        if os.environ.get("BYLINE_TEST_PORTS")
-        else free_ports(2)
-    )
-    try:
-        env = throwaway_site_environment(bench.work / "data")
-        app, nginx = app_behind_nginx(bench, env, app_port, nginx_port, directives=SHORT_TIMEOUTS)
-        yield {"nginx": nginx, "app": app}
-    finally:
-        bench.stop()
+    with site_behind_nginx(tmp_path_factory, "slow-clients", 0, directives=SHORT_TIMEOUTS) as site:
+        yield site
 
 
 @pytest.fixture

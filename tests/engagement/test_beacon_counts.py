@@ -16,16 +16,11 @@ from tests.engagement.factory import BROWSER, counts, paths_answered_by, reader_
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("keep_test_connection", "fresh_beacon_counts"),
+]
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counts():
-    """Counts kept by an earlier test's process-wide copy must not leak into this one."""
-    beacon_layer._counts.clear()
-    yield
-    beacon_layer._counts.clear()
 
 
 @pytest.fixture

@@ -10,23 +10,17 @@ import json
 
 import pytest
 
-from byline.engagement import beacon_layer, counts_layer
+from byline.engagement import counts_layer
 from byline.engagement.views import counts_body
 from byline.wsgi import application
-from tests.conftest import kept_test_connection
 from tests.engagement.factory import paths_answered_by
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    with kept_test_connection():
-        beacon_layer._counts.clear()
-        yield
-        beacon_layer._counts.clear()
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("keep_test_connection", "fresh_beacon_counts"),
+]
 
 
 @pytest.fixture
