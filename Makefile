@@ -32,8 +32,9 @@ test: lint
 # The suites that start real servers and wait on them: nginx and granian (tests/deploy),
 # redis-server and initdb'd PostgreSQL broken on purpose (tests/faults), two app servers
 # (scale-out), and the live WordPress round trip.
+# loadfile: a module's servers start once, on the worker that runs all its tests.
 test-servers: $(BIN)/.installed
-	$(BIN)/pytest -n $(WORKERS) --dist worksteal -m "(servers or wordpress) and not browser"
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile -m "(servers or wordpress) and not browser"
 
 test-browser: $(BIN)/.installed
 	$(BIN)/pytest -m browser

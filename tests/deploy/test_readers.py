@@ -25,6 +25,7 @@ import pytest
 
 from bench.harness import NGINX_CONF
 from bench.slowclients import site_reader_requests
+from byline.engagement.beacon_layer import COUNTS_SECONDS
 from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
 
 pytestmark = needs_nginx_and_granian
@@ -77,7 +78,9 @@ def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20"):
 
 
 def fold(site) -> None:
-    """`byline flush_views`: nginx's view log folded into the counts, as the service does."""
+    """`byline flush_views`: nginx's view log folded into the counts, as the service does;
+    then the app's own copy of the counts (kept ``COUNTS_SECONDS`` in each worker) has
+    expired, so the next read from the app shows the fold."""
     subprocess.run(
         [sys.executable, "-m", "byline", "flush_views"],
         env=site["env"],
@@ -85,6 +88,7 @@ def fold(site) -> None:
         capture_output=True,
         timeout=120,
     )
+    time.sleep(COUNTS_SECONDS + 0.1)
 
 
 def views_now(site) -> int:
