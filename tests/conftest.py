@@ -154,6 +154,17 @@ def _no_vote_caster_left():
 
 
 @pytest.fixture(autouse=True)
+def _production_hashers_for_other_processes(request):
+    """A ``servers`` test's app servers are processes of their own, with production's
+    password hashers: the users it makes for them to sign in are hashed the same way."""
+    if request.node.get_closest_marker("servers"):
+        from django.conf import global_settings
+
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
 def _patient_redis(settings):
     """The suite tests behaviour, not timeouts: on a loaded CI machine Redis can stall
     longer than production's 0.5 s, which would open the breaker and move counters to
