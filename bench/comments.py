@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import percentile, timed_gets  # (bench/ is on the path)
+
 TARGET_MS = 20.0
 
 
@@ -104,15 +106,8 @@ def discussion_only(article, runs: int) -> float:
 def measure(client, url: str, runs: int) -> tuple[float, float, float, int]:
     client.get(url)  # warm templates and the navigation cache
     queries = count_queries(client, url)
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    timings.sort()
-    p90 = timings[int(len(timings) * 0.9) - 1]
-    return timings[0], statistics.median(timings), p90, queries
+    timings = timed_gets(client, url, runs)
+    return min(timings), statistics.median(timings), percentile(timings, 90), queries
 
 
 def main() -> None:

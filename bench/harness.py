@@ -1,16 +1,32 @@
-"""The machinery bench/pages.py drives: servers, nginx, wrk, and checks that fail loudly."""
+"""What the benchmarks share: servers, nginx, wrk, child processes, figures, checks.
+
+- a scratch folder whose servers stop, and a run that fails loudly: ``Bench``;
+- the app in production mode (``production_environment``, ``start_app``), nginx with the
+  shipped configuration (``shipped_nginx_config``, ``start_nginx``), ``wait_for``;
+- the common options (``bench_parser``: ``--quick``, ``--port-base``);
+- figures: ``percentile``, ``timed_gets`` (in-process renders), ``process_cpu``
+  (CPU seconds of processes from /proc), ``run_child`` (a child's wall and CPU
+  seconds and peak memory), ``wrk``;
+- databases: ``ensure_database``, ``scratch_postgres``.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
+import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +73,24 @@ def ensure_database() -> None:
             print(f"  created the database {config['NAME']}")
 
 
+def scratch_postgres(url: str, suffix: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty database beside the one ``url`` names (``<name>_<suffix>``, dropped
+    first if a failed run left it): its URL, and a function that drops it."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    scratch = f"{name.split('?')[0]}_{suffix}"
+    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+    admin.execute(f'CREATE DATABASE "{scratch}"')
+
+    def drop() -> None:
+        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        admin.close()
+
+    return f"{base}/{scratch}", drop
+
+
 def ensure_tools() -> None:
     """wrk and nginx are Debian packages; install them when missing (as root)."""
     missing = [pkg for pkg, exe in (("wrk", "wrk"), ("nginx", "nginx")) if not find(exe)]
@@ -69,10 +103,37 @@ def ensure_tools() -> None:
     subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
 
 
+def free_ports(count: int) -> tuple[int, ...]:
+    """Ports nothing listens on now, so parallel runs on one machine do not collide."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return tuple(sock.getsockname()[1] for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def find(executable: str) -> str | None:
     return shutil.which(executable) or next(
         (str(p) for p in (Path("/usr/sbin") / executable,) if p.exists()), None
     )
+
+
+def stop_process_group(
+    process: subprocess.Popen, sig: int = signal.SIGTERM, seconds: float = 15
+) -> None:
+    """Stop a process started with ``start_new_session`` and its children: ``sig``, then
+    SIGKILL if the group has not gone within ``seconds``."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @dataclass
@@ -82,13 +143,7 @@ class Server:
     name: str
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
 
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each granian worker (the children of the main process)."""
@@ -102,17 +157,18 @@ class Server:
         return sizes
 
 
-def throwaway_site_environment(data_dir: Path) -> dict[str, str]:
-    """Production mode on SQLite in ``data_dir``, whatever DATABASE_URL or REDIS_URL say,
-    with page files for nginx and no vote rate limit (readers here vote many times a
-    second from one address)."""
-    import secrets
+def production_environment(
+    data_dir: Path, *, keep_services: bool = True, **settings: str
+) -> dict[str, str]:
+    """This process's environment for ``byline run --production`` with its data in
+    ``data_dir``: page files for nginx, plain-HTTP cookies, links that do not depend
+    on the port a request came in on (the app's own or nginx's), then ``settings``.
 
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BYLINE_", "DATABASE_", "REDIS_"))
-    }
+    Any BYLINE_ setting of the caller's shell is dropped, so a bench measures the
+    defaults; so are DATABASE_URL and REDIS_URL unless ``keep_services``.
+    """
+    dropped = ("BYLINE_",) if keep_services else ("BYLINE_", "DATABASE_", "REDIS_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
     env.update(
         BYLINE_PRODUCTION="1",
         BYLINE_SECRET_KEY=secrets.token_urlsafe(50),
@@ -121,10 +177,18 @@ def throwaway_site_environment(data_dir: Path) -> dict[str, str]:
         BYLINE_DATA_DIR=str(data_dir),
         BYLINE_SECURE_COOKIES="0",
         BYLINE_PAGE_FILES_DIR=str(data_dir / "pages"),
-        BYLINE_VOTES_PER_MINUTE="1000000",
         DJANGO_SETTINGS_MODULE="byline.settings",
     )
+    env.update(settings)
     return env
+
+
+def throwaway_site_environment(data_dir: Path, **settings: str) -> dict[str, str]:
+    """Production mode on SQLite in ``data_dir``, whatever DATABASE_URL or REDIS_URL say,
+    with no vote rate limit (readers here vote many times a second from one address)."""
+    return production_environment(
+        data_dir, keep_services=False, BYLINE_VOTES_PER_MINUTE="1000000", **settings
+    )
 
 
 def start_app(
@@ -141,6 +205,69 @@ def start_app(
         start_new_session=True,
     )
     return Server(process, port, name)
+
+
+class Bench:
+    """A bench run: a scratch folder (with ``logs/``) and the servers started in it.
+
+    ``with Bench("byline-bench-") as bench:`` ... ``bench.add(start_app(...))``; at the
+    end every server stops, last started first. A ``CheckFailed`` inside is reported
+    with the logs' folder, which is kept (``bench.exit_code`` is then 1); after a run
+    that passed the folder is removed. A test passes its own ``work`` folder and calls
+    ``stop()`` itself.
+    """
+
+    def __init__(self, prefix: str = "byline-bench-", work: Path | None = None) -> None:
+        self.work = work or Path(tempfile.mkdtemp(prefix=prefix))
+        self.work.chmod(0o755)  # nginx's workers read the files in it
+        self.logs = self.work / "logs"
+        self.logs.mkdir()
+        self.servers: list[Server] = []
+        self.exit_code = 0
+
+    def add(self, server: Server) -> Server:
+        self.servers.append(server)
+        return server
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        self.stop()
+        if kind is CheckFailed:
+            print(f"FAILED: {error}\nlogs: {self.logs}")
+            self.exit_code = 1
+            return True
+        if kind is None:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return False
+
+
+def app_behind_nginx(
+    bench: Bench,
+    env: dict[str, str],
+    app_port: int,
+    nginx_port: int,
+    *,
+    directives: dict[str, str] | None = None,
+    demo: bool = True,
+) -> tuple[str, str]:
+    """The app (``byline run --production``, with the demo site unless ``demo`` is false)
+    and the shipped nginx configuration in front, both answering: their base URLs."""
+    app_url, nginx_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{nginx_port}"
+    app = bench.add(start_app(env, app_port, "app", bench.logs, demo=demo))
+    wait_for(f"{app_url}/", app, seconds=120)
+    data_dir = Path(env["BYLINE_DATA_DIR"])
+    config = shipped_nginx_config(
+        bench.work, nginx_port, app_port, data_dir / "static", directives=directives
+    )
+    nginx = bench.add(start_nginx(config, bench.logs))
+    wait_for(f"{nginx_url}/", nginx)
+    return app_url, nginx_url
 
 
 def start_nginx(config: Path, logs: Path) -> Server:
@@ -331,6 +458,93 @@ http {{
     path = work / "nginx-shipped.conf"
     path.write_text(config)
     return path
+
+
+# --- options and figures ----------------------------------------------------------
+
+
+def bench_parser(
+    doc: str | None, port_base: int, ports: int, quick: str = "CI: short, correctness asserted"
+) -> argparse.ArgumentParser:
+    """The options every server bench takes: ``--quick`` (CI: short, correctness
+    asserted; ``quick`` says how short) and ``--port-base`` (``ports`` ports on
+    127.0.0.1 from there)."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument(
+        "--port-base", type=int, default=port_base, help=f"{ports} ports on 127.0.0.1 from here"
+    )
+    return parser
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """The ``pct``th percentile (inclusive method) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
+
+
+def timed_gets(client, url: str, runs: int) -> list[float]:
+    """Milliseconds of ``runs`` GETs of ``url`` through Django's test ``client``, each
+    answered 200 (warm it first: the first render compiles templates)."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, f"{response.status_code} for {url}"
+    return timings
+
+
+@dataclass(frozen=True)
+class ProcessCPU:
+    pid: int
+    name: str
+    group: int
+    seconds: float
+
+    def cmdline(self) -> bytes:
+        return Path(f"/proc/{self.pid}/cmdline").read_bytes()
+
+
+def process_cpu() -> Iterator[ProcessCPU]:
+    """Every process's CPU seconds so far (user + system), name and process group, from
+    /proc; a process that exits while it is read is passed over."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            fields = text[text.rindex(")") + 2 :].split()
+            yield ProcessCPU(
+                int(stat.parent.name),
+                text[text.index("(") + 1 : text.rindex(")")],
+                int(fields[2]),
+                (int(fields[11]) + int(fields[12])) / ticks,
+            )
+        except (OSError, ValueError, IndexError):
+            continue
+
+
+def run_child(
+    command: list[str], env: dict[str, str], *, quiet: bool = False, cwd: Path = ROOT
+) -> tuple[float, float, float]:
+    """Run ``command`` to its end: its wall seconds, CPU seconds (what a loaded machine
+    does not distort) and peak resident memory in MB. A failure stops the bench."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL if quiet else None
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode})")
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KB
 
 
 # --- wrk -------------------------------------------------------------------------

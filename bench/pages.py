@@ -29,21 +29,17 @@ Ports 8500-8503 on 127.0.0.1 (--port-base to move them).
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from harness import (
-    CheckFailed,
+    Bench,
     Run,
-    Server,
+    bench_parser,
     check,
     check_shipped_config_as_is,
     ensure_database,
@@ -51,8 +47,10 @@ from harness import (
     fetch,
     find,
     nginx_config,
+    production_environment,
     start_app,
     start_nginx,
+    timed_gets,
     wait_for,
     wrk,
 )
@@ -73,23 +71,10 @@ SECURITY_HEADERS = (
 
 
 def site_environment(data_dir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "BYLINE_PRODUCTION": "1",
-        "BYLINE_SECRET_KEY": secrets.token_urlsafe(50),
-        "BYLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # As in production: links in pages do not depend on the port a request came
-        # in on (the app's own port for b, nginx's for c), so both serve one page.
-        "BYLINE_SITE_URL": "http://127.0.0.1",
-        "BYLINE_DATA_DIR": str(data_dir),
-        "BYLINE_SECURE_COOKIES": "0",
-        "BYLINE_PAGE_FILES_DIR": str(data_dir / "pages"),
-        # The reference page shows its 200 comments on one page; so does the bench's.
-        "BYLINE_COMMENT_THREADS_PER_PAGE": "1000",
-        "DJANGO_SETTINGS_MODULE": "byline.settings",
-    }
-    env.pop("BYLINE_DEBUG", None)
-    return env
+    # As in production, links in pages do not depend on the port a request came in on
+    # (the app's own for b, nginx's for c), so both serve one page. The reference page
+    # shows its 200 comments on one page; so does the bench's.
+    return production_environment(data_dir, BYLINE_COMMENT_THREADS_PER_PAGE="1000")
 
 
 def prepare_site(comments: int, page_kb: int = 0):
@@ -182,12 +167,7 @@ def cold_render(article, renders: int) -> tuple[float, float, int, int]:
     client = Client(HTTP_HOST="127.0.0.1")
     url = article.get_absolute_url()
     client.get(url)  # templates compiled, connection open
-    timings = []
-    for _ in range(renders):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
+    timings = timed_gets(client, url, renders)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return (
@@ -272,14 +252,10 @@ def check_invalidation(urls: dict[str, str], article) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="CI: 2 rounds of 2 s a case")
+    parser = bench_parser(__doc__, 8500, 4, quick="CI: 2 rounds of 2 s a case")
     parser.add_argument("--long", action="store_true", help="5 rounds of 10 s a case")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--comments", type=int, default=200)
-    parser.add_argument("--port-base", type=int, default=8500)
     parser.add_argument(
         "--page-kb",
         type=int,
@@ -293,9 +269,8 @@ def main() -> int:
     rounds, seconds = (2, 2) if args.quick else (5, 10) if args.long else (3, 5)
 
     ensure_tools()
-    work = Path(tempfile.mkdtemp(prefix="byline-bench-"))
-    work.chmod(0o755)
-    (work / "logs").mkdir()
+    bench = Bench("byline-bench-")
+    work = bench.work
     data_dir = work / "data"
     env = site_environment(data_dir)
     os.environ.update({k: v for k, v in env.items() if k.startswith(("BYLINE_", "DJANGO_"))})
@@ -313,22 +288,21 @@ def main() -> int:
     ports = {name: args.port_base + n for n, name in enumerate("bdac")}
     path = article.get_absolute_url()
     urls = {case: f"http://127.0.0.1:{port}{path}" for case, port in ports.items()}
-    servers: list[Server] = []
-    try:
-        servers.append(start_app(env, ports["b"], "app-cached", work / "logs"))
+    with bench:
+        cached = bench.add(start_app(env, ports["b"], "app-cached", bench.logs))
         # One at a time: each runs collectstatic into the same folder as it starts.
-        wait_for(urls["b"], servers[0])
-        servers.append(
+        wait_for(urls["b"], cached)
+        cold = bench.add(
             start_app(
                 env,
                 ports["d"],
                 "app-cold",
-                work / "logs",
+                bench.logs,
                 BYLINE_PAGE_CACHE="0",
                 BYLINE_PAGE_FILES_DIR="",
             )
         )
-        wait_for(urls["d"], servers[1])
+        wait_for(urls["d"], cold)
         fetch(urls["b"])
         status, _, page = fetch(urls["b"])
         check(
@@ -351,11 +325,12 @@ def main() -> int:
         saved = work / "page" / "index.html"
         saved.parent.mkdir()
         saved.write_bytes(page)
-        nginx = start_nginx(
-            nginx_config(work, ports["a"], ports["c"], ports["b"], saved, data_dir / "static"),
-            work / "logs",
+        nginx = bench.add(
+            start_nginx(
+                nginx_config(work, ports["a"], ports["c"], ports["b"], saved, data_dir / "static"),
+                bench.logs,
+            )
         )
-        servers.append(nginx)
         wait_for(urls["a"], nginx)
         wait_for(urls["c"], nginx)
 
@@ -381,7 +356,7 @@ def main() -> int:
                 )
         errors = {case: sum(r.errors for r in rs) for case, rs in runs.items()}
         check(not any(errors.values()), f"every wrk request got a 2xx/3xx answer ({errors})")
-        rss = servers[0].worker_rss_mb()
+        rss = cached.worker_rss_mb()
 
         median = {case: statistics.median(r.rps for r in rs) for case, rs in runs.items()}
         names = {
@@ -425,14 +400,7 @@ def main() -> int:
                 f"  app worker memory after the run: {max(rss):.0f} MB RSS"
                 f" (target < {WORKER_RSS_TARGET_MB:.0f}: {verdict}; {len(rss)} workers)"
             )
-    except CheckFailed as failure:
-        print(f"FAILED: {failure}\nlogs: {work / 'logs'}")
-        return 1
-    finally:
-        for server in reversed(servers):
-            server.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return bench.exit_code
 
 
 if __name__ == "__main__":

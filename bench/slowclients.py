@@ -40,7 +40,6 @@ import http.client
 import json
 import os
 import resource
-import statistics
 import sys
 import threading
 import time
@@ -48,6 +47,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+if __package__:  # imported as bench.slowclients (the tests)
+    from bench.harness import percentile
+else:  # a script, or imported by another bench, with bench/ on the path
+    from harness import percentile
 
 KINDS = ("headers", "body", "idle")
 
@@ -129,14 +133,6 @@ class ReaderTally:
             "p50_ms": percentile(latencies, 50),
             "p99_ms": percentile(latencies, 99),
         }
-
-
-def percentile(ordered: list[float], pct: float) -> float | None:
-    if not ordered:
-        return None
-    if len(ordered) == 1:
-        return ordered[0]
-    return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
 
 
 def reader_request(
@@ -501,33 +497,11 @@ def describe(result: dict) -> str:
 
 def measure_started_site(args: argparse.Namespace) -> int:
     """Byline (SQLite, a scratch folder) behind the shipped nginx, attacked three ways."""
-    import shutil
-    import tempfile
-    from pathlib import Path
+    from harness import Bench, app_behind_nginx, throwaway_site_environment
 
-    from harness import (
-        CheckFailed,
-        shipped_nginx_config,
-        start_app,
-        start_nginx,
-        throwaway_site_environment,
-        wait_for,
-    )
-
-    work = Path(tempfile.mkdtemp(prefix="byline-slow-"))
-    work.chmod(0o755)
-    (work / "logs").mkdir()
-    data_dir = work / "data"
-    app_url = f"http://127.0.0.1:{args.port_base}"
-    nginx_url = f"http://127.0.0.1:{args.port_base + 1}"
-    env = throwaway_site_environment(data_dir)
-    servers = []
-    try:
-        servers.append(start_app(env, args.port_base, "app", work / "logs", demo=True))
-        wait_for(f"{app_url}/", servers[0], seconds=120)
-        config = shipped_nginx_config(work, args.port_base + 1, args.port_base, data_dir / "static")
-        servers.append(start_nginx(config, work / "logs"))
-        wait_for(f"{nginx_url}/", servers[1])
+    with Bench("byline-slow-") as bench:
+        env = throwaway_site_environment(bench.work / "data")
+        app_url, nginx_url = app_behind_nginx(bench, env, args.port_base, args.port_base + 1)
         requests = site_reader_requests(nginx_url)
         # Twice the app server's threads (one worker per core, 16 threads each).
         threads = 2 * 16 * (os.cpu_count() or 1)
@@ -555,14 +529,7 @@ def measure_started_site(args: argparse.Namespace) -> int:
                 vote_path=requests[2].path,
             )
             print(describe(result), flush=True)
-    except CheckFailed as failure:
-        print(f"FAILED: {failure}\nlogs: {work / 'logs'}")
-        return 1
-    finally:
-        for server in reversed(servers):
-            server.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return bench.exit_code
 
 
 def main() -> int:

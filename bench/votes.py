@@ -42,13 +42,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import ensure_database, ensure_tools  # noqa: E402  (bench/ is on the path)
+from harness import (  # noqa: E402  (bench/ is on the path)
+    Server,
+    ensure_database,
+    ensure_tools,
+    process_cpu,
+    stop_process_group,
+    wait_for,
+)
 
 from byline.conf import CORE_SETTINGS  # noqa: E402
 
@@ -90,22 +96,14 @@ def parse_args() -> argparse.Namespace:
 
 def cpu_by_role(server_group: int) -> dict[str, float]:
     """CPU seconds used so far by the app server (its process group), PostgreSQL and Redis."""
-    ticks = os.sysconf("SC_CLK_TCK")
     used = {"app server": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        seconds = (int(fields[11]) + int(fields[12])) / ticks
-        if int(fields[2]) == server_group:
-            used["app server"] += seconds
-        elif name.startswith("postgres"):
-            used["PostgreSQL"] += seconds
-        elif name.startswith("redis-server"):
-            used["Redis"] += seconds
+    for process in process_cpu():
+        if process.group == server_group:
+            used["app server"] += process.seconds
+        elif process.name.startswith("postgres"):
+            used["PostgreSQL"] += process.seconds
+        elif process.name.startswith("redis-server"):
+            used["Redis"] += process.seconds
     return used
 
 
@@ -203,27 +201,11 @@ def serving(args: argparse.Namespace, env: dict[str, str]):
     )  # fmt: skip
     SERVER_GROUP[0] = server.pid
     try:
-        wait_until_up(args.port, f"/api/articles/{args.ids[0]}/engagement/", server)
+        path = f"/api/articles/{args.ids[0]}/engagement/"
+        wait_for(f"http://127.0.0.1:{args.port}{path}", Server(server, args.port, "the server"))
         yield args.port
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
-def wait_until_up(port: int, path: str, server: subprocess.Popen) -> None:
-    for _ in range(100):
-        if server.poll() is not None:
-            sys.exit("the server stopped while starting; see its output above")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("the server did not answer within 20 seconds")
+        stop_process_group(server, signal.SIGINT, seconds=20)
 
 
 def main() -> None:

@@ -1,13 +1,19 @@
-"""Admin change lists that answer hostile query strings with Django's "?e=1", never a 500.
+"""Admin pages that answer hostile input with a form error or Django's "?e=1", never a 500.
 
 Django's date hierarchy turns ``?submitted_at__year=`` into a ``datetime``
 outside its own error handling: a year of 2**64 raises ``OverflowError`` and
 9999 a ``ValueError`` one line after the guarded one. ``SafeChangeList``
 treats both as the incorrect lookup parameters they are.
+
+An autocomplete field posted with a value that is no id (``parent=1.0``) is
+refused by the form, but Django's widget then looks that value up to show it
+selected, and the lookup raises ``ValueError``. ``SafeAutocompleteMixin``'s
+widgets show such a value as nothing selected, beside the form's error.
 """
 
 from __future__ import annotations
 
+from django.contrib.admin import widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
@@ -33,3 +39,41 @@ class SafeChangeListMixin:
 
     def get_changelist(self, request, **kwargs):
         return SafeChangeList
+
+
+class _ShowsOnlyValidChoices:
+    def optgroups(self, name, value, attr=None):
+        try:
+            return super().optgroups(name, value, attr)
+        except (OverflowError, ValueError, TypeError):
+            return super().optgroups(name, [], attr)
+
+
+class SafeAutocompleteSelect(_ShowsOnlyValidChoices, widgets.AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ShowsOnlyValidChoices, widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteMixin:
+    """For a ``ModelAdmin`` with ``autocomplete_fields``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

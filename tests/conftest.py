@@ -1,4 +1,5 @@
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,16 +46,22 @@ def worker_redis_url(url: str) -> str:
 
 
 def pytest_configure(config):
-    """Each pytest-xdist worker gets its own Redis database and data folder.
+    """Fast password hashing; each pytest-xdist worker gets its own Redis database and
+    data folder.
 
     pytest-django already gives each worker its own test database (``test_<name>_gw0``);
     Redis keys and the page cache's generation file are shared by name, so a worker
     flushing or invalidating would change what another worker's test sees.
     """
+    from django.conf import settings
+
+    # Passwords are hashed with MD5 in the tests (Django's advice for test speed):
+    # production's PBKDF2 costs about 0.25 s of CPU for each user a test makes or
+    # signs in. What a hasher is chosen for production is not what these tests test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     index, count = worker_index()
     if count == 1 and not os.environ.get("BYLINE_TEST_REDIS_DBS"):
         return
-    from django.conf import settings
 
     url = worker_redis_url(settings.REDIS_URL)
     if url != settings.REDIS_URL:
@@ -72,8 +79,8 @@ def using_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
-@pytest.fixture
-def keep_test_connection():
+@contextmanager
+def kept_test_connection():
     """Like Django's test client, keep the test's connection (and its transaction) open
     across requests sent straight to a WSGI application."""
     from django.core.signals import request_finished, request_started
@@ -81,9 +88,18 @@ def keep_test_connection():
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def keep_test_connection():
+    """``kept_test_connection`` for the whole test."""
+    with kept_test_connection():
+        yield
 
 
 @pytest.fixture
@@ -130,8 +146,67 @@ def _no_vote_caster_left():
 
 
 @pytest.fixture(autouse=True)
+def _production_hashers_for_other_processes(request):
+    """A ``servers`` test's app servers are processes of their own, with production's
+    password hashers: the users it makes for them to sign in are hashed the same way."""
+    if request.node.get_closest_marker("servers"):
+        from django.conf import global_settings
+
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
 def _patient_redis(settings):
     """The suite tests behaviour, not timeouts: on a loaded CI machine Redis can stall
     longer than production's 0.5 s, which would open the breaker and move counters to
     memory mid-test. The fault tests (tests/faults) set short timeouts of their own."""
     settings.BYLINE_REDIS_TIMEOUT = 5.0
+
+
+# The suites that start servers of their own (granian, nginx, redis-server, a PostgreSQL
+# cluster made by initdb) and wait on them for minutes in all: marked ``servers``, run by
+# `make test-servers` (and CI), not by `make test`. Whole modules, named here once.
+SERVER_SUITES = (
+    "tests/deploy/test_readers.py",
+    "tests/deploy/test_slow_clients.py",
+    "tests/faults/test_database_faults.py",
+    "tests/faults/test_redis_faults.py",
+    "tests/faults/test_sqlite_load.py",
+    "tests/pagecache/test_scale_out.py",
+)
+
+
+def pytest_itemcollected(item):
+    if item.nodeid.split("::", 1)[0] in SERVER_SUITES:
+        item.add_marker(pytest.mark.servers)
+
+
+# The longest tests (tens of seconds each), started first: pytest-xdist's workers then
+# share out everything else around them instead of one worker running a long test alone
+# at the end. A name that no longer matches is harmless; `--durations=30` shows the list.
+LONGEST_FIRST = (
+    "tests/discussion/test_hostile_input.py::test_hostile_strings_never_break_the_site_or_run",
+    "tests/test_hostile_requests.py::test_every_pattern_takes_every_sharp_value",
+    "tests/test_hostile_requests.py::test_no_hostile_request_gets_a_5xx",
+    "tests/antispam/test_command.py::test_retrain_says_what_it_stored",
+    "tests/media/test_pages_and_demo.py::test_the_pages_with_pictures_embeds_and_menus_are_valid",
+    "tests/antispam/test_classifier.py::test_the_shipped_model_is_what_build_seed_makes",
+    "tests/test_html_valid.py::test_pages_pass_the_nu_html_checker",
+    "tests/antispam/test_command.py::test_migrate_retrains_a_stored_model",
+    "tests/antispam/test_robust.py::test_a_corrupt_stored_model_falls_back",
+    "tests/antispam/test_learning.py::test_retrain_rebuilds_from_the_corpus",
+    "tests/wordpress/test_import.py::test_the_byline_command_accepts_the_hyphenated_name",
+    "tests/antispam/test_memory.py::test_serving_pages_does_not_load_the_model",
+    "tests/test_chrome.py::test_the_demo_server_shows_readers_its_own_404",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next(
+            (n for n, name in enumerate(LONGEST_FIRST) if item.nodeid.startswith(name)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: every other test keeps its place

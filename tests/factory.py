@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -61,3 +62,20 @@ def make_editor(username: str = "editor", password: str = "correct horse battery
     return get_user_model().objects.create_user(
         username=username, password=password, is_staff=True, is_superuser=True
     )
+
+
+@contextmanager
+def articles_changed():
+    """The ids ``article_changed`` is sent with while this is open (None: all changed)."""
+    from byline.signals import article_changed
+
+    heard: list[int | None] = []
+
+    def listener(sender, article_id, **kwargs):
+        heard.append(article_id)
+
+    article_changed.connect(listener)
+    try:
+        yield heard
+    finally:
+        article_changed.disconnect(listener)

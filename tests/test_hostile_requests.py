@@ -19,7 +19,6 @@ replays the same examples every run.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,8 +26,6 @@ from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 from django.test import Client
 from django.test.client import BOUNDARY, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -36,8 +33,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.wsgi import application
+from tests.conftest import kept_test_connection
 from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_author, make_editor, make_section, make_tag
+from tests.pagecache.wsgi_client import call
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent / "data"
@@ -62,6 +61,7 @@ SPECIAL = [
 # Percent-escapes that do not decode, or decode to bytes that are not UTF-8.
 RAW_ESCAPES = ["%", "%z", "%zz", "%ff", "%fe%ff", "%c0%af", "%e0%a4%a", "%ed%a0%80", "%00", "%%"]
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
+DEEP_JSON_QUOTED = quote(DEEP_JSON)  # as a cookie carries it; quoted once, not per request
 
 hostile_text = st.one_of(
     st.sampled_from(NUMBERS),
@@ -266,7 +266,7 @@ def hostile_request(draw, pattern: str, world: World) -> Request:
     if reader:
         cookies.append(f"byline_reader={reader}")
     remembered = draw(
-        st.sampled_from([None, quote(DEEP_JSON), quote('{"name": [[["x"]]]}'), "%ff", "{"])
+        st.sampled_from([None, DEEP_JSON_QUOTED, quote('{"name": [[["x"]]]}'), "%ff", "{"])
     )
     if remembered:
         cookies.append(f"byline_comment_author={remembered}")
@@ -284,40 +284,21 @@ def send(request: Request):
     """Call the WSGI application as a server would: PATH_INFO is the decoded path as
     latin-1 (PEP 3333), with invalid escapes left as they are."""
     environ = {
-        "REQUEST_METHOD": request.method,
         "PATH_INFO": unquote_to_bytes(request.path).decode("latin-1"),
         "QUERY_STRING": request.query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
         "REMOTE_ADDR": "198.51.100.7",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(request.body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(request.body)),
     }
     if request.content_type is not None:
         environ["CONTENT_TYPE"] = request.content_type
-    for name, value in request.headers.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    started: list = []
-
-    def start_response(status, headers, exc_info=None):
-        started[:] = [status, headers]
-
-    result = application(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    status, headers = started
-    return int(status.split()[0]), {k.lower(): v for k, v in headers}, data
+    response = call(
+        application,
+        "/",
+        method=request.method,
+        headers=request.headers,
+        body=request.body,
+        extra_environ=environ,
+    )
+    return response.status, response.headers, response.body
 
 
 def wants_json(request: Request) -> bool:
@@ -346,13 +327,8 @@ def world(settings) -> World:
     connections are not closed at the end of each request (on PostgreSQL that
     would close the test's own transaction)."""
     made = make_world(settings)  # (the test client reconnects them after each request)
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
+    with kept_test_connection():
         yield made
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 def make_world(settings) -> World:
@@ -429,7 +405,7 @@ def sweep(pattern: str, world: World, value: str) -> list[Request]:
     path = fill_real(pattern, world)
     raw = "%ff" if value == "%ff" else encode(value)
     query = "&".join(f"{name}={raw}" for name in QUERY_NAMES)
-    deep_cookie = f"byline_comment_author={quote(DEEP_JSON)}"
+    deep_cookie = f"byline_comment_author={DEEP_JSON_QUOTED}"
     if pattern.startswith("admin/"):
         return [Request("GET", path, query, {"Cookie": world.editor_cookie})]
     form = "&".join(f"{name}={raw}" for name in FIELD_NAMES).encode()
@@ -469,12 +445,22 @@ def fill_real(pattern: str, world: World) -> str:
     return "/" + path.replace("\\", "")
 
 
-def test_every_pattern_takes_every_sharp_value_in_every_parameter(world):
+# Each walk is cut into shards of the URL patterns, so that pytest-xdist's workers share it.
+SHARDS = 4
+
+
+def shard_of(shard: int) -> list[str]:
+    """Every ``SHARDS``-th URL pattern from ``shard``: the shards together are all of them."""
+    return patterns()[shard::SHARDS]
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_pattern_takes_every_sharp_value_in_every_parameter(world, shard):
     """Deterministic: each value that once gave a 500 (Unicode digits, huge numbers, NUL,
     invalid UTF-8, JSON nested 100,000 deep ...) in every query, form and JSON
     parameter the site reads, at every URL pattern."""
     failures = []
-    for pattern in patterns():
+    for pattern in shard_of(shard):
         for value in SHARP:
             for request in sweep(pattern, world, value):
                 try:
@@ -484,11 +470,12 @@ def test_every_pattern_takes_every_sharp_value_in_every_parameter(world):
     assert not failures, "\n\n".join(failures[:20])
 
 
-def test_no_hostile_request_gets_a_5xx(world):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_hostile_request_gets_a_5xx(world, shard):
     """Whatever a client sends to any address: a 2xx, 3xx or 4xx, JSON errors to JSON
     clients, and never a traceback. The world (rows, the editor's session) is made
-    once; every URL pattern gets its own run of examples."""
-    failures = [failure for pattern in patterns() if (failure := walk(pattern, world))]
+    once a shard; every URL pattern gets its own run of examples."""
+    failures = [failure for pattern in shard_of(shard) if (failure := walk(pattern, world))]
     assert not failures, "\n\n".join(failures)
 
 
@@ -517,7 +504,7 @@ def known_causes(world: World) -> list[Request]:
         ),
         Request(
             "GET", "/comments/session/", "",
-            {"Cookie": f"byline_comment_author={quote(DEEP_JSON)}"},
+            {"Cookie": f"byline_comment_author={DEEP_JSON_QUOTED}"},
         ),
         Request(
             "GET", "/admin/discussion/comment/", f"submitted_at__year={2**64}",

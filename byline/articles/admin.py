@@ -6,6 +6,7 @@ which brings the roles, revisions and the media library's editor to them.
 
 from django.contrib import admin
 
+from byline.adminsafety import SafeAutocompleteMixin
 from byline.articles.models import Author, Section, Tag
 
 
@@ -18,7 +19,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "parent", "position"]
     list_editable = ["position"]
     list_filter = ["parent"]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from byline.adminpaging import CappedPaginator
-from byline.adminsafety import SafeChangeListMixin
+from byline.adminsafety import SafeAutocompleteMixin, SafeChangeListMixin
 from byline.articles.models import Article, StaticPage
 from byline.media.editor import EditorAdminMixin
 from byline.newsroom import actions as newsroom_actions
@@ -20,7 +20,13 @@ from byline.newsroom.admin import NewsroomArticleAdmin, StatusFilter
 
 
 @admin.register(Article)
-class ArticleAdmin(EditorAdminMixin, NewsroomArticleAdmin, SafeChangeListMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    EditorAdminMixin,
+    NewsroomArticleAdmin,
+    SafeChangeListMixin,
+    SafeAutocompleteMixin,
+    admin.ModelAdmin,
+):
     list_display = [
         "headline",
         "section",

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from byline.adminsafety import SafeAutocompleteMixin
 from byline.wordpress.models import ImportedPost, LegacyURL
 
 
 @admin.register(LegacyURL)
-class LegacyURLAdmin(admin.ModelAdmin):
+class LegacyURLAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     """Old addresses that redirect (301) to articles; the WordPress import fills this in."""
 
     list_display = ["path", "article", "target"]

@@ -60,3 +60,21 @@ def test_the_article_list_in_the_admin_shows_effective_status(editor_client):
     html = editor_client.get("/admin/articles/article/").text
     assert "Live one" in html
     assert "Published" in html
+
+
+@pytest.mark.parametrize("value", ["1.0", "²", "x", str(2**64)])
+def test_an_autocomplete_field_posted_with_no_id_is_a_form_error_not_a_500(editor_client, value):
+    """The hostile walk found it: the section form refused ``parent=1.0``, then Django's
+    autocomplete widget looked the value up to show it and raised."""
+    section = make_section("News")
+    response = editor_client.post(
+        "/admin/articles/section/add/", {"name": "Courts", "slug": "courts", "parent": value}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    response = editor_client.post(
+        f"/admin/articles/section/{section.pk}/change/",
+        {"name": "News", "slug": "news", "parent": value, "position": "0"},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text

@@ -316,3 +316,14 @@ def has_visible_focus(page) -> bool:
     ring = focus_ring(page)
     outlined = ring["outline"] not in {"none", ""} and ring["width"] > 0
     return ring["focusVisible"] and (outlined or ring["shadow"] not in {"none", ""})
+
+
+def post_a_refused_comment(page, url: str) -> None:
+    """Open ``url`` and post a comment the server refuses (its website is an ftp: address)
+    after filling every field, as a reader types them."""
+    page.goto(url)
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    page.get_by_role("textbox", name="Website", exact=True).fill("ftp://example.org/")
+    page.get_by_role("button", name="Post Comment").click()

@@ -3,7 +3,7 @@ readers and moderators use."""
 
 from byline.discussion.models import Comment
 from byline.engagement.stats import set_comment_count
-from tests.browser.conftest import expect, run_axe_without_js
+from tests.browser.conftest import expect, post_a_refused_comment, run_axe_without_js
 from tests.discussion.factory import make_comment
 
 
@@ -34,12 +34,7 @@ def test_the_article_page_with_threaded_comments_has_no_serious_violations(axe, 
 
 def test_the_comment_form_showing_errors_has_no_serious_violations(axe, page, demo_article):
     """The errors the page's script puts next to the fields are accessible too."""
-    page.goto(demo_article.get_absolute_url())
-    page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
-    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
-    page.get_by_role("textbox", name="Website", exact=True).fill("ftp://example.org/")
-    page.get_by_role("button", name="Post Comment").click()
+    post_a_refused_comment(page, demo_article.get_absolute_url())
     expect(page.locator("#id_website-error")).to_be_visible()
     assert axe(page) == []
 
@@ -49,12 +44,7 @@ def test_the_comment_form_page_without_javascript_has_no_serious_violations(
 ):
     """The uncached page a refused comment comes back on, errors shown."""
     page = page_without_js
-    page.goto(demo_article.get_absolute_url())
-    page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
-    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
-    page.get_by_role("textbox", name="Website", exact=True).fill("ftp://example.org/")
-    page.get_by_role("button", name="Post Comment").click()
+    post_a_refused_comment(page, demo_article.get_absolute_url())
     expect(page.locator("#id_website-error")).to_be_visible()
     assert run_axe_without_js(page, new_page) == []
 

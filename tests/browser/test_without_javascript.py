@@ -7,7 +7,7 @@ on it post same-origin and the answers are uncached pages or redirects.
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
 from byline.engagement.stats import figures_for
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, post_a_refused_comment
 from tests.discussion.factory import make_comment
 
 
@@ -132,12 +132,7 @@ def test_without_javascript_a_refused_comment_keeps_every_word(page_without_js, 
     """A comment the server refuses comes back on an uncached page, with the reason next
     to the field and the text as typed."""
     page = page_without_js
-    page.goto(demo_article.get_absolute_url())
-    page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
-    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
-    page.get_by_role("textbox", name="Website", exact=True).fill("ftp://example.org/")
-    page.get_by_role("button", name="Post Comment").click()
+    post_a_refused_comment(page, demo_article.get_absolute_url())
     expect(page.locator(".form-message")).to_contain_text("please correct what is marked")
     website = page.get_by_role("textbox", name="Website", exact=True)
     expect(website).to_have_attribute("aria-invalid", "true")

@@ -10,7 +10,6 @@ The ports are two free ones, or the third and fourth in ``BYLINE_TEST_PORTS``
 (e.g. ``8810,8811,8812,8813``).
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -24,22 +23,12 @@ import urllib.request
 
 import pytest
 
-from bench.harness import (
-    NGINX_CONF,
-    find,
-    shipped_nginx_config,
-    start_app,
-    start_nginx,
-    throwaway_site_environment,
-    wait_for,
-)
+from bench.harness import NGINX_CONF
 from bench.slowclients import site_reader_requests
-from tests.deploy.test_slow_clients import free_ports
+from byline.engagement.beacon_layer import COUNTS_SECONDS
+from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
 
-pytestmark = pytest.mark.skipif(
-    not (find("nginx") and importlib.util.find_spec("granian")),
-    reason="needs nginx (apt-get install nginx) and granian (pyproject.toml)",
-)
+pytestmark = needs_nginx_and_granian
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -47,40 +36,17 @@ BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app under granian with the shipped nginx in front: URLs and the article's id."""
-    work = tmp_path_factory.mktemp("readers")
-    work.chmod(0o755)
-    (work / "logs").mkdir()
-    data_dir = work / "data"
-    given = os.environ.get("BYLINE_TEST_PORTS", "").split(",")
-    app_port, nginx_port = (int(given[2]), int(given[3])) if len(given) >= 4 else free_ports(2)
-    env = throwaway_site_environment(data_dir)
-    env["BYLINE_CLIENT_IP_HEADER"] = "X-Forwarded-For"
-    env["BYLINE_VIEW_LOG_DIR"] = str(data_dir / "views")
-    # Folded only when a test says so (the app's own flush would fold at any time).
-    env["BYLINE_VIEW_FLUSH_SECONDS"] = "100000"
-    (data_dir / "views").mkdir(parents=True)
-    servers = []
-    try:
-        app = start_app(env, app_port, "app", work / "logs", demo=True)
-        servers.append(app)
-        wait_for(f"http://127.0.0.1:{app_port}/", app, seconds=120)
-        config = shipped_nginx_config(work, nginx_port, app_port, data_dir / "static")
-        nginx = start_nginx(config, work / "logs")
-        servers.append(nginx)
-        url = f"http://127.0.0.1:{nginx_port}"
-        wait_for(f"{url}/", nginx)
-        counts = site_reader_requests(url)[1].path
-        article_id = int(re.search(r"/(\d+)/", counts).group(1))
-        yield {
-            "nginx": url,
-            "app": f"http://127.0.0.1:{app_port}",
-            "id": article_id,
-            "env": env,
-            "data": data_dir,
-        }
-    finally:
-        for server in reversed(servers):
-            server.stop()
+    with site_behind_nginx(
+        tmp_path_factory,
+        "readers",
+        2,
+        view_log=True,
+        BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
+        # Folded only when a test says so (the app's own flush would fold at any time).
+        BYLINE_VIEW_FLUSH_SECONDS="100000",
+    ) as site:
+        counts = site_reader_requests(site["nginx"])[1].path
+        yield {**site, "id": int(re.search(r"/(\d+)/", counts).group(1))}
 
 
 def send(url: str, method: str = "GET", headers: dict | None = None):
@@ -113,7 +79,9 @@ def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20"):
 
 
 def fold(site) -> None:
-    """`byline flush_views`: nginx's view log folded into the counts, as the service does."""
+    """`byline flush_views`: nginx's view log folded into the counts, as the service does;
+    then the app's own copy of the counts (kept ``COUNTS_SECONDS`` in each worker) has
+    expired, so the next read from the app shows the fold."""
     subprocess.run(
         [sys.executable, "-m", "byline", "flush_views"],
         env=site["env"],
@@ -121,6 +89,7 @@ def fold(site) -> None:
         capture_output=True,
         timeout=120,
     )
+    time.sleep(COUNTS_SECONDS + 0.1)
 
 
 def views_now(site) -> int:

@@ -10,29 +10,16 @@ separately. Skipped without nginx or granian. The ports are two free ones, or th
 first two in ``BYLINE_TEST_PORTS`` (e.g. ``8810,8811``).
 """
 
-import importlib.util
-import os
 import re
-import socket
 import sys
 
 import pytest
 
-from bench.harness import (
-    NGINX_CONF,
-    find,
-    shipped_nginx_config,
-    start_app,
-    start_nginx,
-    throwaway_site_environment,
-    wait_for,
-)
+from bench.harness import NGINX_CONF
 from bench.slowclients import run_slow_clients, site_reader_requests
+from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
 
-pytestmark = pytest.mark.skipif(
-    not (find("nginx") and importlib.util.find_spec("granian")),
-    reason="needs nginx (apt-get install nginx) and granian (pyproject.toml)",
-)
+pytestmark = needs_nginx_and_granian
 
 SHORT_TIMEOUTS = {
     "client_header_timeout": "2s",
@@ -43,47 +30,11 @@ SHORT_TIMEOUTS = {
 ATTACKER = "127.0.0.2"
 
 
-def free_ports(count: int) -> tuple[int, ...]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return tuple(sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """The app under granian with the shipped nginx configuration in front: both URLs."""
-    work = tmp_path_factory.mktemp("slow-clients")
-    work.chmod(0o755)
-    (work / "logs").mkdir()
-    data_dir = work / "data"
-    app_port, nginx_port = (
-        tuple(int(p) for p in os.environ["BYLINE_TEST_PORTS"].split(","))[:2]
-        if os.environ.get("BYLINE_TEST_PORTS")
-        else free_ports(2)
-    )
-    servers = []
-    try:
-        app = start_app(
-            throwaway_site_environment(data_dir), app_port, "app", work / "logs", demo=True
-        )
-        servers.append(app)
-        wait_for(f"http://127.0.0.1:{app_port}/", app, seconds=120)
-        config = shipped_nginx_config(
-            work, nginx_port, app_port, data_dir / "static", directives=SHORT_TIMEOUTS
-        )
-        nginx = start_nginx(config, work / "logs")
-        servers.append(nginx)
-        url = f"http://127.0.0.1:{nginx_port}"
-        wait_for(f"{url}/", nginx)
-        yield {"nginx": url, "app": f"http://127.0.0.1:{app_port}"}
-    finally:
-        for server in reversed(servers):
-            server.stop()
+    with site_behind_nginx(tmp_path_factory, "slow-clients", 0, directives=SHORT_TIMEOUTS) as site:
+        yield site
 
 
 @pytest.fixture

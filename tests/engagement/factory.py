@@ -1,4 +1,5 @@
-"""Helpers for engagement tests: a reader's browser, and votes cast through the API."""
+"""Helpers for engagement tests: a reader's browser, votes cast through the API, and
+which requests a WSGI layer answered itself."""
 
 from __future__ import annotations
 
@@ -36,3 +37,23 @@ def counts(client: Client, article_id: int) -> dict:
 
 def reaction_counts(client: Client, article_id: int) -> dict[str, tuple[int, int]]:
     return {r["key"]: (r["count"], r["percent"]) for r in counts(client, article_id)["reactions"]}
+
+
+def paths_answered_by(monkeypatch, *routes: str) -> list[str]:
+    """The paths of the requests the WSGI entry's ``routes`` (names in
+    ``byline.wsgi.application.routes``: "view", "engagement", "reaction", ...) answered
+    themselves (rather than handing them on to Django), until the test ends."""
+    from byline.wsgi import application
+
+    answered: list[str] = []
+    for route in routes:
+        original = application.routes[route]
+
+        def spy(environ, original=original):
+            response = original(environ)
+            if response is not None:
+                answered.append(environ["PATH_INFO"])
+            return response
+
+        monkeypatch.setitem(application.routes, route, spy)
+    return answered

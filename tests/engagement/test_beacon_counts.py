@@ -11,39 +11,24 @@ import json
 
 import pytest
 
-from byline.engagement import beacon_layer, viewbuffer
+from byline.engagement import viewbuffer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
-from tests.engagement.factory import BROWSER, counts, reader_client
+from tests.engagement.factory import BROWSER, counts, paths_answered_by, reader_client
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("keep_test_connection", "fresh_beacon_counts"),
+]
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counts():
-    """Counts kept by an earlier test's process-wide copy must not leak into this one."""
-    beacon_layer._counts.clear()
-    yield
-    beacon_layer._counts.clear()
 
 
 @pytest.fixture
 def lean_answers(monkeypatch):
     """The paths of the beacons the lean path answered itself."""
-    answered = []
-    original = beacon_layer.answer_view
-
-    def spy(environ):
-        answer = original(environ)
-        if answer is not None:
-            answered.append(environ["PATH_INFO"])
-        return answer
-
-    monkeypatch.setitem(application.routes, "view", spy)
-    return answered
+    return paths_answered_by(monkeypatch, "view")
 
 
 def page_beacon(article_id: int, ip: str = "198.51.100.4", agent: str = BROWSER, **headers):

@@ -9,42 +9,22 @@ answers those GETs without Django's request cycle, with the same JSON, ETag,
 import json
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
-from byline.engagement import beacon_layer, counts_layer
 from byline.engagement.views import counts_body
 from byline.wsgi import application
+from tests.engagement.factory import paths_answered_by
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    beacon_layer._counts.clear()
-    yield
-    beacon_layer._counts.clear()
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("keep_test_connection", "fresh_beacon_counts"),
+]
 
 
 @pytest.fixture
 def layer_answers(monkeypatch):
-    answered = []
-    original = counts_layer.answer_counts
-
-    def spy(environ):
-        answer = original(environ)
-        if answer is not None:
-            answered.append(environ["PATH_INFO"])
-        return answer
-
-    monkeypatch.setitem(application.routes, "engagement", spy)
-    return answered
+    return paths_answered_by(monkeypatch, "engagement")
 
 
 def test_the_layer_answers_the_counts_as_the_view_does(layer_answers):

@@ -18,7 +18,7 @@ from byline.articles.models import Article
 from byline.engagement import stats, vote_layer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application, django_application
-from tests.engagement.factory import BROWSER
+from tests.engagement.factory import BROWSER, paths_answered_by
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import SECURITY_HEADERS, call
 
@@ -28,18 +28,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connecti
 @pytest.fixture
 def fast_answers(monkeypatch):
     """The paths of the requests the fast path answered itself."""
-    answered = []
-    original = vote_layer.answer_vote
-
-    def spy(environ):
-        answer = original(environ)
-        if answer is not None:
-            answered.append(environ["PATH_INFO"])
-        return answer
-
-    monkeypatch.setitem(application.routes, "reaction", spy)
-    monkeypatch.setitem(application.routes, "rating", spy)
-    return answered
+    return paths_answered_by(monkeypatch, "reaction", "rating")
 
 
 class Browser:

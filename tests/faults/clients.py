@@ -7,7 +7,6 @@ beacon, the counts, and the comment form.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import urllib.error
@@ -15,11 +14,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
-from wsgiref.util import setup_testing_defaults
 
 from django.core.exceptions import ImproperlyConfigured
 
 from byline.discussion.forms import form_timestamp
+from tests.pagecache.wsgi_client import call
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
 
@@ -90,40 +89,25 @@ class Reader:
         return reply
 
     def _wsgi(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
-        path, _, query = path.partition("?")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "REMOTE_ADDR": self.ip,
-            "HTTP_HOST": "127.0.0.1",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-        }
+        environ, plain = {"REMOTE_ADDR": self.ip}, {}
         for name, value in headers.items():
-            key = name.upper().replace("-", "_")
-            environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
-        setup_testing_defaults(environ)
-        started: list[Any] = []
-
-        def start_response(status: str, response_headers: list, exc_info: Any = None) -> Any:
-            started[:] = [status, response_headers]
-            return lambda data: None
-
-        result = self.app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status, response_headers = started
+            if name.lower() == "content-type":
+                environ["CONTENT_TYPE"] = value
+            else:
+                plain[name] = value
+        response = call(
+            self.app,
+            path,
+            method=method,
+            headers=plain,
+            host="127.0.0.1",
+            body=body,
+            extra_environ=environ,
+        )
         merged: dict[str, str] = {}
-        for name, value in response_headers:
+        for name, value in response.header_list:
             merged[name] = value if name not in merged else merged[name] + ", " + value
-        return Reply(int(status.split()[0]), merged, content)
+        return Reply(response.status, merged, response.body)
 
     def _http(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
         # The reader's own address, for a server trusting X-Forwarded-For
@@ -148,18 +132,17 @@ class Reader:
         return self.request("GET", f"/api/articles/{article_id}/engagement/")
 
     def react(self, article_id: int, reaction: str) -> Reply:
-        return self.request(
-            "POST",
-            f"/api/articles/{article_id}/reaction/",
-            json.dumps({"reaction": reaction}).encode(),
-            {"Content-Type": "application/json", "Accept": "application/json"},
-        )
+        return self._vote(article_id, "reaction", {"reaction": reaction})
 
     def rate(self, article_id: int, stars: int) -> Reply:
+        return self._vote(article_id, "rating", {"stars": stars})
+
+    def _vote(self, article_id: int, kind: str, data: dict[str, Any]) -> Reply:
+        """A same-origin JSON vote, as the page's script sends it."""
         return self.request(
             "POST",
-            f"/api/articles/{article_id}/rating/",
-            json.dumps({"stars": stars}).encode(),
+            f"/api/articles/{article_id}/{kind}/",
+            json.dumps(data).encode(),
             {"Content-Type": "application/json", "Accept": "application/json"},
         )
 

@@ -31,6 +31,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.harness import stop_process_group
+
 PG_BIN = Path(os.environ.get("BYLINE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -331,13 +333,8 @@ class AppServer:
         return (self.dir / "log").read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        if self.process is not None:
+            stop_process_group(self.process)
         self.process = None
 
     def close(self) -> None:

@@ -1,10 +1,9 @@
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from byline.pagecache import rules, store
 from byline.pagecache.page_layer import PageCacheApp
+from tests.conftest import kept_test_connection
 
 
 class LazyDjango:
@@ -30,12 +29,9 @@ def page_cache(settings, tmp_path):
     settings.BYLINE_PAGE_CACHE_SYNC_SECONDS = 0
     store.reset_page_store()
     rules.rules.cache_clear()
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     try:
-        yield PageCacheApp(LazyDjango())
+        with kept_test_connection():
+            yield PageCacheApp(LazyDjango())
     finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
         store.reset_page_store()
         rules.rules.cache_clear()

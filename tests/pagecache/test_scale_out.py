@@ -13,7 +13,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from bench.harness import free_ports
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
 from byline.engagement.models import Rating, Reaction
@@ -45,18 +45,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def free_ports(count: int) -> tuple[int, ...]:
-    """Ports nothing listens on now, so parallel runs on one machine do not collide."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return tuple(sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 PORTS = (

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from io import BytesIO, StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,6 +25,19 @@ def export(*args: str) -> str:
         "export_wxr", "--site-url", "https://news.example", *args, stdout=out, stderr=StringIO()
     )
     return out.getvalue()
+
+
+def export_and_empty_the_site(tmp_path) -> Path:
+    """The whole site exported to a file; then its articles, authors, sections and tags
+    (and with them the comments) deleted, so that an import starts from nothing."""
+    path = tmp_path / "site.xml"
+    call_command(
+        "export_wxr", "--site-url", "https://news.example", "-o", str(path),
+        "--no-progress", stderr=StringIO(),
+    )  # fmt: skip
+    for model in (Article, Author, Section, Tag):
+        model.objects.all().delete()
+    return path
 
 
 @pytest.fixture
@@ -71,13 +85,7 @@ def test_an_export_imports_back_into_an_empty_site(site, tmp_path):
     before = {
         a.slug: (a.headline, a.body_text, a.status, a.published_at) for a in Article.objects.all()
     }
-    path = tmp_path / "site.xml"
-    call_command(
-        "export_wxr", "--site-url", "https://news.example", "-o", str(path),
-        "--no-progress", stderr=StringIO(),
-    )  # fmt: skip
-    for model in (Article, Author, Section, Tag):
-        model.objects.all().delete()
+    path = export_and_empty_the_site(tmp_path)
     call_command("import_wxr", str(path), "--no-progress", stdout=StringIO())
     after = {
         a.slug: (a.headline, a.body_text, a.status, a.published_at) for a in Article.objects.all()
@@ -182,13 +190,7 @@ def test_comments_round_trip_through_export_and_import_with_threads_and_statuses
     make_comment(article, body="Binned", status="trash", submitted_at=at)
     make_comment(site["draft"], body="On a draft", submitted_at=at)
     before = discussion_shape()
-    path = tmp_path / "site.xml"
-    call_command(
-        "export_wxr", "--site-url", "https://news.example", "-o", str(path),
-        "--no-progress", stderr=StringIO(),
-    )  # fmt: skip
-    for model in (Article, Author, Section, Tag):
-        model.objects.all().delete()
+    path = export_and_empty_the_site(tmp_path)
     assert not Comment.objects.exists()
     out = StringIO()
     call_command("import_wxr", str(path), "--no-progress", stdout=out)

@@ -21,7 +21,7 @@ from byline.engagement.stats import figures_for
 from byline.readers import hash_ip
 from byline.wordpress import importer
 from byline.wordpress.models import ImportedPost, LegacyURL
-from tests.factory import make_article
+from tests.factory import articles_changed, make_article
 from tests.wordpress.wxr_factory import author, comment, item, write, wxr
 
 pytestmark = pytest.mark.django_db
@@ -477,19 +477,8 @@ def test_readers_caches_hear_of_each_new_visible_article(
     tmp_path, django_capture_on_commit_callbacks
 ):
     """article_changed is sent once the import commits, for articles readers can see."""
-    from byline.signals import article_changed
-
-    heard = []
-
-    def listener(sender, article_id, **kwargs):
-        heard.append(article_id)
-
-    article_changed.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run_import(write(tmp_path, wxr(item(1), item(2, status="draft"))))
-    finally:
-        article_changed.disconnect(listener)
+    with articles_changed() as heard, django_capture_on_commit_callbacks(execute=True):
+        run_import(write(tmp_path, wxr(item(1), item(2, status="draft"))))
     assert heard == [ImportedPost.objects.get(wp_id=1).article_id]
 
 
@@ -566,24 +555,14 @@ def test_importing_comments_checks_no_spam_sends_no_mail_and_signals_once_per_ar
     """An import is not a reader posting: no spam check, no e-mail, no per-comment signal;
     each article's cache hears once, after the commit."""
     from byline import antispam
-    from byline.signals import article_changed
 
     def no_check(*args, **kwargs):
         raise AssertionError("imported comments must not be spam-checked")
 
     monkeypatch.setattr(antispam, "check", no_check)
-    heard = []
-
-    def listener(sender, article_id, **kwargs):
-        heard.append(article_id)
-
-    article_changed.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run_import(write(tmp_path, wxr(item(1, comments=THREAD), item(2))))
-            assert heard == []  # nothing before the commit
-    finally:
-        article_changed.disconnect(listener)
+    with articles_changed() as heard, django_capture_on_commit_callbacks(execute=True):
+        run_import(write(tmp_path, wxr(item(1, comments=THREAD), item(2))))
+        assert heard == []  # nothing before the commit
     assert sorted(heard) == sorted(ImportedPost.objects.values_list("article_id", flat=True))
     assert mailoutbox == []
 
@@ -708,17 +687,6 @@ def test_a_failure_after_the_comments_are_written_rolls_them_back_too(tmp_path, 
 
 def test_a_big_import_tells_the_caches_once(tmp_path, django_capture_on_commit_callbacks):
     """Past a hundred visible articles, one article_changed without an id says all changed."""
-    from byline.signals import article_changed
-
-    heard = []
-
-    def listener(sender, article_id, **kwargs):
-        heard.append(article_id)
-
-    article_changed.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run_import(write(tmp_path, wxr(*(item(n) for n in range(1, 103)))))
-    finally:
-        article_changed.disconnect(listener)
+    with articles_changed() as heard, django_capture_on_commit_callbacks(execute=True):
+        run_import(write(tmp_path, wxr(*(item(n) for n in range(1, 103)))))
     assert heard == [None]

@@ -286,12 +286,17 @@ def test_a_long_list_of_failures_is_cut_short_in_the_summary(
     assert "    ... and 3 more" in summary
 
 
-def test_a_second_run_fetches_nothing_and_duplicates_nothing(tmp_path, media_root, old_site):
-    path = write(
+def export_with_images(tmp_path, old_site: OldSite) -> Path:
+    """A post with images in its body and a featured image (attachment 9), written out."""
+    return write(
         tmp_path,
         export(old_site, item(1, content=body_with_images(old_site), extra=featured(9)),
                attachment(9, f"{old_site.url}{UPLOADS}/lead.jpg", "Lead")),
     )  # fmt: skip
+
+
+def test_a_second_run_fetches_nothing_and_duplicates_nothing(tmp_path, media_root, old_site):
+    path = export_with_images(tmp_path, old_site)
     run_import(path, "--copy-media")
     files = stored_files(media_root)
     fetched = list(old_site.requests)
@@ -305,11 +310,7 @@ def test_a_second_run_fetches_nothing_and_duplicates_nothing(tmp_path, media_roo
 
 
 def test_a_dry_run_counts_the_images_and_fetches_and_writes_nothing(tmp_path, media_root, old_site):
-    path = write(
-        tmp_path,
-        export(old_site, item(1, content=body_with_images(old_site), extra=featured(9)),
-               attachment(9, f"{old_site.url}{UPLOADS}/lead.jpg", "Lead")),
-    )  # fmt: skip
+    path = export_with_images(tmp_path, old_site)
     summary = run_import(path, "--copy-media", "--dry-run")
     assert old_site.requests == []
     assert not media_root.exists()
@@ -319,11 +320,7 @@ def test_a_dry_run_counts_the_images_and_fetches_and_writes_nothing(tmp_path, me
 
 
 def test_without_copy_media_nothing_is_fetched(tmp_path, media_root, old_site):
-    path = write(
-        tmp_path,
-        export(old_site, item(1, content=body_with_images(old_site), extra=featured(9)),
-               attachment(9, f"{old_site.url}{UPLOADS}/lead.jpg", "Lead")),
-    )  # fmt: skip
+    path = export_with_images(tmp_path, old_site)
     summary = run_import(path)
     assert old_site.requests == []
     assert not media_root.exists()
@@ -336,11 +333,7 @@ def test_without_copy_media_nothing_is_fetched(tmp_path, media_root, old_site):
 def test_articles_imported_earlier_get_the_copies_on_a_run_with_copy_media(
     tmp_path, media_root, old_site, client
 ):
-    path = write(
-        tmp_path,
-        export(old_site, item(1, content=body_with_images(old_site), extra=featured(9)),
-               attachment(9, f"{old_site.url}{UPLOADS}/lead.jpg", "Lead")),
-    )  # fmt: skip
+    path = export_with_images(tmp_path, old_site)
     run_import(path)
     summary = run_import(path, "--copy-media")
     article = Article.objects.get()
