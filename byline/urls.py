@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 
@@ -27,8 +28,13 @@ urlpatterns = [
 
 
 def serve_media(request, path: str):
-    """Uploads, from MEDIA_ROOT as it is now (tests point it at a folder of their own)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Uploads, from MEDIA_ROOT as it is now (tests point it at a folder of their own).
+
+    A name the file system cannot hold (too long, a NUL byte) is no upload: 404."""
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError) as error:
+        raise Http404("No such file.") from error
 
 
 if settings.DEBUG or not settings.PRODUCTION:
