@@ -30,7 +30,8 @@ TARGET_SECONDS = 60.0
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wxr_scale import generate, scratch_postgres  # noqa: E402 (the same generated export)
+from harness import scratch_postgres  # noqa: E402
+from wxr_scale import generate  # noqa: E402 (the same generated export)
 
 
 def main() -> None:
@@ -44,7 +45,7 @@ def main() -> None:
     cleanup = None
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        url, cleanup = scratch_postgres(url)
+        url, cleanup = scratch_postgres(url, "bench_import")
         os.environ["DATABASE_URL"] = url
         engine = "PostgreSQL"
     else:

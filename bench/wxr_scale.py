@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from harness import scratch_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_IMPORT_SECONDS = 600.0  # for 100,000 posts and 1,000,000 comments
 TARGET_RSS_MB = 1024.0
@@ -155,22 +157,6 @@ def generate(path: Path, posts: int, comments_per_post: int, seed: int = 19) -> 
     return next_comment - 1
 
 
-def scratch_postgres(url: str):
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    scratch = f"{name.split('?')[0]}_wxr"
-    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-    admin.execute(f'CREATE DATABASE "{scratch}"')
-
-    def drop() -> None:
-        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        admin.close()
-
-    return f"{base}/{scratch}", drop
-
-
 class DatabaseCpu(threading.Thread):
     """CPU seconds of the PostgreSQL backends serving one database, sampled each 0.5 s.
 
@@ -259,7 +245,7 @@ def main() -> None:
     env.update(DJANGO_SETTINGS_MODULE="byline.settings", BYLINE_DATA_DIR=str(work))
     url, cleanup, engine = os.environ.get("DATABASE_URL", ""), None, "SQLite"
     if url.startswith(("postgres://", "postgresql://")):
-        url, cleanup = scratch_postgres(url)
+        url, cleanup = scratch_postgres(url, "wxr")
         env["DATABASE_URL"], engine = url, "PostgreSQL"
     try:
         export_file = work / "big.xml"
