@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured
 
-from byline.discussion.forms import form_timestamp
 from tests.pagecache.wsgi_client import call
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
@@ -46,6 +45,9 @@ def comment_fields(article_id: int, body: str, name: str = "Ada Reader") -> dict
     """The comment form as the page's script fills it (``ts`` needs this process's
     Django settings; without them it is left empty, for a server that does not ask)."""
     try:
+        # Imported here: the form module loads the models, which need settings.
+        from byline.discussion.forms import form_timestamp
+
         stamp = form_timestamp(issued=time.time() - 60)  # handed out a minute ago
     except ImproperlyConfigured:
         stamp = ""
