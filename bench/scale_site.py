@@ -360,6 +360,7 @@ def build(connection, plan: Plan, progress=print) -> float:
                     "local",
                     "",
                     "",
+                    0,
                 )
 
     n = writer.write(
@@ -387,6 +388,7 @@ def build(connection, plan: Plan, progress=print) -> float:
             "spam_backend",
             "moderation",
             "import_source",
+            "reactions",
         ],
         comment_rows(),
     )
