@@ -144,6 +144,25 @@ def test_nginx_answers_the_counts_from_its_micro_cache_and_304_when_unchanged(si
     assert status in (200, 304)
 
 
+def test_nginx_keeps_the_comments_reaction_counts_a_second(site):
+    """The counts a page's script asks for when its discussion comes into view: the same
+    list from a second reader within a second is nginx's copy; nobody gets a cookie, and
+    a reader's cookie does not reach the app (the answer is the same for everyone)."""
+    url = f"{site['nginx']}/api/comments/reactions/?ids=1,2,3"
+    for _ in range(5):
+        send(url)
+        status, headers, body = send(url, headers={"Cookie": "byline_reader=someone"})
+        assert status == 200
+        if headers["x-cache"] in {"HIT", "UPDATING"}:
+            break
+    assert headers["x-cache"] in {"HIT", "UPDATING"}
+    assert "set-cookie" not in headers
+    assert "counts" in json.loads(body)
+    status, headers, _ = send(f"{site['nginx']}/api/comments/reactions/?ids=x")
+    assert status == 400  # an error is the app's, never kept
+    assert headers["x-cache"] != "HIT"
+
+
 def test_the_beacon_through_nginx_is_answered_by_nginx_and_counted_once_after_folding(site):
     """One request a page view, answered by nginx with the counts (no Python runs for it);
     once the log is folded the view is counted, once per reader; a bot's is not."""
