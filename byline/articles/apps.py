@@ -17,9 +17,7 @@ def _ensure_search_index(using: str, **kwargs) -> None:
 
 class ArticlesConfig(AppConfig):
     name = "byline.articles"
-    label = "articles"
     verbose_name = "Articles"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self)

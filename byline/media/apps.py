@@ -5,7 +5,6 @@ class MediaConfig(AppConfig):
     """The media library: images, their renditions, in-body images and embeds."""
 
     name = "byline.media"
-    label = "media"
     verbose_name = "Media library"
 
     def ready(self) -> None:

@@ -5,6 +5,4 @@ class WordPressConfig(AppConfig):
     """Import from and export to WordPress (WXR files), and the old blog's addresses."""
 
     name = "byline.wordpress"
-    label = "wordpress"
     verbose_name = "WordPress"
-    default_auto_field = "django.db.models.BigAutoField"
