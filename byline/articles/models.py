@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from byline.articles import readingtime
 from byline.articles.rendering import plain_text, render_markdown
+from byline.modelfields import done_by
 from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
@@ -216,14 +217,7 @@ class Article(models.Model):
     # Newsroom editing (byline/newsroom): who started it, the version forms
     # load and must still find when they save, the last real change of
     # content, and whether readers may comment.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    created_by = done_by()
     # Database defaults too: rows written in bulk by raw SQL (bench, imports) get them.
     version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     content_changed_at = models.DateTimeField(

@@ -8,6 +8,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from byline.articles.models import Article
+from byline.modelfields import done_by
 
 # What readers see of a comment: the article page loads only these columns.
 DISPLAY_FIELDS = (
@@ -82,13 +83,8 @@ class Comment(models.Model):
     author_name = models.CharField("name", max_length=100)
     author_email = models.EmailField("e-mail", max_length=254)
     author_url = models.URLField("website", max_length=500, blank=True)
-    author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The editor who wrote it from the moderation queue, if any.",
+    author_user = done_by(
+        editable=True, help_text="The editor who wrote it from the moderation queue, if any."
     )
     notify_replies = models.BooleanField(
         default=False, help_text="The commenter asked to be e-mailed when someone replies."
@@ -109,14 +105,7 @@ class Comment(models.Model):
     spam_score = models.FloatField(null=True, blank=True, editable=False)
     spam_reasons = models.JSONField(default=list, blank=True, editable=False)
     spam_backend = models.CharField(max_length=100, blank=True, editable=False)
-    moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    moderated_by = done_by()
     moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderation = models.CharField("last decision", max_length=10, blank=True, editable=False)
     import_source = models.CharField(

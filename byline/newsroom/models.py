@@ -3,11 +3,11 @@ the dated corrections and updates shown under an article."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from byline.articles.models import Article
+from byline.modelfields import done_by
 
 
 class Revision(models.Model):
@@ -25,9 +25,7 @@ class Revision(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SAVED)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    user = done_by(editable=True)
     created_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict)
 
@@ -57,9 +55,7 @@ class AuditEntry(models.Model):
         DELETED = "deleted", "Deleted"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    user = done_by(editable=True)
     username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=12, choices=Action.choices)
     article = models.ForeignKey(
@@ -88,14 +84,7 @@ class ArticleNote(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CORRECTION)
     text = models.TextField(help_text="What was wrong and what is right now, or what is new.")
     noted_at = models.DateTimeField("date", default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    created_by = done_by()
 
     class Meta:
         ordering = ["noted_at", "pk"]
