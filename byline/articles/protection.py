@@ -46,15 +46,13 @@ def _digest(article: Article) -> str:
     return hashlib.sha256(f"{article.pk}:{article.password}".encode()).hexdigest()[:32]
 
 
-def is_unlocked(request: HttpRequest, article: Article) -> bool:
-    """Whether this reader may read ``article``: it has no password, or their cookie is good."""
-    if not article.password:
-        return True
-    value = request.COOKIES.get(cookie_name(article), "")
-    if not value:
+def _vouches_for(signed: str, salt: str, article: Article) -> bool:
+    """Whether ``signed`` (the unlock cookie, or the pass) was given for this article's
+    current password, within ``COOKIE_MAX_AGE``."""
+    if not signed:
         return False
     try:
-        data = signing.loads(value, salt=SALT, max_age=COOKIE_MAX_AGE)
+        data = signing.loads(signed, salt=salt, max_age=COOKIE_MAX_AGE)
     except signing.BadSignature:
         return False
     return (
@@ -62,6 +60,13 @@ def is_unlocked(request: HttpRequest, article: Article) -> bool:
         and data.get("a") == article.pk
         and hmac.compare_digest(str(data.get("h", "")), _digest(article))
     )
+
+
+def is_unlocked(request: HttpRequest, article: Article) -> bool:
+    """Whether this reader may read ``article``: it has no password, or their cookie is good."""
+    if not article.password:
+        return True
+    return _vouches_for(request.COOKIES.get(cookie_name(article), ""), SALT, article)
 
 
 def password_matches(article: Article, given: str) -> bool:
@@ -136,14 +141,4 @@ def may_read(request: HttpRequest, article: Article, given_pass: str = "") -> bo
     their unlock cookie is good, or they hold the pass of the unlocked page."""
     if not article.password or is_unlocked(request, article):
         return True
-    if not given_pass:
-        return False
-    try:
-        data = signing.loads(given_pass[:1000], salt=PASS_SALT, max_age=COOKIE_MAX_AGE)
-    except signing.BadSignature:
-        return False
-    return (
-        isinstance(data, dict)
-        and data.get("a") == article.pk
-        and hmac.compare_digest(str(data.get("h", "")), _digest(article))
-    )
+    return _vouches_for(given_pass[:1000], PASS_SALT, article)

@@ -88,6 +88,10 @@ class VerdictFilter(admin.SimpleListFilter):
         return queryset.filter(spam_verdict=self.value()) if self.value() else queryset
 
 
+# What a moderator may correct of what the commenter wrote; the rest of a comment is record.
+MODERATORS_CORRECT = ("author_name", "author_email", "author_url", "body", "notify_replies")
+
+
 @admin.register(Comment)
 class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = (
@@ -141,17 +145,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "ip_hash",
         "user_agent",
     )
-    readonly_fields = (
-        "article",
-        "parent",
-        "status",
-        "submitted_at",
-        "reactions",
-        "spam_check",
-        "last_decision",
-        "ip_hash",
-        "user_agent",
-    )
+    readonly_fields = tuple(name for name in fields if name not in MODERATORS_CORRECT)
 
     approve = admin.action(description="Approve selected comments")(
         _decide(Decision.APPROVE, "approved")

@@ -1,6 +1,13 @@
 """Settings of the discussion app (see byline/conf.py)."""
 
-from byline.conf import Setting, parse_bool, parse_int, parse_list, parse_positive_int
+from byline.conf import (
+    Setting,
+    parse_bool,
+    parse_int,
+    parse_list,
+    parse_non_negative_int,
+    parse_positive_int,
+)
 
 
 def parse_moderation(value: str) -> str:
@@ -8,13 +15,6 @@ def parse_moderation(value: str) -> str:
     if value not in {"all", "none"}:
         raise ValueError("expected none or all")
     return value
-
-
-def parse_non_negative_int(value: str) -> int:
-    number = int(value.strip())
-    if number < 0:
-        raise ValueError("expected a whole number, zero or more")
-    return number
 
 
 def parse_label(value: str) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Aggregate, Avg, Count, QuerySet, Sum
 
 from byline.articles.models import Article
 from byline.engagement.models import DailyViews, Rating, Reaction
@@ -40,26 +41,20 @@ def _with_headlines(rows: list[tuple[int, float, str]]) -> list[Ranked]:
     ]
 
 
+def _most(rows: QuerySet[Any], total: Aggregate) -> list[Ranked]:
+    """The ``TOP`` articles of ``rows`` by ``total``, highest first."""
+    ranked = rows.values("article_id").annotate(n=total).order_by("-n", "article_id")[:TOP]
+    return _with_headlines([(row["article_id"], row["n"], f"{row['n']:,}") for row in ranked])
+
+
 def most_viewed(days: int) -> list[Ranked]:
     since = _since(days).date() + timedelta(days=1)
-    rows = (
-        DailyViews.objects.filter(day__gte=since)
-        .values("article_id")
-        .annotate(n=Sum("views"))
-        .order_by("-n", "article_id")[:TOP]
-    )
-    return _with_headlines([(row["article_id"], row["n"], f"{row['n']:,}") for row in rows])
+    return _most(DailyViews.objects.filter(day__gte=since), Sum("views"))
 
 
 def most_reacted(days: int) -> list[Ranked]:
-    rows = (
-        Reaction.objects.filter(updated_at__gte=_since(days))
-        .exclude(reaction="")
-        .values("article_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "article_id")[:TOP]
-    )
-    return _with_headlines([(row["article_id"], row["n"], f"{row['n']:,}") for row in rows])
+    reacted = Reaction.objects.filter(updated_at__gte=_since(days)).exclude(reaction="")
+    return _most(reacted, Count("id"))
 
 
 def best_rated(days: int) -> list[Ranked]:

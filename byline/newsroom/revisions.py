@@ -18,14 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from byline.articles.models import Article
 from byline.newsroom.models import Revision
 
-RESTORED_FIELDS = (
-    "headline",
-    "standfirst",
-    "body",
-    "lead_image",
-    "lead_image_alt",
-    "lead_image_caption",
-)
+RESTORED_FIELDS = Article.CONTENT_FIELDS  # the content, never the status
 LABELS = {
     "headline": "Headline",
     "slug": "Slug",
