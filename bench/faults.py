@@ -4,7 +4,8 @@ For each tier — SQLite + Redis, and PostgreSQL + Redis — the bench starts it
 own services (a redis-server, and for the second tier a PostgreSQL cluster
 made by initdb; never the shared ones on 5432/6379) and the app under granian
 (``byline run --production``, one worker per core), on ports of
-``BYLINE_FAULT_PORTS`` (18100-18199). Then, one fault at a time:
+``BYLINE_FAULT_PORTS`` (18100-18199; ``--port-base`` moves the range). Then, one
+fault at a time:
 
 - Redis stopped, frozen (SIGSTOP), restarted empty, refusing writes
   (``maxmemory`` + ``noeviction``, filled);
@@ -33,12 +34,12 @@ Slow clients: when ``bench/slowclients.py`` (branch ``slow``) is present, its
 straight at the app server (``--slow-clients N``; left out of ``--quick``
 unless given; see ``slow_clients_row``).
 
-    .venv/bin/python bench/faults.py [--quick] [--tier sqlite|postgres|both]
+    .venv/bin/python bench/faults.py [--quick] [--port-base N] [--tier sqlite|postgres|both]
 """
 
 from __future__ import annotations
 
-import argparse
+import os
 import random
 import sqlite3
 import sys
@@ -53,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
 
+from harness import bench_parser, percentile  # noqa: E402  (bench/ is on the path)
+
 from tests.faults.clients import Reader  # noqa: E402
 from tests.faults.servers import (  # noqa: E402
     AppServer,
@@ -60,6 +63,7 @@ from tests.faults.servers import (  # noqa: E402
     RedisServer,
     missing_postgres,
     missing_redis,
+    port_range,
 )
 from tests.faults.viewfold import FoldResult, FoldStack, fold_faults, fold_through  # noqa: E402
 
@@ -77,31 +81,28 @@ class Stack:
     article_id: int = 0
     article_path: str = "/"
 
-    def query(self, sql: str, *params: object) -> int:
+    def value(self, sql: str, *params: object) -> object:
+        """The first column of the first row ``sql`` (with ``?`` placeholders) answers."""
         if self.postgres is not None:
             import psycopg
 
             with psycopg.connect(self.postgres.url(), connect_timeout=10) as connection:
-                return int(connection.execute(sql.replace("?", "%s"), params).fetchone()[0])
+                return connection.execute(sql.replace("?", "%s"), params).fetchone()[0]
         path = Path(self.app.env["BYLINE_DATA_DIR"]) / "byline.sqlite3"
         with sqlite3.connect(path, timeout=30) as connection:
-            return int(connection.execute(sql, params).fetchone()[0])
+            return connection.execute(sql, params).fetchone()[0]
+
+    def query(self, sql: str, *params: object) -> int:
+        return int(self.value(sql, *params))  # type: ignore[call-overload]
+
+    @property
+    def database(self) -> PostgresServer:
+        assert self.postgres is not None, "a fault of the PostgreSQL tier only"
+        return self.postgres
 
     def find_article(self) -> None:
         self.article_id = self.query("SELECT min(id) FROM articles_article")
-        if self.postgres is not None:
-            import psycopg
-
-            with psycopg.connect(self.postgres.url()) as connection:
-                (slug,) = connection.execute(
-                    "SELECT slug FROM articles_article WHERE id = %s", [self.article_id]
-                ).fetchone()
-        else:
-            path = Path(self.app.env["BYLINE_DATA_DIR"]) / "byline.sqlite3"
-            with sqlite3.connect(path) as connection:
-                (slug,) = connection.execute(
-                    "SELECT slug FROM articles_article WHERE id = ?", [self.article_id]
-                ).fetchone()
+        slug = self.value("SELECT slug FROM articles_article WHERE id = ?", self.article_id)
         self.article_path = f"/articles/{slug}/"
 
 
@@ -134,10 +135,7 @@ class Row:
     def p99_ms(self) -> float:
         if self.p99_override is not None:
             return self.p99_override
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return 1000 * (percentile(self.latencies, 99) or 0.0)
 
 
 def redis_faults() -> list[Fault]:
@@ -155,25 +153,20 @@ def redis_faults() -> list[Fault]:
 
 
 def database_faults() -> list[Fault]:
-    def stop(s: Stack) -> None:
-        assert s.postgres is not None
-        s.postgres.stop()
-
-    def start(s: Stack) -> None:
-        assert s.postgres is not None
-        s.postgres.start()
-
-    def freeze(s: Stack) -> None:
-        assert s.postgres is not None
-        s.postgres.freeze()
-
-    def thaw(s: Stack) -> None:
-        assert s.postgres is not None
-        s.postgres.thaw()
-
     return [
-        Fault("PostgreSQL stopped", stop, start, database_down=True),
-        Fault("PostgreSQL frozen (SIGSTOP)", freeze, thaw, database_down=True, may_hang=True),
+        Fault(
+            "PostgreSQL stopped",
+            lambda s: s.database.stop(),
+            lambda s: s.database.start(),
+            database_down=True,
+        ),
+        Fault(
+            "PostgreSQL frozen (SIGSTOP)",
+            lambda s: s.database.freeze(),
+            lambda s: s.database.thaw(),
+            database_down=True,
+            may_hang=True,
+        ),
     ]
 
 
@@ -469,8 +462,8 @@ def print_table(rows: list[Row]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="short, and assert (CI)")
+    ports = port_range()
+    parser = bench_parser(__doc__, ports.start, len(ports), quick="short, and assert (CI)")
     parser.add_argument("--tier", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=None, help="load per fault")
     parser.add_argument("--clients", type=int, default=None, help="concurrent clients")
@@ -482,6 +475,8 @@ def main() -> None:
         "default 500, 0 leaves the row out; --quick leaves it out unless given",
     )
     args = parser.parse_args()
+    # The servers (tests/faults/servers.py) take their ports from this range.
+    os.environ["BYLINE_FAULT_PORTS"] = f"{args.port_base}-{args.port_base + len(ports) - 1}"
     seconds = args.seconds or (2.0 if args.quick else 8.0)
     clients = args.clients or (8 if args.quick else 32)
     if (reason := missing_redis()) is not None:
