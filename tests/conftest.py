@@ -79,6 +79,12 @@ def using_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+def postgres_only(why: str) -> list[pytest.MarkDecorator]:
+    """A module's ``pytestmark`` when it runs on PostgreSQL only (skipped elsewhere): ``why``."""
+    reason = f"needs PostgreSQL (DATABASE_URL=postgres://...): {why}"
+    return [pytest.mark.postgres, pytest.mark.skipif(not using_postgres(), reason=reason)]
+
+
 @contextmanager
 def kept_test_connection():
     """Like Django's test client, keep the test's connection (and its transaction) open

@@ -7,11 +7,23 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from byline.articles.models import Article, Author, Section, Tag
 
 _counter = itertools.count(1)
+
+# The smallest GIF: one white pixel.
+PIXEL_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def pixel_upload(name: str = "pixel.gif") -> SimpleUploadedFile:
+    """A one-pixel GIF as an uploaded file (an article's lead image, say)."""
+    return SimpleUploadedFile(name, PIXEL_GIF, content_type="image/gif")
 
 
 def make_author(name: str | None = None, **fields) -> Author:
@@ -56,6 +68,17 @@ def make_article(
     article.authors.add(*authors)
     article.tags.add(*tags)
     return article
+
+
+def make_filed_article(headline: str, **fields) -> Article:
+    """An article filed under the section "Politics", the tag "Votes" and the author Ada Brent."""
+    return make_article(
+        headline,
+        section=make_section("Politics"),
+        tags=[make_tag("Votes")],
+        authors=[make_author("Ada Brent")],
+        **fields,
+    )
 
 
 def make_editor(username: str = "editor", password: str = "correct horse battery"):

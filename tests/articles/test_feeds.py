@@ -10,7 +10,7 @@ from django.utils import timezone
 from byline.articles import feeds
 from byline.articles.models import Article
 from tests.discussion.factory import make_comment
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_filed_article
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +18,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def filed():
     """One article filed under a section, a tag and an author, and one elsewhere."""
-    section, tag, author = make_section("Politics"), make_tag("Votes"), make_author("Ada Brent")
-    article = make_article(
+    article = make_filed_article(
         "Count begins",
         standfirst="Polls have closed.",
         body="Officials began counting **every** ballot.\n\n<script>x()</script>",
-        section=section,
-        tags=[tag],
-        authors=[author],
         published_at=timezone.now() - timedelta(hours=3),
     )
     other = make_article("Weather turns", published_at=timezone.now() - timedelta(hours=1))
-    return {"section": section, "tag": tag, "author": author, "article": article, "other": other}
+    return {
+        "section": article.section,
+        "tag": article.tags.get(),
+        "author": article.authors.get(),
+        "article": article,
+        "other": other,
+    }
 
 
 def parse(client, url: str) -> feedparser.FeedParserDict:

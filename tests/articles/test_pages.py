@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.urls import path
 from django.utils import timezone
 
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_author, make_section, make_tag, pixel_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -110,15 +110,9 @@ def test_a_server_error_shows_the_sites_500_page(client):
 
 
 def test_lead_image_has_alt_text_and_caption(client, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     settings.MEDIA_ROOT = tmp_path
-    gif = (
-        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
-        b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-    )
     article = make_article(
-        lead_image=SimpleUploadedFile("pic.gif", gif, content_type="image/gif"),
+        lead_image=pixel_upload("pic.gif"),
         lead_image_alt="Troops at dawn",
         lead_image_caption="Near Tikrit.",
     )

@@ -4,12 +4,11 @@ import json
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from byline.articles.structured_data import news_article
 from byline.engagement.models import ArticleStats
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_author, make_section, make_tag, pixel_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -98,17 +97,13 @@ def test_json_ld_cannot_be_broken_out_of(client):
 
 def test_open_graph_and_twitter_tags_describe_the_article(client, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
-    gif = (
-        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
-        b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-    )
     article = make_article(
         "Harbour at dawn",
         standfirst="Boats *leave* early.",
         section=make_section("Local"),
         tags=[make_tag("Sea")],
         authors=[make_author("Ada", slug="ada")],
-        lead_image=SimpleUploadedFile("boat.gif", gif, content_type="image/gif"),
+        lead_image=pixel_upload("boat.gif"),
         lead_image_alt="Boats in the mist",
     )
     with override_settings(BYLINE_TWITTER_SITE="@byline"):

@@ -11,16 +11,13 @@ from django.db import connection, transaction
 
 from byline.discussion import reactions, sorting
 from byline.discussion.models import Comment, CommentReaction
-from tests.conftest import using_postgres
+from tests.conftest import postgres_only
 from tests.discussion.factory import make_comment
 from tests.engagement.test_concurrency import run_clients
 
 CLIENTS = 32
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not using_postgres(), reason="needs PostgreSQL (DATABASE_URL=...)"),
-]
+pytestmark = postgres_only("SQLite runs one writer at a time, so reactions cannot race there")
 
 
 def rows(comment: Comment) -> int:

@@ -22,18 +22,11 @@ from byline.engagement.models import Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
 from byline.wsgi import application, django_application
-from tests.conftest import using_postgres
+from tests.conftest import postgres_only
 from tests.engagement.test_fast_path import SCENARIO, Browser, comparable
 from tests.factory import make_article
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not using_postgres(),
-        reason="needs PostgreSQL (DATABASE_URL=postgres://...): batches are cast by a "
-        "PostgreSQL function",
-    ),
-]
+pytestmark = postgres_only("batches are cast by a PostgreSQL function")
 
 ANN, BOB, CAT, DAN = (letter * 32 for letter in "abcd")
 KEYS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]

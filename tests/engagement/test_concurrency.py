@@ -19,19 +19,14 @@ from byline.engagement import viewbuffer
 from byline.engagement.models import DailyViews, Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
-from tests.conftest import using_postgres
+from tests.conftest import postgres_only
 from tests.engagement.factory import counts, rate, react, reader_client
 from tests.factory import make_article
 
 CLIENTS = 64
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not using_postgres(),
-        reason="needs PostgreSQL (DATABASE_URL=postgres://...): SQLite runs one writer at a "
-        "time, so concurrent votes cannot race there",
-    ),
+    *postgres_only("SQLite runs one writer at a time, so concurrent votes cannot race there"),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -19,17 +19,13 @@ from django.db import connection
 from byline.engagement import batches, vote_layer
 from byline.engagement.stats import figures_for
 from byline.wsgi import application
-from tests.conftest import using_postgres
+from tests.conftest import postgres_only
 from tests.engagement.factory import BROWSER
 from tests.factory import make_article
 from tests.pagecache.wsgi_client import call
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not using_postgres(),
-        reason="needs PostgreSQL (DATABASE_URL=postgres://...): breaks a server connection",
-    ),
+    *postgres_only("breaks a server connection"),
     pytest.mark.django_db(transaction=True),
 ]
 

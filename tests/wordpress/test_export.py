@@ -14,7 +14,7 @@ from byline.engagement.stats import figures_for
 from byline.wordpress import exporter
 from byline.wordpress.reader import WxrComment, parse
 from tests.discussion.factory import make_comment
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_filed_article, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +42,10 @@ def export_and_empty_the_site(tmp_path) -> Path:
 
 @pytest.fixture
 def site():
-    section, tag, author = make_section("Politics"), make_tag("Votes"), make_author("Ada Brent")
-    live = make_article(
+    live = make_filed_article(
         "Count ]]> begins & more",
         standfirst="Polls have closed.",
         body="Officials began **counting**.\n\nانتخابات في العراق",
-        section=section,
-        tags=[tag],
-        authors=[author],
         published_at=datetime(2024, 3, 5, 14, 30, tzinfo=UTC),
     )
     draft = make_article("Unfinished", status=Article.Status.DRAFT)
