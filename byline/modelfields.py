@@ -1,4 +1,4 @@
-"""Model fields that several apps declare alike."""
+"""Model fields and constraints that several apps declare alike."""
 
 from __future__ import annotations
 
@@ -23,3 +23,13 @@ def done_by(**options: Any) -> models.ForeignKey[Any, Any]:
         "editable": False,
     }
     return models.ForeignKey(settings.AUTH_USER_MODEL, **{**defaults, **options})
+
+
+def imported_once(source: str, original_id: str, name: str) -> models.UniqueConstraint:
+    """Importing the same export twice adds nothing twice: one row per site imported
+    from (``source``) and id there (``original_id``); rows made here have no such id."""
+    return models.UniqueConstraint(
+        fields=[source, original_id],
+        condition=models.Q(**{f"{original_id}__isnull": False}),
+        name=name,
+    )

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from byline.articles import readingtime
 from byline.articles.rendering import plain_text, render_markdown
-from byline.modelfields import done_by
+from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
@@ -438,13 +438,7 @@ class StaticPage(models.Model):
 
     class Meta:
         ordering = ["footer_order", "title"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["wp_source", "wp_id"],
-                condition=models.Q(wp_id__isnull=False),
-                name="static_page_unique_wp_id",
-            )
-        ]
+        constraints = [imported_once("wp_source", "wp_id", name="static_page_unique_wp_id")]
 
     def __str__(self) -> str:
         return self.title

@@ -8,7 +8,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from byline.articles.models import Article
-from byline.modelfields import done_by
+from byline.modelfields import done_by, imported_once
 
 # What readers see of a comment: the article page loads only these columns.
 DISPLAY_FIELDS = (
@@ -141,12 +141,7 @@ class Comment(models.Model):
             ),
         ]
         constraints = [
-            # Importing the same export twice adds nothing twice.
-            models.UniqueConstraint(
-                fields=["import_source", "import_id"],
-                condition=models.Q(import_id__isnull=False),
-                name="discussion_comment_imported_once",
-            ),
+            imported_once("import_source", "import_id", name="discussion_comment_imported_once"),
         ]
 
     def __str__(self) -> str:
