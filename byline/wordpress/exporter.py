@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TextIO
 from urllib.parse import quote
 
@@ -184,37 +185,73 @@ def sections_parents_first() -> list[Section]:
     return sorted(sections, key=lambda section: (depth(section), section.pk))
 
 
+@dataclass(frozen=True)
+class _Post:
+    """What the ``<item>`` of a post or a page says before its terms and comments."""
+
+    post_type: str  # "post" or "page"
+    post_id: int
+    title: str
+    url: str
+    slug: str
+    status: str
+    published_at: datetime | None
+    modified_at: datetime
+    content: str
+    excerpt: str = ""
+    creator: str = ""
+    comment_status: str = "closed"
+    menu_order: int = 0
+    password: str = ""
+    sticky: bool = False
+
+    def lines(self) -> list[str]:
+        published = http_date(self.published_at.timestamp()) if self.published_at else ""
+        elements: list[tuple[str, str | int]] = [
+            ("post_id", self.post_id),
+            ("post_date", wp_date(self.published_at)),
+            ("post_date_gmt", wp_date(self.published_at, utc=True)),
+            ("post_modified", wp_date(self.modified_at)),
+            ("post_modified_gmt", wp_date(self.modified_at, utc=True)),
+            ("comment_status", self.comment_status),
+            ("ping_status", "closed"),
+            ("post_name", quote(self.slug, safe="-_")),
+            ("status", self.status),
+            ("post_parent", 0),
+            ("menu_order", self.menu_order),
+            ("post_type", self.post_type),
+            ("post_password", self.password),
+            ("is_sticky", 1 if self.sticky else 0),
+        ]
+        return [
+            "\t<item>",
+            f"\t\t<title>{cdata(self.title)}</title>",
+            f"\t\t<link>{text(self.url)}</link>",
+            f"\t\t<pubDate>{published}</pubDate>",
+            f"\t\t<dc:creator>{cdata(self.creator)}</dc:creator>",
+            f'\t\t<guid isPermaLink="false">{text(self.url)}</guid>',
+            "\t\t<description></description>",
+            f"\t\t<content:encoded>{cdata(self.content)}</content:encoded>",
+            f"\t\t<excerpt:encoded>{cdata(self.excerpt)}</excerpt:encoded>",
+            *(f"\t\t{wp(name, value)}" for name, value in elements),
+        ]
+
+
 def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
     """A static page as a WordPress page (its id apart from the articles' ids)."""
-    slug = page.path.strip("/").rsplit("/", 1)[-1]
-    status = "publish" if page.status == StaticPage.Status.PUBLISHED else "draft"
-    lines = [
-        "\t<item>",
-        f"\t\t<title>{cdata(page.title)}</title>",
-        f"\t\t<link>{text(origin + page.path)}</link>",
-        f"\t\t<pubDate>{http_date(page.updated_at.timestamp())}</pubDate>",
-        f"\t\t<dc:creator>{cdata('')}</dc:creator>",
-        f'\t\t<guid isPermaLink="false">{text(origin + page.path)}</guid>',
-        "\t\t<description></description>",
-        f"\t\t<content:encoded>{cdata(page.body_html)}</content:encoded>",
-        f"\t\t<excerpt:encoded>{cdata('')}</excerpt:encoded>",
-        "\t\t" + wp("post_id", PAGE_ID_BASE + page.pk),
-        "\t\t" + wp("post_date", wp_date(page.updated_at)),
-        "\t\t" + wp("post_date_gmt", wp_date(page.updated_at, utc=True)),
-        "\t\t" + wp("post_modified", wp_date(page.updated_at)),
-        "\t\t" + wp("post_modified_gmt", wp_date(page.updated_at, utc=True)),
-        "\t\t" + wp("comment_status", "closed"),
-        "\t\t" + wp("ping_status", "closed"),
-        "\t\t" + wp("post_name", quote(slug, safe="-_")),
-        "\t\t" + wp("status", status),
-        "\t\t" + wp("post_parent", 0),
-        "\t\t" + wp("menu_order", page.footer_order),
-        "\t\t" + wp("post_type", "page"),
-        "\t\t" + wp("post_password", ""),
-        "\t\t" + wp("is_sticky", 0),
-        "\t</item>\n",
-    ]
-    out.write("\n".join(lines))
+    post = _Post(
+        post_type="page",
+        post_id=PAGE_ID_BASE + page.pk,
+        title=page.title,
+        url=origin + page.path,
+        slug=page.path.strip("/").rsplit("/", 1)[-1],
+        status="publish" if page.status == StaticPage.Status.PUBLISHED else "draft",
+        published_at=page.updated_at,
+        modified_at=page.updated_at,
+        content=page.body_html,
+        menu_order=page.footer_order,
+    )
+    out.write("\n".join([*post.lines(), "\t</item>\n"]))
 
 
 def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
@@ -229,33 +266,23 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
         content = (
             f'<figure><img src="{escape(image)}" alt="{escape(alt)}">{caption}</figure>\n{content}'
         )
-
-    published = http_date(article.published_at.timestamp()) if article.published_at else ""
-    lines = [
-        "\t<item>",
-        f"\t\t<title>{cdata(article.headline)}</title>",
-        f"\t\t<link>{text(url)}</link>",
-        f"\t\t<pubDate>{published}</pubDate>",
-        f"\t\t<dc:creator>{cdata(authors[0].slug if authors else '')}</dc:creator>",
-        f'\t\t<guid isPermaLink="false">{text(url)}</guid>',
-        "\t\t<description></description>",
-        f"\t\t<content:encoded>{cdata(content)}</content:encoded>",
-        f"\t\t<excerpt:encoded>{cdata(article.standfirst)}</excerpt:encoded>",
-        "\t\t" + wp("post_id", article.pk),
-        "\t\t" + wp("post_date", wp_date(article.published_at)),
-        "\t\t" + wp("post_date_gmt", wp_date(article.published_at, utc=True)),
-        "\t\t" + wp("post_modified", wp_date(article.updated_at)),
-        "\t\t" + wp("post_modified_gmt", wp_date(article.updated_at, utc=True)),
-        "\t\t" + wp("comment_status", "open"),
-        "\t\t" + wp("ping_status", "closed"),
-        "\t\t" + wp("post_name", quote(article.slug, safe="-_")),
-        "\t\t" + wp("status", WP_STATUS.get(article.status, "draft")),
-        "\t\t" + wp("post_parent", 0),
-        "\t\t" + wp("menu_order", 0),
-        "\t\t" + wp("post_type", "post"),
-        "\t\t" + wp("post_password", article.password),
-        "\t\t" + wp("is_sticky", 1 if article.featured else 0),
-    ]
+    post = _Post(
+        post_type="post",
+        post_id=article.pk,
+        title=article.headline,
+        url=url,
+        slug=article.slug,
+        status=WP_STATUS.get(article.status, "draft"),
+        published_at=article.published_at,
+        modified_at=article.updated_at,
+        content=content,
+        excerpt=article.standfirst,
+        creator=authors[0].slug if authors else "",
+        comment_status="open",
+        password=article.password,
+        sticky=article.featured,
+    )
+    lines = post.lines()
     if article.section:
         slug = text(quote(article.section.slug, safe="-_"))
         name = cdata(article.section.name)
