@@ -1,8 +1,11 @@
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from hypothesis import settings as hypothesis_settings
 
 from byline.articles.demo import load_demo
@@ -83,6 +86,23 @@ def postgres_only(why: str) -> list[pytest.MarkDecorator]:
     """A module's ``pytestmark`` when it runs on PostgreSQL only (skipped elsewhere): ``why``."""
     reason = f"needs PostgreSQL (DATABASE_URL=postgres://...): {why}"
     return [pytest.mark.postgres, pytest.mark.skipif(not using_postgres(), reason=reason)]
+
+
+def run_together(work, count: int) -> None:
+    """Run ``work(n)`` in ``count`` threads released together, each closing its database
+    connections; re-raise the first failure."""
+    barrier = threading.Barrier(count)
+
+    def one(n: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            work(n)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        for future in [pool.submit(one, n) for n in range(count)]:
+            future.result()
 
 
 @contextmanager

@@ -250,12 +250,15 @@ def test_a_fold_killed_mid_batch_and_run_again_counts_every_view_exactly_once(si
     assert views_now(site) == before + lines
 
 
-def position_of(database, name: str) -> int:
+def number_in(database, sql: str, *params: object) -> int:
+    """The number the site's SQLite database answers to ``sql`` (0 when no row)."""
     with sqlite3.connect(database, timeout=30) as connection:
-        row = connection.execute(
-            "SELECT offset FROM engagement_viewlogposition WHERE name = ?", [name]
-        ).fetchone()
+        row = connection.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
+
+
+def position_of(database, name: str) -> int:
+    return number_in(database, "SELECT offset FROM engagement_viewlogposition WHERE name = ?", name)
 
 
 def test_the_nginx_bot_list_is_the_apps(site):
@@ -386,8 +389,6 @@ def set_status(database, article_id: int, status: str) -> None:
 
 
 def views_now_in(database, article_id: int) -> int:
-    with sqlite3.connect(database, timeout=30) as connection:
-        row = connection.execute(
-            "SELECT views FROM engagement_articlestats WHERE article_id = ?", [article_id]
-        ).fetchone()
-    return int(row[0]) if row else 0
+    return number_in(
+        database, "SELECT views FROM engagement_articlestats WHERE article_id = ?", article_id
+    )

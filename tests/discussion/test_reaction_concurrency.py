@@ -11,9 +11,8 @@ from django.db import connection, transaction
 
 from byline.discussion import reactions, sorting
 from byline.discussion.models import Comment, CommentReaction
-from tests.conftest import postgres_only
+from tests.conftest import postgres_only, run_together
 from tests.discussion.factory import make_comment
-from tests.engagement.test_concurrency import run_clients
 
 CLIENTS = 32
 
@@ -35,7 +34,7 @@ def test_concurrent_reactions_and_withdrawals_keep_the_count_exact(article):
         for _ in range(2):
             reactions.set_reaction(comment.pk, keys[n], True)
 
-    run_clients(react_twice, CLIENTS)
+    run_together(react_twice, CLIENTS)
     comment.refresh_from_db()
     assert comment.reactions == CLIENTS == rows(comment)
 
@@ -43,7 +42,7 @@ def test_concurrent_reactions_and_withdrawals_keep_the_count_exact(article):
         for _ in range(2):
             reactions.set_reaction(comment.pk, keys[n], n % 2 == 0)
 
-    run_clients(half_withdraw, CLIENTS)
+    run_together(half_withdraw, CLIENTS)
     comment.refresh_from_db()
     assert comment.reactions == CLIENTS // 2 == rows(comment)
 
@@ -54,7 +53,9 @@ def test_one_reader_racing_itself_counts_once(article):
     comment = make_comment(article)
     key = reactions.reader_key("f" * 32)
     changed = []
-    run_clients(lambda n: changed.append(reactions.set_reaction(comment.pk, key, True)[0]), CLIENTS)
+    run_together(
+        lambda n: changed.append(reactions.set_reaction(comment.pk, key, True)[0]), CLIENTS
+    )
     comment.refresh_from_db()
     assert comment.reactions == 1 == rows(comment)
     assert changed.count(True) == 1

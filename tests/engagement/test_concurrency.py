@@ -7,19 +7,16 @@ cannot show the races these tests exist to rule out.
 from __future__ import annotations
 
 import random
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection as main_connection
-from django.db import connections
 from django.db.models import Count
 
 from byline.engagement import viewbuffer
 from byline.engagement.models import DailyViews, Rating, Reaction
 from byline.engagement.recount import recount
 from byline.engagement.stats import figures_for
-from tests.conftest import postgres_only
+from tests.conftest import postgres_only, run_together
 from tests.engagement.factory import counts, rate, react, reader_client
 from tests.factory import make_article
 
@@ -29,22 +26,6 @@ pytestmark = [
     *postgres_only("SQLite runs one writer at a time, so concurrent votes cannot race there"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_clients(work, count: int = CLIENTS) -> None:
-    """Run ``work(n)`` in ``count`` threads released together; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-
-    def one(n: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            work(n)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        for future in [pool.submit(one, n) for n in range(count)]:
-            future.result()
 
 
 def assert_totals_equal_recount(articles) -> None:
@@ -102,7 +83,7 @@ def test_64_readers_casting_moving_and_withdrawing_votes_leave_exact_totals(unli
                 response = client.delete(f"/api/articles/{article.pk}/rating/")
             statuses.append(response.status_code)
 
-    run_clients(reader)
+    run_together(reader, CLIENTS)
     assert statuses == [200] * CLIENTS * 20
     assert Reaction.objects.exists() and Rating.objects.exists()
     assert_totals_equal_recount(articles)
@@ -122,7 +103,7 @@ def test_one_reader_racing_themselves_keeps_one_vote_and_exact_totals(unlimited)
             assert react(client, article.pk, ["sad", "angry"][(n + i) % 2]).status_code == 200
             assert rate(client, article.pk, (n + i) % 5 + 1).status_code == 200
 
-    run_clients(tab, count=16)
+    run_together(tab, 16)
     assert Reaction.objects.filter(article=article).count() <= 1
     assert Rating.objects.filter(article=article).count() == 1
     assert_totals_equal_recount([article])
@@ -145,7 +126,7 @@ def test_64_readers_viewing_at_once_are_each_counted_exactly_once(buffer, settin
                 assert response.status_code == 204
             viewbuffer.flush()
 
-    run_clients(reader)
+    run_together(reader, CLIENTS)
     viewbuffer.flush()
     main_connection.close()
     for article in articles:

@@ -21,11 +21,16 @@ def test_a_reaction_is_counted_with_its_share_of_all_reactions():
     assert shown["angry"] == (0, 0)
 
 
-def test_choosing_another_reaction_moves_it():
+def react_twice(first: str, then: str):
+    """One reader reacts ``first``, then ``then``: the article and the second answer."""
     article = make_article()
     client = reader_client()
-    react(client, article.pk, "happy")
-    answer = react(client, article.pk, "angry").json()
+    react(client, article.pk, first)
+    return article, react(client, article.pk, then).json()
+
+
+def test_choosing_another_reaction_moves_it():
+    _, answer = react_twice("happy", "angry")
     assert answer["mine"]["reaction"] == "angry"
     shown = {r["key"]: r["count"] for r in answer["counts"]["reactions"]}
     assert shown["happy"] == 0
@@ -34,10 +39,7 @@ def test_choosing_another_reaction_moves_it():
 
 def test_sending_the_same_reaction_again_keeps_it_so_a_retry_is_harmless():
     """A vote states the reader's choice, never a toggle: a retried POST changes nothing."""
-    article = make_article()
-    client = reader_client()
-    react(client, article.pk, "excited")
-    answer = react(client, article.pk, "excited").json()
+    article, answer = react_twice("excited", "excited")
     assert answer["mine"]["reaction"] == "excited"
     assert figures_for(article.pk).reaction_total == 1
 

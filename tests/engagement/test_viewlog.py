@@ -11,7 +11,6 @@ same through a real nginx, and kills a real folder mid-batch.
 """
 
 import secrets
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
 from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition
+from tests.conftest import run_together
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -215,22 +215,5 @@ def test_two_folders_at_once_without_redis_keep_one_addresses_limit(
             *(line(article.pk, "198.51.100.90", browser(), at=at) for _ in range(30)),
             slot=slot,
         )
-    barrier = threading.Barrier(2)
-    failures = []
-
-    def fold(folder: Path) -> None:
-        try:
-            barrier.wait()
-            viewlog.fold(folder)
-        except Exception as error:  # shown below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=fold, args=(folder,)) for folder in folders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    run_together(lambda n: viewlog.fold(folders[n]), len(folders))
     assert views(article) == 20

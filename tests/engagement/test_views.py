@@ -122,16 +122,21 @@ def test_the_comment_count_survives_view_flushes_and_votes():
     assert (figures_for(article.pk).views, figures_for(article.pk).comments) == (1, 7)
 
 
+def leave_batch(client, name: str, article_id: int, views: int) -> None:
+    """What a flusher leaves in Redis when it takes batch ``name``: today's views."""
+    today = datetime.now(UTC).date().isoformat()
+    client.hset(viewbuffer.BATCH_PREFIX + name, f"{article_id}:{today}", views)
+
+
 @needs_redis
 def test_a_batch_left_by_a_crashed_flusher_is_applied_exactly_once():
     article = make_article()
     client = viewbuffer.redis_client()
-    today = datetime.now(UTC).date().isoformat()
     # A flusher took its batch (renamed, and named in the set of batches in flight),
     # then died before applying it.
-    client.hset(viewbuffer.BATCH_PREFIX + "1-dead", f"{article.pk}:{today}", 4)
+    leave_batch(client, "1-dead", article.pk, 4)
     # Another died after committing, before deleting its key.
-    client.hset(viewbuffer.BATCH_PREFIX + "2-done", f"{article.pk}:{today}", 9)
+    leave_batch(client, "2-done", article.pk, 9)
     client.sadd(viewbuffer.IN_FLIGHT_KEY, "1-dead", "2-done")
     ViewBatch.objects.create(token="2-done")
     assert viewbuffer.flush() == 4
@@ -144,8 +149,7 @@ def test_a_batch_left_by_a_crashed_flusher_is_applied_exactly_once():
 def test_a_batch_still_locked_by_a_live_flusher_is_left_alone():
     article = make_article()
     client = viewbuffer.redis_client()
-    today = datetime.now(UTC).date().isoformat()
-    client.hset(viewbuffer.BATCH_PREFIX + "3-busy", f"{article.pk}:{today}", 2)
+    leave_batch(client, "3-busy", article.pk, 2)
     client.set(viewbuffer.BATCH_PREFIX + "lock:3-busy", 1, ex=60)
     assert viewbuffer.flush() == 0
     assert client.exists(viewbuffer.BATCH_PREFIX + "3-busy")
