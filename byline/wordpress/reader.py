@@ -18,7 +18,7 @@ import hashlib
 import html
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import IO
@@ -607,14 +607,15 @@ def merge(exports: list[WxrExport]) -> WxrExport:
             "these files come from different blogs (" + ", ".join(sorted(sources)) + "): "
             "import them one at a time"
         )
-    merged = WxrExport(
+    # The first file's header with the newest version; what the files list is gathered below.
+    merged = replace(
+        first,
         version=max(export.version for export in exports),
-        title=first.title,
-        link=first.link,
-        base_site_url=first.base_site_url,
-        base_blog_url=first.base_blog_url,
-        language=first.language,
-        declared_version=first.declared_version,
+        authors={},
+        categories={},
+        tags={},
+        items=[],
+        warnings=[],
     )
     seen: set[tuple[str, int]] = set()
     for export in exports:

@@ -92,15 +92,9 @@ def form_data(article: Article | None = None, **changes) -> dict:
         "notes-MAX_NUM_FORMS": "1000",
     }
     if article is not None:
-        data.update(
-            headline=article.headline,
-            slug=article.slug,
-            standfirst=article.standfirst,
-            body=article.body,
-            status=article.status,
-            comment_state=article.comment_state,
-            loaded_version=str(article.version),
-        )
+        shown = ("headline", "slug", "standfirst", "body", "status", "comment_state")
+        data.update({name: getattr(article, name) for name in shown})
+        data["loaded_version"] = str(article.version)
         if article.published_at:
             local = timezone.localtime(article.published_at)
             data["published_at_0"] = local.strftime("%Y-%m-%d")
