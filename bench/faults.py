@@ -27,7 +27,8 @@ latency, votes and comments acknowledged against stored.
 ``Retry-After`` while PostgreSQL is down (none at all during Redis faults),
 acknowledged == stored (with PostgreSQL frozen, a request the client gave up
 on may still land: stored may exceed acknowledged by at most those), and
-recovery without a restart.
+recovery without a restart. When a check fails, the bench's folder (bench/harness.py
+``Bench``) is kept with each tier's app server log, and its path is printed.
 
 Slow clients: when ``bench/slowclients.py`` (branch ``slow``) is present, its
 ``run_slow_clients`` measures one more row per tier, "500 slow clients"
@@ -49,12 +50,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
 
-from harness import bench_parser, percentile  # noqa: E402  (bench/ is on the path)
+from harness import Bench, bench_parser, check, percentile  # noqa: E402  (bench/ is on the path)
 
 from tests.faults.clients import Reader  # noqa: E402
 from tests.faults.servers import (  # noqa: E402
@@ -81,7 +83,7 @@ class Stack:
     article_id: int = 0
     article_path: str = "/"
 
-    def value(self, sql: str, *params: object) -> object:
+    def value(self, sql: str, *params: object) -> Any:
         """The first column of the first row ``sql`` (with ``?`` placeholders) answers."""
         if self.postgres is not None:
             import psycopg
@@ -93,7 +95,7 @@ class Stack:
             return connection.execute(sql, params).fetchone()[0]
 
     def query(self, sql: str, *params: object) -> int:
-        return int(self.value(sql, *params))  # type: ignore[call-overload]
+        return int(self.value(sql, *params))
 
     @property
     def database(self) -> PostgresServer:
@@ -361,7 +363,11 @@ def app_env(redis_server: RedisServer, postgres: PostgresServer | None) -> dict[
     return env
 
 
-def run_tier(tier: str, seconds: float, clients: int, slow_clients: int = 0) -> list[Row]:
+def run_tier(
+    tier: str, seconds: float, clients: int, slow_clients: int = 0, logs: Path | None = None
+) -> list[Row]:
+    """Every fault of one tier on servers of its own; the app server's log is kept in
+    ``logs`` (the bench's folder, kept when a check fails)."""
     redis_server = RedisServer().start()
     postgres = None
     app = None
@@ -387,12 +393,14 @@ def run_tier(tier: str, seconds: float, clients: int, slow_clients: int = 0) -> 
                 rows.append(row)
         tracebacks = app.log().count("Traceback")
         if tracebacks:
-            rows[-1].bad.append(f"the app server logged {tracebacks} tracebacks (see its log)")
+            rows[-1].bad.append(f"the app server logged {tracebacks} tracebacks (app-{tier}.log)")
         if postgres is not None:
             rows += fold_rows(postgres, redis_server, tier)
         return rows
     finally:
         if app is not None:
+            if logs is not None:
+                (logs / f"app-{tier}.log").write_text(app.log())
             app.close()
         redis_server.close()
         if postgres is not None:
@@ -486,17 +494,20 @@ def main() -> None:
         print(f"skipping the PostgreSQL tier: {reason}")
         tiers.remove("postgres")
     slow = args.slow_clients if args.slow_clients is not None else (0 if args.quick else 500)
-    rows: list[Row] = []
-    for tier in tiers:
-        rows += run_tier(tier, seconds, clients, slow)
-    print_table(rows)
-    problems = [f"{row.tier} / {row.fault}: {bad}" for row in rows for bad in row.bad]
-    for problem in problems:
-        print(f"  FAIL  {problem}")
-    if args.quick and problems:
-        sys.exit(1)
-    if not problems:
-        print("  ok  no 5xx but 503 + Retry-After, acknowledged == stored, recovered unaided")
+    with Bench("byline-faults-") as bench:
+        rows: list[Row] = []
+        for tier in tiers:
+            rows += run_tier(tier, seconds, clients, slow, bench.logs)
+        print_table(rows)
+        problems = [f"{row.tier} / {row.fault}: {bad}" for row in rows for bad in row.bad]
+        for problem in problems:
+            print(f"  FAIL  {problem}")
+        check(
+            not problems,
+            "no 5xx but 503 + Retry-After, acknowledged == stored, recovered unaided",
+        )
+    if args.quick:  # CI fails on a problem; a longer run reports it
+        sys.exit(bench.exit_code)
 
 
 if __name__ == "__main__":
