@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from byline.discussion.models import Comment
-from byline.engagement.models import Reaction
+from byline.engagement.models import Rating, Reaction
 from byline.wsgi import application
 from tests.engagement.factory import BROWSER
 from tests.factory import make_article
@@ -66,7 +66,10 @@ def files_run(send) -> list[str]:
     return sorted(path for path in seen if Path(path).name not in PLUMBING)
 
 
-def test_a_json_vote_crosses_no_more_files_than_today(settings):
+@pytest.mark.parametrize(
+    "kind, choice", [("reaction", {"reaction": "happy"}), ("rating", {"stars": 4})]
+)
+def test_a_json_vote_crosses_no_more_files_than_today(settings, kind, choice):
     """The page's JSON vote: the dispatcher, the vote layer, the action, the reader's
     identity and rate limit, and the statement that writes the row."""
     article = make_article("A vote's path")
@@ -74,18 +77,19 @@ def test_a_json_vote_crosses_no_more_files_than_today(settings):
     def send(ip="203.0.113.9"):
         response = call(
             application,
-            f"/api/articles/{article.pk}/reaction/",
+            f"/api/articles/{article.pk}/{kind}/",
             method="POST",
             headers={"User-Agent": BROWSER, "Sec-Fetch-Site": "same-origin"},
-            body=json.dumps({"reaction": "happy"}).encode(),
+            body=json.dumps(choice).encode(),
             extra_environ={"CONTENT_TYPE": "application/json", "REMOTE_ADDR": ip},
         )
         assert response.status == 200
 
     send("203.0.113.8")  # the first request imports and loads what every later one reuses
     files = files_run(send)
-    print("vote:", len(files), files)
-    assert Reaction.objects.filter(article=article).count() == 2
+    print(f"{kind}:", len(files), files)
+    votes = Reaction if kind == "reaction" else Rating
+    assert votes.objects.filter(article=article).count() == 2
     assert len(files) <= VOTE_FILES, files
 
 
