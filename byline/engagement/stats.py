@@ -268,14 +268,7 @@ EPOCH_KEY = "byline:engagement:views:epoch"  # how many batches were taken (star
 
 def pending_views(article_id: int) -> int:
     """Views of the article still in the buffers (not yet in its totals)."""
-    return buffered_views(article_id)[0]
-
-
-def buffered_views(article_id: int) -> tuple[int, bool]:
-    """``pending_views()``, and whether that figure is stale (Redis could not be read:
-    only the database's buffer is counted)."""
-    _, pending, stale = figures_and_pending(article_id, with_figures=False)
-    return pending, stale
+    return figures_and_pending(article_id, with_figures=False)[1]
 
 
 # Today's and yesterday's buffered views of an article (ARGV = the two fields),

@@ -96,9 +96,9 @@ def answer_vote(environ: Environ) -> Answer | None:
     article_id, kind = int(match[1]), match[2]  # VOTE_PATH: 1 to 19 ASCII digits
     if not 0 < article_id <= MAX_ID:
         return None  # out of range: Django's answer (a JSON 404)
+    body = environ["wsgi.input"].read(length) if length else b""
     payload = None  # a DELETE withdraws
     if environ["REQUEST_METHOD"] == "POST":
-        body = environ["wsgi.input"].read(length) if length else b""
         payload = plain_vote(body)
         if payload is None:  # Django parses it: give it the bytes again
             environ["wsgi.input"] = io.BytesIO(body)
