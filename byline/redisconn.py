@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -190,6 +191,12 @@ def redis_client(url: str | None = None) -> Redis | None:
     return found.client if found is not None else None
 
 
+@lru_cache(maxsize=16)
+def script(client: Redis, source: str) -> Any:
+    """A Lua script sent by its SHA (redis-py loads it again after a Redis restart)."""
+    return client.register_script(source)
+
+
 def available(url: str | None = None) -> bool:
     """Whether Redis is configured and its breaker closed (worth asking right now)."""
     found = set_up(url)
@@ -203,3 +210,4 @@ def reset() -> None:
             found.breaker._open = False  # stops its prober
             found.pool.disconnect()
         _set_ups.clear()
+    script.cache_clear()

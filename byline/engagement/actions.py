@@ -30,7 +30,7 @@ from byline.articles.models import Article
 from byline.engagement import batches, stats, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction
 from byline.engagement.stats import Figures
-from byline.parsing import MAX_ID, loads_json, parse_id
+from byline.parsing import MAX_ID, loads_json
 
 VIEW_REPEAT_SECONDS = 30 * 60
 BOT_USER_AGENT = re.compile(
@@ -119,11 +119,16 @@ def parse_reaction(value: object) -> str:
 
 
 def parse_stars(value: object) -> int:
-    """A whole number of stars from 1 to 5, or VoteRefused."""
-    stars = parse_id(value)
-    if stars in STARS:
-        return stars
+    """A whole number of stars from 1 to 5 (a JSON number, or a form's digit), or
+    VoteRefused."""
+    if isinstance(value, str):
+        value = _STARS_TYPED.get(value.strip(" \t"))
+    if isinstance(value, int) and not isinstance(value, bool) and value in STARS:
+        return value
     raise VoteRefused("A rating is a whole number of stars from 1 to 5.")
+
+
+_STARS_TYPED = {str(stars): stars for stars in STARS}
 
 
 def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
@@ -165,7 +170,7 @@ def vote(
     new = reader is None
     reader = reader or readers.new_reader_id()
     identities = [f"reader:{reader}", f"ip:{readers.hash_ip(ip)}"]
-    read = viewbuffer.pending_views_field(article_id)
+    read = stats.pending_views_field(article_id)
     limit = settings.BYLINE_VOTES_PER_MINUTE
     value = None if choice is None else str(choice)
     if batching() and redisconn.available():
@@ -248,28 +253,8 @@ def vote_json(kind: str, voter: Voter, mine: str | int | None, figures: Figures)
     """The JSON API's answer to a vote: the reader's vote and the counts after it."""
     return {
         "mine": {"reaction" if kind == "reaction" else "rating": mine},
-        "counts": counts_json(voter.article_id, figures, voter.pending_views),
+        "counts": stats.counts_json(voter.article_id, figures, voter.pending_views),
     }
-
-
-def counts_json(
-    article_id: int, figures: Figures | None = None, pending: int | None = None
-) -> dict[str, Any]:
-    """The counts as the API shows them: the totals plus the views still buffered.
-
-    ``"stale": true`` is added when Redis could not be read: the figures then
-    leave out the views buffered there (docs/api.md).
-    """
-    stale = False
-    if figures is None or pending is None:
-        # The totals and the buffers read together (one statement after the Redis
-        # read), so a flush in between can neither hide nor double a view.
-        figures, pending, stale = viewbuffer.figures_and_pending(article_id)
-    counts = figures.as_json()
-    counts["views"] += pending
-    if stale:
-        counts["stale"] = True
-    return counts
 
 
 def votes_of(article_id: int, reader: str | None) -> dict[str, object]:

@@ -20,7 +20,7 @@ after each fold and nginx serves the file (the beacon's answer too):
   two versions of the same size never share an ``ETag``;
 - an article that went quiet, or is no longer published, loses its file
   (nginx then asks the app, whose answer for an unpublished article is a 404);
-- the body is what the app's counts endpoint answers (``actions.counts_json``),
+- the body is what the app's counts endpoint answers (``stats.counts_json``),
   ``"stale": true`` included while Redis cannot be read. Views the app buffered
   in Redis are read after the database, so a flush in between may hide them
   until the next rewrite, never count them twice.
@@ -45,10 +45,9 @@ from django.conf import settings
 from django.db.models import Count
 
 from byline.articles.models import Article
-from byline.engagement import actions
+from byline.engagement import stats
 from byline.engagement.models import PendingView
-from byline.engagement.stats import figures_of_many
-from byline.engagement.viewbuffer import PENDING_KEY
+from byline.engagement.stats import PENDING_KEY, figures_of_many
 from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
@@ -143,7 +142,7 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
                 pending[article_id] = pending.get(article_id, 0) + buffered
     bodies = {}
     for article_id in ids:
-        counts = actions.counts_json(article_id, figures[article_id], pending.get(article_id, 0))
+        counts = stats.counts_json(article_id, figures[article_id], pending.get(article_id, 0))
         if stale:
             counts["stale"] = True
         bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()

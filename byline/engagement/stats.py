@@ -1,7 +1,11 @@
-"""Reading and writing an article's running totals.
+"""An article's figures: its running totals, the views not yet in them, and the
+write of votes that moves them.
 
 Other apps go through these functions, never through the engagement tables.
-Everything the article page shows comes from ``figures_for()`` in one query.
+Everything the article page shows comes from ``figures_for()`` in one query;
+what the API shows (``counts_json()``) adds the views still buffered, read by
+``figures_and_pending()`` (the counts of every answer, a vote's included, are
+computed here and nowhere else).
 
 ``cast_votes()`` is the one write of votes (every vote, from every path,
 reaches it through ``actions.vote`` or the vote caster of ``batches.py``): it
@@ -23,10 +27,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -35,13 +40,18 @@ from byline.engagement.models import (
     STARS,
     TALLY_SHARDS,
     ArticleStats,
+    PendingView,
     Rating,
     Reaction,
     ReactionTally,
     StarTally,
+    ViewBatch,
 )
+from byline.redisconn import redis_client, script
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from byline.articles.models import Article
 
 
@@ -237,6 +247,144 @@ def figures_from_rows(rows: list[tuple[Any, ...]]) -> Figures:
         reactions=_reaction_figures(reaction_counts),
         rating_counts=rating_counts,
     )
+
+
+# The views still buffered (``viewbuffer.py`` buffers and flushes them). A counted
+# view waits in Redis (a hash field per article and UTC day) or in ``PendingView``
+# rows until a flush adds it to the totals. A flush renames the Redis hash to a
+# batch of its own (its token numbered by an epoch), applies it and records its
+# token in one transaction, then deletes it. ``figures_and_pending`` reads Redis
+# first (the buffer, the epoch of the last batch taken, and every batch in flight,
+# in one script), then the database in one statement (the totals, the database
+# buffer, which of those batches it has already applied, and whether the next
+# batch, the one that takes what the buffer held, is applied too), so each view is
+# counted exactly once whatever point the flush has reached.
+
+PENDING_KEY = "byline:engagement:views:pending"
+BATCH_PREFIX = "byline:engagement:views:batch:"
+IN_FLIGHT_KEY = "byline:engagement:views:in-flight"  # tokens of batches taken, not yet deleted
+EPOCH_KEY = "byline:engagement:views:epoch"  # how many batches were taken (starts at a time in ms)
+
+
+def pending_views(article_id: int) -> int:
+    """Views of the article still in the buffers (not yet in its totals)."""
+    return figures_and_pending(article_id, with_figures=False)[1]
+
+
+# Today's and yesterday's buffered views of an article (ARGV = the two fields),
+# the epoch (the last batch taken), then, for each batch in flight holding some,
+# its token and how many.
+_READ_PENDING = """
+local result = {redis.call('HGET', KEYS[1], ARGV[1]) or '0',
+                redis.call('HGET', KEYS[1], ARGV[2]) or '0',
+                redis.call('GET', KEYS[3]) or '0'}
+for _, token in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local a = redis.call('HGET', ARGV[3] .. token, ARGV[1])
+    local b = redis.call('HGET', ARGV[3] .. token, ARGV[2])
+    if a or b then
+        table.insert(result, token)
+        table.insert(result, (tonumber(a) or 0) + (tonumber(b) or 0))
+    end
+end
+return result
+"""
+
+
+def batch_token(epoch: int, suffix: str = "") -> str:
+    """The token of the batch taken at ``epoch`` (they sort by epoch)."""
+    return f"e{epoch:015d}-{suffix}"
+
+
+def _read_redis(client: Redis, article_id: int) -> tuple[int, int, dict[str, int]]:
+    """The article's buffered views in Redis, the epoch, and the views in each batch
+    in flight."""
+    today = datetime.now(UTC).date()
+    fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
+    reply = script(client, _READ_PENDING)(
+        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY], args=[*fields, BATCH_PREFIX]
+    )
+    pending, epoch = int(reply[0]) + int(reply[1]), int(reply[2])
+    in_flight = {
+        (token.decode() if isinstance(token, bytes) else str(token)): int(count)
+        for token, count in zip(reply[3::2], reply[4::2], strict=True)
+    }
+    return pending, epoch, in_flight
+
+
+def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Figures, int, bool]:
+    """The article's figures, its views still buffered, and whether those are stale.
+
+    Redis first, then one database statement (see "The views still buffered"
+    above), so a flush at any point of its work neither hides nor doubles a view.
+    """
+    client = redis_client()
+    redis_pending, epoch, stale = 0, None, False
+    in_flight: dict[str, int] = {}
+    if client is not None:
+        try:
+            redis_pending, epoch, in_flight = _read_redis(client, article_id)
+        except redis.RedisError:
+            stale = True
+    sql, figure_params = figures_query(article_id) if with_figures else ("", [])
+    parts = [sql] if sql else []
+    parts.append(
+        f"SELECT 'p', NULL, COUNT(*), 0 FROM {PendingView._meta.db_table} WHERE article_id = %s"  # noqa: S608
+    )
+    params: list[Any] = [*figure_params, article_id]
+    if in_flight:
+        marks = ", ".join(["%s"] * len(in_flight))
+        parts.append(
+            f"SELECT 'b', token, 0, 0 FROM {ViewBatch._meta.db_table} WHERE token IN ({marks})"  # noqa: S608
+        )
+        params += list(in_flight)
+    if redis_pending and epoch is not None:
+        # The views buffered at the Redis read all go into the next batch taken: if
+        # that batch is already applied, the totals hold them.
+        parts.append(
+            f"SELECT 'n', NULL, COUNT(*), 0 FROM {ViewBatch._meta.db_table} "  # noqa: S608
+            "WHERE token >= %s AND token < %s"
+        )
+        params += [batch_token(epoch + 1), batch_token(epoch + 2)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    applied = {row[1] for row in rows if row[0] == "b"}
+    database_pending = sum(int(row[2]) for row in rows if row[0] == "p")
+    if any(row[0] == "n" and row[2] for row in rows):
+        redis_pending = 0  # taken and applied between the Redis read and this statement
+    pending = redis_pending + database_pending
+    pending += sum(count for token, count in in_flight.items() if token not in applied)
+    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b", "n")])
+    return figures, pending, stale
+
+
+def pending_views_field(article_id: int) -> tuple[str, str]:
+    """The Redis hash key and field holding ``pending_views()``; ``int(value or 0)`` is it."""
+    return PENDING_KEY, _pending_field(article_id)
+
+
+def _pending_field(article_id: int) -> str:
+    return f"{article_id}:{datetime.now(UTC).date().isoformat()}"
+
+
+def counts_json(
+    article_id: int, figures: Figures | None = None, pending: int | None = None
+) -> dict[str, Any]:
+    """The counts as the API shows them: the totals plus the views still buffered.
+
+    ``"stale": true`` is added when Redis could not be read: the figures then
+    leave out the views buffered there (docs/api.md).
+    """
+    stale = False
+    if figures is None or pending is None:
+        # The totals and the buffers read together (one statement after the Redis
+        # read), so a flush in between can neither hide nor double a view.
+        figures, pending, stale = figures_and_pending(article_id)
+    counts = figures.as_json()
+    counts["views"] += pending
+    if stale:
+        counts["stale"] = True
+    return counts
 
 
 def ensure_stats_row(article_id: int) -> None:

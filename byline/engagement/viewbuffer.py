@@ -17,13 +17,11 @@ Neither loses a view when the app server stops or crashes; see
 docs/engagement.md for what a crash of Redis itself can lose. While Redis
 fails, views go to the database buffer instead (the next flush moves both).
 
-The live count never goes down while a flush runs (``figures_and_pending``):
-Redis is read first (the buffer, the epoch of the last batch taken, and every
-batch in flight, in one script), then the database in one statement (the
-totals, the database buffer, which of those batches it has already applied,
-and whether the next batch, the one that takes what the buffer held, is
-applied too), so each view is counted exactly once whatever point the flush
-has reached.
+The buffer's keys and the read of what it holds live with the figures
+(``stats.figures_and_pending``), so the counts every answer shows are computed
+in one place; the read and this module's flush agree on one protocol (see
+``stats``), so each view is counted exactly once whatever point a flush has
+reached.
 """
 
 from __future__ import annotations
@@ -34,8 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
@@ -44,18 +41,20 @@ from django.db import connection, transaction
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
-from byline.engagement.stats import Figures, figures_from_rows, figures_query
-from byline.redisconn import redis_client
+from byline.engagement.stats import (
+    BATCH_PREFIX,
+    EPOCH_KEY,
+    IN_FLIGHT_KEY,
+    PENDING_KEY,
+    pending_views_field,
+)
+from byline.redisconn import redis_client, script
 
 if TYPE_CHECKING:
     from redis import Redis
 
 logger = logging.getLogger(__name__)
 
-PENDING_KEY = "byline:engagement:views:pending"
-BATCH_PREFIX = "byline:engagement:views:batch:"
-IN_FLIGHT_KEY = "byline:engagement:views:in-flight"  # tokens of batches taken, not yet deleted
-EPOCH_KEY = "byline:engagement:views:epoch"  # how many batches were taken (starts at a time in ms)
 LOCK_SECONDS = 60
 DB_BATCH_SIZE = 20_000
 
@@ -68,125 +67,11 @@ def record_view(article_id: int) -> None:
     client = redis_client()
     if client is not None:
         try:
-            client.hincrby(PENDING_KEY, f"{article_id}:{today.isoformat()}", 1)
+            client.hincrby(*pending_views_field(article_id), 1)
             return
         except redis.RedisError:
             pass  # kept in the database buffer; the next flush moves it
     PendingView.objects.create(article_id=article_id, day=today)
-
-
-def pending_views(article_id: int) -> int:
-    """Views of the article still in the buffers (not yet in its totals)."""
-    return buffered_views(article_id)[0]
-
-
-def buffered_views(article_id: int) -> tuple[int, bool]:
-    """``pending_views()``, and whether that figure is stale (Redis could not be read:
-    only the database's buffer is counted)."""
-    _, pending, stale = figures_and_pending(article_id, with_figures=False)
-    return pending, stale
-
-
-# Today's and yesterday's buffered views of an article (ARGV = the two fields),
-# the epoch (the last batch taken), then, for each batch in flight holding some,
-# its token and how many.
-_READ_PENDING = """
-local result = {redis.call('HGET', KEYS[1], ARGV[1]) or '0',
-                redis.call('HGET', KEYS[1], ARGV[2]) or '0',
-                redis.call('GET', KEYS[3]) or '0'}
-for _, token in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    local a = redis.call('HGET', ARGV[3] .. token, ARGV[1])
-    local b = redis.call('HGET', ARGV[3] .. token, ARGV[2])
-    if a or b then
-        table.insert(result, token)
-        table.insert(result, (tonumber(a) or 0) + (tonumber(b) or 0))
-    end
-end
-return result
-"""
-
-
-@lru_cache(maxsize=8)
-def _script(client: Redis, source: str) -> Any:
-    """A Lua script sent by its SHA (loaded again by redis-py after a Redis restart)."""
-    return client.register_script(source)
-
-
-def batch_token(epoch: int, suffix: str = "") -> str:
-    """The token of the batch taken at ``epoch`` (they sort by epoch)."""
-    return f"e{epoch:015d}-{suffix}"
-
-
-def _read_redis(client: Redis, article_id: int) -> tuple[int, int, dict[str, int]]:
-    """The article's buffered views in Redis, the epoch, and the views in each batch
-    in flight."""
-    today = datetime.now(UTC).date()
-    fields = [f"{article_id}:{day.isoformat()}" for day in (today, today - timedelta(days=1))]
-    reply = _script(client, _READ_PENDING)(
-        keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY], args=[*fields, BATCH_PREFIX]
-    )
-    pending, epoch = int(reply[0]) + int(reply[1]), int(reply[2])
-    in_flight = {
-        (token.decode() if isinstance(token, bytes) else str(token)): int(count)
-        for token, count in zip(reply[3::2], reply[4::2], strict=True)
-    }
-    return pending, epoch, in_flight
-
-
-def figures_and_pending(article_id: int, with_figures: bool = True) -> tuple[Figures, int, bool]:
-    """The article's figures, its views still buffered, and whether those are stale.
-
-    Redis first, then one database statement (see the module docstring), so a
-    flush at any point of its work neither hides nor doubles a view.
-    """
-    client = redis_client()
-    redis_pending, epoch, stale = 0, None, False
-    in_flight: dict[str, int] = {}
-    if client is not None:
-        try:
-            redis_pending, epoch, in_flight = _read_redis(client, article_id)
-        except redis.RedisError:
-            stale = True
-    sql, figure_params = figures_query(article_id) if with_figures else ("", [])
-    parts = [sql] if sql else []
-    parts.append(
-        f"SELECT 'p', NULL, COUNT(*), 0 FROM {PendingView._meta.db_table} WHERE article_id = %s"  # noqa: S608
-    )
-    params: list[Any] = [*figure_params, article_id]
-    if in_flight:
-        marks = ", ".join(["%s"] * len(in_flight))
-        parts.append(
-            f"SELECT 'b', token, 0, 0 FROM {ViewBatch._meta.db_table} WHERE token IN ({marks})"  # noqa: S608
-        )
-        params += list(in_flight)
-    if redis_pending and epoch is not None:
-        # The views buffered at the Redis read all go into the next batch taken: if
-        # that batch is already applied, the totals hold them.
-        parts.append(
-            f"SELECT 'n', NULL, COUNT(*), 0 FROM {ViewBatch._meta.db_table} "  # noqa: S608
-            "WHERE token >= %s AND token < %s"
-        )
-        params += [batch_token(epoch + 1), batch_token(epoch + 2)]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    applied = {row[1] for row in rows if row[0] == "b"}
-    database_pending = sum(int(row[2]) for row in rows if row[0] == "p")
-    if any(row[0] == "n" and row[2] for row in rows):
-        redis_pending = 0  # taken and applied between the Redis read and this statement
-    pending = redis_pending + database_pending
-    pending += sum(count for token, count in in_flight.items() if token not in applied)
-    figures = figures_from_rows([row for row in rows if row[0] not in ("p", "b", "n")])
-    return figures, pending, stale
-
-
-def pending_views_field(article_id: int) -> tuple[str, str]:
-    """The Redis hash key and field holding ``pending_views()``; ``int(value or 0)`` is it."""
-    return PENDING_KEY, _pending_field(article_id)
-
-
-def _pending_field(article_id: int) -> str:
-    return f"{article_id}:{datetime.now(UTC).date().isoformat()}"
 
 
 def maybe_flush() -> int:
@@ -352,7 +237,7 @@ def _flush_redis() -> int:
         token = member.decode() if isinstance(member, bytes) else str(member)
         if client.set(f"{BATCH_PREFIX}lock:{token}", 1, nx=True, ex=LOCK_SECONDS):
             added += _apply_redis_batch(client, token)
-    taken = _script(client, _TAKE)(
+    taken = script(client, _TAKE)(
         keys=[PENDING_KEY, IN_FLIGHT_KEY, EPOCH_KEY],
         args=[BATCH_PREFIX, secrets.token_hex(8), LOCK_SECONDS, int(time.time() * 1000)],
     )

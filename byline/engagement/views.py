@@ -23,7 +23,7 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from byline import errors, readers
 from byline.articles.models import Article
 from byline.csrf import cached_page_form, came_from_this_site
-from byline.engagement import actions, viewbuffer
+from byline.engagement import actions, stats, viewbuffer
 from byline.engagement.actions import VoteRefused
 
 View = Callable[..., HttpResponse]
@@ -117,7 +117,7 @@ def counts(request: HttpRequest, article_id: int) -> HttpResponse:
 
 def counts_body(article_id: int) -> tuple[bytes, str]:
     """The counts JSON of a live article and its ETag (the same for every reader)."""
-    body = json.dumps(actions.counts_json(article_id), separators=(",", ":")).encode()
+    body = json.dumps(stats.counts_json(article_id), separators=(",", ":")).encode()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -27,12 +27,23 @@ header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
 Django untouched: a request without that header (a script sending a CSRF
 token, an old browser), another site's, a body that is not JSON or is
 larger than ``MAX_BODY``, a host Django must refuse, an HTTPS redirect.
+
+The layer reads its own input, and only the plain case: the id is the
+route's 1 to 19 ASCII digits (``VOTE_PATH``), in range; the body is one flat
+JSON object as the page's script sends it (``{"reaction": "happy"}``,
+``{"stars": null}``), which cannot nest, so ``json.loads`` is safe on it. A
+body that is anything else (nested, an array, not JSON) is handed back to
+Django with its bytes, where ``views.reaction_api`` parses it with the
+site's guards for hostile input (``byline.parsing``) and answers the 400.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -43,7 +54,7 @@ from byline import readers
 from byline.engagement import actions
 from byline.engagement.actions import VoteRefused
 from byline.errors import error_body
-from byline.parsing import parse_id
+from byline.parsing import MAX_ID
 from byline.wsgi_layer import Answer, Environ, is_secure, json_answer, may_answer, within_request
 
 VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
@@ -82,19 +93,40 @@ def answer_vote(environ: Environ) -> Answer | None:
         return None
     if not 0 <= length <= MAX_BODY:
         return None
-    article_id, kind = parse_id(match[1]), match[2]
-    if article_id is None:
+    article_id, kind = int(match[1]), match[2]  # VOTE_PATH: 1 to 19 ASCII digits
+    if not 0 < article_id <= MAX_ID:
         return None  # out of range: Django's answer (a JSON 404)
+    body = environ["wsgi.input"].read(length) if length else b""
+    payload = None  # a DELETE withdraws
+    if environ["REQUEST_METHOD"] == "POST":
+        payload = plain_vote(body)
+        if payload is None:  # Django parses it: give it the bytes again
+            environ["wsgi.input"] = io.BytesIO(body)
+            return None
     secure = is_secure(environ)
 
     def vote() -> Answer:
-        body = environ["wsgi.input"].read(length) if length else b""
         _trust_recent_connection()
-        answer = _vote(environ, article_id, kind, body, secure)
+        answer = _vote(environ, article_id, kind, payload, secure)
         _used_successfully()
         return answer
 
     return within_request(environ, secure, FAILURE, vote)
+
+
+def plain_vote(body: bytes) -> dict[str, Any] | None:
+    """The body of a plain vote, one flat JSON object; None for any other body.
+
+    One ``{`` and no ``[``: nothing nests, so decoding it cannot recurse. UTF-8
+    only, as ``byline.parsing.loads_json`` reads JSON.
+    """
+    if body.count(b"{") != 1 or b"[" in body:
+        return None
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _trust_recent_connection() -> None:
@@ -116,9 +148,10 @@ def _used_successfully() -> None:
         connection.byline_vote_answered_at = time.monotonic()  # type: ignore[attr-defined]
 
 
-def _vote(environ: Environ, article_id: int, kind: str, body: bytes, secure: bool) -> Answer:
+def _vote(
+    environ: Environ, article_id: int, kind: str, payload: dict[str, Any] | None, secure: bool
+) -> Answer:
     try:
-        payload = actions.parse_json_object(body) if environ["REQUEST_METHOD"] == "POST" else None
         choice = actions.parse_vote(kind, payload)
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
         voter, mine, figures = actions.vote(

@@ -118,7 +118,11 @@ def test_the_fast_path_answers_exactly_like_django(fast_answers):
         ours = fast.send(method, f"/api/articles/{fast_article.pk}/{kind}/", body)
         theirs = django.send(method, f"/api/articles/{django_article.pk}/{kind}/", body)
         assert comparable(ours) == comparable(theirs), (method, kind, body)
-    assert len(fast_answers) == len(SCENARIO)
+    # Every vote whose body is one flat JSON object is answered by the fast path; the
+    # malformed bodies (sent as bytes) are handed to Django, which parses hostile input.
+    assert len(fast_answers) == len(
+        [body for _, _, body in SCENARIO if not isinstance(body, bytes)]
+    )
     assert figures_for(fast_article.pk) == figures_for(django_article.pk)
     assert figures_for(fast_article.pk).rating_counts[4] == 1
 

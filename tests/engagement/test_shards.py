@@ -79,7 +79,7 @@ def test_the_answer_to_a_vote_counts_the_views_still_buffered():
     """The buffered views are read in the rate limit's Redis round trip, not left out."""
     article = make_article()
     viewbuffer.record_view(article.pk)
-    assert viewbuffer.pending_views(article.pk) == 1
+    assert stats.pending_views(article.pk) == 1
     answer = react(reader_client("198.51.100.9"), article.pk, "sleepy").json()
     assert answer["counts"]["views"] == 1
     assert answer["mine"] == {"reaction": "sleepy"}

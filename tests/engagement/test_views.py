@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
-from byline.engagement import viewbuffer
+from byline.engagement import stats, viewbuffer
 from byline.engagement.models import ArticleStats, DailyViews, ViewBatch
 from byline.engagement.stats import figures_for
 from tests.engagement.factory import counts, reader_client
@@ -106,10 +106,10 @@ def test_views_wait_in_the_buffer_until_a_flush_is_due(settings):
     beacon(reader_client("198.51.100.1"), article.pk)
     beacon(reader_client("198.51.100.2"), article.pk)
     assert figures_for(article.pk).views == 0
-    assert viewbuffer.pending_views(article.pk) == 2
+    assert stats.pending_views(article.pk) == 2
     call_command("flush_views", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert figures_for(article.pk).views == 2
-    assert viewbuffer.pending_views(article.pk) == 0
+    assert stats.pending_views(article.pk) == 0
 
 
 def test_the_comment_count_survives_view_flushes_and_votes():

@@ -18,7 +18,7 @@ from django.db import connection
 
 from byline import readers, redisconn
 from byline.articles.demo import load_demo
-from byline.engagement import actions, viewbuffer
+from byline.engagement import stats, viewbuffer
 from byline.engagement.stats import figures_for
 from byline.pagecache.store import reset_page_store
 from tests.conftest import using_postgres
@@ -62,10 +62,10 @@ def _churn(article_id: int) -> list[int]:
     def reader() -> None:
         try:
             while not done.is_set():
-                counts = actions.counts_json(article_id)
+                counts = stats.counts_json(article_id)
                 assert "stale" not in counts
                 seen.append(counts["views"])
-            seen.append(actions.counts_json(article_id)["views"])
+            seen.append(stats.counts_json(article_id)["views"])
         except BaseException as error:
             errors.append(error)
         finally:
