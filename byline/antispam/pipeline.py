@@ -255,6 +255,26 @@ def current_model() -> tuple[int | None, TextModel]:
     return store.current()
 
 
+def warm() -> bool:
+    """Load the spam model into this process now, rather than on the first comment.
+
+    For an app worker at start: imports numpy, SciPy and scikit-learn, reads the latest
+    model and what it learned (the shipped one when the database cannot be read), and
+    scores one text, so the first reader's comment does not wait seconds for it.
+    Cheap when already done (one indexed query); never raises: a failure is logged and
+    the first check loads the model as before. False when nothing was warmed (another
+    backend is configured, or it failed)."""
+    try:
+        if not isinstance(get_backend(), LocalFilterBackend):
+            return False
+        _, model = current_model()
+        read_text(model, "Warming the spam filter: https://example.org, 0800 555 0199, $5.")
+    except Exception:
+        logger.exception("Could not warm the spam model; the first check will load it.")
+        return False
+    return True
+
+
 class LocalFilterBackend(SpamBackend):
     """The on-site filter: a learned text model plus signals, explained in words."""
 
