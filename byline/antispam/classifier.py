@@ -205,6 +205,12 @@ MAX_LEARNED_LOGIT = 3.0
 # Only features in at least COMMON_MIN_SHARE of genuine comments are stored.
 COMMON_SHARE = 0.0075
 COMMON_MIN_SHARE = 0.001
+# A lesson is taught through the comment's words and word pairs (and its marker words: a
+# link, a phone number ...), not its character n-grams. The character n-grams of a word
+# are shared by every word built on it, so a lesson on "subscribe to my channel" taught
+# through them also held readers who say they are subscribers (the learning stream held
+# 1.9% of the genuine newsroom comments that way, 0.95% taught through words alone, with
+# the same YouTube F1). The trained model still reads the character n-grams.
 
 
 class ModelFormatError(ValueError):
@@ -357,13 +363,15 @@ class TextModel:
 
         A bounded passive-aggressive step: the least change that puts the comment at
         ``LEARN_GOAL`` log-odds on the moderator's side, capped so the comment's own
-        score moves by at most ``MAX_DECISION_LOGIT``, spread over the comment's
+        score moves by at most ``MAX_DECISION_LOGIT``, spread over the comment's word
         features in proportion to how particular to it they are (``COMMON_SHARE``). It
         moves texts that share those the same way, less the less they share."""
         features = vectorize_one(for_model(text))
         empty = np.zeros(0, dtype=np.int64), np.zeros(0)
-        direction = features.values * self.specificity[features.indices]
-        reach = float(features.values @ direction)  # the comment's own move per unit step
+        words = slice(features.indices.size - features.word_count, None)  # they come last
+        indices, values = features.indices[words], features.values[words]
+        direction = values * self.specificity[indices]
+        reach = float(values @ direction)  # the comment's own move per unit step
         scale = float(self.calibration[0])
         if not reach or scale <= 0:
             return empty
@@ -374,7 +382,7 @@ class TextModel:
             return empty
         move = min(missing, MAX_DECISION_LOGIT)
         step = sign * move / (scale * reach)
-        return features.indices.copy(), step * direction
+        return indices.copy(), step * direction
 
     def apply(self, indices: np.ndarray, deltas: np.ndarray) -> None:
         """Add a learning step (from ``learning_step``, maybe another server's)."""
