@@ -50,6 +50,12 @@ W_MONEY_OFFER = 2.0  # a sum of money offered, won or to be earned
 W_LOAN_OFFER = 2.0
 W_OWN_SITE = 2.0  # "visit my site", "check out my channel", backlinks
 W_REPEATED = 2.5
+# Engagement bait: asking readers to like or up-vote the comment itself ("like this
+# comment if ...", "thumbs up if you ..."), or for a count of likes or subscribers ("if I
+# get 100 subscribers ..."). Votes are what lift a comment, and with it the account and
+# its channel or link, to where most readers see it: comment spam farms them. A reader
+# who argues a point has no use for them. Held, not filed as spam.
+W_VOTE_BAIT = 3.0
 W_SOURCES_ONLY = -2.5  # every link goes to an official or news source
 # A text that sells nothing (no link, no way to reach anyone, no wallet, no offer, no
 # call to action, no product or channel of the commenter's) is taken by the model no
@@ -148,7 +154,25 @@ _OWN_SITE = re.compile(
     r"\s*(?:is|:|-|::)|"
     r"here is my (?:\w+ )?(?:site|website|blog|web page|homepage|blog post)|"
     r"link in (?:my )?(?:bio|profile)|dofollow|backlinks?|guest post\w*|seo (?:agency|services?)|"
-    r"subscribe back|follow me|sub(?:scribe)? to me|follow for more)\b"
+    r"subscribe back|follow me|sub(?:scribe)? to me|follow for more|"
+    # A business's own invitation ("Looking for the best roofer? Visit us today."):
+    # readers do not speak for a company.
+    r"visit us|(?:call|contact) us (?:today|now)|our (?:agency|company|services))\b"
+    # A keyword after "my homepage ::", "my web page -": SEO spam's anchor with no link
+    # (the \b above cannot end these: they end on punctuation).
+    r"|\b(?:my|our) (?:site|website|web site|web page|webpage|blog|homepage|web blog|"
+    r"blog post)\s*(?:::?|-{1,2}|\.{2,}|…)\s*\w"
+)
+_VOTE_BAIT = re.compile(
+    r"(?<!would )(?<!'d )\b(?:like|thumbs? ?up|upvote|up ?vote)\s+(?:this|my)\s+comment"
+    r"(?!s| section| thread| box| page| form)\b"
+    r"|\b(?:like|thumbs? ?up|upvote)\s+if\s+(?:you|u|ur|your|you're|youre)\b"
+    r"|\bgive (?:it|this|this comment|me) a (?:like|thumbs? up)\b"
+    r"|\b(?:likes?|thumbs? up|upvotes?)\W{0,3}\s*so (?:others|everyone|more people|people)\b"
+    # Or for a count of them: "if I get 100 subscribers ...", "road to 1k subs".
+    r"|\b(?:if i (?:get|reach|hit|can get)|help me (?:get|reach|hit)|road to|trying to "
+    r"(?:get|reach|hit))\s+(?:\d[\d,.]*k?|a (?:hundred|thousand))\s+"
+    r"(?:subs|subscribers|followers|likes)\b"
 )
 
 
@@ -310,6 +334,15 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         found.append(
             Evidence(
                 W_OWN_SITE, f"Advertises the commenter's own site or channel (“{own.group(0)}”)."
+            )
+        )
+    bait = _VOTE_BAIT.search(lower)
+    if bait:
+        found.append(
+            Evidence(
+                W_VOTE_BAIT,
+                f"Asks readers for likes or subscribers (“{bait.group(0)}”), "
+                "as comment spam does to be seen.",
             )
         )
     if is_repetitive(plain):

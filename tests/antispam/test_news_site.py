@@ -226,3 +226,46 @@ def test_a_number_with_an_invitation_still_counts(local_filter):
     decision = antispam.check(make_submission(text))
     assert decision.verdict != Verdict.APPROVE, decision.reasons
     assert any("asks readers to get in touch" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Like this comment if you are still listening in 2026",
+        "Thumbs up if you remember when this town had a cinema",
+        "If you agree, give this comment a like so others see it",
+        "If I get 500 subscribers I will post the whole interview",
+    ],
+)
+def test_asking_readers_to_like_the_comment_is_held(local_filter, text):
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE
+    assert any("Asks readers for likes or subscribers" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would like this comment section to be moderated better, honestly.",
+        "Like the reader above, I want to know who signed the contract.",
+        "Most people I know like this policy, whatever the polls say.",
+    ],
+)
+def test_liking_something_is_not_vote_bait(local_filter, text):
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict == Verdict.APPROVE
+    assert not any("Asks readers for likes" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Informative article, exactly what I was looking for. Here is my blog post :: garden sheds",
+        "Nice post, I learn something new every day. My homepage ... emergency plumber leeds",
+        "Great read! Looking for the best accountant in Leeds? Visit us today.",
+    ],
+)
+def test_seo_praise_naming_its_keyword_without_a_link_is_not_published(local_filter, text):
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE
+    assert any("Advertises the commenter's own site" in r for r in decision.reasons)
