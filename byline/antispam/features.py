@@ -588,14 +588,25 @@ def _phones_in(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).strip() for m in _PHONE.finditer(text) if _is_phone(m.group(0)))
 
 
+# An e-mail address spelt out so that filters miss it ("name at gmail dot com",
+# "name [at] mail [dot] com"): a way to be reached that the writer took pains to hide.
+_SPELT_EMAIL = re.compile(
+    r"(?i)\b[\w.+-]{2,64}\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{at\}|\s+at\s+)\s*[a-z0-9-]{2,63}"
+    r"\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{dot\}|\s+dot\s+)\s*"
+    r"(?:com|net|org|info|biz|io|co|me|ru|de|uk|fr|es|it|nl|pl|br|in|ng|xyz|online)\b"
+)
+
+
 def contact_handles(text: str) -> list[str]:
-    """E-mail addresses and messaging handles (@name) in the text."""
+    """E-mail addresses (also spelt out: "name at mail dot com") and messaging handles
+    (@name) in the text."""
     text = clean(bounded(text))
+    spelt = _SPELT_EMAIL.findall(text) if "dot" in text.lower() else []
     if "@" not in text:
-        return []
+        return spelt
     emails = _EMAIL.findall(text)
     handles = _HANDLE.findall(_EMAIL.sub(" ", text))
-    return [*emails, *handles]
+    return [*emails, *spelt, *handles]
 
 
 def has_money(text: str) -> bool:

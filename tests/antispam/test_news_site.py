@@ -269,3 +269,14 @@ def test_seo_praise_naming_its_keyword_without_a_link_is_not_published(local_fil
     decision = antispam.check(make_submission(text))
     assert decision.verdict != Verdict.APPROVE
     assert any("Advertises the commenter's own site" in r for r in decision.reasons)
+
+
+def test_an_e_mail_address_spelt_out_is_a_contact(local_filter):
+    text = (
+        "Lost money to a fake broker? Write to fundsback.team at mailbox dot com, they helped me."
+    )
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE
+    assert any("fundsback.team at mailbox dot com" in r for r in decision.reasons)
+    genuine = "We met at the town hall and talked it through, dot by dot, for an hour."
+    assert antispam.check(make_submission(genuine)).verdict == Verdict.APPROVE
