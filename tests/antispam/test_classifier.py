@@ -12,11 +12,14 @@ from byline.antispam.classifier import (
     N_FEATURES,
     ModelFormatError,
     TextModel,
+    domain_of,
+    find_links,
+    for_model,
+    link_domains,
     vectorize,
     vectorize_one,
 )
 from byline.antispam.corpus import seed_corpus
-from byline.antispam.features import domain_of, find_links, for_model, link_domains
 from byline.antispam.store import shipped_model, train_shipped_model
 
 SAMPLES = [

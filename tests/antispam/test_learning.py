@@ -6,9 +6,13 @@ from django.core.management import call_command
 
 from byline import antispam
 from byline.antispam import Label, Verdict, store
-from byline.antispam.classifier import MAX_DECISION_LOGIT, MAX_LEARNED_LOGIT, vectorize_one
+from byline.antispam.classifier import (
+    MAX_DECISION_LOGIT,
+    MAX_LEARNED_LOGIT,
+    for_model,
+    vectorize_one,
+)
 from byline.antispam.corpus import news_ham_corpus, seed_corpus
-from byline.antispam.features import for_model
 from byline.antispam.models import (
     CheckLog,
     Classifier,

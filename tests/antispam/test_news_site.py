@@ -7,7 +7,7 @@ import pytest
 
 from byline import antispam
 from byline.antispam import Verdict
-from byline.antispam.features import STOPWORDS, find_links, for_model, link_domains
+from byline.antispam.classifier import STOPWORDS, find_links, for_model, link_domains
 from tests.antispam.factory import make_submission
 
 pytestmark = pytest.mark.django_db
