@@ -22,6 +22,8 @@ SPAM_PROBES = [
     "Need a loan? Fast approval, low interest. Call Mr Peters on 0800 555 0199 today.",
     "Send 1 BTC and get 2 BTC back! Official giveaway, limited time.",
 ]
+BAIT = "Asks readers for likes or subscribers"
+OWN = "Advertises the commenter's own site"
 # Written for these tests (not in the training data): what a newsroom's readers write.
 NEWSROOM = [
     "I think the editorial is wrong about the levy, and I am angry that nobody asked us.",
@@ -229,46 +231,40 @@ def test_a_number_with_an_invitation_still_counts(local_filter):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        "Like this comment if you are still listening in 2026",
-        "Thumbs up if you remember when this town had a cinema",
-        "If you agree, give this comment a like so others see it",
-        "If I get 500 subscribers I will post the whole interview",
+        ("Like this comment if you are still listening in 2026", BAIT),
+        ("Thumbs up if you remember when this town had a cinema", BAIT),
+        ("If you agree, give this comment a like so others see it", BAIT),
+        ("If I get 500 subscribers I will post the whole interview", BAIT),
+        (
+            "Informative article, just what I needed. Here is my blog post :: garden sheds",
+            OWN,
+        ),
+        (
+            "Nice post, I learn something new every day. My homepage ... emergency plumber leeds",
+            OWN,
+        ),
+        ("Great read! Looking for the best accountant in Leeds? Visit us today.", OWN),
     ],
 )
-def test_asking_readers_to_like_the_comment_is_held(local_filter, text):
+def test_vote_bait_and_seo_praise_without_a_link_are_not_published(local_filter, text, reason):
+    """Asking for likes or subscribers; SEO praise naming its keyword with no link."""
     decision = antispam.check(make_submission(text))
     assert decision.verdict != Verdict.APPROVE
-    assert any("Asks readers for likes or subscribers" in r for r in decision.reasons)
+    assert any(reason in r for r in decision.reasons)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+def test_liking_something_is_not_vote_bait(local_filter):
+    readers = (
         "I would like this comment section to be moderated better, honestly.",
         "Like the reader above, I want to know who signed the contract.",
         "Most people I know like this policy, whatever the polls say.",
-    ],
-)
-def test_liking_something_is_not_vote_bait(local_filter, text):
-    decision = antispam.check(make_submission(text))
-    assert decision.verdict == Verdict.APPROVE
-    assert not any("Asks readers for likes" in r for r in decision.reasons)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Informative article, exactly what I was looking for. Here is my blog post :: garden sheds",
-        "Nice post, I learn something new every day. My homepage ... emergency plumber leeds",
-        "Great read! Looking for the best accountant in Leeds? Visit us today.",
-    ],
-)
-def test_seo_praise_naming_its_keyword_without_a_link_is_not_published(local_filter, text):
-    decision = antispam.check(make_submission(text))
-    assert decision.verdict != Verdict.APPROVE
-    assert any("Advertises the commenter's own site" in r for r in decision.reasons)
+    )
+    for n, text in enumerate(readers):
+        decision = antispam.check(make_submission(text, article_id=n + 1))
+        assert decision.verdict == Verdict.APPROVE, decision.reasons
+        assert not any(BAIT in r for r in decision.reasons)
 
 
 def test_an_e_mail_address_spelt_out_is_a_contact(local_filter):
