@@ -209,7 +209,9 @@ _VOTE_BAIT = re.compile(
 )
 
 
-# What bait asks of readers (in the present tense: "subscribe", not "subscribed").
+# What bait asks of readers (in the present tense: "subscribe", not "subscribed"). A
+# messaging app named alone ("she was contacted on WhatsApp") is no invitation; asking
+# readers to use it ("contact hackerjay on Telegram") is.
 # These patterns are matched against the lower-cased text (faster than ignoring case).
 _CALL_TO_ACTION = re.compile(
     r"\b(?:check (?:it |this |these )?out(?! the\b)|check (?:my|this|mah)|subscribe|sub|subs|"
@@ -219,8 +221,10 @@ _CALL_TO_ACTION = re.compile(
     r"visit (?:my|our|us|this site|the site|the link|here)|take a look|look up|search|"
     r"watch (?:my|our|this video)|share (?:this|my|your)|click (?:here|this|the link|on|below)|"
     r"go to (?:my|our)|join (?:my|our|us|now|here|the group)|add me|message me|dm me|"
-    r"text me|contact me|call me|write me|whatsapp me|inbox me|telegram|whats ?app|wechat|"
-    r"viber|loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
+    r"text me|contact me|call me|write me|whats ?app me|telegram me|inbox me|"
+    r"(?:contact|message|reach|add|text|write to|find) (?:\w+ ){0,2}(?:on|via|at) "
+    r"(?:telegram|whats ?app|wechat|viber|signal)|"
+    r"loans?|payday|lender|recovery expert|hacker|channel|playlist|youtube|youtuber|"
     r"itunes|soundcloud|(?:a|my|our) cover|vote|"
     r"(?:new|newest|latest|my|our) (?:\w+ )?(?:song|single|video|music|remix|track|album|mixtape)|"
     r"(?:please |pls |plz )?like (?:please|pls|plz)|please like|"

@@ -276,3 +276,17 @@ def test_an_e_mail_address_spelt_out_is_a_contact(local_filter):
     assert any("fundsback.team at mailbox dot com" in r for r in decision.reasons)
     genuine = "We met at the town hall and talked it through, dot by dot, for an hour."
     assert antispam.check(make_submission(genuine)).verdict == Verdict.APPROVE
+
+
+def test_naming_a_messaging_app_is_not_an_invitation_to_use_it(local_filter):
+    """A reader warning about a scam names the app the scammers used; only asking
+    readers to reach someone on it keeps the words in play."""
+    warning = (
+        "Our neighbour was cheated out of her savings by a man who wrote to her on "
+        "Telegram for months. Talk to your parents about this."
+    )
+    decision = antispam.check(make_submission(warning))
+    assert decision.verdict == Verdict.APPROVE, decision.reasons
+    invite = "Account locked? Contact recoverydesk on Telegram, fast and reliable."
+    reasons = antispam.check(make_submission(invite)).reasons
+    assert not any("the words alone cannot make it spam" in r for r in reasons)
