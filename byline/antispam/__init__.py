@@ -5,7 +5,7 @@ from __future__ import annotations
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
 
 # Defined where it runs, so a check crosses no more modules than it needs.
-from byline.antispam.pipeline import check
+from byline.antispam.pipeline import check, warm
 
 __all__ = [
     "Decision",
@@ -17,6 +17,7 @@ __all__ = [
     "describe_data_use",
     "first_comment_policy",
     "learn",
+    "warm",
 ]
 
 

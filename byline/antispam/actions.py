@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from byline.antispam.classifier import link_domains
 from byline.antispam.contract import Label, SpamBackend, Submission
-from byline.antispam.features import link_domains
 from byline.antispam.pipeline import encodable_submission, fingerprint
 
 logger = logging.getLogger("byline.antispam")

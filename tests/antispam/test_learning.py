@@ -6,9 +6,13 @@ from django.core.management import call_command
 
 from byline import antispam
 from byline.antispam import Label, Verdict, store
-from byline.antispam.classifier import MAX_DECISION_LOGIT, MAX_LEARNED_LOGIT, vectorize_one
+from byline.antispam.classifier import (
+    MAX_DECISION_LOGIT,
+    MAX_LEARNED_LOGIT,
+    for_model,
+    vectorize_one,
+)
 from byline.antispam.corpus import news_ham_corpus, seed_corpus
-from byline.antispam.features import for_model
 from byline.antispam.models import (
     CheckLog,
     Classifier,
@@ -61,15 +65,15 @@ def test_a_genuine_commenter_held_gets_through_after_approval(local_filter):
 
 def test_a_decision_costs_one_small_row_not_a_model_version(local_filter):
     """Learning is an online update: one row holding the change to the weights of the
-    comment's own features, never a copy of the model."""
+    comment's own word features, never a copy of the model."""
     antispam.check(make_submission("warm up"))
     submission = make_submission(TAUGHT_SPAM[0])
     antispam.learn(submission, Label.SPAM)
     assert Classifier.objects.count() == 1
     update = LearnedUpdate.objects.get()
     features = vectorize_one(for_model(submission.body))
-    assert len(bytes(update.indices)) == 4 * features.indices.size
-    assert len(bytes(update.deltas)) == 4 * features.indices.size
+    assert len(bytes(update.indices)) == 4 * features.word_count
+    assert len(bytes(update.deltas)) == 4 * features.word_count
     assert len(bytes(update.deltas)) < 20_000  # the model has 524,288 weights
 
 
@@ -274,3 +278,34 @@ def test_only_recent_model_versions_and_their_lessons_are_kept(local_filter):
     versions = list(Classifier.objects.values_list("version", flat=True))
     assert len(versions) == store.KEEP_VERSIONS
     assert not LearnedUpdate.objects.filter(base_version=1).exists()
+
+
+def test_a_lesson_on_channel_spam_does_not_hold_readers_who_are_subscribers(local_filter):
+    """A site taught "subscribe to my channel" spam still publishes readers who say they
+    subscribe to the paper: a lesson is taught through words, not through the character
+    n-grams every word built on "subscribe" shares."""
+    channel_spam = [
+        "Please subscribe to my channel, I upload new music videos every week!",
+        "Subscribe to my channel for daily gaming videos, subscribe and like!",
+        "Hey everyone, new vlog on my channel, please subscribe, it would mean a lot",
+        "Subscribe to me and I will subscribe back, channel link in my profile",
+    ]
+    for n, spam in enumerate(channel_spam, start=2):
+        antispam.learn(make_submission(spam, article_id=n), Label.SPAM)
+    readers = [
+        "I've been a subscriber for twelve years and this is the best investigation you've run.",
+        "Subscribed to the print edition for my mother; she reads the letters page first.",
+        "As subscribers we were promised fewer adverts. What happened to that?",
+    ]
+    for n, text in enumerate(readers, start=20):
+        assert antispam.check(make_submission(text, article_id=n)).verdict == Verdict.APPROVE
+    taught = antispam.check(make_submission("Subscribe to my channel please, new videos!"))
+    assert taught.verdict != Verdict.APPROVE
+
+
+def test_a_decision_changes_only_word_features(local_filter):
+    from byline.antispam.classifier import N_FEATURES
+
+    _, model = store.current()
+    indices, deltas = model.learning_step(TAUGHT_SPAM[0], True)
+    assert indices.size and (indices >= N_FEATURES).all() and deltas.any()

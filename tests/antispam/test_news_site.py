@@ -7,7 +7,7 @@ import pytest
 
 from byline import antispam
 from byline.antispam import Verdict
-from byline.antispam.features import STOPWORDS, find_links, for_model, link_domains
+from byline.antispam.classifier import STOPWORDS, find_links, for_model, link_domains
 from tests.antispam.factory import make_submission
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,8 @@ SPAM_PROBES = [
     "Need a loan? Fast approval, low interest. Call Mr Peters on 0800 555 0199 today.",
     "Send 1 BTC and get 2 BTC back! Official giveaway, limited time.",
 ]
+BAIT = "Asks readers for likes or subscribers"
+OWN = "Advertises the commenter's own site"
 # Written for these tests (not in the training data): what a newsroom's readers write.
 NEWSROOM = [
     "I think the editorial is wrong about the levy, and I am angry that nobody asked us.",
@@ -226,3 +228,65 @@ def test_a_number_with_an_invitation_still_counts(local_filter):
     decision = antispam.check(make_submission(text))
     assert decision.verdict != Verdict.APPROVE, decision.reasons
     assert any("asks readers to get in touch" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Like this comment if you are still listening in 2026", BAIT),
+        ("Thumbs up if you remember when this town had a cinema", BAIT),
+        ("If you agree, give this comment a like so others see it", BAIT),
+        ("If I get 500 subscribers I will post the whole interview", BAIT),
+        (
+            "Informative article, just what I needed. Here is my blog post :: garden sheds",
+            OWN,
+        ),
+        (
+            "Nice post, I learn something new every day. My homepage ... emergency plumber leeds",
+            OWN,
+        ),
+        ("Great read! Looking for the best accountant in Leeds? Visit us today.", OWN),
+    ],
+)
+def test_vote_bait_and_seo_praise_without_a_link_are_not_published(local_filter, text, reason):
+    """Asking for likes or subscribers; SEO praise naming its keyword with no link."""
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE
+    assert any(reason in r for r in decision.reasons)
+
+
+def test_liking_something_is_not_vote_bait(local_filter):
+    readers = (
+        "I would like this comment section to be moderated better, honestly.",
+        "Like the reader above, I want to know who signed the contract.",
+        "Most people I know like this policy, whatever the polls say.",
+    )
+    for n, text in enumerate(readers):
+        decision = antispam.check(make_submission(text, article_id=n + 1))
+        assert decision.verdict == Verdict.APPROVE, decision.reasons
+        assert not any(BAIT in r for r in decision.reasons)
+
+
+def test_an_e_mail_address_spelt_out_is_a_contact(local_filter):
+    text = (
+        "Lost money to a fake broker? Write to fundsback.team at mailbox dot com, they helped me."
+    )
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict != Verdict.APPROVE
+    assert any("fundsback.team at mailbox dot com" in r for r in decision.reasons)
+    genuine = "We met at the town hall and talked it through, dot by dot, for an hour."
+    assert antispam.check(make_submission(genuine)).verdict == Verdict.APPROVE
+
+
+def test_naming_a_messaging_app_is_not_an_invitation_to_use_it(local_filter):
+    """A reader warning about a scam names the app the scammers used; only asking
+    readers to reach someone on it keeps the words in play."""
+    warning = (
+        "Our neighbour was cheated out of her savings by a man who wrote to her on "
+        "Telegram for months. Talk to your parents about this."
+    )
+    decision = antispam.check(make_submission(warning))
+    assert decision.verdict == Verdict.APPROVE, decision.reasons
+    invite = "Account locked? Contact recoverydesk on Telegram, fast and reliable."
+    reasons = antispam.check(make_submission(invite)).reasons
+    assert not any("the words alone cannot make it spam" in r for r in reasons)

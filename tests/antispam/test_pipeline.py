@@ -1,9 +1,14 @@
 """The local filter combines a text model and signals into a score, and says why."""
 
+import os
+import socket
+import subprocess
+import sys
+
 import pytest
 
 from byline import antispam
-from byline.antispam import Label, Verdict
+from byline.antispam import Label, Verdict, store
 from byline.antispam.models import CheckLog
 from byline.antispam.pipeline import Thresholds, verdict_for
 from tests.antispam.factory import make_submission
@@ -133,3 +138,51 @@ def test_each_check_is_recorded_without_who_wrote_it(local_filter):
     assert log.model_version == 1
     assert "ann@example.org" not in str(log.__dict__)
     assert GENUINE not in str(log.__dict__)
+
+
+def test_warm_loads_the_model_into_the_process_once(local_filter):
+    """An app worker calls ``warm()`` at start, so its first comment does not load it."""
+    from byline.antispam import warm
+    from byline.antispam.models import Classifier
+
+    assert store.loaded is None
+    assert warm() is True
+    first = store.loaded
+    assert first is not None and Classifier.objects.filter(version=first[0]).exists()
+    assert warm() is True
+    assert store.loaded is first  # nothing reloaded: the second call is one query
+
+
+def test_warm_does_nothing_for_another_backend(settings, db):
+    from byline.antispam import warm
+
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.DummyBackend"
+    assert warm() is False
+    assert store.loaded is None
+
+
+def test_warm_with_the_database_down_logs_and_uses_the_shipped_model(tmp_path):
+    """A real unreachable PostgreSQL (nothing listens on the port), in a fresh process:
+    warm() returns, the shipped model is read, and the log says why."""
+    script = (
+        "import django; django.setup()\nfrom byline.antispam import warm\nprint('warmed', warm())\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "byline.settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{_closed_port()}/nothing_here",
+        "BYLINE_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warmed True" in done.stdout
+    assert "using the shipped model" in done.stderr
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
