@@ -104,16 +104,25 @@ def render_markdown(source: str) -> str:
     return html
 
 
+# Tags inside a line of text: "<em>fibre</em>." reads "fibre.", not "fibre .".
+INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span strong "
+    "sub sup time u var".split()
+)
+
+
 class _PlainText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.chunks.append(" ")
+        if tag not in INLINE_TAGS:
+            self.chunks.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        self.chunks.append(" ")
+        if tag not in INLINE_TAGS:
+            self.chunks.append(" ")
 
     def handle_data(self, data: str) -> None:
         self.chunks.append(data)
