@@ -99,8 +99,16 @@ def render_markdown(source: str) -> str:
         html = f"<p>{source}</p>"  # what the converter and sanitizer would make of it
     else:
         html = sanitize(_converter().convert(source))
-    for expand in _expanders:
-        html = expand(html)
+    return expand(html)
+
+
+def expand(html: str) -> str:
+    """Sanitized HTML as the registered expanders enrich it (library images, embeds).
+
+    For HTML that skips Markdown (a WordPress import), so it reads as an editor's would.
+    """
+    for expander in _expanders:
+        html = expander(html)
     return html
 
 
