@@ -59,6 +59,13 @@ NOT_COMMENTS = {
     "pingback": "pingbacks (Byline does not take pingbacks: the linking sites are not kept)",
     "trackback": "trackbacks (Byline does not take trackbacks: the linking sites are not kept)",
 }
+# Any other type is not a reader's comment: WordPress 6.9's editorial notes on blocks
+# ("note", approved once resolved), plugins' records (order notes, logs). Never published.
+PRIVATE_TYPE = (
+    "comments of type '{}' (not readers' comments: editors' notes and plugins' records stay "
+    "private)"
+)
+REPLY_TO_PRIVATE = "replies to comments that stay private (editors' notes, plugins' records)"
 ANCHOR = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(["'])(https?://[^"'\s<>]+)\1[^>]*>(.*?)</a\s*>""",
     re.IGNORECASE | re.DOTALL,
@@ -180,6 +187,7 @@ def store_imported_comments(
     now = timezone.now()
     ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
     skipped_parent: dict[int, int | None] = {}  # pingbacks and trackbacks: their own parent
+    private: set[int] = set()  # notes, plugins' records and the replies under them
     seen: set[int] = set()
     levels: dict[int, list[_Node]] = {}
     undated = addresses_dropped = flattened = 0
@@ -198,6 +206,11 @@ def store_imported_comments(
         if row.kind in NOT_COMMENTS:
             result.not_stored[NOT_COMMENTS[row.kind]] += 1
             skipped_parent[row.wp_id] = row.parent_id
+            continue
+        if row.kind != "comment" or row.parent_id in private:
+            why = PRIVATE_TYPE.format(row.kind[:30]) if row.kind != "comment" else REPLY_TO_PRIVATE
+            result.not_stored[why] += 1
+            private.add(row.wp_id)
             continue
         parent = _parent_node(row, nodes, skipped_parent)
         if parent is not None and parent.depth >= max_depth - 1:
