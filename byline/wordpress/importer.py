@@ -168,6 +168,8 @@ class _Importer:
         self.shortcodes: Counter[str] = Counter()
         self.visible: list[int] = []  # articles readers can now see, or whose comments changed
         self.attachments = content.Attachments.of(export.items)
+        # Read lean (a file past 64 MB), items hold no text: patterns then show nothing.
+        self.patterns = content.patterns_of(export.items)
         self.urls = legacy_urls.LegacyPaths(export, summary)
 
     @property
@@ -448,6 +450,7 @@ class _Importer:
             attachments=self.attachments,
             post_id=post.wp_id,
             new_urls=self.new_urls,
+            patterns=self.patterns,
         )
 
     def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
