@@ -451,6 +451,7 @@ class _Importer:
             post_id=post.wp_id,
             new_urls=self.new_urls,
             patterns=self.patterns,
+            footnotes=post.meta.get("footnotes", ""),
         )
 
     def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
