@@ -74,6 +74,8 @@ ANY_TAG = re.compile(r"<[^>]*>")
 # Structure a reader's comment cannot carry as HTML becomes lines, so no words run
 # together: headings and blocks are paragraphs, list items "- " lines, table rows lines
 # with their cells separated by " | ".
+# A quotation stays one (the renderer keeps <blockquote>), its paragraphs as lines.
+QUOTATION = re.compile(r"<blockquote\b[^>]*>(.*?)</blockquote\s*>", re.IGNORECASE | re.DOTALL)
 BLOCK_BREAK = re.compile(
     r"</?(?:h[1-6]|p|div|ul|ol|dl|table|thead|tbody|tfoot|blockquote|pre|section|article|"
     r"header|footer|address|figure)\b[^>]*>",
@@ -137,7 +139,8 @@ def imported_body(content: str) -> str:
 
     Links keep their address: ``<a href="URL">text</a>`` becomes ``text (URL)``
     (just ``URL`` when the text is the address), which the renderer autolinks.
-    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``).
+    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``);
+    a ``<blockquote>`` stays a quotation, its paragraphs as lines.
     """
 
     def link(match: re.Match[str]) -> str:
@@ -147,16 +150,23 @@ def imported_body(content: str) -> str:
             return url
         return f"{text} ({url})"
 
+    def quotation(match: re.Match[str]) -> str:
+        lines = BLOCK_BREAK.sub("\n", match.group(1))
+        inner = "\n".join(line.strip() for line in lines.split("\n") if line.strip())
+        return f"\n\n\x00{inner}\x01\n\n" if inner else ""
+
     text = ANCHOR.sub(link, content.replace("\r\n", "\n"))
     if "<" not in text:
         return text.strip()
-    keep_inline = BLOCK_BREAK.sub("\n\n", text)
+    keep_inline = QUOTATION.sub(quotation, text)
+    keep_inline = BLOCK_BREAK.sub("\n\n", keep_inline)
     keep_inline = LIST_ITEM.sub("\n- ", keep_inline)
     keep_inline = CELL_END.sub(" | ", keep_inline)
     keep_inline = ROW_END.sub("\n", keep_inline)
     keep_inline = LINE_BREAK.sub("\n", keep_inline)
     keep_inline = re.sub(r"\n[ \t]*(?=\n- )", "", keep_inline)  # list items stay together
-    return re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
+    keep_inline = re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
+    return keep_inline.replace("\x00", "<blockquote>").replace("\x01", "</blockquote>")
 
 
 def safe_website(url: str) -> str:
