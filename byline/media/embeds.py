@@ -288,6 +288,14 @@ def facade_html(embed: Embed, caption: str = "") -> str:
 
 
 LINE = re.compile(r"<p>([^<>]{1,2000})</p>")
+# A facade as facade_html writes it: its provider, address and (imported) caption.
+FACADE = re.compile(
+    r'<figure class="embed" data-provider="([a-z0-9-]+)" data-embed-src="[^"<>]*"[^<>]*>'
+    r'<p class="embed-facade"><a href="([^"<>]+)"[^<>]*>[^<>]*</a></p>'
+    r'(?:<div class="embed-caption">((?:(?!</?div|</?figure).)*)</div>)?'
+    r'<figcaption class="embed-note">[^<>]*</figcaption></figure>',
+    re.S,
+)
 # The plain-link figure a WordPress import makes of an embed (wordpress/content.py embed()).
 IMPORTED = re.compile(
     r'<figure class="embed" data-provider="[a-z0-9-]*"><a href="([^"<>]{1,2000})"[^<>]*>'

@@ -9,6 +9,8 @@ and in UTC, status and slug, and each post's comments.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
@@ -23,6 +25,7 @@ from django.utils.http import http_date
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.rendering import plain_text
 from byline.discussion import exports as discussion_exports
+from byline.media import embeds
 from byline.media.lead import has_lead_image, lead_caption, share_image
 from byline.wordpress.reader import WxrComment
 
@@ -196,7 +199,7 @@ def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
         f"\t\t<dc:creator>{cdata('')}</dc:creator>",
         f'\t\t<guid isPermaLink="false">{text(origin + page.path)}</guid>',
         "\t\t<description></description>",
-        f"\t\t<content:encoded>{cdata(page.body_html)}</content:encoded>",
+        f"\t\t<content:encoded>{cdata(wordpress_embeds(page.body_html))}</content:encoded>",
         f"\t\t<excerpt:encoded>{cdata('')}</excerpt:encoded>",
         "\t\t" + wp("post_id", PAGE_ID_BASE + page.pk),
         "\t\t" + wp("post_date", wp_date(page.updated_at)),
@@ -217,10 +220,28 @@ def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
     out.write("\n".join(lines))
 
 
+def wordpress_embeds(body_html: str) -> str:
+    """Byline's embed facades as WordPress's embed blocks: the address, which WordPress
+    plays and an import turns back into the same facade, and the caption."""
+
+    def block(match: re.Match) -> str:
+        provider, url, caption = match.group(1), html.unescape(match.group(2)), match.group(3)
+        attrs = json.dumps({"url": url, "providerNameSlug": provider}, separators=(",", ":"))
+        caption_html = f"<figcaption>{caption}</figcaption>" if caption else ""
+        return (
+            f"<!-- wp:embed {attrs} -->\n"
+            f'<figure class="wp-block-embed is-provider-{provider} wp-block-embed-{provider}">'
+            f'<div class="wp-block-embed__wrapper">\n{url}\n</div>{caption_html}</figure>\n'
+            "<!-- /wp:embed -->"
+        )
+
+    return embeds.FACADE.sub(block, body_html)
+
+
 def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     url = origin + article.get_absolute_url()
     authors = list(article.authors.all())
-    content = article.body_html
+    content = wordpress_embeds(article.body_html)
     if has_lead_image(article):
         image, alt = share_image(article)  # the library's image first, else the old upload
         image = image if image.startswith("http") else origin + image
