@@ -27,6 +27,7 @@ from byline.articles.rendering import plain_text
 from byline.discussion import exports as discussion_exports
 from byline.media import embeds
 from byline.media.lead import has_lead_image, lead_caption, share_image
+from byline.wordpress.content import absolutize
 from byline.wordpress.reader import WxrComment
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -199,7 +200,7 @@ def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
         f"\t\t<dc:creator>{cdata('')}</dc:creator>",
         f'\t\t<guid isPermaLink="false">{text(origin + page.path)}</guid>',
         "\t\t<description></description>",
-        f"\t\t<content:encoded>{cdata(wordpress_embeds(page.body_html))}</content:encoded>",
+        f"\t\t<content:encoded>{cdata(for_wordpress(page.body_html, origin))}</content:encoded>",
         f"\t\t<excerpt:encoded>{cdata('')}</excerpt:encoded>",
         "\t\t" + wp("post_id", PAGE_ID_BASE + page.pk),
         "\t\t" + wp("post_date", wp_date(page.updated_at)),
@@ -238,10 +239,25 @@ def wordpress_embeds(body_html: str) -> str:
     return embeds.FACADE.sub(block, body_html)
 
 
+SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
+
+
+def for_wordpress(body_html: str, origin: str) -> str:
+    """A body as another site reads it: embeds as WordPress's blocks, and the site's own
+    images (``src`` and every ``srcset`` candidate) and links with its full address."""
+
+    def candidates(match: re.Match) -> str:
+        listed = [c.strip() for c in match.group(2).split(",")]
+        full = [origin + c if c.startswith("/") and not c.startswith("//") else c for c in listed]
+        return f"{match.group(1)}{', '.join(full)}{match.group(3)}"
+
+    return SRCSET.sub(candidates, absolutize(wordpress_embeds(body_html), origin))
+
+
 def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     url = origin + article.get_absolute_url()
     authors = list(article.authors.all())
-    content = wordpress_embeds(article.body_html)
+    content = for_wordpress(article.body_html, origin)
     if has_lead_image(article):
         image, alt = share_image(article)  # the library's image first, else the old upload
         image = image if image.startswith("http") else origin + image

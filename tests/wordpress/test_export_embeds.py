@@ -4,6 +4,7 @@ same embed; never the facade's own markup or its privacy note as text."""
 
 from __future__ import annotations
 
+import io
 import re
 from io import StringIO
 
@@ -12,6 +13,7 @@ from django.core.management import call_command
 
 from byline.articles.models import Article
 from tests.factory import make_article
+from tests.media.conftest import jpeg_with_location
 from tests.wordpress.test_export import export, export_and_empty_the_site
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,24 @@ def test_an_exported_embed_imports_back_the_same(tmp_path):
     assert "Shown from YouTube only when you ask" in after
     assert after.count("Shown from") == 1  # the note, once, not also as a caption
     assert re.sub(r"\s+", "", after) == re.sub(r"\s+", "", before)
+
+
+@pytest.fixture
+def library_image(settings, tmp_path):
+    """A JPEG in the media library, uploaded to a fresh folder."""
+    from byline.media.actions import upload_image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    data = jpeg_with_location()
+    return upload_image(io.BytesIO(data), filename="quay.jpg", size=len(data), alt="Quay")
+
+
+def test_library_images_leave_with_the_sites_full_address(library_image):
+    """An exported body's images (src and every srcset candidate) and links to the site
+    name it (``--site-url``), so the WordPress that imports them can fetch them."""
+    make_article("Quay", body=f"![](media:{library_image.pk})\n\nSee [the quay](/articles/quay/).")
+    body = body_of_export()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', body)
+    urls += [u.split()[0] for s in re.findall(r'srcset="([^"]+)"', body) for u in s.split(",")]
+    assert len(urls) > 3
+    assert all(url.startswith("https://news.example/") for url in urls), urls
