@@ -28,7 +28,12 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "q": {"cite"},
     "blockquote": {"cite"},
+    "sup": {"id"},  # footnotes: only the ids FOOTNOTE_ID allows (_footnote_ids)
+    "li": {"id"},
 }
+# A footnote and its reference (Markdown's [^1], WordPress's footnotes): "fn:…" and
+# "fnref:…" cannot be the id of anything the site's pages or scripts name.
+FOOTNOTE_ID = re.compile(r"fn(?:ref)?:[\w-]{1,80}")
 # Classes are a fixed vocabulary (no style attribute is ever kept): where an image or a
 # block sits (WordPress's alignment classes) and what a block is. site.css styles them.
 ALIGN = {"alignleft", "alignright", "aligncenter", "alignwide", "alignfull"}
@@ -48,6 +53,12 @@ URL_SCHEMES = {"http", "https", "mailto", "media"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
+def _footnote_ids(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if FOOTNOTE_ID.fullmatch(value) else None
+    return value
+
+
 def sanitize(html: str) -> str:
     """Keep only the markup an article body may carry; drop scripts, handlers, bad URLs."""
     return nh3.clean(
@@ -56,6 +67,7 @@ def sanitize(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_footnote_ids,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
@@ -99,9 +111,24 @@ def render_markdown(source: str) -> str:
         html = f"<p>{source}</p>"  # what the converter and sanitizer would make of it
     else:
         html = sanitize(_converter().convert(source))
-    for expand in _expanders:
-        html = expand(html)
+    return expand(html)
+
+
+def expand(html: str) -> str:
+    """Sanitized HTML as the registered expanders enrich it (library images, embeds).
+
+    For HTML that skips Markdown (a WordPress import), so it reads as an editor's would.
+    """
+    for expander in _expanders:
+        html = expander(html)
     return html
+
+
+# Tags inside a line of text: "<em>fibre</em>." reads "fibre.", not "fibre .".
+INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span strong "
+    "sub sup time u var".split()
+)
 
 
 class _PlainText(HTMLParser):
@@ -110,10 +137,12 @@ class _PlainText(HTMLParser):
         self.chunks: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.chunks.append(" ")
+        if tag not in INLINE_TAGS:
+            self.chunks.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        self.chunks.append(" ")
+        if tag not in INLINE_TAGS:
+            self.chunks.append(" ")
 
     def handle_data(self, data: str) -> None:
         self.chunks.append(data)

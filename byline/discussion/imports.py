@@ -59,6 +59,13 @@ NOT_COMMENTS = {
     "pingback": "pingbacks (Byline does not take pingbacks: the linking sites are not kept)",
     "trackback": "trackbacks (Byline does not take trackbacks: the linking sites are not kept)",
 }
+# Any other type is not a reader's comment: WordPress 6.9's editorial notes on blocks
+# ("note", approved once resolved), plugins' records (order notes, logs). Never published.
+PRIVATE_TYPE = (
+    "comments of type '{}' (not readers' comments: editors' notes and plugins' records stay "
+    "private)"
+)
+REPLY_TO_PRIVATE = "replies to comments that stay private (editors' notes, plugins' records)"
 ANCHOR = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(["'])(https?://[^"'\s<>]+)\1[^>]*>(.*?)</a\s*>""",
     re.IGNORECASE | re.DOTALL,
@@ -67,6 +74,8 @@ ANY_TAG = re.compile(r"<[^>]*>")
 # Structure a reader's comment cannot carry as HTML becomes lines, so no words run
 # together: headings and blocks are paragraphs, list items "- " lines, table rows lines
 # with their cells separated by " | ".
+# A quotation stays one (the renderer keeps <blockquote>), its paragraphs as lines.
+QUOTATION = re.compile(r"<blockquote\b[^>]*>(.*?)</blockquote\s*>", re.IGNORECASE | re.DOTALL)
 BLOCK_BREAK = re.compile(
     r"</?(?:h[1-6]|p|div|ul|ol|dl|table|thead|tbody|tfoot|blockquote|pre|section|article|"
     r"header|footer|address|figure)\b[^>]*>",
@@ -130,7 +139,8 @@ def imported_body(content: str) -> str:
 
     Links keep their address: ``<a href="URL">text</a>`` becomes ``text (URL)``
     (just ``URL`` when the text is the address), which the renderer autolinks.
-    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``).
+    Headings, lists and tables become paragraphs and lines (see ``BLOCK_BREAK``);
+    a ``<blockquote>`` stays a quotation, its paragraphs as lines.
     """
 
     def link(match: re.Match[str]) -> str:
@@ -140,16 +150,23 @@ def imported_body(content: str) -> str:
             return url
         return f"{text} ({url})"
 
+    def quotation(match: re.Match[str]) -> str:
+        lines = BLOCK_BREAK.sub("\n", match.group(1))
+        inner = "\n".join(line.strip() for line in lines.split("\n") if line.strip())
+        return f"\n\n\x00{inner}\x01\n\n" if inner else ""
+
     text = ANCHOR.sub(link, content.replace("\r\n", "\n"))
     if "<" not in text:
         return text.strip()
-    keep_inline = BLOCK_BREAK.sub("\n\n", text)
+    keep_inline = QUOTATION.sub(quotation, text)
+    keep_inline = BLOCK_BREAK.sub("\n\n", keep_inline)
     keep_inline = LIST_ITEM.sub("\n- ", keep_inline)
     keep_inline = CELL_END.sub(" | ", keep_inline)
     keep_inline = ROW_END.sub("\n", keep_inline)
     keep_inline = LINE_BREAK.sub("\n", keep_inline)
     keep_inline = re.sub(r"\n[ \t]*(?=\n- )", "", keep_inline)  # list items stay together
-    return re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
+    keep_inline = re.sub(r"\n{3,}", "\n\n", keep_inline).strip()
+    return keep_inline.replace("\x00", "<blockquote>").replace("\x01", "</blockquote>")
 
 
 def safe_website(url: str) -> str:
@@ -180,6 +197,7 @@ def store_imported_comments(
     now = timezone.now()
     ip_cutoff = now - timedelta(days=settings.BYLINE_COMMENT_IP_RETENTION_DAYS)
     skipped_parent: dict[int, int | None] = {}  # pingbacks and trackbacks: their own parent
+    private: set[int] = set()  # notes, plugins' records and the replies under them
     seen: set[int] = set()
     levels: dict[int, list[_Node]] = {}
     undated = addresses_dropped = flattened = 0
@@ -198,6 +216,11 @@ def store_imported_comments(
         if row.kind in NOT_COMMENTS:
             result.not_stored[NOT_COMMENTS[row.kind]] += 1
             skipped_parent[row.wp_id] = row.parent_id
+            continue
+        if row.kind != "comment" or row.parent_id in private:
+            why = PRIVATE_TYPE.format(row.kind[:30]) if row.kind != "comment" else REPLY_TO_PRIVATE
+            result.not_stored[why] += 1
+            private.add(row.wp_id)
             continue
         parent = _parent_node(row, nodes, skipped_parent)
         if parent is not None and parent.depth >= max_depth - 1:

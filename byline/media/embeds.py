@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NUMBER = re.compile(r"[0-9]{1,25}")
@@ -269,25 +270,45 @@ def provider_for_host(host: str) -> str | None:
     return provider.name if provider else None
 
 
-def facade_html(embed: Embed) -> str:
-    """The figure the page holds until the reader asks for the provider's player."""
+def facade_html(embed: Embed, caption: str = "") -> str:
+    """The figure the page holds until the reader asks for the provider's player.
+
+    ``caption`` is sanitized HTML (an imported embed's own caption), kept under the link."""
     return format_html(
         '<figure class="embed" data-provider="{}" data-embed-src="{}" data-embed-ratio="{}"'
         ' data-embed-title="{} {}">'
-        '<p class="embed-facade"><a href="{}" rel="noopener noreferrer">{}: {}</a></p>'
+        '<p class="embed-facade"><a href="{}" rel="noopener noreferrer">{}: {}</a></p>{}'
         '<figcaption class="embed-note">Shown from {} only when you ask: until then, '
         "nothing is loaded from {}.</figcaption></figure>",
         embed.provider, embed.src, embed.ratio, embed.name, embed.kind,
-        embed.url, embed.name, embed.url, embed.name, embed.name,
+        embed.url, embed.name, embed.url,
+        format_html('<div class="embed-caption">{}</div>', mark_safe(caption)) if caption else "",  # noqa: S308 (sanitized)
+        embed.name, embed.name,
     )  # fmt: skip
 
 
 LINE = re.compile(r"<p>([^<>]{1,2000})</p>")
+# A facade as facade_html writes it: its provider, address and (imported) caption.
+FACADE = re.compile(
+    r'<figure class="embed" data-provider="([a-z0-9-]+)" data-embed-src="[^"<>]*"[^<>]*>'
+    r'<p class="embed-facade"><a href="([^"<>]+)"[^<>]*>[^<>]*</a></p>'
+    r'(?:<div class="embed-caption">((?:(?!</?div|</?figure).)*)</div>)?'
+    r'<figcaption class="embed-note">[^<>]*</figcaption></figure>',
+    re.S,
+)
+# The plain-link figure a WordPress import makes of an embed (wordpress/content.py embed()).
+IMPORTED = re.compile(
+    r'<figure class="embed" data-provider="[a-z0-9-]*"><a href="([^"<>]{1,2000})"[^<>]*>'
+    r"[^<>]{1,2000}</a>\s*(?:<figcaption>((?:(?!</?figure|</figcaption).)*)</figcaption>\s*)?"
+    r"</figure>",
+    re.S,
+)
 LINKED_LINE = re.compile(r'<p><a href="([^"<>]{1,2000})"[^<>]*>([^<>]{1,2000})</a></p>')
 
 
 def expand_embeds(sanitized: str) -> str:
-    """Turn paragraphs that are only an allow-listed provider's URL into facades."""
+    """Turn paragraphs that are only an allow-listed provider's URL into facades, and
+    the plain-link embeds of a WordPress import too."""
     if "://" not in sanitized:
         return sanitized
 
@@ -302,4 +323,8 @@ def expand_embeds(sanitized: str) -> str:
         embed = parse(href)
         return facade_html(embed) if embed else match.group(0)
 
-    return LINE.sub(line, LINKED_LINE.sub(linked, sanitized))
+    def imported(match: re.Match) -> str:
+        embed = parse(html.unescape(match.group(1)))
+        return facade_html(embed, match.group(2) or "") if embed else match.group(0)
+
+    return LINE.sub(line, LINKED_LINE.sub(linked, IMPORTED.sub(imported, sanitized)))

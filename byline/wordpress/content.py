@@ -19,6 +19,9 @@ sanitized HTML:
   ``<figure class="embed" data-provider="youtube"><a href="…">…</a></figure>``:
   a plain link that loads nothing from the provider, which a later renderer
   may upgrade to a player;
+- a synced pattern (``<!-- wp:block {"ref": N} /-->``) becomes its content, as
+  the export's ``wp_block`` item N holds it; the footnotes block, the notes of the
+  post's ``footnotes`` meta, each reference linked to its note and back;
 - ``<h1>`` in a body becomes ``<h2>`` (the page's ``<h1>`` is the headline);
 - shortcodes Byline does not know are removed (their content kept) and reported.
 """
@@ -50,6 +53,16 @@ EMBED_BLOCK = re.compile(
     r"(?:/[\w-]+)?\s*-->",
     re.S,
 )
+# A synced pattern (reusable block) used in a post: its content is the wp_block item's.
+PATTERN_BLOCK = re.compile(
+    r"<!--\s*wp:block\s+(\{.*?\})\s*/?-->(?:.*?<!--\s*/wp:block\s*-->)?", re.S
+)
+PATTERN_DEPTH = 3  # patterns inside patterns, as far as a real site nests them
+# The block editor's footnotes: a numbered reference in the text, the notes in post meta.
+FOOTNOTE_REF = re.compile(
+    r'<sup\b[^>]*?\bdata-fn="([^"]+)"[^>]*>\s*<a\b[^>]*>(.*?)</a>\s*</sup\s*>', re.I | re.S
+)
+FOOTNOTES_BLOCK = re.compile(r"<!--\s*wp:footnotes\b.*?-->", re.S)
 EMBED = re.compile(r"<(iframe|video|audio|embed|object)\b([^>]*)>(?:.*?</\1\s*>)?", re.I | re.S)
 SOURCE_URL = re.compile(r"""\b(?:src|data)\s*=\s*["']([^"']+)["']""", re.I)
 SHORTCODE_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s\]]+))""")
@@ -386,6 +399,65 @@ def replace_urls(html_text: str, new_urls: Mapping[str, str]) -> str:
 EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>\s*")
 
 
+def patterns_of(items: Iterable) -> dict[int, str]:
+    """The export's synced patterns WordPress shows: published, without a password."""
+    return {
+        item.wp_id: item.content
+        for item in items
+        if item.post_type == "wp_block" and item.status == "publish" and not item.password
+    }
+
+
+def with_patterns(text: str, patterns: Mapping[int, str], depth: int = PATTERN_DEPTH) -> str:
+    """``<!-- wp:block {"ref": N} /-->`` replaced by pattern N's content (nothing when the
+    export does not hold it, or WordPress would not show it)."""
+
+    def swap(match: re.Match) -> str:
+        try:
+            ref = json.loads(match.group(1)).get("ref")
+        except (ValueError, AttributeError):
+            return ""
+        found = patterns.get(ref) if isinstance(ref, int) else None
+        if not found or depth <= 0:
+            return ""
+        return "\n\n" + with_patterns(found, patterns, depth - 1) + "\n\n"
+
+    return PATTERN_BLOCK.sub(swap, text) if "wp:block" in text else text
+
+
+def _note_id(raw: object) -> str:
+    """A footnote's id as the sanitizer keeps it (rendering.FOOTNOTE_ID)."""
+    return re.sub(r"[^\w-]", "", str(raw))[:80]
+
+
+def with_footnotes(text: str, footnotes_meta: str) -> str:
+    """References jump to ``fn:<id>``, and the footnotes block becomes the list of notes
+    from the post's ``footnotes`` meta (a JSON list of ``{"id", "content"}``)."""
+    if "data-fn=" not in text and "wp:footnotes" not in text:
+        return text
+    try:
+        notes = json.loads(footnotes_meta) if footnotes_meta else []
+    except ValueError:
+        notes = []
+    items = [
+        f'<li id="fn:{_note_id(note.get("id"))}">{note.get("content", "")} '
+        f'<a href="#fnref:{_note_id(note.get("id"))}">↩</a></li>'
+        for note in (notes if isinstance(notes, list) else [])
+        if isinstance(note, dict) and _note_id(note.get("id"))
+    ]
+    listed = f"\n\n<ol>{''.join(items)}</ol>\n\n" if items else ""
+    text = FOOTNOTE_REF.sub(
+        lambda m: (
+            f'<sup id="fnref:{_note_id(m.group(1))}"><a href="#fn:{_note_id(m.group(1))}">'
+            f"{m.group(2)}</a></sup>"
+            if items
+            else f"<sup>{m.group(2)}</sup>"
+        ),
+        text,
+    )
+    return FOOTNOTES_BLOCK.sub(lambda m: listed, text, count=1)
+
+
 def body_html(
     content: str,
     *,
@@ -393,6 +465,8 @@ def body_html(
     attachments: Attachments | Mapping[int, str] | None = None,
     post_id: int = 0,
     new_urls: Mapping[str, str] = {},  # noqa: B006 (read only)
+    patterns: Mapping[int, str] = {},  # noqa: B006 (read only)
+    footnotes: str = "",
 ) -> str:
     """A WordPress post body as sanitized article HTML.
 
@@ -401,12 +475,15 @@ def body_html(
     (a ``[gallery]`` without ids shows its attached images). ``new_urls`` maps
     addresses of images (as they appear once relative ones are made absolute)
     to where their copies are served; the rewritten HTML is sanitized again.
+    ``patterns`` are the export's synced patterns (``patterns_of(export.items)``);
+    ``footnotes`` the post's ``footnotes`` meta.
     """
     if attachments is None:
         attachments = Attachments()
     elif not isinstance(attachments, Attachments):
         attachments = Attachments.from_urls(attachments)
-    text = content.replace("\r\n", "\n").replace("\r", "\n")
+    text = with_patterns(content.replace("\r\n", "\n").replace("\r", "\n"), patterns)
+    text = with_footnotes(text, footnotes)
     text = EMBED_BLOCK.sub(_embed_block, text)
     text = HTML_COMMENT.sub("\n", text)  # block markers, <!--more-->, <!--nextpage-->
     text = SOCIAL_QUOTE.sub(_social_quote, text)

@@ -9,6 +9,8 @@ and in UTC, status and slug, and each post's comments.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,9 @@ from django.utils.http import http_date
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.rendering import plain_text
 from byline.discussion import exports as discussion_exports
+from byline.media import embeds
 from byline.media.lead import has_lead_image, lead_caption, share_image
+from byline.wordpress.content import absolutize
 from byline.wordpress.reader import WxrComment
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -248,16 +252,49 @@ def _write_page(out: TextIO, page: StaticPage, origin: str) -> None:
         status="publish" if page.status == StaticPage.Status.PUBLISHED else "draft",
         published_at=page.updated_at,
         modified_at=page.updated_at,
-        content=page.body_html,
+        content=for_wordpress(page.body_html, origin),
         menu_order=page.footer_order,
     )
     out.write("\n".join([*post.lines(), "\t</item>\n"]))
 
 
+def wordpress_embeds(body_html: str) -> str:
+    """Byline's embed facades as WordPress's embed blocks: the address, which WordPress
+    plays and an import turns back into the same facade, and the caption."""
+
+    def block(match: re.Match) -> str:
+        provider, url, caption = match.group(1), html.unescape(match.group(2)), match.group(3)
+        attrs = json.dumps({"url": url, "providerNameSlug": provider}, separators=(",", ":"))
+        caption_html = f"<figcaption>{caption}</figcaption>" if caption else ""
+        return (
+            f"<!-- wp:embed {attrs} -->\n"
+            f'<figure class="wp-block-embed is-provider-{provider} wp-block-embed-{provider}">'
+            f'<div class="wp-block-embed__wrapper">\n{url}\n</div>{caption_html}</figure>\n'
+            "<!-- /wp:embed -->"
+        )
+
+    return embeds.FACADE.sub(block, body_html)
+
+
+SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
+
+
+def for_wordpress(body_html: str, origin: str) -> str:
+    """A body as another site reads it: embeds as WordPress's blocks, and the site's own
+    images (``src`` and every ``srcset`` candidate) and links with its full address."""
+
+    def candidates(match: re.Match) -> str:
+        listed = [c.strip() for c in match.group(2).split(",")]
+        full = [origin + c if c.startswith("/") and not c.startswith("//") else c for c in listed]
+        return f"{match.group(1)}{', '.join(full)}{match.group(3)}"
+
+    return SRCSET.sub(candidates, absolutize(wordpress_embeds(body_html), origin))
+
+
 def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     url = origin + article.get_absolute_url()
     authors = list(article.authors.all())
-    content = article.body_html
+    content = for_wordpress(article.body_html, origin)
     if has_lead_image(article):
         image, alt = share_image(article)  # the library's image first, else the old upload
         image = image if image.startswith("http") else origin + image

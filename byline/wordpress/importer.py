@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
 from byline import bulkcopy
+from byline.articles import rendering
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
@@ -167,6 +168,8 @@ class _Importer:
         self.shortcodes: Counter[str] = Counter()
         self.visible: list[int] = []  # articles readers can now see, or whose comments changed
         self.attachments = content.Attachments.of(export.items)
+        # Read lean (a file past 64 MB), items hold no text: patterns then show nothing.
+        self.patterns = content.patterns_of(export.items)
         self.urls = legacy_urls.LegacyPaths(export, summary)
 
     @property
@@ -447,6 +450,8 @@ class _Importer:
             attachments=self.attachments,
             post_id=post.wp_id,
             new_urls=self.new_urls,
+            patterns=self.patterns,
+            footnotes=post.meta.get("footnotes", ""),
         )
 
     def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
@@ -464,7 +469,7 @@ class _Importer:
             section=sections.get(post.categories[0].slug) if post.categories else None,
         )
         self.set_lead_image(article, post.wp_id)
-        article.render(body_html=html_body)
+        article.render(body_html=rendering.expand(html_body))
         self.report_state(post, article)
         return article
 
@@ -602,7 +607,7 @@ class _Importer:
                 article.headline = title_of(post) or article.headline
                 article.standfirst = content.plain(post.excerpt)
                 article.body = content.as_markdown_source(html_body)
-                article.render(body_html=html_body)
+                article.render(body_html=rendering.expand(html_body))
                 fields += CONTENT_FIELDS
             if fields:
                 Article.objects.filter(pk=article.pk).update(

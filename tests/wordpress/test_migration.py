@@ -162,22 +162,31 @@ def test_blocks_become_clean_semantic_html_with_their_alignment(newsroom):
 
 
 def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
-    """YouTube, Twitter, Vimeo, [embed]: a figure with a plain link; [audio], [video]: a player."""
+    """YouTube, Twitter, Vimeo, [embed]: a figure with a plain link, the same privacy facade
+    an editor's pasted address becomes (media/embeds.py), its caption kept; [audio],
+    [video]: a player."""
     first, second = article(101).body_html, article(102).body_html
     assert re.search(
-        r'<figure class="embed" data-provider="youtube"><a href="https://www.youtube.com/watch'
-        r'\?v=dQw4w9WgXcQ"[^>]*>[^<]+</a>\s*<figcaption>The count, filmed.</figcaption>',
+        r'<figure class="embed" data-provider="youtube" data-embed-src="https://www.youtube-'
+        r'nocookie.com/embed/dQw4w9WgXcQ\?autoplay=1"[^>]*><p class="embed-facade"><a href="'
+        r'https://www.youtube.com/watch\?v=dQw4w9WgXcQ"[^>]*>[^<]+</a></p>'
+        r'<div class="embed-caption">The count, filmed.</div>',
         first,
     )
-    assert (
-        '<figure class="embed" data-provider="twitter"><a href="https://twitter.com/example/status/1760000000000000000"'
-        in first
+    assert re.search(
+        r'<figure class="embed" data-provider="x" [^>]*><p class="embed-facade">'
+        r'<a href="https://x.com/example/status/1760000000000000000"',
+        first,
     )
     for provider, url in [
         ("youtube", "https://www.youtube.com/watch?v=aaaaaaaaaaa"),
         ("vimeo", "https://vimeo.com/123456"),
     ]:
-        assert f'<figure class="embed" data-provider="{provider}"><a href="{url}"' in second
+        assert re.search(
+            rf'<figure class="embed" data-provider="{provider}" [^>]*>'
+            rf'<p class="embed-facade"><a href="{re.escape(url)}"',
+            second,
+        )
     for kind, url in [
         ("audio", "https://news.example/wp-content/uploads/2024/02/speech.mp3"),
         ("video", "https://news.example/wp-content/uploads/2024/02/count.mp4"),
