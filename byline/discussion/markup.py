@@ -35,6 +35,7 @@ URL_RE = re.compile(r"""\bhttps?://[^\s<>"']+""", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 TAG_RE = re.compile(r"(<[^>]*>)")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+BLOCKQUOTE_RE = re.compile(r"(</?blockquote>)")
 # C0 controls other than tab and newline, and C1 controls: never meaningful in a comment.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -62,6 +63,37 @@ def _autolink(fragment: str) -> str:
     return URL_RE.sub(link, fragment)
 
 
+def _paragraphs(fragment: str, wrap: bool) -> str:
+    """Text between block tags: paragraphs at blank lines, a line break at each newline.
+
+    Outside a quotation every paragraph is a ``<p>``; inside one, only when it has
+    more than one, so ``<blockquote>Q</blockquote>`` stays as the reader wrote it.
+    """
+    paragraphs = [p.strip() for p in PARAGRAPH_BREAK.split(fragment) if p.strip()]
+    lines = [p.replace("\n", "<br>") for p in paragraphs]
+    if not wrap and len(lines) == 1:
+        return lines[0]
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+def _blocks(linked: str) -> str:
+    """Paragraphs around and inside quotations: a ``<blockquote>`` is a block of its own,
+    never inside a ``<p>`` (the parser would close the paragraph before it and leave
+    the text after it outside any paragraph). The tags are balanced: nh3 made them."""
+    out: list[str] = []
+    depth = 0
+    for part in BLOCKQUOTE_RE.split(linked):
+        if part == "<blockquote>":
+            depth += 1
+            out.append(part)
+        elif part == "</blockquote>":
+            depth -= 1
+            out.append(part)
+        else:
+            out.append(_paragraphs(part, wrap=depth == 0))
+    return "".join(out)
+
+
 def render_body(text: str) -> str:
     """Render a comment body to safe HTML (computed once, when the comment is saved)."""
     text = clean_text(text)
@@ -72,10 +104,8 @@ def render_body(text: str) -> str:
     linked = "".join(
         part if part.startswith("<") else _autolink(part) for part in TAG_RE.split(cleaned)
     )
-    paragraphs = [p.strip() for p in PARAGRAPH_BREAK.split(linked) if p.strip()]
-    joined = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
     return nh3.clean(
-        joined,
+        _blocks(linked),
         tags=OUTPUT_TAGS,
         attributes={"a": {"href"}},
         url_schemes={"http", "https"},

@@ -45,11 +45,6 @@ def test_a_quoted_passage_stays_a_quotation(tmp_path):
     assert second.index("As Ann said:") < second.index("<blockquote>") < second.index("I agree.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discussion/markup.py render_body (paths): a quotation leaves empty <p></p> "
-    "around it and the text after it outside any paragraph",
-)
 def test_a_comment_with_a_quotation_has_no_empty_paragraphs():
     html = render_body("Before\n<blockquote>Q</blockquote>\nafter")
     assert "<p></p>" not in html
