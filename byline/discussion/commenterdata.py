@@ -5,6 +5,8 @@ What the comment-data page (``datapolicy.py``) promises, these functions keep.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,15 +19,50 @@ from byline.discussion.actions import refresh_articles
 from byline.discussion.models import Comment, DataLink
 from byline.discussion.reactions import forget_reactions
 
+# What the export reads of a comment and of its article (no rendered HTML, no article body).
+EXPORTED_FIELDS = (
+    "pk",
+    "article_id",
+    "parent_id",
+    "status",
+    "submitted_at",
+    "edited_at",
+    "author_name",
+    "author_email",
+    "author_url",
+    "body",
+    "notify_replies",
+    "reactions",
+    "ip_hash",
+    "user_agent",
+    "spam_backend",
+    "spam_verdict",
+    "spam_score",
+    "spam_reasons",
+    "article__headline",
+    "article__slug",
+)
+EXPORT_CHUNK = 200  # comments read from the database at a time
 
-def export_comments(email: str) -> list[dict]:
-    """Everything stored about the comments under ``email``, for the commenter."""
-    rows = Comment.objects.by_email(email).select_related("article").order_by("submitted_at")
-    return [
-        {
+
+def exported_comments(email: str) -> Iterator[dict]:
+    """Everything stored about the comments under ``email``, for the commenter, oldest
+    first, one at a time: read ``EXPORT_CHUNK`` at a time (a server-side cursor on
+    PostgreSQL), so what is held stays bounded however much one commenter wrote."""
+    rows = (
+        Comment.objects.by_email(email)
+        .select_related("article")
+        .only(*EXPORTED_FIELDS)
+        .order_by("submitted_at", "pk")
+    )
+    addresses: dict[int, str] = {}  # article id -> its address (one reverse() an article)
+    for c in rows.iterator(chunk_size=EXPORT_CHUNK):
+        if c.article_id not in addresses:
+            addresses[c.article_id] = c.article.get_absolute_url()
+        yield {
             "id": c.pk,
             "article": c.article.headline,
-            "article_url": c.article.get_absolute_url(),
+            "article_url": addresses[c.article_id],
             "in_reply_to": c.parent_id,
             "status": c.status,
             "submitted_at": c.submitted_at.isoformat(),
@@ -45,8 +82,25 @@ def export_comments(email: str) -> list[dict]:
                 "reasons": c.spam_reasons,
             },
         }
-        for c in rows
-    ]
+
+
+def export_comments(email: str) -> list[dict]:
+    """Everything stored about the comments under ``email``, for the commenter."""
+    return list(exported_comments(email))
+
+
+def export_json(email: str) -> Iterator[str]:
+    """The commenter's download, ``{"email": ..., "comments": [...]}``, written a comment
+    at a time: the same text as ``json.dumps(document, ensure_ascii=False, indent=2)``,
+    never the whole of it in memory. (A JSON string holds no raw line break, so each
+    comment's lines are indented by adding to its line breaks.)"""
+    yield '{\n  "email": ' + json.dumps(email, ensure_ascii=False) + ',\n  "comments": ['
+    written = False
+    for comment in exported_comments(email):
+        text = json.dumps(comment, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield (",\n    " if written else "\n    ") + text
+        written = True
+    yield "\n  ]\n}" if written else "]\n}"
 
 
 ERASED_NAME = "Anonymous"
