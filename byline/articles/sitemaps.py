@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cached_property
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -27,8 +27,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.http import RFC3986_SUBDELIMS, http_date
+from django.utils.http import http_date
 
+from byline.articles import addresses
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.origin import site_origin
 from byline.articles.sitemap_pages import IdRangePaginator
@@ -56,18 +57,6 @@ class BylineSitemap(Sitemap):
         return super().get_domain(site)
 
 
-def _slug_pattern(url_name: str) -> tuple[str, str]:
-    """What a page's address has before and after its (quoted) slug."""
-    marker = "slugmarker"
-    prefix, suffix = reverse(url_name, kwargs={"slug": marker}).split(marker)
-    return prefix, suffix
-
-
-def _quoted(slug: str) -> str:
-    """A (Unicode) slug in an address, as ``reverse()`` writes it."""
-    return quote(slug, safe=RFC3986_SUBDELIMS + "/~:@")
-
-
 class IdRangeSitemap(BylineSitemap):
     """Pages of up to ``limit`` items by id range (see ``sitemap_pages``), written from a
     slug and a date a row (``rows``), with no model instance and no ``reverse()`` per URL.
@@ -93,15 +82,14 @@ class IdRangeSitemap(BylineSitemap):
         raise NotImplementedError
 
     def location(self, item) -> str:
-        prefix, suffix = _slug_pattern(self.url_name)
-        return prefix + _quoted(item.slug) + suffix
+        return addresses.by_slug(self.url_name)(item.slug)
 
     def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
         """One page of URLs with their lastmod."""
         origin = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
-        prefix, suffix = _slug_pattern(self.url_name)
+        address = addresses.by_slug(self.url_name)
         urls = [
-            {"location": origin + prefix + _quoted(slug) + suffix, "lastmod": lastmod}
+            {"location": origin + address(slug), "lastmod": lastmod}
             for slug, lastmod in self.rows(page)
         ]
         dates = [url["lastmod"] for url in urls]
