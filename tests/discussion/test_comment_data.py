@@ -104,8 +104,8 @@ def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
     client, article, monkeypatch, count
 ):
     """The download is written piece by piece (what one commenter wrote may be megabytes),
-    and the pieces make the very document ``json.dumps(..., indent=2)`` writes: quotes,
-    line breaks and non-ASCII in a comment included, replies and edits too."""
+    one comment a line, and the pieces make one JSON document of every comment, oldest
+    first: quotes, line breaks and non-ASCII in a comment included, replies and edits too."""
     from byline.discussion import commenterdata
     from byline.discussion.notifications import data_link_token
 
@@ -124,12 +124,16 @@ def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
     assert download.streaming
     pieces = list(download.streaming_content)
     assert len(pieces) == count + 2  # the head, one piece a comment, the tail
+    text = b"".join(pieces).decode()
     comments = commenterdata.export_comments("me@example.org")
-    expected = {"email": "me@example.org", "comments": comments}
-    assert b"".join(pieces).decode() == json.dumps(expected, ensure_ascii=False, indent=2)
-    assert [c["id"] for c in json.loads(b"".join(pieces))["comments"]] == sorted(
+    assert json.loads(text) == {"email": "me@example.org", "comments": comments}
+    assert len(text.splitlines()) == (5 + count if count else 4)  # one comment a line
+    assert [c["id"] for c in comments] == sorted(
         Comment.objects.filter(author_email="me@example.org").values_list("pk", flat=True)
     )
+    if count:
+        assert comments[-1]["body"] == f'Comment {count - 1}: "quoted",\nnew line, café ✓'
+        assert comments[-1]["article_url"] == article.get_absolute_url()
 
 
 def test_a_commenter_can_erase_their_comments(client, article, mailoutbox):
