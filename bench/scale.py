@@ -31,6 +31,8 @@ change in the machine's load falls on both columns alike.
 from __future__ import annotations
 
 import gc
+import json
+import math
 import os
 import re
 import statistics
@@ -47,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 READER_TARGET_MS = 50.0
 ADMIN_TARGET_MS = 300.0
 COMMENT_ITEM = re.compile(rb'class="comment depth-')
+EXPORT = "comment-data export"
 
 from harness import (  # noqa: E402 (bench/ is on the path above)
     Bench,
@@ -325,6 +328,8 @@ def measure_once(step: Step) -> None:
         figure.offsets = sum(" OFFSET " in q["sql"].upper() for q in captured.captured_queries)
         figure.status, figure.size = status, len(body)
         figure.comments = len(COMMENT_ITEM.findall(body))
+        if step.name == EXPORT:  # the download: the comments in it
+            figure.comments = len(json.loads(body)["comments"]) if status == 200 else 0
     figure.timings.append(elapsed)
     figure.cpu.append(cpu)
     first = step.site.first_byte if step.site else None
@@ -460,7 +465,7 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
         token = data_link_token(scale_site.PROLIFIC, "export")
         link["path"] = f"/comments/data/{token}/?download=1"
 
-    export = Step("comment-data export", "reader", lambda: get(link["path"]), runs, cold=True)
+    export = Step(EXPORT, "reader", lambda: get(link["path"]), runs, cold=True)
     export.prepare = new_link
     steps.append(export)
     for name, path in (("article, warm", typical), ("article 5,000, warm", big)):
@@ -598,6 +603,16 @@ def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict
     for name, big in large.items():
         ref = small.get(reference(small, name))
         if ref is None or big.kind == "warm":
+            continue
+        if name == EXPORT:  # one read more for every EXPORT_CHUNK comments of that reader
+            from byline.discussion.commenterdata import EXPORT_CHUNK
+
+            fixed = [f.queries - math.ceil(f.comments / EXPORT_CHUNK) for f in (big, ref)]
+            check(
+                fixed[0] == fixed[1],
+                f"{name}: {fixed[0]} queries and one per {EXPORT_CHUNK} of the reader's "
+                f"{big.comments} comments at the larger size, {fixed[1]} at the smaller",
+            )
             continue
         check(
             big.queries == ref.queries,
