@@ -466,16 +466,20 @@ http {{
 def bench_parser(
     doc: str | None, port_base: int, ports: int, quick: str = "CI: short, correctness asserted"
 ) -> argparse.ArgumentParser:
-    """The options every server bench takes: ``--quick`` (CI: short, correctness
-    asserted; ``quick`` says how short) and ``--port-base`` (``ports`` ports on
-    127.0.0.1 from there)."""
+    """The options every bench takes: ``--quick`` (CI: short, correctness asserted;
+    ``quick`` says how short) and, for one that starts servers, ``--port-base``
+    (``ports`` ports on 127.0.0.1 from there; none when ``ports`` is 0)."""
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help=quick)
-    parser.add_argument(
-        "--port-base", type=int, default=port_base, help=f"{ports} ports on 127.0.0.1 from here"
-    )
+    if ports:
+        parser.add_argument(
+            "--port-base",
+            type=int,
+            default=port_base,
+            help=f"{ports} ports on 127.0.0.1 from here",
+        )
     return parser
 
 

@@ -8,7 +8,10 @@ application (page cache included), measures p50, p95 and the SQL queries of
 each reader-facing page cold (page cache and Django cache cleared before every
 request) and warm (the second request: a page cache hit), the admin change
 lists as a signed-in editor, and a vote and a comment POST; and prints one
-table with both sites side by side and the ratio of their p95s.
+table with both sites side by side and the ratio of their p95s. Beside this
+process's CPU, ``db`` is the PostgreSQL backend's (from /proc, which counts in
+10 ms ticks: a mean over the runs); under the table, the full garbage
+collections that fell in timed requests, and a streamed answer's first byte.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME .venv/bin/python bench/scale.py
         # 100,000 articles, 1,000,000 comments, in NAME_100000 (kept; NAME_1000 beside it)
@@ -27,14 +30,15 @@ change in the machine's load falls on both columns alike.
 
 from __future__ import annotations
 
-import argparse
+import gc
+import json
+import math
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +49,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 READER_TARGET_MS = 50.0
 ADMIN_TARGET_MS = 300.0
 COMMENT_ITEM = re.compile(rb'class="comment depth-')
+EXPORT = "comment-data export"
 
-from harness import CheckFailed, check  # noqa: E402 (bench/ is on the path above)
+from harness import (  # noqa: E402 (bench/ is on the path above)
+    Bench,
+    bench_parser,
+    check,
+    percentile,
+    process_cpu,
+    scratch_postgres,
+)
 
 
 @dataclass
@@ -56,13 +68,18 @@ class Figure:
     p50: float = 0.0
     p95: float = 0.0
     cpu95: float = 0.0  # this process's CPU per request (the app; not the database server)
+    db: float = 0.0  # the PostgreSQL backend's CPU, mean per request (0 on SQLite: in cpu)
+    first95: float = 0.0  # p95 of the time to the first byte of the body (a streamed answer)
     queries: int = 0
     size: int = 0
     comments: int = 0  # comments rendered on the page
     offsets: int = 0  # SQL queries with an OFFSET (reads and throws away rows)
     status: int = 0
+    full_gcs: list[float] = field(default_factory=list)  # ms of each full collection in a request
     timings: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    db_seconds: float = 0.0
 
 
 # --- databases -------------------------------------------------------------------
@@ -182,6 +199,7 @@ class Site:
         self.app = application
         self.factory = RequestFactory(HTTP_HOST="localhost")
         self.counter = 0
+        self.first_byte: float | None = None  # of the last call; None: no call (the admin's)
         editor, _ = get_user_model().objects.get_or_create(
             username="scale-editor", defaults={"is_staff": True, "is_superuser": True}
         )
@@ -203,19 +221,26 @@ class Site:
         return request.environ
 
     def call(self, environ: dict) -> tuple[int, dict, bytes]:
+        """The answer; ``self.first_byte`` is the ms from the call to its body's first
+        bytes (a streamed answer sends them before the rest is written)."""
         answer: dict = {}
 
         def start_response(status, headers, exc_info=None):
             answer["status"] = int(status.split()[0])
             answer["headers"] = dict(headers)
 
+        started = time.perf_counter()
         result = self.app(environ, start_response)
+        chunks = []
         try:
-            body = b"".join(result)
+            for chunk in result:
+                if chunk and not chunks:
+                    self.first_byte = (time.perf_counter() - started) * 1000
+                chunks.append(chunk)
         finally:
             if hasattr(result, "close"):
                 result.close()
-        return answer["status"], answer["headers"], body
+        return answer["status"], answer["headers"], b"".join(chunks)
 
 
 def clear_caches() -> None:
@@ -233,11 +258,46 @@ class Step:
 
     name: str
     kind: str
-    run: object  # () -> (status, body)
+    run: Callable[[], tuple[int, bytes]]
     runs: int
     cold: bool
     warmup: bool = False  # one untimed request first (fills the page cache, loads models)
+    prepare: Callable[[], None] | None = None  # before each request, outside the timings
+    site: Site | None = None  # whose requests (their time to the first byte)
     figure: Figure = field(default_factory=lambda: Figure("", ""))
+
+
+class FullCollections:
+    """The full (oldest-generation) garbage collections of this process, timed: one can
+    take tens of ms, and it falls on whichever request allocates when it is due."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._started = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.durations.append((time.perf_counter() - self._started) * 1000)
+
+
+FULL_COLLECTIONS: FullCollections | None = None
+
+
+def database_cpu() -> float:
+    """CPU seconds so far of the PostgreSQL backend serving this connection (0 on SQLite,
+    where the database's work is this process's own)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    return next((p.seconds for p in process_cpu() if p.pid == backend), 0.0)
 
 
 def measure_once(step: Step) -> None:
@@ -246,28 +306,42 @@ def measure_once(step: Step) -> None:
     from django.test.utils import CaptureQueriesContext
 
     figure = step.figure
+    if step.prepare is not None:
+        step.prepare()
     if step.cold:
         clear_caches()
+    collections = FULL_COLLECTIONS.durations if FULL_COLLECTIONS else []
+    seen = len(collections)
+    db_before = database_cpu()
+    if step.site is not None:
+        step.site.first_byte = None
     with CaptureQueriesContext(connection) as captured:
         start, cpu_start = time.perf_counter(), time.process_time()
         status, body = step.run()
         elapsed = (time.perf_counter() - start) * 1000
         cpu = (time.process_time() - cpu_start) * 1000
+    figure.db_seconds += database_cpu() - db_before
+    figure.full_gcs.extend(collections[seen:])
     if not figure.timings:
         figure.name, figure.kind = step.name, step.kind
         figure.queries = len(captured.captured_queries)
         figure.offsets = sum(" OFFSET " in q["sql"].upper() for q in captured.captured_queries)
         figure.status, figure.size = status, len(body)
         figure.comments = len(COMMENT_ITEM.findall(body))
+        if step.name == EXPORT:  # the download: the comments in it
+            figure.comments = len(json.loads(body)["comments"]) if status == 200 else 0
     figure.timings.append(elapsed)
     figure.cpu.append(cpu)
+    first = step.site.first_byte if step.site else None
+    figure.first.append(elapsed if first is None else first)
     figure.p50 = statistics.median(figure.timings)
     figure.p95, figure.cpu95 = p95(figure.timings), p95(figure.cpu)
+    figure.first95 = p95(figure.first)
+    figure.db = figure.db_seconds * 1000 / len(figure.timings)
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return percentile(values, 95) or 0.0
 
 
 def switch_to(name: str) -> None:
@@ -287,6 +361,8 @@ def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
         for name, step in pairs:
             if step.warmup:
                 switch_to(name)
+                if step.prepare is not None:
+                    step.prepare()
                 step.run()
                 step.run()
         for _ in range(pairs[0][1].runs):
@@ -341,7 +417,6 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
     clear_caches()
     status, headers, _ = site.call(environ)
     permalink_target = headers.get("Location", big).split("#")[0] if status in (301, 302) else big
-    token = data_link_token(scale_site.PROLIFIC, "export")
 
     pages = [
         ("article", typical),
@@ -373,7 +448,6 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
         (f"sitemap, articles page {sitemap_pages}", f"/sitemap-articles.xml?page={sitemap_pages}"),
         ("sitemap, tags", "/sitemap-tags.xml"),
         ("news sitemap", "/sitemap-news.xml"),
-        ("comment-data export", f"/comments/data/{token}/?download=1"),
     ]
     steps: list[Step] = []
 
@@ -383,6 +457,17 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
 
     for name, path in pages:
         steps.append(Step(name, "reader", lambda p=path: get(p), runs, cold=True))
+
+    # A data link works once: each download gets a new one (made outside the timings).
+    link = {"path": ""}
+
+    def new_link() -> None:
+        token = data_link_token(scale_site.PROLIFIC, "export")
+        link["path"] = f"/comments/data/{token}/?download=1"
+
+    export = Step(EXPORT, "reader", lambda: get(link["path"]), runs, cold=True)
+    export.prepare = new_link
+    steps.append(export)
     for name, path in (("article, warm", typical), ("article 5,000, warm", big)):
         steps.append(Step(name, "warm", lambda p=path: get(p), runs, cold=False, warmup=True))
 
@@ -438,6 +523,8 @@ def plan_site(facts: dict, runs: int) -> list[Step]:
 
         # (warmup: the first comment loads the spam filter's model, not what is measured)
         steps.append(Step(name, "write", post, max(2, runs // 2), cold=False, warmup=True))
+    for step in steps:
+        step.site = site
     return steps
 
 
@@ -458,12 +545,13 @@ def print_table(
     small: dict[str, Figure], large: dict[str, Figure], small_n: int, large_n: int, judge=True
 ):
     """p50 and p95 of wall time, p95 of this process's CPU time (what the load on a
-    shared machine does not inflate; the database server's CPU is not in it), SQL."""
+    shared machine does not inflate), the PostgreSQL backend's CPU (mean), SQL."""
     print()
     head = (
-        f"{'':28} {f'{small_n:,} articles':>29} {f'{large_n:,} articles':>37}  {'p95':>6}\n"
-        f"{'page':28} {'p50':>7} {'p95':>7} {'cpu95':>6} {'SQL':>4} "
-        f"{'p50':>7} {'p95':>7} {'cpu95':>6} {'SQL':>4} {'KB':>6} {'cmts':>5}  {'ratio':>6}  target"
+        f"{'':28} {f'{small_n:,} articles':>35} {f'{large_n:,} articles':>43}  {'p95':>6}\n"
+        f"{'page':28} {'p50':>7} {'p95':>7} {'cpu95':>6} {'db':>5} {'SQL':>4} "
+        f"{'p50':>7} {'p95':>7} {'cpu95':>6} {'db':>5} {'SQL':>4} {'KB':>6} {'cmts':>5}  "
+        f"{'ratio':>6}  target"
     )
     print(head)
     print("-" * len(head.splitlines()[1]))
@@ -477,17 +565,33 @@ def print_table(
             target = ""
         elif limit is not None and big.p95 > limit:
             # Over by CPU too: the page is slow. Over by wall time only: the machine's load.
-            flag = "  MISSED" if big.cpu95 > limit else "  (wall only)"
+            flag = "  MISSED" if big.cpu95 + big.db > limit else "  (wall only)"
         ratio = f"{big.p95 / ref.p95:6.2f}" if ref and ref.p95 else "     -"
         left = (
-            f"{ref.p50:7.1f} {ref.p95:7.1f} {ref.cpu95:6.1f} {ref.queries:4}" if ref else " " * 27
+            f"{ref.p50:7.1f} {ref.p95:7.1f} {ref.cpu95:6.1f} {ref.db:5.1f} {ref.queries:4}"
+            if ref
+            else " " * 33
         )
         label = name if key == name or not key else f"{name} (vs {key.split(' page ')[-1]})"
         print(
-            f"{label:28.28} {left} {big.p50:7.1f} {big.p95:7.1f} {big.cpu95:6.1f} {big.queries:4} "
-            f"{big.size / 1024:6.0f} {big.comments:5}  {ratio}  {target}{flag}"
+            f"{label:28.28} {left} {big.p50:7.1f} {big.p95:7.1f} {big.cpu95:6.1f} {big.db:5.1f} "
+            f"{big.queries:4} {big.size / 1024:6.0f} {big.comments:5}  {ratio}  {target}{flag}"
             + ("" if big.status in (200, 201, 204, 302) else f"  status {big.status}")
         )
+    for label, figures in (("small", small), ("large", large)):
+        for figure in figures.values():
+            if figure.full_gcs:
+                durations = ", ".join(f"{ms:.0f}" for ms in figure.full_gcs)
+                print(
+                    f"  {label} site, {figure.name}: {len(figure.full_gcs)} full garbage "
+                    f"collection(s) during its requests, ms: {durations}"
+                )
+    for figure in large.values():
+        if figure.p95 > 5 and figure.first95 < figure.p95 / 2:
+            print(
+                f"  {figure.name}: streamed, first byte p95 {figure.first95:.1f} ms "
+                f"(whole answer {figure.p95:.1f} ms)"
+            )
 
 
 def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict) -> None:
@@ -499,6 +603,16 @@ def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict
     for name, big in large.items():
         ref = small.get(reference(small, name))
         if ref is None or big.kind == "warm":
+            continue
+        if name == EXPORT:  # one read more for every EXPORT_CHUNK comments of that reader
+            from byline.discussion.commenterdata import EXPORT_CHUNK
+
+            fixed = [f.queries - math.ceil(f.comments / EXPORT_CHUNK) for f in (big, ref)]
+            check(
+                fixed[0] == fixed[1],
+                f"{name}: {fixed[0]} queries and one per {EXPORT_CHUNK} of the reader's "
+                f"{big.comments} comments at the larger size, {fixed[1]} at the smaller",
+            )
             continue
         check(
             big.queries == ref.queries,
@@ -531,67 +645,81 @@ def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, 0, 0, quick="small sizes; assert, no timings")
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=0, help="default: 10 an article")
     parser.add_argument("--reference", type=int, default=1000, help="the small site beside it")
     parser.add_argument("--runs", type=int, default=20, help="requests per page (default 20)")
-    parser.add_argument("--quick", action="store_true", help="small sizes; assert, no timings")
     parser.add_argument("--rebuild", action="store_true", help="build the sites again")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the sites")
     args = parser.parse_args()
 
-    temporary = tempfile.mkdtemp(prefix="byline-scale-")
-    try:
-        setup_django(temporary)
-        import scale_site
-        from django.db import connection
+    with Bench("byline-scale-") as bench:
+        measure(args, bench.work)
+    sys.exit(bench.exit_code)
 
-        base = connection.settings_dict["NAME"]
-        vendor = connection.vendor
-        if args.quick:
-            sizes = [(60, 600, 5000, 1000), (240, 2400, 5000, 1000)]
-            folder = Path(temporary)
-            runs = 2
-        else:
-            comments = args.comments or args.articles * 10
-            sizes = [
-                (args.reference, args.reference * 10, 5000, 1000),
-                (args.articles, comments, 5000, 1000),
-            ]
-            folder = ROOT / "var" / "bench-scale"
-            runs = args.runs
-        results = []
+
+def measure(args, work: Path) -> None:
+    """Build or find the two sites, measure them side by side, print the table (and, with
+    ``--quick``, assert what must not grow; the quick sites are thrown away)."""
+    global FULL_COLLECTIONS
+    setup_django(str(work))
+    import scale_site
+    from django.db import connection
+
+    base = connection.settings_dict["NAME"]
+    vendor = connection.vendor
+    if args.quick:
+        sizes = [(60, 600, 5000, 1000), (240, 2400, 5000, 1000)]
+        folder = work
+        runs = 2
+    else:
+        comments = args.comments or args.articles * 10
+        sizes = [
+            (args.reference, args.reference * 10, 5000, 1000),
+            (args.articles, comments, 5000, 1000),
+        ]
+        folder = ROOT / "var" / "bench-scale"
+        runs = args.runs
+    results, scratch = [], []
+    try:
         for articles, comments, big, thread in sizes:
             plan = scale_site.Plan(articles, comments, big, thread)
             name = database_name(f"{base}_quick" if args.quick else base, articles, vendor, folder)
-            if args.rebuild:
+            if args.quick and vendor == "postgresql":
+                url, drop = scratch_postgres(os.environ["DATABASE_URL"], f"quick_{articles}")
+                scratch.append(drop)
+                name = url.rpartition("/")[2]
+            elif args.rebuild:
                 drop_database(name)
             facts = ensure_site(name, plan)
             if not args.build_only:
                 results.append((name, facts, plan_site(facts, runs)))
         if args.build_only:
             return
+        from byline.wsgi import freeze_start_up
+
+        freeze_start_up()  # as a worker does once started: the sites' build is not its
+        FULL_COLLECTIONS = FullCollections()
         small, large = interleaved([(name, steps) for name, _, steps in results])
-        small_facts, large_facts = results[0][1], results[1][1]
-        if args.quick:
-            for name, _, _ in results:
-                drop_database(name)
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(
-            f"\n{vendor}; cold = page cache and Django cache cleared before each request; "
-            f"{runs} requests a page; times in ms; load average {load} on {os.cpu_count()} cores"
-        )
-        print_table(
-            small, large, small_facts["articles"], large_facts["articles"], judge=not args.quick
-        )
-        if args.quick:
-            quick_checks(small, large, large_facts)
-    except CheckFailed as failure:
-        print(f"FAILED: {failure}")
-        sys.exit(1)
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+        from django.db import connection
+
+        connection.close()
+        for drop in scratch:
+            drop()
+    small_facts, large_facts = results[0][1], results[1][1]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"\n{vendor}; cold = page cache and Django cache cleared before each request; "
+        f"{runs} requests a page; times in ms; db = the PostgreSQL backend's CPU, mean a "
+        f"request; load average {load} on {os.cpu_count()} cores"
+    )
+    print_table(
+        small, large, small_facts["articles"], large_facts["articles"], judge=not args.quick
+    )
+    if args.quick:
+        quick_checks(small, large, large_facts)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,12 @@ which sends each request to the one part that owns its path: the live counts
 (``byline.engagement.vote_layer``), each answered without Django's request
 cycle when it can be; the page cache for every other GET or HEAD
 (``byline.pagecache.page_layer``); Django for the rest.
+
+Once it is built, what start-up made is frozen out of the garbage collector's
+sight (``freeze_start_up``).
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -39,3 +43,22 @@ def dispatcher(django: WSGIApp) -> Dispatcher:
 
 
 application = dispatcher(django_application)
+
+
+def freeze_start_up() -> None:
+    """Keep what start-up made (modules, settings, URL patterns, models: about 90,000
+    objects) out of the garbage collector's full collections.
+
+    A full collection walks every object the process holds: about 40 ms of CPU for
+    what start-up leaves, on whichever request is allocating when one falls due,
+    often a big one (the long thread's page: thousands of rows). That was the one
+    slow request in ten of that page (p50 37 ms, p95 139 ms). Collected once and
+    frozen here, those objects are never walked again, and a full collection is
+    due only once the objects made since grow by a quarter of them; when it comes
+    it walks only those. (The workers also share the frozen pages after a fork.)
+    """
+    gc.collect()
+    gc.freeze()
+
+
+freeze_start_up()

@@ -68,6 +68,10 @@ def hot_queries(article, root) -> dict:
             "-submitted_at", "-pk"
         )[:50],
         "admin comments": Comment.objects.order_by("-submitted_at", "-pk")[:50],
+        # A commenter's data download: their comments' ids, from the address index.
+        "comment-data download": Comment.objects.by_email(root.author_email)
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True),
         "admin articles": Article.objects.order_by("-published_at", "-pk")[:100],
     }
 

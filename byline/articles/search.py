@@ -13,10 +13,11 @@ Two engines behind one function, :func:`search`:
 Both rank at most ``MAX_RANKED`` matches (the latest ones) so a word found in
 every article costs what a rarer one does: a reader searching a 100,000-article
 archive for "council" gets the best of its latest thousand matches, and is told
-there are more than a thousand. Pages are an ``OFFSET`` into those ranked
-matches, and that is bounded: ranking already reads and sorts the whole capped
-set for page 1, so a deep page only skips more sorted rows (never table rows)
-and a keyset cursor would save nothing (the rank is in no index).
+there are more than a thousand. One query reads those matches with their score
+(and one more: the count is its length, "more than" is that one), Python orders
+them, and a page is a slice of that order, so a deep page costs what the first
+does (no ``OFFSET``, no keyset cursor: the rank is in no index). A second query
+marks the page's ten rows: snippets are the costly part, so only they get one.
 
 Both rank headline matches above standfirst matches above body matches, return
 the headline with the matched words marked and a snippet of the text around
@@ -214,7 +215,12 @@ class Hit:
 
 
 class Results:
-    """A lazily-run, sliceable result list that Django's Paginator can page through."""
+    """A lazily-run, sliceable result list that Django's Paginator can page through.
+
+    Two queries whatever the page: the latest matches with their rank (at most one
+    more than ``MAX_RANKED``: the count, and whether there are more), ordered here,
+    best first; then the marked headline and snippets of the page's rows only.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -222,23 +228,31 @@ class Results:
         self.expression = fts5_expression(self.groups)
 
     @cached_property
-    def _matches(self) -> int:
-        """How many articles match, counting no further than one past ``MAX_RANKED``."""
+    def _latest(self) -> list[tuple[int, float]]:
+        """(id, score) of the latest matches, latest first, one more than ``MAX_RANKED``
+        at most; the higher the score, the better the match."""
         if not self.expression:
-            return 0
-        sql, params = self._sql(count=True)
+            return []
+        sql, params = self._latest_sql()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()[0]
+            return [(article_id, score) for article_id, score in cursor.fetchall()]
+
+    @cached_property
+    def _ranked(self) -> list[int]:
+        """The ids of the ranked matches, best first; among equals, the latest first
+        (the order they were read in: ``sorted`` keeps it)."""
+        ranked = sorted(self._latest[:MAX_RANKED], key=lambda row: -row[1])
+        return [article_id for article_id, _ in ranked]
 
     @property
     def _count(self) -> int:
-        return min(self._matches, MAX_RANKED)
+        return min(len(self._latest), MAX_RANKED)
 
     @property
     def capped(self) -> bool:
         """More articles match than are ranked: the page says "more than 1,000"."""
-        return self._matches > MAX_RANKED
+        return len(self._latest) > MAX_RANKED
 
     def count(self) -> int:
         return self._count
@@ -249,76 +263,67 @@ class Results:
     def __getitem__(self, index: slice) -> list[Hit]:
         if not isinstance(index, slice):
             raise TypeError("search results are read a page at a time")
-        start, stop = index.start or 0, index.stop
-        if not self.expression or stop is None or stop <= start:
+        ids = self._ranked[index]
+        if not ids:
             return []
-        sql, params = self._sql(limit=stop - start, offset=start)
+        sql, params = self._marks_sql(ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        articles = Article.objects.select_related("section").in_bulk([row[0] for row in rows])
+            marks = {row[0]: row[1:] for row in cursor.fetchall()}
+        # What a hit shows of its article (no body: the snippet is the engine's).
+        shown = ("slug", "headline", "published_at", "section__name", "section__slug")
+        articles = Article.objects.select_related("section").only(*shown).in_bulk(ids)
         hits = []
-        for article_id, headline, *snippets in rows:
-            if article_id not in articles:
+        for article_id in ids:
+            if article_id not in articles or article_id not in marks:
                 continue
+            headline, *snippets = marks[article_id]
             snippet = next((s for s in snippets if s and START in s), snippets[0] or "")
             hits.append(Hit(articles[article_id], marked(headline), marked(snippet)))
         return hits
 
-    def _sql(self, count: bool = False, limit: int = 0, offset: int = 0) -> tuple[str, list]:
+    def _latest_sql(self) -> tuple[str, list]:
+        """The latest ``MAX_RANKED + 1`` matches and their scores, read from the date
+        index (a common word) or the search index (a rare one), scored as they are read."""
         live = [Article.Status.PUBLISHED, Article.Status.SCHEDULED, timezone.now()]
+        visible = "a.status IN (%s, %s) AND a.published_at <= %s AND a.password = ''"
+        latest = f"ORDER BY a.published_at DESC, a.id DESC LIMIT {MAX_RANKED + 1}"
         if connection.vendor == "postgresql":
             query = f"websearch_to_tsquery({PG_CONFIG}, %s)"
-            where = (
-                f"FROM articles_article a, {query} q WHERE a.{PG_COLUMN} @@ q "
-                "AND a.status IN (%s, %s) AND a.published_at <= %s AND a.password = ''"
+            return (
+                f"SELECT a.id, ts_rank(a.{PG_COLUMN}, q) FROM articles_article a, {query} q "  # noqa: S608 (constants and placeholders only)
+                f"WHERE a.{PG_COLUMN} @@ q AND {visible} {latest}",
+                [websearch_text(self.groups), *live],
             )
-            params = [websearch_text(self.groups), *live]
-            if count:
-                counted = f"SELECT 1 {where} LIMIT {MAX_RANKED + 1}"  # noqa: S608 (constants)
-                return f"SELECT count(*) FROM ({counted}) m", params  # noqa: S608
-            # The latest MAX_RANKED matches, ranked; snippets for the page's rows only.
-            # (ranked after the cut: ts_rank runs on MAX_RANKED rows, not on every match)
-            latest = (  # noqa: S608 (constants and placeholders only)
-                f"SELECT a.id, a.published_at {where} "
-                f"ORDER BY a.published_at DESC, a.id DESC LIMIT {MAX_RANKED}"
-            )
-            ranked = f"SELECT m.id, m.published_at, ts_rank(r.{PG_COLUMN}, q) AS rank "
-            ranked += f"FROM ({latest}) m JOIN articles_article r ON r.id = m.id, {query} q "
-            page = f"{ranked} ORDER BY rank DESC, m.published_at DESC, m.id DESC"
-            page += " LIMIT %s OFFSET %s"
+        # bm25: the lower, the better (headline 10, standfirst 4, body 1), so negated.
+        return (
+            f"SELECT a.id, -bm25({FTS_TABLE}, 10.0, 4.0, 1.0) FROM {FTS_TABLE} s "  # noqa: S608
+            f"JOIN articles_article a ON a.id = s.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND {visible} {latest}",
+            [self.expression, *live],
+        )
+
+    def _marks_sql(self, ids: list[int]) -> tuple[str, list]:
+        """The headline with the matched words marked and snippets, for these rows only."""
+        places = ", ".join("%s" for _ in ids)
+        if connection.vendor == "postgresql":
             marks = f"StartSel={START}, StopSel={STOP}"
-            select = (
-                f"SELECT a.id, ts_headline({PG_CONFIG}, a.headline, q, "
+            return (
+                f"SELECT a.id, ts_headline({PG_CONFIG}, a.headline, q, "  # noqa: S608
                 f"'{marks}, HighlightAll=true'), "
                 f"ts_headline({PG_CONFIG}, a.standfirst || ' ' || a.body_text, q, "
                 f"'{marks}, MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=\" … \"') "
+                f"FROM articles_article a, websearch_to_tsquery({PG_CONFIG}, %s) q "
+                f"WHERE a.id IN ({places})",
+                [websearch_text(self.groups), *ids],
             )
-            return (
-                f"{select} FROM ({page}) p JOIN articles_article a ON a.id = p.id, {query} q "
-                "ORDER BY p.rank DESC, p.published_at DESC, p.id DESC",
-                [*params, websearch_text(self.groups), limit, offset, websearch_text(self.groups)],
-            )
-        where = (
-            f"FROM {FTS_TABLE} s JOIN articles_article a ON a.id = s.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND a.status IN (%s, %s) AND a.published_at <= %s "
-            "AND a.password = ''"  # a password-protected article is never found
-        )
-        params = [self.expression, *live]
-        if count:
-            counted = f"SELECT 1 {where} LIMIT {MAX_RANKED + 1}"  # noqa: S608 (constants)
-            return f"SELECT count(*) FROM ({counted})", params  # noqa: S608
-        latest = f"SELECT a.id {where} ORDER BY a.published_at DESC, a.id DESC"  # noqa: S608
-        latest += f" LIMIT {MAX_RANKED}"
-        where += f" AND a.id IN ({latest})"
-        params += params
-        select = (
-            f"SELECT a.id, highlight({FTS_TABLE}, 0, '{START}', '{STOP}'), "
+        return (
+            f"SELECT s.rowid, highlight({FTS_TABLE}, 0, '{START}', '{STOP}'), "  # noqa: S608
             f"snippet({FTS_TABLE}, 2, '{START}', '{STOP}', ' … ', 32), "
             f"snippet({FTS_TABLE}, 1, '{START}', '{STOP}', ' … ', 32) "
+            f"FROM {FTS_TABLE} s WHERE {FTS_TABLE} MATCH %s AND s.rowid IN ({places})",
+            [self.expression, *ids],
         )
-        order = f"ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0), a.published_at DESC, a.id DESC"
-        return f"{select} {where} {order} LIMIT %s OFFSET %s", [*params, limit, offset]
 
 
 def search(text: str) -> Results:

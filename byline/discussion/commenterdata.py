@@ -5,6 +5,8 @@ What the comment-data page (``datapolicy.py``) promises, these functions keep.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,40 +15,99 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from byline.articles import addresses
 from byline.discussion.actions import refresh_articles
 from byline.discussion.models import Comment, DataLink
 from byline.discussion.reactions import forget_reactions
 
+# What the export reads of a comment and of its article (no rendered HTML, no article body).
+EXPORTED_FIELDS = (
+    "pk",
+    "article__headline",
+    "article__slug",
+    "parent_id",
+    "status",
+    "submitted_at",
+    "edited_at",
+    "author_name",
+    "author_email",
+    "author_url",
+    "body",
+    "notify_replies",
+    "reactions",
+    "ip_hash",
+    "user_agent",
+    "spam_backend",
+    "spam_verdict",
+    "spam_score",
+    "spam_reasons",
+)
+EXPORT_CHUNK = 200  # comments read from the database at a time
+
+
+def exported_comments(email: str) -> Iterator[dict]:
+    """Everything stored about the comments under ``email``, for the commenter, oldest
+    first, one at a time, so what is held stays bounded however much one commenter wrote.
+
+    Their ids first, in order (one read of the address index), then ``EXPORT_CHUNK``
+    comments at a time by id. (A server-side cursor over the ordered query would hold
+    no list either, but PostgreSQL plans a cursor to start fast: it walked the date
+    index of every comment on the site, 0.6 s of the database's CPU at 1,000,000.)
+    """
+    mine = Comment.objects.by_email(email).order_by("submitted_at", "pk")
+    ids = list(mine.values_list("pk", flat=True))
+    article_url = addresses.by_slug("articles:detail")
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        rows = (
+            Comment.objects.filter(pk__in=ids[start : start + EXPORT_CHUNK])
+            .order_by("submitted_at", "pk")
+            .values_list(*EXPORTED_FIELDS)
+        )
+        for row in rows:
+            yield _exported(dict(zip(EXPORTED_FIELDS, row, strict=True)), article_url)
+
+
+def _exported(c: dict, article_url: Callable[[str], str]) -> dict:
+    return {
+        "id": c["pk"],
+        "article": c["article__headline"],
+        "article_url": article_url(c["article__slug"]),
+        "in_reply_to": c["parent_id"],
+        "status": c["status"],
+        "submitted_at": c["submitted_at"].isoformat(),
+        "edited_at": c["edited_at"].isoformat() if c["edited_at"] else None,
+        "name": c["author_name"],
+        "email": c["author_email"],
+        "website": c["author_url"],
+        "body": c["body"],
+        "reply_notifications": c["notify_replies"],
+        "reactions": c["reactions"],
+        "hashed_ip": c["ip_hash"],
+        "browser": c["user_agent"],
+        "spam_check": {
+            "backend": c["spam_backend"],
+            "verdict": c["spam_verdict"],
+            "score": c["spam_score"],
+            "reasons": c["spam_reasons"],
+        },
+    }
+
 
 def export_comments(email: str) -> list[dict]:
     """Everything stored about the comments under ``email``, for the commenter."""
-    rows = Comment.objects.by_email(email).select_related("article").order_by("submitted_at")
-    return [
-        {
-            "id": c.pk,
-            "article": c.article.headline,
-            "article_url": c.article.get_absolute_url(),
-            "in_reply_to": c.parent_id,
-            "status": c.status,
-            "submitted_at": c.submitted_at.isoformat(),
-            "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-            "name": c.author_name,
-            "email": c.author_email,
-            "website": c.author_url,
-            "body": c.body,
-            "reply_notifications": c.notify_replies,
-            "reactions": c.reactions,
-            "hashed_ip": c.ip_hash,
-            "browser": c.user_agent,
-            "spam_check": {
-                "backend": c.spam_backend,
-                "verdict": c.spam_verdict,
-                "score": c.spam_score,
-                "reasons": c.spam_reasons,
-            },
-        }
-        for c in rows
-    ]
+    return list(exported_comments(email))
+
+
+def export_json(email: str) -> Iterator[str]:
+    """The commenter's download, ``{"email": ..., "comments": [...]}``, written a comment
+    at a time, one comment a line, never the whole of it in memory. (One line each,
+    not indented: JSON's indenting encoder is pure Python, several times slower.)"""
+    yield "{\n" + f'  "email": {json.dumps(email, ensure_ascii=False)},\n' + '  "comments": ['
+    separator = "\n    "
+    for comment in exported_comments(email):
+        yield separator + json.dumps(comment, ensure_ascii=False)
+        separator = ",\n    "
+    yield "\n  ]\n}\n" if separator != "\n    " else "]\n}\n"
 
 
 ERASED_NAME = "Anonymous"

@@ -198,3 +198,28 @@ def test_a_word_in_every_article_ranks_the_latest_matches_and_says_there_are_mor
         "Council story 1",
         "Council story 2",
     }
+
+
+def test_every_page_of_results_runs_the_same_queries_and_no_offset(client):
+    """The latest matches are read once with their scores and ordered in Python; a page is a
+    slice of that order, and only its rows get snippets: the last page runs the queries
+    the first does, none with an OFFSET, and together the pages list every match once."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(7):
+        make_article(f"Harbour story {n}", body="The harbour froze overnight." * (n + 1))
+    seen, counts = [], []
+    with override_settings(BYLINE_SEARCH_PER_PAGE=3):
+        for page in (1, 2, 3):
+            cache.clear()  # the site's navigation boxes are read on each page alike
+            with CaptureQueriesContext(connection) as captured:
+                seen += titles(client, "harbour", page=page)
+            searched = [
+                q["sql"] for q in captured.captured_queries if "articles_article" in q["sql"]
+            ]
+            assert not any(" OFFSET " in sql.upper() for sql in searched)
+            counts.append(len(captured.captured_queries))
+    assert sorted(seen) == sorted(f"Harbour story {n}" for n in range(7))
+    assert counts[0] == counts[1] == counts[2]

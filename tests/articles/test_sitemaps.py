@@ -156,6 +156,28 @@ def test_article_locations_match_their_addresses_whatever_the_slug(client):
     assert f"http://testserver{article.get_absolute_url()}" in listed
 
 
+def test_tags_and_authors_come_in_smaller_pages_at_their_addresses(client, monkeypatch):
+    """A subject is dated by reading its newest articles, so subjects come fewer to a page
+    than articles; each is listed once, at the address ``reverse()`` gives it, non-ASCII
+    slugs included, dated by its newest article."""
+    assert sitemaps.TagSitemap.limit < sitemaps.ArticleSitemap.limit
+    monkeypatch.setattr(sitemaps.TagSitemap, "limit", 2)
+    tags = [make_tag(f"Tag {n}", slug=f"étiquette-{n}") for n in range(5)]
+    author = make_author("Zoë", slug="zoë")
+    articles = [make_article(f"On {tag.name}", tags=[tag], authors=[author]) for tag in tags]
+    make_tag("Unused", slug="unused")  # no published article: not listed
+    index = [url for url in locations(xml(client, "/sitemap.xml")) if "sitemap-tags" in url]
+    assert len(index) == 3  # five tags with articles, two to a page
+    pages = [xml(client, f"/sitemap-tags.xml?page={page}") for page in (1, 2, 3)]
+    listed = [url for page in pages for url in locations(page)]
+    assert listed == [f"http://testserver{tag.get_absolute_url()}" for tag in tags]
+    authors = xml(client, "/sitemap-authors.xml")
+    assert locations(authors) == [f"http://testserver{author.get_absolute_url()}"]
+    stamp = authors[0].find("sm:lastmod", NS).text
+    newest = max(max(a.published_at, a.updated_at) for a in articles)
+    assert datetime.fromisoformat(stamp) == newest
+
+
 def test_the_old_page_parameter_leads_to_the_new_address(client):
     """``?p=2`` (Django's name, which the page cache does not key on) → ``?page=2``, 301."""
     response = client.get("/sitemap-articles.xml?p=2")

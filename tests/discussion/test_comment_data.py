@@ -93,9 +93,47 @@ def test_a_commenter_can_export_their_comments(client, article, mailoutbox):
     assert "1 comment" in client.get(link).content.decode()
     download = client.get(link + "?download=1")
     assert download["Content-Disposition"].startswith("attachment")
-    data = json.loads(download.content)
+    assert "private" in download["Cache-Control"]  # a per-reader download, never cached
+    data = json.loads(b"".join(download.streaming_content))
     assert [c["id"] for c in data["comments"]] == [mine.pk]
     assert data["comments"][0]["body"] == "my words"
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
+    client, article, monkeypatch, count
+):
+    """The download is written piece by piece (what one commenter wrote may be megabytes),
+    one comment a line, and the pieces make one JSON document of every comment, oldest
+    first: quotes, line breaks and non-ASCII in a comment included, replies and edits too."""
+    from byline.discussion import commenterdata
+    from byline.discussion.notifications import data_link_token
+
+    monkeypatch.setattr(commenterdata, "EXPORT_CHUNK", 2)  # several reads for three comments
+    other = make_comment(article, author_email="other@example.org")
+    for n in range(count):
+        make_comment(
+            article,
+            author_email="me@example.org",
+            body=f'Comment {n}: "quoted",\nnew line, café ✓',
+            parent=other if n == 1 else None,
+            edited_at=timezone.now() if n == 2 else None,
+        )
+    link = f"/comments/data/{data_link_token('me@example.org', 'export')}/"
+    download = client.get(link + "?download=1")
+    assert download.streaming
+    pieces = list(download.streaming_content)
+    assert len(pieces) == count + 2  # the head, one piece a comment, the tail
+    text = b"".join(pieces).decode()
+    comments = commenterdata.export_comments("me@example.org")
+    assert json.loads(text) == {"email": "me@example.org", "comments": comments}
+    assert len(text.splitlines()) == (5 + count if count else 4)  # one comment a line
+    assert [c["id"] for c in comments] == sorted(
+        Comment.objects.filter(author_email="me@example.org").values_list("pk", flat=True)
+    )
+    if count:
+        assert comments[-1]["body"] == f'Comment {count - 1}: "quoted",\nnew line, café ✓'
+        assert comments[-1]["article_url"] == article.get_absolute_url()
 
 
 def test_a_commenter_can_erase_their_comments(client, article, mailoutbox):
