@@ -7,6 +7,9 @@ which sends each request to the one part that owns its path: the live counts
 (``byline.engagement.vote_layer``), each answered without Django's request
 cycle when it can be; the page cache for every other GET or HEAD
 (``byline.pagecache.page_layer``); Django for the rest.
+
+Each production worker that imports this module also loads the spam model in the
+background (``byline.workerstart``), so the first comment it checks does not.
 """
 
 import os
@@ -18,6 +21,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 django_application = get_wsgi_application()  # sets Django up
 
 # After Django is set up (the layers use the models):
+from django.conf import settings  # noqa: E402
+
+from byline import workerstart  # noqa: E402
 from byline.engagement import beacon_layer, counts_layer, vote_layer  # noqa: E402
 from byline.pagecache.page_layer import PageCacheApp  # noqa: E402
 from byline.wsgi_layer import Dispatcher, WSGIApp  # noqa: E402
@@ -39,3 +45,5 @@ def dispatcher(django: WSGIApp) -> Dispatcher:
 
 
 application = dispatcher(django_application)
+if settings.PRODUCTION:  # a server's worker, not a test importing the application
+    workerstart.start()

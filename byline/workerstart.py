@@ -1,0 +1,48 @@
+"""What an app worker does once, when it starts: load the spam model in the background.
+
+The first comment a worker checks would otherwise import numpy, SciPy and
+scikit-learn and read the model from the database: over 10 s on a busy
+server, long enough for the commenter's request to time out. The production
+entry (``byline.wsgi``) calls ``start()`` as each granian worker imports it;
+the loading runs in a thread, so the worker answers pages meanwhile, and a
+comment arriving before it is done waits on the same import instead of
+starting a second one. A failure (the database down at start) is logged and
+forgotten: the first check then loads the model as it always did.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+logger = logging.getLogger("byline.workerstart")
+
+
+def warm_spam_model() -> bool:
+    """Load the local spam filter's model into this process; False if it is not used."""
+    from byline.antispam.backends import LocalFilterBackend
+    from byline.antispam.pipeline import current_model, get_backend
+
+    if not isinstance(get_backend(), LocalFilterBackend):
+        return False  # another backend (Akismet) never loads the model
+    current_model()
+    return True
+
+
+def warm_safely() -> None:
+    """``warm_spam_model``, never raising: a worker must start whatever happens."""
+    try:
+        warm_spam_model()
+    except Exception:
+        logger.warning("worker start: the spam model was not loaded early", exc_info=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()  # this thread's connections, not left for the server to time out
+
+
+def start() -> threading.Thread:
+    """Warm this worker in a background thread (returned, for tests to join)."""
+    thread = threading.Thread(target=warm_safely, name="byline-worker-start", daemon=True)
+    thread.start()
+    return thread
