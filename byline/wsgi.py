@@ -21,8 +21,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 django_application = get_wsgi_application()  # sets Django up
 
 # After Django is set up (the layers use the models):
-from django.conf import settings  # noqa: E402
-
 from byline import workerstart  # noqa: E402
 from byline.engagement import beacon_layer, counts_layer, vote_layer  # noqa: E402
 from byline.pagecache.page_layer import PageCacheApp  # noqa: E402
@@ -45,5 +43,4 @@ def dispatcher(django: WSGIApp) -> Dispatcher:
 
 
 application = dispatcher(django_application)
-if settings.PRODUCTION:  # a server's worker, not a test importing the application
-    workerstart.start()
+workerstart.start_if_wanted()

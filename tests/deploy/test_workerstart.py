@@ -50,3 +50,20 @@ def test_a_failure_is_logged_and_the_worker_goes_on(backend, caplog):
     assert any("not loaded early" in r.getMessage() for r in caplog.records) or any(
         "shipped model" in r.getMessage() for r in caplog.records
     )
+
+
+@pytest.mark.parametrize(
+    ("production", "preload", "started"),
+    [(True, True, True), (True, False, False), (False, True, False)],
+)
+def test_only_a_production_worker_preloads_and_only_if_the_site_wants_it(
+    settings, monkeypatch, production, preload, started
+):
+    """A test importing the application, or a site without comments
+    (BYLINE_PRELOAD_SPAM_MODEL=false), keeps its workers small."""
+    settings.PRODUCTION = production
+    settings.BYLINE_PRELOAD_SPAM_MODEL = preload
+    calls = []
+    monkeypatch.setattr(workerstart, "start", lambda: calls.append("started"))
+    workerstart.start_if_wanted()
+    assert bool(calls) is started
