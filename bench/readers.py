@@ -790,7 +790,7 @@ def make_articles(count: int, comments: int) -> list:
 def page_of(article, html: str) -> Page:
     static = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
     ids = re.findall(r'data-comment-reaction="(\d+)"', html)
-    counts_url = re.search(r'<script data-counts-url="([^"]+)"', html)
+    counts_url = re.search(r'<script[^>]* data-counts-url="([^"]+)"', html)
     if ids and counts_url is None:
         raise CheckFailed("the article page has comment reactions but no reaction counts address")
     comment_counts = [

@@ -23,13 +23,8 @@ from byline.pagecache.store import (
 from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_section
 from tests.pagecache.test_files import served_by_nginx
-from tests.pagecache.test_store import page
+from tests.pagecache.test_store import needs_redis, page
 from tests.pagecache.wsgi_client import call
-
-needs_redis = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"),
-    reason="scoped purges need Redis: set REDIS_URL=redis://... to run these tests",
-)
 
 
 @pytest.fixture
