@@ -208,6 +208,8 @@ class Generator:
         self.tag = secrets.token_hex(3)
         self.refresh_seconds = 60.0
         self.bot_every = round(1 / BOT_SHARE)
+        self.vote_share, self.comment_share = VOTE_SHARE, COMMENT_SHARE
+        self.scroll_share = SCROLL_SHARE
         self.index, self.count = 0, 1  # this process's place among the generator processes
 
     def record_error(self, kind: str, what: str) -> None:
@@ -275,18 +277,18 @@ class Generator:
             if browser.bot:
                 await _sleep(stop, leave_at - time.monotonic())
                 return
-            if self.rng.random() < SCROLL_SHARE:  # the discussion comes into view
+            if self.rng.random() < self.scroll_share:  # the discussion comes into view
                 for url in page.comment_counts:
                     await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
             roll = self.rng.random()
-            acts = roll < VOTE_SHARE + COMMENT_SHARE
+            acts = roll < self.vote_share + self.comment_share
             every = self.refresh_seconds / self.scale
             wait = every
             while not stop.is_set():
                 if acts:  # somewhere in the first half of the stay
                     at = min(leave_at, time.monotonic() + self.rng.random() * every)
                     await _sleep(stop, at - time.monotonic())
-                    if roll < VOTE_SHARE:
+                    if roll < self.vote_share:
                         await self.vote(connection, browser, page)
                     else:
                         await self.comment(connection, browser, page)
@@ -845,6 +847,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--time-scale", type=float, default=60.0, help="clock compression")
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--comments", type=int, default=20, help="approved comments an article")
+    parser.add_argument(
+        "--vote-share", type=float, default=VOTE_SHARE, help="share of readers who vote"
+    )
+    parser.add_argument(
+        "--comment-share", type=float, default=COMMENT_SHARE, help="share of readers who comment"
+    )
+    parser.add_argument(
+        "--scroll-share",
+        type=float,
+        default=SCROLL_SHARE,
+        help="share of readers who scroll to the discussion",
+    )
     parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
     parser.add_argument("--max-readers", type=int, default=6400)
     parser.add_argument(
@@ -988,6 +1002,9 @@ def main() -> int:
                 generator = Generator(port, pages, script, args.time_scale, seed=n * 100 + index)
                 generator.index, generator.count = index, count
                 generator.refresh_seconds = refresh
+                generator.vote_share = args.vote_share
+                generator.comment_share = args.comment_share
+                generator.scroll_share = args.scroll_share
                 if args.quick:  # a few bots' beacons even in a short run
                     generator.bot_every = 25
                 return generator
