@@ -24,7 +24,10 @@ when written, and every worker that learns of a purge removes the scope's
 files, so a file written by a worker that had not heard of it yet goes too.
 
 If workers fall so far behind that the log no longer holds what they missed,
-every scoped page rendered before is treated as out of date. Without Redis
+every scoped page rendered before is treated as out of date. If the log
+starts again (a Redis emptied or replaced: its counter is behind what a
+worker read), marks from before mean nothing, so the worker moves the
+generation (``reset_seen``) and counts from the new log. Without Redis
 (one machine, the generation in a file) there is no log: a scoped change
 moves the generation, as every change did before.
 """
@@ -55,6 +58,7 @@ class PurgeLog:
         self.last = 0  # the newest purge read
         self.floor = 0  # scoped pages marked before this are out of date (missed purges)
         self.trusted = False  # False until the log is read, and while it cannot be
+        self.reset_seen = False  # the log started again: the store moves the generation
         self._next_read = float("-inf")
         # Held while purges are learnt (their files removed) and while a scoped page is
         # stored (its file listed): the two never interleave.
@@ -87,9 +91,19 @@ class PurgeLog:
             return
         self._next_read = now + self.interval
         try:
-            rows = self.client.zrangebyscore(
-                REDIS_PREFIX + "purges", f"({self.last}", "+inf", withscores=True
-            )
+            pipe = self.client.pipeline()
+            pipe.get(REDIS_PREFIX + "purge-seq")
+            pipe.zrangebyscore(REDIS_PREFIX + "purges", f"({self.last}", "+inf", withscores=True)
+            counter, rows = pipe.execute()
+            newest = int(counter or 0)
+            if newest < self.last:  # a new log: start from it, forget the old numbers
+                with self.lock:
+                    self.known.clear()
+                    self.last = self.floor = 0
+                    self.reset_seen = True
+                rows = self.client.zrangebyscore(
+                    REDIS_PREFIX + "purges", "-inf", "+inf", withscores=True
+                )
             entries = []
             for member, score in rows:
                 _, _, scopes = member.decode().partition("|")

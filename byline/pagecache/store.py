@@ -242,6 +242,10 @@ class PageStore:
                 self.files.switch(generation)
         if self.purges is not None:
             self.purges.sync()  # at most every interval; never raises
+            if self.purges.reset_seen:  # pages marked under the old log: all out of date
+                self.purges.reset_seen = False
+                self.invalidate()
+                generation = self._memory_generation
         return generation
 
     def purge_mark(self) -> int:

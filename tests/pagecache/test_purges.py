@@ -209,3 +209,22 @@ def test_scopes_and_mark_round_trip_through_redis_bytes():
     stored = page(b"x")
     scoped_page = replace(stored, scopes=("comment-counts", "comments:7"), mark=41)
     assert type(stored).from_bytes(scoped_page.to_bytes()) == scoped_page
+
+
+@needs_redis
+def test_purges_keep_working_after_redis_starts_again_empty(redis):
+    """A new log counts from 1 again, below what the workers read: they move the
+    generation once (marks from before mean nothing) and follow the new log."""
+    one, two = worker(redis), worker(redis)
+    for n in range(5):
+        one.purge((f"comments:{100 + n}",))
+    before = two.current_generation()
+    two.set("/a/", scoped(two, b"a, marked under the old log", "comments:1"))
+    redis.delete(f"{REDIS_PREFIX}purge-seq", f"{REDIS_PREFIX}purges")  # emptied
+    generation = two.current_generation()
+    assert generation != before  # the old marks mean nothing: every page goes
+    assert two.get("/a/", generation) is None
+    two.set("/a/", scoped(two, b"a, after", "comments:1"))
+    assert two.get("/a/", two.current_generation()).body == b"a, after"
+    one.purge(("comments:1",))  # numbered from 1 again
+    assert two.get("/a/", two.current_generation()) is None
