@@ -12,6 +12,10 @@ browser runs the article page and its script:
   cached a year) and revalidates an article it has seen (If-None-Match: 304);
 - the page's script sends the view beacon and shows the live counts, then
   revalidates them every ``data-refresh-seconds`` while the reader stays;
+- 30% of the readers scroll to the discussion (each article has
+  ``--comments`` approved comments): the page's script then asks for the
+  comments' reaction counts once (``GET /api/comments/reactions/?ids=...``,
+  which nginx keeps a second);
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
@@ -92,7 +96,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -105,10 +108,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from harness import (  # noqa: E402  (bench/ is on the path)
+    Bench,
     CheckFailed,
     Server,
+    bench_parser,
     ensure_database,
     ensure_tools,
+    percentile,
+    process_cpu,
     shipped_nginx_config,
     start_app,
     start_nginx,
@@ -123,6 +130,8 @@ RETURNING_SHARE = 0.5
 VOTE_SHARE = 0.02
 COMMENT_SHARE = 0.001
 BOT_SHARE = 0.005
+SCROLL_SHARE = 0.3  # readers who scroll the discussion into view
+CHUNK = 300  # comment ids per reaction counts request (reactions.js)
 BACKOFF_MAX = 4
 BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
@@ -168,6 +177,7 @@ class Page:
     counts: str
     view: str
     reaction: str
+    comment_counts: list[str] = field(default_factory=list)  # ?ids= lists, one per chunk
 
 
 @dataclass
@@ -198,6 +208,8 @@ class Generator:
         self.tag = secrets.token_hex(3)
         self.refresh_seconds = 60.0
         self.bot_every = round(1 / BOT_SHARE)
+        self.vote_share, self.comment_share = VOTE_SHARE, COMMENT_SHARE
+        self.scroll_share = SCROLL_SHARE
         self.index, self.count = 0, 1  # this process's place among the generator processes
 
     def record_error(self, kind: str, what: str) -> None:
@@ -265,15 +277,18 @@ class Generator:
             if browser.bot:
                 await _sleep(stop, leave_at - time.monotonic())
                 return
+            if self.rng.random() < self.scroll_share:  # the discussion comes into view
+                for url in page.comment_counts:
+                    await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
             roll = self.rng.random()
-            acts = roll < VOTE_SHARE + COMMENT_SHARE
+            acts = roll < self.vote_share + self.comment_share
             every = self.refresh_seconds / self.scale
             wait = every
             while not stop.is_set():
                 if acts:  # somewhere in the first half of the stay
                     at = min(leave_at, time.monotonic() + self.rng.random() * every)
                     await _sleep(stop, at - time.monotonic())
-                    if roll < VOTE_SHARE:
+                    if roll < self.vote_share:
                         await self.vote(connection, browser, page)
                     else:
                         await self.comment(connection, browser, page)
@@ -465,7 +480,7 @@ class Connection:
         elapsed = time.monotonic() - started
         if answer.get("connection", "").lower() == "close":
             self.close()
-        if kind in ("refresh", "counts", "html"):
+        if kind in ("refresh", "counts", "html", "comment counts"):
             kind += " 304" if status == 304 else ""
         if kind != "static":
             # Who answered: nginx from a file (a page or counts file), nginx from its
@@ -545,11 +560,11 @@ class Step:
 
     @property
     def p99_ms(self) -> float:
-        return percentile(self.tally.latencies, 99) * 1000
+        return (percentile(self.tally.latencies, 99) or 0.0) * 1000
 
     @property
     def p50_ms(self) -> float:
-        return percentile(self.tally.latencies, 50) * 1000
+        return (percentile(self.tally.latencies, 50) or 0.0) * 1000
 
     @property
     def errors(self) -> int:
@@ -567,13 +582,6 @@ class Step:
     @property
     def sessions_per_second(self) -> float:
         return self.tally.sessions / self.seconds
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
 async def run_sessions(generator: Generator, readers: int, start: float, end: float) -> Tally:
@@ -696,33 +704,27 @@ class Roles:
         self.generator_pids: set[int] = set()
 
     def snapshot(self) -> dict[tuple[str, int], float]:
-        ticks = os.sysconf("SC_CLK_TCK")
         used: dict[tuple[str, int], float] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for process in process_cpu():
             try:
-                text = stat.read_text()
-                name = text[text.index("(") + 1 : text.rindex(")")]
-                fields = text[text.rindex(")") + 2 :].split()
-                seconds = (int(fields[11]) + int(fields[12])) / ticks
-                group, pid = int(fields[2]), int(stat.parent.name)
                 role = None
-                if group in self.nginx_groups:
+                if process.group in self.nginx_groups:
                     role = "nginx"
-                elif group == self.app_group:
+                elif process.group == self.app_group:
                     role = "app server"
-                elif group == self.folder_group:
+                elif process.group == self.folder_group:
                     role = "view folder"
-                elif name.startswith("postgres") and self.database:
-                    if f" {self.database} ".encode() in (stat.parent / "cmdline").read_bytes():
+                elif process.name.startswith("postgres") and self.database:
+                    if f" {self.database} ".encode() in process.cmdline():
                         role = "PostgreSQL"
-                elif name.startswith("redis-server") and self.redis_port:
-                    if f":{self.redis_port}".encode() in (stat.parent / "cmdline").read_bytes():
+                elif process.name.startswith("redis-server") and self.redis_port:
+                    if f":{self.redis_port}".encode() in process.cmdline():
                         role = "Redis"
-                elif pid in self.generator_pids:
+                elif process.pid in self.generator_pids:
                     role = "generator"
                 if role:
-                    used[(role, pid)] = seconds
-            except (OSError, ValueError, IndexError):
+                    used[(role, process.pid)] = process.seconds
+            except OSError:  # exited while it was read
                 continue
         me = resource.getrusage(resource.RUSAGE_SELF)
         used[("generator", os.getpid())] = me.ru_utime + me.ru_stime
@@ -760,9 +762,12 @@ def site_environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def make_articles(count: int) -> list:
+def make_articles(count: int, comments: int) -> list:
+    """``count`` articles (the demo article's text), each with ``comments`` approved demo
+    comments (threads, as readers write them)."""
     from byline.articles.demo import load_demo
     from byline.articles.models import Article
+    from byline.discussion.demo import add_demo_comments
 
     demo, _ = load_demo()
     tag = secrets.token_hex(3)
@@ -778,12 +783,23 @@ def make_articles(count: int) -> list:
             published_at=demo.published_at,
         )
         article.authors.set(demo.authors.all())
+        if comments:
+            add_demo_comments(article, comments, seed=n)
         articles.append(article)
     return articles
 
 
 def page_of(article, html: str) -> Page:
     static = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    ids = re.findall(r'data-comment-reaction="(\d+)"', html)
+    counts_url = re.search(r'<script[^>]* data-counts-url="([^"]+)"', html)
+    if ids and counts_url is None:
+        raise CheckFailed("the article page has comment reactions but no reaction counts address")
+    comment_counts = [
+        f"{counts_url.group(1)}?ids={','.join(ids[start : start + CHUNK])}"
+        for start in range(0, len(ids), CHUNK)
+        if counts_url is not None
+    ]
     return Page(
         article.pk,
         article.get_absolute_url(),
@@ -791,6 +807,7 @@ def page_of(article, html: str) -> Page:
         re.search(r'data-counts-url="([^"]+)"', html).group(1),
         re.search(r'data-view-url="([^"]+)"', html).group(1),
         re.search(r'data-reaction-url="([^"]+)"', html).group(1),
+        comment_counts,
     )
 
 
@@ -820,10 +837,28 @@ def wrk_html(url: str, seconds: float, connections: int) -> tuple[float, float, 
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(
+        __doc__,
+        8600,
+        4,
+        "CI: 3 s per script at --start-readers; asserts exact counts and no errors",
+    )
     parser.add_argument("--seconds", type=float, default=6.0, help="measured length of each step")
     parser.add_argument("--time-scale", type=float, default=60.0, help="clock compression")
     parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--comments", type=int, default=20, help="approved comments an article")
+    parser.add_argument(
+        "--vote-share", type=float, default=VOTE_SHARE, help="share of readers who vote"
+    )
+    parser.add_argument(
+        "--comment-share", type=float, default=COMMENT_SHARE, help="share of readers who comment"
+    )
+    parser.add_argument(
+        "--scroll-share",
+        type=float,
+        default=SCROLL_SHARE,
+        help="share of readers who scroll to the discussion",
+    )
     parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
     parser.add_argument("--max-readers", type=int, default=6400)
     parser.add_argument(
@@ -832,7 +867,6 @@ def parse_args() -> argparse.Namespace:
         default=160,
         help="simulated readers of a last step when the ramp stopped below (CPU figures)",
     )
-    parser.add_argument("--port-base", type=int, default=8600, help="4 ports from here")
     parser.add_argument(
         "--generators",
         type=int,
@@ -850,11 +884,6 @@ def parse_args() -> argparse.Namespace:
         help="what the readers' browsers send: html (the page alone: the reference), before,"
         " app-beacon, after",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="CI: 3 s per script at --start-readers; asserts exact counts and no errors",
-    )
     return parser.parse_args()
 
 
@@ -865,9 +894,8 @@ def main() -> int:
     ensure_tools()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    work = Path(tempfile.mkdtemp(prefix="byline-readers-"))
-    work.chmod(0o755)
-    (work / "logs").mkdir()
+    bench = Bench("byline-readers-")  # the scratch folder, its logs/ and the servers
+    work = bench.work
     data_dir = work / "data"
     (data_dir / "views").mkdir(parents=True)
     env = site_environment(data_dir)
@@ -885,7 +913,7 @@ def main() -> int:
     from byline.engagement import viewbuffer
 
     call_command("migrate", interactive=False, verbosity=0)
-    articles = make_articles(args.articles)
+    articles = make_articles(args.articles, args.comments)
     ids = [article.pk for article in articles]
     ports = {
         "app": args.port_base,
@@ -893,11 +921,10 @@ def main() -> int:
         "after": args.port_base + 2,
         "app-beacon": args.port_base + 3,
     }
-    servers: list[Server] = []
     failures: list[str] = []
     try:
         app = start_app(env, ports["app"], "app", work / "logs")
-        servers.append(app)
+        bench.add(app)
         wait_for(f"http://127.0.0.1:{ports['app']}/", app, seconds=120)
         nginx: dict[str, Server] = {}
         # nginx's view log, folded into the counts every second, as
@@ -914,7 +941,7 @@ def main() -> int:
             0,
             "view folder",
         )
-        servers.append(view_folder)
+        bench.add(view_folder)
         for script in ("before", "app-beacon", "after"):
             folder = work / f"nginx-{script}"
             folder.mkdir()
@@ -930,8 +957,7 @@ def main() -> int:
                 if not found:
                     raise CheckFailed("deploy/nginx.conf no longer has its counts micro-cache")
             config.write_text(text)
-            nginx[script] = start_nginx(config, folder)
-            servers.append(nginx[script])
+            nginx[script] = bench.add(start_nginx(config, folder))
             wait_for(f"http://127.0.0.1:{ports[script]}/", nginx[script])
         import urllib.request
         from concurrent.futures import ThreadPoolExecutor
@@ -952,7 +978,8 @@ def main() -> int:
             f"Readers benchmark: {database}, Redis {'yes' if redis_url else 'no'},"
             f" {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f};"
             f" {len(pages)} articles (Zipf 1.1), page {html_kb:.0f} KB (X-Cache {cached}),"
-            f" static files {len(pages[0].static)}, refresh every {refresh:g} s;"
+            f" static files {len(pages[0].static)}, {args.comments} comments an article,"
+            f" refresh every {refresh:g} s;"
             f" stay log-normal median {STAY_MEDIAN_SECONDS:g} s (mean {MEAN_STAY_SECONDS:.0f} s);"
             f" clock x{args.time_scale:g}, {args.seconds:g} s per step"
         )
@@ -975,6 +1002,9 @@ def main() -> int:
                 generator = Generator(port, pages, script, args.time_scale, seed=n * 100 + index)
                 generator.index, generator.count = index, count
                 generator.refresh_seconds = refresh
+                generator.vote_share = args.vote_share
+                generator.comment_share = args.comment_share
+                generator.scroll_share = args.scroll_share
                 if args.quick:  # a few bots' beacons even in a short run
                     generator.bot_every = 25
                 return generator
@@ -1027,6 +1057,13 @@ def main() -> int:
             f" {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'}"
         )
         failures += [f"recount: {drift}" for drift in drifts]
+        asked = [k for steps in results.values() for step in steps for k in step.tally.kinds]
+        if (
+            args.quick
+            and "after" in results
+            and not any(k.startswith("comment counts") for k in asked)
+        ):
+            failures.append("no reader asked for the comments' reaction counts")
         if args.quick and bots == 0:
             failures.append("no bot beacon was sent: the bot check was not exercised")
         errors = ERRORS
@@ -1040,8 +1077,7 @@ def main() -> int:
     except CheckFailed as failure:
         failures.append(str(failure))
     finally:
-        for server in reversed(servers):
-            server.stop()
+        bench.stop()
         for article in articles:
             article.delete()
     for failure in failures:

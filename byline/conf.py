@@ -234,6 +234,14 @@ CORE_SETTINGS: list[Setting] = [
         "wait for their batch in them, so more threads make bigger batches.",
         parse_positive_int,
     ),
+    Setting(
+        "BYLINE_PRELOAD_SPAM_MODEL",
+        "true",
+        "Load the spam model as each production worker starts (numpy, SciPy, scikit-learn: "
+        "about 100 MB a worker), so the first comment it checks does not wait seconds for "
+        "it. Off for a site without comments: workers then stay small until one checks one.",
+        parse_bool,
+    ),
 ]
 
 

@@ -5,9 +5,11 @@ publication, its approved comments). Sent with ``article_id``, or with
 ``article_id=None`` when many or all may have changed (a big import, a static
 page in every page's footer). Whoever caches
 rendered pages listens to it; live counts (views, reactions, ratings) do not
-send it, since pages fetch those separately.
+send it, since pages fetch those separately. ``what="comments"`` says only
+the article's approved comments changed (their list and count): the page
+cache then redraws only the pages that show them.
 """
 
 from django.dispatch import Signal
 
-article_changed = Signal()  # kwargs: article_id: int | None
+article_changed = Signal()  # kwargs: article_id: int | None, what: "comments" | None

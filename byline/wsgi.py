@@ -9,7 +9,9 @@ cycle when it can be; the page cache for every other GET or HEAD
 (``byline.pagecache.page_layer``); Django for the rest.
 
 Once it is built, what start-up made is frozen out of the garbage collector's
-sight (``freeze_start_up``).
+sight (``freeze_start_up``). Each production worker that imports this module also
+loads the spam model in the background (``byline.workerstart``), so the first
+comment it checks does not.
 """
 
 import gc
@@ -22,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 django_application = get_wsgi_application()  # sets Django up
 
 # After Django is set up (the layers use the models):
+from byline import workerstart  # noqa: E402
 from byline.engagement import beacon_layer, counts_layer, vote_layer  # noqa: E402
 from byline.pagecache.page_layer import PageCacheApp  # noqa: E402
 from byline.wsgi_layer import Dispatcher, WSGIApp  # noqa: E402
@@ -62,3 +65,4 @@ def freeze_start_up() -> None:
 
 
 freeze_start_up()
+workerstart.start_if_wanted()

@@ -1051,13 +1051,25 @@ class Explanation:
     learned: float = 0.0  # the part of ``logit`` that moderators taught
 
 
+@dataclass
+class LinearWeights:
+    """A trained linear model as scoring and saving read it: scikit-learn's ``coef_``,
+    ``intercept_`` and step count ``t_``. A stored model is rebuilt as these plain
+    arrays, so a worker that only scores comments never imports SciPy or
+    scikit-learn (about 90 MB a process); only training does."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    t_: float
+
+
 class TextModel:
     """The trained linear model and its calibration, what moderators taught on top,
     and the methods the pipeline needs."""
 
     def __init__(
         self,
-        linear: SGDClassifier,
+        linear: SGDClassifier | LinearWeights,
         calibration: np.ndarray,
         common: tuple[np.ndarray, np.ndarray] | None = None,
         examples: int = 0,
@@ -1255,15 +1267,8 @@ class TextModel:
             raise ModelFormatError("stored model arrays are inconsistent")
         coef = np.zeros((1, WIDTH), dtype=np.float64)
         coef[0, indices] = values
-        linear = _new_linear()
-        # The attributes partial_fit() keeps between calls (scikit-learn 1.9).
-        linear.classes_ = np.array([0, 1])
-        linear.coef_ = coef
-        linear.intercept_ = intercept.astype(np.float64)
-        linear.t_ = float(meta.get("t", 1.0))
-        linear.n_features_in_ = WIDTH
         return cls(
-            linear,
+            LinearWeights(coef, intercept.astype(np.float64), float(meta.get("t", 1.0))),
             calibration.astype(np.float64),
             (common.astype(np.int64), share.astype(np.float64)),
             examples=int(meta.get("examples", 0)),

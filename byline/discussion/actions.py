@@ -462,4 +462,4 @@ def refresh_articles(article_ids: Iterable[int]) -> None:
     counts = shown_counts(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
-        article_changed.send(sender=Comment, article_id=article_id)
+        article_changed.send(sender=Comment, article_id=article_id, what="comments")

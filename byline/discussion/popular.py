@@ -5,8 +5,8 @@ Ranking counts the approved comments of the last 7 days per article through
 the ``(status, submitted_at)`` index and keeps the top few: work in proportion
 to the week's comments, not the site's size, but not free on a newsroom
 (60,000 approved comments in a week: about 0.6 s on PostgreSQL). Approving a
-comment invalidates every cached page, so without more the busiest sites
-would count again on almost every render: the ranking (ids and counts only)
+comment redraws every listing (they show this list's counts), so without more
+the busiest sites would count again on almost every render: the ranking (ids and counts only)
 is kept in the shared cache for ``BYLINE_RANKING_SECONDS``. The articles are
 read on every render, published ones only, so an article unpublished since
 it was ranked never appears. Two queries when the ranking is counted, one

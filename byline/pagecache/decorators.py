@@ -14,6 +14,22 @@ STORABLE = "byline.pagecache.storable"
 # A view may bound how long its page is kept (a Unix time, float): e.g. the
 # article page until its comments close by time.
 EXPIRES_AT = "byline.pagecache.expires_at"
+# What a page shows that a scoped purge may change (``purges``): a set of scopes.
+SHOWS = "byline.pagecache.shows"
+COMMENT_COUNTS = "comment-counts"  # how many comments articles have (listings' rankings)
+
+
+def comments_of(article_id: int) -> str:
+    """The scope of a page that shows an article's approved comments (its list, its count)."""
+    return f"comments:{article_id}"
+
+
+def page_shows(request: HttpRequest | None, *scopes: str) -> None:
+    """Say that the page being rendered shows ``scopes``: a purge of one makes it out of
+    date (``invalidation.comments_changed``), and no other change to comments does."""
+    if request is not None:
+        request.META.setdefault(SHOWS, set()).update(scopes)
+
 
 View = Callable[..., HttpResponse]
 

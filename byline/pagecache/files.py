@@ -59,10 +59,11 @@ class PageFiles:
         relative = os.fsdecode(path.encode("latin-1")).strip("/")
         return self.root / generation / scheme / host / relative / "index.html"
 
-    def write(self, key: str, page: Page) -> None:
+    def write(self, key: str, page: Page) -> Path | None:
+        """Write the page where nginx looks; the file written, or None."""
         target = self.path_for(key, page.generation)
         if target is None or target.exists():
-            return
+            return None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
@@ -70,6 +71,8 @@ class PageFiles:
             os.replace(temporary, target)  # nginx never sees half a page
         except OSError:
             logger.exception("page cache: cannot write %s", target)
+            return None
+        return target
 
     def switch(self, generation: str) -> None:
         """Point ``current`` at the generation's (new, empty) folder; prune old ones."""

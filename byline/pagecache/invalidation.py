@@ -7,6 +7,11 @@
   that made the change never serves the old page, and once more after the
   transaction commits, so a page rendered from the not-yet-committed database
   by another worker in between cannot survive.
+- ``article_changed`` sent with ``what="comments"`` (an article's approved
+  comments changed, nothing else) purges only the pages that show them: the
+  article's own pages and the listings that show comment counts (``purges``),
+  now and again once the transaction commits. Every other page stays cached,
+  and stays a file nginx serves. Without Redis the generation moves instead.
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
   bounds every stored page's expiry). No cron job is needed.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from byline.pagecache.decorators import COMMENT_COUNTS, comments_of
 from byline.pagecache.store import page_store
 from byline.signals import article_changed
 
@@ -27,8 +33,22 @@ def invalidate_all_pages() -> None:
     transaction.on_commit(store.invalidate)
 
 
-def on_article_changed(sender, article_id: int | None = None, **kwargs) -> None:
-    invalidate_all_pages()
+def comments_changed(article_id: int) -> None:
+    """The approved comments of ``article_id`` changed: purge the pages that show them
+    (now, and again once the transaction commits)."""
+    scopes = (comments_of(article_id), COMMENT_COUNTS)
+    store = page_store()
+    store.purge(scopes)
+    transaction.on_commit(lambda: store.purge(scopes))
+
+
+def on_article_changed(
+    sender, article_id: int | None = None, what: str | None = None, **kwargs
+) -> None:
+    if what == "comments" and article_id is not None:
+        comments_changed(article_id)
+    else:
+        invalidate_all_pages()
 
 
 def connect() -> None:

@@ -21,6 +21,10 @@ class Page:
     last_modified: int
     expires_at: float
     generation: str
+    # What the page shows that a scoped purge may change (``purges``), and the newest
+    # purge its worker knew of when it began rendering it.
+    scopes: tuple[str, ...] = ()
+    mark: int = 0
 
     def to_bytes(self) -> bytes:
         meta = {
@@ -30,6 +34,8 @@ class Page:
             "last_modified": self.last_modified,
             "expires_at": self.expires_at,
             "generation": self.generation,
+            "scopes": self.scopes,
+            "mark": self.mark,
         }
         return json.dumps(meta).encode() + b"\n" + self.body
 
@@ -38,4 +44,5 @@ class Page:
         meta, _, body = data.partition(b"\n")
         fields = json.loads(meta)
         fields["headers"] = tuple((name, value) for name, value in fields["headers"])
+        fields["scopes"] = tuple(fields.get("scopes", ()))
         return cls(body=body, **fields)

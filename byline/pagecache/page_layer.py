@@ -24,11 +24,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
-from byline.pagecache.decorators import EXPIRES_AT, STORABLE
+from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
 from byline.pagecache.rules import page_key
 from byline.pagecache.store import Page, PageStore, page_store
 from byline.wsgi_layer import WSGIApp
@@ -132,6 +133,7 @@ class PageCacheApp:
             captured[:] = [status, headers, exc_info]
             return lambda data: None  # Django never uses write()
 
+        mark = self.store.purge_mark()  # before the database is read
         # Read what is stored from the primary: a lagging replica would put an
         # old copy under the new generation (or miss a newly scheduled article).
         with reading_from_primary():
@@ -160,6 +162,9 @@ class PageCacheApp:
                 if close is not None:
                     close()  # ends Django's request: after our query, so it is tidied too
         page = self.build(status, headers, body, generation, upcoming)
+        shows = environ.get(SHOWS)
+        if shows:
+            page = replace(page, scopes=tuple(sorted(shows)), mark=mark)
         self.store.set(key, page)
         return self.replay(page, environ, start_response, "miss")
 

@@ -17,6 +17,11 @@ Workers read the shared generation at most every ``BYLINE_PAGE_CACHE_SYNC_SECOND
 (0.5 s), so a hit does not wait on Redis; the worker that made the change sees
 it at once. With Redis, rendered pages are also shared (keyed by generation),
 so each change costs one render per page for the whole site, not one per worker.
+
+A change that concerns only a few pages (an approved comment: its article's
+pages and the comment counts of the listings) does not move the generation:
+it purges those pages' *scopes* through a log every worker reads with the
+generation (``purges``). That needs Redis; without it the generation moves.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
     from byline.pagecache.files import PageFiles
+    from byline.pagecache.purges import PurgeLog
 
 
 logger = logging.getLogger("byline.pagecache")
@@ -214,11 +220,13 @@ class PageStore:
         memory: MemoryPages,
         shared: RedisPages | None = None,
         files: PageFiles | None = None,
+        purges: PurgeLog | None = None,
     ) -> None:
         self.generation = generation
         self.memory = memory
         self.shared = shared
         self.files = files
+        self.purges = purges
         self.stop_polling: threading.Event | None = None
         self._memory_generation = ""
         # The last good copy of each page, whatever its generation or age: served
@@ -232,19 +240,28 @@ class PageStore:
             self._memory_generation = generation
             if self.files is not None:
                 self.files.switch(generation)
+        if self.purges is not None:
+            self.purges.sync()  # at most every interval; never raises
+            if self.purges.reset_seen:  # pages marked under the old log: all out of date
+                self.purges.reset_seen = False
+                self.invalidate()
+                generation = self._memory_generation
         return generation
 
+    def purge_mark(self) -> int:
+        """What a page about to be rendered records (``purges.PurgeLog.mark``)."""
+        return self.purges.mark() if self.purges is not None else 0
+
     def get(self, key: str, generation: str) -> Page | None:
-        """The current page for ``key``, or None (absent, stale or expired)."""
+        """The current page for ``key``, or None (absent, stale, purged or expired)."""
         page = self.memory.get(key)
         if page is None and self.shared is not None:
             page = self.shared.get(key, generation)
-            if page is not None:
-                self.memory.set(key, page)
-                self.last_good.set(key, page)
-                if self.files is not None:
-                    self.files.write(key, page)
+            if page is not None and page.generation == generation:
+                self._keep(key, page, shared=False)
         if page is None or page.generation != generation or page.expires_at <= time.time():
+            return None
+        if self.purges is not None and not self.purges.current(page.scopes, page.mark):
             return None
         return page
 
@@ -256,11 +273,27 @@ class PageStore:
         self.last_good.set(key, page)
         if page.generation != self.current_generation():
             return  # the site changed while this page was rendered: it may be stale
+        self._keep(key, page, shared=True)
+
+    def _keep(self, key: str, page: Page, shared: bool) -> None:
+        """Store a page in memory, Redis (``shared``) and as a file, unless a purge of
+        what it shows came after it was begun."""
+        purges = self.purges
+        if purges is None or not page.scopes:
+            self._write(key, page, shared)
+            return
+        with purges.lock:  # a purge learnt meanwhile would miss the file written here
+            if purges.current(page.scopes, page.mark):
+                path = self._write(key, page, shared)
+                if path is not None:
+                    purges.wrote_file(page.scopes, path)
+
+    def _write(self, key: str, page: Page, shared: bool) -> Path | None:
         self.memory.set(key, page)
-        if self.shared is not None:
+        self.last_good.set(key, page)
+        if shared and self.shared is not None:
             self.shared.set(key, page)
-        if self.files is not None:
-            self.files.write(key, page)
+        return self.files.write(key, page) if self.files is not None else None
 
     def invalidate(self) -> None:
         """Every stored page is out of date: move the generation on."""
@@ -268,6 +301,12 @@ class PageStore:
         self.memory.clear()
         if self.files is not None:
             self.files.switch(self._memory_generation)
+
+    def purge(self, scopes: tuple[str, ...]) -> None:
+        """The pages that show ``scopes`` are out of date (every page without Redis, or
+        if the purge cannot be sent)."""
+        if self.purges is None or not self.purges.purge(scopes):
+            self.invalidate()
 
 
 _store: PageStore | None = None
@@ -297,6 +336,7 @@ def _build_store() -> PageStore:
     from django.conf import settings
 
     from byline.pagecache.files import PageFiles, start_polling
+    from byline.pagecache.purges import PurgeLog
 
     interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
     memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
@@ -306,7 +346,8 @@ def _build_store() -> PageStore:
     if settings.REDIS_URL:
         client = redis_client(settings.REDIS_URL)
         generation: Generation = RedisGeneration(client, interval)
-        store = PageStore(generation, memory, RedisPages(client), files)
+        purges = PurgeLog(client, interval, files.root if files is not None else None)
+        store = PageStore(generation, memory, RedisPages(client), files, purges)
     else:
         generation = FileGeneration(Path(settings.DATA_DIR) / "pagecache-generation", interval)
         store = PageStore(generation, memory, None, files)

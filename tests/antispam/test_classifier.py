@@ -5,6 +5,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import SGDClassifier
 
 from byline.antispam import classifier
 from byline.antispam.classifier import (
@@ -180,7 +181,13 @@ def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
     model = shipped_model()
     texts = [example.text for example in seed_corpus()[::5]]
     w_linear, offset = model.calibration
-    expected = w_linear * model.linear.decision_function(vectorize([for_model(t) for t in texts]))
+    # The stored model is plain arrays (``LinearWeights``); scikit-learn's own model
+    # with the same weights is the reference.
+    reference = SGDClassifier()
+    reference.classes_ = np.array([0, 1])
+    reference.coef_, reference.intercept_ = model.linear.coef_, model.linear.intercept_
+    reference.n_features_in_ = model.linear.coef_.shape[1]
+    expected = w_linear * reference.decision_function(vectorize([for_model(t) for t in texts]))
     expected += offset
     ours = np.array([model.logit(text) for text in texts])
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-9)

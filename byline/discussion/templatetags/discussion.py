@@ -19,7 +19,7 @@ from byline.discussion.markup import comment_list, single_comment
 from byline.discussion.models import Comment
 from byline.discussion.threads import ThreadPage, page_of_thread, page_of_threads
 from byline.newsroom.commentstate import cache_until
-from byline.pagecache.decorators import STORABLE
+from byline.pagecache.decorators import COMMENT_COUNTS, STORABLE, comments_of, page_shows
 from byline.parsing import parse_id
 
 register = template.Library()
@@ -38,6 +38,7 @@ def discussion_for(context, article) -> dict:
         threads = page_of_threads(article.pk, params.get("cpage"), sort)
     if request is not None and not _canonical(params, threads):
         request.META[STORABLE] = False
+    page_shows(request, comments_of(article.pk))  # its next approved comment redraws it
     reply_to = None
     replyto = parse_id(params.get("replyto"))
     if replyto is not None:
@@ -93,7 +94,8 @@ def comment_item(comment, pending: bool = False, reply: bool = True):
     return single_comment(comment, pending=pending, reply=reply)
 
 
-@register.inclusion_tag("discussion/most_discussed.html")
-def most_discussed() -> dict:
+@register.inclusion_tag("discussion/most_discussed.html", takes_context=True)
+def most_discussed(context) -> dict:
     """The "Most discussed" block of the front and listing pages (see ``popular.py``)."""
+    page_shows(context.get("request"), COMMENT_COUNTS)  # an approved comment redraws it
     return {"discussed": popular.most_discussed()}

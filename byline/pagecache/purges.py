@@ -1,0 +1,187 @@
+"""Scoped purges: a change that concerns a few pages makes only those pages out of date.
+
+An approved comment changes its article's page (the comment list, the count
+in the header) and the listings that show comment counts ("Most discussed"),
+nothing else. Moving the site-wide generation for it made every page on every
+server render again and sent nginx back to the app for all of them, once per
+comment: on a busy discussion that tripled what a page view cost.
+
+So a page may declare *scopes* (``decorators.page_shows``): ``comments:<id>``
+for a page that shows article ``<id>``'s comments, ``comment-counts`` for one
+that shows how many comments articles have. A purge names scopes. It is an
+entry in a short shared log (Redis: a counter and a sorted set of the last
+``LOG_KEEP`` purges); every worker reads the entries it has not seen when it
+reads the generation (at most every ``BYLINE_PAGE_CACHE_SYNC_SECONDS``) and
+keeps, per scope, the number of the last purge.
+
+A page records the number of the last purge its worker knew of when it began
+rendering (``mark``). It is current while no purge of one of its scopes is
+newer than that, so a page rendered from the database before a purge never
+passes for a later one, wherever it was stored (a worker's memory, Redis). As
+with the generation, a purge is sent at once and again after the transaction
+commits. Page files (nginx serves them without asking) are listed per scope
+when written, and every worker that learns of a purge removes the scope's
+files, so a file written by a worker that had not heard of it yet goes too.
+
+If workers fall so far behind that the log no longer holds what they missed,
+every scoped page rendered before is treated as out of date. If the log
+starts again (a Redis emptied or replaced: its counter is behind what a
+worker read), marks from before mean nothing, so the worker moves the
+generation (``reset_seen``) and counts from the new log. Without Redis
+(one machine, the generation in a file) there is no log: a scoped change
+moves the generation, as every change did before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+logger = logging.getLogger("byline.pagecache")
+
+REDIS_PREFIX = "byline:pagecache:"
+LOG_KEEP = 10_000  # purges kept in the log: a page lives 10 minutes at most
+FILES_TTL = 24 * 3600  # a scope's list of page files is forgotten after a day unused
+
+
+class PurgeLog:
+    """The shared log of purges, and what this process knows of it."""
+
+    def __init__(self, client, interval: float, files_root: Path | None = None) -> None:
+        self.client = client
+        self.interval = interval
+        self.files_root = files_root
+        self.known: dict[str, int] = {}  # scope -> number of its last purge
+        self.last = 0  # the newest purge read
+        self.floor = 0  # scoped pages marked before this are out of date (missed purges)
+        self.trusted = False  # False until the log is read, and while it cannot be
+        self.reset_seen = False  # the log started again: the store moves the generation
+        self._next_read = float("-inf")
+        # Held while purges are learnt (their files removed) and while a scoped page is
+        # stored (its file listed): the two never interleave.
+        self.lock = threading.RLock()
+
+    # -- sending
+
+    def purge(self, scopes: tuple[str, ...]) -> bool:
+        """Make the pages of ``scopes`` out of date everywhere; False if it cannot be sent
+        (the caller then moves the generation)."""
+        try:
+            number = self.client.incr(REDIS_PREFIX + "purge-seq")
+            pipe = self.client.pipeline()
+            pipe.zadd(REDIS_PREFIX + "purges", {f"{number}|{','.join(scopes)}": number})
+            pipe.zremrangebyrank(REDIS_PREFIX + "purges", 0, -LOG_KEEP - 1)
+            pipe.execute()
+            self._learn([(number, scopes)])  # this worker at once, before its next read
+        except Exception as error:
+            logger.warning("page cache: cannot send a purge (%s): every page goes", error)
+            return False
+        return True
+
+    # -- receiving
+
+    def sync(self) -> None:
+        """Read the purges not seen yet, at most every ``interval``. While the log cannot
+        be read no scoped page is current (it may have been purged meanwhile)."""
+        now = time.monotonic()
+        if now < self._next_read:
+            return
+        self._next_read = now + self.interval
+        try:
+            pipe = self.client.pipeline()
+            pipe.get(REDIS_PREFIX + "purge-seq")
+            pipe.zrangebyscore(REDIS_PREFIX + "purges", f"({self.last}", "+inf", withscores=True)
+            counter, rows = pipe.execute()
+            newest = int(counter or 0)
+            if newest < self.last:  # a new log: start from it, forget the old numbers
+                with self.lock:
+                    self.known.clear()
+                    self.last = self.floor = 0
+                    self.reset_seen = True
+                rows = self.client.zrangebyscore(
+                    REDIS_PREFIX + "purges", "-inf", "+inf", withscores=True
+                )
+            entries = []
+            for member, score in rows:
+                _, _, scopes = member.decode().partition("|")
+                entries.append((int(score), tuple(s for s in scopes.split(",") if s)))
+            if entries and entries[0][0] > self.last + 1:
+                # Purges in between left the log before this worker read them (or it
+                # has just started): no scoped page marked before is trusted.
+                with self.lock:
+                    self.floor = entries[0][0] - 1
+            self._learn(entries)
+        except Exception as error:
+            if self.trusted:
+                logger.warning("page cache: cannot read the purges (%s): later", error)
+            self.trusted = False
+            self._next_read = now + max(self.interval, 1.0)
+            return
+        self.trusted = True
+
+    def _learn(self, entries: list[tuple[int, tuple[str, ...]]]) -> None:
+        scopes: set[str] = set()
+        with self.lock:
+            for number, named in entries:
+                for scope in named:
+                    if number > self.known.get(scope, 0):
+                        self.known[scope] = number
+                self.last = max(self.last, number)
+                scopes.update(named)
+            if scopes and self.files_root is not None:
+                self._remove_files(scopes)
+
+    def mark(self) -> int:
+        """What a page rendered from now on records: the newest purge known."""
+        return self.last
+
+    def current(self, scopes: tuple[str, ...], mark: int) -> bool:
+        """Whether a page of ``scopes`` rendered at ``mark`` is still current."""
+        if not scopes:
+            return True
+        if mark < self.floor or not self.trusted:
+            return False
+        known = self.known
+        return all(known.get(scope, 0) <= mark for scope in scopes)
+
+    # -- page files
+
+    def wrote_file(self, scopes: tuple[str, ...], path: Path) -> None:
+        """Remember that ``path`` (a page file) shows ``scopes``, for their next purge."""
+        if not scopes or self.files_root is None:
+            return
+        relative = str(path.relative_to(self.files_root))
+        try:
+            pipe = self.client.pipeline()
+            for scope in scopes:
+                pipe.sadd(f"{REDIS_PREFIX}files:{scope}", relative)
+                pipe.expire(f"{REDIS_PREFIX}files:{scope}", FILES_TTL)
+            pipe.execute()
+        except Exception as error:
+            # Unlisted, no purge would find it: nginx must not serve it.
+            logger.warning("page cache: cannot list %s (%s): removed", relative, error)
+            path.unlink(missing_ok=True)
+
+    def _remove_files(self, scopes: set[str]) -> None:
+        assert self.files_root is not None
+        pipe = self.client.pipeline()
+        for scope in sorted(scopes):
+            pipe.smembers(f"{REDIS_PREFIX}files:{scope}")
+        for scope in sorted(scopes):
+            pipe.delete(f"{REDIS_PREFIX}files:{scope}")
+        listed = pipe.execute()[: len(scopes)]
+        root = self.files_root
+        for members in listed:
+            for member in members:
+                relative = os.fsdecode(member)
+                if relative.startswith("/") or ".." in relative.split("/"):
+                    continue  # only files under the root, as written
+                try:
+                    (root / relative).unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as error:
+                    logger.warning("page cache: cannot remove %s: %s", relative, error)

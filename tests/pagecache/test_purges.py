@@ -1,0 +1,230 @@
+"""An approved comment redraws only the pages that show comments: its article's pages and
+the listings' comment counts. Every other page stays cached, and stays a file nginx serves."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import pytest
+
+from byline.discussion.actions import refresh_articles
+from byline.pagecache.files import PageFiles
+from byline.pagecache.purges import REDIS_PREFIX, PurgeLog
+from byline.pagecache.store import (
+    FileGeneration,
+    MemoryPages,
+    PageStore,
+    RedisGeneration,
+    RedisPages,
+    redis_client,
+    reset_page_store,
+)
+from tests.discussion.factory import make_comment
+from tests.factory import make_article, make_section
+from tests.pagecache.test_files import served_by_nginx
+from tests.pagecache.test_store import needs_redis, page
+from tests.pagecache.wsgi_client import call
+
+
+@pytest.fixture
+def redis():
+    client = redis_client(os.environ["REDIS_URL"])
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def worker(client, files: PageFiles | None = None) -> PageStore:
+    """One app worker's store, sharing Redis with the others (no polling delay)."""
+    return PageStore(
+        RedisGeneration(client, 0),
+        MemoryPages(1 << 20),
+        RedisPages(client),
+        files,
+        PurgeLog(client, 0, files.root if files is not None else None),
+    )
+
+
+def scoped(store: PageStore, body: bytes, *scopes: str, mark: int | None = None):
+    stored = page(body, generation=store.current_generation())
+    return replace(stored, scopes=scopes, mark=store.purge_mark() if mark is None else mark)
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
+    page_cache, redis, settings, tmp_path
+):
+    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
+    reset_page_store()
+    section = make_section("Science")
+    discussed = make_article("Moths counted", section=section)
+    other = make_article("Bees counted", section=section)
+    urls = {
+        "discussed": discussed.get_absolute_url(),
+        "second page": discussed.get_absolute_url() + "?sort=newest",
+        "other": other.get_absolute_url(),
+        "front": "/",
+        "section": section.get_absolute_url(),
+    }
+    for url in urls.values():
+        call(page_cache, url)
+        assert call(page_cache, url).headers["x-page-cache"] == "hit", url
+    files = page_cache.store.files
+    assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
+    assert served_by_nginx(files, "http", "testserver", urls["discussed"]) is not None
+
+    make_comment(discussed, body="The moths were early this year.")
+    refresh_articles([discussed.pk])
+
+    # The article's page file is gone at once: nginx asks the app, which redraws it.
+    assert served_by_nginx(files, "http", "testserver", urls["discussed"]) is None
+    assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
+    fresh = call(page_cache, urls["discussed"])
+    assert fresh.headers["x-page-cache"] == "miss"
+    assert "The moths were early this year." in fresh.text
+    assert '<span class="count">1</span> <span class="label">comment</span>' in fresh.text
+    assert call(page_cache, urls["second page"]).headers["x-page-cache"] == "miss"
+    # The listings show comment counts ("Most discussed"): redrawn too.
+    assert call(page_cache, urls["front"]).headers["x-page-cache"] == "miss"
+    assert call(page_cache, urls["section"]).headers["x-page-cache"] == "miss"
+    # Nothing else is.
+    assert call(page_cache, urls["other"]).headers["x-page-cache"] == "hit"
+    assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_an_edit_still_redraws_every_page(page_cache, redis):
+    discussed, other = make_article("Moths"), make_article("Bees")
+    for article in (discussed, other):
+        call(page_cache, article.get_absolute_url())
+    discussed.headline = "Moths, counted again"
+    discussed.save()
+    assert call(page_cache, other.get_absolute_url()).headers["x-page-cache"] == "miss"
+
+
+@needs_redis
+def test_every_worker_drops_a_purged_page_whoever_stored_it(redis):
+    one, two = worker(redis), worker(redis)
+    one.set("/a/", scoped(one, b"a, before", "comments:1"))
+    one.set("/b/", scoped(one, b"b", "comments:2"))
+    one.set("/c/", scoped(one, b"c, not scoped"))
+    assert two.get("/a/", two.current_generation()).body == b"a, before"  # through Redis
+    two.purge(("comments:1",))
+    for store in (one, two):
+        generation = store.current_generation()
+        assert store.get("/a/", generation) is None
+        assert store.get("/b/", generation).body == b"b"
+        assert store.get("/c/", generation).body == b"c, not scoped"
+
+
+@needs_redis
+def test_a_page_begun_before_a_purge_is_never_stored_after_it(redis):
+    """Rendered from the database as it was before the comment, stored once the purge
+    is known: refused, in memory and in Redis."""
+    one, two = worker(redis), worker(redis)
+    one.current_generation()
+    begun = one.purge_mark()
+    two.purge(("comments:1",))
+    one.set("/a/", scoped(one, b"a, from before", "comments:1", mark=begun))
+    assert one.get("/a/", one.current_generation()) is None
+    assert redis.keys(f"{REDIS_PREFIX}page:*") == []
+
+
+@needs_redis
+def test_a_file_written_by_a_worker_that_had_not_heard_of_the_purge_goes_when_it_does(
+    redis, tmp_path
+):
+    files = PageFiles(tmp_path / "pages")
+    one, two = worker(redis, files), worker(redis, files)
+    one.current_generation()
+    two.current_generation()
+    files.switch(one.current_generation())
+    key = "http://news.example/articles/moths/"
+    late = scoped(one, b"from before the comment", "comments:1")
+    one.purges._next_read = float("inf")  # ``one`` reads the log later
+    two.purge(("comments:1",))
+    # ``one`` has not heard of it yet, and writes the file.
+    one._keep(key, late, shared=False)
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    one.purges._next_read = float("-inf")
+    one.current_generation()  # reads the purge: removes the files listed under its scope
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+
+@needs_redis
+def test_a_worker_that_missed_trimmed_purges_trusts_no_scoped_page_from_before(redis):
+    one = worker(redis)
+    one.set("/a/", scoped(one, b"a", "comments:1"))
+    one.set("/c/", scoped(one, b"c, not scoped"))
+    for n in range(3):
+        one.purges.purge((f"comments:{100 + n}",))
+    redis.zremrangebyrank(f"{REDIS_PREFIX}purges", 0, 1)  # the log keeps only the newest
+    late = worker(redis)
+    late.purges.last = 0
+    generation = late.current_generation()
+    assert late.get("/a/", generation) is None
+    assert late.get("/c/", generation).body == b"c, not scoped"
+
+
+def test_without_redis_a_comment_moves_the_generation(tmp_path):
+    """One machine, the generation in a file: there is no log, every page goes."""
+    store = PageStore(FileGeneration(tmp_path / "generation", 0), MemoryPages(1 << 20))
+    before = store.current_generation()
+    store.set("/b/", page(b"b", generation=before))
+    store.purge(("comments:1",))
+    assert store.current_generation() != before
+    assert store.get("/b/", store.current_generation()) is None
+
+
+def test_a_purge_that_cannot_be_sent_moves_the_generation(tmp_path):
+    unreachable = redis_client("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    store = PageStore(
+        FileGeneration(tmp_path / "generation", 0),
+        MemoryPages(1 << 20),
+        purges=PurgeLog(unreachable, 0),
+    )
+    before = store.current_generation()
+    store.purge(("comments:1",))
+    assert store.current_generation() != before
+
+
+def test_a_scoped_page_is_not_served_while_the_log_cannot_be_read(tmp_path):
+    unreachable = redis_client("redis://127.0.0.1:1/0")
+    store = PageStore(
+        FileGeneration(tmp_path / "generation", 0),
+        MemoryPages(1 << 20),
+        purges=PurgeLog(unreachable, 0),
+    )
+    generation = store.current_generation()
+    store.memory.set("/a/", scoped(store, b"a", "comments:1"))
+    store.memory.set("/c/", page(b"c", generation=generation))
+    assert store.get("/a/", generation) is None
+    assert store.get("/c/", generation) is not None
+
+
+def test_scopes_and_mark_round_trip_through_redis_bytes():
+    stored = page(b"x")
+    scoped_page = replace(stored, scopes=("comment-counts", "comments:7"), mark=41)
+    assert type(stored).from_bytes(scoped_page.to_bytes()) == scoped_page
+
+
+@needs_redis
+def test_purges_keep_working_after_redis_starts_again_empty(redis):
+    """A new log counts from 1 again, below what the workers read: they move the
+    generation once (marks from before mean nothing) and follow the new log."""
+    one, two = worker(redis), worker(redis)
+    for n in range(5):
+        one.purge((f"comments:{100 + n}",))
+    before = two.current_generation()
+    two.set("/a/", scoped(two, b"a, marked under the old log", "comments:1"))
+    redis.delete(f"{REDIS_PREFIX}purge-seq", f"{REDIS_PREFIX}purges")  # emptied
+    generation = two.current_generation()
+    assert generation != before  # the old marks mean nothing: every page goes
+    assert two.get("/a/", generation) is None
+    two.set("/a/", scoped(two, b"a, after", "comments:1"))
+    assert two.get("/a/", two.current_generation()).body == b"a, after"
+    one.purge(("comments:1",))  # numbered from 1 again
+    assert two.get("/a/", two.current_generation()) is None
