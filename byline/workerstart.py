@@ -1,19 +1,18 @@
 """What an app worker does once, when it starts: load the spam model in the background.
 
-The first comment a worker checks would otherwise import numpy and read the
-model from the database: over 10 s on a busy
-server, long enough for the commenter's request to time out. The production
+The first comment a worker checks otherwise imports numpy and reads the model
+from the database (about 0.3 s; over 10 s on a busy server while scoring also
+imported SciPy and scikit-learn). The production
 entry (``byline.wsgi``) calls ``start_if_wanted()`` as each granian worker
 imports it; the loading runs in a thread, so the worker answers pages
 meanwhile, and a comment arriving before it is done waits on the same import
 instead of starting a second one. A failure (the database down at start) is logged and
 forgotten: the first check then loads the model as it always did.
 
-The price is memory: numpy and the model's arrays, about 50 MB a worker that a
-worker serving only pages would not need (scoring needs neither SciPy nor
-scikit-learn, only training does) (``BYLINE_PRELOAD_SPAM_MODEL=false`` for a site without
-comments). A site with comments pays it anyway from each worker's first
-comment on; preloading only moves it to the start, off the commenter's time.
+The price is memory: numpy and the model's arrays, about 60 MB a granian
+worker (bench/pages.py: 114 MB without, 172-177 MB with, target 150 MB), for
+about 0.3 s saved on one comment a worker now that scoring imports neither
+SciPy nor scikit-learn. So it is off unless ``BYLINE_PRELOAD_SPAM_MODEL`` is on.
 """
 
 from __future__ import annotations
