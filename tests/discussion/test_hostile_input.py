@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from byline.discussion.models import Comment
+from byline.scripts import page_scripts
 from tests.discussion.factory import post_comment
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,8 @@ OUR_SCRIPTS = {
     "/static/discussion/reactions.js",
     "/static/engagement/engagement.js",
 }
+# What the article page writes into itself (articles/article_detail.html).
+INLINE_SCRIPTS = ("engagement/engagement.js", "discussion/discussion.js", "discussion/reactions.js")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "poster"}
 DANGEROUS_ELEMENTS = {"script", "iframe", "object", "embed", "base", "frame", "frameset"}
 
@@ -44,8 +47,19 @@ class ExecutableMarkupFinder(HTMLParser):
     def handle_starttag(self, tag: str, attrs) -> None:
         attributes = dict(attrs)
         self.in_json_ld = tag == "script" and attributes.get("type") == "application/ld+json"
-        ours = attributes.get("src") in OUR_SCRIPTS or (
-            self.in_json_ld and set(attributes) == {"type"}
+        # The article page's own scripts, written into it (``{% page_scripts %}``): they
+        # carry only data-* attributes and are checked to be exactly our files below.
+        self.inline = (
+            tag == "script"
+            and not self.in_json_ld
+            and "src" not in attributes
+            and all(name.startswith("data-") for name in attributes)
+        )
+        self.inline_text = ""
+        ours = (
+            attributes.get("src") in OUR_SCRIPTS
+            or (self.in_json_ld and set(attributes) == {"type"})
+            or self.inline
         )
         if tag in DANGEROUS_ELEMENTS and not (tag == "script" and ours):
             self.found.append(f"<{tag} {attrs}>")
@@ -60,15 +74,21 @@ class ExecutableMarkupFinder(HTMLParser):
                     self.found.append(f"{name}={value!r} on <{tag}>")
 
     def handle_data(self, data: str) -> None:
-        # Our scripts are external and empty, except the JSON-LD data block, which
-        # must be plain JSON that cannot close its element.
+        # Our scripts are external and empty or exactly the page's own files, and the
+        # JSON-LD data block must be plain JSON that cannot close its element.
         if getattr(self, "in_json_ld", False):
             json.loads(data)
             if "<" in data:
                 self.found.append("'<' inside JSON-LD")
+        if getattr(self, "inline", False):
+            self.inline_text += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and getattr(self, "inline", False):
+            if self.inline_text != page_scripts(INLINE_SCRIPTS):
+                self.found.append(f"an inline script that is not ours: {self.inline_text[:80]!r}")
         self.in_json_ld = False
+        self.inline = False
 
 
 def executable_markup(html: str) -> list[str]:
@@ -94,6 +114,10 @@ def test_the_checker_catches_what_it_should():
     assert executable_markup('<a href=" jav&#x09;ascript:alert(1)">x</a>')
     assert not executable_markup('<script src="/static/discussion/discussion.js" defer></script>')
     assert not executable_markup("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>")
+    ours = page_scripts(INLINE_SCRIPTS)
+    assert not executable_markup(f'<script data-api-url="/api/">{ours}</script>')
+    assert executable_markup(f'<script data-api-url="/api/">{ours}alert(1)</script>')
+    assert executable_markup('<script data-x="1">alert(1)</script>')
     assert not executable_markup('<script type="application/ld+json">{"a": "\\u003c"}</script>')
     assert executable_markup('<script type="application/ld+json" src="x.js"></script>')
 
