@@ -23,6 +23,8 @@ browser runs the article page and its script:
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
+- browsers ask for compressed answers (``Accept-Encoding: gzip``; ``--identity``
+  not), so nginx sends the page files' compressed copies;
 - every reader browses from an address of its own (127.x.y.z, so nginx sees
   it as the client address) with a User-Agent of its own.
 
@@ -90,6 +92,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import math
 import multiprocessing
 import os
@@ -215,6 +218,7 @@ class Generator:
         self.bot_every = round(1 / BOT_SHARE)
         self.vote_share, self.comment_share = VOTE_SHARE, COMMENT_SHARE
         self.scroll_share = SCROLL_SHARE
+        self.compressed = True  # ask for compressed answers (--identity: not)
         self.index, self.count = 0, 1  # this process's place among the generator processes
 
     def record_error(self, kind: str, what: str) -> None:
@@ -506,6 +510,8 @@ class Connection:
             f"Host: 127.0.0.1:{generator.port}",
             f"User-Agent: {self.browser.agent}",
         ]
+        if generator.compressed:  # as every browser does
+            lines.append("Accept-Encoding: gzip, deflate, br")
         if self.browser.cookie:
             lines.append(f"Cookie: {self.browser.cookie}")
         lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -531,6 +537,8 @@ class Connection:
             generator.record_error(kind, reason)
             raise Failed from error
         elapsed = time.monotonic() - started
+        if answer.get("content-encoding") == "gzip":
+            content = gzip.decompress(content)
         if answer.get("connection", "").lower() == "close":
             self.close()
         if kind in ("refresh", "counts", "html", "comment counts"):
@@ -872,9 +880,14 @@ def stored_views(ids: list[int]) -> int:
     return ArticleStats.objects.filter(article_id__in=ids).aggregate(n=Sum("views"))["n"] or 0
 
 
-def wrk_html(url: str, seconds: float, connections: int) -> tuple[float, float, int, dict]:
+def wrk_html(
+    url: str, seconds: float, connections: int, compressed: bool = True
+) -> tuple[float, float, int, dict]:
+    gzip_header = ["-H", "Accept-Encoding: gzip, deflate, br"] if compressed else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+        + gzip_header
+        + [url],
         capture_output=True,
         text=True,
         check=True,
@@ -911,6 +924,11 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=SCROLL_SHARE,
         help="share of readers who scroll to the discussion",
+    )
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="clients that do not ask for compressed answers (browsers all do; wrk too)",
     )
     parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
     parser.add_argument("--max-readers", type=int, default=6400)
@@ -1058,6 +1076,7 @@ def main() -> int:
                 generator.vote_share = args.vote_share
                 generator.comment_share = args.comment_share
                 generator.scroll_share = args.scroll_share
+                generator.compressed = not args.identity
                 if args.quick:  # a few bots' beacons even in a short run
                     generator.bot_every = 25
                 return generator
@@ -1084,7 +1103,7 @@ def main() -> int:
         # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
         html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
         before_cpu = roles.snapshot()
-        html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64)
+        html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64, not args.identity)
         html_cpu = roles.since(before_cpu, roles.snapshot())
         # Every view sent, counted exactly.
         viewbuffer.flush()
