@@ -11,14 +11,20 @@ browser runs the article page and its script:
   are returning readers: their browser has the static files (immutable,
   cached a year) and revalidates an article it has seen (If-None-Match: 304);
 - the page's script sends the view beacon and shows the live counts, then
-  revalidates them every ``data-refresh-seconds`` while the reader stays;
-- 30% of the readers scroll to the discussion (each article has
-  ``--comments`` approved comments): the page's script then asks for the
-  comments' reaction counts once (``GET /api/comments/reactions/?ids=...``,
-  which nginx keeps a second);
+  revalidates them every ``data-refresh-seconds`` while figures are on screen
+  (``Generator.follow_counts`` does what engagement.js does): the counters
+  under the headline for the first 15 s, the figures after the article for
+  the readers who read to the end;
+- 30% of the readers read to the end (the discussion: each article has
+  ``--comments`` approved comments), between 30% and 90% of their stay: the
+  page's script then asks for the comments' reaction counts once
+  (``GET /api/comments/reactions/?ids=...``, which nginx keeps 5 s) and the
+  figures come into view (refreshed at once when older than the interval);
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
+- browsers ask for compressed answers (``Accept-Encoding: gzip``; ``--identity``
+  not), so nginx sends the page files' compressed copies;
 - every reader browses from an address of its own (127.x.y.z, so nginx sees
   it as the client address) with a User-Agent of its own.
 
@@ -86,6 +92,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import math
 import multiprocessing
 import os
@@ -133,6 +140,7 @@ BOT_SHARE = 0.005
 SCROLL_SHARE = 0.3  # readers who scroll the discussion into view
 CHUNK = 300  # comment ids per reaction counts request (reactions.js)
 BACKOFF_MAX = 4
+HEADER_SECONDS = 15.0  # the counters under the headline stay on screen (or near it) this long
 BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 # The counts micro-cache in deploy/nginx.conf, removed for the "before" script.
@@ -210,6 +218,7 @@ class Generator:
         self.bot_every = round(1 / BOT_SHARE)
         self.vote_share, self.comment_share = VOTE_SHARE, COMMENT_SHARE
         self.scroll_share = SCROLL_SHARE
+        self.compressed = True  # ask for compressed answers (--identity: not)
         self.index, self.count = 0, 1  # this process's place among the generator processes
 
     def record_error(self, kind: str, what: str) -> None:
@@ -265,7 +274,9 @@ class Generator:
 
     async def session(self, stop: asyncio.Event) -> None:
         browser, page = self.pick_browser(), self.pick_page()
-        leave_at = time.monotonic() + self.stay()
+        started = time.monotonic()
+        stay = self.stay()
+        leave_at = started + stay
         connection = Connection(self, browser)
         try:
             await connection.open()
@@ -273,40 +284,81 @@ class Generator:
             if self.script == "html":
                 await _sleep(stop, leave_at - time.monotonic())
                 return
-            counts_etag = await self.count_view(connection, browser, page)
+            shown_tag = await self.count_view(connection, browser, page)
             if browser.bot:
                 await _sleep(stop, leave_at - time.monotonic())
                 return
-            if self.rng.random() < self.scroll_share:  # the discussion comes into view
-                for url in page.comment_counts:
-                    await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
-            roll = self.rng.random()
-            acts = roll < self.vote_share + self.comment_share
-            every = self.refresh_seconds / self.scale
-            wait = every
-            while not stop.is_set():
-                if acts:  # somewhere in the first half of the stay
-                    at = min(leave_at, time.monotonic() + self.rng.random() * every)
-                    await _sleep(stop, at - time.monotonic())
-                    if roll < self.vote_share:
-                        await self.vote(connection, browser, page)
-                    else:
-                        await self.comment(connection, browser, page)
-                    acts = False
-                next_at = time.monotonic() + wait
-                if next_at >= leave_at or every <= 0:
-                    await _sleep(stop, leave_at - time.monotonic())
-                    return
-                await _sleep(stop, next_at - time.monotonic())
-                if stop.is_set():
-                    return
-                status, counts_etag = await self.refresh(connection, browser, page, counts_etag)
-                if self.script in ANSWERS_COUNTS:  # the script backs off while nothing changes
-                    wait = min(wait * 2, every * BACKOFF_MAX) if status == 304 else every
+            await self.follow_counts(connection, browser, page, stop, started, stay, shown_tag)
         finally:
             connection.close()
             if self.measuring:
                 self.tally.sessions += 1
+
+    async def follow_counts(
+        self,
+        connection: Connection,
+        browser: Browser,
+        page: Page,
+        stop: asyncio.Event,
+        started: float,
+        stay: float,
+        shown_tag: str,
+    ) -> None:
+        """What the page's script does while the reader stays (engagement.js): refreshes
+        while figures are on screen, every ``data-refresh-seconds``, the wait doubling (up
+        to 4x) while a refresh's ETag is the one already shown; out of view nothing, and
+        figures coming back into view older than the interval are refreshed at once. The
+        reader: the counters under the headline are on screen for the first
+        ``HEADER_SECONDS``; the ``--scroll-share`` who read to the end reach the figures
+        block and the discussion (its reaction counts asked for then) between 30% and 90%
+        of their stay, and keep them in view until they leave; a reader who votes or
+        comments does it within the first interval (a vote's answer carries the counts)."""
+        scale, leave_at = self.scale, started + stay
+        every = self.refresh_seconds / scale
+        header_end = started + HEADER_SECONDS / scale
+        arrive = None
+        if self.rng.random() < self.scroll_share:
+            arrive = started + stay * self.rng.uniform(0.3, 0.9)
+        if self.script == "before":  # the old script: every interval, in view or not
+            header_end, arrive = leave_at, None
+        roll = self.rng.random()
+        acts = roll < self.vote_share + self.comment_share
+        act_at = started + self.rng.random() * every if acts else math.inf
+        changes = sorted(t for t in (header_end, arrive) if t is not None and t < leave_at)
+        fetched, unchanged = time.monotonic(), 0  # the beacon's answer
+
+        def on_screen(t: float) -> bool:
+            return t < header_end or (arrive is not None and t >= arrive)
+
+        while not stop.is_set():
+            now = time.monotonic()
+            gated = self.script in ANSWERS_COUNTS
+            wait = every * (min(BACKOFF_MAX, 2**unchanged) if gated else 1)
+            timer = fetched + wait if every > 0 and on_screen(now) else math.inf
+            change = changes[0] if changes else math.inf
+            at = min(timer, change, act_at, leave_at)
+            await _sleep(stop, at - time.monotonic())
+            if stop.is_set() or at >= leave_at:
+                return
+            if at == act_at:
+                act_at = math.inf
+                if roll < self.vote_share:
+                    await self.vote(connection, browser, page)
+                    fetched, unchanged = time.monotonic(), 0
+                else:
+                    await self.comment(connection, browser, page)
+                continue
+            if at == change:
+                changes.pop(0)
+                if at == arrive:  # the discussion comes into view: its reaction counts
+                    for url in page.comment_counts:
+                        await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
+                if not on_screen(at) or every <= 0 or time.monotonic() - fetched < every:
+                    continue
+            fetched = time.monotonic()
+            tag = await self.refresh(connection, browser, page)
+            unchanged = unchanged + 1 if tag and tag == shown_tag else 0
+            shown_tag = tag
 
     # -- what the page and its script send
 
@@ -325,7 +377,7 @@ class Generator:
         browser.has_static = True
 
     async def count_view(self, connection: Connection, browser: Browser, page: Page) -> str:
-        """The beacon, then (before) the counts; the counts' ETag as the browser keeps it."""
+        """The beacon, then (before) the counts; the ETag of the counts shown."""
         headers = {"Sec-Fetch-Site": "same-origin", "Origin": connection.origin}
         if self.script in ANSWERS_COUNTS:  # the script asks the beacon for the counts
             headers["Accept"] = "application/json"
@@ -345,18 +397,23 @@ class Generator:
         else:
             ALL_PAIRS.add(pair)
         if self.script in ANSWERS_COUNTS and status == 200:
-            return ""  # the beacon's answer carries the counts: no second request
-        status, etag = await self.refresh(connection, browser, page, "", kind="counts")
-        return etag
+            return answer.get("etag", "")  # the beacon's answer carries the counts
+        return await self.refresh(connection, browser, page, kind="counts")
 
     async def refresh(
-        self, connection: Connection, browser: Browser, page: Page, etag: str, kind: str = "refresh"
-    ) -> tuple[int, str]:
+        self, connection: Connection, browser: Browser, page: Page, kind: str = "refresh"
+    ) -> str:
+        """A revalidation of the counts (``cache: "no-cache"``: the browser sends the
+        ETag of its cached copy); the ETag of the counts now shown."""
+        etag = browser.etags.get(page.counts)
         headers = {"If-None-Match": etag} if etag else {}
         status, answer, _ = await connection.request(
             "GET", page.counts, headers, kind=kind, ok=(200, 304)
         )
-        return status, answer.get("etag", etag)
+        tag = answer.get("etag", etag or "")
+        if tag:
+            browser.etags[page.counts] = tag
+        return tag
 
     async def vote(self, connection: Connection, browser: Browser, page: Page) -> None:
         body = f'{{"reaction": "{self.rng.choice(REACTIONS)}"}}'.encode()
@@ -453,6 +510,8 @@ class Connection:
             f"Host: 127.0.0.1:{generator.port}",
             f"User-Agent: {self.browser.agent}",
         ]
+        if generator.compressed:  # as every browser does
+            lines.append("Accept-Encoding: gzip, deflate, br")
         if self.browser.cookie:
             lines.append(f"Cookie: {self.browser.cookie}")
         lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -478,6 +537,8 @@ class Connection:
             generator.record_error(kind, reason)
             raise Failed from error
         elapsed = time.monotonic() - started
+        if answer.get("content-encoding") == "gzip":
+            content = gzip.decompress(content)
         if answer.get("connection", "").lower() == "close":
             self.close()
         if kind in ("refresh", "counts", "html", "comment counts"):
@@ -819,9 +880,14 @@ def stored_views(ids: list[int]) -> int:
     return ArticleStats.objects.filter(article_id__in=ids).aggregate(n=Sum("views"))["n"] or 0
 
 
-def wrk_html(url: str, seconds: float, connections: int) -> tuple[float, float, int, dict]:
+def wrk_html(
+    url: str, seconds: float, connections: int, compressed: bool = True
+) -> tuple[float, float, int, dict]:
+    gzip_header = ["-H", "Accept-Encoding: gzip, deflate, br"] if compressed else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+        + gzip_header
+        + [url],
         capture_output=True,
         text=True,
         check=True,
@@ -858,6 +924,11 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=SCROLL_SHARE,
         help="share of readers who scroll to the discussion",
+    )
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="clients that do not ask for compressed answers (browsers all do; wrk too)",
     )
     parser.add_argument("--start-readers", type=int, default=20, help="simulated readers, step 1")
     parser.add_argument("--max-readers", type=int, default=6400)
@@ -1005,6 +1076,7 @@ def main() -> int:
                 generator.vote_share = args.vote_share
                 generator.comment_share = args.comment_share
                 generator.scroll_share = args.scroll_share
+                generator.compressed = not args.identity
                 if args.quick:  # a few bots' beacons even in a short run
                     generator.bot_every = 25
                 return generator
@@ -1031,7 +1103,7 @@ def main() -> int:
         # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
         html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
         before_cpu = roles.snapshot()
-        html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64)
+        html_rps, html_p99, html_errors, _ = wrk_html(html_url, args.seconds, 64, not args.identity)
         html_cpu = roles.since(before_cpu, roles.snapshot())
         # Every view sent, counted exactly.
         viewbuffer.flush()

@@ -252,3 +252,46 @@ def test_an_open_page_refreshes_less_often_while_nothing_changes(page, demo_arti
     expect(count).to_have_text("1")
     # Changed: back to the setting, then doubling again (at +10 and +30 s, not +40 s).
     assert seconds_pass(40) >= 2, asked
+
+
+def test_figures_out_of_view_are_not_refreshed_and_are_caught_up_when_seen(
+    page, demo_article, settings
+):
+    """A reader deep in the article sees neither the counters under the headline nor the
+    figures after it: the page asks for nothing then. Scrolled back to them after longer
+    than BYLINE_COUNTS_REFRESH_SECONDS, the figures are refreshed at once."""
+    settings.BYLINE_COUNTS_REFRESH_SECONDS = 10
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.clock.install()
+    counts = f"/api/articles/{demo_article.pk}/engagement/"
+    asked = []
+    page.on("requestfinished", lambda r: asked.append(r.url) if r.url.endswith(counts) else None)
+    open_article(page, demo_article)
+    # Halfway between the counters and the figures block, both well out of view.
+    page.evaluate(
+        """() => {
+        const top = document.querySelector('[data-counter="views"]').getBoundingClientRect().bottom;
+        const end = document.querySelector("section.engagement").getBoundingClientRect().top;
+        window.scrollTo(0, window.scrollY + (top + end - window.innerHeight) / 2);
+        }"""
+    )
+    out_of_view = page.evaluate(
+        """() => [document.querySelector('[data-counter="views"]'),
+                  document.querySelector("section.engagement")].every((node) => {
+            const box = node.getBoundingClientRect();
+            return box.bottom < -200 || box.top > window.innerHeight + 200;
+        })"""
+    )
+    assert out_of_view, "the demo article is too short for this test"
+    page.wait_for_timeout(300)  # the observer's first report
+    for _ in range(6):
+        page.clock.run_for(10_000)
+        page.wait_for_timeout(200)
+    assert asked == []
+    actions.react(demo_article.pk, "f" * 32, "surprise")  # another reader, elsewhere
+    with page.expect_request_finished(lambda r: r.url.endswith(counts)):
+        page.evaluate("window.scrollTo(0, 0)")
+    count, _ = reaction(page, "surprise")
+    page.locator("section.engagement").scroll_into_view_if_needed()
+    expect(count).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True

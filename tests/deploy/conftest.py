@@ -25,12 +25,14 @@ def site_behind_nginx(
     *,
     directives: dict[str, str] | None = None,
     view_log: bool = False,
+    page_files: bool = False,
     **settings: str,
 ) -> Iterator[dict]:
     """The demo site on a throwaway SQLite data folder behind the shipped nginx, with
     ``settings`` and nginx ``directives`` replaced; yields the two base URLs ("app",
     "nginx"), the app's environment ("env") and its data folder ("data"). With
-    ``view_log``, nginx writes its view log into ``data/views`` and the app reads it there.
+    ``view_log``, nginx writes its view log into ``data/views`` and the app reads it there;
+    with ``page_files``, the app writes its page files into ``data/pages`` for nginx.
 
     The ports are two free ones, or ``BYLINE_TEST_PORTS``' two from ``ports_from``
     (e.g. ``8810,8811,8812,8813``), and everything stops at the end.
@@ -44,6 +46,8 @@ def site_behind_nginx(
     if view_log:
         (data_dir / "views").mkdir(parents=True)
         settings["BYLINE_VIEW_LOG_DIR"] = str(data_dir / "views")
+    if page_files:
+        settings["BYLINE_PAGE_FILES_DIR"] = str(data_dir / "pages")
     env = throwaway_site_environment(data_dir, **settings)
     try:
         app, nginx = app_behind_nginx(bench, env, app_port, nginx_port, directives=directives)

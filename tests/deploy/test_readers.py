@@ -10,6 +10,7 @@ The ports are two free ones, or the third and fourth in ``BYLINE_TEST_PORTS``
 (e.g. ``8810,8811,8812,8813``).
 """
 
+import gzip
 import json
 import os
 import re
@@ -41,6 +42,7 @@ def site(tmp_path_factory):
         "readers",
         2,
         view_log=True,
+        page_files=True,
         BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
         # Folded only when a test says so (the app's own flush would fold at any time).
         BYLINE_VIEW_FLUSH_SECONDS="100000",
@@ -392,3 +394,28 @@ def views_now_in(database, article_id: int) -> int:
     return number_in(
         database, "SELECT views FROM engagement_articlestats WHERE article_id = ?", article_id
     )
+
+
+def test_a_browser_gets_the_page_files_compressed_copy_not_one_compressed_for_it(site):
+    """The article page from its page file, as a browser asks for it (gzip): nginx sends
+    the copy the app compressed once (Content-Length, its own ETag), the same page."""
+    path = site_reader_requests(site["nginx"])[0].path
+    url = f"{site['nginx']}{path}"
+    for _ in range(40):  # a bound, not a timing: until the app has written the file
+        status, plain_headers, plain = send(url, headers={"User-Agent": BROWSER})
+        if plain_headers.get("x-cache") == "FILE":
+            break
+        time.sleep(0.25)
+    assert plain_headers.get("x-cache") == "FILE"
+    assert "content-encoding" not in plain_headers
+    status, headers, body = send(
+        url, headers={"User-Agent": BROWSER, "Accept-Encoding": "gzip, deflate, br"}
+    )
+    assert status == 200 and headers.get("x-cache") == "FILE"
+    assert headers["content-encoding"] == "gzip"
+    assert int(headers["content-length"]) == len(body) < len(plain) / 2  # not chunked on the fly
+    assert gzip.decompress(body) == plain
+    assert headers["etag"] != plain_headers["etag"]
+    again = {"User-Agent": BROWSER, "Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
+    status, _, _ = send(url, headers=again)
+    assert status == 304

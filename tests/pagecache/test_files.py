@@ -81,3 +81,23 @@ def test_the_layer_writes_the_page_it_stores(page_cache, demo_article, settings,
     assert response.status == 200
     files = page_cache.store.files
     assert served_by_nginx(files, "http", "news.example", url) == response.body
+
+
+def test_a_page_is_written_with_its_compressed_copy(files):
+    """nginx sends browsers the compressed copy (gzip_static): the same page, and the
+    same bytes each time it is written."""
+    import gzip
+
+    files.switch("7")
+    body = b"<p>story</p>" * 500
+    files.write("https://news.example/articles/a-story/", page(body, generation="7"))
+    folder = files.root / "current" / "https" / "news.example" / "articles" / "a-story"
+    compressed = (folder / "index.html.gz").read_bytes()
+    assert gzip.decompress(compressed) == body
+    assert len(compressed) < len(body) / 10
+    files.switch("8")
+    files.write("https://news.example/articles/a-story/", page(body, generation="8"))
+    assert (files.root / "8" / folder.relative_to(files.root / "current")).joinpath(
+        "index.html.gz"
+    ).read_bytes() == compressed
+    assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]

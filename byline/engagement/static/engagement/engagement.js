@@ -80,11 +80,13 @@
   // `unchanged` counts the refreshes in a row whose ETag was the one already shown.
   // nginx keeps the counts a second: a refresh sent just after the reader's own
   // vote may predate it, so for a few seconds after a vote refreshes are not shown.
+  // `fetchedAt` is when the figures shown were asked for (the beacon, a refresh, a vote).
   var latest = 0;
   var shownTag = null;
   var unchanged = 0;
   var votedAt = 0;
-  block.addEventListener("submit", function () { votedAt = Date.now(); }, true);
+  var fetchedAt = Date.now();
+  block.addEventListener("submit", function () { votedAt = Date.now(); unchanged = 0; }, true);
   function seen(response) {
     var tag = response.headers.get("ETag");
     unchanged = tag && tag === shownTag ? unchanged + 1 : 0;
@@ -92,6 +94,7 @@
   }
   function refresh() {
     var asked = ++latest;
+    fetchedAt = Date.now();
     return fetch(block.dataset.countsUrl, { credentials: "same-origin", cache: "no-cache" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
@@ -128,6 +131,8 @@
     getJSON(url, request).then(function (answer) {
       remember();
       latest++;
+      fetchedAt = Date.now();
+      schedule();
       showCounts(answer.counts);
       showMine(answer.mine);
       if (kind === "reaction") {
@@ -170,20 +175,56 @@
     if (counting === latest) showCounts(counts);
   });
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") refresh();
-  });
-  // While the reader has the page in view, other readers' votes, views and comments
-  // show up every data-refresh-seconds (each a revalidation, usually a 304 from
-  // nginx). While nothing changes the wait doubles, up to four times as long;
-  // the first change brings it back.
-  var every = Number(block.dataset.refreshSeconds) || 0;
-  if (every > 0) {
-    (function later() {
-      setTimeout(function () {
-        var done = document.visibilityState === "visible" ? refresh() : null;
-        Promise.resolve(done).then(later);
-      }, every * 1000 * Math.min(4, Math.pow(2, unchanged)));
-    })();
+  // While the reader can see figures (the counters under the headline or this block,
+  // on screen or within a few lines of it, in a visible tab), other readers' votes,
+  // views and comments show up every data-refresh-seconds (each a revalidation,
+  // usually a 304 from nginx). While nothing changes the wait doubles, up to four
+  // times as long; a change, or the reader's own vote, brings it back. Out of view
+  // nothing is asked; figures that come back into view older than the setting are
+  // refreshed at once, and so are all of them when the reader returns to the tab.
+  var every = (Number(block.dataset.refreshSeconds) || 0) * 1000;
+  var timer = null;
+  var inView = [];
+  var onScreen = !("IntersectionObserver" in window); // an older browser: always
+  function watching() {
+    return every > 0 && onScreen && document.visibilityState === "visible";
   }
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    if (!watching()) return;
+    var wait = every * Math.min(4, Math.pow(2, unchanged));
+    timer = setTimeout(function () {
+      timer = null;
+      if (watching()) refresh().then(schedule);
+    }, Math.max(0, fetchedAt + wait - Date.now()));
+  }
+  function lookAgain() {
+    if (watching() && Date.now() - fetchedAt >= every) {
+      clearTimeout(timer);
+      refresh().then(schedule);
+    } else {
+      schedule();
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") return schedule();
+    clearTimeout(timer);
+    refresh().then(schedule);
+  });
+  if (!onScreen && every > 0) {
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var at = inView.indexOf(entry.target);
+        if (entry.isIntersecting && at < 0) inView.push(entry.target);
+        if (!entry.isIntersecting && at >= 0) inView.splice(at, 1);
+      });
+      var was = onScreen;
+      onScreen = inView.length > 0;
+      if (onScreen !== was) lookAgain();
+    }, { rootMargin: "200px 0px" });
+    observer.observe(block);
+    document.querySelectorAll("[data-counter]").forEach(function (node) { observer.observe(node); });
+  }
+  schedule();
 })();
