@@ -50,6 +50,16 @@ SPAM = {
     "loan": "Instant loans, no credit check, apply now, approved in minutes, call 0800 555 0111",
     "seo": "Great post! I will bookmark it. Please visit my website http://best-seo-rank.top too",
     "repeated": "CLICK HERE CLICK HERE CLICK HERE CLICK HERE FREE PRIZES CLICK HERE",
+    # Spam the model's words alone did not show: a loan with a number to message, in
+    # Hindi; earn 500 yuan a day, add my WeChat; a channel plug in Italian; bait.
+    "loan_hi": "\u0924\u0941\u0930\u0902\u0924 \u0932\u094b\u0928 \u092a\u093e\u090f\u0902, "
+    "\u0905\u092d\u0940 \u0935\u094d\u0939\u093e\u091f\u094d\u0938\u090f\u092a "
+    "\u0915\u0930\u0947\u0902 98000 12345",
+    "wechat": "\u65e5\u8d5a500\u5143\uff0c\u5728\u5bb6\u5c31\u80fd\u505a\u3002"
+    "\u52a0\u5fae\u4fe1 abc12345",
+    "channel_it": "Iscrivetevi al mio canale YouTube, parlo di calcio ogni giorno! Grazie!",
+    "bait": "Thumbs up if you think the journalist deserves an award",
+    "bait_count": "If this comment gets 1000 likes I will donate to the flood victims",
 }
 
 
@@ -350,26 +360,6 @@ def test_an_app_named_in_a_sentence_gives_no_id(text):
     from byline.antispam.classifier import contact_handles
 
     assert contact_handles(text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # A loan with a number to call or message, in Hindi.
-        "\u0924\u0941\u0930\u0902\u0924 \u0932\u094b\u0928 \u092a\u093e\u090f\u0902, "
-        "\u0905\u092d\u0940 \u0935\u094d\u0939\u093e\u091f\u094d\u0938\u090f\u092a "
-        "\u0915\u0930\u0947\u0902 98000 12345",
-        # Earn 500 yuan a day, add my WeChat.
-        "\u65e5\u8d5a500\u5143\uff0c\u5728\u5bb6\u5c31\u80fd\u505a\u3002\u52a0\u5fae\u4fe1 "
-        "abc12345",
-        "Iscrivetevi al mio canale YouTube, parlo di calcio ogni giorno! Grazie a tutti!",
-        "Thumbs up if you think the journalist deserves an award",
-        "If this comment gets 1000 likes I will donate to the flood victims",
-    ],
-)
-def test_spam_the_words_alone_did_not_show_is_not_published(local_filter, text):
-    decision = antispam.check(make_submission(text))
-    assert decision.verdict in (Verdict.HOLD, Verdict.SPAM), decision.reasons
 
 
 def test_a_lesson_is_not_taught_through_a_link_itself():
