@@ -194,7 +194,12 @@ def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
 
 
 @pytest.mark.parametrize(
-    ("name", "size"), [("newsroom_heldout.jsonl", 250), ("newsroom_unseen.jsonl", 100)]
+    ("name", "size"),
+    [
+        ("newsroom_heldout.jsonl", 250),
+        ("newsroom_unseen.jsonl", 100),
+        ("newsroom_unseen2.jsonl", 140),
+    ],
 )
 def test_the_held_out_newsroom_sets_are_never_trained_on(name, size):
     """The held-out sets are for evaluation only (bench/spam.py (d))."""
