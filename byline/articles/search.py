@@ -22,7 +22,8 @@ marks the page's ten rows: snippets are the costly part, so only they get one.
 Both rank headline matches above standfirst matches above body matches, return
 the headline with the matched words marked and a snippet of the text around
 them, and accept any string a reader can type: hostile input finds nothing, it
-never fails.
+never fails. Both ignore accents ("cafe" finds "Café"; PostgreSQL folds more:
+ß, ligatures, dotless ı; see docs/publishing.md) and mark the words as written.
 """
 
 from __future__ import annotations
