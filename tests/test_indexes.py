@@ -60,6 +60,7 @@ def hot_queries(article, root) -> dict:
         "thread roots, most reacted": Comment.objects.thread_roots(article.pk)
         .order_by("-reactions", "submitted_at", "pk")
         .values_list("pk", flat=True),
+        "removed thread roots": Comment.objects.removed_roots(article.pk).values_list("pk"),
         # Approved comments and the removed ones with replies (a placeholder each).
         "threads of a page": Comment.objects.in_discussion()
         .on_article(article.pk)

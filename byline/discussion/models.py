@@ -43,14 +43,22 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(Q(status=Comment.Status.APPROVED) | removed)
 
     def thread_roots(self, article_id: int) -> CommentQuerySet:
-        """The top-level comments of an article's threads, oldest first: the approved
-        ones, and the removed ones (a placeholder) with an approved reply in their thread."""
+        """Approved top-level comments of an article, oldest first."""
+        return (
+            self.approved()
+            .on_article(article_id)
+            .filter(parent__isnull=True)
+            .order_by("submitted_at", "pk")
+        )
+
+    def removed_roots(self, article_id: int) -> CommentQuerySet:
+        """Removed top-level comments of an article with an approved reply in their
+        thread: each heads a thread under a placeholder (``threads``). Usually none."""
         answered = Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
-        removed = Q(status__in=REMOVED) & Exists(answered)
         return (
             self.on_article(article_id)
-            .filter(parent__isnull=True)
-            .filter(Q(status=Comment.Status.APPROVED) | removed)
+            .filter(parent__isnull=True, status__in=REMOVED)
+            .filter(Exists(answered))
             .order_by("submitted_at", "pk")
         )
 

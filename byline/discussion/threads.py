@@ -345,7 +345,7 @@ def page_of_thread(
 def page_number_of(comment: Comment) -> int:
     """Which page of its article's discussion shows this (approved) comment's thread."""
     root_id = comment.thread_id or comment.pk
-    root_ids = list(Comment.objects.thread_roots(comment.article_id).values_list("pk", flat=True))
+    root_ids = sorting.root_ids(comment.article_id)
     try:
         position = root_ids.index(root_id)
     except ValueError:
@@ -419,7 +419,7 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     if not comments:
         return []
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
-    root_ids = Comment.objects.thread_roots(article.pk).values_list("pk", flat=True)
+    root_ids = sorting.root_ids(article.pk)
     position = {pk: index for index, pk in enumerate(root_ids)}
     base = article.get_absolute_url()
     entries = []
