@@ -58,15 +58,16 @@ def root_ids(article_id: int, sort: str = DEFAULT) -> list[int]:
     if sort == REACTED:
         roots_query = roots_query.order_by("-reactions", "submitted_at", "pk")
     fields = ("pk", "reactions", "submitted_at")
-    rows = list(roots_query.values_list(*fields))
     removed = list(Comment.objects.removed_roots(article_id).values_list(*fields))
-    if removed:
-        rows += removed
+    if removed:  # merged by the same keys (reading dates for every root costs: only now)
+        rows = list(roots_query.values_list(*fields)) + removed
         if sort == REACTED:
             rows.sort(key=lambda row: (-row[1], row[2], row[0]))
         else:
             rows.sort(key=lambda row: (row[2], row[0]))
-    roots = [pk for pk, _, _ in rows]
+        roots = [pk for pk, _, _ in rows]
+    else:
+        roots = list(roots_query.values_list("pk", flat=True))
     if sort == NEWEST:
         roots.reverse()
     elif sort == TOP:

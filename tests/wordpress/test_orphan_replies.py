@@ -213,3 +213,24 @@ def test_removing_a_parent_on_byline_keeps_its_replies_and_restoring_it_shows_it
     Comment.objects.filter(pk=parent.pk).update(status=Comment.Status.APPROVED)
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Soon Trashed" in html and PLACEHOLDER not in html
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("oldest", "ARB"), ("newest", "BRA"), ("reacted", "RAB"), ("top", "RAB")],
+)
+def test_a_removed_top_level_comment_heads_its_thread_in_every_order(client, sort, expected):
+    """It sorts by its own date and reactions (as they were), and by its replies."""
+    article = make_article()
+    first = make_comment(article)
+    binned = removed(article)
+    Comment.objects.filter(pk=binned.pk).update(reactions=5)
+    make_comment(article, parent=binned)
+    make_comment(article, parent=binned)
+    last = make_comment(article)
+    make_comment(article, parent=first)
+    names = {first.pk: "A", binned.pk: "R", last.pk: "B"}
+    html = client.get(article.get_absolute_url(), {"sort": sort}).content.decode()
+    tops = [names[pk] for pk in ids_on(html) if pk in names]
+    assert "".join(tops) == expected
+    assert_nothing_private(html, binned)
