@@ -22,16 +22,18 @@ marks the page's ten rows: snippets are the costly part, so only they get one.
 Both rank headline matches above standfirst matches above body matches, return
 the headline with the matched words marked and a snippet of the text around
 them, and accept any string a reader can type: hostile input finds nothing, it
-never fails.
+never fails. Both ignore accents ("cafe" finds "Café"; PostgreSQL folds more:
+ß, ligatures, dotless ı; see docs/publishing.md) and mark the words as written.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -42,12 +44,14 @@ from byline.articles.models import Article
 # escaped first and only then are they turned into <mark> elements.
 START, STOP = "\ue000", "\ue001"
 
+logger = logging.getLogger(__name__)
+
 FTS_TABLE = "articles_search"
 FTS_COLUMNS = "headline, standfirst, body_text"
 SQLITE_SETUP = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(
         headline, standfirst, body_text, content='articles_article', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 0')""",
+        tokenize='porter unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER IF NOT EXISTS articles_search_insert AFTER INSERT ON articles_article BEGIN
         INSERT INTO articles_search(rowid, headline, standfirst, body_text)
         VALUES (new.id, new.headline, new.standfirst, new.body_text);
@@ -66,7 +70,14 @@ SQLITE_SETUP = [
 ]
 SQLITE_TRIGGERS = {f"{FTS_TABLE}_insert", f"{FTS_TABLE}_delete", f"{FTS_TABLE}_update"}
 
-PG_CONFIG = "'english'::regconfig"
+# Readers type without accents: "cafe" finds "Café". SQLite's tokenizer drops the
+# diacritics itself (``remove_diacritics 2``, stacked ones too); PostgreSQL reads
+# through ``byline_search``, English with the ``unaccent`` dictionary before the
+# stemmer. Both index folded words and mark the original text in results.
+SQLITE_TOKENIZER = "remove_diacritics 2"
+PG_CONFIG_NAME = "byline_search"
+PG_CONFIG = f"'{PG_CONFIG_NAME}'::regconfig"
+PG_WORDS = "word, hword, hword_part"  # the words with letters beyond ASCII
 PG_VECTOR = (
     f"(setweight(to_tsvector({PG_CONFIG}, coalesce(headline, '')), 'A') || "
     f"setweight(to_tsvector({PG_CONFIG}, coalesce(standfirst, '')), 'B') || "
@@ -79,51 +90,116 @@ MAX_RANKED = 1000
 
 
 def ensure_index(conn=None) -> None:
-    """Create the search index if it is missing (idempotent; run after every migrate).
+    """Create the search index if it is missing or stale (idempotent; run after every migrate).
 
     On SQLite a table rebuild by a later migration drops the triggers with the
-    old table; this puts them back and refills the index.
+    old table; this puts them back and refills the index. An index built by an
+    older Byline (accent-sensitive) is rebuilt, so old articles are found too.
     """
     conn = conn or connection
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                [f"{FTS_TABLE}_%"],
-            )
-            complete = {row[0] for row in cursor.fetchall()} >= SQLITE_TRIGGERS
-            for statement in SQLITE_SETUP:
-                cursor.execute(statement)
-            if not complete:
-                cursor.execute("INSERT INTO articles_search(articles_search) VALUES ('rebuild')")
+            _ensure_sqlite(cursor)
         elif conn.vendor == "postgresql":
-            cursor.execute(
-                "SELECT 1 FROM information_schema.columns "
-                "WHERE table_name = 'articles_article' AND column_name = %s",
-                [PG_COLUMN],
+            _ensure_postgres(conn, cursor)
+
+
+def _ensure_sqlite(cursor) -> None:
+    cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+    row = cursor.fetchone()
+    if row is not None and SQLITE_TOKENIZER not in row[0]:
+        # Built accent-sensitive by an older Byline: a tokenizer is fixed at creation.
+        _drop_sqlite(cursor)
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+        [f"{FTS_TABLE}_%"],
+    )
+    complete = {row[0] for row in cursor.fetchall()} >= SQLITE_TRIGGERS
+    for statement in SQLITE_SETUP:
+        cursor.execute(statement)
+    if not complete:
+        cursor.execute("INSERT INTO articles_search(articles_search) VALUES ('rebuild')")
+
+
+def unaccent_available(conn) -> bool:
+    """Install PostgreSQL's ``unaccent`` extension if it is not there yet; False if
+    this database cannot have it (contrib files missing, or a user without the
+    CREATE privilege on a PostgreSQL older than 13, where it is not "trusted")."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
+        if cursor.fetchone() is not None:
+            return True
+        try:
+            with transaction.atomic(using=conn.alias):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        except DatabaseError as error:
+            logger.warning(
+                "Search stays accent-sensitive: PostgreSQL's unaccent extension could "
+                "not be installed (%s). Have a superuser run CREATE EXTENSION unaccent "
+                "in this database, then run manage.py migrate again (docs/publishing.md).",
+                str(error).strip(),
             )
-            if cursor.fetchone() is None:
-                cursor.execute(
-                    f"ALTER TABLE articles_article ADD COLUMN {PG_COLUMN} tsvector "
-                    f"GENERATED ALWAYS AS {PG_VECTOR} STORED"
-                )
-                # The planner needs the new column's word statistics to pick, for a
-                # common word, the latest articles over the index (and vice versa).
-                cursor.execute("ANALYZE articles_article")
-            cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {PG_COLUMN_INDEX} "
-                f"ON articles_article USING gin ({PG_COLUMN})"
-            )
-            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
+            return False
+        return True
+
+
+def _pg_config_unaccents(cursor) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM pg_ts_config_map m JOIN pg_ts_config c ON c.oid = m.mapcfg "
+        "JOIN pg_ts_dict d ON d.oid = m.mapdict "
+        "WHERE c.cfgname = %s AND d.dictname = 'unaccent'",
+        [PG_CONFIG_NAME],
+    )
+    return cursor.fetchone() is not None
+
+
+def _ensure_postgres(conn, cursor) -> None:
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [PG_CONFIG_NAME])
+    if cursor.fetchone() is None:
+        cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} (COPY = english)")
+    stale = False
+    if not _pg_config_unaccents(cursor) and unaccent_available(conn):
+        cursor.execute(
+            f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} "
+            f"ALTER MAPPING FOR {PG_WORDS} WITH unaccent, english_stem"
+        )
+        stale = True  # the stored vectors were folded without it
+    cursor.execute(
+        "SELECT generation_expression FROM information_schema.columns "
+        "WHERE table_name = 'articles_article' AND column_name = %s",
+        [PG_COLUMN],
+    )
+    row = cursor.fetchone()
+    if row is not None and (stale or PG_CONFIG_NAME not in (row[0] or "")):
+        # Built with another configuration (an older Byline's 'english', or before
+        # unaccent was installed): a stored column is recomputed only when re-added.
+        cursor.execute(f"ALTER TABLE articles_article DROP COLUMN {PG_COLUMN}")
+        row = None
+    if row is None:
+        cursor.execute(
+            f"ALTER TABLE articles_article ADD COLUMN {PG_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS {PG_VECTOR} STORED"
+        )
+        # The planner needs the new column's word statistics to pick, for a
+        # common word, the latest articles over the index (and vice versa).
+        cursor.execute("ANALYZE articles_article")
+    cursor.execute(
+        f"CREATE INDEX IF NOT EXISTS {PG_COLUMN_INDEX} ON articles_article USING gin ({PG_COLUMN})"
+    )
+    cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
+
+
+def _drop_sqlite(cursor) -> None:
+    for trigger in sorted(SQLITE_TRIGGERS):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
 
 
 def drop_index(conn=None) -> None:
     conn = conn or connection
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
-            for trigger in sorted(SQLITE_TRIGGERS):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            _drop_sqlite(cursor)
         elif conn.vendor == "postgresql":
             cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
             cursor.execute(f"DROP INDEX IF EXISTS {PG_COLUMN_INDEX}")
@@ -195,7 +271,25 @@ def websearch_text(groups: list[list[Term]]) -> str:
         text = f'"{text}"' if len(term.words) > 1 else text
         return f"-{text}" if term.excluded else text
 
-    return " ".join(" or ".join(written(t) for t in group) for group in groups)
+    def joined(group: list[Term]) -> str:
+        either = " " if group[0].excluded else " or "  # "-a -b": neither
+        return either.join(written(t) for t in final_sigma(group))
+
+    return " ".join(joined(group) for group in groups)
+
+
+def final_sigma(group: list[Term]) -> list[Term]:
+    """A Greek word ending in a sigma matches both its final (ς) and its other (σ)
+    form: PostgreSQL lower-cases "ΟΔΥΣΣΕΥΣ" to "οδυσσευσ" but keeps "Ὀδυσσεύς" as
+    "οδυσσευς" (FTS5 folds the two itself). Single words only, not phrases."""
+    extra = []
+    for term in group:
+        word = term.words[0]
+        if len(term.words) == 1 and len(word) > 1 and word[-1] in "ςσΣ":
+            for sigma in "ςσ":
+                if word[-1] != sigma:
+                    extra.append(Term((word[:-1] + sigma,), term.excluded))
+    return group + extra
 
 
 # -- results --------------------------------------------------------------------

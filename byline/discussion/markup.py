@@ -116,6 +116,16 @@ def render_body(text: str) -> str:
 
 AWAITING = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
 ERASED = '<p class="comment-erased">This comment was erased at its author’s request.</p>'
+REMOVED = "This comment was removed."
+
+
+def removed_open(comment: Comment, depth: int) -> str:
+    """The placeholder of a removed comment with replies shown (``threads``): its place
+    in the thread (the id its replies' links point to) and nothing else of it."""
+    return (
+        f'<li id="comment-{comment.pk}" class="comment comment-removed depth-{depth}">'
+        f'<p class="comment-removed-note">{REMOVED}</p>'
+    )
 
 
 def _permalink_prefix() -> str:
@@ -150,6 +160,7 @@ def comment_open(
     answers: Comment | None = None,
     reply: bool = True,
     react_prefix: str = "",
+    answers_removed: bool = False,
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
@@ -181,14 +192,16 @@ def comment_open(
         f'<a class="comment-link" href="{permalink}" data-copy-link>Copy link'
         f'<span class="visually-hidden"> to the comment by {name}</span></a></footer>'
         f"{AWAITING if pending else ''}"
-        f"{_in_reply_to(answers)}"
+        f"{_in_reply_to(answers, answers_removed)}"
         f'<div class="comment-content">{body}</div>{reaction}{reply_link}</article>'
     )
 
 
-def _in_reply_to(parent: Comment | None) -> str:
+def _in_reply_to(parent: Comment | None, removed: bool = False) -> str:
     if parent is None:
         return ""
+    if removed:
+        return '<p class="in-reply-to">In reply to a removed comment</p>'
     return (
         f'<p class="in-reply-to">In reply to <a href="#comment-{parent.pk}">'
         f"{escape(parent.author_name)}</a></p>"
@@ -219,16 +232,20 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
     parts = ['<ol class="comment-list">']
     prefix, react_prefix = _permalink_prefix(), form_prefix()
     for node in nodes:
-        parts.append(
-            comment_open(
-                node.comment,
-                node.depth,
-                page_query,
-                prefix=prefix,
-                answers=node.answers,
-                react_prefix=react_prefix,
+        if node.removed:
+            parts.append(removed_open(node.comment, node.depth))
+        else:
+            parts.append(
+                comment_open(
+                    node.comment,
+                    node.depth,
+                    page_query,
+                    prefix=prefix,
+                    answers=node.answers,
+                    react_prefix=react_prefix,
+                    answers_removed=node.answers_removed,
+                )
             )
-        )
         if node.has_children:
             parts.append('<ol class="children">')
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 
@@ -33,12 +34,31 @@ class CommentQuerySet(models.QuerySet):
     def on_article(self, article_id: int) -> CommentQuerySet:
         return self.filter(article_id=article_id)
 
+    def in_discussion(self) -> CommentQuerySet:
+        """Approved comments, and removed ones (trashed or spam) that have replies: the
+        page shows a placeholder for a removed comment with approved replies under it
+        ("This comment was removed.", ``threads``), never its author or its words."""
+        replied = Comment.objects.filter(parent_id=OuterRef("pk"))
+        removed = Q(status__in=REMOVED) & Exists(replied)
+        return self.filter(Q(status=Comment.Status.APPROVED) | removed)
+
     def thread_roots(self, article_id: int) -> CommentQuerySet:
         """Approved top-level comments of an article, oldest first."""
         return (
             self.approved()
             .on_article(article_id)
             .filter(parent__isnull=True)
+            .order_by("submitted_at", "pk")
+        )
+
+    def removed_roots(self, article_id: int) -> CommentQuerySet:
+        """Removed top-level comments of an article with an approved reply in their
+        thread: each heads a thread under a placeholder (``threads``). Usually none."""
+        answered = Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
+        return (
+            self.on_article(article_id)
+            .filter(parent__isnull=True, status__in=REMOVED)
+            .filter(Exists(answered))
             .order_by("submitted_at", "pk")
         )
 
@@ -160,6 +180,11 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("discussion:comment", kwargs={"pk": self.pk})
+
+
+# Comments a moderator took off the page (in the bin, or spam): a placeholder stands in
+# for one that has approved replies. A held (pending) comment's replies wait with it.
+REMOVED = (Comment.Status.TRASH, Comment.Status.SPAM)
 
 
 class ModerationRecord(models.Model):

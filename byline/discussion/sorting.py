@@ -46,15 +46,28 @@ def sort_query(sort: str) -> str:
 
 
 def root_ids(article_id: int, sort: str = DEFAULT) -> list[int]:
-    """The ids of an article's approved top-level comments, in the order asked for.
+    """The ids of an article's top-level comments, in the order asked for: the approved
+    ones and the removed ones with approved replies (``Comment.objects.removed_roots``,
+    a placeholder heads their thread; they sort by their own date and reactions).
 
-    One query for oldest, newest and most reacted, two for top (the roots, then
-    the replies counted per thread).
+    Two queries for oldest, newest and most reacted (the roots, read in their order
+    from an index, and the removed ones), three for top (the replies counted per
+    thread).
     """
     roots_query = Comment.objects.thread_roots(article_id)
     if sort == REACTED:
         roots_query = roots_query.order_by("-reactions", "submitted_at", "pk")
-    roots = list(roots_query.values_list("pk", flat=True))
+    fields = ("pk", "reactions", "submitted_at")
+    removed = list(Comment.objects.removed_roots(article_id).values_list(*fields))
+    if removed:  # merged by the same keys (reading dates for every root costs: only now)
+        rows = list(roots_query.values_list(*fields)) + removed
+        if sort == REACTED:
+            rows.sort(key=lambda row: (-row[1], row[2], row[0]))
+        else:
+            rows.sort(key=lambda row: (row[2], row[0]))
+        roots = [pk for pk, _, _ in rows]
+    else:
+        roots = list(roots_query.values_list("pk", flat=True))
     if sort == NEWEST:
         roots.reverse()
     elif sort == TOP:

@@ -13,6 +13,15 @@ thread on its own (``?thread=<id>``), in pages of
 ``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments (``&tpage=N``), the same order cut
 into consecutive pieces; a reply whose parent is on an earlier piece opens its
 piece at the top level.
+
+A comment a moderator removed (trashed or marked spam) that has approved replies
+under it is shown as a placeholder, "This comment was removed." (``Node.removed``:
+built from its id and parent alone, so nothing of its author or words is ever
+loaded), and its replies stay in their place; so does each removed comment up a
+chain (one placeholder each, so every reply keeps its depth). A removed comment
+with no approved reply below it is not shown at all, and neither is a reply under
+a comment still held for moderation (it waits with it). Placeholders take their
+place in a thread's order and pages, and are never counted as comments.
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ class Node:
     more: More | None = None  # set on the last shown comment of a folded thread
     # The comment it answers, when that one is shown at the same (deepest) level.
     answers: Comment | None = None
+    removed: bool = False  # a placeholder for a removed comment with replies shown
+    answers_removed: bool = False
 
 
 @dataclass
@@ -77,11 +88,18 @@ class ThreadPage:
         return self.number + 1
 
     def find(self, comment_id: int) -> Comment | None:
-        return next((n.comment for n in self.nodes if n.comment.pk == comment_id), None)
+        """A comment this page shows (a reader may answer it); never a placeholder."""
+        return next(
+            (n.comment for n in self.nodes if n.comment.pk == comment_id and not n.removed),
+            None,
+        )
 
 
 def flatten(
-    comments: list[Comment], continued: bool = False, roots: list[int] | None = None
+    comments: list[Comment],
+    continued: bool = False,
+    roots: list[int] | None = None,
+    removed: frozenset[int] | set[int] = frozenset(),
 ) -> list[Node]:
     """Order comments depth-first, oldest first at every level (input is oldest first).
 
@@ -93,6 +111,7 @@ def flatten(
     another page, so a reply whose parent is not among them starts at the top level
     (otherwise such a reply is left out: its parent is not approved). ``roots``: the
     order of the top-level comments, when it is not oldest first (``sorting``).
+    ``removed``: the ids of the placeholders among ``comments``.
     """
     children: dict[int | None, list[Comment]] = defaultdict(list)
     known = {c.pk for c in comments}
@@ -114,7 +133,10 @@ def flatten(
     while stack:
         comment, depth, answers = stack.pop()
         kids = children.get(comment.pk, [])
-        nodes.append(Node(comment, depth, bool(kids) and depth < deepest, answers=answers))
+        node = Node(comment, depth, bool(kids) and depth < deepest, answers=answers)
+        node.removed = comment.pk in removed
+        node.answers_removed = answers is not None and answers.pk in removed
+        nodes.append(node)
         flat = comment if depth >= deepest else None
         stack.extend((kid, min(depth + 1, deepest), flat) for kid in reversed(kids))
     for index, node in enumerate(nodes):
@@ -124,10 +146,11 @@ def flatten(
     return nodes
 
 
-def _shown(parents: dict[int, int | None]) -> set[int]:
-    """Of the approved comments given (comment -> its parent), the ones the page shows:
-    those whose every ancestor is approved too. A reply under a held, spammed or
-    trashed comment waits with it, as ``flatten`` leaves it out."""
+def _shown(parents: dict[int, int | None], removed: set[int] | frozenset[int]) -> set[int]:
+    """Of the comments given (comment -> its parent: approved ones and the ``removed``
+    ones with replies, ``Comment.objects.in_discussion``), the approved ones the page
+    shows: those whose every ancestor is given too. A reply under a held comment
+    waits with it, as ``flatten`` leaves it out; one under a removed comment is shown."""
     known: dict[int, bool] = {}
     for pk in parents:
         chain: list[int] = []
@@ -136,7 +159,7 @@ def _shown(parents: dict[int, int | None]) -> set[int]:
             if node in known:
                 visible = known[node]
                 break
-            if node not in parents:  # an ancestor that is not approved
+            if node not in parents:  # an ancestor held for moderation
                 visible = False
                 break
             chain.append(node)
@@ -147,31 +170,38 @@ def _shown(parents: dict[int, int | None]) -> set[int]:
             node = parent
         for seen in chain:
             known[seen] = visible
-    return {pk for pk, visible in known.items() if visible}
+    return {pk for pk, visible in known.items() if visible and pk not in removed}
 
 
 def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
-    """How many comments each article's page shows, for its counter. One query."""
+    """How many comments each article's page shows, for its counter (placeholders are
+    no comments). One query."""
     ids = sorted(set(article_ids))
-    rows = Comment.objects.approved().filter(article_id__in=ids)
+    rows = Comment.objects.in_discussion().filter(article_id__in=ids)
     parents: dict[int, int | None] = {}
     article_of: dict[int, int] = {}
-    for pk, parent_id, article_id in rows.values_list("pk", "parent_id", "article_id").iterator(
-        chunk_size=5000
-    ):
+    removed: set[int] = set()
+    fields = ("pk", "parent_id", "article_id", "status")
+    for pk, parent_id, article_id, status in rows.values_list(*fields).iterator(chunk_size=5000):
         parents[pk] = parent_id
         article_of[pk] = article_id
+        if status != Comment.Status.APPROVED:
+            removed.add(pk)
     counts = dict.fromkeys(ids, 0)
-    for pk in _shown(parents):
+    for pk in _shown(parents, removed):
         counts[article_of[pk]] += 1
     return counts
 
 
-def thread_orders(rows: Iterable[tuple[int, int | None, int]]) -> dict[int, list[int]]:
+def thread_orders(
+    rows: Iterable[tuple[int, int | None, int]], removed: set[int] | frozenset[int] = frozenset()
+) -> dict[int, list[int]]:
     """Each thread's shown comments, in the order the page writes them (depth first).
 
-    ``rows`` are (id, parent id, thread id) of approved comments, oldest first.
-    A reply under a comment that is not approved is not shown (as ``flatten``).
+    ``rows`` are (id, parent id, thread id) of approved comments and of the
+    ``removed`` ones with replies, oldest first. A reply under a comment that is not
+    among them (held) is not shown (as ``flatten``); a removed comment is kept (as
+    a placeholder) only when an approved comment is shown below it.
     """
     children: dict[int | None, list[int]] = defaultdict(list)
     roots: list[tuple[int, int]] = []
@@ -188,29 +218,66 @@ def thread_orders(rows: Iterable[tuple[int, int | None, int]]) -> dict[int, list
             pk = stack.pop()
             order.append(pk)
             stack.extend(reversed(children.get(pk, ())))
-        orders[thread_id] = order
+        if removed:
+            order = _without_empty_placeholders(order, children, removed)
+        if order:
+            orders[thread_id] = order
     return orders
 
 
-def _skeleton(article_id: int, thread_ids: list[int]) -> dict[int, list[int]]:
-    """One query: the shape of these threads (ids and parents, no text)."""
-    rows = (
-        Comment.objects.approved()
-        .on_article(article_id)
-        .filter(thread_id__in=thread_ids or [0])
-        .order_by("submitted_at", "pk")
-        .values_list("pk", "parent_id", "thread_id")
-    )
-    return thread_orders(rows)
+def _without_empty_placeholders(
+    order: list[int], children: dict[int | None, list[int]], removed: set[int] | frozenset[int]
+) -> list[int]:
+    """The order without the removed comments that have no approved comment below them.
+    Read backwards, a depth-first order meets every comment's replies before it."""
+    live: set[int] = set()
+    for pk in reversed(order):
+        if pk not in removed or any(kid in live for kid in children.get(pk, ())):
+            live.add(pk)
+    return [pk for pk in order if pk in live]
 
 
-def _load(ids: list[int]) -> list[Comment]:
-    """One query: what the page shows of these comments, oldest first."""
-    return list(
-        Comment.objects.filter(pk__in=ids or [0])
-        .only(*DISPLAY_FIELDS)
-        .order_by("submitted_at", "pk")
+@dataclass
+class Skeleton:
+    """The shape of some threads: the order of each, every comment's parent, and which
+    of them are placeholders for removed comments."""
+
+    orders: dict[int, list[int]]
+    parents: dict[int, int | None]
+    removed: set[int]
+
+
+def _skeleton(article_id: int, thread_ids: list[int]) -> Skeleton:
+    """One query: the shape of these threads (ids, parents and which are removed; no text)."""
+    in_threads = Comment.objects.in_discussion().filter(thread_id__in=thread_ids or [0])
+    return _shape(in_threads.on_article(article_id))
+
+
+def _shape(comments) -> Skeleton:
+    rows = comments.order_by("submitted_at", "pk").values_list(
+        "pk", "parent_id", "thread_id", "status"
     )
+    parents: dict[int, int | None] = {}
+    removed: set[int] = set()
+    shape = []
+    for pk, parent_id, thread_id, status in rows:
+        parents[pk] = parent_id
+        if status != Comment.Status.APPROVED:
+            removed.add(pk)
+        shape.append((pk, parent_id, thread_id))
+    return Skeleton(thread_orders(shape, removed), parents, removed)
+
+
+def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
+    """One query: what the page shows of these comments, in ``ids``' order. A removed
+    one is a placeholder made from its id and parent: nothing else of it is read."""
+    approved = [pk for pk in ids if pk not in skeleton.removed]
+    loaded = Comment.objects.filter(pk__in=approved or [0]).only(*DISPLAY_FIELDS)
+    comments = {c.pk: c for c in loaded}
+    for pk in ids:
+        if pk in skeleton.removed:
+            comments[pk] = Comment(pk=pk, parent_id=skeleton.parents[pk])
+    return [comments[pk] for pk in ids if pk in comments]
 
 
 def _thread_query(thread_id: int, index: int) -> str:
@@ -234,17 +301,19 @@ def page_of_threads(
     page_count = max(1, math.ceil(len(root_ids) / per_page))
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     on_page = root_ids[(number - 1) * per_page : number * per_page]
-    orders = _skeleton(article_id, on_page)
+    skeleton = _skeleton(article_id, on_page)
     shown: list[int] = []
     folds: dict[int, More] = {}
     for thread_id in on_page:
-        order = orders.get(thread_id, [])
+        order = skeleton.orders.get(thread_id, [])
         shown.extend(order[: fold + 1])
         if len(order) > fold + 1:
             kept = f"&sort={sort}" if sorting.sort_query(sort) else ""
             query = f"{_thread_query(thread_id, fold + 1)}{kept}#comment-{order[fold + 1]}"
-            folds[order[fold]] = More(len(order) - fold - 1, query)
-    nodes = flatten(_load(shown), roots=None if sort == sorting.DEFAULT else on_page)
+            hidden = sum(1 for pk in order[fold + 1 :] if pk not in skeleton.removed)
+            folds[order[fold]] = More(hidden, query)
+    roots = None if sort == sorting.DEFAULT else on_page
+    nodes = flatten(_load(shown, skeleton), roots=roots, removed=skeleton.removed)
     for node in nodes:
         node.more = folds.get(node.comment.pk)
     return ThreadPage(nodes, number, page_count, len(root_ids), sort=sort)
@@ -255,17 +324,19 @@ def page_of_thread(
 ) -> ThreadPage | None:
     """One thread on its own, a page of ``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments at a time.
 
-    None when ``thread_id`` is not an approved top-level comment of the article.
+    None when ``thread_id`` is not a top-level comment the article's page shows.
     ``sort`` is the order the reader came from: "All comments" leads back to the
     page of that order that shows the thread.
     """
-    order = _skeleton(article_id, [thread_id]).get(thread_id)
+    skeleton = _skeleton(article_id, [thread_id])
+    order = skeleton.orders.get(thread_id)
     if not order or order[0] != thread_id:
         return None
     size = settings.BYLINE_COMMENT_THREAD_PAGE_SIZE
     page_count = max(1, math.ceil(len(order) / size))
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
-    nodes = flatten(_load(order[(number - 1) * size : number * size]), continued=True)
+    piece = _load(order[(number - 1) * size : number * size], skeleton)
+    nodes = flatten(piece, continued=True, removed=skeleton.removed)
     position = sorting.root_ids(article_id, sort).index(thread_id)
     back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
     return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back, sort=sort)
@@ -274,7 +345,7 @@ def page_of_thread(
 def page_number_of(comment: Comment) -> int:
     """Which page of its article's discussion shows this (approved) comment's thread."""
     root_id = comment.thread_id or comment.pk
-    root_ids = list(Comment.objects.thread_roots(comment.article_id).values_list("pk", flat=True))
+    root_ids = sorting.root_ids(comment.article_id)
     try:
         position = root_ids.index(root_id)
     except ValueError:
@@ -290,7 +361,7 @@ def place_of(comment: Comment) -> str:
     """
     root_id = comment.thread_id or comment.pk
     if comment.pk != root_id:
-        order = _skeleton(comment.article_id, [root_id]).get(root_id, [])
+        order = _skeleton(comment.article_id, [root_id]).orders.get(root_id, [])
         if comment.pk in order:
             index = order.index(comment.pk)
             if index > settings.BYLINE_COMMENT_THREAD_FOLD:
@@ -331,10 +402,10 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     order for the page each one is on.
     """
     approved = Comment.objects.approved().on_article(article.pk)
-    rows = list(approved.order_by("submitted_at", "pk").values_list("pk", "parent_id", "thread_id"))
-    shown = _shown({pk: parent_id for pk, parent_id, _ in rows})
+    skeleton = _shape(Comment.objects.in_discussion().on_article(article.pk))
+    shown = _shown(skeleton.parents, skeleton.removed)
     place_in_thread = {
-        pk: index for order in thread_orders(rows).values() for index, pk in enumerate(order)
+        pk: index for order in skeleton.orders.values() for index, pk in enumerate(order)
     }
     fold = settings.BYLINE_COMMENT_THREAD_FOLD
     newest = (
@@ -348,7 +419,7 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     if not comments:
         return []
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
-    root_ids = Comment.objects.thread_roots(article.pk).values_list("pk", flat=True)
+    root_ids = sorting.root_ids(article.pk)
     position = {pk: index for index, pk in enumerate(root_ids)}
     base = article.get_absolute_url()
     entries = []

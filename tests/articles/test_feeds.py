@@ -207,14 +207,21 @@ def test_the_comments_feed_keeps_to_the_number_of_items(client, filed):
 
 @override_settings(BYLINE_FEED_ITEMS=2)
 def test_the_comments_feed_leaves_out_replies_the_page_does_not_show(client, filed):
-    """A reply under a comment moderators trashed waits with it, in the feed as on
-    the page, and the feed still fills up with what is shown."""
+    """A reply under a comment moderators held again waits with it, in the feed as on
+    the page, and the feed still fills up with what is shown; one under a trashed
+    comment is shown (under a placeholder) on both, and the trashed one on neither."""
     article = filed["article"]
     shown = make_comment(article, body="Still here")
-    trashed = make_comment(article, body="Trashed later")
-    make_comment(article, parent=trashed, body="Reply to the trashed one")
+    held = make_comment(article, body="Held later")
+    make_comment(article, parent=held, body="Reply to the held one")
     newer = make_comment(article, body="Newest shown")
+    held.status = "pending"
+    held.save(update_fields=["status"])
+    entries = parse(client, feed_urls(filed)["comments"]).entries
+    assert [e.summary for e in entries] == [newer.body_html, shown.body_html]
+    trashed = make_comment(article, body="Trashed later")
+    answer = make_comment(article, parent=trashed, body="Reply to the trashed one")
     trashed.status = "trash"
     trashed.save(update_fields=["status"])
     entries = parse(client, feed_urls(filed)["comments"]).entries
-    assert [e.summary for e in entries] == [newer.body_html, shown.body_html]
+    assert [e.summary for e in entries] == [answer.body_html, newer.body_html]

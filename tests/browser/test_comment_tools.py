@@ -96,6 +96,28 @@ def test_copy_link_copies_the_permalink_that_lands_on_the_right_page(
     expect(page.locator(f"#comment-{new.pk}")).to_be_in_viewport()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reply_under_a_removed_comment_is_reached_by_its_permalink(
+    new_page, site, discussed, width
+):
+    """A moderator trashed a comment that had an answer: the answer's permalink opens
+    the page that shows it, scrolled to it, under a placeholder that names no one."""
+    article, old, middle, new = discussed
+    binned = make_comment(article, parent=new, author_name="Binned Author", body="Rude words.")
+    answer = make_comment(article, parent=binned, body="A calm answer.")
+    Comment.objects.filter(pk=binned.pk).update(status=Comment.Status.TRASH)
+    page = new_page(width=width)
+    page.goto(f"/comments/{answer.pk}/")
+    assert page.url.endswith(f"{article.get_absolute_url()}?cpage=2#comment-{answer.pk}")
+    expect(page.locator(f"#comment-{answer.pk} .comment-content")).to_have_text("A calm answer.")
+    expect(page.locator(f"#comment-{answer.pk}")).to_be_in_viewport()
+    placeholder = page.locator(f"#comment-{binned.pk}")
+    expect(placeholder.locator(".comment-removed-note")).to_have_text("This comment was removed.")
+    own = placeholder.evaluate("li => li.innerHTML").split('<ol class="children">')[0]
+    assert "<a" not in own  # no link of its own (the answer below has its links)
+    assert "Binned Author" not in page.content() and "Rude words." not in page.content()
+
+
 def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):
     """Without a script the link opens the comment in its place (the browser's own
     "copy link" works on it)."""

@@ -116,16 +116,32 @@ def test_trash_and_delete_update_the_count(editor_client, article):
 
 
 def test_the_counter_counts_only_what_the_page_shows(editor_client, article):
-    """A reply under a comment that is held, spammed or trashed waits with it: the
-    page leaves it out, and so does the counter, until its parent is back."""
+    """A reply under a held comment waits with it: the page leaves it out, and so does
+    the counter, until its parent is approved."""
     parent = make_comment(article)
+    reply = make_comment(article, parent=parent)
+    make_comment(article, parent=reply)  # a reply to the reply
+    make_comment(article)  # another thread
+    bulk(editor_client, "unapprove", parent)
+    html = editor_client.get(article.get_absolute_url()).content.decode()
+    assert f"comment-{reply.pk}" not in html
+    assert figures_for(article.pk).comments == 1
+    bulk(editor_client, "approve", parent)
+    assert figures_for(article.pk).comments == 4
+
+
+def test_replies_to_a_trashed_comment_stay_and_the_counter_counts_them(editor_client, article):
+    """Trashing a comment that has replies leaves them in their thread under a
+    placeholder; the counter counts the replies, not the placeholder."""
+    parent = make_comment(article, author_name="Trashed Author", body="Trashed words.")
     reply = make_comment(article, parent=parent)
     make_comment(article, parent=reply)  # a reply to the reply
     make_comment(article)  # another thread
     bulk(editor_client, "move_to_trash", parent)
     html = editor_client.get(article.get_absolute_url()).content.decode()
-    assert f"comment-{reply.pk}" not in html
-    assert figures_for(article.pk).comments == 1
+    assert f"comment-{reply.pk}" in html and "This comment was removed." in html
+    assert "Trashed Author" not in html and "Trashed words." not in html
+    assert figures_for(article.pk).comments == 3
     bulk(editor_client, "approve", parent)
     assert figures_for(article.pk).comments == 4
 
