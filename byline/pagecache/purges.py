@@ -22,6 +22,9 @@ with the generation, a purge is sent at once and again after the transaction
 commits. Page files (nginx serves them without asking) are listed per scope
 when written, and every worker that learns of a purge removes the scope's
 files, so a file written by a worker that had not heard of it yet goes too.
+Each folder of page files (one a machine, shared by its workers) has lists of
+its own, named by an id kept in the folder: the first app server to read a
+purge must not take the others' lists with it, their files would stay.
 
 If workers fall so far behind that the log no longer holds what they missed,
 every scoped page rendered before is treated as out of date. If the log
@@ -38,6 +41,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from pathlib import Path
 
 logger = logging.getLogger("byline.pagecache")
@@ -54,6 +58,7 @@ class PurgeLog:
         self.client = client
         self.interval = interval
         self.files_root = files_root
+        self.files_prefix = f"{REDIS_PREFIX}files:{folder_id(files_root)}:" if files_root else ""
         self.known: dict[str, int] = {}  # scope -> number of its last purge
         self.last = 0  # the newest purge read
         self.floor = 0  # scoped pages marked before this are out of date (missed purges)
@@ -157,8 +162,8 @@ class PurgeLog:
         try:
             pipe = self.client.pipeline()
             for scope in scopes:
-                pipe.sadd(f"{REDIS_PREFIX}files:{scope}", relative)
-                pipe.expire(f"{REDIS_PREFIX}files:{scope}", FILES_TTL)
+                pipe.sadd(self.files_prefix + scope, relative)
+                pipe.expire(self.files_prefix + scope, FILES_TTL)
             pipe.execute()
         except Exception as error:
             # Unlisted, no purge would find it: nginx must not serve it.
@@ -169,9 +174,9 @@ class PurgeLog:
         assert self.files_root is not None
         pipe = self.client.pipeline()
         for scope in sorted(scopes):
-            pipe.smembers(f"{REDIS_PREFIX}files:{scope}")
+            pipe.smembers(self.files_prefix + scope)
         for scope in sorted(scopes):
-            pipe.delete(f"{REDIS_PREFIX}files:{scope}")
+            pipe.delete(self.files_prefix + scope)
         listed = pipe.execute()[: len(scopes)]
         root = self.files_root
         for members in listed:
@@ -185,3 +190,26 @@ class PurgeLog:
                     pass
                 except OSError as error:
                     logger.warning("page cache: cannot remove %s: %s", relative, error)
+
+
+def folder_id(root: Path) -> str:
+    """The id of a folder of page files, made once and kept in it (``.lists-id``: the
+    folder's pruning leaves dot files alone), so every worker using it finds the same.
+    If it cannot be kept, this process's own (its files are then its own to remove)."""
+    path = root / ".lists-id"
+    try:
+        if not path.exists():
+            value = uuid.uuid4().hex
+            root.mkdir(parents=True, exist_ok=True)
+            temporary = root / f".lists-id.{value}"
+            temporary.write_text(value)
+            try:
+                os.link(temporary, path)  # the first worker's id wins, whole
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
+        return path.read_text().strip()
+    except OSError as error:
+        logger.warning("page cache: cannot keep %s (%s): lists of this worker's own", path, error)
+        return uuid.uuid4().hex
