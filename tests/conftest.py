@@ -198,6 +198,7 @@ SERVER_SUITES = (
     "tests/deploy/test_slow_clients.py",
     "tests/faults/test_database_faults.py",
     "tests/faults/test_fold_faults.py",
+    "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
     "tests/faults/test_sqlite_load.py",
     "tests/pagecache/test_scale_out.py",

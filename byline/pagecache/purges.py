@@ -28,9 +28,12 @@ purge must not take the others' lists with it, their files would stay.
 
 If workers fall so far behind that the log no longer holds what they missed,
 every scoped page rendered before is treated as out of date. If the log
-starts again (a Redis emptied or replaced: its counter is behind what a
-worker read), marks from before mean nothing, so the worker moves the
-generation (``reset_seen``) and counts from the new log. Without Redis
+starts again (a Redis emptied or replaced), marks from before mean nothing:
+a new log starts at a random number, so its counter is either behind what a
+worker read (the worker moves the generation, ``reset_seen``, and counts from
+the new log) or far ahead of it (the purges in between look missed: no page
+from before is trusted). It never goes on from where the old one stopped,
+where its first purges would pass for ones the worker had already read. Without Redis
 (one machine, the generation in a file) there is no log: a scoped change
 moves the generation, as every change did before.
 """
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -64,6 +68,7 @@ class PurgeLog:
         self.floor = 0  # scoped pages marked before this are out of date (missed purges)
         self.trusted = False  # False until the log is read, and while it cannot be
         self.reset_seen = False  # the log started again: the store moves the generation
+        self.read_empty = False  # the log was read and held no purge
         self._next_read = float("-inf")
         # Held while purges are learnt (their files removed) and while a scoped page is
         # stored (its file listed): the two never interleave.
@@ -75,7 +80,15 @@ class PurgeLog:
         """Make the pages of ``scopes`` out of date everywhere; False if it cannot be sent
         (the caller then moves the generation)."""
         try:
-            number = self.client.incr(REDIS_PREFIX + "purge-seq")
+            # A new log (a Redis emptied or replaced) starts at a random number, so it
+            # cannot go on from where the old one left off: numbers far below what a
+            # worker read make it start again, far above make it trust no page from before.
+            counter = self.client.pipeline()
+            counter.set(REDIS_PREFIX + "purge-seq", secrets.randbelow(1 << 48), nx=True)
+            counter.incr(REDIS_PREFIX + "purge-seq")
+            number = counter.execute()[1]
+            if number <= self.last:
+                return False  # a new log this worker has not read yet: every page goes
             pipe = self.client.pipeline()
             pipe.zadd(REDIS_PREFIX + "purges", {f"{number}|{','.join(scopes)}": number})
             pipe.zremrangebyrank(REDIS_PREFIX + "purges", 0, -LOG_KEEP - 1)
@@ -113,12 +126,15 @@ class PurgeLog:
             for member, score in rows:
                 _, _, scopes = member.decode().partition("|")
                 entries.append((int(score), tuple(s for s in scopes.split(",") if s)))
-            if entries and entries[0][0] > self.last + 1:
+            if entries and entries[0][0] > self.last + 1 and not self.read_empty:
                 # Purges in between left the log before this worker read them (or it
-                # has just started): no scoped page marked before is trusted.
+                # has just started, or the log started again while it was not looking:
+                # its numbers start anywhere): no scoped page marked before is trusted.
                 with self.lock:
                     self.floor = entries[0][0] - 1
             self._learn(entries)
+            # Read, and no purge yet: the next ones are all this worker has not seen.
+            self.read_empty = self.last == 0
         except Exception as error:
             if self.trusted:
                 logger.warning("page cache: cannot read the purges (%s): later", error)

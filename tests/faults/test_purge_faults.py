@@ -1,0 +1,109 @@
+"""Scoped purges (``byline.pagecache.purges``) with Redis restarted empty or frozen
+between a purge and the next read of the log: no worker serves a page from before it.
+
+Two workers' page stores run in this process against a redis-server of the test's own,
+through the site's Redis pool (short timeout, circuit breaker), as in production.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from byline import redisconn
+from byline.pagecache.purges import PurgeLog
+from byline.pagecache.store import MemoryPages, PageStore, RedisGeneration, RedisPages
+from tests.faults.servers import RedisServer, missing_redis
+from tests.pagecache.test_store import page
+
+pytestmark = [pytest.mark.redis]
+
+
+@pytest.fixture
+def redis_server():
+    reason = missing_redis()
+    if reason is not None:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    redisconn.reset()
+    try:
+        yield server
+    finally:
+        redisconn.reset()
+        server.close()
+
+
+def worker(client) -> PageStore:
+    """One app worker's store (no polling delay: it reads the log on every request)."""
+    return PageStore(
+        RedisGeneration(client, 0),
+        MemoryPages(1 << 20),
+        RedisPages(client),
+        None,
+        PurgeLog(client, 0),
+    )
+
+
+def article_page(store: PageStore, body: bytes):
+    """A page of article 1 and its comments, rendered now by ``store``'s worker."""
+    rendered = page(body, generation=store.current_generation())
+    return replace(rendered, scopes=("comments:1",), mark=store.purge_mark())
+
+
+def approve_a_comment(store: PageStore) -> None:
+    """What approving a comment of article 1 sends: a purge at once, one after the commit."""
+    store.purge(("comments:1",))
+    store.purge(("comments:1",))
+
+
+def answering(client) -> None:
+    """Wait until the site's pool uses Redis again (its breaker probes every second)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            client.ping()
+            return
+        except Exception:
+            time.sleep(0.2)
+    pytest.fail("Redis did not answer again")
+
+
+def test_a_purge_made_after_redis_starts_again_empty_reaches_every_worker(redis_server):
+    """The new log numbers its purges from where the old one did; a worker that had read
+    the old log must not take the new purges for ones it has seen."""
+    client = redisconn.redis_client(redis_server.url())
+    one, two = worker(client), worker(client)
+    approve_a_comment(one)
+    two.set("/articles/moths/", article_page(two, b"the page before the restart"))
+    assert two.get("/articles/moths/", two.current_generation()) is not None
+
+    redis_server.restart()  # empty
+    answering(client)
+    approve_a_comment(one)  # a new comment, in the new log, before ``two`` reads it
+    for store in (one, two):
+        generation = store.current_generation()
+        served = store.get("/articles/moths/", generation)
+        assert served is None, served.body
+
+
+def test_with_redis_frozen_after_a_purge_no_worker_serves_the_page_from_before(redis_server):
+    client = redisconn.redis_client(redis_server.url())
+    one, two = worker(client), worker(client)
+    two.set("/articles/moths/", article_page(two, b"the page before the comment"))
+    approve_a_comment(one)
+    redis_server.freeze()
+    try:
+        generation = two.current_generation()  # waits one timeout, opens the breaker
+        assert two.get("/articles/moths/", generation) is None
+        assert not redisconn.available(redis_server.url())
+        two.set("/articles/moths/", article_page(two, b"rendered while Redis is frozen"))
+        assert two.get("/articles/moths/", two.current_generation()) is None  # untrusted
+    finally:
+        redis_server.thaw()
+    answering(client)
+    generation = two.current_generation()
+    assert two.get("/articles/moths/", generation) is None
+    two.set("/articles/moths/", article_page(two, b"rendered after"))
+    assert two.get("/articles/moths/", two.current_generation()).body == b"rendered after"
