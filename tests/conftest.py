@@ -202,6 +202,7 @@ SERVER_SUITES = (
     "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
     "tests/faults/test_sqlite_load.py",
+    "tests/faults/test_worker_start_faults.py",
     "tests/pagecache/test_scale_out.py",
 )
 

@@ -1,0 +1,112 @@
+"""An app worker that starts while PostgreSQL is stopped or frozen serves pages at once,
+and takes the first comment once the database is back (``byline.workerstart``: the spam
+model is loaded in the background as a worker starts).
+
+``byline run --production`` (granian, one worker) runs against a PostgreSQL cluster and a
+redis-server of the test's own. The test breaks PostgreSQL, kills the worker, and granian
+starts a new one into the fault.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psycopg
+import pytest
+
+from tests.faults.clients import Reader
+from tests.faults.servers import AppServer, _children, own_postgres_and_redis
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with own_postgres_and_redis() as (postgres, redis_server):
+        app = AppServer(
+            {
+                "DATABASE_URL": postgres.url(),
+                "REDIS_URL": redis_server.url(),
+                "BYLINE_COMMENT_MIN_SECONDS": "0",
+                "BYLINE_PRELOAD_SPAM_MODEL": "on",
+            }
+        ).start()
+        try:
+            yield postgres, app
+        finally:
+            app.close()
+
+
+def article(postgres) -> tuple[int, str]:
+    with psycopg.connect(postgres.url()) as connection:
+        article_id, slug = connection.execute(
+            "SELECT id, slug FROM articles_article ORDER BY id LIMIT 1"
+        ).fetchone()
+    return article_id, f"/articles/{slug}/"
+
+
+def comments(postgres, body: str) -> int:
+    with psycopg.connect(postgres.url()) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM discussion_comment WHERE body = %s", [body]
+        ).fetchone()[0]
+
+
+def workers(app: AppServer) -> set[int]:
+    assert app.process is not None
+    return set(_children(app.process.pid))
+
+
+RESPAWNED = [float("-inf")]  # when granian last started a worker again
+
+
+def start_a_new_worker(app: AppServer) -> None:
+    """Kill the worker; granian starts another (``--respawn-failed-workers``) and says
+    so once it has imported the application (connections are refused until then)."""
+    # granian exits (all of it) when a worker dies within 5.5 s of being started again.
+    time.sleep(max(0.0, RESPAWNED[0] + 6 - time.monotonic()))
+    before = workers(app)
+    started = app.log().count("Started worker-")
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.log().count("Started worker-") > started:
+            RESPAWNED[0] = time.monotonic()
+            return
+        time.sleep(0.1)
+    pytest.fail(f"granian started no new worker: {app.log()[-2000:]}")
+
+
+def until(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"not true within {seconds} s")
+
+
+@pytest.mark.parametrize("fault", ["stopped", "frozen"])
+def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(stack, fault):
+    postgres, app = stack
+    article_id, path = article(postgres)
+    reader = Reader(base=app.base)
+    for page in ("/", path):
+        assert reader.page(page).status == 200  # rendered, shared through Redis
+    if fault == "stopped":
+        postgres.stop()
+    else:
+        postgres.freeze()
+    try:
+        start_a_new_worker(app)
+        for page in ("/", path, "/", path):
+            assert reader.page(page).status == 200
+    finally:
+        postgres.start() if fault == "stopped" else postgres.thaw()
+    words = f"The first comment after the database came back ({fault})."
+    until(lambda: reader.comment(article_id, words).status == 302)
+    assert comments(postgres, words) == 1
+    assert "Traceback" not in app.log(), app.log()[-3000:]
