@@ -95,6 +95,9 @@ def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
         reaction = reader.request("POST", "/api/comments/1/reaction/", b"{}", json_headers)
         assert reaction.status == 503 and int(reaction.headers["retry-after"]) > 0
         assert reaction.json()["error"]["status"] == 503
+        shown = reader.request("GET", "/api/comments/reactions/?ids=1")
+        assert shown.status == 503 and int(shown.headers["retry-after"]) > 0
+        assert shown.json()["error"]["status"] == 503
 
         words = "Typed while the database was down, & kept <intact>."
         posted = reader.comment(article_id, words)
