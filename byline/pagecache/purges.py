@@ -52,6 +52,7 @@ logger = logging.getLogger("byline.pagecache")
 
 REDIS_PREFIX = "byline:pagecache:"
 LOG_KEEP = 10_000  # purges kept in the log: a page lives 10 minutes at most
+UNREAD = -1  # the mark of a page rendered while the log could not be read
 FILES_TTL = 24 * 3600  # a scope's list of page files is forgotten after a day unused
 
 
@@ -103,7 +104,8 @@ class PurgeLog:
 
     def sync(self) -> None:
         """Read the purges not seen yet, at most every ``interval``. While the log cannot
-        be read no scoped page is current (it may have been purged meanwhile)."""
+        be read no scoped page rendered before is current (it may have been purged
+        meanwhile); pages rendered meanwhile are (``current``)."""
         now = time.monotonic()
         if now < self._next_read:
             return
@@ -156,14 +158,22 @@ class PurgeLog:
                 self._remove_files(scopes)
 
     def mark(self) -> int:
-        """What a page rendered from now on records: the newest purge known."""
-        return self.last
+        """What a page rendered from now on records: the newest purge known, or
+        ``UNREAD`` while the log cannot be read."""
+        return self.last if self.trusted else UNREAD
 
     def current(self, scopes: tuple[str, ...], mark: int) -> bool:
-        """Whether a page of ``scopes`` rendered at ``mark`` is still current."""
+        """Whether a page of ``scopes`` rendered at ``mark`` is still current.
+
+        While the log cannot be read, only pages rendered meanwhile: no purge can be
+        sent then (a change moves the generation instead, which this worker's pages
+        follow), so they are as current as any page. Once it is read again, they are not
+        (``UNREAD`` is below every floor)."""
         if not scopes:
             return True
-        if mark < self.floor or not self.trusted:
+        if not self.trusted:
+            return mark == UNREAD
+        if mark < self.floor:
             return False
         known = self.known
         return all(known.get(scope, 0) <= mark for scope in scopes)

@@ -98,8 +98,9 @@ def test_with_redis_frozen_after_a_purge_no_worker_serves_the_page_from_before(r
         generation = two.current_generation()  # waits one timeout, opens the breaker
         assert two.get("/articles/moths/", generation) is None
         assert not redisconn.available(redis_server.url())
-        two.set("/articles/moths/", article_page(two, b"rendered while Redis is frozen"))
-        assert two.get("/articles/moths/", two.current_generation()) is None  # untrusted
+        rendered = article_page(two, b"rendered while Redis is frozen")
+        two.memory.set("/articles/moths/", rendered)
+        assert two.get("/articles/moths/", rendered.generation) is not None  # no purge now
     finally:
         redis_server.thaw()
     answering(client)
@@ -107,3 +108,24 @@ def test_with_redis_frozen_after_a_purge_no_worker_serves_the_page_from_before(r
     assert two.get("/articles/moths/", generation) is None
     two.set("/articles/moths/", article_page(two, b"rendered after"))
     assert two.get("/articles/moths/", two.current_generation()).body == b"rendered after"
+
+
+def test_with_redis_stopped_pages_rendered_meanwhile_are_still_cached(redis_server):
+    """No purge can be sent while Redis is down (a change moves this worker's generation
+    instead), so a page rendered meanwhile may be kept like any other: the page cache
+    must not turn off for every page that shows comments, exactly when the site is
+    degraded. Once the log is read again, such a page is not trusted."""
+    client = redisconn.redis_client(redis_server.url())
+    store = worker(client)
+    store.current_generation()
+    redis_server.stop()
+    store.current_generation()  # unreadable: fails, opens the breaker
+    rendered = article_page(store, b"rendered while Redis is down")
+    store.memory.set("/articles/moths/", rendered)
+    assert store.get("/articles/moths/", rendered.generation) is not None
+    redis_server.start()
+    answering(client)
+    store.generation._next_read = store.purges._next_read = float("-inf")  # read now
+    generation = store.current_generation()
+    store.memory.set("/articles/moths/", replace(article_page(store, b"x"), mark=-1))
+    assert store.get("/articles/moths/", generation) is None

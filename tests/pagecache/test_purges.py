@@ -199,10 +199,13 @@ def test_a_scoped_page_is_not_served_while_the_log_cannot_be_read(tmp_path):
         purges=PurgeLog(unreachable, 0),
     )
     generation = store.current_generation()
-    store.memory.set("/a/", scoped(store, b"a", "comments:1"))
+    store.memory.set("/a/", scoped(store, b"a, from before", "comments:1", mark=0))
     store.memory.set("/c/", page(b"c", generation=generation))
     assert store.get("/a/", generation) is None
     assert store.get("/c/", generation) is not None
+    # Rendered meanwhile: no purge can be sent while Redis is unreachable.
+    store.memory.set("/b/", scoped(store, b"b, rendered meanwhile", "comments:1"))
+    assert store.get("/b/", generation) is not None
 
 
 def test_scopes_and_mark_round_trip_through_redis_bytes():
