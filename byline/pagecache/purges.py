@@ -84,11 +84,12 @@ class PurgeLog:
             # A new log (a Redis emptied or replaced) starts at a random number, so it
             # cannot go on from where the old one left off: numbers far below what a
             # worker read make it start again, far above make it trust no page from before.
+            # (Just below is this log: another thread of this process read newer ones.)
             counter = self.client.pipeline()
             counter.set(REDIS_PREFIX + "purge-seq", secrets.randbelow(1 << 48), nx=True)
             counter.incr(REDIS_PREFIX + "purge-seq")
             number = counter.execute()[1]
-            if number <= self.last:
+            if number + LOG_KEEP < self.last:
                 return False  # a new log this worker has not read yet: every page goes
             pipe = self.client.pipeline()
             pipe.zadd(REDIS_PREFIX + "purges", {f"{number}|{','.join(scopes)}": number})
@@ -116,7 +117,9 @@ class PurgeLog:
             pipe.zrangebyscore(REDIS_PREFIX + "purges", f"({self.last}", "+inf", withscores=True)
             counter, rows = pipe.execute()
             newest = int(counter or 0)
-            if newest < self.last:  # a new log: start from it, forget the old numbers
+            # A new log: start from it, forget the old numbers. (Far behind, not just
+            # behind: a purge this process sent meanwhile may be newer than the read.)
+            if newest + LOG_KEEP < self.last:
                 with self.lock:
                     self.known.clear()
                     self.last = self.floor = 0
