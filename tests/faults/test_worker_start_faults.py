@@ -13,45 +13,19 @@ import os
 import signal
 import time
 
-import psycopg
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import AppServer, _children, own_postgres_and_redis
+from tests.faults.servers import AppServer, _children, app_on_own_postgres_and_redis
+from tests.faults.test_database_faults import _article, _rows, _until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture(scope="module")
 def stack():
-    with own_postgres_and_redis() as (postgres, redis_server):
-        app = AppServer(
-            {
-                "DATABASE_URL": postgres.url(),
-                "REDIS_URL": redis_server.url(),
-                "BYLINE_COMMENT_MIN_SECONDS": "0",
-                "BYLINE_PRELOAD_SPAM_MODEL": "on",
-            }
-        ).start()
-        try:
-            yield postgres, app
-        finally:
-            app.close()
-
-
-def article(postgres) -> tuple[int, str]:
-    with psycopg.connect(postgres.url()) as connection:
-        article_id, slug = connection.execute(
-            "SELECT id, slug FROM articles_article ORDER BY id LIMIT 1"
-        ).fetchone()
-    return article_id, f"/articles/{slug}/"
-
-
-def comments(postgres, body: str) -> int:
-    with psycopg.connect(postgres.url()) as connection:
-        return connection.execute(
-            "SELECT count(*) FROM discussion_comment WHERE body = %s", [body]
-        ).fetchone()[0]
+    with app_on_own_postgres_and_redis(BYLINE_PRELOAD_SPAM_MODEL="on") as (postgres, _, app):
+        yield postgres, app
 
 
 def workers(app: AppServer) -> set[int]:
@@ -80,19 +54,10 @@ def start_a_new_worker(app: AppServer) -> None:
     pytest.fail(f"granian started no new worker: {app.log()[-2000:]}")
 
 
-def until(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"not true within {seconds} s")
-
-
 @pytest.mark.parametrize("fault", ["stopped", "frozen"])
 def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(stack, fault):
     postgres, app = stack
-    article_id, path = article(postgres)
+    article_id, path = _article(postgres)
     reader = Reader(base=app.base)
     for page in ("/", path):
         assert reader.page(page).status == 200  # rendered, shared through Redis
@@ -107,6 +72,6 @@ def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(s
     finally:
         postgres.start() if fault == "stopped" else postgres.thaw()
     words = f"The first comment after the database came back ({fault})."
-    until(lambda: reader.comment(article_id, words).status == 302)
-    assert comments(postgres, words) == 1
+    _until(lambda: reader.comment(article_id, words).status == 302)
+    assert _rows(postgres, "SELECT count(*) FROM discussion_comment WHERE body = %s", words) == 1
     assert "Traceback" not in app.log(), app.log()[-3000:]
