@@ -1,9 +1,9 @@
-"""An app worker that starts while PostgreSQL is stopped or frozen serves pages at once,
-and takes the first comment once the database is back (``byline.workerstart``: the spam
-model is loaded in the background as a worker starts).
+"""An app worker that starts while PostgreSQL is stopped or frozen (or Redis frozen)
+serves pages at once, and takes the first comment once the database is back
+(``byline.workerstart``: the spam model is loaded in the background as a worker starts).
 
 ``byline run --production`` (granian, one worker) runs against a PostgreSQL cluster and a
-redis-server of the test's own. The test breaks PostgreSQL, kills the worker, and granian
+redis-server of the test's own. The test breaks one of them, kills the worker, and granian
 starts a new one into the fault.
 """
 
@@ -24,8 +24,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 @pytest.fixture(scope="module")
 def stack():
-    with app_on_own_postgres_and_redis(BYLINE_PRELOAD_SPAM_MODEL="on") as (postgres, _, app):
-        yield postgres, app
+    with app_on_own_postgres_and_redis(BYLINE_PRELOAD_SPAM_MODEL="on") as servers:
+        yield servers
 
 
 def workers(app: AppServer) -> set[int]:
@@ -56,7 +56,7 @@ def start_a_new_worker(app: AppServer) -> None:
 
 @pytest.mark.parametrize("fault", ["stopped", "frozen"])
 def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(stack, fault):
-    postgres, app = stack
+    postgres, _, app = stack
     article_id, path = _article(postgres)
     reader = Reader(base=app.base)
     for page in ("/", path):
@@ -73,5 +73,22 @@ def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(s
         postgres.start() if fault == "stopped" else postgres.thaw()
     words = f"The first comment after the database came back ({fault})."
     _until(lambda: reader.comment(article_id, words).status == 302)
+    assert _rows(postgres, "SELECT count(*) FROM discussion_comment WHERE body = %s", words) == 1
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_a_worker_started_while_redis_is_frozen_serves_pages_and_comments(stack):
+    postgres, redis_server, app = stack
+    article_id, path = _article(postgres)
+    reader = Reader(base=app.base)
+    redis_server.freeze()
+    try:
+        start_a_new_worker(app)
+        for page in ("/", path, "/", path):
+            assert reader.page(page).status == 200
+        words = "A comment to a worker started while Redis was frozen."
+        assert reader.comment(article_id, words).status == 302
+    finally:
+        redis_server.thaw()
     assert _rows(postgres, "SELECT count(*) FROM discussion_comment WHERE body = %s", words) == 1
     assert "Traceback" not in app.log(), app.log()[-3000:]
