@@ -151,14 +151,16 @@ class PurgeLog:
     def _learn(self, entries: list[tuple[int, tuple[str, ...]]]) -> None:
         scopes: set[str] = set()
         with self.lock:
+            newest = self.last
             for number, named in entries:
                 for scope in named:
                     if number > self.known.get(scope, 0):
                         self.known[scope] = number
-                self.last = max(self.last, number)
+                newest = max(newest, number)
                 scopes.update(named)
             if scopes and self.files_root is not None:
                 self._remove_files(scopes)
+            self.last = newest  # after the files: if their removal fails, read these again
 
     def mark(self) -> int:
         """What a page rendered from now on records: the newest purge known, or

@@ -13,9 +13,11 @@ from dataclasses import replace
 import pytest
 
 from byline import redisconn
+from byline.pagecache.files import PageFiles
 from byline.pagecache.purges import PurgeLog
 from byline.pagecache.store import MemoryPages, PageStore, RedisGeneration, RedisPages
 from tests.faults.servers import RedisServer, missing_redis
+from tests.pagecache.test_files import served_by_nginx
 from tests.pagecache.test_store import page
 
 pytestmark = [pytest.mark.redis]
@@ -129,3 +131,36 @@ def test_with_redis_stopped_pages_rendered_meanwhile_are_still_cached(redis_serv
     generation = store.current_generation()
     store.memory.set("/articles/moths/", replace(article_page(store, b"x"), mark=-1))
     assert store.get("/articles/moths/", generation) is None
+
+
+def test_a_purge_whose_files_could_not_be_removed_is_read_again(redis_server, tmp_path):
+    """Redis answers the read of the log, then fails (here: it holds every write, so
+    the removal of the page files' list times out): the worker must read that purge
+    again, or nginx keeps serving the page from before it."""
+    import redis
+
+    client = redisconn.redis_client(redis_server.url())
+    files = PageFiles(tmp_path / "pages")
+    here = PageStore(
+        RedisGeneration(client, 0),
+        MemoryPages(1 << 20),
+        None,
+        files,
+        PurgeLog(client, 0, files.root),
+    )
+    elsewhere = worker(client)  # an app server on another machine: no files here
+    files.switch(here.current_generation())
+    key = "http://news.example/articles/moths/"
+    here.set(key, article_page(here, b"the page before the comment"))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    approve_a_comment(elsewhere)
+    admin = redis.Redis(port=redis_server.port)
+    admin.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+    try:
+        here.current_generation()  # reads the purge, cannot remove the files' list
+    finally:
+        admin.execute_command("CLIENT", "UNPAUSE")
+        admin.close()
+    answering(client)
+    here.current_generation()
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
