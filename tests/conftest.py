@@ -197,9 +197,12 @@ SERVER_SUITES = (
     "tests/deploy/test_readers.py",
     "tests/deploy/test_slow_clients.py",
     "tests/faults/test_database_faults.py",
+    "tests/faults/test_download_faults.py",
     "tests/faults/test_fold_faults.py",
+    "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
     "tests/faults/test_sqlite_load.py",
+    "tests/faults/test_worker_start_faults.py",
     "tests/pagecache/test_scale_out.py",
 )
 

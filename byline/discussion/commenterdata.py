@@ -6,12 +6,13 @@ What the comment-data page (``datapolicy.py``) promises, these functions keep.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,6 +20,8 @@ from byline.articles import addresses
 from byline.discussion.actions import refresh_articles
 from byline.discussion.models import Comment, DataLink
 from byline.discussion.reactions import forget_reactions
+
+log = logging.getLogger(__name__)
 
 # What the export reads of a comment and of its article (no rendered HTML, no article body).
 EXPORTED_FIELDS = (
@@ -101,13 +104,28 @@ def export_comments(email: str) -> list[dict]:
 def export_json(email: str) -> Iterator[str]:
     """The commenter's download, ``{"email": ..., "comments": [...]}``, written a comment
     at a time, one comment a line, never the whole of it in memory. (One line each,
-    not indented: JSON's indenting encoder is pure Python, several times slower.)"""
+    not indented: JSON's indenting encoder is pure Python, several times slower.)
+
+    If the database fails once it has begun, the file ends with ``CUT_SHORT``: the
+    server cannot take back what it sent, and ends the response as if it were whole."""
     yield "{\n" + f'  "email": {json.dumps(email, ensure_ascii=False)},\n' + '  "comments": ['
     separator = "\n    "
-    for comment in exported_comments(email):
-        yield separator + json.dumps(comment, ensure_ascii=False)
-        separator = ",\n    "
+    try:
+        for comment in exported_comments(email):
+            yield separator + json.dumps(comment, ensure_ascii=False)
+            separator = ",\n    "
+    except DatabaseError as error:
+        log.warning("comment-data download cut short: %s", error)
+        yield CUT_SHORT
+        return
     yield "\n  ]\n}\n" if separator != "\n    " else "]\n}\n"
+
+
+# Not JSON: whatever reads the file fails on it, and whoever opens it reads why.
+CUT_SHORT = (
+    "\n\nThis file is incomplete: the site could not read the rest of your comments."
+    " The link has been used; ask for a new one on the site's comment-data page.\n"
+)
 
 
 ERASED_NAME = "Anonymous"

@@ -22,12 +22,18 @@ with the generation, a purge is sent at once and again after the transaction
 commits. Page files (nginx serves them without asking) are listed per scope
 when written, and every worker that learns of a purge removes the scope's
 files, so a file written by a worker that had not heard of it yet goes too.
+Each folder of page files (one a machine, shared by its workers) has lists of
+its own, named by an id kept in the folder: the first app server to read a
+purge must not take the others' lists with it, their files would stay.
 
 If workers fall so far behind that the log no longer holds what they missed,
 every scoped page rendered before is treated as out of date. If the log
-starts again (a Redis emptied or replaced: its counter is behind what a
-worker read), marks from before mean nothing, so the worker moves the
-generation (``reset_seen``) and counts from the new log. Without Redis
+starts again (a Redis emptied or replaced), marks from before mean nothing:
+a new log starts at a random number, so its counter is either behind what a
+worker read (the worker moves the generation, ``reset_seen``, and counts from
+the new log) or far ahead of it (the purges in between look missed: no page
+from before is trusted). It never goes on from where the old one stopped,
+where its first purges would pass for ones the worker had already read. Without Redis
 (one machine, the generation in a file) there is no log: a scoped change
 moves the generation, as every change did before.
 """
@@ -36,14 +42,17 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import time
+import uuid
 from pathlib import Path
 
 logger = logging.getLogger("byline.pagecache")
 
 REDIS_PREFIX = "byline:pagecache:"
 LOG_KEEP = 10_000  # purges kept in the log: a page lives 10 minutes at most
+UNREAD = -1  # the mark of a page rendered while the log could not be read
 FILES_TTL = 24 * 3600  # a scope's list of page files is forgotten after a day unused
 
 
@@ -54,11 +63,13 @@ class PurgeLog:
         self.client = client
         self.interval = interval
         self.files_root = files_root
+        self.files_prefix = f"{REDIS_PREFIX}files:{folder_id(files_root)}:" if files_root else ""
         self.known: dict[str, int] = {}  # scope -> number of its last purge
         self.last = 0  # the newest purge read
         self.floor = 0  # scoped pages marked before this are out of date (missed purges)
         self.trusted = False  # False until the log is read, and while it cannot be
         self.reset_seen = False  # the log started again: the store moves the generation
+        self.read_empty = False  # the log was read and held no purge
         self._next_read = float("-inf")
         # Held while purges are learnt (their files removed) and while a scoped page is
         # stored (its file listed): the two never interleave.
@@ -70,7 +81,16 @@ class PurgeLog:
         """Make the pages of ``scopes`` out of date everywhere; False if it cannot be sent
         (the caller then moves the generation)."""
         try:
-            number = self.client.incr(REDIS_PREFIX + "purge-seq")
+            # A new log (a Redis emptied or replaced) starts at a random number, so it
+            # cannot go on from where the old one left off: numbers far below what a
+            # worker read make it start again, far above make it trust no page from before.
+            # (Just below is this log: another thread of this process read newer ones.)
+            counter = self.client.pipeline()
+            counter.set(REDIS_PREFIX + "purge-seq", secrets.randbelow(1 << 48), nx=True)
+            counter.incr(REDIS_PREFIX + "purge-seq")
+            number = counter.execute()[1]
+            if number + LOG_KEEP < self.last:
+                return False  # a new log this worker has not read yet: every page goes
             pipe = self.client.pipeline()
             pipe.zadd(REDIS_PREFIX + "purges", {f"{number}|{','.join(scopes)}": number})
             pipe.zremrangebyrank(REDIS_PREFIX + "purges", 0, -LOG_KEEP - 1)
@@ -85,7 +105,8 @@ class PurgeLog:
 
     def sync(self) -> None:
         """Read the purges not seen yet, at most every ``interval``. While the log cannot
-        be read no scoped page is current (it may have been purged meanwhile)."""
+        be read no scoped page rendered before is current (it may have been purged
+        meanwhile); pages rendered meanwhile are (``current``)."""
         now = time.monotonic()
         if now < self._next_read:
             return
@@ -96,7 +117,9 @@ class PurgeLog:
             pipe.zrangebyscore(REDIS_PREFIX + "purges", f"({self.last}", "+inf", withscores=True)
             counter, rows = pipe.execute()
             newest = int(counter or 0)
-            if newest < self.last:  # a new log: start from it, forget the old numbers
+            # A new log: start from it, forget the old numbers. (Far behind, not just
+            # behind: a purge this process sent meanwhile may be newer than the read.)
+            if newest + LOG_KEEP < self.last:
                 with self.lock:
                     self.known.clear()
                     self.last = self.floor = 0
@@ -108,12 +131,15 @@ class PurgeLog:
             for member, score in rows:
                 _, _, scopes = member.decode().partition("|")
                 entries.append((int(score), tuple(s for s in scopes.split(",") if s)))
-            if entries and entries[0][0] > self.last + 1:
+            if entries and entries[0][0] > self.last + 1 and not self.read_empty:
                 # Purges in between left the log before this worker read them (or it
-                # has just started): no scoped page marked before is trusted.
+                # has just started, or the log started again while it was not looking:
+                # its numbers start anywhere): no scoped page marked before is trusted.
                 with self.lock:
                     self.floor = entries[0][0] - 1
             self._learn(entries)
+            # Read, and no purge yet: the next ones are all this worker has not seen.
+            self.read_empty = self.last == 0
         except Exception as error:
             if self.trusted:
                 logger.warning("page cache: cannot read the purges (%s): later", error)
@@ -125,24 +151,34 @@ class PurgeLog:
     def _learn(self, entries: list[tuple[int, tuple[str, ...]]]) -> None:
         scopes: set[str] = set()
         with self.lock:
+            newest = self.last
             for number, named in entries:
                 for scope in named:
                     if number > self.known.get(scope, 0):
                         self.known[scope] = number
-                self.last = max(self.last, number)
+                newest = max(newest, number)
                 scopes.update(named)
             if scopes and self.files_root is not None:
                 self._remove_files(scopes)
+            self.last = newest  # after the files: if their removal fails, read these again
 
     def mark(self) -> int:
-        """What a page rendered from now on records: the newest purge known."""
-        return self.last
+        """What a page rendered from now on records: the newest purge known, or
+        ``UNREAD`` while the log cannot be read."""
+        return self.last if self.trusted else UNREAD
 
     def current(self, scopes: tuple[str, ...], mark: int) -> bool:
-        """Whether a page of ``scopes`` rendered at ``mark`` is still current."""
+        """Whether a page of ``scopes`` rendered at ``mark`` is still current.
+
+        While the log cannot be read, only pages rendered meanwhile: no purge can be
+        sent then (a change moves the generation instead, which this worker's pages
+        follow), so they are as current as any page. Once it is read again, they are not
+        (``UNREAD`` is below every floor)."""
         if not scopes:
             return True
-        if mark < self.floor or not self.trusted:
+        if not self.trusted:
+            return mark == UNREAD
+        if mark < self.floor:
             return False
         known = self.known
         return all(known.get(scope, 0) <= mark for scope in scopes)
@@ -157,8 +193,8 @@ class PurgeLog:
         try:
             pipe = self.client.pipeline()
             for scope in scopes:
-                pipe.sadd(f"{REDIS_PREFIX}files:{scope}", relative)
-                pipe.expire(f"{REDIS_PREFIX}files:{scope}", FILES_TTL)
+                pipe.sadd(self.files_prefix + scope, relative)
+                pipe.expire(self.files_prefix + scope, FILES_TTL)
             pipe.execute()
         except Exception as error:
             # Unlisted, no purge would find it: nginx must not serve it.
@@ -169,9 +205,9 @@ class PurgeLog:
         assert self.files_root is not None
         pipe = self.client.pipeline()
         for scope in sorted(scopes):
-            pipe.smembers(f"{REDIS_PREFIX}files:{scope}")
+            pipe.smembers(self.files_prefix + scope)
         for scope in sorted(scopes):
-            pipe.delete(f"{REDIS_PREFIX}files:{scope}")
+            pipe.delete(self.files_prefix + scope)
         listed = pipe.execute()[: len(scopes)]
         root = self.files_root
         for members in listed:
@@ -185,3 +221,26 @@ class PurgeLog:
                     pass
                 except OSError as error:
                     logger.warning("page cache: cannot remove %s: %s", relative, error)
+
+
+def folder_id(root: Path) -> str:
+    """The id of a folder of page files, made once and kept in it (``.lists-id``: the
+    folder's pruning leaves dot files alone), so every worker using it finds the same.
+    If it cannot be kept, this process's own (its files are then its own to remove)."""
+    path = root / ".lists-id"
+    try:
+        if not path.exists():
+            value = uuid.uuid4().hex
+            root.mkdir(parents=True, exist_ok=True)
+            temporary = root / f".lists-id.{value}"
+            temporary.write_text(value)
+            try:
+                os.link(temporary, path)  # the first worker's id wins, whole
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
+        return path.read_text().strip()
+    except OSError as error:
+        logger.warning("page cache: cannot keep %s (%s): lists of this worker's own", path, error)
+        return uuid.uuid4().hex

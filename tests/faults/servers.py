@@ -359,3 +359,24 @@ def own_postgres_and_redis() -> Iterator[tuple[PostgresServer, RedisServer]]:
     finally:
         redis_server.close()
         postgres.close()
+
+
+@contextlib.contextmanager
+def app_on_own_postgres_and_redis(
+    **env: str,
+) -> Iterator[tuple[PostgresServer, RedisServer, AppServer]]:
+    """``own_postgres_and_redis()`` with an ``AppServer`` on them (``env`` added to its
+    environment), comments taken at once; all closed afterwards."""
+    with own_postgres_and_redis() as (postgres, redis_server):
+        app = AppServer(
+            {
+                "DATABASE_URL": postgres.url(),
+                "REDIS_URL": redis_server.url(),
+                "BYLINE_COMMENT_MIN_SECONDS": "0",
+                **env,
+            }
+        ).start()
+        try:
+            yield postgres, redis_server, app
+        finally:
+            app.close()

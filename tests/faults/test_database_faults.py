@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import AppServer, PostgresServer, own_postgres_and_redis
+from tests.faults.servers import PostgresServer, app_on_own_postgres_and_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -24,19 +24,8 @@ PAGE_SECONDS = 2  # pages expire quickly, so the stale copy is what a reader get
 
 @pytest.fixture(scope="module")
 def stack():
-    with own_postgres_and_redis() as (postgres, redis_server):
-        app = AppServer(
-            {
-                "DATABASE_URL": postgres.url(),
-                "REDIS_URL": redis_server.url(),
-                "BYLINE_PAGE_CACHE_SECONDS": str(PAGE_SECONDS),
-                "BYLINE_COMMENT_MIN_SECONDS": "0",
-            }
-        ).start()
-        try:
-            yield postgres, redis_server, app
-        finally:
-            app.close()
+    with app_on_own_postgres_and_redis(BYLINE_PAGE_CACHE_SECONDS=str(PAGE_SECONDS)) as servers:
+        yield servers
 
 
 def _rows(postgres: PostgresServer, sql: str, *params: object) -> int:
@@ -95,6 +84,9 @@ def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
         reaction = reader.request("POST", "/api/comments/1/reaction/", b"{}", json_headers)
         assert reaction.status == 503 and int(reaction.headers["retry-after"]) > 0
         assert reaction.json()["error"]["status"] == 503
+        shown = reader.request("GET", "/api/comments/reactions/?ids=1")
+        assert shown.status == 503 and int(shown.headers["retry-after"]) > 0
+        assert shown.json()["error"]["status"] == 503
 
         words = "Typed while the database was down, & kept <intact>."
         posted = reader.comment(article_id, words)

@@ -21,6 +21,7 @@ from byline.engagement import viewbuffer
 from byline.engagement.models import Reaction
 from byline.pagecache.store import reset_page_store
 from byline.wsgi import dispatcher
+from tests.discussion.factory import make_comment
 from tests.faults.clients import Reader
 from tests.faults.servers import RedisServer, missing_redis
 
@@ -102,6 +103,15 @@ def _everything_is_served(app, article, label: str) -> None:
         assert vote.json()["mine"]["reaction"] == ["happy", "sad", "excited"][n]
     assert Reaction.objects.exclude(reaction="").count() == before + 3
     assert others[0].view(article.pk).status == 204
+    comment = make_comment(article)  # approved: readers react to it
+    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    for other in others:
+        liked = other.request(
+            "POST", f"/api/comments/{comment.pk}/reaction/", b'{"reacted": true}', json_headers
+        )
+        assert liked.status == 200 and liked.json()["reacted"] is True, liked.text
+    shown = reader.request("GET", f"/api/comments/reactions/?ids={comment.pk}")
+    assert shown.status == 200 and shown.json()["counts"] == {str(comment.pk): len(others)}
     posted = reader.comment(article.pk, f"Still here while Redis is {label}.")
     assert posted.status == 302, posted.text
     assert Comment.objects.filter(body=f"Still here while Redis is {label}.").exists()

@@ -199,10 +199,13 @@ def test_a_scoped_page_is_not_served_while_the_log_cannot_be_read(tmp_path):
         purges=PurgeLog(unreachable, 0),
     )
     generation = store.current_generation()
-    store.memory.set("/a/", scoped(store, b"a", "comments:1"))
+    store.memory.set("/a/", scoped(store, b"a, from before", "comments:1", mark=0))
     store.memory.set("/c/", page(b"c", generation=generation))
     assert store.get("/a/", generation) is None
     assert store.get("/c/", generation) is not None
+    # Rendered meanwhile: no purge can be sent while Redis is unreachable.
+    store.memory.set("/b/", scoped(store, b"b, rendered meanwhile", "comments:1"))
+    assert store.get("/b/", generation) is not None
 
 
 def test_scopes_and_mark_round_trip_through_redis_bytes():
@@ -228,3 +231,22 @@ def test_purges_keep_working_after_redis_starts_again_empty(redis):
     assert two.get("/a/", two.current_generation()).body == b"a, after"
     one.purge(("comments:1",))  # numbered from 1 again
     assert two.get("/a/", two.current_generation()) is None
+
+
+@needs_redis
+def test_every_app_server_removes_its_own_files_of_a_purged_page(redis, tmp_path):
+    """Two app servers, each with its nginx and its page files, share Redis: the first
+    to read a purge must not take the other's list of files with it."""
+    mine, theirs = PageFiles(tmp_path / "one"), PageFiles(tmp_path / "two")
+    one, two = worker(redis, mine), worker(redis, theirs)
+    mine.switch(one.current_generation())
+    theirs.switch(two.current_generation())
+    key = "http://news.example/articles/moths/"
+    one.set(key, scoped(one, b"one's copy", "comments:1"))
+    two.set(key, scoped(two, b"two's copy", "comments:1"))
+    for files in (mine, theirs):
+        assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    one.purge(("comments:1",))  # ``one`` reads it at once, ``two`` on its next read
+    two.current_generation()
+    for files in (mine, theirs):
+        assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None

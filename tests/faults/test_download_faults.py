@@ -1,0 +1,96 @@
+"""The comment-data download (streamed) with PostgreSQL stopped before it or while it is
+sent: the reader can always tell a complete file from an incomplete one.
+
+``byline run --production`` (granian) runs against a PostgreSQL cluster of the test's
+own. granian ends a response whose body fails midway as if it were complete (the last
+chunk is sent), so the file itself must say it is incomplete.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.faults.servers import ROOT, AppServer, PostgresServer, missing_postgres
+
+pytestmark = [pytest.mark.postgres]
+
+COMMENTS = 1500  # 8 KB each: far more than the sockets between server and reader hold
+SETUP = f"""
+from byline.articles.models import Article
+from byline.discussion.notifications import data_link_token
+from tests.discussion.factory import make_comment
+
+article = Article.objects.order_by("pk").first()
+for n in range({COMMENTS}):
+    make_comment(article, author_email="prolific@example.org", body="words " * 1300 + str(n))
+print(data_link_token("prolific@example.org", "export"))
+print(data_link_token("prolific@example.org", "export"))
+"""
+
+
+@pytest.fixture(scope="module")
+def stack():
+    reason = missing_postgres()
+    if reason is not None:
+        pytest.skip(reason)
+    postgres = PostgresServer().start()
+    try:
+        postgres.create_database()
+        app = AppServer({"DATABASE_URL": postgres.url(), "BYLINE_PRELOAD_SPAM_MODEL": "off"})
+        app.start()
+        try:
+            made = subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", SETUP],
+                env=app.env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            yield postgres, app, made.stdout.split()[-2:]  # the last two lines
+        finally:
+            app.close()
+    finally:
+        postgres.close()
+
+
+def download(app: AppServer, token: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=60)
+    connection.request("GET", f"/comments/data/{token}/?download=1")
+    return connection.getresponse()
+
+
+def test_a_download_cut_short_by_the_database_is_not_a_valid_file(stack):
+    postgres, app, (token, _) = stack
+    answer = download(app, token)
+    assert answer.status == 200
+    begun = answer.read(4096)  # the server now waits for the reader to take more
+    postgres.stop("immediate")
+    try:
+        body = begun + answer.read()
+    finally:
+        postgres.start()
+    assert len(body) < COMMENTS * 7800  # cut short indeed
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+    assert b"This file is incomplete" in body[-400:]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_with_the_database_stopped_the_link_answers_503_and_still_works_after(stack):
+    postgres, app, (_, token) = stack
+    postgres.stop()
+    try:
+        answer = download(app, token)
+        assert answer.status == 503 and int(answer.headers["Retry-After"]) > 0
+        answer.read()
+    finally:
+        postgres.start()
+    answer = download(app, token)
+    assert answer.status == 200
+    assert len(json.loads(answer.read())["comments"]) == COMMENTS
