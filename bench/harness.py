@@ -26,9 +26,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -47,24 +48,31 @@ def check(condition: bool, message: str) -> None:
 # --- tools -------------------------------------------------------------------
 
 
-def ensure_database() -> None:
-    """Create the PostgreSQL database named by DATABASE_URL if it does not exist."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import dj_database_url
+def postgres_admin(config: Mapping[str, Any]):
+    """An autocommit connection to the server's ``postgres`` database with the
+    credentials of ``config`` (Django's DATABASES entry, or ``dj_database_url.parse``)."""
     import psycopg
-    from psycopg import sql
 
-    config = dj_database_url.parse(url)
-    with psycopg.connect(
+    return psycopg.connect(
         dbname="postgres",
         user=config["USER"] or None,
         password=config["PASSWORD"] or None,
         host=config["HOST"] or None,
         port=config["PORT"] or None,
         autocommit=True,
-    ) as connection:
+    )
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database named by DATABASE_URL if it does not exist."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import dj_database_url
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    with postgres_admin(config) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
         ).fetchone()

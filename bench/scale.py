@@ -56,6 +56,7 @@ from harness import (  # noqa: E402 (bench/ is on the path above)
     bench_parser,
     check,
     percentile,
+    postgres_admin,
     process_cpu,
     scratch_postgres,
 )
@@ -100,20 +101,11 @@ def setup_django(data_dir: str) -> None:
     django.setup()
 
 
-def postgres_admin():
+def site_postgres_admin():
     """A connection to the server's ``postgres`` database, with the site's credentials."""
-    import psycopg
     from django.db import connection
 
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname="postgres",
-        user=settings["USER"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        password=settings["PASSWORD"] or None,
-        autocommit=True,
-    )
+    return postgres_admin(connection.settings_dict)
 
 
 def use_database(name: str) -> None:
@@ -124,7 +116,7 @@ def use_database(name: str) -> None:
     if connection.vendor == "postgresql":
         from psycopg import sql
 
-        with postgres_admin() as admin:
+        with site_postgres_admin() as admin:
             found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not found:
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -138,7 +130,7 @@ def drop_database(name: str) -> None:
     if connection.vendor == "postgresql":
         from psycopg import sql
 
-        with postgres_admin() as admin:
+        with site_postgres_admin() as admin:
             # WITH (FORCE): the mail thread may still hold a connection to it.
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             admin.execute(drop.format(sql.Identifier(name)))
