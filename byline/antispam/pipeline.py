@@ -96,6 +96,7 @@ W_VOTE_BAIT = 3.0
 # … they got it back"). A reader's warning names the police or a bank, not an address.
 W_RECOVERY = 1.5
 BAIT_REASON = "Asks readers for likes or subscribers"
+CITATION_REASON = "Cites pages on"
 # Bait is written in a reader's words by design ("thumbs up if you think the journalist
 # deserves an award"), so the model read it as genuine and outweighed the rule. A text
 # that asks for votes is taken by the trained model no further toward genuine than
@@ -349,7 +350,7 @@ def citation(text: str, domains: list[str], found: Sequence[Evidence]) -> list[E
     if asks_something(plain) or phone_numbers(plain) or contact_handles(plain) or has_wallet(plain):
         return []
     shown = ", ".join(dict.fromkeys(domains[:3]))
-    return [Evidence(W_CITATION, f"Cites pages on {shown} and asks nothing of readers.")]
+    return [Evidence(W_CITATION, f"{CITATION_REASON} {shown} and asks nothing of readers.")]
 
 
 def sales_domains(domains: list[str]) -> list[Evidence]:
@@ -711,7 +712,7 @@ def read_text(model: TextModel, body: str) -> TextReading:
     elif trained < VOTE_BAIT_MIN_LOGIT and any(i.reason.startswith(BAIT_REASON) for i in found):
         logit = VOTE_BAIT_MIN_LOGIT + explanation.learned
     logit += sum(item.weight for item in found)
-    if any(item.weight == W_CITATION and item.reason.startswith("Cites pages") for item in found):
+    if any(item.reason.startswith(CITATION_REASON) for item in found):
         logit = min(logit, CITATION_MAX_LOGIT + max(explanation.learned, 0.0))
     return TextReading(logit, explanation, found, tuple(domains))
 
