@@ -351,3 +351,44 @@ def test_without_a_minimum_time_no_confirmation_step_is_needed(client, article, 
     settings.BYLINE_COMMENT_MIN_SECONDS = 0
     assert post_comment(client, article, ts="").status_code == 302
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize("minimum", [0, 3])
+@pytest.mark.parametrize("stamp", ["nan", "1e400", "inf", "not-a-token", form_timestamp()[:-2]])
+def test_a_form_token_this_site_did_not_hand_out_is_refused_and_kept(
+    client, article, settings, minimum, stamp
+):
+    """A ``ts`` that was sent but is not one of ours (made up, altered, expired) gets one
+    clear answer whatever the minimum time: 400, the reason, what the reader typed, and a
+    fresh token to send it with. The page's script gets the same reason as JSON."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = minimum
+    response = post_comment(client, article, ts=stamp, body="Words I typed")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "The form had expired or was incomplete" in html
+    assert "Words I typed" in html
+    assert re_find_ts(html) != stamp
+    scripted = post_comment(client, article, json=True, ts=stamp, body="Words I typed")
+    assert scripted.status_code == 400
+    assert scripted.json()["message"].startswith("The form had expired or was incomplete")
+    assert not Comment.objects.exists()
+
+
+def test_a_json_body_gets_a_json_400_that_says_to_send_a_form(client, article):
+    """Comments are posted as forms; a client that sends JSON gets a JSON error saying so
+    (not a 404 for an article it did name), whatever it accepts."""
+    data = json.dumps({"article": article.pk, "body": "Hello", "name": "A", "email": "a@b.org"})
+    for accept in ("application/json", "*/*"):
+        response = client.post(
+            "/comments/post/",
+            data,
+            content_type="application/json",
+            HTTP_ACCEPT=accept,
+            HTTP_SEC_FETCH_SITE="same-origin",
+        )
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+        body = response.json()
+        assert body["error"]["status"] == 400
+        assert "as a form" in body["message"]
+    assert not Comment.objects.exists()
