@@ -15,6 +15,10 @@ post without a token and are protected this way instead:
 3. Otherwise the request is refused with 403 (or the view's own fallback, for
    example a confirmation page that keeps what the reader typed).
 
+The check runs before the view, in ``CsrfMiddleware`` (Django's ``CsrfViewMiddleware``
+in ``MIDDLEWARE``, extended): a view only says, with ``cached_page_form``, that its
+form is on a cached page, as ``csrf_exempt`` says a view takes no check at all.
+
 A cross-site form post therefore always fails: its ``Sec-Fetch-Site`` is
 ``cross-site`` and its ``Origin`` is foreign, and it has no token.
 """
@@ -22,14 +26,12 @@ A cross-site form post therefore always fails: its ``Sec-Fetch-Site`` is
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 
 from byline.errors import error_response
 
@@ -54,41 +56,49 @@ def came_from_this_site(request: HttpRequest) -> bool:
     return origin in trusted
 
 
-def has_valid_csrf_token(request: HttpRequest) -> bool:
-    """Django's own CSRF check (token in the form or X-CSRFToken header, plus cookie)."""
-    check = CsrfViewMiddleware(lambda req: HttpResponse())
-    # process_view returns None when the request passes, or a 403 response.
-    return check.process_view(request, lambda req: HttpResponse(), (), {}) is None
-
-
 def cached_page_form(
     on_rejected: Callable[[HttpRequest], HttpResponse] | None = None,
 ) -> Callable[[View], View]:
-    """Protect a POST view whose form lives on a cached page (see the module docstring).
+    """Mark a POST view whose form lives on a cached page (see the module docstring).
 
-    ``on_rejected(request)`` answers a request that passed neither check; by
-    default a plain 403. GET, HEAD and OPTIONS pass through untouched.
+    The check itself runs before the view, in ``CsrfMiddleware``, where Django runs
+    its own; as with ``csrf_exempt``, the decorator only marks the view.
+    ``on_rejected(request)`` answers a request that passed neither check; by default
+    a plain 403.
     """
 
     def decorator(view: View) -> View:
-        @csrf_exempt
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method in {"GET", "HEAD", "OPTIONS"}:
-                return view(request, *args, **kwargs)
-            if came_from_this_site(request) or has_valid_csrf_token(request):
-                return view(request, *args, **kwargs)
-            if on_rejected is not None:
-                return on_rejected(request)
-            return error_response(
-                request,
-                403,
-                "This form was not sent from this site. Reload the page and try again.",
-            )
-
-        return wrapped
+        view.cached_page_form = on_rejected or _refused  # type: ignore[attr-defined]
+        return view
 
     return decorator
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    message = "This form was not sent from this site. Reload the page and try again."
+    return error_response(request, 403, message)
+
+
+class CsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF middleware, which also lets a form on a cached page prove its origin.
+
+    A view marked ``cached_page_form`` accepts a POST the browser says came from this
+    site; otherwise Django's own token check runs, and a request that fails it gets
+    the view's own answer (``on_rejected``). Every other view is checked exactly as
+    Django checks it.
+    """
+
+    def process_view(
+        self, request: HttpRequest, callback: Callable, callback_args: tuple, callback_kwargs: dict
+    ) -> HttpResponse | None:
+        on_rejected = getattr(callback, "cached_page_form", None)
+        if on_rejected is None or request.method in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+            return super().process_view(request, callback, callback_args, callback_kwargs)
+        if came_from_this_site(request):
+            return self._accept(request)
+        if super().process_view(request, callback, callback_args, callback_kwargs) is None:
+            return None
+        return on_rejected(request)
 
 
 @never_cache
