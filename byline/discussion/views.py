@@ -1,9 +1,10 @@
 """Reader-facing discussion views: thin wrappers around ``actions``.
 
 The article page (cached, the same for everyone) carries the comment form
-without a token; posts are marked ``cached_page_form`` (checked by the CSRF middleware). Whatever is
-personal (a pending comment, a form that came back with an error, a fresh
-form timestamp) is served from the uncached views here.
+without a token; posts are marked ``cached_page_form``, which the CSRF middleware
+checks (``byline.csrf``). Whatever is personal (a pending comment, a form that
+came back with an error, a fresh form timestamp) is served from the uncached
+views here.
 """
 
 from __future__ import annotations
