@@ -213,6 +213,7 @@ _MONEY_OFFER = re.compile(
     # Devanagari, which \b does not delimit.
     r"|日赚|日入|月入|赚钱|稼ぐ|稼げ|月収|कमाएं|कमाई"
 )
+_PRIZE = re.compile(r"\b(?:win|winner|prize|claim|lottery|jackpot|giveaway|voucher)\b")
 # A sum written with its currency's word after it, as Chinese, Japanese, Hindi and
 # Russian write it ("500元", "50万円", "50,000 रुपये", "300 000 рублей"): a sum of money
 # like "$500" (``classifier.has_money`` knows the symbols and the Latin-script names).
@@ -439,13 +440,14 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
             Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
         )
     elif money and _MONEY_OFFER.search(lower):
-        # An offer needs a way to take it up: a sum earned or won with nothing to click,
+        # An offer of pay needs a way to take it up: a sum earned with nothing to click,
         # no one to write to and nothing asked of readers is a reader's pay, rent or
-        # warning ("I earn 1,900 a month"), not an offer.
-        if payload or asks_something(plain):
+        # warning ("I earn 1,900 a month"), not an offer. A prize or a lottery win is an
+        # offer whatever it says next ("reply to claim", "text WIN to 80086").
+        if payload or asks_something(plain) or _PRIZE.search(lower):
             found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
         else:
-            found.append(Evidence(0.0, "Names a sum earned or won, with no way to take it up."))
+            found.append(Evidence(0.0, "Names a sum earned, with no way to take it up."))
     if _LOAN.search(lower) and _LOAN_OFFER.search(lower):
         found.append(Evidence(W_LOAN_OFFER, "Offers a loan or credit."))
     own = _OWN_SITE.search(lower)
