@@ -443,8 +443,9 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         # An offer of pay needs a way to take it up: a sum earned with nothing to click,
         # no one to write to and nothing asked of readers is a reader's pay, rent or
         # warning ("I earn 1,900 a month"), not an offer. A prize or a lottery win is an
-        # offer whatever it says next ("reply to claim", "text WIN to 80086").
-        if payload or asks_something(plain) or _PRIZE.search(lower):
+        # offer whatever it says next ("reply to claim", "text WIN to 80086"), unless a
+        # reader is warning about it.
+        if payload or asks_something(plain) or (_PRIZE.search(lower) and not warns):
             found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
         else:
             found.append(Evidence(0.0, "Names a sum earned, with no way to take it up."))
