@@ -405,6 +405,295 @@ NEWS_SITES = frozenset(
         "nhs.uk",
         "ecdc.europa.eu",
         "ema.europa.eu",
+        # Audit offices (courts of auditors) without a public-sector label.
+        "nao.org.uk",
+        "audit-scotland.gov.uk",
+        "ccomptes.fr",
+        "bundesrechnungshof.de",
+        "corteconti.it",
+        "tcu.es",
+        "rekenkamer.nl",
+        "curteadeconturi.ro",
+        "nik.gov.pl",
+        "riksrevisionen.se",
+        "rechnungshof.gv.at",
+        # Public broadcasters, and each country's most-read news organisations: a reader
+        # cites the news of their own country in their own language. Grown country by
+        # country; a source missing here is held, not filed as spam (CITATION_MAX_LOGIT).
+        "npostart.nl",
+        "nu.nl",
+        "rtl.nl",
+        "trouw.nl",
+        "parool.nl",
+        "telegraaf.nl",
+        "ad.nl",
+        "standaard.be",
+        "hln.be",
+        "ilpost.it",
+        "ilsole24ore.com",
+        "lastampa.it",
+        "ilfattoquotidiano.it",
+        "rainews.it",
+        "skytg24.it",
+        "eldiario.es",
+        "elconfidencial.com",
+        "20minutos.es",
+        "elperiodico.com",
+        "lavozdegalicia.es",
+        "ara.cat",
+        "ccma.cat",
+        "larazon.es",
+        "ouest-france.fr",
+        "leparisien.fr",
+        "mediapart.fr",
+        "humanite.fr",
+        "la-croix.com",
+        "20minutes.fr",
+        "bfmtv.com",
+        "tf1info.fr",
+        "lci.fr",
+        "nouvelobs.com",
+        "lexpress.fr",
+        "lepoint.fr",
+        "taz.de",
+        "tagesspiegel.de",
+        "stern.de",
+        "focus.de",
+        "br.de",
+        "ndr.de",
+        "wdr.de",
+        "swr.de",
+        "mdr.de",
+        "rbb24.de",
+        "deutschlandfunk.de",
+        "n-tv.de",
+        "t-online.de",
+        "kurier.at",
+        "diepresse.com",
+        "tagesanzeiger.ch",
+        "letemps.ch",
+        "expresso.pt",
+        "observador.pt",
+        "dn.pt",
+        "jn.pt",
+        "sicnoticias.pt",
+        "g1.globo.com",
+        "cnnbrasil.com.br",
+        "agenciabrasil.ebc.com.br",
+        "svd.se",
+        "expressen.se",
+        "aftonbladet.se",
+        "sr.se",
+        "vg.no",
+        "dagbladet.no",
+        "berlingske.dk",
+        "jyllands-posten.dk",
+        "tv2.dk",
+        "iltalehti.fi",
+        "rp.pl",
+        "wyborcza.pl",
+        "onet.pl",
+        "wp.pl",
+        "tvp.info",
+        "rmf24.pl",
+        "money.pl",
+        "bankier.pl",
+        "polsatnews.pl",
+        "notesfrompoland.com",
+        "irozhlas.cz",
+        "ct24.ceskatelevize.cz",
+        "idnes.cz",
+        "novinky.cz",
+        "aktualne.cz",
+        "denikn.cz",
+        "sme.sk",
+        "dennikn.sk",
+        "telex.hu",
+        "hvg.hu",
+        "index.hu",
+        "444.hu",
+        "hotnews.ro",
+        "digi24.ro",
+        "g4media.ro",
+        "libertatea.ro",
+        "adevarul.ro",
+        "tvr.ro",
+        "bnr.bg",
+        "dnevnik.bg",
+        "n1info.rs",
+        "index.hr",
+        "jutarnji.hr",
+        "rtvslo.si",
+        "kathimerini.gr",
+        "ertnews.gr",
+        "tovima.gr",
+        "efsyn.gr",
+        "lrt.lt",
+        "delfi.lt",
+        "lsm.lv",
+        "err.ee",
+        "kommersant.ru",
+        "vedomosti.ru",
+        "novayagazeta.eu",
+        "rbc.ru",
+        "interfax.ru",
+        "tass.ru",
+        "suspilne.media",
+        "epravda.com.ua",
+        "liga.net",
+        "unian.ua",
+        "hromadske.ua",
+        "zn.ua",
+        "cumhuriyet.com.tr",
+        "sozcu.com.tr",
+        "bianet.org",
+        "aa.com.tr",
+        "haaretz.co.il",
+        "ynet.co.il",
+        "jpost.com",
+        "aljazeera.net",
+        "alarabiya.net",
+        "asharq.com",
+        "aawsat.com",
+        "ahram.org.eg",
+        "madamasr.com",
+        "thenationalnews.com",
+        "dawn.com",
+        "geo.tv",
+        "thewire.in",
+        "scroll.in",
+        "livemint.com",
+        "business-standard.com",
+        "bhaskar.com",
+        "jagran.com",
+        "amarujala.com",
+        "aajtak.in",
+        "prothomalo.com",
+        "thedailystar.net",
+        "kompas.id",
+        "kompas.com",
+        "tempo.co",
+        "detik.com",
+        "antaranews.com",
+        "thejakartapost.com",
+        "vnexpress.net",
+        "tuoitre.vn",
+        "thanhnien.vn",
+        "vietnamnews.vn",
+        "bangkokpost.com",
+        "thairath.co.th",
+        "rappler.com",
+        "inquirer.net",
+        "philstar.com",
+        "malaysiakini.com",
+        "thestar.com.my",
+        "todayonline.com",
+        "zaobao.com",
+        "thepaper.cn",
+        "people.com.cn",
+        "chinadaily.com.cn",
+        "caixin.com",
+        "rthk.hk",
+        "hk01.com",
+        "cna.com.tw",
+        "taipeitimes.com",
+        "udn.com",
+        "chosun.com",
+        "joongang.co.kr",
+        "donga.com",
+        "hani.co.kr",
+        "khan.co.kr",
+        "kbs.co.kr",
+        "mbc.co.kr",
+        "sbs.co.kr",
+        "koreaherald.com",
+        "koreatimes.co.kr",
+        "jiji.com",
+        "kyodonews.net",
+        "tokyo-np.co.jp",
+        "sankei.com",
+        "standardmedia.co.ke",
+        "citizen.digital",
+        "thecitizen.co.tz",
+        "mwananchi.co.tz",
+        "premiumtimesng.com",
+        "punchng.com",
+        "vanguardngr.com",
+        "channelstv.com",
+        "dailymaverick.co.za",
+        "mg.co.za",
+        "sabcnews.com",
+        "iol.co.za",
+        "jeuneafrique.com",
+        "rfi.fr",
+        "infobae.com",
+        "pagina12.com.ar",
+        "emol.com",
+        "latercera.com",
+        "biobiochile.cl",
+        "eluniversal.com.mx",
+        "milenio.com",
+        "jornada.com.mx",
+        "animalpolitico.com",
+        "elespectador.com",
+        "semana.com",
+        "elcomercio.pe",
+        "larepublica.pe",
+        "eldiario.net",
+        "efectococuyo.com",
+        "theage.com.au",
+        "sbs.com.au",
+        "news.com.au",
+        "nzherald.co.nz",
+        "thespinoff.co.nz",
+        "ctvnews.ca",
+        "globalnews.ca",
+        "thestar.com",
+        "ledevoir.com",
+        "lapresse.ca",
+        "radio-canada.ca",
+        "upi.com",
+        "theintercept.com",
+        "motherjones.com",
+        "nationalreview.com",
+        "reason.com",
+        "huffpost.com",
+        "slate.com",
+        "salon.com",
+        "chicagotribune.com",
+        "bostonglobe.com",
+        "sfchronicle.com",
+        "seattletimes.com",
+        "miamiherald.com",
+        "texastribune.org",
+        "calmatters.org",
+        "inews.co.uk",
+        "dailymail.co.uk",
+        "mirror.co.uk",
+        "express.co.uk",
+        "standard.co.uk",
+        "thescotsman.com",
+        "heraldscotland.com",
+        "walesonline.co.uk",
+        "belfasttelegraph.co.uk",
+        "manchestereveningnews.co.uk",
+        "yorkshirepost.co.uk",
+        "newstatesman.com",
+        "spectator.co.uk",
+        "private-eye.co.uk",
+        "thejournal.ie",
+        "independent.ie",
+        # Reference works.
+        "wikimedia.org",
+        "wikisource.org",
+        "wiktionary.org",
+        "britannica.com",
+        "pubmed.ncbi.nlm.nih.gov",
+        "scholar.google.com",
+        "semanticscholar.org",
+        "researchgate.net",
+        "europepmc.org",
+        "hal.science",
     }
 )
 
@@ -582,7 +871,8 @@ def is_source(domain: str) -> bool:
         return True
     if len(labels) == 2 and labels[0] in ("gov", "gouv", "gob"):
         return True
-    return any(domain == site or domain.endswith("." + site) for site in NEWS_SITES)
+    # The domain or any domain it is under ("www3.nhk.or.jp" is under "nhk.or.jp").
+    return any(".".join(labels[i:]) in NEWS_SITES for i in range(len(labels) - 1))
 
 
 def link_domains(text: str, author_url: str = "") -> list[str]:
@@ -629,6 +919,36 @@ def link_kind(link: str, domain: str) -> str:
     return HOME_LINK_TOKEN
 
 
+# One post on a public platform, by its address: a video (not a channel), a post or a
+# thread (not a profile), a repository. What a reader points to when they cite what
+# someone said or showed; what a spammer is paid for is a channel, a profile, a shop or
+# a site to rank (``link_kind`` marks profiles and channels apart). In the training sets
+# a text that cites such a post and asks nothing is genuine 13 times in 15.
+_PUBLIC_POST = re.compile(
+    r"(?i)^(?:https?://)?(?:www\.|m\.|mobile\.|old\.)?(?:"
+    r"youtube\.com/(?:watch\?(?:\S*&)?v=|shorts/|live/)[\w-]{6}|youtu\.be/[\w-]{6}"
+    r"|(?:x|twitter)\.com/\w{1,30}/status/\d{6}"
+    r"|reddit\.com/r/\w{2,40}/comments/\w"
+    r"|github\.com/[\w.-]{1,40}/[\w.-]{1,100}"
+    r"|(?:facebook\.com/[\w.-]{1,60}/(?:posts|videos)/|instagram\.com/(?:p|reel)/)\w"
+    r"|bsky\.app/profile/[\w.-]{1,80}/post/\w"
+    r"|vimeo\.com/\d{5}"
+    r")"
+)
+
+
+def is_public_post(link: str) -> bool:
+    """Whether a link is one post on a public platform (a video, a post, a thread, a
+    repository), not a channel, a profile or a home page."""
+    return _PUBLIC_POST.match(link.strip()) is not None
+
+
+def is_cited(link: str) -> bool:
+    """Whether a link points to what readers cite rather than to what a spammer is paid
+    for: a recognised source (``is_source``) or one public post (``is_public_post``)."""
+    return is_source(domain_of(link)) or is_public_post(link)
+
+
 def _link_for_model(match: re.Match[str]) -> str:
     link, after = _trimmed(match.group(0))
     domain = domain_of(link)
@@ -647,9 +967,17 @@ _DATE = re.compile(
 )
 
 
+# A sum grouped in thousands by dots or commas ("4.500.000", "12,000,000"), as Rupiah,
+# Dong, Won or Naira sums are written, is not a phone number; "555.123.4567" is.
+_THOUSANDS = re.compile(r"\d{1,3}(?:(?:\.\d{3})+|(?:,\d{3})+)")
+
+
 def _is_phone(candidate: str) -> bool:
     digits = sum(c.isdigit() for c in candidate)
-    return 7 <= digits <= 15 and not _DATE.fullmatch(candidate.strip())
+    candidate = candidate.strip()
+    return (
+        7 <= digits <= 15 and not _DATE.fullmatch(candidate) and not _THOUSANDS.fullmatch(candidate)
+    )
 
 
 def _phone_for_model(match: re.Match[str]) -> str:

@@ -46,6 +46,7 @@ from byline.antispam.classifier import (
     find_links,
     has_money,
     has_wallet,
+    is_cited,
     is_repetitive,
     is_source,
     link_domains,
@@ -173,6 +174,19 @@ _ENGLISH = frozenset(
 )
 
 
+# A public body whose desk a reader passes on ("the council's highways team on 0113 …",
+# "el teléfono del ayuntamiento es el …"): institutions, not "support" or "helpline",
+# which is what support scams call themselves.
+_PUBLIC_OFFICE = re.compile(
+    r"\b(?:(?:city|county|district|parish|borough|town) council|council's|the council|"
+    r"town hall|city hall|police|fire (?:brigade|service|department)|nhs|gp surgery|"
+    r"citizens advice|jobcentre|ombudsman|housing office|highways|"
+    r"ayuntamiento|municipalidad|prefeitura|câmara municipal|mairie|préfecture|"
+    r"rathaus|bürgeramt|landratsamt|gemeente|comune|municipio|urz[aą]d|belediye|"
+    r"полици\w*|мэри\w*|администраци\w*)\b"
+)
+
+
 def _reads_english(lower: str) -> bool:
     words = lower.split()
     english = sum(word.strip(".,;:!?()\"'") in _ENGLISH for word in words)
@@ -199,6 +213,7 @@ _MONEY_OFFER = re.compile(
     # Devanagari, which \b does not delimit.
     r"|日赚|日入|月入|赚钱|稼ぐ|稼げ|月収|कमाएं|कमाई"
 )
+_PRIZE = re.compile(r"\b(?:win|winner|prize|claim|lottery|jackpot|giveaway|voucher)\b")
 # A sum written with its currency's word after it, as Chinese, Japanese, Hindi and
 # Russian write it ("500元", "50万円", "50,000 रुपये", "300 000 рублей"): a sum of money
 # like "$500" (``classifier.has_money`` knows the symbols and the Latin-script names).
@@ -291,7 +306,7 @@ _SELLING = re.compile(
     r"no prescription|without (?:a )?prescription|viagra|cialis|casino|slots?|jackpot|"
     r"betting|free spins|bonus|passive income|make money|earn money|"
     r"mi canal|meu canal|mein(?:en)? kanal|ma chaîne|мой канал|compra|comprar|kaufen|"
-    r"acheter|купить|ganhe|gana dinero|gagnez|verdienen)\b"
+    r"acheter|купить|ganhe|gana dinero|gagnez|geld verdienen)\b"
 )
 
 
@@ -376,9 +391,9 @@ def content(text: str, domains: list[str]) -> list[Evidence]:
 
 
 def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
-    """``content()``, and whether the text carries anything a spammer could be paid for
-    (a link, a wallet, a way to be reached that readers are asked to use), read in one
-    pass."""
+    """``content()``, and whether the text carries a payload, anything a spammer could be
+    paid for (a link to neither a recognised source nor one public post, a wallet, a way
+    to be reached), read in one pass."""
     plain = clean(bounded(text))
     lower = plain.lower()
     found = []
@@ -394,6 +409,16 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         else ""
     )
     invited = bool(what) and _CONTACT_INVITE.search(lower) is not None
+    # A phone number is a way to be reached unless it is given, without an invitation, in
+    # a text read as English, the language whose invitations are known best (a
+    # helpline, a council's desk); a handle or an e-mail address always is.
+    phone_sold = bool(phones) and (invited or not _reads_english(lower))
+    reachable = bool(handles or phone_sold or wallet)
+    # The payload: what a spammer is paid for. A link to a recognised source or to one
+    # public post is what readers cite; any other link, a way to be reached or a wallet
+    # is something to sell. No payload, no spam.
+    linked = not all(is_cited(link) for link in find_links(text))
+    payload = reachable or linked
     if invited:
         found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
     elif what:
@@ -415,7 +440,15 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
             Evidence(W_CRYPTO_OFFER, "Offers a crypto-currency deal (send, invest, get more back).")
         )
     elif money and _MONEY_OFFER.search(lower):
-        found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
+        # An offer of pay needs a way to take it up: a sum earned with nothing to click,
+        # no one to write to and nothing asked of readers is a reader's pay, rent or
+        # warning ("I earn 1,900 a month"), not an offer. A prize or a lottery win is an
+        # offer whatever it says next ("reply to claim", "text WIN to 80086"), unless a
+        # reader is warning about it.
+        if payload or asks_something(plain) or (_PRIZE.search(lower) and not warns):
+            found.append(Evidence(W_MONEY_OFFER, "Offers money: a sum to win, earn or claim."))
+        else:
+            found.append(Evidence(0.0, "Names a sum earned, with no way to take it up."))
     if _LOAN.search(lower) and _LOAN_OFFER.search(lower):
         found.append(Evidence(W_LOAN_OFFER, "Offers a loan or credit."))
     own = _OWN_SITE.search(lower)
@@ -437,17 +470,30 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         found.append(Evidence(W_REPEATED, "Repeats the same words over and over."))
     if domains and all(is_source(d) for d in domains):
         names = ", ".join(domains[:3])
-        found.append(Evidence(W_SOURCES_ONLY, f"Links only to official or news sources ({names})."))
+        if reachable:  # a source cited to dress up a way to be reached
+            found.append(Evidence(0.0, f"Links to official or news sources ({names})."))
+        else:
+            found.append(
+                Evidence(W_SOURCES_ONLY, f"Links only to official or news sources ({names}).")
+            )
     elif domains:
         unknown = ", ".join(d for d in domains if not is_source(d))
         found.append(Evidence(0.0, f"Links to an unknown site: {unknown}."))
-    # A sum alone is not something to sell (rents, bills, fines), nor is a phone number
-    # given without an invitation to call it (a helpline, a council's desk) in a text
-    # read as English, the language whose invitations are known best: the rules above
-    # judge what is done with them. A handle or an e-mail address is a way to be
-    # reached whatever is said around it.
-    phone_sold = bool(phones) and (invited or not _reads_english(lower))
-    return found, bool(domains or handles or phone_sold or wallet)
+    # A public office's number passed on by a reader, in a text that offers, sells and
+    # asks nothing else, is no invitation to a private contact.
+    if invited and phones and not handles and _PUBLIC_OFFICE.search(lower):
+        others = [item for item in found if item.weight > 0 and item.weight != W_CONTACT]
+        if not others and not linked:
+            found = [
+                Evidence(0.0, f"Gives the number of a public office ({phones[0]}).")
+                if item.weight == W_CONTACT and item.reason.startswith("Gives")
+                else item
+                for item in found
+            ]
+            payload = bool(wallet)
+    # A sum alone is not something to sell (rents, bills, fines): the rules above judge
+    # what is done with it.
+    return found, payload
 
 
 # Top-level domains that registries sell for next to nothing and that spam campaigns
