@@ -24,6 +24,7 @@ from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
 from byline.db import after_commit
 from byline.discussion import notifications
+from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
 from byline.discussion.models import Comment, ModerationRecord, SpentFormToken
 from byline.discussion.threads import shown_counts
@@ -123,10 +124,7 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
     minimum = settings.BYLINE_COMMENT_MIN_SECONDS
     if minimum:
         if context.seconds_to_submit is None:
-            raise CommentRejected(
-                "The form had expired or was incomplete. Please check your comment and send "
-                "it again."
-            )
+            raise CommentRejected(FORM_EXPIRED)
         if context.seconds_to_submit < minimum:
             raise CommentRejected(
                 f"That was quick: please take at least {minimum} seconds to write a comment, "

@@ -19,6 +19,11 @@ TIMESTAMP_SALT = "byline.discussion.form-time"
 HONEYPOT = "url_confirm"
 # A form token older than this has expired: the reader is asked to send again.
 FORM_TOKEN_MAX_AGE = 24 * 60 * 60
+# A "ts" that was sent but is not one this site handed out (expired, altered, or made up:
+# "nan", "1e400"), whatever the minimum time to submit: the form comes back with it.
+FORM_EXPIRED = (
+    "The form had expired or was incomplete. Please check your comment and send it again."
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,17 @@ class CommentForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip()
+
+    def clean_ts(self) -> FormToken | None:
+        """The form's token (``read_form_token``): None when none was sent (a cached
+        page's form, confirmed once); an error when one was sent that is not valid."""
+        stamp = self.cleaned_data["ts"]
+        if not stamp:
+            return None
+        token = read_form_token(stamp)
+        if token is None:
+            raise forms.ValidationError(FORM_EXPIRED, code="expired")
+        return token
 
 
 class DataRequestForm(forms.Form):

@@ -37,7 +37,6 @@ from byline.discussion.forms import (
     CommentForm,
     DataRequestForm,
     form_timestamp,
-    read_form_token,
 )
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment
@@ -60,7 +59,9 @@ REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    """A script's request: it accepts JSON, or it sent JSON (so it reads JSON errors)."""
+    accepts = request.headers.get("Accept", "")
+    return "application/json" in accepts or request.content_type == "application/json"
 
 
 def json_refusal(payload: dict, status: int) -> HttpResponse:
@@ -165,15 +166,16 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     Parse the form, call ``actions.post_comment``, answer: JSON for the page's
     script, the article (or the form again, with what was typed) for a browser.
     """
+    if request.content_type not in FORM_TYPES:  # Django reads forms only (a JSON body...)
+        return _refused(request, CommentForm(), None, NOT_A_FORM, 400, {"status": "invalid"})
     form = CommentForm(request.POST)
     article = _article_from(request.POST.get("article"), request, request.POST.get("unlock", ""))
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
         return _refused(request, form, None, message, 404, {"status": "rejected"})
     if not form.is_valid():
-        message = "Your comment was not sent: please correct what is marked below."
         refusal = {"status": "invalid", "errors": _field_errors(form)}
-        return _refused(request, form, article, message, 400, refusal)
+        return _refused(request, form, article, _invalid_message(form), 400, refusal)
     data = form.cleaned_data
     token = commenter_token(request) or new_commenter_token()
     context = _comment_context(request, data, token)
@@ -182,14 +184,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
         # confirms once on an uncached page that carries one.
         message = "One more step: please check your comment and press “Post Comment” again."
         return form_page(request, form, article, message, status=200)
-    new = actions.NewComment(
-        body=data["body"],
-        name=data["name"],
-        email=data["email"],
-        website=data.get("website") or "",
-        parent_id=data.get("parent"),
-        notify=data.get("notify", False),
-    )
+    new = _new_comment(data)
     try:
         outcome = actions.post_comment(article, new, context)
     except actions.CommentRejected as rejection:
@@ -198,6 +193,31 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     set_commenter_cookie(response, token, secure=request.is_secure())
     _remember_details(request, response, new if data.get("remember") else None)
     return response
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+NOT_A_FORM = (
+    "Send the comment as a form (application/x-www-form-urlencoded or multipart/form-data)."
+)
+
+
+def _invalid_message(form: CommentForm) -> str:
+    """Why a form came back: a hidden field's error says it (nothing is marked for it)."""
+    hidden = [str(error) for field in form.hidden_fields() for error in field.errors]
+    return (
+        hidden[0] if hidden else "Your comment was not sent: please correct what is marked below."
+    )
+
+
+def _new_comment(data: dict) -> actions.NewComment:
+    return actions.NewComment(
+        body=data["body"],
+        name=data["name"],
+        email=data["email"],
+        website=data.get("website") or "",
+        parent_id=data.get("parent"),
+        notify=data.get("notify", False),
+    )
 
 
 def _refused(request, form, article, message: str, status: int, refusal: dict) -> HttpResponse:
@@ -234,7 +254,7 @@ def request_context(request: HttpRequest, token: str, **form) -> actions.Context
 
 
 def _comment_context(request: HttpRequest, data: dict, token: str) -> actions.Context:
-    form_token = read_form_token(data.get("ts") or "")
+    form_token = data.get("ts")  # CommentForm.clean_ts: a FormToken or None
     return request_context(
         request,
         token,
