@@ -31,7 +31,12 @@ from byline.discussion.threads import More, Node
 
 READER_TAGS = {"em", "strong", "code", "blockquote", "i", "b"}
 OUTPUT_TAGS = {"p", "br", "em", "strong", "code", "blockquote", "a"}
-URL_RE = re.compile(r"""\bhttps?://[^\s<>"']+""", re.IGNORECASE)
+# A URL ends at whitespace, a quote or an angle bracket (escaped ones included).
+URL_RE = re.compile(r"""\bhttps?://(?:[^\s<>"'&]|&(?!lt;|gt;))+""", re.IGNORECASE)
+# A web or e-mail address in angle brackets, as plain text writes it: not a tag.
+BRACKETED_ADDRESS = re.compile(
+    r"<((?:mailto:)?[^\s<>@/]+@[^\s<>@/]+|https?://[^\s<>]+)>", re.IGNORECASE
+)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 TAG_RE = re.compile(r"(<[^>]*>)")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
@@ -96,7 +101,7 @@ def _blocks(linked: str) -> str:
 
 def render_body(text: str) -> str:
     """Render a comment body to safe HTML (computed once, when the comment is saved)."""
-    text = clean_text(text)
+    text = BRACKETED_ADDRESS.sub(r"&lt;\1&gt;", clean_text(text))
     cleaned = nh3.clean(text, tags=READER_TAGS, attributes={}, strip_comments=True)
     cleaned = cleaned.replace("<i>", "<em>").replace("</i>", "</em>")
     cleaned = cleaned.replace("<b>", "<strong>").replace("</b>", "</strong>")
