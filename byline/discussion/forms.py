@@ -86,18 +86,21 @@ class IdField(forms.Field):
         return number
 
 
+class WebAddressField(forms.URLField):
+    """A website: an http or https address (its one validator replaces URLField's, which
+    would repeat the same message for an address of another scheme)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class CommentForm(forms.Form):
     """What a reader types. Abuse checks that need the request live in ``actions``."""
 
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 8}))
     name = forms.CharField(label="Name", max_length=100)
     email = forms.EmailField(label="E-mail", max_length=254, help_text="Required, never published.")
-    website = forms.URLField(
-        label="Website",
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
+    website = WebAddressField(
+        label="Website", max_length=500, required=False, assume_scheme="https"
     )
     remember = forms.BooleanField(
         label="Save my name, e-mail and website in this browser for the next time I comment.",

@@ -159,6 +159,17 @@ def test_an_invalid_comment_comes_back_with_everything_typed(client, article):
     assert not Comment.objects.exists()
 
 
+def test_a_website_that_is_no_web_address_is_explained_once(client, article):
+    """A website field holding something other than an http(s) address gives one
+    message, not the same sentence twice."""
+    for website in ("javascript:alert(1)", "not a url at all"):
+        response = post_comment(client, article, website=website)
+        assert response.status_code == 400
+        assert response.content.decode().count("Enter a valid URL.") == 1, website
+        errors = post_comment(client, article, json=True, website=website).json()["errors"]
+        assert errors["website"] == ["Enter a valid URL."], website
+
+
 def test_the_length_limit_is_configurable_with_a_clear_error(client, article, settings):
     """Over BYLINE_COMMENT_MAX_LENGTH, the reader is told the limit and keeps the text."""
     settings.BYLINE_COMMENT_MAX_LENGTH = 20
