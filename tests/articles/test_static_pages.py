@@ -46,3 +46,37 @@ def test_a_page_s_body_is_sanitized(client):
                               body='<script>alert(1)</script><p onclick="x()">Hi</p>')  # fmt: skip
     page = client.get("/x/").text
     assert "<script>alert" not in page and "onclick" not in page
+
+
+def page_form(path: str) -> dict:
+    return {"title": "Contact us", "path": path, "body": "Write to us.", "status": "published",
+            "in_footer": "on", "footer_order": "0"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed/",  # the site's feed answers there
+        "/search/",
+        "/section/city/",  # a section's address, whether or not it exists yet
+        "/admin/contact/",
+        "https://paper.example/contact",  # another site's address pasted whole
+        "/contact?lang=en",  # a browser sends "?lang=en" as the query, never the path
+        "/contact#form",
+        "/../contact/",
+    ],
+)
+def test_a_page_is_refused_at_a_path_where_it_could_never_be_read(admin_client, path):
+    """A page at one of the site's own addresses, or at a path no link can reach, would be
+    listed in the menus and never shown: the form says why and saves nothing."""
+    response = admin_client.post("/admin/articles/staticpage/add/", page_form(path))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["path"], path
+    assert not StaticPage.objects.exists()
+
+
+def test_a_page_at_a_free_path_is_saved_with_its_slashes(admin_client):
+    response = admin_client.post("/admin/articles/staticpage/add/", page_form("company/contact"))
+    assert response.status_code == 302
+    assert StaticPage.objects.get().path == "/company/contact/"
+    assert "Write to us." in admin_client.get("/company/contact/").text
