@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 
-from byline.discussion.markup import clean_text
+from byline.discussion.markup import body_shows_text, clean_text, shows_text
 from byline.parsing import parse_id
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
@@ -127,7 +127,7 @@ class CommentForm(forms.Form):
 
     def clean_body(self) -> str:
         body = clean_text(self.cleaned_data["body"])
-        if not body:
+        if not body_shows_text(body):
             raise forms.ValidationError("Please write a comment.")
         limit = settings.BYLINE_COMMENT_MAX_LENGTH
         if len(body) > limit:
@@ -139,7 +139,7 @@ class CommentForm(forms.Form):
 
     def clean_name(self) -> str:
         name = " ".join(clean_text(self.cleaned_data["name"]).split())
-        if not name:
+        if not shows_text(name):
             raise forms.ValidationError("Please give a name.")
         return name
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import nh3
 from django.urls import reverse
@@ -49,6 +50,17 @@ def clean_text(text: str) -> str:
     """Normalise what a reader typed: newlines, control characters, outer whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return CONTROL_RE.sub("", text).strip()
+
+
+def shows_text(text: str) -> bool:
+    """Whether ``text`` has a character a reader can see: not only spaces and invisible
+    format characters (zero-width space, joiners, word joiner, byte-order mark)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
+def body_shows_text(text: str) -> bool:
+    """Whether a comment body, once rendered, shows readers anything at all."""
+    return shows_text(html.unescape(TAG_RE.sub("", render_body(text))))
 
 
 def _autolink(fragment: str) -> str:
