@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
-from byline.articles.rendering import plain_text, render_markdown
+from byline.articles.rendering import plain_text, render_markdown, typed_text
 from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
@@ -284,6 +284,12 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        for name in ("headline", "lead_image_alt", "lead_image_caption"):
+            setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
+        for name in ("standfirst", "body"):
+            setattr(self, name, typed_text(getattr(self, name) or "", multiline=True))
 
     @classmethod
     def from_db(cls, db, field_names, values):
