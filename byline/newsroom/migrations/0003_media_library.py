@@ -29,20 +29,21 @@ def _permissions(apps, codes):
     ]
 
 
-def grant(apps, schema_editor):
+def _apply(apps, grant: bool) -> None:
     Group = apps.get_model("auth", "Group")
     for name, codes in MEDIA.items():
         group = Group.objects.filter(name=name).first()
         if group is not None:
-            group.permissions.add(*_permissions(apps, codes))
+            change = group.permissions.add if grant else group.permissions.remove
+            change(*_permissions(apps, codes))
+
+
+def grant(apps, schema_editor):
+    _apply(apps, grant=True)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name, codes in MEDIA.items():
-        group = Group.objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.remove(*_permissions(apps, codes))
+    _apply(apps, grant=False)
 
 
 class Migration(migrations.Migration):
