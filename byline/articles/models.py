@@ -467,6 +467,8 @@ class StaticPage(models.Model):
         return result
 
     def clean(self) -> None:
+        self.title = typed_text(self.title or "", multiline=False)
+        self.body = typed_text(self.body or "", multiline=True)
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         if UNREACHABLE_PATH.search(self.path):
             raise ValidationError(

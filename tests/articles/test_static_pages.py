@@ -80,3 +80,12 @@ def test_a_page_at_a_free_path_is_saved_with_its_slashes(admin_client):
     assert response.status_code == 302
     assert StaticPage.objects.get().path == "/company/contact/"
     assert "Write to us." in admin_client.get("/company/contact/").text
+
+
+def test_control_characters_pasted_into_a_page_are_left_out(admin_client):
+    """As in articles: Word's Shift+Enter (a vertical tab) is a line break in the body and
+    a space in the title, never a box drawn on the page."""
+    form = {**page_form("/contact/"), "title": "Contact\x0bus", "body": "Call us\x0bany day\x07."}
+    assert admin_client.post("/admin/articles/staticpage/add/", form).status_code == 302
+    page = StaticPage.objects.get()
+    assert (page.title, page.body) == ("Contact us", "Call us\nany day.")
