@@ -202,7 +202,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 # whatever DEBUG is; production serves the collected, hashed copies.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "byline.filestorage.UploadStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -26,6 +26,7 @@ from django.utils.text import Truncator
 from byline.articles import hooks
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
+from byline.articles.xmltext import xml_safe
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 SUMMARY_WORDS = 60
@@ -63,6 +64,13 @@ class BylineFeed(Feed):
         feed = copy.copy(self)
         feed.origin = site_origin(request)
         return Feed.__call__(feed, request, *args, **kwargs)
+
+    def get_feed(self, obj, request: HttpRequest):
+        """The feed, without the control characters XML 1.0 forbids in any of its text."""
+        generator = super().get_feed(obj, request)
+        generator.feed = xml_safe(generator.feed)
+        generator.items = [xml_safe(item) for item in generator.items]
+        return generator
 
     def absolute(self, path: str) -> str:
         return self.origin + path

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
-from byline.articles.rendering import plain_text, render_markdown
+from byline.articles.rendering import plain_text, render_markdown, typed_text
 from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
@@ -283,6 +285,12 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        for name in ("headline", "lead_image_alt", "lead_image_caption"):
+            setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
+        for name in ("standfirst", "body"):
+            setattr(self, name, typed_text(getattr(self, name) or "", multiline=True))
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -458,9 +466,42 @@ class StaticPage(models.Model):
         article_changed.send(sender=StaticPage, article_id=None)
         return result
 
+    def clean(self) -> None:
+        self.title = typed_text(self.title or "", multiline=False)
+        self.body = typed_text(self.body or "", multiline=True)
+        self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
+        if UNREACHABLE_PATH.search(self.path):
+            raise ValidationError(
+                {
+                    "path": "Give the path from the site's root, such as /about/: no other "
+                    "site's address, no “?”, “#” or “..”."
+                }  # fmt: skip
+            )
+        if is_byline_path(self.path):
+            raise ValidationError(
+                {
+                    "path": f"The site itself answers at {self.path} (a section, a feed, an "
+                    "article, the admin...), so the page would never be shown: choose another "
+                    f"path, such as /pages{self.path}."
+                }  # fmt: skip
+            )
+
     def render(self, body_html: str | None = None) -> None:
         """Sanitized HTML, once, like an article body (imported HTML is passed in as is)."""
         self.body_html = render_markdown(self.body) if body_html is None else body_html
+
+
+# A query or fragment mark, a dot segment, or a scheme ("https:"): no request's path is that.
+UNREACHABLE_PATH = re.compile(r"[?#]|/\.\.?/|^/[^/]*:")
+
+
+def is_byline_path(path: str) -> bool:
+    """Whether Byline itself answers ``path`` (so a static page cannot live there)."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 def normalize_page_path(path: str) -> str:

@@ -53,6 +53,18 @@ URL_SCHEMES = {"http", "https", "mailto", "media"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
+# C0 and C1 control characters but tab and the line ends; vertical tab and form feed
+# are line breaks (Word writes Shift+Enter as a vertical tab).
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+BREAKS = re.compile(r"[\x0b\x0c]")
+
+
+def typed_text(value: str, *, multiline: bool) -> str:
+    """What an editor typed or pasted, without the control characters browsers draw as
+    boxes: a vertical tab or form feed becomes a newline (a space on one line)."""
+    return CONTROL.sub("", BREAKS.sub("\n" if multiline else " ", value))
+
+
 def _footnote_ids(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "id":
         return value if FOOTNOTE_ID.fullmatch(value) else None

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -228,7 +229,8 @@ def parse_query(text: str) -> list[list[Term]]:
     """
     groups: list[list[Term]] = []
     join_next = False
-    for match in TERM.finditer(text[:500]):
+    # "e" and a combining accent (NFD) is the letter "è" the index holds (NFC).
+    for match in TERM.finditer(unicodedata.normalize("NFC", text[:500])):
         excluded_phrase, phrase, bare = match.groups()
         if bare == "OR":
             join_next = bool(groups)

@@ -33,6 +33,7 @@ from byline.articles import addresses
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.origin import site_origin
 from byline.articles.sitemap_pages import IdRangePaginator
+from byline.articles.xmltext import xml_text
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs from one news sitemap.
@@ -325,7 +326,7 @@ def news_sitemap(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "origin": site_origin(request),
-        "articles": articles,
+        "articles": [(article, xml_text(article.headline)) for article in articles],
         "publication": settings.BYLINE_SITE_NAME,
         "language": settings.BYLINE_SITE_LANGUAGE,
     }

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 
-from byline.discussion.markup import clean_text
+from byline.discussion.markup import body_shows_text, clean_text, shows_text
 from byline.parsing import parse_id
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
@@ -86,18 +86,21 @@ class IdField(forms.Field):
         return number
 
 
+class WebAddressField(forms.URLField):
+    """A website: an http or https address (its one validator replaces URLField's, which
+    would repeat the same message for an address of another scheme)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class CommentForm(forms.Form):
     """What a reader types. Abuse checks that need the request live in ``actions``."""
 
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 8}))
     name = forms.CharField(label="Name", max_length=100)
     email = forms.EmailField(label="E-mail", max_length=254, help_text="Required, never published.")
-    website = forms.URLField(
-        label="Website",
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
+    website = WebAddressField(
+        label="Website", max_length=500, required=False, assume_scheme="https"
     )
     remember = forms.BooleanField(
         label="Save my name, e-mail and website in this browser for the next time I comment.",
@@ -124,7 +127,7 @@ class CommentForm(forms.Form):
 
     def clean_body(self) -> str:
         body = clean_text(self.cleaned_data["body"])
-        if not body:
+        if not body_shows_text(body):
             raise forms.ValidationError("Please write a comment.")
         limit = settings.BYLINE_COMMENT_MAX_LENGTH
         if len(body) > limit:
@@ -136,7 +139,7 @@ class CommentForm(forms.Form):
 
     def clean_name(self) -> str:
         name = " ".join(clean_text(self.cleaned_data["name"]).split())
-        if not name:
+        if not shows_text(name):
             raise forms.ValidationError("Please give a name.")
         return name
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import nh3
 from django.urls import reverse
@@ -31,7 +32,12 @@ from byline.discussion.threads import More, Node
 
 READER_TAGS = {"em", "strong", "code", "blockquote", "i", "b"}
 OUTPUT_TAGS = {"p", "br", "em", "strong", "code", "blockquote", "a"}
-URL_RE = re.compile(r"""\bhttps?://[^\s<>"']+""", re.IGNORECASE)
+# A URL ends at whitespace, a quote or an angle bracket (escaped ones included).
+URL_RE = re.compile(r"""\bhttps?://(?:[^\s<>"'&]|&(?!lt;|gt;))+""", re.IGNORECASE)
+# A web or e-mail address in angle brackets, as plain text writes it: not a tag.
+BRACKETED_ADDRESS = re.compile(
+    r"<((?:mailto:)?[^\s<>@/]+@[^\s<>@/]+|https?://[^\s<>]+)>", re.IGNORECASE
+)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 TAG_RE = re.compile(r"(<[^>]*>)")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
@@ -44,6 +50,17 @@ def clean_text(text: str) -> str:
     """Normalise what a reader typed: newlines, control characters, outer whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return CONTROL_RE.sub("", text).strip()
+
+
+def shows_text(text: str) -> bool:
+    """Whether ``text`` has a character a reader can see: not only spaces and invisible
+    format characters (zero-width space, joiners, word joiner, byte-order mark)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
+def body_shows_text(text: str) -> bool:
+    """Whether a comment body, once rendered, shows readers anything at all."""
+    return shows_text(html.unescape(TAG_RE.sub("", render_body(text))))
 
 
 def _autolink(fragment: str) -> str:
@@ -96,7 +113,7 @@ def _blocks(linked: str) -> str:
 
 def render_body(text: str) -> str:
     """Render a comment body to safe HTML (computed once, when the comment is saved)."""
-    text = clean_text(text)
+    text = BRACKETED_ADDRESS.sub(r"&lt;\1&gt;", clean_text(text))
     cleaned = nh3.clean(text, tags=READER_TAGS, attributes={}, strip_comments=True)
     cleaned = cleaned.replace("<i>", "<em>").replace("</i>", "</em>")
     cleaned = cleaned.replace("<b>", "<strong>").replace("</b>", "</strong>")

@@ -68,11 +68,25 @@ def _youtube(host: str, path: str, query: dict[str, list[str]]) -> Embed | None:
     video = _only(video)
     if not video:
         return None
+    start = _start_seconds((query.get("t") or query.get("start") or [""])[0])
     return Embed(
         "youtube", "YouTube", "video",
-        f"https://www.youtube.com/watch?v={video}",
-        f"https://www.youtube-nocookie.com/embed/{video}?autoplay=1",
+        f"https://www.youtube.com/watch?v={video}" + (f"&t={start}s" if start else ""),
+        f"https://www.youtube-nocookie.com/embed/{video}?autoplay=1"
+        + (f"&start={start}" if start else ""),
     )  # fmt: skip
+
+
+START = re.compile(r"(?:(\d{1,2})h)?(?:(\d{1,4})m)?(?:(\d{1,6})s?)?")
+
+
+def _start_seconds(value: str) -> int:
+    """A YouTube start time (``42``, ``90s``, ``1h2m3s``) in seconds; 0 for anything else."""
+    match = START.fullmatch(value)
+    if not value or match is None:
+        return 0
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _vimeo(host: str, path: str, query: dict[str, list[str]]) -> Embed | None:

@@ -25,13 +25,13 @@ from django.utils.http import http_date
 
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.rendering import plain_text
+from byline.articles.xmltext import xml_text
 from byline.discussion import exports as discussion_exports
 from byline.media import embeds
 from byline.media.lead import has_lead_image, lead_caption, share_image
 from byline.wordpress.content import absolutize
 from byline.wordpress.reader import WxrComment
 
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CHUNK = 500  # articles written per database round (with their comments)
 PAGE_ID_BASE = 1_000_000_000  # WordPress has one id space for posts and pages
 WP_STATUS = {
@@ -79,12 +79,12 @@ def wp(name: str, value: str | int) -> str:
 
 
 def cdata(value: str) -> str:
-    value = NOT_XML.sub("", value or "")
+    value = xml_text(value or "")
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def text(value: str) -> str:
-    return escape(NOT_XML.sub("", value or ""))
+    return escape(xml_text(value or ""))
 
 
 def wp_date(moment, utc: bool = False) -> str:

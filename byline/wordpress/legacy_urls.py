@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from django.urls import Resolver404, resolve
-
 from byline import bulkcopy
 from byline.articles.models import (
     Article,
@@ -25,6 +23,7 @@ from byline.articles.models import (
     Section,
     StaticPage,
     Tag,
+    is_byline_path,
     normalize_page_path,
 )
 from byline.wordpress.models import LegacyURL
@@ -36,15 +35,6 @@ if TYPE_CHECKING:
 
 BATCH = 500
 MAX_PATH = 500
-
-
-def is_byline_path(path: str) -> bool:
-    """Whether Byline itself answers ``path`` (so a static page cannot live there)."""
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
 
 
 def free_path(path: str, taken: set[str]) -> str:

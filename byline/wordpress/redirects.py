@@ -25,9 +25,8 @@ from urllib.parse import urlencode, urlsplit
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 
-from byline.articles.models import Article, StaticPage
+from byline.articles.models import Article, StaticPage, is_byline_path
 from byline.parsing import parse_id
-from byline.wordpress.legacy_urls import is_byline_path
 from byline.wordpress.models import ImportedPost, LegacyURL
 
 NUMERIC_QUERIES = ("p", "page_id", "attachment_id", "cat", "author")

@@ -225,3 +225,28 @@ def test_the_comments_feed_leaves_out_replies_the_page_does_not_show(client, fil
     trashed.save(update_fields=["status"])
     entries = parse(client, feed_urls(filed)["comments"]).entries
     assert [e.summary for e in entries] == [answer.body_html, newer.body_html]
+
+
+def test_control_characters_an_editor_pasted_leave_every_feed_valid(client):
+    """Text pasted from a terminal or a word processor can carry control characters
+    (form feed, vertical tab, escape) that XML 1.0 forbids. The feeds leave them out and
+    stay valid, instead of failing with a server error for everyone."""
+    article = make_filed_article(
+        "Storm\x0bwarning \x1b[31m for the quay",
+        standfirst="Waves\x0c over the wall.",
+        body="Keep off the\x08 harbour arm.",
+        published_at=timezone.now() - timedelta(hours=1),
+    )
+    article.authors.update(name="Ada\x1f Brent")
+    article.tags.update(name="Storms\x07")
+    urls = {
+        "site": "/feed/",
+        "section": f"/section/{article.section.slug}/feed/",
+        "tag": f"/tag/{article.tags.get().slug}/feed/",
+        "author": f"/author/{article.authors.get().slug}/feed/",
+    }
+    for url in urls.values():
+        for flavour in ("", "atom/"):
+            entry = parse(client, url + flavour).entries[0]
+            assert entry.title == "Stormwarning [31m for the quay"
+            assert "Ada Brent" in entry.author

@@ -173,3 +173,15 @@ def test_postgres_without_unaccent_still_searches_and_gains_it_on_the_next_migra
     monkeypatch.undo()
     search.ensure_index()  # the next migrate, once a superuser installed unaccent
     assert found(client, "cafe") == ["Café owners meet"]
+
+
+def test_accents_typed_as_separate_marks_find_the_word(client):
+    """Text pasted from a PDF or typed on some keyboards writes “è” as “e” and a combining
+    accent (Unicode NFD). A search written that way finds the same articles as one typed
+    with the accented letters."""
+    import unicodedata
+
+    make_article("Crème brûlée returns to the market", body="The café sells crème brûlée.")
+    typed = unicodedata.normalize("NFD", "Crème brûlée")
+    assert typed != "Crème brûlée"
+    assert found(client, typed) == ["Crème brûlée returns to the market"]

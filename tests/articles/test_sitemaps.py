@@ -206,3 +206,12 @@ def test_a_tag_is_dated_by_the_latest_publication_or_update_among_its_articles(c
     assert lastmod("tags") == lastmod("authors") == now - timedelta(days=2)
     Article.objects.filter(pk=newer.pk).update(updated_at=now - timedelta(hours=1))
     assert lastmod("tags") == lastmod("authors") == now - timedelta(hours=1)
+
+
+def test_the_news_sitemap_stays_valid_xml_when_a_headline_carries_a_control_character(client):
+    """A vertical tab or escape pasted into a headline is left out of the news sitemap,
+    which stays XML that crawlers can read."""
+    make_article("Tide\x0b tables \x1bchange", published_at=timezone.now() - timedelta(hours=1))
+    root = xml(client, "/sitemap-news.xml")
+    title = root.find("sm:url/news:news/news:title", NS).text
+    assert title == "Tide tables change"

@@ -46,3 +46,46 @@ def test_a_page_s_body_is_sanitized(client):
                               body='<script>alert(1)</script><p onclick="x()">Hi</p>')  # fmt: skip
     page = client.get("/x/").text
     assert "<script>alert" not in page and "onclick" not in page
+
+
+def page_form(path: str) -> dict:
+    return {"title": "Contact us", "path": path, "body": "Write to us.", "status": "published",
+            "in_footer": "on", "footer_order": "0"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed/",  # the site's feed answers there
+        "/search/",
+        "/section/city/",  # a section's address, whether or not it exists yet
+        "/admin/contact/",
+        "https://paper.example/contact",  # another site's address pasted whole
+        "/contact?lang=en",  # a browser sends "?lang=en" as the query, never the path
+        "/contact#form",
+        "/../contact/",
+    ],
+)
+def test_a_page_is_refused_at_a_path_where_it_could_never_be_read(admin_client, path):
+    """A page at one of the site's own addresses, or at a path no link can reach, would be
+    listed in the menus and never shown: the form says why and saves nothing."""
+    response = admin_client.post("/admin/articles/staticpage/add/", page_form(path))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["path"], path
+    assert not StaticPage.objects.exists()
+
+
+def test_a_page_at_a_free_path_is_saved_with_its_slashes(admin_client):
+    response = admin_client.post("/admin/articles/staticpage/add/", page_form("company/contact"))
+    assert response.status_code == 302
+    assert StaticPage.objects.get().path == "/company/contact/"
+    assert "Write to us." in admin_client.get("/company/contact/").text
+
+
+def test_control_characters_pasted_into_a_page_are_left_out(admin_client):
+    """As in articles: Word's Shift+Enter (a vertical tab) is a line break in the body and
+    a space in the title, never a box drawn on the page."""
+    form = {**page_form("/contact/"), "title": "Contact\x0bus", "body": "Call us\x0bany day\x07."}
+    assert admin_client.post("/admin/articles/staticpage/add/", form).status_code == 302
+    page = StaticPage.objects.get()
+    assert (page.title, page.body) == ("Contact us", "Call us\nany day.")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from byline.discussion.markup import body_shows_text, shows_text
 from byline.discussion.models import Comment
 from byline.scripts import page_scripts
 from tests.discussion.factory import post_comment
@@ -166,7 +167,11 @@ def test_hostile_strings_never_break_the_site_or_run(client, article, open_door,
         if response.status_code != 302:
             assert not executable_markup(response.content.decode()), text
     stored = Comment.objects.filter(status=Comment.Status.APPROVED).count()
-    assert stored > 0.9 * len(strings)  # nearly every body was accepted and published
+    # Nearly every body that shows readers something was accepted and published (one
+    # that is all removed markup, or invisible, is refused as no comment).
+    visible = [text for text in strings if body_shows_text(text) and shows_text(text.strip())]
+    assert len(visible) > 0.6 * len(strings)
+    assert stored > 0.9 * len(visible)
     page = client.get(article.get_absolute_url())
     assert page.status_code == 200
     html = page.content.decode()

@@ -159,6 +159,44 @@ def test_an_invalid_comment_comes_back_with_everything_typed(client, article):
     assert not Comment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<img src=x onerror=alert(1)>",  # markup that is all removed
+        "<script></script><p></p>",
+        "\u200b\u200b \u00a0\u2060",  # zero-width and no-break spaces
+        "<b> </b>",
+    ],
+)
+def test_a_comment_that_would_show_nothing_is_refused(client, article, body):
+    """A comment whose words are all markup that is removed, or invisible characters, would
+    be published as an empty box under a name: the reader is asked to write a comment."""
+    response = post_comment(client, article, json=True, body=body)
+    assert response.status_code == 400
+    assert response.json()["errors"]["body"] == ["Please write a comment."]
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200d \u2060", "\ufeff"])
+def test_a_name_of_invisible_characters_is_refused(client, article, name):
+    """Readers see who wrote a comment: a name that shows nothing is no name."""
+    response = post_comment(client, article, json=True, name=name)
+    assert response.status_code == 400
+    assert response.json()["errors"]["name"] == ["Please give a name."]
+    assert not Comment.objects.exists()
+
+
+def test_a_website_that_is_no_web_address_is_explained_once(client, article):
+    """A website field holding something other than an http(s) address gives one
+    message, not the same sentence twice."""
+    for website in ("javascript:alert(1)", "not a url at all"):
+        response = post_comment(client, article, website=website)
+        assert response.status_code == 400
+        assert response.content.decode().count("Enter a valid URL.") == 1, website
+        errors = post_comment(client, article, json=True, website=website).json()["errors"]
+        assert errors["website"] == ["Enter a valid URL."], website
+
+
 def test_the_length_limit_is_configurable_with_a_clear_error(client, article, settings):
     """Over BYLINE_COMMENT_MAX_LENGTH, the reader is told the limit and keeps the text."""
     settings.BYLINE_COMMENT_MAX_LENGTH = 20

@@ -37,3 +37,17 @@ def test_javascript_urls_are_never_linked():
 def test_control_characters_are_removed():
     """Terminal escapes and other control characters do not reach the page."""
     assert render_body("a\x1b[31mred\x07") == "<p>a[31mred</p>"
+
+
+def test_an_address_in_angle_brackets_is_kept():
+    """Plain-text writing puts a web or e-mail address in angle brackets: the address is
+    what the reader meant to share, so it stays (linked, for a web address), never
+    dropped as if it were an HTML tag."""
+    html = render_body(
+        "Sources: <https://example.org/report?id=7&x=1>, write to <desk@paper.example>."
+    )
+    assert html == (
+        '<p>Sources: &lt;<a href="https://example.org/report?id=7&amp;x=1" '
+        'rel="nofollow ugc noopener">https://example.org/report?id=7&amp;x=1</a>&gt;, '
+        "write to &lt;desk@paper.example&gt;.</p>"
+    )

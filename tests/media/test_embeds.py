@@ -96,6 +96,34 @@ def test_the_facade_is_a_plain_link_with_the_provider_and_the_url():
     assert "nothing is loaded from Vimeo" in html
 
 
+@pytest.mark.parametrize(
+    ("url", "start"),
+    [
+        ("https://youtu.be/aqz-KE-bpKQ?t=42", 42),  # YouTube's "Share, start at 0:42"
+        ("https://www.youtube.com/watch?v=aqz-KE-bpKQ&t=90s", 90),
+        ("https://www.youtube.com/watch?v=aqz-KE-bpKQ&t=1h2m3s", 3723),
+        ("https://www.youtube.com/watch?v=aqz-KE-bpKQ&start=15", 15),
+    ],
+)
+def test_a_youtube_address_with_a_start_time_plays_from_there(url, start):
+    """An editor who shares a clip "from 1:30" gets a player that starts at 1:30, and the
+    facade's link keeps the time too."""
+    html = render_markdown(url)
+    [attrs] = [a for t, a in elements(html) if t == "figure"]
+    assert attrs["data-embed-src"] == (
+        f"https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1&start={start}"
+    )
+    assert f'href="https://www.youtube.com/watch?v=aqz-KE-bpKQ&amp;t={start}s"' in html
+    assert_nothing_executable(html)
+
+
+@pytest.mark.parametrize("t", ["", "0", "abc", "1x", "-5", "9" * 30, "1m<script>"])
+def test_a_start_time_that_is_no_time_is_left_out(t):
+    embed = embeds.parse(f"https://www.youtube.com/watch?v=aqz-KE-bpKQ&t={t}")
+    assert embed is not None
+    assert embed.src == "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1"
+
+
 def test_an_autolinked_url_alone_on_its_line_is_an_embed_too():
     assert 'data-provider="youtube"' in render_markdown("<https://youtu.be/aqz-KE-bpKQ>")
 

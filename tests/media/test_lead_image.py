@@ -94,3 +94,30 @@ def test_a_wordpress_export_carries_the_library_lead_image(library_image, tmp_pa
         f'<figure><img src="https://news.example/media/{wide}" alt="Boats at the quay">'
         "<figcaption>The north quay at noon. — Photo: Ada Example</figcaption></figure>"
     ) in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # 102 Japanese characters: 300 bytes of UTF-8, over the 255 a file name may have.
+        "港の歩道橋が一年ぶりに再開した日の朝の様子を撮影した写真" * 3 + "最終版の候補です.jpg",
+        "harbour-footbridge-reopening-" * 10 + ".jpg",  # a download's long name
+    ],
+)
+def test_a_lead_image_with_a_very_long_file_name_is_saved(editor_client, name):
+    """Whatever the picture's file is called, the article saves with it (the stored name
+    is shortened, its extension kept) instead of failing with a server error."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.newsroom.conftest import change_url, form_data
+
+    article = make_article("Bridge reopens")
+    data = form_data(article, lead_image_alt="The bridge")
+    data["lead_image"] = SimpleUploadedFile(name, png(40, 30), content_type="image/png")
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    stored = article.lead_image.name.rsplit("/", 1)[-1]
+    assert stored.endswith(".jpg") and len(stored.encode()) <= 255
+    assert stored[:12] == name[:12]
+    assert editor_client.get(article.lead_image.url).status_code == 200

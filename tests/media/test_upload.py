@@ -134,3 +134,45 @@ def test_deleting_an_image_removes_its_files(
     assert response.status_code == 302
     assert not Image.objects.exists()
     assert not any(default_storage.exists(name) for name in names)
+
+
+@pytest.mark.parametrize("group", ["Writer", "Editor"])
+def test_writers_and_editors_add_pictures_to_the_library(group):
+    """The media library is the newsroom's, not only its administrators': a Writer or an
+    Editor finds it in the admin and adds a picture to use in an article's body."""
+    from tests.newsroom.conftest import client_for, make_member
+
+    client = client_for(make_member("lena", group))
+    assert 'href="/admin/media/image/"' in client.get("/admin/").content.decode()
+    assert client.get(ADD).status_code == 200
+
+    response = upload(client, png(), name="quay.png", alt="The quay at dawn")
+    assert response.status_code == 200
+    assert Image.objects.get().alt == "The quay at dawn"
+    assert client.get("/admin/media/image/").status_code == 200
+
+
+def test_only_editors_describe_or_delete_a_library_picture():
+    """Changing a picture's alt text changes every article that shows it, and deleting it
+    removes it from them: an Editor may, a Writer may not."""
+    from tests.newsroom.conftest import client_for, make_member
+
+    writer = client_for(make_member("wanda", "Writer"))
+    editor = client_for(make_member("edna", "Editor"))
+    upload(editor, png(), name="quay.png", alt="The quay")
+    picture = Image.objects.get()
+    change = f"/admin/media/image/{picture.pk}/change/"
+    describe = {"alt": "The quay at dawn", "caption": "", "credit": ""}
+
+    writer.post(change, describe)
+    assert (
+        writer.post(f"/admin/media/image/{picture.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    picture.refresh_from_db()
+    assert picture.alt == "The quay"
+
+    editor.post(change, describe)
+    picture.refresh_from_db()
+    assert picture.alt == "The quay at dawn"
+    editor.post(f"/admin/media/image/{picture.pk}/delete/", {"post": "yes"})
+    assert not Image.objects.exists()

@@ -58,3 +58,25 @@ def test_the_scheduled_filter_follows_the_clock(desk_client):
     assert "Still to come" in scheduled and "Came due" not in scheduled
     assert "Came due" in published and "Still to come" not in published
     assert "In review" in review and "Came due" not in review
+
+
+def test_control_characters_pasted_into_an_article_never_reach_readers(desk_client):
+    """Word writes a line break typed with Shift+Enter as a vertical tab, and a terminal
+    pastes escape codes: browsers draw them as empty boxes. The article is saved without
+    them: a vertical tab or form feed becomes a line break in the text (a space in the
+    headline, alt text and caption), and other control characters are left out."""
+    data = form_data(
+        headline="Storm\x0bwarning for\x1b the quay",
+        standfirst="Waves over\x0cthe wall.",
+        body="First line\x0bsecond line\x07.",
+        lead_image_alt="The\x0bquay",
+        lead_image_caption="Photo\x08 by Ada",
+        slug="storm-warning",
+    )
+    response = desk_client.post(ADD_URL, data)
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.headline == "Storm warning for the quay"
+    assert article.standfirst == "Waves over\nthe wall."
+    assert article.body == "First line\nsecond line."
+    assert (article.lead_image_alt, article.lead_image_caption) == ("The quay", "Photo by Ada")
