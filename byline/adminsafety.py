@@ -9,6 +9,11 @@ An autocomplete field posted with a value that is no id (``parent=1.0``) is
 refused by the form, but Django's widget then looks that value up to show it
 selected, and the lookup raises ``ValueError``. ``SafeAutocompleteMixin``'s
 widgets show such a value as nothing selected, beside the form's error.
+
+An object's own address (change, history, delete) with an id no database can hold
+(``2**63``) reaches the database unchecked when the primary key is a one-to-one
+field, and SQLite raises ``OverflowError``. ``SafeObjectIdMixin`` answers it as
+the object that does not exist it is.
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ class SafeChangeListMixin:
 
     def get_changelist(self, request, **kwargs):
         return SafeChangeList
+
+
+class SafeObjectIdMixin:
+    """For a ``ModelAdmin`` whose primary key is a foreign key (one-to-one)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return super().get_object(request, object_id, from_field)
+        except OverflowError:
+            return None
 
 
 class _ShowsOnlyValidChoices:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from byline.adminsafety import SafeObjectIdMixin
 from byline.engagement import overview
 from byline.engagement.charts import Bar, bar_chart
 from byline.engagement.models import STARS, ArticleStats, StarTally
@@ -22,7 +23,7 @@ else:
 
 
 @admin.register(ArticleStats)
-class ArticleStatsAdmin(StatsAdminBase):
+class ArticleStatsAdmin(SafeObjectIdMixin, StatsAdminBase):
     """Read-only: the totals move only with readers' votes and views."""
 
     list_display = ["article", "views", "comments", "reactions", "rating", "ratings"]
