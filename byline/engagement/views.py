@@ -239,7 +239,7 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
     article = None
     try:
         choice = _form_choice(request, kind)
-        voter, _, _ = actions.vote(
+        voter, mine, _ = actions.vote(
             kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
         )
         article = actions.published_article(article_id)
@@ -254,8 +254,10 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
     anchor = "reactions" if kind == "reaction" else "rating"
     response = HttpResponse(status=303)
     # The query string keeps the page out of the page cache (and nginx's page files):
-    # the cached copy may predate this vote, and the reader must see it counted.
-    response["Location"] = f"{article.get_absolute_url()}?voted=1#{anchor}"
+    # the cached copy may predate this vote, and the reader must see it counted. It also
+    # says what the block's status line tells the reader: counted, or withdrawn.
+    voted = kind if mine is not None else "withdrawn"
+    response["Location"] = f"{article.get_absolute_url()}?voted={voted}#{anchor}"
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
         readers.remember_reader(response, voter.reader)

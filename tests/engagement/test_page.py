@@ -56,9 +56,10 @@ def test_a_reaction_without_javascript_posts_and_redirects_back_to_the_block():
     client = reader_client()
     response = client.post(f"/engagement/{article.pk}/react/", {"reaction": "angry"})
     assert response.status_code == 303
-    assert response["Location"] == f"{article.get_absolute_url()}?voted=1#reactions"
+    assert response["Location"] == f"{article.get_absolute_url()}?voted=reaction#reactions"
     assert "byline_reader" in response.cookies
-    html = client.get(article.get_absolute_url()).content.decode()
+    html = client.get(response["Location"]).content.decode()
+    assert "Thank you: your reaction is counted." in html
     assert '<li data-reaction="angry">' in html
     angry = html.split('<li data-reaction="angry">')[1].split("</li>")[0]
     assert '<span class="reaction-count" data-field="count">1</span>' in angry
@@ -70,8 +71,24 @@ def test_a_rating_without_javascript_posts_and_redirects_back_to_the_block():
     client = reader_client()
     response = client.post(f"/engagement/{article.pk}/rate/", {"stars": "4"})
     assert response.status_code == 303
-    assert response["Location"].endswith("#rating")
+    assert response["Location"].endswith("?voted=rating#rating")
     assert client.get(f"/api/articles/{article.pk}/engagement/mine/").json()["rating"] == 4
+    assert "Thank you: your rating is counted." in client.get(response["Location"]).content.decode()
+
+
+def test_withdrawing_without_javascript_says_so_and_a_plain_visit_says_nothing():
+    article = make_article()
+    client = reader_client()
+    client.post(f"/engagement/{article.pk}/rate/", {"stars": "2"})
+    response = client.post(f"/engagement/{article.pk}/rate/", {"withdraw": "rating"})
+    assert response["Location"].endswith("?voted=withdrawn#rating")
+    assert "Your vote is withdrawn." in client.get(response["Location"]).content.decode()
+    plain = client.get(article.get_absolute_url()).content.decode()
+    assert '<p class="engagement-status" role="status" aria-live="polite"></p>' in plain
+    hostile = client.get(article.get_absolute_url(), {"voted": "<script>x</script>"})
+    assert '<p class="engagement-status" role="status" aria-live="polite"></p>' in (
+        hostile.content.decode()
+    )
 
 
 def test_without_javascript_the_same_reaction_again_keeps_it_and_withdraw_clears_it():
