@@ -129,13 +129,13 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
         make_comment(article, author_email="Known@Example.org", status=status)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    for status in (Comment.Status.APPROVED, Comment.Status.SPAM):
-        history = Comment.objects.by_email("known@example.org").filter(status=status)
-        with CaptureQueriesContext(connection) as counted:
-            assert history.count() == 1
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(f"EXPLAIN {counted.captured_queries[0]['sql']}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "Index Only Scan using comment_email_status_ci" in plan, plan
+    history = Comment.objects.by_email("known@example.org")
+    with CaptureQueriesContext(connection) as counted:
+        assert history.history_counts() == (1, 1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {counted.captured_queries[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(counted.captured_queries) == 1
+    assert "Index Only Scan using comment_email_status_ci" in plan, plan
