@@ -9,8 +9,11 @@ each reader-facing page cold (page cache and Django cache cleared before every
 request) and warm (the second request: a page cache hit), the admin change
 lists as a signed-in editor, and a vote and a comment POST; and prints one
 table with both sites side by side and the ratio of their p95s. Beside this
-process's CPU, ``db`` is the PostgreSQL backend's (from /proc, which counts in
-10 ms ticks: a mean over the runs); under the table, the full garbage
+process's CPU, ``db`` is the PostgreSQL backend's (a mean over the runs), both
+read from the scheduler's own account (/proc/.../schedstat, in ns); under the
+table, where the wall time of the pages over their target went (CPU of the app
+and of its PostgreSQL backend, time the two spent runnable but waiting for a
+core, and the rest: waits on Redis, the network, the disk), the full garbage
 collections that fell in timed requests, and a streamed answer's first byte.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME .venv/bin/python bench/scale.py
@@ -57,7 +60,6 @@ from harness import (  # noqa: E402 (bench/ is on the path above)
     check,
     percentile,
     postgres_admin,
-    process_cpu,
     scratch_postgres,
 )
 
@@ -81,6 +83,8 @@ class Figure:
     cpu: list[float] = field(default_factory=list)
     first: list[float] = field(default_factory=list)
     db_seconds: float = 0.0
+    # Per request, ms: the app's and its backend's CPU and run-queue waits (schedstat).
+    parts: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 # --- databases -------------------------------------------------------------------
@@ -280,16 +284,33 @@ class FullCollections:
 FULL_COLLECTIONS: FullCollections | None = None
 
 
-def database_cpu() -> float:
-    """CPU seconds so far of the PostgreSQL backend serving this connection (0 on SQLite,
+def schedstat(task: str) -> tuple[float, float]:
+    """The scheduler's account of a task (``thread-self`` or a process id), in seconds:
+    CPU time so far, and time spent runnable but waiting for a core (the run queue:
+    what a loaded machine adds to a request's wall time). (0, 0) if it is gone."""
+    try:
+        cpu, queued, _ = Path(f"/proc/{task}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(cpu) / 1e9, int(queued) / 1e9
+
+
+def database_task() -> str:
+    """The process id of the PostgreSQL backend serving this connection ('' on SQLite,
     where the database's work is this process's own)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        return 0.0
+        return ""
     connection.ensure_connection()
-    backend = connection.connection.info.backend_pid
-    return next((p.seconds for p in process_cpu() if p.pid == backend), 0.0)
+    return str(connection.connection.info.backend_pid)
+
+
+def accounts(backend: str) -> tuple[float, float, float, float]:
+    """This thread's CPU and run-queue seconds, then its PostgreSQL backend's."""
+    own = schedstat("thread-self")
+    db = schedstat(backend) if backend else (0.0, 0.0)
+    return (*own, *db)
 
 
 def measure_once(step: Step) -> None:
@@ -304,7 +325,8 @@ def measure_once(step: Step) -> None:
         clear_caches()
     collections = FULL_COLLECTIONS.durations if FULL_COLLECTIONS else []
     seen = len(collections)
-    db_before = database_cpu()
+    backend = database_task()
+    before = accounts(backend)
     if step.site is not None:
         step.site.first_byte = None
     with CaptureQueriesContext(connection) as captured:
@@ -312,7 +334,12 @@ def measure_once(step: Step) -> None:
         status, body = step.run()
         elapsed = (time.perf_counter() - start) * 1000
         cpu = (time.process_time() - cpu_start) * 1000
-    figure.db_seconds += database_cpu() - db_before
+    after = accounts(backend)
+    if backend and not after[2]:  # the backend ended (Django closed the connection at its age)
+        after = (*after[:2], *before[2:])
+    parts = tuple((b - a) * 1000 for a, b in zip(before, after, strict=True))
+    figure.parts.append(parts)  # type: ignore[arg-type]
+    figure.db_seconds += parts[2] / 1000
     figure.full_gcs.extend(collections[seen:])
     if not figure.timings:
         figure.name, figure.kind = step.name, step.kind
@@ -336,13 +363,29 @@ def p95(values: list[float]) -> float:
     return percentile(values, 95) or 0.0
 
 
+# Each site's open connection while the other site's is in use: {database: (connection,
+# when Django would close it)}.
+_PARKED: dict[str, tuple[object, float | None]] = {}
+
+
 def switch_to(name: str) -> None:
-    """Send the next request to another site's database (outside the timings)."""
+    """Send the next request to another site's database (outside the timings).
+
+    Each site keeps its own connection, as a worker keeps its own (``CONN_MAX_AGE``):
+    closing it at every switch made every timed request start on a new PostgreSQL
+    backend, whose first plans read the catalogs afresh (about 6 ms of the backend's
+    CPU on an article page, and its wall time with it), which no live site pays."""
     from django.db import connection
 
-    if connection.settings_dict["NAME"] != name:
+    current = connection.settings_dict["NAME"]
+    if current == name:
+        return
+    if connection.in_atomic_block:  # never park a connection inside a transaction
         connection.close()
-        connection.settings_dict["NAME"] = name
+    else:
+        _PARKED[current] = (connection.connection, connection.close_at)
+    connection.connection, connection.close_at = _PARKED.pop(name, (None, None))
+    connection.settings_dict["NAME"] = name
 
 
 def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
@@ -570,6 +613,7 @@ def print_table(
             f"{big.queries:4} {big.size / 1024:6.0f} {big.comments:5}  {ratio}  {target}{flag}"
             + ("" if big.status in (200, 201, 204, 302) else f"  status {big.status}")
         )
+    where_wall_went(small, large, judge)
     for label, figures in (("small", small), ("large", large)):
         for figure in figures.values():
             if figure.full_gcs:
@@ -584,6 +628,38 @@ def print_table(
                 f"  {figure.name}: streamed, first byte p95 {figure.first95:.1f} ms "
                 f"(whole answer {figure.p95:.1f} ms)"
             )
+
+
+def where_wall_went(small: dict[str, Figure], large: dict[str, Figure], judge: bool) -> None:
+    """For each page over its target on either site: its slowest requests (those at and
+    above the p95) taken apart, ms, mean: the app's CPU, its PostgreSQL backend's CPU,
+    the time both were runnable and waited for a core (the run queue), and the rest
+    (waiting on Redis, the network, the disk; never on a core)."""
+    rows = []
+    for label, figures in (("1k", small), ("large", large)):
+        for figure in figures.values():
+            limit = {"reader": READER_TARGET_MS, "admin": ADMIN_TARGET_MS}.get(figure.kind)
+            if not judge or limit is None or figure.p95 <= limit or not figure.parts:
+                continue
+            slow = [
+                (wall, part)
+                for wall, part in zip(figure.timings, figure.parts, strict=True)
+                if wall >= figure.p95 * 0.999
+            ] or [max(zip(figure.timings, figure.parts, strict=True))]
+            mean = [statistics.fmean(x) for x in zip(*[(w, *p) for w, p in slow], strict=True)]
+            wall, cpu, queued, db, db_queued = mean
+            rest = wall - cpu - queued - db - db_queued
+            rows.append(
+                f"  {label:5} {figure.name:28.28} {wall:6.1f} {cpu:6.1f} {db:5.1f} "
+                f"{queued + db_queued:7.1f} {rest:6.1f}"
+            )
+    if rows:
+        print(
+            "\n  where the wall time of the slowest requests (>= p95) of the pages over their "
+            "target went, ms:\n"
+            f"  {'site':5} {'page':28} {'wall':>6} {'cpu':>6} {'db':>5} {'queued':>7} {'rest':>6}"
+        )
+        print("\n".join(rows))
 
 
 def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict) -> None:
@@ -698,6 +774,10 @@ def measure(args, work: Path) -> None:
         from django.db import connection
 
         connection.close()
+        for parked, _ in _PARKED.values():
+            if parked is not None:
+                parked.close()  # type: ignore[attr-defined]
+        _PARKED.clear()
         for drop in scratch:
             drop()
     small_facts, large_facts = results[0][1], results[1][1]

@@ -8,6 +8,7 @@ would read every row on a site of 100,000 articles and 1,000,000 comments.
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from byline.articles import keyset, sitemaps
 from byline.articles.models import Article
@@ -117,3 +118,35 @@ def test_hot_list_queries_never_scan_articles_or_comments(monkeypatch):
     assert "Seq Scan on discussion_comment" in plan_of(
         Comment.objects.filter(author_url="x").order_by()
     )
+
+
+def test_a_commenters_history_is_counted_from_the_address_index_alone():
+    """A new comment asks how many of its author's earlier comments were approved and how
+    many were spam (``actions.judge``). A known commenter on a big site has thousands:
+    both counts read the (address, status) index only, never the comments' rows."""
+    article = make_article("A story")
+    for status in (Comment.Status.APPROVED, Comment.Status.SPAM, Comment.Status.TRASH):
+        make_comment(article, author_email="Known@Example.org", status=status)
+    others = [
+        Comment(
+            article=article,
+            body="Hi.",
+            author_email=f"reader{n}@example.org",
+            status=Comment.Status.APPROVED,
+            submitted_at=article.published_at,
+        )
+        for n in range(300)
+    ]
+    Comment.objects.bulk_create(others)  # approved, by other readers: a status is no filter
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE discussion_comment")
+    history = Comment.objects.by_email("known@example.org")
+    with CaptureQueriesContext(connection) as counted:
+        assert history.history_counts() == (1, 1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {counted.captured_queries[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(counted.captured_queries) == 1
+    assert "Index Only Scan using comment_email_status_ci" in plan, plan

@@ -241,6 +241,11 @@ class Article(models.Model):
         blank=True,
         help_text="Days after publication, for “Close after”.",
     )
+    # How many removed (trashed or spam) top-level comments head a thread that still has
+    # an approved comment, shown under "This comment was removed.". Kept by the
+    # discussion app whenever an article's comments change (``threads.refresh_shown``);
+    # 0 on almost every article, whose page then skips the query that finds them.
+    removed_threads = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -26,8 +26,8 @@ from byline.db import after_commit
 from byline.discussion import notifications
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
-from byline.discussion.models import Comment, ModerationRecord, SpentFormToken
-from byline.discussion.threads import shown_counts
+from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
+from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_count
 from byline.readers import hash_key, hit
 from byline.signals import article_changed
@@ -169,12 +169,12 @@ def judge(article: Article, new: NewComment, context: Context, edited: Comment |
     history = Comment.objects.by_email(new.email)
     if edited is not None:
         history = history.exclude(pk=edited.pk)
-    approved_before = history.filter(status=Comment.Status.APPROVED).count()
+    approved_before, spam_before = history.history_counts()
     submission = replace(
         describe(new, article.pk, context),
         article_title=article.headline,
         author_approved_comments=approved_before,
-        author_spam_comments=history.filter(status=Comment.Status.SPAM).count(),
+        author_spam_comments=spam_before,
         created_at=timezone.now(),
     )
     return antispam.check(submission), approved_before
@@ -398,15 +398,22 @@ def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: st
     for comment, _ in changed:
         if label is not None:
             after_commit(antispam.learn, submission_for(comment), label)
-    visible_change = [
-        c.article_id for c, previous in changed if Comment.Status.APPROVED in {previous, c.status}
-    ]
+    visible_change = [c.article_id for c, previous in changed if _shows(previous, c.status)]
     after_commit(refresh_articles, visible_change)
     if new_status == Comment.Status.APPROVED:
         for comment, previous in changed:
             if previous != Comment.Status.APPROVED:
                 after_commit(notifications.notify_reply, comment, site_url)
     return sum(1 for comment, previous in changed if comment.status != previous)
+
+
+def _shows(previous: str, status: str) -> bool:
+    """A change of status readers may see: to or from approved, or a held comment removed
+    (or one removed held again): its approved replies come out under a placeholder."""
+    statuses = {previous, status}
+    return Comment.Status.APPROVED in statuses or (
+        Comment.Status.PENDING in statuses and bool(statuses & set(REMOVED))
+    )
 
 
 def edit_comment(
@@ -435,7 +442,7 @@ def edit_comment(
             moderator=editor,
             decided_at=now,
         )
-    if Comment.Status.APPROVED in {previous, comment.status}:
+    if _shows(previous, comment.status):
         after_commit(refresh_articles, [comment.article_id])
     if comment.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, site_url)
@@ -456,8 +463,9 @@ def delete_comments(comments: Iterable[Comment]) -> int:
 
 
 def refresh_articles(article_ids: Iterable[int]) -> None:
-    """Rewrite the comment counters and tell the page cache what changed."""
-    counts = shown_counts(article_ids)
+    """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
+    cache what changed."""
+    counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
         article_changed.send(sender=Comment, article_id=article_id, what="comments")

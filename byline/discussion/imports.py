@@ -44,7 +44,7 @@ from django.utils import timezone
 from byline import bulkcopy
 from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
-from byline.discussion.threads import shown_counts
+from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_counts
 from byline.readers import hash_ip
 
@@ -410,9 +410,10 @@ def _insert_rows(rows: list[dict[str, object]]) -> list[int]:
 
 
 def refresh_counts(article_ids: Iterable[int]) -> None:
-    """Rewrite the comment counters of these articles (``threads.shown_counts``): one
-    query and a few bulk writes per thousand articles. Sends no signal: the caller
+    """Rewrite the comment counters of these articles (``threads.refresh_shown``, which
+    keeps their ``removed_threads`` too): one query and a few bulk writes per thousand
+    articles. Sends no signal: the caller
     tells the page cache once it commits."""
     ids = sorted(set(article_ids))
     for start in range(0, len(ids), BATCH):
-        set_comment_counts(shown_counts(ids[start : start + BATCH]))
+        set_comment_counts(refresh_shown(ids[start : start + BATCH]))

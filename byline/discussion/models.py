@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 
@@ -51,16 +51,16 @@ class CommentQuerySet(models.QuerySet):
             .order_by("submitted_at", "pk")
         )
 
-    def removed_roots(self, article_id: int) -> CommentQuerySet:
-        """Removed top-level comments of an article with an approved reply in their
-        thread: each heads a thread under a placeholder (``threads``). Usually none."""
+    def removed_heads(self) -> CommentQuerySet:
+        """Removed top-level comments with an approved reply in their thread: each heads a
+        thread under a placeholder (``threads``). How many an article has is kept on it
+        (``Article.removed_threads``)."""
         answered = Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
-        return (
-            self.on_article(article_id)
-            .filter(parent__isnull=True, status__in=REMOVED)
-            .filter(Exists(answered))
-            .order_by("submitted_at", "pk")
-        )
+        return self.filter(parent__isnull=True, status__in=REMOVED).filter(Exists(answered))
+
+    def removed_roots(self, article_id: int) -> CommentQuerySet:
+        """An article's ``removed_heads``, oldest first. Usually none."""
+        return self.on_article(article_id).removed_heads().order_by("submitted_at", "pk")
 
     def in_threads(self, article_id: int, root_ids: list[int]) -> CommentQuerySet:
         """Every approved comment of the given threads, in one query.
@@ -78,6 +78,18 @@ class CommentQuerySet(models.QuerySet):
 
     def by_email(self, email: str) -> CommentQuerySet:
         return self.filter(author_email__iexact=email.strip())
+
+    def history_counts(self) -> tuple[int, int]:
+        """How many of these comments (an author's, ``by_email``) were approved and how
+        many marked spam, in one query read from the (address, status) index alone."""
+        counts = dict(
+            self.filter(status__in=[Comment.Status.APPROVED, Comment.Status.SPAM])
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("*"))  # not of a column: the index answers alone
+            .values_list("status", "n")
+        )
+        return counts.get(Comment.Status.APPROVED, 0), counts.get(Comment.Status.SPAM, 0)
 
 
 class Comment(models.Model):
@@ -151,8 +163,16 @@ class Comment(models.Model):
             # The moderation queue (one status, latest first) and "most discussed" (one
             # week of approved comments, popular.py), both read from this index.
             models.Index(fields=["status", "-submitted_at", "-id"], name="comment_status_latest"),
-            # by_email() matches case-insensitively (UPPER(...) = UPPER(...)).
-            models.Index(Upper("author_email"), name="discussion_comment_email_ci"),
+            # by_email() matches case-insensitively (UPPER(...) = UPPER(...)). With the
+            # status beside it, a new comment's author history (how many of their comments
+            # were approved, how many spam) is counted from this index alone: the address
+            # is included so PostgreSQL need not read the table (an index-only scan).
+            models.Index(
+                Upper("author_email"),
+                F("status"),
+                include=["author_email"],
+                name="comment_email_status_ci",
+            ),
             # "Most reacted" (sorting.py): an article's published threads, most reacted first.
             models.Index(
                 fields=["article", "-reactions", "submitted_at", "id"],

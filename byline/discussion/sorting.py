@@ -45,20 +45,23 @@ def sort_query(sort: str) -> str:
     return "" if sort == DEFAULT else f"sort={sort}&"
 
 
-def root_ids(article_id: int, sort: str = DEFAULT) -> list[int]:
+def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True) -> list[int]:
     """The ids of an article's top-level comments, in the order asked for: the approved
     ones and the removed ones with approved replies (``Comment.objects.removed_roots``,
     a placeholder heads their thread; they sort by their own date and reactions).
 
     Two queries for oldest, newest and most reacted (the roots, read in their order
     from an index, and the removed ones), three for top (the replies counted per
-    thread).
+    thread). One less with ``removed_threads`` False: the caller knows the article has
+    no removed thread (``Article.removed_threads``, 0 on almost every article).
     """
     roots_query = Comment.objects.thread_roots(article_id)
     if sort == REACTED:
         roots_query = roots_query.order_by("-reactions", "submitted_at", "pk")
     fields = ("pk", "reactions", "submitted_at")
-    removed = list(Comment.objects.removed_roots(article_id).values_list(*fields))
+    removed = []
+    if removed_threads:
+        removed = list(Comment.objects.removed_roots(article_id).values_list(*fields))
     if removed:  # merged by the same keys (reading dates for every root costs: only now)
         rows = list(roots_query.values_list(*fields)) + removed
         if sort == REACTED:

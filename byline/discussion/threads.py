@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Case, Count, Value, When
 
+from byline.articles.models import Article
 from byline.discussion import sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.parsing import parse_id, parse_page
@@ -176,21 +178,72 @@ def _shown(parents: dict[int, int | None], removed: set[int] | frozenset[int]) -
 def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
     """How many comments each article's page shows, for its counter (placeholders are
     no comments). One query."""
+    return {article_id: figures[0] for article_id, figures in _shown_figures(article_ids).items()}
+
+
+def refresh_shown(article_ids: Iterable[int]) -> dict[int, int]:
+    """``shown_counts``, after keeping each article's ``removed_threads`` right (the
+    removed top-level comments heading a thread with an approved comment, which
+    ``sorting.root_ids`` looks for only where there are some). Two statements: the
+    query, and one UPDATE that changes only the articles whose number moved."""
+    figures = _shown_figures(article_ids)
+    removed = {article_id: n for article_id, (_, n) in figures.items() if n}
+    articles = Article.objects.filter(pk__in=list(figures))
+    if removed:
+        number = Case(
+            *(When(pk=article_id, then=Value(n)) for article_id, n in removed.items()),
+            default=Value(0),
+        )
+        articles = articles.exclude(removed_threads=number)
+    else:
+        articles, number = articles.filter(removed_threads__gt=0), Value(0)
+    articles.update(removed_threads=number)
+    return {article_id: comments for article_id, (comments, _) in figures.items()}
+
+
+def count_removed_threads() -> None:
+    """Set every article's ``removed_threads`` from its comments at once: after a bulk
+    load that wrote comments around the write paths (the benchmark's sites)."""
+    heads = (
+        Comment.objects.removed_heads()
+        .order_by()
+        .values_list("article_id")
+        .annotate(n=Count("pk"))
+        .values_list("article_id", "n")
+    )
+    numbers = dict(heads)
+    Article.objects.exclude(pk__in=list(numbers)).filter(removed_threads__gt=0).update(
+        removed_threads=0
+    )
+    for article_id, n in numbers.items():
+        Article.objects.filter(pk=article_id).update(removed_threads=n)
+
+
+def _shown_figures(article_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Each article's shown comments and removed threads (``refresh_shown``). One query."""
     ids = sorted(set(article_ids))
     rows = Comment.objects.in_discussion().filter(article_id__in=ids)
     parents: dict[int, int | None] = {}
     article_of: dict[int, int] = {}
     removed: set[int] = set()
-    fields = ("pk", "parent_id", "article_id", "status")
-    for pk, parent_id, article_id, status in rows.values_list(*fields).iterator(chunk_size=5000):
+    answered: set[int] = set()  # threads with an approved comment
+    fields = ("pk", "parent_id", "article_id", "status", "thread_id")
+    rows = rows.values_list(*fields).iterator(chunk_size=5000)
+    for pk, parent_id, article_id, status, thread_id in rows:
         parents[pk] = parent_id
         article_of[pk] = article_id
         if status != Comment.Status.APPROVED:
             removed.add(pk)
+        else:
+            answered.add(thread_id or pk)
     counts = dict.fromkeys(ids, 0)
     for pk in _shown(parents, removed):
         counts[article_of[pk]] += 1
-    return counts
+    removed_threads = dict.fromkeys(ids, 0)
+    for pk in removed:
+        if parents[pk] is None and pk in answered:
+            removed_threads[article_of[pk]] += 1
+    return {article_id: (counts[article_id], removed_threads[article_id]) for article_id in ids}
 
 
 def thread_orders(
@@ -287,17 +340,21 @@ def _thread_query(thread_id: int, index: int) -> str:
 
 
 def page_of_threads(
-    article_id: int, page: int | str | None = 1, sort: str = sorting.DEFAULT
+    article_id: int,
+    page: int | str | None = 1,
+    sort: str = sorting.DEFAULT,
+    removed_threads: bool = True,
 ) -> ThreadPage:
     """The requested page of an article's threads (out-of-range pages give the last one),
-    the threads in the ``sort`` order (``sorting``).
+    the threads in the ``sort`` order (``sorting``). ``removed_threads`` False: the
+    article has none (``Article.removed_threads``), so none is looked for.
 
     Each thread shows its root and first ``BYLINE_COMMENT_THREAD_FOLD`` replies; the
     last of them carries the link to the rest (``Node.more``), which keeps the order.
     """
     per_page = settings.BYLINE_COMMENT_THREADS_PER_PAGE
     fold = settings.BYLINE_COMMENT_THREAD_FOLD
-    root_ids = sorting.root_ids(article_id, sort)
+    root_ids = sorting.root_ids(article_id, sort, removed_threads)
     page_count = max(1, math.ceil(len(root_ids) / per_page))
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     on_page = root_ids[(number - 1) * per_page : number * per_page]
@@ -320,7 +377,11 @@ def page_of_threads(
 
 
 def page_of_thread(
-    article_id: int, thread_id: int, page: int | str | None = 1, sort: str = sorting.DEFAULT
+    article_id: int,
+    thread_id: int,
+    page: int | str | None = 1,
+    sort: str = sorting.DEFAULT,
+    removed_threads: bool = True,
 ) -> ThreadPage | None:
     """One thread on its own, a page of ``BYLINE_COMMENT_THREAD_PAGE_SIZE`` comments at a time.
 
@@ -337,7 +398,7 @@ def page_of_thread(
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     piece = _load(order[(number - 1) * size : number * size], skeleton)
     nodes = flatten(piece, continued=True, removed=skeleton.removed)
-    position = sorting.root_ids(article_id, sort).index(thread_id)
+    position = sorting.root_ids(article_id, sort, removed_threads).index(thread_id)
     back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
     return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back, sort=sort)
 

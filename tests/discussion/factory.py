@@ -11,6 +11,7 @@ from django.utils import timezone
 from byline.discussion.forms import form_timestamp
 from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
+from byline.discussion.threads import refresh_shown
 
 _counter = itertools.count(1)
 SAME_SITE = {"HTTP_SEC_FETCH_SITE": "same-origin"}
@@ -36,6 +37,10 @@ def make_comment(article, *, parent=None, status=Comment.Status.APPROVED, **fiel
     if parent is None:
         comment.thread_id = comment.pk
         comment.save(update_fields=["thread_id"])
+    if parent is not None and status == Comment.Status.APPROVED:
+        # As every write path does (``threads.refresh_shown``): a reply may put a removed
+        # comment at the head of a thread readers see. (The counter is left as it was.)
+        refresh_shown([article.pk])
     return comment
 
 

@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from byline.discussion.actions import moderate
 from byline.discussion.demo import add_demo_comments
+from byline.discussion.models import ModerationRecord
 from byline.engagement.demo import add_demo_votes
 from tests.discussion.factory import make_comment
 
@@ -68,3 +70,33 @@ def test_article_page_queries_with_votes_do_not_grow_with_comments(client, artic
         assert f'data-field="rating-count">{added["ratings"]}</span>' in html
         counts[count] = queries_for(client, url)
     assert counts[0] == counts[10] == counts[200] == without_votes, (without_votes, counts)
+
+
+def test_only_an_article_with_a_removed_thread_looks_for_one(
+    client, article, django_capture_on_commit_callbacks
+):
+    """Finding the removed comments that head a thread (each shown as a placeholder over
+    its approved replies) takes a query. Almost no article has one: the article keeps
+    how many it has, so the others' pages skip that query."""
+    url = article.get_absolute_url()
+
+    def settled() -> int:
+        """The page's queries of the comments (what else it reads, its navigation, is
+        cached or not depending on what a decision cleared)."""
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return sum('FROM "discussion_comment"' in q["sql"] for q in captured.captured_queries)
+
+    root = make_comment(article)
+    make_comment(article, parent=root)
+    without = settled()
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate([root], ModerationRecord.Decision.TRASH, None)
+    article.refresh_from_db()
+    assert article.removed_threads == 1
+    assert settled() == without + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate([root], ModerationRecord.Decision.APPROVE, None)
+    article.refresh_from_db()
+    assert article.removed_threads == 0
+    assert settled() == without

@@ -84,7 +84,7 @@ def test_a_failure_after_the_commit_never_turns_a_stored_comment_into_an_error(
     def broken(*args, **kwargs):
         raise DatabaseError("the database went away after the commit")
 
-    monkeypatch.setattr(actions, "shown_counts", broken)
+    monkeypatch.setattr(actions, "refresh_shown", broken)
     monkeypatch.setattr(notifications, "notify_reply", broken)
     monkeypatch.setattr("byline.discussion.views.place_of", broken)
     response = post_comment(client, article, body="Stored whatever follows")

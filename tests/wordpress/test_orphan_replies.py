@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 
 from byline.articles.models import Article
-from byline.discussion.actions import refresh_articles
+from byline.discussion.actions import moderate, refresh_articles
 from byline.discussion.commenterdata import export_comments
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, ModerationRecord
 from byline.discussion.threads import latest_approved
 from byline.engagement.stats import figures_for
 from tests.discussion.factory import make_comment
@@ -26,6 +26,7 @@ from tests.wordpress.wxr_factory import comment, item, write, wxr
 pytestmark = pytest.mark.django_db
 
 PLACEHOLDER = "This comment was removed."
+Decision = ModerationRecord.Decision
 PRIVATE = ("Binned Author", "binned@example.org", "https://binned.example", "Binned words")
 
 
@@ -203,16 +204,38 @@ def test_a_wordpress_import_with_a_binned_parent_shows_the_replies(tmp_path, cli
     assert "Answered the spam." in page
 
 
-def test_removing_a_parent_on_byline_keeps_its_replies_and_restoring_it_shows_it(client):
+@pytest.mark.parametrize("removal", [Decision.TRASH, Decision.SPAM])
+def test_removing_a_parent_on_byline_keeps_its_replies_and_restoring_it_shows_it(
+    client, django_capture_on_commit_callbacks, removal
+):
     article = make_article()
     parent = make_comment(article, author_name="Soon Trashed")
     reply = make_comment(article, parent=parent)
-    Comment.objects.filter(pk=parent.pk).update(status=Comment.Status.TRASH)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate([parent], removal, None)
     html = client.get(article.get_absolute_url()).content.decode()
     assert ids_on(html) == [parent.pk, reply.pk] and "Soon Trashed" not in html
-    Comment.objects.filter(pk=parent.pk).update(status=Comment.Status.APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate([parent], Decision.APPROVE, None)
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Soon Trashed" in html and PLACEHOLDER not in html
+
+
+def test_removing_a_held_comment_brings_out_the_reply_approved_under_it(
+    client, django_capture_on_commit_callbacks
+):
+    """A reply approved under a comment still held waits with it; when a moderator then
+    bins the held one, the reply comes out under a placeholder, and is counted."""
+    article = make_article()
+    held = make_comment(article, status=Comment.Status.PENDING, author_name="Held Author")
+    reply = make_comment(article, parent=held, body="Approved while its parent waited.")
+    assert "Approved while its parent waited." not in client.get(article.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        moderate([held], Decision.TRASH, None)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert ids_on(html) == [held.pk, reply.pk] and PLACEHOLDER in html
+    assert "Held Author" not in html
+    assert figures_for(article.pk).comments == 1
 
 
 @pytest.mark.parametrize(

@@ -32,10 +32,11 @@ def discussion_for(context, article) -> dict:
     threads = None
     sort = sorting.parse_sort(params.get("sort"))
     thread = parse_id(params.get("thread"))
+    removed = article.removed_threads > 0  # almost never: then no query looks for them
     if thread is not None:
-        threads = page_of_thread(article.pk, thread, params.get("tpage"), sort)
+        threads = page_of_thread(article.pk, thread, params.get("tpage"), sort, removed)
     if threads is None:
-        threads = page_of_threads(article.pk, params.get("cpage"), sort)
+        threads = page_of_threads(article.pk, params.get("cpage"), sort, removed)
     if request is not None and not _canonical(params, threads):
         request.META[STORABLE] = False
     page_shows(request, comments_of(article.pk))  # its next approved comment redraws it
