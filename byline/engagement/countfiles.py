@@ -27,6 +27,8 @@ after each fold and nginx serves the file (the beacon's answer too):
 
 Files are replaced with a rename, so nginx never reads half a file. Without a
 view log folder (the embedded tier) nothing is written and the app answers.
+Other apps write files of their own for the same articles after the counts
+(``also_write``: the comments' reaction counts, ``discussion.reaction_files``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +62,16 @@ QUERY_SIZE = 500
 
 _seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
 _changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
+# Writers of more files for the articles being read: called with the view log's
+# folder and the published articles whose counts files were just written.
+_more_writers: list[Callable[[Path, list[int]], object]] = []
+
+
+def also_write(writer: Callable[[Path, list[int]], object]) -> None:
+    """``publish()`` also calls ``writer(folder, article ids)`` (the articles being read
+    that are published; the writer removes the files of the others)."""
+    if writer not in _more_writers:
+        _more_writers.append(writer)
 
 
 def note_viewed(article_ids: Iterable[int]) -> None:
@@ -99,7 +111,7 @@ def publish(directory: Path) -> int:
             path.unlink(missing_ok=True)
             _changed.pop(article_id, None)
             continue
-        old = _read(path) if article_id in present else None
+        old = read_file(path) if article_id in present else None
         if old == body:
             continue
         if (
@@ -108,9 +120,14 @@ def publish(directory: Path) -> int:
             and _age(path) < VIEWS_ONLY_SECONDS
         ):
             continue  # only the views moved, and the file is fresh enough
-        _write(path, body)
+        write_file(path, body)
         _changed[article_id] = now
         written += 1
+    for writer in _more_writers:
+        try:
+            writer(directory, sorted(bodies))
+        except Exception as error:  # those files keep what they held; the next fold retries
+            logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
 
 
@@ -156,21 +173,21 @@ def _without_views(body: bytes) -> bytes:
 
 def _age(path: Path) -> float:
     """Seconds since the file was written, by whichever process (its time may be a
-    second or two ahead: see ``_write``)."""
+    second or two ahead: see ``write_file``)."""
     try:
         return max(0.0, time.time() - path.stat().st_mtime)
     except FileNotFoundError:
         return ACTIVE_SECONDS
 
 
-def _read(path: Path) -> bytes | None:
+def read_file(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
 
 
-def _write(path: Path, body: bytes) -> None:
+def write_file(path: Path, body: bytes) -> None:
     """Replace the file whole, its time at least a second after the last version's."""
     second = int(time.time())
     try:
