@@ -36,11 +36,15 @@ replaced by a new session) after a warm-up; N doubles from
 ``--start-readers`` until a step fails twice in a row (p99 latency over 200 ms
 or any failed request), then one step between the last pass and the failure,
 and, if the ramp stopped below ``--cpu-readers``, one step there for steady
-CPU figures. The load generator is ``--generators`` processes (2), each an
-asyncio loop speaking HTTP/1.1 over raw keep-alive sockets (one connection per
-session) for its share of the readers, browsers numbered apart; their CPU is
-printed beside the servers', read from /proc like the others, and
-``--generator-cpus`` pins them.
+CPU figures. The kinds of browsers are measured **side by side**: at each N,
+two phases of ``--seconds``/2 each, in the order A B B A, so a neighbour's
+burst or a drift in the machine's load weighs on both alike; the ratio to the
+HTML alone is printed by CPU per view at each N (the headline: at the most
+readers both carried under 200 ms) and by readers carried. The load generator
+is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
+raw keep-alive sockets (one connection per session) for its share of the
+readers, browsers numbered apart; their CPU is printed beside the servers',
+read from /proc like the others, and ``--generator-cpus`` pins them.
 
 Kinds of browsers (``--scripts``, html and after by default), measured in the
 same run with the same generator:
@@ -83,9 +87,9 @@ file (page or counts file), nginx's micro-cache, or the app.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_readers \\
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/readers.py [--quick]
 
-``--quick`` (CI): one 3 s step per kind of browser at ``--start-readers``, 20
-articles; asserts exact counts, bots' beacons sent and not counted, no cookie,
-no failed request; never timings.
+``--quick`` (CI): one 3 s step per kind of browser (two 1.5 s phases) at
+``--start-readers``, 20 articles; asserts exact counts, bots' beacons sent and
+not counted, no cookie, no failed request; never timings.
 """
 
 from __future__ import annotations

@@ -27,20 +27,22 @@ answers.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from django.conf import settings
-
 from byline.discussion.models import Comment
-from byline.engagement.countfiles import read_file, write_file
+from byline.engagement.countfiles import (
+    file_ids,
+    in_batches,
+    read_file,
+    remove_files,
+    write_file,
+)
 
 FOLDER = "reactions"
 EVERY_SECONDS = 2.0
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
-QUERY_SIZE = 500
 
 _last = [float("-inf")]  # when the files were last written (monotonic)
 
@@ -55,14 +57,8 @@ def publish(directory: Path, article_ids: list[int]) -> int:
     _last[0] = now
     folder = directory / FOLDER
     folder.mkdir(exist_ok=True)
-    present = {
-        int(name[:-5])
-        for name in os.listdir(folder)
-        if name.endswith(".json") and name[:-5].isdigit()
-    }
-    bodies: dict[int, bytes] = {}
-    for start in range(0, len(article_ids), QUERY_SIZE):
-        bodies.update(reaction_bodies(article_ids[start : start + QUERY_SIZE]))
+    present = file_ids(folder)
+    bodies = in_batches(reaction_bodies, article_ids)
     written = 0
     for article_id in present | set(bodies):
         path = folder / f"{article_id}.json"
@@ -97,16 +93,4 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's file (every file when no
     article is named) until the folder writes it again."""
-    if not settings.BYLINE_VIEW_LOG_DIR:
-        return
-    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / FOLDER
-    if article_id is not None:
-        (folder / f"{article_id}.json").unlink(missing_ok=True)
-        return
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in names:
-        if name.endswith(".json"):
-            (folder / name).unlink(missing_ok=True)
+    remove_files(FOLDER, article_id)

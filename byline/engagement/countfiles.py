@@ -86,11 +86,7 @@ def publish(directory: Path) -> int:
     remove the files of articles no longer read or published; the files written."""
     folder = directory / FOLDER
     folder.mkdir(exist_ok=True)
-    present = {
-        int(name[:-5])
-        for name in os.listdir(folder)
-        if name.endswith(".json") and name[:-5].isdigit()
-    }
+    present = file_ids(folder)
     now = time.monotonic()
     for article_id, seen in list(_seen.items()):
         if seen < now - ACTIVE_SECONDS:
@@ -100,9 +96,7 @@ def publish(directory: Path) -> int:
     wanted = sorted(
         set(_seen) | {a for a in present if _changed.get(a, 0.0) >= now - ACTIVE_SECONDS}
     )
-    bodies: dict[int, bytes] = {}
-    for start in range(0, len(wanted), QUERY_SIZE):
-        bodies.update(counts_bodies(wanted[start : start + QUERY_SIZE]))
+    bodies = in_batches(counts_bodies, wanted)
     written = 0
     for article_id in present | set(wanted):
         path = folder / f"{article_id}.json"
@@ -129,6 +123,16 @@ def publish(directory: Path) -> int:
         except Exception as error:  # those files keep what they held; the next fold retries
             logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
+
+
+def in_batches(
+    bodies_of: Callable[[list[int]], dict[int, bytes]], article_ids: list[int]
+) -> dict[int, bytes]:
+    """``bodies_of`` the articles, asked ``QUERY_SIZE`` at a time (one query each)."""
+    bodies: dict[int, bytes] = {}
+    for start in range(0, len(article_ids), QUERY_SIZE):
+        bodies.update(bodies_of(article_ids[start : start + QUERY_SIZE]))
+    return bodies
 
 
 def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
@@ -200,20 +204,27 @@ def write_file(path: Path, body: bytes) -> None:
     os.replace(temporary, path)
 
 
+def file_ids(folder: Path) -> set[int]:
+    """The articles that have a file (``<id>.json``) in ``folder``."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return set()
+    return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
+
+
+def remove_files(kind: str, article_id: int | None) -> None:
+    """Remove the article's file in ``<BYLINE_VIEW_LOG_DIR>/<kind>/`` (every file there
+    when no article is named); nothing without a view log folder."""
+    if not settings.BYLINE_VIEW_LOG_DIR:
+        return
+    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / kind
+    for each in [article_id] if article_id is not None else file_ids(folder):
+        (folder / f"{each}.json").unlink(missing_ok=True)
+
+
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
     no article is named) until the next fold writes it again, so an article taken
     down stops being answered by nginx at once on this machine."""
-    if not settings.BYLINE_VIEW_LOG_DIR:
-        return
-    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / FOLDER
-    names = [f"{article_id}.json"] if article_id is not None else _names(folder)
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
-
-
-def _names(folder: Path) -> list[str]:
-    try:
-        return [name for name in os.listdir(folder) if name.endswith(".json")]
-    except FileNotFoundError:
-        return []
+    remove_files(FOLDER, article_id)
