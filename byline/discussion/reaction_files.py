@@ -12,8 +12,8 @@ request from it whatever ``ids`` lists (the page's own comments are all in
 it) and revalidates it with its ``ETag``.
 
 - A file is rewritten only when its bytes change (a reaction, a comment
-  approved or removed), at most every ``EVERY_SECONDS``: the counts a reader
-  sees are at most a few seconds old.
+  approved or removed), looked at every ``countfiles.PUBLISH_SECONDS`` (2 s):
+  the counts a reader sees are at most a few seconds old.
 - An article with more than ``MAX_COMMENTS`` approved comments, one no longer
   read, or no longer published, has no file: nginx then asks the app, which
   answers for the ``ids`` asked (nginx keeps that answer 5 s).
@@ -27,7 +27,6 @@ answers.
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,20 +40,13 @@ from byline.engagement.countfiles import (
 )
 
 FOLDER = "reactions"
-EVERY_SECONDS = 2.0
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
-
-_last = [float("-inf")]  # when the files were last written (monotonic)
 
 
 def publish(directory: Path, article_ids: list[int]) -> int:
     """Write the reaction counts files of these articles (published, being read) where
-    they changed, remove the others; the files written. At most every
-    ``EVERY_SECONDS``."""
-    now = time.monotonic()
-    if now - _last[0] < EVERY_SECONDS:
-        return 0
-    _last[0] = now
+    they changed, remove the others; the files written (``countfiles.publish`` calls it
+    every ``PUBLISH_SECONDS``)."""
     folder = directory / FOLDER
     folder.mkdir(exist_ok=True)
     present = file_ids(folder)

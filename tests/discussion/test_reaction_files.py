@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def log_dir(settings, tmp_path, monkeypatch):
     settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
-    monkeypatch.setattr(reaction_files, "EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)  # every fold writes them
     countfiles._seen.clear()
     countfiles._changed.clear()
     yield tmp_path
