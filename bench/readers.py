@@ -36,11 +36,15 @@ replaced by a new session) after a warm-up; N doubles from
 ``--start-readers`` until a step fails twice in a row (p99 latency over 200 ms
 or any failed request), then one step between the last pass and the failure,
 and, if the ramp stopped below ``--cpu-readers``, one step there for steady
-CPU figures. The load generator is ``--generators`` processes (2), each an
-asyncio loop speaking HTTP/1.1 over raw keep-alive sockets (one connection per
-session) for its share of the readers, browsers numbered apart; their CPU is
-printed beside the servers', read from /proc like the others, and
-``--generator-cpus`` pins them.
+CPU figures. The kinds of browsers are measured **side by side**: at each N,
+two phases of ``--seconds``/2 each, in the order A B B A, so a neighbour's
+burst or a drift in the machine's load weighs on both alike; the ratio to the
+HTML alone is printed by CPU per view at each N (the headline: at the most
+readers both carried under 200 ms) and by readers carried. The load generator
+is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
+raw keep-alive sockets (one connection per session) for its share of the
+readers, browsers numbered apart; their CPU is printed beside the servers',
+read from /proc like the others, and ``--generator-cpus`` pins them.
 
 Kinds of browsers (``--scripts``, html and after by default), measured in the
 same run with the same generator:
@@ -83,9 +87,9 @@ file (page or counts file), nginx's micro-cache, or the app.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_readers \\
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/readers.py [--quick]
 
-``--quick`` (CI): one 3 s step per kind of browser at ``--start-readers``, 20
-articles; asserts exact counts, bots' beacons sent and not counted, no cookie,
-no failed request; never timings.
+``--quick`` (CI): one 3 s step per kind of browser (two 1.5 s phases) at
+``--start-readers``, 20 articles; asserts exact counts, bots' beacons sent and
+not counted, no cookie, no failed request; never timings.
 """
 
 from __future__ import annotations
@@ -725,6 +729,15 @@ class Generators:
             self.totals[index] = (pairs, totals, errors)
         return Step(self.script, readers, seconds, tally, cpu)
 
+    def sent(self) -> Counter:
+        """Views sent by readers so far (once per browser and article), repeats, failed
+        beacons: as the processes reported them after their last step."""
+        return Counter(
+            sent=sum(pairs for pairs, _, _ in self.totals.values()),
+            repeats=sum(totals["repeat beacons"] for _, totals, _ in self.totals.values()),
+            failed=sum(totals["beacons failed"] for _, totals, _ in self.totals.values()),
+        )
+
     def close(self) -> None:
         for pipe in self.pipes:
             pipe.send(None)
@@ -856,8 +869,9 @@ def page_of(article, html: str) -> Page:
     counts_url = re.search(r'<script[^>]* data-counts-url="([^"]+)"', html)
     if ids and counts_url is None:
         raise CheckFailed("the article page has comment reactions but no reaction counts address")
+    joint = "&" if counts_url is not None and "?" in counts_url.group(1) else "?"
     comment_counts = [
-        f"{counts_url.group(1)}?ids={','.join(ids[start : start + CHUNK])}"
+        f"{counts_url.group(1)}{joint}ids={','.join(ids[start : start + CHUNK])}"
         for start in range(0, len(ids), CHUNK)
         if counts_url is not None
     ]
@@ -1066,12 +1080,14 @@ def main() -> int:
         print("  idle (CPU cores): " + ", ".join(f"{r} {c:.3f}" for r, c in idle.items()))
         SCALE[0] = args.time_scale
         cpus = {int(c) for c in args.generator_cpus.split(",") if c}
+        every: dict[str, Generators] = {}
         for n, script in enumerate(scripts):
             port = ports.get(script, ports["after"])
 
             def make(index: int, count: int, port=port, script=script, n=n) -> Generator:
                 generator = Generator(port, pages, script, args.time_scale, seed=n * 100 + index)
-                generator.index, generator.count = index, count
+                # Browsers numbered apart across the scripts' generators too.
+                generator.index, generator.count = n * count + index, count * len(scripts)
                 generator.refresh_seconds = refresh
                 generator.vote_share = args.vote_share
                 generator.comment_share = args.comment_share
@@ -1081,24 +1097,19 @@ def main() -> int:
                     generator.bot_every = 25
                 return generator
 
-            generators = Generators(make, args.generators, cpus)
-            roles.generator_pids = generators.pids
-            counted_before, sent_before = stored_views(ids), counts_so_far()
-            try:
-                results[script] = ramp(generators, args, roles)
-            finally:
+            every[script] = Generators(make, args.generators, cpus)
+        roles.generator_pids = set().union(*(g.pids for g in every.values()))
+        views = Views(ids)
+        try:
+            results = ramp_together(every, args, roles, views)
+        finally:
+            for generators in every.values():
                 generators.close()
-            # This script's views, counted exactly (checked per script: the app-answered
-            # beacon and the view log count repeats apart, see exact_views()).
-            viewbuffer.flush()
-            time.sleep(0.2)
-            viewbuffer.flush()
-            sent_now = counts_so_far()
+        # Each script's views, counted exactly (checked after each of its steps and summed:
+        # the app-answered beacon and the view log count repeats apart, see exact_views()).
+        for script in scripts:
             failures += exact_views(
-                script,
-                {kind: sent_now[kind] - sent_before[kind] for kind in sent_now},
-                stored_views(ids) - counted_before,
-                work / "logs" / "app.log",
+                script, views.sent[script], views.stored[script], work / "logs" / "app.log"
             )
         # The reference: the HTML alone from nginx's cache, wrk with 64 connections.
         html_url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
@@ -1171,15 +1182,6 @@ def main() -> int:
 VIEW_CHECKS: list[str] = []  # one line per script: views sent and stored
 
 
-def counts_so_far() -> Counter:
-    """Views sent by readers (all generator processes so far), repeats, failed beacons."""
-    return Counter(
-        sent=sum(SENT_PAIRS),
-        repeats=TOTALS["repeat beacons"],
-        failed=TOTALS["beacons failed"],
-    )
-
-
 def exact_views(script: str, sent: Counter, stored: int, app_log: Path) -> list[str]:
     """Whether the views a script's readers sent are stored exactly; the failures.
 
@@ -1214,35 +1216,96 @@ def _database_name(url: str) -> str:
     return url.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
-def ramp(generators: Generators, args: argparse.Namespace, roles: Roles) -> list[Step]:
-    """Double the readers until a step fails twice in a row (a neighbour's burst on a
-    shared machine is not our limit), then try once between the last pass and it; then,
-    if the ramp stopped below ``--cpu-readers``, one step there for steady CPU figures."""
-    steps: list[Step] = []
+class Views:
+    """Views sent and stored, per script: checked after each of its steps (the buffers
+    flushed, the view log folded), so scripts measured in turn keep their counts apart."""
 
-    def step_with(readers: int) -> Step:
-        step = generators.step(readers, args.seconds, roles)
-        steps.append(step)
-        print(f"  {describe(step, args.time_scale)}", flush=True)
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        self.sent: dict[str, Counter] = {}
+        self.stored: Counter = Counter()
+
+    def around(self, generators: Generators, run: Callable[[], Step]) -> Step:
+        from byline.engagement import viewbuffer
+
+        script = generators.script
+        counted, sent = stored_views(self.ids), generators.sent()
+        step = run()
+        viewbuffer.flush()
+        time.sleep(0.2)
+        viewbuffer.flush()
+        now = generators.sent()
+        self.sent.setdefault(script, Counter()).update(
+            {kind: now[kind] - sent[kind] for kind in now}
+        )
+        self.stored[script] += stored_views(self.ids) - counted
         return step
 
-    readers = args.start_readers
-    while True:
-        step = step_with(readers)
+
+def merged(parts: list[Step]) -> Step:
+    """One step of several phases of the same script and readers."""
+    tally = Tally()
+    cpu = dict.fromkeys(ROLES, 0.0)
+    for part in parts:
+        tally.kinds.update(part.tally.kinds)
+        tally.latencies += part.tally.latencies
+        tally.errors.update(part.tally.errors)
+        tally.sessions += part.tally.sessions
+        for role, used in part.cpu.items():
+            cpu[role] += used
+    step = Step(parts[0].script, parts[0].readers, sum(p.seconds for p in parts), tally, cpu)
+    step.load = max(p.load for p in parts)
+    return step
+
+
+def ramp_together(
+    every: dict[str, Generators], args: argparse.Namespace, roles: Roles, views: Views
+) -> dict[str, list[Step]]:
+    """Every script at the same number of readers, side by side: each step is two
+    phases per script in the order A B B A (half of ``--seconds`` each), so a
+    neighbour's burst or a drift in the machine's load weighs on every script alike
+    and their ratio holds on a shared machine. The readers double while any script
+    passes; a script whose step fails twice in a row (p99 over 200 ms or an error;
+    once may be a neighbour's burst) stops, then tries once between its last pass and
+    the failure; if every script stopped below ``--cpu-readers``, one step of all there
+    for steady CPU figures."""
+    scripts = list(every)
+    steps: dict[str, list[Step]] = {script: [] for script in scripts}
+
+    def together(readers: int, which: list[str]) -> dict[str, Step]:
+        phases: dict[str, list[Step]] = {script: [] for script in which}
+        for script in which + which[::-1]:
+            phase = views.around(
+                every[script], lambda s=script: every[s].step(readers, args.seconds / 2, roles)
+            )
+            phases[script].append(phase)
+        done = {script: merged(parts) for script, parts in phases.items()}
+        for script, step in done.items():
+            steps[script].append(step)
+            print(f"  {describe(step, args.time_scale)}", flush=True)
+        return done
+
+    readers, active = args.start_readers, list(scripts)
+    while active:
+        done = together(readers, active)
         if args.quick:
             return steps
-        if not step.passed:
-            step = step_with(readers)
-        if not step.passed or readers * 2 > args.max_readers:
+        failed = [script for script in active if not done[script].passed]
+        if failed:
+            again = together(readers, failed)
+            active = [s for s in active if s not in failed or again[s].passed]
+        if readers * 2 > args.max_readers:
             break
         readers *= 2
-    passed = [s.readers for s in steps if s.passed]
-    if passed and not steps[-1].passed:
-        middle = (passed[-1] + steps[-1].readers) // 2
-        if middle not in (passed[-1], steps[-1].readers):
-            step_with(middle)
-    if max(s.readers for s in steps) < args.cpu_readers:
-        step_with(args.cpu_readers)
+    for script in scripts:
+        passed = [s.readers for s in steps[script] if s.passed]
+        last = steps[script][-1]
+        if passed and not last.passed:
+            middle = (passed[-1] + last.readers) // 2
+            if middle not in (passed[-1], last.readers):
+                together(middle, [script])
+    if max(s.readers for group in steps.values() for s in group) < args.cpu_readers:
+        together(args.cpu_readers, scripts)
     return steps
 
 
@@ -1327,6 +1390,7 @@ def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
             f"{script:<14}{carried_text:>16}{ratio:>8}{views:>9}{p99:>8}"
             f"{per_view * 1e6:>16.0f}{by_cpu:>16,.0f}{by_ratio:>8}"
         )
+    side_by_side(results, idle)
     for script, (best, busiest, _, _) in rows.items():
         step = best or busiest
         rates = ", ".join(
@@ -1338,6 +1402,41 @@ def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
         print(f"{script} at {step.readers} simulated readers, requests/s by kind: {rates}")
         print(f"  CPU per view (µs, idle included): {split}")
         print(f"  CPU cores busy: {busy}")
+
+
+def side_by_side(results: dict[str, list[Step]], idle: dict[str, float]) -> None:
+    """The ratio to the HTML alone by CPU per view, from steps measured side by side (the
+    same readers, phases in turn): at each number of readers, and the headline at the
+    most readers both carried under 200 ms (the most views, the least noise)."""
+    reference = {step.readers: step for step in results.get("html", [])}
+    for script, steps in results.items():
+        if script == "html" or not reference:
+            continue
+        pairs = [(reference[s.readers], s) for s in steps if s.readers in reference]
+        if not pairs:
+            continue
+        print(f"{script} beside html, measured in turn (CPU per view: html / {script}):")
+        ratios = []
+        for html, step in pairs:
+            ratio = server_per_view(html, idle) / max(server_per_view(step, idle), 1e-9)
+            both = html.passed and step.passed
+            if both:
+                ratios.append((step.readers, ratio))
+            print(
+                f"  {step.readers:>6} simulated: html {server_per_view(html, idle) * 1e6:5.0f}"
+                f" µs/view ({html.sessions_per_second:.0f} views/s), {script}"
+                f" {server_per_view(step, idle) * 1e6:5.0f} µs/view"
+                f" ({step.sessions_per_second:.0f} views/s): {ratio:.3f}"
+                + ("" if both else " (not both under 200 ms)")
+            )
+        if ratios:
+            readers, ratio = ratios[-1]
+            upper = sorted(r for _, r in ratios[len(ratios) // 2 :])
+            print(
+                f"  ratio by CPU per view, side by side: {ratio:.3f} at {readers} simulated"
+                f" readers (median {upper[len(upper) // 2]:.3f} over the upper half of the"
+                " steps both passed)"
+            )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,16 @@ class DiscussionConfig(AppConfig):
 
     def ready(self) -> None:
         from byline.articles import hooks
-        from byline.discussion import checks  # noqa: F401  (registers the system checks)
+        from byline.discussion import (
+            checks,  # noqa: F401  (registers the system checks)
+            reaction_files,
+        )
         from byline.discussion.threads import first_page_address, latest_approved
+        from byline.engagement import countfiles
+        from byline.signals import article_changed
 
         hooks.register_comment_source(latest_approved)
         hooks.register_canonical_address(first_page_address)
+        # The folder of nginx's view log writes the comments' reaction counts as files.
+        countfiles.also_write(reaction_files.publish)
+        article_changed.connect(reaction_files.forget, dispatch_uid="discussion.reaction_files")

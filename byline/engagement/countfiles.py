@@ -11,10 +11,13 @@ after each fold and nginx serves the file (the beacon's answer too):
 - the counts of every article read in the last ``ACTIVE_SECONDS`` (a view
   of it folded by this process, or its file's counts changed) are read in one
   query (``stats.figures_of_many``) plus one Redis call for the views still
-  buffered there; a file is rewritten only when its bytes change (whoever wrote
+  buffered there, at most every ``PUBLISH_SECONDS`` (2 s: 8 ms of the folder's
+  CPU for 100 articles, which every fold spent; at the folds between, only an
+  article read that has no file yet gets one); a file is rewritten only when
+  its bytes change (whoever wrote
   it: the app server folds now and then too), and when only its views changed,
-  at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows at
-  the next fold; a hot article's views would otherwise change every second), so nginx's
+  at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows
+  within ``PUBLISH_SECONDS``; a hot article's views would otherwise change every second), so nginx's
   ``ETag`` (the file's time and size) stays the same and readers' refreshes
   get a 304. Each rewrite moves the file's time on by at least a second, so
   two versions of the same size never share an ``ETag``;
@@ -27,6 +30,8 @@ after each fold and nginx serves the file (the beacon's answer too):
 
 Files are replaced with a rename, so nginx never reads half a file. Without a
 view log folder (the embedded tier) nothing is written and the app answers.
+Other apps write files of their own for the same articles after the counts
+(``also_write``: the comments' reaction counts, ``discussion.reaction_files``).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,11 +60,25 @@ logger = logging.getLogger(__name__)
 FOLDER = "counts"
 ACTIVE_SECONDS = 600.0
 VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at most this often
+# Every file is looked at again at most this often (a vote shows within it); at the
+# folds between, only the articles read that have no file yet get one.
+PUBLISH_SECONDS = 2.0
 _VIEWS = re.compile(rb'\A\{"views":[0-9]+,')
 QUERY_SIZE = 500
 
 _seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
 _changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
+_published = [float("-inf")]  # when every file was last looked at (monotonic)
+# Writers of more files for the articles being read: called with the view log's
+# folder and the published articles whose counts files were just written.
+_more_writers: list[Callable[[Path, list[int]], object]] = []
+
+
+def also_write(writer: Callable[[Path, list[int]], object]) -> None:
+    """``publish()`` also calls ``writer(folder, article ids)`` (the articles being read
+    that are published; the writer removes the files of the others)."""
+    if writer not in _more_writers:
+        _more_writers.append(writer)
 
 
 def note_viewed(article_ids: Iterable[int]) -> None:
@@ -74,11 +93,7 @@ def publish(directory: Path) -> int:
     remove the files of articles no longer read or published; the files written."""
     folder = directory / FOLDER
     folder.mkdir(exist_ok=True)
-    present = {
-        int(name[:-5])
-        for name in os.listdir(folder)
-        if name.endswith(".json") and name[:-5].isdigit()
-    }
+    present = file_ids(folder)
     now = time.monotonic()
     for article_id, seen in list(_seen.items()):
         if seen < now - ACTIVE_SECONDS:
@@ -88,9 +103,13 @@ def publish(directory: Path) -> int:
     wanted = sorted(
         set(_seen) | {a for a in present if _changed.get(a, 0.0) >= now - ACTIVE_SECONDS}
     )
-    bodies: dict[int, bytes] = {}
-    for start in range(0, len(wanted), QUERY_SIZE):
-        bodies.update(counts_bodies(wanted[start : start + QUERY_SIZE]))
+    every = now - _published[0] >= PUBLISH_SECONDS
+    if every:
+        _published[0] = now
+    else:  # between two looks at every file: only the articles read that have none yet
+        wanted = [article_id for article_id in wanted if article_id not in present]
+        present = set()
+    bodies = in_batches(counts_bodies, wanted)
     written = 0
     for article_id in present | set(wanted):
         path = folder / f"{article_id}.json"
@@ -99,7 +118,7 @@ def publish(directory: Path) -> int:
             path.unlink(missing_ok=True)
             _changed.pop(article_id, None)
             continue
-        old = _read(path) if article_id in present else None
+        old = read_file(path) if article_id in present else None
         if old == body:
             continue
         if (
@@ -108,10 +127,25 @@ def publish(directory: Path) -> int:
             and _age(path) < VIEWS_ONLY_SECONDS
         ):
             continue  # only the views moved, and the file is fresh enough
-        _write(path, body)
+        write_file(path, body)
         _changed[article_id] = now
         written += 1
+    for writer in _more_writers if every else ():
+        try:
+            writer(directory, sorted(bodies))
+        except Exception as error:  # those files keep what they held; the next fold retries
+            logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
+
+
+def in_batches(
+    bodies_of: Callable[[list[int]], dict[int, bytes]], article_ids: list[int]
+) -> dict[int, bytes]:
+    """``bodies_of`` the articles, asked ``QUERY_SIZE`` at a time (one query each)."""
+    bodies: dict[int, bytes] = {}
+    for start in range(0, len(article_ids), QUERY_SIZE):
+        bodies.update(bodies_of(article_ids[start : start + QUERY_SIZE]))
+    return bodies
 
 
 def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
@@ -156,21 +190,21 @@ def _without_views(body: bytes) -> bytes:
 
 def _age(path: Path) -> float:
     """Seconds since the file was written, by whichever process (its time may be a
-    second or two ahead: see ``_write``)."""
+    second or two ahead: see ``write_file``)."""
     try:
         return max(0.0, time.time() - path.stat().st_mtime)
     except FileNotFoundError:
         return ACTIVE_SECONDS
 
 
-def _read(path: Path) -> bytes | None:
+def read_file(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
 
 
-def _write(path: Path, body: bytes) -> None:
+def write_file(path: Path, body: bytes) -> None:
     """Replace the file whole, its time at least a second after the last version's."""
     second = int(time.time())
     try:
@@ -183,20 +217,27 @@ def _write(path: Path, body: bytes) -> None:
     os.replace(temporary, path)
 
 
+def file_ids(folder: Path) -> set[int]:
+    """The articles that have a file (``<id>.json``) in ``folder``."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return set()
+    return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
+
+
+def remove_files(kind: str, article_id: int | None) -> None:
+    """Remove the article's file in ``<BYLINE_VIEW_LOG_DIR>/<kind>/`` (every file there
+    when no article is named); nothing without a view log folder."""
+    if not settings.BYLINE_VIEW_LOG_DIR:
+        return
+    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / kind
+    for each in [article_id] if article_id is not None else file_ids(folder):
+        (folder / f"{each}.json").unlink(missing_ok=True)
+
+
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
     no article is named) until the next fold writes it again, so an article taken
     down stops being answered by nginx at once on this machine."""
-    if not settings.BYLINE_VIEW_LOG_DIR:
-        return
-    folder = Path(settings.BYLINE_VIEW_LOG_DIR) / FOLDER
-    names = [f"{article_id}.json"] if article_id is not None else _names(folder)
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
-
-
-def _names(folder: Path) -> list[str]:
-    try:
-        return [name for name in os.listdir(folder) if name.endswith(".json")]
-    except FileNotFoundError:
-        return []
+    remove_files(FOLDER, article_id)

@@ -70,6 +70,10 @@ SEEN_PREFIX = "byline:engagement:viewlog:seen:"
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
+# (folder, file name) -> (inode, position) this process last committed: a file no
+# longer than that holds nothing new, and a fold skips it without a transaction
+# (positions only move on; a file replaced under its name has another inode).
+_read_to: dict[tuple[str, str], tuple[int, int]] = {}
 
 # For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
 # sort in the order lines are read, so a line's rank is the lines read before it):
@@ -133,18 +137,25 @@ def fold(directory: Path | None = None) -> int:
         except FileNotFoundError:
             continue  # deleted by another folder
         with file:
-            inode = os.fstat(file.fileno()).st_ino
-            while True:
-                batch_added, offset, more = _fold_batch(file, name, inode)
-                added += batch_added
-                if not more:
-                    break
+            status = os.fstat(file.fileno())
+            inode, key = status.st_ino, (str(directory), name)
+            if _read_to.get(key) == (inode, status.st_size):
+                offset = status.st_size  # nothing new since this process read it
+            else:
+                while True:
+                    batch_added, offset, more = _fold_batch(file, name, inode)
+                    added += batch_added
+                    if offset >= 0:
+                        _read_to[key] = (inode, offset)
+                    if not more:
+                        break
             finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
         if finished:
             # The file first, then its position: a crash in between leaves a position
             # without a file (removed below), never a file without its position.
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
+            _read_to.pop((str(directory), name), None)
     _forget_old_positions(names)
     try:
         countfiles.publish(directory)

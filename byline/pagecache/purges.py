@@ -215,12 +215,15 @@ class PurgeLog:
                 relative = os.fsdecode(member)
                 if relative.startswith("/") or ".." in relative.split("/"):
                     continue  # only files under the root, as written
-                try:
-                    (root / relative).unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as error:
-                    logger.warning("page cache: cannot remove %s: %s", relative, error)
+                # The page, then its compressed copy (nginx sends the copy only beside
+                # the page): neither left behind to fill the disk.
+                for name in (relative, relative + ".gz"):
+                    try:
+                        (root / name).unlink()
+                    except FileNotFoundError:
+                        pass
+                    except OSError as error:
+                        logger.warning("page cache: cannot remove %s: %s", name, error)
 
 
 def folder_id(root: Path) -> str:

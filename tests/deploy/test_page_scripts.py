@@ -41,7 +41,7 @@ def test_the_article_page_links_only_the_stylesheet_and_carries_its_scripts(clie
         with open(source, encoding="utf-8") as handle:
             assert handle.read().strip() in text
     # reactions.js reads its addresses from the element it runs in (document.currentScript).
-    assert 'data-counts-url="/api/comments/reactions/"' in attributes
+    assert f'data-counts-url="/api/comments/reactions/?article={article.pk}"' in attributes
     assert re.search(r'data-api-url="/api/comments/0/[a-z]+/"', attributes)
     # The hash a Content-Security-Policy would allow them by is the hash of these bytes.
     digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()

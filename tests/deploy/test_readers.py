@@ -310,6 +310,46 @@ def test_after_a_fold_nginx_answers_the_counts_and_the_beacon_from_the_counts_fi
     assert views_now(site) == expected + 1
 
 
+def test_after_a_fold_nginx_answers_the_comments_reaction_counts_from_their_file(site):
+    """The address the page's script asks for its comments' reaction counts names the
+    article: once the folder has written that article's file, nginx answers from it
+    (no request reaches the app) what the app would, and revalidates it with its ETag.
+    An article without a file is still the app's (kept a few seconds)."""
+    path = site_reader_requests(site["nginx"])[0].path
+    page = send(f"{site['nginx']}{path}")[2].decode()
+    address = re.search(r'<script[^>]* data-counts-url="([^"]+)"', page).group(1)
+    assert address == f"/api/comments/reactions/?article={site['id']}"
+    code = (
+        "from byline.articles.models import Article;"
+        "from byline.discussion.demo import add_demo_comments;"
+        f"add_demo_comments(Article.objects.get(pk={site['id']}), 3, seed=1);"
+        "from byline.discussion.models import Comment;"
+        f"print(*Comment.objects.filter(article_id={site['id']}).values_list('pk', flat=True))"
+    )
+    made = subprocess.run(
+        [sys.executable, "-m", "byline", "shell", "-v", "0", "-c", code],
+        env=site["env"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    ids = [word for word in made.stdout.split() if word.isdigit()]
+    assert ids
+    url = f"{site['nginx']}{address}&ids={','.join(ids)}"
+    beacon(site, agent=f"{BROWSER} reader 60")
+    fold(site)
+    status, headers, body = send(url)
+    assert (status, headers["x-cache"]) == (200, "FILE")
+    assert "set-cookie" not in headers
+    assert json.loads(body) == json.loads(send(url.replace(site["nginx"], site["app"]))[2])
+    assert send(url, headers={"If-None-Match": headers["etag"]})[0] == 304
+    status, headers, _ = send(f"{site['nginx']}/api/comments/reactions/?article=x&ids={ids[0]}")
+    assert status == 200 and headers["x-cache"] != "FILE"
+    status, headers, body = send(url, "POST", {"Content-Type": "application/json"})
+    assert status == 405 and json.loads(body)  # a JSON client gets a JSON error
+
+
 def test_a_counts_file_is_rewritten_only_when_the_counts_change(site):
     """Folding again with nothing new leaves the file (and so nginx's ETag) as it was; a
     new view gives it a new ETag within a few seconds (a vote at the next fold)."""

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
@@ -121,6 +123,22 @@ def test_a_line_nginx_is_still_writing_waits_for_its_end(log_dir):
     assert viewlog.fold() == 1
     with path.open("a") as file:
         file.write(whole[12:])
+    assert viewlog.fold() == 1
+    assert views(article) == 2
+
+
+def test_a_fold_with_nothing_new_to_read_opens_no_transaction_on_the_log(log_dir):
+    """The folder runs every second: a file it has read to the end costs it no query until
+    nginx writes more (then it is read again from the committed position)."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.45", browser()))
+    viewlog.fold()
+    with CaptureQueriesContext(connection) as queries:
+        assert viewlog.fold() == 0
+    assert not [q for q in queries if "viewlogposition" in q["sql"] and "SELECT" not in q["sql"]]
+    assert not [q for q in queries if "FOR UPDATE" in q["sql"]]
+    with path.open("a") as file:
+        file.write(line(article.pk, "198.51.100.46", browser()))
     assert viewlog.fold() == 1
     assert views(article) == 2
 

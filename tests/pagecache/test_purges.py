@@ -250,3 +250,17 @@ def test_every_app_server_removes_its_own_files_of_a_purged_page(redis, tmp_path
     two.current_generation()
     for files in (mine, theirs):
         assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+
+@needs_redis
+def test_a_purged_page_leaves_no_compressed_copy_behind(redis, tmp_path):
+    files = PageFiles(tmp_path / "pages")
+    store = worker(redis, files)
+    files.switch(store.current_generation())
+    key = "http://news.example/articles/moths/"
+    store.set(key, scoped(store, b"<p>before the comment</p>" * 100, "comments:1"))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    folder = files.root / "current" / "http" / "news.example" / "articles" / "moths"
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "index.html.gz"]
+    store.purge(("comments:1",))
+    assert list(folder.iterdir()) == []

@@ -56,7 +56,9 @@
       (function (some) {
         var ids = some.map(function (b) { return b.dataset.commentReaction; });
         // no-cache: the browser asks again (shared caches may still keep them a second or two)
-        fetch(COUNTS_URL + "?ids=" + ids.join(","), { credentials: "same-origin", cache: "no-cache" })
+        // The address names the page's article (?article=): nginx answers from its file.
+        var joint = COUNTS_URL.indexOf("?") === -1 ? "?" : "&";
+        fetch(COUNTS_URL + joint + "ids=" + ids.join(","), { credentials: "same-origin", cache: "no-cache" })
           .then(function (response) { return response.ok ? response.json() : { counts: {} }; })
           .then(function (body) {
             some.forEach(function (button) {

@@ -1,0 +1,88 @@
+"""The comments' reaction counts as small files nginx serves, one per article being read.
+
+A page's script asks for its comments' reaction counts when the discussion
+comes into view (``GET /api/comments/reactions/?article=<id>&ids=...``).
+Behind the shipped nginx configuration that request never reaches the app
+for an article readers are reading: after each fold of the view log, the
+folder (``engagement.countfiles.publish``, which knows those articles) calls
+``publish`` here, which writes ``<BYLINE_VIEW_LOG_DIR>/reactions/<id>.json``:
+the counts of every approved comment of the article, the body the app's
+counts API answers for them (``reactions.counts``). nginx answers the
+request from it whatever ``ids`` lists (the page's own comments are all in
+it) and revalidates it with its ``ETag``.
+
+- A file is rewritten only when its bytes change (a reaction, a comment
+  approved or removed), looked at every ``countfiles.PUBLISH_SECONDS`` (2 s):
+  the counts a reader sees are at most a few seconds old.
+- An article with more than ``MAX_COMMENTS`` approved comments, one no longer
+  read, or no longer published, has no file: nginx then asks the app, which
+  answers for the ``ids`` asked (nginx keeps that answer 5 s).
+- ``forget`` (on ``article_changed``) removes an article's file at once, as
+  ``countfiles.forget`` does its counts file.
+
+Without a view log folder (the embedded tier) nothing is written and the app
+answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from byline.discussion.models import Comment
+from byline.engagement.countfiles import (
+    file_ids,
+    in_batches,
+    read_file,
+    remove_files,
+    write_file,
+)
+
+FOLDER = "reactions"
+MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
+
+
+def publish(directory: Path, article_ids: list[int]) -> int:
+    """Write the reaction counts files of these articles (published, being read) where
+    they changed, remove the others; the files written (``countfiles.publish`` calls it
+    every ``PUBLISH_SECONDS``)."""
+    folder = directory / FOLDER
+    folder.mkdir(exist_ok=True)
+    present = file_ids(folder)
+    bodies = in_batches(reaction_bodies, article_ids)
+    written = 0
+    for article_id in present | set(bodies):
+        path = folder / f"{article_id}.json"
+        body = bodies.get(article_id)
+        if body is None:
+            path.unlink(missing_ok=True)
+        elif read_file(path) != body:
+            write_file(path, body)
+            written += 1
+    return written
+
+
+def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
+    """The counts API's answer for all the approved comments of each of these articles
+    (assumed published) that has any, and at most ``MAX_COMMENTS``."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Comment.objects.approved()
+        .filter(article_id__in=article_ids, erased_at__isnull=True)
+        .order_by("article_id", "pk")
+        .values_list("article_id", "pk", "reactions")
+    )
+    for article_id, pk, reactions in rows:
+        counts[article_id][str(pk)] = reactions
+    return {
+        article_id: json.dumps({"counts": found}, separators=(",", ":")).encode()
+        for article_id, found in counts.items()
+        if len(found) <= MAX_COMMENTS
+    }
+
+
+def forget(article_id: int | None = None, **kwargs: object) -> None:
+    """``article_changed`` receiver: remove the article's file (every file when no
+    article is named) until the folder writes it again."""
+    remove_files(FOLDER, article_id)

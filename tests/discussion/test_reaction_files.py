@@ -1,0 +1,105 @@
+"""The comments' reaction counts of the articles being read, as files nginx serves.
+
+After each fold of nginx's view log the folder writes
+``<BYLINE_VIEW_LOG_DIR>/reactions/<id>.json`` for the articles being read
+(byline/discussion/reaction_files.py): every approved comment's count, as the
+counts API answers them, rewritten only when a count changes and removed when
+the article is no longer published. tests/deploy/test_readers.py serves them
+through the real nginx.
+"""
+
+import json
+
+import pytest
+
+from byline.discussion import reaction_files, reactions
+from byline.discussion.models import Comment
+from byline.engagement import countfiles, viewlog
+from tests.discussion.factory import make_comment
+from tests.engagement.test_viewlog import browser, line, write
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def log_dir(settings, tmp_path, monkeypatch):
+    settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)  # every fold writes them
+    countfiles._seen.clear()
+    countfiles._changed.clear()
+    yield tmp_path
+    countfiles._seen.clear()
+    countfiles._changed.clear()
+
+
+def reaction_file(log_dir, article):
+    return log_dir / "reactions" / f"{article.pk}.json"
+
+
+def read(log_dir, article) -> dict:
+    return json.loads(reaction_file(log_dir, article).read_bytes())
+
+
+def test_a_read_articles_comment_reaction_counts_are_a_file_as_the_api_answers_them(
+    log_dir, client
+):
+    article = make_article()
+    shown = [make_comment(article), make_comment(article)]
+    make_comment(article, status=Comment.Status.PENDING)  # held: not on the page
+    reactions.set_reaction(shown[0].pk, "reader-1", True)
+    write(log_dir, line(article.pk, "198.51.100.1", browser()))
+    viewlog.fold()
+    ids = ",".join(str(comment.pk) for comment in shown)
+    api = client.get(f"/api/comments/reactions/?article={article.pk}&ids={ids}").json()
+    assert read(log_dir, article) == api
+    assert api["counts"] == {str(shown[0].pk): 1, str(shown[1].pk): 0}
+
+
+def test_a_reaction_shows_at_the_next_fold_and_nothing_new_leaves_the_file_alone(log_dir):
+    article = make_article()
+    comment = make_comment(article)
+    write(log_dir, line(article.pk, "198.51.100.2", browser()))
+    viewlog.fold()
+    path = reaction_file(log_dir, article)
+    first = path.stat().st_mtime
+    viewlog.fold()
+    assert path.stat().st_mtime == first  # nginx's ETag stays: readers get 304s
+    reactions.set_reaction(comment.pk, "reader-2", True)
+    viewlog.fold()
+    assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
+    assert path.stat().st_mtime > first
+
+
+def test_an_unpublished_article_loses_its_file_at_once_and_an_article_unread_has_none(log_dir):
+    article, unread = make_article(), make_article()
+    make_comment(article)
+    make_comment(unread)
+    write(log_dir, line(article.pk, "198.51.100.3", browser()))
+    viewlog.fold()
+    assert reaction_file(log_dir, article).exists()
+    assert not reaction_file(log_dir, unread).exists()  # nginx asks the app for it
+    article.status = "draft"
+    article.save()  # article_changed: the file goes at once
+    assert not reaction_file(log_dir, article).exists()
+    viewlog.fold()
+    assert not reaction_file(log_dir, article).exists()
+
+
+def test_a_discussion_too_long_for_one_file_is_left_to_the_app(log_dir, monkeypatch):
+    monkeypatch.setattr(reaction_files, "MAX_COMMENTS", 1)
+    article = make_article()
+    make_comment(article)
+    make_comment(article)
+    write(log_dir, line(article.pk, "198.51.100.4", browser()))
+    viewlog.fold()
+    assert not reaction_file(log_dir, article).exists()
+
+
+def test_the_article_page_asks_for_its_own_comments_reaction_counts(client):
+    """The page's script names its article, so nginx can answer from that article's
+    file whatever comments the page lists."""
+    article = make_article()
+    make_comment(article)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert f'data-counts-url="/api/comments/reactions/?article={article.pk}"' in html
