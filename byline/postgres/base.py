@@ -12,6 +12,8 @@ In a process that serves the site (``byline.postgres.serve()``), with
   raised;
 - a new connection gives up after ``connect_timeout`` (``byline/settings.py``:
   T rounded up, at least 2 s, libpq's least);
+- once a wait has run out, this process fails at once for a second, then lets
+  one request ask again (``byline.postgres``, the breaker);
 - the health check Django runs on a kept connection at a request's first query
   is the request's wait: when it times out, the request fails there instead of
   waiting once more for a new connection to the same silent server.
@@ -47,7 +49,8 @@ class DeadlineExceeded(psycopg.OperationalError):
 
 class DeadlineConnection(psycopg.Connection):
     """A psycopg connection that waits for its server at most ``deadline`` seconds a
-    round trip (None: as long as it takes)."""
+    round trip (None: as long as it takes), and not at all while the server is taken
+    as silent (``byline.postgres.silent``)."""
 
     deadline: float | None = None
     gave_up = False
@@ -55,27 +58,55 @@ class DeadlineConnection(psycopg.Connection):
     def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         if timeout is not None or self.deadline is None:  # notifies() brings its own
             return super().wait(gen, interval, timeout)
+        if postgres.silent():
+            gen.close()  # never started: nothing was sent
+            self._give_up()
+            raise DeadlineExceeded(SILENT)
         try:
-            return super().wait(gen, interval, self.deadline)
+            answer = super().wait(gen, interval, self.deadline)
         except _WaitTimeout:
-            self.gave_up = True
-            self.pgconn.finish()  # what psycopg does with a query it cannot cancel
+            postgres.went_silent()
+            self._give_up()
             raise DeadlineExceeded(
                 f"PostgreSQL did not answer within {self.deadline:g} s; the connection was closed"
             ) from None
+        except psycopg.Error as error:
+            if error.sqlstate:  # the server said so: it answers
+                postgres.answered()
+            raise
+        postgres.answered()
+        return answer
+
+    def _give_up(self) -> None:
+        self.gave_up = True
+        self.pgconn.finish()  # what psycopg does with a query it cannot cancel
+
+
+SILENT = "PostgreSQL let a request's wait run out a moment ago; it is asked again shortly"
 
 
 class _Psycopg(types.ModuleType):
     """psycopg as Django's backend uses it (``DatabaseWrapper.Database``: the
     exceptions, ``Binary``, ``connect``), except that ``connect`` opens a
-    ``DeadlineConnection``."""
+    ``DeadlineConnection``, and in a serving process does not even try while the
+    server is taken as silent."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(psycopg, name)
 
     @staticmethod
     def connect(*args: Any, **kwargs: Any) -> DeadlineConnection:
-        return DeadlineConnection.connect(*args, **kwargs)
+        if postgres.deadline() is None:
+            return DeadlineConnection.connect(*args, **kwargs)
+        if postgres.silent():
+            raise DeadlineExceeded(SILENT)
+        try:
+            connection = DeadlineConnection.connect(*args, **kwargs)
+        except psycopg.errors.ConnectionTimeout:
+            postgres.went_silent()
+            raise
+        postgres.answered()
+        return connection
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -123,6 +123,26 @@ def test_with_postgres_frozen_requests_that_need_it_answer_503_then_recover(stac
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 
+def test_once_a_wait_ran_out_requests_fail_at_once_for_a_moment(stack):
+    """After PostgreSQL let one request's wait run out, the next requests of that
+    worker are answered 503 without asking it (they do not each hold a thread for
+    the whole deadline); one request at a time asks again, and the first answer after
+    the thaw serves them all again."""
+    postgres, app = stack
+    reader = Reader(base=app.base)
+    assert reader.page("/search/?q=moths").status == 200
+    logged = app.log().count("asked again shortly")
+    postgres.freeze()
+    try:
+        for _ in range(6):  # one waits out the deadline; those right after it do not
+            assert _unavailable(reader.page("/search/?q=anything"))
+    finally:
+        postgres.thaw()
+    assert app.log().count("asked again shortly") > logged
+    _until(lambda: reader.page("/search/?q=anything").status == 200)
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
 def test_a_statement_stuck_behind_a_lock_is_cancelled_by_postgres(stack):
     """A slow statement (not a frozen server) is cancelled by PostgreSQL itself at the
     deadline (statement_timeout): the reader gets a 503, nothing is left waiting in
