@@ -203,6 +203,7 @@ SERVER_SUITES = (
     "tests/faults/test_database_faults.py",
     "tests/faults/test_download_faults.py",
     "tests/faults/test_fold_faults.py",
+    "tests/faults/test_purge_across_servers.py",
     "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
     "tests/faults/test_sqlite_load.py",
