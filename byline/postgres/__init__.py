@@ -13,7 +13,8 @@ for ``RETRY_SECONDS``: requests that need it fail at once (a 503, or the last
 copy of a page) instead of each holding an app-server thread for the whole
 deadline, which would leave no thread for the pages served from the cache.
 Then one request tries again, alone, while the others still fail at once;
-the first answer the server gives closes the breaker.
+the first answer the server gives closes the breaker, an error or a refused
+connection included (a stopped server refuses at once: it is not silent).
 
 Management commands (``migrate``, imports, ``purge_comment_data``) never call
 ``serve()``: they wait as long as their work needs.

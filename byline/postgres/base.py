@@ -70,9 +70,8 @@ class DeadlineConnection(psycopg.Connection):
             raise DeadlineExceeded(
                 f"PostgreSQL did not answer within {self.deadline:g} s; the connection was closed"
             ) from None
-        except psycopg.Error as error:
-            if error.sqlstate:  # the server said so: it answers
-                postgres.answered()
+        except psycopg.Error:  # an answer, if an unhappy one (an error, a reset): not silent
+            postgres.answered()
             raise
         postgres.answered()
         return answer
@@ -104,6 +103,9 @@ class _Psycopg(types.ModuleType):
             connection = DeadlineConnection.connect(*args, **kwargs)
         except psycopg.errors.ConnectionTimeout:
             postgres.went_silent()
+            raise
+        except psycopg.Error:  # refused at once (a stopped server): not silent
+            postgres.answered()
             raise
         postgres.answered()
         return connection
