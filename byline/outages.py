@@ -18,8 +18,8 @@ layers that run before Django. Nothing here retries: the next request simply tri
 database again (Django opens a new connection), so the site recovers by
 itself when the service is back. A database that stops answering without
 closing its connections (frozen) is given up on after ``BYLINE_DATABASE_TIMEOUT``
-(``byline.postgres``), which makes it one of these errors too. Cached pages keep being served meanwhile
-(``byline.pagecache``, stale-if-error).
+(``byline.postgres``), which makes it one of these errors too. Cached pages keep
+being served meanwhile (``byline.pagecache``, stale-if-error).
 """
 
 from __future__ import annotations
