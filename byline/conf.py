@@ -94,6 +94,14 @@ def parse_positive_seconds(value: str) -> float:
     return seconds
 
 
+def parse_database_timeout(value: str) -> float:
+    """Seconds, more than 0 and at most 600 (a request waiting longer has no deadline)."""
+    seconds = parse_positive_seconds(value)
+    if seconds > 600:
+        raise ValueError("expected at most 600 seconds")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, default (as text), help and parser.
@@ -173,6 +181,14 @@ CORE_SETTINGS: list[Setting] = [
         "",
         "Comma-separated PostgreSQL replica URLs; reads go there, writes to DATABASE_URL.",
         parse_list,
+    ),
+    Setting(
+        "BYLINE_DATABASE_TIMEOUT",
+        "5",
+        "Seconds a request waits for PostgreSQL (to connect, or for a statement) before it "
+        "is answered 503 or with the last copy of its page; app servers only, never "
+        "management commands.",
+        parse_database_timeout,
     ),
     Setting(
         "REDIS_URL",

@@ -16,8 +16,10 @@ request that needs it is answered ``503 Service Unavailable`` with
 ``byline.wsgi_layer.within_request`` gives the same JSON answer for the
 layers that run before Django. Nothing here retries: the next request simply tries the
 database again (Django opens a new connection), so the site recovers by
-itself when the service is back. Cached pages keep being served meanwhile
-(``byline.pagecache``, stale-if-error).
+itself when the service is back. A database that stops answering without
+closing its connections (frozen) is given up on after ``BYLINE_DATABASE_TIMEOUT``
+(``byline.postgres``), which makes it one of these errors too. Cached pages keep
+being served meanwhile (``byline.pagecache``, stale-if-error).
 """
 
 from __future__ import annotations

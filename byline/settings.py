@@ -6,6 +6,7 @@ Every variable read here is declared in ``byline/conf.py`` (or an app's
 
 from __future__ import annotations
 
+import math
 import secrets
 from pathlib import Path
 
@@ -70,11 +71,19 @@ def _database() -> dict:
         )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
-    else:
-        # A database host that does not answer fails a new connection (a 503)
-        # within seconds instead of after the system's TCP timeout; ?connect_timeout=
-        # in the URL overrides it.
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+        return config
+    return _with_deadline(config)
+
+
+def _with_deadline(config: dict) -> dict:
+    """PostgreSQL through Byline's backend (``byline.postgres``: no request waits past
+    BYLINE_DATABASE_TIMEOUT on a server that stopped answering), and a new connection
+    to a host that does not answer fails (a 503) within that many seconds instead of
+    the system's TCP timeout (libpq takes whole seconds, 2 at least);
+    ?connect_timeout= in the URL overrides it."""
+    config["ENGINE"] = "byline.postgres"
+    seconds = max(2, math.ceil(_env["BYLINE_DATABASE_TIMEOUT"]))
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", seconds)
     return config
 
 
@@ -171,6 +180,8 @@ def _replicas() -> dict:
             config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS is not valid: {error}") from None
+        if config.get("ENGINE") == "django.db.backends.postgresql":
+            config = _with_deadline(config)
         config["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database
         replicas[f"replica_{number}"] = config
     return replicas

@@ -8,7 +8,9 @@ which sends each request to the one part that owns its path: the live counts
 cycle when it can be; the page cache for every other GET or HEAD
 (``byline.pagecache.page_layer``); Django for the rest.
 
-Once it is built, what start-up made is frozen out of the garbage collector's
+Importing it makes this a process that serves readers: its PostgreSQL
+connections wait at most ``BYLINE_DATABASE_TIMEOUT`` on the server
+(``byline.postgres``). Once it is built, what start-up made is frozen out of the garbage collector's
 sight (``freeze_start_up``). Each production worker that imports this module also
 loads the spam model in the background (``byline.workerstart``), so the first
 comment it checks does not.
@@ -19,7 +21,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from byline import postgres
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
+postgres.serve()
 
 django_application = get_wsgi_application()  # sets Django up
 

@@ -188,6 +188,9 @@ def _patient_redis(settings):
     longer than production's 0.5 s, which would open the breaker and move counters to
     memory mid-test. The fault tests (tests/faults) set short timeouts of their own."""
     settings.BYLINE_REDIS_TIMEOUT = 5.0
+    # Likewise the database's deadline, in the tests that import byline.wsgi (which
+    # turns it on in this process); tests/faults/test_database_deadline.py tests it.
+    settings.BYLINE_DATABASE_TIMEOUT = 60.0
 
 
 # The suites that start servers of their own (granian, nginx, redis-server, a PostgreSQL
@@ -196,9 +199,11 @@ def _patient_redis(settings):
 SERVER_SUITES = (
     "tests/deploy/test_readers.py",
     "tests/deploy/test_slow_clients.py",
+    "tests/faults/test_database_deadline.py",
     "tests/faults/test_database_faults.py",
     "tests/faults/test_download_faults.py",
     "tests/faults/test_fold_faults.py",
+    "tests/faults/test_purge_across_servers.py",
     "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
     "tests/faults/test_sqlite_load.py",

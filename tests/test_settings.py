@@ -120,6 +120,40 @@ def test_a_malformed_database_url_stops_start_up(tmp_path):
     assert "DATABASE_URL must name PostgreSQL" in result.stderr
 
 
+def test_a_database_deadline_that_is_not_a_few_seconds_stops_start_up(tmp_path):
+    """BYLINE_DATABASE_TIMEOUT must be more than 0 and at most 600 seconds."""
+    for bad in ("0", "-1", "soon", "nan", "3600"):
+        with pytest.raises(SettingError, match=f"BYLINE_DATABASE_TIMEOUT='{bad}' is not valid"):
+            read_all({"BYLINE_DATABASE_TIMEOUT": bad})
+    result = run_byline("check", env={"BYLINE_DATABASE_TIMEOUT": "0"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "BYLINE_DATABASE_TIMEOUT='0' is not valid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_postgresql_goes_through_the_backend_with_the_deadline(tmp_path):
+    """The primary and each replica use byline.postgres, and a new connection gives up
+    after the deadline in whole seconds (libpq's least is 2) unless the URL says."""
+    env = {
+        **os.environ,
+        "BYLINE_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://app@primary:5432/news",
+        "DATABASE_REPLICA_URLS": "postgres://app@r1:5432/news?connect_timeout=9",
+        "BYLINE_DATABASE_TIMEOUT": "2.5",
+        "DJANGO_SETTINGS_MODULE": "byline.settings",
+    }
+    code = (
+        "import json; from django.conf import settings; print(json.dumps({a: "
+        "[c['ENGINE'], c['OPTIONS']['connect_timeout']] for a, c in settings.DATABASES.items()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == (
+        '{"default": ["byline.postgres", 3], "replica_1": ["byline.postgres", 9]}'
+    )
+
+
 def test_the_embedded_tier_generates_a_secret_key_into_the_data_folder(tmp_path):
     result = run_byline("check", env={}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -68,6 +68,8 @@ class _Polled:
         # A change made while the store was unreachable: the generation must still
         # move when it answers again, or other workers would serve pages from before.
         self._bump_owed = False
+        self._payer: threading.Thread | None = None
+        self._payer_lock = threading.Lock()
 
     def current(self) -> str:
         now = time.monotonic()
@@ -90,8 +92,35 @@ class _Polled:
             logger.warning("page cache: cannot move the generation on (%s): later", error)
             self._value = f"unreadable-{uuid.uuid4().hex}"
             self._bump_owed = True
+            self._pay_when_back()
         self._next_read = time.monotonic() + self.interval
         return self._value
+
+    def _pay_when_back(self) -> None:
+        """Move the generation on as soon as the store answers again, from a thread of
+        its own: this worker may get no request for a long time after the outage (the
+        other servers take them), and until the move is made they serve the pages
+        from before the change, for as long as pages are kept."""
+        with self._payer_lock:
+            if self._payer is not None and self._payer.is_alive():
+                return
+            self._payer = threading.Thread(
+                target=self._pay, name="byline-pagecache-owed", daemon=True
+            )
+            self._payer.start()
+
+    def _pay(self) -> None:
+        while self._bump_owed:
+            time.sleep(RETRY_AFTER)
+            if not self._bump_owed:  # a request paid it meanwhile
+                return
+            try:
+                value = self.write_new()
+            except Exception:  # noqa: S112  (still unreachable: try again)
+                continue
+            self._bump_owed = False
+            self._value = value
+            logger.warning("page cache: the generation moved on after the outage")
 
     def read(self) -> str:
         raise NotImplementedError

@@ -110,3 +110,18 @@ def test_a_wide_table_scrolls_inside_the_article(new_page, long_words):
     table = page.locator(".body table")
     assert table.evaluate("t => t.scrollWidth > t.clientWidth")
     assert overflowing(page) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_headline_of_one_long_word_fits_its_admin_pages(editor_page, width):
+    """An article whose headline is 300 characters without a space (an import's slug, a
+    pasted address): its admin pages wrap it, in the breadcrumbs and the heading, and
+    do not scroll sideways."""
+    article = make_article("x" * 300)
+    editor_page.set_viewport_size({"width": width, "height": 900})
+    for url in (
+        f"/admin/articles/article/{article.pk}/change/",
+        f"/admin/articles/article/{article.pk}/history/",
+    ):
+        editor_page.goto(url)
+        assert overflowing(editor_page) == [], url

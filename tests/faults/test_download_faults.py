@@ -12,6 +12,7 @@ import http.client
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -28,8 +29,8 @@ from tests.discussion.factory import make_comment
 article = Article.objects.order_by("pk").first()
 for n in range({COMMENTS}):
     make_comment(article, author_email="prolific@example.org", body="words " * 1300 + str(n))
-print(data_link_token("prolific@example.org", "export"))
-print(data_link_token("prolific@example.org", "export"))
+for _ in range(3):
+    print(data_link_token("prolific@example.org", "export"))
 """
 
 
@@ -41,7 +42,13 @@ def stack():
     postgres = PostgresServer().start()
     try:
         postgres.create_database()
-        app = AppServer({"DATABASE_URL": postgres.url(), "BYLINE_PRELOAD_SPAM_MODEL": "off"})
+        app = AppServer(
+            {
+                "DATABASE_URL": postgres.url(),
+                "BYLINE_PRELOAD_SPAM_MODEL": "off",
+                "BYLINE_DATABASE_TIMEOUT": "1",
+            }
+        )
         app.start()
         try:
             made = subprocess.run(
@@ -52,7 +59,7 @@ def stack():
                 text=True,
                 check=True,
             )
-            yield postgres, app, made.stdout.split()[-2:]  # the last two lines
+            yield postgres, app, made.stdout.split()[-3:]  # the last three lines
         finally:
             app.close()
     finally:
@@ -66,7 +73,7 @@ def download(app: AppServer, token: str) -> http.client.HTTPResponse:
 
 
 def test_a_download_cut_short_by_the_database_is_not_a_valid_file(stack):
-    postgres, app, (token, _) = stack
+    postgres, app, (token, _, _) = stack
     answer = download(app, token)
     assert answer.status == 200
     begun = answer.read(4096)  # the server now waits for the reader to take more
@@ -82,8 +89,28 @@ def test_a_download_cut_short_by_the_database_is_not_a_valid_file(stack):
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 
+def test_a_download_with_the_database_frozen_midway_ends_as_an_incomplete_file(stack):
+    """PostgreSQL frozen (SIGSTOP) while the file is sent: the download does not hang
+    until it thaws; the server gives up on it after its deadline and ends the file
+    with the sentence that is not JSON."""
+    postgres, app, (_, _, token) = stack
+    answer = download(app, token)
+    assert answer.status == 200
+    begun = answer.read(4096)
+    postgres.freeze()
+    try:
+        body = begun + answer.read()  # the reader's timeout (60 s) is far past the deadline
+    finally:
+        postgres.thaw()
+    assert len(body) < COMMENTS * 7800
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+    assert b"This file is incomplete" in body[-400:]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
 def test_with_the_database_stopped_the_link_answers_503_and_still_works_after(stack):
-    postgres, app, (_, token) = stack
+    postgres, app, (_, token, _) = stack
     postgres.stop()
     try:
         answer = download(app, token)
@@ -91,6 +118,11 @@ def test_with_the_database_stopped_the_link_answers_503_and_still_works_after(st
         answer.read()
     finally:
         postgres.start()
-    answer = download(app, token)
-    assert answer.status == 200
+    # A second or so after a frozen database (the test before), requests fail at once
+    # (byline.postgres); a 503 leaves the link unspent, so the reader tries again.
+    deadline = time.monotonic() + 30
+    while (answer := download(app, token)).status == 503 and time.monotonic() < deadline:
+        answer.read()
+        time.sleep(0.5)
+    assert answer.status == 200, app.log()[-3000:]
     assert len(json.loads(answer.read())["comments"]) == COMMENTS

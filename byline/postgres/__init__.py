@@ -1,0 +1,85 @@
+"""Byline's PostgreSQL backend (``ENGINE: byline.postgres``): Django's, with a deadline.
+
+A PostgreSQL server that is frozen (SIGSTOP, a stalled virtual machine, a network
+that drops packets without a reset) answers nothing, and a server-side
+``statement_timeout`` cannot help: the server is not running to apply it.
+Without a deadline of its own, a request that reached the database waited
+until the server came back, however long that was. So in a process that
+serves the site (``serve()``, called by ``byline.wsgi``), every wait for the
+server is bounded by ``BYLINE_DATABASE_TIMEOUT`` (``base.py`` says how).
+
+And once the server has let one wait run out, this process leaves it alone
+for ``RETRY_SECONDS``: requests that need it fail at once (a 503, or the last
+copy of a page) instead of each holding an app-server thread for the whole
+deadline, which would leave no thread for the pages served from the cache.
+Then one request tries again, alone, while the others still fail at once;
+the first answer the server gives closes the breaker, an error or a refused
+connection included (a stopped server refuses at once: it is not silent).
+
+Management commands (``migrate``, imports, ``purge_comment_data``) never call
+``serve()``: they wait as long as their work needs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+
+# Past the server's own statement_timeout, the time its cancellation has to arrive.
+GRACE_SECONDS = 1.0
+# After the server let a wait run out, how long this process fails at once.
+RETRY_SECONDS = 1.0
+
+_serving = False
+_lock = threading.Lock()
+_silent = False  # the server let a wait run out, and has not answered since
+_fail_until = 0.0  # time.monotonic() before which a request fails without asking
+
+
+def serve() -> None:
+    """This process answers readers: the database connections it opens from now on
+    wait for the server at most ``BYLINE_DATABASE_TIMEOUT`` seconds."""
+    global _serving
+    _serving = True
+
+
+def deadline() -> float | None:
+    """Seconds a statement may run in this process (None: as long as it needs)."""
+    if not _serving:
+        return None
+    return float(settings.BYLINE_DATABASE_TIMEOUT)
+
+
+def silent() -> bool:
+    """Whether to fail at once, without asking the server: it let a wait run out less
+    than ``RETRY_SECONDS`` ago, or another thread is asking it again right now. When
+    neither, the caller is the one that asks (the others fail while it waits)."""
+    global _fail_until
+    if not _silent:
+        return False
+    now = time.monotonic()
+    with _lock:
+        if not _silent:
+            return False
+        if now < _fail_until:
+            return True
+        _fail_until = now + (deadline() or 0.0) + GRACE_SECONDS  # this caller asks
+        return False
+
+
+def went_silent() -> None:
+    """The server let a wait run out: fail at once for ``RETRY_SECONDS``."""
+    global _silent, _fail_until
+    with _lock:
+        _silent = True
+        _fail_until = time.monotonic() + RETRY_SECONDS
+
+
+def answered() -> None:
+    """The server answered: every request asks it again."""
+    global _silent
+    if _silent:
+        with _lock:
+            _silent = False

@@ -1,0 +1,139 @@
+"""Django's PostgreSQL backend whose connections never wait on a silent server.
+
+In a process that serves the site (``byline.postgres.serve()``), with
+``BYLINE_DATABASE_TIMEOUT`` = T seconds:
+
+- the server cancels a statement that runs longer than T (``statement_timeout``,
+  sent with the connection's start-up, so no extra round trip): a slow query, or
+  one stuck behind a lock, ends with an error and its connection stays good;
+- the connection waits at most T + ``GRACE_SECONDS`` for any answer of the server
+  (a query, its rows, a commit). A server silent that long is frozen or cut off:
+  the connection is closed, since its state is unknown, and ``DeadlineExceeded``
+  raised;
+- a new connection gives up after ``connect_timeout`` (``byline/settings.py``:
+  T rounded up, at least 2 s, libpq's least);
+- once a wait has run out, this process fails at once for a second, then lets
+  one request ask again (``byline.postgres``, the breaker);
+- the health check Django runs on a kept connection at a request's first query
+  is the request's wait: when it times out, the request fails there instead of
+  waiting once more for a new connection to the same silent server.
+
+Each is an ``OperationalError`` (Django's, wrapping psycopg's), which
+``byline.outages`` answers with a 503 and Retry-After (JSON for JSON clients)
+and the page cache with the last copy of a page. The next request opens a new
+connection, so the site recovers by itself once the server answers again.
+
+A closed connection and the writes in flight: a statement the server received
+before it froze may still run when it thaws, with nobody left to answer (a
+transaction not yet committed is rolled back). Every write is safe to retry, so
+a reader who sends it again after the 503 ends where they wanted.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import psycopg
+from django.db import OperationalError
+from django.db.backends.postgresql import base
+from psycopg.connection import _WAIT_INTERVAL
+from psycopg.errors import _WaitTimeout
+
+from byline import postgres
+
+
+class DeadlineExceeded(psycopg.OperationalError):
+    """The server did not answer within the deadline; the connection is closed."""
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection that waits for its server at most ``deadline`` seconds a
+    round trip (None: as long as it takes), and not at all while the server is taken
+    as silent (``byline.postgres.silent``)."""
+
+    deadline: float | None = None
+    gave_up = False
+
+    def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
+        if timeout is not None or self.deadline is None:  # notifies() brings its own
+            return super().wait(gen, interval, timeout)
+        if postgres.silent():
+            gen.close()  # never started: nothing was sent
+            self._give_up()
+            raise DeadlineExceeded(SILENT)
+        try:
+            answer = super().wait(gen, interval, self.deadline)
+        except _WaitTimeout:
+            postgres.went_silent()
+            self._give_up()
+            raise DeadlineExceeded(
+                f"PostgreSQL did not answer within {self.deadline:g} s; the connection was closed"
+            ) from None
+        except psycopg.Error:  # an answer, if an unhappy one (an error, a reset): not silent
+            postgres.answered()
+            raise
+        postgres.answered()
+        return answer
+
+    def _give_up(self) -> None:
+        self.gave_up = True
+        self.pgconn.finish()  # what psycopg does with a query it cannot cancel
+
+
+SILENT = "PostgreSQL let a request's wait run out a moment ago; it is asked again shortly"
+
+
+class _Psycopg(types.ModuleType):
+    """psycopg as Django's backend uses it (``DatabaseWrapper.Database``: the
+    exceptions, ``Binary``, ``connect``), except that ``connect`` opens a
+    ``DeadlineConnection``, and in a serving process does not even try while the
+    server is taken as silent."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(psycopg, name)
+
+    @staticmethod
+    def connect(*args: Any, **kwargs: Any) -> DeadlineConnection:
+        if postgres.deadline() is None:
+            return DeadlineConnection.connect(*args, **kwargs)
+        if postgres.silent():
+            raise DeadlineExceeded(SILENT)
+        try:
+            connection = DeadlineConnection.connect(*args, **kwargs)
+        except psycopg.errors.ConnectionTimeout:
+            postgres.went_silent()
+            raise
+        except psycopg.Error:  # refused at once (a stopped server): not silent
+            postgres.answered()
+            raise
+        postgres.answered()
+        return connection
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    Database = _Psycopg("psycopg")
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        seconds = postgres.deadline()
+        if seconds is not None:
+            statement_timeout = f"-c statement_timeout={max(1, round(seconds * 1000))}"
+            params["options"] = f"{params.get('options') or ''} {statement_timeout}".strip()
+        return params
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        seconds = postgres.deadline()
+        if seconds is not None and isinstance(connection, DeadlineConnection):
+            connection.deadline = seconds + postgres.GRACE_SECONDS
+        return connection
+
+    def close_if_health_check_failed(self) -> None:
+        checked = self.connection
+        had_given_up = getattr(checked, "gave_up", False)
+        super().close_if_health_check_failed()
+        if checked is not None and not had_given_up and getattr(checked, "gave_up", False):
+            raise OperationalError(
+                "PostgreSQL did not answer the connection's health check in time"
+            )
