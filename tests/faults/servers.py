@@ -284,6 +284,19 @@ class PostgresServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def secret_key() -> str:
+    """The servers' SECRET_KEY: this process's when Django is set up, so that a comment
+    form token the tests sign here (``clients.comment_fields``) is one the server handed
+    out, as a page's would be."""
+    from django.apps import apps
+
+    if apps.ready:
+        from django.conf import settings
+
+        return settings.SECRET_KEY
+    return "fault-tests-" + "k" * 40
+
+
 class AppServer:
     """``byline run --production`` (granian) with ``env``, on a port of the range."""
 
@@ -292,7 +305,7 @@ class AppServer:
         self.dir = Path(tempfile.mkdtemp(prefix="byline-app-"))
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("BYLINE_", "DATABASE_"))},
-            "BYLINE_SECRET_KEY": "fault-tests-" + "k" * 40,
+            "BYLINE_SECRET_KEY": secret_key(),
             "BYLINE_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "BYLINE_DATA_DIR": str(self.dir),
             "BYLINE_WORKERS": str(workers),

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.faults.servers import ROOT, PostgresServer, RedisServer
+from tests.faults.servers import ROOT, PostgresServer, RedisServer, secret_key
 
 SLOT_SECONDS = 100  # byline.engagement.viewlog.SLOT_SECONDS
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
@@ -65,7 +65,7 @@ class FoldStack:
             **{k: v for k, v in os.environ.items() if not k.startswith(("BYLINE_", "DATABASE_"))},
             "DATABASE_URL": postgres.url(database),
             "REDIS_URL": redis_server.url(redis_db),
-            "BYLINE_SECRET_KEY": "fault-tests-" + "k" * 40,
+            "BYLINE_SECRET_KEY": secret_key(),
             "BYLINE_DATA_DIR": str(self.dir),
             "BYLINE_VIEW_LOG_DIR": str(self.views),
             "DJANGO_SETTINGS_MODULE": "byline.settings",
