@@ -183,3 +183,33 @@ def test_a_channel_plug_is_held_in_any_language(local_filter, text):
 def test_a_reader_subscribed_to_the_newsletter_is_not_a_channel_plug(local_filter):
     _published("मैंने आपका न्यूज़लेटर सब्सक्राइब किया है, बहुत अच्छी रिपोर्टिंग।")
     _published("Je me suis abonné à la newsletter, merci pour ce travail.")
+
+
+DISGUISED = [
+    # Cyrillic look-alikes inside Latin words, and a link the link reader cannot see
+    "Chеар Rоlех wаtсhеs, оrdеr tоdау аt httрs://lux-wаtсh.stоrе",
+    "Frее саsіnо bоnus, сlаim nоw",
+]
+
+
+@pytest.mark.parametrize("text", DISGUISED)
+def test_words_in_look_alike_letters_are_held(local_filter, text):
+    decision = antispam.check(make_submission(text))
+    assert decision.verdict in (Verdict.HOLD, Verdict.SPAM), decision.reasons
+    assert any(r.startswith("Mixes Latin letters") for r in decision.reasons)
+
+
+def test_one_stray_greek_letter_is_not_a_disguise(local_filter):
+    _published("Οh, that explains the second chart. Thanks for the follow-up.")
+
+
+def test_an_app_id_run_into_japanese_asks_readers_to_get_in_touch(local_filter):
+    _held("在宅ワークで月収40万円！詳しくはLINE ID: zaitaku_88 まで")
+
+
+def test_link_spams_anchor_text_to_an_unknown_site_is_held(local_filter):
+    _held('Lovely article. <a href="https://dentist-glasgow.co.uk">dentist in glasgow</a>')
+
+
+def test_an_anchor_to_a_video_moment_is_published(local_filter):
+    _published('Best bit: <a href="https://www.youtube.com/watch?v=KQ6zr6kXPj9&t=2m19s">2:19</a>')
