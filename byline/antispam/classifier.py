@@ -1150,7 +1150,7 @@ def _app_ids(text: str) -> list[str]:
 _REACH = re.compile(
     r"(?i)(?<![a-z])(?:telegram|whats\s?app|wa|instagram|insta|ig|tiktok|snap(?:chat)?|"
     r"facebook|fb|discord|wechat|line id|kakao\w*|skype|viber|zalo|onlyfans|"
-    r"(?:dm|pm|inbox|message|text|e-?mail|write (?:to )?|add|follow|contact|reach|find|"
+    r"(?:dm|pm|inbox|message|text|e-?mail|write(?: to)?|add|follow|contact|reach|find|"
     r"call) (?:me|us|him|her|them)|dm|inbox|hit me up|reach out|contact\w*\s+(?=@)|"
     r"kontakt\w*|escr[ií]b\w*|s[ií]gue\w*|siga\w*|segue\w*|folgt|suivez|seguit\w*|"
     r"hubungi|ulaşın|yazın)(?![a-z])"

@@ -44,6 +44,7 @@ def test_a_reply_addressing_another_reader_by_name_is_published(local_filter, te
 def test_a_handle_is_a_contact_only_with_an_app_or_an_invitation():
     assert contact_handles("@Jens you misread the chart") == []
     assert contact_handles("@Jens DM me for the method") == ["@Jens"]
+    assert contact_handles("Write to me at @loanhelp_uk, same day") == ["@loanhelp_uk"]
     assert contact_handles("Great tips, find me on Telegram @quickprofit_uk") == ["@quickprofit_uk"]
     assert contact_handles("Contact @RecoverPro_Team for help") == ["@RecoverPro_Team"]
 
