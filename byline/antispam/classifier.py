@@ -82,7 +82,7 @@ _CURRENCY = "$€£¥₹₽₦"
 _AMOUNT = re.compile(
     r"(?i)(?:[" + _CURRENCY + r"]\s?\d[\d,.]*(?:\s?(?:k|m|bn|million|billion)\b)?"
     r"|\b\d[\d,.]*\s?(?:[" + _CURRENCY + r"]|(?:usd|eur|gbp|usdt|btc|eth|dollars?|euros?|"
-    r"pounds?|bitcoins?|rupees?|naira|reais)\b))"
+    r"pounds?|bitcoins?|rupees?|naira|reais|d[oó]lares|dollari|dolar\w*)\b))"
 )
 # Sites whose links a genuine news commenter cites: governments, public bodies,
 # universities, and long-established news organisations.
@@ -100,7 +100,21 @@ _OFFICIAL_SUFFIXES = (
     ".un.org",
     ".judiciary.uk",
 )
-_OFFICIAL_LABELS = ("gov", "gob", "gouv", "govt", "go", "edu", "ac", "mil", "gv")
+# … and Brazil's judiciary and legislature (stf.jus.br, camara.leg.br), Uruguay's gub.uy.
+_OFFICIAL_LABELS = (
+    "gov",
+    "gob",
+    "gouv",
+    "govt",
+    "go",
+    "edu",
+    "ac",
+    "mil",
+    "gv",
+    "jus",
+    "leg",
+    "gub",
+)
 NEWS_SITES = frozenset(
     {
         "bbc.co.uk",
@@ -683,6 +697,37 @@ NEWS_SITES = frozenset(
         "private-eye.co.uk",
         "thejournal.ie",
         "independent.ie",
+        # Universities whose addresses carry no academic label (ac, edu) nor the word.
+        "hse.ru",
+        "msu.ru",
+        "spbu.ru",
+        "unam.mx",
+        "uba.ar",
+        "usp.br",
+        "unicamp.br",
+        "unibo.it",
+        "unimi.it",
+        "uniroma1.it",
+        "polimi.it",
+        "lmu.de",
+        "tum.de",
+        "fu-berlin.de",
+        "hu-berlin.de",
+        "kuleuven.be",
+        "uva.nl",
+        "uu.nl",
+        "ku.dk",
+        "uio.no",
+        "helsinki.fi",
+        "ethz.ch",
+        "epfl.ch",
+        "uzh.ch",
+        "ucm.es",
+        "ulisboa.pt",
+        "cuni.cz",
+        "elte.hu",
+        "uoa.gr",
+        "auth.gr",
         # Reference works.
         "wikimedia.org",
         "wikisource.org",
@@ -872,7 +917,52 @@ def is_source(domain: str) -> bool:
     if len(labels) == 2 and labels[0] in ("gov", "gouv", "gob"):
         return True
     # The domain or any domain it is under ("www3.nhk.or.jp" is under "nhk.or.jp").
-    return any(".".join(labels[i:]) in NEWS_SITES for i in range(len(labels) - 1))
+    if any(".".join(labels[i:]) in NEWS_SITES for i in range(len(labels) - 1)):
+        return True
+    return _public_body_name(labels)
+
+
+# What a public body's own address is made of, in the languages of the countries that
+# name them so: a statistics office (statistics.gr, statistik.at, istat.it), a court
+# (bundesgerichtshof.de, courdecassation.fr, tribunalconstitucional.es, domstol.se), an
+# official gazette (gazzettaufficiale.it, thegazette.co.uk, diariodarepublica.pt), a
+# parliament (bundestag.de, parlamento.pt, senado.es, riksdagen.se) or a university
+# (uni-heidelberg.de, universidad…, universita…). Matched on the name a country's
+# registry gave out (under a two-letter country domain, or .eu / .int), never on a
+# generic one (.com, .net, .xyz …) where anyone can buy such a name, and never with more
+# than one hyphen in it ("best-court-lawyers" …).
+_PUBLIC_BODY_NAME = re.compile(
+    # … and never a name that sells something beside it (essay mills, lawyers, diplomas).
+    r"^(?!.*(?:essay|writ|homework|assignment|paper|diploma|degree|cheap|best|buy|shop|"
+    r"lawyer|solicitor|attorney|anwalt|abogad|avocat|avvocat|advoga|kanzlei|service))"
+    r"(?:the)?(?:"
+    r"statisti\w*|stat(?:s|istik|istics)?|[a-z]{1,4}stat|"
+    r"\w*(?:gericht|gerechtshof|rechtspraak|cassation|cassazione|costituzional|"
+    r"constitucional|constitutionnel|supremecourt|domstol|judiciary|poderjudicial|justiz|"
+    r"giustizia)[\w-]*|tribunal[\w-]*|"
+    r"\w*(?:gazzett|gazette|journalofficiel|officialjournal|diariooficial|diariodarepublica|"
+    r"boletinoficial|dziennikustaw|amtsblatt|bundesanzeiger|staatscourant|monitoruloficial)[\w-]*|"
+    r"\w*(?:parlament|parliament|bundestag|bundesrat|nationalrat|landtag|senat|senado|senato|"
+    r"congreso|assemblee|assembleia|sejm|riksdag|storting|folketing|eduskunta|althingi|"
+    r"knesset|oireachtas|tweedekamer|eerstekamer)[\w-]*|"
+    r"uni-\w+|univ-\w+|\w*(?:universit|universidad|universidade|uniwersytet|hochschule|"
+    r"politecnico|polytechnique)[\w-]*"
+    r")$"
+)
+# Two-letter domains sold worldwide as generic ones: not a country's registry's word.
+_GENERIC_CC = frozenset("co io me tv ly gd cc tk ml ga cf gq ws to su ai fm am la pw vg st".split())
+_REGISTRY_SECOND = frozenset("co com org or ne net".split())
+
+
+def _public_body_name(labels: list[str]) -> bool:
+    tld = labels[-1]
+    if not ((len(tld) == 2 and tld not in _GENERIC_CC) or tld in ("eu", "int")):
+        return False
+    names = labels[:-1]
+    if len(names) >= 2 and names[-1] in _REGISTRY_SECOND:
+        names = names[:-1]
+    name = names[-1] if names else ""
+    return name.count("-") <= 1 and _PUBLIC_BODY_NAME.match(name) is not None
 
 
 def link_domains(text: str, author_url: str = "") -> list[str]:
@@ -929,7 +1019,10 @@ _PUBLIC_POST = re.compile(
     r"youtube\.com/(?:watch\?(?:\S*&)?v=|shorts/|live/)[\w-]{6}|youtu\.be/[\w-]{6}"
     r"|(?:x|twitter)\.com/\w{1,30}/status/\d{6}"
     r"|reddit\.com/r/\w{2,40}/comments/\w"
-    r"|github\.com/[\w.-]{1,40}/[\w.-]{1,100}"
+    r"|(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org)/[\w.-]{1,40}/[\w.-]{1,100}"
+    r"|gist\.github\.com/[\w.-]{1,40}/\w"
+    r"|(?:kaggle\.com|huggingface\.co)/datasets/[\w.-]{1,40}/\w"
+    r"|zenodo\.org/(?:records?|doi)/\w|osf\.io/\w{5}|figshare\.com/articles/\w"
     r"|(?:facebook\.com/[\w.-]{1,60}/(?:posts|videos)/|instagram\.com/(?:p|reel)/)\w"
     r"|bsky\.app/profile/[\w.-]{1,80}/post/\w"
     r"|vimeo\.com/\d{5}"
@@ -1014,30 +1107,74 @@ _SPELT_EMAIL = re.compile(
 # with a digit or an underscore in it, as ids have and ordinary words do not ("on
 # Telegram today" gives none).
 _APP_ID = re.compile(
-    r"(?i)(?:(?<![a-z])(?:wechat|weixin|wx|line ?id|kakao(?:talk)?|zalo|skype|snapchat|"
-    r"telegram|qq)(?![a-z])|微信|카톡)\s*(?:号|id)?\s*([:：]?)\s*([a-z][\w.-]{3,31})(?![\w@])"
+    r"(?i)(?:(?<![a-z])(?:wechat|weixin|wx|line ?id|kakao(?:talk)?|zalo|skype|"
+    r"snap(?:chat)?(?: me)?|telegram|qq|insta(?:gram)?|ig|tiktok|facebook|fb)(?![a-z])"
+    r"|微信|카톡|телеграм\w*|инстаграм\w*)"
+    r"\s*(?:号|id)?\s*([:：]?)\s*([a-z][\w.-]{3,31})(?![\w@])"
+)
+# … or named before the app it is on ("recoverywithdaniel on Instagram", "inversiones_carla
+# en Instagram", "RECOVERYWIZARD on Instagram"): an account to look up, when the name is
+# shaped like one (a digit, "_" or "." inside it, in capitals, or a long run of words
+# run together that names money, recovery or hacking) — "posted on Instagram" names none.
+_ID_ON_APP = re.compile(
+    r"(?i)(?<![\w@.])([a-z][\w.]{3,31}[a-z0-9])\s+(?:on|en|no|na|auf|bei|sur|su|in|via|"
+    r"в|на)\s+(?:insta(?:gram)?|ig|telegram|tiktok|facebook|fb|snap(?:chat)?|twitter|"
+    r"discord|whats\s?app|телеграм\w*|инстаграм\w*)(?![a-z])"
+)
+_ID_WORDS = re.compile(
+    r"recover|hack|fund|invest|trad|loan|crypto|coin|profit|money|cash|expert|forex|"
+    r"wizard|guru|spell|rich|wealth|earn|bitcoin|btc|hilfe|asset"
 )
 
 
+def _looks_like_id(name: str) -> bool:
+    if any(c.isdigit() or c in "_." for c in name):
+        return True
+    return (len(name) >= 8 and name.isupper()) or (
+        len(name) >= 10 and _ID_WORDS.search(name.lower()) is not None
+    )
+
+
 def _app_ids(text: str) -> list[str]:
-    return [
+    ids = [
         name
         for colon, name in _APP_ID.findall(text)
         if colon or any(c.isdigit() or c == "_" for c in name)
     ]
+    return [*ids, *(name for name in _ID_ON_APP.findall(text) if _looks_like_id(name))]
+
+
+# A "@name" is a way to be reached when the text names where to reach it (an app or a
+# platform) or asks readers to get in touch; otherwise it addresses another reader
+# ("@Jens you misread the chart", "replying to @sam_w"), as every comment section does.
+_REACH = re.compile(
+    r"(?i)(?<![a-z])(?:telegram|whats\s?app|wa|instagram|insta|ig|tiktok|snap(?:chat)?|"
+    r"facebook|fb|discord|wechat|line id|kakao\w*|skype|viber|zalo|onlyfans|"
+    r"(?:dm|pm|inbox|message|text|e-?mail|write(?: to)?|add|follow|contact|reach|find|"
+    r"call) (?:me|us|him|her|them)|dm|inbox|hit me up|reach out|contact\w*\s+(?=@)|"
+    r"kontakt\w*|escr[ií]b\w*|s[ií]gue\w*|siga\w*|segue\w*|folgt|suivez|seguit\w*|"
+    r"hubungi|ulaşın|yazın)(?![a-z])"
+    r"|телеграм|инстаграм|тикток|пиш|напиш|подпис|텔레그램|电报|テレグラム|联系|加我|私信|連絡|연락|카톡|واتساب|تواصل"
+)
+
+
+def _reach_handles(text: str) -> list[str]:
+    if _REACH.search(text) is None:
+        return []
+    return _HANDLE.findall(_EMAIL.sub(" ", text))
 
 
 def contact_handles(text: str) -> list[str]:
     """E-mail addresses (also spelt out: "name at mail dot com"), messaging handles
-    (@name) and messaging apps' ids ("WeChat: abc12345") in the text."""
+    (@name, where the text names an app or asks to be reached: ``_REACH``) and messaging
+    apps' ids ("WeChat: abc12345", "trader_emily_fx on Telegram") in the text."""
     text = clean(bounded(text))
     spelt = _SPELT_EMAIL.findall(text) if "dot" in text.lower() else []
     ids = _app_ids(text)
     if "@" not in text:
         return [*spelt, *ids]
     emails = _EMAIL.findall(text)
-    handles = _HANDLE.findall(_EMAIL.sub(" ", text))
-    return [*emails, *spelt, *handles, *ids]
+    return [*emails, *spelt, *_reach_handles(text), *ids]
 
 
 def has_money(text: str) -> bool:
