@@ -127,7 +127,7 @@ def within_request(
             return work()
         except Exception as error:
             if outages.is_outage(error):  # the database or Redis is down: 503, try again
-                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+                outages.log_outage(environ.get("PATH_INFO", ""), error)
                 retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
                 return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
             return internal_error(environ, failure, secure)
