@@ -161,6 +161,7 @@ class Rules:
             *pipeline.links(domains),
             *pipeline.cheap_domains(domains),
             *pipeline.sales_domains(domains),
+            *pipeline.home_pages(text),
             *pipeline.anchors(text),
             *pipeline.content(text, domains),
         ]
