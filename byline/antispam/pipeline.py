@@ -164,6 +164,11 @@ _SENDS_TO = re.compile(
     r"apply (?:now )?(?:at|on)|shop (?:now )?(?:at|on)|book (?:now )?(?:at|on)|"
     r"more (?:info|details|information)(?: (?:at|on))?|"
     r"find out more(?: at)?|learn more(?: at)?|details (?:at|on))\s*[:>→\-–]*\s*$"
+    # … or a sentence that opens on an order and ends on the site ("Compare the best
+    # offers instantly at …", "Get yours today from …").
+    r"|(?:^|[.!?][\"'”’»)]*\s+)(?:compare|find|get|buy|book|shop|order|grab|claim|discover|apply|"
+    r"sign up|join|try|download|hire|rent|request)\b[^.!?]{0,80}\b(?:at|on|from|via)"
+    r"\s*[:>→\-–]*\s*$"
 )
 
 
@@ -464,7 +469,7 @@ def home_pages(text: str) -> list[Evidence]:
         if is_source(domain) or link.split("://", 1)[-1].partition("/")[2].strip("/"):
             continue
         at = plain.find(link)
-        if at > 0 and _SENDS_TO.search(plain[max(0, at - 40) : at]):
+        if at > 0 and _SENDS_TO.search(plain[max(0, at - 120) : at]):
             return [Evidence(W_HOME_PAGE, f"Sends readers to the home page of {domain}.")]
     return []
 

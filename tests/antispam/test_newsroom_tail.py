@@ -58,6 +58,9 @@ def test_an_uppercase_line_in_a_reply_is_no_messaging_app(local_filter):
         "Students, worried about finals? Expert tutors, 100% pass rate. "
         "Visit https://gradeboost.example.net",
         "Cheap skip hire across the county, more info: https://skips4u.example.co.uk/",
+        # a sentence that opens on an order and ends on the site
+        '"Energy prices will rise again in April." Get a quote for every '
+        "tariff in seconds at https://tariffcheck.example.org",
     ],
 )
 def test_sending_readers_to_a_home_page_is_no_citation(local_filter, text):
