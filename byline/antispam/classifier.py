@@ -1154,6 +1154,9 @@ _REACH = re.compile(
     r"call) (?:me|us|him|her|them)|dm|inbox|hit me up|reach out|contact\w*\s+(?=@)|"
     r"kontakt\w*|escr[ií]b\w*|s[ií]gue\w*|siga\w*|segue\w*|folgt|suivez|seguit\w*|"
     r"hubungi|ulaşın|yazın)(?![a-z])"
+    # LINE, the app, is spelt in capitals beside Japanese, Thai or Chinese ("詳しくはLINEで→
+    # @id") or before its "ID"; an English "LINE" (a bus line, in capitals) is no app.
+    r"|(?-i:(?<=[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])LINE|LINE(?=\s*(?:ID|[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])))"
     r"|телеграм|инстаграм|тикток|пиш|напиш|подпис|텔레그램|电报|テレグラム|联系|加我|私信|連絡|연락|카톡|واتساب|تواصل"
 )
 

@@ -101,6 +101,7 @@ BAIT_REASON = "Asks readers for likes or subscribers"
 OWN_SITE_REASON = "Advertises the commenter's own site or channel"
 RECOVERY_REASON = "Offers readers who lost money someone to contact"
 MIXED_SCRIPT_REASON = "Mixes Latin letters with look-alike Cyrillic or Greek ones"
+INVITE_REASON = "and asks readers to get in touch."
 PLUG_REASONS = (OWN_SITE_REASON, RECOVERY_REASON, MIXED_SCRIPT_REASON)
 ANCHOR_REASON = "Links with its own anchor text"
 CITATION_REASON = "Cites pages on"
@@ -117,7 +118,11 @@ VOTE_BAIT_MIN_LOGIT = -2.5
 # A recovery scam is written as a grateful victim's story, and is floored the same way;
 # so is a text disguised in look-alike letters, which the model cannot read at all, and
 # link spam's anchor text to a site that is neither a source nor one public post ("Great
-# post. <a href=…>roofing contractors leeds</a>": a ranked keyword in a reader's words).
+# post. <a href=…>roofing contractors leeds</a>": a ranked keyword in a reader's words),
+# and a phone number or an account readers are asked to call or write to (a public
+# office's number is no contact): fake reviews of a local trade ("ring Dave on …, tell
+# him you saw it here") and adverts in languages the training sets hardly had ("加微信
+# …", "카톡 ID …") read as a satisfied customer's or a stranger's words.
 OWN_SITE_MIN_LOGIT = -1.5
 # Words that mix Latin letters with Cyrillic or Greek look-alikes ("Vіаgrа", "Віtсоіn",
 # "wіnbіg.casino"): written so that filters and link readers miss them. A reader writes
@@ -149,6 +154,22 @@ W_CITATION = -1.5
 CITATION_MAX_LOGIT = 1.0
 # An address made of sales words (cheap-flights-deals.xyz, best-roofing-leeds.co.uk).
 W_SALES_DOMAIN = 1.5
+# Readers are sent ("Visit https://…", "order at …", "more info: …") to a site's home
+# page that is no recognised source: a reader citing something links the page it is on;
+# an advert names the site. Enough to hold what the model reads as nearly genuine.
+W_HOME_PAGE = 1.0
+_SENDS_TO = re.compile(
+    r"(?i)\b(?:visit|go to|head (?:over )?to|order (?:now |today )?(?:at|from|on)|"
+    r"sign up (?:at|on)|register (?:now )?(?:at|on)|join (?:now )?(?:at|on)|"
+    r"apply (?:now )?(?:at|on)|shop (?:now )?(?:at|on)|book (?:now )?(?:at|on)|"
+    r"more (?:info|details|information)(?: (?:at|on))?|"
+    r"find out more(?: at)?|learn more(?: at)?|details (?:at|on))\s*[:>→\-–]*\s*$"
+    # … or a sentence that opens on an order and ends on the site ("Compare the best
+    # offers instantly at …", "Get yours today from …").
+    r"|(?:^|[.!?][\"'”’»)]*\s+)(?:compare|find|get|buy|book|shop|order|grab|claim|discover|apply|"
+    r"sign up|join|try|download|hire|rent|request)\b[^.!?]{0,80}\b(?:at|on|from|via)"
+    r"\s*[:>→\-–]*\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +201,8 @@ def links(domains: list[str]) -> list[Evidence]:
 
 _CONTACT_INVITE = re.compile(
     r"\b(?:call|ring|text|sms|whats\s?app|telegram|wechat|viber|signal|contact|reach|"
-    r"message|dm|e-?mail|write to|inbox|zap|llame|escriba|contacte?|chame|anrufen|kontakt|"
+    r"message|dm|e-?mail|write to|inbox|zap|llamen?|llám\w+|escriba|contacte?|chame|anrufen|"
+    r"kontakt|"
     r"appelez|пиши|звони|talk to me|chat with me|hit me up|"
     # The same invitation in the other languages spam arrives in: contact, call, write,
     # add (a contact), and the messaging apps each region uses.
@@ -191,6 +213,11 @@ _CONTACT_INVITE = re.compile(
     r"|\b(?:insta|ig|tiktok|snap(?:chat)?|facebook|fb)\b"
     r"|телеграм|инстаграм|пишите|텔레그램|电报|テレグラム|واتساب|تواصل|اتصل|微信|联系|加我|私信|連絡|연락|카톡|텔레그램"
     r"|कॉल|व्हाट्सएप|संपर्क"
+)
+# LINE, the app, in capitals beside Japanese, Thai or Chinese ("LINEで登録", "แอดLINE"):
+# read in the text as written (a "line" is no app).
+_LINE_APP = re.compile(
+    r"(?<=[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])LINE|LINE(?=[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])"
 )
 # The commonest English function words: a text with several of them is read as English,
 # the language whose invitations to get in touch ``_CONTACT_INVITE`` knows best.
@@ -422,13 +449,29 @@ def citation(text: str, domains: list[str], found: Sequence[Evidence]) -> list[E
         return []  # no links, or links already judged (sources only, shorteners ...)
     plain = clean(bounded(text))
     links = find_links(plain)
-    paths = [link.split("/", 3)[-1] if "://" in link else link.partition("/")[2] for link in links]
+    # "https://site.example/" and "https://site.example" are a home page, not a page cited.
+    paths = [link.split("://", 1)[-1].partition("/")[2] for link in links]
     if not links or not all(path.strip("/") for path in paths):
         return []
     if asks_something(plain) or phone_numbers(plain) or contact_handles(plain) or has_wallet(plain):
         return []
     shown = ", ".join(dict.fromkeys(domains[:3]))
     return [Evidence(W_CITATION, f"{CITATION_REASON} {shown} and asks nothing of readers.")]
+
+
+def home_pages(text: str) -> list[Evidence]:
+    """Readers sent to the home page of a site that is no recognised source."""
+    if "." not in text:
+        return []
+    plain = clean(bounded(text))
+    for link in find_links(plain):
+        domain = domain_of(link)
+        if is_source(domain) or link.split("://", 1)[-1].partition("/")[2].strip("/"):
+            continue
+        at = plain.find(link)
+        if at > 0 and _SENDS_TO.search(plain[max(0, at - 120) : at]):
+            return [Evidence(W_HOME_PAGE, f"Sends readers to the home page of {domain}.")]
+    return []
 
 
 def sales_domains(domains: list[str]) -> list[Evidence]:
@@ -471,7 +514,9 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
         if handles
         else ""
     )
-    invited = bool(what) and _CONTACT_INVITE.search(lower) is not None
+    invited = bool(what) and (
+        _CONTACT_INVITE.search(lower) is not None or _LINE_APP.search(plain) is not None
+    )
     # A phone number is a way to be reached unless it is given, without an invitation, in
     # a text read as English, the language whose invitations are known best (a
     # helpline, a council's desk); a handle or an e-mail address always is.
@@ -482,12 +527,18 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     # is something to sell. No payload, no spam.
     linked = not all(is_cited(link) for link in find_links(text))
     payload = reachable or linked
-    if invited:
-        found.append(Evidence(W_CONTACT, f"Gives {what} and asks readers to get in touch."))
+    # An e-mail address at a public body ("write to planning@leeds.gov.uk to object") is
+    # where readers are told to send objections, not a way to reach the commenter.
+    official = bool(handles) and all(
+        "@" in handle and is_source(handle.rpartition("@")[2].lower()) for handle in handles
+    )
+    if invited and not phones and official:
+        found.append(Evidence(0.0, f"Gives {what}, an address at a public body or a newsroom."))
+    elif invited:
+        found.append(Evidence(W_CONTACT, f"Gives {what} {INVITE_REASON}"))
     elif what:
         found.append(Evidence(0.0, f"Gives {what}."))
     if invited and handles and not phones and (_WARNING.search(lower) or _RECOVERED.search(lower)):
-        official = all(is_source(handle.rpartition("@")[2].lower()) for handle in handles)
         if not official:
             found.append(
                 Evidence(
@@ -811,6 +862,7 @@ def read_text(model: TextModel, body: str) -> TextReading:
         *links(domains),
         *cheap_domains(domains),
         *sales_domains(domains),
+        *home_pages(body),
         *anchors(body),
         *said,
     )
@@ -827,7 +879,9 @@ def read_text(model: TextModel, body: str) -> TextReading:
     elif trained < VOTE_BAIT_MIN_LOGIT and any(i.reason.startswith(BAIT_REASON) for i in found):
         logit = VOTE_BAIT_MIN_LOGIT + explanation.learned
     elif trained < OWN_SITE_MIN_LOGIT and any(
-        i.reason.startswith(PLUG_REASONS) or (payload and i.reason.startswith(ANCHOR_REASON))
+        i.reason.startswith(PLUG_REASONS)
+        or (payload and i.reason.startswith(ANCHOR_REASON))
+        or (i.weight > 0 and i.reason.endswith(INVITE_REASON))
         for i in found
     ):
         logit = OWN_SITE_MIN_LOGIT + explanation.learned

@@ -202,6 +202,7 @@ def test_scoring_by_summing_weights_is_exactly_scikit_learns_linear_model():
         ("newsroom_unseen3.jsonl", 90),
         ("newsroom_unseen4.jsonl", 190),
         ("newsroom_unseen5.jsonl", 175),
+        ("newsroom_unseen6.jsonl", 230),
     ],
 )
 def test_the_held_out_newsroom_sets_are_never_trained_on(name, size):
