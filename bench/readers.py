@@ -17,9 +17,11 @@ browser runs the article page and its script:
   the readers who read to the end;
 - 30% of the readers read to the end (the discussion: each article has
   ``--comments`` approved comments), between 30% and 90% of their stay: the
-  page's script then asks for the comments' reaction counts once
-  (``GET /api/comments/reactions/?ids=...``, which nginx keeps 5 s) and the
-  figures come into view (refreshed at once when older than the interval);
+  figures and the comments' reaction counts come into view (refreshed at once
+  when older than the interval: the counts carry the comments' reaction counts)
+  and discussion.js asks the app for the reader's own comment session
+  (``GET /comments/session/?article=<id>``: a fresh form timestamp, their
+  details and comments);
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
@@ -60,8 +62,16 @@ same run with the same generator:
           beacon answers with the counts (one request instead of two);
           refreshes are revalidations that nginx answers from its 1 s
           micro-cache (a 304 when nothing changed), and the script backs off
-          (twice the interval, up to 4x) while nothing changes.
-  after   the same script through deploy/nginx.conf as shipped: nginx answers
+          (twice the interval, up to 4x) while nothing changes. Both, like
+          previous, with discussion.js's comment session on every page view.
+  previous  the page's scripts of the last round through deploy/nginx.conf as
+          shipped: discussion.js asks for the reader's comment session on every
+          page view, and reactions.js for the comments' reaction counts
+          (nginx's file) when the discussion comes into view;
+  after   the page's scripts now through deploy/nginx.conf as shipped: a page
+          view is the HTML and the beacon, whose answer (like the refreshes)
+          carries the comments' reaction counts; the comment session only for
+          the readers who reach the discussion. nginx answers
           the beacon itself (the article's counts file, else the micro-cached
           counts) and writes the view to its view log, which ``byline
           flush_views --every 1`` (the "view folder" below) folds into the
@@ -159,7 +169,10 @@ VIEW_LOG_DEFINITIONS = re.compile(
     r"\n# --- view log beacon: definitions ---.*?# --- end view log beacon: definitions ---\n",
     re.S,
 )
-ANSWERS_COUNTS = ("after", "app-beacon")
+ANSWERS_COUNTS = ("after", "previous", "app-beacon")
+# Scripts whose discussion.js asks for the reader's comment session on every page view
+# (the one now asks only when the discussion comes into view).
+SESSION_AT_LOAD = ("before", "app-beacon", "previous")
 
 
 # --- the load generator --------------------------------------------------------------
@@ -208,7 +221,7 @@ class Generator:
     def __init__(self, port: int, pages: list[Page], script: str, scale: float, seed: int):
         self.port = port
         self.pages = pages
-        self.script = script  # "before", "app-beacon", "after" or "html"
+        self.script = script  # "before", "app-beacon", "previous", "after" or "html"
         self.scale = scale
         self.rng = random.Random(seed)
         weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pages))]
@@ -289,6 +302,8 @@ class Generator:
                 await _sleep(stop, leave_at - time.monotonic())
                 return
             shown_tag = await self.count_view(connection, browser, page)
+            if self.script in SESSION_AT_LOAD:  # discussion.js, as it was
+                await self.comment_session(connection, page)
             if browser.bot:
                 await _sleep(stop, leave_at - time.monotonic())
                 return
@@ -314,7 +329,9 @@ class Generator:
         figures coming back into view older than the interval are refreshed at once. The
         reader: the counters under the headline are on screen for the first
         ``HEADER_SECONDS``; the ``--scroll-share`` who read to the end reach the figures
-        block and the discussion (its reaction counts asked for then) between 30% and 90%
+        block and the discussion (discussion.js then asks for the reader's comment session;
+        the previous scripts asked for it at load, and for the comments' reaction counts
+        here, which the counts now carry) between 30% and 90%
         of their stay, and keep them in view until they leave; a reader who votes or
         comments does it within the first interval (a vote's answer carries the counts)."""
         scale, leave_at = self.scale, started + stay
@@ -354,7 +371,9 @@ class Generator:
                 continue
             if at == change:
                 changes.pop(0)
-                if at == arrive:  # the discussion comes into view: its reaction counts
+                if at == arrive and self.script == "after":  # the discussion comes into view:
+                    await self.comment_session(connection, page)  # the reader's own session
+                elif at == arrive:  # ... and, before, its reaction counts
                     for url in page.comment_counts:
                         await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
                 if not on_screen(at) or every <= 0 or time.monotonic() - fetched < every:
@@ -386,7 +405,7 @@ class Generator:
         if self.script in ANSWERS_COUNTS:  # the script asks the beacon for the counts
             headers["Accept"] = "application/json"
         try:
-            status, answer, _ = await connection.request(
+            status, answer, body = await connection.request(
                 "POST", page.view, headers, kind="beacon", ok=(200, 204)
             )
         except Failed:
@@ -401,6 +420,13 @@ class Generator:
         else:
             ALL_PAIRS.add(pair)
         if self.script in ANSWERS_COUNTS and status == 200:
+            if (
+                self.script == "after"
+                and page.comment_counts
+                and b'"comment_reactions"' not in body
+            ):
+                self.record_error("beacon", "no comments' reaction counts in the answer")
+                raise Failed("the beacon's answer lacks the comments' reaction counts")
             return answer.get("etag", "")  # the beacon's answer carries the counts
         return await self.refresh(connection, browser, page, kind="counts")
 
@@ -418,6 +444,17 @@ class Generator:
         if tag:
             browser.etags[page.counts] = tag
         return tag
+
+    async def comment_session(self, connection: Connection, page: Page) -> None:
+        """discussion.js: the reader's own session (a fresh form timestamp, their details
+        and comments), from the app, never cached."""
+        await connection.request(
+            "GET",
+            f"/comments/session/?article={page.article_id}",
+            {"Accept": "application/json"},
+            kind="comment session",
+            ok=(200,),
+        )
 
     async def vote(self, connection: Connection, browser: Browser, page: Page) -> None:
         body = f'{{"reaction": "{self.rng.choice(REACTIONS)}"}}'.encode()
@@ -967,7 +1004,7 @@ def parse_args() -> argparse.Namespace:
         "--scripts",
         default="html,after",
         help="what the readers' browsers send: html (the page alone: the reference), before,"
-        " app-beacon, after",
+        " app-beacon, previous, after",
     )
     return parser.parse_args()
 
@@ -1141,12 +1178,18 @@ def main() -> int:
         )
         failures += [f"recount: {drift}" for drift in drifts]
         asked = [k for steps in results.values() for step in steps for k in step.tally.kinds]
+        if args.quick and "after" in results:
+            after = [k for step in results["after"] for k in step.tally.kinds]
+            if any(k.startswith("comment counts") for k in after):
+                failures.append("a reader asked for the comments' reaction counts apart")
+            if not any(k.startswith("comment session") for k in after):
+                failures.append("no reader reached the discussion (its comment session)")
         if (
             args.quick
-            and "after" in results
+            and "previous" in results
             and not any(k.startswith("comment counts") for k in asked)
         ):
-            failures.append("no reader asked for the comments' reaction counts")
+            failures.append("no reader asked for the comments' reaction counts (previous)")
         if args.quick and bots == 0:
             failures.append("no bot beacon was sent: the bot check was not exercised")
         errors = ERRORS

@@ -4,7 +4,8 @@ Django's application behind the site's dispatcher (``byline.wsgi_layer``),
 which sends each request to the one part that owns its path: the live counts
 (``byline.engagement.counts_layer``), the view beacon
 (``byline.engagement.beacon_layer``) and the votes
-(``byline.engagement.vote_layer``), each answered without Django's request
+(``byline.engagement.vote_layer``) and a comment session that holds nothing of
+the reader's (``byline.discussion.session_layer``), each answered without Django's request
 cycle when it can be; the page cache for every other GET or HEAD
 (``byline.pagecache.page_layer``); Django for the rest.
 
@@ -30,6 +31,7 @@ django_application = get_wsgi_application()  # sets Django up
 
 # After Django is set up (the layers use the models):
 from byline import workerstart  # noqa: E402
+from byline.discussion import session_layer  # noqa: E402
 from byline.engagement import beacon_layer, counts_layer, vote_layer  # noqa: E402
 from byline.pagecache.page_layer import PageCacheApp  # noqa: E402
 from byline.wsgi_layer import Dispatcher, WSGIApp  # noqa: E402
@@ -47,6 +49,7 @@ def dispatcher(django: WSGIApp) -> Dispatcher:
             "reaction": vote_layer.answer_vote,
             "rating": vote_layer.answer_vote,
         },
+        paths={session_layer.SESSION_PATH: session_layer.answer_session},
     )
 
 

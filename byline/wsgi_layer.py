@@ -70,14 +70,22 @@ class Dispatcher:
     """The site's WSGI application: each request goes to the one part that owns its path.
 
     ``routes`` maps the last segment of ``/api/articles/<id>/<segment>/`` to the
-    function that answers it (or returns None: Django answers); ``pages`` serves
-    the other GETs and HEADs (the page cache, wrapping ``django``).
+    function that answers it (or returns None: Django answers); ``paths`` maps other
+    exact paths the same way; ``pages`` serves the other GETs and HEADs (the page
+    cache, wrapping ``django``).
     """
 
-    def __init__(self, django: WSGIApp, pages: WSGIApp, routes: Mapping[str, Route]) -> None:
+    def __init__(
+        self,
+        django: WSGIApp,
+        pages: WSGIApp,
+        routes: Mapping[str, Route],
+        paths: Mapping[str, Route] | None = None,
+    ) -> None:
         self.django = django
         self.pages = pages
         self.routes = dict(routes)
+        self.paths = dict(paths or {})
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -97,6 +105,11 @@ class Dispatcher:
                 start_response(status, headers)
                 return [body]
             return self.django(environ, start_response)
+        route = self.paths.get(path)
+        if route is not None and (answer := route(environ)) is not None:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return self.pages(environ, start_response)
         return self.django(environ, start_response)

@@ -40,6 +40,7 @@ from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
 
 RATE_SCOPE = "comment-reaction"
 MAX_IDS = 300  # comments whose counts one request may ask for (a page shows fewer)
+MAX_IN_COUNTS = 2000  # comments with reactions an article's counts JSON carries at most
 
 
 class ReactionRefused(VoteRefused):
@@ -169,6 +170,24 @@ def counts(comment_ids: list[int]) -> dict[int, int]:
         .filter(pk__in=comment_ids[:MAX_IDS], erased_at__isnull=True, article__in=live)
         .values_list("pk", "reactions")
     )
+
+
+def counts_of_articles(article_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The reaction counts of each article's approved comments that have any, by comment id
+    (a comment not listed has none), for the article's counts JSON (``stats.also_count``):
+    the page's script shows them from the beacon's answer and its refreshes, so a page
+    view asks for nothing more. An article with more than ``MAX_IN_COUNTS`` such comments
+    is left out (its page's script asks the counts API, as before). One query."""
+    found: dict[int, dict[str, int]] = {article_id: {} for article_id in article_ids}
+    rows = (
+        Comment.objects.approved()
+        .filter(article_id__in=article_ids, erased_at__isnull=True, reactions__gt=0)
+        .order_by("article_id", "pk")
+        .values_list("article_id", "pk", "reactions")
+    )
+    for article_id, pk, reactions in rows:
+        found[article_id][str(pk)] = reactions
+    return {a: counts for a, counts in found.items() if len(counts) <= MAX_IN_COUNTS}
 
 
 def has_reacted(comment_id: int, reader: str | None) -> bool:

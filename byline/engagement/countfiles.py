@@ -174,13 +174,17 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
             for n, article_id in enumerate(ids):
                 buffered = sum(int(v or 0) for v in values[2 * n : 2 * n + 2])
                 pending[article_id] = pending.get(article_id, 0) + buffered
-    bodies = {}
+    every = {}
     for article_id in ids:
         counts = stats.counts_json(article_id, figures[article_id], pending.get(article_id, 0))
         if stale:
             counts["stale"] = True
-        bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
-    return bodies
+        every[article_id] = counts
+    stats.with_more_counts(every)
+    return {
+        article_id: json.dumps(counts, separators=(",", ":")).encode()
+        for article_id, counts in every.items()
+    }
 
 
 def _without_views(body: bytes) -> bytes:

@@ -25,7 +25,7 @@ sixteen rows, not on the article's only one. A withdrawn vote keeps its
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -385,6 +385,28 @@ def counts_json(
     if stale:
         counts["stale"] = True
     return counts
+
+
+# More figures in an article's counts JSON, from apps built on this one (the
+# comments' reaction counts, ``discussion.reactions.counts_of_articles``): the name
+# in the JSON -> a function of article ids answering {article id: value} for each.
+_more_counts: dict[str, Callable[[list[int]], Mapping[int, Any]]] = {}
+
+
+def also_count(name: str, figures_of: Callable[[list[int]], Mapping[int, Any]]) -> None:
+    """The counts JSON (the counts endpoint and the counts files, not a vote's answer)
+    also carries ``name``: ``figures_of(article ids)[article id]`` (one query for all)."""
+    _more_counts[name] = figures_of
+
+
+def with_more_counts(bodies: Mapping[int, dict[str, Any]]) -> None:
+    """Add the figures registered with ``also_count`` to these articles' counts JSON."""
+    ids = list(bodies)
+    for name, figures_of in _more_counts.items() if ids else ():
+        found = figures_of(ids)
+        for article_id, counts in bodies.items():
+            if article_id in found:
+                counts[name] = found[article_id]
 
 
 def ensure_stats_row(article_id: int) -> None:

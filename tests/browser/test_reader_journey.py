@@ -160,9 +160,11 @@ def test_a_comment_awaits_moderation_and_appears_once_an_editor_approves_it(
     expect(page.locator("#id_body")).to_have_value("")
     assert page.evaluate("window.notReloaded") is True
 
-    # Only its author sees it while it waits: on the cached page, their browser asks for it.
+    # Only its author sees it while it waits: on the cached page, their browser asks for it
+    # when the discussion comes into view.
     again = page.context.new_page()
     again.goto(demo_article.get_absolute_url())
+    again.locator("#comments").scroll_into_view_if_needed()
     expect(again.locator(f"#comment-{comment.pk}")).to_contain_text("awaiting moderation")
     again.close()
     stranger.reload()
@@ -198,7 +200,9 @@ def test_a_comment_sent_too_soon_is_refused_in_place_and_keeps_every_word(
     reason shows in the form and nothing typed is lost."""
     browser_settings.BYLINE_COMMENT_MIN_SECONDS = 30
     page.goto(demo_article.get_absolute_url())
-    expect(page.locator("#id_ts")).not_to_have_value("")  # the script's fresh timestamp
+    page.locator("#comments").scroll_into_view_if_needed()
+    # The script's fresh timestamp, asked for when the discussion comes into view.
+    expect(page.locator("#id_ts")).not_to_have_value("")
     page.get_by_role("textbox", name="Comment", exact=True).fill("Words worth keeping.")
     page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
     page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")

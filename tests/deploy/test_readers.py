@@ -94,6 +94,33 @@ def fold(site) -> None:
     time.sleep(COUNTS_SECONDS + 0.1)
 
 
+def add_comments(site, count: int, reactions: int = 0) -> list[str]:
+    """Approved demo comments on the article (the first with ``reactions`` reactions);
+    the ids of all its comments."""
+    code = (
+        "from byline.articles.models import Article;"
+        "from byline.discussion.demo import add_demo_comments;"
+        f"add_demo_comments(Article.objects.get(pk={site['id']}), {count}, seed=1);"
+        "from byline.discussion.models import Comment;"
+        f"ids = Comment.objects.filter(article_id={site['id']}).values_list('pk', flat=True);"
+        f"Comment.objects.filter(pk=min(ids)).update(reactions={reactions}) if {reactions} else 0;"
+        "from byline.signals import article_changed;"
+        f"article_changed.send(sender=Article, article_id={site['id']});"
+        "print(*ids)"
+    )
+    made = subprocess.run(
+        [sys.executable, "-m", "byline", "shell", "-v", "0", "-c", code],
+        env=site["env"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    ids = [word for word in made.stdout.split() if word.isdigit()]
+    assert ids
+    return ids
+
+
 def views_now(site) -> int:
     """The article's views straight from the app (nginx's copy may be a second old)."""
     _, _, body = send(f"{site['app']}/api/articles/{site['id']}/engagement/")
@@ -319,23 +346,7 @@ def test_after_a_fold_nginx_answers_the_comments_reaction_counts_from_their_file
     page = send(f"{site['nginx']}{path}")[2].decode()
     address = re.search(r'<script[^>]* data-counts-url="([^"]+)"', page).group(1)
     assert address == f"/api/comments/reactions/?article={site['id']}"
-    code = (
-        "from byline.articles.models import Article;"
-        "from byline.discussion.demo import add_demo_comments;"
-        f"add_demo_comments(Article.objects.get(pk={site['id']}), 3, seed=1);"
-        "from byline.discussion.models import Comment;"
-        f"print(*Comment.objects.filter(article_id={site['id']}).values_list('pk', flat=True))"
-    )
-    made = subprocess.run(
-        [sys.executable, "-m", "byline", "shell", "-v", "0", "-c", code],
-        env=site["env"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    ids = [word for word in made.stdout.split() if word.isdigit()]
-    assert ids
+    ids = add_comments(site, 3)
     url = f"{site['nginx']}{address}&ids={','.join(ids)}"
     beacon(site, agent=f"{BROWSER} reader 60")
     fold(site)
@@ -459,3 +470,68 @@ def test_a_browser_gets_the_page_files_compressed_copy_not_one_compressed_for_it
     again = {"User-Agent": BROWSER, "Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
     status, _, _ = send(url, headers=again)
     assert status == 304
+
+
+def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(site):
+    """Real Chromium through the shipped nginx: after the page (and its stylesheet, kept a
+    year), the page's script sends one request, the beacon, whose answer carries the live
+    counts and the comments' reaction counts; reading down to the discussion asks for
+    nothing more within the refresh interval. The reader's view is counted once; a
+    declared bot's page view is answered the same way and not counted."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    article = site_reader_requests(site["nginx"])[0].path
+    first = min(add_comments(site, 3, reactions=7), key=int)
+    shown = 0
+    for _ in range(200):  # until nginx serves the page with its comments for 2 s
+        page = send(f"{site['nginx']}{article}", headers={"Accept-Encoding": "gzip"})[2]
+        shown = shown + 1 if b"data-comment-reaction" in gzip.decompress(page) else 0
+        if shown == 20:
+            break
+        time.sleep(0.1)
+    counts = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
+    for _ in range(100):  # the counts are at most a few seconds old
+        if json.loads(send(counts)[2]).get("comment_reactions", {}).get(first) == 7:
+            break
+        time.sleep(0.1)
+    before = views_now(site)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            for agent in (f"{BROWSER} in Chromium", BOT):  # a reader new to this module
+                context = browser.new_context(user_agent=agent)
+                page = context.new_page()
+                asked: list[tuple[str, str]] = []
+                answers = []
+                page.on("request", lambda r, asked=asked: asked.append((r.method, r.url)))
+                page.on("response", lambda r, answers=answers: answers.append(r))
+                page.goto(f"{site['nginx']}{article}", wait_until="networkidle")
+                assert page.locator("button[data-comment-reaction]").count() > 0
+
+                def after_page(asked=asked):
+                    return [
+                        (method, url.removeprefix(site["nginx"]))
+                        for method, url in asked[1:]
+                        if "/static/" not in url
+                    ]
+
+                assert after_page() == [("POST", f"/api/articles/{site['id']}/view/")]
+                page.locator("#comments").scroll_into_view_if_needed()
+                page.wait_for_timeout(1500)
+                # Reaching the discussion asks for the reader's own session (their form),
+                # not for the comments' reaction counts: those came with the beacon's answer.
+                assert after_page()[1:] == [("GET", f"/comments/session/?article={site['id']}")]
+                beacon_answer = next(a for a in answers if a.url.endswith("/view/")).json()
+                assert beacon_answer["comment_reactions"][first] == 7
+                shown = page.locator(f'button[data-comment-reaction="{first}"] [data-count]')
+                assert shown.text_content() == "7"
+                assert page.context.cookies() == []
+                context.close()
+        finally:
+            browser.close()
+    fold(site)
+    assert views_now(site) == before + 1

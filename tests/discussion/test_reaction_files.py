@@ -103,3 +103,25 @@ def test_the_article_page_asks_for_its_own_comments_reaction_counts(client):
     make_comment(article)
     html = client.get(article.get_absolute_url()).content.decode()
     assert f'data-counts-url="/api/comments/reactions/?article={article.pk}"' in html
+
+
+def test_the_articles_counts_carry_its_comments_reaction_counts_in_the_file_as_the_app(
+    log_dir, client
+):
+    """The beacon's answer and the page's refreshes carry the comments' reaction counts
+    (every approved comment that has any; one not listed has none), from the counts file
+    behind nginx exactly as from the app: a page view asks for nothing more."""
+    article = make_article()
+    shown = [make_comment(article), make_comment(article)]
+    held = make_comment(article, status=Comment.Status.PENDING)
+    reactions.set_reaction(shown[0].pk, "reader-1", True)
+    reactions.set_reaction(shown[0].pk, "reader-2", True)
+    reactions.set_reaction(held.pk, "reader-1", True)
+    write(log_dir, line(article.pk, "198.51.100.1", browser()))
+    viewlog.fold()
+    counts_file = json.loads((log_dir / "counts" / f"{article.pk}.json").read_bytes())
+    app = client.get(f"/api/articles/{article.pk}/engagement/").json()
+    assert app["comment_reactions"] == {str(shown[0].pk): 2}
+    assert counts_file == app
+    quiet = make_article()
+    assert client.get(f"/api/articles/{quiet.pk}/engagement/").json()["comment_reactions"] == {}

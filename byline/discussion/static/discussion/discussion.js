@@ -290,5 +290,25 @@
     });
   }
 
-  refreshSession(true);
+  // What the session holds (a fresh form timestamp, the reader's remembered details,
+  // their own comments waiting or still editable) all shows in the discussion: it is
+  // asked for once, when the discussion comes into view (or the form is used), not on
+  // every page view (most readers never reach the comments).
+  var sessionAsked = false;
+  function firstSession() {
+    if (sessionAsked) return;
+    sessionAsked = true;
+    refreshSession(true);
+  }
+  form.addEventListener("focusin", firstSession);
+  if ("IntersectionObserver" in window) {
+    var watcher = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      watcher.disconnect();
+      firstSession();
+    }, { rootMargin: "200px" });
+    watcher.observe(section);
+  } else {
+    firstSession();
+  }
 })();

@@ -2,7 +2,11 @@
 // Progressive enhancement: without this script each button is a form that posts
 // and comes back to the comment. The cached page is the same for every reader, so
 // the reader's own reactions are remembered here (localStorage) and the counts,
-// which a cached page may show a little late, are refreshed from the counts API.
+// which a cached page may show a little late, are shown from the article's live
+// counts (engagement.js: the beacon's answer and its refreshes, which carry
+// `comment_reactions`, every comment with any; one missing has none), so a page
+// view asks for nothing more. Counts without them (a very long discussion, an
+// older server) leave this script to ask the comments' counts API.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -108,15 +112,31 @@
     if (button) react(button);
   });
 
+  // The article's counts carry the comments' reaction counts: shown as they come.
+  var carried = false;
+  document.addEventListener("byline:counts", function (event) {
+    var counts = event.detail && event.detail.comment_reactions;
+    if (!counts || typeof counts !== "object") return;
+    carried = true;
+    buttons().forEach(function (button) {
+      // A button the reader pressed already shows its count from the answer.
+      if (button.hasAttribute("data-answered")) return;
+      var count = counts[button.dataset.commentReaction];
+      show(button, null, typeof count === "number" ? count : 0);
+    });
+  });
+
   pressMine();
   var comments = document.getElementById("comments");
   if (!comments || !buttons().length) return;
   if ("IntersectionObserver" in window) {
-    // Counts are asked for when the discussion comes into view, not on every page view.
+    // Counts are asked for when the discussion comes into view, not on every page view,
+    // and only when the article's counts did not carry them (engagement.js then
+    // refreshes them as the discussion comes into view, if older than its interval).
     var observer = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
       observer.disconnect();
-      refreshCounts();
+      if (!carried) refreshCounts();
     }, { rootMargin: "200px" });
     observer.observe(comments);
   } else {

@@ -18,7 +18,10 @@
     if (node) node.textContent = String(value);
   }
 
+  // Other scripts on the page show their part of the counts (reactions.js: the
+  // comments' reaction counts, which the article's counts carry).
   function showCounts(counts) {
+    document.dispatchEvent(new CustomEvent("byline:counts", { detail: counts }));
     ["views", "comments"].forEach(function (name) {
       var counter = document.querySelector('[data-counter="' + name + '"]');
       if (!counter || typeof counts[name] !== "number") return;
@@ -175,8 +178,9 @@
     if (counting === latest) showCounts(counts);
   });
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
-  // While the reader can see figures (the counters under the headline or this block,
-  // on screen or within a few lines of it, in a visible tab), other readers' votes,
+  // While the reader can see figures (the counters under the headline, this block or
+  // the discussion's reaction counts, on screen or within a few lines, in a visible
+  // tab), other readers' votes,
   // views and comments show up every data-refresh-seconds (each a revalidation,
   // usually a 304 from nginx). While nothing changes the wait doubles, up to four
   // times as long; a change, or the reader's own vote, brings it back. Out of view
@@ -224,7 +228,7 @@
       if (onScreen !== was) lookAgain();
     }, { rootMargin: "200px 0px" });
     observer.observe(block);
-    document.querySelectorAll("[data-counter]").forEach(function (node) { observer.observe(node); });
+    document.querySelectorAll("[data-counter], #comments").forEach(function (node) { observer.observe(node); });
   }
   schedule();
 })();
