@@ -32,6 +32,15 @@ class _SharedPoolClient(RedisCacheClient):
         assert found is not None
         return found.pool
 
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        """A client on the pool, made once per pool (Django makes one per call, and a
+        ``redis.Redis`` builds its table of reply parsers every time)."""
+        pool = self._get_connection_pool(write)
+        kept = self.__dict__.get("_kept_client")
+        if kept is None or kept[0] is not pool:
+            kept = self._kept_client = (pool, self._client(connection_pool=pool))
+        return kept[1]
+
 
 def _degrading(name: str) -> Any:
     def method(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:

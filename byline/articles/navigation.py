@@ -1,12 +1,13 @@
-"""The site navigation: sections that have published articles.
+"""The site navigation: sections that have published articles, and the static pages
+of the header and footer menus.
 
-The list is cached for a minute under the page cache's generation, which
+The lists are cached, as one entry, for a minute under the page cache's generation, which
 ``byline.signals.article_changed`` moves on (an article published, edited,
 unpublished or deleted, on any worker or app server). So a change shows in the
 navigation of the next page rendered anywhere, exactly when the pages
 themselves are rendered again, and an old generation's list is never read.
 A scheduled article coming due changes the list without any write, so the
-list is never kept past the next scheduled publication time either.
+lists are never kept past the next scheduled publication time either.
 """
 
 from __future__ import annotations
@@ -15,50 +16,97 @@ import math
 import time
 
 from django.core.cache import cache
+from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 
 from byline.articles import hooks
 from byline.articles.models import Article, Section, StaticPage
 
-CACHE_KEY = "articles:nav-sections"
-FOOTER_CACHE_KEY = "articles:footer-pages"
-HEADER_CACHE_KEY = "articles:header-pages"
+CACHE_KEY = "articles:chrome"
 CACHE_SECONDS = 60
+# Where a page's render leaves the next publication time it read with the chrome (in the
+# WSGI environ, which is the request's META): the page cache's layer then needs no second
+# query for it. Only a time read in this very request is left there, never a cached one.
+UPCOMING = "byline.next_publication"
 
 
 def cache_key() -> str:
-    """The navigation's cache key under the current page-cache generation."""
+    """The chrome's cache key under the current page-cache generation."""
     return f"{CACHE_KEY}:{hooks.site_generation()}"
+
+
+class Chrome:
+    """What every page's header and footer list: the sections with published articles and
+    the static pages marked for the header and the footer menus, in their order.
+
+    One cache entry for the three (one read of the cache a page, and on a miss one query
+    of the sections and one of the static pages), read once a request and only when the
+    page shows them (the template calls ``sections``, ``header`` and ``footer``).
+    """
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        self.request = request
+        self._entry: dict | None = None
+
+    def entry(self) -> dict:
+        if self._entry is None:
+            key = cache_key()
+            entry = cache.get(key)
+            if entry is None or _due(entry["upcoming"]):
+                entry = _build()
+                cache.set(key, entry, _seconds_to_keep(entry["upcoming"]))
+                if self.request is not None:
+                    self.request.META[UPCOMING] = entry["upcoming"]
+            self._entry = entry
+        return self._entry
+
+    def sections(self) -> list[Section]:
+        return self.entry()["sections"]
+
+    def header(self) -> list[StaticPage]:
+        return self.entry()["header"]
+
+    def footer(self) -> list[StaticPage]:
+        return self.entry()["footer"]
+
+
+def _build() -> dict:
+    live = Article.objects.published().values("section_id")
+    sections = list(Section.objects.filter(pk__in=live))
+    marked = models.Q(in_header=True) | models.Q(in_footer=True)
+    pages = list(
+        StaticPage.objects.published()
+        .filter(marked)
+        .order_by("footer_order", "title")
+        .only("title", "path", "in_header", "in_footer")
+    )
+    return {
+        "sections": sections,
+        "header": [page for page in pages if page.in_header],
+        "footer": [page for page in pages if page.in_footer],
+        "upcoming": next_publication_time(),
+    }
+
+
+def _due(upcoming: float | None) -> bool:
+    """A scheduled article the entry did not count has come due since it was read."""
+    return upcoming is not None and upcoming <= time.time()
 
 
 def sections_for_navigation() -> list[Section]:
     """Sections with at least one published article, cached until the site changes."""
-    key = cache_key()
-    sections = cache.get(key)
-    if sections is None:
-        live = Article.objects.published().values("section_id")
-        sections = list(Section.objects.filter(pk__in=live))
-        cache.set(key, sections, _seconds_to_keep())
-    return sections
+    return Chrome().sections()
 
 
 def pages_for_footer() -> list[StaticPage]:
     """Published static pages marked for the footer menu, in their order, cached likewise."""
-    return _pages(FOOTER_CACHE_KEY, StaticPage.objects.in_footer())
+    return Chrome().footer()
 
 
 def pages_for_header() -> list[StaticPage]:
     """Published static pages marked for the header's navigation, in their order, likewise."""
-    return _pages(HEADER_CACHE_KEY, StaticPage.objects.in_header())
-
-
-def _pages(prefix: str, pages_query) -> list[StaticPage]:
-    key = f"{prefix}:{hooks.site_generation()}"
-    pages = cache.get(key)
-    if pages is None:
-        pages = list(pages_query.only("title", "path"))
-        cache.set(key, pages, CACHE_SECONDS)
-    return pages
+    return Chrome().header()
 
 
 def next_publication_time() -> float | None:
@@ -72,9 +120,8 @@ def next_publication_time() -> float | None:
     return upcoming.timestamp() if upcoming is not None else None
 
 
-def _seconds_to_keep() -> int:
-    """A minute, or less when a scheduled article comes due sooner."""
-    upcoming = next_publication_time()
+def _seconds_to_keep(upcoming: float | None) -> int:
+    """A minute, or less when a scheduled article (due at ``upcoming``) comes due sooner."""
     if upcoming is None:
         return CACHE_SECONDS
     return max(1, min(CACHE_SECONDS, math.ceil(upcoming - time.time())))

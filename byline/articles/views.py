@@ -122,7 +122,8 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.reachable().select_related("section", "lead_media")
+        # Not the Markdown source: the page shows the HTML rendered from it when saved.
+        return Article.objects.reachable().select_related("section", "lead_media").defer("body")
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.object = article = self.get_object()

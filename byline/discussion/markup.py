@@ -18,12 +18,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import tzinfo
+from html import escape  # Django's, without its lazy-string wrapper: 100s a page
 
 import nh3
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from byline.discussion.models import Comment
@@ -150,8 +151,9 @@ def _permalink_prefix() -> str:
     return reverse("discussion:comment", args=[0])[:-2]
 
 
-def _time(comment: Comment) -> str:
-    when = timezone.localtime(comment.submitted_at)
+def _time(comment: Comment, zone: tzinfo | None = None) -> str:
+    """``zone``: the current time zone, when the caller has it (read once a page)."""
+    when = timezone.localtime(comment.submitted_at, zone)
     iso = when.strftime("%Y-%m-%dT%H:%M:%S%z")
     text = f"{when.day} {MONTHS[when.month]} {when.year}, {when:%H:%M}"  # Django's month names
     return f'<time datetime="{iso}">{text}</time>'
@@ -178,6 +180,7 @@ def comment_open(
     reply: bool = True,
     react_prefix: str = "",
     answers_removed: bool = False,
+    zone: tzinfo | None = None,
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
@@ -205,7 +208,7 @@ def comment_open(
         f'<li id="comment-{comment.pk}" class="comment depth-{depth}">'
         f'<article class="comment-body" aria-label="Comment by {name}">'
         f'<footer class="comment-meta"><b class="comment-author">{author}</b> '
-        f'<a class="comment-date" href="{permalink}">{_time(comment)}</a>{_edited(comment)} '
+        f'<a class="comment-date" href="{permalink}">{_time(comment, zone)}</a>{_edited(comment)} '
         f'<a class="comment-link" href="{permalink}" data-copy-link>Copy link'
         f'<span class="visually-hidden"> to the comment by {name}</span></a></footer>'
         f"{AWAITING if pending else ''}"
@@ -248,6 +251,7 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
     """
     parts = ['<ol class="comment-list">']
     prefix, react_prefix = _permalink_prefix(), form_prefix()
+    zone = timezone.get_current_timezone()
     for node in nodes:
         if node.removed:
             parts.append(removed_open(node.comment, node.depth))
@@ -261,6 +265,7 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
                     answers=node.answers,
                     react_prefix=react_prefix,
                     answers_removed=node.answers_removed,
+                    zone=zone,
                 )
             )
         if node.has_children:

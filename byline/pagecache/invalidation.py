@@ -55,9 +55,12 @@ def connect() -> None:
     article_changed.connect(on_article_changed, dispatch_uid="byline.pagecache")
 
 
-def next_publication_time() -> float | None:
+def next_publication_time(environ: dict | None = None) -> float | None:
     """When the next scheduled article comes due (a Unix time), or None: the articles
-    app answers (it owns the schedule)."""
-    from byline.articles.navigation import next_publication_time
+    app answers (it owns the schedule), or the page whose ``environ`` is given, if its
+    render read it from the database (with the site's navigation)."""
+    from byline.articles.navigation import UPCOMING, next_publication_time
 
+    if environ is not None and UPCOMING in environ:
+        return environ[UPCOMING]
     return next_publication_time()

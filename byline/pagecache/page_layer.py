@@ -152,7 +152,7 @@ class PageCacheApp:
                 return result
             try:
                 body = b"".join(result)
-                upcoming = self.next_publication()
+                upcoming = self.next_publication(environ)
                 # A page may say when it goes out of date by itself (comments closing).
                 own = environ.get(EXPIRES_AT)
                 if isinstance(own, float):
@@ -168,12 +168,13 @@ class PageCacheApp:
         self.store.set(key, page)
         return self.replay(page, environ, start_response, "miss")
 
-    def next_publication(self) -> float | None:
-        """When the next scheduled article comes due; if unknown, soon (keep pages briefly)."""
+    def next_publication(self, environ: dict) -> float | None:
+        """When the next scheduled article comes due; if unknown, soon (keep pages briefly).
+        A page that read it while rendering (its navigation) left it in ``environ``."""
         from byline.pagecache.invalidation import next_publication_time
 
         try:
-            return next_publication_time()
+            return next_publication_time(environ)
         except Exception:
             logger.exception("page cache: cannot read the next publication time")
             return time.time() + 5

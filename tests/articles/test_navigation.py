@@ -4,12 +4,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from byline.articles import navigation
-from byline.articles.models import Article
+from byline.articles.models import Article, StaticPage
 from byline.pagecache import store
 from tests.factory import make_article, make_section
+from tests.pagecache.conftest import page_cache  # noqa: F401 - the fixture
+from tests.pagecache.wsgi_client import call
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +74,51 @@ def test_a_change_made_by_another_worker_reaches_this_workers_navigation(client,
 
 def test_the_navigation_is_not_kept_past_a_scheduled_publication(own_store):
     """With an article due in ten seconds, the cached list lives at most ten seconds."""
-    assert navigation._seconds_to_keep() == navigation.CACHE_SECONDS
+    assert navigation._seconds_to_keep(navigation.next_publication_time()) == 60
     make_article(
         status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(seconds=10)
     )
-    assert 1 <= navigation._seconds_to_keep() <= 10
+    assert 1 <= navigation._seconds_to_keep(navigation.next_publication_time()) <= 10
+
+
+def menu(html: str, label: str) -> list[str]:
+    found = re.search(rf'<nav aria-label="{label}">(.*?)</nav>', html, re.S)
+    return re.findall(r">([^<]+)</a>", found.group(1)) if found else []
+
+
+def test_the_header_and_footer_menus_follow_their_pages_once_cached(client, own_store):
+    """Sections and both menus are cached together: a page marked for a menu, or taken out
+    of one, shows in the very next page's header and footer."""
+    make_article(section=make_section("World"))
+    about = StaticPage.objects.create(
+        title="About", path="/about/", status="published", in_footer=True, footer_order=2
+    )
+    StaticPage.objects.create(
+        title="Ethics", path="/ethics/", status="published", in_header=True, footer_order=1
+    )
+    html = client.get("/").text
+    assert (menu(html, "Site pages"), menu(html, "Pages")) == (["Ethics"], ["About"])
+    assert menu(html, "Sections") == ["World"]
+
+    about.in_header = True
+    about.save()
+    html = client.get("/").text
+    assert menu(html, "Site pages") == ["Ethics", "About"]  # in their order
+    assert menu(html, "Pages") == ["About"]
+
+    about.status = "draft"
+    about.save()
+    html = client.get("/").text
+    assert (menu(html, "Site pages"), menu(html, "Pages")) == (["Ethics"], [])
+
+
+def test_a_cold_page_reads_the_chrome_and_the_schedule_once(page_cache):  # noqa: F811
+    """A page rendered into the page cache asks the database once when the next scheduled
+    article is due (with the navigation, which the page cache's layer then reuses), and
+    reads the header's and the footer's pages in one query."""
+    article = make_article(section=make_section("World"))
+    with CaptureQueriesContext(connection) as queries:
+        assert call(page_cache, article.get_absolute_url()).status == 200
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum("'scheduled'" in text and "LIMIT 1" in text for text in sql) == 1
+    assert sum('FROM "articles_staticpage"' in text for text in sql) == 1
