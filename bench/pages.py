@@ -199,9 +199,21 @@ def check_correctness(urls: dict[str, str], page: bytes, article, headline: str)
     status, _, body = fetch(urls["a"])
     check(status == 200 and body == page, "a: nginx serves the saved file")
     fetch(urls["c"])
-    status, headers, body = fetch(urls["c"])
+    # The page file is written when the app stores a page it rendered; a render that
+    # began before a generation or purge it did not see is served but not kept (it may
+    # be stale), so on a loaded machine the file may come a request or two later.
+    tries = 0
+    while tries < 10:
+        tries += 1
+        status, headers, body = fetch(urls["c"])
+        if headers.get("x-cache") == "FILE":
+            break
+        time.sleep(0.3)
     check(status == 200 and body == page, "c: the shipped nginx config serves the same bytes")
-    check(headers.get("x-cache") == "FILE", f"c: ... from the page file ({headers.get('x-cache')})")
+    check(
+        headers.get("x-cache") == "FILE",
+        f"c: ... from the page file ({headers.get('x-cache')}, after {tries} requests)",
+    )
     for name in SECURITY_HEADERS:
         check(headers.get(name) == page_headers[name], f"c: the page file carries {name}")
     check("set-cookie" not in headers, "c: no Set-Cookie on an anonymous page")
