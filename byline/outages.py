@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from collections.abc import Callable
 
 import redis
@@ -53,29 +51,6 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.TimeoutError,
 )
 _MARK = "byline.outage"
-# While a service is down every request may fail: one warning per this many seconds
-# per process, counting the 503s it stands for, instead of a line per request.
-LOG_EVERY_SECONDS = 10.0
-
-
-class _OutageLog:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.next_at = 0.0
-        self.quiet = 0
-
-    def warn(self, path: str, error: BaseException) -> None:
-        now = time.monotonic()
-        with self.lock:
-            if now < self.next_at:
-                self.quiet += 1
-                return
-            quiet, self.quiet, self.next_at = self.quiet, 0, now + LOG_EVERY_SECONDS
-        more = f" ({quiet} more 503s since the last warning)" if quiet else ""
-        logger.warning("503 for %s: %s%s", path, error, more)
-
-
-log_outage = _OutageLog().warn
 
 
 def is_outage(error: BaseException | None) -> bool:
@@ -123,7 +98,7 @@ class OutageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_outage(exception):
             return None
-        log_outage(request.path, exception)
+        logger.warning("503 for %s: %s", request.path, exception)
         return outage_response(request)
 
 

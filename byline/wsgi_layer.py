@@ -140,7 +140,7 @@ def within_request(
             return work()
         except Exception as error:
             if outages.is_outage(error):  # the database or Redis is down: 503, try again
-                outages.log_outage(environ.get("PATH_INFO", ""), error)
+                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
                 retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
                 return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
             return internal_error(environ, failure, secure)

@@ -4,11 +4,10 @@ and nothing reveals internals (docs/api.md, "Errors")."""
 import json
 
 import pytest
-from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import include, path
 
-from byline import errors, outages
+from byline import errors
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
@@ -123,15 +122,7 @@ def broken_view(request):
     raise RuntimeError("secret internals: SELECT * FROM auth_user")
 
 
-def database_down_view(request):
-    raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
-
-
-urlpatterns = [
-    path("broken/", broken_view),
-    path("database-down/", database_down_view),
-    path("", include("byline.urls")),
-]
+urlpatterns = [path("broken/", broken_view), path("", include("byline.urls"))]
 handler500 = "byline.errors.server_error"
 
 
@@ -148,29 +139,3 @@ def test_a_server_error_reveals_nothing_and_its_page_needs_no_database(
     assert "secret" not in page.text and "RuntimeError" not in page.text
     error = assert_json_error(client.get("/broken/", **JSON), 500)
     assert "secret" not in error["message"] and "RuntimeError" not in error["message"]
-
-
-@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
-def test_while_a_service_is_down_the_log_gets_one_warning_a_while_not_one_a_request(
-    client, caplog, monkeypatch
-):
-    """A busy site with its database down would write a line per request: one warning
-    per ``LOG_EVERY_SECONDS`` instead, saying how many 503s it stands for."""
-    monkeypatch.setattr(outages, "log_outage", outages._OutageLog().warn)
-    with caplog.at_level("WARNING", logger="byline.outages"):
-        answers = [client.get("/database-down/").status_code for _ in range(50)]
-    assert answers == [503] * 50
-    warnings = [r.getMessage() for r in caplog.records if r.name == "byline.outages"]
-    assert warnings == [
-        "503 for /database-down/: connection to server at 127.0.0.1, port 5432 failed"
-    ]
-
-    later = outages._OutageLog()
-    for _ in range(50):
-        later.warn("/a/", OperationalError("down"))
-    later.next_at -= outages.LOG_EVERY_SECONDS  # ten seconds on
-    with caplog.at_level("WARNING", logger="byline.outages"):
-        later.warn("/b/", OperationalError("still down"))
-    assert caplog.records[-1].getMessage() == (
-        "503 for /b/: still down (49 more 503s since the last warning)"
-    )
