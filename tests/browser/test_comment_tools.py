@@ -37,6 +37,7 @@ def top_level(page) -> list[str]:
 
 
 def fits_sideways(page) -> bool:
+    page.wait_for_load_state()  # not while the next document is replacing this one
     return page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
