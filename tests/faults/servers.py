@@ -81,13 +81,19 @@ def missing_postgres() -> str | None:
     return None
 
 
-def _wait(condition, seconds: float, what: str) -> None:
+def until(condition, seconds: float = 30, every: float = 0.2) -> bool:
+    """Whether ``condition()`` came true within ``seconds``, asking every ``every`` s."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} within {seconds} s")
+            return True
+        time.sleep(every)
+    return False
+
+
+def _wait(condition, seconds: float, what: str) -> None:
+    if not until(condition, seconds, every=0.05):
+        raise RuntimeError(f"{what} within {seconds} s")
 
 
 def _children(pid: int) -> list[int]:

@@ -20,7 +20,13 @@ import psycopg
 import pytest
 
 from tests.faults.clients import Reader, Reply
-from tests.faults.servers import ROOT, AppServer, PostgresServer, app_on_own_postgres_and_redis
+from tests.faults.servers import (
+    ROOT,
+    AppServer,
+    PostgresServer,
+    app_on_own_postgres_and_redis,
+    until,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -70,15 +76,6 @@ def _unavailable(reply: Reply) -> bool:
     return reply.status == 503 and int(reply.headers["retry-after"]) > 0
 
 
-def _until(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"not true within {seconds} s")
-
-
 def test_with_postgres_frozen_requests_that_need_it_answer_503_then_recover(stack):
     """Search (never cached), a page never rendered, the admin, the live counts and a
     vote answer 503 with Retry-After while PostgreSQL is frozen; an expired page is
@@ -115,7 +112,7 @@ def test_with_postgres_frozen_requests_that_need_it_answer_503_then_recover(stac
     finally:
         postgres.thaw()
 
-    _until(lambda: reader.page("/search/?q=anything").status == 200)
+    assert until(lambda: reader.page("/search/?q=anything").status == 200, 60)
     assert reader.page(never_rendered).status == 200
     assert editor.page("/admin/discussion/comment/").status == 200
     assert reader.counts(article_id).status == 200
@@ -139,7 +136,7 @@ def test_once_a_wait_ran_out_requests_fail_at_once_for_a_moment(stack):
     finally:
         postgres.thaw()
     assert app.log().count("asked again shortly") > logged
-    _until(lambda: reader.page("/search/?q=anything").status == 200)
+    assert until(lambda: reader.page("/search/?q=anything").status == 200, 60)
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import PostgresServer, app_on_own_postgres_and_redis
+from tests.faults.servers import PostgresServer, app_on_own_postgres_and_redis, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -40,15 +40,6 @@ def _article(postgres: PostgresServer) -> tuple[int, str]:
             "SELECT id, slug FROM articles_article ORDER BY id LIMIT 1"
         ).fetchone()
     return article_id, f"/articles/{slug}/"
-
-
-def _until(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"not true within {seconds} s")
 
 
 def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
@@ -98,7 +89,7 @@ def test_with_postgres_stopped_pages_are_served_and_writes_answer_503(stack):
         postgres.start()
 
     voter = Reader(base=app.base, ip="198.51.100.2")
-    _until(lambda: voter.react(article_id, "sad").status == 200)
+    assert until(lambda: voter.react(article_id, "sad").status == 200)
     assert reader.comment(article_id, "Back again.").status == 302
     assert _rows(postgres, "SELECT count(*) FROM engagement_reaction WHERE reaction = 'sad'") == 1
     assert _rows(postgres, "SELECT count(*) FROM engagement_reaction WHERE reaction = 'happy'") == 0

@@ -10,13 +10,11 @@ generation it moves on) can take the old copy out.
 
 from __future__ import annotations
 
-import time
-
 import psycopg
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import AppServer, own_postgres_and_redis
+from tests.faults.servers import AppServer, own_postgres_and_redis, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -52,15 +50,6 @@ def _article(postgres) -> tuple[int, str]:
     return number, f"/articles/{slug}/"
 
 
-def _until(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 FAULTS = {
     "stopped": (lambda redis: redis.stop(), lambda redis: redis.start()),
     "frozen": (lambda redis: redis.freeze(), lambda redis: redis.thaw()),
@@ -88,7 +77,7 @@ def test_a_purge_made_while_redis_is_down_reaches_the_other_server(site, fault):
 
     # From now on only the other server is asked: the purge the first one could not
     # send must reach it all the same.
-    assert _until(lambda: words in Reader(base=two.base).page(path).text), (
+    assert until(lambda: words in Reader(base=two.base).page(path).text), (
         "the other server still serves the page from before the comment"
     )
     for app in (one, two):
