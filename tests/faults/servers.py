@@ -351,6 +351,17 @@ class AppServer:
     def log(self) -> str:
         return (self.dir / "log").read_text(errors="replace")
 
+    def shell(self, code: str) -> str:
+        """Run ``code`` in ``manage.py shell`` with this server's settings; its output."""
+        return subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     def stop(self) -> None:
         if self.process is not None:
             stop_process_group(self.process)

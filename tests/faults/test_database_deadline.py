@@ -11,8 +11,6 @@ it, these requests would wait until the thaw, which comes only after them.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -21,7 +19,6 @@ import pytest
 
 from tests.faults.clients import Reader, Reply
 from tests.faults.servers import (
-    ROOT,
     AppServer,
     PostgresServer,
     app_on_own_postgres_and_redis,
@@ -59,16 +56,9 @@ def _articles(postgres: PostgresServer) -> list[tuple[int, str]]:
 
 def _editor(app: AppServer) -> Reader:
     """A signed-in editor (a superuser's session cookie)."""
-    made = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", EDITOR],
-        env=app.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    made = app.shell(EDITOR)
     editor = Reader(base=app.base)
-    editor.cookies["sessionid"] = made.stdout.split()[-1]
+    editor.cookies["sessionid"] = made.split()[-1]
     return editor
 
 

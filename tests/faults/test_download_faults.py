@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.faults.servers import ROOT, AppServer, PostgresServer, missing_postgres
+from tests.faults.servers import AppServer, PostgresServer, missing_postgres
 
 pytestmark = [pytest.mark.postgres]
 
@@ -51,15 +49,8 @@ def stack():
         )
         app.start()
         try:
-            made = subprocess.run(
-                [sys.executable, "manage.py", "shell", "-c", SETUP],
-                env=app.env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            yield postgres, app, made.stdout.split()[-3:]  # the last three lines
+            made = app.shell(SETUP)
+            yield postgres, app, made.split()[-3:]  # the last three lines
         finally:
             app.close()
     finally:
