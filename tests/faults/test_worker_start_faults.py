@@ -16,8 +16,8 @@ import time
 import pytest
 
 from tests.faults.clients import Reader
-from tests.faults.servers import AppServer, _children, app_on_own_postgres_and_redis
-from tests.faults.test_database_faults import _article, _rows, _until
+from tests.faults.servers import AppServer, _children, app_on_own_postgres_and_redis, until
+from tests.faults.test_database_faults import _article, _rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -72,7 +72,7 @@ def test_a_worker_started_into_a_database_fault_serves_pages_and_then_comments(s
     finally:
         postgres.start() if fault == "stopped" else postgres.thaw()
     words = f"The first comment after the database came back ({fault})."
-    _until(lambda: reader.comment(article_id, words).status == 302)
+    assert until(lambda: reader.comment(article_id, words).status == 302)
     assert _rows(postgres, "SELECT count(*) FROM discussion_comment WHERE body = %s", words) == 1
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
