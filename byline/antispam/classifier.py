@@ -51,12 +51,23 @@ _TLDS = (
     "xyz|top|site|online|club|shop|store|app|link|click|live|fr|es|it|nl|pl|br|au|ca|"
     "gov|edu|int|eu|ie|ch|at|se|dk|fi|pt|jp|mx|za|ng|ke|nz|gr|tr|ua|ph|pk|sg|hk|ae"
 )
+# A link ends at a space, a quote or a bracket of markup, and where Chinese, Japanese or
+# Korean text runs on after it without a space ("www.example.jp）によると").
+_LINK_CHARS = "[^\\s<>\"'\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]"
 _LINK = re.compile(
-    r"(?i)\b(?:https?://|www\.)[^\s<>\"']+"
+    r"(?i)\b(?:https?://|www\.)" + _LINK_CHARS + "+"
     r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*\.(?:"
     + _TLDS
-    + r")\b(?:/[^\s<>\"']*)?"
+    + r")\b(?:/"
+    + _LINK_CHARS
+    + "*)?"
 )
+# A dot written so that the host does not read as a link ("example[.]com", "(dot)").
+_DEFANGED = re.compile(
+    r"(?i)(?<=[a-z0-9])(?:\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\})(?=[a-z0-9])"
+)
+# A run of full-width letters, digits and ". - / :" or of circled or squared letters.
+_WIDE = re.compile("[\uff0d-\uff1a\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9\U0001f130-\U0001f189]+")
 _SPACED_DOT = re.compile(
     r"(?<=[a-z0-9])(?: +\. *|\. +)(?=(?:com|net|org|info|biz|xyz|io|ru|tk|cn)\b)"
 )
@@ -99,8 +110,15 @@ _OFFICIAL_SUFFIXES = (
     ".parliament.uk",
     ".un.org",
     ".judiciary.uk",
+    # Switzerland's federal offices, Germany's federal agencies, India's government
+    # sites, the Dutch government's.
+    ".admin.ch",
+    ".bund.de",
+    ".nic.in",
+    ".overheid.nl",
 )
-# … and Brazil's judiciary and legislature (stf.jus.br, camara.leg.br), Uruguay's gub.uy.
+# … and Brazil's judiciary and legislature (stf.jus.br, camara.leg.br), Uruguay's gub.uy,
+# Japan's prefectures and cities (metro.tokyo.lg.jp, city.osaka.lg.jp).
 _OFFICIAL_LABELS = (
     "gov",
     "gob",
@@ -114,6 +132,7 @@ _OFFICIAL_LABELS = (
     "jus",
     "leg",
     "gub",
+    "lg",
 )
 NEWS_SITES = frozenset(
     {
@@ -828,9 +847,32 @@ def clean(text: str) -> str:
     return text
 
 
-def _joined(text: str) -> str:
-    """The text with hosts spaced out around their last dot joined ("example. com")."""
+def _joined(text: str, undisguise: bool = True) -> str:
+    """The text with disguised hosts written plainly: spaced out around their last dot
+    ("example. com"), and unless ``undisguise`` is false "defanged" ("example[.]com",
+    "example(dot)com") or in full-width or circled letters ("ｅｘａｍｐｌｅ．ｃｏｍ",
+    "ⓔⓧⓐⓜⓟⓛⓔ.com")."""
+    if undisguise and not text.isascii() and _WIDE.search(text):
+        text = _narrowed(text)
+    if undisguise and ("[" in text or "(" in text or "{" in text):
+        text = _DEFANGED.sub(".", text)
     return _SPACED_DOT.sub(".", text) if "." in text else text
+
+
+def disguised_links(text: str) -> list[str]:
+    """The links in ``text`` that were written so as not to read as links."""
+    if text.isascii() and not _DEFANGED.search(text):
+        return []
+    shown = _links_in(text, undisguise=False)
+    return [link for link in _links_in(text) if link not in shown]
+
+
+def _narrowed(text: str) -> str:
+    """The text with its full-width and circled letters written plainly, when that makes
+    a link of them ("ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ"); otherwise as it was (full-width digits
+    in a Japanese date are no link)."""
+    plain = _WIDE.sub(lambda match: unicodedata.normalize("NFKC", match.group(0)), text)
+    return plain if len(_LINK.findall(plain)) > len(_LINK.findall(text)) else text
 
 
 def bounded(text: str) -> str:
@@ -869,14 +911,14 @@ def find_links(text: str) -> list[str]:
 # The few functions a check asks more than once of the same text (the signals and the
 # model read it separately) remember their last answers: a long comment is read once.
 @functools.lru_cache(maxsize=64)
-def _links_in(text: str) -> tuple[str, ...]:
+def _links_in(text: str, undisguise: bool = True) -> tuple[str, ...]:
     found = []
     text = bounded(text)
     if "href" in text.lower():  # a link inside a tag: clean() would remove it with the tag
         for match in _HREF.finditer(text):
             link = _trimmed(match.group(1))[0]
             found.append("http:" + link if link.startswith("//") else link)
-    text = _joined(clean(text))
+    text = _joined(clean(text), undisguise)
     if "@" in text:
         text = _EMAIL.sub(" ", text)  # an e-mail address is not a link to its domain
     for match in _LINK.finditer(text):
@@ -911,8 +953,9 @@ def is_source(domain: str) -> bool:
     if any(domain.endswith(s) or domain == s[1:] for s in _OFFICIAL_SUFFIXES):
         return True
     labels = domain.split(".")
-    # gov.uk, gouv.fr, gob.es, gov.br, go.jp, ac.uk, edu.au: a public second-level label.
-    if len(labels) >= 3 and labels[-2] in _OFFICIAL_LABELS:
+    # gov.uk, gouv.fr, gob.es, gov.br, go.jp, ac.uk, edu.au: a public second-level label,
+    # under a country's domain ("shop.lg.com" or "www.go.com" are companies').
+    if len(labels) >= 3 and labels[-2] in _OFFICIAL_LABELS and len(labels[-1]) == 2:
         return True
     if len(labels) == 2 and labels[0] in ("gov", "gouv", "gob"):
         return True

@@ -41,6 +41,7 @@ from byline.antispam.classifier import (
     bounded,
     clean,
     contact_handles,
+    disguised_links,
     domain_of,
     duplicate_key,
     encodable,
@@ -162,6 +163,11 @@ ONE_SITE_REASON = "Names one site in a few words and nothing else points to spam
 ONE_SITE_MAX_WORDS = 40
 # An address made of sales words (cheap-flights-deals.xyz, best-roofing-leeds.co.uk).
 W_SALES_DOMAIN = 1.5
+# A link written so as not to read as one ("cash-fast[.]com", "ｃａｓｈ．ｃｏｍ",
+# "ⓒⓐⓢⓗ.com"): what spam does to slip past filters and link readers. The link itself
+# is read as written plainly; this is the disguise, shown to the moderator.
+W_DISGUISED_LINK = 1.0
+DISGUISED_LINK_REASON = "Writes a link so that it does not read as one"
 # Readers are sent ("Visit https://…", "order at …", "more info: …") to a site's home
 # page that is no recognised source: a reader citing something links the page it is on;
 # an advert names the site. Enough to hold what the model reads as nearly genuine.
@@ -496,6 +502,14 @@ def sales_domains(domains: list[str]) -> list[Evidence]:
         return []
     names = ", ".join(found[:3])
     return [Evidence(W_SALES_DOMAIN, f"Links to {names}: an address made of sales words.")]
+
+
+def disguises(text: str) -> list[Evidence]:
+    """Links written in full-width or circled letters, or with their dots "defanged"."""
+    hidden = disguised_links(text)
+    if not hidden:
+        return []
+    return [Evidence(W_DISGUISED_LINK, f"{DISGUISED_LINK_REASON} ({', '.join(hidden[:3])}).")]
 
 
 def content(text: str, domains: list[str]) -> list[Evidence]:
@@ -871,6 +885,7 @@ def read_text(model: TextModel, body: str) -> TextReading:
         *links(domains),
         *cheap_domains(domains),
         *sales_domains(domains),
+        *disguises(body),
         *home_pages(body),
         *anchors(body),
         *said,

@@ -117,6 +117,11 @@ def test_check_my_working_with_a_link_to_code_or_data_is_published(local_filter,
         "uni-freiburg.de",
         "universidadeuropea.es",
         "stf.jus.br",
+        # Japan's prefectures and cities, Swiss and German federal offices
+        "metro.tokyo.lg.jp",
+        "city.osaka.lg.jp",
+        "bag.admin.ch",
+        "bmi.bund.de",
     ],
 )
 def test_a_public_bodys_address_is_recognised_by_its_shape(domain):
@@ -132,6 +137,11 @@ def test_a_public_bodys_address_is_recognised_by_its_shape(domain):
         "tennis-court.co.uk",
         "statistics.xyz",
         "gazette-deals.tk",
+        # a public-sector label under a generic domain is a company's name
+        "www.lg.com",
+        "shop.lg.com",
+        "www.go.com",
+        "tax.gov.com",
     ],
 )
 def test_a_name_bought_to_look_official_is_not_a_source(domain):
