@@ -49,7 +49,7 @@ from byline.readers import (
     commenter_token,
     hash_ip,
     hash_key,
-    hit,
+    hits,
     new_commenter_token,
     set_commenter_cookie,
 )
@@ -426,9 +426,12 @@ def data_request(request: HttpRequest) -> HttpResponse:
         return private(render(request, "discussion/data_policy.html", context, status=400))
     email = form.cleaned_data["email"]
     window = 3600
-    wait = max(
-        hit("data-request-ip", hash_ip(client_ip(request)), 5, window),
-        hit("data-request-email", hash_key(email.lower()), 3, window),
+    wait = hits(
+        [
+            ("data-request-ip", hash_ip(client_ip(request)), 5),
+            ("data-request-email", hash_key(email.lower()), 3),
+        ],
+        window,
     )
     if wait:
         context["message"] = (
