@@ -181,3 +181,58 @@ def test_hostile_strings_never_break_the_site_or_run(client, article, open_door,
         assert client.get(comment.get_absolute_url()).status_code < 500
     temp = tempfile.gettempdir()
     assert not glob.glob(os.path.join(temp, "blns*.fail")), "a command-injection string ran"
+
+
+def arabic_indic(number: int) -> str:
+    """``number`` in Arabic-Indic digits: ``str.isdigit()`` and ``int()`` both take them."""
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def not_an_id(pk: int) -> list[str]:
+    """Ways to write (or almost write) the id ``pk`` that are not a database id: only
+    ASCII digits from 1 to 2**63 - 1 are (``int()`` would read the first six as ``pk``)."""
+    return [
+        arabic_indic(pk), f"+{pk}", f"{pk}.0", f"0_{pk}", f"{pk}\x00", f"\u00a0{pk}",
+        "²", "1e3", "0", "-1", str(2**63), "9" * 5000, "[]",
+    ]  # fmt: skip
+
+
+def test_a_hidden_id_must_be_ascii_digits_in_range(client, article, settings):
+    """The reply-to id: a value that is not one (Unicode digits, a sign, an exponent, a
+    decimal point, NUL, out of range, 5,000 digits) is the form again with a clear 400
+    that keeps what was typed, never a reply to some other comment; spaces around the
+    digits, as a browser may send a field, are fine."""
+    from tests.discussion.factory import make_comment
+
+    settings.BYLINE_COMMENT_RATE_LIMIT = 100
+    target = make_comment(article)
+    for n, value in enumerate(not_an_id(target.pk)):
+        body = f"Hostile parent number {n}."
+        response = post_comment(client, article, parent=value, body=body, email=f"p{n}@ex.org")
+        assert response.status_code == 400, repr(value)
+        html = response.content.decode()
+        assert "not available any more" in html, repr(value)
+        assert body in html, repr(value)
+    assert not Comment.objects.filter(parent=target).exists()
+    for n, value in enumerate([f" {target.pk}", f"{target.pk}\t", f"0{target.pk}"]):
+        response = post_comment(client, article, parent=value, email=f"r{n}@ex.org")
+        assert response.status_code == 302, repr(value)
+    assert Comment.objects.filter(parent=target).count() == 3
+
+
+def test_an_article_id_that_is_not_one_is_a_clear_404(client, article):
+    """The article's hidden id, written any way but ASCII digits in range: "this article
+    does not take comments", to a browser (with what was typed) and to a script alike."""
+    for n, value in enumerate(not_an_id(article.pk)):
+        body = f"Hostile article number {n}."
+        response = post_comment(client, article, article=value, body=body, email=f"a{n}@ex.org")
+        assert response.status_code == 404, repr(value)
+        html = response.content.decode()
+        assert "does not take comments" in html, repr(value)
+        assert body in html, repr(value)
+        response = post_comment(client, article, json=True, article=value, email=f"j{n}@ex.org")
+        assert response.status_code == 404, repr(value)
+        assert response.json()["status"] == "rejected", repr(value)
+    assert not Comment.objects.exists()
+    response = post_comment(client, article, article=f" {article.pk} ")
+    assert response.status_code == 302
