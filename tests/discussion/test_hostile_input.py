@@ -17,7 +17,7 @@ import pytest
 from byline.discussion.markup import body_shows_text, shows_text
 from byline.discussion.models import Comment
 from byline.scripts import page_scripts
-from tests.discussion.factory import post_comment
+from tests.discussion.factory import make_comment, post_comment
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -207,8 +207,6 @@ def test_a_hidden_id_must_be_ascii_digits_in_range(client, article, settings, fi
     clearly, never read as some other row's id: the form again with what was typed (a
     400 for a reply, "does not take comments", 404, for an article), and the same to a
     script. Spaces or tabs around the digits, as a browser may send a field, are fine."""
-    from tests.discussion.factory import make_comment
-
     settings.BYLINE_COMMENT_RATE_LIMIT = 100
     parent = make_comment(article)
     target = parent if field == "parent" else article
