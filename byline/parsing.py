@@ -13,9 +13,11 @@ import json
 import re
 from typing import Any
 
-# Database ids are BigAutoField: 1 .. 2**63 - 1 (19 digits).
+# Database ids are BigAutoField: 1 .. 2**63 - 1 (19 digits), written in ASCII digits,
+# with spaces or tabs around them as a browser may send a form field (the comment
+# form's hidden ids read them with Django's IntegerField: discussion/forms.py).
 MAX_ID = 2**63 - 1
-_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+ID_DIGITS = re.compile(r"[ \t]*[0-9]{1,19}[ \t]*")
 # Deeper than any document the site reads, far below Python's recursion limit.
 MAX_JSON_DEPTH = 32
 
@@ -33,10 +35,9 @@ def parse_id(value: object) -> int | None:
         return value if 0 < value <= MAX_ID else None
     if not isinstance(value, str):
         return None
-    text = value.strip(" \t")
-    if not _ASCII_DIGITS.fullmatch(text):
+    if not ID_DIGITS.fullmatch(value):
         return None
-    number = int(text)
+    number = int(value)
     return number if 0 < number <= MAX_ID else None
 
 

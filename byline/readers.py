@@ -25,8 +25,10 @@ articles app (password attempts) all use these plain functions.
   (``over_limit_and`` also reads a Redis hash field in the same round trip,
   ``hits_and_reads`` does it for a batch of requests);
   ``seconds_left_in_window(per_seconds)`` for the 429's ``Retry-After``;
-  ``hit(scope, key, limit, window)`` counts one attempt and answers the
-  seconds to wait (0: go ahead), for forms that re-render with a message.
+  ``hits([(scope, key, limit), ...], window)`` counts one attempt under each
+  key (a comment: the reader, the e-mail address, the IP) in one round trip and
+  answers the seconds to wait (0: go ahead), for forms that re-render with a
+  message.
 
 The rate limits are the ``limits`` library's sliding-window counter
 (``SlidingWindowCounterRateLimiter``): the count is the current window's hits
@@ -37,9 +39,9 @@ counted.
 
 - **With Redis** the counters live there (``limits``' ``RedisStorage`` on the
   site's one pool, so the short timeout and the breaker of ``byline.redisconn``
-  apply), shared by every app server. A batch of requests (the vote caster's)
-  is counted in one round trip: ``limits``' own acquire script for each
-  counter and the reads, sent down one pipeline.
+  apply), shared by every app server. Whatever one call counts (a comment's
+  keys, the vote caster's batch) takes one round trip: ``limits``' own acquire
+  script for each counter and the reads, sent down one pipeline.
 - **Without Redis**, or while it fails (stopped, frozen, out of memory), the
   counters live in this process (``limits``' ``MemoryStorage``): limits keep
   holding, per worker instead of per site, until Redis is back.
@@ -73,7 +75,8 @@ COOKIE_SALT = "byline.engagement.reader"  # kept: existing cookies stay valid
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 READER_ID_LENGTH = 32  # hex characters
 LIMITS_KEY_PREFIX = "byline:ratelimit"
-LimitRequest = tuple[list[str], tuple[str, str] | None]  # (identities, hash field to read)
+Count = tuple[RateLimitItem, str, str]  # one hit to count: (rule, scope, identity)
+LimitRequest = tuple[list[Count], tuple[str, str] | None]  # (hits, hash field to read)
 
 
 def reader_id(request: HttpRequest) -> str | None:
@@ -249,15 +252,7 @@ def hits_and_reads(
     Redis fails, limits are counted in this process and nothing is read.
     """
     rule = _limit_item(limit, per_seconds)
-    asked = [(list(ids), read) for ids, read in requests]
-    found = redisconn.set_up()
-    if found is not None and not found.breaker.is_open:
-        try:
-            return _hits_in_redis(_redis_storage(found), scope, asked, rule)
-        except redis.RedisError as error:
-            if not isinstance(error, redisconn.RedisUnavailable):
-                logger.warning("rate limits: Redis failed (%s); counting in this process", error)
-    return _hits_in_memory(scope, asked, rule)
+    return _count([([(rule, scope, i) for i in identities], read) for identities, read in requests])
 
 
 def seconds_left_in_window(per_seconds: int = 60) -> int:
@@ -265,12 +260,18 @@ def seconds_left_in_window(per_seconds: int = 60) -> int:
     return per_seconds - int(datetime.now(UTC).timestamp()) % per_seconds
 
 
-def hit(scope: str, key: str, limit: int, window: int) -> int:
-    """Count one attempt for ``key``; return 0 if within ``limit`` per ``window`` seconds,
-    else the seconds until the window ends (for the form's message and ``Retry-After``)."""
-    if not key or not over_limit(scope, [key], limit, window):
+def hits(keys: Iterable[tuple[str, str, int]], window: int) -> int:
+    """Count one attempt for each (scope, key, limit) that has a key, in one Redis round
+    trip; return 0 if each is within its ``limit`` per ``window`` seconds, else the
+    seconds until the window ends (for the form's message and ``Retry-After``).
+
+    Every key is counted even when another is already over, as ``over_limit`` does.
+    """
+    counts = [(_limit_item(limit, window), scope, key) for scope, key, limit in keys if key]
+    if not counts:
         return 0
-    return max(1, seconds_left_in_window(window))
+    ((over, _),) = _count([(counts, None)])
+    return max(1, seconds_left_in_window(window)) if over else 0
 
 
 # The counters behind the rate limits (``limits``).
@@ -308,15 +309,28 @@ def reset_limits() -> None:
     _redis_storage.cache_clear()
 
 
+def _count(requests: list[LimitRequest]) -> list[tuple[bool, bytes | None]]:
+    """Count each request's hits and read its field: in Redis in one round trip while it
+    answers, else in this process (and nothing is read)."""
+    found = redisconn.set_up()
+    if found is not None and not found.breaker.is_open:
+        try:
+            return _hits_in_redis(_redis_storage(found), requests)
+        except redis.RedisError as error:
+            if not isinstance(error, redisconn.RedisUnavailable):
+                logger.warning("rate limits: Redis failed (%s); counting in this process", error)
+    return _hits_in_memory(requests)
+
+
 def _hits_in_redis(
-    storage: RedisStorage, scope: str, requests: list[LimitRequest], rule: RateLimitItem
+    storage: RedisStorage, requests: list[LimitRequest]
 ) -> list[tuple[bool, bytes | None]]:
     script = storage.lua_acquire_sliding_window
     client: Any = storage.get_connection()
     for attempt in range(2):
         pipe = client.pipeline(transaction=False)
-        for identities, read in requests:
-            for identity in identities:
+        for counts, read in requests:
+            for rule, scope, identity in counts:
                 key = rule.key_for(scope, identity)
                 pipe.evalsha(
                     script.sha,
@@ -337,9 +351,9 @@ def _hits_in_redis(
     answers = iter(replies)
     result: list[tuple[bool, bytes | None]] = []
     refused: list[Exception] = []
-    for identities, read in requests:
+    for counts, read in requests:
         over = False
-        for _ in identities:
+        for _ in counts:
             reply = next(answers)
             if isinstance(reply, Exception):
                 refused.append(reply)
@@ -352,18 +366,16 @@ def _hits_in_redis(
         logger.warning(
             "rate limits: Redis refused to count (%s); counting in this process", refused[0]
         )
-        counted = _hits_in_memory(scope, requests, rule)
+        counted = _hits_in_memory(requests)
         return [(over, value) for (over, _), (_, value) in zip(counted, result, strict=True)]
     return result
 
 
-def _hits_in_memory(
-    scope: str, requests: list[LimitRequest], rule: RateLimitItem
-) -> list[tuple[bool, bytes | None]]:
+def _hits_in_memory(requests: list[LimitRequest]) -> list[tuple[bool, bytes | None]]:
     limiter = _memory_limiter()
     return [
-        (not all([limiter.hit(rule, scope, identity) for identity in identities]), None)
-        for identities, _ in requests
+        (not all([limiter.hit(rule, scope, identity) for rule, scope, identity in counts]), None)
+        for counts, _ in requests
     ]
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -122,6 +122,27 @@ class ArticleQuerySet(models.QuerySet):
         if not tag_ids and article.section_id is None:
             return self.none()
         return self.teasers().filter(shared).exclude(pk=article.pk)[:limit]
+
+    def write_dates(self, articles: list[Article]) -> None:
+        """Store the articles' own ``created_at``, ``updated_at`` and ``content_changed_at``
+        as they are set (an import's dates, as WordPress had them): ``save()`` and
+        ``bulk_create()`` stamp the time of writing instead (``auto_now``).
+
+        One statement, run for each article: ``bulk_update()`` would build a CASE of
+        every row in Python, 40 times the CPU for an import's batch of 500.
+        """
+        connection = connections[self.db]
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = [
+            (adapt(a.created_at), adapt(a.updated_at), adapt(a.content_changed_at), a.pk)
+            for a in articles
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE articles_article SET created_at = %s, updated_at = %s, "
+                "content_changed_at = %s WHERE id = %s",
+                rows,
+            )
 
     def for_listing(self) -> ArticleQuerySet:
         return (

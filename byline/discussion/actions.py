@@ -29,7 +29,7 @@ from byline.discussion.markup import URL_RE, render_body
 from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_count
-from byline.readers import hash_key, hit
+from byline.readers import hash_key, hits
 from byline.signals import article_changed
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def check_rate(action: str, owner_token: str, keys: dict[str, str], message: str
     (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit."""
     limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
     keys = {"reader": hash_key(owner_token) if owner_token else "", **keys}
-    wait = max(hit(f"{action}-{scope}", key, limit, window) for scope, key in keys.items())
+    wait = hits([(f"{action}-{scope}", key, limit) for scope, key in keys.items()], window)
     if wait:
         raise CommentRejected(message.format(wait=wait), status=429)
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.core import signing
 from django.core.validators import URLValidator
 
 from byline.discussion.markup import body_shows_text, clean_text, shows_text
-from byline.parsing import parse_id
+from byline.parsing import ID_DIGITS, MAX_ID
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
 HONEYPOT = "url_confirm"
@@ -78,18 +79,21 @@ def seconds_since(stamp: str) -> float | None:
     return None if token is None else token.seconds
 
 
-class IdField(forms.Field):
-    """A hidden database id: ASCII digits within range (``byline.parsing.parse_id``)."""
+class IdField(forms.IntegerField):
+    """A hidden database id: Django's IntegerField from 1 to ``MAX_ID``, written in ASCII
+    digits (``byline.parsing.ID_DIGITS``; ``int()`` alone reads "١٢", "+1" and "1_0" too,
+    and the IntegerField "1.0"). Any value that is not one gets the field's one message."""
 
     widget = forms.HiddenInput
 
-    def to_python(self, value: object) -> int | None:
-        if value in self.empty_values:
-            return None
-        number = parse_id(value)
-        if number is None:
+    def __init__(self, *, error_messages: dict[str, str], **kwargs: Any) -> None:
+        one = dict.fromkeys(["invalid", "min_value", "max_value"], error_messages["invalid"])
+        super().__init__(min_value=1, max_value=MAX_ID, error_messages=one, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values and not ID_DIGITS.fullmatch(str(value)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return number
+        return super().to_python(value)
 
 
 class WebAddressField(forms.URLField):

@@ -49,7 +49,7 @@ from byline.readers import (
     commenter_token,
     hash_ip,
     hash_key,
-    hit,
+    hits,
     new_commenter_token,
     set_commenter_cookie,
 )
@@ -127,24 +127,30 @@ def form_page(
 
 def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
     """A post that proved neither its origin nor a token: keep what was typed, ask again."""
-    article = _article_from(request.POST.get("article"), request, request.POST.get("unlock", ""))
+    form = CommentForm(request.POST)
+    article = _article_of(form, request)
     message = (
         "We could not confirm that this form was sent from this site. "
         "Please check your comment and send it again."
     )
     if wants_json(request):
         return json_refusal({"status": "rejected", "message": message}, 403)
-    form = CommentForm(request.POST)
     return form_page(request, form, article, message, status=403)
 
 
-def _article_from(value, request: HttpRequest, unlock: str = "") -> Article | None:
-    """The article a comment or a session is for, if this reader may read it.
+def _article_of(form: CommentForm, request: HttpRequest) -> Article | None:
+    """The article a posted comment form is for (the form is checked: its id is one of
+    its fields, read once), if this reader may read it."""
+    form.is_valid()
+    return _article_from(form.cleaned_data.get("article"), request, form.data.get("unlock", ""))
+
+
+def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> Article | None:
+    """The article ``article_id`` of a comment or a session, if this reader may read it.
 
     A password-protected article takes comments only from readers who unlocked
     it (their form carries its pass); for everyone else it does not exist here.
     """
-    article_id = parse_id(value)
     if article_id is None:
         return None
     article = Article.objects.reachable().filter(pk=article_id).first()
@@ -170,7 +176,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     if request.content_type not in FORM_TYPES:  # Django reads forms only (a JSON body...)
         return _refused(request, CommentForm(), None, NOT_A_FORM, 400, {"status": "invalid"})
     form = CommentForm(request.POST)
-    article = _article_from(request.POST.get("article"), request, request.POST.get("unlock", ""))
+    article = _article_of(form, request)
     if article is None:
         message = "This article does not take comments (it may have been unpublished)."
         return _refused(request, form, None, message, 404, {"status": "rejected"})
@@ -357,7 +363,8 @@ def session(request: HttpRequest) -> JsonResponse:
     """What the page's script needs for this reader: a fresh form timestamp, their
     remembered details, their own comments still waiting for moderation, and their
     own comments they may still edit (with their words, for the inline edit form)."""
-    article = _article_from(request.GET.get("article"), request, request.GET.get("unlock", ""))
+    article_id = parse_id(request.GET.get("article"))
+    article = _article_from(article_id, request, request.GET.get("unlock", ""))
     pending = []
     token = commenter_token(request)
     editable = [] if article is None else editing.editable_comments(article.pk, token)
@@ -426,9 +433,12 @@ def data_request(request: HttpRequest) -> HttpResponse:
         return private(render(request, "discussion/data_policy.html", context, status=400))
     email = form.cleaned_data["email"]
     window = 3600
-    wait = max(
-        hit("data-request-ip", hash_ip(client_ip(request)), 5, window),
-        hit("data-request-email", hash_key(email.lower()), 3, window),
+    wait = hits(
+        [
+            ("data-request-ip", hash_ip(client_ip(request)), 5),
+            ("data-request-email", hash_key(email.lower()), 3),
+        ],
+        window,
     )
     if wait:
         context["message"] = (

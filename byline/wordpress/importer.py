@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
@@ -629,18 +629,9 @@ class _Importer:
 
     def restore_dates(self, posts: list[WxrItem], articles: list[Article]) -> None:
         """auto_now stamped the import time: put back when each post was written and changed."""
-        adapt = connection.ops.adapt_datetimefield_value
-        rows = []
         for post, article in zip(posts, articles, strict=True):
             self.set_dates(post, article)
-            changed = adapt(article.updated_at)
-            rows.append((changed, changed, adapt(article.created_at), article.pk))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE articles_article SET updated_at = %s, content_changed_at = %s, "
-                "created_at = %s WHERE id = %s",
-                rows,
-            )
+        Article.objects.write_dates(articles)
 
     # -- pages -----------------------------------------------------------------------
 

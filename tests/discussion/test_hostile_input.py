@@ -17,7 +17,7 @@ import pytest
 from byline.discussion.markup import body_shows_text, shows_text
 from byline.discussion.models import Comment
 from byline.scripts import page_scripts
-from tests.discussion.factory import post_comment
+from tests.discussion.factory import make_comment, post_comment
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -181,3 +181,47 @@ def test_hostile_strings_never_break_the_site_or_run(client, article, open_door,
         assert client.get(comment.get_absolute_url()).status_code < 500
     temp = tempfile.gettempdir()
     assert not glob.glob(os.path.join(temp, "blns*.fail")), "a command-injection string ran"
+
+
+def arabic_indic(number: int) -> str:
+    """``number`` in Arabic-Indic digits: ``str.isdigit()`` and ``int()`` both take them."""
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def not_an_id(pk: int) -> list[str]:
+    """Ways to write (or almost write) the id ``pk`` that are not a database id: only
+    ASCII digits from 1 to 2**63 - 1 are (``int()`` would read the first six as ``pk``)."""
+    return [
+        arabic_indic(pk), f"+{pk}", f"{pk}.0", f"0_{pk}", f"{pk}\x00", f"\u00a0{pk}",
+        "²", "1e3", "0", "-1", str(2**63), "9" * 5000, "[]",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "field, status, says",
+    [("parent", 400, "not available any more"), ("article", 404, "does not take comments")],
+)
+def test_a_hidden_id_must_be_ascii_digits_in_range(client, article, settings, field, status, says):
+    """The reply-to id and the article's id: a value that is not one (Unicode digits, a
+    sign, an exponent, a decimal point, NUL, out of range, 5,000 digits) is refused
+    clearly, never read as some other row's id: the form again with what was typed (a
+    400 for a reply, "does not take comments", 404, for an article), and the same to a
+    script. Spaces or tabs around the digits, as a browser may send a field, are fine."""
+    settings.BYLINE_COMMENT_RATE_LIMIT = 100
+    parent = make_comment(article)
+    target = parent if field == "parent" else article
+    for n, value in enumerate(not_an_id(target.pk)):
+        body = f"Hostile {field} number {n}."
+        response = post_comment(client, article, **{field: value}, body=body, email=f"p{n}@x.org")
+        assert response.status_code == status, repr(value)
+        html = response.content.decode()
+        assert says in html and body in html, repr(value)
+        response = post_comment(client, article, json=True, **{field: value}, email=f"j{n}@x.org")
+        assert response.status_code == status, repr(value)
+        assert says in response.json()["message"], repr(value)
+    assert Comment.objects.count() == 1
+    for n, value in enumerate([f" {target.pk}", f"{target.pk}\t", f"0{target.pk}"]):
+        response = post_comment(client, article, **{field: value}, email=f"ok{n}@x.org")
+        assert response.status_code == 302, repr(value)
+    replies = Comment.objects.filter(parent=parent).count()
+    assert (Comment.objects.count(), replies) == (4, 3 if field == "parent" else 0)

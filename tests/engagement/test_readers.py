@@ -63,6 +63,51 @@ def test_over_limit_counts_every_identity_in_the_window():
     assert not readers.over_limit("test", ["b"], limit=2)
 
 
+def test_hits_counts_each_key_under_its_own_limit_and_says_how_long_to_wait():
+    """One attempt under each key (a key left empty is not counted); any key past its own
+    limit makes the caller wait for the window's end, and every key is counted all the
+    same, as ``over_limit`` counts every identity."""
+    first, second = readers.new_reader_id(), readers.new_reader_id()
+    assert readers.hits([("test-a", first, 2), ("test-b", second, 1), ("test-c", "", 1)], 60) == 0
+    wait = readers.hits([("test-a", first, 2), ("test-b", second, 1)], 60)
+    assert 1 <= wait <= 60
+    assert readers.hits([("test-a", first, 2)], 60) >= 1  # counted while test-b was over
+    assert readers.hits([("test-c", "", 1)], 60) == 0
+    assert readers.hits([("test-a", second, 1)], 60) == 0  # the scope is part of the key
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+def test_with_redis_hits_takes_one_round_trip_whatever_the_number_of_keys(monkeypatch):
+    """A comment's limits (the reader, the e-mail address, the IP) are one request to
+    Redis: the acquire scripts go down one pipeline, not one command each."""
+    from byline.redisconn import set_up
+
+    found = set_up()
+    sends = []
+    send = found.connection_class.send_packed_command
+
+    def counted(connection, command, check_health=True):
+        sends.append(command)
+        return send(connection, command, check_health)
+
+    readers.hits([("test-warm", readers.new_reader_id(), 1)], 60)  # the script is loaded
+    monkeypatch.setattr(found.connection_class, "send_packed_command", counted)
+    keys = [(f"test-{scope}", readers.new_reader_id(), 3) for scope in ("r", "e", "i")]
+    waits = []
+    for _ in range(4):
+        sends.clear()
+        waits.append(readers.hits(keys, 60))
+        assert len(sends) == 1
+    assert waits[:3] == [0, 0, 0] and waits[3] >= 1  # all three were counted, in Redis
+    client = redis_client()
+    counters = [k for _, key, _ in keys for k in client.keys(f"byline:ratelimit:*{key}*")]
+    assert len(counters) == 3
+    client.delete(*counters)
+
+
 @pytest.mark.redis
 @pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."

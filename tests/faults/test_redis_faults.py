@@ -187,7 +187,8 @@ def test_with_redis_refusing_writes_votes_views_and_comments_are_still_stored(se
 
 
 def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):
-    """With Redis stopped the vote limit is counted in this process: still a 429."""
+    """With Redis stopped the vote and comment limits are counted in this process: still
+    a 429 (a comment's three keys, reader, e-mail and IP, counted together)."""
     app = _serve(settings, redis_server)
     article, _ = load_demo()
     redis_server.stop()
@@ -198,6 +199,9 @@ def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):
     ]
     assert statuses[0] == 200 and statuses[-1] == 429
     assert set(statuses) == {200, 429}
+    limit = settings.BYLINE_COMMENT_RATE_LIMIT
+    posted = [reader.comment(article.pk, f"Words number {n}.").status for n in range(limit + 1)]
+    assert posted == [302] * limit + [429]
 
 
 def test_after_one_timeout_the_breaker_sends_nothing_until_redis_answers(settings, redis_server):

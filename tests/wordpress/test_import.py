@@ -86,6 +86,22 @@ def test_posts_become_articles_with_authors_sections_and_tags(tmp_path, client):
     assert "1 articles, 0 static pages, 1 new authors, 1 new sections, 1 new tags" in summary
 
 
+def test_an_imported_post_keeps_when_it_was_written_and_last_changed(tmp_path):
+    """The article's dates are WordPress's (created, updated, content changed), not the
+    time of the import, whether rows are copied in (PostgreSQL) or inserted (SQLite)."""
+    edited = item(1).replace(
+        "<wp:post_modified_gmt><![CDATA[2014-06-10 12:00:00]]>",
+        "<wp:post_modified_gmt><![CDATA[2015-01-01 08:30:00]]>",
+    )
+    run_import(write(tmp_path, wxr(edited, item(2, date="2016-03-04 05:06:07"))))
+    first, second = Article.objects.order_by("created_at")
+    assert first.created_at.isoformat() == "2014-06-10T12:00:00+00:00"
+    assert first.updated_at.isoformat() == "2015-01-01T08:30:00+00:00"
+    assert first.content_changed_at == first.updated_at
+    assert second.created_at.isoformat() == "2016-03-04T05:06:07+00:00"
+    assert second.updated_at == second.content_changed_at == second.created_at
+
+
 def test_bodies_are_sanitized_images_kept_and_embeds_become_links(tmp_path):
     body = (
         "Intro with <script>alert(1)</script> and "
