@@ -342,7 +342,7 @@ class _Importer:
             for slug, name in slugs.items()
             if slug not in existing
         ]
-        for author in Author.objects.bulk_create(new):
+        for author in Author.create_all(new):
             existing[author.slug] = author
         self.summary.authors = len(new)
         self.all_authors = {login: existing[slug] for login, (slug, _) in wanted.items()}
@@ -361,7 +361,7 @@ class _Importer:
             for slug, term in declared.items()
             if slug not in existing
         ]  # fmt: skip
-        for row in Section.objects.bulk_create(new):
+        for row in Section.create_all(new):
             existing[row.slug] = row
         self.summary.sections = len(new)
         parented = []
@@ -401,7 +401,7 @@ class _Importer:
             for slug, name in wanted.items()
             if slug not in existing
         ]
-        for row in Tag.objects.bulk_create(new):
+        for row in Tag.create_all(new):
             existing[row.slug] = row
         self.summary.tags = len(new)
         return existing

@@ -47,6 +47,8 @@ CHANNEL_TAGS = (
     "{*}base_site_url", "{*}base_blog_url", "{*}wxr_version",
 )  # fmt: skip
 WP_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+# A slug is one part of an address (``articles.models.SLUG``, read without Django).
+SLUG = re.compile(r"[-\w]+")
 
 
 class WxrError(ValueError):
@@ -186,7 +188,14 @@ def text_of(element) -> str:
 
 
 def clean_slug(value: str) -> str:
-    return unquote(value.strip())
+    """A WordPress slug, decoded (it percent-encodes non-ASCII ones), as one part of an
+    address: one that cannot be (a "/", a space, a control character) is slugified."""
+    slug = unquote(value.strip())
+    if slug and not SLUG.fullmatch(slug):
+        from django.utils.text import slugify
+
+        slug = slugify(slug, allow_unicode=True)
+    return slug
 
 
 def as_int(value: str, what: str, line: int, default: int | None = None) -> int | None:
