@@ -327,6 +327,7 @@ class Article(models.Model):
             self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED
         update_fields = kwargs.get("update_fields")
         if update_fields is None or set(update_fields) & set(self.CONTENT_FIELDS):
+            self.tidy()
             self.render()
             key = self.content_key()
             if self.content_changed_at is None or key != getattr(self, "_loaded_content", None):
@@ -341,6 +342,11 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
+        self.tidy()
+
+    def tidy(self) -> None:
+        """The text without the control characters browsers draw as boxes (``typed_text``),
+        whichever way it is saved: the form, autosave, a restored revision, the shell."""
         for name in ("headline", "lead_image_alt", "lead_image_caption"):
             setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
         for name in ("standfirst", "body"):
