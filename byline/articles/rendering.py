@@ -60,11 +60,12 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 # pasted with a file's first line, and the two noncharacters XML 1.0 forbids.
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 BREAKS = re.compile(r"[\x0b\x0c]")
-# In a name, also the line ends, and the explicit direction controls (embeddings,
-# overrides, isolates: U+202A-U+202E, U+2066-U+2069): one left open turns the rest
-# of the line around (a page title, a feed's title, the navigation). The marks
-# U+200E/U+200F and U+061C, which set no direction beyond their own place, stay.
-LINE_ENDS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+# In a name, line ends and tabs are spaces, one between words; and the explicit
+# direction controls (embeddings, overrides, isolates: U+202A-U+202E, U+2066-U+2069)
+# go: one left open turns the rest of the line around (a page title, a feed's title,
+# the navigation). The marks U+200E/U+200F and U+061C, which set no direction beyond
+# their own place, stay.
+SPACING = re.compile(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+")
 DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
@@ -76,9 +77,9 @@ def typed_text(value: str, *, multiline: bool) -> str:
 
 def name_text(value: str) -> str:
     """A name (of a section, a tag, an author) as one line of plain text: what
-    ``typed_text`` keeps, without line ends (a space) or direction controls, trimmed."""
-    one_line = typed_text(LINE_ENDS.sub(" ", value), multiline=False)
-    return DIRECTION_CONTROLS.sub("", one_line).strip()
+    ``typed_text`` keeps, without direction controls, one space between words."""
+    kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
+    return SPACING.sub(" ", kept).strip()
 
 
 def shows_text(text: str) -> bool:
