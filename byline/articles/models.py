@@ -513,6 +513,7 @@ class StaticPage(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.tidy()
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         self.render()
         super().save(*args, **kwargs)
@@ -528,8 +529,7 @@ class StaticPage(models.Model):
         return result
 
     def clean(self) -> None:
-        self.title = typed_text(self.title or "", multiline=False)
-        self.body = typed_text(self.body or "", multiline=True)
+        self.tidy()
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         if UNREACHABLE_PATH.search(self.path):
             raise ValidationError(
@@ -546,6 +546,11 @@ class StaticPage(models.Model):
                     f"path, such as /pages{self.path}."
                 }  # fmt: skip
             )
+
+    def tidy(self) -> None:
+        """The title and body without pasted control characters, as an article's."""
+        self.title = typed_text(self.title or "", multiline=False)
+        self.body = typed_text(self.body or "", multiline=True)
 
     def render(self, body_html: str | None = None) -> None:
         """Sanitized HTML, once, like an article body (imported HTML is passed in as is)."""

@@ -1,14 +1,14 @@
 """A WordPress export's categories, tags and authors arrive as clean names and slugs an
-address can carry, whatever the file holds (XML 1.0 allows C1 controls, the
-byte-order mark and direction overrides; a percent-encoded slug can decode to NUL,
-a newline or a "/")."""
+address can carry, and its posts as clean text, whatever the file holds (XML 1.0
+allows C1 controls, the byte-order mark and direction overrides; a percent-encoded
+slug can decode to NUL, a newline or a "/")."""
 
 from __future__ import annotations
 
 import pytest
 
 from byline.articles.models import SLUG, Article, Author, Section, Tag
-from tests.articles.test_hostile_names import NEVER_IN_A_NAME
+from tests.articles.test_hostile_names import NEVER_IN_A_NAME, NEVER_IN_TEXT
 from tests.wordpress.test_import import run_import
 from tests.wordpress.wxr_factory import author, category, item, write, wxr
 
@@ -41,3 +41,25 @@ def test_hostile_terms_and_authors_are_imported_clean_and_their_pages_answer(tmp
     article = Article.objects.get()
     assert client.get(article.get_absolute_url()).status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_a_post_s_text_is_imported_without_control_characters(tmp_path, client):
+    """Its title, excerpt and body lose what an article loses when saved (``typed_text``),
+    on the first import and when WordPress changed the post since."""
+    for modified in ("2014-06-10 12:00:00", "2015-01-01 00:00:00"):
+        post = item(
+            1,
+            f"Storm\x85 warning\ufeff {modified[:4]}",
+            "<p>Keep off\x85 the\ufeff harbour arm.</p>",
+            excerpt="Waves\x9b over\ufeff the wall.",
+        ).replace(
+            "<wp:post_modified_gmt><![CDATA[2014-06-10 12:00:00]]>",
+            f"<wp:post_modified_gmt><![CDATA[{modified}]]>",
+        )
+        run_import(write(tmp_path, wxr(post), f"export-{modified[:4]}.xml"))
+        article = Article.objects.get()
+        assert article.headline == f"Storm warning {modified[:4]}"
+        assert article.standfirst == "Waves over the wall."
+        assert not NEVER_IN_TEXT.search(article.body + article.body_html + article.body_text)
+        assert "Keep off the harbour arm." in article.body_html
+        assert client.get("/feed/").status_code == 200
