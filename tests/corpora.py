@@ -1,9 +1,11 @@
-"""The hostile-string corpora (tests/data/naughty, tests/data/xss), and the characters
-that can only hide, scramble or break a name, for the tests that feed them in."""
+"""The hostile-string corpora (tests/data/naughty, tests/data/xss), the characters that
+can only hide, scramble or break a name, and what a stored name or text never holds,
+for the tests that feed them in."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -32,3 +34,27 @@ INVISIBLE = [
     "\t",
 ]
 CONTROLLED = [f"Foo{char}Bar" for char in INVISIBLE] + [f"{char}News{char}" for char in INVISIBLE]
+
+# What no stored name holds: C0 and C1 controls (tab and line ends too), lone
+# surrogates, the byte-order mark, noncharacters, explicit direction controls.
+NEVER_IN_A_NAME = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+# What no stored description or bio holds (tab and line ends are kept there).
+NEVER_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def xml_addresses(section, tag, author) -> list[str]:
+    """The feeds and sitemaps that name a section, a tag or an author."""
+    return [
+        "/feed/",
+        "/feed/atom/",
+        f"{section.get_absolute_url()}feed/",
+        f"{tag.get_absolute_url()}feed/atom/",
+        f"{author.get_absolute_url()}feed/",
+        "/sitemap.xml",
+        "/sitemap-sections.xml",
+        "/sitemap-tags.xml",
+        "/sitemap-authors.xml",
+        "/sitemap-news.xml",
+    ]

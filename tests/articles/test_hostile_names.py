@@ -16,19 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.articles.models import SLUG, Author, Section, Tag
-from tests.corpora import CONTROLLED, NAUGHTY, XSS
+from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME, NEVER_IN_TEXT, XSS, xml_addresses
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
 
 CORPUS = NAUGHTY + XSS + CONTROLLED
-# What no stored name holds: C0 and C1 controls (tab and line ends too), lone
-# surrogates, the byte-order mark, noncharacters, explicit direction controls.
-NEVER_IN_A_NAME = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-# What no stored description or bio holds (tab and line ends are kept there).
-NEVER_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 SUBJECTS = [
     (Section, "section", {"description": ""}),
     (Tag, "tag", {}),
@@ -160,18 +153,7 @@ def test_pages_feeds_and_sitemaps_naming_hostile_subjects_stay_valid(client):
         page = client.get(subject.get_absolute_url())
         assert page.status_code == 200
         assert "<script>alert(1)</script>" not in page.text
-    for url in [
-        "/feed/",
-        "/feed/atom/",
-        f"{section.get_absolute_url()}feed/",
-        f"{tags[-1].get_absolute_url()}feed/atom/",
-        f"{authors[-1].get_absolute_url()}feed/",
-        "/sitemap.xml",
-        "/sitemap-sections.xml",
-        "/sitemap-tags.xml",
-        "/sitemap-authors.xml",
-        "/sitemap-news.xml",
-    ]:
+    for url in xml_addresses(section, tags[-1], authors[-1]):
         response = client.get(url)
         assert response.status_code == 200, url
         ElementTree.fromstring(response.content)  # noqa: S314 (our own output): well-formed

@@ -5,11 +5,11 @@ name them as plain text, run nothing, and stay valid."""
 from __future__ import annotations
 
 import json
-import re
 from xml.etree import ElementTree
 
 from byline.articles.models import Article, Author, Section, Tag
 from tests.browser.conftest import expect
+from tests.corpora import NEVER_IN_A_NAME, xml_addresses
 
 # What an editor pastes: markup, quotes, a direction override, a vertical tab, an
 # escape, a byte-order mark (the admin's text inputs drop line ends themselves).
@@ -21,7 +21,6 @@ SHOWN = {
     "tag": "'\"><img src=x onerror=alert('tag')> Ταγ[31m",
     "author": "Zoë O'Brien</title><b>x</b>",
 }
-NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def add_in_admin(page, model: str, name: str) -> None:
@@ -75,27 +74,16 @@ def test_hostile_names_made_in_the_admin_are_plain_text_everywhere_readers_look(
     expect(reader.locator("h1")).to_have_text("Filed under hostile names")
     for name in SHOWN.values():
         expect(reader.get_by_text(name, exact=True).first).to_be_visible()
-    assert not NEVER.search(reader.title())
+    assert not NEVER_IN_A_NAME.search(reader.title())
     for block in reader.locator('script[type="application/ld+json"]').all_text_contents():
         data = json.dumps(json.loads(block), ensure_ascii=False)
         assert SHOWN["section"].replace('"', '\\"') in data
     for subject, key in ((section, "section"), (tag, "tag"), (author, "author")):
         assert reader.goto(subject.get_absolute_url()).status == 200
         expect(reader.locator("h1")).to_contain_text(SHOWN[key])
-        assert SHOWN[key] in reader.title() and not NEVER.search(reader.title())
+        assert SHOWN[key] in reader.title() and not NEVER_IN_A_NAME.search(reader.title())
         expect(reader.get_by_role("link", name="Filed under hostile names").first).to_be_visible()
-    for url in (
-        "/feed/",
-        "/feed/atom/",
-        f"{section.get_absolute_url()}feed/",
-        f"{tag.get_absolute_url()}feed/atom/",
-        f"{author.get_absolute_url()}feed/",
-        "/sitemap.xml",
-        "/sitemap-sections.xml",
-        "/sitemap-tags.xml",
-        "/sitemap-authors.xml",
-        "/sitemap-news.xml",
-    ):
+    for url in xml_addresses(section, tag, author):
         response = reader.goto(url)
         assert response.status == 200, url
         ElementTree.fromstring(response.body())  # noqa: S314 (our own output): well-formed

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from byline.articles.models import SLUG, Article, Author, Section, Tag
-from tests.articles.test_hostile_names import NEVER_IN_A_NAME, NEVER_IN_TEXT
+from tests.corpora import NEVER_IN_A_NAME, NEVER_IN_TEXT
 from tests.wordpress.test_import import run_import
 from tests.wordpress.wxr_factory import author, category, item, write, wxr
 
