@@ -84,7 +84,8 @@ def name_text(value: str) -> str:
 
 def shows_text(text: str) -> bool:
     """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark)."""
+    format characters (zero-width space, joiners, word joiner, byte-order mark). The
+    comment form has its own (``discussion.markup.shows_text``)."""
     return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
