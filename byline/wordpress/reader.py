@@ -61,6 +61,8 @@ class WxrError(ValueError):
 
 @dataclass(frozen=True)
 class WxrAuthor:
+    """A ``<wp:author>``; ``display_name`` as WordPress stores it, HTML (``content.plain``)."""
+
     login: str
     display_name: str = ""
     email: str = ""
@@ -76,7 +78,8 @@ class WxrAuthor:
 
 @dataclass(frozen=True)
 class WxrTerm:
-    """A category or a tag. ``slug`` is decoded (WordPress percent-encodes non-ASCII slugs)."""
+    """A category or a tag. ``slug`` is decoded (WordPress percent-encodes non-ASCII slugs);
+    ``name`` is as WordPress stores it, HTML (``&amp;`` for "&": ``content.plain``)."""
 
     slug: str
     name: str
@@ -399,7 +402,7 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bo
             if login:
                 export.authors[login] = WxrAuthor(
                     login=login,
-                    display_name=html.unescape(fields.get("wp:author_display_name", "").strip()),
+                    display_name=fields.get("wp:author_display_name", "").strip(),
                     email=fields.get("wp:author_email", "").strip(),
                     first_name=fields.get("wp:author_first_name", "").strip(),
                     last_name=fields.get("wp:author_last_name", "").strip(),
@@ -456,9 +459,10 @@ def _term_id(value: str) -> int | None:
 def _term(slug: str, name: str) -> WxrTerm | None:
     from django.utils.text import slugify
 
-    name = html.unescape(name.strip())
-    slug = clean_slug(slug) or slugify(name, allow_unicode=True)
-    return WxrTerm(slug=slug[:100], name=(name or slug)[:100]) if slug else None
+    name = name.strip()
+    slug = clean_slug(slug) or slugify(html.unescape(name), allow_unicode=True)
+    # The name is cut when it is plain text (the importer): "&lt;" is one character.
+    return WxrTerm(slug=slug[:100], name=name or slug) if slug else None
 
 
 def _item(element, wp: str, lean: bool = False) -> WxrItem:
