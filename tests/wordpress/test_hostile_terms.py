@@ -66,8 +66,9 @@ def test_a_post_s_text_is_imported_without_control_characters(tmp_path, client):
 
 
 def test_hostile_names_survive_an_export_and_a_new_import(tmp_path):
-    """Every corpus string as a tag, a section and an author name goes out through
-    ``export-wxr`` and comes back by ``import-wxr`` as the same name and slug."""
+    """Every corpus string as a tag, a section and an author name, and a headline that
+    looks like markup, go out through ``export-wxr`` and come back by ``import-wxr`` as
+    the same text and slug."""
     from tests.corpora import CONTROLLED, NAUGHTY, XSS
     from tests.factory import make_article
     from tests.wordpress.test_export import export_and_empty_the_site
@@ -77,7 +78,8 @@ def test_hostile_names_survive_an_export_and_a_new_import(tmp_path):
     tags = [Tag.objects.create(name=name, slug=f"t-{n}") for n, name in enumerate(names)]
     sections = [Section.objects.create(name=name, slug=f"s-{n}") for n, name in enumerate(names)]
     authors = [Author.objects.create(name=name, slug=f"a-{n}") for n, name in enumerate(names)]
-    make_article("Filed", section=sections[0], tags=tags, authors=authors)
+    headline = "Why <div> & &amp; </title> still matter"
+    make_article(headline, section=sections[0], tags=tags, authors=authors)
     before = {
         model.__name__: sorted(model.objects.values_list("slug", "name"))
         for model in (Section, Tag, Author)
@@ -88,3 +90,4 @@ def test_hostile_names_survive_an_export_and_a_new_import(tmp_path):
         for model in (Section, Tag, Author)
     }
     assert after == before
+    assert Article.objects.get().headline == headline
