@@ -12,6 +12,7 @@ from django.test import Client
 from byline.discussion import actions
 from byline.discussion.models import Comment, ModerationRecord
 from tests.discussion.factory import make_comment, post_comment
+from tests.discussion.test_reactions import BROWSER
 
 pytestmark = pytest.mark.django_db
 NOT_SHOWN = "This comment is not shown yet"
@@ -89,3 +90,13 @@ def test_a_reply_under_a_removed_comment_still_leads_to_its_place(article):
     reply = make_comment(article, parent=removed)
     response = Client().get(reply.get_absolute_url())
     assert response["Location"] == f"{article.get_absolute_url()}#comment-{reply.pk}"
+
+
+def test_a_reaction_to_a_waiting_reply_comes_back_to_its_own_page(client, article, held_thread):
+    """Its author's page shows its reaction button; pressing it (without JavaScript)
+    lands back on that page, never on an anchor the article page lacks."""
+    parent, reply = held_thread
+    response = client.post(f"/comments/{reply.pk}/react/", {"reacted": "1"}, **BROWSER)
+    assert response.status_code == 303
+    assert response["Location"] == reply.get_absolute_url()
+    assert YOURS_WAITS in client.get(response["Location"]).content.decode()
