@@ -13,29 +13,78 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
-from byline.articles.rendering import plain_text, render_markdown, typed_text
+from byline.articles.rendering import (
+    name_text,
+    plain_text,
+    render_markdown,
+    shows_text,
+    typed_text,
+)
 from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
 
 
+# What a slug may hold (``SlugField(allow_unicode=True)``'s own rule): the one part of
+# a listing's address, so no "/", space, "?" or "#" in it.
+SLUG = re.compile(r"[-\w]+")
+
+
 class Subject:
-    """What files articles (an author, a section, a tag): named, with a listing page."""
+    """What files articles (an author, a section, a tag): named, with a listing page.
+
+    Its name is one line of plain text and its slug one part of an address, whichever
+    way it is written (the admin, an import, the shell): ``tidy()`` runs in ``clean()``,
+    ``save()`` and ``create_all()`` (the WordPress import's bulk write).
+    """
 
     name: str
     slug: str
     url_name = ""  # the listing's URL name in ``articles``
+    text_fields: tuple[str, ...] = ()  # its longer text (a bio, a description)
 
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.tidy()
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    @classmethod
+    def create_all(cls, rows: list) -> list:
+        """Store many at once (``bulk_create``), each tidied as ``save()`` would."""
+        for row in rows:
+            row.tidy()
+        return cls._default_manager.bulk_create(rows)  # type: ignore[attr-defined]
+
     def get_absolute_url(self) -> str:
         return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if not shows_text(name_text(self.name or "")):
+            raise ValidationError({"name": "Give a name readers can see."})
+        self.tidy()
+
+    def tidy(self) -> None:
+        """The name without control characters or line ends (``name_text``; the slug if
+        nothing is left), the longer text as an article's (``typed_text``), and a slug
+        an address can carry (one that cannot is made again from itself, or the name)."""
+        self.name = name_text(self.name or "")
+        for field in self.text_fields:
+            setattr(self, field, typed_text(getattr(self, field) or "", multiline=True))
+        if not SLUG.fullmatch(self.slug or ""):
+            longest = self._meta.get_field("slug").max_length  # type: ignore[attr-defined]
+            slug = slugify(self.slug or "", allow_unicode=True) or slugify(
+                self.name, allow_unicode=True
+            )
+            self.slug = slug[:longest] or self.url_name
+        self.name = self.name or self.slug
 
 
 class Author(Subject, models.Model):
     url_name = "author"
+    text_fields = ("bio",)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     bio = models.TextField(blank=True)
@@ -60,6 +109,7 @@ class Author(Subject, models.Model):
 
 class Section(Subject, models.Model):
     url_name = "section"
+    text_fields = ("description",)
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     description = models.TextField(blank=True)
@@ -298,6 +348,7 @@ class Article(models.Model):
             self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED
         update_fields = kwargs.get("update_fields")
         if update_fields is None or set(update_fields) & set(self.CONTENT_FIELDS):
+            self.tidy()
             self.render()
             key = self.content_key()
             if self.content_changed_at is None or key != getattr(self, "_loaded_content", None):
@@ -312,6 +363,11 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
+        self.tidy()
+
+    def tidy(self) -> None:
+        """The text without the control characters browsers draw as boxes (``typed_text``),
+        whichever way it is saved: the form, autosave, a restored revision, the shell."""
         for name in ("headline", "lead_image_alt", "lead_image_caption"):
             setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
         for name in ("standfirst", "body"):
@@ -478,6 +534,7 @@ class StaticPage(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.tidy()
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         self.render()
         super().save(*args, **kwargs)
@@ -493,8 +550,7 @@ class StaticPage(models.Model):
         return result
 
     def clean(self) -> None:
-        self.title = typed_text(self.title or "", multiline=False)
-        self.body = typed_text(self.body or "", multiline=True)
+        self.tidy()
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         if UNREACHABLE_PATH.search(self.path):
             raise ValidationError(
@@ -511,6 +567,11 @@ class StaticPage(models.Model):
                     f"path, such as /pages{self.path}."
                 }  # fmt: skip
             )
+
+    def tidy(self) -> None:
+        """The title and body without pasted control characters, as an article's."""
+        self.title = typed_text(self.title or "", multiline=False)
+        self.body = typed_text(self.body or "", multiline=True)
 
     def render(self, body_html: str | None = None) -> None:
         """Sanitized HTML, once, like an article body (imported HTML is passed in as is)."""

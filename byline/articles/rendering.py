@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from html.parser import HTMLParser
 
@@ -54,15 +55,38 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
 # C0 and C1 control characters but tab and the line ends; vertical tab and form feed
-# are line breaks (Word writes Shift+Enter as a vertical tab).
-CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# are line breaks (Word writes Shift+Enter as a vertical tab). Also never text: a lone
+# surrogate (no UTF-8 can hold it: the database refuses it), the byte-order mark
+# pasted with a file's first line, and the two noncharacters XML 1.0 forbids.
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 BREAKS = re.compile(r"[\x0b\x0c]")
+# In a name, line ends and tabs are spaces, one between words; and the explicit
+# direction controls (embeddings, overrides, isolates: U+202A-U+202E, U+2066-U+2069)
+# go: one left open turns the rest of the line around (a page title, a feed's title,
+# the navigation). The marks U+200E/U+200F and U+061C, which set no direction beyond
+# their own place, stay.
+SPACING = re.compile(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+")
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def typed_text(value: str, *, multiline: bool) -> str:
     """What an editor typed or pasted, without the control characters browsers draw as
     boxes: a vertical tab or form feed becomes a newline (a space on one line)."""
     return CONTROL.sub("", BREAKS.sub("\n" if multiline else " ", value))
+
+
+def name_text(value: str) -> str:
+    """A name (of a section, a tag, an author) as one line of plain text: what
+    ``typed_text`` keeps, without direction controls, one space between words."""
+    kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
+    return SPACING.sub(" ", kept).strip()
+
+
+def shows_text(text: str) -> bool:
+    """Whether ``text`` has a character a reader can see: not only spaces and invisible
+    format characters (zero-width space, joiners, word joiner, byte-order mark). The
+    comment form has its own (``discussion.markup.shows_text``)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def _footnote_ids(tag: str, attribute: str, value: str) -> str | None:

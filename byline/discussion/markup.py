@@ -55,7 +55,10 @@ def clean_text(text: str) -> str:
 
 def shows_text(text: str) -> bool:
     """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark)."""
+    format characters (zero-width space, joiners, word joiner, byte-order mark).
+
+    The same test as ``articles.rendering.shows_text`` (names), kept here so that a
+    posted comment runs no more files (``tests/test_paths.py``)."""
     return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 

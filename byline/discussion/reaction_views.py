@@ -126,7 +126,10 @@ def _place(request: HttpRequest, pk: int, article_id: int) -> str:
     article = Article.objects.only("slug").get(pk=article_id)
     if not query and sort == sorting.DEFAULT:
         comment = Comment.objects.get(pk=pk)
-        query = place_of(comment).lstrip("?")
+        place = place_of(comment)
+        if place is None:  # a reply waiting with a held comment: its own page says so
+            return comment.get_absolute_url()
+        query = place.lstrip("?")
         query += "&" if query else ""
     return (
         f"{article.get_absolute_url()}?{query}{sorting.sort_query(sort)}reacted={pk}#comment-{pk}"

@@ -414,8 +414,10 @@ def page_number_of(comment: Comment) -> int:
     return position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
 
 
-def place_of(comment: Comment) -> str:
-    """The query string of the page that shows this approved comment ('' for the first).
+def place_of(comment: Comment) -> str | None:
+    """The query string of the page that shows this approved comment ('' for the first),
+    or None while no page shows it: it waits with a comment above it that is held for
+    moderation.
 
     In the first ``BYLINE_COMMENT_THREAD_FOLD`` replies of its thread: the article's
     page of that thread; further down a long thread: the thread's own page.
@@ -423,10 +425,11 @@ def place_of(comment: Comment) -> str:
     root_id = comment.thread_id or comment.pk
     if comment.pk != root_id:
         order = _skeleton(comment.article_id, [root_id]).orders.get(root_id, [])
-        if comment.pk in order:
-            index = order.index(comment.pk)
-            if index > settings.BYLINE_COMMENT_THREAD_FOLD:
-                return _thread_query(root_id, index)
+        if comment.pk not in order:  # every comment above it is in its thread's order
+            return None
+        index = order.index(comment.pk)
+        if index > settings.BYLINE_COMMENT_THREAD_FOLD:
+            return _thread_query(root_id, index)
     page = page_number_of(comment)
     return f"?cpage={page}" if page > 1 else ""
 

@@ -93,9 +93,19 @@ def remembered_details(request: HttpRequest) -> dict[str, str]:
     return {k: str(data.get(k, ""))[:500] for k in ("name", "email", "website")}
 
 
+def shown_at(comment: Comment) -> str | None:
+    """Where an approved comment is shown: its article's page, or its long thread's own;
+    None while it waits with a comment above it that is held for moderation."""
+    place = place_of(comment)
+    if place is None:
+        return None
+    return f"{comment.article.get_absolute_url()}{place}#comment-{comment.pk}"
+
+
 def comment_url(comment: Comment) -> str:
-    """Where an approved comment is shown: its article's page, or its long thread's own."""
-    return f"{comment.article.get_absolute_url()}{place_of(comment)}#comment-{comment.pk}"
+    """Where to send a reader to an approved comment: its place in the discussion, or
+    its own page (``comment_detail``, which says why) while no page shows it."""
+    return shown_at(comment) or comment.get_absolute_url()
 
 
 def form_page(
@@ -341,19 +351,37 @@ AWAITING = "Your comment is awaiting moderation."
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment's permalink: approved comments redirect to their place on the article
     page; the commenter (by their cookie) sees their own pending comment here, and
-    their own published one while they may still edit it (``editing``)."""
+    their own published one while they may still edit it (``editing``).
+
+    An approved reply under a comment held for moderation waits with it (no page
+    shows it yet): its author sees it here, anyone else a 404 that says it is not
+    shown yet and links the article's discussion.
+    """
     comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
-    editable = editing.may_edit(comment, commenter_token(request))
-    if comment.status == Comment.Status.APPROVED and comment.article.is_live and not editable:
-        return HttpResponseRedirect(comment_url(comment))
+    token = commenter_token(request)
+    editable = editing.may_edit(comment, token)
+    live = comment.article.is_live
+    approved = comment.status == Comment.Status.APPROVED
+    place = shown_at(comment) if approved and live else None
+    if place and not editable:
+        return HttpResponseRedirect(place)
     waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
-    owner = editing.owns(comment, commenter_token(request))
-    if not ((waiting or editable) and owner and comment.article.is_live):
+    held_above = approved and live and place is None
+    owner = editing.owns(comment, token)
+    if held_above and not owner:
+        context = {"article": comment.article}
+        return private(render(request, "discussion/comment_not_shown.html", context, status=404))
+    if not ((waiting or editable or held_above) and owner and live):
         raise Http404("No such comment")
-    context = {"comment": comment, "article": comment.article, "editable": editable}
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "editable": editable,
+        "place": place or "",
+        "held_above": held_above,
+    }
     if editable:
         context["until"] = editing.editable_until(comment)
-        context["place"] = comment_url(comment) if not waiting else ""
     return private(render(request, "discussion/comment_page.html", context))
 
 

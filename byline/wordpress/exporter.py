@@ -83,6 +83,13 @@ def cdata(value: str) -> str:
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def plain_cdata(value: str) -> str:
+    """Plain text (a name, a headline) as WordPress stores it, ``&``, ``<`` and ``>``
+    as entities (its ``_wp_specialchars``): WordPress shows it as HTML, and the
+    importer's ``content.plain`` gives back the same text (``<b>`` is no tag there)."""
+    return cdata(html.escape(value or "", quote=False))
+
+
 def text(value: str) -> str:
     return escape(xml_text(value or ""))
 
@@ -127,7 +134,7 @@ def write_export(
             f"\t<wp:author><wp:author_id>{author.pk}</wp:author_id>"
             f"<wp:author_login>{cdata(author.slug)}</wp:author_login>"
             f"<wp:author_email>{cdata('')}</wp:author_email>"
-            f"<wp:author_display_name>{cdata(author.name)}</wp:author_display_name>"
+            f"<wp:author_display_name>{plain_cdata(author.name)}</wp:author_display_name>"
             f"<wp:author_first_name>{cdata('')}</wp:author_first_name>"
             f"<wp:author_last_name>{cdata('')}</wp:author_last_name></wp:author>\n"
         )
@@ -139,7 +146,7 @@ def write_export(
             f"\t<wp:category><wp:term_id>{term_id}</wp:term_id>"
             f"<wp:category_nicename>{cdata(quote(section.slug, safe='-_'))}</wp:category_nicename>"
             f"<wp:category_parent>{cdata(parent)}</wp:category_parent>"
-            f"<wp:cat_name>{cdata(section.name)}</wp:cat_name>"
+            f"<wp:cat_name>{plain_cdata(section.name)}</wp:cat_name>"
             f"<wp:category_description>{cdata(section.description)}</wp:category_description>"
             "</wp:category>\n"
         )
@@ -148,7 +155,7 @@ def write_export(
         out.write(
             f"\t<wp:tag><wp:term_id>{term_id}</wp:term_id>"
             f"<wp:tag_slug>{cdata(quote(tag.slug, safe='-_'))}</wp:tag_slug>"
-            f"<wp:tag_name>{cdata(tag.name)}</wp:tag_name></wp:tag>\n"
+            f"<wp:tag_name>{plain_cdata(tag.name)}</wp:tag_name></wp:tag>\n"
         )
     out.write("\n\t<generator>Byline</generator>\n\n")
     articles = (
@@ -229,7 +236,7 @@ class _Post:
         ]
         return [
             "\t<item>",
-            f"\t\t<title>{cdata(self.title)}</title>",
+            f"\t\t<title>{plain_cdata(self.title)}</title>",
             f"\t\t<link>{text(self.url)}</link>",
             f"\t\t<pubDate>{published}</pubDate>",
             f"\t\t<dc:creator>{cdata(self.creator)}</dc:creator>",
@@ -322,12 +329,12 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     lines = post.lines()
     if article.section:
         slug = text(quote(article.section.slug, safe="-_"))
-        name = cdata(article.section.name)
+        name = plain_cdata(article.section.name)
         lines.append(f'\t\t<category domain="category" nicename="{slug}">{name}</category>')
     for tag in article.tags.all():
         slug = text(quote(tag.slug, safe="-_"))
         lines.append(
-            f'\t\t<category domain="post_tag" nicename="{slug}">{cdata(tag.name)}</category>'
+            f'\t\t<category domain="post_tag" nicename="{slug}">{plain_cdata(tag.name)}</category>'
         )
     for comment in comments:
         lines.append(_comment(comment))

@@ -342,7 +342,7 @@ class _Importer:
             for slug, name in slugs.items()
             if slug not in existing
         ]
-        for author in Author.objects.bulk_create(new):
+        for author in Author.create_all(new):
             existing[author.slug] = author
         self.summary.authors = len(new)
         self.all_authors = {login: existing[slug] for login, (slug, _) in wanted.items()}
@@ -361,7 +361,7 @@ class _Importer:
             for slug, term in declared.items()
             if slug not in existing
         ]  # fmt: skip
-        for row in Section.objects.bulk_create(new):
+        for row in Section.create_all(new):
             existing[row.slug] = row
         self.summary.sections = len(new)
         parented = []
@@ -401,7 +401,7 @@ class _Importer:
             for slug, name in wanted.items()
             if slug not in existing
         ]
-        for row in Tag.objects.bulk_create(new):
+        for row in Tag.create_all(new):
             existing[row.slug] = row
         self.summary.tags = len(new)
         return existing
@@ -444,7 +444,9 @@ class _Importer:
     # -- writing articles ------------------------------------------------------------
 
     def body(self, post: WxrItem) -> str:
-        return content.body_html(
+        """The post's body as sanitized HTML, without pasted control characters (XML
+        1.0 carries C1 controls and the byte-order mark), as an article's own text."""
+        html_body = content.body_html(
             post.content,
             base_url=self.export.base_site_url,
             attachments=self.attachments,
@@ -453,6 +455,7 @@ class _Importer:
             patterns=self.patterns,
             footnotes=post.meta.get("footnotes", ""),
         )
+        return rendering.typed_text(html_body, multiline=True)
 
     def article(self, post: WxrItem, slug: str, sections: Mapping[str, Section]) -> Article:
         status, published_at, _ = self.state(post)
@@ -469,6 +472,7 @@ class _Importer:
             section=sections.get(post.categories[0].slug) if post.categories else None,
         )
         self.set_lead_image(article, post.wp_id)
+        article.tidy()  # as save() would: bulk_create does not call it
         article.render(body_html=rendering.expand(html_body))
         self.report_state(post, article)
         return article
@@ -607,6 +611,7 @@ class _Importer:
                 article.headline = title_of(post) or article.headline
                 article.standfirst = content.plain(post.excerpt)
                 article.body = content.as_markdown_source(html_body)
+                article.tidy()
                 article.render(body_html=rendering.expand(html_body))
                 fields += CONTENT_FIELDS
             if fields:

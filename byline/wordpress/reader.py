@@ -47,6 +47,8 @@ CHANNEL_TAGS = (
     "{*}base_site_url", "{*}base_blog_url", "{*}wxr_version",
 )  # fmt: skip
 WP_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+# A slug is one part of an address (``articles.models.SLUG``, read without Django).
+SLUG = re.compile(r"[-\w]+")
 
 
 class WxrError(ValueError):
@@ -59,6 +61,8 @@ class WxrError(ValueError):
 
 @dataclass(frozen=True)
 class WxrAuthor:
+    """A ``<wp:author>``; ``display_name`` as WordPress stores it, HTML (``content.plain``)."""
+
     login: str
     display_name: str = ""
     email: str = ""
@@ -74,7 +78,8 @@ class WxrAuthor:
 
 @dataclass(frozen=True)
 class WxrTerm:
-    """A category or a tag. ``slug`` is decoded (WordPress percent-encodes non-ASCII slugs)."""
+    """A category or a tag. ``slug`` is decoded (WordPress percent-encodes non-ASCII slugs);
+    ``name`` is as WordPress stores it, HTML (``&amp;`` for "&": ``content.plain``)."""
 
     slug: str
     name: str
@@ -186,7 +191,14 @@ def text_of(element) -> str:
 
 
 def clean_slug(value: str) -> str:
-    return unquote(value.strip())
+    """A WordPress slug, decoded (it percent-encodes non-ASCII ones), as one part of an
+    address: one that cannot be (a "/", a space, a control character) is slugified."""
+    slug = unquote(value.strip())
+    if slug and not SLUG.fullmatch(slug):
+        from django.utils.text import slugify
+
+        slug = slugify(slug, allow_unicode=True)
+    return slug
 
 
 def as_int(value: str, what: str, line: int, default: int | None = None) -> int | None:
@@ -390,7 +402,7 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bo
             if login:
                 export.authors[login] = WxrAuthor(
                     login=login,
-                    display_name=html.unescape(fields.get("wp:author_display_name", "").strip()),
+                    display_name=fields.get("wp:author_display_name", "").strip(),
                     email=fields.get("wp:author_email", "").strip(),
                     first_name=fields.get("wp:author_first_name", "").strip(),
                     last_name=fields.get("wp:author_last_name", "").strip(),
@@ -447,9 +459,10 @@ def _term_id(value: str) -> int | None:
 def _term(slug: str, name: str) -> WxrTerm | None:
     from django.utils.text import slugify
 
-    name = html.unescape(name.strip())
-    slug = clean_slug(slug) or slugify(name, allow_unicode=True)
-    return WxrTerm(slug=slug[:100], name=(name or slug)[:100]) if slug else None
+    name = name.strip()
+    slug = clean_slug(slug) or slugify(html.unescape(name), allow_unicode=True)
+    # The name is cut when it is plain text (the importer): "&lt;" is one character.
+    return WxrTerm(slug=slug[:100], name=name or slug) if slug else None
 
 
 def _item(element, wp: str, lean: bool = False) -> WxrItem:

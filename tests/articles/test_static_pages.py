@@ -89,3 +89,12 @@ def test_control_characters_pasted_into_a_page_are_left_out(admin_client):
     assert admin_client.post("/admin/articles/staticpage/add/", form).status_code == 302
     page = StaticPage.objects.get()
     assert (page.title, page.body) == ("Contact us", "Call us\nany day.")
+
+
+def test_a_page_saved_from_code_loses_control_characters_too():
+    """The shell, an import or a script saving a page goes through the same cleaning."""
+    page = StaticPage.objects.create(
+        path="/rules/", title="House\x0brules\ufeff", body="One\x0btwo\x1b."
+    )
+    page.refresh_from_db()
+    assert (page.title, page.body) == ("House rules", "One\ntwo.")

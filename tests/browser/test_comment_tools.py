@@ -119,6 +119,25 @@ def test_a_reply_under_a_removed_comment_is_reached_by_its_permalink(
     assert "Binned Author" not in page.content() and "Rude words." not in page.content()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reply_under_a_held_comment_says_it_is_not_shown_yet(new_page, discussed, width):
+    """A moderator took an answered comment back into the queue: the answer waits with
+    it, and its permalink says so (no anchor the page lacks), then opens the discussion."""
+    article, old, middle, new = discussed
+    held = make_comment(article, parent=new, body="Words under review.")
+    answer = make_comment(article, parent=held, body="An answer that waits.")
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PENDING)
+    page = new_page(width=width)
+    assert page.goto(f"/comments/{answer.pk}/").status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("This comment is not shown yet")
+    expect(page.locator(".held-above")).to_contain_text("awaiting moderation")
+    assert "An answer that waits." not in page.content()
+    assert run_axe(page) == [] and fits_sideways(page)
+    page.get_by_role("link", name="Go to the discussion").click()
+    assert page.url.endswith(f"{article.get_absolute_url()}#comments")
+    expect(page.locator("#comments")).to_be_in_viewport()
+
+
 def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):
     """Without a script the link opens the comment in its place (the browser's own
     "copy link" works on it)."""

@@ -11,6 +11,7 @@ from django.test import Client
 from byline.articles.models import Article
 from byline.newsroom import actions, revisions
 from byline.newsroom.models import AuditEntry, Revision
+from tests.conftest import using_postgres
 from tests.factory import make_article
 from tests.newsroom.conftest import change_url, client_for, form_data, make_member
 
@@ -65,6 +66,34 @@ def test_an_editor_sees_revisions_and_restores_one_as_a_new_revision(newsroom_ed
     strict = client_for(newsroom_editor, csrf=True)
     url = f"/admin/articles/article/{article.pk}/revisions/{first.pk}/restore/"
     assert strict.post(url).status_code == 403
+
+
+def test_restoring_a_revision_kept_before_the_text_cleaning_stores_clean_text(desk_client):
+    """A revision written before articles lost pasted control characters on save (here
+    written straight into its row) is restored through the same cleaning: a vertical
+    tab is a line break (a space in the headline), escapes and byte-order marks go."""
+    article = make_article("Clean now", status=Status.PUBLISHED, body="Clean body.")
+    old = revisions.record(article, None)
+    hostile = "\x07\x1b[31m\x85\x9b\ufeff" + ("" if using_postgres() else "\x00\ud800")
+    Revision.objects.filter(pk=old.pk).update(
+        data={
+            **old.data,
+            "headline": f"Vertical\x0btab{hostile}",
+            "standfirst": f"Dek\x0cline{hostile}",
+            "body": f"First\x0bsecond{hostile}",
+            "lead_image_alt": f"Alt{hostile}",
+        }
+    )
+    response = desk_client.post(f"/admin/articles/article/{article.pk}/revisions/{old.pk}/restore/")
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Vertical tab[31m"
+    assert article.standfirst == "Dek\nline[31m"
+    assert article.body == "First\nsecond[31m"
+    assert article.lead_image_alt == "Alt[31m"
+    assert "second[31m" in article.body_html and "\x1b" not in article.body_html
+    restored = article.revisions.order_by("-created_at", "-pk").first()
+    assert restored.kind == "restored" and restored.data["body"] == "First\nsecond[31m"
 
 
 def test_the_second_of_two_concurrent_saves_is_refused_with_a_diff_and_kept(

@@ -1,0 +1,102 @@
+"""A reply under a comment held for moderation waits with it: no page shows it yet.
+Its permalink never sends anyone to an anchor the page lacks: its author sees their
+reply on its own page, with why it is not in the discussion yet; anyone else gets a
+404 that says the comment is not shown yet and links the article's discussion; once
+the held comment is approved, the permalink leads to the reply's place."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from byline.discussion import actions
+from byline.discussion.models import Comment, ModerationRecord
+from tests.discussion.factory import make_comment, post_comment
+from tests.discussion.test_reactions import BROWSER
+
+pytestmark = pytest.mark.django_db
+NOT_SHOWN = "This comment is not shown yet"
+YOURS_WAITS = "Your reply is published, but the comment it answers is awaiting moderation"
+
+
+@pytest.fixture
+def held_thread(client, article):
+    """An approved comment the reader (``client``) replied to; a moderator then took the
+    comment back into the queue (unapproved), so the reply waits with it."""
+    parent = make_comment(article, body="The first word.")
+    make_comment(article, author_email="ada@example.org")  # Ada is known: published at once
+    post_comment(client, article, body="Ada's reply, approved.", parent=parent.pk)
+    reply = Comment.objects.get(body="Ada's reply, approved.")
+    assert reply.status == Comment.Status.APPROVED
+    parent.status = Comment.Status.PENDING
+    parent.save(update_fields=["status"])
+    return parent, reply
+
+
+def test_a_reader_following_the_permalink_learns_the_reply_is_not_shown_yet(article, held_thread):
+    parent, reply = held_thread
+    response = Client().get(reply.get_absolute_url())
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert NOT_SHOWN in html and "awaiting moderation" in html
+    assert f'href="{article.get_absolute_url()}#comments"' in html
+    assert "reply, approved." not in html  # nothing of the reply itself
+    assert '<meta name="robots" content="noindex">' in html
+    assert "private" in response["Cache-Control"]
+    page = Client().get(article.get_absolute_url()).content.decode()
+    assert f'id="comment-{reply.pk}"' not in page  # the anchor it would have led to
+
+
+def test_the_reply_s_author_sees_it_with_why_it_is_not_in_the_discussion(
+    client, article, held_thread, settings
+):
+    parent, reply = held_thread
+    for minutes in (0, 15):  # without edits, and while the reply may still be edited
+        settings.BYLINE_COMMENT_EDIT_MINUTES = minutes
+        response = client.get(reply.get_absolute_url())
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert YOURS_WAITS in html and "reply, approved." in html
+        assert "See it in the discussion" not in html
+        assert f"#comment-{reply.pk}" not in html.replace(f'id="comment-{reply.pk}"', "")
+
+
+def test_once_the_held_comment_is_approved_the_permalink_leads_to_the_reply(
+    client, article, held_thread, editor
+):
+    parent, reply = held_thread
+    actions.moderate([parent], ModerationRecord.Decision.APPROVE, editor)
+    response = Client().get(reply.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{reply.pk}"
+    page = Client().get(article.get_absolute_url()).content.decode()
+    assert f'id="comment-{reply.pk}"' in page
+
+
+def test_a_reply_waiting_two_levels_down_is_not_shown_either(article):
+    """A comment held further up the thread holds every reply below it."""
+    top = make_comment(article, status=Comment.Status.PENDING)
+    middle = make_comment(article, parent=top)
+    reply = make_comment(article, parent=middle)
+    for comment in (middle, reply):
+        response = Client().get(comment.get_absolute_url())
+        assert response.status_code == 404 and NOT_SHOWN in response.content.decode()
+
+
+def test_a_reply_under_a_removed_comment_still_leads_to_its_place(article):
+    """A removed comment's approved replies stay in the thread (under "This comment was
+    removed."): their permalinks lead there, unchanged."""
+    removed = make_comment(article, status=Comment.Status.TRASH)
+    reply = make_comment(article, parent=removed)
+    response = Client().get(reply.get_absolute_url())
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{reply.pk}"
+
+
+def test_a_reaction_to_a_waiting_reply_comes_back_to_its_own_page(client, article, held_thread):
+    """Its author's page shows its reaction button; pressing it (without JavaScript)
+    lands back on that page, never on an anchor the article page lacks."""
+    parent, reply = held_thread
+    response = client.post(f"/comments/{reply.pk}/react/", {"reacted": "1"}, **BROWSER)
+    assert response.status_code == 303
+    assert response["Location"] == reply.get_absolute_url()
+    assert YOURS_WAITS in client.get(response["Location"]).content.decode()
