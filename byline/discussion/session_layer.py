@@ -5,12 +5,14 @@ when the discussion comes into view (``discussion.js``): a fresh form timestamp
 for the comment form, and the reader's remembered details and own comments.
 Nearly every reader has none of those: no commenter cookie, no remembered
 details, no pass for a protected article. Their answer is the same whatever the
-article: a new ``forms.form_timestamp()`` and empty lists, which this layer
+article: a new ``forms.form_timestamp()`` and empty lists (``form=1``, the form
+asking for a token when the reader starts using it, changes nothing), which this layer
 writes itself, with the headers of the site's other JSON answers (never
 stored: ``private, no-store``), reading nothing from the database. Every other
 request for the path (a cookie of the reader's, an ``unlock`` pass, another
 method, a host Django must refuse) goes to Django, where ``views.session``
-answers it.
+answers it. Behind the shipped nginx, the session of a reader who has none never
+gets here unless the form asks (deploy/nginx.conf answers it without a token).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def answer_session(environ: Environ) -> Answer | None:
     """The session of a reader who has none (200), or None when Django must answer."""
     if environ.get("REQUEST_METHOD") != "GET" or not may_answer(environ):
         return None
-    if set(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)) - {"article"}:
+    asked = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if set(asked) - {"article", "form"}:  # form=1: the form's own request for a token
         return None
     cookies = environ.get("HTTP_COOKIE", "")
     if COMMENTER_COOKIE in cookies or REMEMBER_COOKIE in cookies:

@@ -67,3 +67,16 @@ def test_a_reader_with_something_of_theirs_is_answered_by_django():
     assert session_layer.answer_session(environ("article=1", "byline_comment_author=x")) is None
     assert session_layer.answer_session(environ("article=1&unlock=pass")) is None
     assert session_layer.answer_session(environ("article=1", method="HEAD")) is None
+
+
+def test_the_forms_own_request_for_a_token_is_answered_here_too(django_assert_num_queries):
+    """Behind nginx, the session of a reader who has none comes without a token; using
+    the form asks for one (``&form=1``), and this layer signs it without the database."""
+    article = make_article()
+    url = f"{session_layer.SESSION_PATH}?article={article.pk}&form=1"
+    with django_assert_num_queries(0):
+        response = call(application, url)
+    assert response.status == 200
+    assert read_form_token(json.loads(response.body)["ts"]) is not None
+    cookie = "byline_commenter=x"
+    assert session_layer.answer_session(environ("article=1&form=1", cookie)) is None
