@@ -64,16 +64,23 @@ same run with the same generator:
           micro-cache (a 304 when nothing changed), and the script backs off
           (twice the interval, up to 4x) while nothing changes. Both, like
           previous, with discussion.js's comment session on every page view.
-  previous  the page's scripts of the last round through deploy/nginx.conf as
-          shipped: discussion.js asks for the reader's comment session on every
-          page view, and reactions.js for the comments' reaction counts
-          (nginx's file) when the discussion comes into view;
+  previous  the page's scripts of the third round through deploy/nginx.conf
+          as shipped then (the fourth's, below): discussion.js asks the app
+          for the reader's comment session on every page view, and
+          reactions.js for the comments' reaction counts (nginx's file) when
+          the discussion comes into view;
+  fourth  the page's scripts and nginx of the fourth round (2026-12-05): as
+          after, but every comment session (asked when the discussion comes
+          into view) is the app's: deploy/nginx.conf without its "comment
+          session" block;
   after   the page's scripts now through deploy/nginx.conf as shipped: a page
           view is the HTML and the beacon, whose answer (like the refreshes)
           carries the comments' reaction counts; the comment session only for
           the readers who reach the discussion. nginx answers
           the beacon itself (the article's counts file, else the micro-cached
-          counts) and writes the view to its view log, which ``byline
+          counts) and the comment session of a reader who has none (no token:
+          the form asks the app for one when used, ``&form=1``), and writes the
+          view to its view log, which ``byline
           flush_views --every 1`` (the "view folder" below) folds into the
           counts, writing the counts files of the articles being read when
           they change: no Python per view, no per-article polling.
@@ -169,7 +176,13 @@ VIEW_LOG_DEFINITIONS = re.compile(
     r"\n# --- view log beacon: definitions ---.*?# --- end view log beacon: definitions ---\n",
     re.S,
 )
-ANSWERS_COUNTS = ("after", "previous", "app-beacon")
+ANSWERS_COUNTS = ("after", "fourth", "previous", "app-beacon")
+# Scripts that ask for the comment session when the discussion comes into view.
+SESSION_IN_VIEW = ("after", "fourth")
+# The comment session nginx answers for a reader who has none, removed for "fourth".
+COMMENT_SESSION = re.compile(
+    r"\n    # --- comment session ---.*?# --- end comment session ---\n", re.S
+)
 # Scripts whose discussion.js asks for the reader's comment session on every page view
 # (the one now asks only when the discussion comes into view).
 SESSION_AT_LOAD = ("before", "app-beacon", "previous")
@@ -221,7 +234,7 @@ class Generator:
     def __init__(self, port: int, pages: list[Page], script: str, scale: float, seed: int):
         self.port = port
         self.pages = pages
-        self.script = script  # "before", "app-beacon", "previous", "after" or "html"
+        self.script = script  # "before", "app-beacon", "previous", "fourth", "after", "html"
         self.scale = scale
         self.rng = random.Random(seed)
         weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pages))]
@@ -371,7 +384,7 @@ class Generator:
                 continue
             if at == change:
                 changes.pop(0)
-                if at == arrive and self.script == "after":  # the discussion comes into view:
+                if at == arrive and self.script in SESSION_IN_VIEW:  # the discussion in view:
                     await self.comment_session(connection, page)  # the reader's own session
                 elif at == arrive:  # ... and, before, its reaction counts
                     for url in page.comment_counts:
@@ -421,7 +434,7 @@ class Generator:
             ALL_PAIRS.add(pair)
         if self.script in ANSWERS_COUNTS and status == 200:
             if (
-                self.script == "after"
+                self.script in SESSION_IN_VIEW
                 and page.comment_counts
                 and b'"comment_reactions"' not in body
             ):
@@ -467,8 +480,10 @@ class Generator:
             browser.cookie = answer["set-cookie"].split(";", 1)[0]
 
     async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
+        # The form asks for its token when used (nginx's answer to the session has none).
+        form = "&form=1" if self.script == "after" else ""
         _, _, session = await connection.request(
-            "GET", f"/comments/session/?article={page.article_id}", {}, kind="comment form"
+            "GET", f"/comments/session/?article={page.article_id}{form}", {}, kind="comment form"
         )
         ts = re.search(rb'"ts":\s*"([^"]+)"', session)
         from urllib.parse import urlencode
@@ -590,7 +605,7 @@ class Connection:
             cache = answer.get("x-cache")
             if cache in ("HIT", "UPDATING", "STALE"):
                 kind += " (micro-cache)"
-            elif cache != "FILE":
+            elif cache not in ("FILE", "NGINX"):  # NGINX: a fixed answer (the empty session)
                 kind += " (app)"
         if generator.measuring:
             generator.tally.kinds[kind] += 1
@@ -1004,7 +1019,7 @@ def parse_args() -> argparse.Namespace:
         "--scripts",
         default="html,after",
         help="what the readers' browsers send: html (the page alone: the reference), before,"
-        " app-beacon, previous, after",
+        " app-beacon, previous, fourth, after",
     )
     return parser.parse_args()
 
@@ -1041,6 +1056,7 @@ def main() -> int:
         "app": args.port_base,
         "before": args.port_base + 1,
         "after": args.port_base + 2,
+        "fourth": args.port_base + 4,
         "app-beacon": args.port_base + 3,
     }
     failures: list[str] = []
@@ -1064,7 +1080,7 @@ def main() -> int:
             "view folder",
         )
         bench.add(view_folder)
-        for script in ("before", "app-beacon", "after"):
+        for script in ("before", "app-beacon", "fourth", "after"):
             folder = work / f"nginx-{script}"
             folder.mkdir()
             config = shipped_nginx_config(folder, ports[script], ports["app"], data_dir / "static")
@@ -1074,6 +1090,10 @@ def main() -> int:
                 text, defined = VIEW_LOG_DEFINITIONS.subn("\n", text)
                 if not (found and defined):
                     raise CheckFailed("deploy/nginx.conf no longer has its view log beacon")
+            if script == "fourth":
+                text, found = COMMENT_SESSION.subn("\n", text)
+                if not found:
+                    raise CheckFailed("deploy/nginx.conf no longer answers the empty session")
             if script == "before":
                 text, found = MICRO_CACHE.subn("\n", text)
                 if not found:
@@ -1119,7 +1139,9 @@ def main() -> int:
         cpus = {int(c) for c in args.generator_cpus.split(",") if c}
         every: dict[str, Generators] = {}
         for n, script in enumerate(scripts):
-            port = ports.get(script, ports["after"])
+            # The earlier rounds' scripts, through the earlier round's nginx (the
+            # comment session always the app's).
+            port = ports["fourth"] if script == "previous" else ports.get(script, ports["after"])
 
             def make(index: int, count: int, port=port, script=script, n=n) -> Generator:
                 generator = Generator(port, pages, script, args.time_scale, seed=n * 100 + index)
@@ -1184,6 +1206,8 @@ def main() -> int:
                 failures.append("a reader asked for the comments' reaction counts apart")
             if not any(k.startswith("comment session") for k in after):
                 failures.append("no reader reached the discussion (its comment session)")
+            if not any(k == "comment session" for k in after):
+                failures.append("no reader's empty comment session was answered by nginx")
         if (
             args.quick
             and "previous" in results

@@ -54,7 +54,7 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -169,8 +169,19 @@ def ip_hash(request: HttpRequest) -> str:
 def hash_ip(ip: str, day: str | None = None) -> str:
     """The salted hash of an IP address: today's salt, or ``day``'s (YYYY-MM-DD, for a
     comment imported with the address it was posted from that day)."""
-    digest = hmac.new(_salt_for(day or _today(), settings.SECRET_KEY), ip.encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+    return ip_hasher(day)(ip)
+
+
+def ip_hasher(day: str | None = None) -> Callable[[str], str]:
+    """``hash_ip`` with the day's salt looked up once, for hashing many addresses (the
+    view log's fold: a few µs a line saved)."""
+    salt = _salt_for(day or _today(), settings.SECRET_KEY)
+    digest = hmac.digest
+
+    def hashed(ip: str) -> str:
+        return digest(salt, ip.encode(), "sha256").hex()[:32]  # one call: no HMAC object
+
+    return hashed
 
 
 COMMENTER_COOKIE = "byline_commenter"

@@ -12,8 +12,14 @@ request from it whatever ``ids`` lists (the page's own comments are all in
 it) and revalidates it with its ``ETag``.
 
 - A file is rewritten only when its bytes change (a reaction, a comment
-  approved or removed), looked at every ``countfiles.PUBLISH_SECONDS`` (2 s):
-  the counts a reader sees are at most a few seconds old.
+  approved or removed), and an article's comments are read again only when
+  something a file shows may have changed: its counts JSON (which carries the
+  comments' reaction counts and the number of approved comments), looked at
+  every ``countfiles.PUBLISH_SECONDS`` (2 s), changed other than in its views,
+  or it has no file. Every file is read again at least every ``FULL_SECONDS``
+  (60 s), for what the counts cannot tell (a comment approved and another
+  removed in the same 2 s). So a reader's counts are at most a few seconds
+  old, and a quiet discussion costs no query.
 - An article with more than ``MAX_COMMENTS`` approved comments, one no longer
   read, or no longer published, has no file: nginx then asks the app, which
   answers for the ``ids`` asked (nginx keeps that answer 5 s).
@@ -27,6 +33,7 @@ answers.
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -36,26 +43,46 @@ from byline.engagement.countfiles import (
     in_batches,
     read_file,
     remove_files,
+    without_views,
     write_file,
 )
 
 FOLDER = "reactions"
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
+FULL_SECONDS = 60.0  # every file is read again at least this often
+
+# article -> its counts JSON without the views, when its file was last made from it
+_made_from: dict[int, bytes] = {}
+_full = [float("-inf")]  # when every file was last read again (monotonic)
 
 
-def publish(directory: Path, article_ids: list[int]) -> int:
-    """Write the reaction counts files of these articles (published, being read) where
-    they changed, remove the others; the files written (``countfiles.publish`` calls it
-    every ``PUBLISH_SECONDS``)."""
+def publish(directory: Path, counts: dict[int, bytes]) -> int:
+    """Write the reaction counts files of these articles (published, being read; their
+    counts JSON just written) where they changed, remove the others; the files written
+    (``countfiles.publish`` calls it every ``PUBLISH_SECONDS``)."""
     folder = directory / FOLDER
     folder.mkdir(exist_ok=True)
     present = file_ids(folder)
-    bodies = in_batches(reaction_bodies, article_ids)
+    now = time.monotonic()
+    full = now - _full[0] >= FULL_SECONDS
+    if full:
+        _full[0] = now
+    shown = {article_id: without_views(body) for article_id, body in counts.items()}
+    asked = [
+        article_id
+        for article_id in sorted(counts)
+        if full or article_id not in present or _made_from.get(article_id) != shown[article_id]
+    ]
+    bodies = in_batches(reaction_bodies, asked)
     written = 0
-    for article_id in present | set(bodies):
+    for article_id in present - counts.keys():  # no longer read or published
+        (folder / f"{article_id}.json").unlink(missing_ok=True)
+        _made_from.pop(article_id, None)
+    for article_id in asked:
         path = folder / f"{article_id}.json"
         body = bodies.get(article_id)
-        if body is None:
+        _made_from[article_id] = shown[article_id]
+        if body is None:  # no approved comment, or too many
             path.unlink(missing_ok=True)
         elif read_file(path) != body:
             write_file(path, body)
@@ -86,3 +113,7 @@ def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's file (every file when no
     article is named) until the folder writes it again."""
     remove_files(FOLDER, article_id)
+    if article_id is None:
+        _made_from.clear()
+    else:
+        _made_from.pop(article_id, None)

@@ -1,16 +1,23 @@
-"""The comment session of a reader who has none, answered without Django's request cycle.
+"""The comment session, answered without Django's request cycle.
 
 The article page's script asks ``GET /comments/session/?article=<id>`` once,
 when the discussion comes into view (``discussion.js``): a fresh form timestamp
 for the comment form, and the reader's remembered details and own comments.
-Nearly every reader has none of those: no commenter cookie, no remembered
-details, no pass for a protected article. Their answer is the same whatever the
-article: a new ``forms.form_timestamp()`` and empty lists, which this layer
-writes itself, with the headers of the site's other JSON answers (never
-stored: ``private, no-store``), reading nothing from the database. Every other
-request for the path (a cookie of the reader's, an ``unlock`` pass, another
-method, a host Django must refuse) goes to Django, where ``views.session``
-answers it.
+
+- Nearly every reader has none of those: no commenter cookie, no remembered
+  details, no pass for a protected article. Their answer is the same whatever
+  the article: a new ``forms.form_timestamp()`` and empty lists, which this
+  layer writes itself, with the headers of the site's other JSON answers (never
+  stored: ``private, no-store``), reading nothing from the database. Behind the
+  shipped nginx such a request never gets here: nginx answers it without a
+  token (deploy/nginx.conf), and the form asks for one when the reader starts
+  using it (``form=1``, answered here the same way).
+- A reader with a commenter cookie or remembered details gets what
+  ``views.session`` answers (the same code, ``views.session_data``, reading the
+  request's query and cookies, with the database), without Django's middleware
+  and URL resolving around it.
+- Anything else (an ``unlock`` pass, another method, a host Django must refuse)
+  goes to Django, where ``views.session`` answers it.
 """
 
 from __future__ import annotations
@@ -18,10 +25,20 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
+from django.core.handlers.wsgi import WSGIRequest
+
 from byline.discussion.forms import form_timestamp
-from byline.discussion.views import REMEMBER_COOKIE
+from byline.discussion.views import REMEMBER_COOKIE, session_data
 from byline.readers import COMMENTER_COOKIE
-from byline.wsgi_layer import Answer, Environ, fixed_headers, is_secure, may_answer
+from byline.wsgi_layer import (
+    Answer,
+    Environ,
+    fixed_headers,
+    is_secure,
+    json_answer,
+    may_answer,
+    within_request,
+)
 
 SESSION_PATH = "/comments/session/"
 
@@ -30,14 +47,27 @@ def answer_session(environ: Environ) -> Answer | None:
     """The session of a reader who has none (200), or None when Django must answer."""
     if environ.get("REQUEST_METHOD") != "GET" or not may_answer(environ):
         return None
-    if set(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)) - {"article"}:
+    asked = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if set(asked) - {"article", "form"}:  # form=1: the form's own request for a token
         return None
     cookies = environ.get("HTTP_COOKIE", "")
     if COMMENTER_COOKIE in cookies or REMEMBER_COOKIE in cookies:
-        return None
+        return _their_session(environ)
     remembered = {"name": "", "email": "", "website": ""}  # as views.remembered_details
     body = json.dumps(
         {"ts": form_timestamp(), "remembered": remembered, "pending": [], "editable": []}
     ).encode()
     headers = [*fixed_headers(is_secure(environ)), ("Content-Length", str(len(body)))]
     return "200 OK", headers, body
+
+
+def _their_session(environ: Environ) -> Answer | None:
+    """The session of a reader with a commenter cookie or remembered details: what
+    ``views.session`` answers (``views.session_data``, the same code, reading the
+    request's query and cookies), without the middleware and URL resolving around it."""
+    secure = is_secure(environ)
+
+    def work() -> Answer:
+        return json_answer(200, session_data(WSGIRequest(environ)), secure)
+
+    return within_request(environ, secure, "Your comment session could not be read.", work)

@@ -390,7 +390,13 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session(request: HttpRequest) -> JsonResponse:
     """What the page's script needs for this reader: a fresh form timestamp, their
     remembered details, their own comments still waiting for moderation, and their
-    own comments they may still edit (with their words, for the inline edit form)."""
+    own comments they may still edit (with their words, for the inline edit form).
+    (``session_layer`` answers the same before Django's request cycle when it can.)"""
+    return JsonResponse(session_data(request))
+
+
+def session_data(request: HttpRequest) -> dict:
+    """The body of ``session``'s answer (read from the request's query and cookies only)."""
     article_id = parse_id(request.GET.get("article"))
     article = _article_from(article_id, request, request.GET.get("unlock", ""))
     pending = []
@@ -406,17 +412,15 @@ def session(request: HttpRequest) -> JsonResponse:
         for comment in waiting:
             html = single_comment(comment, pending=True)
             pending.append({"id": comment.pk, "parent": comment.parent_id, "html": html})
-    return JsonResponse(
-        {
-            "ts": form_timestamp(),
-            "remembered": remembered_details(request),
-            "pending": pending,
-            "editable": [
-                {"id": c.pk, "url": reverse("discussion:edit", args=[c.pk]), "body": c.body}
-                for c in editable
-            ],
-        }
-    )
+    return {
+        "ts": form_timestamp(),
+        "remembered": remembered_details(request),
+        "pending": pending,
+        "editable": [
+            {"id": c.pk, "url": reverse("discussion:edit", args=[c.pk]), "body": c.body}
+            for c in editable
+        ],
+    }
 
 
 @csrf_exempt  # the signed token in the URL is the credential (RFC 8058 one-click)

@@ -31,7 +31,8 @@ after each fold and nginx serves the file (the beacon's answer too):
 Files are replaced with a rename, so nginx never reads half a file. Without a
 view log folder (the embedded tier) nothing is written and the app answers.
 Other apps write files of their own for the same articles after the counts
-(``also_write``: the comments' reaction counts, ``discussion.reaction_files``).
+(``also_write``: the comments' reaction counts, ``discussion.reaction_files``),
+given the counts JSON just read, so they can tell what may have changed.
 """
 
 from __future__ import annotations
@@ -70,13 +71,14 @@ _seen: dict[int, float] = {}  # article -> when a view of it was last folded (mo
 _changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
 _published = [float("-inf")]  # when every file was last looked at (monotonic)
 # Writers of more files for the articles being read: called with the view log's
-# folder and the published articles whose counts files were just written.
-_more_writers: list[Callable[[Path, list[int]], object]] = []
+# folder and the counts JSON of the published articles whose files were just written.
+_more_writers: list[Callable[[Path, dict[int, bytes]], object]] = []
 
 
-def also_write(writer: Callable[[Path, list[int]], object]) -> None:
-    """``publish()`` also calls ``writer(folder, article ids)`` (the articles being read
-    that are published; the writer removes the files of the others)."""
+def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
+    """``publish()`` also calls ``writer(folder, {article id: counts JSON})`` (the
+    articles being read that are published; the writer removes the files of the
+    others)."""
     if writer not in _more_writers:
         _more_writers.append(writer)
 
@@ -123,7 +125,7 @@ def publish(directory: Path) -> int:
             continue
         if (
             old is not None
-            and _without_views(old) == _without_views(body)
+            and without_views(old) == without_views(body)
             and _age(path) < VIEWS_ONLY_SECONDS
         ):
             continue  # only the views moved, and the file is fresh enough
@@ -132,7 +134,7 @@ def publish(directory: Path) -> int:
         written += 1
     for writer in _more_writers if every else ():
         try:
-            writer(directory, sorted(bodies))
+            writer(directory, bodies)
         except Exception as error:  # those files keep what they held; the next fold retries
             logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
@@ -187,7 +189,7 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
     }
 
 
-def _without_views(body: bytes) -> bytes:
+def without_views(body: bytes) -> bytes:
     """The counts JSON without its views (they come first), to tell a views-only change."""
     return _VIEWS.sub(b"{", body, count=1)
 

@@ -74,6 +74,8 @@ _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # longer than that holds nothing new, and a fold skips it without a transaction
 # (positions only move on; a file replaced under its name has another inode).
 _read_to: dict[tuple[str, str], tuple[int, int]] = {}
+FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
+_forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 
 # For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
 # sort in the order lines are read, so a line's rank is the lines read before it):
@@ -143,10 +145,13 @@ def fold(directory: Path | None = None) -> int:
                 offset = status.st_size  # nothing new since this process read it
             else:
                 while True:
-                    batch_added, offset, more = _fold_batch(file, name, inode)
+                    known = key in _read_to  # its position row exists: no insert
+                    batch_added, offset, more = _fold_batch(file, name, inode, known)
                     added += batch_added
                     if offset >= 0:
                         _read_to[key] = (inode, offset)
+                    else:  # held by another folder, or its row gone: insert it next time
+                        _read_to.pop(key, None)
                     if not more:
                         break
             finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
@@ -156,7 +161,9 @@ def fold(directory: Path | None = None) -> int:
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
             _read_to.pop((str(directory), name), None)
-    _forget_old_positions(names)
+    if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
+        _forgotten[0] = time.monotonic()
+        _forget_old_positions(names)
     try:
         countfiles.publish(directory)
     except Exception as error:  # the files keep their last counts; the next fold retries
@@ -164,14 +171,16 @@ def fold(directory: Path | None = None) -> int:
     return added
 
 
-def _fold_batch(file: Any, name: str, inode: int) -> tuple[int, int, bool]:
+def _fold_batch(file: Any, name: str, inode: int, known: bool = False) -> tuple[int, int, bool]:
     """One transaction: read on from the file's position, count, move the position.
+    ``known``: this process has committed a position for the file (its row exists).
 
     Returns (views added, position now, whether more may be read right away).
     """
-    ViewLogPosition.objects.bulk_create(
-        [ViewLogPosition(name=name, inode=inode, offset=0)], ignore_conflicts=True
-    )
+    if not known:
+        ViewLogPosition.objects.bulk_create(
+            [ViewLogPosition(name=name, inode=inode, offset=0)], ignore_conflicts=True
+        )
     with transaction.atomic():
         rows = ViewLogPosition.objects.filter(name=name)
         if connection.features.has_select_for_update_skip_locked:
@@ -234,6 +243,7 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
     logged and skipped. A line's id sorts as the lines are read (slot, then offset)."""
     lines: list[Line] = []
     agents: dict[bytes, str] = {}
+    hash_ip = readers.ip_hasher()  # today's salt, once a chunk
     for raw in data.split(b"\n")[:-1]:
         line_id = f"{slot:012d}:{offset:013d}:{inode}"
         offset += len(raw) + 1
@@ -251,7 +261,7 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
         agent_hash = agents[agent]
         if not agent_hash:
             continue
-        ip_hash = readers.hash_ip(address.decode("ascii", "replace"))
+        ip_hash = hash_ip(address.decode("ascii", "replace"))
         identities = [f"{ip_hash}:{agent_hash}"]
         if cookie and cookie != b"-" and (reader := readers.reader_from_cookie(_unescape(cookie))):
             identities.append(reader)

@@ -472,6 +472,55 @@ def test_a_browser_gets_the_page_files_compressed_copy_not_one_compressed_for_it
     assert status == 304
 
 
+SECURITY_HEADERS = (
+    "cache-control",
+    "content-type",
+    "x-frame-options",
+    "x-content-type-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+)
+
+
+def test_nginx_answers_the_comment_session_of_a_reader_who_has_none_without_a_token(site):
+    """A reader with no commenter cookie and no remembered details has nothing of theirs in
+    the comment session: nginx answers it (empty lists, no token, never stored, the app's
+    headers), and the form's own request for a token (&form=1), a reader with a cookie, a
+    protected article's pass and another method reach the app, which signs a fresh token."""
+    session = f"{site['nginx']}/comments/session/?article={site['id']}"
+    status, headers, body = send(session, headers={"User-Agent": BROWSER})
+    assert status == 200 and headers["x-cache"] == "NGINX"
+    assert json.loads(body) == {
+        "ts": None,
+        "remembered": {"name": "", "email": "", "website": ""},
+        "pending": [],
+        "editable": [],
+    }
+    assert "set-cookie" not in headers
+    status, app_headers, app_body = send(
+        session.replace(site["nginx"], site["app"]), headers={"User-Agent": BROWSER}
+    )
+    assert status == 200
+    app_answer = json.loads(app_body)
+    assert app_answer["ts"] and {**app_answer, "ts": None} == json.loads(body)
+    for name in SECURITY_HEADERS:  # the same headers as the app's own answer
+        assert sorted(headers[name].replace(" ", "").split(",")) == sorted(
+            app_headers[name].replace(" ", "").split(",")
+        ), name
+    for url, cookie in (
+        (f"{session}&form=1", ""),
+        (session, "byline_commenter=x"),
+        (session, "a=1; byline_comment_author=%7B%7D"),
+        (f"{session}&unlock=x", ""),
+    ):
+        status, headers, body = send(url, headers={"User-Agent": BROWSER, "Cookie": cookie})
+        assert headers.get("x-cache") != "NGINX", url
+        if status == 200:
+            assert json.loads(body)["ts"], url
+    status, headers, _ = send(session, "POST", {"User-Agent": BROWSER})
+    assert status in (403, 405) and headers.get("x-cache") != "NGINX"  # CSRF or method
+
+
 def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(site):
     """Real Chromium through the shipped nginx: after the page (and its stylesheet, kept a
     year), the page's script sends one request, the beacon, whose answer carries the live
@@ -524,7 +573,20 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
                 page.wait_for_timeout(1500)
                 # Reaching the discussion asks for the reader's own session (their form),
                 # not for the comments' reaction counts: those came with the beacon's answer.
-                assert after_page()[1:] == [("GET", f"/comments/session/?article={site['id']}")]
+                # nginx answers it (nothing of the reader's, no token) ...
+                session = f"/comments/session/?article={site['id']}"
+                assert after_page()[1:] == [("GET", session)]
+                assert next(a for a in answers if session in a.url).headers["x-cache"] == "NGINX"
+                # ... and using the form asks the app for a fresh token, once.
+                cached_token = page.locator("#respond [name=ts]").input_value()
+                page.locator("#respond [name=body]").focus()
+                page.wait_for_function(
+                    "t => document.querySelector('#respond [name=ts]').value !== t",
+                    arg=cached_token,
+                )
+                page.locator("#respond [name=name]").focus()
+                page.wait_for_timeout(300)
+                assert after_page()[2:] == [("GET", f"{session}&form=1")]
                 beacon_answer = next(a for a in answers if a.url.endswith("/view/")).json()
                 assert beacon_answer["comment_reactions"][first] == 7
                 shown = page.locator(f'button[data-comment-reaction="{first}"] [data-count]')

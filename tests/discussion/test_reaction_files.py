@@ -125,3 +125,52 @@ def test_the_articles_counts_carry_its_comments_reaction_counts_in_the_file_as_t
     assert counts_file == app
     quiet = make_article()
     assert client.get(f"/api/articles/{quiet.pk}/engagement/").json()["comment_reactions"] == {}
+
+
+@pytest.fixture
+def fresh_reaction_files(monkeypatch):
+    reaction_files._made_from.clear()
+    monkeypatch.setattr(reaction_files, "_full", [float("inf")])  # no full pass unless asked
+    yield
+    reaction_files._made_from.clear()
+
+
+def test_a_quiet_discussion_costs_no_query_and_a_reaction_is_read_again(
+    log_dir, fresh_reaction_files
+):
+    """The folder reads an article's comments again only when its counts JSON (which
+    carries the comments' reaction counts and how many are approved) changed other
+    than in its views, or the article has no file yet."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article = make_article()
+    comment = make_comment(article)
+    counts = countfiles.counts_bodies([article.pk])
+    reaction_files.publish(log_dir, counts)
+    assert read(log_dir, article)["counts"] == {str(comment.pk): 0}
+    more_views = {article.pk: counts[article.pk].replace(b'{"views":0,', b'{"views":9,')}
+    with CaptureQueriesContext(connection) as asked:
+        reaction_files.publish(log_dir, more_views)
+    assert len(asked) == 0
+    reactions.set_reaction(comment.pk, "reader-3", True)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
+
+
+def test_what_the_counts_cannot_tell_shows_at_the_next_full_pass(
+    log_dir, fresh_reaction_files, monkeypatch
+):
+    """A comment removed and another approved between two looks leave the counts as they
+    were: every file is read again at least every FULL_SECONDS."""
+    article = make_article()
+    first = make_comment(article)
+    second = make_comment(article, status=Comment.Status.PENDING)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    Comment.objects.filter(pk=first.pk).update(status=Comment.Status.SPAM)
+    Comment.objects.filter(pk=second.pk).update(status=Comment.Status.APPROVED)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    assert read(log_dir, article)["counts"] == {str(first.pk): 0}  # not yet
+    monkeypatch.setattr(reaction_files, "_full", [float("-inf")])
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    assert read(log_dir, article)["counts"] == {str(second.pk): 0}

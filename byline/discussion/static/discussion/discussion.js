@@ -88,14 +88,22 @@
     return node;
   }
 
-  function refreshSession(fillDetails) {
-    return fetch(section.dataset.session, {
+  // Whether the form holds a token this page asked for (the one in a cached page is
+  // as old as the page). Behind nginx a reader with nothing of theirs in the session
+  // gets it without a token ("ts": null): the form asks for one (&form=1) when used.
+  var stamped = false;
+  function refreshSession(fillDetails, forForm) {
+    var url = section.dataset.session + (forForm ? "&form=1" : "");
+    return fetch(url, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     })
       .then(function (response) { return response.json(); })
       .then(function (data) {
-        form.elements.ts.value = data.ts;
+        if (data.ts) {
+          form.elements.ts.value = data.ts;
+          stamped = true;
+        }
         var saved = data.remembered || {};
         if (fillDetails && saved.name) {
           ["name", "email", "website"].forEach(function (field) {
@@ -162,7 +170,7 @@
           say(data.message || "Your comment could not be sent.");
           showErrors(data.errors);
           if (data.errors && data.errors.parent) moveBack();
-          refreshSession(false);
+          refreshSession(false, true);
           return;
         }
         var node = insert(data);
@@ -293,14 +301,20 @@
   // What the session holds (a fresh form timestamp, the reader's remembered details,
   // their own comments waiting or still editable) all shows in the discussion: it is
   // asked for once, when the discussion comes into view (or the form is used), not on
-  // every page view (most readers never reach the comments).
+  // every page view (most readers never reach the comments). Using the form asks for a
+  // token if that answer had none.
   var sessionAsked = false;
+  var stampAsked = false;
   function firstSession() {
     if (sessionAsked) return;
     sessionAsked = true;
-    refreshSession(true);
+    refreshSession(true, false);
   }
-  form.addEventListener("focusin", firstSession);
+  form.addEventListener("focusin", function () {
+    if (stamped || stampAsked) return;
+    stampAsked = sessionAsked = true;
+    refreshSession(true, true);
+  });
   if ("IntersectionObserver" in window) {
     var watcher = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
