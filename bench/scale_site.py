@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 MARKER_TABLE = "bench_scale_site"
-VERSION = 3  # a site built by an older version is built again
+VERSION = 4  # a site built by an older version is built again
 WORDS = (
     "the council said on tuesday that budget talks would continue after officials failed to "
     "agree on spending for schools roads and hospitals while residents waited for answers "
@@ -300,6 +300,12 @@ def build(connection, plan: Plan, progress=print) -> float:
     deepest: list[int] = []
     next_id = [0]
 
+    # A few threads headed by a removed comment (the 1st and 5th top-level comments of
+    # the article with thousands of comments and of the typical one, outside the long
+    # thread), so the pages' "This comment was removed." placeholders are measured.
+    removed_on = (plan.big_article, plan.typical_article)
+    removed_heads = {1: "trash", 5: "spam"}
+
     def comment_rows() -> Iterator[tuple]:
         statuses = ["approved"] * 92 + ["pending"] * 5 + ["spam"] * 2 + ["trash"]
         for article_id in sorted(counts):
@@ -310,6 +316,7 @@ def build(connection, plan: Plan, progress=print) -> float:
             big = article_id == plan.big_article
             by_id: dict[int, tuple[int, int, int, int | None]] = {}
             thread: list[tuple[int, int, int, int | None]] = []
+            roots = 0
             for k in range(count):
                 next_id[0] += 1
                 pk = next_id[0]
@@ -329,6 +336,14 @@ def build(connection, plan: Plan, progress=print) -> float:
                 status = "approved" if in_thread or pk % 500 == 0 else rng.choice(statuses)
                 thread_id = parent[2] if parent else pk
                 me = (pk, depth, thread_id, parent[0] if parent else None)
+                if parent is None and not in_thread:
+                    roots += 1
+                    if article_id in removed_on and roots in removed_heads:
+                        # A removed comment heading a thread: its replies come (it takes
+                        # them as an approved one would), it shows as a placeholder.
+                        status = removed_heads[roots]
+                        by_id[pk] = me
+                        approved.append(me)
                 if status == "approved":
                     by_id[pk] = me
                     (thread if in_thread else approved).append(me)
