@@ -8,12 +8,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
 from byline.articles.rendering import plain_text, render_markdown, typed_text
+from byline.links import url_for
 from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
@@ -31,7 +32,7 @@ class Subject:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+        return url_for(f"articles:{self.url_name}", self.slug)
 
 
 class Author(Subject, models.Model):
@@ -288,7 +289,7 @@ class Article(models.Model):
         article_changed.send(sender=Article, article_id=self.pk)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return url_for("articles:detail", self.slug)
 
     def clean(self) -> None:
         for name in ("headline", "lead_image_alt", "lead_image_caption"):
