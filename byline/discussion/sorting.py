@@ -17,7 +17,7 @@ cache stores nothing else (see ``templatetags.discussion``).
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q, Subquery
 
 from byline.discussion.models import Comment
 
@@ -85,3 +85,23 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
         )
         roots.sort(key=lambda pk: -counts.get(pk, 0))  # stable: ties stay oldest first
     return roots
+
+
+def position(
+    article_id: int, root_id: int, sort: str = DEFAULT, removed_threads: bool = True
+) -> int:
+    """Where the thread headed by ``root_id`` (one of ``root_ids``) is in that list.
+
+    In the default order, counted in the database: the threads that come before it,
+    one query (two with ``removed_threads``), whatever the number of threads, none of
+    whose rows is read (a thread's own page needs only the page of the article that
+    shows it, "All comments"). In the other orders, ``root_ids``.
+    """
+    if sort != DEFAULT:
+        return root_ids(article_id, sort, removed_threads).index(root_id)
+    when = Subquery(Comment.objects.filter(pk=root_id).values("submitted_at")[:1])
+    before = Q(submitted_at__lt=when) | Q(submitted_at=when, pk__lt=root_id)
+    count = Comment.objects.thread_roots(article_id).filter(before).count()
+    if removed_threads:
+        count += Comment.objects.removed_roots(article_id).filter(before).count()
+    return count

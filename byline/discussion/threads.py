@@ -396,7 +396,7 @@ def page_of_thread(
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     piece = _load(order[(number - 1) * size : number * size], skeleton)
     nodes = flatten(piece, continued=True, removed=skeleton.removed)
-    position = sorting.root_ids(article_id, sort, removed_threads).index(thread_id)
+    position = sorting.position(article_id, thread_id, sort, removed_threads)
     back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
     return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back, sort=sort)
 
