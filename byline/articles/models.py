@@ -411,12 +411,6 @@ class StaticPageQuerySet(models.QuerySet):
     def published(self) -> StaticPageQuerySet:
         return self.filter(status=StaticPage.Status.PUBLISHED)
 
-    def in_footer(self) -> StaticPageQuerySet:
-        return self.published().filter(in_footer=True).order_by("footer_order", "title")
-
-    def in_header(self) -> StaticPageQuerySet:
-        return self.published().filter(in_header=True).order_by("footer_order", "title")
-
 
 class StaticPage(models.Model):
     """A page outside the news flow (About, Contact, Ethics policy), served at its own path.
