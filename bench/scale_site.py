@@ -317,23 +317,27 @@ def build(connection, plan: Plan, progress=print) -> float:
             by_id: dict[int, tuple[int, int, int, int | None]] = {}
             thread: list[tuple[int, int, int, int | None]] = []
             roots = 0
+            owed: list[tuple[int, int, int, int | None]] = []  # removed heads to answer
             for k in range(count):
                 next_id[0] += 1
                 pk = next_id[0]
                 when = start + timedelta(minutes=3 + k * 2, seconds=rng.randrange(60))
                 in_thread = big and k <= plan.long_thread
-                parent = None
+                parent, forced = None, False
                 if in_thread and k == 0:
                     long_thread_root.append(pk)
                 elif in_thread:
                     parent = rng.choice(thread[-40:])  # the lively end of the thread
+                elif owed:  # a removed head's first reply, approved: its thread is shown
+                    parent, forced = owed.pop(), True
                 elif approved and rng.random() < 0.55:
                     parent = rng.choice(approved[-30:])
                 if parent is not None and parent[1] >= max_depth - 1 and parent[3] is not None:
                     parent = by_id[parent[3]]  # a reply to the deepest level joins that level
                 depth = parent[1] + 1 if parent else 0
                 # The prolific commenter is a known one: their comments are approved.
-                status = "approved" if in_thread or pk % 500 == 0 else rng.choice(statuses)
+                known = in_thread or forced or pk % 500 == 0
+                status = "approved" if known else rng.choice(statuses)
                 thread_id = parent[2] if parent else pk
                 me = (pk, depth, thread_id, parent[0] if parent else None)
                 if parent is None and not in_thread:
@@ -344,6 +348,7 @@ def build(connection, plan: Plan, progress=print) -> float:
                         status = removed_heads[roots]
                         by_id[pk] = me
                         approved.append(me)
+                        owed.append(me)
                 if status == "approved":
                     by_id[pk] = me
                     (thread if in_thread else approved).append(me)
