@@ -84,17 +84,25 @@ def test_article_page_queries_with_votes_do_not_grow_with_comments(client, artic
     assert counts[0] == counts[10] == counts[200] == without_votes, (without_votes, counts)
 
 
+def roots_read(captured) -> list[str]:
+    """The queries that read the article's top-level comments."""
+    return [q["sql"] for q in captured.captured_queries if '"parent_id" IS NULL' in q["sql"]]
+
+
 def test_only_an_article_with_a_removed_thread_looks_for_one(
     client, article, django_capture_on_commit_callbacks
 ):
-    """Finding the removed comments that head a thread (each shown as a placeholder over
-    its approved replies) takes a query. Almost no article has one: the article keeps
-    how many it has, so the others' pages skip that query."""
+    """The removed comments that head a thread (each shown as a placeholder over its
+    approved replies) are read with the approved top-level comments, in the same query
+    (which then asks, for each removed one, whether an approved reply is under it).
+    Almost no article has one: the article keeps how many it has, so the others' pages
+    read the approved ones alone; the number of queries is the same."""
     url = article.get_absolute_url()
 
     def settled() -> int:
         """The page's queries of the comments (what else it reads, its navigation, is
-        cached or not depending on what a decision cleared)."""
+        cached or not depending on what a decision cleared), its threads' shape read."""
+        shapes.forget(Comment, article_id=article.pk)
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return sum('FROM "discussion_comment"' in q["sql"] for q in captured.captured_queries)
@@ -106,9 +114,16 @@ def test_only_an_article_with_a_removed_thread_looks_for_one(
         moderate([root], ModerationRecord.Decision.TRASH, None)
     article.refresh_from_db()
     assert article.removed_threads == 1
-    assert settled() == without + 1
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url).content.decode()
+    assert "This comment was removed." in html
+    assert any("EXISTS" in q for q in roots_read(captured))
+    assert settled() == without
     with django_capture_on_commit_callbacks(execute=True):
         moderate([root], ModerationRecord.Decision.APPROVE, None)
     article.refresh_from_db()
     assert article.removed_threads == 0
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    assert roots_read(captured) and not any("EXISTS" in q for q in roots_read(captured))
     assert settled() == without
