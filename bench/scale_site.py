@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 MARKER_TABLE = "bench_scale_site"
-VERSION = 3  # a site built by an older version is built again
+VERSION = 4  # a site built by an older version is built again
 WORDS = (
     "the council said on tuesday that budget talks would continue after officials failed to "
     "agree on spending for schools roads and hospitals while residents waited for answers "
@@ -300,6 +300,12 @@ def build(connection, plan: Plan, progress=print) -> float:
     deepest: list[int] = []
     next_id = [0]
 
+    # A few threads headed by a removed comment (the 1st and 5th top-level comments of
+    # the article with thousands of comments and of the typical one, outside the long
+    # thread), so the pages' "This comment was removed." placeholders are measured.
+    removed_on = (plan.big_article, plan.typical_article)
+    removed_heads = {1: "trash", 5: "spam"}
+
     def comment_rows() -> Iterator[tuple]:
         statuses = ["approved"] * 92 + ["pending"] * 5 + ["spam"] * 2 + ["trash"]
         for article_id in sorted(counts):
@@ -310,25 +316,39 @@ def build(connection, plan: Plan, progress=print) -> float:
             big = article_id == plan.big_article
             by_id: dict[int, tuple[int, int, int, int | None]] = {}
             thread: list[tuple[int, int, int, int | None]] = []
+            roots = 0
+            owed: list[tuple[int, int, int, int | None]] = []  # removed heads to answer
             for k in range(count):
                 next_id[0] += 1
                 pk = next_id[0]
                 when = start + timedelta(minutes=3 + k * 2, seconds=rng.randrange(60))
                 in_thread = big and k <= plan.long_thread
-                parent = None
+                parent, forced = None, False
                 if in_thread and k == 0:
                     long_thread_root.append(pk)
                 elif in_thread:
                     parent = rng.choice(thread[-40:])  # the lively end of the thread
+                elif owed:  # a removed head's first reply, approved: its thread is shown
+                    parent, forced = owed.pop(), True
                 elif approved and rng.random() < 0.55:
                     parent = rng.choice(approved[-30:])
                 if parent is not None and parent[1] >= max_depth - 1 and parent[3] is not None:
                     parent = by_id[parent[3]]  # a reply to the deepest level joins that level
                 depth = parent[1] + 1 if parent else 0
                 # The prolific commenter is a known one: their comments are approved.
-                status = "approved" if in_thread or pk % 500 == 0 else rng.choice(statuses)
+                known = in_thread or forced or pk % 500 == 0
+                status = "approved" if known else rng.choice(statuses)
                 thread_id = parent[2] if parent else pk
                 me = (pk, depth, thread_id, parent[0] if parent else None)
+                if parent is None and not in_thread:
+                    roots += 1
+                    if article_id in removed_on and roots in removed_heads:
+                        # A removed comment heading a thread: its replies come (it takes
+                        # them as an approved one would), it shows as a placeholder.
+                        status = removed_heads[roots]
+                        by_id[pk] = me
+                        approved.append(me)
+                        owed.append(me)
                 if status == "approved":
                     by_id[pk] = me
                     (thread if in_thread else approved).append(me)
@@ -463,6 +483,11 @@ def build(connection, plan: Plan, progress=print) -> float:
         writer.reset_sequence(table)
     from byline.discussion.threads import count_removed_threads
 
+    if vendor == "postgresql":
+        # Statistics first: without them PostgreSQL looks for each removed top-level
+        # comment's approved reply by reading the table (minutes at 1,000,000 comments).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE discussion_comment")
     count_removed_threads()  # the comments were written around the app's write paths
     facts = {
         **asdict(plan),

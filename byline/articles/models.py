@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +20,7 @@ from byline.articles.rendering import (
     shows_text,
     typed_text,
 )
+from byline.links import url_for
 from byline.modelfields import done_by, imported_once
 from byline.signals import article_changed
 
@@ -59,7 +60,7 @@ class Subject:
         return cls._default_manager.bulk_create(rows)  # type: ignore[attr-defined]
 
     def get_absolute_url(self) -> str:
-        return reverse(f"articles:{self.url_name}", kwargs={"slug": self.slug})
+        return url_for(f"articles:{self.url_name}", self.slug)
 
     def clean(self) -> None:
         if not shows_text(name_text(self.name or "")):
@@ -360,7 +361,7 @@ class Article(models.Model):
         article_changed.send(sender=Article, article_id=self.pk)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return url_for("articles:detail", self.slug)
 
     def clean(self) -> None:
         self.tidy()
@@ -486,12 +487,6 @@ class Article(models.Model):
 class StaticPageQuerySet(models.QuerySet):
     def published(self) -> StaticPageQuerySet:
         return self.filter(status=StaticPage.Status.PUBLISHED)
-
-    def in_footer(self) -> StaticPageQuerySet:
-        return self.published().filter(in_footer=True).order_by("footer_order", "title")
-
-    def in_header(self) -> StaticPageQuerySet:
-        return self.published().filter(in_header=True).order_by("footer_order", "title")
 
 
 class StaticPage(models.Model):

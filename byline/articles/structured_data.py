@@ -38,12 +38,16 @@ def news_article(
     authors: Iterable[Author] = (),
     tags: Iterable[Tag] = (),
     aggregate_rating: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    image: str | None = None,
 ) -> dict[str, Any]:
     """The ``NewsArticle`` object Google and others read from the page.
 
     ``aggregate_rating`` (for example ``{"ratingValue": 4.2, "ratingCount": 17}``,
     as ``byline.engagement.stats.aggregate_rating`` returns it) is included only
-    when given, so an article nobody has rated claims no rating.
+    when given, so an article nobody has rated claims no rating. ``description``
+    and ``image`` (the share image's URL): ``describe(article)`` and
+    ``hooks.share_image(article)``'s, when the caller has them already.
     """
     url = origin + article.get_absolute_url()
     data: dict[str, Any] = {
@@ -52,7 +56,7 @@ def news_article(
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
         "headline": Truncator(article.headline).chars(110),
-        "description": describe(article),
+        "description": describe(article) if description is None else description,
         "inLanguage": settings.BYLINE_SITE_LANGUAGE,
         "wordCount": article.word_count,
         "timeRequired": article.reading_time_iso,
@@ -69,7 +73,8 @@ def news_article(
     if people:
         data["author"] = people
     # Always an image (search engines require one): the lead image, else the site's default.
-    image = hooks.share_image(article)[0]
+    if image is None:
+        image = hooks.share_image(article)[0]
     if image:
         data["image"] = [_absolute(origin, image)]
     publisher: dict[str, Any] = {

@@ -11,6 +11,7 @@ class DiscussionConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             reaction_files,
             reactions,
+            shapes,
         )
         from byline.discussion.threads import first_page_address, latest_approved
         from byline.engagement import countfiles, stats
@@ -24,3 +25,4 @@ class DiscussionConfig(AppConfig):
         # The folder of nginx's view log writes the comments' reaction counts as files.
         countfiles.also_write(reaction_files.publish)
         article_changed.connect(reaction_files.forget, dispatch_uid="discussion.reaction_files")
+        article_changed.connect(shapes.forget, dispatch_uid="discussion.shapes")

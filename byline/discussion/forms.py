@@ -12,6 +12,8 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from byline.discussion.markup import body_shows_text, clean_text, shows_text
 from byline.parsing import ID_DIGITS, MAX_ID
@@ -134,6 +136,17 @@ class CommentForm(forms.Form):
     def text_fields(self) -> list:
         """The name, e-mail and website fields, in the order the form shows them."""
         return [self["name"], self["email"], self["website"]]
+
+    def hidden_html(self) -> SafeString:
+        """The hidden fields, byte for byte as Django's ``HiddenInput`` template writes
+        them, without a template render each (the form is on every article page)."""
+        inputs = []
+        for field in self.hidden_fields():
+            value = field.field.widget.format_value(field.value())
+            shown = "" if value is None else f' value="{escape(value)}"'
+            ident = f' id="{escape(field.auto_id)}"' if field.auto_id else ""
+            inputs.append(f'<input type="hidden" name="{escape(field.html_name)}"{shown}{ident}>')
+        return mark_safe("".join(inputs))  # noqa: S308 (every value escaped above)
 
     def clean_body(self) -> str:
         body = clean_text(self.cleaned_data["body"])

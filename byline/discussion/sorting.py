@@ -17,9 +17,9 @@ cache stores nothing else (see ``templatetags.discussion``).
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from byline.discussion.models import Comment
+from byline.discussion.models import REMOVED, Comment
 
 OLDEST = "oldest"
 NEWEST = "newest"
@@ -50,27 +50,27 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
     ones and the removed ones with approved replies (``Comment.objects.removed_roots``,
     a placeholder heads their thread; they sort by their own date and reactions).
 
-    Two queries for oldest, newest and most reacted (the roots, read in their order
-    from an index, and the removed ones), three for top (the replies counted per
-    thread). One less with ``removed_threads`` False: the caller knows the article has
-    no removed thread (``Article.removed_threads``, 0 on almost every article).
+    One query for oldest, newest and most reacted (the roots in their order, the
+    removed ones among them), two for top (the replies counted per thread). With
+    ``removed_threads`` False (the caller knows the article has none:
+    ``Article.removed_threads``, 0 on almost every article) the query reads the
+    approved roots alone, from an index, without asking of each removed top-level
+    comment whether an approved reply is under it.
     """
     roots_query = Comment.objects.thread_roots(article_id)
+    if removed_threads:  # the approved roots and the removed heads, in one ordered read
+        removed = Q(status__in=REMOVED) & Exists(
+            Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
+        )
+        roots_query = (
+            Comment.objects.on_article(article_id)
+            .filter(parent__isnull=True)
+            .filter(Q(status=Comment.Status.APPROVED) | removed)
+            .order_by("submitted_at", "pk")
+        )
     if sort == REACTED:
         roots_query = roots_query.order_by("-reactions", "submitted_at", "pk")
-    fields = ("pk", "reactions", "submitted_at")
-    removed = []
-    if removed_threads:
-        removed = list(Comment.objects.removed_roots(article_id).values_list(*fields))
-    if removed:  # merged by the same keys (reading dates for every root costs: only now)
-        rows = list(roots_query.values_list(*fields)) + removed
-        if sort == REACTED:
-            rows.sort(key=lambda row: (-row[1], row[2], row[0]))
-        else:
-            rows.sort(key=lambda row: (row[2], row[0]))
-        roots = [pk for pk, _, _ in rows]
-    else:
-        roots = list(roots_query.values_list("pk", flat=True))
+    roots = list(roots_query.values_list("pk", flat=True))
     if sort == NEWEST:
         roots.reverse()
     elif sort == TOP:
@@ -85,3 +85,23 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
         )
         roots.sort(key=lambda pk: -counts.get(pk, 0))  # stable: ties stay oldest first
     return roots
+
+
+def position(
+    article_id: int, root_id: int, sort: str = DEFAULT, removed_threads: bool = True
+) -> int:
+    """Where the thread headed by ``root_id`` (one of ``root_ids``) is in that list.
+
+    In the default order, counted in the database: the threads that come before it,
+    one query (two with ``removed_threads``), whatever the number of threads, none of
+    whose rows is read (a thread's own page needs only the page of the article that
+    shows it, "All comments"). In the other orders, ``root_ids``.
+    """
+    if sort != DEFAULT:
+        return root_ids(article_id, sort, removed_threads).index(root_id)
+    when = Subquery(Comment.objects.filter(pk=root_id).values("submitted_at")[:1])
+    before = Q(submitted_at__lt=when) | Q(submitted_at=when, pk__lt=root_id)
+    count = Comment.objects.thread_roots(article_id).filter(before).count()
+    if removed_threads:
+        count += Comment.objects.removed_roots(article_id).filter(before).count()
+    return count

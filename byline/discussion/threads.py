@@ -2,9 +2,10 @@
 
 Three queries whatever the number of comments: the ids of the article's
 approved top-level comments (for paging), the shape of the threads on the
-requested page (id and parent of each approved comment, nothing else), then
-the comments that page shows. The tree is built in Python and flattened into
-the order the template writes it, with how many nested lists to open and close.
+requested page (id and parent of each approved comment, nothing else; kept in
+the cache between renders, ``shapes``), then the comments that page shows. The
+tree is built in Python and flattened into the order the template writes it, with
+how many nested lists to open and close.
 
 No page grows without bound: a thread shows its first
 ``BYLINE_COMMENT_THREAD_FOLD`` replies (depth first, oldest first at every
@@ -29,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,8 +38,9 @@ from django.conf import settings
 from django.db.models import Case, Count, Value, When
 
 from byline.articles.models import Article
-from byline.discussion import sorting
+from byline.discussion import shapes, sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
+from byline.discussion.shapes import Skeleton
 from byline.parsing import parse_id, parse_page
 
 
@@ -101,7 +103,7 @@ def flatten(
     comments: list[Comment],
     continued: bool = False,
     roots: list[int] | None = None,
-    removed: frozenset[int] | set[int] = frozenset(),
+    removed: Collection[int] = frozenset(),
 ) -> list[Node]:
     """Order comments depth-first, oldest first at every level (input is oldest first).
 
@@ -148,7 +150,7 @@ def flatten(
     return nodes
 
 
-def _shown(parents: dict[int, int | None], removed: set[int] | frozenset[int]) -> set[int]:
+def _shown(parents: dict[int, int | None], removed: Collection[int]) -> set[int]:
     """Of the comments given (comment -> its parent: approved ones and the ``removed``
     ones with replies, ``Comment.objects.in_discussion``), the approved ones the page
     shows: those whose every ancestor is given too. A reply under a held comment
@@ -247,7 +249,7 @@ def _shown_figures(article_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
 
 
 def thread_orders(
-    rows: Iterable[tuple[int, int | None, int]], removed: set[int] | frozenset[int] = frozenset()
+    rows: Iterable[tuple[int, int | None, int]], removed: Collection[int] = frozenset()
 ) -> dict[int, list[int]]:
     """Each thread's shown comments, in the order the page writes them (depth first).
 
@@ -279,7 +281,7 @@ def thread_orders(
 
 
 def _without_empty_placeholders(
-    order: list[int], children: dict[int | None, list[int]], removed: set[int] | frozenset[int]
+    order: list[int], children: dict[int | None, list[int]], removed: Collection[int]
 ) -> list[int]:
     """The order without the removed comments that have no approved comment below them.
     Read backwards, a depth-first order meets every comment's replies before it."""
@@ -290,46 +292,42 @@ def _without_empty_placeholders(
     return [pk for pk in order if pk in live]
 
 
-@dataclass
-class Skeleton:
-    """The shape of some threads: the order of each, every comment's parent, and which
-    of them are placeholders for removed comments."""
-
-    orders: dict[int, list[int]]
-    parents: dict[int, int | None]
-    removed: set[int]
-
-
 def _skeleton(article_id: int, thread_ids: list[int]) -> Skeleton:
-    """One query: the shape of these threads (ids, parents and which are removed; no text)."""
-    in_threads = Comment.objects.in_discussion().filter(thread_id__in=thread_ids or [0])
-    return _shape(in_threads.on_article(article_id))
+    """The shape of these threads (ids, parents and which are removed; no text): kept in
+    the cache (``shapes``); for the threads not there, one query."""
+
+    def read(missing: list[int]) -> Skeleton:
+        in_threads = Comment.objects.in_discussion().filter(thread_id__in=missing)
+        return _shape(in_threads.on_article(article_id))[0]
+
+    return shapes.cached(article_id, thread_ids, read)
 
 
-def _shape(comments) -> Skeleton:
+def _shape(comments) -> tuple[Skeleton, dict[int, int | None]]:
+    """The shape of these comments' threads, and every comment's parent."""
     rows = comments.order_by("submitted_at", "pk").values_list(
         "pk", "parent_id", "thread_id", "status"
     )
     parents: dict[int, int | None] = {}
-    removed: set[int] = set()
+    removed: dict[int, int | None] = {}
     shape = []
     for pk, parent_id, thread_id, status in rows:
         parents[pk] = parent_id
         if status != Comment.Status.APPROVED:
-            removed.add(pk)
+            removed[pk] = parent_id
         shape.append((pk, parent_id, thread_id))
-    return Skeleton(thread_orders(shape, removed), parents, removed)
+    return Skeleton(thread_orders(shape, removed.keys()), removed), parents
 
 
 def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
     """One query: what the page shows of these comments, in ``ids``' order. A removed
     one is a placeholder made from its id and parent: nothing else of it is read."""
     approved = [pk for pk in ids if pk not in skeleton.removed]
-    loaded = Comment.objects.filter(pk__in=approved or [0]).only(*DISPLAY_FIELDS)
+    loaded = Comment.objects.approved().filter(pk__in=approved or [0]).only(*DISPLAY_FIELDS)
     comments = {c.pk: c for c in loaded}
     for pk in ids:
         if pk in skeleton.removed:
-            comments[pk] = Comment(pk=pk, parent_id=skeleton.parents[pk])
+            comments[pk] = Comment(pk=pk, parent_id=skeleton.removed[pk])
     return [comments[pk] for pk in ids if pk in comments]
 
 
@@ -398,7 +396,7 @@ def page_of_thread(
     number = min(page if isinstance(page, int) and page > 0 else parse_page(page), page_count)
     piece = _load(order[(number - 1) * size : number * size], skeleton)
     nodes = flatten(piece, continued=True, removed=skeleton.removed)
-    position = sorting.root_ids(article_id, sort, removed_threads).index(thread_id)
+    position = sorting.position(article_id, thread_id, sort, removed_threads)
     back = position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
     return ThreadPage(nodes, number, page_count, 1, thread_id=thread_id, back_page=back, sort=sort)
 
@@ -466,8 +464,8 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
     order for the page each one is on.
     """
     approved = Comment.objects.approved().on_article(article.pk)
-    skeleton = _shape(Comment.objects.in_discussion().on_article(article.pk))
-    shown = _shown(skeleton.parents, skeleton.removed)
+    skeleton, parents = _shape(Comment.objects.in_discussion().on_article(article.pk))
+    shown = _shown(parents, skeleton.removed.keys())
     place_in_thread = {
         pk: index for order in skeleton.orders.values() for index, pk in enumerate(order)
     }

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from byline.discussion import shapes
 from byline.discussion.forms import form_timestamp
 from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
@@ -41,6 +42,8 @@ def make_comment(article, *, parent=None, status=Comment.Status.APPROVED, **fiel
         # As every write path does (``threads.refresh_shown``): a reply may put a removed
         # comment at the head of a thread readers see. (The counter is left as it was.)
         refresh_shown([article.pk])
+    # As every write path's ``article_changed`` does: the cached thread shapes go.
+    shapes.forget(Comment, article_id=article.pk)
     return comment
 
 

@@ -176,3 +176,23 @@ def test_any_sort_parameter_answers_a_page(client, article, sort, cpage):
         return
     assert response.status_code == 200
     assert "comment-list" in response.content.decode()
+
+
+@pytest.mark.parametrize("sort", sorting.SORTS)
+def test_a_threads_position_is_its_place_in_the_order(article, sort):
+    """``position`` (counted in the database for the default order) is the thread's index
+    in ``root_ids``: ties of time broken by id, removed comments heading threads among them."""
+    same = timezone.now() - timedelta(hours=3)
+    roots = [make_comment(article, submitted_at=same) for _ in range(3)]
+    roots += [make_comment(article) for _ in range(4)]
+    removed = make_comment(article, submitted_at=same, status="trash")
+    make_comment(article, parent=removed)
+    make_comment(article, parent=roots[5])
+    held = make_comment(article, status="pending")  # not a thread readers see
+    order = sorting.root_ids(article.pk, sort)
+    assert removed.pk in order and held.pk not in order
+    for index, pk in enumerate(order):
+        assert sorting.position(article.pk, pk, sort) == index
+    without = sorting.root_ids(article.pk, sort, removed_threads=False)
+    for index, pk in enumerate(without):
+        assert sorting.position(article.pk, pk, sort, removed_threads=False) == index

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.http import urlencode
 
 from byline.articles import hooks
 from byline.articles.models import Article, Author, Section, Tag
 from byline.articles.origin import site_origin
 from byline.articles.structured_data import describe, json_ld, news_article, website
+from byline.links import url_for
 
 register = template.Library()
 
@@ -46,7 +47,7 @@ def seo_head(context) -> dict:
         "og_type": "website",
         "title": site_name,
         "description": f"The latest articles from {site_name}.",
-        "feeds": [(f"{site_name}: latest articles", origin + reverse("articles:feed"))],
+        "feeds": [(f"{site_name}: latest articles", origin + url_for("articles:feed"))],
         "twitter_site": settings.BYLINE_TWITTER_SITE,
     }
     article = context.get("article")
@@ -56,13 +57,13 @@ def seo_head(context) -> dict:
         page.update(title=article.headline, description="", feeds=[])
     elif isinstance(article, Article):
         page.update(article_meta(context, article, origin))
-    elif request.path == reverse("articles:home"):
-        search_path = reverse("articles:search")
+    elif request.path == url_for("articles:home"):
+        search_path = url_for("articles:search")
         page["json_ld"] = json_ld(website(origin=origin, search_path=search_path))
     elif subject is not None and type(subject) in SUBJECT_FEEDS:
         name = SUBJECT_FEEDS[type(subject)]
         try:
-            url = origin + reverse(f"articles:{name}", kwargs={"slug": subject.slug})
+            url = origin + url_for(f"articles:{name}", subject.slug)
         except NoReverseMatch:
             url = ""
         if url:
@@ -77,6 +78,8 @@ def article_meta(context, article: Article, origin: str) -> dict:
     authors = context.get("authors") or list(article.authors.all())
     tags = context.get("tags") or list(article.tags.all())
     figures = context.get("figures")
+    description = describe(article)
+    share_url, share_alt = hooks.share_image(article)
     data = news_article(
         article,
         origin=origin,
@@ -84,15 +87,17 @@ def article_meta(context, article: Article, origin: str) -> dict:
         authors=authors,
         tags=tags,
         aggregate_rating=context.get("aggregate_rating"),
+        description=description,
+        image=share_url,
     )
-    comments_feed = reverse("articles:comments-feed", kwargs={"slug": article.slug})
+    comments_feed = url_for("articles:comments-feed", article.slug)
     image = data.get("image", [""])[0]
     return {
         "og_type": "article",
         "title": article.headline,
-        "description": describe(article),
+        "description": description,
         "image": image,
-        "image_alt": hooks.share_image(article)[1],
+        "image_alt": share_alt,
         "article": article,
         "authors": [origin + a.get_absolute_url() for a in authors],
         "tags": [tag.name for tag in tags],
@@ -100,7 +105,7 @@ def article_meta(context, article: Article, origin: str) -> dict:
         "modified": data.get("dateModified", ""),
         "json_ld": json_ld(data),
         "feeds": [
-            (f"{settings.BYLINE_SITE_NAME}: latest articles", origin + reverse("articles:feed")),
+            (f"{settings.BYLINE_SITE_NAME}: latest articles", origin + url_for("articles:feed")),
             (f"Comments on “{article.headline}”", origin + comments_feed),
         ],
     }

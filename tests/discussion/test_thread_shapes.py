@@ -1,0 +1,188 @@
+"""A thread's shape is kept in the cache between renders, and never outlives a change.
+
+Each test renders a long thread's pages (the article's page, where it folds, and the
+thread's own pages), so its shape is cached; changes the comments through one of
+the write paths (a reader's post, moderation of one comment and of several, an
+edit, a delete, an import); and checks that every page then shows the change
+(counts, folding, reply links, permalinks) and is exactly the page a site without
+any cached shape renders.
+
+Without Redis a comment change moves the page cache's generation, which every shape's
+key holds too; with Redis (the PostgreSQL run) only the article's token moves: these
+tests fail there if a write path forgets to drop it.
+"""
+
+import io
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from byline.articles.models import Article
+from byline.discussion import shapes
+from byline.discussion.actions import delete_comments, edit_comment
+from byline.discussion.models import Comment
+from tests.discussion.factory import make_comment, post_comment
+from tests.discussion.test_moderation import bulk
+from tests.wordpress import wxr_factory as wx
+
+pytestmark = pytest.mark.django_db
+
+SHOWN = re.compile(r'id="comment-(\d+)"')
+MORE = re.compile(r'<p class="more-replies"><a href="[^"]+">(\d+) more repl')
+
+
+@pytest.fixture(autouse=True)
+def _small_folds(settings):
+    settings.BYLINE_COMMENT_THREAD_FOLD = 2
+    settings.BYLINE_COMMENT_THREAD_PAGE_SIZE = 4
+
+
+def chain(article, replies: int, email: str = "ada@example.org") -> list[Comment]:
+    """A root and ``replies`` replies, each answering the one before (past the depth
+    limit the page shows them at the deepest level)."""
+    comments = [make_comment(article, author_email=email)]
+    for _ in range(replies):
+        comments.append(make_comment(article, parent=comments[-1], author_email=email))
+    return comments
+
+
+def addresses(article, root) -> list[str]:
+    base = article.get_absolute_url()
+    thread = f"{base}?thread={root.pk}"
+    return [base, thread, f"{thread}&tpage=2", f"{thread}&tpage=3", f"{thread}&tpage=4"]
+
+
+def render(client, article, root) -> list[str]:
+    return [client.get(address).content.decode() for address in addresses(article, root)]
+
+
+def shown(pages: list[str]) -> set[int]:
+    return {int(pk) for page in pages for pk in SHOWN.findall(page)}
+
+
+def as_if_nothing_was_cached(client, article, root, pages: list[str]) -> None:
+    """The pages are the ones a site with no cached shape renders."""
+    cache.clear()
+    assert pages == render(client, article, root)
+
+
+@pytest.fixture
+def thread(client, article):
+    comments = chain(article, 8)
+    render(client, article, comments[0])  # the shapes are kept
+    return comments
+
+
+def test_a_shape_is_read_once_for_all_the_pages_of_its_thread(client, article, thread):
+    """The second render of each page reads no shape: one query fewer than the first."""
+    root = thread[0]
+    shapes.forget(Comment, article_id=article.pk)
+    first, second = [], []
+    for address in addresses(article, root):
+        for counts in (first, second):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(address).status_code == 200
+            counts.append(len(captured.captured_queries))
+    assert first[0] == second[0] + 1  # the article's page read it; nothing since
+    assert first[1:] == second[1:]  # the thread's own pages found it kept
+
+
+def test_a_readers_reply_shows_at_once(client, article, thread):
+    root, last = thread[0], thread[-1]
+    before = MORE.search(render(client, article, root)[0])
+    assert before and before.group(1) == "6"
+    response = post_comment(client, article, body="A late reply", parent=last.pk)
+    reply = Comment.objects.get(body="A late reply")
+    assert reply.status == Comment.Status.APPROVED, response
+    pages = render(client, article, root)
+    assert reply.pk in shown(pages)
+    assert MORE.search(pages[0]).group(1) == "7"  # type: ignore[union-attr]
+    reader = Client()  # not its author, who gets the comment's own page
+    landing = reader.get(reply.get_absolute_url())["Location"]
+    assert reply.pk in shown([reader.get(landing).content.decode()])
+    as_if_nothing_was_cached(client, article, root, pages)
+
+
+def test_one_comment_moderated_away_takes_its_place_in_the_thread(editor_client, article, thread):
+    """A reply trashed: it becomes a placeholder (its replies stay), one reply fewer."""
+    root = thread[0]
+    bulk(editor_client, "move_to_trash", thread[4])
+    editor_client.logout()
+    pages = render(editor_client, article, root)
+    assert thread[4].pk in shown(pages)  # as "This comment was removed."
+    assert "This comment was removed." in "".join(pages)
+    assert MORE.search(pages[0]).group(1) == "5"  # type: ignore[union-attr]
+    as_if_nothing_was_cached(editor_client, article, root, pages)
+
+
+def test_several_comments_moderated_at_once(editor_client, article, thread):
+    """The last two replies marked spam: neither is shown, nor counted."""
+    root = thread[0]
+    bulk(editor_client, "mark_spam", thread[-1], thread[-2])
+    editor_client.logout()
+    pages = render(editor_client, article, root)
+    assert not {thread[-1].pk, thread[-2].pk} & shown(pages)
+    assert MORE.search(pages[0]).group(1) == "4"  # type: ignore[union-attr]
+    as_if_nothing_was_cached(editor_client, article, root, pages)
+
+
+def test_a_held_comment_approved_joins_its_thread(editor_client, article, thread):
+    root = thread[0]
+    held = make_comment(article, parent=thread[-1], status=Comment.Status.PENDING)
+    render(editor_client, article, root)
+    bulk(editor_client, "approve", held)
+    editor_client.logout()
+    pages = render(editor_client, article, root)
+    assert held.pk in shown(pages)
+    as_if_nothing_was_cached(editor_client, article, root, pages)
+
+
+def test_an_edit_that_holds_a_comment_takes_it_and_its_replies_out(client, article, thread):
+    root = thread[0]
+    comment = thread[6]
+    comment.body = "Edited: now it waits for a moderator."
+    comment.status = Comment.Status.PENDING
+    edit_comment(comment, None, previous_status=Comment.Status.APPROVED)
+    pages = render(client, article, root)
+    assert not {c.pk for c in thread[6:]} & shown(pages)  # it, and its replies wait with it
+    as_if_nothing_was_cached(client, article, root, pages)
+
+
+def test_a_deleted_comment_goes_with_its_replies(client, article, thread):
+    root = thread[0]
+    gone = {c.pk for c in thread[5:]}
+    delete_comments([thread[5]])
+    pages = render(client, article, root)
+    assert not gone & shown(pages)
+    assert {c.pk for c in thread[:5]} <= shown(pages)
+    as_if_nothing_was_cached(client, article, root, pages)
+
+
+def test_an_import_that_adds_replies_to_a_thread(
+    client, tmp_path, django_capture_on_commit_callbacks
+):
+    """A WordPress export imported again with a reply more: the reply shows."""
+
+    def export(replies: int):
+        comments = [wx.comment(1, "The first word.", date_gmt="2014-06-11 09:00:00")]
+        for n in range(2, replies + 2):
+            when = f"2014-06-11 {9 + n:02}:00:00"
+            comments.append(wx.comment(n, f"Reply {n}.", parent=n - 1, date_gmt=when))
+        path = wx.write(tmp_path, wx.wxr(wx.item(1, "A long debate", comments=tuple(comments))))
+        with django_capture_on_commit_callbacks(execute=True):  # its announcement
+            call_command("import_wxr", str(path), "--no-progress", stdout=io.StringIO())
+
+    export(6)
+    article = Article.objects.get(headline="A long debate")
+    root = Comment.objects.get(article=article, parent=None)
+    assert len(shown(render(client, article, root))) == 7
+    export(7)
+    pages = render(client, article, root)
+    newest = Comment.objects.get(article=article, body="Reply 8.")
+    assert newest.pk in shown(pages)
+    as_if_nothing_was_cached(client, article, root, pages)
