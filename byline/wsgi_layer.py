@@ -135,12 +135,12 @@ def within_request(
 ) -> Answer | None:
     """``work()`` inside the request cycle; what it raises is answered here: 503 with
     ``Retry-After`` when a service is down, else a logged JSON 500 saying ``failure``."""
-    with request_cycle(environ):
+    with request_cycle(environ), outages.outage_log.watch():
         try:
             return work()
         except Exception as error:
             if outages.is_outage(error):  # the database or Redis is down: 503, try again
-                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+                outages.outage_log.failed(environ.get("PATH_INFO", ""), error)
                 retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
                 return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
             return internal_error(environ, failure, secure)
