@@ -177,7 +177,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     the site's one 503 page, rendered without the database or Redis, carrying a
     form post's fields to send again."""
     if errors.wants_json(request) or request.content_type == "application/json":
-        return errors.json_error(503, MESSAGE, RETRY_AFTER_SECONDS)
+        return _logged(errors.json_error(503, MESSAGE, RETRY_AFTER_SECONDS))
     fields: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
@@ -186,6 +186,13 @@ def outage_response(request: HttpRequest) -> HttpResponse:
             pass
     response = errors.html_error(request, 503, MESSAGE, {"fields": fields, "action": request.path})
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return _logged(response)
+
+
+def _logged(response: HttpResponse) -> HttpResponse:
+    """Mark the 503 as logged (``OutageLog`` counts it): Django would write a
+    "Service Unavailable" line for each, the flood ``OutageLog`` is there to stop."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -140,6 +140,7 @@ def test_once_a_wait_ran_out_requests_fail_at_once_for_a_moment(stack):
     assert answered_503 and int(answered_503[1]) >= 6, back  # the thaw may add one
     failed_at_once = re.search(r"([0-9]+) × PostgreSQL let a request's wait run out", back)
     assert failed_at_once and int(failed_at_once[1]) >= 4, back
+    assert "Service Unavailable" not in app.log()  # nor Django's line for each 503
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 
