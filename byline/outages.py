@@ -40,6 +40,7 @@ from typing import Any
 import redis
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 
 from byline import errors, redisconn
@@ -135,7 +136,8 @@ class OutageLog:
     @contextmanager
     def watch(self) -> Iterator[None]:
         """Around a request: while a service is down, notice it answer again (a query
-        that succeeded, Redis's breaker closed) in a request that met no outage."""
+        that succeeded, Redis's breaker closed) in a request that met no outage. (A new
+        PostgreSQL connection, in any thread, says so too: ``_connected``.)"""
         if not self.down:  # the usual case: nothing to do
             yield
             return
@@ -161,6 +163,14 @@ class OutageLog:
 
 
 outage_log = OutageLog()
+
+
+def _connected(sender: object, connection: Any, **kwargs: object) -> None:
+    """A new connection to a server database (PostgreSQL) is an answer too, in any
+    thread (the vote caster's included). Not SQLite's: a file opens even while another
+    writer holds its lock."""
+    if DATABASE in outage_log.down and connection.vendor != "sqlite":
+        outage_log.answered(DATABASE)
 
 
 def is_outage(error: BaseException | None) -> bool:
@@ -230,3 +240,4 @@ def _mark_outage(sender: object, request: HttpRequest | None = None, **kwargs: o
 
 
 got_request_exception.connect(_mark_outage, dispatch_uid="byline.outages.mark")
+connection_created.connect(_connected, dispatch_uid="byline.outages.connected")
