@@ -35,12 +35,13 @@ def stack():
         yield postgres, app
 
 
-def _searches(app, count: int, word: str) -> tuple[list[threading.Thread], list[Reply]]:
+def _searches(
+    app, count: int, word: str, timeout: float = CLIENT_SECONDS
+) -> tuple[list[threading.Thread], list[Reply]]:
     """``count`` searches at once, each from its own reader; started, not joined."""
     answers: list[Reply] = []
     readers = [
-        Reader(base=app.base, ip=f"198.51.100.{n + 20}", timeout=CLIENT_SECONDS)
-        for n in range(count)
+        Reader(base=app.base, ip=f"198.51.100.{n + 20}", timeout=timeout) for n in range(count)
     ]
     threads = [
         threading.Thread(target=lambda r=r, n=n: answers.append(r.page(f"/search/?q={word}{n}")))
@@ -67,16 +68,17 @@ def test_searches_wait_for_postgres_side_by_side_not_one_after_another(stack):
     postgres, app = stack
     with psycopg.connect(postgres.url()) as holder:
         holder.execute("LOCK TABLE articles_article IN ACCESS EXCLUSIVE MODE")
-        threads, answers = _searches(app, 3, "side")
+        threads, answers = _searches(app, 3, "side", timeout=28)  # within the deadline
         try:
-            assert until(lambda: _waiting_for_a_lock(postgres) == 3, 12), _waiting_for_a_lock(
-                postgres
-            )
+            side_by_side = until(lambda: _waiting_for_a_lock(postgres) == 3, 20)
+            waiting = _waiting_for_a_lock(postgres)
         finally:
             holder.rollback()
     for thread in threads:
         thread.join()
-    assert [answer.status for answer in answers] == [200, 200, 200]
+    statuses = [answer.status for answer in answers]
+    assert side_by_side, f"{waiting} waiting in PostgreSQL; answers {statuses}"
+    assert statuses == [200, 200, 200]
 
 
 def test_with_postgres_frozen_the_first_requests_are_answered_within_seconds(stack):
