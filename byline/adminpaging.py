@@ -11,9 +11,8 @@ narrows the count again.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
 

@@ -185,9 +185,10 @@ CORE_SETTINGS: list[Setting] = [
     Setting(
         "BYLINE_DATABASE_TIMEOUT",
         "5",
-        "Seconds a request waits for PostgreSQL (to connect, or for a statement) before it "
-        "is answered 503 or with the last copy of its page; app servers only, never "
-        "management commands.",
+        "Seconds a request waits for a PostgreSQL statement, or for SQLite's write lock, "
+        "before it is answered 503 or with the last copy of its page (a new PostgreSQL "
+        "connection waits 2 s, a kept connection's health check 1 s); app servers only, "
+        "never management commands.",
         parse_database_timeout,
     ),
     Setting(

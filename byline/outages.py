@@ -20,20 +20,30 @@ itself when the service is back. A database that stops answering without
 closing its connections (frozen) is given up on after ``BYLINE_DATABASE_TIMEOUT``
 (``byline.postgres``), which makes it one of these errors too. Cached pages keep
 being served meanwhile (``byline.pagecache``, stale-if-error).
+
+The log gets one warning per ``LOG_EVERY_SECONDS`` per process while a service
+is down, the first at once, each saying how many 503s it stands for and why
+(``OutageLog``), and a line when the service answers again, not a line a request.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import redis
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 
-from byline import errors
+from byline import errors, redisconn
 
 logger = logging.getLogger("byline.outages")
 
@@ -51,6 +61,116 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.TimeoutError,
 )
 _MARK = "byline.outage"
+# While a service is down every request that needs it fails: one warning per this
+# many seconds per process, counting the 503s it stands for, and one line when the
+# service answers again, instead of a line per request (which floods the log).
+LOG_EVERY_SECONDS = 10.0
+DATABASE, REDIS = "the database", "Redis"
+
+
+def _service(error: BaseException) -> str:
+    """Which service ``error`` (an outage) says is down."""
+    while error is not None:
+        if isinstance(error, redis.RedisError):
+            return REDIS
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return DATABASE
+
+
+def _reason(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+
+
+def _tally(quiet: Counter[str]) -> str:
+    """``quiet``'s 503s: how many, and for what (the commonest reasons first)."""
+    reasons = "; ".join(f"{count} × {reason}" for reason, count in quiet.most_common(5))
+    more = "; …" if len(quiet) > 5 else ""
+    return f" ({sum(quiet.values())} more since the last line: {reasons}{more})" if quiet else ""
+
+
+class OutageLog:
+    """The log of one process's 503s: while a service is down, a warning at most every
+    ``every`` seconds (the first at once) counting the 503s it stands for, and a line
+    when the service answers again (``watch`` notices it). A service that flaps (back,
+    down again within the interval) adds no lines: its 503s are counted in the next."""
+
+    def __init__(self, every: float = LOG_EVERY_SECONDS) -> None:
+        self.every = every
+        self.lock = threading.Lock()
+        self.next_at = 0.0  # time.monotonic() before which 503s are only counted
+        self.down: dict[str, list[float]] = {}  # service → [since, 503s, announced]
+        self.quiet: Counter[str] = Counter()  # 503s in no line yet, by reason
+        self.local = threading.local()  # whether this thread's request met an outage
+
+    def failed(self, path: str, error: BaseException) -> None:
+        """A request is answered 503 because a service is down."""
+        self.local.failed = True
+        now = time.monotonic()
+        reason = _reason(error)
+        with self.lock:
+            period = self.down.setdefault(_service(error), [now, 0, False])
+            period[1] += 1
+            if now < self.next_at:
+                self.quiet[reason] += 1
+                return
+            quiet, self.quiet, self.next_at = self.quiet, Counter(), now + self.every
+            period[2] = True
+        logger.warning("503 for %s: %s%s", path, reason, _tally(quiet))
+
+    def answered(self, service: str) -> None:
+        """``service`` answered a request again: its outage is over."""
+        with self.lock:
+            period = self.down.pop(service, None)
+            if period is None or not period[2]:  # never announced: counted in the next line
+                return
+            since, failures, _ = period
+            quiet, self.quiet = self.quiet, Counter()
+        logger.warning(
+            "%s answers again after %d 503s in %.1f s%s",
+            service[0].upper() + service[1:],
+            failures,
+            time.monotonic() - since,
+            _tally(quiet),
+        )
+
+    @contextmanager
+    def watch(self) -> Iterator[None]:
+        """Around a request: while a service is down, notice it answer again (a query
+        that succeeded, Redis's breaker closed) in a request that met no outage. (A new
+        PostgreSQL connection, in any thread, says so too: ``_connected``.)"""
+        if not self.down:  # the usual case: nothing to do
+            yield
+            return
+        self.local.failed = False
+        queried: list[bool] = []
+
+        def observe(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+            result = execute(sql, params, many, context)
+            queried.append(True)
+            return result
+
+        with ExitStack() as wrappers:
+            if DATABASE in self.down:
+                for alias in connections:
+                    wrappers.enter_context(connections[alias].execute_wrapper(observe))
+            yield
+        if self.local.failed:
+            return
+        if queried and DATABASE in self.down:
+            self.answered(DATABASE)
+        if REDIS in self.down and redisconn.available():
+            self.answered(REDIS)
+
+
+outage_log = OutageLog()
+
+
+def _connected(sender: object, connection: Any, **kwargs: object) -> None:
+    """A new connection to a server database (PostgreSQL) is an answer too, in any
+    thread (the vote caster's included). Not SQLite's: a file opens even while another
+    writer holds its lock."""
+    if DATABASE in outage_log.down and connection.vendor != "sqlite":
+        outage_log.answered(DATABASE)
 
 
 def is_outage(error: BaseException | None) -> bool:
@@ -67,7 +187,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     the site's one 503 page, rendered without the database or Redis, carrying a
     form post's fields to send again."""
     if errors.wants_json(request) or request.content_type == "application/json":
-        return errors.json_error(503, MESSAGE, RETRY_AFTER_SECONDS)
+        return _logged(errors.json_error(503, MESSAGE, RETRY_AFTER_SECONDS))
     fields: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
@@ -76,6 +196,13 @@ def outage_response(request: HttpRequest) -> HttpResponse:
             pass
     response = errors.html_error(request, 503, MESSAGE, {"fields": fields, "action": request.path})
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return _logged(response)
+
+
+def _logged(response: HttpResponse) -> HttpResponse:
+    """Mark the 503 as logged (``OutageLog`` counts it): Django would write a
+    "Service Unavailable" line for each, the flood ``OutageLog`` is there to stop."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
@@ -90,22 +217,27 @@ class OutageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.status_code == 500 and getattr(request, _MARK.replace(".", "_"), False):
+        with outage_log.watch():
+            response = self.get_response(request)
+        error = getattr(request, _MARK.replace(".", "_"), None)
+        if response.status_code == 500 and error is not None:
+            outage_log.failed(request.path, error)
             return outage_response(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_outage(exception):
             return None
-        logger.warning("503 for %s: %s", request.path, exception)
+        outage_log.failed(request.path, exception)
         return outage_response(request)
 
 
 def _mark_outage(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
     """Remember on the request that its 500 comes from a service being down."""
-    if request is not None and is_outage(sys.exc_info()[1]):
-        setattr(request, _MARK.replace(".", "_"), True)
+    error = sys.exc_info()[1]
+    if request is not None and is_outage(error):
+        setattr(request, _MARK.replace(".", "_"), error)
 
 
 got_request_exception.connect(_mark_outage, dispatch_uid="byline.outages.mark")
+connection_created.connect(_connected, dispatch_uid="byline.outages.connected")

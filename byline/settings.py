@@ -6,7 +6,6 @@ Every variable read here is declared in ``byline/conf.py`` (or an app's
 
 from __future__ import annotations
 
-import math
 import secrets
 from pathlib import Path
 
@@ -38,7 +37,9 @@ def _secret_key() -> str:
 
 
 # SQLite, however it is named: WAL (readers never wait for the writer), a busy
-# timeout (a writer waits its turn instead of failing with "database is locked")
+# timeout (a writer waits its turn instead of failing with "database is locked";
+# 10 s here for management commands, BYLINE_DATABASE_TIMEOUT in app servers:
+# byline.postgres.serve())
 # and IMMEDIATE transactions (a transaction takes the write lock when it begins,
 # so it can never fail halfway when a read turns into a write).
 SQLITE_OPTIONS = {
@@ -78,12 +79,12 @@ def _database() -> dict:
 def _with_deadline(config: dict) -> dict:
     """PostgreSQL through Byline's backend (``byline.postgres``: no request waits past
     BYLINE_DATABASE_TIMEOUT on a server that stopped answering), and a new connection
-    to a host that does not answer fails (a 503) within that many seconds instead of
-    the system's TCP timeout (libpq takes whole seconds, 2 at least);
+    to a host that does not answer fails (a 503) within 2 s (libpq's least; a live
+    server lets a client in within milliseconds, so a frozen one is found out sooner
+    than by waiting BYLINE_DATABASE_TIMEOUT) instead of the system's TCP timeout;
     ?connect_timeout= in the URL overrides it."""
     config["ENGINE"] = "byline.postgres"
-    seconds = max(2, math.ceil(_env["BYLINE_DATABASE_TIMEOUT"]))
-    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", seconds)
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     return config
 
 

@@ -39,7 +39,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -135,12 +135,14 @@ def within_request(
 ) -> Answer | None:
     """``work()`` inside the request cycle; what it raises is answered here: 503 with
     ``Retry-After`` when a service is down, else a logged JSON 500 saying ``failure``."""
-    with request_cycle(environ):
+    log = outages.outage_log
+    # Only while a service is down: notice it answer again (nothing runs otherwise).
+    with request_cycle(environ), log.watch() if log.down else nullcontext():
         try:
             return work()
         except Exception as error:
             if outages.is_outage(error):  # the database or Redis is down: 503, try again
-                logger.warning("503 for %s: %s", environ.get("PATH_INFO"), error)
+                outages.outage_log.failed(environ.get("PATH_INFO", ""), error)
                 retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
                 return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
             return internal_error(environ, failure, secure)

@@ -2,12 +2,16 @@
 and nothing reveals internals (docs/api.md, "Errors")."""
 
 import json
+import re
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
 
-from byline import errors
+from byline import errors, outages
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +126,20 @@ def broken_view(request):
     raise RuntimeError("secret internals: SELECT * FROM auth_user")
 
 
-urlpatterns = [path("broken/", broken_view), path("", include("byline.urls"))]
+def database_down_view(request):
+    raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+
+
+def database_view(request):
+    return HttpResponse(str(User.objects.count()))
+
+
+urlpatterns = [
+    path("broken/", broken_view),
+    path("database-down/", database_down_view),
+    path("database/", database_view),
+    path("", include("byline.urls")),
+]
 handler500 = "byline.errors.server_error"
 
 
@@ -139,3 +156,64 @@ def test_a_server_error_reveals_nothing_and_its_page_needs_no_database(
     assert "secret" not in page.text and "RuntimeError" not in page.text
     error = assert_json_error(client.get("/broken/", **JSON), 500)
     assert "secret" not in error["message"] and "RuntimeError" not in error["message"]
+
+
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_while_a_service_is_down_the_log_gets_one_warning_a_while_not_one_a_request(
+    client, caplog, monkeypatch
+):
+    """A busy site with its database down would write a line per request: one warning
+    per ``LOG_EVERY_SECONDS`` instead, and when a request's queries are answered again
+    one line saying so, with how many 503s it stands for and why."""
+    monkeypatch.setattr(outages, "outage_log", outages.OutageLog())
+    with caplog.at_level("WARNING"):
+        answers = [client.get("/database-down/").status_code for _ in range(50)]
+        assert client.get("/database/").status_code == 200
+        assert client.get("/database/").status_code == 200  # back once, not each time
+    assert answers == [503] * 50
+    assert not [r for r in caplog.records if r.name == "django.request"]  # no line each
+    failed, back = [r.getMessage() for r in caplog.records if r.name == "byline.outages"]
+    assert failed == "503 for /database-down/: connection to server at 127.0.0.1, port 5432 failed"
+    assert re.fullmatch(
+        r"The database answers again after 50 503s in [0-9.]+ s \(49 more since the last line: "
+        r"49 × connection to server at 127.0.0.1, port 5432 failed\)",
+        back,
+    )
+
+
+def test_a_long_outage_gets_a_warning_each_interval_counting_the_ones_between(caplog):
+    log = outages.OutageLog()
+    with caplog.at_level("WARNING", logger="byline.outages"):
+        for _ in range(30):
+            log.failed("/a/", OperationalError("down"))
+        for _ in range(20):
+            log.failed("/a/", OperationalError("locked"))
+        log.next_at -= outages.LOG_EVERY_SECONDS  # ten seconds on
+        log.failed("/b/", OperationalError("still down"))
+    assert [r.getMessage() for r in caplog.records] == [
+        "503 for /a/: down",
+        "503 for /b/: still down (49 more since the last line: 29 × down; 20 × locked)",
+    ]
+
+
+def test_a_service_that_flaps_within_the_interval_adds_no_lines(caplog):
+    """Back and down again within the interval (SQLite's lock, say, now free, now
+    taken): its 503s are counted in the next line, not a line each."""
+    log = outages.OutageLog()
+    with caplog.at_level("WARNING", logger="byline.outages"):
+        log.failed("/a/", OperationalError("database is locked"))
+        log.answered(outages.DATABASE)
+        for _ in range(10):
+            log.failed("/a/", OperationalError("database is locked"))
+            log.answered(outages.DATABASE)
+    assert [r.getMessage() for r in caplog.records] == [
+        "503 for /a/: database is locked",
+        caplog.records[1].getMessage(),
+    ]
+    assert caplog.records[1].getMessage().startswith("The database answers again after 1 503s")
+    log.next_at -= outages.LOG_EVERY_SECONDS
+    with caplog.at_level("WARNING", logger="byline.outages"):
+        log.failed("/a/", OperationalError("database is locked"))
+    assert caplog.records[-1].getMessage() == (
+        "503 for /a/: database is locked (10 more since the last line: 10 × database is locked)"
+    )

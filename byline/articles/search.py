@@ -32,10 +32,10 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 

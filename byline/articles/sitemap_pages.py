@@ -14,10 +14,10 @@ as the site grows: new articles land on the last page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from byline.parsing import parse_id
 

@@ -59,9 +59,17 @@ class Generation(Protocol):
 
 
 class _Polled:
-    """Reads a shared generation at most every ``interval`` seconds."""
+    """Reads a shared generation at most every ``interval`` seconds.
 
-    def __init__(self, interval: float) -> None:
+    A move it owes (a change made while the shared store was unreachable) is also
+    noted in ``owed``, a folder the machine's workers share (``DATA_DIR``): a worker
+    that stops before the store answers again (a restart, a deploy, a crash) would
+    otherwise take the debt with it, and every other worker and server would serve
+    the pages from before the change for as long as pages are kept. The next worker
+    to build its store there takes the notes over and pays them.
+    """
+
+    def __init__(self, interval: float, owed: Path | None = None) -> None:
         self.interval = interval
         self._value = ""
         self._next_read = float("-inf")
@@ -70,13 +78,43 @@ class _Polled:
         self._bump_owed = False
         self._payer: threading.Thread | None = None
         self._payer_lock = threading.Lock()
+        self.owed = owed
+        self._notes: set[Path] = set()  # the notes of moves this worker owes
+        if owed is not None and (notes := set(owed.glob("owed-*"))):
+            logger.warning("page cache: a worker before this one owed a move: making it")
+            self._notes = notes
+            self._bump_owed = True
+            self._pay_when_back()
+
+    def _note_owed(self) -> None:
+        """Write down, where the next worker looks, that this worker owes a move."""
+        if self.owed is None or self._notes:
+            return
+        note = self.owed / f"owed-{uuid.uuid4().hex}"
+        try:
+            self.owed.mkdir(parents=True, exist_ok=True)
+            note.touch()
+        except OSError as error:
+            logger.warning("page cache: cannot note the move owed (%s): in memory only", error)
+            return
+        self._notes.add(note)
+
+    def _paid(self) -> None:
+        """The move is made: the notes go."""
+        self._bump_owed = False
+        notes, self._notes = self._notes, set()
+        for note in notes:
+            note.unlink(missing_ok=True)
 
     def current(self) -> str:
         now = time.monotonic()
         if now >= self._next_read:
             try:
-                self._value = self.write_new() if self._bump_owed else self.read()
-                self._bump_owed = False
+                if self._bump_owed:
+                    self._value = self.write_new()
+                    self._paid()
+                else:
+                    self._value = self.read()
                 self._next_read = now + self.interval
             except Exception as error:  # a broken store must not break the site
                 logger.warning("page cache: cannot read the generation: %s", error)
@@ -87,11 +125,12 @@ class _Polled:
     def bump(self) -> str:
         try:
             self._value = self.write_new()
-            self._bump_owed = False
+            self._paid()
         except Exception as error:
             logger.warning("page cache: cannot move the generation on (%s): later", error)
             self._value = f"unreadable-{uuid.uuid4().hex}"
             self._bump_owed = True
+            self._note_owed()
             self._pay_when_back()
         self._next_read = time.monotonic() + self.interval
         return self._value
@@ -118,7 +157,7 @@ class _Polled:
                 value = self.write_new()
             except Exception:  # noqa: S112  (still unreachable: try again)
                 continue
-            self._bump_owed = False
+            self._paid()
             self._value = value
             logger.warning("page cache: the generation moved on after the outage")
 
@@ -154,9 +193,9 @@ class FileGeneration(_Polled):
 class RedisGeneration(_Polled):
     """The generation as a Redis counter: shared by every app server."""
 
-    def __init__(self, client, interval: float) -> None:
-        super().__init__(interval)
-        self.client = client
+    def __init__(self, client, interval: float, owed: Path | None = None) -> None:
+        self.client = client  # first: a debt taken over is paid from a thread at once
+        super().__init__(interval, owed)
 
     def read(self) -> str:
         value = self.client.get(REDIS_PREFIX + "generation")
@@ -374,7 +413,8 @@ def _build_store() -> PageStore:
     )
     if settings.REDIS_URL:
         client = redis_client(settings.REDIS_URL)
-        generation: Generation = RedisGeneration(client, interval)
+        owed = Path(settings.DATA_DIR) / "pagecache-owed"
+        generation: Generation = RedisGeneration(client, interval, owed)
         purges = PurgeLog(client, interval, files.root if files is not None else None)
         store = PageStore(generation, memory, RedisPages(client), files, purges)
     else:

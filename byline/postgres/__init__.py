@@ -12,9 +12,15 @@ And once the server has let one wait run out, this process leaves it alone
 for ``RETRY_SECONDS``: requests that need it fail at once (a 503, or the last
 copy of a page) instead of each holding an app-server thread for the whole
 deadline, which would leave no thread for the pages served from the cache.
+A request does not wait the whole deadline to find the server frozen: its
+first round trip, the health check of a kept connection, waits
+``PROBE_SECONDS`` (1 s), and a new connection ``connect_timeout`` (2 s).
 Then one request tries again, alone, while the others still fail at once;
 the first answer the server gives closes the breaker, an error or a refused
 connection included (a stopped server refuses at once: it is not silent).
+
+On SQLite the same deadline bounds a request's wait for the write lock (its
+busy timeout), so a writer stuck behind another gets its 503 in that time.
 
 Management commands (``migrate``, imports, ``purge_comment_data``) never call
 ``serve()``: they wait as long as their work needs.
@@ -24,13 +30,19 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
+from django.db.backends.signals import connection_created
 
 # Past the server's own statement_timeout, the time its cancellation has to arrive.
 GRACE_SECONDS = 1.0
 # After the server let a wait run out, how long this process fails at once.
 RETRY_SECONDS = 1.0
+# How long a request's first round trip waits: the health check (``SELECT 1``) on a
+# kept connection, which a live server answers in a millisecond however slow the
+# queries it runs. A frozen server is found out after this, not the whole deadline.
+PROBE_SECONDS = 1.0
 
 _serving = False
 _lock = threading.Lock()
@@ -40,9 +52,21 @@ _fail_until = 0.0  # time.monotonic() before which a request fails without askin
 
 def serve() -> None:
     """This process answers readers: the database connections it opens from now on
-    wait for the server at most ``BYLINE_DATABASE_TIMEOUT`` seconds."""
+    wait for the server at most ``BYLINE_DATABASE_TIMEOUT`` seconds (on SQLite, for
+    the write lock: ``_sqlite_busy_timeout``)."""
     global _serving
     _serving = True
+    connection_created.connect(_sqlite_busy_timeout, dispatch_uid="byline.sqlite.busy")
+
+
+def _sqlite_busy_timeout(sender: object, connection: Any, **kwargs: object) -> None:
+    """SQLite has one writer at a time: another waits for the lock up to its busy
+    timeout (10 s in ``settings.SQLITE_OPTIONS``, for management commands), then fails
+    with "database is locked" (a 503 with Retry-After). A request waits at most
+    ``BYLINE_DATABASE_TIMEOUT`` for it, as for PostgreSQL."""
+    seconds = deadline()
+    if seconds is not None and connection.vendor == "sqlite":
+        connection.connection.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
 
 
 def deadline() -> float | None:
@@ -50,6 +74,12 @@ def deadline() -> float | None:
     if not _serving:
         return None
     return float(settings.BYLINE_DATABASE_TIMEOUT)
+
+
+def probe_deadline() -> float | None:
+    """Seconds the health check of a kept connection may wait (None: as long as it needs)."""
+    seconds = deadline()
+    return None if seconds is None else min(PROBE_SECONDS, seconds + GRACE_SECONDS)
 
 
 def silent() -> bool:

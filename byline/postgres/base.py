@@ -11,7 +11,11 @@ In a process that serves the site (``byline.postgres.serve()``), with
   the connection is closed, since its state is unknown, and ``DeadlineExceeded``
   raised;
 - a new connection gives up after ``connect_timeout`` (``byline/settings.py``:
-  T rounded up, at least 2 s, libpq's least);
+  2 s, libpq's least: a live server lets a client in within milliseconds);
+- the health check Django runs on a kept connection at a request's first query
+  (``SELECT 1``) waits at most ``PROBE_SECONDS`` (1 s), not T: a live server
+  answers it at once however long its queries take, so a frozen one is found
+  out by the first request that meets it within a second;
 - once a wait has run out, this process fails at once for a second, then lets
   one request ask again (``byline.postgres``, the breaker);
 - the health check Django runs on a kept connection at a request's first query
@@ -132,8 +136,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
         checked = self.connection
         had_given_up = getattr(checked, "gave_up", False)
-        super().close_if_health_check_failed()
+        deadline, probe = getattr(checked, "deadline", None), postgres.probe_deadline()
+        if deadline is not None and probe is not None:
+            checked.deadline = probe  # a live server answers SELECT 1 at once
+        try:
+            super().close_if_health_check_failed()
+        finally:
+            if deadline is not None and checked is not None:
+                checked.deadline = deadline
         if checked is not None and not had_given_up and getattr(checked, "gave_up", False):
             raise OperationalError(
-                "PostgreSQL did not answer the connection's health check in time"
+                f"PostgreSQL did not answer the connection's health check within {probe:g} s"
             )

@@ -27,6 +27,7 @@ def site():
             "DATABASE_URL": postgres.url(),
             "REDIS_URL": redis_server.url(),
             "BYLINE_COMMENT_MIN_SECONDS": "0",
+            "BYLINE_COMMENT_RATE_LIMIT": "1000",  # one e-mail address for every comment
             "BYLINE_SPAM_FIRST_COMMENT": "publish",
             "BYLINE_PAGE_CACHE_SECONDS": "3600",
             "BYLINE_PRELOAD_SPAM_MODEL": "off",
@@ -80,5 +81,35 @@ def test_a_purge_made_while_redis_is_down_reaches_the_other_server(site, fault):
     assert until(lambda: words in Reader(base=two.base).page(path).text), (
         "the other server still serves the page from before the comment"
     )
+    for app in (one, two):
+        assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_a_purge_owed_by_a_server_restarted_before_redis_answers_is_still_made(site):
+    """The server that took the comment is restarted while Redis is still frozen (a
+    deploy, a crash): the move it owed was noted in its data folder, so the server
+    that comes up in its place makes it once Redis answers, and the other server
+    stops serving the page from before the comment (pages are kept an hour)."""
+    postgres, redis_server, one, two = site
+    article_id, path = _article(postgres)
+    for app in (one, two):
+        for _ in range(2):
+            assert Reader(base=app.base).page(path).status == 200
+    assert Reader(base=two.base).page(path).headers["x-page-cache"] == "hit"
+
+    words = "Posted on the first server, which was restarted before Redis thawed."
+    redis_server.freeze()
+    try:
+        posted = Reader(base=one.base, ip="198.51.100.40").comment(article_id, words)
+        assert posted.status == 302, posted.text[:300]
+        one.stop()
+        one.start()  # the same data folder; its first request builds the page store
+    finally:
+        redis_server.thaw()
+
+    assert until(lambda: words in Reader(base=two.base).page(path).text), (
+        "the other server still serves the page from before the comment"
+    )
+    assert "a worker before this one owed a move" in one.log()
     for app in (one, two):
         assert "Traceback" not in app.log(), app.log()[-3000:]
