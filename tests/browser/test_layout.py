@@ -90,6 +90,20 @@ def test_the_front_page_leads_with_a_story_above_a_grid_and_the_rail(new_page, d
     assert rail_box["y"] > grid_box["y"] + grid_box["height"]
 
 
+def test_every_teaser_picture_starts_at_the_top_of_its_card(new_page, demo_site):
+    """A library image (a <picture> with WebP <source>s) sits flush with the top of its
+    card, level with the uploaded pictures beside it: a <source> takes no room."""
+    page = new_page(width=1280)
+    page.goto("/")
+    gaps = page.locator(".story-card:has(.story-card-image)").evaluate_all(
+        """cards => cards.map(card => [card.querySelector('h3').textContent,
+            card.querySelector('.story-card-image').getBoundingClientRect().top
+            - card.getBoundingClientRect().top])"""
+    )
+    assert gaps, "no teaser has a picture"
+    assert [(headline, gap) for headline, gap in gaps if gap != 0] == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_pages_pass_axe_in_light_and_dark_mode(new_page, demo_site, axe, scheme):
     """WCAG 2.2 A/AA, colour contrast included, with the reader's colour scheme."""
