@@ -186,3 +186,23 @@ def test_the_post_comment_button_has_the_sites_button_style(
     assert style[0] == background
     assert style[1] != "0px"
     assert style[2] >= 44
+
+
+@pytest.mark.parametrize("name,width", WIDTHS)
+def test_the_footers_pages_read_as_a_row_of_links(new_page, demo_site, name, width):
+    """About, Contact and the ethics policy sit side by side under the rule, like the
+    header's menu (wrapping on a phone), not as a bulleted list indented under it."""
+    page = new_page(width=width)
+    page.goto("/")
+    links = page.locator(".site-footer nav li")
+    assert links.count() == 3
+    assert {
+        links.nth(i).evaluate("li => getComputedStyle(li).listStyleType") for i in range(3)
+    } == {"none"}
+    tops = links.evaluate_all("items => items.map(i => i.offsetTop)")
+    rows = len(set(tops))  # one on a desktop; on a phone they wrap, two or more to a row
+    assert rows == 1 if width == 1280 else rows < len(tops), tops
+    footer_left = page.locator(".site-footer .wrap").evaluate(
+        "w => w.getBoundingClientRect().left + parseFloat(getComputedStyle(w).paddingLeft)"
+    )
+    assert links.first.bounding_box()["x"] == footer_left
