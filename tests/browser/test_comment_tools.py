@@ -98,6 +98,28 @@ def test_copy_link_copies_the_permalink_that_lands_on_the_right_page(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_the_comment_a_permalink_names_stands_out_below_the_windows_edge(
+    new_page, discussed, width
+):
+    """A reader who follows a comment's link sees which comment it is: it is marked
+    (the highlight colour, with JavaScript off too) and does not touch the window's top."""
+    article, old, middle, new = discussed
+    page = new_page(javascript=False, width=width)
+    page.goto(f"/comments/{middle.pk}/")
+    assert page.url.endswith(f"#comment-{middle.pk}")
+
+    def background(pk: int) -> str:
+        return page.locator(f"#comment-{pk} > .comment-body").evaluate(
+            "body => getComputedStyle(body).backgroundColor"
+        )
+
+    assert background(middle.pk) != background(old.pk)
+    assert background(old.pk) == "rgba(0, 0, 0, 0)"
+    top = page.locator(f"#comment-{middle.pk} > .comment-body").bounding_box()["y"]
+    assert top >= 8, top
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_a_reply_under_a_removed_comment_is_reached_by_its_permalink(
     new_page, site, discussed, width
 ):
