@@ -206,3 +206,13 @@ def test_the_footers_pages_read_as_a_row_of_links(new_page, demo_site, name, wid
         "w => w.getBoundingClientRect().left + parseFloat(getComputedStyle(w).paddingLeft)"
     )
     assert links.first.bounding_box()["x"] == footer_left
+
+
+def test_the_search_boxes_type_in_the_same_face_as_the_menu_beside_them(new_page, demo_site):
+    """The header's search box and the search page's are set in the site's sans-serif,
+    like the menu and the labels, not in the body text's serif."""
+    page = new_page(width=1280)
+    page.goto("/search/?q=harbour")
+    menu = page.locator(".site-header nav a").first.evaluate("a => getComputedStyle(a).fontFamily")
+    for box in (".site-search input", ".search-form input"):
+        assert page.locator(box).evaluate("i => getComputedStyle(i).fontFamily") == menu, box
