@@ -251,3 +251,19 @@ def test_without_javascript_a_reader_edits_from_their_comments_page(
     expect(own.locator(".comment-edited")).to_be_visible()
     assert fits_sideways(page)
     assert run_axe_without_js(page, new_page) == []
+
+
+def test_a_reply_form_opens_without_the_last_comments_message(new_page, discussed):
+    """ "Your comment is published." belongs to the comment just sent: a reader who then
+    answers someone does not read it above an empty reply form, as if the reply were out."""
+    article, old, middle, new = discussed
+    page = new_page(width=1280)
+    page.goto(article.get_absolute_url())
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Good to see it open.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_have_text("Your comment is published.")
+    page.locator(f"#comment-{old.pk} .comment-reply-link").click()
+    expect(page.locator(".replying-to")).to_have_text("Replying to Early Reader")
+    expect(page.locator(".form-message")).to_have_text("")
