@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.utils.functional import lazy
+
+
+def newsroom_name() -> str:
+    """What the admin calls itself: "<site name> newsroom", read when a page is shown."""
+    return f"{settings.BYLINE_SITE_NAME} newsroom"
 
 
 class BylineConfig(AppConfig):
@@ -9,4 +16,9 @@ class BylineConfig(AppConfig):
     verbose_name = "Byline"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from byline import checks  # noqa: F401  (registers the system checks)
+
+        # The admin's header and page titles name the site, not "Django administration".
+        admin.site.site_header = admin.site.site_title = lazy(newsroom_name, str)()

@@ -126,3 +126,14 @@ def test_debug_is_off_unless_asked_for():
     assert subprocess.run(run, env=env, capture_output=True, text=True).stdout.strip() == "False"  # noqa: S603
     env["BYLINE_DEBUG"] = "on"
     assert subprocess.run(run, env=env, capture_output=True, text=True).stdout.strip() == "True"  # noqa: S603
+
+
+def test_the_admin_is_the_sites_newsroom_not_django_administration(client, admin_client, settings):
+    """Editors log in to, and work in, "<site name> newsroom": the header and every
+    page's title name the site, never "Django administration" or "Django site admin"."""
+    settings.BYLINE_SITE_NAME = "The Kestrel Gazette"
+    for response in (client.get("/admin/login/"), admin_client.get("/admin/")):
+        html = response.text
+        assert "The Kestrel Gazette newsroom</a>" in html
+        assert "| The Kestrel Gazette newsroom</title>" in html
+        assert "Django administration" not in html and "Django site admin" not in html

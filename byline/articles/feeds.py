@@ -1,7 +1,8 @@
 """RSS 2.0 and Atom feeds: the site, each section, tag and author, and each article's comments.
 
 Declarative ``django.contrib.syndication`` feeds. Every link is absolute
-(``BYLINE_SITE_URL`` or the request's origin), dates are RFC 822 in RSS and RFC
+(``BYLINE_SITE_URL`` or the request's origin), the site's own pictures and links in
+the text too, dates are RFC 822 in RSS and RFC
 3339 in Atom, each feed names itself with a self link, and
 ``BYLINE_FEED_FULL_TEXT`` chooses between the full text (``content:encoded`` /
 Atom ``content``, with the standfirst as summary) and the standfirst alone.
@@ -10,6 +11,7 @@ Atom ``content``, with the standfirst as summary) and the standfirst alone.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +32,27 @@ from byline.articles.xmltext import xml_safe
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 SUMMARY_WORDS = 60
+# An attribute holding one of the site's own addresses, written from its root ("/media/…",
+# never "//other.example/…"), and a srcset, whose candidates may each be one.
+SITE_ADDRESS = re.compile(r'(?<=\s)(src|href|poster)="(/(?!/)[^"]*)"')
+SRCSET = re.compile(r'(?<=\s)srcset="([^"]*)"')
+
+
+def absolute_addresses(html: str, origin: str) -> str:
+    """``html`` with the site's own root-relative addresses made absolute from ``origin``.
+
+    RSS has no base address, and a feed reader shows the text away from the site: a
+    picture at "/media/…" would be asked of the reader's own server, or of none.
+    """
+
+    def candidate(text: str) -> str:
+        text = text.strip()
+        return origin + text if text.startswith("/") and not text.startswith("//") else text
+
+    html = SITE_ADDRESS.sub(lambda match: f'{match[1]}="{origin}{match[2]}"', html)
+    return SRCSET.sub(
+        lambda match: 'srcset="' + ", ".join(map(candidate, match[1].split(","))) + '"', html
+    )
 
 
 class RssWithContent(Rss201rev2Feed):
@@ -69,8 +92,13 @@ class BylineFeed(Feed):
         """The feed, without the control characters XML 1.0 forbids in any of its text."""
         generator = super().get_feed(obj, request)
         generator.feed = xml_safe(generator.feed)
-        generator.items = [xml_safe(item) for item in generator.items]
+        generator.items = [xml_safe(self.absolute_text(item)) for item in generator.items]
         return generator
+
+    def absolute_text(self, item: dict) -> dict:
+        """The item with the site's own addresses in its summary and text made absolute."""
+        texts = {key: item[key] for key in ("description", "content") if item.get(key)}
+        return item | {key: absolute_addresses(text, self.origin) for key, text in texts.items()}
 
     def absolute(self, path: str) -> str:
         return self.origin + path

@@ -169,7 +169,11 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="reasons")
     def held_because(self, obj: Comment) -> str:
-        return "; ".join(obj.spam_reasons or [])
+        """The reasons, each a sentence ("Offers a loan. Links to …."), never "….; …"."""
+        return " ".join(
+            reason if reason.endswith((".", "!", "?")) else reason + "."
+            for reason in obj.spam_reasons or []
+        )
 
     @admin.display(description="spam check")
     def spam_check(self, obj: Comment) -> str:

@@ -251,3 +251,21 @@ def test_control_characters_an_editor_pasted_leave_every_feed_valid(client):
             entry = parse(client, url + flavour).entries[0]
             assert entry.title == "Stormwarning [31m for the quay"
             assert "Ada Brent" in entry.author
+
+
+def test_the_sites_own_addresses_in_an_article_are_absolute_in_every_feed(client):
+    """RSS has no base address: a feed reader shows the text away from the site, where
+    "/media/chart.png" would ask the reader's own server. Pictures and links to the site
+    are written out whole; addresses of other sites stay as they were."""
+    make_article(
+        "Turnout chart",
+        body=(
+            "![Turnout by ward](/media/2026/chart.png)\n\n"
+            "See [our ethics policy](/ethics/) and [the council](https://council.example/)."
+        ),
+    )
+    for url in ["/feed/", "/feed/atom/"]:
+        content = parse(client, url).entries[0].content[0].value
+        assert 'src="http://testserver/media/2026/chart.png"' in content, url
+        assert 'href="http://testserver/ethics/"' in content, url
+        assert 'href="https://council.example/"' in content, url

@@ -98,6 +98,28 @@ def test_copy_link_copies_the_permalink_that_lands_on_the_right_page(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_the_comment_a_permalink_names_stands_out_below_the_windows_edge(
+    new_page, discussed, width
+):
+    """A reader who follows a comment's link sees which comment it is: it is marked
+    (the highlight colour, with JavaScript off too) and does not touch the window's top."""
+    article, old, middle, new = discussed
+    page = new_page(javascript=False, width=width)
+    page.goto(f"/comments/{middle.pk}/")
+    assert page.url.endswith(f"#comment-{middle.pk}")
+
+    def background(pk: int) -> str:
+        return page.locator(f"#comment-{pk} > .comment-body").evaluate(
+            "body => getComputedStyle(body).backgroundColor"
+        )
+
+    assert background(middle.pk) != background(old.pk)
+    assert background(old.pk) == "rgba(0, 0, 0, 0)"
+    top = page.locator(f"#comment-{middle.pk} > .comment-body").bounding_box()["y"]
+    assert top >= 8, top
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_a_reply_under_a_removed_comment_is_reached_by_its_permalink(
     new_page, site, discussed, width
 ):
@@ -248,3 +270,19 @@ def test_without_javascript_a_reader_edits_from_their_comments_page(
     expect(own.locator(".comment-edited")).to_be_visible()
     assert fits_sideways(page)
     assert run_axe_without_js(page, new_page) == []
+
+
+def test_a_reply_form_opens_without_the_last_comments_message(new_page, discussed):
+    """ "Your comment is published." belongs to the comment just sent: a reader who then
+    answers someone does not read it above an empty reply form, as if the reply were out."""
+    article, old, middle, new = discussed
+    page = new_page(width=1280)
+    page.goto(article.get_absolute_url())
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Good to see it open.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_have_text("Your comment is published.")
+    page.locator(f"#comment-{old.pk} .comment-reply-link").click()
+    expect(page.locator(".replying-to")).to_have_text("Replying to Early Reader")
+    expect(page.locator(".form-message")).to_have_text("")

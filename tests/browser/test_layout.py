@@ -90,6 +90,20 @@ def test_the_front_page_leads_with_a_story_above_a_grid_and_the_rail(new_page, d
     assert rail_box["y"] > grid_box["y"] + grid_box["height"]
 
 
+def test_every_teaser_picture_starts_at_the_top_of_its_card(new_page, demo_site):
+    """A library image (a <picture> with WebP <source>s) sits flush with the top of its
+    card, level with the uploaded pictures beside it: a <source> takes no room."""
+    page = new_page(width=1280)
+    page.goto("/")
+    gaps = page.locator(".story-card:has(.story-card-image)").evaluate_all(
+        """cards => cards.map(card => [card.querySelector('h3').textContent,
+            card.querySelector('.story-card-image').getBoundingClientRect().top
+            - card.getBoundingClientRect().top])"""
+    )
+    assert gaps, "no teaser has a picture"
+    assert [(headline, gap) for headline, gap in gaps if gap != 0] == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_pages_pass_axe_in_light_and_dark_mode(new_page, demo_site, axe, scheme):
     """WCAG 2.2 A/AA, colour contrast included, with the reader's colour scheme."""
@@ -172,3 +186,33 @@ def test_the_post_comment_button_has_the_sites_button_style(
     assert style[0] == background
     assert style[1] != "0px"
     assert style[2] >= 44
+
+
+@pytest.mark.parametrize("name,width", WIDTHS)
+def test_the_footers_pages_read_as_a_row_of_links(new_page, demo_site, name, width):
+    """About, Contact and the ethics policy sit side by side under the rule, like the
+    header's menu (wrapping on a phone), not as a bulleted list indented under it."""
+    page = new_page(width=width)
+    page.goto("/")
+    links = page.locator(".site-footer nav li")
+    assert links.count() == 3
+    assert {
+        links.nth(i).evaluate("li => getComputedStyle(li).listStyleType") for i in range(3)
+    } == {"none"}
+    tops = links.evaluate_all("items => items.map(i => i.offsetTop)")
+    rows = len(set(tops))  # one on a desktop; on a phone they wrap, two or more to a row
+    assert rows == 1 if width == 1280 else rows < len(tops), tops
+    footer_left = page.locator(".site-footer .wrap").evaluate(
+        "w => w.getBoundingClientRect().left + parseFloat(getComputedStyle(w).paddingLeft)"
+    )
+    assert links.first.bounding_box()["x"] == footer_left
+
+
+def test_the_search_boxes_type_in_the_same_face_as_the_menu_beside_them(new_page, demo_site):
+    """The header's search box and the search page's are set in the site's sans-serif,
+    like the menu and the labels, not in the body text's serif."""
+    page = new_page(width=1280)
+    page.goto("/search/?q=harbour")
+    menu = page.locator(".site-header nav a").first.evaluate("a => getComputedStyle(a).fontFamily")
+    for box in (".site-search input", ".search-form input"):
+        assert page.locator(box).evaluate("i => getComputedStyle(i).fontFamily") == menu, box

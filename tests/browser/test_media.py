@@ -3,11 +3,13 @@ in a real browser."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 import pytest
 
 from byline.articles.models import Article
+from byline.media.actions import upload_image
 from byline.media.models import Image
 from tests.browser.conftest import AXE, WCAG_TAGS, expect, save_screenshot
 from tests.factory import make_article
@@ -153,3 +155,20 @@ def test_the_editor_has_no_serious_violations(editor_page, axe):
     serious = [v["id"] for v in result["violations"] if v["impact"] in {"serious", "critical"}]
     assert serious == []
     save_screenshot(editor_page, "media-editor-picker")
+
+
+def test_the_pickers_pictures_stand_in_a_grid_without_list_markers(editor_page):
+    """The library picker shows its pictures as tiles: no bullet beside each (Django's
+    admin gives every list item a square marker)."""
+    data = jpeg_with_location()
+    upload_image(io.BytesIO(data), filename="quay.jpg", size=len(data), alt="The north quay")
+    article = make_article("Harbour works", body="The quay reopens.")
+    page = editor_page
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.locator(".md-toolbar").get_by_role("button", name="Image").click()
+    picker = page.get_by_role("dialog", name="Insert an image from the library")
+    expect(picker.get_by_role("button", name="The north quay")).to_be_visible()
+    markers = picker.locator(".md-picker-grid li").evaluate_all(
+        "items => items.map(i => getComputedStyle(i).listStyleType)"
+    )
+    assert markers == ["none"]

@@ -143,3 +143,13 @@ def test_the_moderation_queue_fits_its_column_with_bulk_actions(editor_page, wid
     expect(editor_page.locator(".messagelist")).to_contain_text("5 comments", timeout=60_000)
     assert Comment.objects.filter(status=Comment.Status.APPROVED).count() == 5
     assert timezone.now() - article.published_at < timedelta(days=1)
+
+
+def test_the_headline_field_is_as_wide_as_the_standfirst_below_it(editor_page):
+    """An editor sees the whole of a usual headline while writing it: its field (and the
+    slug's) runs the width of the standfirst's box, not Django's default 20 characters."""
+    editor_page.set_viewport_size({"width": 1280, "height": 900})
+    editor_page.goto("/admin/articles/article/add/")
+    standfirst = editor_page.locator("#id_standfirst").bounding_box()["width"]
+    for field in ("#id_headline", "#id_slug"):
+        assert editor_page.locator(field).bounding_box()["width"] >= standfirst - 2, field

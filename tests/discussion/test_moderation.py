@@ -31,6 +31,18 @@ def test_the_queue_shows_counts_per_status_and_the_reasons(editor_client, articl
     assert "First comment: held." in html
 
 
+def test_the_queues_reasons_read_as_sentences(editor_client, article):
+    """Each reason is a sentence of its own: never "….; …" between two of them."""
+    make_comment(
+        article,
+        status=Comment.Status.SPAM,
+        spam_reasons=["Offers a loan or credit.", "Links to an unknown site: loans.example"],
+    )
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "Offers a loan or credit. Links to an unknown site: loans.example." in html
+    assert ".;" not in html
+
+
 def test_the_queue_searches_text_name_email_and_article(editor_client, article):
     """Search finds comments by words, commenter name, e-mail or article headline."""
     from tests.factory import make_article

@@ -105,3 +105,15 @@ def test_a_hostile_alt_text_is_escaped(client, library_image):
     article = make_article(body=f'![x" onerror="alert(1)](media:{library_image.pk})')
     attributes = attribute_names(body_of(client, article))
     assert "onerror" not in attributes and "alt" in attributes
+
+
+def test_a_library_picture_in_a_feed_names_every_rendition_by_its_full_address(
+    client, library_image
+):
+    """A feed reader, away from the site, can load the picture and each of its sizes."""
+    make_article(body=f"Before.\n\n![](media:{library_image.pk})\n\nAfter.")
+    rss = client.get("/feed/").text
+    assert "/media/" in rss
+    assert re.findall(r"(?:src|srcset)=&quot;/media|, /media", rss) == []
+    for rendition in library_image.renditions:
+        assert f"http://testserver/media/{rendition['name']} {rendition['width']}w" in rss

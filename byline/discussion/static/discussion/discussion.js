@@ -31,6 +31,7 @@
     form.elements.parent.value = link.dataset.comment;
     replyingTo.textContent = "Replying to " + link.dataset.author;
     replyingTo.hidden = false;
+    say(""); // the last comment's "published" is not news of this reply
     cancel.hidden = false;
     lastReplyLink = link;
     form.elements.body.focus();
