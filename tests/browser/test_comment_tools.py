@@ -215,6 +215,31 @@ def test_a_reader_edits_their_own_comment_in_place(new_page, discussed, browser_
     assert "/edit/" not in stranger.content()
 
 
+@pytest.mark.parametrize("status", ["published", "held"])
+def test_the_edit_link_comes_with_the_new_comment_without_a_reload(
+    page, discussed, browser_settings, status
+):
+    """The edit window is for the typo seen right after posting: the comment the script
+    just put on the page has its Edit link at once (published, or held for moderation),
+    and it opens the form with the reader's words."""
+    article, *_ = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+    if status == "held":
+        browser_settings.BYLINE_SPAM_FIRST_COMMENT = "hold"
+    page.goto(article.get_absolute_url())
+    body = "The bridge opens at noon."
+    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
+    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    own = page.locator(".comment", has_text=body)
+    expect(own.get_by_role("link", name="Edit")).to_be_visible(timeout=60_000)
+    mine = Comment.objects.get(body=body)
+    assert own.get_attribute("id") == f"comment-{mine.pk}"
+    own.get_by_role("link", name="Edit").click()
+    expect(own.get_by_role("textbox", name="Edit your comment")).to_have_value(body)
+
+
 def test_a_late_edit_is_refused_and_keeps_the_words(page, discussed, browser_settings):
     """Past the edit window, saving says why and leaves what was typed in the box."""
     article, *_ = discussed

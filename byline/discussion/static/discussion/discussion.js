@@ -175,6 +175,10 @@
           return;
         }
         var node = insert(data);
+        // The session, asked again, offers the Edit link on the new comment at once
+        // (the edit window is for the typo seen right after posting) and a fresh token
+        // for the next comment (this one is spent).
+        refreshSession(false, true);
         form.elements.body.value = "";
         moveBack();
         say(data.message);
