@@ -43,9 +43,10 @@ def form_timestamp(issued: float | None = None) -> str:
 
     It holds when the form was handed out (the time-to-submit check) and a random
     part: the comment it posts spends it (``models.SpentFormToken``). Every form
-    gets a fresh one, never backdated: a form that comes back to the reader (an
-    error, the no-script confirmation) starts the minimum time again. ``issued``
-    is for tests.
+    gets a fresh one: a form that comes back to the reader with an error starts
+    the minimum time again. ``issued`` backdates it: for the no-script
+    confirmation (``views.post_comment``: the reader wrote the comment before
+    it), and for tests.
     """
     issued = time.time() if issued is None else issued
     return signing.dumps(
