@@ -8,7 +8,7 @@ in place, without a reload.
 from byline.discussion.models import Comment
 from byline.engagement import actions, viewbuffer
 from byline.engagement.stats import figures_for, set_comment_count
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, run_axe
 from tests.discussion.factory import make_comment
 
 
@@ -98,6 +98,44 @@ def test_a_reader_rates_and_changes_the_rating(page, demo_article):
     assert response.headers.get("x-page-cache") == "hit"  # the shared copy, not the reader's
     expect(page.get_by_role("button", name="2 stars")).to_have_attribute("aria-pressed", "true")
     expect(average).to_have_text("2.0")
+
+
+def test_withdraw_buttons_show_only_for_a_vote_the_reader_has(new_page, demo_article):
+    """ "Withdraw my reaction" and "Withdraw my rating" are quiet text buttons (no
+    browser-default box) shown only while the reader has a vote of that kind, also
+    after a reload; withdrawing hides the button and leaves focus in the form. The
+    block is axe-clean in light and dark mode with the buttons shown."""
+    for scheme in ("light", "dark"):
+        page = new_page(color_scheme=scheme)
+        open_article(page, demo_article)
+        withdraw_reaction = page.get_by_role("button", name="Withdraw my reaction")
+        withdraw_rating = page.get_by_role("button", name="Withdraw my rating")
+        expect(withdraw_reaction).to_be_hidden()
+        expect(withdraw_rating).to_be_hidden()
+
+        page.get_by_role("button", name="Happy", exact=True).click()
+        expect(withdraw_reaction).to_be_visible()
+        expect(withdraw_rating).to_be_hidden()
+        page.get_by_role("button", name="4 stars").click()
+        expect(withdraw_rating).to_be_visible()
+        look = withdraw_rating.evaluate(
+            "b => { const s = getComputedStyle(b); return [s.backgroundColor, s.borderStyle]; }"
+        )
+        assert look == ["rgba(0, 0, 0, 0)", "none"], look
+        page.locator("#engagement").scroll_into_view_if_needed()
+        assert run_axe(page) == []
+
+        page.reload()
+        expect(withdraw_reaction).to_be_visible()  # the reader's votes, asked after a reload
+        expect(withdraw_rating).to_be_visible()
+        withdraw_reaction.click()
+        expect(page.locator(".engagement-status")).to_have_text("Your reaction was withdrawn.")
+        expect(withdraw_reaction).to_be_hidden()
+        expect(withdraw_rating).to_be_visible()
+        assert page.evaluate("document.activeElement.closest('form[data-vote]') !== null")
+        withdraw_rating.click()
+        expect(withdraw_rating).to_be_hidden()
+        page.close()
 
 
 def test_the_page_counts_its_view_and_shows_it_without_a_reload(page, demo_article):

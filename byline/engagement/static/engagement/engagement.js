@@ -48,14 +48,26 @@
     });
   }
 
+  // "Withdraw my reaction/rating" shows only to a reader with a vote of that kind (the
+  // page is the same for everyone: hidden here until the reader's choices are known;
+  // without this script the forms keep both, and a withdraw without a vote is harmless).
+  function offerWithdraw(kind, voted) {
+    var withdraw = block.querySelector('form[data-vote="' + kind + '"] .withdraw');
+    if (withdraw) withdraw.hidden = !voted;
+  }
+  offerWithdraw("reaction", false);
+  offerWithdraw("rating", false);
+
   // The reader's own choices; an answer to a vote carries only the kind voted on.
   function showMine(mine) {
     if ("reaction" in mine) {
       block.querySelectorAll('button[name="reaction"]').forEach(function (button) {
         button.setAttribute("aria-pressed", String(button.value === mine.reaction));
       });
+      offerWithdraw("reaction", Boolean(mine.reaction));
     }
     if (!("rating" in mine)) return;
+    offerWithdraw("rating", mine.rating !== null && mine.rating !== undefined);
     block.querySelectorAll('button[name="stars"]').forEach(function (button) {
       var stars = Number(button.value);
       button.setAttribute("aria-pressed", String(stars === mine.rating));
@@ -147,7 +159,9 @@
       status.textContent = error.message;
     }).then(function () {
       button.disabled = false;
-      button.focus();
+      // A withdraw button hides once the vote is gone: focus stays in the form.
+      var target = button.closest("[hidden]") ? form.querySelector("button") : button;
+      target.focus();
     });
   }
 
