@@ -89,6 +89,11 @@ class ArticleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
+        stored = self.instance.published_at
+        if stored and cleaned.get("published_at") == stored.replace(microsecond=0):
+            # The date/time fields have no fraction of a second: the same time to the
+            # second is the time unchanged (not a new publication, nor an audit entry).
+            cleaned["published_at"] = stored
         if "published_at" in self.fields and status == Status.SCHEDULED:
             published_at = cleaned.get("published_at")
             unchanged = (

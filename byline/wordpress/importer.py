@@ -241,7 +241,7 @@ class _Importer:
             status = Article.Status.DRAFT
         if status == Article.Status.DRAFT:
             return status, None, False
-        published_at = post.published_at or self.now
+        published_at = post.published_at or self.now.replace(microsecond=0)  # to the second
         if published_at > self.now:
             return Article.Status.SCHEDULED, published_at, False
         return Article.Status.PUBLISHED, published_at, True

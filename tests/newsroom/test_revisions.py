@@ -259,3 +259,17 @@ def test_revisions_show_times_in_the_sites_format_and_time_zone(settings):
     assert "<del>5 December 2026, 04:18:29</del>" in html
     assert "<ins>5 December 2026, 10:00:00</ins>" in html
     assert "+00:00" not in html
+
+
+def test_editing_an_article_published_to_the_microsecond_leaves_its_time_alone(desk_client):
+    """Articles published before times were kept to the second: the form posts the
+    time without its fraction, which is no change (no new publication in the audit)."""
+    article = make_article("Older story", status=Status.PUBLISHED)
+    published_at = article.published_at.replace(microsecond=921233)
+    Article.objects.filter(pk=article.pk).update(published_at=published_at)
+    article.refresh_from_db()
+    edited = form_data(article, body="A second body.")
+    assert desk_client.post(change_url(article), edited).status_code == 302
+    article.refresh_from_db()
+    assert article.published_at == published_at and article.body == "A second body."
+    assert not AuditEntry.objects.filter(article=article, action="published").exists()
