@@ -343,7 +343,8 @@ class Article(models.Model):
         if not self.slug:
             self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
         if self.is_public_status and self.published_at is None:
-            self.published_at = timezone.now()
+            # To the second, as the admin's date/time widget reads and writes it.
+            self.published_at = timezone.now().replace(microsecond=0)
         if self.is_public_status:
             future = self.published_at > timezone.now()
             self.status = self.Status.SCHEDULED if future else self.Status.PUBLISHED

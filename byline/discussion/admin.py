@@ -169,11 +169,13 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="reasons")
     def held_because(self, obj: Comment) -> str:
-        """The reasons, each a sentence ("Offers a loan. Links to …."), never "….; …"."""
-        return " ".join(
-            reason if reason.endswith((".", "!", "?")) else reason + "."
-            for reason in obj.spam_reasons or []
-        )
+        """The first reason as a sentence ("Offers a loan."), then how many more: one
+        line in the list; the comment's page lists them all (``spam_check``)."""
+        reasons = obj.spam_reasons or []
+        if not reasons:
+            return ""
+        first = reasons[0] if reasons[0].endswith((".", "!", "?")) else reasons[0] + "."
+        return f"{first} ({len(reasons) - 1} more)" if len(reasons) > 1 else first
 
     @admin.display(description="spam check")
     def spam_check(self, obj: Comment) -> str:
@@ -194,7 +196,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         label = Decision(obj.moderation).label if obj.moderation in Decision.values else "-"
         return f"{label} by {obj.moderated_by} at {obj.moderated_at:%Y-%m-%d %H:%M}"
 
-    @admin.display(description="")
+    @admin.display(description="reply")
     def reply_link(self, obj: Comment) -> str:
         if obj.status != Comment.Status.APPROVED:
             return ""

@@ -172,7 +172,7 @@ def set_status(user, article: Article, status: str, published_at=None) -> Articl
         article.published_at = published_at or (
             article.published_at
             if article.published_at and article.published_at <= timezone.now()
-            else timezone.now()
+            else timezone.now().replace(microsecond=0)  # to the second, as the admin's widget
         )
     elif published_at is not None:
         article.published_at = published_at

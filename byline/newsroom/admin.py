@@ -28,8 +28,18 @@ from byline.newsroom import actions, revisions, roles
 from byline.newsroom.models import ArticleNote, AuditEntry, Revision
 
 Status = Article.Status
+Comments = Article.Comments
 AUTOSAVED_FIELDS = ("headline", "standfirst", "body")
 MAX_AUTOSAVE_CHARS = 1_000_000
+
+
+def site_default_comments() -> str:
+    """The "site default" comment choice as editors read it: what the site does now
+    (``BYLINE_COMMENTS_CLOSE_AFTER_DAYS``, read at each render), not the setting's name."""
+    days = settings.BYLINE_COMMENTS_CLOSE_AFTER_DAYS
+    if not days:
+        return "Site default (comments never close)"
+    return f"Site default (comments close {days} day{'' if days == 1 else 's'} after publication)"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -79,6 +89,11 @@ class ArticleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
+        stored = self.instance.published_at
+        if stored and cleaned.get("published_at") == stored.replace(microsecond=0):
+            # The date/time fields have no fraction of a second: the same time to the
+            # second is the time unchanged (not a new publication, nor an audit entry).
+            cleaned["published_at"] = stored
         if "published_at" in self.fields and status == Status.SCHEDULED:
             published_at = cleaned.get("published_at")
             unchanged = (
@@ -188,6 +203,11 @@ class NewsroomArticleAdmin:
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "status" and not roles.can_publish(request.user):
             kwargs["choices"] = [c for c in Status.choices if c[0] in roles.WRITER_STATUSES]
+        if db_field.name == "comment_state":
+            kwargs["choices"] = [
+                (value, site_default_comments() if value == Comments.DEFAULT else label)
+                for value, label in Comments.choices
+            ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)  # type: ignore[misc]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -9,9 +9,9 @@ restoring cannot publish.
 from __future__ import annotations
 
 import difflib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,6 +38,8 @@ LABELS = {
     "comment_state": "Comments",
     "comments_close_days": "Close comments after (days)",
 }
+# How revisions show a time: as the revisions page dates them, in the site's time zone.
+TIME_FORMAT = "j F Y, H:i:s"
 # An autosave replaces the author's previous autosave made within this time.
 AUTOSAVE_COALESCE = timedelta(minutes=10)
 
@@ -52,7 +54,7 @@ def snapshot(article: Article, *, with_relations: bool = True) -> dict:
         "lead_image_alt": article.lead_image_alt,
         "lead_image_caption": article.lead_image_caption,
         "status": article.status,
-        "published_at": article.published_at.isoformat() if article.published_at else "",
+        "published_at": _stored_time(article.published_at),
         "featured": article.featured,
         "protected": bool(article.password),
         "comment_state": article.comment_state,
@@ -94,7 +96,27 @@ def at_version(article: Article, version: int) -> Revision | None:
     return article.revisions.filter(version=version).order_by("-created_at", "-pk").first()
 
 
-def _text(value) -> str:
+def _stored_time(value: datetime | None) -> str:
+    """A time as a snapshot keeps it: ISO 8601, to the second (the admin's date/time
+    widget has no finer step, so a fraction is never a change an editor made)."""
+    return value.replace(microsecond=0).isoformat() if value else ""
+
+
+def _shown_time(value: str) -> str:
+    """A snapshot's time as editors read it: the site's format and time zone. Snapshots
+    kept before times were stored to the second lose their fraction here too."""
+    if not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return dateformat.format(timezone.localtime(when.replace(microsecond=0)), TIME_FORMAT)
+
+
+def _text(value, field: str = "") -> str:
+    if field == "published_at":
+        return _shown_time(value or "")
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     if value is None:
@@ -120,7 +142,7 @@ def diff(old: dict, new: dict) -> SafeString:
     """An HTML table of the fields that differ between two snapshots (empty if none)."""
     rows = []
     for field, label in LABELS.items():
-        before, after = _text(old.get(field)), _text(new.get(field))
+        before, after = _text(old.get(field), field), _text(new.get(field), field)
         if before == after:
             continue
         rows.append(

@@ -166,6 +166,10 @@ class _Importer:
         self.on_progress = on_progress
         self.now = timezone.now()
         self.shortcodes: Counter[str] = Counter()
+        # The pages WordPress had in a menu (page id: the item's place), and whether
+        # the export held a menu at all: only those pages go in the footer.
+        self.menu_pages: dict[int, int] = {}
+        self.has_menu = False
         self.visible: list[int] = []  # articles readers can now see, or whose comments changed
         self.attachments = content.Attachments.of(export.items)
         # Read lean (a file past 64 MB), items hold no text: patterns then show nothing.
@@ -189,6 +193,8 @@ class _Importer:
         seen: set[tuple[str, int]] = set()
         for item in self.export.items:
             kind = item.post_type or "post"
+            if item.post_type == "nav_menu_item":
+                self.menu_item(item)
             if item.post_type not in {"post", "page", ""}:
                 reason = OTHER_TYPES.get(item.post_type, f"items of type '{item.post_type}'")
                 self.summary.skipped[reason] += 1
@@ -202,6 +208,20 @@ class _Importer:
                 seen.add((kind, item.wp_id))
                 (pages if item.post_type == "page" else posts).append(item)
         return posts, pages
+
+    def menu_item(self, item: WxrItem) -> None:
+        """A published menu item linking to a page: that page goes in the footer, at the
+        item's place (the first menu listing it wins). Links to posts, categories or
+        other addresses are not pages and stay out."""
+        self.has_menu = True
+        meta = item.meta
+        if item.status != "publish" or meta.get("_menu_item_type") != "post_type":
+            return
+        if meta.get("_menu_item_object") != "page":
+            return
+        page_id = meta.get("_menu_item_object_id", "")
+        if page_id.isdigit():
+            self.menu_pages.setdefault(int(page_id), item.menu_order)
 
     def not_published(self, item: WxrItem, outcome: str, reason: str) -> None:
         self.summary.not_published.append(
@@ -221,7 +241,7 @@ class _Importer:
             status = Article.Status.DRAFT
         if status == Article.Status.DRAFT:
             return status, None, False
-        published_at = post.published_at or self.now
+        published_at = post.published_at or self.now.replace(microsecond=0)  # to the second
         if published_at > self.now:
             return Article.Status.SCHEDULED, published_at, False
         return Article.Status.PUBLISHED, published_at, True
@@ -311,7 +331,8 @@ class _Importer:
         self.update(changed, done_rows, sections)
         for name, count in sorted(self.shortcodes.items()):
             self.summary.notes.append(
-                f"{count} posts use the shortcode [{name}], which Byline does not know: it was "
+                f"{count} {'post uses' if count == 1 else 'posts use'} the shortcode [{name}], "
+                "which Byline does not know: it was "
                 "removed from the text (its content, if any, kept)"
             )
         self.summary.articles = len(new_posts)
@@ -677,11 +698,17 @@ class _Importer:
             page.body = content.as_markdown_source(html_body)
             page.status = StaticPage.Status.PUBLISHED if published else StaticPage.Status.DRAFT
             if page.pk is None:
-                page.in_footer = bool(published and not item.parent_id)
-                page.footer_order = min(item.menu_order, 32767) if item.menu_order > 0 else 0
+                place = self.menu_pages.get(item.wp_id)
+                page.in_footer = bool(published and place is not None)
+                page.footer_order = min(max(place or 0, 0), 32767)
             page.save()  # renders the body: Markdown passes the imported HTML through
             self.urls.for_page(item, page)
         self.summary.pages = created
+        if created and not self.has_menu:
+            self.summary.notes.append(
+                "The export holds no WordPress menu: no page was put in the header or footer. "
+                "Pick them in the admin's Static pages (In header, In footer)"
+            )
 
     # -- comments --------------------------------------------------------------------
 

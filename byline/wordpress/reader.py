@@ -39,7 +39,15 @@ NO_DATE = {"", "0000-00-00 00:00:00"}
 COMMENT_STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
 # Post metadata worth keeping: the featured image of a post, the alt text of an image.
 # WordPress exports much more (some of it large serialized blobs); the rest is dropped.
-KEPT_META = {"_thumbnail_id", "_wp_attachment_image_alt", "footnotes"}
+KEPT_META = {
+    "_thumbnail_id",
+    "_wp_attachment_image_alt",
+    "footnotes",
+    # A menu item (nav_menu_item): what it links to, for the pages put in the footer.
+    "_menu_item_type",
+    "_menu_item_object",
+    "_menu_item_object_id",
+}
 # The children of <channel> the reader uses (``{*}``: in any namespace, the wp: one
 # is known only from the root); lxml reports no other element.
 CHANNEL_TAGS = (

@@ -31,16 +31,26 @@ def test_the_queue_shows_counts_per_status_and_the_reasons(editor_client, articl
     assert "First comment: held." in html
 
 
-def test_the_queues_reasons_read_as_sentences(editor_client, article):
-    """Each reason is a sentence of its own: never "….; …" between two of them."""
-    make_comment(
-        article,
-        status=Comment.Status.SPAM,
-        spam_reasons=["Offers a loan or credit.", "Links to an unknown site: loans.example"],
-    )
+def test_the_queue_shows_the_first_reason_and_how_many_more(editor_client, article):
+    """One line per comment in the list: the first reason as a sentence and a count;
+    the comment's own page lists every reason."""
+    reasons = ["Offers a loan or credit", "Links to an unknown site: loans.example", "New."]
+    comment = make_comment(article, status=Comment.Status.SPAM, spam_reasons=reasons)
+    make_comment(article, status=Comment.Status.SPAM, spam_reasons=["Mentions a casino"])
     html = editor_client.get(CHANGELIST).content.decode()
-    assert "Offers a loan or credit. Links to an unknown site: loans.example." in html
-    assert ".;" not in html
+    assert '<td class="field-held_because">Offers a loan or credit. (2 more)</td>' in html
+    assert '<td class="field-held_because">Mentions a casino.</td>' in html
+    assert "loans.example" not in html and ".;" not in html
+    page = editor_client.get(f"{CHANGELIST}{comment.pk}/change/").content.decode()
+    assert all(f"<li>{reason}</li>" in page for reason in reasons[1:])
+
+
+def test_every_column_of_the_queue_has_a_header(editor_client, article):
+    make_comment(article, status=Comment.Status.APPROVED)
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert re.search(r'<th scope="col" class="column-reply_link">.*?>Reply<', html, re.S)
+    headers = re.findall(r'<th scope="col" class="column-(\w+)">(.*?)</th>', html, re.S)
+    assert headers and all(re.sub(r"<[^>]+>|\s", "", text) for _, text in headers)
 
 
 def test_the_queue_searches_text_name_email_and_article(editor_client, article):

@@ -16,6 +16,7 @@ from byline.newsroom import actions
 from byline.pagecache.decorators import EXPIRES_AT
 from tests.discussion.factory import make_comment, post_comment
 from tests.factory import make_article
+from tests.newsroom.conftest import change_url, client_for
 from tests.pagecache.conftest import page_cache  # noqa: F401 - the fixture
 from tests.pagecache.wsgi_client import call
 
@@ -150,3 +151,19 @@ def test_only_editors_add_corrections(writer):
     article = make_article("Not yours to correct")
     with pytest.raises(actions.Refused):
         actions.add_note(writer, article, "update", "Something new.")
+
+
+@pytest.mark.parametrize(
+    ("days", "shown"),
+    [
+        (14, "Site default (comments close 14 days after publication)"),
+        (1, "Site default (comments close 1 day after publication)"),
+        (0, "Site default (comments never close)"),
+    ],
+)
+def test_the_comments_choice_says_what_the_site_default_does(editor, settings, days, shown):
+    settings.BYLINE_COMMENTS_CLOSE_AFTER_DAYS = days
+    article = make_article()
+    html = client_for(editor).get(change_url(article)).text
+    assert f'<option value="default" selected>{shown}</option>' in html
+    assert "BYLINE_COMMENTS_CLOSE_AFTER_DAYS" not in html

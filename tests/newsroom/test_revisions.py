@@ -13,7 +13,7 @@ from byline.newsroom import actions, revisions
 from byline.newsroom.models import AuditEntry, Revision
 from tests.conftest import using_postgres
 from tests.factory import make_article
-from tests.newsroom.conftest import change_url, client_for, form_data, make_member
+from tests.newsroom.conftest import ADD_URL, change_url, client_for, form_data, make_member
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -231,3 +231,45 @@ def test_restoring_brings_back_the_lead_image_section_tags_and_authors(
     assert list(article.tags.all()) == [port]
     assert list(article.authors.all()) == [ada]
     assert article.status == Status.PUBLISHED
+
+
+def test_the_first_edit_shows_no_publication_time_change_nobody_made(desk_client, settings):
+    """An article published from the admin, then edited: the date/time widget has no
+    fraction of a second, so nothing may show a change to the publication time."""
+    settings.TIME_ZONE = "Europe/Paris"
+    data = form_data(headline="Harbour reopens", slug="harbour-reopens", status="published")
+    assert desk_client.post(ADD_URL, data).status_code == 302
+    article = Article.objects.get(headline="Harbour reopens")
+    assert article.published_at.microsecond == 0
+    edited = form_data(article, body="A second body.")
+    assert desk_client.post(change_url(article), edited).status_code == 302
+    page = desk_client.get(f"/admin/articles/article/{article.pk}/revisions/").text
+    edit, created = page.split('<li class="revision"')[1:]
+    assert "Body" in edit and "Publication time" not in edit
+    assert "version 2</h2>" in edit and "version 1</h2>" in created and "version 0" not in page
+    assert "Publication time" in created and "+00:00" not in created  # the site's own format
+
+
+def test_revisions_show_times_in_the_sites_format_and_time_zone(settings):
+    """Snapshots kept before times were stored to the second lose the fraction too."""
+    settings.TIME_ZONE = "Europe/Paris"
+    before = {"published_at": "2026-12-05T03:18:29.921233+00:00"}
+    assert revisions.diff(before, {"published_at": "2026-12-05T03:18:29+00:00"}) == ""
+    html = revisions.diff(before, {"published_at": "2026-12-05T09:00:00+00:00"})
+    assert "<del>5 December 2026, 04:18:29</del>" in html
+    assert "<ins>5 December 2026, 10:00:00</ins>" in html
+    assert "+00:00" not in html
+
+
+def test_editing_an_article_published_to_the_microsecond_leaves_its_time_alone(desk_client):
+    """Articles published before times were kept to the second: the form posts the
+    time without its fraction, which is no change (no new publication in the audit)."""
+    article = make_article("Older story", status=Status.PUBLISHED)
+    published_at = article.published_at.replace(microsecond=921233)
+    Article.objects.filter(pk=article.pk).update(published_at=published_at)
+    article.refresh_from_db()
+    edited = form_data(article, body="A second body.")
+    assert desk_client.post(change_url(article), edited).status_code == 302
+    article.refresh_from_db()
+    assert article.published_at == published_at and article.body == "A second body."
+    assert not AuditEntry.objects.filter(article=article, action="published").exists()

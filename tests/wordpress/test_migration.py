@@ -222,6 +222,7 @@ def test_unknown_shortcodes_are_removed_and_reported_prose_brackets_kept(newsroo
     assert "<p>Inside a page builder.</p>" in body
     assert "[sic]" in body and "[1]" in body
     assert "the shortcode [contact-form-7], which Byline does not know: it was removed" in newsroom
+    assert "1 post uses the shortcode [vc_row]" in newsroom and "1 posts" not in newsroom
     assert "the shortcode [vc_row]" in newsroom
 
 
@@ -267,11 +268,32 @@ def test_pages_become_static_pages_at_their_old_addresses(newsroom, client):
     about = client.get("/about/")
     assert about.status_code == 200 and "We report the city." in about.text
     assert "Who we are." in client.get("/about/masthead/").text
-    assert StaticPage.objects.get(path="/about/").in_footer
     moved = StaticPage.objects.get(wp_id=304)
     assert moved.path == "/pages/search/"  # /search/ is Byline's own search
     assert client.get("/?page_id=301")["Location"] == "/about/"
     assert client.get("/?page_id=301").status_code == 301
+
+
+def test_an_export_without_a_menu_puts_no_page_in_the_header_or_footer(newsroom, client):
+    """WordPress showed only the pages its menus held: with no menu in the export,
+    the editor picks them, and the report says so."""
+    assert StaticPage.objects.filter(status=StaticPage.Status.PUBLISHED).count() >= 2
+    assert not StaticPage.objects.filter(in_footer=True).exists()
+    assert not StaticPage.objects.filter(in_header=True).exists()
+    assert "The export holds no WordPress menu: no page was put in the header or footer" in newsroom
+    footer = client.get("/").text.split("<footer", 1)[1]
+    assert "About us" not in footer and "Site search" not in footer
+
+
+def test_only_the_pages_in_a_wordpress_menu_go_in_the_footer_in_its_order(client):
+    summary = run_import(DATA / "wp6-menu.xml")
+    assert "no WordPress menu" not in summary
+    in_footer = StaticPage.objects.filter(in_footer=True).order_by("footer_order")
+    assert [page.title for page in in_footer] == ["Contact", "About us"]
+    assert StaticPage.objects.get(title="Site search").status == StaticPage.Status.PUBLISHED
+    footer = client.get("/").text.split("<footer", 1)[1]
+    assert footer.index("Contact") < footer.index("About us")
+    assert "Site search" not in footer and "Corrections policy" not in footer
 
 
 def test_the_theme_unit_test_categories_all_survive_with_their_tree():

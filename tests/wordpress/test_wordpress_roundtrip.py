@@ -171,6 +171,11 @@ def test_what_wordpress_itself_exports_imports_into_byline(wordpress, tmp_path, 
     assert Section.objects.filter(slug="unused").exists()
     assert Tag.objects.filter(slug="never-used").exists()
     assert StaticPage.objects.get(path="/about/").body_html.strip() == "<p>Who we are.</p>"
+    # Only the page WordPress's menu links to goes in the footer.
+    assert list(StaticPage.objects.filter(in_footer=True).values_list("path", flat=True)) == [
+        "/about/"
+    ]
+    assert StaticPage.objects.get(path="/contact/").status == StaticPage.Status.PUBLISHED
 
     from byline.discussion.models import Comment
 

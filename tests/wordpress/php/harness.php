@@ -15,7 +15,7 @@
  *   php harness.php dump               what the site holds: posts, terms, users, comments,
  *                                      and what an anonymous reader is shown of each post
  *   php harness.php seed < in.json     a newsroom's content (the bodies given, a thread eight
- *                                      deep, password, sticky, draft, private, page, terms)
+ *                                      deep, password, sticky, draft, private, pages, a menu, terms)
  *   php harness.php export FILE.xml    WordPress's own exporter (export_wp(), in core)
  *   php harness.php render < in.json   WordPress's own rendering (the_content filters) of
  *                                      {"name": "post_content", ...}; attachments listed
@@ -333,7 +333,8 @@ if ($command === 'render') {
 
 if ($command === 'seed') {
     // A newsroom's WordPress: nested categories, tags, two authors, block and classic
-    // posts, a password post, a sticky post, a draft, a private post, a page, and a
+    // posts, a password post, a sticky post, a draft, a private post, two pages (one in a
+    // menu), and a
     // comment thread eight levels deep (WordPress's own limit set to 10).
     $input = json_decode(stream_get_contents(STDIN), true) ?: [];
     $editor = wp_insert_user(['user_login' => 'maria', 'user_pass' => wp_generate_password(),
@@ -368,8 +369,17 @@ if ($command === 'seed') {
                     'post_content' => 'Not yet.']);
     wp_insert_post(['post_title' => 'Private note', 'post_name' => 'private-note', 'post_status' => 'private',
                     'post_content' => 'Staff only.']);
-    wp_insert_post(['post_title' => 'About us', 'post_name' => 'about', 'post_type' => 'page',
+    $about = wp_insert_post(['post_title' => 'About us', 'post_name' => 'about', 'post_type' => 'page',
                     'post_status' => 'publish', 'post_content' => '<!-- wp:paragraph --><p>Who we are.</p><!-- /wp:paragraph -->']);
+    wp_insert_post(['post_title' => 'Contact', 'post_name' => 'contact', 'post_type' => 'page',
+                    'post_status' => 'publish', 'post_content' => 'Write to us.']);
+    // A menu as Appearance > Menus makes it: About us and a custom link; Contact is in none.
+    $menu = wp_create_nav_menu('Footer');
+    wp_update_nav_menu_item($menu, 0, ['menu-item-object-id' => $about, 'menu-item-object' => 'page',
+                                       'menu-item-type' => 'post_type', 'menu-item-status' => 'publish']);
+    wp_update_nav_menu_item($menu, 0, ['menu-item-title' => 'Newsletter', 'menu-item-type' => 'custom',
+                                       'menu-item-url' => 'https://wordpress.test/newsletter/',
+                                       'menu-item-status' => 'publish']);
     $parent = 0;
     for ($level = 0; $level < 8; $level++) {
         $parent = wp_insert_comment(['comment_post_ID' => $first, 'comment_parent' => $parent,
@@ -382,7 +392,7 @@ if ($command === 'seed') {
     }
     wp_insert_comment(['comment_post_ID' => $first, 'comment_author' => 'Held',
                        'comment_content' => 'Waiting.', 'comment_approved' => 0]);
-    answer(['posts' => count($ids) + 3, 'pages' => 1]);
+    answer(['posts' => count($ids) + 3, 'pages' => 2]);
 }
 
 if ($command === 'export') {
