@@ -138,6 +138,31 @@ def test_withdraw_buttons_show_only_for_a_vote_the_reader_has(new_page, demo_art
         page.close()
 
 
+def test_a_vote_the_form_posted_itself_is_shown_as_the_readers_own(page, demo_article):
+    """A vote sent by the form itself (before the script ran, or without it) comes back to
+    the page, whose script then marks the reader's choice and offers to withdraw it, on
+    that page and after a reload."""
+    open_article(page, demo_article)
+    with page.expect_navigation():
+        page.evaluate(
+            """() => {
+                const form = document.querySelector('form[data-vote="reaction"]');
+                const choice = document.createElement('input');
+                choice.type = 'hidden'; choice.name = 'reaction'; choice.value = 'happy';
+                form.appendChild(choice);
+                form.submit();
+            }"""
+        )
+    assert "voted=reaction" in page.url
+    happy = page.get_by_role("button", name="Happy", exact=True)
+    withdraw = page.get_by_role("button", name="Withdraw my reaction")
+    expect(happy).to_have_attribute("aria-pressed", "true")
+    expect(withdraw).to_be_visible()
+    open_article(page, demo_article)
+    expect(happy).to_have_attribute("aria-pressed", "true")
+    expect(withdraw).to_be_visible()
+
+
 def test_the_page_counts_its_view_and_shows_it_without_a_reload(page, demo_article):
     """The view is counted by a beacon and the counter shows it at once: the beacon's
     answer carries the counts, so the page needs no second request for them."""

@@ -191,6 +191,9 @@
     if (!counts || !counts.reactions) return refresh();
     if (counting === latest) showCounts(counts);
   });
+  // A vote the form posted itself (sent before this script ran, or without it) comes
+  // back to "?voted=…": this browser has voted, and its choices are asked from now on.
+  if (/[?&]voted=/.test(window.location.search)) remember();
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
   // While the reader can see figures (the counters under the headline, this block or
   // the discussion's reaction counts, on screen or within a few lines, in a visible
