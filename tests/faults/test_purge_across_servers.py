@@ -57,14 +57,19 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", FAULTS)
-def test_a_purge_made_while_redis_is_down_reaches_the_other_server(site, fault):
-    postgres, redis_server, one, two = site
-    article_id, path = _article(postgres)
+def served_from_each_cache(one, two, path: str) -> None:
+    """Both servers have rendered the page and keep it: the second serves its copy."""
     for app in (one, two):
         for _ in range(2):
             assert Reader(base=app.base).page(path).status == 200
     assert Reader(base=two.base).page(path).headers["x-page-cache"] == "hit"
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_purge_made_while_redis_is_down_reaches_the_other_server(site, fault):
+    postgres, redis_server, one, two = site
+    article_id, path = _article(postgres)
+    served_from_each_cache(one, two, path)
 
     words = f"Posted on the first server while Redis was {fault}."
     stop, start = FAULTS[fault]
@@ -92,10 +97,7 @@ def test_a_purge_owed_by_a_server_restarted_before_redis_answers_is_still_made(s
     stops serving the page from before the comment (pages are kept an hour)."""
     postgres, redis_server, one, two = site
     article_id, path = _article(postgres)
-    for app in (one, two):
-        for _ in range(2):
-            assert Reader(base=app.base).page(path).status == 200
-    assert Reader(base=two.base).page(path).headers["x-page-cache"] == "hit"
+    served_from_each_cache(one, two, path)
 
     words = "Posted on the first server, which was restarted before Redis thawed."
     redis_server.freeze()
