@@ -756,7 +756,7 @@ def measure(args, work: Path) -> None:
         ]
         folder = ROOT / "var" / "bench-scale"
         runs = args.runs
-    results, scratch = [], []
+    results, scratch, built = [], [], []
     try:
         for articles, comments, big, thread in sizes:
             plan = scale_site.Plan(articles, comments, big, thread)
@@ -767,11 +767,15 @@ def measure(args, work: Path) -> None:
                 name = url.rpartition("/")[2]
             elif args.rebuild:
                 drop_database(name)
-            facts = ensure_site(name, plan)
-            if not args.build_only:
-                results.append((name, facts, plan_site(facts, runs)))
+            built.append((name, ensure_site(name, plan)))
         if args.build_only:
             return
+        # Every site is built before any is planned: planning imports the production WSGI
+        # app, which puts this process under the app's database deadline
+        # (BYLINE_DATABASE_TIMEOUT, byline.postgres), and a big site's COPY takes longer.
+        for name, facts in built:
+            use_database(name)
+            results.append((name, facts, plan_site(facts, runs)))
         from byline.wsgi import freeze_start_up
 
         freeze_start_up()  # as a worker does once started: the sites' build is not its
