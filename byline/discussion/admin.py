@@ -1,4 +1,5 @@
-"""The moderation queue: counts per status, bulk decisions, reasons, reply from the queue."""
+"""The moderation queue: counts per status, bulk decisions, reasons, reply from the queue;
+and on a comment's own page, the same decisions as buttons."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
 from byline.adminpaging import CappedPaginator
 from byline.adminsafety import SafeChangeListMixin
@@ -25,12 +28,44 @@ def _site_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def _decide(decision: str, done: str):
+# What each decision does to a comment, as the queue's messages and buttons say it.
+DONE = {
+    Decision.APPROVE: "approved",
+    Decision.SPAM: "marked as spam",
+    Decision.NOT_SPAM: "marked as not spam and approved",
+    Decision.UNAPPROVE: "sent back to the queue",
+    Decision.TRASH: "moved to the trash",
+}
+BUTTONS = {
+    Decision.APPROVE: "Approve",
+    Decision.NOT_SPAM: "Not spam (approve)",
+    Decision.UNAPPROVE: "Unapprove",
+    Decision.SPAM: "Spam",
+    Decision.TRASH: "Trash",
+}
+
+
+def decisions_for(comment: Comment) -> list[tuple[str, str]]:
+    """The decisions a comment's page offers, as (value, button label): each one that
+    changes its status; a spam comment is approved as "not spam" (the filter learns)."""
+    offered = []
+    for decision, label in BUTTONS.items():
+        if actions.DECISION_STATUS[decision] == comment.status:
+            continue
+        is_spam = comment.status == Comment.Status.SPAM
+        if decision == (Decision.APPROVE if is_spam else Decision.NOT_SPAM):
+            continue
+        offered.append((decision.value, label))
+    return offered
+
+
+def _decide(decision: str):
     def action(modeladmin, request, queryset):
         changed = actions.moderate(
             queryset.select_related("article"), decision, request.user, _site_url(request)
         )
-        modeladmin.message_user(request, f"{changed} comment{'s' if changed != 1 else ''} {done}.")
+        plural = "s" if changed != 1 else ""
+        modeladmin.message_user(request, f"{changed} comment{plural} {DONE[decision]}.")
 
     return action
 
@@ -147,20 +182,14 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     )
     readonly_fields = tuple(name for name in fields if name not in MODERATORS_CORRECT)
 
-    approve = admin.action(description="Approve selected comments")(
-        _decide(Decision.APPROVE, "approved")
-    )
-    mark_spam = admin.action(description="Mark selected comments as spam")(
-        _decide(Decision.SPAM, "marked as spam")
-    )
+    approve = admin.action(description="Approve selected comments")(_decide(Decision.APPROVE))
+    mark_spam = admin.action(description="Mark selected comments as spam")(_decide(Decision.SPAM))
     mark_not_spam = admin.action(description="Mark selected comments as not spam (approve)")(
-        _decide(Decision.NOT_SPAM, "marked as not spam and approved")
+        _decide(Decision.NOT_SPAM)
     )
-    unapprove = admin.action(description="Unapprove selected comments")(
-        _decide(Decision.UNAPPROVE, "sent back to the queue")
-    )
+    unapprove = admin.action(description="Unapprove selected comments")(_decide(Decision.UNAPPROVE))
     move_to_trash = admin.action(description="Move selected comments to the trash")(
-        _decide(Decision.TRASH, "moved to the trash")
+        _decide(Decision.TRASH)
     )
 
     @admin.display(description="comment")
@@ -219,12 +248,35 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         actions.delete_comments(queryset)
 
     def get_urls(self):
-        reply = path(
-            "<int:pk>/reply/",
-            self.admin_site.admin_view(self.reply_view),
-            name="discussion_comment_reply",
-        )
-        return [reply, *super().get_urls()]
+        view = self.admin_site.admin_view
+        own = [
+            path("<int:pk>/reply/", view(self.reply_view), name="discussion_comment_reply"),
+            path("<int:pk>/decide/", view(self.decide_view), name="discussion_comment_decide"),
+        ]
+        return [*own, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        comment = self.get_object(request, object_id)
+        decisions = []
+        if comment is not None and self.has_change_permission(request, comment):
+            decisions = decisions_for(comment)
+        extra_context = {**(extra_context or {}), "decisions": decisions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A button on the comment's page: one of the queue's decisions, for this comment
+        (the same ``actions.moderate`` as the queue's bulk actions)."""
+        comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+        if not self.has_change_permission(request, comment):
+            return HttpResponse(status=403)
+        decision = request.POST.get("decision", "")
+        if decision not in dict(decisions_for(comment)):
+            messages.warning(request, "The comment had changed: nothing was done. Choose again.")
+        else:
+            actions.moderate([comment], decision, request.user, _site_url(request))
+            messages.success(request, f"The comment was {DONE[Decision(decision)]}.")
+        return HttpResponseRedirect(reverse("admin:discussion_comment_change", args=[pk]))
 
     def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """An editor answers a comment from the queue; the reply is published at once."""

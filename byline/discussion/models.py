@@ -150,7 +150,9 @@ class Comment(models.Model):
         null=True, blank=True, editable=False, help_text="Its id on the site it was imported from."
     )
     reactions = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Readers who reacted to it (reactions.py keeps it)."
+        default=0,
+        editable=False,
+        help_text="How many readers reacted to it; the site keeps the count.",
     )
 
     objects = CommentQuerySet.as_manager()

@@ -252,3 +252,75 @@ def test_the_status_counts_stop_at_a_cap_so_a_big_queue_costs_the_same(
     assert "Approved (1)" in html
     queue = editor_client.get(CHANGELIST, {"status__exact": "pending"}).content.decode()
     assert queue.count('class="action-select"') == 3
+
+
+def decide(client, comment, decision: str):
+    return client.post(f"{CHANGELIST}{comment.pk}/decide/", {"decision": decision}, follow=True)
+
+
+def test_a_comments_page_offers_the_queues_decisions_as_buttons(editor_client, article):
+    """A moderator who opens a comment acts on it there: the decisions that would change
+    its status are buttons, and the page says where it stands."""
+    offered = {
+        Comment.Status.PENDING: ["approve", "spam", "trash"],
+        Comment.Status.APPROVED: ["unapprove", "spam", "trash"],
+        Comment.Status.SPAM: ["not_spam", "unapprove", "trash"],
+        Comment.Status.TRASH: ["approve", "unapprove", "spam"],
+    }
+    for status, decisions in offered.items():
+        comment = make_comment(article, status=status)
+        html = editor_client.get(f"{CHANGELIST}{comment.pk}/change/").content.decode()
+        buttons = re.findall(r'<button type="submit" name="decision" value="(\w+)"', html)
+        assert sorted(buttons) == sorted(decisions), status
+        assert f"this comment is {comment.get_status_display().lower()}" in html
+
+
+def test_a_button_on_the_comments_page_decides_as_the_queue_does(
+    editor_client, editor, article, dummy_spam
+):
+    """Approve, Spam and Unapprove from the comment's page record the moderator, teach
+    the filter and update the count, exactly as the queue's bulk actions."""
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    response = decide(editor_client, comment, "approve")
+    assert response.redirect_chain[-1][0] == f"{CHANGELIST}{comment.pk}/change/"
+    assert "The comment was approved." in [str(m) for m in response.context["messages"]]
+    comment.refresh_from_db()
+    assert (comment.status, comment.moderated_by) == (Comment.Status.APPROVED, editor)
+    assert figures_for(article.pk).comments == 1
+    decide(editor_client, comment, "spam")
+    decide(editor_client, comment, "unapprove")
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+    assert list(comment.decisions.values_list("decision", flat=True)) == [
+        "unapprove",
+        "spam",
+        "approve",
+    ]
+    assert [label for _, label in dummy_spam.trained] == ["ham", "spam"]
+    assert figures_for(article.pk).comments == 0
+
+
+def test_a_stale_button_changes_nothing(editor_client, article):
+    """A button from a page opened before someone else approved the comment (or a forged
+    decision) changes nothing and says so; a GET changes nothing either."""
+    comment = make_comment(article, status=Comment.Status.APPROVED)
+    response = decide(editor_client, comment, "approve")
+    assert "nothing was done" in str(list(response.context["messages"])[0])
+    assert editor_client.get(f"{CHANGELIST}{comment.pk}/decide/").status_code == 405
+    assert decide(editor_client, comment, "edit").status_code == 200
+    assert not comment.decisions.exists()
+
+
+def test_the_reactions_help_is_written_for_editors(editor_client, article):
+    comment = make_comment(article)
+    html = editor_client.get(f"{CHANGELIST}{comment.pk}/change/").content.decode()
+    assert "reactions.py" not in html
+    assert "How many readers reacted to it" in html
+
+
+def test_readers_cannot_decide_from_a_comments_page(client, article):
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    response = client.post(f"{CHANGELIST}{comment.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
