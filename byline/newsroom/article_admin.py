@@ -9,6 +9,7 @@ the newsroom app is ready (``apps.py``).
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from byline.adminpaging import CappedPaginator
@@ -27,15 +28,10 @@ class ArticleAdmin(
     SafeAutocompleteMixin,
     admin.ModelAdmin,
 ):
-    list_display = [
-        "headline",
-        "section",
-        "shown_status",
-        "featured",
-        "published_at",
-        "updated_at",
-        "comment_count",
-    ]
+    # What an editor scans the list for, in four columns that fit beside the menu and the
+    # filters at 1280 px: the headline (with its section and byline under it), where it
+    # stands, when readers see it, and how much it is discussed.
+    list_display = ["article", "shown_status", "published", "comment_count"]
     # No date_hierarchy: its list of years reads every article; the date filter costs nothing.
     list_filter = [StatusFilter, "featured", "section", "authors", "published_at"]
     # One query for the page, not one per row; the comment count is the engagement app's
@@ -83,9 +79,32 @@ class ArticleAdmin(
         for article in queryset.exclude(featured=featured):
             newsroom_actions.set_featured(request.user, article, featured)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("authors")  # one query a page
+
+    @admin.display(description="Article", ordering="headline")
+    def article(self, article: Article) -> str:
+        filed = [article.section.name] if article.section else []
+        filed += [", ".join(author.name for author in article.authors.all())]
+        return format_html(
+            '<span class="headline">{}</span><span class="filed">{}</span>',
+            article.headline,
+            " · ".join(part for part in filed if part),
+        )
+
     @admin.display(description="Status", ordering="status")
     def shown_status(self, article: Article) -> str:
-        return article.effective_status
+        status = article.effective_status
+        if not article.featured:
+            return status
+        return format_html('{}<span class="filed">Featured</span>', status)
+
+    @admin.display(description="Publication", ordering="published_at")
+    def published(self, article: Article) -> str:
+        if article.published_at is None:
+            return "-"
+        moment = timezone.localtime(article.published_at)
+        return f"{moment.day} {moment:%b %Y, %H:%M}"
 
     @admin.display(description="Comments", ordering="stats__comments")
     def comment_count(self, article: Article) -> int:

@@ -46,7 +46,7 @@ def test_the_article_list_sorts_by_comments(editor_client):
     quiet, talked_about = make_article("Quiet"), make_article("Talked about")
     ArticleStats.objects.create(article=talked_about, comments=3)
     ArticleStats.objects.create(article=quiet, comments=1)
-    column = 7  # comment_count in list_display, after the checkbox column (0)
+    column = 4  # comment_count in list_display, after the checkbox column (0)
     html = editor_client.get(f"/admin/articles/article/?o=-{column}").text
     assert html.index("Talked about") < html.index("Quiet")
     html = editor_client.get(f"/admin/articles/article/?o={column}").text
@@ -78,3 +78,26 @@ def test_long_lists_are_counted_no_further_than_the_cap(editor_client, monkeypat
     # Under the cap the count is exact.
     monkeypatch.setattr(adminpaging, "COUNT_CAP", 100)
     assert "3 articles" in editor_client.get("/admin/articles/article/").text
+
+
+def test_the_article_list_shows_what_an_editor_scans_for(editor_client, settings):
+    """Each row: the headline with its section and byline under it, where it stands
+    (featured or not), when readers see it in the newsroom's time, and the comments."""
+    from datetime import UTC, datetime
+
+    from tests.factory import make_author, make_section
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    make_article(
+        "Lantern moths counted",
+        section=make_section("Science"),
+        authors=[make_author("Idris Vane"), make_author("Nell Harrow")],
+        featured=True,
+        published_at=datetime(2026, 12, 4, 20, 45, tzinfo=UTC),
+    )
+    html = editor_client.get("/admin/articles/article/").text
+    headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', html)
+    assert headers == ["article", "shown_status", "published", "comment_count"]
+    assert '<span class="filed">Science · Idris Vane, Nell Harrow</span>' in html
+    assert 'Published<span class="filed">Featured</span>' in html
+    assert "4 Dec 2026, 21:45" in html

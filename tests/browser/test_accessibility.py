@@ -58,3 +58,19 @@ def test_the_moderation_queue_has_no_serious_violations(axe, editor_page, demo_a
     editor_page.goto("/admin/discussion/comment/?status__exact=pending")
     expect(editor_page.locator("#result_list tbody tr")).to_have_count(1)
     assert axe(editor_page) == []
+
+
+def test_a_comments_page_and_the_article_list_have_no_serious_violations(
+    axe, editor_page, demo_article
+):
+    """A comment's own page with its decision buttons, and the article list, as an
+    editor sees them, have no serious or critical violation."""
+    pending = make_comment(demo_article, status=Comment.Status.PENDING, body="Waiting.")
+    editor_page.goto(f"/admin/discussion/comment/{pending.pk}/change/")
+    expect(editor_page.get_by_role("button", name="Approve")).to_be_visible()
+    assert axe(editor_page) == []
+    editor_page.get_by_role("button", name="Approve").click()
+    expect(editor_page.locator(".messagelist")).to_contain_text("The comment was approved.")
+    expect(editor_page.get_by_role("button", name="Unapprove")).to_be_visible()
+    editor_page.goto("/admin/articles/article/")
+    assert axe(editor_page) == []

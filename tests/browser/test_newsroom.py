@@ -13,7 +13,7 @@ from byline.articles.models import Article
 from byline.discussion.models import Comment
 from tests.browser.conftest import expect
 from tests.discussion.factory import make_comment
-from tests.factory import make_article
+from tests.factory import make_article, make_author, make_section
 from tests.newsroom.conftest import PASSWORD, make_member
 
 Status = Article.Status
@@ -153,3 +153,33 @@ def test_the_headline_field_is_as_wide_as_the_standfirst_below_it(editor_page):
     standfirst = editor_page.locator("#id_standfirst").bounding_box()["width"]
     for field in ("#id_headline", "#id_slug"):
         assert editor_page.locator(field).bounding_box()["width"] >= standfirst - 2, field
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_article_list_fits_its_column_with_readable_headlines(editor_page, width):
+    """Beside the admin's menu and filters, the article list fits its column, and a long
+    headline reads in a column of its own (at least 15 em, three lines at most) with its
+    section and byline under it, not squeezed a word a line."""
+    section, author = make_section("Science"), make_author("Idris Vane")
+    for n in range(3):
+        make_article(
+            f"Volunteers count a record number of lantern moths in the Vell valley, {n}",
+            section=section,
+            authors=[author],
+        )
+    editor_page.set_viewport_size({"width": width, "height": 900})
+    editor_page.goto("/admin/articles/article/")
+    column, scrolled, table = editor_page.evaluate(
+        """() => { const r = document.querySelector('#changelist .results');
+                  return [r.clientWidth, r.scrollWidth,
+                          document.querySelector('#result_list').offsetWidth]; }"""
+    )
+    assert scrolled <= column and table <= column, (column, scrolled, table)
+    headline = editor_page.locator(".field-article .headline").first
+    size = headline.evaluate(
+        "h => [h.offsetWidth, h.offsetHeight / parseFloat(getComputedStyle(h).lineHeight),"
+        " parseFloat(getComputedStyle(h).fontSize)]"
+    )
+    width_px, lines, font_px = size
+    assert width_px >= 15 * font_px and round(lines) <= 3, size
+    assert editor_page.locator(".field-article .filed").first.inner_text() != ""
