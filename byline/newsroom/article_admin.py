@@ -138,3 +138,6 @@ class StaticPageAdmin(EditorAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "in_header", "in_footer"]
     search_fields = ["title", "path", "body"]
     fields = ["title", "path", "body", "status", "in_header", "in_footer", "footer_order"]
+    # A new page's path is filled in from its title as the editor types it ("About us"
+    # → about-us), as an article's slug is; saving makes it /about-us/ (StaticPage.clean).
+    prepopulated_fields = {"path": ["title"]}

@@ -183,3 +183,17 @@ def test_the_article_list_fits_its_column_with_readable_headlines(editor_page, w
     width_px, lines, font_px = size
     assert width_px >= 15 * font_px and round(lines) <= 3, size
     assert editor_page.locator(".field-article .filed").first.inner_text() != ""
+
+
+def test_a_new_pages_path_is_filled_in_from_its_title(editor_page):
+    """As an article's slug is: an editor types the title of a new static page and its
+    path follows; saved, the page is served at that path from the site's root."""
+    from byline.articles.models import StaticPage
+
+    editor_page.goto("/admin/articles/staticpage/add/")
+    editor_page.locator("#id_title").press_sequentially("About our newsroom")
+    expect(editor_page.locator("#id_path")).to_have_value("about-our-newsroom")
+    editor_page.locator("#id_status").select_option("published")
+    editor_page.get_by_role("button", name="Save", exact=True).click()
+    expect(editor_page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert StaticPage.objects.get(title="About our newsroom").path == "/about-our-newsroom/"
