@@ -20,6 +20,7 @@ from byline.adminsafety import SafeChangeListMixin
 from byline.antispam import Verdict
 from byline.discussion import actions
 from byline.discussion.models import Comment, ModerationRecord
+from byline.sitetime import site_time
 
 Decision = ModerationRecord.Decision
 
@@ -223,7 +224,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         if not obj.moderated_at:
             return "-"
         label = Decision(obj.moderation).label if obj.moderation in Decision.values else "-"
-        return f"{label} by {obj.moderated_by} at {obj.moderated_at:%Y-%m-%d %H:%M}"
+        return f"{label} by {obj.moderated_by} at {site_time(obj.moderated_at)}"
 
     @admin.display(description="reply")
     def reply_link(self, obj: Comment) -> str:

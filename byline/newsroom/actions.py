@@ -16,6 +16,7 @@ from byline.articles.models import Article
 from byline.newsroom import revisions, roles
 from byline.newsroom.models import ArticleNote, AuditEntry, Revision
 from byline.signals import article_changed
+from byline.sitetime import site_time
 
 Status = Article.Status
 Action = AuditEntry.Action
@@ -161,7 +162,7 @@ def _content(article: Article) -> tuple:
 
 
 def _when(article: Article) -> str:
-    return f"for {article.published_at:%Y-%m-%d %H:%M %Z}" if article.published_at else ""
+    return f"for {site_time(article.published_at)}" if article.published_at else ""
 
 
 def set_status(user, article: Article, status: str, published_at=None) -> Article:
@@ -214,7 +215,7 @@ def restore(user, article: Article, revision: Revision) -> Article:
         claim_version(article, before.version)
         article.save()
         revisions.restore_relations(article, revision)
-        audit(user, Action.RESTORED, article, f"revision of {revision.created_at:%Y-%m-%d %H:%M}")
+        audit(user, Action.RESTORED, article, f"revision of {site_time(revision.created_at)}")
         revisions.record(article, user, Revision.Kind.RESTORED)
     return article
 

@@ -26,6 +26,7 @@ from byline.articles.models import Article
 from byline.errors import error_body
 from byline.newsroom import actions, revisions, roles
 from byline.newsroom.models import ArticleNote, AuditEntry, Revision
+from byline.sitetime import site_time
 
 Status = Article.Status
 Comments = Article.Comments
@@ -349,7 +350,7 @@ class NewsroomArticleAdmin:
         except actions.Refused as refusal:
             raise PermissionDenied(str(refusal)) from refusal
         self.message_user(  # type: ignore[attr-defined]
-            request, f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M} as a new one."
+            request, f"Restored the revision of {site_time(revision.created_at)} as a new one."
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
 
@@ -419,12 +420,16 @@ def autosave(request: HttpRequest, pk: int) -> JsonResponse:
 class AuditEntryAdmin(admin.ModelAdmin):
     """Who created, submitted, published, unpublished and edited what, and when (read only)."""
 
-    list_display = ("at", "username", "action", "headline", "detail")
+    list_display = ("when", "username", "action", "headline", "detail")
     list_filter = ("action",)
     search_fields = ("username", "headline", "detail")
     list_select_related = ()
     readonly_fields = ("at", "user", "username", "action", "article", "headline", "detail")
     show_full_result_count = False
+
+    @admin.display(description="when", ordering="at")
+    def when(self, entry: AuditEntry) -> str:
+        return site_time(entry.at)
 
     def has_add_permission(self, request) -> bool:
         return False

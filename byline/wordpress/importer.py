@@ -42,6 +42,7 @@ from byline.articles import rendering
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
+from byline.sitetime import site_time
 from byline.wordpress import content, legacy_urls, media
 from byline.wordpress.models import ImportedPost
 from byline.wordpress.reader import WxrComment, WxrExport, WxrItem, in_thread_order
@@ -260,7 +261,7 @@ class _Importer:
             )
             self.not_published(post, "draft", reason)
         elif article.status == Article.Status.SCHEDULED:
-            when = f"{article.published_at:%Y-%m-%d %H:%M} UTC"
+            when = site_time(article.published_at)
             self.not_published(post, "scheduled", f"readers see it from {when}")
         if article.password:
             self.not_published(

@@ -204,3 +204,22 @@ def test_the_audit_trail_is_read_only_in_the_admin(writer, desk_client):
     assert desk_client.post(f"/admin/newsroom/auditentry/{entry.pk}/delete/").status_code == 403
     assert desk_client.get("/admin/newsroom/auditentry/add/").status_code == 403
     assert Revision.objects.filter(article=article).exists()
+
+
+def test_the_audit_trail_shows_times_in_the_newsrooms_time_zone(
+    writer, newsroom_editor, desk_client, settings
+):
+    """The trail's times, and the time a scheduled article goes out, read in the site's
+    time zone (BYLINE_TIME_ZONE) with the zone named, not in UTC."""
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    article = own_draft(writer)
+    going_out = datetime(2099, 1, 1, 8, 0, tzinfo=UTC)
+    AuditEntry.objects.all().delete()
+    actions.set_status(newsroom_editor, article, Status.SCHEDULED, published_at=going_out)
+    entry = AuditEntry.objects.get(action="scheduled")
+    assert entry.detail == "for 2099-01-01 09:00 CET"
+    AuditEntry.objects.filter(pk=entry.pk).update(at=datetime(2026, 7, 1, 6, 30, tzinfo=UTC))
+    listing = desk_client.get("/admin/newsroom/auditentry/").text
+    assert "2026-07-01 08:30 CEST" in listing and "for 2099-01-01 09:00 CET" in listing

@@ -1,6 +1,7 @@
 """`byline import-wxr`: a WordPress export becomes articles, all or nothing, once."""
 
 import re
+import zoneinfo
 from datetime import timedelta
 from io import StringIO
 
@@ -255,6 +256,18 @@ def test_statuses_map_to_published_scheduled_and_draft(tmp_path):
     assert "post #2 “A post”: draft: a draft on WordPress" in summary
     assert "post #3 “A post”: scheduled: readers see it from 2099-01-01 00:00 UTC" in summary
     assert "Not published (4): readers do not see these:" in summary
+
+
+def test_the_schedule_note_reads_in_the_newsrooms_time_zone(tmp_path, settings):
+    """A post scheduled on WordPress goes out at the time the newsroom expects: the
+    summary says when in the site's time zone (BYLINE_TIME_ZONE), the zone named."""
+    settings.TIME_ZONE = "America/New_York"
+    path = write(tmp_path, wxr(item(3, status="future", date="2099-01-01 00:00:00")))
+    summary = run_import(path)
+    published_at = ImportedPost.objects.get(wp_id=3).article.published_at
+    local = timezone.localtime(published_at, zoneinfo.ZoneInfo("America/New_York"))
+    assert f"readers see it from {local:%Y-%m-%d %H:%M} EST" in summary
+    assert " UTC" not in summary
 
 
 def test_running_the_same_file_again_adds_nothing(tmp_path, captured_comments):
