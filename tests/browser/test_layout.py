@@ -216,3 +216,57 @@ def test_the_search_boxes_type_in_the_same_face_as_the_menu_beside_them(new_page
     menu = page.locator(".site-header nav a").first.evaluate("a => getComputedStyle(a).fontFamily")
     for box in (".site-search input", ".search-form input"):
         assert page.locator(box).evaluate("i => getComputedStyle(i).fontFamily") == menu, box
+
+
+PHONES = [320, 375, 414]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("width", PHONES)
+def test_on_a_phone_the_menu_is_one_row_that_scrolls_sideways(
+    new_page, demo_site, width, javascript
+):
+    """The sections and the site's pages sit in one row under the site's name and the
+    search box (two rows in all, not three or four), scrolling sideways with its far end
+    faded; scrolled to the end, the last link reads whole; the page itself never scrolls
+    sideways. No script is needed."""
+    page = new_page(width=width, javascript=javascript)
+    page.goto("/")
+    links = page.locator(".site-menu a")
+    assert links.count() == 6  # five sections and About
+    tops = links.evaluate_all("links => links.map(a => Math.round(a.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, tops
+    name = page.locator(".site-name").bounding_box()
+    search = page.locator(".site-search input").bounding_box()
+    assert search["y"] < name["y"] + name["height"], (name, search)  # beside the name
+    assert tops[0] >= search["y"] + search["height"]  # the menu under them
+    assert fits_sideways(page)
+    menu = page.locator(".site-menu")
+    assert "linear-gradient" in menu.evaluate("m => getComputedStyle(m).maskImage")
+    menu.evaluate("m => { m.scrollLeft = m.scrollWidth; }")
+    last, box = links.last.bounding_box(), menu.bounding_box()
+    fade = 2.5 * 18  # the faded end: 2.5rem of an 18 px root
+    assert last["x"] >= box["x"] and last["x"] + last["width"] <= box["x"] + box["width"] - fade
+
+
+def test_on_a_phone_tab_reaches_every_menu_link_in_view(new_page, demo_site):
+    """A keyboard user tabbing along the row sees each link come into view: whole, and
+    starting before the faded end."""
+    page = new_page(width=320)
+    page.goto("/")
+    page.locator(".site-name").focus()
+    menu = page.locator(".site-menu").bounding_box()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        focused = page.evaluate_handle("document.activeElement").as_element().bounding_box()
+        left, right, end = focused["x"], focused["x"] + focused["width"], menu["x"] + menu["width"]
+        assert menu["x"] <= left and right <= end and left < end - 2.5 * 18, (left, right)
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_the_phone_pages_pass_axe(new_page, demo_site, axe, width):
+    """The front page and an article at each phone width: no serious or critical violation."""
+    page = new_page(width=width)
+    for url in ("/", demo_site.get_absolute_url()):
+        page.goto(url)
+        assert axe(page) == [], url
