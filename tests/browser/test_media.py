@@ -172,3 +172,24 @@ def test_the_pickers_pictures_stand_in_a_grid_without_list_markers(editor_page):
         "items => items.map(i => getComputedStyle(i).listStyleType)"
     )
     assert markers == ["none"]
+
+
+def test_the_lead_images_caption_is_set_as_the_bodys_captions(page):
+    """The lead image's caption and credit read like the captions of the pictures in the
+    body: the same sans-serif face, size, line height and colour, not the body's serif."""
+    from byline.demo import load_demo_site
+    from byline.media.demo import DEMO_SLUG
+
+    load_demo_site()
+    page.goto(f"/articles/{DEMO_SLUG}/")
+
+    def style(selector: str) -> list[str]:
+        return page.locator(selector).first.evaluate(
+            "c => { const s = getComputedStyle(c);"
+            " return [s.fontFamily, s.fontSize, s.lineHeight, s.color]; }"
+        )
+
+    lead, body = style(".lead-image figcaption"), style(".body figure.image figcaption")
+    assert lead == body
+    text = page.locator(".body p").first.evaluate("p => getComputedStyle(p).fontFamily")
+    assert text.endswith(", serif") and lead[0].endswith(", sans-serif")
