@@ -284,28 +284,40 @@ def provider_for_host(host: str) -> str | None:
     return provider.name if provider else None
 
 
-def facade_html(embed: Embed, caption: str = "") -> str:
-    """The figure the page holds until the reader asks for the provider's player.
+# What the reader's button does to each kind of embed (media/embeds.js adds the button).
+SHOWN = {"post", "map", "chart"}  # the rest (videos, tracks, albums...) play
 
-    ``caption`` is sanitized HTML (an imported embed's own caption), kept under the link."""
+
+def facade_html(embed: Embed, caption: str = "") -> str:
+    """The figure the page holds until the reader asks for the provider's player: what
+    it is and where from ("Video on YouTube"), and a link to it ("Open on youtube.com");
+    the page's script adds a Play (or Show) button before the link.
+
+    ``caption`` is sanitized HTML (an imported embed's own caption, its title when the
+    embed has one), kept under the link."""
+    host = (urlsplit(embed.url).hostname or "").removeprefix("www.")
     return format_html(
         '<figure class="embed" data-provider="{}" data-embed-src="{}" data-embed-ratio="{}"'
-        ' data-embed-title="{} {}">'
-        '<p class="embed-facade"><a href="{}" rel="noopener noreferrer">{}: {}</a></p>{}'
+        ' data-embed-title="{} {}" data-embed-action="{}">'
+        '<p class="embed-facade"><span class="embed-label">{} on {}</span> '
+        '<a class="embed-open" href="{}" rel="noopener noreferrer">Open on {}</a></p>{}'
         '<figcaption class="embed-note">Shown from {} only when you ask: until then, '
         "nothing is loaded from {}.</figcaption></figure>",
         embed.provider, embed.src, embed.ratio, embed.name, embed.kind,
-        embed.url, embed.name, embed.url,
+        "Show" if embed.kind in SHOWN else "Play",
+        embed.kind.capitalize(), embed.name, embed.url, host,
         format_html('<div class="embed-caption">{}</div>', mark_safe(caption)) if caption else "",  # noqa: S308 (sanitized)
         embed.name, embed.name,
     )  # fmt: skip
 
 
 LINE = re.compile(r"<p>([^<>]{1,2000})</p>")
-# A facade as facade_html writes it: its provider, address and (imported) caption.
+# A facade as facade_html writes it (or wrote it, before its label): its provider, address
+# and (imported) caption.
 FACADE = re.compile(
     r'<figure class="embed" data-provider="([a-z0-9-]+)" data-embed-src="[^"<>]*"[^<>]*>'
-    r'<p class="embed-facade"><a href="([^"<>]+)"[^<>]*>[^<>]*</a></p>'
+    r'<p class="embed-facade">(?:<span class="embed-label">[^<>]*</span> )?'
+    r'<a (?:class="embed-open" )?href="([^"<>]+)"[^<>]*>[^<>]*</a></p>'
     r'(?:<div class="embed-caption">((?:(?!</?div|</?figure).)*)</div>)?'
     r'<figcaption class="embed-note">[^<>]*</figcaption></figure>',
     re.S,

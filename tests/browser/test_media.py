@@ -11,7 +11,7 @@ import pytest
 from byline.articles.models import Article
 from byline.media.actions import upload_image
 from byline.media.models import Image
-from tests.browser.conftest import AXE, WCAG_TAGS, expect, save_screenshot
+from tests.browser.conftest import AXE, WCAG_TAGS, expect, run_axe_without_js, save_screenshot
 from tests.factory import make_article
 from tests.media.conftest import jpeg_with_location
 
@@ -98,8 +98,14 @@ def test_an_embed_loads_nothing_from_the_provider_until_the_reader_clicks(page, 
 
     page.route("**/*", only_local)
     page.goto(article.get_absolute_url())
-    button = page.get_by_role("button", name="YouTube: https://www.youtube.com/watch?v=aqz-KE-bpKQ")
+    button = page.get_by_role("button", name="Play video on YouTube", exact=True)
     expect(button).to_be_visible()
+    expect(button).to_have_text("Play video on YouTube")  # "Play" shown, the rest for readers
+    facade = page.locator("figure.embed .embed-facade")
+    expect(facade).not_to_contain_text("https://")  # labelled, not the bare address
+    expect(facade.get_by_role("link", name="Open on youtube.com")).to_have_attribute(
+        "href", "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
+    )
     page.wait_for_load_state("networkidle")
     assert outside == []
     assert page.locator("iframe").count() == 0
@@ -115,10 +121,16 @@ def test_an_embed_loads_nothing_from_the_provider_until_the_reader_clicks(page, 
     assert outside and all("youtube-nocookie.com" in url for url in outside)
 
 
-def test_without_javascript_an_embed_is_a_plain_link(page_without_js):
+def test_without_javascript_an_embed_is_a_labelled_link(page_without_js, new_page):
+    """Without a script: "Map on Google Maps" and a link to open it there, no button
+    that would do nothing, no bare address; accessible as it is."""
     article = make_article("Map", body="https://www.google.com/maps/place/Falmouth+Harbour")
     page_without_js.goto(article.get_absolute_url())
-    link = page_without_js.get_by_role("link", name="Google Maps: https://www.google.com/maps/")
+    facade = page_without_js.locator("figure.embed .embed-facade")
+    expect(facade).to_have_text("Map on Google Maps Open on google.com")
+    expect(facade.get_by_role("button")).to_have_count(0)
+    assert run_axe_without_js(page_without_js, new_page) == []
+    link = page_without_js.get_by_role("link", name="Open on google.com")
     expect(link).to_have_attribute(
         "href", "https://www.google.com/maps/search/?api=1&query=Falmouth%20Harbour"
     )

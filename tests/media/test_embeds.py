@@ -89,11 +89,34 @@ def test_a_providers_url_alone_on_its_line_becomes_a_facade(url, provider, src):
     assert_nothing_executable(html)
 
 
-def test_the_facade_is_a_plain_link_with_the_provider_and_the_url():
+def test_the_facade_is_a_labelled_placeholder_with_a_link_to_the_provider():
+    """Not the bare address: what it is and where from ("Video on Vimeo"), and a link
+    named by the provider's site; the page's script adds the Play button."""
     html = render_markdown("https://vimeo.com/76979871")
-    assert '<a href="https://vimeo.com/76979871" rel="noopener noreferrer">' in html
-    assert "Vimeo: https://vimeo.com/76979871</a>" in html
-    assert "nothing is loaded from Vimeo" in html
+    assert '<span class="embed-label">Video on Vimeo</span>' in html
+    assert (
+        '<a class="embed-open" href="https://vimeo.com/76979871" rel="noopener noreferrer">'
+        "Open on vimeo.com</a>"
+    ) in html
+    assert "nothing is loaded from Vimeo" in html and 'data-embed-action="Play"' in html
+    assert ">https://vimeo.com" not in html  # the address is not the text
+
+
+@pytest.mark.parametrize(
+    ("url", "label", "site", "action"),
+    [
+        ("https://youtu.be/aqz-KE-bpKQ", "Video on YouTube", "youtube.com", "Play"),
+        ("https://x.com/example/status/1760000000000000000", "Post on X", "x.com", "Show"),
+        ("https://www.google.com/maps/place/Falmouth+Harbour", "Map on Google Maps",
+         "google.com", "Show"),
+        ("https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk", "Episode on Spotify",
+         "open.spotify.com", "Play"),
+    ],
+)  # fmt: skip
+def test_each_placeholder_says_what_it_is_and_where_it_opens(url, label, site, action):
+    html = render_markdown(url)
+    assert f'<span class="embed-label">{label}</span>' in html
+    assert f">Open on {site}</a>" in html and f'data-embed-action="{action}"' in html
 
 
 @pytest.mark.parametrize(

@@ -168,14 +168,16 @@ def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
     first, second = article(101).body_html, article(102).body_html
     assert re.search(
         r'<figure class="embed" data-provider="youtube" data-embed-src="https://www.youtube-'
-        r'nocookie.com/embed/dQw4w9WgXcQ\?autoplay=1"[^>]*><p class="embed-facade"><a href="'
-        r'https://www.youtube.com/watch\?v=dQw4w9WgXcQ"[^>]*>[^<]+</a></p>'
+        r'nocookie.com/embed/dQw4w9WgXcQ\?autoplay=1"[^>]*><p class="embed-facade">'
+        r'<span class="embed-label">Video on YouTube</span> <a class="embed-open" href="'
+        r'https://www.youtube.com/watch\?v=dQw4w9WgXcQ"[^>]*>Open on youtube.com</a></p>'
         r'<div class="embed-caption">The count, filmed.</div>',
         first,
     )
     assert re.search(
         r'<figure class="embed" data-provider="x" [^>]*><p class="embed-facade">'
-        r'<a href="https://x.com/example/status/1760000000000000000"',
+        r'<span class="embed-label">Post on X</span> '
+        r'<a class="embed-open" href="https://x.com/example/status/1760000000000000000"',
         first,
     )
     for provider, url in [
@@ -184,7 +186,8 @@ def test_embeds_become_one_link_figure_that_loads_nothing(newsroom):
     ]:
         assert re.search(
             rf'<figure class="embed" data-provider="{provider}" [^>]*>'
-            rf'<p class="embed-facade"><a href="{re.escape(url)}"',
+            rf'<p class="embed-facade"><span class="embed-label">Video on \w+</span> '
+            rf'<a class="embed-open" href="{re.escape(url)}"',
             second,
         )
     for kind, url in [

@@ -1,5 +1,7 @@
-/* Byline embeds: a facade (a plain link) becomes the provider's player only when the
-   reader asks for it. Nothing is requested from the provider before the click. */
+/* Byline embeds: a facade ("Video on YouTube", a link to open it there) gets a Play (or
+   Show) button; the provider's player replaces the facade only when the reader presses it.
+   Nothing is requested from the provider before the click. A facade stored before the
+   label ("YouTube: <address>") keeps the old way: its link becomes the button. */
 (function () {
   "use strict";
   var ALLOWED = /^https:\/\/(www\.youtube-nocookie\.com|player\.vimeo\.com|platform\.twitter\.com|www\.instagram\.com|www\.tiktok\.com|open\.spotify\.com|www\.google\.com|maps\.google\.com|datawrapper\.dwcdn\.net|flo\.uri\.sh)\//;
@@ -21,10 +23,26 @@
     frame.focus();
   }
 
+  function addButton(figure, link) {
+    var label = figure.querySelector(".embed-label");
+    var button = document.createElement("button");
+    var more = document.createElement("span");
+    button.type = "button";
+    button.className = "embed-button";
+    button.textContent = figure.getAttribute("data-embed-action") || "Play";
+    more.className = "visually-hidden";
+    // The name a screen reader announces starts with the word shown: "Play video on YouTube".
+    more.textContent = " " + (label ? label.textContent.replace(/^./, function (c) { return c.toLowerCase(); }) : "");
+    button.appendChild(more);
+    button.addEventListener("click", function () { load(figure, link); });
+    link.parentNode.insertBefore(button, link);
+  }
+
   function setUp(figure) {
     var link = figure.querySelector(".embed-facade a");
     if (!link || link.dataset.ready) { return; }
     link.dataset.ready = "1";
+    if (link.classList.contains("embed-open")) { addButton(figure, link); return; }
     link.setAttribute("role", "button");
     link.classList.add("embed-button");
     link.addEventListener("click", function (event) {
