@@ -5,8 +5,9 @@ count at zero, leads the front page; fictional stories with drawn pictures
 (``articles.demo_stories``) fill the grid around it, with one that shows a
 library image in its body and an embed (``media.demo``), and the About,
 Contact and Ethics pages are in the menus; with some views over the
-past week and a few approved comments, so "Most read" and "Most discussed"
-have something to show. Each app's own demo functions write its own tables.
+past week and a few approved comments about each story (``demo_remarks``), so
+"Most read" and "Most discussed" have something to show. Each app's own demo
+functions write its own tables.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 from byline.articles.demo import load_demo
 from byline.articles.demo_stories import load_demo_stories
 from byline.articles.models import Article
-from byline.discussion.demo import LOCAL, add_demo_comments
+from byline.demo_remarks import REMARKS
+from byline.discussion.demo import add_demo_comments
 from byline.engagement.demo import add_demo_views
 from byline.media.demo import load_media_demo
 
@@ -43,6 +45,6 @@ def load_demo_site() -> Article:
         add_demo_views({story.pk: list(views) for story, views in zip(stories, VIEWS, strict=True)})
         for number, (story, count) in enumerate(zip(stories, COMMENTS, strict=True)):
             if count:
-                add_demo_comments(story, count, seed=number, phrases=LOCAL)
+                add_demo_comments(story, count, seed=number, phrases=REMARKS[story.slug])
     load_media_demo()  # static pages, and an article with an in-body image and an embed
     return article

@@ -4,6 +4,7 @@ page of clearly fictional stories with pictures drawn for them."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -73,3 +74,32 @@ def test_loading_the_demo_site_twice_adds_nothing(client, media):
     assert [figures_for(a.pk).views for a in Article.objects.order_by("pk")] == views
     html = client.get("/").text
     assert 'id="most-read-heading"' in html and 'id="most-discussed-heading"' in html
+
+
+def test_the_demo_comments_are_about_the_story_they_are_under(media):
+    """Under the footbridge, readers talk about the bridge; under the cup final, about
+    the penalties: every sentence of a demo comment is one of its own story's remarks
+    (or a general answer or sign-off), none another story's, none about a war."""
+    from byline.demo_remarks import CLOSINGS, REMARKS, REPLIES
+    from byline.discussion.demo import NEWS
+
+    load_demo_site()
+    assert {story.slug for story in STORIES} <= set(REMARKS)
+    general = {*CLOSINGS, *REPLIES} - {""}
+    discussed = Article.objects.filter(comments__isnull=False).distinct()
+    assert discussed.count() >= 5
+    for article in discussed:
+        own = {*REMARKS[article.slug].openings, *REMARKS[article.slug].middles}
+        others = {
+            remark
+            for slug, phrases in REMARKS.items()
+            if slug != article.slug
+            for remark in (*phrases.openings, *phrases.middles)
+        } | {*NEWS.openings, *NEWS.middles, *NEWS.closings} - {""}
+        for comment in Comment.objects.filter(article=article):
+            text = comment.body
+            assert any(remark in text for remark in own), (article.slug, text)
+            assert not any(remark in text for remark in others - own - general), text
+            for known in own | general:
+                text = text.replace(known, "")
+            assert not re.sub(r"@\w+|\s", "", text), (article.slug, text)  # "@Grace" stays

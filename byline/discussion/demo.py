@@ -87,23 +87,6 @@ REPLY_OPENINGS = (
 )
 
 
-# Remarks that fit any local story: the demo's fictional front-page stories use these.
-LOCAL_OPENINGS = (
-    "Lovely to read some good news from round here.",
-    "I walked past there on Saturday and it was busy.",
-    "Thanks for covering this; the local paper used to.",
-    "My neighbours have been talking about nothing else.",
-    "Good to see the volunteers getting some credit.",
-)
-LOCAL_MIDDLES = (
-    "The council could have explained the timetable better, though.",
-    "Parking will be the next argument, mark my words.",
-    "It would be good to hear from the people who run it day to day.",
-    "A photo of the opening day would have been nice.",
-    "Hope they keep it going through the winter.",
-)
-
-
 @dataclass(frozen=True)
 class Phrases:
     """What demo comments are made of."""
@@ -114,8 +97,7 @@ class Phrases:
     replies: tuple[str, ...] = REPLY_OPENINGS
 
 
-NEWS = Phrases()
-LOCAL = Phrases(openings=LOCAL_OPENINGS, middles=LOCAL_MIDDLES)
+NEWS = Phrases()  # about a war: the captured article's (bench/pages.py); the demo site has its own
 
 
 @dataclass
