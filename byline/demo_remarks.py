@@ -114,8 +114,7 @@ REMARKS = {
             "Good to see the tide data published openly.",
         ),
         (
-            "Some of those gauges are eighty years old; I hope the old ones go to the "
-            "museum.",
+            "Some of those gauges are eighty years old; I hope the old ones go to the museum.",
             "I would like to see the readings on a chart on the town's website, not only "
             "as numbers.",
         ),
