@@ -120,14 +120,15 @@ def test_bodies_are_sanitized_images_kept_and_embeds_become_links(tmp_path):
         'width="300" height="200">'
     ) in html
     assert "<figcaption>The cat</figcaption>" in html
-    for url in [
-        "https://www.youtube.com/watch?v=abc",  # the player's address, as the page to visit
-        "https://vimeo.com/12345",
-        "https://example.org/clip",
+    for url, text in [
+        # the player's address, as the page to visit
+        ("https://www.youtube.com/watch?v=abc", "Open on youtube.com"),
+        ("https://vimeo.com/12345", "Open on vimeo.com"),
+        ("https://example.org/clip", "https://example.org/clip"),
     ]:
-        # A plain link; a provider's becomes the facade whose text names it ("Vimeo: …").
-        link = rf'<a href="{re.escape(url)}" rel="noopener noreferrer">[^<]*{re.escape(url)}</a>'
-        assert re.search(link, html)
+        # A plain link; a provider's becomes the labelled facade ("Open on vimeo.com").
+        link = rf'<a (class="embed-open" )?href="{re.escape(url)}" rel="noopener noreferrer">'
+        assert re.search(link + re.escape(text) + "</a>", html), url
     assert "<iframe" not in html
 
 
