@@ -8,13 +8,19 @@ Instead the view log's folder, which already knows which articles readers
 are reading, writes their counts JSON to ``<BYLINE_VIEW_LOG_DIR>/counts/<id>.json``
 after each fold and nginx serves the file (the beacon's answer too):
 
-- the counts of every article read in the last ``ACTIVE_SECONDS`` (a view
-  of it folded by this process, or its file's counts changed) are read in one
-  query (``stats.figures_of_many``) plus one Redis call for the views still
-  buffered there, at most every ``PUBLISH_SECONDS`` (2 s: 8 ms of the folder's
-  CPU for 100 articles, which every fold spent; at the folds between, only an
-  article read that has no file yet gets one); a file is rewritten only when
-  its bytes change (whoever wrote
+- the articles being read are those read in the last ``ACTIVE_SECONDS`` (a
+  view of it folded by this process, or its file's counts changed). Every
+  ``PUBLISH_SECONDS`` (2 s) the folder reads again, in one query
+  (``stats.figures_of_many``) plus one Redis call for the views still
+  buffered there, only those whose counts changed: whatever changes them marks
+  the article after its commit (``stats.mark_changed``: a vote, a comment's
+  reaction, ``article_changed``, views the app counted or flushed, another
+  process's fold), and the views this process folded itself it adds to the
+  figure it knows (``note_folded``). Every ``FULL_SECONDS`` (30 s), without
+  Redis, or when the marks cannot be read, it reads them all, so a lost mark
+  cannot leave a file wrong. At the folds between, only an article read that
+  has no file yet gets one. A file is rewritten only when its bytes change
+  (whoever wrote
   it: the app server folds now and then too), and when only its views changed,
   at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows
   within ``PUBLISH_SECONDS``; a hot article's views would otherwise change every second), so nginx's
@@ -26,7 +32,7 @@ after each fold and nginx serves the file (the beacon's answer too):
 - the body is what the app's counts endpoint answers (``stats.counts_json``),
   ``"stale": true`` included while Redis cannot be read. Views the app buffered
   in Redis are read after the database, so a flush in between may hide them
-  until the next rewrite, never count them twice.
+  until the flush's mark has the article read again, never count them twice.
 
 Files are replaced with a rename, so nginx never reads half a file. Without a
 view log folder (the embedded tier) nothing is written and the app answers.
