@@ -46,6 +46,7 @@ from byline.engagement.countfiles import (
     without_views,
     write_file,
 )
+from byline.engagement.stats import any_of
 
 FOLDER = "reactions"
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
@@ -96,7 +97,7 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         Comment.objects.approved()
-        .filter(article_id__in=article_ids, erased_at__isnull=True)
+        .filter(article_id__in=any_of(article_ids), erased_at__isnull=True)
         .order_by("article_id", "pk")
         .values_list("article_id", "pk", "reactions")
     )

@@ -37,6 +37,7 @@ from byline import readers
 from byline.articles.models import Article
 from byline.discussion.models import Comment, CommentReaction
 from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
+from byline.engagement.stats import any_of, mark_changed_after_commit
 
 RATE_SCOPE = "comment-reaction"
 MAX_IDS = 300  # comments whose counts one request may ask for (a page shows fewer)
@@ -92,6 +93,8 @@ def react(comment_id: int, reader: str | None, ip: str, user_agent: str, reacted
     if article_id is None:
         raise ReactionRefused("There is no published comment with this number.", 404)
     changed, count = set_reaction(comment_id, reader_key(reader), reacted)
+    if changed:  # the article's counts carry its comments' reaction counts
+        mark_changed_after_commit([article_id])
     return Outcome(comment_id, article_id, reacted, count, changed, reader, new)
 
 
@@ -181,7 +184,7 @@ def counts_of_articles(article_ids: list[int]) -> dict[int, dict[str, int]]:
     found: dict[int, dict[str, int]] = {article_id: {} for article_id in article_ids}
     rows = (
         Comment.objects.approved()
-        .filter(article_id__in=article_ids, erased_at__isnull=True, reactions__gt=0)
+        .filter(article_id__in=any_of(article_ids), erased_at__isnull=True, reactions__gt=0)
         .order_by("article_id", "pk")
         .values_list("article_id", "pk", "reactions")
     )

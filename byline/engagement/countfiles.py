@@ -8,13 +8,19 @@ Instead the view log's folder, which already knows which articles readers
 are reading, writes their counts JSON to ``<BYLINE_VIEW_LOG_DIR>/counts/<id>.json``
 after each fold and nginx serves the file (the beacon's answer too):
 
-- the counts of every article read in the last ``ACTIVE_SECONDS`` (a view
-  of it folded by this process, or its file's counts changed) are read in one
-  query (``stats.figures_of_many``) plus one Redis call for the views still
-  buffered there, at most every ``PUBLISH_SECONDS`` (2 s: 8 ms of the folder's
-  CPU for 100 articles, which every fold spent; at the folds between, only an
-  article read that has no file yet gets one); a file is rewritten only when
-  its bytes change (whoever wrote
+- the articles being read are those read in the last ``ACTIVE_SECONDS`` (a
+  view of it folded by this process, or its file's counts changed). Every
+  ``PUBLISH_SECONDS`` (2 s) the folder reads again, in one query
+  (``stats.figures_of_many``) plus one Redis call for the views still
+  buffered there, only those whose counts changed: whatever changes them marks
+  the article after its commit (``stats.mark_changed``: a vote, a comment's
+  reaction, ``article_changed``, views the app counted or flushed, another
+  process's fold), and the views this process folded itself it adds to the
+  figure it knows (``note_folded``). Every ``FULL_SECONDS`` (30 s), without
+  Redis, or when the marks cannot be read, it reads them all, so a lost mark
+  cannot leave a file wrong. At the folds between, only an article read that
+  has no file yet gets one. A file is rewritten only when its bytes change
+  (whoever wrote
   it: the app server folds now and then too), and when only its views changed,
   at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows
   within ``PUBLISH_SECONDS``; a hot article's views would otherwise change every second), so nginx's
@@ -26,7 +32,7 @@ after each fold and nginx serves the file (the beacon's answer too):
 - the body is what the app's counts endpoint answers (``stats.counts_json``),
   ``"stale": true`` included while Redis cannot be read. Views the app buffered
   in Redis are read after the database, so a flush in between may hide them
-  until the next rewrite, never count them twice.
+  until the flush's mark has the article read again, never count them twice.
 
 Files are replaced with a rename, so nginx never reads half a file. Without a
 view log folder (the embedded tier) nothing is written and the app answers.
@@ -41,10 +47,12 @@ import json
 import logging
 import os
 import re
+import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -53,7 +61,7 @@ from django.db.models import Count
 from byline.articles.models import Article
 from byline.engagement import stats
 from byline.engagement.models import PendingView
-from byline.engagement.stats import PENDING_KEY, figures_of_many
+from byline.engagement.stats import PENDING_KEY, any_of, figures_of_many
 from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
@@ -61,18 +69,32 @@ logger = logging.getLogger(__name__)
 FOLDER = "counts"
 ACTIVE_SECONDS = 600.0
 VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at most this often
-# Every file is looked at again at most this often (a vote shows within it); at the
+# The files are looked at again at most this often (a vote shows within it); at the
 # folds between, only the articles read that have no file yet get one.
 PUBLISH_SECONDS = 2.0
-_VIEWS = re.compile(rb'\A\{"views":[0-9]+,')
+# Every article being read is read again from the database at least this often,
+# whatever the marks said (a mark lost while Redis failed shows then).
+FULL_SECONDS = 30.0
+_VIEWS = re.compile(rb'\A\{"views":([0-9]+),')
+_STALE = b'"stale":true'
 QUERY_SIZE = 500
 
 _seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
 _changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
 _published = [float("-inf")]  # when every file was last looked at (monotonic)
+# article -> its counts JSON as this process knows it: read from the database, plus
+# the views this process folded since (``note_folded``)
+_bodies: dict[int, bytes] = {}
+_left: dict[int, bytes] = {}  # article -> the bytes this process last left in its file
+# The marks of changed counts (``stats.CHANGED_KEY``): the last entry read, when every
+# article was last read again, and when the marks were last read (monotonic).
+_cursor: list[bytes | str | None] = [None]
+_full = [float("-inf")]
+_marks_read = [float("-inf")]
 # Writers of more files for the articles being read: called with the view log's
 # folder and the counts JSON of the published articles whose files were just written.
 _more_writers: list[Callable[[Path, dict[int, bytes]], object]] = []
+_HOST = socket.gethostname()
 
 
 def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
@@ -83,11 +105,35 @@ def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
         _more_writers.append(writer)
 
 
+def start_afresh() -> None:
+    """Forget what this process knows, as a new folder would (tests)."""
+    for known in (_seen, _changed, _bodies, _left):
+        known.clear()
+    _cursor[0] = None
+    _published[0] = _full[0] = _marks_read[0] = float("-inf")
+
+
 def note_viewed(article_ids: Iterable[int]) -> None:
     """Readers are reading these articles (their views were just folded)."""
     now = time.monotonic()
     for article_id in article_ids:
         _seen[article_id] = now
+
+
+def me() -> str:
+    """This process, as its marks name it (a forked worker is another one)."""
+    return f"{_HOST}:{os.getpid()}"
+
+
+def note_folded(views: Mapping[int, int]) -> None:
+    """This process just committed these views (article -> how many) to the totals:
+    its counts JSON of those articles moves on by as many, without a query, and the
+    other folders are told (a mark) to read them again."""
+    for article_id, added in views.items():
+        body = _bodies.get(article_id)
+        if body is not None and added:
+            _bodies[article_id] = with_views(body, added)
+    stats.mark_changed([a for a, added in views.items() if added], by=me())
 
 
 def publish(directory: Path) -> int:
@@ -108,36 +154,100 @@ def publish(directory: Path) -> int:
     every = now - _published[0] >= PUBLISH_SECONDS
     if every:
         _published[0] = now
+        olds = {a: read_file(folder / f"{a}.json") for a in wanted if a in present}
+        marked = changed_articles(now)
+        asked = [
+            article_id
+            for article_id in wanted
+            if marked is None
+            or article_id in marked
+            or article_id not in _bodies
+            or olds.get(article_id) != _left.get(article_id)  # another process wrote it
+            or _STALE in _bodies[article_id]
+        ]
     else:  # between two looks at every file: only the articles read that have none yet
-        wanted = [article_id for article_id in wanted if article_id not in present]
-        present = set()
-    bodies = in_batches(counts_bodies, wanted)
+        wanted = asked = [article_id for article_id in wanted if article_id not in present]
+        present, olds = set(), {}
+    fresh = in_batches(counts_bodies, asked)
+    for article_id in asked:
+        if article_id in fresh:
+            _bodies[article_id] = fresh[article_id]
+        else:  # quiet, unpublished or deleted
+            _bodies.pop(article_id, None)
+    if every:
+        for article_id in _bodies.keys() - set(wanted):
+            del _bodies[article_id]
     written = 0
     for article_id in present | set(wanted):
         path = folder / f"{article_id}.json"
-        body = bodies.get(article_id)
+        body = _bodies.get(article_id)
         if body is None:  # quiet, unpublished or deleted: nginx asks the app
             path.unlink(missing_ok=True)
             _changed.pop(article_id, None)
+            _left.pop(article_id, None)
             continue
-        old = read_file(path) if article_id in present else None
-        if old == body:
-            continue
-        if (
+        old = olds.get(article_id)
+        if old == body or (
             old is not None
             and without_views(old) == without_views(body)
             and _age(path) < VIEWS_ONLY_SECONDS
-        ):
-            continue  # only the views moved, and the file is fresh enough
+        ):  # unchanged, or only the views moved and the file is fresh enough
+            _left[article_id] = old
+            continue
         write_file(path, body)
+        _left[article_id] = body
         _changed[article_id] = now
         written += 1
-    for writer in _more_writers if every else ():
-        try:
-            writer(directory, bodies)
-        except Exception as error:  # those files keep what they held; the next fold retries
-            logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
+    if every:
+        shown = {article_id: _bodies[article_id] for article_id in wanted if article_id in _bodies}
+        for writer in _more_writers:
+            try:
+                writer(directory, shown)
+            except Exception as error:  # those files keep what they held; the next fold retries
+                logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
+
+
+def changed_articles(now: float) -> set[int] | None:
+    """The articles whose counts others marked as changed since the last look
+    (``stats.CHANGED_KEY``), or None when every article is to be read again: every
+    ``FULL_SECONDS``, without Redis, when it fails, or when marks may have been
+    trimmed since the last read. Read before the counts, so a change committed
+    after it is marked after it and read at the next look."""
+    client = redis_client()
+    if client is None:
+        return None
+    full = (
+        _cursor[0] is None
+        or now - _full[0] >= FULL_SECONDS
+        or now - _marks_read[0] >= stats.CHANGED_KEEP_SECONDS / 2
+    )
+    try:
+        if full:
+            last = client.xrevrange(stats.CHANGED_KEY, count=1)
+            _cursor[0] = last[0][0] if last else "0-0"
+            _full[0] = _marks_read[0] = now
+            return None
+        found: Any = client.xread({stats.CHANGED_KEY: _cursor[0]})  # type: ignore[dict-item]
+    except redis.RedisError as error:
+        logger.info("every counts file is read again: the marks cannot be read (%s)", error)
+        _cursor[0] = None
+        return None
+    _marks_read[0] = now
+    marked: set[int] = set()
+    mine = me().encode()
+    for _key, entries in found or ():
+        for entry_id, fields in entries:
+            _cursor[0] = entry_id
+            if fields.get(b"by") == mine:
+                continue  # this process's own folds: it knows those views
+            for each in fields.get(b"a", b"").split(b","):
+                if each == b"0":  # every article
+                    _full[0] = now
+                    return None
+                if each.isdigit():
+                    marked.add(int(each))
+    return marked
 
 
 def in_batches(
@@ -152,13 +262,18 @@ def in_batches(
 
 def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
     """The counts JSON of those of the articles that are published."""
-    live = set(Article.objects.published().filter(pk__in=article_ids).values_list("pk", flat=True))
+    live = set(
+        Article.objects.published()
+        .filter(pk__in=any_of(article_ids))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     ids = [article_id for article_id in article_ids if article_id in live]
     if not ids:
         return {}
     figures = figures_of_many(ids)
     pending = dict(
-        PendingView.objects.filter(article_id__in=ids)
+        PendingView.objects.filter(article_id__in=any_of(ids))
         .values_list("article_id")
         .annotate(n=Count("id"))
         .values_list("article_id", "n")
@@ -187,6 +302,11 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
         article_id: json.dumps(counts, separators=(",", ":")).encode()
         for article_id, counts in every.items()
     }
+
+
+def with_views(body: bytes, added: int) -> bytes:
+    """The counts JSON with ``added`` more views."""
+    return _VIEWS.sub(lambda m: b'{"views":%d,' % (int(m[1]) + added), body, count=1)
 
 
 def without_views(body: bytes) -> bytes:
@@ -245,5 +365,7 @@ def remove_files(kind: str, article_id: int | None) -> None:
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
     no article is named) until the next fold writes it again, so an article taken
-    down stops being answered by nginx at once on this machine."""
+    down stops being answered by nginx at once on this machine, and mark its counts
+    changed (comments send it too) for every folder."""
     remove_files(FOLDER, article_id)
+    stats.mark_changed_after_commit(None if article_id is None else [article_id])

@@ -43,9 +43,14 @@ from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.stats import (
     BATCH_PREFIX,
+    CHANGED_KEY,
     EPOCH_KEY,
     IN_FLIGHT_KEY,
     PENDING_KEY,
+    any_of,
+    changed_entry,
+    changed_trim,
+    mark_changed,
     pending_views_field,
 )
 from byline.redisconn import redis_client, script
@@ -66,11 +71,19 @@ def record_view(article_id: int) -> None:
     today = datetime.now(UTC).date()
     client = redis_client()
     if client is not None:
+        # The view, and the mark that the article's counts changed (for the view
+        # folder's counts files, ``countfiles``), in one round trip; only the view's
+        # own failure sends it to the database buffer.
+        pipe = client.pipeline(transaction=False)
+        pipe.hincrby(*pending_views_field(article_id), 1)
+        pipe.xadd(CHANGED_KEY, changed_entry([article_id]), **changed_trim())  # type: ignore[arg-type]
         try:
-            client.hincrby(*pending_views_field(article_id), 1)
-            return
+            counted = pipe.execute(raise_on_error=False)[0]
         except redis.RedisError:
-            pass  # kept in the database buffer; the next flush moves it
+            counted = None
+        if not isinstance(counted, Exception | None):
+            return
+        # kept in the database buffer; the next flush moves it
     PendingView.objects.create(article_id=article_id, day=today)
 
 
@@ -133,19 +146,23 @@ def _flush_buffers() -> int:
             return added
 
 
-def apply_batch(batch: Batch) -> int:
+def apply_batch(batch: Batch, known: bool = False) -> int:
     """Add a batch of view counts to the totals; call inside a transaction.
 
     Two statements whatever the batch holds: one upsert of the days' rows,
     one of the articles' totals (``INSERT ... ON CONFLICT DO UPDATE``, which
     PostgreSQL and SQLite both speak). Rows are taken in a fixed order
     (article, then day) so concurrent flushes and votes can never deadlock.
-    Views of articles that no longer exist are dropped.
+    Views of articles that no longer exist are dropped (``known``: the caller
+    has just read that they all exist, in this transaction).
     """
     if not batch:
         return 0
-    existing = set(
-        Article.objects.filter(pk__in={a for a, _ in batch}).values_list("pk", flat=True)
+    articles = {a for a, _ in batch}
+    existing = (
+        articles
+        if known
+        else set(Article.objects.filter(pk__in=any_of(articles)).values_list("pk", flat=True))
     )
     days = sorted(
         (article_id, day, count)
@@ -159,6 +176,26 @@ def apply_batch(batch: Batch) -> int:
         per_article[article_id] += count
     daily, stats = DailyViews._meta.db_table, ArticleStats._meta.db_table
     adapt = connection.ops.adapt_datefield_value
+    totals = sorted(per_article.items())
+    if connection.vendor == "postgresql":  # the rows as arrays: a few parameters, not hundreds
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {daily} (article_id, day, views) "  # noqa: S608
+                "SELECT a, d, v FROM unnest(%s::bigint[], %s::date[], %s::bigint[])"
+                " WITH ORDINALITY AS t(a, d, v, n) ORDER BY n"
+                f" ON CONFLICT (article_id, day) DO UPDATE SET views = {daily}.views"
+                " + excluded.views",
+                [[a for a, _, _ in days], [day for _, day, _ in days], [c for _, _, c in days]],
+            )
+            cursor.execute(
+                f"INSERT INTO {stats} (article_id, views, comments) "  # noqa: S608
+                "SELECT a, v, 0 FROM unnest(%s::bigint[], %s::bigint[])"
+                " WITH ORDINALITY AS t(a, v, n) ORDER BY n"
+                f" ON CONFLICT (article_id) DO UPDATE SET views = {stats}.views"
+                " + excluded.views",
+                [[a for a, _ in totals], [v for _, v in totals]],
+            )
+        return sum(per_article.values())
     with connection.cursor() as cursor:
         for start in range(0, len(days), 500):
             chunk = days[start : start + 500]
@@ -169,7 +206,6 @@ def apply_batch(batch: Batch) -> int:
                 " + excluded.views",
                 [value for a, day, count in chunk for value in (a, adapt(day), count)],
             )
-        totals = sorted(per_article.items())
         for start in range(0, len(totals), 500):
             chunk_totals = totals[start : start + 500]
             cursor.execute(
@@ -194,6 +230,7 @@ def _flush_database_batch() -> tuple[int, int]:
         batch: Batch = Counter((article_id, day) for _, article_id, day in claimed)
         added = apply_batch(batch)
         PendingView.objects.filter(id__in=[row[0] for row in claimed]).delete()
+    mark_changed({article_id for article_id, _ in batch})  # (see _apply_redis_batch)
     return len(claimed), added
 
 
@@ -254,8 +291,11 @@ def _apply_redis_batch(client: Redis, token: str) -> int:
     with transaction.atomic():
         _, created = ViewBatch.objects.get_or_create(token=token)
         if created:  # not applied by an earlier flush that crashed before deleting the key
-            added = apply_batch(_parse_batch(raw))
+            batch = _parse_batch(raw)
+            added = apply_batch(batch)
         ViewBatch.objects.filter(flushed_at__lt=datetime.now(UTC) - timedelta(days=2)).delete()
+    if added:  # moved from the buffer to the totals: a counts file read in between missed them
+        mark_changed({article_id for article_id, _ in batch})
     # The batch leaves Redis only after its token is committed: a reader who still
     # finds it there also finds the token, and does not count it twice.
     pipe = client.pipeline()

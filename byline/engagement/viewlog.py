@@ -57,6 +57,7 @@ from byline import readers
 from byline.articles.models import Article
 from byline.engagement import actions, countfiles
 from byline.engagement.models import ViewLogPosition, ViewMark
+from byline.engagement.stats import any_of
 from byline.engagement.viewbuffer import Batch, apply_batch
 from byline.redisconn import redis_client
 
@@ -197,9 +198,16 @@ def _fold_batch(file: Any, name: str, inode: int, known: bool = False) -> tuple[
         if end == 0:
             position.save(update_fields=["inode", "offset", "updated_at"])
             return 0, position.offset, False
-        added = apply_batch(decide(data[:end], slot_of(name), inode, position.offset))
+        batch = decide(data[:end], slot_of(name), inode, position.offset)
+        # decide() kept the published articles, in this transaction: they exist (one
+        # deleted since makes the commit fail, and the next fold drops its views).
+        added = apply_batch(batch, known=True)
         position.offset += end
         position.save(update_fields=["inode", "offset", "updated_at"])
+    folded: Counter[int] = Counter()
+    for (article_id, _day), count in batch.items():
+        folded[article_id] += count
+    countfiles.note_folded(folded)
     return added, position.offset, len(data) == BATCH_BYTES
 
 
@@ -276,7 +284,8 @@ def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
         return Counter()
     live = set(
         Article.objects.published()
-        .filter(pk__in={line.article_id for line in lines})
+        .filter(pk__in=any_of({line.article_id for line in lines}))
+        .order_by()
         .values_list("pk", flat=True)
     )
     lines = [line for line in lines if line.article_id in live]

@@ -16,6 +16,7 @@ from byline.discussion import reaction_files, reactions
 from byline.discussion.models import Comment
 from byline.engagement import countfiles, viewlog
 from tests.discussion.factory import make_comment
+from tests.engagement.factory import BROWSER
 from tests.engagement.test_viewlog import browser, line, write
 from tests.factory import make_article
 
@@ -26,11 +27,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def log_dir(settings, tmp_path, monkeypatch):
     settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)  # every fold writes them
-    countfiles._seen.clear()
-    countfiles._changed.clear()
+    countfiles.start_afresh()
     yield tmp_path
-    countfiles._seen.clear()
-    countfiles._changed.clear()
+    countfiles.start_afresh()
 
 
 def reaction_file(log_dir, article):
@@ -65,7 +64,7 @@ def test_a_reaction_shows_at_the_next_fold_and_nothing_new_leaves_the_file_alone
     first = path.stat().st_mtime
     viewlog.fold()
     assert path.stat().st_mtime == first  # nginx's ETag stays: readers get 304s
-    reactions.set_reaction(comment.pk, "reader-2", True)
+    reactions.react(comment.pk, None, "198.51.100.9", BROWSER, True)
     viewlog.fold()
     assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
     assert path.stat().st_mtime > first

@@ -25,11 +25,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def log_dir(settings, tmp_path, monkeypatch):
     settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)  # every fold looks at every file
-    countfiles._seen.clear()
-    countfiles._changed.clear()
+    countfiles.start_afresh()
     yield tmp_path
-    countfiles._seen.clear()
-    countfiles._changed.clear()
+    countfiles.start_afresh()
 
 
 def counts_file(log_dir, article) -> os.PathLike:
@@ -123,3 +121,115 @@ def test_every_file_is_looked_at_every_few_seconds_a_newly_read_article_at_once(
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
     viewlog.fold()
     assert json.loads(counts_file(log_dir, article).read_bytes())["reactions"][0]["count"] == 1
+
+
+# --- reading again only what changed (Redis: the marks of changed counts) --------------
+
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """The articles whose counts each look reads from the database, one list a look."""
+    looks: list[list[int]] = []
+    real = countfiles.counts_bodies
+
+    def counts_bodies(article_ids):
+        looks.append(list(article_ids))
+        return real(article_ids)
+
+    monkeypatch.setattr(countfiles, "counts_bodies", counts_bodies)
+    return looks
+
+
+def views_in(log_dir, article) -> int:
+    return json.loads(counts_file(log_dir, article).read_bytes())["views"]
+
+
+def read_first(log_dir, *articles) -> None:
+    """Readers read these articles; the first look reads all their counts."""
+    for n, article in enumerate(articles):
+        write(log_dir, line(article.pk, f"198.51.100.{20 + n}", browser()))
+    viewlog.fold()
+
+
+@needs_redis
+def test_a_vote_marks_its_article_and_the_next_look_reads_only_that_one(log_dir, asked):
+    voted, quiet = make_article(), make_article()
+    read_first(log_dir, voted, quiet)
+    asked.clear()
+    actions.react(voted.pk, "reader-3", "happy")
+    viewlog.fold()
+    assert asked == [[voted.pk]]
+    assert json.loads(counts_file(log_dir, voted).read_bytes())["reactions"][0]["count"] == 1
+    asked.clear()
+    viewlog.fold()
+    assert asked in ([], [[]])  # nothing changed: no query
+
+
+@needs_redis
+def test_views_the_folder_folded_itself_move_the_file_without_a_query(log_dir, asked, monkeypatch):
+    """It added them to the totals, so it knows the new figure; other folders (the app
+    server folds now and then) are marked to read the article again."""
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    article = make_article()
+    read_first(log_dir, article)
+    asked.clear()
+    write(log_dir, line(article.pk, "198.51.100.30", browser()))
+    write(log_dir, line(article.pk, "198.51.100.31", browser()))
+    viewlog.fold()
+    assert views_in(log_dir, article) == 3
+    assert asked in ([], [[]])
+    other = countfiles.changed_articles(float("inf"))  # a new folder's first look: all
+    assert other is None
+
+
+@needs_redis
+def test_a_change_nobody_marked_shows_at_the_full_look_every_few_seconds(
+    log_dir, asked, monkeypatch
+):
+    """A mark can be lost (Redis failed at the vote's commit): every FULL_SECONDS the
+    folder reads every article again, so no file stays wrong."""
+    from byline.engagement.models import ArticleStats
+
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    article = make_article()
+    read_first(log_dir, article)
+    ArticleStats.objects.filter(article_id=article.pk).update(views=41)  # no mark
+    viewlog.fold()
+    assert views_in(log_dir, article) == 1
+    monkeypatch.setattr(countfiles, "FULL_SECONDS", 0.0)
+    viewlog.fold()
+    assert views_in(log_dir, article) == 41
+
+
+@needs_redis
+def test_a_file_another_process_wrote_is_read_again(log_dir, asked):
+    """The app server folds now and then too, and writes the files it reads: a file that
+    is not what this folder left there is read again."""
+    article = make_article()
+    read_first(log_dir, article)
+    asked.clear()
+    countfiles.write_file(counts_file(log_dir, article), b'{"views":7,"comments":0}')
+    viewlog.fold()
+    assert asked == [[article.pk]]
+    assert views_in(log_dir, article) == 1
+
+
+@needs_redis
+def test_a_changed_article_and_an_app_counted_view_are_marked(log_dir, asked, monkeypatch):
+    """article_changed (a comment shown, an edit) and a view the app counted itself (the
+    embedded path) mark the article too."""
+    from byline.engagement.viewbuffer import record_view
+
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    edited, viewed = make_article(), make_article()
+    read_first(log_dir, edited, viewed)
+    asked.clear()
+    edited.save()
+    record_view(viewed.pk)
+    viewlog.fold()
+    assert sorted(asked[0]) == sorted([edited.pk, viewed.pk])
+    assert views_in(log_dir, viewed) == 2

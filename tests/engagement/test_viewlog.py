@@ -157,11 +157,11 @@ def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_d
     real = viewlog.apply_batch
     calls = []
 
-    def fails_on_the_second_batch(batch):
+    def fails_on_the_second_batch(batch, **options):
         calls.append(batch)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        return real(batch)
+        return real(batch, **options)
 
     monkeypatch.setattr(viewlog, "apply_batch", fails_on_the_second_batch)
     with pytest.raises(RuntimeError):

@@ -60,6 +60,26 @@ def test_self_declared_bots_are_not_counted(user_agent):
     assert figures_for(article.pk).views == 0
 
 
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (compatible; BingBot/2.0)",
+        "Mozilla/5.0 Chrome/130.0 Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36",
+        "Ünïcode SPİDER/1.0",
+        "Ünïcode browser/1.0",
+        "   ",
+    ],
+)
+def test_the_bot_check_answers_as_the_case_insensitive_pattern(user_agent):
+    """is_declared_bot searches a lower-cased ASCII User-Agent (the view folder asks it of
+    every browser): the same answer as BOT_USER_AGENT, the pattern nginx repeats."""
+    from byline.engagement.actions import BOT_USER_AGENT, is_declared_bot
+
+    expected = not user_agent.strip() or bool(BOT_USER_AGENT.search(user_agent))
+    assert is_declared_bot(user_agent) == expected
+
+
 def test_views_of_drafts_and_unknown_articles_are_not_counted():
     draft = make_article(status="draft")
     beacon(reader_client(), draft.pk)

@@ -8,7 +8,8 @@ once. Behind nginx, run it as a service with ``--every 1``
 (deploy/byline-views.service): nginx answers the view beacons itself, and
 this folds its view log into the counts every second, so the counts readers
 see are at most a couple of seconds old, and writes the counts files nginx
-serves (``countfiles``).
+serves (``countfiles``: every 2 s, reading again only the articles whose counts
+were marked as changed, and every article every 30 s).
 
 With PostgreSQL or Redis stopped, frozen or restarted, ``--every`` keeps going:
 the views wait in the log (a fold that fails commits nothing, its read position
