@@ -332,6 +332,7 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "parent": comment.parent_id,
             "html": html,
             "message": "Your comment is published." if approved else AWAITING,
+            "ts": next_form_token(),
         }
         return private(JsonResponse(payload, status=201))
     # A browser lands on the comment's own uncached page: "awaiting moderation", or
@@ -341,6 +342,20 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
     if approved and settings.BYLINE_COMMENT_EDIT_MINUTES <= 0:
         return HttpResponseRedirect(_after_commit(lambda: comment_url(comment), permalink))
     return HttpResponseRedirect(permalink)
+
+
+def next_form_token() -> str:
+    """The token for the reader's next comment on this page, answered with the one just
+    posted, with the minimum time to submit already served.
+
+    The minimum stops a bot that posts the instant it has a form; this reader has just
+    waited it out, and a comment they send right after ("Sorry, typo: I meant...") is
+    not that bot. A bot that waited once gains nothing it did not have: it could hold
+    any number of tokens asked for at once and send them all 3 s later. What bounds a
+    flood is the rest, which still applies: the rate limits (per reader, e-mail and
+    address), the single-use token, the duplicate check, the honeypot and the filter.
+    """
+    return form_timestamp(issued=time.time() - settings.BYLINE_COMMENT_MIN_SECONDS)
 
 
 def _after_commit(build, fallback):
