@@ -380,7 +380,9 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     An approved reply under a comment held for moderation waits with it (no page
     shows it yet): its author sees it here, anyone else a 404 that says it is not
-    shown yet and links the article's discussion.
+    shown yet and links the article's discussion. Staff who may moderate see any
+    comment no page shows (held, spam, in the bin, waiting under a held one), with
+    why and a link to moderate it (``_moderator_view``), never a 404.
     """
     comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
     token = commenter_token(request)
@@ -392,6 +394,8 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(place)
     waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
     held_above = approved and live and place is None
+    if may_moderate(request.user) and not place:
+        return _moderator_view(request, comment, held_above)
     owner = editing.owns(comment, token)
     if held_above and not owner:
         context = {"article": comment.article}
@@ -408,6 +412,37 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if editable:
         context["until"] = editing.editable_until(comment)
     return private(render(request, "discussion/comment_page.html", context))
+
+
+def may_moderate(user) -> bool:
+    """Staff who may moderate comments (as ``notifications.moderator_addresses``)."""
+    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
+
+
+def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) -> HttpResponse:
+    """A comment no page shows, as a moderator who followed its link sees it ("View on
+    site" in the admin, a notification e-mail): the comment, why readers do not see it,
+    and where to moderate it. Private, never stored: it is for staff only."""
+    held = _held_comment_above(comment) if held_above else None
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "held": held,
+        "held_above": held_above,
+        "change_url": reverse("admin:discussion_comment_change", args=[comment.pk]),
+        "held_change_url": held and reverse("admin:discussion_comment_change", args=[held.pk]),
+    }
+    return private(render(request, "discussion/comment_moderator.html", context))
+
+
+def _held_comment_above(comment: Comment) -> Comment | None:
+    """The nearest comment above ``comment`` that is held for moderation."""
+    above = comment.parent
+    for _ in range(settings.BYLINE_COMMENT_MAX_DEPTH):
+        if above is None or above.status == Comment.Status.PENDING:
+            return above
+        above = above.parent
+    return None
 
 
 @never_cache

@@ -160,6 +160,29 @@ def test_a_reply_under_a_held_comment_says_it_is_not_shown_yet(new_page, discuss
     expect(page.locator("#comments")).to_be_in_viewport()
 
 
+def test_a_moderator_viewing_a_waiting_reply_on_site_sees_it_and_can_moderate(
+    editor_page, discussed
+):
+    """The admin's "View on site" on a reply that waits under a held comment opens the
+    reply for the moderator (never the readers' 404), says why readers do not see it,
+    and leads to the held comment in the admin."""
+    article, old, middle, new = discussed
+    held = make_comment(article, parent=new, body="Words under review.")
+    answer = make_comment(article, parent=held, body="An answer that waits.")
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PENDING)
+    page = editor_page
+    page.goto(f"/admin/discussion/comment/{answer.pk}/change/")
+    with page.expect_navigation() as opened:
+        page.get_by_role("link", name="View on site").click()
+    assert opened.value.status == 200
+    assert "no-store" in opened.value.headers["cache-control"]
+    expect(page.locator(".comment-content")).to_contain_text("An answer that waits.")
+    expect(page.locator(".moderator-note")).to_contain_text("awaiting moderation")
+    assert run_axe(page) == [] and fits_sideways(page)
+    page.get_by_role("link", name="Moderate the held comment above it").click()
+    assert page.url.endswith(f"/admin/discussion/comment/{held.pk}/change/")
+
+
 def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):
     """Without a script the link opens the comment in its place (the browser's own
     "copy link" works on it)."""
