@@ -334,6 +334,8 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "message": "Your comment is published." if approved else AWAITING,
             "ts": next_form_token(),
         }
+        if approved and comment.parent_id:
+            payload.update(_after_commit(lambda: _waits_above(comment), {}))
         return private(JsonResponse(payload, status=201))
     # A browser lands on the comment's own uncached page: "awaiting moderation", or
     # published with its Edit link while the reader may edit it (``comment_detail``; a
@@ -342,6 +344,28 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
     if approved and settings.BYLINE_COMMENT_EDIT_MINUTES <= 0:
         return HttpResponseRedirect(_after_commit(lambda: comment_url(comment), permalink))
     return HttpResponseRedirect(permalink)
+
+
+def _waits_above(reply: Comment) -> dict:
+    """For the page's script: a published reply that no page shows, because a comment
+    above it was taken back into the queue after the reader's page was loaded, is
+    answered as "held", with the comment it waits for (``held``, gone from every page
+    but the reader's stale one) and where its author sees it (``url``). {} otherwise."""
+    if shown_at(reply) is not None:
+        return {}
+    held = _held_comment_above(reply)
+    return {
+        "status": "held",
+        "held": held.pk if held else None,
+        "url": reply.get_absolute_url(),
+        "message": HELD_ABOVE,
+    }
+
+
+HELD_ABOVE = (
+    "Your reply is published, but a comment above it has just been taken back for "
+    "moderation: your reply will appear in the discussion once a moderator approves it."
+)
 
 
 def next_form_token() -> str:

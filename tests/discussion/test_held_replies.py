@@ -140,3 +140,28 @@ def test_staff_who_may_not_moderate_get_what_readers_get(article, held_thread):
     client.force_login(writer)
     response = client.get(reply.get_absolute_url())
     assert response.status_code == 404 and "reply, approved." not in response.text
+
+
+def test_a_script_s_reply_that_waits_with_a_held_comment_is_answered_as_held(article):
+    """The reader's page still showed the thread when a comment above the one answered
+    was taken back: the answer says so, names the held comment (the page drops it) and
+    where the reply is seen, instead of "published" under a parent no page shows."""
+    top = make_comment(article)
+    answered = make_comment(article, parent=top)
+    make_comment(article, author_email="ada@example.org")  # Ada is known: published at once
+    Comment.objects.filter(pk=top.pk).update(status=Comment.Status.PENDING)
+    response = post_comment(Client(), article, json=True, parent=answered.pk, body="Late.")
+    assert response.status_code == 201
+    data = response.json()
+    reply = Comment.objects.get(body="Late.")
+    assert reply.status == Comment.Status.APPROVED
+    assert data["status"] == "held" and data["held"] == top.pk
+    assert data["url"] == reply.get_absolute_url()
+    assert "taken back for moderation" in data["message"]
+
+
+def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
+    answered = make_comment(article)
+    make_comment(article, author_email="ada@example.org")
+    response = post_comment(Client(), article, json=True, parent=answered.pk, body="On time.")
+    assert response.json()["status"] == "approved"

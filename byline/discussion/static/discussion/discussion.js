@@ -175,7 +175,6 @@
           refreshSession(false, true);
           return;
         }
-        var node = insert(data);
         // This token is spent: the answer carries the next one, with the minimum time
         // already served (the reader just waited it out: views.next_form_token), so a
         // quick follow-up is taken. The session, asked again, offers the Edit link on
@@ -189,6 +188,19 @@
         form.elements.body.value = "";
         moveBack();
         say(data.message);
+        if (data.status === "held") {
+          // A comment above the one answered was taken back for moderation after this
+          // page was loaded: it is gone from every other page, and the reply waits with
+          // it. Not shown under it here either; the reader is told, with a link to it.
+          var gone = data.held && document.getElementById("comment-" + data.held);
+          if (gone) gone.remove();
+          var link = document.createElement("a");
+          link.href = data.url;
+          link.textContent = "See your reply";
+          message.firstChild.append(" ", link);
+          return;
+        }
+        var node = insert(data);
         if (data.status === "approved") {
           var count = document.querySelector('[data-counter="comments"] .count');
           if (count) count.textContent = String(Number(count.textContent || 0) + 1);
