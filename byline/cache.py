@@ -11,7 +11,6 @@ interval: per process rather than per site, until Redis is back.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import redis
@@ -19,8 +18,6 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from byline import redisconn
-
-logger = logging.getLogger("byline.redis")
 
 
 class _SharedPoolClient(RedisCacheClient):
@@ -42,16 +39,25 @@ class _SharedPoolClient(RedisCacheClient):
         return kept[1]
 
 
+# The calls Redis refuses while it is out of memory (its "denyoom" commands); a read or
+# a delete taken then does not mean Redis takes writes again.
+WRITES = frozenset({"add", "set", "incr", "set_many"})
+
+
 def _degrading(name: str) -> Any:
+    writes = name in WRITES
+
     def method(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
         if redisconn.available(self._servers[0]):
             try:
-                return getattr(RedisCache, name)(self, *args, **kwargs)
+                answer = getattr(RedisCache, name)(self, *args, **kwargs)
             except redis.RedisError as error:
                 if not isinstance(error, redisconn.RedisUnavailable):
-                    logger.warning(
-                        "cache %s failed on Redis (%s): using process memory", name, error
-                    )
+                    redisconn.refused(error, f"cache {name}", "using process memory")
+            else:
+                if writes:
+                    redisconn.wrote()
+                return answer
         return getattr(self.fallback, name)(*args, **kwargs)
 
     method.__name__ = name

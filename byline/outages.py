@@ -31,8 +31,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -44,6 +42,7 @@ from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 
 from byline import errors, redisconn
+from byline.logthrottle import LOG_EVERY_SECONDS, ThrottledLog, reason_of
 
 logger = logging.getLogger("byline.outages")
 
@@ -61,10 +60,6 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.TimeoutError,
 )
 _MARK = "byline.outage"
-# While a service is down every request that needs it fails: one warning per this
-# many seconds per process, counting the 503s it stands for, and one line when the
-# service answers again, instead of a line per request (which floods the log).
-LOG_EVERY_SECONDS = 10.0
 DATABASE, REDIS = "the database", "Redis"
 
 
@@ -77,61 +72,20 @@ def _service(error: BaseException) -> str:
     return DATABASE
 
 
-def _reason(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-
-
-def _tally(quiet: Counter[str]) -> str:
-    """``quiet``'s 503s: how many, and for what (the commonest reasons first)."""
-    reasons = "; ".join(f"{count} × {reason}" for reason, count in quiet.most_common(5))
-    more = "; …" if len(quiet) > 5 else ""
-    return f" ({sum(quiet.values())} more since the last line: {reasons}{more})" if quiet else ""
-
-
-class OutageLog:
-    """The log of one process's 503s: while a service is down, a warning at most every
-    ``every`` seconds (the first at once) counting the 503s it stands for, and a line
-    when the service answers again (``watch`` notices it). A service that flaps (back,
-    down again within the interval) adds no lines: its 503s are counted in the next."""
+class OutageLog(ThrottledLog):
+    """The log of one process's 503s (``byline.logthrottle``): while a service is down,
+    a warning at most every ``every`` seconds (the first at once) counting the 503s it
+    stands for, and a line when the service answers again (``watch`` notices it)."""
 
     def __init__(self, every: float = LOG_EVERY_SECONDS) -> None:
-        self.every = every
-        self.lock = threading.Lock()
-        self.next_at = 0.0  # time.monotonic() before which 503s are only counted
-        self.down: dict[str, list[float]] = {}  # service → [since, 503s, announced]
-        self.quiet: Counter[str] = Counter()  # 503s in no line yet, by reason
+        super().__init__(logger, "503s", every=every)
         self.local = threading.local()  # whether this thread's request met an outage
 
     def failed(self, path: str, error: BaseException) -> None:
         """A request is answered 503 because a service is down."""
         self.local.failed = True
-        now = time.monotonic()
-        reason = _reason(error)
-        with self.lock:
-            period = self.down.setdefault(_service(error), [now, 0, False])
-            period[1] += 1
-            if now < self.next_at:
-                self.quiet[reason] += 1
-                return
-            quiet, self.quiet, self.next_at = self.quiet, Counter(), now + self.every
-            period[2] = True
-        logger.warning("503 for %s: %s%s", path, reason, _tally(quiet))
-
-    def answered(self, service: str) -> None:
-        """``service`` answered a request again: its outage is over."""
-        with self.lock:
-            period = self.down.pop(service, None)
-            if period is None or not period[2]:  # never announced: counted in the next line
-                return
-            since, failures, _ = period
-            quiet, self.quiet = self.quiet, Counter()
-        logger.warning(
-            "%s answers again after %d 503s in %.1f s%s",
-            service[0].upper() + service[1:],
-            failures,
-            time.monotonic() - since,
-            _tally(quiet),
-        )
+        reason = reason_of(error)
+        self.failure(_service(error), reason, "503 for %s: %s", path, reason)
 
     @contextmanager
     def watch(self) -> Iterator[None]:

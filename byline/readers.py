@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -68,8 +67,6 @@ from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from byline import redisconn
-
-logger = logging.getLogger("byline.ratelimits")
 
 COOKIE_SALT = "byline.engagement.reader"  # kept: existing cookies stay valid
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -329,7 +326,7 @@ def _count(requests: list[LimitRequest]) -> list[tuple[bool, bytes | None]]:
             return _hits_in_redis(_redis_storage(found), requests)
         except redis.RedisError as error:
             if not isinstance(error, redisconn.RedisUnavailable):
-                logger.warning("rate limits: Redis failed (%s); counting in this process", error)
+                redisconn.refused(error, "rate limits", "counting in this process")
     return _hits_in_memory(requests)
 
 
@@ -374,11 +371,10 @@ def _hits_in_redis(
             raise value
         result.append((over, value))
     if refused:  # Redis answers but will not count (out of memory): count here, keep the reads
-        logger.warning(
-            "rate limits: Redis refused to count (%s); counting in this process", refused[0]
-        )
+        redisconn.refused(refused[0], "rate limits", "counting in this process")
         counted = _hits_in_memory(requests)
         return [(over, value) for (over, _), (_, value) in zip(counted, result, strict=True)]
+    redisconn.wrote()
     return result
 
 

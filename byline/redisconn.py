@@ -30,6 +30,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from byline.logthrottle import ThrottledLog, reason_of
+
 if TYPE_CHECKING:
     from redis import Redis
 
@@ -195,6 +197,29 @@ def redis_client(url: str | None = None) -> Redis | None:
 def script(client: Redis, source: str) -> Any:
     """A Lua script sent by its SHA (redis-py loads it again after a Redis restart)."""
     return client.register_script(source)
+
+
+# Redis that answers but refuses writes (out of memory under ``maxmemory`` with
+# ``noeviction``) is alive, so the breaker stays closed and every request meets the
+# refusal: its callers carry on without it (rate limits count in this process, the cache
+# keeps the value in process memory) and say so here, one line per
+# ``LOG_EVERY_SECONDS`` per process counting the refusals, and one line when a write
+# is taken again (``byline.logthrottle``), not a line a request.
+refusals = ThrottledLog(logger, "refused commands", again="takes commands again")
+REDIS = "Redis"
+
+
+def refused(error: BaseException, what: str, instead: str) -> None:
+    """Redis answered ``what`` (a write: "rate limits", "cache set") with ``error``;
+    the caller does ``instead``."""
+    reason = f"{what}: {reason_of(error)}"
+    refusals.failure(REDIS, reason, "Redis refused a command (%s); %s", reason, instead)
+
+
+def wrote() -> None:
+    """A write was taken: if Redis refused writes until now, one line says it is over."""
+    if refusals.down:  # nearly always empty: no call, no lock
+        refusals.answered(REDIS)
 
 
 def available(url: str | None = None) -> bool:

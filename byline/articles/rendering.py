@@ -60,6 +60,14 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 # pasted with a file's first line, and the two noncharacters XML 1.0 forbids.
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 BREAKS = re.compile(r"[\x0b\x0c]")
+# A terminal's escape sequences (pasted from a terminal, or a bot's): the whole of each
+# goes, not only its ESC, which would leave "[31m" in the text. CSI (ESC [, parameters,
+# intermediates, one final byte: colours, cursor moves) and OSC (ESC ], up to BEL or
+# ESC \: window titles, links), as ECMA-48 has them. Their one-character C1 forms
+# (U+009B, U+009D) are not read as sequences: in text they are a wrong decoding more
+# likely than a terminal's, and reading one would eat the words after it. CONTROL
+# removes them alone.
+ESCAPE_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
 # In a name, line ends and tabs are spaces, one between words; and the explicit
 # direction controls (embeddings, overrides, isolates: U+202A-U+202E, U+2066-U+2069)
 # go: one left open turns the rest of the line around (a page title, a feed's title,
@@ -71,13 +79,17 @@ DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 def typed_text(value: str, *, multiline: bool) -> str:
     """What an editor typed or pasted, without the control characters browsers draw as
-    boxes: a vertical tab or form feed becomes a newline (a space on one line)."""
+    boxes (a terminal's escape sequences go whole): a vertical tab or form feed becomes a
+    newline (a space on one line). Every other space is kept as typed: no-break, thin
+    and narrow no-break spaces are typography (French puts U+202F before ; : ! ?)."""
+    value = ESCAPE_SEQUENCES.sub("", value)
     return CONTROL.sub("", BREAKS.sub("\n" if multiline else " ", value))
 
 
 def name_text(value: str) -> str:
     """A name (of a section, a tag, an author) as one line of plain text: what
     ``typed_text`` keeps, without direction controls, one space between words."""
+    value = ESCAPE_SEQUENCES.sub("", value)
     kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
     return SPACING.sub(" ", kept).strip()
 
@@ -184,12 +196,16 @@ class _PlainText(HTMLParser):
         self.chunks.append(data)
 
 
-def plain_text(html: str) -> str:
+def plain_text(html: str, *, typography: bool = False) -> str:
     """The words of sanitized HTML as plain text (entities decoded, one space between blocks).
 
-    This is what the search index holds and what search snippets are cut from.
+    This is what the search index holds and what search snippets are cut from: every
+    run of spaces is one plain space. With ``typography`` (a headline, a standfirst,
+    which readers see as written) only line breaks and plain spaces are: no-break,
+    thin and narrow no-break spaces stay (``SPACING``).
     """
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    return re.sub(r"\s+", " ", "".join(parser.chunks)).strip()
+    text = "".join(parser.chunks)
+    return (SPACING.sub(" ", text) if typography else re.sub(r"\s+", " ", text)).strip()

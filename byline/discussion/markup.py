@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
+from byline.articles.rendering import ESCAPE_SEQUENCES
 from byline.discussion.models import Comment
 from byline.discussion.reactions import button, form_prefix
 from byline.discussion.threads import More, Node
@@ -48,9 +49,10 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str) -> str:
-    """Normalise what a reader typed: newlines, control characters, outer whitespace."""
+    """Normalise what a reader typed: newlines, control characters (a terminal's escape
+    sequences whole, not "[31m" left behind), outer whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_RE.sub("", text).strip()
+    return CONTROL_RE.sub("", ESCAPE_SEQUENCES.sub("", text)).strip()
 
 
 def shows_text(text: str) -> bool:

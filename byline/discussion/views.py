@@ -332,7 +332,10 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "parent": comment.parent_id,
             "html": html,
             "message": "Your comment is published." if approved else AWAITING,
+            "ts": next_form_token(),
         }
+        if approved and comment.parent_id:
+            payload.update(_after_commit(lambda: _waits_above(comment), {}))
         return private(JsonResponse(payload, status=201))
     # A browser lands on the comment's own uncached page: "awaiting moderation", or
     # published with its Edit link while the reader may edit it (``comment_detail``; a
@@ -341,6 +344,42 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
     if approved and settings.BYLINE_COMMENT_EDIT_MINUTES <= 0:
         return HttpResponseRedirect(_after_commit(lambda: comment_url(comment), permalink))
     return HttpResponseRedirect(permalink)
+
+
+def _waits_above(reply: Comment) -> dict:
+    """For the page's script: a published reply that no page shows, because a comment
+    above it was taken back into the queue after the reader's page was loaded, is
+    answered as "held", with the comment it waits for (``held``, gone from every page
+    but the reader's stale one) and where its author sees it (``url``). {} otherwise."""
+    if shown_at(reply) is not None:
+        return {}
+    held = _held_comment_above(reply)
+    return {
+        "status": "held",
+        "held": held.pk if held else None,
+        "url": reply.get_absolute_url(),
+        "message": HELD_ABOVE,
+    }
+
+
+HELD_ABOVE = (
+    "Your reply is published, but a comment above it has just been taken back for "
+    "moderation: your reply will appear in the discussion once a moderator approves it."
+)
+
+
+def next_form_token() -> str:
+    """The token for the reader's next comment on this page, answered with the one just
+    posted, with the minimum time to submit already served.
+
+    The minimum stops a bot that posts the instant it has a form; this reader has just
+    waited it out, and a comment they send right after ("Sorry, typo: I meant...") is
+    not that bot. A bot that waited once gains nothing it did not have: it could hold
+    any number of tokens asked for at once and send them all 3 s later. What bounds a
+    flood is the rest, which still applies: the rate limits (per reader, e-mail and
+    address), the single-use token, the duplicate check, the honeypot and the filter.
+    """
+    return form_timestamp(issued=time.time() - settings.BYLINE_COMMENT_MIN_SECONDS)
 
 
 def _after_commit(build, fallback):
@@ -365,7 +404,9 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     An approved reply under a comment held for moderation waits with it (no page
     shows it yet): its author sees it here, anyone else a 404 that says it is not
-    shown yet and links the article's discussion.
+    shown yet and links the article's discussion. Staff who may moderate see any
+    comment no page shows (held, spam, in the bin, waiting under a held one), with
+    why and a link to moderate it (``_moderator_view``), never a 404.
     """
     comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
     token = commenter_token(request)
@@ -377,6 +418,8 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(place)
     waiting = comment.status in {Comment.Status.PENDING, Comment.Status.SPAM}
     held_above = approved and live and place is None
+    if may_moderate(request.user) and not place:
+        return _moderator_view(request, comment, held_above)
     owner = editing.owns(comment, token)
     if held_above and not owner:
         context = {"article": comment.article}
@@ -393,6 +436,37 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if editable:
         context["until"] = editing.editable_until(comment)
     return private(render(request, "discussion/comment_page.html", context))
+
+
+def may_moderate(user) -> bool:
+    """Staff who may moderate comments (as ``notifications.moderator_addresses``)."""
+    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
+
+
+def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) -> HttpResponse:
+    """A comment no page shows, as a moderator who followed its link sees it ("View on
+    site" in the admin, a notification e-mail): the comment, why readers do not see it,
+    and where to moderate it. Private, never stored: it is for staff only."""
+    held = _held_comment_above(comment) if held_above else None
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "held": held,
+        "held_above": held_above,
+        "change_url": reverse("admin:discussion_comment_change", args=[comment.pk]),
+        "held_change_url": held and reverse("admin:discussion_comment_change", args=[held.pk]),
+    }
+    return private(render(request, "discussion/comment_moderator.html", context))
+
+
+def _held_comment_above(comment: Comment) -> Comment | None:
+    """The nearest comment above ``comment`` that is held for moderation."""
+    above = comment.parent
+    for _ in range(settings.BYLINE_COMMENT_MAX_DEPTH):
+        if above is None or above.status == Comment.Status.PENDING:
+            return above
+        above = above.parent
+    return None
 
 
 @never_cache

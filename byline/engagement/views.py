@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -263,7 +264,27 @@ def _vote_form(request: HttpRequest, article_id: int, kind: str) -> HttpResponse
     patch_cache_control(response, private=True, no_store=True)
     if voter.new_reader:
         readers.remember_reader(response, voter.reader)
+    _note_voted(response)
     return response
+
+
+# "This browser has voted", for engagement.js (which keeps it in local storage): a vote
+# the script sent notes it itself, but a form posted without the script cannot, and the
+# reader cookie is HttpOnly. With it, a later visit with the script asks for the reader's
+# choices, marks them and offers to withdraw them. It says nothing else: the choices are
+# read with the reader cookie. Neither the page cache nor nginx looks at it.
+VOTED_COOKIE = "byline_voted"
+
+
+def _note_voted(response: HttpResponse) -> None:
+    response.set_cookie(
+        VOTED_COOKIE,
+        "1",
+        max_age=readers.COOKIE_MAX_AGE,
+        httponly=False,  # read by engagement.js
+        samesite="Lax",
+        secure=settings.SECURE_COOKIES,
+    )
 
 
 @cached_page_form(on_rejected=_confirm)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from byline.articles.rendering import plain_text, sanitize
+from byline.articles.rendering import SPACING, plain_text, sanitize
 
 BLOCK = (
     "address|article|aside|blockquote|caption|dd|details|div|dl|dt|figcaption|figure|footer|"
@@ -46,6 +46,11 @@ BLOCK = (
 BLOCK_OPEN = re.compile(rf"(<(?:{BLOCK})\b[^>]*>)", re.I)
 BLOCK_CLOSE = re.compile(rf"(</(?:{BLOCK})\s*>)", re.I)
 STARTS_WITH_BLOCK = re.compile(rf"^</?(?:{BLOCK})\b", re.I)
+# The spaces WordPress's wpautop trims around a paragraph or a line break (PHP's trim and
+# \s, ASCII only): a no-break, thin or narrow no-break space there is the writer's
+# (French typography, an indent written with no-break spaces) and stays.
+ASCII_SPACE = " \t\n\r\x0b\x0c"
+LINE_END = re.compile(r"[ \t\r\x0b\x0c]*\n[ \t\r\x0b\x0c]*")
 PRE = re.compile(r"<pre\b.*?</pre\s*>", re.I | re.S)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 EMBED_BLOCK = re.compile(
@@ -361,13 +366,13 @@ def autop(text: str) -> str:
     text = BLOCK_CLOSE.sub(r"\1\n\n", text)
     blocks = []
     for chunk in re.split(r"\n[ \t]*\n", text):
-        chunk = chunk.strip()
+        chunk = chunk.strip(ASCII_SPACE)
         if not chunk:
             continue
         if STARTS_WITH_BLOCK.match(chunk) or re.fullmatch(r"\x00\d+\x00", chunk):
             blocks.append(chunk)
         else:
-            blocks.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
+            blocks.append("<p>" + LINE_END.sub("<br>\n", chunk) + "</p>")
     joined = "\n\n".join(blocks)
     return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], joined)
 
@@ -525,15 +530,17 @@ SUP_SUB = re.compile(r"<(sup|sub)>([0-9+\-=()n]{1,8})</\1>", re.I)
 
 
 def plain(text: str) -> str:
-    """A title or excerpt as plain text: tags dropped, entities decoded, spaces collapsed.
+    """A title or excerpt as plain text: tags dropped, entities decoded, line breaks and
+    plain spaces collapsed (no-break, thin and narrow no-break spaces are typography:
+    kept, as in the body).
 
     Superscript and subscript digits keep their meaning as Unicode characters
     (``E=mc<sup>2</sup>`` → ``E=mc²``, ``H<sub>2</sub>O`` → ``H₂O``).
     """
     if "<" not in text and "&" not in text:
-        return " ".join(text.split())
+        return SPACING.sub(" ", text).strip()
     text = SUP_SUB.sub(
         lambda m: m.group(2).translate(SUPERSCRIPT if m.group(1).lower() == "sup" else SUBSCRIPT),
         text,
     )
-    return plain_text(text)
+    return plain_text(text, typography=True)

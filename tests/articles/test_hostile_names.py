@@ -59,7 +59,7 @@ def test_every_corpus_string_saved_from_code_is_stored_as_clean_text(model, text
 
 def test_a_name_keeps_its_words_around_what_is_dropped():
     section = Section.objects.create(name="\ufeffWorld\u202e news\x00\x1b[0m\r\n today ", slug="w")
-    assert section.name == "World news[0m today"
+    assert section.name == "World news today"  # a terminal's escape sequence goes whole
     tag = Tag.objects.create(name="Vertical\x0btab", slug="v")
     assert tag.name == "Vertical tab"
     author = Author.objects.create(name="Ada\u200f Lovelace", slug="ada", bio="One\x0bTwo\x00")
@@ -95,7 +95,7 @@ def test_the_admin_stores_names_without_control_characters(editor_client, model,
         assert response.status_code == 302, response.text[:3000]
         stored = model.objects.get(slug=f"hostile-{n}")
         assert not NEVER_IN_A_NAME.search(stored.name)
-    assert model.objects.get(slug="hostile-0").name == "World news[0m"
+    assert model.objects.get(slug="hostile-0").name == "World news"
 
 
 @pytest.mark.parametrize(("model", "url_name", "extra"), SUBJECTS)

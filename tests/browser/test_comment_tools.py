@@ -160,6 +160,70 @@ def test_a_reply_under_a_held_comment_says_it_is_not_shown_yet(new_page, discuss
     expect(page.locator("#comments")).to_be_in_viewport()
 
 
+def test_a_moderator_viewing_a_waiting_reply_on_site_sees_it_and_can_moderate(
+    editor_page, discussed
+):
+    """The admin's "View on site" on a reply that waits under a held comment opens the
+    reply for the moderator (never the readers' 404), says why readers do not see it,
+    and leads to the held comment in the admin."""
+    article, old, middle, new = discussed
+    held = make_comment(article, parent=new, body="Words under review.")
+    answer = make_comment(article, parent=held, body="An answer that waits.")
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PENDING)
+    page = editor_page
+    page.goto(f"/admin/discussion/comment/{answer.pk}/change/")
+    with page.expect_navigation() as opened:
+        page.get_by_role("link", name="View on site").click()
+    assert opened.value.status == 200
+    assert "no-store" in opened.value.headers["cache-control"]
+    expect(page.locator(".comment-content")).to_contain_text("An answer that waits.")
+    expect(page.locator(".moderator-note")).to_contain_text("awaiting moderation")
+    assert run_axe(page) == [] and fits_sideways(page)
+    page.get_by_role("link", name="Moderate the held comment above it").click()
+    assert page.url.endswith(f"/admin/discussion/comment/{held.pk}/change/")
+
+
+def reply_with_script(page, to: Comment, body: str) -> None:
+    page.locator(f"#comment-{to.pk} .comment-reply-link").first.click()
+    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
+    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
+
+
+def test_a_reply_sent_after_its_thread_was_taken_back_is_not_shown_under_it(new_page, discussed):
+    """A moderator takes a comment back into the queue while a reader's page still shows
+    it. A reply to it is refused, with the reason, and not shown; a reply further down
+    its thread is published but waits with it: the reader is told, with a link to their
+    reply, and the page no longer shows the thread that is gone."""
+    article, old, middle, new = discussed
+    page = new_page()
+    page.goto(article.get_absolute_url())
+    reply_with_script(page, middle, "A reply to a comment that just left.")
+    Comment.objects.filter(pk=middle.pk).update(status=Comment.Status.PENDING)
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("not available any more")
+    expect(page.locator(".comment-content", has_text="just left")).to_have_count(0)
+    assert not Comment.objects.filter(body__contains="just left").exists()
+
+    page.goto(article.get_absolute_url())
+    answered = Comment.objects.filter(parent=middle).first()
+    Comment.objects.filter(pk=middle.pk).update(status=Comment.Status.APPROVED)
+    page.reload()
+    reply_with_script(page, answered, "A reply further down the thread.")
+    Comment.objects.filter(pk=middle.pk).update(status=Comment.Status.PENDING)
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("taken back for moderation")
+    reply = Comment.objects.get(body="A reply further down the thread.")
+    assert reply.status == Comment.Status.APPROVED
+    expect(page.locator(".comment-content", has_text="further down")).to_have_count(0)
+    expect(page.locator(f"#comment-{middle.pk}")).to_have_count(0)
+    expect(page.locator(f"#comment-{answered.pk}")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Comment", exact=True)).to_have_value("")
+    page.get_by_role("link", name="See your reply").click()
+    expect(page.locator(".held-above")).to_contain_text("awaiting moderation")
+    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("further down the thread")
+
+
 def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):
     """Without a script the link opens the comment in its place (the browser's own
     "copy link" works on it)."""

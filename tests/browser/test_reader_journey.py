@@ -277,6 +277,39 @@ def test_a_comment_sent_too_soon_is_refused_in_place_and_keeps_every_word(
     assert not Comment.objects.exists()
 
 
+def test_a_readers_follow_up_a_second_after_their_comment_is_taken(
+    page, demo_article, browser_settings
+):
+    """The time-to-submit minimum stops a form sent the instant it is handed out; a
+    reader who has just posted a comment that passed it sends a quick follow-up
+    ("Sorry, typo") a second later, and it is taken."""
+    browser_settings.BYLINE_COMMENT_MIN_SECONDS = 3
+    browser_settings.BYLINE_SPAM_FIRST_COMMENT = "publish"
+    page.goto(demo_article.get_absolute_url())
+    page.locator("#comments").scroll_into_view_if_needed()
+    expect(page.locator("#id_ts")).not_to_have_value("")
+    body = page.get_by_role("textbox", name="Comment", exact=True)
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("ada@example.org")
+    body.fill("Sent at once.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("That was quick")
+
+    page.wait_for_timeout(3500)  # a reader writing their comment
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).not_to_contain_text("That was quick")
+    expect(body).to_have_value("")
+    page.wait_for_timeout(1000)
+    body.fill("Sorry, typo: I meant Wednesday.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".comment-content", has_text="I meant Wednesday")).to_have_count(1)
+    expect(page.locator(".form-message")).not_to_contain_text("That was quick")
+    assert set(Comment.objects.values_list("body", flat=True)) == {
+        "Sent at once.",
+        "Sorry, typo: I meant Wednesday.",
+    }
+
+
 def test_an_open_page_shows_other_readers_votes_without_a_reload(page, demo_article, settings):
     """While the page is in view it refreshes its figures (BYLINE_COUNTS_REFRESH_SECONDS)."""
     settings.BYLINE_COUNTS_REFRESH_SECONDS = 1

@@ -61,6 +61,40 @@ def test_without_javascript_a_reader_rates_and_changes_the_rating(page_without_j
     expect(page.locator('[data-field="rating-count"]')).to_have_text("0")
 
 
+def test_votes_cast_without_javascript_are_the_readers_own_on_a_later_visit_with_it(
+    browser, site, browser_settings, demo_article
+):
+    """A reader reacts and rates with JavaScript off; the same browser, later, with it on:
+    the page marks their choices and offers to withdraw them (the cached page is the same
+    for everyone; the script asks for the reader's own choices)."""
+    url = demo_article.get_absolute_url()
+    plain = browser.new_context(base_url=site, java_script_enabled=False)
+    page = plain.new_page()
+    page.goto(url)
+    page.get_by_role("button", name="Surprise", exact=True).click()
+    page.wait_for_url(f"**{url}*#reactions")
+    page.get_by_role("button", name="4 stars").click()
+    page.wait_for_url(f"**{url}*#rating")
+    kept = plain.storage_state()
+    plain.close()
+
+    scripted = browser.new_context(base_url=site, storage_state=kept)
+    try:
+        page = scripted.new_page()
+        page.goto(url)
+        expect(page.get_by_role("button", name="Surprise", exact=True)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        expect(page.get_by_role("button", name="4 stars")).to_have_attribute("aria-pressed", "true")
+        expect(page.get_by_role("button", name="Withdraw my reaction")).to_be_visible()
+        expect(page.get_by_role("button", name="Withdraw my rating")).to_be_visible()
+        page.get_by_role("button", name="Withdraw my reaction").click()
+        expect(page.get_by_role("button", name="Withdraw my reaction")).to_be_hidden()
+        expect(count_of(page, "surprise")).to_have_text("0")
+    finally:
+        scripted.close()
+
+
 def test_without_javascript_the_view_is_counted_by_the_noscript_pixel(
     page_without_js, demo_article
 ):

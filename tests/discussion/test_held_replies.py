@@ -2,7 +2,9 @@
 Its permalink never sends anyone to an anchor the page lacks: its author sees their
 reply on its own page, with why it is not in the discussion yet; anyone else gets a
 404 that says the comment is not shown yet and links the article's discussion; once
-the held comment is approved, the permalink leads to the reply's place."""
+the held comment is approved, the permalink leads to the reply's place. A moderator
+who follows it ("View on site", the reply notification) sees the reply, why readers
+do not, and where to moderate it: never the 404, never a stored page."""
 
 from __future__ import annotations
 
@@ -100,3 +102,66 @@ def test_a_reaction_to_a_waiting_reply_comes_back_to_its_own_page(client, articl
     assert response.status_code == 303
     assert response["Location"] == reply.get_absolute_url()
     assert YOURS_WAITS in client.get(response["Location"]).content.decode()
+
+
+def test_a_moderator_following_the_permalink_sees_the_reply_and_where_to_moderate_it(
+    editor_client, article, held_thread
+):
+    parent, reply = held_thread
+    response = editor_client.get(reply.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert NOT_SHOWN not in html
+    assert "reply, approved." in html and "is awaiting moderation" in html
+    assert f'href="/admin/discussion/comment/{parent.pk}/change/"' in html
+    assert f'href="/admin/discussion/comment/{reply.pk}/change/"' in html
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert Client().get(reply.get_absolute_url()).status_code == 404  # readers: unchanged
+
+
+@pytest.mark.parametrize("status", ["pending", "spam", "trash"])
+def test_a_moderator_sees_any_comment_no_page_shows(editor_client, article, status):
+    """A held, spam or binned comment's "View on site" opens it for staff, with its state."""
+    comment = make_comment(article, body="Words a reader cannot see.", status=status)
+    response = editor_client.get(comment.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Words a reader cannot see." in html and "readers do not see it" in html
+    assert f'href="/admin/discussion/comment/{comment.pk}/change/"' in html
+    assert Client().get(comment.get_absolute_url()).status_code == 404
+
+
+def test_staff_who_may_not_moderate_get_what_readers_get(article, held_thread):
+    from django.contrib.auth import get_user_model
+
+    parent, reply = held_thread
+    writer = get_user_model().objects.create_user("writer", is_staff=True)
+    client = Client()
+    client.force_login(writer)
+    response = client.get(reply.get_absolute_url())
+    assert response.status_code == 404 and "reply, approved." not in response.text
+
+
+def test_a_script_s_reply_that_waits_with_a_held_comment_is_answered_as_held(article):
+    """The reader's page still showed the thread when a comment above the one answered
+    was taken back: the answer says so, names the held comment (the page drops it) and
+    where the reply is seen, instead of "published" under a parent no page shows."""
+    top = make_comment(article)
+    answered = make_comment(article, parent=top)
+    make_comment(article, author_email="ada@example.org")  # Ada is known: published at once
+    Comment.objects.filter(pk=top.pk).update(status=Comment.Status.PENDING)
+    response = post_comment(Client(), article, json=True, parent=answered.pk, body="Late.")
+    assert response.status_code == 201
+    data = response.json()
+    reply = Comment.objects.get(body="Late.")
+    assert reply.status == Comment.Status.APPROVED
+    assert data["status"] == "held" and data["held"] == top.pk
+    assert data["url"] == reply.get_absolute_url()
+    assert "taken back for moderation" in data["message"]
+
+
+def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
+    answered = make_comment(article)
+    make_comment(article, author_email="ada@example.org")
+    response = post_comment(Client(), article, json=True, parent=answered.pk, body="On time.")
+    assert response.json()["status"] == "approved"

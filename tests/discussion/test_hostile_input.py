@@ -183,6 +183,23 @@ def test_hostile_strings_never_break_the_site_or_run(client, article, open_door,
     assert not glob.glob(os.path.join(temp, "blns*.fail")), "a command-injection string ran"
 
 
+def test_a_terminal_s_escape_sequences_leave_nothing_behind(client, article, open_door):
+    """The naughty list's terminal escape codes: each sequence goes whole (not its ESC
+    alone, which left "[0;31m" in the comment)."""
+    from tests.corpora import NAUGHTY
+
+    escapes = [text for text in NAUGHTY if "\x1b[" in text]
+    assert len(escapes) == 2
+    for n, text in enumerate(escapes):
+        response = post_comment(client, article, json=True, body=text, email=f"t{n}@example.org")
+        assert response.status_code == 201
+    bodies = set(Comment.objects.values_list("body", flat=True))
+    assert bodies == {
+        "Roses are red, violets are blue. Hope you enjoy terminal hue",
+        "But now...for my greatest trick...",
+    }
+
+
 def arabic_indic(number: int) -> str:
     """``number`` in Arabic-Indic digits: ``str.isdigit()`` and ``int()`` both take them."""
     return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))

@@ -265,6 +265,27 @@ def test_a_form_that_came_back_with_an_error_starts_the_minimum_time_again(
     assert not Comment.objects.exists()
 
 
+def test_a_readers_quick_follow_up_is_taken_and_a_bot_on_a_fresh_form_is_not(
+    client, article, settings
+):
+    """The answer to a posted comment carries the token for the next one with the
+    minimum time already served: the reader just waited it out, so "Sorry, typo" sent
+    a second later is taken. A fresh form's token sent at once is still refused, and
+    the follow-up's token posts one comment only."""
+    settings.BYLINE_COMMENT_MIN_SECONDS = 30
+    bot = post_comment(client, article, json=True, ts=form_timestamp(), body="Instant")
+    assert bot.status_code == 400 and "That was quick" in bot.json()["message"]
+    first = post_comment(client, article, json=True, body="The vote was on Tuesday.")
+    assert first.status_code == 201
+    follow_up = post_comment(
+        client, article, json=True, ts=first.json()["ts"], body="Sorry, typo: Wednesday."
+    )
+    assert follow_up.status_code == 201
+    again = post_comment(client, article, json=True, ts=first.json()["ts"], body="Third.")
+    assert again.status_code == 400 and "already been used" in again.json()["message"]
+    assert Comment.objects.count() == 2
+
+
 def re_find_ts(html: str) -> str:
     import re
 

@@ -35,8 +35,9 @@ def test_javascript_urls_are_never_linked():
 
 
 def test_control_characters_are_removed():
-    """Terminal escapes and other control characters do not reach the page."""
-    assert render_body("a\x1b[31mred\x07") == "<p>a[31mred</p>"
+    """Terminal escapes (each sequence whole) and other control characters do not reach
+    the page."""
+    assert render_body("a\x1b[31mred\x07") == "<p>ared</p>"
 
 
 def test_an_address_in_angle_brackets_is_kept():

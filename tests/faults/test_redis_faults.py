@@ -186,6 +186,37 @@ def test_with_redis_refusing_writes_votes_views_and_comments_are_still_stored(se
     assert Reader(app).counts(article.pk).json()["views"] == 1
 
 
+def test_while_redis_refuses_writes_the_log_gets_one_line_a_while_not_one_a_request(
+    settings, full_redis, caplog, monkeypatch
+):
+    """Every request meets a Redis that refuses writes (its rate limits, the cache): one
+    warning per LOG_EVERY_SECONDS per process counting the refusals, as for the outage
+    503s (``byline.logthrottle``), and one line when a write is taken again."""
+    from byline.logthrottle import ThrottledLog
+
+    refusals = ThrottledLog(redisconn.logger, "refused commands", again="takes commands again")
+    monkeypatch.setattr(redisconn, "refusals", refusals)
+    app = _serve(settings, full_redis)
+    article, _ = load_demo()
+    full_redis.fill()
+    with caplog.at_level("WARNING"):
+        for reader in _readers(app, 20):
+            assert reader.react(article.pk, "happy").status == 200
+            assert reader.page(article.get_absolute_url()).status == 200
+        refusing = [r.getMessage() for r in caplog.records]
+        full_redis.accept_writes()
+        for reader in _readers(app, 3, first=40):
+            assert reader.react(article.pk, "sad").status == 200
+    # (not the page cache's own line, once per its retry interval, nor the breaker's)
+    lines = [r.getMessage() for r in caplog.records]
+    lines = [line for line in lines if line.startswith(("Redis refused", "Redis takes"))]
+    assert len([line for line in refusing if "Redis refused" in line]) == 1, refusing
+    assert lines[0].startswith("Redis refused a command (") and "maxmemory" in lines[0]
+    again = [line for line in lines if "takes commands again" in line]
+    assert len(again) == 1 and len(lines) == 2, lines
+    assert again[0].startswith("Redis takes commands again after ")
+
+
 def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):
     """With Redis stopped the vote and comment limits are counted in this process: still
     a 429 (a comment's three keys, reader, e-mail and IP, counted together)."""

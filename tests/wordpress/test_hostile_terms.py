@@ -65,16 +65,41 @@ def test_a_post_s_text_is_imported_without_control_characters(tmp_path, client):
         assert client.get("/feed/").status_code == 200
 
 
+def test_a_post_keeps_its_typography_s_spaces(tmp_path):
+    """No-break, thin and narrow no-break spaces are the writer's (French puts U+202F
+    before ; : ! ?, numbers group digits with U+2009): the headline, the standfirst and
+    the body keep them where WordPress had them, next to a line break too; control
+    characters still go."""
+    post = item(
+        1,
+        "Quoi\u202f? 10\u2009000\u00a0euros\x85 à\ufeff payer",
+        "Le prix\u202f: 10\u2009000\u00a0€\u00a0\n\u00a0\u00a0Retrait.\n\n\u00a0Alinéa\u202f!",
+        excerpt="Enfin\u202f! <em>Bref</em>\u00a0: fini.",
+    )
+    run_import(write(tmp_path, wxr(post)))
+    article = Article.objects.get()
+    assert article.headline == "Quoi\u202f? 10\u2009000\u00a0euros à payer"
+    assert article.standfirst == "Enfin\u202f! Bref\u00a0: fini."
+    assert "<p>Le prix\u202f: 10\u2009000&nbsp;€&nbsp;<br>\n&nbsp;&nbsp;Retrait.</p>" in (
+        article.body_html
+    )
+    assert "<p>&nbsp;Alinéa\u202f!</p>" in article.body_html
+    assert not NEVER_IN_TEXT.search(article.headline + article.standfirst + article.body)
+
+
 def test_hostile_names_survive_an_export_and_a_new_import(tmp_path):
     """Every corpus string as a tag, a section and an author name, and a headline that
     looks like markup, go out through ``export-wxr`` and come back by ``import-wxr`` as
     the same text and slug."""
+    from byline.articles.rendering import name_text
     from tests.corpora import CONTROLLED, NAUGHTY, XSS
     from tests.factory import make_article
     from tests.wordpress.test_export import export_and_empty_the_site
 
-    # An import makes every space one plain space (the Ogham space mark too), as in titles.
-    names = [" ".join(name[:100].split()) for name in NAUGHTY + XSS + CONTROLLED]
+    # Line breaks and runs of plain spaces are one space in a name; no-break, thin and
+    # the other Unicode spaces are typography, kept by the export and the import.
+    names = [name_text(name[:100]) for name in NAUGHTY + XSS + CONTROLLED]
+    names = [name for name in names if name]
     tags = [Tag.objects.create(name=name, slug=f"t-{n}") for n, name in enumerate(names)]
     sections = [Section.objects.create(name=name, slug=f"s-{n}") for n, name in enumerate(names)]
     authors = [Author.objects.create(name=name, slug=f"a-{n}") for n, name in enumerate(names)]

@@ -92,8 +92,9 @@
   // Whether the form holds a token this page asked for (the one in a cached page is
   // as old as the page). Behind nginx a reader with nothing of theirs in the session
   // gets it without a token ("ts": null): the form asks for one (&form=1) when used.
+  // ``keepToken``: the form already holds a token of its own (the one a post answered with).
   var stamped = false;
-  function refreshSession(fillDetails, forForm) {
+  function refreshSession(fillDetails, forForm, keepToken) {
     var url = section.dataset.session + (forForm ? "&form=1" : "");
     return fetch(url, {
       credentials: "same-origin",
@@ -101,7 +102,7 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (data) {
-        if (data.ts) {
+        if (data.ts && !keepToken) {
           form.elements.ts.value = data.ts;
           stamped = true;
         }
@@ -174,14 +175,32 @@
           refreshSession(false, true);
           return;
         }
-        var node = insert(data);
-        // The session, asked again, offers the Edit link on the new comment at once
-        // (the edit window is for the typo seen right after posting) and a fresh token
-        // for the next comment (this one is spent).
-        refreshSession(false, true);
+        // This token is spent: the answer carries the next one, with the minimum time
+        // already served (the reader just waited it out: views.next_form_token), so a
+        // quick follow-up is taken. The session, asked again, offers the Edit link on
+        // the new comment at once (the edit window is for the typo seen right after
+        // posting).
+        if (data.ts) {
+          form.elements.ts.value = data.ts;
+          stamped = true;
+        }
+        refreshSession(false, true, Boolean(data.ts));
         form.elements.body.value = "";
         moveBack();
         say(data.message);
+        if (data.status === "held") {
+          // A comment above the one answered was taken back for moderation after this
+          // page was loaded: it is gone from every other page, and the reply waits with
+          // it. Not shown under it here either; the reader is told, with a link to it.
+          var gone = data.held && document.getElementById("comment-" + data.held);
+          if (gone) gone.remove();
+          var link = document.createElement("a");
+          link.href = data.url;
+          link.textContent = "See your reply";
+          message.firstChild.append(" ", link);
+          return;
+        }
+        var node = insert(data);
         if (data.status === "approved") {
           var count = document.querySelector('[data-counter="comments"] .count');
           if (count) count.textContent = String(Number(count.textContent || 0) + 1);

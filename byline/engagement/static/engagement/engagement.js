@@ -192,8 +192,11 @@
     if (counting === latest) showCounts(counts);
   });
   // A vote the form posted itself (sent before this script ran, or without it) comes
-  // back to "?voted=…": this browser has voted, and its choices are asked from now on.
-  if (/[?&]voted=/.test(window.location.search)) remember();
+  // back to "?voted=…" with the byline_voted cookie (views.VOTED_COOKIE; kept when the
+  // script was off then): this browser has voted, and its choices are asked from now on.
+  if (/[?&]voted=/.test(window.location.search) || /(^|;\s*)byline_voted=1(;|$)/.test(document.cookie)) {
+    remember();
+  }
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
   // While the reader can see figures (the counters under the headline, this block or
   // the discussion's reaction counts, on screen or within a few lines, in a visible
