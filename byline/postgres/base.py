@@ -132,6 +132,17 @@ _NOT_CONNINFO = frozenset(
     {"autocommit", "prepare_threshold", "context", "row_factory", "cursor_factory"}
 )
 
+
+def _conninfo(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The connection string ``connect(*args, **kwargs)`` connected with ("" if unknown:
+    a slow round trip of an unchecked connection then waits as any other)."""
+    params = {k: v for k, v in kwargs.items() if k not in _NOT_CONNINFO}
+    try:
+        return make_conninfo(*args[:1], **params)
+    except psycopg.Error:
+        return ""
+
+
 SILENT = "PostgreSQL let a request's wait run out a moment ago; it is asked again shortly"
 
 
@@ -152,8 +163,7 @@ class _Psycopg(types.ModuleType):
             raise DeadlineExceeded(SILENT)
         try:
             connection = DeadlineConnection.connect(*args, **kwargs)
-            params = {k: v for k, v in kwargs.items() if k not in _NOT_CONNINFO}
-            connection.conninfo = make_conninfo(*args[:1], **params)
+            connection.conninfo = _conninfo(args, kwargs)
         except psycopg.errors.ConnectionTimeout:
             postgres.went_silent()
             raise
