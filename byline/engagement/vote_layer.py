@@ -17,11 +17,11 @@ difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
 round trip before a reused connection's first query) is skipped when the
 connection answered a vote less than ``TRUSTED_FOR`` seconds ago
 (``postgres.trust``: a server frozen since is found out after about 2 s, not
-the whole deadline). A connection broken within that second (the database restarted under load)
-fails one vote with that 503, which asks the reader to try again; the failed
-connection is closed and the next vote opens a new one. Nothing is written
-by a vote that fails this way (the statement never reached the database),
-and a vote answered 200 is committed.
+the whole deadline). A connection broken within that second (the database
+restarted under load) fails one vote with that 503, which asks the reader to
+try again; the failed connection is closed and the next vote opens a new
+one. Nothing is written by a vote that fails this way (the statement never
+reached the database), and a vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
