@@ -385,6 +385,7 @@ def nginx_config(
     temp.mkdir()
     user = "user root;\n" if os.geteuid() == 0 else ""
     config = f"""{user}worker_processes auto;
+pcre_jit on;
 pid {work}/nginx.pid;
 error_log {work}/logs/nginx-error.log warn;
 events {{ worker_connections 4096; }}
@@ -446,7 +447,9 @@ def shipped_nginx_config(
     temp = work / "nginx-temp"
     temp.mkdir(exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""
+    # pcre_jit as deploy/nginx.conf's header asks of the main nginx.conf.
     config = f"""{user}worker_processes 2;
+pcre_jit on;
 worker_rlimit_nofile {worker_connections * 2};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;

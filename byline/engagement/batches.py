@@ -47,7 +47,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 
-from byline import readers
+from byline import postgres, readers
 from byline.engagement import stats
 from byline.engagement.stats import Outcome
 
@@ -217,7 +217,7 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 # the batch may read (the checks read replicas when there are some).
                 close_old_connections()
                 if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
-                    db.health_check_done = True  # type: ignore[attr-defined]
+                    postgres.trust(db)
                 if cast_batch(batch):
                     last_used = time.monotonic()
             except Exception as error:  # the caster must outlive any batch

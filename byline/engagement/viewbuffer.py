@@ -87,9 +87,13 @@ def record_view(article_id: int) -> None:
     PendingView.objects.create(article_id=article_id, day=today)
 
 
+# Present while a flush, anyone's, happened less than BYLINE_VIEW_FLUSH_SECONDS ago.
+FLUSHED_KEY = "engagement:views:flush-due"
+
+
 def maybe_flush() -> int:
     """Flush if ``BYLINE_VIEW_FLUSH_SECONDS`` have passed since the last flush; views added."""
-    if not cache.add("engagement:views:flush-due", 1, timeout=settings.BYLINE_VIEW_FLUSH_SECONDS):
+    if not cache.add(FLUSHED_KEY, 1, timeout=settings.BYLINE_VIEW_FLUSH_SECONDS):
         return 0
     try:
         return flush()
@@ -105,8 +109,20 @@ def flush() -> int:
     database's, which holds the views counted while Redis was failing, then
     the views nginx wrote to its view log (``viewlog``, with
     ``BYLINE_VIEW_LOG_DIR``).
+
+    The app servers' ``maybe_flush`` then leaves the views alone for
+    ``BYLINE_VIEW_FLUSH_SECONDS``: behind nginx, ``flush_views --every 1``
+    folds every second, and an app server folding the same log every few
+    seconds besides (from the request that found it due) was the app's CPU
+    for nothing, and that request's wait. Should the service stop, they
+    flush again within ``BYLINE_VIEW_FLUSH_SECONDS``.
     """
-    return _flush_buffers() + _fold_view_log()
+    added = _flush_buffers() + _fold_view_log()
+    try:
+        cache.set(FLUSHED_KEY, 1, timeout=settings.BYLINE_VIEW_FLUSH_SECONDS)
+    except Exception as error:  # flushed all the same; the app servers may flush too
+        logger.warning("could not note the flush (%s)", error)
+    return added
 
 
 # Other sources of views that ``flush()`` folds in after the buffers: the view log

@@ -15,12 +15,13 @@ them it does what the middleware would have done for such a request
 the database or Redis is down, a logged JSON 500 for anything else). One
 difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
 round trip before a reused connection's first query) is skipped when the
-connection answered a vote less than ``TRUSTED_FOR`` seconds ago. A
-connection broken within that second (the database restarted under load)
-fails one vote with that 503, which asks the reader to try again; the failed
-connection is closed and the next vote opens a new one. Nothing is written
-by a vote that fails this way (the statement never reached the database),
-and a vote answered 200 is committed.
+connection answered a vote less than ``TRUSTED_FOR`` seconds ago
+(``postgres.trust``: a server frozen since is found out after about 2 s, not
+the whole deadline). A connection broken within that second (the database
+restarted under load) fails one vote with that 503, which asks the reader to
+try again; the failed connection is closed and the next vote opens a new
+one. Nothing is written by a vote that fails this way (the statement never
+reached the database), and a vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
@@ -50,7 +51,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 
-from byline import readers
+from byline import postgres, readers
 from byline.engagement import actions
 from byline.engagement.actions import VoteRefused
 from byline.errors import error_body
@@ -139,7 +140,7 @@ def _trust_recent_connection() -> None:
         and not connection.errors_occurred
         and time.monotonic() - used_at < TRUSTED_FOR
     ):
-        connection.health_check_done = True  # type: ignore[attr-defined]
+        postgres.trust(connection)
 
 
 def _used_successfully() -> None:

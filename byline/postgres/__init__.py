@@ -82,6 +82,18 @@ def probe_deadline() -> float | None:
     return None if seconds is None else min(PROBE_SECONDS, seconds + GRACE_SECONDS)
 
 
+def trust(wrapper: Any) -> None:
+    """Skip the health check of ``wrapper``'s kept connection, one that answered a
+    moment ago (the vote paths, to spare a round trip a vote), without waiting
+    the whole deadline should the server have frozen since: a round trip of that
+    connection left unanswered for ``PROBE_SECONDS`` then goes on waiting only if
+    the server lets a new connection in within ``PROBE_SECONDS`` (``base.py``)."""
+    wrapper.health_check_done = True
+    connection = wrapper.connection
+    if getattr(connection, "unchecked", None) is False:  # one of ours, not yet marked
+        connection.unchecked = True
+
+
 def silent() -> bool:
     """Whether to fail at once, without asking the server: it let a wait run out less
     than ``RETRY_SECONDS`` ago, or another thread is asking it again right now. When

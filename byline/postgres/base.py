@@ -35,13 +35,16 @@ a reader who sends it again after the 503 ends where they wanted.
 
 from __future__ import annotations
 
+import time
 import types
 from typing import Any
 
 import psycopg
 from django.db import OperationalError
 from django.db.backends.postgresql import base
+from psycopg import generators, waiting
 from psycopg.connection import _WAIT_INTERVAL
+from psycopg.conninfo import make_conninfo
 from psycopg.errors import _WaitTimeout
 
 from byline import postgres
@@ -58,6 +61,11 @@ class DeadlineConnection(psycopg.Connection):
 
     deadline: float | None = None
     gave_up = False
+    # Set by ``byline.postgres.trust``: this kept connection's health check was
+    # skipped, so a round trip left unanswered for ``PROBE_SECONDS`` asks whether
+    # the server is alive (``_wait``). ``conninfo`` is where it connected.
+    unchecked = False
+    conninfo = ""
 
     def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         if timeout is not None or self.deadline is None:  # notifies() brings its own
@@ -66,13 +74,15 @@ class DeadlineConnection(psycopg.Connection):
             gen.close()  # never started: nothing was sent
             self._give_up()
             raise DeadlineExceeded(SILENT)
+        started = time.monotonic()
         try:
-            answer = super().wait(gen, interval, self.deadline)
+            answer = self._wait(gen, interval, self.deadline)
         except _WaitTimeout:
             postgres.went_silent()
             self._give_up()
+            waited = time.monotonic() - started
             raise DeadlineExceeded(
-                f"PostgreSQL did not answer within {self.deadline:g} s; the connection was closed"
+                f"PostgreSQL did not answer within {waited:.1f} s; the connection was closed"
             ) from None
         except psycopg.Error:  # an answer, if an unhappy one (an error, a reset): not silent
             postgres.answered()
@@ -80,9 +90,57 @@ class DeadlineConnection(psycopg.Connection):
         postgres.answered()
         return answer
 
+    def _wait(self, gen: Any, interval: float, deadline: float) -> Any:
+        """Wait up to ``deadline``; on an unchecked connection, a round trip unanswered
+        after ``PROBE_SECONDS`` goes on only if the server lets a new connection in
+        within ``PROBE_SECONDS`` (a frozen one does not: ``_WaitTimeout`` after about
+        2 s, as when the health check finds it); a slow statement on a live server
+        keeps the whole deadline. Only the slow round trip pays for the question."""
+        probe = postgres.PROBE_SECONDS
+        if not self.unchecked or deadline <= 2 * probe:
+            return super().wait(gen, interval, deadline)
+        started = time.monotonic()
+        try:
+            return super().wait(gen, interval, probe)
+        except _WaitTimeout:  # the generator waits where it was: wait on it again
+            if not self._server_lets_in(probe):
+                raise
+        left = deadline - (time.monotonic() - started)
+        return super().wait(gen, interval, max(left, 0.001))
+
+    def _server_lets_in(self, seconds: float) -> bool:
+        """Whether the server answers a new connection within ``seconds`` (refusing it
+        is an answer too); the connection is closed at once."""
+        if not self.conninfo:
+            return True  # nowhere to ask: wait as before
+        try:
+            pgconn = waiting.wait_conn(generators.connect(self.conninfo), timeout=seconds)
+        except _WaitTimeout:
+            return False
+        except psycopg.Error:
+            return True
+        pgconn.finish()
+        return True
+
     def _give_up(self) -> None:
         self.gave_up = True
         self.pgconn.finish()  # what psycopg does with a query it cannot cancel
+
+
+# ``psycopg.connect``'s own keyword arguments; the others are connection parameters.
+_NOT_CONNINFO = frozenset(
+    {"autocommit", "prepare_threshold", "context", "row_factory", "cursor_factory"}
+)
+
+
+def _conninfo(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The connection string ``connect(*args, **kwargs)`` connected with ("" if unknown:
+    a slow round trip of an unchecked connection then waits as any other)."""
+    params = {k: v for k, v in kwargs.items() if k not in _NOT_CONNINFO}
+    try:
+        return make_conninfo(*args[:1], **params)
+    except psycopg.Error:
+        return ""
 
 
 SILENT = "PostgreSQL let a request's wait run out a moment ago; it is asked again shortly"
@@ -105,6 +163,7 @@ class _Psycopg(types.ModuleType):
             raise DeadlineExceeded(SILENT)
         try:
             connection = DeadlineConnection.connect(*args, **kwargs)
+            connection.conninfo = _conninfo(args, kwargs)
         except psycopg.errors.ConnectionTimeout:
             postgres.went_silent()
             raise

@@ -199,3 +199,15 @@ def test_a_reader_who_votes_and_reloads_is_not_counted_twice():
     beacon(client, article.pk)
     viewbuffer.flush()
     assert figures_for(article.pk).views == 1
+
+
+def test_after_any_flush_the_app_leaves_the_views_alone_until_one_is_due_again(settings):
+    """``flush_views --every 1`` (behind nginx) flushes every second: an app server's
+    request then finds no flush due and does not fold the same views again."""
+    settings.BYLINE_VIEW_FLUSH_SECONDS = 3600
+    article = make_article()
+    call_command("flush_views", stdout=open(os.devnull, "w"))  # noqa: SIM115  (the service)
+    beacon(reader_client("198.51.100.1"), article.pk)
+    assert viewbuffer.maybe_flush() == 0
+    assert stats.pending_views(article.pk) == 1
+    assert viewbuffer.flush() == 1

@@ -124,3 +124,68 @@ def test_a_slow_query_is_not_taken_for_a_frozen_server(stack):
         thread.join()
     assert [answer.status for answer in answers + more] == [200, 200]
     assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def _demo_article(postgres) -> int:
+    with psycopg.connect(postgres.url()) as connection:
+        row = connection.execute("SELECT id FROM articles_article ORDER BY id LIMIT 1").fetchone()
+    return int(row[0])
+
+
+def _reactions(postgres, article_id: int) -> list[str]:
+    with psycopg.connect(postgres.url()) as connection:
+        rows = connection.execute(
+            "SELECT reaction FROM engagement_reaction WHERE article_id = %s", (article_id,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seconds(stack):
+    """The vote caster skips the health check of a connection that cast a batch less
+    than a second ago (``batches.TRUSTED_FOR``). A vote that meets a server frozen
+    since gets its 503 with Retry-After in about 2 s (its statement unanswered for
+    1 s, then no new connection let in within 1 s), long before the 30 s deadline;
+    sent again after the thaw, it is where the reader wanted."""
+    postgres, app = stack
+    article_id = _demo_article(postgres)
+    voter = Reader(base=app.base, ip="198.51.100.60", timeout=CLIENT_SECONDS)
+    assert voter.react(article_id, "happy").status == 200
+    postgres.freeze()  # within the second the caster trusts its connection
+    try:
+        frozen = voter.react(article_id, "sad")
+    finally:
+        postgres.thaw()
+    assert frozen.status == 503, frozen.text
+    assert int(frozen.headers["retry-after"]) > 0
+    assert frozen.json()["error"]["status"] == 503
+    assert until(lambda: voter.react(article_id, "sad").status == 200, 60)
+    assert _reactions(postgres, article_id) == ["sad"]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_a_vote_stuck_behind_a_lock_is_not_taken_for_a_frozen_server(stack):
+    """A vote on a trusted connection that waits behind a lock for longer than the
+    server is given to let a new connection in is cast once the lock goes: the
+    server let one in, so it is slow, not frozen."""
+    postgres, app = stack
+    article_id = _demo_article(postgres)
+    voter = Reader(base=app.base, ip="198.51.100.61", timeout=CLIENT_SECONDS)
+    assert voter.rate(article_id, 2).status == 200
+    answers: list[Reply] = []
+    with psycopg.connect(postgres.url()) as holder:
+        holder.execute("LOCK TABLE engagement_rating IN ACCESS EXCLUSIVE MODE")
+        waiting = threading.Thread(target=lambda: answers.append(voter.rate(article_id, 5)))
+        waiting.start()
+        try:
+            assert until(lambda: _waiting_for_a_lock(postgres) == 1, 12)
+            time.sleep(3)  # past the statement's 1 s and the new connection's 1 s
+        finally:
+            holder.rollback()
+    waiting.join()
+    assert [answer.status for answer in answers] == [200]
+    with psycopg.connect(postgres.url()) as connection:
+        stars = connection.execute(
+            "SELECT stars FROM engagement_rating WHERE article_id = %s", (article_id,)
+        ).fetchall()
+    assert stars == [(5,)]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
