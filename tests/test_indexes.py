@@ -150,3 +150,42 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert len(counted.captured_queries) == 1
     assert "Index Only Scan using comment_email_status_ci" in plan, plan
+
+
+def test_a_commenters_download_reads_their_comments_from_the_address_index():
+    """The comment-data download reads one commenter's comments, oldest first, through a
+    cursor. PostgreSQL plans a cursor to start fast: offered the date's order, it walked
+    the date index of every comment on the site. The download's query (``export_rows``)
+    reads the address index and sorts the commenter's rows."""
+    from byline.discussion.commenterdata import export_rows
+
+    article = make_article("A story")
+    for _ in range(20):
+        make_comment(article, author_email="Prolific@Example.org")
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            body="Hi.",
+            author_email=f"reader{n}@example.org",
+            status=Comment.Status.APPROVED,
+            submitted_at=article.published_at,
+        )
+        for n in range(2000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE discussion_comment")
+
+    def cursor_plan(queryset) -> str:
+        sql, params = queryset.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN DECLARE download CURSOR FOR {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    mine = export_rows("prolific@example.org")
+    plan = cursor_plan(mine)
+    date_index = "using discussion_comment_submitted_at"
+    assert "comment_email_status_ci" in plan and date_index not in plan, plan
+    # And the check can fail: ordered by the column, the cursor walks the date index.
+    walked = cursor_plan(mine.order_by("submitted_at", "pk"))
+    assert date_index in walked, walked
