@@ -295,3 +295,20 @@ def test_no_raw_ip_is_ever_stored(client, article):
     assert comment.ip_hash and "203.0.113.9" not in comment.ip_hash
     values = json.dumps(list(Comment.objects.values()), default=str)
     assert "203.0.113.9" not in values
+
+
+def test_a_commenters_comments_are_found_from_the_address_index_on_either_database(article):
+    """Finding the comments under an address (the download, erasure, a new comment's
+    author history) reads the address index, whatever the case of the address, on SQLite
+    as on PostgreSQL: never every comment of the site."""
+    from django.db import connection, transaction
+
+    mine = make_comment(article, author_email="Me@Example.org")
+    make_comment(article, author_email="other@example.org")
+    found = Comment.objects.by_email(" me@EXAMPLE.org ")
+    assert list(found) == [mine]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # the table is tiny
+        plan = found.explain()
+    assert "comment_email_status_ci" in plan, plan
