@@ -143,7 +143,9 @@ def export_json(email: str) -> Iterator[str]:
 
     If the database fails once it has begun, the file ends with ``CUT_SHORT``: the
     server cannot take back what it sent, and ends the response as if it were whole."""
-    piece = ["{\n" + f'  "email": {json.dumps(email, ensure_ascii=False)},\n' + '  "comments": [']
+    # The head at once, before the database is asked: the download starts.
+    yield "{\n" + f'  "email": {json.dumps(email, ensure_ascii=False)},\n' + '  "comments": ['
+    piece: list[str] = []
     size, separator = 0, "\n    "
     try:
         for line in export_lines(email):

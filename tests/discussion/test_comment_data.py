@@ -124,7 +124,7 @@ def test_the_download_is_streamed_in_pieces_as_one_json_document(
     download = client.get(link + "?download=1")
     assert download.streaming
     pieces = list(download.streaming_content)
-    assert len(pieces) == count + 1  # a piece a comment (the first with the head), the tail
+    assert len(pieces) == count + 2  # the head, a piece a comment, the tail
     text = b"".join(pieces).decode()
     comments = commenterdata.export_comments("me@example.org")
     assert json.loads(text) == {"email": "me@example.org", "comments": comments}
