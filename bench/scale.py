@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import gc
 import json
-import math
 import os
 import re
 import statistics
@@ -96,7 +95,8 @@ def setup_django(data_dir: str) -> None:
     os.environ.setdefault("BYLINE_DATA_DIR", data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
     os.environ["BYLINE_DEBUG"] = "0"
-    os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "localhost,testserver")
+    # Each site its own host name (``Site``): localhost and its subdomains.
+    os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "localhost,.localhost,testserver")
     # Many comments from one address in a few seconds: the rate limit is not what is measured.
     os.environ.setdefault("BYLINE_COMMENT_RATE_LIMIT", "1000000")
     # One client: a batch would hold one vote. And the caster thread keeps its own
@@ -186,29 +186,39 @@ def ensure_site(name: str, plan) -> dict:
 
 
 class Site:
-    """Requests through the production WSGI app (page cache and vote fast path included)."""
+    """Requests through the production WSGI app (page cache and vote fast path included).
 
-    def __init__(self) -> None:
+    The two sites share one process and one Redis database, so each has its own keys
+    in both: its pages are cached under its own host name (the page cache's key has the
+    host), Django's cache under its own key prefix (``use_keys``), and its readers come
+    from their own addresses (the rate limits' keys). Nothing one site cached is read by
+    the other. (Clearing the caches before a cold request clears both: Django's
+    ``cache.clear()`` empties the database, and the page cache's generation is one.)"""
+
+    def __init__(self, number: int, articles: int) -> None:
         from django.contrib.auth import get_user_model
         from django.test import Client, RequestFactory
 
         from byline.wsgi import application
 
         self.app = application
-        self.factory = RequestFactory(HTTP_HOST="localhost")
+        self.host = f"site-{articles}.localhost"
+        self.network = 10 + number  # its readers' addresses: 10.x.y.z, 11.x.y.z
+        self.factory = RequestFactory(HTTP_HOST=self.host)
         self.counter = 0
         self.first_byte: float | None = None  # of the last call; None: no call (the admin's)
         editor, _ = get_user_model().objects.get_or_create(
             username="scale-editor", defaults={"is_staff": True, "is_superuser": True}
         )
-        self.admin = Client(HTTP_HOST="localhost")
+        self.admin = Client(HTTP_HOST=self.host)
         self.admin.force_login(editor)
 
     def environ(self, method: str, path: str, data=None, **extra) -> dict:
         self.counter += 1
         extra.setdefault(
             "REMOTE_ADDR",
-            f"10.{self.counter // 65536 % 256}.{self.counter // 256 % 256}.{self.counter % 256}",
+            f"{self.network}.{self.counter // 65536 % 256}.{self.counter // 256 % 256}."
+            f"{self.counter % 256}",
         )
         if method == "GET":
             request = self.factory.get(path, **extra)
@@ -369,6 +379,20 @@ def p95(values: list[float]) -> float:
 # Each site's open connection while the other site's is in use: {database: (connection,
 # when Django would close it)}.
 _PARKED: dict[str, tuple[object, float | None]] = {}
+# Each site's prefix of Django's cache keys: {database: prefix}.
+_KEY_PREFIXES: dict[str, str] = {}
+
+
+def use_keys(name: str) -> None:
+    """Django's cache keys of the site in database ``name`` from now on: its own prefix,
+    in Redis and in the process-memory cache that stands in when Redis fails."""
+    from django.core.cache import caches
+
+    prefix = _KEY_PREFIXES.setdefault(name, f"byline-site{len(_KEY_PREFIXES) + 1}")
+    cache = caches["default"]
+    for each in (cache, getattr(cache, "fallback", None)):
+        if each is not None:
+            each.key_prefix = prefix
 
 
 def switch_to(name: str) -> None:
@@ -389,6 +413,7 @@ def switch_to(name: str) -> None:
         _PARKED[current] = (connection.connection, connection.close_at)
     connection.connection, connection.close_at = _PARKED.pop(name, (None, None))
     connection.settings_dict["NAME"] = name
+    use_keys(name)
 
 
 def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
@@ -410,15 +435,16 @@ def interleaved(sites: list[tuple[str, list[Step]]]) -> list[dict[str, Figure]]:
     return [{step.name: step.figure for step in steps} for _, steps in sites]
 
 
-def plan_site(facts: dict, runs: int) -> list[Step]:
-    """What to measure on this site (the database in use now), in table order."""
+def plan_site(number: int, facts: dict, runs: int) -> list[Step]:
+    """What to measure on site ``number`` (0, 1: its database is in use now), in table
+    order."""
     import scale_site
     from django.conf import settings
 
     from byline.discussion.forms import form_timestamp
     from byline.discussion.notifications import data_link_token
 
-    site = Site()
+    site = Site(number, facts["articles"])
     per_page = settings.BYLINE_ARTICLES_PER_PAGE
 
     def deep(count: int) -> int:
@@ -602,6 +628,9 @@ def print_table(
         flag = ""
         if not judge:  # --quick: figures of tiny sites, printed only
             target = ""
+        elif name == EXPORT and limit is not None:  # by its first byte: see export_note
+            target = f"first byte <= {limit:.0f} ms"
+            flag = "  MISSED" if big.first95 > limit else ""
         elif limit is not None and big.p95 > limit:
             # Over by CPU too (app + database, p95): the page is slow. Over by wall time
             # only: the machine's load.
@@ -635,6 +664,30 @@ def print_table(
                 f"  {figure.name}: streamed, first byte p95 {figure.first95:.1f} ms "
                 f"(whole answer {figure.p95:.1f} ms)"
             )
+    if judge and EXPORT in large and EXPORT in small:
+        export_note(small[EXPORT], large[EXPORT])
+
+
+def export_note(small: Figure, large: Figure) -> None:
+    """Why the comment-data export is judged by its first byte: it is one reader's own
+    comments, all of them, so its whole time is that reader's, not the site's (a reader
+    with ten times the comments waits ten times as long for the end of the file, on any
+    site). What the table's row says of the site is when the download starts; its whole
+    cost is printed beside it, per comment on each site, to show it does not grow with
+    the site."""
+
+    def per_comment(figure: Figure) -> str:
+        both = [cpu + part[2] for cpu, part in zip(figure.cpu, figure.parts, strict=True)]
+        cost = statistics.median(both) * 1000 / max(1, figure.comments)
+        return f"{cost:.0f} µs a comment ({figure.comments:,}, {statistics.median(both):.1f} ms)"
+
+    print(
+        f"  {EXPORT}: judged by its first byte (p95 {large.first95:.1f} ms; whole answer "
+        f"{large.p95:.1f} ms, c+d95 {large.both95:.1f}): one reader's own comments, all of "
+        f"them, so its whole time grows with that reader, not with the site. App + database "
+        f"CPU, median: {per_comment(small)} on the small site, {per_comment(large)} on the "
+        f"large one."
+    )
 
 
 def where_wall_went(small: dict[str, Figure], large: dict[str, Figure], judge: bool) -> None:
@@ -678,16 +731,6 @@ def quick_checks(small: dict[str, Figure], large: dict[str, Figure], facts: dict
     for name, big in large.items():
         ref = small.get(reference(small, name))
         if ref is None or big.kind == "warm":
-            continue
-        if name == EXPORT:  # one read more for every EXPORT_CHUNK comments of that reader
-            from byline.discussion.commenterdata import EXPORT_CHUNK
-
-            fixed = [f.queries - math.ceil(f.comments / EXPORT_CHUNK) for f in (big, ref)]
-            check(
-                fixed[0] == fixed[1],
-                f"{name}: {fixed[0]} queries and one per {EXPORT_CHUNK} of the reader's "
-                f"{big.comments} comments at the larger size, {fixed[1]} at the smaller",
-            )
             continue
         check(
             big.queries == ref.queries,
@@ -773,9 +816,10 @@ def measure(args, work: Path) -> None:
         # Every site is built before any is planned: planning imports the production WSGI
         # app, which puts this process under the app's database deadline
         # (BYLINE_DATABASE_TIMEOUT, byline.postgres), and a big site's COPY takes longer.
-        for name, facts in built:
+        for number, (name, facts) in enumerate(built):
             use_database(name)
-            results.append((name, facts, plan_site(facts, runs)))
+            use_keys(name)
+            results.append((name, facts, plan_site(number, facts, runs)))
         from byline.wsgi import freeze_start_up
 
         freeze_start_up()  # as a worker does once started: the sites' build is not its

@@ -120,14 +120,9 @@ def test_hot_list_queries_never_scan_articles_or_comments(monkeypatch):
     )
 
 
-def test_a_commenters_history_is_counted_from_the_address_index_alone():
-    """A new comment asks how many of its author's earlier comments were approved and how
-    many were spam (``actions.judge``). A known commenter on a big site has thousands:
-    both counts read the (address, status) index only, never the comments' rows."""
-    article = make_article("A story")
-    for status in (Comment.Status.APPROVED, Comment.Status.SPAM, Comment.Status.TRASH):
-        make_comment(article, author_email="Known@Example.org", status=status)
-    others = [
+def other_readers_comments(article, count: int) -> None:
+    """``count`` approved comments on ``article``, each by another reader; then ANALYZE."""
+    Comment.objects.bulk_create(
         Comment(
             article=article,
             body="Hi.",
@@ -135,11 +130,20 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
             status=Comment.Status.APPROVED,
             submitted_at=article.published_at,
         )
-        for n in range(300)
-    ]
-    Comment.objects.bulk_create(others)  # approved, by other readers: a status is no filter
+        for n in range(count)
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE discussion_comment")
+
+
+def test_a_commenters_history_is_counted_from_the_address_index_alone():
+    """A new comment asks how many of its author's earlier comments were approved and how
+    many were spam (``actions.judge``). A known commenter on a big site has thousands:
+    both counts read the (address, status) index only, never the comments' rows."""
+    article = make_article("A story")
+    for status in (Comment.Status.APPROVED, Comment.Status.SPAM, Comment.Status.TRASH):
+        make_comment(article, author_email="Known@Example.org", status=status)
+    other_readers_comments(article, 300)  # approved, by other readers: a status is no filter
     history = Comment.objects.by_email("known@example.org")
     with CaptureQueriesContext(connection) as counted:
         assert history.history_counts() == (1, 1)
@@ -150,3 +154,31 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert len(counted.captured_queries) == 1
     assert "Index Only Scan using comment_email_status_ci" in plan, plan
+
+
+def test_a_commenters_download_reads_their_comments_from_the_address_index():
+    """The comment-data download reads one commenter's comments, oldest first, through a
+    cursor. PostgreSQL plans a cursor to start fast: offered the date's order, it walked
+    the date index of every comment on the site. The download's query (``export_rows``)
+    reads the address index and sorts the commenter's rows."""
+    from byline.discussion.commenterdata import export_rows
+
+    article = make_article("A story")
+    for _ in range(20):
+        make_comment(article, author_email="Prolific@Example.org")
+    other_readers_comments(article, 2000)
+
+    def cursor_plan(queryset) -> str:
+        sql, params = queryset.query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN DECLARE download CURSOR FOR {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    mine = export_rows("prolific@example.org")
+    plan = cursor_plan(mine)
+    date_index = "using discussion_comment_submitted_at"
+    assert "comment_email_status_ci" in plan and date_index not in plan, plan
+    # And the check can fail: ordered by the column, the cursor walks the date index.
+    walked = cursor_plan(mine.order_by("submitted_at", "pk"))
+    assert date_index in walked, walked

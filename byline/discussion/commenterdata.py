@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from byline.articles import addresses
@@ -45,80 +47,120 @@ EXPORTED_FIELDS = (
     "spam_score",
     "spam_reasons",
 )
-EXPORT_CHUNK = 200  # comments read from the database at a time
-
-
-def exported_comments(email: str) -> Iterator[dict]:
-    """Everything stored about the comments under ``email``, for the commenter, oldest
-    first, one at a time, so what is held stays bounded however much one commenter wrote.
-
-    Their ids first, in order (one read of the address index), then ``EXPORT_CHUNK``
-    comments at a time by id. (A server-side cursor over the ordered query would hold
-    no list either, but PostgreSQL plans a cursor to start fast: it walked the date
-    index of every comment on the site, 0.6 s of the database's CPU at 1,000,000.)
-    """
-    mine = Comment.objects.by_email(email).order_by("submitted_at", "pk")
-    ids = list(mine.values_list("pk", flat=True))
-    article_url = addresses.by_slug("articles:detail")
-    for start in range(0, len(ids), EXPORT_CHUNK):
-        rows = (
-            Comment.objects.filter(pk__in=ids[start : start + EXPORT_CHUNK])
-            .order_by("submitted_at", "pk")
-            .values_list(*EXPORTED_FIELDS)
-        )
-        for row in rows:
-            yield _exported(dict(zip(EXPORTED_FIELDS, row, strict=True)), article_url)
-
-
-def _exported(c: dict, article_url: Callable[[str], str]) -> dict:
-    return {
-        "id": c["pk"],
-        "article": c["article__headline"],
-        "article_url": article_url(c["article__slug"]),
-        "in_reply_to": c["parent_id"],
-        "status": c["status"],
-        "submitted_at": c["submitted_at"].isoformat(),
-        "edited_at": c["edited_at"].isoformat() if c["edited_at"] else None,
-        "name": c["author_name"],
-        "email": c["author_email"],
-        "website": c["author_url"],
-        "body": c["body"],
-        "reply_notifications": c["notify_replies"],
-        "reactions": c["reactions"],
-        "hashed_ip": c["ip_hash"],
-        "browser": c["user_agent"],
-        "spam_check": {
-            "backend": c["spam_backend"],
-            "verdict": c["spam_verdict"],
-            "score": c["spam_score"],
-            "reasons": c["spam_reasons"],
-        },
-    }
+EXPORT_CHUNK = 500  # comments fetched from the database at a time
+PIECE_CHARACTERS = 64 * 1024  # about what the download sends at a time (at most one comment more)
 
 
 def export_comments(email: str) -> list[dict]:
-    """Everything stored about the comments under ``email``, for the commenter."""
-    return list(exported_comments(email))
+    """Everything stored about the comments under ``email``, for the commenter, oldest
+    first: the download's comments (``export_lines``), read back."""
+    return [json.loads(line) for line in export_lines(email)]
+
+
+def export_lines(email: str) -> Iterator[str]:
+    """Each comment under ``email``, oldest first, as the download's line of JSON, one at
+    a time, so what is held stays bounded however much one commenter wrote: one query
+    (``export_rows``), read ``EXPORT_CHUNK`` rows at a time (on PostgreSQL a server-side
+    cursor)."""
+    article_url = addresses.by_slug("articles:detail")
+    for row in export_rows(email).iterator(chunk_size=EXPORT_CHUNK):
+        yield _line(row, article_url)
+
+
+def export_rows(email: str) -> QuerySet:
+    """The rows of the comments under ``email`` (``EXPORTED_FIELDS``), oldest first.
+
+    Ordered by ``COALESCE(submitted_at, submitted_at)`` (the date: the column is never
+    null), not by the column itself, so that no index offers the order: PostgreSQL plans
+    a cursor to return its first rows fast, and with the date's order on offer it walked
+    the date index of every comment on the site (1,000,000 rows, 0.5 s of its CPU for a
+    reader's 2,000). This way it reads the reader's rows from the address index and
+    sorts them (12 ms), as it plans the query outside a cursor."""
+    return (
+        Comment.objects.by_email(email)
+        .order_by(Coalesce("submitted_at", "submitted_at"), "pk")
+        .values_list(*EXPORTED_FIELDS)
+    )
+
+
+# What json.dumps(..., ensure_ascii=False) writes for a string (JSON's own, in C), and
+# for any other value (its generic encoder: a few microseconds a call, kept for the rare).
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_value = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _number(value: float | None) -> str:
+    """What json.dumps writes for an int, a float or None."""
+    if value is None:
+        return "null"
+    return repr(value) if isinstance(value, int) or math.isfinite(value) else _value(value)
+
+
+def _line(row: tuple, article_url: Callable[[str], str]) -> str:
+    """One comment's row (``EXPORTED_FIELDS``, in that order) as the download's line: what
+    ``json.dumps`` writes for the comment's object, written straight from the row (the
+    generic encoder walked a dictionary made for it, a third of the download's CPU)."""
+    (
+        pk,
+        headline,
+        slug,
+        parent_id,
+        status,
+        submitted_at,
+        edited_at,
+        name,
+        email,
+        website,
+        body,
+        notify_replies,
+        reactions,
+        ip_hash,
+        user_agent,
+        spam_backend,
+        spam_verdict,
+        spam_score,
+        spam_reasons,
+    ) = row
+    return (
+        f'{{"id": {int(pk)}, "article": {_string(headline)}, '
+        f'"article_url": {_string(article_url(slug))}, "in_reply_to": {_number(parent_id)}, '
+        f'"status": {_string(status)}, "submitted_at": {_string(submitted_at.isoformat())}, '
+        f'"edited_at": {_string(edited_at.isoformat()) if edited_at else "null"}, '
+        f'"name": {_string(name)}, "email": {_string(email)}, "website": {_string(website)}, '
+        f'"body": {_string(body)}, "reply_notifications": {"true" if notify_replies else "false"}, '
+        f'"reactions": {int(reactions)}, "hashed_ip": {_string(ip_hash)}, '
+        f'"browser": {_string(user_agent)}, "spam_check": {{"backend": {_string(spam_backend)}, '
+        f'"verdict": {_string(spam_verdict)}, "score": {_number(spam_score)}, '
+        f'"reasons": {_value(spam_reasons) if spam_reasons else "[]"}}}}}'
+    )
 
 
 def export_json(email: str) -> Iterator[str]:
-    """The commenter's download, ``{"email": ..., "comments": [...]}``, written a comment
-    at a time, one comment a line, never the whole of it in memory. (One line each,
-    not indented: JSON's indenting encoder is pure Python, several times slower.)
+    """The commenter's download, ``{"email": ..., "comments": [...]}``, one comment a line,
+    sent in pieces of about ``PIECE_CHARACTERS``, never the whole of it in memory. (One
+    line a comment, not indented: JSON's indenting encoder is pure Python, several times
+    slower; pieces, not a line each: a server writes each piece to the socket on its own.)
 
     If the database fails once it has begun, the file ends with ``CUT_SHORT``: the
     server cannot take back what it sent, and ends the response as if it were whole."""
+    # The head at once, before the database is asked: the download starts.
     yield "{\n" + f'  "email": {json.dumps(email, ensure_ascii=False)},\n' + '  "comments": ['
-    separator = "\n    "
+    piece: list[str] = []
+    size, separator = 0, "\n    "
     try:
-        for comment in exported_comments(email):
-            yield separator + json.dumps(comment, ensure_ascii=False)
+        for line in export_lines(email):
+            piece.append(separator + line)
             separator = ",\n    "
+            size += len(line)
+            if size >= PIECE_CHARACTERS:
+                yield "".join(piece)
+                piece, size = [], 0
     except DatabaseError as error:
         log.warning("comment-data download cut short: %s", error)
-        yield CUT_SHORT
+        yield "".join(piece) + CUT_SHORT
         return
-    yield "\n  ]\n}\n" if separator != "\n    " else "]\n}\n"
+    piece.append("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
+    yield "".join(piece)
 
 
 # Not JSON: whatever reads the file fails on it, and whoever opens it reads why.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
 
@@ -77,7 +77,11 @@ class CommentQuerySet(models.QuerySet):
         )
 
     def by_email(self, email: str) -> CommentQuerySet:
-        return self.filter(author_email__iexact=email.strip())
+        """The comments under ``email``, whatever its case: ``UPPER(author_email) =
+        UPPER(email)``, the expression the address index holds, on both databases.
+        (``author_email__iexact`` is a LIKE on SQLite, which no index serves: every
+        comment of the site was read for one commenter's.)"""
+        return self.alias(address=Upper("author_email")).filter(address=Upper(Value(email.strip())))
 
     def history_counts(self) -> tuple[int, int]:
         """How many of these comments (an author's, ``by_email``) were approved and how

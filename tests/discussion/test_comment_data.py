@@ -100,7 +100,7 @@ def test_a_commenter_can_export_their_comments(client, article, mailoutbox):
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
-def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
+def test_the_download_is_streamed_in_pieces_as_one_json_document(
     client, article, monkeypatch, count
 ):
     """The download is written piece by piece (what one commenter wrote may be megabytes),
@@ -110,6 +110,7 @@ def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
     from byline.discussion.notifications import data_link_token
 
     monkeypatch.setattr(commenterdata, "EXPORT_CHUNK", 2)  # several reads for three comments
+    monkeypatch.setattr(commenterdata, "PIECE_CHARACTERS", 1)  # a piece a comment
     other = make_comment(article, author_email="other@example.org")
     for n in range(count):
         make_comment(
@@ -123,7 +124,7 @@ def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
     download = client.get(link + "?download=1")
     assert download.streaming
     pieces = list(download.streaming_content)
-    assert len(pieces) == count + 2  # the head, one piece a comment, the tail
+    assert len(pieces) == count + 2  # the head, a piece a comment, the tail
     text = b"".join(pieces).decode()
     comments = commenterdata.export_comments("me@example.org")
     assert json.loads(text) == {"email": "me@example.org", "comments": comments}
@@ -134,6 +135,86 @@ def test_the_download_is_streamed_a_comment_at_a_time_as_one_json_document(
     if count:
         assert comments[-1]["body"] == f'Comment {count - 1}: "quoted",\nnew line, café ✓'
         assert comments[-1]["article_url"] == article.get_absolute_url()
+
+
+def test_each_comment_is_one_line_of_what_json_writes_for_all_that_is_stored(client, article):
+    """Every stored detail of a comment, each line exactly what ``json.dumps`` writes for
+    the comment's object (the download writes it straight from the database's row)."""
+    from byline.discussion.notifications import data_link_token
+
+    when = timezone.now() - timedelta(days=2)
+    first = make_comment(
+        article,
+        author_email="Me@Example.org",
+        author_name='Zoë "Z" \\ Ünal',
+        author_url="https://zoe.example/ü?a=1&b=2",
+        body="Line one,\n\ttabbed \u2028 and \x01 a control character, 東京 ✓",
+        submitted_at=when,
+        ip_hash="abc123",
+        user_agent="Mozilla/5.0 (X11)",
+        notify_replies=True,
+        spam_backend="builtin",
+        spam_verdict="ham",
+        spam_score=0.125,
+        spam_reasons=["link count", 'a "quoted" reason'],
+    )
+    reply = make_comment(
+        article,
+        parent=first,
+        status=Comment.Status.PENDING,
+        author_email="me@example.org",
+        author_name="Zoë",
+        submitted_at=when + timedelta(minutes=1),
+        edited_at=when + timedelta(minutes=2, microseconds=5),
+    )
+    Comment.objects.filter(pk=reply.pk).update(reactions=3)
+    link = f"/comments/data/{data_link_token('me@example.org', 'export')}/?download=1"
+    lines = b"".join(client.get(link).streaming_content).decode().split("\n")  # not at U+2028
+    expected = [
+        {
+            "id": first.pk,
+            "article": article.headline,
+            "article_url": article.get_absolute_url(),
+            "in_reply_to": None,
+            "status": "approved",
+            "submitted_at": when.isoformat(),
+            "edited_at": None,
+            "name": 'Zoë "Z" \\ Ünal',
+            "email": "Me@Example.org",
+            "website": "https://zoe.example/ü?a=1&b=2",
+            "body": "Line one,\n\ttabbed \u2028 and \x01 a control character, 東京 ✓",
+            "reply_notifications": True,
+            "reactions": 0,
+            "hashed_ip": "abc123",
+            "browser": "Mozilla/5.0 (X11)",
+            "spam_check": {
+                "backend": "builtin",
+                "verdict": "ham",
+                "score": 0.125,
+                "reasons": ["link count", 'a "quoted" reason'],
+            },
+        },
+        {
+            "id": reply.pk,
+            "article": article.headline,
+            "article_url": article.get_absolute_url(),
+            "in_reply_to": first.pk,
+            "status": "pending",
+            "submitted_at": (when + timedelta(minutes=1)).isoformat(),
+            "edited_at": (when + timedelta(minutes=2, microseconds=5)).isoformat(),
+            "name": "Zoë",
+            "email": "me@example.org",
+            "website": "",
+            "body": reply.body,
+            "reply_notifications": False,
+            "reactions": 3,
+            "hashed_ip": "",
+            "browser": "",
+            "spam_check": {"backend": "", "verdict": "", "score": None, "reasons": []},
+        },
+    ]
+    written = [line.strip().rstrip(",") for line in lines[3:5]]
+    assert written == [json.dumps(c, ensure_ascii=False) for c in expected]
 
 
 def test_a_commenter_can_erase_their_comments(client, article, mailoutbox):
@@ -214,3 +295,20 @@ def test_no_raw_ip_is_ever_stored(client, article):
     assert comment.ip_hash and "203.0.113.9" not in comment.ip_hash
     values = json.dumps(list(Comment.objects.values()), default=str)
     assert "203.0.113.9" not in values
+
+
+def test_a_commenters_comments_are_found_from_the_address_index_on_either_database(article):
+    """Finding the comments under an address (the download, erasure, a new comment's
+    author history) reads the address index, whatever the case of the address, on SQLite
+    as on PostgreSQL: never every comment of the site."""
+    from django.db import connection, transaction
+
+    mine = make_comment(article, author_email="Me@Example.org")
+    make_comment(article, author_email="other@example.org")
+    found = Comment.objects.by_email(" me@EXAMPLE.org ")
+    assert list(found) == [mine]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # the table is tiny
+        plan = found.explain()
+    assert "comment_email_status_ci" in plan, plan
