@@ -18,7 +18,7 @@ TAG = "'\"><img src=x onerror=alert('tag')> Ταγ\x1b[31m"
 AUTHOR = "\ufeffZoë O'Brien</title><b>x</b>"
 SHOWN = {
     "section": "<script>alert('section')</script> Wörld & \"News\"",
-    "tag": "'\"><img src=x onerror=alert('tag')> Ταγ[31m",
+    "tag": "'\"><img src=x onerror=alert('tag')> Ταγ",
     "author": "Zoë O'Brien</title><b>x</b>",
 }
 
