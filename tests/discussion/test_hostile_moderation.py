@@ -197,3 +197,13 @@ def test_any_voted_cookie_leaves_the_page_as_everyones(client, article, value):
 def test_a_plain_read_sets_no_voted_cookie(client, article):
     response = client.get(article.get_absolute_url())
     assert VOTED_COOKIE not in response.cookies
+
+
+@pytest.mark.parametrize("status", [s for s in STATUSES if s != Comment.Status.APPROVED])
+def test_the_staff_comment_page_offers_no_reaction(editor_client, article, status):
+    """A held, spam or binned comment takes no reaction (reactions.py refuses it): its
+    page for staff shows no reaction button that would only answer with an error."""
+    comment = make_comment(article, status=status)
+    html = editor_client.get(f"/comments/{comment.pk}/").content.decode()
+    assert "Only moderators see this page." in html
+    assert 'class="comment-reaction"' not in html
