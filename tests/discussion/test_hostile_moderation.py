@@ -67,10 +67,15 @@ def test_a_decision_on_no_such_comment_is_a_404(editor_client, pk):
 
 
 def test_a_decision_posted_twice_is_taken_once(editor_client, article):
-    """A double click, or a browser that sends the form again: one decision recorded."""
+    """A double click, or a browser that sends the form again: one decision recorded,
+    and the second answer says it is done (not that the comment changed under them)."""
     comment = make_comment(article, status=Comment.Status.PENDING)
     for _ in range(2):
-        editor_client.post(f"{CHANGELIST}{comment.pk}/decide/", {"decision": "approve"})
+        response = editor_client.post(
+            f"{CHANGELIST}{comment.pk}/decide/", {"decision": "approve"}, follow=True
+        )
+    said = [str(m) for m in response.context["messages"]]
+    assert said == ["The comment was already approved."]
     comment.refresh_from_db()
     assert comment.status == Comment.Status.APPROVED
     assert comment.decisions.count() == 1
