@@ -45,6 +45,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.core.signals import request_finished, request_started, setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
@@ -134,7 +135,9 @@ def within_request(
     environ: Environ, secure: bool, failure: str, work: Callable[[], Answer | None]
 ) -> Answer | None:
     """``work()`` inside the request cycle; what it raises is answered here: 503 with
-    ``Retry-After`` when a service is down, else a logged JSON 500 saying ``failure``."""
+    ``Retry-After`` when a service is down, 400 for a request Django would call
+    suspicious (``SuspiciousOperation``: more fields than it reads, a malformed cookie
+    name...), as Django's handler answers it, else a logged JSON 500 saying ``failure``."""
     log = outages.outage_log
     # Only while a service is down: notice it answer again (nothing runs otherwise).
     with request_cycle(environ), log.watch() if log.down else nullcontext():
@@ -145,6 +148,8 @@ def within_request(
                 outages.outage_log.failed(environ.get("PATH_INFO", ""), error)
                 retry = [("Retry-After", str(outages.RETRY_AFTER_SECONDS))]
                 return json_answer(503, errors.error_body(503, outages.MESSAGE), secure, retry)
+            if isinstance(error, SuspiciousOperation):
+                return json_answer(400, errors.error_body(400), secure)
             return internal_error(environ, failure, secure)
 
 

@@ -272,7 +272,10 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, comment):
             return HttpResponse(status=403)
         decision = request.POST.get("decision", "")
-        if decision not in dict(decisions_for(comment)):
+        if actions.DECISION_STATUS.get(decision) == comment.status:
+            # Sent twice (a double click, a browser sending the form again): done already.
+            messages.info(request, f"The comment was already {DONE[Decision(decision)]}.")
+        elif decision not in dict(decisions_for(comment)):
             messages.warning(request, "The comment had changed: nothing was done. Choose again.")
         else:
             actions.moderate([comment], decision, request.user, _site_url(request))

@@ -186,6 +186,7 @@ def comment_open(
     react_prefix: str = "",
     answers_removed: bool = False,
     zone: tzinfo | None = None,
+    reactions: bool = True,
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
@@ -208,7 +209,8 @@ def comment_open(
             f'data-author="{name}">Reply<span class="visually-hidden"> to {name}</span></a></p>'
         )
     )
-    reaction = "" if pending or comment.erased_at else button(comment, page_query, react_prefix)
+    shows_button = reactions and not (pending or comment.erased_at)
+    reaction = button(comment, page_query, react_prefix) if shows_button else ""
     return (
         f'<li id="comment-{comment.pk}" class="comment depth-{depth}">'
         f'<article class="comment-body" aria-label="Comment by {name}">'
@@ -233,9 +235,12 @@ def _in_reply_to(parent: Comment | None, removed: bool = False) -> str:
     )
 
 
-def single_comment(comment: Comment, pending: bool = False, reply: bool = True) -> SafeString:
-    """One comment as a complete ``<li>`` (``reply``: with its Reply link, when published)."""
-    item = comment_open(comment, comment.depth, pending=pending, reply=reply)
+def single_comment(
+    comment: Comment, pending: bool = False, reply: bool = True, reactions: bool = True
+) -> SafeString:
+    """One comment as a complete ``<li>`` (``reply``: with its Reply link, when published;
+    ``reactions``: with its reaction button, when published)."""
+    item = comment_open(comment, comment.depth, pending=pending, reply=reply, reactions=reactions)
     return mark_safe(item + "</li>")  # noqa: S308
 
 

@@ -301,13 +301,21 @@ def test_a_button_on_the_comments_page_decides_as_the_queue_does(
 
 
 def test_a_stale_button_changes_nothing(editor_client, article):
-    """A button from a page opened before someone else approved the comment (or a forged
-    decision) changes nothing and says so; a GET changes nothing either."""
+    """A button from a page opened before someone else approved the comment (or sent
+    twice) changes nothing and says it is done; one the comment's status no longer offers
+    (Not spam on a comment since sent back to the queue) or a forged decision changes
+    nothing and says so; a GET changes nothing either."""
     comment = make_comment(article, status=Comment.Status.APPROVED)
     response = decide(editor_client, comment, "approve")
+    assert "The comment was already approved." in str(list(response.context["messages"])[0])
+    pending = make_comment(article, status=Comment.Status.PENDING)
+    response = decide(editor_client, pending, "not_spam")
     assert "nothing was done" in str(list(response.context["messages"])[0])
     assert editor_client.get(f"{CHANGELIST}{comment.pk}/decide/").status_code == 405
-    assert decide(editor_client, comment, "edit").status_code == 200
+    response = decide(editor_client, comment, "edit")
+    assert response.status_code == 200
+    assert "nothing was done" in str(list(response.context["messages"])[0])
+    assert not pending.decisions.exists()
     assert not comment.decisions.exists()
 
 

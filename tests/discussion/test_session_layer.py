@@ -108,3 +108,16 @@ def test_a_commenter_gets_what_django_answers_without_its_middleware(client):
         assert answer.headers[name] == value
     assert "set-cookie" not in answer.headers
     assert forged is not None and json.loads(forged[2])["pending"] == []
+
+
+def test_a_query_with_too_many_fields_is_a_400_here_as_in_django(client):
+    """More fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` from a reader with a commenter
+    cookie (found by tests/test_hostile_requests.py): Django answers 400 for such a
+    request; the layer, outside Django's handler, answered a logged 500."""
+    query = "&".join(["article=1"] * 1100)
+    with kept_test_connection():
+        answer = session_layer.answer_session(environ(query, "byline_comment_author=%5B"))
+    assert answer is not None
+    status, _, body = answer
+    assert status.startswith("400")
+    assert json.loads(body)["error"]["status"] == 400

@@ -90,9 +90,9 @@ def _canonical(params, threads: ThreadPage) -> bool:
 
 
 @register.simple_tag
-def comment_item(comment, pending: bool = False, reply: bool = True):
+def comment_item(comment, pending: bool = False, reply: bool = True, reactions: bool = True):
     """One comment as a complete list item (see ``markup.py``)."""
-    return single_comment(comment, pending=pending, reply=reply)
+    return single_comment(comment, pending=pending, reply=reply, reactions=reactions)
 
 
 @register.inclusion_tag("discussion/most_discussed.html", takes_context=True)
