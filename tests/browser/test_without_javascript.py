@@ -4,6 +4,8 @@ The article page is the cached copy everyone gets (no token in it); the forms
 on it post same-origin and the answers are uncached pages or redirects.
 """
 
+import pytest
+
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
 from byline.engagement.stats import figures_for
@@ -61,12 +63,20 @@ def test_without_javascript_a_reader_rates_and_changes_the_rating(page_without_j
     expect(page.locator('[data-field="rating-count"]')).to_have_text("0")
 
 
+# A browser whose local storage is blocked (a privacy setting): every use of it throws.
+BLOCKED_STORAGE = """Object.defineProperty(window, "localStorage", {
+  get: function () { throw new DOMException("blocked", "SecurityError"); }
+});"""
+
+
+@pytest.mark.parametrize("storage", ["kept", "blocked"])
 def test_votes_cast_without_javascript_are_the_readers_own_on_a_later_visit_with_it(
-    browser, site, browser_settings, demo_article
+    browser, site, browser_settings, demo_article, storage
 ):
     """A reader reacts and rates with JavaScript off; the same browser, later, with it on:
     the page marks their choices and offers to withdraw them (the cached page is the same
-    for everyone; the script asks for the reader's own choices)."""
+    for everyone; the script asks for the reader's own choices), local storage blocked
+    or not."""
     url = demo_article.get_absolute_url()
     plain = browser.new_context(base_url=site, java_script_enabled=False)
     page = plain.new_page()
@@ -79,6 +89,8 @@ def test_votes_cast_without_javascript_are_the_readers_own_on_a_later_visit_with
     plain.close()
 
     scripted = browser.new_context(base_url=site, storage_state=kept)
+    if storage == "blocked":
+        scripted.add_init_script(BLOCKED_STORAGE)
     try:
         page = scripted.new_page()
         page.goto(url)

@@ -7,7 +7,11 @@
   var VOTED = "byline:voted";
   var status = block.querySelector(".engagement-status");
 
+  // The byline_voted cookie (a form posted without this script) says the same, and
+  // still does where local storage is blocked.
+  var votedCookie = /(^|;\s*)byline_voted=1(;|$)/;
   function remembered() {
+    if (votedCookie.test(document.cookie)) return true;
     try { return window.localStorage.getItem(VOTED) === "1"; } catch (e) { return false; }
   }
   function remember() {
@@ -194,7 +198,7 @@
   // A vote the form posted itself (sent before this script ran, or without it) comes
   // back to "?voted=…" with the byline_voted cookie (views.VOTED_COOKIE; kept when the
   // script was off then): this browser has voted, and its choices are asked from now on.
-  if (/[?&]voted=/.test(window.location.search) || /(^|;\s*)byline_voted=1(;|$)/.test(document.cookie)) {
+  if (/[?&]voted=/.test(window.location.search) || votedCookie.test(document.cookie)) {
     remember();
   }
   if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
