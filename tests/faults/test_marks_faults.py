@@ -188,3 +188,34 @@ def test_the_marks_stream_stays_bounded_under_a_flood(redis_server, monkeypatch)
     finally:
         client.close()
     assert length < 3000, length  # the first flood's entries trimmed (listpack nodes)
+
+
+def test_refused_marks_log_one_line_a_while_and_one_when_redis_takes_them_again(
+    log_dir, full_redis, caplog, monkeypatch
+):
+    """The marks refused join the other refused writes' throttled line
+    (``redisconn.refusals``, here every 0.5 s instead of 10 s): a line per interval
+    whatever the votes, then one line at the first mark taken again."""
+    from byline.logthrottle import ThrottledLog
+
+    refusals = ThrottledLog(
+        redisconn.logger, "refused commands", again="takes commands again", every=0.5
+    )
+    monkeypatch.setattr(redisconn, "refusals", refusals)
+    article = make_article()
+    refusing_every_write(full_redis)
+    with caplog.at_level("INFO"):
+        until = time.monotonic() + 1.6
+        votes = 0
+        while time.monotonic() < until:
+            actions.react(article.pk, f"reader-{votes}", "happy")
+            votes += 1
+        full_redis.accept_writes()
+        actions.react(article.pk, "reader-last", "sad")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("byline")]
+    refused = [line for line in lines if line.startswith("Redis refused a command")]
+    again = [line for line in lines if "takes commands again" in line]
+    assert votes > 10 and 2 <= len(refused) <= 4, (votes, lines)
+    assert "counts marks" in refused[0]
+    assert len(again) == 1 and again[0].startswith("Redis takes commands again after "), lines
+    assert not [line for line in lines if "next full look" in line]
