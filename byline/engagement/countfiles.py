@@ -90,7 +90,8 @@ _left: dict[int, bytes] = {}  # article -> the bytes this process last left in i
 _cursor: list[bytes | str | None] = [None]
 _full = [float("-inf")]
 _marks_read = [float("-inf")]
-_refused: list[int | None] = [None]  # Redis's count of refused writes at the last look
+# Redis's run and its count of refused writes at the last look
+_redis_run: list[tuple[object, int] | None] = [None]
 # Writers of more files for the articles being read: called with the view log's
 # folder and the counts JSON of the published articles whose files were just written.
 _more_writers: list[Callable[[Path, dict[int, bytes]], object]] = []
@@ -109,7 +110,7 @@ def start_afresh() -> None:
     """Forget what this process knows, as a new folder would (tests)."""
     for known in (_seen, _changed, _bodies, _left):
         known.clear()
-    _cursor[0] = _refused[0] = None
+    _cursor[0] = _redis_run[0] = None
     _published[0] = _full[0] = _marks_read[0] = float("-inf")
 
 
@@ -212,9 +213,10 @@ def changed_articles(now: float) -> set[int] | None:
     """The articles whose counts others marked as changed since the last look
     (``stats.CHANGED_KEY``), or None when every article is to be read again: every
     ``FULL_SECONDS``, without Redis, when it fails, when marks may have been
-    trimmed since the last read, or when Redis refused a write since the last look
-    (``maxmemory``: a mark may be among them). Read before the counts, so a change committed
-    after it is marked after it and read at the next look."""
+    trimmed since the last read, or when since the last look Redis restarted (marks
+    were skipped while it was down) or refused a write (``maxmemory``: a mark may be
+    among them). Read before the counts, so a change committed after it is marked
+    after it and read at the next look."""
     client = redis_client()
     if client is None:
         return None
@@ -224,22 +226,24 @@ def changed_articles(now: float) -> set[int] | None:
         or now - _marks_read[0] >= stats.CHANGED_KEEP_SECONDS / 2
     )
     try:
-        # Redis's count of the writes it refused (maxmemory): one that moved may have
-        # been a mark, lost while the marks still read "nothing changed".
+        # Which run of Redis this is and its count of the writes it refused (maxmemory):
+        # when either moved, marks may have been lost (skipped while it was down, or
+        # refused) while the marks still read "nothing changed".
         pipe = client.pipeline(transaction=False)
+        pipe.info("server")
         pipe.info("errorstats")
         if full:
             pipe.xrevrange(stats.CHANGED_KEY, count=1)
         else:
             pipe.xread({stats.CHANGED_KEY: _cursor[0]})  # type: ignore[dict-item]
-        errors, found = pipe.execute()
+        server, errors, found = pipe.execute()
     except redis.RedisError as error:
         logger.info("every counts file is read again: the marks cannot be read (%s)", error)
         _cursor[0] = None
         return None
-    refused = errors.get("errorstat_OOM", {}).get("count", 0)
-    if full or refused != _refused[0]:
-        _refused[0] = refused
+    run = (server.get("run_id"), errors.get("errorstat_OOM", {}).get("count", 0))
+    if full or run != _redis_run[0]:
+        _redis_run[0] = run
         if full:
             _cursor[0] = found[0][0] if found else "0-0"
             _full[0] = _marks_read[0] = now

@@ -219,3 +219,21 @@ def test_refused_marks_log_one_line_a_while_and_one_when_redis_takes_them_again(
     assert "counts marks" in refused[0]
     assert len(again) == 1 and again[0].startswith("Redis takes commands again after "), lines
     assert not [line for line in lines if "next full look" in line]
+
+
+def test_a_restart_between_two_looks_has_every_article_read_again(log_dir, redis_server):
+    """Redis stopped and back (empty) between two looks of the folder, its breaker closed
+    again by then: the marks of the votes meanwhile were never written, and the new
+    stream reads "nothing changed"; the folder sees Redis is another run than at its
+    last look and reads every article again."""
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    redis_server.stop()
+    actions.react(article.pk, "reader-1", "happy")  # answered: the mark is skipped
+    redis_server.start()
+    for _ in range(100):
+        if redisconn.available():
+            break
+        time.sleep(0.05)
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 1
