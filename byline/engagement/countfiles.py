@@ -52,7 +52,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import redis
 from django.conf import settings
@@ -91,6 +90,8 @@ _left: dict[int, bytes] = {}  # article -> the bytes this process last left in i
 _cursor: list[bytes | str | None] = [None]
 _full = [float("-inf")]
 _marks_read = [float("-inf")]
+# Redis's run and its count of refused writes at the last look
+_redis_run: list[tuple[object, int] | None] = [None]
 # Writers of more files for the articles being read: called with the view log's
 # folder and the counts JSON of the published articles whose files were just written.
 _more_writers: list[Callable[[Path, dict[int, bytes]], object]] = []
@@ -109,7 +110,7 @@ def start_afresh() -> None:
     """Forget what this process knows, as a new folder would (tests)."""
     for known in (_seen, _changed, _bodies, _left):
         known.clear()
-    _cursor[0] = None
+    _cursor[0] = _redis_run[0] = None
     _published[0] = _full[0] = _marks_read[0] = float("-inf")
 
 
@@ -211,9 +212,11 @@ def publish(directory: Path) -> int:
 def changed_articles(now: float) -> set[int] | None:
     """The articles whose counts others marked as changed since the last look
     (``stats.CHANGED_KEY``), or None when every article is to be read again: every
-    ``FULL_SECONDS``, without Redis, when it fails, or when marks may have been
-    trimmed since the last read. Read before the counts, so a change committed
-    after it is marked after it and read at the next look."""
+    ``FULL_SECONDS``, without Redis, when it fails, when marks may have been
+    trimmed since the last read, or when since the last look Redis restarted (marks
+    were skipped while it was down) or refused a write (``maxmemory``: a mark may be
+    among them). Read before the counts, so a change committed after it is marked
+    after it and read at the next look."""
     client = redis_client()
     if client is None:
         return None
@@ -223,31 +226,45 @@ def changed_articles(now: float) -> set[int] | None:
         or now - _marks_read[0] >= stats.CHANGED_KEEP_SECONDS / 2
     )
     try:
+        # Which run of Redis this is and its count of the writes it refused (maxmemory):
+        # when either moved, marks may have been lost (skipped while it was down, or
+        # refused) while the marks still read "nothing changed".
+        pipe = client.pipeline(transaction=False)
+        pipe.info("server")
+        pipe.info("errorstats")
         if full:
-            last = client.xrevrange(stats.CHANGED_KEY, count=1)
-            _cursor[0] = last[0][0] if last else "0-0"
-            _full[0] = _marks_read[0] = now
-            return None
-        found: Any = client.xread({stats.CHANGED_KEY: _cursor[0]})  # type: ignore[dict-item]
+            pipe.xrevrange(stats.CHANGED_KEY, count=1)
+        else:
+            pipe.xread({stats.CHANGED_KEY: _cursor[0]})  # type: ignore[dict-item]
+        server, errors, found = pipe.execute()
     except redis.RedisError as error:
         logger.info("every counts file is read again: the marks cannot be read (%s)", error)
         _cursor[0] = None
         return None
+    run = (server.get("run_id"), errors.get("errorstat_OOM", {}).get("count", 0))
+    if full or run != _redis_run[0]:
+        _redis_run[0] = run
+        if full:
+            _cursor[0] = found[0][0] if found else "0-0"
+            _full[0] = _marks_read[0] = now
+            return None
+        _full[0] = now
+        full = True  # read every article; the marks from here on are read as usual
     _marks_read[0] = now
     marked: set[int] = set()
     mine = me().encode()
     for _key, entries in found or ():
         for entry_id, fields in entries:
             _cursor[0] = entry_id
-            if fields.get(b"by") == mine:
+            if full or fields.get(b"by") == mine:
                 continue  # this process's own folds: it knows those views
             for each in fields.get(b"a", b"").split(b","):
                 if each == b"0":  # every article
                     _full[0] = now
-                    return None
-                if each.isdigit():
+                    full = True
+                elif each.isdigit():
                     marked.add(int(each))
-    return marked
+    return None if full else marked
 
 
 def in_batches(

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
+from byline import redisconn
 from byline.engagement import votesql
 from byline.engagement.models import (
     STARS,
@@ -461,8 +462,12 @@ def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> None:
         return
     try:
         client.xadd(CHANGED_KEY, entry, **changed_trim())  # type: ignore[arg-type]
-    except redis.RedisError as error:
-        logger.info("the counts files show this change at the next full look: %s", error)
+    except redis.ResponseError as error:  # refused (maxmemory): one line a while
+        redisconn.refused(error, "counts marks", "the counts files are read in full")
+    except redis.RedisError as error:  # down: the breaker said so
+        logger.debug("the counts files show this change at the next full look: %s", error)
+    else:
+        redisconn.wrote()
 
 
 def mark_changed_after_commit(article_ids: Iterable[int] | None) -> None:

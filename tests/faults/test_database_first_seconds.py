@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
 import psycopg
 import pytest
@@ -188,4 +189,32 @@ def test_a_vote_stuck_behind_a_lock_is_not_taken_for_a_frozen_server(stack):
             "SELECT stars FROM engagement_rating WHERE article_id = %s", (article_id,)
         ).fetchall()
     assert stars == [(5,)]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_a_vote_just_after_postgres_restarted_fails_once_and_is_cast_when_sent_again(stack):
+    """The caster's trusted connection died with the server it talked to (restarted
+    within ``TRUSTED_FOR`` of the last vote, no health check): that one vote is answered
+    503 with Retry-After and writes nothing (vote_layer's docstring); the broken
+    connection is closed, the next votes are cast on a new one, and the same vote
+    sent again is stored, with no restart of the app."""
+    postgres, app = stack
+    article_id = _demo_article(postgres)
+    first, *others = [
+        Reader(base=app.base, ip=f"198.51.100.{70 + n}", timeout=CLIENT_SECONDS) for n in range(4)
+    ]
+    assert first.react(article_id, "happy").status == 200
+    before = Counter(_reactions(postgres, article_id))
+    postgres.stop("immediate")
+    postgres.start()  # about 0.3 s: within the second the connection is trusted
+    after = first.react(article_id, "sad")
+    assert after.status in (200, 503), after.text
+    if after.status == 503:
+        assert int(after.headers["retry-after"]) > 0 and after.json()["error"]["status"] == 503
+        assert first.react(article_id, "sad").status == 200  # sent again
+    assert [other.react(article_id, "angry").status for other in others] == [200, 200, 200]
+    stored = Counter(_reactions(postgres, article_id))
+    stored.subtract(before)
+    assert +stored == Counter({"angry": 3, "sad": 1})  # and the first's "happy" is gone
+    assert stored["happy"] == -1
     assert "Traceback" not in app.log(), app.log()[-3000:]

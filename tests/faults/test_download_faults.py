@@ -30,6 +30,10 @@ for n in range({COMMENTS}):
 for _ in range(3):
     print(data_link_token("prolific@example.org", "export"))
 """
+FRESH_LINK = """
+from byline.discussion.notifications import data_link_token
+print(data_link_token("prolific@example.org", "export"))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +121,30 @@ def test_with_the_database_stopped_the_link_answers_503_and_still_works_after(st
         time.sleep(0.5)
     assert answer.status == 200, app.log()[-3000:]
     assert len(json.loads(answer.read())["comments"]) == COMMENTS
+
+
+def test_with_the_database_frozen_when_the_link_is_used_it_answers_503_and_works_after(stack):
+    """PostgreSQL frozen before the download is asked for: spending the link cannot be
+    answered, so the reader gets a 503 with Retry-After (not a file that starts and then
+    says it is incomplete), the worker is not held past the deadline, and after the thaw
+    the same link gives the whole file: a 503 never spent it, even once the statement
+    that would have spent it reaches the thawed server."""
+    postgres, app, _ = stack
+    token = app.shell(FRESH_LINK).split()[-1]
+    postgres.freeze()
+    try:
+        started = time.monotonic()
+        answer = download(app, token)
+        body = answer.read()
+        waited = time.monotonic() - started
+    finally:
+        postgres.thaw()
+    assert answer.status == 503 and int(answer.headers["Retry-After"]) > 0, body[:300]
+    assert waited < 30, waited  # the reader's own timeout is 60 s
+    deadline = time.monotonic() + 30
+    while (answer := download(app, token)).status == 503 and time.monotonic() < deadline:
+        answer.read()
+        time.sleep(0.5)
+    assert answer.status == 200, (answer.status, answer.read()[:500])
+    assert len(json.loads(answer.read())["comments"]) == COMMENTS
+    assert "Traceback" not in app.log(), app.log()[-3000:]

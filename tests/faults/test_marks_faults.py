@@ -1,0 +1,239 @@
+"""The marks of changed counts (a Redis stream) through Redis faults.
+
+A vote, a comment's reaction, an article change or an app-counted view marks its
+article after its commit (``stats.mark_changed``), and the view log's folder
+reads again only the marked articles' counts (``countfiles.changed_articles``).
+Against a redis-server of the test's own, stopped, frozen, restarted empty or
+refusing writes: the vote is stored and answered without waiting on its mark,
+the log gets one line a while (not one a vote), and the counts files still show
+the change at the folder's next look, not only at its full look every
+``FULL_SECONDS``; once Redis is back the marks are used again, no restart.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from byline import readers, redisconn
+from byline.engagement import actions, countfiles, stats, viewlog
+from byline.pagecache.store import reset_page_store
+from tests.engagement.test_viewlog import browser, line, write
+from tests.factory import make_article
+from tests.faults.servers import RedisServer, missing_redis
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _forget_redis() -> None:
+    redisconn.reset()
+    readers.reset_limits()
+    reset_page_store()
+
+
+def _own_redis(settings, maxmemory: str | None = None):
+    if (reason := missing_redis()) is not None:
+        pytest.skip(reason)
+    server = RedisServer(maxmemory=maxmemory).start()
+    settings.REDIS_URL = server.url()
+    settings.BYLINE_REDIS_TIMEOUT = 0.25
+    settings.BYLINE_REDIS_RETRY_SECONDS = 0.2
+    _forget_redis()
+    return server
+
+
+@pytest.fixture
+def redis_server(settings):
+    server = _own_redis(settings)
+    yield server
+    server.close()
+    _forget_redis()
+
+
+@pytest.fixture
+def full_redis(settings):
+    server = _own_redis(settings, maxmemory="4mb")
+    yield server
+    server.close()
+    _forget_redis()
+
+
+@pytest.fixture
+def log_dir(settings, tmp_path, monkeypatch):
+    """The folder's view log; each fold looks at every file, the full look far away."""
+    settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    countfiles.start_afresh()
+    yield tmp_path
+    countfiles.start_afresh()
+
+
+def reactions_in(log_dir, article) -> int:
+    counts = json.loads((log_dir / "counts" / f"{article.pk}.json").read_bytes())
+    return sum(r["count"] for r in counts["reactions"])
+
+
+def refusing_every_write(server: RedisServer) -> None:
+    """Filled, then ``maxmemory`` below what it holds: ``fill()`` stops at the first 64 KB
+    value refused, and a mark, much smaller, could still fit at the edge."""
+    import redis
+
+    server.fill()
+    client = redis.Redis(port=server.port)
+    try:
+        client.config_set("maxmemory", "1mb")
+        with pytest.raises(redis.ResponseError, match="maxmemory"):
+            client.xadd(stats.CHANGED_KEY, {"a": "1", "by": "test"})
+    finally:
+        client.close()
+
+
+def read_and_looked_at(log_dir, article) -> None:
+    """A reader reads it; the folder's first (full) look and a second, marks-only one."""
+    write(log_dir, line(article.pk, "198.51.100.20", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert countfiles._cursor[0] is not None  # the marks are being read
+
+
+def test_with_redis_refusing_writes_a_vote_still_shows_at_the_next_look(
+    log_dir, full_redis, caplog
+):
+    """At maxmemory with noeviction XADD is refused, so the vote's mark is lost while the
+    folder's XREAD still works and says "nothing changed": the folder sees Redis refused
+    a write since its last look and reads every article again."""
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    refusing_every_write(full_redis)
+    with caplog.at_level("INFO"):
+        for n in range(20):
+            actions.react(article.pk, f"reader-{n}", "happy")  # stored, mark refused
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 20
+    # One throttled warning for the refused marks, not a line per vote.
+    about_marks = [r for r in caplog.records if "counts" in r.getMessage()]
+    assert len(about_marks) <= 1, [r.getMessage() for r in about_marks]
+    full_redis.accept_writes()
+    actions.react(article.pk, "reader-last", "sad")
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 21
+    viewlog.fold()
+    assert countfiles._cursor[0] is not None  # marks read again, no restart
+
+
+def test_with_redis_stopped_then_back_empty_the_folder_reads_again_and_uses_the_marks(
+    log_dir, redis_server
+):
+    """Votes while Redis is down lose their marks; the folder reads every article while it
+    cannot read the marks, and again once they are back (the stream is gone, its last-read
+    entry with it), then goes back to the marks."""
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    redis_server.stop()
+    actions.react(article.pk, "reader-1", "happy")  # answered: the mark is skipped
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 1
+    actions.react(article.pk, "reader-2", "happy")
+    redis_server.start()  # empty
+    for _ in range(100):
+        if redisconn.available():
+            break
+        time.sleep(0.05)
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 2
+    actions.react(article.pk, "reader-3", "happy")  # marked in the new stream
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 3
+    assert countfiles._cursor[0] is not None
+
+
+def test_a_vote_does_not_wait_on_its_mark_longer_than_one_redis_timeout(
+    log_dir, redis_server, settings
+):
+    """Redis frozen (SIGSTOP) after the vote's commit: the mark waits one
+    BYLINE_REDIS_TIMEOUT at most, opens the breaker, and the next votes do not wait."""
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    redis_server.freeze()
+    try:
+        waits = []
+        for n in range(5):
+            started = time.monotonic()
+            actions.react(article.pk, f"reader-{n}", "happy")
+            waits.append(time.monotonic() - started)
+        assert redisconn.set_up().breaker.is_open
+        viewlog.fold()  # cannot read the marks: reads every article
+        assert reactions_in(log_dir, article) == 5
+    finally:
+        redis_server.thaw()
+    print("waits of the votes with Redis frozen (s):", [round(w, 3) for w in waits])
+
+
+def test_the_marks_stream_stays_bounded_under_a_flood(redis_server, monkeypatch):
+    """Each mark trims the entries older than CHANGED_KEEP_SECONDS (approximately)."""
+    import redis
+
+    monkeypatch.setattr(stats, "CHANGED_KEEP_SECONDS", 1)
+    for n in range(3000):
+        stats.mark_changed([n % 50 + 1])
+    time.sleep(1.2)
+    for n in range(300):
+        stats.mark_changed([n % 50 + 1])
+    client = redis.Redis.from_url(redis_server.url())
+    try:
+        length = client.xlen(stats.CHANGED_KEY)
+    finally:
+        client.close()
+    assert length < 3000, length  # the first flood's entries trimmed (listpack nodes)
+
+
+def test_refused_marks_log_one_line_a_while_and_one_when_redis_takes_them_again(
+    log_dir, full_redis, caplog, monkeypatch
+):
+    """The marks refused join the other refused writes' throttled line
+    (``redisconn.refusals``, here every 0.5 s instead of 10 s): a line per interval
+    whatever the votes, then one line at the first mark taken again."""
+    from byline.logthrottle import ThrottledLog
+
+    refusals = ThrottledLog(
+        redisconn.logger, "refused commands", again="takes commands again", every=0.5
+    )
+    monkeypatch.setattr(redisconn, "refusals", refusals)
+    article = make_article()
+    refusing_every_write(full_redis)
+    with caplog.at_level("INFO"):
+        until = time.monotonic() + 1.6
+        votes = 0
+        while time.monotonic() < until:
+            actions.react(article.pk, f"reader-{votes}", "happy")
+            votes += 1
+        full_redis.accept_writes()
+        actions.react(article.pk, "reader-last", "sad")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("byline")]
+    refused = [line for line in lines if line.startswith("Redis refused a command")]
+    again = [line for line in lines if "takes commands again" in line]
+    assert votes > 10 and 2 <= len(refused) <= 4, (votes, lines)
+    assert "counts marks" in refused[0]
+    assert len(again) == 1 and again[0].startswith("Redis takes commands again after "), lines
+    assert not [line for line in lines if "next full look" in line]
+
+
+def test_a_restart_between_two_looks_has_every_article_read_again(log_dir, redis_server):
+    """Redis stopped and back (empty) between two looks of the folder, its breaker closed
+    again by then: the marks of the votes meanwhile were never written, and the new
+    stream reads "nothing changed"; the folder sees Redis is another run than at its
+    last look and reads every article again."""
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    redis_server.stop()
+    actions.react(article.pk, "reader-1", "happy")  # answered: the mark is skipped
+    redis_server.start()
+    for _ in range(100):
+        if redisconn.available():
+            break
+        time.sleep(0.05)
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 1
