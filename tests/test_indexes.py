@@ -4,26 +4,35 @@ With ``enable_seqscan`` off the planner takes any index that can answer the
 query; only a query no index serves still reads the whole table. So a
 ``Seq Scan`` on the articles or the comments in these plans means a listing that
 would read every row on a site of 100,000 articles and 1,000,000 comments.
+
+On SQLite (the embedded default) the queries every page runs are checked by
+``EXPLAIN QUERY PLAN``: a ``SCAN`` of the articles or the comments (of the table or
+of a whole index) reads them all; a ``SEARCH`` reads the rows an index bounds.
 """
+
+import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from byline.articles import keyset, sitemaps
+from byline.articles import keyset, navigation, sitemaps
 from byline.articles.models import Article
 from byline.articles.sitemaps import ArticleSitemap
+from byline.discussion import popular
 from byline.discussion.models import Comment
 from tests.conftest import using_postgres
 from tests.discussion.factory import make_comment
-from tests.factory import make_article
+from tests.factory import make_article, make_section
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not using_postgres(), reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
-    ),
-]
+pytestmark = [pytest.mark.django_db]
+postgres_only = pytest.mark.skipif(
+    not using_postgres(), reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+)
+sqlite_only = pytest.mark.skipif(using_postgres(), reason="SQLite's plans (the default database)")
 TABLES = ("articles_article", "discussion_comment")
 
 
@@ -76,9 +85,22 @@ def hot_queries(article, root) -> dict:
         .order_by("submitted_at", "pk")
         .values_list("pk", flat=True),
         "admin articles": Article.objects.order_by("-published_at", "-pk")[:100],
+        **chrome_queries(),
+        "front page lead": listing.filter(featured=True)[:1],
+        "sitemap, first id": ArticleSitemap().items().filter(pk__gt=0).order_by("pk")[:1],
     }
 
 
+def chrome_queries() -> dict:
+    """Queries of (nearly) every reader page: the navigation's sections and the "most
+    discussed" ranking."""
+    return {
+        "sections with articles": navigation.sections_with_articles(),
+        "most discussed": popular.week_counts(timezone.now()),
+    }
+
+
+@postgres_only
 def test_hot_list_queries_never_scan_articles_or_comments(monkeypatch):
     """Front page, section, tag and author listings, the sitemap, an article's threads,
     the moderation queue and the admin change lists: each is served by an index."""
@@ -136,6 +158,7 @@ def other_readers_comments(article, count: int) -> None:
         cursor.execute("ANALYZE discussion_comment")
 
 
+@postgres_only
 def test_a_commenters_history_is_counted_from_the_address_index_alone():
     """A new comment asks how many of its author's earlier comments were approved and how
     many were spam (``actions.judge``). A known commenter on a big site has thousands:
@@ -156,6 +179,7 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
     assert "Index Only Scan using comment_email_status_ci" in plan, plan
 
 
+@postgres_only
 def test_a_commenters_download_reads_their_comments_from_the_address_index():
     """The comment-data download reads one commenter's comments, oldest first, through a
     cursor. PostgreSQL plans a cursor to start fast: offered the date's order, it walked
@@ -182,3 +206,66 @@ def test_a_commenters_download_reads_their_comments_from_the_address_index():
     # And the check can fail: ordered by the column, the cursor walks the date index.
     walked = cursor_plan(mine.order_by("submitted_at", "pk"))
     assert date_index in walked, walked
+
+
+def sqlite_plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(row[3] for row in cursor.fetchall())
+
+
+def full_reads(plan: str) -> list[str]:
+    """The plan's scans of a whole table or index, but the sections' (a few rows).
+    (A subquery's table is named by its alias, ``U0``: any scan but the sections' counts.)"""
+    return [line for line in plan.splitlines() if re.match(r"SCAN (?!articles_section\b)", line)]
+
+
+def by_section(plan: str) -> bool:
+    """Whether the plan reads the articles one section at a time, from a section index."""
+    return (
+        re.search(r"^SEARCH \w+ USING (COVERING )?INDEX \w+ \(section_id=\?", plan, re.M)
+        is not None
+    )
+
+
+@sqlite_only
+def test_the_chrome_of_every_page_never_scans_articles_or_comments_on_sqlite():
+    """The navigation's sections and "most discussed" read only what an index bounds on
+    SQLite: one row of each section's listing index, and the week's comments from the
+    (status, submitted_at) index. Before and after ANALYZE: its statistics (a handful
+    of statuses for thousands of comments) turned the ranking to the article index."""
+    now = timezone.now()
+    sections = [make_section(f"Section {n}") for n in range(3)]
+    articles = [make_article(f"Story {n}", section=sections[n % 3]) for n in range(6)]
+    Comment.objects.bulk_create(
+        Comment(
+            article=articles[n % 6],
+            body="Hi.",
+            author_email=f"reader{n}@example.org",
+            status=Comment.Status.APPROVED if n % 10 else Comment.Status.PENDING,
+            submitted_at=now - timedelta(days=30 if n % 3 else 1),
+        )
+        for n in range(600)
+    )
+    for analyzed in (False, True):
+        if analyzed:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        for name, queryset in chrome_queries().items():
+            plan = sqlite_plan(queryset)
+            assert not full_reads(plan), (name, analyzed, plan)
+        sections_plan = sqlite_plan(navigation.sections_with_articles())
+        assert by_section(sections_plan), (analyzed, sections_plan)
+    # The week's comments went to every third article (the others' are a month old).
+    ranked = sorted(article for article, _ in popular.ranking(now))
+    assert ranked == [articles[0].pk, articles[3].pk]
+    # And the checks can fail: grouped by the bare article column, the ranking walks the
+    # article index (every comment); ``pk__in`` the published articles' sections reads
+    # them all from the status index (a range as wide as the site: no SCAN, no section).
+    grouped = Comment.objects.approved().filter(submitted_at__gte=now - timedelta(days=7))
+    walked = sqlite_plan(grouped.values("article_id").annotate(n=Count("id")).order_by("-n"))
+    assert full_reads(walked), walked
+    live = Article.objects.published().values("section_id")
+    read = sqlite_plan(navigation.Section.objects.filter(pk__in=live))
+    assert not by_section(read), read

@@ -37,7 +37,10 @@ class IdRangePaginator:
 
     @cached_property
     def bounds(self) -> tuple[int, int] | None:
-        ids = self.items.order_by().values_list("pk", flat=True)
+        # Ids are positive: the range on the primary key has SQLite read it in order, to
+        # the first published row. Without it SQLite read every published article from
+        # the (status, published_at) index and sorted them, for one id.
+        ids = self.items.filter(pk__gt=0).order_by().values_list("pk", flat=True)
         first = ids.order_by("pk").first()
         if first is None:
             return None

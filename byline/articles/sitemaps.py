@@ -98,6 +98,9 @@ class IdRangeSitemap(BylineSitemap):
         return urls
 
 
+LASTMOD_FIELDS = ("updated_at", "published_at")
+
+
 class ArticleSitemap(IdRangeSitemap):
     """Articles, by id range."""
 
@@ -114,11 +117,12 @@ class ArticleSitemap(IdRangeSitemap):
         return max(article.updated_at, article.published_at)
 
     def get_latest_lastmod(self) -> datetime | None:
-        """Two index reads, not Django's default of reading every article."""
-        latest = Article.objects.published().aggregate(
-            updated=Max("updated_at"), published=Max("published_at")
-        )
-        dates = [d for d in latest.values() if d is not None]
+        """Two index reads, not Django's default of reading every article: one query a
+        maximum, each read from its column's index (both in one query read every
+        published article on SQLite)."""
+        published = Article.objects.published()
+        dates = [published.aggregate(latest=Max(field))["latest"] for field in LASTMOD_FIELDS]
+        dates = [d for d in dates if d is not None]
         return max(dates) if dates else None
 
 

@@ -40,7 +40,11 @@ class CommentQuerySet(models.QuerySet):
         ("This comment was removed.", ``threads``), never its author or its words."""
         replied = Comment.objects.filter(parent_id=OuterRef("pk"))
         removed = Q(status__in=REMOVED) & Exists(replied)
-        return self.filter(Q(status=Comment.Status.APPROVED) | removed)
+        # The statuses first, as a list: an article's comments are then read from the
+        # (article, status, ...) indexes. Behind the OR alone, SQLite took the parent
+        # index for an article's top-level comments: every thread's head on the site.
+        shown = (Comment.Status.APPROVED, *REMOVED)
+        return self.filter(status__in=shown).filter(Q(status=Comment.Status.APPROVED) | removed)
 
     def thread_roots(self, article_id: int) -> CommentQuerySet:
         """Approved top-level comments of an article, oldest first."""
@@ -55,8 +59,7 @@ class CommentQuerySet(models.QuerySet):
         """Removed top-level comments with an approved reply in their thread: each heads a
         thread under a placeholder (``threads``). How many an article has is kept on it
         (``Article.removed_threads``)."""
-        answered = Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
-        return self.filter(parent__isnull=True, status__in=REMOVED).filter(Exists(answered))
+        return self.filter(parent__isnull=True, status__in=REMOVED).filter(answered_thread())
 
     def removed_roots(self, article_id: int) -> CommentQuerySet:
         """An article's ``removed_heads``, oldest first. Usually none."""
@@ -211,6 +214,23 @@ class Comment(models.Model):
 # Comments a moderator took off the page (in the bin, or spam): a placeholder stands in
 # for one that has approved replies. A held (pending) comment's replies wait with it.
 REMOVED = (Comment.Status.TRASH, Comment.Status.SPAM)
+
+
+def answered_thread() -> Exists:
+    """Of a top-level comment (the outer query's row): an approved comment in its thread.
+
+    Asked with the thread's article too (a thread's comments are all on it), so the
+    three columns of the (article, status, thread) index answer it. By status and thread
+    alone SQLite, on a site never ANALYZEd, read the status index: every approved
+    comment of the site, for each removed head.
+    """
+    return Exists(
+        Comment.objects.filter(
+            article_id=OuterRef("article_id"),
+            status=Comment.Status.APPROVED,
+            thread_id=OuterRef("pk"),
+        )
+    )
 
 
 class ModerationRecord(models.Model):

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Func, IntegerField, QuerySet
 from django.utils import timezone
 
 from byline.articles.models import Article
@@ -32,22 +32,38 @@ CANDIDATES = TOP * 2  # an article unpublished since must not leave the list sho
 CACHE_KEY = "discussion:most-discussed"
 
 
+class Unindexed(Func):
+    """A column's own value, as ``+column``: SQLite's documented way to keep the planner
+    from reading it through an index. Grouped by the bare article column, SQLite walked
+    the (article, ...) index to skip the sort: every comment of the site, whatever its
+    date (100 ms at 100,000 comments). Grouped by this, it reads the week's comments from
+    the (status, submitted_at) index and sorts them. PostgreSQL plans it as the column."""
+
+    template = "+%(expressions)s"
+    output_field = IntegerField()
+
+
 @dataclass(frozen=True)
 class DiscussedArticle:
     article: Article
     comments: int
 
 
-def ranking(now: datetime) -> list[tuple[int, int]]:
-    """(article id, approved comments) of the week before ``now``, most first."""
-    rows = (
+def week_counts(now: datetime) -> QuerySet:
+    """The approved comments of the week before ``now`` counted per article, most first:
+    rows of ``article_pk`` and ``n``."""
+    return (
         Comment.objects.approved()
         .filter(submitted_at__gte=now - timedelta(days=DAYS))
-        .values("article_id")
+        .values(article_pk=Unindexed("article_id"))
         .annotate(n=Count("id"))
-        .order_by("-n", "article_id")[:CANDIDATES]
+        .order_by("-n", "article_pk")[:CANDIDATES]
     )
-    return [(row["article_id"], row["n"]) for row in rows]
+
+
+def ranking(now: datetime) -> list[tuple[int, int]]:
+    """(article id, approved comments) of the week before ``now``, most first."""
+    return [(row["article_pk"], row["n"]) for row in week_counts(now)]
 
 
 def most_discussed(now: datetime | None = None, top: int = TOP) -> list[DiscussedArticle]:

@@ -17,9 +17,9 @@ cache stores nothing else (see ``templatetags.discussion``).
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Q, Subquery
 
-from byline.discussion.models import REMOVED, Comment
+from byline.discussion.models import REMOVED, Comment, answered_thread
 
 OLDEST = "oldest"
 NEWEST = "newest"
@@ -59,12 +59,13 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
     """
     roots_query = Comment.objects.thread_roots(article_id)
     if removed_threads:  # the approved roots and the removed heads, in one ordered read
-        removed = Q(status__in=REMOVED) & Exists(
-            Comment.objects.filter(status=Comment.Status.APPROVED, thread_id=OuterRef("pk"))
-        )
+        removed = Q(status__in=REMOVED) & answered_thread()
+        # The statuses as a list too: the article's top-level comments are then read from
+        # the (article, status, parent) index. Behind the OR alone, SQLite read the parent
+        # index: the top-level comments of every article on the site.
         roots_query = (
             Comment.objects.on_article(article_id)
-            .filter(parent__isnull=True)
+            .filter(parent__isnull=True, status__in=(Comment.Status.APPROVED, *REMOVED))
             .filter(Q(status=Comment.Status.APPROVED) | removed)
             .order_by("submitted_at", "pk")
         )

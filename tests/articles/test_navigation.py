@@ -112,6 +112,16 @@ def test_the_header_and_footer_menus_follow_their_pages_once_cached(client, own_
     assert (menu(html, "Site pages"), menu(html, "Pages")) == (["Ethics"], [])
 
 
+def reads_the_schedule(sql: str) -> bool:
+    """Whether a query is ``next_publication_time``'s: by what it reads, the articles'
+    publication time alone, the earliest first (other queries name the scheduled status
+    and a LIMIT 1 too, such as the navigation's ``EXISTS`` of a section's articles)."""
+    selected = (
+        r'SELECT "articles_article"\."published_at"( AS "published_at")? FROM "articles_article" '
+    )
+    return re.match(selected, sql) is not None and "ASC LIMIT 1" in sql
+
+
 def test_a_cold_page_reads_the_chrome_and_the_schedule_once(page_cache):  # noqa: F811
     """A page rendered into the page cache asks the database once when the next scheduled
     article is due (with the navigation, which the page cache's layer then reuses), and
@@ -120,5 +130,5 @@ def test_a_cold_page_reads_the_chrome_and_the_schedule_once(page_cache):  # noqa
     with CaptureQueriesContext(connection) as queries:
         assert call(page_cache, article.get_absolute_url()).status == 200
     sql = [query["sql"] for query in queries.captured_queries]
-    assert sum("'scheduled'" in text and "LIMIT 1" in text for text in sql) == 1
+    assert sum(map(reads_the_schedule, sql)) == 1
     assert sum('FROM "articles_staticpage"' in text for text in sql) == 1
