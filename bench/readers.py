@@ -1346,6 +1346,7 @@ def ramp_together(
                 every[script], lambda s=script: every[s].step(readers, args.seconds / 2, roles)
             )
             phases[script].append(phase)
+            print(f"    phase: {phase_line(phase)}", flush=True)
         done = {script: merged(parts) for script, parts in phases.items()}
         for script, step in done.items():
             steps[script].append(step)
@@ -1387,6 +1388,24 @@ def describe(step: Step, scale: float) -> str:
         f" (app {1e6 * step.cpu['app server'] / views:.0f}),"
         f" generator {step.cpu['generator'] / step.seconds:.2f} cores,"
         f" load average {step.load:.1f}"
+    )
+
+
+def phase_line(step: Step) -> str:
+    """What the app answered in one phase, and its CPU a request: the app's share of a
+    view moves with the votes and comments (a few ms each) that fall in the phase."""
+    kinds = step.tally.kinds
+    app = {kind: n for kind, n in kinds.items() if kind.endswith(" (app)")}
+    votes = sum(n for kind, n in app.items() if kind.startswith("vote"))
+    comments = sum(n for kind, n in app.items() if kind.startswith("comment ("))
+    counts = sum(n for kind, n in app.items() if kind.startswith(("beacon", "refresh", "counts")))
+    others = sum(app.values()) - votes - comments - counts
+    used = step.cpu["app server"]
+    each = 1e6 * used / max(sum(app.values()), 1)
+    return (
+        f"{step.script} {step.tally.sessions} views; the app answered {votes} votes,"
+        f" {comments} comments, {counts} counts, {others} other"
+        f" ({1e6 * used / max(step.tally.sessions, 1):.0f} µs a view, {each:.0f} µs a request)"
     )
 
 

@@ -46,9 +46,9 @@ import os
 import re
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -78,34 +78,49 @@ _read_to: dict[tuple[str, str], tuple[int, int]] = {}
 FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
 _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 
-# For each line (ARGV from 4 on: id, msec, limit key, number of marks, the marks; ids
-# sort in the order lines are read, so a line's rank is the lines read before it):
-# 1 if counted, else 0. ARGV 1-3: seconds a mark lives, the limit, seconds a limit
-# key lives. Idempotent (see the module docstring): a rerun of the same lines
-# gives the same answers.
+# For each line (ARGV from 6 on), one string: "id<TAB>limit key<TAB>article<TAB>identity"
+# (and "<TAB>reader" when the line has a reader cookie), or just "id<TAB>limit key" for a
+# line the fold already knows is a repeat (the same article, browser and minute as a line
+# before it in the batch: it only counts towards the address's limit). Ids sort in the
+# order lines are read, so a line's rank is the lines read before it. Returns 1 if
+# counted, else 0. ARGV 1-5: seconds a mark lives, the limit, seconds a limit key lives,
+# the marks' and the limits' key prefixes. Idempotent (see the module docstring): a
+# rerun of the same lines gives the same answers.
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local out = {}
-local i = 4
-while i <= #ARGV do
-    local id, msec, limit_key, marks = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+local seen, limits = ARGV[4], ARGV[5]
+local find, sub = string.find, string.sub
+local out, expiring = {}, {}
+for i = 6, #ARGV do
+    local line = ARGV[i]
+    local a = find(line, '\t', 1, true)
+    local b = find(line, '\t', a + 1, true)
+    local id = sub(line, 1, a - 1)
+    local limit_key = limits .. sub(line, a + 1, (b or 0) - 1)
     redis.call('ZADD', limit_key, 'NX', 0, id)
-    redis.call('EXPIRE', limit_key, limit_ttl)
+    if not expiring[limit_key] then
+        expiring[limit_key] = true
+        redis.call('EXPIRE', limit_key, limit_ttl)
+    end
     local counted = 0
-    if redis.call('ZRANK', limit_key, id) < limit then
+    if b and redis.call('ZRANK', limit_key, id) < limit then
         counted = 1
-        for m = 1, marks do
-            local key = ARGV[i + 3 + m]
+        local c = find(line, '\t', b + 1, true)
+        local article = sub(line, b + 1, c - 1)
+        while c do
+            local d = find(line, '\t', c + 1, true)
+            local key = seen .. article .. ':' .. sub(line, c + 1, (d or 0) - 1)
             if not redis.call('SET', key, id, 'NX', 'EX', ttl) and redis.call('GET', key) ~= id then
                 counted = 0
             end
+            c = d
         end
     end
-    table.insert(out, counted)
-    i = i + 4 + marks
+    out[#out + 1] = counted
 end
 return out
 """
+_ROUND_TRIP_LINES = 1000  # lines decided per Redis call
 
 
 def folder() -> Path | None:
@@ -224,15 +239,14 @@ def _forget_old_positions(names: list[tuple[int, str]]) -> None:
 # --- the counting rules ---------------------------------------------------------------
 
 
-class Line:
-    __slots__ = ("id", "msec", "article_id", "ip_hash", "identities")
+class Line(NamedTuple):
+    """One view in the log, as the counting rules need it."""
 
-    def __init__(self, id: str, msec: float, article_id: int, ip_hash: str, identities: list[str]):
-        self.id = id
-        self.msec = msec
-        self.article_id = article_id
-        self.ip_hash = ip_hash
-        self.identities = identities
+    id: str  # sorts in reading order: slot, offset, inode
+    minute: int  # the line's own time, in whole minutes since the epoch
+    article_id: int
+    ip_hash: str
+    identities: tuple[str, ...]  # the browser (address and agent), and the cookie's reader
 
 
 def _unescape(value: bytes) -> str:
@@ -246,35 +260,85 @@ def slot_of(name: str) -> int:
     return int(match[1]) if match else 0
 
 
+# What a User-Agent or a reader cookie in the log comes to depends on its bytes alone
+# (and the secret key): kept across chunks, at most CACHE_SIZE each (then started
+# again). Most lines are browsers the folder has met already. Addresses are not kept:
+# they are only ever hashed with the day's salt.
+CACHE_SIZE = 20_000
+_agents: dict[bytes, str] = {}  # User-Agent -> its hash, "" for a declared bot
+_cookies: dict[bytes, str] = {}  # reader cookie -> the reader, "" when not a valid one
+
+
+def agent_hash(agent: bytes) -> str:
+    """The hash of a User-Agent as nginx logged it, or "" for a declared bot."""
+    known = _agents.get(agent)
+    if known is None:
+        text = _unescape(agent)
+        known = "" if actions.is_declared_bot(text) else actions.hash_text(text)
+        if len(_agents) >= CACHE_SIZE:
+            _agents.clear()
+        _agents[agent] = known
+    return known
+
+
+def _cookie_reader(cookie: bytes) -> str:
+    known = _cookies.get(cookie)
+    if known is None:
+        known = readers.reader_from_cookie(_unescape(cookie)) or ""
+        if len(_cookies) >= CACHE_SIZE:
+            _cookies.clear()
+        _cookies[cookie] = known
+    return known
+
+
 def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
-    """The lines of a chunk of file ``slot`` read at ``offset``; malformed lines are
-    logged and skipped. A line's id sorts as the lines are read (slot, then offset)."""
+    """The lines of a chunk of file ``slot`` read at ``offset``, declared bots left out;
+    malformed lines are logged and skipped. A line's id sorts as the lines are read
+    (slot, then offset)."""
     lines: list[Line] = []
-    agents: dict[bytes, str] = {}
+    append = lines.append
     hash_ip = readers.ip_hasher()  # today's salt, once a chunk
+    agents, cookies = _agents, _cookies
+    prefix = f"{slot:012d}:"
+    suffix = f":{inode}"
     for raw in data.split(b"\n")[:-1]:
-        line_id = f"{slot:012d}:{offset:013d}:{inode}"
+        start = offset
         offset += len(raw) + 1
-        fields = raw.split(b"\t")
         try:
-            msec, article, address, agent, cookie = fields
+            msec, article, address, agent, cookie = raw.split(b"\t")
             article_id = int(article)
-            seconds = float(msec)
-        except ValueError:
+            minute = int(float(msec)) // 60
+        except (ValueError, OverflowError):
             logger.warning("view log: skipping a malformed line %r", raw[:200])
             continue
-        if agent not in agents:
-            text = _unescape(agent)
-            agents[agent] = "" if actions.is_declared_bot(text) else actions.hash_text(text)
-        agent_hash = agents[agent]
-        if not agent_hash:
+        agent_id = agents.get(agent)
+        if agent_id is None:
+            agent_id = agent_hash(agent)
+        if not agent_id:
             continue
         ip_hash = hash_ip(address.decode("ascii", "replace"))
-        identities = [f"{ip_hash}:{agent_hash}"]
-        if cookie and cookie != b"-" and (reader := readers.reader_from_cookie(_unescape(cookie))):
-            identities.append(reader)
-        lines.append(Line(line_id, seconds, article_id, ip_hash, identities))
+        browser = f"{ip_hash}:{agent_id}"
+        if cookie != b"-" and cookie:
+            reader = cookies.get(cookie)
+            if reader is None:
+                reader = _cookie_reader(cookie)
+            identities: tuple[str, ...] = (browser, reader) if reader else (browser,)
+        else:
+            identities = (browser,)
+        append(Line(f"{prefix}{start:013d}{suffix}", minute, article_id, ip_hash, identities))
     return lines
+
+
+_days: dict[int, date] = {}
+
+
+def _day(minute: int) -> date:
+    """The UTC day of a minute since the epoch."""
+    number = minute // 1440
+    day = _days.get(number)
+    if day is None:
+        day = _days[number] = datetime.fromtimestamp(number * 86400, UTC).date()
+    return day
 
 
 def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
@@ -297,16 +361,37 @@ def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
     batch: Batch = Counter()
     for line, yes in zip(lines, counted, strict=True):
         if yes:
-            batch[(line.article_id, datetime.fromtimestamp(line.msec, UTC).date())] += 1
+            batch[(line.article_id, _day(line.minute))] += 1
     return batch
 
 
 def _limit_key(line: Line) -> str:
-    return f"{LIMIT_PREFIX}{line.ip_hash}:{int(line.msec) // 60}"
+    return f"{LIMIT_PREFIX}{line.ip_hash}:{line.minute}"
 
 
 def _mark_keys(line: Line) -> list[str]:
     return [f"{SEEN_PREFIX}{line.article_id}:{identity}" for identity in line.identities]
+
+
+def _packed(lines: list[Line]) -> list[str]:
+    """Each line as one argument of the ``_DECIDE`` script.
+
+    A line with the same article, identities and minute as one before it in the
+    batch is never counted, and would set no mark (that one set or met every mark it
+    has, or was over the same limit), so only its place in the address's limit is sent.
+    """
+    packed: list[str] = []
+    append = packed.append
+    earlier: set[tuple[int, tuple[str, ...], int]] = set()
+    for line in lines:
+        key = (line.article_id, line.identities, line.minute)
+        if key in earlier:
+            append(f"{line.id}\t{line.ip_hash}:{line.minute}")
+        else:
+            earlier.add(key)
+            marks = "\t".join(line.identities)
+            append(f"{line.id}\t{line.ip_hash}:{line.minute}\t{line.article_id}\t{marks}")
+    return packed
 
 
 def _counted_in_redis(lines: list[Line]) -> list[bool]:
@@ -314,17 +399,18 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
     assert client is not None
     counted: list[bool] = []
     script = client.register_script(_DECIDE)
-    for start in range(0, len(lines), 500):  # one round trip per 500 lines
-        args: list[Any] = [
-            actions.VIEW_REPEAT_SECONDS,
-            settings.BYLINE_VIEWS_PER_MINUTE,
-            LIMIT_KEY_SECONDS,
-        ]
-        for line in lines[start : start + 500]:
-            marks = _mark_keys(line)
-            args += [line.id, f"{line.msec:.3f}", _limit_key(line), len(marks), *marks]
+    head: list[Any] = [
+        actions.VIEW_REPEAT_SECONDS,
+        settings.BYLINE_VIEWS_PER_MINUTE,
+        LIMIT_KEY_SECONDS,
+        SEEN_PREFIX,
+        LIMIT_PREFIX,
+    ]
+    packed = _packed(lines)
+    for start in range(0, len(packed), _ROUND_TRIP_LINES):
         # A RedisError rolls the transaction back: the next fold reads these lines again.
-        counted += [bool(flag) for flag in script(keys=[], args=args)]
+        flags = script(keys=[], args=head + packed[start : start + _ROUND_TRIP_LINES])
+        counted += [flag == 1 for flag in flags]
     return counted
 
 

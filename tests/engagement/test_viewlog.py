@@ -235,3 +235,60 @@ def test_two_folders_at_once_without_redis_keep_one_addresses_limit(
         )
     run_together(lambda n: viewlog.fold(folders[n]), len(folders))
     assert views(article) == 20
+
+
+def test_the_bot_verdict_kept_for_a_user_agent_is_the_one_asked_again(log_dir):
+    """The folder keeps each User-Agent's verdict across folds: a bot stays a bot, a
+    browser stays counted, the same as asking ``is_declared_bot`` every line."""
+    from byline.engagement import actions
+
+    for agent in (
+        BOT,
+        "",
+        "  ",
+        "Mozilla/5.0 \\x22CRAWLER\\x22",
+        browser(),
+        "Mozilla/5.0 (Caf\\xC3\\xA9)",
+    ):
+        raw = agent.encode()
+        first, again = viewlog.agent_hash(raw), viewlog.agent_hash(raw)
+        assert first == again
+        assert (first == "") == actions.is_declared_bot(viewlog._unescape(raw))
+    article = make_article()
+    write(log_dir, *(line(article.pk, f"198.51.100.{100 + n}", BOT) for n in range(3)))
+    assert viewlog.fold() == 0
+
+
+def test_a_reader_repeated_within_one_batch_counts_once_and_still_counts_to_the_limit(
+    log_dir, settings
+):
+    """The same browser three times in a minute (one batch): one view; the repeats still
+    count towards the address's limit, so a fourth browser there is over it."""
+    settings.BYLINE_VIEWS_PER_MINUTE = 3
+    article = make_article()
+    agent = browser()
+    at = time.time() // 60 * 60 + 1
+    write(
+        log_dir,
+        *(line(article.pk, "198.51.100.120", agent, at=at + n) for n in range(3)),
+        line(article.pk, "198.51.100.120", browser(), at=at + 4),
+    )
+    assert viewlog.fold() == 1
+    assert views(article) == 1
+
+
+def test_a_repeat_with_a_reader_cookie_still_marks_that_reader(log_dir):
+    """A browser seen again, now with a reader cookie (they voted in between): not
+    counted, but the reader is marked, so the same reader at another address is not
+    counted either."""
+    article = make_article()
+    agent = browser()
+    cookie = readers.cookie_value(readers.new_reader_id())
+    write(
+        log_dir,
+        line(article.pk, "198.51.100.130", agent),
+        line(article.pk, "198.51.100.130", agent, cookie),
+        line(article.pk, "203.0.113.130", browser(), cookie),
+    )
+    assert viewlog.fold() == 1
+    assert views(article) == 1

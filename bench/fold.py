@@ -1,0 +1,292 @@
+"""The view folder's cost a line: nginx's view log replayed through ``viewlog.fold()``.
+
+Writes a view log as nginx would (``--rate`` lines a second for ``--articles``
+published articles read Zipf-like, and a draft whose lines must be dropped;
+browsers with the User-Agents real browsers send, many sharing one; 0.5% of
+lines from declared bots; one line in ten a reader coming back to an article
+they have read) and replays it through the folder of this tree, one second of
+log appended and folded at a time, paced to the clock, as ``byline flush_views
+--every 1`` does. It prints the CPU a line of the folder process, of its
+PostgreSQL backend and, with ``--redis-port`` (a redis-server of the bench's
+own on that port, so its CPU is the bench's alone), of Redis; and checks that
+the views added are exactly the lines the counting rules count.
+
+``--against <another checkout>`` replays the same log through that tree too
+(its ``.venv`` if it has one), the two in turn A B B A, and prints the ratio.
+``--quick`` (CI): a few seconds, unpaced; asserts exact counts, never timings.
+
+    DATABASE_URL=postgres://.../benchfold REDIS_URL=redis://127.0.0.1:6379/0 \\
+        python bench/fold.py --quick
+    DATABASE_URL=... python bench/fold.py --redis-port 18201 --against ../other
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{m} like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Version/17.{m} Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; SM-S91{m}B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_{m}) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{m} Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{m} like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/4{m}0.0.0]",
+]
+BOTS = [
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "python-requests/2.32.3",
+]
+
+
+def make_log(seconds: int, rate: int, articles: int, seed: int) -> tuple[list, int]:
+    """The log, a list of seconds of ``[article index or -1 (the draft), address number,
+    User-Agent]``, and the views the counting rules count in it."""
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(articles)]
+    agents = [a.format(v=rng.randint(118, 131), m=rng.randint(0, 9)) for a in AGENTS * 8]
+    browsers: list[tuple[int, str]] = []
+    read: list[tuple[int, int]] = []  # (article, browser) pairs already counted
+    log, expected = [], 0
+    for _ in range(seconds):
+        second = []
+        for _ in range(rate):
+            draw = rng.random()
+            if draw < 0.005:  # a declared bot, never counted
+                second.append([rng.randrange(articles), len(browsers), rng.choice(BOTS)])
+                browsers.append((len(browsers), ""))
+                continue
+            if draw < 0.105 and read:  # a reader back within 30 minutes: not again
+                article, browser = rng.choice(read)
+            else:
+                browser = len(browsers)
+                browsers.append((browser, rng.choice(agents)))
+                article = -1 if draw > 0.99 else rng.choices(range(articles), weights)[0]
+                if article >= 0:
+                    read.append((article, browser))
+                    expected += 1
+            second.append([article, browser, browsers[browser][1]])
+        log.append(second)
+    return log, expected
+
+
+# The replay, run by the python of the tree being measured (``python -c``): argv is the
+# tree, the log's JSON, the article ids (the draft's last), the views' folder, whether
+# paced, the Redis server's pid (or 0) and the seconds of warm-up (folded, not
+# measured: the first look at every article). Prints its figures as JSON; "lines" are
+# the measured ones, "added" every view added.
+REPLAY = r"""
+import json, os, resource, sys, time, secrets
+tree, log_path, ids, folder, paced, redis_pid, warmup = sys.argv[1:8]
+sys.path.insert(0, tree)
+import django
+django.setup()
+from django.db import connection
+from django.db.models import Sum
+from byline.engagement import viewlog
+from byline.engagement.models import ArticleStats
+from byline.engagement import countfiles
+
+files_cpu = [0.0]  # the folder's CPU in countfiles.publish: the counts files
+real_publish = countfiles.publish
+def publish(*args):
+    before = me()
+    try:
+        return real_publish(*args)
+    finally:
+        files_cpu[0] += me() - before
+countfiles.publish = publish
+
+def proc_cpu(pid):
+    if not pid:
+        return 0.0
+    text = open(f"/proc/{pid}/stat").read()
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def me():
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+ids = [int(i) for i in ids.split(",")]
+log = json.load(open(log_path))
+tag = secrets.token_hex(2)
+def views():
+    return ArticleStats.objects.filter(article_id__in=ids).aggregate(n=Sum("views"))["n"] or 0
+before = views()
+viewlog.fold()  # anything left over, and the connection opened
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None
+    backend = cursor.fetchone()[0] if connection.vendor == "postgresql" else 0
+redis_pid = int(redis_pid)
+folder_cpu = pg_cpu = redis_cpu = 0.0
+lines = 0
+start = time.time()
+for n, second in enumerate(log):
+    now = time.time()
+    if paced == "1" and now < start + n:
+        time.sleep(start + n - now)
+        now = time.time()
+    text = "".join(
+        f"{now + i / len(second):.3f}\t{ids[a]}\t2001:db8:{tag}::{b:x}\t{agent}\t-\n"
+        for i, (a, b, agent) in enumerate(second)
+    )
+    with open(os.path.join(folder, f"views-{int(now) // 100}.log"), "a") as f:
+        f.write(text)
+    if n < int(warmup):  # the first look at every article, the first files written
+        viewlog.fold()
+        files_cpu[0] = 0.0
+        continue
+    lines += len(second)
+    c0, p0, r0 = me(), proc_cpu(backend), proc_cpu(redis_pid)
+    viewlog.fold()
+    folder_cpu += me() - c0
+    pg_cpu += proc_cpu(backend) - p0
+    redis_cpu += proc_cpu(redis_pid) - r0
+print(json.dumps({"lines": lines, "added": views() - before, "folder": folder_cpu,
+                  "files": files_cpu[0], "postgresql": pg_cpu,
+                  "redis": redis_cpu if redis_pid else None}))
+"""
+
+
+def python_of(tree: Path) -> str:
+    venv = tree / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def replay(
+    tree: Path, log_path: Path, ids: list[int], env: dict, paced: bool, redis_pid: int, warmup: int
+):
+    with tempfile.TemporaryDirectory(prefix="byline-fold-") as folder:
+        env = {**env, "BYLINE_VIEW_LOG_DIR": folder}
+        args = [str(tree), str(log_path), ",".join(map(str, ids)), folder, "1" if paced else "0"]
+        result = subprocess.run(
+            [python_of(tree), "-c", REPLAY, *args, str(redis_pid), str(warmup)],
+            env=env,
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if result.returncode:
+        sys.exit(f"the replay through {tree} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return server
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rate", type=int, default=300, help="lines a second")
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--against", type=Path, help="another checkout, replayed in turn")
+    parser.add_argument("--redis-port", type=int, help="start a redis-server of our own here")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds folded, not measured")
+    parser.add_argument("--quick", action="store_true", help="CI: exact counts, no timings")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.rate, args.articles, args.warmup = 4, 200, 20, 1
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BYLINE_")}
+    key = "bench-fold-" + "k" * 40  # the same in every replay: the readers' hashes agree
+    env.update(DJANGO_SETTINGS_MODULE="byline.settings", BYLINE_SECRET_KEY=key)
+    redis = start_redis(args.redis_port) if args.redis_port else None
+    if redis:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{args.redis_port}/0"
+    os.environ.update(env)
+    from bench.harness import ensure_database
+
+    ensure_database()
+    import django
+
+    django.setup()
+    try:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        ids = make_articles(args.articles)
+        log, expected = make_log(args.seconds, args.rate, args.articles, seed=21)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+            json.dump(log, file)
+        log_path = Path(file.name)
+        trees = [("this", ROOT)]
+        if args.against:
+            trees = [("this", ROOT), ("against", args.against.resolve())]
+            trees = [trees[0], trees[1], trees[1], trees[0]]
+        results: dict[str, list[dict]] = {}
+        failed = []
+        for name, tree in trees:
+            pid = redis.pid if redis else 0
+            result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup)
+            results.setdefault(name, []).append(result)
+            lines = result["lines"]
+            figures = "  ".join(
+                f"{role} {result[role] * 1e6 / lines:.1f}"
+                for role in ("folder", "files", "postgresql", "redis")
+                if result[role] is not None
+            )
+            print(
+                f"{name:8} {tree}: {lines} lines measured, {result['added']} views added "
+                f"(expected {expected}); µs of CPU a line: {figures}"
+            )
+            if result["added"] != expected:
+                failed.append(f"{name}: {result['added']} views added, expected {expected}")
+        log_path.unlink()
+        if args.against and not args.quick:
+            for role in ("folder", "files", "postgresql", "redis"):
+                if results["this"][0][role] is None:
+                    continue
+                this = sum(r[role] for r in results["this"])
+                other = sum(r[role] for r in results["against"])
+                print(f"{role}: this / against = {this / other if other else float('nan'):.2f}")
+        if failed:
+            print("FAILED: " + "; ".join(failed))
+            return 1
+        print("views exact in every replay")
+        return 0
+    finally:
+        if redis:
+            redis.terminate()
+            redis.wait()
+
+
+def make_articles(count: int) -> list[int]:
+    """``count`` published articles and a draft (last): their ids."""
+    from tests.factory import make_article
+
+    run = secrets.token_hex(3)  # the database may hold the articles of earlier runs
+    ids = [make_article(slug=f"fold-{run}-{n}").pk for n in range(count)]
+    return [*ids, make_article(slug=f"fold-{run}-draft", status="draft").pk]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
