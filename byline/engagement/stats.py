@@ -455,7 +455,10 @@ def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> None:
     """Say that these articles' counts changed (None: every article's); call after the
     commit. Never raises: with Redis failing or absent the mark is skipped, and the
     folder's full look every ``countfiles.FULL_SECONDS`` (or at every look without
-    Redis) shows the change."""
+    Redis) shows the change. Without a view log folder (the embedded tier) nobody
+    reads the marks: none is sent."""
+    if not settings.BYLINE_VIEW_LOG_DIR:
+        return
     client = redis_client()
     entry = changed_entry(article_ids, by)
     if client is None or entry is None:

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from byline.engagement import actions, countfiles, viewlog
+from byline.engagement import actions, countfiles, stats, viewlog
+from byline.redisconn import redis_client
 from tests.engagement.test_viewlog import browser, line, write
 from tests.factory import make_article
 
@@ -233,3 +234,14 @@ def test_a_changed_article_and_an_app_counted_view_are_marked(log_dir, asked, mo
     viewlog.fold()
     assert sorted(asked[0]) == sorted([edited.pk, viewed.pk])
     assert views_in(log_dir, viewed) == 2
+
+
+@needs_redis
+def test_without_a_view_log_folder_no_change_is_marked(settings):
+    """Nobody reads the marks without a view log folder (the embedded tier): a vote sends
+    Redis nothing for them."""
+    settings.BYLINE_VIEW_LOG_DIR = ""
+    client = redis_client()
+    client.delete(stats.CHANGED_KEY)
+    actions.react(make_article().pk, "reader-3", "happy")
+    assert client.xlen(stats.CHANGED_KEY) == 0
