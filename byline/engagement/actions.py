@@ -21,18 +21,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
 
 from byline import readers, redisconn
 from byline.articles.models import Article
-from byline.engagement import batches, stats, viewbuffer
+from byline.engagement import batches, seen, stats, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction
 from byline.engagement.stats import Figures
 from byline.parsing import MAX_ID, loads_json
 
-VIEW_REPEAT_SECONDS = 30 * 60
+VIEW_REPEAT_SECONDS = seen.SECONDS
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|"
     r"curl/|wget|python-|httpclient|go-http-client|java/|okhttp|lighthouse|scrapy",
@@ -303,16 +302,15 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
     if readers.over_limit("view", [f"ip:{ip_hash}"], settings.BYLINE_VIEWS_PER_MINUTE):
         return False
     # Seen as this browser at this address, and as the cookie's reader if any:
-    # a reader who votes (and so gets a cookie) and reloads is still the same.
-    identities = [f"{ip_hash}:{hash_text(user_agent)}"]
-    if reader := readers.reader_id(request):
-        identities.append(reader)
-    keys = [f"engagement:seen:{article_id}:{identity}" for identity in identities]
-    first_time = [cache.add(key, 1, timeout=VIEW_REPEAT_SECONDS) for key in keys]
-    if not all(first_time):
+    # a reader who votes (and so gets a cookie) and reloads is still the same. The
+    # marks are the view log folder's too (``seen``): counted once by either path.
+    who = seen.identities(ip_hash, hash_text(user_agent), readers.reader_id(request))
+    log_folder = bool(settings.BYLINE_VIEW_LOG_DIR)
+    keys = seen.first_sight(article_id, who, log_folder)
+    if keys is None:
         return False
     if not is_live(article_id):
-        cache.delete_many(keys)
+        seen.forget(keys, log_folder)
         return False
     viewbuffer.record_view(article_id)
     return True

@@ -17,7 +17,9 @@ nginx does not write a line for a self-declared bot (its ``map`` repeats
 - an address sends at most ``BYLINE_VIEWS_PER_MINUTE`` counted views a minute
   (a fixed minute of the line's own time, hashed address);
 - the same reader again within 30 minutes is not counted: the same browser
-  (salted address hash and user agent) or the same reader cookie;
+  (salted address hash and user agent) or the same reader cookie, with the
+  marks the app's ``count_view`` sets too (``seen``: a reader the app counted
+  is a repeat here, and the other way round);
 - a view of an article that is not published is dropped.
 
 **Exactly once.** Each file's read position (``ViewLogPosition``) moves in
@@ -55,7 +57,7 @@ from django.db import connection, transaction
 
 from byline import readers
 from byline.articles.models import Article
-from byline.engagement import actions, countfiles
+from byline.engagement import actions, countfiles, seen
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.stats import any_of
 from byline.engagement.viewbuffer import Batch, apply_batch
@@ -67,7 +69,7 @@ SLOT_SECONDS = 100
 FILE_NAME = re.compile(r"views-([0-9]{1,12})\.log\Z")
 BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
 LIMIT_KEY_SECONDS = 180
-SEEN_PREFIX = "byline:engagement:viewlog:seen:"
+SEEN_PREFIX = seen.PREFIX  # the app's marks too: one reader counted once by either path
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
