@@ -57,10 +57,12 @@ import redis
 from django.conf import settings
 from django.db.models import Count
 
+from byline import redisconn
 from byline.articles.models import Article
 from byline.engagement import stats
 from byline.engagement.models import PendingView
 from byline.engagement.stats import PENDING_KEY, any_of, figures_of_many
+from byline.logthrottle import ThrottledLog, reason_of
 from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
@@ -90,8 +92,11 @@ _left: dict[int, bytes] = {}  # article -> the bytes this process last left in i
 _cursor: list[bytes | str | None] = [None]
 _full = [float("-inf")]
 _marks_read = [float("-inf")]
-# Redis's run and its count of refused writes at the last look
-_redis_run: list[tuple[object, int] | None] = [None]
+# Redis's run at the last look: the value of RUN_KEY (see ``changed_articles``)
+_redis_run: list[bytes | None] = [None]
+RUN_KEY = "byline:engagement:counts:run"
+# One line a while (and one when it is over) while the marks cannot be read
+unreadable = ThrottledLog(logger, "looks without the marks", again="can be read again")
 # Writers of more files for the articles being read: called with the view log's
 # folder and the counts JSON of the published articles whose files were just written.
 _more_writers: list[Callable[[Path, dict[int, bytes]], object]] = []
@@ -213,10 +218,18 @@ def changed_articles(now: float) -> set[int] | None:
     """The articles whose counts others marked as changed since the last look
     (``stats.CHANGED_KEY``), or None when every article is to be read again: every
     ``FULL_SECONDS``, without Redis, when it fails, when marks may have been
-    trimmed since the last read, or when since the last look Redis restarted (marks
-    were skipped while it was down) or refused a write (``maxmemory``: a mark may be
-    among them). Read before the counts, so a change committed after it is marked
-    after it and read at the next look."""
+    trimmed since the last read, when since the last look Redis restarted empty
+    or was flushed (marks were skipped while it was down, or are gone), or when it
+    refuses writes (``maxmemory``: marks may be refused). Read before the counts, so
+    a change committed after it is marked after it and read at the next look.
+
+    Which run of Redis this is, the folders tell by a key of their own
+    (``RUN_KEY``, a random value set if missing): another value than at the last
+    look means Redis lost its keys; a refused ``SET`` means it refuses writes.
+    Neither needs ``INFO``, which managed Redis services may disable. (A Redis that
+    refused a mark and takes writes again by the next look, or restarted from a
+    snapshot between two looks, is not seen: the full look within ``FULL_SECONDS``
+    shows the change.)"""
     client = redis_client()
     if client is None:
         return None
@@ -226,23 +239,32 @@ def changed_articles(now: float) -> set[int] | None:
         or now - _marks_read[0] >= stats.CHANGED_KEEP_SECONDS / 2
     )
     try:
-        # Which run of Redis this is and its count of the writes it refused (maxmemory):
-        # when either moved, marks may have been lost (skipped while it was down, or
-        # refused) while the marks still read "nothing changed".
         pipe = client.pipeline(transaction=False)
-        pipe.info("server")
-        pipe.info("errorstats")
+        pipe.set(RUN_KEY, os.urandom(8).hex(), nx=True)
+        pipe.get(RUN_KEY)
         if full:
             pipe.xrevrange(stats.CHANGED_KEY, count=1)
         else:
             pipe.xread({stats.CHANGED_KEY: _cursor[0]})  # type: ignore[dict-item]
-        server, errors, found = pipe.execute()
+        taken, run, found = pipe.execute(raise_on_error=False)
+        for answer in (run, found):
+            if isinstance(answer, Exception):
+                raise answer
     except redis.RedisError as error:
-        logger.info("every counts file is read again: the marks cannot be read (%s)", error)
+        unreadable.failure(
+            "the counts marks",
+            reason_of(error),
+            "every counts file is read again at each look: the marks cannot be read (%s)",
+            reason_of(error),
+        )
         _cursor[0] = None
         return None
-    run = (server.get("run_id"), errors.get("errorstat_OOM", {}).get("count", 0))
-    if full or run != _redis_run[0]:
+    if unreadable.down:
+        unreadable.answered("the counts marks")
+    if isinstance(taken, Exception):  # refusing writes: marks may be refused too
+        redisconn.refused(taken, "counts run key", "every counts file is read at each look")
+        run = None  # and at the first look after: it may have refused a mark before
+    if full or run is None or run != _redis_run[0]:
         _redis_run[0] = run
         if full:
             _cursor[0] = found[0][0] if found else "0-0"

@@ -119,9 +119,10 @@ def _children(pid: int) -> list[int]:
 class RedisServer:
     """A redis-server of our own: no persistence, so a restart comes back empty."""
 
-    def __init__(self, maxmemory: str | None = None) -> None:
+    def __init__(self, maxmemory: str | None = None, options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.maxmemory = maxmemory
+        self.options = options  # more of redis-server's arguments
         self.dir = Path(tempfile.mkdtemp(prefix="byline-redis-"))
         self.process: subprocess.Popen | None = None
 
@@ -135,6 +136,7 @@ class RedisServer:
         ]  # fmt: skip
         if self.maxmemory:
             argv += ["--maxmemory", self.maxmemory, "--maxmemory-policy", "noeviction"]
+        argv += self.options
         self.process = subprocess.Popen(
             argv, stdout=(self.dir / "log").open("w"), stderr=subprocess.STDOUT
         )

@@ -33,10 +33,10 @@ def _forget_redis() -> None:
     reset_page_store()
 
 
-def _own_redis(settings, maxmemory: str | None = None):
+def _own_redis(settings, maxmemory: str | None = None, options: tuple[str, ...] = ()):
     if (reason := missing_redis()) is not None:
         pytest.skip(reason)
-    server = RedisServer(maxmemory=maxmemory).start()
+    server = RedisServer(maxmemory=maxmemory, options=options).start()
     settings.REDIS_URL = server.url()
     settings.BYLINE_REDIS_TIMEOUT = 0.25
     settings.BYLINE_REDIS_RETRY_SECONDS = 0.2
@@ -55,6 +55,15 @@ def redis_server(settings):
 @pytest.fixture
 def full_redis(settings):
     server = _own_redis(settings, maxmemory="4mb")
+    yield server
+    server.close()
+    _forget_redis()
+
+
+@pytest.fixture
+def redis_without_info(settings):
+    """A managed Redis's way: INFO disabled (``rename-command INFO ""``)."""
+    server = _own_redis(settings, options=("--rename-command", "INFO", ""))
     yield server
     server.close()
     _forget_redis()
@@ -237,3 +246,79 @@ def test_a_restart_between_two_looks_has_every_article_read_again(log_dir, redis
         time.sleep(0.05)
     viewlog.fold()
     assert reactions_in(log_dir, article) == 1
+
+
+def test_where_info_is_disabled_the_folder_still_reads_only_the_marked_articles(
+    log_dir, redis_without_info, caplog
+):
+    """A managed Redis without INFO: the looks read the marks (not every article each
+    time), a vote shows at the next look, and nothing is logged look after look."""
+    article = make_article()
+    with caplog.at_level("INFO"):
+        read_and_looked_at(log_dir, article)
+        for _ in range(5):
+            assert countfiles.changed_articles(time.monotonic()) == set()
+        actions.react(article.pk, "reader-1", "happy")
+        assert countfiles.changed_articles(time.monotonic()) == {article.pk}
+        actions.react(article.pk, "reader-2", "happy")
+        viewlog.fold()
+        assert reactions_in(log_dir, article) == 2
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("byline")]
+
+
+def test_where_info_is_disabled_a_restart_between_two_looks_has_every_article_read_again(
+    log_dir, redis_without_info
+):
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    redis_without_info.stop()
+    actions.react(article.pk, "reader-1", "happy")  # answered: the mark is skipped
+    redis_without_info.start()
+    for _ in range(100):
+        if redisconn.available():
+            break
+        time.sleep(0.05)
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 1
+
+
+def test_marks_flushed_away_between_two_looks_have_every_article_read_again(log_dir, redis_server):
+    """FLUSHDB (an operator, or a managed service's reset) after a vote's mark: the
+    stream reads "nothing changed", but the folders' run key is gone with it."""
+    import redis
+
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    actions.react(article.pk, "reader-1", "happy")
+    client = redis.Redis.from_url(redis_server.url())
+    try:
+        client.flushdb()  # the test's own redis-server
+    finally:
+        client.close()
+    viewlog.fold()
+    assert reactions_in(log_dir, article) == 1
+
+
+def test_marks_that_cannot_be_read_log_one_line_a_while(log_dir, redis_server, caplog, monkeypatch):
+    """Marks unreadable look after look (here XREAD refused): one line, not one a look."""
+    import redis
+
+    from byline.logthrottle import ThrottledLog
+
+    monkeypatch.setattr(countfiles, "unreadable", ThrottledLog(countfiles.logger, "looks"))
+    article = make_article()
+    read_and_looked_at(log_dir, article)
+    client = redis.Redis.from_url(redis_server.url())
+    try:
+        client.delete(stats.CHANGED_KEY)
+        client.set(stats.CHANGED_KEY, "not a stream")  # XREAD answers WRONGTYPE
+        with caplog.at_level("INFO"):
+            for _ in range(5):
+                countfiles._cursor[0] = "0-0"  # a marks-only look
+                monkeypatch.setattr(countfiles, "_full", [time.monotonic()])
+                assert countfiles.changed_articles(time.monotonic()) is None
+        lines = [r.getMessage() for r in caplog.records if "marks cannot be read" in r.getMessage()]
+        assert len(lines) == 1, lines
+        client.delete(stats.CHANGED_KEY)
+    finally:
+        client.close()
