@@ -37,6 +37,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from byline.logthrottle import ThrottledLog, reason_of
 from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ REDIS_PREFIX = "byline:pagecache:"
 # After a failure, the shared store is left alone this long: a Redis outage
 # costs one timeout a second, not one per request.
 RETRY_AFTER = 1.0
+# Pages Redis would not read or write while it answers (refusing writes at maxmemory,
+# say): one line a while counting them, and one when it takes them again, not a line
+# every ``RETRY_AFTER`` (``byline.logthrottle``). A Redis that does not answer is the
+# breaker's to say (``redisconn``).
+page_failures = ThrottledLog(logger, "failed page reads and writes", again="takes pages again")
+REDIS = "Redis"
 
 
 class Generation(Protocol):
@@ -258,6 +265,8 @@ class RedisPages:
         except Exception:
             self._failed("read")
             return None
+        if page_failures.down:  # nearly always empty: no call, no lock
+            page_failures.answered(REDIS)
         return Page.from_bytes(data) if data else None
 
     def set(self, key: str, page: Page) -> None:
@@ -269,13 +278,19 @@ class RedisPages:
             self.client.set(name, page.to_bytes(), px=milliseconds)
         except Exception:
             self._failed("write")
+        else:
+            if page_failures.down:
+                page_failures.answered(REDIS)
 
     def _failed(self, action: str) -> None:
         from byline.redisconn import RedisUnavailable
 
         error = sys.exc_info()[1]
-        if not isinstance(error, RedisUnavailable):  # the breaker already said so
-            logger.warning("page cache: cannot %s a page in Redis: %s", action, error)
+        if error is not None and not isinstance(error, RedisUnavailable):  # the breaker said so
+            why = reason_of(error)
+            page_failures.failure(
+                REDIS, f"{action}: {why}", "page cache: cannot %s a page in Redis: %s", action, why
+            )
         self._down_until = time.monotonic() + RETRY_AFTER
 
 

@@ -207,7 +207,7 @@ def test_while_redis_refuses_writes_the_log_gets_one_line_a_while_not_one_a_requ
         full_redis.accept_writes()
         for reader in _readers(app, 3, first=40):
             assert reader.react(article.pk, "sad").status == 200
-    # (not the page cache's own line, once per its retry interval, nor the breaker's)
+    # (not the page cache's own throttled line, nor the breaker's)
     lines = [r.getMessage() for r in caplog.records]
     lines = [line for line in lines if line.startswith(("Redis refused", "Redis takes"))]
     assert len([line for line in refusing if "Redis refused" in line]) == 1, refusing
@@ -254,3 +254,46 @@ def test_after_one_timeout_the_breaker_sends_nothing_until_redis_answers(setting
         redis_server.thaw()
     _wait_until_redis_is_used_again()
     assert client.ping()
+
+
+def test_pages_redis_will_not_write_log_one_line_a_while_with_a_count(
+    full_redis, monkeypatch, caplog
+):
+    """A Redis that answers but refuses writes meets every page the site renders: the
+    page cache says so one line per interval (here 0.5 s), each counting the pages it
+    stands for, not a line each retry (``RETRY_AFTER``), and one line when it takes
+    pages again."""
+    import redis
+
+    from byline.logthrottle import ThrottledLog
+    from byline.pagecache import store
+    from tests.pagecache.test_store import page
+
+    monkeypatch.setattr(
+        store,
+        "page_failures",
+        ThrottledLog(store.logger, "failed page reads and writes", "takes pages again", 0.5),
+        raising=False,
+    )
+    monkeypatch.setattr(store, "RETRY_AFTER", 0.01)
+    full_redis.fill()
+    client = redis.Redis(port=full_redis.port)
+    client.config_set("maxmemory", "1mb")  # fill() leaves room for small values: none now
+    pages = store.RedisPages(client)
+    with caplog.at_level("WARNING", logger="byline.pagecache"):
+        until, tries = time.monotonic() + 1.6, 0
+        while time.monotonic() < until:
+            pages.set(f"/article-{tries}/", page())
+            tries += 1
+            time.sleep(0.02)
+        full_redis.accept_writes()
+        pages.set("/after/", page())
+    client.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "byline.pagecache"]
+    refused = [line for line in lines if line.startswith("page cache: cannot write a page")]
+    assert tries > 20 and 3 <= len(refused) <= 5, (tries, lines)
+    assert "maxmemory" in refused[0]
+    assert "more since the last line: " in refused[1], refused
+    again = [line for line in lines if "takes pages again" in line]
+    assert len(again) == 1 and again[0].startswith("Redis takes pages again after "), lines
+    assert pages.get("/after/", "0") is not None
