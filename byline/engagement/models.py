@@ -200,10 +200,11 @@ class ViewLogPosition(models.Model):
 class ViewMark(models.Model):
     """A counting rule's memory while nginx's view log is folded without Redis.
 
-    ``reader:...`` marks a reader seen on an article (30 minutes); ``limit:...``
-    counts an address's views in one minute. Written in the fold's own
-    transaction, so a fold that crashes leaves none behind. With Redis these
-    live there instead (``viewlog``).
+    ``seen.PREFIX...`` marks a reader seen on an article (30 minutes), by the
+    fold or by the app's ``count_view`` (``seen``: one set of marks for both);
+    ``viewlog.LIMIT_PREFIX...`` counts an address's views in one minute. The fold
+    writes its own in its transaction, so a fold that crashes leaves none behind.
+    With Redis these live there instead (``viewlog``, ``seen``).
     """
 
     key = models.CharField(max_length=150, primary_key=True)
