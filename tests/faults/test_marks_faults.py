@@ -230,11 +230,13 @@ def test_refused_marks_log_one_line_a_while_and_one_when_redis_takes_them_again(
     assert not [line for line in lines if "next full look" in line]
 
 
-def test_a_restart_between_two_looks_has_every_article_read_again(log_dir, redis_server):
+@pytest.mark.parametrize("server", ["redis_server", "redis_without_info"])
+def test_a_restart_between_two_looks_has_every_article_read_again(log_dir, server, request):
     """Redis stopped and back (empty) between two looks of the folder, its breaker closed
     again by then: the marks of the votes meanwhile were never written, and the new
     stream reads "nothing changed"; the folder sees Redis is another run than at its
-    last look and reads every article again."""
+    last look (its run key is gone) and reads every article again, INFO or not."""
+    redis_server = request.getfixturevalue(server)
     article = make_article()
     read_and_looked_at(log_dir, article)
     redis_server.stop()
@@ -264,22 +266,6 @@ def test_where_info_is_disabled_the_folder_still_reads_only_the_marked_articles(
         viewlog.fold()
         assert reactions_in(log_dir, article) == 2
     assert not [r.getMessage() for r in caplog.records if r.name.startswith("byline")]
-
-
-def test_where_info_is_disabled_a_restart_between_two_looks_has_every_article_read_again(
-    log_dir, redis_without_info
-):
-    article = make_article()
-    read_and_looked_at(log_dir, article)
-    redis_without_info.stop()
-    actions.react(article.pk, "reader-1", "happy")  # answered: the mark is skipped
-    redis_without_info.start()
-    for _ in range(100):
-        if redisconn.available():
-            break
-        time.sleep(0.05)
-    viewlog.fold()
-    assert reactions_in(log_dir, article) == 1
 
 
 def test_marks_flushed_away_between_two_looks_have_every_article_read_again(log_dir, redis_server):
