@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from byline.articles.models import Article
 from byline.modelfields import done_by, imported_once
+from byline.sitetime import site_time
 
 # What readers see of a comment: the article page loads only these columns.
 DISPLAY_FIELDS = (
@@ -256,9 +257,7 @@ class ModerationRecord(models.Model):
         ordering = ["-decided_at", "-pk"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_decision_display()} by {self.moderator} at {self.decided_at:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.get_decision_display()} by {self.moderator} at {site_time(self.decided_at)}"
 
 
 class SpentFormToken(models.Model):
@@ -296,7 +295,7 @@ class DataLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.action} link until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"{self.action} link until {site_time(self.expires_at)}"
 
 
 class CommentReaction(models.Model):
