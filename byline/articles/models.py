@@ -510,7 +510,10 @@ class StaticPage(models.Model):
 
     title = models.CharField(max_length=300)
     path = models.CharField(
-        max_length=500, unique=True, help_text="Where it is served, from the site's root: /about/"
+        max_length=500,
+        unique=True,
+        help_text="Filled in from the title: about-us is served at /about-us/, company/about "
+        "at /company/about/ (the slashes are added when you save).",
     )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(editable=False, default="")

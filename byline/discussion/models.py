@@ -212,6 +212,12 @@ class Comment(models.Model):
         return reverse("discussion:comment", kwargs={"pk": self.pk})
 
 
+def may_moderate(user) -> bool:
+    """Who may moderate comments: active staff with ``discussion.change_comment``. They
+    see comments no page shows on their own pages, and are e-mailed about held ones."""
+    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
+
+
 # Comments a moderator took off the page (in the bin, or spam): a placeholder stands in
 # for one that has approved replies. A held (pending) comment's replies wait with it.
 REMOVED = (Comment.Status.TRASH, Comment.Status.SPAM)

@@ -41,7 +41,7 @@ from byline.discussion.forms import (
     form_timestamp,
 )
 from byline.discussion.markup import single_comment
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, may_moderate
 from byline.discussion.threads import place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
@@ -436,11 +436,6 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if editable:
         context["until"] = editing.editable_until(comment)
     return private(render(request, "discussion/comment_page.html", context))
-
-
-def may_moderate(user) -> bool:
-    """Staff who may moderate comments (as ``notifications.moderator_addresses``)."""
-    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
 
 
 def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) -> HttpResponse:
