@@ -256,7 +256,7 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
     """What the action refused (rate limit, closed thread, missing parent...)."""
-    refusal: dict = {"status": "rejected"}
+    refusal: dict = {"status": "rejected", **rejection.details}
     if rejection.field:
         refusal["errors"] = {rejection.field: [rejection.message]}
     if rejection.field == "parent" and not wants_json(request):
