@@ -397,6 +397,13 @@ class Article(models.Model):
         return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
 
     @property
+    def headline_text(self) -> str:
+        """The headline as one line of plain text, cleaned as names are (``name_text``):
+        for titles, feeds, structured data and exports. Saving cleans a headline; a row
+        stored before that, or in bulk, may hold a terminal's escape whole ("[31m")."""
+        return name_text(self.headline or "")
+
+    @property
     def is_public_status(self) -> bool:
         return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
 
