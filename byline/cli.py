@@ -4,6 +4,7 @@ byline run [--host H] [--port P] [--production]
 byline demo
 byline import-wxr FILE [FILE ...] [--dry-run] [--copy-media] [--report FILE]
 byline export-wxr [-o FILE]
+byline rerender-bodies [--dry-run]
 byline --version
 byline <any manage.py command>
 """
@@ -16,7 +17,11 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 # Commands readers type with hyphens; Django's command modules need underscores.
-ALIASES = {"import-wxr": "import_wxr", "export-wxr": "export_wxr"}
+ALIASES = {
+    "import-wxr": "import_wxr",
+    "export-wxr": "export_wxr",
+    "rerender-bodies": "rerender_bodies",
+}
 
 
 def version_line() -> str:

@@ -397,6 +397,13 @@ class Article(models.Model):
         return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
 
     @property
+    def headline_text(self) -> str:
+        """The headline as one line of plain text, cleaned as names are (``name_text``):
+        for titles, feeds, structured data and exports. Saving cleans a headline; a row
+        stored before that, or in bulk, may hold a terminal's escape whole ("[31m")."""
+        return name_text(self.headline or "")
+
+    @property
     def is_public_status(self) -> bool:
         return self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
 
@@ -510,7 +517,10 @@ class StaticPage(models.Model):
 
     title = models.CharField(max_length=300)
     path = models.CharField(
-        max_length=500, unique=True, help_text="Where it is served, from the site's root: /about/"
+        max_length=500,
+        unique=True,
+        help_text="Filled in from the title: about-us is served at /about-us/, company/about "
+        "at /company/about/ (the slashes are added when you save).",
     )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(editable=False, default="")

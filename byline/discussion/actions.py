@@ -38,11 +38,14 @@ log = logging.getLogger(__name__)
 class CommentRejected(Exception):
     """A comment refused before anything was stored; ``message`` tells the reader why."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, status: int = 400, **details
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.details = details  # more for the page's script (``resolve_parent``)
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,16 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
         return None
     parent = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
     if parent is None:
+        # Taken back since the page was loaded (or never there): the page's script takes
+        # it off the page too, leaving "This comment was removed." above its replies when
+        # a moderator removed it (trash, spam), as every page now shows it.
+        taken_back = Comment.objects.on_article(article.pk).filter(pk=parent_id)
         raise CommentRejected(
             "The comment you are replying to is not available any more. Send your comment "
             "again to start a new thread.",
             field="parent",
+            gone=parent_id,
+            placeholder=taken_back.values_list("status", flat=True).first() in REMOVED,
         )
     max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
     if parent.depth >= max_depth - 1:

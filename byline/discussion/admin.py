@@ -75,9 +75,13 @@ class ModerationRecordInline(admin.TabularInline):
     model = ModerationRecord
     extra = 0
     can_delete = False
-    fields = ("decision", "previous_status", "moderator", "decided_at")
+    fields = ("decision", "previous_status", "moderator", "decided")
     readonly_fields = fields
     verbose_name_plural = "Moderators' decisions"
+
+    @admin.display(description="decided at")
+    def decided(self, record: ModerationRecord) -> str:
+        return site_time(record.decided_at)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -135,7 +139,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "author_name",
         "article",
         "status",
-        "submitted_at",
+        "submitted",
         "reactions",
         "held_because",
         "reply_link",
@@ -174,7 +178,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         "author_url",
         "body",
         "notify_replies",
-        "submitted_at",
+        "submitted",
         "reactions",
         "spam_check",
         "last_decision",
@@ -206,6 +210,10 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
             return ""
         first = reasons[0] if reasons[0].endswith((".", "!", "?")) else reasons[0] + "."
         return f"{first} ({len(reasons) - 1} more)" if len(reasons) > 1 else first
+
+    @admin.display(description="submitted at", ordering="submitted_at")
+    def submitted(self, obj: Comment) -> str:
+        return site_time(obj.submitted_at)
 
     @admin.display(description="spam check")
     def spam_check(self, obj: Comment) -> str:

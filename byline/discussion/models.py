@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from byline.articles.models import Article
 from byline.modelfields import done_by, imported_once
+from byline.sitetime import site_time
 
 # What readers see of a comment: the article page loads only these columns.
 DISPLAY_FIELDS = (
@@ -211,6 +212,12 @@ class Comment(models.Model):
         return reverse("discussion:comment", kwargs={"pk": self.pk})
 
 
+def may_moderate(user) -> bool:
+    """Who may moderate comments: active staff with ``discussion.change_comment``. They
+    see comments no page shows on their own pages, and are e-mailed about held ones."""
+    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
+
+
 # Comments a moderator took off the page (in the bin, or spam): a placeholder stands in
 # for one that has approved replies. A held (pending) comment's replies wait with it.
 REMOVED = (Comment.Status.TRASH, Comment.Status.SPAM)
@@ -256,9 +263,7 @@ class ModerationRecord(models.Model):
         ordering = ["-decided_at", "-pk"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_decision_display()} by {self.moderator} at {self.decided_at:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.get_decision_display()} by {self.moderator} at {site_time(self.decided_at)}"
 
 
 class SpentFormToken(models.Model):
@@ -296,7 +301,7 @@ class DataLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.action} link until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"{self.action} link until {site_time(self.expires_at)}"
 
 
 class CommentReaction(models.Model):

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from byline.db import after_commit
-from byline.discussion.models import Comment, DataLink
+from byline.discussion.models import Comment, DataLink, may_moderate
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
@@ -132,7 +132,7 @@ def moderator_addresses() -> list[str]:
     if settings.BYLINE_COMMENT_MODERATOR_EMAILS:
         return list(settings.BYLINE_COMMENT_MODERATOR_EMAILS)
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
-    return sorted({u.email for u in staff if u.has_perm("discussion.change_comment")})
+    return sorted({u.email for u in staff if may_moderate(u)})
 
 
 def notify_moderators(comment: Comment, site_url: str = "") -> bool:

@@ -41,7 +41,7 @@ from byline.discussion.forms import (
     form_timestamp,
 )
 from byline.discussion.markup import single_comment
-from byline.discussion.models import Comment
+from byline.discussion.models import Comment, may_moderate
 from byline.discussion.threads import place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
@@ -256,7 +256,7 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
     """What the action refused (rate limit, closed thread, missing parent...)."""
-    refusal: dict = {"status": "rejected"}
+    refusal: dict = {"status": "rejected", **rejection.details}
     if rejection.field:
         refusal["errors"] = {rejection.field: [rejection.message]}
     if rejection.field == "parent" and not wants_json(request):
@@ -436,11 +436,6 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if editable:
         context["until"] = editing.editable_until(comment)
     return private(render(request, "discussion/comment_page.html", context))
-
-
-def may_moderate(user) -> bool:
-    """Staff who may moderate comments (as ``notifications.moderator_addresses``)."""
-    return bool(user.is_active and user.is_staff and user.has_perm("discussion.change_comment"))
 
 
 def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) -> HttpResponse:

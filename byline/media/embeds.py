@@ -318,7 +318,7 @@ FACADE = re.compile(
     r'<figure class="embed" data-provider="([a-z0-9-]+)" data-embed-src="[^"<>]*"[^<>]*>'
     r'<p class="embed-facade">(?:<span class="embed-label">[^<>]*</span> )?'
     r'<a (?:class="embed-open" )?href="([^"<>]+)"[^<>]*>[^<>]*</a></p>'
-    r'(?:<div class="embed-caption">((?:(?!</?div|</?figure).)*)</div>)?'
+    r'(?:<div class="embed-caption">((?:(?!</?figure).)*?)</div>)?'
     r'<figcaption class="embed-note">[^<>]*</figcaption></figure>',
     re.S,
 )

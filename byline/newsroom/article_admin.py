@@ -9,7 +9,6 @@ the newsroom app is ready (``apps.py``).
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from byline.adminpaging import CappedPaginator
@@ -18,6 +17,7 @@ from byline.articles.models import Article, StaticPage
 from byline.media.editor import EditorAdminMixin
 from byline.newsroom import actions as newsroom_actions
 from byline.newsroom.admin import NewsroomArticleAdmin, StatusFilter
+from byline.sitetime import site_time
 
 
 @admin.register(Article)
@@ -43,7 +43,7 @@ class ArticleAdmin(
     actions = ["submit_for_review", "publish_now", "unpublish", "feature", "unfeature"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["authors", "tags", "section", "lead_media"]
-    readonly_fields = ["preview_link", "reading_time", "word_count", "created_at", "updated_at"]
+    readonly_fields = ["preview_link", "reading_time", "word_count", "created", "updated"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
         (
@@ -59,7 +59,7 @@ class ArticleAdmin(
                 "classes": ["collapse"],
             },
         ),
-        ("Derived", {"fields": ["reading_time", "word_count", "created_at", "updated_at"]}),
+        ("Derived", {"fields": ["reading_time", "word_count", "created", "updated"]}),
     ]
 
     # Editors pick the front page's lead story with these actions: the latest
@@ -101,10 +101,15 @@ class ArticleAdmin(
 
     @admin.display(description="Publication", ordering="published_at")
     def published(self, article: Article) -> str:
-        if article.published_at is None:
-            return "-"
-        moment = timezone.localtime(article.published_at)
-        return f"{moment.day} {moment:%b %Y, %H:%M}"
+        return site_time(article.published_at) if article.published_at else "-"
+
+    @admin.display(description="Created at")
+    def created(self, article: Article) -> str:
+        return site_time(article.created_at) if article.created_at else "-"
+
+    @admin.display(description="Updated at")
+    def updated(self, article: Article) -> str:
+        return site_time(article.updated_at) if article.updated_at else "-"
 
     @admin.display(description="Comments", ordering="stats__comments")
     def comment_count(self, article: Article) -> int:

@@ -82,7 +82,8 @@ def test_long_lists_are_counted_no_further_than_the_cap(editor_client, monkeypat
 
 def test_the_article_list_shows_what_an_editor_scans_for(editor_client, settings):
     """Each row: the headline with its section and byline under it, where it stands
-    (featured or not), when readers see it in the newsroom's time, and the comments."""
+    (featured or not), when readers see it in the newsroom's time (the zone named, as
+    every time in the admin), and the comments."""
     from datetime import UTC, datetime
 
     from tests.factory import make_author, make_section
@@ -100,4 +101,4 @@ def test_the_article_list_shows_what_an_editor_scans_for(editor_client, settings
     assert headers == ["article", "shown_status", "published", "comment_count"]
     assert '<span class="filed">Science · Idris Vane, Nell Harrow</span>' in html
     assert 'Published<span class="filed">Featured</span>' in html
-    assert "4 Dec 2026, 21:45" in html
+    assert "2026-12-04 21:45 CET" in html

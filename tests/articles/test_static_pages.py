@@ -1,5 +1,7 @@
 """Static pages (About, Contact): served at their own path, in the footer menu and the sitemap."""
 
+import re
+
 import pytest
 
 from byline.articles.models import StaticPage
@@ -80,6 +82,24 @@ def test_a_page_at_a_free_path_is_saved_with_its_slashes(admin_client):
     assert response.status_code == 302
     assert StaticPage.objects.get().path == "/company/contact/"
     assert "Write to us." in admin_client.get("/company/contact/").text
+
+
+def test_the_path_s_help_shows_it_as_the_form_fills_it_in(admin_client):
+    """The path is filled in from the title without slashes ("about-us"): its help says so
+    and where such a path is served; what it says is what saving does."""
+    html = admin_client.get("/admin/articles/staticpage/add/").text
+    help_text = re.search(
+        r'<div class="help" id="id_path_helptext">\s*<div>(.*?)</div>', html, re.S
+    )
+    assert help_text, "the path has a help text"
+    said = help_text.group(1)
+    assert "about-us is served at /about-us/" in said and "company/about" in said
+    assert (
+        admin_client.post("/admin/articles/staticpage/add/", page_form("about-us")).status_code
+        == 302
+    )
+    assert StaticPage.objects.get().path == "/about-us/"
+    assert "Write to us." in admin_client.get("/about-us/").text
 
 
 def test_control_characters_pasted_into_a_page_are_left_out(admin_client):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from byline.discussion.actions import moderate
 from byline.discussion.models import Comment
 from tests.browser.conftest import expect, run_axe, run_axe_without_js
 from tests.discussion.factory import make_comment
@@ -192,7 +193,8 @@ def reply_with_script(page, to: Comment, body: str) -> None:
 
 def test_a_reply_sent_after_its_thread_was_taken_back_is_not_shown_under_it(new_page, discussed):
     """A moderator takes a comment back into the queue while a reader's page still shows
-    it. A reply to it is refused, with the reason, and not shown; a reply further down
+    it. A reply to it is refused, with the reason, and not shown, and the page no longer
+    shows that thread (its replies wait with it); a reply further down
     its thread is published but waits with it: the reader is told, with a link to their
     reply, and the page no longer shows the thread that is gone."""
     article, old, middle, new = discussed
@@ -204,6 +206,11 @@ def test_a_reply_sent_after_its_thread_was_taken_back_is_not_shown_under_it(new_
     expect(page.locator(".form-message")).to_contain_text("not available any more")
     expect(page.locator(".comment-content", has_text="just left")).to_have_count(0)
     assert not Comment.objects.filter(body__contains="just left").exists()
+    expect(page.locator(f"#comment-{middle.pk}")).to_have_count(0)
+    expect(page.locator("ol.comment-list > li")).to_have_count(1)  # the page's other thread
+    expect(page.get_by_role("textbox", name="Comment", exact=True)).to_have_value(
+        "A reply to a comment that just left."
+    )  # kept, in the form at the top, to start a new thread
 
     page.goto(article.get_absolute_url())
     answered = Comment.objects.filter(parent=middle).first()
@@ -222,6 +229,32 @@ def test_a_reply_sent_after_its_thread_was_taken_back_is_not_shown_under_it(new_
     page.get_by_role("link", name="See your reply").click()
     expect(page.locator(".held-above")).to_contain_text("awaiting moderation")
     expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("further down the thread")
+
+
+def test_a_reply_to_a_comment_removed_since_the_page_loaded_leaves_its_placeholder(
+    new_page, discussed, editor
+):
+    """A moderator moves a comment with replies to the bin while a reader's page still
+    shows it. A reply to it is refused, and the page shows what every page now does:
+    "This comment was removed." in its place, its replies under it."""
+    article, old, middle, new = discussed
+    page = new_page(width=390)
+    page.goto(article.get_absolute_url())
+    reply_with_script(page, middle, "A reply to a comment that was binned.")
+    moderate([middle], "trash", editor, "")  # as the queue does: every page redrawn
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("not available any more")
+    placeholder = page.locator(f"#comment-{middle.pk}")
+    expect(placeholder.locator(":scope > .comment-removed-note")).to_have_text(
+        "This comment was removed."
+    )
+    expect(placeholder.locator(".comment-body")).to_have_count(3)  # its replies, not itself
+    expect(page.locator(".comment-content", has_text="binned")).to_have_count(0)
+    stale = page.locator("li.comment").evaluate_all("items => items.map(i => i.id)")
+    page.reload()
+    expect(page.locator(f"#comment-{middle.pk} > .comment-removed-note")).to_have_count(1)
+    assert page.locator("li.comment").evaluate_all("items => items.map(i => i.id)") == stale
+    assert fits_sideways(page)
 
 
 def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed):

@@ -205,3 +205,47 @@ def test_the_lead_images_caption_is_set_as_the_bodys_captions(page):
     assert lead == body
     text = page.locator(".body p").first.evaluate("p => getComputedStyle(p).fontFamily")
     assert text.endswith(", serif") and lead[0].endswith(", sans-serif")
+
+
+EMBEDS = [
+    "https://youtu.be/aqz-KE-bpKQ",
+    "https://public.flourish.studio/visualisation/1234567/",
+    "https://datawrapper.dwcdn.net/AbC12/1/",
+    "https://x.com/user/status/1234567890",
+]
+
+
+def test_on_a_phone_an_embed_s_button_spans_it_and_its_link_stands_centred_under_it(new_page):
+    """375 px: Play (or Show) spans the placeholder and "Open on <host>" stands under it,
+    centred, the host never broken inside (not a link fallen under the button's left
+    edge, nor one beside it on some embeds and under it on others)."""
+    article = make_article("Four embeds", body="\n\n".join(EMBEDS))
+    page = new_page(width=375, height=1600)
+    page.goto(article.get_absolute_url())
+    expect(page.locator("figure.embed button.embed-button")).to_have_count(len(EMBEDS))
+    boxes = page.locator("figure.embed .embed-facade").evaluate_all(
+        """facades => facades.map(facade => {
+            const box = el => el.getBoundingClientRect();
+            const link = facade.querySelector("a.embed-open");
+            const host = document.createRange();
+            host.setStart(link.firstChild, "Open on ".length);
+            host.setEnd(link.firstChild, link.firstChild.length);
+            const text = document.createRange();
+            text.selectNodeContents(link);
+            return {
+                facade: box(facade).toJSON(),
+                button: box(facade.querySelector("button")).toJSON(),
+                text: text.getBoundingClientRect().toJSON(),
+                hostLines: host.getClientRects().length,
+            };
+        })"""
+    )
+    for url, box in zip(EMBEDS, boxes, strict=True):
+        facade, button, text = box["facade"], box["button"], box["text"]
+        assert abs(button["width"] - facade["width"]) < 1, url
+        assert text["top"] >= button["bottom"], url
+        middle = facade["left"] + facade["width"] / 2
+        assert abs(text["left"] + text["width"] / 2 - middle) < 2, url
+        assert box["hostLines"] == 1, url
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    save_screenshot(page, "embeds-phone-375")

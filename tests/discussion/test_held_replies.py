@@ -165,3 +165,23 @@ def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
     make_comment(article, author_email="ada@example.org")
     response = post_comment(Client(), article, json=True, parent=answered.pk, body="On time.")
     assert response.json()["status"] == "approved"
+
+
+@pytest.mark.parametrize(
+    ("status", "placeholder"),
+    [(Comment.Status.PENDING, False), (Comment.Status.TRASH, True), (Comment.Status.SPAM, True)],
+)
+def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
+    client, article, status, placeholder
+):
+    """Refused, the answer names the comment gone (``gone``) and whether pages show it as
+    "This comment was removed." (``placeholder``: a moderator removed it) or not at all
+    (held: its replies wait with it), so the reader's stale page can show the same."""
+    parent = make_comment(article)
+    make_comment(article, parent=parent)
+    Comment.objects.filter(pk=parent.pk).update(status=status)
+    response = post_comment(client, article, json=True, parent=str(parent.pk))
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["errors"]["parent"] and answer["gone"] == parent.pk
+    assert answer["placeholder"] is placeholder

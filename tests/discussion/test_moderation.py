@@ -332,3 +332,32 @@ def test_readers_cannot_decide_from_a_comments_page(client, article):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING
+
+
+def test_a_comments_times_read_in_the_newsrooms_time_zone(editor_client, editor, article, settings):
+    """The queue, a comment's page (when it was sent, each decision and the last one), a
+    decision's and a data link's own names give times in the site's time zone
+    (BYLINE_TIME_ZONE), the zone named, never in UTC or without a zone."""
+    from datetime import UTC, datetime
+
+    from byline.discussion.models import DataLink
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    sent = datetime(2026, 12, 5, 5, 41, tzinfo=UTC)
+    comment = make_comment(article, status=Comment.Status.PENDING, submitted_at=sent)
+    bulk(editor_client, "approve", comment)
+    decided = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
+    Comment.objects.filter(pk=comment.pk).update(moderated_at=decided)
+    record = ModerationRecord.objects.get(comment=comment)
+    ModerationRecord.objects.filter(pk=record.pk).update(decided_at=decided)
+    record.refresh_from_db()
+
+    listing = editor_client.get(CHANGELIST).text
+    assert "2026-12-05 06:41 CET" in listing
+    page = editor_client.get(f"{CHANGELIST}{comment.pk}/change/").text
+    assert "2026-12-05 06:41 CET" in page and "5:41 a.m." not in page and "6:41 a.m." not in page
+    assert "Approved by" in page and "July 1, 2026" not in page and "Dec. 5" not in page
+    assert "2026-07-01 08:30 CEST" in page  # the decisions and the last one
+    assert str(record) == f"Approved by {editor} at 2026-07-01 08:30 CEST"
+    link = DataLink(action="export", email="a@example.org", expires_at=sent)
+    assert str(link) == "export link until 2026-12-05 06:41 CET"

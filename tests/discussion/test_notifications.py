@@ -32,6 +32,42 @@ def test_moderator_addresses_can_be_configured(client, article, settings, mailou
     assert mailoutbox[0].to == ["mods@news.example"]
 
 
+def test_the_moderators_e_mailed_are_those_who_may_moderate_on_the_site(client, article):
+    """One rule says who may moderate (``models.may_moderate``): active staff allowed to
+    change comments, by their own permission, a group's or as superusers. Those are the
+    people e-mailed about a held comment, and the ones who see a held comment's page."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from byline.discussion import notifications
+    from byline.discussion.models import may_moderate
+
+    users = get_user_model().objects
+    change = Permission.objects.get(codename="change_comment")
+    desk = Group.objects.create(name="Desk")
+    desk.permissions.add(change)
+    kinds = {
+        "chief": users.create_user("chief", "chief@x.example", is_staff=True, is_superuser=True),
+        "own": users.create_user("own", "own@x.example", is_staff=True),
+        "group": users.create_user("group", "group@x.example", is_staff=True),
+        "left": users.create_user("left", "left@x.example", is_staff=True, is_active=False),
+        "writer": users.create_user("writer", "writer@x.example", is_staff=True),
+        "reader": users.create_user("reader", "reader@x.example"),
+    }
+    for name in ("own", "left", "reader"):
+        kinds[name].user_permissions.add(change)
+    kinds["group"].groups.add(desk)
+    kinds["left"].groups.add(desk)
+    allowed = sorted(u.email for u in users.all() if may_moderate(u))
+    assert allowed == ["chief@x.example", "group@x.example", "own@x.example"]
+    assert notifications.moderator_addresses() == allowed
+    held = make_comment(article, status=Comment.Status.PENDING)
+    for name, user in kinds.items():
+        client.force_login(user)
+        shown = client.get(held.get_absolute_url()).status_code == 200
+        assert shown == (user.email in allowed), name
+
+
 def test_an_opted_in_commenter_hears_of_a_reply_and_can_unsubscribe(client, article, mailoutbox):
     """The reply e-mail carries a one-click unsubscribe link that works without a login."""
     original = make_comment(article, author_email="first@example.org", notify_replies=True)

@@ -225,9 +225,7 @@ def test_hostile_captions_from_the_naughty_and_xss_lists_stay_text_in_the_placeh
         assert_nothing_executable(html)
         assert 'class="embed-label">Video on YouTube</span>' in html, payload
         exported = exporter.wordpress_embeds(html)
-        # (A caption holding a <div> is not matched by FACADE: the facade is exported
-        # as it is. Noticed in review, left as it was.)
-        assert "wp:embed" in exported or "div" in payload.lower(), payload
+        assert "wp:embed" in exported and "embed-facade" not in exported, payload
         assert_nothing_executable(exported)
 
 

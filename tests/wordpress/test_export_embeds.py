@@ -50,6 +50,31 @@ def test_an_exported_embed_imports_back_the_same(tmp_path):
     assert re.sub(r"\s+", "", after) == re.sub(r"\s+", "", before)
 
 
+def test_an_imported_embed_whose_caption_holds_blocks_leaves_as_an_embed_block(tmp_path):
+    """A WordPress caption of several lines (each a <div>) stays the embed's caption on
+    the way out, in WordPress's block, and comes back the same on import."""
+    from tests.media.test_embeds import imported_facade
+
+    caption = "<div>Filmed at the <b>quay</b>, Monday.</div><div>Courtesy of the port.</div>"
+    article = make_article("Council meets", body="Text.")
+    Article.objects.filter(pk=article.pk).update(body_html=imported_facade(caption, VIDEO))
+    body = body_of_export()
+    assert "embed-facade" not in body and "Shown from" not in body
+    assert re.search(
+        r'<!-- wp:embed \{"url":"https://www.youtube.com/watch\?v=aqz-KE-bpKQ",'
+        r'"providerNameSlug":"youtube"\} -->\s*<figure class="wp-block-embed[^"]*">'
+        r'<div class="wp-block-embed__wrapper">\s*https://www.youtube.com/watch\?v=aqz-KE-bpKQ\s*'
+        rf"</div><figcaption>{re.escape(caption)}</figcaption></figure>\s*<!-- /wp:embed -->",
+        body,
+    )
+    before = Article.objects.get().body_html
+    path = export_and_empty_the_site(tmp_path)
+    call_command("import_wxr", str(path), "--no-progress", stdout=StringIO())
+    after = Article.objects.get().body_html
+    assert after.count("data-embed-src=") == 1 and after.count("Courtesy of the port.") == 1
+    assert re.sub(r"\s+", "", after) == re.sub(r"\s+", "", before)
+
+
 @pytest.fixture
 def library_image(settings, tmp_path):
     """A JPEG in the media library, uploaded to a fresh folder."""

@@ -80,6 +80,21 @@
     return list;
   }
 
+  // A comment taken back since this page was loaded goes from it as from every other
+  // page: with its thread (held: its replies wait with it), or, removed by a moderator,
+  // as "This comment was removed." above the replies it has here.
+  function takeBack(id, placeholder) {
+    var node = id && document.getElementById("comment-" + id);
+    if (!node) return;
+    var replies = node.querySelector(":scope > ol.children");
+    if (!placeholder || !replies || !replies.children.length) { node.remove(); return; }
+    var note = document.createElement("p");
+    note.className = "comment-removed-note";
+    note.textContent = "This comment was removed.";
+    node.replaceChildren(note, replies);
+    node.classList.add("comment-removed");
+  }
+
   function insert(item) {
     if (!item.html || document.getElementById("comment-" + item.id)) return null;
     var template = document.createElement("template");
@@ -172,6 +187,7 @@
           say(data.message || "Your comment could not be sent.");
           showErrors(data.errors);
           if (data.errors && data.errors.parent) moveBack();
+          takeBack(data.gone, data.placeholder);
           refreshSession(false, true);
           return;
         }
@@ -192,8 +208,7 @@
           // A comment above the one answered was taken back for moderation after this
           // page was loaded: it is gone from every other page, and the reply waits with
           // it. Not shown under it here either; the reader is told, with a link to it.
-          var gone = data.held && document.getElementById("comment-" + data.held);
-          if (gone) gone.remove();
+          takeBack(data.held, false);
           var link = document.createElement("a");
           link.href = data.url;
           link.textContent = "See your reply";
