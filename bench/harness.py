@@ -317,13 +317,16 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, b
 # --- nginx ---------------------------------------------------------------------
 
 
-def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path) -> str:
-    """deploy/nginx.conf with the local ports and folders, TLS replaced by plain HTTP.
+def shipped_site(
+    app_port: int, listen: int, static_root: Path, cache_dir: Path, source: Path = NGINX_CONF
+) -> str:
+    """deploy/nginx.conf (or ``source``, another tree's) with the local ports and folders,
+    TLS replaced by plain HTTP.
 
     Each substitution must match, so the bench fails loudly if the shipped file
     drifts from what it tests.
     """
-    text = NGINX_CONF.read_text()
+    text = source.read_text()
     substitutions = [
         (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
         (r"/var/cache/nginx/byline", str(cache_dir)),
@@ -343,7 +346,8 @@ def shipped_site(app_port: int, listen: int, static_root: Path, cache_dir: Path)
         text, count = re.subn(pattern, replacement, text, count=1, flags=re.S)
         if count != 1:
             raise CheckFailed(f"deploy/nginx.conf no longer has {pattern!r}")
-    return text
+    # The access log into the bench's folder (an older tree's file has none of its own).
+    return text.replace("/var/log/nginx/access.log", str(cache_dir.parent / "nginx-access.log"))
 
 
 def check_shipped_config_as_is(work: Path) -> None:
@@ -362,6 +366,7 @@ def check_shipped_config_as_is(work: Path) -> None:
     site = NGINX_CONF.read_text()
     site = site.replace("/etc/letsencrypt/live/news.example.com", str(folder))
     site = site.replace("/var/cache/nginx/byline", str(folder / "cache"))
+    site = site.replace("/var/log/nginx/access.log", str(folder / "access.log"))
     site = site.replace("/srv/byline/var/views/", f"{folder}/views/")
     config = folder / "nginx.conf"
     config.write_text(
@@ -429,6 +434,7 @@ def shipped_nginx_config(
     *,
     directives: dict[str, str] | None = None,
     worker_connections: int = 4096,
+    source: Path = NGINX_CONF,
 ) -> Path:
     """A whole nginx.conf running only the shipped site (deploy/nginx.conf), on ``listen``.
 
@@ -437,7 +443,7 @@ def shipped_nginx_config(
     10 s); each must be in the file, so a directive that disappears from it
     fails loudly.
     """
-    site = shipped_site(app_port, listen, static_root, work / "nginx-cache")
+    site = shipped_site(app_port, listen, static_root, work / "nginx-cache", source)
     head, server = site.split("\nserver {", 1)  # the upstream block keeps its own values
     for name, value in (directives or {}).items():
         server, count = re.subn(rf"(?m)^(\s+{re.escape(name)}) [^;]+;", rf"\g<1> {value};", server)
@@ -466,7 +472,7 @@ http {{
 {site}
 }}
 """
-    path = work / "nginx-shipped.conf"
+    path = work / ("nginx-shipped.conf" if source == NGINX_CONF else f"nginx-{listen}.conf")
     path.write_text(config)
     return path
 

@@ -337,6 +337,68 @@ def test_after_a_fold_nginx_answers_the_counts_and_the_beacon_from_the_counts_fi
     assert views_now(site) == expected + 1
 
 
+def view_log_lines(site, article: int) -> list[bytes]:
+    """The lines of nginx's view log for ``article``."""
+    return [
+        line
+        for log in sorted((site["data"] / "views").glob("views-*.log"))
+        for line in log.read_bytes().splitlines()
+        if line.split(b"\t")[1:2] == [str(article).encode()]
+    ]
+
+
+def test_a_lively_discussions_counts_are_sent_as_they_are_and_the_beacon_still_logs_once(site):
+    """A counts file carrying the reaction counts of 200 comments (about 3 KB, over
+    gzip_min_length) is sent by nginx as it is, to a browser asking for gzip, both as the
+    beacon's answer and as the counts: not compressed again for each reader. A much
+    larger one (2,000 comments) still is. Each reader's beacon is one line of the view
+    log; a bot's none."""
+    reacted = ", ".join(f'"{100000 + n}": {n % 17 + 1}' for n in range(200))
+    talked = {"views": 123456, "comments": 321, "reactions": {"happy": 3}}
+    counts = site["data"] / "views" / "counts"
+    counts.mkdir(exist_ok=True)
+    article = 987654321  # no such article: what nginx does with a file, whoever wrote it
+    file = counts / f"{article}.json"
+    file.write_text(json.dumps(talked)[:-1] + f', "comment_reactions": {{{reacted}}}}}')
+    assert 2048 < file.stat().st_size < 8192
+    asks_gzip = {"User-Agent": BROWSER, "Accept-Encoding": "gzip, deflate, br"}
+    url = f"{site['nginx']}/api/articles/{article}/engagement/"
+    status, headers, body = send(url, headers=asks_gzip)
+    assert (status, headers["x-cache"]) == (200, "FILE")
+    assert "content-encoding" not in headers
+    assert body == file.read_bytes()
+    before = len(view_log_lines(site, article))
+    for agent in (BOT, f"{BROWSER} lively 1", f"{BROWSER} lively 2"):  # the bot's first
+        status, headers, body = send(
+            url.replace("/engagement/", "/view/"),
+            "POST",
+            {**asks_gzip, "User-Agent": agent, "Sec-Fetch-Site": "same-origin"}
+            | {"Accept": "application/json"},
+        )
+        assert (status, headers["x-cache"]) == (200, "FILE")
+        assert "content-encoding" not in headers
+        assert body == file.read_bytes()
+    for _ in range(40):  # a bound, not a timing: nginx logs as the request ends
+        lines = view_log_lines(site, article)[before:]
+        if len(lines) >= 2:
+            break
+        time.sleep(0.05)
+    assert [line.split(b"\t")[3].decode() for line in lines] == [
+        f"{BROWSER} lively 1",
+        f"{BROWSER} lively 2",
+    ]
+    reacted = ", ".join(f'"{100000 + n}": {n % 17 + 1}' for n in range(2000))
+    file.write_text(json.dumps(talked)[:-1] + f', "comment_reactions": {{{reacted}}}}}')
+    for _ in range(40):  # nginx looks at an open file again every second
+        status, headers, body = send(url, headers=asks_gzip)
+        if headers.get("content-encoding") == "gzip":
+            break
+        time.sleep(0.1)
+    assert headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(body) == file.read_bytes()
+    file.unlink()
+
+
 def test_after_a_fold_nginx_answers_the_comments_reaction_counts_from_their_file(site):
     """The address the page's script asks for its comments' reaction counts names the
     article: once the folder has written that article's file, nginx answers from it

@@ -1,0 +1,224 @@
+"""nginx's own CPU a request, for each kind of request a page view sends, side by side.
+
+Starts deploy/nginx.conf as bench/readers.py does (``shipped_nginx_config``: two
+workers, ``pcre_jit on``, the main access log off as in bench/readers.py) over
+a folder holding what the app would have written — an article's page file and
+its compressed copy, site.css and its copy, the article's counts file — with
+no app behind it: every kind measured is one nginx answers alone. For each kind
+wrk sends that one request over and over (``--connections`` clients,
+``--seconds`` each) and the bench reads the nginx workers' CPU from /proc:
+
+  page new       the page file on a new connection (``Connection: close``: the
+                 TCP set-up and close a reader's session costs, once a view)
+  page           the page file on a kept connection (compressed copy)
+  page 304       a returning reader's revalidation of the page
+  css            site.css for a new reader (compressed copy)
+  beacon         the view beacon (POST, same-origin, JSON): the counts file,
+                 and one line in the view log
+  beacon bot     the same from a declared bot (no line)
+  refresh 304    a refresh of the counts that nothing changed (304)
+  beacon talked  the beacon of an article whose counts carry the reaction counts
+                 of 200 comments (about 3 KB)
+  counts talked  that article's counts, changed since the reader's last look (200)
+  session        the comment session nginx answers (a reader with no cookie)
+
+``--against <checkout>`` runs that tree's deploy/nginx.conf (or ``--against
+<file>``, a variant of the site file) beside this one's,
+each kind in the order A B B A (``--rounds`` times), and prints both (the median
+of each side's runs) and their ratio, and what a page view sends beyond the page
+costs nginx by readers.py's mix of requests (``MIX``): how a change
+of the configuration is measured on a shared machine. The requests a page view
+makes of each kind come from ``bench/readers.py`` (its "requests by kind").
+
+    .venv/bin/python bench/nginx_kinds.py [--against ../old] [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness import (  # noqa: E402  (bench/ is on the path)
+    NGINX_CONF,
+    Bench,
+    CheckFailed,
+    bench_parser,
+    fetch,
+    process_cpu,
+    shipped_nginx_config,
+    start_nginx,
+    wait_for,
+)
+
+ARTICLE = 7
+TALKED = 8  # an article whose counts carry the reaction counts of many comments
+REACTED = 200
+# The requests a page view sends beyond the page, by kind (bench/readers.py --scripts
+# html,after at 480 simulated readers, 2026-12-05: requests a second / views a second).
+MIX = {"beacon": 1.0, "css": 0.52, "session": 0.31, "refresh 304": 0.13}
+PAGE = "/2026/12/05/the-bench-article/"
+CSS = "/static/byline/site.0123456789ab.css"
+AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+BROWSER = {
+    "User-Agent": AGENT,
+    "Accept-Encoding": "gzip, deflate, br",
+    "Accept-Language": "en-GB,en;q=0.5",
+}
+
+
+def prepare(work: Path) -> Path:
+    """The app's files as it writes them (page, counts, static); the static folder."""
+    data = work / "data"
+    page = data / "pages" / "current" / "http" / "127.0.0.1" / PAGE.strip("/") / "index.html"
+    page.parent.mkdir(parents=True)
+    html = (ROOT / "bench" / "nginx_kinds.py").read_text() * 4  # about 30 KB of text
+    page.write_text(f"<!doctype html><title>bench</title><pre>{html}</pre>")
+    page.with_suffix(".html.gz").write_bytes(gzip.compress(page.read_bytes()))
+    static = data / "static"
+    css = static / CSS.removeprefix("/static/")
+    css.parent.mkdir(parents=True)
+    css.write_bytes((ROOT / "byline" / "static" / "byline" / "site.css").read_bytes())
+    css.with_suffix(".css.gz").write_bytes(gzip.compress(css.read_bytes()))
+    counts = data / "views" / "counts"
+    counts.mkdir(parents=True)
+    (counts / f"{ARTICLE}.json").write_text(
+        '{"views": 1234, "comments": 5, "reactions": {"happy": 3}, "comment_reactions": {}}'
+    )
+    reacted = ", ".join(f'"{100000 + n}": {n % 17 + 1}' for n in range(REACTED))
+    (counts / f"{TALKED}.json").write_text(
+        '{"views": 123456, "comments": 321, "reactions": {"happy": 3},'
+        f' "comment_reactions": {{{reacted}}}}}'
+    )
+    (data / "views" / "reactions").mkdir()
+    (data / "media").mkdir()
+    return static
+
+
+def kinds(url: str) -> dict[str, tuple[str, str, dict[str, str]]]:
+    """Each kind: (method, path, headers), the ETags asked of nginx first."""
+    page_tag = fetch(url + PAGE, BROWSER)[1]["etag"]
+    counts = f"/api/articles/{ARTICLE}/engagement/"
+    counts_tag = fetch(url + counts, BROWSER)[1]["etag"]
+    beacon = {**BROWSER, "Sec-Fetch-Site": "same-origin", "Accept": "application/json"}
+    beacon |= {"Origin": url, "Content-Length": "0"}
+    view = f"/api/articles/{ARTICLE}/view/"
+    return {
+        "page new": ("GET", PAGE, {**BROWSER, "Connection": "close"}),
+        "page": ("GET", PAGE, BROWSER),
+        "page 304": ("GET", PAGE, {**BROWSER, "If-None-Match": page_tag}),
+        "css": ("GET", CSS, BROWSER),
+        "beacon": ("POST", view, beacon),
+        "beacon bot": ("POST", view, {**beacon, "User-Agent": BOT}),
+        "refresh 304": ("GET", counts, {**BROWSER, "If-None-Match": counts_tag}),
+        "beacon talked": ("POST", f"/api/articles/{TALKED}/view/", beacon),
+        "counts talked": ("GET", f"/api/articles/{TALKED}/engagement/", BROWSER),
+        "session": ("GET", f"/comments/session/?article={ARTICLE}", BROWSER),
+    }
+
+
+def nginx_cpu(group: int) -> float:
+    return sum(p.seconds for p in process_cpu() if p.group == group)
+
+
+def run_kind(
+    url: str, group: int, request: tuple[str, str, dict[str, str]], args, script: Path
+) -> tuple[float, float, int]:
+    """(µs of nginx CPU a request, requests a second, answers not 2xx/3xx)."""
+    method, path, headers = request
+    script.write_text(f'wrk.method = "{method}"\n')
+    command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    before = nginx_cpu(group)
+    out = subprocess.run(command + [url + path], capture_output=True, text=True, check=True)
+    spent = nginx_cpu(group) - before
+    total = int(re.search(r"(\d+) requests in", out.stdout).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out.stdout)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))
+    return spent / max(total, 1) * 1e6, rps, int(bad.group(1)) if bad else 0
+
+
+def main() -> int:
+    parser = bench_parser(__doc__, 18250, 2, "one 1 s run of each kind, answers checked")
+    parser.add_argument("--seconds", type=int, default=3, help="wrk's run of each kind")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--against", type=Path, help="another checkout whose nginx.conf to run")
+    parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
+    parser.add_argument("--rounds", type=int, default=1, help="A B B A this many times (medians)")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds = 1
+    with Bench("byline-nginx-kinds-") as bench:
+        static = prepare(bench.work)
+        trees = {"this": NGINX_CONF}
+        if args.against:
+            against = args.against.resolve()
+            trees["against"] = against if against.is_file() else against / "deploy" / "nginx.conf"
+        servers = {}
+        for index, (name, source) in enumerate(trees.items()):
+            port = args.port_base + index
+            work = bench.work / name
+            work.mkdir()
+            # No app behind it: the upstream's port is one nobody listens on.
+            config = shipped_nginx_config(work, port, 9, static, source=source)
+            server = bench.add(start_nginx(config, bench.logs))
+            wait_for(f"http://127.0.0.1:{port}{PAGE}", server)
+            servers[name] = (f"http://127.0.0.1:{port}", server.process.pid)
+        every = {name: kinds(url) for name, (url, _) in servers.items()}
+        chosen = [k for k in every["this"] if not args.kinds or k in args.kinds.split(",")]
+        order = list(servers) if len(servers) == 1 else ["this", "against", "against", "this"]
+        order *= args.rounds
+        script = bench.work / "request.lua"
+        views = bench.work / "data" / "views"
+        print(f"nginx CPU a request, wrk -c{args.connections}, {args.seconds} s a run")
+        print(f"{'kind':<12}" + "".join(f"{name:>22}" for name in servers) + "   ratio")
+        failed = False
+        medians: dict[str, dict[str, float]] = {}
+        for kind in chosen:
+            figures: dict[str, list[float]] = {name: [] for name in servers}
+            for name in order:
+                url, group = servers[name]
+                lines = sum(1 for f in views.glob("views-*.log") for _ in f.open("rb"))
+                cpu, rps, bad = run_kind(url, group, every[name][kind], args, script)
+                logged = sum(1 for f in views.glob("views-*.log") for _ in f.open("rb")) - lines
+                if bad:
+                    print(f"  {name} {kind}: {bad} answers not 2xx/3xx")
+                    failed = True
+                if kind == "beacon bot" and logged:
+                    print(f"  {name} {kind}: {logged} lines in the view log")
+                    failed = True
+                sent = rps * args.seconds
+                if kind in ("beacon", "beacon talked") and abs(logged - sent) > sent / 5:
+                    print(f"  {name} {kind}: {logged} lines for about {sent:.0f}")
+                figures[name].append(cpu)
+                time.sleep(0.2)
+            means = {name: statistics.median(v) for name, v in figures.items()}
+            medians[kind] = means
+            cells = "".join(
+                f"{means[name]:>8.1f} µs ({', '.join(f'{v:.0f}' for v in figures[name])})"
+                for name in servers
+            )
+            ratio = f"{means['this'] / means['against']:>8.2f}" if len(servers) > 1 else ""
+            print(f"{kind:<12}{cells}{ratio}")
+        if all(kind in medians for kind in MIX):
+            mix = ", ".join(f"{kind} {share}" for kind, share in MIX.items())
+            print(f"a page view beyond the page ({mix}):", end="")
+            for name in servers:
+                print(f" {name} {sum(medians[k][name] * s for k, s in MIX.items()):.1f} µs", end="")
+            print()
+        if failed:
+            raise CheckFailed("some answers were not what a reader gets")
+    return bench.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
