@@ -809,10 +809,14 @@ def imitated_news_site(domain: str) -> str:
     "cnn-health-today.example.org", "bbcnews24.example.com"."""
     if not domain or is_source(domain):
         return ""
-    for site in NEWS_SITES:
-        if domain.startswith((site + ".", site + "-")):
-            return site
-    labels = domain.split(".")[:-1]
+    labels = domain.split(".")
+    for i in range(1, len(labels) - 1):  # a news site's own domain, then more
+        head = ".".join(labels[: i + 1])
+        if head in NEWS_SITES or (
+            "-" in labels[i] and (head := head.partition("-")[0]) in NEWS_SITES
+        ):
+            return head
+    labels = labels[:-1]
     while len(labels) > 1 and labels[-1] in _REGISTRY_SECOND:
         labels.pop()  # "guardian.co.tt" is one name under Trinidad's "co.tt"
     for label in labels:
