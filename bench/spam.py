@@ -3,6 +3,7 @@ character-model baseline, and beside the previous scorer for time.
 
     .venv/bin/python bench/spam.py            # about three minutes on two cores
     .venv/bin/python bench/spam.py --long     # more latency samples
+    .venv/bin/python bench/spam.py --sets     # only the frozen sets (d), about a minute
 
 The sets (``byline/antispam/data``): the YouTube comments (four videos), the 3,000
 genuine news comments (no spam) and the hand-written newsroom comments (genuine ones in
@@ -27,7 +28,10 @@ other three folds (its blend and calibration too).
 (d) the frozen held-out newsroom sets (``newsroom_heldout.jsonl``, ``newsroom_unseen.jsonl``,
     ``newsroom_unseen2.jsonl``, ``newsroom_unseen3.jsonl``, ``newsroom_unseen4.jsonl``,
     ``newsroom_unseen5.jsonl``, ``newsroom_unseen6.jsonl``), never trained on nor tuned on,
-    scored by the shipped model.
+    scored by the shipped model; then the shapes earlier sessions misjudged
+    (``tests/antispam/data/disguised_shapes.jsonl``: fake news sites' story links,
+    petitions and fundraisers, a messaging app without an id, sites spelt out in words),
+    never trained on but tuned on.
 (e) a malicious burst (60 genuine news comments marked spam) against the news site's
     probes, and a deliberate lesson (4 essay-mill adverts marked spam) against a fifth.
 
@@ -344,19 +348,24 @@ HELDOUT_SETS = (
 )
 
 
-def heldout(name: str, short: str) -> None:
+# The shapes earlier sessions left misjudged (fake news sites' story links, petitions and
+# fundraisers, a messaging app without an id, sites spelt out in words): written for the
+# tenth session's changes and tuned on, so a regression check, not a measure of recall.
+SHAPES_SET = (ROOT / "tests" / "antispam" / "data" / "disguised_shapes.jsonl", "shapes")
+
+
+def heldout(name: str | Path, short: str) -> None:
     """A frozen held-out newsroom set: written before the tuning it measures and never
     trained on; scored by the shipped model, and by the baselines trained on every
-    developers' set."""
+    developers' set. (``SHAPES_SET`` is reported the same way, but was tuned on.)"""
     import json
 
     from byline.antispam.corpus import DATA_DIR, seed_corpus
     from byline.antispam.store import shipped_model
 
+    path = name if isinstance(name, Path) else DATA_DIR / name
     rows = [
-        json.loads(line)
-        for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     byline = Byline.__new__(Byline)
     byline.model = shipped_model()
@@ -369,7 +378,8 @@ def heldout(name: str, short: str) -> None:
     ham = [r for r in rows if r["label"] == "ham"]
     spam = [r for r in rows if r["label"] == "spam"]
     print(
-        f"(d) {short} newsroom set {name}, never trained on ({len(ham)} genuine in "
+        f"(d) {short} newsroom set {path.name}, never trained on"
+        f"{' (tuned on)' if (path, short) == SHAPES_SET else ''} ({len(ham)} genuine in "
         f"{len({r['lang'] for r in ham})} languages, {len(spam)} spam of "
         f"{len({r['family'] for r in spam})} kinds)"
     )
@@ -381,7 +391,8 @@ def heldout(name: str, short: str) -> None:
             target(f"{short} genuine not published", shown, "<= 1%", share <= 0.01)
             seo = [scorer.score(r["text"]) >= held for r in spam if r["family"] == "seo"]
             recall = sum(seo) / max(1, len(seo))
-            target(f"{short} SEO spam not published", f"{recall:.0%}", "high", recall >= 0.9)
+            if seo:
+                target(f"{short} SEO spam not published", f"{recall:.0%}", "high", recall >= 0.9)
             caught = sum(scorer.score(r["text"]) >= held for r in spam) / len(spam)
             target(f"{short} spam not published", f"{caught:.0%}", "high", caught >= 0.9)
         spam_scores = [scorer.score(r["text"]) for r in spam]
@@ -609,6 +620,9 @@ def summary() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--long", action="store_true", help="more latency samples")
+    parser.add_argument(
+        "--sets", action="store_true", help="only the frozen sets (d) and the shapes set"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         _django(data_dir)
@@ -617,10 +631,15 @@ def main() -> None:
             f"Thresholds: not published from {approve_below:g}, spam from {spam_at:g} "
             "(BYLINE_SPAM_APPROVE_BELOW, BYLINE_SPAM_SPAM_AT)"
         )
+        if args.sets:
+            for name, short in (*HELDOUT_SETS, SHAPES_SET):
+                heldout(name, short)
+            summary()
+            return
         fresh, stream = evaluate()
         report("(a) fresh site, four folds", fresh)
         probes()
-        for name, short in HELDOUT_SETS:
+        for name, short in (*HELDOUT_SETS, SHAPES_SET):
             heldout(name, short)
         report("(b) learning stream (Byline learns every label in order; baselines fixed)", stream)
         latency(args.long)

@@ -71,6 +71,24 @@ _WIDE = re.compile("[\uff0d-\uff1a\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9\U0001f
 _SPACED_DOT = re.compile(
     r"(?<=[a-z0-9])(?: +\. *|\. +)(?=(?:com|net|org|info|biz|xyz|io|ru|tk|cn)\b)"
 )
+# A host spelt out in words so that it does not read as a link ("replicahub dot net",
+# "www dot bestloans4u dot com", "abnehmen-jetzt punkt de"). Not a spelt-out e-mail's
+# domain (``_SPELT_EMAIL`` reads "name at mail dot com"), nor "the dot com bubble" or
+# "the early dot com years": the word before "dot" must be no common word, and the one
+# after no word that makes "dot com" a noun.
+_SPELT_HOST = re.compile(
+    r"(?i)(?<![\w@.-])((?:[a-z0-9][a-z0-9-]{0,62}\s+(?:dot|(?-i:punkt))\s+)+)"
+    r"(com|net|org|info|biz|io|co|uk|de|at|ch|fr|it|nl|pl|ru|xyz|online|site|shop|store|club|"
+    r"top|live|app|me|tv|us|eu)\b(?!\s+(?:bubble|boom|era|crash|bust|days|years|age|mania|"
+    r"compan(?:y|ies)|firms?|startups?|stocks?|millionaires?|collapse|burst|revolution|"
+    r"frenzy|craze|fever|framework)\b)"
+)
+_SPELT_DOT = re.compile(r"(?i)\s+(?:dot|punkt)\s+")
+_SPELT_AT = re.compile(r"(?i)(?:^|\s)(?:at|\[at\]|\(at\)|\{at\}|@)\s*$")
+_NOT_A_HOST = frozenset(
+    "the a an this that these those its his her their our my your early late whole old "
+    "first big new any every of and or at in on to by for from with is was no one".split()
+)
 # Punctuation that ends a sentence or closes a bracket around a link, not part of it.
 _TRAILING = ".,;:!?)]}>*'\"»”’"
 _LEADING = "([{<*'\"«“‘"
@@ -758,8 +776,61 @@ NEWS_SITES = frozenset(
         "researchgate.net",
         "europepmc.org",
         "hal.science",
+        # News organisations' own link shorteners (a BBC "bbc.in/…" link is the BBC's).
+        "bbc.in",
+        "nyti.ms",
+        "reut.rs",
+        "wapo.st",
+        "cnn.it",
+        "econ.st",
+        "bloom.bg",
+        "apne.ws",
+        "n.pr",
     }
 )
+
+# What fake news sites dress their addresses up as: a news organisation's name, alone
+# ("bbc-news-money.example.com", "theguardian-uk-news.example.com") or run into "news",
+# "live", "24" … ("bbcnews24.example.com"). Names that are also ordinary words (sky,
+# fox, mirror, times) count only run into "news" ("skynews-live…"). A one-word address
+# under a country's domain ("guardian.ng", "bbc.in") is a paper's own, not a disguise.
+_NEWS_BRAND = re.compile(
+    r"^(?:the)?(?:bbc|cnn|reuters|apnews|guardian|nytimes|washingtonpost|wsj|bloomberg|"
+    r"economist|aljazeera|spiegel|lemonde|lefigaro|elpais|elmundo|corriere|repubblica|"
+    r"dailymail|telegraph|forbes|cnbc|usatoday|tagesschau|euronews|france24|ndtv|"
+    r"timesofindia|nzherald|politico|newsweek|(?:sky|fox|abc|nbc|cbs|msn|yahoo)(?=news))"
+    r"(?:news|online|live|today|breaking|daily|report|uk|us|world|\d+)*$"
+)
+
+
+def imitated_news_site(domain: str) -> str:
+    """The news organisation's name a domain is dressed up as, or "" (a recognised
+    source is itself): "bbc.co.uk.news-report24.example.net", "nytimes.com-world.example",
+    "cnn-health-today.example.org", "bbcnews24.example.com"."""
+    if not domain or is_source(domain):
+        return ""
+    labels = domain.split(".")
+    for i in range(1, len(labels) - 1):  # a news site's own domain, then more
+        head = ".".join(labels[: i + 1])
+        if head in NEWS_SITES or (
+            "-" in labels[i] and (head := head.partition("-")[0]) in NEWS_SITES
+        ):
+            return head
+    labels = labels[:-1]
+    while len(labels) > 1 and labels[-1] in _REGISTRY_SECOND:
+        labels.pop()  # "guardian.co.tt" is one name under Trinidad's "co.tt"
+    for label in labels:
+        parts = label.split("-")
+        for part in parts:
+            match = _NEWS_BRAND.match(part)
+            if match and (len(parts) > 1 or len(labels) > 1 or part != _bare_brand(part)):
+                return part
+    return ""
+
+
+def _bare_brand(part: str) -> str:
+    return re.sub(r"(?:news|online|live|today|breaking|daily|report|uk|us|world|\d+)+$", "", part)
+
 
 # Services whose links hide where they lead.
 SHORTENERS = frozenset(
@@ -859,12 +930,37 @@ def _joined(text: str, undisguise: bool = True) -> str:
     return _SPACED_DOT.sub(".", text) if "." in text else text
 
 
+def _spelt_out(text: str) -> str:
+    """The text with hosts spelt out in words ("example dot com") written as hosts."""
+
+    def host(match: re.Match[str]) -> str:
+        first = match.group(1).split(None, 1)[0].lower()
+        if first in _NOT_A_HOST or _SPELT_AT.search(text, 0, match.start()):
+            return match.group(0)
+        return _SPELT_DOT.sub(".", match.group(1)).rstrip(".") + "." + match.group(2)
+
+    return _SPELT_HOST.sub(host, text)
+
+
+def _has_spelt_host(text: str) -> bool:
+    lower = text.lower()
+    return (" dot " in lower or " punkt " in lower) and _spelt_out(text) != text
+
+
 def disguised_links(text: str) -> list[str]:
     """The links in ``text`` that were written so as not to read as links."""
-    if text.isascii() and not _DEFANGED.search(text):
+    if text.isascii() and not _DEFANGED.search(text) and not _has_spelt_host(text):
         return []
     shown = _links_in(text, undisguise=False)
     return [link for link in _links_in(text) if link not in shown]
+
+
+def spelt_links(text: str) -> list[str]:
+    """The links in ``text`` spelt out in words ("example dot com")."""
+    if not _has_spelt_host(text):
+        return []
+    shown = _links_in(text, undisguise=False)
+    return [link for link in _links_in(_spelt_out(text), False) if link not in shown]
 
 
 def _narrowed(text: str) -> str:
@@ -919,6 +1015,8 @@ def _links_in(text: str, undisguise: bool = True) -> tuple[str, ...]:
             link = _trimmed(match.group(1))[0]
             found.append("http:" + link if link.startswith("//") else link)
     text = _joined(clean(text), undisguise)
+    if undisguise and _has_spelt_host(text):
+        text = _spelt_out(text)
     if "@" in text:
         text = _EMAIL.sub(" ", text)  # an e-mail address is not a link to its domain
     for match in _LINK.finditer(text):
@@ -1077,6 +1175,26 @@ def is_public_post(link: str) -> bool:
     """Whether a link is one post on a public platform (a video, a post, a thread, a
     repository), not a channel, a profile or a home page."""
     return _PUBLIC_POST.match(link.strip()) is not None
+
+
+# One petition's or fundraiser's page (not the platform's home page): what readers
+# share under a story about a library closing or a family that lost its home. The
+# platforms' own short links too (chng.it, gofund.me).
+_APPEAL_PAGE = re.compile(
+    r"(?i)^(?:https?://)?(?:www\.|m\.|you\.)?(?:"
+    r"change\.org/p/[\w%-]{6}|chng\.it/\w{6}|gofundme\.com/f/[\w%-]{6}|gofund\.me/\w{6}"
+    r"|justgiving\.com/(?:crowdfunding|fundraising|page|campaign|team)/[\w%-]{4}"
+    r"|openpetition\.(?:de|eu|at|org)/(?:[a-z]{2}/)?petition/"
+    r"|avaaz\.org/\w{2,5}/petition/|crowdfunder\.co\.uk/p/[\w-]{4}|leetchi\.com/c/[\w-]{4}"
+    r"|38degrees\.org\.uk/petitions/[\w-]{4}|weact\.campact\.de/petitions/[\w-]{4}"
+    r"|mesopinions\.com/petition/|helloasso\.com/associations/[\w-]{2,}/collectes/"
+    r")"
+)
+
+
+def is_appeal_page(link: str) -> bool:
+    """Whether a link is one petition's or fundraiser's page on a public platform."""
+    return _APPEAL_PAGE.match(link.strip()) is not None
 
 
 def is_cited(link: str) -> bool:

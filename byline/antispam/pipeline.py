@@ -48,11 +48,14 @@ from byline.antispam.classifier import (
     find_links,
     has_money,
     has_wallet,
+    imitated_news_site,
+    is_appeal_page,
     is_cited,
     is_repetitive,
     is_source,
     link_domains,
     phone_numbers,
+    spelt_links,
     without_links,
 )
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
@@ -103,7 +106,22 @@ OWN_SITE_REASON = "Advertises the commenter's own site or channel"
 RECOVERY_REASON = "Offers readers who lost money someone to contact"
 MIXED_SCRIPT_REASON = "Mixes Latin letters with look-alike Cyrillic or Greek ones"
 INVITE_REASON = "and asks readers to get in touch."
-PLUG_REASONS = (OWN_SITE_REASON, RECOVERY_REASON, MIXED_SCRIPT_REASON)
+# A link spelt out in words ("replicahub dot net", "www dot bestloans4u dot com"): the text
+# model reads only the words, so what it says of them is not taken further toward
+# genuine than OWN_SITE_MIN_LOGIT (a link to a recognised source aside: "gov dot uk").
+SPELT_LINK_REASON = "Spells a link out in words so that it does not read as one"
+# A link to an address dressed up as a news organisation's ("bbc-news-money.example.com",
+# "bbc.co.uk.news-report24.example.net"): fake news sites' story pages, which sell
+# whatever the story praises. Readers link the organisation's own site. Never a citation.
+W_LOOKALIKE = 3.0
+LOOKALIKE_REASON = "Links to an address dressed up as a news site's"
+PLUG_REASONS = (
+    OWN_SITE_REASON,
+    RECOVERY_REASON,
+    MIXED_SCRIPT_REASON,
+    LOOKALIKE_REASON,
+    SPELT_LINK_REASON,
+)
 ANCHOR_REASON = "Links with its own anchor text"
 CITATION_REASON = "Cites pages on"
 # Bait is written in a reader's words by design ("thumbs up if you think the journalist
@@ -233,6 +251,25 @@ _CONTACT_INVITE = re.compile(
 # read in the text as written (a "line" is no app).
 _LINE_APP = re.compile(
     r"(?<=[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])LINE|LINE(?=[\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff])"
+)
+# Readers asked to find the commenter on a messaging app, with no id given ("add me on
+# LINE", "message me on Telegram", "LINE追加して"): the id is the commenter's name.
+# LINE, the app, in capitals ("drop me a line" is no app); "added her on LINE" is a
+# reader's account of a scam, not an invitation.
+_APP_INVITE = re.compile(
+    r"(?i)\b(?:add|message|msg|text|dm|pm|contact|inbox|ping|hit|chat with|talk to|"
+    r"reach)\s+(?:me|us)(?:\s+up)?\s+(?:on|via|at|in|through|over)\s+"
+    r"(?:(?-i:(?P<line>LINE))|(?P<app>telegram|whats\s?app|wechat|signal|viber|"
+    r"kakao(?:\s?talk)?|zalo|snap(?:chat)?|discord|kik|threema|session))\b"
+    r"|(?-i:LINE)(?:で|を|に)?(?:友だち|友達)?追加|加(?:我)?(?-i:LINE)"
+)
+# A fundraiser for the commenter themselves ("help me", "I need $500", "my dog needs
+# surgery", "donate to my cashapp"): the shape of begging spam, which posts the same
+# appeal under every story, not a cause a reader shares.
+_PLEA = re.compile(
+    r"\b(?:help (?:me|my)|i (?:just |really )?need|(?:my|our) (?:little |poor |sick )?(?:son|"
+    r"daughter|dog|cat|pet|mum|mom|mother|dad|father|friend|baby|husband|wife|surgery|"
+    r"operation|rent|bills|treatment)|donate to (?:me|my)|cash ?app|venmo|zelle|paypal)\b"
 )
 # The commonest English function words: a text with several of them is read as English,
 # the language whose invitations to get in touch ``_CONTACT_INVITE`` knows best.
@@ -504,11 +541,30 @@ def sales_domains(domains: list[str]) -> list[Evidence]:
     return [Evidence(W_SALES_DOMAIN, f"Links to {names}: an address made of sales words.")]
 
 
+def lookalikes(domains: list[str]) -> list[Evidence]:
+    """Links to addresses dressed up as a news organisation's (``imitated_news_site``)."""
+    for domain in domains:
+        brand = imitated_news_site(domain)
+        if brand:
+            return [
+                Evidence(
+                    W_LOOKALIKE,
+                    f"{LOOKALIKE_REASON} ({domain}, named after “{brand}”), "
+                    "as fake news sites' story pages are.",
+                )
+            ]
+    return []
+
+
 def disguises(text: str) -> list[Evidence]:
-    """Links written in full-width or circled letters, or with their dots "defanged"."""
+    """Links written in full-width or circled letters, with their dots "defanged", or
+    spelt out in words ("replicahub dot net")."""
     hidden = disguised_links(text)
     if not hidden:
         return []
+    spelt = [link for link in spelt_links(text) if not is_source(domain_of(link))]
+    if spelt:
+        return [Evidence(W_DISGUISED_LINK, f"{SPELT_LINK_REASON} ({', '.join(spelt[:3])}).")]
     return [Evidence(W_DISGUISED_LINK, f"{DISGUISED_LINK_REASON} ({', '.join(hidden[:3])}).")]
 
 
@@ -545,10 +601,25 @@ def read(text: str, domains: list[str]) -> tuple[list[Evidence], bool]:
     # helpline, a council's desk); a handle or an e-mail address always is.
     phone_sold = bool(phones) and (invited or not _reads_english(lower))
     reachable = bool(handles or phone_sold or wallet)
+    # An app readers are asked to find the commenter on, with no id ("add me on LINE
+    # for crypto tips", "DM me on Telegram"): the commenter's name is the id.
+    app = _APP_INVITE.search(plain) if not what else None
+    if app:
+        named = app.group("app") or "LINE"
+        what = f"a messaging app to be reached on ({named})"
+        invited = True
+        handles = [*handles, named]
+        reachable = True
     # The payload: what a spammer is paid for. A link to a recognised source or to one
     # public post is what readers cite; any other link, a way to be reached or a wallet
-    # is something to sell. No payload, no spam.
-    linked = not all(is_cited(link) for link in find_links(text))
+    # is something to sell. No payload, no spam. A petition's or a fundraiser's page is
+    # what readers share under a story, unless the commenter asks for money for
+    # themselves ("help me, I need $500 for my surgery"), or posts the link bare.
+    appeals = [link for link in find_links(text) if is_appeal_page(link)]
+    shared = bool(appeals) and not _PLEA.search(lower) and len(without_links(plain).split()) >= 4
+    linked = not all(is_cited(link) or (shared and link in appeals) for link in find_links(text))
+    if shared:
+        found.append(Evidence(0.0, f"Links to a petition or fundraiser ({domain_of(appeals[0])})."))
     payload = reachable or linked
     # An e-mail address at a public body ("write to planning@leeds.gov.uk to object") is
     # where readers are told to send objections, not a way to reach the commenter.
@@ -885,6 +956,7 @@ def read_text(model: TextModel, body: str) -> TextReading:
         *links(domains),
         *cheap_domains(domains),
         *sales_domains(domains),
+        *lookalikes(domains),
         *disguises(body),
         *home_pages(body),
         *anchors(body),
