@@ -18,10 +18,10 @@ round trip before a reused connection's first query) is skipped when the
 connection answered a vote less than ``TRUSTED_FOR`` seconds ago
 (``postgres.trust``: a server frozen since is found out after about 2 s, not
 the whole deadline). A connection broken within that second (the database
-restarted under load) fails one vote with that 503, which asks the reader to
-try again; the failed connection is closed and the next vote opens a new
-one. Nothing is written by a vote that fails this way (the statement never
-reached the database), and a vote answered 200 is committed.
+restarted under load) is closed and the vote cast again on a new one
+(``postgres.again_if_dropped``: a vote states the reader's choice, so casting
+it twice changes nothing), answered 200; only a server still down answers
+the reader 503. A vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
