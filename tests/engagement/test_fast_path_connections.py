@@ -12,6 +12,7 @@ notices and the vote goes through. Both with and without batches.
 """
 
 import json
+import time
 
 import pytest
 from django.db import connection
@@ -84,3 +85,15 @@ def test_after_the_window_the_health_check_replaces_a_broken_connection(article,
     monkeypatch.setattr(batches, "TRUSTED_FOR", 0.0)
     assert vote(article.pk, 3).status == 200
     assert figures_for(article.pk).rating_count == 2
+
+
+def test_a_fast_vote_recycles_connections_as_a_request_does(article):
+    """What ``request_started``/``request_finished`` do, the vote layer does as plain
+    calls: a connection that outlived ``CONN_MAX_AGE`` is closed, the next opens anew."""
+    connection.ensure_connection()
+    old = connection.connection
+    connection.close_at = time.monotonic() - 1  # as if CONN_MAX_AGE had passed
+    assert vote(article.pk, 2).status == 200
+    assert old.closed
+    assert connection.connection is not old
+    assert figures_for(article.pk).rating_count == 1
