@@ -19,7 +19,9 @@ article has no counts file (the view log's folder writes one for each
 article being read, ``countfiles.py``): its first reader, or its first in
 ``countfiles.ACTIVE_SECONDS``. So the app leaves what it answered in that file
 (``leave_file``) if it is still missing: the next reader's counts come from
-nginx at once, not after the folder's next look. The folder takes the file
+nginx at once, not after the folder's next look; and when the app renders an
+article's page (``first_served``), so that even the first reader's counts
+come from the file. The folder takes the file
 over at its next look (``PUBLISH_SECONDS``: a file it did not write is read
 again), so the counts in it are at most that much older than a vote, as
 they are in any file, and it removes it when the article goes quiet or is
@@ -34,11 +36,12 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
 from byline.engagement import actions, beacon_layer, countfiles
-from byline.engagement.views import COUNTS_MAX_AGE
+from byline.engagement.views import COUNTS_MAX_AGE, counts_body
 from byline.parsing import parse_id
 from byline.wsgi_layer import Answer, Environ, fixed_headers, is_secure, may_answer, within_request
 
@@ -95,14 +98,28 @@ def answer_counts(environ: Environ) -> Answer | None:
     return within_request(environ, secure, FAILURE, counts)
 
 
+def first_served(article: Any) -> dict[str, object]:
+    """An article page's context hook (``byline.articles.hooks``), adding nothing: the
+    page is being rendered, so its readers will soon ask for its counts; behind nginx
+    they are left in its file now if it has none (``leave_file``), so that not even
+    the first reader's beacon asks the app. A page is rendered once per change or
+    expiry (the page cache), so this costs the counts' queries that seldom."""
+    if settings.BYLINE_VIEW_LOG_DIR and not os.path.exists(_file_of(article.pk)):
+        leave_file(article.pk, counts_body(article.pk)[0])
+    return {}
+
+
+def _file_of(article_id: int) -> str:
+    return f"{settings.BYLINE_VIEW_LOG_DIR}/{countfiles.FOLDER}/{article_id}.json"
+
+
 def leave_file(article_id: int, body: bytes) -> None:
     """Write the article's counts file with ``body`` if it has none (behind nginx,
     ``BYLINE_VIEW_LOG_DIR`` set; nothing on the embedded tier). Never raises: a
     file that cannot be written is the folder's to write at its next look."""
-    directory = settings.BYLINE_VIEW_LOG_DIR
-    if not directory:
+    if not settings.BYLINE_VIEW_LOG_DIR:
         return
-    path = f"{directory}/{countfiles.FOLDER}/{article_id}.json"
+    path = _file_of(article_id)
     # Published, asked afresh (not as ``is_live`` remembers it): a file must not bring
     # back the counts of an article taken down a moment ago in another process.
     if os.path.exists(path) or actions.published_article(article_id) is None:

@@ -123,3 +123,12 @@ def test_the_folder_takes_the_file_over_and_removes_it_when_the_article_is_taken
     assert not path.exists()  # not written again
     viewlog.fold()
     assert not path.exists()
+
+
+def test_an_article_page_rendered_leaves_the_articles_counts_file(counts_folder, client):
+    """Behind nginx, rendering an article's page (once per change, then cached) leaves
+    its counts in its file: not even its first reader's counts are the app's."""
+    article = make_article()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    path = counts_folder / f"{article.pk}.json"
+    assert json.loads(path.read_bytes()) == json.loads(counts_body(article.pk)[0])
