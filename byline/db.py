@@ -48,8 +48,13 @@ def replica_aliases() -> list[str]:
     return [alias for alias in settings.DATABASES if alias.startswith("replica")]
 
 
-def _unpin(**kwargs) -> None:
+def unpin() -> None:
+    """A new request: its reads may go to a replica until it writes."""
     _wrote.set(False)
+
+
+def _unpin(**kwargs) -> None:
+    unpin()
 
 
 request_started.connect(_unpin, dispatch_uid="byline.db.unpin")

@@ -39,7 +39,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -132,15 +132,20 @@ def request_cycle(environ: Environ) -> Iterator[None]:
 
 
 def within_request(
-    environ: Environ, secure: bool, failure: str, work: Callable[[], Answer | None]
+    environ: Environ,
+    secure: bool,
+    failure: str,
+    work: Callable[[], Answer | None],
+    cycle: Callable[[Environ], AbstractContextManager[None]] = request_cycle,
 ) -> Answer | None:
-    """``work()`` inside the request cycle; what it raises is answered here: 503 with
+    """``work()`` inside the request cycle (``cycle``: a layer may do what the signals'
+    receivers do as plain calls); what it raises is answered here: 503 with
     ``Retry-After`` when a service is down, 400 for a request Django would call
     suspicious (``SuspiciousOperation``: more fields than it reads, a malformed cookie
     name...), as Django's handler answers it, else a logged JSON 500 saying ``failure``."""
     log = outages.outage_log
     # Only while a service is down: notice it answer again (nothing runs otherwise).
-    with request_cycle(environ), log.watch() if log.down else nullcontext():
+    with cycle(environ), log.watch() if log.down else nullcontext():
         try:
             return work()
         except Exception as error:

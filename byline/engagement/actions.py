@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
-from byline import readers, redisconn
+from byline import postgres, readers, redisconn
 from byline.articles.models import Article
 from byline.engagement import batches, seen, stats, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction
@@ -179,9 +179,15 @@ def vote(
         )
     else:
         over, pending = readers.over_limit_and("vote", identities, limit, read=read)
-        if (refused := refusal(over, article_id)) is not None:
-            raise refused
-        mine, figures = _cast(kind, article_id, reader, value)
+        voter_id = reader
+
+        def checked_cast() -> stats.Outcome:
+            if (refused := refusal(over, article_id)) is not None:
+                raise refused
+            return _cast(kind, article_id, voter_id, value)
+
+        # Counted once; cast again on a new connection if a restart dropped the kept one.
+        mine, figures = postgres.again_if_dropped(checked_cast)
     # The buffered views read with the rate limit; None when they must be read again
     # (no Redis, or it failed just now and counted nothing).
     pending_views = int(pending or 0) if redisconn.available() else None

@@ -10,6 +10,7 @@ class EngagementConfig(AppConfig):
         from byline.engagement import (
             checks,  # noqa: F401  (registers the system checks)
             countfiles,
+            counts_layer,
             viewbuffer,
             viewlog,
         )
@@ -18,6 +19,7 @@ class EngagementConfig(AppConfig):
         from byline.signals import article_changed
 
         hooks.register_article_context(article_page_context)
+        hooks.register_article_context(counts_layer.first_served)  # its counts file
         viewbuffer.also_flush(viewlog.fold_if_configured)  # the views nginx logged
         article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")
         article_changed.connect(countfiles.forget, dispatch_uid="engagement.forget_counts_file")

@@ -23,10 +23,12 @@ with the figures). What can fail:
 
 - a batch the database refuses (an article deleted after the vote was
   checked) is cast again one vote at a time, so only the refused vote fails;
-- a batch whose connection breaks fails as a whole and writes nothing (its
-  statement never committed); the caster opens a new connection for the next
-  batch. Like the vote layer, it skips Django's health check on a connection
-  that cast a batch less than ``TRUSTED_FOR`` seconds ago.
+- a batch whose connection the server dropped (a restart) is cast again, once,
+  on a new connection (``postgres.again_if_dropped``: casting it twice changes
+  nothing); if that fails too, the batch fails as a whole (503s) and the next
+  batch opens a new connection. Like the vote layer, the caster skips Django's
+  health check on a connection that cast a batch less than ``TRUSTED_FOR``
+  seconds ago.
 
 Not batched (``actions.batching``): votes on other databases (SQLite takes
 one writer at a time), votes cast inside a transaction (they belong to it),
@@ -247,7 +249,9 @@ def _cast(batch: list[Vote]) -> bool | None:
     if not batch:
         return None
     try:
-        outcomes = stats.cast_votes([(v.kind, v.article_id, v.reader, v.value) for v in batch])
+        votes = [(v.kind, v.article_id, v.reader, v.value) for v in batch]
+        # A connection a restart dropped: the batch is cast again on a new one.
+        outcomes = postgres.again_if_dropped(lambda: stats.cast_votes(votes))
     except DatabaseError as error:
         db = connections[DEFAULT_DB_ALIAS]
         usable = db.connection is not None and db.is_usable()

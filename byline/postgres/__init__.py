@@ -30,10 +30,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
+
+T = TypeVar("T")
 
 # Past the server's own statement_timeout, the time its cancellation has to arrive.
 GRACE_SECONDS = 1.0
@@ -92,6 +96,29 @@ def trust(wrapper: Any) -> None:
     connection = wrapper.connection
     if getattr(connection, "unchecked", None) is False:  # one of ours, not yet marked
         connection.unchecked = True
+
+
+def again_if_dropped(work: Callable[[], T], alias: str = DEFAULT_DB_ALIAS) -> T:
+    """``work()``; run once more on a new connection if the kept connection it ran on
+    was dropped by the server under it (a restart: the connection is broken, not
+    timed out), outside a transaction. Only for work that is safe to run twice (a
+    vote states the reader's choice): a statement the old server committed just
+    before it went changes nothing the second time. A server that is down refuses
+    the new connection at once, and that error is raised."""
+    wrapper = connections[alias]
+    try:
+        return work()
+    except DatabaseError:
+        raw = wrapper.connection
+        if (
+            raw is None
+            or wrapper.in_atomic_block
+            or not getattr(raw, "broken", False)
+            or getattr(raw, "gave_up", False)
+        ):
+            raise
+        wrapper.close()
+    return work()
 
 
 def silent() -> bool:

@@ -42,7 +42,8 @@ from typing import Any
 import psycopg
 from django.db import OperationalError
 from django.db.backends.postgresql import base
-from psycopg import generators, waiting
+from psycopg import pq, waiting
+from psycopg._enums import Wait
 from psycopg.connection import _WAIT_INTERVAL
 from psycopg.conninfo import make_conninfo
 from psycopg.errors import _WaitTimeout
@@ -113,18 +114,39 @@ class DeadlineConnection(psycopg.Connection):
         is an answer too); the connection is closed at once."""
         if not self.conninfo:
             return True  # nowhere to ask: wait as before
+        started: list[pq.abc.PGconn] = []
         try:
-            pgconn = waiting.wait_conn(generators.connect(self.conninfo), timeout=seconds)
+            waiting.wait_conn(_connecting(self.conninfo, started), timeout=seconds)
         except _WaitTimeout:
             return False
         except psycopg.Error:
             return True
-        pgconn.finish()
+        finally:
+            for pgconn in started:  # a probe left waiting is closed too, not left to the GC
+                pgconn.finish()
         return True
 
     def _give_up(self) -> None:
         self.gave_up = True
         self.pgconn.finish()  # what psycopg does with a query it cannot cancel
+
+
+def _connecting(conninfo: str, started: list[pq.abc.PGconn]) -> Any:
+    """A new connection's start-up without blocking, as ``psycopg.generators.connect``
+    (a generator for ``waiting.wait_conn``), with the connection it starts put in
+    ``started`` so that the caller can close it whatever happens."""
+    pgconn = pq.PGconn.connect_start(conninfo.encode())
+    started.append(pgconn)
+    while pgconn.status != pq.ConnStatus.BAD:
+        status = pgconn.connect_poll()
+        if status == pq.PollingStatus.OK:
+            return pgconn
+        if status == pq.PollingStatus.FAILED:
+            break
+        wait = Wait.R if status == pq.PollingStatus.READING else Wait.W
+        while not (yield pgconn.socket, wait):
+            pass
+    raise psycopg.OperationalError("the server refused a new connection")
 
 
 # ``psycopg.connect``'s own keyword arguments; the others are connection parameters.

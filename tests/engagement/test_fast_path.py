@@ -12,7 +12,6 @@ import logging
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
 
 from byline.articles.models import Article
 from byline.engagement import stats, vote_layer
@@ -252,30 +251,6 @@ def test_an_unexpected_error_is_logged_and_answered_as_json(monkeypatch, caplog,
     assert json.loads(response.body)["error"]["status"] == 500
     assert response.headers["content-type"] == "application/json"
     assert "the database went away" in caplog.text
-
-
-def test_each_fast_vote_is_a_request_for_django_s_signals(fast_answers):
-    """request_started/finished run, so database connections are checked and recycled."""
-    article = make_article()
-    seen = []
-
-    def started(**kwargs):
-        seen.append("started")
-
-    def finished(**kwargs):
-        seen.append("finished")
-
-    request_started.connect(started)
-    request_finished.connect(finished)
-    try:
-        Browser(application, "192.0.2.7").send(
-            "POST", f"/api/articles/{article.pk}/rating/", {"stars": 3}
-        )
-    finally:
-        request_started.disconnect(started)
-        request_finished.disconnect(finished)
-    assert seen == ["started", "finished"]
-    assert fast_answers
 
 
 def test_only_same_origin_votes_are_candidates_for_the_fast_path():
