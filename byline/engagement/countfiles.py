@@ -391,10 +391,12 @@ def read_file(path: Path | str) -> bytes | None:
 # file (``renameat2(RENAME_EXCHANGE)``, atomic: nginx opens one whole version or the
 # other), and the old version becomes the spare. A spare is written into again only
 # once it was swapped out at least ``SPARE_SECONDS`` ago: nginx (``open_file_cache_valid
-# 1s``) has long stopped sending it from its descriptor, and what it sent from its
-# pages (sendfile) has long reached the reader. Where the system cannot swap names
-# (not Linux, a file system without it) a new file is renamed over the old, as before.
-SPARE_SECONDS = 60.0
+# 1s``, checked in whole seconds) has long stopped sending it from its descriptor, and
+# what it sent from its pages (sendfile) has reached the reader, unless the reader's
+# connection stalled that long (TCP resending it then sends the newer bytes: newer
+# counts, or JSON the page's script drops). Where the system cannot swap names (not
+# Linux, a file system without it) a new file is renamed over the old, as before.
+SPARE_SECONDS = 10.0
 SPARE_PREFIX = ".spare-"
 # (process, folder) -> the spare files of this process there, oldest swapped out first:
 # (when it was swapped out, monotonic; its path). A forked worker has spares of its own.
