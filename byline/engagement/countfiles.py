@@ -34,8 +34,9 @@ after each fold and nginx serves the file (the beacon's answer too):
   in Redis are read after the database, so a flush in between may hide them
   until the flush's mark has the article read again, never count them twice.
 
-Files are replaced with a rename, so nginx never reads half a file. Without a
-view log folder (the embedded tier) nothing is written and the app answers.
+Files are replaced whole (``write_file``: a spare file swapped in, or a rename),
+so nginx never reads half a file. Without a view log folder (the embedded tier)
+nothing is written and the app answers.
 Other apps write files of their own for the same articles after the counts
 (``also_write``: the comments' reaction counts, ``discussion.reaction_files``),
 given the counts JSON just read, so they can tell what may have changed.
