@@ -62,6 +62,27 @@ def test_a_file_is_rewritten_only_when_the_counts_change_and_never_keeps_its_tim
     assert path.stat().st_mtime <= time.time() + 2
 
 
+def test_a_file_still_as_the_folder_left_it_is_not_read_again(log_dir, monkeypatch):
+    """Every look at the files (every 2 s) tells a file this folder wrote and nobody
+    changed since by a stat, without reading it; one another process wrote is read."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.5", browser()))
+    viewlog.fold()
+    reads = []
+    real_read = countfiles.read_file
+    monkeypatch.setattr(countfiles, "read_file", lambda path: reads.append(path) or real_read(path))
+    viewlog.fold()
+    viewlog.fold()
+    assert reads == []
+    path = counts_file(log_dir, article)
+    other = path.read_bytes().replace(b'"comments":0,', b'"comments":5,')
+    (log_dir / "counts" / "elsewhere").write_bytes(other)
+    os.replace(log_dir / "counts" / "elsewhere", path)  # as another process writes it
+    viewlog.fold()
+    assert [os.fspath(each) for each in reads] == [os.fspath(path)]
+    assert json.loads(path.read_bytes())["comments"] == 0  # read again, and written back
+
+
 def test_an_unpublished_article_loses_its_file_at_the_next_fold_and_at_once_when_changed(log_dir):
     article = make_article()
     other = make_article()
