@@ -15,11 +15,12 @@ it) and revalidates it with its ``ETag``.
   approved or removed), and an article's comments are read again only when
   something a file shows may have changed: its counts JSON (which carries the
   comments' reaction counts and the number of approved comments), looked at
-  every ``countfiles.PUBLISH_SECONDS`` (2 s), changed other than in its views,
-  or it has no file. Every file is read again at least every ``FULL_SECONDS``
-  (60 s), for what the counts cannot tell (a comment approved and another
-  removed in the same 2 s). So a reader's counts are at most a few seconds
-  old, and a quiet discussion costs no query.
+  every ``countfiles.PUBLISH_SECONDS`` (2 s), changed in those (a vote or a
+  rating on the article leaves them be), or it has no file. Every file is
+  read again at least every ``FULL_SECONDS`` (60 s), for what the counts
+  cannot tell (a comment approved and another removed in the same 2 s). So a
+  reader's counts are at most a few seconds old, and a quiet discussion costs
+  no query.
 - An article with more than ``MAX_COMMENTS`` approved comments, one no longer
   read, or no longer published, has no file: nginx then asks the app, which
   answers for the ``ids`` asked (nginx keeps that answer 5 s).
@@ -33,6 +34,8 @@ answers.
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -51,8 +54,9 @@ from byline.engagement.stats import any_of
 FOLDER = "reactions"
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
 FULL_SECONDS = 60.0  # every file is read again at least this often
+_COMMENTS = re.compile(rb'"comments":[0-9]+,')
 
-# article -> its counts JSON without the views, when its file was last made from it
+# article -> its counts JSON's ``discussion_part``, when its file was last made from it
 _made_from: dict[int, bytes] = {}
 _full = [float("-inf")]  # when every file was last read again (monotonic)
 
@@ -68,7 +72,7 @@ def publish(directory: Path, counts: dict[int, bytes]) -> int:
     full = now - _full[0] >= FULL_SECONDS
     if full:
         _full[0] = now
-    shown = {article_id: without_views(body) for article_id, body in counts.items()}
+    shown = {article_id: discussion_part(body) for article_id, body in counts.items()}
     asked = [
         article_id
         for article_id in sorted(counts)
@@ -76,19 +80,38 @@ def publish(directory: Path, counts: dict[int, bytes]) -> int:
     ]
     bodies = in_batches(reaction_bodies, asked)
     written = 0
+    base = os.fspath(folder)
     for article_id in present - counts.keys():  # no longer read or published
-        (folder / f"{article_id}.json").unlink(missing_ok=True)
+        try:
+            os.unlink(f"{base}/{article_id}.json")
+        except FileNotFoundError:
+            pass
         _made_from.pop(article_id, None)
     for article_id in asked:
-        path = folder / f"{article_id}.json"
+        path = f"{base}/{article_id}.json"
         body = bodies.get(article_id)
         _made_from[article_id] = shown[article_id]
         if body is None:  # no approved comment, or too many
-            path.unlink(missing_ok=True)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
         elif read_file(path) != body:
             write_file(path, body)
             written += 1
     return written
+
+
+def discussion_part(body: bytes) -> bytes:
+    """What of an article's counts JSON moves with its reaction counts file: the number of
+    approved comments and the comments' reaction counts (a vote or a rating on the
+    article does not); all of it but the views when it does not carry the comments'
+    reaction counts (a discussion too long for it)."""
+    at = body.rfind(b'"comment_reactions":')
+    comments = _COMMENTS.search(body)
+    if at < 0 or comments is None:
+        return without_views(body)
+    return comments[0] + body[at:]
 
 
 def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:

@@ -34,8 +34,9 @@ after each fold and nginx serves the file (the beacon's answer too):
   in Redis are read after the database, so a flush in between may hide them
   until the flush's mark has the article read again, never count them twice.
 
-Files are replaced with a rename, so nginx never reads half a file. Without a
-view log folder (the embedded tier) nothing is written and the app answers.
+Files are replaced whole (``write_file``: a spare file swapped in, or a rename),
+so nginx never reads half a file. Without a view log folder (the embedded tier)
+nothing is written and the app answers.
 Other apps write files of their own for the same articles after the counts
 (``also_write``: the comments' reaction counts, ``discussion.reaction_files``),
 given the counts JSON just read, so they can tell what may have changed.
@@ -43,12 +44,16 @@ given the counts JSON just read, so they can tell what may have changed.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import itertools
 import json
 import logging
 import os
 import re
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,6 +92,7 @@ _published = [float("-inf")]  # when every file was last looked at (monotonic)
 # the views this process folded since (``note_folded``)
 _bodies: dict[int, bytes] = {}
 _left: dict[int, bytes] = {}  # article -> the bytes this process last left in its file
+_left_as: dict[int, tuple[int, int, int, int]] = {}  # article -> that file's ``_identity``
 # The marks of changed counts (``stats.CHANGED_KEY``): the last entry read, when every
 # article was last read again, and when the marks were last read (monotonic).
 _cursor: list[bytes | str | None] = [None]
@@ -113,7 +119,7 @@ def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
 
 def start_afresh() -> None:
     """Forget what this process knows, as a new folder would (tests)."""
-    for known in (_seen, _changed, _bodies, _left):
+    for known in (_seen, _changed, _bodies, _left, _left_as):
         known.clear()
     _cursor[0] = _redis_run[0] = None
     _published[0] = _full[0] = _marks_read[0] = float("-inf")
@@ -160,7 +166,7 @@ def publish(directory: Path) -> int:
     every = now - _published[0] >= PUBLISH_SECONDS
     if every:
         _published[0] = now
-        olds = {a: read_file(folder / f"{a}.json") for a in wanted if a in present}
+        olds, ages, looks = _look_at(folder, [a for a in wanted if a in present], time.time())
         marked = changed_articles(now)
         asked = [
             article_id
@@ -173,7 +179,7 @@ def publish(directory: Path) -> int:
         ]
     else:  # between two looks at every file: only the articles read that have none yet
         wanted = asked = [article_id for article_id in wanted if article_id not in present]
-        present, olds = set(), {}
+        present, olds, ages, looks = set(), {}, {}, {}
     fresh = in_batches(counts_bodies, asked)
     for article_id in asked:
         if article_id in fresh:
@@ -184,24 +190,31 @@ def publish(directory: Path) -> int:
         for article_id in _bodies.keys() - set(wanted):
             del _bodies[article_id]
     written = 0
+    base = os.fspath(folder)
     for article_id in present | set(wanted):
-        path = folder / f"{article_id}.json"
+        path = f"{base}/{article_id}.json"
         body = _bodies.get(article_id)
         if body is None:  # quiet, unpublished or deleted: nginx asks the app
-            path.unlink(missing_ok=True)
-            _changed.pop(article_id, None)
-            _left.pop(article_id, None)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            for known in (_changed, _left, _left_as):
+                known.pop(article_id, None)
             continue
         old = olds.get(article_id)
         if old == body or (
             old is not None
+            and ages.get(article_id, ACTIVE_SECONDS) < VIEWS_ONLY_SECONDS
             and without_views(old) == without_views(body)
-            and _age(path) < VIEWS_ONLY_SECONDS
         ):  # unchanged, or only the views moved and the file is fresh enough
             _left[article_id] = old
+            if article_id in looks:
+                _left_as[article_id] = looks[article_id]
             continue
         write_file(path, body)
         _left[article_id] = body
+        _left_as[article_id] = _identity(os.stat(path))
         _changed[article_id] = now
         written += 1
     if every:
@@ -212,6 +225,39 @@ def publish(directory: Path) -> int:
             except Exception as error:  # those files keep what they held; the next fold retries
                 logger.warning("files of %s wait for the next fold: %s", writer.__module__, error)
     return written
+
+
+def _identity(status: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one version of a file from another without reading it: its inode, its
+    times (the change time cannot be set back) and its size."""
+    return status.st_ino, status.st_ctime_ns, status.st_mtime_ns, status.st_size
+
+
+def _look_at(
+    folder: Path, article_ids: list[int], wall: float
+) -> tuple[dict[int, bytes | None], dict[int, float], dict[int, tuple[int, int, int, int]]]:
+    """The bytes in these articles' files, seconds since each was written (by whichever
+    process: its time may be a second or two ahead, see ``write_file``) and each one's
+    ``_identity``. A file still as this process left it is not read again: one ``stat``
+    a file."""
+    olds: dict[int, bytes | None] = {}
+    ages: dict[int, float] = {}
+    looks: dict[int, tuple[int, int, int, int]] = {}
+    base = os.fspath(folder)
+    for article_id in article_ids:
+        path = f"{base}/{article_id}.json"
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            olds[article_id] = None
+            continue
+        ages[article_id] = max(0.0, wall - status.st_mtime)
+        looks[article_id] = _identity(status)
+        if _left_as.get(article_id) == looks[article_id] and article_id in _left:
+            olds[article_id] = _left[article_id]
+        else:
+            olds[article_id] = read_file(path)
+    return olds, ages, looks
 
 
 def changed_articles(now: float) -> set[int] | None:
@@ -353,16 +399,7 @@ def without_views(body: bytes) -> bytes:
     return _VIEWS.sub(b"{", body, count=1)
 
 
-def _age(path: Path) -> float:
-    """Seconds since the file was written, by whichever process (its time may be a
-    second or two ahead: see ``write_file``)."""
-    try:
-        return max(0.0, time.time() - os.stat(os.fspath(path)).st_mtime)
-    except FileNotFoundError:
-        return ACTIVE_SECONDS
-
-
-def read_file(path: Path) -> bytes | None:
+def read_file(path: Path | str) -> bytes | None:
     try:
         with open(os.fspath(path), "rb") as file:
             return file.read()
@@ -370,11 +407,64 @@ def read_file(path: Path) -> bytes | None:
         return None
 
 
-def write_file(path: Path, body: bytes) -> None:
+# A rewrite does not make a new file: on ext4 creating one and renaming it over the
+# old costs 150-300 µs of system time (the inode, its block, and the flush ext4 starts
+# when a rename replaces a file), writing into an existing one about 25. So the body
+# goes into a spare file of this process, which then swaps names with the article's
+# file (``renameat2(RENAME_EXCHANGE)``, atomic: nginx opens one whole version or the
+# other), and the old version becomes the spare. A spare is written into again only
+# once it was swapped out at least ``SPARE_SECONDS`` ago: nginx (``open_file_cache_valid
+# 1s``, checked in whole seconds) has long stopped sending it from its descriptor, and
+# what it sent from its pages (sendfile) has reached the reader, unless the reader's
+# connection stalled that long (TCP resending it then sends the newer bytes: newer
+# counts, or JSON the page's script drops). Where the system cannot swap names (not
+# Linux, a file system without it) a new file is renamed over the old, as before.
+SPARE_SECONDS = 10.0
+SPARE_PREFIX = ".spare-"
+# (process, folder) -> the spare files of this process there, oldest swapped out first:
+# (when it was swapped out, monotonic; its path). A forked worker has spares of its own.
+_spares: dict[tuple[int, str], deque[tuple[float, str]]] = {}
+_spare_names = itertools.count()
+_swap_names: list[Callable[[str, str], bool] | None] = []  # [] not looked up yet
+
+
+def _name_swapper() -> Callable[[str, str], bool] | None:
+    """``renameat2(RENAME_EXCHANGE)`` of the C library, or None where there is none."""
+    if not _swap_names:
+        swap = None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            renameat2 = libc.renameat2
+        except (OSError, AttributeError):
+            renameat2 = None
+        if renameat2 is not None:
+            renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+            renameat2.argtypes += [ctypes.c_uint]
+
+            def swap(first: str, second: str) -> bool:
+                """Swap the two names; False when either is missing."""
+                if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), 2):
+                    number = ctypes.get_errno()
+                    if number == errno.ENOENT:
+                        return False
+                    if number in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+                        _swap_names[:] = [None]  # not here: rename from now on
+                    raise OSError(number, os.strerror(number), first)
+                return True
+
+        _swap_names[:] = [swap]
+    return _swap_names[0]
+
+
+_AT_FDCWD = -100
+
+
+def write_file(path: Path | str, body: bytes) -> None:
     """Replace the file whole, its time at least a second after the last version's.
 
     Plain system calls on the path's string (the folder rewrites a file of every
-    article being read every few seconds: pathlib's objects were half of that cost)."""
+    article being read every few seconds: pathlib's objects were half of that cost),
+    into one of this process's spare files swapped in (above) when one is ready."""
     name = os.fspath(path)
     second = int(time.time())
     try:
@@ -382,16 +472,83 @@ def write_file(path: Path, body: bytes) -> None:
     except FileNotFoundError:
         pass
     head, _, tail = name.rpartition("/")
-    temporary = f"{head}/.{tail}.{os.getpid()}"
+    now = time.monotonic()
+    spares = _spares.get((os.getpid(), head))
+    if spares is None:
+        spares = _spares[(os.getpid(), head)] = deque()
+        _remove_old_spares(head)
+    swap = _name_swapper()
+    if swap is not None and spares and spares[0][0] <= now - SPARE_SECONDS:
+        spare = spares.popleft()[1]
+        try:
+            descriptor = os.open(spare, os.O_WRONLY)
+        except FileNotFoundError:  # removed (as another process's old spare): make another
+            descriptor = -1
+        if descriptor >= 0:
+            try:
+                _write_all(descriptor, body, second)
+                os.ftruncate(descriptor, len(body))
+            finally:
+                os.close(descriptor)
+            if _swapped(swap, spare, name, spares, now):
+                return
+    spare = f"{head}/{SPARE_PREFIX}{os.getpid()}-{next(_spare_names)}" if swap else ""
+    temporary = spare or f"{head}/.{tail}.{os.getpid()}"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        view = memoryview(body)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        os.utime(descriptor, (second, second))
+        _write_all(descriptor, body, second)
     finally:
         os.close(descriptor)
-    os.replace(temporary, name)
+    if not (spare and _swapped(swap, spare, name, spares, now)):
+        os.replace(temporary, name)
+
+
+def _write_all(descriptor: int, body: bytes, second: int) -> None:
+    view, offset = memoryview(body), 0
+    while offset < len(body):
+        offset += os.pwrite(descriptor, view[offset:], offset)
+    os.utime(descriptor, (second, second))
+
+
+def _swapped(
+    swap: Callable[[str, str], bool] | None,
+    spare: str,
+    name: str,
+    spares: deque[tuple[float, str]],
+    now: float,
+) -> bool:
+    """Swap the written spare in for the file ``name``; the old version is then a spare
+    (swapped out ``now``). False when nothing was swapped (the caller renames)."""
+    if swap is None or _swap_names[0] is None:
+        return False
+    try:
+        if swap(spare, name):
+            spares.append((now, spare))
+            return True
+    except OSError as error:  # no exchange here after all: rename, as without one
+        logger.info("counts files are renamed, not swapped: %s", error)
+    if os.path.exists(spare):  # no file of that name yet (or no swapping): it becomes it
+        os.replace(spare, name)
+        return True
+    return False
+
+
+def _remove_old_spares(head: str) -> None:
+    """Spare files no process has swapped for ``SPARE_SECONDS`` x 10 (left by a process
+    that stopped): removed once a process starts writing in the folder. A process
+    whose spare is gone makes another."""
+    try:
+        entries = list(os.scandir(head))
+    except FileNotFoundError:
+        return
+    old = time.time() - SPARE_SECONDS * 10
+    for entry in entries:
+        if entry.name.startswith(SPARE_PREFIX):
+            try:
+                if entry.stat().st_ctime < old:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                pass
 
 
 def file_ids(folder: Path) -> set[int]:

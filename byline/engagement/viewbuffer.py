@@ -48,6 +48,7 @@ from byline.engagement.stats import (
     IN_FLIGHT_KEY,
     PENDING_KEY,
     any_of,
+    array_literal,
     changed_entry,
     changed_trim,
     mark_changed,
@@ -201,7 +202,7 @@ def apply_batch(batch: Batch, known: bool = False) -> int:
                 " WITH ORDINALITY AS t(a, d, v, n) ORDER BY n"
                 f" ON CONFLICT (article_id, day) DO UPDATE SET views = {daily}.views"
                 " + excluded.views",
-                [[a for a, _, _ in days], [day for _, day, _ in days], [c for _, _, c in days]],
+                [array_literal(column) for column in zip(*days, strict=True)],
             )
             cursor.execute(
                 f"INSERT INTO {stats} (article_id, views, comments) "  # noqa: S608
@@ -209,7 +210,7 @@ def apply_batch(batch: Batch, known: bool = False) -> int:
                 " WITH ORDINALITY AS t(a, v, n) ORDER BY n"
                 f" ON CONFLICT (article_id) DO UPDATE SET views = {stats}.views"
                 " + excluded.views",
-                [[a for a, _ in totals], [v for _, v in totals]],
+                [array_literal(column) for column in zip(*totals, strict=True)],
             )
         return sum(per_article.values())
     with connection.cursor() as cursor:

@@ -157,6 +157,31 @@ def test_a_quiet_discussion_costs_no_query_and_a_reaction_is_read_again(
     assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
 
 
+def test_a_vote_or_a_rating_on_the_article_does_not_read_its_comments_again(
+    log_dir, fresh_reaction_files, settings
+):
+    """A reader's reaction or rating changes the article's counts JSON but nothing its
+    comments' reaction counts file shows: the folder reads the comments again only when
+    the number of approved comments or their reaction counts moved."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from byline.engagement import actions
+
+    article = make_article()
+    comment = make_comment(article)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    actions.react(article.pk, "reader-4", settings.BYLINE_REACTIONS[0].key)
+    actions.rate(article.pk, "reader-4", 4)
+    voted = countfiles.counts_bodies([article.pk])
+    with CaptureQueriesContext(connection) as asked:
+        reaction_files.publish(log_dir, voted)
+    assert len(asked) == 0
+    reactions.set_reaction(comment.pk, "reader-3", True)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
+    assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
+
+
 def test_what_the_counts_cannot_tell_shows_at_the_next_full_pass(
     log_dir, fresh_reaction_files, monkeypatch
 ):

@@ -62,6 +62,27 @@ def test_a_file_is_rewritten_only_when_the_counts_change_and_never_keeps_its_tim
     assert path.stat().st_mtime <= time.time() + 2
 
 
+def test_a_file_still_as_the_folder_left_it_is_not_read_again(log_dir, monkeypatch):
+    """Every look at the files (every 2 s) tells a file this folder wrote and nobody
+    changed since by a stat, without reading it; one another process wrote is read."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.5", browser()))
+    viewlog.fold()
+    reads = []
+    real_read = countfiles.read_file
+    monkeypatch.setattr(countfiles, "read_file", lambda path: reads.append(path) or real_read(path))
+    viewlog.fold()
+    viewlog.fold()
+    assert reads == []
+    path = counts_file(log_dir, article)
+    other = path.read_bytes().replace(b'"comments":0,', b'"comments":5,')
+    (log_dir / "counts" / "elsewhere").write_bytes(other)
+    os.replace(log_dir / "counts" / "elsewhere", path)  # as another process writes it
+    viewlog.fold()
+    assert [os.fspath(each) for each in reads] == [os.fspath(path)]
+    assert json.loads(path.read_bytes())["comments"] == 0  # read again, and written back
+
+
 def test_an_unpublished_article_loses_its_file_at_the_next_fold_and_at_once_when_changed(log_dir):
     article = make_article()
     other = make_article()
@@ -245,3 +266,26 @@ def test_without_a_view_log_folder_no_change_is_marked(settings):
     client.delete(stats.CHANGED_KEY)
     actions.react(make_article().pk, "reader-3", "happy")
     assert client.xlen(stats.CHANGED_KEY) == 0
+
+
+def test_a_rewrite_swaps_in_a_spare_file_written_again_only_long_after_it_was_served(
+    tmp_path, monkeypatch
+):
+    """A rewrite writes into a spare file of the folder and swaps the two names (no new
+    file: on ext4 that cost ten times the system time). The version swapped out is not
+    written into for SPARE_SECONDS, so nginx, which may still send it from a descriptor
+    it opened before (open_file_cache), sends it whole and as it was."""
+    if countfiles._name_swapper() is None:
+        pytest.skip("this system cannot swap two names (renameat2)")
+    path = tmp_path / "7.json"
+    countfiles.write_file(path, b'{"views":1}')
+    with open(path, "rb") as held:  # the version nginx is serving
+        countfiles.write_file(path, b'{"views":2}')
+        countfiles.write_file(path, b'{"views":3}')
+        assert path.read_bytes() == b'{"views":3}'
+        assert os.pread(held.fileno(), 100, 0) == b'{"views":1}'
+        monkeypatch.setattr(countfiles, "SPARE_SECONDS", 0.0)
+        countfiles.write_file(path, b'{"views":44}')
+        assert path.read_bytes() == b'{"views":44}'
+        assert os.pread(held.fileno(), 100, 0) == b'{"views":44}'  # the spare, reused
+    assert [name for name in os.listdir(tmp_path) if not name.startswith(".")] == ["7.json"]
