@@ -354,7 +354,7 @@ class PageStore:
             if purges.current(page.scopes, page.mark):
                 path = self._write(key, page, shared)
                 if path is not None:
-                    purges.wrote_file(page.scopes, path)
+                    purges.wrote_file(page.scopes, path, page.mark)
 
     def _write(self, key: str, page: Page, shared: bool) -> Path | None:
         self.memory.set(key, page)
