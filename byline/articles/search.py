@@ -329,46 +329,56 @@ class Results:
         at most; the higher the score, the better the match."""
         if not self.expression:
             return []
-        if connection.vendor == "sqlite" and self._common_on_sqlite():
-            return self._latest_walked()
+        if connection.vendor == "sqlite" and (latest := self._latest_on_sqlite()) is not None:
+            return latest
         sql, params = self._latest_sql()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return [(article_id, score) for article_id, score in cursor.fetchall()]
 
-    def _common_on_sqlite(self) -> bool:
-        """Whether the words are in so many articles that reading the latest articles
-        until enough match is cheaper than scoring, reading and sorting every match.
+    def _latest_on_sqlite(self) -> list[tuple[int, float]] | None:
+        """``_latest`` for a common word on SQLite, or None for a rarer one.
 
-        SQLite plans the search from the search index whatever the word: a word in
-        every article of 100,000 was 100,000 scores, rows and a sort (430 ms). Counting
-        the matches reads the search index alone (no scores, no rows)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
-                [self.expression],
-            )
-            matches = cursor.fetchone()[0]
-            cursor.execute("SELECT max(id) FROM articles_article")
-            last = cursor.fetchone()[0] or 0
-        # A step of the walk costs about a tenth of a match scored, read and sorted.
-        return matches * matches * 10 >= (MAX_RANKED + 1) * last
-
-    def _latest_walked(self) -> list[tuple[int, float]]:
-        """``_latest`` for a common word on SQLite: the latest articles are read from the
-        date index (``article_visible_latest``, without their rows), each asked whether
-        it matches (the matches' ids, read once from the search index), until enough
-        do; then only those are scored, from the search index's range of their ids."""
+        SQLite planned the search from the search index whatever the word: a word in
+        every article of 100,000 was 100,000 scores, rows and a sort (430 ms). The
+        search index hands out its matches newest id first and stops when asked:
+        the ``WINDOW`` highest ids (a rarer word has fewer: the usual query). The
+        latest of those by date are read from the date index (``article_visible_latest``,
+        without the rows), and only they are scored, from the search index's range of
+        their ids. That is the answer unless an article of a lower id was published
+        after the last of them (a scheduled one, an import out of order): one more
+        index read says; then every match's id is read and the date index walked.
+        """
+        window = 2 * (MAX_RANKED + 1)
         live = [Article.Status.PUBLISHED, Article.Status.SCHEDULED, timezone.now()]
+        visible = "a.status IN (%s, %s) AND a.published_at <= %s AND a.password = ''"
+        latest = f"ORDER BY a.published_at DESC, a.id DESC LIMIT {MAX_RANKED + 1}"
+        match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT a.id FROM articles_article a "  # noqa: S608 (constants and placeholders)
-                "WHERE a.status IN (%s, %s) AND a.published_at <= %s AND a.password = '' "
-                f"AND a.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) "
-                f"ORDER BY a.published_at DESC, a.id DESC LIMIT {MAX_RANKED + 1}",
-                [*live, self.expression],
+            cursor.execute(f"{match} ORDER BY rowid DESC LIMIT {window}", [self.expression])
+            newest = [row[0] for row in cursor.fetchall()]
+            if len(newest) < window:
+                return None
+            places = ", ".join("%s" for _ in newest)
+            # ``+``: the date index is walked, the ids only looked up in.
+            walk = (
+                f"SELECT a.id, a.published_at FROM articles_article a "  # noqa: S608
+                f"WHERE {visible} AND +a.id IN ({{}}) {latest}"
             )
-            ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute(walk.format(places), [*live, *newest])
+            rows = cursor.fetchall()
+            exact = len(rows) == MAX_RANKED + 1
+            if exact:
+                cursor.execute(
+                    f"SELECT 1 FROM articles_article a WHERE {visible} "  # noqa: S608
+                    "AND a.published_at >= %s AND a.id < %s LIMIT 1",
+                    [*live, rows[-1][1], min(newest)],
+                )
+                exact = cursor.fetchone() is None
+            if not exact:
+                cursor.execute(walk.format(match), [*live, self.expression])
+                rows = cursor.fetchall()
+            ids = [row[0] for row in rows]
             if not ids:
                 return []
             cursor.execute(
