@@ -31,7 +31,7 @@ ANALYSIS_LIMIT = 1000  # rows sampled an index
 GROWTH = 10  # the articles grew this many times since the statistics were taken
 SMALL = 100  # below this many articles, growth alone never asks for ANALYZE
 
-_next_check = float("-inf")
+_next_check: dict[str, float] = {}  # database file -> when to look again
 _lock = threading.Lock()
 
 
@@ -81,8 +81,7 @@ def _analyze(path: str) -> None:
 
 def keep_statistics(sender: object, connection: Any, **kwargs: object) -> None:
     """``connection_created``: at most every ``CHECK_SECONDS`` a process looks, from a
-    thread, whether SQLite's statistics need ANALYZE."""
-    global _next_check
+    thread, whether the database's statistics need ANALYZE."""
     if connection.vendor != "sqlite":
         return
     name = str(connection.settings_dict["NAME"])
@@ -90,7 +89,7 @@ def keep_statistics(sender: object, connection: Any, **kwargs: object) -> None:
         return  # tests' in-memory databases
     now = time.monotonic()
     with _lock:
-        if now < _next_check:
+        if now < _next_check.get(name, float("-inf")):
             return
-        _next_check = now + CHECK_SECONDS
+        _next_check[name] = now + CHECK_SECONDS
     threading.Thread(target=_analyze, args=(name,), name="byline-sqlite-stats", daemon=True).start()
