@@ -37,6 +37,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from byline.pagecache.files import UNREADABLE
 from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class _Polled:
                 self._next_read = now + self.interval
             except Exception as error:  # a broken store must not break the site
                 logger.warning("page cache: cannot read the generation: %s", error)
-                self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
+                self._value = f"{UNREADABLE}{uuid.uuid4().hex}"  # matches no stored page
                 self._next_read = now + max(self.interval, RETRY_AFTER)
         return self._value
 
@@ -128,7 +129,7 @@ class _Polled:
             self._paid()
         except Exception as error:
             logger.warning("page cache: cannot move the generation on (%s): later", error)
-            self._value = f"unreadable-{uuid.uuid4().hex}"
+            self._value = f"{UNREADABLE}{uuid.uuid4().hex}"
             self._bump_owed = True
             self._note_owed()
             self._pay_when_back()
