@@ -92,6 +92,10 @@ class TagView(FilteredListView):
     model_of_filter = Tag
     lookup = "tags"
 
+    def filter_articles(self, articles):
+        self.subject = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return articles.tagged(self.subject.pk)
+
 
 class AuthorView(FilteredListView):
     model_of_filter = Author

@@ -40,6 +40,9 @@ from byline.pagecache.page import Page
 logger = logging.getLogger("byline.pagecache")
 
 CURRENT = "current"
+# The generation a worker holds while it cannot read the shared one: it serves no file
+# (an empty folder) and removes none (the other workers' pages are still current).
+UNREADABLE = "unreadable-"
 KEEP_OLD_SECONDS = 30
 _HOST = re.compile(r"^[a-z0-9.-]+(:\d+)?$")
 _KEY = re.compile(r"^(https?)://([^/]+)(/.*)$")
@@ -91,7 +94,11 @@ class PageFiles:
         except OSError:
             logger.exception("page cache: cannot switch %s", self.root / CURRENT)
             return
-        self.prune(keep=generation)
+        if not generation.startswith(UNREADABLE):
+            # (Pruning then removed the current generation's files while the workers
+            # that wrote them kept serving their pages from memory: nginx asked the
+            # app for each of them until they expired, never finding a file.)
+            self.prune(keep=generation)
 
     def ensure(self, generation: str) -> None:
         """Point ``current`` at ``generation`` unless it already does."""

@@ -20,8 +20,11 @@ newer than that, so a page rendered from the database before a purge never
 passes for a later one, wherever it was stored (a worker's memory, Redis). As
 with the generation, a purge is sent at once and again after the transaction
 commits. Page files (nginx serves them without asking) are listed per scope
-when written, and every worker that learns of a purge removes the scope's
-files, so a file written by a worker that had not heard of it yet goes too.
+when written, with the mark of their page, and every worker that learns of a
+purge removes the scope's files marked before it, so a file written by a worker
+that had not heard of it yet goes too, and one written after it stays (a worker
+learning of the purge late would otherwise remove a current file its writer keeps
+serving from memory: nginx would ask the app for that page until it expired).
 Each folder of page files (one a machine, shared by its workers) has lists of
 its own, named by an id kept in the folder: the first app server to read a
 purge must not take the others' lists with it, their files would stay.
@@ -63,7 +66,11 @@ class PurgeLog:
         self.client = client
         self.interval = interval
         self.files_root = files_root
-        self.files_prefix = f"{REDIS_PREFIX}files:{folder_id(files_root)}:" if files_root else ""
+        folder = folder_id(files_root) if files_root else ""
+        # A sorted set per scope: each file's score is the mark of the page written there.
+        self.files_prefix = f"{REDIS_PREFIX}marked-files:{folder}:" if files_root else ""
+        # Plain sets of files an older Byline listed (no marks): all removed by a purge.
+        self.unmarked_prefix = f"{REDIS_PREFIX}files:{folder}:" if files_root else ""
         self.known: dict[str, int] = {}  # scope -> number of its last purge
         self.last = 0  # the newest purge read
         self.floor = 0  # scoped pages marked before this are out of date (missed purges)
@@ -149,15 +156,15 @@ class PurgeLog:
         self.trusted = True
 
     def _learn(self, entries: list[tuple[int, tuple[str, ...]]]) -> None:
-        scopes: set[str] = set()
+        scopes: dict[str, int] = {}  # scope -> the newest of its purges in ``entries``
         with self.lock:
             newest = self.last
             for number, named in entries:
                 for scope in named:
                     if number > self.known.get(scope, 0):
                         self.known[scope] = number
+                    scopes[scope] = max(scopes.get(scope, 0), number)
                 newest = max(newest, number)
-                scopes.update(named)
             if scopes and self.files_root is not None:
                 self._remove_files(scopes)
             self.last = newest  # after the files: if their removal fails, read these again
@@ -185,15 +192,16 @@ class PurgeLog:
 
     # -- page files
 
-    def wrote_file(self, scopes: tuple[str, ...], path: Path) -> None:
-        """Remember that ``path`` (a page file) shows ``scopes``, for their next purge."""
+    def wrote_file(self, scopes: tuple[str, ...], path: Path, mark: int) -> None:
+        """Remember that ``path`` (a page file rendered at ``mark``) shows ``scopes``, for
+        their next purge."""
         if not scopes or self.files_root is None:
             return
         relative = str(path.relative_to(self.files_root))
         try:
             pipe = self.client.pipeline()
             for scope in scopes:
-                pipe.sadd(self.files_prefix + scope, relative)
+                pipe.zadd(self.files_prefix + scope, {relative: mark})
                 pipe.expire(self.files_prefix + scope, FILES_TTL)
             pipe.execute()
         except Exception as error:
@@ -201,14 +209,18 @@ class PurgeLog:
             logger.warning("page cache: cannot list %s (%s): removed", relative, error)
             path.unlink(missing_ok=True)
 
-    def _remove_files(self, scopes: set[str]) -> None:
+    def _remove_files(self, scopes: dict[str, int]) -> None:
+        """Remove the files of each scope whose page was marked before its purge
+        (``scopes``: scope -> purge number), and forget them; later ones stay listed."""
         assert self.files_root is not None
-        pipe = self.client.pipeline()
-        for scope in sorted(scopes):
-            pipe.smembers(self.files_prefix + scope)
-        for scope in sorted(scopes):
-            pipe.delete(self.files_prefix + scope)
-        listed = pipe.execute()[: len(scopes)]
+        pipe = self.client.pipeline()  # MULTI: a file listed meanwhile is read or kept
+        for scope, number in sorted(scopes.items()):
+            pipe.zrangebyscore(self.files_prefix + scope, "-inf", f"({number}")
+            pipe.zremrangebyscore(self.files_prefix + scope, "-inf", f"({number}")
+            pipe.smembers(self.unmarked_prefix + scope)
+            pipe.delete(self.unmarked_prefix + scope)
+        replies = pipe.execute()
+        listed = [replies[n] for n in range(len(replies)) if n % 4 in (0, 2)]
         root = self.files_root
         for members in listed:
             for member in members:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from byline.logthrottle import ThrottledLog, reason_of
+from byline.pagecache.files import UNREADABLE
 from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class _Polled:
                 self._next_read = now + self.interval
             except Exception as error:  # a broken store must not break the site
                 logger.warning("page cache: cannot read the generation: %s", error)
-                self._value = f"unreadable-{uuid.uuid4().hex}"  # matches no stored page
+                self._value = f"{UNREADABLE}{uuid.uuid4().hex}"  # matches no stored page
                 self._next_read = now + max(self.interval, RETRY_AFTER)
         return self._value
 
@@ -135,7 +136,7 @@ class _Polled:
             self._paid()
         except Exception as error:
             logger.warning("page cache: cannot move the generation on (%s): later", error)
-            self._value = f"unreadable-{uuid.uuid4().hex}"
+            self._value = f"{UNREADABLE}{uuid.uuid4().hex}"
             self._bump_owed = True
             self._note_owed()
             self._pay_when_back()
@@ -369,7 +370,7 @@ class PageStore:
             if purges.current(page.scopes, page.mark):
                 path = self._write(key, page, shared)
                 if path is not None:
-                    purges.wrote_file(page.scopes, path)
+                    purges.wrote_file(page.scopes, path, page.mark)
 
     def _write(self, key: str, page: Page, shared: bool) -> Path | None:
         self.memory.set(key, page)

@@ -61,6 +61,10 @@ def serve() -> None:
     global _serving
     _serving = True
     connection_created.connect(_sqlite_busy_timeout, dispatch_uid="byline.sqlite.busy")
+    from byline import sqlitestats
+
+    # An embedded site's planner statistics (nothing else runs ANALYZE there).
+    connection_created.connect(sqlitestats.keep_statistics, dispatch_uid="byline.sqlite.stats")
 
 
 def _sqlite_busy_timeout(sender: object, connection: Any, **kwargs: object) -> None:

@@ -223,3 +223,35 @@ def test_every_page_of_results_runs_the_same_queries_and_no_offset(client):
             counts.append(len(captured.captured_queries))
     assert sorted(seen) == sorted(f"Harbour story {n}" for n in range(7))
     assert counts[0] == counts[1] == counts[2]
+
+
+@pytest.mark.parametrize("written", ["in order", "the latest first"])
+def test_a_common_word_ranks_the_latest_matches_however_the_articles_were_written(
+    client, monkeypatch, written
+):
+    """On SQLite a word in many articles is read from the newest ids the search index
+    holds, then by date; an article written before others but published after them (a
+    scheduled one, an import) is still among the latest. The same on PostgreSQL."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from byline.articles import search
+
+    monkeypatch.setattr(search, "MAX_RANKED", 3)
+    now = timezone.now()
+    for n in range(12):
+        minutes = 12 - n if written == "in order" else n + 1
+        make_article(
+            f"Council story {minutes}",
+            body="The council met.",
+            published_at=now - timedelta(minutes=minutes),
+        )
+    make_article("Council draft", body="The council met.", status="draft")
+    response = client.get("/search/", {"q": "council"})
+    assert "More than 3 articles" in response.content.decode()
+    assert {h.article.headline for h in response.context["hits"]} == {
+        "Council story 1",
+        "Council story 2",
+        "Council story 3",
+    }

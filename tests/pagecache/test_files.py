@@ -101,3 +101,35 @@ def test_a_page_is_written_with_its_compressed_copy(files):
         "index.html.gz"
     ).read_bytes() == compressed
     assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+def test_a_worker_that_cannot_read_the_generation_leaves_the_others_files(tmp_path):
+    """A worker that cannot read the generation for a moment points nginx at an empty
+    folder (it cannot tell which pages are current), and points it back once it reads
+    the generation again. The files the other workers wrote must still be there: they
+    serve those pages from memory and never write them again."""
+    files = PageFiles(tmp_path / "pages")
+    one, two = (
+        PageStore(FileGeneration(tmp_path / "generation", 0), MemoryPages(1 << 20), None, files)
+        for _ in range(2)
+    )
+    generation = one.current_generation()
+    two.current_generation()
+    key = "http://news.example/articles/moths/"
+    one.set(key, page(b"<p>moths</p>", generation=generation))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == b"<p>moths</p>"
+    long_ago = os.stat(files.root / generation).st_mtime - 3600  # the site unchanged an hour
+    os.utime(files.root / generation, (long_ago, long_ago))
+
+    def unreadable() -> str:
+        raise OSError("the disk is busy")
+
+    readable, two.generation.read = two.generation.read, unreadable
+    two.generation._next_read = float("-inf")
+    assert two.current_generation() != generation
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+    two.generation.read = readable
+    two.generation._next_read = float("-inf")
+    assert two.current_generation() == generation
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == b"<p>moths</p>"
+    assert one.get(key, one.current_generation()) is not None

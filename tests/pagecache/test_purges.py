@@ -155,6 +155,33 @@ def test_a_file_written_by_a_worker_that_had_not_heard_of_the_purge_goes_when_it
 
 
 @needs_redis
+def test_a_worker_that_hears_of_a_purge_late_leaves_the_files_written_after_it(redis, tmp_path):
+    """The page rendered after a purge is current: the worker that wrote its file keeps
+    serving the page from memory and never writes the file again. A worker that reads
+    the log later (its next look, half a second on; or its first, just started) must
+    not remove that file, or nginx asks the app for the page until it expires."""
+    files = PageFiles(tmp_path / "pages")
+    one, two, late = worker(redis, files), worker(redis, files), worker(redis, files)
+    for store in (one, two, late):
+        store.current_generation()
+    files.switch(one.current_generation())
+    key = "http://news.example/articles/moths/"
+    late.purges._next_read = float("inf")  # ``late`` reads the log later
+    two.purge(("comments:1",))
+    one.current_generation()  # ``one`` reads the purge, then renders the page again
+    one.set(key, scoped(one, b"with the new comment", "comments:1"))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    late.purges._next_read = float("-inf")
+    late.current_generation()  # reads the purge: the file is from after it
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+    assert one.get(key, one.current_generation()).body == b"with the new comment"
+    # And the next purge of the scope removes it.
+    two.purge(("comments:1",))
+    late.current_generation()
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+
+@needs_redis
 def test_a_worker_that_missed_trimmed_purges_trusts_no_scoped_page_from_before(redis):
     one = worker(redis)
     one.set("/a/", scoped(one, b"a", "comments:1"))
