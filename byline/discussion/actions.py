@@ -23,7 +23,7 @@ from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
 from byline.db import after_commit
-from byline.discussion import notifications
+from byline.discussion import markup, notifications
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
 from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
@@ -106,15 +106,17 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     parent = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
     if parent is None:
         # Taken back since the page was loaded (or never there): the page's script takes
-        # it off the page too, leaving "This comment was removed." above its replies when
-        # a moderator removed it (trash, spam), as every page now shows it.
+        # it off the page too, leaving the placeholder's words (markup.REMOVED) above its
+        # replies when a moderator removed it (trash, spam), as every page now shows it.
         taken_back = Comment.objects.on_article(article.pk).filter(pk=parent_id)
         raise CommentRejected(
             "The comment you are replying to is not available any more. Send your comment "
             "again to start a new thread.",
             field="parent",
             gone=parent_id,
-            placeholder=taken_back.values_list("status", flat=True).first() in REMOVED,
+            placeholder=markup.REMOVED
+            if taken_back.values_list("status", flat=True).first() in REMOVED
+            else "",
         )
     max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
     if parent.depth >= max_depth - 1:

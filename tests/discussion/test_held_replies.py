@@ -169,14 +169,18 @@ def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
 
 @pytest.mark.parametrize(
     ("status", "placeholder"),
-    [(Comment.Status.PENDING, False), (Comment.Status.TRASH, True), (Comment.Status.SPAM, True)],
+    [
+        (Comment.Status.PENDING, ""),
+        (Comment.Status.TRASH, "This comment was removed."),
+        (Comment.Status.SPAM, "This comment was removed."),
+    ],
 )
 def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
     client, article, status, placeholder
 ):
-    """Refused, the answer names the comment gone (``gone``) and whether pages show it as
-    "This comment was removed." (``placeholder``: a moderator removed it) or not at all
-    (held: its replies wait with it), so the reader's stale page can show the same."""
+    """Refused, the answer names the comment gone (``gone``) and the placeholder's words
+    pages show in its place when a moderator removed it (``placeholder``; none when it
+    is held: its replies wait with it), so the reader's stale page can show the same."""
     parent = make_comment(article)
     make_comment(article, parent=parent)
     Comment.objects.filter(pk=parent.pk).update(status=status)
@@ -184,4 +188,4 @@ def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
     assert response.status_code == 400
     answer = response.json()
     assert answer["errors"]["parent"] and answer["gone"] == parent.pk
-    assert answer["placeholder"] is placeholder
+    assert answer["placeholder"] == placeholder

@@ -82,7 +82,7 @@
 
   // A comment taken back since this page was loaded goes from it as from every other
   // page: with its thread (held: its replies wait with it), or, removed by a moderator,
-  // as "This comment was removed." above the replies it has here.
+  // as the placeholder's words (the answer's) above the replies it has here.
   function takeBack(id, placeholder) {
     var node = id && document.getElementById("comment-" + id);
     if (!node) return;
@@ -90,7 +90,7 @@
     if (!placeholder || !replies || !replies.children.length) { node.remove(); return; }
     var note = document.createElement("p");
     note.className = "comment-removed-note";
-    note.textContent = "This comment was removed.";
+    note.textContent = placeholder;
     node.replaceChildren(note, replies);
     node.classList.add("comment-removed");
   }
