@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0013_featured_latest_index'),
+        ('articles', '0014_visible_latest_index'),
     ]
 
     operations = [
