@@ -72,17 +72,40 @@ class PageFiles:
         target = self.path_for(key, page.generation)
         if target is None or target.exists():
             return None
+        # Never over another worker's file: the first writer's stays, both copies of it,
+        # so the page on disk is the one whose mark its list holds (``purges``). (Two
+        # workers rendering a page at once both found no file; the second, rendered
+        # before a purge, replaced the first's, rendered after it, and the purge that
+        # removes the files marked before it then missed it: nginx served it until the
+        # next change.)
+        linked: list[Path] = []
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            # The compressed copy first: nginx serves whichever it finds, both the same page.
+            # The compressed copy first: nginx sends it only beside the page.
             for path, body in ((_gzipped(target), _compress(page.body)), (target, page.body)):
                 temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
                 temporary.write_bytes(body)
-                os.replace(temporary, path)  # nginx never sees half a page
+                try:
+                    os.link(temporary, path)  # whole (nginx never sees half a page), or not
+                finally:
+                    temporary.unlink()
+                linked.append(path)
+        except FileExistsError:  # another worker's: its page stays
+            self._unlink(linked)
+            return None
         except OSError:
             logger.exception("page cache: cannot write %s", target)
+            self._unlink(linked)
             return None
         return target
+
+    @staticmethod
+    def _unlink(paths: list[Path]) -> None:
+        for path in paths:
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
     def switch(self, generation: str) -> None:
         """Point ``current`` at the generation's (new, empty) folder; prune old ones."""

@@ -25,6 +25,9 @@ purge removes the scope's files marked before it, so a file written by a worker
 that had not heard of it yet goes too, and one written after it stays (a worker
 learning of the purge late would otherwise remove a current file its writer keeps
 serving from memory: nginx would ask the app for that page until it expired).
+A file is never written over (``files.PageFiles.write``: the first writer's stays) and
+keeps the lowest mark listed for it, so the file on disk is never newer in its list
+than the page it holds: a purge after that page always removes it.
 Each folder of page files (one a machine, shared by its workers) has lists of
 its own, named by an id kept in the folder: the first app server to read a
 purge must not take the others' lists with it, their files would stay.
@@ -201,7 +204,9 @@ class PurgeLog:
         try:
             pipe = self.client.pipeline()
             for scope in scopes:
-                pipe.zadd(self.files_prefix + scope, {relative: mark})
+                # The lowest mark any writer listed stays (LT): a file is never taken for
+                # newer than it may be, so a purge after its page always removes it.
+                pipe.zadd(self.files_prefix + scope, {relative: mark}, lt=True)
                 pipe.expire(self.files_prefix + scope, FILES_TTL)
             pipe.execute()
         except Exception as error:

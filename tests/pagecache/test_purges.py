@@ -3,12 +3,15 @@ the listings' comment counts. Every other page stays cached, and stays a file ng
 
 from __future__ import annotations
 
+import gzip
 import os
+import threading
 from dataclasses import replace
 
 import pytest
 
 from byline.discussion.actions import refresh_articles
+from byline.pagecache import files as files_module
 from byline.pagecache.files import PageFiles
 from byline.pagecache.purges import REDIS_PREFIX, PurgeLog
 from byline.pagecache.store import (
@@ -179,6 +182,65 @@ def test_a_worker_that_hears_of_a_purge_late_leaves_the_files_written_after_it(r
     two.purge(("comments:1",))
     late.current_generation()
     assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+
+@needs_redis
+def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_after_it(
+    redis, tmp_path, monkeypatch
+):
+    """Two workers render a hot page at once, both finding no file: ``late`` has not
+    heard of the purge yet (its page shows the article from before the comment),
+    ``fresh`` has. ``fresh`` writes its file first; ``late`` gets there second and lists
+    its file first. The file nginx serves must never be the page from before the purge
+    while its list says it was rendered after it: no purge would ever remove it."""
+    files = PageFiles(tmp_path / "pages")
+    late, fresh, editor = (worker(redis, PageFiles(files.root)) for _ in range(3))
+    for store in (late, fresh, editor):
+        store.current_generation()
+    files.switch(late.current_generation())
+    key = "http://news.example/articles/moths/"
+    late.purges._next_read = float("inf")  # ``late`` reads the log later
+    editor.purge(("comments:1",))
+    fresh.current_generation()  # ``fresh`` has read it
+    before = scoped(late, b"from before the comment", "comments:1")
+    after = scoped(fresh, b"with the new comment", "comments:1")
+    assert before.mark < after.mark
+
+    late_checked, fresh_wrote, late_done = (threading.Event() for _ in range(3))
+    compress = files_module._compress
+
+    def compress_then_wait(body: bytes) -> bytes:  # between finding no file and writing it
+        if body == before.body:
+            late_checked.set()
+            assert fresh_wrote.wait(10)
+        return compress(body)
+
+    monkeypatch.setattr(files_module, "_compress", compress_then_wait)
+    wrote_file = fresh.purges.wrote_file
+
+    def wrote_then_list(scopes, path, mark):  # ``fresh``'s file written, not yet listed
+        fresh_wrote.set()
+        assert late_done.wait(10)
+        wrote_file(scopes, path, mark)
+
+    monkeypatch.setattr(fresh.purges, "wrote_file", wrote_then_list)
+
+    def late_keeps() -> None:
+        late._keep(key, before, shared=False)
+        late_done.set()
+
+    first = threading.Thread(target=late_keeps)
+    first.start()
+    assert late_checked.wait(10)
+    fresh._keep(key, after, shared=False)
+    first.join(10)
+
+    late.purges._next_read = float("-inf")
+    late.current_generation()  # ``late`` hears of the purge: removes the files from before
+    served = served_by_nginx(files, "http", "news.example", "/articles/moths/")
+    assert served == b"with the new comment"
+    folder = files.root / "current" / "http" / "news.example" / "articles" / "moths"
+    assert gzip.decompress((folder / "index.html.gz").read_bytes()) == served  # the same page
 
 
 @needs_redis
