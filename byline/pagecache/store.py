@@ -74,7 +74,9 @@ class _Polled:
     that stops before the store answers again (a restart, a deploy, a crash) would
     otherwise take the debt with it, and every other worker and server would serve
     the pages from before the change for as long as pages are kept. The next worker
-    to build its store there takes the notes over and pays them.
+    to build its store there takes the notes over and pays them, and so does any
+    worker of the machine that would read the generation while a note is there: the
+    generation it would read is from before the change (its page files too).
     """
 
     def __init__(self, interval: float, owed: Path | None = None) -> None:
@@ -107,20 +109,45 @@ class _Polled:
             return
         self._notes.add(note)
 
-    def _paid(self) -> None:
-        """The move is made: the notes go."""
+    def _paid(self, others: set[Path] | None = None) -> None:
+        """The move is made: the notes go (this worker's, and ``others`` it paid)."""
         self._bump_owed = False
-        notes, self._notes = self._notes, set()
+        notes, self._notes = self._notes | (others or set()), set()
         for note in notes:
             note.unlink(missing_ok=True)
+
+    def _owed_here(self) -> set[Path] | None:
+        """The notes of moves owed by any worker of this machine (this one's included);
+        None if they cannot be read."""
+        if self.owed is None:
+            return set()
+        try:
+            return set(self.owed.glob("owed-*"))
+        except OSError:
+            return None
+
+    def _paid_by_another(self, notes: set[Path] | None) -> bool:
+        """Whether another worker made the move this one owes (its notes are gone)."""
+        if notes is not None and self._bump_owed and self._notes and not self._notes & notes:
+            self._bump_owed = False
+            self._notes = set()
+            return True
+        return False
 
     def current(self) -> str:
         now = time.monotonic()
         if now >= self._next_read:
             try:
-                if self._bump_owed:
+                # A move owed by another worker of this machine is this one's to make
+                # too: the generation it would read is from before a change, and its
+                # folder of page files holds the pages from before it (nginx would be
+                # pointed back at them until the owing worker made the move; for as
+                # long as pages are kept if that worker died meanwhile).
+                notes = self._owed_here()
+                self._paid_by_another(notes)
+                if self._bump_owed or notes:
                     self._value = self.write_new()
-                    self._paid()
+                    self._paid(notes)
                 else:
                     self._value = self.read()
                 self._next_read = now + self.interval
@@ -159,8 +186,8 @@ class _Polled:
     def _pay(self) -> None:
         while self._bump_owed:
             time.sleep(RETRY_AFTER)
-            if not self._bump_owed:  # a request paid it meanwhile
-                return
+            if not self._bump_owed or self._paid_by_another(self._owed_here()):
+                return  # a request paid it meanwhile, or another worker did
             try:
                 value = self.write_new()
             except Exception:  # noqa: S112  (still unreachable: try again)

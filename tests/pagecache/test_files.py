@@ -5,8 +5,15 @@ import os
 import pytest
 
 from byline.pagecache.files import PageFiles
-from byline.pagecache.store import FileGeneration, MemoryPages, PageStore, reset_page_store
-from tests.pagecache.test_store import page
+from byline.pagecache.store import (
+    FileGeneration,
+    MemoryPages,
+    PageStore,
+    RedisGeneration,
+    redis_client,
+    reset_page_store,
+)
+from tests.pagecache.test_store import needs_redis, page
 from tests.pagecache.wsgi_client import call
 
 
@@ -133,3 +140,50 @@ def test_a_worker_that_cannot_read_the_generation_leaves_the_others_files(tmp_pa
     assert two.current_generation() == generation
     assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == b"<p>moths</p>"
     assert one.get(key, one.current_generation()) is not None
+
+
+@needs_redis
+def test_a_move_owed_by_another_worker_is_made_before_nginx_is_pointed_back(tmp_path):
+    """An edit while Redis cannot be reached cannot move the generation: its worker owes
+    the move (noted in the data folder) and the workers point nginx at empty folders.
+    When Redis answers again, a worker reading the generation before the move is made
+    must not point nginx back at the folder of pages from before the edit (the owing
+    worker may still be cut off, or have died): it makes the move itself, once."""
+    client = redis_client(os.environ["REDIS_URL"])
+    client.flushdb()
+    unreachable = redis_client("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    files, owed = PageFiles(tmp_path / "pages"), tmp_path / "pagecache-owed"
+    editor, reader = (
+        PageStore(RedisGeneration(client, 0, owed), MemoryPages(1 << 20), None, files)
+        for _ in range(2)
+    )
+    before = reader.current_generation()
+    editor.current_generation()
+    key = "http://news.example/articles/moths/"
+    reader.set(key, page(b"<p>before the edit</p>", generation=before))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is not None
+
+    for store in (editor, reader):  # Redis goes
+        store.generation.client = unreachable
+        store.generation._next_read = float("-inf")
+    editor.invalidate()  # an edit: the move is owed
+    assert list(owed.glob("owed-*"))
+    files.ensure(reader.current_generation())
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+    reader.generation.client = client  # Redis is back for the reader, not yet the editor
+    reader.generation._next_read = float("-inf")
+    files.ensure(reader.current_generation())  # the reader's next poll
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+    assert reader.current_generation() != before
+    assert not list(owed.glob("owed-*"))
+
+    # The editor, back too, finds its move made: it does not move the generation again.
+    moved = reader.current_generation()
+    editor.generation.client = client
+    editor.generation._next_read = float("-inf")
+    try:
+        assert editor.current_generation() == moved
+    finally:
+        editor.generation._bump_owed = False  # its thread that retries the move stops
+        client.flushdb()
