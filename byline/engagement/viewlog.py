@@ -36,8 +36,8 @@ same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: on PostgreSQL the
 second skips a file the first holds, on SQLite transactions queue.
 
-The addresses and user agents in the log are read only to be hashed with the
-day's salt (``readers.hash_ip``); the file is deleted once folded (within
+The addresses and user agents in the log are read only to be hashed, an address
+with the salt of its line's own day (``readers.ip_hasher``); the file is deleted once folded (within
 about ``2 x SLOT_SECONDS``), and nothing leaves the server.
 """
 
