@@ -145,8 +145,13 @@ def client_ip_of(environ: Mapping[str, Any]) -> str:
     return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
+def utc_now() -> datetime:
+    """The time the day's salt follows (a seam: a test sets it to just before midnight)."""
+    return datetime.now(UTC)
+
+
 def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return utc_now().date().isoformat()
 
 
 @lru_cache(maxsize=4)

@@ -286,8 +286,9 @@ _BOT_WORDS = re.compile(BOT_USER_AGENT.pattern)
 
 
 def is_declared_bot(user_agent: str) -> bool:
-    """True for a client that says it is a bot, or says nothing at all."""
-    if not user_agent.strip():
+    """True for a client that says it is a bot, or says nothing at all ("" or "-", which
+    is how nginx's log writes a missing User-Agent: the same on both counting paths)."""
+    if not user_agent.strip() or user_agent == "-":
         return True
     if user_agent.isascii():
         return bool(_BOT_WORDS.search(user_agent.lower()))
@@ -323,4 +324,11 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
 
 
 def hash_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The hash of a User-Agent's bytes as the client sent them, whichever path read it:
+    WSGI gives a header as those bytes decoded as latin-1 (the view log's folder reads
+    nginx's unescaped bytes the same way); text that latin-1 cannot hold is UTF-8."""
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = text.encode()
+    return hashlib.sha256(raw).hexdigest()[:16]

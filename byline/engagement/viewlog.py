@@ -36,8 +36,8 @@ same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: on PostgreSQL the
 second skips a file the first holds, on SQLite transactions queue.
 
-The addresses and user agents in the log are read only to be hashed with the
-day's salt (``readers.hash_ip``); the file is deleted once folded (within
+The addresses and user agents in the log are read only to be hashed, an address
+with the salt of its line's own day (``readers.ip_hasher``); the file is deleted once folded (within
 about ``2 x SLOT_SECONDS``), and nothing leaves the server.
 """
 
@@ -251,10 +251,10 @@ class Line(NamedTuple):
     identities: tuple[str, ...]  # the browser (address and agent), and the cookie's reader
 
 
-def _unescape(value: bytes) -> str:
+def _unescape(value: bytes, encoding: str = "utf-8") -> str:
     if b"\\x" in value:
         value = _ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), value)
-    return value.decode("utf-8", "replace")
+    return value.decode(encoding, "replace")
 
 
 def slot_of(name: str) -> int:
@@ -275,7 +275,8 @@ def agent_hash(agent: bytes) -> str:
     """The hash of a User-Agent as nginx logged it, or "" for a declared bot."""
     known = _agents.get(agent)
     if known is None:
-        text = _unescape(agent)
+        # The header's bytes as latin-1, as WSGI gives them to the app (``hash_text``).
+        text = _unescape(agent, "latin-1")
         known = "" if actions.is_declared_bot(text) else actions.hash_text(text)
         if len(_agents) >= CACHE_SIZE:
             _agents.clear()
@@ -299,7 +300,10 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
     (slot, then offset)."""
     lines: list[Line] = []
     append = lines.append
-    hash_ip = readers.ip_hasher()  # today's salt, once a chunk
+    # Each line's address is hashed with its own day's salt, as the app hashed it then
+    # (a view at 23:59:59.9 folded after midnight is still that day's browser).
+    day = -1
+    hash_ip = readers.ip_hasher()
     agents, cookies = _agents, _cookies
     prefix = f"{slot:012d}:"
     suffix = f":{inode}"
@@ -318,6 +322,9 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
             agent_id = agent_hash(agent)
         if not agent_id:
             continue
+        if minute // 1440 != day:
+            day = minute // 1440
+            hash_ip = readers.ip_hasher(_day(minute).isoformat())
         ip_hash = hash_ip(address.decode("ascii", "replace"))
         browser = f"{ip_hash}:{agent_id}"
         if cookie != b"-" and cookie:

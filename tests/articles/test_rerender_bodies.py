@@ -72,3 +72,39 @@ def test_the_console_script_names_it_with_hyphens():
     from byline.cli import ALIASES
 
     assert ALIASES["rerender-bodies"] == "rerender_bodies"
+
+
+def test_an_editors_save_after_the_batch_was_read_is_not_overwritten():
+    """Rows are read in batches: a correction saved between the read and the write stays
+    as the editor saved it (the stale rendering is not written, no page is redrawn from
+    it), and is counted as changed since read."""
+    from byline.articles.management.commands.rerender_bodies import (
+        ARTICLE_RENDERED,
+        ARTICLE_SOURCE,
+        PAGE_RENDERED,
+        PAGE_SOURCE,
+        Command,
+    )
+
+    old = stored_before_the_label("Film night")
+    as_read = Article.objects.get(pk=old.pk)
+    corrected = Article.objects.get(pk=old.pk)
+    corrected.body = "Watch the corrected film.\n\nEnd."
+    corrected.save()  # the editor's save renders the corrected body
+
+    command = Command()
+    command.left = 0
+    with articles_changed() as heard:
+        assert not command.rerender_row(Article, as_read, ARTICLE_RENDERED, ARTICLE_SOURCE, False)
+    assert heard == [] and command.left == 1
+    now = Article.objects.get(pk=old.pk)
+    assert now.body == corrected.body
+    assert "corrected film" in now.body_html and "corrected film" in now.body_text
+
+    page = StaticPage.objects.create(title="About", path="/about/", body=VIDEO)
+    StaticPage.objects.filter(pk=page.pk).update(body_html=OLD_FACADE)
+    page_as_read = StaticPage.objects.get(pk=page.pk)
+    StaticPage.objects.filter(pk=page.pk).update(body="Who we are.", body_html="<p>Who we are.</p>")
+    assert not command.rerender_row(StaticPage, page_as_read, PAGE_RENDERED, PAGE_SOURCE, False)
+    assert StaticPage.objects.get(pk=page.pk).body_html == "<p>Who we are.</p>"
+    assert command.left == 2

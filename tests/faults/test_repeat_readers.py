@@ -91,3 +91,46 @@ def test_other_readers_still_count_on_both_paths(tier, client):
     write(tier, line(article.pk, ADDRESS, browser()), line(article.pk, "203.0.113.10", browser()))
     viewbuffer.flush()
     assert views(article) == 3
+
+
+def nginx_escaped(agent: str) -> str:
+    """A User-Agent as nginx's log writes it: bytes outside printable ASCII as \\xXX."""
+    return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02X}" for b in agent.encode())
+
+
+def test_a_non_ascii_user_agent_is_one_browser_on_both_paths(tier, client):
+    """WSGI gives the app the header's bytes as latin-1; nginx logs them escaped: both
+    hash the same bytes."""
+    article = make_article()
+    agent = f"Mozilla/5.0 (Linux; Android 14; Téléphone-Ünïcode) {browser()}"
+    app_view(client, article, agent.encode().decode("latin-1"))  # as WSGI gives it
+    write(tier, line(article.pk, ADDRESS, nginx_escaped(agent)))
+    viewbuffer.flush()
+    assert views(article) == 1
+
+
+def test_a_view_just_before_midnight_folded_after_it_is_the_same_browser(tier, client, monkeypatch):
+    """The address is hashed with the salt of the line's own day, the salt the app used
+    when it counted the same reader, not the salt of the day the fold runs."""
+    from datetime import UTC, datetime, timedelta
+
+    article = make_article()
+    agent = browser()
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    before = midnight + timedelta(days=1) - timedelta(milliseconds=100)  # 23:59:59.9
+    monkeypatch.setattr(readers, "utc_now", lambda: before)
+    app_view(client, article, agent)
+    monkeypatch.setattr(readers, "utc_now", lambda: before + timedelta(seconds=1))
+    write(tier, line(article.pk, ADDRESS, agent, at=before.timestamp()))
+    viewbuffer.flush()
+    assert views(article) == 1
+
+
+def test_no_user_agent_is_not_a_view_on_either_path(tier, client):
+    """The app reads a missing User-Agent as "", nginx's log as "-": neither counts."""
+    article = make_article()
+    answer = client.post(f"/api/articles/{article.pk}/view/", REMOTE_ADDR=ADDRESS)
+    assert answer.status_code == 204
+    write(tier, line(article.pk, "198.51.100.71", "-"))
+    viewbuffer.flush()
+    assert views(article) == 0
