@@ -72,19 +72,30 @@ _SPACED_DOT = re.compile(
     r"(?<=[a-z0-9])(?: +\. *|\. +)(?=(?:com|net|org|info|biz|xyz|io|ru|tk|cn)\b)"
 )
 # A host spelt out in words so that it does not read as a link ("replicahub dot net",
-# "www dot bestloans4u dot com", "abnehmen-jetzt punkt de"). Not a spelt-out e-mail's
-# domain (``_SPELT_EMAIL`` reads "name at mail dot com"), nor "the dot com bubble" or
-# "the early dot com years": the word before "dot" must be no common word, and the one
-# after no word that makes "dot com" a noun.
-_SPELT_HOST = re.compile(
-    r"(?i)(?<![\w@.-])((?:[a-z0-9][a-z0-9-]{0,62}\s+(?:dot|(?-i:punkt))\s+)+)"
-    r"(com|net|org|info|biz|io|co|uk|de|at|ch|fr|it|nl|pl|ru|xyz|online|site|shop|store|club|"
-    r"top|live|app|me|tv|us|eu)\b(?!\s+(?:bubble|boom|era|crash|bust|days|years|age|mania|"
-    r"compan(?:y|ies)|firms?|startups?|stocks?|millionaires?|collapse|burst|revolution|"
-    r"frenzy|craze|fever|framework)\b)"
+# "www dot bestloans4u dot com", "abnehmen-jetzt punkt de"), read by ``_spelt_hosts``
+# in one pass over the words. Not a spelt-out e-mail's domain (``_SPELT_EMAIL`` reads
+# "name at mail dot com"), nor "the dot com bubble" or "the early dot com years": the
+# word before "dot" must be no common word, and the one after no word that makes
+# "dot com" a noun. A top-level domain that is also a word ("a red dot at the top",
+# "green dot me") ends a host only after two labels or one with a digit or a hyphen
+# ("bbc dot co dot uk", "win-big dot me").
+_SPELT_TLDS = (
+    "com|net|org|info|biz|io|co|uk|de|at|ch|fr|it|nl|pl|ru|xyz|online|site|shop|store|club|"
+    "top|live|app|me|tv|us|eu"
 )
-_SPELT_DOT = re.compile(r"(?i)\s+(?:dot|punkt)\s+")
-_SPELT_AT = re.compile(r"(?i)(?:^|\s)(?:at|\[at\]|\(at\)|\{at\}|@)\s*$")
+_SPELT_TLD = re.compile(r"(?i)(?:" + _SPELT_TLDS + r")\b")
+_WORD_TLDS = frozenset("at me it us co de tv eu top live app shop store club site online".split())
+_SPELT_LABEL = re.compile(r"(?i)[a-z0-9][a-z0-9-]{0,62}")
+_SPELT_FIRST = re.compile(r"(?i)(?<![\w@.-])[a-z0-9][a-z0-9-]{0,62}\Z")
+_DOT_COM_NOUN = re.compile(
+    r"(?i)(?:bubble|boom|era|crash|bust|days|years|age|mania|compan(?:y|ies)|firms?|"
+    r"startups?|stocks?|millionaires?|collapse|burst|revolution|frenzy|craze|fever|"
+    r"framework)\b"
+)
+_SPELT_AT_WORDS = frozenset(("at", "[at]", "(at)", "{at}", "@"))
+_SPELT_WORD = re.compile(r"\S+")
+# Spelt-out hosts are looked for in this many characters at most (a comment is shorter).
+MAX_SPELT_CHARS = 20_000
 _NOT_A_HOST = frozenset(
     "the a an this that these those its his her their our my your early late whole old "
     "first big new any every of and or at in on to by for from with is was no one".split()
@@ -823,9 +834,19 @@ def imitated_news_site(domain: str) -> str:
         parts = label.split("-")
         for part in parts:
             match = _NEWS_BRAND.match(part)
-            if match and (len(parts) > 1 or len(labels) > 1 or part != _bare_brand(part)):
+            if match and (
+                len(parts) > 2
+                or len(labels) > 1
+                or part != _bare_brand(part)
+                # A paper's own name beside an edition or a channel ("spiegel-online.de",
+                # "forbes-india.com", "cnbc-tv18.com") is no disguise; beside "news" it is.
+                or (len(parts) == 2 and all(map(_HEADLINE_WORD.fullmatch, set(parts) - {part})))
+            ):
                 return part
     return ""
+
+
+_HEADLINE_WORD = re.compile(r"(?:news|breaking|today|daily|report|headlines?|world|\d+)+")
 
 
 def _bare_brand(part: str) -> str:
@@ -930,21 +951,74 @@ def _joined(text: str, undisguise: bool = True) -> str:
     return _SPACED_DOT.sub(".", text) if "." in text else text
 
 
+def _is_spelt_dot(word: str) -> bool:
+    return word == "punkt" or (len(word) == 3 and word.lower() == "dot")
+
+
+def _spelt_hosts(text: str) -> list[tuple[int, int, str]]:
+    """The hosts spelt out in words in ``text``: (start, end, host) of each, in order.
+
+    One pass over the words (each is read a bounded number of times, so a long run of
+    "a dot a dot …" costs in proportion to its length)."""
+    words = [(m.start(), m.end(), m.group()) for m in _SPELT_WORD.finditer(text[:MAX_SPELT_CHARS])]
+    found = []
+    i, count = 0, len(words)
+    while i + 2 < count:
+        if not _is_spelt_dot(words[i + 1][2]):
+            i += 1
+            continue
+        word = words[i][2]
+        first = _SPELT_FIRST.search(word, max(0, len(word) - 64))
+        if not first:
+            i += 1
+            continue
+        start = words[i][0] + first.start()
+        # The chain "label dot label dot … last", then its longest part ending on a
+        # top-level domain ("example dot com dot au" … but "foo dot com dot bar").
+        chain = [(i, first.group())]
+        j = i
+        while j + 2 < count and _is_spelt_dot(words[j + 1][2]):
+            j += 2
+            chain.append((j, words[j][2]))
+            if not _SPELT_LABEL.fullmatch(words[j][2]):
+                break  # the last word: "com." or "com/path"
+        end = None
+        for k in range(len(chain) - 1, 0, -1):
+            last, word = chain[k]
+            tld = _SPELT_TLD.match(word)
+            after = words[last + 1][2] if last + 1 < count else ""
+            if tld and not _DOT_COM_NOUN.match(after):
+                end, name = (last, tld), [label for _, label in chain[:k]]
+                break
+        if end is None:
+            i = j  # no part of the chain ends on a domain, nor any chain inside it
+            continue
+        last, tld = end
+        plain_word = tld.group().lower() in _WORD_TLDS and len(name) == 1
+        if (
+            name[0].lower() in _NOT_A_HOST
+            or (i > 0 and start == words[i][0] and words[i - 1][2].lower() in _SPELT_AT_WORDS)
+            or (plain_word and not re.search(r"[\d-]", name[0]))
+        ):
+            i = last + 1
+            continue
+        found.append((start, words[last][0] + tld.end(), ".".join(name) + "." + tld.group()))
+        i = last + 1
+    return found
+
+
 def _spelt_out(text: str) -> str:
     """The text with hosts spelt out in words ("example dot com") written as hosts."""
-
-    def host(match: re.Match[str]) -> str:
-        first = match.group(1).split(None, 1)[0].lower()
-        if first in _NOT_A_HOST or _SPELT_AT.search(text, 0, match.start()):
-            return match.group(0)
-        return _SPELT_DOT.sub(".", match.group(1)).rstrip(".") + "." + match.group(2)
-
-    return _SPELT_HOST.sub(host, text)
+    parts, at = [], 0
+    for start, end, host in _spelt_hosts(text):
+        parts += [text[at:start], host]
+        at = end
+    return "".join(parts) + text[at:] if parts else text
 
 
 def _has_spelt_host(text: str) -> bool:
     lower = text.lower()
-    return (" dot " in lower or " punkt " in lower) and _spelt_out(text) != text
+    return (" dot " in lower or " punkt " in lower) and bool(_spelt_hosts(text))
 
 
 def disguised_links(text: str) -> list[str]:
@@ -957,6 +1031,7 @@ def disguised_links(text: str) -> list[str]:
 
 def spelt_links(text: str) -> list[str]:
     """The links in ``text`` spelt out in words ("example dot com")."""
+    text = bounded(text)
     if not _has_spelt_host(text):
         return []
     shown = _links_in(text, undisguise=False)

@@ -13,19 +13,21 @@
 The comments are in ``data/disguised_shapes.jsonl`` (see ``data/README.md``)."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from byline import antispam
 from byline.antispam import Verdict
-from byline.antispam.classifier import find_links, imitated_news_site
+from byline.antispam.classifier import _spelt_out, find_links, imitated_news_site, spelt_links
 from byline.antispam.pipeline import (
     INVITE_REASON,
     LOOKALIKE_REASON,
     SPELT_LINK_REASON,
 )
 from tests.antispam.factory import make_submission
+from tests.corpora import NAUGHTY, XSS
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +100,27 @@ def test_an_address_dressed_up_as_a_news_site_is_named(domain, brand):
         "reutersagency.com",
         "sky-deals.example.com",  # "sky" is a word: only "skynews" is the channel
         "bbcgoodfood.com",
+        # Real outlets' own addresses, with a hyphen or an edition in them.
+        "cnbctv18.com",
+        "cnbc-tv18.com",
+        "forbesindia.com",
+        "forbes-india.com",
+        "spiegel.de",
+        "spiegel-online.de",
+        "the-star.co.ke",
+        "timesofindia.indiatimes.com",
+        "abc.net.au",
+        "news.com.au",
+        "nytimes.com",
+        "washingtonpost.com",
+        "theguardian.com",
+        "aljazeera.com",
+        "dw.com",
+        "france24.com",
+        "scmp.com",
+        "straitstimes.com",
+        "nzherald.co.nz",
+        "le-monde.fr",
     ],
 )
 def test_a_news_site_of_its_own_or_a_word_is_no_disguise(domain):
@@ -184,6 +207,9 @@ def test_a_line_or_an_app_named_in_passing_is_no_invitation(local_filter, text):
         ("search skydeals dot co dot uk now", "skydeals.co.uk"),
         ("streamfreehd DOT xyz", "streamfreehd.xyz"),
         ("mehr auf gesund-abnehmen-jetzt punkt de, es geht", "gesund-abnehmen-jetzt.de"),
+        ("read it on bbc dot co dot uk.", "bbc.co.uk"),
+        ("(see example dot com)", "example.com"),
+        ("join win-big dot me today", "win-big.me"),  # a word after "dot", a host's name before
     ],
 )
 def test_a_site_spelt_out_in_words_is_read_as_a_link(text, link):
@@ -199,10 +225,44 @@ def test_a_site_spelt_out_in_words_is_read_as_a_link(text, link):
         "Der springende Punkt de facto ist die Miete.",
         # a spelt-out e-mail address is read as a contact, not as a link to its domain
         "write to chainrecoverypro at gmail dot com",
+        # "at", "me", "it", "us" … are words as well as top-level domains
+        "There was a red dot at the top of the map.",
+        "The little dot at the end of the sentence matters.",
+        "Press the green dot me and my brother always forget.",
+        "Put a dot it is easier to read.",
+        "A black dot us readers would call a period.",
     ],
 )
 def test_dot_com_as_a_word_is_no_link(text):
     assert find_links(text) == []
+    assert spelt_links(text) == []
+
+
+@pytest.mark.parametrize("unit", ["a dot ", "dot ", "a dot b dot com ", "x dot at "])
+def test_a_long_run_of_dots_costs_in_proportion_to_its_length(unit):
+    """A comment of "a dot a dot …" (5,000 characters, the default limit, or ten times
+    that) is read in one pass: ten times the text costs about ten times as much, not a
+    hundred (loosely: CPU time of this process, the best of three, ratio under 30)."""
+
+    def cost(length: int) -> float:
+        text = (unit * (length // len(unit) + 1))[:length]
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            for _ in range(5):
+                _spelt_out(text)
+            best = min(best, time.process_time() - start)
+        return max(best, 1e-4)
+
+    short, long = cost(5_000), cost(50_000)
+    assert long / short < 30, (short, long)
+
+
+def test_hostile_strings_are_read_without_error():
+    for text in [*NAUGHTY, *XSS]:
+        for shaped in (text, f"{text} dot com", f"{text} dot {text} dot uk"):
+            assert isinstance(spelt_links(shaped), list)
+            assert isinstance(find_links(shaped), list)
 
 
 def test_a_spelt_out_site_is_shown_to_the_moderator(local_filter):
