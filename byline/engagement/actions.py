@@ -15,13 +15,15 @@ their rate limits in one Redis round trip.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest
 
 from byline import postgres, readers, redisconn
@@ -29,7 +31,9 @@ from byline.articles.models import Article
 from byline.engagement import batches, seen, stats, viewbuffer
 from byline.engagement.models import STARS, Rating, Reaction
 from byline.engagement.stats import Figures
+from byline.logthrottle import ThrottledLog, reason_of
 from byline.parsing import MAX_ID, loads_json
+from byline.redisconn import redis_client
 
 VIEW_REPEAT_SECONDS = seen.SECONDS
 BOT_USER_AGENT = re.compile(
@@ -313,14 +317,34 @@ def count_view(request: HttpRequest, article_id: int) -> bool:
     # marks are the view log folder's too (``seen``): counted once by either path.
     who = seen.identities(ip_hash, hash_text(user_agent), readers.reader_id(request))
     log_folder = bool(settings.BYLINE_VIEW_LOG_DIR)
-    keys = seen.first_sight(article_id, who, log_folder)
-    if keys is None:
+    # Without Redis behind nginx the marks and the view are rows, written in one
+    # transaction: SQLite's write lock, which the view log's fold takes too, may be
+    # held longer than a request waits ("database is locked"). The view is then not
+    # counted, and the reader's answer is the same (the mark is not kept either: their
+    # next view counts).
+    in_database = log_folder and redis_client() is None
+    try:
+        with transaction.atomic() if in_database else nullcontext():
+            keys = seen.first_sight(article_id, who, log_folder)
+            if keys is None:
+                return False
+            if not is_live(article_id):
+                seen.forget(keys, log_folder)
+                return False
+            viewbuffer.record_view(article_id)
+    except OperationalError as error:
+        if not (in_database and connection.vendor == "sqlite" and "locked" in str(error)):
+            raise
+        uncounted.failure("the view marks", reason_of(error), "a view not counted: %s", error)
         return False
-    if not is_live(article_id):
-        seen.forget(keys, log_folder)
-        return False
-    viewbuffer.record_view(article_id)
+    if uncounted.down:
+        uncounted.answered("the view marks")
     return True
+
+
+logger = logging.getLogger(__name__)
+# One line a while (and one when it is over) while views wait for SQLite's write lock
+uncounted = ThrottledLog(logger, "views not counted", again="can be written again")
 
 
 def hash_text(text: str) -> str:

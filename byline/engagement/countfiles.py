@@ -52,6 +52,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -212,9 +213,8 @@ def publish(directory: Path) -> int:
             if article_id in looks:
                 _left_as[article_id] = looks[article_id]
             continue
-        write_file(path, body)
+        _left_as[article_id] = write_file(path, body)
         _left[article_id] = body
-        _left_as[article_id] = _identity(os.stat(path))
         _changed[article_id] = now
         written += 1
     if every:
@@ -459,13 +459,25 @@ def _name_swapper() -> Callable[[str, str], bool] | None:
 _AT_FDCWD = -100
 
 
-def write_file(path: Path | str, body: bytes) -> None:
-    """Replace the file whole, its time at least a second after the last version's.
+def write_file(path: Path | str, body: bytes) -> tuple[int, int, int, int]:
+    """Replace the file whole, its time at least a second after the last version's; the
+    ``_identity`` of the version written, taken from its descriptor after the swap (a
+    version another process put at the name since is another: ``_look_at`` reads it).
 
     Plain system calls on the path's string (the folder rewrites a file of every
     article being read every few seconds: pathlib's objects were half of that cost),
-    into one of this process's spare files swapped in (above) when one is ready."""
-    name = os.fspath(path)
+    into one of this process's spare files swapped in (above) when one is ready. One
+    thread of the process writes at a time (``writing``): the fold's ``publish`` runs in
+    request threads while others leave files (``counts_layer``)."""
+    with writing:
+        return _write_file(os.fspath(path), body)
+
+
+# One writer of files at a time in this process: its spares, and its temporary names.
+writing = threading.RLock()
+
+
+def _write_file(name: str, body: bytes) -> tuple[int, int, int, int]:
     second = int(time.time())
     try:
         second = max(second, int(os.stat(name).st_mtime) + 1)
@@ -478,29 +490,44 @@ def write_file(path: Path | str, body: bytes) -> None:
         spares = _spares[(os.getpid(), head)] = deque()
         _remove_old_spares(head)
     swap = _name_swapper()
-    if swap is not None and spares and spares[0][0] <= now - SPARE_SECONDS:
-        spare = spares.popleft()[1]
-        try:
-            descriptor = os.open(spare, os.O_WRONLY)
-        except FileNotFoundError:  # removed (as another process's old spare): make another
-            descriptor = -1
-        if descriptor >= 0:
+    if swap is None:  # no swapping (any more): the spares are of no use
+        while spares:
+            _remove(spares.popleft()[1])
+    elif spares:
+        when, spare = spares.popleft()
+        if when > now - SPARE_SECONDS:  # nginx may still send it: not yet
+            spares.appendleft((when, spare))
+        else:
             try:
-                _write_all(descriptor, body, second)
-                os.ftruncate(descriptor, len(body))
-            finally:
-                os.close(descriptor)
-            if _swapped(swap, spare, name, spares, now):
-                return
-    spare = f"{head}/{SPARE_PREFIX}{os.getpid()}-{next(_spare_names)}" if swap else ""
-    temporary = spare or f"{head}/.{tail}.{os.getpid()}"
+                descriptor = os.open(spare, os.O_WRONLY)
+            except FileNotFoundError:  # removed (as another process's old spare): make another
+                descriptor = -1
+            if descriptor >= 0:
+                try:
+                    _write_all(descriptor, body, second)
+                    os.ftruncate(descriptor, len(body))
+                    if _swapped(swap, spare, name, spares, now):
+                        return _identity(os.fstat(descriptor))
+                finally:
+                    os.close(descriptor)
+    number = next(_spare_names)
+    spare = f"{head}/{SPARE_PREFIX}{os.getpid()}-{number}" if swap else ""
+    temporary = spare or f"{head}/.{tail}.{os.getpid()}-{number}"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         _write_all(descriptor, body, second)
+        if not (spare and _swapped(swap, spare, name, spares, now)):
+            os.replace(temporary, name)
+        return _identity(os.fstat(descriptor))
     finally:
         os.close(descriptor)
-    if not (spare and _swapped(swap, spare, name, spares, now)):
-        os.replace(temporary, name)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _write_all(descriptor: int, body: bytes, second: int) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,6 @@ COUNTS_PATH = re.compile(r"/api/articles/([0-9]{1,19})/engagement/\Z")
 FAILURE = "The counts could not be read. Please try again."
 
 logger = logging.getLogger(__name__)
-_writing = threading.Lock()  # one writer of a file at a time in this process (its temporary name)
 
 
 def takes_lean_path(environ: Environ) -> bool:
@@ -103,9 +102,12 @@ def first_served(article: Any) -> dict[str, object]:
     page is being rendered, so its readers will soon ask for its counts; behind nginx
     they are left in its file now if it has none (``leave_file``), so that not even
     the first reader's beacon asks the app. A page is rendered once per change or
-    expiry (the page cache), so this costs the counts' queries that seldom."""
-    if settings.BYLINE_VIEW_LOG_DIR and not os.path.exists(_file_of(article.pk)):
-        leave_file(article.pk, counts_body(article.pk)[0])
+    expiry (the page cache), so this costs the counts' queries that seldom. Only for
+    the page readers share: not a password-protected article's (never cached, and its
+    counts are not public) nor an unpublished one's preview; and the counts are read
+    only once the file is known to be missing and the article published."""
+    if settings.BYLINE_VIEW_LOG_DIR and article.is_live and not article.is_protected:
+        leave_file(article.pk, lambda: counts_body(article.pk)[0])
     return {}
 
 
@@ -113,8 +115,9 @@ def _file_of(article_id: int) -> str:
     return f"{settings.BYLINE_VIEW_LOG_DIR}/{countfiles.FOLDER}/{article_id}.json"
 
 
-def leave_file(article_id: int, body: bytes) -> None:
-    """Write the article's counts file with ``body`` if it has none (behind nginx,
+def leave_file(article_id: int, body: bytes | Callable[[], bytes]) -> None:
+    """Write the article's counts file with ``body`` (or what it returns, asked only
+    when the file is to be written) if it has none (behind nginx,
     ``BYLINE_VIEW_LOG_DIR`` set; nothing on the embedded tier). Never raises: a
     file that cannot be written is the folder's to write at its next look."""
     if not settings.BYLINE_VIEW_LOG_DIR:
@@ -124,7 +127,9 @@ def leave_file(article_id: int, body: bytes) -> None:
     # back the counts of an article taken down a moment ago in another process.
     if os.path.exists(path) or actions.published_article(article_id) is None:
         return
-    with _writing:
+    if callable(body):
+        body = body()
+    with countfiles.writing:  # not a file this process's fold writes meanwhile
         try:
             if not os.path.exists(path):
                 countfiles.write_file(Path(path), body)

@@ -10,6 +10,8 @@ tests/deploy/test_readers.py serves them through the real nginx.
 
 import json
 import os
+import sys
+import threading
 import time
 
 import pytest
@@ -289,3 +291,104 @@ def test_a_rewrite_swaps_in_a_spare_file_written_again_only_long_after_it_was_se
         assert path.read_bytes() == b'{"views":44}'
         assert os.pread(held.fileno(), 100, 0) == b'{"views":44}'  # the spare, reused
     assert [name for name in os.listdir(tmp_path) if not name.startswith(".")] == ["7.json"]
+
+
+def test_a_file_another_process_put_in_place_right_after_this_ones_write_is_read_again(
+    log_dir, monkeypatch
+):
+    """What the folder remembers of a file it wrote is the version it wrote (its
+    descriptor's), not whatever is at the name a moment later: when the app leaves an
+    older body there just after the folder's write (``counts_layer.leave_file``), the
+    next look sees another file, reads it and writes the counts back."""
+    monkeypatch.setattr(countfiles, "VIEWS_ONLY_SECONDS", 0.0)
+    article = make_article()
+    real_write = countfiles.write_file
+
+    def write_then_another_lands(name, body):
+        written = real_write(name, body)
+        older = body.replace(b'{"views":1,', b'{"views":0,')
+        (log_dir / "counts" / "elsewhere").write_bytes(older)
+        os.replace(log_dir / "counts" / "elsewhere", name)  # the app's write, a moment later
+        return written
+
+    monkeypatch.setattr(countfiles, "write_file", write_then_another_lands)
+    write(log_dir, line(article.pk, "198.51.100.6", browser()))
+    viewlog.fold()
+    assert views_in(log_dir, article) == 0
+    monkeypatch.setattr(countfiles, "write_file", real_write)
+    viewlog.fold()
+    assert views_in(log_dir, article) == 1
+
+
+@pytest.mark.parametrize("swapping", [True, False], ids=["swapped", "renamed"])
+def test_threads_of_one_process_writing_the_same_file_leave_one_whole_version(
+    tmp_path, monkeypatch, swapping
+):
+    """The fold's ``publish`` runs in request threads while others leave files: threads
+    writing the same file at once never share a spare or a temporary file, never take
+    a spare another just swapped out, and the file is always one whole version."""
+    if swapping and countfiles._name_swapper() is None:
+        pytest.skip("this system cannot swap two names (renameat2)")
+    if not swapping:
+        monkeypatch.setattr(countfiles, "_swap_names", [None])
+    monkeypatch.setattr(countfiles, "SPARE_SECONDS", 0.0)  # every spare ready at once
+    path = tmp_path / "7.json"
+    bodies = [b'{"views":%d}' % (10**n) for n in range(8)]  # all of different sizes
+    failures: list[BaseException] = []
+    seen: set[bytes] = set()
+
+    def writer(body: bytes) -> None:
+        try:
+            for _ in range(300):
+                countfiles.write_file(path, body)
+                if not swapping:  # (a spare reused at once may be rewritten while read)
+                    seen.add(path.read_bytes())
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(body,)) for body in bodies]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert seen | {path.read_bytes()} <= set(bodies)
+    left = [name for name in os.listdir(tmp_path) if name != "7.json"]
+    assert len(left) <= len(bodies) if swapping else left == []
+
+
+def test_a_spare_removed_by_another_process_is_made_again(tmp_path, monkeypatch):
+    """A process starting in the folder removes spares nobody swapped for long (a
+    stopped process's; an idle process's too): their owner makes another."""
+    if countfiles._name_swapper() is None:
+        pytest.skip("this system cannot swap two names (renameat2)")
+    path = tmp_path / "7.json"
+    countfiles.write_file(path, b'{"views":1}')
+    countfiles.write_file(path, b'{"views":2}')
+    for name in os.listdir(tmp_path):
+        if name.startswith(countfiles.SPARE_PREFIX):
+            os.unlink(tmp_path / name)
+    monkeypatch.setattr(countfiles, "SPARE_SECONDS", 0.0)
+    countfiles.write_file(path, b'{"views":3}')
+    countfiles.write_file(path, b'{"views":44}')
+    assert path.read_bytes() == b'{"views":44}'
+    spares = [name for name in os.listdir(tmp_path) if name.startswith(countfiles.SPARE_PREFIX)]
+    assert len(spares) == 1
+
+
+def test_spares_are_removed_once_names_can_no_longer_be_swapped(tmp_path, monkeypatch):
+    """A file system that refuses the swap (found out at a write) leaves no spares."""
+    if countfiles._name_swapper() is None:
+        pytest.skip("this system cannot swap two names (renameat2)")
+    path = tmp_path / "7.json"
+    countfiles.write_file(path, b'{"views":1}')
+    countfiles.write_file(path, b'{"views":2}')
+    monkeypatch.setattr(countfiles, "_swap_names", [None])
+    countfiles.write_file(path, b'{"views":3}')
+    assert os.listdir(tmp_path) == ["7.json"]
+    assert path.read_bytes() == b'{"views":3}'

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from byline.engagement import actions, countfiles, viewlog
+from byline.engagement import actions, countfiles, counts_layer, viewlog
 from byline.engagement.views import counts_body
 from byline.wsgi import application
 from tests.engagement.factory import paths_answered_by
@@ -132,3 +132,17 @@ def test_an_article_page_rendered_leaves_the_articles_counts_file(counts_folder,
     assert client.get(article.get_absolute_url()).status_code == 200
     path = counts_folder / f"{article.pk}.json"
     assert json.loads(path.read_bytes()) == json.loads(counts_body(article.pk)[0])
+
+
+def test_a_page_never_cached_leaves_no_file_and_reads_no_counts(
+    counts_folder, django_assert_num_queries
+):
+    """A password-protected article's page (private to the reader who unlocked it) and
+    an unpublished article's preview are never cached nor counted publicly: rendering
+    them reads no counts and writes no file."""
+    protected = make_article(password="secret")
+    draft = make_article(status="draft")
+    for article in (protected, draft):
+        with django_assert_num_queries(0):
+            counts_layer.first_served(article)
+    assert list(counts_folder.iterdir()) == []

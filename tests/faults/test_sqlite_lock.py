@@ -70,3 +70,51 @@ def test_a_writer_behind_another_gets_a_503_then_is_stored_once_the_lock_is_free
     log = app.log()
     assert "Traceback" not in log, log[-3000:]
     assert "503 for /api/articles/" in log and "database is locked" in log
+
+
+@pytest.fixture
+def sqlite_site_behind_nginx(tmp_path):
+    """Behind nginx without Redis: the app's view marks are rows, as the view log's."""
+    app = AppServer(
+        {
+            "BYLINE_DATABASE_TIMEOUT": "1",
+            "BYLINE_CLIENT_IP_HEADER": "X-Forwarded-For",
+            "BYLINE_VIEW_LOG_DIR": str(tmp_path),
+        }
+    ).start()
+    yield app
+    app.close()
+
+
+def test_a_view_behind_another_writer_is_answered_and_not_counted(sqlite_site_behind_nginx):
+    """A view the app counts waits for the write lock at most the deadline, then is
+    answered as usual, uncounted (its reader's mark is not kept: their next view counts)."""
+    app = sqlite_site_behind_nginx
+    other_writer = _database(app)
+    ((article_id,),) = other_writer.execute("SELECT min(id) FROM articles_article").fetchall()
+    reader = Reader(base=app.base, ip="198.51.100.31", timeout=CLIENT_SECONDS)
+
+    def views() -> int:  # buffered, and flushed into the totals (one snapshot)
+        other_writer.execute("BEGIN")
+        ((pending,),) = other_writer.execute(
+            "SELECT count(*) FROM engagement_pendingview WHERE article_id = ?", (article_id,)
+        ).fetchall()
+        total = other_writer.execute(
+            "SELECT views FROM engagement_articlestats WHERE article_id = ?", (article_id,)
+        ).fetchall()
+        other_writer.execute("COMMIT")
+        return pending + (total[0][0] if total else 0)
+
+    before = views()
+    other_writer.execute("BEGIN IMMEDIATE")  # the view log's fold, an import
+    try:
+        assert reader.view(article_id).status == 204
+    finally:
+        other_writer.execute("ROLLBACK")
+    assert views() == before
+    assert reader.view(article_id).status == 204
+    assert views() == before + 1
+    other_writer.close()
+    log = app.log()
+    assert "Traceback" not in log, log[-3000:]
+    assert "a view not counted: database is locked" in log
