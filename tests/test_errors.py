@@ -13,6 +13,7 @@ from django.urls import include, path
 
 from byline import errors, outages
 from tests.factory import make_article
+from tests.styled import carries_the_site_styles
 
 pytestmark = pytest.mark.django_db
 SAME_SITE = {"HTTP_SEC_FETCH_SITE": "same-origin"}
@@ -75,7 +76,7 @@ def test_multipart_without_a_boundary_is_a_400_not_a_500(client):
         "/comments/post/", b"body=x", content_type="multipart/form-data", **SAME_SITE
     )
     assert page.status_code == 400
-    assert "/static/byline/site.css" in page.text
+    assert carries_the_site_styles(page.text)
 
 
 def test_a_cross_site_post_is_a_json_403():
@@ -94,7 +95,7 @@ def test_a_nul_in_an_address_is_a_400_for_browsers_and_json_clients(client):
     assert_json_error(client.get("/tag/%00/", **JSON), 400)
     page = client.get("/tag/a%00b/")
     assert page.status_code == 400
-    assert "/static/byline/site.css" in page.text
+    assert carries_the_site_styles(page.text)
     assert client.get("/search/?q=%00").status_code == 400
 
 
@@ -103,7 +104,7 @@ def test_browsers_get_the_sites_own_styled_pages(client):
     page = client.get("/comments/post/")
     assert page.status_code == 405
     assert "Method not allowed" in page.text
-    assert "/static/byline/site.css" in page.text
+    assert carries_the_site_styles(page.text)
     assert page["Allow"] == "POST"
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404
@@ -152,7 +153,7 @@ def test_a_server_error_reveals_nothing_and_its_page_needs_no_database(
         page = client.get("/broken/")
     assert page.status_code == 500
     assert "Something went wrong" in page.text
-    assert "/static/byline/site.css" in page.text
+    assert carries_the_site_styles(page.text)
     assert "secret" not in page.text and "RuntimeError" not in page.text
     error = assert_json_error(client.get("/broken/", **JSON), 500)
     assert "secret" not in error["message"] and "RuntimeError" not in error["message"]

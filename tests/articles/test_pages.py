@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from tests.factory import make_article, make_author, make_section, make_tag, pixel_upload
+from tests.styled import carries_the_site_styles
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_unknown_section_is_404_in_the_sites_style(client):
     response = client.get("/section/nope/")
     assert response.status_code == 404
     assert "Page not found" in response.text
-    assert "/static/byline/site.css" in response.text
+    assert carries_the_site_styles(response.text)
 
 
 def broken_view(request):
@@ -105,7 +106,7 @@ def test_a_server_error_shows_the_sites_500_page(client):
     response = client.get("/broken/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text
-    assert "/static/byline/site.css" in response.text
+    assert carries_the_site_styles(response.text)
     assert "boom" not in response.text
 
 

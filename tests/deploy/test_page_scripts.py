@@ -1,5 +1,5 @@
-"""The article page carries its scripts itself: a new reader fetches one static file
-(the stylesheet), a returning one none."""
+"""The article page carries its scripts itself (and its styles: test_page_styles.py):
+a reader fetches no static file for it."""
 
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ def inline_scripts(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db
-def test_the_article_page_links_only_the_stylesheet_and_carries_its_scripts(client):
+def test_the_article_page_links_no_static_file_and_carries_its_scripts(client):
     article = make_article("Scripts in the page")
     html = client.get(article.get_absolute_url()).text
     linked = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
-    assert linked == ["/static/byline/site.css"]
+    assert linked == []
     ((attributes, text),) = inline_scripts(html)
     for name in ARTICLE_SCRIPTS:
         source = finders.find(name)
