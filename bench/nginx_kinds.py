@@ -12,7 +12,10 @@ wrk sends that one request over and over (``--connections`` clients,
                  TCP set-up and close a reader's session costs, once a view)
   page           the page file on a kept connection (compressed copy)
   page 304       a returning reader's revalidation of the page
-  css            site.css for a new reader (compressed copy)
+  page styled    the same page carrying site.css (as ``byline.styles`` writes it
+                 into every page since 2026-12-05; compressed copy)
+  css            site.css for a new reader (compressed copy): what the page
+                 linked before
   beacon         the view beacon (POST, same-origin, JSON): the counts file,
                  and one line in the view log
   beacon bot     the same from a declared bot (no line)
@@ -26,7 +29,9 @@ wrk sends that one request over and over (``--connections`` clients,
 <file>``, a variant of the site file) beside this one's,
 each kind in the order A B B A (``--rounds`` times), and prints both (the median
 of each side's runs) and their ratio, and what a page view sends beyond the page
-costs nginx by readers.py's mix of requests (``MIX``): how a change
+costs nginx by readers.py's mix of requests (``MIX``, measured while the page
+linked site.css), and a new reader's page with the stylesheet linked (page +
+css) against written in (page styled): how a change
 of the configuration is measured on a shared machine. The requests a page view
 makes of each kind come from ``bench/readers.py`` (its "requests by kind").
 
@@ -45,6 +50,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(1, str(ROOT))
 
 from harness import (  # noqa: E402  (bench/ is on the path)
     NGINX_CONF,
@@ -58,6 +64,8 @@ from harness import (  # noqa: E402  (bench/ is on the path)
     wait_for,
 )
 
+from byline.styles import minify  # noqa: E402
+
 ARTICLE = 7
 TALKED = 8  # an article whose counts carry the reaction counts of many comments
 REACTED = 200
@@ -65,6 +73,7 @@ REACTED = 200
 # html,after at 480 simulated readers, 2026-12-05: requests a second / views a second).
 MIX = {"beacon": 1.0, "css": 0.52, "session": 0.31, "refresh 304": 0.13}
 PAGE = "/2026/12/05/the-bench-article/"
+STYLED = "/2026/12/05/the-styled-bench-article/"
 CSS = "/static/byline/site.0123456789ab.css"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -78,11 +87,14 @@ BROWSER = {
 def prepare(work: Path) -> Path:
     """The app's files as it writes them (page, counts, static); the static folder."""
     data = work / "data"
-    page = data / "pages" / "current" / "http" / "127.0.0.1" / PAGE.strip("/") / "index.html"
-    page.parent.mkdir(parents=True)
     html = (ROOT / "bench" / "nginx_kinds.py").read_text() * 4  # about 30 KB of text
-    page.write_text(f"<!doctype html><title>bench</title><pre>{html}</pre>")
-    page.with_suffix(".html.gz").write_bytes(gzip.compress(page.read_bytes()))
+    # The styles as byline.styles writes them (its minify: no Django needed to call it).
+    styles = minify((ROOT / "byline" / "static" / "byline" / "site.css").read_text())
+    for path, head in ((PAGE, ""), (STYLED, f"<style>{styles}</style>")):
+        page = data / "pages" / "current" / "http" / "127.0.0.1" / path.strip("/") / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<!doctype html><title>bench</title>{head}<pre>{html}</pre>")
+        page.with_suffix(".html.gz").write_bytes(gzip.compress(page.read_bytes()))
     static = data / "static"
     css = static / CSS.removeprefix("/static/")
     css.parent.mkdir(parents=True)
@@ -115,6 +127,7 @@ def kinds(url: str) -> dict[str, tuple[str, str, dict[str, str]]]:
         "page new": ("GET", PAGE, {**BROWSER, "Connection": "close"}),
         "page": ("GET", PAGE, BROWSER),
         "page 304": ("GET", PAGE, {**BROWSER, "If-None-Match": page_tag}),
+        "page styled": ("GET", STYLED, BROWSER),
         "css": ("GET", CSS, BROWSER),
         "beacon": ("POST", view, beacon),
         "beacon bot": ("POST", view, {**beacon, "User-Agent": BOT}),
@@ -214,6 +227,12 @@ def main() -> int:
             print(f"a page view beyond the page ({mix}):", end="")
             for name in servers:
                 print(f" {name} {sum(medians[k][name] * s for k, s in MIX.items()):.1f} µs", end="")
+            print()
+        if all(kind in medians for kind in ("page", "css", "page styled")):
+            print("a new reader's page and stylesheet, linked (page + css) → written in:", end="")
+            for name in servers:
+                linked = medians["page"][name] + medians["css"][name]
+                print(f" {name} {linked:.1f} → {medians['page styled'][name]:.1f} µs", end="")
             print()
         if failed:
             raise CheckFailed("some answers were not what a reader gets")
