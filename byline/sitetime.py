@@ -7,9 +7,12 @@ the zone the reader-facing pages use, with the zone's abbreviation ("CET", "EST"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib import admin
 from django.utils import timezone
 
 
@@ -24,3 +27,17 @@ def site_time(moment: datetime) -> str:
     if not zone.isalpha():
         zone = f"{zone} ({settings.TIME_ZONE})"
     return f"{local:%Y-%m-%d %H:%M} {zone}"
+
+
+def admin_time(field: str, description: str) -> Callable[[Any, Any], str]:
+    """An admin column or read-only field showing the moment ``field`` as ``site_time``
+    reads it ("-" when empty), sorted by ``field``. On a ``ModelAdmin``:
+    ``uploaded = admin_time("uploaded_at", "uploaded at")``, then ``"uploaded"`` in
+    ``list_display``, ``fields`` or ``readonly_fields``."""
+
+    @admin.display(description=description, ordering=field)
+    def shown(model_admin: Any, obj: Any) -> str:
+        moment = getattr(obj, field)
+        return site_time(moment) if moment else "-"
+
+    return shown

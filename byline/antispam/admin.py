@@ -20,6 +20,7 @@ from byline.antispam.models import (
     TrainingExample,
 )
 from byline.antispam.report import performance
+from byline.sitetime import admin_time
 
 REPORT_DAYS = 30
 
@@ -62,9 +63,13 @@ class FilterReportAdmin(ReadOnlyAdmin):
 
 @admin.register(CheckLog)
 class CheckLogAdmin(SafeChangeListMixin, ReadOnlyAdmin):
-    list_display = ("created_at", "verdict", "score", "label", "backend", "model_version")
+    list_display = ("checked", "verdict", "score", "label", "backend", "model_version")
     list_filter = ("verdict", "label", "backend")
     date_hierarchy = "created_at"
+    exclude = ("created_at", "labelled_at")
+    readonly_fields = ("checked", "labelled")
+    checked = admin_time("created_at", "checked at")
+    labelled = admin_time("labelled_at", "labelled at")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of what the filter did; `antispam prune` ages it out
@@ -72,15 +77,22 @@ class CheckLogAdmin(SafeChangeListMixin, ReadOnlyAdmin):
 
 @admin.register(TrainingExample)
 class TrainingExampleAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "label", "updated_at")
+    list_display = ("__str__", "label", "updated")
+    exclude = ("created_at", "updated_at")
+    readonly_fields = ("created", "updated")
+    created = admin_time("created_at", "created at")
+    updated = admin_time("updated_at", "updated at")
     list_filter = ("label",)
     search_fields = ("body",)
 
 
 @admin.register(SpamDomain)
 class SpamDomainAdmin(ModelAdmin):
-    list_display = ("domain", "spam_count", "ham_count", "is_spam", "updated_at")
+    list_display = ("domain", "spam_count", "ham_count", "is_spam", "updated")
     search_fields = ("domain",)
+    exclude = ("updated_at",)
+    readonly_fields = ("updated",)
+    updated = admin_time("updated_at", "updated at")
 
     @admin.display(boolean=True, description="treated as spam")
     def is_spam(self, obj: SpamDomain) -> bool:
@@ -89,8 +101,10 @@ class SpamDomainAdmin(ModelAdmin):
 
 @admin.register(Classifier)
 class ClassifierAdmin(ReadOnlyAdmin):
-    list_display = ("version", "kind", "examples", "created_at")
-    exclude = ("data",)
+    list_display = ("version", "kind", "examples", "created")
+    exclude = ("data", "created_at")
+    readonly_fields = ("created",)
+    created = admin_time("created_at", "created at")
     actions = ["roll_back_one_step"]
 
     @admin.action(description="Roll back one step: undo what was learned since the last snapshot")
@@ -113,8 +127,10 @@ class LearnedSnapshotAdmin(ReadOnlyAdmin):
     """What moderators had taught the model at each snapshot; an administrator rolls
     the filter back to one in one step (also ``byline antispam rollback``)."""
 
-    list_display = ("id", "base_version", "decisions", "last_update_id", "created_at")
-    exclude = ("data",)
+    list_display = ("id", "base_version", "decisions", "last_update_id", "created")
+    exclude = ("data", "created_at")
+    readonly_fields = ("created",)
+    created = admin_time("created_at", "created at")
     actions = ["roll_back_to"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
+from byline.sitetime import site_time
+
 
 def new_stamp() -> str:
     return secrets.token_hex(16)
@@ -143,6 +145,11 @@ class CheckLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verdict} ({self.score if self.score is not None else '-'})"
+
+    @property
+    def when_checked(self) -> str:
+        """When the filter checked it, as the newsroom reads times (``site_time``)."""
+        return site_time(self.created_at)
 
 
 # A domain counts as spam when marked spam more than this many times for each time it

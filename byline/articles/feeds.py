@@ -151,7 +151,7 @@ class ArticlesFeed(BylineFeed):
         return articles[: settings.BYLINE_FEED_ITEMS]
 
     def item_title(self, item: Article) -> str:
-        return item.headline_text
+        return item.headline
 
     def item_description(self, item: Article) -> str:
         """The summary: the standfirst, else the first words of the body."""
@@ -240,13 +240,13 @@ class ArticleCommentsFeed(BylineFeed):
         return get_object_or_404(Article.objects.published(), slug=slug)
 
     def title(self, obj: Article) -> str:
-        return f"Comments on “{obj.headline_text}” · {settings.BYLINE_SITE_NAME}"
+        return f"Comments on “{obj.headline}” · {settings.BYLINE_SITE_NAME}"
 
     def link(self, obj: Article) -> str:
         return self.absolute(obj.get_absolute_url())
 
     def description(self, obj: Article) -> str:
-        return f"Readers' comments on “{obj.headline_text}”."
+        return f"Readers' comments on “{obj.headline}”."
 
     def items(self, obj: Article) -> list[FeedComment]:
         return approved_comments(obj, settings.BYLINE_FEED_ITEMS)

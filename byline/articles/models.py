@@ -417,8 +417,6 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
         if self.is_public_status and self.published_at is None:
             # To the second, as the admin's date/time widget reads and writes it.
             self.published_at = timezone.now().replace(microsecond=0)
@@ -435,6 +433,8 @@ class Article(models.Model):
                 if update_fields is not None:
                     kwargs["update_fields"] = {*update_fields, "content_changed_at"}
             self._loaded_content = key
+        if not self.slug:  # from the headline as readers see it (tidied above)
+            self.slug = slugify(self.headline, allow_unicode=True)[:300] or "article"
         super().save(*args, **kwargs)
         article_changed.send(sender=Article, article_id=self.pk)
 
@@ -442,12 +442,28 @@ class Article(models.Model):
         return url_for("articles:detail", self.slug)
 
     def clean(self) -> None:
+        if not self.headline_of(self.headline):
+            raise ValidationError({"headline": "Give a headline readers can see."})
         self.tidy()
+
+    @staticmethod
+    def headline_of(value: str | None) -> str:
+        """``value`` as a headline is stored: one line of plain text (``name_text``), or ""
+        when no character a reader can see is left (a form refuses it, an import says
+        "Untitled")."""
+        text = name_text(value or "")
+        return text if shows_text(text) else ""
 
     def tidy(self) -> None:
         """The text without the control characters browsers draw as boxes (``typed_text``),
-        whichever way it is saved: the form, autosave, a restored revision, the shell."""
-        for name in ("headline", "lead_image_alt", "lead_image_caption"):
+        whichever way it is saved: the form, autosave, a restored revision, the shell,
+        the WordPress import. The headline is one line, cleaned as names are
+        (``name_text``: no direction controls, one space between words), the same
+        wherever it is shown: the page's ``<h1>`` and ``<title>``, teasers, share links,
+        feeds, structured data, sitemaps, exports. Migration 0016 cleaned the headlines
+        stored before."""
+        self.headline = self.headline_of(self.headline)
+        for name in ("lead_image_alt", "lead_image_caption"):
             setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
         for name in ("standfirst", "body"):
             setattr(self, name, typed_text(getattr(self, name) or "", multiline=True))
@@ -464,13 +480,6 @@ class Article(models.Model):
         if any(name in deferred for name in self.CONTENT_FIELDS):
             return None
         return tuple(str(getattr(self, name) or "") for name in self.CONTENT_FIELDS)
-
-    @property
-    def headline_text(self) -> str:
-        """The headline as one line of plain text, cleaned as names are (``name_text``):
-        for titles, feeds, structured data and exports. Saving cleans a headline; a row
-        stored before that, or in bulk, may hold a terminal's escape whole ("[31m")."""
-        return name_text(self.headline or "")
 
     @property
     def is_public_status(self) -> bool:

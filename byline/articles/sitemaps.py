@@ -330,7 +330,7 @@ def news_sitemap(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "origin": site_origin(request),
-        "articles": [(article, xml_text(article.headline_text)) for article in articles],
+        "articles": [(article, xml_text(article.headline)) for article in articles],
         "publication": settings.BYLINE_SITE_NAME,
         "language": settings.BYLINE_SITE_LANGUAGE,
     }

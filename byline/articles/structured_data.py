@@ -55,7 +55,7 @@ def news_article(
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
-        "headline": Truncator(article.headline_text).chars(110),
+        "headline": Truncator(article.headline).chars(110),
         "description": describe(article) if description is None else description,
         "inLanguage": settings.BYLINE_SITE_LANGUAGE,
         "wordCount": article.word_count,

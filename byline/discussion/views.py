@@ -116,10 +116,13 @@ def form_page(
     message: str,
     status: int,
     waited: bool = False,
+    removed: str = "",
 ) -> HttpResponse:
     """An uncached page with the comment form as the reader filled it, a token and a
     fresh timestamp, and the reason it came back. ``waited``: the minimum time to
-    submit is already served (the no-script confirmation, ``post_comment``)."""
+    submit is already served (the no-script confirmation, ``post_comment``).
+    ``removed``: the placeholder's words shown where the comment replied to was quoted
+    (a moderator removed it since the reader's page was loaded: ``resolve_parent``)."""
     data = form.data.copy() if form.is_bound else {}
     served = settings.BYLINE_COMMENT_MIN_SECONDS if waited else 0
     data["ts"] = form_timestamp(issued=time.time() - served)
@@ -134,6 +137,7 @@ def form_page(
         "article": article,
         "message": message,
         "reply_to": reply_to,
+        "removed": removed,
         "with_token": True,
     }
     return private(render(request, "discussion/form_page.html", context, status=status))
@@ -260,8 +264,15 @@ def _rejected(request, form, article, rejection: actions.CommentRejected) -> Htt
     if rejection.field:
         refusal["errors"] = {rejection.field: [rejection.message]}
     if rejection.field == "parent" and not wants_json(request):
+        # The page without a script, as the script's page does (discussion.js takeBack):
+        # the form starts a new thread, and a comment a moderator removed since is
+        # "This comment was removed." where it was quoted; a held one is not shown.
         form.data = form.data.copy()
         form.data["parent"] = ""
+        removed = rejection.details.get("placeholder", "")
+        return form_page(
+            request, form, article, rejection.message, rejection.status, removed=removed
+        )
     return _refused(request, form, article, rejection.message, rejection.status, refusal)
 
 

@@ -17,6 +17,7 @@ from byline.media.body_checks import body_warnings
 from byline.media.images import ImageRejected
 from byline.media.markup import picture_html
 from byline.media.models import Image
+from byline.sitetime import admin_time
 
 MAX_PREVIEW_CHARS = 500_000
 PICKER_SIZE = 60
@@ -58,12 +59,13 @@ class UploadForm(forms.ModelForm):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "alt", "caption", "credit", "size", "uploaded_at"]
+    list_display = ["thumbnail", "alt", "caption", "credit", "size", "uploaded"]
     list_display_links = ["thumbnail", "alt"]
     search_fields = ["alt", "caption", "credit"]
-    readonly_fields = ["shown", "token", "size", "uploaded_by", "uploaded_at"]
-    fields = ["shown", "alt", "caption", "credit", "token", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["shown", "token", "size", "uploaded_by", "uploaded"]
+    fields = ["shown", "alt", "caption", "credit", "token", "size", "uploaded_by", "uploaded"]
     actions = ["delete_selected"]
+    uploaded = admin_time("uploaded_at", "uploaded at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

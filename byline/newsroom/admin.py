@@ -384,7 +384,7 @@ def autosave(request: HttpRequest, pk: int) -> JsonResponse:
             return refuse(400, f"The {name} cannot be autosaved as it is.")
         limit = Article._meta.get_field(name).max_length
         fields[name] = value[:limit] if limit else value
-    if not fields.get("headline", article.headline).strip():
+    if not Article.headline_of(fields.get("headline", article.headline)):
         return refuse(400, "A headline is needed before the draft can be autosaved.")
     try:
         with transaction.atomic():

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from byline.adminsafety import SafeAutocompleteMixin
+from byline.sitetime import admin_time
 from byline.wordpress.models import ImportedPost, LegacyURL
 
 
@@ -19,10 +20,13 @@ class LegacyURLAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 class ImportedPostAdmin(admin.ModelAdmin):
     """Which WordPress post each imported article came from (read only)."""
 
-    list_display = ["wp_id", "source", "wp_status", "article", "imported_at"]
+    list_display = ["wp_id", "source", "wp_status", "article", "imported"]
     list_filter = ["source", "wp_status"]
     search_fields = ["article__headline", "=wp_id"]
-    readonly_fields = ["source", "wp_id", "wp_status", "wp_modified", "article", "imported_at"]
+    fields = ["source", "wp_id", "wp_status", "modified", "article", "imported"]
+    readonly_fields = fields
+    imported = admin_time("imported_at", "imported at")
+    modified = admin_time("wp_modified", "last changed on WordPress")
 
     def has_add_permission(self, request) -> bool:
         return False

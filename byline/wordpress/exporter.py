@@ -313,7 +313,7 @@ def _write_item(out: TextIO, article: Article, origin: str, comments) -> None:
     post = _Post(
         post_type="post",
         post_id=article.pk,
-        title=article.headline_text,
+        title=article.headline,
         url=url,
         slug=article.slug,
         status=WP_STATUS.get(article.status, "draft"),

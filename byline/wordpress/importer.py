@@ -483,7 +483,7 @@ class _Importer:
         status, published_at, _ = self.state(post)
         html_body = self.body(post)
         article = Article(
-            headline=title_of(post) or "Untitled",
+            headline=Article.headline_of(title_of(post)) or "Untitled",
             slug=slug,
             standfirst=content.plain(post.excerpt),
             body=content.as_markdown_source(html_body),
@@ -630,7 +630,7 @@ class _Importer:
             )
             if newer:
                 html_body = self.body(post)
-                article.headline = title_of(post) or article.headline
+                article.headline = Article.headline_of(title_of(post)) or article.headline
                 article.standfirst = content.plain(post.excerpt)
                 article.body = content.as_markdown_source(html_body)
                 article.tidy()

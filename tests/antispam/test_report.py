@@ -90,3 +90,43 @@ def test_the_report_cannot_be_changed_through_the_admin(editor_client):
     log = make_log("spam", "ham")
     assert editor_client.get(f"{REPORT_URL}add/").status_code == 403
     assert editor_client.post(f"/admin/antispam/checklog/{log.pk}/delete/").status_code == 403
+
+
+def test_the_filters_times_read_in_the_newsrooms_time_zone(editor_client, settings):
+    """Checks (in the list, on their page and in the report), training examples, linked
+    domains, model versions and snapshots give their times in the site's time zone
+    (BYLINE_TIME_ZONE), the zone named, never in UTC or without a zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from byline.antispam.models import Classifier, LearnedSnapshot, SpamDomain, TrainingExample
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    summer = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
+    # The report shows the last 30 days: a check a day ago, its time read independently.
+    checked = (timezone.now() - timedelta(days=1)).replace(second=0, microsecond=0)
+    shown = checked.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M %Z")
+    log = make_log("spam", "ham")
+    CheckLog.objects.filter(pk=log.pk).update(created_at=checked, labelled_at=summer)
+    example = TrainingExample.objects.create(
+        fingerprint="e", body="Cheap loans", label="spam", created_at=summer, updated_at=summer
+    )
+    domain = SpamDomain.objects.create(domain="loans.example", updated_at=summer)
+    version = Classifier.objects.create(version=99, kind="trained", data=b"", created_at=summer)
+    snapshot = LearnedSnapshot.objects.create(base_version=99, data=b"", created_at=summer)
+    assert shown in editor_client.get("/admin/antispam/checklog/").text
+    page = editor_client.get(f"/admin/antispam/checklog/{log.pk}/change/").text
+    assert shown in page and "2026-07-01 08:30 CEST" in page  # checked, labelled
+    assert shown in editor_client.get(REPORT_URL).text  # the latest false positives
+    for url in [
+        "/admin/antispam/trainingexample/",
+        f"/admin/antispam/trainingexample/{example.pk}/change/",
+        "/admin/antispam/spamdomain/",
+        f"/admin/antispam/spamdomain/{domain.pk}/change/",
+        "/admin/antispam/classifier/",
+        f"/admin/antispam/classifier/{version.pk}/change/",
+        "/admin/antispam/learnedsnapshot/",
+        f"/admin/antispam/learnedsnapshot/{snapshot.pk}/change/",
+    ]:
+        html = editor_client.get(url).text
+        assert "2026-07-01 08:30 CEST" in html and "July 1, 2026" not in html, url

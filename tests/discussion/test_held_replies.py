@@ -8,6 +8,8 @@ do not, and where to moderate it: never the 404, never a stored page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -189,3 +191,35 @@ def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
     answer = response.json()
     assert answer["errors"]["parent"] and answer["gone"] == parent.pk
     assert answer["placeholder"] == placeholder
+
+
+@pytest.mark.parametrize(
+    ("status", "placeholder"),
+    [
+        (Comment.Status.PENDING, ""),
+        (Comment.Status.TRASH, "This comment was removed."),
+        (Comment.Status.SPAM, "This comment was removed."),
+    ],
+)
+def test_a_reply_without_a_script_to_a_comment_taken_back_shows_what_pages_show(
+    client, article, status, placeholder
+):
+    """Without a script the refused reply comes back on the form's own page, as the
+    script's page has it: the reason, the words kept for a new thread, and the comment
+    it answered as every page now shows it: "This comment was removed." where it was
+    quoted when a moderator removed it, nothing of it when it is held (its replies wait
+    with it); never its author or words."""
+    parent = make_comment(article, author_name="Orla Finch", body="Words taken back")
+    make_comment(article, parent=parent)
+    Comment.objects.filter(pk=parent.pk).update(status=status)
+    response = post_comment(client, article, parent=str(parent.pk), body="My late reply")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not available any more" in html and "My late reply" in html
+    assert f'name="parent" value="{parent.pk}"' not in html
+    assert "Orla Finch" not in html and "Words taken back" not in html
+    quoted = re.findall(r'<blockquote class="replying-to-quote">(.*?)</blockquote>', html, re.S)
+    if placeholder:
+        assert [re.sub(r"<[^>]+>", "", q).strip() for q in quoted] == [placeholder]
+    else:
+        assert quoted == []

@@ -176,3 +176,19 @@ def test_only_editors_describe_or_delete_a_library_picture():
     assert picture.alt == "The quay at dawn"
     editor.post(f"/admin/media/image/{picture.pk}/delete/", {"post": "yes"})
     assert not Image.objects.exists()
+
+
+def test_the_librarys_upload_time_reads_in_the_newsrooms_time_zone(
+    editor_client, library_image, settings
+):
+    """The library's list and a picture's page give its upload time in the site's time
+    zone (BYLINE_TIME_ZONE), the zone named, as every other admin time."""
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    uploaded = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
+    Image.objects.filter(pk=library_image.pk).update(uploaded_at=uploaded)
+    listing = editor_client.get("/admin/media/image/").text
+    page = editor_client.get(f"/admin/media/image/{library_image.pk}/change/").text
+    for html in (listing, page):
+        assert "2026-07-01 08:30 CEST" in html and "July 1, 2026" not in html

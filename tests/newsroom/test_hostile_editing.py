@@ -55,3 +55,22 @@ def test_the_article_form_with_any_input_is_never_a_server_error(
     assert response.status_code < 500
     draft.refresh_from_db()
     assert draft.status in (Article.Status.DRAFT, Article.Status.REVIEW)
+
+
+def test_autosave_stores_a_pasted_headline_as_pages_show_it(writer, writer_client):
+    """Autosave cleans a headline as saving does (one line, no terminal escape or
+    direction override); one with nothing a reader can see is refused, the draft kept."""
+    draft = make_article("Draft", status=Article.Status.DRAFT, created_by=writer)
+    url = f"/admin/articles/article/{draft.pk}/autosave/"
+    pasted = "Storm\x0bwarning \x1b[31m for\u202e the quay\n"
+    response = writer_client.post(url, {"loaded_version": draft.version, "headline": pasted})
+    assert response.json()["status"] == "saved"
+    draft.refresh_from_db()
+    assert draft.headline == "Storm warning for the quay"
+    response = writer_client.post(
+        url, {"loaded_version": draft.version, "headline": "\x1b[31m\u2067\u200d"}
+    )
+    assert response.status_code == 400
+    assert "headline is needed" in response.json()["error"]["message"]
+    draft.refresh_from_db()
+    assert draft.headline == "Storm warning for the quay"

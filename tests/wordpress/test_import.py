@@ -722,3 +722,22 @@ def test_a_big_import_tells_the_caches_once(tmp_path, django_capture_on_commit_c
     with articles_changed() as heard, django_capture_on_commit_callbacks(execute=True):
         run_import(write(tmp_path, wxr(*(item(n) for n in range(1, 103)))))
     assert heard == [None]
+
+
+def test_the_imports_times_read_in_the_newsrooms_time_zone(tmp_path, editor_client, settings):
+    """An imported post's page and the list of them give when it was imported and last
+    changed on WordPress in the site's time zone (BYLINE_TIME_ZONE), the zone named."""
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    run_import(write(tmp_path, wxr(item(7))))
+    post = ImportedPost.objects.get()
+    ImportedPost.objects.filter(pk=post.pk).update(
+        imported_at=datetime(2026, 12, 5, 5, 41, tzinfo=UTC),
+        wp_modified=datetime(2026, 7, 1, 6, 30, tzinfo=UTC),
+    )
+    listing = editor_client.get("/admin/wordpress/importedpost/").text
+    assert "2026-12-05 06:41 CET" in listing and "Dec. 5, 2026" not in listing
+    page = editor_client.get(f"/admin/wordpress/importedpost/{post.pk}/change/").text
+    assert "2026-12-05 06:41 CET" in page and "2026-07-01 08:30 CEST" in page
+    assert "Dec. 5, 2026" not in page and "July 1, 2026" not in page

@@ -54,7 +54,7 @@ def seo_head(context) -> dict:
     subject = context.get("subject")
     if isinstance(article, Article) and article.is_protected:
         # Only its reader sees the page: no description, image or structured data to share.
-        page.update(title=article.headline_text, description="", feeds=[])
+        page.update(title=article.headline, description="", feeds=[])
     elif isinstance(article, Article):
         page.update(article_meta(context, article, origin))
     elif request.path == url_for("articles:home"):
@@ -94,7 +94,7 @@ def article_meta(context, article: Article, origin: str) -> dict:
     image = data.get("image", [""])[0]
     return {
         "og_type": "article",
-        "title": article.headline_text,
+        "title": article.headline,
         "description": description,
         "image": image,
         "image_alt": share_alt,
@@ -106,6 +106,6 @@ def article_meta(context, article: Article, origin: str) -> dict:
         "json_ld": json_ld(data),
         "feeds": [
             (f"{settings.BYLINE_SITE_NAME}: latest articles", origin + url_for("articles:feed")),
-            (f"Comments on “{article.headline_text}”", origin + comments_feed),
+            (f"Comments on “{article.headline}”", origin + comments_feed),
         ],
     }
