@@ -19,9 +19,11 @@ browser runs the article page and its script:
   ``--comments`` approved comments), between 30% and 90% of their stay: the
   figures and the comments' reaction counts come into view (refreshed at once
   when older than the interval: the counts carry the comments' reaction counts)
-  and discussion.js asks the app for the reader's own comment session
+  and discussion.js asks for the reader's own comment session
   (``GET /comments/session/?article=<id>``: a fresh form timestamp, their
-  details and comments);
+  details and comments) if their browser holds the session marker (a reader
+  who commented in it, returning: ``byline_has_session``, set with the
+  commenter's cookies); the others ask only when they use the form;
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
@@ -76,7 +78,9 @@ same run with the same generator:
   after   the page's scripts now through deploy/nginx.conf as shipped: a page
           view is the HTML and the beacon, whose answer (like the refreshes)
           carries the comments' reaction counts; the comment session only for
-          the readers who reach the discussion. nginx answers
+          the readers who reach the discussion and commented before in that
+          browser (its session marker), who send their commenter cookies: the
+          app answers. nginx answers
           the beacon itself (the article's counts file, else the micro-cached
           counts) and the comment session of a reader who has none (no token:
           the form asks the app for one when used, ``&form=1``), and writes the
@@ -177,8 +181,10 @@ VIEW_LOG_DEFINITIONS = re.compile(
     re.S,
 )
 ANSWERS_COUNTS = ("after", "fourth", "previous", "app-beacon")
-# Scripts that ask for the comment session when the discussion comes into view.
+# Scripts that ask for the comment session when the discussion comes into view ("after":
+# only in a browser holding the session marker, Browser.marked).
 SESSION_IN_VIEW = ("after", "fourth")
+SESSION_MARKER = "byline_has_session"  # byline/discussion/views.py
 # The comment session nginx answers for a reader who has none, removed for "fourth".
 COMMENT_SESSION = re.compile(
     r"\n    # --- comment session ---.*?# --- end comment session ---\n", re.S
@@ -205,6 +211,19 @@ class Browser:
     cookie: str = ""
     etags: dict[str, str] = field(default_factory=dict)
     has_static: bool = False
+    marked: bool = False  # holds the comment session marker (commented in this browser)
+
+    def keep(self, set_cookie: str) -> None:
+        """Keep the cookies an answer set (``read_response`` joins them with newlines)."""
+        jar = dict(pair.split("=", 1) for pair in self.cookie.split("; ") if "=" in pair)
+        for line in set_cookie.split("\n"):
+            name, value = line.split(";", 1)[0].split("=", 1)
+            if value.strip('"'):
+                jar[name.strip()] = value
+            else:
+                jar.pop(name.strip(), None)  # deleted
+        self.cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
+        self.marked = SESSION_MARKER in jar
 
 
 @dataclass
@@ -343,7 +362,8 @@ class Generator:
         reader: the counters under the headline are on screen for the first
         ``HEADER_SECONDS``; the ``--scroll-share`` who read to the end reach the figures
         block and the discussion (discussion.js then asks for the reader's comment session;
-        the previous scripts asked for it at load, and for the comments' reaction counts
+        only in a browser holding the session marker, fourth's in every one; the previous
+        scripts asked for it at load, and for the comments' reaction counts
         here, which the counts now carry) between 30% and 90%
         of their stay, and keep them in view until they leave; a reader who votes or
         comments does it within the first interval (a vote's answer carries the counts)."""
@@ -385,7 +405,8 @@ class Generator:
             if at == change:
                 changes.pop(0)
                 if at == arrive and self.script in SESSION_IN_VIEW:  # the discussion in view:
-                    await self.comment_session(connection, page)  # the reader's own session
+                    if browser.marked or self.script != "after":  # a commenter's browser
+                        await self.comment_session(connection, page)  # their own session
                 elif at == arrive:  # ... and, before, its reaction counts
                     for url in page.comment_counts:
                         await connection.request("GET", url, {}, kind="comment counts", ok=(200,))
@@ -477,7 +498,7 @@ class Generator:
         )
         TOTALS["votes answered"] += 1
         if "set-cookie" in answer:
-            browser.cookie = answer["set-cookie"].split(";", 1)[0]
+            browser.keep(answer["set-cookie"])
 
     async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
         # The form asks for its token when used (nginx's answer to the session has none).
@@ -503,9 +524,11 @@ class Generator:
             "Accept": "application/json",
             "X-Requested-With": "fetch",
         }
-        await connection.request(
+        _, answer, _ = await connection.request(
             "POST", "/comments/post/", headers, body, kind="comment", cookie_ok=True
         )
+        if "set-cookie" in answer:  # the commenter's cookies and the session marker
+            browser.keep(answer["set-cookie"])
 
 
 ALL_BROWSERS: list[Browser] = []
@@ -630,7 +653,10 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, st
     for line in lines[1:]:
         if ":" in line:
             name, value = line.split(":", 1)
-            headers[name.strip().lower()] = value.strip()
+            name, value = name.strip().lower(), value.strip()
+            if name == "set-cookie" and name in headers:  # each of them, a line each
+                value = f"{headers[name]}\n{value}"
+            headers[name] = value
     if status in (204, 304) or 100 <= status < 200:
         return status, headers, b""
     if headers.get("transfer-encoding", "").lower() == "chunked":

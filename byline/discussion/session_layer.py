@@ -16,6 +16,9 @@ for the comment form, and the reader's remembered details and own comments.
   ``views.session`` answers (the same code, ``views.session_data``, reading the
   request's query and cookies, with the database), without Django's middleware
   and URL resolving around it.
+- Either answer puts the script-readable session marker right when it disagrees
+  with the reader's cookies (``views.mark_session``): set again beside a cookie
+  whose marker was removed, removed when the cookies it marked are gone.
 - Anything else (an ``unlock`` pass, another method, a host Django must refuse)
   goes to Django, where ``views.session`` answers it.
 """
@@ -26,9 +29,10 @@ import json
 from urllib.parse import parse_qs
 
 from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse, parse_cookie
 
 from byline.discussion.forms import form_timestamp
-from byline.discussion.views import REMEMBER_COOKIE, session_data
+from byline.discussion.views import REMEMBER_COOKIE, SESSION_MARKER, mark_session, session_data
 from byline.readers import COMMENTER_COOKIE
 from byline.wsgi_layer import (
     Answer,
@@ -57,7 +61,10 @@ def answer_session(environ: Environ) -> Answer | None:
     body = json.dumps(
         {"ts": form_timestamp(), "remembered": remembered, "pending": [], "editable": []}
     ).encode()
-    headers = [*fixed_headers(is_secure(environ)), ("Content-Length", str(len(body)))]
+    secure = is_secure(environ)
+    headers = [*fixed_headers(secure), ("Content-Length", str(len(body)))]
+    if SESSION_MARKER in cookies:  # the marker without the cookies it marks: removed
+        headers.extend(_marker_headers(parse_cookie(cookies), secure))
     return "200 OK", headers, body
 
 
@@ -68,6 +75,15 @@ def _their_session(environ: Environ) -> Answer | None:
     secure = is_secure(environ)
 
     def work() -> Answer:
-        return json_answer(200, session_data(WSGIRequest(environ)), secure)
+        request = WSGIRequest(environ)
+        extra = _marker_headers(request.COOKIES, secure)
+        return json_answer(200, session_data(request), secure, extra)
 
     return within_request(environ, secure, "Your comment session could not be read.", work)
+
+
+def _marker_headers(cookies: dict[str, str], secure: bool) -> list[tuple[str, str]]:
+    """The ``Set-Cookie`` headers that put the session marker right (``views.mark_session``)."""
+    response = HttpResponse()
+    mark_session(response, cookies, secure)
+    return [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]

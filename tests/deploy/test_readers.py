@@ -588,7 +588,8 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
     """Real Chromium through the shipped nginx: after the page (and its stylesheet, kept a
     year), the page's script sends one request, the beacon, whose answer carries the live
     counts and the comments' reaction counts; reading down to the discussion asks for
-    nothing more within the refresh interval. The reader's view is counted once; a
+    nothing more within the refresh interval (not even the comment session: a reader
+    who never commented here has nothing in it). The reader's view is counted once; a
     declared bot's page view is answered the same way and not counted."""
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
 
@@ -638,12 +639,11 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
                 assert after_page() == [("POST", f"/api/articles/{site['id']}/view/")]
                 page.locator("#comments").scroll_into_view_if_needed()
                 page.wait_for_timeout(1500)
-                # Reaching the discussion asks for the reader's own session (their form),
-                # not for the comments' reaction counts: those came with the beacon's answer.
-                # nginx answers it (nothing of the reader's, no token) ...
+                # Reaching the discussion asks for nothing: the comments' reaction counts
+                # came with the beacon's answer, and a reader without the session marker
+                # has nothing in the comment session ...
                 session = f"/comments/session/?article={site['id']}"
-                assert after_page()[1:] == [("GET", session)]
-                assert next(a for a in answers if session in a.url).headers["x-cache"] == "NGINX"
+                assert after_page()[1:] == []
                 # ... and using the form asks the app for a fresh token, once.
                 cached_token = page.locator("#respond [name=ts]").input_value()
                 page.locator("#respond [name=body]").focus()
@@ -653,7 +653,7 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
                 )
                 page.locator("#respond [name=name]").focus()
                 page.wait_for_timeout(300)
-                assert after_page()[2:] == [("GET", f"{session}&form=1")]
+                assert after_page()[1:] == [("GET", f"{session}&form=1")]
                 beacon_answer = next(a for a in answers if a.url.endswith("/view/")).json()
                 assert beacon_answer["comment_reactions"][first] == 7
                 shown = page.locator(f'button[data-comment-reaction="{first}"] [data-count]')
@@ -664,3 +664,131 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
             browser.close()
     fold(site)
     assert views_now(site) == before + 1
+
+
+SESSION_MARKER = "byline_has_session"
+
+
+def test_the_session_marker_alone_never_sends_a_page_to_the_app(site):
+    """The marker is no credential and no commenter cookie: a reader holding it alone (or
+    beside a reader cookie) gets nginx's page file and nginx's empty comment session, as
+    a reader without it; the commenter cookie it marks still reaches the app."""
+    article = site_reader_requests(site["nginx"])[0].path
+    session = f"{site['nginx']}/comments/session/?article={site['id']}"
+    for cookie in (f"{SESSION_MARKER}=1", f"byline_reader=abc; {SESSION_MARKER}=1"):
+        headers = {"User-Agent": BROWSER, "Cookie": cookie}
+        for _ in range(2):  # the second is the page file for certain
+            status, answer, _ = send(f"{site['nginx']}{article}", headers=headers)
+        assert status == 200 and answer["x-cache"] == "FILE", cookie
+        assert "set-cookie" not in answer
+        status, answer, _ = send(session, headers=headers)
+        assert status == 200 and answer["x-cache"] == "NGINX", cookie
+    cookie = f"byline_commenter=x; {SESSION_MARKER}=1"
+    _, answer, _ = send(session, headers={"User-Agent": BROWSER, "Cookie": cookie})
+    assert answer.get("x-cache") != "NGINX"
+
+
+def test_a_reader_who_commented_gets_their_session_when_the_discussion_comes_into_view(site):
+    """Real Chromium through the shipped nginx. A new reader reaching the discussion sends
+    no session request. Once they comment (details remembered), the browser holds the
+    session marker beside the HttpOnly cookies, and each later visit asks for the session
+    when the discussion comes into view, once, from the app: the form filled in and the
+    Edit link on their comment. Unticking "Save my name" forgets the details and keeps
+    the marker for the commenter cookie's 30 days (their comments stay theirs). Should
+    the marker go while the cookies stay, the Edit link waits for the form's own request,
+    which marks the browser again; the marker without its cookies is asked once more (nginx
+    answers) and removed when the form is used."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    article = f"{site['nginx']}{site_reader_requests(site['nginx'])[0].path}"
+    session = f"/comments/session/?article={site['id']}"
+    body = f"The marker test says hello, {time.time_ns()}."
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(user_agent=f"{BROWSER} commenter")
+            page = context.new_page()
+            asked: list[str] = []
+            page.on("request", lambda r: asked.append(r.url))
+
+            def read_to_the_discussion() -> list[str]:
+                """Open the article, scroll to the discussion: the session requests sent."""
+                asked.clear()
+                page.goto(article, wait_until="networkidle")
+                page.locator("#comments").scroll_into_view_if_needed()
+                page.wait_for_timeout(1000)
+                return [
+                    url.removeprefix(site["nginx"]) for url in asked if "/comments/session/" in url
+                ]
+
+            def cookies() -> dict[str, dict]:
+                return {cookie["name"]: cookie for cookie in context.cookies()}
+
+            def own_comment():
+                return page.locator(".comment", has_text=body)
+
+            assert read_to_the_discussion() == []  # a new reader
+            form = page.locator("#respond")
+            form.locator("[name=body]").fill(body)
+            form.locator("[name=name]").fill("Robin Quill")
+            form.locator("[name=email]").fill("robin@example.org")
+            form.locator("[name=remember]").check()
+            page.wait_for_timeout(3500)  # BYLINE_COMMENT_MIN_SECONDS
+            form.get_by_role("button", name="Post Comment").click()
+            own_comment().get_by_role("link", name="Edit").wait_for(timeout=30_000)
+            marker = cookies()[SESSION_MARKER]
+            assert marker["value"] == "1" and not marker["httpOnly"]
+            assert cookies()["byline_commenter"]["httpOnly"]
+
+            for _ in range(50):  # until nginx's page file shows the new comment
+                sent = read_to_the_discussion()
+                if own_comment().count():
+                    break
+                time.sleep(0.2)
+            assert sent == [session]
+            assert own_comment().get_by_role("link", name="Edit").is_visible()
+            assert form.locator("[name=name]").input_value() == "Robin Quill"
+            assert form.locator("[name=remember]").is_checked()
+
+            # "Save my name" unticked: the details go, the marker stays with the cookie.
+            form.locator("[name=body]").fill(f"{body} And a second thought.")
+            form.locator("[name=name]").fill("Robin Quill")
+            form.locator("[name=email]").fill("robin@example.org")
+            form.locator("[name=remember]").uncheck()
+            page.wait_for_timeout(3500)  # BYLINE_COMMENT_MIN_SECONDS, from the session's token
+            form.get_by_role("button", name="Post Comment").click()
+            page.wait_for_function(
+                "() => !document.querySelector('#respond [name=body]').value", timeout=30_000
+            )
+            left = cookies()
+            assert "byline_comment_author" not in left
+            days = (left[SESSION_MARKER]["expires"] - time.time()) / 86400
+            assert 29 < days <= 30
+            assert read_to_the_discussion() == [session]
+            assert form.locator("[name=name]").input_value() == ""
+            assert own_comment().first.get_by_role("link", name="Edit").is_visible()
+
+            # The marker removed, the cookie kept: no session in view, no Edit link, until
+            # the form is used; its request brings them back, and the marker with them.
+            context.clear_cookies(name=SESSION_MARKER)
+            assert read_to_the_discussion() == []
+            assert own_comment().first.get_by_role("link", name="Edit").count() == 0
+            form.locator("[name=body]").focus()
+            own_comment().first.get_by_role("link", name="Edit").wait_for()
+            assert cookies()[SESSION_MARKER]["value"] == "1"
+
+            # The marker without its cookies (they expired): asked once more, nginx answers
+            # (nothing of theirs), and the form's request removes the marker.
+            context.clear_cookies(name="byline_commenter")
+            assert read_to_the_discussion() == [session]
+            assert own_comment().first.get_by_role("link", name="Edit").count() == 0
+            form.locator("[name=body]").focus()
+            page.wait_for_timeout(500)
+            assert SESSION_MARKER not in cookies()
+            assert read_to_the_discussion() == []
+        finally:
+            browser.close()

@@ -338,10 +338,13 @@
   }
 
   // What the session holds (a fresh form timestamp, the reader's remembered details,
-  // their own comments waiting or still editable) all shows in the discussion: it is
-  // asked for once, when the discussion comes into view (or the form is used), not on
-  // every page view (most readers never reach the comments). Using the form asks for a
-  // token if that answer had none.
+  // their own comments waiting or still editable) all shows in the discussion. Only a
+  // reader who commented in this browser has anything in it, and their browser holds
+  // the marker the server sets beside those (HttpOnly) cookies ("byline_has_session",
+  // no identity): they ask for it once, when the discussion comes into view. Everyone
+  // else asks when they use the form, for its token (and, should their marker have
+  // been removed, what is theirs comes back then, with the marker).
+  var marked = /(?:^|;\s*)byline_has_session=/.test(document.cookie);
   var sessionAsked = false;
   var stampAsked = false;
   function firstSession() {
@@ -354,6 +357,7 @@
     stampAsked = sessionAsked = true;
     refreshSession(true, true);
   });
+  if (!marked) return;
   if ("IntersectionObserver" in window) {
     var watcher = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
