@@ -365,18 +365,22 @@ def published_among(article_ids: Collection[int]) -> set[int]:
     (``published()``), whatever it becomes."""
     if not article_ids:
         return set()
+
+    def by_the_orm() -> set[int]:
+        published = Article.objects.published().filter(pk__in=any_of(article_ids)).order_by()
+        return set(published.values_list("pk", flat=True))
+
     if connection.vendor != "postgresql":
-        return set(
-            Article.objects.published()
-            .filter(pk__in=any_of(article_ids))
-            .order_by()
-            .values_list("pk", flat=True)
-        )
+        return by_the_orm()
     compiled = _published_sql.get(connection.alias)
     if compiled is None:
         ids = RawSQL("SELECT unnest(%s::bigint[])", [_IDS_MARK])
         query = Article.objects.published().filter(pk__in=ids).order_by().values_list("pk")
-        compiled = _published_sql[connection.alias] = query.query.sql_with_params()
+        compiled = query.query.sql_with_params()
+        kinds = [isinstance(value, datetime) or value == _IDS_MARK for value in compiled[1]]
+        if sum(kinds) != 2:  # not the one time and the ids any more: the ORM at each call
+            return by_the_orm()
+        _published_sql[connection.alias] = compiled
     sql, params = compiled
     now, ids_text = timezone.now(), array_literal(article_ids)
     values = [
