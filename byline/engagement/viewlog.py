@@ -54,12 +54,11 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from byline import readers
-from byline.articles.models import Article
 from byline.engagement import actions, countfiles, seen
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.stats import any_of
 from byline.engagement.viewbuffer import Batch, apply_batch
 from byline.redisconn import redis_client
 
@@ -199,33 +198,44 @@ def _fold_batch(file: Any, name: str, inode: int, known: bool = False) -> tuple[
         ViewLogPosition.objects.bulk_create(
             [ViewLogPosition(name=name, inode=inode, offset=0)], ignore_conflicts=True
         )
-    with transaction.atomic():
-        rows = ViewLogPosition.objects.filter(name=name)
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        position = rows.first()
-        if position is None:  # another folder holds this file right now
+    # Plain SQL for the position row: the ORM's select_for_update().first() and
+    # save() cost ~1.4 ms of CPU a fold, these two statements ~0.3.
+    table, offset_column = ViewLogPosition._meta.db_table, connection.ops.quote_name("offset")
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, inode, {offset_column} FROM {table} WHERE name = %s{lock}",  # noqa: S608
+            [name],
+        )
+        row = cursor.fetchone()
+        if row is None:  # another folder holds this file right now
             return 0, -1, False
+        row_id, row_inode, offset = row
         size = os.fstat(file.fileno()).st_size
-        if position.inode != inode or position.offset > size:  # a new file, same name
-            position.inode, position.offset = inode, 0
-        file.seek(position.offset)
+        if row_inode != inode or offset > size:  # a new file, same name
+            offset = 0
+        file.seek(offset)
         data = file.read(BATCH_BYTES)
         end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
-        if end == 0:
-            position.save(update_fields=["inode", "offset", "updated_at"])
-            return 0, position.offset, False
-        batch = decide(data[:end], slot_of(name), inode, position.offset)
-        # decide() kept the published articles, in this transaction: they exist (one
-        # deleted since makes the commit fail, and the next fold drops its views).
-        added = apply_batch(batch, known=True)
-        position.offset += end
-        position.save(update_fields=["inode", "offset", "updated_at"])
+        if end:
+            batch = decide(data[:end], slot_of(name), inode, offset)
+            # decide() kept the published articles, in this transaction: they exist (one
+            # deleted since makes the commit fail, and the next fold drops its views).
+            added = apply_batch(batch, known=True)
+            offset += end
+        cursor.execute(
+            f"UPDATE {table} SET inode = %s, {offset_column} = %s, updated_at = %s"  # noqa: S608
+            " WHERE id = %s",
+            [inode, offset, connection.ops.adapt_datetimefield_value(timezone.now()), row_id],
+        )
+        if not end:
+            return 0, offset, False
     folded: Counter[int] = Counter()
     for (article_id, _day), count in batch.items():
         folded[article_id] += count
     countfiles.note_folded(folded)
-    return added, position.offset, len(data) == BATCH_BYTES
+    return added, offset, len(data) == BATCH_BYTES
 
 
 def _forget_old_positions(names: list[tuple[int, str]]) -> None:
@@ -355,12 +365,7 @@ def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
     lines = parse(data, slot, inode, offset)
     if not lines:
         return Counter()
-    live = set(
-        Article.objects.published()
-        .filter(pk__in=any_of({line.article_id for line in lines}))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    live = countfiles.published_among({line.article_id for line in lines})
     lines = [line for line in lines if line.article_id in live]
     countfiles.note_viewed(live)
     if redis_client() is not None:

@@ -392,3 +392,32 @@ def test_spares_are_removed_once_names_can_no_longer_be_swapped(tmp_path, monkey
     countfiles.write_file(path, b'{"views":3}')
     assert os.listdir(tmp_path) == ["7.json"]
     assert path.read_bytes() == b'{"views":3}'
+
+
+def test_the_folders_published_check_is_the_sites_rule_asked_at_each_call(monkeypatch):
+    """``countfiles.published_among`` (each fold, each look at the files) answers as
+    ``Article.objects.published()``: drafts, password-protected articles and those
+    scheduled for later are left out, and a scheduled article counts once its time
+    has come, with no new query built (on PostgreSQL the ORM's query is built once
+    and the time put in at each call)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from byline.articles.models import Article
+
+    published = make_article()
+    draft = make_article(status=Article.Status.DRAFT)
+    locked = make_article(password="secret")
+    soon = make_article(
+        status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(hours=1)
+    )
+    ids = [published.pk, draft.pk, locked.pk, soon.pk, 10**9]
+    assert countfiles.published_among(ids) == {published.pk}
+    assert countfiles.published_among(ids) == set(
+        Article.objects.published().filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the scheduled time has come
+    assert countfiles.published_among(ids) == {published.pk, soon.pk}
+    assert countfiles.published_among([]) == set()
