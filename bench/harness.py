@@ -453,7 +453,9 @@ def shipped_nginx_config(
     temp = work / "nginx-temp"
     temp.mkdir(exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""
-    # pcre_jit as deploy/nginx.conf's header asks of the main nginx.conf.
+    # pcre_jit as deploy/nginx.conf's header asks of the main nginx.conf; the
+    # http{} as Debian's /etc/nginx/nginx.conf has it (sendfile, tcp_nopush; its
+    # access log is the site's own, which sets one for the server).
     config = f"""{user}worker_processes 2;
 pcre_jit on;
 worker_rlimit_nofile {worker_connections * 2};
@@ -463,6 +465,8 @@ events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
     access_log off;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;

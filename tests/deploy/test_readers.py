@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -792,3 +794,78 @@ def test_a_reader_who_commented_gets_their_session_when_the_discussion_comes_int
             assert read_to_the_discussion() == []
         finally:
             browser.close()
+
+
+def nginx_workers(site) -> list[str]:
+    """The process ids of the site's nginx workers (children of its master)."""
+    config = str(site["data"].parent / "nginx-shipped.conf")
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and config in (proc / "cmdline").read_text():
+                children = proc / "task" / proc.name / "children"
+                return children.read_text().split()
+        except OSError:
+            continue
+    raise AssertionError("the site's nginx is not running")
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="needs strace (apt-get install strace)")
+def test_nginx_sends_the_counts_and_the_beacons_answer_with_their_headers_in_one_write(site):
+    """A counts file is a few hundred bytes. With sendfile, as Debian's nginx.conf sets it
+    for every site (and tcp_nopush), nginx would send each with four system calls: the
+    socket corked, the headers written, the file sent, the socket uncorked. nginx reads
+    the file and sends it with its headers in one write instead, for the counts, the
+    beacon's answer and the comments' reaction counts."""
+    counts = site["data"] / "views" / "counts"
+    counts.mkdir(exist_ok=True)
+    article = 987654322  # no such article: what nginx does with a file, whoever wrote it
+    (counts / f"{article}.json").write_text('{"views": 71917, "comments": 0, "reactions": {}}')
+    reactions = site["data"] / "views" / "reactions"
+    reactions.mkdir(exist_ok=True)
+    (reactions / f"{article}.json").write_text('{"1": {"happy": 71939}}')
+    url = f"{site['nginx']}/api/articles/{article}"
+    answers = {  # each request, and what its answer's file holds
+        "counts": (f"{url}/engagement/", "GET", {}, "71917"),
+        "beacon": (
+            f"{url}/view/",
+            "POST",
+            {"Sec-Fetch-Site": "same-origin", "Accept": "application/json"},
+            "71917",
+        ),
+        "reactions": (
+            f"{site['nginx']}/api/comments/reactions/?article={article}&ids=1",
+            "GET",
+            {},
+            "71939",
+        ),
+    }
+    trace = site["data"].parent / "strace-counts.txt"
+    tracer = subprocess.Popen(
+        ["strace", "-qq", "-f", "-s", "4096", "-e", "trace=sendfile,setsockopt,writev"]
+        + ["-o", str(trace)]
+        + [arg for pid in nginx_workers(site) for arg in ("-p", pid)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    written = {}
+    try:
+        for kind, (address, method, headers, holds) in answers.items():
+            for _ in range(100):  # a bound: strace attaches to both workers as they run
+                status, answer, _ = send(address, method, {"User-Agent": BROWSER, **headers})
+                assert (status, answer["x-cache"]) == (200, "FILE"), kind
+                if tracer.poll() is not None:
+                    pytest.skip(f"strace cannot attach here: {tracer.stderr.read()[-200:]!r}")
+                calls = trace.read_text() if trace.exists() else ""
+                writes = [line for line in calls.splitlines() if "writev(" in line]
+                # one write: the status line and the file's bytes together
+                written[kind] = any("HTTP/1.1 200" in w and holds in w for w in writes)
+                if written[kind]:
+                    break
+                time.sleep(0.1)
+    finally:
+        tracer.terminate()
+        tracer.wait(timeout=10)
+    assert written == {kind: True for kind in answers}
+    calls = trace.read_text()
+    assert "sendfile(" not in calls
+    assert "TCP_CORK" not in calls
