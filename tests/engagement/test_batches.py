@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, connection, connections
 
 from byline import readers, redisconn
 from byline.engagement import actions, batches, stats
@@ -119,6 +119,24 @@ def test_any_batches_give_what_the_same_votes_give_one_by_one():
         assert in_one_batch(batched.pk, votes) == one_at_a_time(alone.pk, votes)
         assert figures_for(batched.pk) == figures_for(alone.pk)
     assert recount() == []
+
+
+@pytest.mark.django_db
+def test_votes_reach_the_database_as_array_text_whatever_their_characters():
+    """The vote's columns go to PostgreSQL as the text of arrays (cheaper than psycopg
+    adapting lists): every text comes back as it was sent."""
+    awkward = ["plain", "", None, 'a"b', "back\\slash", "a,b", "{x}", "NULL", " spaced ", "ünï"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [stats.text_array_literal(awkward)])
+        assert cursor.fetchone()[0] == awkward
+    article = make_article()
+    reader = 'a"b\\c,{d} NULL'
+    outcomes = stats.cast_votes(
+        [("reaction", article.pk, reader, "happy"), ("rating", article.pk, reader, "2")]
+    )
+    assert [mine for mine, _ in outcomes] == ["happy", "2"]
+    assert Reaction.objects.get(article=article).reader == reader
+    assert Rating.objects.get(article=article, reader=reader).stars == 2
 
 
 @pytest.mark.django_db
