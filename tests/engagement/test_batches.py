@@ -296,6 +296,30 @@ def test_a_vote_with_nothing_to_wait_for_is_cast_on_its_own_thread(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_vote_on_a_thread_without_a_connection_goes_to_the_caster(monkeypatch):
+    """Connecting first would cost more than handing the vote over."""
+    article = make_article()
+    casters: list[str] = []
+    cast_votes = stats.cast_votes
+
+    def watched(votes, shard=None):
+        casters.append(threading.current_thread().name)
+        return cast_votes(votes, shard)
+
+    monkeypatch.setattr(stats, "cast_votes", watched)
+
+    def fresh_thread() -> object:
+        try:
+            return batches.cast("rating", article.pk, ANN, "2")[0]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(fresh_thread).result() == "2"
+    assert casters == ["byline-vote-caster"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_one_batch_at_a_time_in_a_process_whichever_thread_casts_it(monkeypatch):
     """A vote cast on its request thread holds the caster back: the votes that arrive
     meanwhile queue, and the caster casts them all together once it is done."""
@@ -317,6 +341,7 @@ def test_one_batch_at_a_time_in_a_process_whichever_thread_casts_it(monkeypatch)
 
     def reader(n: int) -> object:
         try:
+            connections["default"].ensure_connection()  # a request thread's, open
             return actions.cast("rating", article.pk, f"{n:032x}", 1 + n % 5)[0]
         finally:
             connections.close_all()
