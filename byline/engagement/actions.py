@@ -9,7 +9,8 @@ one write (on PostgreSQL one statement, ``votesql.py``), which moves the
 running totals in the same transaction and returns the figures after it.
 On PostgreSQL the votes that arrive together go to the write together,
 through this process's vote caster (``batches.py``), which then also counts
-their rate limits in one Redis round trip.
+their rate limits in one Redis round trip (a vote that finds nothing waiting
+is cast the same way on its own thread).
 """
 
 from __future__ import annotations

@@ -14,6 +14,17 @@ on a quiet site waits for nobody (no timer). Each vote is answered after
 its batch commits, with the reader's vote afterwards and the figures of
 its article after the batch.
 
+A vote that finds nothing to wait for (no batch in the database, no vote
+queued, the caster not about to cast) on a thread whose connection is open
+is a batch of one: its own request thread casts it, on that connection,
+holding the same one-at-a-time lock the caster casts under (``_casting``),
+so a process still has at most one batch in the database and the votes
+that arrive meanwhile queue for the caster's next batch. Handing one vote
+to the caster and waking the request thread again cost more CPU than the
+cast (1.5-1.9 ms against 1.1-1.4 a vote with votes one at a time, as a site
+that is not voting in a storm gets them). A thread that would connect first
+hands its vote to the caster, whose connection is open.
+
 What the votes of one batch do is what they would do cast one after
 another in the order they arrived: each states the reader's choice, so a
 reader's last vote in the batch is where they end up. Each is answered with
@@ -134,13 +145,53 @@ def cast(
 
 
 def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
-    """Cast ``vote`` in the next batch; its outcome and what its check read."""
+    """Cast ``vote`` in the next batch; its outcome and what its check read.
+
+    With no batch in the database and none waiting, on this thread at once.
+    """
+    if CAST_WHEN_IDLE and _idle() and _casting.acquire(blocking=False):
+        try:
+            alone = _idle()  # nobody queued meanwhile: a batch of one, here
+            if alone:
+                _cast_here(vote)
+        finally:
+            _casting.release()
+        if alone:
+            return vote.wait(), vote.read
     _caster().put(vote)
     return vote.wait(), vote.read
 
 
+def _idle() -> bool:
+    """No vote queued for the caster, the caster not holding one it took, and this
+    thread's database connection open (a request thread that would connect first
+    costs more than the hand-over: its vote goes to the caster, whose connection is)."""
+    inbox = _inbox
+    return (
+        not _caster_has_votes
+        and (inbox is None or _pid != os.getpid() or inbox.empty())
+        and connections[DEFAULT_DB_ALIAS].connection is not None
+    )
+
+
+def _cast_here(vote: Vote) -> None:
+    """Cast a batch of one on this thread (the caller holds ``_casting``); whatever
+    happens, the vote is answered or failed."""
+    try:
+        cast_batch([vote])
+    except Exception as error:  # answered with the error, as the caster would
+        if not vote.settled:
+            vote.fail(error)
+
+
+# Votes cast on the request thread when nothing waits (tests of the caster turn it off).
+CAST_WHEN_IDLE = True
 _STOP = object()
 _lock = threading.Lock()
+# Held while a batch is cast, by the caster or by a request thread casting its own vote.
+_casting = threading.Lock()
+# The caster took votes from its inbox and waits for ``_casting`` to cast them.
+_caster_has_votes = False
 _inbox: queue.SimpleQueue[Any] | None = None
 _thread_of: threading.Thread | None = None
 _pid = 0
@@ -192,6 +243,7 @@ def stop() -> None:
 
 
 def _run(inbox: queue.SimpleQueue[Any]) -> None:
+    global _caster_has_votes
     db = connections[DEFAULT_DB_ALIAS]
     last_used = 0.0
     stopping = False
@@ -204,6 +256,10 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 continue
             if first is _STOP:
                 break
+            _caster_has_votes = True
+            # A request thread may be casting its own vote: this batch is the next.
+            _casting.acquire()
+            _caster_has_votes = False
             batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
@@ -227,6 +283,8 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 for vote in batch:
                     if not vote.settled:
                         vote.fail(error)
+            finally:
+                _casting.release()
     finally:
         connections.close_all()
 

@@ -227,6 +227,17 @@ def array_literal(values: Iterable[int | date]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def text_array_literal(values: Iterable[str | None]) -> str:
+    """Texts (None: NULL) as PostgreSQL's text of an array, each element quoted, for a
+    ``%s::text[]`` parameter: psycopg's own adaptation of the four lists of a vote
+    cost about 250 µs of a vote's CPU, this a tenth of it."""
+    return "{" + ",".join(
+        "NULL" if value is None
+        else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values
+    ) + "}"  # fmt: skip
+
+
 def figures_of_many(article_ids: list[int]) -> dict[int, Figures]:
     """``figures_for()`` of many articles in one query (the articles nobody has seen:
     zeros)."""
@@ -586,9 +597,16 @@ def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]
 
 
 def _cast_in_one_statement(votes: Sequence[Vote], shard: int) -> list[Outcome]:
-    kinds, articles, readers, values = (list(column) for column in zip(*votes, strict=True))
+    arguments: list[str | int] = [
+        text_array_literal(vote[0] for vote in votes),
+        array_literal(vote[1] for vote in votes),
+        text_array_literal(vote[2] for vote in votes),
+        text_array_literal(vote[3] for vote in votes),
+        shard,
+    ]
+    articles = [vote[1] for vote in votes]
     with connection.cursor() as cursor:
-        cursor.execute(votesql.CALL, [kinds, articles, readers, values, shard])
+        cursor.execute(votesql.CALL, arguments)
         rows = cursor.fetchall()
     mine: dict[int, str | None] = {}
     by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}

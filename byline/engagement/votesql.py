@@ -174,7 +174,8 @@ CAST_VOTES = (
 )
 
 # What a vote runs: ``stats.cast_votes`` sends it with the votes as arrays.
-CALL = "SELECT * FROM engagement_cast_votes(%s, %s, %s, %s, %s)"
+# The arrays are sent as their text (``stats.array_literal``, ``stats.text_array_literal``).
+CALL = "SELECT * FROM engagement_cast_votes(%s::text[], %s::bigint[], %s::text[], %s::text[], %s)"
 
 FUNCTIONS = (CAST_VOTES,)
 

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, connection, connections
 
 from byline import readers, redisconn
 from byline.engagement import actions, batches, stats
@@ -122,6 +122,24 @@ def test_any_batches_give_what_the_same_votes_give_one_by_one():
 
 
 @pytest.mark.django_db
+def test_votes_reach_the_database_as_array_text_whatever_their_characters():
+    """The vote's columns go to PostgreSQL as the text of arrays (cheaper than psycopg
+    adapting lists): every text comes back as it was sent."""
+    awkward = ["plain", "", None, 'a"b', "back\\slash", "a,b", "{x}", "NULL", " spaced ", "ünï"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [stats.text_array_literal(awkward)])
+        assert cursor.fetchone()[0] == awkward
+    article = make_article()
+    reader = 'a"b\\c,{d} NULL'
+    outcomes = stats.cast_votes(
+        [("reaction", article.pk, reader, "happy"), ("rating", article.pk, reader, "2")]
+    )
+    assert [mine for mine, _ in outcomes] == ["happy", "2"]
+    assert Reaction.objects.get(article=article).reader == reader
+    assert Rating.objects.get(article=article, reader=reader).stars == 2
+
+
+@pytest.mark.django_db
 def test_a_batch_over_several_articles_answers_each_vote_with_its_article_s_figures():
     first, second = make_article(), make_article()
     outcomes = stats.cast_votes(
@@ -184,6 +202,7 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
 @pytest.mark.django_db(transaction=True)
 def test_the_caster_outlives_a_batch_that_fails_unexpectedly(monkeypatch):
     """Its votes fail (a JSON 500 for their readers); the next batch is cast."""
+    monkeypatch.setattr(batches, "CAST_WHEN_IDLE", False)  # every vote through the caster
     article = make_article()
     real = batches.close_old_connections
     calls: list[int] = []
@@ -202,7 +221,8 @@ def test_the_caster_outlives_a_batch_that_fails_unexpectedly(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_caster_that_has_stopped_is_replaced_and_its_queue_cast():
+def test_a_caster_that_has_stopped_is_replaced_and_its_queue_cast(monkeypatch):
+    monkeypatch.setattr(batches, "CAST_WHEN_IDLE", False)  # every vote through the caster
     article = make_article()
     batches.cast("rating", article.pk, ANN, "5")  # starts this process's caster
     inbox, thread = batches._inbox, batches._thread_of
@@ -249,6 +269,121 @@ def test_votes_arriving_while_a_batch_is_cast_go_together_in_the_next_one(monkey
     assert sizes == [1, 15]
     assert figures_for(article.pk).rating_count == 16
     assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request thread runs
+def test_a_vote_with_nothing_to_wait_for_is_cast_on_its_own_thread(monkeypatch):
+    """No batch in the database, none queued: handing the vote to the caster and waking
+    this thread again would cost more than the cast. The vote is a batch of one, cast
+    here, and answered as the caster would answer it."""
+    article = make_article()
+    casters: list[threading.Thread] = []
+    cast_votes = stats.cast_votes
+
+    def watched(votes, shard=None):
+        casters.append(threading.current_thread())
+        return cast_votes(votes, shard)
+
+    monkeypatch.setattr(stats, "cast_votes", watched)
+    assert batches.cast("rating", article.pk, ANN, "4") == batches.cast(
+        "rating", article.pk, ANN, "4"
+    )  # the same vote again: nothing changes
+    assert batches.cast("reaction", article.pk, BOB, "happy")[0] == "happy"
+    assert casters == [threading.current_thread()] * 3
+    figures = figures_for(article.pk)
+    assert figures.rating_counts[4] == 1 and figures.reaction_total == 1
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_on_a_thread_without_a_connection_goes_to_the_caster(monkeypatch):
+    """Connecting first would cost more than handing the vote over."""
+    article = make_article()
+    casters: list[str] = []
+    cast_votes = stats.cast_votes
+
+    def watched(votes, shard=None):
+        casters.append(threading.current_thread().name)
+        return cast_votes(votes, shard)
+
+    monkeypatch.setattr(stats, "cast_votes", watched)
+
+    def fresh_thread() -> object:
+        try:
+            return batches.cast("rating", article.pk, ANN, "2")[0]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(fresh_thread).result() == "2"
+    assert casters == ["byline-vote-caster"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_batch_at_a_time_in_a_process_whichever_thread_casts_it(monkeypatch):
+    """A vote cast on its request thread holds the caster back: the votes that arrive
+    meanwhile queue, and the caster casts them all together once it is done."""
+    article = make_article()
+    casts: list[tuple[str, int]] = []
+    first_in_database = threading.Event()
+    cast_votes = stats.cast_votes
+
+    def watched(votes, shard=None):
+        if not casts:  # hold the first vote in the database until 15 more queue
+            first_in_database.set()
+            deadline = time.monotonic() + 30
+            while batches.queued() < 15 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        casts.append((threading.current_thread().name, len(votes)))
+        return cast_votes(votes, shard)
+
+    monkeypatch.setattr(stats, "cast_votes", watched)
+
+    def reader(n: int) -> object:
+        try:
+            connections["default"].ensure_connection()  # a request thread's, open
+            return actions.cast("rating", article.pk, f"{n:032x}", 1 + n % 5)[0]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="request") as pool:
+        first = pool.submit(reader, 0)
+        assert first_in_database.wait(timeout=30)
+        others = [pool.submit(reader, n) for n in range(1, 16)]
+        answers = [first.result(), *(other.result() for other in others)]
+    assert answers == [1 + n % 5 for n in range(16)]
+    assert casts[0][0].startswith("request") and casts[0][1] == 1
+    assert casts[1:] == [("byline-vote-caster", 15)]
+    assert figures_for(article.pk).rating_count == 16
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_cast_on_its_own_thread_that_fails_unexpectedly_fails_alone(monkeypatch):
+    """Its reader gets the error (a JSON 500); the next vote is cast all the same."""
+    if redisconn.redis_client() is None:
+        pytest.skip("needs Redis (REDIS_URL=redis://...): the checks are counted there")
+    article = make_article()
+    real = readers.hits_and_reads
+    calls: list[int] = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("something no one expected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(readers, "hits_and_reads", broken_once)
+
+    def vote(reader: str) -> batches.Vote:
+        check = batches.Check((f"reader:{reader}",), None, 100, lambda over, article: None)
+        return batches.Vote("rating", article.pk, reader, "3", check)
+
+    with pytest.raises(RuntimeError, match="no one expected"):
+        batches.cast_checked(vote(ANN))
+    assert not batches._casting.locked()
+    assert batches.cast_checked(vote(BOB))[0][0] == "3"
+    assert figures_for(article.pk).rating_count == 1
 
 
 @pytest.mark.django_db(transaction=True)
