@@ -149,6 +149,7 @@ def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
 
     With no batch in the database and none waiting, on this thread at once.
     """
+    global _handed
     if CAST_WHEN_IDLE and _idle() and _casting.acquire(blocking=False):
         try:
             alone = _idle()  # nobody queued meanwhile: a batch of one, here
@@ -158,20 +159,26 @@ def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
             _casting.release()
         if alone:
             return vote.wait(), vote.read
-    _caster().put(vote)
+    inbox = _caster()
+    with _lock:  # counted before it is queued: no vote cast alone overtakes it
+        _handed += 1
+        inbox.put(vote)
     return vote.wait(), vote.read
 
 
 def _idle() -> bool:
-    """No vote queued for the caster, the caster not holding one it took, and this
-    thread's database connection open (a request thread that would connect first
-    costs more than the hand-over: its vote goes to the caster, whose connection is)."""
-    inbox = _inbox
-    return (
-        not _caster_has_votes
-        and (inbox is None or _pid != os.getpid() or inbox.empty())
-        and connections[DEFAULT_DB_ALIAS].connection is not None
-    )
+    """No vote handed to the caster and not yet cast (queued, or taken and waiting for
+    ``_casting``), and this thread's database connection open (a request thread that
+    would connect first costs more than the hand-over: its vote goes to the caster,
+    whose connection is)."""
+    return not _handed and connections[DEFAULT_DB_ALIAS].connection is not None
+
+
+def _cast_by_caster(count: int) -> None:
+    """``count`` votes handed to the caster are cast (or failed): no longer waiting."""
+    global _handed
+    with _lock:
+        _handed -= count
 
 
 def _cast_here(vote: Vote) -> None:
@@ -190,8 +197,11 @@ _STOP = object()
 _lock = threading.Lock()
 # Held while a batch is cast, by the caster or by a request thread casting its own vote.
 _casting = threading.Lock()
-# The caster took votes from its inbox and waits for ``_casting`` to cast them.
-_caster_has_votes = False
+# Votes handed to the caster and not yet cast (counted under ``_lock`` before they are
+# queued, uncounted after their batch releases ``_casting``): a vote cast alone on its
+# request thread while one is would overtake it (a reader's newer vote then overwritten
+# by their older one).
+_handed = 0
 _inbox: queue.SimpleQueue[Any] | None = None
 _thread_of: threading.Thread | None = None
 _pid = 0
@@ -199,7 +209,7 @@ _pid = 0
 
 def _caster() -> queue.SimpleQueue[Any]:
     """This process's caster's inbox, starting the caster if needed (also after a fork)."""
-    global _inbox, _thread_of, _pid
+    global _inbox, _thread_of, _pid, _handed
     inbox, thread = _inbox, _thread_of
     if inbox is not None and _pid == os.getpid() and thread is not None and thread.is_alive():
         return inbox
@@ -210,8 +220,13 @@ def _caster() -> queue.SimpleQueue[Any]:
             _inbox = queue.SimpleQueue()
             if stranded is not None:  # a caster that died: its queue moves to the next
                 logger.error("The vote caster had stopped; starting a new one.")
+                moved = 0  # those the dead caster took are lost: only these wait
                 while not stranded.empty():
-                    _inbox.put(stranded.get_nowait())
+                    vote = stranded.get_nowait()
+                    if isinstance(vote, Vote):
+                        _inbox.put(vote)
+                        moved += 1
+                _handed = moved
             _thread_of = threading.Thread(
                 target=_run, args=(_inbox,), name="byline-vote-caster", daemon=True
             )
@@ -240,10 +255,10 @@ def stop() -> None:
             vote = inbox.get_nowait()
             if isinstance(vote, Vote):
                 vote.fail(RuntimeError("the vote caster has stopped"))
+                _cast_by_caster(1)
 
 
 def _run(inbox: queue.SimpleQueue[Any]) -> None:
-    global _caster_has_votes
     db = connections[DEFAULT_DB_ALIAS]
     last_used = 0.0
     stopping = False
@@ -256,10 +271,8 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 continue
             if first is _STOP:
                 break
-            _caster_has_votes = True
             # A request thread may be casting its own vote: this batch is the next.
             _casting.acquire()
-            _caster_has_votes = False
             batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
@@ -285,8 +298,21 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                         vote.fail(error)
             finally:
                 _casting.release()
+                _cast_by_caster(len(batch))
     finally:
         connections.close_all()
+
+
+def _after_fork_in_child() -> None:
+    """A forked process starts with no caster, nothing handed over and ``_casting``
+    free: the parent's threads do not survive a fork, and a lock one of them held at
+    the fork would stay held in the child, every vote waiting on it for ever."""
+    global _lock, _casting, _handed, _inbox, _thread_of, _pid
+    _lock, _casting = threading.Lock(), threading.Lock()
+    _handed, _inbox, _thread_of, _pid = 0, None, None, 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def cast_batch(batch: list[Vote]) -> bool | None:

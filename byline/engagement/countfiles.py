@@ -73,6 +73,7 @@ from byline.engagement import stats
 from byline.engagement.models import PendingView
 from byline.engagement.stats import PENDING_KEY, any_of, array_literal, figures_of_many
 from byline.logthrottle import ThrottledLog, reason_of
+from byline.parsing import MAX_ID
 from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
@@ -626,7 +627,14 @@ def file_ids(folder: Path) -> set[int]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return set()
-    return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
+    # Only names an article's id can have: a stray "².json" or "9999999999999999999.json"
+    # would fail every fold's query (the counts files would stop).
+    stems = [name[:-5] for name in names if name.endswith(".json")]
+    return {
+        int(stem)
+        for stem in stems
+        if stem.isascii() and stem.isdigit() and len(stem) <= 19 and 0 < int(stem) <= MAX_ID
+    }
 
 
 def remove_files(kind: str, article_id: int | None) -> None:

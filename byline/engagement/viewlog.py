@@ -60,6 +60,7 @@ from byline import readers
 from byline.engagement import actions, countfiles, seen
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewbuffer import Batch, apply_batch
+from byline.parsing import MAX_ID
 from byline.redisconn import redis_client
 
 logger = logging.getLogger(__name__)
@@ -323,6 +324,8 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
         try:
             msec, article, address, agent, cookie = raw.split(b"\t")
             article_id = int(article)
+            if not 0 < article_id <= MAX_ID:  # no database holds it: the fold would fail
+                raise ValueError(article)
             minute = int(float(msec)) // 60
         except (ValueError, OverflowError):
             logger.warning("view log: skipping a malformed line %r", raw[:200])

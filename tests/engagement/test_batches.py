@@ -8,6 +8,8 @@ the same votes cast one at a time, in the same order, would have given.
 
 from __future__ import annotations
 
+import os
+import queue
 import random
 import threading
 import time
@@ -384,6 +386,89 @@ def test_a_vote_cast_on_its_own_thread_that_fails_unexpectedly_fails_alone(monke
     assert not batches._casting.locked()
     assert batches.cast_checked(vote(BOB))[0][0] == "3"
     assert figures_for(article.pk).rating_count == 1
+
+
+class PausingInbox(queue.SimpleQueue):
+    """A caster's inbox that stops the caster just after it takes its first vote."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken, self.go_on = threading.Event(), threading.Event()
+
+    def get(self, block: bool = True, timeout: float | None = None):
+        item = super().get(block, timeout)
+        if isinstance(item, batches.Vote) and not self.taken.is_set():
+            self.taken.set()
+            self.go_on.wait(timeout=30)
+        return item
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_s_newer_vote_is_never_overwritten_by_one_the_caster_took_before(
+    monkeypatch,
+):
+    """A vote the caster has taken from its inbox but not yet cast still counts as
+    waiting: the same reader's next vote, on a request thread that could cast it at once,
+    waits behind it, and the reader ends up with the newer vote."""
+    article = make_article()
+    batches.stop()
+    inbox = PausingInbox()
+    caster = threading.Thread(target=batches._run, args=(inbox,), daemon=True)
+    monkeypatch.setattr(batches, "_inbox", inbox)
+    monkeypatch.setattr(batches, "_thread_of", caster)
+    monkeypatch.setattr(batches, "_pid", os.getpid())
+    caster.start()
+
+    def older() -> object:  # a thread without a connection hands its vote to the caster
+        try:
+            return batches.cast("rating", article.pk, ANN, "1")[0]
+        finally:
+            connections.close_all()
+
+    def newer() -> object:  # a thread with a connection open: it may cast alone
+        try:
+            connection.ensure_connection()
+            return batches.cast("rating", article.pk, ANN, "5")[0]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(older)
+        assert inbox.taken.wait(timeout=30)  # the caster holds the older vote
+        second = pool.submit(newer)
+        deadline = time.monotonic() + 30
+        while not second.done() and batches.queued() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # cast alone (the defect) or queued behind the older vote
+        inbox.go_on.set()
+        answers = first.result(timeout=30), second.result(timeout=30)
+    assert answers == ("5", "5")  # both answered with where the reader ended up
+    assert Rating.objects.get(article=article, reader=ANN).stars == 5
+    assert batches._handed == 0
+    batches.stop()
+
+
+def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
+    """A worker forked while ``_casting`` was held (by the caster or a request thread)
+    and votes were handed over starts free: no caster, nothing waiting, the lock open."""
+    monkeypatch.setattr(batches, "_handed", 3, raising=False)
+    read, write = os.pipe()
+    with batches._casting:
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave at once
+            state = (
+                not batches._casting.locked(),
+                batches._casting.acquire(blocking=False),
+                not batches._lock.locked(),
+                batches._handed == 0,
+                batches._inbox is None and batches._thread_of is None,
+            )
+            os.write(write, repr(state).encode())
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read) as reported:
+        assert reported.read() == repr((True, True, True, True, True))
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.django_db(transaction=True)

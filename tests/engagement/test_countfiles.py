@@ -421,3 +421,17 @@ def test_the_folders_published_check_is_the_sites_rule_asked_at_each_call(monkey
     monkeypatch.setattr(timezone, "now", lambda: later)  # the scheduled time has come
     assert countfiles.published_among(ids) == {published.pk, soon.pk}
     assert countfiles.published_among([]) == set()
+
+
+@pytest.mark.parametrize("name", ["9999999999999999999", str(2**63), "0", "²"])
+def test_a_file_named_for_no_article_a_database_can_hold_stops_no_fold(log_dir, name):
+    """The counts folder is the app's own, but a file put there by hand (or a copy of an
+    old folder) under a name no database id can have is left alone, not read as an id:
+    the fold writes the files of the articles read."""
+    article = make_article()
+    (log_dir / "counts").mkdir()
+    stray = log_dir / "counts" / f"{name}.json"
+    stray.write_text("{}")
+    write(log_dir, line(article.pk, "198.51.100.40", browser()))
+    assert viewlog.fold() == 1
+    assert json.loads(counts_file(log_dir, article).read_bytes())["views"] == 1

@@ -105,6 +105,25 @@ def test_views_of_unpublished_or_missing_articles_and_malformed_lines_are_droppe
     assert views(draft) == 0
 
 
+@pytest.mark.parametrize("article_id", [9999999999999999999, 2**63, 10**19 + 1, 0, -1])
+def test_an_article_id_no_database_can_hold_is_a_malformed_line_and_counting_goes_on(
+    log_dir, article_id
+):
+    """nginx logs a beacon for any 1-19 digit id: one such line is skipped, the views
+    around it are counted, and so are the views written after it."""
+    article = make_article()
+    write(
+        log_dir,
+        line(article.pk, "198.51.100.30", browser()),
+        line(article_id, "198.51.100.31", browser()),
+        line(article.pk, "198.51.100.32", browser()),
+    )
+    assert viewlog.fold() == 2
+    write(log_dir, line(article.pk, "198.51.100.33", browser()))
+    assert viewlog.fold() == 1
+    assert views(article) == 3
+
+
 def test_one_address_is_counted_at_most_the_limit_a_minute(log_dir, settings):
     """BYLINE_VIEWS_PER_MINUTE from one address, however many browsers it claims to be."""
     settings.BYLINE_VIEWS_PER_MINUTE = 5
