@@ -61,7 +61,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, parse_cookie
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
@@ -208,6 +208,73 @@ def commenter_token(request: HttpRequest) -> str:
 
 def new_commenter_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+# The remembered details ("Save my name": name, e-mail, website; byline/discussion/views.py
+# sets and reads them), HttpOnly beside the commenter cookie.
+REMEMBER_COOKIE = "byline_comment_author"
+# The script-readable mark of a browser with something in its comment session: set
+# beside the two HttpOnly cookies above (the commenter's, the remembered details), so
+# that the page's script asks for the session when the discussion comes into view only
+# in the browsers of readers who commented (discussion.js); everyone else asks when they
+# use the form. It holds "1": no identity, nothing private. A posted comment sets it for
+# as long as the longer-lived of those cookies; the session's answer and the view beacon
+# (nginx's as well, deploy/nginx.conf) put it back for a browser holding one of them
+# without it (``mark_session``), for the commenter cookie's 30 days.
+SESSION_MARKER = "byline_has_session"
+
+
+def set_session_marker(response: HttpResponse, max_age: int, secure: bool) -> None:
+    """The marker, for ``max_age`` seconds, with the path and SameSite of the cookies it
+    marks; not HttpOnly: the page's script reads it."""
+    response.set_cookie(SESSION_MARKER, "1", max_age=max_age, samesite="Lax", secure=secure)
+
+
+def may_want_marking(raw_cookies: str) -> bool:
+    """A raw Cookie header that may carry a commenter cookie or remembered details without
+    the marker: two substring tests, so that nearly every beacon parses no cookie."""
+    return SESSION_MARKER not in raw_cookies and (
+        COMMENTER_COOKIE in raw_cookies or REMEMBER_COOKIE in raw_cookies
+    )
+
+
+def mark_session(
+    response: HttpResponse, cookies: Mapping[str, str], secure: bool, *, unmark: bool = True
+) -> None:
+    """Put the marker right when it disagrees with the reader's cookies: one of them
+    without the marker (they commented before the marker existed, or the reader or an
+    extension removed it) is marked again, for the commenter cookie's 30 days: a browser
+    does not send a cookie's expiry, so the marker cannot be given exactly what its
+    cookies have left; 30 days at most outlives the commenter cookie by what it has
+    lived, and when it ends before the remembered details, the next beacon marks the
+    browser again. With ``unmark`` (the session's answer, not the beacon), the marker
+    without either cookie (both expired or deleted) is removed. Only a reader who
+    already holds one of these cookies, or the marker, ever gets a Set-Cookie here."""
+    commenter = COMMENTER_COOKIE in cookies or REMEMBER_COOKIE in cookies
+    if commenter and SESSION_MARKER not in cookies:
+        set_session_marker(response, COMMENTER_MAX_AGE, secure)
+    elif unmark and not commenter and SESSION_MARKER in cookies:
+        response.delete_cookie(SESSION_MARKER, samesite="Lax")
+
+
+def session_marker_headers(
+    cookies: Mapping[str, str], secure: bool, *, unmark: bool = True
+) -> list[tuple[str, str]]:
+    """The ``Set-Cookie`` headers ``mark_session`` would set, for an answer written
+    without Django's request cycle (the session and beacon layers)."""
+    response = HttpResponse()
+    mark_session(response, cookies, secure, unmark=unmark)
+    return [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+
+
+def beacon_marker(raw_cookies: str, secure: bool) -> list[tuple[str, str]]:
+    """What the view beacon's answer sets, from the request's Cookie header: the marker
+    for a browser holding a commenter cookie or remembered details without it
+    (``mark_session``, never removing it), as nginx's beacon does; nothing for anyone
+    else, whose cookies are not even parsed."""
+    if not may_want_marking(raw_cookies):
+        return []
+    return session_marker_headers(parse_cookie(raw_cookies), secure, unmark=False)
 
 
 def set_commenter_cookie(response: HttpResponse, token: str, secure: bool) -> None:

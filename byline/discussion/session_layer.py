@@ -17,7 +17,7 @@ for the comment form, and the reader's remembered details and own comments.
   request's query and cookies, with the database), without Django's middleware
   and URL resolving around it.
 - Either answer puts the script-readable session marker right when it disagrees
-  with the reader's cookies (``views.mark_session``): set again beside a cookie
+  with the reader's cookies (``readers.mark_session``): set again beside a cookie
   whose marker was removed, removed when the cookies it marked are gone.
 - Anything else (an ``unlock`` pass, another method, a host Django must refuse)
   goes to Django, where ``views.session`` answers it.
@@ -29,11 +29,16 @@ import json
 from urllib.parse import parse_qs
 
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpResponse, parse_cookie
+from django.http import parse_cookie
 
 from byline.discussion.forms import form_timestamp
-from byline.discussion.views import REMEMBER_COOKIE, SESSION_MARKER, mark_session, session_data
-from byline.readers import COMMENTER_COOKIE
+from byline.discussion.views import session_data
+from byline.readers import (
+    COMMENTER_COOKIE,
+    REMEMBER_COOKIE,
+    SESSION_MARKER,
+    session_marker_headers,
+)
 from byline.wsgi_layer import (
     Answer,
     Environ,
@@ -64,7 +69,7 @@ def answer_session(environ: Environ) -> Answer | None:
     secure = is_secure(environ)
     headers = [*fixed_headers(secure), ("Content-Length", str(len(body)))]
     if SESSION_MARKER in cookies:  # the marker without the cookies it marks: removed
-        headers.extend(_marker_headers(parse_cookie(cookies), secure))
+        headers.extend(session_marker_headers(parse_cookie(cookies), secure))
     return "200 OK", headers, body
 
 
@@ -76,14 +81,7 @@ def _their_session(environ: Environ) -> Answer | None:
 
     def work() -> Answer:
         request = WSGIRequest(environ)
-        extra = _marker_headers(request.COOKIES, secure)
+        extra = session_marker_headers(request.COOKIES, secure)
         return json_answer(200, session_data(request), secure, extra)
 
     return within_request(environ, secure, "Your comment session could not be read.", work)
-
-
-def _marker_headers(cookies: dict[str, str], secure: bool) -> list[tuple[str, str]]:
-    """The ``Set-Cookie`` headers that put the session marker right (``views.mark_session``)."""
-    response = HttpResponse()
-    mark_session(response, cookies, secure)
-    return [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]

@@ -46,28 +46,21 @@ from byline.discussion.threads import place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
 from byline.readers import (
-    COMMENTER_COOKIE,
     COMMENTER_MAX_AGE,
+    REMEMBER_COOKIE,
     client_ip,
     commenter_token,
     hash_ip,
     hash_key,
     hits,
+    mark_session,
     new_commenter_token,
     set_commenter_cookie,
+    set_session_marker,
 )
 
 logger = logging.getLogger(__name__)
-REMEMBER_COOKIE = "byline_comment_author"
 REMEMBER_MAX_AGE = 60 * 60 * 24 * 365
-# The script-readable mark of a browser with something in its comment session: set
-# beside the two HttpOnly cookies above (the commenter's, the remembered details), for
-# as long as the longer-lived of them, so that the page's script asks for the session
-# when the discussion comes into view only in the browsers of readers who commented
-# (discussion.js); everyone else asks when they use the form. It holds "1": no
-# identity, nothing private. Set and removed only where those cookies are (a posted
-# comment), and put right by the session's own answer (``mark_session``).
-SESSION_MARKER = "byline_has_session"
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -344,25 +337,8 @@ def _set_marker(response: HttpResponse, remembered: bool, secure: bool) -> None:
     """The marker beside the cookies a comment sets: for as long as the commenter cookie,
     or the remembered details' when kept (unticking the box brings it back to the
     commenter cookie's 30 days, which still carry the reader's own comments)."""
-    response.set_cookie(
-        SESSION_MARKER,
-        "1",
-        max_age=max(COMMENTER_MAX_AGE, REMEMBER_MAX_AGE if remembered else 0),
-        samesite="Lax",  # as the cookies it marks; not HttpOnly: the script reads it
-        secure=secure,
-    )
-
-
-def mark_session(response: HttpResponse, cookies: dict[str, str], secure: bool) -> None:
-    """Put the marker right on a session answer when it disagrees with the reader's
-    cookies: one of them without the marker (the reader or an extension removed it) is
-    marked again, the marker without either (both expired or deleted) is removed. Only
-    a reader who already holds one of these cookies ever gets it: never a plain read."""
-    commenter = COMMENTER_COOKIE in cookies or REMEMBER_COOKIE in cookies
-    if commenter and SESSION_MARKER not in cookies:
-        _set_marker(response, REMEMBER_COOKIE in cookies, secure)
-    elif not commenter and SESSION_MARKER in cookies:
-        response.delete_cookie(SESSION_MARKER, samesite="Lax")
+    max_age = max(COMMENTER_MAX_AGE, REMEMBER_MAX_AGE if remembered else 0)
+    set_session_marker(response, max_age, secure)
 
 
 def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpResponse:

@@ -17,6 +17,10 @@ asking for JSON) itself:
   counts' JSON 404, as nginx answers it); it is the same for every reader, so it is
   kept in this process for ``COUNTS_SECONDS`` per article (as nginx keeps
   the counts GET): the views a reader sees may lag a second behind;
+- a browser holding a commenter cookie or remembered details without the comment
+  session marker (a reader who commented before the marker existed) gets the marker
+  on the answer (``readers.beacon_marker``), as nginx's beacon does; no other reader
+  gets a cookie;
 - the host check, the security headers, ``request_started`` /
   ``request_finished`` (so database connections are reused and closed as for
   any request) and the answer to a failure (503 with ``Retry-After`` while the
@@ -44,6 +48,7 @@ from byline.engagement import actions, viewbuffer
 from byline.engagement.views import NO_ARTICLE, counts_body
 from byline.errors import error_body
 from byline.parsing import parse_id
+from byline.readers import beacon_marker
 from byline.wsgi_layer import (
     Answer,
     Environ,
@@ -86,12 +91,13 @@ def answer_view(environ: Environ) -> Answer | None:
     def view() -> Answer:
         actions.count_view(WSGIRequest(environ), article_id)
         maybe_flush()
+        marker = beacon_marker(environ.get("HTTP_COOKIE", ""), secure)
         counts = counts_of(article_id)
         if counts is None:  # not published: what nginx answers (the counts' 404)
-            return json_answer(404, error_body(404, NO_ARTICLE), secure)
+            return json_answer(404, error_body(404, NO_ARTICLE), secure, marker)
         body, etag = counts
         headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), ("ETag", etag)]
-        return "200 OK", headers, body
+        return "200 OK", [*headers, *marker], body
 
     return within_request(environ, secure, FAILURE, view)
 

@@ -183,6 +183,8 @@ def view_beacon(request: HttpRequest, article_id: int) -> HttpResponse:
         response["ETag"] = etag
     else:  # what the counts (and nginx, answering the beacon with them) answer
         response = json_error(NO_ARTICLE, 404)
+    # A commenter's browser without the comment session marker gets it, as on the layer.
+    readers.mark_session(response, request.COOKIES, request.is_secure(), unmark=False)
     patch_cache_control(response, private=True, no_store=True)
     return response
 

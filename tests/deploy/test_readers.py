@@ -67,18 +67,19 @@ def send(url: str, method: str = "GET", headers: dict | None = None):
         return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
-def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20"):
+def beacon(site, agent: str = BROWSER, source: str = "203.0.113.20", cookie: str = ""):
     """The view beacon as the page's script sends it, through nginx (which logs its own
     client address, 127.0.0.1: a new reader is a new ``agent``; the app sees ``source``)."""
+    headers = {
+        "User-Agent": agent,
+        "Sec-Fetch-Site": "same-origin",
+        "Accept": "application/json",
+        "X-Forwarded-For": source,
+    }
     return send(
         f"{site['nginx']}/api/articles/{site['id']}/view/",
         "POST",
-        {
-            "User-Agent": agent,
-            "Sec-Fetch-Site": "same-origin",
-            "Accept": "application/json",
-            "X-Forwarded-For": source,
-        },
+        {**headers, "Cookie": cookie} if cookie else headers,
     )
 
 
@@ -690,16 +691,58 @@ def test_the_session_marker_alone_never_sends_a_page_to_the_app(site):
     assert answer.get("x-cache") != "NGINX"
 
 
+def test_nginxs_beacon_marks_a_browser_holding_a_commenters_cookies_without_the_marker(site):
+    """A reader who commented before the marker existed holds the commenter cookies and
+    no marker. The view beacon nginx answers at page load (from the counts file, or from
+    the app's counts when there is none) gives them the marker, with what the app sets
+    on it (no expires: Max-Age rules); a browser already marked, or without the
+    commenter cookies, gets no cookie, and every one of these views is logged."""
+    from byline.readers import session_marker_headers
+
+    counts_file = site["data"] / "views" / "counts" / f"{site['id']}.json"
+    beacon(site, agent=f"{BROWSER} marker reader")
+    views_in_file_after_folds(site)
+    app_sets = session_marker_headers({"byline_commenter": "x"}, False, unmark=False)
+    expected = re.sub(r"expires=[^;]*; ", "", app_sets[0][1])
+    assert expected == f"{SESSION_MARKER}=1; Max-Age=2592000; Path=/; SameSite=Lax"
+    cookies = {
+        "byline_commenter=abc:def": expected,
+        "byline_reader=r; byline_comment_author=%7B%7D": expected,
+        f"byline_commenter=abc:def; {SESSION_MARKER}=1": None,
+        f"{SESSION_MARKER}=1": None,
+        "byline_reader=r": None,
+        "": None,
+    }
+    aside = counts_file.with_name("aside.json")
+    logged = len(view_log_lines(site, site["id"]))
+    try:
+        for answered_by in ("FILE", "the app's counts"):
+            for number, (cookie, marker) in enumerate(cookies.items()):
+                if answered_by != "FILE" and counts_file.exists():  # the app writes it back
+                    counts_file.replace(aside)
+                    time.sleep(1.1)  # nginx's open_file_cache_valid
+                agent = f"{BROWSER} marker {answered_by} {number}"
+                status, answer, _ = beacon(site, agent=agent, cookie=cookie)
+                assert status == 200, cookie
+                assert (answer["x-cache"] == "FILE") == (answered_by == "FILE"), cookie
+                assert answer.get("set-cookie") == marker, (answered_by, cookie)
+    finally:
+        if aside.exists() and not counts_file.exists():
+            aside.rename(counts_file)
+    assert len(view_log_lines(site, site["id"])) == logged + 2 * len(cookies)
+
+
 def test_a_reader_who_commented_gets_their_session_when_the_discussion_comes_into_view(site):
     """Real Chromium through the shipped nginx. A new reader reaching the discussion sends
     no session request. Once they comment (details remembered), the browser holds the
     session marker beside the HttpOnly cookies, and each later visit asks for the session
     when the discussion comes into view, once, from the app: the form filled in and the
     Edit link on their comment. Unticking "Save my name" forgets the details and keeps
-    the marker for the commenter cookie's 30 days (their comments stay theirs). Should
-    the marker go while the cookies stay, the Edit link waits for the form's own request,
-    which marks the browser again; the marker without its cookies is asked once more (nginx
-    answers) and removed when the form is used."""
+    the marker for the commenter cookie's 30 days (their comments stay theirs). A browser
+    holding the cookies without the marker (commented before it existed, or removed it)
+    is marked again by the view beacon at load, and asks when the discussion comes into
+    view; the marker without its cookies is asked once more (nginx answers) and removed
+    when the form is used."""
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
 
     if sync_playwright is None or not CHROMIUM:
@@ -774,14 +817,16 @@ def test_a_reader_who_commented_gets_their_session_when_the_discussion_comes_int
             assert form.locator("[name=name]").input_value() == ""
             assert own_comment().first.get_by_role("link", name="Edit").is_visible()
 
-            # The marker removed, the cookie kept: no session in view, no Edit link, until
-            # the form is used; its request brings them back, and the marker with them.
+            # The cookie without the marker (a reader who commented before it existed, or
+            # who removed it): the view beacon at page load marks the browser again, for
+            # the commenter cookie's 30 days, and the discussion in view asks for the
+            # session: the Edit link is back without using the form.
             context.clear_cookies(name=SESSION_MARKER)
-            assert read_to_the_discussion() == []
-            assert own_comment().first.get_by_role("link", name="Edit").count() == 0
-            form.locator("[name=body]").focus()
+            assert read_to_the_discussion() == [session]
             own_comment().first.get_by_role("link", name="Edit").wait_for()
-            assert cookies()[SESSION_MARKER]["value"] == "1"
+            marker = cookies()[SESSION_MARKER]
+            assert marker["value"] == "1" and not marker["httpOnly"]
+            assert 29 < (marker["expires"] - time.time()) / 86400 <= 30
 
             # The marker without its cookies (they expired): asked once more, nginx answers
             # (nothing of theirs), and the form's request removes the marker.

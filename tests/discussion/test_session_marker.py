@@ -5,7 +5,8 @@ session ask for it when the discussion comes into view (discussion.js).
 It holds "1" (no identity, nothing private), with the cookies' path, SameSite and
 Secure policy, for as long as the longer-lived of them; set and removed where they are
 (a posted comment), and put right by the session's own answer when the reader's
-cookies and marker disagree. A plain read never sets it.
+cookies and marker disagree (and set by the view beacon: tests/engagement). No other
+plain read sets it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import pytest
 from django.test import Client
 
 from byline.discussion import session_layer
-from byline.discussion.views import REMEMBER_MAX_AGE, SESSION_MARKER
-from byline.readers import COMMENTER_MAX_AGE
+from byline.discussion.views import REMEMBER_MAX_AGE
+from byline.readers import COMMENTER_MAX_AGE, SESSION_MARKER
 from byline.wsgi import application
 from tests.conftest import kept_test_connection
 from tests.discussion.factory import post_comment
@@ -66,7 +67,10 @@ def test_forgetting_the_details_leaves_the_marker_for_the_commenter_cookie_alone
 
 def test_the_session_answer_marks_a_reader_whose_marker_was_removed(client):
     """A reader who cleared the marker but kept their cookies (a privacy extension) is
-    marked again by the session the form asks for: Django's view and the layer alike."""
+    marked again by the session the form asks for: Django's view and the layer alike,
+    for the commenter cookie's 30 days whatever the remembered details have left (a
+    browser does not send a cookie's expiry: the marker must not outlive them by a
+    year; should it end first, the next view beacon marks the browser again)."""
     article = make_article()
     post_comment(client, article, remember="on")
     cookies = {n: m.value for n, m in client.cookies.items() if n != SESSION_MARKER}
@@ -74,13 +78,14 @@ def test_the_session_answer_marks_a_reader_whose_marker_was_removed(client):
     url = f"{session_layer.SESSION_PATH}?article={article.pk}&form=1"
     django = client.get(url)
     assert django.cookies[SESSION_MARKER].value == "1"
-    assert django.cookies[SESSION_MARKER]["max-age"] == REMEMBER_MAX_AGE
+    assert django.cookies[SESSION_MARKER]["max-age"] == COMMENTER_MAX_AGE
     header = "; ".join(f"{name}={value}" for name, value in cookies.items())
     with kept_test_connection():
         layer = call(application, url, headers={"Cookie": header})
         marked = call(application, url, headers={"Cookie": f"{header}; {SESSION_MARKER}=1"})
     assert layer.status == 200
     assert set_cookies(layer.header_list)[SESSION_MARKER].value == "1"
+    assert set_cookies(layer.header_list)[SESSION_MARKER]["max-age"] == str(COMMENTER_MAX_AGE)
     assert "set-cookie" not in marked.headers  # cookies and marker agree: nothing set
 
 

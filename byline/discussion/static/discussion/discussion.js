@@ -343,8 +343,11 @@
   // the marker the server sets beside those (HttpOnly) cookies ("byline_has_session",
   // no identity): they ask for it once, when the discussion comes into view. Everyone
   // else asks when they use the form, for its token (and, should their marker have
-  // been removed, what is theirs comes back then, with the marker).
-  var marked = /(?:^|;\s*)byline_has_session=/.test(document.cookie);
+  // been removed, what is theirs comes back then, with the marker). The marker is read
+  // when the discussion comes into view, not before: the view beacon's answer, at page
+  // load, marks a browser holding those cookies without it (a reader who commented
+  // before the marker existed); a discussion in view at load asks from the next page.
+  function marked() { return /(?:^|;\s*)byline_has_session=/.test(document.cookie); }
   var sessionAsked = false;
   var stampAsked = false;
   function firstSession() {
@@ -357,15 +360,14 @@
     stampAsked = sessionAsked = true;
     refreshSession(true, true);
   });
-  if (!marked) return;
   if ("IntersectionObserver" in window) {
     var watcher = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
       watcher.disconnect();
-      firstSession();
+      if (marked()) firstSession();
     }, { rootMargin: "200px" });
     watcher.observe(section);
-  } else {
+  } else if (marked()) {
     firstSession();
   }
 })();
