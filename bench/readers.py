@@ -1241,10 +1241,10 @@ def main() -> int:
             after = [k for step in results["after"] for k in step.tally.kinds]
             if any(k.startswith("comment counts") for k in after):
                 failures.append("a reader asked for the comments' reaction counts apart")
-            if not any(k.startswith("comment session") for k in after):
-                failures.append("no reader reached the discussion (its comment session)")
-            if not any(k == "comment session" for k in after):
-                failures.append("no reader's empty comment session was answered by nginx")
+            # discussion.js asks for the comment session only in a browser holding the
+            # session marker (set beside the commenter's cookies): never nginx's empty one.
+            if any(k == "comment session" for k in after):
+                failures.append("a reader without the session marker asked for its session")
         if (
             args.quick
             and "previous" in results
