@@ -169,14 +169,16 @@ def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
     assert response.json()["status"] == "approved"
 
 
-@pytest.mark.parametrize(
-    ("status", "placeholder"),
-    [
-        (Comment.Status.PENDING, ""),
-        (Comment.Status.TRASH, "This comment was removed."),
-        (Comment.Status.SPAM, "This comment was removed."),
-    ],
-)
+# A comment taken back, and what pages show in its place: nothing while it is held (its
+# replies wait with it), the placeholder's words when a moderator removed it.
+TAKEN_BACK = [
+    (Comment.Status.PENDING, ""),
+    (Comment.Status.TRASH, "This comment was removed."),
+    (Comment.Status.SPAM, "This comment was removed."),
+]
+
+
+@pytest.mark.parametrize(("status", "placeholder"), TAKEN_BACK)
 def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
     client, article, status, placeholder
 ):
@@ -193,14 +195,7 @@ def test_a_script_s_reply_to_a_comment_taken_back_names_it_for_the_page(
     assert answer["placeholder"] == placeholder
 
 
-@pytest.mark.parametrize(
-    ("status", "placeholder"),
-    [
-        (Comment.Status.PENDING, ""),
-        (Comment.Status.TRASH, "This comment was removed."),
-        (Comment.Status.SPAM, "This comment was removed."),
-    ],
-)
+@pytest.mark.parametrize(("status", "placeholder"), TAKEN_BACK)
 def test_a_reply_without_a_script_to_a_comment_taken_back_shows_what_pages_show(
     client, article, status, placeholder
 ):
