@@ -18,6 +18,7 @@ from byline.articles.rendering import (
     plain_text,
     render_markdown,
     shows_text,
+    title_text,
     typed_text,
 )
 from byline.links import url_for
@@ -449,8 +450,7 @@ class Article(models.Model):
     @staticmethod
     def headline_of(value: str | None) -> str:
         """``value`` as a headline is stored: one line of plain text (``name_text``), or ""
-        when no character a reader can see is left (a form refuses it, an import says
-        "Untitled")."""
+        when no character a reader can see is left (the form and autosave refuse it)."""
         text = name_text(value or "")
         return text if shows_text(text) else ""
 
@@ -458,11 +458,11 @@ class Article(models.Model):
         """The text without the control characters browsers draw as boxes (``typed_text``),
         whichever way it is saved: the form, autosave, a restored revision, the shell,
         the WordPress import. The headline is one line, cleaned as names are
-        (``name_text``: no direction controls, one space between words), the same
-        wherever it is shown: the page's ``<h1>`` and ``<title>``, teasers, share links,
-        feeds, structured data, sitemaps, exports. Migration 0016 cleaned the headlines
-        stored before."""
-        self.headline = self.headline_of(self.headline)
+        (``title_text``: no direction controls, one space between words; "Untitled" when
+        nothing visible is left, never a blank ``<h1>``), the same wherever it is shown:
+        the page's ``<h1>`` and ``<title>``, teasers, share links, feeds, structured data,
+        sitemaps, exports. Migration 0016 cleaned the headlines stored before."""
+        self.headline = title_text(self.headline or "")
         for name in ("lead_image_alt", "lead_image_caption"):
             setattr(self, name, typed_text(getattr(self, name) or "", multiline=False))
         for name in ("standfirst", "body"):
@@ -642,6 +642,8 @@ class StaticPage(models.Model):
         return result
 
     def clean(self) -> None:
+        if not shows_text(name_text(self.title or "")):
+            raise ValidationError({"title": "Give a title readers can see."})
         self.tidy()
         self.path = normalize_page_path(self.path or slugify(self.title, allow_unicode=True))
         if UNREACHABLE_PATH.search(self.path):
@@ -661,8 +663,11 @@ class StaticPage(models.Model):
             )
 
     def tidy(self) -> None:
-        """The title and body without pasted control characters, as an article's."""
-        self.title = typed_text(self.title or "", multiline=False)
+        """The title cleaned as a headline is (``title_text``: one line, no direction
+        controls, "Untitled" when nothing visible is left), whichever way it is saved (the
+        admin, the WordPress import, the shell); the body without pasted control
+        characters, as an article's. Migration 0017 cleaned the titles stored before."""
+        self.title = title_text(self.title or "")
         self.body = typed_text(self.body or "", multiline=True)
 
     def render(self, body_html: str | None = None) -> None:

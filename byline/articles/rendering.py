@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
+from html import unescape as unescape_html
 from html.parser import HTMLParser
 
 import markdown
@@ -75,6 +76,14 @@ ESCAPE_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}
 # their own place, stay.
 SPACING = re.compile(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+")
 DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A C0 control written as a character reference (``&#27;``, ``&#x1B;``, even without the
+# ";"): Python's ``html.unescape`` drops it where a browser keeps it, so "&#27;[31m" would
+# leave "[31m" when the raw ESC takes its whole sequence with it. ``unescape`` reads it as
+# the raw character, for the cleaning that follows to treat both forms alike.
+CONTROL_REFERENCE = re.compile(r"&#(?:0*(\d{1,3})(?!\d)|[xX]0*([\da-fA-F]{1,2})(?![\da-fA-F]));?")
+# What a headline or a page's title with nothing visible is stored as, saved any way but
+# the form, which refuses it (a restored revision, the shell, an import, a migration).
+UNTITLED = "Untitled"
 
 
 def typed_text(value: str, *, multiline: bool) -> str:
@@ -92,6 +101,33 @@ def name_text(value: str) -> str:
     value = ESCAPE_SEQUENCES.sub("", value)
     kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
     return SPACING.sub(" ", kept).strip()
+
+
+def title_text(value: str) -> str:
+    """A headline or a static page's title as stored: one line of plain text
+    (``name_text``), "Untitled" when no character a reader can see is left (never a
+    blank ``<h1>``)."""
+    text = name_text(value)
+    return text if shows_text(text) else UNTITLED
+
+
+def unescape(text: str) -> str:
+    """``html.unescape``, but a C0 control given by a character reference is that
+    control, as a browser reads it (``control_references``)."""
+    return unescape_html(control_references(text))
+
+
+def control_references(text: str) -> str:
+    """``text`` with each C0 control given by a character reference (``CONTROL_REFERENCE``)
+    written as the raw character: "&#27;[31mRed" is "\x1b[31mRed", which the cleaning
+    of a name or a text takes whole ("Red"), as it does when the raw ESC arrives."""
+    return CONTROL_REFERENCE.sub(_control, text) if "&#" in text else text
+
+
+def _control(match: re.Match[str]) -> str:
+    decimal, hexadecimal = match.groups()
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    return chr(code) if 0 < code < 0x20 or code == 0x7F else match.group(0)
 
 
 def shows_text(text: str) -> bool:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from byline.articles.rendering import SPACING, plain_text, sanitize
+from byline.articles.rendering import SPACING, control_references, plain_text, sanitize
 
 BLOCK = (
     "address|article|aside|blockquote|caption|dd|details|div|dl|dt|figcaption|figure|footer|"
@@ -535,8 +535,12 @@ def plain(text: str) -> str:
     kept, as in the body).
 
     Superscript and subscript digits keep their meaning as Unicode characters
-    (``E=mc<sup>2</sup>`` → ``E=mc²``, ``H<sub>2</sub>O`` → ``H₂O``).
+    (``E=mc<sup>2</sup>`` → ``E=mc²``, ``H<sub>2</sub>O`` → ``H₂O``). A control given by
+    a character reference is the raw character (``control_references``): the cleaning
+    that follows (a headline's, a name's) takes "&#27;[31m" whole, as it takes the raw
+    ``\x1b[31m``.
     """
+    text = control_references(text)
     if "<" not in text and "&" not in text:
         return SPACING.sub(" ", text).strip()
     text = SUP_SUB.sub(

@@ -432,7 +432,7 @@ class _Importer:
         """A unique slug for each post: WordPress's own, with -2, -3 added when taken."""
         base = {}
         for post in posts:
-            slug = post.slug or slugify(content.plain(post.title), allow_unicode=True)
+            slug = post.slug or slugify(Article.headline_of(title_of(post)), allow_unicode=True)
             base[post.wp_id] = (slug or f"post-{post.wp_id}")[:290]
         wanted = set(base.values())
         taken = {
@@ -483,7 +483,7 @@ class _Importer:
         status, published_at, _ = self.state(post)
         html_body = self.body(post)
         article = Article(
-            headline=Article.headline_of(title_of(post)) or "Untitled",
+            headline=title_of(post),  # "Untitled" if nothing shows (tidy, below)
             slug=slug,
             standfirst=content.plain(post.excerpt),
             body=content.as_markdown_source(html_body),
@@ -695,7 +695,7 @@ class _Importer:
                 taken.add(path)
                 page = StaticPage(wp_source=source, wp_id=item.wp_id, path=path)
                 created += 1
-            page.title = title_of(item) or "Untitled"
+            page.title = title_of(item)  # "Untitled" if nothing shows (save)
             page.body = content.as_markdown_source(html_body)
             page.status = StaticPage.Status.PUBLISHED if published else StaticPage.Status.DRAFT
             if page.pk is None:

@@ -26,6 +26,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from byline.articles.rendering import unescape
+
 # WordPress writes http://wordpress.org/export/1.2/; WordPress.com and the Theme Unit
 # Test data write https://. Any version is read; one Byline does not know is reported.
 WXR_NAMESPACE = re.compile(r"^https?://(?:www\.)?wordpress\.org/export/([^/]{1,20})/?$")
@@ -425,12 +427,12 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bo
                 parent = clean_slug(fields.get("wp:category_parent", ""))
                 term_id = _term_id(fields.get("wp:term_id", ""))
                 export.categories[term.slug] = WxrTerm(
-                    term.slug, term.name, html.unescape(description), parent, term_id
+                    term.slug, term.name, unescape(description), parent, term_id
                 )
         elif name == "tag":
             term = _term(fields.get("wp:tag_slug", ""), fields.get("wp:tag_name", ""))
             if term:
-                description = html.unescape(fields.get("wp:tag_description", "").strip())
+                description = unescape(fields.get("wp:tag_description", "").strip())
                 term_id = _term_id(fields.get("wp:term_id", ""))
                 export.tags[term.slug] = WxrTerm(term.slug, term.name, description, "", term_id)
         elif name == "term":
@@ -439,7 +441,7 @@ def _read_channel_child(export: WxrExport, element, name: str, wp: str, lean: bo
             taxonomy = fields.get("wp:term_taxonomy", "").strip()
             term = _term(fields.get("wp:term_slug", ""), fields.get("wp:term_name", ""))
             if term and taxonomy in {"category", "post_tag"}:
-                description = html.unescape(fields.get("wp:term_description", "").strip())
+                description = unescape(fields.get("wp:term_description", "").strip())
                 parent = clean_slug(fields.get("wp:term_parent", ""))
                 found = WxrTerm(term.slug, term.name, description, parent,
                                 _term_id(fields.get("wp:term_id", "")))  # fmt: skip

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from byline.articles.models import Article
+from byline.articles.rendering import name_text, shows_text
 from tests.articles.test_admin import NO_NOTES
 from tests.articles.test_seo import json_ld, meta
 from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME, XSS
@@ -61,14 +62,30 @@ def shown_headlines(client, article: Article) -> dict[str, str]:
 
 def test_every_corpus_string_saved_as_a_headline_is_stored_as_one_clean_line():
     """Saved from the shell or an import: the headline keeps its visible text and loses
-    control characters, line ends, tabs and direction overrides; nothing makes the
-    database fail; what is stored is what the object holds."""
+    control characters, line ends, tabs and direction overrides; one with nothing
+    visible left is "Untitled", never blank; nothing makes the database fail; what is
+    stored is what the object holds."""
     for n, value in enumerate(NAUGHTY + XSS + CONTROLLED):
-        article = make_article(value[:300] or "Empty", slug=f"corpus-{n}")
+        value = value[:300] or "Empty"
+        article = make_article(value, slug=f"corpus-{n}")
         stored = Article.objects.get(pk=article.pk).headline
         assert stored == article.headline, value
         assert not NEVER_IN_A_NAME.search(stored), (value, stored)
         assert stored == stored.strip() and "  " not in stored, (value, stored)
+        assert shows_text(stored), (value, stored)
+        if not shows_text(name_text(value)):
+            assert stored == "Untitled", value
+
+
+def test_a_headline_with_nothing_visible_saved_from_code_is_untitled(client):
+    """The shell, a script or an import saving a headline that shows nothing (the form
+    and autosave refuse it): the page's <h1> and every title say "Untitled"."""
+    article = make_filed_article(
+        "\x1b[31m\u2067\u200b\ufeff \x1b[0m", published_at=timezone.now() - timedelta(hours=1)
+    )
+    assert Article.objects.get(pk=article.pk).headline == "Untitled"
+    shown = shown_headlines(client, article)
+    assert shown == dict.fromkeys(shown, "Untitled")
 
 
 @pytest.mark.parametrize("headline", LEGITIMATE)
@@ -126,8 +143,8 @@ def test_a_headline_with_nothing_visible_is_refused_in_the_admin(editor_client):
 def test_the_migration_cleans_headlines_stored_before_the_cleaning(client):
     """Rows written before headlines were cleaned on save (here written straight in) are
     cleaned once by migration 0016: the <h1>, teasers and share links then read as the
-    titles and feeds do. One with nothing visible left takes its slug; clean rows and
-    legitimate characters are left as they are."""
+    titles and feeds do. One with nothing visible left is "Untitled", as saving stores
+    it; clean rows and legitimate characters are left as they are."""
     hour_ago = timezone.now() - timedelta(hours=1)
     article = make_filed_article("Storm", published_at=hour_ago)
     store_as_is(article, headline="Storm\x0bwarning \x1b[31m for\u202e the quay\x1b[0m ")
@@ -138,13 +155,13 @@ def test_the_migration_cleans_headlines_stored_before_the_cleaning(client):
     MIGRATION.clean_headlines(django_apps, None)
     shown = shown_headlines(client, article)
     assert shown == dict.fromkeys(shown, "Storm warning for the quay")
-    assert Article.objects.get(pk=blank.pk).headline == "blank-story"
+    assert Article.objects.get(pk=blank.pk).headline == "Untitled"
     assert [Article.objects.get(pk=a.pk).headline for a in kept] == LEGITIMATE
 
 
 def test_the_migration_reads_and_writes_in_batches(monkeypatch):
     """A large site's articles are never read at once: each read is one batch of ids
-    (LIMIT), only the id, headline and slug; only rows that change are written."""
+    (LIMIT), only the id and headline; only rows that change are written."""
     monkeypatch.setattr(MIGRATION, "BATCH", 2)
     dirty = [make_article(f"Story {n}") for n in range(5)]
     for article in dirty[:4]:

@@ -1,12 +1,22 @@
 """Static pages (About, Contact): served at their own path, in the footer menu and the sitemap."""
 
+import importlib
 import re
+from html import unescape
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from byline.articles.models import StaticPage
+from byline.articles.rendering import shows_text, title_text
+from tests.articles.test_hostile_headlines import LEGITIMATE
+from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME, XSS
 
 pytestmark = pytest.mark.django_db
+
+PAGE_MIGRATION = importlib.import_module("byline.articles.migrations.0017_clean_page_titles")
 
 
 def test_a_published_page_is_served_at_its_path_rendered_like_an_article(client):
@@ -118,3 +128,73 @@ def test_a_page_saved_from_code_loses_control_characters_too():
     )
     page.refresh_from_db()
     assert (page.title, page.body) == ("House rules", "One\ntwo.")
+
+
+def shown_titles(client, page: StaticPage) -> dict[str, str]:
+    """Each place a reader sees a static page's title: its <h1> and <title>, the menus."""
+    html = client.get(page.path).text
+    link = rf'<a href="{re.escape(page.path)}">([^<]*)</a>'
+    header, footer = client.get("/").text.split('<footer class="site-footer">')
+    return {
+        "h1": unescape(re.search(r"<h1>(.*?)</h1>", html, re.S)[1]),
+        "title": unescape(re.search(r"<title>\s*(.*?) ·", html, re.S)[1]),
+        "navigation": unescape(re.search(link, header)[1]),
+        "footer": unescape(re.search(link, footer)[1]),
+    }
+
+
+def test_every_corpus_string_saved_as_a_page_title_is_stored_as_a_headline_is():
+    """Saved from the shell, a script or the WordPress import: one clean line, as an
+    article's headline (no control characters, line ends, tabs, direction overrides or
+    isolates, one space between words); "Untitled" when nothing visible is left."""
+    for n, value in enumerate(NAUGHTY + XSS + CONTROLLED):
+        page = StaticPage.objects.create(title=value[:300], path=f"/corpus-{n}/")
+        stored = StaticPage.objects.get(pk=page.pk).title
+        assert stored == page.title == title_text(value[:300]), value
+        assert not NEVER_IN_A_NAME.search(stored), (value, stored)
+        assert stored == stored.strip() and "  " not in stored, (value, stored)
+        assert shows_text(stored), (value, stored)
+
+
+def test_a_page_title_is_shown_as_stored_everywhere_and_legitimate_characters_stay(client):
+    pasted = StaticPage.objects.create(
+        title=" About\u202e us\x1b[31m\u2067\t", path="/about/", status="published",
+        in_footer=True, in_header=True,
+    )  # fmt: skip
+    assert set(shown_titles(client, pasted).values()) == {"About us"}
+    for n, title in enumerate(LEGITIMATE):
+        page = StaticPage.objects.create(title=title, path=f"/kept-{n}/", status="published",
+                                         in_footer=True, in_header=True)  # fmt: skip
+        assert set(shown_titles(client, page).values()) == {title}
+
+
+def test_a_page_title_with_nothing_visible_is_refused_in_the_admin(admin_client):
+    form = {**page_form("/contact/"), "title": "\x1b[31m\u2067\u200b "}
+    response = admin_client.post("/admin/articles/staticpage/add/", form)
+    assert response.status_code == 200
+    assert "Give a title readers can see." in response.text
+    assert not StaticPage.objects.exists()
+
+
+def test_the_migration_cleans_page_titles_stored_before_the_cleaning(client, monkeypatch):
+    """Titles written before they were cleaned as headlines (here written straight in)
+    are cleaned once by migration 0017, in batches of ids reading only the id and title;
+    one with nothing visible is "Untitled"; clean rows are not written."""
+    monkeypatch.setattr(PAGE_MIGRATION, "BATCH", 2)
+    about = StaticPage.objects.create(title="About", path="/about/", status="published",
+                                      in_footer=True, in_header=True)  # fmt: skip
+    blank = StaticPage.objects.create(title="Blank", path="/blank/", status="published")
+    kept = [StaticPage.objects.create(title=title, path=f"/kept-{n}/")
+            for n, title in enumerate(LEGITIMATE)]  # fmt: skip
+    StaticPage.objects.filter(pk=about.pk).update(title="\ufeff About\u202e  us\u2066 ")
+    StaticPage.objects.filter(pk=blank.pk).update(title="\u2067\u200d")
+    with CaptureQueriesContext(connection) as queries:
+        PAGE_MIGRATION.clean_titles(django_apps, None)
+    reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert all("LIMIT 2" in sql and "body" not in sql for sql in reads)
+    assert len(writes) == 1  # the first batch: the second and the others were clean
+    shown = shown_titles(client, StaticPage.objects.get(pk=about.pk))
+    assert shown == dict.fromkeys(shown, "About us")
+    assert StaticPage.objects.get(pk=blank.pk).title == "Untitled"
+    assert [StaticPage.objects.get(pk=page.pk).title for page in kept] == LEGITIMATE

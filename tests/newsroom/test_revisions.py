@@ -97,6 +97,23 @@ def test_restoring_a_revision_kept_before_the_text_cleaning_stores_clean_text(de
     assert restored.kind == "restored" and restored.data["body"] == "First\nsecond"
 
 
+def test_a_restored_revision_whose_headline_shows_nothing_is_untitled(desk_client, client):
+    """A revision kept before headlines were cleaned can hold one that shows nothing (a
+    terminal's escapes, an isolate, a zero-width joiner): restored, the article is
+    "Untitled", never a blank <h1> (the form refuses such a headline; a restore has no
+    form to say so)."""
+    article = make_article("Harbour reopens", status=Status.PUBLISHED, body="Boats are back.")
+    old = revisions.record(article, None)
+    Revision.objects.filter(pk=old.pk).update(
+        data={**old.data, "headline": "\x1b[31m\u2067\u200d \x1b[0m"}
+    )
+    response = desk_client.post(f"/admin/articles/article/{article.pk}/revisions/{old.pk}/restore/")
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Untitled"
+    assert "<h1>Untitled</h1>" in client.get(article.get_absolute_url()).text
+
+
 def test_the_second_of_two_concurrent_saves_is_refused_with_a_diff_and_kept(
     newsroom_editor, desk_client
 ):

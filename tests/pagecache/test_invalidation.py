@@ -1,17 +1,22 @@
 """A change to what readers see reaches every cached page at once; counts never do."""
 
+import importlib
 import time
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
-from byline.articles.models import Article
+from byline.articles.models import Article, StaticPage
 from byline.signals import article_changed
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_author, make_section, make_tag, store_as_is
 from tests.pagecache.wsgi_client import call
 
 pytestmark = pytest.mark.django_db
+
+HEADLINES = importlib.import_module("byline.articles.migrations.0016_clean_headlines")
+TITLES = importlib.import_module("byline.articles.migrations.0017_clean_page_titles")
 
 
 def listing_urls(article):
@@ -140,3 +145,29 @@ def test_a_vote_without_javascript_comes_back_to_a_fresh_page(page_cache, story)
     happy = back.text.split('<li data-reaction="happy">')[1].split("</li>")[0]
     assert '<span class="reaction-count" data-field="count">1</span>' in happy
     assert call(page_cache, url).headers["x-page-cache"] == "hit"  # the copy stays
+
+
+def test_the_migrations_that_clean_stored_titles_redraw_the_pages_that_show_them(page_cache, story):
+    """Pages cached before the upgrade show a headline and a static page's title (in the
+    menus) as they were stored (here written straight into the rows, as before they were
+    cleaned on save): migrations 0016 and 0017 clean them and redraw every cached page
+    once they changed a row; on a site with nothing to clean, the cached pages stay."""
+    about = StaticPage.objects.create(
+        title="About us", path="/about/", status="published", in_footer=True
+    )
+    store_as_is(story, headline="The original\u202e headline\x1b[31m")
+    StaticPage.objects.filter(pk=about.pk).update(title="About\u2067 us ")
+    urls = [story.get_absolute_url(), *listing_urls(story)]  # each has the page in its footer
+
+    def served() -> set[str]:
+        return {call(page_cache, url).headers["x-page-cache"] for url in urls}
+
+    for migration, clean in ((HEADLINES, "clean_headlines"), (TITLES, "clean_titles")):
+        served()
+        assert served() == {"hit"}
+        getattr(migration, clean)(django_apps, None)
+        assert served() == {"miss"}
+        getattr(migration, clean)(django_apps, None)  # nothing left to clean
+        assert served() == {"hit"}
+    assert "<h1>The original headline</h1>" in call(page_cache, story.get_absolute_url()).text
+    assert '<a href="/about/">About us</a>' in call(page_cache, "/").text
