@@ -49,6 +49,18 @@ def worker(client, files: PageFiles | None = None) -> PageStore:
     )
 
 
+def workers_sharing_files(redis, root, count: int) -> tuple[PageFiles, list[PageStore]]:
+    """``count`` workers of one app server, each with its own handle on the page files
+    nginx serves (as separate processes have), each having read the generation, which
+    nginx then serves: the files, and the workers."""
+    stores = [worker(redis, PageFiles(root)) for _ in range(count)]
+    for store in stores:
+        store.current_generation()
+    files = PageFiles(root)
+    files.switch(stores[0].current_generation())
+    return files, stores
+
+
 def scoped(store: PageStore, body: bytes, *scopes: str, mark: int | None = None):
     stored = page(body, generation=store.current_generation())
     return replace(stored, scopes=scopes, mark=store.purge_mark() if mark is None else mark)
@@ -140,11 +152,7 @@ def test_a_page_begun_before_a_purge_is_never_stored_after_it(redis):
 def test_a_file_written_by_a_worker_that_had_not_heard_of_the_purge_goes_when_it_does(
     redis, tmp_path
 ):
-    files = PageFiles(tmp_path / "pages")
-    one, two = worker(redis, files), worker(redis, files)
-    one.current_generation()
-    two.current_generation()
-    files.switch(one.current_generation())
+    files, (one, two) = workers_sharing_files(redis, tmp_path / "pages", 2)
     key = "http://news.example/articles/moths/"
     late = scoped(one, b"from before the comment", "comments:1")
     one.purges._next_read = float("inf")  # ``one`` reads the log later
@@ -163,11 +171,7 @@ def test_a_worker_that_hears_of_a_purge_late_leaves_the_files_written_after_it(r
     serving the page from memory and never writes the file again. A worker that reads
     the log later (its next look, half a second on; or its first, just started) must
     not remove that file, or nginx asks the app for the page until it expires."""
-    files = PageFiles(tmp_path / "pages")
-    one, two, late = worker(redis, files), worker(redis, files), worker(redis, files)
-    for store in (one, two, late):
-        store.current_generation()
-    files.switch(one.current_generation())
+    files, (one, two, late) = workers_sharing_files(redis, tmp_path / "pages", 3)
     key = "http://news.example/articles/moths/"
     late.purges._next_read = float("inf")  # ``late`` reads the log later
     two.purge(("comments:1",))
@@ -193,11 +197,7 @@ def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_
     ``fresh`` has. ``fresh`` writes its file first; ``late`` gets there second and lists
     its file first. The file nginx serves must never be the page from before the purge
     while its list says it was rendered after it: no purge would ever remove it."""
-    files = PageFiles(tmp_path / "pages")
-    late, fresh, editor = (worker(redis, PageFiles(files.root)) for _ in range(3))
-    for store in (late, fresh, editor):
-        store.current_generation()
-    files.switch(late.current_generation())
+    files, (late, fresh, editor) = workers_sharing_files(redis, tmp_path / "pages", 3)
     key = "http://news.example/articles/moths/"
     late.purges._next_read = float("inf")  # ``late`` reads the log later
     editor.purge(("comments:1",))
