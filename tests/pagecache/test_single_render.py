@@ -59,9 +59,7 @@ def many_readers(apps: list[PageCacheApp], view: SlowPage) -> list:
     def read(app: PageCacheApp) -> None:
         answers.append(call(app, "/moths/"))
 
-    threads = [
-        threading.Thread(target=read, args=(apps[n % len(apps)],)) for n in range(READERS)
-    ]
+    threads = [threading.Thread(target=read, args=(apps[n % len(apps)],)) for n in range(READERS)]
     for thread in threads:
         thread.start()
     time.sleep(ARRIVAL)  # (not a timing assertion: a late reader finds the page stored)
@@ -89,9 +87,7 @@ def test_readers_asking_for_a_page_being_drawn_wait_for_that_one_render(tmp_path
     assert view.renders == 1
     assert [a.status for a in answers] == [200] * READERS
     assert {a.body for a in answers} == {b"<p>the page</p>"}
-    assert sorted(a.headers["x-page-cache"] for a in answers) == ["hit"] * (READERS - 1) + [
-        "miss"
-    ]
+    assert sorted(a.headers["x-page-cache"] for a in answers) == ["hit"] * (READERS - 1) + ["miss"]
 
 
 def test_a_page_no_cache_keeps_is_drawn_for_each_reader(tmp_path):
@@ -132,7 +128,9 @@ def test_with_redis_down_every_reader_is_answered(tmp_path):
     down = redis_client(f"redis://127.0.0.1:{closed_port()}/0")
     view = SlowPage()
     stores = [
-        PageStore(FileGeneration(tmp_path / "generation", 0), MemoryPages(1 << 20), RedisPages(down))
+        PageStore(
+            FileGeneration(tmp_path / "generation", 0), MemoryPages(1 << 20), RedisPages(down)
+        )
         for _ in range(2)
     ]
     answers = many_readers([PageCacheApp(view, store) for store in stores], view)
