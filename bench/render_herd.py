@@ -76,7 +76,7 @@ def main() -> int:
         comments_changed(article.pk)
         barrier = threading.Barrier(args.readers)
 
-        def read() -> None:
+        def read(barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             answers[call(app, url).headers.get("x-page-cache", "none")] += 1
 
