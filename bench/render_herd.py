@@ -1,8 +1,9 @@
 """Benchmark: readers arriving at once for an article page a comment just purged.
 
 Purges an article's pages (as an approved comment does), then sends ``--readers``
-requests for its page at once (threads behind a barrier) through the page layer
-and Django in this process, ``--purges`` times. Prints how each was answered
+requests for its page (or ``--path``: ``/``, a listing the purge redraws) at once
+(threads behind a barrier) through the page layer and Django in this process,
+``--purges`` times. Prints how each was answered
 (``X-Page-Cache``: miss = rendered, hit, stale), the renders a purge and the
 process's CPU a purge. With one render at a time (``byline.pagecache.flights``) a
 purge costs one render; without it, up to one a reader.
@@ -31,6 +32,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", type=int, default=16)
     parser.add_argument("--purges", type=int, default=20)
+    parser.add_argument(
+        "--path", default="", help="the page read (default: the article's; / for the front page)"
+    )
     parser.add_argument("--tree", default=str(Path(__file__).resolve().parent.parent))
     args = parser.parse_args()
     tree = str(Path(args.tree).resolve())
@@ -66,7 +70,7 @@ def main() -> int:
     if article is None:
         print("no published article in this database")
         return 1
-    url = article.get_absolute_url()
+    url = args.path or article.get_absolute_url()
     app = PageCacheApp(WSGIHandler())
     for _ in range(3):
         call(app, url)
