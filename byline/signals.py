@@ -7,9 +7,12 @@ page in every page's footer). Whoever caches
 rendered pages listens to it; live counts (views, reactions, ratings) do not
 send it, since pages fetch those separately. ``what="comments"`` says only
 the article's approved comments changed (their list and count): the page
-cache then redraws only the pages that show them.
+cache then redraws only the pages that show them; ``listings=False`` with it
+says the listings' "Most discussed" cannot show the change (the article is far
+from it), so they are not redrawn.
 """
 
 from django.dispatch import Signal
 
-article_changed = Signal()  # kwargs: article_id: int | None, what: "comments" | None
+# kwargs: article_id: int | None, what: "comments" | None, listings: bool (True)
+article_changed = Signal()

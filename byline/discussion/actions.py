@@ -23,7 +23,7 @@ from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article
 from byline.db import after_commit
-from byline.discussion import markup, notifications
+from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
 from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
@@ -475,8 +475,12 @@ def delete_comments(comments: Iterable[Comment]) -> int:
 
 def refresh_articles(article_ids: Iterable[int]) -> None:
     """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
-    cache what changed."""
+    cache what changed: the article's pages, and the listings when their "Most
+    discussed" may show it (``popular.may_change``)."""
     counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
-        article_changed.send(sender=Comment, article_id=article_id, what="comments")
+        listings = popular.may_change(article_id)
+        article_changed.send(
+            sender=Comment, article_id=article_id, what="comments", listings=listings
+        )

@@ -66,6 +66,28 @@ def ranking(now: datetime) -> list[tuple[int, int]]:
     return [(row["article_pk"], row["n"]) for row in week_counts(now)]
 
 
+def may_change(article_id: int) -> bool:
+    """Whether a change to ``article_id``'s approved comments may change what the listings
+    show of this list, drawn from the ranking kept in the shared cache: when that ranking
+    holds the article, or has room for it, or the article's count this week could now
+    rank it; or when no ranking is kept (the listings then count again). A comment on an
+    article far from the list does not redraw every listing: they would show the same
+    kept ranking again. One query at most (the article's own week), none for an article
+    the ranking holds."""
+    ranked: list[tuple[int, int]] | None = cache.get(CACHE_KEY)
+    if ranked is None or len(ranked) < CANDIDATES:
+        return True
+    if any(ranked_id == article_id for ranked_id, _ in ranked):
+        return True
+    last_id, last_count = ranked[-1]
+    week = Comment.objects.approved().filter(
+        article_id=article_id, submitted_at__gte=timezone.now() - timedelta(days=DAYS)
+    )
+    count = week.count()
+    # Most first, then the lower id (``week_counts``'s order).
+    return (-count, article_id) < (-last_count, last_id)
+
+
 def most_discussed(now: datetime | None = None, top: int = TOP) -> list[DiscussedArticle]:
     """The published articles with the most approved comments over the last 7 days.
 

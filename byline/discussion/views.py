@@ -166,6 +166,9 @@ def _article_of(form: CommentForm, request: HttpRequest) -> Article | None:
     return _article_from(form.cleaned_data.get("article"), request, form.data.get("unlock", ""))
 
 
+TEXT = ("body", "body_html", "body_text")
+
+
 def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> Article | None:
     """The article ``article_id`` of a comment or a session, if this reader may read it.
 
@@ -174,7 +177,9 @@ def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> 
     """
     if article_id is None:
         return None
-    article = Article.objects.reachable().filter(pk=article_id).first()
+    # The article's text is not read: a comment, a session need its id, headline and
+    # state (a rejected comment's page reads the text when it draws it).
+    article = Article.objects.reachable().filter(pk=article_id).defer(*TEXT).first()
     if article is None:
         return None
     if article.is_protected and not protection.may_read(request, article, unlock):

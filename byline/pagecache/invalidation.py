@@ -9,8 +9,9 @@
   by another worker in between cannot survive.
 - ``article_changed`` sent with ``what="comments"`` (an article's approved
   comments changed, nothing else) purges only the pages that show them: the
-  article's own pages and the listings that show comment counts (``purges``),
-  now and again once the transaction commits. Every other page stays cached,
+  article's own pages and, when their "Most discussed" may show the change
+  (``listings``: ``discussion.popular.may_change``), the listings that show comment
+  counts (``purges``), now and again once the transaction commits. Every other page stays cached,
   and stays a file nginx serves. Without Redis the generation moves instead.
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
@@ -33,20 +34,26 @@ def invalidate_all_pages() -> None:
     transaction.on_commit(store.invalidate)
 
 
-def comments_changed(article_id: int) -> None:
-    """The approved comments of ``article_id`` changed: purge the pages that show them
-    (now, and again once the transaction commits)."""
-    scopes = (comments_of(article_id), COMMENT_COUNTS)
+def comments_changed(article_id: int, listings: bool = True) -> None:
+    """The approved comments of ``article_id`` changed: purge the pages that show them,
+    and the listings' comment counts when they may show it (``listings``); now, and
+    again once the transaction commits (once if there is none: it is committed)."""
+    scopes = (comments_of(article_id), COMMENT_COUNTS) if listings else (comments_of(article_id),)
     store = page_store()
     store.purge(scopes)
-    transaction.on_commit(lambda: store.purge(scopes))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: store.purge(scopes))
 
 
 def on_article_changed(
-    sender, article_id: int | None = None, what: str | None = None, **kwargs
+    sender,
+    article_id: int | None = None,
+    what: str | None = None,
+    listings: bool = True,
+    **kwargs,
 ) -> None:
     if what == "comments" and article_id is not None:
-        comments_changed(article_id)
+        comments_changed(article_id, listings)
     else:
         invalidate_all_pages()
 

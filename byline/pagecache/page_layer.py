@@ -122,7 +122,24 @@ class PageCacheApp:
             return self.app(environ, start_response)
         if page is not None:
             return self.replay(page, environ, start_response, "hit")
-        return self.render(key, generation, environ, start_response)
+        return self.render_once(key, generation, environ, start_response)
+
+    def render_once(
+        self, key: str, generation: str, environ: dict, start_response: Callable
+    ) -> Iterable[bytes]:
+        """Render the page unless another request is rendering it: then wait for it and
+        answer the page it stored (``flights``; a render of our own if it stored none)."""
+        store = self.store
+        with store.flights.flight(key, generation) as leads:
+            if not leads:
+                page = None
+                try:
+                    page = store.get(key, store.current_generation())
+                except Exception:  # the cache must never be why a page fails
+                    logger.exception("page cache: lookup failed")
+                if page is not None:
+                    return self.replay(page, environ, start_response, "hit")
+            return self.render(key, generation, environ, start_response)
 
     def render(
         self, key: str, generation: str, environ: dict, start_response: Callable

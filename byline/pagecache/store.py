@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from byline.logthrottle import ThrottledLog, reason_of
 from byline.pagecache.files import UNREADABLE
+from byline.pagecache.flights import Flights
 from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
@@ -339,6 +340,8 @@ class PageStore:
         self.files = files
         self.purges = purges
         self.stop_polling: threading.Event | None = None
+        # One render of a page at a time (``flights``): across servers with Redis.
+        self.flights = Flights(shared.client if shared is not None else None)
         self._memory_generation = ""
         # The last good copy of each page, whatever its generation or age: served
         # only when rendering it again fails (stale-if-error), never as a hit.

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from byline.discussion.actions import refresh_articles
+from byline.discussion.popular import CANDIDATES, may_change
 from byline.pagecache import files as files_module
 from byline.pagecache.files import PageFiles
 from byline.pagecache.purges import REDIS_PREFIX, PurgeLog
@@ -107,6 +108,54 @@ def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
     # Nothing else is.
     assert call(page_cache, urls["other"]).headers["x-page-cache"] == "hit"
     assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_comment_far_from_most_discussed_leaves_the_listings_cached(page_cache, redis):
+    """The listings show "Most discussed" (the week's ten most commented articles are its
+    candidates): a comment on an article that cannot enter it redraws its own pages
+    only; one on a ranked article redraws the listings too."""
+    section = make_section("Science")
+    ranked = [make_article(f"Discussed {n}", section=section) for n in range(CANDIDATES)]
+    for article in ranked:
+        for _ in range(3):
+            make_comment(article)
+    refresh_articles([article.pk for article in ranked])
+    quiet = make_article("Bees counted", section=section)
+    listings = ["/", section.get_absolute_url()]
+    for url in [*listings, quiet.get_absolute_url()]:
+        call(page_cache, url)
+        assert call(page_cache, url).headers["x-page-cache"] == "hit", url
+
+    make_comment(quiet, body="Bees were late this year.")
+    refresh_articles([quiet.pk])
+
+    fresh = call(page_cache, quiet.get_absolute_url())
+    assert fresh.headers["x-page-cache"] == "miss"
+    assert "Bees were late this year." in fresh.text
+    for url in listings:  # the same ranking would be drawn again
+        assert call(page_cache, url).headers["x-page-cache"] == "hit", url
+
+    make_comment(ranked[-1])
+    refresh_articles([ranked[-1].pk])
+    for url in listings:
+        assert call(page_cache, url).headers["x-page-cache"] == "miss", url
+
+
+@pytest.mark.django_db
+def test_an_article_with_enough_comments_this_week_enters_most_discussed(page_cache):
+    """No purge is spared when the article's week now ranks it above the last candidate."""
+    ranked = [make_article(f"Discussed {n}") for n in range(CANDIDATES)]
+    for article in ranked:
+        make_comment(article)
+    rising = make_article("Rising")
+    call(page_cache, "/")  # the ranking is counted and kept
+    make_comment(rising)
+    assert not may_change(rising.pk)  # one comment: below the candidates (ties: lower id first)
+    make_comment(rising)
+    assert may_change(rising.pk)
+    assert may_change(ranked[0].pk)  # ranked: its count is shown
 
 
 @needs_redis
