@@ -188,6 +188,31 @@ def send(port: int, request: tuple[str, str, dict[str, str]], times: int = 1) ->
     connection.close()
 
 
+def measure(tool, process, port: int, chosen: list[str], requests: int, out: Path, figures) -> None:
+    """Each kind sent to the nginx under ``tool``; callgrind's counts kept in ``figures``
+    (strace's are read from its record once nginx has stopped)."""
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + PAGE, Server(process, 0, tool), seconds=120)
+    every = kinds(url)
+    for kind in chosen:
+        send(port, every[kind], 20)  # descriptors opened, caches filled
+        if tool == "callgrind":
+            control = ["callgrind_control", str(process.pid)]
+            subprocess.run([*control[:1], "-z", *control[1:]], check=True, capture_output=True)
+            send(port, every[kind], requests)
+            before = set(out.parent.glob(f"{out.name}.*"))
+            subprocess.run([*control[:1], "-d", *control[1:]], check=True, capture_output=True)
+            (dump,) = set(out.parent.glob(f"{out.name}.*")) - before
+            total = re.search(r"^(?:summary|totals):\s*(\d+)", dump.read_text(), re.M)
+            if total is None:
+                raise CheckFailed(f"no totals in {dump}")
+            figures[kind].append(int(total[1]) / requests)
+        else:  # the kind's calls: those between two marks (a request each)
+            send(port, ("GET", "/static/byline-mark", {}))
+            send(port, every[kind], requests)
+            send(port, ("GET", "/static/byline-mark", {}))
+
+
 def counted(config: Path, port: int, chosen: list[str], requests: int, logs: Path) -> dict:
     """For each kind: (nginx's instructions a request, its system calls a request), nginx
     as one process (``master_process off``) under callgrind, then under strace."""
@@ -207,28 +232,12 @@ def counted(config: Path, port: int, chosen: list[str], requests: int, logs: Pat
             command = ["strace", "-f", "-o", str(out), *nginx]
         log = (logs / f"{alone.stem}-{tool}.log").open("w")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(url + PAGE, Server(process, 0, tool), seconds=120)
-        every = kinds(url)
-        for kind in chosen:
-            send(port, every[kind], 20)  # descriptors opened, caches filled
-            if tool == "callgrind":
-                control = ["callgrind_control", str(process.pid)]
-                subprocess.run([*control[:1], "-z", *control[1:]], check=True, capture_output=True)
-                send(port, every[kind], requests)
-                before = set(out.parent.glob(f"{out.name}.*"))
-                subprocess.run([*control[:1], "-d", *control[1:]], check=True, capture_output=True)
-                (dump,) = set(out.parent.glob(f"{out.name}.*")) - before
-                total = re.search(r"^(?:summary|totals):\s*(\d+)", dump.read_text(), re.M)
-                if total is None:
-                    raise CheckFailed(f"no totals in {dump}")
-                figures[kind].append(int(total[1]) / requests)
-            else:  # the kind's calls: those between two marks (a request each)
-                send(port, ("GET", "/static/byline-mark", {}))
-                send(port, every[kind], requests)
-                send(port, ("GET", "/static/byline-mark", {}))
-        os.kill(int(pid.read_text()), signal.SIGTERM)  # nginx (strace ends with it)
-        process.wait()
+        try:
+            measure(tool, process, port, chosen, requests, out, figures)
+        finally:
+            if pid.exists():  # nginx itself: strace ends with it, valgrind is it
+                os.kill(int(pid.read_text()), signal.SIGTERM)
+            process.wait()
     calls = [line for line in out.read_text().splitlines() if "resumed>" not in line]
     marks = [i for i, line in enumerate(calls) if "GET /static/byline-mark" in line]
     for kind, first, last in zip(chosen, marks[::2], marks[1::2], strict=True):
