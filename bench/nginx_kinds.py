@@ -35,13 +35,26 @@ css) against written in (page styled): how a change
 of the configuration is measured on a shared machine. The requests a page view
 makes of each kind come from ``bench/readers.py`` (its "requests by kind").
 
+``--instructions`` measures instead what does not vary with the machine's load:
+each tree's nginx runs as one process under valgrind's callgrind, then under
+``strace -c``, and each kind is sent ``--requests`` times over one kept
+connection: nginx's own instructions a request (its code, the regular
+expressions, libc; not the kernel's work, which the CPU figures include) and
+its system calls a request. Exact to a few instructions from run to run, so a
+change of a map or a location worth a few hundred instructions shows where the
+CPU figures' noise (±10%) hides it.
+
     .venv/bin/python bench/nginx_kinds.py [--against ../old] [--seconds 3]
+    .venv/bin/python bench/nginx_kinds.py --instructions --kinds beacon [--against ../old]
 """
 
 from __future__ import annotations
 
 import gzip
+import http.client
+import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -56,6 +69,7 @@ from harness import (  # noqa: E402  (bench/ is on the path)
     NGINX_CONF,
     Bench,
     CheckFailed,
+    Server,
     bench_parser,
     fetch,
     process_cpu,
@@ -160,6 +174,77 @@ def run_kind(
     return spent / max(total, 1) * 1e6, rps, int(bad.group(1)) if bad else 0
 
 
+def send(port: int, request: tuple[str, str, dict[str, str]], times: int = 1) -> None:
+    """One kind of request ``times`` over one kept connection, each answer read whole
+    (a missing static file, a mark in strace's record, answers 404)."""
+    method, path, headers = request
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for _ in range(times):
+        connection.request(method, path, headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status >= 400 and not path.startswith("/static/byline-mark"):
+            raise CheckFailed(f"{method} {path}: {answer.status}")
+    connection.close()
+
+
+def measure(tool, process, port: int, chosen: list[str], requests: int, out: Path, figures) -> None:
+    """Each kind sent to the nginx under ``tool``; callgrind's counts kept in ``figures``
+    (strace's are read from its record once nginx has stopped)."""
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + PAGE, Server(process, 0, tool), seconds=120)
+    every = kinds(url)
+    for kind in chosen:
+        send(port, every[kind], 20)  # descriptors opened, caches filled
+        if tool == "callgrind":
+            control = ["callgrind_control", str(process.pid)]
+            subprocess.run([*control[:1], "-z", *control[1:]], check=True, capture_output=True)
+            send(port, every[kind], requests)
+            before = set(out.parent.glob(f"{out.name}.*"))
+            subprocess.run([*control[:1], "-d", *control[1:]], check=True, capture_output=True)
+            (dump,) = set(out.parent.glob(f"{out.name}.*")) - before
+            total = re.search(r"^(?:summary|totals):\s*(\d+)", dump.read_text(), re.M)
+            if total is None:
+                raise CheckFailed(f"no totals in {dump}")
+            figures[kind].append(int(total[1]) / requests)
+        else:  # the kind's calls: those between two marks (a request each)
+            send(port, ("GET", "/static/byline-mark", {}))
+            send(port, every[kind], requests)
+            send(port, ("GET", "/static/byline-mark", {}))
+
+
+def counted(config: Path, port: int, chosen: list[str], requests: int, logs: Path) -> dict:
+    """For each kind: (nginx's instructions a request, its system calls a request), nginx
+    as one process (``master_process off``) under callgrind, then under strace."""
+    alone = config.with_name(config.stem + "-alone.conf")
+    listen = re.search(r"listen 127\.0\.0\.1:(\d+);", config.read_text())[1]
+    text = config.read_text().replace("worker_processes 2;", "master_process off;")
+    pid = alone.with_suffix(".pid")
+    text = re.sub(r"(?m)^pid .*;$", f"pid {pid};", text)
+    alone.write_text(text.replace(f"listen 127.0.0.1:{listen};", f"listen 127.0.0.1:{port};"))
+    nginx = ["nginx", "-c", str(alone), "-g", "daemon off;"]
+    out = alone.with_suffix(".out")
+    figures: dict[str, list[float]] = {kind: [] for kind in chosen}
+    for tool in ("callgrind", "strace"):
+        if tool == "callgrind":
+            command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *nginx]
+        else:
+            command = ["strace", "-f", "-o", str(out), *nginx]
+        log = (logs / f"{alone.stem}-{tool}.log").open("w")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            measure(tool, process, port, chosen, requests, out, figures)
+        finally:
+            if pid.exists():  # nginx itself: strace ends with it, valgrind is it
+                os.kill(int(pid.read_text()), signal.SIGTERM)
+            process.wait()
+    calls = [line for line in out.read_text().splitlines() if "resumed>" not in line]
+    marks = [i for i, line in enumerate(calls) if "GET /static/byline-mark" in line]
+    for kind, first, last in zip(chosen, marks[::2], marks[1::2], strict=True):
+        figures[kind].append((last - first) / requests)
+    return figures
+
+
 def main() -> int:
     parser = bench_parser(__doc__, 18250, 2, "one 1 s run of each kind, answers checked")
     parser.add_argument("--seconds", type=int, default=3, help="wrk's run of each kind")
@@ -167,6 +252,12 @@ def main() -> int:
     parser.add_argument("--against", type=Path, help="another checkout whose nginx.conf to run")
     parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
     parser.add_argument("--rounds", type=int, default=1, help="A B B A this many times (medians)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="nginx's instructions and system calls a request (callgrind, strace), not CPU",
+    )
+    parser.add_argument("--requests", type=int, default=1000, help="of each kind (--instructions)")
     args = parser.parse_args()
     if args.quick:
         args.seconds = 1
@@ -176,7 +267,7 @@ def main() -> int:
         if args.against:
             against = args.against.resolve()
             trees["against"] = against if against.is_file() else against / "deploy" / "nginx.conf"
-        servers = {}
+        servers: dict[str, tuple[str, int, Path]] = {}
         for index, (name, source) in enumerate(trees.items()):
             port = args.port_base + index
             work = bench.work / name
@@ -185,9 +276,11 @@ def main() -> int:
             config = shipped_nginx_config(work, port, 9, static, source=source)
             server = bench.add(start_nginx(config, bench.logs))
             wait_for(f"http://127.0.0.1:{port}{PAGE}", server)
-            servers[name] = (f"http://127.0.0.1:{port}", server.process.pid)
-        every = {name: kinds(url) for name, (url, _) in servers.items()}
+            servers[name] = (f"http://127.0.0.1:{port}", server.process.pid, config)
+        every = {name: kinds(url) for name, (url, _, _) in servers.items()}
         chosen = [k for k in every["this"] if not args.kinds or k in args.kinds.split(",")]
+        if args.instructions:
+            return instructions(servers, chosen, args, bench)
         order = list(servers) if len(servers) == 1 else ["this", "against", "against", "this"]
         order *= args.rounds
         script = bench.work / "request.lua"
@@ -199,7 +292,7 @@ def main() -> int:
         for kind in chosen:
             figures: dict[str, list[float]] = {name: [] for name in servers}
             for name in order:
-                url, group = servers[name]
+                url, group, _ = servers[name]
                 lines = sum(1 for f in views.glob("views-*.log") for _ in f.open("rb"))
                 cpu, rps, bad = run_kind(url, group, every[name][kind], args, script)
                 logged = sum(1 for f in views.glob("views-*.log") for _ in f.open("rb")) - lines
@@ -236,6 +329,25 @@ def main() -> int:
             print()
         if failed:
             raise CheckFailed("some answers were not what a reader gets")
+    return bench.exit_code
+
+
+def instructions(servers: dict, chosen: list[str], args, bench: Bench) -> int:
+    """``--instructions``: each tree's figures by kind, and their ratio."""
+    print(f"nginx alone, {args.requests} requests of each kind over one kept connection")
+    figures = {
+        name: counted(config, args.port_base + 10 + index, chosen, args.requests, bench.logs)
+        for index, (name, (_, _, config)) in enumerate(servers.items())
+    }
+    print(f"{'kind':<14}" + "".join(f"{name + ' instructions, calls':>34}" for name in servers))
+    for kind in chosen:
+        cells = "".join(
+            f"{figures[n][kind][0]:>22,.0f} {figures[n][kind][1]:>11.2f}" for n in servers
+        )
+        ratio = ""
+        if len(servers) > 1:
+            ratio = f"   {figures['this'][kind][0] / figures['against'][kind][0]:.3f}"
+        print(f"{kind:<14}{cells}{ratio}")
     return bench.exit_code
 
 

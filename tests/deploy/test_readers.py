@@ -304,6 +304,20 @@ def test_the_nginx_bot_list_is_the_apps(site):
     assert words[1] == BOT_USER_AGENT.pattern
 
 
+def test_the_view_logs_folder_is_written_out_in_every_path():
+    """The counts files' roots and the view log's path name the folder as text: a variable
+    there costs nginx about 2,600 instructions a beacon and 1,800 a counts refresh
+    (bench/nginx_kinds.py --instructions); only the log's file name changes (its slot)."""
+    text = NGINX_CONF.read_text()
+    roots = re.findall(r"(?m)^\s+root (\S+);", text)
+    logs = re.findall(r"(?m)^\s+access_log (\S+) byline_view\b", text)
+    views = [path for path in roots + logs if "/views/" in path]
+    assert len(views) == 5, views  # counts, reactions, beacon; the beacon's two logs
+    assert all(path.startswith("/srv/byline/var/views/") for path in views), views
+    assert [path for path in roots if "$" in path] == []
+    assert [path.rsplit("/", 1)[0] for path in logs if "$" in path.rsplit("/", 1)[0]] == []
+
+
 def test_the_counts_through_nginx_catch_up_within_seconds(site):
     """A new view shows in the counts nginx hands out a second or two after it is folded."""
     url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
