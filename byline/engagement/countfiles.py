@@ -701,8 +701,13 @@ def remove_files(kind: str, article_id: int | None) -> None:
 
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
-    no article is named) until the folder's next look writes it again, so an article taken
+    no article is named) until the folder's next fold writes it again, so an article taken
     down stops being answered by nginx at once on this machine, and mark its counts
     changed (comments send it too) for every folder."""
     remove_files(FOLDER, article_id)
+    for known in _on_disk.values():  # this process's folds make it again between looks
+        if article_id is None:
+            known.clear()
+        else:
+            known.discard(article_id)
     stats.mark_changed_after_commit(None if article_id is None else [article_id])

@@ -468,6 +468,11 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     assert listed == []
     assert views_in(log_dir, later) == 1
     assert app_file.read_bytes() == b'{"views":0}'
+    article.save()  # edited (article_changed): its file goes, and the next fold makes it
+    assert not counts_file(log_dir, article).exists()
+    viewlog.fold()
+    assert views_in(log_dir, article) == 1
+    assert listed == []
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
     viewlog.fold()  # the next look
     assert listed
