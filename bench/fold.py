@@ -13,6 +13,9 @@ the views added are exactly the lines the counting rules count.
 
 ``--against <another checkout>`` replays the same log through that tree too
 (its ``.venv`` if it has one), the two in turn A B B A, and prints the ratio.
+``--split`` replays a second log at a quarter of ``--rate`` too (the same order)
+and splits each tree's CPU a second into a part a fold (whatever it read) and a
+part a line: CPU a second = fold + line x lines a second, from the two rates.
 ``--quick`` (CI): a few seconds, unpaced; asserts exact counts, never timings.
 
     DATABASE_URL=postgres://.../benchfold REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -215,6 +218,9 @@ def main() -> int:
     # for a while (into spare files swapped in, not new ones).
     parser.add_argument("--warmup", type=int, default=12, help="seconds folded, not measured")
     parser.add_argument("--quick", action="store_true", help="CI: exact counts, no timings")
+    parser.add_argument(
+        "--split", action="store_true", help="also at rate/4: CPU a fold and a line apart"
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.rate, args.articles, args.warmup = 4, 200, 20, 1
@@ -236,39 +242,47 @@ def main() -> int:
 
         call_command("migrate", interactive=False, verbosity=0)
         ids = make_articles(args.articles)
-        log, expected = make_log(args.seconds, args.rate, args.articles, seed=21)
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-            json.dump(log, file)
-        log_path = Path(file.name)
+        rates = [args.rate, max(1, args.rate // 4)] if args.split else [args.rate]
+        logs = []
+        for rate in rates:
+            log, expected = make_log(args.seconds, rate, args.articles, seed=21)
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+                json.dump(log, file)
+            logs.append((rate, Path(file.name), expected))
         trees = [("this", ROOT)]
         if args.against:
             trees = [("this", ROOT), ("against", args.against.resolve())]
             trees = [trees[0], trees[1], trees[1], trees[0]]
-        results: dict[str, list[dict]] = {}
+        results: dict[tuple[str, int], list[dict]] = {}
         failed = []
         for name, tree in trees:
-            pid = redis.pid if redis else 0
-            result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup)
-            results.setdefault(name, []).append(result)
-            lines = result["lines"]
-            figures = "  ".join(
-                f"{role} {result[role] * 1e6 / lines:.1f}"
-                for role in ("folder", "files", "postgresql", "redis")
-                if result[role] is not None
-            )
-            print(
-                f"{name:8} {tree}: {lines} lines measured, {result['added']} views added "
-                f"(expected {expected}); µs of CPU a line: {figures}"
-            )
-            if result["added"] != expected:
-                failed.append(f"{name}: {result['added']} views added, expected {expected}")
-        log_path.unlink()
+            for rate, log_path, expected in logs:
+                pid = redis.pid if redis else 0
+                result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup)
+                results.setdefault((name, rate), []).append(result)
+                lines = result["lines"]
+                figures = "  ".join(
+                    f"{role} {result[role] * 1e6 / lines:.1f}"
+                    for role in ROLES
+                    if result[role] is not None
+                )
+                print(
+                    f"{name:8} {tree} at {rate}/s: {lines} lines measured, {result['added']}"
+                    f" views added (expected {expected}); µs of CPU a line: {figures}",
+                    flush=True,
+                )
+                if result["added"] != expected:
+                    failed.append(f"{name}: {result['added']} views added, expected {expected}")
+        for _, log_path, _ in logs:
+            log_path.unlink()
+        if args.split and not args.quick:
+            print_split(results, rates)
         if args.against and not args.quick:
-            for role in ("folder", "files", "postgresql", "redis"):
-                if results["this"][0][role] is None:
+            for role in ROLES:
+                if results[("this", args.rate)][0][role] is None:
                     continue
-                this = sum(r[role] for r in results["this"])
-                other = sum(r[role] for r in results["against"])
+                this = sum(r[role] for r in results[("this", args.rate)])
+                other = sum(r[role] for r in results[("against", args.rate)])
                 print(f"{role}: this / against = {this / other if other else float('nan'):.2f}")
         if failed:
             print("FAILED: " + "; ".join(failed))
@@ -279,6 +293,29 @@ def main() -> int:
         if redis:
             redis.terminate()
             redis.wait()
+
+
+ROLES = ("folder", "files", "postgresql", "redis")
+
+
+def print_split(results: dict[tuple[str, int], list[dict]], rates: list[int]) -> None:
+    """Each tree's CPU a second, split into a part a fold and a part a line, from its
+    replays at the two rates (their means): fold + line x rate = CPU a second."""
+    high, low = rates
+    for name in sorted({name for name, _ in results}):
+        parts = []
+        for role in ROLES:
+            if results[(name, high)][0][role] is None:
+                continue
+            per_second = {
+                rate: sum(r[role] for r in results[(name, rate)])
+                / sum(r["lines"] / rate for r in results[(name, rate)])
+                for rate in rates
+            }
+            line = (per_second[high] - per_second[low]) / (high - low)
+            fold = per_second[high] - line * high
+            parts.append(f"{role} {fold * 1e6:.0f} + {line * 1e6:.1f}")
+        print(f"{name:8} µs of CPU a fold (1 s) + a line: {'  '.join(parts)}")
 
 
 def make_articles(count: int) -> list[int]:

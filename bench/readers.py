@@ -834,7 +834,16 @@ SCALE = [60.0]  # the clock's compression (--time-scale), for the warm-up
 # --- where the time goes -------------------------------------------------------------------
 
 
-ROLES = ("nginx", "app server", "view folder", "PostgreSQL", "Redis", "generator")
+ROLES = (
+    "nginx",
+    "app server",
+    "view folder",
+    "PostgreSQL",
+    "folder's PostgreSQL",
+    "Redis",
+    "generator",
+)
+FOLDER_APP_NAME = "byline view folder"  # the folder's PGAPPNAME: its backends told apart
 
 
 class Roles:
@@ -855,8 +864,22 @@ class Roles:
         self.redis_port = redis_port
         self.generator_pids: set[int] = set()
 
+    @staticmethod
+    def folder_backends() -> set[int]:
+        """The PostgreSQL backends of the view folder (its ``application_name``)."""
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [FOLDER_APP_NAME]
+            )
+            return {row[0] for row in cursor.fetchall()}
+
     def snapshot(self) -> dict[tuple[str, int], float]:
         used: dict[tuple[str, int], float] = {}
+        folders = self.folder_backends() if self.database else set()
         for process in process_cpu():
             try:
                 role = None
@@ -868,7 +891,7 @@ class Roles:
                     role = "view folder"
                 elif process.name.startswith("postgres") and self.database:
                     if f" {self.database} ".encode() in process.cmdline():
-                        role = "PostgreSQL"
+                        role = "folder's PostgreSQL" if process.pid in folders else "PostgreSQL"
                 elif process.name.startswith("redis-server") and self.redis_port:
                     if f":{self.redis_port}".encode() in process.cmdline():
                         role = "Redis"
@@ -1108,7 +1131,7 @@ def main() -> int:
         view_folder = Server(
             subprocess.Popen(
                 [sys.executable, "-m", "byline", "flush_views", "--every", "1"],
-                env=env,
+                env={**env, "PGAPPNAME": FOLDER_APP_NAME},
                 stdout=folder_log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

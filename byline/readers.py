@@ -68,6 +68,11 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 
 from byline import redisconn
 
+try:  # hmac.digest's own fast path, without its checks (called once a view log line)
+    from _hashlib import hmac_digest as _hmac_digest
+except ImportError:  # a Python without OpenSSL's: the same HMAC, slower
+    _hmac_digest = hmac.digest
+
 COOKIE_SALT = "byline.engagement.reader"  # kept: existing cookies stay valid
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 READER_ID_LENGTH = 32  # hex characters
@@ -182,6 +187,21 @@ def ip_hasher(day: str | None = None) -> Callable[[str], str]:
 
     def hashed(ip: str) -> str:
         return digest(salt, ip.encode(), "sha256").hex()[:32]  # one call: no HMAC object
+
+    return hashed
+
+
+def ip_bytes_hasher(day: str | None = None) -> Callable[[bytes], str]:
+    """``ip_hasher`` for an address as bytes (nginx's view log): the same hash as the
+    address decoded as ASCII (a byte that is not is replaced, as ``hash_ip`` of the
+    decoded text has it), without the text in between (~1 µs a line of the fold)."""
+    salt = _salt_for(day or _today(), settings.SECRET_KEY)
+    digest = _hmac_digest
+
+    def hashed(ip: bytes) -> str:
+        if not ip.isascii():
+            ip = ip.decode("ascii", "replace").encode()
+        return digest(salt, ip, "sha256").hex()[:32]
 
     return hashed
 

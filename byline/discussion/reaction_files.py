@@ -16,7 +16,8 @@ it) and revalidates it with its ``ETag``.
   something a file shows may have changed: its counts JSON (which carries the
   comments' reaction counts and the number of approved comments), looked at
   every ``countfiles.PUBLISH_SECONDS`` (2 s), changed in those (a vote or a
-  rating on the article leaves them be), or it has no file. Every file is
+  rating on the article leaves them be), or its file is gone (an article with
+  no approved comment has none, and is not read again for it). Every file is
   read again at least every ``FULL_SECONDS`` (60 s), for what the counts
   cannot tell (a comment approved and another removed in the same 2 s). So a
   reader's counts are at most a few seconds old, and a quiet discussion costs
@@ -59,6 +60,9 @@ _COMMENTS = re.compile(rb'"comments":[0-9]+,')
 # article -> its counts JSON's ``discussion_part``, when its file was last made from it
 _made_from: dict[int, bytes] = {}
 _full = [float("-inf")]  # when every file was last read again (monotonic)
+# the articles whose file was made last time (the others have no comments, or too many:
+# their comments are not read again until their counts JSON says they may have changed)
+_with_file: set[int] = set()
 
 
 def publish(directory: Path, counts: dict[int, bytes]) -> int:
@@ -76,7 +80,9 @@ def publish(directory: Path, counts: dict[int, bytes]) -> int:
     asked = [
         article_id
         for article_id in sorted(counts)
-        if full or article_id not in present or _made_from.get(article_id) != shown[article_id]
+        if full
+        or _made_from.get(article_id) != shown[article_id]
+        or (article_id not in present and article_id in _with_file)  # removed since
     ]
     bodies = in_batches(reaction_bodies, asked)
     written = 0
@@ -87,18 +93,22 @@ def publish(directory: Path, counts: dict[int, bytes]) -> int:
         except FileNotFoundError:
             pass
         _made_from.pop(article_id, None)
+        _with_file.discard(article_id)
     for article_id in asked:
         path = f"{base}/{article_id}.json"
         body = bodies.get(article_id)
         _made_from[article_id] = shown[article_id]
         if body is None:  # no approved comment, or too many
+            _with_file.discard(article_id)
             try:
                 os.unlink(path)
             except FileNotFoundError:
                 pass
-        elif read_file(path) != body:
-            write_file(path, body)
-            written += 1
+        else:
+            _with_file.add(article_id)
+            if read_file(path) != body:
+                write_file(path, body)
+                written += 1
     return written
 
 

@@ -19,9 +19,10 @@ after each fold and nginx serves the file (the beacon's answer too):
   figure it knows (``note_folded``). Every ``FULL_SECONDS`` (30 s), without
   Redis, or when the marks cannot be read, it reads them all, so a lost mark
   cannot leave a file wrong. At the folds between, only an article read that
-  has no file yet gets one. A file is rewritten only when its bytes change
-  (whoever wrote
-  it: the app server folds now and then too), and when only its views changed,
+  has no file yet gets one (the folder is not listed then: the process knows
+  which files it wrote and removed, and a ``stat`` tells another's). A file is
+  rewritten only when its bytes change (whoever wrote it: the app server folds
+  now and then too), and when only its views changed,
   at most every ``VIEWS_ONLY_SECONDS`` (a vote, a rating or a comment shows
   within ``PUBLISH_SECONDS``; a hot article's views would otherwise change every second), so nginx's
   ``ETag`` (the file's time and size) stays the same and readers' refreshes
@@ -99,6 +100,9 @@ _published = [float("-inf")]  # when every file was last looked at (monotonic)
 _bodies: dict[int, bytes] = {}
 _left: dict[int, bytes] = {}  # article -> the bytes this process last left in its file
 _left_as: dict[int, tuple[int, int, int, int]] = {}  # article -> that file's ``_identity``
+# folder -> the articles this process knows have a file there: listed at each look,
+# then moved on by the files it writes and removes (the folds between do not list it)
+_on_disk: dict[str, set[int]] = {}
 # The marks of changed counts (``stats.CHANGED_KEY``): the last entry read, when every
 # article was last read again, and when the marks were last read (monotonic).
 _cursor: list[bytes | str | None] = [None]
@@ -125,7 +129,7 @@ def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
 
 def start_afresh() -> None:
     """Forget what this process knows, as a new folder would (tests)."""
-    for known in (_seen, _changed, _bodies, _left, _left_as):
+    for known in (_seen, _changed, _bodies, _left, _left_as, _on_disk):
         known.clear()
     _cursor[0] = _redis_run[0] = None
     _published[0] = _full[0] = _marks_read[0] = float("-inf")
@@ -156,11 +160,18 @@ def note_folded(views: Mapping[int, int]) -> None:
 
 def publish(directory: Path) -> int:
     """Rewrite the counts files of the articles being read whose counts changed, and
-    remove the files of articles no longer read or published; the files written."""
+    remove the files of articles no longer read or published; the files written.
+
+    The folder is listed at each look (every ``PUBLISH_SECONDS``), not at every fold."""
     folder = directory / FOLDER
+    now = time.monotonic()
+    every = now - _published[0] >= PUBLISH_SECONDS
+    if not every:  # between two looks: only the articles read that have no file yet
+        return _first_files(folder)
+    _published[0] = now
     folder.mkdir(exist_ok=True)
     present = file_ids(folder)
-    now = time.monotonic()
+    _on_disk[os.fspath(folder)] = set(present)
     for article_id, seen in list(_seen.items()):
         if seen < now - ACTIVE_SECONDS:
             del _seen[article_id]
@@ -169,23 +180,56 @@ def publish(directory: Path) -> int:
     wanted = sorted(
         set(_seen) | {a for a in present if _changed.get(a, 0.0) >= now - ACTIVE_SECONDS}
     )
-    every = now - _published[0] >= PUBLISH_SECONDS
-    if every:
-        _published[0] = now
-        olds, ages, looks = _look_at(folder, [a for a in wanted if a in present], time.time())
-        marked = changed_articles(now)
-        asked = [
-            article_id
-            for article_id in wanted
-            if marked is None
-            or article_id in marked
-            or article_id not in _bodies
-            or olds.get(article_id) != _left.get(article_id)  # another process wrote it
-            or _STALE in _bodies[article_id]
-        ]
-    else:  # between two looks at every file: only the articles read that have none yet
-        wanted = asked = [article_id for article_id in wanted if article_id not in present]
-        present, olds, ages, looks = set(), {}, {}, {}
+    olds, ages, looks = _look_at(folder, [a for a in wanted if a in present], time.time())
+    marked = changed_articles(now)
+    asked = [
+        article_id
+        for article_id in wanted
+        if marked is None
+        or article_id in marked
+        or article_id not in _bodies
+        or olds.get(article_id) != _left.get(article_id)  # another process wrote it
+        or _STALE in _bodies[article_id]
+    ]
+    return _write_files(folder, present, wanted, asked, olds, ages, looks, now, every=True)
+
+
+def _first_files(folder: Path) -> int:
+    """Between two looks: the files of the articles read that have none yet. The folder
+    is not listed (it is at each look): what this process knows is on disk, and a
+    ``stat`` of each article it does not know to have a file."""
+    base = os.fspath(folder)
+    known = _on_disk.get(base)
+    if known is None:  # not looked at yet by this process
+        _published[0] = float("-inf")
+        return publish(folder.parent)
+    asked = []
+    for article_id in sorted(_seen.keys() - known):
+        if os.path.exists(f"{base}/{article_id}.json"):  # another process wrote it
+            known.add(article_id)
+            _changed.setdefault(article_id, time.monotonic())
+        else:
+            asked.append(article_id)
+    if not asked:
+        return 0
+    now = time.monotonic()
+    return _write_files(folder, set(), asked, asked, {}, {}, {}, now, every=False)
+
+
+def _write_files(
+    folder: Path,
+    present: set[int],
+    wanted: list[int],
+    asked: list[int],
+    olds: dict[int, bytes | None],
+    ages: dict[int, float],
+    looks: dict[int, tuple[int, int, int, int]],
+    now: float,
+    every: bool,
+) -> int:
+    """Read the counts of ``asked``, write the files of ``wanted`` whose bytes changed and
+    remove those of the articles no longer read or published (of ``present`` too)."""
+    directory = folder.parent
     fresh = in_batches(counts_bodies, asked)
     for article_id in asked:
         if article_id in fresh:
@@ -197,6 +241,7 @@ def publish(directory: Path) -> int:
             del _bodies[article_id]
     written = 0
     base = os.fspath(folder)
+    on_disk = _on_disk.setdefault(base, set())
     for article_id in present | set(wanted):
         path = f"{base}/{article_id}.json"
         body = _bodies.get(article_id)
@@ -207,6 +252,7 @@ def publish(directory: Path) -> int:
                 pass
             for known in (_changed, _left, _left_as):
                 known.pop(article_id, None)
+            on_disk.discard(article_id)
             continue
         old = olds.get(article_id)
         if old == body or (
@@ -221,6 +267,7 @@ def publish(directory: Path) -> int:
         _left_as[article_id] = write_file(path, body)
         _left[article_id] = body
         _changed[article_id] = now
+        on_disk.add(article_id)
         written += 1
     if every:
         shown = {article_id: _bodies[article_id] for article_id in wanted if article_id in _bodies}
@@ -627,13 +674,18 @@ def file_ids(folder: Path) -> set[int]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return set()
-    # Only names an article's id can have: a stray "².json" or "9999999999999999999.json"
-    # would fail every fold's query (the counts files would stop).
+    # Only the names the app writes (``<id>.json``, the id as ``str`` spells it): a stray
+    # "².json" or "9999999999999999999.json" would fail every fold's query (the counts
+    # files would stop), and "01.json" is not article 1's file (nginx never serves it).
     stems = [name[:-5] for name in names if name.endswith(".json")]
     return {
         int(stem)
         for stem in stems
-        if stem.isascii() and stem.isdigit() and len(stem) <= 19 and 0 < int(stem) <= MAX_ID
+        if stem.isascii()
+        and stem.isdigit()
+        and stem[0] != "0"
+        and len(stem) <= 19
+        and int(stem) <= MAX_ID
     }
 
 
@@ -649,8 +701,13 @@ def remove_files(kind: str, article_id: int | None) -> None:
 
 def forget(article_id: int | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
-    no article is named) until the next fold writes it again, so an article taken
+    no article is named) until the folder's next fold writes it again, so an article taken
     down stops being answered by nginx at once on this machine, and mark its counts
     changed (comments send it too) for every folder."""
     remove_files(FOLDER, article_id)
+    for known in _on_disk.values():  # this process's folds make it again between looks
+        if article_id is None:
+            known.clear()
+        else:
+            known.discard(article_id)
     stats.mark_changed_after_commit(None if article_id is None else [article_id])

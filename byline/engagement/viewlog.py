@@ -31,8 +31,10 @@ Redis they are kept there, written before the commit, so they are
 idempotent: a mark holds the id of the line that set it (its file's inode
 and byte offset), and a line that finds its own mark is still the first;
 the limit is a sorted set of line ids (they sort in reading order), and a
-line is counted when fewer than the limit were read before it. A rerun makes the
-same decisions. Two folders at once (the app's periodic flush and
+line is counted when fewer than the limit were read before it; an address's
+first line in a minute is only a key holding its id (most addresses send no
+second: the sorted set is made by the second line, the first's id in it). A
+rerun makes the same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: on PostgreSQL the
 second skips a file the first holds, on SQLite transactions queue.
 
@@ -71,6 +73,7 @@ BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
 LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = seen.PREFIX  # the app's marks too: one reader counted once by either path
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
+FIRST_PREFIX = "byline:engagement:viewlog:first:"  # an address's first line in a minute
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # (folder, file name) -> (inode, position) this process last committed: a file no
@@ -80,39 +83,57 @@ _read_to: dict[tuple[str, str], tuple[int, int]] = {}
 FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
 _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 
-# For each line (ARGV from 6 on), one string: "id<TAB>limit key<TAB>article<TAB>identity"
+# For each line (ARGV from 7 on), one string: "id<TAB>limit key<TAB>article<TAB>identity"
 # (and "<TAB>reader" when the line has a reader cookie), or just "id<TAB>limit key" for a
 # line the fold already knows is a repeat (the same article, browser and minute as a line
 # before it in the batch: it only counts towards the address's limit). Ids sort in the
 # order lines are read, so a line's rank is the lines read before it. Returns 1 if
-# counted, else 0. ARGV 1-5: seconds a mark lives, the limit, seconds a limit key lives,
-# the marks' and the limits' key prefixes. Idempotent (see the module docstring): a
-# rerun of the same lines gives the same answers.
+# counted, else 0. ARGV 1-6: seconds a mark lives, the limit, seconds a limit key lives,
+# the marks', the limits' and the first lines' key prefixes. Idempotent (see the module
+# docstring): a rerun of the same lines gives the same answers.
+#
+# The limit: most addresses send one view a minute, so an address's minute is first one
+# key holding its first line's id (``SET NX``: that line's rank is 0, and a rerun of it
+# finds its own id); only a second line makes the sorted set of line ids, with the first
+# line's id in it, where ``ZRANK`` tells each line's rank as before. Two calls a line
+# (the first line's key and the browser's mark) where there were four.
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local seen, limits = ARGV[4], ARGV[5]
-local find, sub = string.find, string.sub
+local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]
+local find, sub, call = string.find, string.sub, redis.call
 local out, expiring = {}, {}
-for i = 6, #ARGV do
+for i = 7, #ARGV do
     local line = ARGV[i]
     local a = find(line, '\t', 1, true)
     local b = find(line, '\t', a + 1, true)
     local id = sub(line, 1, a - 1)
-    local limit_key = limits .. sub(line, a + 1, (b or 0) - 1)
-    redis.call('ZADD', limit_key, 'NX', 0, id)
-    if not expiring[limit_key] then
-        expiring[limit_key] = true
-        redis.call('EXPIRE', limit_key, limit_ttl)
+    local minute = sub(line, a + 1, (b or 0) - 1)
+    local rank = 0
+    if not call('SET', firsts .. minute, id, 'NX', 'EX', limit_ttl) then
+        local first = call('GET', firsts .. minute)
+        if first ~= id then  -- not the address's first line this minute
+            local limit_key = limits .. minute
+            if first then
+                call('ZADD', limit_key, 'NX', 0, first, 0, id)
+            else
+                call('ZADD', limit_key, 'NX', 0, id)
+            end
+            if not expiring[limit_key] then
+                expiring[limit_key] = true
+                call('EXPIRE', limit_key, limit_ttl)
+            end
+            rank = call('ZRANK', limit_key, id)
+        end
     end
     local counted = 0
-    if b and redis.call('ZRANK', limit_key, id) < limit then
+    if b and rank < limit then
         counted = 1
         local c = find(line, '\t', b + 1, true)
         local article = sub(line, b + 1, c - 1)
         while c do
             local d = find(line, '\t', c + 1, true)
             local key = seen .. article .. ':' .. sub(line, c + 1, (d or 0) - 1)
-            if not redis.call('SET', key, id, 'NX', 'EX', ttl) and redis.call('GET', key) ~= id then
+            if not call('SET', key, id, 'NX', 'EX', ttl) and call('GET', key) ~= id then
                 counted = 0
             end
             c = d
@@ -314,7 +335,7 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
     # Each line's address is hashed with its own day's salt, as the app hashed it then
     # (a view at 23:59:59.9 folded after midnight is still that day's browser).
     day = -1
-    hash_ip = readers.ip_hasher()
+    hash_ip = readers.ip_bytes_hasher()
     agents, cookies = _agents, _cookies
     prefix = f"{slot:012d}:"
     suffix = f":{inode}"
@@ -337,8 +358,8 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
             continue
         if minute // 1440 != day:
             day = minute // 1440
-            hash_ip = readers.ip_hasher(_day(minute).isoformat())
-        ip_hash = hash_ip(address.decode("ascii", "replace"))
+            hash_ip = readers.ip_bytes_hasher(_day(minute).isoformat())
+        ip_hash = hash_ip(address)
         browser = f"{ip_hash}:{agent_id}"
         if cookie != b"-" and cookie:
             reader = cookies.get(cookie)
@@ -422,6 +443,7 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
         LIMIT_KEY_SECONDS,
         SEEN_PREFIX,
         LIMIT_PREFIX,
+        FIRST_PREFIX,
     ]
     packed = _packed(lines)
     for start in range(0, len(packed), _ROUND_TRIP_LINES):

@@ -15,6 +15,7 @@ import pytest
 from byline.discussion import reaction_files, reactions
 from byline.discussion.models import Comment
 from byline.engagement import countfiles, viewlog
+from byline.signals import article_changed
 from tests.discussion.factory import make_comment
 from tests.engagement.factory import BROWSER
 from tests.engagement.test_viewlog import browser, line, write
@@ -129,9 +130,11 @@ def test_the_articles_counts_carry_its_comments_reaction_counts_in_the_file_as_t
 @pytest.fixture
 def fresh_reaction_files(monkeypatch):
     reaction_files._made_from.clear()
+    reaction_files._with_file.clear()
     monkeypatch.setattr(reaction_files, "_full", [float("inf")])  # no full pass unless asked
     yield
     reaction_files._made_from.clear()
+    reaction_files._with_file.clear()
 
 
 def test_a_quiet_discussion_costs_no_query_and_a_reaction_is_read_again(
@@ -155,6 +158,31 @@ def test_a_quiet_discussion_costs_no_query_and_a_reaction_is_read_again(
     reactions.set_reaction(comment.pk, "reader-3", True)
     reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk]))
     assert read(log_dir, article)["counts"] == {str(comment.pk): 1}
+
+
+def test_an_article_without_comments_is_not_asked_for_them_at_every_look(
+    log_dir, fresh_reaction_files, monkeypatch
+):
+    """Most articles being read have no approved comment, so no file: their comments are
+    read once, then again only when their counts say a comment may have come (and a
+    file removed since it was made is made again)."""
+    asked: list[list[int]] = []
+    real = reaction_files.reaction_bodies
+    monkeypatch.setattr(
+        reaction_files, "reaction_bodies", lambda ids: asked.append(list(ids)) or real(ids)
+    )
+    article, discussed = make_article(), make_article()
+    comment = make_comment(discussed)
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk, discussed.pk]))
+    assert not reaction_file(log_dir, article).exists()
+    reaction_file(log_dir, discussed).unlink()
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk, discussed.pk]))
+    assert asked == [[article.pk, discussed.pk], [discussed.pk]]
+    assert read(log_dir, discussed)["counts"] == {str(comment.pk): 0}
+    first = make_comment(article)
+    article_changed.send(sender=Comment, article_id=article.pk, what="comments")  # as posted
+    reaction_files.publish(log_dir, countfiles.counts_bodies([article.pk, discussed.pk]))
+    assert read(log_dir, article)["counts"] == {str(first.pk): 0}
 
 
 def test_a_vote_or_a_rating_on_the_article_does_not_read_its_comments_again(

@@ -435,3 +435,45 @@ def test_a_file_named_for_no_article_a_database_can_hold_stops_no_fold(log_dir, 
     write(log_dir, line(article.pk, "198.51.100.40", browser()))
     assert viewlog.fold() == 1
     assert json.loads(counts_file(log_dir, article).read_bytes())["views"] == 1
+
+
+def test_only_the_names_the_app_writes_are_articles_files(tmp_path):
+    """The folder takes ``<id>.json`` as the article's file only when the id is spelt as
+    the app writes it (and nginx asks for it): ``01.json`` is not article 1's file."""
+    for name in ["1", "01", "007", "0", "+2", " 3", "4 ", "²", "5.json"]:
+        (tmp_path / f"{name}.json").write_text("{}")
+    assert countfiles.file_ids(tmp_path) == {1}
+
+
+def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monkeypatch):
+    """The folder folds every second and looks at every file every PUBLISH_SECONDS: only
+    the looks list the counts folder. Between them a newly read article still gets its
+    file at once, and one another process already wrote (the app, for the page it
+    rendered) is left for the next look."""
+    article, later, rendered = make_article(), make_article(), make_article()
+    write(log_dir, line(article.pk, "198.51.100.7", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 3600.0)
+    listed = []
+    real = countfiles.file_ids
+    monkeypatch.setattr(
+        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
+    )
+    app_file = counts_file(log_dir, rendered)
+    app_file.write_bytes(b'{"views":0}')
+    write(log_dir, line(later.pk, "198.51.100.8", browser()))
+    write(log_dir, line(rendered.pk, "198.51.100.9", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert listed == []
+    assert views_in(log_dir, later) == 1
+    assert app_file.read_bytes() == b'{"views":0}'
+    article.save()  # edited (article_changed): its file goes, and the next fold makes it
+    assert not counts_file(log_dir, article).exists()
+    viewlog.fold()
+    assert views_in(log_dir, article) == 1
+    assert listed == []
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    viewlog.fold()  # the next look
+    assert listed
+    assert views_in(log_dir, rendered) == 1

@@ -162,17 +162,9 @@ def test_a_fold_with_nothing_new_to_read_opens_no_transaction_on_the_log(log_dir
     assert views(article) == 2
 
 
-def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_dir, monkeypatch):
-    """The marks and limits are written, then the batch fails before its commit (the
-    database went away, the process was killed): the rerun decides the same, exactly."""
-    article = make_article()
-    monkeypatch.setattr(viewlog, "BATCH_BYTES", 400)  # a few lines a transaction
-    agents = [browser() for _ in range(12)]
-    write(
-        log_dir,
-        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents)),
-        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents[:4])),
-    )
+def fail_the_second_batch(monkeypatch):
+    """Run ``viewlog.fold()`` with its second batch failing before the commit (the
+    database went away, the process was killed); the real ``apply_batch``."""
     real = viewlog.apply_batch
     calls = []
 
@@ -185,6 +177,21 @@ def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_d
     monkeypatch.setattr(viewlog, "apply_batch", fails_on_the_second_batch)
     with pytest.raises(RuntimeError):
         viewlog.fold()
+    return real
+
+
+def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_dir, monkeypatch):
+    """The marks and limits are written, then the batch fails before its commit (the
+    database went away, the process was killed): the rerun decides the same, exactly."""
+    article = make_article()
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", 400)  # a few lines a transaction
+    agents = [browser() for _ in range(12)]
+    write(
+        log_dir,
+        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents)),
+        *(line(article.pk, f"198.51.100.{50 + n}", agent) for n, agent in enumerate(agents[:4])),
+    )
+    real = fail_the_second_batch(monkeypatch)
     first = views(article)
     assert 0 < first < 12
     monkeypatch.setattr(viewlog, "apply_batch", real)
@@ -311,3 +318,35 @@ def test_a_repeat_with_a_reader_cookie_still_marks_that_reader(log_dir):
     )
     assert viewlog.fold() == 1
     assert views(article) == 1
+
+
+def test_one_addresss_limit_is_kept_by_a_fold_that_fails_and_runs_again(log_dir, monkeypatch):
+    """One address over its limit, its lines split across batches, the second batch
+    failing before its commit: the rerun ranks each line as the first run did (the
+    address's first line, then the lines after it), so exactly the limit counts."""
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", 300)  # a few lines a transaction
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", 5)
+    article, other = make_article(), make_article()
+    at = time.time() // 60 * 60 + 1
+    write(
+        log_dir,
+        *(line(article.pk, "198.51.100.140", browser(), at=at + n / 10) for n in range(9)),
+        line(other.pk, "198.51.100.141", browser(), at=at),  # alone in its minute
+    )
+    real = fail_the_second_batch(monkeypatch)
+    assert 0 < views(article) < 5
+    monkeypatch.setattr(viewlog, "apply_batch", real)
+    viewlog.fold()
+    viewlog.fold()
+    assert (views(article), views(other)) == (5, 1)
+
+
+@pytest.mark.parametrize("address", [b"198.51.100.7", b"2001:db8::1f", b"bad\xff\x00address"])
+def test_the_folder_hashes_an_address_as_the_app_does(address):
+    """The folder hashes the log's bytes; the app the address's text: one hash, so one
+    reader's marks and limit are the same whichever counted them."""
+    text = address.decode("ascii", "replace")
+    assert readers.ip_bytes_hasher()(address) == readers.hash_ip(text)
+    assert readers.ip_bytes_hasher("2026-01-02")(address) == readers.hash_ip(text, "2026-01-02")
