@@ -480,7 +480,11 @@ def refresh_articles(article_ids: Iterable[int]) -> None:
     counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
-        listings = popular.may_change(article_id)
+        try:
+            listings = popular.may_change(article_id)
+        except Exception:  # the article's own pages and the others' are purged regardless
+            log.exception("Most discussed: cannot tell whether it changes (redrawn)")
+            listings = True
         article_changed.send(
             sender=Comment, article_id=article_id, what="comments", listings=listings
         )

@@ -72,20 +72,27 @@ def may_change(article_id: int) -> bool:
     holds the article, or has room for it, or the article's count this week could now
     rank it; or when no ranking is kept (the listings then count again). A comment on an
     article far from the list does not redraw every listing: they would show the same
-    kept ranking again. One query at most (the article's own week), none for an article
-    the ranking holds."""
+    kept ranking again. An article the kept ranking lacks but may now enter has the
+    ranking forgotten (counted again at the next render), or the redrawn listings would
+    show it without the article. One query at most (the article's own week), none for an
+    article the ranking holds."""
     ranked: list[tuple[int, int]] | None = cache.get(CACHE_KEY)
-    if ranked is None or len(ranked) < CANDIDATES:
+    if ranked is None:
         return True
     if any(ranked_id == article_id for ranked_id, _ in ranked):
         return True
-    last_id, last_count = ranked[-1]
-    week = Comment.objects.approved().filter(
-        article_id=article_id, submitted_at__gte=timezone.now() - timedelta(days=DAYS)
-    )
-    count = week.count()
-    # Most first, then the lower id (``week_counts``'s order).
-    return (-count, article_id) < (-last_count, last_id)
+    enters = len(ranked) < CANDIDATES
+    if not enters:
+        last_id, last_count = ranked[-1]
+        week = Comment.objects.approved().filter(
+            article_id=article_id, submitted_at__gte=timezone.now() - timedelta(days=DAYS)
+        )
+        count = week.count()
+        # Most first, then the lower id (``week_counts``'s order).
+        enters = (-count, article_id) < (-last_count, last_id)
+    if enters:
+        cache.delete(CACHE_KEY)
+    return enters
 
 
 def most_discussed(now: datetime | None = None, top: int = TOP) -> list[DiscussedArticle]:

@@ -30,6 +30,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
 from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
+from byline.pagecache.flights import STALE, STORED, UNSTORED, Flight
 from byline.pagecache.rules import page_key
 from byline.pagecache.store import Page, PageStore, page_store
 from byline.wsgi_layer import WSGIApp
@@ -128,22 +129,36 @@ class PageCacheApp:
         self, key: str, generation: str, environ: dict, start_response: Callable
     ) -> Iterable[bytes]:
         """Render the page unless another request is rendering it: then wait for it and
-        answer the page it stored (``flights``; a render of our own if it stored none)."""
+        answer the page it stored, or the stale copy when it served that (``flights``;
+        a render of our own if it stored none)."""
         store = self.store
-        with store.flights.flight(key, generation) as leads:
-            if not leads:
+        lead = environ.get("REQUEST_METHOD") != "HEAD"  # a HEAD's answer is never kept
+        with store.flights.flight(key, generation, lead) as flight:
+            if not flight.leads:
                 page = None
                 try:
-                    page = store.get(key, store.current_generation())
+                    if flight.outcome == STALE:  # the database failed the leader just now
+                        page = store.stale(key)
+                    else:
+                        page = store.get(key, store.current_generation())
                 except Exception:  # the cache must never be why a page fails
                     logger.exception("page cache: lookup failed")
                 if page is not None:
-                    return self.replay(page, environ, start_response, "hit")
-            return self.render(key, generation, environ, start_response)
+                    outcome = "stale" if flight.outcome == STALE else "hit"
+                    return self.replay(page, environ, start_response, outcome)
+            return self.render(key, generation, environ, start_response, flight)
 
     def render(
-        self, key: str, generation: str, environ: dict, start_response: Callable
+        self,
+        key: str,
+        generation: str,
+        environ: dict,
+        start_response: Callable,
+        flight: Flight | None = None,
     ) -> Iterable[bytes]:
+        """Render the page through Django, store it if it may be kept, and say how it
+        ended to the requests following this one (``flight``)."""
+        told = flight if flight is not None else Flight(leads=True)
         captured: list = []
 
         def capture(status, headers, exc_info=None):
@@ -163,8 +178,10 @@ class PageCacheApp:
                 if close is not None:
                     close()
                 logger.warning("page cache: %s for %s, serving a stale copy", status, key)
+                told.outcome = STALE
                 return self.replay(stale, environ, start_response, "stale")
             if not (environ.get(STORABLE) and storable(status, headers)):
+                told.outcome = UNSTORED
                 start_response(status, headers, exc_info)
                 return result
             try:
@@ -183,6 +200,7 @@ class PageCacheApp:
         if shows:
             page = replace(page, scopes=tuple(sorted(shows)), mark=mark)
         self.store.set(key, page)
+        told.outcome = STORED
         return self.replay(page, environ, start_response, "miss")
 
     def next_publication(self, environ: dict) -> float | None:

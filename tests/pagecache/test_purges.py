@@ -9,6 +9,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from django.db import OperationalError, connection
 
 from byline.discussion.actions import refresh_articles
 from byline.discussion.popular import CANDIDATES, may_change
@@ -156,6 +157,56 @@ def test_an_article_with_enough_comments_this_week_enters_most_discussed(page_ca
     make_comment(rising)
     assert may_change(rising.pk)
     assert may_change(ranked[0].pk)  # ranked: its count is shown
+
+
+def most_discussed_of(html: str) -> str:
+    return html.partition('id="most-discussed-heading"')[2].partition("</section>")[0]
+
+
+@pytest.mark.django_db
+def test_the_listings_redrawn_for_an_article_entering_most_discussed_show_it(page_cache):
+    """The ranking is kept between renders (``popular.CACHE_KEY``): an article that now
+    enters it is counted again, or the redrawn listings would show the ranking without it."""
+    ranked = [make_article(f"Discussed {n}") for n in range(CANDIDATES)]
+    for article in ranked:
+        make_comment(article)
+    rising = make_article("Moths return to the city")
+    link = f'href="{rising.get_absolute_url()}#comments"'
+    assert link not in most_discussed_of(call(page_cache, "/").text)  # the ranking is kept
+    for _ in range(3):
+        make_comment(rising)
+    refresh_articles([rising.pk])
+    front = call(page_cache, "/")
+    assert front.headers["x-page-cache"] == "miss"
+    assert link in most_discussed_of(front.text)
+
+
+@pytest.mark.django_db
+def test_a_comment_still_redraws_its_pages_when_most_discussed_cannot_be_counted(page_cache):
+    """The article's count this week cannot be read (a database error after the commit):
+    its pages are redrawn, and the listings too (they may show it)."""
+    section = make_section("Science")
+    for n in range(CANDIDATES):
+        make_comment(make_article(f"Discussed {n}", section=section))
+    quiet = make_article("Bees counted", section=section)
+    pages = ["/", section.get_absolute_url(), quiet.get_absolute_url()]
+    for url in pages:
+        call(page_cache, url)
+    failed: list[str] = []
+
+    def week_count_fails(execute, sql, params, many, context):
+        if "COUNT(" in sql.upper() and "submitted_at" in sql:
+            failed.append(sql)
+            raise OperationalError("the server closed the connection")
+        return execute(sql, params, many, context)
+
+    make_comment(quiet, body="Bees were late this year.")
+    with connection.execute_wrapper(week_count_fails):
+        refresh_articles([quiet.pk])
+    assert failed  # (the count of ``popular.may_change``)
+    for url in pages:
+        assert call(page_cache, url).headers["x-page-cache"] == "miss", url
+    assert "Bees were late this year." in call(page_cache, quiet.get_absolute_url()).text
 
 
 @needs_redis
