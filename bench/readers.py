@@ -45,7 +45,15 @@ CPU figures. The kinds of browsers are measured **side by side**: at each N,
 two phases of ``--seconds``/2 each, in the order A B B A, so a neighbour's
 burst or a drift in the machine's load weighs on both alike; the ratio to the
 HTML alone is printed by CPU per view at each N (the headline: at the most
-readers both carried under 200 ms) and by readers carried. The load generator
+readers both carried under 200 ms) and by readers carried. On a shared machine
+one step's ratio still swings (a neighbour's burst in one phase; nginx's CPU a
+request itself moves 15% with the machine's load), so ``--rounds R`` then runs R
+more steps of every script at the most readers all carried (the ramp's steps
+are their warm-up: a run's first phases hold the view folder's and the app's
+first looks) and prints each round's
+ratio, their median (the headline to compare) and spread (min-max, quartiles),
+and all rounds pooled. A view is a page opened (its HTML, 304 or not) in the
+phase. The load generator
 is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
 raw keep-alive sockets (one connection per session) for its share of the
 readers, browsers numbered apart; their CPU is printed beside the servers',
@@ -96,8 +104,14 @@ server CPU (nginx, app, PostgreSQL, Redis, less their idle use) a page view
 cost in the busiest step (and in the best passing one), times the mean stay:
 the readers one server would
 carry were the load generator elsewhere, which on a shared machine is the
-steadier ratio. PostgreSQL is our database's backends only; Redis is counted
-when REDIS_URL names a server of its own (its port in the command line).
+steadier ratio. CPU is read per process from the kernel's CPU clock, to the
+nanosecond (bench/harness.py's ``StackCPU``; /proc's ticks of 10 ms were 5% of
+nginx's CPU in a phase). PostgreSQL is our database's backends only; Redis is
+counted when REDIS_URL names a server of its own (its port in the command line).
+Idle use: nginx's, the least of 2 s before and after the readers; the other
+roles', their rate over all the html phases (the HTML alone never asks them, so
+they do only their timed work then: the view folder's look at every article
+every 30 s, tens of ms, fell in one phase or another).
 
 After each kind of browser the view buffer is flushed and the views stored
 for the bench's articles must equal exactly the views its readers sent
@@ -869,7 +883,7 @@ IDLE: dict[str, float] = dict.fromkeys(ROLES, 0.0)  # each role's CPU cores used
 class Roles(StackCPU):
     """CPU seconds used by nginx, the app server, the view folder, our PostgreSQL
     backends, our Redis, and the load generators (``generator_pids`` and this
-    process), per thread to the nanosecond (bench/harness.py's ``StackCPU``)."""
+    process), per process to the nanosecond (bench/harness.py's ``StackCPU``)."""
 
     def __init__(
         self, nginx: list[Server], app: Server, folder: Server, database: str, redis_port: str
