@@ -5,8 +5,9 @@
   shipped configuration (``shipped_nginx_config``, ``start_nginx``), ``wait_for``;
 - the common options (``bench_parser``: ``--quick``, ``--port-base``);
 - figures: ``percentile``, ``timed_gets`` (in-process renders), ``process_cpu``
-  (CPU seconds of processes from /proc), ``run_child`` (a child's wall and CPU
-  seconds and peak memory), ``wrk``;
+  (CPU seconds of processes from /proc), ``StackCPU`` (a bench's own stack's CPU by
+  role, to the nanosecond: its servers, its database's backends, its Redis),
+  ``run_child`` (a child's wall and CPU seconds and peak memory), ``wrk``;
 - databases: ``ensure_database``, ``scratch_postgres``.
 """
 
@@ -557,6 +558,89 @@ def process_cpu() -> Iterator[ProcessCPU]:
             )
         except (OSError, ValueError, IndexError):
             continue
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds so far of process ``pid`` and all its threads (those gone too), to
+    the nanosecond: the kernel's clock of the process (``clock_getcpuclockid``), where
+    /proc/<pid>/stat counts ticks of 10 ms, one of which is 5% of what nginx spends in a
+    phase of a few seconds at a few hundred views a second. OSError once it is gone."""
+    return time.clock_gettime(((~pid) << 3) | 2)  # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+
+
+class StackCPU:
+    """CPU seconds of a bench's own stack by role, on a machine shared with others:
+    the processes whose process group is one of ``groups`` (a server started with
+    ``start_new_session``: the master and its workers), the PostgreSQL backends of
+    ``database`` only, the Redis server listening on ``redis_port`` only (none when
+    empty), and ``pids`` by role (e.g. load generators) — never the other benches'
+    databases and servers.
+
+    Counted per process to the nanosecond (``cpu_seconds``): a process that starts
+    between two snapshots counts from zero, and one that exits (a PostgreSQL backend)
+    does not make a role's figure go down.
+    """
+
+    def __init__(
+        self,
+        groups: Mapping[int, str],
+        database: str = "",
+        redis_port: str = "",
+        pids: Mapping[int, str] | None = None,
+    ):
+        self.groups = dict(groups)
+        self.database = database
+        self.redis_port = redis_port
+        self.pids = dict(pids or {})
+        self.roles = list(dict.fromkeys([*self.groups.values(), *self.pids.values()]))
+        self.roles += ["PostgreSQL", "Redis"]
+
+    def role_of(self, process: ProcessCPU) -> str | None:
+        if process.pid in self.pids:
+            return self.pids[process.pid]
+        if process.group in self.groups:
+            return self.groups[process.group]
+        if process.name.startswith("postgres") and self.database:
+            if f" {self.database} ".encode() in process.cmdline():
+                return "PostgreSQL"
+        elif process.name.startswith("redis-server") and self.redis_port:
+            if f":{self.redis_port}".encode() in process.cmdline():
+                return "Redis"
+        return None
+
+    def snapshot(self) -> dict[tuple[str, int], float]:
+        used: dict[tuple[str, int], float] = {}
+        for process in process_cpu():
+            try:
+                role = self.role_of(process)
+                if role:
+                    used[(role, process.pid)] = cpu_seconds(process.pid)
+            except OSError:  # exited while it was read
+                continue
+        return used
+
+    def since(
+        self, before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]
+    ) -> dict[str, float]:
+        used = dict.fromkeys(self.roles, 0.0)
+        for key, seconds in after.items():
+            used[key[0]] = used.get(key[0], 0.0) + max(0.0, seconds - before.get(key, 0.0))
+        return used
+
+
+def redis_port_of(url: str) -> str:
+    """The port a ``redis://`` URL names ("" for none): the Redis counted as the bench's."""
+    if not url:
+        return ""
+    port = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    return port.rsplit(":", 1)[1] if ":" in port else "6379"
+
+
+def database_of(url: str) -> str:
+    """The PostgreSQL database a ``postgres://`` URL names ("" otherwise)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return ""
+    return url.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
 def run_child(

@@ -25,7 +25,8 @@ browser runs the article page and its script:
   who commented in it, returning: ``byline_has_session``, set with the
   commenter's cookies); the others ask only when they use the form;
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
-  over 5 minutes); 2% of the sessions react, 0.1% comment; 0.5% are
+  over 5 minutes); 2% of the sessions react, 0.1% comment (every 50th and
+  every 1000th of a generator's sessions, from a random first one); 0.5% are
   self-declared bots (a bot User-Agent) whose beacons must not be counted;
 - browsers ask for compressed answers (``Accept-Encoding: gzip``; ``--identity``
   not), so nginx sends the page files' compressed copies;
@@ -44,7 +45,15 @@ CPU figures. The kinds of browsers are measured **side by side**: at each N,
 two phases of ``--seconds``/2 each, in the order A B B A, so a neighbour's
 burst or a drift in the machine's load weighs on both alike; the ratio to the
 HTML alone is printed by CPU per view at each N (the headline: at the most
-readers both carried under 200 ms) and by readers carried. The load generator
+readers both carried under 200 ms) and by readers carried. On a shared machine
+one step's ratio still swings (a neighbour's burst in one phase; nginx's CPU a
+request itself moves 15% with the machine's load), so ``--rounds R`` then runs R
+more steps of every script at the most readers all carried (the ramp's steps
+are their warm-up: a run's first phases hold the view folder's and the app's
+first looks) and prints each round's
+ratio, their median (the headline to compare) and spread (min-max, quartiles),
+and all rounds pooled. A view is a page opened (its HTML, 304 or not) in the
+phase. The load generator
 is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
 raw keep-alive sockets (one connection per session) for its share of the
 readers, browsers numbered apart; their CPU is printed beside the servers',
@@ -95,8 +104,14 @@ server CPU (nginx, app, PostgreSQL, Redis, less their idle use) a page view
 cost in the busiest step (and in the best passing one), times the mean stay:
 the readers one server would
 carry were the load generator elsewhere, which on a shared machine is the
-steadier ratio. PostgreSQL is our database's backends only; Redis is counted
-when REDIS_URL names a server of its own (its port in the command line).
+steadier ratio. CPU is read per process from the kernel's CPU clock, to the
+nanosecond (bench/harness.py's ``StackCPU``; /proc's ticks of 10 ms were 5% of
+nginx's CPU in a phase). PostgreSQL is our database's backends only; Redis is
+counted when REDIS_URL names a server of its own (its port in the command line).
+Idle use: nginx's, the least of 2 s before and after the readers; the other
+roles', their rate over all the html phases (the HTML alone never asks them, so
+they do only their timed work then: the view folder's look at every article
+every 30 s, tens of ms, fell in one phase or another).
 
 After each kind of browser the view buffer is flushed and the views stored
 for the bench's articles must equal exactly the views its readers sent
@@ -126,6 +141,7 @@ import re
 import resource
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -143,11 +159,13 @@ from harness import (  # noqa: E402  (bench/ is on the path)
     Bench,
     CheckFailed,
     Server,
+    StackCPU,
     bench_parser,
+    database_of,
     ensure_database,
     ensure_tools,
     percentile,
-    process_cpu,
+    redis_port_of,
     shipped_nginx_config,
     start_app,
     start_nginx,
@@ -266,6 +284,8 @@ class Generator:
         self.refresh_seconds = 60.0
         self.bot_every = round(1 / BOT_SHARE)
         self.vote_share, self.comment_share = VOTE_SHARE, COMMENT_SHARE
+        # Sessions owed a vote / a comment (``act``), from a random start.
+        self.vote_due, self.comment_due = self.rng.random(), self.rng.random()
         self.scroll_share = SCROLL_SHARE
         self.compressed = True  # ask for compressed answers (--identity: not)
         self.index, self.count = 0, 1  # this process's place among the generator processes
@@ -291,6 +311,22 @@ class Generator:
         ALL_BROWSERS.append(browser)
         self.browsers.append(browser)
         return browser
+
+    def act(self) -> float:
+        """Whether this session votes (0.0), comments (``vote_share``) or neither (1.0):
+        every 1/share-th session of the generator, from a random first one, not a draw
+        each: a comment costs the app tens of times a view, and drawn at random their
+        number in a phase of a few seconds (one or two expected) swung the app's CPU
+        a view by a third between phases."""
+        self.vote_due += self.vote_share
+        self.comment_due += self.comment_share
+        if self.comment_due >= 1.0:
+            self.comment_due -= 1.0
+            return self.vote_share
+        if self.vote_due >= 1.0:
+            self.vote_due -= 1.0
+            return 0.0
+        return 1.0
 
     def pick_browser(self) -> Browser:
         if self.browsers and self.rng.random() < RETURNING_SHARE:
@@ -375,7 +411,7 @@ class Generator:
             arrive = started + stay * self.rng.uniform(0.3, 0.9)
         if self.script == "before":  # the old script: every interval, in view or not
             header_end, arrive = leave_at, None
-        roll = self.rng.random()
+        roll = self.act()
         acts = roll < self.vote_share + self.comment_share
         act_at = started + self.rng.random() * every if acts else math.inf
         changes = sorted(t for t in (header_end, arrive) if t is not None and t < leave_at)
@@ -723,8 +759,14 @@ class Step:
         return sum(used for role, used in self.cpu.items() if role != "generator")
 
     @property
+    def views(self) -> int:
+        """Pages opened in the phase (what the CPU of the phase served: a session is
+        counted when it ends, its page when it opens; the two differ by a few %)."""
+        return sum(n for kind, n in self.tally.kinds.items() if kind.split(" ", 1)[0] == "html")
+
+    @property
     def sessions_per_second(self) -> float:
-        return self.tally.sessions / self.seconds
+        return self.views / self.seconds
 
 
 async def run_sessions(generator: Generator, readers: int, start: float, end: float) -> Tally:
@@ -844,25 +886,30 @@ ROLES = (
     "generator",
 )
 FOLDER_APP_NAME = "byline view folder"  # the folder's PGAPPNAME: its backends told apart
+IDLE: dict[str, float] = dict.fromkeys(ROLES, 0.0)  # each role's CPU cores used idle
 
 
-class Roles:
-    """CPU seconds used by nginx, the app server, our PostgreSQL backends, Redis, us.
-
-    Counted per process, so a process that starts during a step counts from
-    zero and one that exits (a PostgreSQL backend) does not make a role's
-    figure go down.
-    """
+class Roles(StackCPU):
+    """CPU seconds used by nginx, the app server, the view folder, our PostgreSQL
+    backends, our Redis, and the load generators (``generator_pids`` and this
+    process), per process to the nanosecond (bench/harness.py's ``StackCPU``)."""
 
     def __init__(
         self, nginx: list[Server], app: Server, folder: Server, database: str, redis_port: str
     ):
-        self.nginx_groups = {server.process.pid for server in nginx}
-        self.app_group = app.process.pid
-        self.folder_group = folder.process.pid
-        self.database = database
-        self.redis_port = redis_port
-        self.generator_pids: set[int] = set()
+        groups = {server.process.pid: "nginx" for server in nginx}
+        groups[app.process.pid] = "app server"
+        groups[folder.process.pid] = "view folder"
+        super().__init__(groups, database, redis_port)
+        self.roles = list(ROLES)
+
+    @property
+    def generator_pids(self) -> set[int]:
+        return set(self.pids)
+
+    @generator_pids.setter
+    def generator_pids(self, pids: set[int]) -> None:
+        self.pids = dict.fromkeys(pids, "generator")
 
     @staticmethod
     def folder_backends() -> set[int]:
@@ -878,38 +925,14 @@ class Roles:
             return {row[0] for row in cursor.fetchall()}
 
     def snapshot(self) -> dict[tuple[str, int], float]:
-        used: dict[tuple[str, int], float] = {}
-        folders = self.folder_backends() if self.database else set()
-        for process in process_cpu():
-            try:
-                role = None
-                if process.group in self.nginx_groups:
-                    role = "nginx"
-                elif process.group == self.app_group:
-                    role = "app server"
-                elif process.group == self.folder_group:
-                    role = "view folder"
-                elif process.name.startswith("postgres") and self.database:
-                    if f" {self.database} ".encode() in process.cmdline():
-                        role = "folder's PostgreSQL" if process.pid in folders else "PostgreSQL"
-                elif process.name.startswith("redis-server") and self.redis_port:
-                    if f":{self.redis_port}".encode() in process.cmdline():
-                        role = "Redis"
-                elif process.pid in self.generator_pids:
-                    role = "generator"
-                if role:
-                    used[(role, process.pid)] = process.seconds
-            except OSError:  # exited while it was read
-                continue
+        used = super().snapshot()
+        if self.database:
+            folders = self.folder_backends()
+            for role, pid in [key for key in used if key[0] == "PostgreSQL"]:
+                if pid in folders:
+                    used[("folder's PostgreSQL", pid)] = used.pop((role, pid))
         me = resource.getrusage(resource.RUSAGE_SELF)
         used[("generator", os.getpid())] = me.ru_utime + me.ru_stime
-        return used
-
-    @staticmethod
-    def since(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]):
-        used = dict.fromkeys(ROLES, 0.0)
-        for key, seconds in after.items():
-            used[key[0]] += max(0.0, seconds - before.get(key, 0.0))
         return used
 
 
@@ -1071,6 +1094,13 @@ def parse_args() -> argparse.Namespace:
         help="load generator processes (their CPU is measured and reported apart)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="steps of every script after the ramp, at the most readers all carried (A B B A"
+        " each; the ramp's are their warm-up): the ratio's median and spread over them",
+    )
+    parser.add_argument(
         "--generator-cpus",
         default="",
         help="pin the generator processes to these CPUs (e.g. 1), to keep them off the servers'",
@@ -1185,15 +1215,15 @@ def main() -> int:
             f" stay log-normal median {STAY_MEDIAN_SECONDS:g} s (mean {MEAN_STAY_SECONDS:.0f} s);"
             f" clock x{args.time_scale:g}, {args.seconds:g} s per step"
         )
-        redis_port = redis_url.rsplit(":", 1)[-1].split("/", 1)[0] if redis_url else ""
-        roles = Roles(
-            list(nginx.values()), app, view_folder, _database_name(database_url), redis_port
-        )
+        database_name, redis_port = database_of(database_url), redis_port_of(redis_url)
+        roles = Roles(list(nginx.values()), app, view_folder, database_name, redis_port)
         results: dict[str, list[Step]] = {}
+        rounds: list[dict[str, Step]] = []
         scripts = [s for s in args.scripts.split(",") if s]
         idle_before = roles.snapshot()
         time.sleep(2)
         idle = {role: used / 2 for role, used in roles.since(idle_before, roles.snapshot()).items()}
+        IDLE.update(idle)
         print("  idle (CPU cores): " + ", ".join(f"{r} {c:.3f}" for r, c in idle.items()))
         SCALE[0] = args.time_scale
         cpus = {int(c) for c in args.generator_cpus.split(",") if c}
@@ -1220,10 +1250,31 @@ def main() -> int:
         roles.generator_pids = set().union(*(g.pids for g in every.values()))
         views = Views(ids)
         try:
-            results = ramp_together(every, args, roles, views)
+            results, rounds = ramp_together(every, args, roles, views)
         finally:
             for generators in every.values():
                 generators.close()
+        # Idle again, the readers gone: a role's idle is the lesser of the two looks (the
+        # first may hold the start's work, this one the last folds).
+        time.sleep(1)
+        idle_before = roles.snapshot()
+        time.sleep(2)
+        again = roles.since(idle_before, roles.snapshot())
+        idle = {role: min(idle[role], again[role] / 2) for role in idle}
+        # The roles the HTML alone never asks (all but nginx) do only their timed work
+        # while html readers read: the folder's look at the counts every 2 s and at every
+        # article every 30 s (tens of ms, in one phase or another), the app's and
+        # Redis's housekeeping. Their rate over every html phase of the run is their idle.
+        html_steps = results.get("html", []) + [r["html"] for r in rounds if "html" in r]
+        html_seconds = sum(s.seconds for s in html_steps)
+        if html_seconds:
+            for role in ("app server", "view folder", "PostgreSQL", "folder's PostgreSQL", "Redis"):
+                idle[role] = sum(s.cpu[role] for s in html_steps) / html_seconds
+        IDLE.update(idle)
+        print(
+            f"  idle (CPU cores; but nginx's, over the {html_seconds:g} s of the html phases):"
+            + ", ".join(f" {r} {c:.4f}" for r, c in idle.items())
+        )
         # Each script's views, counted exactly (checked after each of its steps and summed:
         # the app-answered beacon and the view log count repeats apart, see exact_views()).
         for script in scripts:
@@ -1242,6 +1293,7 @@ def main() -> int:
         stored = stored_views(ids)
         sent, bots, unknown = sum(SENT_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
         report(results, args, html_rps, html_p99, html_cpu, idle)
+        rounds_report(rounds, idle)
         print(
             f"views: {sent} sent by readers (once per browser and article; and"
             f" {TOTALS['repeat beacons']} repeats, not to be counted), {bots} by bots,"
@@ -1337,12 +1389,6 @@ def exact_views(script: str, sent: Counter, stored: int, app_log: Path) -> list[
     return [f"{script}: the database holds {stored} views, readers sent {expected}+{failed}"]
 
 
-def _database_name(url: str) -> str:
-    if not url.startswith(("postgres://", "postgresql://")):
-        return ""
-    return url.rsplit("/", 1)[-1].split("?", 1)[0]
-
-
 class Views:
     """Views sent and stored, per script: checked after each of its steps (the buffers
     flushed, the view log folded), so scripts measured in turn keep their counts apart."""
@@ -1387,7 +1433,7 @@ def merged(parts: list[Step]) -> Step:
 
 def ramp_together(
     every: dict[str, Generators], args: argparse.Namespace, roles: Roles, views: Views
-) -> dict[str, list[Step]]:
+) -> tuple[dict[str, list[Step]], list[dict[str, Step]]]:
     """Every script at the same number of readers, side by side: each step is two
     phases per script in the order A B B A (half of ``--seconds`` each), so a
     neighbour's burst or a drift in the machine's load weighs on every script alike
@@ -1399,7 +1445,7 @@ def ramp_together(
     scripts = list(every)
     steps: dict[str, list[Step]] = {script: [] for script in scripts}
 
-    def together(readers: int, which: list[str]) -> dict[str, Step]:
+    def together(readers: int, which: list[str], keep: bool = True) -> dict[str, Step]:
         phases: dict[str, list[Step]] = {script: [] for script in which}
         for script in which + which[::-1]:
             phase = views.around(
@@ -1409,7 +1455,8 @@ def ramp_together(
             print(f"    phase: {phase_line(phase)}", flush=True)
         done = {script: merged(parts) for script, parts in phases.items()}
         for script, step in done.items():
-            steps[script].append(step)
+            if keep:
+                steps[script].append(step)
             print(f"  {describe(step, args.time_scale)}", flush=True)
         return done
 
@@ -1417,7 +1464,7 @@ def ramp_together(
     while active:
         done = together(readers, active)
         if args.quick:
-            return steps
+            return steps, []
         failed = [script for script in active if not done[script].passed]
         if failed:
             again = together(readers, failed)
@@ -1434,12 +1481,24 @@ def ramp_together(
                 together(middle, [script])
     if max(s.readers for group in steps.values() for s in group) < args.cpu_readers:
         together(args.cpu_readers, scripts)
-    return steps
+    if args.quick or args.rounds < 1:
+        return steps, []
+    carried = [
+        readers
+        for readers in sorted({s.readers for s in steps[scripts[0]]})
+        if all(any(s.readers == readers and s.passed for s in steps[x]) for x in scripts)
+    ]
+    readers = carried[-1] if carried else steps[scripts[0]][-1].readers
+    rounds = []
+    for n in range(1, args.rounds + 1):
+        print(f"  round {n} of {args.rounds} at {readers} simulated readers", flush=True)
+        rounds.append(together(readers, scripts, keep=False))
+    return steps, rounds
 
 
 def describe(step: Step, scale: float) -> str:
     verdict = "ok" if step.passed else "OVER"
-    views = max(step.tally.sessions, 1)
+    views = max(step.views, 1)
     return (
         f"{step.script:<7}{step.readers:>6} simulated ({step.readers * scale:>9,.0f} readers):"
         f" {step.requests / step.seconds:6.0f} req/s, {step.sessions_per_second:5.0f} views/s,"
@@ -1463,9 +1522,16 @@ def phase_line(step: Step) -> str:
     used = step.cpu["app server"]
     each = 1e6 * used / max(sum(app.values()), 1)
     return (
-        f"{step.script} {step.tally.sessions} views; the app answered {votes} votes,"
+        f"{step.script} {step.views} views; the app answered {votes} votes,"
         f" {comments} comments, {counts} counts, {others} other"
-        f" ({1e6 * used / max(step.tally.sessions, 1):.0f} µs a view, {each:.0f} µs a request)"
+        f" ({1e6 * used / max(step.views, 1):.0f} µs a view, {each:.0f} µs a request);"
+        f" server {1e6 * server_per_view(step, IDLE):.0f} µs a view ("
+        + ", ".join(
+            f"{role} {1e6 * (step.cpu[role] - IDLE[role] * step.seconds) / max(step.views, 1):.0f}"
+            for role in ROLES
+            if role != "generator"
+        )
+        + f"), load {step.load:.1f}"
     )
 
 
@@ -1477,7 +1543,7 @@ def server_per_view(step: Step, idle: dict[str, float]) -> float:
         for role in ROLES
         if role != "generator"
     )
-    return server / max(step.tally.sessions, 1)
+    return server / max(step.views, 1)
 
 
 def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
@@ -1502,7 +1568,7 @@ def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
     for script, steps in results.items():
         passed = [s for s in steps if s.passed]
         best = max(passed, key=lambda s: s.readers) if passed else None
-        busiest = max(steps, key=lambda s: s.tally.sessions)
+        busiest = max(steps, key=lambda s: s.views)
         per_view = server_per_view(busiest, idle)
         by_cpu = cores / per_view * MEAN_STAY_SECONDS if per_view else 0.0
         rows[script] = (best, busiest, per_view, by_cpu)
@@ -1542,7 +1608,7 @@ def report(results, args, html_rps, html_p99, html_cpu, idle) -> None:
         rates = ", ".join(
             f"{kind} {count / step.seconds:.0f}" for kind, count in sorted(step.tally.kinds.items())
         )
-        views = max(step.tally.sessions, 1)
+        views = max(step.views, 1)
         split = ", ".join(f"{role} {1e6 * used / views:.0f}" for role, used in step.cpu.items())
         busy = ", ".join(f"{role} {used / step.seconds:.2f}" for role, used in step.cpu.items())
         print(f"{script} at {step.readers} simulated readers, requests/s by kind: {rates}")
@@ -1583,6 +1649,43 @@ def side_by_side(results: dict[str, list[Step]], idle: dict[str, float]) -> None
                 f" readers (median {upper[len(upper) // 2]:.3f} over the upper half of the"
                 " steps both passed)"
             )
+
+
+def rounds_report(rounds: list[dict[str, Step]], idle: dict[str, float]) -> None:
+    """The ratio to the HTML alone by CPU per view in each round (one A B B A step of
+    every script at the same readers), and the headline: their median, with the spread
+    (min-max, and the quartiles from 4 rounds) that says what a change must exceed."""
+    if not rounds or "html" not in rounds[0]:
+        return
+    readers = rounds[0]["html"].readers
+    html = [1e6 * server_per_view(r["html"], idle) for r in rounds]
+    print(
+        f"\nrounds at {readers} simulated readers ({len(rounds)}): html"
+        f" {' '.join(f'{v:.0f}' for v in html)} µs/view (median {statistics.median(html):.0f})"
+    )
+    for script in rounds[0]:
+        if script == "html":
+            continue
+        each = [1e6 * server_per_view(r[script], idle) for r in rounds]
+        ratios = sorted(h / max(v, 1e-9) for h, v in zip(html, each, strict=True))
+        pooled = server_per_view(merged([r["html"] for r in rounds]), idle) / max(
+            server_per_view(merged([r[script] for r in rounds]), idle), 1e-9
+        )
+        quartiles = ""
+        if len(ratios) >= 4:
+            low, _, high = statistics.quantiles(ratios, n=4)
+            quartiles = f", quartiles {low:.3f}-{high:.3f}"
+        median = statistics.median(ratios)
+        print(
+            f"  {script}: {' '.join(f'{v:.0f}' for v in each)} µs/view"
+            f" (median {statistics.median(each):.0f}); ratio html / {script} by round"
+            f" {' '.join(f'{r:.3f}' for r in ratios)}"
+        )
+        print(
+            f"  ratio by CPU per view over {len(rounds)} rounds: median {median:.3f}"
+            f" (min-max {ratios[0]:.3f}-{ratios[-1]:.3f}{quartiles}), all rounds pooled"
+            f" {pooled:.3f}"
+        )
 
 
 if __name__ == "__main__":

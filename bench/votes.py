@@ -49,9 +49,11 @@ sys.path.insert(0, str(ROOT))
 
 from harness import (  # noqa: E402  (bench/ is on the path)
     Server,
+    StackCPU,
+    database_of,
     ensure_database,
     ensure_tools,
-    process_cpu,
+    redis_port_of,
     stop_process_group,
     wait_for,
 )
@@ -94,17 +96,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def cpu_by_role(server_group: int) -> dict[str, float]:
-    """CPU seconds used so far by the app server (its process group), PostgreSQL and Redis."""
-    used = {"app server": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
-    for process in process_cpu():
-        if process.group == server_group:
-            used["app server"] += process.seconds
-        elif process.name.startswith("postgres"):
-            used["PostgreSQL"] += process.seconds
-        elif process.name.startswith("redis-server"):
-            used["Redis"] += process.seconds
-    return used
+def stack_cpu(server_group: int) -> StackCPU:
+    """CPU seconds of the app server (its process group), our database's PostgreSQL
+    backends and the Redis REDIS_URL names (by its port): not the other databases and
+    Redis servers of a shared machine (give the bench a Redis of its own for its figure)."""
+    return StackCPU(
+        {server_group: "app server"},
+        database_of(os.environ.get("DATABASE_URL", "")),
+        redis_port_of(os.environ.get("REDIS_URL", "")),
+    )
 
 
 def wrk_phase(port: int, clients: int, seconds: float, readers: Path, ids: list[int], mode: str):
@@ -115,12 +115,12 @@ def wrk_phase(port: int, clients: int, seconds: float, readers: Path, ids: list[
         "-s", str(ROOT / "bench" / "votes.lua"), f"http://127.0.0.1:{port}",
         "--", str(readers), ",".join(map(str, ids)), mode,
     ]  # fmt: skip
-    before = cpu_by_role(SERVER_GROUP[0])
+    stack = stack_cpu(SERVER_GROUP[0])
+    before = stack.snapshot()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    after = cpu_by_role(SERVER_GROUP[0])
-    cpu = {role: after[role] - before[role] for role in before}
+    cpu = stack.since(before, stack.snapshot())
     cpu["wrk (load generator)"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (
         wrk_before.ru_utime + wrk_before.ru_stime
     )
