@@ -5,6 +5,7 @@ byline demo
 byline import-wxr FILE [FILE ...] [--dry-run] [--copy-media] [--report FILE]
 byline export-wxr [-o FILE]
 byline rerender-bodies [--dry-run]
+byline purge-pages
 byline --version
 byline <any manage.py command>
 """
@@ -21,6 +22,7 @@ ALIASES = {
     "import-wxr": "import_wxr",
     "export-wxr": "export_wxr",
     "rerender-bodies": "rerender_bodies",
+    "purge-pages": "purge_pages",
 }
 
 

@@ -15,7 +15,7 @@ from django.core.validators import URLValidator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from byline.discussion.markup import body_shows_text, clean_text, shows_text
+from byline.discussion.markup import body_shows_text, clean_text, comment_name, shows_text
 from byline.parsing import ID_DIGITS, MAX_ID
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
@@ -162,7 +162,7 @@ class CommentForm(forms.Form):
         return body
 
     def clean_name(self) -> str:
-        name = " ".join(clean_text(self.cleaned_data["name"]).split())
+        name = comment_name(self.cleaned_data["name"])
         if not shows_text(name):
             raise forms.ValidationError("Please give a name.")
         return name

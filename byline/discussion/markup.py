@@ -55,6 +55,12 @@ def clean_text(text: str) -> str:
     return CONTROL_RE.sub("", ESCAPE_SEQUENCES.sub("", text)).strip()
 
 
+def comment_name(text: str) -> str:
+    """A commenter's name as stored: ``clean_text``, one line, one space between words
+    (the comment form's, and the WordPress import's)."""
+    return " ".join(clean_text(text).split())
+
+
 def shows_text(text: str) -> bool:
     """Whether ``text`` has a character a reader can see: not only spaces and invisible
     format characters (zero-width space, joiners, word joiner, byte-order mark).

@@ -97,6 +97,11 @@ class _Polled:
             self._bump_owed = True
             self._pay_when_back()
 
+    @property
+    def move_owed(self) -> bool:
+        """Whether a move this worker made could not reach the store yet (it is owed)."""
+        return self._bump_owed
+
     def _note_owed(self) -> None:
         """Write down, where the next worker looks, that this worker owes a move."""
         if self.owed is None or self._notes:

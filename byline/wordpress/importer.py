@@ -155,8 +155,10 @@ def existing_rows(model_or_queryset, field: str, values: Iterable) -> list:
 
 
 def title_of(item: WxrItem) -> str:
-    """A WordPress title as plain text: ``H<sub>2</sub>O`` → ``H2O``, entities decoded."""
-    return Truncator(content.plain(item.title)).chars(300)
+    """A WordPress title as one line of plain text: ``H<sub>2</sub>O`` → ``H2O``,
+    entities decoded, cleaned as a name (``name_text``: no terminal escape, control or
+    direction control; the report prints it) before it is cut to 300 characters."""
+    return Truncator(rendering.name_text(content.plain(item.title))).chars(300)
 
 
 class _Importer:
@@ -500,14 +502,17 @@ class _Importer:
         return article
 
     def set_lead_image(self, article: Article, post_id: int) -> bool:
-        """The post's featured image, if it was copied, becomes the article's lead image."""
+        """The post's featured image, if it was copied, becomes the article's lead image,
+        its alt text and caption cleaned as ``Article.tidy`` cleans them (no terminal
+        escape or control character): an article imported earlier is written with
+        ``update()``, which no ``save()`` cleans."""
         lead = self.media.lead_image(post_id) if self.media else None
         if lead is None:
             return False
         name, featured = lead
         article.lead_image.name = name
-        article.lead_image_alt = featured.alt
-        article.lead_image_caption = featured.caption
+        article.lead_image_alt = rendering.typed_text(featured.alt, multiline=False)
+        article.lead_image_caption = rendering.typed_text(featured.caption, multiline=False)
         return True
 
     def media_for_imported_articles(self, done: Mapping[int, int]) -> None:

@@ -570,7 +570,7 @@ def _comment(element, wp: str, post_id: int) -> WxrComment:
         wp_id=comment_id,
         post_wp_id=post_id,
         parent_id=parent or None,
-        author_name=html.unescape(fields.get("wp:comment_author", "").strip()),
+        author_name=unescape(fields.get("wp:comment_author", "").strip()),
         author_email=fields.get("wp:comment_author_email", "").strip(),
         author_url=fields.get("wp:comment_author_url", "").strip(),
         author_ip=fields.get("wp:comment_author_IP", "").strip(),

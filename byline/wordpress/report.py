@@ -8,16 +8,20 @@ warnings, every item readers will not see and why, and notes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.text import Truncator
 
 from byline.articles.models import Article
+from byline.articles.rendering import CONTROL, DIRECTION_CONTROLS, ESCAPE_SEQUENCES
 from byline.discussion.imports import ImportResult
 from byline.wordpress.media import MediaCopy
 
 SHOWN_UNPUBLISHED = 200  # items listed on screen; --report FILE lists all
+# What would end a report's line early, or overwrite it (a carriage return), on a terminal.
+LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 STATUSES = {
     "publish": Article.Status.PUBLISHED,
@@ -128,4 +132,14 @@ class ImportSummary:
             out.extend(self.media.lines())
         if self.dry_run:
             out.append("Dry run: nothing was saved.")
-        return out
+        return [terminal_line(line) for line in out]
+
+
+def terminal_line(line: str) -> str:
+    """A line of the report as it is printed (the operator's terminal) and written
+    (``--report FILE``): whatever an export's text put in it (a title, a reason, a
+    warning), no terminal escape sequence (colours, a cleared screen, a window title or
+    the clipboard set by OSC 52), no control character, no line end and no direction
+    control is left; the spaces that indent it stay."""
+    line = LINE_BREAKS.sub(" ", ESCAPE_SEQUENCES.sub("", line))
+    return DIRECTION_CONTROLS.sub("", CONTROL.sub("", line))

@@ -143,8 +143,8 @@ def test_a_headline_with_nothing_visible_is_refused_in_the_admin(editor_client):
 def test_the_migration_cleans_headlines_stored_before_the_cleaning(client):
     """Rows written before headlines were cleaned on save (here written straight in) are
     cleaned once by migration 0016: the <h1>, teasers and share links then read as the
-    titles and feeds do. One with nothing visible left is "Untitled", as saving stores
-    it; clean rows and legitimate characters are left as they are."""
+    titles and feeds do. One with nothing visible left takes its slug; clean rows and
+    legitimate characters are left as they are."""
     hour_ago = timezone.now() - timedelta(hours=1)
     article = make_filed_article("Storm", published_at=hour_ago)
     store_as_is(article, headline="Storm\x0bwarning \x1b[31m for\u202e the quay\x1b[0m ")
@@ -155,13 +155,13 @@ def test_the_migration_cleans_headlines_stored_before_the_cleaning(client):
     MIGRATION.clean_headlines(django_apps, None)
     shown = shown_headlines(client, article)
     assert shown == dict.fromkeys(shown, "Storm warning for the quay")
-    assert Article.objects.get(pk=blank.pk).headline == "Untitled"
+    assert Article.objects.get(pk=blank.pk).headline == "blank-story"
     assert [Article.objects.get(pk=a.pk).headline for a in kept] == LEGITIMATE
 
 
 def test_the_migration_reads_and_writes_in_batches(monkeypatch):
     """A large site's articles are never read at once: each read is one batch of ids
-    (LIMIT), only the id and headline; only rows that change are written."""
+    (LIMIT), only the id, headline and slug; only rows that change are written."""
     monkeypatch.setattr(MIGRATION, "BATCH", 2)
     dirty = [make_article(f"Story {n}") for n in range(5)]
     for article in dirty[:4]:

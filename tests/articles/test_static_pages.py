@@ -192,7 +192,8 @@ def test_the_migration_cleans_page_titles_stored_before_the_cleaning(client, mon
         PAGE_MIGRATION.clean_titles(django_apps, None)
     reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
-    assert all("LIMIT 2" in sql and "body" not in sql for sql in reads)
+    titles = [sql for sql in reads if '"title"' in sql]  # not whether the site has content
+    assert titles and all("LIMIT 2" in sql and "body" not in sql for sql in titles)
     assert len(writes) == 1  # the first batch: the second and the others were clean
     shown = shown_titles(client, StaticPage.objects.get(pk=about.pk))
     assert shown == dict.fromkeys(shown, "About us")

@@ -9,6 +9,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from byline.articles.models import Article, StaticPage
+from byline.pagecache.store import reset_page_store
 from byline.signals import article_changed
 from tests.factory import make_article, make_author, make_section, make_tag, store_as_is
 from tests.pagecache.wsgi_client import call
@@ -147,11 +148,15 @@ def test_a_vote_without_javascript_comes_back_to_a_fresh_page(page_cache, story)
     assert call(page_cache, url).headers["x-page-cache"] == "hit"  # the copy stays
 
 
-def test_the_migrations_that_clean_stored_titles_redraw_the_pages_that_show_them(page_cache, story):
+def test_the_upgrade_that_cleans_stored_titles_purges_every_cached_page_once(
+    page_cache, story, capsys
+):
     """Pages cached before the upgrade show a headline and a static page's title (in the
     menus) as they were stored (here written straight into the rows, as before they were
-    cleaned on save): migrations 0016 and 0017 clean them and redraw every cached page
-    once they changed a row; on a site with nothing to clean, the cached pages stay."""
+    cleaned on save). Migration 0016 cleans the headlines and purges nothing (as it did
+    when it landed); 0017 cleans the titles, then purges every cached page with the one
+    command (``byline purge-pages``), never the ``article_changed`` signal, whose
+    receivers are the app's of the day."""
     about = StaticPage.objects.create(
         title="About us", path="/about/", status="published", in_footer=True
     )
@@ -162,12 +167,43 @@ def test_the_migrations_that_clean_stored_titles_redraw_the_pages_that_show_them
     def served() -> set[str]:
         return {call(page_cache, url).headers["x-page-cache"] for url in urls}
 
-    for migration, clean in ((HEADLINES, "clean_headlines"), (TITLES, "clean_titles")):
+    signalled = []
+    article_changed.connect(receiver := lambda **kwargs: signalled.append(kwargs), weak=False)
+    try:
         served()
+        HEADLINES.clean_headlines(django_apps, None)
         assert served() == {"hit"}
-        getattr(migration, clean)(django_apps, None)
-        assert served() == {"miss"}
-        getattr(migration, clean)(django_apps, None)  # nothing left to clean
-        assert served() == {"hit"}
+        TITLES.clean_titles(django_apps, None)
+    finally:
+        article_changed.disconnect(receiver)
+    assert signalled == []
+    assert served() == {"miss"}
+    assert "Every cached page purged" in capsys.readouterr().out
     assert "<h1>The original headline</h1>" in call(page_cache, story.get_absolute_url()).text
     assert '<a href="/about/">About us</a>' in call(page_cache, "/").text
+
+
+def test_an_upgrade_whose_purge_fails_goes_on_and_names_the_command_to_run(
+    settings, tmp_path, capsys
+):
+    """The page cache unreachable (Redis down, ``DATA_DIR`` not a folder): 0017 still
+    cleans the titles, and tells the operator the one command to run afterwards."""
+    settings.REDIS_URL = "redis://127.0.0.1:18599/12"  # nothing listens there
+    settings.DATA_DIR = tmp_path / "a-file"
+    settings.DATA_DIR.write_text("")
+    settings.BYLINE_PAGE_FILES_DIR = ""
+    page = StaticPage.objects.create(title="About", path="/about/")
+    StaticPage.objects.filter(pk=page.pk).update(title="About\u202e us")
+    reset_page_store()
+    try:
+        TITLES.clean_titles(django_apps, None)
+    finally:
+        reset_page_store()
+    assert StaticPage.objects.get(pk=page.pk).title == "About us"
+    out = capsys.readouterr().out
+    assert "were not purged" in out and "Run `byline purge-pages` as the app's user." in out
+
+
+def test_a_fresh_database_s_migration_purges_nothing(page_cache, capsys):
+    TITLES.clean_titles(django_apps, None)  # no article, no page: nothing was cached
+    assert "purge" not in capsys.readouterr().out

@@ -12,6 +12,7 @@ from html import unescape
 import pytest
 
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
+from byline.wordpress.report import ImportSummary
 from tests.articles.test_hostile_headlines import LEGITIMATE
 from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME
 from tests.wordpress.test_import import run_import
@@ -145,3 +146,39 @@ def test_a_wordpress_site_s_page_titles_are_cleaned_as_headlines(tmp_path, clien
     assert footer.index(">Untitled</a>") < footer.index(">About us</a>")
     for page in in_footer:
         assert f"<h1>{page.title}</h1>" in client.get(page.path).text
+
+
+# A title that, printed raw, sets the operator's clipboard (OSC 52), clears the screen
+# and turns the terminal red: an export carries the ESC and BEL by reference.
+TERMINAL_ATTACK = "&#27;]52;c;Y20K&#7;&#27;[2J&#27;[31mOWNED"
+
+
+def test_the_import_report_never_prints_a_terminal_escape(tmp_path):
+    """What the report prints (the command's output) and writes (``--report FILE``) of an
+    export's text has no escape sequence, control character or line end left in it: a
+    draft's hostile title is listed as the text it shows."""
+    report = tmp_path / "report.txt"
+    broken = f"Line\r{TERMINAL_ATTACK}\n\u202eover"
+    drafts = [item(1, TERMINAL_ATTACK, status="draft"), item(2, broken, status="draft", plain=True)]
+    out = run_import(write(tmp_path, wxr(*drafts)), "--report", str(report))
+    for text in (out, report.read_text()):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", text), text
+        assert "“OWNED”: draft" in text and "“Line OWNED over”: draft" in text
+    assert Article.objects.get(imported_from__wp_id=1).headline == "OWNED"
+
+
+def test_every_line_of_the_import_report_is_cleaned_whatever_field_it_comes_from():
+    summary = ImportSummary(source="\x1b]0;title\x07site.xml", version="1.2")
+    summary.warnings.append("bad\rdate \x1b[2Jin post 3")
+    summary.notes.append("a\tnote\x9b\u2066")
+    summary.skipped["\x1b[31mred\x1b[0m items"] = 2
+    assert summary.lines() == [
+        "Warning: bad date in post 3",
+        "Imported from site.xml (WXR 1.2):",
+        "  0 articles, 0 static pages, 0 new authors, 0 new sections, 0 new tags, 0 old "
+        "addresses redirected",
+        "Not imported:",
+        "  2 red items",
+        "Notes:",
+        "  a note",
+    ]

@@ -345,6 +345,23 @@ def test_articles_imported_earlier_get_the_copies_on_a_run_with_copy_media(
     assert local(old_site, UPLOADS + "/cat.png") in client.get(article.get_absolute_url()).text
 
 
+def test_a_lead_image_s_alt_text_and_caption_lose_a_terminal_escape_on_every_run(
+    tmp_path, media_root, old_site
+):
+    """The alt text and caption of a featured image (given their ESC by reference, as an
+    export carries it) are stored as the article's save stores them: the whole sequence
+    goes, for an article imported now or by an earlier run without --copy-media."""
+    lead = attachment(9, f"{old_site.url}{UPLOADS}/lead.jpg", "&#27;[31mX", "A&#7;\x85 caption")
+    first = write(tmp_path, export(old_site, item(1, extra=featured(9)), lead))
+    run_import(first)  # the article, without its lead image yet
+    later = write(tmp_path, export(old_site, item(2, extra=featured(9)), lead), name="b.xml")
+    run_import(later, "--copy-media")
+    run_import(first, "--copy-media")
+    for article in Article.objects.all():
+        assert article.lead_image
+        assert (article.lead_image_alt, article.lead_image_caption) == ("X", "A caption")
+
+
 def test_a_path_that_climbs_out_stays_inside_the_media_folder(tmp_path, media_root, old_site):
     old_site.files["/wp-content/uploads/../../../../escape.png"] = PNG
     old_site.files["/wp-content/uploads/..%2F..%2F..%2Fescape2.png"] = PNG
