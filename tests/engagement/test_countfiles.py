@@ -18,7 +18,7 @@ import pytest
 
 from byline.engagement import actions, countfiles, stats, viewlog
 from byline.redisconn import redis_client
-from tests.engagement.test_viewlog import browser, line, write
+from tests.engagement.test_viewlog import browser, line, needs_redis, write
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,10 +148,6 @@ def test_every_file_is_looked_at_every_few_seconds_a_newly_read_article_at_once(
 
 
 # --- reading again only what changed (Redis: the marks of changed counts) --------------
-
-needs_redis = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
-)
 
 
 @pytest.fixture
