@@ -172,6 +172,23 @@ def fold(directory: Path | None = None) -> int:
         )
     except FileNotFoundError:
         return 0
+    # The counts files are looked at even when a batch failed (Redis or the database is
+    # down: its lines wait), so votes and comments still show; the failure goes on up.
+    try:
+        added = _fold_files(directory, names)
+        if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
+            _forgotten[0] = time.monotonic()
+            _forget_old_positions(names)
+    finally:
+        try:
+            countfiles.publish(directory)
+        except Exception as error:  # the files keep their last counts; the next fold retries
+            logger.warning("the counts files wait for the next fold: %s", error)
+    return added
+
+
+def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
+    """Fold the view log files ``names`` ((slot, name), oldest first); the views added."""
     current_slot = int(time.time()) // SLOT_SECONDS
     added = 0
     for slot, name in names:
@@ -203,13 +220,6 @@ def fold(directory: Path | None = None) -> int:
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
             _read_to.pop((str(directory), name), None)
-    if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
-        _forgotten[0] = time.monotonic()
-        _forget_old_positions(names)
-    try:
-        countfiles.publish(directory)
-    except Exception as error:  # the files keep their last counts; the next fold retries
-        logger.warning("the counts files wait for the next fold: %s", error)
     return added
 
 

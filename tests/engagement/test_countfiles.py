@@ -15,7 +15,9 @@ import threading
 import time
 
 import pytest
+import redis
 
+from byline import redisconn
 from byline.engagement import actions, countfiles, stats, viewlog
 from byline.redisconn import redis_client
 from tests.engagement.test_viewlog import browser, line, needs_redis, write
@@ -473,3 +475,28 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     viewlog.fold()  # the next look
     assert listed
     assert views_in(log_dir, rendered) == 1
+
+
+def test_while_redis_is_down_and_views_wait_for_it_the_counts_files_still_show_votes(
+    log_dir, settings
+):
+    """Redis stops (the view log's marks live there): a fold with a line waiting fails,
+    and says so to its caller, but the counts files are looked at all the same, so a
+    vote cast during the outage shows in its article's file."""
+    from tests.faults.servers import free_port
+
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.40", browser()))
+    viewlog.fold()  # readers are reading it: it has a file
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.BYLINE_REDIS_TIMEOUT = 0.5
+    try:
+        write(log_dir, line(article.pk, "198.51.100.41", browser()))
+        actions.react(article.pk, "reader-5", "happy")
+        with pytest.raises(redis.RedisError):
+            viewlog.fold()
+        counts = json.loads(counts_file(log_dir, article).read_bytes())
+        assert counts["reactions"][0]["count"] == 1
+        assert counts["views"] == 1  # the waiting line is not counted yet
+    finally:
+        redisconn.reset()
