@@ -16,6 +16,7 @@ import time
 
 import pytest
 import redis
+from django.db import connection
 
 from byline import redisconn
 from byline.engagement import actions, countfiles, stats, viewlog
@@ -500,3 +501,47 @@ def test_while_redis_is_down_and_views_wait_for_it_the_counts_files_still_show_v
         assert counts["views"] == 1  # the waiting line is not counted yet
     finally:
         redisconn.reset()
+
+
+def test_an_article_changed_while_another_thread_looks_at_a_new_folder_is_forgotten(
+    tmp_path, settings, monkeypatch
+):
+    """``forget`` (article_changed, in a request thread) goes through the folders this
+    process knows while a fold in another thread looks at a folder for the first time
+    (adds it): neither fails."""
+    settings.BYLINE_VIEW_LOG_DIR = ""  # (no file to remove: only what the process knows)
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    monkeypatch.setattr(countfiles, "_on_disk", {f"/elsewhere/{n}": {n} for n in range(5000)})
+    folders = [tmp_path / str(n) for n in range(30)]
+    for folder in folders:
+        folder.mkdir()
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def looks() -> None:
+        try:
+            for folder in folders:
+                countfiles.publish(folder)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=looks)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    try:
+        thread.start()
+        while not done.is_set():
+            try:
+                countfiles.forget(7)
+            except BaseException as error:
+                failures.append(error)
+                break
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert 7 not in countfiles._on_disk["/elsewhere/7"]
+    assert all(os.fspath(folder / "counts") in countfiles._on_disk for folder in folders)
