@@ -478,6 +478,24 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     assert views_in(log_dir, rendered) == 1
 
 
+def test_a_file_another_process_removed_between_looks_is_made_again_at_the_next_look(
+    log_dir, monkeypatch
+):
+    """Another process removes an article's file (its article_changed: an edit, a
+    comment shown): the folds between two looks do not list the folder, and the next
+    look finds the file gone and writes it again, readers still reading the article."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.50", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 3600.0)
+    path = counts_file(log_dir, article)
+    os.unlink(path)  # by another process: this one does not know
+    viewlog.fold()
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    viewlog.fold()  # the next look
+    assert views_in(log_dir, article) == 1
+
+
 def test_while_redis_is_down_and_views_wait_for_it_the_counts_files_still_show_votes(
     log_dir, settings
 ):
