@@ -705,7 +705,9 @@ def forget(article_id: int | None = None, **kwargs: object) -> None:
     down stops being answered by nginx at once on this machine, and mark its counts
     changed (comments send it too) for every folder."""
     remove_files(FOLDER, article_id)
-    for known in _on_disk.values():  # this process's folds make it again between looks
+    # This process's folds make the file again between looks. (A copy of the folders: a
+    # fold in another thread may add one meanwhile.)
+    for known in list(_on_disk.values()):
         if article_id is None:
             known.clear()
         else:

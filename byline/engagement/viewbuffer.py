@@ -54,6 +54,7 @@ from byline.engagement.stats import (
     mark_changed,
     pending_views_field,
 )
+from byline.logthrottle import ThrottledLog, reason_of
 from byline.redisconn import redis_client, script
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ def flush() -> int:
     for nothing, and that request's wait. Should the service stop, they
     flush again within ``BYLINE_VIEW_FLUSH_SECONDS``.
     """
-    added = _flush_buffers() + _fold_view_log()
+    failed: set[str] = set()
+    added = _flush_buffers(failed) + _fold_view_log(failed)
+    if waiting.down and REDIS not in failed:  # (nearly always empty)
+        waiting.answered(REDIS)
     try:
         cache.set(FLUSHED_KEY, 1, timeout=settings.BYLINE_VIEW_FLUSH_SECONDS)
     except Exception as error:  # flushed all the same; the app servers may flush too
@@ -137,23 +141,41 @@ def also_flush(source: Callable[[], int]) -> None:
         _more_sources.append(source)
 
 
-def _fold_view_log() -> int:
+# While Redis fails, every flush meets it (the folder's, every second): one line a while,
+# counting the failures, and one when it is back (``byline.logthrottle``).
+waiting = ThrottledLog(logger, "failures", again="is back for the views")
+REDIS = "Redis"
+
+
+def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
+    """The views of ``what`` ("the view log") wait: a flush met ``error``."""
+    reason = f"{what}: {reason_of(error)}"
+    if isinstance(error, redis.RedisError):
+        failed.add(REDIS)
+        waiting.failure(
+            REDIS, reason, "views wait for Redis (%s); they are counted when it is back", reason
+        )
+    else:  # the database (or anything else): the next flush tries again
+        logger.warning("views wait for the next flush (%s)", reason)
+
+
+def _fold_view_log(failed: set[str]) -> int:
     added = 0
     for source in _more_sources:
         try:
             added += source()
         except Exception as error:  # Redis or the database failed: the lines wait, none is lost
-            logger.warning("the view log waits for the next flush: %s", error)
+            _views_wait(error, "the view log", failed)
     return added
 
 
-def _flush_buffers() -> int:
+def _flush_buffers(failed: set[str]) -> int:
     added = 0
     if redis_client() is not None:
         try:
             added += _flush_redis()
         except redis.RedisError as error:
-            logger.warning("views buffered in Redis wait for the next flush: %s", error)
+            _views_wait(error, "the views buffered in Redis", failed)
         # (a plain statement: the ORM's ``exists()`` cost the folder 0.25 ms of CPU a
         # fold, this 0.07)
         with connection.cursor() as cursor:

@@ -96,7 +96,9 @@ _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 # key holding its first line's id (``SET NX``: that line's rank is 0, and a rerun of it
 # finds its own id); only a second line makes the sorted set of line ids, with the first
 # line's id in it, where ``ZRANK`` tells each line's rank as before. Two calls a line
-# (the first line's key and the browser's mark) where there were four.
+# (the first line's key and the browser's mark) where there were four. Whenever the set's
+# lifetime is renewed the key's is too: a batch retried for longer than a limit key
+# lives still finds the address's first line (without it, it would be the first).
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]
@@ -118,9 +120,10 @@ for i = 7, #ARGV do
             else
                 call('ZADD', limit_key, 'NX', 0, id)
             end
-            if not expiring[limit_key] then
+            if not expiring[limit_key] then  -- the first line's key lives as long
                 expiring[limit_key] = true
                 call('EXPIRE', limit_key, limit_ttl)
+                if first then call('EXPIRE', firsts .. minute, limit_ttl) end
             end
             rank = call('ZRANK', limit_key, id)
         end
@@ -169,6 +172,23 @@ def fold(directory: Path | None = None) -> int:
         )
     except FileNotFoundError:
         return 0
+    # The counts files are looked at even when a batch failed (Redis or the database is
+    # down: its lines wait), so votes and comments still show; the failure goes on up.
+    try:
+        added = _fold_files(directory, names)
+        if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
+            _forgotten[0] = time.monotonic()
+            _forget_old_positions(names)
+    finally:
+        try:
+            countfiles.publish(directory)
+        except Exception as error:  # the files keep their last counts; the next fold retries
+            logger.warning("the counts files wait for the next fold: %s", error)
+    return added
+
+
+def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
+    """Fold the view log files ``names`` ((slot, name), oldest first); the views added."""
     current_slot = int(time.time()) // SLOT_SECONDS
     added = 0
     for slot, name in names:
@@ -200,13 +220,6 @@ def fold(directory: Path | None = None) -> int:
             path.unlink(missing_ok=True)
             ViewLogPosition.objects.filter(name=name).delete()
             _read_to.pop((str(directory), name), None)
-    if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
-        _forgotten[0] = time.monotonic()
-        _forget_old_positions(names)
-    try:
-        countfiles.publish(directory)
-    except Exception as error:  # the files keep their last counts; the next fold retries
-        logger.warning("the counts files wait for the next fold: %s", error)
     return added
 
 

@@ -15,10 +15,13 @@ import threading
 import time
 
 import pytest
+import redis
+from django.db import connection
 
+from byline import redisconn
 from byline.engagement import actions, countfiles, stats, viewlog
 from byline.redisconn import redis_client
-from tests.engagement.test_viewlog import browser, line, write
+from tests.engagement.test_viewlog import browser, line, needs_redis, write
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,10 +151,6 @@ def test_every_file_is_looked_at_every_few_seconds_a_newly_read_article_at_once(
 
 
 # --- reading again only what changed (Redis: the marks of changed counts) --------------
-
-needs_redis = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
-)
 
 
 @pytest.fixture
@@ -477,3 +476,90 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     viewlog.fold()  # the next look
     assert listed
     assert views_in(log_dir, rendered) == 1
+
+
+def test_a_file_another_process_removed_between_looks_is_made_again_at_the_next_look(
+    log_dir, monkeypatch
+):
+    """Another process removes an article's file (its article_changed: an edit, a
+    comment shown): the folds between two looks do not list the folder, and the next
+    look finds the file gone and writes it again, readers still reading the article."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.50", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 3600.0)
+    path = counts_file(log_dir, article)
+    os.unlink(path)  # by another process: this one does not know
+    viewlog.fold()
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    viewlog.fold()  # the next look
+    assert views_in(log_dir, article) == 1
+
+
+def test_while_redis_is_down_and_views_wait_for_it_the_counts_files_still_show_votes(
+    log_dir, settings
+):
+    """Redis stops (the view log's marks live there): a fold with a line waiting fails,
+    and says so to its caller, but the counts files are looked at all the same, so a
+    vote cast during the outage shows in its article's file."""
+    from tests.faults.servers import free_port
+
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.40", browser()))
+    viewlog.fold()  # readers are reading it: it has a file
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.BYLINE_REDIS_TIMEOUT = 0.5
+    try:
+        write(log_dir, line(article.pk, "198.51.100.41", browser()))
+        actions.react(article.pk, "reader-5", "happy")
+        with pytest.raises(redis.RedisError):
+            viewlog.fold()
+        counts = json.loads(counts_file(log_dir, article).read_bytes())
+        assert counts["reactions"][0]["count"] == 1
+        assert counts["views"] == 1  # the waiting line is not counted yet
+    finally:
+        redisconn.reset()
+
+
+def test_an_article_changed_while_another_thread_looks_at_a_new_folder_is_forgotten(
+    tmp_path, settings, monkeypatch
+):
+    """``forget`` (article_changed, in a request thread) goes through the folders this
+    process knows while a fold in another thread looks at a folder for the first time
+    (adds it): neither fails."""
+    settings.BYLINE_VIEW_LOG_DIR = ""  # (no file to remove: only what the process knows)
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 0.0)
+    monkeypatch.setattr(countfiles, "_on_disk", {f"/elsewhere/{n}": {n} for n in range(5000)})
+    folders = [tmp_path / str(n) for n in range(30)]
+    for folder in folders:
+        folder.mkdir()
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def looks() -> None:
+        try:
+            for folder in folders:
+                countfiles.publish(folder)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=looks)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    try:
+        thread.start()
+        while not done.is_set():
+            try:
+                countfiles.forget(7)
+            except BaseException as error:
+                failures.append(error)
+                break
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert 7 not in countfiles._on_disk["/elsewhere/7"]
+    assert all(os.fspath(folder / "counts") in countfiles._on_disk for folder in folders)

@@ -10,6 +10,7 @@ are rows in the fold's own transaction. tests/deploy/test_readers.py does the
 same through a real nginx, and kills a real folder mid-batch.
 """
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ from tests.conftest import run_together
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
@@ -162,21 +166,28 @@ def test_a_fold_with_nothing_new_to_read_opens_no_transaction_on_the_log(log_dir
     assert views(article) == 2
 
 
-def fail_the_second_batch(monkeypatch):
+def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
     """Run ``viewlog.fold()`` with its second batch failing before the commit (the
-    database went away, the process was killed); the real ``apply_batch``."""
+    database went away, the process was killed); with ``retried_for``, that batch fails
+    again at a fold every 0.3 s for that many seconds (the folder retrying it while the
+    database stays away). Returns the real ``apply_batch``."""
     real = viewlog.apply_batch
     calls = []
 
-    def fails_on_the_second_batch(batch, **options):
+    def fails_from_the_second_batch(batch, **options):
         calls.append(batch)
-        if len(calls) == 2:
+        if len(calls) >= 2:
             raise RuntimeError("killed")
         return real(batch, **options)
 
-    monkeypatch.setattr(viewlog, "apply_batch", fails_on_the_second_batch)
+    monkeypatch.setattr(viewlog, "apply_batch", fails_from_the_second_batch)
     with pytest.raises(RuntimeError):
         viewlog.fold()
+    until = time.monotonic() + retried_for
+    while time.monotonic() < until:
+        time.sleep(0.3)
+        with pytest.raises(RuntimeError):
+            viewlog.fold()
     return real
 
 
@@ -341,6 +352,30 @@ def test_one_addresss_limit_is_kept_by_a_fold_that_fails_and_runs_again(log_dir,
     viewlog.fold()
     viewlog.fold()
     assert (views(article), views(other)) == (5, 1)
+
+
+@needs_redis
+def test_an_addresss_limit_holds_while_a_batch_after_its_first_line_is_retried_for_long(
+    log_dir, monkeypatch
+):
+    """The address's first line is committed; the batch of its second fails again and
+    again for longer than a limit key lives (the database stays away): each retry keeps
+    the first line's key alive with the address's limit, so the second line is still
+    over the limit when its batch goes through."""
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", 1)
+    monkeypatch.setattr(viewlog, "LIMIT_KEY_SECONDS", 1)
+    article = make_article()
+    at = time.time() // 60 * 60 + 1
+    first, second = (line(article.pk, "198.51.100.150", browser(), at=at + n) for n in (0, 1))
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", len(first) + 10)  # a line a transaction
+    write(log_dir, first, second)
+    real = fail_the_second_batch(monkeypatch, retried_for=2.0)
+    assert views(article) == 1
+    monkeypatch.setattr(viewlog, "apply_batch", real)
+    viewlog.fold()
+    assert views(article) == 1
 
 
 @pytest.mark.parametrize("address", [b"198.51.100.7", b"2001:db8::1f", b"bad\xff\x00address"])

@@ -18,7 +18,7 @@ from byline import readers, redisconn
 from byline.articles.demo import load_demo
 from byline.discussion.models import Comment
 from byline.engagement import viewbuffer
-from byline.engagement.models import Reaction
+from byline.engagement.models import ArticleStats, Reaction
 from byline.pagecache.store import reset_page_store
 from byline.wsgi import dispatcher
 from tests.discussion.factory import make_comment
@@ -215,6 +215,41 @@ def test_while_redis_refuses_writes_the_log_gets_one_line_a_while_not_one_a_requ
     again = [line for line in lines if "takes commands again" in line]
     assert len(again) == 1 and len(lines) == 2, lines
     assert again[0].startswith("Redis takes commands again after ")
+
+
+def test_while_redis_is_down_the_view_folder_says_once_a_while_that_views_wait(
+    settings, redis_server, tmp_path, caplog, monkeypatch
+):
+    """The folder flushes every second and, with Redis stopped and a view waiting in
+    nginx's log, each flush meets it twice (the buffer in Redis, the log's marks): one
+    line says the views wait for Redis, not two a flush, and one when it is back and
+    the view is counted."""
+    from collections import Counter
+
+    from tests.engagement.test_viewlog import browser, line, write
+    from tests.factory import make_article
+
+    waiting = viewbuffer.waiting  # as a new process starts: nothing logged yet
+    for name, value in (("next_at", 0.0), ("down", {}), ("quiet", Counter()), ("every", 3600.0)):
+        monkeypatch.setattr(waiting, name, value)
+    _serve(settings, redis_server)
+    settings.BYLINE_VIEW_LOG_DIR = str(tmp_path)
+    article = make_article()
+    redis_server.stop()
+    write(tmp_path, line(article.pk, "198.51.100.60", browser()))
+    with caplog.at_level("WARNING", logger=viewbuffer.logger.name):
+        for _ in range(5):
+            viewbuffer.flush()
+        down = [r.getMessage() for r in caplog.records if r.name == viewbuffer.logger.name]
+        redis_server.start()
+        _wait_until_redis_is_used_again()
+        viewbuffer.flush()
+    lines = [r.getMessage() for r in caplog.records if r.name == viewbuffer.logger.name]
+    assert len(down) == 1, down
+    assert down[0].startswith("views wait for Redis (")
+    assert down[0].endswith("; they are counted when it is back")
+    assert len(lines) == 2 and lines[1].startswith("Redis is back for the views after "), lines
+    assert ArticleStats.objects.get(article=article).views == 1
 
 
 def test_rate_limits_keep_limiting_while_redis_is_down(settings, redis_server):

@@ -13,8 +13,9 @@ were marked as changed, and every article every 30 s).
 
 With PostgreSQL or Redis stopped, frozen or restarted, ``--every`` keeps going:
 the views wait in the log (a fold that fails commits nothing, its read position
-included), a warning is logged each time, and the first fold after the
-service is back counts them, exactly once, without a restart.
+included), a warning is logged (while Redis fails, one line every few seconds
+saying the views wait for it, and one when it is back), and the first fold
+after the service is back counts them, exactly once, without a restart.
 """
 
 from __future__ import annotations
