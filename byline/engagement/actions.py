@@ -138,14 +138,26 @@ _STARS_TYPED = {str(stars): stars for stars in STARS}
 def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
     """Why a vote whose rate limit was counted is refused (429, then 404), or None."""
     if over_limit:
-        limit = settings.BYLINE_VOTES_PER_MINUTE
-        return VoteRefused(
-            f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
-            status=429,
-        )
+        return over_the_limit(True)
     if not is_live(article_id):
-        return VoteRefused("There is no published article with this number.", status=404)
+        return unpublished(article_id)
     return None
+
+
+def over_the_limit(over_limit: bool) -> VoteRefused | None:
+    """The 429 of a vote over the limit (None for one within it)."""
+    if not over_limit:
+        return None
+    limit = settings.BYLINE_VOTES_PER_MINUTE
+    return VoteRefused(
+        f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
+        status=429,
+    )
+
+
+def unpublished(article_id: int) -> VoteRefused:
+    """The 404 of a vote on an article readers may not see."""
+    return VoteRefused("There is no published article with this number.", status=404)
 
 
 def batching() -> bool:
@@ -178,7 +190,8 @@ def vote(
     limit = settings.BYLINE_VOTES_PER_MINUTE
     value = None if choice is None else str(choice)
     if batching() and redisconn.available():
-        check = batches.Check(tuple(identities), read, limit, refusal)
+        # The caster's statement checks the article is published (no query before it).
+        check = batches.Check(tuple(identities), read, limit, over_the_limit, unpublished)
         (mine, figures), pending = batches.cast_checked(
             batches.Vote(kind, article_id, reader, value, check)
         )

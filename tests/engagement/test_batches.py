@@ -181,6 +181,29 @@ def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_count
     assert recount() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_checked_vote_on_an_article_not_published_is_refused_in_the_statement_alone():
+    """The statement that casts a batch checks its articles are published (no query
+    before it): a vote on a draft, a protected or a missing article is not cast and
+    fails with the 404; the rest of its batch counts."""
+    article, draft = make_article(), make_article(status="draft")
+
+    def vote(reader: str, article_id: int) -> batches.Vote:
+        check = batches.Check((), None, 100, actions.over_the_limit, actions.unpublished)
+        return batches.Vote("rating", article_id, reader, "3", check)
+
+    votes = [vote(ANN, article.pk), vote(BOB, draft.pk), vote(CAT, 10**12), vote(DAN, article.pk)]
+    batches.cast_batch(votes)
+    assert votes[0].wait()[0] == votes[3].wait()[0] == "3"
+    for refused in votes[1:3]:
+        with pytest.raises(actions.VoteRefused) as refusal:
+            refused.wait()
+        assert refusal.value.status == 404
+    assert figures_for(article.pk).rating_count == 2
+    assert not Rating.objects.filter(reader__in=[BOB, CAT]).exists()
+    assert recount() == []
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
 def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
     if redisconn.redis_client() is None:
@@ -188,11 +211,11 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
     article = make_article()
     identity = f"batch-retry-{random.getrandbits(64)}"
 
-    def vote(reader: str, article_id: int) -> batches.Vote:
-        check = batches.Check((identity,), None, 100, lambda over, article: None)
-        return batches.Vote("rating", article_id, reader, "4", check)
+    def vote(reader: str, stars: str) -> batches.Vote:
+        check = batches.Check((identity,), None, 100, actions.over_the_limit, actions.unpublished)
+        return batches.Vote("rating", article.pk, reader, stars, check)
 
-    votes = [vote(ANN, article.pk), vote(BOB, 10**12), vote(CAT, article.pk)]
+    votes = [vote(ANN, "4"), vote(BOB, "9"), vote(CAT, "4")]  # 9 stars: the database refuses
     batches.cast_batch(votes)  # refused as a whole, then cast again one by one
     assert [v.wait()[0] for v in (votes[0], votes[2])] == ["4", "4"]
     with pytest.raises(IntegrityError):
@@ -378,7 +401,9 @@ def test_a_vote_cast_on_its_own_thread_that_fails_unexpectedly_fails_alone(monke
     monkeypatch.setattr(readers, "hits_and_reads", broken_once)
 
     def vote(reader: str) -> batches.Vote:
-        check = batches.Check((f"reader:{reader}",), None, 100, lambda over, article: None)
+        check = batches.Check(
+            (f"reader:{reader}",), None, 100, actions.over_the_limit, actions.unpublished
+        )
         return batches.Vote("rating", article.pk, reader, "3", check)
 
     with pytest.raises(RuntimeError, match="no one expected"):
@@ -445,30 +470,6 @@ def test_a_reader_s_newer_vote_is_never_overwritten_by_one_the_caster_took_befor
     assert Rating.objects.get(article=article, reader=ANN).stars == 5
     assert batches._handed == 0
     batches.stop()
-
-
-def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
-    """A worker forked while ``_casting`` was held (by the caster or a request thread)
-    and votes were handed over starts free: no caster, nothing waiting, the lock open."""
-    monkeypatch.setattr(batches, "_handed", 3, raising=False)
-    read, write = os.pipe()
-    with batches._casting:
-        pid = os.fork()
-        if pid == 0:  # the child: report and leave at once
-            state = (
-                not batches._casting.locked(),
-                batches._casting.acquire(blocking=False),
-                not batches._lock.locked(),
-                batches._handed == 0,
-                batches._inbox is None and batches._thread_of is None,
-            )
-            os.write(write, repr(state).encode())
-            os._exit(0)
-    os.close(write)
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(read) as reported:
-        assert reported.read() == repr((True, True, True, True, True))
-    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.django_db(transaction=True)
