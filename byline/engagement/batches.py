@@ -72,8 +72,9 @@ from byline.engagement.stats import Outcome
 
 logger = logging.getLogger(__name__)
 
-# A connection that cast a batch this recently is used without a health check.
-TRUSTED_FOR = 1.0
+# A connection that cast a batch this recently is used without a health check (as the
+# vote layer's, ``vote_layer.TRUSTED_FOR``: a batch is cast again if it was dropped).
+TRUSTED_FOR = 30.0
 # The caster closes its connection after this long without a vote.
 IDLE_SECONDS = 30.0
 # At most this many votes in one statement (more wait for the next).
