@@ -17,10 +17,10 @@ difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
 round trip before a reused connection's first query) is skipped when the
 connection answered a vote less than ``TRUSTED_FOR`` seconds ago
 (``postgres.trust``: a server frozen since is found out after about 2 s, not
-the whole deadline). A connection broken since (the database restarted) is closed and the vote cast again on a new one
-(``postgres.again_if_dropped``: a vote states the reader's choice, so casting
-it twice changes nothing), answered 200; only a server still down answers
-the reader 503. A vote answered 200 is committed.
+the whole deadline). A connection broken since (the database restarted) is
+closed and the vote cast again on a new one (``postgres.again_if_dropped``: a
+vote states the reader's choice, so casting it twice changes nothing),
+answered 200; only a server still down answers the reader 503. A vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
