@@ -19,6 +19,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -79,16 +80,27 @@ def is_live(article_id: int) -> bool:
     """
     if not 0 < article_id <= MAX_ID:
         return False
-    now = time.monotonic()
-    if _live_until.get(article_id, 0.0) > now:
+    if known_live(article_id):
         return True
     if not Article.objects.published().filter(pk=article_id).exists():
         _live_until.pop(article_id, None)
         return False
+    seen_live([article_id])
+    return True
+
+
+def known_live(article_id: int) -> bool:
+    """Whether this process saw the article published in the last ``_LIVE_SECONDS``."""
+    return _live_until.get(article_id, 0.0) > time.monotonic()
+
+
+def seen_live(article_ids: Iterable[int]) -> None:
+    """These articles were published just now (``is_live`` remembers it)."""
+    until = time.monotonic() + _LIVE_SECONDS
     if len(_live_until) > 10_000:
         _live_until.clear()
-    _live_until[article_id] = now + _LIVE_SECONDS
-    return True
+    for article_id in article_ids:
+        _live_until[article_id] = until
 
 
 def forget_liveness(article_id: int | None = None, **kwargs: object) -> None:
@@ -191,7 +203,9 @@ def vote(
     value = None if choice is None else str(choice)
     if batching() and redisconn.available():
         # The caster's statement checks the article is published (no query before it).
-        check = batches.Check(tuple(identities), read, limit, over_the_limit, unpublished)
+        check = batches.Check(
+            tuple(identities), read, limit, over_the_limit, unpublished, known_live, seen_live
+        )
         (mine, figures), pending = batches.cast_checked(
             batches.Vote(kind, article_id, reader, value, check)
         )

@@ -54,7 +54,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,9 +89,11 @@ class Check:
 
     The vote counts one hit on each rate-limit counter of ``identities`` and
     reads ``read`` (the article's buffered views); ``refusal(over)`` then says
-    why the vote is refused (an exception for the reader) or None. The statement
-    that casts it checks that its article is published (``stats.cast_published_votes``):
-    if not, the vote is not cast and fails with ``unpublished(article)``.
+    why the vote is refused (an exception for the reader) or None. Its article
+    must be published: when ``known_live(article)`` does not say so already,
+    the statement that casts it checks (``stats.cast_published_votes``), tells
+    ``seen_live`` the articles it found published and fails the others' votes
+    with ``unpublished(article)``, not cast.
     """
 
     identities: tuple[str, ...]
@@ -99,6 +101,8 @@ class Check:
     limit: int
     refusal: Callable[[bool], BaseException | None]
     unpublished: Callable[[int], BaseException]
+    known_live: Callable[[int], bool]
+    seen_live: Callable[[Iterable[int]], None]
 
 
 class Vote:
@@ -402,8 +406,10 @@ def _cast(batch: list[Vote]) -> bool | None:
     if checked and len(checked) < len(batch):  # votes cast with no check too (tests, the demo)
         unchecked = _cast([vote for vote in batch if vote.check is None])
         return bool(_cast(checked) and unchecked)
+    # Articles this process saw published a moment ago need no check (the hot ones).
+    unsure = [vote for vote in checked if vote.check and not vote.check.known_live(vote.article_id)]
     cast_votes: Callable[[list[stats.Vote]], list[Any]]
-    cast_votes = stats.cast_published_votes if checked else stats.cast_votes
+    cast_votes = stats.cast_published_votes if unsure else stats.cast_votes
     try:
         votes = [(v.kind, v.article_id, v.reader, v.value) for v in batch]
         # A connection a restart dropped: the batch is cast again on a new one.
@@ -424,6 +430,8 @@ def _cast(batch: list[Vote]) -> bool | None:
         for vote in batch:
             vote.fail(error)
         return False
+    if unsure and unsure[0].check:  # the statement found these published
+        unsure[0].check.seen_live({v.article_id for v, o in zip(batch, outcomes, strict=True) if o})
     # A reader's votes on one article in one batch are all answered with where the
     # reader ended up, which is what the figures show: answers that arrive in any
     # order then leave the page right.

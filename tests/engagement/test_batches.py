@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import IntegrityError, connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from byline import readers, redisconn
 from byline.engagement import actions, batches, stats
@@ -31,6 +32,8 @@ from tests.factory import make_article
 pytestmark = postgres_only("batches are cast by a PostgreSQL function")
 
 ANN, BOB, CAT, DAN = (letter * 32 for letter in "abcd")
+# What a JSON vote's check refuses with, and how it learns which articles are published.
+REFUSALS = (actions.over_the_limit, actions.unpublished, actions.known_live, actions.seen_live)
 KEYS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 
 
@@ -189,7 +192,7 @@ def test_a_checked_vote_on_an_article_not_published_is_refused_in_the_statement_
     article, draft = make_article(), make_article(status="draft")
 
     def vote(reader: str, article_id: int) -> batches.Vote:
-        check = batches.Check((), None, 100, actions.over_the_limit, actions.unpublished)
+        check = batches.Check((), None, 100, *REFUSALS)
         return batches.Vote("rating", article_id, reader, "3", check)
 
     votes = [vote(ANN, article.pk), vote(BOB, draft.pk), vote(CAT, 10**12), vote(DAN, article.pk)]
@@ -204,6 +207,30 @@ def test_a_checked_vote_on_an_article_not_published_is_refused_in_the_statement_
     assert recount() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_article_found_published_is_not_checked_again_for_a_few_seconds():
+    """The statement that checked the article remembers it published in this process
+    (``actions.is_live``'s memory): the next votes on it (a hot article's) are cast by
+    the plain call, with no check; unpublished since, it is checked again."""
+    article = make_article()
+
+    def statements_of_a_vote(reader: str) -> list[str]:
+        check = batches.Check((), None, 100, *REFUSALS)
+        with CaptureQueriesContext(connection) as captured:
+            batches.cast_checked(batches.Vote("rating", article.pk, reader, "4", check))
+        return [query["sql"] for query in captured.captured_queries]
+
+    first, second = statements_of_a_vote(ANN), statements_of_a_vote(BOB)
+    assert len(first) == len(second) == 1
+    assert "WITH live" in first[0] and "WITH live" not in second[0]
+    assert actions.is_live(article.pk)
+    article.status = "draft"
+    article.save()  # article_changed: this process forgets it
+    with pytest.raises(actions.VoteRefused):
+        statements_of_a_vote(CAT)
+    assert figures_for(article.pk).rating_count == 2
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
 def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
     if redisconn.redis_client() is None:
@@ -212,7 +239,7 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
     identity = f"batch-retry-{random.getrandbits(64)}"
 
     def vote(reader: str, stars: str) -> batches.Vote:
-        check = batches.Check((identity,), None, 100, actions.over_the_limit, actions.unpublished)
+        check = batches.Check((identity,), None, 100, *REFUSALS)
         return batches.Vote("rating", article.pk, reader, stars, check)
 
     votes = [vote(ANN, "4"), vote(BOB, "9"), vote(CAT, "4")]  # 9 stars: the database refuses
@@ -401,9 +428,7 @@ def test_a_vote_cast_on_its_own_thread_that_fails_unexpectedly_fails_alone(monke
     monkeypatch.setattr(readers, "hits_and_reads", broken_once)
 
     def vote(reader: str) -> batches.Vote:
-        check = batches.Check(
-            (f"reader:{reader}",), None, 100, actions.over_the_limit, actions.unpublished
-        )
+        check = batches.Check((f"reader:{reader}",), None, 100, *REFUSALS)
         return batches.Vote("rating", article.pk, reader, "3", check)
 
     with pytest.raises(RuntimeError, match="no one expected"):
