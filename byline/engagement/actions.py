@@ -19,6 +19,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -79,16 +80,27 @@ def is_live(article_id: int) -> bool:
     """
     if not 0 < article_id <= MAX_ID:
         return False
-    now = time.monotonic()
-    if _live_until.get(article_id, 0.0) > now:
+    if known_live(article_id):
         return True
     if not Article.objects.published().filter(pk=article_id).exists():
         _live_until.pop(article_id, None)
         return False
+    seen_live([article_id])
+    return True
+
+
+def known_live(article_id: int) -> bool:
+    """Whether this process saw the article published in the last ``_LIVE_SECONDS``."""
+    return _live_until.get(article_id, 0.0) > time.monotonic()
+
+
+def seen_live(article_ids: Iterable[int]) -> None:
+    """These articles were published just now (``is_live`` remembers it)."""
+    until = time.monotonic() + _LIVE_SECONDS
     if len(_live_until) > 10_000:
         _live_until.clear()
-    _live_until[article_id] = now + _LIVE_SECONDS
-    return True
+    for article_id in article_ids:
+        _live_until[article_id] = until
 
 
 def forget_liveness(article_id: int | None = None, **kwargs: object) -> None:
@@ -138,14 +150,26 @@ _STARS_TYPED = {str(stars): stars for stars in STARS}
 def refusal(over_limit: bool, article_id: int) -> VoteRefused | None:
     """Why a vote whose rate limit was counted is refused (429, then 404), or None."""
     if over_limit:
-        limit = settings.BYLINE_VOTES_PER_MINUTE
-        return VoteRefused(
-            f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
-            status=429,
-        )
+        return over_the_limit(True)
     if not is_live(article_id):
-        return VoteRefused("There is no published article with this number.", status=404)
+        return unpublished(article_id)
     return None
+
+
+def over_the_limit(over_limit: bool) -> VoteRefused | None:
+    """The 429 of a vote over the limit (None for one within it)."""
+    if not over_limit:
+        return None
+    limit = settings.BYLINE_VOTES_PER_MINUTE
+    return VoteRefused(
+        f"You have voted more than {limit} times in a minute. Wait a minute and try again.",
+        status=429,
+    )
+
+
+def unpublished(article_id: int) -> VoteRefused:
+    """The 404 of a vote on an article readers may not see."""
+    return VoteRefused("There is no published article with this number.", status=404)
 
 
 def batching() -> bool:
@@ -178,7 +202,10 @@ def vote(
     limit = settings.BYLINE_VOTES_PER_MINUTE
     value = None if choice is None else str(choice)
     if batching() and redisconn.available():
-        check = batches.Check(tuple(identities), read, limit, refusal)
+        # The caster's statement checks the article is published (no query before it).
+        check = batches.Check(
+            tuple(identities), read, limit, over_the_limit, unpublished, known_live, seen_live
+        )
         (mine, figures), pending = batches.cast_checked(
             batches.Vote(kind, article_id, reader, value, check)
         )

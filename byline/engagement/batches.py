@@ -54,11 +54,17 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 
 from byline import postgres, readers
 from byline.engagement import stats
@@ -66,12 +72,15 @@ from byline.engagement.stats import Outcome
 
 logger = logging.getLogger(__name__)
 
-# A connection that cast a batch this recently is used without a health check.
-TRUSTED_FOR = 1.0
+# A connection that cast a batch this recently is used without a health check (as the
+# vote layer's, ``vote_layer.TRUSTED_FOR``: a batch is cast again if it was dropped).
+TRUSTED_FOR = 30.0
 # The caster closes its connection after this long without a vote.
 IDLE_SECONDS = 30.0
 # At most this many votes in one statement (more wait for the next).
 MAX_BATCH = 500
+# How long a vote waits for its caster outside an app server (no database deadline).
+WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -79,21 +88,29 @@ class Check:
     """What the caster checks of a vote before casting it, in one Redis call per batch.
 
     The vote counts one hit on each rate-limit counter of ``identities`` and
-    reads ``read`` (the article's buffered views); ``refusal(over, article)``
-    then says why the vote is refused (an exception for the reader) or None.
+    reads ``read`` (the article's buffered views); ``refusal(over)`` then says
+    why the vote is refused (an exception for the reader) or None. Its article
+    must be published: when ``known_live(article)`` does not say so already,
+    the statement that casts it checks (``stats.cast_published_votes``), tells
+    ``seen_live`` the articles it found published and fails the others' votes
+    with ``unpublished(article)``, not cast.
     """
 
     identities: tuple[str, ...]
     read: tuple[str, str] | None
     limit: int
-    refusal: Callable[[bool, int], BaseException | None]
+    refusal: Callable[[bool], BaseException | None]
+    unpublished: Callable[[int], BaseException]
+    known_live: Callable[[int], bool]
+    seen_live: Callable[[Iterable[int]], None]
 
 
 class Vote:
     """One vote on its way through the caster; ``wait()`` gives its outcome or raises."""
 
     __slots__ = (
-        "kind", "article_id", "reader", "value", "check", "read", "outcome", "error", "_done"
+        "kind", "article_id", "reader", "value", "check", "read", "outcome", "error", "_done",
+        "_taken",
     )  # fmt: skip
 
     def __init__(
@@ -111,13 +128,36 @@ class Vote:
         self.error: BaseException | None = None
         self._done = _thread.allocate_lock()
         self._done.acquire()
+        self._taken = _thread.allocate_lock()  # held by whoever took it (``take``)
 
     def wait(self) -> Outcome:
-        self._done.acquire()
+        """The vote's outcome, or what failed it; never waits for ever (``wait_seconds``).
+
+        A vote no caster took in that time (its caster stopped or died with it
+        queued) is taken back: it is never cast, and fails with ``NotCast`` (an
+        outage: 503 and ``Retry-After``). One a caster took is being cast: it
+        gets the same time again (a batch waits at most the database's deadline),
+        then fails the same way, cast or not (a vote states the reader's choice:
+        sending it again is safe).
+        """
+        if not self._done.acquire(timeout=wait_seconds()):
+            if _give_up(self):  # nobody took it: it will never be cast
+                raise NotCast("no vote caster took the vote in time")
+            if not self._done.acquire(timeout=wait_seconds()):
+                raise NotCast("the vote caster did not answer in time")
         if self.error is not None:
             raise self.error
         assert self.outcome is not None
         return self.outcome
+
+    @property
+    def taken(self) -> bool:
+        return self._taken.locked()
+
+    def take(self) -> bool:
+        """Take the vote to cast it (or, its reader, to give it up): True for the one
+        who takes it first, False after."""
+        return self._taken.acquire(blocking=False)
 
     def answer(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -159,11 +199,40 @@ def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
             _casting.release()
         if alone:
             return vote.wait(), vote.read
-    inbox = _caster()
-    with _lock:  # counted before it is queued: no vote cast alone overtakes it
-        _handed += 1
-        inbox.put(vote)
+    while True:
+        inbox = _caster()
+        with _lock:  # counted before it is queued: no vote cast alone overtakes it
+            # Still the running caster's inbox: ``stop()`` and the move of a dead
+            # caster's queue happen under ``_lock``, and one taken before them is theirs.
+            if inbox is _inbox and _thread_of is not None and _thread_of.is_alive():
+                _handed += 1
+                inbox.put(vote)
+                break
     return vote.wait(), vote.read
+
+
+class NotCast(OperationalError):
+    """A vote no caster cast in time (stopped or died): a 503 for its reader, who may send
+    it again."""
+
+
+def wait_seconds() -> float:
+    """How long a vote waits for its caster before it is taken back (and then for its
+    batch): a batch's Redis call, its statement and the same statement once more on a
+    new connection (``postgres.again_if_dropped``), each within their deadline."""
+    deadline = postgres.deadline()
+    return WAIT_SECONDS if deadline is None else 2 * (deadline + postgres.GRACE_SECONDS) + 5
+
+
+def _give_up(vote: Vote) -> bool:
+    """Take back a vote handed to the caster that no caster took: True if it was still
+    there (it is then never cast and no longer counted as handed over)."""
+    global _handed
+    with _lock:  # with the count: a dead caster's queue is moved under it
+        if not vote.take():
+            return False
+        _handed -= 1
+        return True
 
 
 def _idle() -> bool:
@@ -223,7 +292,7 @@ def _caster() -> queue.SimpleQueue[Any]:
                 moved = 0  # those the dead caster took are lost: only these wait
                 while not stranded.empty():
                     vote = stranded.get_nowait()
-                    if isinstance(vote, Vote):
+                    if isinstance(vote, Vote) and not vote.taken:  # (not given up)
                         _inbox.put(vote)
                         moved += 1
                 _handed = moved
@@ -253,7 +322,7 @@ def stop() -> None:
         thread.join()
         while not inbox.empty():  # handed over after the stop: never left waiting
             vote = inbox.get_nowait()
-            if isinstance(vote, Vote):
+            if isinstance(vote, Vote) and vote.take():
                 vote.fail(RuntimeError("the vote caster has stopped"))
                 _cast_by_caster(1)
 
@@ -283,6 +352,7 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                     stopping = True
                     break
                 batch.append(vote)
+            batch = [vote for vote in batch if vote.take()]  # not those given up
             try:
                 # What request_started does for a request thread, for every database
                 # the batch may read (the checks read replicas when there are some).
@@ -332,10 +402,18 @@ def _cast(batch: list[Vote]) -> bool | None:
     if there was nothing to cast."""
     if not batch:
         return None
+    checked = [vote for vote in batch if vote.check is not None]
+    if checked and len(checked) < len(batch):  # votes cast with no check too (tests, the demo)
+        unchecked = _cast([vote for vote in batch if vote.check is None])
+        return bool(_cast(checked) and unchecked)
+    # Articles this process saw published a moment ago need no check (the hot ones).
+    unsure = [vote for vote in checked if vote.check and not vote.check.known_live(vote.article_id)]
+    cast_votes: Callable[[list[stats.Vote]], list[Any]]
+    cast_votes = stats.cast_published_votes if unsure else stats.cast_votes
     try:
         votes = [(v.kind, v.article_id, v.reader, v.value) for v in batch]
         # A connection a restart dropped: the batch is cast again on a new one.
-        outcomes = postgres.again_if_dropped(lambda: stats.cast_votes(votes))
+        outcomes = postgres.again_if_dropped(lambda: cast_votes(votes))
     except DatabaseError as error:
         db = connections[DEFAULT_DB_ALIAS]
         usable = db.connection is not None and db.is_usable()
@@ -352,14 +430,20 @@ def _cast(batch: list[Vote]) -> bool | None:
         for vote in batch:
             vote.fail(error)
         return False
+    if unsure and unsure[0].check:  # the statement found these published
+        unsure[0].check.seen_live({v.article_id for v, o in zip(batch, outcomes, strict=True) if o})
     # A reader's votes on one article in one batch are all answered with where the
     # reader ended up, which is what the figures show: answers that arrive in any
     # order then leave the page right.
     final: dict[tuple[str, int, str], Outcome] = {}
     for vote, outcome in zip(batch, outcomes, strict=True):
-        final[vote.kind, vote.article_id, vote.reader] = outcome
+        if outcome is not None:
+            final[vote.kind, vote.article_id, vote.reader] = outcome
+        elif vote.check is not None:  # its article is not published: not cast
+            vote.fail(vote.check.unpublished(vote.article_id))
     for vote in batch:
-        vote.answer(final[vote.kind, vote.article_id, vote.reader])
+        if not vote.settled:
+            vote.answer(final[vote.kind, vote.article_id, vote.reader])
     return True
 
 
@@ -384,7 +468,7 @@ def _checked(batch: list[Vote]) -> list[Vote]:
         if vote.check is not None:
             over, vote.read = outcomes[id(vote)]
             try:
-                refusal = vote.check.refusal(over, vote.article_id)
+                refusal = vote.check.refusal(over)
             except Exception as error:
                 refusal = error
             if refusal is not None:

@@ -37,6 +37,7 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from byline import redisconn
 from byline.engagement import votesql
@@ -596,8 +597,36 @@ def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]
     return [(mine, figures[vote[1]]) for vote, mine in zip(votes, after, strict=True)]
 
 
-def _cast_in_one_statement(votes: Sequence[Vote], shard: int) -> list[Outcome]:
-    arguments: list[str | int] = [
+def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome | None]:
+    """``cast_votes()`` of the votes on published articles (``Article.objects.published()``,
+    as the database sees it at the cast); None for each vote on any other article, which
+    is not cast. On PostgreSQL the check is part of the one statement (the vote caster's
+    casts: one round trip a vote, not a query before it)."""
+    shard = pick_shard() if shard is None else shard
+    articles = {vote[1] for vote in votes}
+    query = published_query(articles) if connection.vendor == "postgresql" else None
+    if query is None:
+        from byline.articles.models import Article
+
+        live = set(Article.objects.published().filter(pk__in=articles).values_list("pk", flat=True))
+        cast = [vote for vote in votes if vote[1] in live]
+        outcomes = iter(cast_votes(cast, shard) if cast else [])
+        return [next(outcomes) if vote[1] in live else None for vote in votes]
+    sql, params = query
+    found = _cast_in_one_statement(votes, shard, (f"WITH live(id) AS ({sql})", params))
+    mark_changed_after_commit(
+        {vote[1] for vote, outcome in zip(votes, found, strict=True) if outcome}
+    )
+    return found
+
+
+def _cast_in_one_statement(
+    votes: Sequence[Vote], shard: int, live: tuple[str, list[Any]] | None = None
+) -> list[Any]:
+    """The votes cast by ``votesql``'s statement, each one's outcome; with ``live`` (the
+    SQL of ``WITH live AS (<the published ones among the votes' articles>)`` and its
+    parameters), only the votes on those articles, None for the others."""
+    arguments: list[Any] = [
         text_array_literal(vote[0] for vote in votes),
         array_literal(vote[1] for vote in votes),
         text_array_literal(vote[2] for vote in votes),
@@ -606,17 +635,64 @@ def _cast_in_one_statement(votes: Sequence[Vote], shard: int) -> list[Outcome]:
     ]
     articles = [vote[1] for vote in votes]
     with connection.cursor() as cursor:
-        cursor.execute(votesql.CALL, arguments)
+        if live is None:
+            cursor.execute(votesql.CALL, arguments)
+        else:
+            cursor.execute(live[0] + votesql.CALL_PUBLISHED, [*live[1], *arguments])
         rows = cursor.fetchall()
     mine: dict[int, str | None] = {}
+    published: set[int] = set()
     by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}
     for kind, article, key, number, other in rows:
         if kind == "m":
             mine[number] = key
+        elif kind == "l":
+            published.add(article)
         else:
             by_article[article].append((kind, key, number, other))
     figures = {article: figures_from_rows(rows) for article, rows in by_article.items()}
-    return [(mine[n] or None, figures[articles[n - 1]]) for n in range(1, len(votes) + 1)]
+    if live is None:
+        return [(mine[n] or None, figures[articles[n - 1]]) for n in range(1, len(votes) + 1)]
+    cast = iter(range(1, len(votes) + 1))  # the cast votes are numbered in their order
+    return [
+        (mine[next(cast)] or None, figures[article]) if article in published else None
+        for article in articles
+    ]
+
+
+# ``published_query`` on PostgreSQL: (the SQL, its parameters) of the ORM's own query,
+# built once per process and database.
+_published_sql: dict[str, tuple[str, tuple[Any, ...]]] = {}
+_IDS_MARK = "{-1}"  # the ids' array parameter while the query is built
+
+
+def published_query(article_ids: Iterable[int]) -> tuple[str, list[Any]] | None:
+    """The SQL and parameters of the published ones among ``article_ids`` (their ids, one
+    column), as ``Article.objects.published()`` says; None where the ORM is to run it.
+
+    On PostgreSQL the ORM builds and compiles the query once per process and each
+    call puts in the time and the ids (building it cost ~0.7 ms of CPU, the statement
+    itself ~0.1); elsewhere None."""
+    if connection.vendor != "postgresql":
+        return None
+    compiled = _published_sql.get(connection.alias)
+    if compiled is None:
+        from byline.articles.models import Article
+
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [_IDS_MARK])
+        query = Article.objects.published().filter(pk__in=ids).order_by().values_list("pk")
+        compiled = query.query.sql_with_params()
+        kinds = [isinstance(value, datetime) or value == _IDS_MARK for value in compiled[1]]
+        if sum(kinds) != 2:  # not the one time and the ids any more: the ORM at each call
+            return None
+        _published_sql[connection.alias] = compiled
+    sql, params = compiled
+    now, ids_text = timezone.now(), array_literal(article_ids)
+    values = [
+        now if isinstance(value, datetime) else ids_text if value == _IDS_MARK else value
+        for value in params
+    ]
+    return sql, values
 
 
 def _cast_one(vote: Vote, shard: int) -> str | None:

@@ -17,11 +17,10 @@ difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
 round trip before a reused connection's first query) is skipped when the
 connection answered a vote less than ``TRUSTED_FOR`` seconds ago
 (``postgres.trust``: a server frozen since is found out after about 2 s, not
-the whole deadline). A connection broken within that second (the database
-restarted under load) is closed and the vote cast again on a new one
-(``postgres.again_if_dropped``: a vote states the reader's choice, so casting
-it twice changes nothing), answered 200; only a server still down answers
-the reader 503. A vote answered 200 is committed.
+the whole deadline). A connection broken since (the database restarted) is
+closed and the vote cast again on a new one (``postgres.again_if_dropped``: a
+vote states the reader's choice, so casting it twice changes nothing),
+answered 200; only a server still down answers the reader 503. A vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
@@ -64,8 +63,12 @@ VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
 # A vote's body is a few bytes ({"stars": 4}); anything larger takes the full stack.
 MAX_BODY = 1024
-# A connection that answered a vote this recently is used without a health check.
-TRUSTED_FOR = 1.0
+# A connection that answered a vote this recently is used without a health check: a
+# vote's statements are all cast again on a new connection if the kept one was dropped
+# (``postgres.again_if_dropped``), so the check would only spare a cast that fails. Not
+# for ever: a connection idle for minutes may have been cut silently (a firewall), and
+# then only the health check's short wait finds it out before the deadline.
+TRUSTED_FOR = 30.0
 FAILURE = "The vote could not be taken. Please try again."
 
 

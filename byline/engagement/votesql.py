@@ -177,6 +177,25 @@ CAST_VOTES = (
 # The arrays are sent as their text (``stats.array_literal``, ``stats.text_array_literal``).
 CALL = "SELECT * FROM engagement_cast_votes(%s::text[], %s::bigint[], %s::text[], %s::text[], %s)"
 
+# The same, for the votes on published articles only (``stats.cast_published_votes``):
+# sent after ``WITH live(id) AS (<the published ones among the votes' articles>)``; the
+# ids of those come back first as rows of kind 'l' (``o_article``), and the votes cast
+# are numbered among themselves, in their order. With none to cast the function is not
+# called (it takes at least one vote): it takes its shard from the row that is there
+# only when there is one.
+CALL_PUBLISHED = """, v AS (
+    SELECT u.kind, u.article, u.reader, u.value, u.n
+        FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[]) WITH ORDINALITY
+            AS u(kind, article, reader, value, n)
+        WHERE u.article IN (SELECT id FROM live))
+SELECT 'l'::text, id::bigint, NULL::text, NULL::bigint, NULL::bigint FROM live
+UNION ALL
+SELECT c.* FROM (SELECT %s::integer AS shard WHERE EXISTS (SELECT FROM v)) AS g,
+    LATERAL engagement_cast_votes(
+        ARRAY(SELECT kind FROM v ORDER BY n), ARRAY(SELECT article FROM v ORDER BY n),
+        ARRAY(SELECT reader FROM v ORDER BY n), ARRAY(SELECT value FROM v ORDER BY n), g.shard
+    ) AS c"""
+
 FUNCTIONS = (CAST_VOTES,)
 
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import IntegrityError, connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from byline import readers, redisconn
 from byline.engagement import actions, batches, stats
@@ -31,6 +32,8 @@ from tests.factory import make_article
 pytestmark = postgres_only("batches are cast by a PostgreSQL function")
 
 ANN, BOB, CAT, DAN = (letter * 32 for letter in "abcd")
+# What a JSON vote's check refuses with, and how it learns which articles are published.
+REFUSALS = (actions.over_the_limit, actions.unpublished, actions.known_live, actions.seen_live)
 KEYS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 
 
@@ -181,6 +184,53 @@ def test_a_vote_the_database_refuses_fails_alone_and_the_rest_of_its_batch_count
     assert recount() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_checked_vote_on_an_article_not_published_is_refused_in_the_statement_alone():
+    """The statement that casts a batch checks its articles are published (no query
+    before it): a vote on a draft, a protected or a missing article is not cast and
+    fails with the 404; the rest of its batch counts."""
+    article, draft = make_article(), make_article(status="draft")
+
+    def vote(reader: str, article_id: int) -> batches.Vote:
+        check = batches.Check((), None, 100, *REFUSALS)
+        return batches.Vote("rating", article_id, reader, "3", check)
+
+    votes = [vote(ANN, article.pk), vote(BOB, draft.pk), vote(CAT, 10**12), vote(DAN, article.pk)]
+    batches.cast_batch(votes)
+    assert votes[0].wait()[0] == votes[3].wait()[0] == "3"
+    for refused in votes[1:3]:
+        with pytest.raises(actions.VoteRefused) as refusal:
+            refused.wait()
+        assert refusal.value.status == 404
+    assert figures_for(article.pk).rating_count == 2
+    assert not Rating.objects.filter(reader__in=[BOB, CAT]).exists()
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_article_found_published_is_not_checked_again_for_a_few_seconds():
+    """The statement that checked the article remembers it published in this process
+    (``actions.is_live``'s memory): the next votes on it (a hot article's) are cast by
+    the plain call, with no check; unpublished since, it is checked again."""
+    article = make_article()
+
+    def statements_of_a_vote(reader: str) -> list[str]:
+        check = batches.Check((), None, 100, *REFUSALS)
+        with CaptureQueriesContext(connection) as captured:
+            batches.cast_checked(batches.Vote("rating", article.pk, reader, "4", check))
+        return [query["sql"] for query in captured.captured_queries]
+
+    first, second = statements_of_a_vote(ANN), statements_of_a_vote(BOB)
+    assert len(first) == len(second) == 1
+    assert "WITH live" in first[0] and "WITH live" not in second[0]
+    assert actions.is_live(article.pk)
+    article.status = "draft"
+    article.save()  # article_changed: this process forgets it
+    with pytest.raises(actions.VoteRefused):
+        statements_of_a_vote(CAT)
+    assert figures_for(article.pk).rating_count == 2
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as the caster runs
 def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limits():
     if redisconn.redis_client() is None:
@@ -188,11 +238,11 @@ def test_a_batch_cast_again_vote_by_vote_counts_each_vote_once_against_the_limit
     article = make_article()
     identity = f"batch-retry-{random.getrandbits(64)}"
 
-    def vote(reader: str, article_id: int) -> batches.Vote:
-        check = batches.Check((identity,), None, 100, lambda over, article: None)
-        return batches.Vote("rating", article_id, reader, "4", check)
+    def vote(reader: str, stars: str) -> batches.Vote:
+        check = batches.Check((identity,), None, 100, *REFUSALS)
+        return batches.Vote("rating", article.pk, reader, stars, check)
 
-    votes = [vote(ANN, article.pk), vote(BOB, 10**12), vote(CAT, article.pk)]
+    votes = [vote(ANN, "4"), vote(BOB, "9"), vote(CAT, "4")]  # 9 stars: the database refuses
     batches.cast_batch(votes)  # refused as a whole, then cast again one by one
     assert [v.wait()[0] for v in (votes[0], votes[2])] == ["4", "4"]
     with pytest.raises(IntegrityError):
@@ -378,7 +428,7 @@ def test_a_vote_cast_on_its_own_thread_that_fails_unexpectedly_fails_alone(monke
     monkeypatch.setattr(readers, "hits_and_reads", broken_once)
 
     def vote(reader: str) -> batches.Vote:
-        check = batches.Check((f"reader:{reader}",), None, 100, lambda over, article: None)
+        check = batches.Check((f"reader:{reader}",), None, 100, *REFUSALS)
         return batches.Vote("rating", article.pk, reader, "3", check)
 
     with pytest.raises(RuntimeError, match="no one expected"):
@@ -445,30 +495,6 @@ def test_a_reader_s_newer_vote_is_never_overwritten_by_one_the_caster_took_befor
     assert Rating.objects.get(article=article, reader=ANN).stars == 5
     assert batches._handed == 0
     batches.stop()
-
-
-def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
-    """A worker forked while ``_casting`` was held (by the caster or a request thread)
-    and votes were handed over starts free: no caster, nothing waiting, the lock open."""
-    monkeypatch.setattr(batches, "_handed", 3, raising=False)
-    read, write = os.pipe()
-    with batches._casting:
-        pid = os.fork()
-        if pid == 0:  # the child: report and leave at once
-            state = (
-                not batches._casting.locked(),
-                batches._casting.acquire(blocking=False),
-                not batches._lock.locked(),
-                batches._handed == 0,
-                batches._inbox is None and batches._thread_of is None,
-            )
-            os.write(write, repr(state).encode())
-            os._exit(0)
-    os.close(write)
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(read) as reported:
-        assert reported.read() == repr((True, True, True, True, True))
-    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,151 @@
+"""The vote caster's hand-over (any database): a vote handed to the caster is cast, or
+its reader is told within a bound — never left waiting where nobody reads it.
+
+What a batch does in the database is in ``test_batches.py`` (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+
+import pytest
+
+from byline import outages
+from byline.engagement import batches
+from byline.engagement.stats import figures_for
+from tests.factory import make_article
+
+ANN, BOB = "a" * 32, "b" * 32
+
+
+def in_a_thread(work, seconds: float = 30.0):
+    """``work()`` on a daemon thread (a vote that hangs must not hang the test run):
+    what it returned, or raised; fails if it is still waiting after ``seconds``."""
+    done: list[tuple[str, object]] = []
+
+    def run() -> None:
+        try:
+            done.append(("returned", work()))
+        except BaseException as error:  # noqa: BLE001  (reported to the test)
+            done.append(("raised", error))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert done, "the vote is still waiting: nobody will ever answer it"
+    return done[0]
+
+
+@pytest.fixture
+def through_the_caster(monkeypatch):
+    """Every vote handed to the caster (none cast on its own thread); stopped after."""
+    monkeypatch.setattr(batches, "CAST_WHEN_IDLE", False)
+    yield
+    batches.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+def test_a_vote_handed_over_as_the_caster_stops_is_cast_by_the_next(monkeypatch):
+    """A request thread takes the caster's inbox, then ``stop()`` runs whole before it
+    queues its vote: the vote goes to a caster that is running, and counts."""
+    article = make_article()
+    running = batches._caster
+
+    def stopped_just_after() -> queue.SimpleQueue:
+        inbox = running()
+        if not stops:
+            stops.append(1)
+            batches.stop()  # casts what is queued, stops: this inbox is read no more
+        return inbox
+
+    stops: list[int] = []
+    monkeypatch.setattr(batches, "_caster", stopped_just_after)
+    how, outcome = in_a_thread(lambda: batches.cast("rating", article.pk, ANN, "4"))
+    assert how == "returned" and outcome[0] == "4"
+    assert stops == [1]
+    assert figures_for(article.pk).rating_count == 1
+    assert batches._handed == 0
+
+
+@pytest.mark.usefixtures("through_the_caster")
+def test_a_vote_left_in_a_queue_nobody_reads_is_taken_back_and_answered_503(monkeypatch):
+    """A caster that died after the vote was queued (and before it took it): after
+    ``wait_seconds`` the vote is taken back — never cast later — and fails as an outage
+    (the reader gets 503 with Retry-After and may send it again); nothing stays counted
+    as handed over, so later votes may be cast on their own thread again."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.2)
+    never = threading.Event()
+    deaf = threading.Thread(target=never.wait, daemon=True)  # alive, never reads
+    deaf.start()
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+    monkeypatch.setattr(batches, "_inbox", inbox)
+    monkeypatch.setattr(batches, "_thread_of", deaf)
+    monkeypatch.setattr(batches, "_pid", os.getpid())
+    vote = batches.Vote("rating", 1, ANN, "3")
+    how, error = in_a_thread(lambda: batches.cast_checked(vote))
+    never.set()
+    assert how == "raised" and isinstance(error, batches.NotCast)
+    assert outages.is_outage(error)
+    assert batches._handed == 0
+    assert not vote.take()  # taken back: a caster reading it now skips it
+    monkeypatch.setattr(batches, "_inbox", None)
+    monkeypatch.setattr(batches, "_thread_of", None)
+
+
+class CasterDies(BaseException):
+    """What ends a caster thread (no ``except Exception`` catches it)."""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_vote_whose_caster_dies_casting_it_fails_in_bounded_time(monkeypatch):
+    """The caster took the vote and died before answering it: its reader is answered
+    (an outage) after twice ``wait_seconds``; the next vote starts a new caster."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.2)
+    article = make_article()
+    real = batches.close_old_connections
+
+    def dies_once() -> None:
+        if not died:
+            died.append(1)
+            raise CasterDies
+        real()
+
+    died: list[int] = []
+    monkeypatch.setattr(batches, "close_old_connections", dies_once)
+    how, error = in_a_thread(lambda: batches.cast("rating", article.pk, ANN, "2"))
+    assert how == "raised" and isinstance(error, batches.NotCast), error
+    assert outages.is_outage(error)
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 30.0)
+    how, outcome = in_a_thread(lambda: batches.cast("rating", article.pk, BOB, "5"))
+    assert how == "returned" and outcome[0] == "5"
+    assert figures_for(article.pk).rating_count == 1
+    assert batches._handed == 0
+
+
+def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
+    """A worker forked while ``_casting`` was held (by the caster or a request thread)
+    and votes were handed over starts free: no caster, nothing waiting, the lock open."""
+    monkeypatch.setattr(batches, "_handed", 3, raising=False)
+    read, write = os.pipe()
+    with batches._casting:
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave at once
+            state = (
+                not batches._casting.locked(),
+                batches._casting.acquire(blocking=False),
+                not batches._lock.locked(),
+                batches._handed == 0,
+                batches._inbox is None and batches._thread_of is None,
+            )
+            os.write(write, repr(state).encode())
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read) as reported:
+        assert reported.read() == repr((True, True, True, True, True))
+    assert os.waitstatus_to_exitcode(status) == 0
