@@ -559,3 +559,21 @@ def test_batched_votes_are_refused_like_votes_one_by_one(settings):
     settings.BYLINE_VOTE_BATCHES = True
     assert batched.send("POST", "/api/articles/999999/rating/", {"stars": 3}).status == 404
     assert figures_for(article.pk).rating_count == 1  # one reader: one rating, set twice
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("huge", [2**63, 10**20 - 1])
+def test_a_vote_on_an_article_number_no_database_holds_is_a_404_never_batched(huge, client):
+    """As on an unpublished article, through the JSON API (either tier) and the no-JS
+    form, with votes batched and Redis there: the number never reaches a batch's
+    statement (the database cannot take it: the whole batch would fail)."""
+    if redisconn.redis_client() is None:
+        pytest.skip("needs Redis (REDIS_URL=redis://...): batched votes are checked there")
+    article = make_article()
+    for app in (application, django_application):
+        browser = Browser(app, "203.0.113.5")
+        assert browser.send("POST", f"/api/articles/{huge}/reaction/", {"reaction": "sad"}).status == 404
+        assert browser.send("POST", f"/api/articles/{huge}/rating/", {"stars": 3}).status == 404
+    assert client.post(f"/engagement/{huge}/react/", {"reaction": "sad"}).status_code == 404
+    assert client.post(f"/engagement/{article.pk}/react/", {"reaction": "sad"}).status_code != 500
+    assert figures_for(article.pk).reaction_total == 1
