@@ -164,6 +164,42 @@ def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seco
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 
+def test_votes_answered_503_while_postgres_is_frozen_are_not_cast_when_it_thaws(stack):
+    """Votes a few seconds after the readers' last ones (their connections no longer
+    trusted: ``TRUSTED_FOR``) meet a frozen server: each is answered 503, and none is
+    in the database after the thaw. A vote's statement sent into the frozen server
+    would run when it thaws, after its reader was told it was not taken."""
+    postgres, app = stack
+    article_id = _demo_article(postgres)
+    voters = [
+        Reader(base=app.base, ip=f"198.51.100.{80 + n}", timeout=CLIENT_SECONDS) for n in range(6)
+    ]
+    for voter in voters:
+        assert voter.react(article_id, "happy").status == 200
+    before = Counter(_reactions(postgres, article_id))
+    time.sleep(3)  # a pause in the reading: longer than a connection is trusted
+    answers: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda v=v: answers.append(v.react(article_id, "sad")))
+        for v in voters
+    ]
+    postgres.freeze()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        postgres.thaw()
+    assert [answer.status for answer in answers] == [503] * 6
+    probe = Reader(base=app.base, ip="198.51.100.99", timeout=CLIENT_SECONDS)
+    assert until(lambda: probe.react(article_id, "angry").status == 200, 60)
+    stored = Counter(_reactions(postgres, article_id))
+    stored.subtract(before)
+    assert +stored == Counter({"angry": 1})  # no "sad": not one was cast
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
 def test_a_vote_stuck_behind_a_lock_is_not_taken_for_a_frozen_server(stack):
     """A vote on a trusted connection that waits behind a lock for longer than the
     server is given to let a new connection in is cast once the lock goes: the
