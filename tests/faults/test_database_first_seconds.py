@@ -32,7 +32,10 @@ CLIENT_SECONDS = 15
 
 @pytest.fixture(scope="module")
 def stack():
-    with app_on_own_postgres_and_redis(BYLINE_DATABASE_TIMEOUT="30") as (postgres, _, app):
+    # Every test here votes, its readers one address to the rate limit (this machine).
+    with app_on_own_postgres_and_redis(
+        BYLINE_DATABASE_TIMEOUT="30", BYLINE_VOTES_PER_MINUTE="1000"
+    ) as (postgres, _, app):
         yield postgres, app
 
 
