@@ -201,7 +201,10 @@ def vote(
     read = stats.pending_views_field(article_id)
     limit = settings.BYLINE_VOTES_PER_MINUTE
     value = None if choice is None else str(choice)
-    if batching() and redisconn.available():
+    # A number no database id can be (Django's ``<int:...>`` routes hand any through)
+    # never reaches a batch, whose statement the database would refuse as a whole: it is
+    # counted and refused here (429, else 404), as ``is_live`` refuses it.
+    if batching() and redisconn.available() and 0 < article_id <= MAX_ID:
         # The caster's statement checks the article is published (no query before it).
         check = batches.Check(
             tuple(identities), read, limit, over_the_limit, unpublished, known_live, seen_live

@@ -33,7 +33,9 @@ answers to one reader, arriving in either order, agree with each other and
 with the figures). What can fail:
 
 - a batch the database refuses (an article deleted after the vote was
-  checked) is cast again one vote at a time, so only the refused vote fails;
+  checked) is cast again one vote at a time, so only the refused vote fails
+  (no statement begun that could end after ``wait_seconds``: the votes not
+  reached by then fail with ``NotCast``, not cast);
 - a batch whose connection the server dropped (a restart) is cast again, once,
   on a new connection (``postgres.again_if_dropped``: casting it twice changes
   nothing); if that fails too, the batch fails as a whole (503s) and the next
@@ -73,8 +75,8 @@ from byline.engagement.stats import Outcome
 logger = logging.getLogger(__name__)
 
 # A connection that cast a batch this recently is used without a health check (as the
-# vote layer's, ``vote_layer.TRUSTED_FOR``: a batch is cast again if it was dropped).
-TRUSTED_FOR = 30.0
+# vote layer's, ``vote_layer.TRUSTED_FOR``, which says why not longer).
+TRUSTED_FOR = 1.0
 # The caster closes its connection after this long without a vote.
 IDLE_SECONDS = 30.0
 # At most this many votes in one statement (more wait for the next).
@@ -110,7 +112,7 @@ class Vote:
 
     __slots__ = (
         "kind", "article_id", "reader", "value", "check", "read", "outcome", "error", "_done",
-        "_taken",
+        "_taken", "_taker",
     )  # fmt: skip
 
     def __init__(
@@ -129,22 +131,29 @@ class Vote:
         self._done = _thread.allocate_lock()
         self._done.acquire()
         self._taken = _thread.allocate_lock()  # held by whoever took it (``take``)
+        self._taker: threading.Thread | None = None
 
     def wait(self) -> Outcome:
-        """The vote's outcome, or what failed it; never waits for ever (``wait_seconds``).
+        """The vote's outcome, or what failed it.
 
-        A vote no caster took in that time (its caster stopped or died with it
-        queued) is taken back: it is never cast, and fails with ``NotCast`` (an
-        outage: 503 and ``Retry-After``). One a caster took is being cast: it
-        gets the same time again (a batch waits at most the database's deadline),
-        then fails the same way, cast or not (a vote states the reader's choice:
-        sending it again is safe).
+        A vote no caster took within ``wait_seconds`` (its caster stopped or
+        died with it queued) is taken back: it is never cast, and fails with
+        ``NotCast`` (an outage: 503 and ``Retry-After``). One a caster took is
+        waited for as long as that caster lives: its batch is in the database
+        (each statement within its deadline, the one-at-a-time fallback within
+        ``wait_seconds``), and an answer given before the vote is cast would let
+        it overwrite the reader's next vote, answered meanwhile by another
+        process. Its caster dead, it fails the same way (cast or not: the caster
+        died casting it).
         """
-        if not self._done.acquire(timeout=wait_seconds()):
+        while not self._done.acquire(timeout=wait_seconds()):
             if _give_up(self):  # nobody took it: it will never be cast
                 raise NotCast("no vote caster took the vote in time")
-            if not self._done.acquire(timeout=wait_seconds()):
-                raise NotCast("the vote caster did not answer in time")
+            taker = self._taker
+            if taker is not None and not taker.is_alive():
+                if self._done.acquire(blocking=False):
+                    break  # answered as it went
+                raise NotCast("the vote caster stopped while casting the vote")
         if self.error is not None:
             raise self.error
         assert self.outcome is not None
@@ -157,7 +166,10 @@ class Vote:
     def take(self) -> bool:
         """Take the vote to cast it (or, its reader, to give it up): True for the one
         who takes it first, False after."""
-        return self._taken.acquire(blocking=False)
+        if not self._taken.acquire(blocking=False):
+            return False
+        self._taker = threading.current_thread()
+        return True
 
     def answer(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -402,6 +414,7 @@ def _cast(batch: list[Vote]) -> bool | None:
     if there was nothing to cast."""
     if not batch:
         return None
+    began = time.monotonic()
     checked = [vote for vote in batch if vote.check is not None]
     if checked and len(checked) < len(batch):  # votes cast with no check too (tests, the demo)
         unchecked = _cast([vote for vote in batch if vote.check is None])
@@ -420,8 +433,18 @@ def _cast(batch: list[Vote]) -> bool | None:
         if not usable:
             db.close()  # broken: the next batch opens a new one
         if len(batch) > 1 and usable:
-            for vote in batch:  # refused, not broken: find the vote it refused
-                _cast([vote])  # (checked once already: its hits are counted)
+            # Refused, not broken: find the vote it refused, one statement a vote
+            # (checked once already: its hits are counted), no statement begun that
+            # could end after ``wait_seconds`` (its readers wait for the batch: up to
+            # 500 statements could hold them, and the votes queued behind, for minutes).
+            last_start = (
+                began + wait_seconds() - (postgres.deadline() or 0) - postgres.GRACE_SECONDS
+            )
+            for vote in batch:
+                if time.monotonic() > last_start:
+                    vote.fail(NotCast("the vote's batch was refused and its time ran out"))
+                else:
+                    _cast([vote])
             return False
         for vote in batch:
             vote.fail(error)

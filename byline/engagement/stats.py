@@ -598,10 +598,11 @@ def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]
 
 
 def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome | None]:
-    """``cast_votes()`` of the votes on published articles (``Article.objects.published()``,
-    as the database sees it at the cast); None for each vote on any other article, which
-    is not cast. On PostgreSQL the check is part of the one statement (the vote caster's
-    casts: one round trip a vote, not a query before it)."""
+    """``cast_votes()`` of the votes on published articles (``Article.objects.published()``:
+    the articles' rows as the cast finds them, "published by now" by this process's
+    clock when it sends the cast, as everywhere the ORM asks); None for each vote on any
+    other article, which is not cast. On PostgreSQL the check is part of the one
+    statement (the vote caster's casts: one round trip a vote, not a query before it)."""
     shard = pick_shard() if shard is None else shard
     articles = {vote[1] for vote in votes}
     query = published_query(articles) if connection.vendor == "postgresql" else None
@@ -662,7 +663,7 @@ def _cast_in_one_statement(
 
 # ``published_query`` on PostgreSQL: (the SQL, its parameters) of the ORM's own query,
 # built once per process and database.
-_published_sql: dict[str, tuple[str, tuple[Any, ...]]] = {}
+_published_sql: dict[str, tuple[str, tuple[Any, ...]] | None] = {}
 _IDS_MARK = "{-1}"  # the ids' array parameter while the query is built
 
 
@@ -675,17 +676,12 @@ def published_query(article_ids: Iterable[int]) -> tuple[str, list[Any]] | None:
     itself ~0.1); elsewhere None."""
     if connection.vendor != "postgresql":
         return None
-    compiled = _published_sql.get(connection.alias)
-    if compiled is None:
-        from byline.articles.models import Article
-
-        ids = RawSQL("SELECT unnest(%s::bigint[])", [_IDS_MARK])
-        query = Article.objects.published().filter(pk__in=ids).order_by().values_list("pk")
-        compiled = query.query.sql_with_params()
-        kinds = [isinstance(value, datetime) or value == _IDS_MARK for value in compiled[1]]
-        if sum(kinds) != 2:  # not the one time and the ids any more: the ORM at each call
-            return None
-        _published_sql[connection.alias] = compiled
+    if connection.alias not in _published_sql:
+        _published_sql[connection.alias] = compiled = _compile_published()
+    else:
+        compiled = _published_sql[connection.alias]
+    if compiled is None:  # not the shape this fills in: the ORM at each call
+        return None
     sql, params = compiled
     now, ids_text = timezone.now(), array_literal(article_ids)
     values = [
@@ -693,6 +689,25 @@ def published_query(article_ids: Iterable[int]) -> tuple[str, list[Any]] | None:
         for value in params
     ]
     return sql, values
+
+
+def _compile_published() -> tuple[str, tuple[Any, ...]] | None:
+    """The ORM's published-ids query compiled, with the ids' array as ``_IDS_MARK``; None
+    (logged, once a process) if its parameters are not the one time and the ids."""
+    from byline.articles.models import Article
+
+    ids = RawSQL("SELECT unnest(%s::bigint[])", [_IDS_MARK])
+    query = Article.objects.published().filter(pk__in=ids).order_by().values_list("pk")
+    compiled = query.query.sql_with_params()
+    kinds = [isinstance(value, datetime) or value == _IDS_MARK for value in compiled[1]]
+    if sum(kinds) != 2:
+        logger.warning(
+            "Article.objects.published() is no longer one time and the ids (%r): votes "
+            "check their articles with the ORM's own query, before the cast.",
+            compiled[1],
+        )
+        return None
+    return compiled
 
 
 def _cast_one(vote: Vote, shard: int) -> str | None:

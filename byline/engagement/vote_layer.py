@@ -65,10 +65,11 @@ VOTE_METHODS = frozenset({"POST", "DELETE"})
 MAX_BODY = 1024
 # A connection that answered a vote this recently is used without a health check: a
 # vote's statements are all cast again on a new connection if the kept one was dropped
-# (``postgres.again_if_dropped``), so the check would only spare a cast that fails. Not
-# for ever: a connection idle for minutes may have been cut silently (a firewall), and
-# then only the health check's short wait finds it out before the deadline.
-TRUSTED_FOR = 30.0
+# (``postgres.again_if_dropped``). Not longer: the check is what keeps a vote's statement
+# out of a server frozen since (the app gives up on it, a 503, and the server would run
+# it when it thaws: a vote answered "not taken" taken after all, perhaps over the
+# reader's next one); and a connection idle for minutes may have been cut silently.
+TRUSTED_FOR = 1.0
 FAILURE = "The vote could not be taken. Please try again."
 
 

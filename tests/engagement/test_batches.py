@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import IntegrityError, connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from byline import readers, redisconn
 from byline.engagement import actions, batches, stats
@@ -559,3 +560,108 @@ def test_batched_votes_are_refused_like_votes_one_by_one(settings):
     settings.BYLINE_VOTE_BATCHES = True
     assert batched.send("POST", "/api/articles/999999/rating/", {"stars": 3}).status == 404
     assert figures_for(article.pk).rating_count == 1  # one reader: one rating, set twice
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("huge", [2**63, 10**20 - 1])
+def test_a_vote_on_an_article_number_no_database_holds_is_a_404_never_batched(huge, client):
+    """As on an unpublished article, through the JSON API (either tier) and the no-JS
+    form, with votes batched and Redis there: the number never reaches a batch's
+    statement (the database cannot take it: the whole batch would fail)."""
+    if redisconn.redis_client() is None:
+        pytest.skip("needs Redis (REDIS_URL=redis://...): batched votes are checked there")
+    article = make_article()
+    for app in (application, django_application):
+        browser = Browser(app, "203.0.113.5")
+        for kind, choice in (("reaction", {"reaction": "sad"}), ("rating", {"stars": 3})):
+            assert browser.send("POST", f"/api/articles/{huge}/{kind}/", choice).status == 404
+    assert client.post(f"/engagement/{huge}/react/", {"reaction": "sad"}).status_code == 404
+    assert client.post(f"/engagement/{article.pk}/react/", {"reaction": "sad"}).status_code != 500
+    assert figures_for(article.pk).reaction_total == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_the_caster_took_is_answered_only_once_it_is_cast(monkeypatch):
+    """However long its batch holds it in the database (here behind another transaction's
+    lock on the reader's row), past ``wait_seconds``: an answer before it is cast (a
+    503) would let it overwrite the reader's next vote, answered meanwhile by another
+    process."""
+    monkeypatch.setattr(batches, "CAST_WHEN_IDLE", False)  # through the caster
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.1)
+    article = make_article()
+    assert batches.cast("rating", article.pk, ANN, "2")[0] == "2"
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            other.set_autocommit(False)
+            cursor.execute("SELECT 1 FROM engagement_rating WHERE reader = %s FOR UPDATE", [ANN])
+            answers: queue.SimpleQueue = queue.SimpleQueue()
+            vote = batches.Vote("rating", article.pk, ANN, "5")
+
+            def cast() -> None:
+                try:
+                    answers.put(batches.cast_checked(vote)[0])
+                except Exception as error:  # noqa: BLE001  (reported to the test)
+                    answers.put(error)
+
+            threading.Thread(target=cast, daemon=True).start()
+            while not vote.taken or not waiting_for_a_lock(cursor):
+                time.sleep(0.01)
+            with pytest.raises(queue.Empty):  # ten times wait_seconds: still waiting
+                answers.get(timeout=1.0)
+            other.rollback()
+        assert answers.get(timeout=30)[0] == "5"
+    finally:
+        other.close()
+        batches.stop()
+    assert figures_for(article.pk).rating_counts[5] == 1
+
+
+def waiting_for_a_lock(cursor) -> bool:
+    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_batch_cast_again_vote_by_vote_stops_within_wait_seconds(monkeypatch):
+    """The votes it did not reach in time are not cast, and their readers are told so
+    (503, may send them again): up to ``MAX_BATCH`` statements one after another would
+    hold the batch's readers and the votes queued behind it."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.0)  # no time left at all
+    article = make_article()
+    votes = [
+        batches.Vote("rating", article.pk, ANN, "5"),
+        batches.Vote("rating", 10**12, BOB, "5"),  # refused: the batch is cast again
+        batches.Vote("reaction", article.pk, CAT, "happy"),
+    ]
+    batches.cast_batch(votes)
+    for vote in votes:
+        with pytest.raises(batches.NotCast):
+            vote.wait()
+    assert figures_for(article.pk).rating_count == figures_for(article.pk).reaction_total == 0
+    assert recount() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_check_the_statement_cannot_hold_is_the_orm_s_logged_once(monkeypatch, caplog):
+    """``published()`` changed to a shape the cast's statement does not fill in (here a
+    second time): the ORM checks the articles before the cast, the change is logged once
+    a process, and the query is not built again at every vote."""
+    from byline.articles.models import ArticleQuerySet
+
+    published, asked = ArticleQuerySet.published, []
+
+    def published_twice_timed(self):
+        asked.append(1)
+        return published(self).filter(updated_at__lte=timezone.now())
+
+    monkeypatch.setattr(ArticleQuerySet, "published", published_twice_timed)
+    monkeypatch.setattr(stats, "_published_sql", {})
+    article, draft = make_article(), make_article(status="draft")
+    for reader in (ANN, BOB):
+        asked.clear()
+        votes = [("rating", article.pk, reader, "4"), ("rating", draft.pk, reader, "4")]
+        assert [o and o[0] for o in stats.cast_published_votes(votes)] == ["4", None]
+    assert asked == [1]  # the second vote's check: the ORM's query, not built again first
+    assert len([r for r in caplog.records if "published()" in r.getMessage()]) == 1
+    assert figures_for(article.pk).rating_count == 2

@@ -104,7 +104,8 @@ class CasterDies(BaseException):
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_vote_whose_caster_dies_casting_it_fails_in_bounded_time(monkeypatch):
     """The caster took the vote and died before answering it: its reader is answered
-    (an outage) after twice ``wait_seconds``; the next vote starts a new caster."""
+    (an outage) once ``wait_seconds`` finds the caster gone; the next vote starts a new
+    caster."""
     monkeypatch.setattr(batches, "wait_seconds", lambda: 0.2)
     article = make_article()
     real = batches.close_old_connections

@@ -32,7 +32,10 @@ CLIENT_SECONDS = 15
 
 @pytest.fixture(scope="module")
 def stack():
-    with app_on_own_postgres_and_redis(BYLINE_DATABASE_TIMEOUT="30") as (postgres, _, app):
+    # Every test here votes, its readers one address to the rate limit (this machine).
+    with app_on_own_postgres_and_redis(
+        BYLINE_DATABASE_TIMEOUT="30", BYLINE_VOTES_PER_MINUTE="1000"
+    ) as (postgres, _, app):
         yield postgres, app
 
 
@@ -161,6 +164,42 @@ def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seco
     assert frozen.json()["error"]["status"] == 503
     assert until(lambda: voter.react(article_id, "sad").status == 200, 60)
     assert _reactions(postgres, article_id) == ["sad"]
+    assert "Traceback" not in app.log(), app.log()[-3000:]
+
+
+def test_votes_answered_503_while_postgres_is_frozen_are_not_cast_when_it_thaws(stack):
+    """Votes a few seconds after the readers' last ones (their connections no longer
+    trusted: ``TRUSTED_FOR``) meet a frozen server: each is answered 503, and none is
+    in the database after the thaw. A vote's statement sent into the frozen server
+    would run when it thaws, after its reader was told it was not taken."""
+    postgres, app = stack
+    article_id = _demo_article(postgres)
+    voters = [
+        Reader(base=app.base, ip=f"198.51.100.{80 + n}", timeout=CLIENT_SECONDS) for n in range(6)
+    ]
+    for voter in voters:
+        assert voter.react(article_id, "happy").status == 200
+    before = Counter(_reactions(postgres, article_id))
+    time.sleep(3)  # a pause in the reading: longer than a connection is trusted
+    answers: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda v=v: answers.append(v.react(article_id, "sad")))
+        for v in voters
+    ]
+    postgres.freeze()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        postgres.thaw()
+    assert [answer.status for answer in answers] == [503] * 6
+    probe = Reader(base=app.base, ip="198.51.100.99", timeout=CLIENT_SECONDS)
+    assert until(lambda: probe.react(article_id, "angry").status == 200, 60)
+    stored = Counter(_reactions(postgres, article_id))
+    stored.subtract(before)
+    assert +stored == Counter({"angry": 1})  # no "sad": not one was cast
     assert "Traceback" not in app.log(), app.log()[-3000:]
 
 
