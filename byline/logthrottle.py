@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import Counter
 
 LOG_EVERY_SECONDS = 10.0
+_every_log: weakref.WeakSet[ThrottledLog] = weakref.WeakSet()  # for ``forget_failures``
 
 
 def reason_of(error: BaseException) -> str:
@@ -49,6 +51,12 @@ class ThrottledLog:
         self.next_at = 0.0  # time.monotonic() before which failures are only counted
         self.down: dict[str, list[float]] = {}  # service → [since, failures, announced]
         self.quiet: Counter[str] = Counter()  # failures in no line yet, by reason
+        _every_log.add(self)
+
+    def forget(self) -> None:
+        """No failure known: the next one is logged at once, no "answers again" owed."""
+        with self.lock:
+            self.next_at, self.down, self.quiet = 0.0, {}, Counter()
 
     def failure(self, service: str, reason: str, message: str, *args: object) -> None:
         """``service`` failed once for ``reason``: log ``message % args`` (with the
@@ -91,3 +99,10 @@ class ThrottledLog:
         reasons = "; ".join(f"{count} × {reason}" for reason, count in quiet.most_common(5))
         more = "; …" if len(quiet) > 5 else ""
         return f" ({sum(quiet.values())} more since the last line: {reasons}{more})"
+
+
+def forget_failures() -> None:
+    """Every throttled log of the process forgets its failures (tests: a failure one test
+    caused must not make the next one's first success log "answers again")."""
+    for log in list(_every_log):
+        log.forget()

@@ -150,10 +150,11 @@ def _fresh_cache():
     """Each test starts with an empty cache, whichever backend is configured."""
     from django.core.cache import cache
 
-    from byline import readers
+    from byline import logthrottle, readers
 
     cache.clear()
     readers.reset_limits()  # the in-process rate-limit counters too
+    logthrottle.forget_failures()  # and the failures a test before logged
     yield
     cache.clear()
 
