@@ -192,6 +192,26 @@ def production_environment(
     return env
 
 
+def django_in_process(tree: str, **settings: str) -> str:
+    """Run ``tree``'s code in this process (on the path, the working folder), with its
+    data in a new temporary folder, for Django's test client, then ``settings``;
+    DATABASE_URL and REDIS_URL are the caller's. Returns the data folder."""
+    sys.path.insert(0, tree)
+    os.chdir(tree)
+    data = tempfile.mkdtemp(prefix="byline-bench-")
+    os.environ.update(
+        BYLINE_DEBUG="0",
+        BYLINE_SECRET_KEY="bench-" + "x" * 50,
+        BYLINE_ALLOWED_HOSTS="testserver",
+        BYLINE_SITE_URL="http://testserver",
+        BYLINE_DATA_DIR=data,
+        BYLINE_PAGE_FILES_DIR=data + "/pages",
+        DJANGO_SETTINGS_MODULE="byline.settings",
+        **settings,
+    )
+    return data
+
+
 def throwaway_site_environment(data_dir: Path, **settings: str) -> dict[str, str]:
     """Production mode on SQLite in ``data_dir``, whatever DATABASE_URL or REDIS_URL say,
     with no vote rate limit (readers here vote many times a second from one address)."""

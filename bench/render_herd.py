@@ -21,11 +21,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+from harness import django_in_process  # (bench/ is on the path)
 
 
 def main() -> int:
@@ -38,18 +39,7 @@ def main() -> int:
     parser.add_argument("--tree", default=str(Path(__file__).resolve().parent.parent))
     args = parser.parse_args()
     tree = str(Path(args.tree).resolve())
-    sys.path.insert(0, tree)
-    os.chdir(tree)
-    data = tempfile.mkdtemp(prefix="byline-herd-")
-    os.environ.update(
-        BYLINE_DEBUG="0",
-        BYLINE_SECRET_KEY="bench-" + "x" * 50,
-        BYLINE_ALLOWED_HOSTS="testserver",
-        BYLINE_SITE_URL="http://testserver",
-        BYLINE_DATA_DIR=data,
-        BYLINE_PAGE_FILES_DIR=data + "/pages",
-        DJANGO_SETTINGS_MODULE="byline.settings",
-    )
+    django_in_process(tree)
     import django
 
     django.setup()

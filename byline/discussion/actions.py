@@ -12,7 +12,7 @@ their failure is logged and never changes what was stored or the answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -249,6 +249,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 article=article,
                 parent=parent,
                 depth=parent.depth + 1 if parent else 0,
+                thread_id=parent.thread_id if parent else None,
                 status=status,
                 body=new.body,
                 body_html=render_body(new.body),
@@ -265,8 +266,9 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 spam_reasons=reasons,
                 spam_backend=decision.backend,
             )
-            comment.thread_id = parent.thread_id if parent else comment.pk
-            comment.save(update_fields=["thread_id"])
+            if parent is None:  # a reply's thread is its parent's, set as it was inserted
+                comment.thread_id = comment.pk
+                Comment.objects.filter(pk=comment.pk).update(thread_id=comment.pk)
             if context.form_token:
                 SpentFormToken.objects.create(
                     token=context.form_token, comment=comment, spent_at=now
@@ -278,7 +280,9 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         return replayed(earlier, new)
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
-        after_commit(refresh_articles, [article.pk])
+        # A new comment under an approved one (or a new thread) heads no removed thread:
+        # the article's number, read by this POST, stands unless a moderator moved it.
+        after_commit(refresh_articles, [article.pk], {article.pk: article.removed_threads})
         after_commit(notifications.notify_reply, comment, context.site_url)
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
@@ -286,11 +290,13 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
 
 
 def comment_of_spent_token(form_token: str) -> Comment | None:
-    """The comment a form's token already posted, if it did."""
+    """The comment a form's token already posted, if it did. (Almost always none: the
+    token alone is looked up, and the comment read only when it was spent.)"""
     if not form_token:
         return None
-    spent = SpentFormToken.objects.filter(token=form_token).select_related("comment").first()
-    return spent.comment if spent is not None else None
+    spent = SpentFormToken.objects.filter(token=form_token).values_list("comment_id", flat=True)
+    comment_id = spent.first()
+    return Comment.objects.filter(pk=comment_id).first() if comment_id is not None else None
 
 
 def replayed(earlier: Comment, new: NewComment) -> Outcome:
@@ -473,11 +479,14 @@ def delete_comments(comments: Iterable[Comment]) -> int:
     return count
 
 
-def refresh_articles(article_ids: Iterable[int]) -> None:
-    """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
-    cache what changed: the article's pages, and the listings when their "Most
-    discussed" may show it (``popular.may_change``)."""
-    counts = refresh_shown(article_ids)
+def refresh_articles(
+    article_ids: Iterable[int], removed_threads: Mapping[int, int] | None = None
+) -> None:
+    """Rewrite the comment counters (and ``Article.removed_threads``; ``removed_threads``:
+    the numbers the caller read, ``threads.refresh_shown``) and tell the page cache what
+    changed: the article's pages, and the listings when their "Most discussed" may show
+    it (``popular.may_change``)."""
+    counts = refresh_shown(article_ids, removed_threads)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
         try:

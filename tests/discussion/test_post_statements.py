@@ -77,3 +77,104 @@ def test_a_committed_comment_sends_one_purge(
     finally:
         reset_page_store()
         redis.flushdb()
+
+
+INSERT_COMMENT = 'INSERT INTO "discussion_comment"'
+
+
+def _statements(captured) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_is_inserted_with_its_thread_and_a_new_thread_points_at_itself(
+    client, article, published_at_once
+):
+    """A reply's thread is its parent's, known before the INSERT: no second statement.
+    A new thread's id is its own, known only after it: one UPDATE, as before."""
+    root = make_comment(article)
+    middle = make_comment(article, parent=root)
+    with CaptureQueriesContext(connection) as captured:
+        response = post_comment(client, article, json=True, parent=str(middle.pk))
+    assert response.status_code == 201, response.content
+    reply = Comment.objects.get(pk=response.json()["id"])
+    assert (reply.parent_id, reply.thread_id, reply.depth) == (middle.pk, root.pk, 2)
+    statements = _statements(captured)
+    assert not [sql for sql in statements if sql.startswith('UPDATE "discussion_comment"')]
+
+    response = post_comment(client, article, json=True, body="A new thread of its own.")
+    assert response.status_code == 201, response.content
+    new_thread = Comment.objects.get(pk=response.json()["id"])
+    assert new_thread.thread_id == new_thread.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_form_token_is_looked_up_without_reading_a_comment(
+    client, article, published_at_once
+):
+    """Almost every form's token is new: its lookup reads the token's row alone (the
+    comment it posted is read only when it was spent, to answer a double submit)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = post_comment(client, article, json=True)
+    assert response.status_code == 201, response.content
+    lookups = [
+        sql
+        for sql in _statements(captured)
+        if sql.startswith("SELECT") and '"discussion_spentformtoken"' in sql
+    ]
+    assert len(lookups) == 1
+    assert '"discussion_comment"' not in lookups[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_writes_the_removed_threads_only_when_their_number_moved(
+    client, article, published_at_once
+):
+    """A reader's comment heads no removed thread: the article's number, read by the
+    POST, is kept without an UPDATE. One found out of date is still written right."""
+    with CaptureQueriesContext(connection) as captured:
+        response = post_comment(client, article, json=True)
+    assert response.status_code == 201, response.content
+    assert not [sql for sql in _statements(captured) if sql.startswith('UPDATE "articles_article"')]
+
+    # A removed thread the article's number does not hold yet (written around the write
+    # paths): the next comment's count finds it and writes it.
+    root = make_comment(article, status=Comment.Status.TRASH)
+    make_comment(article, parent=root)
+    type(article).objects.filter(pk=article.pk).update(removed_threads=0)
+    response = post_comment(client, article, json=True, body="Another thought entirely.")
+    assert response.status_code == 201, response.content
+    article.refresh_from_db()
+    assert article.removed_threads == 1
+
+
+@pytest.mark.django_db
+def test_refresh_shown_skips_the_update_only_for_numbers_the_caller_read(article):
+    root = make_comment(article, status=Comment.Status.TRASH)
+    make_comment(article, parent=root)
+    type(article).objects.filter(pk=article.pk).update(removed_threads=1)
+    with CaptureQueriesContext(connection) as captured:
+        assert refresh_shown([article.pk], {article.pk: 1}) == {article.pk: 1}
+    assert len(captured.captured_queries) == 1
+    type(article).objects.filter(pk=article.pk).update(removed_threads=0)
+    refresh_shown([article.pk], {article.pk: 0})
+    article.refresh_from_db()
+    assert article.removed_threads == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_to_a_top_level_comment_is_answered_without_reading_its_thread_again(
+    client, article, published_at_once
+):
+    """Nothing above a top-level comment can hold a reply to it: after the commit the
+    POST counts the discussion and writes the count, and answers. (A reply further down
+    is still looked for in its thread: ``test_held_replies``.)"""
+    root = make_comment(article)
+    with CaptureQueriesContext(connection) as captured:
+        response = post_comment(client, article, json=True, parent=str(root.pk))
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "approved"
+    statements = _statements(captured)
+    inserted = next(i for i, sql in enumerate(statements) if sql.startswith(INSERT_COMMENT))
+    reads = [sql for sql in statements[inserted + 1 :] if '"discussion_comment"' in sql]
+    assert len(reads) == 1, reads  # the discussion's count

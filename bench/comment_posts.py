@@ -1,0 +1,117 @@
+"""Benchmark: what one reader's comment POST costs the app, and its statements.
+
+Posts comments through Django's test client in one process, on an article with
+``--existing`` approved comments: half new threads, half replies to top-level
+comments, with the rate limits lifted and first comments published (the spam
+filter still judges each). Prints the app's CPU a POST (``time.process_time``)
+and the statements of one new thread and of one reply. ``--tree`` runs another
+tree's code (the same database), so two trees can be alternated:
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... \\
+        .venv/bin/python bench/comment_posts.py --posts 300 [--tree ../integ]
+
+For an exact per-POST figure on a noisy machine, run it under
+``valgrind --tool=callgrind`` with two ``--posts`` values and divide the
+difference of the instructions by the difference of the posts.
+The article and its comments are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from harness import django_in_process  # (bench/ is on the path)
+
+BODIES = (
+    "I think the council got this one wrong, the numbers in paragraph three do not add up.",
+    "Thanks for the reporting. Is there a link to the full budget document anywhere?",
+    "My street had the same problem last winter and nobody came for weeks.",
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100)
+    parser.add_argument("--existing", type=int, default=200)
+    parser.add_argument("--tree", default=str(Path(__file__).resolve().parent.parent))
+    args = parser.parse_args()
+    django_in_process(
+        str(Path(args.tree).resolve()),
+        BYLINE_COMMENT_RATE_LIMIT="1000000",
+        BYLINE_SPAM_FIRST_COMMENT="publish",
+    )
+    tree = os.getcwd()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import F
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from byline.discussion.markup import render_body
+    from byline.discussion.models import Comment
+    from tests.discussion.factory import SAME_SITE, comment_form
+    from tests.factory import make_article
+
+    call_command("migrate", verbosity=0)
+    article = make_article(slug=f"comment-posts-{time.time_ns()}")
+    now = timezone.now()
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            status=Comment.Status.APPROVED,
+            body=f"Existing comment {n}.",
+            body_html=render_body(f"Existing comment {n}."),
+            author_name=f"Reader {n}",
+            author_email=f"reader{n}@example.org",
+            submitted_at=now,
+        )
+        for n in range(args.existing)
+    )
+    roots = list(Comment.objects.filter(article=article).values_list("pk", flat=True))
+    Comment.objects.filter(article=article, thread_id__isnull=True).update(thread_id=F("pk"))
+    client = Client()
+
+    def post(n: int, reply: bool) -> None:
+        form = comment_form(
+            article,
+            body=f"{BODIES[n % 3]} ({n})",
+            name=f"Poster {n % 7}",
+            email=f"poster{n % 7}@example.org",
+            parent=str(roots[n % len(roots)]) if reply and roots else "",
+        )
+        response = client.post("/comments/post/", form, HTTP_ACCEPT="application/json", **SAME_SITE)
+        if response.status_code != 201:
+            raise SystemExit(f"POST answered {response.status_code}: {response.content[:300]!r}")
+
+    try:
+        for n in range(5):  # warm: the spam model, the first queries
+            post(10**6 + n, reply=bool(n % 2))
+        counted = []
+        for n, reply in ((3 * 10**5, False), (3 * 10**5 + 2, True)):
+            with CaptureQueriesContext(connection) as captured:
+                post(n, reply)
+            counted.append(len(captured.captured_queries))
+        started = time.process_time()
+        for n in range(args.posts):
+            post(n, reply=n % 2 == 1)
+        cpu_ms = (time.process_time() - started) / max(args.posts, 1) * 1000
+        print(
+            f"{tree}: {args.posts} POSTs, {cpu_ms:.2f} ms of app CPU a POST; statements: "
+            f"{counted[0]} a new thread, {counted[1]} a reply ({args.existing} comments before)"
+        )
+    finally:
+        Comment.objects.filter(article=article).delete()
+        article.delete()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
