@@ -177,3 +177,17 @@ def test_publishing_pages_are_the_same_for_every_reader_and_set_no_cookie(demo_a
         assert first.status_code == 200, url
         assert not first.cookies and not second.cookies, url
         assert first.content == second.content, url
+
+
+def test_the_article_page_reads_its_tags_and_authors_once_even_when_it_has_none(client):
+    """The head's tags and authors are the view's lists: an empty list is not asked again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article = make_article("Untagged", tags=[], authors=[])
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(article.get_absolute_url()).text
+    assert json_ld(html)["headline"] == "Untagged"
+    asked = [query["sql"] for query in captured.captured_queries]
+    assert sum('FROM "articles_tag"' in sql for sql in asked) == 1
+    assert sum('FROM "articles_author"' in sql for sql in asked) == 1

@@ -75,8 +75,14 @@ def seo_head(context) -> dict:
 
 
 def article_meta(context, article: Article, origin: str) -> dict:
-    authors = context.get("authors") or list(article.authors.all())
-    tags = context.get("tags") or list(article.tags.all())
+    # The article view's lists, even empty ones (an article without tags): asked again
+    # only where the page's context has none (a template rendering the tag alone).
+    authors = context.get("authors")
+    if authors is None:
+        authors = list(article.authors.all())
+    tags = context.get("tags")
+    if tags is None:
+        tags = list(article.tags.all())
     figures = context.get("figures")
     description = describe(article)
     share_url, share_alt = hooks.share_image(article)
