@@ -379,13 +379,7 @@ def _waits_above(reply: Comment) -> dict:
     """For the page's script: a published reply that no page shows, because a comment
     above it was taken back into the queue after the reader's page was loaded, is
     answered as "held", with the comment it waits for (``held``, gone from every page
-    but the reader's stale one) and where its author sees it (``url``). {} otherwise.
-
-    A reply to a top-level comment this POST found approved (``actions.resolve_parent``)
-    has nothing above it to wait for: answered without reading its thread again."""
-    parent = reply.parent
-    if parent is not None and parent.parent_id is None and parent.status == Comment.Status.APPROVED:
-        return {}
+    but the reader's stale one) and where its author sees it (``url``). {} otherwise."""
     if shown_at(reply) is not None:
         return {}
     held = _held_comment_above(reply)

@@ -79,9 +79,6 @@ def test_a_committed_comment_sends_one_purge(
         redis.flushdb()
 
 
-INSERT_COMMENT = 'INSERT INTO "discussion_comment"'
-
-
 def _statements(captured) -> list[str]:
     return [query["sql"] for query in captured.captured_queries]
 
@@ -160,21 +157,3 @@ def test_refresh_shown_skips_the_update_only_for_numbers_the_caller_read(article
     refresh_shown([article.pk], {article.pk: 0})
     article.refresh_from_db()
     assert article.removed_threads == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_reply_to_a_top_level_comment_is_answered_without_reading_its_thread_again(
-    client, article, published_at_once
-):
-    """Nothing above a top-level comment can hold a reply to it: after the commit the
-    POST counts the discussion and writes the count, and answers. (A reply further down
-    is still looked for in its thread: ``test_held_replies``.)"""
-    root = make_comment(article)
-    with CaptureQueriesContext(connection) as captured:
-        response = post_comment(client, article, json=True, parent=str(root.pk))
-    assert response.status_code == 201, response.content
-    assert response.json()["status"] == "approved"
-    statements = _statements(captured)
-    inserted = next(i for i, sql in enumerate(statements) if sql.startswith(INSERT_COMMENT))
-    reads = [sql for sql in statements[inserted + 1 :] if '"discussion_comment"' in sql]
-    assert len(reads) == 1, reads  # the discussion's count
