@@ -12,7 +12,7 @@ their failure is logged and never changes what was stored or the answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -280,9 +280,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         return replayed(earlier, new)
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
-        # A new comment under an approved one (or a new thread) heads no removed thread:
-        # the article's number, read by this POST, stands unless a moderator moved it.
-        after_commit(refresh_articles, [article.pk], {article.pk: article.removed_threads})
+        after_commit(refresh_articles, [article.pk])
         after_commit(notifications.notify_reply, comment, context.site_url)
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
@@ -479,14 +477,11 @@ def delete_comments(comments: Iterable[Comment]) -> int:
     return count
 
 
-def refresh_articles(
-    article_ids: Iterable[int], removed_threads: Mapping[int, int] | None = None
-) -> None:
-    """Rewrite the comment counters (and ``Article.removed_threads``; ``removed_threads``:
-    the numbers the caller read, ``threads.refresh_shown``) and tell the page cache what
-    changed: the article's pages, and the listings when their "Most discussed" may show
-    it (``popular.may_change``)."""
-    counts = refresh_shown(article_ids, removed_threads)
+def refresh_articles(article_ids: Iterable[int]) -> None:
+    """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
+    cache what changed: the article's pages, and the listings when their "Most
+    discussed" may show it (``popular.may_change``)."""
+    counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
         try:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -183,23 +183,15 @@ def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
     return {article_id: figures[0] for article_id, figures in _shown_figures(article_ids).items()}
 
 
-def refresh_shown(
-    article_ids: Iterable[int], stored: Mapping[int, int] | None = None
-) -> dict[int, int]:
+def refresh_shown(article_ids: Iterable[int]) -> dict[int, int]:
     """``shown_counts``, after keeping each article's ``removed_threads`` right (the
     removed top-level comments heading a thread with an approved comment, which
     ``sorting.root_ids`` looks for only where there are some). Two statements: the
-    query, and one UPDATE that changes only the articles whose number moved.
-
-    ``stored``: each article's ``removed_threads`` as the caller read it since its last
-    change (a reader's comment: its article, read by the POST). When none moved from
-    it, the UPDATE is not sent: it would change no row.
+    query, and one UPDATE that changes only the articles whose number moved (sent even
+    when the caller read the same number: a moderator's refresh may have written a
+    stale one since).
     """
     figures = _shown_figures(article_ids)
-    if stored is not None and all(
-        article_id in stored and stored[article_id] == n for article_id, (_, n) in figures.items()
-    ):
-        return {article_id: comments for article_id, (comments, _) in figures.items()}
     removed = {article_id: n for article_id, (_, n) in figures.items() if n}
     articles = Article.objects.filter(pk__in=list(figures))
     if removed:
