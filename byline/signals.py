@@ -10,9 +10,20 @@ the article's approved comments changed (their list and count): the page
 cache then redraws only the pages that show them; ``listings=False`` with it
 says the listings' "Most discussed" cannot show the change (the article is far
 from it), so they are not redrawn.
+
+``what=NAMES`` (with ``article_id=None``) says only the names pages show
+changed: an author, a section or a tag renamed, created or deleted (its slug,
+bio, description, place in the navigation...), or the tags or authors of an
+article (``byline.articles.names``). Pages showing them are redrawn (the page
+cache: every page, since names are on nearly all of them); no article's own
+state changed, so receivers that keep something per article (counts files,
+reaction files, the live-article memo) ignore it: ``article_id=None`` is not
+"every article changed" then.
 """
 
 from django.dispatch import Signal
 
-# kwargs: article_id: int | None, what: "comments" | None, listings: bool (True)
+NAMES = "names"
+
+# kwargs: article_id: int | None, what: "comments" | NAMES | None, listings: bool (True)
 article_changed = Signal()

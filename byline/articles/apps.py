@@ -20,4 +20,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self) -> None:
+        from byline.articles import names
+        from byline.articles.models import Article
+
         post_migrate.connect(_ensure_search_index, sender=self)
+        # An article's tags and authors added or taken away.
+        names.connect(Article.tags.field, Article.authors.field)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
+from byline.articles.names import SubjectQuerySet, names_changed
 from byline.articles.rendering import (
     name_text,
     plain_text,
@@ -39,19 +40,48 @@ class Subject:
     Its name is one line of plain text and its slug one part of an address, whichever
     way it is written (the admin, an import, the shell): ``tidy()`` runs in ``clean()``,
     ``save()`` and ``create_all()`` (the WordPress import's bulk write).
+
+    What pages show of it (``shown_fields``) changed by a save, or it deleted: cached
+    pages are redrawn (``names.names_changed``; bulk writes through ``SubjectQuerySet``).
     """
 
     name: str
     slug: str
     url_name = ""  # the listing's URL name in ``articles``
     text_fields: tuple[str, ...] = ()  # its longer text (a bio, a description)
+    shown_fields: tuple[str, ...] = ("name", "slug")  # what readers' pages show of it
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs) -> None:
         self.tidy()
+        new = self.pk is None  # shown nowhere until an article is filed under it
         super().save(*args, **kwargs)  # type: ignore[misc]
+        shown = self.shown()
+        if not new and (shown is None or shown != getattr(self, "_loaded_shown", None)):
+            names_changed(type(self))
+        self._loaded_shown = shown
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)  # type: ignore[misc]
+        names_changed(type(self))
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)  # type: ignore[misc]
+        instance._loaded_shown = instance.shown()
+        return instance
+
+    def shown(self) -> tuple | None:
+        """What pages show of it, to compare with what was loaded (None if deferred)."""
+        meta = self._meta  # type: ignore[attr-defined]
+        deferred = self.get_deferred_fields()  # type: ignore[attr-defined]
+        names = [meta.get_field(name).attname for name in self.shown_fields]
+        if any(name in deferred for name in names):
+            return None
+        return tuple(str(getattr(self, name) or "") for name in names)
 
     @classmethod
     def create_all(cls, rows: list) -> list:
@@ -87,6 +117,7 @@ class Subject:
 class Author(Subject, models.Model):
     url_name = "author"
     text_fields = ("bio",)
+    shown_fields = ("name", "slug", "bio", "photo")  # not its login
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     bio = models.TextField(blank=True)
@@ -105,6 +136,8 @@ class Author(Subject, models.Model):
         help_text="The login this author writes with, if any.",
     )
 
+    objects = SubjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -112,6 +145,7 @@ class Author(Subject, models.Model):
 class Section(Subject, models.Model):
     url_name = "section"
     text_fields = ("description",)
+    shown_fields = ("name", "slug", "description", "position")  # not its parent
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     description = models.TextField(blank=True)
@@ -127,6 +161,8 @@ class Section(Subject, models.Model):
         help_text="The section this one belongs to (a WordPress category's parent).",
     )
 
+    objects = SubjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "name"]
 
@@ -135,6 +171,8 @@ class Tag(Subject, models.Model):
     url_name = "tag"
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    objects = SubjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -3,7 +3,8 @@ of the header and footer menus.
 
 The lists are cached, as one entry, for a minute under the page cache's generation, which
 ``byline.signals.article_changed`` moves on (an article published, edited,
-unpublished or deleted, on any worker or app server). So a change shows in the
+unpublished or deleted, a section renamed, reordered or deleted: ``names``, on any
+worker or app server). So a change shows in the
 navigation of the next page rendered anywhere, exactly when the pages
 themselves are rendered again, and an old generation's list is never read.
 A scheduled article coming due changes the list without any write, so the

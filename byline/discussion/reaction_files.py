@@ -51,6 +51,7 @@ from byline.engagement.countfiles import (
     write_file,
 )
 from byline.engagement.stats import any_of
+from byline.signals import NAMES
 
 FOLDER = "reactions"
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
@@ -143,9 +144,12 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
     }
 
 
-def forget(article_id: int | None = None, **kwargs: object) -> None:
+def forget(article_id: int | None = None, what: str | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's file (every file when no
-    article is named) until the folder writes it again."""
+    article is named) until the folder writes it again; not when only names changed
+    (``NAMES``: no reaction did)."""
+    if what == NAMES:
+        return
     remove_files(FOLDER, article_id)
     if article_id is None:
         _made_from.clear()

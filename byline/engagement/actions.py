@@ -36,6 +36,7 @@ from byline.engagement.stats import Figures
 from byline.logthrottle import ThrottledLog, reason_of
 from byline.parsing import MAX_ID, loads_json
 from byline.redisconn import redis_client
+from byline.signals import NAMES
 
 VIEW_REPEAT_SECONDS = seen.SECONDS
 BOT_USER_AGENT = re.compile(
@@ -103,8 +104,13 @@ def seen_live(article_ids: Iterable[int]) -> None:
         _live_until[article_id] = until
 
 
-def forget_liveness(article_id: int | None = None, **kwargs: object) -> None:
-    """``article_changed`` receiver: ask the database again next time."""
+def forget_liveness(
+    article_id: int | None = None, what: str | None = None, **kwargs: object
+) -> None:
+    """``article_changed`` receiver: ask the database again next time (not when only
+    names changed: ``NAMES`` publishes or takes down nothing)."""
+    if what == NAMES:
+        return
     if article_id is None:
         _live_until.clear()
     else:

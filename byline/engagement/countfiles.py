@@ -73,6 +73,7 @@ from byline.engagement.stats import PENDING_KEY, any_of, figures_of_many
 from byline.logthrottle import ThrottledLog, reason_of
 from byline.parsing import MAX_ID
 from byline.redisconn import redis_client
+from byline.signals import NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -672,11 +673,14 @@ def remove_files(kind: str, article_id: int | None) -> None:
         (folder / f"{each}.json").unlink(missing_ok=True)
 
 
-def forget(article_id: int | None = None, **kwargs: object) -> None:
+def forget(article_id: int | None = None, what: str | None = None, **kwargs: object) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
     no article is named) until the folder's next fold writes it again, so an article taken
     down stops being answered by nginx at once on this machine, and mark its counts
-    changed (comments send it too) for every folder."""
+    changed (comments send it too) for every folder. Names changing (``NAMES``: a tag
+    renamed) change no count: every file stays."""
+    if what == NAMES:
+        return
     remove_files(FOLDER, article_id)
     # This process's folds make the file again between looks. (A copy of the folders: a
     # fold in another thread may add one meanwhile.)

@@ -1,7 +1,10 @@
 """Invalidation: what makes a cached page out of date, and when.
 
 - ``article_changed`` (an article saved or deleted, its approved comments
-  changed) moves the site-wide generation on: every page is re-rendered on its
+  changed; with ``what=NAMES`` an author, section or tag renamed, created or
+  deleted, or an article's tags or authors, see ``byline.articles.names``:
+  names are on nearly every page, in its navigation, bylines, tag lists and
+  JSON-LD) moves the site-wide generation on: every page is re-rendered on its
   next request, on every worker and app server (see ``store`` for why one
   generation rather than per-page keys). It moves once at once, so the worker
   that made the change never serves the old page, and once more after the
