@@ -6,6 +6,8 @@ article's counts or reaction files go with the pages."""
 import json
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from byline.articles.models import Author, Tag
 from byline.engagement import actions, countfiles
@@ -26,6 +28,21 @@ def story(db):
     )
 
 
+@pytest.fixture
+def admin_post(editor_client):
+    """An editor's POST to the admin. (Django's test client connects
+    ``close_old_connections`` again after its request: the page cache's calls would then
+    close the test's connection, which PostgreSQL's tests keep open.)"""
+
+    def post(url: str, data: dict):
+        response = editor_client.post(url, data)
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        return response
+
+    return post
+
+
 def cached(page_cache, *urls: str) -> None:
     """Each page rendered once and then served from the cache."""
     for url in urls:
@@ -44,12 +61,12 @@ def served(page_cache, url: str) -> str:
 
 
 def test_a_tag_renamed_in_the_admin_shows_on_the_cached_article_and_listings(
-    page_cache, story, editor_client
+    page_cache, story, admin_post
 ):
     tag = story.tags.get()
     urls = [story.get_absolute_url(), "/tag/budget/"]
     cached(page_cache, *urls)
-    response = editor_client.post(
+    response = admin_post(
         f"/admin/articles/tag/{tag.pk}/change/", {"name": "Public finances", "slug": "budget"}
     )
     assert response.status_code == 302
@@ -60,11 +77,11 @@ def test_a_tag_renamed_in_the_admin_shows_on_the_cached_article_and_listings(
 
 
 def test_an_author_renamed_in_the_admin_shows_in_the_byline_and_the_json_ld(
-    page_cache, story, editor_client
+    page_cache, story, admin_post
 ):
     author = story.authors.get()
     cached(page_cache, story.get_absolute_url(), "/", "/author/ann-writer/")
-    response = editor_client.post(
+    response = admin_post(
         f"/admin/articles/author/{author.pk}/change/",
         {"name": "Ann Writer-Jones", "slug": "ann-writer", "bio": "", "user": ""},
     )
@@ -77,12 +94,12 @@ def test_an_author_renamed_in_the_admin_shows_in_the_byline_and_the_json_ld(
 
 
 def test_a_section_renamed_in_the_admin_shows_in_every_page_s_navigation(
-    page_cache, story, editor_client
+    page_cache, story, admin_post
 ):
     """The navigation's own cache (``articles.navigation``) follows the pages'."""
     section = story.section
     cached(page_cache, "/", story.get_absolute_url(), "/tag/budget/")
-    response = editor_client.post(
+    response = admin_post(
         f"/admin/articles/section/{section.pk}/change/",
         {"name": "Government", "slug": "politics", "description": "", "position": "0"},
     )
@@ -92,14 +109,14 @@ def test_a_section_renamed_in_the_admin_shows_in_every_page_s_navigation(
 
 
 def test_tags_deleted_with_the_admin_s_bulk_action_are_no_longer_linked(
-    page_cache, story, editor_client
+    page_cache, story, admin_post
 ):
     other = make_tag("Taxes", slug="taxes")
     story.tags.add(other)
     url = story.get_absolute_url()
     assert 'href="/tag/budget/"' in page(page_cache, url)
     cached(page_cache, url)
-    response = editor_client.post(
+    response = admin_post(
         "/admin/articles/tag/",
         {
             "action": "delete_selected",
