@@ -105,7 +105,9 @@ def test_a_section_renamed_in_the_admin_shows_in_every_page_s_navigation(
     )
     assert response.status_code == 302
     for url in ["/", story.get_absolute_url(), "/tag/budget/"]:
-        assert '<a href="/section/politics/">Government</a>' in page(page_cache, url), url
+        text = page(page_cache, url)
+        assert '<li><a href="/section/politics/">Government</a></li>' in text, url  # the nav
+        assert ">Politics<" not in text, url
 
 
 def test_tags_deleted_with_the_admin_s_bulk_action_are_no_longer_linked(
