@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from byline.articles import readingtime
-from byline.articles.names import SubjectQuerySet, names_changed
+from byline.articles.names import SubjectQuerySet, names_changed, saved_shown
 from byline.articles.rendering import (
     name_text,
     plain_text,
@@ -56,32 +56,18 @@ class Subject:
 
     def save(self, *args, **kwargs) -> None:
         self.tidy()
-        new = self.pk is None  # shown nowhere until an article is filed under it
-        super().save(*args, **kwargs)  # type: ignore[misc]
-        shown = self.shown()
-        if not new and (shown is None or shown != getattr(self, "_loaded_shown", None)):
-            names_changed(type(self))
-        self._loaded_shown = shown
+        save = super().save  # type: ignore[misc]
+        saved_shown(
+            self,  # type: ignore[arg-type]
+            lambda: save(*args, **kwargs),
+            kwargs.get("update_fields"),
+            kwargs.get("using"),
+        )
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)  # type: ignore[misc]
         names_changed(type(self))
         return result
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)  # type: ignore[misc]
-        instance._loaded_shown = instance.shown()
-        return instance
-
-    def shown(self) -> tuple | None:
-        """What pages show of it, to compare with what was loaded (None if deferred)."""
-        meta = self._meta  # type: ignore[attr-defined]
-        deferred = self.get_deferred_fields()  # type: ignore[attr-defined]
-        names = [meta.get_field(name).attname for name in self.shown_fields]
-        if any(name in deferred for name in names):
-            return None
-        return tuple(str(getattr(self, name) or "") for name in names)
 
     @classmethod
     def create_all(cls, rows: list) -> list:

@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from byline.articles.models import Author, Tag
 from byline.engagement import actions, countfiles
 from byline.signals import article_changed
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_author, make_section, make_tag, pixel_upload
 from tests.pagecache.wsgi_client import call
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,45 @@ def test_counts_files_reaction_files_and_live_articles_survive_a_rename(
     assert [path.read_text() for path in files] == ['{"counts": {}}'] * 2
     assert actions.known_live(story.pk)
     assert served(page_cache, url) == "miss"
+
+
+def test_a_save_compares_with_the_stored_row_not_with_what_was_loaded(page_cache, story):
+    """Another editor renamed the tag after this copy was read: writing the copy's old
+    name back changes the pages again (two admin saves of one tag at once, a copy kept
+    in the shell)."""
+    url = story.get_absolute_url()
+    tag = story.tags.get()  # "Budget"
+    Tag.objects.filter(pk=tag.pk).update(name="Spending")
+    assert ">Spending<" in page(page_cache, url)
+    cached(page_cache, url)
+    tag.save()
+    assert ">Budget<" in page(page_cache, url)
+
+
+def test_only_the_fields_a_save_writes_count(page_cache, story, editor):
+    """``save(update_fields=...)`` leaves a name changed in memory unwritten: pages stay;
+    the save that writes it redraws them."""
+    author = story.authors.get()
+    urls = [story.get_absolute_url(), "/author/ann-writer/"]
+    cached(page_cache, *urls)
+    author.name = "Ann Writer-Jones"
+    author.user = editor
+    author.save(update_fields=["user"])
+    assert {served(page_cache, url) for url in urls} == {"hit"}
+    author.save()
+    for url in urls:
+        assert "Ann Writer-Jones" in page(page_cache, url), url
+
+
+def test_an_author_s_new_photo_shows_beside_their_bio(page_cache, story, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    author = story.authors.get()
+    cached(page_cache, "/author/ann-writer/")
+    author.photo = pixel_upload("ann.gif")
+    author.save()
+    assert '<img class="author-photo" src="/media/authors/ann.gif"' in page(
+        page_cache, "/author/ann-writer/"
+    )
+    cached(page_cache, "/author/ann-writer/")
+    Author.objects.get(pk=author.pk).save()  # the same photo
+    assert served(page_cache, "/author/ann-writer/") == "hit"
