@@ -288,3 +288,31 @@ def test_an_author_s_new_photo_shows_beside_their_bio(page_cache, story, setting
     cached(page_cache, "/author/ann-writer/")
     Author.objects.get(pk=author.pk).save()  # the same photo
     assert served(page_cache, "/author/ann-writer/") == "hit"
+
+
+def test_sections_reordered_from_the_admin_s_list_reorder_every_page_s_navigation(
+    page_cache, story, admin_post
+):
+    sport = make_section("Sport", slug="sport", position=1)
+    make_article("Cup final tonight", section=sport)
+    politics = story.section
+    nav = '<li><a href="/section/{}/">'
+    assert page(page_cache, "/").index(nav.format("politics")) < page(page_cache, "/").index(
+        nav.format("sport")
+    )
+    cached(page_cache, "/")
+    response = admin_post(
+        "/admin/articles/section/",
+        {
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "2",
+            "form-0-id": str(politics.pk),
+            "form-0-position": "2",
+            "form-1-id": str(sport.pk),
+            "form-1-position": "1",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    text = page(page_cache, "/")
+    assert text.index(nav.format("sport")) < text.index(nav.format("politics"))
