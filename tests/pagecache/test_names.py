@@ -29,10 +29,12 @@ def story(db):
 
 
 @pytest.fixture
-def admin_post(editor_client):
-    """An editor's POST to the admin. (Django's test client connects
-    ``close_old_connections`` again after its request: the page cache's calls would then
-    close the test's connection, which PostgreSQL's tests keep open.)"""
+def admin_post(editor_client, page_cache):
+    """An editor's POST to the admin, then the pages through the page cache. (Django's
+    test client connects ``close_old_connections`` again after its request: the page
+    cache's calls would then close the test's connection, which PostgreSQL's tests keep
+    open, and serve the last good page since the render fails. ``page_cache``, set up
+    first, connects it again once the test is over.)"""
 
     def post(url: str, data: dict):
         response = editor_client.post(url, data)
