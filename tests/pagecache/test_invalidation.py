@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
+from byline.articles import models
 from byline.articles.models import Article, StaticPage
 from byline.pagecache.store import reset_page_store
 from byline.signals import article_changed
@@ -71,6 +72,44 @@ def test_a_deleted_article_leaves_its_page_and_the_listings(page_cache, story):
     story.delete()
     assert call(page_cache, url).status == 404
     assert "The original headline" not in call(page_cache, "/").text
+
+
+def test_articles_deleted_together_leave_their_pages_and_the_listings(page_cache, story):
+    """The admin's "delete selected" deletes through the query (``QuerySet.delete``),
+    not one ``delete()`` each: every page that showed them goes too, and their counts
+    files (nginx answers them) with them."""
+    other = make_article("Another story")
+    urls = [story.get_absolute_url(), other.get_absolute_url()]
+    for url in [*urls, "/"]:
+        call(page_cache, url)
+        assert call(page_cache, url).headers["x-page-cache"] == "hit", url
+    heard = []
+    article_changed.connect(receiver := lambda **kwargs: heard.append(kwargs), weak=False)
+    try:
+        Article.objects.filter(pk__in=[story.pk, other.pk]).delete()
+    finally:
+        article_changed.disconnect(receiver)
+    assert [call(page_cache, url).status for url in urls] == [404, 404]
+    front = call(page_cache, "/").text
+    assert "The original headline" not in front and "Another story" not in front
+    assert sorted(each["article_id"] for each in heard) == sorted([story.pk, other.pk])
+
+
+def test_many_articles_deleted_together_say_so_once(page_cache, story, monkeypatch):
+    """Past ``DELETES_SAID_ONE_BY_ONE`` (every article selected in the admin), one
+    signal for all: the page cache moves on once, not twice an article."""
+    monkeypatch.setattr(models, "DELETES_SAID_ONE_BY_ONE", 1)
+    make_article("Another story")
+    url = story.get_absolute_url()
+    call(page_cache, url)
+    heard = []
+    article_changed.connect(receiver := lambda **kwargs: heard.append(kwargs), weak=False)
+    try:
+        Article.objects.all().delete()
+    finally:
+        article_changed.disconnect(receiver)
+    assert [each["article_id"] for each in heard] == [None]
+    assert call(page_cache, url).status == 404
 
 
 def test_a_publication_appears_on_the_front_page(page_cache, story):
