@@ -99,7 +99,8 @@ class NewComment:
 def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     """The approved comment of this article being replied to, or None for a new thread.
 
-    A reply to a comment at the deepest level joins that level (its parent's parent).
+    A reply to a comment at the deepest level joins that level: it is attached to the
+    ancestor one level up (``deepest_ancestor``), which must be approved too.
     """
     if not parent_id:
         return None
@@ -109,19 +110,53 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
         # it off the page too, leaving the placeholder's words (markup.REMOVED) above its
         # replies when a moderator removed it (trash, spam), as every page now shows it.
         taken_back = Comment.objects.on_article(article.pk).filter(pk=parent_id)
-        raise CommentRejected(
-            "The comment you are replying to is not available any more. Send your comment "
-            "again to start a new thread.",
-            field="parent",
-            gone=parent_id,
-            placeholder=markup.REMOVED
-            if taken_back.values_list("status", flat=True).first() in REMOVED
-            else "",
-        )
-    max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
-    if parent.depth >= max_depth - 1:
-        return parent.parent if parent.parent_id else None
+        raise parent_taken_back(parent_id, taken_back.values_list("status", flat=True).first())
+    if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1:
+        return deepest_ancestor(parent) if parent.parent_id else None
     return parent
+
+
+def parent_taken_back(comment_id: int, status: str | None) -> CommentRejected:
+    """The refusal of a reply whose comment (``comment_id``, now of ``status``; None once
+    deleted) is no longer there to answer: the page's script takes it off the page
+    (``gone``), leaving ``placeholder``'s words above its replies when a moderator removed
+    it (trash, spam), as every page shows it; nothing of it when it is held or deleted."""
+    return CommentRejected(
+        "The comment you are replying to is not available any more. Send your comment "
+        "again to start a new thread.",
+        field="parent",
+        gone=comment_id,
+        placeholder=markup.REMOVED if status in REMOVED else "",
+    )
+
+
+def deepest_ancestor(parent: Comment) -> Comment:
+    """What a reply to ``parent``, at the deepest level, is attached to: its ancestor one
+    level above the deepest (its parent's parent; further up in an imported thread
+    deeper than the site allows). Read as the parent was, one statement a level: it must
+    be approved, or the reply is refused as one to a comment taken back."""
+    deepest = settings.BYLINE_COMMENT_MAX_DEPTH - 1
+    above = parent
+    while above.depth >= deepest and above.parent_id:
+        comment_id = above.parent_id
+        found = Comment.objects.filter(pk=comment_id, article_id=parent.article_id).first()
+        if found is None or found.status != Comment.Status.APPROVED:
+            raise parent_taken_back(comment_id, found.status if found else None)
+        above = found
+    return above
+
+
+def thread_of(parent: Comment) -> int:
+    """The thread a reply to ``parent`` joins: its parent's. A row written without one
+    (``thread_id`` NULL: imported around the importer, or older than the column) is
+    read as the site reads it: a top-level comment heads its own thread, a reply is in
+    its nearest ancestor's (one statement a level, for such rows only)."""
+    above = parent
+    while not above.thread_id and above.parent_id:
+        found = Comment.objects.only("pk", "parent_id", "thread_id").filter(pk=above.parent_id)
+        if (above := found.first()) is None:  # deleted since: its replies went with it
+            raise parent_taken_back(parent.pk, None)
+    return above.thread_id or above.pk
 
 
 WAIT_AND_SEND = " Please wait {wait} seconds and send it again."
@@ -242,6 +277,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         log.info("Comment discarded by %s: %s", decision.backend, "; ".join(decision.reasons))
         return Outcome("discarded", reasons=decision.reasons)
     status, reasons = status_for(decision, approved_before, new)
+    thread_id = thread_of(parent) if parent else None
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -249,7 +285,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 article=article,
                 parent=parent,
                 depth=parent.depth + 1 if parent else 0,
-                thread_id=parent.thread_id if parent else None,
+                thread_id=thread_id,
                 status=status,
                 body=new.body,
                 body_html=render_body(new.body),
@@ -275,9 +311,13 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 )
     except IntegrityError:
         # The same form, sent twice at once: its twin committed first.
-        if (earlier := comment_of_spent_token(context.form_token)) is None:
+        if (earlier := comment_of_spent_token(context.form_token)) is not None:
+            return replayed(earlier, new)
+        # Or what it is attached to was deleted since it was read: nothing was stored,
+        # and the form's token is not spent (it may be sent again).
+        if (refusal := removed_meanwhile(article, parent)) is None:
             raise
-        return replayed(earlier, new)
+        raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
         after_commit(refresh_articles, [article.pk])
@@ -285,6 +325,21 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
     return Outcome(str(status), comment, tuple(reasons))
+
+
+ARTICLE_GONE = "This article does not take comments (it may have been unpublished)."
+
+
+def removed_meanwhile(article: Article, parent: Comment | None) -> CommentRejected | None:
+    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article
+    or the comment it replies to was deleted since the POST read it (a moderator's
+    delete, an erasure at its author's request), refused as when it is gone before the
+    POST; None when neither is (two statements, on this rare path only)."""
+    if not Article.objects.filter(pk=article.pk).exists():
+        return CommentRejected(ARTICLE_GONE, status=404)
+    if parent is not None and not Comment.objects.filter(pk=parent.pk).exists():
+        return parent_taken_back(parent.pk, None)
+    return None
 
 
 def comment_of_spent_token(form_token: str) -> Comment | None:
@@ -321,7 +376,7 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             article_id=parent.article_id,
             parent=parent_for_depth,
             depth=parent_for_depth.depth + 1,
-            thread_id=parent.thread_id,
+            thread_id=thread_of(parent_for_depth),
             status=Comment.Status.APPROVED,
             body=body,
             body_html=render_body(body),

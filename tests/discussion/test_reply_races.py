@@ -1,0 +1,337 @@
+"""A reply is attached to a comment readers can see, or refused as one to a comment
+taken back; never a server error, never half-stored.
+
+What the POST read may be gone by the time it writes: the comment answered deleted
+by a moderator or erased at its author's request, the article deleted. The reply is
+refused as when it was gone before the POST (the same words, status and fields for
+the page's script), nothing is stored and the form's token stays unspent, so the
+reader's words can be sent again. At the deepest level a reply joins the comment one
+level up, which must be approved too. A reply's thread is its parent's, even under a
+row written without one. A published reply whose parent was taken back for moderation
+meanwhile is answered "held", naming the comment the page takes off.
+
+The races are real: the other side runs on its own connection, in its own committed
+transaction, right before the POST's INSERT is sent (``connection.execute_wrapper``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from byline.articles.models import Article
+from byline.discussion import actions, commenterdata, sorting
+from byline.discussion.models import Comment, SpentFormToken
+from byline.discussion.threads import refresh_shown, shown_counts
+from tests.discussion.factory import comment_form, make_comment, post_comment
+from tests.discussion.test_held_replies import TAKEN_BACK
+from tests.factory import make_article
+
+pytestmark = pytest.mark.django_db
+NOT_AVAILABLE = "The comment you are replying to is not available any more."
+JSON = {"HTTP_ACCEPT": "application/json", "HTTP_SEC_FETCH_SITE": "same-origin"}
+BROWSER = {"HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+COMMENT_INSERT = 'INSERT INTO "discussion_comment"'
+# SQLite opens the comment's transaction with its write lock taken (BEGIN IMMEDIATE):
+# nothing can come between it and the INSERT. There the other side runs right before
+# it, after the POST's last statement outside it (the spam check's log).
+SPAM_CHECK_LOGGED = "INSERT INTO antispam_checklog"
+
+
+@contextmanager
+def before_the_insert(change: Callable[[], object]) -> Iterator[None]:
+    """Run ``change`` on another connection (another thread, its own transaction,
+    committed) once, between the POST's reads and its write: on PostgreSQL right
+    before this connection sends the comment's INSERT, in the comment's transaction."""
+    done: list[BaseException | None] = []
+
+    def elsewhere() -> None:
+        try:
+            change()
+            done.append(None)
+        except BaseException as error:  # handed back to the test's thread
+            done.append(error)
+        finally:
+            connections.close_all()
+
+    def run_change() -> None:
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        if done[0] is not None:
+            raise done[0]
+
+    seam = SPAM_CHECK_LOGGED if connection.vendor == "sqlite" else COMMENT_INSERT
+
+    def wrapper(execute, sql, params, many, context):
+        if not done and seam == COMMENT_INSERT and sql.startswith(seam):
+            run_change()
+        result = execute(sql, params, many, context)
+        if not done and seam == SPAM_CHECK_LOGGED and sql.startswith(seam):
+            run_change()
+        return result
+
+    with connection.execute_wrapper(wrapper):
+        yield
+    assert done, "the POST never reached its INSERT"
+
+
+@pytest.fixture
+def known(article):
+    """Ada has an approved comment: her next one is published at once."""
+    return make_comment(article, author_email="ada@example.org")
+
+
+def moderator_deletes(comment: Comment) -> Callable[[], object]:
+    return lambda: actions.delete_comments(Comment.objects.filter(pk=comment.pk))
+
+
+def author_erases(comment: Comment) -> Callable[[], object]:
+    return lambda: commenterdata.erase_comments(comment.author_email)
+
+
+DELETED = [moderator_deletes, author_erases]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deletion", DELETED)
+def test_a_reply_whose_comment_is_deleted_as_it_is_sent_comes_back_with_the_reader_s_words(
+    article, known, deletion
+):
+    """Without a script: the form again, as for a comment taken back before the POST:
+    the reason, the reader's words, a new thread instead of the reply; nothing stored,
+    and the same form sent again is taken (its token was not spent)."""
+    parent = make_comment(article, author_email="orla@example.org", body="Soon gone")
+    data = comment_form(article, parent=str(parent.pk), body="My reply, kept")
+    with before_the_insert(deletion(parent)):
+        response = Client().post("/comments/post/", data, **BROWSER)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert NOT_AVAILABLE in html and "My reply, kept" in html
+    assert f'name="parent" value="{parent.pk}"' not in html
+    assert "Soon gone" not in html
+    assert re.findall(r'<blockquote class="replying-to-quote">', html) == []
+    assert not Comment.objects.filter(pk=parent.pk).exists()
+    assert not Comment.objects.filter(body="My reply, kept").exists()
+    assert not SpentFormToken.objects.exists()
+    data["parent"] = ""
+    again = Client().post("/comments/post/", data, **BROWSER)
+    assert again.status_code == 302
+    assert Comment.objects.get(body="My reply, kept").parent_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deletion", DELETED)
+def test_a_script_s_reply_whose_comment_is_deleted_as_it_is_sent_is_told_it_is_gone(
+    article, known, deletion
+):
+    """The page's script gets what it gets for a comment deleted before the POST: the
+    reason on the parent, the comment to take off the page, no placeholder (a deleted
+    comment leaves none: its replies went with it)."""
+    parent = make_comment(article, author_email="orla@example.org")
+    data = comment_form(article, parent=str(parent.pk), body="My reply, kept")
+    with before_the_insert(deletion(parent)):
+        during = Client().post("/comments/post/", data, **JSON)
+    before = Client().post("/comments/post/", comment_form(article, parent=str(parent.pk)), **JSON)
+    assert during.status_code == before.status_code == 400
+    answer = during.json()
+    assert answer == {**before.json(), "gone": parent.pk}
+    assert answer["status"] == "rejected" and answer["placeholder"] == ""
+    assert answer["errors"] == {"parent": [answer["message"]]}
+    assert answer["message"].startswith(NOT_AVAILABLE)
+    assert not Comment.objects.filter(body="My reply, kept").exists()
+    assert not SpentFormToken.objects.exists()
+    data["parent"] = ""
+    assert Client().post("/comments/post/", data, **JSON).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_at_the_deepest_level_whose_thread_is_deleted_as_it_is_sent_is_refused(
+    article, known, settings
+):
+    """At the deepest level the reply is attached to the comment one level up: that is
+    the one whose deletion is answered (its replies went with it)."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, author_email="orla@example.org")
+    deepest = make_comment(article, parent=top, author_email="orla@example.org")
+    data = comment_form(article, parent=str(deepest.pk), body="Too late")
+    with before_the_insert(moderator_deletes(top)):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 400
+    assert response.json()["gone"] == top.pk
+    assert not Comment.objects.filter(body="Too late").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("headers", [BROWSER, JSON], ids=["browser", "script"])
+def test_a_comment_on_an_article_deleted_as_it_is_sent_is_refused_as_on_a_missing_article(
+    article, known, headers
+):
+    data = comment_form(article, body="Nobody will read this")
+    with before_the_insert(lambda: Article.objects.filter(pk=article.pk).delete()):
+        response = Client().post("/comments/post/", data, **headers)
+    assert response.status_code == 404
+    assert actions.ARTICLE_GONE in response.content.decode()
+    if headers is JSON:
+        assert response.json()["status"] == "rejected"
+    else:
+        assert "Nobody will read this" in response.content.decode()
+    assert not Comment.objects.exists() and not SpentFormToken.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("headers", [BROWSER, JSON], ids=["browser", "script"])
+def test_a_comment_on_an_article_unpublished_as_it_is_sent_is_answered_without_an_error(
+    article, known, headers
+):
+    """Stored, as one sent a moment earlier would have been; no page shows it, and the
+    answer says where its author finds it."""
+
+    def unpublish() -> None:
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+
+    with before_the_insert(unpublish):
+        response = Client().post("/comments/post/", comment_form(article, body="Late"), **headers)
+    comment = Comment.objects.get(body="Late")
+    assert response.status_code == (201 if headers is JSON else 302)
+    if headers is JSON:
+        assert response.json()["id"] == comment.pk
+    else:
+        assert response["Location"] == comment.get_absolute_url()
+
+
+def test_a_reply_to_a_comment_of_another_article_is_refused(client, article, known):
+    elsewhere = make_comment(make_article("Another story"))
+    response = post_comment(client, article, json=True, parent=str(elsewhere.pk))
+    assert response.status_code == 400
+    assert response.json()["gone"] == elsewhere.pk
+    assert not Comment.objects.filter(parent=elsewhere).exists()
+
+
+# The deepest level ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "placeholder"), TAKEN_BACK)
+def test_a_reply_at_the_deepest_level_joins_a_comment_taken_back_never(
+    client, article, known, settings, status, placeholder
+):
+    """At the deepest level a reply joins the comment one level up. Taken back (held,
+    spam, in the bin), it is no place for a reply: the reply is refused as one to a
+    comment taken back, naming that comment and what pages show in its place."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article)
+    deepest = make_comment(article, parent=top)
+    Comment.objects.filter(pk=top.pk).update(status=status)
+    response = post_comment(client, article, json=True, parent=str(deepest.pk), body="Lost?")
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["gone"] == top.pk and answer["placeholder"] == placeholder
+    assert answer["errors"]["parent"] and answer["message"].startswith(NOT_AVAILABLE)
+    assert not Comment.objects.filter(body="Lost?").exists()
+
+
+def test_a_reply_at_the_deepest_level_of_an_imported_deeper_thread_joins_that_level(
+    client, article, known, settings
+):
+    """An imported thread may be deeper than the site allows: the reply is attached at
+    the deepest level the site allows, each comment up to it approved."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    chain = [make_comment(article)]
+    for _ in range(3):  # imported at depths 1, 2, 3
+        chain.append(make_comment(article, parent=chain[-1]))
+    response = post_comment(client, article, json=True, parent=str(chain[-1].pk), body="Deep")
+    assert response.status_code == 201
+    reply = Comment.objects.get(body="Deep")
+    assert (reply.parent_id, reply.depth, reply.thread_id) == (chain[0].pk, 1, chain[0].pk)
+    Comment.objects.filter(pk=chain[1].pk).update(status=Comment.Status.PENDING)
+    refused = post_comment(client, article, json=True, parent=str(chain[-1].pk), body="Deeper")
+    assert refused.status_code == 400 and refused.json()["gone"] == chain[1].pk
+
+
+# Legacy rows without a thread ------------------------------------------------------
+
+
+def legacy(comment: Comment) -> Comment:
+    """The comment as a row written before threads were kept (``thread_id`` NULL)."""
+    Comment.objects.filter(pk=comment.pk).update(thread_id=None)
+    comment.refresh_from_db()
+    return comment
+
+
+def test_a_reply_to_a_top_level_comment_without_a_thread_joins_its_thread(client, article, known):
+    top = legacy(make_comment(article))
+    response = post_comment(client, article, json=True, parent=str(top.pk), body="Under it")
+    assert response.status_code == 201 and response.json()["status"] == "approved"
+    assert Comment.objects.get(body="Under it").thread_id == top.pk
+
+
+def test_a_reply_under_a_reply_without_a_thread_joins_its_top_comment_s_thread(
+    client, article, known
+):
+    top = make_comment(article)
+    middle = legacy(make_comment(article, parent=top))
+    post_comment(client, article, json=True, parent=str(middle.pk), body="Two down")
+    reply = Comment.objects.get(body="Two down")
+    assert (reply.parent_id, reply.thread_id) == (middle.pk, top.pk)
+    assert shown_counts([article.pk])[article.pk] == 4  # known, top, middle, reply
+
+
+def test_a_reply_to_a_removed_top_comment_without_a_thread_keeps_its_thread_shown(
+    client, article, known
+):
+    """The removed top comment heads a thread readers see (its placeholder, counted on
+    the article), found by its reply's thread."""
+    top = legacy(make_comment(article))
+    post_comment(client, article, json=True, parent=str(top.pk), body="Answer")
+    Comment.objects.filter(pk=top.pk).update(status=Comment.Status.TRASH)
+    refresh_shown([article.pk])
+    article.refresh_from_db()
+    assert article.removed_threads == 1
+    assert top.pk in sorting.root_ids(article.pk)
+
+
+# The answer for a reply held with a comment above it ----------------------------------
+
+
+def taken_back_for_moderation(comment: Comment) -> Callable[[], object]:
+    return lambda: Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.PENDING)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_script_s_reply_whose_top_level_comment_is_held_as_it_is_sent_names_it(article, known):
+    """Published, but under a top-level comment taken back for moderation between the
+    POST's read and its write: "held", naming that comment (the page takes it off, as
+    every other page has), never ``null``."""
+    top = make_comment(article)
+    data = comment_form(article, parent=str(top.pk), body="Mine waits")
+    with before_the_insert(taken_back_for_moderation(top)):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 201
+    reply = Comment.objects.get(body="Mine waits")
+    answer = response.json()
+    assert set(answer) == {"status", "id", "parent", "html", "message", "ts", "held", "url"}
+    assert answer["status"] == "held" and answer["held"] == top.pk
+    assert (answer["id"], answer["parent"]) == (reply.pk, top.pk)
+    assert answer["url"] == reply.get_absolute_url()
+    assert "taken back for moderation" in answer["message"]
+
+
+def test_a_script_s_reply_under_two_held_comments_names_the_highest(client, article, known):
+    """The page takes off the highest comment held above the reply: no page shows it,
+    nor anything under it."""
+    top = make_comment(article)
+    middle = make_comment(article, parent=top)
+    answered = make_comment(article, parent=middle)
+    Comment.objects.filter(pk__in=[top.pk, middle.pk]).update(status=Comment.Status.PENDING)
+    # The reader's page was loaded before: the comment answered is still approved.
+    response = post_comment(client, article, json=True, parent=str(answered.pk), body="Low")
+    assert response.status_code == 201
+    assert response.json()["status"] == "held" and response.json()["held"] == top.pk
