@@ -298,6 +298,14 @@ def test_a_reply_to_a_removed_top_comment_without_a_thread_keeps_its_thread_show
     assert top.pk in sorting.root_ids(article.pk)
 
 
+def test_an_editor_s_reply_to_a_top_level_comment_without_a_thread_joins_its_thread(
+    article, editor
+):
+    top = legacy(make_comment(article))
+    reply = actions.reply_as_editor(top, "Thank you.", editor)
+    assert reply.thread_id == top.pk
+
+
 # The answer for a reply held with a comment above it ----------------------------------
 
 
