@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from byline import antispam
@@ -520,16 +520,38 @@ def edit_comment(
 
 
 def delete_comments(comments: Iterable[Comment]) -> int:
-    """Delete comments for good (their replies go with them)."""
+    """Delete comments for good (their replies go with them).
+
+    In one transaction, each comment and everything under it locked before its replies
+    are read (``lock_with_replies``): a reply sent meanwhile either committed before
+    and goes with them, or commits only after the delete and is refused as one to a
+    comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit.
+    """
     comments = list(comments)
     article_ids = {c.article_id for c in comments}
     count = 0
-    for comment in comments:
-        if Comment.objects.filter(pk=comment.pk).exists():
-            comment.delete()
-            count += 1
+    with transaction.atomic():
+        for comment in comments:
+            if lock_with_replies(comment.pk):
+                comment.delete()
+                count += 1
     refresh_articles(article_ids)
     return count
+
+
+def lock_with_replies(comment_id: int) -> bool:
+    """Lock a comment and every reply under it, level by level (``SELECT ... FOR
+    UPDATE``, inside the caller's transaction), so that no reply to any of them can
+    commit before the transaction ends: a new row's foreign key waits for its parent's
+    lock. False when the comment is not there (deleted already). On SQLite the
+    transaction holds the database's write lock from its start (IMMEDIATE): the
+    comment's one statement is all it asks."""
+    locked = Comment.objects.select_for_update().values_list("pk", flat=True)
+    level = list(locked.filter(pk=comment_id))
+    found = bool(level)
+    while level and connection.features.has_select_for_update:
+        level = list(locked.filter(parent_id__in=level))
+    return found
 
 
 def refresh_articles(article_ids: Iterable[int]) -> None:

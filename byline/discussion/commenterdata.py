@@ -180,18 +180,21 @@ def erase_comments(email: str) -> int:
     placeholder ("erased at its author's request") so the replies keep their place,
     with nothing left of its author. Either way its readers' reactions go with it.
     """
-    comments = list(Comment.objects.by_email(email))
-    if not comments:
-        return 0
-    ids = {c.pk for c in comments}
-    answered = set(
-        Comment.objects.filter(parent_id__in=ids)
-        .exclude(pk__in=ids)
-        .values_list("parent_id", flat=True)
-    )
-    now = timezone.now()
-    article_ids = {c.article_id for c in comments}
     with transaction.atomic():
+        # Locked before their replies are read: a reply sent meanwhile either committed
+        # before (its comment stays, as a placeholder) or commits after the erasure (and
+        # is refused when its comment is deleted); never published, then deleted with it.
+        comments = list(Comment.objects.by_email(email).select_for_update())
+        if not comments:
+            return 0
+        ids = {c.pk for c in comments}
+        answered = set(
+            Comment.objects.filter(parent_id__in=ids)
+            .exclude(pk__in=ids)
+            .values_list("parent_id", flat=True)
+        )
+        now = timezone.now()
+        article_ids = {c.article_id for c in comments}
         for comment in comments:
             if comment.pk in answered:
                 comment.body = comment.body_html = ""

@@ -343,3 +343,130 @@ def test_a_script_s_reply_under_two_held_comments_names_the_highest(client, arti
     response = post_comment(client, article, json=True, parent=str(answered.pk), body="Low")
     assert response.status_code == 201
     assert response.json()["status"] == "held" and response.json()["held"] == top.pk
+
+
+# A moderator's delete, an erasure: a reply sent while they run ------------------------
+#
+# The other way round: the reply commits while a moderator deletes the comment it
+# answers (after the delete read that comment's replies), or while its author erases
+# their comments (after the erasure saw nobody had answered it). The delete must not
+# fail on the reply (a foreign-key error: a 500 in the admin), and a published reply
+# must never be deleted with a comment erased as unanswered.
+
+REPLIES_READ = '"discussion_comment"."parent_id" IN'
+BLOCKED_BY_US = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks "
+    "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+)
+
+
+@contextmanager
+def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
+    """Send ``post`` (a reader's reply, on its own connection and thread) once this
+    connection has read the replies of what it deletes or erases, and go on when the
+    reply is answered or waits for a lock this connection holds (PostgreSQL). Yields the
+    list the reply's answer is put in, complete when the block ends."""
+    answers: list = []
+    state = {"sent": False}
+
+    def elsewhere() -> None:
+        try:
+            answers.append(post())
+        except BaseException as error:
+            answers.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+
+    def blocked_by_us() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(BLOCKED_BY_US)
+            return cursor.fetchone()[0]
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not state["sent"] and REPLIES_READ in sql:
+            state["sent"] = True
+            thread.start()
+            for _ in range(3000):  # at most 30 s: the reply is answered, or it waits on us
+                thread.join(0.01)
+                if not thread.is_alive() or blocked_by_us():
+                    break
+        return result
+
+    with connection.execute_wrapper(wrapper):
+        yield answers
+    assert state["sent"], "the replies were never read"
+    thread.join(30)
+    assert answers, "the reply was never answered"
+    if isinstance(answers[0], BaseException):
+        raise answers[0]
+
+
+def reply_to(article, comment: Comment, body: str) -> Callable[[], object]:
+    data = comment_form(article, parent=str(comment.pk), body=body)
+    return lambda: Client().post("/comments/post/", data, **JSON)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite: writers take turns, and the delete's transaction holds the write "
+    "lock from before it reads the replies (test_the_replies_of_comments_deleted_...)",
+)
+
+
+def moderator_deletes_now(comment: Comment) -> object:
+    return actions.delete_comments(Comment.objects.filter(pk=comment.pk))
+
+
+def author_erases_now(comment: Comment) -> object:
+    return commenterdata.erase_comments(comment.author_email)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deletion", [moderator_deletes_now, author_erases_now])
+def test_the_replies_of_comments_deleted_are_read_in_the_transaction_that_deletes_them(
+    article, deletion
+):
+    """What makes the races below impossible on SQLite (the transaction holds the write
+    lock from its start) and closes them on PostgreSQL (the rows are locked first)."""
+    top = make_comment(article)
+    make_comment(article, parent=top)
+    reads: list[bool] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if REPLIES_READ in sql:
+            reads.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        deletion(top)
+    assert reads and all(reads)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_sent_while_a_moderator_deletes_its_comment_never_fails_the_delete(article, known):
+    """The moderator's delete goes through; the reply, which could only commit after
+    it, is refused as one to a comment deleted (the reader's words kept)."""
+    top = make_comment(article, author_email="orla@example.org")
+    with reply_sent_after_replies_read(reply_to(article, top, "Just in time?")) as answers:
+        assert actions.delete_comments(Comment.objects.filter(pk=top.pk)) == 1
+    assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
+    assert not Comment.objects.filter(pk=top.pk).exists()
+    assert not Comment.objects.filter(body="Just in time?").exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_sent_while_its_comment_is_erased_is_never_deleted_once_published(article, known):
+    """Erased while nobody had answered it, the comment is deleted; the reply sent
+    meanwhile commits only after the erasure, and is refused as one to a comment deleted
+    (nothing of it stored): never published and then deleted with it."""
+    top = make_comment(article, author_email="orla@example.org")
+    with reply_sent_after_replies_read(reply_to(article, top, "Are you there?")) as answers:
+        commenterdata.erase_comments("orla@example.org")
+    assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
+    assert not Comment.objects.filter(pk=top.pk).exists()
+    assert not Comment.objects.filter(body="Are you there?").exists()
