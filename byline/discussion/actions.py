@@ -100,7 +100,7 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     """The approved comment of this article being replied to, or None for a new thread.
 
     A reply to a comment at the deepest level joins that level: it is attached to the
-    ancestor one level up (``deepest_ancestor``), which must be approved too.
+    ancestor one level up (``deepest_ancestor``), which must not be held.
     """
     if not parent_id:
         return None
@@ -133,14 +133,19 @@ def parent_taken_back(comment_id: int, status: str | None) -> CommentRejected:
 def deepest_ancestor(parent: Comment) -> Comment:
     """What a reply to ``parent``, at the deepest level, is attached to: its ancestor one
     level above the deepest (its parent's parent; further up in an imported thread
-    deeper than the site allows). Read as the parent was, one statement a level: it must
-    be approved, or the reply is refused as one to a comment taken back."""
+    deeper than the site allows). Read as the parent was, one statement a level.
+
+    The comment answered (``parent``, approved) is shown under it, so that ancestor is
+    approved, or removed (trash, spam: a placeholder with its replies, the new one
+    beside them). Held for moderation (the comment answered waits with it, on no page
+    but the reader's stale one) or deleted, the reply is refused as one to a comment
+    taken back, naming it."""
     deepest = settings.BYLINE_COMMENT_MAX_DEPTH - 1
     above = parent
     while above.depth >= deepest and above.parent_id:
         comment_id = above.parent_id
         found = Comment.objects.filter(pk=comment_id, article_id=parent.article_id).first()
-        if found is None or found.status != Comment.Status.APPROVED:
+        if found is None or found.status == Comment.Status.PENDING:
             raise parent_taken_back(comment_id, found.status if found else None)
         above = found
     return above

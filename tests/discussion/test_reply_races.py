@@ -27,13 +27,16 @@ from django.test import Client
 
 from byline.articles.models import Article
 from byline.discussion import actions, commenterdata, sorting
-from byline.discussion.models import Comment, SpentFormToken
+from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
 from byline.discussion.threads import refresh_shown, shown_counts
 from tests.discussion.factory import comment_form, make_comment, post_comment
-from tests.discussion.test_held_replies import TAKEN_BACK
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db
+DECISION_OF = {
+    Comment.Status.TRASH: ModerationRecord.Decision.TRASH,
+    Comment.Status.SPAM: ModerationRecord.Decision.SPAM,
+}
 NOT_AVAILABLE = "The comment you are replying to is not available any more."
 JSON = {"HTTP_ACCEPT": "application/json", "HTTP_SEC_FETCH_SITE": "same-origin"}
 BROWSER = {"HTTP_SEC_FETCH_SITE": "same-origin"}
@@ -219,23 +222,45 @@ def test_a_reply_to_a_comment_of_another_article_is_refused(client, article, kno
 # The deepest level ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "placeholder"), TAKEN_BACK)
-def test_a_reply_at_the_deepest_level_joins_a_comment_taken_back_never(
-    client, article, known, settings, status, placeholder
+def test_a_reply_at_the_deepest_level_joins_a_comment_held_for_moderation_never(
+    client, article, known, settings
 ):
-    """At the deepest level a reply joins the comment one level up. Taken back (held,
-    spam, in the bin), it is no place for a reply: the reply is refused as one to a
-    comment taken back, naming that comment and what pages show in its place."""
+    """At the deepest level a reply joins the comment one level up. Held for moderation,
+    it is no place for a reply (it would wait with it, and the comment answered, under
+    it, is on no page either): the reply is refused as one to a comment taken back,
+    naming that comment, which the page's script takes off with its thread."""
     settings.BYLINE_COMMENT_MAX_DEPTH = 2
     top = make_comment(article)
     deepest = make_comment(article, parent=top)
-    Comment.objects.filter(pk=top.pk).update(status=status)
+    Comment.objects.filter(pk=top.pk).update(status=Comment.Status.PENDING)
     response = post_comment(client, article, json=True, parent=str(deepest.pk), body="Lost?")
     assert response.status_code == 400
     answer = response.json()
-    assert answer["gone"] == top.pk and answer["placeholder"] == placeholder
+    assert answer["gone"] == top.pk and answer["placeholder"] == ""
     assert answer["errors"]["parent"] and answer["message"].startswith(NOT_AVAILABLE)
     assert not Comment.objects.filter(body="Lost?").exists()
+
+
+@pytest.mark.parametrize("status", REMOVED)
+def test_a_reply_at_the_deepest_level_under_a_removed_comment_joins_its_replies(
+    client, article, known, settings, mailoutbox, status
+):
+    """A removed comment with replies is shown as a placeholder with its replies under
+    it: the reader answers one of those, at the deepest level, and their reply is shown
+    beside it, under the placeholder (never refused as one to a comment "not available":
+    the comment answered is there). The removed comment's author is not told."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, notify_replies=True, author_email="gone@example.org")
+    deepest = make_comment(article, parent=top)
+    actions.moderate([top], DECISION_OF[status], None)
+    mailoutbox.clear()
+    response = post_comment(client, article, json=True, parent=str(deepest.pk), body="Beside")
+    assert response.status_code == 201 and response.json()["status"] == "approved"
+    reply = Comment.objects.get(body="Beside")
+    assert (reply.parent_id, reply.depth, reply.thread_id) == (top.pk, 1, top.pk)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "This comment was removed." in page and f'id="comment-{reply.pk}"' in page
+    assert not [m for m in mailoutbox if "gone@example.org" in m.to]
 
 
 def test_a_reply_at_the_deepest_level_of_an_imported_deeper_thread_joins_that_level(
