@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -384,7 +385,7 @@ def _waits_above(reply: Comment) -> dict:
     shows for another reason: its thread deleted since)."""
     if shown_at(reply) is not None:
         return {}
-    held = _held_comments_above(reply, fresh=True)
+    held = list(_held_comments_above(reply, fresh=True))
     if not held:
         return {}
     return {
@@ -475,7 +476,7 @@ def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) ->
     """A comment no page shows, as a moderator who followed its link sees it ("View on
     site" in the admin, a notification e-mail): the comment, why readers do not see it,
     and where to moderate it. Private, never stored: it is for staff only."""
-    held = next(iter(_held_comments_above(comment)), None) if held_above else None
+    held = next(_held_comments_above(comment), None) if held_above else None
     context = {
         "comment": comment,
         "article": comment.article,
@@ -487,21 +488,22 @@ def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) ->
     return private(render(request, "discussion/comment_moderator.html", context))
 
 
-def _held_comments_above(comment: Comment, fresh: bool = False) -> list[Comment]:
-    """The comments above ``comment`` that are held for moderation, nearest first (one
-    statement a level). ``fresh``: its parent read again (a reply just posted holds the
-    parent the POST read, as it was then: it may have been taken back since)."""
-    held = []
+def _held_comments_above(comment: Comment, fresh: bool = False) -> Iterator[Comment]:
+    """The comments above ``comment`` that are held for moderation, nearest first, each
+    level read as the walk reaches it (one statement a level): a caller that wants the
+    nearest stops there. ``fresh``: its parent read again (a reply just posted holds the
+    parent the POST read, as it was then: it may have been taken back since). Up to the
+    top of the thread, however deep (an imported thread may be deeper than the site's
+    levels)."""
     above = comment.parent
     if fresh and above is not None:
         above = Comment.objects.filter(pk=above.pk).first()
-    for _ in range(settings.BYLINE_COMMENT_MAX_DEPTH):
-        if above is None:
-            break
+    seen: set[int] = set()
+    while above is not None and above.pk not in seen:
+        seen.add(above.pk)
         if above.status == Comment.Status.PENDING:
-            held.append(above)
+            yield above
         above = above.parent
-    return held
 
 
 @never_cache
