@@ -370,13 +370,20 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
 
 
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
-    """An editor answers from the moderation queue: published at once, under their name."""
+    """An editor answers from the moderation queue: published at once, under their name.
+
+    Raises ``CommentRejected`` (nothing stored) when the comment it is attached to was
+    deleted since the editor's page read it: that row is locked first in the reply's
+    transaction (a moderator's delete then waits for the reply, and takes it along).
+    """
     parent_for_depth = parent
     if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1 and parent.parent_id:
         parent_for_depth = parent.parent
     name = editor.get_full_name() or editor.get_username()
     body = body.strip()
     with transaction.atomic():
+        if not Comment.objects.select_for_update().filter(pk=parent_for_depth.pk).exists():
+            raise parent_taken_back(parent_for_depth.pk, None)
         comment = Comment.objects.create(
             article_id=parent.article_id,
             parent=parent_for_depth,

@@ -49,28 +49,36 @@ COMMENT_INSERT = 'INSERT INTO "discussion_comment"'
 SPAM_CHECK_LOGGED = "INSERT INTO antispam_checklog"
 
 
+def run_elsewhere(change: Callable[[], object]) -> None:
+    """Run ``change`` on another connection (another thread, its own transaction,
+    committed), and wait for it; what it raises is raised here."""
+    raised: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            change()
+        except BaseException as error:  # handed back to the test's thread
+            raised.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
+
+
 @contextmanager
 def before_the_insert(change: Callable[[], object]) -> Iterator[None]:
     """Run ``change`` on another connection (another thread, its own transaction,
     committed) once, between the POST's reads and its write: on PostgreSQL right
     before this connection sends the comment's INSERT, in the comment's transaction."""
-    done: list[BaseException | None] = []
-
-    def elsewhere() -> None:
-        try:
-            change()
-            done.append(None)
-        except BaseException as error:  # handed back to the test's thread
-            done.append(error)
-        finally:
-            connections.close_all()
+    done: list[bool] = []
 
     def run_change() -> None:
-        thread = threading.Thread(target=elsewhere)
-        thread.start()
-        thread.join()
-        if done[0] is not None:
-            raise done[0]
+        done.append(True)
+        run_elsewhere(change)
 
     seam = SPAM_CHECK_LOGGED if connection.vendor == "sqlite" else COMMENT_INSERT
 
@@ -495,3 +503,37 @@ def test_a_reply_sent_while_its_comment_is_erased_is_never_deleted_once_publishe
     assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
     assert not Comment.objects.filter(pk=top.pk).exists()
     assert not Comment.objects.filter(body="Are you there?").exists()
+
+
+# An editor's reply from the queue -------------------------------------------------
+
+PARENT_READ = 'INNER JOIN "articles_article"'  # the reply page reads the comment with it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_s_reply_to_a_comment_deleted_as_it_is_sent_comes_back_with_their_words(
+    article, editor
+):
+    """Deleted by another moderator (or erased) once the reply page read it: the editor
+    is told, their words kept in the form; nothing stored, never a server error."""
+    parent = make_comment(article)
+    client = Client()
+    client.force_login(editor)
+    read: list[bool] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if read == [True]:  # the statement after the comment's read
+            read.append(True)
+            run_elsewhere(moderator_deletes(parent))
+        if not read and PARENT_READ in sql:
+            read.append(True)
+        return execute(sql, params, many, context)
+
+    url = f"/admin/discussion/comment/{parent.pk}/reply/"
+    with connection.execute_wrapper(wrapper):
+        response = client.post(url, {"body": "Thanks for writing in."})
+    assert read == [True, True]
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "was deleted" in html and "Thanks for writing in." in html
+    assert not Comment.objects.exists()
