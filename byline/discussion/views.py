@@ -270,6 +270,8 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
     """What the action refused (rate limit, closed thread, missing parent...)."""
+    if rejection.status == 404:  # the article was deleted while the comment was sent
+        article = None
     refusal: dict = {"status": "rejected", **rejection.details}
     if rejection.field:
         refusal["errors"] = {rejection.field: [rejection.message]}

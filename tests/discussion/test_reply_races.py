@@ -193,8 +193,10 @@ def test_a_comment_on_an_article_deleted_as_it_is_sent_is_refused_as_on_a_missin
     assert actions.ARTICLE_GONE in response.content.decode()
     if headers is JSON:
         assert response.json()["status"] == "rejected"
-    else:
-        assert "Nobody will read this" in response.content.decode()
+    else:  # the form page of a missing article: no link to it, nor its headline
+        html = response.content.decode()
+        assert "Nobody will read this" in html
+        assert article.get_absolute_url() not in html and article.headline not in html
     assert not Comment.objects.exists() and not SpentFormToken.objects.exists()
 
 
