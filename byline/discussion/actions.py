@@ -152,10 +152,11 @@ def deepest_ancestor(parent: Comment) -> Comment:
 
 
 def thread_of(parent: Comment) -> int:
-    """The thread a reply to ``parent`` joins: its parent's. A row written without one
-    (``thread_id`` NULL: imported around the importer, or older than the column) is
-    read as the site reads it: a top-level comment heads its own thread, a reply is in
-    its nearest ancestor's (one statement a level, for such rows only)."""
+    """The thread a reply to ``parent`` joins: its parent's. A row without one
+    (``thread_id`` NULL: no write path of the site leaves one, since the column came
+    with the first migration; only rows written around them, by raw SQL or a site's own
+    script) is read as the site reads it: a top-level comment heads its own thread, a
+    reply is in its nearest ancestor's (one statement a level, for such rows only)."""
     above = parent
     while not above.thread_id and above.parent_id:
         found = Comment.objects.only("pk", "parent_id", "thread_id").filter(pk=above.parent_id)
