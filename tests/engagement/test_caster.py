@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 
 import pytest
 
@@ -150,3 +151,73 @@ def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
     with os.fdopen(read) as reported:
         assert reported.read() == repr((True, True, True, True, True))
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+class CasterFailsToStart(Exception):
+    """What the injected caster raises the moment it starts."""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_caster_that_dies_at_once_every_time_is_not_started_in_a_loop(monkeypatch, caplog):
+    """A caster that dies the moment it starts, every time (a bug, a broken deploy):
+    the votes that meet it start a new caster once, not one after another for as long
+    as it dies (none for ``BACKOFF_SECONDS`` after the second); each vote is still
+    answered, cast on its own request thread (or, one queued to a caster that died,
+    503), and the backoff is logged once."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.5)
+    article = make_article()
+    starts: list[float] = []
+
+    def dies_at_once(inbox) -> None:
+        starts.append(1)
+        raise CasterFailsToStart
+
+    monkeypatch.setattr(batches, "_run", dies_at_once)
+    readers = [f"{n:032x}" for n in range(1, 13)]
+    with caplog.at_level("ERROR", logger=batches.logger.name):
+        answers = [
+            in_a_thread(lambda reader=reader: batches.cast("rating", article.pk, reader, "4"))
+            for reader in readers
+        ]
+    assert len(starts) == batches.QUICK_DEATHS, f"{len(starts)} casters for {len(readers)} votes"
+    cast = [outcome for how, outcome in answers if how == "returned"]
+    refused = [error for how, error in answers if how == "raised"]
+    assert all(isinstance(e, batches.NotCast) and outages.is_outage(e) for e in refused)
+    assert len(refused) <= batches.QUICK_DEATHS and len(cast) + len(refused) == len(readers)
+    assert figures_for(article.pk).rating_count == len(cast)
+    assert batches._handed == 0
+    died = [
+        r
+        for r in caplog.records
+        if "died" in r.getMessage() and "after it started" in r.getMessage()
+    ]
+    assert len(died) == 1, [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_after_the_backoff_a_new_caster_is_tried_and_one_that_lives_casts_again(monkeypatch):
+    """The caster died at once twice: no caster for ``BACKOFF_SECONDS``, then one is
+    tried again; this one lives (whatever broke it was fixed), and votes go through it."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.5)
+    monkeypatch.setattr(batches, "BACKOFF_SECONDS", 0.5)
+    article = make_article()
+    real, starts = batches._run, []
+
+    def dies_twice(inbox) -> None:
+        starts.append(1)
+        if len(starts) <= batches.QUICK_DEATHS:
+            raise CasterFailsToStart
+        real(inbox)
+
+    monkeypatch.setattr(batches, "_run", dies_twice)
+    for n in range(4):
+        in_a_thread(lambda n=n: batches.cast("rating", article.pk, f"{n + 1:032x}", "3"))
+    assert len(starts) == batches.QUICK_DEATHS  # backing off: cast on the request threads
+    time.sleep(0.6)
+    how, outcome = in_a_thread(lambda: batches.cast("rating", article.pk, "f" * 32, "5"))
+    assert how == "returned" and outcome[0] == "5"
+    assert len(starts) == batches.QUICK_DEATHS + 1 and batches._thread_of.is_alive()
