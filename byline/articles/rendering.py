@@ -96,7 +96,7 @@ def typed_text(value: str, *, multiline: bool) -> str:
 
 
 def name_text(value: str) -> str:
-    """A name (of a section, a tag, an author) as one line of plain text: what
+    """A name (of a section, a tag, an author, a commenter) as one line of plain text: what
     ``typed_text`` keeps, without direction controls, one space between words."""
     value = ESCAPE_SEQUENCES.sub("", value)
     kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
@@ -132,8 +132,8 @@ def _control(match: re.Match[str]) -> str:
 
 def shows_text(text: str) -> bool:
     """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark). The
-    comment form has its own (``discussion.markup.shows_text``)."""
+    format characters (zero-width space, joiners, word joiner, byte-order mark): of
+    every name (a commenter's too: ``discussion.forms``, ``discussion.imports``)."""
     return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 

@@ -42,7 +42,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline import bulkcopy
-from byline.discussion.markup import comment_name, render_body, shows_text
+from byline.articles.rendering import name_text, shows_text
+from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_counts
@@ -134,12 +135,17 @@ class _Node:
     values: dict[str, object] | None = None  # the new row's columns (``_insert`` adds the rest)
 
 
+# An imported comment's author whose name shows nothing once cleaned.
+ANONYMOUS = "Anonymous"
+
+
 def imported_name(name: str) -> str:
-    """An imported commenter's name cleaned as the comment form cleans one (a terminal's
-    escapes, control characters, line ends: ``comment_name``), "Anonymous" when nothing
-    visible is left."""
-    name = comment_name(name)[:100]
-    return name if shows_text(name) else "Anonymous"
+    """An imported commenter's name cleaned as the comment form cleans one, and every
+    other name (``rendering.name_text``: a terminal's escapes, control characters, line
+    ends, a byte-order mark, direction controls), "Anonymous" when nothing visible is
+    left."""
+    name = name_text(name)[:100].rstrip()
+    return name if shows_text(name) else ANONYMOUS
 
 
 def imported_body(content: str) -> str:

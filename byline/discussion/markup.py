@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from datetime import tzinfo
 from html import escape  # Django's, without its lazy-string wrapper: 100s a page
 
@@ -27,7 +26,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
-from byline.articles.rendering import ESCAPE_SEQUENCES
+from byline.articles.rendering import ESCAPE_SEQUENCES, shows_text
 from byline.discussion.models import Comment
 from byline.discussion.reactions import button, form_prefix
 from byline.discussion.threads import More, Node
@@ -53,21 +52,6 @@ def clean_text(text: str) -> str:
     sequences whole, not "[31m" left behind), outer whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return CONTROL_RE.sub("", ESCAPE_SEQUENCES.sub("", text)).strip()
-
-
-def comment_name(text: str) -> str:
-    """A commenter's name as stored: ``clean_text``, one line, one space between words
-    (the comment form's, and the WordPress import's)."""
-    return " ".join(clean_text(text).split())
-
-
-def shows_text(text: str) -> bool:
-    """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark).
-
-    The same test as ``articles.rendering.shows_text`` (names), kept here so that a
-    posted comment runs no more files (``tests/test_paths.py``)."""
-    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def body_shows_text(text: str) -> bool:
