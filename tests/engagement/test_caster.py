@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from byline import outages
 from byline.engagement import batches
@@ -153,6 +154,15 @@ def test_a_process_forked_while_a_batch_was_cast_casts_votes_again(monkeypatch):
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def rate(article_id: int, reader: str, stars: str):
+    """A reader's rating, on a request thread of its own (its connection closed after, as
+    at the end of a request: it may cast the vote itself)."""
+    try:
+        return batches.cast("rating", article_id, reader, stars)
+    finally:
+        connections.close_all()
+
+
 class CasterFailsToStart(Exception):
     """What the injected caster raises the moment it starts."""
 
@@ -178,8 +188,7 @@ def test_a_caster_that_dies_at_once_every_time_is_not_started_in_a_loop(monkeypa
     readers = [f"{n:032x}" for n in range(1, 13)]
     with caplog.at_level("ERROR", logger=batches.logger.name):
         answers = [
-            in_a_thread(lambda reader=reader: batches.cast("rating", article.pk, reader, "4"))
-            for reader in readers
+            in_a_thread(lambda reader=reader: rate(article.pk, reader, "4")) for reader in readers
         ]
     assert len(starts) == batches.QUICK_DEATHS, f"{len(starts)} casters for {len(readers)} votes"
     cast = [outcome for how, outcome in answers if how == "returned"]
@@ -215,9 +224,9 @@ def test_after_the_backoff_a_new_caster_is_tried_and_one_that_lives_casts_again(
 
     monkeypatch.setattr(batches, "_run", dies_twice)
     for n in range(4):
-        in_a_thread(lambda n=n: batches.cast("rating", article.pk, f"{n + 1:032x}", "3"))
+        in_a_thread(lambda n=n: rate(article.pk, f"{n + 1:032x}", "3"))
     assert len(starts) == batches.QUICK_DEATHS  # backing off: cast on the request threads
     time.sleep(0.6)
-    how, outcome = in_a_thread(lambda: batches.cast("rating", article.pk, "f" * 32, "5"))
+    how, outcome = in_a_thread(lambda: rate(article.pk, "f" * 32, "5"))
     assert how == "returned" and outcome[0] == "5"
     assert len(starts) == batches.QUICK_DEATHS + 1 and batches._thread_of.is_alive()
