@@ -15,7 +15,7 @@ from django.core.validators import URLValidator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import name_text, shows_text
 from byline.discussion.markup import body_shows_text, clean_text
 from byline.parsing import ID_DIGITS, MAX_ID
 

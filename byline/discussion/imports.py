@@ -42,7 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline import bulkcopy
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import name_text, shows_text
 from byline.discussion.markup import render_body
 from byline.discussion.models import Comment
 from byline.discussion.threads import refresh_shown
@@ -141,7 +141,7 @@ ANONYMOUS = "Anonymous"
 
 def imported_name(name: str) -> str:
     """An imported commenter's name cleaned as the comment form cleans one, and every
-    other name (``rendering.name_text``: a terminal's escapes, control characters, line
+    other name (``articles.models.name_text``: a terminal's escapes, control characters, line
     ends, a byte-order mark, direction controls), "Anonymous" when nothing visible is
     left."""
     name = name_text(name)[:100].rstrip()

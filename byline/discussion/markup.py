@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
-from byline.articles.rendering import ESCAPE_SEQUENCES, shows_text
+from byline.articles.models import shows_text
+from byline.articles.rendering import ESCAPE_SEQUENCES
 from byline.discussion.models import Comment
 from byline.discussion.reactions import button, form_prefix
 from byline.discussion.threads import More, Node

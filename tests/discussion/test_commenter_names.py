@@ -1,4 +1,4 @@
-"""A commenter's name is stored as every other name is (``articles.rendering.name_text``,
+"""A commenter's name is stored as every other name is (``articles.models.name_text``,
 as for authors, sections, tags and headlines): one line of plain text, without control
 characters, a terminal's escapes, a byte-order mark or direction controls (embeddings,
 overrides, isolates); right-to-left text and its marks, emoji joined by ZWJ and the
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import name_text, shows_text
 from byline.discussion.forms import NAME_SHOWS_NOTHING, CommentForm
 from byline.discussion.imports import ANONYMOUS, imported_name
 from byline.discussion.models import Comment

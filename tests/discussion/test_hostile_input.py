@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from byline.articles.rendering import shows_text
+from byline.articles.models import shows_text
 from byline.discussion.markup import body_shows_text
 from byline.discussion.models import Comment
 from byline.scripts import page_scripts

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import name_text, shows_text
 from byline.discussion.models import Comment
 from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME
 from tests.wordpress.test_import import run_import
