@@ -214,8 +214,14 @@ def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
     while True:
         inbox = _caster()
         if inbox is None:  # no caster for now (one died at once): cast here, in turn
-            with _casting:
+            # Within the vote's wait: a reader is never left waiting behind a batch stuck
+            # in the database; not cast, the vote fails (503) and may be sent again.
+            if not _casting.acquire(timeout=wait_seconds()):
+                raise NotCast("no vote caster, and the votes before it were still being cast")
+            try:
                 _cast_here(vote)
+            finally:
+                _casting.release()
             return vote.wait(), vote.read
         with _lock:  # counted before it is queued: no vote cast alone overtakes it
             # Still the running caster's inbox: ``stop()`` and the move of a dead
@@ -331,7 +337,12 @@ def _caster() -> queue.SimpleQueue[Any] | None:
             )
             _pid = os.getpid()
             _started = time.monotonic()
-            _thread_of.start()
+            try:
+                _thread_of.start()
+            except Exception:  # (no thread to be had): as a caster that died at once
+                logger.exception("The vote caster could not be started.")
+                _back_off(_inbox)
+                return None
         return _inbox
 
 
@@ -342,7 +353,7 @@ def _died_at_once(stranded: queue.SimpleQueue[Any]) -> bool:
     start. Votes are then cast on their request threads, one batch at a time as ever
     (``_casting``); those the dead caster left queued fail at once (``NotCast``: 503,
     sent again), none cast later behind a newer one. One line logged a backoff."""
-    global _handed, _no_caster_until, _quick_deaths, _backed_off_for
+    global _quick_deaths
     now = time.monotonic()
     if now < _no_caster_until:
         return True
@@ -351,19 +362,27 @@ def _died_at_once(stranded: queue.SimpleQueue[Any]) -> bool:
     _quick_deaths = _quick_deaths + 1 if now - _started < QUICK_DEATH_SECONDS else 0
     if _quick_deaths < QUICK_DEATHS:
         return False
-    _no_caster_until, _backed_off_for = now + BACKOFF_SECONDS, _thread_of
     logger.error(
         "The vote caster died %.1f s after it started; votes are cast on their request "
         "threads for %.0f s, then a new caster is tried.",
         now - _started,
         BACKOFF_SECONDS,
     )
+    _back_off(stranded)
+    return True
+
+
+def _back_off(stranded: queue.SimpleQueue[Any]) -> None:
+    """No caster for ``BACKOFF_SECONDS`` (under ``_lock``): the votes left in
+    ``stranded``, the queue of a caster that died or never started, fail at once."""
+    global _handed, _no_caster_until, _quick_deaths, _backed_off_for
+    _no_caster_until, _backed_off_for = time.monotonic() + BACKOFF_SECONDS, _thread_of
+    _quick_deaths = max(_quick_deaths, QUICK_DEATHS)  # (the next to die at once: again)
     while not stranded.empty():
         vote = stranded.get_nowait()
         if isinstance(vote, Vote) and vote.take():  # (not given up)
             vote.fail(NotCast("the vote caster stopped before it cast the vote"))
     _handed = 0  # (as when a queue moves: those the dead caster took are lost)
-    return True
 
 
 def queued() -> int:
@@ -382,7 +401,8 @@ def stop() -> None:
         _no_caster_until, _quick_deaths = 0.0, 0  # the next start is a fresh one
     if inbox is not None and thread is not None and _pid == os.getpid():
         inbox.put(_STOP)
-        thread.join()
+        if thread.ident is not None:  # (one that could not be started: nothing to join)
+            thread.join()
         while not inbox.empty():  # handed over after the stop: never left waiting
             vote = inbox.get_nowait()
             if isinstance(vote, Vote) and vote.take():

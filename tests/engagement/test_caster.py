@@ -230,3 +230,73 @@ def test_after_the_backoff_a_new_caster_is_tried_and_one_that_lives_casts_again(
     how, outcome = in_a_thread(lambda: rate(article.pk, "f" * 32, "5"))
     assert how == "returned" and outcome[0] == "5"
     assert len(starts) == batches.QUICK_DEATHS + 1 and batches._thread_of.is_alive()
+
+
+def back_off(monkeypatch, article_id: int) -> None:
+    """Two casters die the moment they start: no caster for ``BACKOFF_SECONDS`` (votes are
+    cast on their request threads meanwhile)."""
+
+    def dies_at_once(inbox) -> None:
+        raise CasterFailsToStart
+
+    monkeypatch.setattr(batches, "_run", dies_at_once)
+    for n in range(batches.QUICK_DEATHS + 1):
+        in_a_thread(lambda n=n: rate(article_id, f"{n + 1:032x}", "2"))
+    assert batches._caster() is None, "not backing off"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_while_no_caster_runs_a_vote_waits_for_the_batch_before_it_no_longer_than_its_wait(
+    monkeypatch,
+):
+    """Backing off, a vote cast on its request thread waits its turn behind the batch
+    being cast (``_casting``, held here as a batch stuck in the database holds it) for
+    ``wait_seconds()`` at most: then it is not cast, a 503 (``NotCast``) its reader may
+    send again, and sent again it counts once."""
+    monkeypatch.setattr(batches, "wait_seconds", lambda: 0.5)
+    article = make_article()
+    back_off(monkeypatch, article.pk)
+    before = figures_for(article.pk).rating_count
+    with batches._casting:  # a batch still being cast
+        how, error = in_a_thread(lambda: rate(article.pk, ANN, "5"), seconds=10)
+    assert how == "raised" and isinstance(error, batches.NotCast), (how, error)
+    assert outages.is_outage(error)
+    assert figures_for(article.pk).rating_count == before  # not cast
+    how, outcome = in_a_thread(lambda: rate(article.pk, ANN, "5"))
+    assert how == "returned" and outcome[0] == "5"
+    assert figures_for(article.pk).rating_count == before + 1
+
+
+class NoCasterThread(threading.Thread):
+    """Threads as ever, but the caster's cannot be started (CPython's error when no
+    thread is to be had): ``threading.Thread`` while a test runs."""
+
+    tried = 0
+
+    def start(self) -> None:
+        if self.name == "byline-vote-caster":
+            NoCasterThread.tried += 1
+            raise RuntimeError("can't start new thread")
+        super().start()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("through_the_caster")
+def test_a_caster_that_cannot_be_started_is_not_a_500_nor_tried_for_every_vote(monkeypatch, caplog):
+    """No thread to be had for the caster: the vote that met it is cast on its own
+    request thread, as every vote until ``BACKOFF_SECONDS`` have passed (one start tried
+    for them all, logged); ``stop()`` then stops cleanly."""
+    article = make_article()
+    monkeypatch.setattr(NoCasterThread, "tried", 0)
+    monkeypatch.setattr(threading, "Thread", NoCasterThread)
+    with caplog.at_level("ERROR", logger=batches.logger.name):
+        answers = [
+            in_a_thread(lambda n=n: rate(article.pk, f"{n + 1:032x}", "4")) for n in range(5)
+        ]
+    assert [how for how, _ in answers] == ["returned"] * 5, answers
+    assert figures_for(article.pk).rating_count == 5
+    assert NoCasterThread.tried == 1
+    assert ["could not be started" in r.getMessage() for r in caplog.records] == [True]
+    batches.stop()
