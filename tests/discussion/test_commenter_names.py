@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 
 from byline.articles.models import name_text, shows_text
 from byline.discussion.forms import NAME_SHOWS_NOTHING, CommentForm
-from byline.discussion.imports import ANONYMOUS, imported_name
-from byline.discussion.models import Comment
+from byline.discussion.models import ANONYMOUS, Comment, commenter_name
 from tests.articles.test_hostile_headlines import LEGITIMATE
 from tests.corpora import CONTROLLED, INVISIBLE, NAUGHTY, NEVER_IN_A_NAME, XSS
-from tests.discussion.factory import post_comment
+from tests.discussion.factory import make_comment, post_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +62,7 @@ def test_the_form_keeps_no_name_that_hides_or_turns_text_around(name):
 @settings(max_examples=300, deadline=None)
 @given(name=NAMES)
 def test_an_imported_name_is_clean_or_anonymous(name):
-    stored = imported_name(name)
+    stored = commenter_name(name)
     assert not NEVER_IN_A_NAME.search(stored), (name, stored)
     assert shows_text(stored) and stored == stored.strip() and len(stored) <= 100
     assert stored == ANONYMOUS or stored == name_text(name)[:100].rstrip()
@@ -105,3 +104,76 @@ def test_a_name_with_nothing_visible_is_refused_and_the_form_keeps_what_was_type
     answer = post_comment(client, article, json=True, name=typed)
     assert answer.status_code == 400 and answer.json()["errors"]["name"] == [NAME_SHOWS_NOTHING]
     assert not Comment.objects.exists()
+
+
+PRINTABLE_NAMES = st.one_of(
+    st.from_regex(r"[A-Za-z\u05d0-\u05ea .'-]{0,110}", fullmatch=True),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=110),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=PRINTABLE_NAMES)
+def test_a_name_is_stored_and_shown_as_the_rule_leaves_it(name):
+    """``commenter_name`` answers a name the rule leaves as it is at once: never a name
+    the rule would not give (cut to 100, "Anonymous" when nothing shows)."""
+    ruled = name_text(name)[:100].rstrip()
+    assert commenter_name(name) == (ruled if shows_text(ruled) else ANONYMOUS), name
+
+
+def test_a_name_written_around_the_form_is_stored_clean(article):
+    """The shell, a script, a demo: ``Comment.save`` stores the name as the rule has it."""
+    comment = make_comment(article, author_name="\ufeffAda \u202eredaeR")
+    comment.refresh_from_db()
+    assert comment.author_name == "Ada redaeR"
+
+
+def test_a_moderators_correction_of_a_name_is_cleaned_or_refused(editor_client, article):
+    """The admin's edit of a comment: the name stored cleaned; one showing nothing is a
+    form error, and the comment keeps its name."""
+    comment = make_comment(article, author_name="Ada")
+    url = f"/admin/discussion/comment/{comment.pk}/change/"
+    data = {
+        "author_email": comment.author_email,
+        "author_url": "",
+        "body": comment.body,
+        "decisions-TOTAL_FORMS": "0",
+        "decisions-INITIAL_FORMS": "0",
+    }
+    assert editor_client.post(url, {**data, "author_name": "\u202eAda L."}).status_code == 302
+    comment.refresh_from_db()
+    assert comment.author_name == "Ada L."
+    refused = editor_client.post(url, {**data, "author_name": "\u202e\u200b\ufeff"})
+    assert refused.status_code == 200
+    assert "Give a name readers can see." in refused.content.decode()
+    comment.refresh_from_db()
+    assert comment.author_name == "Ada L."
+
+
+@pytest.mark.parametrize(
+    ("full_name", "stored"), [("\u202eEdna\u202c Editor", "Edna Editor"), ("\u2066\u2069", None)]
+)
+def test_an_editors_reply_is_under_their_name_cleaned(
+    editor_client, editor, article, full_name, stored
+):
+    """An editor's reply from the queue: their full name as the rule has it, their user
+    name when it shows nothing."""
+    editor.first_name, editor.last_name = full_name, ""
+    editor.save()
+    comment = make_comment(article)
+    reply = editor_client.post(f"/admin/discussion/comment/{comment.pk}/reply/", {"body": "Thanks"})
+    assert reply.status_code == 302
+    assert Comment.objects.get(parent=comment).author_name == (stored or editor.get_username())
+
+
+def test_a_name_stored_before_names_were_cleaned_turns_nothing_around_on_the_page(client, article):
+    """A row stored with an override left open (U+202E, before the rule): its page, the
+    reply's "In reply to", the reaction button and the comments feed show the name as
+    the rule has it, and the words after it read as written."""
+    parent = make_comment(article, author_name="Ada")
+    reply = make_comment(article, parent=parent, author_name="Bob")
+    Comment.objects.filter(pk__in=[parent.pk, reply.pk]).update(author_name="Mallory\u202e")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Mallory" in page and "\u202e" not in page
+    feed = client.get(f"{article.get_absolute_url()}comments/feed/").content.decode()
+    assert "Mallory" in feed and "\u202e" not in feed
