@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    connection,
+    transaction,
+)
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
@@ -154,8 +162,11 @@ REDIS = "Redis"
 stalled = ThrottledLog(logger, "failed flushes", again="can be written again")
 DATABASE = "the database"
 failing = ThrottledLog(logger, "failed flushes", again="works again")
-FLUSH = "the flush"  # anything else (a folder nginx's user made unreadable...)
+FLUSH = "the flush"  # anything else (a folder nginx's user made unreadable, a bug)
 _SERVICES = ((waiting, REDIS), (stalled, DATABASE), (failing, FLUSH))
+# What the database says of a statement or a row, not of itself: a bug (a table a
+# migration did not make, a value out of range), told as one with its traceback.
+WRONG_STATEMENT = (ProgrammingError, IntegrityError, DataError, NotSupportedError)
 
 
 def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
@@ -166,7 +177,7 @@ def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
         waiting.failure(
             REDIS, reason, "views wait for Redis (%s); they are counted when it is back", reason
         )
-    elif isinstance(error, DatabaseError):
+    elif isinstance(error, DatabaseError) and not isinstance(error, WRONG_STATEMENT):
         failed.add(DATABASE)
         stalled.failure(
             DATABASE,
@@ -174,9 +185,10 @@ def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
             "views wait for the database (%s); they are counted when it can be written again",
             reason,
         )
-    else:  # the next flush tries again
+    else:  # not a service away: its type and traceback say where (the next flush tries again)
         failed.add(FLUSH)
-        failing.failure(FLUSH, reason, "views wait for the next flush (%s)", reason)
+        named = f"{what}: {type(error).__name__}: {reason_of(error)}"
+        failing.failure(FLUSH, named, "views wait for the next flush (%s)", named, exc_info=error)
 
 
 def _fold_view_log(failed: set[str]) -> int:
