@@ -271,12 +271,16 @@ def stop_alone(
     while process.poll() is None and time.monotonic() < deadline:
         written = pid.read_text().strip() if pid.exists() else ""
         if written.isdigit():  # (an empty file: nginx is writing it)
-            os.kill(int(written), signal.SIGTERM)
             try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                break
-            return
+                os.kill(int(written), signal.SIGTERM)
+            except ProcessLookupError:  # nginx gone, valgrind or strace not: wait for them
+                pass
+            else:
+                try:
+                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    break
+                return
         time.sleep(0.1)
     if process.poll() is not None:  # it ended by itself (whatever failed says why)
         return
