@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from byline.articles.models import shows_text
 from byline.articles.rendering import ESCAPE_SEQUENCES
-from byline.discussion.models import Comment, commenter_name
+from byline.discussion.models import Comment
 from byline.discussion.reactions import button, form_prefix
 from byline.discussion.threads import More, Node
 
@@ -184,7 +184,7 @@ def comment_open(
     ``answers``: the comment it replies to, shown at the same level (the thread is
     deeper than the site's depth limit), linked above the text.
     """
-    name = escape(commenter_name(comment.author_name))  # (a row stored before names were clean)
+    name = escape(comment.shown_name)
     if comment.author_url:
         author = f'<a href="{escape(comment.author_url)}" rel="nofollow ugc noopener">{name}</a>'
     else:
@@ -222,7 +222,7 @@ def _in_reply_to(parent: Comment | None, removed: bool = False) -> str:
         return '<p class="in-reply-to">In reply to a removed comment</p>'
     return (
         f'<p class="in-reply-to">In reply to <a href="#comment-{parent.pk}">'
-        f"{escape(commenter_name(parent.author_name))}</a></p>"
+        f"{escape(parent.shown_name)}</a></p>"
     )
 
 

@@ -239,6 +239,13 @@ class Comment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("discussion:comment", kwargs={"pk": self.pk})
 
+    @property
+    def shown_name(self) -> str:
+        """The name as readers see it, in pages, feeds and e-mails: ``commenter_name``
+        (a row stored before names were cleaned can hold a direction override left open,
+        which would turn the words after it around)."""
+        return commenter_name(self.author_name)
+
     def clean(self) -> None:
         """A moderator's correction in the admin: a name readers can see (``save`` then
         stores it cleaned)."""

@@ -35,7 +35,7 @@ from django.utils.html import escape
 
 from byline import readers
 from byline.articles.models import Article
-from byline.discussion.models import Comment, CommentReaction, commenter_name
+from byline.discussion.models import Comment, CommentReaction
 from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
 from byline.engagement.stats import any_of, mark_changed_after_commit
 
@@ -223,7 +223,7 @@ def button(comment: Comment, page_query: str = "", prefix: str = "") -> str:
     ``page_query`` (``cpage=2&sort=reacted&``) brings a reader without script back
     to the same page.
     """
-    name = escape(commenter_name(comment.author_name))
+    name = escape(comment.shown_name)
     action = f"{prefix or form_prefix()}{comment.pk}/react/"
     if page_query:
         action += "?" + escape(page_query.rstrip("&"))

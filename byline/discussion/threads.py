@@ -39,7 +39,7 @@ from django.db.models import Case, Count, QuerySet, Value, When
 
 from byline.articles.models import Article
 from byline.discussion import shapes, sorting
-from byline.discussion.models import DISPLAY_FIELDS, Comment, commenter_name
+from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.discussion.shapes import Skeleton
 from byline.parsing import parse_id, parse_page
 
@@ -516,7 +516,7 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
         entries.append(
             FeedEntry(
                 comment.pk,
-                commenter_name(comment.author_name),  # (a row stored before names were clean)
+                comment.shown_name,
                 comment.body_html,
                 comment.submitted_at,
                 f"{base}{query}#comment-{comment.pk}",

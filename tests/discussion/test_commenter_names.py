@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.articles.models import name_text, shows_text
+from byline.discussion import notifications
 from byline.discussion.forms import NAME_SHOWS_NOTHING, CommentForm
 from byline.discussion.models import ANONYMOUS, Comment, commenter_name
 from tests.articles.test_hostile_headlines import LEGITIMATE
@@ -166,14 +167,23 @@ def test_an_editors_reply_is_under_their_name_cleaned(
     assert Comment.objects.get(parent=comment).author_name == (stored or editor.get_username())
 
 
-def test_a_name_stored_before_names_were_cleaned_turns_nothing_around_on_the_page(client, article):
-    """A row stored with an override left open (U+202E, before the rule): its page, the
-    reply's "In reply to", the reaction button and the comments feed show the name as
-    the rule has it, and the words after it read as written."""
-    parent = make_comment(article, author_name="Ada")
+def test_a_name_stored_before_names_were_cleaned_turns_nothing_around_where_it_is_shown(
+    client, article, mailoutbox
+):
+    """A row stored with an override left open (U+202E, before the rule): the article's
+    page (the comment, "In reply to", the reaction button), the reply form's "Replying
+    to", the comments feed and the reply's e-mail show the name as the rule has it, and
+    the words after it read as written."""
+    parent = make_comment(article, author_name="Ada", notify_replies=True)
     reply = make_comment(article, parent=parent, author_name="Bob")
     Comment.objects.filter(pk__in=[parent.pk, reply.pk]).update(author_name="Mallory\u202e")
-    page = client.get(article.get_absolute_url()).content.decode()
-    assert "Mallory" in page and "\u202e" not in page
-    feed = client.get(f"{article.get_absolute_url()}comments/feed/").content.decode()
-    assert "Mallory" in feed and "\u202e" not in feed
+    shown = [
+        client.get(article.get_absolute_url()).content.decode(),
+        client.get(f"{article.get_absolute_url()}?replyto={parent.pk}").content.decode(),
+        client.get(f"{article.get_absolute_url()}comments/feed/").content.decode(),
+    ]
+    reply.refresh_from_db()
+    assert notifications.notify_reply(reply)
+    shown += [mailoutbox[0].subject, mailoutbox[0].body]
+    for text in shown:
+        assert "Mallory" in text and "\u202e" not in text, text[:200]
