@@ -78,6 +78,7 @@ from harness import (  # noqa: E402  (bench/ is on the path)
     fetch,
     shipped_nginx_config,
     start_nginx,
+    stop_process_group,
     wait_for,
 )
 
@@ -238,19 +239,56 @@ def counted(config: Path, port: int, chosen: list[str], requests: int, logs: Pat
             command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *nginx]
         else:
             command = ["strace", "-f", "-o", str(out), *nginx]
-        log = (logs / f"{alone.stem}-{tool}.log").open("w")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        log = logs / f"{alone.stem}-{tool}.log"
+        pid.unlink(missing_ok=True)  # (a stale one would name another process)
+        process = subprocess.Popen(
+            command, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             measure(tool, process, port, chosen, requests, out, figures)
         finally:
-            if pid.exists():  # nginx itself: strace ends with it, valgrind is it
-                os.kill(int(pid.read_text()), signal.SIGTERM)
-            process.wait()
+            stop_alone(process, pid, f"nginx under {tool}", log)
     calls = [line for line in out.read_text().splitlines() if "resumed>" not in line]
     marks = [i for i, line in enumerate(calls) if "GET /static/byline-mark" in line]
     for kind, first, last in zip(chosen, marks[::2], marks[1::2], strict=True):
         figures[kind].append((last - first) / requests)
     return figures
+
+
+# How long nginx run alone under valgrind or strace may take to write its pid file, and
+# then to stop once told to (valgrind's nginx starts in seconds, stops in less).
+PID_SECONDS = 60.0
+
+
+def stop_alone(
+    process: subprocess.Popen, pid: Path, what: str, log: Path, seconds: float = PID_SECONDS
+) -> None:
+    """Stop ``process`` (valgrind or strace running nginx alone): SIGTERM to nginx itself,
+    named by its ``pid`` file (strace ends with it, valgrind is it). One that wrote no
+    pid within ``seconds`` (or did not stop within them) is stopped with its whole
+    process group and is a ``CheckFailed`` naming ``log``: never a wait for ever."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        written = pid.read_text().strip() if pid.exists() else ""
+        if written.isdigit():  # (an empty file: nginx is writing it)
+            try:
+                os.kill(int(written), signal.SIGTERM)
+            except ProcessLookupError:  # nginx gone, valgrind or strace not: wait for them
+                pass
+            else:
+                try:
+                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    break
+                return
+        time.sleep(0.1)
+    if process.poll() is not None:  # it ended by itself (whatever failed says why)
+        return
+    stop_process_group(process)
+    raise CheckFailed(
+        f"{what} wrote no pid file ({pid}) or did not stop within {seconds:.0f} s: "
+        f"stopped it; see {log}"
+    )
 
 
 def main() -> int:

@@ -58,10 +58,18 @@ class ThrottledLog:
         with self.lock:
             self.next_at, self.down, self.quiet = 0.0, {}, Counter()
 
-    def failure(self, service: str, reason: str, message: str, *args: object) -> None:
+    def failure(
+        self,
+        service: str,
+        reason: str,
+        message: str,
+        *args: object,
+        exc_info: BaseException | None = None,
+    ) -> None:
         """``service`` failed once for ``reason``: log ``message % args`` (with the
-        failures counted since the last line), unless a line was written less than
-        ``every`` seconds ago; then it is only counted."""
+        failures counted since the last line, and ``exc_info``'s traceback if given),
+        unless a line was written less than ``every`` seconds ago; then it is only
+        counted."""
         now = time.monotonic()
         with self.lock:
             period = self.down.setdefault(service, [now, 0, False])
@@ -71,7 +79,7 @@ class ThrottledLog:
                 return
             quiet, self.quiet, self.next_at = self.quiet, Counter(), now + self.every
             period[2] = True
-        self.logger.warning(message + "%s", *args, self._tally(quiet))
+        self.logger.warning(message + "%s", *args, self._tally(quiet), exc_info=exc_info)
 
     def answered(self, service: str) -> None:
         """``service`` worked again: its failures are over (one line, if any was logged).

@@ -52,7 +52,10 @@ DRIVER = "byline/postgres/"
 # to 10 when the form read the hidden ids once, with Django's IntegerField, instead of
 # the view and the form each through the shared parsing module (the discussion's
 # views, forms, actions, markup and models, the article's model, the shared readers
-# and redisconn, and antispam's pipeline and classifier).
+# and redisconn, and antispam's pipeline and classifier). The commenter's name is
+# cleaned by the rule of every name, ``articles/models.py`` ``name_text`` (beside the
+# authors, sections, tags and headlines it names, and run for the article already):
+# no copy of it in the discussion's files, no eleventh file.
 VOTE_FILES = 6  # issue 18's target: 6
 COMMENT_FILES = 10  # 8 outside the spam filter + its 2; issue 18's target: 10
 

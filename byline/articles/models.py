@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,11 +16,12 @@ from django.utils.text import slugify
 from byline.articles import readingtime
 from byline.articles.names import SubjectQuerySet, names_changed, saved_shown
 from byline.articles.rendering import (
-    name_text,
+    CONTROL,
+    DIRECTION_CONTROLS,
+    ESCAPE_SEQUENCES,
+    SPACING,
     plain_text,
     render_markdown,
-    shows_text,
-    title_text,
     typed_text,
 )
 from byline.links import url_for
@@ -28,6 +30,39 @@ from byline.signals import article_changed
 
 UPDATE_GRACE = timedelta(minutes=10)
 DELETES_SAID_ONE_BY_ONE = 100  # articles deleted together (each moves the page cache on)
+
+# What a headline or a page's title with nothing visible is stored as, saved any way but
+# the form, which refuses it (a restored revision, the shell, an import, a migration).
+UNTITLED = "Untitled"
+
+
+# The rule of every name, here beside the names it rules (an author's, a section's, a
+# tag's, a headline, a page's title) and used by the apps built on them (a commenter's
+# name: ``discussion.forms``, ``discussion.imports``, the admin). One rule, never a copy:
+# a copy in the discussion app once drifted (it kept a byte-order mark and direction
+# overrides). A comment's path runs this module already (the article), no other.
+
+
+def name_text(value: str) -> str:
+    """A name (of a section, a tag, an author, a commenter) as one line of plain text: what
+    ``rendering.typed_text`` keeps, without direction controls, one space between words."""
+    value = ESCAPE_SEQUENCES.sub("", value)
+    kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
+    return SPACING.sub(" ", kept).strip()
+
+
+def shows_text(text: str) -> bool:
+    """Whether ``text`` has a character a reader can see: not only spaces and invisible
+    format characters (zero-width space, joiners, word joiner, byte-order mark)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
+def title_text(value: str) -> str:
+    """A headline or a static page's title as stored: one line of plain text
+    (``name_text``), "Untitled" when no character a reader can see is left (never a
+    blank ``<h1>``)."""
+    text = name_text(value)
+    return text if shows_text(text) else UNTITLED
 
 
 # What a slug may hold (``SlugField(allow_unicode=True)``'s own rule): the one part of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from html import unescape as unescape_html
 from html.parser import HTMLParser
@@ -69,10 +68,10 @@ BREAKS = re.compile(r"[\x0b\x0c]")
 # likely than a terminal's, and reading one would eat the words after it. CONTROL
 # removes them alone.
 ESCAPE_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
-# In a name, line ends and tabs are spaces, one between words; and the explicit
-# direction controls (embeddings, overrides, isolates: U+202A-U+202E, U+2066-U+2069)
-# go: one left open turns the rest of the line around (a page title, a feed's title,
-# the navigation). The marks U+200E/U+200F and U+061C, which set no direction beyond
+# In a name (``models.name_text``), line ends and tabs are spaces, one between words;
+# and the explicit direction controls (embeddings, overrides, isolates: U+202A-U+202E,
+# U+2066-U+2069) go: one left open turns the rest of the line around (a page title, a
+# feed's title, the navigation). The marks U+200E/U+200F and U+061C, which set no direction beyond
 # their own place, stay.
 SPACING = re.compile(r"[ \t\n\r\x0b\x0c\x85\u2028\u2029]+")
 DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -81,9 +80,6 @@ DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # leave "[31m" when the raw ESC takes its whole sequence with it. ``unescape`` reads it as
 # the raw character, for the cleaning that follows to treat both forms alike.
 CONTROL_REFERENCE = re.compile(r"&#(?:0*(\d{1,3})(?!\d)|[xX]0*([\da-fA-F]{1,2})(?![\da-fA-F]));?")
-# What a headline or a page's title with nothing visible is stored as, saved any way but
-# the form, which refuses it (a restored revision, the shell, an import, a migration).
-UNTITLED = "Untitled"
 
 
 def typed_text(value: str, *, multiline: bool) -> str:
@@ -93,22 +89,6 @@ def typed_text(value: str, *, multiline: bool) -> str:
     and narrow no-break spaces are typography (French puts U+202F before ; : ! ?)."""
     value = ESCAPE_SEQUENCES.sub("", value)
     return CONTROL.sub("", BREAKS.sub("\n" if multiline else " ", value))
-
-
-def name_text(value: str) -> str:
-    """A name (of a section, a tag, an author) as one line of plain text: what
-    ``typed_text`` keeps, without direction controls, one space between words."""
-    value = ESCAPE_SEQUENCES.sub("", value)
-    kept = DIRECTION_CONTROLS.sub("", CONTROL.sub("", SPACING.sub(" ", value)))
-    return SPACING.sub(" ", kept).strip()
-
-
-def title_text(value: str) -> str:
-    """A headline or a static page's title as stored: one line of plain text
-    (``name_text``), "Untitled" when no character a reader can see is left (never a
-    blank ``<h1>``)."""
-    text = name_text(value)
-    return text if shows_text(text) else UNTITLED
 
 
 def unescape(text: str) -> str:
@@ -128,13 +108,6 @@ def _control(match: re.Match[str]) -> str:
     decimal, hexadecimal = match.groups()
     code = int(decimal) if decimal is not None else int(hexadecimal, 16)
     return chr(code) if 0 < code < 0x20 or code == 0x7F else match.group(0)
-
-
-def shows_text(text: str) -> bool:
-    """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark). The
-    comment form has its own (``discussion.markup.shows_text``)."""
-    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def _footnote_ids(tag: str, attribute: str, value: str) -> str | None:

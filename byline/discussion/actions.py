@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
-from byline.articles.models import Article
+from byline.articles.models import Article, name_text, shows_text
 from byline.db import after_commit
 from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
@@ -380,7 +380,8 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
     parent_for_depth = parent
     if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1 and parent.parent_id:
         parent_for_depth = parent.parent
-    name = editor.get_full_name() or editor.get_username()
+    full_name = name_text(editor.get_full_name())  # (stored cleaned by ``Comment.save``)
+    name = full_name if shows_text(full_name) else editor.get_username()
     body = body.strip()
     with transaction.atomic():
         if not Comment.objects.select_for_update().filter(pk=parent_for_depth.pk).exists():

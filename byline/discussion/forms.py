@@ -15,7 +15,8 @@ from django.core.validators import URLValidator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from byline.discussion.markup import body_shows_text, clean_text, comment_name, shows_text
+from byline.articles.models import name_text, shows_text
+from byline.discussion.markup import body_shows_text, clean_text
 from byline.parsing import ID_DIGITS, MAX_ID
 
 TIMESTAMP_SALT = "byline.discussion.form-time"
@@ -26,6 +27,12 @@ FORM_TOKEN_MAX_AGE = 24 * 60 * 60
 # "nan", "1e400"), whatever the minimum time to submit: the form comes back with it.
 FORM_EXPIRED = (
     "The form had expired or was incomplete. Please check your comment and send it again."
+)
+
+# A name with nothing a reader can see once cleaned (spaces, zero-width or direction
+# characters, a byte-order mark only): no name under a comment.
+NAME_SHOWS_NOTHING = (
+    "Please give a name readers can see: this one has only spaces or invisible characters."
 )
 
 
@@ -162,9 +169,12 @@ class CommentForm(forms.Form):
         return body
 
     def clean_name(self) -> str:
-        name = comment_name(self.cleaned_data["name"])
+        """The name as every name is stored (``name_text``: one line, without control
+        characters, a byte-order mark or direction controls); refused when nothing a
+        reader can see is left (the form comes back with what was typed)."""
+        name = name_text(self.cleaned_data["name"])
         if not shows_text(name):
-            raise forms.ValidationError("Please give a name.")
+            raise forms.ValidationError(NAME_SHOWS_NOTHING)
         return name
 
     def clean_email(self) -> str:

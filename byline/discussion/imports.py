@@ -42,8 +42,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from byline import bulkcopy
-from byline.discussion.markup import comment_name, render_body, shows_text
-from byline.discussion.models import Comment
+from byline.discussion.markup import render_body
+from byline.discussion.models import Comment, commenter_name
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_counts
 from byline.readers import hash_ip
@@ -132,14 +132,6 @@ class _Node:
     level: int = 0  # the round of inserts it goes in: after its parent's
     thread_id: int | None = None
     values: dict[str, object] | None = None  # the new row's columns (``_insert`` adds the rest)
-
-
-def imported_name(name: str) -> str:
-    """An imported commenter's name cleaned as the comment form cleans one (a terminal's
-    escapes, control characters, line ends: ``comment_name``), "Anonymous" when nothing
-    visible is left."""
-    name = comment_name(name)[:100]
-    return name if shows_text(name) else "Anonymous"
 
 
 def imported_body(content: str) -> str:
@@ -254,7 +246,7 @@ def store_imported_comments(
             "status": STATUSES.get(row.status, Comment.Status.PENDING),
             "body": body,
             "body_html": render_body(body),
-            "author_name": imported_name(row.author_name),
+            "author_name": commenter_name(row.author_name),  # (written around save())
             "author_email": row.author_email.strip()[:254],
             "author_url": safe_website(row.author_url),
             "ip_hash": ip,

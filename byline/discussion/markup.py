@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from datetime import tzinfo
 from html import escape  # Django's, without its lazy-string wrapper: 100s a page
 
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
+from byline.articles.models import shows_text
 from byline.articles.rendering import ESCAPE_SEQUENCES
 from byline.discussion.models import Comment
 from byline.discussion.reactions import button, form_prefix
@@ -53,21 +53,6 @@ def clean_text(text: str) -> str:
     sequences whole, not "[31m" left behind), outer whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return CONTROL_RE.sub("", ESCAPE_SEQUENCES.sub("", text)).strip()
-
-
-def comment_name(text: str) -> str:
-    """A commenter's name as stored: ``clean_text``, one line, one space between words
-    (the comment form's, and the WordPress import's)."""
-    return " ".join(clean_text(text).split())
-
-
-def shows_text(text: str) -> bool:
-    """Whether ``text`` has a character a reader can see: not only spaces and invisible
-    format characters (zero-width space, joiners, word joiner, byte-order mark).
-
-    The same test as ``articles.rendering.shows_text`` (names), kept here so that a
-    posted comment runs no more files (``tests/test_paths.py``)."""
-    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def body_shows_text(text: str) -> bool:
@@ -199,7 +184,7 @@ def comment_open(
     ``answers``: the comment it replies to, shown at the same level (the thread is
     deeper than the site's depth limit), linked above the text.
     """
-    name = escape(comment.author_name)
+    name = escape(comment.shown_name)
     if comment.author_url:
         author = f'<a href="{escape(comment.author_url)}" rel="nofollow ugc noopener">{name}</a>'
     else:
@@ -237,7 +222,7 @@ def _in_reply_to(parent: Comment | None, removed: bool = False) -> str:
         return '<p class="in-reply-to">In reply to a removed comment</p>'
     return (
         f'<p class="in-reply-to">In reply to <a href="#comment-{parent.pk}">'
-        f"{escape(parent.author_name)}</a></p>"
+        f"{escape(parent.shown_name)}</a></p>"
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
 
-from byline.articles.models import Article
+from byline.articles.models import Article, name_text, shows_text
 from byline.modelfields import done_by, imported_once
 from byline.sitetime import site_time
 
@@ -100,6 +101,26 @@ class CommentQuerySet(models.QuerySet):
         return counts.get(Comment.Status.APPROVED, 0), counts.get(Comment.Status.SPAM, 0)
 
 
+# A commenter whose name shows nothing once cleaned (an import, an editor's account, a
+# row stored before names were cleaned): never a blank name. The comment form refuses
+# one instead (``forms.NAME_SHOWS_NOTHING``), and the admin's edit too.
+ANONYMOUS = "Anonymous"
+NAME_LENGTH = 100
+
+
+def commenter_name(value: str) -> str:
+    """A commenter's name as stored and shown: cleaned as every name is (``name_text``:
+    one line, no control characters, byte-order mark or direction controls), cut to the
+    column, "Anonymous" when nothing a reader can see is left. (Nearly every name is one
+    the rule leaves as it is, printable, one space between words: it is that name, at
+    once, for the pages that show hundreds.)"""
+    if value.isprintable() and "  " not in value and 0 < len(value.strip()) == len(value):
+        if len(value) <= NAME_LENGTH:  # (no control, format or line character to go)
+            return value
+    name = name_text(value)[:NAME_LENGTH].rstrip()
+    return name if shows_text(name) else ANONYMOUS
+
+
 class Comment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -120,7 +141,7 @@ class Comment(models.Model):
     )
     body = models.TextField(help_text="As the commenter wrote it.")
     body_html = models.TextField(editable=False, default="")
-    author_name = models.CharField("name", max_length=100)
+    author_name = models.CharField("name", max_length=NAME_LENGTH)
     author_email = models.EmailField("e-mail", max_length=254)
     author_url = models.URLField("website", max_length=500, blank=True)
     author_user = done_by(
@@ -198,6 +219,13 @@ class Comment(models.Model):
         return f"{self.author_name}: {self.body[:60]}"
 
     def save(self, *args, **kwargs) -> None:
+        # The name as every name is stored, whichever way it is written (the form, an
+        # editor's reply, the admin's edit, the shell): ``commenter_name``.
+        fields = kwargs.get("update_fields")
+        if (fields is None or "author_name" in fields) and (
+            "author_name" not in self.get_deferred_fields()
+        ):
+            self.author_name = commenter_name(self.author_name or "")
         # reactions.py alone writes the count: saving a comment read earlier never
         # writes back the count it read (readers may have reacted since).
         if not self._state.adding and not kwargs.get("force_insert"):
@@ -210,6 +238,19 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("discussion:comment", kwargs={"pk": self.pk})
+
+    @property
+    def shown_name(self) -> str:
+        """The name as readers see it, in pages, feeds and e-mails: ``commenter_name``
+        (a row stored before names were cleaned can hold a direction override left open,
+        which would turn the words after it around)."""
+        return commenter_name(self.author_name)
+
+    def clean(self) -> None:
+        """A moderator's correction in the admin: a name readers can see (``save`` then
+        stores it cleaned)."""
+        if not shows_text(name_text(self.author_name or "")):
+            raise ValidationError({"author_name": "Give a name readers can see."})
 
 
 def may_moderate(user) -> bool:

@@ -183,7 +183,7 @@ def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None 
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    subject = f"[{settings.BYLINE_SITE_NAME}] {reply.author_name} replied to your comment"
+    subject = f"[{settings.BYLINE_SITE_NAME}] {reply.shown_name} replied to your comment"
     # Marked before it goes, so approving the reply again cannot queue a second
     # e-mail; if the mail server refuses it, the log says so.
     reply.reply_notified = True

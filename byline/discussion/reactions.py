@@ -223,7 +223,7 @@ def button(comment: Comment, page_query: str = "", prefix: str = "") -> str:
     ``page_query`` (``cpage=2&sort=reacted&``) brings a reader without script back
     to the same page.
     """
-    name = escape(comment.author_name)
+    name = escape(comment.shown_name)
     action = f"{prefix or form_prefix()}{comment.pk}/react/"
     if page_query:
         action += "?" + escape(page_query.rstrip("&"))

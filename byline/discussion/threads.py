@@ -516,7 +516,7 @@ def latest_approved(article, limit: int) -> list[FeedEntry]:
         entries.append(
             FeedEntry(
                 comment.pk,
-                comment.author_name,
+                comment.shown_name,
                 comment.body_html,
                 comment.submitted_at,
                 f"{base}{query}#comment-{comment.pk}",

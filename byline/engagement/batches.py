@@ -213,6 +213,16 @@ def cast_checked(vote: Vote) -> tuple[Outcome, bytes | None]:
             return vote.wait(), vote.read
     while True:
         inbox = _caster()
+        if inbox is None:  # no caster for now (one died at once): cast here, in turn
+            # Within the vote's wait: a reader is never left waiting behind a batch stuck
+            # in the database; not cast, the vote fails (503) and may be sent again.
+            if not _casting.acquire(timeout=wait_seconds()):
+                raise NotCast("no vote caster, and the votes before it were still being cast")
+            try:
+                _cast_here(vote)
+            finally:
+                _casting.release()
+            return vote.wait(), vote.read
         with _lock:  # counted before it is queued: no vote cast alone overtakes it
             # Still the running caster's inbox: ``stop()`` and the move of a dead
             # caster's queue happen under ``_lock``, and one taken before them is theirs.
@@ -286,11 +296,23 @@ _handed = 0
 _inbox: queue.SimpleQueue[Any] | None = None
 _thread_of: threading.Thread | None = None
 _pid = 0
+# A caster that dies at once every time would be started again and again, by every vote,
+# in a loop: after QUICK_DEATHS casters in a row each died within QUICK_DEATH_SECONDS of
+# its start, no caster is started for BACKOFF_SECONDS (votes are cast on their request
+# threads meanwhile), then one is tried again.
+QUICK_DEATH_SECONDS = 2.0
+QUICK_DEATHS = 2
+BACKOFF_SECONDS = 10.0
+_started = 0.0  # time.monotonic() when this process's caster was started
+_quick_deaths = 0  # casters in a row that died within QUICK_DEATH_SECONDS
+_no_caster_until = 0.0
+_backed_off_for: threading.Thread | None = None  # the caster whose death began it
 
 
-def _caster() -> queue.SimpleQueue[Any]:
-    """This process's caster's inbox, starting the caster if needed (also after a fork)."""
-    global _inbox, _thread_of, _pid, _handed
+def _caster() -> queue.SimpleQueue[Any] | None:
+    """This process's caster's inbox, starting the caster if needed (also after a fork);
+    None while no caster may start (``_died_at_once``)."""
+    global _inbox, _thread_of, _pid, _handed, _started
     inbox, thread = _inbox, _thread_of
     if inbox is not None and _pid == os.getpid() and thread is not None and thread.is_alive():
         return inbox
@@ -298,6 +320,8 @@ def _caster() -> queue.SimpleQueue[Any]:
         alive = _thread_of is not None and _thread_of.is_alive()
         if _inbox is None or _pid != os.getpid() or not alive:
             stranded = _inbox if _inbox is not None and _pid == os.getpid() else None
+            if stranded is not None and _died_at_once(stranded):
+                return None
             _inbox = queue.SimpleQueue()
             if stranded is not None:  # a caster that died: its queue moves to the next
                 logger.error("The vote caster had stopped; starting a new one.")
@@ -312,8 +336,53 @@ def _caster() -> queue.SimpleQueue[Any]:
                 target=_run, args=(_inbox,), name="byline-vote-caster", daemon=True
             )
             _pid = os.getpid()
-            _thread_of.start()
+            _started = time.monotonic()
+            try:
+                _thread_of.start()
+            except Exception:  # (no thread to be had): as a caster that died at once
+                logger.exception("The vote caster could not be started.")
+                _back_off(_inbox)
+                return None
         return _inbox
+
+
+def _died_at_once(stranded: queue.SimpleQueue[Any]) -> bool:
+    """Whether no caster may start now (called under ``_lock`` when this process's
+    caster has died, ``stranded`` its queue): for ``BACKOFF_SECONDS`` after the
+    ``QUICK_DEATHS``-th caster in a row died within ``QUICK_DEATH_SECONDS`` of its
+    start. Votes are then cast on their request threads, one batch at a time as ever
+    (``_casting``); those the dead caster left queued fail at once (``NotCast``: 503,
+    sent again), none cast later behind a newer one. One line logged a backoff."""
+    global _quick_deaths
+    now = time.monotonic()
+    if now < _no_caster_until:
+        return True
+    if _thread_of is _backed_off_for:  # its backoff is over: a new caster is tried
+        return False
+    _quick_deaths = _quick_deaths + 1 if now - _started < QUICK_DEATH_SECONDS else 0
+    if _quick_deaths < QUICK_DEATHS:
+        return False
+    logger.error(
+        "The vote caster died %.1f s after it started; votes are cast on their request "
+        "threads for %.0f s, then a new caster is tried.",
+        now - _started,
+        BACKOFF_SECONDS,
+    )
+    _back_off(stranded)
+    return True
+
+
+def _back_off(stranded: queue.SimpleQueue[Any]) -> None:
+    """No caster for ``BACKOFF_SECONDS`` (under ``_lock``): the votes left in
+    ``stranded``, the queue of a caster that died or never started, fail at once."""
+    global _handed, _no_caster_until, _quick_deaths, _backed_off_for
+    _no_caster_until, _backed_off_for = time.monotonic() + BACKOFF_SECONDS, _thread_of
+    _quick_deaths = max(_quick_deaths, QUICK_DEATHS)  # (the next to die at once: again)
+    while not stranded.empty():
+        vote = stranded.get_nowait()
+        if isinstance(vote, Vote) and vote.take():  # (not given up)
+            vote.fail(NotCast("the vote caster stopped before it cast the vote"))
+    _handed = 0  # (as when a queue moves: those the dead caster took are lost)
 
 
 def queued() -> int:
@@ -325,13 +394,15 @@ def queued() -> int:
 def stop() -> None:
     """Cast what is queued, stop the caster and close its connections (tests, shutdown);
     a vote handed over after that fails."""
-    global _inbox, _thread_of
+    global _inbox, _thread_of, _no_caster_until, _quick_deaths
     with _lock:
         inbox, thread = _inbox, _thread_of
         _inbox = _thread_of = None
+        _no_caster_until, _quick_deaths = 0.0, 0  # the next start is a fresh one
     if inbox is not None and thread is not None and _pid == os.getpid():
         inbox.put(_STOP)
-        thread.join()
+        if thread.ident is not None:  # (one that could not be started: nothing to join)
+            thread.join()
         while not inbox.empty():  # handed over after the stop: never left waiting
             vote = inbox.get_nowait()
             if isinstance(vote, Vote) and vote.take():
@@ -389,9 +460,10 @@ def _after_fork_in_child() -> None:
     """A forked process starts with no caster, nothing handed over and ``_casting``
     free: the parent's threads do not survive a fork, and a lock one of them held at
     the fork would stay held in the child, every vote waiting on it for ever."""
-    global _lock, _casting, _handed, _inbox, _thread_of, _pid
+    global _lock, _casting, _handed, _inbox, _thread_of, _pid, _no_caster_until, _quick_deaths
     _lock, _casting = threading.Lock(), threading.Lock()
     _handed, _inbox, _thread_of, _pid = 0, None, None, 0
+    _no_caster_until, _quick_deaths = 0.0, 0
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    connection,
+    transaction,
+)
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
@@ -99,9 +107,8 @@ def maybe_flush() -> int:
         return 0
     try:
         return flush()
-    except Exception as error:  # a reader's request must not fail because a flush did
-        logger.warning("flushing buffered views failed (%s); the next flush retries", error)
-        return 0
+    except Exception:  # logged by ``flush`` (a line a while); the next flush retries
+        return 0  # a reader's request must not fail because a flush did
 
 
 def flush() -> int:
@@ -120,9 +127,15 @@ def flush() -> int:
     flush again within ``BYLINE_VIEW_FLUSH_SECONDS``.
     """
     failed: set[str] = set()
-    added = _flush_buffers(failed) + _fold_view_log(failed)
-    if waiting.down and REDIS not in failed:  # (nearly always empty)
-        waiting.answered(REDIS)
+    try:
+        added = _flush_buffers(failed)
+    except Exception as error:  # logged here (a line a while), raised for the caller
+        _views_wait(error, "the buffered views", failed)
+        raise
+    added += _fold_view_log(failed)
+    for log, service in _SERVICES:
+        if log.down and service not in failed:  # (nearly always empty)
+            log.answered(service)
     try:
         cache.set(FLUSHED_KEY, 1, timeout=settings.BYLINE_VIEW_FLUSH_SECONDS)
     except Exception as error:  # flushed all the same; the app servers may flush too
@@ -141,10 +154,19 @@ def also_flush(source: Callable[[], int]) -> None:
         _more_sources.append(source)
 
 
-# While Redis fails, every flush meets it (the folder's, every second): one line a while,
-# counting the failures, and one when it is back (``byline.logthrottle``).
+# While Redis or the database fails, every flush meets it (the folder's, every second):
+# one line a while, counting the failures, and one when it works again
+# (``byline.logthrottle``); the views wait and are counted then.
 waiting = ThrottledLog(logger, "failures", again="is back for the views")
 REDIS = "Redis"
+stalled = ThrottledLog(logger, "failed flushes", again="can be written again")
+DATABASE = "the database"
+failing = ThrottledLog(logger, "failed flushes", again="works again")
+FLUSH = "the flush"  # anything else (a folder nginx's user made unreadable, a bug)
+_SERVICES = ((waiting, REDIS), (stalled, DATABASE), (failing, FLUSH))
+# What the database says of a statement or a row, not of itself: a bug (a table a
+# migration did not make, a value out of range), told as one with its traceback.
+WRONG_STATEMENT = (ProgrammingError, IntegrityError, DataError, NotSupportedError)
 
 
 def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
@@ -155,8 +177,18 @@ def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
         waiting.failure(
             REDIS, reason, "views wait for Redis (%s); they are counted when it is back", reason
         )
-    else:  # the database (or anything else): the next flush tries again
-        logger.warning("views wait for the next flush (%s)", reason)
+    elif isinstance(error, DatabaseError) and not isinstance(error, WRONG_STATEMENT):
+        failed.add(DATABASE)
+        stalled.failure(
+            DATABASE,
+            reason,
+            "views wait for the database (%s); they are counted when it can be written again",
+            reason,
+        )
+    else:  # not a service away: its type and traceback say where (the next flush tries again)
+        failed.add(FLUSH)
+        named = f"{what}: {type(error).__name__}: {reason_of(error)}"
+        failing.failure(FLUSH, named, "views wait for the next flush (%s)", named, exc_info=error)
 
 
 def _fold_view_log(failed: set[str]) -> int:

@@ -39,7 +39,7 @@ from django.utils.text import Truncator, slugify
 
 from byline import bulkcopy
 from byline.articles import rendering
-from byline.articles.models import Article, Author, Section, StaticPage, Tag
+from byline.articles.models import Article, Author, Section, StaticPage, Tag, name_text
 from byline.discussion.imports import ImportResult, store_imported_comments, stored_comment_nodes
 from byline.signals import article_changed
 from byline.sitetime import site_time
@@ -158,7 +158,7 @@ def title_of(item: WxrItem) -> str:
     """A WordPress title as one line of plain text: ``H<sub>2</sub>O`` → ``H2O``,
     entities decoded, cleaned as a name (``name_text``: no terminal escape, control or
     direction control; the report prints it) before it is cut to 300 characters."""
-    return Truncator(rendering.name_text(content.plain(item.title))).chars(300)
+    return Truncator(name_text(content.plain(item.title))).chars(300)
 
 
 class _Importer:

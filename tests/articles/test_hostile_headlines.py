@@ -19,8 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from byline.articles.models import Article
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import Article, name_text, shows_text
 from tests.articles.test_admin import NO_NOTES
 from tests.articles.test_seo import json_ld, meta
 from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME, XSS

@@ -9,8 +9,7 @@ from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from byline.articles.models import StaticPage
-from byline.articles.rendering import shows_text, title_text
+from byline.articles.models import StaticPage, shows_text, title_text
 from tests.articles.test_hostile_headlines import LEGITIMATE
 from tests.corpora import CONTROLLED, NAUGHTY, NEVER_IN_A_NAME, XSS
 

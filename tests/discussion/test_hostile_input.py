@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from byline.discussion.markup import body_shows_text, shows_text
+from byline.articles.models import shows_text
+from byline.discussion.markup import body_shows_text
 from byline.discussion.models import Comment
 from byline.scripts import page_scripts
 from tests.discussion.factory import make_comment, post_comment

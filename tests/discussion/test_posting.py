@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from byline import readers
-from byline.discussion.forms import form_timestamp
+from byline.discussion.forms import NAME_SHOWS_NOTHING, form_timestamp
 from byline.discussion.models import Comment
 from tests.discussion.factory import comment_form, make_comment, post_comment
 
@@ -181,7 +181,7 @@ def test_a_name_of_invisible_characters_is_refused(client, article, name):
     """Readers see who wrote a comment: a name that shows nothing is no name."""
     response = post_comment(client, article, json=True, name=name)
     assert response.status_code == 400
-    assert response.json()["errors"]["name"] == ["Please give a name."]
+    assert response.json()["errors"]["name"] == [NAME_SHOWS_NOTHING]
     assert not Comment.objects.exists()
 
 

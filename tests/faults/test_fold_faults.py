@@ -10,6 +10,8 @@ and none of the readers seen before (tests/faults/viewfold.py).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.faults.servers import own_postgres_and_redis
@@ -63,3 +65,21 @@ def test_with_redis_stopped_the_fold_waits_and_then_counts_every_view_once(stack
 def test_with_redis_frozen_the_fold_waits_and_then_counts_every_view_once(stack):
     result = fold_through(stack, stack.redis.freeze, stack.redis.thaw)
     _exact(stack, result)
+
+
+def test_with_postgres_stopped_the_folder_logs_a_line_a_while_not_one_a_second(stack):
+    """PostgreSQL stopped for 12 s under ``flush_views --every 1``: one line when the
+    flushes start failing, a reminder 10 s later (not a line a flush, no traceback),
+    one line when the database can be written again; the views waited and counted."""
+    before = len(stack.log().splitlines())
+    started = time.monotonic()
+    result = fold_through(stack, stack.postgres.stop, stack.postgres.start, broken_seconds=12)
+    down = time.monotonic() - started
+    _exact(stack, result)
+    lines = stack.log().splitlines()[before:]
+    back = [line for line in lines if line.startswith("The database can be written again")]
+    waiting = [line for line in lines if line not in back]  # (none of them "flush failed")
+    assert 2 <= len(waiting) <= 1 + down / 10, "\n".join(lines)
+    assert all(line.startswith("views wait for the database (") for line in waiting), lines
+    assert len(back) == 1, "\n".join(lines)
+    assert not [line for line in lines if "Traceback" in line], "\n".join(lines)

@@ -91,7 +91,7 @@ def test_hostile_names_survive_an_export_and_a_new_import(tmp_path):
     """Every corpus string as a tag, a section and an author name, and a headline that
     looks like markup, go out through ``export-wxr`` and come back by ``import-wxr`` as
     the same text and slug."""
-    from byline.articles.rendering import name_text
+    from byline.articles.models import name_text
     from tests.corpora import CONTROLLED, NAUGHTY, XSS
     from tests.factory import make_article
     from tests.wordpress.test_export import export_and_empty_the_site

@@ -8,7 +8,8 @@ import re
 from django.db import migrations
 from django.utils.text import slugify
 
-from byline.articles.rendering import name_text, typed_text
+from byline.articles.models import name_text
+from byline.articles.rendering import typed_text
 
 SLUG = re.compile(r"[-\w]+")  # as articles.models.SLUG
 TEXT_FIELDS = {"Author": ("bio",), "Section": ("description",), "Tag": ()}

@@ -13,7 +13,7 @@ it cleans what is left. Reversed, it does nothing (the dirty text is not kept)."
 
 from django.db import migrations, transaction
 
-from byline.articles.rendering import name_text, shows_text
+from byline.articles.models import name_text, shows_text
 
 BATCH = 2000
 

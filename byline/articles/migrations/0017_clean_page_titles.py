@@ -16,7 +16,7 @@ import sys
 from django.db import migrations
 
 from byline.articles.recleaning import clean_column, purge_cached_pages
-from byline.articles.rendering import title_text
+from byline.articles.models import title_text
 
 BATCH = 2000
 

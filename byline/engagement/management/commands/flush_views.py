@@ -13,13 +13,15 @@ were marked as changed, and every article every 30 s).
 
 With PostgreSQL or Redis stopped, frozen or restarted, ``--every`` keeps going:
 the views wait in the log (a fold that fails commits nothing, its read position
-included), a warning is logged (while Redis fails, one line every few seconds
-saying the views wait for it, and one when it is back), and the first fold
-after the service is back counts them, exactly once, without a restart.
+included), a warning is logged (while Redis or the database fails, one line
+when it starts failing, a reminder every 10 s counting the failed flushes, and
+one line when it works again: no line a second), and the first fold after the
+service is back counts them, exactly once, without a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from typing import Any
@@ -55,10 +57,10 @@ class Command(BaseCommand):
                 # A connection the database dropped (PostgreSQL restarted, or stopped and
                 # started again) is closed here and opened afresh, as before a request.
                 close_old_connections()
-                try:
+                # A failed service: the views wait, none is lost; ``flush`` logged it (one
+                # line when it starts failing, then one a while, not one a second).
+                with contextlib.suppress(Exception):
                     flush()
-                except Exception as error:  # a failed service: the views wait, none is lost
-                    self.stderr.write(f"flush failed, retrying: {error}")
                 time.sleep(max(0.0, every - (time.monotonic() - started)))
         except KeyboardInterrupt:
             pass
