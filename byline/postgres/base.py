@@ -67,6 +67,9 @@ class DeadlineConnection(psycopg.Connection):
     # the server is alive (``_wait``). ``conninfo`` is where it connected.
     unchecked = False
     conninfo = ""
+    # The server's clock at the end of this connection's last statement that returned
+    # it, and time.monotonic() at its answer (``byline.postgres.cutoff``).
+    server_clock: tuple[int, float] | None = None
 
     def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         if timeout is not None or self.deadline is None:  # notifies() brings its own
@@ -90,6 +93,17 @@ class DeadlineConnection(psycopg.Connection):
             raise
         postgres.answered()
         return answer
+
+    def least_wait(self) -> float | None:
+        """The least time this connection waits for a round trip's answer before it gives
+        up (None: as long as it takes): on an unchecked connection ``2 * PROBE_SECONDS``
+        (its round trip, then a new connection, each unanswered for ``PROBE_SECONDS``:
+        ``_wait``), else its deadline. ``byline.postgres.cutoff`` cuts a statement off at
+        this (the statement's start), by the server's clock."""
+        probe = postgres.PROBE_SECONDS
+        if self.deadline is None or not self.unchecked or self.deadline <= 2 * probe:
+            return self.deadline
+        return 2 * probe
 
     def _wait(self, gen: Any, interval: float, deadline: float) -> Any:
         """Wait up to ``deadline``; on an unchecked connection, a round trip unanswered

@@ -1,0 +1,217 @@
+"""A vote's statement run later than the app waits for it casts nothing (PostgreSQL).
+
+A vote's statement sent into a server that froze is given up by the app
+after its wait (a 503: "not taken"); when the server thaws it runs the
+statement. So the statement carries a cut-off in the server's own clock
+(``byline.postgres.cutoff``): the server's clock at the end of the
+connection's last vote, plus the time since by the app's clock, plus the
+least the app waits. Run past it, at its start or after its writes, the
+statement casts nothing, and the reader gets the 503 that lets them send the
+vote again. Here a statement "runs late" because the connection's memory of
+the server's clock is moved back: to the server, the statement arrives that
+much later than it was sent, as it would after a freeze (the real freeze:
+``tests/faults/test_database_first_seconds.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import OperationalError, connection
+
+from byline import postgres
+from byline.engagement import batches, stats, votesql
+from byline.engagement.models import Rating
+from byline.engagement.stats import figures_for
+from byline.postgres import cutoff
+from byline.wsgi import application
+from tests.conftest import postgres_only
+from tests.engagement.test_fast_path import Browser
+from tests.factory import make_article
+
+pytestmark = [
+    *postgres_only("the cut-off is in the PostgreSQL function"),
+    pytest.mark.django_db(transaction=True),
+]
+
+ANN, BOB = "a" * 32, "b" * 32
+
+
+@pytest.fixture
+def serving(monkeypatch, settings):
+    """This process answers readers, as an app server does: its connections wait at most
+    ``BYLINE_DATABASE_TIMEOUT`` + 1 s (30 here) before giving up (``postgres.serve``)."""
+    monkeypatch.setattr(postgres, "_serving", True)
+    settings.BYLINE_DATABASE_TIMEOUT = 30
+    connection.close()  # the next one is opened with the deadline
+    yield
+    connection.close()
+
+
+@pytest.fixture(params=["batched", "one by one"])
+def article(request, settings, serving):
+    settings.BYLINE_VOTE_BATCHES = request.param == "batched"
+    return make_article()
+
+
+def statements_reach_the_server_late(seconds: float) -> None:
+    """The next statement on this thread's connection runs ``seconds`` later, by the
+    server's clock, than the app believes it sent it (as after a freeze that long)."""
+    raw = connection.connection
+    micros, answered_at = raw.server_clock
+    raw.server_clock = (micros - int(seconds * 1_000_000), answered_at)
+
+
+def server_micros() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
+        return int(cursor.fetchone()[0])
+
+
+def cast_by(start_by: int | None, end_by: int | None, article: int, reader: str, stars: int):
+    """The vote function called as the app calls it, with its cut-offs (server micros)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            votesql.CALL,
+            ["{rating}", f"{{{article}}}", f"{{{reader}}}", f"{{{stars}}}", 0, start_by, end_by],
+        )
+        return cursor.fetchall()
+
+
+def stars_of(article: int, reader: str) -> int | None:
+    row = Rating.objects.filter(article_id=article, reader=reader).first()
+    return None if row is None else row.stars
+
+
+def test_a_vote_whose_statement_runs_after_the_app_gave_up_is_not_cast(article):
+    """The reader is told 503 (Retry-After), and it is true: their vote is what it was,
+    the figures too; sent again, it is cast."""
+    reader = Browser(application, "203.0.113.9")
+    path = f"/api/articles/{article.pk}/rating/"
+    assert reader.send("POST", path, {"stars": 4}).status == 200  # the clock is learnt
+    statements_reach_the_server_late(40)  # past the 31 s this connection waits
+    late = reader.send("POST", path, {"stars": 5})
+    assert late.status == 503, late.body
+    assert int(late.headers["retry-after"]) > 0
+    figures = figures_for(article.pk)
+    assert (figures.rating_count, figures.rating_counts[4], figures.rating_counts[5]) == (1, 1, 0)
+    again = reader.send("POST", path, {"stars": 5})
+    assert again.status == 200, again.body
+    figures = figures_for(article.pk)
+    assert (figures.rating_count, figures.rating_counts[4], figures.rating_counts[5]) == (1, 0, 1)
+
+
+def test_a_vote_sent_in_time_is_cast_with_its_cut_off(article):
+    """Statements that reach the server within the app's wait are cast as before."""
+    reader = Browser(application, "203.0.113.10")
+    path = f"/api/articles/{article.pk}/rating/"
+    assert reader.send("POST", path, {"stars": 2}).status == 200
+    assert cutoff.deadlines(connection) != (None, None)
+    statements_reach_the_server_late(1.5)  # within the 2 s an unchecked connection waits
+    assert reader.send("POST", path, {"stars": 3}).status == 200
+    assert figures_for(article.pk).rating_counts[3] == 1
+
+
+def test_a_cast_past_its_cut_off_fails_as_not_cast_for_the_app(serving):
+    """``stats.cast_votes`` raises ``RanLate`` (an OperationalError: a 503), and a
+    batch's votes fail with ``NotCast``; nothing is written, and the connection
+    forgets the server's clock, so the next cast is checked and learns it again."""
+    article = make_article().pk
+    stats.cast_votes([("rating", article, ANN, "2")])
+    statements_reach_the_server_late(40)
+    with pytest.raises(stats.RanLate) as raised:
+        stats.cast_votes([("rating", article, ANN, "5")])
+    assert isinstance(raised.value, OperationalError)
+    assert stars_of(article, ANN) == 2
+    assert not cutoff.covered(connection)  # forgotten: health-checked, then learnt again
+    stats.cast_votes([("rating", article, BOB, "3")])
+    assert cutoff.covered(connection)
+    statements_reach_the_server_late(40)
+    vote = batches.Vote("rating", article, ANN, "5")
+    batches.cast_batch([vote])
+    with pytest.raises(batches.NotCast):
+        vote.wait()
+    assert (stars_of(article, ANN), stars_of(article, BOB)) == (2, 3)
+    assert figures_for(article).rating_counts[5] == 0
+
+
+def test_the_function_begun_after_its_start_cut_off_casts_nothing(db):
+    """By the server's own clock: begun past ``start_by`` it casts nothing (SQLSTATE
+    ``cutoff.STATE``); with both cut-offs ahead it casts, and with none (NULL) too."""
+    article = make_article().pk
+    with pytest.raises(OperationalError) as raised:
+        cast_by(server_micros() - 1_000, server_micros() + 30_000_000, article, ANN, 4)
+    assert cutoff.ran_late(raised.value)
+    assert stars_of(article, ANN) is None
+    rows = cast_by(server_micros() + 5_000_000, server_micros() + 30_000_000, article, ANN, 4)
+    assert stars_of(article, ANN) == 4
+    kind, _, _, clock, _ = rows[-1]  # last, the server's clock as it ended
+    assert kind == "c" and abs(clock - server_micros()) < 5_000_000
+    cast_by(None, None, article, BOB, 1)
+    assert stars_of(article, BOB) == 1
+
+
+def held_up_by_a_lock_on(article: int, reader: str, seconds: float, cast) -> float:
+    """``cast()`` while another connection holds ``reader``'s vote row for ``seconds``;
+    how long it took."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as holder:
+        holder.execute(
+            "SELECT 1 FROM engagement_rating WHERE article_id = %s AND reader = %s FOR UPDATE",
+            (article, reader),
+        )
+        release = threading.Timer(seconds, holder.rollback)
+        release.start()
+        started = time.monotonic()
+        try:
+            cast()
+        finally:
+            release.join()
+        return time.monotonic() - started
+
+
+def test_a_statement_that_ends_after_its_end_cut_off_rolls_back_its_writes(db):
+    """Begun in time, ended past ``end_by`` (held up in the server, here by a lock on the
+    reader's row): its writes are rolled back, as if it had never run."""
+    article = make_article().pk
+    cast_by(None, None, article, ANN, 2)
+
+    def cast() -> None:
+        with pytest.raises(OperationalError) as raised:
+            cast_by(server_micros() + 5_000_000, server_micros() + 500_000, article, ANN, 5)
+        assert cutoff.ran_late(raised.value)
+
+    assert held_up_by_a_lock_on(article, ANN, 1.5, cast) >= 1.4  # waited, then wrote
+    assert stars_of(article, ANN) == 2
+    assert figures_for(article).rating_counts[5] == 0
+
+
+def test_a_statement_held_up_past_its_start_cut_off_but_not_its_end_is_cast(db):
+    """A live server's slow statement (a lock) begun in time is cast however long past
+    ``start_by`` it ends: the app waits for it (its server let a new connection in)."""
+    article = make_article().pk
+    cast_by(None, None, article, ANN, 2)
+
+    def cast() -> None:
+        cast_by(server_micros() + 500_000, server_micros() + 30_000_000, article, ANN, 5)
+
+    assert held_up_by_a_lock_on(article, ANN, 1.5, cast) >= 1.4
+    assert stars_of(article, ANN) == 5
+
+
+def test_a_new_connection_is_not_trusted_until_it_knows_the_servers_clock(serving):
+    """No cut-off without the server's clock: a new connection's first vote is sent with
+    none, and the vote paths keep Django's health check for it (``covered``)."""
+    article = make_article().pk
+    connection.ensure_connection()
+    assert not cutoff.covered(connection)
+    assert cutoff.deadlines(connection) == (None, None)
+    stats.cast_votes([("rating", article, ANN, "1")])
+    assert cutoff.covered(connection)
+    start_by, end_by = cutoff.deadlines(connection)
+    assert start_by is not None and end_by is not None and end_by >= start_by
