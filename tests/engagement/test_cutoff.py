@@ -215,3 +215,19 @@ def test_a_new_connection_is_not_trusted_until_it_knows_the_servers_clock(servin
     assert cutoff.covered(connection)
     start_by, end_by = cutoff.deadlines(connection)
     assert start_by is not None and end_by is not None and end_by >= start_by
+
+
+def test_the_previous_releases_call_still_casts_during_a_rolling_deploy(db):
+    """The five-argument call of migration 0011's function (an app process of the
+    previous release) casts as before: no cut-off, and no clock row it would not read."""
+    article = make_article().pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM engagement_cast_votes(%s::text[], %s::bigint[], %s::text[],"
+            " %s::text[], %s)",
+            ["{rating}", f"{{{article}}}", f"{{{ANN}}}", "{4}", 0],
+        )
+        rows = cursor.fetchall()
+    assert stars_of(article, ANN) == 4
+    assert ("m", None, "4", 1, None) in rows
+    assert "c" not in {row[0] for row in rows}

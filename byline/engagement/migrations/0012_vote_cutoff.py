@@ -1,11 +1,12 @@
-"""A vote's statement carries its cut-off: ``engagement_cast_votes(..., deadline)``.
+"""A vote's statement carries its cut-offs: ``engagement_cast_votes(..., start_by, end_by)``.
 
-Creates the six-argument function from ``byline/engagement/votesql.py`` (a
-statement run past its deadline, by the server's clock, casts nothing:
-``byline.postgres.cutoff``). The five-argument one of 0011 is left in place
-for the previous release's processes during a rolling deploy (they call it
-until they are replaced); the next migration that touches the function drops
-it. PostgreSQL only; other databases get nothing here.
+Creates the seven-argument function from ``byline/engagement/votesql.py`` (a
+statement begun or ended past its cut-offs, by the server's clock, casts
+nothing: ``byline.postgres.cutoff``), and makes the five-argument one of 0011
+a call of it with no cut-offs (``votesql.CAST_VOTES_UNCUT``), for the previous
+release's processes during a rolling deploy (they call it until they are
+replaced); the next migration that touches the function drops it. PostgreSQL
+only; other databases get nothing here.
 """
 
 from django.db import migrations
