@@ -35,6 +35,7 @@ a reader who sends it again after the 503 ends where they wanted.
 
 from __future__ import annotations
 
+import selectors
 import time
 import types
 from typing import Any
@@ -108,9 +109,10 @@ class DeadlineConnection(psycopg.Connection):
     def _wait(self, gen: Any, interval: float, deadline: float) -> Any:
         """Wait up to ``deadline``; on an unchecked connection, a round trip unanswered
         after ``PROBE_SECONDS`` goes on only if the server lets a new connection in
-        within ``PROBE_SECONDS`` (a frozen one does not: ``_WaitTimeout`` after about
-        2 s, as when the health check finds it); a slow statement on a live server
-        keeps the whole deadline. Only the slow round trip pays for the question."""
+        within ``PROBE_SECONDS`` or has answered meanwhile (a frozen one does neither:
+        ``_WaitTimeout`` after about 2 s, as when the health check finds it); a slow
+        statement on a live server keeps the whole deadline. Only the slow round trip
+        pays for the question."""
         probe = postgres.PROBE_SECONDS
         if not self.unchecked or deadline <= 2 * probe:
             return super().wait(gen, interval, deadline)
@@ -118,7 +120,7 @@ class DeadlineConnection(psycopg.Connection):
         try:
             return super().wait(gen, interval, probe)
         except _WaitTimeout:  # the generator waits where it was: wait on it again
-            if not self._server_lets_in(probe):
+            if not self._server_lets_in(probe) and not self._answer_arrived():
                 raise
         left = deadline - (time.monotonic() - started)
         return super().wait(gen, interval, max(left, 0.001))
@@ -139,6 +141,19 @@ class DeadlineConnection(psycopg.Connection):
             for pgconn in started:  # a probe left waiting is closed too, not left to the GC
                 pgconn.finish()
         return True
+
+    def _answer_arrived(self) -> bool:
+        """Whether the server sent this connection something while the app asked for a
+        new one (a frozen server sends nothing): the answer of a statement that began
+        before its start cut-off (``byline.postgres.cutoff``) and committed, while the
+        server was slow to let a new connection in. Given up then, it would be a write
+        done after the app said it was not."""
+        try:
+            with selectors.DefaultSelector() as selector:  # (any descriptor number)
+                selector.register(self.pgconn.socket, selectors.EVENT_READ)
+                return bool(selector.select(timeout=0))
+        except (OSError, ValueError, psycopg.Error):
+            return False
 
     def _give_up(self) -> None:
         self.gave_up = True

@@ -22,7 +22,10 @@ which for a statement that waited in a frozen server's socket is the thaw.
   held up on a live server (a lock) is still waited for, and cast, as
   before; one frozen in the middle that long is rolled back.
 
-Each less ``ANSWER_SECONDS`` for its commit and its answer's way back.
+Each less ``ANSWER_SECONDS`` for its commit and its answer's way back. A
+statement that began in time and was answered is never given up for a
+server slow to let a new connection in: an unchecked connection takes the
+answer that came while it asked (``DeadlineConnection._answer_arrived``).
 
 The app does not know the server's clock, only its own: each such statement
 returns the server's clock as it ended (``remember``), and the connection

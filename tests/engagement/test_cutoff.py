@@ -15,6 +15,7 @@ much later than it was sent, as it would after a freeze (the real freeze:
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -231,3 +232,52 @@ def test_the_previous_releases_call_still_casts_during_a_rolling_deploy(db):
     assert stars_of(article, ANN) == 4
     assert ("m", None, "4", 1, None) in rows
     assert "c" not in {row[0] for row in rows}
+
+
+def test_a_vote_answered_while_the_app_asks_whether_its_server_froze_is_answered(serving):
+    """On a trusted connection a statement unanswered for ``PROBE_SECONDS`` (held up by
+    a lock) makes the app ask whether the server lets a new connection in. A server
+    slow to let one in (here a listener that never answers, as a frozen server's
+    kernel) may still answer the statement meanwhile: it began before its start
+    cut-off and committed, so giving up then (a 503) would be a vote taken after its
+    reader was told it was not. The answer that came is taken: the vote is answered."""
+    article = make_article().pk
+    stats.cast_votes([("rating", article, ANN, "2")])  # the row, and the server's clock
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with socket.socket() as silent, psycopg.connect(**params) as holder:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent.settimeout(20)
+        holder.execute(
+            "SELECT 1 FROM engagement_rating WHERE article_id = %s AND reader = %s FOR UPDATE",
+            (article, ANN),
+        )
+
+        asking: list[socket.socket] = []  # kept open, unanswered, till the end
+
+        def release_when_the_app_asks() -> None:
+            try:
+                asking.append(silent.accept()[0])  # the app's new connection: it asks now
+            finally:
+                holder.rollback()  # the statement goes on, commits and is answered
+
+        releaser = threading.Thread(target=release_when_the_app_asks)
+        releaser.start()
+        try:
+            postgres.trust(connection)
+            connection.connection.conninfo = f"host=127.0.0.1 port={silent.getsockname()[1]}"
+            try:
+                answer: object = stats.cast_votes([("rating", article, ANN, "5")])[0][0]
+            except OperationalError as error:  # what the reader would be told: a 503
+                answer = error
+                connection.close()  # (given up: the next query opens another)
+            finally:
+                postgres.answered()  # (a wait given up leaves this process's breaker open)
+        finally:
+            releaser.join()
+            for asked in asking:
+                asked.close()
+    assert stars_of(article, ANN) == 5  # cast
+    assert answer == "5"  # and answered so
