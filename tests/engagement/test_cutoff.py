@@ -266,13 +266,16 @@ def test_the_previous_releases_call_still_casts_during_a_rolling_deploy(db):
     assert "c" not in {row[0] for row in rows}
 
 
-def test_a_vote_answered_while_the_app_asks_whether_its_server_froze_is_answered(serving):
+def test_a_vote_answered_while_the_app_asks_whether_its_server_froze_is_answered(
+    serving, monkeypatch
+):
     """On a trusted connection a statement unanswered for ``PROBE_SECONDS`` (held up by
     a lock) makes the app ask whether the server lets a new connection in. A server
     slow to let one in (here a listener that never answers, as a frozen server's
     kernel) may still answer the statement meanwhile: it began before its start
     cut-off and committed, so giving up then (a 503) would be a vote taken after its
     reader was told it was not. The answer that came is taken: the vote is answered."""
+    monkeypatch.setattr(postgres, "PROBE_SECONDS", 3.0)  # the answer has 3 s to come back
     article = make_article().pk
     stats.cast_votes([("rating", article, ANN, "2")])  # the row, and the server's clock
     params = connection.get_connection_params()
