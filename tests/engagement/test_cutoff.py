@@ -155,6 +155,21 @@ def test_a_cast_past_its_cut_off_fails_as_not_cast_for_the_app(serving):
     assert figures_for(article).rating_counts[5] == 0
 
 
+def test_a_cast_with_its_published_check_is_cut_off_too(serving):
+    """The caster's cast of votes on articles it has not seen published lately checks
+    them in the same statement (``stats.cast_published_votes``): cut off the same way."""
+    article = make_article().pk
+    assert stats.cast_published_votes([("rating", article, ANN, "2")])[0] is not None
+    statements_reach_the_server_late(40)
+    with pytest.raises(stats.RanLate):
+        stats.cast_published_votes([("rating", article, ANN, "5")])
+    assert stars_of(article, ANN) == 2
+    assert cutoff.deadlines(connection) == (None, None)  # forgotten
+    assert stats.cast_published_votes([("rating", article, ANN, "5")])[0] is not None
+    assert stars_of(article, ANN) == 5
+    assert cutoff.covered(connection)  # learnt again from the published check's cast
+
+
 def test_the_function_begun_after_its_start_cut_off_casts_nothing(db):
     """By the server's own clock: begun past ``start_by`` it casts nothing (SQLSTATE
     ``cutoff.STATE``); with both cut-offs ahead it casts, and with none (NULL) too."""
