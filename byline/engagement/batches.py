@@ -41,7 +41,11 @@ with the figures). What can fail:
   nothing); if that fails too, the batch fails as a whole (503s) and the next
   batch opens a new connection. Like the vote layer, the caster skips Django's
   health check on a connection that cast a batch less than ``TRUSTED_FOR``
-  seconds ago.
+  seconds ago, its statements cut off by the server's clock where the caster
+  stops waiting (``byline.postgres.cutoff``);
+- a batch whose statement ran past that cut-off (a server that froze with it
+  and thawed after the caster gave up, or a statement slower than the wait)
+  cast nothing: its votes fail with ``NotCast`` (503s), not cast again.
 
 Not batched (``actions.batching``): votes on other databases (SQLite takes
 one writer at a time), votes cast inside a transaction (they belong to it),
@@ -71,12 +75,14 @@ from django.db import (
 from byline import postgres, readers
 from byline.engagement import stats
 from byline.engagement.stats import Outcome
+from byline.postgres import cutoff
 
 logger = logging.getLogger(__name__)
 
-# A connection that cast a batch this recently is used without a health check (as the
-# vote layer's, ``vote_layer.TRUSTED_FOR``, which says why not longer).
-TRUSTED_FOR = 1.0
+# A connection that cast a batch this recently is used without a health check, if its
+# statements are cut off where the caster stops waiting (as the vote layer's,
+# ``vote_layer.TRUSTED_FOR``, which says why).
+TRUSTED_FOR = 30.0
 # The caster closes its connection after this long without a vote.
 IDLE_SECONDS = 30.0
 # At most this many votes in one statement (more wait for the next).
@@ -440,7 +446,11 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 # What request_started does for a request thread, for every database
                 # the batch may read (the checks read replicas when there are some).
                 close_old_connections()
-                if db.connection is not None and time.monotonic() - last_used < TRUSTED_FOR:
+                if (
+                    db.connection is not None
+                    and time.monotonic() - last_used < TRUSTED_FOR
+                    and cutoff.covered(db)
+                ):
                     postgres.trust(db)
                 if cast_batch(batch):
                     last_used = time.monotonic()
@@ -499,6 +509,10 @@ def _cast(batch: list[Vote]) -> bool | None:
         votes = [(v.kind, v.article_id, v.reader, v.value) for v in batch]
         # A connection a restart dropped: the batch is cast again on a new one.
         outcomes = postgres.again_if_dropped(lambda: cast_votes(votes))
+    except stats.RanLate as error:  # past its cut-off: nothing cast, its time is out
+        for vote in batch:
+            vote.fail(NotCast(f"the vote's statement ran past its cut-off: {error}"))
+        return False
     except DatabaseError as error:
         db = connections[DEFAULT_DB_ALIAS]
         usable = db.connection is not None and db.is_usable()

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -52,6 +52,7 @@ from byline.engagement.models import (
     StarTally,
     ViewBatch,
 )
+from byline.postgres import cutoff
 from byline.redisconn import redis_client, script
 
 logger = logging.getLogger(__name__)
@@ -583,7 +584,8 @@ def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]
     """Cast ``votes`` as if one after another, in one transaction; each one's outcome.
 
     Setting the choice a reader already has changes nothing, so a retry is
-    harmless. Raises what the database raised (nothing is then written).
+    harmless. Raises what the database raised (nothing is then written):
+    ``RanLate`` when the statement ran past its cut-off on PostgreSQL.
     """
     shard = pick_shard() if shard is None else shard
     if connection.vendor == "postgresql":
@@ -621,25 +623,40 @@ def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> lis
     return found
 
 
+class RanLate(OperationalError):
+    """The votes' statement ran past its cut-off (``byline.postgres.cutoff``) and cast
+    nothing: a 503 for their readers, who may send them again."""
+
+
 def _cast_in_one_statement(
     votes: Sequence[Vote], shard: int, live: tuple[str, list[Any]] | None = None
 ) -> list[Any]:
     """The votes cast by ``votesql``'s statement, each one's outcome; with ``live`` (the
     SQL of ``WITH live AS (<the published ones among the votes' articles>)`` and its
-    parameters), only the votes on those articles, None for the others."""
+    parameters), only the votes on those articles, None for the others. The statement
+    is cut off where the app stops waiting for it (``byline.postgres.cutoff``)."""
     arguments: list[Any] = [
         text_array_literal(vote[0] for vote in votes),
         array_literal(vote[1] for vote in votes),
         text_array_literal(vote[2] for vote in votes),
         text_array_literal(vote[3] for vote in votes),
         shard,
+        None,
+        None,
     ]
     articles = [vote[1] for vote in votes]
-    with connection.cursor() as cursor:
-        if live is None:
-            cursor.execute(votesql.CALL, arguments)
-        else:
-            cursor.execute(live[0] + votesql.CALL_PUBLISHED, [*live[1], *arguments])
+    with connection.cursor() as cursor:  # (the health check, if any, first)
+        arguments[-2:] = cutoff.deadlines(connection)
+        try:
+            if live is None:
+                cursor.execute(votesql.CALL, arguments)
+            else:
+                cursor.execute(live[0] + votesql.CALL_PUBLISHED, [*live[1], *arguments])
+        except OperationalError as error:
+            if cutoff.ran_late(error):
+                cutoff.forget(connection)
+                raise RanLate(str(error)) from error
+            raise
         rows = cursor.fetchall()
     mine: dict[int, str | None] = {}
     published: set[int] = set()
@@ -649,6 +666,8 @@ def _cast_in_one_statement(
             mine[number] = key
         elif kind == "l":
             published.add(article)
+        elif kind == "c":
+            cutoff.remember(connection, number)
         else:
             by_article[article].append((kind, key, number, other))
     figures = {article: figures_from_rows(rows) for article, rows in by_article.items()}

@@ -17,10 +17,12 @@ difference: Django's health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
 round trip before a reused connection's first query) is skipped when the
 connection answered a vote less than ``TRUSTED_FOR`` seconds ago
 (``postgres.trust``: a server frozen since is found out after about 2 s, not
-the whole deadline). A connection broken since (the database restarted) is
-closed and the vote cast again on a new one (``postgres.again_if_dropped``: a
-vote states the reader's choice, so casting it twice changes nothing),
-answered 200; only a server still down answers the reader 503. A vote answered 200 is committed.
+the whole deadline; the vote's statement, cut off by the server's clock at
+those 2 s, does nothing when the server thaws: ``byline.postgres.cutoff``).
+A connection broken since (the database restarted) is closed and the vote
+cast again on a new one (``postgres.again_if_dropped``: a vote states the
+reader's choice, so casting it twice changes nothing), answered 200; only a
+server still down answers the reader 503. A vote answered 200 is committed.
 
 The CSRF defence is the browser's own ``Sec-Fetch-Site: same-origin``
 header, as in ``byline.csrf.came_from_this_site``. Anything else goes to
@@ -57,6 +59,7 @@ from byline.engagement import actions
 from byline.engagement.actions import VoteRefused
 from byline.errors import error_body
 from byline.parsing import MAX_ID
+from byline.postgres import cutoff
 from byline.wsgi_layer import Answer, Environ, is_secure, json_answer, may_answer, within_request
 
 VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
@@ -65,11 +68,12 @@ VOTE_METHODS = frozenset({"POST", "DELETE"})
 MAX_BODY = 1024
 # A connection that answered a vote this recently is used without a health check: a
 # vote's statements are all cast again on a new connection if the kept one was dropped
-# (``postgres.again_if_dropped``). Not longer: the check is what keeps a vote's statement
-# out of a server frozen since (the app gives up on it, a 503, and the server would run
-# it when it thaws: a vote answered "not taken" taken after all, perhaps over the
-# reader's next one); and a connection idle for minutes may have been cut silently.
-TRUSTED_FOR = 1.0
+# (``postgres.again_if_dropped``), and a vote's statement sent into a server frozen since
+# does nothing when it thaws after the app gave up on it (a 503): it is cut off by the
+# server's clock (``byline.postgres.cutoff``). Only a connection that knows its server's
+# clock (one vote cast on it) is trusted. Not longer: a connection idle for minutes may
+# have been cut silently.
+TRUSTED_FOR = 30.0
 FAILURE = "The vote could not be taken. Please try again."
 
 
@@ -159,7 +163,8 @@ def plain_vote(body: bytes) -> dict[str, Any] | None:
 
 
 def _trust_recent_connection() -> None:
-    """Skip the health check of a connection that answered a vote within ``TRUSTED_FOR``."""
+    """Skip the health check of a connection that answered a vote within ``TRUSTED_FOR``
+    and cuts its vote statements off where the app stops waiting (``cutoff.covered``)."""
     connection = connections[DEFAULT_DB_ALIAS]
     used_at: float | None = getattr(connection, "byline_vote_answered_at", None)
     if (
@@ -167,6 +172,7 @@ def _trust_recent_connection() -> None:
         and connection.connection is not None
         and not connection.errors_occurred
         and time.monotonic() - used_at < TRUSTED_FOR
+        and cutoff.covered(connection)
     ):
         postgres.trust(connection)
 

@@ -1,6 +1,6 @@
 """The SQL of a vote on PostgreSQL: the one statement every vote goes through.
 
-``engagement_cast_votes(kinds, articles, readers, values, shard)`` casts
+``engagement_cast_votes(kinds, articles, readers, values, shard, start_by, end_by)`` casts
 votes (one, or a batch from ``batches.py``) as if one after the other in the
 order given, in one statement, so one transaction and one commit; it is
 called only by ``stats.cast_votes``.
@@ -19,19 +19,33 @@ called only by ``stats.cast_votes``.
 It returns one row per vote (kind 'm', its position in ``o_number``, the
 reader's vote afterwards in ``o_key``, NULL for none) and, per article, the
 rows of ``stats.figures_query()`` after the votes, with the article in
-``o_article``.
+``o_article``; last, one row of kind 'c': the server's ``clock_timestamp()`` as
+it ended, in microseconds since the epoch (``o_number``).
+
+- ``start_by`` and ``end_by`` (microseconds since the epoch by the server's
+  clock, or NULL for none) are the statement's cut-offs
+  (``byline.postgres.cutoff``): begun after ``start_by`` (the least the app
+  waits), or ended after ``end_by`` (the most it waits), it raises SQLSTATE
+  ``cutoff.STATE`` and casts nothing. A statement sent into a server that
+  froze, which the app gave up on (a 503: not taken), does nothing when the
+  server thaws; one held up by a lock on a live server, which the app waits
+  for, is cast.
 
 The reaction and the rating differ only in their tables and the type of
 their choice (``KINDS``): the steps are written once and filled in for each.
 Migrations only create the function (``0011_one_vote_statement`` runs
 ``create_functions()``; a later change to this SQL comes with a new
-migration that runs it again). Other databases cast the same steps from
-Python (``stats.cast_votes``).
+migration that runs it again: ``0012_vote_cutoff`` for the cut-offs, which
+makes the five-argument function of 0011 a call of the new one without
+cut-offs, for the previous release's processes during a rolling deploy).
+Other databases cast the same steps from Python (``stats.cast_votes``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from byline.postgres import cutoff
 
 # kind: (vote table, its choice column, tallies table, the choice's SQL type, empty choice)
 KINDS = {
@@ -89,7 +103,8 @@ def _by_kind(step: str, kind: str) -> str:
 
 
 _CAST_VOTES = """CREATE OR REPLACE FUNCTION engagement_cast_votes(
-    p_kinds text[], p_articles bigint[], p_readers text[], p_values text[], p_shard integer
+    p_kinds text[], p_articles bigint[], p_readers text[], p_values text[], p_shard integer,
+    p_start_by bigint, p_end_by bigint
 ) RETURNS TABLE (o_kind text, o_article bigint, o_key text, o_number bigint, o_other bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -106,7 +121,12 @@ DECLARE
     c_kinds text[] := '{}';
     c_keys text[] := '{}';
     c_deltas integer[] := '{}';
+    v_now timestamptz;
 BEGIN
+    -- Begun after the app may have given up on it (a server that was frozen): nothing.
+    IF p_start_by IS NOT NULL AND clock_timestamp() > to_timestamp(p_start_by / 1e6) THEN
+        RAISE EXCEPTION 'vote statement run after its cut-off' USING ERRCODE = '@STATE@';
+    END IF;
     -- Each reader's votes in arrival order, readers in lock order; a last
     -- row with a NULL kind closes the last reader's votes.
     FOR v IN
@@ -164,6 +184,13 @@ BEGIN
         SELECT 's'::text, t.article_id, CAST(t.stars AS text), SUM(t.count)::bigint, 0::bigint
             FROM engagement_startally t WHERE t.article_id = ANY(p_articles)
             GROUP BY t.article_id, t.stars;
+    -- Ended after the app surely gave up on it (frozen in the writes): roll them back.
+    v_now := clock_timestamp();
+    IF p_end_by IS NOT NULL AND v_now > to_timestamp(p_end_by / 1e6) THEN
+        RAISE EXCEPTION 'vote statement ended after its cut-off' USING ERRCODE = '@STATE@';
+    END IF;
+    RETURN QUERY SELECT 'c'::text, NULL::bigint, NULL::text,
+        (extract(epoch FROM v_now) * 1000000)::bigint, NULL::bigint;
 END;
 $$;
 """
@@ -171,11 +198,15 @@ CAST_VOTES = (
     _CAST_VOTES.replace("@WRITE_ROW@", _by_kind(_WRITE_ROW, "v_kind"))
     .replace("@LOCK_ROW@", _by_kind(_LOCK_ROW, "v_kind"))
     .replace("@MOVE_TALLY@", _by_kind(_MOVE_TALLY, "mv.kind"))
+    .replace("@STATE@", cutoff.STATE)
 )
 
 # What a vote runs: ``stats.cast_votes`` sends it with the votes as arrays.
 # The arrays are sent as their text (``stats.array_literal``, ``stats.text_array_literal``).
-CALL = "SELECT * FROM engagement_cast_votes(%s::text[], %s::bigint[], %s::text[], %s::text[], %s)"
+CALL = (
+    "SELECT * FROM engagement_cast_votes("
+    "%s::text[], %s::bigint[], %s::text[], %s::text[], %s::integer, %s::bigint, %s::bigint)"
+)
 
 # The same, for the votes on published articles only (``stats.cast_published_votes``):
 # sent after ``WITH live(id) AS (<the published ones among the votes' articles>)``; the
@@ -190,13 +221,29 @@ CALL_PUBLISHED = """, v AS (
         WHERE u.article IN (SELECT id FROM live))
 SELECT 'l'::text, id::bigint, NULL::text, NULL::bigint, NULL::bigint FROM live
 UNION ALL
-SELECT c.* FROM (SELECT %s::integer AS shard WHERE EXISTS (SELECT FROM v)) AS g,
+SELECT c.* FROM (
+    SELECT %s::integer AS shard, %s::bigint AS start_by, %s::bigint AS end_by
+        WHERE EXISTS (SELECT FROM v)) AS g,
     LATERAL engagement_cast_votes(
         ARRAY(SELECT kind FROM v ORDER BY n), ARRAY(SELECT article FROM v ORDER BY n),
-        ARRAY(SELECT reader FROM v ORDER BY n), ARRAY(SELECT value FROM v ORDER BY n), g.shard
+        ARRAY(SELECT reader FROM v ORDER BY n), ARRAY(SELECT value FROM v ORDER BY n), g.shard,
+        g.start_by, g.end_by
     ) AS c"""
 
-FUNCTIONS = (CAST_VOTES,)
+# The five-argument call of the previous release (migration 0011), for its processes
+# during a rolling deploy: the same votes with no cut-off, without the clock's row (which
+# that release does not read). The next migration that touches the function drops it.
+CAST_VOTES_UNCUT = """CREATE OR REPLACE FUNCTION engagement_cast_votes(
+    p_kinds text[], p_articles bigint[], p_readers text[], p_values text[], p_shard integer
+) RETURNS TABLE (o_kind text, o_article bigint, o_key text, o_number bigint, o_other bigint)
+LANGUAGE sql AS $$
+    SELECT * FROM engagement_cast_votes(
+        p_kinds, p_articles, p_readers, p_values, p_shard, NULL::bigint, NULL::bigint
+    ) AS c WHERE c.o_kind <> 'c'
+$$;
+"""
+
+FUNCTIONS = (CAST_VOTES, CAST_VOTES_UNCUT)
 
 
 def create_functions(schema_editor: Any) -> None:

@@ -35,6 +35,7 @@ a reader who sends it again after the 503 ends where they wanted.
 
 from __future__ import annotations
 
+import selectors
 import time
 import types
 from typing import Any
@@ -67,6 +68,9 @@ class DeadlineConnection(psycopg.Connection):
     # the server is alive (``_wait``). ``conninfo`` is where it connected.
     unchecked = False
     conninfo = ""
+    # The server's clock at the end of this connection's last statement that returned
+    # it, and time.monotonic() at its answer (``byline.postgres.cutoff``).
+    server_clock: tuple[int, float] | None = None
 
     def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         if timeout is not None or self.deadline is None:  # notifies() brings its own
@@ -91,12 +95,24 @@ class DeadlineConnection(psycopg.Connection):
         postgres.answered()
         return answer
 
+    def least_wait(self) -> float | None:
+        """The least time this connection waits for a round trip's answer before it gives
+        up (None: as long as it takes): on an unchecked connection ``2 * PROBE_SECONDS``
+        (its round trip, then a new connection, each unanswered for ``PROBE_SECONDS``:
+        ``_wait``), else its deadline. ``byline.postgres.cutoff`` cuts a statement off at
+        this (the statement's start), by the server's clock."""
+        probe = postgres.PROBE_SECONDS
+        if self.deadline is None or not self.unchecked or self.deadline <= 2 * probe:
+            return self.deadline
+        return 2 * probe
+
     def _wait(self, gen: Any, interval: float, deadline: float) -> Any:
         """Wait up to ``deadline``; on an unchecked connection, a round trip unanswered
         after ``PROBE_SECONDS`` goes on only if the server lets a new connection in
-        within ``PROBE_SECONDS`` (a frozen one does not: ``_WaitTimeout`` after about
-        2 s, as when the health check finds it); a slow statement on a live server
-        keeps the whole deadline. Only the slow round trip pays for the question."""
+        within ``PROBE_SECONDS`` or has answered meanwhile (a frozen one does neither:
+        ``_WaitTimeout`` after about 2 s, as when the health check finds it); a slow
+        statement on a live server keeps the whole deadline. Only the slow round trip
+        pays for the question."""
         probe = postgres.PROBE_SECONDS
         if not self.unchecked or deadline <= 2 * probe:
             return super().wait(gen, interval, deadline)
@@ -104,7 +120,7 @@ class DeadlineConnection(psycopg.Connection):
         try:
             return super().wait(gen, interval, probe)
         except _WaitTimeout:  # the generator waits where it was: wait on it again
-            if not self._server_lets_in(probe):
+            if not self._server_lets_in(probe) and not self._answer_arrived():
                 raise
         left = deadline - (time.monotonic() - started)
         return super().wait(gen, interval, max(left, 0.001))
@@ -125,6 +141,19 @@ class DeadlineConnection(psycopg.Connection):
             for pgconn in started:  # a probe left waiting is closed too, not left to the GC
                 pgconn.finish()
         return True
+
+    def _answer_arrived(self) -> bool:
+        """Whether the server sent this connection something while the app asked for a
+        new one (a frozen server sends nothing): the answer of a statement that began
+        before its start cut-off (``byline.postgres.cutoff``) and committed, while the
+        server was slow to let a new connection in. Given up then, it would be a write
+        done after the app said it was not."""
+        try:
+            with selectors.DefaultSelector() as selector:  # (any descriptor number)
+                selector.register(self.pgconn.socket, selectors.EVENT_READ)
+                return bool(selector.select(timeout=0))
+        except (OSError, ValueError, psycopg.Error):
+            return False
 
     def _give_up(self) -> None:
         self.gave_up = True

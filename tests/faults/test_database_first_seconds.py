@@ -146,7 +146,7 @@ def _reactions(postgres, article_id: int) -> list[str]:
 
 def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seconds(stack):
     """The vote caster skips the health check of a connection that cast a batch less
-    than a second ago (``batches.TRUSTED_FOR``). A vote that meets a server frozen
+    than 30 s ago (``batches.TRUSTED_FOR``). A vote that meets a server frozen
     since gets its 503 with Retry-After in about 2 s (its statement unanswered for
     1 s, then no new connection let in within 1 s), long before the 30 s deadline;
     sent again after the thaw, it is where the reader wanted."""
@@ -154,7 +154,7 @@ def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seco
     article_id = _demo_article(postgres)
     voter = Reader(base=app.base, ip="198.51.100.60", timeout=CLIENT_SECONDS)
     assert voter.react(article_id, "happy").status == 200
-    postgres.freeze()  # within the second the caster trusts its connection
+    postgres.freeze()  # within the 30 s the caster trusts its connection
     try:
         frozen = voter.react(article_id, "sad")
     finally:
@@ -168,10 +168,11 @@ def test_with_postgres_frozen_a_vote_just_after_another_gets_its_503_within_seco
 
 
 def test_votes_answered_503_while_postgres_is_frozen_are_not_cast_when_it_thaws(stack):
-    """Votes a few seconds after the readers' last ones (their connections no longer
-    trusted: ``TRUSTED_FOR``) meet a frozen server: each is answered 503, and none is
-    in the database after the thaw. A vote's statement sent into the frozen server
-    would run when it thaws, after its reader was told it was not taken."""
+    """Votes a few seconds after the readers' last ones (their connections trusted,
+    no health check: ``TRUSTED_FOR``) meet a frozen server: each is answered 503, and
+    none is in the database after the thaw. A vote's statement sent into the frozen
+    server runs when it thaws, after its reader was told it was not taken: it does
+    nothing then, past its cut-off by the server's clock (``byline.postgres.cutoff``)."""
     postgres, app = stack
     article_id = _demo_article(postgres)
     voters = [
@@ -180,7 +181,7 @@ def test_votes_answered_503_while_postgres_is_frozen_are_not_cast_when_it_thaws(
     for voter in voters:
         assert voter.react(article_id, "happy").status == 200
     before = Counter(_reactions(postgres, article_id))
-    time.sleep(3)  # a pause in the reading: longer than a connection is trusted
+    time.sleep(3)  # a pause in the reading, shorter than a connection is trusted
     answers: list[Reply] = []
     threads = [
         threading.Thread(target=lambda v=v: answers.append(v.react(article_id, "sad")))
@@ -244,7 +245,7 @@ def test_a_vote_just_after_postgres_restarted_is_cast_on_a_new_connection(stack)
     assert first.react(article_id, "happy").status == 200
     before = Counter(_reactions(postgres, article_id))
     postgres.stop("immediate")
-    postgres.start()  # about 0.3 s: within the second the connection is trusted
+    postgres.start()  # about 0.3 s: within the 30 s the connection is trusted
     after = first.react(article_id, "sad")
     assert after.status == 200, after.text
     assert after.json()["mine"] == {"reaction": "sad"}
