@@ -1039,13 +1039,17 @@ def assess(submission: Submission) -> Assessment:
 
 def current_model() -> tuple[int | None, TextModel]:
     """The latest model with all it has learned, and its version: this process's copy
+    when nothing changed since it was last checked (``generation``: one Redis GET), or
     when the database holds nothing newer (one indexed query), else ``store`` reloads."""
     # Imported on first use: the model brings numpy, SciPy and scikit-learn
     # (about 100 MB), which an app worker that only serves pages never needs.
-    from byline.antispam import store
+    from byline.antispam import generation, store
     from byline.antispam.models import LATEST_MODEL_SQL, Classifier
 
     loaded = store.loaded
+    seen = generation.current()  # read before the database is asked
+    if loaded is not None and generation.still_checked(loaded, seen):
+        return loaded[0], loaded[3]
     if loaded is not None:
         try:
             with connections[Classifier.objects.db].cursor() as cursor:
@@ -1054,8 +1058,13 @@ def current_model() -> tuple[int | None, TextModel]:
         except DatabaseError:
             row = None  # store.current() says so, and falls back
         if row is not None and (row[0], row[1], row[2] or 0) == loaded[:3]:
+            generation.checked(loaded, seen)
             return loaded[0], loaded[3]
-    return store.current()
+    version, model = store.current()
+    now_loaded = store.loaded
+    if version is not None and now_loaded is not None and now_loaded[3] is model:
+        generation.checked(now_loaded, seen)
+    return version, model
 
 
 def warm() -> bool:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import DatabaseError, IntegrityError, connections, transaction
 
+from byline.antispam import generation
 from byline.antispam.classifier import WIDTH, ModelFormatError, TextModel
 from byline.antispam.corpus import SHIPPED_MODEL_FILE, seed_corpus
 
@@ -75,6 +76,7 @@ def forget_loaded() -> None:
     with _lock:
         loaded = None
         _warned.clear()
+        generation.forget()
 
 
 def _install_shipped() -> None:
@@ -332,6 +334,7 @@ def rollback(snapshot_id: int | None = None) -> Rollback:
         else:
             snapshots.filter(id__gt=target.pk).delete()
         Classifier.objects.filter(version=version).update(stamp=new_stamp())
+        generation.changed()
     forget_loaded()
     return Rollback(
         version, target.pk if target else None, target.decisions if target else 0, undone
