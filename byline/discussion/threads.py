@@ -497,6 +497,16 @@ def page_number_of(comment: Comment) -> int:
     return position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
 
 
+def is_shown(comment: Comment) -> bool:
+    """Whether a page shows this approved comment: False while it waits with a comment
+    above it that is held for moderation (``place_of`` is None). Reads its thread's shape
+    alone (kept in the cache), never the article's list of threads."""
+    root_id = comment.thread_id or comment.pk
+    if comment.pk == root_id:
+        return True
+    return comment.pk in _skeleton(comment.article_id, [root_id]).orders.get(root_id, [])
+
+
 def place_of(comment: Comment) -> str | None:
     """The query string of the page that shows this approved comment ('' for the first),
     or None while no page shows it: it waits with a comment above it that is held for

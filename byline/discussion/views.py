@@ -42,7 +42,7 @@ from byline.discussion.forms import (
 )
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment, may_moderate
-from byline.discussion.threads import place_of
+from byline.discussion.threads import is_shown, place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
 from byline.readers import (
@@ -380,7 +380,7 @@ def _waits_above(reply: Comment) -> dict:
     above it was taken back into the queue after the reader's page was loaded, is
     answered as "held", with the comment it waits for (``held``, gone from every page
     but the reader's stale one) and where its author sees it (``url``). {} otherwise."""
-    if shown_at(reply) is not None:
+    if is_shown(reply):  # its thread's shape alone: not where its page is
         return {}
     held = _held_comment_above(reply)
     return {
