@@ -4,10 +4,12 @@ A model *version* (``Classifier``) is trained once (the shipped model, or ``anti
 retrain``) and never changed. What moderators teach is stored beside it as one small
 row per decision (``LearnedUpdate``: the change to the learned weights), summed every
 ``SNAPSHOT_EVERY`` decisions into a ``LearnedSnapshot``. Each app server keeps the model
-it loaded with the last decision it added; every check asks the database, in one
-indexed query, for the latest version and its latest decision, and adds only the
-decisions it has not seen. So a decision taught on one server is used by all on their
-next check, survives restarts, and costs one small INSERT, not a copy of the model.
+it loaded with the last decision it added; a check asks the database, in one indexed
+query, for the latest version and its latest decision when the model may have changed
+(``generation``: a Redis key every change rewrites after its commit; at every check
+without Redis), and adds only the decisions it has not seen. So a decision taught on
+one server is used by all on their next check, survives restarts, and costs one small
+INSERT, not a copy of the model.
 
 An administrator can roll back to an earlier snapshot in one step (``rollback``). A
 model that is missing, corrupt or of another feature scheme is replaced by the shipped
