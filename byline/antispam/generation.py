@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 
 import redis
 
@@ -34,51 +33,17 @@ KEY = "antispam:model-generation"
 # The longest a server goes without asking the database about its model.
 RECHECK_SECONDS = 5.0
 
-# (the model checked, the generation it was checked under, when: time.monotonic())
-_checked: tuple[object, bytes | str, float] | None = None
-
-
-def current() -> bytes | str | None:
-    """The model's generation as Redis holds it (one GET), or None: no Redis, or it cannot
-    be read. A generation Redis lost (a flush, a restart) is started anew."""
-    client = redis_client()
-    if client is None:
-        return None
-    try:
-        found = client.get(KEY)
-        if found is None:
-            token = secrets.token_hex(8).encode()
-            if client.set(KEY, token, nx=True):
-                return token
-            found = client.get(KEY)
-    except redis.RedisError:
-        return None
-    return found
-
-
-def still_checked(model: object, generation: bytes | str | None) -> bool:
-    """Whether ``model`` was checked against the database under ``generation``, less than
-    ``RECHECK_SECONDS`` ago: then nothing changed since."""
-    checked = _checked
-    return (
-        generation is not None
-        and checked is not None
-        and checked[0] is model
-        and checked[1] == generation
-        and time.monotonic() - checked[2] < RECHECK_SECONDS
-    )
-
-
-def checked(model: object, generation: bytes | str | None) -> None:
-    """``model`` is what the database holds, asked after ``generation`` was read."""
-    global _checked
-    _checked = (model, generation, time.monotonic()) if generation is not None else None
+# What ``pipeline.current_model()`` last checked against the database: (the model,
+# ``store.loaded``; the generation read before the database was asked; when, as
+# ``time.monotonic()``), or None. The pipeline reads and writes it on every check without
+# calling in here (a check's path stays in two modules); writers clear it (``forget``).
+checked: tuple[object, bytes | str, float] | None = None
 
 
 def forget() -> None:
     """Ask the database at the next check (tests, and when this process dropped its model)."""
-    global _checked
-    _checked = None
+    global checked
+    checked = None
 
 
 def changed() -> None:
