@@ -13,7 +13,9 @@ tree's code (the same database), so two trees can be alternated:
 For an exact per-POST figure on a noisy machine, run it under
 ``valgrind --tool=callgrind`` with two ``--posts`` values and divide the
 difference of the instructions by the difference of the posts.
-The article and its comments are deleted at the end.
+``--profile N`` prints the N costliest functions of the timed POSTs (cProfile on
+CPU time), ``--show-statements`` the counted POSTs' statements. The article and
+its comments are deleted at the end.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> int:
         metavar="N",
         help="profile the timed POSTs (cProfile) and print the N costliest functions",
     )
+    parser.add_argument("--show-statements", action="store_true")
     args = parser.parse_args()
     django_in_process(
         str(Path(args.tree).resolve()),
@@ -108,7 +111,7 @@ def main() -> int:
             with CaptureQueriesContext(connection) as captured:
                 post(n, reply)
             counted.append(len(captured.captured_queries))
-            if os.environ.get("BENCH_SHOW_SQL"):
+            if args.show_statements:
                 for q in captured.captured_queries:
                     print(q["sql"][:300])
                 print("--")
