@@ -87,8 +87,13 @@ def test_a_reply_on_a_long_discussion_is_counted_and_shown_in_its_thread(client,
     article = make_article("A story everyone discusses")
     discussion_of(article, 500)
     root = Comment.objects.filter(article=article).order_by("pk")[250]
-    response = post_comment(client, article, json=True, parent=str(root.pk))
+    with CaptureQueriesContext(connection) as captured:
+        response = post_comment(client, article, json=True, parent=str(root.pk))
     assert response.status_code == 201, response.content
+    assert response.json()["status"] == "approved"
+    # Whether a page shows it is asked of its thread alone, not of the article's threads.
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [sql for sql in statements if '"parent_id" IS NULL' in sql]
     reply = Comment.objects.get(pk=response.json()["id"])
     assert ArticleStats.objects.get(article=article).comments == 501
     page = page_of_threads(article.pk, place_of(reply).removeprefix("?cpage=") or 1)
