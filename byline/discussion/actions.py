@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from byline import antispam
@@ -99,7 +99,8 @@ class NewComment:
 def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     """The approved comment of this article being replied to, or None for a new thread.
 
-    A reply to a comment at the deepest level joins that level (its parent's parent).
+    A reply to a comment at the deepest level joins that level: it is attached to the
+    ancestor one level up (``deepest_ancestor``), which must not be held.
     """
     if not parent_id:
         return None
@@ -109,19 +110,59 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
         # it off the page too, leaving the placeholder's words (markup.REMOVED) above its
         # replies when a moderator removed it (trash, spam), as every page now shows it.
         taken_back = Comment.objects.on_article(article.pk).filter(pk=parent_id)
-        raise CommentRejected(
-            "The comment you are replying to is not available any more. Send your comment "
-            "again to start a new thread.",
-            field="parent",
-            gone=parent_id,
-            placeholder=markup.REMOVED
-            if taken_back.values_list("status", flat=True).first() in REMOVED
-            else "",
-        )
-    max_depth = settings.BYLINE_COMMENT_MAX_DEPTH
-    if parent.depth >= max_depth - 1:
-        return parent.parent if parent.parent_id else None
+        raise parent_taken_back(parent_id, taken_back.values_list("status", flat=True).first())
+    if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1:
+        return deepest_ancestor(parent) if parent.parent_id else None
     return parent
+
+
+def parent_taken_back(comment_id: int, status: str | None) -> CommentRejected:
+    """The refusal of a reply whose comment (``comment_id``, now of ``status``; None once
+    deleted) is no longer there to answer: the page's script takes it off the page
+    (``gone``), leaving ``placeholder``'s words above its replies when a moderator removed
+    it (trash, spam), as every page shows it; nothing of it when it is held or deleted."""
+    return CommentRejected(
+        "The comment you are replying to is not available any more. Send your comment "
+        "again to start a new thread.",
+        field="parent",
+        gone=comment_id,
+        placeholder=markup.REMOVED if status in REMOVED else "",
+    )
+
+
+def deepest_ancestor(parent: Comment) -> Comment:
+    """What a reply to ``parent``, at the deepest level, is attached to: its ancestor one
+    level above the deepest (its parent's parent; further up in an imported thread
+    deeper than the site allows). Read as the parent was, one statement a level.
+
+    The comment answered (``parent``, approved) is shown under it, so that ancestor is
+    approved, or removed (trash, spam: a placeholder with its replies, the new one
+    beside them). Held for moderation (the comment answered waits with it, on no page
+    but the reader's stale one) or deleted, the reply is refused as one to a comment
+    taken back, naming it."""
+    deepest = settings.BYLINE_COMMENT_MAX_DEPTH - 1
+    above = parent
+    while above.depth >= deepest and above.parent_id:
+        comment_id = above.parent_id
+        found = Comment.objects.filter(pk=comment_id, article_id=parent.article_id).first()
+        if found is None or found.status == Comment.Status.PENDING:
+            raise parent_taken_back(comment_id, found.status if found else None)
+        above = found
+    return above
+
+
+def thread_of(parent: Comment) -> int:
+    """The thread a reply to ``parent`` joins: its parent's. A row without one
+    (``thread_id`` NULL: no write path of the site leaves one, since the column came
+    with the first migration; only rows written around them, by raw SQL or a site's own
+    script) is read as the site reads it: a top-level comment heads its own thread, a
+    reply is in its nearest ancestor's (one statement a level, for such rows only)."""
+    above = parent
+    while not above.thread_id and above.parent_id:
+        found = Comment.objects.only("pk", "parent_id", "thread_id").filter(pk=above.parent_id)
+        if (above := found.first()) is None:  # deleted since: its replies went with it
+            raise parent_taken_back(parent.pk, None)
+    return above.thread_id or above.pk
 
 
 WAIT_AND_SEND = " Please wait {wait} seconds and send it again."
@@ -242,6 +283,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         log.info("Comment discarded by %s: %s", decision.backend, "; ".join(decision.reasons))
         return Outcome("discarded", reasons=decision.reasons)
     status, reasons = status_for(decision, approved_before, new)
+    thread_id = thread_of(parent) if parent else None
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -249,7 +291,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 article=article,
                 parent=parent,
                 depth=parent.depth + 1 if parent else 0,
-                thread_id=parent.thread_id if parent else None,
+                thread_id=thread_id,
                 status=status,
                 body=new.body,
                 body_html=render_body(new.body),
@@ -275,9 +317,13 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
                 )
     except IntegrityError:
         # The same form, sent twice at once: its twin committed first.
-        if (earlier := comment_of_spent_token(context.form_token)) is None:
+        if (earlier := comment_of_spent_token(context.form_token)) is not None:
+            return replayed(earlier, new)
+        # Or what it is attached to was deleted since it was read: nothing was stored,
+        # and the form's token is not spent (it may be sent again).
+        if (refusal := removed_meanwhile(article, parent)) is None:
             raise
-        return replayed(earlier, new)
+        raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
         after_commit(refresh_articles, [article.pk])
@@ -285,6 +331,21 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
     return Outcome(str(status), comment, tuple(reasons))
+
+
+ARTICLE_GONE = "This article does not take comments (it may have been unpublished)."
+
+
+def removed_meanwhile(article: Article, parent: Comment | None) -> CommentRejected | None:
+    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article
+    or the comment it replies to was deleted since the POST read it (a moderator's
+    delete, an erasure at its author's request), refused as when it is gone before the
+    POST; None when neither is (two statements, on this rare path only)."""
+    if not Article.objects.filter(pk=article.pk).exists():
+        return CommentRejected(ARTICLE_GONE, status=404)
+    if parent is not None and not Comment.objects.filter(pk=parent.pk).exists():
+        return parent_taken_back(parent.pk, None)
+    return None
 
 
 def comment_of_spent_token(form_token: str) -> Comment | None:
@@ -310,18 +371,25 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
 
 
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
-    """An editor answers from the moderation queue: published at once, under their name."""
+    """An editor answers from the moderation queue: published at once, under their name.
+
+    Raises ``CommentRejected`` (nothing stored) when the comment it is attached to was
+    deleted since the editor's page read it: that row is locked first in the reply's
+    transaction (a moderator's delete then waits for the reply, and takes it along).
+    """
     parent_for_depth = parent
     if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1 and parent.parent_id:
         parent_for_depth = parent.parent
     name = editor.get_full_name() or editor.get_username()
     body = body.strip()
     with transaction.atomic():
+        if not Comment.objects.select_for_update().filter(pk=parent_for_depth.pk).exists():
+            raise parent_taken_back(parent_for_depth.pk, None)
         comment = Comment.objects.create(
             article_id=parent.article_id,
             parent=parent_for_depth,
             depth=parent_for_depth.depth + 1,
-            thread_id=parent.thread_id,
+            thread_id=thread_of(parent_for_depth),
             status=Comment.Status.APPROVED,
             body=body,
             body_html=render_body(body),
@@ -465,16 +533,38 @@ def edit_comment(
 
 
 def delete_comments(comments: Iterable[Comment]) -> int:
-    """Delete comments for good (their replies go with them)."""
+    """Delete comments for good (their replies go with them).
+
+    In one transaction, each comment and everything under it locked before its replies
+    are read (``lock_with_replies``): a reply sent meanwhile either committed before
+    and goes with them, or commits only after the delete and is refused as one to a
+    comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit.
+    """
     comments = list(comments)
     article_ids = {c.article_id for c in comments}
     count = 0
-    for comment in comments:
-        if Comment.objects.filter(pk=comment.pk).exists():
-            comment.delete()
-            count += 1
+    with transaction.atomic():
+        for comment in comments:
+            if lock_with_replies(comment.pk):
+                comment.delete()
+                count += 1
     refresh_articles(article_ids)
     return count
+
+
+def lock_with_replies(comment_id: int) -> bool:
+    """Lock a comment and every reply under it, level by level (``SELECT ... FOR
+    UPDATE``, inside the caller's transaction), so that no reply to any of them can
+    commit before the transaction ends: a new row's foreign key waits for its parent's
+    lock. False when the comment is not there (deleted already). On SQLite the
+    transaction holds the database's write lock from its start (IMMEDIATE): the
+    comment's one statement is all it asks."""
+    locked = Comment.objects.select_for_update().values_list("pk", flat=True)
+    level = list(locked.filter(pk=comment_id))
+    found = bool(level)
+    while level and connection.features.has_select_for_update:
+        level = list(locked.filter(parent_id__in=level))
+    return found
 
 
 def refresh_articles(article_ids: Iterable[int]) -> None:

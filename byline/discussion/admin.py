@@ -29,6 +29,11 @@ def _site_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+GONE_MEANWHILE = (
+    "This comment was deleted while you were writing: your reply was not published. "
+    "Your words are below."
+)
+
 # What each decision does to a comment, as the queue's messages and buttons say it.
 DONE = {
     Decision.APPROVE: "approved",
@@ -299,11 +304,16 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         if request.method == "POST" and parent.status != Comment.Status.APPROVED:
             messages.error(request, "Approve the comment before replying to it.")
         elif request.method == "POST" and form.is_valid():
-            reply = actions.reply_as_editor(
-                parent, form.cleaned_data["body"], request.user, _site_url(request)
-            )
-            messages.success(request, f"Your reply is published on “{parent.article}”.")
-            return HttpResponseRedirect(reverse("admin:discussion_comment_change", args=[reply.pk]))
+            try:
+                reply = actions.reply_as_editor(
+                    parent, form.cleaned_data["body"], request.user, _site_url(request)
+                )
+            except actions.CommentRejected:  # deleted since this page read it
+                messages.error(request, GONE_MEANWHILE)
+            else:
+                messages.success(request, f"Your reply is published on “{parent.article}”.")
+                change = reverse("admin:discussion_comment_change", args=[reply.pk])
+                return HttpResponseRedirect(change)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -176,22 +176,32 @@ ERASED_NAME = "Anonymous"
 def erase_comments(email: str) -> int:
     """Erase the comments under ``email``.
 
-    A comment nobody answered is deleted. One with approved replies stays as an empty
-    placeholder ("erased at its author's request") so the replies keep their place,
-    with nothing left of its author. Either way its readers' reactions go with it.
+    A comment nobody answered is deleted. One with replies (of others, or of theirs
+    that others answered) stays as an empty placeholder ("erased at its author's
+    request") so the replies keep their place, with nothing left of its author. Either
+    way its readers' reactions go with it.
     """
-    comments = list(Comment.objects.by_email(email))
-    if not comments:
-        return 0
-    ids = {c.pk for c in comments}
-    answered = set(
-        Comment.objects.filter(parent_id__in=ids)
-        .exclude(pk__in=ids)
-        .values_list("parent_id", flat=True)
-    )
-    now = timezone.now()
-    article_ids = {c.article_id for c in comments}
     with transaction.atomic():
+        # Locked before their replies are read: a reply sent meanwhile either committed
+        # before (its comment stays, as a placeholder) or commits after the erasure (and
+        # is refused when its comment is deleted); never published, then deleted with it.
+        comments = list(Comment.objects.by_email(email).select_for_update())
+        if not comments:
+            return 0
+        ids = {c.pk for c in comments}
+        answered = set(
+            Comment.objects.filter(parent_id__in=ids)
+            .exclude(pk__in=ids)
+            .values_list("parent_id", flat=True)
+        )
+        # A comment above an answered one of theirs is kept too: deleting it would take
+        # the replies under it, another reader's among them.
+        parent_of = {c.pk: c.parent_id for c in comments}
+        for pk in list(answered):
+            while (pk := parent_of.get(pk)) in ids and pk not in answered:
+                answered.add(pk)
+        now = timezone.now()
+        article_ids = {c.article_id for c in comments}
         for comment in comments:
             if comment.pk in answered:
                 comment.body = comment.body_html = ""

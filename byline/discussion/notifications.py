@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from byline.db import after_commit
-from byline.discussion.models import Comment, DataLink, may_moderate
+from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
@@ -155,12 +155,15 @@ def notify_moderators(comment: Comment, site_url: str = "") -> bool:
 
 
 def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None = None) -> bool:
-    """Tell the author of the comment replied to, if they opted in (once per reply)."""
+    """Tell the author of the comment replied to, if they opted in (once per reply); never
+    the author of a comment a moderator removed (a reply at the deepest level may be
+    attached to one: ``actions.deepest_ancestor``)."""
     target = replied_to or reply.parent
     if (
         reply.status != Comment.Status.APPROVED
         or reply.reply_notified
         or target is None
+        or target.status in REMOVED
         or not target.notify_replies
         or not target.author_email
         or target.author_email.lower() == (reply.author_email or "").lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -204,8 +205,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     form = CommentForm(request.POST)
     article = _article_of(form, request)
     if article is None:
-        message = "This article does not take comments (it may have been unpublished)."
-        return _refused(request, form, None, message, 404, {"status": "rejected"})
+        return _refused(request, form, None, actions.ARTICLE_GONE, 404, {"status": "rejected"})
     if not form.is_valid():
         refusal = {"status": "invalid", "errors": _field_errors(form)}
         return _refused(request, form, article, _invalid_message(form), 400, refusal)
@@ -270,6 +270,8 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
     """What the action refused (rate limit, closed thread, missing parent...)."""
+    if rejection.status == 404:  # the article was deleted while the comment was sent
+        article = None
     refusal: dict = {"status": "rejected", **rejection.details}
     if rejection.field:
         refusal["errors"] = {rejection.field: [rejection.message]}
@@ -378,14 +380,19 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
 def _waits_above(reply: Comment) -> dict:
     """For the page's script: a published reply that no page shows, because a comment
     above it was taken back into the queue after the reader's page was loaded, is
-    answered as "held", with the comment it waits for (``held``, gone from every page
-    but the reader's stale one) and where its author sees it (``url``). {} otherwise."""
+    answered as "held", with the comment the page must take off (``held``: the highest
+    one held above it, gone from every page but the reader's stale one with everything
+    under it; its parent itself when that is the one) and where its author sees it
+    (``url``). {} otherwise, and when no comment above it is held (a reply no page
+    shows for another reason: its thread deleted since)."""
     if is_shown(reply):  # its thread's shape alone: not where its page is
         return {}
-    held = _held_comment_above(reply)
+    held = list(_held_comments_above(reply, fresh=True))
+    if not held:
+        return {}
     return {
         "status": "held",
-        "held": held.pk if held else None,
+        "held": held[-1].pk,
         "url": reply.get_absolute_url(),
         "message": HELD_ABOVE,
     }
@@ -471,7 +478,7 @@ def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) ->
     """A comment no page shows, as a moderator who followed its link sees it ("View on
     site" in the admin, a notification e-mail): the comment, why readers do not see it,
     and where to moderate it. Private, never stored: it is for staff only."""
-    held = _held_comment_above(comment) if held_above else None
+    held = next(_held_comments_above(comment), None) if held_above else None
     context = {
         "comment": comment,
         "article": comment.article,
@@ -483,14 +490,22 @@ def _moderator_view(request: HttpRequest, comment: Comment, held_above: bool) ->
     return private(render(request, "discussion/comment_moderator.html", context))
 
 
-def _held_comment_above(comment: Comment) -> Comment | None:
-    """The nearest comment above ``comment`` that is held for moderation."""
+def _held_comments_above(comment: Comment, fresh: bool = False) -> Iterator[Comment]:
+    """The comments above ``comment`` that are held for moderation, nearest first, each
+    level read as the walk reaches it (one statement a level): a caller that wants the
+    nearest stops there. ``fresh``: its parent read again (a reply just posted holds the
+    parent the POST read, as it was then: it may have been taken back since). Up to the
+    top of the thread, however deep (an imported thread may be deeper than the site's
+    levels)."""
     above = comment.parent
-    for _ in range(settings.BYLINE_COMMENT_MAX_DEPTH):
-        if above is None or above.status == Comment.Status.PENDING:
-            return above
+    if fresh and above is not None:
+        above = Comment.objects.filter(pk=above.pk).first()
+    seen: set[int] = set()
+    while above is not None and above.pk not in seen:
+        seen.add(above.pk)
+        if above.status == Comment.Status.PENDING:
+            yield above
         above = above.parent
-    return None
 
 
 @never_cache

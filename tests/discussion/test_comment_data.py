@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from byline.discussion.commenterdata import erase_comments
 from byline.discussion.models import Comment, DataLink
 from tests.discussion.factory import SAME_SITE, make_comment
 
@@ -233,6 +234,24 @@ def test_a_commenter_can_erase_their_comments(client, article, mailoutbox):
     assert "secret words" not in html
     assert "erased at its author" in html
     assert f"comment-{reply.pk}" in html
+
+
+def test_an_erasure_never_takes_another_reader_s_reply_deeper_in_the_thread(article):
+    """Answered only by their own reply, which another reader answered: both of the
+    author's comments stay as placeholders over that reader's reply (deleting the top
+    one would take every reply under it)."""
+    mine = make_comment(article, author_email="me@example.org", body="first words")
+    my_follow_up = make_comment(article, parent=mine, author_email="me@example.org")
+    theirs = make_comment(article, parent=my_follow_up, author_email="you@example.org")
+    erase_comments("me@example.org")
+    assert Comment.objects.filter(pk=theirs.pk).exists()
+    for comment in (mine, my_follow_up):
+        comment.refresh_from_db()
+        assert (comment.body, comment.author_email, comment.erased_at is not None) == (
+            "",
+            "",
+            True,
+        )
 
 
 def test_unknown_addresses_get_the_same_answer_and_no_e_mail(client, mailoutbox):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from byline.discussion import actions
 from byline.discussion.models import Comment, ModerationRecord
@@ -218,3 +220,23 @@ def test_a_reply_without_a_script_to_a_comment_taken_back_shows_what_pages_show(
         assert [re.sub(r"<[^>]+>", "", q).strip() for q in quoted] == [placeholder]
     else:
         assert quoted == []
+
+
+def test_a_moderator_s_page_reads_the_thread_up_to_the_nearest_held_comment_only(
+    editor_client, article, settings
+):
+    """It names the held comment nearest the reply: the comments above that one are not
+    read (one statement a level, however deep the thread)."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 6
+    chain = [make_comment(article)]
+    for _ in range(3):
+        chain.append(make_comment(article, parent=chain[-1]))
+    *above, held = chain
+    reply = make_comment(article, parent=held)
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PENDING)
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(reply.get_absolute_url())
+    assert f'href="/admin/discussion/comment/{held.pk}/change/"' in response.content.decode()
+    read = [q["sql"] for q in queries if re.search(r'"discussion_comment"\."id" = \d+', q["sql"])]
+    for comment in above:
+        assert not [sql for sql in read if re.search(rf'"id" = {comment.pk}\b', sql)]
