@@ -1107,9 +1107,9 @@ def warm() -> bool:
     For an app worker at start: imports numpy, SciPy and scikit-learn, reads the latest
     model and what it learned (the shipped one when the database cannot be read), and
     scores one text, so the first reader's comment does not wait seconds for it.
-    Cheap when already done (one indexed query); never raises: a failure is logged and
-    the first check loads the model as before. False when nothing was warmed (another
-    backend is configured, or it failed)."""
+    Cheap when already done (one Redis GET, or one indexed query: ``current_model``);
+    never raises: a failure is logged and the first check loads the model as before.
+    False when nothing was warmed (another backend is configured, or it failed)."""
     try:
         if not isinstance(get_backend(), LocalFilterBackend):
             return False
