@@ -13,13 +13,17 @@ tree's code (the same database), so two trees can be alternated:
 For an exact per-POST figure on a noisy machine, run it under
 ``valgrind --tool=callgrind`` with two ``--posts`` values and divide the
 difference of the instructions by the difference of the posts.
-The article and its comments are deleted at the end.
+``--profile N`` prints the N costliest functions of the timed POSTs (cProfile on
+CPU time), ``--show-statements`` the counted POSTs' statements. The article and
+its comments are deleted at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -38,6 +42,14 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=100)
     parser.add_argument("--existing", type=int, default=200)
     parser.add_argument("--tree", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile the timed POSTs (cProfile) and print the N costliest functions",
+    )
+    parser.add_argument("--show-statements", action="store_true")
     args = parser.parse_args()
     django_in_process(
         str(Path(args.tree).resolve()),
@@ -99,10 +111,22 @@ def main() -> int:
             with CaptureQueriesContext(connection) as captured:
                 post(n, reply)
             counted.append(len(captured.captured_queries))
+            if args.show_statements:
+                for q in captured.captured_queries:
+                    print(q["sql"][:300])
+                print("--")
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
         started = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         for n in range(args.posts):
             post(n, reply=n % 2 == 1)
+        if profiler is not None:
+            profiler.disable()
         cpu_ms = (time.process_time() - started) / max(args.posts, 1) * 1000
+        if profiler is not None:
+            for order in ("tottime", "cumulative"):
+                pstats.Stats(profiler).sort_stats(order).print_stats(args.profile)
         print(
             f"{tree}: {args.posts} POSTs, {cpu_ms:.2f} ms of app CPU a POST; statements: "
             f"{counted[0]} a new thread, {counted[1]} a reply ({args.existing} comments before)"

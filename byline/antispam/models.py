@@ -11,8 +11,11 @@ import secrets
 from datetime import timedelta
 
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
+from byline.antispam import generation
 from byline.sitetime import site_time
 
 
@@ -215,3 +218,12 @@ MARKED_DOMAINS_SQL = (
     f"SELECT domain, spam_count FROM {SpamDomain._meta.db_table} "  # noqa: S608
     f"WHERE domain IN ({{}}) AND spam_count > {SPAM_DOMAIN_RATIO} * ham_count"
 )
+
+
+@receiver(post_save, sender=Classifier, dispatch_uid="antispam.classifier-saved")
+@receiver(post_delete, sender=Classifier, dispatch_uid="antispam.classifier-deleted")
+@receiver(post_save, sender=LearnedUpdate, dispatch_uid="antispam.decision-learned")
+def _model_changed(**kwargs: object) -> None:
+    """A model version stored, replaced or deleted, or a decision taught: every app server
+    asks the database at its next check (``generation``; a rollback says so itself)."""
+    generation.changed()

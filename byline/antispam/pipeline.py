@@ -21,6 +21,8 @@ import json
 import logging
 import math
 import re
+import secrets
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
@@ -59,6 +62,7 @@ from byline.antispam.classifier import (
     without_links,
 )
 from byline.antispam.contract import Decision, Label, SpamBackend, Submission, Verdict
+from byline.redisconn import redis_client
 
 logger = logging.getLogger("byline.antispam")
 
@@ -1039,13 +1043,25 @@ def assess(submission: Submission) -> Assessment:
 
 def current_model() -> tuple[int | None, TextModel]:
     """The latest model with all it has learned, and its version: this process's copy
+    when nothing changed since it was last checked (``generation``: one Redis GET), or
     when the database holds nothing newer (one indexed query), else ``store`` reloads."""
     # Imported on first use: the model brings numpy, SciPy and scikit-learn
     # (about 100 MB), which an app worker that only serves pages never needs.
-    from byline.antispam import store
+    from byline.antispam import generation, store
     from byline.antispam.models import LATEST_MODEL_SQL, Classifier
 
     loaded = store.loaded
+    seen = model_generation()  # read before the database is asked
+    checked = generation.checked
+    if (
+        loaded is not None
+        and seen is not None
+        and checked is not None
+        and checked[0] is loaded
+        and checked[1] == seen
+        and time.monotonic() - checked[2] < generation.RECHECK_SECONDS
+    ):
+        return loaded[0], loaded[3]
     if loaded is not None:
         try:
             with connections[Classifier.objects.db].cursor() as cursor:
@@ -1054,8 +1070,35 @@ def current_model() -> tuple[int | None, TextModel]:
         except DatabaseError:
             row = None  # store.current() says so, and falls back
         if row is not None and (row[0], row[1], row[2] or 0) == loaded[:3]:
+            generation.checked = (loaded, seen, time.monotonic()) if seen is not None else None
             return loaded[0], loaded[3]
-    return store.current()
+    version, model = store.current()
+    now_loaded = store.loaded
+    if version is not None and seen is not None and now_loaded is not None:
+        if now_loaded[3] is model:
+            generation.checked = (now_loaded, seen, time.monotonic())
+    return version, model
+
+
+def model_generation() -> bytes | str | None:
+    """The spam model's generation as Redis holds it (``generation``: one GET), or None:
+    no Redis, or it cannot be read. A generation Redis lost (a flush, a restart) is
+    started anew."""
+    from byline.antispam.generation import KEY
+
+    client = redis_client()
+    if client is None:
+        return None
+    try:
+        found = client.get(KEY)
+        if found is None:
+            token = secrets.token_hex(8).encode()
+            if client.set(KEY, token, nx=True):
+                return token
+            found = client.get(KEY)
+    except redis.RedisError:
+        return None
+    return found
 
 
 def warm() -> bool:
@@ -1064,9 +1107,9 @@ def warm() -> bool:
     For an app worker at start: imports numpy, SciPy and scikit-learn, reads the latest
     model and what it learned (the shipped one when the database cannot be read), and
     scores one text, so the first reader's comment does not wait seconds for it.
-    Cheap when already done (one indexed query); never raises: a failure is logged and
-    the first check loads the model as before. False when nothing was warmed (another
-    backend is configured, or it failed)."""
+    Cheap when already done (one Redis GET, or one indexed query: ``current_model``);
+    never raises: a failure is logged and the first check loads the model as before.
+    False when nothing was warmed (another backend is configured, or it failed)."""
     try:
         if not isinstance(get_backend(), LocalFilterBackend):
             return False

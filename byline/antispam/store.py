@@ -4,10 +4,12 @@ A model *version* (``Classifier``) is trained once (the shipped model, or ``anti
 retrain``) and never changed. What moderators teach is stored beside it as one small
 row per decision (``LearnedUpdate``: the change to the learned weights), summed every
 ``SNAPSHOT_EVERY`` decisions into a ``LearnedSnapshot``. Each app server keeps the model
-it loaded with the last decision it added; every check asks the database, in one
-indexed query, for the latest version and its latest decision, and adds only the
-decisions it has not seen. So a decision taught on one server is used by all on their
-next check, survives restarts, and costs one small INSERT, not a copy of the model.
+it loaded with the last decision it added; a check asks the database, in one indexed
+query, for the latest version and its latest decision when the model may have changed
+(``generation``: a Redis key every change rewrites after its commit; at every check
+without Redis), and adds only the decisions it has not seen. So a decision taught on
+one server is used by all on their next check, survives restarts, and costs one small
+INSERT, not a copy of the model.
 
 An administrator can roll back to an earlier snapshot in one step (``rollback``). A
 model that is missing, corrupt or of another feature scheme is replaced by the shipped
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import DatabaseError, IntegrityError, connections, transaction
 
+from byline.antispam import generation
 from byline.antispam.classifier import WIDTH, ModelFormatError, TextModel
 from byline.antispam.corpus import SHIPPED_MODEL_FILE, seed_corpus
 
@@ -75,6 +78,7 @@ def forget_loaded() -> None:
     with _lock:
         loaded = None
         _warned.clear()
+        generation.forget()
 
 
 def _install_shipped() -> None:
@@ -332,6 +336,7 @@ def rollback(snapshot_id: int | None = None) -> Rollback:
         else:
             snapshots.filter(id__gt=target.pk).delete()
         Classifier.objects.filter(version=version).update(stamp=new_stamp())
+        generation.changed()
     forget_loaded()
     return Rollback(
         version, target.pk if target else None, target.decisions if target else 0, undone

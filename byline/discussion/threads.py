@@ -35,9 +35,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Case, Count, QuerySet, Value, When
 
 from byline.articles.models import Article
+from byline.db import PRIMARY
 from byline.discussion import shapes, sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.discussion.shapes import Skeleton
@@ -179,30 +181,33 @@ def _shown(parents: dict[int, int | None], removed: Collection[int]) -> set[int]
 
 def shown_counts(article_ids: Iterable[int]) -> dict[int, int]:
     """How many comments each article's page shows, for its counter (placeholders are
-    no comments). One query."""
-    return {article_id: figures[0] for article_id, figures in _shown_figures(article_ids).items()}
+    no comments). One query (two where a removed or held comment has approved replies)."""
+    return {article_id: figures[0] for article_id, figures in _figures(article_ids).items()}
 
 
 def refresh_shown(article_ids: Iterable[int]) -> dict[int, int]:
     """``shown_counts``, after keeping each article's ``removed_threads`` right (the
     removed top-level comments heading a thread with an approved comment, which
-    ``sorting.root_ids`` looks for only where there are some). Two statements: the
-    query, and one UPDATE that changes only the articles whose number moved (sent even
-    when the caller read the same number: a moderator's refresh may have written a
-    stale one since).
+    ``sorting.root_ids`` looks for only where there are some). Two statements (three
+    where a removed or held comment has approved replies): the count, and one UPDATE
+    that changes only the articles whose number moved (sent even when the caller read
+    the same number: a moderator's refresh may have written a stale one since).
+
+    Whatever the discussion's size, an article whose every approved comment answers an
+    approved one (nearly all) is counted in the database (``_figures``): the cost of a
+    comment on a 500-comment article is the cost of one on a 5-comment article.
     """
-    figures = _shown_figures(article_ids)
+    figures = _figures(article_ids)
     removed = {article_id: n for article_id, (_, n) in figures.items() if n}
-    articles = Article.objects.filter(pk__in=list(figures))
     if removed:
         number = Case(
             *(When(pk=article_id, then=Value(n)) for article_id, n in removed.items()),
             default=Value(0),
         )
-        articles = articles.exclude(removed_threads=number)
-    else:
-        articles, number = articles.filter(removed_threads__gt=0), Value(0)
-    articles.update(removed_threads=number)
+        articles = Article.objects.filter(pk__in=list(figures)).exclude(removed_threads=number)
+        articles.update(removed_threads=number)
+    elif figures:
+        _execute(NO_REMOVED_THREADS_SQL, list(figures))
     return {article_id: comments for article_id, (comments, _) in figures.items()}
 
 
@@ -266,6 +271,66 @@ def _shown_figures(article_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
         if parents[pk] is None and pk in answered:
             removed_threads[article_of[pk]] += 1
     return {article_id: (counts[article_id], removed_threads[article_id]) for article_id in ids}
+
+
+_COMMENTS = Comment._meta.db_table
+_APPROVED = Comment.Status.APPROVED.value
+_NOT_APPROVED = ", ".join(f"'{s}'" for s in Comment.Status.values if s != _APPROVED)
+# Each article's approved comments (kind 0), and the articles where an approved comment
+# answers a comment that is not approved, or sits in the thread of one (kind 1): only
+# there does the page show fewer comments than are approved, or a removed thread. The
+# second part reads the article's comments that are not approved (usually none) and, for
+# each, two index probes ((article, status, parent) and (article, status, thread)).
+# Format with the article ids' placeholders (``{ids}``).
+FIGURES_SQL = (
+    f"SELECT c.article_id, COUNT(*), 0 FROM {_COMMENTS} c "  # noqa: S608
+    f"WHERE c.article_id IN ({{ids}}) AND c.status = '{_APPROVED}' GROUP BY c.article_id "
+    f"UNION ALL SELECT DISTINCT p.article_id, 0, 1 FROM {_COMMENTS} p "
+    f"WHERE p.article_id IN ({{ids}}) AND p.status IN ({_NOT_APPROVED}) AND ("
+    f"EXISTS (SELECT 1 FROM {_COMMENTS} r WHERE r.article_id = p.article_id "
+    f"AND r.status = '{_APPROVED}' AND r.parent_id = p.id) "
+    f"OR EXISTS (SELECT 1 FROM {_COMMENTS} t WHERE t.article_id = p.article_id "
+    f"AND t.status = '{_APPROVED}' AND t.thread_id = p.id))"
+)
+# ``removed_threads`` back to 0 where it is not: format with the ids' placeholders.
+NO_REMOVED_THREADS_SQL = (
+    f"UPDATE {Article._meta.db_table} SET removed_threads = 0 "  # noqa: S608
+    "WHERE id IN ({ids}) AND removed_threads > 0"
+)
+
+
+FIGURES_AT_ONCE = 400  # articles a statement (an import counts in batches of 1,000)
+
+
+def _execute(sql: str, ids: list[int]) -> list[tuple]:
+    """Run one of the statements above (plain SQL: built once, not by the ORM at each
+    comment) for ``ids``, on the primary database (the counts a write path keeps)."""
+    with connections[PRIMARY].cursor() as cursor:
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), ids * sql.count("{ids}"))
+        return cursor.fetchall() if cursor.description else []
+
+
+def _figures(article_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """``_shown_figures``, read from the database's indexes for each article whose every
+    approved comment answers an approved one and sits in an approved one's thread: all
+    its approved comments are shown, and no removed comment heads a thread. Only the
+    others' discussions are read whole (``_shown_figures``)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    figures = dict.fromkeys(ids, (0, 0))
+    whole: list[int] = []
+    for start in range(0, len(ids), FIGURES_AT_ONCE):
+        for article_id, approved, blocked in _execute(
+            FIGURES_SQL, ids[start : start + FIGURES_AT_ONCE]
+        ):
+            if blocked:
+                whole.append(article_id)
+            else:
+                figures[article_id] = (approved, 0)
+    if whole:
+        figures.update(_shown_figures(whole))
+    return figures
 
 
 def thread_orders(
@@ -430,6 +495,16 @@ def page_number_of(comment: Comment) -> int:
     except ValueError:
         return 1
     return position // settings.BYLINE_COMMENT_THREADS_PER_PAGE + 1
+
+
+def is_shown(comment: Comment) -> bool:
+    """Whether a page shows this approved comment: False while it waits with a comment
+    above it that is held for moderation (``place_of`` is None). Reads its thread's shape
+    alone (kept in the cache), never the article's list of threads."""
+    root_id = comment.thread_id or comment.pk
+    if comment.pk == root_id:
+        return True
+    return comment.pk in _skeleton(comment.article_id, [root_id]).orders.get(root_id, [])
 
 
 def place_of(comment: Comment) -> str | None:

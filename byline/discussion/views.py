@@ -43,7 +43,7 @@ from byline.discussion.forms import (
 )
 from byline.discussion.markup import single_comment
 from byline.discussion.models import Comment, may_moderate
-from byline.discussion.threads import place_of
+from byline.discussion.threads import is_shown, place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
 from byline.readers import (
@@ -385,7 +385,7 @@ def _waits_above(reply: Comment) -> dict:
     under it; its parent itself when that is the one) and where its author sees it
     (``url``). {} otherwise, and when no comment above it is held (a reply no page
     shows for another reason: its thread deleted since)."""
-    if shown_at(reply) is not None:
+    if is_shown(reply):  # its thread's shape alone: not where its page is
         return {}
     held = list(_held_comments_above(reply, fresh=True))
     if not held:

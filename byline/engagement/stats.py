@@ -504,13 +504,20 @@ def ensure_stats_row(article_id: int) -> None:
     ArticleStats.objects.bulk_create([ArticleStats(article_id=article_id)], ignore_conflicts=True)
 
 
+COMMENT_COUNT_SQL = f"UPDATE {ArticleStats._meta.db_table} SET comments = %s WHERE article_id = %s"  # noqa: S608
+
+
 def set_comment_count(article_id: int, count: int) -> None:
     """Record how many approved comments an article has (the discussion app calls this).
 
     Only the ``comments`` column is written, so concurrent votes and view
-    flushes on the same row are never overwritten.
+    flushes on the same row are never overwritten. Plain SQL, built once (after every
+    published comment: the ORM built it in ~0.25 ms of CPU, the statement costs ~0.1).
     """
-    if not ArticleStats.objects.filter(article_id=article_id).update(comments=count):
+    with connection.cursor() as cursor:
+        cursor.execute(COMMENT_COUNT_SQL, [count, article_id])
+        written = cursor.rowcount
+    if not written:
         ensure_stats_row(article_id)
         ArticleStats.objects.filter(article_id=article_id).update(comments=count)
 
@@ -525,9 +532,10 @@ def set_comment_counts(counts: Mapping[int, int]) -> None:
         return
     rows = [ArticleStats(article_id=article_id) for article_id in counts]
     ArticleStats.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    sql = f"UPDATE {ArticleStats._meta.db_table} SET comments = %s WHERE article_id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(count, article_id) for article_id, count in counts.items()])
+        cursor.executemany(
+            COMMENT_COUNT_SQL, [(count, article_id) for article_id, count in counts.items()]
+        )
 
 
 def aggregate_rating(article_id: int) -> dict[str, Any] | None:

@@ -332,3 +332,55 @@ def test_pages_redis_will_not_write_log_one_line_a_while_with_a_count(
     again = [line for line in lines if "takes pages again" in line]
     assert len(again) == 1 and again[0].startswith("Redis takes pages again after "), lines
     assert pages.get("/after/", "0") is not None
+
+
+def test_while_redis_is_frozen_a_spam_check_asks_the_database_for_its_model(settings, redis_server):
+    """The spam model's generation (``antispam.generation``) cannot be read from a
+    frozen Redis: a check waits one timeout at most (then the breaker answers at once),
+    asks the database as without Redis, and uses a version stored meanwhile by a server
+    that could not tell Redis; after the thaw, checks skip the database again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from byline import antispam
+    from byline.antispam import generation, store
+    from byline.antispam.backends import get_backend
+    from byline.antispam.models import Classifier
+    from tests.antispam.factory import make_submission
+
+    _serve(settings, redis_server)
+    settings.BYLINE_SPAM_BACKEND = "byline.antispam.backends.LocalFilterBackend"
+    store.forget_loaded()
+    get_backend.cache_clear()
+    text = "Thanks for the reporting. Is there a link to the full budget document anywhere?"
+
+    def model_reads() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            reasons = antispam.check(make_submission(text)).reasons
+        table = Classifier._meta.db_table
+        return sum(f"FROM {table}" in q["sql"] for q in captured.captured_queries), reasons[0]
+
+    try:
+        model_reads()  # installs and loads v1 (a new generation)
+        model_reads()  # checked under it
+        assert model_reads()[0] == 0  # checked under Redis's generation
+        redis_server.freeze()
+        try:
+            assert model_reads()[0] == 1  # one timeout: the breaker opens
+            assert redisconn.set_up().breaker.is_open
+            # Stored around the signals: as by a server whose write to Redis failed.
+            Classifier.objects.bulk_create(
+                [Classifier(version=2, kind="retrained", data=store.shipped_model_bytes())]
+            )
+            reads, reason = model_reads()
+            assert reads >= 1 and "to model v2" in reason
+        finally:
+            redis_server.thaw()
+        _wait_until_redis_is_used_again()
+        assert model_reads()[0] == 1  # the generation read again, and the database once
+        reads, reason = model_reads()
+        assert reads == 0 and "to model v2" in reason
+    finally:
+        store.forget_loaded()
+        get_backend.cache_clear()
+        generation.forget()
