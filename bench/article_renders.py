@@ -7,7 +7,8 @@ written as a file beside its gzip copy (``BYLINE_PAGE_FILES_DIR``). The CPU of e
 render alone (``time.process_time``, the purge before it left out) is kept; the
 median is printed, for two articles: the demo article with ``--small`` threaded
 comments and a copy of it (its section, authors, tags, so the same related stories)
-with ``--large``, both with comment reactions and votes.
+with ``--large``, both with comment reactions, votes and two notes (a correction, an
+update).
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
         .venv/bin/python bench/article_renders.py --against ../main --rounds 5
@@ -15,7 +16,8 @@ with ``--large``, both with comment reactions and votes.
 ``--against TREE`` alternates this tree and TREE's code (the same database) in
 fresh processes, A-B-B-A a round, and prints each tree's median, the ratio B/A
 (the first tree is A) a round and their median, and whether both trees drew the
-same bytes (each article's page, and its gzip file once decompressed).
+same bytes (each article's page and the demo article's, and the gzip file of each
+once decompressed).
 ``--profile FILE`` writes cProfile statistics of one tree's renders instead.
 
 Without DATABASE_URL: a SQLite database in a scratch folder (kept for the rounds).
@@ -42,6 +44,7 @@ from harness import django_in_process  # (bench/ is on the path)
 
 HERE = Path(__file__).resolve()
 SLUG = "bench-render-{}"
+DEMO_SLUG = "iraqs-attack-against-isis-catches-us-by-surprise"
 
 
 def seed(small: int, large: int) -> None:
@@ -78,6 +81,8 @@ def seed(small: int, large: int) -> None:
             reactions=F("pk") % 17 + 1
         )
         add_demo_votes(article)
+        article.notes.create(kind="correction", text="An earlier version misspelt a name.")
+        article.notes.create(kind="update", text="Updated with the ministry's answer.")
 
 
 def render(article, renders: int, pages: Path | None) -> list[float]:
@@ -130,6 +135,8 @@ def child(args: argparse.Namespace) -> int:
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         result = {str(a.slug): render(a, args.renders, pages) for a in articles}
+        if pages is not None:  # the demo article as it is, for the comparison of bytes
+            render(Article.objects.get(slug=DEMO_SLUG), 1, pages)
         if args.profile:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -218,7 +225,7 @@ def main() -> int:
             print(f"{name}: B/A median {statistics.median(r):.3f} ({spread})")
     same = True
     if args.against:
-        for name in names:
+        for name in [*names, DEMO_SLUG]:
             a, b = (digest(pages[t], name) for t in trees)
             print(
                 f"{name}: page bytes {'same' if a[0] == b[0] else 'DIFFERENT'},"
