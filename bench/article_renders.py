@@ -179,9 +179,18 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return child(args)
+    scratch = None
     if not os.environ.get("DATABASE_URL"):
         scratch = tempfile.mkdtemp(prefix="byline-renders-")
         os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/db.sqlite3"
+    try:
+        return measure(args)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace) -> int:
     run_child(args.tree, args, "--seed")
     if args.profile:
         run_child(args.tree, args, "--profile", str(Path(args.profile).resolve()))
