@@ -110,6 +110,30 @@ def test_a_page_is_written_with_its_compressed_copy(files):
     assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
 
 
+def test_the_compressed_copy_is_a_plain_gzip_file_any_client_reads():
+    """One gzip member and nothing after it: no file name, comment or time in its header
+    (the same page, the same bytes), its CRC and length at the end (what ``gzip -t``,
+    nginx's ``gunzip`` and browsers check); bytes, as the page is."""
+    import gzip
+    import struct
+    import zlib
+
+    from byline.pagecache.files import _compress
+
+    body = "<p>Ünïcode story, told twice.</p>".encode() * 3000
+    compressed = _compress(body)
+    assert type(compressed) is bytes
+    magic, method, flags, mtime = struct.unpack("<HBBI", compressed[:8])
+    assert (magic, method, flags, mtime) == (0x8B1F, 8, 0, 0)
+    assert struct.unpack("<II", compressed[-8:]) == (zlib.crc32(body), len(body))
+    reader = zlib.decompressobj(wbits=31)
+    assert reader.decompress(compressed) == body
+    assert reader.eof and reader.unused_data == b""
+    assert gzip.decompress(compressed) == body
+    assert _compress(body) == compressed
+    assert gzip.decompress(_compress(b"")) == b""
+
+
 def test_a_worker_that_cannot_read_the_generation_leaves_the_others_files(tmp_path):
     """A worker that cannot read the generation for a moment points nginx at an empty
     folder (it cannot tell which pages are current), and points it back once it reads

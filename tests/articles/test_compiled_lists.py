@@ -1,0 +1,160 @@
+"""An article page's tags, authors and notes: the ORM's own rows, read fresh for every
+page, with their SQL built once a process (``byline/articles/compiled_lists.py``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from byline.articles import compiled_lists
+from byline.articles.compiled_lists import article_list
+from byline.articles.models import Tag
+from byline.articles.views import article_context
+from tests.factory import make_article, make_author, make_editor, make_section, make_tag
+
+pytestmark = pytest.mark.django_db
+
+LISTS = {
+    "tags": lambda a: a.tags.all(),
+    "authors": lambda a: a.authors.all(),
+    "notes": lambda a: a.notes.all(),
+}
+
+
+@pytest.fixture(autouse=True)
+def built_anew(monkeypatch):
+    """Each test builds the lists' SQL itself (another test's database kind may differ)."""
+    monkeypatch.setattr(compiled_lists, "_compiled", {})
+
+
+def an_article_with_lists():
+    article = make_article()
+    article.tags.add(make_tag("Zoning"), make_tag("Budget"), make_tag("Ice"))
+    article.authors.add(make_author("Wren Adler"), make_author("Ana Bell"))
+    now = timezone.now()
+    article.notes.create(text="Updated with the vote.", kind="update", noted_at=now)
+    article.notes.create(text="The sum was wrong.", noted_at=now - timedelta(hours=2))
+    make_article().tags.add(make_tag("Other"))  # rows of another article, never shown
+    return article
+
+
+def fields_of(rows) -> list[dict]:
+    return [{k: v for k, v in vars(row).items() if k != "_state"} for row in rows]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_each_list_is_the_orms_own_rows_in_its_order(name):
+    article = an_article_with_lists()
+    expected = list(LISTS[name](article))
+    for _ in range(2):  # built, then filled in
+        listed = article_list(name, LISTS[name], article)
+        assert listed == expected
+        assert fields_of(listed) == fields_of(expected)  # times as aware datetimes too
+    assert [str(row) for row in article_list(name, LISTS[name], article)] == [
+        str(row) for row in expected
+    ]
+
+
+def test_the_sql_is_built_once_and_the_rows_read_for_every_page():
+    article = an_article_with_lists()
+    article_context(article)
+    compiled = 0
+    original = SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        nonlocal compiled
+        if compiler.query.model._meta.model_name in ("tag", "author", "articlenote"):
+            compiled += 1
+        return original(compiler, *args, **kwargs)
+
+    SQLCompiler.as_sql = counting  # type: ignore[method-assign]
+    try:
+        article.tags.add(make_tag("Harbour"))
+        article.notes.create(text="One more update.", kind="update")
+        context = article_context(article)
+    finally:
+        SQLCompiler.as_sql = original  # type: ignore[method-assign]
+    assert compiled == 0
+    assert [tag.name for tag in context["tags"]] == ["Budget", "Harbour", "Ice", "Zoning"]
+    assert [note.text for note in context["notes"]][-1] == "One more update."
+    assert [author.name for author in context["authors"]] == ["Ana Bell", "Wren Adler"]
+
+
+def test_an_article_without_lists_gets_empty_ones():
+    article = make_article()
+    assert all(article_list(name, build, article) == [] for name, build in LISTS.items())
+
+
+def test_a_query_with_another_parameter_is_left_to_the_orm(caplog):
+    article = an_article_with_lists()
+    only_i = lambda a: a.tags.filter(name__startswith="I")  # noqa: E731
+    with caplog.at_level(logging.WARNING, logger="byline.articles"):
+        assert [tag.name for tag in article_list("i-tags", only_i, article)] == ["Ice"]
+        assert [tag.name for tag in article_list("i-tags", only_i, article)] == ["Ice"]
+    assert len([r for r in caplog.records if "i-tags" in r.getMessage()]) == 1  # logged once
+
+
+def test_a_list_that_reads_more_of_the_article_than_its_id_is_left_to_the_orm():
+    """Only the article's id is put in: a list whose query reads anything else of the
+    article (its section, a count for a LIMIT) would have that frozen at its first page."""
+    article = an_article_with_lists()
+    article.section = make_section("City")
+    article.save()
+    same_section = lambda a: Tag.objects.filter(articles=a, articles__section=a.section)  # noqa: E731
+    for _ in range(2):
+        listed = article_list("same-section", same_section, article)
+        assert [tag.name for tag in listed] == ["Budget", "Ice", "Zoning"]
+
+
+def test_a_list_whose_sql_cannot_be_built_is_left_to_the_orm():
+    article = an_article_with_lists()
+    nothing = lambda a: a.tags.filter(pk__in=[])  # noqa: E731  (no SQL: Django knows it is empty)
+    assert article_list("nothing", nothing, article) == []
+    assert article_list("nothing", nothing, article) == []
+
+
+def test_the_notes_know_their_article_as_the_orms_do(django_assert_num_queries):
+    article = an_article_with_lists()
+    for _ in range(2):  # built, then filled in
+        notes = article_list("notes", LISTS["notes"], article)
+        with django_assert_num_queries(0):
+            assert all(note.article is article for note in notes)
+
+
+def test_a_page_reads_no_more_than_the_orm_would(django_assert_num_queries):
+    article = an_article_with_lists()
+    article_context(article)  # built
+    with CaptureQueriesContext(connection) as compiled:
+        article_context(article)
+    compiled_lists._compiled = {key: None for key in compiled_lists._compiled}  # the ORM's
+    with CaptureQueriesContext(connection) as orm:
+        article_context(article)
+    assert len(compiled.captured_queries) == len(orm.captured_queries)
+
+
+def test_a_list_that_reads_more_than_the_article_is_left_to_the_orm():
+    """What a list reads besides the article (a reader, an editor, a limit) would be
+    frozen into its SQL as the first page had it: only lists of the article alone are built."""
+    article = an_article_with_lists()
+    editor = make_editor()
+    article.notes.create(text="Checked by the desk.", kind="update", created_by=editor)
+
+    def notes_by(user):
+        return lambda a: a.notes.filter(created_by=user)
+
+    assert len(article_list("notes-by", notes_by(None), article)) == 2
+    assert [note.text for note in article_list("notes-by", notes_by(editor), article)] == [
+        "Checked by the desk."
+    ]
+
+
+def test_two_lists_of_the_same_name_are_two_lists():
+    article = an_article_with_lists()
+    assert len(article_list("list", LISTS["tags"], article)) == 3
+    assert len(article_list("list", LISTS["authors"], article)) == 2
