@@ -12,11 +12,9 @@ A query with any other parameter, a join loaded with it (``select_related``) or
 rows prefetched after it is not one this can fill in: it runs through the ORM at
 each call (logged once). So is one that reads anything of the article but its id (its
 section, a count for a LIMIT: the marker article has only its id, any other field
-read is looked up, not found, and the list left to the ORM), one that reads more than
-the article (a function with a closure or defaults: a reader, an editor, a limit), and
-one the ORM cannot write as SQL. Lists are told apart by their function's code.
-Rows that point back at the article (its notes) get the page's article, as the
-ORM's do (``note.article`` is no query).
+read is looked up, not found, and the list left to the ORM), and one the ORM cannot
+write as SQL. Rows that point back at the article (its notes) get the page's article,
+as the ORM's do (``note.article`` is no query).
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import CodeType
 from typing import Any
 
 from django.db import connections, models, router
@@ -34,7 +31,7 @@ logger = logging.getLogger("byline.articles")
 
 MARKER = -7_340_032_915  # the article id while a list's query is built: never a real id
 
-Build = Callable[[Any], models.QuerySet]  # a function of the article alone: no closure
+Build = Callable[[Any], models.QuerySet]
 
 
 @dataclass(frozen=True)
@@ -45,16 +42,16 @@ class Compiled:
     back_to_article: tuple[str, ...]  # the rows' fields that point at the article
 
 
-# (the build's code, database kind) -> its SQL, or None (the ORM at each call)
-_compiled: dict[tuple[CodeType, str], Compiled | None] = {}
+# (list name, database kind) -> its SQL, or None (the ORM at each call)
+_compiled: dict[tuple[str, str], Compiled | None] = {}
 
 
 def article_list(name: str, build: Build, article: models.Model) -> list:
     """``build(article)`` as a list: a queryset of the article's rows whose one parameter
-    is its id (``lambda article: article.tags.all()``), read with the SQL built the first
-    time (``name`` is the list's in the log)."""
+    is its id (``lambda article: article.tags.all()``), read with the SQL built for
+    ``name`` the first time."""
     db = router.db_for_read(type(article), instance=article)  # the ORM's: the article's
-    key = (build.__code__, connections[db].vendor)  # the build's code, whatever its name
+    key = (name, connections[db].vendor)
     if key not in _compiled:
         _compiled[key] = _compile(name, build, type(article), db)
     compiled = _compiled[key]
@@ -78,9 +75,6 @@ def _compile(
     # in the database, where no article has this id (DoesNotExist), so it is never
     # frozen into the SQL as the marker had it (a section of None: "IS NULL").
     marker = article_model.from_db(db, [article_model._meta.pk.attname], [MARKER])
-    if build.__closure__ or build.__defaults__ or build.__kwdefaults__:
-        # It reads more than the article (a reader, a limit), maybe not the same next page.
-        return _left_to_the_orm(name, "it reads more than the article")
     try:
         queryset = build(marker)
         sql, params = queryset.query.get_compiler(using=db).as_sql()

@@ -16,7 +16,7 @@ from byline.articles import compiled_lists
 from byline.articles.compiled_lists import article_list
 from byline.articles.models import Tag
 from byline.articles.views import article_context
-from tests.factory import make_article, make_author, make_editor, make_section, make_tag
+from tests.factory import make_article, make_author, make_section, make_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -136,25 +136,3 @@ def test_a_page_reads_no_more_than_the_orm_would(django_assert_num_queries):
     with CaptureQueriesContext(connection) as orm:
         article_context(article)
     assert len(compiled.captured_queries) == len(orm.captured_queries)
-
-
-def test_a_list_that_reads_more_than_the_article_is_left_to_the_orm():
-    """What a list reads besides the article (a reader, an editor, a limit) would be
-    frozen into its SQL as the first page had it: only lists of the article alone are built."""
-    article = an_article_with_lists()
-    editor = make_editor()
-    article.notes.create(text="Checked by the desk.", kind="update", created_by=editor)
-
-    def notes_by(user):
-        return lambda a: a.notes.filter(created_by=user)
-
-    assert len(article_list("notes-by", notes_by(None), article)) == 2
-    assert [note.text for note in article_list("notes-by", notes_by(editor), article)] == [
-        "Checked by the desk."
-    ]
-
-
-def test_two_lists_of_the_same_name_are_two_lists():
-    article = an_article_with_lists()
-    assert len(article_list("list", LISTS["tags"], article)) == 3
-    assert len(article_list("list", LISTS["authors"], article)) == 2
