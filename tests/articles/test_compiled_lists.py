@@ -7,16 +7,13 @@ import logging
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from byline.articles import compiled_lists
 from byline.articles.compiled_lists import article_list
-from byline.articles.models import Tag
 from byline.articles.views import article_context
-from tests.factory import make_article, make_author, make_section, make_tag
+from tests.factory import make_article, make_author, make_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -98,41 +95,3 @@ def test_a_query_with_another_parameter_is_left_to_the_orm(caplog):
         assert [tag.name for tag in article_list("i-tags", only_i, article)] == ["Ice"]
         assert [tag.name for tag in article_list("i-tags", only_i, article)] == ["Ice"]
     assert len([r for r in caplog.records if "i-tags" in r.getMessage()]) == 1  # logged once
-
-
-def test_a_list_that_reads_more_of_the_article_than_its_id_is_left_to_the_orm():
-    """Only the article's id is put in: a list whose query reads anything else of the
-    article (its section, a count for a LIMIT) would have that frozen at its first page."""
-    article = an_article_with_lists()
-    article.section = make_section("City")
-    article.save()
-    same_section = lambda a: Tag.objects.filter(articles=a, articles__section=a.section)  # noqa: E731
-    for _ in range(2):
-        listed = article_list("same-section", same_section, article)
-        assert [tag.name for tag in listed] == ["Budget", "Ice", "Zoning"]
-
-
-def test_a_list_whose_sql_cannot_be_built_is_left_to_the_orm():
-    article = an_article_with_lists()
-    nothing = lambda a: a.tags.filter(pk__in=[])  # noqa: E731  (no SQL: Django knows it is empty)
-    assert article_list("nothing", nothing, article) == []
-    assert article_list("nothing", nothing, article) == []
-
-
-def test_the_notes_know_their_article_as_the_orms_do(django_assert_num_queries):
-    article = an_article_with_lists()
-    for _ in range(2):  # built, then filled in
-        notes = article_list("notes", LISTS["notes"], article)
-        with django_assert_num_queries(0):
-            assert all(note.article is article for note in notes)
-
-
-def test_a_page_reads_no_more_than_the_orm_would(django_assert_num_queries):
-    article = an_article_with_lists()
-    article_context(article)  # built
-    with CaptureQueriesContext(connection) as compiled:
-        article_context(article)
-    compiled_lists._compiled = {key: None for key in compiled_lists._compiled}  # the ORM's
-    with CaptureQueriesContext(connection) as orm:
-        article_context(article)
-    assert len(compiled.captured_queries) == len(orm.captured_queries)
