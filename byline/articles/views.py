@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from byline.articles import hooks, keyset, protection
-from byline.articles.compiled_lists import article_list
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.search import search
 from byline.readers import client_ip
@@ -104,17 +103,15 @@ class AuthorView(FilteredListView):
 
 
 def article_context(article: Article) -> dict:
-    """The article page's context; the apps built on articles add theirs (``hooks``).
-    Its short lists are read with SQL built once (``compiled_lists``)."""
-    tags = article_list("tags", lambda a: a.tags.all(), article)
+    """The article page's context; the apps built on articles add theirs (``hooks``)."""
+    tags = list(article.tags.all())
     return {
         "article": article,
-        "authors": article_list("authors", lambda a: a.authors.all(), article),
+        "authors": list(article.authors.all()),
         "tags": tags,
         "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
         **hooks.extra_article_context(article),
-        # corrections and updates (byline/newsroom)
-        "notes": article_list("notes", lambda a: a.notes.all(), article),
+        "notes": list(article.notes.all()),  # corrections and updates (byline/newsroom)
     }
 
 
