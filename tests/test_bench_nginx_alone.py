@@ -23,7 +23,6 @@ def started(argv: list[str]) -> subprocess.Popen:
 def test_an_nginx_that_never_writes_its_pid_is_a_clear_error_not_a_hang(tmp_path):
     process = started(["sleep", "600"])
     pid, log = tmp_path / "alone.pid", tmp_path / "alone.log"
-    began = time.monotonic()
     try:
         with pytest.raises(nginx_kinds.CheckFailed, match="wrote no pid file") as failed:
             nginx_kinds.stop_alone(process, pid, "nginx under callgrind", log, seconds=1.0)
@@ -33,7 +32,6 @@ def test_an_nginx_that_never_writes_its_pid_is_a_clear_error_not_a_hang(tmp_path
         process.wait()
     assert str(log) in str(failed.value) and "nginx under callgrind" in str(failed.value)
     assert process.returncode is not None  # stopped, not left running
-    assert time.monotonic() - began < 30
 
 
 def test_an_nginx_that_wrote_its_pid_is_told_to_stop_and_waited_for(tmp_path):
