@@ -46,6 +46,7 @@ from django.db import (
     connection,
     transaction,
 )
+from redis.exceptions import MasterDownError, OutOfMemoryError, ReadOnlyError
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
@@ -167,12 +168,23 @@ _SERVICES = ((waiting, REDIS), (stalled, DATABASE), (failing, FLUSH))
 # What the database says of a statement or a row, not of itself: a bug (a table a
 # migration did not make, a value out of range), told as one with its traceback.
 WRONG_STATEMENT = (ProgrammingError, IntegrityError, DataError, NotSupportedError)
+# Redis's error replies that say what state it is in (full, a read-only replica, its
+# primary gone): away for the views' writes until that passes. Every other error reply
+# (WRONGTYPE, a wrong argument) is about the command or the key: a bug, told as one.
+REDIS_STATES = (OutOfMemoryError, ReadOnlyError, MasterDownError)
+
+
+def _redis_away(error: Exception) -> bool:
+    """Whether ``error`` is Redis gone, or in a state that passes; not a wrong command."""
+    return isinstance(error, redis.RedisError) and (
+        not isinstance(error, redis.ResponseError) or isinstance(error, REDIS_STATES)
+    )
 
 
 def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
     """The views of ``what`` ("the view log") wait: a flush met ``error``."""
     reason = f"{what}: {reason_of(error)}"
-    if isinstance(error, redis.RedisError):
+    if _redis_away(error):
         failed.add(REDIS)
         waiting.failure(
             REDIS, reason, "views wait for Redis (%s); they are counted when it is back", reason
