@@ -169,16 +169,19 @@ _SERVICES = ((waiting, REDIS), (stalled, DATABASE), (failing, FLUSH))
 # migration did not make, a value out of range), told as one with its traceback.
 WRONG_STATEMENT = (ProgrammingError, IntegrityError, DataError, NotSupportedError)
 # Redis's error replies that say what state it is in (full, a read-only replica, its
-# primary gone): away for the views' writes until that passes. Every other error reply
-# (WRONGTYPE, a wrong argument) is about the command or the key: a bug, told as one.
+# primary gone, busy with a script that runs too long: "BUSY", which redis-py gives as a
+# plain ResponseError): away for the views' writes until that passes. Every other error
+# reply (WRONGTYPE, a wrong argument) is about the command or the key: a bug, told as one.
 REDIS_STATES = (OutOfMemoryError, ReadOnlyError, MasterDownError)
 
 
 def _redis_away(error: Exception) -> bool:
     """Whether ``error`` is Redis gone, or in a state that passes; not a wrong command."""
-    return isinstance(error, redis.RedisError) and (
-        not isinstance(error, redis.ResponseError) or isinstance(error, REDIS_STATES)
-    )
+    if not isinstance(error, redis.RedisError):
+        return False
+    if not isinstance(error, redis.ResponseError) or isinstance(error, REDIS_STATES):
+        return True
+    return str(error).startswith("BUSY ")
 
 
 def _views_wait(error: Exception, what: str, failed: set[str]) -> None:
