@@ -54,11 +54,9 @@ class Chrome:
         if self._entry is None:
             key = cache_key()
             entry = cache.get(key)
-            if entry is None or _due(entry["upcoming"]):
-                entry = _build()
-                cache.set(key, entry, _seconds_to_keep(entry["upcoming"]))
-                if self.request is not None:
-                    self.request.META[UPCOMING] = entry["upcoming"]
+            if entry is None or is_due(entry["upcoming"]):
+                entry = _build(upcoming_for(self.request))
+                cache.set(key, entry, seconds_to_keep(entry["upcoming"]))
             self._entry = entry
         return self._entry
 
@@ -72,7 +70,7 @@ class Chrome:
         return self.entry()["footer"]
 
 
-def _build() -> dict:
+def _build(upcoming: float | None) -> dict:
     sections = list(sections_with_articles())
     marked = models.Q(in_header=True) | models.Q(in_footer=True)
     pages = list(
@@ -85,7 +83,7 @@ def _build() -> dict:
         "sections": sections,
         "header": [page for page in pages if page.in_header],
         "footer": [page for page in pages if page.in_footer],
-        "upcoming": next_publication_time(),
+        "upcoming": upcoming,
     }
 
 
@@ -97,7 +95,7 @@ def sections_with_articles() -> models.QuerySet[Section]:
     return Section.objects.filter(models.Exists(live))
 
 
-def _due(upcoming: float | None) -> bool:
+def is_due(upcoming: float | None) -> bool:
     """A scheduled article the entry did not count has come due since it was read."""
     return upcoming is not None and upcoming <= time.time()
 
@@ -128,7 +126,19 @@ def next_publication_time() -> float | None:
     return upcoming.timestamp() if upcoming is not None else None
 
 
-def _seconds_to_keep(upcoming: float | None) -> int:
+def upcoming_for(request: HttpRequest | None) -> float | None:
+    """When the next scheduled article comes due, read once a request: left in the
+    request (``UPCOMING``) for what else reads it in this render (the navigation, the
+    related stories, the page cache's layer)."""
+    if request is not None and UPCOMING in request.META:
+        return request.META[UPCOMING]
+    upcoming = next_publication_time()
+    if request is not None:
+        request.META[UPCOMING] = upcoming
+    return upcoming
+
+
+def seconds_to_keep(upcoming: float | None) -> int:
     """A minute, or less when a scheduled article (due at ``upcoming``) comes due sooner."""
     if upcoming is None:
         return CACHE_SECONDS

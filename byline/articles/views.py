@@ -17,6 +17,7 @@ from django.views.generic import DetailView, ListView
 
 from byline.articles import hooks, keyset, protection
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
+from byline.articles.related import related_section
 from byline.articles.search import search
 from byline.readers import client_ip
 
@@ -102,14 +103,14 @@ class AuthorView(FilteredListView):
     lookup = "authors"
 
 
-def article_context(article: Article) -> dict:
+def article_context(article: Article, request: HttpRequest | None = None) -> dict:
     """The article page's context; the apps built on articles add theirs (``hooks``)."""
     tags = list(article.tags.all())
     return {
         "article": article,
         "authors": list(article.authors.all()),
         "tags": tags,
-        "related": list(Article.objects.related_to(article, [tag.pk for tag in tags])),
+        "related_html": related_section(article, [tag.pk for tag in tags], request),
         **hooks.extra_article_context(article),
         "notes": list(article.notes.all()),  # corrections and updates (byline/newsroom)
     }
@@ -141,7 +142,7 @@ class ArticleDetailView(DetailView):
         return protection.never_cache_publicly(self.render_to_response(context))
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **article_context(self.object)}
+        return {**super().get_context_data(**kwargs), **article_context(self.object, self.request)}
 
 
 def locked_page(request: HttpRequest, article: Article, *, error: str = "", status: int = 200):
@@ -184,7 +185,7 @@ def static_page(request: HttpRequest, page: StaticPage) -> HttpResponse:
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Editors see any article, draft or scheduled, exactly as readers will."""
     article = get_object_or_404(Article.objects.select_related("section", "lead_media"), pk=pk)
-    context = {**article_context(article), "preview": True}
+    context = {**article_context(article, request), "preview": True}
     response = render(request, "articles/article_detail.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

@@ -74,11 +74,11 @@ def test_a_change_made_by_another_worker_reaches_this_workers_navigation(client,
 
 def test_the_navigation_is_not_kept_past_a_scheduled_publication(own_store):
     """With an article due in ten seconds, the cached list lives at most ten seconds."""
-    assert navigation._seconds_to_keep(navigation.next_publication_time()) == 60
+    assert navigation.seconds_to_keep(navigation.next_publication_time()) == 60
     make_article(
         status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(seconds=10)
     )
-    assert 1 <= navigation._seconds_to_keep(navigation.next_publication_time()) <= 10
+    assert 1 <= navigation.seconds_to_keep(navigation.next_publication_time()) <= 10
 
 
 def menu(html: str, label: str) -> list[str]:
