@@ -11,6 +11,8 @@ it can hold are bounded by the comments there are, times the orders.
 from __future__ import annotations
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from byline.articles import protection
 from byline.discussion import popular, sorting
@@ -70,10 +72,36 @@ def discussion_for(context, article) -> dict:
         "sort_query": sort_query,
         "comments_html": comment_list(threads.nodes, page_query) if threads.nodes else "",
         "reply_to": reply_to,
-        "form": CommentForm(initial=initial),
-        "with_token": False,
+        "respond_html": respond_html(article, reply_to, initial) if comments_open else "",
         "unlock": unlock,
     }
+
+
+def respond_html(article, reply_to: Comment | None, initial: dict) -> SafeString:
+    """The comment form (``discussion/respond.html``, no CSRF token: the page is cached).
+
+    With no comment chosen to answer and no pass (every cached page but ``?replyto=``),
+    it is the same for every reader of the article's address: drawn once a process for
+    each (article, address), which are its key, so nothing needs telling when they change.
+    """
+    if reply_to is not None or set(initial) != {"article", "parent"}:
+        return _draw_respond(article, reply_to, initial)
+    key = (article.pk, article.get_absolute_url())
+    html = _blank_forms.get(key)
+    if html is None:
+        if len(_blank_forms) >= BLANK_FORMS_KEPT:
+            _blank_forms.clear()  # bounded: a new start beats bookkeeping at this size
+        html = _blank_forms[key] = _draw_respond(article, None, initial)
+    return html
+
+
+BLANK_FORMS_KEPT = 1000
+_blank_forms: dict[tuple[int, str], SafeString] = {}
+
+
+def _draw_respond(article, reply_to: Comment | None, initial: dict) -> SafeString:
+    context = {"article": article, "reply_to": reply_to, "form": CommentForm(initial=initial)}
+    return render_to_string("discussion/respond.html", {**context, "with_token": False})
 
 
 def _canonical(params, threads: ThreadPage) -> bool:
