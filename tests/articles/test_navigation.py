@@ -18,16 +18,6 @@ from tests.pagecache.wsgi_client import call
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def own_store(settings, tmp_path):
-    """This worker's page store on a fresh data folder, reading the generation every time."""
-    settings.DATA_DIR = tmp_path
-    settings.BYLINE_PAGE_CACHE_SYNC_SECONDS = 0
-    store.reset_page_store()
-    yield tmp_path
-    store.reset_page_store()
-
-
 def nav_sections(client, path: str = "/") -> list[str]:
     html = client.get(path).content.decode()
     nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, re.S)

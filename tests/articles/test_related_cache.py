@@ -23,16 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def own_store(settings, tmp_path):
-    """This worker's page store on a fresh data folder, reading the generation every time."""
-    settings.DATA_DIR = tmp_path
-    settings.BYLINE_PAGE_CACHE_SYNC_SECONDS = 0
-    store.reset_page_store()
-    yield tmp_path
-    store.reset_page_store()
-
-
-@pytest.fixture
 def site(own_store):
     """An article, and an older one of its section with an author and a tag of its own."""
     section, tag = make_section("World", slug="world"), make_tag("Harbours", slug="harbours")
