@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from byline.articles import hooks
 from byline.articles.models import Article
 from byline.articles.navigation import is_due, seconds_to_keep, upcoming_for
+from byline.db import reading_from_primary
 
 CACHE_KEY = "articles:related"
 
@@ -47,11 +48,13 @@ def related_section(
     shares = [article.section_id, *tag_ids]
     entry = cache.get(key)
     if entry is None or entry["shares"] != shares or is_due(entry["upcoming"]):
-        stories = list(Article.objects.related_to(article, tag_ids))
-        entry = {
-            "shares": shares,
-            "html": str(render_to_string("articles/related.html", {"related": stories})),
-            "upcoming": upcoming_for(request),
-        }
-        cache.set(key, entry, seconds_to_keep(entry["upcoming"]))
+        # From the primary: a render that reads a replica (a page not kept) would
+        # otherwise keep a lagging replica's old list under the new generation. The
+        # schedule first: an article coming due between the two reads is in the list.
+        with reading_from_primary():
+            upcoming = upcoming_for(request)
+            stories = list(Article.objects.related_to(article, tag_ids))
+            html = str(render_to_string("articles/related.html", {"related": stories}))
+        entry = {"shares": shares, "html": html, "upcoming": upcoming}
+        cache.set(key, entry, seconds_to_keep(upcoming))
     return mark_safe(entry["html"])  # noqa: S308 (the template's own output, escaped there)

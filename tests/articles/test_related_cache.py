@@ -13,6 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from byline import db
+from byline.articles import related as related_stories
 from byline.articles.models import Article
 from byline.pagecache import store
 from byline.pagecache.invalidation import comments_changed
@@ -141,3 +143,15 @@ def test_the_related_stories_are_not_kept_past_a_scheduled_publication(client, s
     assert headlines(related(client, article)) == ["Ships come in"]
     time.sleep(max(0.0, (due_at - timezone.now()).total_seconds()) + 0.1)
     assert headlines(related(client, article)) == ["Due soon", "Ships come in"]
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
+def test_the_stories_kept_for_the_next_pages_are_never_read_from_a_replica(site, lagging_replica):
+    """A page not kept (an editor's, a reply's form) reads from a replica, which may lag
+    behind the generation: the stories it keeps for the pages drawn after it are read
+    from the primary, as a page the page cache keeps is, never an old list kept under
+    the new generation."""
+    article, _ = site
+    with db.reading_from_primary():
+        tag_ids = list(article.tags.values_list("pk", flat=True))
+    assert headlines(related_stories.related_section(article, tag_ids)) == ["Ships come in"]
