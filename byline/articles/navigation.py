@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from byline.articles import hooks
 from byline.articles.models import Article, Section, StaticPage
+from byline.db import reading_from_primary
 
 CACHE_KEY = "articles:chrome"
 CACHE_SECONDS = 60
@@ -55,7 +56,10 @@ class Chrome:
             key = cache_key()
             entry = cache.get(key)
             if entry is None or is_due(entry["upcoming"]):
-                entry = _build(upcoming_for(self.request))
+                # From the primary: a render that reads a replica (a page not kept)
+                # would otherwise keep a lagging replica's lists under the generation.
+                with reading_from_primary():
+                    entry = _build(upcoming_for(self.request))
                 cache.set(key, entry, seconds_to_keep(entry["upcoming"]))
             self._entry = entry
         return self._entry

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from byline import db
 from byline.articles import navigation
 from byline.articles.models import Article, StaticPage
 from byline.pagecache import store
@@ -122,3 +124,17 @@ def test_a_cold_page_reads_the_chrome_and_the_schedule_once(page_cache):  # noqa
     sql = [query["sql"] for query in queries.captured_queries]
     assert sum(map(reads_the_schedule, sql)) == 1
     assert sum('FROM "articles_staticpage"' in text for text in sql) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
+def test_the_navigation_kept_for_the_next_pages_is_never_read_from_a_replica(
+    own_store, lagging_replica
+):
+    """A page not kept reads from a replica, which may lag behind the generation: the
+    navigation it keeps for every page after it (and the schedule it leaves for the
+    page's related stories) is read from the primary."""
+    make_article(section=make_section("Weather", slug="weather"))
+    db.unpin()  # a new request, which has written nothing
+    request = RequestFactory().get("/")
+    assert [section.name for section in navigation.Chrome(request).sections()] == ["Weather"]
+    assert navigation.UPCOMING in request.META
