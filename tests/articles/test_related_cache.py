@@ -123,6 +123,19 @@ def test_an_articles_new_tag_brings_its_stories(client, site):
     assert headlines(related(client, article)) == ["Moth count", "Ships come in"]
 
 
+def test_the_articles_tags_as_read_choose_its_stories_before_the_generation_moves(client, site):
+    """Another server filed the article under a new tag and this worker has not read the
+    moved generation yet (it reads it every ``BYLINE_PAGE_CACHE_SYNC_SECONDS``): the page
+    it draws meanwhile shows the new tag, and the stories sharing it with them, not the
+    list kept for the tags the article had."""
+    article, _ = site
+    moths = make_tag("Moths", slug="moths")
+    make_article("Moth count", tags=[moths], published_at=timezone.now() - timedelta(hours=1))
+    assert headlines(related(client, article)) == ["Ships come in"]
+    Article.tags.through.objects.create(article=article, tag=moths)  # no signal here
+    assert headlines(related(client, article)) == ["Moth count", "Ships come in"]
+
+
 def test_a_change_made_by_another_worker_reaches_this_workers_related_stories(client, site):
     """Another worker's change moves only the shared generation: this worker follows."""
     article, other = site
