@@ -14,7 +14,10 @@ longer than a minute (``navigation.CACHE_SECONDS``).
 
 The entry holds the section as drawn (``articles/related.html``, the stories' cards),
 the template's work at each render as much as the queries', for the article's
-section and tags it was read for.
+section and tags it was read for (a change another server made, seen here before the
+moved generation is). It is read from the primary, whatever the render reads: a page
+not kept (an editor's, a reply's form) may read a lagging replica, and what it kept
+would be drawn on the pages after it under the new generation.
 """
 
 from __future__ import annotations
