@@ -56,7 +56,7 @@ class Chrome:
             key = cache_key()
             entry = cache.get(key)
             if entry is None or is_due(entry["upcoming"]):
-                # From the primary: a render that reads a replica (a page not kept)
+                # From the primary: a render that may read a replica (``db``)
                 # would otherwise keep a lagging replica's lists under the generation.
                 with reading_from_primary():
                     entry = _build(upcoming_for(self.request))

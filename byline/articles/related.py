@@ -16,8 +16,9 @@ The entry holds the section as drawn (``articles/related.html``, the stories' ca
 the template's work at each render as much as the queries', for the article's
 section and tags it was read for (a change another server made, seen here before the
 moved generation is). It is read from the primary, whatever the render reads: a page
-not kept (an editor's, a reply's form) may read a lagging replica, and what it kept
-would be drawn on the pages after it under the new generation.
+the page layer does not take (a signed-in reader's, an address with a query it does
+not key, which anyone can ask for) may read a lagging replica, and what it kept would
+be drawn on the pages after it under the new generation.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def related_section(
     shares = [article.section_id, *tag_ids]
     entry = cache.get(key)
     if entry is None or entry["shares"] != shares or is_due(entry["upcoming"]):
-        # From the primary: a render that reads a replica (a page not kept) would
+        # From the primary: a render that may read a replica (``db``) would
         # otherwise keep a lagging replica's old list under the new generation. The
         # schedule first: an article coming due between the two reads is in the list.
         with reading_from_primary():

@@ -130,9 +130,9 @@ def test_a_cold_page_reads_the_chrome_and_the_schedule_once(page_cache):  # noqa
 def test_the_navigation_kept_for_the_next_pages_is_never_read_from_a_replica(
     own_store, lagging_replica
 ):
-    """A page not kept reads from a replica, which may lag behind the generation: the
-    navigation it keeps for every page after it (and the schedule it leaves for the
-    page's related stories) is read from the primary."""
+    """A page the page layer does not take reads from a replica, which may lag behind
+    the generation: the navigation it keeps for every page after it (and the schedule
+    it leaves for the page's related stories) is read from the primary."""
     make_article(section=make_section("Weather", slug="weather"))
     db.unpin()  # a new request, which has written nothing
     request = RequestFactory().get("/")

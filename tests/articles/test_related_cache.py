@@ -160,10 +160,10 @@ def test_the_related_stories_are_not_kept_past_a_scheduled_publication(client, s
 
 @pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
 def test_the_stories_kept_for_the_next_pages_are_never_read_from_a_replica(site, lagging_replica):
-    """A page not kept (an editor's, a reply's form) reads from a replica, which may lag
-    behind the generation: the stories it keeps for the pages drawn after it are read
-    from the primary, as a page the page cache keeps is, never an old list kept under
-    the new generation."""
+    """A page the page layer does not take (a signed-in reader's) reads from a replica,
+    which may lag behind the generation: the stories it keeps for the pages drawn after
+    it are read from the primary, as a page the page cache keeps is, never an old list
+    kept under the new generation."""
     article, _ = site
     with db.reading_from_primary():
         tag_ids = list(article.tags.values_list("pk", flat=True))
