@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -168,3 +168,31 @@ def test_the_stories_kept_for_the_next_pages_are_never_read_from_a_replica(site,
     with db.reading_from_primary():
         tag_ids = list(article.tags.values_list("pk", flat=True))
     assert headlines(related_stories.related_section(article, tag_ids)) == ["Ships come in"]
+
+
+def test_an_article_coming_due_while_the_stories_are_read_is_on_the_next_page(site):
+    """The stories are read, then an article comes due before the schedule is: the entry
+    is kept until its time, not the publication after (the schedule is read first)."""
+    article, _ = site
+    due_at = time.time() + 1.0
+    make_article(
+        "Due soon",
+        section=article.section,
+        status=Article.Status.SCHEDULED,
+        published_at=datetime.fromtimestamp(due_at, tz=UTC),
+    )
+    tag_ids = list(article.tags.values_list("pk", flat=True))
+
+    def slow_cards(execute, sql, params, many, context):
+        """The stories' cards are read (their headlines) just before the article's time."""
+        result = execute(sql, params, many, context)
+        if '"articles_article"."headline"' in sql and "LIMIT 1" not in sql:
+            time.sleep(max(0.0, due_at - time.time()) + 0.05)
+        return result
+
+    with connection.execute_wrapper(slow_cards):
+        assert headlines(related_stories.related_section(article, tag_ids)) == ["Ships come in"]
+    assert headlines(related_stories.related_section(article, tag_ids)) == [
+        "Due soon",
+        "Ships come in",
+    ]
