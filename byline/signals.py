@@ -24,6 +24,7 @@ reaction files, the live-article memo) ignore it: ``article_id=None`` is not
 from django.dispatch import Signal
 
 NAMES = "names"
+COMMENTS = "comments"
 
-# kwargs: article_id: int | None, what: "comments" | NAMES | None, listings: bool (True)
+# kwargs: article_id: int | None, what: COMMENTS | NAMES | None, listings: bool (True)
 article_changed = Signal()

@@ -30,7 +30,7 @@ from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFo
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_count
 from byline.readers import hash_key, hits
-from byline.signals import article_changed
+from byline.signals import COMMENTS, article_changed
 
 log = logging.getLogger(__name__)
 
@@ -581,5 +581,5 @@ def refresh_articles(article_ids: Iterable[int]) -> None:
             log.exception("Most discussed: cannot tell whether it changes (redrawn)")
             listings = True
         article_changed.send(
-            sender=Comment, article_id=article_id, what="comments", listings=listings
+            sender=Comment, article_id=article_id, what=COMMENTS, listings=listings
         )

@@ -565,3 +565,29 @@ def test_an_article_changed_while_another_thread_looks_at_a_new_folder_is_forgot
     assert failures == []
     assert 7 not in countfiles._on_disk["/elsewhere/7"]
     assert all(os.fspath(folder / "counts") in countfiles._on_disk for folder in folders)
+
+
+def test_a_comment_published_leaves_the_counts_file_and_the_next_look_shows_it(log_dir):
+    """A published comment changes the article's number of comments: its counts file is
+    not removed (every beacon and refresh would go to the app until the next look), it
+    is rewritten with the new number at the next look, as after a vote. An article
+    taken down still loses its file at once."""
+    from byline.discussion import actions as discussion
+    from tests.discussion.factory import make_comment
+
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.60", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    comment = make_comment(article)
+    discussion.refresh_articles([article.pk])  # as every published comment ends
+    assert path.exists()
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["comments"] == 1
+    discussion.moderate([comment], "trash", None)
+    assert path.exists()
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["comments"] == 0
+    article.status = article.Status.DRAFT
+    article.save()
+    assert not path.exists()
