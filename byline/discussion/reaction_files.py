@@ -26,8 +26,8 @@ it) and revalidates it with its ``ETag``.
   read, or no longer published, has no file: nginx then asks the app, which
   answers for the ``ids`` asked (nginx keeps that answer 5 s).
 - ``forget`` (on ``article_changed``) removes an article's file at once, as
-  ``countfiles.forget`` does its counts file; a change to its approved comments
-  alone leaves both files, rewritten at the next look.
+  ``countfiles.forget`` does its counts file (a comment removed too: the file
+  names it); comments published only leave both files, rewritten at the next look.
 
 Without a view log folder (the embedded tier) nothing is written and the app
 answers.
@@ -145,16 +145,19 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
     }
 
 
-def forget(article_id: int | None = None, what: str | None = None, **kwargs: object) -> None:
+def forget(
+    article_id: int | None = None, what: str | None = None, removed: bool = True, **kwargs: object
+) -> None:
     """``article_changed`` receiver: remove the article's file (every file when no
     article is named) until the folder writes it again; not when only names changed
-    (``NAMES``: no reaction did). When only the article's approved comments changed
-    (``COMMENTS``) the file stays and this process's next look reads its comments again
-    (its counts file's new number of comments tells the other processes'); until then
-    a new comment's count is its 0, a removed one's is not asked for."""
+    (``NAMES``: no reaction did). When comments were published only (``what=COMMENTS,
+    removed=False``) the file stays and this process's next look reads its comments
+    again (its counts file's new number of comments tells the other processes'); until
+    then a new comment's count is its 0. A comment removed goes at once (the file lists
+    every approved comment's id and count)."""
     if what == NAMES:
         return
-    if what != COMMENTS or article_id is None:
+    if what != COMMENTS or removed or article_id is None:
         remove_files(FOLDER, article_id)
     if article_id is None:
         _made_from.clear()
