@@ -9,7 +9,10 @@ send it, since pages fetch those separately. ``what="comments"`` says only
 the article's approved comments changed (their list and count): the page
 cache then redraws only the pages that show them; ``listings=False`` with it
 says the listings' "Most discussed" cannot show the change (the article is far
-from it), so they are not redrawn.
+from it), so they are not redrawn; ``removed=False`` with it says comments were
+published only, none readers saw went away (the default, True, says one may have:
+taken down, deleted, erased), so what names comments outside the pages (the
+counts and reaction files nginx serves) may wait for the next look.
 
 ``what=NAMES`` (with ``article_id=None``) says only the names pages show
 changed: an author, a section or a tag renamed, created or deleted (its slug,
@@ -24,6 +27,8 @@ reaction files, the live-article memo) ignore it: ``article_id=None`` is not
 from django.dispatch import Signal
 
 NAMES = "names"
+COMMENTS = "comments"
 
-# kwargs: article_id: int | None, what: "comments" | NAMES | None, listings: bool (True)
+# kwargs: article_id: int | None, what: COMMENTS | NAMES | None, listings: bool (True),
+# removed: bool (True)
 article_changed = Signal()

@@ -30,7 +30,7 @@ from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFo
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_count
 from byline.readers import hash_key, hits
-from byline.signals import article_changed
+from byline.signals import COMMENTS, article_changed
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
-        after_commit(refresh_articles, [article.pk])
+        after_commit(refresh_published, [article.pk])
         after_commit(notifications.notify_reply, comment, context.site_url)
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
@@ -403,7 +403,7 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderated_at=timezone.now(),
             moderation=ModerationRecord.Decision.APPROVE,
         )
-    after_commit(refresh_articles, [parent.article_id])
+    after_commit(refresh_published, [parent.article_id])
     after_commit(notifications.notify_reply, comment, site_url, parent)
     return comment
 
@@ -483,7 +483,8 @@ def moderate(comments: Iterable[Comment], decision: str, moderator, site_url: st
         if label is not None:
             after_commit(antispam.learn, submission_for(comment), label)
     visible_change = [c.article_id for c, previous in changed if _shows(previous, c.status)]
-    after_commit(refresh_articles, visible_change)
+    published = new_status == Comment.Status.APPROVED  # else comments readers saw may be gone
+    after_commit(refresh_published if published else refresh_articles, visible_change)
     if new_status == Comment.Status.APPROVED:
         for comment, previous in changed:
             if previous != Comment.Status.APPROVED:
@@ -527,7 +528,8 @@ def edit_comment(
             decided_at=now,
         )
     if _shows(previous, comment.status):
-        after_commit(refresh_articles, [comment.article_id])
+        published = comment.status == Comment.Status.APPROVED  # (an approved one's edit too)
+        after_commit(refresh_published if published else refresh_articles, [comment.article_id])
     if comment.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, site_url)
     return comment
@@ -568,10 +570,19 @@ def lock_with_replies(comment_id: int) -> bool:
     return found
 
 
-def refresh_articles(article_ids: Iterable[int]) -> None:
+def refresh_published(article_ids: Iterable[int]) -> None:
+    """``refresh_articles`` after comments were published only (or an approved one
+    edited): no comment readers saw went away."""
+    refresh_articles(article_ids, removed=False)
+
+
+def refresh_articles(article_ids: Iterable[int], removed: bool = True) -> None:
     """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
     cache what changed: the article's pages, and the listings when their "Most
-    discussed" may show it (``popular.may_change``)."""
+    discussed" may show it (``popular.may_change``). ``removed``: comments readers saw
+    may be gone (taken down, deleted, erased), so whatever shows them outside the pages
+    (the counts and reaction files nginx serves) goes at once; False only when comments
+    were published (``refresh_published``)."""
     counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
@@ -581,5 +592,9 @@ def refresh_articles(article_ids: Iterable[int]) -> None:
             log.exception("Most discussed: cannot tell whether it changes (redrawn)")
             listings = True
         article_changed.send(
-            sender=Comment, article_id=article_id, what="comments", listings=listings
+            sender=Comment,
+            article_id=article_id,
+            what=COMMENTS,
+            listings=listings,
+            removed=removed,
         )

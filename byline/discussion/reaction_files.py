@@ -26,7 +26,8 @@ it) and revalidates it with its ``ETag``.
   read, or no longer published, has no file: nginx then asks the app, which
   answers for the ``ids`` asked (nginx keeps that answer 5 s).
 - ``forget`` (on ``article_changed``) removes an article's file at once, as
-  ``countfiles.forget`` does its counts file.
+  ``countfiles.forget`` does its counts file (a comment removed too: the file
+  names it); comments published only leave both files, rewritten at the next look.
 
 Without a view log folder (the embedded tier) nothing is written and the app
 answers.
@@ -51,7 +52,7 @@ from byline.engagement.countfiles import (
     write_file,
 )
 from byline.engagement.stats import any_of
-from byline.signals import NAMES
+from byline.signals import COMMENTS, NAMES
 
 FOLDER = "reactions"
 MAX_COMMENTS = 2000  # a longer discussion's file would be larger than what readers ask for
@@ -144,13 +145,20 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
     }
 
 
-def forget(article_id: int | None = None, what: str | None = None, **kwargs: object) -> None:
+def forget(
+    article_id: int | None = None, what: str | None = None, removed: bool = True, **kwargs: object
+) -> None:
     """``article_changed`` receiver: remove the article's file (every file when no
     article is named) until the folder writes it again; not when only names changed
-    (``NAMES``: no reaction did)."""
+    (``NAMES``: no reaction did). When comments were published only (``what=COMMENTS,
+    removed=False``) the file stays and this process's next look reads its comments
+    again (its counts file's new number of comments tells the other processes'); until
+    then a new comment's count is its 0. A comment removed goes at once (the file lists
+    every approved comment's id and count)."""
     if what == NAMES:
         return
-    remove_files(FOLDER, article_id)
+    if what != COMMENTS or removed or article_id is None:
+        remove_files(FOLDER, article_id)
     if article_id is None:
         _made_from.clear()
     else:

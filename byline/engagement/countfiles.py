@@ -62,7 +62,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from byline import redisconn
@@ -73,7 +73,7 @@ from byline.engagement.stats import PENDING_KEY, any_of, figures_of_many
 from byline.logthrottle import ThrottledLog, reason_of
 from byline.parsing import MAX_ID
 from byline.redisconn import redis_client
-from byline.signals import NAMES
+from byline.signals import COMMENTS, NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -673,14 +673,37 @@ def remove_files(kind: str, article_id: int | None) -> None:
         (folder / f"{each}.json").unlink(missing_ok=True)
 
 
-def forget(article_id: int | None = None, what: str | None = None, **kwargs: object) -> None:
+def forget(
+    article_id: int | None = None, what: str | None = None, removed: bool = True, **kwargs: object
+) -> None:
     """``article_changed`` receiver: remove the article's counts file (all of them when
     no article is named) until the folder's next fold writes it again, so an article taken
-    down stops being answered by nginx at once on this machine, and mark its counts
-    changed (comments send it too) for every folder. Names changing (``NAMES``: a tag
-    renamed) change no count: every file stays."""
+    down, or a comment removed (its reaction counts are in the file, ``comment_reactions``),
+    stops being answered by nginx at once on this machine, and mark its counts changed
+    for every folder. Names changing (``NAMES``: a tag renamed) change no count: every
+    file stays. Comments published only (``what=COMMENTS, removed=False``) only mark it
+    after the commit: its file stays and the next look (``PUBLISH_SECONDS``) writes the
+    new count, as after a vote. (Removed, every beacon and refresh of the article went to
+    the app until then: one counts request a second through nginx's micro-cache, ~5 ms
+    of app CPU each, after every comment published on an article being read.) When the
+    mark cannot be sent (Redis failing), the file is removed as before: the next full
+    look could be ``FULL_SECONDS`` away."""
     if what == NAMES:
         return
+    if what == COMMENTS and not removed and article_id is not None:
+        transaction.on_commit(lambda: _mark_or_remove(article_id))
+        return
+    _remove_file(article_id)
+    stats.mark_changed_after_commit(None if article_id is None else [article_id])
+
+
+def _mark_or_remove(article_id: int) -> None:
+    """Mark the article's counts changed; remove its file if the mark was not sent."""
+    if not stats.mark_changed([article_id]):
+        _remove_file(article_id)
+
+
+def _remove_file(article_id: int | None) -> None:
     remove_files(FOLDER, article_id)
     # This process's folds make the file again between looks. (A copy of the folders: a
     # fold in another thread may add one meanwhile.)
@@ -689,4 +712,3 @@ def forget(article_id: int | None = None, what: str | None = None, **kwargs: obj
             known.clear()
         else:
             known.discard(article_id)
-    stats.mark_changed_after_commit(None if article_id is None else [article_id])

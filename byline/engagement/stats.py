@@ -471,18 +471,19 @@ def changed_trim() -> dict[str, Any]:
     return {"minid": int((time.time() - CHANGED_KEEP_SECONDS) * 1000), "approximate": True}
 
 
-def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> None:
+def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> bool:
     """Say that these articles' counts changed (None: every article's); call after the
     commit. Never raises: with Redis failing or absent the mark is skipped, and the
     folder's full look every ``countfiles.FULL_SECONDS`` (or at every look without
     Redis) shows the change. Without a view log folder (the embedded tier) nobody
-    reads the marks: none is sent."""
+    reads the marks: none is sent. False when Redis failed or refused it (the change
+    may wait for that full look)."""
     if not settings.BYLINE_VIEW_LOG_DIR:
-        return
+        return True
     client = redis_client()
     entry = changed_entry(article_ids, by)
     if client is None or entry is None:
-        return
+        return True
     try:
         client.xadd(CHANGED_KEY, entry, **changed_trim())  # type: ignore[arg-type]
     except redis.ResponseError as error:  # refused (maxmemory): one line a while
@@ -491,6 +492,8 @@ def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> None:
         logger.debug("the counts files show this change at the next full look: %s", error)
     else:
         redisconn.wrote()
+        return True
+    return False
 
 
 def mark_changed_after_commit(article_ids: Iterable[int] | None) -> None:

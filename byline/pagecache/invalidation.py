@@ -27,7 +27,7 @@ from django.db import transaction
 
 from byline.pagecache.decorators import COMMENT_COUNTS, comments_of
 from byline.pagecache.store import page_store
-from byline.signals import article_changed
+from byline.signals import COMMENTS, article_changed
 
 
 def invalidate_all_pages() -> None:
@@ -55,7 +55,7 @@ def on_article_changed(
     listings: bool = True,
     **kwargs,
 ) -> None:
-    if what == "comments" and article_id is not None:
+    if what == COMMENTS and article_id is not None:
         comments_changed(article_id, listings)
     else:
         invalidate_all_pages()

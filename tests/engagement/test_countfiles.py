@@ -565,3 +565,100 @@ def test_an_article_changed_while_another_thread_looks_at_a_new_folder_is_forgot
     assert failures == []
     assert 7 not in countfiles._on_disk["/elsewhere/7"]
     assert all(os.fspath(folder / "counts") in countfiles._on_disk for folder in folders)
+
+
+def test_a_comment_published_leaves_the_counts_file_and_the_next_look_shows_it(log_dir):
+    """A published comment changes the article's number of comments: its counts file is
+    not removed (every beacon and refresh would go to the app until the next look), it
+    is rewritten with the new number at the next look, as after a vote. A comment
+    removed takes it down at once (below); an article taken down too."""
+    from byline.discussion import actions as discussion
+    from byline.discussion.models import Comment
+    from tests.discussion.factory import make_comment
+
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.60", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    discussion.moderate([comment], "approve", None)  # published: the count is 1
+    assert path.exists()
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["comments"] == 1
+    discussion.moderate([comment], "trash", None)
+    assert not path.exists()
+    viewlog.fold()
+    assert json.loads(path.read_bytes())["comments"] == 0
+    article.status = article.Status.DRAFT
+    article.save()
+    assert not path.exists()
+
+
+REMOVALS = ["trash", "spam", "unapprove", "held after its author's edit", "deleted", "erased"]
+
+
+def remove(comment, how: str) -> None:
+    """Take a published comment away from readers the way ``how`` says."""
+    from byline.discussion import actions as discussion
+    from byline.discussion import commenterdata
+
+    if how == "deleted":
+        discussion.delete_comments([comment])
+    elif how == "erased":  # at its author's request
+        commenterdata.erase_comments(comment.author_email)
+    elif how == "held after its author's edit":
+        comment.body = "Edited, and held by the spam filter this time."
+        comment.status = comment.Status.PENDING
+        discussion.edit_comment(comment, None, comment.Status.APPROVED)
+    else:
+        discussion.moderate([comment], how, None)
+
+
+@pytest.mark.parametrize("how", REMOVALS)
+def test_a_comment_removed_takes_the_files_naming_it_down_at_once(log_dir, how):
+    """The counts file (``comment_reactions``) and the reaction counts file name a
+    comment readers reacted to, its id and its count. Removed (by a moderator, deleted,
+    erased at its author's request, held after an edit), nothing of it may be served
+    until the next look: both files go at once, and the next look writes them without
+    it."""
+    from byline.discussion import reactions
+    from tests.discussion.factory import make_comment
+
+    article = make_article()
+    kept, removed = make_comment(article), make_comment(article)
+    reactions.set_reaction(removed.pk, "reader-1", True)
+    reactions.set_reaction(kept.pk, "reader-2", True)
+    write(log_dir, line(article.pk, "198.51.100.61", browser()))
+    viewlog.fold()
+    files = [counts_file(log_dir, article), log_dir / "reactions" / f"{article.pk}.json"]
+    assert all(str(removed.pk) in json.dumps(json.loads(f.read_bytes())) for f in files)
+    remove(removed, how)
+    assert [f.exists() for f in files] == [False, False]
+    viewlog.fold()
+    assert json.loads(files[0].read_bytes())["comment_reactions"] == {str(kept.pk): 1}
+    assert json.loads(files[1].read_bytes())["counts"] == {str(kept.pk): 1}
+
+
+def test_a_comment_published_while_redis_refuses_the_mark_removes_the_counts_file(
+    log_dir, settings
+):
+    """The folder learns of a published comment from a mark in Redis; Redis failing as
+    it is sent, the mark is lost and the count could wait for the next full look
+    (``FULL_SECONDS``): the counts file goes then, as before, and the app answers."""
+    from byline.discussion import actions as discussion
+    from byline.discussion.models import Comment
+    from tests.discussion.factory import make_comment
+    from tests.faults.servers import free_port
+
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.62", browser()))
+    viewlog.fold()
+    path = counts_file(log_dir, article)
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.BYLINE_REDIS_TIMEOUT = 0.5
+    try:
+        discussion.moderate([comment], "approve", None)
+        assert not path.exists()
+    finally:
+        redisconn.reset()
