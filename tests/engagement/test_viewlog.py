@@ -166,21 +166,60 @@ def test_a_fold_with_nothing_new_to_read_opens_no_transaction_on_the_log(log_dir
     assert views(article) == 2
 
 
+@needs_redis
+def test_a_batch_on_postgresql_is_one_statement_with_its_position(log_dir):
+    """With Redis deciding, a batch's views and the file's position go to PostgreSQL in one
+    statement (``engagement_add_views``): no transaction of seven round trips a fold."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement on PostgreSQL; other databases run the same steps")
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.47", browser()))
+    viewlog.fold()
+    with path.open("a") as file:
+        file.write(line(article.pk, "198.51.100.48", browser()))
+    with CaptureQueriesContext(connection) as queries:
+        assert viewlog.fold() == 1
+    writes = [q["sql"] for q in queries if "SELECT" not in q["sql"] or "add_views" in q["sql"]]
+    assert len(writes) == 1 and "engagement_add_views" in writes[0]
+    assert not [q for q in queries if "FOR UPDATE" in q["sql"]]
+    assert views(article) == 2
+    assert ViewLogPosition.objects.get(name=path.name).offset == path.stat().st_size
+
+
+def test_a_batch_whose_position_another_folder_moved_first_adds_nothing(log_dir):
+    """This process read the file to where it committed; another folder folded the lines
+    after that meanwhile. Its batch of those lines finds the position moved, adds
+    nothing, and the next fold reads on from where the other left it: each line once."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.90", browser()))
+    viewlog.fold()
+    known = dict(viewlog._read_to)
+    write(log_dir, *(line(article.pk, f"198.51.100.{91 + n}", browser()) for n in range(3)))
+    viewlog._read_to.clear()  # another folder: it reads the position row
+    assert viewlog.fold() == 3
+    viewlog._read_to.update(known)  # this one still has the position it committed
+    write(log_dir, line(article.pk, "198.51.100.95", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 5
+    assert ViewLogPosition.objects.get(name=path.name).offset == path.stat().st_size
+
+
 def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
     """Run ``viewlog.fold()`` with its second batch failing before the commit (the
     database went away, the process was killed); with ``retried_for``, that batch fails
     again at a fold every 0.3 s for that many seconds (the folder retrying it while the
-    database stays away). Returns the real ``apply_batch``."""
-    real = viewlog.apply_batch
+    database stays away). Returns the real ``_commit_batch``."""
+    real = viewlog._commit_batch
     calls = []
 
-    def fails_from_the_second_batch(batch, **options):
-        calls.append(batch)
+    def fails_from_the_second_batch(*args):
+        calls.append(args)
         if len(calls) >= 2:
             raise RuntimeError("killed")
-        return real(batch, **options)
+        return real(*args)
 
-    monkeypatch.setattr(viewlog, "apply_batch", fails_from_the_second_batch)
+    monkeypatch.setattr(viewlog, "_commit_batch", fails_from_the_second_batch)
     with pytest.raises(RuntimeError):
         viewlog.fold()
     until = time.monotonic() + retried_for
@@ -205,7 +244,7 @@ def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_d
     real = fail_the_second_batch(monkeypatch)
     first = views(article)
     assert 0 < first < 12
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     assert views(article) == 12
 
@@ -348,7 +387,7 @@ def test_one_addresss_limit_is_kept_by_a_fold_that_fails_and_runs_again(log_dir,
     )
     real = fail_the_second_batch(monkeypatch)
     assert 0 < views(article) < 5
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     viewlog.fold()
     assert (views(article), views(other)) == (5, 1)
@@ -373,7 +412,7 @@ def test_an_addresss_limit_holds_while_a_batch_after_its_first_line_is_retried_f
     write(log_dir, first, second)
     real = fail_the_second_batch(monkeypatch, retried_for=2.0)
     assert views(article) == 1
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     assert views(article) == 1
 
