@@ -35,8 +35,11 @@ line is counted when fewer than the limit were read before it; an address's
 first line in a minute is only a key holding its id (most addresses send no
 second: the sorted set is made by the second line, the first's id in it). A
 rerun makes the same decisions. Two folders at once (the app's periodic flush and
-``byline flush_views --every 1``) take turns per file: on PostgreSQL the
-second skips a file the first holds, on SQLite transactions queue.
+``byline flush_views --every 1``) take turns per file: a batch moves the
+position only from where its folder read it, so the second adds nothing for lines
+the first committed and reads on from there (with Redis on PostgreSQL the batch is
+one statement, ``viewsql.engagement_add_views``; otherwise one transaction, in which
+on PostgreSQL the second skips a file the first holds, and on SQLite they queue).
 
 The addresses and user agents in the log are read only to be hashed, an address
 with the salt of its line's own day (``readers.ip_hasher``); the file is deleted once folded (within
