@@ -252,6 +252,11 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     # rerun, or another folder deciding the same lines, decides the same), so on
     # PostgreSQL the transaction is one statement; without, they are rows written in it.
     counted = _counted_in_redis(lines) if lines and redis_client() is not None else None
+    if old is None and not _named(file, inode):
+        # No row, and the file gone from its name: another folder read it to its end,
+        # deleted it, then its row (in that order), after this one opened it. Read again
+        # from 0 its lines would be counted twice (their marks hold their own ids).
+        return 0, -1, False
     batch = _commit_batch(name, old, (inode, start + end), lines, counted)
     if batch is None:  # another folder moved the position first: read it again
         return 0, -1, False
@@ -260,6 +265,14 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
         folded[article_id] += count
     countfiles.note_folded(folded)
     return sum(batch.values()), start + end, len(data) == BATCH_BYTES
+
+
+def _named(file: Any, inode: int) -> bool:
+    """Whether the open ``file`` (inode ``inode``) is still at its path."""
+    try:
+        return os.stat(file.name).st_ino == inode
+    except FileNotFoundError:
+        return False
 
 
 def _position(name: str) -> tuple[int, int] | None:

@@ -205,6 +205,33 @@ def test_a_batch_whose_position_another_folder_moved_first_adds_nothing(log_dir)
     assert ViewLogPosition.objects.get(name=path.name).offset == path.stat().st_size
 
 
+def test_a_file_another_folder_finished_while_this_one_had_it_open_is_not_read_again(
+    log_dir, monkeypatch
+):
+    """Two folders on one folder: this one opens a file nginx no longer writes, the other
+    folds it to its end, deletes it and then its position. This one then finds no
+    position, but the file is gone from its name (not a new file): it adds nothing."""
+    article = make_article()
+    slot = int(time.time()) // viewlog.SLOT_SECONDS - 3
+    write(
+        log_dir,
+        *(line(article.pk, f"198.51.100.{120 + n}", browser()) for n in range(3)),
+        slot=slot,
+    )
+    real = viewlog._position
+
+    def the_other_folder_finishes_it_first(name):
+        monkeypatch.setattr(viewlog, "_position", real)
+        assert viewlog.fold() == 3  # the other folder: reads it all, deletes it, its row
+        assert not list(log_dir.glob("views-*.log"))
+        return real(name)
+
+    monkeypatch.setattr(viewlog, "_position", the_other_folder_finishes_it_first)
+    viewlog.fold()
+    assert views(article) == 3
+    assert not ViewLogPosition.objects.exists()
+
+
 def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
     """Run ``viewlog.fold()`` with its second batch failing before the commit (the
     database went away, the process was killed); with ``retried_for``, that batch fails
