@@ -218,6 +218,11 @@ def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
                     if not more:
                         break
             finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
+            if finished and _position(name) != (inode, offset):
+                # Not read to its end in the database, whatever this process remembers (a
+                # failover's new primary may lack its last commits): read from the row.
+                _read_to.pop(key, None)
+                finished = False
         if finished:
             # The file first, then its position: a crash in between leaves a position
             # without a file (removed below), never a file without its position.

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
-from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition
+from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition, ViewMark
 from tests.conftest import run_together
 from tests.factory import make_article
 
@@ -230,6 +230,25 @@ def test_a_file_another_folder_finished_while_this_one_had_it_open_is_not_read_a
     viewlog.fold()
     assert views(article) == 3
     assert not ViewLogPosition.objects.exists()
+
+
+def test_a_file_is_deleted_only_once_the_database_has_it_read_to_its_end(log_dir, monkeypatch):
+    """The database failed over and its new primary lacks the folder's last commit
+    (replicated asynchronously): the folder remembers the file read to its end, the
+    database has it unread. nginx writes another file now; this one is deleted only when
+    its position in the database is at its end, so its lines are read again, once."""
+    article = make_article()
+    path = write(log_dir, *(line(article.pk, f"198.51.100.{130 + n}", browser()) for n in range(3)))
+    assert viewlog.fold() == 3
+    ViewLogPosition.objects.filter(name=path.name).update(offset=0)  # the commit lost
+    ArticleStats.objects.all().delete()
+    DailyViews.objects.all().delete()
+    ViewMark.objects.all().delete()
+    monkeypatch.setattr(viewlog, "SLOT_SECONDS", viewlog.SLOT_SECONDS // 10)  # time passes
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 3
+    assert not path.exists()
 
 
 def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
