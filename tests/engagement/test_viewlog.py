@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from byline import readers
@@ -249,6 +249,30 @@ def test_a_file_is_deleted_only_once_the_database_has_it_read_to_its_end(log_dir
     viewlog.fold()
     assert views(article) == 3
     assert not path.exists()
+
+
+def test_a_batch_committed_whose_answer_was_lost_is_not_added_again(log_dir, monkeypatch):
+    """The connection dropped after a batch's commit, before its answer: the folder does
+    not know its position moved. The next fold finds the row moved on from where the
+    folder remembers it (adds nothing), then reads on from the row: each line once."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.140", browser()))
+    viewlog.fold()
+    write(log_dir, *(line(article.pk, f"198.51.100.{141 + n}", browser()) for n in range(2)))
+    real = viewlog._commit_batch
+
+    def commits_then_fails(*args):
+        real(*args)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(viewlog, "_commit_batch", commits_then_fails)
+    with pytest.raises(OperationalError):
+        viewlog.fold()
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
+    write(log_dir, line(article.pk, "198.51.100.150", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 4
 
 
 def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
