@@ -122,12 +122,8 @@ def publish(*args):
         files_cpu[0] += me() - before
 countfiles.publish = publish
 
-def proc_cpu(pid):
-    if not pid:
-        return 0.0
-    text = open(f"/proc/{pid}/stat").read()
-    fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def proc_cpu(pid):  # to the nanosecond (bench.harness.cpu_seconds), not /proc's 10 ms ticks
+    return time.clock_gettime(((~pid) << 3) | 2) if pid else 0.0
 
 def me():
     used = resource.getrusage(resource.RUSAGE_SELF)

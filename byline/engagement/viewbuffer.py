@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
@@ -63,6 +63,7 @@ from byline.engagement.stats import (
     mark_changed,
     pending_views_field,
 )
+from byline.engagement.viewsql import ADD_VIEWS_CALL
 from byline.logthrottle import ThrottledLog, reason_of
 from byline.redisconn import redis_client, script
 
@@ -239,9 +240,10 @@ def _flush_buffers(failed: set[str]) -> int:
 def apply_batch(batch: Batch, known: bool = False) -> int:
     """Add a batch of view counts to the totals; call inside a transaction.
 
-    Two statements whatever the batch holds: one upsert of the days' rows,
-    one of the articles' totals (``INSERT ... ON CONFLICT DO UPDATE``, which
-    PostgreSQL and SQLite both speak). Rows are taken in a fixed order
+    Two upserts whatever the batch holds: one of the days' rows, one of the
+    articles' totals (``INSERT ... ON CONFLICT DO UPDATE``, which PostgreSQL and
+    SQLite both speak; on PostgreSQL both in one statement,
+    ``viewsql.engagement_add_views``). Rows are taken in a fixed order
     (article, then day) so concurrent flushes and votes can never deadlock.
     Views of articles that no longer exist are dropped (``known``: the caller
     has just read that they all exist, in this transaction).
@@ -254,38 +256,57 @@ def apply_batch(batch: Batch, known: bool = False) -> int:
         if known
         else set(Article.objects.filter(pk__in=any_of(articles)).values_list("pk", flat=True))
     )
+    days, totals = batch_rows(batch, existing)
+    if not days:
+        return 0
+    add_rows(days, totals)
+    return sum(count for _, count in totals)
+
+
+Rows = tuple[list[tuple[int, date, int]], list[tuple[int, int]]]
+
+
+def batch_rows(batch: Batch, existing: set[int] | None = None) -> Rows:
+    """The batch's rows, in the order they are taken: (article, day, views) sorted, and
+    each article's total, sorted (only the articles in ``existing``, when given)."""
     days = sorted(
         (article_id, day, count)
         for (article_id, day), count in batch.items()
-        if article_id in existing and count > 0
+        if (existing is None or article_id in existing) and count > 0
     )
-    if not days:
-        return 0
     per_article: Counter[int] = Counter()
     for article_id, _, count in days:
         per_article[article_id] += count
+    return days, sorted(per_article.items())
+
+
+def add_rows_call(
+    days: list[tuple[int, date, int]],
+    totals: list[tuple[int, int]],
+    position: tuple[str, tuple[int, int] | None, tuple[int, int]] | None = None,
+) -> tuple[str, list[Any]]:
+    """``viewsql.engagement_add_views``'s call (PostgreSQL) adding these rows and, with a
+    ``position`` (a view log file's name, where its position row was read: (inode,
+    offset) or None for none, and where it goes), moving that file's position."""
+    name = old_inode = old_offset = inode = offset = None
+    if position is not None:
+        name, old, (inode, offset) = position
+        if old is not None:
+            old_inode, old_offset = old
+    columns = [list(column) for column in zip(*days, strict=True)] or [[], [], []]
+    sums = [list(column) for column in zip(*totals, strict=True)] or [[], []]
+    arrays = [array_literal(column) for column in (*columns, *sums)]
+    return ADD_VIEWS_CALL, [name, old_inode, old_offset, inode, offset, *arrays]
+
+
+def add_rows(days: list[tuple[int, date, int]], totals: list[tuple[int, int]]) -> None:
+    """Upsert the rows of ``batch_rows`` (inside a transaction)."""
     daily, stats = DailyViews._meta.db_table, ArticleStats._meta.db_table
-    adapt = connection.ops.adapt_datefield_value
-    totals = sorted(per_article.items())
-    if connection.vendor == "postgresql":  # the rows as arrays: a few parameters, not hundreds
+    if connection.vendor == "postgresql":  # one statement, the rows as arrays
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {daily} (article_id, day, views) "  # noqa: S608
-                "SELECT a, d, v FROM unnest(%s::bigint[], %s::date[], %s::bigint[])"
-                " WITH ORDINALITY AS t(a, d, v, n) ORDER BY n"
-                f" ON CONFLICT (article_id, day) DO UPDATE SET views = {daily}.views"
-                " + excluded.views",
-                [array_literal(column) for column in zip(*days, strict=True)],
-            )
-            cursor.execute(
-                f"INSERT INTO {stats} (article_id, views, comments) "  # noqa: S608
-                "SELECT a, v, 0 FROM unnest(%s::bigint[], %s::bigint[])"
-                " WITH ORDINALITY AS t(a, v, n) ORDER BY n"
-                f" ON CONFLICT (article_id) DO UPDATE SET views = {stats}.views"
-                " + excluded.views",
-                [array_literal(column) for column in zip(*totals, strict=True)],
-            )
-        return sum(per_article.values())
+            cursor.execute(*add_rows_call(days, totals))
+        return
+    adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cursor:
         for start in range(0, len(days), 500):
             chunk = days[start : start + 500]
@@ -305,7 +326,6 @@ def apply_batch(batch: Batch, known: bool = False) -> int:
                 " + excluded.views",
                 [value for pair in chunk_totals for value in pair],
             )
-    return sum(per_article.values())
 
 
 def _flush_database_batch() -> tuple[int, int]:

@@ -35,8 +35,11 @@ line is counted when fewer than the limit were read before it; an address's
 first line in a minute is only a key holding its id (most addresses send no
 second: the sorted set is made by the second line, the first's id in it). A
 rerun makes the same decisions. Two folders at once (the app's periodic flush and
-``byline flush_views --every 1``) take turns per file: on PostgreSQL the
-second skips a file the first holds, on SQLite transactions queue.
+``byline flush_views --every 1``) take turns per file: a batch moves the
+position only from where its folder read it, so the second adds nothing for lines
+the first committed and reads on from there (with Redis on PostgreSQL the batch is
+one statement, ``viewsql.engagement_add_views``; otherwise one transaction, in which
+on PostgreSQL the second skips a file the first holds, and on SQLite they queue).
 
 The addresses and user agents in the log are read only to be hashed, an address
 with the salt of its line's own day (``readers.ip_hasher``); the file is deleted once folded (within
@@ -61,7 +64,7 @@ from django.utils import timezone
 from byline import readers
 from byline.engagement import actions, countfiles, seen
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.viewbuffer import Batch, apply_batch
+from byline.engagement.viewbuffer import Batch, add_rows_call, apply_batch, batch_rows
 from byline.parsing import MAX_ID
 from byline.redisconn import redis_client
 
@@ -204,16 +207,22 @@ def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
                 offset = status.st_size  # nothing new since this process read it
             else:
                 while True:
-                    known = key in _read_to  # its position row exists: no insert
-                    batch_added, offset, more = _fold_batch(file, name, inode, known)
+                    read_to = _read_to.get(key)
+                    start = read_to[1] if read_to and read_to[0] == inode else None
+                    batch_added, offset, more = _fold_batch(file, name, inode, start)
                     added += batch_added
                     if offset >= 0:
                         _read_to[key] = (inode, offset)
-                    else:  # held by another folder, or its row gone: insert it next time
+                    else:  # moved or held by another folder: its row is read next time
                         _read_to.pop(key, None)
                     if not more:
                         break
             finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
+            if finished and _position(name) != (inode, offset):
+                # Not read to its end in the database, whatever this process remembers (a
+                # failover's new primary may lack its last commits): read from the row.
+                _read_to.pop(key, None)
+                finished = False
         if finished:
             # The file first, then its position: a crash in between leaves a position
             # without a file (removed below), never a file without its position.
@@ -223,54 +232,117 @@ def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
     return added
 
 
-def _fold_batch(file: Any, name: str, inode: int, known: bool = False) -> tuple[int, int, bool]:
-    """One transaction: read on from the file's position, count, move the position.
-    ``known``: this process has committed a position for the file (its row exists).
+def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[int, int, bool]:
+    """Read on from the file's position, count, and add the views with the position moved,
+    in one transaction. ``start``: where this process committed the file's position (its
+    row is there, unless another folder moved it since), or None: the row is read.
 
-    Returns (views added, position now, whether more may be read right away).
+    Returns (views added, position now or -1 when another folder moved it, whether more
+    may be read right away).
     """
-    if not known:
-        ViewLogPosition.objects.bulk_create(
-            [ViewLogPosition(name=name, inode=inode, offset=0)], ignore_conflicts=True
-        )
-    # Plain SQL for the position row: the ORM's select_for_update().first() and
-    # save() cost ~1.4 ms of CPU a fold, these two statements ~0.3.
-    table, offset_column = ViewLogPosition._meta.db_table, connection.ops.quote_name("offset")
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, inode, {offset_column} FROM {table} WHERE name = %s{lock}",  # noqa: S608
-            [name],
-        )
-        row = cursor.fetchone()
-        if row is None:  # another folder holds this file right now
-            return 0, -1, False
-        row_id, row_inode, offset = row
-        size = os.fstat(file.fileno()).st_size
-        if row_inode != inode or offset > size:  # a new file, same name
-            offset = 0
-        file.seek(offset)
-        data = file.read(BATCH_BYTES)
-        end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
-        if end:
-            batch = decide(data[:end], slot_of(name), inode, offset)
-            # decide() kept the published articles, in this transaction: they exist (one
-            # deleted since makes the commit fail, and the next fold drops its views).
-            added = apply_batch(batch, known=True)
-            offset += end
-        cursor.execute(
-            f"UPDATE {table} SET inode = %s, {offset_column} = %s, updated_at = %s"  # noqa: S608
-            " WHERE id = %s",
-            [inode, offset, connection.ops.adapt_datetimefield_value(timezone.now()), row_id],
-        )
-        if not end:
-            return 0, offset, False
+    size = os.fstat(file.fileno()).st_size
+    if start is not None and start > size:  # a new file, same name (and inode)
+        start = None
+    old: tuple[int, int] | None = None if start is None else (inode, start)
+    if start is None:
+        old = _position(name)
+        start = 0 if old is None or old[0] != inode or old[1] > size else old[1]
+    file.seek(start)
+    data = file.read(BATCH_BYTES)
+    end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
+    if not end and old == (inode, start):
+        return 0, start, False
+    lines = _published_lines(data[:end], slot_of(name), inode, start)
+    # With Redis the decisions are taken before the transaction (they are idempotent: a
+    # rerun, or another folder deciding the same lines, decides the same), so on
+    # PostgreSQL the transaction is one statement; without, they are rows written in it.
+    counted = _counted_in_redis(lines) if lines and redis_client() is not None else None
+    if old is None and not _named(file, inode):
+        # No row, and the file gone from its name: another folder read it to its end,
+        # deleted it, then its row (in that order), after this one opened it. Read again
+        # from 0 its lines would be counted twice (their marks hold their own ids).
+        return 0, -1, False
+    batch = _commit_batch(name, old, (inode, start + end), lines, counted)
+    if batch is None:  # another folder moved the position first: read it again
+        return 0, -1, False
     folded: Counter[int] = Counter()
     for (article_id, _day), count in batch.items():
         folded[article_id] += count
     countfiles.note_folded(folded)
-    return added, offset, len(data) == BATCH_BYTES
+    return sum(batch.values()), start + end, len(data) == BATCH_BYTES
+
+
+def _named(file: Any, inode: int) -> bool:
+    """Whether the open ``file`` (inode ``inode``) is still at its path."""
+    try:
+        return os.stat(file.name).st_ino == inode
+    except FileNotFoundError:
+        return False
+
+
+def _position(name: str) -> tuple[int, int] | None:
+    """Where the file's position row says it was read to: (inode, offset), or None."""
+    table, offset_column = ViewLogPosition._meta.db_table, connection.ops.quote_name("offset")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT inode, {offset_column} FROM {table} WHERE name = %s",  # noqa: S608
+            [name],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _commit_batch(
+    name: str,
+    old: tuple[int, int] | None,
+    new: tuple[int, int],
+    lines: list[Line],
+    counted: list[bool] | None,
+) -> Batch | None:
+    """Add the views of ``lines`` (``counted``: the decisions taken in Redis; None: taken
+    here, in the database) and move the file's position from ``old`` ((inode, offset),
+    None for no row) to ``new``, in one transaction; None (nothing done) when the row is
+    no longer at ``old``. The lines' articles were just read as published: one deleted
+    since makes the commit fail, and the next fold drops its views."""
+    if counted is not None and connection.vendor == "postgresql":
+        batch = _batch(lines, counted)
+        days, totals = batch_rows(batch)
+        with connection.cursor() as cursor:  # one statement: viewsql.engagement_add_views
+            cursor.execute(*add_rows_call(days, totals, (name, old, new)))
+            (moved,) = cursor.fetchone()
+        return batch if moved else None
+    # Plain SQL for the position row: the ORM's select_for_update().first() and
+    # save() cost ~1.4 ms of CPU a fold, these statements ~0.3.
+    table, offset_column = ViewLogPosition._meta.db_table, connection.ops.quote_name("offset")
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        if old is None:
+            cursor.execute(
+                f"INSERT INTO {table} (name, inode, {offset_column}, updated_at)"  # noqa: S608
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                [name, *new, now],
+            )
+            if cursor.rowcount != 1:
+                return None
+        else:
+            cursor.execute(
+                f"SELECT inode, {offset_column} FROM {table} WHERE name = %s{lock}",  # noqa: S608
+                [name],
+            )
+            if cursor.fetchone() != old:  # held or moved by another folder
+                return None
+            cursor.execute(
+                f"UPDATE {table} SET inode = %s, {offset_column} = %s,"  # noqa: S608
+                " updated_at = %s WHERE name = %s",
+                [*new, now, name],
+            )
+        if counted is None:
+            counted = _counted_in_database(lines)
+        batch = _batch(lines, counted)
+        apply_batch(batch, known=True)
+    return batch
 
 
 def _forget_old_positions(names: list[tuple[int, str]]) -> None:
@@ -397,18 +469,18 @@ def _day(minute: int) -> date:
     return day
 
 
-def decide(data: bytes, slot: int, inode: int, offset: int) -> Batch:
-    """The views to add for a chunk of the log: (article, day) -> count."""
+def _published_lines(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
+    """The lines of a chunk of the log whose articles are published (``parse``)."""
     lines = parse(data, slot, inode, offset)
     if not lines:
-        return Counter()
+        return lines
     live = countfiles.published_among({line.article_id for line in lines})
-    lines = [line for line in lines if line.article_id in live]
     countfiles.note_viewed(live)
-    if redis_client() is not None:
-        counted = _counted_in_redis(lines)
-    else:
-        counted = _counted_in_database(lines)
+    return [line for line in lines if line.article_id in live]
+
+
+def _batch(lines: list[Line], counted: list[bool]) -> Batch:
+    """The views to add: (article, day) -> count of the lines counted."""
     batch: Batch = Counter()
     for line, yes in zip(lines, counted, strict=True):
         if yes:
@@ -460,7 +532,7 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
     ]
     packed = _packed(lines)
     for start in range(0, len(packed), _ROUND_TRIP_LINES):
-        # A RedisError rolls the transaction back: the next fold reads these lines again.
+        # A RedisError: nothing is committed, and the next fold reads these lines again.
         flags = script(keys=[], args=head + packed[start : start + _ROUND_TRIP_LINES])
         counted += [flag == 1 for flag in flags]
     return counted

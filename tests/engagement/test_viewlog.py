@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
-from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition
+from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition, ViewMark
 from tests.conftest import run_together
 from tests.factory import make_article
 
@@ -166,21 +166,130 @@ def test_a_fold_with_nothing_new_to_read_opens_no_transaction_on_the_log(log_dir
     assert views(article) == 2
 
 
+@needs_redis
+def test_a_batch_on_postgresql_is_one_statement_with_its_position(log_dir):
+    """With Redis deciding, a batch's views and the file's position go to PostgreSQL in one
+    statement (``engagement_add_views``): no transaction of seven round trips a fold."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement on PostgreSQL; other databases run the same steps")
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.47", browser()))
+    viewlog.fold()
+    with path.open("a") as file:
+        file.write(line(article.pk, "198.51.100.48", browser()))
+    with CaptureQueriesContext(connection) as queries:
+        assert viewlog.fold() == 1
+    writes = [q["sql"] for q in queries if "SELECT" not in q["sql"] or "add_views" in q["sql"]]
+    assert len(writes) == 1 and "engagement_add_views" in writes[0]
+    assert not [q for q in queries if "FOR UPDATE" in q["sql"]]
+    assert views(article) == 2
+    assert ViewLogPosition.objects.get(name=path.name).offset == path.stat().st_size
+
+
+def test_a_batch_whose_position_another_folder_moved_first_adds_nothing(log_dir):
+    """This process read the file to where it committed; another folder folded the lines
+    after that meanwhile. Its batch of those lines finds the position moved, adds
+    nothing, and the next fold reads on from where the other left it: each line once."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.90", browser()))
+    viewlog.fold()
+    known = dict(viewlog._read_to)
+    write(log_dir, *(line(article.pk, f"198.51.100.{91 + n}", browser()) for n in range(3)))
+    viewlog._read_to.clear()  # another folder: it reads the position row
+    assert viewlog.fold() == 3
+    viewlog._read_to.update(known)  # this one still has the position it committed
+    write(log_dir, line(article.pk, "198.51.100.95", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 5
+    assert ViewLogPosition.objects.get(name=path.name).offset == path.stat().st_size
+
+
+def test_a_file_another_folder_finished_while_this_one_had_it_open_is_not_read_again(
+    log_dir, monkeypatch
+):
+    """Two folders on one folder: this one opens a file nginx no longer writes, the other
+    folds it to its end, deletes it and then its position. This one then finds no
+    position, but the file is gone from its name (not a new file): it adds nothing."""
+    article = make_article()
+    slot = int(time.time()) // viewlog.SLOT_SECONDS - 3
+    write(
+        log_dir,
+        *(line(article.pk, f"198.51.100.{120 + n}", browser()) for n in range(3)),
+        slot=slot,
+    )
+    real = viewlog._position
+
+    def the_other_folder_finishes_it_first(name):
+        monkeypatch.setattr(viewlog, "_position", real)
+        assert viewlog.fold() == 3  # the other folder: reads it all, deletes it, its row
+        assert not list(log_dir.glob("views-*.log"))
+        return real(name)
+
+    monkeypatch.setattr(viewlog, "_position", the_other_folder_finishes_it_first)
+    viewlog.fold()
+    assert views(article) == 3
+    assert not ViewLogPosition.objects.exists()
+
+
+def test_a_file_is_deleted_only_once_the_database_has_it_read_to_its_end(log_dir, monkeypatch):
+    """The database failed over and its new primary lacks the folder's last commit
+    (replicated asynchronously): the folder remembers the file read to its end, the
+    database has it unread. nginx writes another file now; this one is deleted only when
+    its position in the database is at its end, so its lines are read again, once."""
+    article = make_article()
+    path = write(log_dir, *(line(article.pk, f"198.51.100.{130 + n}", browser()) for n in range(3)))
+    assert viewlog.fold() == 3
+    ViewLogPosition.objects.filter(name=path.name).update(offset=0)  # the commit lost
+    ArticleStats.objects.all().delete()
+    DailyViews.objects.all().delete()
+    ViewMark.objects.all().delete()
+    monkeypatch.setattr(viewlog, "SLOT_SECONDS", viewlog.SLOT_SECONDS // 10)  # time passes
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 3
+    assert not path.exists()
+
+
+def test_a_batch_committed_whose_answer_was_lost_is_not_added_again(log_dir, monkeypatch):
+    """The connection dropped after a batch's commit, before its answer: the folder does
+    not know its position moved. The next fold finds the row moved on from where the
+    folder remembers it (adds nothing), then reads on from the row: each line once."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.140", browser()))
+    viewlog.fold()
+    write(log_dir, *(line(article.pk, f"198.51.100.{141 + n}", browser()) for n in range(2)))
+    real = viewlog._commit_batch
+
+    def commits_then_fails(*args):
+        real(*args)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(viewlog, "_commit_batch", commits_then_fails)
+    with pytest.raises(OperationalError):
+        viewlog.fold()
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
+    write(log_dir, line(article.pk, "198.51.100.150", browser()))
+    viewlog.fold()
+    viewlog.fold()
+    assert views(article) == 4
+
+
 def fail_the_second_batch(monkeypatch, retried_for: float = 0.0):
     """Run ``viewlog.fold()`` with its second batch failing before the commit (the
     database went away, the process was killed); with ``retried_for``, that batch fails
     again at a fold every 0.3 s for that many seconds (the folder retrying it while the
-    database stays away). Returns the real ``apply_batch``."""
-    real = viewlog.apply_batch
+    database stays away). Returns the real ``_commit_batch``."""
+    real = viewlog._commit_batch
     calls = []
 
-    def fails_from_the_second_batch(batch, **options):
-        calls.append(batch)
+    def fails_from_the_second_batch(*args):
+        calls.append(args)
         if len(calls) >= 2:
             raise RuntimeError("killed")
-        return real(batch, **options)
+        return real(*args)
 
-    monkeypatch.setattr(viewlog, "apply_batch", fails_from_the_second_batch)
+    monkeypatch.setattr(viewlog, "_commit_batch", fails_from_the_second_batch)
     with pytest.raises(RuntimeError):
         viewlog.fold()
     until = time.monotonic() + retried_for
@@ -205,7 +314,7 @@ def test_a_fold_that_fails_mid_batch_and_runs_again_counts_every_line_once(log_d
     real = fail_the_second_batch(monkeypatch)
     first = views(article)
     assert 0 < first < 12
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     assert views(article) == 12
 
@@ -348,7 +457,7 @@ def test_one_addresss_limit_is_kept_by_a_fold_that_fails_and_runs_again(log_dir,
     )
     real = fail_the_second_batch(monkeypatch)
     assert 0 < views(article) < 5
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     viewlog.fold()
     assert (views(article), views(other)) == (5, 1)
@@ -373,7 +482,7 @@ def test_an_addresss_limit_holds_while_a_batch_after_its_first_line_is_retried_f
     write(log_dir, first, second)
     real = fail_the_second_batch(monkeypatch, retried_for=2.0)
     assert views(article) == 1
-    monkeypatch.setattr(viewlog, "apply_batch", real)
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     assert views(article) == 1
 
@@ -385,3 +494,22 @@ def test_the_folder_hashes_an_address_as_the_app_does(address):
     text = address.decode("ascii", "replace")
     assert readers.ip_bytes_hasher()(address) == readers.hash_ip(text)
     assert readers.ip_bytes_hasher("2026-01-02")(address) == readers.hash_ip(text, "2026-01-02")
+
+
+def test_the_published_check_of_a_fold_joins_nothing():
+    """The folder asks which of a batch's articles are published at every fold: on
+    PostgreSQL each article found is tested against the ids (``id = ANY(ids)``), where
+    ``id IN (SELECT unnest(ids))`` was planned as a join of every published article with
+    the ids (a nested loop, without fresh statistics: ms of the server's CPU a fold)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the ORM's own query elsewhere")
+    from byline.engagement import stats
+
+    article, draft = make_article(), make_article(status="draft")
+    sql, params = stats.published_query([article.pk, draft.pk, 10**12])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert [row[0] for row in cursor.fetchall()] == [article.pk]
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Join" not in plan, plan
