@@ -116,6 +116,15 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     return parent
 
 
+def answered_apart(answered_id: int | None, attached: Comment | None) -> int | None:
+    """What a reply stores as the comment it answers (``Comment.answers``, whose author
+    is e-mailed): ``answered_id`` when ``resolve_parent`` attached it elsewhere (higher
+    up at the deepest level; a thread of its own when threads are off), else None."""
+    if answered_id and (attached is None or attached.pk != answered_id):
+        return answered_id
+    return None
+
+
 def parent_taken_back(comment_id: int, status: str | None) -> CommentRejected:
     """The refusal of a reply whose comment (``comment_id``, now of ``status``; None once
     deleted) is no longer there to answer: the page's script takes it off the page
@@ -277,6 +286,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         if (earlier := comment_of_spent_token(context.form_token)) is not None:
             return replayed(earlier, new)
         raise
+    answers = answered_apart(new.parent_id, parent)
     new = replace(new, parent_id=parent.pk if parent else None)
     decision, approved_before = judge(article, new, context)
     if decision.verdict == Verdict.DISCARD:
@@ -290,6 +300,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
             comment = Comment.objects.create(
                 article=article,
                 parent=parent,
+                answers_id=answers,
                 depth=parent.depth + 1 if parent else 0,
                 thread_id=thread_id,
                 status=status,
@@ -371,26 +382,29 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
 
 
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
-    """An editor answers from the moderation queue: published at once, under their name.
+    """An editor answers a comment from the moderation queue: published at once, under
+    their name, attached as a reader's reply is (``resolve_parent``: at the deepest level
+    to the ancestor one level up, which must not be held or deleted).
 
-    Raises ``CommentRejected`` (nothing stored) when the comment it is attached to was
-    deleted since the editor's page read it: that row is locked first in the reply's
-    transaction (a moderator's delete then waits for the reply, and takes it along).
+    Raises ``CommentRejected`` (nothing stored) when the comment answered, or the one it
+    joins, was taken back or deleted since the editor's page read it: they are read again
+    in the reply's transaction, the one it joins locked first (a moderator's delete then
+    waits for the reply, and takes it along).
     """
-    parent_for_depth = parent
-    if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1 and parent.parent_id:
-        parent_for_depth = parent.parent
     full_name = name_text(editor.get_full_name())  # (stored cleaned by ``Comment.save``)
     name = full_name if shows_text(full_name) else editor.get_username()
     body = body.strip()
     with transaction.atomic():
-        if not Comment.objects.select_for_update().filter(pk=parent_for_depth.pk).exists():
-            raise parent_taken_back(parent_for_depth.pk, None)
+        attached = resolve_parent(parent.article, parent.pk)
+        if attached is not None:
+            if not Comment.objects.select_for_update().filter(pk=attached.pk).exists():
+                raise parent_taken_back(attached.pk, None)
         comment = Comment.objects.create(
             article_id=parent.article_id,
-            parent=parent_for_depth,
-            depth=parent_for_depth.depth + 1,
-            thread_id=thread_of(parent_for_depth),
+            parent=attached,
+            answers_id=answered_apart(parent.pk, attached),
+            depth=attached.depth + 1 if attached else 0,
+            thread_id=thread_of(attached) if attached else None,
             status=Comment.Status.APPROVED,
             body=body,
             body_html=render_body(body),
@@ -403,8 +417,11 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderated_at=timezone.now(),
             moderation=ModerationRecord.Decision.APPROVE,
         )
+        if attached is None:  # threads are off (one level): a thread of its own
+            comment.thread_id = comment.pk
+            Comment.objects.filter(pk=comment.pk).update(thread_id=comment.pk)
     after_commit(refresh_articles, [parent.article_id])
-    after_commit(notifications.notify_reply, comment, site_url, parent)
+    after_commit(notifications.notify_reply, comment, site_url)
     return comment
 
 

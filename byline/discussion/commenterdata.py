@@ -26,11 +26,12 @@ from byline.discussion.reactions import forget_reactions
 log = logging.getLogger(__name__)
 
 # What the export reads of a comment and of its article (no rendered HTML, no article body).
-EXPORTED_FIELDS = (
+EXPORTED_FIELDS: tuple = (
     "pk",
     "article__headline",
     "article__slug",
-    "parent_id",
+    # The comment answered: at the deepest level not the one the reply is attached to.
+    Coalesce("answers_id", "parent_id"),
     "status",
     "submitted_at",
     "edited_at",
