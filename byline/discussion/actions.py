@@ -551,38 +551,55 @@ def edit_comment(
 
 
 def delete_comments(comments: Iterable[Comment]) -> int:
-    """Delete comments for good (their replies go with them).
+    """Delete comments for good (their replies go with them); how many of ``comments``
+    were there to delete.
 
-    In one transaction, each comment and everything under it locked before its replies
-    are read (``lock_with_replies``): a reply sent meanwhile either committed before
-    and goes with them, or commits only after the delete and is refused as one to a
-    comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit.
+    In one transaction, the comments and everything under them locked first, in the
+    order of their ids (``lock_with_replies``): a reply sent meanwhile either committed
+    before and goes with them, or commits only after the delete and is refused as one to
+    a comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit,
+    and two moderators deleting overlapping threads wait for each other in turn, never a
+    deadlock.
     """
     comments = list(comments)
     article_ids = {c.article_id for c in comments}
-    count = 0
     with transaction.atomic():
-        for comment in comments:
-            if lock_with_replies(comment.pk):
-                comment.delete()
-                count += 1
+        found = lock_with_replies([c.pk for c in comments])
+        if found:
+            Comment.objects.filter(pk__in=sorted(found)).delete()
     refresh_articles(article_ids)
-    return count
+    return len(found)
 
 
-def lock_with_replies(comment_id: int) -> bool:
-    """Lock a comment and every reply under it, level by level (``SELECT ... FOR
-    UPDATE``, inside the caller's transaction), so that no reply to any of them can
-    commit before the transaction ends: a new row's foreign key waits for its parent's
-    lock. False when the comment is not there (deleted already). On SQLite the
-    transaction holds the database's write lock from its start (IMMEDIATE): the
-    comment's one statement is all it asks."""
-    locked = Comment.objects.select_for_update().values_list("pk", flat=True)
-    level = list(locked.filter(pk=comment_id))
-    found = bool(level)
-    while level and connection.features.has_select_for_update:
-        level = list(locked.filter(parent_id__in=level))
-    return found
+def lock_with_replies(comment_ids: Iterable[int]) -> set[int]:
+    """Lock comments and every reply under them (``SELECT ... FOR UPDATE``, inside the
+    caller's transaction), so that no reply to any of them can commit before the
+    transaction ends: a new row's foreign key waits for its parent's lock. Returns those
+    of ``comment_ids`` that are there (not deleted already).
+
+    The threads are read first, level by level, then locked in one statement in the
+    order of their ids: every transaction that deletes takes its locks in that one
+    order, so two that share rows wait for each other in turn (locked level by level,
+    a moderator deleting a thread and one deleting a reply in it and another thread
+    could each hold what the other waits for: a deadlock, one of them an error page).
+    Replies that committed between the read and the lock are locked after (usually
+    none: one statement). On SQLite the transaction holds the database's write lock
+    from its start (IMMEDIATE): the comments' one statement is all it asks."""
+    wanted = sorted(set(comment_ids))
+    if not connection.features.has_select_for_update:
+        return set(Comment.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    ids = Comment.objects.values_list("pk", flat=True)
+    locked: set[int] = set()
+    level = wanted
+    while level:
+        tree = set(level)
+        while level:
+            level = list(ids.filter(parent_id__in=level))
+            tree.update(level)
+        now = set(ids.select_for_update().filter(pk__in=sorted(tree)).order_by("pk"))
+        locked |= now
+        level = sorted(set(ids.filter(parent_id__in=sorted(now))) - locked)
+    return locked.intersection(wanted)
 
 
 def refresh_articles(article_ids: Iterable[int]) -> None:

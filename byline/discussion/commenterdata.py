@@ -186,7 +186,8 @@ def erase_comments(email: str) -> int:
         # Locked before their replies are read: a reply sent meanwhile either committed
         # before (its comment stays, as a placeholder) or commits after the erasure (and
         # is refused when its comment is deleted); never published, then deleted with it.
-        comments = list(Comment.objects.by_email(email).select_for_update())
+        # In the order of their ids, as a moderator's delete locks (never a deadlock).
+        comments = list(Comment.objects.by_email(email).select_for_update().order_by("pk"))
         if not comments:
             return 0
         ids = {c.pk for c in comments}

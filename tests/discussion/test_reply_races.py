@@ -395,12 +395,19 @@ BLOCKED_BY_US = (
 )
 
 
+# A moderator's delete reads the threads, then locks them all in one statement.
+LOCKED = "FOR UPDATE"
+
+
 @contextmanager
-def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
-    """Send ``post`` (a reader's reply, on its own connection and thread) once this
-    connection has read the replies of what it deletes or erases, and go on when the
-    reply is answered or waits for a lock this connection holds (PostgreSQL). Yields the
-    list the reply's answer is put in, complete when the block ends."""
+def reply_sent_after_replies_read(
+    post: Callable[[], object], statement: str = REPLIES_READ
+) -> Iterator[list]:
+    """Send ``post`` (a reader's reply, or another moderator's delete, on its own
+    connection and thread) once this connection has read the replies of what it deletes
+    or erases (or sent another ``statement``), and go on when ``post`` is answered or
+    waits for a lock this connection holds (PostgreSQL). Yields the list its answer is
+    put in, complete when the block ends."""
     answers: list = []
     state = {"sent": False}
 
@@ -421,7 +428,7 @@ def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
 
     def wrapper(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if not state["sent"] and REPLIES_READ in sql:
+        if not state["sent"] and statement in sql:
             state["sent"] = True
             thread.start()
             for _ in range(3000):  # at most 30 s: the reply is answered, or it waits on us
@@ -432,7 +439,7 @@ def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
 
     with connection.execute_wrapper(wrapper):
         yield answers
-    assert state["sent"], "the replies were never read"
+    assert state["sent"], f"{statement} was never sent"
     thread.join(30)
     assert answers, "the reply was never answered"
     if isinstance(answers[0], BaseException):
@@ -486,7 +493,8 @@ def test_a_reply_sent_while_a_moderator_deletes_its_comment_never_fails_the_dele
     """The moderator's delete goes through; the reply, which could only commit after
     it, is refused as one to a comment deleted (the reader's words kept)."""
     top = make_comment(article, author_email="orla@example.org")
-    with reply_sent_after_replies_read(reply_to(article, top, "Just in time?")) as answers:
+    reply = reply_to(article, top, "Just in time?")
+    with reply_sent_after_replies_read(reply, LOCKED) as answers:
         assert actions.delete_comments(Comment.objects.filter(pk=top.pk)) == 1
     assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
     assert not Comment.objects.filter(pk=top.pk).exists()
@@ -505,6 +513,24 @@ def test_a_reply_sent_while_its_comment_is_erased_is_never_deleted_once_publishe
     assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
     assert not Comment.objects.filter(pk=top.pk).exists()
     assert not Comment.objects.filter(body="Are you there?").exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_deleting_the_same_threads_in_opposite_order_both_go_through(article, known):
+    """One moderator deletes two threads while another deletes the same two, listed the
+    other way round, and a reply in the first: the second waits for the first and finds
+    nothing left to delete. Neither is a deadlock (PostgreSQL would abort one of them:
+    an error page), whichever order each listed them in."""
+    first = make_comment(article)
+    reply = make_comment(article, parent=first)
+    second = make_comment(article)
+    make_comment(article, parent=second)
+    other = lambda: actions.delete_comments([second, reply, first])  # noqa: E731
+    with reply_sent_after_replies_read(other, LOCKED) as answers:
+        assert actions.delete_comments([first, second]) == 2
+    assert answers == [0]
+    assert not Comment.objects.filter(article=article).exclude(pk=known.pk).exists()
 
 
 # An editor's reply from the queue -------------------------------------------------
