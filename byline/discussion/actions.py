@@ -191,11 +191,6 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
                 f"That was quick: please take at least {minimum} seconds to write a comment, "
                 "then send it again."
             )
-    limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
-    per = "a minute" if window == 60 else f"every {window} seconds"
-    too_quick = f"You are commenting too quickly: at most {limit} comments {per}."
-    keys = {"email": hash_key(new.email.lower()), "ip": context.ip_hash}
-    check_rate("comment", context.owner_token, keys, too_quick + WAIT_AND_SEND)
     duplicate = (
         Comment.objects.on_article(article.pk)
         .by_email(new.email)
@@ -210,12 +205,42 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
             field="body",
             status=409,
         )
-
-
-def check_rate(action: str, owner_token: str, keys: dict[str, str], message: str) -> None:
-    """Count one ``action`` ("comment", "comment-edit") for the reader and each of ``keys``
-    (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit."""
+    # Counted last: a comment refused for what its reader can put right (the form's
+    # errors, too quick, the same words again) does not use up their comments.
     limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
+    per = "a minute" if window == 60 else f"every {window} seconds"
+    too_quick = f"You are commenting too quickly: at most {limit} comments {per}."
+    keys = {"email": hash_key(new.email.lower()), "ip": context.ip_hash}
+    check_rate("comment", context.owner_token, keys, too_quick + WAIT_AND_SEND)
+
+
+# Refused comment POSTs one reader (or hashed address) may send in a rate window, for each
+# comment they may post: far more than anyone correcting a form sends, few for a script.
+REFUSED_PER_COMMENT = 10
+TOO_MANY_REFUSED = "Too many of your comments could not be posted." + WAIT_AND_SEND
+
+
+def count_refusal(owner_token: str, ip_hash: str) -> CommentRejected | None:
+    """Count a comment POST refused before anything was stored (the form's errors, a
+    refusal of ``post_comment``), outside the comments' own limit; past
+    ``REFUSED_PER_COMMENT`` times that limit, the refusal to answer instead (429): a
+    script sending refused comments is stopped as one sending comments is."""
+    limit = settings.BYLINE_COMMENT_RATE_LIMIT * REFUSED_PER_COMMENT
+    try:
+        check_rate("comment-refused", owner_token, {"ip": ip_hash}, TOO_MANY_REFUSED, limit)
+    except CommentRejected as refusal:
+        return refusal
+    return None
+
+
+def check_rate(
+    action: str, owner_token: str, keys: dict[str, str], message: str, limit: int = 0
+) -> None:
+    """Count one ``action`` ("comment", "comment-edit") for the reader and each of ``keys``
+    (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit
+    (``limit``, else ``BYLINE_COMMENT_RATE_LIMIT``)."""
+    limit = limit or settings.BYLINE_COMMENT_RATE_LIMIT
+    window = settings.BYLINE_COMMENT_RATE_WINDOW
     keys = {"reader": hash_key(owner_token) if owner_token else "", **keys}
     wait = hits([(f"{action}-{scope}", key, limit) for scope, key in keys.items()], window)
     if wait:

@@ -207,6 +207,8 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     if article is None:
         return _refused(request, form, None, actions.ARTICLE_GONE, 404, {"status": "rejected"})
     if not form.is_valid():
+        if (too_many := _refusal_counted(request)) is not None:
+            return _rejected(request, form, article, too_many)
         refusal = {"status": "invalid", "errors": _field_errors(form)}
         return _refused(request, form, article, _invalid_message(form), 400, refusal)
     data = form.cleaned_data
@@ -227,6 +229,8 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     try:
         outcome = actions.post_comment(article, new, context)
     except actions.CommentRejected as rejection:
+        if rejection.status != 429 and (too_many := _refusal_counted(request)) is not None:
+            rejection = too_many
         return _rejected(request, form, article, rejection)
     response = _posted_response(request, article, outcome)
     set_commenter_cookie(response, token, secure=request.is_secure())
@@ -234,6 +238,12 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     _remember_details(request, response, new if remembered else None)
     _set_marker(response, remembered, request.is_secure())
     return response
+
+
+def _refusal_counted(request: HttpRequest) -> actions.CommentRejected | None:
+    """Count a refused comment POST (``actions.count_refusal``): the 429 to answer
+    instead past the limit, else None."""
+    return actions.count_refusal(commenter_token(request) or "", hash_ip(client_ip(request)))
 
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}

@@ -337,6 +337,31 @@ def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article, one
     assert post_comment(Client(), article, body="b3", email="r3@example.org").status_code == 302
 
 
+def test_a_reader_correcting_refused_comments_keeps_their_comments_to_post(
+    client, article, one_rate_window
+):
+    """The limit counts comments taken, not refusals the reader can put right: a form
+    sent with errors, sent too quickly, or the same words sent again."""
+    assert post_comment(client, article, body="My point.").status_code == 302
+    assert post_comment(client, article, body="").status_code == 400
+    assert post_comment(client, article, body="My point.").status_code == 409
+    assert post_comment(client, article, body="My point.").status_code == 409
+    assert post_comment(client, article, body="My point, corrected.").status_code == 302
+    assert post_comment(client, article, body="A third.").status_code == 429
+
+
+def test_a_script_sending_refused_comments_is_stopped_too(client, article, one_rate_window):
+    """Refused comments are counted on their own, ten for each comment allowed: past
+    that, the script is answered 429 as one posting comments is, and its comments too."""
+    for n in range(20):  # BYLINE_COMMENT_RATE_LIMIT (2) x 10
+        assert post_comment(client, article, body="", name=f"Bot {n}").status_code == 400
+    response = post_comment(client, article, body="")
+    assert response.status_code == 429
+    assert "could not be posted" in response.content.decode()
+    assert post_comment(client, article, body="Same words.").status_code == 302
+    assert post_comment(client, article, body="Same words.").status_code == 429
+
+
 def test_behind_a_proxy_each_reader_address_has_its_own_limit(article, settings):
     """With BYLINE_CLIENT_IP_HEADER set, readers behind one proxy are not one bucket."""
     from django.test import Client
