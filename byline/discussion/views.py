@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
@@ -403,9 +404,26 @@ def _waits_above(reply: Comment) -> dict:
     return {
         "status": "held",
         "held": held[-1].pk,
+        "under": _replies_under(held[-1].pk, reply),
         "url": reply.get_absolute_url(),
         "message": HELD_ABOVE,
     }
+
+
+def _replies_under(comment_id: int, reply: Comment) -> list[int]:
+    """The ids of the comments under ``comment_id`` in ``reply``'s thread, for the page's
+    script to take off with it: on a thread's later page the held comment is not there,
+    its replies are (at the top of the page). One statement, the thread's ids and
+    parents; on this rare answer only."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    thread = Comment.objects.filter(article_id=reply.article_id, thread_id=reply.thread_id)
+    for pk, parent_id in thread.values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    under, level = [], children.get(comment_id, [])
+    while level:
+        under.extend(level)
+        level = [kid for pk in level for kid in children.get(pk, [])]
+    return under
 
 
 HELD_ABOVE = (
