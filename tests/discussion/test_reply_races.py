@@ -360,8 +360,10 @@ def test_a_script_s_reply_whose_top_level_comment_is_held_as_it_is_sent_names_it
     assert response.status_code == 201
     reply = Comment.objects.get(body="Mine waits")
     answer = response.json()
-    assert set(answer) == {"status", "id", "parent", "html", "message", "ts", "held", "url"}
+    keys = {"status", "id", "parent", "html", "message", "ts", "held", "under", "url"}
+    assert set(answer) == keys
     assert answer["status"] == "held" and answer["held"] == top.pk
+    assert answer["under"] == [reply.pk]  # what a page showing it takes off with it
     assert (answer["id"], answer["parent"]) == (reply.pk, top.pk)
     assert answer["url"] == reply.get_absolute_url()
     assert "taken back for moderation" in answer["message"]
