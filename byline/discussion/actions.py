@@ -357,7 +357,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
             return replayed(earlier, new)
         # Or what it is attached to was deleted since it was read: nothing was stored,
         # and the form's token is not spent (it may be sent again).
-        if (refusal := removed_meanwhile(article, parent)) is None:
+        if (refusal := removed_meanwhile(article, parent, answers)) is None:
             raise
         raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
@@ -372,15 +372,19 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
 ARTICLE_GONE = "This article does not take comments (it may have been unpublished)."
 
 
-def removed_meanwhile(article: Article, parent: Comment | None) -> CommentRejected | None:
-    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article
-    or the comment it replies to was deleted since the POST read it (a moderator's
-    delete, an erasure at its author's request), refused as when it is gone before the
-    POST; None when neither is (two statements, on this rare path only)."""
+def removed_meanwhile(
+    article: Article, parent: Comment | None, answers: int | None = None
+) -> CommentRejected | None:
+    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article,
+    the comment it is attached to or the one it answers (``answers``, at the deepest
+    level) was deleted since the POST read it (a moderator's delete, an erasure at its
+    author's request), refused as when it is gone before the POST; None when none is (a
+    statement each, on this rare path only)."""
     if not Article.objects.filter(pk=article.pk).exists():
         return CommentRejected(ARTICLE_GONE, status=404)
-    if parent is not None and not Comment.objects.filter(pk=parent.pk).exists():
-        return parent_taken_back(parent.pk, None)
+    for comment_id in (parent.pk if parent else None, answers):
+        if comment_id and not Comment.objects.filter(pk=comment_id).exists():
+            return parent_taken_back(comment_id, None)
     return None
 
 
@@ -413,17 +417,20 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
 
     Raises ``CommentRejected`` (nothing stored) when the comment answered, or the one it
     joins, was taken back or deleted since the editor's page read it: they are read again
-    in the reply's transaction, the one it joins locked first (a moderator's delete then
-    waits for the reply, and takes it along).
+    in the reply's transaction, then both locked (a moderator's delete of either then
+    waits for the reply: it takes the reply along, or leaves it in place).
     """
     full_name = name_text(editor.get_full_name())  # (stored cleaned by ``Comment.save``)
     name = full_name if shows_text(full_name) else editor.get_username()
     body = body.strip()
     with transaction.atomic():
         attached = resolve_parent(parent.article, parent.pk)
-        if attached is not None:
-            if not Comment.objects.select_for_update().filter(pk=attached.pk).exists():
-                raise parent_taken_back(attached.pk, None)
+        # The comment it joins and the one it answers (``answers``: a foreign key too),
+        # in the order of their ids, as a moderator's delete locks them.
+        wanted = sorted({parent.pk, attached.pk} if attached else {parent.pk})
+        locked = Comment.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        if missing := set(wanted) - set(locked.values_list("pk", flat=True)):
+            raise parent_taken_back(min(missing), None)
         comment = Comment.objects.create(
             article_id=parent.article_id,
             parent=attached,

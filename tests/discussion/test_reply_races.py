@@ -535,6 +535,44 @@ def test_two_moderators_deleting_the_same_threads_in_opposite_order_both_go_thro
     assert not Comment.objects.filter(article=article).exclude(pk=known.pk).exists()
 
 
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deletion", [moderator_deletes_now, author_erases_now])
+def test_a_reply_at_the_deepest_level_sent_while_the_comment_it_answers_goes_is_refused(
+    article, known, settings, deletion
+):
+    """The reply joins the comment one level up, which stays, and stores the comment it
+    answers, which a moderator deletes (or its author erases) as it is sent: the reply
+    commits only after them, and is refused as one to a comment deleted, never a
+    server error."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, author_email="tom@example.org")
+    deepest = make_comment(article, parent=top, author_email="orla@example.org")
+    with reply_sent_after_replies_read(reply_to(article, deepest, "Orla?"), LOCKED) as answers:
+        deletion(deepest)
+    assert answers[0].status_code == 400 and answers[0].json()["gone"] == deepest.pk
+    assert not Comment.objects.filter(body="Orla?").exists()
+    assert Comment.objects.filter(pk=top.pk).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_s_reply_at_the_deepest_level_waits_for_nobody_to_delete_what_it_answers(
+    article, editor, settings
+):
+    """The editor answers a comment at the deepest level while another moderator deletes
+    it: the reply locks the comment it answers as well as the one it joins, so the delete
+    waits for it, and the reply is published and keeps its place (never a server error)."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, author_email="tom@example.org")
+    deepest = make_comment(article, parent=top, author_email="orla@example.org")
+    with reply_sent_after_replies_read(moderator_deletes(deepest), LOCKED) as answers:
+        reply = actions.reply_as_editor(deepest, "Thanks, Orla.", editor)
+    assert answers == [1]
+    reply.refresh_from_db()
+    assert (reply.parent_id, reply.answers_id, reply.reply_notified) == (top.pk, None, True)
+
+
 # An editor's reply from the queue -------------------------------------------------
 
 PARENT_READ = 'INNER JOIN "articles_article"'  # the reply page reads the comment with it
