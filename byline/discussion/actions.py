@@ -39,12 +39,19 @@ class CommentRejected(Exception):
     """A comment refused before anything was stored; ``message`` tells the reader why."""
 
     def __init__(
-        self, message: str, *, field: str | None = None, status: int = 400, **details
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int = 400,
+        retry_after: int | None = None,
+        **details,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.retry_after = retry_after  # a rate limit's wait, in seconds (``Retry-After``)
         self.details = details  # more for the page's script (``resolve_parent``)
 
 
@@ -244,7 +251,7 @@ def check_rate(
     keys = {"reader": hash_key(owner_token) if owner_token else "", **keys}
     wait = hits([(f"{action}-{scope}", key, limit) for scope, key in keys.items()], window)
     if wait:
-        raise CommentRejected(message.format(wait=wait), status=429)
+        raise CommentRejected(message.format(wait=wait), status=429, retry_after=wait)
 
 
 def judge(article: Article, new: NewComment, context: Context, edited: Comment | None = None):

@@ -280,7 +280,8 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
-    """What the action refused (rate limit, closed thread, missing parent...)."""
+    """What the action refused (rate limit, closed thread, missing parent...); a rate
+    limit's refusal says when to send it again (``Retry-After``)."""
     if rejection.status == 404:  # the article was deleted while the comment was sent
         article = None
     refusal: dict = {"status": "rejected", **rejection.details}
@@ -296,7 +297,16 @@ def _rejected(request, form, article, rejection: actions.CommentRejected) -> Htt
         return form_page(
             request, form, article, rejection.message, rejection.status, removed=removed
         )
-    return _refused(request, form, article, rejection.message, rejection.status, refusal)
+    response = _refused(request, form, article, rejection.message, rejection.status, refusal)
+    return with_retry_after(response, rejection)
+
+
+def with_retry_after(response: HttpResponse, rejection: actions.CommentRejected) -> HttpResponse:
+    """A refusal's answer with the seconds to wait (``Retry-After``) when a rate limit
+    refused it: a script (or the page's) knows when to send it again."""
+    if rejection.retry_after is not None:
+        response["Retry-After"] = str(rejection.retry_after)
+    return response
 
 
 def request_context(request: HttpRequest, token: str, **form) -> actions.Context:

@@ -316,6 +316,7 @@ def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
     response = post_comment(client, article, body="three")
     assert response.status_code == 429
     assert "too quickly" in response.content.decode()
+    assert 1 <= int(response["Retry-After"]) <= 60  # the seconds left in the window
     assert "three" in response.content.decode()
     assert Comment.objects.count() == 2
 
@@ -358,6 +359,10 @@ def test_a_script_sending_refused_comments_is_stopped_too(client, article, one_r
     response = post_comment(client, article, body="")
     assert response.status_code == 429
     assert "could not be posted" in response.content.decode()
+    script = post_comment(client, article, json=True, body="")
+    assert script.status_code == 429 and 1 <= int(script["Retry-After"]) <= 60
+    assert script.json()["status"] == "rejected"
+    assert "could not be posted" in script.json()["message"]
     assert post_comment(client, article, body="Same words.").status_code == 302
     assert post_comment(client, article, body="Same words.").status_code == 429
 
