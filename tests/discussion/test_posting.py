@@ -9,6 +9,7 @@ from byline import readers
 from byline.discussion.forms import NAME_SHOWS_NOTHING, form_timestamp
 from byline.discussion.models import Comment
 from tests.discussion.factory import comment_form, make_comment, post_comment
+from tests.discussion.test_editing import window_that_began_a_second_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -293,20 +294,11 @@ def re_find_ts(html: str) -> str:
 
 
 @pytest.fixture
-def one_rate_window(monkeypatch):
-    """The limits count in fixed one-minute windows: keep the test inside one of them."""
-    from datetime import UTC, datetime
-
-    from byline import readers
-
-    frozen = datetime.now(UTC)
-
-    class FrozenClock(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return frozen
-
-    monkeypatch.setattr(readers, "datetime", FrozenClock)
+def one_rate_window(settings):
+    """Keep the test inside one rate window: one that began a second ago and lasts
+    decades (a test straddling a minute boundary, as a slow one under load does, would
+    get one comment more than the limit: ``window_that_began_a_second_ago``)."""
+    settings.BYLINE_COMMENT_RATE_WINDOW = window_that_began_a_second_ago()
 
 
 def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
@@ -316,7 +308,7 @@ def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
     response = post_comment(client, article, body="three")
     assert response.status_code == 429
     assert "too quickly" in response.content.decode()
-    assert 1 <= int(response["Retry-After"]) <= 60  # the seconds left in the window
+    assert 1 <= int(response["Retry-After"])  # the seconds left in the window
     assert "three" in response.content.decode()
     assert Comment.objects.count() == 2
 
@@ -360,7 +352,7 @@ def test_a_script_sending_refused_comments_is_stopped_too(client, article, one_r
     assert response.status_code == 429
     assert "could not be posted" in response.content.decode()
     script = post_comment(client, article, json=True, body="")
-    assert script.status_code == 429 and 1 <= int(script["Retry-After"]) <= 60
+    assert script.status_code == 429 and int(script["Retry-After"]) >= 1
     assert script.json()["status"] == "rejected"
     assert "could not be posted" in script.json()["message"]
     assert post_comment(client, article, body="Same words.").status_code == 302
