@@ -147,3 +147,20 @@ def test_an_editor_s_reply_to_a_comment_taken_back_since_the_page_was_read_is_re
     with pytest.raises(actions.CommentRejected):
         actions.reply_as_editor(page_read, "Thanks, Dee.", editor)
     assert not Comment.objects.filter(body="Thanks, Dee.").exists()
+
+
+def test_a_thread_deleted_whole_takes_the_reply_and_the_comment_it_answered_together(
+    client, article, thread
+):
+    """The delete updates the reply that answered a comment it deletes, and deletes it
+    too: one delete, whichever is read first (and the article's, which takes them all)."""
+    top, deepest = thread
+    post_comment(client, article, json=True, parent=str(deepest.pk), body="Dee, no.")
+    other = make_comment(article)
+    make_comment(article, parent=other)
+    post_comment(client, article, json=True, parent=str(deepest.pk), body="Again.")
+    assert Comment.objects.exclude(answers=None).count() == 2
+    assert actions.delete_comments([top]) == 1
+    assert not Comment.objects.filter(thread_id=top.pk).exists()
+    article.delete()
+    assert not Comment.objects.exists()
