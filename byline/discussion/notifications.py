@@ -158,7 +158,10 @@ def notify_reply(reply: Comment, site_url: str = "") -> bool:
     """Tell the author of the comment replied to, if they opted in (once per reply): the
     one the reader answered (``Comment.answers`` when the reply is attached to another,
     at the deepest level), never the author of a comment a moderator removed."""
-    target = reply.answers if reply.answers_id else reply.parent
+    try:
+        target = reply.answers if reply.answers_id else reply.parent
+    except Comment.DoesNotExist:  # deleted since ``reply`` was read: nobody to tell
+        target = None
     if (
         reply.status != Comment.Status.APPROVED
         or reply.reply_notified

@@ -81,6 +81,21 @@ def test_a_reply_whose_comment_answered_is_deleted_before_approval_e_mails_nobod
     assert reply.status == Comment.Status.APPROVED and not told(mailoutbox)
 
 
+def test_a_reply_approved_as_read_before_its_comment_answered_was_deleted_e_mails_nobody(
+    client, article, thread, mailoutbox, editor, caplog
+):
+    """The moderator's queue read the reply; another moderator deleted the comment it
+    answers; then the first approves it: nobody is e-mailed, and nothing fails."""
+    _, deepest = thread
+    post_comment(client, article, parent=str(deepest.pk), body="Queued.", email="n@e.org")
+    read_by_the_queue = Comment.objects.get(body="Queued.")
+    actions.delete_comments([deepest])
+    actions.moderate([read_by_the_queue], ModerationRecord.Decision.APPROVE, editor)
+    assert Comment.objects.get(body="Queued.").status == Comment.Status.APPROVED
+    assert not told(mailoutbox)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
 def test_a_reply_whose_comment_answered_is_erased_keeps_its_place_and_e_mails_nobody(
     client, article, thread, mailoutbox, editor
 ):
