@@ -431,10 +431,13 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
     name = full_name if shows_text(full_name) else editor.get_username()
     body = body.strip()
     with transaction.atomic():
-        attached = resolve_parent(parent.article, parent.pk)
+        # With threads off (one level) a reader's reply starts a thread (there is no
+        # Reply link); the editor's answers a reader, and follows their comment on the
+        # page, "In reply to" them, as a reply deeper than the site's depth is shown.
+        attached = resolve_parent(parent.article, parent.pk) or parent
         # The comment it joins and the one it answers (``answers``: a foreign key too),
         # in the order of their ids, as a moderator's delete locks them.
-        wanted = sorted({parent.pk, attached.pk} if attached else {parent.pk})
+        wanted = sorted({parent.pk, attached.pk})
         locked = Comment.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
         if missing := set(wanted) - set(locked.values_list("pk", flat=True)):
             raise parent_taken_back(min(missing), None)
@@ -442,8 +445,8 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             article_id=parent.article_id,
             parent=attached,
             answers_id=answered_apart(parent.pk, attached),
-            depth=attached.depth + 1 if attached else 0,
-            thread_id=thread_of(attached) if attached else None,
+            depth=attached.depth + 1,
+            thread_id=thread_of(attached),
             status=Comment.Status.APPROVED,
             body=body,
             body_html=render_body(body),
@@ -456,9 +459,6 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderated_at=timezone.now(),
             moderation=ModerationRecord.Decision.APPROVE,
         )
-        if attached is None:  # threads are off (one level): a thread of its own
-            comment.thread_id = comment.pk
-            Comment.objects.filter(pk=comment.pk).update(thread_id=comment.pk)
     after_commit(refresh_articles, [parent.article_id])
     after_commit(notifications.notify_reply, comment, site_url)
     return comment

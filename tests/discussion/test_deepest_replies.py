@@ -179,3 +179,21 @@ def test_a_thread_deleted_whole_takes_the_reply_and_the_comment_it_answered_toge
     assert not Comment.objects.filter(thread_id=top.pk).exists()
     article.delete()
     assert not Comment.objects.exists()
+
+
+def test_with_threads_off_an_editor_s_reply_follows_the_comment_it_answers(
+    client, article, editor, settings, mailoutbox
+):
+    """One level (``BYLINE_COMMENT_MAX_DEPTH=1``): the editor answers a reader from the
+    queue, and the page shows the answer right after the reader's comment, "In reply to"
+    them (as a reply deeper than the site's depth is shown), not as a comment of its
+    own at the end of the discussion; the reader is told."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 1
+    tom = make_comment(article, author_name="Tom", author_email="t@e.org", notify_replies=True)
+    make_comment(article, author_name="Uma", body="A later comment.")
+    reply = actions.reply_as_editor(tom, "Thanks, Tom.", editor)
+    assert (reply.parent_id, reply.answers_id, reply.thread_id) == (tom.pk, None, tom.pk)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert page.index("Thanks, Tom.") < page.index("A later comment.")
+    assert f'In reply to <a href="#comment-{tom.pk}">Tom</a>' in page
+    assert told(mailoutbox) == [["t@e.org"]]
