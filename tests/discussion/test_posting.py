@@ -486,3 +486,22 @@ def test_a_json_body_gets_a_json_400_that_says_to_send_a_form(client, article):
         assert body["error"]["status"] == 400
         assert "as a form" in body["message"]
     assert not Comment.objects.exists()
+
+
+def test_with_redis_unreachable_refused_comments_are_still_counted(
+    client, article, one_rate_window, settings
+):
+    """Redis away: the refusals are counted in this process (never a server error), and
+    past the limit the script is answered 429, with Retry-After, all the same."""
+    from byline import redisconn
+    from tests.faults.servers import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.BYLINE_REDIS_TIMEOUT = 0.5
+    try:
+        for n in range(20):
+            assert post_comment(client, article, body="", name=f"Bot {n}").status_code == 400
+        refused = post_comment(client, article, json=True, body="")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    finally:
+        redisconn.reset()
