@@ -420,7 +420,8 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
     """An editor answers a comment from the moderation queue: published at once, under
     their name, attached as a reader's reply is (``resolve_parent``: at the deepest level
-    to the ancestor one level up, which must not be held or deleted).
+    to the ancestor one level up, which must not be held or deleted), and with threads
+    off to the comment answered (shown right after it, "In reply to" its author).
 
     Raises ``CommentRejected`` (nothing stored) when the comment answered, or the one it
     joins, was taken back or deleted since the editor's page read it: they are read again
