@@ -37,9 +37,12 @@ sqlite_only = pytest.mark.skipif(using_postgres(), reason="SQLite's plans (the d
 TABLES = ("articles_article", "discussion_comment")
 
 
-def plan_of(queryset) -> str:
+def plan_of(queryset, sort: bool = True) -> str:
+    """``queryset``'s plan with sequential scans priced out (and sorts, ``sort=False``)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if not sort:
+            cursor.execute("SET LOCAL enable_sort = off")
         return queryset.explain()
 
 
@@ -132,9 +135,13 @@ def test_hot_list_queries_never_scan_articles_or_comments(monkeypatch):
     # A deep page starts reading at its cursor: the index scan is bounded by it, so the rows
     # of the pages before it are never read (what an OFFSET would read and throw away).
     # (The front page's: a filtered listing's plan on a table this small may start from the
-    # section's index instead, which is no scan of the articles either.)
+    # section's index instead, which is no scan of the articles either.) On a table of four
+    # articles the planner may as well read another index whole and sort the few rows it
+    # finds: how it weighs them depends on the statistics the tests before this one left
+    # (seen after tests/discussion and tests/wordpress, on main too). With sorting priced
+    # out, the index that gives the listing's order is the one it takes, as on a big site.
     for name in ("front page, deep page",):
-        plan = plan_of(queries[name])
+        plan = plan_of(queries[name], sort=False)
         conditions = [line for line in plan.splitlines() if "Index Cond" in line]
         assert any("published_at <=" in line for line in conditions), plan
     # And the check can fail: a filter no index serves is a sequential scan.

@@ -39,12 +39,19 @@ class CommentRejected(Exception):
     """A comment refused before anything was stored; ``message`` tells the reader why."""
 
     def __init__(
-        self, message: str, *, field: str | None = None, status: int = 400, **details
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int = 400,
+        retry_after: int | None = None,
+        **details,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.retry_after = retry_after  # a rate limit's wait, in seconds (``Retry-After``)
         self.details = details  # more for the page's script (``resolve_parent``)
 
 
@@ -116,6 +123,15 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     return parent
 
 
+def answered_apart(answered_id: int | None, attached: Comment | None) -> int | None:
+    """What a reply stores as the comment it answers (``Comment.answers``, whose author
+    is e-mailed): ``answered_id`` when ``resolve_parent`` attached it elsewhere (higher
+    up at the deepest level; a thread of its own when threads are off), else None."""
+    if answered_id and (attached is None or attached.pk != answered_id):
+        return answered_id
+    return None
+
+
 def parent_taken_back(comment_id: int, status: str | None) -> CommentRejected:
     """The refusal of a reply whose comment (``comment_id``, now of ``status``; None once
     deleted) is no longer there to answer: the page's script takes it off the page
@@ -182,11 +198,6 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
                 f"That was quick: please take at least {minimum} seconds to write a comment, "
                 "then send it again."
             )
-    limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
-    per = "a minute" if window == 60 else f"every {window} seconds"
-    too_quick = f"You are commenting too quickly: at most {limit} comments {per}."
-    keys = {"email": hash_key(new.email.lower()), "ip": context.ip_hash}
-    check_rate("comment", context.owner_token, keys, too_quick + WAIT_AND_SEND)
     duplicate = (
         Comment.objects.on_article(article.pk)
         .by_email(new.email)
@@ -201,16 +212,46 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
             field="body",
             status=409,
         )
-
-
-def check_rate(action: str, owner_token: str, keys: dict[str, str], message: str) -> None:
-    """Count one ``action`` ("comment", "comment-edit") for the reader and each of ``keys``
-    (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit."""
+    # Counted last: a comment refused for what its reader can put right (the form's
+    # errors, too quick, the same words again) does not use up their comments.
     limit, window = settings.BYLINE_COMMENT_RATE_LIMIT, settings.BYLINE_COMMENT_RATE_WINDOW
+    per = "a minute" if window == 60 else f"every {window} seconds"
+    too_quick = f"You are commenting too quickly: at most {limit} comments {per}."
+    keys = {"email": hash_key(new.email.lower()), "ip": context.ip_hash}
+    check_rate("comment", context.owner_token, keys, too_quick + WAIT_AND_SEND)
+
+
+# Refused comment POSTs one reader (or hashed address) may send in a rate window, for each
+# comment they may post: far more than anyone correcting a form sends, few for a script.
+REFUSED_PER_COMMENT = 10
+TOO_MANY_REFUSED = "Too many of your comments could not be posted." + WAIT_AND_SEND
+
+
+def count_refusal(owner_token: str, ip_hash: str) -> CommentRejected | None:
+    """Count a comment POST refused before anything was stored (the form's errors, a
+    refusal of ``post_comment``), outside the comments' own limit; past
+    ``REFUSED_PER_COMMENT`` times that limit, the refusal to answer instead (429): a
+    script sending refused comments is stopped as one sending comments is."""
+    limit = settings.BYLINE_COMMENT_RATE_LIMIT * REFUSED_PER_COMMENT
+    try:
+        check_rate("comment-refused", owner_token, {"ip": ip_hash}, TOO_MANY_REFUSED, limit)
+    except CommentRejected as refusal:
+        return refusal
+    return None
+
+
+def check_rate(
+    action: str, owner_token: str, keys: dict[str, str], message: str, limit: int = 0
+) -> None:
+    """Count one ``action`` ("comment", "comment-edit") for the reader and each of ``keys``
+    (scope: hashed key); refuse it (429, ``message`` with its ``{wait}``) past the limit
+    (``limit``, else ``BYLINE_COMMENT_RATE_LIMIT``)."""
+    limit = limit or settings.BYLINE_COMMENT_RATE_LIMIT
+    window = settings.BYLINE_COMMENT_RATE_WINDOW
     keys = {"reader": hash_key(owner_token) if owner_token else "", **keys}
     wait = hits([(f"{action}-{scope}", key, limit) for scope, key in keys.items()], window)
     if wait:
-        raise CommentRejected(message.format(wait=wait), status=429)
+        raise CommentRejected(message.format(wait=wait), status=429, retry_after=wait)
 
 
 def judge(article: Article, new: NewComment, context: Context, edited: Comment | None = None):
@@ -277,6 +318,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         if (earlier := comment_of_spent_token(context.form_token)) is not None:
             return replayed(earlier, new)
         raise
+    answers = answered_apart(new.parent_id, parent)
     new = replace(new, parent_id=parent.pk if parent else None)
     decision, approved_before = judge(article, new, context)
     if decision.verdict == Verdict.DISCARD:
@@ -290,6 +332,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
             comment = Comment.objects.create(
                 article=article,
                 parent=parent,
+                answers_id=answers,
                 depth=parent.depth + 1 if parent else 0,
                 thread_id=thread_id,
                 status=status,
@@ -321,7 +364,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
             return replayed(earlier, new)
         # Or what it is attached to was deleted since it was read: nothing was stored,
         # and the form's token is not spent (it may be sent again).
-        if (refusal := removed_meanwhile(article, parent)) is None:
+        if (refusal := removed_meanwhile(article, parent, answers)) is None:
             raise
         raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
@@ -336,15 +379,19 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
 ARTICLE_GONE = "This article does not take comments (it may have been unpublished)."
 
 
-def removed_meanwhile(article: Article, parent: Comment | None) -> CommentRejected | None:
-    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article
-    or the comment it replies to was deleted since the POST read it (a moderator's
-    delete, an erasure at its author's request), refused as when it is gone before the
-    POST; None when neither is (two statements, on this rare path only)."""
+def removed_meanwhile(
+    article: Article, parent: Comment | None, answers: int | None = None
+) -> CommentRejected | None:
+    """Why a comment's INSERT broke a constraint once its twin is ruled out: its article,
+    the comment it is attached to or the one it answers (``answers``, at the deepest
+    level) was deleted since the POST read it (a moderator's delete, an erasure at its
+    author's request), refused as when it is gone before the POST; None when none is (a
+    statement each, on this rare path only)."""
     if not Article.objects.filter(pk=article.pk).exists():
         return CommentRejected(ARTICLE_GONE, status=404)
-    if parent is not None and not Comment.objects.filter(pk=parent.pk).exists():
-        return parent_taken_back(parent.pk, None)
+    for comment_id in (parent.pk if parent else None, answers):
+        if comment_id and not Comment.objects.filter(pk=comment_id).exists():
+            return parent_taken_back(comment_id, None)
     return None
 
 
@@ -371,26 +418,36 @@ def replayed(earlier: Comment, new: NewComment) -> Outcome:
 
 
 def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> Comment:
-    """An editor answers from the moderation queue: published at once, under their name.
+    """An editor answers a comment from the moderation queue: published at once, under
+    their name, attached as a reader's reply is (``resolve_parent``: at the deepest level
+    to the ancestor one level up, which must not be held or deleted), and with threads
+    off to the comment answered (shown right after it, "In reply to" its author).
 
-    Raises ``CommentRejected`` (nothing stored) when the comment it is attached to was
-    deleted since the editor's page read it: that row is locked first in the reply's
-    transaction (a moderator's delete then waits for the reply, and takes it along).
+    Raises ``CommentRejected`` (nothing stored) when the comment answered, or the one it
+    joins, was taken back or deleted since the editor's page read it: they are read again
+    in the reply's transaction, then both locked (a moderator's delete of either then
+    waits for the reply: it takes the reply along, or leaves it in place).
     """
-    parent_for_depth = parent
-    if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1 and parent.parent_id:
-        parent_for_depth = parent.parent
     full_name = name_text(editor.get_full_name())  # (stored cleaned by ``Comment.save``)
     name = full_name if shows_text(full_name) else editor.get_username()
     body = body.strip()
     with transaction.atomic():
-        if not Comment.objects.select_for_update().filter(pk=parent_for_depth.pk).exists():
-            raise parent_taken_back(parent_for_depth.pk, None)
+        # With threads off (one level) a reader's reply starts a thread (there is no
+        # Reply link); the editor's answers a reader, and follows their comment on the
+        # page, "In reply to" them, as a reply deeper than the site's depth is shown.
+        attached = resolve_parent(parent.article, parent.pk) or parent
+        # The comment it joins and the one it answers (``answers``: a foreign key too),
+        # in the order of their ids, as a moderator's delete locks them.
+        wanted = sorted({parent.pk, attached.pk})
+        locked = Comment.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        if missing := set(wanted) - set(locked.values_list("pk", flat=True)):
+            raise parent_taken_back(min(missing), None)
         comment = Comment.objects.create(
             article_id=parent.article_id,
-            parent=parent_for_depth,
-            depth=parent_for_depth.depth + 1,
-            thread_id=thread_of(parent_for_depth),
+            parent=attached,
+            answers_id=answered_apart(parent.pk, attached),
+            depth=attached.depth + 1,
+            thread_id=thread_of(attached),
             status=Comment.Status.APPROVED,
             body=body,
             body_html=render_body(body),
@@ -404,7 +461,7 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderation=ModerationRecord.Decision.APPROVE,
         )
     after_commit(refresh_published, [parent.article_id])
-    after_commit(notifications.notify_reply, comment, site_url, parent)
+    after_commit(notifications.notify_reply, comment, site_url)
     return comment
 
 
@@ -536,38 +593,55 @@ def edit_comment(
 
 
 def delete_comments(comments: Iterable[Comment]) -> int:
-    """Delete comments for good (their replies go with them).
+    """Delete comments for good (their replies go with them); how many of ``comments``
+    were there to delete.
 
-    In one transaction, each comment and everything under it locked before its replies
-    are read (``lock_with_replies``): a reply sent meanwhile either committed before
-    and goes with them, or commits only after the delete and is refused as one to a
-    comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit.
+    In one transaction, the comments and everything under them locked first, in the
+    order of their ids (``lock_with_replies``): a reply sent meanwhile either committed
+    before and goes with them, or commits only after the delete and is refused as one to
+    a comment deleted (``removed_meanwhile``). Never a foreign-key error at the commit,
+    and two moderators deleting overlapping threads wait for each other in turn, never a
+    deadlock.
     """
     comments = list(comments)
     article_ids = {c.article_id for c in comments}
-    count = 0
     with transaction.atomic():
-        for comment in comments:
-            if lock_with_replies(comment.pk):
-                comment.delete()
-                count += 1
+        found = lock_with_replies([c.pk for c in comments])
+        if found:
+            Comment.objects.filter(pk__in=sorted(found)).delete()
     refresh_articles(article_ids)
-    return count
+    return len(found)
 
 
-def lock_with_replies(comment_id: int) -> bool:
-    """Lock a comment and every reply under it, level by level (``SELECT ... FOR
-    UPDATE``, inside the caller's transaction), so that no reply to any of them can
-    commit before the transaction ends: a new row's foreign key waits for its parent's
-    lock. False when the comment is not there (deleted already). On SQLite the
-    transaction holds the database's write lock from its start (IMMEDIATE): the
-    comment's one statement is all it asks."""
-    locked = Comment.objects.select_for_update().values_list("pk", flat=True)
-    level = list(locked.filter(pk=comment_id))
-    found = bool(level)
-    while level and connection.features.has_select_for_update:
-        level = list(locked.filter(parent_id__in=level))
-    return found
+def lock_with_replies(comment_ids: Iterable[int]) -> set[int]:
+    """Lock comments and every reply under them (``SELECT ... FOR UPDATE``, inside the
+    caller's transaction), so that no reply to any of them can commit before the
+    transaction ends: a new row's foreign key waits for its parent's lock. Returns those
+    of ``comment_ids`` that are there (not deleted already).
+
+    The threads are read first, level by level, then locked in one statement in the
+    order of their ids: every transaction that deletes takes its locks in that one
+    order, so two that share rows wait for each other in turn (locked level by level,
+    a moderator deleting a thread and one deleting a reply in it and another thread
+    could each hold what the other waits for: a deadlock, one of them an error page).
+    Replies that committed between the read and the lock are locked after (usually
+    none: one statement). On SQLite the transaction holds the database's write lock
+    from its start (IMMEDIATE): the comments' one statement is all it asks."""
+    wanted = sorted(set(comment_ids))
+    if not connection.features.has_select_for_update:
+        return set(Comment.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    ids = Comment.objects.values_list("pk", flat=True)
+    locked: set[int] = set()
+    level = wanted
+    while level:
+        tree = set(level)
+        while level:
+            level = list(ids.filter(parent_id__in=level))
+            tree.update(level)
+        now = set(ids.select_for_update().filter(pk__in=sorted(tree)).order_by("pk"))
+        locked |= now
+        level = sorted(set(ids.filter(parent_id__in=sorted(now))) - locked)
+    return locked.intersection(wanted)
 
 
 def refresh_published(article_ids: Iterable[int]) -> None:

@@ -30,8 +30,9 @@ def _site_url(request: HttpRequest) -> str:
 
 
 GONE_MEANWHILE = (
-    "This comment was deleted while you were writing: your reply was not published. "
-    "Your words are below."
+    "This comment (or the one above it that a reply at the deepest level joins) was "
+    "deleted or taken back for moderation while you were writing: your reply was not "
+    "published. Your words are below."
 )
 
 # What each decision does to a comment, as the queue's messages and buttons say it.
@@ -177,6 +178,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     fields = (
         "article",
         "parent",
+        "answers",
         "status",
         "author_name",
         "author_email",
@@ -308,7 +310,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
                 reply = actions.reply_as_editor(
                     parent, form.cleaned_data["body"], request.user, _site_url(request)
                 )
-            except actions.CommentRejected:  # deleted since this page read it
+            except actions.CommentRejected:  # deleted or held since this page read it
                 messages.error(request, GONE_MEANWHILE)
             else:
                 messages.success(request, f"Your reply is published on “{parent.article}”.")

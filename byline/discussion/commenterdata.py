@@ -26,11 +26,12 @@ from byline.discussion.reactions import forget_reactions
 log = logging.getLogger(__name__)
 
 # What the export reads of a comment and of its article (no rendered HTML, no article body).
-EXPORTED_FIELDS = (
+EXPORTED_FIELDS: tuple = (
     "pk",
     "article__headline",
     "article__slug",
-    "parent_id",
+    # The comment answered: at the deepest level not the one the reply is attached to.
+    Coalesce("answers_id", "parent_id"),
     "status",
     "submitted_at",
     "edited_at",
@@ -185,7 +186,8 @@ def erase_comments(email: str) -> int:
         # Locked before their replies are read: a reply sent meanwhile either committed
         # before (its comment stays, as a placeholder) or commits after the erasure (and
         # is refused when its comment is deleted); never published, then deleted with it.
-        comments = list(Comment.objects.by_email(email).select_for_update())
+        # In the order of their ids, as a moderator's delete locks (never a deadlock).
+        comments = list(Comment.objects.by_email(email).select_for_update().order_by("pk"))
         if not comments:
             return 0
         ids = {c.pk for c in comments}

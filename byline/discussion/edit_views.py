@@ -21,6 +21,7 @@ from byline.discussion.views import (
     private,
     request_context,
     wants_json,
+    with_retry_after,
 )
 from byline.readers import commenter_token
 
@@ -89,8 +90,9 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.CommentRejected as rejection:
         if wants_json(request):
             payload = {"status": "rejected", "message": rejection.message}
-            return json_refusal(payload, rejection.status)
-        return edit_page(request, comment, form, rejection.message, status=rejection.status)
+            return with_retry_after(json_refusal(payload, rejection.status), rejection)
+        page = edit_page(request, comment, form, rejection.message, status=rejection.status)
+        return with_retry_after(page, rejection)
     approved = comment.status == Comment.Status.APPROVED
     if wants_json(request):
         payload = {

@@ -121,6 +121,18 @@ def commenter_name(value: str) -> str:
     return name if shows_text(name) else ANONYMOUS
 
 
+def answered_gone(collector, field, sub_objs, using) -> None:
+    """``Comment.answers`` when the comment a reply answered is deleted (by a moderator,
+    erased at its author's request, purged): the reply keeps its place and forgets it,
+    and is marked as notified, so that approving it later e-mails nobody (never the
+    author of the comment it is attached to, whom it did not answer).
+
+    Not lazy, unlike SET_NULL: the replies are read (usually none) and both updates name
+    them by id; as a query, the second would match none once the first had run."""
+    models.SET_NULL(collector, field, sub_objs, using)
+    collector.add_field_update(field.model._meta.get_field("reply_notified"), True, sub_objs)
+
+
 class Comment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -131,6 +143,17 @@ class Comment(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    answers = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=answered_gone,
+        related_name="+",
+        editable=False,
+        db_index=False,  # (the partial index below: only such replies have one)
+        help_text="The comment the reader answered, when the reply is attached to another: "
+        "at the deepest level a reply joins the level above.",
     )
     thread_id = models.BigIntegerField(
         null=True, db_index=True, editable=False, help_text="The top-level comment of its thread."
@@ -203,6 +226,12 @@ class Comment(models.Model):
                 F("status"),
                 include=["author_email"],
                 name="comment_email_status_ci",
+            ),
+            # A comment's replies at the deepest level that answered it (deleting it).
+            models.Index(
+                fields=["answers"],
+                condition=models.Q(answers__isnull=False),
+                name="comment_answers",
             ),
             # "Most reacted" (sorting.py): an article's published threads, most reacted first.
             models.Index(

@@ -154,11 +154,14 @@ def notify_moderators(comment: Comment, site_url: str = "") -> bool:
     return _send(subject, "discussion/email/moderation.txt", context, recipients)
 
 
-def notify_reply(reply: Comment, site_url: str = "", replied_to: Comment | None = None) -> bool:
-    """Tell the author of the comment replied to, if they opted in (once per reply); never
-    the author of a comment a moderator removed (a reply at the deepest level may be
-    attached to one: ``actions.deepest_ancestor``)."""
-    target = replied_to or reply.parent
+def notify_reply(reply: Comment, site_url: str = "") -> bool:
+    """Tell the author of the comment replied to, if they opted in (once per reply): the
+    one the reader answered (``Comment.answers`` when the reply is attached to another,
+    at the deepest level), never the author of a comment a moderator removed."""
+    try:
+        target = reply.answers if reply.answers_id else reply.parent
+    except Comment.DoesNotExist:  # deleted since ``reply`` was read: nobody to tell
+        target = None
     if (
         reply.status != Comment.Status.APPROVED
         or reply.reply_notified

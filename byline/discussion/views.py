@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
@@ -207,6 +208,8 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     if article is None:
         return _refused(request, form, None, actions.ARTICLE_GONE, 404, {"status": "rejected"})
     if not form.is_valid():
+        if (too_many := _refusal_counted(request)) is not None:
+            return _rejected(request, form, article, too_many)
         refusal = {"status": "invalid", "errors": _field_errors(form)}
         return _refused(request, form, article, _invalid_message(form), 400, refusal)
     data = form.cleaned_data
@@ -227,6 +230,8 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     try:
         outcome = actions.post_comment(article, new, context)
     except actions.CommentRejected as rejection:
+        if rejection.status != 429 and (too_many := _refusal_counted(request)) is not None:
+            rejection = too_many
         return _rejected(request, form, article, rejection)
     response = _posted_response(request, article, outcome)
     set_commenter_cookie(response, token, secure=request.is_secure())
@@ -234,6 +239,12 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     _remember_details(request, response, new if remembered else None)
     _set_marker(response, remembered, request.is_secure())
     return response
+
+
+def _refusal_counted(request: HttpRequest) -> actions.CommentRejected | None:
+    """Count a refused comment POST (``actions.count_refusal``): the 429 to answer
+    instead past the limit, else None."""
+    return actions.count_refusal(commenter_token(request) or "", hash_ip(client_ip(request)))
 
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -269,7 +280,8 @@ def _refused(request, form, article, message: str, status: int, refusal: dict) -
 
 
 def _rejected(request, form, article, rejection: actions.CommentRejected) -> HttpResponse:
-    """What the action refused (rate limit, closed thread, missing parent...)."""
+    """What the action refused (rate limit, closed thread, missing parent...); a rate
+    limit's refusal says when to send it again (``Retry-After``)."""
     if rejection.status == 404:  # the article was deleted while the comment was sent
         article = None
     refusal: dict = {"status": "rejected", **rejection.details}
@@ -285,7 +297,16 @@ def _rejected(request, form, article, rejection: actions.CommentRejected) -> Htt
         return form_page(
             request, form, article, rejection.message, rejection.status, removed=removed
         )
-    return _refused(request, form, article, rejection.message, rejection.status, refusal)
+    response = _refused(request, form, article, rejection.message, rejection.status, refusal)
+    return with_retry_after(response, rejection)
+
+
+def with_retry_after(response: HttpResponse, rejection: actions.CommentRejected) -> HttpResponse:
+    """A refusal's answer with the seconds to wait (``Retry-After``) when a rate limit
+    refused it: a script (or the page's) knows when to send it again."""
+    if rejection.retry_after is not None:
+        response["Retry-After"] = str(rejection.retry_after)
+    return response
 
 
 def request_context(request: HttpRequest, token: str, **form) -> actions.Context:
@@ -393,9 +414,26 @@ def _waits_above(reply: Comment) -> dict:
     return {
         "status": "held",
         "held": held[-1].pk,
+        "under": _replies_under(held[-1].pk, reply),
         "url": reply.get_absolute_url(),
         "message": HELD_ABOVE,
     }
+
+
+def _replies_under(comment_id: int, reply: Comment) -> list[int]:
+    """The ids of the comments under ``comment_id`` in ``reply``'s thread, for the page's
+    script to take off with it: on a thread's later page the held comment is not there,
+    its replies are (at the top of the page). One statement, the thread's ids and
+    parents; on this rare answer only."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    thread = Comment.objects.filter(article_id=reply.article_id, thread_id=reply.thread_id)
+    for pk, parent_id in thread.values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    under, level = [], children.get(comment_id, [])
+    while level:
+        under.extend(level)
+        level = [kid for pk in level for kid in children.get(pk, [])]
+    return under
 
 
 HELD_ABOVE = (

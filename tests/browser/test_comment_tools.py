@@ -231,6 +231,29 @@ def test_a_reply_sent_after_its_thread_was_taken_back_is_not_shown_under_it(new_
     expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("further down the thread")
 
 
+def test_on_a_thread_s_later_page_a_reply_under_a_comment_taken_back_takes_its_replies_off(
+    new_page, discussed, browser_settings
+):
+    """A thread read a page at a time: the comment taken back into the queue is on the
+    thread's first page, the replies under it the reader sees on the second. A reply to
+    one of them is published but waits with it; the page no longer shows them."""
+    browser_settings.BYLINE_COMMENT_THREAD_PAGE_SIZE = 2
+    article, _, middle, _ = discussed
+    first = Comment.objects.filter(parent=middle).order_by("submitted_at").first()
+    later = [make_comment(article, parent=first, body=f"Deeper {n}.") for n in range(3)]
+    page = new_page()
+    page.goto(f"{article.get_absolute_url()}?thread={middle.pk}&tpage=2")
+    expect(page.locator(f"#comment-{later[1].pk}")).to_have_count(1)
+    expect(page.locator(f"#comment-{first.pk}")).to_have_count(0)  # on the first page
+    reply_with_script(page, later[1], "A reply on the second page.")
+    Comment.objects.filter(pk=first.pk).update(status=Comment.Status.PENDING)
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator(".form-message")).to_contain_text("taken back for moderation")
+    for comment in later:
+        expect(page.locator(f"#comment-{comment.pk}")).to_have_count(0)
+    expect(page.locator(".comment-content", has_text="second page")).to_have_count(0)
+
+
 def test_a_reply_to_a_comment_removed_since_the_page_loaded_leaves_its_placeholder(
     new_page, discussed, editor
 ):

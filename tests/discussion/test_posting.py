@@ -9,6 +9,7 @@ from byline import readers
 from byline.discussion.forms import NAME_SHOWS_NOTHING, form_timestamp
 from byline.discussion.models import Comment
 from tests.discussion.factory import comment_form, make_comment, post_comment
+from tests.discussion.test_editing import window_that_began_a_second_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -293,20 +294,11 @@ def re_find_ts(html: str) -> str:
 
 
 @pytest.fixture
-def one_rate_window(monkeypatch):
-    """The limits count in fixed one-minute windows: keep the test inside one of them."""
-    from datetime import UTC, datetime
-
-    from byline import readers
-
-    frozen = datetime.now(UTC)
-
-    class FrozenClock(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return frozen
-
-    monkeypatch.setattr(readers, "datetime", FrozenClock)
+def one_rate_window(settings):
+    """Keep the test inside one rate window: one that began a second ago and lasts
+    decades (a test straddling a minute boundary, as a slow one under load does, would
+    get one comment more than the limit: ``window_that_began_a_second_ago``)."""
+    settings.BYLINE_COMMENT_RATE_WINDOW = window_that_began_a_second_ago()
 
 
 def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
@@ -316,6 +308,7 @@ def test_rate_limit_per_reader_and_address(client, article, one_rate_window):
     response = post_comment(client, article, body="three")
     assert response.status_code == 429
     assert "too quickly" in response.content.decode()
+    assert 1 <= int(response["Retry-After"])  # the seconds left in the window
     assert "three" in response.content.decode()
     assert Comment.objects.count() == 2
 
@@ -335,6 +328,35 @@ def test_rate_limit_applies_to_the_hashed_ip_across_readers(client, article, one
     readers.reset_limits()  # the window has passed
     cache.clear()
     assert post_comment(Client(), article, body="b3", email="r3@example.org").status_code == 302
+
+
+def test_a_reader_correcting_refused_comments_keeps_their_comments_to_post(
+    client, article, one_rate_window
+):
+    """The limit counts comments taken, not refusals the reader can put right: a form
+    sent with errors, sent too quickly, or the same words sent again."""
+    assert post_comment(client, article, body="My point.").status_code == 302
+    assert post_comment(client, article, body="").status_code == 400
+    assert post_comment(client, article, body="My point.").status_code == 409
+    assert post_comment(client, article, body="My point.").status_code == 409
+    assert post_comment(client, article, body="My point, corrected.").status_code == 302
+    assert post_comment(client, article, body="A third.").status_code == 429
+
+
+def test_a_script_sending_refused_comments_is_stopped_too(client, article, one_rate_window):
+    """Refused comments are counted on their own, ten for each comment allowed: past
+    that, the script is answered 429 as one posting comments is, and its comments too."""
+    for n in range(20):  # BYLINE_COMMENT_RATE_LIMIT (2) x 10
+        assert post_comment(client, article, body="", name=f"Bot {n}").status_code == 400
+    response = post_comment(client, article, body="")
+    assert response.status_code == 429
+    assert "could not be posted" in response.content.decode()
+    script = post_comment(client, article, json=True, body="")
+    assert script.status_code == 429 and int(script["Retry-After"]) >= 1
+    assert script.json()["status"] == "rejected"
+    assert "could not be posted" in script.json()["message"]
+    assert post_comment(client, article, body="Same words.").status_code == 302
+    assert post_comment(client, article, body="Same words.").status_code == 429
 
 
 def test_behind_a_proxy_each_reader_address_has_its_own_limit(article, settings):
@@ -464,3 +486,22 @@ def test_a_json_body_gets_a_json_400_that_says_to_send_a_form(client, article):
         assert body["error"]["status"] == 400
         assert "as a form" in body["message"]
     assert not Comment.objects.exists()
+
+
+def test_with_redis_unreachable_refused_comments_are_still_counted(
+    client, article, one_rate_window, settings
+):
+    """Redis away: the refusals are counted in this process (never a server error), and
+    past the limit the script is answered 429, with Retry-After, all the same."""
+    from byline import redisconn
+    from tests.faults.servers import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.BYLINE_REDIS_TIMEOUT = 0.5
+    try:
+        for n in range(20):
+            assert post_comment(client, article, body="", name=f"Bot {n}").status_code == 400
+        refused = post_comment(client, article, json=True, body="")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    finally:
+        redisconn.reset()

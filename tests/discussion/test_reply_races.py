@@ -360,8 +360,10 @@ def test_a_script_s_reply_whose_top_level_comment_is_held_as_it_is_sent_names_it
     assert response.status_code == 201
     reply = Comment.objects.get(body="Mine waits")
     answer = response.json()
-    assert set(answer) == {"status", "id", "parent", "html", "message", "ts", "held", "url"}
+    keys = {"status", "id", "parent", "html", "message", "ts", "held", "under", "url"}
+    assert set(answer) == keys
     assert answer["status"] == "held" and answer["held"] == top.pk
+    assert answer["under"] == [reply.pk]  # what a page showing it takes off with it
     assert (answer["id"], answer["parent"]) == (reply.pk, top.pk)
     assert answer["url"] == reply.get_absolute_url()
     assert "taken back for moderation" in answer["message"]
@@ -395,12 +397,19 @@ BLOCKED_BY_US = (
 )
 
 
+# A moderator's delete reads the threads, then locks them all in one statement.
+LOCKED = "FOR UPDATE"
+
+
 @contextmanager
-def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
-    """Send ``post`` (a reader's reply, on its own connection and thread) once this
-    connection has read the replies of what it deletes or erases, and go on when the
-    reply is answered or waits for a lock this connection holds (PostgreSQL). Yields the
-    list the reply's answer is put in, complete when the block ends."""
+def reply_sent_after_replies_read(
+    post: Callable[[], object], statement: str = REPLIES_READ
+) -> Iterator[list]:
+    """Send ``post`` (a reader's reply, or another moderator's delete, on its own
+    connection and thread) once this connection has read the replies of what it deletes
+    or erases (or sent another ``statement``), and go on when ``post`` is answered or
+    waits for a lock this connection holds (PostgreSQL). Yields the list its answer is
+    put in, complete when the block ends."""
     answers: list = []
     state = {"sent": False}
 
@@ -421,7 +430,7 @@ def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
 
     def wrapper(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if not state["sent"] and REPLIES_READ in sql:
+        if not state["sent"] and statement in sql:
             state["sent"] = True
             thread.start()
             for _ in range(3000):  # at most 30 s: the reply is answered, or it waits on us
@@ -432,7 +441,7 @@ def reply_sent_after_replies_read(post: Callable[[], object]) -> Iterator[list]:
 
     with connection.execute_wrapper(wrapper):
         yield answers
-    assert state["sent"], "the replies were never read"
+    assert state["sent"], f"{statement} was never sent"
     thread.join(30)
     assert answers, "the reply was never answered"
     if isinstance(answers[0], BaseException):
@@ -486,7 +495,8 @@ def test_a_reply_sent_while_a_moderator_deletes_its_comment_never_fails_the_dele
     """The moderator's delete goes through; the reply, which could only commit after
     it, is refused as one to a comment deleted (the reader's words kept)."""
     top = make_comment(article, author_email="orla@example.org")
-    with reply_sent_after_replies_read(reply_to(article, top, "Just in time?")) as answers:
+    reply = reply_to(article, top, "Just in time?")
+    with reply_sent_after_replies_read(reply, LOCKED) as answers:
         assert actions.delete_comments(Comment.objects.filter(pk=top.pk)) == 1
     assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
     assert not Comment.objects.filter(pk=top.pk).exists()
@@ -505,6 +515,62 @@ def test_a_reply_sent_while_its_comment_is_erased_is_never_deleted_once_publishe
     assert answers[0].status_code == 400 and answers[0].json()["gone"] == top.pk
     assert not Comment.objects.filter(pk=top.pk).exists()
     assert not Comment.objects.filter(body="Are you there?").exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_deleting_the_same_threads_in_opposite_order_both_go_through(article, known):
+    """One moderator deletes two threads while another deletes the same two, listed the
+    other way round, and a reply in the first: the second waits for the first and finds
+    nothing left to delete. Neither is a deadlock (PostgreSQL would abort one of them:
+    an error page), whichever order each listed them in."""
+    first = make_comment(article)
+    reply = make_comment(article, parent=first)
+    second = make_comment(article)
+    make_comment(article, parent=second)
+    other = lambda: actions.delete_comments([second, reply, first])  # noqa: E731
+    with reply_sent_after_replies_read(other, LOCKED) as answers:
+        assert actions.delete_comments([first, second]) == 2
+    assert answers == [0]
+    assert not Comment.objects.filter(article=article).exclude(pk=known.pk).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deletion", [moderator_deletes_now, author_erases_now])
+def test_a_reply_at_the_deepest_level_sent_while_the_comment_it_answers_goes_is_refused(
+    article, known, settings, deletion
+):
+    """The reply joins the comment one level up, which stays, and stores the comment it
+    answers, which a moderator deletes (or its author erases) as it is sent: the reply
+    commits only after them, and is refused as one to a comment deleted, never a
+    server error."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, author_email="tom@example.org")
+    deepest = make_comment(article, parent=top, author_email="orla@example.org")
+    with reply_sent_after_replies_read(reply_to(article, deepest, "Orla?"), LOCKED) as answers:
+        deletion(deepest)
+    assert answers[0].status_code == 400 and answers[0].json()["gone"] == deepest.pk
+    assert not Comment.objects.filter(body="Orla?").exists()
+    assert Comment.objects.filter(pk=top.pk).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_s_reply_at_the_deepest_level_waits_for_nobody_to_delete_what_it_answers(
+    article, editor, settings
+):
+    """The editor answers a comment at the deepest level while another moderator deletes
+    it: the reply locks the comment it answers as well as the one it joins, so the delete
+    waits for it, and the reply is published and keeps its place (never a server error)."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    top = make_comment(article, author_email="tom@example.org")
+    deepest = make_comment(article, parent=top, author_email="orla@example.org")
+    with reply_sent_after_replies_read(moderator_deletes(deepest), LOCKED) as answers:
+        reply = actions.reply_as_editor(deepest, "Thanks, Orla.", editor)
+    assert answers == [1]
+    reply.refresh_from_db()
+    assert (reply.parent_id, reply.answers_id, reply.reply_notified) == (top.pk, None, True)
 
 
 # An editor's reply from the queue -------------------------------------------------

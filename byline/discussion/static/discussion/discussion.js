@@ -208,7 +208,9 @@
           // A comment above the one answered was taken back for moderation after this
           // page was loaded: it is gone from every other page, and the reply waits with
           // it. Not shown under it here either; the reader is told, with a link to it.
-          takeBack(data.held, false);
+          // On a thread's later page the held comment is on an earlier one: the replies
+          // under it here go too (``under``).
+          [data.held].concat(data.under || []).forEach(function (id) { takeBack(id, false); });
           var link = document.createElement("a");
           link.href = data.url;
           link.textContent = "See your reply";
