@@ -30,8 +30,9 @@ connection, and a request thread whose connection was closed (most of them:
 votes alone never open one, and ``CONN_MAX_AGE`` closes the others) handed
 its vote to the caster: on a site voting a few times a second nearly every
 vote paid for the hand-over. The casting connection is recycled as a
-request's (``CONN_MAX_AGE``, errors) before each batch, and closed after
-``IDLE_SECONDS`` without one.
+request's (``CONN_MAX_AGE``, errors) before each batch, and closed by the
+caster, once one runs, after ``IDLE_SECONDS`` without a batch (as a request
+thread's, it is otherwise kept until its next use finds it too old).
 
 What the votes of one batch do is what they would do cast one after
 another in the order they arrived: each states the reader's choice, so a
