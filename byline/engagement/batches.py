@@ -15,24 +15,15 @@ its batch commits, with the reader's vote afterwards and the figures of
 its article after the batch.
 
 A vote that finds nothing to wait for (no batch in the database, no vote
-queued, the caster not about to cast) is a batch of one: its own request
-thread casts it, holding the same one-at-a-time lock the caster casts under
-(``_casting``), so a process still has at most one batch in the database and
-the votes that arrive meanwhile queue for the caster's next batch. Handing
-one vote to the caster and waking the request thread again cost more CPU
-than the cast (1.5-1.9 ms against 1.1-1.4 a vote with votes one at a time, as
-a site that is not voting in a storm gets them).
-
-Every batch is cast on the process's one **casting connection**
-(``_casting_connection``), whoever casts it: it is used only under
-``_casting``, so by one thread at a time. Before, each thread cast on its own
-connection, and a request thread whose connection was closed (most of them:
-votes alone never open one, and ``CONN_MAX_AGE`` closes the others) handed
-its vote to the caster: on a site voting a few times a second nearly every
-vote paid for the hand-over. The casting connection is recycled as a
-request's (``CONN_MAX_AGE``, errors) before each batch, and closed by the
-caster, once one runs, after ``IDLE_SECONDS`` without a batch (as a request
-thread's, it is otherwise kept until its next use finds it too old).
+queued, the caster not about to cast) on a thread whose connection is open
+is a batch of one: its own request thread casts it, on that connection,
+holding the same one-at-a-time lock the caster casts under (``_casting``),
+so a process still has at most one batch in the database and the votes
+that arrive meanwhile queue for the caster's next batch. Handing one vote
+to the caster and waking the request thread again cost more CPU than the
+cast (1.5-1.9 ms against 1.1-1.4 a vote with votes one at a time, as a site
+that is not voting in a storm gets them). A thread that would connect first
+hands its vote to the caster, whose connection is open.
 
 What the votes of one batch do is what they would do cast one after
 another in the order they arrived: each states the reader's choice, so a
@@ -69,8 +60,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,8 +265,10 @@ def _give_up(vote: Vote) -> bool:
 
 def _idle() -> bool:
     """No vote handed to the caster and not yet cast (queued, or taken and waiting for
-    ``_casting``)."""
-    return not _handed
+    ``_casting``), and this thread's database connection open (a request thread that
+    would connect first costs more than the hand-over: its vote goes to the caster,
+    whose connection is)."""
+    return not _handed and connections[DEFAULT_DB_ALIAS].connection is not None
 
 
 def _cast_by_caster(count: int) -> None:
@@ -290,63 +282,10 @@ def _cast_here(vote: Vote) -> None:
     """Cast a batch of one on this thread (the caller holds ``_casting``); whatever
     happens, the vote is answered or failed."""
     try:
-        _cast_on_casting_connection([vote])
+        cast_batch([vote])
     except Exception as error:  # answered with the error, as the caster would
         if not vote.settled:
             vote.fail(error)
-
-
-def casting_connection() -> Any:
-    """The process's casting connection (a database wrapper, not opened until used)."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = connections.create_connection(DEFAULT_DB_ALIAS)
-            _shared.inc_thread_sharing()  # used by one thread at a time, under ``_casting``
-        return _shared
-
-
-@contextmanager
-def _casting_connection() -> Iterator[Any]:
-    """This thread's default database connection is the process's casting connection
-    for the block (the caller holds ``_casting``), yielded."""
-    shared = _shared if _shared is not None else casting_connection()
-    own = connections[DEFAULT_DB_ALIAS]
-    connections[DEFAULT_DB_ALIAS] = shared
-    try:
-        yield shared
-    finally:
-        connections[DEFAULT_DB_ALIAS] = own
-
-
-def _cast_on_casting_connection(batch: list[Vote]) -> None:
-    """``cast_batch`` on the casting connection (the caller holds ``_casting``): closed
-    first if a request would close it (``CONN_MAX_AGE``, an error), and used without a
-    health check if it cast a batch less than ``TRUSTED_FOR`` ago and its statements
-    are cut off where the caster stops waiting (``cutoff.covered``)."""
-    global _cast_at
-    with _casting_connection() as db:
-        db.close_if_unusable_or_obsolete()
-        if (
-            db.connection is not None
-            and time.monotonic() - _cast_at < TRUSTED_FOR
-            and cutoff.covered(db)
-        ):
-            postgres.trust(db)
-        if cast_batch(batch):
-            _cast_at = time.monotonic()
-
-
-def _close_casting_connection(unused_for: float = 0.0) -> None:
-    """Close the casting connection if it cast nothing for ``unused_for`` seconds and no
-    batch is being cast."""
-    if _shared is None or not _casting.acquire(blocking=False):
-        return
-    try:
-        if _shared is not None and time.monotonic() - _cast_at >= unused_for:
-            _shared.close()
-    finally:
-        _casting.release()
 
 
 # Votes cast on the request thread when nothing waits (tests of the caster turn it off).
@@ -363,11 +302,6 @@ _handed = 0
 _inbox: queue.SimpleQueue[Any] | None = None
 _thread_of: threading.Thread | None = None
 _pid = 0
-# The casting connection (a database wrapper shared by the threads that cast, one at a
-# time under ``_casting``), and when it last cast a batch (``time.monotonic()``).
-_shared: Any = None
-_cast_at = 0.0
-_inherited: list[Any] = []  # a parent's casting connection, kept from the collector
 # A caster that dies at once every time would be started again and again, by every vote,
 # in a loop: after QUICK_DEATHS casters in a row each died within QUICK_DEATH_SECONDS of
 # its start, no caster is started for BACKOFF_SECONDS (votes are cast on their request
@@ -480,10 +414,11 @@ def stop() -> None:
             if isinstance(vote, Vote) and vote.take():
                 vote.fail(RuntimeError("the vote caster has stopped"))
                 _cast_by_caster(1)
-    _close_casting_connection()
 
 
 def _run(inbox: queue.SimpleQueue[Any]) -> None:
+    db = connections[DEFAULT_DB_ALIAS]
+    last_used = 0.0
     stopping = False
     try:
         while not stopping:
@@ -491,7 +426,6 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 first = inbox.get(timeout=IDLE_SECONDS)
             except queue.Empty:
                 connections.close_all()
-                _close_casting_connection(unused_for=IDLE_SECONDS)
                 continue
             if first is _STOP:
                 break
@@ -512,7 +446,14 @@ def _run(inbox: queue.SimpleQueue[Any]) -> None:
                 # What request_started does for a request thread, for every database
                 # the batch may read (the checks read replicas when there are some).
                 close_old_connections()
-                _cast_on_casting_connection(batch)
+                if (
+                    db.connection is not None
+                    and time.monotonic() - last_used < TRUSTED_FOR
+                    and cutoff.covered(db)
+                ):
+                    postgres.trust(db)
+                if cast_batch(batch):
+                    last_used = time.monotonic()
             except Exception as error:  # the caster must outlive any batch
                 logger.exception("The vote caster failed a batch.")
                 for vote in batch:
@@ -530,13 +471,9 @@ def _after_fork_in_child() -> None:
     free: the parent's threads do not survive a fork, and a lock one of them held at
     the fork would stay held in the child, every vote waiting on it for ever."""
     global _lock, _casting, _handed, _inbox, _thread_of, _pid, _no_caster_until, _quick_deaths
-    global _shared, _cast_at
     _lock, _casting = threading.Lock(), threading.Lock()
     _handed, _inbox, _thread_of, _pid = 0, None, None, 0
     _no_caster_until, _quick_deaths = 0.0, 0
-    if _shared is not None:  # the parent's: never used here, nor closed (its session)
-        _inherited.append(_shared)
-    _shared, _cast_at = None, 0.0
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -217,7 +217,7 @@ def test_an_article_found_published_is_not_checked_again_for_a_few_seconds():
 
     def statements_of_a_vote(reader: str) -> list[str]:
         check = batches.Check((), None, 100, *REFUSALS)
-        with CaptureQueriesContext(batches.casting_connection()) as captured:
+        with CaptureQueriesContext(connection) as captured:
             batches.cast_checked(batches.Vote("rating", article.pk, reader, "4", check))
         return [query["sql"] for query in captured.captured_queries]
 
@@ -349,13 +349,8 @@ def test_a_vote_with_nothing_to_wait_for_is_cast_on_its_own_thread(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lone_vote_on_a_thread_without_a_connection_is_cast_there_on_the_casting_one(
-    monkeypatch,
-):
-    """A request thread's own connection is mostly closed (votes never open it,
-    ``CONN_MAX_AGE`` closes the others): its lone vote is cast on the thread all the
-    same, on the process's casting connection, with no hand-over to the caster and
-    without opening the thread's own."""
+def test_a_vote_on_a_thread_without_a_connection_goes_to_the_caster(monkeypatch):
+    """Connecting first would cost more than handing the vote over."""
     article = make_article()
     casters: list[str] = []
     cast_votes = stats.cast_votes
@@ -366,18 +361,15 @@ def test_a_lone_vote_on_a_thread_without_a_connection_is_cast_there_on_the_casti
 
     monkeypatch.setattr(stats, "cast_votes", watched)
 
-    def fresh_thread() -> tuple[object, bool]:
+    def fresh_thread() -> object:
         try:
-            mine = batches.cast("rating", article.pk, ANN, "2")[0]
-            return mine, connection.connection is None
+            return batches.cast("rating", article.pk, ANN, "2")[0]
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="request") as pool:
-        assert pool.submit(fresh_thread).result() == ("2", True)
-        assert pool.submit(fresh_thread).result() == ("2", True)
-    assert casters == ["request_0", "request_0"] and batches._thread_of is None
-    assert batches.casting_connection().connection is not None  # kept for the next vote
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(fresh_thread).result() == "2"
+    assert casters == ["byline-vote-caster"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -478,22 +470,22 @@ def test_a_reader_s_newer_vote_is_never_overwritten_by_one_the_caster_took_befor
     monkeypatch.setattr(batches, "_pid", os.getpid())
     caster.start()
 
-    def older() -> object:  # a batch is being cast: it hands its vote to the caster
+    def older() -> object:  # a thread without a connection hands its vote to the caster
         try:
             return batches.cast("rating", article.pk, ANN, "1")[0]
         finally:
             connections.close_all()
 
-    def newer() -> object:  # nothing being cast: it may cast alone
+    def newer() -> object:  # a thread with a connection open: it may cast alone
         try:
+            connection.ensure_connection()
             return batches.cast("rating", article.pk, ANN, "5")[0]
         finally:
             connections.close_all()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        with batches._casting:  # a batch in the database
-            first = pool.submit(older)
-            assert inbox.taken.wait(timeout=30)  # the caster holds the older vote
+        first = pool.submit(older)
+        assert inbox.taken.wait(timeout=30)  # the caster holds the older vote
         second = pool.submit(newer)
         deadline = time.monotonic() + 30
         while not second.done() and batches.queued() == 0 and time.monotonic() < deadline:

@@ -22,7 +22,6 @@ import time
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection
 
 from byline import postgres
@@ -60,15 +59,10 @@ def article(request, settings, serving):
     return make_article()
 
 
-def voting_connection():
-    """The connection votes are cast on: batched, the process's casting connection."""
-    return batches.casting_connection() if settings.BYLINE_VOTE_BATCHES else connection
-
-
-def statements_reach_the_server_late(seconds: float, on=connection) -> None:
-    """The next statement on ``on`` (this thread's connection) runs ``seconds`` later, by
-    the server's clock, than the app believes it sent it (as after a freeze that long)."""
-    raw = on.connection
+def statements_reach_the_server_late(seconds: float) -> None:
+    """The next statement on this thread's connection runs ``seconds`` later, by the
+    server's clock, than the app believes it sent it (as after a freeze that long)."""
+    raw = connection.connection
     micros, answered_at = raw.server_clock
     raw.server_clock = (micros - int(seconds * 1_000_000), answered_at)
 
@@ -100,7 +94,7 @@ def test_a_vote_whose_statement_runs_after_the_app_gave_up_is_not_cast(article):
     reader = Browser(application, "203.0.113.9")
     path = f"/api/articles/{article.pk}/rating/"
     assert reader.send("POST", path, {"stars": 4}).status == 200  # the clock is learnt
-    statements_reach_the_server_late(40, voting_connection())  # past even the 31 s deadline
+    statements_reach_the_server_late(40)  # past even the 31 s deadline
     late = reader.send("POST", path, {"stars": 5})
     assert late.status == 503, late.body
     assert int(late.headers["retry-after"]) > 0
@@ -119,7 +113,7 @@ def test_a_vote_sent_in_time_is_cast_with_its_cut_off(article):
     reader = Browser(application, "203.0.113.10")
     path = f"/api/articles/{article.pk}/rating/"
     assert reader.send("POST", path, {"stars": 2}).status == 200
-    assert cutoff.deadlines(voting_connection()) != (None, None)
+    assert cutoff.deadlines(connection) != (None, None)
     assert reader.send("POST", path, {"stars": 3}).status == 200
     assert figures_for(article.pk).rating_counts[3] == 1
 
@@ -132,7 +126,7 @@ def test_a_trusted_connections_vote_begun_after_the_2_s_the_app_waits_is_not_cas
     reader = Browser(application, "203.0.113.11")
     path = f"/api/articles/{article.pk}/rating/"
     assert reader.send("POST", path, {"stars": 2}).status == 200
-    statements_reach_the_server_late(10, voting_connection())
+    statements_reach_the_server_late(10)
     late = reader.send("POST", path, {"stars": 5})
     assert late.status == 503, late.body
     assert figures_for(article.pk).rating_counts[5] == 0
