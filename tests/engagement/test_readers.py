@@ -161,6 +161,26 @@ def test_with_redis_a_round_trip_answers_each_command_in_order_an_error_in_its_p
 @pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
 )
+def test_with_redis_a_round_trip_that_fails_gives_its_connection_back_to_the_pool():
+    """A call that fails on the way (here a command that cannot be encoded) raises, and
+    its connection still goes back to the pool (none is leaked, one failure at a time,
+    until the pool runs dry): the next call, on the same pooled connection, gets its
+    own answers."""
+    from byline.redisconn import round_trip, set_up
+
+    client, key = redis_client(), f"byline:test:{readers.new_reader_id()}"
+    pool = set_up().pool
+    with pytest.raises(redis.DataError):
+        round_trip(client, [("SET", key, "v"), ("HGET", key, None)])
+    assert not pool._in_use_connections
+    assert round_trip(client, [("GET", key), ("DEL", key)]) == [None, 0]
+    assert not pool._in_use_connections
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
 def test_with_redis_the_counters_expire_and_a_field_is_read_in_the_same_call():
     client = redis_client()
     identity = readers.new_reader_id()
