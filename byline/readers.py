@@ -53,6 +53,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -62,6 +63,7 @@ import redis
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, parse_cookie
+from django.utils.http import http_date
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
@@ -128,6 +130,32 @@ def remember_reader(response: HttpResponse, reader: str) -> None:
         samesite="Lax",
         secure=settings.SECURE_COOKIES,
     )
+
+
+def reader_cookie_header(reader: str) -> str:
+    """The ``Set-Cookie`` value ``remember_reader`` gives a reader, built without a response
+    (a layer that answers without Django: the vote layer). Django's own header with the
+    reader's value and expiry put in: a response and its cookie cost ~0.1 ms of a vote."""
+    head, middle, tail = _cookie_parts(settings.BYLINE_READER_COOKIE, settings.SECURE_COOKIES)
+    return head + cookie_value(reader) + middle + http_date(time.time() + COOKIE_MAX_AGE) + tail
+
+
+_VALUE, _EXPIRES = "\x00value\x00", "\x00expires\x00"
+
+
+@lru_cache(maxsize=4)
+def _cookie_parts(name: str, secure: bool) -> tuple[str, str, str]:
+    """``remember_reader``'s header cut around the value and the expiry."""
+    response = HttpResponse()
+    response.set_cookie(
+        name, "v", max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure
+    )
+    morsel = response.cookies[name]
+    morsel.set(name, _VALUE, _VALUE)  # as set: a signed value is never quoted
+    morsel["expires"] = _EXPIRES
+    head, rest = morsel.output(header="").strip().split(_VALUE)
+    middle, tail = rest.split(_EXPIRES)
+    return head, middle, tail
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -427,12 +455,13 @@ def _hits_in_redis(
 ) -> list[tuple[bool, bytes | None]]:
     script = storage.lua_acquire_sliding_window
     client: Any = storage.get_connection()
-    for attempt in range(2):
-        pipe = client.pipeline(transaction=False)
-        for counts, read in requests:
-            for rule, scope, identity in counts:
-                key = rule.key_for(scope, identity)
-                pipe.evalsha(
+    commands: list[tuple[Any, ...]] = []
+    for counts, read in requests:
+        for rule, scope, identity in counts:
+            key = rule.key_for(scope, identity)
+            commands.append(
+                (
+                    "EVALSHA",
                     script.sha,
                     2,
                     storage.prefixed_key(storage._previous_window_key(key)),
@@ -441,9 +470,12 @@ def _hits_in_redis(
                     rule.get_expiry(),
                     1,
                 )
-            if read is not None:
-                pipe.hget(*read)
-        replies: list[Any] = pipe.execute(raise_on_error=False)
+            )
+        if read is not None:
+            commands.append(("HGET", *read))
+    for attempt in range(2):
+        # One round trip, as a pipeline would send them, without building one.
+        replies = redisconn.round_trip(client, commands)
         if attempt == 0 and any(isinstance(r, redis.exceptions.NoScriptError) for r in replies):
             client.script_load(script.script)  # a new or flushed Redis
             continue

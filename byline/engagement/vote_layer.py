@@ -51,7 +51,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 
 from byline import db, postgres, readers
@@ -203,12 +202,5 @@ def _vote(
         return json_answer(
             refused.status, error_body(refused.status, refused.message), secure, extra
         )
-    extra = [("Set-Cookie", _reader_cookie(voter.reader))] if voter.new_reader else []
+    extra = [("Set-Cookie", readers.reader_cookie_header(voter.reader))] if voter.new_reader else []
     return json_answer(200, actions.vote_json(kind, voter, mine, figures), secure, extra)
-
-
-def _reader_cookie(reader: str) -> str:
-    """The ``Set-Cookie`` value ``readers.remember_reader`` gives a new reader."""
-    response = HttpResponse()
-    readers.remember_reader(response, reader)
-    return response.cookies[settings.BYLINE_READER_COOKIE].output(header="").strip()

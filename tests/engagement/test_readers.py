@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import redis
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -43,6 +44,33 @@ def test_a_remembered_reader_is_read_back_and_a_forged_one_is_not():
     assert readers.reader_id(request) == reader
     request.COOKIES["byline_reader"] = reader  # unsigned
     assert readers.reader_id(request) is None
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_reader_cookie_header_built_without_a_response_is_django_s(settings, secure):
+    """The vote layer's ``Set-Cookie`` (``reader_cookie_header``) is the header
+    ``remember_reader`` sets on a response: the same value and attributes, in the same
+    order, expiring the same moment (to the second it was built in)."""
+    from http.cookies import SimpleCookie
+
+    from django.utils.http import parse_http_date
+
+    settings.SECURE_COOKIES = secure
+    for _ in range(20):
+        reader = readers.new_reader_id()
+        response = HttpResponse()
+        readers.remember_reader(response, reader)
+        django_s = response.cookies[settings.BYLINE_READER_COOKIE].output(header="").strip()
+        ours = readers.reader_cookie_header(reader)
+        name = settings.BYLINE_READER_COOKIE
+        parsed = [SimpleCookie(header)[name] for header in (ours, django_s)]
+        assert parsed[0].value == parsed[1].value == readers.cookie_value(reader)
+        assert [dict(morsel, expires="") for morsel in parsed][0] == dict(parsed[1], expires="")
+        expiries = [parse_http_date(morsel["expires"]) for morsel in parsed]
+        assert 0 <= expiries[0] - expiries[1] <= 1
+        assert ours.split("; expires=")[0] == django_s.split("; expires=")[0]
+        assert ours.split(" GMT")[1] == django_s.split(" GMT")[1]
+        assert ("; Secure" in ours) is secure
 
 
 def test_a_reader_cookie_survives_a_secret_key_rotation_through_the_fallbacks(settings):
@@ -106,6 +134,47 @@ def test_with_redis_hits_takes_one_round_trip_whatever_the_number_of_keys(monkey
     counters = [k for _, key, _ in keys for k in client.keys(f"byline:ratelimit:*{key}*")]
     assert len(counters) == 3
     client.delete(*counters)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+def test_with_redis_a_round_trip_answers_each_command_in_order_an_error_in_its_place():
+    """``redisconn.round_trip`` (the rate limits' one call): the commands go down in one
+    send, each reply comes back in its place, a refused command's error among them
+    without failing the others, and the connection goes back to the pool."""
+    from byline.redisconn import round_trip, set_up
+
+    client, key = redis_client(), f"byline:test:{readers.new_reader_id()}"
+    pool = set_up().pool
+    replies = round_trip(
+        client, [("SET", key, "v"), ("HGET", key, "f"), ("GET", key), ("HGET", key + "x", "f")]
+    )
+    assert replies[0] in (b"OK", "OK") and replies[2] == b"v" and replies[3] is None
+    assert isinstance(replies[1], redis.ResponseError) and "WRONGTYPE" in str(replies[1])
+    assert round_trip(client, [("DEL", key)]) == [1]
+    assert not pool._in_use_connections
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="Redis not configured: set REDIS_URL=redis://..."
+)
+def test_with_redis_a_round_trip_that_fails_gives_its_connection_back_to_the_pool():
+    """A call that fails on the way (here a command that cannot be encoded) raises, and
+    its connection still goes back to the pool (none is leaked, one failure at a time,
+    until the pool runs dry): the next call, on the same pooled connection, gets its
+    own answers."""
+    from byline.redisconn import round_trip, set_up
+
+    client, key = redis_client(), f"byline:test:{readers.new_reader_id()}"
+    pool = set_up().pool
+    with pytest.raises(redis.DataError):
+        round_trip(client, [("SET", key, "v"), ("HGET", key, None)])
+    assert not pool._in_use_connections
+    assert round_trip(client, [("GET", key), ("DEL", key)]) == [None, 0]
+    assert not pool._in_use_connections
 
 
 @pytest.mark.redis
