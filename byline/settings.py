@@ -99,7 +99,14 @@ def _cache() -> dict:
             "LOCATION": url,
             "KEY_PREFIX": "byline",
         }
-    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "byline"}
+    # Process memory: 10,000 entries (Django's default, 300, made thread shapes, related
+    # stories, view marks and password attempts push each other out), as the Redis
+    # cache's fallback (byline/cache.py).
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "byline",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
 
 
 # Off unless asked for (BYLINE_DEBUG=on): readers of the demo site get its own

@@ -161,3 +161,21 @@ def test_the_embedded_tier_generates_a_secret_key_into_the_data_folder(tmp_path)
     key = (tmp_path / "secret_key").read_text()
     assert len(key) >= 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_embedded_tiers_cache_keeps_what_a_busy_site_asks_it_to(tmp_path):
+    """Without Redis the cache is process memory. Django's default keeps 300 entries and
+    then drops a third of them: thread shapes, related stories, view marks and password
+    attempts (a brute-force guard) pushed each other out long before the memory mattered.
+    It keeps 10,000, as the Redis cache's fallback does."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update({"BYLINE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "byline.settings"})
+    code = (
+        "import django; django.setup(); from django.core.cache import cache\n"
+        "for n in range(2000): cache.set(f'entry-{n}', n, 300)\n"
+        "print(cache.get('entry-0'), cache.get('entry-1999'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", "1999"]
