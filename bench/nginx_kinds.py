@@ -38,6 +38,13 @@ css) against written in (page styled): how a change
 of the configuration is measured on a shared machine. The requests a page view
 makes of each kind come from ``bench/readers.py`` (its "requests by kind").
 
+``--gap MS`` makes each client wait that long after each answer, so a worker
+sleeps between requests as it does under bench/readers.py (a reader's tab sends a
+request every few seconds, not back to back): each request is then its own wake-up
+of a worker from idle, which costs nginx several times the request's own work
+(2026-12-05, an idle machine, ``-c1``: a beacon 7.6 µs back to back, 35-38 µs with
+1-10 ms gaps; the page 9 against 36-66), and every kind alike.
+
 ``--instructions`` measures instead what does not vary with the machine's load:
 each tree's nginx runs as one process under valgrind's callgrind, then under
 ``strace -c``, and each kind is sent ``--requests`` times over one kept
@@ -170,7 +177,9 @@ def run_kind(
 ) -> tuple[float, float, int]:
     """(µs of nginx CPU a request, requests a second, answers not 2xx/3xx)."""
     method, path, headers = request
-    script.write_text(f'wrk.method = "{method}"\n')
+    # --gap: each client waits that long after an answer, as a reader's tab does.
+    pause = f"function delay() return {args.gap} end\n" if args.gap else ""
+    script.write_text(f'wrk.method = "{method}"\n{pause}')
     command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -295,6 +304,13 @@ def main() -> int:
     parser = bench_parser(__doc__, 18250, 2, "one 1 s run of each kind, answers checked")
     parser.add_argument("--seconds", type=int, default=3, help="wrk's run of each kind")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--gap",
+        type=int,
+        default=0,
+        help="ms each client waits after an answer (nginx idle between requests, as in"
+        " bench/readers.py: each request its own wake-up of a worker from idle)",
+    )
     parser.add_argument("--against", type=Path, help="another checkout whose nginx.conf to run")
     parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
     parser.add_argument("--rounds", type=int, default=1, help="A B B A this many times (medians)")
@@ -331,7 +347,8 @@ def main() -> int:
         order *= args.rounds
         script = bench.work / "request.lua"
         views = bench.work / "data" / "views"
-        print(f"nginx CPU a request, wrk -c{args.connections}, {args.seconds} s a run")
+        gap = f", {args.gap} ms between a client's requests" if args.gap else ""
+        print(f"nginx CPU a request, wrk -c{args.connections}{gap}, {args.seconds} s a run")
         print(f"{'kind':<12}" + "".join(f"{name:>22}" for name in servers) + "   ratio")
         failed = False
         medians: dict[str, dict[str, float]] = {}

@@ -355,6 +355,29 @@ def test_after_a_fold_nginx_answers_the_counts_and_the_beacon_from_the_counts_fi
     assert views_now(site) == expected + 1
 
 
+def test_the_counts_files_answers_are_revalidated_by_their_etag_alone(site):
+    """nginx's answers from the counts file (a refresh, its 304, the beacon's) carry the
+    ETag the page script compares and no Last-Modified (nginx's work for nothing: the
+    beacon's answer is never stored, and the script revalidates by the ETag); the ETag
+    alone still gets the 304, and the beacon's is the refresh's for the same file."""
+    beacon(site, agent=f"{BROWSER} reader 58")
+    views_in_file_after_folds(site)
+    url = f"{site['nginx']}/api/articles/{site['id']}/engagement/"
+    status, headers, _ = send(url)
+    assert (status, headers["x-cache"]) == (200, "FILE")
+    assert headers["etag"] and "last-modified" not in headers
+    status, revalidated, _ = send(url, headers={"If-None-Match": headers["etag"]})
+    assert status == 304
+    assert revalidated["etag"] == headers["etag"] and "last-modified" not in revalidated
+    status, answer, _ = send(
+        f"{site['nginx']}/api/articles/{site['id']}/view/",
+        "POST",
+        {"User-Agent": BOT, "Sec-Fetch-Site": "same-origin", "Accept": "application/json"},
+    )  # a bot's beacon: the same answer, no view to count
+    assert (status, answer["x-cache"]) == (200, "FILE")
+    assert answer["etag"] == headers["etag"] and "last-modified" not in answer
+
+
 def view_log_lines(site, article: int) -> list[bytes]:
     """The lines of nginx's view log for ``article``."""
     return [
