@@ -17,6 +17,7 @@ from byline.sitetime import site_time
 DISPLAY_FIELDS = (
     "article_id",
     "parent_id",
+    "answers_id",
     "thread_id",
     "depth",
     "author_name",

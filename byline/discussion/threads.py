@@ -120,7 +120,8 @@ def flatten(
     ``removed``: the ids of the placeholders among ``comments``.
     """
     children: dict[int | None, list[Comment]] = defaultdict(list)
-    known = {c.pk for c in comments}
+    shown = {c.pk: c for c in comments}
+    known = shown.keys()
     for comment in comments:
         parent = comment.parent_id if comment.parent_id in known else None
         if parent is None and comment.parent_id is not None and not continued:
@@ -134,7 +135,7 @@ def flatten(
     deepest = max(0, settings.BYLINE_COMMENT_MAX_DEPTH - 1)
     nodes: list[Node] = []
     stack: list[tuple[Comment, int, Comment | None]] = [
-        (c, 0, None) for c in reversed(children[None])
+        (c, 0, shown.get(c.answers_id)) for c in reversed(children[None])
     ]
     while stack:
         comment, depth, answers = stack.pop()
@@ -144,7 +145,12 @@ def flatten(
         node.answers_removed = answers is not None and answers.pk in removed
         nodes.append(node)
         flat = comment if depth >= deepest else None
-        stack.extend((kid, min(depth + 1, deepest), flat) for kid in reversed(kids))
+        # A reply sent to a comment at the deepest level is attached beside it and says
+        # which one it answers (``Comment.answers``), when that one is on the page.
+        stack.extend(
+            (kid, min(depth + 1, deepest), shown.get(kid.answers_id) or flat)
+            for kid in reversed(kids)
+        )
     for index, node in enumerate(nodes):
         next_depth = nodes[index + 1].depth if index + 1 < len(nodes) else 0
         if not node.has_children:

@@ -197,3 +197,39 @@ def test_with_threads_off_an_editor_s_reply_follows_the_comment_it_answers(
     assert page.index("Thanks, Tom.") < page.index("A later comment.")
     assert f'In reply to <a href="#comment-{tom.pk}">Tom</a>' in page
     assert told(mailoutbox) == [["t@e.org"]]
+
+
+def test_the_page_says_which_comment_a_reply_at_the_deepest_level_answers(
+    client, article, settings
+):
+    """Replying to Dee at the deepest level attaches the reply under Tom, beside Dee:
+    "In reply to Dee" above it tells readers whom it answers (the page said nothing, so
+    it read as an answer to Tom). A reply whose comment went stays without the line."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    tom = make_comment(article, author_name="Tom")
+    dee = make_comment(article, parent=tom, author_name="Dee")
+    make_comment(article, author_email="ada@example.org")  # Ada is known: published
+    post_comment(client, article, json=True, parent=str(dee.pk), body="Dee, no.")
+    reply = Comment.objects.get(body="Dee, no.")
+    assert (reply.parent_id, reply.answers_id, reply.status) == (tom.pk, dee.pk, "approved")
+    page = client.get(article.get_absolute_url()).content.decode()
+    mine = page[page.index(f'id="comment-{reply.pk}"') :]
+    mine = mine[: mine.index("</article>")]
+    assert f'In reply to <a href="#comment-{dee.pk}">Dee</a>' in mine
+    Comment.objects.filter(pk=dee.pk).delete()
+    page = client.get(article.get_absolute_url()).content.decode()
+    mine = page[page.index(f'id="comment-{reply.pk}"') :]
+    assert "In reply to" not in mine[: mine.index("</article>")]
+
+
+def test_with_threads_off_a_reply_says_which_comment_it_answers(client, article, settings):
+    """One level: a reader's reply starts a comment of its own and says whom it answers."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 1
+    tom = make_comment(article, author_name="Tom")
+    make_comment(article, author_email="ada@example.org")
+    post_comment(client, article, json=True, parent=str(tom.pk), body="Tom, yes.")
+    reply = Comment.objects.get(body="Tom, yes.")
+    assert (reply.parent_id, reply.answers_id) == (None, tom.pk)
+    page = client.get(article.get_absolute_url()).content.decode()
+    mine = page[page.index(f'id="comment-{reply.pk}"') :]
+    assert f'In reply to <a href="#comment-{tom.pk}">Tom</a>' in mine[: mine.index("</article>")]
