@@ -1,0 +1,115 @@
+"""The comment POST's reads written once as SQL (``actions.is_duplicate``,
+``actions.history_counts``, the spent form token) answer as the querysets they replace,
+and from the same indexes; the comment list's per-page reads (month names, the reaction's
+label) draw the same markup as each comment drawn alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from byline.discussion import actions, markup
+from byline.discussion.models import Comment, SpentFormToken
+from byline.discussion.threads import page_of_threads
+from tests.discussion.factory import make_comment
+from tests.factory import make_article
+from tests.test_indexes import other_readers_comments, postgres_only
+
+pytestmark = [pytest.mark.django_db]
+Status = Comment.Status
+
+
+def orm_duplicate(article_id: int, email: str, body: str) -> bool:
+    """The queryset ``check_abuse`` ran before."""
+    return (
+        Comment.objects.on_article(article_id)
+        .by_email(email)
+        .filter(body=body)
+        .exclude(status=Status.TRASH)
+        .exists()
+    )
+
+
+def test_the_duplicate_check_answers_as_the_queryset(article):
+    other = make_article("Another story")
+    for status in (Status.APPROVED, Status.PENDING, Status.SPAM, Status.TRASH):
+        make_comment(
+            article, status=status, author_email=f"{status}@Example.org", body=f"Words {status}."
+        )
+    make_comment(other, author_email="elsewhere@example.org", body="Said elsewhere.")
+    cases = [
+        (article.pk, f"{status}@example.org", f"Words {status}.")
+        for status in (Status.APPROVED, Status.PENDING, Status.SPAM, Status.TRASH)
+    ] + [
+        (article.pk, " APPROVED@EXAMPLE.ORG ", "Words approved."),  # case, spaces
+        (article.pk, "approved@example.org", "Words approved"),  # other words
+        (article.pk, "someone@example.org", "Words approved."),  # another reader
+        (article.pk, "elsewhere@example.org", "Said elsewhere."),  # another article
+        (other.pk, "elsewhere@example.org", "Said elsewhere."),
+    ]
+    answers = [actions.is_duplicate(*case) for case in cases]
+    assert answers == [orm_duplicate(*case) for case in cases]
+    assert answers == [True, True, True, False, True, False, False, False, True]
+
+
+def test_the_authors_history_is_counted_as_the_queryset_counts_it(article):
+    statuses = [Status.APPROVED] * 3 + [Status.SPAM] * 2 + [Status.PENDING, Status.TRASH]
+    comments = [make_comment(article, author_email="Known@Example.org", status=s) for s in statuses]
+    make_comment(article, author_email="someone@example.org")
+    history = Comment.objects.by_email("known@example.org")
+    assert actions.history_counts(" KNOWN@example.org") == history.history_counts() == (3, 2)
+    edited = comments[0]
+    assert actions.history_counts("known@example.org", other_than=edited.pk) == (2, 2)
+    assert history.exclude(pk=edited.pk).history_counts() == (2, 2)
+    assert actions.history_counts("nobody@example.org") == (0, 0)
+
+
+def test_a_spent_form_token_finds_its_comment_and_no_other(article):
+    comment = make_comment(article)
+    SpentFormToken.objects.create(token="a" * 64, comment=comment, spent_at=comment.submitted_at)
+    assert actions.comment_of_spent_token("a" * 64) == comment
+    assert actions.comment_of_spent_token("b" * 64) is None
+    assert actions.comment_of_spent_token("") is None
+
+
+@postgres_only
+def test_the_history_statement_reads_the_address_index_alone():
+    """As tests/test_indexes.py checks of the queryset: a known commenter with thousands
+    of comments is counted from the (address, status) index, never the rows."""
+    article = make_article("A story")
+    for status in (Status.APPROVED, Status.SPAM, Status.TRASH):
+        make_comment(article, author_email="Known@Example.org", status=status)
+    other_readers_comments(article, 300)
+    with CaptureQueriesContext(connection) as counted:
+        assert actions.history_counts("known@example.org") == (1, 1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {counted.captured_queries[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(counted.captured_queries) == 1
+    assert "Index Only Scan using comment_email_status_ci" in plan, plan
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+def test_a_page_of_comments_draws_each_comment_as_it_is_drawn_alone(article, language):
+    """The list translates the month names and the reaction's label once a page: each
+    comment's markup is still the one ``comment_open`` draws for it alone."""
+    for month in (1, 5, 12):
+        when = article.published_at.replace(month=month, day=3)
+        make_comment(article, author_name='Ann <"O\'Hara"> & co', submitted_at=when)
+    with translation.override(language):
+        nodes = page_of_threads(article.pk).nodes
+        page = markup.comment_list(nodes)
+        alone = [markup.comment_open(node.comment, node.depth) for node in nodes]
+        months = [str(name) for number, name in sorted(markup.MONTHS.items())]
+    assert len(alone) == 3
+    for item in alone:
+        assert item in page
+    shown = set(re.findall(r"<time datetime=[^>]*>\d+ (\w+) \d{4}", page))
+    assert shown == {months[0], months[4], months[11]}
+    assert "&lt;&quot;O&#x27;Hara&quot;&gt; &amp; co" in page
