@@ -22,7 +22,7 @@ from django.utils import timezone
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article, name_text, shows_text
-from byline.db import after_commit
+from byline.db import PRIMARY, after_commit
 from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
@@ -203,11 +203,12 @@ HISTORY_SQL = (
 )
 
 
-def _read(sql: str, params: list, model: type = Comment) -> list[tuple]:
-    """Rows of one of the statements above, from the database the router reads ``model``
-    from (a replica, or the primary once the request wrote or in a transaction), as the
-    queryset would have."""
-    with connections[router.db_for_read(model)].cursor() as cursor:
+def _read(sql: str, params: list, alias: str = PRIMARY) -> list[tuple]:
+    """Rows of one of the statements above, from the primary unless ``alias`` says: the
+    spent token and the duplicate are asked before the POST writes, where the router
+    would pick a replica, and one lagging behind a twin's commit would let the same
+    comment through twice. (The author's history may lag: ``router.db_for_read``.)"""
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -228,7 +229,7 @@ def history_counts(email: str, other_than: int | None = None) -> tuple[int, int]
     other = ""
     if other_than is not None:
         other, params = ' AND "id" <> %s', [*params, other_than]
-    counts = dict(_read(HISTORY_SQL.format(other=other), params))
+    counts = dict(_read(HISTORY_SQL.format(other=other), params, router.db_for_read(Comment)))
     return counts.get(Comment.Status.APPROVED, 0), counts.get(Comment.Status.SPAM, 0)
 
 
@@ -440,8 +441,8 @@ def comment_of_spent_token(form_token: str) -> Comment | None:
     token alone is looked up, and the comment read only when it was spent.)"""
     if not form_token:
         return None
-    spent = _read(SPENT_FORM_SQL, [form_token], SpentFormToken)
-    return Comment.objects.filter(pk=spent[0][0]).first() if spent else None
+    spent = _read(SPENT_FORM_SQL, [form_token])
+    return Comment.objects.using(PRIMARY).filter(pk=spent[0][0]).first() if spent else None
 
 
 def replayed(earlier: Comment, new: NewComment) -> Outcome:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from byline import db
 from byline.discussion import actions, markup
 from byline.discussion.models import Comment, SpentFormToken
 from byline.discussion.threads import page_of_threads
@@ -109,3 +110,30 @@ def test_a_page_of_comments_draws_each_comment_as_it_is_drawn_alone(article, lan
     shown = set(re.findall(r"<time datetime=[^>]*>\d+ (\w+) \d{4}", page))
     assert shown == {months[0], months[4], months[11]}
     assert "&lt;&quot;O&#x27;Hara&quot;&gt; &amp; co" in page
+
+
+@pytest.fixture
+def lagging_replica(monkeypatch):
+    """Reads go to a replica ("replica_1") unless the primary is asked for; it is not set
+    up here, so a read sent there fails, as one that lags would answer from before."""
+    monkeypatch.setattr(db, "replica_aliases", lambda: ["replica_1"])
+    db.unpin()  # what request_started does
+    yield
+    db.unpin()
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
+def test_a_double_submit_is_looked_for_on_the_primary(lagging_replica):
+    """The spent form token and the duplicate check are asked before the POST writes
+    (the router would send them to a replica): a replica that lags behind the twin's
+    commit would let the same comment through twice. Both read the primary."""
+    with db.reading_from_primary():
+        article = make_article("A story")
+        comment = make_comment(article, author_email="Ann@example.org", body="Same words.")
+        SpentFormToken.objects.create(
+            token="c" * 64, comment=comment, spent_at=comment.submitted_at
+        )
+    db.unpin()
+    assert actions.comment_of_spent_token("c" * 64) == comment
+    assert actions.is_duplicate(article.pk, "ann@example.org", "Same words.")
+    assert not actions.is_duplicate(article.pk, "ann@example.org", "Other words.")
