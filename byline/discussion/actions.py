@@ -223,8 +223,8 @@ def is_duplicate(article_id: int, email: str, body: str) -> bool:
 
 def history_counts(email: str, other_than: int | None = None) -> tuple[int, int]:
     """How many comments under ``email`` (whatever its case; ``other_than`` aside) were
-    approved and how many marked spam: ``by_email(email).history_counts()``, read from
-    the (address, status) index alone."""
+    approved and how many marked spam, read from the (address, status) index alone (the
+    one path of this count: the queryset that counted it before is gone)."""
     params: list = [email.strip(), Comment.Status.APPROVED.value, Comment.Status.SPAM.value]
     other = ""
     if other_than is not None:
