@@ -119,3 +119,40 @@ def test_a_double_submit_is_looked_for_on_the_primary(lagging_replica):
     assert actions.comment_of_spent_token("c" * 64) == comment
     assert actions.is_duplicate(article.pk, "ann@example.org", "Same words.")
     assert not actions.is_duplicate(article.pk, "ann@example.org", "Other words.")
+
+
+def test_hostile_names_are_escaped_in_a_page_as_each_comment_alone():
+    """Every name of the hostile corpora (as stored rows may hold them, from before names
+    were cleaned) is escaped in the page's list exactly as ``comment_open`` and the
+    reaction's button escape it alone: escaped once a comment, never twice, never raw."""
+    from datetime import UTC, datetime
+    from html import escape
+
+    from byline.discussion.reactions import button, label
+    from byline.discussion.threads import Node
+    from tests.corpora import CONTROLLED, NAUGHTY, XSS
+
+    when = datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
+    names = [name for name in NAUGHTY + XSS + CONTROLLED if name.strip()]
+    comments = [
+        Comment(
+            pk=n + 1,
+            article_id=1,
+            author_name=name,
+            body_html="<p>Hi.</p>",
+            status=Status.APPROVED,
+            submitted_at=when,
+        )
+        for n, name in enumerate(names)
+    ]
+    page = markup.comment_list([Node(comment, 0) for comment in comments])
+    pos = 0
+    for comment in comments:
+        alone = markup.comment_open(comment, 0)
+        found = page.find(alone, pos)
+        assert found >= 0, comment.author_name
+        pos = found + len(alone)
+        shown = escape(comment.shown_name)
+        assert f"(comment by {shown})</span></button>" in alone
+        assert button(comment) == button(comment, "", "", shown, escape(label()))
+    assert "<script" not in page.lower().replace("&lt;script", "")
