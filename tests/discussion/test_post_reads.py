@@ -94,16 +94,6 @@ def test_a_page_of_comments_draws_each_comment_as_it_is_drawn_alone(article, lan
     assert "&lt;&quot;O&#x27;Hara&quot;&gt; &amp; co" in page
 
 
-@pytest.fixture
-def lagging_replica(monkeypatch):
-    """Reads go to a replica ("replica_1") unless the primary is asked for; it is not set
-    up here, so a read sent there fails, as one that lags would answer from before."""
-    monkeypatch.setattr(db, "replica_aliases", lambda: ["replica_1"])
-    db.unpin()  # what request_started does
-    yield
-    db.unpin()
-
-
 @pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
 def test_a_double_submit_is_looked_for_on_the_primary(lagging_replica):
     """The spent form token and the duplicate check are asked before the POST writes
