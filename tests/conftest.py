@@ -8,6 +8,7 @@ import pytest
 from django.db import connections
 from hypothesis import settings as hypothesis_settings
 
+from byline import db
 from byline.articles.demo import load_demo
 from tests.factory import make_editor
 
@@ -262,3 +263,13 @@ def pytest_collection_modifyitems(config, items):
         )
 
     items.sort(key=rank)  # stable: every other test keeps its place
+
+
+@pytest.fixture
+def lagging_replica(monkeypatch):
+    """Reads go to a replica ("replica_1") unless the primary is asked for; it is not set
+    up here, so a read sent there fails, as one that lags would answer from before."""
+    monkeypatch.setattr(db, "replica_aliases", lambda: ["replica_1"])
+    db.unpin()  # what request_started does
+    yield
+    db.unpin()

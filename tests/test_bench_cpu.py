@@ -158,3 +158,34 @@ def test_readers_vote_and_comment_at_an_even_pace():
     for start in range(0, 100_000, 2_000):  # every stretch of a phase's length alike
         assert sum(start <= n < start + 2_000 for n in comments) == 2
         assert 39 <= sum(start <= n < start + 2_000 for n in votes) <= 41
+
+
+def test_readers_write_varied_genuine_comments_and_sign_them_variously():
+    """The bench's comments are the corpus's genuine news comments (never its spam nor
+    YouTube's), many different ones; readers sign with varied names and addresses; and
+    the compressed clock does not make the filter hold them as sent too fast."""
+    import json
+    import random
+    from pathlib import Path
+
+    from bench.readers import CORPUS, commenter, reader_comments, site_environment
+
+    texts = reader_comments()
+    ham = {
+        json.loads(line)["text"]
+        for path in CORPUS.glob("*.jsonl")
+        if not path.name.startswith("youtube")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["label"] == "ham"
+    }
+    assert len(texts) > 3000 and set(texts) <= ham
+    rng = random.Random(1)
+    signed = [commenter(rng) for _ in range(200)]
+    assert len({name for name, _ in signed}) > 100
+    assert len({email for _, email in signed}) == 200
+    reserved = {"example.com", "example.org", "example.net", "mail.example.com"}
+    assert {email.rsplit("@", 1)[1] for _, email in signed} <= reserved
+    environment = site_environment(Path("/nonexistent"))
+    assert (
+        environment["BYLINE_SPAM_MIN_SECONDS"] == environment["BYLINE_COMMENT_MIN_SECONDS"] == "0"
+    )

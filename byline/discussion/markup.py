@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from byline.articles.models import shows_text
 from byline.articles.rendering import ESCAPE_SEQUENCES
 from byline.discussion.models import Comment
-from byline.discussion.reactions import button, form_prefix
+from byline.discussion.reactions import button, form_prefix, label
 from byline.discussion.threads import More, Node
 
 READER_TAGS = {"em", "strong", "code", "blockquote", "i", "b"}
@@ -147,11 +147,28 @@ def _permalink_prefix() -> str:
     return reverse("discussion:comment", args=[0])[:-2]
 
 
-def _time(comment: Comment, zone: tzinfo | None = None) -> str:
-    """``zone``: the current time zone, when the caller has it (read once a page)."""
+class _MonthNames(dict):
+    def __missing__(self, number: int) -> str:
+        self[number] = name = str(MONTHS[number])
+        return name
+
+
+def month_names() -> dict[int, str]:
+    """Django's month names in the active language, each translated once when first
+    asked for (a page's list: each lazy name translated for every comment cost the
+    page ~10 µs a comment)."""
+    return _MonthNames()
+
+
+def _time(
+    comment: Comment, zone: tzinfo | None = None, months: dict[int, str] | None = None
+) -> str:
+    """``zone``: the current time zone, when the caller has it (read once a page);
+    ``months``: ``month_names()``, likewise."""
     when = timezone.localtime(comment.submitted_at, zone)
     iso = when.strftime("%Y-%m-%dT%H:%M:%S%z")
-    text = f"{when.day} {MONTHS[when.month]} {when.year}, {when:%H:%M}"  # Django's month names
+    month = MONTHS[when.month] if months is None else months[when.month]  # Django's month names
+    text = f"{when.day} {month} {when.year}, {when:%H:%M}"
     return f'<time datetime="{iso}">{text}</time>'
 
 
@@ -178,35 +195,40 @@ def comment_open(
     answers_removed: bool = False,
     zone: tzinfo | None = None,
     reactions: bool = True,
+    months: dict[int, str] | None = None,
+    label_html: str = "",
 ) -> str:
     """``<li>`` and the comment's ``<article>``; the caller closes the ``<li>``.
 
     ``answers``: the comment it replies to, shown at the same level (the thread is
-    deeper than the site's depth limit), linked above the text.
+    deeper than the site's depth limit), linked above the text. ``zone``, ``months``
+    and ``label_html`` (the reaction's label, escaped): read once by a page's caller.
     """
+    pk = comment.pk
     name = escape(comment.shown_name)
     if comment.author_url:
         author = f'<a href="{escape(comment.author_url)}" rel="nofollow ugc noopener">{name}</a>'
     else:
         author = name
     body = ERASED if comment.erased_at else comment.body_html
-    permalink = f"{prefix or _permalink_prefix()}{comment.pk}/"
+    permalink = f"{prefix or _permalink_prefix()}{pk}/"
     reply_link = (
         ""
         if pending or not reply
         else (
             f'<p class="reply"><a class="comment-reply-link" '
-            f'href="?{page_query}replyto={comment.pk}#respond" data-comment="{comment.pk}" '
+            f'href="?{page_query}replyto={pk}#respond" data-comment="{pk}" '
             f'data-author="{name}">Reply<span class="visually-hidden"> to {name}</span></a></p>'
         )
     )
     shows_button = reactions and not (pending or comment.erased_at)
-    reaction = button(comment, page_query, react_prefix) if shows_button else ""
+    reaction = button(comment, page_query, react_prefix, name, label_html) if shows_button else ""
     return (
-        f'<li id="comment-{comment.pk}" class="comment depth-{depth}">'
+        f'<li id="comment-{pk}" class="comment depth-{depth}">'
         f'<article class="comment-body" aria-label="Comment by {name}">'
         f'<footer class="comment-meta"><b class="comment-author">{author}</b> '
-        f'<a class="comment-date" href="{permalink}">{_time(comment, zone)}</a>{_edited(comment)} '
+        f'<a class="comment-date" href="{permalink}">{_time(comment, zone, months)}</a>'
+        f"{_edited(comment)} "
         f'<a class="comment-link" href="{permalink}" data-copy-link>Copy link'
         f'<span class="visually-hidden"> to the comment by {name}</span></a></footer>'
         f"{AWAITING if pending else ''}"
@@ -252,7 +274,7 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
     """
     parts = ['<ol class="comment-list">']
     prefix, react_prefix = _permalink_prefix(), form_prefix()
-    zone = timezone.get_current_timezone()
+    zone, months, label_html = timezone.get_current_timezone(), month_names(), escape(label())
     for node in nodes:
         if node.removed:
             parts.append(removed_open(node.comment, node.depth))
@@ -267,6 +289,8 @@ def comment_list(nodes: list[Node], page_query: str = "") -> SafeString:
                     react_prefix=react_prefix,
                     answers_removed=node.answers_removed,
                     zone=zone,
+                    months=months,
+                    label_html=label_html,
                 )
             )
         if node.has_children:

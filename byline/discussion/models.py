@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
 
@@ -88,18 +88,6 @@ class CommentQuerySet(models.QuerySet):
         (``author_email__iexact`` is a LIKE on SQLite, which no index serves: every
         comment of the site was read for one commenter's.)"""
         return self.alias(address=Upper("author_email")).filter(address=Upper(Value(email.strip())))
-
-    def history_counts(self) -> tuple[int, int]:
-        """How many of these comments (an author's, ``by_email``) were approved and how
-        many marked spam, in one query read from the (address, status) index alone."""
-        counts = dict(
-            self.filter(status__in=[Comment.Status.APPROVED, Comment.Status.SPAM])
-            .order_by()
-            .values_list("status")
-            .annotate(n=Count("*"))  # not of a column: the index answers alone
-            .values_list("status", "n")
-        )
-        return counts.get(Comment.Status.APPROVED, 0), counts.get(Comment.Status.SPAM, 0)
 
 
 # A commenter whose name shows nothing once cleaned (an import, an editor's account, a

@@ -214,24 +214,28 @@ def form_prefix() -> str:
     return reverse("comment_reactions:form", args=[0]).removesuffix("0/react/")
 
 
-def button(comment: Comment, page_query: str = "", prefix: str = "") -> str:
+def button(
+    comment: Comment, page_query: str = "", prefix: str = "", name: str = "", label_html: str = ""
+) -> str:
     """The reaction button of a published comment: a plain form (no script needed) whose
     button the page's script turns into an in-place toggle (``reactions.js``).
 
     The page is the same for every reader, so the button is never pressed here:
     the script presses it for the reader's own reactions, which it remembers.
     ``page_query`` (``cpage=2&sort=reacted&``) brings a reader without script back
-    to the same page.
+    to the same page. ``name`` (the commenter's shown name) and ``label_html`` (the
+    label), escaped, when the caller has them (a page's list reads the label once).
     """
-    name = escape(comment.shown_name)
-    action = f"{prefix or form_prefix()}{comment.pk}/react/"
+    pk = comment.pk
+    name = name or escape(comment.shown_name)
+    action = f"{prefix or form_prefix()}{pk}/react/"
     if page_query:
         action += "?" + escape(page_query.rstrip("&"))
     return (
         f'<form class="comment-reaction" method="post" action="{action}">'
         f'<button type="submit" name="reacted" value="1" aria-pressed="false" '
-        f'data-comment-reaction="{comment.pk}">'
-        f'<span class="comment-reaction-label">{escape(label())}</span> '
+        f'data-comment-reaction="{pk}">'
+        f'<span class="comment-reaction-label">{label_html or escape(label())}</span> '
         f'<span class="comment-reaction-count" data-count>{comment.reactions}</span>'
         f'<span class="visually-hidden"> (comment by {name})</span></button></form>'
     )
