@@ -124,8 +124,10 @@ file (page or counts file), nginx's micro-cache, or the app.
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/readers.py [--quick]
 
 ``--quick`` (CI): one 3 s step per kind of browser (two 1.5 s phases) at
-``--start-readers``, 20 articles; asserts exact counts, bots' beacons sent and
-not counted, no cookie, no failed request; never timings.
+``--start-readers``, 20 articles, one session in 10 voting and one in 20
+commenting (the paths run at all: at 0.1% a short run posted no comment);
+asserts exact counts, bots' beacons sent and not counted, votes and comments
+answered, no cookie, no failed request; never timings.
 """
 
 from __future__ import annotations
@@ -1299,8 +1301,10 @@ def main() -> int:
                 generator.comment_share = args.comment_share
                 generator.scroll_share = args.scroll_share
                 generator.compressed = not args.identity
-                if args.quick:  # a few bots' beacons even in a short run
+                if args.quick:  # a few bots' beacons, votes and comments even in a short run
                     generator.bot_every = 25
+                    generator.vote_share = max(generator.vote_share, 0.1)
+                    generator.comment_share = max(generator.comment_share, 0.05)
                 return generator
 
             every[script] = Generators(make, args.generators, cpus)
@@ -1390,6 +1394,12 @@ def main() -> int:
             failures.append("no reader asked for the comments' reaction counts (previous)")
         if args.quick and bots == 0:
             failures.append("no bot beacon was sent: the bot check was not exercised")
+        if args.quick and not votes:
+            failures.append("no vote was answered: the vote path was not exercised")
+        if args.quick and not sum(comments.values()):
+            failures.append("no comment was posted: the comment path was not exercised")
+        if args.quick and comments.get("unanswered"):
+            failures.append(f"{comments['unanswered']} comments were not answered")
         errors = ERRORS
         if html_errors:
             failures.append(f"wrk: {html_errors} HTML answers not 2xx/3xx")
