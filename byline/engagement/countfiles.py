@@ -83,6 +83,11 @@ VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at mos
 # The files are looked at again at most this often (a vote shows within it); at the
 # folds between, only the articles read that have no file yet get one.
 PUBLISH_SECONDS = 2.0
+# A look is due this much before PUBLISH_SECONDS have passed: the folds come every
+# ``flush_views --every`` seconds give or take their own few milliseconds, and a look
+# that fell due just after a fold would wait for the next one (with folds every 2 s,
+# every other look did: votes showed within 4 s, not 2).
+LOOK_SLACK = 0.25
 # Every article being read is read again from the database at least this often,
 # whatever the marks said (a mark lost while Redis failed shows then).
 FULL_SECONDS = 30.0
@@ -163,7 +168,7 @@ def publish(directory: Path) -> int:
     The folder is listed at each look (every ``PUBLISH_SECONDS``), not at every fold."""
     folder = directory / FOLDER
     now = time.monotonic()
-    every = now - _published[0] >= PUBLISH_SECONDS
+    every = now - _published[0] >= PUBLISH_SECONDS - LOOK_SLACK
     if not every:  # between two looks: only the articles read that have no file yet
         return _first_files(folder)
     _published[0] = now

@@ -662,3 +662,24 @@ def test_a_comment_published_while_redis_refuses_the_mark_removes_the_counts_fil
         assert not path.exists()
     finally:
         redisconn.reset()
+
+
+def test_a_look_due_a_few_milliseconds_after_a_fold_is_taken_at_that_fold(log_dir, monkeypatch):
+    """The folds come every ``flush_views --every`` seconds, give or take their own
+    time: a fold 1.99 s after the last look (PUBLISH_SECONDS 2) looks at the files, so
+    a vote shows within the 2 s, not at the fold after; one 1 s after does not."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.60", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 2.0)
+    listed = []
+    real = countfiles.file_ids
+    monkeypatch.setattr(
+        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
+    )
+    countfiles._published[0] = time.monotonic() - 1.0
+    viewlog.fold()
+    assert listed == []
+    countfiles._published[0] = time.monotonic() - 1.99
+    viewlog.fold()
+    assert listed
