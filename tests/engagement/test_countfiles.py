@@ -444,8 +444,18 @@ def test_only_the_names_the_app_writes_are_articles_files(tmp_path):
     assert countfiles.file_ids(tmp_path) == {1}
 
 
+def folders_listed(monkeypatch) -> list:
+    """The folders ``countfiles.file_ids`` lists from now on (only a look lists them)."""
+    listed: list = []
+    real = countfiles.file_ids
+    monkeypatch.setattr(
+        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
+    )
+    return listed
+
+
 def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monkeypatch):
-    """The folder folds every second and looks at every file every PUBLISH_SECONDS: only
+    """The folder folds every 2 s and looks at every file every PUBLISH_SECONDS: only
     the looks list the counts folder. Between them a newly read article still gets its
     file at once, and one another process already wrote (the app, for the page it
     rendered) is left for the next look."""
@@ -453,11 +463,7 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     write(log_dir, line(article.pk, "198.51.100.7", browser()))
     viewlog.fold()  # a look
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 3600.0)
-    listed = []
-    real = countfiles.file_ids
-    monkeypatch.setattr(
-        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
-    )
+    listed = folders_listed(monkeypatch)
     app_file = counts_file(log_dir, rendered)
     app_file.write_bytes(b'{"views":0}')
     write(log_dir, line(later.pk, "198.51.100.8", browser()))
@@ -672,11 +678,7 @@ def test_a_look_due_a_few_milliseconds_after_a_fold_is_taken_at_that_fold(log_di
     write(log_dir, line(article.pk, "198.51.100.60", browser()))
     viewlog.fold()  # a look
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 2.0)
-    listed = []
-    real = countfiles.file_ids
-    monkeypatch.setattr(
-        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
-    )
+    listed = folders_listed(monkeypatch)
     countfiles._published[0] = time.monotonic() - 1.0
     viewlog.fold()
     assert listed == []
