@@ -23,7 +23,9 @@ service is back counts them, exactly once, without a restart.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import math
 import signal
 import time
 from typing import Any
@@ -34,16 +36,29 @@ from django.db import close_old_connections
 from byline.engagement.viewbuffer import flush
 
 
+def seconds(value: str) -> float:
+    """``--every``'s value: a finite number of seconds, not negative (0: flush once). NaN
+    compared false with everything, so it made a loop flushing without a pause; infinity
+    made ``time.sleep`` fail after the first flush, and systemd restart it every 2 s."""
+    try:
+        every = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(every) or every < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {value!r}")
+    return every
+
+
 class Command(BaseCommand):
     help = "Flush buffered view counts (and nginx's view log) into the article totals."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--every",
-            type=float,
+            type=seconds,
             default=0,
             metavar="SECONDS",
-            help="keep flushing, every SECONDS, until stopped (SIGTERM or Ctrl-C)",
+            help="keep flushing, every SECONDS, until stopped (SIGTERM or Ctrl-C); 0: once",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
