@@ -685,3 +685,22 @@ def test_a_look_due_a_few_milliseconds_after_a_fold_is_taken_at_that_fold(log_di
     countfiles._published[0] = time.monotonic() - 1.99
     viewlog.fold()
     assert listed
+
+
+def test_a_look_is_taken_at_the_fold_after_a_slow_one(log_dir, monkeypatch):
+    """A fold that took longer (a full look, a busy machine) makes the next one come
+    early by as much: folds every 2 s, the one before 0.3 s slow, the next comes 1.7 s
+    after it and after its look. That fold looks (else the next look came 3.7 s after
+    the last, and a vote waited up to 4 s); with folds every second, a fold 1 s after
+    the last and 1 s after a look does not (the looks stay every other fold)."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.61", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 2.0)
+    listed = folders_listed(monkeypatch)
+    countfiles._published[0] = countfiles._called[0] = time.monotonic() - 1.0
+    viewlog.fold()
+    assert listed == []
+    countfiles._published[0] = countfiles._called[0] = time.monotonic() - 1.7
+    viewlog.fold()
+    assert listed
