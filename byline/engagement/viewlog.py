@@ -107,7 +107,9 @@ _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 # the last call with a line of that minute (renewed once a call): a batch retried for
 # longer than a limit key lives still finds the address's first line. (A key of its own
 # for each address's minute, as before the thirteenth round, cost Redis ~0.9 µs a line
-# more: its own expiry and key.)
+# more: its own expiry and key. While a folder of before and one of now share a Redis, a
+# rolling upgrade, each sees only its own first line of an address's minute: at most one
+# view more an address a minute, never two.)
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]

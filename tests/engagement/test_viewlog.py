@@ -668,3 +668,58 @@ def test_the_script_decides_each_line_as_the_twelfth_rounds_did(monkeypatch, rou
     first, rerun = answers["new"]
     assert first == rerun
     assert 0 < sum(first) < len(first)
+
+
+@needs_redis
+@pytest.mark.parametrize("seed", range(6))
+def test_an_old_and_a_new_folder_taking_turns_count_at_most_one_view_more_a_minute(
+    monkeypatch, seed
+):
+    """The rolling upgrade: a twelfth-round folder (an address's first line a key of its
+    own) and one of today (a field of the minute's hash) deciding the lines of one
+    address in one minute in turns, on the same marks and sorted sets. Each sees only
+    its own first line, so one line may be counted beyond the limit, never two; on
+    either alone, exactly the limit."""
+    import random
+
+    from django.conf import settings
+
+    from byline.redisconn import redis_client
+
+    limit = 4
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", limit)
+    rng = random.Random(seed)
+    at = time.time() // 60 * 60 + 1
+    log = "".join(
+        line(1 + n % 3, "198.51.100.77", f"Mozilla/5.0 Firefox/{n}", at=at + n * 0.1)
+        for n in range(3 * limit)
+    ).encode()
+    lines, packed = viewlog._parse(log, 17_700_000, 1234, 0)
+    assert len({each.minute for each in lines}) == 1
+    client = redis_client()
+    run = secrets.token_hex(4)
+    seen, limits, old_first, new_first = (
+        f"test:{run}:{kind}:" for kind in ("seen", "limit", "first", "firsts")
+    )
+    monkeypatch.setattr(viewlog, "SEEN_PREFIX", seen)
+    monkeypatch.setattr(viewlog, "LIMIT_PREFIX", limits)
+    monkeypatch.setattr(viewlog, "FIRST_PREFIX", new_first)
+    counts = {}
+    try:
+        for turns in ("mixed", "old", "new"):
+            decided = []
+            for each in packed:  # a round trip a line: the folders take turns at will
+                version = rng.choice(["old", "new"]) if turns == "mixed" else turns
+                if version == "old":
+                    head = [1800, limit, viewlog.LIMIT_KEY_SECONDS, seen, limits, old_first]
+                    decided += [flag == 1 for flag in client.eval(OLD_DECIDE, 0, *head, each)]
+                else:
+                    decided += viewlog._counted_in_redis([each])
+            counts[turns] = sum(decided)
+            for key in client.scan_iter(match=f"test:{run}:*", count=1000):
+                client.delete(key)
+    finally:
+        for key in client.scan_iter(match=f"test:{run}:*", count=1000):
+            client.delete(key)
+    assert counts["old"] == counts["new"] == limit
+    assert limit <= counts["mixed"] <= limit + 1
