@@ -5,14 +5,16 @@ published articles read Zipf-like, and a draft whose lines must be dropped;
 browsers with the User-Agents real browsers send, many sharing one; 0.5% of
 lines from declared bots; one line in ten a reader coming back to an article
 they have read) and replays it through the folder of this tree, one second of
-log appended and folded at a time, paced to the clock, as ``byline flush_views
---every 1`` does. It prints the CPU a line of the folder process, of its
-PostgreSQL backend and, with ``--redis-port`` (a redis-server of the bench's
-own on that port, so its CPU is the bench's alone), of Redis; and checks that
-the views added are exactly the lines the counting rules count.
+log appended at a time and folded every ``--every`` seconds (2), paced to the
+clock, as ``byline flush_views --every 2`` does. It prints the CPU a line of
+the folder process, of its PostgreSQL backend and, with ``--redis-port`` (a
+redis-server of the bench's own on that port, so its CPU is the bench's alone),
+of Redis; and checks that the views added are exactly the lines the counting
+rules count.
 
 ``--against <another checkout>`` replays the same log through that tree too
-(its ``.venv`` if it has one), the two in turn A B B A, and prints the ratio.
+(its ``.venv`` if it has one), the two in turn A B B A, and prints the ratio;
+``--against-every 1`` folds it every second (as deployed before the thirteenth round).
 ``--split`` replays a second log at a quarter of ``--rate`` too (the same order)
 and splits each tree's CPU a second into a part a fold (whatever it read) and a
 part a line: CPU a second = fold + line x lines a second, from the two rates.
@@ -97,12 +99,12 @@ def make_log(seconds: int, rate: int, articles: int, seed: int) -> tuple[list, i
 
 # The replay, run by the python of the tree being measured (``python -c``): argv is the
 # tree, the log's JSON, the article ids (the draft's last), the views' folder, whether
-# paced, the Redis server's pid (or 0) and the seconds of warm-up (folded, not
-# measured: the first look at every article). Prints its figures as JSON; "lines" are
-# the measured ones, "added" every view added.
+# paced, the Redis server's pid (or 0), the seconds of warm-up (folded, not
+# measured: the first look at every article) and the seconds between folds. Prints its
+# figures as JSON; "lines" are the measured ones, "added" every view added.
 REPLAY = r"""
 import json, os, resource, sys, time, secrets
-tree, log_path, ids, folder, paced, redis_pid, warmup = sys.argv[1:8]
+tree, log_path, ids, folder, paced, redis_pid, warmup, every = sys.argv[1:9]
 sys.path.insert(0, tree)
 import django
 django.setup()
@@ -159,6 +161,8 @@ for n, second in enumerate(log):
         files_cpu[0] = 0.0
         continue
     lines += len(second)
+    if (n - int(warmup) + 1) % int(every) and n != len(log) - 1:
+        continue  # folded with the next seconds' lines
     c0, p0, r0 = me(), proc_cpu(backend), proc_cpu(redis_pid)
     viewlog.fold()
     folder_cpu += me() - c0
@@ -176,13 +180,20 @@ def python_of(tree: Path) -> str:
 
 
 def replay(
-    tree: Path, log_path: Path, ids: list[int], env: dict, paced: bool, redis_pid: int, warmup: int
+    tree: Path,
+    log_path: Path,
+    ids: list[int],
+    env: dict,
+    paced: bool,
+    redis_pid: int,
+    warmup: int,
+    every: int = 1,
 ):
     with tempfile.TemporaryDirectory(prefix="byline-fold-") as folder:
         env = {**env, "BYLINE_VIEW_LOG_DIR": folder}
         args = [str(tree), str(log_path), ",".join(map(str, ids)), folder, "1" if paced else "0"]
         result = subprocess.run(
-            [python_of(tree), "-c", REPLAY, *args, str(redis_pid), str(warmup)],
+            [python_of(tree), "-c", REPLAY, *args, str(redis_pid), str(warmup), str(every)],
             env=env,
             cwd=tree,
             capture_output=True,
@@ -213,6 +224,12 @@ def main() -> int:
     # Past countfiles.SPARE_SECONDS: the counts files are written as in a folder running
     # for a while (into spare files swapped in, not new ones).
     parser.add_argument("--warmup", type=int, default=12, help="seconds folded, not measured")
+    parser.add_argument(
+        "--every", type=int, default=2, help="seconds of log a fold (flush_views --every)"
+    )
+    parser.add_argument(
+        "--against-every", type=int, help="--every for the other checkout (default: the same)"
+    )
     parser.add_argument("--quick", action="store_true", help="CI: exact counts, no timings")
     parser.add_argument(
         "--split", action="store_true", help="also at rate/4: CPU a fold and a line apart"
@@ -254,7 +271,10 @@ def main() -> int:
         for name, tree in trees:
             for rate, log_path, expected in logs:
                 pid = redis.pid if redis else 0
-                result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup)
+                every = args.every
+                if name == "against" and args.against_every:
+                    every = args.against_every
+                result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup, every)
                 results.setdefault((name, rate), []).append(result)
                 lines = result["lines"]
                 figures = "  ".join(

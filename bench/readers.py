@@ -94,7 +94,7 @@ same run with the same generator:
           counts) and the comment session of a reader who has none (no token:
           the form asks the app for one when used, ``&form=1``), and writes the
           view to its view log, which ``byline
-          flush_views --every 1`` (the "view folder" below) folds into the
+          flush_views --every 2`` (the "view folder" below) folds into the
           counts, writing the counts files of the articles being read when
           they change: no Python per view, no per-article polling.
 
@@ -1214,12 +1214,12 @@ def main() -> int:
         bench.add(app)
         wait_for(f"http://127.0.0.1:{ports['app']}/", app, seconds=120)
         nginx: dict[str, Server] = {}
-        # nginx's view log, folded into the counts every second, as
+        # nginx's view log, folded into the counts every 2 s, as
         # deploy/byline-views.service does.
         folder_log = (work / "logs" / "folder.log").open("w")
         view_folder = Server(
             subprocess.Popen(
-                [sys.executable, "-m", "byline", "flush_views", "--every", "1"],
+                [sys.executable, "-m", "byline", "flush_views", "--every", "2"],
                 env={**env, "PGAPPNAME": FOLDER_APP_NAME},
                 stdout=folder_log,
                 stderr=subprocess.STDOUT,

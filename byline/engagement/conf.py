@@ -101,7 +101,7 @@ SETTINGS: list[Setting] = [
         "",
         "Folder where nginx writes the views it answered itself (deploy/nginx.conf, "
         "views-*.log); they are added to the counts every BYLINE_VIEW_FLUSH_SECONDS, or every "
-        "second by `byline flush_views --every 1`. Empty: views reach the app only.",
+        "2 s by `byline flush_views --every 2`. Empty: views reach the app only.",
         parse_str,
     ),
     Setting(

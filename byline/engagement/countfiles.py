@@ -83,6 +83,17 @@ VIEWS_ONLY_SECONDS = 3.0  # a file whose views alone changed is rewritten at mos
 # The files are looked at again at most this often (a vote shows within it); at the
 # folds between, only the articles read that have no file yet get one.
 PUBLISH_SECONDS = 2.0
+# A look is due this much before PUBLISH_SECONDS have passed: the folds come every
+# ``flush_views --every`` seconds give or take their own few milliseconds, and a look
+# that fell due just after a fold would wait for the next one (with folds every 2 s,
+# every other look did: votes showed within 4 s, not 2). More when the folds are
+# further apart: half the time since the last fold (up to PUBLISH_SECONDS), so a look
+# is taken at a fold when waiting for the next would be later than taking it now is
+# early. A slow fold (a full look, a busy machine) makes the one after it come early by
+# as much: with 0.25 s alone, a fold 0.3 s slower than the next skipped that next look
+# (votes within 4 s with folds every 2 s); with folds every second the looks still come
+# every other fold.
+LOOK_SLACK = 0.25
 # Every article being read is read again from the database at least this often,
 # whatever the marks said (a mark lost while Redis failed shows then).
 FULL_SECONDS = 30.0
@@ -93,6 +104,7 @@ QUERY_SIZE = 500
 _seen: dict[int, float] = {}  # article -> when a view of it was last folded (monotonic)
 _changed: dict[int, float] = {}  # article -> when its file last changed (monotonic)
 _published = [float("-inf")]  # when every file was last looked at (monotonic)
+_called = [float("-inf")]  # when ``publish`` was last called: the last fold (monotonic)
 # article -> its counts JSON as this process knows it: read from the database, plus
 # the views this process folded since (``note_folded``)
 _bodies: dict[int, bytes] = {}
@@ -130,7 +142,7 @@ def start_afresh() -> None:
     for known in (_seen, _changed, _bodies, _left, _left_as, _on_disk):
         known.clear()
     _cursor[0] = _redis_run[0] = None
-    _published[0] = _full[0] = _marks_read[0] = float("-inf")
+    _published[0] = _called[0] = _full[0] = _marks_read[0] = float("-inf")
 
 
 def note_viewed(article_ids: Iterable[int]) -> None:
@@ -163,7 +175,9 @@ def publish(directory: Path) -> int:
     The folder is listed at each look (every ``PUBLISH_SECONDS``), not at every fold."""
     folder = directory / FOLDER
     now = time.monotonic()
-    every = now - _published[0] >= PUBLISH_SECONDS
+    slack = max(LOOK_SLACK, min(now - _called[0], PUBLISH_SECONDS) / 2)
+    _called[0] = now
+    every = now - _published[0] >= PUBLISH_SECONDS - slack
     if not every:  # between two looks: only the articles read that have no file yet
         return _first_files(folder)
     _published[0] = now

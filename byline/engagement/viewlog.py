@@ -32,8 +32,9 @@ idempotent: a mark holds the id of the line that set it (its file's inode
 and byte offset), and a line that finds its own mark is still the first;
 the limit is a sorted set of line ids (they sort in reading order), and a
 line is counted when fewer than the limit were read before it; an address's
-first line in a minute is only a key holding its id (most addresses send no
-second: the sorted set is made by the second line, the first's id in it). A
+first line in a minute is only a field holding its id in one of the minute's 16
+hashes of first lines (most addresses send no second: the sorted set is made by
+the second line, the first's id in it). A
 rerun makes the same decisions. Two folders at once (the app's periodic flush and
 ``byline flush_views --every 1``) take turns per file: a batch moves the
 position only from where its folder read it, so the second adds nothing for lines
@@ -76,7 +77,7 @@ BATCH_BYTES = 1 << 20  # read at most this much of a file per transaction
 LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = seen.PREFIX  # the app's marks too: one reader counted once by either path
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
-FIRST_PREFIX = "byline:engagement:viewlog:first:"  # an address's first line in a minute
+FIRST_PREFIX = "byline:engagement:viewlog:firsts:"  # a minute's first lines, by address
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # (folder, file name) -> (inode, position) this process last committed: a file no
@@ -86,50 +87,71 @@ _read_to: dict[tuple[str, str], tuple[int, int]] = {}
 FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
 _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 
-# For each line (ARGV from 7 on), one string: "id<TAB>limit key<TAB>article<TAB>identity"
-# (and "<TAB>reader" when the line has a reader cookie), or just "id<TAB>limit key" for a
-# line the fold already knows is a repeat (the same article, browser and minute as a line
-# before it in the batch: it only counts towards the address's limit). Ids sort in the
-# order lines are read, so a line's rank is the lines read before it. Returns 1 if
-# counted, else 0. ARGV 1-6: seconds a mark lives, the limit, seconds a limit key lives,
-# the marks', the limits' and the first lines' key prefixes. Idempotent (see the module
-# docstring): a rerun of the same lines gives the same answers.
+# ARGV 7 holds the lines, one a line of text ("\n" between them), each
+# "id<TAB>limit key<TAB>article<TAB>identity" (and "<TAB>reader" when the line has a
+# reader cookie), or just "id<TAB>limit key" for a line the fold already knows is a
+# repeat (the same article, browser and minute as a line before it in the batch: it only
+# counts towards the address's limit). Ids sort in the order lines are read, so a line's
+# rank is the lines read before it. Returns one character a line, "1" if counted, else
+# "0" (one string: the lines as one argument and the answer as one value cost the
+# folder's Python ~1 µs a line less than an argument and an integer each). ARGV 1-6:
+# seconds a mark lives, the limit, seconds a limit key lives, the marks', the limits'
+# and the first lines' key prefixes. Idempotent (see the module docstring): a rerun of
+# the same lines gives the same answers.
 #
 # The limit: most addresses send one view a minute, so an address's minute is first one
-# key holding its first line's id (``SET NX``: that line's rank is 0, and a rerun of it
-# finds its own id); only a second line makes the sorted set of line ids, with the first
-# line's id in it, where ``ZRANK`` tells each line's rank as before. Two calls a line
-# (the first line's key and the browser's mark) where there were four. Whenever the set's
-# lifetime is renewed the key's is too: a batch retried for longer than a limit key
-# lives still finds the address's first line (without it, it would be the first).
+# field of the minute's hash of first lines (``HSETNX``: the address's hash -> its first
+# line's id; that line's rank is 0, and a rerun of it finds its own id); only a second
+# line makes the sorted set of line ids, with the first line's id in it, where ``ZRANK``
+# tells each line's rank as before. The minute's first lines are 16 hashes, by the
+# address hash's first hex digit: one hash of a busy minute (180,000 fields at ten
+# servers' views) is freed in one go when it expires, 50-90 ms of Redis stalled for
+# every vote and mark with Redis's default ``lazyfree-lazy-expire no``; a sixteenth of
+# it, a few ms. Each hash lives ``LIMIT_KEY_SECONDS`` from
+# the last call with a line of that minute (renewed once a call): a batch retried for
+# longer than a limit key lives still finds the address's first line. (A key of its own
+# for each address's minute, as before the thirteenth round, cost Redis ~0.9 µs a line
+# more: its own expiry and key. While a folder of before and one of now share a Redis, a
+# rolling upgrade, each sees only its own first line of an address's minute: at most one
+# view more an address a minute, never two.)
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]
 local find, sub, call = string.find, string.sub, redis.call
-local out, expiring = {}, {}
-for i = 7, #ARGV do
-    local line = ARGV[i]
+local out, expiring, minutes = {}, {}, {}
+local lines, from = ARGV[7], 1
+while from <= #lines do
+    local stop = find(lines, '\\n', from, true) or #lines + 1
+    local line = sub(lines, from, stop - 1)
+    from = stop + 1
     local a = find(line, '\t', 1, true)
     local b = find(line, '\t', a + 1, true)
+    local colon = find(line, ':', a + 1, true)
     local id = sub(line, 1, a - 1)
-    local minute = sub(line, a + 1, (b or 0) - 1)
+    local address = sub(line, a + 1, colon - 1)
+    local minute = sub(line, colon + 1, (b or 0) - 1)
+    local part = minute .. ':' .. sub(address, 1, 1)  -- one of the minute's 16 hashes
+    local firsts_key = minutes[part]
+    if not firsts_key then
+        firsts_key = firsts .. part
+        minutes[part] = firsts_key
+    end
     local rank = 0
-    if not call('SET', firsts .. minute, id, 'NX', 'EX', limit_ttl) then
-        local first = call('GET', firsts .. minute)
+    if call('HSETNX', firsts_key, address, id) == 0 then
+        local first = call('HGET', firsts_key, address)
         if first ~= id then  -- not the address's first line this minute
-            local limit_key = limits .. minute
-            if first then
-                call('ZADD', limit_key, 'NX', 0, first, 0, id)
-            else
-                call('ZADD', limit_key, 'NX', 0, id)
-            end
-            if not expiring[limit_key] then  -- the first line's key lives as long
+            local limit_key = limits .. address .. ':' .. minute
+            call('ZADD', limit_key, 'NX', 0, first, 0, id)
+            if not expiring[limit_key] then
                 expiring[limit_key] = true
                 call('EXPIRE', limit_key, limit_ttl)
-                if first then call('EXPIRE', firsts .. minute, limit_ttl) end
             end
             rank = call('ZRANK', limit_key, id)
         end
+    end
+    if not expiring[firsts_key] then  -- once a call: the first lines live on
+        expiring[firsts_key] = true
+        call('EXPIRE', firsts_key, limit_ttl)
     end
     local counted = 0
     if b and rank < limit then
@@ -147,7 +169,7 @@ for i = 7, #ARGV do
     end
     out[#out + 1] = counted
 end
-return out
+return table.concat(out)
 """
 _ROUND_TRIP_LINES = 1000  # lines decided per Redis call
 
@@ -252,11 +274,11 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
     if not end and old == (inode, start):
         return 0, start, False
-    lines = _published_lines(data[:end], slot_of(name), inode, start)
+    lines, packed = _published_lines(data[:end], slot_of(name), inode, start)
     # With Redis the decisions are taken before the transaction (they are idempotent: a
     # rerun, or another folder deciding the same lines, decides the same), so on
     # PostgreSQL the transaction is one statement; without, they are rows written in it.
-    counted = _counted_in_redis(lines) if lines and redis_client() is not None else None
+    counted = _counted_in_redis(packed) if lines and redis_client() is not None else None
     if old is None and not _named(file, inode):
         # No row, and the file gone from its name: another folder read it to its end,
         # deleted it, then its row (in that order), after this one opened it. Read again
@@ -415,8 +437,20 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
     """The lines of a chunk of file ``slot`` read at ``offset``, declared bots left out;
     malformed lines are logged and skipped. A line's id sorts as the lines are read
     (slot, then offset)."""
+    return _parse(data, slot, inode, offset)[0]
+
+
+def _parse(data: bytes, slot: int, inode: int, offset: int) -> tuple[list[Line], list[str]]:
+    """``parse``, and each line as the ``_DECIDE`` script takes it (``_packed``), built
+    in the same pass (the line's fields are at hand: a second pass over the lines cost
+    ~1 µs a line)."""
     lines: list[Line] = []
-    append = lines.append
+    packed: list[str] = []
+    append, pack = lines.append, packed.append
+    make = tuple.__new__  # a Line without its generated __new__'s Python call
+    # A line with the same article, identities and minute as one before it (the same
+    # limit key, article and marks: the part of its packed text after its id)
+    earlier: set[str] = set()
     # Each line's address is hashed with its own day's salt, as the app hashed it then
     # (a view at 23:59:59.9 folded after midnight is still that day's browser).
     day = -1
@@ -446,15 +480,26 @@ def parse(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
             hash_ip = readers.ip_bytes_hasher(_day(minute).isoformat())
         ip_hash = hash_ip(address)
         browser = f"{ip_hash}:{agent_id}"
+        limit = f"{ip_hash}:{minute}"
+        reader = ""
         if cookie != b"-" and cookie:
-            reader = cookies.get(cookie)
+            reader = cookies.get(cookie)  # type: ignore[assignment]
             if reader is None:
                 reader = _cookie_reader(cookie)
-            identities: tuple[str, ...] = (browser, reader) if reader else (browser,)
+        line_id = f"{prefix}{start:013d}{suffix}"
+        if reader:
+            identities: tuple[str, ...] = (browser, reader)
+            rest = f"{limit}\t{article_id}\t{browser}\t{reader}"
         else:
             identities = (browser,)
-        append(Line(f"{prefix}{start:013d}{suffix}", minute, article_id, ip_hash, identities))
-    return lines
+            rest = f"{limit}\t{article_id}\t{browser}"
+        if rest in earlier:
+            pack(f"{line_id}\t{limit}")
+        else:
+            earlier.add(rest)
+            pack(f"{line_id}\t{rest}")
+        append(make(Line, (line_id, minute, article_id, ip_hash, identities)))
+    return lines, packed
 
 
 _days: dict[int, date] = {}
@@ -469,22 +514,33 @@ def _day(minute: int) -> date:
     return day
 
 
-def _published_lines(data: bytes, slot: int, inode: int, offset: int) -> list[Line]:
-    """The lines of a chunk of the log whose articles are published (``parse``)."""
-    lines = parse(data, slot, inode, offset)
+def _published_lines(
+    data: bytes, slot: int, inode: int, offset: int
+) -> tuple[list[Line], list[str]]:
+    """The lines of a chunk of the log whose articles are published (``parse``), and
+    each as the ``_DECIDE`` script takes it."""
+    lines, packed = _parse(data, slot, inode, offset)
     if not lines:
-        return lines
-    live = countfiles.published_among({line.article_id for line in lines})
+        return lines, packed
+    articles = {line.article_id for line in lines}
+    live = countfiles.published_among(articles)
     countfiles.note_viewed(live)
-    return [line for line in lines if line.article_id in live]
+    if len(live) == len(articles):
+        return lines, packed
+    kept = [n for n, line in enumerate(lines) if line.article_id in live]
+    return [lines[n] for n in kept], [packed[n] for n in kept]
 
 
 def _batch(lines: list[Line], counted: list[bool]) -> Batch:
     """The views to add: (article, day) -> count of the lines counted."""
+    per_day = Counter(
+        (line.article_id, line.minute // 1440)
+        for line, yes in zip(lines, counted, strict=True)
+        if yes
+    )
     batch: Batch = Counter()
-    for line, yes in zip(lines, counted, strict=True):
-        if yes:
-            batch[(line.article_id, _day(line.minute))] += 1
+    for (article_id, number), count in per_day.items():
+        batch[(article_id, _day(number * 1440))] += count
     return batch
 
 
@@ -496,28 +552,8 @@ def _mark_keys(line: Line) -> list[str]:
     return [f"{SEEN_PREFIX}{line.article_id}:{identity}" for identity in line.identities]
 
 
-def _packed(lines: list[Line]) -> list[str]:
-    """Each line as one argument of the ``_DECIDE`` script.
-
-    A line with the same article, identities and minute as one before it in the
-    batch is never counted, and would set no mark (that one set or met every mark it
-    has, or was over the same limit), so only its place in the address's limit is sent.
-    """
-    packed: list[str] = []
-    append = packed.append
-    earlier: set[tuple[int, tuple[str, ...], int]] = set()
-    for line in lines:
-        key = (line.article_id, line.identities, line.minute)
-        if key in earlier:
-            append(f"{line.id}\t{line.ip_hash}:{line.minute}")
-        else:
-            earlier.add(key)
-            marks = "\t".join(line.identities)
-            append(f"{line.id}\t{line.ip_hash}:{line.minute}\t{line.article_id}\t{marks}")
-    return packed
-
-
-def _counted_in_redis(lines: list[Line]) -> list[bool]:
+def _counted_in_redis(packed: list[str]) -> list[bool]:
+    """The decisions of the lines ``packed`` (``_parse``), in ``_DECIDE``."""
     client = redis_client()
     assert client is not None
     counted: list[bool] = []
@@ -530,11 +566,13 @@ def _counted_in_redis(lines: list[Line]) -> list[bool]:
         LIMIT_PREFIX,
         FIRST_PREFIX,
     ]
-    packed = _packed(lines)
     for start in range(0, len(packed), _ROUND_TRIP_LINES):
         # A RedisError: nothing is committed, and the next fold reads these lines again.
-        flags = script(keys=[], args=head + packed[start : start + _ROUND_TRIP_LINES])
-        counted += [flag == 1 for flag in flags]
+        lines = "\n".join(packed[start : start + _ROUND_TRIP_LINES])
+        flags = script(keys=[], args=[*head, lines])
+        if isinstance(flags, str):
+            flags = flags.encode()
+        counted += [flag == 49 for flag in flags]  # b"1"
     return counted
 
 

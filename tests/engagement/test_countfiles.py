@@ -444,8 +444,18 @@ def test_only_the_names_the_app_writes_are_articles_files(tmp_path):
     assert countfiles.file_ids(tmp_path) == {1}
 
 
+def folders_listed(monkeypatch) -> list:
+    """The folders ``countfiles.file_ids`` lists from now on (only a look lists them)."""
+    listed: list = []
+    real = countfiles.file_ids
+    monkeypatch.setattr(
+        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
+    )
+    return listed
+
+
 def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monkeypatch):
-    """The folder folds every second and looks at every file every PUBLISH_SECONDS: only
+    """The folder folds every 2 s and looks at every file every PUBLISH_SECONDS: only
     the looks list the counts folder. Between them a newly read article still gets its
     file at once, and one another process already wrote (the app, for the page it
     rendered) is left for the next look."""
@@ -453,11 +463,7 @@ def test_the_folds_between_two_looks_do_not_list_the_counts_folder(log_dir, monk
     write(log_dir, line(article.pk, "198.51.100.7", browser()))
     viewlog.fold()  # a look
     monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 3600.0)
-    listed = []
-    real = countfiles.file_ids
-    monkeypatch.setattr(
-        countfiles, "file_ids", lambda folder: listed.append(folder) or real(folder)
-    )
+    listed = folders_listed(monkeypatch)
     app_file = counts_file(log_dir, rendered)
     app_file.write_bytes(b'{"views":0}')
     write(log_dir, line(later.pk, "198.51.100.8", browser()))
@@ -662,3 +668,39 @@ def test_a_comment_published_while_redis_refuses_the_mark_removes_the_counts_fil
         assert not path.exists()
     finally:
         redisconn.reset()
+
+
+def test_a_look_due_a_few_milliseconds_after_a_fold_is_taken_at_that_fold(log_dir, monkeypatch):
+    """The folds come every ``flush_views --every`` seconds, give or take their own
+    time: a fold 1.99 s after the last look (PUBLISH_SECONDS 2) looks at the files, so
+    a vote shows within the 2 s, not at the fold after; one 1 s after does not."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.60", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 2.0)
+    listed = folders_listed(monkeypatch)
+    countfiles._published[0] = time.monotonic() - 1.0
+    viewlog.fold()
+    assert listed == []
+    countfiles._published[0] = time.monotonic() - 1.99
+    viewlog.fold()
+    assert listed
+
+
+def test_a_look_is_taken_at_the_fold_after_a_slow_one(log_dir, monkeypatch):
+    """A fold that took longer (a full look, a busy machine) makes the next one come
+    early by as much: folds every 2 s, the one before 0.3 s slow, the next comes 1.7 s
+    after it and after its look. That fold looks (else the next look came 3.7 s after
+    the last, and a vote waited up to 4 s); with folds every second, a fold 1 s after
+    the last and 1 s after a look does not (the looks stay every other fold)."""
+    article = make_article()
+    write(log_dir, line(article.pk, "198.51.100.61", browser()))
+    viewlog.fold()  # a look
+    monkeypatch.setattr(countfiles, "PUBLISH_SECONDS", 2.0)
+    listed = folders_listed(monkeypatch)
+    countfiles._published[0] = countfiles._called[0] = time.monotonic() - 1.0
+    viewlog.fold()
+    assert listed == []
+    countfiles._published[0] = countfiles._called[0] = time.monotonic() - 1.7
+    viewlog.fold()
+    assert listed

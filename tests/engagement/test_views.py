@@ -4,9 +4,10 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from byline.engagement import stats, viewbuffer
+from byline.engagement.management.commands.flush_views import Command
 from byline.engagement.models import ArticleStats, DailyViews, ViewBatch
 from byline.engagement.stats import figures_for
 from tests.engagement.factory import counts, reader_client
@@ -211,3 +212,18 @@ def test_after_any_flush_the_app_leaves_the_views_alone_until_one_is_due_again(s
     assert viewbuffer.maybe_flush() == 0
     assert stats.pending_views(article.pk) == 1
     assert viewbuffer.flush() == 1
+
+
+@pytest.mark.parametrize("every", ["nan", "inf", "-inf", "-1", "two"])
+def test_flush_views_refuses_an_every_that_is_not_a_finite_number_of_seconds(every):
+    """``--every nan`` made a loop flushing without a pause (NaN compares false with
+    everything), ``--every inf`` failed after the first flush (``time.sleep``), and a
+    negative value flushed once as if it were not there."""
+    with pytest.raises(CommandError, match="--every"):
+        call_command("flush_views", "--every", every, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize(("every", "seconds"), [("2", 2.0), ("0.5", 0.5), ("0", 0.0)])
+def test_flush_views_takes_a_number_of_seconds_for_every(every, seconds):
+    parser = Command().create_parser("byline", "flush_views")
+    assert parser.parse_args(["--every", every]).every == seconds
