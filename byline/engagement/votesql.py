@@ -287,6 +287,12 @@ SELECT c.* FROM (
         g.start_by, g.end_by
     ) AS c"""
 
+# The same for votes all on one article (every vote that came alone), filled in with the
+# SQL of that article if it is published (``stats.published_query``, its parameters after
+# the call's): the function runs only if the article is; no rows back when it is not.
+# PostgreSQL tests the ``EXISTS`` once, before the call (a one-time filter).
+CALL_IF_PUBLISHED = CALL.replace("%", "%%") + " AS c WHERE EXISTS (%s)"
+
 # The five-argument call of the previous release (migration 0011), for its processes
 # during a rolling deploy: the same votes with no cut-off, without the clock's row (which
 # that release does not read). The next migration that touches the function drops it.

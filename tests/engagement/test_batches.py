@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, connections
@@ -223,7 +224,8 @@ def test_an_article_found_published_is_not_checked_again_for_a_few_seconds():
 
     first, second = statements_of_a_vote(ANN), statements_of_a_vote(BOB)
     assert len(first) == len(second) == 1
-    assert "WITH live" in first[0] and "WITH live" not in second[0]
+    checks = '"articles_article"'  # the published check in the statement
+    assert checks in first[0] and checks not in second[0]
     assert actions.is_live(article.pk)
     article.status = "draft"
     article.save()  # article_changed: this process forgets it
@@ -665,3 +667,25 @@ def test_a_published_check_the_statement_cannot_hold_is_the_orm_s_logged_once(mo
     assert asked == [1]  # the second vote's check: the ORM's query, not built again first
     assert len([r for r in caplog.records if "published()" in r.getMessage()]) == 1
     assert figures_for(article.pk).rating_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_votes_on_one_article_are_cast_only_if_it_is_published():
+    """Votes all on one article (every vote that came alone) take the cast's one-article
+    check (``votesql.CALL_IF_PUBLISHED``): cast with their figures when it is published,
+    nothing cast (None each) for a draft, a scheduled article not yet out, a missing id."""
+    article = make_article()
+    draft = make_article(status="draft")
+    later = make_article(status="scheduled", published_at=timezone.now() + timedelta(hours=1))
+    votes = [("rating", article.pk, ANN, "4"), ("reaction", article.pk, ANN, "sad")]
+    cast = stats.cast_published_votes(votes)
+    assert [o and o[0] for o in cast] == ["4", "sad"]
+    assert all(o and o[1] == figures_for(article.pk) for o in cast)
+    with CaptureQueriesContext(connection) as queries:
+        for other in (draft.pk, later.pk, 10**12):
+            assert stats.cast_published_votes([("rating", other, BOB, "5")] * 2) == [None, None]
+    assert all("WHERE EXISTS" in query["sql"] for query in queries.captured_queries)
+    assert len(queries.captured_queries) == 3  # one statement each, no query before it
+    assert Rating.objects.filter(reader=BOB).count() == 0
+    assert Reaction.objects.filter(reader=BOB).count() == 0
+    assert recount() == []
