@@ -1,14 +1,16 @@
 -- wrk script for bench/votes.py: readers casting, moving and withdrawing votes.
 --
---   wrk -c64 -s bench/votes.lua http://127.0.0.1:8100 -- READERS ARTICLES MODE [SPACED_MS]
+--   wrk -c64 -s bench/votes.lua http://127.0.0.1:8100 -- READERS ARTICLES MODE
 --
 -- READERS is a file of "cookie ip" lines (one per reader: a signed reader
 -- cookie and the address nginx would pass in X-Real-IP); ARTICLES is a
 -- comma-separated list of article ids; MODE is "votes" or "counts" (the
--- reference: the cacheable counts GET); SPACED_MS, if given, the wait between a
--- connection's requests. Every request picks a reader at
+-- reference: the cacheable counts GET). Every request picks a reader at
 -- random, as the page's script would send it (Sec-Fetch-Site: same-origin).
 -- done() prints "status CODE COUNT" lines for bench/votes.py to read.
+-- BYLINE_BENCH_SPACED_MS in the environment (``--spaced``): the ms each connection
+-- waits before its next request; without it the next is sent at once, as ever (a
+-- delay() defined at all makes wrk send every request from a timer).
 
 local REACTIONS = { "happy", "sad", "excited", "sleepy", "angry", "surprise" }
 local threads = {}
@@ -28,13 +30,14 @@ function init(args)
   end
   for article in args[2]:gmatch("%d+") do table.insert(articles, article) end
   mode = args[3]
-  spaced = tonumber(args[4] or "0") or 0
   math.randomseed(id * 7919)
 end
 
--- ms a connection waits before its next request (0: none)
-function delay()
-  return spaced
+local spaced = tonumber(os.getenv("BYLINE_BENCH_SPACED_MS") or "")
+if spaced and spaced > 0 then
+  function delay()
+    return spaced
+  end
 end
 
 function request()

@@ -135,12 +135,13 @@ def wrk_phase(
     command = [
         "wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "10s",
         "-s", str(ROOT / "bench" / "votes.lua"), f"http://127.0.0.1:{port}",
-        "--", str(readers), ",".join(map(str, ids)), mode, f"{spaced:g}",
+        "--", str(readers), ",".join(map(str, ids)), mode,
     ]  # fmt: skip
+    env = {**os.environ, "BYLINE_BENCH_SPACED_MS": f"{spaced:g}"} if spaced > 0 else None
     stack = stack_cpu(SERVER_GROUP[0])
     before = stack.snapshot()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = stack.since(before, stack.snapshot())
     cpu["wrk (load generator)"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (

@@ -661,7 +661,7 @@ def _cast_in_one_statement(
         None,
     ]
     articles = [vote[1] for vote in votes]
-    one_article = all(article == articles[0] for article in articles)
+    one_article = bool(articles) and all(article == articles[0] for article in articles)
     with connection.cursor() as cursor:  # (the health check, if any, first)
         arguments[-2:] = cutoff.deadlines(connection)
         try:
