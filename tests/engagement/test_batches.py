@@ -530,6 +530,45 @@ def test_concurrent_batches_over_the_same_readers_never_deadlock():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_votes_alone_racing_batches_on_the_same_readers_never_deadlock():
+    """A vote alone (its own steps, migration 0014) takes the totals' locks in the batch's
+    order: readers moving up and down the keys' order alone, while batches move the same
+    readers' votes on the same article in the same shard, never deadlock, and the totals
+    equal a recount."""
+    article = make_article().pk
+    readers = [f"{n:032x}" for n in range(6)]
+    errors: list[BaseException] = []
+
+    def process(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            for _ in range(60):
+                if n % 2:
+                    reader = rng.choice(readers)
+                    stats.cast_votes([("reaction", article, reader, rng.choice(KEYS[:3]))], 0)
+                    stats.cast_votes([("rating", article, reader, str(rng.randint(1, 5)))], 0)
+                else:
+                    votes = [
+                        ("reaction", article, reader, rng.choice(KEYS[:3]))
+                        if rng.random() < 0.5
+                        else ("rating", article, reader, str(rng.randint(1, 5)))
+                        for reader in rng.sample(readers, 3)
+                    ]
+                    stats.cast_votes(votes, shard=0)
+        except BaseException as error:  # noqa: BLE001  (reported below, with the others)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(process, n) for n in range(8)]:
+            future.result()
+    assert errors == []  # no "deadlock detected"
+    assert recount() == []
+    assert figures_for(article).rating_count > 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_batched_fast_votes_answer_exactly_like_django_one_by_one(settings):
     batched_article, alone_article = make_article(), make_article()
     batched = Browser(application, "203.0.113.1")
