@@ -604,6 +604,32 @@ def test_batched_votes_are_refused_like_votes_one_by_one(settings):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_batched_votes_on_articles_not_out_are_404s_that_count_like_votes_one_by_one(settings):
+    """A vote alone on a draft or on an article scheduled for later (the one-article
+    check, migration 0014): the same 404 as Django's, counted against the limit the same
+    way (the third vote over it: the same 429), nothing cast."""
+    settings.BYLINE_VOTES_PER_MINUTE = 2
+    later = timezone.now() + timedelta(hours=1)
+    pairs = [
+        (make_article(status="draft").pk, make_article(status="draft").pk),
+        (make_article(status="scheduled", published_at=later).pk,) * 2,
+        (make_article().pk, make_article().pk),
+    ]
+    batched = Browser(application, "203.0.113.5")
+    alone = Browser(django_application, "203.0.113.6")
+    statuses = []
+    for ours_id, theirs_id in pairs:
+        settings.BYLINE_VOTE_BATCHES = True
+        ours = batched.send("POST", f"/api/articles/{ours_id}/rating/", {"stars": 3})
+        settings.BYLINE_VOTE_BATCHES = False
+        theirs = alone.send("POST", f"/api/articles/{theirs_id}/rating/", {"stars": 3})
+        assert comparable(ours) == comparable(theirs), ours_id
+        statuses.append(ours.status)
+    assert statuses == [404, 404, 429]
+    assert not Rating.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("huge", [2**63, 10**20 - 1])
 def test_a_vote_on_an_article_number_no_database_holds_is_a_404_never_batched(huge, client):
     """As on an unpublished article, through the JSON API (either tier) and the no-JS
