@@ -8,6 +8,9 @@
 -- reference: the cacheable counts GET). Every request picks a reader at
 -- random, as the page's script would send it (Sec-Fetch-Site: same-origin).
 -- done() prints "status CODE COUNT" lines for bench/votes.py to read.
+-- BYLINE_BENCH_SPACED_MS in the environment (``--spaced``): the ms each connection
+-- waits before its next request; without it the next is sent at once, as ever (a
+-- delay() defined at all makes wrk send every request from a timer).
 
 local REACTIONS = { "happy", "sad", "excited", "sleepy", "angry", "surprise" }
 local threads = {}
@@ -28,6 +31,13 @@ function init(args)
   for article in args[2]:gmatch("%d+") do table.insert(articles, article) end
   mode = args[3]
   math.randomseed(id * 7919)
+end
+
+local spaced = tonumber(os.getenv("BYLINE_BENCH_SPACED_MS") or "")
+if spaced and spaced > 0 then
+  function delay()
+    return spaced
+  end
 end
 
 function request()

@@ -15,6 +15,15 @@ on a server with ``BYLINE_VOTE_BATCHES=off`` (one statement and one commit per
 vote), side by side. For each phase, the CPU each request cost the app
 server, PostgreSQL, Redis and wrk is printed.
 
+``--against <another checkout>`` measures votes only, through this tree's server
+and that one's (its ``.venv`` if it has one) in turn, A B B A, on the same
+database: before each run the vote statement is created from that tree's
+``votesql`` (the tables are the same; the function is what differs), and this
+tree's is put back at the end. It prints each run's CPU per vote of the app
+server, PostgreSQL and Redis, then this / against for each. ``--spaced MS``
+makes each connection wait that long between its requests (with ``--clients
+1``: votes that come alone, as readers send them, each one cold).
+
 Before the server starts, a database-only phase: ``--db-clients`` threads
 cast votes straight through ``actions.cast``
 (the vote function and the figures, one round trip each), first all on one
@@ -37,6 +46,7 @@ import os
 import random
 import resource
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,6 +95,10 @@ def parse_args() -> argparse.Namespace:
         default=32,
         help="connections for the database-only phase (0 skips it)",
     )
+    parser.add_argument("--against", type=Path, help="another checkout: votes A B B A")
+    parser.add_argument(
+        "--spaced", type=float, default=0.0, help="ms each connection waits between requests"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -107,7 +121,15 @@ def stack_cpu(server_group: int) -> StackCPU:
     )
 
 
-def wrk_phase(port: int, clients: int, seconds: float, readers: Path, ids: list[int], mode: str):
+def wrk_phase(
+    port: int,
+    clients: int,
+    seconds: float,
+    readers: Path,
+    ids: list[int],
+    mode: str,
+    spaced: float = 0.0,
+):
     """Run wrk with bench/votes.lua; (2xx per second, statuses, p50 ms, p99 ms, CPU per role)."""
     threads = min(clients, 2)
     command = [
@@ -115,10 +137,11 @@ def wrk_phase(port: int, clients: int, seconds: float, readers: Path, ids: list[
         "-s", str(ROOT / "bench" / "votes.lua"), f"http://127.0.0.1:{port}",
         "--", str(readers), ",".join(map(str, ids)), mode,
     ]  # fmt: skip
+    env = {**os.environ, "BYLINE_BENCH_SPACED_MS": f"{spaced:g}"} if spaced > 0 else None
     stack = stack_cpu(SERVER_GROUP[0])
     before = stack.snapshot()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = stack.since(before, stack.snapshot())
     cpu["wrk (load generator)"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (
@@ -184,19 +207,41 @@ def database_phase(clients: int, seconds: float, article_for) -> int:
     return done
 
 
+def python_of(tree: Path) -> str:
+    venv = tree / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+# Run by ``tree``'s python in ``tree``: (re)create its vote statement in the database.
+CREATE_FUNCTIONS = """
+import django
+django.setup()
+from django.db import connection
+from byline.engagement import votesql
+with connection.schema_editor() as editor:
+    votesql.create_functions(editor)
+"""
+
+
+def use_functions_of(tree: Path, env: dict[str, str]) -> None:
+    """The database's vote statement as ``tree`` creates it."""
+    subprocess.run([python_of(tree), "-c", CREATE_FUNCTIONS], env=env, cwd=tree, check=True)
+
+
 @contextlib.contextmanager
-def serving(args: argparse.Namespace, env: dict[str, str]):
-    """A granian server with ``env`` on ``args.port``, stopped afterwards; yields the port."""
+def serving(args: argparse.Namespace, env: dict[str, str], tree: Path = ROOT):
+    """A granian server of ``tree`` with ``env`` on ``args.port``, stopped afterwards;
+    yields the port."""
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
+            python_of(tree), "-m", "granian", "--interface", "wsgi",
             "--host", "127.0.0.1", "--port", str(args.port),
             "--workers", str(args.workers), "--blocking-threads", str(args.threads),
             "--backpressure", str(args.threads * 8),  # as `byline run --production`
             "--no-ws", "--log-level", "error", "byline.wsgi:application",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=tree,
         start_new_session=True,
     )  # fmt: skip
     SERVER_GROUP[0] = server.pid
@@ -269,6 +314,21 @@ def main() -> None:
             for n in range(args.clients)
         )
     )
+    if args.against:
+        # Votes mark their articles' counts changed (``XADD``) as behind nginx, where the
+        # view folder reads the marks.
+        views = tempfile.mkdtemp(prefix="byline-bench-views-")
+        try:
+            failed = against(args, {**env, "BYLINE_VIEW_LOG_DIR": views}, reader_file, ids)
+        finally:
+            reader_file.unlink()
+            shutil.rmtree(views, ignore_errors=True)
+            use_functions_of(ROOT, env)
+        drifts = recount()
+        print(f"recount: {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'}")
+        for article in articles:
+            article.delete()
+        sys.exit(1 if drifts or failed else 0)
     try:
         with serving(args, env) as port:
             wrk_phase(port, args.clients, 1, reader_file, ids, "votes")  # warm up
@@ -325,6 +385,41 @@ def main() -> None:
     for article in articles:
         article.delete()
     sys.exit(1 if drifts or refused else 0)
+
+
+def against(args: argparse.Namespace, env: dict[str, str], readers: Path, ids: list[int]) -> bool:
+    """Votes through this tree's server and ``args.against``'s, A B B A; prints each run's
+    CPU per vote by role and this / against. True if a vote was not answered 2xx."""
+    trees = [("this", ROOT), ("against", args.against.resolve())]
+    used: dict[str, dict[str, float]] = {"this": {}, "against": {}}
+    failed = False
+    for name, tree in [trees[0], trees[1], trees[1], trees[0]]:
+        use_functions_of(tree, env)
+        with serving(args, env, tree) as port:
+            wrk_phase(port, args.clients, 1, readers, ids, "votes", args.spaced)  # warm up
+            rate, statuses, p50, p99, cpu = wrk_phase(
+                port, args.clients, args.seconds, readers, ids, "votes", args.spaced
+            )
+        done = max(sum(statuses.values()), 1)
+        failed |= any(not 200 <= status < 300 for status in statuses)
+        used[name]["votes"] = used[name].get("votes", 0) + done
+        for role, seconds in cpu.items():
+            used[name][role] = used[name].get(role, 0.0) + seconds
+        split = ", ".join(f"{role} {1e6 * seconds / done:.0f}" for role, seconds in cpu.items())
+        print(
+            f"{name:8} {tree}: {rate:.0f} votes/s  p50 {p50:.1f} ms  {statuses}\n"
+            f"{'':9}CPU per vote (µs): {split}",
+            flush=True,
+        )
+    for role in used["this"]:
+        if role == "votes":
+            continue
+        this = used["this"][role] / used["this"]["votes"]
+        other = used["against"][role] / used["against"]["votes"]
+        print(f"{role}: this / against = {this / other if other else float('nan'):.2f}"
+              f" ({1e6 * this:.0f} / {1e6 * other:.0f} µs a vote)")  # fmt: skip
+    print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return failed
 
 
 if __name__ == "__main__":

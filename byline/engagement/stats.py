@@ -627,8 +627,7 @@ def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> lis
         cast = [vote for vote in votes if vote[1] in live]
         outcomes = iter(cast_votes(cast, shard) if cast else [])
         return [next(outcomes) if vote[1] in live else None for vote in votes]
-    sql, params = query
-    found = _cast_in_one_statement(votes, shard, (f"WITH live(id) AS ({sql})", params))
+    found = _cast_in_one_statement(votes, shard, query)
     mark_changed_after_commit(
         {vote[1] for vote, outcome in zip(votes, found, strict=True) if outcome}
     )
@@ -644,9 +643,14 @@ def _cast_in_one_statement(
     votes: Sequence[Vote], shard: int, live: tuple[str, list[Any]] | None = None
 ) -> list[Any]:
     """The votes cast by ``votesql``'s statement, each one's outcome; with ``live`` (the
-    SQL of ``WITH live AS (<the published ones among the votes' articles>)`` and its
-    parameters), only the votes on those articles, None for the others. The statement
-    is cut off where the app stops waiting for it (``byline.postgres.cutoff``)."""
+    SQL of the published ones among the votes' articles and its parameters), only the
+    votes on those articles, None for the others. The statement is cut off where the
+    app stops waiting for it (``byline.postgres.cutoff``).
+
+    Votes all on one article (every vote that came alone) are cast only if it is
+    published, by ``votesql.CALL_IF_PUBLISHED``: no rows back when it is not. The
+    statement is planned at every call, and ``CALL_PUBLISHED``'s, which sorts out the
+    votes of several articles, cost the server about 0.1 ms more CPU a vote."""
     arguments: list[Any] = [
         text_array_literal(vote[0] for vote in votes),
         array_literal(vote[1] for vote in votes),
@@ -657,13 +661,19 @@ def _cast_in_one_statement(
         None,
     ]
     articles = [vote[1] for vote in votes]
+    one_article = bool(articles) and all(article == articles[0] for article in articles)
     with connection.cursor() as cursor:  # (the health check, if any, first)
         arguments[-2:] = cutoff.deadlines(connection)
         try:
             if live is None:
                 cursor.execute(votesql.CALL, arguments)
+            elif one_article:
+                cursor.execute(votesql.CALL_IF_PUBLISHED % live[0], [*arguments, *live[1]])
             else:
-                cursor.execute(live[0] + votesql.CALL_PUBLISHED, [*live[1], *arguments])
+                cursor.execute(
+                    f"WITH live(id) AS ({live[0]})" + votesql.CALL_PUBLISHED,
+                    [*live[1], *arguments],
+                )
         except OperationalError as error:
             if cutoff.ran_late(error):
                 cutoff.forget(connection)
@@ -671,7 +681,8 @@ def _cast_in_one_statement(
             raise
         rows = cursor.fetchall()
     mine: dict[int, str | None] = {}
-    published: set[int] = set()
+    # One article: cast (rows back) if and only if it was published.
+    published: set[int] = {articles[0]} if live is not None and one_article and rows else set()
     by_article: dict[int, list[tuple[Any, ...]]] = {article: [] for article in articles}
     for kind, article, key, number, other in rows:
         if kind == "m":

@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, connections
@@ -223,7 +224,8 @@ def test_an_article_found_published_is_not_checked_again_for_a_few_seconds():
 
     first, second = statements_of_a_vote(ANN), statements_of_a_vote(BOB)
     assert len(first) == len(second) == 1
-    assert "WITH live" in first[0] and "WITH live" not in second[0]
+    checks = '"articles_article"'  # the published check in the statement
+    assert checks in first[0] and checks not in second[0]
     assert actions.is_live(article.pk)
     article.status = "draft"
     article.save()  # article_changed: this process forgets it
@@ -528,6 +530,45 @@ def test_concurrent_batches_over_the_same_readers_never_deadlock():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_votes_alone_racing_batches_on_the_same_readers_never_deadlock():
+    """A vote alone (its own steps, migration 0014) takes the totals' locks in the batch's
+    order: readers moving up and down the keys' order alone, while batches move the same
+    readers' votes on the same article in the same shard, never deadlock, and the totals
+    equal a recount."""
+    article = make_article().pk
+    readers = [f"{n:032x}" for n in range(6)]
+    errors: list[BaseException] = []
+
+    def process(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            for _ in range(60):
+                if n % 2:
+                    reader = rng.choice(readers)
+                    stats.cast_votes([("reaction", article, reader, rng.choice(KEYS[:3]))], 0)
+                    stats.cast_votes([("rating", article, reader, str(rng.randint(1, 5)))], 0)
+                else:
+                    votes = [
+                        ("reaction", article, reader, rng.choice(KEYS[:3]))
+                        if rng.random() < 0.5
+                        else ("rating", article, reader, str(rng.randint(1, 5)))
+                        for reader in rng.sample(readers, 3)
+                    ]
+                    stats.cast_votes(votes, shard=0)
+        except BaseException as error:  # noqa: BLE001  (reported below, with the others)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(process, n) for n in range(8)]:
+            future.result()
+    assert errors == []  # no "deadlock detected"
+    assert recount() == []
+    assert figures_for(article).rating_count > 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_batched_fast_votes_answer_exactly_like_django_one_by_one(settings):
     batched_article, alone_article = make_article(), make_article()
     batched = Browser(application, "203.0.113.1")
@@ -560,6 +601,32 @@ def test_batched_votes_are_refused_like_votes_one_by_one(settings):
     settings.BYLINE_VOTE_BATCHES = True
     assert batched.send("POST", "/api/articles/999999/rating/", {"stars": 3}).status == 404
     assert figures_for(article.pk).rating_count == 1  # one reader: one rating, set twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_votes_on_articles_not_out_are_404s_that_count_like_votes_one_by_one(settings):
+    """A vote alone on a draft or on an article scheduled for later (the one-article
+    check, migration 0014): the same 404 as Django's, counted against the limit the same
+    way (the third vote over it: the same 429), nothing cast."""
+    settings.BYLINE_VOTES_PER_MINUTE = 2
+    later = timezone.now() + timedelta(hours=1)
+    pairs = [
+        (make_article(status="draft").pk, make_article(status="draft").pk),
+        (make_article(status="scheduled", published_at=later).pk,) * 2,
+        (make_article().pk, make_article().pk),
+    ]
+    batched = Browser(application, "203.0.113.5")
+    alone = Browser(django_application, "203.0.113.6")
+    statuses = []
+    for ours_id, theirs_id in pairs:
+        settings.BYLINE_VOTE_BATCHES = True
+        ours = batched.send("POST", f"/api/articles/{ours_id}/rating/", {"stars": 3})
+        settings.BYLINE_VOTE_BATCHES = False
+        theirs = alone.send("POST", f"/api/articles/{theirs_id}/rating/", {"stars": 3})
+        assert comparable(ours) == comparable(theirs), ours_id
+        statuses.append(ours.status)
+    assert statuses == [404, 404, 429]
+    assert not Rating.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -665,3 +732,25 @@ def test_a_published_check_the_statement_cannot_hold_is_the_orm_s_logged_once(mo
     assert asked == [1]  # the second vote's check: the ORM's query, not built again first
     assert len([r for r in caplog.records if "published()" in r.getMessage()]) == 1
     assert figures_for(article.pk).rating_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_votes_on_one_article_are_cast_only_if_it_is_published():
+    """Votes all on one article (every vote that came alone) take the cast's one-article
+    check (``votesql.CALL_IF_PUBLISHED``): cast with their figures when it is published,
+    nothing cast (None each) for a draft, a scheduled article not yet out, a missing id."""
+    article = make_article()
+    draft = make_article(status="draft")
+    later = make_article(status="scheduled", published_at=timezone.now() + timedelta(hours=1))
+    votes = [("rating", article.pk, ANN, "4"), ("reaction", article.pk, ANN, "sad")]
+    cast = stats.cast_published_votes(votes)
+    assert [o and o[0] for o in cast] == ["4", "sad"]
+    assert all(o and o[1] == figures_for(article.pk) for o in cast)
+    with CaptureQueriesContext(connection) as queries:
+        for other in (draft.pk, later.pk, 10**12):
+            assert stats.cast_published_votes([("rating", other, BOB, "5")] * 2) == [None, None]
+    assert all("WHERE EXISTS" in query["sql"] for query in queries.captured_queries)
+    assert len(queries.captured_queries) == 3  # one statement each, no query before it
+    assert Rating.objects.filter(reader=BOB).count() == 0
+    assert Reaction.objects.filter(reader=BOB).count() == 0
+    assert recount() == []

@@ -99,6 +99,57 @@ def test_the_figures_a_vote_returns_are_the_figures_the_page_shows():
     assert actions.cast("rating", article.pk, f"{0:032x}", None) == (None, figures_for(article.pk))
 
 
+def test_a_batch_on_one_article_and_one_on_several_return_the_figures_the_page_shows(
+    shards_in_turn,
+):
+    """On PostgreSQL a batch on one article reads its figures by the tallies' index and a
+    batch on several by their ``= ANY`` form (migration 0014): the same sums either way,
+    every shard counted, an article's views and comments with them."""
+    one, two = make_article(), make_article()
+    stats.set_comment_count(two.pk, 2)
+    for n in range(2 * TALLY_SHARDS):  # every shard of several choices filled
+        stats.cast_votes([("reaction", one.pk, f"{n:032x}", REACTIONS[n % 4])])
+        stats.cast_votes([("rating", two.pk, f"{n:032x}", str(1 + n % 5))])
+    alone = stats.cast_votes(
+        [("rating", one.pk, "b" * 32, "4"), ("reaction", one.pk, "b" * 32, "sad")]
+    )
+    assert [mine for mine, _ in alone] == ["4", "sad"]
+    assert all(figures == figures_for(one.pk) for _, figures in alone)
+    assert figures_for(one.pk).reaction_total == 2 * TALLY_SHARDS + 1
+    several = stats.cast_votes(
+        [("reaction", two.pk, "c" * 32, "angry"), ("rating", one.pk, "c" * 32, "2")]
+    )
+    assert several[0][1] == figures_for(two.pk) and several[1][1] == figures_for(one.pk)
+    assert several[0][1].comments == 2 and several[0][1].rating_count == 2 * TALLY_SHARDS
+    assert not recount()
+
+
+def test_a_vote_alone_moves_the_totals_as_it_does_in_a_batch(shards_in_turn):
+    """On PostgreSQL a vote alone takes its own steps (no batch sorts, migration 0014):
+    a reader's moves up and down the keys' order, the same choice again and withdrawals
+    leave the figures a batch leaves, and the totals equal a recount."""
+    alone, batched, other = make_article(), make_article(), make_article()
+    steps = [
+        ("reaction", "sad"), ("reaction", "happy"), ("reaction", "happy"),
+        ("reaction", "surprise"), ("reaction", ""), ("reaction", "angry"),
+        ("rating", "5"), ("rating", "2"), ("rating", "2"), ("rating", None), ("rating", "3"),
+    ]  # fmt: skip
+    for n, (kind, value) in enumerate(steps):
+        reader = f"{n % 3:032x}"
+        ((mine, figures),) = stats.cast_votes([(kind, alone.pk, reader, value)])
+        (mine_batched, figures_batched), _ = stats.cast_votes(
+            [(kind, batched.pk, reader, value), ("reaction", other.pk, reader, "sad")]
+        )
+        assert mine == mine_batched == (value or None)
+        assert figures == figures_for(alone.pk)
+        assert (figures.reactions, figures.rating_counts) == (
+            figures_batched.reactions,
+            figures_batched.rating_counts,
+        )
+    assert figures_for(alone.pk).reaction_total == 2 and figures_for(alone.pk).rating_count == 2
+    assert not recount()
+
+
 @pytest.mark.skipif(
     not using_postgres(), reason="needs PostgreSQL: fillfactor is a PostgreSQL setting"
 )
