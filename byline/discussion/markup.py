@@ -249,11 +249,22 @@ def _in_reply_to(parent: Comment | None, removed: bool = False) -> str:
 
 
 def single_comment(
-    comment: Comment, pending: bool = False, reply: bool = True, reactions: bool = True
+    comment: Comment,
+    pending: bool = False,
+    reply: bool = True,
+    reactions: bool = True,
+    on_its_page: bool = False,
 ) -> SafeString:
     """One comment as a complete ``<li>`` (``reply``: with its Reply link, when published;
-    ``reactions``: with its reaction button, when published)."""
-    item = comment_open(comment, comment.depth, pending=pending, reply=reply, reactions=reactions)
+    ``reactions``: with its reaction button, when published). ``on_its_page``: it goes
+    into its article's discussion (the page script's answer to a comment), so a reply
+    attached beside the comment it answers says which, as the page does (``flatten``)."""
+    answers = None
+    if on_its_page and comment.answers_id:  # (gone or no longer shown since: no line)
+        answers = Comment.objects.approved().filter(pk=comment.answers_id).first()
+    item = comment_open(
+        comment, comment.depth, pending=pending, answers=answers, reply=reply, reactions=reactions
+    )
     return mark_safe(item + "</li>")  # noqa: S308
 
 

@@ -377,7 +377,9 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
         return HttpResponseRedirect(article.get_absolute_url() + "#respond")
     approved = comment.status == Comment.Status.APPROVED
     if wants_json(request):
-        html = _after_commit(lambda: single_comment(comment, pending=not approved), "")
+        html = _after_commit(
+            lambda: single_comment(comment, pending=not approved, on_its_page=True), ""
+        )
         payload = {
             "status": "approved" if approved else "pending",
             "id": comment.pk,

@@ -233,3 +233,19 @@ def test_with_threads_off_a_reply_says_which_comment_it_answers(client, article,
     page = client.get(article.get_absolute_url()).content.decode()
     mine = page[page.index(f'id="comment-{reply.pk}"') :]
     assert f'In reply to <a href="#comment-{tom.pk}">Tom</a>' in mine[: mine.index("</article>")]
+
+
+def test_the_published_reply_the_page_s_script_inserts_says_which_comment_it_answers(
+    client, article, settings
+):
+    """The JSON answer's HTML, which the script puts on the page at once, carries the same
+    "In reply to" line the page shows after a reload."""
+    settings.BYLINE_COMMENT_MAX_DEPTH = 2
+    tom = make_comment(article, author_name="Tom")
+    dee = make_comment(article, parent=tom, author_name="Dee")
+    make_comment(article, author_email="ada@example.org")
+    answer = post_comment(client, article, json=True, parent=str(dee.pk), body="Dee, no.").json()
+    assert answer["status"] == "approved"
+    assert f'In reply to <a href="#comment-{dee.pk}">Dee</a>' in answer["html"]
+    answer = post_comment(client, article, json=True, parent=str(tom.pk), body="Tom, yes.").json()
+    assert "In reply to" not in answer["html"]  # attached under Tom: the thread shows it
