@@ -215,31 +215,9 @@ BEGIN
     -- by the (article, choice, shard) index, summed in the index's order (a third of
     -- the server's CPU of the ANY form, which reads them by a bitmap and hashes them).
     IF p_articles[1] = ALL(p_articles) THEN
-        RETURN QUERY
-            SELECT 'v'::text, s.article_id, NULL::text, s.views::bigint, s.comments::bigint
-                FROM engagement_articlestats s WHERE s.article_id = p_articles[1]
-            UNION ALL
-            SELECT 'r'::text, p_articles[1], t.reaction::text, SUM(t.count)::bigint, 0::bigint
-                FROM engagement_reactiontally t WHERE t.article_id = p_articles[1]
-                GROUP BY t.reaction
-            UNION ALL
-            SELECT 's'::text, p_articles[1], CAST(t.stars AS text), SUM(t.count)::bigint,
-                    0::bigint
-                FROM engagement_startally t WHERE t.article_id = p_articles[1]
-                GROUP BY t.stars;
+@FIGURES_OF_ONE@
     ELSE
-        RETURN QUERY
-            SELECT 'v'::text, s.article_id, NULL::text, s.views::bigint, s.comments::bigint
-                FROM engagement_articlestats s WHERE s.article_id = ANY(p_articles)
-            UNION ALL
-            SELECT 'r'::text, t.article_id, t.reaction::text, SUM(t.count)::bigint, 0::bigint
-                FROM engagement_reactiontally t WHERE t.article_id = ANY(p_articles)
-                GROUP BY t.article_id, t.reaction
-            UNION ALL
-            SELECT 's'::text, t.article_id, CAST(t.stars AS text), SUM(t.count)::bigint,
-                    0::bigint
-                FROM engagement_startally t WHERE t.article_id = ANY(p_articles)
-                GROUP BY t.article_id, t.stars;
+@FIGURES_OF_ANY@
     END IF;
     -- Ended after the app surely gave up on it (frozen in the writes): roll them back.
     v_now := clock_timestamp();
@@ -251,10 +229,31 @@ BEGIN
 END;
 $$;
 """
+# The figures after the votes (``stats.figures_query``'s rows, per article), written once
+# for the two forms above: one article's, and any articles'.
+_FIGURES = """        RETURN QUERY
+            SELECT 'v'::text, s.article_id, NULL::text, s.views::bigint, s.comments::bigint
+                FROM engagement_articlestats s WHERE s.article_id {match}
+            UNION ALL
+            SELECT 'r'::text, {article}, t.reaction::text, SUM(t.count)::bigint, 0::bigint
+                FROM engagement_reactiontally t WHERE t.article_id {match}
+                GROUP BY {by}t.reaction
+            UNION ALL
+            SELECT 's'::text, {article}, CAST(t.stars AS text), SUM(t.count)::bigint,
+                    0::bigint
+                FROM engagement_startally t WHERE t.article_id {match}
+                GROUP BY {by}t.stars;"""
+_FIGURES_OF_ONE = _FIGURES.format(match="= p_articles[1]", article="p_articles[1]", by="")
+_FIGURES_OF_ANY = _FIGURES.format(
+    match="= ANY(p_articles)", article="t.article_id", by="t.article_id, "
+)
+
 CAST_VOTES = (
     _CAST_VOTES.replace("@WRITE_ROW@", _by_kind(_WRITE_ROW, "v_kind"))
     .replace("@LOCK_ROW@", _by_kind(_LOCK_ROW, "v_kind"))
     .replace("@MOVE_TALLY@", _by_kind(_MOVE_TALLY, "m_kind"))
+    .replace("@FIGURES_OF_ONE@", _FIGURES_OF_ONE)
+    .replace("@FIGURES_OF_ANY@", _FIGURES_OF_ANY)
     .replace("@STATE@", cutoff.STATE)
 )
 
