@@ -146,3 +146,17 @@ def test_a_comment_refused_as_a_whole_gives_the_focus_back_to_its_button(
     expect(submit).to_be_enabled()
     expect(submit).to_be_focused()
     assert has_visible_focus(page)
+
+
+def test_cancel_reply_on_a_page_opened_from_a_reply_link_keeps_the_focus(page, demo_article):
+    """A Reply link opened as a page of its own (?replyto=, a new tab): Cancel reply
+    from the keyboard gives the focus to that comment's Reply link, not to the page."""
+    grace = make_comment(demo_article, author_name="Grace", body="The first word.")
+    page.goto(f"{demo_article.get_absolute_url()}?replyto={grace.pk}#respond")
+    expect(page.locator(".replying-to")).to_have_text("Replying to Grace")
+    cancel = page.get_by_role("link", name="Cancel reply")
+    cancel.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_parent")).to_have_value("")
+    expect(page.get_by_role("link", name="Reply to Grace")).to_be_focused()
+    assert has_visible_focus(page)

@@ -53,8 +53,13 @@
   });
   cancel.addEventListener("click", function (event) {
     event.preventDefault();
+    // The page may have opened with the form answering a comment (?replyto=, a Reply
+    // link opened in a tab of its own): the focus goes to that comment's Reply link.
+    var answered = form.elements.parent.value;
     moveBack();
-    if (lastReplyLink) lastReplyLink.focus();
+    var back = lastReplyLink ||
+      (/^\d+$/.test(answered) && section.querySelector('.comment-reply-link[data-comment="' + answered + '"]'));
+    (back || form.elements.body).focus();
   });
 
   function listFor(parentId) {
