@@ -97,31 +97,34 @@ def test_the_reply_form_works_from_the_keyboard_with_visible_focus(page, demo_ar
     )
 
 
+def write_and_send_from_the_keyboard(page, url: str, *, website: str = "") -> None:
+    """Tab into the comment box, type a comment, name, e-mail (and a website), then
+    Tab to Post Comment and press Enter."""
+    page.goto(url)
+    page.get_by_role("textbox", name="Comment", exact=True).focus()
+    expect(page.locator("#id_ts")).not_to_have_value("")
+    for text in ("Typed without a mouse.", "Ada", "ada@example.org", website):
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+    tab_to(page, page.get_by_role("button", name="Post Comment"))
+    page.keyboard.press("Enter")
+
+
 def test_a_comment_refused_by_the_site_puts_the_focus_on_what_to_correct(page, demo_article):
     """A website the browser takes as a URL ("javascript:...") is refused by the site:
     the focus goes to that field, marked and described by its error, so Tab and
     Shift+Tab carry on from the form and not from the top of the page."""
-    page.goto(demo_article.get_absolute_url())
-    body = page.get_by_role("textbox", name="Comment", exact=True)
-    body.focus()
-    expect(page.locator("#id_ts")).not_to_have_value("")
-    page.keyboard.type("Typed without a mouse.")
-    page.keyboard.press("Tab")
-    page.keyboard.type("Ada")
-    page.keyboard.press("Tab")
-    page.keyboard.type("ada@example.org")
-    page.keyboard.press("Tab")
-    website = page.get_by_role("textbox", name="Website", exact=True)
-    expect(website).to_be_focused()
-    page.keyboard.type("javascript:alert(1)")
-    submit = page.get_by_role("button", name="Post Comment")
-    tab_to(page, submit)
-    page.keyboard.press("Enter")
+    write_and_send_from_the_keyboard(
+        page, demo_article.get_absolute_url(), website="javascript:alert(1)"
+    )
     expect(page.locator(".form-message")).to_contain_text("Your comment was not sent")
+    website = page.get_by_role("textbox", name="Website", exact=True)
     expect(website).to_have_attribute("aria-invalid", "true")
     expect(website).to_be_focused()
     assert has_visible_focus(page)
-    expect(body).to_have_value("Typed without a mouse.")
+    expect(page.get_by_role("textbox", name="Comment", exact=True)).to_have_value(
+        "Typed without a mouse."
+    )
 
 
 def test_a_comment_refused_as_a_whole_gives_the_focus_back_to_its_button(
@@ -130,19 +133,9 @@ def test_a_comment_refused_as_a_whole_gives_the_focus_back_to_its_button(
     """A refusal that names no field (sent too soon) leaves the focus on Post Comment,
     where the reader pressed it, to send again when ready."""
     browser_settings.BYLINE_COMMENT_MIN_SECONDS = 30
-    page.goto(demo_article.get_absolute_url())
-    body = page.get_by_role("textbox", name="Comment", exact=True)
-    body.focus()
-    expect(page.locator("#id_ts")).not_to_have_value("")
-    page.keyboard.type("Words worth keeping.")
-    page.keyboard.press("Tab")
-    page.keyboard.type("Ada")
-    page.keyboard.press("Tab")
-    page.keyboard.type("ada@example.org")
-    submit = page.get_by_role("button", name="Post Comment")
-    tab_to(page, submit)
-    page.keyboard.press("Enter")
+    write_and_send_from_the_keyboard(page, demo_article.get_absolute_url())
     expect(page.locator(".form-message")).to_contain_text("That was quick")
+    submit = page.get_by_role("button", name="Post Comment")
     expect(submit).to_be_enabled()
     expect(submit).to_be_focused()
     assert has_visible_focus(page)
