@@ -227,7 +227,7 @@ class CommentAdmin(SafeChangeListMixin, admin.ModelAdmin):
         score = "" if obj.spam_score is None else f", score {obj.spam_score:.2f}"
         reasons = format_html_join("", "<li>{}</li>", ((r,) for r in obj.spam_reasons or []))
         return format_html(
-            "{} by <code>{}</code>{}<ul>{}</ul>",
+            '{} by <code>{}</code>{}<ul class="spam-reasons">{}</ul>',
             obj.spam_verdict or "none",
             obj.spam_backend or "-",
             score,

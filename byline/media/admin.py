@@ -67,6 +67,9 @@ class ImageAdmin(admin.ModelAdmin):
     actions = ["delete_selected"]
     uploaded = admin_time("uploaded_at", "uploaded at")
 
+    class Media:
+        css = {"all": ["media/library.css"]}
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = UploadForm

@@ -122,6 +122,13 @@ class ArticleAdmin(
     def reading_time(self, article: Article) -> str:
         return article.reading_time_text
 
+    def view_on_site(self, article: Article) -> str:
+        """The edit page's "View on site": the article page once readers can see it, its
+        preview before (a draft's, a scheduled article's address answers 404)."""
+        if article.is_live:
+            return article.get_absolute_url()
+        return reverse("articles:preview", kwargs={"pk": article.pk})
+
     @admin.display(description="Preview")
     def preview_link(self, article: Article) -> str:
         if not article.pk:

@@ -1,6 +1,10 @@
 """Editors write in the admin and preview before publishing."""
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from byline.articles.models import Article
 from tests.factory import make_article, make_section
@@ -46,6 +50,38 @@ def test_an_editor_previews_a_draft_that_readers_cannot_see(client, editor_clien
     assert response["Cache-Control"] == "private, no-store"
     edit_page = editor_client.get(f"/admin/articles/article/{draft.pk}/change/").text
     assert preview_url in edit_page
+
+
+@pytest.mark.parametrize(
+    ("status", "in_a_day"),
+    [
+        (Article.Status.DRAFT, False),
+        (Article.Status.REVIEW, False),
+        (Article.Status.PUBLISHED, True),
+    ],
+)
+def test_view_on_site_of_an_article_readers_cannot_see_yet_opens_its_preview(
+    editor_client, status, in_a_day
+):
+    """The edit page's "View on site" button: for a draft, one in review or one scheduled
+    it is the preview (the article's address answers 404 until it is live)."""
+    when = timezone.now() + timedelta(days=1) if in_a_day else None
+    article = make_article("Not yet", status=status, published_at=when)
+    edit_page = editor_client.get(f"/admin/articles/article/{article.pk}/change/").text
+    link = re.search(r'<a href="([^"]+)" class="viewsitelink"', edit_page)
+    assert link is not None
+    response = editor_client.get(link.group(1), follow=True)
+    assert response.status_code == 200
+    assert "not visible to readers" in response.text
+
+
+def test_view_on_site_of_a_live_article_is_its_address(editor_client):
+    article = make_article("Live one")
+    edit_page = editor_client.get(f"/admin/articles/article/{article.pk}/change/").text
+    link = re.search(r'<a href="([^"]+)" class="viewsitelink"', edit_page)
+    assert link is not None
+    assert link.group(1) == article.get_absolute_url()
+    assert editor_client.get(link.group(1)).status_code == 200
 
 
 def test_readers_cannot_use_the_preview(client):

@@ -95,3 +95,61 @@ def test_the_reply_form_works_from_the_keyboard_with_visible_focus(page, demo_ar
     expect(page.locator(f"#comment-{grace.pk} ol.children")).to_contain_text(
         "Typed without a mouse."
     )
+
+
+def write_and_send_from_the_keyboard(page, url: str, *, website: str = "") -> None:
+    """Tab into the comment box, type a comment, name, e-mail (and a website), then
+    Tab to Post Comment and press Enter."""
+    page.goto(url)
+    page.get_by_role("textbox", name="Comment", exact=True).focus()
+    expect(page.locator("#id_ts")).not_to_have_value("")
+    for text in ("Typed without a mouse.", "Ada", "ada@example.org", website):
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+    tab_to(page, page.get_by_role("button", name="Post Comment"))
+    page.keyboard.press("Enter")
+
+
+def test_a_comment_refused_by_the_site_puts_the_focus_on_what_to_correct(page, demo_article):
+    """A website the browser takes as a URL ("javascript:...") is refused by the site:
+    the focus goes to that field, marked and described by its error, so Tab and
+    Shift+Tab carry on from the form and not from the top of the page."""
+    write_and_send_from_the_keyboard(
+        page, demo_article.get_absolute_url(), website="javascript:alert(1)"
+    )
+    expect(page.locator(".form-message")).to_contain_text("Your comment was not sent")
+    website = page.get_by_role("textbox", name="Website", exact=True)
+    expect(website).to_have_attribute("aria-invalid", "true")
+    expect(website).to_be_focused()
+    assert has_visible_focus(page)
+    expect(page.get_by_role("textbox", name="Comment", exact=True)).to_have_value(
+        "Typed without a mouse."
+    )
+
+
+def test_a_comment_refused_as_a_whole_gives_the_focus_back_to_its_button(
+    page, demo_article, browser_settings
+):
+    """A refusal that names no field (sent too soon) leaves the focus on Post Comment,
+    where the reader pressed it, to send again when ready."""
+    browser_settings.BYLINE_COMMENT_MIN_SECONDS = 30
+    write_and_send_from_the_keyboard(page, demo_article.get_absolute_url())
+    expect(page.locator(".form-message")).to_contain_text("That was quick")
+    submit = page.get_by_role("button", name="Post Comment")
+    expect(submit).to_be_enabled()
+    expect(submit).to_be_focused()
+    assert has_visible_focus(page)
+
+
+def test_cancel_reply_on_a_page_opened_from_a_reply_link_keeps_the_focus(page, demo_article):
+    """A Reply link opened as a page of its own (?replyto=, a new tab): Cancel reply
+    from the keyboard gives the focus to that comment's Reply link, not to the page."""
+    grace = make_comment(demo_article, author_name="Grace", body="The first word.")
+    page.goto(f"{demo_article.get_absolute_url()}?replyto={grace.pk}#respond")
+    expect(page.locator(".replying-to")).to_have_text("Replying to Grace")
+    cancel = page.get_by_role("link", name="Cancel reply")
+    cancel.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_parent")).to_have_value("")
+    expect(page.get_by_role("link", name="Reply to Grace")).to_be_focused()
+    assert has_visible_focus(page)

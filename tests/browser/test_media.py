@@ -249,3 +249,39 @@ def test_on_a_phone_an_embed_s_button_spans_it_and_its_link_stands_centred_under
         assert box["hostLines"] == 1, url
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     save_screenshot(page, "embeds-phone-375")
+
+
+def test_on_a_phone_the_preview_lines_up_with_the_body_it_shows(editor_page):
+    """The editor's preview frame is as wide as the body's box above it: its right
+    border is not cut off at the edge of the form (width 100% plus its border)."""
+    editor_page.set_viewport_size({"width": 375, "height": 800})
+    article = make_article("Edited", body="Some **text**.")
+    editor_page.goto(f"/admin/articles/article/{article.pk}/change/")
+    preview = editor_page.frame_locator("iframe.md-preview")
+    expect(preview.locator("strong")).to_have_text("text")
+    body = editor_page.locator("#id_body").bounding_box()
+    frame = editor_page.locator("iframe.md-preview").bounding_box()
+    row = editor_page.locator(".form-row.field-body").bounding_box()
+    assert body is not None and frame is not None and row is not None
+    assert frame["x"] + frame["width"] <= body["x"] + body["width"] + 0.5
+    assert frame["x"] + frame["width"] <= row["x"] + row["width"] + 0.5
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_library_shows_small_thumbnails_and_an_undistorted_preview(editor_page, width):
+    """The library's list shows each picture as an 80 px thumbnail (not at its full
+    size, which pushed the alt text and the other columns off the page), and a
+    picture's own page shows it within the column at its own proportions."""
+    data = jpeg_with_location(1300, 780)
+    image = upload_image(io.BytesIO(data), filename="quay.jpg", size=len(data), alt="The quay")
+    editor_page.set_viewport_size({"width": width, "height": 900})
+    editor_page.goto("/admin/media/image/")
+    expect(editor_page.get_by_role("link", name="The quay")).to_be_visible()
+    thumbnail = editor_page.locator("img.media-thumbnail").bounding_box()
+    assert thumbnail is not None
+    assert thumbnail["width"] <= 80 and abs(thumbnail["height"] / thumbnail["width"] - 0.6) < 0.05
+    editor_page.goto(f"/admin/media/image/{image.pk}/change/")
+    shown = editor_page.locator(".field-shown img").bounding_box()
+    assert shown is not None
+    assert shown["x"] + shown["width"] <= width
+    assert abs(shown["height"] / shown["width"] - 0.6) < 0.05, shown

@@ -197,3 +197,24 @@ def test_a_new_pages_path_is_filled_in_from_its_title(editor_page):
     editor_page.get_by_role("button", name="Save", exact=True).click()
     expect(editor_page.locator(".messagelist")).to_contain_text("was added successfully")
     assert StaticPage.objects.get(title="About our newsroom").path == "/about-our-newsroom/"
+
+
+def test_a_comments_spam_check_reasons_stand_under_its_verdict(editor_page):
+    """The comment's page lists the filter's reasons under "approve by local": not
+    pushed 160 px to the right (Django's aligned form indents every list it holds for
+    the labels' column, which a read-only value does not have beside it)."""
+    article = make_article("A story with a comment")
+    comment = make_comment(
+        article,
+        spam_verdict="approve",
+        spam_backend="local",
+        spam_score=0.0,
+        spam_reasons=["The text reads as genuine.", "Spam score 0.00, under 0.5: published."],
+    )
+    editor_page.goto(f"/admin/discussion/comment/{comment.pk}/change/")
+    field = editor_page.locator(".field-spam_check .readonly")
+    expect(field).to_contain_text("approve by local")
+    value = field.bounding_box()
+    reason = field.locator("li").first.bounding_box()
+    assert value is not None and reason is not None
+    assert reason["x"] - value["x"] < 40, (value, reason)

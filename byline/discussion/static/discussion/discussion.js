@@ -53,8 +53,13 @@
   });
   cancel.addEventListener("click", function (event) {
     event.preventDefault();
+    // The page may have opened with the form answering a comment (?replyto=, a Reply
+    // link opened in a tab of its own): the focus goes to that comment's Reply link.
+    var answered = form.elements.parent.value;
     moveBack();
-    if (lastReplyLink) lastReplyLink.focus();
+    var back = lastReplyLink ||
+      (/^\d+$/.test(answered) && section.querySelector('.comment-reply-link[data-comment="' + answered + '"]'));
+    (back || form.elements.body).focus();
   });
 
   function listFor(parentId) {
@@ -163,9 +168,19 @@
       .catch(function () { return ""; });
   }
 
+  // A refused comment: the focus goes where the reader has something to correct (the
+  // first field marked), else back to the button they pressed. Disabling the button
+  // while sending dropped the focus to the page, so Tab started again from the top.
+  function focusToCorrect(button) {
+    var field = form.querySelector("[aria-invalid=true]");
+    button.disabled = false;
+    (field || button).focus();
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
+    var inForm = form.contains(document.activeElement);
     button.disabled = true;
     clearErrors();
     say("Sending your comment…");
@@ -189,6 +204,7 @@
           if (data.errors && data.errors.parent) moveBack();
           takeBack(data.gone, data.placeholder);
           refreshSession(false, true);
+          if (inForm) focusToCorrect(button);
           return;
         }
         // This token is spent: the answer carries the next one, with the minimum time
@@ -226,6 +242,7 @@
       })
       .catch(function () {
         say("Your comment could not be sent. Check your connection and try again; what you wrote is still in the form.");
+        if (inForm) focusToCorrect(button);
       })
       .finally(function () { button.disabled = false; });
   });
