@@ -107,18 +107,27 @@ _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 # address hash's first hex digit: one hash of a busy minute (180,000 fields at ten
 # servers' views) is freed in one go when it expires, 50-90 ms of Redis stalled for
 # every vote and mark with Redis's default ``lazyfree-lazy-expire no``; a sixteenth of
-# it, a few ms. Each hash lives ``LIMIT_KEY_SECONDS`` from
+# it, a few ms. Each hash is made a hash table when a call first meets it (a field ``""``,
+# which no address hash is, holding a value longer than Redis's default
+# ``hash-max-listpack-value``, 64): a hash of up to ``hash-max-listpack-entries`` (512)
+# short fields is otherwise a listpack, which ``HSETNX`` and ``HGET`` scan field by field;
+# at a few hundred views a second each of the 16 stayed one for most of its minute, and
+# ``HSETNX`` cost 4-9 µs a line, ~1.2 in a hash table (Redis's CPU a line about halved).
+# A Redis configured with a larger ``hash-max-listpack-value`` keeps listpacks: the same
+# decisions, at the old cost. Each hash lives ``LIMIT_KEY_SECONDS`` from
 # the last call with a line of that minute (renewed once a call): a batch retried for
 # longer than a limit key lives still finds the address's first line. (A key of its own
 # for each address's minute, as before the thirteenth round, cost Redis ~0.9 µs a line
 # more: its own expiry and key. While a folder of before and one of now share a Redis, a
 # rolling upgrade, each sees only its own first line of an address's minute: at most one
-# view more an address a minute, never two.)
+# view more an address a minute, never two. A folder of the thirteenth round shares every
+# key with this one, the field ``""`` aside: no slack.)
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]
 local find, sub, call = string.find, string.sub, redis.call
 local out, expiring, minutes = {}, {}, {}
+local wide = string.rep('-', 100)  -- longer than hash-max-listpack-value (64)
 local lines, from = ARGV[7], 1
 while from <= #lines do
     local stop = find(lines, '\\n', from, true) or #lines + 1
@@ -132,9 +141,11 @@ while from <= #lines do
     local minute = sub(line, colon + 1, (b or 0) - 1)
     local part = minute .. ':' .. sub(address, 1, 1)  -- one of the minute's 16 hashes
     local firsts_key = minutes[part]
-    if not firsts_key then
+    if not firsts_key then  -- once a call: the hash made a hash table, and lives on
         firsts_key = firsts .. part
         minutes[part] = firsts_key
+        call('HSETNX', firsts_key, '', wide)
+        call('EXPIRE', firsts_key, limit_ttl)
     end
     local rank = 0
     if call('HSETNX', firsts_key, address, id) == 0 then
@@ -148,10 +159,6 @@ while from <= #lines do
             end
             rank = call('ZRANK', limit_key, id)
         end
-    end
-    if not expiring[firsts_key] then  -- once a call: the first lines live on
-        expiring[firsts_key] = true
-        call('EXPIRE', firsts_key, limit_ttl)
     end
     local counted = 0
     if b and rank < limit then
