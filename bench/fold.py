@@ -248,6 +248,7 @@ def main() -> int:
 
     ensure_database()
     import django
+    import redis as redis_py
 
     django.setup()
     try:
@@ -271,6 +272,9 @@ def main() -> int:
         for name, tree in trees:
             for rate, log_path, expected in logs:
                 pid = redis.pid if redis else 0
+                if redis:  # each replay from an empty Redis of the bench's own: the same
+                    # start (the one before left the minute's hashes of first lines full)
+                    redis_py.Redis(port=args.redis_port).flushdb()
                 every = args.every
                 if name == "against" and args.against_every:
                     every = args.against_every
