@@ -23,6 +23,7 @@ from contextlib import contextmanager
 
 import hypothesis
 import pytest
+from django.core import mail
 from django.db import connection, connections, transaction
 from django.test import Client
 from hypothesis import HealthCheck, given
@@ -31,7 +32,7 @@ from hypothesis import strategies as st
 from byline.articles.models import Article
 from byline.discussion import actions, commenterdata, sorting, views
 from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
-from byline.discussion.threads import refresh_shown, shown_counts
+from byline.discussion.threads import is_shown, refresh_shown, shown_counts
 from tests.discussion.factory import comment_form, make_comment, post_comment
 from tests.factory import make_article
 
@@ -658,6 +659,59 @@ def test_an_editor_s_reply_at_the_deepest_level_waits_for_nobody_to_delete_what_
     assert answers == [1]
     reply.refresh_from_db()
     assert (reply.parent_id, reply.answers_id, reply.reply_notified) == (top.pk, None, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_that_joins_a_comment_erased_as_it_is_sent_e_mails_nobody(article, known):
+    """Its comment erased while the reply is sent, but kept (another reader had answered
+    it): the reply is published under the placeholder, as every page draws it, and its
+    author, who asked for reply e-mails before they erased everything of theirs, is not
+    e-mailed (the POST read the comment, address and all, before the erasure)."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    data = comment_form(article, parent=str(parent.pk), body="Thanks, Orla")
+    with before_the_insert(author_erases(parent)):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 201 and response.json()["status"] == "approved"
+    reply = Comment.objects.get(body="Thanks, Orla")
+    parent.refresh_from_db()
+    assert reply.parent_id == parent.pk and parent.erased_at is not None
+    assert is_shown(reply)
+    assert mail.outbox == []
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_waiting_on_an_erasure_joins_the_placeholder_and_e_mails_nobody(article, known):
+    """The real race: the reply's INSERT waits for the erasure's lock on the comment it
+    answers, and commits after it: published under the placeholder (never lost, never
+    a server error), its erased author never e-mailed."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    with reply_sent_after_replies_read(reply_to(article, parent, "Still here")) as answers:
+        commenterdata.erase_comments("orla@example.org")
+    assert answers[0].status_code == 201 and answers[0].json()["status"] == "approved"
+    reply = Comment.objects.get(body="Still here")
+    assert reply.parent_id == parent.pk and is_shown(reply)
+    assert Comment.objects.get(pk=parent.pk).author_email == ""
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_whose_comment_is_removed_as_it_is_sent_e_mails_nobody(article, known):
+    """Trashed by a moderator as the reply is sent: never the author of a comment a
+    moderator removed."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    trashed = lambda: actions.moderate([parent], ModerationRecord.Decision.TRASH, None)  # noqa: E731
+    data = comment_form(article, parent=str(parent.pk), body="Orla, you there?")
+    with before_the_insert(trashed):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 201
+    assert mail.outbox == []
 
 
 # An editor's reply from the queue -------------------------------------------------
