@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from byline.db import PRIMARY, after_commit
-from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate
+from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate, same_address
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
@@ -170,7 +170,7 @@ def notify_reply(reply: Comment, site_url: str = "") -> bool:
         or target.status in REMOVED
         or not target.notify_replies
         or not target.author_email
-        or target.author_email.lower() == (reply.author_email or "").lower()
+        or same_address(target, reply.author_email)
     ):
         return False
     token = unsubscribe_token(target.author_email)
