@@ -555,8 +555,9 @@ def _decided(key: str, packed: list[str], kept: list[int] | None) -> list[bool]:
     before: one counted stays counted, one not counted is sent as a repeat (it counts
     towards the address's limit, sets no mark), so the keys hold them again for the
     lines after. One string, a character a line of the chunk ("1", "0", "-" for a line
-    not published then), for ``DECIDED_SECONDS``; a batch decided for the first time
-    costs one ``GET`` and one ``SET`` more, and its commit a ``DEL``."""
+    never decided: its article not published at any run), for ``DECIDED_SECONDS``; a
+    batch decided for the first time costs one ``GET`` and one ``SET`` more, and its
+    commit a ``DEL``."""
     client = redis_client()
     assert client is not None
     earlier = client.get(key) or b""
@@ -571,7 +572,9 @@ def _decided(key: str, packed: list[str], kept: list[int] | None) -> list[bool]:
         was == b"1" if was in (b"0", b"1") else now
         for now, was in zip(counted, before, strict=True)
     ]
-    flags = bytearray(b"-" * (max(at) + 1 if at else 0))
+    # From the earlier decisions: a line left out now (its article unpublished since)
+    # keeps its own for a run that finds it published again.
+    flags = bytearray(earlier.ljust(max(at) + 1 if at else 0, b"-"))
     for n, yes in zip(at, counted, strict=True):
         flags[n] = 49 if yes else 48  # "1", "0"
     if bytes(flags) != earlier:

@@ -521,6 +521,43 @@ def test_an_addresss_limit_holds_for_a_batch_retried_after_its_limit_keys_expire
 
 
 @needs_redis
+def test_a_retried_batch_keeps_the_decisions_of_lines_left_out_while_unpublished(
+    log_dir, monkeypatch
+):
+    """A batch decided, then not committed; retried while one of its articles is
+    unpublished (its lines left out), again not committed; retried once more, the
+    article published again and every limit key expired. The lines left out the second
+    time keep their first decisions: the address counts exactly its limit, never its
+    limit again."""
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", 5)
+    monkeypatch.setattr(viewlog, "LIMIT_KEY_SECONDS", 1)
+    first, other = make_article(), make_article()
+    at = time.time() // 60 * 60 + 1
+    address = "198.51.100.162"
+    lines = [line(first.pk, address, browser(), at=at + n / 10) for n in range(4)]
+    lines += [line(other.pk, address, browser(), at=at + n / 10) for n in range(4, 6)]
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", max(map(len, lines)) * 3 + 10)
+    write(log_dir, *lines)
+    real = fail_the_second_batch(monkeypatch)  # decided: 1, 1 and over the limit
+    assert views(first) == 3
+    published_among = viewlog.countfiles.published_among
+    monkeypatch.setattr(
+        viewlog.countfiles,
+        "published_among",
+        lambda ids: published_among(ids) - {other.pk},  # unpublished for a while
+    )
+    with pytest.raises(RuntimeError):
+        viewlog.fold()  # the database still away
+    monkeypatch.setattr(viewlog.countfiles, "published_among", published_among)
+    time.sleep(2.5)  # every limit key of that minute expires
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
+    viewlog.fold()
+    assert (views(first), views(other)) == (4, 1)
+
+
+@needs_redis
 def test_a_batch_s_decisions_are_kept_only_until_it_is_committed(log_dir):
     """Decided and committed: nothing of its decisions is left in Redis."""
     article = make_article()
