@@ -560,7 +560,8 @@ def _decided(key: str, packed: list[str], kept: list[int] | None) -> list[bool]:
     commit a ``DEL``."""
     client = redis_client()
     assert client is not None
-    earlier = client.get(key) or b""
+    got = client.get(key) or b""
+    earlier = got.encode() if isinstance(got, str) else got
     at = range(len(packed)) if kept is None else kept
     before = [earlier[n : n + 1] for n in at]
     sent = [
