@@ -78,6 +78,10 @@ LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = seen.PREFIX  # the app's marks too: one reader counted once by either path
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 FIRST_PREFIX = "byline:engagement:viewlog:firsts:"  # a minute's first lines, by address
+# A batch's decisions, kept until it is committed (``_decided``): longer than any outage
+# the folder should ride out with the same decisions.
+DECIDED_PREFIX = "byline:engagement:viewlog:decided:"
+DECIDED_SECONDS = 86400
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # (folder, file name) -> (inode, position) this process last committed: a file no
@@ -291,17 +295,24 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
     if not end and old == (inode, start):
         return 0, start, False
-    lines, packed = _published_lines(data[:end], slot_of(name), inode, start)
+    lines, packed, kept = _published_lines(data[:end], slot_of(name), inode, start)
     # With Redis the decisions are taken before the transaction (they are idempotent: a
     # rerun, or another folder deciding the same lines, decides the same), so on
     # PostgreSQL the transaction is one statement; without, they are rows written in it.
-    counted = _counted_in_redis(packed) if lines and redis_client() is not None else None
+    # They are kept until the batch is committed (``_decided``): a rerun after the limit
+    # keys expired (the database away for longer than they live) applies them again.
+    decided = f"{DECIDED_PREFIX}{name}:{inode}:{start}"
+    counted = None
+    if lines and redis_client() is not None:
+        counted = _decided(decided, packed, kept)
     if old is None and not _named(file, inode):
         # No row, and the file gone from its name: another folder read it to its end,
         # deleted it, then its row (in that order), after this one opened it. Read again
         # from 0 its lines would be counted twice (their marks hold their own ids).
         return 0, -1, False
     batch = _commit_batch(name, old, (inode, start + end), lines, counted)
+    if counted is not None:  # committed (or by another folder first): no rerun needs them
+        _forget_decisions(decided)
     if batch is None:  # another folder moved the position first: read it again
         return 0, -1, False
     folded: Counter[int] = Counter()
@@ -533,19 +544,71 @@ def _day(minute: int) -> date:
 
 def _published_lines(
     data: bytes, slot: int, inode: int, offset: int
-) -> tuple[list[Line], list[str]]:
-    """The lines of a chunk of the log whose articles are published (``parse``), and
-    each as the ``_DECIDE`` script takes it."""
+) -> tuple[list[Line], list[str], list[int] | None]:
+    """The lines of a chunk of the log whose articles are published (``parse``), each
+    as the ``_DECIDE`` script takes it, and where each is among the chunk's lines (None:
+    every line kept)."""
     lines, packed = _parse(data, slot, inode, offset)
     if not lines:
-        return lines, packed
+        return lines, packed, None
     articles = {line.article_id for line in lines}
     live = countfiles.published_among(articles)
     countfiles.note_viewed(live)
     if len(live) == len(articles):
-        return lines, packed
+        return lines, packed, None
     kept = [n for n, line in enumerate(lines) if line.article_id in live]
-    return [lines[n] for n in kept], [packed[n] for n in kept]
+    return [lines[n] for n in kept], [packed[n] for n in kept], kept
+
+
+def _decided(key: str, packed: list[str], kept: list[int] | None) -> list[bool]:
+    """The decisions of a batch's lines (``packed``, at ``kept`` among the chunk's lines),
+    the same as an earlier run of this batch took them when one did and its batch was
+    not committed: kept under ``key`` (the file and where the batch starts) until it is.
+
+    The limit keys live ``LIMIT_KEY_SECONDS``: a batch whose commit failed and that is
+    run again after they expired (the database away longer, the folds failing before
+    Redis) would rank its lines without the address's earlier lines of the minute, and
+    count an address over its limit up to the limit again. Its lines are decided as
+    before: one counted stays counted, one not counted is sent as a repeat (it counts
+    towards the address's limit, sets no mark), so the keys hold them again for the
+    lines after. One string, a character a line of the chunk ("1", "0", "-" for a line
+    never decided: its article not published at any run), for ``DECIDED_SECONDS``; a
+    batch decided for the first time costs one ``GET`` and one ``SET`` more, and its
+    commit a ``DEL``."""
+    client = redis_client()
+    assert client is not None
+    got = client.get(key) or b""
+    earlier = got.encode() if isinstance(got, str) else got
+    at = range(len(packed)) if kept is None else kept
+    before = [earlier[n : n + 1] for n in at]
+    sent = [
+        "\t".join(text.split("\t", 2)[:2]) if was == b"0" else text
+        for text, was in zip(packed, before, strict=True)
+    ]
+    counted = _counted_in_redis(sent)
+    counted = [
+        was == b"1" if was in (b"0", b"1") else now
+        for now, was in zip(counted, before, strict=True)
+    ]
+    # From the earlier decisions: a line left out now (its article unpublished since)
+    # keeps its own for a run that finds it published again.
+    flags = bytearray(earlier.ljust(max(at) + 1 if at else 0, b"-"))
+    for n, yes in zip(at, counted, strict=True):
+        flags[n] = 49 if yes else 48  # "1", "0"
+    if bytes(flags) != earlier:
+        client.set(key, bytes(flags), ex=DECIDED_SECONDS)
+    return counted
+
+
+def _forget_decisions(key: str) -> None:
+    """After the commit: the batch's decisions are not needed again (if Redis cannot be
+    reached they expire)."""
+    client = redis_client()
+    try:
+        if client is not None:
+            client.delete(key)
+    except Exception as error:  # noqa: BLE001  (the commit stands; the key expires)
+        logger.warning("view log: a folded batch's decisions stay until they expire: %s", error)
 
 
 def _batch(lines: list[Line], counted: list[bool]) -> Batch:

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
 from byline.engagement.models import ArticleStats, DailyViews, ViewLogPosition, ViewMark
+from byline.redisconn import redis_client
 from tests.conftest import run_together
 from tests.factory import make_article
 
@@ -485,6 +486,85 @@ def test_an_addresss_limit_holds_while_a_batch_after_its_first_line_is_retried_f
     monkeypatch.setattr(viewlog, "_commit_batch", real)
     viewlog.fold()
     assert views(article) == 1
+
+
+@needs_redis
+def test_an_addresss_limit_holds_for_a_batch_retried_after_its_limit_keys_expired(
+    log_dir, monkeypatch
+):
+    """One address over its limit: its first lines committed, the batch of the rest
+    decided in Redis and then not committed (the database went away between the two),
+    and the database away for longer than a limit key lives (the folds fail before
+    they reach Redis: nothing keeps the keys alive). The retried batch applies the
+    decisions it took the first time: the address still counts exactly its limit."""
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", 5)
+    monkeypatch.setattr(viewlog, "LIMIT_KEY_SECONDS", 1)
+    article = make_article()
+    at = time.time() // 60 * 60 + 1
+    lines = [line(article.pk, "198.51.100.160", browser(), at=at + n / 10) for n in range(6)]
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", len(lines[0]) * 3 + 10)  # 3 lines a batch
+    path = write(log_dir, *lines)
+    real = fail_the_second_batch(monkeypatch)
+    assert views(article) == 3
+    time.sleep(2.5)  # the database still away: every key of that minute expires
+    client = redis_client()
+    minute = int(at) // 60
+    address = readers.ip_bytes_hasher(viewlog._day(minute).isoformat())(b"198.51.100.160")
+    assert not client.hexists(f"{viewlog.FIRST_PREFIX}{minute}:{address[0]}", address)
+    assert not client.exists(f"{viewlog.LIMIT_PREFIX}{address}:{minute}")
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
+    viewlog.fold()
+    assert views(article) == 5  # the retried batch: two counted, the third over the limit
+    assert not client.keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")  # gone once committed
+
+
+@needs_redis
+def test_a_retried_batch_keeps_the_decisions_of_lines_left_out_while_unpublished(
+    log_dir, monkeypatch
+):
+    """A batch decided, then not committed; retried while one of its articles is
+    unpublished (its lines left out), again not committed; retried once more, the
+    article published again and every limit key expired. The lines left out the second
+    time keep their first decisions: the address counts exactly its limit, never its
+    limit again."""
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "BYLINE_VIEWS_PER_MINUTE", 5)
+    monkeypatch.setattr(viewlog, "LIMIT_KEY_SECONDS", 1)
+    first, other = make_article(), make_article()
+    at = time.time() // 60 * 60 + 1
+    address = "198.51.100.162"
+    lines = [line(first.pk, address, browser(), at=at + n / 10) for n in range(4)]
+    lines += [line(other.pk, address, browser(), at=at + n / 10) for n in range(4, 6)]
+    monkeypatch.setattr(viewlog, "BATCH_BYTES", max(map(len, lines)) * 3 + 10)
+    write(log_dir, *lines)
+    real = fail_the_second_batch(monkeypatch)  # decided: 1, 1 and over the limit
+    assert views(first) == 3
+    published_among = viewlog.countfiles.published_among
+    monkeypatch.setattr(
+        viewlog.countfiles,
+        "published_among",
+        lambda ids: published_among(ids) - {other.pk},  # unpublished for a while
+    )
+    with pytest.raises(RuntimeError):
+        viewlog.fold()  # the database still away
+    monkeypatch.setattr(viewlog.countfiles, "published_among", published_among)
+    time.sleep(2.5)  # every limit key of that minute expires
+    monkeypatch.setattr(viewlog, "_commit_batch", real)
+    viewlog.fold()
+    assert (views(first), views(other)) == (4, 1)
+
+
+@needs_redis
+def test_a_batch_s_decisions_are_kept_only_until_it_is_committed(log_dir):
+    """Decided and committed: nothing of its decisions is left in Redis."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.161", browser()))
+    viewlog.fold()
+    assert views(article) == 1
+    assert not redis_client().keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")
 
 
 @pytest.mark.parametrize("address", [b"198.51.100.7", b"2001:db8::1f", b"bad\xff\x00address"])
