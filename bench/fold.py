@@ -206,11 +206,31 @@ def replay(
 
 
 def start_redis(port: int) -> subprocess.Popen:
+    """A redis-server of the bench's own on ``port``, answering. Each replay empties it:
+    when another server already holds the port (ours then exits), stop rather than empty
+    that one's database 0 (and read the CPU of a server that is gone)."""
+    import redis as redis_py
+
     server = subprocess.Popen(
         [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", ""],
         stdout=subprocess.DEVNULL,
     )
-    time.sleep(0.5)
+    client = redis_py.Redis(port=port, socket_timeout=2)
+    answered = None
+    for _ in range(100):
+        try:
+            answered = client.info("server")["process_id"]
+            break
+        except redis_py.ConnectionError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.05)
+        except redis_py.RedisError:  # a server of another's, with a password
+            break
+    if answered != server.pid:
+        server.terminate()
+        server.wait()
+        raise SystemExit(f"port {port}: not a redis-server of the bench's own (to be emptied)")
     return server
 
 
@@ -248,6 +268,7 @@ def main() -> int:
 
     ensure_database()
     import django
+    import redis as redis_py
 
     django.setup()
     try:
@@ -271,6 +292,9 @@ def main() -> int:
         for name, tree in trees:
             for rate, log_path, expected in logs:
                 pid = redis.pid if redis else 0
+                if redis:  # each replay from an empty Redis of the bench's own: the same
+                    # start (the one before left the minute's hashes of first lines full)
+                    redis_py.Redis(port=args.redis_port).flushdb()
                 every = args.every
                 if name == "against" and args.against_every:
                     every = args.against_every

@@ -26,7 +26,13 @@ from byline.db import PRIMARY, after_commit
 from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
-from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
+from byline.discussion.models import (
+    REMOVED,
+    Comment,
+    ModerationRecord,
+    SpentFormToken,
+    same_address,
+)
 from byline.discussion.threads import refresh_shown
 from byline.engagement.stats import set_comment_count
 from byline.readers import hash_key, hits
@@ -448,7 +454,7 @@ def comment_of_spent_token(form_token: str) -> Comment | None:
 def replayed(earlier: Comment, new: NewComment) -> Outcome:
     """A form sent again with a token that already posted: the same comment is the
     answer (a double submit), anything else is refused (a token posts once)."""
-    same = earlier.body == new.body and earlier.author_email.lower() == new.email.lower()
+    same = earlier.body == new.body and same_address(earlier, new.email)
     if not same:
         raise CommentRejected(
             "This form has already been used to post a comment. Please send yours again."

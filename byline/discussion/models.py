@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from byline.articles.models import Article, name_text, shows_text
+from byline.db import PRIMARY
 from byline.modelfields import done_by, imported_once
 from byline.sitetime import site_time
 
@@ -88,6 +89,19 @@ class CommentQuerySet(models.QuerySet):
         (``author_email__iexact`` is a LIKE on SQLite, which no index serves: every
         comment of the site was read for one commenter's.)"""
         return self.alias(address=Upper("author_email")).filter(address=Upper(Value(email.strip())))
+
+
+def same_address(comment: Comment, email: str) -> bool:
+    """Whether ``email`` is the address ``comment`` was posted under, whatever its case,
+    as the database compares addresses (``Comment.objects.by_email``: its ``UPPER`` on
+    PostgreSQL, ASCII's only on SQLite). Python's ``lower()`` or ``upper()`` would not
+    agree with it on every letter ("ß", "ſ", the Kelvin sign): one comparison, decided
+    where the address index decides it. The same characters need no statement."""
+    if comment.author_email == email:
+        return True
+    if not comment.author_email or not email:
+        return False
+    return Comment.objects.using(PRIMARY).by_email(email).filter(pk=comment.pk).exists()
 
 
 # A commenter whose name shows nothing once cleaned (an import, an editor's account, a

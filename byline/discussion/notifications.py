@@ -25,8 +25,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from byline.db import after_commit
-from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate
+from byline.db import PRIMARY, after_commit
+from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate, same_address
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "byline.discussion.unsubscribe"
@@ -158,18 +158,19 @@ def notify_reply(reply: Comment, site_url: str = "") -> bool:
     """Tell the author of the comment replied to, if they opted in (once per reply): the
     one the reader answered (``Comment.answers`` when the reply is attached to another,
     at the deepest level), never the author of a comment a moderator removed."""
-    try:
-        target = reply.answers if reply.answers_id else reply.parent
-    except Comment.DoesNotExist:  # deleted since ``reply`` was read: nobody to tell
-        target = None
+    if reply.status != Comment.Status.APPROVED or reply.reply_notified:
+        return False
+    # Read as it is now, never as the reply's POST read it: erased at its author's
+    # request meanwhile (the reply waited for the erasure's lock, then joined the
+    # placeholder), or removed, its author is not e-mailed (nothing of theirs is kept).
+    target_id = reply.answers_id or reply.parent_id
+    target = Comment.objects.using(PRIMARY).filter(pk=target_id).first() if target_id else None
     if (
-        reply.status != Comment.Status.APPROVED
-        or reply.reply_notified
-        or target is None
+        target is None
         or target.status in REMOVED
         or not target.notify_replies
         or not target.author_email
-        or target.author_email.lower() == (reply.author_email or "").lower()
+        or same_address(target, reply.author_email)
     ):
         return False
     token = unsubscribe_token(target.author_email)

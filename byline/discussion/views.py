@@ -43,7 +43,7 @@ from byline.discussion.forms import (
     form_timestamp,
 )
 from byline.discussion.markup import single_comment
-from byline.discussion.models import Comment, may_moderate
+from byline.discussion.models import REMOVED, Comment, may_moderate
 from byline.discussion.threads import is_shown, place_of
 from byline.errors import error_body
 from byline.parsing import loads_json, parse_id
@@ -423,19 +423,35 @@ def _waits_above(reply: Comment) -> dict:
 
 
 def _replies_under(comment_id: int, reply: Comment) -> list[int]:
-    """The ids of the comments under ``comment_id`` in ``reply``'s thread, for the page's
-    script to take off with it: on a thread's later page the held comment is not there,
-    its replies are (at the top of the page). One statement, the thread's ids and
-    parents; on this rare answer only."""
+    """The ids of the comments under ``comment_id`` in ``reply``'s thread that a page
+    could show, for the page's script to take off with it: on a thread's later page the
+    held comment is not there, its replies are (at the top of the page). One statement,
+    the thread's ids, parents, statuses and owners; on this rare answer only.
+
+    Only what a page may have shown is named: a published comment, a removed one with a
+    published reply below it (its placeholder), and the replying reader's own comments
+    (their page shows those waiting: ``session``). Never another reader's comment held
+    for moderation, nor one removed with nothing shown below it: not even their ids."""
     children: dict[int | None, list[int]] = defaultdict(list)
+    published, removed, own = set(), set(), set()
     thread = Comment.objects.filter(article_id=reply.article_id, thread_id=reply.thread_id)
-    for pk, parent_id in thread.values_list("pk", "parent_id"):
+    fields = ("pk", "parent_id", "status", "owner_key")
+    for pk, parent_id, status, owner_key in thread.values_list(*fields):
         children[parent_id].append(pk)
+        if status == Comment.Status.APPROVED:
+            published.add(pk)
+        elif status in REMOVED:
+            removed.add(pk)
+        if reply.owner_key and owner_key == reply.owner_key:
+            own.add(pk)
     under, level = [], children.get(comment_id, [])
     while level:
         under.extend(level)
         level = [kid for pk in level for kid in children.get(pk, [])]
-    return under
+    for pk in reversed(under):  # deepest first: a placeholder's replies come before it
+        if pk in removed and any(kid in published for kid in children.get(pk, [])):
+            published.add(pk)  # drawn as a placeholder (``threads``): its id is on the page
+    return [pk for pk in under if pk in published or pk in own]
 
 
 HELD_ABOVE = (

@@ -78,6 +78,10 @@ LIMIT_KEY_SECONDS = 180
 SEEN_PREFIX = seen.PREFIX  # the app's marks too: one reader counted once by either path
 LIMIT_PREFIX = "byline:engagement:viewlog:limit:"  # (without Redis: ViewMark keys)
 FIRST_PREFIX = "byline:engagement:viewlog:firsts:"  # a minute's first lines, by address
+# A batch's decisions, kept until it is committed (``_decided``): longer than any outage
+# the folder should ride out with the same decisions.
+DECIDED_PREFIX = "byline:engagement:viewlog:decided:"
+DECIDED_SECONDS = 86400
 DECISIONS_LOCK = 0x62796C76  # PostgreSQL advisory lock: one folder decides at a time
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # (folder, file name) -> (inode, position) this process last committed: a file no
@@ -97,7 +101,9 @@ _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 # folder's Python ~1 µs a line less than an argument and an integer each). ARGV 1-6:
 # seconds a mark lives, the limit, seconds a limit key lives, the marks', the limits'
 # and the first lines' key prefixes. Idempotent (see the module docstring): a rerun of
-# the same lines gives the same answers.
+# the same lines gives the same answers. The script reads each line's fields where they
+# are in that argument (no string made of the whole line, and a minute's 16 hash keys
+# found by the address's first byte, not a string made for it: ~0.6 µs a line of Redis).
 #
 # The limit: most addresses send one view a minute, so an address's minute is first one
 # field of the minute's hash of first lines (``HSETNX``: the address's hash -> its first
@@ -107,34 +113,50 @@ _forgotten = [float("-inf")]  # when they were last looked for (monotonic)
 # address hash's first hex digit: one hash of a busy minute (180,000 fields at ten
 # servers' views) is freed in one go when it expires, 50-90 ms of Redis stalled for
 # every vote and mark with Redis's default ``lazyfree-lazy-expire no``; a sixteenth of
-# it, a few ms. Each hash lives ``LIMIT_KEY_SECONDS`` from
+# it, a few ms. Each hash is made a hash table when a call first meets it (a field ``""``,
+# which no address hash is, holding a value longer than Redis's default
+# ``hash-max-listpack-value``, 64): a hash of up to ``hash-max-listpack-entries`` (512)
+# short fields is otherwise a listpack, which ``HSETNX`` and ``HGET`` scan field by field;
+# at a few hundred views a second each of the 16 stayed one for most of its minute, and
+# ``HSETNX`` cost 4-9 µs a line, ~1.2 in a hash table (Redis's CPU a line about halved).
+# A Redis configured with a larger ``hash-max-listpack-value`` keeps listpacks: the same
+# decisions, at the old cost. Each hash lives ``LIMIT_KEY_SECONDS`` from
 # the last call with a line of that minute (renewed once a call): a batch retried for
 # longer than a limit key lives still finds the address's first line. (A key of its own
 # for each address's minute, as before the thirteenth round, cost Redis ~0.9 µs a line
 # more: its own expiry and key. While a folder of before and one of now share a Redis, a
 # rolling upgrade, each sees only its own first line of an address's minute: at most one
-# view more an address a minute, never two.)
+# view more an address a minute, never two. A folder of the thirteenth round shares every
+# key with this one, the field ``""`` aside: no slack.)
 _DECIDE = """
 local ttl, limit, limit_ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local seen, limits, firsts = ARGV[4], ARGV[5], ARGV[6]
-local find, sub, call = string.find, string.sub, redis.call
-local out, expiring, minutes = {}, {}, {}
+local find, sub, byte, call = string.find, string.sub, string.byte, redis.call
+local out, n, expiring, minutes = {}, 0, {}, {}
+local wide = string.rep('-', 100)  -- longer than hash-max-listpack-value (64)
 local lines, from = ARGV[7], 1
-while from <= #lines do
-    local stop = find(lines, '\\n', from, true) or #lines + 1
-    local line = sub(lines, from, stop - 1)
-    from = stop + 1
-    local a = find(line, '\t', 1, true)
-    local b = find(line, '\t', a + 1, true)
-    local colon = find(line, ':', a + 1, true)
-    local id = sub(line, 1, a - 1)
-    local address = sub(line, a + 1, colon - 1)
-    local minute = sub(line, colon + 1, (b or 0) - 1)
-    local part = minute .. ':' .. sub(address, 1, 1)  -- one of the minute's 16 hashes
-    local firsts_key = minutes[part]
-    if not firsts_key then
-        firsts_key = firsts .. part
-        minutes[part] = firsts_key
+local size = #lines
+while from <= size do
+    local stop = find(lines, '\\n', from, true) or size + 1
+    local a = find(lines, '\t', from, true)
+    local colon = find(lines, ':', a + 1, true)
+    local b = find(lines, '\t', colon + 1, true)
+    if b and b > stop then b = nil end
+    local id = sub(lines, from, a - 1)
+    local address = sub(lines, a + 1, colon - 1)
+    local minute = sub(lines, colon + 1, (b or stop) - 1)
+    local hashes = minutes[minute]
+    if not hashes then
+        hashes = {}
+        minutes[minute] = hashes
+    end
+    local digit = byte(lines, a + 1)
+    local firsts_key = hashes[digit]
+    if not firsts_key then  -- once a call: the hash made a hash table, and lives on
+        firsts_key = firsts .. minute .. ':' .. sub(lines, a + 1, a + 1)
+        hashes[digit] = firsts_key
+        call('HSETNX', firsts_key, '', wide)
+        call('EXPIRE', firsts_key, limit_ttl)
     end
     local rank = 0
     if call('HSETNX', firsts_key, address, id) == 0 then
@@ -149,25 +171,24 @@ while from <= #lines do
             rank = call('ZRANK', limit_key, id)
         end
     end
-    if not expiring[firsts_key] then  -- once a call: the first lines live on
-        expiring[firsts_key] = true
-        call('EXPIRE', firsts_key, limit_ttl)
-    end
     local counted = 0
     if b and rank < limit then
         counted = 1
-        local c = find(line, '\t', b + 1, true)
-        local article = sub(line, b + 1, c - 1)
+        local c = find(lines, '\t', b + 1, true)
+        local article = sub(lines, b + 1, c - 1)
         while c do
-            local d = find(line, '\t', c + 1, true)
-            local key = seen .. article .. ':' .. sub(line, c + 1, (d or 0) - 1)
+            local d = find(lines, '\t', c + 1, true)
+            if d and d > stop then d = nil end
+            local key = seen .. article .. ':' .. sub(lines, c + 1, (d or stop) - 1)
             if not call('SET', key, id, 'NX', 'EX', ttl) and call('GET', key) ~= id then
                 counted = 0
             end
             c = d
         end
     end
-    out[#out + 1] = counted
+    n = n + 1
+    out[n] = counted
+    from = stop + 1
 end
 return table.concat(out)
 """
@@ -274,17 +295,24 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     end = data.rfind(b"\n") + 1  # a line nginx is still writing waits
     if not end and old == (inode, start):
         return 0, start, False
-    lines, packed = _published_lines(data[:end], slot_of(name), inode, start)
+    lines, packed, kept = _published_lines(data[:end], slot_of(name), inode, start)
     # With Redis the decisions are taken before the transaction (they are idempotent: a
     # rerun, or another folder deciding the same lines, decides the same), so on
     # PostgreSQL the transaction is one statement; without, they are rows written in it.
-    counted = _counted_in_redis(packed) if lines and redis_client() is not None else None
+    # They are kept until the batch is committed (``_decided``): a rerun after the limit
+    # keys expired (the database away for longer than they live) applies them again.
+    decided = f"{DECIDED_PREFIX}{name}:{inode}:{start}"
+    counted = None
+    if lines and redis_client() is not None:
+        counted = _decided(decided, packed, kept)
     if old is None and not _named(file, inode):
         # No row, and the file gone from its name: another folder read it to its end,
         # deleted it, then its row (in that order), after this one opened it. Read again
         # from 0 its lines would be counted twice (their marks hold their own ids).
         return 0, -1, False
     batch = _commit_batch(name, old, (inode, start + end), lines, counted)
+    if counted is not None:  # committed (or by another folder first): no rerun needs them
+        _forget_decisions(decided)
     if batch is None:  # another folder moved the position first: read it again
         return 0, -1, False
     folded: Counter[int] = Counter()
@@ -516,19 +544,71 @@ def _day(minute: int) -> date:
 
 def _published_lines(
     data: bytes, slot: int, inode: int, offset: int
-) -> tuple[list[Line], list[str]]:
-    """The lines of a chunk of the log whose articles are published (``parse``), and
-    each as the ``_DECIDE`` script takes it."""
+) -> tuple[list[Line], list[str], list[int] | None]:
+    """The lines of a chunk of the log whose articles are published (``parse``), each
+    as the ``_DECIDE`` script takes it, and where each is among the chunk's lines (None:
+    every line kept)."""
     lines, packed = _parse(data, slot, inode, offset)
     if not lines:
-        return lines, packed
+        return lines, packed, None
     articles = {line.article_id for line in lines}
     live = countfiles.published_among(articles)
     countfiles.note_viewed(live)
     if len(live) == len(articles):
-        return lines, packed
+        return lines, packed, None
     kept = [n for n, line in enumerate(lines) if line.article_id in live]
-    return [lines[n] for n in kept], [packed[n] for n in kept]
+    return [lines[n] for n in kept], [packed[n] for n in kept], kept
+
+
+def _decided(key: str, packed: list[str], kept: list[int] | None) -> list[bool]:
+    """The decisions of a batch's lines (``packed``, at ``kept`` among the chunk's lines),
+    the same as an earlier run of this batch took them when one did and its batch was
+    not committed: kept under ``key`` (the file and where the batch starts) until it is.
+
+    The limit keys live ``LIMIT_KEY_SECONDS``: a batch whose commit failed and that is
+    run again after they expired (the database away longer, the folds failing before
+    Redis) would rank its lines without the address's earlier lines of the minute, and
+    count an address over its limit up to the limit again. Its lines are decided as
+    before: one counted stays counted, one not counted is sent as a repeat (it counts
+    towards the address's limit, sets no mark), so the keys hold them again for the
+    lines after. One string, a character a line of the chunk ("1", "0", "-" for a line
+    never decided: its article not published at any run), for ``DECIDED_SECONDS``; a
+    batch decided for the first time costs one ``GET`` and one ``SET`` more, and its
+    commit a ``DEL``."""
+    client = redis_client()
+    assert client is not None
+    got = client.get(key) or b""
+    earlier = got.encode() if isinstance(got, str) else got
+    at = range(len(packed)) if kept is None else kept
+    before = [earlier[n : n + 1] for n in at]
+    sent = [
+        "\t".join(text.split("\t", 2)[:2]) if was == b"0" else text
+        for text, was in zip(packed, before, strict=True)
+    ]
+    counted = _counted_in_redis(sent)
+    counted = [
+        was == b"1" if was in (b"0", b"1") else now
+        for now, was in zip(counted, before, strict=True)
+    ]
+    # From the earlier decisions: a line left out now (its article unpublished since)
+    # keeps its own for a run that finds it published again.
+    flags = bytearray(earlier.ljust(max(at) + 1 if at else 0, b"-"))
+    for n, yes in zip(at, counted, strict=True):
+        flags[n] = 49 if yes else 48  # "1", "0"
+    if bytes(flags) != earlier:
+        client.set(key, bytes(flags), ex=DECIDED_SECONDS)
+    return counted
+
+
+def _forget_decisions(key: str) -> None:
+    """After the commit: the batch's decisions are not needed again (if Redis cannot be
+    reached they expire)."""
+    client = redis_client()
+    try:
+        if client is not None:
+            client.delete(key)
+    except Exception as error:  # noqa: BLE001  (the commit stands; the key expires)
+        logger.warning("view log: a folded batch's decisions stay until they expire: %s", error)
 
 
 def _batch(lines: list[Line], counted: list[bool]) -> Batch:

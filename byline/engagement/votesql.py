@@ -40,8 +40,9 @@ their choice (``KINDS``): the steps are written once and filled in for each.
 Migrations only create the function (``0011_one_vote_statement`` runs
 ``create_functions()``; a later change to this SQL comes with a new
 migration that runs it again: ``0012_vote_cutoff`` for the cut-offs, which
-makes the five-argument function of 0011 a call of the new one without
-cut-offs, for the previous release's processes during a rolling deploy;
+made the five-argument function of 0011 a call of the new one without
+cut-offs, for the previous release's processes during a rolling deploy
+(dropped by ``0015_drop_uncut_vote_call``: no release since calls it);
 ``0014_lone_vote_statement`` for one vote's steps without the batch's
 sorts and the figures of a one-article batch read by the tallies' unique index).
 Other databases cast the same steps from Python (``stats.cast_votes``).
@@ -292,20 +293,7 @@ SELECT c.* FROM (
 # PostgreSQL tests the ``EXISTS`` once, before the call (a one-time filter).
 CALL_IF_PUBLISHED = CALL.replace("%", "%%") + " AS c WHERE EXISTS (%s)"
 
-# The five-argument call of the previous release (migration 0011), for its processes
-# during a rolling deploy: the same votes with no cut-off, without the clock's row (which
-# that release does not read). The next migration that touches the function drops it.
-CAST_VOTES_UNCUT = """CREATE OR REPLACE FUNCTION engagement_cast_votes(
-    p_kinds text[], p_articles bigint[], p_readers text[], p_values text[], p_shard integer
-) RETURNS TABLE (o_kind text, o_article bigint, o_key text, o_number bigint, o_other bigint)
-LANGUAGE sql AS $$
-    SELECT * FROM engagement_cast_votes(
-        p_kinds, p_articles, p_readers, p_values, p_shard, NULL::bigint, NULL::bigint
-    ) AS c WHERE c.o_kind <> 'c'
-$$;
-"""
-
-FUNCTIONS = (CAST_VOTES, CAST_VOTES_UNCUT)
+FUNCTIONS = (CAST_VOTES,)
 
 
 def create_functions(schema_editor: Any) -> None:

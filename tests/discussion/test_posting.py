@@ -505,3 +505,61 @@ def test_with_redis_unreachable_refused_comments_are_still_counted(
         assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     finally:
         redisconn.reset()
+
+
+# The same form sent twice: "the same address" as the database compares addresses --------
+
+ADDRESS_PAIRS = [
+    ("ada@example.org", "ada@example.org"),
+    ("Ada@Example.org", "ada@EXAMPLE.ORG"),
+    ("ada@example.org", "bob@example.org"),
+    ("ada@straße.example", "ada@STRASSE.example"),  # ß: "SS" to Python's upper() only
+    ("ada@ſun.example", "ada@SUN.example"),  # the long s: "S" to UPPER, itself to lower()
+    ("ada@\u212aelvin.example", "ada@kelvin.example"),  # the Kelvin sign: "k" to lower()
+    ("ada@émile.example", "ada@ÉMILE.example"),  # UPPER on PostgreSQL, not SQLite's
+    ("ada@ǆ.example", "ada@Ǆ.example"),
+]
+
+
+@pytest.mark.parametrize(("stored", "sent"), ADDRESS_PAIRS)
+def test_a_form_sent_again_is_the_same_comment_exactly_when_the_database_finds_its_address(
+    article, stored, sent
+):
+    """A form whose token already posted is answered with that comment when it is the
+    same comment (the same words, the same address whatever its case), refused
+    otherwise. "The same address" is the database's (``Comment.objects.by_email``, the
+    address index's ``UPPER``), never a second rule in Python that differs on some
+    letters: the history, the limits and the duplicate check all ask the database."""
+    from byline.discussion import actions
+
+    earlier = make_comment(article, author_email=stored, body="Twice sent")
+    database_says = Comment.objects.by_email(sent).filter(pk=earlier.pk).exists()
+    new = actions.NewComment("Twice sent", "Ada", sent)
+    try:
+        outcome = actions.replayed(earlier, new)
+    except actions.CommentRejected:
+        taken_as_same = False
+    else:
+        assert outcome.comment == earlier
+        taken_as_same = True
+    assert taken_as_same == database_says
+    if stored.lower() == sent.lower() and stored.isascii() and sent.isascii():
+        assert taken_as_same
+
+
+@pytest.mark.parametrize(("stored", "sent"), ADDRESS_PAIRS)
+def test_a_reply_to_one_s_own_comment_e_mails_nobody_by_the_database_s_address(
+    article, stored, sent
+):
+    """A reader answering their own comment is not e-mailed about it: "their own" by
+    the database's comparison of addresses, as above."""
+    from django.core import mail
+
+    from byline.discussion import notifications
+
+    mine = make_comment(article, author_email=stored, notify_replies=True)
+    reply = make_comment(article, parent=mine, author_email=sent)
+    mail.outbox = []
+    database_says = Comment.objects.by_email(sent).filter(pk=mine.pk).exists()
+    assert notifications.notify_reply(reply) is not database_says
+    assert len(mail.outbox) == (0 if database_says else 1)

@@ -21,14 +21,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import hypothesis
 import pytest
-from django.db import connection, connections
+from django.core import mail
+from django.db import connection, connections, transaction
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from byline.articles.models import Article
-from byline.discussion import actions, commenterdata, sorting
+from byline.discussion import actions, commenterdata, sorting, views
 from byline.discussion.models import REMOVED, Comment, ModerationRecord, SpentFormToken
-from byline.discussion.threads import refresh_shown, shown_counts
+from byline.discussion.threads import is_shown, refresh_shown, shown_counts
 from tests.discussion.factory import comment_form, make_comment, post_comment
 from tests.factory import make_article
 
@@ -382,6 +386,90 @@ def test_a_script_s_reply_under_two_held_comments_names_the_highest(client, arti
     assert response.json()["status"] == "held" and response.json()["held"] == top.pk
 
 
+def test_the_held_answer_names_only_comments_a_page_could_show_never_others_held_ones(
+    client, article, known
+):
+    """``under`` (what the page's script takes off with the held comment) names the
+    published comments under it, the placeholders of removed ones with a published reply
+    below, and the reader's own comments waiting: never another reader's comment held for
+    moderation, nor one removed with nothing shown below it, not even by its id."""
+    post_comment(client, article, json=True, body="My first words here")
+    mine = Comment.objects.get(body="My first words here").owner_key
+    assert mine
+    top = make_comment(article)
+    answered = make_comment(article, parent=top)
+    held_other = make_comment(article, parent=answered, status=Comment.Status.PENDING)
+    my_waiting = make_comment(
+        article, parent=answered, status=Comment.Status.PENDING, owner_key=mine
+    )
+    spam_alone = make_comment(article, parent=top, status=Comment.Status.SPAM)
+    trashed = make_comment(article, parent=top, status=Comment.Status.TRASH)
+    below_trashed = make_comment(article, parent=trashed)
+    trashed_over_held = make_comment(article, parent=top, status=Comment.Status.TRASH)
+    held_below = make_comment(article, parent=trashed_over_held, status=Comment.Status.PENDING)
+    Comment.objects.filter(pk=top.pk).update(status=Comment.Status.PENDING)
+    response = post_comment(client, article, json=True, parent=str(answered.pk), body="Late")
+    answer = response.json()
+    assert answer["status"] == "held" and answer["held"] == top.pk
+    reply = Comment.objects.get(body="Late")
+    assert set(answer["under"]) == {
+        answered.pk,
+        my_waiting.pk,
+        trashed.pk,
+        below_trashed.pk,
+        reply.pk,
+    }
+    private_ids = {held_other.pk, spam_alone.pk, trashed_over_held.pk, held_below.pk}
+    assert not private_ids & set(answer["under"])
+    assert len(answer["under"]) == len(set(answer["under"]))
+
+
+STATUSES = st.sampled_from(list(Comment.Status))
+
+
+@hypothesis.settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    shape=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=30), STATUSES, st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_held_answer_never_names_a_comment_no_page_could_show(article, shape):
+    """Any thread under the held comment, any statuses and owners: every id in ``under``
+    is a published comment, the reader's own, or the placeholder of a removed comment
+    with a published reply somewhere below it; every published one is named."""
+    with transaction.atomic():
+        top = make_comment(article)
+        answered = make_comment(article, parent=top)
+        reply = make_comment(article, parent=answered, owner_key="mine")
+        tree = [top, answered]
+        for parent_at, status, ours in shape:
+            parent = tree[1 + parent_at % (len(tree) - 1)]
+            tree.append(
+                make_comment(
+                    article, parent=parent, status=status, owner_key="mine" if ours else ""
+                )
+            )
+        Comment.objects.filter(pk=top.pk).update(status=Comment.Status.PENDING)
+        under = set(views._replies_under(top.pk, reply))
+        rows = {c.pk: c for c in Comment.objects.filter(thread_id=top.pk)}
+        below: dict[int, set[int]] = {pk: set() for pk in rows}
+        for comment in sorted(rows.values(), key=lambda c: -c.pk):  # replies before their parents
+            if comment.parent_id:
+                below[comment.parent_id] |= {comment.pk} | below[comment.pk]
+        published = {pk for pk, c in rows.items() if c.status == Comment.Status.APPROVED}
+        for pk in under:
+            comment = rows[pk]
+            assert (
+                comment.status == Comment.Status.APPROVED
+                or comment.owner_key == "mine"
+                or (comment.status in REMOVED and below[pk] & published)
+            ), (comment.status, comment.owner_key)
+        assert published - {top.pk} <= under
+        transaction.set_rollback(True)
+
+
 # A moderator's delete, an erasure: a reply sent while they run ------------------------
 #
 # The other way round: the reply commits while a moderator deletes the comment it
@@ -571,6 +659,59 @@ def test_an_editor_s_reply_at_the_deepest_level_waits_for_nobody_to_delete_what_
     assert answers == [1]
     reply.refresh_from_db()
     assert (reply.parent_id, reply.answers_id, reply.reply_notified) == (top.pk, None, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_that_joins_a_comment_erased_as_it_is_sent_e_mails_nobody(article, known):
+    """Its comment erased while the reply is sent, but kept (another reader had answered
+    it): the reply is published under the placeholder, as every page draws it, and its
+    author, who asked for reply e-mails before they erased everything of theirs, is not
+    e-mailed (the POST read the comment, address and all, before the erasure)."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    data = comment_form(article, parent=str(parent.pk), body="Thanks, Orla")
+    with before_the_insert(author_erases(parent)):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 201 and response.json()["status"] == "approved"
+    reply = Comment.objects.get(body="Thanks, Orla")
+    parent.refresh_from_db()
+    assert reply.parent_id == parent.pk and parent.erased_at is not None
+    assert is_shown(reply)
+    assert mail.outbox == []
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_waiting_on_an_erasure_joins_the_placeholder_and_e_mails_nobody(article, known):
+    """The real race: the reply's INSERT waits for the erasure's lock on the comment it
+    answers, and commits after it: published under the placeholder (never lost, never
+    a server error), its erased author never e-mailed."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    with reply_sent_after_replies_read(reply_to(article, parent, "Still here")) as answers:
+        commenterdata.erase_comments("orla@example.org")
+    assert answers[0].status_code == 201 and answers[0].json()["status"] == "approved"
+    reply = Comment.objects.get(body="Still here")
+    assert reply.parent_id == parent.pk and is_shown(reply)
+    assert Comment.objects.get(pk=parent.pk).author_email == ""
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_whose_comment_is_removed_as_it_is_sent_e_mails_nobody(article, known):
+    """Trashed by a moderator as the reply is sent: never the author of a comment a
+    moderator removed."""
+    parent = make_comment(article, author_email="orla@example.org", notify_replies=True)
+    make_comment(article, parent=parent, author_email="tom@example.org")
+    mail.outbox = []
+    trashed = lambda: actions.moderate([parent], ModerationRecord.Decision.TRASH, None)  # noqa: E731
+    data = comment_form(article, parent=str(parent.pk), body="Orla, you there?")
+    with before_the_insert(trashed):
+        response = Client().post("/comments/post/", data, **JSON)
+    assert response.status_code == 201
+    assert mail.outbox == []
 
 
 # An editor's reply from the queue -------------------------------------------------

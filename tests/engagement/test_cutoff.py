@@ -265,20 +265,21 @@ def test_a_new_connection_is_not_trusted_until_it_knows_the_servers_clock(servin
     assert start_by is not None and end_by is not None and end_by >= start_by
 
 
-def test_the_previous_releases_call_still_casts_during_a_rolling_deploy(db):
-    """The five-argument call of migration 0011's function (an app process of the
-    previous release) casts as before: no cut-off, and no clock row it would not read."""
-    article = make_article().pk
+def test_the_vote_function_has_one_signature_the_one_every_call_sends(db):
+    """The five-argument call 0012 kept for the release before it is gone (0015): the
+    one function left takes the seven arguments that ``votesql.CALL`` and its published
+    forms send (the previous release's too: the same call since 0012)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM engagement_cast_votes(%s::text[], %s::bigint[], %s::text[],"
-            " %s::text[], %s)",
-            ["{rating}", f"{{{article}}}", f"{{{ANN}}}", "{4}", 0],
+            "SELECT pg_get_function_identity_arguments(oid) FROM pg_proc"
+            " WHERE proname = 'engagement_cast_votes'"
         )
-        rows = cursor.fetchall()
+        signatures = [row[0] for row in cursor.fetchall()]
+    assert len(signatures) == 1 and signatures[0].count(",") == 6, signatures
+    assert votesql.CALL.count("%s::") == 7
+    article = make_article().pk
+    assert cast_by(None, None, article, ANN, 4)
     assert stars_of(article, ANN) == 4
-    assert ("m", None, "4", 1, None) in rows
-    assert "c" not in {row[0] for row in rows}
 
 
 def test_a_vote_answered_while_the_app_asks_whether_its_server_froze_is_answered(

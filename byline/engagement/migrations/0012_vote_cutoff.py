@@ -3,9 +3,9 @@
 Creates the seven-argument function from ``byline/engagement/votesql.py`` (a
 statement begun or ended past its cut-offs, by the server's clock, casts
 nothing: ``byline.postgres.cutoff``), and makes the five-argument one of 0011
-a call of it with no cut-offs (``votesql.CAST_VOTES_UNCUT``), for the previous
-release's processes during a rolling deploy (they call it until they are
-replaced); the next migration that touches the function drops it. PostgreSQL
+a call of it with no cut-offs, for the previous release's processes during a
+rolling deploy (they call it until they are replaced); 0015 drops it (its SQL
+lives there now, for the way back). PostgreSQL
 only; other databases get nothing here.
 """
 
