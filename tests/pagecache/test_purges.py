@@ -289,14 +289,15 @@ def test_a_worker_that_hears_of_a_purge_late_leaves_the_files_written_after_it(r
 
 
 @needs_redis
+@pytest.mark.parametrize("first", ["late", "fresh"])
 def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_after_it(
-    redis, tmp_path, monkeypatch
+    redis, tmp_path, monkeypatch, first
 ):
-    """Two workers render a hot page at once, both finding no file: ``late`` has not
-    heard of the purge yet (its page shows the article from before the comment),
-    ``fresh`` has. ``fresh`` writes its file first; ``late`` gets there second and lists
-    its file first. The file nginx serves must never be the page from before the purge
-    while its list says it was rendered after it: no purge would ever remove it."""
+    """Two workers render a hot page at once: ``late`` has not heard of the purge yet (its
+    page shows the article from before the comment), ``fresh`` has. Whichever writes
+    first, and even when ``fresh`` comes while ``late`` is half-way through writing, the
+    file nginx serves ends as ``fresh``'s page, listed as it is: the purge that ``late``
+    hears of later leaves it, and never leaves the page from before."""
     files, (late, fresh, editor) = workers_sharing_files(redis, tmp_path / "pages", 3)
     key = "http://news.example/articles/moths/"
     late.purges._next_read = float("inf")  # ``late`` reads the log later
@@ -306,35 +307,29 @@ def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_
     after = scoped(fresh, b"with the new comment", "comments:1")
     assert before.mark < after.mark
 
-    late_checked, fresh_wrote, late_done = (threading.Event() for _ in range(3))
-    compress = files_module._compress
-
-    def compress_then_wait(body: bytes) -> bytes:  # between finding no file and writing it
-        if body == before.body:
-            late_checked.set()
-            assert fresh_wrote.wait(10)
-        return compress(body)
-
-    monkeypatch.setattr(files_module, "_compress", compress_then_wait)
-    wrote_file = fresh.purges.wrote_file
-
-    def wrote_then_list(scopes, path, mark):  # ``fresh``'s file written, not yet listed
-        fresh_wrote.set()
-        assert late_done.wait(10)
-        wrote_file(scopes, path, mark)
-
-    monkeypatch.setattr(fresh.purges, "wrote_file", wrote_then_list)
-
-    def late_keeps() -> None:
+    if first == "fresh":
+        fresh._keep(key, after, shared=False)
         late._keep(key, before, shared=False)
-        late_done.set()
+    else:
+        late_writing, fresh_started = threading.Event(), threading.Event()
+        compress = files_module._compress
 
-    first = threading.Thread(target=late_keeps)
-    first.start()
-    assert late_checked.wait(10)
-    fresh._keep(key, after, shared=False)
-    first.join(10)
+        def compress_then_wait(body: bytes) -> bytes:  # ``late`` half-way, its lock held
+            if body == before.body:
+                late_writing.set()
+                fresh_started.wait(0.5)
+            return compress(body)
 
+        monkeypatch.setattr(files_module, "_compress", compress_then_wait)
+        first_thread = threading.Thread(target=late._keep, args=(key, before, False))
+        first_thread.start()
+        assert late_writing.wait(10)
+        fresh_started.set()
+        fresh._keep(key, after, shared=False)  # waits for ``late``'s file, replaces it
+        first_thread.join(10)
+
+    served = served_by_nginx(files, "http", "news.example", "/articles/moths/")
+    assert served == b"with the new comment"
     late.purges._next_read = float("-inf")
     late.current_generation()  # ``late`` hears of the purge: removes the files from before
     served = served_by_nginx(files, "http", "news.example", "/articles/moths/")
