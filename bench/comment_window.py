@@ -85,8 +85,11 @@ class Window:
         }
 
 
-def read_continuously(base: str, path: str, stop: threading.Event, into: list[Answer]) -> None:
-    """One reader asking for ``path`` again and again on a keep-alive connection."""
+def read_continuously(
+    base: str, path: str, stop: threading.Event, into: list[Answer], pause: float = 0.0
+) -> None:
+    """One reader asking for ``path`` again and again on a keep-alive connection,
+    ``pause`` seconds between answer and question."""
     netloc = urllib.parse.urlsplit(base).netloc
     connection = http.client.HTTPConnection(netloc, timeout=10)
     while not stop.is_set():
@@ -107,6 +110,8 @@ def read_continuously(base: str, path: str, stop: threading.Event, into: list[An
             into.append(Answer(time.monotonic(), 0, "refused", b""))
             connection.close()
             connection = http.client.HTTPConnection(netloc, timeout=10)
+        if pause:
+            time.sleep(pause)
     connection.close()
 
 
@@ -156,14 +161,23 @@ TEXTS = (
 
 
 def watch_comments(
-    base: str, path: str, article_id: int, comments: int, readers: int = 3, settle: float = 3.0
+    base: str,
+    path: str,
+    article_id: int,
+    comments: int,
+    readers: int = 3,
+    settle: float = 3.0,
+    pause: float = 0.0,
 ) -> list[Window]:
-    """Readers ask for ``path`` through nginx without a pause while ``comments`` comments
-    are posted, ``settle`` seconds apart: one ``Window`` per comment."""
+    """Readers ask for ``path`` through nginx (``pause`` seconds between answer and next
+    question) while ``comments`` comments are posted, ``settle`` seconds apart: one
+    ``Window`` per comment."""
     answers: list[Answer] = []
     stop = threading.Event()
     threads = [
-        threading.Thread(target=read_continuously, args=(base, path, stop, answers), daemon=True)
+        threading.Thread(
+            target=read_continuously, args=(base, path, stop, answers, pause), daemon=True
+        )
         for _ in range(readers)
     ]
     for thread in threads:

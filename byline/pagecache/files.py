@@ -14,6 +14,10 @@ deploy/nginx.conf serves ``current/$scheme/$host${uri}index.html`` to anonymous
 GETs without a query string and falls back to the app (and its own proxy
 cache) when the file is not there.
 
+A page a purge names (``purges``) is replaced, whole, when a later one is drawn (a
+comment published: ``PageFiles.write``), so nginx serves the old file until the new one
+is in place; a page no purge names is written once a generation (the first writer's).
+
 Invalidation is the symlink: when a worker sees the generation move (it polls
 in a background thread, since nginx may keep all page traffic from it), it
 points ``current`` at a new, empty folder, and nginx falls back to the app

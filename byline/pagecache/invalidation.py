@@ -15,7 +15,10 @@
   article's own pages and, when their "Most discussed" may show the change
   (``listings``: ``discussion.popular.may_change``), the listings that show comment
   counts (``purges``), now and again once the transaction commits. Every other page stays cached,
-  and stays a file nginx serves. Without Redis the generation moves instead.
+  and stays a file nginx serves. Without Redis the generation moves instead. A comment
+  published (``removed=False``), once committed, has its article's page drawn again in the
+  request that published it, replacing the page file before the purge is sent: nginx
+  serves a file throughout (``store.PageStore.purge``).
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
   bounds every stored page's expiry). No cron job is needed.

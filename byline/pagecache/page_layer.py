@@ -308,7 +308,7 @@ def redraw(keys: list[str]) -> None:
     that made the change (its database connection, what it committed)."""
     global _drawer
     if _drawer is None or _drawer.store is not page_store():
-        _drawer = PageCacheApp(_Django())
+        _drawer = PageCacheApp(_Django(), page_store())
     drawer = _drawer
     store = drawer.store
     for key in keys:

@@ -25,9 +25,21 @@ purge removes the scope's files marked before it, so a file written by a worker
 that had not heard of it yet goes too, and one written after it stays (a worker
 learning of the purge late would otherwise remove a current file its writer keeps
 serving from memory: nginx would ask the app for that page until it expired).
-A file is never written over (``files.PageFiles.write``: the first writer's stays) and
-keeps the lowest mark listed for it, so the file on disk is never newer in its list
-than the page it holds: a purge after that page always removes it.
+A file is written over only by a later page (``files.PageFiles.write``), whole, and
+listed with that page's mark, both in the folder's lock (``files.folder_lock``) where a
+purge's removal also looks; so the mark its lists hold is the mark of the page on disk,
+and a purge after that page always removes it.
+
+A comment published is a change whose page can be drawn again at once, so its page file
+is replaced rather than removed (nginx would send every reader to the app until one of
+them had the page drawn again; on a hot article that was a window of proxied requests
+after every comment). Once the comment is committed, the worker that took it sends an
+entry with no scope (``begin``): every page begun after a worker read it was begun after
+the commit. It draws the article's page again (marked with it or later), which replaces
+the file, then sends the purge *since* that number: it removes, and makes out of date,
+only what was begun before (``store.PageStore.purge``). Entries are numbered and logged
+in one step (a script), and a worker that sends one reads the log up to it, so no worker
+ever skips an entry.
 Each folder of page files (one a machine, shared by its workers) has lists of
 its own, named by an id kept in the folder: the first app server to read a
 purge must not take the others' lists with it, their files would stay.

@@ -21,7 +21,10 @@ so each change costs one render per page for the whole site, not one per worker.
 A change that concerns only a few pages (an approved comment: its article's
 pages and the comment counts of the listings) does not move the generation:
 it purges those pages' *scopes* through a log every worker reads with the
-generation (``purges``). That needs Redis; without it the generation moves.
+generation (``purges``). That needs Redis; without it the generation moves. When the
+comment is published (none readers saw went away) and committed, the worker draws its
+article's page again before the purge is sent, and the page file nginx serves is
+replaced, not removed (``PageStore.purge``).
 """
 
 from __future__ import annotations
