@@ -69,11 +69,9 @@ def scoped(store: PageStore, body: bytes, *scopes: str, mark: int | None = None)
     return replace(stored, scopes=scopes, mark=store.purge_mark() if mark is None else mark)
 
 
-@needs_redis
-@pytest.mark.django_db
-def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
-    page_cache, redis, settings, tmp_path
-):
+def discussed_and_listings(page_cache, settings, tmp_path):
+    """An article about to be discussed, another, and the listings, each cached and a
+    page file where nginx serves it: the article, the URLs by name, the page files."""
     settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
     reset_page_store()
     section = make_section("Science")
@@ -89,7 +87,15 @@ def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
     for url in urls.values():
         call(page_cache, url)
         assert call(page_cache, url).headers["x-page-cache"] == "hit", url
-    files = page_cache.store.files
+    return discussed, urls, page_cache.store.files
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
+    page_cache, redis, settings, tmp_path
+):
+    discussed, urls, files = discussed_and_listings(page_cache, settings, tmp_path)
     assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
     assert served_by_nginx(files, "http", "testserver", urls["discussed"]) is not None
 
@@ -481,21 +487,7 @@ def test_a_published_comment_replaces_its_article_page_file_which_never_goes_mis
     and replaces the file nginx serves: nginx never finds the file missing (it would send
     readers to the app until one of them had it drawn again). The comment pages beyond
     the first and the listings' comment counts are purged as before; nothing else."""
-    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
-    reset_page_store()
-    section = make_section("Science")
-    discussed = make_article("Moths counted", section=section)
-    other = make_article("Bees counted", section=section)
-    urls = {
-        "discussed": discussed.get_absolute_url(),
-        "second page": discussed.get_absolute_url() + "?sort=newest",
-        "other": other.get_absolute_url(),
-        "front": "/",
-    }
-    for url in urls.values():
-        call(page_cache, url)
-        assert call(page_cache, url).headers["x-page-cache"] == "hit", url
-    files = page_cache.store.files
+    discussed, urls, files = discussed_and_listings(page_cache, settings, tmp_path)
     removed: list = []
     unlink = getattr(purges_module, "_unlink_page", None)
     monkeypatch.setattr(
