@@ -153,7 +153,9 @@ class PurgeLog:
         self.sync()  # this worker at once, before its next read
         if not self.trusted or self.last < number:
             try:
-                self._learn([(number, ",".join(scopes))])  # read back or not, known here
+                # Known here, read back or not; but not taken for read: those sent since
+                # the last read are read with it once the log answers.
+                self._learn([(number, ",".join(scopes))], read=False)
             except Exception as error:
                 logger.warning("page cache: cannot remove a purge's files (%s)", error)
                 return None
@@ -203,7 +205,9 @@ class PurgeLog:
             return
         self.trusted = True
 
-    def _learn(self, entries: list[tuple[int, str | tuple[str, ...]]]) -> None:
+    def _learn(self, entries: list[tuple[int, str | tuple[str, ...]]], read: bool = True) -> None:
+        """Know the purges of ``entries`` (removing their files); with ``read``, they are
+        the log as read: the newest is the last read."""
         scopes: dict[str, int] = {}  # scope -> the newest of its purges in ``entries``
         with self.lock:
             newest = self.last
@@ -222,7 +226,8 @@ class PurgeLog:
                 newest = max(newest, number)
             if scopes and self.files_root is not None:
                 self._remove_files(scopes)
-            self.last = newest  # after the files: if their removal fails, read these again
+            if read:
+                self.last = newest  # after the files: if their removal fails, read these again
 
     def mark(self) -> int:
         """What a page rendered from now on records: the newest purge known, or

@@ -618,3 +618,26 @@ def test_a_worker_that_sends_a_purge_still_hears_of_those_sent_just_before(redis
     one.purge(("comments:1",))
     one.purges._next_read = float("-inf")
     assert one.get("/b/", one.current_generation()) is None
+
+
+@needs_redis
+def test_a_worker_whose_read_fails_just_after_its_purge_still_hears_of_those_before_it(
+    redis, monkeypatch
+):
+    """The purge is logged, then reading the log fails: this worker knows its own purge,
+    but not those sent between its last read and it. Taking its own number for the last
+    read then would skip them for good once the log answers again (a page from before
+    one of them served for as long as pages are kept): none of its pages from before
+    is trusted instead."""
+    one, two = worker(redis), worker(redis)
+    one.set("/b/", scoped(one, b"b, before its comment", "comments:2"))
+    one.purges._next_read = float("inf")  # ``one`` has not read the log since
+    two.purge(("comments:2",))
+    pipeline = redis.pipeline
+    monkeypatch.setattr(redis, "pipeline", lambda *a, **k: 1 / 0)  # the read fails
+    one.purge(("comments:1",))
+    monkeypatch.setattr(redis, "pipeline", pipeline)
+    one.purges._next_read = float("-inf")
+    generation = one.current_generation()
+    assert one.purges.trusted
+    assert one.get("/b/", generation) is None
