@@ -455,7 +455,10 @@ class PageStore:
             since = purges.begin()
             if since is not None:
                 try:
-                    keys = self.files.keys_of(purges.files_of(redrawn), self._memory_generation)
+                    # The generation as read now: a worker nginx has asked for no page
+                    # yet (it serves the files) has not read it, and would find no file.
+                    generation = self.current_generation()
+                    keys = self.files.keys_of(purges.files_of(redrawn), generation)
                     if keys:
                         redraw(keys[:REDRAW_MOST])
                 except Exception:  # the purge is sent all the same: the files go

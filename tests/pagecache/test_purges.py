@@ -641,3 +641,24 @@ def test_a_worker_whose_read_fails_just_after_its_purge_still_hears_of_those_bef
     generation = one.current_generation()
     assert one.purges.trusted
     assert one.get("/b/", generation) is None
+
+
+@needs_redis
+def test_a_worker_that_has_served_no_page_yet_draws_the_page_again_all_the_same(
+    redis, tmp_path
+):
+    """nginx serves the article from its file, so the worker that takes the comment may
+    never have been asked for a page (nor read the generation): it still finds the page's
+    file and draws it again, and nginx never finds the file missing."""
+    files, (reader,) = workers_sharing_files(redis, tmp_path / "pages", 1)
+    key = "http://news.example/articles/moths/"
+    reader.set(key, scoped(reader, b"from before the comment", "comments:1"))
+    poster = worker(redis, PageFiles(tmp_path / "pages"))  # no page asked of it yet
+    redraw, drawn = redrawing(poster, key, b"with the new comment")
+
+    poster.purge(("comments:1",), redraw, redrawn=("comments:1",))
+
+    assert drawn == [[key]]
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == (
+        b"with the new comment"
+    )
