@@ -644,9 +644,7 @@ def test_a_worker_whose_read_fails_just_after_its_purge_still_hears_of_those_bef
 
 
 @needs_redis
-def test_a_worker_that_has_served_no_page_yet_draws_the_page_again_all_the_same(
-    redis, tmp_path
-):
+def test_a_worker_that_has_served_no_page_yet_draws_the_page_again_all_the_same(redis, tmp_path):
     """nginx serves the article from its file, so the worker that takes the comment may
     never have been asked for a page (nor read the generation): it still finds the page's
     file and draws it again, and nginx never finds the file missing."""
