@@ -14,6 +14,10 @@ deploy/nginx.conf serves ``current/$scheme/$host${uri}index.html`` to anonymous
 GETs without a query string and falls back to the app (and its own proxy
 cache) when the file is not there.
 
+A page a purge names (``purges``) is replaced, whole, when a later one is drawn (a
+comment published: ``PageFiles.write``), so nginx serves the old file until the new one
+is in place; a page no purge names is written once a generation (the first writer's).
+
 Invalidation is the symlink: when a worker sees the generation move (it polls
 in a background thread, since nginx may keep all page traffic from it), it
 points ``current`` at a new, empty folder, and nginx falls back to the app
@@ -25,6 +29,7 @@ read, and recreates it if it went missing.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -32,7 +37,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import deflate
 
@@ -68,28 +76,73 @@ class PageFiles:
         relative = os.fsdecode(path.encode("latin-1")).strip("/")
         return self.root / generation / scheme / host / relative / "index.html"
 
-    def write(self, key: str, page: Page) -> Path | None:
-        """Write the page where nginx looks; the file written, or None."""
+    def keys_of(self, names: list[str], generation: str) -> list[str]:
+        """The page keys of files named under the root (``path_for``'s inverse), those of
+        ``generation`` only."""
+        keys = []
+        for name in names:
+            parts = name.split("/")
+            if len(parts) < 4 or parts[0] != generation or parts[-1] != "index.html":
+                continue
+            scheme, host, segments = parts[1], parts[2], parts[3:-1]
+            path = "/" + "".join(f"{s}/" for s in segments)
+            key = f"{scheme}://{host}{os.fsencode(path).decode('latin-1')}"
+            if self.path_for(key, generation) == self.root / name:
+                keys.append(key)
+        return keys
+
+    def write(self, key: str, page: Page, listing: Listing | None = None) -> Path | None:
+        """Write the page where nginx looks; the file written, or None.
+
+        Without ``listing`` (a page no purge names: the generation alone dates it) the
+        first writer's file stays. With it, a page replaces the file there when it is
+        newer (marked after the page the lists say is there), or when no list names that
+        file: in the folder's lock, whole (nginx serves the old page until the new one
+        is in place, never a missing file), then listed with its own mark. So the page
+        on disk is always the one its lists hold, and a purge after it removes it.
+        (Two workers rendering a page at once both found no file; the second, rendered
+        before a purge, replaced the first's, rendered after it, and the purge that
+        removes the files marked before it then missed it: nginx served it until the
+        next change. A page is now replaced only by a later one.)"""
         target = self.path_for(key, page.generation)
-        if target is None or target.exists():
+        if target is None:
             return None
-        # Never over another worker's file: the first writer's stays, both copies of it,
-        # so the page on disk is the one whose mark its list holds (``purges``). (Two
-        # workers rendering a page at once both found no file; the second, rendered
-        # before a purge, replaced the first's, rendered after it, and the purge that
-        # removes the files marked before it then missed it: nginx served it until the
-        # next change.)
+        if listing is None:
+            return None if target.exists() else self._put(target, page, replace=False)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with folder_lock(target.parent):
+                if target.exists():
+                    listed = listing.mark_of(target)
+                    if listed is not None and listed >= page.mark:
+                        return None  # as new as this one, or newer
+                written = self._put(target, page, replace=True)
+                if written is not None and not listing.keep(written, page.mark):
+                    self._unlink([_gzipped(written), written])
+                    return None
+                return written
+        except Exception as error:  # the lists cannot be read (Redis): the file stays
+            logger.warning("page cache: cannot write %s (%s)", target, error)
+            return None
+
+    def _put(self, target: Path, page: Page, replace: bool) -> Path | None:
+        """Both copies of the page in place, each whole (nginx never sees half a page):
+        over what is there with ``replace``, else only where nothing is (another
+        worker's page stays)."""
         linked: list[Path] = []
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             # The compressed copy first: nginx sends it only beside the page.
             for path, body in ((_gzipped(target), _compress(page.body)), (target, page.body)):
                 temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
-                temporary.write_bytes(body)
                 try:
-                    os.link(temporary, path)  # whole (nginx never sees half a page), or not
+                    temporary.write_bytes(body)
+                    if replace:
+                        os.replace(temporary, path)  # whole: the old page until then
+                    else:
+                        os.link(temporary, path)  # whole, or not at all
                 finally:
-                    temporary.unlink()
+                    temporary.unlink(missing_ok=True)
                 linked.append(path)
         except FileExistsError:  # another worker's: its page stays
             self._unlink(linked)
@@ -150,6 +203,31 @@ class PageFiles:
             (self.root / CURRENT).unlink()
         except FileNotFoundError:
             pass
+
+
+class Listing(Protocol):
+    """Where the marks of a page's files are kept (``purges.ScopeListing``)."""
+
+    def mark_of(self, path: Path) -> int | None: ...
+
+    def keep(self, path: Path, mark: int) -> bool: ...
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """The lock of one page's folder, held by every process of the machine that writes
+    or removes its files (``flock``, released if the process dies); none if the folder
+    is not there (nothing in it to write over or remove)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _gzipped(path: Path) -> Path:

@@ -15,7 +15,10 @@
   article's own pages and, when their "Most discussed" may show the change
   (``listings``: ``discussion.popular.may_change``), the listings that show comment
   counts (``purges``), now and again once the transaction commits. Every other page stays cached,
-  and stays a file nginx serves. Without Redis the generation moves instead.
+  and stays a file nginx serves. Without Redis the generation moves instead. A comment
+  published (``removed=False``), once committed, has its article's page drawn again in the
+  request that published it, replacing the page file before the purge is sent: nginx
+  serves a file throughout (``store.PageStore.purge``).
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
   bounds every stored page's expiry). No cron job is needed.
@@ -26,8 +29,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from byline.pagecache.decorators import COMMENT_COUNTS, comments_of
+from byline.pagecache.page_layer import next_publication_time, redraw
 from byline.pagecache.store import page_store
 from byline.signals import COMMENTS, article_changed
+
+__all__ = ["next_publication_time"]  # the pages' expiry (``page_layer``), said here
 
 
 def invalidate_all_pages() -> None:
@@ -37,15 +43,33 @@ def invalidate_all_pages() -> None:
     transaction.on_commit(store.invalidate)
 
 
-def comments_changed(article_id: int, listings: bool = True) -> None:
+def comments_changed(article_id: int, listings: bool = True, removed: bool = True) -> None:
     """The approved comments of ``article_id`` changed: purge the pages that show them,
     and the listings' comment counts when they may show it (``listings``); now, and
-    again once the transaction commits (once if there is none: it is committed)."""
-    scopes = (comments_of(article_id), COMMENT_COUNTS) if listings else (comments_of(article_id),)
+    again once the transaction commits (once if there is none: it is committed).
+
+    When comments were published only (``removed`` false) and the change is committed,
+    the article's page files are drawn again before the purge and replace the old ones
+    (``store.PageStore.purge``): nginx serves the page from a file throughout. When a
+    comment readers saw went away, its page files go at once, as before: the page that
+    shows it is not served a moment longer."""
+    article = comments_of(article_id)
+    scopes = (article, COMMENT_COUNTS) if listings else (article,)
     store = page_store()
+    if not in_transaction():
+        store.purge(scopes, None if removed else redraw, redrawn=(article,))
+        return
     store.purge(scopes)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: store.purge(scopes))
+    transaction.on_commit(lambda: store.purge(scopes))
+
+
+def in_transaction() -> bool:
+    """Whether a transaction is open (a test case's own does not count: what the test
+    sees is what a reader would, as for ``byline.db.after_commit``)."""
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        not block._from_testcase for block in connection.atomic_blocks
+    )
 
 
 def on_article_changed(
@@ -53,24 +77,14 @@ def on_article_changed(
     article_id: int | None = None,
     what: str | None = None,
     listings: bool = True,
+    removed: bool = True,
     **kwargs,
 ) -> None:
     if what == COMMENTS and article_id is not None:
-        comments_changed(article_id, listings)
+        comments_changed(article_id, listings, removed)
     else:
         invalidate_all_pages()
 
 
 def connect() -> None:
     article_changed.connect(on_article_changed, dispatch_uid="byline.pagecache")
-
-
-def next_publication_time(environ: dict | None = None) -> float | None:
-    """When the next scheduled article comes due (a Unix time), or None: the articles
-    app answers (it owns the schedule), or the page whose ``environ`` is given, if its
-    render read it from the database (with the site's navigation)."""
-    from byline.articles.navigation import UPCOMING, next_publication_time
-
-    if environ is not None and UPCOMING in environ:
-        return environ[UPCOMING]
-    return next_publication_time()

@@ -82,6 +82,17 @@ def storable(status: str, headers: list[tuple[str, str]]) -> bool:
     return True
 
 
+def next_publication_time(environ: dict | None = None) -> float | None:
+    """When the next scheduled article comes due (a Unix time), or None: the articles
+    app answers (it owns the schedule), or the page whose ``environ`` is given, if its
+    render read it from the database (with the site's navigation)."""
+    from byline.articles.navigation import UPCOMING, next_publication_time
+
+    if environ is not None and UPCOMING in environ:
+        return environ[UPCOMING]
+    return next_publication_time()
+
+
 class PageCacheApp:
     """Wrap a WSGI application (Django's) with the page cache."""
 
@@ -206,8 +217,6 @@ class PageCacheApp:
     def next_publication(self, environ: dict) -> float | None:
         """When the next scheduled article comes due; if unknown, soon (keep pages briefly).
         A page that read it while rendering (its navigation) left it in ``environ``."""
-        from byline.pagecache.invalidation import next_publication_time
-
         try:
             return next_publication_time(environ)
         except Exception:
@@ -264,3 +273,88 @@ class PageCacheApp:
         headers = [*page.headers, ("Content-Length", str(len(page.body))), *common]
         start_response(page.status, headers)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [page.body]
+
+
+class _Django:
+    """Django's handler for a page drawn outside any reader's request (``redraw``): no
+    ``request_started`` or ``request_finished`` (they would close the database connection
+    of the request that asked for it, in the middle of its answer)."""
+
+    def __init__(self) -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        from django.core.handlers.wsgi import WSGIRequest, get_script_name
+        from django.urls import set_script_prefix
+
+        set_script_prefix(get_script_name(environ))
+        request = WSGIRequest(environ)
+        response = self.handler.get_response(request)
+        headers = [*response.items()]
+        headers += [("Set-Cookie", c.output(header="")) for c in response.cookies.values()]
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        return [response.content] if not response.streaming else list(response)
+
+
+_drawer: PageCacheApp | None = None
+
+
+def redraw(keys: list[str]) -> None:
+    """Draw the pages of ``keys`` again for an anonymous reader and store them (memory,
+    Redis, their files replaced), whatever this worker has stored for them: after a
+    change committed, so they show it (``store.PageStore.purge``). Called in the request
+    that made the change (its database connection, what it committed)."""
+    global _drawer
+    if _drawer is None or _drawer.store is not page_store():
+        _drawer = PageCacheApp(_Django(), page_store())
+    drawer = _drawer
+    store = drawer.store
+    for key in keys:
+        environ = anonymous_get(key)
+        if environ is None or page_key(environ) != key:
+            continue
+        generation = store.current_generation()
+
+        def ignore(status, headers, exc_info=None):
+            return lambda data: None
+
+        drawer.render(key, generation, environ, ignore)
+
+
+def anonymous_get(key: str) -> dict | None:
+    """The environ of an anonymous GET of ``key`` (a page key: scheme://host/path), as
+    nginx sends it to the app; None if ``key`` is not one."""
+    import io
+    import re
+    import sys
+
+    from byline.pagecache.rules import rules
+
+    match = re.match(r"^(https?)://([a-z0-9.-]+)(?::(\d+))?(/[^?]*)$", key)
+    if match is None:
+        return None
+    scheme, name, port, path = match.groups()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": name,
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": f"{name}:{port}" if port else name,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    header = rules().proxy_ssl_header
+    if header is not None:
+        environ[header[0]] = header[1] if scheme == "https" else scheme
+    return environ

@@ -25,9 +25,21 @@ purge removes the scope's files marked before it, so a file written by a worker
 that had not heard of it yet goes too, and one written after it stays (a worker
 learning of the purge late would otherwise remove a current file its writer keeps
 serving from memory: nginx would ask the app for that page until it expired).
-A file is never written over (``files.PageFiles.write``: the first writer's stays) and
-keeps the lowest mark listed for it, so the file on disk is never newer in its list
-than the page it holds: a purge after that page always removes it.
+A file is written over only by a later page (``files.PageFiles.write``), whole, and
+listed with that page's mark, both in the folder's lock (``files.folder_lock``) where a
+purge's removal also looks; so the mark its lists hold is the mark of the page on disk,
+and a purge after that page always removes it.
+
+A comment published is a change whose page can be drawn again at once, so its page file
+is replaced rather than removed (nginx would send every reader to the app until one of
+them had the page drawn again; on a hot article that was a window of proxied requests
+after every comment). Once the comment is committed, the worker that took it sends an
+entry with no scope (``begin``): every page begun after a worker read it was begun after
+the commit. It draws the article's page again (marked with it or later), which replaces
+the file, then sends the purge *since* that number: it removes, and makes out of date,
+only what was begun before (``store.PageStore.purge``). Entries are numbered and logged
+in one step (a script), and a worker that sends one reads the log up to it, so no worker
+ever skips an entry.
 Each folder of page files (one a machine, shared by its workers) has lists of
 its own, named by an id kept in the folder: the first app server to read a
 purge must not take the others' lists with it, their files would stay.
@@ -54,11 +66,25 @@ import time
 import uuid
 from pathlib import Path
 
+from byline import redisconn
+
 logger = logging.getLogger("byline.pagecache")
 
 REDIS_PREFIX = "byline:pagecache:"
 LOG_KEEP = 10_000  # purges kept in the log: a page lives 10 minutes at most
 UNREAD = -1  # the mark of a page rendered while the log could not be read
+# In an entry's scopes: the pages marked from this number on stay current (``purge``).
+# (A worker of a Byline from before reads it as a scope no page shows: it purges the
+# others as before, its files too.)
+SINCE = "since:"
+# Take the next number and log the entry with it, in one step (``PurgeLog._send``).
+SEND = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local number = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], number, number .. '|' .. ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
+return number
+"""
 FILES_TTL = 24 * 3600  # a scope's list of page files is forgotten after a day unused
 
 
@@ -87,29 +113,53 @@ class PurgeLog:
 
     # -- sending
 
-    def purge(self, scopes: tuple[str, ...]) -> bool:
+    def purge(self, scopes: tuple[str, ...], since: int | None = None) -> bool:
         """Make the pages of ``scopes`` out of date everywhere; False if it cannot be sent
-        (the caller then moves the generation)."""
+        (the caller then moves the generation). With ``since`` (a number ``begin`` gave
+        after the change committed), the pages marked ``since`` or later stay current:
+        they were begun after the change (``redraw``)."""
+        named = scopes if since is None else (*scopes, f"{SINCE}{since}")
+        return self._send(named) is not None
+
+    def begin(self) -> int | None:
+        """A number in the log, sent after a change committed and before its purge: the
+        pages this worker renders from now on are marked with it or later, so a purge
+        sent with ``since`` set to it leaves them current (their files are not removed).
+        None if it cannot be sent or read back (the caller purges as usual)."""
+        number = self._send(())
+        return number if number is not None and self.trusted and self.last >= number else None
+
+    def _send(self, scopes: tuple[str, ...]) -> int | None:
+        """Add an entry to the log, then read the log (this worker's entry and any sent
+        before it that it has not read: taking its own number for the last read would
+        skip those); its number, or None."""
         try:
             # A new log (a Redis emptied or replaced) starts at a random number, so it
             # cannot go on from where the old one left off: numbers far below what a
             # worker read make it start again, far above make it trust no page from before.
             # (Just below is this log: another thread of this process read newer ones.)
-            counter = self.client.pipeline()
-            counter.set(REDIS_PREFIX + "purge-seq", secrets.randbelow(1 << 48), nx=True)
-            counter.incr(REDIS_PREFIX + "purge-seq")
-            number = counter.execute()[1]
-            if number + LOG_KEEP < self.last:
-                return False  # a new log this worker has not read yet: every page goes
-            pipe = self.client.pipeline()
-            pipe.zadd(REDIS_PREFIX + "purges", {f"{number}|{','.join(scopes)}": number})
-            pipe.zremrangebyrank(REDIS_PREFIX + "purges", 0, -LOG_KEEP - 1)
-            pipe.execute()
-            self._learn([(number, scopes)])  # this worker at once, before its next read
+            # One script: an entry is in the log as soon as its number is taken, so no
+            # worker reads a later number before it (and then skips it).
+            send = redisconn.script(self.client, SEND)
+            keys = [REDIS_PREFIX + "purge-seq", REDIS_PREFIX + "purges"]
+            args = [secrets.randbelow(1 << 48), ",".join(scopes), LOG_KEEP]
+            number = int(send(keys=keys, args=args))
         except Exception as error:
             logger.warning("page cache: cannot send a purge (%s): every page goes", error)
-            return False
-        return True
+            return None
+        if number + LOG_KEEP < self.last:
+            return None  # a new log this worker has not read yet: every page goes
+        self._next_read = float("-inf")
+        self.sync()  # this worker at once, before its next read
+        if not self.trusted or self.last < number:
+            try:
+                # Known here, read back or not; but not taken for read: those sent since
+                # the last read are read with it once the log answers.
+                self._learn([(number, ",".join(scopes))], read=False)
+            except Exception as error:
+                logger.warning("page cache: cannot remove a purge's files (%s)", error)
+                return None
+        return number
 
     # -- receiving
 
@@ -137,10 +187,7 @@ class PurgeLog:
                 rows = self.client.zrangebyscore(
                     REDIS_PREFIX + "purges", "-inf", "+inf", withscores=True
                 )
-            entries = []
-            for member, score in rows:
-                _, _, scopes = member.decode().partition("|")
-                entries.append((int(score), tuple(s for s in scopes.split(",") if s)))
+            entries = [(int(score), member.decode().partition("|")[2]) for member, score in rows]
             if entries and entries[0][0] > self.last + 1 and not self.read_empty:
                 # Purges in between left the log before this worker read them (or it
                 # has just started, or the log started again while it was not looking:
@@ -158,19 +205,29 @@ class PurgeLog:
             return
         self.trusted = True
 
-    def _learn(self, entries: list[tuple[int, tuple[str, ...]]]) -> None:
+    def _learn(self, entries: list[tuple[int, str | tuple[str, ...]]], read: bool = True) -> None:
+        """Know the purges of ``entries`` (removing their files); with ``read``, they are
+        the log as read: the newest is the last read."""
         scopes: dict[str, int] = {}  # scope -> the newest of its purges in ``entries``
         with self.lock:
             newest = self.last
             for number, named in entries:
-                for scope in named:
-                    if number > self.known.get(scope, 0):
-                        self.known[scope] = number
-                    scopes[scope] = max(scopes.get(scope, 0), number)
+                names = named.split(",") if isinstance(named, str) else named
+                # The pages marked ``since`` or later stay current (``purge``).
+                since = min(
+                    [int(n.removeprefix(SINCE)) for n in names if n.startswith(SINCE)] or [number]
+                )
+                for scope in names:
+                    if not scope or scope.startswith(SINCE):
+                        continue
+                    if since > self.known.get(scope, 0):
+                        self.known[scope] = since
+                    scopes[scope] = max(scopes.get(scope, 0), since)
                 newest = max(newest, number)
             if scopes and self.files_root is not None:
                 self._remove_files(scopes)
-            self.last = newest  # after the files: if their removal fails, read these again
+            if read:
+                self.last = newest  # after the files: if their removal fails, read these again
 
     def mark(self) -> int:
         """What a page rendered from now on records: the newest purge known, or
@@ -195,52 +252,118 @@ class PurgeLog:
 
     # -- page files
 
-    def wrote_file(self, scopes: tuple[str, ...], path: Path, mark: int) -> None:
-        """Remember that ``path`` (a page file rendered at ``mark``) shows ``scopes``, for
-        their next purge."""
+    def listing(self, scopes: tuple[str, ...]) -> ScopeListing | None:
+        """The lists a page file of ``scopes`` is named in (``files.PageFiles.write``)."""
         if not scopes or self.files_root is None:
-            return
-        relative = str(path.relative_to(self.files_root))
-        try:
-            pipe = self.client.pipeline()
-            for scope in scopes:
-                # The lowest mark any writer listed stays (LT): a file is never taken for
-                # newer than it may be, so a purge after its page always removes it.
-                pipe.zadd(self.files_prefix + scope, {relative: mark}, lt=True)
-                pipe.expire(self.files_prefix + scope, FILES_TTL)
-            pipe.execute()
-        except Exception as error:
-            # Unlisted, no purge would find it: nginx must not serve it.
-            logger.warning("page cache: cannot list %s (%s): removed", relative, error)
-            path.unlink(missing_ok=True)
+            return None
+        return ScopeListing(self, scopes)
+
+    def files_of(self, scopes: tuple[str, ...]) -> list[str]:
+        """The files listed for ``scopes`` in this folder (names under the root, oldest
+        listed first). Raises if Redis cannot say."""
+        if self.files_root is None:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for scope in scopes:
+            pipe.zrange(self.files_prefix + scope, 0, -1)
+        found: dict[str, None] = {}
+        for members in pipe.execute():
+            for member in members:
+                if (relative := _relative(member)) is not None:
+                    found[relative] = None
+        return list(found)
 
     def _remove_files(self, scopes: dict[str, int]) -> None:
         """Remove the files of each scope whose page was marked before its purge
-        (``scopes``: scope -> purge number), and forget them; later ones stay listed."""
+        (``scopes``: scope -> purge number), and forget them; later ones stay listed.
+
+        Each file is removed in its folder's lock (``files.folder_lock``), where a writer
+        replaces it and lists its mark: a page written over it meanwhile, marked after
+        the purge, stays (the list says so once the lock is taken)."""
         assert self.files_root is not None
-        pipe = self.client.pipeline()  # MULTI: a file listed meanwhile is read or kept
+        pipe = self.client.pipeline()
         for scope, number in sorted(scopes.items()):
             pipe.zrangebyscore(self.files_prefix + scope, "-inf", f"({number}")
-            pipe.zremrangebyscore(self.files_prefix + scope, "-inf", f"({number}")
             pipe.smembers(self.unmarked_prefix + scope)
             pipe.delete(self.unmarked_prefix + scope)
         replies = pipe.execute()
-        listed = [replies[n] for n in range(len(replies)) if n % 4 in (0, 2)]
         root = self.files_root
-        for members in listed:
-            for member in members:
-                relative = os.fsdecode(member)
-                if relative.startswith("/") or ".." in relative.split("/"):
-                    continue  # only files under the root, as written
-                # The page, then its compressed copy (nginx sends the copy only beside
-                # the page): neither left behind to fill the disk.
-                for name in (relative, relative + ".gz"):
-                    try:
-                        (root / name).unlink()
-                    except FileNotFoundError:
-                        pass
-                    except OSError as error:
-                        logger.warning("page cache: cannot remove %s: %s", name, error)
+        for n, (scope, number) in enumerate(sorted(scopes.items())):
+            for member in replies[3 * n]:
+                relative = _relative(member)
+                if relative is not None:
+                    self._remove_marked(scope, number, relative)
+            for member in replies[3 * n + 1]:  # listed by a Byline from before: no marks
+                relative = _relative(member)
+                if relative is not None:
+                    _unlink_page(root / relative)
+
+    def _remove_marked(self, scope: str, number: int, relative: str) -> None:
+        from byline.pagecache.files import folder_lock
+
+        path = self.files_root / relative  # type: ignore[operator]
+        with folder_lock(path.parent):
+            score = self.client.zscore(self.files_prefix + scope, relative)
+            if score is not None and score >= number:
+                return  # written over since, by a page marked after the purge
+            _unlink_page(path)
+            # (Removed under the lock: a page written after it lists itself anew.)
+            self.client.zrem(self.files_prefix + scope, relative)
+
+
+class ScopeListing:
+    """The lists of one page's scopes, for its file (``files.PageFiles.write``, which
+    calls both in the file's folder lock, so what they say is what is on disk)."""
+
+    def __init__(self, log: PurgeLog, scopes: tuple[str, ...]) -> None:
+        self.log = log
+        self.scopes = scopes
+
+    def mark_of(self, path: Path) -> int | None:
+        """The mark of the page in ``path`` as listed (the lowest of its scopes' lists),
+        or None if no list names it. Raises if Redis cannot say."""
+        relative = str(path.relative_to(self.log.files_root))  # type: ignore[arg-type]
+        pipe = self.log.client.pipeline(transaction=False)
+        for scope in self.scopes:
+            pipe.zscore(self.log.files_prefix + scope, relative)
+        scores = [score for score in pipe.execute() if score is not None]
+        return int(min(scores)) if len(scores) == len(self.scopes) else None
+
+    def keep(self, path: Path, mark: int) -> bool:
+        """List ``path`` as holding a page marked ``mark``, for the next purge of its
+        scopes; False if it cannot be listed (the caller removes the file: unlisted, no
+        purge would find it, nginx must not serve it)."""
+        relative = str(path.relative_to(self.log.files_root))  # type: ignore[arg-type]
+        try:
+            pipe = self.log.client.pipeline()
+            for scope in self.scopes:
+                pipe.zadd(self.log.files_prefix + scope, {relative: mark})
+                pipe.expire(self.log.files_prefix + scope, FILES_TTL)
+            pipe.execute()
+        except Exception as error:
+            logger.warning("page cache: cannot list %s (%s): removed", relative, error)
+            return False
+        return True
+
+
+def _relative(member: bytes) -> str | None:
+    """A listed file's name under the root, or None if it would lead out of it."""
+    relative = os.fsdecode(member)
+    if relative.startswith("/") or ".." in relative.split("/"):
+        return None  # only files under the root, as written
+    return relative
+
+
+def _unlink_page(path: Path) -> None:
+    """The page, then its compressed copy (nginx sends the copy only beside the page):
+    neither left behind to fill the disk."""
+    for name in (path, path.with_name(path.name + ".gz")):
+        try:
+            name.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            logger.warning("page cache: cannot remove %s: %s", name, error)
 
 
 def folder_id(root: Path) -> str:

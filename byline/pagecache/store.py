@@ -21,7 +21,10 @@ so each change costs one render per page for the whole site, not one per worker.
 A change that concerns only a few pages (an approved comment: its article's
 pages and the comment counts of the listings) does not move the generation:
 it purges those pages' *scopes* through a log every worker reads with the
-generation (``purges``). That needs Redis; without it the generation moves.
+generation (``purges``). That needs Redis; without it the generation moves. When the
+comment is published (none readers saw went away) and committed, the worker draws its
+article's page again before the purge is sent, and the page file nginx serves is
+replaced, not removed (``PageStore.purge``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,7 +47,7 @@ from byline.pagecache.flights import Flights
 from byline.pagecache.page import Page
 
 if TYPE_CHECKING:
-    from byline.pagecache.files import PageFiles
+    from byline.pagecache.files import Listing, PageFiles
     from byline.pagecache.purges import PurgeLog
 
 
@@ -57,6 +61,9 @@ RETRY_AFTER = 1.0
 # say): one line a while counting them, and one when it takes them again, not a line
 # every ``RETRY_AFTER`` (``byline.logthrottle``). A Redis that does not answer is the
 # breaker's to say (``redisconn``).
+# The most files one purge draws again before it is sent (an article's page, once per host
+# the site answers on); the rest go with the purge, as before.
+REDRAW_MOST = 8
 page_failures = ThrottledLog(logger, "failed page reads and writes", again="takes pages again")
 REDIS = "Redis"
 
@@ -403,16 +410,16 @@ class PageStore:
             return
         with purges.lock:  # a purge learnt meanwhile would miss the file written here
             if purges.current(page.scopes, page.mark):
-                path = self._write(key, page, shared)
-                if path is not None:
-                    purges.wrote_file(page.scopes, path, page.mark)
+                self._write(key, page, shared, purges.listing(page.scopes))
 
-    def _write(self, key: str, page: Page, shared: bool) -> Path | None:
+    def _write(
+        self, key: str, page: Page, shared: bool, listing: Listing | None = None
+    ) -> Path | None:
         self.memory.set(key, page)
         self.last_good.set(key, page)
         if shared and self.shared is not None:
             self.shared.set(key, page)
-        return self.files.write(key, page) if self.files is not None else None
+        return self.files.write(key, page, listing) if self.files is not None else None
 
     def invalidate(self) -> None:
         """Every stored page is out of date: move the generation on."""
@@ -421,10 +428,42 @@ class PageStore:
         if self.files is not None:
             self.files.switch(self._memory_generation)
 
-    def purge(self, scopes: tuple[str, ...]) -> None:
+    def purge(
+        self,
+        scopes: tuple[str, ...],
+        redraw: Callable[[list[str]], object] | None = None,
+        redrawn: tuple[str, ...] = (),
+    ) -> None:
         """The pages that show ``scopes`` are out of date (every page without Redis, or
-        if the purge cannot be sent)."""
-        if self.purges is None or not self.purges.purge(scopes):
+        if the purge cannot be sent).
+
+        With ``redraw`` (called once the change is committed), the pages of ``redrawn``
+        (some of ``scopes``) nginx serves as files here are drawn again first
+        (``redraw(keys)``, at most ``REDRAW_MOST``) and replace their files, then the
+        purge is sent: it leaves what was begun after the
+        change current (``purges.PurgeLog.begin``). So nginx serves a file throughout,
+        the old page until the new one is in place, instead of sending readers to the
+        app from the purge until one of them has the page drawn again. A file that could
+        not be drawn again (the database failing, a page no longer stored) goes with the
+        purge, as before; the workers hear of it as before."""
+        purges = self.purges
+        if purges is None:
+            self.invalidate()
+            return
+        since = None
+        if redraw is not None and self.files is not None:
+            since = purges.begin()
+            if since is not None:
+                try:
+                    # The generation as read now: a worker nginx has asked for no page
+                    # yet (it serves the files) has not read it, and would find no file.
+                    generation = self.current_generation()
+                    keys = self.files.keys_of(purges.files_of(redrawn), generation)
+                    if keys:
+                        redraw(keys[:REDRAW_MOST])
+                except Exception:  # the purge is sent all the same: the files go
+                    logger.exception("page cache: cannot draw the purged pages again")
+        if not purges.purge(scopes, since):
             self.invalidate()
 
 

@@ -11,9 +11,10 @@ from dataclasses import replace
 import pytest
 from django.db import OperationalError, connection
 
-from byline.discussion.actions import refresh_articles
+from byline.discussion.actions import refresh_articles, refresh_published
 from byline.discussion.popular import CANDIDATES, may_change
 from byline.pagecache import files as files_module
+from byline.pagecache import purges as purges_module
 from byline.pagecache.files import PageFiles
 from byline.pagecache.purges import REDIS_PREFIX, PurgeLog
 from byline.pagecache.store import (
@@ -68,11 +69,9 @@ def scoped(store: PageStore, body: bytes, *scopes: str, mark: int | None = None)
     return replace(stored, scopes=scopes, mark=store.purge_mark() if mark is None else mark)
 
 
-@needs_redis
-@pytest.mark.django_db
-def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
-    page_cache, redis, settings, tmp_path
-):
+def discussed_and_listings(page_cache, settings, tmp_path):
+    """An article about to be discussed, another, and the listings, each cached and a
+    page file where nginx serves it: the article, the URLs by name, the page files."""
     settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
     reset_page_store()
     section = make_section("Science")
@@ -88,7 +87,15 @@ def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
     for url in urls.values():
         call(page_cache, url)
         assert call(page_cache, url).headers["x-page-cache"] == "hit", url
-    files = page_cache.store.files
+    return discussed, urls, page_cache.store.files
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_an_approved_comment_redraws_its_article_and_the_comment_counts_only(
+    page_cache, redis, settings, tmp_path
+):
+    discussed, urls, files = discussed_and_listings(page_cache, settings, tmp_path)
     assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
     assert served_by_nginx(files, "http", "testserver", urls["discussed"]) is not None
 
@@ -289,14 +296,16 @@ def test_a_worker_that_hears_of_a_purge_late_leaves_the_files_written_after_it(r
 
 
 @needs_redis
+@pytest.mark.parametrize("first", ["late", "fresh", "at once"])
 def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_after_it(
-    redis, tmp_path, monkeypatch
+    redis, tmp_path, monkeypatch, first
 ):
-    """Two workers render a hot page at once, both finding no file: ``late`` has not
-    heard of the purge yet (its page shows the article from before the comment),
-    ``fresh`` has. ``fresh`` writes its file first; ``late`` gets there second and lists
-    its file first. The file nginx serves must never be the page from before the purge
-    while its list says it was rendered after it: no purge would ever remove it."""
+    """Two workers render a hot page at once: ``late`` has not heard of the purge yet (its
+    page shows the article from before the comment), ``fresh`` has. Whichever writes
+    first, and even when ``fresh`` comes while ``late`` is half-way through writing, the
+    file nginx serves ends as ``fresh``'s page, listed as it is: the purge that ``late``
+    hears of later leaves it, and never leaves the page from before (nor a missing file,
+    as when the first writer's file stayed and the purge then removed it)."""
     files, (late, fresh, editor) = workers_sharing_files(redis, tmp_path / "pages", 3)
     key = "http://news.example/articles/moths/"
     late.purges._next_read = float("inf")  # ``late`` reads the log later
@@ -306,35 +315,32 @@ def test_a_page_rendered_before_a_purge_never_replaces_the_file_of_one_rendered_
     after = scoped(fresh, b"with the new comment", "comments:1")
     assert before.mark < after.mark
 
-    late_checked, fresh_wrote, late_done = (threading.Event() for _ in range(3))
-    compress = files_module._compress
-
-    def compress_then_wait(body: bytes) -> bytes:  # between finding no file and writing it
-        if body == before.body:
-            late_checked.set()
-            assert fresh_wrote.wait(10)
-        return compress(body)
-
-    monkeypatch.setattr(files_module, "_compress", compress_then_wait)
-    wrote_file = fresh.purges.wrote_file
-
-    def wrote_then_list(scopes, path, mark):  # ``fresh``'s file written, not yet listed
-        fresh_wrote.set()
-        assert late_done.wait(10)
-        wrote_file(scopes, path, mark)
-
-    monkeypatch.setattr(fresh.purges, "wrote_file", wrote_then_list)
-
-    def late_keeps() -> None:
+    if first == "fresh":
+        fresh._keep(key, after, shared=False)
         late._keep(key, before, shared=False)
-        late_done.set()
+    elif first == "late":
+        late._keep(key, before, shared=False)
+        fresh._keep(key, after, shared=False)
+    else:
+        late_writing, fresh_started = threading.Event(), threading.Event()
+        compress = files_module._compress
 
-    first = threading.Thread(target=late_keeps)
-    first.start()
-    assert late_checked.wait(10)
-    fresh._keep(key, after, shared=False)
-    first.join(10)
+        def compress_then_wait(body: bytes) -> bytes:  # ``late`` half-way, its lock held
+            if body == before.body:
+                late_writing.set()
+                fresh_started.wait(0.5)
+            return compress(body)
 
+        monkeypatch.setattr(files_module, "_compress", compress_then_wait)
+        first_thread = threading.Thread(target=late._keep, args=(key, before, False))
+        first_thread.start()
+        assert late_writing.wait(10)
+        fresh_started.set()
+        fresh._keep(key, after, shared=False)  # waits for ``late``'s file, replaces it
+        first_thread.join(10)
+
+    served = served_by_nginx(files, "http", "news.example", "/articles/moths/")
+    assert served == b"with the new comment"
     late.purges._next_read = float("-inf")
     late.current_generation()  # ``late`` hears of the purge: removes the files from before
     served = served_by_nginx(files, "http", "news.example", "/articles/moths/")
@@ -453,3 +459,204 @@ def test_a_purged_page_leaves_no_compressed_copy_behind(redis, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["index.html", "index.html.gz"]
     store.purge(("comments:1",))
     assert list(folder.iterdir()) == []
+
+
+# -- a published comment: its article's page drawn again, its file replaced, never missing
+
+
+def redrawing(store: PageStore, key: str, body: bytes, scope: str = "comments:1"):
+    """What ``invalidation`` gives a purge once the comment is committed: the pages of
+    ``keys`` drawn again by ``store`` (here ``body``, as the database now shows it)."""
+    drawn: list[list[str]] = []
+
+    def redraw(keys: list[str]) -> None:
+        drawn.append(keys)
+        for asked in keys:
+            if asked == key:
+                store.set(key, scoped(store, body, scope))
+
+    return redraw, drawn
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_published_comment_replaces_its_article_page_file_which_never_goes_missing(
+    page_cache, redis, settings, tmp_path, monkeypatch
+):
+    """Once a published comment is committed, its article's page is drawn again at once
+    and replaces the file nginx serves: nginx never finds the file missing (it would send
+    readers to the app until one of them had it drawn again). The comment pages beyond
+    the first and the listings' comment counts are purged as before; nothing else."""
+    discussed, urls, files = discussed_and_listings(page_cache, settings, tmp_path)
+    removed: list = []
+    unlink = getattr(purges_module, "_unlink_page", None)
+    monkeypatch.setattr(
+        purges_module,
+        "_unlink_page",
+        lambda p: (removed.append(p), unlink(p)),
+        raising=False,
+    )
+
+    make_comment(discussed, body="The moths were early this year.")
+    refresh_published([discussed.pk])
+
+    served = served_by_nginx(files, "http", "testserver", urls["discussed"])
+    assert served is not None  # nginx serves the file: the new page, at once
+    assert b"The moths were early this year." in served
+    assert b'<span class="count">1</span> <span class="label">comment</span>' in served
+    assert not [p for p in removed if "moths-counted" in str(p)]  # replaced, never removed
+    answer = call(page_cache, urls["discussed"])
+    assert answer.headers["x-page-cache"] == "hit"  # the page drawn again, stored
+    assert answer.body == served
+    assert call(page_cache, urls["second page"]).headers["x-page-cache"] == "miss"
+    assert call(page_cache, urls["front"]).headers["x-page-cache"] == "miss"
+    assert call(page_cache, urls["other"]).headers["x-page-cache"] == "hit"
+    assert served_by_nginx(files, "http", "testserver", urls["other"]) is not None
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_comment_taken_down_takes_its_page_file_down_at_once(
+    page_cache, redis, settings, tmp_path
+):
+    """A comment readers saw that went away (trashed, deleted, erased) is not served a
+    moment longer from a file: the file goes with the purge, nginx asks the app."""
+    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
+    reset_page_store()
+    discussed = make_article("Moths counted")
+    comment = make_comment(discussed, body="My address is on the moth trap.")
+    refresh_published([discussed.pk])
+    url = discussed.get_absolute_url()
+    call(page_cache, url)
+    files = page_cache.store.files
+    assert b"My address is on the moth trap." in served_by_nginx(files, "http", "testserver", url)
+
+    comment.delete()
+    refresh_articles([discussed.pk])
+
+    assert served_by_nginx(files, "http", "testserver", url) is None
+    answer = call(page_cache, url)
+    assert answer.headers["x-page-cache"] == "miss"
+    assert "My address is on the moth trap." not in answer.text
+
+
+@needs_redis
+def test_the_worker_that_hears_of_the_purge_later_keeps_the_page_drawn_again(redis, tmp_path):
+    """The page drawn again is begun after the comment was committed (``begin``): the
+    purge sent after it leaves it current, and its file, on every worker. A page begun
+    before (another worker's memory, Redis) is out of date as with any purge."""
+    files, (one, late) = workers_sharing_files(redis, tmp_path / "pages", 2)
+    key = "http://news.example/articles/moths/"
+    late.set(key, scoped(late, b"from before the comment", "comments:1"))
+    late.set("/b/", scoped(late, b"b", "comments:2"))
+    late.purges._next_read = float("inf")  # ``late`` reads the log later
+    redraw, drawn = redrawing(one, key, b"with the new comment")
+
+    one.purge(("comments:1",), redraw, redrawn=("comments:1",))
+
+    assert drawn == [[key]]
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == (
+        b"with the new comment"
+    )
+    late.purges._next_read = float("-inf")
+    generation = late.current_generation()  # hears of the purge: the new file stays
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == (
+        b"with the new comment"
+    )
+    late.memory.clear()  # its own copy is out of date; Redis holds the new one
+    assert late.get(key, generation).body == b"with the new comment"
+    assert late.get("/b/", generation).body == b"b"
+    # The next comment's purge, sent as before, removes it.
+    one.purge(("comments:1",))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+
+
+@needs_redis
+def test_a_page_begun_before_the_comment_was_committed_is_out_of_date_after_its_purge(redis):
+    """Only what was begun after ``begin`` (sent once the comment is committed) passes
+    the purge sent with it; a page begun before, stored in memory or Redis, does not."""
+    one, two = worker(redis), worker(redis)
+    two.current_generation()
+    begun_before = two.purge_mark()
+    since = one.purges.begin()
+    assert since is not None and since > begun_before
+    two.current_generation()  # reads the log: what it begins now is marked ``since`` on
+    after = scoped(two, b"begun after", "comments:1")
+    assert after.mark >= since
+    one.purges.purge(("comments:1",), since)
+    two.current_generation()
+    assert two.purges.current(("comments:1",), after.mark)
+    assert not two.purges.current(("comments:1",), begun_before)
+    assert not one.purges.current(("comments:1",), begun_before)
+
+
+@needs_redis
+def test_a_page_that_cannot_be_drawn_again_goes_with_the_purge(redis, tmp_path):
+    """The database failing the redraw (or anything else): the purge is sent all the same
+    and the file goes, as before; the comment's answer is not the worse for it."""
+    files, (one,) = workers_sharing_files(redis, tmp_path / "pages", 1)
+    key = "http://news.example/articles/moths/"
+    one.set(key, scoped(one, b"from before the comment", "comments:1"))
+
+    def fails(keys: list[str]) -> None:
+        raise OperationalError("the database is away")
+
+    one.purge(("comments:1",), fails, redrawn=("comments:1",))
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") is None
+    assert one.get(key, one.current_generation()) is None
+
+
+@needs_redis
+def test_a_worker_that_sends_a_purge_still_hears_of_those_sent_just_before(redis):
+    """Another worker's purge, sent after this one last read the log and before it sent
+    its own: taking its own number for the last read would skip it, and this worker
+    would serve that page from before for as long as pages are kept."""
+    one, two = worker(redis), worker(redis)
+    one.set("/b/", scoped(one, b"b, before its comment", "comments:2"))
+    one.purges._next_read = float("inf")  # ``one`` has not read the log since
+    two.purge(("comments:2",))
+    one.purge(("comments:1",))
+    one.purges._next_read = float("-inf")
+    assert one.get("/b/", one.current_generation()) is None
+
+
+@needs_redis
+def test_a_worker_whose_read_fails_just_after_its_purge_still_hears_of_those_before_it(
+    redis, monkeypatch
+):
+    """The purge is logged, then reading the log fails: this worker knows its own purge,
+    but not those sent between its last read and it. Taking its own number for the last
+    read then would skip them for good once the log answers again (a page from before
+    one of them served for as long as pages are kept): none of its pages from before
+    is trusted instead."""
+    one, two = worker(redis), worker(redis)
+    one.set("/b/", scoped(one, b"b, before its comment", "comments:2"))
+    one.purges._next_read = float("inf")  # ``one`` has not read the log since
+    two.purge(("comments:2",))
+    pipeline = redis.pipeline
+    monkeypatch.setattr(redis, "pipeline", lambda *a, **k: 1 / 0)  # the read fails
+    one.purge(("comments:1",))
+    monkeypatch.setattr(redis, "pipeline", pipeline)
+    one.purges._next_read = float("-inf")
+    generation = one.current_generation()
+    assert one.purges.trusted
+    assert one.get("/b/", generation) is None
+
+
+@needs_redis
+def test_a_worker_that_has_served_no_page_yet_draws_the_page_again_all_the_same(redis, tmp_path):
+    """nginx serves the article from its file, so the worker that takes the comment may
+    never have been asked for a page (nor read the generation): it still finds the page's
+    file and draws it again, and nginx never finds the file missing."""
+    files, (reader,) = workers_sharing_files(redis, tmp_path / "pages", 1)
+    key = "http://news.example/articles/moths/"
+    reader.set(key, scoped(reader, b"from before the comment", "comments:1"))
+    poster = worker(redis, PageFiles(tmp_path / "pages"))  # no page asked of it yet
+    redraw, drawn = redrawing(poster, key, b"with the new comment")
+
+    poster.purge(("comments:1",), redraw, redrawn=("comments:1",))
+
+    assert drawn == [[key]]
+    assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == (
+        b"with the new comment"
+    )
