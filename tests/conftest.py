@@ -220,6 +220,7 @@ SERVER_SUITES = (
     "tests/faults/test_database_first_seconds.py",
     "tests/faults/test_download_faults.py",
     "tests/faults/test_fold_faults.py",
+    "tests/faults/test_frozen_page_files.py",
     "tests/faults/test_purge_across_servers.py",
     "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",

@@ -111,7 +111,7 @@ class PageFiles:
             return None if target.exists() else self._put(target, page, replace=False)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with folder_lock(target.parent):
+            with folder_lock(target.parent, listing.lock_wait):
                 if target.exists():
                     listed = listing.mark_of(target)
                     if listed is not None and listed >= page.mark:
@@ -121,7 +121,8 @@ class PageFiles:
                     self._unlink([_gzipped(written), written])
                     return None
                 return written
-        except Exception as error:  # the lists cannot be read (Redis): the file stays
+        except Exception as error:  # the lists cannot be read (Redis), or the lock not
+            # taken in time (its holder waits on them): the file stays, as it is listed
             logger.warning("page cache: cannot write %s (%s)", target, error)
             return None
 
@@ -208,26 +209,61 @@ class PageFiles:
 class Listing(Protocol):
     """Where the marks of a page's files are kept (``purges.ScopeListing``)."""
 
+    # How long a writer waits for the folder's lock (``folder_lock``): a holder asks the
+    # lists in it, and waits at most this long for each answer.
+    lock_wait: float | None
+
     def mark_of(self, path: Path) -> int | None: ...
 
     def keep(self, path: Path, mark: int) -> bool: ...
 
 
+class LockNotTaken(TimeoutError):
+    """A page folder's lock was held by another for longer than the wait."""
+
+
+# How often a writer waiting for a folder's lock tries again (``folder_lock``).
+LOCK_POLL = 0.005
+
+
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
     """The lock of one page's folder, held by every process of the machine that writes
     or removes its files (``flock``, released if the process dies); none if the folder
-    is not there (nothing in it to write over or remove)."""
+    is not there (nothing in it to write over or remove).
+
+    With ``wait``, ``LockNotTaken`` is raised if it is not taken within ``wait`` seconds.
+    Its holders ask Redis (a file's mark) while they hold it: with Redis frozen each
+    waits one Redis timeout, and the writers of that page in the machine's other
+    processes (their breakers not open yet) would queue behind one another, each
+    holding it a timeout more. A writer that cannot take it in time gives up, which
+    is what it does when Redis does not answer (``PageFiles.write``: the file stays;
+    a purge is read again later)."""
     try:
         descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
         yield
         return
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        if wait is None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        else:
+            _flock_within(descriptor, wait, folder)
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def _flock_within(descriptor: int, wait: float, folder: Path) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockNotTaken(f"{folder} locked for more than {wait} s") from None
+            time.sleep(LOCK_POLL)
 
 
 def _gzipped(path: Path) -> Path:

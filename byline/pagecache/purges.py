@@ -95,6 +95,8 @@ class PurgeLog:
         self.client = client
         self.interval = interval
         self.files_root = files_root
+        # A page folder's lock is waited for one Redis answer at most (``files.folder_lock``).
+        self.lock_wait = redis_timeout(client)
         folder = folder_id(files_root) if files_root else ""
         # A sorted set per scope: each file's score is the mark of the page written there.
         self.files_prefix = f"{REDIS_PREFIX}marked-files:{folder}:" if files_root else ""
@@ -302,7 +304,7 @@ class PurgeLog:
         from byline.pagecache.files import folder_lock
 
         path = self.files_root / relative  # type: ignore[operator]
-        with folder_lock(path.parent):
+        with folder_lock(path.parent, self.lock_wait):  # if not taken: read again later
             score = self.client.zscore(self.files_prefix + scope, relative)
             if score is not None and score >= number:
                 return  # written over since, by a page marked after the purge
@@ -318,6 +320,7 @@ class ScopeListing:
     def __init__(self, log: PurgeLog, scopes: tuple[str, ...]) -> None:
         self.log = log
         self.scopes = scopes
+        self.lock_wait = log.lock_wait
 
     def mark_of(self, path: Path) -> int | None:
         """The mark of the page in ``path`` as listed (the lowest of its scopes' lists),
@@ -344,6 +347,14 @@ class ScopeListing:
             logger.warning("page cache: cannot list %s (%s): removed", relative, error)
             return False
         return True
+
+
+def redis_timeout(client) -> float | None:
+    """How long ``client`` waits for an answer (``BYLINE_REDIS_TIMEOUT`` for the site's
+    pool), or None if it waits as long as it takes."""
+    options = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    timeout = options.get("socket_timeout")
+    return float(timeout) if timeout else None
 
 
 def _relative(member: bytes) -> str | None:
