@@ -21,7 +21,10 @@ change that lands during the render leaves the copy already stale.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import re
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -31,7 +34,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from byline.db import reading_from_primary
 from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
 from byline.pagecache.flights import STALE, STORED, UNSTORED, Flight
-from byline.pagecache.rules import page_key
+from byline.pagecache.rules import page_key, rules
 from byline.pagecache.store import Page, PageStore, page_store
 from byline.wsgi_layer import WSGIApp
 
@@ -299,6 +302,8 @@ class _Django:
 
 
 _drawer: PageCacheApp | None = None
+# A page key as ``anonymous_get`` takes it apart: scheme, host name, port, path.
+_PAGE_KEY = re.compile(r"^(https?)://([a-z0-9.-]+)(?::(\d+))?(/[^?]*)$")
 
 
 def redraw(keys: list[str]) -> None:
@@ -316,23 +321,18 @@ def redraw(keys: list[str]) -> None:
         if environ is None or page_key(environ) != key:
             continue
         generation = store.current_generation()
+        drawer.render(key, generation, environ, _ignore)
 
-        def ignore(status, headers, exc_info=None):
-            return lambda data: None
 
-        drawer.render(key, generation, environ, ignore)
+def _ignore(status, headers, exc_info=None):
+    """The start_response of a page drawn for no reader (``redraw``)."""
+    return lambda data: None
 
 
 def anonymous_get(key: str) -> dict | None:
     """The environ of an anonymous GET of ``key`` (a page key: scheme://host/path), as
     nginx sends it to the app; None if ``key`` is not one."""
-    import io
-    import re
-    import sys
-
-    from byline.pagecache.rules import rules
-
-    match = re.match(r"^(https?)://([a-z0-9.-]+)(?::(\d+))?(/[^?]*)$", key)
+    match = _PAGE_KEY.match(key)
     if match is None:
         return None
     scheme, name, port, path = match.groups()
