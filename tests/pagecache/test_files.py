@@ -1,10 +1,12 @@
 """Cached pages written as files for nginx, and the symlink that invalidates them."""
 
+import fcntl
 import os
+import threading
 
 import pytest
 
-from byline.pagecache.files import PageFiles
+from byline.pagecache.files import LockNotTaken, PageFiles, folder_lock
 from byline.pagecache.store import (
     FileGeneration,
     MemoryPages,
@@ -211,3 +213,33 @@ def test_a_move_owed_by_another_worker_is_made_before_nginx_is_pointed_back(tmp_
     finally:
         editor.generation._bump_owed = False  # its thread that retries the move stops
         client.flushdb()
+
+
+def test_a_page_folder_s_lock_is_waited_for_as_long_as_asked_then_given_up(tmp_path):
+    """Another process holds the folder's lock (here another descriptor: ``flock`` locks
+    are per open file): a writer asking with a wait gives up after it (with Redis frozen
+    the holder waits one Redis timeout, so the writers of that page would queue behind
+    it and behind one another, ``files.folder_lock``); once it is free, it is taken at
+    once; one asking without a wait waits until it is free."""
+    folder = tmp_path / "articles" / "moths"
+    folder.mkdir(parents=True)
+    holder = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(LockNotTaken), folder_lock(folder, wait=0.05):
+            pytest.fail("taken while another holds it")
+        taken = threading.Event()
+
+        def patient() -> None:
+            with folder_lock(folder):
+                taken.set()
+
+        waiter = threading.Thread(target=patient)
+        waiter.start()
+        assert not taken.wait(0.2)
+    finally:
+        os.close(holder)  # releases it
+    waiter.join(10)
+    assert taken.is_set()
+    with folder_lock(folder, wait=0.05):
+        pass
