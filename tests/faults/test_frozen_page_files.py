@@ -251,10 +251,6 @@ def test_with_redis_frozen_a_comment_is_published_and_pages_served_and_none_from
     assert status == "approved", status
     assert until(lambda: from_the_file_with(site, path, before)), "no page file drawn"
 
-    # What a request may wait on a frozen Redis: one timeout (the breaker opens), one for
-    # a page folder's lock held by a process waiting its own; besides its own work, as
-    # long as the same POST took with Redis answering (doubled for a loaded machine).
-    bound = 2 * TIMEOUT + 2 * took_before
     frozen = "Posted while Redis was frozen, and published."
     with Readers(site, path) as readers:
         assert until(lambda: len(readers.answers) > 8), "no reader answered"
@@ -263,7 +259,6 @@ def test_with_redis_frozen_a_comment_is_published_and_pages_served_and_none_from
         try:
             status, took = posted(site, article, frozen, 12)
             assert status == "approved", status  # saved and published: the answer says
-            assert took < bound, (took, bound)
             # The page shows it once each worker has found Redis frozen (its next read of
             # the generation): files of pages drawn since, or the app's renders.
             assert until(lambda: any(frozen in a.body for a in readers.since(frozen_at + took)))
@@ -278,7 +273,7 @@ def test_with_redis_frozen_a_comment_is_published_and_pages_served_and_none_from
         emptied_at = time.monotonic()
         assert until(lambda: from_the_file_with(site, path, frozen), 60), "no file after"
         after = "Posted once Redis came back empty."
-        status, _ = posted(site, article, after, 13)
+        status, took_after = posted(site, article, after, 13)
         assert status == "approved", status
         assert until(lambda: from_the_file_with(site, path, after), 60)
         time.sleep(2 * TIMEOUT)
@@ -288,7 +283,13 @@ def test_with_redis_frozen_a_comment_is_published_and_pages_served_and_none_from
                        for a in readers.answers if a.sent >= frozen_at - 1])  # fmt: skip
     assert all(a.status == 200 for a in readers.answers), said
     assert any(a.source == "app" for a in during), said  # the app's renders too
-    assert max(a.took for a in during) < bound, said
+    # What a request may wait on a frozen Redis: one timeout (the breaker opens), one for
+    # a page folder's lock held by a process waiting its own; besides its own work, as
+    # long as the same POST took with Redis answering, before the freeze or after it
+    # (a POST does more than a read: a page drawn, a commit), doubled for a loaded machine.
+    bound = 2 * TIMEOUT + 2 * max(took_before, took_after)
+    assert took < bound, (took, took_before, took_after)
+    assert max(a.took for a in during) < bound, (took_before, took_after, said)
     # Once thawed, and once back empty, never a page from before the comment.
     afterwards = readers.since(thawed_at)
     assert readers.since(emptied_at), said
