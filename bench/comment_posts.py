@@ -13,6 +13,11 @@ tree's code (the same database), so two trees can be alternated:
 For an exact per-POST figure on a noisy machine, run it under
 ``valgrind --tool=callgrind`` with two ``--posts`` values and divide the
 difference of the instructions by the difference of the posts.
+On PostgreSQL on this machine it also prints the CPU of the server's backend a POST
+(the kernel's clock of the backend process): on a kept connection, and on a new
+one (``--new-backends`` POSTs, each on a connection opened for it, as a request
+thread's connection that ``CONN_MAX_AGE`` closed: the fork's share the backend
+carries, its start-up and its first look-ups of the catalogue).
 ``--profile N`` prints the N costliest functions of the timed POSTs (cProfile on
 CPU time), ``--show-statements`` the counted POSTs' statements. The article and
 its comments are deleted at the end.
@@ -28,8 +33,9 @@ import sys
 import time
 from pathlib import Path
 
-from harness import django_in_process  # (bench/ is on the path)
+from harness import cpu_seconds, django_in_process  # (bench/ is on the path)
 
+LOCAL = {"", "localhost", "127.0.0.1", "::1"}  # a server whose backends we can read
 BODIES = (
     "I think the council got this one wrong, the numbers in paragraph three do not add up.",
     "Thanks for the reporting. Is there a link to the full budget document anywhere?",
@@ -50,6 +56,7 @@ def main() -> int:
         help="profile the timed POSTs (cProfile) and print the N costliest functions",
     )
     parser.add_argument("--show-statements", action="store_true")
+    parser.add_argument("--new-backends", type=int, default=20, metavar="N")
     args = parser.parse_args()
     django_in_process(
         str(Path(args.tree).resolve()),
@@ -91,6 +98,16 @@ def main() -> int:
     Comment.objects.filter(article=article, thread_id__isnull=True).update(thread_id=F("pk"))
     client = Client()
 
+    def backend_cpu() -> float | None:
+        """CPU seconds so far of this connection's PostgreSQL backend (None: not ours)."""
+        if connection.vendor != "postgresql" or connection.settings_dict["HOST"] not in LOCAL:
+            return None
+        connection.ensure_connection()
+        try:
+            return cpu_seconds(connection.connection.info.backend_pid)
+        except OSError:  # another machine's, or not readable
+            return None
+
     def post(n: int, reply: bool) -> None:
         form = comment_form(
             article,
@@ -116,6 +133,7 @@ def main() -> int:
                     print(q["sql"][:300])
                 print("--")
         profiler = cProfile.Profile(time.process_time) if args.profile else None
+        backend_before = backend_cpu()
         started = time.process_time()
         if profiler is not None:
             profiler.enable()
@@ -124,6 +142,14 @@ def main() -> int:
         if profiler is not None:
             profiler.disable()
         cpu_ms = (time.process_time() - started) / max(args.posts, 1) * 1000
+        backend_after = backend_cpu()
+        new_backends = []
+        for n in range(args.new_backends if backend_before is not None else 0):
+            connection.close()
+            # What the new connection's start-up costs the backend is counted too:
+            # it is read once the POST is answered, before the connection closes.
+            post(4 * 10**5 + n, reply=n % 2 == 1)
+            new_backends.append(backend_cpu() or 0.0)
         if profiler is not None:
             for order in ("tottime", "cumulative"):
                 pstats.Stats(profiler).sort_stats(order).print_stats(args.profile)
@@ -131,6 +157,13 @@ def main() -> int:
             f"{tree}: {args.posts} POSTs, {cpu_ms:.2f} ms of app CPU a POST; statements: "
             f"{counted[0]} a new thread, {counted[1]} a reply ({args.existing} comments before)"
         )
+        if backend_before is not None and backend_after is not None:
+            warm = (backend_after - backend_before) / max(args.posts, 1) * 1000
+            line = f"  PostgreSQL backend CPU a POST: {warm:.2f} ms on a kept connection"
+            if new_backends:
+                cold = sum(new_backends) / len(new_backends) * 1000
+                line += f", {cold:.2f} ms on a new one ({len(new_backends)} POSTs, each its own)"
+            print(line)
     finally:
         Comment.objects.filter(article=article).delete()
         article.delete()

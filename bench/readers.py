@@ -787,6 +787,8 @@ class Step:
     seconds: float
     tally: Tally
     cpu: dict[str, float]
+    # PostgreSQL backends of our database that started in the phase (seen at its end).
+    backends: int = 0
     load: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
@@ -894,7 +896,8 @@ class Generators:
         time.sleep(max(0.0, start - time.monotonic()))
         before = roles.snapshot()
         time.sleep(max(0.0, end - time.monotonic()))
-        cpu = roles.since(before, roles.snapshot())
+        after = roles.snapshot()
+        cpu = roles.since(before, after)
         tally = Tally()
         for index, pipe in enumerate(self.pipes):
             part, pairs, totals, errors = pipe.recv()
@@ -903,7 +906,7 @@ class Generators:
             tally.errors.update(part.errors)
             tally.sessions += part.sessions
             self.totals[index] = (pairs, totals, errors)
-        return Step(self.script, readers, seconds, tally, cpu)
+        return Step(self.script, readers, seconds, tally, cpu, roles.opened(before, after))
 
     def sent(self) -> Counter:
         """Views sent by readers so far (once per browser and article), repeats, failed
@@ -979,6 +982,14 @@ class Roles(StackCPU):
                 "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [FOLDER_APP_NAME]
             )
             return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def opened(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> int:
+        """PostgreSQL backends of our database that started between two snapshots and
+        were still there at the second (one that came and went between them is missed):
+        each costs the server a fork and its first queries' catalog look-ups."""
+        started = {pid for role, pid in after if "PostgreSQL" in role}
+        return len(started - {pid for role, pid in before if "PostgreSQL" in role})
 
     def snapshot(self) -> dict[tuple[str, int], float]:
         used = super().snapshot()
@@ -1498,7 +1509,10 @@ def merged(parts: list[Step]) -> Step:
         tally.sessions += part.tally.sessions
         for role, used in part.cpu.items():
             cpu[role] += used
-    step = Step(parts[0].script, parts[0].readers, sum(p.seconds for p in parts), tally, cpu)
+    seconds = sum(p.seconds for p in parts)
+    step = Step(
+        parts[0].script, parts[0].readers, seconds, tally, cpu, sum(p.backends for p in parts)
+    )
     step.load = max(p.load for p in parts)
     return step
 
@@ -1595,7 +1609,8 @@ def phase_line(step: Step) -> str:
     each = 1e6 * used / max(sum(app.values()), 1)
     return (
         f"{step.script} {step.views} views; the app answered {votes} votes,"
-        f" {comments} comments, {counts} counts, {others} other"
+        f" {comments} comments, {counts} counts, {others} other,"
+        f" {step.backends} new PostgreSQL backends"
         f" ({1e6 * used / max(step.views, 1):.0f} µs a view, {each:.0f} µs a request);"
         f" server {1e6 * server_per_view(step, IDLE):.0f} µs a view ("
         + ", ".join(

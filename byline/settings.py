@@ -50,6 +50,17 @@ SQLITE_OPTIONS = {
 }
 
 
+# PostgreSQL (primary and replicas): a connection, one per app-server thread as
+# before, is kept for the thread's life (conn_max_age=None) instead of being closed
+# and opened again every minute: a new backend costs the server a fork and ~4-5 ms of
+# CPU warming its catalogue caches, more than the comment POST it then serves
+# (bench/comment_posts.py). The health check at each request's first query (a kept
+# connection's SELECT 1, bounded by PROBE_SECONDS: byline/postgres/base.py) finds one
+# that a restarted or failed-over server dropped, and the request opens a new one.
+# So the connections an app server holds stay bounded by its threads
+# (byline/management/commands/run.py), which granian keeps for THREAD_IDLE_SECONDS.
+
+
 def _database() -> dict:
     url = _env["DATABASE_URL"]
     if not url:
@@ -60,7 +71,7 @@ def _database() -> dict:
             "OPTIONS": dict(SQLITE_OPTIONS),
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=None, conn_health_checks=True)
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not valid: {error}") from None
     if config.get("ENGINE") not in {
@@ -185,7 +196,7 @@ def _replicas() -> dict:
     replicas = {}
     for number, url in enumerate(_env["DATABASE_REPLICA_URLS"], start=1):
         try:
-            config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+            config = dj_database_url.parse(url, conn_max_age=None, conn_health_checks=True)
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS is not valid: {error}") from None
         if config.get("ENGINE") == "django.db.backends.postgresql":

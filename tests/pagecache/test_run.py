@@ -34,6 +34,8 @@ def test_granian_serves_the_page_cached_wsgi_app_with_bounded_concurrency():
     # granian's backpressure counts open connections, idle ones included.
     assert option(argv, "--backpressure") == "512"
     assert option(granian_argv("127.0.0.1", 8500, 1, threads=100), "--backpressure") == "800"
+    # A thread keeps its PostgreSQL connection for its life: idle threads are kept too.
+    assert option(argv, "--blocking-threads-idle-timeout") == "600"
 
 
 def test_the_wsgi_entry_point_sends_each_path_to_the_one_layer_that_owns_it():

@@ -64,6 +64,14 @@ HEADER_READ_TIMEOUT_MS = 10_000
 # (bench/slowclients.py). Under the usual 1,024 open files per process.
 CONNECTIONS_PER_WORKER = 512
 
+# How long granian keeps a request thread that has nothing to do (its default: 30 s;
+# 600 its most). A thread holds its own PostgreSQL connection for its life
+# (conn_max_age=None in byline/settings.py), so each thread stopped and started again later
+# costs the server a new backend (a fork, ~4-5 ms of CPU warming its caches). Kept
+# 10 minutes, the threads a worker started at its busiest stay, each with its
+# connection: at most BYLINE_THREADS a worker, what connection_shortfall() counts.
+THREAD_IDLE_SECONDS = 600
+
 BEHIND_NGINX = (
     "granian cannot time out slow request bodies: a few dozen clients sending"
     " them a byte at a time stop it serving anyone, so it must sit behind nginx"
@@ -96,6 +104,7 @@ def granian_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
         "--workers", str(workers),
         "--blocking-threads", str(threads),
         "--backpressure", str(max(CONNECTIONS_PER_WORKER, threads * 8)),
+        "--blocking-threads-idle-timeout", str(THREAD_IDLE_SECONDS),
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
         "--respawn-failed-workers",
         "--no-ws",
