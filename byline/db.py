@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.signals import request_started
@@ -125,8 +124,9 @@ class Statement:
     never answer as the queryset would.
 
     Only plain querysets of one model (no ``select_related``, annotations or
-    prefetches). Compiled per connection object (each thread has its own), so nothing
-    is shared between threads.
+    prefetches). Compiled per connection object (each thread has its own) and kept on
+    it, so nothing is shared between threads, and a run always uses the connection the
+    queryset would (its transaction).
     """
 
     def __init__(
@@ -141,7 +141,6 @@ class Statement:
         self.now = now
         self.using = using  # else the router's choice, as the queryset's own
         self.model: type[Model] | None = None
-        self._compiled: WeakKeyDictionary[Any, _Compiled] = WeakKeyDictionary()
 
     def rows(self, *values: Any) -> list[Model]:
         """The instances the queryset built with ``values`` yields, in its order."""
@@ -153,9 +152,11 @@ class Statement:
                 self.model = self.build(*_markers(self.kinds)).model
             alias = router.db_for_read(self.model)
         connection = connections[alias]
-        compiled = self._compiled.get(connection)
+        # Kept on the connection object (the thread's own), and gone with it.
+        kept = vars(connection).setdefault("byline_statements", {})
+        compiled = kept.get(self)
         if compiled is None:
-            compiled = self._compiled[connection] = _Compiled(self, alias, connection)
+            compiled = kept[self] = _Compiled(self, alias, connection)
         return compiled.run(values)
 
     def first(self, *values: Any) -> Model | None:

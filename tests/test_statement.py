@@ -144,3 +144,32 @@ def test_a_value_of_another_kind_is_refused():
     for values in (("1",), (None,), (1, 2), ()):  # the queryset would have converted some
         with pytest.raises(TypeError):
             by_id.rows(*values)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_runs_it_on_its_own_connection():
+    """Kept on each thread's connection: a thread's run is on the connection its
+    queryset would use (its transaction), never another thread's."""
+    import threading
+
+    from django.db import connections, transaction
+
+    article = make_article()
+    found: dict[str, object] = {}
+
+    def in_a_thread() -> None:
+        try:
+            found["article"] = REACHABLE_ARTICLE.first(article.pk)
+            found["connection"] = connections["default"]
+            found["kept"] = REACHABLE_ARTICLE in vars(connections["default"])["byline_statements"]
+        finally:
+            connections["default"].close()
+
+    with transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(headline="Changed, not committed")
+        assert REACHABLE_ARTICLE.first(article.pk).headline == "Changed, not committed"
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert found["article"] == article and found["kept"]
+    assert found["connection"] is not connections["default"]
