@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -192,6 +193,17 @@ class _Compiled:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         after = timezone.now()
+        # A second build at another time (microseconds on; a clock a test froze stays put).
+        waited = time.perf_counter() + 0.01
+        while timezone.now() <= after and time.perf_counter() < waited:
+            pass
+        moved = timezone.now() > after
+        again = statement.build(*markers).using(alias).query.get_compiler(using=alias).as_sql()
+        # Parameters that differ between two builds with the same values were read from
+        # the clock (``now()``, ``now() - window``): only ``now`` itself is taken, below.
+        varying = {i for i, (a, b) in enumerate(zip(params, again[1], strict=False)) if a != b}
+        if again[0] != sql or len(again[1]) != len(params):
+            raise ValueError("A statement's build must write the same SQL at every time")
         klass_info = compiler.klass_info
         if (
             queryset._prefetch_related_lookups
@@ -218,8 +230,11 @@ class _Compiled:
         missing = set(range(len(markers))) - {value for _, value in self.places}
         if missing:
             raise ValueError(f"A statement's values {sorted(missing)} are not its parameters")
-        if len(self.times) != int(statement.now):
-            raise ValueError(f"A statement that reads the time must say so (now={statement.now})")
+        if len(self.times) != int(statement.now) or (moved and varying != set(self.times)):
+            raise ValueError(
+                f"A statement that reads the time must say so (now={statement.now}) and "
+                "take it as read, not a time computed from it (pass that as a value)"
+            )
         select = compiler.select
         columns = [column[0] for column in select[: compiler.col_count]]
         if compiler.has_composite_fields(columns):

@@ -122,6 +122,25 @@ def test_it_is_one_statement_read_where_the_router_or_the_statement_says(lagging
     [
         # reads the clock without saying so: its first answer would be its only one
         (lambda pk: Article.objects.reachable().filter(pk=pk), (int,), False, "time"),
+        # reads a time computed from the clock (``now() - 15 minutes``) without saying so:
+        # the window would be the first run's, at every run after it
+        (
+            lambda pk: Comment.objects.filter(
+                pk=pk, submitted_at__gte=timezone.now() - timedelta(minutes=15)
+            ),
+            (int,),
+            False,
+            "time",
+        ),
+        # says it reads the clock, and reads a time computed from it too
+        (
+            lambda pk: Article.objects.reachable().filter(
+                pk=pk, updated_at__gte=timezone.now() - timedelta(days=1)
+            ),
+            (int,),
+            True,
+            "time",
+        ),
         # says it reads the clock, and does not
         (lambda pk: Article.objects.filter(pk=pk), (int,), True, "time"),
         # a value that does not reach the parameters as given
