@@ -147,6 +147,10 @@ class Statement:
         """The instances the queryset built with ``values`` yields, in its order."""
         if len(values) != len(self.kinds) or not all(map(isinstance, values, self.kinds)):
             raise TypeError(f"A statement takes values of {self.kinds}, not {values!r:.200}")
+        if settings.USE_TZ and any(
+            isinstance(value, datetime) and timezone.is_naive(value) for value in values
+        ):  # the queryset would read it in TIME_ZONE; sent as it is, it would be UTC
+            raise TypeError("A statement takes aware times (USE_TZ)")
         alias = self.using
         if alias is None:
             if self.model is None:

@@ -192,3 +192,13 @@ def test_each_thread_runs_it_on_its_own_connection():
     thread.join()
     assert found["article"] == article and found["kept"]
     assert found["connection"] is not connections["default"]
+
+
+def test_a_naive_time_is_refused():
+    """The queryset reads a naive time in the site's time zone (with a warning); the
+    statement would send it as it is (UTC on SQLite, the connection's zone on
+    PostgreSQL), answering differently wherever ``TIME_ZONE`` is not UTC."""
+    since = Statement(lambda at: Comment.objects.filter(submitted_at__gte=at), datetime)
+    assert since.rows(timezone.now()) == []
+    with pytest.raises(TypeError):
+        since.rows(datetime(2026, 3, 29, 1, 30))  # noqa: DTZ001 (naive on purpose)
