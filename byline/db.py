@@ -118,11 +118,12 @@ class Statement:
     statement as one parameter of its own, as a lookup such as ``pk=`` or
     ``submitted_at__gte=`` takes it); each run puts its values in the markers' places,
     reads the rows and makes them model instances as the queryset does (its columns,
-    deferred fields, the database's converters). ``now``: the queryset reads the time
-    (``Article.objects.reachable()``: published until now), and each run puts the time
-    of that run in its place. A build that reads the time without saying so, or whose
-    markers do not reach its parameters as given, fails at its first run: it could
-    never answer as the queryset would.
+    deferred fields, the database's converters). A time the queryset compares with is
+    one of the values (``Article.objects.reachable(now)``: the caller passes
+    ``timezone.now()``). A build that reads the clock itself (its SQL or parameters
+    differ between two builds with the same values), or whose markers do not reach its
+    parameters as given, fails at its first run: it could never answer as the queryset
+    would.
 
     Only plain querysets of one model (no ``select_related``, annotations or
     prefetches). Compiled per connection object (each thread has its own) and kept on
@@ -134,12 +135,10 @@ class Statement:
         self,
         build: Callable[..., QuerySet],
         *kinds: type,
-        now: bool = False,
         using: str | None = None,
     ) -> None:
         self.build = build
         self.kinds = kinds
-        self.now = now
         self.using = using  # else the router's choice, as the queryset's own
         self.model: type[Model] | None = None
 
@@ -187,27 +186,27 @@ def _markers(kinds: tuple[type, ...]) -> list[Any]:
 
 class _Compiled:
     """One ``Statement`` as one connection runs it: its SQL, its parameters with the
-    places of the markers (and of the time), and what makes a row an instance."""
+    places of the markers, and what makes a row an instance."""
 
     def __init__(self, statement: Statement, alias: str, connection: Any) -> None:
         markers = _markers(statement.kinds)
         adapt = connection.ops.adapt_datetimefield_value
-        before = timezone.now()
         queryset = statement.build(*markers).using(alias)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        # Built again once the clock has moved (microseconds; a clock a test froze stays
+        # put): a build that reads the clock (``now()``, ``now() - window``) writes
+        # other parameters, and is refused: it takes the time as one of its values.
         after = timezone.now()
-        # A second build at another time (microseconds on; a clock a test froze stays put).
         waited = time.perf_counter() + 0.01
         while timezone.now() <= after and time.perf_counter() < waited:
             pass
-        moved = timezone.now() > after
         again = statement.build(*markers).using(alias).query.get_compiler(using=alias).as_sql()
-        # Parameters that differ between two builds with the same values were read from
-        # the clock (``now()``, ``now() - window``): only ``now`` itself is taken, below.
-        varying = {i for i, (a, b) in enumerate(zip(params, again[1], strict=False)) if a != b}
-        if again[0] != sql or len(again[1]) != len(params):
-            raise ValueError("A statement's build must write the same SQL at every time")
+        if again != (sql, params):
+            raise ValueError(
+                "A statement's build must write the same SQL and parameters at every run: "
+                "a time it compares with is one of its values, not read from the clock"
+            )
         klass_info = compiler.klass_info
         if (
             queryset._prefetch_related_lookups
@@ -221,24 +220,15 @@ class _Compiled:
         self.sql = sql
         self.params = list(params)
         self.places: list[tuple[int, int]] = []  # (parameter, value)
-        self.times: list[int] = []  # the parameters that are the time of the run
         self.adapt = adapt
         self.is_time = [isinstance(marker, datetime) for marker in markers]
         prepared = [adapt(m) if isinstance(m, datetime) else m for m in markers]
-        earliest, latest = adapt(before), adapt(after)
         for position, param in enumerate(self.params):
             if param in prepared and type(param) is type(prepared[prepared.index(param)]):
                 self.places.append((position, prepared.index(param)))
-            elif type(param) is type(earliest) and earliest <= param <= latest:
-                self.times.append(position)  # read from the clock as the queryset was built
         missing = set(range(len(markers))) - {value for _, value in self.places}
         if missing:
             raise ValueError(f"A statement's values {sorted(missing)} are not its parameters")
-        if len(self.times) != int(statement.now) or (moved and varying != set(self.times)):
-            raise ValueError(
-                f"A statement that reads the time must say so (now={statement.now}) and "
-                "take it as read, not a time computed from it (pass that as a value)"
-            )
         select = compiler.select
         columns = [column[0] for column in select[: compiler.col_count]]
         if compiler.has_composite_fields(columns):
@@ -254,10 +244,6 @@ class _Compiled:
         for position, value in self.places:
             given = values[value]
             params[position] = self.adapt(given) if self.is_time[value] else given
-        if self.times:
-            now = self.adapt(timezone.now())
-            for position in self.times:
-                params[position] = now
         with self.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()

@@ -1,7 +1,7 @@
 """``db.Statement``: a hot path's read whose SQL the ORM writes once answers as its
 queryset does, at every run: the same rows, as the same instances (columns, deferred
-fields, the database's converters), the time of each run where the queryset reads the
-clock, from the database the router (or the statement) names. A build it could not run
+fields, the database's converters), with the values of each run (a time among them),
+from the database the router (or the statement) names. A build it could not run
 as the queryset would is refused at its first run."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_the_reachable_article_is_read_as_the_queryset_reads_it():
         make_article(status=Status.PUBLISHED, password="open sesame"),
     ]
     ids = [a.pk for a in articles] + [max(a.pk for a in articles) + 1000, 2**63 - 1]
-    read = [REACHABLE_ARTICLE.first(pk) for pk in ids]
+    read = [REACHABLE_ARTICLE.first(pk, timezone.now()) for pk in ids]
     assert [a is not None for a in read] == [True, True, False, False, True, False, False]
     for pk, found in zip(ids, read, strict=True):
         expected = orm_reachable(pk)
@@ -65,15 +65,16 @@ def test_the_reachable_article_is_read_as_the_queryset_reads_it():
     assert read[0].body == articles[0].body  # a deferred field still reads when asked for
 
 
-def test_each_run_reads_the_time_of_that_run(monkeypatch):
-    """Compiled while the article was still to come, the statement finds it once its
-    time has come, as ``reachable()`` does: the clock is read at every run."""
+def test_each_run_compares_with_the_time_it_is_given():
+    """Compiled while the article was still to come, the statement finds it once the time
+    it is given has come, as ``reachable(now)`` does."""
     now = timezone.now()
     article = make_article(status=Status.SCHEDULED, published_at=now + timedelta(minutes=1))
-    assert REACHABLE_ARTICLE.first(article.pk) is None
-    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=2))
-    assert orm_reachable(article.pk) is not None
-    assert REACHABLE_ARTICLE.first(article.pk) == article
+    assert REACHABLE_ARTICLE.first(article.pk, now) is None
+    later = now + timedelta(minutes=2)
+    assert Article.objects.reachable(later).filter(pk=article.pk).exists()
+    assert REACHABLE_ARTICLE.first(article.pk, later) == article
+    assert REACHABLE_ARTICLE.first(article.pk, now) is None
 
 
 def test_many_rows_come_in_the_querysets_order_with_each_runs_values():
@@ -118,42 +119,30 @@ def test_it_is_one_statement_read_where_the_router_or_the_statement_says(lagging
 
 
 @pytest.mark.parametrize(
-    ("build", "kinds", "now", "refused"),
+    ("build", "kinds", "refused"),
     [
-        # reads the clock without saying so: its first answer would be its only one
-        (lambda pk: Article.objects.reachable().filter(pk=pk), (int,), False, "time"),
-        # reads a time computed from the clock (``now() - 15 minutes``) without saying so:
-        # the window would be the first run's, at every run after it
+        # reads the clock: its first answer would be its only one
+        (lambda pk: Article.objects.reachable().filter(pk=pk), (int,), "clock"),
+        # reads a time computed from the clock (``now() - 15 minutes``): the window would
+        # be the first run's, at every run after it
         (
             lambda pk: Comment.objects.filter(
                 pk=pk, submitted_at__gte=timezone.now() - timedelta(minutes=15)
             ),
             (int,),
-            False,
-            "time",
+            "clock",
         ),
-        # says it reads the clock, and reads a time computed from it too
-        (
-            lambda pk: Article.objects.reachable().filter(
-                pk=pk, updated_at__gte=timezone.now() - timedelta(days=1)
-            ),
-            (int,),
-            True,
-            "time",
-        ),
-        # says it reads the clock, and does not
-        (lambda pk: Article.objects.filter(pk=pk), (int,), True, "time"),
         # a value that does not reach the parameters as given
-        (lambda key: Comment.objects.filter(owner_key__contains=key), (str,), False, "values"),
+        (lambda key: Comment.objects.filter(owner_key__contains=key), (str,), "values"),
         # a value it does not use
-        (lambda pk, key: Comment.objects.filter(pk=pk), (int, str), False, "values"),
+        (lambda pk, key: Comment.objects.filter(pk=pk), (int, str), "values"),
         # more than one model's rows
-        (lambda pk: Comment.objects.select_related("article").filter(pk=pk), (int,), False, "one"),
+        (lambda pk: Comment.objects.select_related("article").filter(pk=pk), (int,), "one"),
     ],
 )
-def test_a_build_it_could_not_run_as_the_queryset_is_refused(build, kinds, now, refused):
+def test_a_build_it_could_not_run_as_the_queryset_is_refused(build, kinds, refused):
     with pytest.raises(ValueError, match=refused):
-        Statement(build, *kinds, now=now).rows(*[kind() for kind in kinds])
+        Statement(build, *kinds).rows(*[kind() for kind in kinds])
 
 
 def test_a_value_of_another_kind_is_refused():
@@ -178,7 +167,7 @@ def test_each_thread_runs_it_on_its_own_connection():
 
     def in_a_thread() -> None:
         try:
-            found["article"] = REACHABLE_ARTICLE.first(article.pk)
+            found["article"] = REACHABLE_ARTICLE.first(article.pk, timezone.now())
             found["connection"] = connections["default"]
             found["kept"] = REACHABLE_ARTICLE in vars(connections["default"])["byline_statements"]
         finally:
@@ -186,7 +175,9 @@ def test_each_thread_runs_it_on_its_own_connection():
 
     with transaction.atomic():
         Article.objects.filter(pk=article.pk).update(headline="Changed, not committed")
-        assert REACHABLE_ARTICLE.first(article.pk).headline == "Changed, not committed"
+        assert (
+            REACHABLE_ARTICLE.first(article.pk, timezone.now()).headline == "Changed, not committed"
+        )
     thread = threading.Thread(target=in_a_thread)
     thread.start()
     thread.join()

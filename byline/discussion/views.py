@@ -14,6 +14,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -174,7 +176,7 @@ TEXT = ("body", "body_html", "body_text")
 # (a rejected comment's page reads the text when it draws it). Its SQL written once
 # (``db.Statement``): a reachable article, by id.
 REACHABLE_ARTICLE = Statement(
-    lambda pk: Article.objects.reachable().filter(pk=pk).defer(*TEXT)[:1], int, now=True
+    lambda pk, now: Article.objects.reachable(now).filter(pk=pk).defer(*TEXT)[:1], int, datetime
 )
 
 
@@ -186,7 +188,7 @@ def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> 
     """
     if article_id is None:
         return None
-    article = REACHABLE_ARTICLE.first(article_id)
+    article = REACHABLE_ARTICLE.first(article_id, timezone.now())
     if article is None:
         return None
     if article.is_protected and not protection.may_read(request, article, unlock):
