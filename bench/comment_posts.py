@@ -1,14 +1,20 @@
-"""Benchmark: what one reader's comment POST costs the app, and its statements.
+"""Benchmark: what one reader's comment POST and comment session cost the app.
 
 Posts comments through Django's test client in one process, on an article with
 ``--existing`` approved comments: half new threads, half replies to top-level
 comments, with the rate limits lifted and first comments published (the spam
 filter still judges each). Prints the app's CPU a POST (``time.process_time``)
-and the statements of one new thread and of one reply. ``--tree`` runs another
-tree's code (the same database), so two trees can be alternated:
+and the statements of one new thread and of one reply. Then the comment session
+of that commenter (``GET /comments/session/?article=<id>`` with the cookies the
+POSTs set, as discussion.js asks for it on their next page view: through
+``session_layer``, as the site's WSGI application answers it): CPU a GET and
+its statements. ``--tree`` runs another tree's code (the same database);
+``--against`` runs this tree (A) and another (B) in turn, A B B A
+``--rounds`` times, each in a process of its own, and prints both side by side
+with the ratio B/A:
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-        .venv/bin/python bench/comment_posts.py --posts 300 [--tree ../integ]
+        .venv/bin/python bench/comment_posts.py --posts 300 [--against ../main]
 
 For an exact per-POST figure on a noisy machine, run it under
 ``valgrind --tool=callgrind`` with two ``--posts`` values and divide the
@@ -27,8 +33,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,7 +66,38 @@ def main() -> int:
     )
     parser.add_argument("--show-statements", action="store_true")
     parser.add_argument("--new-backends", type=int, default=20, metavar="N")
+    parser.add_argument("--sessions", type=int, default=300, help="comment session GETs timed")
+    parser.add_argument("--against", help="another tree to alternate with (B), A B B A")
+    parser.add_argument("--rounds", type=int, default=2, help="A B B A rounds with --against")
     args = parser.parse_args()
+    if args.against:
+        return alternate(args)
+    return measure(args)
+
+
+def alternate(args: argparse.Namespace) -> int:
+    """This tree (A) and ``--against`` (B) in turn, A B B A, each in a process of its own."""
+    trees = [str(Path(args.tree).resolve()), str(Path(args.against).resolve())]
+    found: dict[str, list[dict]] = {tree: [] for tree in trees}
+    for _ in range(args.rounds):
+        for tree in (*trees, *trees[::-1]):
+            command = [sys.executable, __file__, "--tree", tree, "--posts", str(args.posts)]
+            command += ["--existing", str(args.existing), "--sessions", str(args.sessions)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{tree}: exit {done.returncode}\n{done.stderr[-3000:]}")
+            found[tree].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"  {'AB'[trees.index(tree)]}: {found[tree][-1]}", flush=True)
+    print(f"A = {trees[0]}, B = {trees[1]}; load average {os.getloadavg()}")
+    for key, what in (("post_ms", "a comment POST"), ("session_ms", "a comment session GET")):
+        a, b = (statistics.median(run[key] for run in found[tree]) for tree in trees)
+        print(f"{what}: A {a:.3f} ms, B {b:.3f} ms of app CPU (medians), B/A {b / a:.3f}")
+    a, b = (found[tree][0]["statements"] for tree in trees)
+    print(f"statements (new thread, reply, session): A {a}, B {b}")
+    return 0
+
+
+def measure(args: argparse.Namespace) -> int:
     django_in_process(
         str(Path(args.tree).resolve()),
         BYLINE_COMMENT_RATE_LIMIT="1000000",
@@ -108,7 +148,7 @@ def main() -> int:
         except OSError:  # another machine's, or not readable
             return None
 
-    def post(n: int, reply: bool) -> None:
+    def post(n: int, reply: bool, client: Client = client) -> None:
         form = comment_form(
             article,
             body=f"{BODIES[n % 3]} ({n})",
@@ -164,10 +204,54 @@ def main() -> int:
                 cold = sum(new_backends) / len(new_backends) * 1000
                 line += f", {cold:.2f} ms on a new one ({len(new_backends)} POSTs, each its own)"
             print(line)
+        reader = Client()  # a reader who commented once, on their next page view
+        post(4 * 10**5, reply=False, client=reader)
+        session_ms, session_statements = time_sessions(article.pk, reader, args.sessions)
+        print(
+            f"{tree}: {args.sessions} comment sessions of a reader who posted one,"
+            f" {session_ms:.3f} ms of app CPU a session GET; statements: {session_statements}"
+        )
+        summary = {"post_ms": cpu_ms, "session_ms": session_ms}
+        print(json.dumps({**summary, "statements": [*counted, session_statements]}))
     finally:
         Comment.objects.filter(article=article).delete()
         article.delete()
     return 0
+
+
+def time_sessions(article_id: int, client, sessions: int) -> tuple[float, int]:
+    """The comment session of the commenter whose cookies ``client`` holds, as the site's
+    WSGI application answers it (``session_layer``): CPU a GET (ms), statements of one."""
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from byline.discussion.session_layer import answer_session
+
+    cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    environ = RequestFactory().get(f"/comments/session/?article={article_id}").environ
+    environ["HTTP_COOKIE"] = cookies
+
+    def ask() -> bytes:
+        answer = answer_session(dict(environ))
+        if answer is None or not answer[0].startswith("200") or b'"editable": [{' not in answer[2]:
+            raise SystemExit(f"The comment session answered {answer!r:.300}")
+        return answer[2]
+
+    for _ in range(5):
+        ask()
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):  # (the request cycle empties connection.queries)
+        ask()
+    started = time.process_time()
+    for _ in range(sessions):
+        ask()
+    cpu_ms = (time.process_time() - started) / max(sessions, 1) * 1000
+    return cpu_ms, len(statements)
 
 
 if __name__ == "__main__":

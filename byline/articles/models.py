@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -215,8 +215,9 @@ class ArticleQuerySet(models.QuerySet):
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
-    def reachable(self) -> ArticleQuerySet:
-        """Articles with a page readers may open: not drafts, and their publish time has come.
+    def reachable(self, now: datetime | None = None) -> ArticleQuerySet:
+        """Articles with a page readers may open: not drafts, and their publish time has
+        come (by ``now``, the clock's time if not given).
 
         This includes password-protected articles, whose page asks for the
         password. Anything listed, fed, indexed or counted uses ``published()``.
@@ -225,7 +226,7 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(
             status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
-            published_at__lte=timezone.now(),
+            published_at__lte=now or timezone.now(),
         )
 
     def published(self) -> ArticleQuerySet:

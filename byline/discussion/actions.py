@@ -22,7 +22,7 @@ from django.utils import timezone
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article, name_text, shows_text
-from byline.db import PRIMARY, after_commit
+from byline.db import PRIMARY, Statement, after_commit
 from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
@@ -117,7 +117,7 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     """
     if not parent_id:
         return None
-    parent = Comment.objects.approved().on_article(article.pk).filter(pk=parent_id).first()
+    parent = APPROVED_ON_ARTICLE.first(article.pk, parent_id)
     if parent is None:
         # Taken back since the page was loaded (or never there): the page's script takes
         # it off the page too, leaving the placeholder's words (markup.REMOVED) above its
@@ -127,6 +127,14 @@ def resolve_parent(article: Article, parent_id: int | None) -> Comment | None:
     if parent.depth >= settings.BYLINE_COMMENT_MAX_DEPTH - 1:
         return deepest_ancestor(parent) if parent.parent_id else None
     return parent
+
+
+# An approved comment of an article, by id: its SQL written once (``db.Statement``).
+APPROVED_ON_ARTICLE = Statement(
+    lambda article_id, pk: Comment.objects.approved().on_article(article_id).filter(pk=pk)[:1],
+    int,
+    int,
+)
 
 
 def answered_apart(answered_id: int | None, attached: Comment | None) -> int | None:

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from byline.antispam import Verdict
+from byline.db import Statement
 from byline.discussion import actions
 from byline.discussion.models import Comment
 from byline.readers import hash_key
@@ -72,13 +73,22 @@ def editable_comments(article_id: int, owner_token: str) -> list[Comment]:
     if not owner_token or settings.BYLINE_COMMENT_EDIT_MINUTES <= 0:
         return []
     since = timezone.now() - edit_window()
-    candidates = (
+    return EDITABLE_OF_READER.rows(article_id, hash_key(owner_token), since)
+
+
+# A reader's comments on an article that they may still edit (submitted since the edit
+# window opened): their SQL written once (``db.Statement``), at every comment session.
+EDITABLE_OF_READER = Statement(
+    lambda article_id, owner_key, since: (
         Comment.objects.on_article(article_id)
-        .filter(owner_key=hash_key(owner_token), submitted_at__gte=since, status__in=EDITABLE)
+        .filter(owner_key=owner_key, submitted_at__gte=since, status__in=EDITABLE)
         .filter(erased_at__isnull=True, author_user__isnull=True)
         .order_by("submitted_at")[:20]
-    )
-    return list(candidates)
+    ),
+    int,
+    str,
+    datetime,
+)
 
 
 def check_edit(comment: Comment, owner_token: str, ip_hash: str) -> None:

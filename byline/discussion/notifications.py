@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from byline.db import PRIMARY, after_commit
+from byline.db import PRIMARY, Statement, after_commit
 from byline.discussion.models import REMOVED, Comment, DataLink, may_moderate, same_address
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,10 @@ def notify_moderators(comment: Comment, site_url: str = "") -> bool:
     return _send(subject, "discussion/email/moderation.txt", context, recipients)
 
 
+# A comment by id, from the primary: its SQL written once (``db.Statement``).
+COMMENT_ON_PRIMARY = Statement(lambda pk: Comment.objects.filter(pk=pk)[:1], int, using=PRIMARY)
+
+
 def notify_reply(reply: Comment, site_url: str = "") -> bool:
     """Tell the author of the comment replied to, if they opted in (once per reply): the
     one the reader answered (``Comment.answers`` when the reply is attached to another,
@@ -164,7 +168,7 @@ def notify_reply(reply: Comment, site_url: str = "") -> bool:
     # request meanwhile (the reply waited for the erasure's lock, then joined the
     # placeholder), or removed, its author is not e-mailed (nothing of theirs is kept).
     target_id = reply.answers_id or reply.parent_id
-    target = Comment.objects.using(PRIMARY).filter(pk=target_id).first() if target_id else None
+    target = COMMENT_ON_PRIMARY.first(target_id) if target_id else None
     if (
         target is None
         or target.status in REMOVED

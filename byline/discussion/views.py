@@ -14,6 +14,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from byline.articles import protection
 from byline.articles.models import Article
 from byline.csrf import cached_page_form
+from byline.db import Statement
 from byline.discussion import actions, commenterdata, editing, notifications
 from byline.discussion.datapolicy import data_policy
 from byline.discussion.forms import (
@@ -169,6 +172,12 @@ def _article_of(form: CommentForm, request: HttpRequest) -> Article | None:
 
 
 TEXT = ("body", "body_html", "body_text")
+# The article's text is not read: a comment, a session need its id, headline and state
+# (a rejected comment's page reads the text when it draws it). Its SQL written once
+# (``db.Statement``): a reachable article, by id.
+REACHABLE_ARTICLE = Statement(
+    lambda pk, now: Article.objects.reachable(now).filter(pk=pk).defer(*TEXT)[:1], int, datetime
+)
 
 
 def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> Article | None:
@@ -179,9 +188,7 @@ def _article_from(article_id: int | None, request: HttpRequest, unlock: str) -> 
     """
     if article_id is None:
         return None
-    # The article's text is not read: a comment, a session need its id, headline and
-    # state (a rejected comment's page reads the text when it draws it).
-    article = Article.objects.reachable().filter(pk=article_id).defer(*TEXT).first()
+    article = REACHABLE_ARTICLE.first(article_id, timezone.now())
     if article is None:
         return None
     if article.is_protected and not protection.may_read(request, article, unlock):
@@ -584,13 +591,7 @@ def session_data(request: HttpRequest) -> dict:
     token = commenter_token(request)
     editable = [] if article is None else editing.editable_comments(article.pk, token)
     if article is not None and token:
-        waiting = (
-            Comment.objects.on_article(article.pk)
-            .filter(owner_key=hash_key(token))
-            .filter(status__in=[Comment.Status.PENDING, Comment.Status.SPAM])
-            .order_by("submitted_at")[:20]
-        )
-        for comment in waiting:
+        for comment in WAITING_OF_READER.rows(article.pk, hash_key(token)):
             html = single_comment(comment, pending=True)
             pending.append({"id": comment.pk, "parent": comment.parent_id, "html": html})
     return {
@@ -602,6 +603,20 @@ def session_data(request: HttpRequest) -> dict:
             for c in editable
         ],
     }
+
+
+# A reader's comments on an article still waiting for moderation (held or marked spam):
+# their SQL written once (``db.Statement``), at every comment session.
+WAITING_OF_READER = Statement(
+    lambda article_id, owner_key: (
+        Comment.objects.on_article(article_id)
+        .filter(owner_key=owner_key)
+        .filter(status__in=[Comment.Status.PENDING, Comment.Status.SPAM])
+        .order_by("submitted_at")[:20]
+    ),
+    int,
+    str,
+)
 
 
 @csrf_exempt  # the signed token in the URL is the credential (RFC 8058 one-click)

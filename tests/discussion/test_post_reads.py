@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from byline import db
-from byline.discussion import actions, markup
+from byline.discussion import actions, editing, markup
 from byline.discussion.models import Comment, SpentFormToken
 from byline.discussion.threads import page_of_threads
 from tests.discussion.factory import make_comment
@@ -146,3 +146,96 @@ def test_hostile_names_are_escaped_in_a_page_as_each_comment_alone():
         assert f"(comment by {shown})</span></button>" in alone
         assert button(comment) == button(comment, "", "", shown, escape(label()))
     assert "<script" not in page.lower().replace("&lt;script", "")
+
+
+def orm_editable(article_id: int, owner_token: str) -> list[Comment]:
+    """The queryset ``editing.editable_comments`` ran before."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from byline.readers import hash_key
+
+    since = timezone.now() - timedelta(minutes=settings.BYLINE_COMMENT_EDIT_MINUTES)
+    return list(
+        Comment.objects.on_article(article_id)
+        .filter(owner_key=hash_key(owner_token), submitted_at__gte=since)
+        .filter(status__in=editing.EDITABLE, erased_at__isnull=True, author_user__isnull=True)
+        .order_by("submitted_at")[:20]
+    )
+
+
+def orm_waiting(article_id: int, owner_token: str) -> list[Comment]:
+    """The queryset ``views.session_data`` ran before for the reader's held comments."""
+    from byline.readers import hash_key
+
+    return list(
+        Comment.objects.on_article(article_id)
+        .filter(owner_key=hash_key(owner_token))
+        .filter(status__in=[Status.PENDING, Status.SPAM])
+        .order_by("submitted_at")[:20]
+    )
+
+
+def test_a_readers_session_finds_their_comments_as_the_querysets(article, editor, settings):
+    """The comment session's two reads (the comments the reader may still edit, those
+    still waiting) find what the querysets they replaced found, each run with its own
+    reader, article and edit window; at most 20 each, oldest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from byline.discussion.views import WAITING_OF_READER
+    from byline.readers import hash_key
+
+    settings.BYLINE_COMMENT_EDIT_MINUTES = 15
+    other = make_article("Another story")
+    now = timezone.now()
+    mine, theirs = hash_key("mine"), hash_key("theirs")
+    for minutes in (1, 5, 14, 16, 60):
+        for status in (Status.APPROVED, Status.PENDING, Status.SPAM, Status.TRASH):
+            at = now - timedelta(minutes=minutes)
+            make_comment(article, status=status, owner_key=mine, submitted_at=at)
+    make_comment(article, owner_key=mine, submitted_at=now, erased_at=now)
+    make_comment(article, owner_key=mine, submitted_at=now, author_user=editor)
+    make_comment(article, owner_key=theirs, submitted_at=now)
+    make_comment(other, owner_key=mine, submitted_at=now, status=Status.PENDING)
+    for _ in range(25):  # more than a session lists
+        make_comment(other, owner_key=theirs, submitted_at=now, status=Status.PENDING)
+
+    def ids(comments) -> list[int]:
+        return [c.pk for c in comments]
+
+    for article_id, token in [(article.pk, "mine"), (article.pk, "theirs"), (other.pk, "mine")]:
+        found = editing.editable_comments(article_id, token)
+        assert ids(found) == ids(orm_editable(article_id, token))
+        assert [c.body for c in found] == [c.body for c in orm_editable(article_id, token)]
+        waiting = WAITING_OF_READER.rows(article_id, hash_key(token))
+        assert ids(waiting) == ids(orm_waiting(article_id, token))
+    assert len(editing.editable_comments(article.pk, "mine")) == 6  # 1, 5, 14 min; 2 statuses
+    assert len(WAITING_OF_READER.rows(other.pk, hash_key("theirs"))) == 20
+    settings.BYLINE_COMMENT_EDIT_MINUTES = 2  # the window as it is at each run
+    found = editing.editable_comments(article.pk, "mine")
+    assert ids(found) == ids(orm_editable(article.pk, "mine"))
+    assert len(found) == 2
+
+
+def test_the_comment_replied_to_and_the_one_e_mailed_are_read_as_the_querysets(article):
+    """A reply's parent (``actions.resolve_parent``: approved, on the reply's article) and
+    the comment whose author a reply e-mails (``notifications.notify_reply``: any, from
+    the primary) are read as the querysets they replaced read them."""
+    from byline.discussion.notifications import COMMENT_ON_PRIMARY
+
+    other = make_article("Another story")
+    comments = [make_comment(article, status=s) for s in (*Status, Status.APPROVED)]
+    comments.append(make_comment(other))
+    ids = [c.pk for c in comments] + [comments[-1].pk + 100]
+    for article_id in (article.pk, other.pk):
+        for pk in ids:
+            expected = Comment.objects.approved().on_article(article_id).filter(pk=pk).first()
+            assert actions.APPROVED_ON_ARTICLE.first(article_id, pk) == expected
+            found = COMMENT_ON_PRIMARY.first(pk)
+            assert found == Comment.objects.using(db.PRIMARY).filter(pk=pk).first()
+            assert found is None or found.body == Comment.objects.get(pk=pk).body
+    assert actions.resolve_parent(article, comments[-2].pk) == comments[-2]  # approved

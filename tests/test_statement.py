@@ -1,0 +1,195 @@
+"""``db.Statement``: a hot path's read whose SQL the ORM writes once answers as its
+queryset does, at every run: the same rows, as the same instances (columns, deferred
+fields, the database's converters), with the values of each run (a time among them),
+from the database the router (or the statement) names. A build it could not run
+as the queryset would is refused at its first run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from byline import db
+from byline.articles.models import Article
+from byline.db import PRIMARY, Statement
+from byline.discussion.models import Comment
+from byline.discussion.views import REACHABLE_ARTICLE, TEXT
+from tests.discussion.factory import make_comment
+from tests.factory import make_article
+
+pytestmark = [pytest.mark.django_db]
+Status = Article.Status
+
+
+def as_read(instance) -> dict:
+    """What a read instance holds: its fields read, those deferred, where it came from."""
+    deferred = instance.get_deferred_fields()
+    values = {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in deferred
+    }
+    return {
+        "values": values,
+        "deferred": deferred,
+        "db": instance._state.db,
+        "adding": instance._state.adding,
+    }
+
+
+def orm_reachable(pk: int) -> Article | None:
+    """The queryset ``views._article_from`` ran before."""
+    return Article.objects.reachable().filter(pk=pk).defer(*TEXT).first()
+
+
+def test_the_reachable_article_is_read_as_the_queryset_reads_it():
+    now = timezone.now()
+    articles = [
+        make_article(status=Status.PUBLISHED),
+        make_article(status=Status.SCHEDULED, published_at=now - timedelta(minutes=1)),
+        make_article(status=Status.SCHEDULED, published_at=now + timedelta(hours=1)),
+        make_article(status=Status.DRAFT),
+        make_article(status=Status.PUBLISHED, password="open sesame"),
+    ]
+    ids = [a.pk for a in articles] + [max(a.pk for a in articles) + 1000, 2**63 - 1]
+    read = [REACHABLE_ARTICLE.first(pk, timezone.now()) for pk in ids]
+    assert [a is not None for a in read] == [True, True, False, False, True, False, False]
+    for pk, found in zip(ids, read, strict=True):
+        expected = orm_reachable(pk)
+        assert (found and as_read(found)) == (expected and as_read(expected))
+    assert read[0].get_deferred_fields() == set(TEXT)
+    assert read[0].body == articles[0].body  # a deferred field still reads when asked for
+
+
+def test_each_run_compares_with_the_time_it_is_given():
+    """Compiled while the article was still to come, the statement finds it once the time
+    it is given has come, as ``reachable(now)`` does."""
+    now = timezone.now()
+    article = make_article(status=Status.SCHEDULED, published_at=now + timedelta(minutes=1))
+    assert REACHABLE_ARTICLE.first(article.pk, now) is None
+    later = now + timedelta(minutes=2)
+    assert Article.objects.reachable(later).filter(pk=article.pk).exists()
+    assert REACHABLE_ARTICLE.first(article.pk, later) == article
+    assert REACHABLE_ARTICLE.first(article.pk, now) is None
+
+
+def test_many_rows_come_in_the_querysets_order_with_each_runs_values():
+    article, other = make_article(), make_article()
+    since = timezone.now() - timedelta(minutes=30)
+    for minutes, status in ((40, "approved"), (20, "pending"), (10, "approved"), (5, "spam")):
+        at = timezone.now() - timedelta(minutes=minutes)
+        make_comment(article, status=status, owner_key="k1", submitted_at=at)
+    make_comment(other, owner_key="k1")
+    make_comment(article, owner_key="k2")
+
+    def build(article_id: int, key: str, after: datetime):
+        in_order = Comment.objects.on_article(article_id).filter(owner_key=key)
+        return in_order.filter(submitted_at__gte=after).order_by("submitted_at")
+
+    statement = Statement(build, int, str, datetime)
+    for values in ((article.pk, "k1", since), (article.pk, "k2", since), (other.pk, "k1", since)):
+        found, expected = statement.rows(*values), list(build(*values))
+        assert [as_read(c) for c in found] == [as_read(c) for c in expected]
+    assert [c.status for c in statement.rows(article.pk, "k1", since)] == [
+        "pending",
+        "approved",
+        "spam",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, reads may go to a replica
+def test_it_is_one_statement_read_where_the_router_or_the_statement_says(lagging_replica):
+    """Without ``using``, the router's choice (a replica here, which is not there: the read
+    fails, as the queryset's would); with ``using``, that database."""
+    article = make_article()
+    db.unpin()  # a new request, which has not written
+    on_primary = Statement(lambda pk: Article.objects.filter(pk=pk)[:1], int, using=PRIMARY)
+    anywhere = Statement(lambda pk: Article.objects.filter(pk=pk)[:1], int)
+    with CaptureQueriesContext(connection) as captured:
+        assert on_primary.first(article.pk) == article
+    assert len(captured.captured_queries) == 1
+    with pytest.raises(Exception, match="replica_1"):
+        anywhere.first(article.pk)
+    with pytest.raises(Exception, match="replica_1"):
+        Article.objects.filter(pk=article.pk).first()
+
+
+@pytest.mark.parametrize(
+    ("build", "kinds", "refused"),
+    [
+        # reads the clock: its first answer would be its only one
+        (lambda pk: Article.objects.reachable().filter(pk=pk), (int,), "clock"),
+        # reads a time computed from the clock (``now() - 15 minutes``): the window would
+        # be the first run's, at every run after it
+        (
+            lambda pk: Comment.objects.filter(
+                pk=pk, submitted_at__gte=timezone.now() - timedelta(minutes=15)
+            ),
+            (int,),
+            "clock",
+        ),
+        # a value that does not reach the parameters as given
+        (lambda key: Comment.objects.filter(owner_key__contains=key), (str,), "values"),
+        # a value it does not use
+        (lambda pk, key: Comment.objects.filter(pk=pk), (int, str), "values"),
+        # more than one model's rows
+        (lambda pk: Comment.objects.select_related("article").filter(pk=pk), (int,), "one"),
+    ],
+)
+def test_a_build_it_could_not_run_as_the_queryset_is_refused(build, kinds, refused):
+    with pytest.raises(ValueError, match=refused):
+        Statement(build, *kinds).rows(*[kind() for kind in kinds])
+
+
+def test_a_value_of_another_kind_is_refused():
+    with pytest.raises(TypeError):
+        Statement(lambda value: Article.objects.filter(word_count=value), float).rows(1.0)
+    by_id = Statement(lambda pk: Article.objects.filter(pk=pk), int)
+    for values in (("1",), (None,), (1, 2), ()):  # the queryset would have converted some
+        with pytest.raises(TypeError):
+            by_id.rows(*values)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_runs_it_on_its_own_connection():
+    """Kept on each thread's connection: a thread's run is on the connection its
+    queryset would use (its transaction), never another thread's."""
+    import threading
+
+    from django.db import connections, transaction
+
+    article = make_article()
+    found: dict[str, object] = {}
+
+    def in_a_thread() -> None:
+        try:
+            found["article"] = REACHABLE_ARTICLE.first(article.pk, timezone.now())
+            found["connection"] = connections["default"]
+            found["kept"] = REACHABLE_ARTICLE in vars(connections["default"])["byline_statements"]
+        finally:
+            connections["default"].close()
+
+    with transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(headline="Changed, not committed")
+        assert (
+            REACHABLE_ARTICLE.first(article.pk, timezone.now()).headline == "Changed, not committed"
+        )
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert found["article"] == article and found["kept"]
+    assert found["connection"] is not connections["default"]
+
+
+def test_a_naive_time_is_refused():
+    """The queryset reads a naive time in the site's time zone (with a warning); the
+    statement would send it as it is (UTC on SQLite, the connection's zone on
+    PostgreSQL), answering differently wherever ``TIME_ZONE`` is not UTC."""
+    since = Statement(lambda at: Comment.objects.filter(submitted_at__gte=at), datetime)
+    assert since.rows(timezone.now()) == []
+    with pytest.raises(TypeError):
+        since.rows(datetime(2026, 3, 29, 1, 30))  # noqa: DTZ001 (naive on purpose)
