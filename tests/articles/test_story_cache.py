@@ -5,8 +5,6 @@ next page drawn (``byline.articles.story``)."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -16,12 +14,10 @@ from byline import db
 from byline.articles import story as stories
 from byline.articles.models import Article
 from byline.articles.origin import site_origin
-from byline.media.actions import describe_image, upload_image
 from byline.newsroom import actions as newsroom
 from byline.pagecache import store
 from byline.pagecache.invalidation import comments_changed
 from tests.factory import make_article, make_author, make_editor, make_section, make_tag
-from tests.media.conftest import jpeg_with_location
 from tests.pagecache.test_store import needs_redis
 
 pytestmark = pytest.mark.django_db
@@ -129,27 +125,6 @@ def test_a_note_added_and_changed_is_on_the_next_page(client, article):
     newsroom.noted(editor, note)
     drawn = story(page(client, article))
     assert "the Eda." in drawn and "not the Ida." not in drawn
-
-
-def test_a_lead_images_new_caption_and_alt_text_are_on_the_next_page(
-    client, own_store, django_capture_on_commit_callbacks
-):
-    data = jpeg_with_location()
-    image = upload_image(
-        io.BytesIO(data),
-        filename="quay.jpg",
-        size=len(data),
-        alt="Boats at the quay",
-        caption="The north quay at noon.",
-        credit="Photo: Ada Example",
-    )
-    article = make_article("Quay news", lead_media=image)
-    assert "The north quay at noon." in story(page(client, article))
-    with django_capture_on_commit_callbacks(execute=True):
-        describe_image(image, alt="Boats at dusk", caption="The south quay.", credit="Ada")
-    drawn = story(page(client, article))
-    assert 'alt="Boats at dusk"' in drawn and "The south quay." in drawn
-    assert "The north quay at noon." not in drawn
 
 
 def test_a_change_made_by_another_worker_reaches_this_workers_story(client, article):
