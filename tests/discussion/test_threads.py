@@ -149,3 +149,22 @@ def test_the_comment_counter_counts_approved_comments(client, article, dummy_spa
     post_comment(client, article, body="two", email="b@example.org")
     html = client.get(article.get_absolute_url()).content.decode()
     assert re.search(r'data-counter="comments"><span class="count">2</span>', html)
+
+
+def test_a_pages_comments_are_loaded_as_stored_and_read_the_rest_when_asked(article):
+    """A page's comments are made from their shown fields alone (``threads._load``): the
+    same values a full load gives, and any other field is read when asked for, as a
+    comment loaded with ``only()`` would."""
+    from byline.discussion.threads import page_of_threads
+
+    root = make_comment(article, author_url="https://example.org/ada", reactions=3)
+    make_comment(article, parent=root)
+    nodes = page_of_threads(article.pk).nodes
+    for node in nodes:
+        stored = Comment.objects.get(pk=node.comment.pk)
+        assert node.comment == stored and not node.comment._state.adding
+        for name in ("author_name", "author_url", "body_html", "submitted_at", "reactions"):
+            assert getattr(node.comment, name) == getattr(stored, name)
+        assert "author_email" in node.comment.get_deferred_fields()
+        assert node.comment.author_email == stored.author_email  # read when asked for
+    assert [n.comment.parent_id for n in nodes] == [None, root.pk]
