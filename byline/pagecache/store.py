@@ -247,7 +247,10 @@ class RedisGeneration(_Polled):
 
     def read(self) -> str:
         value = self.client.get(REDIS_PREFIX + "generation")
-        return value.decode() if value else "0"
+        # None in a new or emptied Redis: a fresh counter then, never "0" again (what an
+        # earlier empty Redis's "0" kept, a worker's fallback cache and nginx's folder of
+        # that name may still hold, from before the edits made since).
+        return value.decode() if value else self.write_new()
 
     def write_new(self) -> str:
         # A fresh counter (a new Redis, a FLUSHDB) starts at a random number so
