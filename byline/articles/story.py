@@ -20,7 +20,8 @@ An entry is kept only by a render that read the article from the primary databas
 replicas): a render that may have read a lagging replica uses an entry it finds but
 keeps none, so a replica's old copy is never kept under the new generation. A
 protected article's story, and an editor's preview, are never kept (``ArticleDetailView``
-asks only for a published page anyone can read).
+asks only for a published page anyone can read). While the page cache's generation
+cannot be read (Redis down), the story is drawn at each render and nothing is kept.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ CACHE_KEY = "articles:story"
 # An entry outlives no generation (its key holds it); this only bounds the memory of
 # entries for articles nobody asks for again.
 KEEP_SECONDS = 3600
+# The page cache's generation while its store cannot be read (``pagecache.files``): a new
+# one at each retry, a second apart, so nothing is kept under it (an entry would be read
+# for a second, then fill the cache's process-memory fallback with bodies for an hour).
+UNREADABLE = "unreadable-"
 
 
 @dataclass
@@ -53,15 +58,19 @@ class Story:
     html: SafeString
 
 
-def cache_key(article_id: int, origin: str) -> str:
-    """The article's story's cache key under the current page-cache generation."""
-    return f"{CACHE_KEY}:{hooks.site_generation()}:{article_id}:{origin}"
+def cache_key(article_id: int, origin: str, generation: str | None = None) -> str:
+    """The article's story's cache key under ``generation`` (the page cache's current)."""
+    generation = hooks.site_generation() if generation is None else generation
+    return f"{CACHE_KEY}:{generation}:{article_id}:{origin}"
 
 
 def story_of(article: Article, request: HttpRequest) -> Story:
     """``article``'s story for its published page: from the cache, else read (its tags,
     authors and notes: three queries) and drawn, and kept when read from the primary."""
-    key = cache_key(article.pk, site_origin(request))  # the generation before the rows
+    generation = hooks.site_generation()  # before the rows
+    if generation.startswith(UNREADABLE):
+        return draw(article, request)
+    key = cache_key(article.pk, site_origin(request), generation)
     entry = cache.get(key)
     if entry is not None:
         tags, authors, html = entry

@@ -412,3 +412,21 @@ def test_an_articles_story_follows_its_edits_while_redis_is_stopped_and_back_emp
     assert "Written again while Redis was stopped." in Reader(app).page(path).text
     edited("Written once Redis was back.")
     edited("Written again once Redis was back.")
+
+
+def test_while_redis_is_stopped_no_story_is_kept_in_process_memory(settings, redis_server):
+    """Redis stopped: the page cache's generation cannot be read and is a new one at each
+    retry (a second apart), so a story kept under it would never be read again, and the
+    cache's process-memory fallback would fill with article bodies for an hour (up to its
+    10,000 entries a worker). The story is drawn at each render then, as before it was
+    kept, and nothing of it goes to process memory."""
+    from django.core.cache import cache
+
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    redis_server.stop()
+    for n in range(3):
+        assert Reader(app, ip=f"198.51.100.{30 + n}").page(article.get_absolute_url()).status == 200
+        time.sleep(0.3)  # past a retry of the generation
+        article.save()  # an edit: every page drawn again
+    assert not [key for key in cache.fallback._cache if ":articles:story:unreadable-" in key]
