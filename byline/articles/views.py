@@ -19,6 +19,7 @@ from byline.articles import hooks, keyset, protection
 from byline.articles.models import Article, Author, Section, StaticPage, Tag
 from byline.articles.related import related_section
 from byline.articles.search import search
+from byline.articles.story import story_of
 from byline.readers import client_ip
 
 
@@ -103,16 +104,27 @@ class AuthorView(FilteredListView):
     lookup = "authors"
 
 
-def article_context(article: Article, request: HttpRequest | None = None) -> dict:
-    """The article page's context; the apps built on articles add theirs (``hooks``)."""
-    tags = list(article.tags.all())
+def article_context(
+    article: Article, request: HttpRequest | None = None, kept: bool = False
+) -> dict:
+    """The article page's context; the apps built on articles add theirs (``hooks``).
+
+    ``kept``: a published page anyone may read, whose story (``story``) may come from
+    the cache and be kept there; otherwise (a preview, a protected article) it is read
+    and drawn by the page's own template."""
+    if kept and request is not None:
+        story = story_of(article, request)
+        tags, authors, own = story.tags, story.authors, {"story_html": story.html}
+    else:
+        tags, authors = list(article.tags.all()), list(article.authors.all())
+        own = {"notes": list(article.notes.all())}  # corrections and updates (newsroom)
     return {
         "article": article,
-        "authors": list(article.authors.all()),
+        "authors": authors,
         "tags": tags,
         "related_html": related_section(article, [tag.pk for tag in tags], request),
         **hooks.extra_article_context(article),
-        "notes": list(article.notes.all()),  # corrections and updates (byline/newsroom)
+        **own,
     }
 
 
@@ -142,7 +154,9 @@ class ArticleDetailView(DetailView):
         return protection.never_cache_publicly(self.render_to_response(context))
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **article_context(self.object, self.request)}
+        kept = not self.object.is_protected
+        context = article_context(self.object, self.request, kept=kept)
+        return {**super().get_context_data(**kwargs), **context}
 
 
 def locked_page(request: HttpRequest, article: Article, *, error: str = "", status: int = 200):

@@ -37,6 +37,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connections
 from django.db.models import Case, Count, QuerySet, Value, When
+from django.db.models.base import ModelState
 
 from byline.articles.models import Article
 from byline.db import PRIMARY
@@ -410,12 +411,31 @@ def _shape(comments) -> tuple[Skeleton, dict[int, int | None]]:
     return Skeleton(thread_orders(shape, removed.keys()), removed), parents
 
 
+# What a page shows of a comment (``DISPLAY_FIELDS``), with its id: the columns ``_load``
+# reads, by their attribute names.
+_SHOWN = ("id", *DISPLAY_FIELDS)
+
+
+def _shown_comment(row: tuple, db: str) -> Comment:
+    """A comment made from a row of ``_SHOWN``, as ``.only(*DISPLAY_FIELDS)`` would load
+    it (the other fields deferred: read from ``db`` if asked for), without
+    ``Model.__init__``'s walk over all of the model's fields: 138 comments of a page
+    cost ~1 ms more made that way than their rows do, at every render a comment brings.
+    (Comment has no ``pre_init``/``post_init`` receivers, which this would skip.)"""
+    comment = Comment.__new__(Comment)
+    comment.__dict__.update(zip(_SHOWN, row, strict=True))
+    comment._state = state = ModelState()
+    state.adding, state.db = False, db
+    return comment
+
+
 def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
     """One query: what the page shows of these comments, in ``ids``' order. A removed
     one is a placeholder made from its id and parent: nothing else of it is read."""
     approved = [pk for pk in ids if pk not in skeleton.removed]
-    loaded = Comment.objects.approved().filter(pk__in=approved or [0]).only(*DISPLAY_FIELDS)
-    comments = {c.pk: c for c in loaded}
+    rows = Comment.objects.approved().filter(pk__in=approved or [0])
+    db = rows.db  # one choice of database for the rows and the comments made from them
+    comments = {row[0]: _shown_comment(row, db) for row in rows.using(db).values_list(*_SHOWN)}
     for pk in ids:
         if pk in skeleton.removed:
             comments[pk] = Comment(pk=pk, parent_id=skeleton.removed[pk])

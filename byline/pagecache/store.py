@@ -246,8 +246,18 @@ class RedisGeneration(_Polled):
         super().__init__(interval, owed)
 
     def read(self) -> str:
-        value = self.client.get(REDIS_PREFIX + "generation")
-        return value.decode() if value else "0"
+        name = REDIS_PREFIX + "generation"
+        value = self.client.get(name)
+        if value is None:
+            # A new or emptied Redis: a fresh counter, never "0" again (what an earlier
+            # empty Redis's "0" kept, a worker's fallback cache and nginx's folder of that
+            # name may still hold, from before the edits made since). Every worker reading
+            # it now reads the one start set first: no move, one render a page.
+            pipe = self.client.pipeline()
+            pipe.set(name, secrets.randbelow(1 << 48), nx=True)
+            pipe.get(name)
+            value = pipe.execute()[1]
+        return value.decode()
 
     def write_new(self) -> str:
         # A fresh counter (a new Redis, a FLUSHDB) starts at a random number so

@@ -149,3 +149,61 @@ def test_the_comment_counter_counts_approved_comments(client, article, dummy_spa
     post_comment(client, article, body="two", email="b@example.org")
     html = client.get(article.get_absolute_url()).content.decode()
     assert re.search(r'data-counter="comments"><span class="count">2</span>', html)
+
+
+def test_a_pages_comments_are_loaded_as_stored_and_read_the_rest_when_asked(article):
+    """A page's comments are made from their shown fields alone (``threads._load``): the
+    same values a full load gives, and any other field is read when asked for, as a
+    comment loaded with ``only()`` would."""
+    from byline.discussion.threads import page_of_threads
+
+    root = make_comment(article, author_url="https://example.org/ada", reactions=3)
+    make_comment(article, parent=root)
+    nodes = page_of_threads(article.pk).nodes
+    for node in nodes:
+        stored = Comment.objects.get(pk=node.comment.pk)
+        assert node.comment == stored and not node.comment._state.adding
+        for name in ("author_name", "author_url", "body_html", "submitted_at", "reactions"):
+            assert getattr(node.comment, name) == getattr(stored, name)
+        assert "author_email" in node.comment.get_deferred_fields()
+        assert node.comment.author_email == stored.author_email  # read when asked for
+    assert [n.comment.parent_id for n in nodes] == [None, root.pk]
+
+
+def test_a_pages_comments_hold_every_shown_field_as_an_only_load_does(article):
+    """Every shown field (``DISPLAY_FIELDS``) as ``.only()`` loads it: the same values,
+    aware datetimes on every database, the database they were read from, and a comment
+    that survives a cache's pickling equal to the one stored."""
+    import pickle
+
+    from django.utils import timezone
+
+    from byline.discussion.models import DISPLAY_FIELDS
+    from byline.discussion.threads import page_of_threads
+
+    root = make_comment(article, edited_at=timezone.now(), reactions=2)
+    make_comment(article, parent=root)
+    for node in page_of_threads(article.pk).nodes:
+        loaded = Comment.objects.only(*DISPLAY_FIELDS).get(pk=node.comment.pk)
+        for name in ("id", *DISPLAY_FIELDS):
+            assert getattr(node.comment, name) == getattr(loaded, name), name
+        assert node.comment.get_deferred_fields() == loaded.get_deferred_fields()
+        assert node.comment._state.db == loaded._state.db
+        assert timezone.is_aware(node.comment.submitted_at)
+        again = pickle.loads(pickle.dumps(node.comment))  # noqa: S301 (our own bytes)
+        assert again == loaded and again.body_html == loaded.body_html
+        again.refresh_from_db()
+        assert again.body == loaded.body
+
+
+def test_nothing_runs_when_a_comment_is_made():
+    """``threads._shown_comment`` makes a page's comments without ``Model.__init__`` (nor
+    ``Model.from_db``, which calls it): a ``pre_init``/``post_init`` receiver of Comment,
+    or an ``__init__``/``from_db`` of its own, would be skipped for them. Whoever adds
+    one makes ``_load`` load its comments with ``.only(*DISPLAY_FIELDS)`` again."""
+    from django.db.models import Model
+    from django.db.models.signals import post_init, pre_init
+
+    assert not pre_init.has_listeners(Comment) and not post_init.has_listeners(Comment)
+    assert Comment.__init__ is Model.__init__
+    assert Comment.from_db.__func__ is Model.from_db.__func__

@@ -384,3 +384,49 @@ def test_while_redis_is_frozen_a_spam_check_asks_the_database_for_its_model(sett
         store.forget_loaded()
         get_backend.cache_clear()
         generation.forget()
+
+
+def test_an_articles_story_follows_its_edits_while_redis_is_stopped_and_back_empty(
+    settings, redis_server
+):
+    """The article's story (kept a generation in the cache, ``articles.story``) shows each
+    edit at once: made while Redis is stopped (kept in process memory then), and made
+    after Redis is back empty (kept in Redis again): never a story kept before it."""
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    path = article.get_absolute_url()
+
+    def edited(words: str) -> None:
+        article.body = words
+        article.save()
+        page = Reader(app).page(path)
+        assert page.status == 200 and words in page.text
+        assert words in Reader(app).page(path).text  # again, as kept
+
+    assert Reader(app).page(path).status == 200  # its story kept in Redis
+    redis_server.stop()
+    edited("Written while Redis was stopped.")
+    edited("Written again while Redis was stopped.")
+    redis_server.start()  # back, and empty
+    _wait_until_redis_is_used_again()
+    assert "Written again while Redis was stopped." in Reader(app).page(path).text
+    edited("Written once Redis was back.")
+    edited("Written again once Redis was back.")
+
+
+def test_while_redis_is_stopped_no_story_is_kept_in_process_memory(settings, redis_server):
+    """Redis stopped: the page cache's generation cannot be read and is a new one at each
+    retry (a second apart), so a story kept under it would never be read again, and the
+    cache's process-memory fallback would fill with article bodies for an hour (up to its
+    10,000 entries a worker). The story is drawn at each render then, as before it was
+    kept, and nothing of it goes to process memory."""
+    from django.core.cache import cache
+
+    app = _serve(settings, redis_server)
+    article, _ = load_demo()
+    redis_server.stop()
+    for n in range(3):
+        assert Reader(app, ip=f"198.51.100.{30 + n}").page(article.get_absolute_url()).status == 200
+        time.sleep(0.3)  # past a retry of the generation
+        article.save()  # an edit: every page drawn again
+    assert not [key for key in cache.fallback._cache if ":articles:story:unreadable-" in key]

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 
+from byline.media.actions import describe_image
 from tests.factory import make_article
 from tests.media.conftest import png
 
@@ -121,3 +122,18 @@ def test_a_lead_image_with_a_very_long_file_name_is_saved(editor_client, name):
     assert stored.endswith(".jpg") and len(stored.encode()) <= 255
     assert stored[:12] == name[:12]
     assert editor_client.get(article.lead_image.url).status_code == 200
+
+
+def test_a_lead_images_new_caption_and_alt_text_are_on_its_articles_next_page(
+    client, library_image, django_capture_on_commit_callbacks
+):
+    """The article's story is kept a generation (``byline.articles.story``): an image
+    described anew moves it on, so the next page shows the new words."""
+    article = make_article("Quay news", lead_media=library_image)
+    client.get(article.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        describe_image(library_image, alt="Boats at dusk", caption="The south quay.", credit="")
+    html = client.get(article.get_absolute_url()).text
+    lead = html[html.index('<figure class="lead-image">') :].split("</figure>")[0]
+    assert 'alt="Boats at dusk"' in lead and "The south quay." in lead
+    assert "The north quay at noon." not in lead

@@ -143,3 +143,27 @@ def test_a_change_made_while_redis_is_down_invalidates_once_it_is_back(tmp_path)
         assert other.current_generation() != before
     finally:
         server.close()
+
+
+def test_a_redis_back_empty_gives_a_generation_never_given_before():
+    """Redis back empty (restarted, flushed) has no generation: the next one read is a new
+    one, never the "0" an earlier empty Redis gave. A worker's process memory (the cache's
+    fallback keeps an article's story an hour) and nginx's folder of that name may still
+    hold what was kept under the earlier one, from before the edits made since."""
+    from tests.faults.servers import RedisServer, missing_redis
+
+    if (reason := missing_redis()) is not None:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    try:
+        client = redis_client(server.url())
+        generation = RedisGeneration(client, 0)
+        seen = [generation.current()]
+        generation.bump()  # an edit
+        for _ in range(2):
+            client.flushdb()  # back empty
+            seen.append(generation.current())
+            assert generation.current() == seen[-1]  # read, not moved at each read
+    finally:
+        server.close()
+    assert len(set(seen)) == 3 and not any(s.startswith("unreadable-") for s in seen)
