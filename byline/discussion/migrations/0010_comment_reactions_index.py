@@ -19,20 +19,15 @@ class AddIndexWithoutLock(AddIndexConcurrently):
     """``AddIndexConcurrently`` on PostgreSQL, a plain ``AddIndex`` elsewhere."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+        self._by_vendor("database_forwards", app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+        self._by_vendor("database_backwards", app_label, schema_editor, from_state, to_state)
+
+    def _by_vendor(self, step, app_label, schema_editor, from_state, to_state):
+        postgres = schema_editor.connection.vendor == "postgresql"
+        operation = AddIndexConcurrently if postgres else migrations.AddIndex
+        getattr(operation, step)(self, app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
