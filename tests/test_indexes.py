@@ -10,6 +10,7 @@ On SQLite (the embedded default) the queries every page runs are checked by
 of a whole index) reads them all; a ``SEARCH`` reads the rows an index bounds.
 """
 
+import json
 import re
 from datetime import timedelta
 
@@ -180,6 +181,41 @@ def test_a_commenters_history_is_counted_from_the_address_index_alone():
     assert len(counted.captured_queries) == 1
     plan = plan_without_scans(counted.captured_queries[0]["sql"])
     assert "Index Only Scan using comment_email_status_ci" in plan, plan
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # VACUUM (the visibility map) runs outside one
+def test_the_counts_files_read_the_comments_reaction_counts_from_an_index_alone():
+    """The view folder reads the reaction counts of the comments of every article being
+    read, every few seconds: those with any for the counts JSON
+    (``reactions.counts_of_articles``), all of them for the reaction counts files
+    (``reaction_files.reaction_bodies``). Both read the ids and counts from the approved
+    comments' index alone (an index-only scan), never the comments' wide rows; the
+    counts are the comments' own."""
+    from byline.discussion import reaction_files, reactions
+
+    article = make_article("A story")
+    other_readers_comments(article, 200)
+    pending = make_comment(article, status=Comment.Status.PENDING)
+    first, second = Comment.objects.filter(article=article, status="approved")[:2]
+    Comment.objects.filter(pk__in=[first.pk, second.pk, pending.pk]).update(reactions=3)
+    other_readers_comments(make_article("Another story"), 200)
+    with connection.cursor() as cursor:  # as autovacuum leaves a table read more than written
+        cursor.execute("VACUUM ANALYZE discussion_comment")
+    reads = {
+        "counts JSON": lambda: reactions.counts_of_articles([article.pk]),
+        "reaction files": lambda: reaction_files.reaction_bodies([article.pk]),
+    }
+    for name, read in reads.items():
+        with CaptureQueriesContext(connection) as counted:
+            found = read()
+        assert len(counted.captured_queries) == 1, name
+        plan = plan_without_scans(counted.captured_queries[0]["sql"])
+        assert "Index Only Scan using comment_approved_reactions" in plan, (name, plan)
+        if name == "counts JSON":
+            assert found == {article.pk: {str(first.pk): 3, str(second.pk): 3}}
+    counts = json.loads(found[article.pk])["counts"]
+    assert len(counts) == 200 and counts[str(first.pk)] == 3 and str(pending.pk) not in counts
 
 
 def plan_without_scans(sql: str) -> str:

@@ -242,6 +242,16 @@ class Comment(models.Model):
                 condition=models.Q(parent__isnull=True, status="approved"),
                 name="comment_roots_reacted",
             ),
+            # The counts files' reads of an article's comments' reaction counts
+            # (reactions.counts_of_articles, reaction_files.reaction_bodies): the
+            # approved comments' ids and counts from the index alone (an index-only
+            # scan), never the comments' wide rows.
+            models.Index(
+                fields=["article", "id"],
+                include=["reactions"],
+                condition=models.Q(status="approved", erased_at__isnull=True),
+                name="comment_approved_reactions",
+            ),
         ]
         constraints = [
             imported_once("import_source", "import_id", name="discussion_comment_imported_once"),
