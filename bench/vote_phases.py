@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import ensure_database  # noqa: E402  (bench/ is on the path)
+from votes import voting_settings  # noqa: E402
 
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
 # (module, function) timed as one phase each; the cast's time excludes the mark's.
@@ -84,17 +85,8 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("bench/vote_phases.py needs PostgreSQL: set DATABASE_URL=postgres://...")
     views = tempfile.mkdtemp(prefix="byline-bench-views-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "byline.settings",
-            "BYLINE_PRODUCTION": "1",
-            "BYLINE_SECRET_KEY": os.environ.get("BYLINE_SECRET_KEY") or secrets.token_urlsafe(50),
-            "BYLINE_ALLOWED_HOSTS": "127.0.0.1",
-            "BYLINE_CLIENT_IP_HEADER": "X-Real-IP",
-            "BYLINE_VOTES_PER_MINUTE": "1000000000",
-            "BYLINE_VIEW_LOG_DIR": views,  # votes mark their articles, as behind nginx
-        }
-    )
+    # Votes mark their articles (``stats.mark_changed``) as behind nginx.
+    os.environ.update({**voting_settings(), "BYLINE_VIEW_LOG_DIR": views})
     ensure_database()
     import django
 
