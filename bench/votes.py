@@ -110,6 +110,20 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def voting_settings() -> dict[str, str]:
+    """The site's settings in a votes benchmark: production's, on 127.0.0.1, every client
+    its own reader at its own address (as behind nginx), the limit lifted so the
+    benchmark measures votes."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "byline.settings",
+        "BYLINE_PRODUCTION": "1",
+        "BYLINE_SECRET_KEY": os.environ.get("BYLINE_SECRET_KEY") or secrets.token_urlsafe(50),
+        "BYLINE_ALLOWED_HOSTS": "127.0.0.1",
+        "BYLINE_CLIENT_IP_HEADER": "X-Real-IP",
+        "BYLINE_VOTES_PER_MINUTE": "1000000000",
+    }
+
+
 def stack_cpu(server_group: int) -> StackCPU:
     """CPU seconds of the app server (its process group), our database's PostgreSQL
     backends and the Redis REDIS_URL names (by its port): not the other databases and
@@ -259,17 +273,7 @@ def main() -> None:
         sys.exit("bench/votes.py needs PostgreSQL: set DATABASE_URL=postgres://...")
     if not 1024 <= args.port <= 65535:
         sys.exit("--port must be an unprivileged port (1024-65535)")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "byline.settings",
-        "BYLINE_PRODUCTION": "1",
-        "BYLINE_SECRET_KEY": os.environ.get("BYLINE_SECRET_KEY") or secrets.token_urlsafe(50),
-        "BYLINE_ALLOWED_HOSTS": "127.0.0.1",
-        # Every client is its own reader at its own address, as on a real site
-        # behind nginx; the limit is lifted so the benchmark measures votes.
-        "BYLINE_CLIENT_IP_HEADER": "X-Real-IP",
-        "BYLINE_VOTES_PER_MINUTE": "1000000000",
-    }
+    env = {**os.environ, **voting_settings()}
     os.environ.update(env)
     ensure_tools()
     ensure_database()

@@ -472,6 +472,12 @@ def changed_trim() -> dict[str, Any]:
     return {"minid": int((time.time() - CHANGED_KEEP_SECONDS) * 1000), "approximate": True}
 
 
+def changed_command(entry: dict[str, str]) -> tuple[Any, ...]:
+    """The ``XADD`` of ``entry`` with ``changed_trim()``, as redis-py's ``xadd`` writes it."""
+    fields = [part for pair in entry.items() for part in pair]
+    return ("XADD", CHANGED_KEY, "MINID", "~", changed_trim()["minid"], "*", *fields)
+
+
 def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> bool:
     """Say that these articles' counts changed (None: every article's); call after the
     commit. Never raises: with Redis failing or absent the mark is skipped, and the
@@ -486,7 +492,9 @@ def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> bool:
     if client is None or entry is None:
         return True
     try:
-        client.xadd(CHANGED_KEY, entry, **changed_trim())  # type: ignore[arg-type]
+        (reply,) = redisconn.round_trip(client, [changed_command(entry)])
+        if isinstance(reply, redis.ResponseError):
+            raise reply
     except redis.ResponseError as error:  # refused (maxmemory): one line a while
         redisconn.refused(error, "counts marks", "the counts files are read in full")
     except redis.RedisError as error:  # down: the breaker said so

@@ -269,6 +269,29 @@ def test_without_a_view_log_folder_no_change_is_marked(settings):
     assert client.xlen(stats.CHANGED_KEY) == 0
 
 
+@needs_redis
+def test_a_mark_is_the_xadd_redis_py_would_send_and_lands_in_the_stream(log_dir, monkeypatch):
+    """A vote's mark goes out in one round trip of its own (``redisconn.round_trip``), not
+    through redis-py's command machinery: the same command, word for word, as
+    ``client.xadd(CHANGED_KEY, entry, **changed_trim())`` sends, trimmed the same way."""
+    client = redis_client()
+    entry = stats.changed_entry([7, 3], by="folder-1")
+    sent: list[tuple[object, ...]] = []
+    monkeypatch.setattr(client, "execute_command", lambda *args, **options: sent.append(args))
+    monkeypatch.setattr(stats, "changed_trim", lambda: {"minid": 1234, "approximate": True})
+    client.xadd(stats.CHANGED_KEY, entry, **stats.changed_trim())
+    encode = client.connection_pool.get_encoder().encode
+    assert [encode(word) for word in stats.changed_command(entry)] == [
+        encode(word) for word in sent[0]
+    ]
+    monkeypatch.undo()
+    article = make_article()
+    client.delete(stats.CHANGED_KEY)
+    actions.react(article.pk, "reader-4", "happy")
+    ((_, fields),) = client.xrange(stats.CHANGED_KEY)
+    assert fields == {b"a": str(article.pk).encode(), b"by": b""}
+
+
 def test_a_rewrite_swaps_in_a_spare_file_written_again_only_long_after_it_was_served(
     tmp_path, monkeypatch
 ):
