@@ -587,32 +587,43 @@ class Generator:
             browser.keep(answer["set-cookie"])
 
     async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
-        # The form asks for its token when used (nginx's answer to the session has none).
+        """What discussion.js sends for a comment: the form's token when the form is used
+        (nginx's answer to the session has none), a CSRF token (``GET /api/csrf/``,
+        before every comment: it sets the ``csrftoken`` cookie), the form as
+        ``FormData`` (multipart), then the session again (the Edit link on the new
+        comment, the next form token)."""
         form = "&form=1" if self.script == "after" else ""
-        _, _, session = await connection.request(
-            "GET", f"/comments/session/?article={page.article_id}{form}", {}, kind="comment form"
+        session = f"/comments/session/?article={page.article_id}"
+        _, _, answered = await connection.request("GET", session + form, {}, kind="comment form")
+        ts = re.search(rb'"ts":\s*"([^"]+)"', answered)
+        json_headers = {"Accept": "application/json"}
+        _, answer, token = await connection.request(
+            "GET", "/api/csrf/", json_headers, kind="comment csrf", ok=(200,), cookie_ok=True
         )
-        ts = re.search(rb'"ts":\s*"([^"]+)"', session)
-        from urllib.parse import urlencode
+        if "set-cookie" in answer:
+            browser.keep(answer["set-cookie"])
+        csrf = re.search(rb'"csrfToken":\s*"([^"]+)"', token)
 
         # A browser that commented before signs as it did (the form remembers the
         # details): a known commenter to the filter; a new one, a first comment.
         name, email = browser.signed if browser.signed[0] else commenter(self.rng)
         browser.signed = (name, email)
-        body = urlencode(
-            {
-                "article": page.article_id,
-                "name": name,
-                "email": email,
-                "body": self.rng.choice(self.texts),
-                "ts": ts.group(1).decode() if ts else "",
-            }
-        ).encode()
+        fields = {
+            "article": str(page.article_id),
+            "parent": "",
+            "name": name,
+            "email": email,
+            "website": "",
+            "body": self.rng.choice(self.texts),
+            "ts": ts.group(1).decode() if ts else "",
+        }
+        boundary = f"----BylineBench{self.rng.getrandbits(64):016x}"
+        body = form_data(fields, boundary)
         headers = {
             "Sec-Fetch-Site": "same-origin",
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
             "Accept": "application/json",
-            "X-Requested-With": "fetch",
+            "X-CSRFToken": csrf.group(1).decode() if csrf else "",
         }
         _, answer, posted = await connection.request(
             "POST", "/comments/post/", headers, body, kind="comment", cookie_ok=True
@@ -621,6 +632,26 @@ class Generator:
         TOTALS[f"comments {status.group(1).decode() if status else 'unanswered'}"] += 1
         if "set-cookie" in answer:  # the commenter's cookies and the session marker
             browser.keep(answer["set-cookie"])
+        if status:  # discussion.js asks for the session again, for the form
+            _, answer, _ = await connection.request(
+                "GET",
+                session + "&form=1",
+                json_headers,
+                kind="comment session",
+                ok=(200,),
+                cookie_ok=True,
+            )
+            if "set-cookie" in answer:
+                browser.keep(answer["set-cookie"])
+
+
+def form_data(fields: dict[str, str], boundary: str) -> bytes:
+    """``fields`` as a browser's ``FormData`` sends them (multipart/form-data)."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode()
 
 
 ALL_BROWSERS: list[Browser] = []
