@@ -19,6 +19,17 @@ fresh processes, A-B-B-A a round, and prints each tree's median, the ratio B/A
 same bytes (each article's page and the demo article's, and the gzip file of each
 once decompressed).
 ``--profile FILE`` writes cProfile statistics of one tree's renders instead.
+``--parts`` prints, for each tree, where a render's CPU goes (the mean ms of each part a
+render, timed with ``time.process_time`` around the functions named in ``PARTS``; the
+parts nest as printed, "rest" is the part's own work outside the parts below it), and
+what is left of a render once the parts a comment does not change are taken out: the
+share a page frame kept a generation (the head, navigation, header, story, related
+stories, footer and scripts drawn once, only the counters, JSON-LD, engagement figures
+and discussion drawn at each redraw) could save at most, through Django's request or
+without it. ``--aged SECONDS``: each render comes that long after the one before (as
+comments on one article come minutes apart in situ): what the article's page kept for
+its renders (its story, its related stories) and would have expired by then is dropped
+before the render, as the tree's own cache times say (``--aged 0``: nothing dropped).
 
 Without DATABASE_URL: a SQLite database in a scratch folder (kept for the rounds).
 The articles are made once and found again (slugs ``bench-render-*``). Timings never
@@ -45,6 +56,7 @@ from harness import django_in_process  # (bench/ is on the path)
 HERE = Path(__file__).resolve()
 SLUG = "bench-render-{}"
 DEMO_SLUG = "iraqs-attack-against-isis-catches-us-by-surprise"
+ORIGIN = "http://testserver"  # BYLINE_SITE_URL (``harness.django_in_process``)
 
 
 def seed(small: int, large: int) -> None:
@@ -85,8 +97,154 @@ def seed(small: int, large: int) -> None:
         article.notes.create(kind="update", text="Updated with the ministry's answer.")
 
 
-def render(article, renders: int, pages: Path | None) -> list[float]:
-    """The CPU of each render of the article's page after a purge, in ms."""
+# The parts of a render ``--parts`` times: (name, its parent, module, attribute path).
+# An include is timed by the template it includes (``IncludeNode``), a tag by its node.
+PARTS = [
+    ("render", None, "", ""),
+    ("django request", "render", "django.core.handlers.base", "BaseHandler.get_response"),
+    (
+        "view: the article row",
+        "django request",
+        "byline.articles.views",
+        "ArticleDetailView.get_object",
+    ),
+    ("view: article_context", "django request", "byline.articles.views", "article_context"),
+    ("story (cached)", "view: article_context", "byline.articles.views", "story_of"),
+    ("related stories", "view: article_context", "byline.articles.views", "related_section"),
+    ("template", "django request", "django.template.response", "SimpleTemplateResponse.render"),
+    ("seo head (JSON-LD)", "template", "include", "seo_head"),
+    ("engagement block", "template", "include", "engagement/block.html"),
+    ("discussion", "template", "include", "discussion/discussion_include.html"),
+    (
+        "threads (page_of_threads)",
+        "discussion",
+        "byline.discussion.templatetags.discussion",
+        "page_of_threads",
+    ),
+    (
+        "comments' markup (comment_list)",
+        "discussion",
+        "byline.discussion.templatetags.discussion",
+        "comment_list",
+    ),
+    ("page scripts and style", "template", "include", "page_scripts_tag page_style_tag"),
+    (
+        "next publication time",
+        "render",
+        "byline.pagecache.page_layer",
+        "PageCacheApp.next_publication",
+    ),
+    ("page stored (gzip, files, Redis)", "render", "byline.pagecache.store", "PageStore.set"),
+]
+# What a comment changes nothing of: a frame kept a generation would not draw them again.
+FRAME = {"story (cached)", "related stories", "page scripts and style"}
+
+
+def time_parts() -> dict[str, float]:
+    """Wrap the functions of ``PARTS`` with CPU timers; the totals (seconds) so far."""
+    import importlib
+
+    from django.template.library import InclusionNode, SimpleNode
+    from django.template.loader_tags import IncludeNode
+
+    totals = {name: 0.0 for name, *_ in PARTS}
+
+    def timed(function, name):
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                totals[name] += time.process_time() - started
+
+        return wrapper
+
+    by_node: dict[str, str] = {}
+    for name, _, module, attribute in PARTS:
+        if module == "include":
+            by_node.update(dict.fromkeys(attribute.split(), name))
+        elif module:
+            owner = importlib.import_module(module)
+            *path, last = attribute.split(".")
+            for step in path:
+                owner = getattr(owner, step)
+            setattr(owner, last, timed(getattr(owner, last), name))
+    for node in (IncludeNode, InclusionNode, SimpleNode):
+
+        def render(self, context, _render=node.render):
+            template = getattr(getattr(self, "template", None), "var", None)
+            function = getattr(getattr(self, "func", None), "__name__", None)
+            name = by_node.get(str(template)) or by_node.get(str(function))
+            if name is None:
+                return _render(self, context)
+            return timed(_render, name)(self, context)
+
+        node.render = render
+    return totals
+
+
+def report_parts(slug: str, totals: dict[str, float], renders: int) -> list[str]:
+    """The parts as a tree, ms a render, each parent's own rest below its children."""
+    ms = {name: totals[name] * 1000 / renders for name in totals}
+    children: dict[str | None, list[str]] = {}
+    for name, parent, *_ in PARTS:
+        children.setdefault(parent, []).append(name)
+    lines = [f"{slug}: ms of CPU a render (mean of {renders})"]
+
+    def show(name: str, depth: int) -> None:
+        lines.append(f"  {'  ' * depth}{name:<{44 - 2 * depth}} {ms[name]:6.2f}")
+        below = children.get(name, [])
+        for child in below:
+            show(child, depth + 1)
+        if below:
+            rest = ms[name] - sum(ms[c] for c in below)
+            lines.append(f"  {'  ' * (depth + 1)}{'rest':<{42 - 2 * depth}} {rest:6.2f}")
+
+    show("render", 0)
+    template_rest = ms["template"] - sum(ms[c] for c in children["template"])
+    frame = sum(ms[n] for n in FRAME) + template_rest
+    django = ms["django request"] - ms["template"] - ms["view: article_context"]
+    whole = ms["render"]
+    lines.append(
+        f"  a frame through Django's request saves at most {frame:.2f} ms"
+        f" ({frame / whole:.0%}); without Django's request (its middleware, view, URL),"
+        f" the article still read, at most {frame + django - ms['view: the article row']:.2f}"
+        f" ms ({(frame + django - ms['view: the article row']) / whole:.0%})"
+    )
+    return lines
+
+
+def time_left(key: str) -> float | None:
+    """The seconds the cache keeps ``key`` yet (None: not kept, or for ever)."""
+    from django.core.cache import cache
+
+    full = cache.make_key(key)
+    expiries = getattr(cache, "_expire_info", None)
+    if expiries is not None:  # process memory
+        at = expiries.get(full)
+        return None if at is None else at - time.time()
+    seconds = cache._cache.get_client(full).ttl(full)
+    return None if seconds is None or seconds < 0 else seconds
+
+
+def age(article, seconds: float) -> None:
+    """Drop what the article's page keeps for its renders and would have expired
+    ``seconds`` from now (its story, its related stories)."""
+    from django.core.cache import cache
+
+    from byline.articles import related, story
+
+    for key in (related.cache_key(article.pk), story.cache_key(article.pk, ORIGIN)):
+        left = time_left(key)
+        if left is not None and left <= seconds:
+            cache.delete(key)
+
+
+def render(
+    article, renders: int, pages: Path | None, aged: float = 0, parts: dict | None = None
+) -> list[float]:
+    """The CPU of each render of the article's page after a purge, in ms (``parts``: the
+    part timers' totals, counted from the measured renders only)."""
     from django.core.handlers.wsgi import WSGIHandler
 
     from byline.pagecache.invalidation import comments_changed
@@ -95,15 +253,23 @@ def render(article, renders: int, pages: Path | None) -> list[float]:
 
     app = PageCacheApp(WSGIHandler())
     url = article.get_absolute_url()
+    if aged:  # what the other tree kept (the same Redis) is kept for this tree's time
+        age(article, float("inf"))
     for _ in range(3):  # warm: imports, templates, connections
         comments_changed(article.pk)
         call(app, url)
     cpu = []
+    if parts is not None:
+        parts.update(dict.fromkeys(parts, 0.0))
     for _ in range(renders):
         comments_changed(article.pk)
+        if aged:
+            age(article, aged)
         started = time.process_time()
         response = call(app, url)
         cpu.append((time.process_time() - started) * 1000)
+        if parts is not None:
+            parts["render"] += cpu[-1] / 1000
         if response.headers.get("x-page-cache") != "miss":
             raise SystemExit(f"not rendered: {response.status} {response.headers}")
     if pages is not None:
@@ -134,7 +300,14 @@ def child(args: argparse.Namespace) -> int:
 
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
-        result = {str(a.slug): render(a, args.renders, pages) for a in articles}
+        parts = time_parts() if args.parts else None
+        result, lines = {}, []
+        for article in articles:
+            result[str(article.slug)] = render(article, args.renders, pages, args.aged, parts)
+            if parts is not None:
+                lines += report_parts(str(article.slug), parts, args.renders)
+        if lines:
+            print("\n".join(lines), file=sys.stderr)
         if pages is not None:  # the demo article as it is, for the comparison of bytes
             render(Article.objects.get(slug=DEMO_SLUG), 1, pages)
         if args.profile:
@@ -150,9 +323,13 @@ def run_child(tree: str, args: argparse.Namespace, *extra: str) -> dict:
     command = [sys.executable, str(HERE), "--child", "--tree", tree]
     command += ["--small", str(args.small), "--large", str(args.large)]
     command += ["--renders", str(args.renders), *extra]
+    command += ["--aged", str(args.aged)]
+    command += ["--parts"] if args.parts and "--seed" not in extra else []
     done = subprocess.run(command, env=os.environ, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{tree}: exit {done.returncode}\n{done.stderr[-3000:]}")
+    if args.parts and "--seed" not in extra:
+        print(f"{tree}:\n" + done.stderr.strip(), flush=True)
     lines = done.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else {}
 
@@ -173,6 +350,15 @@ def main() -> int:
     parser.add_argument("--tree", default=str(HERE.parent.parent))
     parser.add_argument("--against", help="another tree to alternate with (B)")
     parser.add_argument("--profile", help="cProfile statistics of --tree's renders to this file")
+    parser.add_argument(
+        "--parts", action="store_true", help="print where a render's CPU goes, part by part"
+    )
+    parser.add_argument(
+        "--aged",
+        type=float,
+        default=0,
+        help="seconds between two renders of an article (what expired by then is dropped)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pages", help=argparse.SUPPRESS)
