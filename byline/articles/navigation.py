@@ -142,8 +142,9 @@ def upcoming_for(request: HttpRequest | None) -> float | None:
     return upcoming
 
 
-def seconds_to_keep(upcoming: float | None) -> int:
-    """A minute, or less when a scheduled article (due at ``upcoming``) comes due sooner."""
+def seconds_to_keep(upcoming: float | None, longest: int = CACHE_SECONDS) -> int:
+    """``longest`` seconds (a minute), or less when a scheduled article (due at
+    ``upcoming``) comes due sooner."""
     if upcoming is None:
-        return CACHE_SECONDS
-    return max(1, min(CACHE_SECONDS, math.ceil(upcoming - time.time())))
+        return longest
+    return max(1, min(longest, math.ceil(upcoming - time.time())))

@@ -9,8 +9,13 @@ on (an article published, edited, unpublished or deleted, its tags or authors
 changed, an author, section or tag renamed: ``names``; a lead image changed:
 ``media.references``), on any worker or app server, so an old generation's list is
 never read. A scheduled article coming due changes the list without any write, so
-an entry is never kept past the next scheduled publication time either, and never
-longer than a minute (``navigation.CACHE_SECONDS``).
+an entry is never kept past the next scheduled publication time either. Otherwise it
+is kept as the story is (``story.KEEP_SECONDS``, an hour: that bounds only the memory
+of articles nobody asks for again), not a minute as the navigation: a comment's redraw
+comes minutes apart on most articles, and found the list gone, drawing it again (its
+query, its authors' and the cards: ~4.5 ms of a ~15 ms redraw, ``bench/article_renders.py
+--parts --cold``). While the generation cannot be read (Redis down) the list is drawn at
+each render and nothing is kept (``story.UNREADABLE``), as the story.
 
 The entry holds the section as drawn (``articles/related.html``, the stories' cards),
 the template's work at each render as much as the queries', for the article's
@@ -31,14 +36,17 @@ from django.utils.safestring import SafeString, mark_safe
 from byline.articles import hooks
 from byline.articles.models import Article
 from byline.articles.navigation import is_due, seconds_to_keep, upcoming_for
+from byline.articles.story import KEEP_SECONDS, UNREADABLE
 from byline.db import reading_from_primary
 
 CACHE_KEY = "articles:related"
 
 
-def cache_key(article_id: int) -> str:
-    """The article's related stories' cache key under the current page-cache generation."""
-    return f"{CACHE_KEY}:{hooks.site_generation()}:{article_id}"
+def cache_key(article_id: int, generation: str | None = None) -> str:
+    """The article's related stories' cache key under ``generation`` (the page cache's
+    current)."""
+    generation = hooks.site_generation() if generation is None else generation
+    return f"{CACHE_KEY}:{generation}:{article_id}"
 
 
 def related_section(
@@ -48,9 +56,11 @@ def related_section(
     section or one of its tags (``ArticleQuerySet.related_to``) as cards, drawn once
     while the site does not change; empty without any. A miss reads the next publication
     time once for ``request``'s render (``navigation.upcoming_for``)."""
-    key = cache_key(article.pk)
+    generation = hooks.site_generation()  # before the rows
+    kept = not generation.startswith(UNREADABLE)
+    key = cache_key(article.pk, generation)
     shares = [article.section_id, *tag_ids]
-    entry = cache.get(key)
+    entry = cache.get(key) if kept else None
     if entry is None or entry["shares"] != shares or is_due(entry["upcoming"]):
         # From the primary: a render that may read a replica (``db``) would
         # otherwise keep a lagging replica's old list under the new generation. The
@@ -60,5 +70,6 @@ def related_section(
             stories = list(Article.objects.related_to(article, tag_ids))
             html = str(render_to_string("articles/related.html", {"related": stories}))
         entry = {"shares": shares, "html": html, "upcoming": upcoming}
-        cache.set(key, entry, seconds_to_keep(upcoming))
+        if kept:
+            cache.set(key, entry, seconds_to_keep(upcoming, KEEP_SECONDS))
     return mark_safe(entry["html"])  # noqa: S308 (the template's own output, escaped there)

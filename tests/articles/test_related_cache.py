@@ -9,11 +9,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from byline import db
+from byline.articles import navigation, story
 from byline.articles import related as related_stories
 from byline.articles.models import Article
 from byline.pagecache import store
@@ -67,6 +69,18 @@ def test_a_comments_redraw_does_not_read_the_related_stories_again(client, site)
         block = related(client, article)
     assert headlines(block) == ["Ships come in"]
     assert not any(reads_related(query["sql"]) for query in queries.captured_queries)
+
+
+@needs_redis
+def test_the_related_stories_are_kept_longer_than_the_navigations_minute(client, site):
+    """Comments on one article come minutes apart: its next redraw finds the stories
+    kept, for as long as the story is (the generation holds them; the hour bounds only
+    the memory of articles nobody asks for again), not drawn again a minute on."""
+    article, _ = site
+    related(client, article)
+    key = cache.make_key(related_stories.cache_key(article.pk))
+    seconds = cache._cache.get_client(key).ttl(key)
+    assert navigation.CACHE_SECONDS < seconds <= story.KEEP_SECONDS
 
 
 def test_a_related_articles_edit_is_on_the_next_page(client, site):
