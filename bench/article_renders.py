@@ -97,44 +97,30 @@ def seed(small: int, large: int) -> None:
         article.notes.create(kind="update", text="Updated with the ministry's answer.")
 
 
-# The parts of a render ``--parts`` times: (name, its parent, module, attribute path).
+# The parts of a render ``--parts`` times: name | its parent | module | attribute path.
 # An include is timed by the template it includes (``IncludeNode``), a tag by its node.
+PARTS_TIMED = """
+render | | |
+django request | render | django.core.handlers.base | BaseHandler.get_response
+view: the article row | django request | byline.articles.views | ArticleDetailView.get_object
+view: article_context | django request | byline.articles.views | article_context
+story (cached) | view: article_context | byline.articles.views | story_of
+related stories | view: article_context | byline.articles.views | related_section
+template | django request | django.template.response | SimpleTemplateResponse.render
+seo head (JSON-LD) | template | include | seo_head
+engagement block | template | include | engagement/block.html
+discussion | template | include | discussion/discussion_include.html
+threads (page_of_threads) | discussion | byline.discussion.templatetags.discussion | page_of_threads
+comments' markup | discussion | byline.discussion.templatetags.discussion | comment_list
+page scripts and style | template | include | page_scripts_tag page_style_tag
+next publication time | render | byline.pagecache.page_layer | PageCacheApp.next_publication
+page stored (gzip, files, Redis) | render | byline.pagecache.store | PageStore.set
+"""
 PARTS = [
-    ("render", None, "", ""),
-    ("django request", "render", "django.core.handlers.base", "BaseHandler.get_response"),
-    (
-        "view: the article row",
-        "django request",
-        "byline.articles.views",
-        "ArticleDetailView.get_object",
-    ),
-    ("view: article_context", "django request", "byline.articles.views", "article_context"),
-    ("story (cached)", "view: article_context", "byline.articles.views", "story_of"),
-    ("related stories", "view: article_context", "byline.articles.views", "related_section"),
-    ("template", "django request", "django.template.response", "SimpleTemplateResponse.render"),
-    ("seo head (JSON-LD)", "template", "include", "seo_head"),
-    ("engagement block", "template", "include", "engagement/block.html"),
-    ("discussion", "template", "include", "discussion/discussion_include.html"),
-    (
-        "threads (page_of_threads)",
-        "discussion",
-        "byline.discussion.templatetags.discussion",
-        "page_of_threads",
-    ),
-    (
-        "comments' markup (comment_list)",
-        "discussion",
-        "byline.discussion.templatetags.discussion",
-        "comment_list",
-    ),
-    ("page scripts and style", "template", "include", "page_scripts_tag page_style_tag"),
-    (
-        "next publication time",
-        "render",
-        "byline.pagecache.page_layer",
-        "PageCacheApp.next_publication",
-    ),
-    ("page stored (gzip, files, Redis)", "render", "byline.pagecache.store", "PageStore.set"),
+    (name, parent or None, module, attribute)
+    for name, parent, module, attribute in (
+        [field.strip() for field in line.split("|")] for line in PARTS_TIMED.strip().splitlines()
+    )
 ]
 # What a comment changes nothing of: a frame kept a generation would not draw them again.
 FRAME = {"story (cached)", "related stories", "page scripts and style"}
