@@ -33,6 +33,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
 from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
+from byline.pagecache.files import UNREADABLE
 from byline.pagecache.flights import STALE, STORED, UNSTORED, Flight
 from byline.pagecache.rules import page_key, rules
 from byline.pagecache.store import Page, PageStore, page_store
@@ -103,6 +104,8 @@ class PageCacheApp:
         self.app = app
         self._store = store
         self._settings: tuple[bool, int, int, int] | None = None
+        # The next publication time read under a generation (``next_publication``).
+        self._upcoming: tuple[str, float | None] | None = None
 
     @property
     def store(self) -> PageStore:
@@ -200,7 +203,7 @@ class PageCacheApp:
                 return result
             try:
                 body = b"".join(result)
-                upcoming = self.next_publication(environ)
+                upcoming = self.next_publication(environ, generation)
                 # A page may say when it goes out of date by itself (comments closing).
                 own = environ.get(EXPIRES_AT)
                 if isinstance(own, float):
@@ -217,14 +220,29 @@ class PageCacheApp:
         told.outcome = STORED
         return self.replay(page, environ, start_response, "miss")
 
-    def next_publication(self, environ: dict) -> float | None:
+    def next_publication(self, environ: dict, generation: str | None = None) -> float | None:
         """When the next scheduled article comes due; if unknown, soon (keep pages briefly).
-        A page that read it while rendering (its navigation) left it in ``environ``."""
+        A page that read it while rendering (its navigation) left it in ``environ``; else
+        the time read for an earlier page of ``generation`` (the page cache's, read before
+        the render), while it has not come due: every change of the schedule (an article
+        saved or deleted) moves the generation on, on every worker, and an article coming
+        due is past the time kept. (A comment's redraw finds the navigation and the
+        related stories kept, so it read the schedule again at each comment.) Nothing is
+        kept while the generation cannot be read (Redis down: a new one at each retry)."""
+        from byline.articles.navigation import UPCOMING, is_due
+
+        if UPCOMING not in environ:
+            kept = self._upcoming
+            if kept is not None and kept[0] == generation and not is_due(kept[1]):
+                return kept[1]
         try:
-            return next_publication_time(environ)
+            upcoming = next_publication_time(environ)
         except Exception:
             logger.exception("page cache: cannot read the next publication time")
             return time.time() + 5
+        if generation is not None and not generation.startswith(UNREADABLE):
+            self._upcoming = (generation, upcoming)
+        return upcoming
 
     def build(
         self,

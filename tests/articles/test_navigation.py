@@ -1,6 +1,7 @@
 """The section navigation follows the site: a change shows on the next page rendered."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,9 +13,12 @@ from django.utils import timezone
 from byline import db
 from byline.articles import navigation
 from byline.articles.models import Article, StaticPage
+from byline.discussion.actions import refresh_published
 from byline.pagecache import store
+from tests.discussion.factory import make_comment
 from tests.factory import make_article, make_section
 from tests.pagecache.conftest import page_cache  # noqa: F401 - the fixture
+from tests.pagecache.test_store import needs_redis
 from tests.pagecache.wsgi_client import call
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +142,52 @@ def test_the_navigation_kept_for_the_next_pages_is_never_read_from_a_replica(
     request = RequestFactory().get("/")
     assert [section.name for section in navigation.Chrome(request).sections()] == ["Weather"]
     assert navigation.UPCOMING in request.META
+
+
+@pytest.fixture
+def page_files(page_cache, settings, tmp_path):  # noqa: F811
+    """The page cache, writing page files (a published comment redraws its page)."""
+    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
+    return page_cache
+
+
+@needs_redis
+def test_a_comments_redraw_does_not_read_the_schedule_again(page_files):
+    """The page drawn again after a comment finds the navigation and the related stories
+    kept, and the next publication time the page cache read for this generation's pages:
+    no query for it. (Without Redis a comment moves the generation: all are read again.)"""
+    app = page_files
+    article = make_article(section=make_section("World"))
+    call(app, article.get_absolute_url())
+    make_comment(article)
+    refresh_published([article.pk])  # its page drawn again, as the first of the drawer's
+    make_comment(article)
+    with CaptureQueriesContext(connection) as queries:
+        refresh_published([article.pk])
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum(map(reads_the_schedule, sql)) == 0
+    assert call(app, article.get_absolute_url()).headers["x-page-cache"] == "hit"
+
+
+@needs_redis
+def test_an_article_scheduled_after_the_time_was_kept_bounds_the_next_redraw(page_files):
+    """An article scheduled later (saved: the generation moves on) is the time the pages
+    drawn after it expire at, a comment's redraw too: it comes due in the related
+    stories without a write, the kept time notwithstanding."""
+    app = page_files
+    section = make_section("World")
+    article = make_article(section=section)
+    url = article.get_absolute_url()
+    call(app, url)
+    make_comment(article)
+    refresh_published([article.pk])  # the time kept: no article scheduled
+    due = timezone.now() + timedelta(seconds=1.5)
+    make_article("Due soon", section=section, status=Article.Status.SCHEDULED, published_at=due)
+    call(app, url)
+    make_comment(article)
+    refresh_published([article.pk])
+    redrawn = call(app, url)
+    assert redrawn.headers["x-page-cache"] == "hit" and "Due soon" not in redrawn.text
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.1)
+    after = call(app, url)
+    assert after.headers["x-page-cache"] == "miss" and "Due soon" in after.text
