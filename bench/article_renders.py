@@ -132,18 +132,9 @@ def time_parts() -> dict[str, float]:
 
     from django.template.library import InclusionNode, SimpleNode
     from django.template.loader_tags import IncludeNode
+    from vote_phases import timed  # (bench/ is on the path)
 
     totals = {name: 0.0 for name, *_ in PARTS}
-
-    def timed(function, name):
-        def wrapper(*args, **kwargs):
-            started = time.process_time()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                totals[name] += time.process_time() - started
-
-        return wrapper
 
     by_node: dict[str, str] = {}
     for name, _, module, attribute in PARTS:
@@ -154,7 +145,7 @@ def time_parts() -> dict[str, float]:
             *path, last = attribute.split(".")
             for step in path:
                 owner = getattr(owner, step)
-            setattr(owner, last, timed(getattr(owner, last), name))
+            setattr(owner, last, timed(totals, name, getattr(owner, last)))
     for node in (IncludeNode, InclusionNode, SimpleNode):
 
         def render(self, context, _render=node.render):
@@ -163,7 +154,7 @@ def time_parts() -> dict[str, float]:
             name = by_node.get(str(template)) or by_node.get(str(function))
             if name is None:
                 return _render(self, context)
-            return timed(_render, name)(self, context)
+            return timed(totals, name, _render)(self, context)
 
         node.render = render
     return totals
