@@ -49,6 +49,9 @@ from byline.pagecache.page import Page
 logger = logging.getLogger("byline.pagecache")
 
 CURRENT = "current"
+# The version of the code that owns ``current`` (``PageFiles.claim``): a dot file, never
+# pruned, never served (nginx looks under ``current/``).
+CLAIM = ".version"
 # The generation a worker holds while it cannot read the shared one: it serves no file
 # (an empty folder) and removes none (the other workers' pages are still current).
 UNREADABLE = "unreadable-"
@@ -58,8 +61,58 @@ _KEY = re.compile(r"^(https?)://([^/]+)(/.*)$")
 
 
 class PageFiles:
-    def __init__(self, root: Path) -> None:
+    """The page files of one folder nginx serves from.
+
+    ``version`` is the code's (``codeversion``): the folders are named by the generation
+    with it (``PageStore.current_generation``), and ``<dir>/.version`` names the code
+    that owns ``current``, the last to start (``claim``, by ``byline run``). Workers of
+    other code (the old ones of a rolling deploy, behind the same nginx) leave
+    ``current`` and the folders alone and write no files: nginx serves only the pages of
+    the code that started last, and the two do not point ``current`` at their own
+    folders in turn. Without a claim (no ``byline run``: tests, ``runserver``) every
+    worker owns the folder, as before."""
+
+    def __init__(self, root: Path, version: str = "") -> None:
         self.root = root
+        self.version = version
+        self._owned = True
+        self.owns()
+
+    def claim(self) -> None:
+        """This code owns the folder from now on (the workers of others stop pointing
+        ``current`` at their folders at their next poll)."""
+        temporary = self.root / f"{CLAIM}-{uuid.uuid4().hex}"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(self.version)
+            os.replace(temporary, self.root / CLAIM)  # whole: the old claim or the new
+        except OSError as error:  # the server starts all the same, as before
+            logger.warning("page cache: cannot claim %s (%s)", self.root, error)
+            temporary.unlink(missing_ok=True)
+            return
+        self._owned = True
+
+    def owns(self) -> bool:
+        """Whether this code owns ``current`` (no claim, or its own)."""
+        if not self.version:
+            return True
+        try:
+            claimed = (self.root / CLAIM).read_text().strip()
+        except FileNotFoundError:
+            claimed = ""
+        except OSError as error:
+            logger.warning("page cache: cannot read %s (%s)", self.root / CLAIM, error)
+            return self._owned
+        owned = claimed in ("", self.version)
+        if owned != self._owned:
+            logger.warning(
+                "page cache: %s %s (this code is %s)",
+                self.root,
+                "is this code's" if owned else f"belongs to the code started last, {claimed}",
+                self.version,
+            )
+        self._owned = owned
+        return owned
 
     def path_for(self, key: str, generation: str) -> Path | None:
         """Where nginx looks for this page, or None when nginx would not look."""
@@ -105,7 +158,7 @@ class PageFiles:
         removes the files marked before it then missed it: nginx served it until the
         next change. A page is now replaced only by a later one.)"""
         target = self.path_for(key, page.generation)
-        if target is None:
+        if target is None or not self._owned:
             return None
         if listing is None:
             return None if target.exists() else self._put(target, page, replace=False)
@@ -163,7 +216,10 @@ class PageFiles:
                 pass
 
     def switch(self, generation: str) -> None:
-        """Point ``current`` at the generation's (new, empty) folder; prune old ones."""
+        """Point ``current`` at the generation's (new, empty) folder; prune old ones
+        (unless another code owns them)."""
+        if not self.owns():
+            return
         try:
             (self.root / generation).mkdir(parents=True, exist_ok=True)
             link = self.root / f".{CURRENT}-{uuid.uuid4().hex}"
@@ -179,7 +235,10 @@ class PageFiles:
             self.prune(keep=generation)
 
     def ensure(self, generation: str) -> None:
-        """Point ``current`` at ``generation`` unless it already does."""
+        """Point ``current`` at ``generation`` unless it already does (or another code
+        owns it)."""
+        if not self.owns():
+            return
         try:
             if os.readlink(self.root / CURRENT) == generation:
                 return
