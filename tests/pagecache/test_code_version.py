@@ -5,6 +5,7 @@ a server's start by a fresh page store: the pages, the story entries and the pag
 are the real ones, in the real store (Redis when ``REDIS_URL`` is set, else the file
 generation)."""
 
+import io
 import os
 
 import pytest
@@ -259,3 +260,18 @@ def test_byline_run_gives_the_page_files_to_its_version(settings, tmp_path, monk
     old.ensure("7.one")  # an old worker's poll
     assert not (old.root / "current").exists()
     assert PageFiles(old.root, "two").owns()
+
+
+def test_purge_pages_still_purges_every_version(page_cache, settings, article):
+    from django.core.management import call_command
+
+    url = article.get_absolute_url()
+    start(settings, "one")
+    call(page_cache, url)
+    one = page_store()
+    start(settings, "two")
+    call(page_cache, url)
+    call_command("purge_pages", stdout=io.StringIO())
+    assert call(page_cache, url).headers["x-page-cache"] == "miss"
+    one.generation._next_read = float("-inf")  # the next read, half a second later
+    assert one.get("http://testserver" + url, one.current_generation()) is None
