@@ -133,17 +133,30 @@ def test_the_story_kept_by_one_version_is_not_shown_by_another(page_cache, setti
     assert "drawn by one" in story.story_of(article, request).html
 
 
-def test_an_edit_reaches_every_version(page_cache, settings, article):
-    url = article.get_absolute_url()
+def kept_by_one_and_two(page_cache, settings, url: str) -> PageStore:
+    """``url`` drawn and kept by a server of one, then by one of two (the current
+    store); the store of one, still running."""
     start(settings, "one")
     call(page_cache, url)
     one = page_store()
     start(settings, "two")
     call(page_cache, url)
+    assert call(page_cache, url).headers["x-page-cache"] == "hit"
+    return one
+
+
+def still_kept(store: PageStore, url: str) -> bool:
+    store.generation._next_read = float("-inf")  # its next read, half a second later
+    return store.get("http://testserver" + url, store.current_generation()) is not None
+
+
+def test_an_edit_reaches_every_version(page_cache, settings, article):
+    url = article.get_absolute_url()
+    one = kept_by_one_and_two(page_cache, settings, url)
     article.headline = "Corrected"
     article.save()  # on a server of two
-    one.generation._next_read = float("-inf")  # the next read, half a second later
-    assert one.get("http://testserver" + url, one.current_generation()) is None
+    assert call(page_cache, url).headers["x-page-cache"] == "miss"
+    assert not still_kept(one, url)
 
 
 def test_redis_down_at_start_up_serves_pages_drawn_afresh(page_cache, settings, article):
@@ -179,14 +192,17 @@ def test_servers_of_two_versions_share_edits_not_pages():
     def server(version: str) -> PageStore:
         return store_of(RedisGeneration(client, 0), version, RedisPages(client))
 
+    def read(store: PageStore) -> bytes | None:
+        found = store.get("/", store.current_generation())
+        return found.body if found is not None else None
+
     one, two = server("one"), server("two")
     one.set("/", page(b"drawn by one", generation=one.current_generation()))
-    assert two.get("/", two.current_generation()) is None
-    again = server("one")  # one restarted
-    kept = again.get("/", again.current_generation())
-    assert kept is not None and kept.body == b"drawn by one"
-    two.invalidate()
-    assert again.get("/", again.current_generation()) is None
+    assert read(two) is None
+    restarted = server("one")
+    assert read(restarted) == b"drawn by one"
+    two.invalidate()  # an edit on a server of two
+    assert read(restarted) is None
     client.flushdb()
 
 
@@ -266,12 +282,7 @@ def test_purge_pages_still_purges_every_version(page_cache, settings, article):
     from django.core.management import call_command
 
     url = article.get_absolute_url()
-    start(settings, "one")
-    call(page_cache, url)
-    one = page_store()
-    start(settings, "two")
-    call(page_cache, url)
+    one = kept_by_one_and_two(page_cache, settings, url)
     call_command("purge_pages", stdout=io.StringIO())
     assert call(page_cache, url).headers["x-page-cache"] == "miss"
-    one.generation._next_read = float("-inf")  # the next read, half a second later
-    assert one.get("http://testserver" + url, one.current_generation()) is None
+    assert not still_kept(one, url)

@@ -14,9 +14,10 @@ import time
 import pytest
 
 from byline.pagecache import codeversion
-from tests.conftest import using_postgres
 from tests.factory import make_article
+from tests.pagecache import test_scale_out
 from tests.pagecache.test_scale_out import (
+    GIVEN_PORTS,
     SITE,
     SYNC_SECONDS,
     Browser,
@@ -25,17 +26,7 @@ from tests.pagecache.test_scale_out import (
     wait_until_serving,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.skipif(
-        not (using_postgres() and os.environ.get("REDIS_URL")),
-        reason="needs PostgreSQL and Redis: set DATABASE_URL=postgres://... and REDIS_URL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-GIVEN_PORTS = [int(p) for p in os.environ.get("BYLINE_TEST_PORTS", "").split(",") if p]
+pytestmark = test_scale_out.pytestmark  # PostgreSQL and Redis, servers of their own
 OLD_PORT, NEW_PORT = GIVEN_PORTS[:2] if len(GIVEN_PORTS) >= 2 else (18340, 18341)
 SECRET_KEY = "deploy-version-test-key-" + "x" * 40
 
