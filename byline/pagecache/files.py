@@ -52,6 +52,11 @@ CURRENT = "current"
 # The version of the code that owns ``current`` (``PageFiles.claim``): a dot file, never
 # pruned, never served (nginx looks under ``current/``).
 CLAIM = ".version"
+# A claim its code's workers have not refreshed for this long (each refreshes it at its
+# polls, ``owns``) is of code that stopped: the code still running takes the folder back.
+CLAIM_LASTS = 10.0
+# How often an owning worker refreshes its claim (its mtime), at most.
+CLAIM_REFRESH = 1.0
 # The generation a worker holds while it cannot read the shared one: it serves no file
 # (an empty folder) and removes none (the other workers' pages are still current).
 UNREADABLE = "unreadable-"
@@ -69,18 +74,24 @@ class PageFiles:
     other code (the old ones of a rolling deploy, behind the same nginx) leave
     ``current`` and the folders alone and write no files: nginx serves only the pages of
     the code that started last, and the two do not point ``current`` at their own
-    folders in turn. Without a claim (no ``byline run``: tests, ``runserver``) every
-    worker owns the folder, as before."""
+    folders in turn. The claim holds while its code runs: its workers refresh it at
+    their polls, and once it is ``claim_lasts`` seconds old (that code stopped: a deploy
+    given up, a canary stopped) the code still running takes the folder back. (Until
+    then nobody pointed ``current`` anew: after an edit nginx served the stopped code's
+    files, from before it, for good.) Without a claim (no ``byline run``: tests,
+    ``runserver``) every worker owns the folder, as before."""
 
-    def __init__(self, root: Path, version: str = "") -> None:
+    def __init__(self, root: Path, version: str = "", claim_lasts: float = CLAIM_LASTS) -> None:
         self.root = root
         self.version = version
+        self.claim_lasts = claim_lasts
         self._owned = True
         self.owns()
 
-    def claim(self) -> None:
+    def claim(self) -> bool:
         """This code owns the folder from now on (the workers of others stop pointing
-        ``current`` at their folders at their next poll)."""
+        ``current`` at their folders at their next poll); False if it cannot be
+        written."""
         temporary = self.root / f"{CLAIM}-{uuid.uuid4().hex}"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -89,21 +100,38 @@ class PageFiles:
         except OSError as error:  # the server starts all the same, as before
             logger.warning("page cache: cannot claim %s (%s)", self.root, error)
             temporary.unlink(missing_ok=True)
-            return
+            return False
         self._owned = True
+        return True
 
     def owns(self) -> bool:
-        """Whether this code owns ``current`` (no claim, or its own)."""
+        """Whether this code owns ``current`` (no claim, its own, or one its code no
+        longer refreshes: then this code claims the folder)."""
         if not self.version:
             return True
+        path = self.root / CLAIM
         try:
-            claimed = (self.root / CLAIM).read_text().strip()
+            claimed = path.read_text().strip()
+            age = time.time() - path.stat().st_mtime
         except FileNotFoundError:
-            claimed = ""
+            claimed, age = "", 0.0
         except OSError as error:
-            logger.warning("page cache: cannot read %s (%s)", self.root / CLAIM, error)
+            logger.warning("page cache: cannot read %s (%s)", path, error)
             return self._owned
+        if claimed == self.version and age > CLAIM_REFRESH:
+            try:
+                os.utime(path)  # this code still runs
+            except OSError:
+                pass
         owned = claimed in ("", self.version)
+        if not owned and age > self.claim_lasts:
+            logger.warning(
+                "page cache: %s: the code that claimed it, %s, stopped %d s ago: taken back",
+                self.root,
+                claimed,
+                age,
+            )
+            owned = self.claim()
         if owned != self._owned:
             logger.warning(
                 "page cache: %s %s (this code is %s)",

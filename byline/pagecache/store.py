@@ -520,14 +520,15 @@ def _build_store() -> PageStore:
     from django.conf import settings
 
     from byline.pagecache.codeversion import code_version
-    from byline.pagecache.files import PageFiles, start_polling
+    from byline.pagecache.files import CLAIM_LASTS, PageFiles, start_polling
     from byline.pagecache.purges import PurgeLog
 
     interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
     memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
     version = code_version()
     files = (
-        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR), version)
+        # A claim lasts a few polls (``PageFiles.owns``: its workers refresh it).
+        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR), version, max(CLAIM_LASTS, 4 * interval))
         if settings.BYLINE_PAGE_FILES_DIR
         else None
     )

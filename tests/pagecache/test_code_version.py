@@ -7,13 +7,14 @@ generation)."""
 
 import io
 import os
+import time
 
 import pytest
 from django.test import RequestFactory
 
 from byline.articles import hooks, story
 from byline.pagecache.codeversion import code_version, hash_folders
-from byline.pagecache.files import PageFiles
+from byline.pagecache.files import CLAIM_LASTS, PageFiles
 from byline.pagecache.store import (
     FileGeneration,
     MemoryPages,
@@ -233,6 +234,40 @@ def test_old_workers_leave_nginx_to_the_version_started_last(tmp_path):
     new_files.ensure(new.current_generation())
     assert served_by_nginx(new_files, "http", "news.example", "/") is None
     assert os.readlink(root / "current") == new.current_generation()
+
+
+def aged(root, seconds: float) -> None:
+    """The claim of ``root`` last refreshed ``seconds`` ago (its workers' last poll)."""
+    then = time.time() - seconds
+    os.utime(root / ".version", (then, then))
+
+
+def test_the_folder_goes_back_to_the_running_code_when_the_code_started_last_stops(tmp_path):
+    """A new version started, drew pages, and was stopped (a deploy given up, a canary)
+    while the old servers run on: their edits still reach nginx's files."""
+    root = tmp_path / "pages"
+    shared = tmp_path / "generation"
+    old_files = PageFiles(root, "one")
+    old_files.claim()
+    old = store_of(FileGeneration(shared, 0), "one", files=old_files)
+    new_files = PageFiles(root, "two")
+    new_files.claim()
+    new_files.reset()
+    new = store_of(FileGeneration(shared, 0), "two", files=new_files)
+    new.set("http://news.example/", page(b"drawn by two", generation=new.current_generation()))
+    assert served_by_nginx(new_files, "http", "news.example", "/") == b"drawn by two"
+
+    aged(root, CLAIM_LASTS + 1)
+    new_files.ensure(new.current_generation())  # two still runs: its polls refresh the claim
+    old_files.ensure(old.current_generation())
+    assert os.readlink(root / "current") == new.current_generation()
+
+    aged(root, CLAIM_LASTS + 1)  # two stopped: nothing refreshed its claim since
+    old.invalidate()  # an edit on a server of one
+    assert served_by_nginx(old_files, "http", "news.example", "/") is None
+    assert os.readlink(root / "current") == old.current_generation()
+    old.set("http://news.example/", page(b"edited", generation=old.current_generation()))
+    assert served_by_nginx(old_files, "http", "news.example", "/") == b"edited"
 
 
 def test_the_version_follows_the_code(tmp_path):
