@@ -78,7 +78,15 @@ def hash_folders(folders: list[Path]) -> str:
     for index, folder in enumerate(folders):
         for path in sorted(_files(folder)):
             digest.update(f"{index}/{path.relative_to(folder).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
+            try:
+                digest.update(path.read_bytes())
+            except OSError as error:
+                # One file that cannot be read (a link to nothing, a file of another
+                # user's) counts by its name: the rest still make the version. (It made
+                # the package's version the code's, which is the same for every release:
+                # a deploy no longer showed at once.)
+                logger.warning("page cache: the code's version without %s (%s)", path, error)
+                digest.update(f"unreadable {type(error).__name__}".encode())
             digest.update(b"\0")
     return digest.hexdigest()
 

@@ -285,6 +285,20 @@ def test_the_version_follows_the_code(tmp_path):
     assert hash_folders([code]) != first
 
 
+def test_a_file_that_cannot_be_read_leaves_the_version_to_the_others(tmp_path):
+    """A link to nothing in the package (or a file the app's user cannot read): the
+    version still follows the other files, rather than falling back to the package's
+    version number, which no release changes."""
+    code = tmp_path / "byline"
+    (code / "templates").mkdir(parents=True)
+    (code / "templates" / "page.html").write_text("<p>{{ story }}</p>")
+    (code / "templates" / "gone.html").symlink_to(code / "templates" / "nowhere.html")
+    first = hash_folders([code])
+    assert hash_folders([code]) == first
+    (code / "templates" / "page.html").write_text("<p class=story>{{ story }}</p>")
+    assert hash_folders([code]) != first
+
+
 def test_a_named_version_is_used_as_it_is_when_it_can_name_a_folder(settings):
     settings.BYLINE_CODE_VERSION = "v2.4.1"
     assert code_version() == "v2.4.1"
