@@ -227,6 +227,7 @@ SERVER_SUITES = (
     "tests/faults/test_sqlite_load.py",
     "tests/faults/test_sqlite_lock.py",
     "tests/faults/test_worker_start_faults.py",
+    "tests/pagecache/test_deploy_version.py",
     "tests/pagecache/test_scale_out.py",
 )
 

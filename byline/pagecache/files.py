@@ -49,6 +49,14 @@ from byline.pagecache.page import Page
 logger = logging.getLogger("byline.pagecache")
 
 CURRENT = "current"
+# The version of the code that owns ``current`` (``PageFiles.claim``): a dot file, never
+# pruned, never served (nginx looks under ``current/``).
+CLAIM = ".version"
+# A claim its code's workers have not refreshed for this long (each refreshes it at its
+# polls, ``owns``) is of code that stopped: the code still running takes the folder back.
+CLAIM_LASTS = 10.0
+# How often an owning worker refreshes its claim (its mtime), at most.
+CLAIM_REFRESH = 1.0
 # The generation a worker holds while it cannot read the shared one: it serves no file
 # (an empty folder) and removes none (the other workers' pages are still current).
 UNREADABLE = "unreadable-"
@@ -58,8 +66,81 @@ _KEY = re.compile(r"^(https?)://([^/]+)(/.*)$")
 
 
 class PageFiles:
-    def __init__(self, root: Path) -> None:
+    """The page files of one folder nginx serves from.
+
+    ``version`` is the code's (``codeversion``): the folders are named by the generation
+    with it (``PageStore.current_generation``), and ``<dir>/.version`` names the code
+    that owns ``current``, the last to start (``claim``, by ``byline run``). Workers of
+    other code (the old ones of a rolling deploy, behind the same nginx) leave
+    ``current`` and the folders alone and write no files: nginx serves only the pages of
+    the code that started last, and the two do not point ``current`` at their own
+    folders in turn. The claim holds while its code runs: its workers refresh it at
+    their polls, and once it is ``claim_lasts`` seconds old (that code stopped: a deploy
+    given up, a canary stopped) the code still running takes the folder back. (Until
+    then nobody pointed ``current`` anew: after an edit nginx served the stopped code's
+    files, from before it, for good.) Without a claim (no ``byline run``: tests,
+    ``runserver``) every worker owns the folder, as before."""
+
+    def __init__(self, root: Path, version: str = "", claim_lasts: float = CLAIM_LASTS) -> None:
         self.root = root
+        self.version = version
+        self.claim_lasts = claim_lasts
+        self._owned = True
+        self.owns()
+
+    def claim(self) -> bool:
+        """This code owns the folder from now on (the workers of others stop pointing
+        ``current`` at their folders at their next poll); False if it cannot be
+        written."""
+        temporary = self.root / f"{CLAIM}-{uuid.uuid4().hex}"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(self.version)
+            os.replace(temporary, self.root / CLAIM)  # whole: the old claim or the new
+        except OSError as error:  # the server starts all the same, as before
+            logger.warning("page cache: cannot claim %s (%s)", self.root, error)
+            temporary.unlink(missing_ok=True)
+            return False
+        self._owned = True
+        return True
+
+    def owns(self) -> bool:
+        """Whether this code owns ``current`` (no claim, its own, or one its code no
+        longer refreshes: then this code claims the folder)."""
+        if not self.version:
+            return True
+        path = self.root / CLAIM
+        try:
+            claimed = path.read_text().strip()
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            claimed, age = "", 0.0
+        except OSError as error:
+            logger.warning("page cache: cannot read %s (%s)", path, error)
+            return self._owned
+        if claimed == self.version and age > CLAIM_REFRESH:
+            try:
+                os.utime(path)  # this code still runs
+            except OSError:
+                pass
+        owned = claimed in ("", self.version)
+        if not owned and age > self.claim_lasts:
+            logger.warning(
+                "page cache: %s: the code that claimed it, %s, stopped %d s ago: taken back",
+                self.root,
+                claimed,
+                age,
+            )
+            owned = self.claim()
+        if owned != self._owned:
+            logger.warning(
+                "page cache: %s %s (this code is %s)",
+                self.root,
+                "is this code's" if owned else f"belongs to the code started last, {claimed}",
+                self.version,
+            )
+        self._owned = owned
+        return owned
 
     def path_for(self, key: str, generation: str) -> Path | None:
         """Where nginx looks for this page, or None when nginx would not look."""
@@ -105,7 +186,7 @@ class PageFiles:
         removes the files marked before it then missed it: nginx served it until the
         next change. A page is now replaced only by a later one.)"""
         target = self.path_for(key, page.generation)
-        if target is None:
+        if target is None or not self._owned:
             return None
         if listing is None:
             return None if target.exists() else self._put(target, page, replace=False)
@@ -163,7 +244,10 @@ class PageFiles:
                 pass
 
     def switch(self, generation: str) -> None:
-        """Point ``current`` at the generation's (new, empty) folder; prune old ones."""
+        """Point ``current`` at the generation's (new, empty) folder; prune old ones
+        (unless another code owns them)."""
+        if not self.owns():
+            return
         try:
             (self.root / generation).mkdir(parents=True, exist_ok=True)
             link = self.root / f".{CURRENT}-{uuid.uuid4().hex}"
@@ -179,7 +263,10 @@ class PageFiles:
             self.prune(keep=generation)
 
     def ensure(self, generation: str) -> None:
-        """Point ``current`` at ``generation`` unless it already does."""
+        """Point ``current`` at ``generation`` unless it already does (or another code
+        owns it)."""
+        if not self.owns():
+            return
         try:
             if os.readlink(self.root / CURRENT) == generation:
                 return

@@ -25,6 +25,15 @@ generation (``purges``). That needs Redis; without it the generation moves. When
 comment is published (none readers saw went away) and committed, the worker draws its
 article's page again before the purge is sent, and the page file nginx serves is
 replaced, not removed (``PageStore.purge``).
+
+The generation a store reads carries the version of the code (``codeversion``):
+``<shared generation>.<version>``. Pages, page files and the fragments kept under the
+generation are each code's own, so after a deploy no page drawn by the old code is
+served by the new, and a restart of the same code finds its pages again. An edit moves
+the shared part, so it reaches every version at once. (Rather than moving the shared
+generation when a new version starts: during a rolling deploy the old servers keep
+reading it and would store pages drawn by the old code under the moved generation, for
+the new ones to serve; and an old server started again would move it back.)
 """
 
 from __future__ import annotations
@@ -355,8 +364,12 @@ class PageStore:
         shared: RedisPages | None = None,
         files: PageFiles | None = None,
         purges: PurgeLog | None = None,
+        version: str = "",
     ) -> None:
         self.generation = generation
+        # The code's version (``codeversion``): part of every generation this store
+        # reads, so pages and fragments kept by other code are never this code's.
+        self.version = version
         self.memory = memory
         self.shared = shared
         self.files = files
@@ -369,8 +382,11 @@ class PageStore:
         # only when rendering it again fails (stale-if-error), never as a hit.
         self.last_good = MemoryPages(memory.max_bytes)
 
+    def _of_this_code(self, generation: str) -> str:
+        return f"{generation}.{self.version}" if self.version else generation
+
     def current_generation(self) -> str:
-        generation = self.generation.current()
+        generation = self._of_this_code(self.generation.current())
         if generation != self._memory_generation:
             self.memory.clear()
             self._memory_generation = generation
@@ -433,7 +449,7 @@ class PageStore:
 
     def invalidate(self) -> None:
         """Every stored page is out of date: move the generation on."""
-        self._memory_generation = self.generation.bump()
+        self._memory_generation = self._of_this_code(self.generation.bump())
         self.memory.clear()
         if self.files is not None:
             self.files.switch(self._memory_generation)
@@ -503,23 +519,28 @@ def reset_page_store() -> None:
 def _build_store() -> PageStore:
     from django.conf import settings
 
-    from byline.pagecache.files import PageFiles, start_polling
+    from byline.pagecache.codeversion import code_version
+    from byline.pagecache.files import CLAIM_LASTS, PageFiles, start_polling
     from byline.pagecache.purges import PurgeLog
 
     interval = settings.BYLINE_PAGE_CACHE_SYNC_SECONDS
     memory = MemoryPages(settings.BYLINE_PAGE_CACHE_MEMORY_MB * 1024 * 1024)
+    version = code_version()
     files = (
-        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR)) if settings.BYLINE_PAGE_FILES_DIR else None
+        # A claim lasts a few polls (``PageFiles.owns``: its workers refresh it).
+        PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR), version, max(CLAIM_LASTS, 4 * interval))
+        if settings.BYLINE_PAGE_FILES_DIR
+        else None
     )
     if settings.REDIS_URL:
         client = redis_client(settings.REDIS_URL)
         owed = Path(settings.DATA_DIR) / "pagecache-owed"
         generation: Generation = RedisGeneration(client, interval, owed)
         purges = PurgeLog(client, interval, files.root if files is not None else None)
-        store = PageStore(generation, memory, RedisPages(client), files, purges)
+        store = PageStore(generation, memory, RedisPages(client), files, purges, version)
     else:
         generation = FileGeneration(Path(settings.DATA_DIR) / "pagecache-generation", interval)
-        store = PageStore(generation, memory, None, files)
+        store = PageStore(generation, memory, None, files, version=version)
     if files is not None:
         store.stop_polling = start_polling(store, interval)
     return store

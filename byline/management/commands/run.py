@@ -49,6 +49,7 @@ from django.db import connection
 
 from byline.articles.demo import site_is_empty
 from byline.demo import load_demo_site
+from byline.pagecache import codeversion
 from byline.pagecache.files import PageFiles
 
 # granian closes a connection whose request headers are not all in after this
@@ -190,8 +191,15 @@ class Command(BaseCommand):
     def serve_production(self, host: str, port: int) -> None:
         if settings.BYLINE_PAGE_FILES_DIR:
             # Files from an earlier run may be out of date: nginx falls back to
-            # the app until a worker has read the current generation.
-            PageFiles(Path(settings.BYLINE_PAGE_FILES_DIR).expanduser().resolve()).reset()
+            # the app until a worker has read the current generation. The code
+            # started last owns the folder: the workers of another version (a
+            # rolling deploy) stop pointing nginx at their pages.
+            root = Path(settings.BYLINE_PAGE_FILES_DIR).expanduser().resolve()
+            files = PageFiles(root, codeversion.code_version())
+            files.claim()
+            files.reset()
+        # Hashed once, here, for every worker (``codeversion``).
+        os.environ[codeversion.ENVIRON] = codeversion.code_version()
         workers = worker_count()
         threads = settings.BYLINE_THREADS
         shortfall = connection_shortfall(workers, threads)
