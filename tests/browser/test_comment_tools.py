@@ -289,11 +289,16 @@ def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed
     assert page_without_js.url.endswith(f"?cpage=2#comment-{new.pk}")
 
 
-def post_with_script(page, body: str) -> Comment:
+def send_comment(page, body: str) -> None:
+    """Fill in the comment form as Robin Quill and press "Post Comment"."""
     page.get_by_role("textbox", name="Comment", exact=True).fill(body)
     page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
     page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
     page.get_by_role("button", name="Post Comment").click()
+
+
+def post_with_script(page, body: str) -> Comment:
+    send_comment(page, body)
     expect(page.locator(".form-message")).to_have_text("Your comment is published.", timeout=60_000)
     return Comment.objects.get(body=body)
 
@@ -348,10 +353,7 @@ def test_the_edit_link_comes_with_the_new_comment_without_a_reload(
         browser_settings.BYLINE_SPAM_FIRST_COMMENT = "hold"
     page.goto(article.get_absolute_url())
     body = "The bridge opens at noon."
-    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
-    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
-    page.get_by_role("button", name="Post Comment").click()
+    send_comment(page, body)
     own = page.locator(".comment", has_text=body)
     expect(own.get_by_role("link", name="Edit")).to_be_visible(timeout=60_000)
     mine = Comment.objects.get(body=body)
@@ -383,10 +385,7 @@ def test_a_comment_and_its_edit_cost_three_requests_to_the_app(page, discussed, 
     page.goto(article.get_absolute_url())
     asked = app_requests(page)
     body = "The bridge opens at noon."
-    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
-    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
-    page.get_by_role("button", name="Post Comment").click()
+    send_comment(page, body)
     posted = page.locator(".comment", has_text=body)
     expect(posted.get_by_role("link", name="Edit")).to_be_visible(timeout=60_000)
     own = page.locator(f"#{posted.get_attribute('id')}")
