@@ -24,6 +24,14 @@ browser runs the article page and its script:
   details and comments) if their browser holds the session marker (a reader
   who commented in it, returning: ``byline_has_session``, set with the
   commenter's cookies); the others ask only when they use the form;
+- a commenting reader sends what discussion.js sends: the form's session when
+  the form is used (``&form=1``: the form token and the CSRF token the post
+  sends, setting the ``csrftoken`` cookie), then the form (multipart, with
+  ``X-CSRFToken``), whose answer carries the Edit link on the new comment and
+  the next tokens: two requests to the app. ``GET /api/csrf/`` only when the
+  session gave no CSRF token, and the session again after posting only when
+  the answer has no next form token (kinds "comment form", "comment", and
+  "comment csrf", "comment session" in those cases);
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment (every 50th and
   every 1000th of a generator's sessions, from a random first one); 0.5% are
