@@ -166,9 +166,10 @@
 
   // The CSRF token a post sends (X-CSRFToken): the one the form's session answered
   // with (the app's, beside the form token), then each post's answer's. With none held
-  // (nginx's session answer has none; an old cached page's script never kept one), it
-  // is asked for first (/api/csrf/); a post refused for it (the token rotated since: a
-  // sign-in) is sent again, once, with a token asked for then. A refused post stored
+  // (the form's session failed, or was nginx's, which has none; a commenter's session
+  // without the csrftoken cookie), it is asked for first (/api/csrf/); a post refused
+  // for it ("reason": "csrf": the cookie rotated since, a sign-in in another tab) is
+  // sent again, once, with a token asked for then. A refused post stored
   // nothing, so sending it again is safe (and a comment's form token makes even a
   // stored one come back as itself: actions.comment_of_spent_token).
   var csrf = "";
