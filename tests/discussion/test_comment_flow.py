@@ -18,6 +18,7 @@ from byline.articles.models import Article
 from byline.discussion import session_layer
 from byline.discussion.models import Comment
 from byline.wsgi import application
+from tests.conftest import kept_test_connection
 from tests.discussion.factory import comment_form, make_comment
 from tests.pagecache.wsgi_client import call
 
@@ -184,7 +185,8 @@ def test_a_commenters_plain_session_carries_the_token_of_the_cookie_they_hold(ar
     assert post(reader, article, token["csrfToken"], body="First.").status_code == 201
     url = f"{session_layer.SESSION_PATH}?article={article.pk}"
     cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in reader.cookies.items())
-    layer = call(application, url, headers={"Cookie": cookies})
+    with kept_test_connection():  # (the test client's requests connected Django's closing)
+        layer = call(application, url, headers={"Cookie": cookies})
     assert json.loads(layer.body)["csrfToken"] and "set-cookie" not in layer.headers
     django = reader.get(url, **JSON)
     assert django.json()["csrfToken"] and "csrftoken" not in django.cookies
