@@ -402,7 +402,7 @@ def _posted_response(request: HttpRequest, article: Article, outcome, token: str
             # What the session asked again after posting gave: the Edit link on the
             # new comment (the edit window is for the typo seen right after posting),
             # and the CSRF token of the reader's next post (``byline.csrf``).
-            "editable": [editable_item(comment)] if editing.may_edit(comment, token) else [],
+            "editable": [editable_item(comment)] if comment.editable_by(token) else [],
             "csrfToken": get_token(request),
         }
         if approved and comment.parent_id:
