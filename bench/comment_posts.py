@@ -66,6 +66,9 @@ def main() -> int:
     )
     parser.add_argument("--show-statements", action="store_true")
     parser.add_argument("--new-backends", type=int, default=20, metavar="N")
+    parser.add_argument(
+        "--flows", type=int, default=100, help="comments sent as discussion.js sends them"
+    )
     parser.add_argument("--sessions", type=int, default=300, help="comment session GETs timed")
     parser.add_argument("--against", help="another tree to alternate with (B), A B B A")
     parser.add_argument("--rounds", type=int, default=2, help="A B B A rounds with --against")
@@ -83,13 +86,19 @@ def alternate(args: argparse.Namespace) -> int:
         for tree in (*trees, *trees[::-1]):
             command = [sys.executable, __file__, "--tree", tree, "--posts", str(args.posts)]
             command += ["--existing", str(args.existing), "--sessions", str(args.sessions)]
+            command += ["--flows", str(args.flows)]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"{tree}: exit {done.returncode}\n{done.stderr[-3000:]}")
             found[tree].append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"  {'AB'[trees.index(tree)]}: {found[tree][-1]}", flush=True)
     print(f"A = {trees[0]}, B = {trees[1]}; load average {os.getloadavg()}")
-    for key, what in (("post_ms", "a comment POST"), ("session_ms", "a comment session GET")):
+    whats = (
+        ("post_ms", "a comment POST"),
+        ("session_ms", "a comment session GET"),
+        ("flow_ms", "a comment as discussion.js sends it"),
+    )
+    for key, what in whats:
         a, b = (statistics.median(run[key] for run in found[tree]) for tree in trees)
         print(f"{what}: A {a:.3f} ms, B {b:.3f} ms of app CPU (medians), B/A {b / a:.3f}")
     a, b = (found[tree][0]["statements"] for tree in trees)
@@ -205,18 +214,74 @@ def measure(args: argparse.Namespace) -> int:
                 line += f", {cold:.2f} ms on a new one ({len(new_backends)} POSTs, each its own)"
             print(line)
         reader = Client()  # a reader who commented once, on their next page view
-        post(4 * 10**5, reply=False, client=reader)
+        post(5 * 10**5, reply=False, client=reader)  # (not a --new-backends POST's words)
         session_ms, session_statements = time_sessions(article.pk, reader, args.sessions)
         print(
             f"{tree}: {args.sessions} comment sessions of a reader who posted one,"
             f" {session_ms:.3f} ms of app CPU a session GET; statements: {session_statements}"
         )
-        summary = {"post_ms": cpu_ms, "session_ms": session_ms}
+        flow = time_flows(article, args.flows, comment_form)
+        print(
+            f"{tree}: {args.flows} comments as discussion.js sends them, "
+            f"{flow['requests']} requests to the app a comment"
+            f" ({', '.join(flow['kinds'])}), {flow['flow_ms']:.3f} ms of app CPU a comment"
+        )
+        summary = {"post_ms": cpu_ms, "session_ms": session_ms, "flow_ms": flow["flow_ms"]}
         print(json.dumps({**summary, "statements": [*counted, session_statements]}))
     finally:
         Comment.objects.filter(article=article).delete()
         article.delete()
     return 0
+
+
+def time_flows(article, flows: int, comment_form) -> dict:
+    """``flows`` new readers each send a comment as the tree's discussion.js sends it:
+    the form's session when the form is used (``&form=1``, a reader with no cookie,
+    answered by ``session_layer``), ``GET /api/csrf/`` unless that session carried the
+    token, the POST (multipart, with the token, proving nothing by its origin
+    headers: Django's check reads the token), and the session again (with the
+    cookies the POST set) unless the POST's answer carried the Edit link. App CPU a
+    comment (``time.process_time``, the test client's own share included alike)."""
+    from django.test import Client, RequestFactory
+
+    from byline.discussion.session_layer import answer_session
+
+    def session(client: Client) -> dict:
+        cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        environ = RequestFactory().get(f"/comments/session/?article={article.pk}&form=1").environ
+        environ["HTTP_COOKIE"] = cookies
+        answer = answer_session(environ)
+        if answer is None or not answer[0].startswith("200"):
+            raise SystemExit(f"The form's session answered {answer!r:.300}")
+        for name, value in answer[1]:
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                client.cookies[key] = rest.split(";", 1)[0]
+        return json.loads(answer[2])
+
+    kinds: list[str] = []
+    started = time.process_time()
+    for n in range(flows):
+        reader = Client(enforce_csrf_checks=True)
+        kinds = ["form session"]
+        token = session(reader).get("csrfToken")
+        if not token:
+            kinds.append("csrf")
+            token = reader.get("/api/csrf/").json()["csrfToken"]
+        fields = comment_form(  # (its form token a minute old: the reader wrote it)
+            article, body=f"A comment as the page sends it ({n}).", email=f"flow{n}@example.org"
+        )
+        kinds.append("post")
+        answer = reader.post(
+            "/comments/post/", fields, HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token
+        )
+        if answer.status_code != 201:
+            raise SystemExit(f"POST answered {answer.status_code}: {answer.content[:300]!r}")
+        if "editable" not in answer.json():
+            kinds.append("session after")
+            session(reader)
+    cpu_ms = (time.process_time() - started) / max(flows, 1) * 1000
+    return {"flow_ms": cpu_ms, "requests": len(kinds), "kinds": kinds}
 
 
 def time_sessions(article_id: int, client, sessions: int) -> tuple[float, int]:

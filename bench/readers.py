@@ -24,6 +24,14 @@ browser runs the article page and its script:
   details and comments) if their browser holds the session marker (a reader
   who commented in it, returning: ``byline_has_session``, set with the
   commenter's cookies); the others ask only when they use the form;
+- a commenting reader sends what discussion.js sends: the form's session when
+  the form is used (``&form=1``: the form token and the CSRF token the post
+  sends, setting the ``csrftoken`` cookie), then the form (multipart, with
+  ``X-CSRFToken``), whose answer carries the Edit link on the new comment and
+  the next tokens: two requests to the app. ``GET /api/csrf/`` only when the
+  session gave no CSRF token, and the session again after posting only when
+  the answer has no next form token (kinds "comment form", "comment", and
+  "comment csrf", "comment session" in those cases);
 - stay times are log-normal, median 60 s, sigma 1 (mean 99 s, one in twenty
   over 5 minutes); 2% of the sessions react, 0.1% comment (every 50th and
   every 1000th of a generator's sessions, from a random first one); 0.5% are
@@ -587,22 +595,31 @@ class Generator:
             browser.keep(answer["set-cookie"])
 
     async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
-        """What discussion.js sends for a comment: the form's token when the form is used
-        (nginx's answer to the session has none), a CSRF token (``GET /api/csrf/``,
-        before every comment: it sets the ``csrftoken`` cookie), the form as
-        ``FormData`` (multipart), then the session again (the Edit link on the new
-        comment, the next form token)."""
+        """What discussion.js sends for a comment: the form's session when the form is
+        used (its form token and the CSRF token its post sends, setting the
+        ``csrftoken`` cookie; nginx's answer to the session has neither), the form as
+        ``FormData`` (multipart) with that token, and nothing after: the answer carries
+        the Edit link on the new comment and the next tokens. ``GET /api/csrf/`` only
+        when the session gave no CSRF token, and the session again after posting only
+        when the answer has no next form token (a comment the filter discarded) or no
+        session of the app's was read."""
         form = "&form=1" if self.script == "after" else ""
         session = f"/comments/session/?article={page.article_id}"
-        _, _, answered = await connection.request("GET", session + form, {}, kind="comment form")
-        ts = re.search(rb'"ts":\s*"([^"]+)"', answered)
         json_headers = {"Accept": "application/json"}
-        _, answer, token = await connection.request(
-            "GET", "/api/csrf/", json_headers, kind="comment csrf", ok=(200,), cookie_ok=True
+        _, answer, answered = await connection.request(
+            "GET", session + form, json_headers, kind="comment form", cookie_ok=True
         )
-        if "set-cookie" in answer:
+        if "set-cookie" in answer:  # the CSRF token's cookie (the form's request)
             browser.keep(answer["set-cookie"])
-        csrf = re.search(rb'"csrfToken":\s*"([^"]+)"', token)
+        ts = re.search(rb'"ts":\s*"([^"]+)"', answered)
+        csrf = re.search(rb'"csrfToken":\s*"([^"]+)"', answered)
+        if csrf is None:  # nginx's answer, or a plain session without the cookie
+            _, answer, token = await connection.request(
+                "GET", "/api/csrf/", json_headers, kind="comment csrf", ok=(200,), cookie_ok=True
+            )
+            if "set-cookie" in answer:
+                browser.keep(answer["set-cookie"])
+            csrf = re.search(rb'"csrfToken":\s*"([^"]+)"', token)
 
         # A browser that commented before signs as it did (the form remembers the
         # details): a known commenter to the filter; a new one, a first comment.
@@ -632,7 +649,7 @@ class Generator:
         TOTALS[f"comments {status.group(1).decode() if status else 'unanswered'}"] += 1
         if "set-cookie" in answer:  # the commenter's cookies and the session marker
             browser.keep(answer["set-cookie"])
-        if status:  # discussion.js asks for the session again, for the form
+        if status and (ts is None or b'"ts"' not in posted):  # as discussion.js does
             _, answer, _ = await connection.request(
                 "GET",
                 session + "&form=1",

@@ -105,3 +105,42 @@ class CsrfMiddleware(CsrfViewMiddleware):
 def csrf_token_json(request: HttpRequest) -> JsonResponse:
     """An uncached endpoint a script can ask for a CSRF token before posting."""
     return JsonResponse({"csrfToken": get_token(request)})
+
+
+# A post refused by the CSRF check says so to a script (``"reason": "csrf"`` beside the
+# error), telling it apart from the other 403s (comments closed, not one's own comment):
+# the script asks for a token (``csrf_token_json``) and sends the same post again, once.
+CSRF_REFUSED = "csrf"
+
+
+def token_cookie_headers(request: HttpRequest) -> list[tuple[str, str]]:
+    """The ``Set-Cookie`` that ``get_token(request)`` owes the answer of a layer that
+    answers outside Django's middleware (``discussion.session_layer``): what
+    ``CsrfMiddleware.process_response`` sets, only when the reader's cookie does not
+    already hold the secret (a new one, or a malformed one replaced). The request went
+    through ``CsrfMiddleware.process_request`` first (``token_of``)."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or request.COOKIES.get(settings.CSRF_COOKIE_NAME) == secret:
+        return []
+    response = HttpResponse()
+    CsrfMiddleware(lambda r: response).process_response(request, response)
+    return [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+
+
+def token_of(request: HttpRequest, may_set_cookie: bool = True) -> str | None:
+    """``get_token(request)``, also for a request Django's middleware never saw (a
+    layer's: the reader's cookie read as ``CsrfMiddleware`` reads it first; the cookie
+    to set, if any, is ``token_cookie_headers(request)``). ``may_set_cookie=False``:
+    only for the cookie the reader already holds, setting nothing (not even its
+    renewal); None when they hold none."""
+    if "CSRF_COOKIE" not in request.META:
+        CsrfMiddleware(lambda r: HttpResponse()).process_request(request)
+    if may_set_cookie:
+        return get_token(request)
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or request.COOKIES.get(settings.CSRF_COOKIE_NAME) != secret:
+        return None
+    owed = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    token = get_token(request)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = owed  # the cookie as it is: nothing to set
+    return token

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from byline.csrf import cached_page_form
+from byline.csrf import CSRF_REFUSED, cached_page_form
 from byline.discussion import actions, editing
 from byline.discussion.forms import EditForm
 from byline.discussion.markup import single_comment
@@ -60,7 +60,7 @@ def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
         "Please check your comment and save it again."
     )
     if wants_json(request):
-        return json_refusal({"status": "rejected", "message": message}, 403)
+        return json_refusal({"status": "rejected", "reason": CSRF_REFUSED, "message": message}, 403)
     return edit_page(request, comment, EditForm(request.POST), message, status=403)
 
 

@@ -36,10 +36,8 @@ from django.utils import timezone
 from byline.antispam import Verdict
 from byline.db import Statement
 from byline.discussion import actions
-from byline.discussion.models import Comment
+from byline.discussion.models import EDITABLE, Comment
 from byline.readers import hash_key
-
-EDITABLE = (Comment.Status.APPROVED, Comment.Status.PENDING)
 
 
 def edit_window() -> timedelta:
@@ -48,24 +46,17 @@ def edit_window() -> timedelta:
 
 def owns(comment: Comment, owner_token: str) -> bool:
     """The reader holding ``owner_token`` (their commenter cookie) posted ``comment``."""
-    return bool(owner_token and comment.owner_key and hash_key(owner_token) == comment.owner_key)
+    return comment.owned_by(owner_token)
 
 
 def editable_until(comment: Comment) -> datetime:
-    return comment.submitted_at + edit_window()
+    return comment.editable_until()
 
 
 def may_edit(comment: Comment, owner_token: str, now: datetime | None = None) -> bool:
-    """Whether this reader may still edit this comment (their own, in time, not filed away)."""
-    now = now or timezone.now()
-    return (
-        settings.BYLINE_COMMENT_EDIT_MINUTES > 0
-        and comment.status in EDITABLE
-        and comment.erased_at is None
-        and comment.author_user_id is None
-        and owns(comment, owner_token)
-        and now <= editable_until(comment)
-    )
+    """Whether this reader may still edit this comment (their own, in time, not filed
+    away): ``Comment.editable_by``."""
+    return comment.editable_by(owner_token, now)
 
 
 def editable_comments(article_id: int, owner_token: str) -> list[Comment]:

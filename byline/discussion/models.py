@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 
 from byline.articles.models import Article, name_text, shows_text
 from byline.db import PRIMARY
 from byline.modelfields import done_by, imported_once
+from byline.readers import hash_key
 from byline.sitetime import site_time
 
 # What readers see of a comment: the article page loads only these columns.
@@ -294,6 +298,27 @@ class Comment(models.Model):
         if not shows_text(name_text(self.author_name or "")):
             raise ValidationError({"author_name": "Give a name readers can see."})
 
+    # Who may edit it, and until when (``editing``, which says why): kept on the row, so
+    # the answer to a new comment offers its Edit link without the editing module.
+
+    def owned_by(self, owner_token: str) -> bool:
+        """The reader holding ``owner_token`` (their commenter cookie) posted it."""
+        return bool(owner_token and self.owner_key and hash_key(owner_token) == self.owner_key)
+
+    def editable_until(self) -> datetime:
+        return self.submitted_at + timedelta(minutes=settings.BYLINE_COMMENT_EDIT_MINUTES)
+
+    def editable_by(self, owner_token: str, now: datetime | None = None) -> bool:
+        """Whether this reader may still edit it (their own, in time, not filed away)."""
+        return (
+            settings.BYLINE_COMMENT_EDIT_MINUTES > 0
+            and self.status in EDITABLE
+            and self.erased_at is None
+            and self.author_user_id is None
+            and self.owned_by(owner_token)
+            and (now or timezone.now()) <= self.editable_until()
+        )
+
 
 def may_moderate(user) -> bool:
     """Who may moderate comments: active staff with ``discussion.change_comment``. They
@@ -304,6 +329,8 @@ def may_moderate(user) -> bool:
 # Comments a moderator took off the page (in the bin, or spam): a placeholder stands in
 # for one that has approved replies. A held (pending) comment's replies wait with it.
 REMOVED = (Comment.Status.TRASH, Comment.Status.SPAM)
+# Comments their author may still edit (in the window): published, or waiting.
+EDITABLE = (Comment.Status.APPROVED, Comment.Status.PENDING)
 
 
 def answered_thread() -> Exists:

@@ -16,6 +16,11 @@ for the comment form, and the reader's remembered details and own comments.
   ``views.session`` answers (the same code, ``views.session_data``, reading the
   request's query and cookies, with the database), without Django's middleware
   and URL resolving around it.
+- The form's own request (``form=1``) also carries the CSRF token the form's post
+  sends (``csrfToken``, as ``/api/csrf/`` answers it, setting the ``csrftoken`` cookie
+  when the reader has none), and a commenter's plain session the token of the cookie
+  they already hold (``views.session_data``): the script posts without asking
+  ``/api/csrf/`` first. A plain session never sets that cookie.
 - Either answer puts the script-readable session marker right when it disagrees
   with the reader's cookies (``readers.mark_session``): set again beside a cookie
   whose marker was removed, removed when the cookies it marked are gone.
@@ -31,6 +36,7 @@ from urllib.parse import parse_qs
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import parse_cookie
 
+from byline.csrf import token_cookie_headers, token_of
 from byline.discussion.forms import form_timestamp
 from byline.discussion.views import session_data
 from byline.readers import (
@@ -63,11 +69,15 @@ def answer_session(environ: Environ) -> Answer | None:
     if COMMENTER_COOKIE in cookies or REMEMBER_COOKIE in cookies:
         return _their_session(environ)
     remembered = {"name": "", "email": "", "website": ""}  # as views.remembered_details
-    body = json.dumps(
-        {"ts": form_timestamp(), "remembered": remembered, "pending": [], "editable": []}
-    ).encode()
+    data = {"ts": form_timestamp(), "remembered": remembered, "pending": [], "editable": []}
     secure = is_secure(environ)
-    headers = [*fixed_headers(secure), ("Content-Length", str(len(body)))]
+    cookie: list[tuple[str, str]] = []
+    if "form" in asked:  # the form in use: the CSRF token its post sends (views.session_data)
+        request = WSGIRequest(environ)
+        data["csrfToken"] = token_of(request)
+        cookie = token_cookie_headers(request)
+    body = json.dumps(data).encode()
+    headers = [*fixed_headers(secure), ("Content-Length", str(len(body))), *cookie]
     if SESSION_MARKER in cookies:  # the marker without the cookies it marks: removed
         headers.extend(session_marker_headers(parse_cookie(cookies), secure))
     return "200 OK", headers, body
@@ -82,6 +92,7 @@ def _their_session(environ: Environ) -> Answer | None:
     def work() -> Answer:
         request = WSGIRequest(environ)
         extra = session_marker_headers(request.COOKIES, secure)
-        return json_answer(200, session_data(request), secure, extra)
+        data = session_data(request)
+        return json_answer(200, data, secure, [*extra, *token_cookie_headers(request)])
 
     return within_request(environ, secure, "Your comment session could not be read.", work)

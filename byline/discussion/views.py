@@ -26,6 +26,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from byline.articles import protection
 from byline.articles.models import Article
-from byline.csrf import cached_page_form
+from byline.csrf import CSRF_REFUSED, cached_page_form, token_of
 from byline.db import Statement
 from byline.discussion import actions, commenterdata, editing, notifications
 from byline.discussion.datapolicy import data_policy
@@ -160,7 +161,7 @@ def _rejected_by_csrf(request: HttpRequest) -> HttpResponse:
         "Please check your comment and send it again."
     )
     if wants_json(request):
-        return json_refusal({"status": "rejected", "message": message}, 403)
+        return json_refusal({"status": "rejected", "reason": CSRF_REFUSED, "message": message}, 403)
     return form_page(request, form, article, message, status=403)
 
 
@@ -240,7 +241,7 @@ def post_comment(request: HttpRequest) -> HttpResponse:
         if rejection.status != 429 and (too_many := _refusal_counted(request)) is not None:
             rejection = too_many
         return _rejected(request, form, article, rejection)
-    response = _posted_response(request, article, outcome)
+    response = _posted_response(request, article, outcome, token)
     set_commenter_cookie(response, token, secure=request.is_secure())
     remembered = bool(data.get("remember"))
     _remember_details(request, response, new if remembered else None)
@@ -280,9 +281,12 @@ def _new_comment(data: dict) -> actions.NewComment:
 
 
 def _refused(request, form, article, message: str, status: int, refusal: dict) -> HttpResponse:
-    """A comment not taken: JSON ``refusal`` (with the message) or the form again."""
+    """A comment not taken: JSON ``refusal`` (with the message and the CSRF token the
+    script sends the next post with) or the form again."""
     if wants_json(request):
-        return json_refusal({**refusal, "message": message}, status)
+        return json_refusal(
+            {**refusal, "message": message, "csrfToken": get_token(request)}, status
+        )
     return form_page(request, form, article, message, status=status)
 
 
@@ -376,11 +380,12 @@ def _set_marker(response: HttpResponse, remembered: bool, secure: bool) -> None:
     set_session_marker(response, max_age, secure)
 
 
-def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpResponse:
+def _posted_response(request: HttpRequest, article: Article, outcome, token: str) -> HttpResponse:
     comment = outcome.comment
     if comment is None:  # discarded silently (honeypot, or the filter said so)
         if wants_json(request):
-            return private(JsonResponse({"status": "pending", "message": AWAITING}))
+            payload = {"status": "pending", "message": AWAITING, "csrfToken": get_token(request)}
+            return private(JsonResponse(payload))
         return HttpResponseRedirect(article.get_absolute_url() + "#respond")
     approved = comment.status == Comment.Status.APPROVED
     if wants_json(request):
@@ -394,6 +399,11 @@ def _posted_response(request: HttpRequest, article: Article, outcome) -> HttpRes
             "html": html,
             "message": "Your comment is published." if approved else AWAITING,
             "ts": next_form_token(),
+            # What the session asked again after posting gave: the Edit link on the
+            # new comment (the edit window is for the typo seen right after posting),
+            # and the CSRF token of the reader's next post (``byline.csrf``).
+            "editable": [editable_item(comment)] if comment.editable_by(token) else [],
+            "csrfToken": get_token(request),
         }
         if approved and comment.parent_id:
             payload.update(_after_commit(lambda: _waits_above(comment), {}))
@@ -594,14 +604,32 @@ def session_data(request: HttpRequest) -> dict:
         for comment in WAITING_OF_READER.rows(article.pk, hash_key(token)):
             html = single_comment(comment, pending=True)
             pending.append({"id": comment.pk, "parent": comment.parent_id, "html": html})
-    return {
+    remembered = remembered_details(request)
+    data = {
         "ts": form_timestamp(),
-        "remembered": remembered_details(request),
+        "remembered": remembered,
         "pending": pending,
-        "editable": [
-            {"id": c.pk, "url": reverse("discussion:edit", args=[c.pk]), "body": c.body}
-            for c in editable
-        ],
+        "editable": [editable_item(c) for c in editable],
+    }
+    # The CSRF token the form's post sends (``byline.csrf``), so the script needs no
+    # ``/api/csrf/``: in the session asked for the form (setting the cookie it belongs
+    # to, as ``/api/csrf/`` does), and in any other for the cookie the reader already
+    # holds (a commenter's, whose session hands the form its token), setting nothing:
+    # no cookie on plain reads.
+    csrf = token_of(request, may_set_cookie="form" in request.GET)
+    if csrf:
+        data["csrfToken"] = csrf
+    return data
+
+
+def editable_item(comment: Comment) -> dict:
+    """A comment its author may still edit, as the page's script offers it (the Edit
+    link and the inline form with their words): the session's ``editable`` list, and a
+    new comment's answer."""
+    return {
+        "id": comment.pk,
+        "url": reverse("discussion:edit", args=[comment.pk]),
+        "body": comment.body,
     }
 
 

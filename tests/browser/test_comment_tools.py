@@ -289,11 +289,16 @@ def test_without_javascript_copy_link_is_a_plain_link(page_without_js, discussed
     assert page_without_js.url.endswith(f"?cpage=2#comment-{new.pk}")
 
 
-def post_with_script(page, body: str) -> Comment:
+def send_comment(page, body: str) -> None:
+    """Fill in the comment form as Robin Quill and press "Post Comment"."""
     page.get_by_role("textbox", name="Comment", exact=True).fill(body)
     page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
     page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
     page.get_by_role("button", name="Post Comment").click()
+
+
+def post_with_script(page, body: str) -> Comment:
+    send_comment(page, body)
     expect(page.locator(".form-message")).to_have_text("Your comment is published.", timeout=60_000)
     return Comment.objects.get(body=body)
 
@@ -348,16 +353,102 @@ def test_the_edit_link_comes_with_the_new_comment_without_a_reload(
         browser_settings.BYLINE_SPAM_FIRST_COMMENT = "hold"
     page.goto(article.get_absolute_url())
     body = "The bridge opens at noon."
-    page.get_by_role("textbox", name="Comment", exact=True).fill(body)
-    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
-    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
-    page.get_by_role("button", name="Post Comment").click()
+    send_comment(page, body)
     own = page.locator(".comment", has_text=body)
     expect(own.get_by_role("link", name="Edit")).to_be_visible(timeout=60_000)
     mine = Comment.objects.get(body=body)
     assert own.get_attribute("id") == f"comment-{mine.pk}"
     own.get_by_role("link", name="Edit").click()
     expect(own.get_by_role("textbox", name="Edit your comment")).to_have_value(body)
+
+
+def app_requests(page) -> list[str]:
+    """The requests the page's script makes to the app for the discussion, as
+    "METHOD path" (the session's query kept: ``&form=1``), in order."""
+    asked: list[str] = []
+
+    def note(request):
+        path = request.url.split("://", 1)[1].split("/", 1)[1]
+        if path.startswith(("comments/", "api/csrf/")):
+            asked.append(f"{request.method} /{path.split('#')[0]}")
+
+    page.on("request", note)
+    return asked
+
+
+def test_a_comment_and_its_edit_cost_three_requests_to_the_app(page, discussed, browser_settings):
+    """Using the form asks its session (the form token and the CSRF token), posting is
+    one request whose answer brings the Edit link, and saving the edit is one more:
+    no ``/api/csrf/`` before either post, no session asked again after posting."""
+    article, *_ = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+    page.goto(article.get_absolute_url())
+    asked = app_requests(page)
+    body = "The bridge opens at noon."
+    send_comment(page, body)
+    posted = page.locator(".comment", has_text=body)
+    expect(posted.get_by_role("link", name="Edit")).to_be_visible(timeout=60_000)
+    own = page.locator(f"#{posted.get_attribute('id')}")
+    own.get_by_role("link", name="Edit").click()
+    own.get_by_role("textbox", name="Edit your comment").fill("The bridge opens at two.")
+    own.get_by_role("button", name="Save changes").click()
+    expect(own.locator(".edit-message")).to_have_text("Your comment is updated.")
+    mine = Comment.objects.get(body="The bridge opens at two.")
+    page.wait_for_load_state("networkidle")
+    assert asked == [
+        f"GET /comments/session/?article={article.pk}&form=1",
+        "POST /comments/post/",
+        f"POST /comments/{mine.pk}/edit/",
+    ]
+
+
+@pytest.mark.parametrize("csrf_answers", [True, False])
+def test_a_csrf_token_rotated_before_posting_still_posts_once(
+    page, discussed, browser_settings, csrf_answers
+):
+    """The CSRF cookie is replaced between using the form and posting (a sign-in in
+    another tab), in a browser whose post proves nothing by its origin headers (the
+    script's token is then what Django checks): the post refused for it is sent again,
+    once, with a token asked for then, and makes one comment. Should that token not
+    come (``/api/csrf/`` unreachable), the reader is told and keeps every word."""
+    article, *_ = discussed
+    browser_settings.BYLINE_COMMENT_THREADS_PER_PAGE = 50
+
+    def like_an_older_browser(route):
+        # Sent without Sec-Fetch-Site nor Origin (Chromium adds them to what it sends
+        # itself, so the route sends it, with the context's cookies): Django's token
+        # check decides, as for a browser without fetch metadata behind a proxy.
+        drop = ("sec-fetch-", "origin")
+        headers = {k: v for k, v in route.request.headers.items() if not k.startswith(drop)}
+        route.fulfill(response=route.fetch(headers=headers))
+
+    page.route("**/comments/post/", like_an_older_browser)
+    if not csrf_answers:
+        page.route("**/api/csrf/", lambda route: route.abort())
+    page.goto(article.get_absolute_url())
+    asked = app_requests(page)
+    box = page.get_by_role("textbox", name="Comment", exact=True)
+    box.focus()  # the form's session: its token, and the CSRF cookie and token
+    expect(page.locator("#id_ts")).not_to_have_value("")
+    assert any(c["name"] == "csrftoken" for c in page.context.cookies())
+    page.context.clear_cookies(name="csrftoken")  # rotated: the token held is stale
+    box.fill("Words worth keeping.")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Robin Quill")
+    page.get_by_role("textbox", name="E-mail", exact=True).fill("robin@example.org")
+    page.get_by_role("button", name="Post Comment").click()
+    if csrf_answers:
+        expect(page.locator(".comment-content", has_text="Words worth keeping.")).to_have_count(1)
+        expect(page.locator(".form-message")).to_have_text("Your comment is published.")
+        assert Comment.objects.filter(body="Words worth keeping.").count() == 1
+    else:
+        expect(page.locator(".form-message")).to_contain_text("could not confirm")
+        expect(box).to_have_value("Words worth keeping.")
+        assert not Comment.objects.filter(body="Words worth keeping.").exists()
+    page.wait_for_load_state("networkidle")
+    sent = ["POST /comments/post/", "GET /api/csrf/", "POST /comments/post/"]
+    if not csrf_answers:  # a refused comment's form asks its session again, as ever
+        sent.append(f"GET /comments/session/?article={article.pk}&form=1")
+    assert asked[1:] == sent
 
 
 def test_a_late_edit_is_refused_and_keeps_the_words(page, discussed, browser_settings):

@@ -698,7 +698,9 @@ def test_a_page_view_in_a_browser_is_the_html_and_one_request_comments_included(
                 assert beacon_answer["comment_reactions"][first] == 7
                 shown = page.locator(f'button[data-comment-reaction="{first}"] [data-count]')
                 assert shown.text_content() == "7"
-                assert page.context.cookies() == []
+                # The one cookie: the CSRF token's, which the form's session hands out
+                # with the form token (as /api/csrf/ did before the first post).
+                assert [c["name"] for c in page.context.cookies()] == ["csrftoken"]
                 context.close()
         finally:
             browser.close()

@@ -114,6 +114,7 @@
   // gets it without a token ("ts": null): the form asks for one (&form=1) when used.
   // ``keepToken``: the form already holds a token of its own (the one a post answered with).
   var stamped = false;
+  var sessionRead = false; // the app answered this page's session (what is the reader's)
   function refreshSession(fillDetails, forForm, keepToken) {
     var url = section.dataset.session + (forForm ? "&form=1" : "");
     return fetch(url, {
@@ -126,6 +127,8 @@
           form.elements.ts.value = data.ts;
           stamped = true;
         }
+        if (data.ts) sessionRead = true; // nginx's answer for a reader who has none: no ts
+        keepCsrf(data);
         var saved = data.remembered || {};
         if (fillDetails && saved.name) {
           ["name", "email", "website"].forEach(function (field) {
@@ -161,11 +164,43 @@
     });
   }
 
-  function csrfToken() {
+  // The CSRF token a post sends (X-CSRFToken): the one the form's session answered
+  // with (the app's, beside the form token), then each post's answer's. With none held
+  // (the form's session failed, or was nginx's, which has none; a commenter's session
+  // without the csrftoken cookie), it is asked for first (/api/csrf/); a post refused
+  // for it ("reason": "csrf": the cookie rotated since, a sign-in in another tab) is
+  // sent again, once, with a token asked for then. A refused post stored
+  // nothing, so sending it again is safe (and a comment's form token makes even a
+  // stored one come back as itself: actions.comment_of_spent_token).
+  var csrf = "";
+  function keepCsrf(data) {
+    if (data && typeof data.csrfToken === "string" && data.csrfToken) csrf = data.csrfToken;
+  }
+  function askCsrf() {
     return fetch("/api/csrf/", { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
-      .then(function (data) { return data.csrfToken; })
-      .catch(function () { return ""; });
+      .then(function (data) { keepCsrf(data); return csrf; })
+      .catch(function () { return csrf; });
+  }
+  function post(url, body) {
+    function send(token) {
+      return fetch(url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": token },
+      }).then(function (response) {
+        return response.json().then(function (data) {
+          keepCsrf(data);
+          return { ok: response.ok, status: response.status, data: data };
+        });
+      });
+    }
+    return (csrf ? Promise.resolve(csrf) : askCsrf()).then(send).then(function (result) {
+      if (result.status !== 403 || result.data.reason !== "csrf") return result;
+      csrf = "";
+      return askCsrf().then(send);
+    });
   }
 
   // A refused comment: the focus goes where the reader has something to correct (the
@@ -184,18 +219,7 @@
     button.disabled = true;
     clearErrors();
     say("Sending your comment…");
-    csrfToken()
-      .then(function (token) {
-        return fetch(form.action, {
-          method: "POST",
-          body: new FormData(form),
-          credentials: "same-origin",
-          headers: { Accept: "application/json", "X-CSRFToken": token },
-        });
-      })
-      .then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-      })
+    post(form.action, new FormData(form))
       .then(function (result) {
         var data = result.data;
         if (!result.ok) {
@@ -209,14 +233,16 @@
         }
         // This token is spent: the answer carries the next one, with the minimum time
         // already served (the reader just waited it out: views.next_form_token), so a
-        // quick follow-up is taken. The session, asked again, offers the Edit link on
-        // the new comment at once (the edit window is for the typo seen right after
-        // posting).
+        // quick follow-up is taken, and the Edit link on the new comment (below: the
+        // edit window is for the typo seen right after posting). The session is asked
+        // again only when that is not all it would bring: an answer without a next
+        // token (a comment the filter discarded), or a page whose session the app never
+        // answered (the reader's own comments waiting, from another page).
         if (data.ts) {
           form.elements.ts.value = data.ts;
           stamped = true;
         }
-        refreshSession(false, true, Boolean(data.ts));
+        if (!data.ts || !sessionRead) refreshSession(false, true, Boolean(data.ts));
         form.elements.body.value = "";
         moveBack();
         say(data.message);
@@ -234,6 +260,7 @@
           return;
         }
         var node = insert(data);
+        (data.editable || []).forEach(offerEdit);
         if (data.status === "approved") {
           var count = document.querySelector('[data-counter="comments"] .count');
           if (count) count.textContent = String(Number(count.textContent || 0) + 1);
@@ -316,20 +343,9 @@
       var button = editor.querySelector("button[type=submit]");
       button.disabled = true;
       note.textContent = "Saving…";
-      csrfToken()
-        .then(function (token) {
-          var data = new FormData();
-          data.append("body", area.value);
-          return fetch(item.url, {
-            method: "POST",
-            body: data,
-            credentials: "same-origin",
-            headers: { Accept: "application/json", "X-CSRFToken": token },
-          });
-        })
-        .then(function (response) {
-          return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-        })
+      var data = new FormData();
+      data.append("body", area.value);
+      post(item.url, data)
         .then(function (result) {
           if (!result.ok) {
             note.textContent = result.data.message || "Your comment could not be saved.";
