@@ -14,7 +14,7 @@ is kept as the story is (``story.KEEP_SECONDS``, an hour: that bounds only the m
 of articles nobody asks for again), not a minute as the navigation: a comment's redraw
 comes minutes apart on most articles, and found the list gone, drawing it again (its
 query, its authors' and the cards: ~4.5 ms of a ~15 ms redraw, ``bench/article_renders.py
---parts --cold``). While the generation cannot be read (Redis down) the list is drawn at
+--parts --aged 120``). While the generation cannot be read (Redis down) the list is drawn at
 each render and nothing is kept (``story.UNREADABLE``), as the story.
 
 The entry holds the section as drawn (``articles/related.html``, the stories' cards),
