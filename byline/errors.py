@@ -32,8 +32,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.core.exceptions import (
     BadRequest,
+    FieldDoesNotExist,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
@@ -247,6 +249,10 @@ class ErrorContractMiddleware:
             return error_response(request, 413)
         if isinstance(exception, MultiPartParserError):
             return error_response(request, 400, "The form data could not be read.")
+        if isinstance(exception, FieldDoesNotExist) and TO_FIELD_VAR in request.GET:
+            # The admin checks a named ``_to_field`` against the fields it allows (a 400
+            # for any other) but looks an empty one up: the same 400.
+            return error_response(request, 400, "That field cannot be referenced.")
         return None
 
 

@@ -545,6 +545,25 @@ def test_the_known_causes_of_500s_are_answered_with_4xx(world):
         check(request)
 
 
+@pytest.mark.parametrize("to_field", ["", "%00", "no_such_field"])
+def test_every_admin_object_address_takes_any_to_field(world, to_field):
+    """``?_to_field=`` (the admin's popups name the field an object is picked by) at any
+    object's address (change, history, delete) with no field, or one the model has not, is
+    a 400, never a 500: Django checks only a non-empty name against the fields it allows,
+    then looks the empty one up (FieldDoesNotExist), found by the walk above."""
+    failures = []
+    for pattern in patterns():
+        if pattern.startswith("admin/") and "<path:object_id>" in pattern:
+            path = "/" + pattern.replace("<path:object_id>", world.ids[0])
+            request = Request("GET", path, f"_to_field={to_field}", {"Cookie": world.editor_cookie})
+            try:
+                status, _, _ = send(request)
+                assert status < 500, f"{status} for GET {path}?_to_field={to_field}"
+            except AssertionError as failure:
+                failures.append(str(failure)[:300])
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize("number", [str(2**63), str(-(2**63) - 1), str(2**64), "9" * 40])
 def test_every_admin_object_address_takes_an_id_no_database_can_hold(world, number):
     """An editor's mistyped or pasted id at any object's address in the admin (change,
