@@ -93,6 +93,10 @@ def _their_session(environ: Environ) -> Answer | None:
         request = WSGIRequest(environ)
         extra = session_marker_headers(request.COOKIES, secure)
         data = session_data(request)
-        return json_answer(200, data, secure, [*extra, *token_cookie_headers(request)])
+        # The CSRF cookie only for the form's own request: a plain session sets none,
+        # not even in place of a malformed one (Django's middleware would).
+        if "form" in request.GET:
+            extra = [*extra, *token_cookie_headers(request)]
+        return json_answer(200, data, secure, extra)
 
     return within_request(environ, secure, "Your comment session could not be read.", work)

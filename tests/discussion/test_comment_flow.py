@@ -194,3 +194,24 @@ def test_a_commenters_plain_session_carries_the_token_of_the_cookie_they_hold(ar
     without.cookies["byline_commenter"] = reader.cookies["byline_commenter"].value
     plain = without.get(url, **JSON)
     assert "csrfToken" not in plain.json() and "csrftoken" not in plain.cookies
+
+
+def test_a_commenters_plain_session_replaces_no_malformed_csrf_cookie(article):
+    """A commenter whose ``csrftoken`` cookie is not a token (cut short, from another
+    app on the host): their plain session, as the layer answers it, carries no token
+    and sets nothing, no new cookie either (no cookie on plain reads); the form's own
+    request (``&form=1``) replaces it."""
+    reader = Client()
+    posted = reader.post(
+        "/comments/post/", comment_form(article), **JSON, HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert posted.status_code == 201
+    url = f"{session_layer.SESSION_PATH}?article={article.pk}"
+    cookies = f"byline_commenter={reader.cookies['byline_commenter'].value}; csrftoken=abc"
+    with kept_test_connection():
+        plain = call(application, url, headers={"Cookie": cookies})
+        asked = call(application, url + "&form=1", headers={"Cookie": cookies})
+    assert "csrfToken" not in json.loads(plain.body)
+    assert "csrftoken=" not in plain.headers.get("set-cookie", "")
+    assert json.loads(asked.body)["csrfToken"]
+    assert asked.headers["set-cookie"].startswith("csrftoken=")
