@@ -1,4 +1,15 @@
-"""What an app worker does once, when it starts: load the spam model in the background.
+"""What an app worker does once, when it starts: its page store; the spam model, in the background.
+
+**The page store** (``start_page_store_if_wanted``): with page files for nginx
+(``BYLINE_PAGE_FILES_DIR``), a production worker builds its page store as it
+starts, so its polling thread runs from the start: it keeps this code's claim on
+nginx's folder fresh (``pagecache.files.PageFiles.owns``) and points ``current``
+at the generation. Built on a worker's first page request instead, a new
+version's workers that got no page request for ``CLAIM_LASTS`` seconds (nginx
+serving every read from files, or a balancer still sending them to the old
+servers) let a still-running old version take the folder back during a rolling
+deploy. Building it opens no connection (Redis is asked at the first poll) and a
+failure is logged, never raised: the first page request builds it as before.
 
 The first comment a worker checks otherwise imports numpy and reads the model
 from the database (about 0.3 s; over 10 s on a busy server while scoring also
@@ -41,6 +52,24 @@ def warm_safely() -> None:
         from django.db import connections
 
         connections.close_all()  # this thread's connections, not left for the server to time out
+
+
+def start_page_store_if_wanted() -> bool:
+    """Build this production worker's page store now when it writes page files for nginx
+    (``page_store()``: its polling thread starts with it); False when not wanted or it
+    failed (logged: the first page request builds it)."""
+    from django.conf import settings
+
+    if not (settings.PRODUCTION and settings.BYLINE_PAGE_FILES_DIR):
+        return False
+    from byline.pagecache.store import page_store
+
+    try:
+        page_store()
+    except Exception:
+        logger.warning("worker start: the page store was not built early", exc_info=True)
+        return False
+    return True
 
 
 def start_if_wanted() -> threading.Thread | None:

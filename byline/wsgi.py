@@ -13,8 +13,9 @@ Importing it makes this a process that serves readers: its PostgreSQL
 connections wait at most ``BYLINE_DATABASE_TIMEOUT`` on the server
 (``byline.postgres``). Once it is built, what start-up made is frozen out of the garbage collector's
 sight (``freeze_start_up``). Each production worker that imports this module also
-loads the spam model in the background (``byline.workerstart``), so the first
-comment it checks does not.
+builds its page store (its polling keeps the code's claim on nginx's page folder
+fresh from the start) and loads the spam model in the background
+(``byline.workerstart``), so the first comment it checks does not.
 """
 
 import gc
@@ -73,4 +74,5 @@ def freeze_start_up() -> None:
 
 
 freeze_start_up()
+workerstart.start_page_store_if_wanted()
 workerstart.start_if_wanted()

@@ -66,3 +66,41 @@ def test_only_a_production_worker_preloads_and_only_if_the_site_wants_it(
     monkeypatch.setattr(workerstart, "start", lambda: calls.append("started"))
     workerstart.start_if_wanted()
     assert bool(calls) is started
+
+
+@pytest.fixture
+def fresh_page_store():
+    from byline.pagecache.store import reset_page_store
+
+    reset_page_store()
+    yield
+    reset_page_store()
+
+
+def test_a_production_worker_writing_page_files_builds_its_page_store_as_it_starts(
+    settings, tmp_path, fresh_page_store
+):
+    """Its polling (which keeps the code's claim on nginx's folder fresh) runs from the start,
+    not from the worker's first page request; nothing else builds one early."""
+    from byline.pagecache import store
+
+    settings.PRODUCTION, settings.BYLINE_PAGE_FILES_DIR = False, str(tmp_path / "pages")
+    assert workerstart.start_page_store_if_wanted() is False
+    settings.PRODUCTION, settings.BYLINE_PAGE_FILES_DIR = True, ""
+    assert workerstart.start_page_store_if_wanted() is False
+    assert store._store is None
+    settings.BYLINE_PAGE_FILES_DIR = str(tmp_path / "pages")
+    assert workerstart.start_page_store_if_wanted() is True
+    built = store._store
+    assert built is not None and built.stop_polling is not None
+    assert store.page_store() is built  # the one the first page request finds
+
+
+def test_a_page_store_that_cannot_be_built_at_start_is_logged_and_the_worker_goes_on(
+    settings, tmp_path, fresh_page_store, caplog
+):
+    settings.PRODUCTION, settings.BYLINE_PAGE_FILES_DIR = True, str(tmp_path / "pages")
+    settings.REDIS_URL = "nonsense://"  # redis-py refuses it: whatever fails, it is logged
+    with caplog.at_level(logging.WARNING, logger="byline.workerstart"):
+        assert workerstart.start_page_store_if_wanted() is False
+    assert "page store was not built early" in caplog.text

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from byline.pagecache import codeversion
+from byline.pagecache.files import CLAIM, CLAIM_LASTS
 from tests.factory import make_article
 from tests.pagecache import test_scale_out
 from tests.pagecache.test_scale_out import (
@@ -38,12 +39,14 @@ class Servers:
         self.pages = tmp_path / "pages"
         self.running: dict[int, subprocess.Popen] = {}
 
-    def start(self, port: int, version: str) -> Browser:
+    def start(self, port: int, version: str, ready: str = "/") -> Browser:
+        """Start ``version`` on ``port``; it is ready once it answers ``ready`` (the home
+        page, by default: a page request, which a worker answers through its page store)."""
         self.monkeypatch.setenv(codeversion.ENVIRON, version)
         self.monkeypatch.setenv("BYLINE_PAGE_FILES_DIR", str(self.pages))
         process = start_server(port, self.tmp_path, SECRET_KEY)
         self.running[port] = process
-        wait_until_serving(port, process, self.tmp_path / f"server-{port}.log")
+        wait_until_serving(port, process, self.tmp_path / f"server-{port}.log", ready)
         return Browser(port)
 
     def stop(self, port: int) -> None:
@@ -72,6 +75,15 @@ class Servers:
 
     def current(self) -> str:
         return os.readlink(self.pages / "current")
+
+    def current_within(self, ending: str, seconds: float = 10 * SYNC_SECONDS) -> bool:
+        """Whether ``current`` points at a generation ending in ``ending`` within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if os.path.lexists(self.pages / "current") and self.current().endswith(ending):
+                return True
+            time.sleep(SYNC_SECONDS / 10)
+        return False
 
 
 @pytest.fixture
@@ -114,3 +126,28 @@ def test_a_restart_keeps_pages_and_a_new_version_serves_none_of_the_old(servers)
     for browser in (old, new):
         assert wait_for_text(browser, url, "Corrected once"), browser.base
     assert servers.current().endswith(".two")
+
+
+# No page request: the live counts of an article that does not exist (a 404 from the counts
+# layer, which never asks the page store).
+NOT_A_PAGE = "/api/articles/999999999/engagement/"
+
+
+def test_a_new_version_holds_nginxs_folder_before_any_page_is_asked_of_it(servers):
+    """A rolling deploy in which the new server is asked for no page (nginx sends every read
+    from its files, or the balancer still sends them to the old servers): its workers keep
+    its claim from their start, and the old version, still running and polling, does not
+    take the folder back once a claim would have gone stale (``CLAIM_LASTS``)."""
+    url = make_article("Drawn by whichever code runs").get_absolute_url()
+    old = servers.start(OLD_PORT, "one")
+    old.get(url)  # the old server's workers are polling
+    assert servers.current_within(".one")
+
+    servers.start(NEW_PORT, "two", ready=NOT_A_PAGE)
+    assert servers.current_within(".two"), "the new version's workers never polled"
+    seen = set()
+    deadline = time.monotonic() + CLAIM_LASTS + 8 * SYNC_SECONDS
+    while time.monotonic() < deadline:
+        seen.add((servers.current().rsplit(".", 1)[-1], (servers.pages / CLAIM).read_text()))
+        time.sleep(SYNC_SECONDS / 5)
+    assert seen == {("two", "two")}

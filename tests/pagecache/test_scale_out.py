@@ -150,7 +150,7 @@ def start_server(port: int, tmp_path, secret_key: str) -> subprocess.Popen:
     )
 
 
-def wait_until_serving(port: int, process: subprocess.Popen, log) -> None:
+def wait_until_serving(port: int, process: subprocess.Popen, log, path: str = "/") -> None:
     for _ in range(600):
         if process.poll() is not None:
             raise RuntimeError(
@@ -158,7 +158,9 @@ def wait_until_serving(port: int, process: subprocess.Popen, log) -> None:
                 + log.read_text()[-2000:]
             )
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1).close()
+            return
+        except urllib.error.HTTPError:  # an answer all the same (a 404 of the path asked)
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
