@@ -13,7 +13,7 @@ import pytest
 from django.test import RequestFactory
 
 from byline.articles import hooks, story
-from byline.pagecache.codeversion import code_version, hash_folders
+from byline.pagecache.codeversion import code_version, computed_version, hash_folders
 from byline.pagecache.files import CLAIM_LASTS, PageFiles
 from byline.pagecache.store import (
     FileGeneration,
@@ -304,8 +304,9 @@ def test_a_named_version_is_used_as_it_is_when_it_can_name_a_folder(settings):
     assert code_version() == "v2.4.1"
     settings.BYLINE_CODE_VERSION = "../release 5"
     assert "/" not in code_version() and " " not in code_version()
-    settings.BYLINE_CODE_VERSION = ""
-    assert code_version() == code_version()  # computed once a process
+    settings.BYLINE_CODE_VERSION = ""  # none named: the code's own, computed once a process
+    assert code_version() == computed_version() != "v2.4.1"
+    assert computed_version.cache_info().currsize == 1
 
 
 @pytest.mark.django_db  # on PostgreSQL `byline run` reads max_connections
