@@ -12,8 +12,9 @@ sends (``byline.signals.article_changed``, from ``actions.refresh_articles``: a
 reader's post, moderation single and bulk, an edit, a delete, an import; the page
 cache's ``comments_of`` purge answers the same signal): it drops the article's
 *token*, which is part of every key of the article's shapes, so they are never
-read again. The token is dropped at once and again after the transaction commits,
-and a render reads the token before the database: a shape read from a database
+read again. The token is dropped at once and again after the transaction commits
+(once when the change is committed already, as a reader's post is when it tells), and
+a render reads the token before the database: a shape read from a database
 the change had not reached yet is stored under a token nobody reads any more.
 Every key also holds the page cache's generation: an article saved, a whole-site
 change, or a comment change while Redis is down (the purge moves the generation
@@ -30,6 +31,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from byline.articles import hooks
+from byline.db import in_transaction
 
 # How long an unused shape (and an article's token) stays in the cache.
 KEEP_SECONDS = 3600
@@ -48,15 +50,17 @@ def _token_key(article_id: int) -> str:
     return f"thread-shapes:{article_id}"
 
 
-def _token(article_id: int) -> str:
-    """The article's current token (a new one when there is none)."""
+def _token(article_id: int) -> tuple[str, bool]:
+    """The article's current token (a new one when there is none), and whether this
+    render made it: then no shape is kept under it yet."""
     key = _token_key(article_id)
     token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, KEEP_SECONDS):  # another render made one first
-            token = cache.get(key) or token
-    return token
+    if token is not None:
+        return token, False
+    token = uuid.uuid4().hex
+    if cache.add(key, token, KEEP_SECONDS):
+        return token, True
+    return cache.get(key) or token, False  # another render made one first
 
 
 def cached(
@@ -65,8 +69,12 @@ def cached(
     """The shape of these threads of the article: from the cache, and for the threads
     missing there from ``read`` (one query for all of them), which are then kept.
     A thread ``read`` finds no order for (not a thread the page shows) is not kept."""
-    prefix = f"thread-shape:{hooks.site_generation()}:{article_id}:{_token(article_id)}:"
-    found = cache.get_many([f"{prefix}{pk}" for pk in thread_ids])
+    token, made = _token(article_id)
+    prefix = f"thread-shape:{hooks.site_generation()}:{article_id}:{token}:"
+    # Under a token this render has just made nothing is kept yet (the first render
+    # after a change: its shapes are all read, one query): not asked for. Another
+    # render that took the token in between may have kept one; read again, it is the same.
+    found = {} if made else cache.get_many([f"{prefix}{pk}" for pk in thread_ids])
     skeleton = Skeleton({}, {})
     missing = []
     for pk in thread_ids:
@@ -96,4 +104,5 @@ def forget(sender, article_id: int | None = None, **kwargs) -> None:
         return
     key = _token_key(article_id)
     cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    if in_transaction():  # outside one the change is committed: once is enough
+        transaction.on_commit(lambda: cache.delete(key))

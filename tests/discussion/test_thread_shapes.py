@@ -18,7 +18,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -90,6 +90,47 @@ def test_a_shape_is_read_once_for_all_the_pages_of_its_thread(client, article, t
             counts.append(len(captured.captured_queries))
     assert first[0] == second[0] + 1  # the article's page read it; nothing since
     assert first[1:] == second[1:]  # the thread's own pages found it kept
+
+
+class Reads:
+    """A ``read`` for ``shapes.cached``: each thread a shape of its root alone; notes
+    which threads it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[int]] = []
+
+    def __call__(self, missing: list[int]) -> shapes.Skeleton:
+        self.asked.append(list(missing))
+        return shapes.Skeleton({pk: [pk] for pk in missing}, {})
+
+
+def test_after_a_change_the_shapes_asked_for_are_read_together_and_kept(article):
+    """The first render after a change makes the article's token: every shape it asks for
+    is read (one call), then kept; the next render reads only a thread not kept yet."""
+    read = Reads()
+    shapes.forget(Comment, article_id=article.pk)
+    first = shapes.cached(article.pk, [1, 2], read)
+    second = shapes.cached(article.pk, [1, 2, 3], read)
+    third = shapes.cached(article.pk, [3, 2], read)
+    assert read.asked == [[1, 2], [3]]
+    assert first.orders == {1: [1], 2: [2]}
+    assert second.orders == {1: [1], 2: [2], 3: [3]}
+    assert third.orders == {3: [3], 2: [2]}
+
+
+def test_a_change_in_a_transaction_drops_the_shapes_again_once_it_commits(
+    article, django_capture_on_commit_callbacks
+):
+    """A shape read while the change is not committed yet (another render, reading the
+    database as it was) is never read after the commit."""
+    read = Reads()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        shapes.forget(Comment, article_id=article.pk)
+        shapes.cached(article.pk, [1], read)  # kept under the token of the moment
+        shapes.cached(article.pk, [1], read)
+        assert read.asked == [[1]]
+    shapes.cached(article.pk, [1], read)
+    assert read.asked == [[1], [1]]
 
 
 def test_a_readers_reply_shows_at_once(client, article, thread):
