@@ -70,6 +70,12 @@ def main() -> int:
         "--flows", type=int, default=100, help="comments sent as discussion.js sends them"
     )
     parser.add_argument("--sessions", type=int, default=300, help="comment session GETs timed")
+    parser.add_argument(
+        "--redraw",
+        action="store_true",
+        help="after each timed POST, the article's page asked for (drawn again: the POST"
+        " purged it) and its CPU printed apart",
+    )
     parser.add_argument("--against", help="another tree to alternate with (B), A B B A")
     parser.add_argument("--rounds", type=int, default=2, help="A B B A rounds with --against")
     args = parser.parse_args()
@@ -86,7 +92,7 @@ def alternate(args: argparse.Namespace) -> int:
         for tree in (*trees, *trees[::-1]):
             command = [sys.executable, __file__, "--tree", tree, "--posts", str(args.posts)]
             command += ["--existing", str(args.existing), "--sessions", str(args.sessions)]
-            command += ["--flows", str(args.flows)]
+            command += ["--flows", str(args.flows)] + (["--redraw"] if args.redraw else [])
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"{tree}: exit {done.returncode}\n{done.stderr[-3000:]}")
@@ -97,8 +103,12 @@ def alternate(args: argparse.Namespace) -> int:
         ("post_ms", "a comment POST"),
         ("session_ms", "a comment session GET"),
         ("flow_ms", "a comment as discussion.js sends it"),
+        ("redraw_ms", "the article's page drawn again after a POST"),
+        ("comment_ms", "a comment POST and the page drawn again"),
     )
     for key, what in whats:
+        if key not in found[trees[0]][0]:
+            continue
         a, b = (statistics.median(run[key] for run in found[tree]) for tree in trees)
         print(f"{what}: A {a:.3f} ms, B {b:.3f} ms of app CPU (medians), B/A {b / a:.3f}")
     a, b = (found[tree][0]["statements"] for tree in trees)
@@ -183,14 +193,24 @@ def measure(args: argparse.Namespace) -> int:
                 print("--")
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         backend_before = backend_cpu()
+        page, redrawn, redraw_seconds = article.get_absolute_url(), Client(), 0.0
+        if args.redraw:
+            redrawn.get(page)
         started = time.process_time()
         if profiler is not None:
             profiler.enable()
         for n in range(args.posts):
             post(n, reply=n % 2 == 1)
+            if args.redraw:  # the next reader's page: the POST purged it
+                drawn = time.process_time()
+                if redrawn.get(page).status_code != 200:
+                    raise SystemExit("The article's page was not drawn again")
+                redraw_seconds += time.process_time() - drawn
         if profiler is not None:
             profiler.disable()
-        cpu_ms = (time.process_time() - started) / max(args.posts, 1) * 1000
+        spent = time.process_time() - started - redraw_seconds
+        cpu_ms = spent / max(args.posts, 1) * 1000
+        redraw_ms = redraw_seconds / max(args.posts, 1) * 1000
         backend_after = backend_cpu()
         new_backends = []
         for n in range(args.new_backends if backend_before is not None else 0):
@@ -227,6 +247,9 @@ def measure(args: argparse.Namespace) -> int:
             f" ({', '.join(flow['kinds'])}), {flow['flow_ms']:.3f} ms of app CPU a comment"
         )
         summary = {"post_ms": cpu_ms, "session_ms": session_ms, "flow_ms": flow["flow_ms"]}
+        if args.redraw:
+            print(f"{tree}: the article's page drawn again after a POST, {redraw_ms:.2f} ms")
+            summary.update(redraw_ms=redraw_ms, comment_ms=cpu_ms + redraw_ms)
         print(json.dumps({**summary, "statements": [*counted, session_statements]}))
     finally:
         Comment.objects.filter(article=article).delete()

@@ -97,14 +97,20 @@ def after_commit(function: Callable[..., object], *args: object) -> None:
         except Exception:
             log.exception("After the commit, %s failed.", getattr(function, "__name__", function))
 
-    connection = transaction.get_connection()
-    # A test case's own wrapping transaction counts as committed, as it does for
-    # Django's durable blocks: what the test sees is what a reader would.
-    outer = [block for block in connection.atomic_blocks if not block._from_testcase]
-    if connection.in_atomic_block and outer:
+    if in_transaction():
         transaction.on_commit(run)
     else:
         run()
+
+
+def in_transaction() -> bool:
+    """Whether a transaction is open. A test case's own wrapping transaction counts as
+    committed, as it does for Django's durable blocks: what the test sees is what a
+    reader would."""
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        not block._from_testcase for block in connection.atomic_blocks
+    )
 
 
 class Statement:

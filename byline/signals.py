@@ -12,7 +12,9 @@ says the listings' "Most discussed" cannot show the change (the article is far
 from it), so they are not redrawn; ``removed=False`` with it says comments were
 published only, none readers saw went away (the default, True, says one may have:
 taken down, deleted, erased), so what names comments outside the pages (the
-counts and reaction files nginx serves) may wait for the next look.
+counts and reaction files nginx serves) may wait for the next look; ``threads``
+with it names the article's only threads that changed (a comment posted: its own),
+when the sender knows them (empty: any may have).
 
 ``what=NAMES`` (with ``article_id=None``) says only the names pages show
 changed: an author, a section or a tag renamed, created or deleted (its slug,
@@ -30,5 +32,5 @@ NAMES = "names"
 COMMENTS = "comments"
 
 # kwargs: article_id: int | None, what: COMMENTS | NAMES | None, listings: bool (True),
-# removed: bool (True)
+# removed: bool (True), threads: Collection[int] (())
 article_changed = Signal()

@@ -12,7 +12,7 @@ their failure is logged and never changes what was stored or the answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -424,7 +424,7 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
         raise refusal from None
     # The commit is the one truth: what follows never changes the answer.
     if status == Comment.Status.APPROVED:
-        after_commit(refresh_published, [article.pk])
+        after_commit(refresh_published, [article.pk], [comment.thread_id])
         after_commit(notifications.notify_reply, comment, context.site_url)
     elif status == Comment.Status.PENDING:
         after_commit(notifications.notify_moderators, comment, context.site_url)
@@ -514,7 +514,7 @@ def reply_as_editor(parent: Comment, body: str, editor, site_url: str = "") -> C
             moderated_at=timezone.now(),
             moderation=ModerationRecord.Decision.APPROVE,
         )
-    after_commit(refresh_published, [parent.article_id])
+    after_commit(refresh_published, [parent.article_id], [comment.thread_id])
     after_commit(notifications.notify_reply, comment, site_url)
     return comment
 
@@ -698,19 +698,23 @@ def lock_with_replies(comment_ids: Iterable[int]) -> set[int]:
     return locked.intersection(wanted)
 
 
-def refresh_published(article_ids: Iterable[int]) -> None:
+def refresh_published(article_ids: Iterable[int], threads: Collection[int] = ()) -> None:
     """``refresh_articles`` after comments were published only (or an approved one
-    edited): no comment readers saw went away."""
-    refresh_articles(article_ids, removed=False)
+    edited): no comment readers saw went away. ``threads``: of the one article, the
+    only threads that changed (a comment posted: its own), when known."""
+    refresh_articles(article_ids, removed=False, threads=threads)
 
 
-def refresh_articles(article_ids: Iterable[int], removed: bool = True) -> None:
+def refresh_articles(
+    article_ids: Iterable[int], removed: bool = True, threads: Collection[int] = ()
+) -> None:
     """Rewrite the comment counters (and ``Article.removed_threads``) and tell the page
     cache what changed: the article's pages, and the listings when their "Most
     discussed" may show it (``popular.may_change``). ``removed``: comments readers saw
     may be gone (taken down, deleted, erased), so whatever shows them outside the pages
     (the counts and reaction files nginx serves) goes at once; False only when comments
-    were published (``refresh_published``)."""
+    were published (``refresh_published``). ``threads``: the article's only threads
+    that changed (empty: any may have), whose shapes alone are read again (``shapes``)."""
     counts = refresh_shown(article_ids)
     for article_id, count in counts.items():
         set_comment_count(article_id, count)
@@ -725,4 +729,5 @@ def refresh_articles(article_ids: Iterable[int], removed: bool = True) -> None:
             what=COMMENTS,
             listings=listings,
             removed=removed,
+            threads=threads,
         )

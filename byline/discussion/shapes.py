@@ -11,10 +11,15 @@ Kept right by the signal every change of what readers see of an article's commen
 sends (``byline.signals.article_changed``, from ``actions.refresh_articles``: a
 reader's post, moderation single and bulk, an edit, a delete, an import; the page
 cache's ``comments_of`` purge answers the same signal): it drops the article's
-*token*, which is part of every key of the article's shapes, so they are never
-read again. The token is dropped at once and again after the transaction commits,
-and a render reads the token before the database: a shape read from a database
-the change had not reached yet is stored under a token nobody reads any more.
+*token*, or, when the change names the only threads it touched (a comment posted:
+its own thread), those threads' tokens. Each kept shape holds the article's token
+and its thread's as they were when it was read, and is current while both still
+are. A token is dropped at once and again after the transaction commits (once when
+the change is committed already, as a reader's post is when it tells), and a render
+reads the tokens before the database (making those missing first): a shape read
+from a database the change had not reached yet holds a token nobody reads any more.
+So after a reader's comment the next render reads that thread's shape alone, not
+every thread of the page.
 Every key also holds the page cache's generation: an article saved, a whole-site
 change, or a comment change while Redis is down (the purge moves the generation
 then, on every worker) start every shape afresh.
@@ -23,15 +28,16 @@ then, on every worker) start every shape afresh.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 
 from byline.articles import hooks
+from byline.db import in_transaction
 
-# How long an unused shape (and an article's token) stays in the cache.
+# How long an unused shape (and an article's or a thread's token) stays in the cache.
 KEEP_SECONDS = 3600
 
 
@@ -48,15 +54,8 @@ def _token_key(article_id: int) -> str:
     return f"thread-shapes:{article_id}"
 
 
-def _token(article_id: int) -> str:
-    """The article's current token (a new one when there is none)."""
-    key = _token_key(article_id)
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, KEEP_SECONDS):  # another render made one first
-            token = cache.get(key) or token
-    return token
+def _thread_token_key(article_id: int, thread_id: int) -> str:
+    return f"thread-shapes:{article_id}:{thread_id}"
 
 
 def cached(
@@ -64,17 +63,33 @@ def cached(
 ) -> Skeleton:
     """The shape of these threads of the article: from the cache, and for the threads
     missing there from ``read`` (one query for all of them), which are then kept.
-    A thread ``read`` finds no order for (not a thread the page shows) is not kept."""
-    prefix = f"thread-shape:{hooks.site_generation()}:{article_id}:{_token(article_id)}:"
-    found = cache.get_many([f"{prefix}{pk}" for pk in thread_ids])
+    A thread ``read`` finds no order for (not a thread the page shows) is not kept.
+
+    One read of the cache: the article's token, each thread's token and each kept
+    shape, which holds the two tokens it was read under; a shape is current while both
+    still are. A token missing (dropped by a change, or expired) is made, a random one,
+    and stored before the database is read: a shape read from a database a change had
+    not reached yet holds a token the change dropped once committed, never current again."""
+    generation = hooks.site_generation()
+    article_key = _token_key(article_id)
+    token_keys = [_thread_token_key(article_id, pk) for pk in thread_ids]
+    shape_keys = [f"thread-shape:{generation}:{article_id}:{pk}" for pk in thread_ids]
+    found = cache.get_many([article_key, *token_keys, *shape_keys])
+    made: dict[str, str] = {}
+    for key in (article_key, *token_keys):
+        if found.get(key) is None:
+            found[key] = made[key] = uuid.uuid4().hex
+    if made:  # (two renders making one at once: the shapes of the one replaced go unread)
+        cache.set_many(made, KEEP_SECONDS)
     skeleton = Skeleton({}, {})
-    missing = []
-    for pk in thread_ids:
-        entry = found.get(f"{prefix}{pk}")
-        if entry is None:
+    missing, tokens = [], {}
+    for pk, token_key, shape_key in zip(thread_ids, token_keys, shape_keys, strict=True):
+        tokens[pk] = token = (found[article_key], found[token_key])
+        entry = found.get(shape_key)
+        if entry is None or entry[0] != token:
             missing.append(pk)
             continue
-        order, removed = entry
+        _, order, removed = entry
         skeleton.orders[pk] = order
         skeleton.removed.update(removed)
     if missing:
@@ -82,18 +97,33 @@ def cached(
         kept = {}
         for pk, order in read_now.orders.items():
             removed = {c: read_now.removed[c] for c in order if c in read_now.removed}
-            kept[f"{prefix}{pk}"] = (order, removed)
+            if pk in tokens:
+                kept[f"thread-shape:{generation}:{article_id}:{pk}"] = (tokens[pk], order, removed)
             skeleton.orders[pk] = order
             skeleton.removed.update(removed)
         cache.set_many(kept, KEEP_SECONDS)
+        # No token kept for what is no thread (a made-up ``?thread=`` in an address).
+        unknown = [
+            key
+            for pk, key in zip(thread_ids, token_keys, strict=True)
+            if key in made and pk not in read_now.orders
+        ]
+        if unknown:
+            cache.delete_many(unknown)
     return skeleton
 
 
-def forget(sender, article_id: int | None = None, **kwargs) -> None:
+def forget(sender, article_id: int | None = None, threads: Collection[int] = (), **kwargs) -> None:
     """``article_changed`` receiver: the article's shapes are out of date (now, and again
-    once the transaction commits). Without an id, the generation moves: all of them."""
+    once the transaction commits), or only those of ``threads`` (a reader's comment
+    published: its thread alone changed). Without an id, the generation moves: all of
+    them."""
     if article_id is None:
         return
-    key = _token_key(article_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    if threads and None not in threads:
+        keys = [_thread_token_key(article_id, pk) for pk in threads]
+    else:
+        keys = [_token_key(article_id)]
+    cache.delete_many(keys)
+    if in_transaction():  # outside one the change is committed: once is enough
+        transaction.on_commit(lambda: cache.delete_many(keys))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from byline.db import in_transaction
 from byline.pagecache.decorators import COMMENT_COUNTS, comments_of
 from byline.pagecache.page_layer import next_publication_time, redraw
 from byline.pagecache.store import page_store
@@ -61,15 +62,6 @@ def comments_changed(article_id: int, listings: bool = True, removed: bool = Tru
         return
     store.purge(scopes)
     transaction.on_commit(lambda: store.purge(scopes))
-
-
-def in_transaction() -> bool:
-    """Whether a transaction is open (a test case's own does not count: what the test
-    sees is what a reader would, as for ``byline.db.after_commit``)."""
-    connection = transaction.get_connection()
-    return connection.in_atomic_block and any(
-        not block._from_testcase for block in connection.atomic_blocks
-    )
 
 
 def on_article_changed(

@@ -164,6 +164,45 @@ def test_a_script_s_reply_that_waits_with_a_held_comment_is_answered_as_held(art
     assert "taken back for moderation" in data["message"]
 
 
+def test_replies_are_answered_by_the_thread_as_it_is_at_each_post(article, editor, settings):
+    """Each reply's answer and the page follow the thread's state at that moment, with
+    the shapes kept between the posts: published, then held once a moderator took a
+    comment above back, then published again once it is approved; another thread's
+    replies stay published throughout."""
+    settings.BYLINE_COMMENT_RATE_LIMIT = 100
+    top = make_comment(article)
+    answered = make_comment(article, parent=top)
+    elsewhere = make_comment(article)
+    make_comment(article, author_email="ada@example.org")  # Ada is known: published at once
+    reader, page = Client(), article.get_absolute_url()
+
+    def reply(parent: Comment, body: str) -> str:
+        response = post_comment(Client(), article, json=True, parent=parent.pk, body=body)
+        assert response.status_code == 201
+        assert Comment.objects.get(body=body).status == Comment.Status.APPROVED
+        reader.get(page)  # the page drawn again, its shapes kept
+        return response.json()["status"]
+
+    def shown() -> set[int]:
+        return {int(pk) for pk in re.findall(r'id="comment-(\d+)"', reader.get(page).text)}
+
+    reader.get(page)
+    assert reply(answered, "First.") == "approved"
+    first = Comment.objects.get(body="First.").pk
+    assert first in shown()
+    actions.moderate([top], ModerationRecord.Decision.UNAPPROVE, editor)
+    assert reply(answered, "Second.") == "held"
+    assert reply(elsewhere, "Beside.") == "approved"
+    assert {first, Comment.objects.get(body="Second.").pk}.isdisjoint(shown())
+    assert Comment.objects.get(body="Beside.").pk in shown()
+    actions.moderate([Comment.objects.get(pk=top.pk)], ModerationRecord.Decision.APPROVE, editor)
+    assert reply(answered, "Third.") == "approved"
+    assert {
+        first,
+        *Comment.objects.filter(body__in=["Second.", "Third."]).values_list("pk", flat=True),
+    } <= shown()
+
+
 def test_a_script_s_reply_in_a_shown_thread_is_answered_as_published(article):
     answered = make_comment(article)
     make_comment(article, author_email="ada@example.org")

@@ -18,7 +18,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -33,6 +33,7 @@ from tests.wordpress import wxr_factory as wx
 pytestmark = pytest.mark.django_db
 
 SHOWN = re.compile(r'id="comment-(\d+)"')
+THREADS_READ = re.compile(r'"thread_id" IN \(([\d, ]+)\)')
 MORE = re.compile(r'<p class="more-replies"><a href="[^"]+">(\d+) more repl')
 
 
@@ -90,6 +91,102 @@ def test_a_shape_is_read_once_for_all_the_pages_of_its_thread(client, article, t
             counts.append(len(captured.captured_queries))
     assert first[0] == second[0] + 1  # the article's page read it; nothing since
     assert first[1:] == second[1:]  # the thread's own pages found it kept
+
+
+class Reads:
+    """A ``read`` for ``shapes.cached``: each thread a shape of its root alone; notes
+    which threads it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[int]] = []
+
+    def __call__(self, missing: list[int]) -> shapes.Skeleton:
+        self.asked.append(list(missing))
+        return shapes.Skeleton({pk: [pk] for pk in missing}, {})
+
+
+def test_after_a_change_the_shapes_asked_for_are_read_together_and_kept(article):
+    """The first render after a change makes the article's token: every shape it asks for
+    is read (one call), then kept; the next render reads only a thread not kept yet."""
+    read = Reads()
+    shapes.forget(Comment, article_id=article.pk)
+    first = shapes.cached(article.pk, [1, 2], read)
+    second = shapes.cached(article.pk, [1, 2, 3], read)
+    third = shapes.cached(article.pk, [3, 2], read)
+    assert read.asked == [[1, 2], [3]]
+    assert first.orders == {1: [1], 2: [2]}
+    assert second.orders == {1: [1], 2: [2], 3: [3]}
+    assert third.orders == {3: [3], 2: [2]}
+
+
+def test_a_change_in_a_transaction_drops_the_shapes_again_once_it_commits(
+    article, django_capture_on_commit_callbacks
+):
+    """A shape read while the change is not committed yet (another render, reading the
+    database as it was) is never read after the commit."""
+    read = Reads()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        shapes.forget(Comment, article_id=article.pk)
+        shapes.cached(article.pk, [1], read)  # kept under the token of the moment
+        shapes.cached(article.pk, [1], read)
+        assert read.asked == [[1]]
+    shapes.cached(article.pk, [1], read)
+    assert read.asked == [[1], [1]]
+
+
+def test_a_change_of_one_thread_has_that_thread_alone_read_again(article):
+    """A reader's comment changes its own thread: the next render reads that shape alone;
+    a change of the article's comments at large (moderation, an edit) reads them all."""
+    read = Reads()
+    shapes.forget(Comment, article_id=article.pk)
+    shapes.cached(article.pk, [1, 2, 3], read)
+    shapes.forget(Comment, article_id=article.pk, threads=[2])
+    assert shapes.cached(article.pk, [1, 2, 3], read).orders == {1: [1], 2: [2], 3: [3]}
+    shapes.forget(Comment, article_id=article.pk)
+    shapes.cached(article.pk, [1, 2, 3], read)
+    assert read.asked == [[1, 2, 3], [2], [1, 2, 3]]
+
+
+def test_a_thread_s_shape_read_before_its_change_committed_is_read_again_after(
+    article, django_capture_on_commit_callbacks
+):
+    read = Reads()
+    shapes.cached(article.pk, [1, 2], read)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        shapes.forget(Comment, article_id=article.pk, threads=[1])
+        shapes.cached(article.pk, [1, 2], read)  # another render, before the commit
+    shapes.cached(article.pk, [1, 2], read)
+    assert read.asked == [[1, 2], [1], [1]]
+
+
+def test_an_address_s_made_up_thread_leaves_nothing_in_the_cache(article):
+    """``?thread=`` with any number: no token (nor shape) is kept for what is no thread."""
+    shapes.cached(article.pk, [1], Reads())
+    before = cache.get(shapes._thread_token_key(article.pk, 987654))
+    shapes.cached(article.pk, [987654], lambda missing: shapes.Skeleton({}, {}))
+    assert before is None
+    assert cache.get(shapes._thread_token_key(article.pk, 987654)) is None
+    assert cache.get(shapes._thread_token_key(article.pk, 1)) is not None
+
+
+def test_a_readers_comment_has_its_own_thread_alone_read_again(client, article, thread, settings):
+    """Posted, a reply's thread is read again for the page; the article's other threads
+    are not (with Redis; without it the purge moves the generation: all are)."""
+    other = make_comment(article)
+    client.get(article.get_absolute_url())  # both shapes kept
+    post_comment(client, article, body="Another reply", parent=thread[-1].pk)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(article.get_absolute_url()).content.decode()
+    read = [
+        {int(pk) for pk in found.split(",")}
+        for query in captured.captured_queries
+        for found in THREADS_READ.findall(query["sql"])
+    ]
+    assert read == [{thread[0].pk} if settings.REDIS_URL else {thread[0].pk, other.pk}]
+    assert MORE.search(page).group(1) == "7"  # type: ignore[union-attr]
+    pages = render(client, article, thread[0])
+    assert Comment.objects.get(body="Another reply").pk in shown(pages)
+    as_if_nothing_was_cached(client, article, thread[0], pages)
 
 
 def test_a_readers_reply_shows_at_once(client, article, thread):
