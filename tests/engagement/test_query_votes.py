@@ -150,10 +150,9 @@ def test_a_query_vote_without_fetch_metadata_keeps_the_csrf_check(fast_answers):
     article = make_article()
     path = f"/api/articles/{article.pk}/reaction/"
     cross_site = {"Sec-Fetch-Site": "cross-site"}
-    response = QueryBrowser(application, "198.51.100.25").vote(path, "reaction=happy", **cross_site)
-    assert response.status == 403
-    assert fast_answers == []
-    assert figures_for(article.pk).reaction_total == 0
+    refused = QueryBrowser(application, "198.51.100.25").vote(path, "reaction=happy", **cross_site)
+    # Left to Django, whose CSRF check refuses it; nothing counted.
+    assert (refused.status, fast_answers, figures_for(article.pk).reaction_total) == (403, [], 0)
 
 
 def test_the_json_body_and_delete_are_still_taken_from_pages_cached_before(fast_answers):
