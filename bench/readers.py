@@ -135,7 +135,9 @@ file (page or counts file), nginx's micro-cache, or the app.
 ``--start-readers``, 20 articles, one session in 10 voting and one in 20
 commenting (the paths run at all: at 0.1% a short run posted no comment);
 asserts exact counts, bots' beacons sent and not counted, votes and comments
-answered, no cookie, no failed request; never timings.
+answered, every reader's last vote of each kind on each article stored (the vote
+log folded first: nginx takes the page script's votes, "vote (nginx)", 202), no
+cookie, no failed request; never timings.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ import argparse
 import asyncio
 import functools
 import gzip
+import json
 import math
 import multiprocessing
 import os
@@ -197,6 +200,10 @@ BACKOFF_MAX = 4
 HEADER_SECONDS = 15.0  # the counters under the headline stay on screen (or near it) this long
 BOT_AGENT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 REACTIONS = ["happy", "sad", "excited", "sleepy", "angry", "surprise"]
+WITHDRAW_SHARE = 0.1  # of votes: the reader's vote of that kind withdrawn
+# Scripts that send a vote in the query with no body (engagement.js since the votes nginx
+# takes); the earlier ones sent a JSON body.
+QUERY_VOTES = ("after",)
 # The counts micro-cache in deploy/nginx.conf, removed for the "before" script.
 MICRO_CACHE = re.compile(
     r"\n    # --- counts micro-cache ---.*?# --- end counts micro-cache ---\n", re.S
@@ -309,6 +316,7 @@ class Page:
     counts: str
     view: str
     reaction: str
+    rating: str
     comment_counts: list[str] = field(default_factory=list)  # ?ids= lists, one per chunk
 
 
@@ -585,14 +593,37 @@ class Generator:
         )
 
     async def vote(self, connection: Connection, browser: Browser, page: Page) -> None:
-        body = f'{{"reaction": "{self.rng.choice(REACTIONS)}"}}'.encode()
-        headers = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
-        _, answer, _ = await connection.request(
-            "POST", page.reaction, headers, body, kind="vote", cookie_ok=True
+        """A reaction or a rating (one in ``WITHDRAW_SHARE`` withdrawn). The page's
+        script ("after") sends it in the query, with no body: the shipped nginx takes it
+        (202, "vote (nginx)", folded later), or hands it to the app (200); the earlier
+        scripts sent a JSON body. The reader's last choice of each kind on each article
+        is kept (``VOTES_SENT``) for the exact check at the end."""
+        kind = "reaction" if self.rng.random() < 0.5 else "rating"
+        choice: str | int | None = (
+            self.rng.choice(REACTIONS) if kind == "reaction" else self.rng.randint(1, 5)
+        )
+        if self.rng.random() < WITHDRAW_SHARE:
+            choice = None
+        field = "reaction" if kind == "reaction" else "stars"
+        url = page.reaction if kind == "reaction" else page.rating
+        headers = {"Sec-Fetch-Site": "same-origin", "Accept": "application/json"}
+        body = b""
+        if self.script in QUERY_VOTES:
+            url += f"?{field}={'' if choice is None else choice}"
+        else:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps({field: choice}).encode()
+        key = (browser.ip, page.article_id, kind)
+        VOTES_UNSURE.add(key)  # until answered: a vote with no answer may have landed
+        status, answer, _ = await connection.request(
+            "POST", url, headers, body, kind="vote", ok=(200, 202), cookie_ok=True
         )
         TOTALS["votes answered"] += 1
+        TOTALS[f"votes answered {status}"] += 1
         if "set-cookie" in answer:
             browser.keep(answer["set-cookie"])
+        VOTES_SENT[key] = (reader_cookie(browser), choice)
+        VOTES_UNSURE.discard(key)
 
     async def comment(self, connection: Connection, browser: Browser, page: Page) -> None:
         """What discussion.js sends for a comment: the form's session when the form is
@@ -675,6 +706,14 @@ ALL_BROWSERS: list[Browser] = []
 ALL_PAIRS: set[tuple[str, str, int]] = set()  # (address, agent, article) of views sent
 SENT_PAIRS: list[int] = []  # len(ALL_PAIRS) of each generator process, at the end
 TOTALS: Counter = Counter()
+# A process's readers' last vote of each kind on each article: (browser, article id,
+# "reaction"/"rating") -> (the reader cookie's value after it, the choice; None:
+# withdrawn); the votes sent but not answered (failed: they may or may not have landed).
+VOTES_SENT: dict[tuple[str, int, str], tuple[str, str | int | None]] = {}
+VOTES_UNSURE: set[tuple[str, int, str]] = set()
+# Every process's, gathered at the end (``Generators.close``).
+ALL_VOTES: dict[tuple[str, int, str], tuple[str, str | int | None]] = {}
+ALL_UNSURE: set[tuple[str, int, str]] = set()
 ERRORS: Counter = Counter()  # every failed request of the run, by kind and what went wrong
 
 
@@ -762,7 +801,9 @@ class Connection:
             self.close()
         if kind in ("refresh", "counts", "html", "comment counts"):
             kind += " 304" if status == 304 else ""
-        if kind != "static":
+        if kind == "vote" and status == 202:
+            kind = "vote (nginx)"  # taken and logged by nginx, folded into the counts later
+        elif kind != "static":
             # Who answered: nginx from a file (a page or counts file), nginx from its
             # micro-cache, or the app (through nginx).
             cache = answer.get("x-cache")
@@ -906,7 +947,9 @@ def generator_process(generator: Generator, commands: Connection_, cpus: set[int
             return
         readers, start, end = command
         tally = asyncio.run(run_sessions(generator, readers, start, end)) if readers else Tally()
-        commands.send((tally, len(ALL_PAIRS), Counter(TOTALS), Counter(ERRORS)))
+        commands.send(
+            (tally, len(ALL_PAIRS), Counter(TOTALS), Counter(ERRORS), VOTES_SENT, VOTES_UNSURE)
+        )
 
 
 class Generators:
@@ -919,6 +962,7 @@ class Generators:
         self.pipes: list[Connection_] = []
         self.processes: list[multiprocessing.Process] = []
         self.totals: dict[int, tuple[int, Counter, Counter]] = {}
+        self.votes: dict[int, tuple[dict, set]] = {}
         context = multiprocessing.get_context("fork")
         for index in range(count):
             ours, theirs = context.Pipe()
@@ -948,7 +992,8 @@ class Generators:
         cpu = roles.since(before, after)
         tally = Tally()
         for index, pipe in enumerate(self.pipes):
-            part, pairs, totals, errors = pipe.recv()
+            part, pairs, totals, errors, votes, unsure = pipe.recv()
+            self.votes[index] = (votes, unsure)
             tally.kinds.update(part.kinds)
             tally.latencies += part.latencies
             tally.errors.update(part.errors)
@@ -975,6 +1020,9 @@ class Generators:
             SENT_PAIRS.append(pairs)
             TOTALS.update(totals)
             ERRORS.update(errors)
+        for votes, unsure in self.votes.values():
+            ALL_VOTES.update(votes)
+            ALL_UNSURE.update(unsure)
 
 
 SCALE = [60.0]  # the clock's compression (--time-scale), for the warm-up
@@ -1135,8 +1183,66 @@ def page_of(article, html: str) -> Page:
         re.search(r'data-counts-url="([^"]+)"', html).group(1),
         re.search(r'data-view-url="([^"]+)"', html).group(1),
         re.search(r'data-reaction-url="([^"]+)"', html).group(1),
+        re.search(r'data-rating-url="([^"]+)"', html).group(1),
         comment_counts,
     )
+
+
+def reader_cookie(browser: Browser) -> str:
+    """The reader id in the browser's reader cookie (its signed value ``id:signature``),
+    "" without one."""
+    from django.conf import settings
+
+    name = settings.BYLINE_READER_COOKIE
+    for pair in browser.cookie.split("; "):
+        if pair.startswith(f"{name}="):
+            return pair.split("=", 1)[1].strip('"').rsplit(":", 1)[0]
+    return ""
+
+
+def exact_votes(
+    ids: list[int],
+    sent: dict[tuple[str, int, str], tuple[str, str | int | None]],
+    unsure: set[tuple[str, int, str]],
+) -> tuple[list[str], str]:
+    """Whether every reader's last vote of each kind on each article is the row stored
+    (the vote log folded first): the failures and a line for the report. A vote that
+    got no answer may or may not have landed: its reader's row on that article is left
+    out (and counted in the line)."""
+    from byline.engagement.models import Rating, Reaction
+
+    skipped = {(sent.get(key, ("", None))[0], key[1], key[2]) for key in unsure}
+    wanted: dict[tuple[str, int, str], str | int | None] = {}
+    for (_, article_id, kind), (reader, choice) in sent.items():
+        if (reader, article_id, kind) not in skipped:
+            wanted[(reader, article_id, kind)] = choice
+    stored: dict[tuple[str, int, str], str | int | None] = {}
+    rows = Reaction.objects.filter(article_id__in=ids).values_list(
+        "reader", "article_id", "reaction"
+    )
+    for reader, article_id, reaction in rows:
+        stored[(reader, article_id, "reaction")] = reaction or None
+    rows = Rating.objects.filter(article_id__in=ids).values_list("reader", "article_id", "stars")
+    for reader, article_id, stars in rows:
+        stored[(reader, article_id, "rating")] = stars
+    failures = []
+    for key in sorted(set(wanted) | set(stored), key=str):
+        if key in skipped:
+            continue
+        if not key[0] and key in wanted:
+            failures.append(f"votes: a reader's vote on article {key[1]} set no reader cookie")
+        elif wanted.get(key) != stored.get(key):
+            failures.append(
+                f"votes: reader {key[0][:8]}… on article {key[1]} ({key[2]}): sent last"
+                f" {wanted.get(key, 'nothing')!r}, stored {stored.get(key, 'no row')!r}"
+            )
+    kept = sum(1 for choice in wanted.values() if choice is not None)
+    line = (
+        f"votes: {len(wanted)} readers' last choices ({kept} standing, the rest withdrawn),"
+        f" {len(skipped)} left out (a vote without an answer):"
+        f" {'exact' if not failures else f'{len(failures)} DIFFER'}"
+    )
+    return failures[:20] + ([f"... {len(failures) - 20} more"] if len(failures) > 20 else []), line
 
 
 def stored_views(ids: list[int]) -> int:
@@ -1432,10 +1538,16 @@ def main() -> int:
         )
         votes = TOTALS["votes answered"]
         print(
-            f"votes: {votes} answered 200; recount of the vote rows:"
+            f"votes: {votes} answered ({TOTALS['votes answered 202']} taken by nginx, 202;"
+            f" {TOTALS['votes answered 200']} by the app, 200); recount of the vote rows:"
             f" {'exact' if not drifts else f'{len(drifts)} totals DRIFTED'}"
         )
         failures += [f"recount: {drift}" for drift in drifts]
+        # Every reader's last vote of each kind on each article stored (the vote log
+        # folded with the views above).
+        vote_failures, vote_line = exact_votes(ids, ALL_VOTES, ALL_UNSURE)
+        print(f"  {vote_line}")
+        failures += vote_failures
         asked = [k for steps in results.values() for step in steps for k in step.tally.kinds]
         if args.quick and "after" in results:
             after = [k for step in results["after"] for k in step.tally.kinds]

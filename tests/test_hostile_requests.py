@@ -82,7 +82,7 @@ raw_value = st.one_of(hostile_text.map(encode), st.sampled_from(RAW_ESCAPES))
 # What the site reads from query strings (grep request.GET) and the admin's own.
 QUERY_NAMES = [
     "article", "replyto", "cpage", "thread", "tpage", "sort", "page", "before", "p", "q",
-    "download", "voted", "o", "e", "all", "ids", "reacted",
+    "download", "voted", "o", "e", "all", "ids", "reacted", "reaction", "stars",
     "_popup", "_to_field", "_changelist_filters", "status__exact", "status",
     "submitted_at__year", "submitted_at__month", "submitted_at__day",
     "published_at__year", "published_at__month", "created_at__year", "utm_source", "fbclid",

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -279,6 +280,33 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise VoteRefused("The request body must be a JSON object.")
     return data
+
+
+# A vote in the query string is one short field ("?reaction=surprised", "?stars=4").
+MAX_VOTE_QUERY = 100
+
+
+def query_vote(kind: str, query: str, has_body: bool, method: str = "POST") -> dict[str, Any]:
+    """The payload ``parse_vote`` takes from a vote sent in the query string, as the
+    page's script sends it: ``POST ?reaction=<key>`` or ``?stars=<1-5>`` with no body;
+    an empty value (``?reaction=``) withdraws. VoteRefused (400) for a body as well
+    (the choice is sent once), a DELETE with a query, another field, the field twice,
+    a field without ``=`` or a query that is not UTF-8."""
+    field = "reaction" if kind == "reaction" else "stars"
+    if has_body or method != "POST":
+        raise VoteRefused("Send the choice once: in the query string or in the body, not both.")
+    try:
+        if len(query) > MAX_VOTE_QUERY:
+            raise ValueError(query)
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except ValueError:  # UnicodeDecodeError included
+        pairs = []
+    if len(pairs) != 1 or pairs[0][0] != field:
+        raise VoteRefused(
+            f"Send one field in the query string: ?{field}=<choice> (empty to withdraw)."
+        )
+    value = pairs[0][1]
+    return {field: value if value else None}
 
 
 def parse_vote(kind: str, payload: dict[str, Any] | None) -> str | int | None:

@@ -70,6 +70,15 @@ def _payload(request: HttpRequest) -> dict[str, Any]:
     return request.POST.dict()
 
 
+def _vote_payload(request: HttpRequest, kind: str) -> dict[str, Any] | None:
+    """A vote's payload: from the query string (the page's script: ``?reaction=happy``,
+    no body), else from the body; None for a DELETE (withdraw)."""
+    query = request.META.get("QUERY_STRING", "")
+    if query:
+        return actions.query_vote(kind, query, bool(request.body), request.method or "")
+    return _payload(request) if request.method == "POST" else None
+
+
 def _answer(voter: actions.Voter, body: dict[str, Any]) -> JsonResponse:
     response = JsonResponse(body)
     patch_cache_control(response, private=True, no_store=True)
@@ -136,7 +145,7 @@ def mine(request: HttpRequest, article_id: int) -> HttpResponse:
 
 def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
     try:
-        payload = _payload(request) if request.method == "POST" else None
+        payload = _vote_payload(request, kind)
         choice = actions.parse_vote(kind, payload)
         voter, mine, figures = actions.vote(
             kind, article_id, readers.reader_id(request), readers.client_ip(request), choice
@@ -152,14 +161,16 @@ def _vote_api(request: HttpRequest, article_id: int, kind: str) -> HttpResponse:
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def reaction_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"reaction": key} sets the reaction ({"reaction": null} or DELETE withdraws it)."""
+    """POST {"reaction": key} (or ?reaction=key, no body) sets the reaction
+    ({"reaction": null}, ?reaction= or DELETE withdraws it)."""
     return _vote_api(request, article_id, "reaction")
 
 
 @cached_page_form(on_rejected=_rejected_json)
 @json_methods("POST", "DELETE")
 def rating_api(request: HttpRequest, article_id: int) -> HttpResponse:
-    """POST {"stars": 1..5} sets the rating ({"stars": null} or DELETE withdraws it)."""
+    """POST {"stars": 1..5} (or ?stars=1..5, no body) sets the rating
+    ({"stars": null}, ?stars= or DELETE withdraws it)."""
     return _vote_api(request, article_id, "rating")
 
 

@@ -37,6 +37,13 @@ JSON object as the page's script sends it (``{"reaction": "happy"}``,
 body that is anything else (nested, an array, not JSON) is handed back to
 Django with its bytes, where ``views.reaction_api`` parses it with the
 site's guards for hostile input (``byline.parsing``) and answers the 400.
+
+The page's script sends its votes in the query string instead, with no body
+(``POST .../reaction/?reaction=happy``, ``?stars=`` withdraws): a request
+nginx can take and log itself. The layer answers those too, reading the
+query with the API view's function (``actions.query_vote``: the same
+payload, the same 400s); a query with a body or a Content-Type other than
+JSON, or on a DELETE, goes to Django, which refuses or parses it.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -65,6 +73,7 @@ VOTE_PATH = re.compile(r"/api/articles/([0-9]{1,19})/(reaction|rating)/\Z")
 VOTE_METHODS = frozenset({"POST", "DELETE"})
 # A vote's body is a few bytes ({"stars": 4}); anything larger takes the full stack.
 MAX_BODY = 1024
+JSON = "application/json"
 # A connection that answered a vote this recently is used without a health check: a
 # vote's statements are all cast again on a new connection if the kept one was dropped
 # (``postgres.again_if_dropped``), and a vote's statement sent into a server frozen since
@@ -95,20 +104,25 @@ def answer_vote(environ: Environ) -> Answer | None:
     match = _lean_vote(environ)
     if match is None or not may_answer(environ):
         return None
-    if environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json":
-        return None
+    content_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    query = environ.get("QUERY_STRING", "")
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return None
-    if not 0 <= length <= MAX_BODY:
+    if query:  # the page's script: POST ?reaction=happy, no body (nor Content-Type)
+        if length or environ["REQUEST_METHOD"] != "POST" or content_type not in ("", JSON):
+            return None  # Django refuses it (a choice sent twice), or parses the form
+        if "\x00" in unquote(query):
+            return None  # refused as every address with a NUL (``byline.errors``)
+    elif content_type != JSON or not 0 <= length <= MAX_BODY:
         return None
     article_id, kind = int(match[1]), match[2]  # VOTE_PATH: 1 to 19 ASCII digits
     if not 0 < article_id <= MAX_ID:
         return None  # out of range: Django's answer (a JSON 404)
     body = environ["wsgi.input"].read(length) if length else b""
-    payload = None  # a DELETE withdraws
-    if environ["REQUEST_METHOD"] == "POST":
+    payload = None  # a DELETE withdraws (a query's vote is read within the request)
+    if environ["REQUEST_METHOD"] == "POST" and not query:
         payload = plain_vote(body)
         if payload is None:  # Django parses it: give it the bytes again
             environ["wsgi.input"] = io.BytesIO(body)
@@ -117,7 +131,7 @@ def answer_vote(environ: Environ) -> Answer | None:
 
     def vote() -> Answer:
         _trust_recent_connection()
-        answer = _vote(environ, article_id, kind, payload, secure)
+        answer = _vote(environ, article_id, kind, payload, query, secure)
         _used_successfully()
         return answer
 
@@ -183,9 +197,16 @@ def _used_successfully() -> None:
 
 
 def _vote(
-    environ: Environ, article_id: int, kind: str, payload: dict[str, Any] | None, secure: bool
+    environ: Environ,
+    article_id: int,
+    kind: str,
+    payload: dict[str, Any] | None,
+    query: str,
+    secure: bool,
 ) -> Answer:
     try:
+        if query:
+            payload = actions.query_vote(kind, query, has_body=False)
         choice = actions.parse_vote(kind, payload)
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(settings.BYLINE_READER_COOKIE)
         voter, mine, figures = actions.vote(

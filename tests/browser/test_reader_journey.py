@@ -29,9 +29,9 @@ def reaction(page, key):
 
 def test_a_reader_reacts_moves_the_reaction_and_withdraws_it(page, demo_article):
     """One reaction per reader: a second choice moves it, the same one again withdraws it
-    (the script sends a clear, a DELETE, never the same vote again, so no vote is a
-    toggle and a retried one is harmless); the counts, percentages and the pressed state
-    change in place."""
+    (the script sends a clear, ``?reaction=`` with no body, never the same vote again,
+    so no vote is a toggle and a retried one is harmless); the counts, percentages and
+    the pressed state change in place."""
     open_article(page, demo_article)
     status = page.locator(".engagement-status")
     happy_count, happy_percent = reaction(page, "happy")
@@ -57,9 +57,11 @@ def test_a_reader_reacts_moves_the_reaction_and_withdraws_it(page, demo_article)
     expect(happy_count).to_have_text("0")
     expect(happy_percent).to_have_text("0")
 
-    with page.expect_request(lambda r: r.url.endswith("/reaction/")) as sent:
+    with page.expect_request(lambda r: "/reaction/" in r.url) as sent:
         page.get_by_role("button", name="Sad", exact=True).click()
-    assert sent.value.method == "DELETE"
+    assert sent.value.method == "POST"
+    assert sent.value.url.endswith("/reaction/?reaction=")
+    assert sent.value.post_data is None
     expect(page.get_by_role("button", name="Sad", exact=True)).to_have_attribute(
         "aria-pressed", "false"
     )

@@ -2,6 +2,63 @@
 // Progressive enhancement: without this script the forms post and redirect back.
 (function () {
   "use strict";
+
+  // Whole-number percentages of `counts` adding up to exactly 100, as the server's
+  // stats.shares: each rounded down, the points missing to the largest remainders
+  // (the earlier item first on a tie); all zero when there is nothing to share.
+  function shares(counts) {
+    var total = counts.reduce(function (sum, n) { return sum + n; }, 0);
+    if (total === 0) return counts.map(function () { return 0; });
+    var remainders = counts.map(function (n) { return (n * 100) % total; });
+    var floors = counts.map(function (n, i) { return (n * 100 - remainders[i]) / total; });
+    var missing = 100 - floors.reduce(function (sum, n) { return sum + n; }, 0);
+    counts.map(function (n, i) { return i; })
+      .sort(function (a, b) { return remainders[b] - remainders[a] || a - b; })
+      .slice(0, missing)
+      .forEach(function (i) { floors[i] += 1; });
+    return floors;
+  }
+
+  // The mean number of stars to one decimal, half up (stats.Figures.rating_average),
+  // in whole numbers: tenths = floor((20 * total + count) / (2 * count)).
+  function average(total, count) {
+    if (!count) return null;
+    var top = 20 * total + count;
+    var bottom = 2 * count;
+    var tenths = (top - (top % bottom)) / bottom;
+    return tenths / 10;
+  }
+
+  // The counts with one reader's vote applied: `previous` (the choice the page showed
+  // as theirs, null for none) taken out, `next` (null: withdrawn) put in, the percents,
+  // the rating's count and average recomputed as the server computes them. For an
+  // answer that does not include the vote yet (nginx took it, to be folded in a few
+  // seconds): the figures the fold will bring, so nothing jumps when they come.
+  function withVote(counts, kind, previous, next) {
+    var copy = JSON.parse(JSON.stringify(counts));
+    function move(items, key) {
+      items.forEach(function (item) {
+        if (previous !== null && item[key] === previous) item.count = Math.max(0, item.count - 1);
+        if (next !== null && item[key] === next) item.count += 1;
+      });
+      var percents = shares(items.map(function (item) { return item.count; }));
+      items.forEach(function (item, i) { item.percent = percents[i]; });
+    }
+    if (previous === next) return copy;
+    if (kind === "reaction") {
+      move(copy.reactions, "key");
+    } else {
+      var rating = copy.rating;
+      move(rating.stars, "stars");
+      rating.count = rating.stars.reduce(function (sum, star) { return sum + star.count; }, 0);
+      var total = rating.stars.reduce(function (sum, star) { return sum + star.stars * star.count; }, 0);
+      rating.average = average(total, rating.count);
+    }
+    return copy;
+  }
+  window.Byline = window.Byline || {};
+  window.Byline.withVote = withVote;
+
   var block = document.querySelector("section.engagement[data-counts-url]");
   if (!block || !window.fetch) return;
   var VOTED = "byline:voted";
@@ -79,7 +136,8 @@
     });
   }
 
-  function getJSON(url, options) {
+  // The JSON answer and its status; an error's message thrown.
+  function answerOf(url, options) {
     return fetch(url, Object.assign({ credentials: "same-origin" }, options || {}))
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
@@ -87,9 +145,12 @@
             var message = body.error && body.error.message;
             throw new Error(message || "Something went wrong (" + response.status + "). Try again.");
           }
-          return body;
+          return { status: response.status, body: body };
         });
       });
+  }
+  function getJSON(url, options) {
+    return answerOf(url, options).then(function (answer) { return answer.body; });
   }
 
   // Revalidated (a 304 when unchanged), never reused from the browser's cache: a
@@ -99,13 +160,21 @@
   // `unchanged` counts the refreshes in a row whose ETag was the one already shown.
   // nginx keeps the counts a second: a refresh sent just after the reader's own
   // vote may predate it, so for a few seconds after a vote refreshes are not shown.
+  // A vote nginx took (202, folded into the counts within a few seconds: the fold runs
+  // every 2 s, the counts file is written after it) holds them longer: the page shows
+  // the counts with the vote applied until a refresh asked after the fold.
   // `fetchedAt` is when the figures shown were asked for (the beacon, a refresh, a vote).
+  var HELD = 3000;
+  var HELD_FOR_FOLD = 5000;
   var latest = 0;
   var shownTag = null;
   var unchanged = 0;
-  var votedAt = 0;
+  var heldUntil = 0;
   var fetchedAt = Date.now();
-  block.addEventListener("submit", function () { votedAt = Date.now(); unchanged = 0; }, true);
+  block.addEventListener("submit", function () {
+    heldUntil = Math.max(heldUntil, Date.now() + HELD);
+    unchanged = 0;
+  }, true);
   function seen(response) {
     var tag = response.headers.get("ETag");
     unchanged = tag && tag === shownTag ? unchanged + 1 : 0;
@@ -114,13 +183,14 @@
   function refresh() {
     var asked = ++latest;
     fetchedAt = Date.now();
+    var sent = fetchedAt;
     return fetch(block.dataset.countsUrl, { credentials: "same-origin", cache: "no-cache" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         seen(response);
         return response.json();
       }).then(function (counts) {
-        if (asked === latest && Date.now() - votedAt > 3000) showCounts(counts);
+        if (asked === latest && sent >= heldUntil) showCounts(counts);
       }).catch(function () { /* keep the page's figures */ });
   }
 
@@ -129,35 +199,53 @@
     return label ? label.textContent : button.value;
   }
 
-  // A vote states the reader's choice, never a toggle, so a retry is harmless:
-  // the reader's active reaction clicked again, or a "withdraw" button, sends a
-  // DELETE (a clear); any other button sets that choice.
+  // The reader's choice of this kind as the page shows it (as loaded, or last voted).
+  function shownChoice(kind) {
+    var field = kind === "reaction" ? "reaction" : "stars";
+    var pressed = block.querySelector('button[name="' + field + '"][aria-pressed="true"]');
+    if (!pressed) return null;
+    return kind === "reaction" ? pressed.value : Number(pressed.value);
+  }
+
+  // A vote states the reader's choice, never a toggle, so a retry is harmless. It is
+  // sent in the query, with no body (`?reaction=happy`, `?stars=4`): nginx takes it
+  // and answers 202 with the counts before it, or the app answers 200 with the
+  // reader's choice and the counts after it. The reader's active reaction clicked
+  // again, or a "withdraw" button, sends an empty choice (`?reaction=`: withdrawn).
   function vote(form, button) {
     var kind = form.dataset.vote;
+    var field = kind === "reaction" ? "reaction" : "stars";
     var url = kind === "reaction" ? block.dataset.reactionUrl : block.dataset.ratingUrl;
     var clear = button.name === "withdraw" ||
       (kind === "reaction" && button.getAttribute("aria-pressed") === "true");
-    var request = {
-      method: clear ? "DELETE" : "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" }
-    };
-    if (!clear) {
-      var body = {};
-      body[kind === "reaction" ? "reaction" : "stars"] = kind === "reaction" ? button.value : Number(button.value);
-      request.body = JSON.stringify(body);
-    }
+    var choice = clear ? null : kind === "reaction" ? button.value : Number(button.value);
+    var previous = shownChoice(kind);
+    var query = field + "=" + (clear ? "" : encodeURIComponent(button.value));
     button.disabled = true;
-    getJSON(url, request).then(function (answer) {
+    answerOf(url + (url.indexOf("?") < 0 ? "?" : "&") + query, {
+      method: "POST",
+      headers: { "Accept": "application/json" }
+    }).then(function (answer) {
       remember();
       latest++;
       fetchedAt = Date.now();
-      schedule();
-      showCounts(answer.counts);
-      showMine(answer.mine);
-      if (kind === "reaction") {
-        status.textContent = answer.mine.reaction ? "Your reaction: " + labelOf(button) + "." : "Your reaction was withdrawn.";
+      var mine = answer.body.mine;
+      if (answer.status === 202) {
+        // Taken, not yet counted: the counts before it, with it applied here.
+        mine = {};
+        mine[kind] = choice;
+        heldUntil = Math.max(heldUntil, Date.now() + HELD_FOR_FOLD);
+        if (answer.body.reactions) showCounts(withVote(answer.body, kind, previous, choice));
+        refreshAfterFold();
       } else {
-        status.textContent = answer.mine.rating === null ? "Your rating was withdrawn." : "You rated this article " + labelOf(button) + ".";
+        showCounts(answer.body.counts);
+        schedule();
+      }
+      showMine(mine);
+      if (kind === "reaction") {
+        status.textContent = mine.reaction ? "Your reaction: " + labelOf(button) + "." : "Your reaction was withdrawn.";
+      } else {
+        status.textContent = mine.rating === null ? "Your rating was withdrawn." : "You rated this article " + labelOf(button) + ".";
       }
     }).catch(function (error) {
       status.textContent = error.message;
@@ -167,6 +255,18 @@
       var target = button.closest("[hidden]") ? form.querySelector("button") : button;
       target.focus();
     });
+  }
+
+  // Once a vote nginx took is folded, one refresh shows the server's figures (which
+  // then include it); the usual rhythm follows.
+  function refreshAfterFold() {
+    clearTimeout(timer);
+    timer = null;
+    if (!watching()) return schedule();
+    timer = setTimeout(function () {
+      timer = null;
+      if (watching()) refresh().then(schedule); else schedule();
+    }, Math.max(0, heldUntil - Date.now()));
   }
 
   block.querySelectorAll("form[data-vote]").forEach(function (form) {
