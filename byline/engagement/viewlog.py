@@ -201,6 +201,19 @@ def folder() -> Path | None:
     return Path(value) if value else None
 
 
+def log_files(directory: Path, pattern: re.Pattern[str]) -> list[tuple[int, str]] | None:
+    """The files of nginx's logs in ``directory`` named as ``pattern`` says, (slot, name)
+    oldest first; None when the folder is missing."""
+    try:
+        return sorted(
+            (int(match[1]), entry.name)
+            for entry in os.scandir(directory)
+            if (match := pattern.match(entry.name))
+        )
+    except FileNotFoundError:
+        return None
+
+
 def fold(directory: Path | None = None) -> int:
     """Add the views in the view log's files to the totals; the views added.
 
@@ -208,15 +221,8 @@ def fold(directory: Path | None = None) -> int:
     transaction a batch; a file nginx no longer writes is deleted once read.
     """
     directory = directory or folder()
-    if directory is None:
-        return 0
-    try:
-        names = sorted(
-            (int(match[1]), entry.name)
-            for entry in os.scandir(directory)
-            if (match := FILE_NAME.match(entry.name))
-        )
-    except FileNotFoundError:
+    names = None if directory is None else log_files(directory, FILE_NAME)
+    if directory is None or names is None:
         return 0
     # The counts files are looked at even when a batch failed (Redis or the database is
     # down: its lines wait), so votes and comments still show; the failure goes on up.

@@ -56,7 +56,7 @@ from django.utils import timezone
 from byline import readers
 from byline.engagement import actions, stats
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.viewlog import SLOT_SECONDS, folder
+from byline.engagement.viewlog import SLOT_SECONDS, folder, log_files
 from byline.parsing import MAX_ID
 
 logger = logging.getLogger(__name__)
@@ -95,15 +95,8 @@ def fold(directory: Path | None = None) -> int:
     transaction a batch; a file nginx no longer writes is deleted once read. A failure
     (the database away) goes up: the lines wait for the next fold."""
     directory = directory or folder()
-    if directory is None:
-        return 0
-    try:
-        names = sorted(
-            (int(match[1]), entry.name)
-            for entry in os.scandir(directory)
-            if (match := FILE_NAME.match(entry.name))
-        )
-    except FileNotFoundError:
+    names = None if directory is None else log_files(directory, FILE_NAME)
+    if directory is None or names is None:
         return 0
     cast = 0
     current_slot = int(time.time()) // SLOT_SECONDS
@@ -206,7 +199,8 @@ def _commit_batch(
             return 0
         outcomes = stats.cast_published_votes(votes)
         unpublished = sum(outcome is None for outcome in outcomes)
-        _refused["article not published"] += unpublished
+        if unpublished:
+            _refused["article not published"] += unpublished
         return len(votes) - unpublished
 
 
@@ -345,7 +339,3 @@ def _log_refusals() -> None:
         logger.info("vote log: lines dropped: %s", told)
         _refused.clear()
 
-
-def refusals() -> dict[str, int]:
-    """The lines dropped and not yet logged, by reason (tests, the bench)."""
-    return dict(_refused)

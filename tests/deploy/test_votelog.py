@@ -11,9 +11,6 @@ free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
 
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -21,9 +18,8 @@ import pytest
 from bench.slowclients import site_reader_requests
 from byline import readers
 from byline.engagement import actions
-from byline.engagement.beacon_layer import COUNTS_SECONDS
 from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
-from tests.deploy.test_readers import BROWSER, beacon, send
+from tests.deploy.test_readers import BROWSER, beacon, fold, send
 
 pytestmark = needs_nginx_and_granian
 SAME_ORIGIN = {
@@ -52,19 +48,6 @@ def site(tmp_path_factory):
         fold(site)
         assert (site["data"] / "views" / "counts" / f"{site['id']}.json").exists()
         yield site
-
-
-def fold(site) -> None:
-    """`byline flush_views`, as the service runs it; then the app's own copy of the
-    counts has expired."""
-    subprocess.run(
-        [sys.executable, "-m", "byline", "flush_views"],
-        env=site["env"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    time.sleep(COUNTS_SECONDS + 0.1)
 
 
 def vote(site, query: str, kind: str = "reaction", cookie: str = "", method: str = "POST", **more):

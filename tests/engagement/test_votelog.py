@@ -8,8 +8,10 @@ the file's read position, so a fold that fails anywhere and runs again casts eac
 line once. tests/deploy/test_votelog.py does the same through a real nginx.
 """
 
+import logging
 import secrets
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from byline import readers
 from byline.engagement import actions, stats, viewbuffer, votelog
 from byline.engagement.models import Rating, Reaction, ViewLogPosition
 from tests.corpora import NAUGHTY
+from tests.engagement.test_viewlog import write as write_log
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,11 +56,7 @@ def line(
 
 
 def write(folder: Path, *lines: str, slot: int | None = None) -> Path:
-    slot = slot if slot is not None else int(time.time()) // votelog.SLOT_SECONDS
-    path = folder / f"votes-{slot}.log"
-    with path.open("a") as file:
-        file.write("".join(lines))
-    return path
+    return write_log(folder, *lines, slot=slot, log="votes")
 
 
 def keys() -> list[str]:
@@ -163,9 +162,15 @@ def test_the_app_reads_a_minted_id_as_that_reader():
     assert readers.reader_from_cookie(who + "0") is None
 
 
-def test_votes_of_unpublished_unknown_and_huge_articles_and_bad_choices_are_dropped(log_dir):
+def test_votes_of_unpublished_unknown_and_huge_articles_and_bad_choices_are_dropped(
+    log_dir, monkeypatch, caplog
+):
     """Nothing is cast for an article that is not published or does not exist, an id no
-    database holds, or a choice that is not one; the votes around them are."""
+    database holds, or a choice that is not one; the votes around them are. The lines
+    dropped are counted in one log line (at most one a minute), not a line each."""
+    monkeypatch.setattr(votelog, "_refused", Counter())
+    monkeypatch.setattr(votelog, "_refused_logged", [float("-inf")])
+    caplog.set_level(logging.INFO, logger="byline.engagement.votelog")
     article = make_article()
     draft = make_article(status="draft")
     who = reader()
@@ -183,7 +188,10 @@ def test_votes_of_unpublished_unknown_and_huge_articles_and_bad_choices_are_drop
     assert votelog.fold() == 1
     assert stars_of(article, who) == 3
     assert not Reaction.objects.exists()
-    assert votelog.refusals()["choice not valid"] >= 3
+    told = [r.getMessage() for r in caplog.records if r.name == "byline.engagement.votelog"]
+    assert told == [
+        "vote log: lines dropped: 2 article not published, 3 choice not valid, 2 malformed"
+    ]
 
 
 def test_a_reader_and_an_address_vote_at_most_the_limit_in_the_lines_own_minute(log_dir, settings):
