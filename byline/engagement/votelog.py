@@ -338,4 +338,3 @@ def _log_refusals() -> None:
         told = ", ".join(f"{count} {why}" for why, count in sorted(_refused.items()))
         logger.info("vote log: lines dropped: %s", told)
         _refused.clear()
-
