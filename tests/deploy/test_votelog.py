@@ -11,6 +11,7 @@ free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
 
 import json
 import re
+import time
 import urllib.request
 
 import pytest
@@ -55,7 +56,18 @@ def vote(site, query: str, kind: str = "reaction", cookie: str = "", method: str
     return send(f"{site['nginx']}/api/articles/{site['id']}/{kind}/?{query}", method, headers)
 
 
-def vote_lines(site) -> list[list[str]]:
+def vote_lines(site, at_least: int = 0) -> list[list[str]]:
+    """The vote log's lines (split), waiting up to 10 s for ``at_least`` of them: nginx
+    writes a line once it has sent the answer."""
+    for _ in range(100):
+        lines = logged(site)
+        if len(lines) >= at_least:
+            break
+        time.sleep(0.1)
+    return lines
+
+
+def logged(site) -> list[list[str]]:
     return [
         each.split("\t")
         for path in sorted((site["data"] / "views").glob("votes-*.log"))
@@ -90,15 +102,15 @@ def test_a_same_origin_vote_is_answered_by_nginx_and_cast_once_at_the_fold(site)
     )
     assert reader, cookie
     assert int(reader[2]) == readers.COOKIE_MAX_AGE
-    logged = vote_lines(site)[lines:]
-    assert [(f[1], f[2], f[3], f[6]) for f in logged] == [
+    written = vote_lines(site, lines + 1)[lines:]
+    assert [(f[1], f[2], f[3], f[6]) for f in written] == [
         (str(site["id"]), "reaction", f"={first}", reader[1])
     ]
 
     status, headers, _ = vote(site, f"reaction={second}", cookie=f"byline_reader={reader[1]}")
     assert status == 202
     assert "set-cookie" not in headers
-    assert vote_lines(site)[-1][6] == reader[1]
+    assert vote_lines(site, lines + 2)[-1][6] == reader[1]
 
     fold(site)
     assert reaction_count(site, second) == before + 1
@@ -114,10 +126,12 @@ def test_a_same_origin_vote_is_answered_by_nginx_and_cast_once_at_the_fold(site)
 
 def test_a_rating_and_its_withdrawal_through_nginx(site):
     """``?stars=4`` then ``?stars=`` from one reader: after the fold, no rating of theirs."""
+    lines = len(vote_lines(site))
     status, headers, _ = vote(site, "stars=4", kind="rating")
     assert status == 202
     cookie = headers["set-cookie"].split(";")[0]
     assert vote(site, "stars=", kind="rating", cookie=cookie)[0] == 202
+    assert [f[3] for f in vote_lines(site, lines + 2)[lines:]] == ["=4", "="]
     fold(site)
     mine = the_app(site, f"/api/articles/{site['id']}/engagement/mine/", cookie)
     assert mine["rating"] is None
@@ -158,4 +172,19 @@ def test_a_vote_with_a_body_goes_to_the_app(site):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
         assert response.headers.get("X-Cache") != "FILE"
+    assert len(vote_lines(site)) == lines
+
+
+def test_a_vote_on_an_article_without_a_counts_file_is_cast_by_the_app(site):
+    """No counts file (nobody has read the article since the last fold, or there is no
+    such article): the app checks and answers the vote itself (its 404; a 400 from an app
+    that does not read the query form yet)."""
+    lines = len(vote_lines(site))
+    status, headers, _ = send(
+        f"{site['nginx']}/api/articles/987654321/reaction/?reaction={actions.reaction_keys()[0]}",
+        "POST",
+        SAME_ORIGIN,
+    )
+    assert status in {404, 400}
+    assert headers.get("x-cache") != "FILE"
     assert len(vote_lines(site)) == lines
