@@ -73,7 +73,15 @@ DECISIONS_LOCK = 0x62796C77  # PostgreSQL advisory lock: one vote folder decides
 REFUSALS_LOG_SECONDS = 60.0
 KINDS = {b"reaction": "reaction", b"rating": "rating"}
 _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
-_refused: Counter[str] = Counter()  # why lines were dropped, since the last log line
+# (folder, file name) -> (inode, position) this process last committed or found: a file
+# no longer than that holds nothing new, and a fold skips it without a query (a file
+# replaced under its name has another inode).
+_read_to: dict[tuple[str, str], tuple[int, int]] = {}
+_refused: Counter[str] = Counter()
+FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
+_forgotten = [
+    float("-inf")
+]  # when they were last looked for (monotonic)  # why lines were dropped, since the last log line
 _refused_logged = [float("-inf")]  # monotonic
 
 
@@ -102,7 +110,9 @@ def fold(directory: Path | None = None) -> int:
     current_slot = int(time.time()) // SLOT_SECONDS
     for slot, name in names:
         cast += _fold_file(directory / name, name, slot <= current_slot - 2)
-    _forget_old_positions({name for _, name in names})
+    if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
+        _forgotten[0] = time.monotonic()
+        _forget_old_positions({name for _, name in names})
     _log_refusals()
     return cast
 
@@ -122,19 +132,34 @@ def _fold_file(path: Path, name: str, nginx_moved_on: bool) -> int:
     except FileNotFoundError:
         return 0  # deleted by another folder
     cast = 0
+    key = (str(path.parent), name)
     with file:
-        inode = os.fstat(file.fileno()).st_ino
-        while True:
-            batch_cast, offset, more = _fold_batch(file, path, name, inode)
-            cast += batch_cast
-            if not more:
-                break
+        status = os.fstat(file.fileno())
+        inode = status.st_ino
+        if _read_to.get(key) == (inode, status.st_size):
+            offset = status.st_size  # nothing new since this process read it: no query
+        else:
+            while True:
+                batch_cast, offset, more = _fold_batch(file, path, name, inode)
+                cast += batch_cast
+                if offset >= 0:
+                    _read_to[key] = (inode, offset)
+                else:
+                    _read_to.pop(key, None)
+                if not more:
+                    break
         finished = nginx_moved_on and offset >= 0 and offset == os.fstat(file.fileno()).st_size
+        if finished and _position(name) != (inode, offset):
+            # Not read to its end in the database, whatever this process remembers (a
+            # failover's new primary may lack its last commits): read from the row.
+            _read_to.pop(key, None)
+            finished = False
     if finished:
         # The file first, then its position: a crash in between leaves a position
         # without a file (removed later), never a file without its position.
         path.unlink(missing_ok=True)
         ViewLogPosition.objects.filter(name=name).delete()
+        _read_to.pop(key, None)
     return cast
 
 

@@ -339,3 +339,17 @@ def test_hostile_lines_never_stop_the_fold_nor_cast_anything_wrong(log_dir, junk
     rows = Reaction.objects.filter(article=article).exclude(reaction="")
     assert all(row.reaction in keys() for row in rows)
     assert all(len(row.reader) == 32 for row in rows)
+
+
+def test_a_fold_with_nothing_new_to_read_asks_the_database_nothing(log_dir):
+    """Folds come every 2 s whether or not anyone voted: a file this process has read to
+    its end costs no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article = make_article()
+    write(log_dir, line(article.pk, "rating", "4", reader()))
+    votelog.fold()
+    with CaptureQueriesContext(connection) as queries:
+        assert votelog.fold() == 0
+    assert [q["sql"] for q in queries] == []
