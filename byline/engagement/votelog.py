@@ -140,7 +140,8 @@ def _fold_file(path: Path, name: str, nginx_moved_on: bool) -> int:
             offset = status.st_size  # nothing new since this process read it: no query
         else:
             while True:
-                batch_cast, offset, more = _fold_batch(file, path, name, inode)
+                known = _read_to.get(key)
+                batch_cast, offset, more = _fold_batch(file, path, name, inode, known)
                 cast += batch_cast
                 if offset >= 0:
                     _read_to[key] = (inode, offset)
@@ -163,12 +164,15 @@ def _fold_file(path: Path, name: str, nginx_moved_on: bool) -> int:
     return cast
 
 
-def _fold_batch(file: Any, path: Path, name: str, inode: int) -> tuple[int, int, bool]:
-    """Read on from the file's committed position and cast its whole lines, the position
-    moved in the same transaction. Returns (votes cast, position now or -1 when another
-    folder holds or moved it, whether more may be read right away)."""
+def _fold_batch(
+    file: Any, path: Path, name: str, inode: int, known: tuple[int, int] | None
+) -> tuple[int, int, bool]:
+    """Read on from the file's committed position (``known``: where this process last
+    committed it, else its row is read) and cast its whole lines, the position moved in
+    the same transaction. Returns (votes cast, position now or -1 when another folder
+    holds or moved it, whether more may be read right away)."""
     size = os.fstat(file.fileno()).st_size
-    old = _position(name)
+    old = known if known is not None and known[0] == inode else _position(name)
     start = 0 if old is None or old[0] != inode or old[1] > size else old[1]
     if start >= size:
         return 0, start, False
