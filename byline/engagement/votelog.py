@@ -78,7 +78,8 @@ _ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # replaced under its name has another inode).
 _read_to: dict[tuple[str, str], tuple[int, int]] = {}
 _refused: Counter[str] = Counter()
-FORGET_SECONDS = 60.0  # positions of files that are gone are looked for at most this often
+# Positions of files that are gone, and limit rows expired, are removed at most this often.
+FORGET_SECONDS = 60.0
 _forgotten = [
     float("-inf")
 ]  # when they were last looked for (monotonic)  # why lines were dropped, since the last log line
@@ -113,6 +114,10 @@ def fold(directory: Path | None = None) -> int:
     if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
         _forgotten[0] = time.monotonic()
         _forget_old_positions({name for _, name in names})
+        # Limit rows of minutes long folded (a row kept longer only holds its own minute).
+        ViewMark.objects.filter(
+            key__startswith=LIMIT_PREFIX, expires_at__lt=timezone.now()
+        ).delete()
     _log_refusals()
     return cast
 
@@ -314,7 +319,6 @@ def _within_limits(lines: list[Line], now: datetime) -> list[stats.Vote]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # two folders on two files take turns
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DECISIONS_LOCK])
-    ViewMark.objects.filter(key__startswith=LIMIT_PREFIX, expires_at__lt=now).delete()
     keyed = [
         (
             f"{LIMIT_PREFIX}r:{line.reader}:{line.minute}",
