@@ -56,7 +56,7 @@ from django.utils import timezone
 from byline import readers
 from byline.engagement import actions, stats
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.viewlog import SLOT_SECONDS, folder, log_files
+from byline.engagement.viewlog import SLOT_SECONDS, delete_if_read, folder, log_files
 from byline.parsing import MAX_ID
 
 logger = logging.getLogger(__name__)
@@ -154,18 +154,7 @@ def _fold_file(path: Path, name: str, nginx_moved_on: bool) -> int:
                     _read_to.pop(key, None)
                 if not more:
                     break
-        finished = nginx_moved_on and offset >= 0 and offset == os.fstat(file.fileno()).st_size
-        if finished and _position(name) != (inode, offset):
-            # Not read to its end in the database, whatever this process remembers (a
-            # failover's new primary may lack its last commits): read from the row.
-            _read_to.pop(key, None)
-            finished = False
-    if finished:
-        # The file first, then its position: a crash in between leaves a position
-        # without a file (removed later), never a file without its position.
-        path.unlink(missing_ok=True)
-        ViewLogPosition.objects.filter(name=name).delete()
-        _read_to.pop(key, None)
+        delete_if_read(file, path, offset, nginx_moved_on, _read_to)
     return cast
 
 
