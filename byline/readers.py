@@ -4,7 +4,8 @@ The site's one home for reader identity and rate limiting: the engagement app
 (votes, views), the discussion app (comments, the comment-data page) and the
 articles app (password attempts) all use these plain functions.
 
-- ``reader_id(request)``: the reader's id from the signed cookie, or None.
+- ``reader_id(request)``: the reader's id from the cookie (signed by the app, or an
+  id nginx minted: ``reader_from_cookie``), or None.
   Reading never sets anything, so a plain GET stays cacheable.
 - ``reader_from_cookie(value)``: the same from the cookie's value alone;
   ``new_reader_id()`` for a reader's first action.
@@ -104,16 +105,28 @@ def cookie_value(reader: str) -> str:
 
 
 def reader_from_cookie(value: str | None) -> str | None:
-    """The reader's id in a signed cookie's value, or None (absent, tampered with)."""
+    """The reader's id in the cookie's value, or None (absent, tampered with): a value
+    the app signed (``cookie_value``), or a bare id of 32 lowercase hex digits, which
+    nginx mints (``$request_id``) for a vote it answers itself (deploy/nginx.conf).
+
+    Taking a bare id unsigned is safe: an id is 128 bits from a CSPRNG and the cookie is
+    HttpOnly, so another reader's id cannot be guessed, and one stolen could be sent as
+    its signed value just as well. Choosing an id of one's own is what clearing the
+    cookie already does (a new reader each time); what bounds a client's votes is the
+    per-address limit (``BYLINE_VOTES_PER_MINUTE``), never the reader id."""
     if not value:
         return None
+    if _is_reader_id(value):
+        return value
     try:
         reader = _signer().unsign(value)
     except signing.BadSignature:
         return None
-    if len(reader) == READER_ID_LENGTH and all(c in "0123456789abcdef" for c in reader):
-        return reader
-    return None
+    return reader if _is_reader_id(reader) else None
+
+
+def _is_reader_id(value: str) -> bool:
+    return len(value) == READER_ID_LENGTH and all(c in "0123456789abcdef" for c in value)
 
 
 def new_reader_id() -> str:

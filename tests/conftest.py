@@ -215,6 +215,7 @@ PATIENT_DATABASE_SECONDS = 60.0
 SERVER_SUITES = (
     "tests/deploy/test_readers.py",
     "tests/deploy/test_slow_clients.py",
+    "tests/deploy/test_votelog.py",
     "tests/faults/test_database_deadline.py",
     "tests/faults/test_database_faults.py",
     "tests/faults/test_database_first_seconds.py",

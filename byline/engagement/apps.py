@@ -13,6 +13,7 @@ class EngagementConfig(AppConfig):
             counts_layer,
             viewbuffer,
             viewlog,
+            votelog,
         )
         from byline.engagement.actions import forget_liveness
         from byline.engagement.stats import article_page_context
@@ -20,6 +21,8 @@ class EngagementConfig(AppConfig):
 
         hooks.register_article_context(article_page_context)
         hooks.register_article_context(counts_layer.first_served)  # its counts file
+        # The votes nginx logged, first: the view log's fold then rewrites the counts files.
+        viewbuffer.also_flush(votelog.fold_if_configured)
         viewbuffer.also_flush(viewlog.fold_if_configured)  # the views nginx logged
         article_changed.connect(forget_liveness, dispatch_uid="engagement.forget_liveness")
         article_changed.connect(countfiles.forget, dispatch_uid="engagement.forget_counts_file")

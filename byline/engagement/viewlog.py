@@ -201,6 +201,19 @@ def folder() -> Path | None:
     return Path(value) if value else None
 
 
+def log_files(directory: Path, pattern: re.Pattern[str]) -> list[tuple[int, str]] | None:
+    """The files of nginx's logs in ``directory`` named as ``pattern`` says, (slot, name)
+    oldest first; None when the folder is missing."""
+    try:
+        return sorted(
+            (int(match[1]), entry.name)
+            for entry in os.scandir(directory)
+            if (match := pattern.match(entry.name))
+        )
+    except FileNotFoundError:
+        return None
+
+
 def fold(directory: Path | None = None) -> int:
     """Add the views in the view log's files to the totals; the views added.
 
@@ -208,15 +221,8 @@ def fold(directory: Path | None = None) -> int:
     transaction a batch; a file nginx no longer writes is deleted once read.
     """
     directory = directory or folder()
-    if directory is None:
-        return 0
-    try:
-        names = sorted(
-            (int(match[1]), entry.name)
-            for entry in os.scandir(directory)
-            if (match := FILE_NAME.match(entry.name))
-        )
-    except FileNotFoundError:
+    names = None if directory is None else log_files(directory, FILE_NAME)
+    if directory is None or names is None:
         return 0
     # The counts files are looked at even when a batch failed (Redis or the database is
     # down: its lines wait), so votes and comments still show; the failure goes on up.
@@ -260,19 +266,34 @@ def _fold_files(directory: Path, names: list[tuple[int, str]]) -> int:
                         _read_to.pop(key, None)
                     if not more:
                         break
-            finished = slot <= current_slot - 2 and offset == os.fstat(file.fileno()).st_size
-            if finished and _position(name) != (inode, offset):
-                # Not read to its end in the database, whatever this process remembers (a
-                # failover's new primary may lack its last commits): read from the row.
-                _read_to.pop(key, None)
-                finished = False
-        if finished:
-            # The file first, then its position: a crash in between leaves a position
-            # without a file (removed below), never a file without its position.
-            path.unlink(missing_ok=True)
-            ViewLogPosition.objects.filter(name=name).delete()
-            _read_to.pop((str(directory), name), None)
+            delete_if_read(file, path, offset, slot <= current_slot - 2, _read_to)
     return added
+
+
+def delete_if_read(
+    file: Any,
+    path: Path,
+    offset: int,
+    moved_on: bool,
+    read_to: dict[tuple[str, str], tuple[int, int]],
+) -> None:
+    """Delete the open log ``file`` at ``path`` that nginx has ``moved_on`` from, once read
+    to its end (``offset``) as its position row says, and then that row; ``read_to``: the
+    positions this process remembers (the file's forgotten either way when not deleted)."""
+    status = os.fstat(file.fileno())
+    key = (str(path.parent), path.name)
+    if not moved_on or offset != status.st_size:
+        return
+    if _position(path.name) != (status.st_ino, offset):
+        # Not read to its end in the database, whatever this process remembers (a
+        # failover's new primary may lack its last commits): read from the row.
+        read_to.pop(key, None)
+        return
+    # The file first, then its position: a crash in between leaves a position without
+    # a file (removed later), never a file without its position.
+    path.unlink(missing_ok=True)
+    ViewLogPosition.objects.filter(name=path.name).delete()
+    read_to.pop(key, None)
 
 
 def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[int, int, bool]:

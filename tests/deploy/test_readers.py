@@ -310,9 +310,10 @@ def test_the_view_logs_folder_is_written_out_in_every_path():
     (bench/nginx_kinds.py --instructions); only the log's file name changes (its slot)."""
     text = NGINX_CONF.read_text()
     roots = re.findall(r"(?m)^\s+root (\S+);", text)
-    logs = re.findall(r"(?m)^\s+access_log (\S+) byline_view\b", text)
+    logs = re.findall(r"(?m)^\s+access_log (\S+) byline_(?:view|vote)\b", text)
     views = [path for path in roots + logs if "/views/" in path]
-    assert len(views) == 5, views  # counts, reactions, beacon; the beacon's two logs
+    # counts, reactions, beacon, vote; the beacon's two logs, the vote log
+    assert len(views) == 7, views
     assert all(path.startswith("/srv/byline/var/views/") for path in views), views
     assert [path for path in roots if "$" in path] == []
     assert [path.rsplit("/", 1)[0] for path in logs if "$" in path.rsplit("/", 1)[0]] == []

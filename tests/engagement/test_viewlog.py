@@ -48,9 +48,10 @@ def line(article_id: int, address: str, agent: str, cookie: str = "-", at: float
     return f"{at or time.time():.3f}\t{article_id}\t{address}\t{agent}\t{cookie}\n"
 
 
-def write(folder: Path, *lines: str, slot: int | None = None) -> Path:
+def write(folder: Path, *lines: str, slot: int | None = None, log: str = "views") -> Path:
+    """Append the lines to the log's file of ``slot`` (now's), as nginx does."""
     slot = slot if slot is not None else int(time.time()) // viewlog.SLOT_SECONDS
-    path = folder / f"views-{slot}.log"
+    path = folder / f"{log}-{slot}.log"
     with path.open("a") as file:
         file.write("".join(lines))
     return path

@@ -83,3 +83,64 @@ def test_with_postgres_stopped_the_folder_logs_a_line_a_while_not_one_a_second(s
     assert all(line.startswith("views wait for the database (") for line in waiting), lines
     assert len(back) == 1, "\n".join(lines)
     assert not [line for line in lines if "Traceback" in line], "\n".join(lines)
+
+
+def _ratings(stack: FoldStack) -> dict[str, int | None]:
+    import psycopg
+
+    try:
+        with psycopg.connect(stack.postgres.url(stack.database), connect_timeout=10) as db:
+            rows = db.execute(
+                "SELECT reader, stars FROM engagement_rating WHERE article_id = %s",
+                [stack.article_id],
+            ).fetchall()
+    except psycopg.OperationalError:  # still coming back
+        return {}
+    return dict(rows)
+
+
+def _write_votes(stack: FoldStack, votes: list[tuple[str, int]]) -> None:
+    """Rating lines as nginx's vote log has them, each reader from their own address."""
+    from byline.engagement.votelog import SLOT_SECONDS
+
+    now = time.time()
+    with (stack.views / f"votes-{int(now) // SLOT_SECONDS}.log").open("a") as file:
+        for reader, stars in votes:
+            address = f"10.9.{int(reader[:2], 16)}.{int(reader[2:4], 16)}"
+            file.write(f"{now:.3f}\t{stack.article_id}\trating\t={stars}\t{address}\tM\t{reader}\n")
+
+
+def test_with_postgres_stopped_votes_wait_in_the_vote_log_and_are_cast_once(stack):
+    """Votes nginx answered while PostgreSQL is stopped stay in the vote log (no 503 was
+    possible: nginx answered 202); once it is back the same folder casts each of them,
+    a reader's later vote winning, and none twice."""
+    import secrets
+
+    readers = [secrets.token_hex(16) for _ in range(12)]
+    _write_votes(stack, [(reader, 4) for reader in readers[:6]])
+    for _ in range(300):
+        if len(_ratings(stack)) >= 6:
+            break
+        time.sleep(0.2)
+    stack.postgres.stop()
+    try:
+        _write_votes(stack, [(reader, 2) for reader in readers])
+        time.sleep(3)
+    finally:
+        stack.postgres.start()
+    for _ in range(450):
+        if _ratings(stack).get(readers[0]) == 2 and len(_ratings(stack)) >= 12:
+            break
+        time.sleep(0.2)
+    time.sleep(2.5)  # two more folds: nothing cast twice
+    ratings = _ratings(stack)
+    assert {reader: ratings.get(reader) for reader in readers} == dict.fromkeys(readers, 2)
+    import psycopg
+
+    with psycopg.connect(stack.postgres.url(stack.database), connect_timeout=10) as db:
+        (tallied,) = db.execute(
+            "SELECT coalesce(sum(count), 0) FROM engagement_startally WHERE article_id = %s",
+            [stack.article_id],
+        ).fetchone()
+    assert tallied == sum(stars is not None for stars in ratings.values()), stack.log()[-3000:]
+    assert stack.folder is not None and stack.folder.poll() is None

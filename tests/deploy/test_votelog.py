@@ -1,0 +1,190 @@
+"""The page script's vote answered by nginx and cast from its vote log.
+
+Starts the real app (`byline run --production`, granian, on a throwaway SQLite data
+folder) with the real nginx running deploy/nginx.conf in front. A same-origin vote in
+the query form with no body (``?reaction=<key>``, ``?stars=<1-5>``) is answered by nginx
+with 202 and the article's counts file, written to the vote log, and the browser given
+a reader cookie nginx minted if it had none; `byline flush_views` casts the log. Any
+other vote is the app's, as before. Skipped without nginx or granian. The ports are two
+free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
+"""
+
+import json
+import re
+import time
+import urllib.request
+
+import pytest
+
+from bench.slowclients import site_reader_requests
+from byline import readers
+from byline.engagement import actions
+from tests.deploy.conftest import needs_nginx_and_granian, site_behind_nginx
+from tests.deploy.test_readers import BROWSER, beacon, fold, send
+
+pytestmark = needs_nginx_and_granian
+SAME_ORIGIN = {
+    "User-Agent": BROWSER,
+    "Sec-Fetch-Site": "same-origin",
+    "Accept": "application/json",
+    "X-Forwarded-For": "203.0.113.60",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The app with the shipped nginx in front, and the article's counts file written (a
+    view of it folded): nginx answers votes on articles being read."""
+    with site_behind_nginx(
+        tmp_path_factory,
+        "votelog",
+        4,
+        view_log=True,
+        BYLINE_CLIENT_IP_HEADER="X-Forwarded-For",
+        BYLINE_VIEW_FLUSH_SECONDS="100000",  # folded only when a test says so
+    ) as site:
+        counts = site_reader_requests(site["nginx"])[1].path
+        site = {**site, "id": int(re.search(r"/(\d+)/", counts).group(1))}
+        beacon(site)
+        fold(site)
+        assert (site["data"] / "views" / "counts" / f"{site['id']}.json").exists()
+        yield site
+
+
+def vote(site, query: str, kind: str = "reaction", cookie: str = "", method: str = "POST", **more):
+    headers = {**SAME_ORIGIN, **({"Cookie": cookie} if cookie else {}), **more}
+    return send(f"{site['nginx']}/api/articles/{site['id']}/{kind}/?{query}", method, headers)
+
+
+def vote_lines(site, at_least: int = 0) -> list[list[str]]:
+    """The vote log's lines (split), waiting up to 10 s for ``at_least`` of them: nginx
+    writes a line once it has sent the answer."""
+    for _ in range(100):
+        lines = logged(site)
+        if len(lines) >= at_least:
+            break
+        time.sleep(0.1)
+    return lines
+
+
+def logged(site) -> list[list[str]]:
+    return [
+        each.split("\t")
+        for path in sorted((site["data"] / "views").glob("votes-*.log"))
+        for each in path.read_text().splitlines()
+    ]
+
+
+def the_app(site, path: str, cookie: str = "") -> dict:
+    _, _, body = send(f"{site['app']}{path}", headers={"Cookie": cookie} if cookie else {})
+    return json.loads(body)
+
+
+def reaction_count(site, key: str) -> int:
+    counts = the_app(site, f"/api/articles/{site['id']}/engagement/")
+    return next(r["count"] for r in counts["reactions"] if r["key"] == key)
+
+
+def test_a_same_origin_vote_is_answered_by_nginx_and_cast_once_at_the_fold(site):
+    """202 with the counts and the minted reader cookie, a line in the vote log; the same
+    reader's second vote changes their vote; after the fold the API and the counts file
+    show it exactly once, and the reader's own vote is the second."""
+    first, second = actions.reaction_keys()[:2]
+    before = reaction_count(site, second)
+    lines = len(vote_lines(site))
+    status, headers, body = vote(site, f"reaction={first}")
+    assert status == 202
+    assert headers["cache-control"] == "private, no-store"
+    assert "reactions" in json.loads(body)
+    cookie = headers["set-cookie"]
+    reader = re.fullmatch(
+        r"byline_reader=([0-9a-f]{32}); Max-Age=(\d+); Path=/; HttpOnly; SameSite=Lax", cookie
+    )
+    assert reader, cookie
+    assert int(reader[2]) == readers.COOKIE_MAX_AGE
+    written = vote_lines(site, lines + 1)[lines:]
+    assert [(f[1], f[2], f[3], f[6]) for f in written] == [
+        (str(site["id"]), "reaction", f"={first}", reader[1])
+    ]
+
+    status, headers, _ = vote(site, f"reaction={second}", cookie=f"byline_reader={reader[1]}")
+    assert status == 202
+    assert "set-cookie" not in headers
+    assert vote_lines(site, lines + 2)[-1][6] == reader[1]
+
+    fold(site)
+    assert reaction_count(site, second) == before + 1
+    mine = the_app(
+        site, f"/api/articles/{site['id']}/engagement/mine/", f"byline_reader={reader[1]}"
+    )
+    assert mine["reaction"] == second
+    file = json.loads((site["data"] / "views" / "counts" / f"{site['id']}.json").read_bytes())
+    assert next(r["count"] for r in file["reactions"] if r["key"] == second) == before + 1
+    fold(site)
+    assert reaction_count(site, second) == before + 1
+
+
+def test_a_rating_and_its_withdrawal_through_nginx(site):
+    """``?stars=4`` then ``?stars=`` from one reader: after the fold, no rating of theirs."""
+    lines = len(vote_lines(site))
+    status, headers, _ = vote(site, "stars=4", kind="rating")
+    assert status == 202
+    cookie = headers["set-cookie"].split(";")[0]
+    assert vote(site, "stars=", kind="rating", cookie=cookie)[0] == 202
+    assert [f[3] for f in vote_lines(site, lines + 2)[lines:]] == ["=4", "="]
+    fold(site)
+    mine = the_app(site, f"/api/articles/{site['id']}/engagement/mine/", cookie)
+    assert mine["rating"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "method", "more"),
+    [
+        ("reaction=like", "reaction", "DELETE", {}),
+        ("reaction=like", "reaction", "POST", {"Sec-Fetch-Site": "cross-site"}),
+        ("reaction=LIKE", "reaction", "POST", {}),
+        ("reaction=like&x=1", "reaction", "POST", {}),
+        ("stars=4", "reaction", "POST", {}),
+        ("stars=6", "rating", "POST", {}),
+        ("reaction=like", "reaction", "POST", {"Accept": "text/html"}),
+    ],
+)
+def test_any_other_vote_goes_to_the_app(site, query, kind, method, more):
+    """A DELETE, another site's post, a query not exactly one well-formed field of the
+    kind, a request not asking for JSON: the app answers (no line in the vote log)."""
+    lines = len(vote_lines(site))
+    status, headers, _ = vote(site, query, kind=kind, method=method, **more)
+    assert status != 202
+    assert headers.get("x-cache") != "FILE"
+    assert len(vote_lines(site)) == lines
+
+
+def test_a_vote_with_a_body_goes_to_the_app(site):
+    """A body (here the JSON form) is never nginx's: the app reads and answers it."""
+    lines = len(vote_lines(site))
+    request_body = json.dumps({"reaction": actions.reaction_keys()[0]}).encode()
+    request = urllib.request.Request(
+        f"{site['nginx']}/api/articles/{site['id']}/reaction/?reaction={actions.reaction_keys()[0]}",
+        data=request_body,
+        method="POST",
+        headers={**SAME_ORIGIN, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers.get("X-Cache") != "FILE"
+    assert len(vote_lines(site)) == lines
+
+
+def test_a_vote_on_an_article_without_a_counts_file_is_cast_by_the_app(site):
+    """No counts file (nobody has read the article since the last fold, or there is no
+    such article): the app checks and answers the vote itself (its 404; a 400 from an app
+    that does not read the query form yet)."""
+    lines = len(vote_lines(site))
+    status, headers, _ = send(
+        f"{site['nginx']}/api/articles/987654321/reaction/?reaction={actions.reaction_keys()[0]}",
+        "POST",
+        SAME_ORIGIN,
+    )
+    assert status in {404, 400}
+    assert headers.get("x-cache") != "FILE"
+    assert len(vote_lines(site)) == lines
