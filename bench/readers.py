@@ -216,6 +216,12 @@ VIEW_LOG_DEFINITIONS = re.compile(
     r"\n# --- view log beacon: definitions ---.*?# --- end view log beacon: definitions ---\n",
     re.S,
 )
+# The votes nginx answers and logs (the query form only "after" sends), removed for the
+# scripts before them: their nginx handed every vote to the app.
+VOTE_LOG = re.compile(r"\n    # --- vote log ---.*?# --- end vote log ---\n", re.S)
+VOTE_LOG_DEFINITIONS = re.compile(
+    r"\n# --- vote log: definitions ---.*?# --- end vote log: definitions ---\n", re.S
+)
 ANSWERS_COUNTS = ("after", "fourth", "previous", "app-beacon")
 # Scripts that ask for the comment session when the discussion comes into view ("after":
 # only in a browser holding the session marker, Browser.marked).
@@ -1399,6 +1405,11 @@ def main() -> int:
             folder.mkdir()
             config = shipped_nginx_config(folder, ports[script], ports["app"], data_dir / "static")
             text = config.read_text()
+            if script != "after":
+                text, found = VOTE_LOG.subn("\n", text)
+                text, defined = VOTE_LOG_DEFINITIONS.subn("\n", text)
+                if not (found and defined):
+                    raise CheckFailed("deploy/nginx.conf no longer has its vote log")
             if script in ("before", "app-beacon"):
                 text, found = VIEW_LOG_BEACON.subn("\n", text)
                 text, defined = VIEW_LOG_DEFINITIONS.subn("\n", text)
