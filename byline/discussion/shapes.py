@@ -23,6 +23,17 @@ every thread of the page.
 Every key also holds the page cache's generation: an article saved, a whole-site
 change, or a comment change while Redis is down (the purge moves the generation
 then, on every worker) start every shape afresh.
+
+During the rolling deploy that brings the thread tokens (old and new workers on one
+Redis), a worker of the code before reads only the article's token
+(``thread-shapes:<article>``, shared with this code) and keys its shapes by it: a
+reader's comment posted through a new worker drops that thread's token alone, so an
+old worker keeps drawing the thread without the comment until the article's token
+goes (any other change of the article's comments, from either code, or its expiry)
+or its shape expires (``KEEP_SECONDS`` after the old worker stored it), and the page
+it drew then lives its own time (``BYLINE_PAGE_CACHE_SECONDS``). Comments posted
+through old workers drop the article's token, which this code reads too: new workers
+are never behind. Once every worker runs this code, nothing is kept apart.
 """
 
 from __future__ import annotations
