@@ -112,9 +112,10 @@ def cached(
 
     One read of the cache: the article's token, each thread's token and each kept
     shape, which holds the two tokens it was read under (of the article's, its base); a
-    shape is current while both still are. A token missing (dropped by a change, or expired) is made, a random one,
-    and stored before the database is read: a shape read from a database a change had
-    not reached yet holds a token the change dropped once committed, never current again."""
+    shape is current while both still are. A token missing (dropped by a change, or
+    expired) is made, a random one, and stored before the database is read: a shape read
+    from a database a change had not reached yet holds a token the change dropped once
+    committed, never current again."""
     generation = hooks.site_generation()
     article_key = _token_key(article_id)
     token_keys = [_thread_token_key(article_id, pk) for pk in thread_ids]
