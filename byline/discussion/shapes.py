@@ -23,17 +23,30 @@ every thread of the page.
 Every key also holds the page cache's generation: an article saved, a whole-site
 change, or a comment change while Redis is down (the purge moves the generation
 then, on every worker) start every shape afresh.
+
+This code compares only the first half of the article's token (its *base*): a
+thread's change, in Redis, also gives the token a new second half (one Lua script with
+the thread tokens' ``DEL``: the base is never written anew, only kept). So during the
+rolling deploy that brings the thread tokens (old and new workers on one Redis), a
+worker of the code before, which keys its shapes by the whole article token (the same
+key, ``thread-shapes:<article>``) and never reads a thread's, misses them after a
+comment posted through a new worker, as it did after any change; a comment posted
+through an old worker drops the article's token, which new workers read too.
 """
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from django.core.cache import cache
+import redis
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
+from byline import redisconn
 from byline.articles import hooks
 from byline.db import in_transaction
 
@@ -58,6 +71,38 @@ def _thread_token_key(article_id: int, thread_id: int) -> str:
     return f"thread-shapes:{article_id}:{thread_id}"
 
 
+# A token's base: the part of the article's token this code compares (``forget``).
+BASE = 16
+# The article's token as Django's Redis cache stores it (a pickled 32-character str):
+# what comes before the characters, the same for every token.
+_HEAD = pickle.dumps("0" * 32, pickle.HIGHEST_PROTOCOL)[:-34]
+# KEYS[1]: the article's token, KEYS[2..]: the threads'. ARGV[1]: ``_HEAD``, ARGV[2]: a
+# new second half. The article's token keeps its base and its time to live; one stored
+# otherwise (another pickling) is dropped, as before the thread tokens.
+_NEW_HALF = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  local head = ARGV[1]
+  if #value == #head + 34 and string.sub(value, 1, #head) == head
+      and string.sub(value, -2) == '\\148.' then
+    local changed = string.sub(value, 1, #head + 16) .. ARGV[2] .. string.sub(value, -2)
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl > 0 then
+      redis.call('SET', KEYS[1], changed, 'PX', ttl)
+    else
+      redis.call('SET', KEYS[1], changed)
+    end
+  else
+    redis.call('DEL', KEYS[1])
+  end
+end
+if #KEYS > 1 then
+  redis.call('DEL', unpack(KEYS, 2))
+end
+return 1
+"""
+
+
 def cached(
     article_id: int, thread_ids: list[int], read: Callable[[list[int]], Skeleton]
 ) -> Skeleton:
@@ -66,10 +111,11 @@ def cached(
     A thread ``read`` finds no order for (not a thread the page shows) is not kept.
 
     One read of the cache: the article's token, each thread's token and each kept
-    shape, which holds the two tokens it was read under; a shape is current while both
-    still are. A token missing (dropped by a change, or expired) is made, a random one,
-    and stored before the database is read: a shape read from a database a change had
-    not reached yet holds a token the change dropped once committed, never current again."""
+    shape, which holds the two tokens it was read under (of the article's, its base); a
+    shape is current while both still are. A token missing (dropped by a change, or
+    expired) is made, a random one, and stored before the database is read: a shape read
+    from a database a change had not reached yet holds a token the change dropped once
+    committed, never current again."""
     generation = hooks.site_generation()
     article_key = _token_key(article_id)
     token_keys = [_thread_token_key(article_id, pk) for pk in thread_ids]
@@ -84,7 +130,7 @@ def cached(
     skeleton = Skeleton({}, {})
     missing, tokens = [], {}
     for pk, token_key, shape_key in zip(thread_ids, token_keys, shape_keys, strict=True):
-        tokens[pk] = token = (found[article_key], found[token_key])
+        tokens[pk] = token = (found[article_key][:BASE], found[token_key])
         entry = found.get(shape_key)
         if entry is None or entry[0] != token:
             missing.append(pk)
@@ -122,8 +168,36 @@ def forget(sender, article_id: int | None = None, threads: Collection[int] = (),
         return
     if threads and None not in threads:
         keys = [_thread_token_key(article_id, pk) for pk in threads]
-    else:
-        keys = [_token_key(article_id)]
+        _drop_threads(article_id, keys)
+        if in_transaction():  # outside one the change is committed: once is enough
+            transaction.on_commit(lambda: _drop_threads(article_id, keys))
+        return
+    keys = [_token_key(article_id)]
     cache.delete_many(keys)
-    if in_transaction():  # outside one the change is committed: once is enough
+    if in_transaction():
         transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _drop_threads(article_id: int, keys: list[str]) -> None:
+    """Drop these thread tokens and give the article's token a new second half (its
+    base kept): what the code before this one keyed its shapes by (the whole article
+    token) changes too. One round trip. Without Redis (process memory: no code of
+    another version reads it) the thread tokens alone; when the script fails (Redis
+    refusing writes, no scripts) the article's token is dropped with them."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        cache.delete_many(keys)
+        return
+    article_key = _token_key(article_id)
+    if redisconn.available(backend._servers[0]):
+        try:
+            client = backend._cache.get_client(write=True)
+            redisconn.script(client, _NEW_HALF)(
+                keys=[backend.make_key(key) for key in (article_key, *keys)],
+                args=[_HEAD, uuid.uuid4().hex[BASE:]],
+            )
+            return
+        except redis.RedisError as error:
+            if not isinstance(error, redisconn.RedisUnavailable):
+                redisconn.refused(error, "thread tokens", "the article's token dropped")
+    cache.delete_many([article_key, *keys])

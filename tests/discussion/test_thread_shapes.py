@@ -13,10 +13,11 @@ tests fail there if a write path forgets to drop it.
 """
 
 import io
+import os
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -157,6 +158,34 @@ def test_a_thread_s_shape_read_before_its_change_committed_is_read_again_after(
         shapes.cached(article.pk, [1, 2], read)  # another render, before the commit
     shapes.cached(article.pk, [1, 2], read)
     assert read.asked == [[1, 2], [1], [1]]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="Redis not configured")
+def test_a_threads_change_reaches_the_workers_of_the_code_before_thread_tokens(article):
+    """During the rolling deploy that brings thread tokens, a worker of the code before
+    keys every shape of the article by the whole article token (``thread-shapes:<id>``)
+    and reads no thread token: a comment posted through a new worker changes that token
+    for it too (its kept shapes are never read again), while this code keeps the
+    article's other threads (only the token's base counts here), and a TTL."""
+    read = Reads()
+    shapes.cached(article.pk, [1, 2], read)
+    key = shapes._token_key(article.pk)
+    before = cache.get(key)  # what an old worker's shape keys hold
+    shapes.forget(Comment, article_id=article.pk, threads=[1])
+    after = cache.get(key)
+    assert after is not None and after != before
+    assert after[: shapes.BASE] == before[: shapes.BASE]
+    backend = caches["default"]  # (its time to live kept)
+    assert 0 < backend._cache.get_client().pttl(backend.make_key(key)) <= shapes.KEEP_SECONDS * 1000
+    assert shapes.cached(article.pk, [1, 2], read).orders == {1: [1], 2: [2]}
+    assert read.asked == [[1, 2], [1]]
+    shapes.forget(Comment, article_id=article.pk)  # any other change: every shape
+    assert cache.get(key) is None
+    shapes.cached(article.pk, [1, 2], read)
+    assert read.asked == [[1, 2], [1], [1, 2]]
+    cache.set(key, "not a token of ours")  # stored otherwise: dropped, as by any change
+    shapes.forget(Comment, article_id=article.pk, threads=[2])
+    assert cache.get(key) is None
 
 
 def test_an_address_s_made_up_thread_leaves_nothing_in_the_cache(article):
