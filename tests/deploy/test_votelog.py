@@ -10,9 +10,12 @@ free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
 """
 
 import json
+import os
 import re
+import threading
 import time
 import urllib.request
+from collections import Counter
 
 import pytest
 
@@ -188,3 +191,160 @@ def test_a_vote_on_an_article_without_a_counts_file_is_cast_by_the_app(site):
     assert status in {404, 400}
     assert headers.get("x-cache") != "FILE"
     assert len(vote_lines(site)) == lines
+
+
+SHOWN = """() => {
+    const text = (selector) => document.querySelector(selector).textContent.trim();
+    const pressed = [...document.querySelectorAll(
+        'section.engagement button[aria-pressed="true"]')];
+    return {
+        reactions: Object.fromEntries([...document.querySelectorAll("li[data-reaction]")].map(
+            (li) => [li.dataset.reaction, [li.querySelector('[data-field="count"]').textContent,
+                                           li.querySelector('[data-field="percent"]').textContent]])),
+        stars: [...document.querySelectorAll("li[data-stars]")].map((li) =>
+            [li.querySelector('[data-field="count"]').textContent,
+             li.querySelector('[data-field="bar"]').style.width]),
+        average: text('[data-field="average"]'),
+        ratings: text('[data-field="rating-count"]'),
+        pressed: pressed.map((button) => button.name + "=" + button.value).sort(),
+    };
+}"""
+
+
+def test_a_reader_in_a_browser_votes_through_nginx_and_the_fold_brings_what_was_shown(site):
+    """Real Chromium on the article page through the shipped nginx: each vote (a
+    reaction, another reaction, the reaction withdrawn, a rating, another rating) is
+    answered 202 by nginx; at once the page shows the pressed button, the status and the
+    counts with the vote applied; after the fold a reload shows exactly those figures
+    (the API's too), and the reader is one reader throughout: a second vote changes
+    theirs, never adds one."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    article = site_reader_requests(site["nginx"])[0].path
+    first, second = actions.reaction_keys()[2:4]
+    fold(site)  # the votes earlier tests logged, folded first
+    before = the_app(site, f"/api/articles/{site['id']}/engagement/")
+    reactions_before = sum(r["count"] for r in before["reactions"])
+    ratings_before = before["rating"]["count"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            beacon_url = f"/api/articles/{site['id']}/view/"
+
+            def load(reload: bool = False) -> None:
+                with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                    page.reload() if reload else page.goto(f"{site['nginx']}{article}")
+                answer.value.finished()
+
+            def press(name: str, query: str) -> dict:
+                """Click, see nginx's 202, and the figures the page shows at once."""
+                with page.expect_response(
+                    lambda r: "/api/articles/" in r.url and "?" in r.url
+                ) as r:
+                    page.get_by_role("button", name=name, exact=True).click()
+                assert r.value.status == 202
+                assert r.value.url.endswith(query)
+                assert r.value.headers.get("x-cache") == "FILE"
+                page.wait_for_function(
+                    "() => !document.querySelector('section.engagement button:disabled')"
+                )
+                return page.evaluate(SHOWN)
+
+            def folded_and_reloaded() -> dict:
+                fold(site)
+                load(reload=True)
+                page.wait_for_function(
+                    "want => JSON.stringify((" + SHOWN + ")().pressed) === JSON.stringify(want)",
+                    arg=shown["pressed"],
+                )
+                return page.evaluate(SHOWN)
+
+            load()
+            at_first = page.evaluate(SHOWN)
+            assert at_first["pressed"] == []
+            label = {
+                key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+                for key in (first, second)
+            }
+            status = page.locator(".engagement-status")
+
+            shown = press(label[first], f"?reaction={first}")
+            assert shown["pressed"] == [f"reaction={first}"]
+            assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
+            assert status.text_content() == f"Your reaction: {label[first]}."
+            assert page.get_by_role("button", name="Withdraw my reaction").is_visible()
+            assert folded_and_reloaded() == shown
+
+            shown = press(label[second], f"?reaction={second}")
+            assert shown["pressed"] == [f"reaction={second}"]
+            assert folded_and_reloaded() == shown
+            after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+            assert sum(r["count"] for r in after["reactions"]) == reactions_before + 1
+
+            shown = press("Withdraw my reaction", "?reaction=")
+            assert shown["pressed"] == []
+            assert status.text_content() == "Your reaction was withdrawn."
+            assert shown["reactions"] == at_first["reactions"]
+            assert folded_and_reloaded() == shown
+
+            shown = press("4 stars", "?stars=4")
+            assert shown["pressed"] == ["stars=4"]
+            assert int(shown["ratings"]) == ratings_before + 1
+            assert folded_and_reloaded() == shown
+            shown = press("2 stars", "?stars=2")
+            assert folded_and_reloaded() == shown
+            after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+            assert after["rating"]["count"] == ratings_before + 1
+            assert str(after["rating"]["average"]) == shown["average"]
+            assert [c["name"] for c in context.cookies() if c["name"] == "byline_reader"] == [
+                "byline_reader"
+            ]
+            assert errors == []
+            context.close()
+        finally:
+            browser.close()
+
+
+def test_a_vote_is_logged_only_when_nginx_answered_it_202(site):
+    """nginx looks for the counts file, then sends it: a file removed in between (the
+    folder removes the files of articles no longer read) makes the answer a 404. Such a
+    vote must not be in the log: the reader was told it failed. Every line is a 202."""
+    path = site["data"] / "views" / "counts" / f"{site['id']}.json"
+    content = path.read_bytes()
+    spare = path.with_name("spare.json")
+    stop = threading.Event()
+
+    def flicker() -> None:  # the file there, then not, then there again
+        while not stop.is_set():
+            spare.write_bytes(content)
+            os.rename(spare, path)
+            os.unlink(path)
+
+    lines = len(vote_lines(site))
+    answers: Counter[int] = Counter()
+    thread = threading.Thread(target=flicker)
+    thread.start()
+    try:
+        for n in range(600):
+            headers = {**SAME_ORIGIN, "X-Forwarded-For": f"203.0.113.{n % 200}"}
+            status, _, _ = send(
+                f"{site['nginx']}/api/articles/{site['id']}/reaction/?reaction=",
+                "POST",
+                headers,
+            )
+            answers[status] += 1
+    finally:
+        stop.set()
+        thread.join()
+        path.write_bytes(content)
+    time.sleep(1)  # nginx writes a line after its answer
+    assert len(vote_lines(site)) - lines == answers[202], answers
