@@ -106,8 +106,8 @@ def test_a_same_origin_vote_is_answered_by_nginx_and_cast_once_at_the_fold(site)
     assert reader, cookie
     assert int(reader[2]) == readers.COOKIE_MAX_AGE
     written = vote_lines(site, lines + 1)[lines:]
-    assert [(f[1], f[2], f[3], f[6]) for f in written] == [
-        (str(site["id"]), "reaction", f"={first}", reader[1])
+    assert [(f[1], f[2], f[3], f[5], f[6]) for f in written] == [
+        (str(site["id"]), "reaction", f"={first}", "-", reader[1])
     ]
 
     status, headers, _ = vote(site, f"reaction={second}", cookie=f"byline_reader={reader[1]}")
@@ -362,3 +362,14 @@ def test_a_vote_is_logged_only_when_nginx_answered_it_202(site):
         path.write_bytes(content)
     time.sleep(1)  # nginx writes a line after its answer
     assert len(vote_lines(site)) - lines == answers[202], answers
+
+
+def test_a_vote_line_holds_no_user_agent_however_long(site):
+    """The fold does not read the user agent: the line leaves it out ("-"), so a flood
+    of votes with 8 KB headers writes lines of a hundred bytes or so, not 8 KB each."""
+    lines = len(vote_lines(site))
+    status, _, _ = vote(site, "reaction=", **{"User-Agent": "Mozilla/5.0 " + '\t"x' * 2000})
+    assert status == 202
+    written = vote_lines(site, lines + 1)[lines:]
+    assert [(len(f), f[5]) for f in written] == [(7, "-")]
+    assert len("\t".join(written[0])) < 200
