@@ -384,3 +384,70 @@ def test_a_vote_line_holds_no_user_agent_however_long(site):
     written = vote_lines(site, lines + 1)[lines:]
     assert [(len(f), f[5]) for f in written] == [(7, "-")]
     assert len("\t".join(written[0])) < 200
+
+
+def test_a_vote_sent_before_the_readers_choices_arrive_takes_out_the_one_they_had(site):
+    """A reader who voted before opens the page and votes again before the page has
+    their choices (the mine request answered late: held here, then answered by the real
+    app): the figures shown take out the choice they had, as the fold does, and the late
+    answer does not press the old choice again."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    article = site_reader_requests(site["nginx"])[0].path
+    first, second = actions.reaction_keys()[4:6]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
+            page = context.new_page()
+            beacon_url = f"/api/articles/{site['id']}/view/"
+            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                page.goto(f"{site['nginx']}{article}")
+            answer.value.finished()
+            label = {
+                key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+                for key in (first, second)
+            }
+            with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+                page.get_by_role("button", name=label[first], exact=True).click()
+            assert voted.value.status == 202
+            fold(site)
+
+            held: list = []
+            page.route("**/engagement/mine/", lambda route: held.append(route))
+            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                page.reload()
+            answer.value.finished()
+            folded = page.evaluate(SHOWN)
+            assert folded["pressed"] == []  # not known yet
+            with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+                page.get_by_role("button", name=label[second], exact=True).click()
+            assert voted.value.status == 202
+            voted.value.finished()
+            with page.expect_response(lambda r: r.url.endswith("/engagement/mine/")) as mine:
+                held[0].continue_()  # answered by the app, after the vote's answer
+            mine.value.finished()
+            page.wait_for_function(
+                "() => !document.querySelector('section.engagement button:disabled')"
+            )
+            page.wait_for_timeout(300)  # the late choices shown, had they been
+            shown = page.evaluate(SHOWN)
+            assert shown["pressed"] == [f"reaction={second}"]
+            for key, moved in ((first, -1), (second, 1)):
+                assert int(shown["reactions"][key][0]) == int(folded["reactions"][key][0]) + moved
+            fold(site)
+            page.unroute("**/engagement/mine/")
+            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                page.reload()
+            answer.value.finished()
+            page.wait_for_function(
+                "() => document.querySelector('section.engagement button[aria-pressed=\"true\"]')"
+            )
+            assert page.evaluate(SHOWN) == shown
+            context.close()
+        finally:
+            browser.close()
