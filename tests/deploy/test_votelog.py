@@ -9,6 +9,7 @@ other vote is the app's, as before. Skipped without nginx or granian. The ports 
 free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -199,6 +200,24 @@ def test_a_vote_on_an_article_without_a_counts_file_is_cast_by_the_app(site):
     assert len(vote_lines(site)) == lines
 
 
+@contextlib.contextmanager
+def reader_in_chromium():
+    """(context, page) of a new reader in headless Chromium (skipped without it)."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
+            yield context, context.new_page()
+        finally:
+            browser.close()
+
+
 SHOWN = """() => {
     const text = (selector) => document.querySelector(selector).textContent.trim();
     const pressed = [...document.querySelectorAll(
@@ -224,119 +243,104 @@ def test_a_reader_in_a_browser_votes_through_nginx_and_the_fold_brings_what_was_
     counts with the vote applied; after the fold a reload shows exactly those figures
     (the API's too), and the reader is one reader throughout: a second vote changes
     theirs, never adds one."""
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
-
-    if sync_playwright is None or not CHROMIUM:
-        pytest.skip("Chromium and Playwright are needed")
     article = site_reader_requests(site["nginx"])[0].path
     first, second = actions.reaction_keys()[2:4]
     fold(site)  # the votes earlier tests logged, folded first
     before = the_app(site, f"/api/articles/{site['id']}/engagement/")
     reactions_before = sum(r["count"] for r in before["reactions"])
     ratings_before = before["rating"]["count"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            beacon_url = f"/api/articles/{site['id']}/view/"
+    with reader_in_chromium() as (context, page):
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        beacon_url = f"/api/articles/{site['id']}/view/"
 
-            def load(reload: bool = False) -> None:
-                with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
-                    page.reload() if reload else page.goto(f"{site['nginx']}{article}")
-                answer.value.finished()
+        def load(reload: bool = False) -> None:
+            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                page.reload() if reload else page.goto(f"{site['nginx']}{article}")
+            answer.value.finished()
 
-            def press(name: str, query: str) -> dict:
-                """Click, see nginx's 202, and the figures the page shows at once."""
-                with page.expect_response(
-                    lambda r: "/api/articles/" in r.url and "?" in r.url
-                ) as r:
-                    page.get_by_role("button", name=name, exact=True).click()
-                assert r.value.status == 202
-                assert r.value.url.endswith(query)
-                assert r.value.headers.get("x-cache") == "FILE"
-                page.wait_for_function(
-                    "() => !document.querySelector('section.engagement button:disabled')"
-                )
-                return page.evaluate(SHOWN)
-
-            def folded_and_reloaded() -> dict:
-                fold(site)
-                load(reload=True)
-                page.wait_for_function(
-                    "want => JSON.stringify((" + SHOWN + ")().pressed) === JSON.stringify(want)",
-                    arg=shown["pressed"],
-                )
-                return page.evaluate(SHOWN)
-
-            load()
-            at_first = page.evaluate(SHOWN)
-            assert at_first["pressed"] == []
-            label = {
-                key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
-                for key in (first, second)
-            }
-            status = page.locator(".engagement-status")
-
-            shown = press(label[first], f"?reaction={first}")
-            assert shown["pressed"] == [f"reaction={first}"]
-            assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
-            assert status.text_content() == f"Your reaction: {label[first]}."
-            assert page.get_by_role("button", name="Withdraw my reaction").is_visible()
-            assert folded_and_reloaded() == shown
-
-            shown = press(label[second], f"?reaction={second}")
-            assert shown["pressed"] == [f"reaction={second}"]
-            # Back to the first within one fold: nginx's counts lack the second vote,
-            # which the page then does not take out of them.
-            shown = press(label[first], f"?reaction={first}")
-            assert shown["pressed"] == [f"reaction={first}"]
-            assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
-            assert shown["reactions"][second] == at_first["reactions"][second]
-            assert folded_and_reloaded() == shown
-            shown = press(label[second], f"?reaction={second}")
-            assert folded_and_reloaded() == shown
-            after = the_app(site, f"/api/articles/{site['id']}/engagement/")
-            assert sum(r["count"] for r in after["reactions"]) == reactions_before + 1
-
-            shown = press("Withdraw my reaction", "?reaction=")
-            assert shown["pressed"] == []
-            assert status.text_content() == "Your reaction was withdrawn."
-            assert shown["reactions"] == at_first["reactions"]
-            assert folded_and_reloaded() == shown
-
-            shown = press("4 stars", "?stars=4")
-            assert shown["pressed"] == ["stars=4"]
-            assert int(shown["ratings"]) == ratings_before + 1
-            folded = folded_and_reloaded()
-            assert folded == shown
-            # Not folded for a while: the page keeps its figures until the fold is due,
-            # then its one refresh shows the server's (here still the 4 stars).
-            counts_url = f"/api/articles/{site['id']}/engagement/"
-            with page.expect_response(lambda r: r.url.endswith(counts_url), timeout=20000):
-                shown = press("2 stars", "?stars=2")
-                assert shown["stars"] != folded["stars"]
+        def press(name: str, query: str) -> dict:
+            """Click, see nginx's 202, and the figures the page shows at once."""
+            with page.expect_response(lambda r: "/api/articles/" in r.url and "?" in r.url) as r:
+                page.get_by_role("button", name=name, exact=True).click()
+            assert r.value.status == 202
+            assert r.value.url.endswith(query)
+            assert r.value.headers.get("x-cache") == "FILE"
             page.wait_for_function(
-                "want => JSON.stringify((" + SHOWN + ")().stars) === JSON.stringify(want)",
-                arg=folded["stars"],
+                "() => !document.querySelector('section.engagement button:disabled')"
             )
-            assert {**page.evaluate(SHOWN), "pressed": folded["pressed"]} == folded
-            assert folded_and_reloaded() == shown
-            after = the_app(site, f"/api/articles/{site['id']}/engagement/")
-            assert after["rating"]["count"] == ratings_before + 1
-            assert str(after["rating"]["average"]) == shown["average"]
-            assert [c["name"] for c in context.cookies() if c["name"] == "byline_reader"] == [
-                "byline_reader"
-            ]
-            assert errors == []
-            context.close()
-        finally:
-            browser.close()
+            return page.evaluate(SHOWN)
+
+        def folded_and_reloaded() -> dict:
+            fold(site)
+            load(reload=True)
+            page.wait_for_function(
+                "want => JSON.stringify((" + SHOWN + ")().pressed) === JSON.stringify(want)",
+                arg=shown["pressed"],
+            )
+            return page.evaluate(SHOWN)
+
+        load()
+        at_first = page.evaluate(SHOWN)
+        assert at_first["pressed"] == []
+        label = {
+            key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+            for key in (first, second)
+        }
+        status = page.locator(".engagement-status")
+
+        shown = press(label[first], f"?reaction={first}")
+        assert shown["pressed"] == [f"reaction={first}"]
+        assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
+        assert status.text_content() == f"Your reaction: {label[first]}."
+        assert page.get_by_role("button", name="Withdraw my reaction").is_visible()
+        assert folded_and_reloaded() == shown
+
+        shown = press(label[second], f"?reaction={second}")
+        assert shown["pressed"] == [f"reaction={second}"]
+        # Back to the first within one fold: nginx's counts lack the second vote,
+        # which the page then does not take out of them.
+        shown = press(label[first], f"?reaction={first}")
+        assert shown["pressed"] == [f"reaction={first}"]
+        assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
+        assert shown["reactions"][second] == at_first["reactions"][second]
+        assert folded_and_reloaded() == shown
+        shown = press(label[second], f"?reaction={second}")
+        assert folded_and_reloaded() == shown
+        after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+        assert sum(r["count"] for r in after["reactions"]) == reactions_before + 1
+
+        shown = press("Withdraw my reaction", "?reaction=")
+        assert shown["pressed"] == []
+        assert status.text_content() == "Your reaction was withdrawn."
+        assert shown["reactions"] == at_first["reactions"]
+        assert folded_and_reloaded() == shown
+
+        shown = press("4 stars", "?stars=4")
+        assert shown["pressed"] == ["stars=4"]
+        assert int(shown["ratings"]) == ratings_before + 1
+        folded = folded_and_reloaded()
+        assert folded == shown
+        # Not folded for a while: the page keeps its figures until the fold is due,
+        # then its one refresh shows the server's (here still the 4 stars).
+        counts_url = f"/api/articles/{site['id']}/engagement/"
+        with page.expect_response(lambda r: r.url.endswith(counts_url), timeout=20000):
+            shown = press("2 stars", "?stars=2")
+            assert shown["stars"] != folded["stars"]
+        page.wait_for_function(
+            "want => JSON.stringify((" + SHOWN + ")().stars) === JSON.stringify(want)",
+            arg=folded["stars"],
+        )
+        assert {**page.evaluate(SHOWN), "pressed": folded["pressed"]} == folded
+        assert folded_and_reloaded() == shown
+        after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+        assert after["rating"]["count"] == ratings_before + 1
+        assert str(after["rating"]["average"]) == shown["average"]
+        assert [c["name"] for c in context.cookies() if c["name"] == "byline_reader"] == [
+            "byline_reader"
+        ]
+        assert errors == []
 
 
 def test_a_vote_is_logged_only_when_nginx_answered_it_202(site):
@@ -391,63 +395,50 @@ def test_a_vote_sent_before_the_readers_choices_arrive_takes_out_the_one_they_ha
     their choices (the mine request answered late: held here, then answered by the real
     app): the figures shown take out the choice they had, as the fold does, and the late
     answer does not press the old choice again."""
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
-
-    if sync_playwright is None or not CHROMIUM:
-        pytest.skip("Chromium and Playwright are needed")
     article = site_reader_requests(site["nginx"])[0].path
     first, second = actions.reaction_keys()[4:6]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
-            page = context.new_page()
-            beacon_url = f"/api/articles/{site['id']}/view/"
-            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
-                page.goto(f"{site['nginx']}{article}")
-            answer.value.finished()
-            label = {
-                key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
-                for key in (first, second)
-            }
-            with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
-                page.get_by_role("button", name=label[first], exact=True).click()
-            assert voted.value.status == 202
-            fold(site)
+    with reader_in_chromium() as (context, page):
+        beacon_url = f"/api/articles/{site['id']}/view/"
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.goto(f"{site['nginx']}{article}")
+        answer.value.finished()
+        label = {
+            key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+            for key in (first, second)
+        }
+        with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+            page.get_by_role("button", name=label[first], exact=True).click()
+        assert voted.value.status == 202
+        fold(site)
 
-            held: list = []
-            page.route("**/engagement/mine/", lambda route: held.append(route))
-            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
-                page.reload()
-            answer.value.finished()
-            folded = page.evaluate(SHOWN)
-            assert folded["pressed"] == []  # not known yet
-            with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
-                page.get_by_role("button", name=label[second], exact=True).click()
-            assert voted.value.status == 202
-            voted.value.finished()
-            with page.expect_response(lambda r: r.url.endswith("/engagement/mine/")) as mine:
-                held[0].continue_()  # answered by the app, after the vote's answer
-            mine.value.finished()
-            page.wait_for_function(
-                "() => !document.querySelector('section.engagement button:disabled')"
-            )
-            page.wait_for_timeout(300)  # the late choices shown, had they been
-            shown = page.evaluate(SHOWN)
-            assert shown["pressed"] == [f"reaction={second}"]
-            for key, moved in ((first, -1), (second, 1)):
-                assert int(shown["reactions"][key][0]) == int(folded["reactions"][key][0]) + moved
-            fold(site)
-            page.unroute("**/engagement/mine/")
-            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
-                page.reload()
-            answer.value.finished()
-            page.wait_for_function(
-                "() => document.querySelector('section.engagement button[aria-pressed=\"true\"]')"
-            )
-            assert page.evaluate(SHOWN) == shown
-            context.close()
-        finally:
-            browser.close()
+        held: list = []
+        page.route("**/engagement/mine/", lambda route: held.append(route))
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.reload()
+        answer.value.finished()
+        folded = page.evaluate(SHOWN)
+        assert folded["pressed"] == []  # not known yet
+        with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+            page.get_by_role("button", name=label[second], exact=True).click()
+        assert voted.value.status == 202
+        voted.value.finished()
+        with page.expect_response(lambda r: r.url.endswith("/engagement/mine/")) as mine:
+            held[0].continue_()  # answered by the app, after the vote's answer
+        mine.value.finished()
+        page.wait_for_function(
+            "() => !document.querySelector('section.engagement button:disabled')"
+        )
+        page.wait_for_timeout(300)  # the late choices shown, had they been
+        shown = page.evaluate(SHOWN)
+        assert shown["pressed"] == [f"reaction={second}"]
+        for key, moved in ((first, -1), (second, 1)):
+            assert int(shown["reactions"][key][0]) == int(folded["reactions"][key][0]) + moved
+        fold(site)
+        page.unroute("**/engagement/mine/")
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.reload()
+        answer.value.finished()
+        page.wait_for_function(
+            "() => document.querySelector('section.engagement button[aria-pressed=\"true\"]')"
+        )
+        assert page.evaluate(SHOWN) == shown
