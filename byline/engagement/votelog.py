@@ -5,7 +5,7 @@ script's vote, ``POST /api/articles/<id>/reaction/?reaction=<key>`` or
 ``.../rating/?stars=<1-5>`` (an empty value withdraws), sent same-origin with no
 body, is answered by nginx (202 and the article's counts file) and written as one
 line to ``votes-<unix time // 100>.log`` in ``BYLINE_VIEW_LOG_DIR``, beside the view
-log: ``msec<TAB>article<TAB>kind<TAB>=value<TAB>address<TAB>user agent<TAB>reader``.
+log: ``msec<TAB>article<TAB>kind<TAB>=value<TAB>address<TAB>-<TAB>reader``.
 The reader is the reader cookie as sent, or the id nginx minted for a browser without
 one (``$request_id``, set as its cookie): ``readers.reader_from_cookie`` takes both.
 
@@ -34,7 +34,9 @@ commit, as any vote does; without the mark the counts files' full look shows it)
 A file is deleted once read to its end and nginx has moved on (two slots later).
 
 The addresses in the log are only hashed, with the day's salt; the user agent is not
-read; the file is deleted once folded, and nothing leaves the server.
+written ("-": its field is kept for the line's shape, and a line is a hundred bytes or
+so however long the header); the file is deleted once folded, and nothing leaves the
+server.
 """
 
 from __future__ import annotations

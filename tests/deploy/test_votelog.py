@@ -9,10 +9,14 @@ other vote is the app's, as before. Skipped without nginx or granian. The ports 
 free ones, or the fifth and sixth in ``BYLINE_TEST_PORTS``.
 """
 
+import contextlib
 import json
+import os
 import re
+import threading
 import time
 import urllib.request
+from collections import Counter
 
 import pytest
 
@@ -103,8 +107,8 @@ def test_a_same_origin_vote_is_answered_by_nginx_and_cast_once_at_the_fold(site)
     assert reader, cookie
     assert int(reader[2]) == readers.COOKIE_MAX_AGE
     written = vote_lines(site, lines + 1)[lines:]
-    assert [(f[1], f[2], f[3], f[6]) for f in written] == [
-        (str(site["id"]), "reaction", f"={first}", reader[1])
+    assert [(f[1], f[2], f[3], f[5], f[6]) for f in written] == [
+        (str(site["id"]), "reaction", f"={first}", "-", reader[1])
     ]
 
     status, headers, _ = vote(site, f"reaction={second}", cookie=f"byline_reader={reader[1]}")
@@ -160,18 +164,24 @@ def test_any_other_vote_goes_to_the_app(site, query, kind, method, more):
 
 
 def test_a_vote_with_a_body_goes_to_the_app(site):
-    """A body (here the JSON form) is never nginx's: the app reads and answers it."""
+    """A body is never nginx's: the app reads and answers it (the JSON form alone: 200;
+    a body and a choice in the query: its 400, send the choice once), no line logged."""
     lines = len(vote_lines(site))
-    request_body = json.dumps({"reaction": actions.reaction_keys()[0]}).encode()
-    request = urllib.request.Request(
-        f"{site['nginx']}/api/articles/{site['id']}/reaction/?reaction={actions.reaction_keys()[0]}",
-        data=request_body,
-        method="POST",
-        headers={**SAME_ORIGIN, "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-        assert response.headers.get("X-Cache") != "FILE"
+    key = actions.reaction_keys()[0]
+    for query, expected in (("", 200), (f"?reaction={key}", 400)):
+        request = urllib.request.Request(
+            f"{site['nginx']}/api/articles/{site['id']}/reaction/{query}",
+            data=json.dumps({"reaction": key}).encode(),
+            method="POST",
+            headers={**SAME_ORIGIN, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            status, headers = error.code, error.headers
+        assert status == expected
+        assert headers.get("X-Cache") != "FILE"
     assert len(vote_lines(site)) == lines
 
 
@@ -188,3 +198,247 @@ def test_a_vote_on_an_article_without_a_counts_file_is_cast_by_the_app(site):
     assert status in {404, 400}
     assert headers.get("x-cache") != "FILE"
     assert len(vote_lines(site)) == lines
+
+
+@contextlib.contextmanager
+def reader_in_chromium():
+    """(context, page) of a new reader in headless Chromium (skipped without it)."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    if sync_playwright is None or not CHROMIUM:
+        pytest.skip("Chromium and Playwright are needed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(user_agent=f"{BROWSER} in Chromium")
+            yield context, context.new_page()
+        finally:
+            browser.close()
+
+
+SHOWN = """() => {
+    const text = (selector) => document.querySelector(selector).textContent.trim();
+    const pressed = [...document.querySelectorAll(
+        'section.engagement button[aria-pressed="true"]')];
+    return {
+        reactions: Object.fromEntries([...document.querySelectorAll("li[data-reaction]")].map(
+            (li) => [li.dataset.reaction, [li.querySelector('[data-field="count"]').textContent,
+                                           li.querySelector('[data-field="percent"]').textContent]])),
+        stars: [...document.querySelectorAll("li[data-stars]")].map((li) =>
+            [li.querySelector('[data-field="count"]').textContent,
+             li.querySelector('[data-field="bar"]').style.width]),
+        average: text('[data-field="average"]'),
+        ratings: text('[data-field="rating-count"]'),
+        pressed: pressed.map((button) => button.name + "=" + button.value).sort(),
+    };
+}"""
+
+
+def test_a_reader_in_a_browser_votes_through_nginx_and_the_fold_brings_what_was_shown(site):
+    """Real Chromium on the article page through the shipped nginx: each vote (a
+    reaction, another reaction, the reaction withdrawn, a rating, another rating) is
+    answered 202 by nginx; at once the page shows the pressed button, the status and the
+    counts with the vote applied; after the fold a reload shows exactly those figures
+    (the API's too), and the reader is one reader throughout: a second vote changes
+    theirs, never adds one."""
+    article = site_reader_requests(site["nginx"])[0].path
+    first, second = actions.reaction_keys()[2:4]
+    fold(site)  # the votes earlier tests logged, folded first
+    before = the_app(site, f"/api/articles/{site['id']}/engagement/")
+    reactions_before = sum(r["count"] for r in before["reactions"])
+    ratings_before = before["rating"]["count"]
+    with reader_in_chromium() as (context, page):
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        beacon_url = f"/api/articles/{site['id']}/view/"
+
+        def load(reload: bool = False) -> None:
+            with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+                page.reload() if reload else page.goto(f"{site['nginx']}{article}")
+            answer.value.finished()
+
+        def press(name: str, query: str) -> dict:
+            """Click, see nginx's 202, and the figures the page shows at once."""
+            with page.expect_response(lambda r: "/api/articles/" in r.url and "?" in r.url) as r:
+                page.get_by_role("button", name=name, exact=True).click()
+            assert r.value.status == 202
+            assert r.value.url.endswith(query)
+            assert r.value.headers.get("x-cache") == "FILE"
+            page.wait_for_function(
+                "() => !document.querySelector('section.engagement button:disabled')"
+            )
+            return page.evaluate(SHOWN)
+
+        def folded_and_reloaded() -> dict:
+            fold(site)
+            load(reload=True)
+            page.wait_for_function(
+                "want => JSON.stringify((" + SHOWN + ")().pressed) === JSON.stringify(want)",
+                arg=shown["pressed"],
+            )
+            return page.evaluate(SHOWN)
+
+        load()
+        at_first = page.evaluate(SHOWN)
+        assert at_first["pressed"] == []
+        label = {
+            key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+            for key in (first, second)
+        }
+        status = page.locator(".engagement-status")
+
+        shown = press(label[first], f"?reaction={first}")
+        assert shown["pressed"] == [f"reaction={first}"]
+        assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
+        assert status.text_content() == f"Your reaction: {label[first]}."
+        assert page.get_by_role("button", name="Withdraw my reaction").is_visible()
+        assert folded_and_reloaded() == shown
+
+        shown = press(label[second], f"?reaction={second}")
+        assert shown["pressed"] == [f"reaction={second}"]
+        # Back to the first within one fold: nginx's counts lack the second vote,
+        # which the page then does not take out of them.
+        shown = press(label[first], f"?reaction={first}")
+        assert shown["pressed"] == [f"reaction={first}"]
+        assert int(shown["reactions"][first][0]) == int(at_first["reactions"][first][0]) + 1
+        assert shown["reactions"][second] == at_first["reactions"][second]
+        assert folded_and_reloaded() == shown
+        shown = press(label[second], f"?reaction={second}")
+        assert folded_and_reloaded() == shown
+        after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+        assert sum(r["count"] for r in after["reactions"]) == reactions_before + 1
+
+        shown = press("Withdraw my reaction", "?reaction=")
+        assert shown["pressed"] == []
+        assert status.text_content() == "Your reaction was withdrawn."
+        assert shown["reactions"] == at_first["reactions"]
+        assert folded_and_reloaded() == shown
+
+        shown = press("4 stars", "?stars=4")
+        assert shown["pressed"] == ["stars=4"]
+        assert int(shown["ratings"]) == ratings_before + 1
+        folded = folded_and_reloaded()
+        assert folded == shown
+        # Not folded for a while: the page keeps its figures until the fold is due,
+        # then its one refresh shows the server's (here still the 4 stars).
+        counts_url = f"/api/articles/{site['id']}/engagement/"
+        with page.expect_response(lambda r: r.url.endswith(counts_url), timeout=20000):
+            shown = press("2 stars", "?stars=2")
+            assert shown["stars"] != folded["stars"]
+        page.wait_for_function(
+            "want => JSON.stringify((" + SHOWN + ")().stars) === JSON.stringify(want)",
+            arg=folded["stars"],
+        )
+        assert {**page.evaluate(SHOWN), "pressed": folded["pressed"]} == folded
+        assert folded_and_reloaded() == shown
+        after = the_app(site, f"/api/articles/{site['id']}/engagement/")
+        assert after["rating"]["count"] == ratings_before + 1
+        assert str(after["rating"]["average"]) == shown["average"]
+        assert [c["name"] for c in context.cookies() if c["name"] == "byline_reader"] == [
+            "byline_reader"
+        ]
+        assert errors == []
+
+
+def test_a_vote_is_logged_only_when_nginx_answered_it_202(site):
+    """nginx looks for the counts file, then sends it: a file removed in between (the
+    folder removes the files of articles no longer read) makes the answer a 404. Such a
+    vote must not be in the log: the reader was told it failed. Every line is a 202."""
+    path = site["data"] / "views" / "counts" / f"{site['id']}.json"
+    content = path.read_bytes()
+    spare = path.with_name("spare.json")
+    stop = threading.Event()
+
+    def flicker() -> None:  # the file there, then not, then there again
+        while not stop.is_set():
+            spare.write_bytes(content)
+            os.rename(spare, path)
+            os.unlink(path)
+
+    lines = len(vote_lines(site))
+    answers: Counter[int] = Counter()
+    thread = threading.Thread(target=flicker)
+    thread.start()
+    try:
+        for n in range(600):
+            headers = {**SAME_ORIGIN, "X-Forwarded-For": f"203.0.113.{n % 200}"}
+            status, _, _ = send(
+                f"{site['nginx']}/api/articles/{site['id']}/reaction/?reaction=",
+                "POST",
+                headers,
+            )
+            answers[status] += 1
+    finally:
+        stop.set()
+        thread.join()
+        path.write_bytes(content)
+    # nginx writes a line after its answer: waited for, one for each 202 and no more
+    assert len(vote_lines(site, lines + answers[202])) - lines == answers[202], answers
+
+
+def test_a_vote_line_holds_no_user_agent_however_long(site):
+    """The fold does not read the user agent: the line leaves it out ("-"), so a flood
+    of votes with 8 KB headers writes lines of a hundred bytes or so, not 8 KB each."""
+    lines = len(vote_lines(site))
+    status, _, _ = vote(site, "reaction=", **{"User-Agent": "Mozilla/5.0 " + '\t"x' * 2000})
+    assert status == 202
+    written = vote_lines(site, lines + 1)[lines:]
+    assert [(len(f), f[5]) for f in written] == [(7, "-")]
+    assert len("\t".join(written[0])) < 200
+
+
+def test_a_vote_sent_before_the_readers_choices_arrive_takes_out_the_one_they_had(site):
+    """A reader who voted before opens the page and votes again before the page has
+    their choices (the mine request answered late: held here, then answered by the real
+    app): the figures shown take out the choice they had, as the fold does, and the late
+    answer does not press the old choice again."""
+    article = site_reader_requests(site["nginx"])[0].path
+    first, second = actions.reaction_keys()[4:6]
+    with reader_in_chromium() as (context, page):
+        beacon_url = f"/api/articles/{site['id']}/view/"
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.goto(f"{site['nginx']}{article}")
+        answer.value.finished()
+        label = {
+            key: page.locator(f'li[data-reaction="{key}"] .reaction-label').text_content()
+            for key in (first, second)
+        }
+        with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+            page.get_by_role("button", name=label[first], exact=True).click()
+        assert voted.value.status == 202
+        fold(site)
+
+        held: list = []
+        page.route("**/engagement/mine/", lambda route: held.append(route))
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.reload()
+        answer.value.finished()
+        folded = page.evaluate(SHOWN)
+        assert folded["pressed"] == []  # not known yet
+        with page.expect_response(lambda r: "?reaction=" in r.url) as voted:
+            page.get_by_role("button", name=label[second], exact=True).click()
+        assert voted.value.status == 202
+        voted.value.finished()
+        with page.expect_response(lambda r: r.url.endswith("/engagement/mine/")) as mine:
+            held[0].continue_()  # answered by the app, after the vote's answer
+        mine.value.finished()
+        page.wait_for_function(
+            "() => !document.querySelector('section.engagement button:disabled')"
+        )
+        page.wait_for_timeout(300)  # the late choices shown, had they been
+        shown = page.evaluate(SHOWN)
+        assert shown["pressed"] == [f"reaction={second}"]
+        for key, moved in ((first, -1), (second, 1)):
+            assert int(shown["reactions"][key][0]) == int(folded["reactions"][key][0]) + moved
+        fold(site)
+        page.unroute("**/engagement/mine/")
+        with page.expect_response(lambda r: r.url.endswith(beacon_url)) as answer:
+            page.reload()
+        answer.value.finished()
+        page.wait_for_function(
+            "() => document.querySelector('section.engagement button[aria-pressed=\"true\"]')"
+        )
+        assert page.evaluate(SHOWN) == shown

@@ -199,6 +199,12 @@
     return label ? label.textContent : button.value;
   }
 
+  // Votes answered so far; the reader's choices as loaded (a promise, set below); per
+  // kind, the figures of the last 202 and the choice before the votes they lack.
+  var answered = 0;
+  var mineLoaded = Promise.resolve();
+  var unfolded = {};
+
   // The reader's choice of this kind as the page shows it (as loaded, or last voted).
   function shownChoice(kind) {
     var field = kind === "reaction" ? "reaction" : "stars";
@@ -219,25 +225,39 @@
     var clear = button.name === "withdraw" ||
       (kind === "reaction" && button.getAttribute("aria-pressed") === "true");
     var choice = clear ? null : kind === "reaction" ? button.value : Number(button.value);
-    var previous = shownChoice(kind);
     var query = field + "=" + (clear ? "" : encodeURIComponent(button.value));
     button.disabled = true;
     answerOf(url + (url.indexOf("?") < 0 ? "?" : "&") + query, {
       method: "POST",
       headers: { "Accept": "application/json" }
     }).then(function (answer) {
+      // The reader's choices asked as the page opened come first: the vote's previous
+      // choice is the one they hold until this answer is shown.
+      return mineLoaded.then(function () { return answer; });
+    }).then(function (answer) {
       remember();
       latest++;
+      answered++;
       fetchedAt = Date.now();
       var mine = answer.body.mine;
       if (answer.status === 202) {
-        // Taken, not yet counted: the counts before it, with it applied here.
+        // Taken, not yet counted: the counts before it, with it applied here. The
+        // previous choice is the one the page shows, unless it came from a vote nginx
+        // took that these counts do not include yet (the figures of this kind as the
+        // last 202 gave them: not folded since): then the choice before that one.
         mine = {};
         mine[kind] = choice;
         heldUntil = Math.max(heldUntil, Date.now() + HELD_FOR_FOLD);
-        if (answer.body.reactions) showCounts(withVote(answer.body, kind, previous, choice));
+        if (answer.body.reactions) {
+          var figures = JSON.stringify(kind === "reaction" ? answer.body.reactions : answer.body.rating);
+          var before = unfolded[kind];
+          var previous = before && before.figures === figures ? before.previous : shownChoice(kind);
+          unfolded[kind] = { figures: figures, previous: previous };
+          showCounts(withVote(answer.body, kind, previous, choice));
+        }
         refreshAfterFold();
       } else {
+        delete unfolded[kind];
         showCounts(answer.body.counts);
         schedule();
       }
@@ -301,7 +321,12 @@
   if (/[?&]voted=/.test(window.location.search) || votedCookie.test(document.cookie)) {
     remember();
   }
-  if (remembered()) getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(showMine).catch(function () {});
+  // The reader's choices (asked once); a vote answered before them is newer.
+  mineLoaded = remembered()
+    ? getJSON(block.dataset.mineUrl, { cache: "no-store" }).then(function (mine) {
+      if (!answered) showMine(mine);
+    }).catch(function () {})
+    : Promise.resolve();
   // While the reader can see figures (the counters under the headline, this block or
   // the discussion's reaction counts, on screen or within a few lines, in a visible
   // tab), other readers' votes,
