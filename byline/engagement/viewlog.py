@@ -230,7 +230,7 @@ def fold(directory: Path | None = None) -> int:
         added = _fold_files(directory, names)
         if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
             _forgotten[0] = time.monotonic()
-            _forget_old_positions(names)
+            forget_old_positions(names)
     finally:
         try:
             countfiles.publish(directory)
@@ -284,7 +284,7 @@ def delete_if_read(
     key = (str(path.parent), path.name)
     if not moved_on or offset != status.st_size:
         return
-    if _position(path.name) != (status.st_ino, offset):
+    if position(path.name) != (status.st_ino, offset):
         # Not read to its end in the database, whatever this process remembers (a
         # failover's new primary may lack its last commits): read from the row.
         read_to.pop(key, None)
@@ -309,7 +309,7 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
         start = None
     old: tuple[int, int] | None = None if start is None else (inode, start)
     if start is None:
-        old = _position(name)
+        old = position(name)
         start = 0 if old is None or old[0] != inode or old[1] > size else old[1]
     file.seek(start)
     data = file.read(BATCH_BYTES)
@@ -326,7 +326,7 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     counted = None
     if lines and redis_client() is not None:
         counted = _decided(decided, packed, kept)
-    if old is None and not _named(file, inode):
+    if old is None and not named(file.name, inode):
         # No row, and the file gone from its name: another folder read it to its end,
         # deleted it, then its row (in that order), after this one opened it. Read again
         # from 0 its lines would be counted twice (their marks hold their own ids).
@@ -343,15 +343,16 @@ def _fold_batch(file: Any, name: str, inode: int, start: int | None) -> tuple[in
     return sum(batch.values()), start + end, len(data) == BATCH_BYTES
 
 
-def _named(file: Any, inode: int) -> bool:
-    """Whether the open ``file`` (inode ``inode``) is still at its path."""
+def named(path: str | Path, inode: int) -> bool:
+    """Whether the file at ``path`` is still the one with ``inode`` (an open log file's
+    name: not deleted and replaced since it was opened)."""
     try:
-        return os.stat(file.name).st_ino == inode
+        return os.stat(path).st_ino == inode
     except FileNotFoundError:
         return False
 
 
-def _position(name: str) -> tuple[int, int] | None:
+def position(name: str) -> tuple[int, int] | None:
     """Where the file's position row says it was read to: (inode, offset), or None."""
     table, offset_column = ViewLogPosition._meta.db_table, connection.ops.quote_name("offset")
     with connection.cursor() as cursor:
@@ -416,12 +417,15 @@ def _commit_batch(
     return batch
 
 
-def _forget_old_positions(names: list[tuple[int, str]]) -> None:
-    """Positions of files that are gone (deleted by a fold that crashed before)."""
+def forget_old_positions(
+    names: list[tuple[int, str]], pattern: re.Pattern[str] = FILE_NAME
+) -> None:
+    """Positions of the files named as ``pattern`` says that are gone (deleted by a fold
+    that crashed before), ``names`` being those ``log_files`` found."""
     present = {name for _, name in names}
     stale = datetime.now(UTC).timestamp() - 3600
     for name in ViewLogPosition.objects.values_list("name", flat=True):
-        match = FILE_NAME.match(name)
+        match = pattern.match(name)
         if name not in present and match and int(match[1]) * SLOT_SECONDS < stale:
             ViewLogPosition.objects.filter(name=name).delete()
 
@@ -439,7 +443,8 @@ class Line(NamedTuple):
     identities: tuple[str, ...]  # the browser (address and agent), and the cookie's reader
 
 
-def _unescape(value: bytes, encoding: str = "utf-8") -> str:
+def unescape(value: bytes, encoding: str = "utf-8") -> str:
+    """A field of nginx's log as text: its ``\\xHH`` escapes undone."""
     if b"\\x" in value:
         value = _ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), value)
     return value.decode(encoding, "replace")
@@ -464,7 +469,7 @@ def agent_hash(agent: bytes) -> str:
     known = _agents.get(agent)
     if known is None:
         # The header's bytes as latin-1, as WSGI gives them to the app (``hash_text``).
-        text = _unescape(agent, "latin-1")
+        text = unescape(agent, "latin-1")
         known = "" if actions.is_declared_bot(text) else actions.hash_text(text)
         if len(_agents) >= CACHE_SIZE:
             _agents.clear()
@@ -475,7 +480,7 @@ def agent_hash(agent: bytes) -> str:
 def _cookie_reader(cookie: bytes) -> str:
     known = _cookies.get(cookie)
     if known is None:
-        known = readers.reader_from_cookie(_unescape(cookie)) or ""
+        known = readers.reader_from_cookie(unescape(cookie)) or ""
         if len(_cookies) >= CACHE_SIZE:
             _cookies.clear()
         _cookies[cookie] = known

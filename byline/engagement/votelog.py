@@ -58,7 +58,16 @@ from django.utils import timezone
 from byline import readers
 from byline.engagement import actions, stats
 from byline.engagement.models import ViewLogPosition, ViewMark
-from byline.engagement.viewlog import SLOT_SECONDS, delete_if_read, folder, log_files
+from byline.engagement.viewlog import (
+    SLOT_SECONDS,
+    delete_if_read,
+    folder,
+    forget_old_positions,
+    log_files,
+    named,
+    position,
+    unescape,
+)
 from byline.parsing import MAX_ID
 
 logger = logging.getLogger(__name__)
@@ -74,7 +83,6 @@ LIMIT_SECONDS = 600
 DECISIONS_LOCK = 0x62796C77  # PostgreSQL advisory lock: one vote folder decides at a time
 REFUSALS_LOG_SECONDS = 60.0
 KINDS = {b"reaction": "reaction", b"rating": "rating"}
-_ESCAPE = re.compile(rb"\\x([0-9A-Fa-f]{2})")
 # (folder, file name) -> (inode, position) this process last committed or found: a file
 # no longer than that holds nothing new, and a fold skips it without a query (a file
 # replaced under its name has another inode).
@@ -115,7 +123,7 @@ def fold(directory: Path | None = None) -> int:
         cast += _fold_file(directory / name, name, slot <= current_slot - 2)
     if time.monotonic() - _forgotten[0] >= FORGET_SECONDS:
         _forgotten[0] = time.monotonic()
-        _forget_old_positions({name for _, name in names})
+        forget_old_positions(names, FILE_NAME)
         # Limit rows of minutes long folded (a row kept longer only holds its own minute).
         ViewMark.objects.filter(
             key__startswith=LIMIT_PREFIX, expires_at__lt=timezone.now()
@@ -168,7 +176,7 @@ def _fold_batch(
     the same transaction. Returns (votes cast, position now or -1 when another folder
     holds or moved it, whether more may be read right away)."""
     size = os.fstat(file.fileno()).st_size
-    old = known if known is not None and known[0] == inode else _position(name)
+    old = known if known is not None and known[0] == inode else position(name)
     start = 0 if old is None or old[0] != inode or old[1] > size else old[1]
     if start >= size:
         return 0, start, False
@@ -182,11 +190,6 @@ def _fold_batch(
     if cast is None:
         return 0, -1, False
     return cast, start + end, len(data) == BATCH_BYTES
-
-
-def _position(name: str) -> tuple[int, int] | None:
-    row = ViewLogPosition.objects.filter(name=name).values_list("inode", "offset").first()
-    return None if row is None else (row[0], row[1])
 
 
 def _commit_batch(
@@ -208,7 +211,7 @@ def _commit_batch(
             # No row and the file gone from its name: another folder read it to its end
             # and deleted it, then its row, after this one opened it. Read again from 0
             # its votes would be cast twice (an old vote over a later one).
-            if cursor.rowcount != 1 or not _named(path, new[0]):
+            if cursor.rowcount != 1 or not named(path, new[0]):
                 transaction.set_rollback(True)
                 return None
         else:
@@ -229,20 +232,7 @@ def _commit_batch(
         return len(votes) - unpublished
 
 
-def _named(path: Path, inode: int) -> bool:
-    try:
-        return os.stat(path).st_ino == inode
-    except FileNotFoundError:
-        return False
-
-
 # --- the lines and the rules ---------------------------------------------------------
-
-
-def _unescape(value: bytes) -> str:
-    if b"\\x" in value:
-        value = _ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), value)
-    return value.decode("utf-8", "replace")
 
 
 def parse(data: bytes, name: str, offset: int) -> list[Line]:
@@ -271,7 +261,7 @@ def _parse_line(raw: bytes, name: str, at: int, hashers: dict[int, Any]) -> Line
     except (ValueError, OverflowError):
         _refused["malformed"] += 1
         return None
-    choice = _unescape(value[1:])
+    choice = unescape(value[1:])
     try:
         if not choice:
             chosen = None
@@ -287,7 +277,7 @@ def _parse_line(raw: bytes, name: str, at: int, hashers: dict[int, Any]) -> Line
     if hash_ip is None:
         day_text = datetime.fromtimestamp(day * 86400, UTC).date().isoformat()
         hash_ip = hashers[day] = readers.ip_bytes_hasher(day_text)
-    reader = readers.reader_from_cookie(_unescape(cookie)) if cookie != b"-" else None
+    reader = readers.reader_from_cookie(unescape(cookie)) if cookie != b"-" else None
     return Line(
         minute, article_id, KINDS[kind], chosen, hash_ip(address), reader or _new_reader(name, at)
     )
@@ -342,17 +332,6 @@ def _within_limits(lines: list[Line], now: datetime) -> list[stats.Vote]:
         batch_size=1000,
     )
     return votes
-
-
-def _forget_old_positions(present: set[str]) -> None:
-    """Positions of vote files that are gone (a fold crashed between the two deletes)."""
-    stale = time.time() - 3600
-    for name in ViewLogPosition.objects.filter(name__startswith="votes-").values_list(
-        "name", flat=True
-    ):
-        match = FILE_NAME.match(name)
-        if name not in present and match and int(match[1]) * SLOT_SECONDS < stale:
-            ViewLogPosition.objects.filter(name=name).delete()
 
 
 def _log_refusals() -> None:

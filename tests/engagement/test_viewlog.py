@@ -220,15 +220,15 @@ def test_a_file_another_folder_finished_while_this_one_had_it_open_is_not_read_a
         *(line(article.pk, f"198.51.100.{120 + n}", browser()) for n in range(3)),
         slot=slot,
     )
-    real = viewlog._position
+    real = viewlog.position
 
     def the_other_folder_finishes_it_first(name):
-        monkeypatch.setattr(viewlog, "_position", real)
+        monkeypatch.setattr(viewlog, "position", real)
         assert viewlog.fold() == 3  # the other folder: reads it all, deletes it, its row
         assert not list(log_dir.glob("views-*.log"))
         return real(name)
 
-    monkeypatch.setattr(viewlog, "_position", the_other_folder_finishes_it_first)
+    monkeypatch.setattr(viewlog, "position", the_other_folder_finishes_it_first)
     viewlog.fold()
     assert views(article) == 3
     assert not ViewLogPosition.objects.exists()
@@ -401,7 +401,7 @@ def test_the_bot_verdict_kept_for_a_user_agent_is_the_one_asked_again(log_dir):
         raw = agent.encode()
         first, again = viewlog.agent_hash(raw), viewlog.agent_hash(raw)
         assert first == again
-        assert (first == "") == actions.is_declared_bot(viewlog._unescape(raw))
+        assert (first == "") == actions.is_declared_bot(viewlog.unescape(raw))
     article = make_article()
     write(log_dir, *(line(article.pk, f"198.51.100.{100 + n}", BOT) for n in range(3)))
     assert viewlog.fold() == 0
