@@ -215,6 +215,8 @@ HISTORY_SQL = (
     ' WHERE UPPER("author_email") = UPPER(%s) AND "status" IN (%s, %s){other}'
     ' GROUP BY "status"'
 )
+# The first two asked at once, the POST's first read (``first_read``): one statement.
+FIRST_READ_SQL = f"SELECT ({SPENT_FORM_SQL}), EXISTS ({DUPLICATE_SQL})"
 
 
 def _read(sql: str, params: list, alias: str = PRIMARY) -> list[tuple]:
@@ -235,6 +237,16 @@ def is_duplicate(article_id: int, email: str, body: str) -> bool:
     return bool(_read(DUPLICATE_SQL, params))
 
 
+def first_read(form_token: str, article_id: int, email: str, body: str) -> tuple[int | None, bool]:
+    """The id of the comment ``form_token`` posted already (None: not spent) and whether
+    the words are a duplicate (``is_duplicate``), asked in one statement of the primary
+    before the POST checks anything else: what ``comment_of_spent_token`` and
+    ``is_duplicate`` would answer, two round trips apart."""
+    params = [form_token, article_id, email.strip(), body, Comment.Status.TRASH.value]
+    ((spent, duplicate),) = _read(FIRST_READ_SQL, params)
+    return spent, bool(duplicate)
+
+
 def history_counts(email: str, other_than: int | None = None) -> tuple[int, int]:
     """How many comments under ``email`` (whatever its case; ``other_than`` aside) were
     approved and how many marked spam, read from the (address, status) index alone (the
@@ -247,10 +259,13 @@ def history_counts(email: str, other_than: int | None = None) -> tuple[int, int]
     return counts.get(Comment.Status.APPROVED, 0), counts.get(Comment.Status.SPAM, 0)
 
 
-def check_abuse(article: Article, new: NewComment, context: Context) -> None:
+def check_abuse(
+    article: Article, new: NewComment, context: Context, duplicate: bool | None = None
+) -> None:
     """Refuse a comment, before anything is stored, when it looks like abuse.
 
     The honeypot is not checked here: a filled honeypot is discarded silently.
+    ``duplicate``: ``is_duplicate``'s answer when the POST read it already (``first_read``).
     """
     minimum = settings.BYLINE_COMMENT_MIN_SECONDS
     if minimum:
@@ -261,7 +276,7 @@ def check_abuse(article: Article, new: NewComment, context: Context) -> None:
                 f"That was quick: please take at least {minimum} seconds to write a comment, "
                 "then send it again."
             )
-    if is_duplicate(article.pk, new.email, new.body):
+    if is_duplicate(article.pk, new.email, new.body) if duplicate is None else duplicate:
         raise CommentRejected(
             "You have already posted this comment here: it looks as though you have already "
             "said that.",
@@ -361,13 +376,16 @@ def post_comment(article: Article, new: NewComment, context: Context) -> Outcome
     if context.honeypot_filled:
         log.info("Comment discarded: honeypot filled (article %s)", article.pk)
         return Outcome("discarded", reasons=("The hidden honeypot field was filled in.",))
-    if (earlier := comment_of_spent_token(context.form_token)) is not None:
+    spent, duplicate = None, None
+    if context.form_token:  # (without one the POST is refused before the duplicate's read)
+        spent, duplicate = first_read(context.form_token, article.pk, new.email, new.body)
+    if spent is not None and (earlier := _comment_on_primary(spent)) is not None:
         return replayed(earlier, new)
     if not article.comments_open:
         raise CommentRejected(CLOSED, status=403)
     parent = resolve_parent(article, new.parent_id)
     try:
-        check_abuse(article, new, context)
+        check_abuse(article, new, context, duplicate)
     except CommentRejected:
         # Its twin (the same form sent at once) may have been stored meanwhile.
         if (earlier := comment_of_spent_token(context.form_token)) is not None:
@@ -456,7 +474,11 @@ def comment_of_spent_token(form_token: str) -> Comment | None:
     if not form_token:
         return None
     spent = _read(SPENT_FORM_SQL, [form_token])
-    return Comment.objects.using(PRIMARY).filter(pk=spent[0][0]).first() if spent else None
+    return _comment_on_primary(spent[0][0]) if spent else None
+
+
+def _comment_on_primary(comment_id: int) -> Comment | None:
+    return Comment.objects.using(PRIMARY).filter(pk=comment_id).first()
 
 
 def replayed(earlier: Comment, new: NewComment) -> Outcome:

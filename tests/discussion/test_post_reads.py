@@ -1,5 +1,6 @@
 """The comment POST's reads written once as SQL (``actions.is_duplicate``,
-``actions.history_counts``, the spent form token) answer as the querysets they replaced
+``actions.history_counts``, the spent form token, the first two asked at once:
+``actions.first_read``) answer as the querysets they replaced
 (the history's plan: tests/test_indexes.py), from the primary where a replica's lag would
 let a double submit through; the comment list's per-page reads (month names, the reaction's
 label) draw the same markup as each comment drawn alone."""
@@ -74,6 +75,32 @@ def test_a_spent_form_token_finds_its_comment_and_no_other(article):
     assert actions.comment_of_spent_token("") is None
 
 
+def test_the_first_read_answers_as_the_spent_token_and_the_duplicate_check(article):
+    """``first_read`` asks both in one statement: the same answers as each alone."""
+    other = make_article("Another story")
+    comment = make_comment(article, author_email="Ann@Example.org", body="Same words.")
+    make_comment(article, author_email="bin@example.org", body="Binned.", status=Status.TRASH)
+    SpentFormToken.objects.create(token="d" * 64, comment=comment, spent_at=comment.submitted_at)
+    cases = [
+        ("d" * 64, article.pk, " ANN@example.org ", "Same words."),
+        ("e" * 64, article.pk, "ann@example.org", "Same words."),
+        ("d" * 64, article.pk, "ann@example.org", "Other words."),
+        ("e" * 64, other.pk, "ann@example.org", "Same words."),
+        ("e" * 64, article.pk, "bin@example.org", "Binned."),
+    ]
+    answers = [actions.first_read(*case) for case in cases]
+    for (token, *duplicate), answer in zip(cases, answers, strict=True):
+        spent = actions.comment_of_spent_token(token)
+        assert answer == (spent.pk if spent else None, actions.is_duplicate(*duplicate))
+    assert answers == [
+        (comment.pk, True),
+        (None, True),
+        (comment.pk, False),
+        (None, False),
+        (None, False),
+    ]
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_a_page_of_comments_draws_each_comment_as_it_is_drawn_alone(article, language):
     """The list translates the month names and the reaction's label once a page: each
@@ -98,7 +125,8 @@ def test_a_page_of_comments_draws_each_comment_as_it_is_drawn_alone(article, lan
 def test_a_double_submit_is_looked_for_on_the_primary(lagging_replica):
     """The spent form token and the duplicate check are asked before the POST writes
     (the router would send them to a replica): a replica that lags behind the twin's
-    commit would let the same comment through twice. Both read the primary."""
+    commit would let the same comment through twice. Both read the primary, alone or
+    together (``first_read``)."""
     with db.reading_from_primary():
         article = make_article("A story")
         comment = make_comment(article, author_email="Ann@example.org", body="Same words.")
@@ -109,6 +137,10 @@ def test_a_double_submit_is_looked_for_on_the_primary(lagging_replica):
     assert actions.comment_of_spent_token("c" * 64) == comment
     assert actions.is_duplicate(article.pk, "ann@example.org", "Same words.")
     assert not actions.is_duplicate(article.pk, "ann@example.org", "Other words.")
+    assert actions.first_read("c" * 64, article.pk, "ann@example.org", "Same words.") == (
+        comment.pk,
+        True,
+    )
 
 
 def test_hostile_names_are_escaped_in_a_page_as_each_comment_alone():

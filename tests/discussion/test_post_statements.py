@@ -106,21 +106,25 @@ def test_a_reply_is_inserted_with_its_thread_and_a_new_thread_points_at_itself(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_form_token_is_looked_up_without_reading_a_comment(
+def test_a_new_form_token_is_looked_up_with_the_duplicate_check_without_reading_a_comment(
     client, article, published_at_once
 ):
     """Almost every form's token is new: its lookup reads the token's row alone (the
-    comment it posted is read only when it was spent, to answer a double submit)."""
+    comment it posted is read only when it was spent, to answer a double submit), in the
+    statement that asks whether the same words were posted here already: one read."""
     with CaptureQueriesContext(connection) as captured:
         response = post_comment(client, article, json=True)
     assert response.status_code == 201, response.content
+    statements = _statements(captured)
     lookups = [
         sql
-        for sql in _statements(captured)
+        for sql in statements
         if sql.startswith("SELECT") and '"discussion_spentformtoken"' in sql
     ]
     assert len(lookups) == 1
-    assert '"discussion_comment"' not in lookups[0]
+    assert "JOIN" not in lookups[0] and 'EXISTS (SELECT 1 FROM "discussion_comment"' in lookups[0]
+    assert not [sql for sql in statements if sql.startswith('SELECT 1 FROM "discussion_comment"')]
+    assert not [sql for sql in statements if sql.startswith('SELECT "discussion_comment"."id"')]
 
 
 @pytest.mark.django_db(transaction=True)
