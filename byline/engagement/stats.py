@@ -249,17 +249,20 @@ def figures_of_many(article_ids: list[int]) -> dict[int, Figures]:
     stats = ArticleStats._meta.db_table
     reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
     params: list[Any]
-    if connection.vendor == "postgresql":  # one array parameter (see ``any_of``)
-        marks, params = "SELECT unnest(%s::bigint[])", [array_literal(article_ids)] * 3
+    # On PostgreSQL one array parameter (see ``any_of``), as "= ANY(array)": "IN (SELECT
+    # unnest(array))" was planned as a join (see ``_compile_published``): 330 µs of the
+    # server's CPU for 10 articles (a look at the counts files), this 130.
+    if connection.vendor == "postgresql":
+        among, params = "= ANY(%s::bigint[])", [array_literal(article_ids)] * 3
     else:
-        marks, params = ", ".join(["%s"] * len(article_ids)), list(article_ids) * 3
+        among, params = f"IN ({', '.join(['%s'] * len(article_ids))})", list(article_ids) * 3
     sql = (
         f"SELECT 'v', article_id, NULL, views, comments FROM {stats} "  # noqa: S608
-        f"WHERE article_id IN ({marks}) "
+        f"WHERE article_id {among} "
         f"UNION ALL SELECT 'r', article_id, reaction, SUM(count), 0 FROM {reactions} "
-        f"WHERE article_id IN ({marks}) GROUP BY article_id, reaction "
+        f"WHERE article_id {among} GROUP BY article_id, reaction "
         f"UNION ALL SELECT 's', article_id, CAST(stars AS TEXT), SUM(count), 0 FROM {stars} "
-        f"WHERE article_id IN ({marks}) GROUP BY article_id, stars"
+        f"WHERE article_id {among} GROUP BY article_id, stars"
     )
     by_article: dict[int, list[tuple[Any, ...]]] = {article_id: [] for article_id in article_ids}
     with connection.cursor() as cursor:
