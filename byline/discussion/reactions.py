@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -37,7 +38,7 @@ from byline import readers
 from byline.articles.models import Article
 from byline.discussion.models import Comment, CommentReaction
 from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
-from byline.engagement.stats import any_of, mark_changed_after_commit
+from byline.engagement.stats import Among, mark_changed_after_commit, rows_among
 
 RATE_SCOPE = "comment-reaction"
 MAX_IDS = 300  # comments whose counts one request may ask for (a page shows fewer)
@@ -182,15 +183,19 @@ def counts_of_articles(article_ids: list[int]) -> dict[int, dict[str, int]]:
     view asks for nothing more. An article with more than ``MAX_IN_COUNTS`` such comments
     is left out (its page's script asks the counts API, as before). One query."""
     found: dict[int, dict[str, int]] = {article_id: {} for article_id in article_ids}
-    rows = (
+    for article_id, pk, reactions in rows_among("comments' reactions", _reacted, article_ids):
+        found[article_id][str(pk)] = reactions
+    return {a: counts for a, counts in found.items() if len(counts) <= MAX_IN_COUNTS}
+
+
+def _reacted(among: Among) -> QuerySet[Comment, tuple[int, int, int]]:
+    """The approved comments with reactions among some articles' (``counts_of_articles``)."""
+    return (
         Comment.objects.approved()
-        .filter(article_id__in=any_of(article_ids), erased_at__isnull=True, reactions__gt=0)
+        .filter(among(Comment, "article_id"), erased_at__isnull=True, reactions__gt=0)
         .order_by("article_id", "pk")
         .values_list("article_id", "pk", "reactions")
     )
-    for article_id, pk, reactions in rows:
-        found[article_id][str(pk)] = reactions
-    return {a: counts for a, counts in found.items() if len(counts) <= MAX_IN_COUNTS}
 
 
 def has_reacted(comment_id: int, reader: str | None) -> bool:

@@ -63,7 +63,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from byline import redisconn
 from byline.articles.models import Article
@@ -435,12 +435,7 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
     if not ids:
         return {}
     figures = figures_of_many(ids)
-    pending = dict(
-        PendingView.objects.filter(article_id__in=any_of(ids))
-        .values_list("article_id")
-        .annotate(n=Count("id"))
-        .values_list("article_id", "n")
-    )
+    pending: dict[int, int] = dict(stats.rows_among("pending views", _pending_counts, ids))
     stale = False
     client = redis_client()
     if client is not None:
@@ -465,6 +460,17 @@ def counts_bodies(article_ids: list[int]) -> dict[int, bytes]:
         article_id: json.dumps(counts, separators=(",", ":")).encode()
         for article_id, counts in every.items()
     }
+
+
+def _pending_counts(among: stats.Among) -> QuerySet[PendingView, tuple[int, int]]:
+    """The views buffered in the database (while Redis failed), per article."""
+    return (
+        PendingView.objects.filter(among(PendingView, "article_id"))
+        .values_list("article_id")
+        .annotate(n=Count("id"))
+        .values_list("article_id", "n")
+        .order_by()
+    )
 
 
 def with_views(body: bytes, added: int) -> bytes:

@@ -17,6 +17,7 @@ import time
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
 
 from byline import redisconn
 from byline.engagement import actions, countfiles, stats, viewlog
@@ -443,6 +444,72 @@ def test_the_folders_published_check_is_the_sites_rule_asked_at_each_call(monkey
     monkeypatch.setattr(timezone, "now", lambda: later)  # the scheduled time has come
     assert countfiles.published_among(ids) == {published.pk, soon.pk}
     assert countfiles.published_among([]) == set()
+
+
+def test_a_look_reads_the_counts_by_the_orms_rules_and_builds_no_query_after_the_first(
+    monkeypatch,
+):
+    """``counts_bodies`` (each look at the counts files, for the articles whose counts
+    changed) counts the views buffered in the database and the reactions of approved
+    comments not erased, as the ORM's queries say; on PostgreSQL those queries are built
+    once per process (building them cost a look ~0.9 ms of CPU, their statements ~0.2),
+    the ids put in at each call."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from byline.discussion import reactions
+    from byline.discussion.models import Comment
+    from byline.engagement.models import PendingView
+    from tests.discussion.factory import make_comment
+
+    article, other = make_article(), make_article()
+    kept, spam, erased = make_comment(article), make_comment(article), make_comment(article)
+    for comment in (kept, spam, erased):
+        reactions.set_reaction(comment.pk, "reader-1", True)
+    Comment.objects.filter(pk=spam.pk).update(status=Comment.Status.SPAM)
+    Comment.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    PendingView.objects.create(article_id=article.pk, day=timezone.now().date())
+    PendingView.objects.create(article_id=other.pk, day=timezone.now().date())
+    PendingView.objects.create(article_id=other.pk, day=timezone.now().date())
+
+    def look() -> dict[int, dict]:
+        bodies = countfiles.counts_bodies([article.pk, other.pk])
+        return {article_id: json.loads(body) for article_id, body in bodies.items()}
+
+    first = look()
+    assert first[article.pk]["views"] == 1
+    assert first[article.pk]["comment_reactions"] == {str(kept.pk): 1}
+    assert first[other.pk]["views"] == 2
+    assert first[other.pk]["comment_reactions"] == {}
+    PendingView.objects.create(article_id=other.pk, day=timezone.now().date())
+    built = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda *a, **k: built.append(1) or real(*a, **k))
+    again = look()
+    assert again[other.pk]["views"] == 3
+    assert again[article.pk] == first[article.pk]
+    if connection.vendor == "postgresql":
+        assert built == []
+
+
+def test_a_query_built_once_never_keeps_the_time_of_its_first_call(monkeypatch):
+    """``stats.rows_among`` builds a query once per process only when its parameters
+    hold no time: one holding the clock's time is built at each call, so a scheduled
+    article counts once its time has come."""
+    from datetime import timedelta
+
+    from byline.articles.models import Article
+
+    soon = make_article(
+        status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(hours=1)
+    )
+
+    def reachable(among):
+        return Article.objects.reachable().filter(among(Article, "id")).values_list("id")
+
+    assert stats.rows_among("reachable (test)", reachable, [soon.pk, 10**9]) == []
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert stats.rows_among("reachable (test)", reachable, [soon.pk, 10**9]) == [(soon.pk,)]
 
 
 @pytest.mark.parametrize("name", ["9999999999999999999", str(2**63), "0", "²"])

@@ -73,3 +73,24 @@ def test_comment_counts_are_set_for_many_articles_at_once_leaving_votes_alone():
     assert (figures_for(seen.pk).comments, figures_for(fresh.pk).comments) == (7, 2)
     assert figures_for(seen.pk).rating_counts[5] == 1
     set_comment_counts({})
+
+
+def test_the_figures_of_many_articles_are_each_ones_own_in_one_query(django_assert_num_queries):
+    """``figures_of_many`` (the view folder's look at the counts files) reads what
+    ``figures_for`` reads of each article, in one query; an article nobody has seen
+    (or none at all) has zeros."""
+    from byline.engagement.actions import rate, react
+    from byline.engagement.stats import figures_of_many
+
+    voted, commented, quiet = make_article(), make_article(), make_article()
+    react(voted.pk, "a" * 32, "happy")
+    react(voted.pk, "b" * 32, "sad")
+    rate(voted.pk, "a" * 32, 4)
+    rate(commented.pk, "c" * 32, 2)
+    set_comment_count(commented.pk, 3)
+    ids = [voted.pk, commented.pk, quiet.pk, 10**9]
+    with django_assert_num_queries(1):
+        many = figures_of_many(ids)
+    assert many == {article_id: figures_for(article_id) for article_id in ids}
+    assert many[commented.pk].comments == 3
+    assert many[10**9] == many[quiet.pk]
