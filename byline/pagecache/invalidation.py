@@ -26,6 +26,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 
 from byline.db import in_transaction
@@ -58,7 +60,8 @@ def comments_changed(article_id: int, listings: bool = True, removed: bool = Tru
     scopes = (article, COMMENT_COUNTS) if listings else (article,)
     store = page_store()
     if not in_transaction():
-        store.purge(scopes, None if removed else redraw, redrawn=(article,))
+        draw = None if removed else functools.partial(redraw, comments_of=article_id)
+        store.purge(scopes, draw, redrawn=(article,))
         return
     store.purge(scopes)
     transaction.on_commit(lambda: store.purge(scopes))
