@@ -23,6 +23,7 @@ from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.db import connection
 from django.template.loader import get_template
 from django.urls import set_script_prefix
+from django.utils import timezone
 
 from byline.articles.models import Article
 from byline.engagement.models import ArticleStats
@@ -33,9 +34,17 @@ DISCUSSION = (b"<!--discussion-->", b"<!--/discussion-->")
 # The comment count of the page's JSON-LD (``structured_data.json_ld``: no spaces). A
 # quote inside a JSON string is escaped (\"), so no headline or name can write this.
 JSON_COUNT = re.compile(rb'"commentCount":\d+')
-# What the discussion reads of the article (``discussion_for``, ``respond.html``).
-FIELDS = ("id", "slug", "published_at", "password", "comment_state", "comments_close_days")
-FIELDS += ("removed_threads",)
+# What the discussion reads of the article (``discussion_for``, ``respond.html``), and
+# what says readers may open it (``ArticleQuerySet.reachable``): one row by its key, in
+# plain SQL (the ORM's query cost ~0.5 ms of CPU, a third of the rest of the splice).
+FIELDS = ("id", "slug", "status", "published_at", "password", "comment_state")
+FIELDS += ("comments_close_days", "removed_threads")
+ARTICLE_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608 (names of the model)
+    ", ".join(Article._meta.get_field(name).column for name in FIELDS),
+    Article._meta.db_table,
+    Article._meta.pk.column,
+)
+REACHABLE = (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
 COUNT_SQL = f"SELECT comments FROM {ArticleStats._meta.db_table} WHERE article_id = %s"  # noqa: S608
 
 
@@ -50,6 +59,18 @@ def _between(body: bytes, marks: tuple[bytes, bytes], start: int) -> tuple[int, 
     return (begin, end) if start <= begin - len(opening) and begin <= end else None
 
 
+def reachable_article(article_id: int) -> Article | None:
+    """The article (``FIELDS`` of it) if readers may open its page, as
+    ``Article.objects.reachable()`` says: not a draft, its publication time come."""
+    article = next(iter(Article.objects.raw(ARTICLE_SQL, [article_id])), None)
+    if article is None:
+        return None
+    published = article.published_at
+    if article.status not in REACHABLE or published is None or published > timezone.now():
+        return None
+    return article
+
+
 def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None:
     """``body`` (the stored page of ``environ``'s address, showing ``article_id``'s
     comments) with its discussion, comment counter and JSON-LD comment count drawn
@@ -62,7 +83,7 @@ def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None
     discussion = counter and _between(body, DISCUSSION, counter[1])
     if counter is None or discussion is None:
         return None
-    article = Article.objects.reachable().filter(pk=article_id).only(*FIELDS).first()
+    article = reachable_article(article_id)
     if article is None or article.is_protected:
         return None
     set_script_prefix(get_script_name(environ))

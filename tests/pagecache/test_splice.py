@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from byline.articles.models import Article
@@ -148,3 +150,29 @@ def test_each_region_must_be_there_once():
     assert splice._between(page.replace(b"<!--/comments-->", b""), splice.COUNTER, 0) is None
     assert splice.splice_comments(1, {}, page.replace(b'"commentCount":1', b"")) is None
     assert splice.splice_comments(1, {}, page + b'"commentCount":2') is None
+
+
+def test_the_article_is_read_as_the_page_reads_it(site):  # noqa: F811
+    """Once (no field of it read again later), and only if readers may open its page."""
+    article = make_article("Harbour reopens")
+    assert splice.reachable_article(article.pk).get_absolute_url() == article.get_absolute_url()
+    later = make_article("Tomorrow", published_at=timezone.now() + timedelta(hours=1))
+    draft = make_article("Not yet", status=Article.Status.DRAFT)
+    for unseen in (later, draft):
+        assert splice.reachable_article(unseen.pk) is None
+    assert splice.reachable_article(draft.pk + 1000) is None
+
+
+def test_the_splice_reads_the_article_once(site, spliced):  # noqa: F811
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    with CaptureQueriesContext(connection) as captured:
+        publish(article, body="A comment.")
+    assert spliced[-1] is not None
+    table = Article._meta.db_table
+    queries = [q["sql"] for q in captured.captured_queries]
+    reads = [sql for sql in queries if table in sql and sql.startswith("SELECT")]
+    schedule = "'scheduled'"  # the next publication time (the page's expiry), as a render asks
+    assert len([sql for sql in reads if schedule not in sql]) == 1, reads
