@@ -18,7 +18,8 @@
   and stays a file nginx serves. Without Redis the generation moves instead. A comment
   published (``removed=False``), once committed, has its article's page drawn again in the
   request that published it, replacing the page file before the purge is sent: nginx
-  serves a file throughout (``store.PageStore.purge``).
+  serves a file throughout (``store.PageStore.purge``). Only what comments change is drawn
+  then, into the page stored (``page_layer.PageCacheApp.splice``), when it is at hand.
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
   bounds every stored page's expiry). No cron job is needed.
