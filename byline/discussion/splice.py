@@ -17,6 +17,7 @@ another address.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from types import SimpleNamespace
 
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
@@ -26,6 +27,7 @@ from django.urls import set_script_prefix
 from django.utils import timezone
 
 from byline.articles.models import Article
+from byline.db import Statement
 from byline.engagement.models import ArticleStats
 from byline.pagecache.decorators import STORABLE
 
@@ -34,17 +36,14 @@ DISCUSSION = (b"<!--discussion-->", b"<!--/discussion-->")
 # The comment count of the page's JSON-LD (``structured_data.json_ld``: no spaces). A
 # quote inside a JSON string is escaped (\"), so no headline or name can write this.
 JSON_COUNT = re.compile(rb'"commentCount":\d+')
-# What the discussion reads of the article (``discussion_for``, ``respond.html``), and
-# what says readers may open it (``ArticleQuerySet.reachable``): one row by its key, in
-# plain SQL (the ORM's query cost ~0.5 ms of CPU, a third of the rest of the splice).
-FIELDS = ("id", "slug", "status", "published_at", "password", "comment_state")
-FIELDS += ("comments_close_days", "removed_threads")
-ARTICLE_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608 (names of the model)
-    ", ".join(Article._meta.get_field(name).column for name in FIELDS),
-    Article._meta.db_table,
-    Article._meta.pk.column,
+# What the discussion reads of the article (``discussion_for``, ``respond.html``): the
+# article by id if readers may open its page, its SQL written once (``db.Statement``: the
+# ORM's query cost ~0.55 ms of CPU at each splice, a sixth of it).
+FIELDS = ("id", "slug", "password", "comment_state", "comments_close_days", "published_at")
+FIELDS += ("removed_threads",)
+REACHABLE = Statement(
+    lambda pk, now: Article.objects.reachable(now).filter(pk=pk).only(*FIELDS)[:1], int, datetime
 )
-REACHABLE = (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
 COUNT_SQL = f"SELECT comments FROM {ArticleStats._meta.db_table} WHERE article_id = %s"  # noqa: S608
 
 
@@ -60,15 +59,8 @@ def _between(body: bytes, marks: tuple[bytes, bytes], start: int) -> tuple[int, 
 
 
 def reachable_article(article_id: int) -> Article | None:
-    """The article (``FIELDS`` of it) if readers may open its page, as
-    ``Article.objects.reachable()`` says: not a draft, its publication time come."""
-    article = next(iter(Article.objects.raw(ARTICLE_SQL, [article_id])), None)
-    if article is None:
-        return None
-    published = article.published_at
-    if article.status not in REACHABLE or published is None or published > timezone.now():
-        return None
-    return article
+    """The article (``FIELDS`` of it) if readers may open its page (``reachable``)."""
+    return REACHABLE.first(article_id, timezone.now())
 
 
 def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None:

@@ -174,5 +174,5 @@ def test_the_splice_reads_the_article_once(site, spliced):  # noqa: F811
     table = Article._meta.db_table
     queries = [q["sql"] for q in captured.captured_queries]
     reads = [sql for sql in queries if table in sql and sql.startswith("SELECT")]
-    schedule = "'scheduled'"  # the next publication time (the page's expiry), as a render asks
+    schedule = "\"status\" = 'scheduled'"  # the next publication time (the page's expiry)
     assert len([sql for sql in reads if schedule not in sql]) == 1, reads
