@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, Subquery
 
+from byline.db import Statement
 from byline.discussion.models import REMOVED, Comment, answered_thread
 
 OLDEST = "oldest"
@@ -45,6 +46,14 @@ def sort_query(sort: str) -> str:
     return "" if sort == DEFAULT else f"sort={sort}&"
 
 
+# The approved roots of an article in the default order, their ids alone, its SQL written
+# once (``db.Statement``): read at every draw of a discussion (a published comment's, its
+# page's), where the ORM built it in ~0.4 ms of CPU.
+APPROVED_ROOTS = Statement(
+    lambda article_id: Comment.objects.thread_roots(article_id).only("pk"), int
+)
+
+
 def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True) -> list[int]:
     """The ids of an article's top-level comments, in the order asked for: the approved
     ones and the removed ones with approved replies (``Comment.objects.removed_roots``,
@@ -57,6 +66,9 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
     approved roots alone, from an index, without asking of each removed top-level
     comment whether an approved reply is under it.
     """
+    if not removed_threads and sort in (OLDEST, NEWEST):  # nearly every page of comments
+        roots = [root.pk for root in APPROVED_ROOTS.rows(article_id)]
+        return roots[::-1] if sort == NEWEST else roots
     roots_query = Comment.objects.thread_roots(article_id)
     if removed_threads:  # the approved roots and the removed heads, in one ordered read
         removed = Q(status__in=REMOVED) & answered_thread()

@@ -18,13 +18,16 @@
   and stays a file nginx serves. Without Redis the generation moves instead. A comment
   published (``removed=False``), once committed, has its article's page drawn again in the
   request that published it, replacing the page file before the purge is sent: nginx
-  serves a file throughout (``store.PageStore.purge``).
+  serves a file throughout (``store.PageStore.purge``). Only what comments change is drawn
+  then, into the page stored (``page_layer.PageCacheApp.splice``), when it is at hand.
 - A scheduled article coming due changes listings without any write, so no
   page outlives the next scheduled publication time (``next_publication_time``
   bounds every stored page's expiry). No cron job is needed.
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.db import transaction
 
@@ -58,7 +61,8 @@ def comments_changed(article_id: int, listings: bool = True, removed: bool = Tru
     scopes = (article, COMMENT_COUNTS) if listings else (article,)
     store = page_store()
     if not in_transaction():
-        store.purge(scopes, None if removed else redraw, redrawn=(article,))
+        draw = None if removed else functools.partial(redraw, comments_of=article_id)
+        store.purge(scopes, draw, redrawn=(article,))
         return
     store.purge(scopes)
     transaction.on_commit(lambda: store.purge(scopes))

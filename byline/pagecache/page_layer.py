@@ -33,6 +33,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
 from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
+from byline.pagecache.decorators import comments_of as comments_scope
 from byline.pagecache.files import UNREADABLE
 from byline.pagecache.flights import STALE, STORED, UNSTORED, Flight
 from byline.pagecache.rules import page_key, rules
@@ -220,6 +221,39 @@ class PageCacheApp:
         told.outcome = STORED
         return self.replay(page, environ, start_response, "miss")
 
+    def splice(self, key: str, generation: str, environ: dict, article_id: int) -> bool:
+        """Store the page of ``key`` with only what ``article_id``'s comments change drawn
+        again (``splice_comments_with``), from its current copy: the bytes a whole render
+        would give, its other parts as they were. False (nothing stored) when it cannot
+        tell: no current copy, a copy that does not show those comments, the splicer
+        unsure or failing. Its expiry, scopes and mark are taken as ``render`` takes them."""
+        splicer = _splicer
+        if splicer is None:
+            return False
+        store = self.store
+        mark = store.purge_mark()  # before the database is read
+        try:
+            stored = store.get(key, generation)
+            if stored is None or stored.status[:3] != "200" or not stored.scopes:
+                return False
+            if comments_scope(article_id) not in stored.scopes:
+                return False
+            with reading_from_primary():
+                body = splicer(article_id, environ, stored.body)
+            if body is None:
+                return False
+            upcoming = self.next_publication(environ, generation)
+        except Exception:  # drawn whole instead
+            logger.exception("page cache: cannot splice the comments of %s", key)
+            return False
+        own = environ.get(EXPIRES_AT)
+        if isinstance(own, float):
+            upcoming = own if upcoming is None else min(upcoming, own)
+        page = self.build(stored.status, list(stored.headers), body, generation, upcoming)
+        scopes = set(stored.scopes) | set(environ.get(SHOWS) or ())
+        self.store.set(key, replace(page, scopes=tuple(sorted(scopes)), mark=mark))
+        return True
+
     def next_publication(self, environ: dict, generation: str | None = None) -> float | None:
         """When the next scheduled article comes due; if unknown, soon (keep pages briefly).
         A page that read it while rendering (its navigation) left it in ``environ``; else
@@ -319,16 +353,34 @@ class _Django:
         return [response.content] if not response.streaming else list(response)
 
 
+# What draws an article's page again after its comments were published, from the copy
+# stored (the discussion app's, ``discussion.splice``): ``(article id, the environ of an
+# anonymous GET of the page, its stored body)`` to the new body, or None when unsure (the
+# page is then drawn whole). It renders only what comments change.
+Splicer = Callable[[int, dict, bytes], "bytes | None"]
+_splicer: Splicer | None = None
+
+
+def splice_comments_with(splicer: Splicer | None) -> None:
+    """Let ``redraw`` splice what comments change into an article's stored page."""
+    global _splicer
+    _splicer = splicer
+
+
 _drawer: PageCacheApp | None = None
 # A page key as ``anonymous_get`` takes it apart: scheme, host name, port, path.
 _PAGE_KEY = re.compile(r"^(https?)://([a-z0-9.-]+)(?::(\d+))?(/[^?]*)$")
 
 
-def redraw(keys: list[str]) -> None:
+def redraw(keys: list[str], comments_of: int | None = None) -> None:
     """Draw the pages of ``keys`` again for an anonymous reader and store them (memory,
     Redis, their files replaced), whatever this worker has stored for them: after a
     change committed, so they show it (``store.PageStore.purge``). Called in the request
-    that made the change (its database connection, what it committed)."""
+    that made the change (its database connection, what it committed).
+
+    ``comments_of``: only that article's comments were published (``invalidation``):
+    a page whose current copy is at hand has only what comments change drawn again and
+    spliced into it (``PageCacheApp.splice``); any other is drawn whole."""
     global _drawer
     if _drawer is None or _drawer.store is not page_store():
         _drawer = PageCacheApp(_Django(), page_store())
@@ -339,6 +391,8 @@ def redraw(keys: list[str]) -> None:
         if environ is None or page_key(environ) != key:
             continue
         generation = store.current_generation()
+        if comments_of is not None and drawer.splice(key, generation, environ, comments_of):
+            continue
         drawer.render(key, generation, environ, _ignore)
 
 
