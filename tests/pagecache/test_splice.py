@@ -5,7 +5,9 @@ at that moment, byte for byte; whenever the splice cannot be sure, the page is d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -176,3 +178,25 @@ def test_the_splice_reads_the_article_once(site, spliced):  # noqa: F811
     reads = [sql for sql in queries if table in sql and sql.startswith("SELECT")]
     schedule = "\"status\" = 'scheduled'"  # the next publication time (the page's expiry)
     assert len([sql for sql in reads if schedule not in sql]) == 1, reads
+
+
+def test_a_spliced_page_goes_when_its_copy_would_have(site, spliced):  # noqa: F811
+    """What a splice does not draw (the views and votes under the headline, the engagement
+    block, what the page's lifetime alone dates) is as old as the copy it was spliced into:
+    the page is kept no longer than that copy was to be, then drawn whole. Else an article
+    commented on more often than ``BYLINE_PAGE_CACHE_SECONDS`` would show its first
+    render's figures for as long as the comments kept coming."""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    store = page_layer.page_store()
+    key, generation = f"http://testserver{url}", store.current_generation()
+    kept = store.get(key, generation)
+    ending = time.time() + 30  # a copy near the end of its life
+    store.set(key, replace(kept, expires_at=ending))
+    publish(article, body="A comment.")
+    assert spliced[-1] is not None
+    page = store.get(key, store.current_generation())
+    assert page is not None and page.body == spliced[-1]
+    assert page.expires_at <= ending
