@@ -151,7 +151,8 @@ def test_each_region_must_be_there_once():
     assert splice._between(page + b"<!--discussion-->", splice.DISCUSSION, 0) is None
     assert splice._between(page.replace(b"<!--/comments-->", b""), splice.COUNTER, 0) is None
     assert splice.splice_comments(1, {}, page.replace(b'"commentCount":1', b"")) is None
-    assert splice.splice_comments(1, {}, page + b'"commentCount":2') is None
+    two = page.replace(b"</head>", b'"commentCount":2</head>')  # above the counter
+    assert splice.splice_comments(1, {}, two) is None
 
 
 def test_the_article_is_read_as_the_page_reads_it(site):  # noqa: F811
@@ -200,3 +201,22 @@ def test_a_spliced_page_goes_when_its_copy_would_have(site, spliced):  # noqa: F
     page = store.get(key, store.current_generation())
     assert page is not None and page.body == spliced[-1]
     assert page.expires_at <= ending
+
+
+def test_a_comment_quoting_the_pages_count_leaves_the_next_spliced(site, spliced):  # noqa: F811
+    """A reader's text is only ever in the discussion, below the counter: what it quotes
+    of the page's own markup (the JSON-LD count as it is written, the markers) is not
+    taken for the page's. (Counted on the whole page, one comment holding
+    ``"commentCount":0`` had every later comment's page drawn whole.)"""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    quoting = '"commentCount":0 <!--comments--> <!--/discussion-->'
+    publish(article, body=quoting, author_name='"commentCount":7')
+    assert served(app, url, "hit").count(b'"commentCount":0') == 1  # the reader's, as written
+    publish(article, body="A later comment.")
+    page = served(app, url, "hit")
+    assert None not in spliced
+    assert spliced[-1] == page == full_render(app, article, url)
+    assert b'"commentCount":2' in page
