@@ -220,3 +220,24 @@ def test_a_comment_quoting_the_pages_count_leaves_the_next_spliced(site, spliced
     assert None not in spliced
     assert spliced[-1] == page == full_render(app, article, url)
     assert b'"commentCount":2' in page
+
+
+def test_a_copy_another_worker_drew_again_is_spliced(site, spliced):  # noqa: F811
+    """Comments come to any worker. One that kept the page in its memory before another
+    worker's comment drew it again holds a copy that comment's purge put out of date;
+    the copy that worker stored in Redis is current, and is the one spliced into. (Only
+    the worker's own copy was looked at: with two workers taking turns, nearly every
+    comment's page was drawn whole.)"""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    store = page_layer.page_store()
+    key = f"http://testserver{url}"
+    before = store.memory.get(key)  # this worker's copy
+    publish(article, body="Through another worker.")  # drawn again, in Redis too
+    store.memory.set(key, before)  # ... but not in this worker's memory
+    assert not store.purges.current(before.scopes, before.mark)  # purged since
+    publish(article, body="Through this worker.")
+    assert len(spliced) == 2 and None not in spliced
+    assert served(app, url, "hit") == spliced[-1] == full_render(app, article, url)
