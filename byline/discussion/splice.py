@@ -34,7 +34,8 @@ from byline.pagecache.decorators import STORABLE
 COUNTER = (b"<!--comments-->", b"<!--/comments-->")
 DISCUSSION = (b"<!--discussion-->", b"<!--/discussion-->")
 # The comment count of the page's JSON-LD (``structured_data.json_ld``: no spaces). A
-# quote inside a JSON string is escaped (\"), so no headline or name can write this.
+# quote inside a JSON string is escaped (\"), so no headline or name can write this;
+# it is looked for above the counter only (a comment's text, below, may hold it).
 JSON_COUNT = re.compile(rb'"commentCount":\d+')
 # What the discussion reads of the article (``discussion_for``, ``respond.html``): the
 # article by id if readers may open its page, its SQL written once (``db.Statement``: the
@@ -67,14 +68,16 @@ def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None
     """``body`` (the stored page of ``environ``'s address, showing ``article_id``'s
     comments) with its discussion, comment counter and JSON-LD comment count drawn
     again from the database; None when unsure (the page is then drawn whole)."""
-    counts = JSON_COUNT.findall(body)
-    if len(counts) != 1:
+    counter = _between(body, COUNTER, 0)
+    if counter is None:
         return None
-    in_head = body.find(counts[0])
-    counter = _between(body, COUNTER, in_head)
-    discussion = counter and _between(body, DISCUSSION, counter[1])
-    if counter is None or discussion is None:
+    # Above the counter: the head and the article's header, where no reader writes (a
+    # comment quoting ``"commentCount":0`` is below, and left as it is).
+    counts = list(JSON_COUNT.finditer(body, 0, counter[0] - len(COUNTER[0])))
+    discussion = _between(body, DISCUSSION, counter[1])
+    if len(counts) != 1 or discussion is None:
         return None
+    in_head, after_count = counts[0].span()
     article = reachable_article(article_id)
     if article is None or article.is_protected:
         return None
@@ -96,7 +99,7 @@ def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None
         (
             body[:in_head],
             b'"commentCount":%d' % count,
-            body[in_head + len(counts[0]) : counter[0]],
+            body[after_count : counter[0]],
             counter_html.encode(),
             body[counter[1] : discussion[0]],
             discussion_html.encode(),

@@ -226,7 +226,8 @@ class PageCacheApp:
         again (``splice_comments_with``), from its current copy: the bytes a whole render
         would give, its other parts as they were. False (nothing stored) when it cannot
         tell: no current copy, a copy that does not show those comments, the splicer
-        unsure or failing. Its expiry, scopes and mark are taken as ``render`` takes them."""
+        unsure or failing. Its expiry (no later than the copy's), scopes and mark are taken
+        as ``render`` takes them."""
         splicer = _splicer
         if splicer is None:
             return False
@@ -250,6 +251,9 @@ class PageCacheApp:
         if isinstance(own, float):
             upcoming = own if upcoming is None else min(upcoming, own)
         page = self.build(stored.status, list(stored.headers), body, generation, upcoming)
+        # What was not drawn again (the figures under the headline, what only the page's
+        # lifetime dates) is as old as the copy: kept no longer than it was to be.
+        page = replace(page, expires_at=min(page.expires_at, stored.expires_at))
         scopes = set(stored.scopes) | set(environ.get(SHOWS) or ())
         self.store.set(key, replace(page, scopes=tuple(sorted(scopes)), mark=mark))
         return True

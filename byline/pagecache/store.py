@@ -405,17 +405,25 @@ class PageStore:
         return self.purges.mark() if self.purges is not None else 0
 
     def get(self, key: str, generation: str) -> Page | None:
-        """The current page for ``key``, or None (absent, stale, purged or expired)."""
+        """The current page for ``key``, or None (absent, stale, purged or expired).
+        This worker's copy, else the shared one: also when this worker's is out of date
+        (a purge that another worker's redraw came after: a comment's, its page drawn
+        again there, is one render for the whole site, not one per worker)."""
         page = self.memory.get(key)
-        if page is None and self.shared is not None:
-            page = self.shared.get(key, generation)
-            if page is not None and page.generation == generation:
-                self._keep(key, page, shared=False)
-        if page is None or page.generation != generation or page.expires_at <= time.time():
+        if page is not None and self._current(page, generation):
+            return page
+        if self.shared is None:
             return None
-        if self.purges is not None and not self.purges.current(page.scopes, page.mark):
+        page = self.shared.get(key, generation)
+        if page is None or not self._current(page, generation):
             return None
+        self._keep(key, page, shared=False)
         return page
+
+    def _current(self, page: Page, generation: str) -> bool:
+        if page.generation != generation or page.expires_at <= time.time():
+            return False
+        return self.purges is None or self.purges.current(page.scopes, page.mark)
 
     def stale(self, key: str) -> Page | None:
         """The last good copy of ``key`` this process stored, however old, or None."""

@@ -5,7 +5,9 @@ at that moment, byte for byte; whenever the splice cannot be sure, the page is d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -149,7 +151,8 @@ def test_each_region_must_be_there_once():
     assert splice._between(page + b"<!--discussion-->", splice.DISCUSSION, 0) is None
     assert splice._between(page.replace(b"<!--/comments-->", b""), splice.COUNTER, 0) is None
     assert splice.splice_comments(1, {}, page.replace(b'"commentCount":1', b"")) is None
-    assert splice.splice_comments(1, {}, page + b'"commentCount":2') is None
+    two = page.replace(b"</head>", b'"commentCount":2</head>')  # above the counter
+    assert splice.splice_comments(1, {}, two) is None
 
 
 def test_the_article_is_read_as_the_page_reads_it(site):  # noqa: F811
@@ -176,3 +179,65 @@ def test_the_splice_reads_the_article_once(site, spliced):  # noqa: F811
     reads = [sql for sql in queries if table in sql and sql.startswith("SELECT")]
     schedule = "\"status\" = 'scheduled'"  # the next publication time (the page's expiry)
     assert len([sql for sql in reads if schedule not in sql]) == 1, reads
+
+
+def test_a_spliced_page_goes_when_its_copy_would_have(site, spliced):  # noqa: F811
+    """What a splice does not draw (the views and votes under the headline, the engagement
+    block, what the page's lifetime alone dates) is as old as the copy it was spliced into:
+    the page is kept no longer than that copy was to be, then drawn whole. Else an article
+    commented on more often than ``BYLINE_PAGE_CACHE_SECONDS`` would show its first
+    render's figures for as long as the comments kept coming."""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    store = page_layer.page_store()
+    key, generation = f"http://testserver{url}", store.current_generation()
+    kept = store.get(key, generation)
+    ending = time.time() + 30  # a copy near the end of its life
+    store.set(key, replace(kept, expires_at=ending))
+    publish(article, body="A comment.")
+    assert spliced[-1] is not None
+    page = store.get(key, store.current_generation())
+    assert page is not None and page.body == spliced[-1]
+    assert page.expires_at <= ending
+
+
+def test_a_comment_quoting_the_pages_count_leaves_the_next_spliced(site, spliced):  # noqa: F811
+    """A reader's text is only ever in the discussion, below the counter: what it quotes
+    of the page's own markup (the JSON-LD count as it is written, the markers) is not
+    taken for the page's. (Counted on the whole page, one comment holding
+    ``"commentCount":0`` had every later comment's page drawn whole.)"""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    quoting = '"commentCount":0 <!--comments--> <!--/discussion-->'
+    publish(article, body=quoting, author_name='"commentCount":7')
+    assert served(app, url, "hit").count(b'"commentCount":0') == 1  # the reader's, as written
+    publish(article, body="A later comment.")
+    page = served(app, url, "hit")
+    assert None not in spliced
+    assert spliced[-1] == page == full_render(app, article, url)
+    assert b'"commentCount":2' in page
+
+
+def test_a_copy_another_worker_drew_again_is_spliced(site, spliced):  # noqa: F811
+    """Comments come to any worker. One that kept the page in its memory before another
+    worker's comment drew it again holds a copy that comment's purge put out of date;
+    the copy that worker stored in Redis is current, and is the one spliced into. (Only
+    the worker's own copy was looked at: with two workers taking turns, nearly every
+    comment's page was drawn whole.)"""
+    app, names = site
+    article = make_article("Harbour reopens", **names)
+    url = article.get_absolute_url()
+    served(app, url, "miss")
+    store = page_layer.page_store()
+    key = f"http://testserver{url}"
+    before = store.memory.get(key)  # this worker's copy
+    publish(article, body="Through another worker.")  # drawn again, in Redis too
+    store.memory.set(key, before)  # ... but not in this worker's memory
+    assert not store.purges.current(before.scopes, before.mark)  # purged since
+    publish(article, body="Through this worker.")
+    assert len(spliced) == 2 and None not in spliced
+    assert served(app, url, "hit") == spliced[-1] == full_render(app, article, url)
