@@ -77,11 +77,16 @@ UNREAD = -1  # the mark of a page rendered while the log could not be read
 # (A worker of a Byline from before reads it as a scope no page shows: it purges the
 # others as before, its files too.)
 SINCE = "since:"
-# Take the next number and log the entry with it, in one step (``PurgeLog._send``).
+# Take the next number and log the entry with it, in one step (``PurgeLog._send``). The
+# member is written with ``%d``: Lua writes a number past 14 digits (the log starts at a
+# random one up to 2**48) as ``1.8524598233130e+14``, one member for ten numbers, so an
+# entry overwrote the one before it with the same scopes (every comment's ``begin``): the
+# workers saw a gap, took purges for missed and trusted no scoped page from before
+# (``floor``), and each comment's redraw drew its article's page whole, not spliced.
 SEND = """
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local number = redis.call('INCR', KEYS[1])
-redis.call('ZADD', KEYS[2], number, number .. '|' .. ARGV[2])
+redis.call('ZADD', KEYS[2], number, string.format('%d', number) .. '|' .. ARGV[2])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
 return number
 """

@@ -410,6 +410,26 @@ def test_scopes_and_mark_round_trip_through_redis_bytes():
 
 
 @needs_redis
+@pytest.mark.parametrize("start", [0, 185_245_982_331_300, (1 << 48) - 10])
+def test_every_purge_is_an_entry_of_its_own_however_high_the_log_counts(redis, start):
+    """The log starts at a random number below 2**48. Each entry stays in it, those with
+    the same scopes too (a comment's ``begin``, with none, then its purge, at every
+    comment), so a worker reading the log misses none and keeps trusting the pages it
+    stored after the last one: the next comment's redraw splices into its article's
+    page rather than drawing it whole."""
+    redis.set(f"{REDIS_PREFIX}purge-seq", start)
+    one, two = worker(redis), worker(redis)
+    one.purges.purge(("comments:9",))
+    two.set("/a/", scoped(two, b"a, after the first purge", "comments:1"))
+    for _ in range(3):  # three comments on another article
+        since = one.purges.begin()
+        one.purges.purge(("comments:2",), since)
+    numbers = [score for _, score in redis.zrange(f"{REDIS_PREFIX}purges", 0, -1, withscores=True)]
+    assert numbers == [start + n for n in range(1, 8)]
+    assert two.get("/a/", two.current_generation()).body == b"a, after the first purge"
+
+
+@needs_redis
 def test_purges_keep_working_after_redis_starts_again_empty(redis):
     """A new log counts from 1 again, below what the workers read: they move the
     generation once (marks from before mean nothing) and follow the new log."""
