@@ -87,3 +87,31 @@ def test_readers_at_saturation_are_the_cores_left_by_the_fixed_cpu_over_the_slop
     # No more views at M than at N: no slope, no figure (not a division by zero).
     flat = {"app server": slope(at_n, at_n, "app server", 0.0, 0.001)}
     assert math.isnan(at_saturation(flat, 2))
+
+
+def test_the_report_marks_a_round_whose_step_at_m_went_over_the_limit(capsys):
+    import argparse
+
+    from bench.readers import marginal_report
+
+    def step(script: str, readers: int, views: int, slow: bool = False) -> Step:
+        made = merged([phase(readers, views, 0), phase(readers, views, 0)])
+        made.script = script
+        made.tally.latencies = [0.5 if slow else 0.001] * 10
+        if script == "html":  # the HTML alone: a third of the CPU a view
+            made.cpu["app server"] = FIXED * made.seconds + A_VIEW / 3 * made.views
+        return made
+
+    rounds = [{s: step(s, 480, 1200) for s in ("html", "after")} for _ in range(3)]
+    slopes = [{s: step(s, 960, 2400, slow=k == 1) for s in ("html", "after")} for k in range(3)]
+    args = argparse.Namespace(comment_share=0.001, generators=2)
+
+    marginal_report(rounds, slopes, args)
+
+    out = capsys.readouterr().out
+    assert "µs a view more" in out and "fixed" in out
+    assert "p99 over 200 ms or errors at 960 in round 2" in out
+    # The readers at saturation: (cores - fixed) / marginal, so the ratio is not the
+    # ratio of the averages at N (the fixed CPU weighs on those).
+    assert "after / html, by round (in turn): 0.333 0.333* 0.333" in out
+    assert "median of the 2 rounds both passed at 960: 0.333" in out
