@@ -73,8 +73,11 @@ ones, so a drift in the machine's load weighs on both); per script and role it p
 the CPU a second at N and at M, the slope (µs a view more) and the intercept (the CPU a
 second used whatever the views while readers read, idle included), then "readers by CPU
 at saturation" = (cores - the fixed CPU/s of every server role) / their µs a view more x
-the mean stay, and its ratio to the HTML alone's: all rounds pooled and by round
-(median, min-max), measured per view like the headline. Comments (0.1% of readers, tens
+the mean stay, and its ratio to the HTML alone's: all rounds pooled (the figure to
+compare: the line through every N step and every M step) and by round (in turn; median,
+min-max: each round's a line through two steps, a neighbour's burst in one of them
+swings it far more than the headline's ratio of two averages), measured per view like
+the headline. Comments (0.1% of readers, tens
 of ms of the app's CPU each: one more or less in a phase moved its CPU a view by 15%) are
 **apportioned by their share**: each step's CPU is taken less a comment's CPU x (the
 comments posted - 0.1% of its views), a comment's CPU fitted per role over every phase
@@ -83,7 +86,9 @@ comments), so the slope holds the comments at their share and not the luck of a
 phase's draw; votes (every 50th session) follow the views within one a phase and are
 left in the views. The M steps must be fair: the worst p99 and the errors at M, the
 views' growth against the readers' (under 0.9 of it: someone fell behind) and the
-generator's cores are checked and printed ("NOT A FAIR SLOPE" otherwise). The line
+generator's cores are checked and printed ("NOT A FAIR SLOPE" when the views fell
+behind, the generator ran out of CPU or every round went over; a round whose step at M
+went over 200 ms or had errors is marked "*", and the median of the others printed). The line
 through two points assumes the CPU a view does not change between N and M; it does
 somewhat: nginx's CPU a request falls as more requests share each wake-up (at ~320 and
 ~1,200 views/s of the html readers, 175 µs a view on average, 73 µs a view more; wrk
@@ -91,11 +96,14 @@ keeps it busier still at ~21 µs a page), so part of nginx's "fixed" CPU/s is th
 batching, not work done whatever the views, and the slope is what one more view costs
 in the range measured, not at full load. On a shared machine a neighbour's load lands
 in the intercept or the slope as it falls (the intercept, extrapolated to no views, the
-more), hence the rounds' spread. M = 2N (960 from 480) kept the generator up on 2
-shared cores; 4N did not (views x3.3 for readers x4, p99 over 1 s: flagged)::
+more), hence the rounds' spread. On 2 shared cores M = 2N (960 from 480) kept up (views
+x1.99-2.10 for readers x2, p99 over 200 ms in one round in five); 3N kept the views
+(x2.74-3.06 for x3) but the after readers' p99 went over in 6 rounds of 8 (p50 up to
+245 ms while the servers used a fifth of the cores: a queue, not CPU); 4N fell behind
+(x3.3 for x4, p99 over 1 s). A full run, about 11 minutes::
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/readers.py \\
-        --start-readers 480 --max-readers 480 --seconds 8 --rounds 5 --slope-readers 960
+        --start-readers 480 --max-readers 480 --seconds 8 --rounds 10 --slope-readers 960
 
 The load generator
 is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
