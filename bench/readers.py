@@ -61,7 +61,51 @@ are their warm-up: a run's first phases hold the view folder's and the app's
 first looks) and prints each round's
 ratio, their median (the headline to compare) and spread (min-max, quartiles),
 and all rounds pooled. A view is a page opened (its HTML, 304 or not) in the
-phase. The load generator
+phase.
+
+That headline divides a phase's CPU by its views at a few percent of the machine
+(~310 views/s at 480 simulated readers), so its CPU a view holds work that does not grow
+with the views: the view folder's look at every article, the roles' timed work. What
+one server carries at saturation depends on the **marginal** CPU a view instead.
+``--slope-readers M`` (above the rounds' N, e.g. 2N) runs in each round one more A B B A
+step of every script at M readers (after the N step in odd rounds, before it in even
+ones, so a drift in the machine's load weighs on both); per script and role it prints
+the CPU a second at N and at M, the slope (µs a view more) and the intercept (the CPU a
+second used whatever the views while readers read, idle included), then "readers by CPU
+at saturation" = (cores - the fixed CPU/s of every server role) / their µs a view more x
+the mean stay, and its ratio to the HTML alone's: all rounds pooled (the figure to
+compare: the line through every N step and every M step) and by round (in turn; median,
+min-max: each round's a line through two steps, a neighbour's burst in one of them
+swings it far more than the headline's ratio of two averages), measured per view like
+the headline. Comments (0.1% of readers, tens
+of ms of the app's CPU each: one more or less in a phase moved its CPU a view by 15%) are
+**apportioned by their share**: each step's CPU is taken less a comment's CPU x (the
+comments posted - 0.1% of its views), a comment's CPU fitted per role over every phase
+of the script (least squares: CPU = fixed x seconds + a view x views + a comment x
+comments), so the slope holds the comments at their share and not the luck of a
+phase's draw; votes (every 50th session) follow the views within one a phase and are
+left in the views. The M steps must be fair: the worst p99 and the errors at M, the
+views' growth against the readers' (under 0.9 of it: someone fell behind) and the
+generator's cores are checked and printed ("NOT A FAIR SLOPE" when the views fell
+behind, the generator ran out of CPU or every round went over; a round whose step at M
+went over 200 ms or had errors is marked "*", and the median of the others printed). The line
+through two points assumes the CPU a view does not change between N and M; it does
+somewhat: nginx's CPU a request falls as more requests share each wake-up (at ~320 and
+~1,200 views/s of the html readers, 175 µs a view on average, 73 µs a view more; wrk
+keeps it busier still at ~21 µs a page), so part of nginx's "fixed" CPU/s is that
+batching, not work done whatever the views, and the slope is what one more view costs
+in the range measured, not at full load. On a shared machine a neighbour's load lands
+in the intercept or the slope as it falls (the intercept, extrapolated to no views, the
+more), hence the rounds' spread. On 2 shared cores M = 2N (960 from 480) kept up (views
+x1.99-2.10 for readers x2, p99 over 200 ms in one round in five); 3N kept the views
+(x2.74-3.06 for x3) but the after readers' p99 went over in 6 rounds of 8 (p50 up to
+245 ms while the servers used a fifth of the cores: a queue, not CPU); 4N fell behind
+(x3.3 for x4, p99 over 1 s). A full run, about 11 minutes::
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/readers.py \\
+        --start-readers 480 --max-readers 480 --seconds 8 --rounds 10 --slope-readers 960
+
+The load generator
 is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
 raw keep-alive sockets (one connection per session) for its share of the
 readers, browsers numbered apart; their CPU is printed beside the servers',
@@ -885,6 +929,7 @@ class Step:
     # PostgreSQL backends of our database that started in the phase (seen at its end).
     backends: int = 0
     load: float = field(default_factory=lambda: os.getloadavg()[0])
+    parts: list[Step] = field(default_factory=list)  # its phases, when merged from them
 
     @property
     def requests(self) -> int:
@@ -920,6 +965,11 @@ class Step:
     @property
     def sessions_per_second(self) -> float:
         return self.views / self.seconds
+
+    @property
+    def comments(self) -> int:
+        """Comments posted (answered by the app) in the phase: tens of ms of CPU each."""
+        return sum(n for kind, n in self.tally.kinds.items() if kind.startswith("comment ("))
 
 
 async def run_sessions(generator: Generator, readers: int, start: float, end: float) -> Tally:
@@ -1331,6 +1381,14 @@ def parse_args() -> argparse.Namespace:
         " each; the ramp's are their warm-up): the ratio's median and spread over them",
     )
     parser.add_argument(
+        "--slope-readers",
+        type=int,
+        default=0,
+        help="simulated readers M of one more A B B A step of every script in each round"
+        " (more than the rounds' N, e.g. 4N): the marginal CPU a view (the slope from N"
+        " to M) and the fixed CPU/s, and the readers by CPU at saturation from them",
+    )
+    parser.add_argument(
         "--generator-cpus",
         default="",
         help="pin the generator processes to these CPUs (e.g. 1), to keep them off the servers'",
@@ -1454,6 +1512,7 @@ def main() -> int:
         roles = Roles(list(nginx.values()), app, view_folder, database_name, redis_port)
         results: dict[str, list[Step]] = {}
         rounds: list[dict[str, Step]] = []
+        slopes: list[dict[str, Step]] = []
         scripts = [s for s in args.scripts.split(",") if s]
         idle_before = roles.snapshot()
         time.sleep(2)
@@ -1487,7 +1546,7 @@ def main() -> int:
         roles.generator_pids = set().union(*(g.pids for g in every.values()))
         views = Views(ids)
         try:
-            results, rounds = ramp_together(every, args, roles, views)
+            results, rounds, slopes = ramp_together(every, args, roles, views)
         finally:
             for generators in every.values():
                 generators.close()
@@ -1531,6 +1590,7 @@ def main() -> int:
         sent, bots, unknown = sum(SENT_PAIRS), TOTALS["bot beacons"], TOTALS["beacons failed"]
         report(results, args, html_rps, html_p99, html_cpu, idle)
         rounds_report(rounds, idle)
+        marginal_report(rounds, slopes, args)
         print(
             f"views: {sent} sent by readers (once per browser and article; and"
             f" {TOTALS['repeat beacons']} repeats, not to be counted), {bots} by bots,"
@@ -1685,12 +1745,13 @@ def merged(parts: list[Step]) -> Step:
         parts[0].script, parts[0].readers, seconds, tally, cpu, sum(p.backends for p in parts)
     )
     step.load = max(p.load for p in parts)
+    step.parts = [phase for part in parts for phase in (part.parts or [part])]
     return step
 
 
 def ramp_together(
     every: dict[str, Generators], args: argparse.Namespace, roles: Roles, views: Views
-) -> tuple[dict[str, list[Step]], list[dict[str, Step]]]:
+) -> tuple[dict[str, list[Step]], list[dict[str, Step]], list[dict[str, Step]]]:
     """Every script at the same number of readers, side by side: each step is two
     phases per script in the order A B B A (half of ``--seconds`` each), so a
     neighbour's burst or a drift in the machine's load weighs on every script alike
@@ -1698,7 +1759,10 @@ def ramp_together(
     passes; a script whose step fails twice in a row (p99 over 200 ms or an error;
     once may be a neighbour's burst) stops, then tries once between its last pass and
     the failure; if every script stopped below ``--cpu-readers``, one step of all there
-    for steady CPU figures."""
+    for steady CPU figures. Then ``--rounds`` rounds at the most readers all carried
+    (the headline's), each with, given ``--slope-readers`` M, one more step of every
+    script at M (after it in odd rounds, before it in even ones): the steps, the rounds
+    and the rounds at M."""
     scripts = list(every)
     steps: dict[str, list[Step]] = {script: [] for script in scripts}
 
@@ -1721,7 +1785,7 @@ def ramp_together(
     while active:
         done = together(readers, active)
         if args.quick:
-            return steps, []
+            return steps, [], []
         failed = [script for script in active if not done[script].passed]
         if failed:
             again = together(readers, failed)
@@ -1739,18 +1803,28 @@ def ramp_together(
     if max(s.readers for group in steps.values() for s in group) < args.cpu_readers:
         together(args.cpu_readers, scripts)
     if args.quick or args.rounds < 1:
-        return steps, []
+        return steps, [], []
     carried = [
         readers
         for readers in sorted({s.readers for s in steps[scripts[0]]})
         if all(any(s.readers == readers and s.passed for s in steps[x]) for x in scripts)
     ]
     readers = carried[-1] if carried else steps[scripts[0]][-1].readers
-    rounds = []
+    rounds, slopes = [], []
+    more = args.slope_readers
+    if more and more <= readers:
+        print(f"  --slope-readers {more} is not above the rounds' {readers}: no slope", flush=True)
+        more = 0
     for n in range(1, args.rounds + 1):
+        if more and n % 2 == 0:  # M first in even rounds: a drift weighs on N and M alike
+            print(f"  round {n} of {args.rounds} at {more} simulated readers (slope)", flush=True)
+            slopes.append(together(more, scripts, keep=False))
         print(f"  round {n} of {args.rounds} at {readers} simulated readers", flush=True)
         rounds.append(together(readers, scripts, keep=False))
-    return steps, rounds
+        if more and n % 2 == 1:
+            print(f"  round {n} of {args.rounds} at {more} simulated readers (slope)", flush=True)
+            slopes.append(together(more, scripts, keep=False))
+    return steps, rounds, slopes
 
 
 def describe(step: Step, scale: float) -> str:
@@ -1773,7 +1847,7 @@ def phase_line(step: Step) -> str:
     kinds = step.tally.kinds
     app = {kind: n for kind, n in kinds.items() if kind.endswith(" (app)")}
     votes = sum(n for kind, n in app.items() if kind.startswith("vote"))
-    comments = sum(n for kind, n in app.items() if kind.startswith("comment ("))
+    comments = step.comments
     counts = sum(n for kind, n in app.items() if kind.startswith(("beacon", "refresh", "counts")))
     others = sum(app.values()) - votes - comments - counts
     used = step.cpu["app server"]
@@ -1943,6 +2017,208 @@ def rounds_report(rounds: list[dict[str, Step]], idle: dict[str, float]) -> None
             f"  ratio by CPU per view over {len(rounds)} rounds: median {median:.3f}"
             f" (min-max {ratios[0]:.3f}-{ratios[-1]:.3f}{quartiles}), all rounds pooled"
             f" {pooled:.3f}"
+        )
+
+
+# --- the marginal CPU a view: what capacity at saturation depends on ---------------------
+
+SERVER_ROLES = tuple(role for role in ROLES if role != "generator")
+
+
+def solve(matrix: list[list[float]], vector: list[float]) -> list[float] | None:
+    """``matrix`` x = ``vector`` by Gaussian elimination with partial pivoting; None when
+    the system is singular (a regressor that never varied)."""
+    size = len(vector)
+    rows = [list(row) + [value] for row, value in zip(matrix, vector, strict=True)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) < 1e-12 * max(1.0, max(abs(v) for v in rows[col][:size])):
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(size):
+            if r != col:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
+    return [rows[r][size] / rows[r][r] for r in range(size)]
+
+
+def comment_cost(phases: list[Step], role: str) -> float:
+    """CPU seconds of ``role`` a comment posted, fitted over ``phases`` (least squares:
+    CPU = fixed x seconds + a view x views + a comment x comments; their readers differ,
+    so views and seconds are not in proportion); 0 when the phases' comments never
+    varied apart from their views (none posted: the html readers) or the fit says less."""
+    rows = [(p.seconds, float(p.views), float(p.comments)) for p in phases]
+    if len({c for _, _, c in rows}) < 2:
+        return 0.0
+    matrix = [[sum(r[i] * r[j] for r in rows) for j in range(3)] for i in range(3)]
+    vector = [sum(r[i] * p.cpu[role] for r, p in zip(rows, phases, strict=True)) for i in range(3)]
+    fit = solve(matrix, vector)
+    return max(0.0, fit[2]) if fit else 0.0
+
+
+@dataclass
+class Slope:
+    """One role's CPU against the views served, from steps at N and M readers."""
+
+    at_n: float  # CPU cores busy at N readers (comments apportioned)
+    at_m: float  # ... at M
+    per_view: float  # the slope: CPU seconds a view more
+    fixed: float  # the intercept: CPU cores busy whatever the views, while readers read
+
+
+def slope(at_n: Step, at_m: Step, role: str, cost: float, share: float) -> Slope:
+    """The straight line through ``role``'s CPU at N and at M readers against their views a
+    second. Comments apportioned by their share: each step's CPU less ``cost`` x (the
+    comments posted - ``share`` x its views), so a phase that drew one comment more or
+    less than its share weighs as one that drew its share."""
+
+    def rate(step: Step) -> float:
+        return (step.cpu[role] - cost * (step.comments - share * step.views)) / step.seconds
+
+    n_rate, m_rate = rate(at_n), rate(at_m)
+    extra = at_m.sessions_per_second - at_n.sessions_per_second
+    per_view = (m_rate - n_rate) / extra if extra > 0 else math.nan
+    return Slope(n_rate, m_rate, per_view, n_rate - per_view * at_n.sessions_per_second)
+
+
+def at_saturation(slopes: dict[str, Slope], cores: int) -> float:
+    """Readers the cores carry at saturation: (cores - the fixed CPU/s) / the marginal CPU
+    a view, times the mean stay (views a second x seconds a reader stays)."""
+    per_view = sum(s.per_view for s in slopes.values())
+    fixed = sum(s.fixed for s in slopes.values())
+    if not per_view > 0:
+        return math.nan
+    return (cores - fixed) / per_view * MEAN_STAY_SECONDS
+
+
+def marginal_report(
+    rounds: list[dict[str, Step]], slopes: list[dict[str, Step]], args: argparse.Namespace
+) -> None:
+    """What capacity depends on: the marginal CPU a view (the slope of each role's CPU from
+    N to M readers, the rounds' steps and the ``--slope-readers`` ones) and the fixed CPU
+    a second while readers read (the intercept); readers by CPU at saturation from them,
+    per script, in each round and all rounds pooled, and its ratio to the HTML alone."""
+    if not slopes or not rounds:
+        return
+    cores = os.cpu_count() or 1
+    scripts = list(rounds[0])
+    n, m = rounds[0][scripts[0]].readers, slopes[0][scripts[0]].readers
+    share = args.comment_share
+    costs = {
+        script: {
+            role: comment_cost(
+                [p for r in rounds + slopes for p in (r[script].parts or [r[script]])], role
+            )
+            for role in SERVER_ROLES
+        }
+        for script in scripts
+    }
+    print(
+        f"\nmarginal CPU a view, from {n} to {m} simulated readers ({len(slopes)} rounds, A B B A"
+        f" at each): comments apportioned by their share ({share:g} of views): each step's"
+        " CPU less a comment's CPU x (comments posted - share x views), a comment's CPU"
+        " fitted per role over every phase (CPU = fixed x s + a view x views + a comment x"
+        " comments)"
+    )
+    pooled: dict[str, float] = {}
+    for script in scripts:
+        at_n = merged([r[script] for r in rounds[: len(slopes)]])
+        at_m = merged([r[script] for r in slopes])
+        fits = {role: slope(at_n, at_m, role, costs[script][role], share) for role in SERVER_ROLES}
+        pooled[script] = at_saturation(fits, cores)
+        comments = f"{at_n.comments}+{at_m.comments}"
+        expected = f"{share * at_n.views:.1f}+{share * at_m.views:.1f}"
+        print(
+            f"  {script}: {at_n.sessions_per_second:.0f} -> {at_m.sessions_per_second:.0f}"
+            f" views/s (x{at_m.sessions_per_second / max(at_n.sessions_per_second, 1e-9):.2f}"
+            f" for readers x{m / n:.2f}); comments posted {comments}, share {expected};"
+            " a comment: "
+            + (
+                ", ".join(
+                    f"{role} {1e3 * cost:.0f} ms" for role, cost in costs[script].items() if cost
+                )
+                or "none apportioned"
+            )
+        )
+        for role, fit in fits.items():
+            print(
+                f"    {role:<20} CPU/s {fit.at_n:6.3f} at {n}, {fit.at_m:6.3f} at {m}:"
+                f" {1e6 * fit.per_view:6.1f} µs a view more, fixed {fit.fixed:6.3f} CPU/s"
+            )
+        total = sum(f.per_view for f in fits.values())
+        fixed = sum(f.fixed for f in fits.values())
+        average = sum(at_n.cpu[r] for r in SERVER_ROLES) / max(at_n.views, 1)
+        print(
+            f"    {'server':<20} {1e6 * total:.1f} µs a view more (the average at {n}, idle"
+            f" included: {1e6 * average:.1f}), fixed {fixed:.3f} CPU/s: readers by CPU at"
+            f" saturation ({cores} cores - {fixed:.3f}) / {1e6 * total:.1f} µs x"
+            f" {MEAN_STAY_SECONDS:.0f} s = {pooled[script]:,.0f}"
+        )
+        over = [k for k, r in enumerate(slopes, 1) if not r[script].passed]
+        gen = max(r[script].cpu["generator"] / r[script].seconds for r in slopes)
+        errors = sum(r[script].errors for r in slopes)
+        ratio = at_m.sessions_per_second / max(at_n.sessions_per_second, 1e-9) / (m / n)
+        notes = []
+        if ratio < 0.9:
+            notes.append(f"views grew {ratio:.2f} of the readers' growth")
+        if gen >= 0.8 * args.generators:
+            notes.append(f"the generator used {gen:.2f} of its {args.generators} processes' cores")
+        if len(over) == len(slopes):
+            notes.append(f"p99 over {P99_LIMIT_MS:.0f} ms or errors in every round at {m}")
+        verdict = "the generator kept up"
+        if notes:
+            verdict = "NOT A FAIR SLOPE (" + "; ".join(notes) + ")"
+        if over and not notes:
+            verdict += (
+                f"; p99 over {P99_LIMIT_MS:.0f} ms or errors at {m} in round"
+                f" {', '.join(map(str, over))} (marked * below: a neighbour's burst, or a limit)"
+            )
+        print(
+            f"    at {m}: p99 by round {' '.join(f'{r[script].p99_ms:.0f}' for r in slopes)} ms,"
+            f" errors {errors}, generator up to {gen:.2f} cores, views grew {ratio:.2f} of the"
+            f" readers' growth: {verdict}"
+        )
+    if "html" not in scripts:
+        return
+    for script in scripts:
+        if script == "html":
+            continue
+        each = []
+        for at_n, at_m in zip(rounds, slopes, strict=False):
+            by = {
+                s: at_saturation(
+                    {
+                        role: slope(at_n[s], at_m[s], role, costs[s][role], share)
+                        for role in SERVER_ROLES
+                    },
+                    cores,
+                )
+                for s in (script, "html")
+            }
+            each.append(by[script] / by["html"] if by["html"] > 0 else math.nan)
+        marks = ["" if r[script].passed and r["html"].passed else "*" for r in slopes]
+        fair = [r for r, mark in zip(each, marks, strict=True) if not mark and not math.isnan(r)]
+        ratios = sorted(r for r in each if not math.isnan(r))
+        if not ratios:
+            print(f"  readers by CPU at saturation, {script} / html: no slope (no views more)")
+            continue
+        quartiles = ""
+        if len(ratios) >= 4:
+            low, _, high = statistics.quantiles(ratios, n=4)
+            quartiles = f", quartiles {low:.3f}-{high:.3f}"
+        print(
+            f"  readers by CPU at saturation, {script} / html, by round (in turn):"
+            f" {' '.join(f'{r:.3f}{mark}' for r, mark in zip(each, marks, strict=True))};"
+            f" median {statistics.median(ratios):.3f}"
+            f" (min-max {ratios[0]:.3f}-{ratios[-1]:.3f}{quartiles}), all rounds pooled"
+            f" {pooled[script] / pooled['html']:.3f}"
+            f" ({pooled[script]:,.0f} / {pooled['html']:,.0f} readers)"
+            + (
+                f"; median of the {len(fair)} rounds both passed at {m}:"
+                f" {statistics.median(fair):.3f}"
+                if "*" in marks and fair
+                else ""
+            )
         )
 
 
