@@ -291,3 +291,51 @@ def test_its_sql_and_parameters_for_a_statement_of_ones_own():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) AS found", params)  # noqa: S608
         assert cursor.fetchall() == [(article.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_and_opened_again_runs_it_on_the_new_one():
+    """Kept on the connection object, only its SQL: once the server ended the session
+    (the connection is then closed, as after any request) the next run opens a new one
+    and answers as before, with no cursor or state of the old session."""
+    from django.db import OperationalError, connections
+
+    article = make_article()
+    statement = Statement(published_among, Ids, datetime, using=PRIMARY)
+    assert statement.rows([article.pk], timezone.now()) == [article.pk]
+    primary = connections[PRIMARY]
+    if primary.vendor == "postgresql":
+        import psycopg
+
+        with primary.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        params = primary.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(OperationalError):
+            statement.rows([article.pk], timezone.now())
+        primary.close_if_unusable_or_obsolete()
+    primary.close()
+    assert statement.rows([article.pk, 2**40], timezone.now()) == [article.pk]
+    with primary.cursor() as cursor:
+        if primary.vendor == "postgresql":
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone() != (pid,)
+
+
+def test_a_long_list_of_ids_is_one_parameter():
+    """Far more ids than a statement takes parameters (SQLite: 32,766), a set or a
+    dict's keys: one parameter, the rows the ORM finds."""
+    made = [make_article(), make_article(status=Status.DRAFT), make_article()]
+    ids = set(range(10**6, 10**6 + 40_000)) | {a.pk for a in made}
+    statement = Statement(published_among, Ids, datetime)
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as captured:
+        found = statement.rows(ids, now)
+        keys = statement.rows(dict.fromkeys(ids), now)
+    assert sorted(found) == sorted(keys) == [made[0].pk, made[2].pk]
+    assert len(captured.captured_queries) == 2
+    assert len(statement.query(ids, now)[1]) == len(statement.query([1], now)[1])

@@ -37,7 +37,6 @@ import redis
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from byline import redisconn
@@ -215,15 +214,6 @@ def figures_query(article_id: int) -> tuple[str, list[int]]:
     return sql, [article_id] * 3
 
 
-def any_of(ids: Collection[int]) -> Any:
-    """``ids`` for a ``pk__in`` filter: on PostgreSQL one array parameter (psycopg parses
-    a query with more than 50 parameters again at every call, 2-3 ms of the view
-    folder's CPU for a few hundred), elsewhere the list."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [array_literal(ids)])
-    return list(ids)
-
-
 def array_literal(values: Iterable[int | date]) -> str:
     """Integers or dates as PostgreSQL's text of an array (``{1,2,3}``), for a
     ``%s::bigint[]`` or ``%s::date[]`` parameter: psycopg's own adaptation of a list
@@ -250,7 +240,7 @@ def figures_of_many(article_ids: list[int]) -> dict[int, Figures]:
     stats = ArticleStats._meta.db_table
     reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
     params: list[Any]
-    # On PostgreSQL one array parameter (see ``any_of``), as "= ANY(array)": "IN (SELECT
+    # On PostgreSQL one array parameter, as "= ANY(array)": "IN (SELECT
     # unnest(array))" was planned as a join (see ``db.AnyOf``): 330 µs of the
     # server's CPU for 10 articles (a look at the counts files), this 130.
     if connection.vendor == "postgresql":
