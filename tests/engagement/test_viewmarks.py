@@ -38,3 +38,40 @@ def test_any_number_of_keys_as_the_orm_reads_them():
     assert len(viewmarks.counts(keys)) == len(keys)
     assert viewmarks.counts([]) == {}
     viewmarks.store([], timezone.now())  # nothing to write
+
+
+def test_its_rows_are_those_the_orms_upsert_writes():
+    """What ``viewlog`` wrote with ``bulk_create(update_conflicts=True)`` before: rows made
+    and rows replaced (an older count, an expired end), the end to the microsecond,
+    given in any time zone."""
+    from zoneinfo import ZoneInfo
+
+    now = timezone.now().astimezone(ZoneInfo("America/New_York"))
+    old = [("kept", 9, now - timedelta(days=1)), ("moved", 2, now - timedelta(seconds=5))]
+    new = [("moved", 3), ("made", 1), ("made twice", 70_000)]
+    until = now + timedelta(seconds=61, microseconds=7)
+
+    def rows() -> list[tuple[str, int, object]]:
+        return sorted(ViewMark.objects.values_list("key", "count", "expires_at"))
+
+    written = []
+    for write in ("orm", "viewmarks"):
+        ViewMark.objects.all().delete()
+        ViewMark.objects.bulk_create([ViewMark(key=k, count=c, expires_at=e) for k, c, e in old])
+        if write == "orm":
+            ViewMark.objects.bulk_create(
+                [ViewMark(key=k, count=c, expires_at=until) for k, c in new],
+                update_conflicts=True,
+                unique_fields=["key"],
+                update_fields=["count", "expires_at"],
+            )
+        else:
+            viewmarks.store(new, until)
+        written.append(rows())
+    assert written[0] == written[1]
+    assert dict((k, c) for k, c, _ in written[1]) == {
+        "kept": 9,
+        "moved": 3,
+        "made": 1,
+        "made twice": 70_000,
+    }
