@@ -139,10 +139,13 @@ def views():
 before = views()
 viewlog.fold()  # anything left over, and the connection opened
 try:  # what ``flush_views --every`` does after its first flush, in a tree whose does
-    from byline.engagement.management.commands.flush_views import freeze_start_up
-except ImportError:
-    pass
-else:
+    from byline.gcfreeze import freeze_start_up
+except ImportError:  # an older tree: the command's own
+    try:
+        from byline.engagement.management.commands.flush_views import freeze_start_up
+    except ImportError:
+        freeze_start_up = None  # type: ignore[assignment]
+if freeze_start_up is not None:
     freeze_start_up()
 with connection.cursor() as cursor:
     cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None

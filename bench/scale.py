@@ -820,7 +820,7 @@ def measure(args, work: Path) -> None:
             use_database(name)
             use_keys(name)
             results.append((name, facts, plan_site(number, facts, runs)))
-        from byline.wsgi import freeze_start_up
+        from byline.gcfreeze import freeze_start_up
 
         freeze_start_up()  # as a worker does once started: the sites' build is not its
         FULL_COLLECTIONS = FullCollections()

@@ -18,12 +18,12 @@ fresh from the start) and loads the spam model in the background
 (``byline.workerstart``), so the first comment it checks does not.
 """
 
-import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 from byline import postgres
+from byline.gcfreeze import freeze_start_up
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byline.settings")
 postgres.serve()
@@ -55,22 +55,6 @@ def dispatcher(django: WSGIApp) -> Dispatcher:
 
 
 application = dispatcher(django_application)
-
-
-def freeze_start_up() -> None:
-    """Keep what start-up made (modules, settings, URL patterns, models: about 90,000
-    objects) out of the garbage collector's full collections.
-
-    A full collection walks every object the process holds: about 40 ms of CPU for
-    what start-up leaves, on whichever request is allocating when one falls due,
-    often a big one (the long thread's page: thousands of rows). That was the one
-    slow request in ten of that page (p50 37 ms, p95 139 ms). Collected once and
-    frozen here, those objects are never walked again, and a full collection is
-    due only once the objects made since grow by a quarter of them; when it comes
-    it walks only those. (The workers also share the frozen pages after a fork.)
-    """
-    gc.collect()
-    gc.freeze()
 
 
 freeze_start_up()

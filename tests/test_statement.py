@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from byline import db
 from byline.articles.models import Article
-from byline.db import PRIMARY, Statement
+from byline.db import PRIMARY, AnyOf, Ids, Statement
 from byline.discussion.models import Comment
 from byline.discussion.views import REACHABLE_ARTICLE, TEXT
 from tests.discussion.factory import make_comment
@@ -193,3 +193,149 @@ def test_a_naive_time_is_refused():
     assert since.rows(timezone.now()) == []
     with pytest.raises(TypeError):
         since.rows(datetime(2026, 3, 29, 1, 30))  # noqa: DTZ001 (naive on purpose)
+
+
+def published_among(ids, now: datetime):
+    """The published articles among ``ids``, by ``now`` (the view folder's and the votes'
+    check, ``stats.PUBLISHED_AMONG``)."""
+    return Article.objects.published(now).filter(AnyOf("pk", ids)).values_list("pk", flat=True)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 150])
+def test_a_list_of_ids_is_one_value_and_the_rows_are_the_orms(count):
+    """``Ids``: any number of ids (none, one, many; past 2**31, as a ``bigint`` key
+    reaches) in one parameter, its SQL the same whatever their number, and the rows those
+    the ORM's ``pk__in`` finds."""
+    now = timezone.now()
+    made = [
+        make_article(),
+        make_article(status=Status.DRAFT),
+        make_article(password="secret"),
+        make_article(status=Status.SCHEDULED, published_at=now + timedelta(hours=1)),
+        make_article(),
+    ]
+    pool = [a.pk for a in made] + [2**31, 2**31 + 1, 2**40, 2**63 - 1]
+    ids = (pool * 20)[:count]
+    statement = Statement(published_among, Ids, datetime)
+    with CaptureQueriesContext(connection) as captured:
+        found = statement.rows(ids, now)
+        again = statement.rows(set(ids), now)  # any collection
+    expected = list(
+        Article.objects.published(now).filter(pk__in=ids).order_by("-published_at", "-pk")
+    )
+    assert sorted(found) == sorted(again) == sorted(a.pk for a in expected)
+    assert len(captured.captured_queries) == 2  # each run one statement, none built
+    assert statement.query(ids, now)[0] == statement.query([1], now)[0]  # one SQL for all
+
+
+def test_rows_past_two_to_the_31_are_found():
+    article = make_article()
+    Article.objects.filter(pk=article.pk).update(id=2**31 + 5)
+    statement = Statement(published_among, Ids, datetime)
+    assert statement.rows([2**31 + 5, 2**31 + 6], timezone.now()) == [2**31 + 5]
+
+
+def test_a_list_of_ids_and_a_time_each_run_its_own():
+    """The time is one of the values: a scheduled article is found once the time given
+    has come, never by the time of the first run; and a build that reads the clock
+    itself (``published()`` without a time) is refused."""
+    soon = make_article(status=Status.SCHEDULED, published_at=timezone.now() + timedelta(hours=1))
+    statement = Statement(published_among, Ids, datetime)
+    ids = [soon.pk, 10**9]
+    assert statement.rows(ids, timezone.now()) == []
+    assert statement.rows(ids, timezone.now() + timedelta(hours=2)) == [soon.pk]
+    assert statement.rows(ids, timezone.now()) == []
+    reads_the_clock = Statement(
+        lambda ids: Article.objects.published().filter(AnyOf("pk", ids)).values_list("pk"), Ids
+    )
+    with pytest.raises(ValueError, match="clock"):
+        reads_the_clock.rows(ids)
+
+
+def test_values_list_rows_are_the_querysets_tuples_flat_values_and_counts():
+    """``values_list``: the rows as the queryset yields them (tuples in its order, flat
+    values), an annotation (``Count``) among the columns."""
+    from django.db.models import Count
+
+    article, other = make_article(), make_article()
+    for target, reactions in ((article, 2), (article, 0), (other, 5), (article, 1)):
+        Comment.objects.filter(pk=make_comment(target).pk).update(reactions=reactions)
+
+    def tuples(ids):
+        found = Comment.objects.filter(AnyOf("article_id", ids), reactions__gt=0)
+        return found.order_by("article_id", "pk").values_list("reactions", "article_id", "pk")
+
+    def flat(ids):
+        return Comment.objects.filter(AnyOf("article_id", ids)).values_list("pk", flat=True)
+
+    def counted(ids):
+        by_article = Comment.objects.filter(AnyOf("article_id", ids)).values_list("article_id")
+        return by_article.annotate(n=Count("id")).values_list("n", "article_id").order_by()
+
+    ids = [article.pk, other.pk, 2**35]
+    for build in (tuples, flat, counted):
+        found = Statement(build, Ids).rows(ids)
+        expected = list(build(ids))
+        assert sorted(found) == sorted(expected)
+        assert all(type(f) is type(e) for f, e in zip(sorted(found), sorted(expected), strict=True))
+    assert Statement(tuples, Ids).rows(ids) == list(tuples(ids))  # its order
+    assert sorted(Statement(counted, Ids).rows(ids)) == [(1, other.pk), (3, article.pk)]
+
+
+def test_its_sql_and_parameters_for_a_statement_of_ones_own():
+    """``query``: the SQL and parameters ``rows`` would send, for a caller that puts it
+    inside a statement of its own (the votes' cast on PostgreSQL)."""
+    article = make_article()
+    statement = Statement(published_among, Ids, datetime)
+    sql, params = statement.query([article.pk, 7], timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS found", params)  # noqa: S608
+        assert cursor.fetchall() == [(article.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_and_opened_again_runs_it_on_the_new_one():
+    """Kept on the connection object, only its SQL: once the server ended the session
+    (the connection is then closed, as after any request) the next run opens a new one
+    and answers as before, with no cursor or state of the old session."""
+    from django.db import OperationalError, connections
+
+    article = make_article()
+    statement = Statement(published_among, Ids, datetime, using=PRIMARY)
+    assert statement.rows([article.pk], timezone.now()) == [article.pk]
+    primary = connections[PRIMARY]
+    if primary.vendor == "postgresql":
+        import psycopg
+
+        with primary.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        params = primary.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(OperationalError):
+            statement.rows([article.pk], timezone.now())
+        primary.close_if_unusable_or_obsolete()
+    primary.close()
+    assert statement.rows([article.pk, 2**40], timezone.now()) == [article.pk]
+    with primary.cursor() as cursor:
+        if primary.vendor == "postgresql":
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone() != (pid,)
+
+
+def test_a_long_list_of_ids_is_one_parameter():
+    """Far more ids than a statement takes parameters (SQLite: 32,766), a set or a
+    dict's keys: one parameter, the rows the ORM finds."""
+    made = [make_article(), make_article(status=Status.DRAFT), make_article()]
+    ids = set(range(10**6, 10**6 + 40_000)) | {a.pk for a in made}
+    statement = Statement(published_among, Ids, datetime)
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as captured:
+        found = statement.rows(ids, now)
+        keys = statement.rows(dict.fromkeys(ids), now)
+    assert sorted(found) == sorted(keys) == [made[0].pk, made[2].pk]
+    assert len(captured.captured_queries) == 2
+    assert len(statement.query(ids, now)[1]) == len(statement.query([1], now)[1])

@@ -229,9 +229,10 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=now or timezone.now(),
         )
 
-    def published(self) -> ArticleQuerySet:
-        """Articles anyone may see, list, feed, index and count: reachable, no password."""
-        return self.reachable().filter(password="")
+    def published(self, now: datetime | None = None) -> ArticleQuerySet:
+        """Articles anyone may see, list, feed, index and count: reachable (by ``now``,
+        the clock's time if not given), no password."""
+        return self.reachable(now).filter(password="")
 
     def teasers(self) -> ArticleQuerySet:
         """Published articles as listings show them: latest first, without their bodies."""

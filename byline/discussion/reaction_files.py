@@ -42,6 +42,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from byline.db import AnyOf
 from byline.discussion.models import Comment
 from byline.engagement.countfiles import (
     file_ids,
@@ -51,7 +52,6 @@ from byline.engagement.countfiles import (
     without_views,
     write_file,
 )
-from byline.engagement.stats import any_of
 from byline.signals import COMMENTS, NAMES
 
 FOLDER = "reactions"
@@ -132,7 +132,7 @@ def reaction_bodies(article_ids: list[int]) -> dict[int, bytes]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         Comment.objects.approved()
-        .filter(article_id__in=any_of(article_ids), erased_at__isnull=True)
+        .filter(AnyOf("article_id", article_ids), erased_at__isnull=True)
         .order_by("article_id", "pk")
         .values_list("article_id", "pk", "reactions")
     )

@@ -24,6 +24,7 @@ at its author's request (``forget_reactions``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,9 +37,10 @@ from django.utils.html import escape
 
 from byline import readers
 from byline.articles.models import Article
+from byline.db import PRIMARY, AnyOf, Ids, Statement
 from byline.discussion.models import Comment, CommentReaction
 from byline.engagement.actions import VoteRefused, is_declared_bot, is_live
-from byline.engagement.stats import Among, mark_changed_after_commit, rows_among
+from byline.engagement.stats import mark_changed_after_commit
 
 RATE_SCOPE = "comment-reaction"
 MAX_IDS = 300  # comments whose counts one request may ask for (a page shows fewer)
@@ -183,19 +185,26 @@ def counts_of_articles(article_ids: list[int]) -> dict[int, dict[str, int]]:
     view asks for nothing more. An article with more than ``MAX_IN_COUNTS`` such comments
     is left out (its page's script asks the counts API, as before). One query."""
     found: dict[int, dict[str, int]] = {article_id: {} for article_id in article_ids}
-    for article_id, pk, reactions in rows_among("comments' reactions", _reacted, article_ids):
+    if not article_ids:
+        return {}
+    for article_id, pk, reactions in REACTED.rows(article_ids):
         found[article_id][str(pk)] = reactions
     return {a: counts for a, counts in found.items() if len(counts) <= MAX_IN_COUNTS}
 
 
-def _reacted(among: Among) -> QuerySet[Comment, tuple[int, int, int]]:
+def _reacted(ids: Collection[int]) -> QuerySet[Comment, tuple[int, int, int]]:
     """The approved comments with reactions among some articles' (``counts_of_articles``)."""
     return (
         Comment.objects.approved()
-        .filter(among(Comment, "article_id"), erased_at__isnull=True, reactions__gt=0)
+        .filter(AnyOf("article_id", ids), erased_at__isnull=True, reactions__gt=0)
         .order_by("article_id", "pk")
         .values_list("article_id", "pk", "reactions")
     )
+
+
+# Read at every look at the counts files (the articles whose counts changed), on the
+# primary; its SQL written once (``db.Statement``: the ORM built it in ~0.45 ms of CPU).
+REACTED = Statement(_reacted, Ids, using=PRIMARY)
 
 
 def has_reacted(comment_id: int, reader: str | None) -> bool:

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 import redis
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import BooleanField, Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from byline import redisconn
+from byline.db import PRIMARY, AnyOf, Ids, Statement
 from byline.engagement import votesql
 from byline.engagement.models import (
     STARS,
@@ -214,15 +214,6 @@ def figures_query(article_id: int) -> tuple[str, list[int]]:
     return sql, [article_id] * 3
 
 
-def any_of(ids: Collection[int]) -> Any:
-    """``ids`` for a ``pk__in`` filter: on PostgreSQL one array parameter (psycopg parses
-    a query with more than 50 parameters again at every call, 2-3 ms of the view
-    folder's CPU for a few hundred), elsewhere the list."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [array_literal(ids)])
-    return list(ids)
-
-
 def array_literal(values: Iterable[int | date]) -> str:
     """Integers or dates as PostgreSQL's text of an array (``{1,2,3}``), for a
     ``%s::bigint[]`` or ``%s::date[]`` parameter: psycopg's own adaptation of a list
@@ -249,8 +240,8 @@ def figures_of_many(article_ids: list[int]) -> dict[int, Figures]:
     stats = ArticleStats._meta.db_table
     reactions, stars = ReactionTally._meta.db_table, StarTally._meta.db_table
     params: list[Any]
-    # On PostgreSQL one array parameter (see ``any_of``), as "= ANY(array)": "IN (SELECT
-    # unnest(array))" was planned as a join (see ``_compile_published``): 330 µs of the
+    # On PostgreSQL one array parameter, as "= ANY(array)": "IN (SELECT
+    # unnest(array))" was planned as a join (see ``db.AnyOf``): 330 µs of the
     # server's CPU for 10 articles (a look at the counts files), this 130.
     if connection.vendor == "postgresql":
         among, params = "= ANY(%s::bigint[])", [array_literal(article_ids)] * 3
@@ -603,6 +594,25 @@ def pick_shard() -> int:
     return random.randrange(TALLY_SHARDS)  # noqa: S311  (spreading load, not a secret)
 
 
+def _published_among(ids: Collection[int], now: datetime) -> QuerySet[Any, int]:
+    from byline.articles.models import Article
+
+    return (
+        Article.objects.published(now)
+        .filter(AnyOf("pk", ids))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+# The published ones (``Article.objects.published()`` by the time given) among some
+# articles (their ids): the votes' check (inside their statement on PostgreSQL) and the
+# view folder's (``countfiles.published_among``, at every fold and every look at the
+# counts files), on the primary. Its SQL written once (``db.Statement``): the ORM built
+# it in ~0.7 ms of CPU, the statement itself ~0.1.
+PUBLISHED_AMONG = Statement(_published_among, Ids, datetime, using=PRIMARY)
+
+
 def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]:
     """Cast ``votes`` as if one after another, in one transaction; each one's outcome.
 
@@ -630,14 +640,12 @@ def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> lis
     statement (the vote caster's casts: one round trip a vote, not a query before it)."""
     shard = pick_shard() if shard is None else shard
     articles = {vote[1] for vote in votes}
-    query = published_query(articles) if connection.vendor == "postgresql" else None
-    if query is None:
-        from byline.articles.models import Article
-
-        live = set(Article.objects.published().filter(pk__in=articles).values_list("pk", flat=True))
+    if connection.vendor != "postgresql":
+        live = set(PUBLISHED_AMONG.rows(articles, timezone.now()))
         cast = [vote for vote in votes if vote[1] in live]
         outcomes = iter(cast_votes(cast, shard) if cast else [])
         return [next(outcomes) if vote[1] in live else None for vote in votes]
+    query = PUBLISHED_AMONG.query(articles, timezone.now())
     found = _cast_in_one_statement(votes, shard, query)
     mark_changed_after_commit(
         {vote[1] for vote, outcome in zip(votes, found, strict=True) if outcome}
@@ -712,115 +720,6 @@ def _cast_in_one_statement(
         (mine[next(cast)] or None, figures[article]) if article in published else None
         for article in articles
     ]
-
-
-# ``published_query`` on PostgreSQL: (the SQL, its parameters) of the ORM's own query,
-# built once per process and database.
-_published_sql: dict[str, tuple[str, tuple[Any, ...]] | None] = {}
-_IDS_MARK = "{-1}"  # the ids' array parameter while the query is built
-
-
-def published_query(article_ids: Iterable[int]) -> tuple[str, list[Any]] | None:
-    """The SQL and parameters of the published ones among ``article_ids`` (their ids, one
-    column), as ``Article.objects.published()`` says; None where the ORM is to run it.
-
-    On PostgreSQL the ORM builds and compiles the query once per process and each
-    call puts in the time and the ids (building it cost ~0.7 ms of CPU, the statement
-    itself ~0.1); elsewhere None."""
-    if connection.vendor != "postgresql":
-        return None
-    if connection.alias not in _published_sql:
-        _published_sql[connection.alias] = compiled = _compile_published()
-    else:
-        compiled = _published_sql[connection.alias]
-    if compiled is None:  # not the shape this fills in: the ORM at each call
-        return None
-    sql, params = compiled
-    now, ids_text = timezone.now(), array_literal(article_ids)
-    values = [
-        now if isinstance(value, datetime) else ids_text if value == _IDS_MARK else value
-        for value in params
-    ]
-    return sql, values
-
-
-def _compile_published() -> tuple[str, tuple[Any, ...]] | None:
-    """The ORM's published-ids query compiled, with the ids' array as ``_IDS_MARK``; None
-    (logged, once a process) if its parameters are not the one time and the ids."""
-    from byline.articles.models import Article
-
-    # "id = ANY(array)", not "id IN (SELECT unnest(array))": PostgreSQL plans the latter
-    # as a join of every published article with the array (without fresh statistics, a
-    # nested loop: 3 ms of the server's CPU for 100 ids among 800 articles), the former
-    # as a test of each row found (0.1-0.5 ms).
-    qn = connection.ops.quote_name
-    column = f"{qn(Article._meta.db_table)}.{qn(Article._meta.pk.column)}"
-    ids = RawSQL(f"{column} = ANY(%s::bigint[])", [_IDS_MARK], output_field=BooleanField())  # noqa: S611
-    query = Article.objects.published().filter(ids).order_by().values_list("pk")
-    compiled = query.query.sql_with_params()
-    kinds = [isinstance(value, datetime) or value == _IDS_MARK for value in compiled[1]]
-    if sum(kinds) != 2:
-        logger.warning(
-            "Article.objects.published() is no longer one time and the ids (%r): votes "
-            "check their articles with the ORM's own query, before the cast.",
-            compiled[1],
-        )
-        return None
-    return compiled
-
-
-# ``rows_among`` on PostgreSQL: (name, database) -> (the SQL, its parameters) of an ORM
-# query over many articles, built once per process (None: one it cannot fill in).
-_among_sql: dict[tuple[str, str], tuple[str, tuple[Any, ...]] | None] = {}
-# ``rows_among``'s ``build`` is given this: (model, column) -> a filter of that column (of
-# article ids, its field's ``attname``: "article_id") among the ids
-Among = Callable[[type[Model], str], Any]
-
-
-def _ids_condition(model: type[Model], column: str) -> RawSQL:
-    qn = connection.ops.quote_name
-    name = f"{qn(model._meta.db_table)}.{qn(column)}"
-    return RawSQL(f"{name} = ANY(%s::bigint[])", [_IDS_MARK], output_field=BooleanField())  # noqa: S611
-
-
-def rows_among(
-    name: str, build: Callable[[Among], QuerySet[Any, Any]], ids: Collection[int]
-) -> list[tuple[Any, ...]]:
-    """The rows (``values_list``'s) of the ORM's query ``build(among)`` for these article
-    ids, ``among(model, column)`` being its filter of them.
-
-    The view folder reads the counts of the articles whose counts changed at every look
-    (``countfiles.counts_bodies``): building its ORM queries there cost ~0.45 ms of CPU
-    each (the buffered views', the comments' reaction counts), running them ~0.1. On
-    PostgreSQL the query is built and compiled once per process and database (``name``),
-    the ids' array put in at each call (``column = ANY(array)``, see
-    ``_compile_published``); elsewhere, or for a query whose parameters hold a time (it
-    would stay the first call's), the ORM builds it at each call. The rule stays the
-    ORM's."""
-    if not ids:
-        return []
-    compiled = None
-    if connection.vendor == "postgresql":
-        key = (name, connection.alias)
-        if key not in _among_sql:
-            sql, params = build(_ids_condition).query.sql_with_params()
-            marks = [value for value in params if isinstance(value, str) and value == _IDS_MARK]
-            if len(marks) != 1 or any(isinstance(value, date) for value in params):
-                logger.warning("%s: not one array of ids and no time (%r)", name, params)
-                _among_sql[key] = None
-            else:
-                _among_sql[key] = (sql, params)
-        compiled = _among_sql[key]
-    if compiled is None:
-        listed = list(ids)
-        query = build(lambda model, column: Q(**{f"{column}__in": listed}))
-        return [tuple(row) for row in query]
-    text = array_literal(ids)
-    values = [text if value == _IDS_MARK else value for value in compiled[1]]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled[0], values)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-        return rows
 
 
 def _cast_one(vote: Vote, shard: int) -> str | None:

@@ -49,6 +49,7 @@ from django.db import (
 from redis.exceptions import MasterDownError, OutOfMemoryError, ReadOnlyError
 
 from byline.articles.models import Article
+from byline.db import AnyOf
 from byline.engagement.models import ArticleStats, DailyViews, PendingView, ViewBatch
 from byline.engagement.stats import (
     BATCH_PREFIX,
@@ -56,7 +57,6 @@ from byline.engagement.stats import (
     EPOCH_KEY,
     IN_FLIGHT_KEY,
     PENDING_KEY,
-    any_of,
     array_literal,
     changed_entry,
     changed_trim,
@@ -254,7 +254,7 @@ def apply_batch(batch: Batch, known: bool = False) -> int:
     existing = (
         articles
         if known
-        else set(Article.objects.filter(pk__in=any_of(articles)).values_list("pk", flat=True))
+        else set(Article.objects.filter(AnyOf("pk", articles)).values_list("pk", flat=True))
     )
     days, totals = batch_rows(batch, existing)
     if not days:

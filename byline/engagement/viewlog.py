@@ -63,7 +63,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from byline import readers
-from byline.engagement import actions, countfiles, seen
+from byline.engagement import actions, countfiles, seen, viewmarks
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewbuffer import Batch, add_rows_call, apply_batch, batch_rows
 from byline.parsing import MAX_ID
@@ -699,14 +699,7 @@ def _counted_in_database(lines: list[Line]) -> list[bool]:
     wanted = {_limit_key(line) for line in lines}
     for line in lines:
         wanted.update(_mark_keys(line))
-    known: dict[str, int] = {}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), 2000):
-        known.update(
-            ViewMark.objects.filter(key__in=ordered[start : start + 2000]).values_list(
-                "key", "count"
-            )
-        )
+    known = viewmarks.counts(sorted(wanted))
     limit = settings.BYLINE_VIEWS_PER_MINUTE
     limits: dict[str, int] = {}
     marks: set[str] = set()
@@ -729,13 +722,7 @@ def _counted_in_database(lines: list[Line]) -> list[bool]:
         batch_size=2000,
     )
     limit_until = now + timedelta(seconds=LIMIT_KEY_SECONDS)
-    ViewMark.objects.bulk_create(
-        [ViewMark(key=key, count=count, expires_at=limit_until) for key, count in limits.items()],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["count", "expires_at"],
-        batch_size=2000,
-    )
+    viewmarks.store(sorted(limits.items()), limit_until)
     return counted
 
 

@@ -56,7 +56,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from byline import readers
-from byline.engagement import actions, stats
+from byline.engagement import actions, stats, viewmarks
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewlog import (
     SLOT_SECONDS,
@@ -307,7 +307,7 @@ def _within_limits(lines: list[Line], now: datetime) -> list[stats.Vote]:
         )
         for line in lines
     ]
-    counts = _limit_counts(sorted({key for pair in keyed for key in pair}))
+    counts = viewmarks.counts(sorted({key for pair in keyed for key in pair}))
     limit = settings.BYLINE_VOTES_PER_MINUTE
     moved: set[str] = set()
     votes: list[stats.Vote] = []
@@ -319,63 +319,10 @@ def _within_limits(lines: list[Line], now: datetime) -> list[stats.Vote]:
             counts[key] = counts.get(key, 0) + 1
             moved.add(key)
         votes.append((line.kind, line.article_id, line.reader, line.value))
-    _store_limit_counts(
+    viewmarks.store(
         [(key, counts[key]) for key in sorted(moved)], now + timedelta(seconds=LIMIT_SECONDS)
     )
     return votes
-
-
-# The limits' rows in plain SQL: the ORM's filter and upsert (``bulk_create``) cost a
-# fold with votes ~2.3 ms of CPU (~12 votes, 2 s of them at a few hundred page views a
-# second: ~60% of the fold), these statements ~0.3.
-_CHUNK = 300  # rows a statement where each value is a parameter (SQLite)
-
-
-def _limit_counts(keys: list[str]) -> dict[str, int]:
-    """The counts the limits' rows named ``keys`` hold (a key without a row: none)."""
-    table, qn = ViewMark._meta.db_table, connection.ops.quote_name
-    select = f"SELECT {qn('key')}, {qn('count')} FROM {table} WHERE {qn('key')}"  # noqa: S608
-    counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"{select} = ANY(%s::text[])", [stats.text_array_literal(keys)])
-            counts.update(cursor.fetchall())
-            return counts
-        for first in range(0, len(keys), _CHUNK):
-            chunk = keys[first : first + _CHUNK]
-            cursor.execute(f"{select} IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            counts.update(cursor.fetchall())
-    return counts
-
-
-def _store_limit_counts(counts: list[tuple[str, int]], until: datetime) -> None:
-    """Write the limits' rows (key, count), living until ``until`` (an upsert)."""
-    if not counts:
-        return
-    table, qn = ViewMark._meta.db_table, connection.ops.quote_name
-    key, count, expires = qn("key"), qn("count"), qn("expires_at")
-    conflict = (
-        f" ON CONFLICT ({key}) DO UPDATE SET {count} = excluded.{count},"
-        f" {expires} = excluded.{expires}"
-    )
-    at = connection.ops.adapt_datetimefield_value(until)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            keys, numbers = zip(*counts, strict=True)
-            cursor.execute(
-                f"INSERT INTO {table} ({key}, {count}, {expires})"  # noqa: S608
-                " SELECT k, n, %s FROM unnest(%s::text[], %s::bigint[]) AS t (k, n)" + conflict,
-                [at, stats.text_array_literal(keys), stats.array_literal(numbers)],
-            )
-            return
-        for first in range(0, len(counts), _CHUNK):
-            chunk = counts[first : first + _CHUNK]
-            cursor.execute(
-                f"INSERT INTO {table} ({key}, {count}, {expires}) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                + conflict,
-                [value for pair in chunk for value in (*pair, at)],
-            )
 
 
 def _log_refusals() -> None:

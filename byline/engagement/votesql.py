@@ -288,7 +288,7 @@ SELECT c.* FROM (
     ) AS c"""
 
 # The same for votes all on one article (every vote that came alone), filled in with the
-# SQL of that article if it is published (``stats.published_query``, its parameters after
+# SQL of that article if it is published (``stats.PUBLISHED_AMONG``, its parameters after
 # the call's): the function runs only if the article is; no rows back when it is not.
 # PostgreSQL tests the ``EXISTS`` once, before the call (a one-time filter).
 CALL_IF_PUBLISHED = CALL.replace("%", "%%") + " AS c WHERE EXISTS (%s)"

@@ -710,28 +710,26 @@ def test_a_refused_batch_cast_again_vote_by_vote_stops_within_wait_seconds(monke
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_published_check_the_statement_cannot_hold_is_the_orm_s_logged_once(monkeypatch, caplog):
-    """``published()`` changed to a shape the cast's statement does not fill in (here a
-    second time): the ORM checks the articles before the cast, the change is logged once
-    a process, and the query is not built again at every vote."""
+def test_a_published_check_that_reads_the_clock_itself_is_refused(monkeypatch):
+    """``published()`` changed to read the clock itself (here a second time, not the one
+    given): the votes' check (``stats.PUBLISHED_AMONG``, written once) would keep the
+    time of its first run, so it is refused at that run, and no vote is cast."""
+    from django.db import connections
+
     from byline.articles.models import ArticleQuerySet
 
-    published, asked = ArticleQuerySet.published, []
+    published = ArticleQuerySet.published
 
-    def published_twice_timed(self):
-        asked.append(1)
-        return published(self).filter(updated_at__lte=timezone.now())
+    def published_twice_timed(self, now=None):
+        return published(self, now).filter(updated_at__lte=timezone.now())
 
     monkeypatch.setattr(ArticleQuerySet, "published", published_twice_timed)
-    monkeypatch.setattr(stats, "_published_sql", {})
-    article, draft = make_article(), make_article(status="draft")
-    for reader in (ANN, BOB):
-        asked.clear()
-        votes = [("rating", article.pk, reader, "4"), ("rating", draft.pk, reader, "4")]
-        assert [o and o[0] for o in stats.cast_published_votes(votes)] == ["4", None]
-    assert asked == [1]  # the second vote's check: the ORM's query, not built again first
-    assert len([r for r in caplog.records if "published()" in r.getMessage()]) == 1
-    assert figures_for(article.pk).rating_count == 2
+    vars(connections["default"]).get("byline_statements", {}).pop(stats.PUBLISHED_AMONG, None)
+    article = make_article()
+    with pytest.raises(ValueError, match="clock"):
+        stats.cast_published_votes([("rating", article.pk, ANN, "4")])
+    vars(connections["default"]).get("byline_statements", {}).pop(stats.PUBLISHED_AMONG, None)
+    assert figures_for(article.pk).rating_count == 0
 
 
 @pytest.mark.django_db(transaction=True)

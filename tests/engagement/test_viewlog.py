@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from byline import readers
 from byline.engagement import viewbuffer, viewlog
@@ -587,7 +588,7 @@ def test_the_published_check_of_a_fold_joins_nothing():
     from byline.engagement import stats
 
     article, draft = make_article(), make_article(status="draft")
-    sql, params = stats.published_query([article.pk, draft.pk, 10**12])
+    sql, params = stats.PUBLISHED_AMONG.query([article.pk, draft.pk, 10**12], timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         assert [row[0] for row in cursor.fetchall()] == [article.pk]

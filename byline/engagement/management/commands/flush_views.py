@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import math
 import signal
 import time
@@ -35,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from byline.engagement.viewbuffer import flush
+from byline.gcfreeze import freeze_start_up
 
 
 def seconds(value: str) -> float:
@@ -86,19 +86,3 @@ class Command(BaseCommand):
                 time.sleep(max(0.0, every - (time.monotonic() - started)))
         except KeyboardInterrupt:
             pass
-
-
-def freeze_start_up() -> None:
-    """After the first flush: keep what start-up and that flush made (modules, settings,
-    models, compiled queries and scripts, connections: about 100,000 objects) out of the
-    garbage collector's full collections, as the app's workers do (``byline.wsgi``).
-
-    A full collection walks every object the process holds: 25-30 ms of CPU at a fold,
-    as much as ten folds' own work at a few hundred views a second. ``bench/fold.py``
-    met one in the folder's first minute (not in the next two: few objects outlive a
-    fold, so they are rare once it runs); a bench of a minute or two, and the folder
-    after each restart, paid it. Frozen, those objects are never walked again, and a
-    full collection walks only what was made since.
-    """
-    gc.collect()
-    gc.freeze()
