@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from byline.articles.models import Article
-from byline.discussion import shapes
+from byline.discussion import shapes, threads
 from byline.discussion.actions import delete_comments, edit_comment
 from byline.discussion.models import Comment
 from tests.discussion.factory import make_comment, post_comment
@@ -34,7 +34,8 @@ from tests.wordpress import wxr_factory as wx
 pytestmark = pytest.mark.django_db
 
 SHOWN = re.compile(r'id="comment-(\d+)"')
-THREADS_READ = re.compile(r'"thread_id" IN \(([\d, ]+)\)')
+# The threads a render reads: several (``IN``), or one (``threads.ONE_THREAD``).
+THREADS_READ = re.compile(r'"thread_id" (?:IN \(([\d, ]+)\)|= \((\d+)\))')
 MORE = re.compile(r'<p class="more-replies"><a href="[^"]+">(\d+) more repl')
 
 
@@ -207,7 +208,7 @@ def test_a_readers_comment_has_its_own_thread_alone_read_again(client, article, 
     with CaptureQueriesContext(connection) as captured:
         page = client.get(article.get_absolute_url()).content.decode()
     read = [
-        {int(pk) for pk in found.split(",")}
+        {int(pk) for pk in "".join(found).split(",")}
         for query in captured.captured_queries
         for found in THREADS_READ.findall(query["sql"])
     ]
@@ -216,6 +217,35 @@ def test_a_readers_comment_has_its_own_thread_alone_read_again(client, article, 
     pages = render(client, article, thread[0])
     assert Comment.objects.get(body="Another reply").pk in shown(pages)
     as_if_nothing_was_cached(client, article, thread[0], pages)
+
+
+def test_a_thread_read_alone_has_the_shape_it_has_read_with_others(article):
+    """A published comment's redraw reads its own thread alone (``threads.ONE_THREAD``,
+    one statement written once); the shape is the one the article's threads read
+    together give: a removed comment with an approved reply as a placeholder, a held
+    comment and its replies out, the replies in the order of the conversation."""
+    root = make_comment(article)
+    reply = make_comment(article, parent=root)
+    removed = make_comment(article, parent=reply)
+    make_comment(article, parent=removed)
+    removed.status = Comment.Status.TRASH
+    removed.save(update_fields=["status"])
+    held = make_comment(article, parent=root, status=Comment.Status.PENDING)
+    make_comment(article, parent=held)
+    make_comment(article, parent=root)
+    other = make_comment(article)
+    make_comment(article, parent=other)
+    shapes.forget(Comment, article_id=article.pk)
+    with CaptureQueriesContext(connection) as captured:
+        alone = threads._skeleton(article.pk, [root.pk])
+    assert [found for q in captured for found in THREADS_READ.findall(q["sql"])] == [
+        ("", str(root.pk))
+    ]
+    shapes.forget(Comment, article_id=article.pk)
+    together = threads._skeleton(article.pk, [root.pk, other.pk])
+    assert alone.orders == {root.pk: together.orders[root.pk]}
+    assert alone.removed == {removed.pk: reply.pk} == together.removed
+    assert len(alone.orders[root.pk]) == 5  # root, reply, removed, its reply, the last
 
 
 def test_a_readers_reply_shows_at_once(client, article, thread):
