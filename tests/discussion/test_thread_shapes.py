@@ -189,6 +189,35 @@ def test_a_threads_change_reaches_the_workers_of_the_code_before_thread_tokens(a
     assert cache.get(key) is None
 
 
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="Redis not configured")
+def test_a_threads_change_gives_it_a_new_token_the_next_draw_reads_it_under(article):
+    """A comment's thread gets a new token in the change's own round trip (not none):
+    its redraw reads the thread again, and writes nothing to the cache before reading
+    it; the token expires as a token made by a draw does."""
+    read = Reads()
+    shapes.cached(article.pk, [1, 2], read)
+    key = shapes._thread_token_key(article.pk, 1)
+    before = cache.get(key)
+    shapes.forget(Comment, article_id=article.pk, threads=[1])
+    after = cache.get(key)
+    assert after is not None and after != before and len(after) == len(before)
+    backend = caches["default"]
+    assert 0 < backend._cache.get_client().pttl(backend.make_key(key)) <= shapes.KEEP_SECONDS * 1000
+    written = []
+    real = type(backend).set_many
+    try:
+        type(backend).set_many = lambda self, data, *a, **k: (
+            written.append(sorted(data)) or real(self, data, *a, **k)
+        )
+        assert shapes.cached(article.pk, [1, 2], read).orders == {1: [1], 2: [2]}
+    finally:
+        type(backend).set_many = real
+    assert read.asked == [[1, 2], [1]]
+    assert written == [[f"thread-shape:{shapes.hooks.site_generation()}:{article.pk}:1"]]
+    assert shapes.cached(article.pk, [1, 2], read).orders == {1: [1], 2: [2]}
+    assert read.asked == [[1, 2], [1]]
+
+
 def test_an_address_s_made_up_thread_leaves_nothing_in_the_cache(article):
     """``?thread=`` with any number: no token (nor shape) is kept for what is no thread."""
     shapes.cached(article.pk, [1], Reads())
