@@ -91,6 +91,12 @@ class ResilientRedisCache(RedisCache):
     set_many = _degrading("set_many")
     delete_many = _degrading("delete_many")
 
+    def validate_key(self, key: str) -> None:
+        """Nothing to check: Redis takes any key. (Django's check warns of the keys
+        memcached refuses, character by character: ~2 µs a key, and a discussion's draw
+        asks for a hundred keys at once, ``discussion.shapes``.) The process-memory
+        fallback checks its own."""
+
     def clear(self) -> bool:
         self.fallback.clear()
         return bool(_degrading("clear")(self))

@@ -77,8 +77,9 @@ BASE = 16
 # what comes before the characters, the same for every token.
 _HEAD = pickle.dumps("0" * 32, pickle.HIGHEST_PROTOCOL)[:-34]
 # KEYS[1]: the article's token, KEYS[2..]: the threads'. ARGV[1]: ``_HEAD``, ARGV[2]: a
-# new second half. The article's token keeps its base and its time to live; one stored
-# otherwise (another pickling) is dropped, as before the thread tokens.
+# new second half, ARGV[3]: the threads' tokens' time to live (ms), ARGV[4..]: their new
+# tokens as the cache stores them. The article's token keeps its base and its time to
+# live; one stored otherwise (another pickling) is dropped, as before the thread tokens.
 _NEW_HALF = """
 local value = redis.call('GET', KEYS[1])
 if value then
@@ -96,8 +97,8 @@ if value then
     redis.call('DEL', KEYS[1])
   end
 end
-if #KEYS > 1 then
-  redis.call('DEL', unpack(KEYS, 2))
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[3])
 end
 return 1
 """
@@ -114,8 +115,8 @@ def cached(
     shape, which holds the two tokens it was read under (of the article's, its base); a
     shape is current while both still are. A token missing (dropped by a change, or
     expired) is made, a random one, and stored before the database is read: a shape read
-    from a database a change had not reached yet holds a token the change dropped once
-    committed, never current again."""
+    from a database a change had not reached yet holds a token the change replaced (or
+    dropped) once committed, never current again."""
     generation = hooks.site_generation()
     article_key = _token_key(article_id)
     token_keys = [_thread_token_key(article_id, pk) for pk in thread_ids]
@@ -179,11 +180,14 @@ def forget(sender, article_id: int | None = None, threads: Collection[int] = (),
 
 
 def _drop_threads(article_id: int, keys: list[str]) -> None:
-    """Drop these thread tokens and give the article's token a new second half (its
+    """Give these threads new tokens and the article's token a new second half (its
     base kept): what the code before this one keyed its shapes by (the whole article
-    token) changes too. One round trip. Without Redis (process memory: no code of
-    another version reads it) the thread tokens alone; when the script fails (Redis
-    refusing writes, no scripts) the article's token is dropped with them."""
+    token) changes too. One round trip. A new token rather than none: the next draw
+    (the comment's redraw) finds it, and reads the thread with no write before (a
+    missing one is made and stored first, ``cached``: a round trip of each redraw).
+    Without Redis (process memory: no code of another version reads it) the thread
+    tokens are dropped alone; when the script fails (Redis refusing writes, no
+    scripts) the article's token is dropped with them."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         cache.delete_many(keys)
@@ -192,9 +196,10 @@ def _drop_threads(article_id: int, keys: list[str]) -> None:
     if redisconn.available(backend._servers[0]):
         try:
             client = backend._cache.get_client(write=True)
+            tokens = [backend._cache._serializer.dumps(uuid.uuid4().hex) for _ in keys]
             redisconn.script(client, _NEW_HALF)(
                 keys=[backend.make_key(key) for key in (article_key, *keys)],
-                args=[_HEAD, uuid.uuid4().hex[BASE:]],
+                args=[_HEAD, uuid.uuid4().hex[BASE:], KEEP_SECONDS * 1000, *tokens],
             )
             return
         except redis.RedisError as error:

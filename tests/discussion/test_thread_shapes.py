@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from byline.articles.models import Article
-from byline.discussion import shapes
+from byline.discussion import shapes, threads
 from byline.discussion.actions import delete_comments, edit_comment
 from byline.discussion.models import Comment
 from tests.discussion.factory import make_comment, post_comment
@@ -34,7 +34,8 @@ from tests.wordpress import wxr_factory as wx
 pytestmark = pytest.mark.django_db
 
 SHOWN = re.compile(r'id="comment-(\d+)"')
-THREADS_READ = re.compile(r'"thread_id" IN \(([\d, ]+)\)')
+# The threads a render reads: several (``IN``), or one (``threads.ONE_THREAD``).
+THREADS_READ = re.compile(r'"thread_id" (?:IN \(([\d, ]+)\)|= \((\d+)\))')
 MORE = re.compile(r'<p class="more-replies"><a href="[^"]+">(\d+) more repl')
 
 
@@ -188,6 +189,35 @@ def test_a_threads_change_reaches_the_workers_of_the_code_before_thread_tokens(a
     assert cache.get(key) is None
 
 
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="Redis not configured")
+def test_a_threads_change_gives_it_a_new_token_the_next_draw_reads_it_under(article):
+    """A comment's thread gets a new token in the change's own round trip (not none):
+    its redraw reads the thread again, and writes nothing to the cache before reading
+    it; the token expires as a token made by a draw does."""
+    read = Reads()
+    shapes.cached(article.pk, [1, 2], read)
+    key = shapes._thread_token_key(article.pk, 1)
+    before = cache.get(key)
+    shapes.forget(Comment, article_id=article.pk, threads=[1])
+    after = cache.get(key)
+    assert after is not None and after != before and len(after) == len(before)
+    backend = caches["default"]
+    assert 0 < backend._cache.get_client().pttl(backend.make_key(key)) <= shapes.KEEP_SECONDS * 1000
+    written = []
+    real = type(backend).set_many
+    try:
+        type(backend).set_many = lambda self, data, *a, **k: (
+            written.append(sorted(data)) or real(self, data, *a, **k)
+        )
+        assert shapes.cached(article.pk, [1, 2], read).orders == {1: [1], 2: [2]}
+    finally:
+        type(backend).set_many = real
+    assert read.asked == [[1, 2], [1]]
+    assert written == [[f"thread-shape:{shapes.hooks.site_generation()}:{article.pk}:1"]]
+    assert shapes.cached(article.pk, [1, 2], read).orders == {1: [1], 2: [2]}
+    assert read.asked == [[1, 2], [1]]
+
+
 def test_an_address_s_made_up_thread_leaves_nothing_in_the_cache(article):
     """``?thread=`` with any number: no token (nor shape) is kept for what is no thread."""
     shapes.cached(article.pk, [1], Reads())
@@ -207,7 +237,7 @@ def test_a_readers_comment_has_its_own_thread_alone_read_again(client, article, 
     with CaptureQueriesContext(connection) as captured:
         page = client.get(article.get_absolute_url()).content.decode()
     read = [
-        {int(pk) for pk in found.split(",")}
+        {int(pk) for pk in "".join(found).split(",")}
         for query in captured.captured_queries
         for found in THREADS_READ.findall(query["sql"])
     ]
@@ -216,6 +246,35 @@ def test_a_readers_comment_has_its_own_thread_alone_read_again(client, article, 
     pages = render(client, article, thread[0])
     assert Comment.objects.get(body="Another reply").pk in shown(pages)
     as_if_nothing_was_cached(client, article, thread[0], pages)
+
+
+def test_a_thread_read_alone_has_the_shape_it_has_read_with_others(article):
+    """A published comment's redraw reads its own thread alone (``threads.ONE_THREAD``,
+    one statement written once); the shape is the one the article's threads read
+    together give: a removed comment with an approved reply as a placeholder, a held
+    comment and its replies out, the replies in the order of the conversation."""
+    root = make_comment(article)
+    reply = make_comment(article, parent=root)
+    removed = make_comment(article, parent=reply)
+    make_comment(article, parent=removed)
+    removed.status = Comment.Status.TRASH
+    removed.save(update_fields=["status"])
+    held = make_comment(article, parent=root, status=Comment.Status.PENDING)
+    make_comment(article, parent=held)
+    make_comment(article, parent=root)
+    other = make_comment(article)
+    make_comment(article, parent=other)
+    shapes.forget(Comment, article_id=article.pk)
+    with CaptureQueriesContext(connection) as captured:
+        alone = threads._skeleton(article.pk, [root.pk])
+    assert [found for q in captured for found in THREADS_READ.findall(q["sql"])] == [
+        ("", str(root.pk))
+    ]
+    shapes.forget(Comment, article_id=article.pk)
+    together = threads._skeleton(article.pk, [root.pk, other.pk])
+    assert alone.orders == {root.pk: together.orders[root.pk]}
+    assert alone.removed == {removed.pk: reply.pk} == together.removed
+    assert len(alone.orders[root.pk]) == 5  # root, reply, removed, its reply, the last
 
 
 def test_a_readers_reply_shows_at_once(client, article, thread):
