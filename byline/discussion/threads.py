@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 
 from byline.articles.models import Article
-from byline.db import PRIMARY, Statement
+from byline.db import PRIMARY, AnyOf, Ids, Statement
 from byline.discussion import shapes, sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.discussion.shapes import Skeleton
@@ -387,18 +387,17 @@ def _without_empty_placeholders(
 
 # The shape of one thread: what a published comment's redraw reads (its thread's token
 # was dropped, ``shapes.forget``), its SQL written once (``db.Statement``). The ORM built
-# it in ~1.5 ms at each redraw; the statement runs in ~0.2 ms for a thread of 20 comments,
-# each comment then made an instance (~8 µs: a thread of ~150 costs what the ORM's build
-# did, one of 300 ~1 ms more). The thread's id goes through ``RawSQL``: an integer
+# it in ~1.5 ms at each redraw; the statement's rows are ``values_list``'s tuples, as the
+# ORM's were (no instance a comment). The thread's id goes through ``RawSQL``: an integer
 # field's value reaches the SQL wrapped (psycopg's ``Int8``), where ``Statement`` does
-# not find its marker. (Both go once ``Statement`` takes lists and typed integers.)
+# not find its marker.
 ONE_THREAD = Statement(
     lambda article_id, thread_id: (
         Comment.objects.in_discussion()
         .filter(thread_id=RawSQL("%s", (thread_id,)))
         .on_article(article_id)
         .order_by("submitted_at", "pk")
-        .only("parent", "thread_id", "status")
+        .values_list("pk", "parent_id", "thread_id", "status")
     ),
     int,
     int,
@@ -411,8 +410,7 @@ def _skeleton(article_id: int, thread_ids: list[int]) -> Skeleton:
 
     def read(missing: list[int]) -> Skeleton:
         if len(missing) == 1:  # a published comment's redraw: its thread alone
-            found = ONE_THREAD.rows(article_id, missing[0])
-            return _shape((c.pk, c.parent_id, c.thread_id, c.status) for c in found)[0]
+            return _shape(ONE_THREAD.rows(article_id, missing[0]))[0]
         in_threads = Comment.objects.in_discussion().filter(thread_id__in=missing)
         return _shape(_shape_rows(in_threads.on_article(article_id)))[0]
 
@@ -445,6 +443,16 @@ def _shape(rows: Iterable[tuple]) -> tuple[Skeleton, dict[int, int | None]]:
 _SHOWN = ("id", *DISPLAY_FIELDS)
 
 
+def _shown_rows(ids: Collection[int]) -> QuerySet:
+    """The approved ones of these comments, as ``_shown_comment`` makes them."""
+    return Comment.objects.approved().filter(AnyOf("pk", ids)).values_list(*_SHOWN)
+
+
+# database alias -> what ``_load`` reads (``_shown_rows``), its SQL written once: the
+# ORM built it at every draw of a discussion (a comment's redraw included: ~2-3 ms)
+_SHOWN_ROWS: dict[str, Statement] = {}
+
+
 def _shown_comment(row: tuple, db: str) -> Comment:
     """A comment made from a row of ``_SHOWN``, as ``.only(*DISPLAY_FIELDS)`` would load
     it (the other fields deferred: read from ``db`` if asked for), without
@@ -462,9 +470,11 @@ def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
     """One query: what the page shows of these comments, in ``ids``' order. A removed
     one is a placeholder made from its id and parent: nothing else of it is read."""
     approved = [pk for pk in ids if pk not in skeleton.removed]
-    rows = Comment.objects.approved().filter(pk__in=approved or [0])
-    db = rows.db  # one choice of database for the rows and the comments made from them
-    comments = {row[0]: _shown_comment(row, db) for row in rows.using(db).values_list(*_SHOWN)}
+    db = router.db_for_read(Comment)  # one choice for the rows and the comments made of them
+    statement = _SHOWN_ROWS.get(db)
+    if statement is None:
+        statement = _SHOWN_ROWS[db] = Statement(_shown_rows, Ids, using=db)
+    comments = {row[0]: _shown_comment(row, db) for row in statement.rows(approved)}
     for pk in ids:
         if pk in skeleton.removed:
             comments[pk] = Comment(pk=pk, parent_id=skeleton.removed[pk])
