@@ -99,7 +99,7 @@ in the intercept or the slope as it falls (the intercept, extrapolated to no vie
 more), hence the rounds' spread. On 2 shared cores M = 2N (960 from 480) kept up (views
 x1.99-2.10 for readers x2, p99 over 200 ms in one round in five); 3N kept the views
 (x2.74-3.06 for x3) but the after readers' p99 went over in 6 rounds of 8 (p50 up to
-245 ms while the servers used a fifth of the cores: a queue, not CPU); 4N fell behind
+245 ms while the servers used a fifth of the cores: the generator's queue, below); 4N fell behind
 (x3.3 for x4, p99 over 1 s). A full run, about 11 minutes::
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/readers.py \\
