@@ -99,7 +99,7 @@ in the intercept or the slope as it falls (the intercept, extrapolated to no vie
 more), hence the rounds' spread. On 2 shared cores M = 2N (960 from 480) kept up (views
 x1.99-2.10 for readers x2, p99 over 200 ms in one round in five); 3N kept the views
 (x2.74-3.06 for x3) but the after readers' p99 went over in 6 rounds of 8 (p50 up to
-245 ms while the servers used a fifth of the cores: a queue, not CPU); 4N fell behind
+245 ms while the servers used a fifth of the cores: the generator's queue, below); 4N fell behind
 (x3.3 for x4, p99 over 1 s). A full run, about 11 minutes::
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/readers.py \\
@@ -110,6 +110,21 @@ is ``--generators`` processes (2), each an asyncio loop speaking HTTP/1.1 over
 raw keep-alive sockets (one connection per session) for its share of the
 readers, browsers numbered apart; their CPU is printed beside the servers',
 read from /proc like the others, and ``--generator-cpus`` pins them.
+
+A request's latency is timed by the generator, from writing it to reading its answer
+whole, so it holds the wait for the generator's own loop: on 2 shared cores at load
+5-6 its processes wait for a CPU, and an answer nginx sent in under a millisecond is
+read when the loop next runs. Each step therefore prints the readers' p50/p99 by kind
+of request, how late the generators' loops woke (a 10 ms timer, sampled while
+measuring: "generator loop late p50/p99/max") and how long their processes waited for
+a CPU (the kernel's schedstat); ``--request-log`` (a diagnosis: the log costs nginx
+CPU) adds nginx's own time for each request ($request_time, by kind, from a timing log
+every location of the measured nginx writes). At 960 simulated readers (2026-12-06,
+load 5-6) nginx's p99 was under 1 ms for every kind it answers (page, beacon, refresh,
+vote) while the readers saw p99 114-334 ms, the same for every kind, and the loop woke
+late by p99 47-203 ms: the after readers' latency over 200 ms at 960 was the
+generator's queue, not Byline's (only the comment POST, the app's, takes tens of ms
+in nginx's own time).
 
 Kinds of browsers (``--scripts``, html and after by default), measured in the
 same run with the same generator:
@@ -234,6 +249,9 @@ STAY_MEDIAN_SECONDS = 60.0
 STAY_SIGMA = 1.0
 MEAN_STAY_SECONDS = STAY_MEDIAN_SECONDS * math.exp(STAY_SIGMA**2 / 2)
 P99_LIMIT_MS = 200.0
+# A step over P99_LIMIT_MS whose generator loop woke later than this at p99 is told as
+# the generator's queue (its processes short of CPU), not the servers'.
+GENERATOR_LATE_MS = P99_LIMIT_MS / 4
 RETURNING_SHARE = 0.5
 VOTE_SHARE = 0.02
 COMMENT_SHARE = 0.001
@@ -378,6 +396,21 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     sessions: int = 0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # latencies by kind
+    # How late the generator's loop woke a timer (s), sampled every ``LAG_EVERY`` s: a
+    # request's latency holds the wait for its loop, so a late loop is the generator's.
+    lags: list[float] = field(default_factory=list)
+    waited: float = 0.0  # seconds the generator processes waited for a CPU (run queue)
+
+    def add(self, other: Tally) -> None:
+        self.kinds.update(other.kinds)
+        self.latencies += other.latencies
+        self.errors.update(other.errors)
+        self.sessions += other.sessions
+        for kind, values in other.by_kind.items():
+            self.by_kind.setdefault(kind, []).extend(values)
+        self.lags += other.lags
+        self.waited += other.waited
 
 
 class Generator:
@@ -845,7 +878,9 @@ class Connection:
             generator.record_error(kind, reason)
             raise Failed from error
         elapsed = time.monotonic() - started
-        if answer.get("content-encoding") == "gzip":
+        if answer.get("content-encoding") == "gzip" and kind not in ("html", "static"):
+            # A page's body is not read: inflating its ~115 KB cost the generator ~10% of
+            # its CPU, time its loop then lacked for the next answers (their latency).
             content = gzip.decompress(content)
         if answer.get("connection", "").lower() == "close":
             self.close()
@@ -864,6 +899,7 @@ class Connection:
         if generator.measuring:
             generator.tally.kinds[kind] += 1
             generator.tally.latencies.append(elapsed)
+            generator.tally.by_kind.setdefault(kind, []).append(elapsed)
         if status not in ok and not (kind.startswith("comment") and 200 <= status < 400):
             generator.record_error(kind, str(status))
             raise Failed(f"{kind} {path}: {status}")
@@ -930,6 +966,7 @@ class Step:
     backends: int = 0
     load: float = field(default_factory=lambda: os.getloadavg()[0])
     parts: list[Step] = field(default_factory=list)  # its phases, when merged from them
+    wall: tuple[float, float] = (0.0, 0.0)  # when it was measured (time.time())
 
     @property
     def requests(self) -> int:
@@ -942,6 +979,11 @@ class Step:
     @property
     def p50_ms(self) -> float:
         return (percentile(self.tally.latencies, 50) or 0.0) * 1000
+
+    @property
+    def lag_p99_ms(self) -> float:
+        """How late the generator's loop woke, p99: the latency it adds to a request."""
+        return (percentile(self.tally.lags, 99) or 0.0) * 1000
 
     @property
     def errors(self) -> int:
@@ -984,12 +1026,27 @@ async def run_sessions(generator: Generator, readers: int, start: float, end: fl
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     generator.tally = Tally()
     generator.measuring = True
-    await asyncio.sleep(max(0.0, end - time.monotonic()))
+    waited = run_queue_wait()
+    while (now := time.monotonic()) < end:  # the loop's lag, sampled while measuring
+        await asyncio.sleep(min(LAG_EVERY, end - now))
+        generator.tally.lags.append(max(0.0, time.monotonic() - now - min(LAG_EVERY, end - now)))
     generator.measuring = False
     tally = generator.tally
+    tally.waited = run_queue_wait() - waited
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return tally
+
+
+LAG_EVERY = 0.01  # seconds between two looks at the generator loop's lag
+
+
+def run_queue_wait() -> float:
+    """Seconds this process has waited for a CPU, runnable (the kernel's schedstat)."""
+    try:
+        return int(Path("/proc/self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def generator_process(generator: Generator, commands: Connection_, cpus: set[int]) -> None:
@@ -1046,16 +1103,16 @@ class Generators:
         time.sleep(max(0.0, end - time.monotonic()))
         after = roles.snapshot()
         cpu = roles.since(before, after)
+        measured = time.time()
         tally = Tally()
         for index, pipe in enumerate(self.pipes):
             part, pairs, totals, errors, votes, unsure = pipe.recv()
             self.votes[index] = (votes, unsure)
-            tally.kinds.update(part.kinds)
-            tally.latencies += part.latencies
-            tally.errors.update(part.errors)
-            tally.sessions += part.sessions
+            tally.add(part)
             self.totals[index] = (pairs, totals, errors)
-        return Step(self.script, readers, seconds, tally, cpu, roles.opened(before, after))
+        step = Step(self.script, readers, seconds, tally, cpu, roles.opened(before, after))
+        step.wall = (measured - seconds, measured)
+        return step
 
     def sent(self) -> Counter:
         """Views sent by readers so far (once per browser and article), repeats, failed
@@ -1389,6 +1446,12 @@ def parse_args() -> argparse.Namespace:
         " to M) and the fixed CPU/s, and the readers by CPU at saturation from them",
     )
     parser.add_argument(
+        "--request-log",
+        action="store_true",
+        help="log nginx's own time for every request ($request_time) and print its p50/p99"
+        " by kind beside the readers' (a diagnosis: the log costs nginx CPU)",
+    )
+    parser.add_argument(
         "--generator-cpus",
         default="",
         help="pin the generator processes to these CPUs (e.g. 1), to keep them off the servers'",
@@ -1481,6 +1544,9 @@ def main() -> int:
                 text, found = MICRO_CACHE.subn("\n", text)
                 if not found:
                     raise CheckFailed("deploy/nginx.conf no longer has its counts micro-cache")
+            if script == "after" and args.request_log:
+                REQUEST_LOG.append(RequestLog(folder / "timing.log"))
+                text = REQUEST_LOG[0].configure(text)
             config.write_text(text)
             nginx[script] = bench.add(start_nginx(config, folder))
             wait_for(f"http://127.0.0.1:{ports[script]}/", nginx[script])
@@ -1494,6 +1560,8 @@ def main() -> int:
 
         with ThreadPoolExecutor(4) as pool:
             pages = list(pool.map(first_visit, articles))
+        for log in REQUEST_LOG:
+            log.learn(pages)
         refresh = float(settings.BYLINE_COUNTS_REFRESH_SECONDS)
         url = f"http://127.0.0.1:{ports['after']}{pages[0].path}"
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -1734,10 +1802,7 @@ def merged(parts: list[Step]) -> Step:
     tally = Tally()
     cpu = dict.fromkeys(ROLES, 0.0)
     for part in parts:
-        tally.kinds.update(part.tally.kinds)
-        tally.latencies += part.tally.latencies
-        tally.errors.update(part.tally.errors)
-        tally.sessions += part.tally.sessions
+        tally.add(part.tally)
         for role, used in part.cpu.items():
             cpu[role] += used
     seconds = sum(p.seconds for p in parts)
@@ -1775,10 +1840,16 @@ def ramp_together(
             phases[script].append(phase)
             print(f"    phase: {phase_line(phase)}", flush=True)
         done = {script: merged(parts) for script, parts in phases.items()}
+        if REQUEST_LOG:
+            time.sleep(0.3)  # its buffer written (every 100 ms)
         for script, step in done.items():
             if keep:
                 steps[script].append(step)
             print(f"  {describe(step, args.time_scale)}", flush=True)
+            print(f"    {latency_line(step)}", flush=True)
+            for log in REQUEST_LOG:
+                for phase in step.parts:
+                    print(f"    {log.line(phase)}", flush=True)
         return done
 
     readers, active = args.start_readers, list(scripts)
@@ -1829,6 +1900,9 @@ def ramp_together(
 
 def describe(step: Step, scale: float) -> str:
     verdict = "ok" if step.passed else "OVER"
+    if not step.passed and step.lag_p99_ms > GENERATOR_LATE_MS:
+        # The readers' latency holds the wait for the generator's own loop.
+        verdict += f" (the generator's loop late p99 {step.lag_p99_ms:.0f} ms)"
     views = max(step.views, 1)
     return (
         f"{step.script:<7}{step.readers:>6} simulated ({step.readers * scale:>9,.0f} readers):"
@@ -1839,6 +1913,76 @@ def describe(step: Step, scale: float) -> str:
         f" generator {step.cpu['generator'] / step.seconds:.2f} cores,"
         f" load average {step.load:.1f}"
     )
+
+
+def latency_line(step: Step) -> str:
+    """p50/p99 (ms) by kind of request as the readers saw them, the most asked first,
+    and how late the generators' loops woke (a request's latency holds that wait)."""
+    by_kind = step.tally.by_kind
+    kinds = sorted(by_kind, key=lambda kind: -len(by_kind[kind]))
+    parts = [
+        f"{kind} {1000 * (percentile(by_kind[kind], 50) or 0):.1f}"
+        f"/{1000 * (percentile(by_kind[kind], 99) or 0):.0f} ({len(by_kind[kind])})"
+        for kind in kinds
+    ]
+    lags = step.tally.lags
+    return (
+        "p50/p99 ms by kind (requests): "
+        + ", ".join(parts)
+        + f"; generator loop late p50/p99/max {1000 * (percentile(lags, 50) or 0):.1f}"
+        f"/{1000 * (percentile(lags, 99) or 0):.0f}/{1000 * max(lags, default=0):.0f} ms,"
+        f" its processes waited for a CPU {step.tally.waited / step.seconds:.2f} s a second"
+    )
+
+
+class RequestLog:
+    """nginx's own time for each request (``--request-log``): $request_time (first byte
+    read to last byte sent) and $upstream_response_time, logged by every location of the
+    measured nginx, to tell a queue in the servers from one in the load generator."""
+
+    FORMAT = (
+        "log_format byline_timing"
+        ' "$msec $request_time $upstream_response_time $request_method $request_uri $status";'
+    )
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.kinds: dict[str, str] = {}  # a path -> the kind of request
+
+    def configure(self, text: str) -> str:
+        """``text`` (a whole nginx.conf) with the timing log in every location."""
+        log = f"access_log {self.path} byline_timing buffer=64k flush=100ms;"
+        text = text.replace("http {\n", f"http {{\n    {self.FORMAT}\n", 1)
+        text = re.sub(r"(?m)^(\s*)(access_log (?!off)[^;]*;)", rf"\1\2\n\1{log}", text)
+        return text.replace("access_log off;", log)
+
+    def learn(self, pages: list[Page]) -> None:
+        for page in pages:
+            self.kinds.update({page.path: "html", page.view: "beacon", page.counts: "refresh"})
+            self.kinds.update({page.reaction: "vote", page.rating: "vote"})
+
+    def kind(self, uri: str, upstream: str) -> str:
+        kind = self.kinds.get(uri) or ("comment" if uri.startswith("/comments/") else "other")
+        return kind + (" (app)" if upstream != "-" else "")
+
+    def line(self, step: Step) -> str:
+        start, end = step.wall
+        times: dict[str, list[float]] = {}
+        for row in self.path.read_text().splitlines():
+            fields = row.split(" ")
+            if len(fields) == 6 and start <= float(fields[0]) < end:
+                times.setdefault(self.kind(fields[4].split("?")[0], fields[2]), []).append(
+                    float(fields[1])
+                )
+        kinds = sorted(times, key=lambda kind: -len(times[kind]))
+        return "nginx's $request_time p50/p99 ms: " + ", ".join(
+            f"{kind} {1000 * (percentile(times[kind], 50) or 0):.1f}"
+            f"/{1000 * (percentile(times[kind], 99) or 0):.0f} ({len(times[kind])})"
+            for kind in kinds
+        )
+
+
+REQUEST_LOG: list[RequestLog] = []  # the measured nginx's, given --request-log
 
 
 def phase_line(step: Step) -> str:
@@ -2173,10 +2317,18 @@ def marginal_report(
                 f"; p99 over {P99_LIMIT_MS:.0f} ms or errors at {m} in round"
                 f" {', '.join(map(str, over))} (marked * below: a neighbour's burst, or a limit)"
             )
+            late = [k for k in over if slopes[k - 1][script].lag_p99_ms > GENERATOR_LATE_MS]
+            if late:
+                verdict += (
+                    f"; in round {', '.join(map(str, late))} the generator's loop woke over"
+                    f" {GENERATOR_LATE_MS:.0f} ms late at p99: its queue, not the servers'"
+                )
+        lags = " ".join(f"{r[script].lag_p99_ms:.0f}" for r in slopes)
         print(
             f"    at {m}: p99 by round {' '.join(f'{r[script].p99_ms:.0f}' for r in slopes)} ms,"
-            f" errors {errors}, generator up to {gen:.2f} cores, views grew {ratio:.2f} of the"
-            f" readers' growth: {verdict}"
+            f" the generator's loop late p99 by round {lags} ms (a request's latency holds"
+            f" it), errors {errors}, generator up to {gen:.2f} cores, views grew {ratio:.2f}"
+            f" of the readers' growth: {verdict}"
         )
     if "html" not in scripts:
         return
