@@ -56,9 +56,10 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -158,15 +159,16 @@ def me() -> str:
     return f"{_HOST}:{os.getpid()}"
 
 
-def note_folded(views: Mapping[int, int]) -> None:
+def note_folded(views: Mapping[int, int], also: Sequence[tuple[Any, ...]] = ()) -> None:
     """This process just committed these views (article -> how many) to the totals:
     its counts JSON of those articles moves on by as many, without a query, and the
-    other folders are told (a mark) to read them again."""
+    other folders are told (a mark) to read them again; ``also``: Redis commands sent
+    with the mark (``stats.mark_changed``)."""
     for article_id, added in views.items():
         body = _bodies.get(article_id)
         if body is not None and added:
             _bodies[article_id] = with_views(body, added)
-    stats.mark_changed([a for a, added in views.items() if added], by=me())
+    stats.mark_changed([a for a, added in views.items() if added], by=me(), also=also)
 
 
 def publish(directory: Path) -> int:

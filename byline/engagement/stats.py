@@ -472,23 +472,28 @@ def changed_command(entry: dict[str, str]) -> tuple[Any, ...]:
     return ("XADD", CHANGED_KEY, "MINID", "~", changed_trim()["minid"], "*", *fields)
 
 
-def mark_changed(article_ids: Iterable[int] | None, by: str = "") -> bool:
+def mark_changed(
+    article_ids: Iterable[int] | None, by: str = "", also: Sequence[tuple[Any, ...]] = ()
+) -> bool:
     """Say that these articles' counts changed (None: every article's); call after the
     commit. Never raises: with Redis failing or absent the mark is skipped, and the
     folder's full look every ``countfiles.FULL_SECONDS`` (or at every look without
     Redis) shows the change. Without a view log folder (the embedded tier) nobody
     reads the marks: none is sent. False when Redis failed or refused it (the change
-    may wait for that full look)."""
-    if not settings.BYLINE_VIEW_LOG_DIR:
+    may wait for that full look). ``also``: commands sent in the same round trip (the
+    view folder's ``DEL`` of a committed batch's decisions), sent even when no mark is;
+    a failure of theirs is logged as the mark's."""
+    entry = changed_entry(article_ids, by) if settings.BYLINE_VIEW_LOG_DIR else None
+    if entry is None and not also:
         return True
     client = redis_client()
-    entry = changed_entry(article_ids, by)
-    if client is None or entry is None:
+    if client is None:
         return True
+    commands = [*also, *([changed_command(entry)] if entry is not None else [])]
     try:
-        (reply,) = redisconn.round_trip(client, [changed_command(entry)])
-        if isinstance(reply, redis.ResponseError):
-            raise reply
+        for reply in redisconn.round_trip(client, commands):
+            if isinstance(reply, redis.ResponseError):
+                raise reply
     except redis.ResponseError as error:  # refused (maxmemory): one line a while
         redisconn.refused(error, "counts marks", "the counts files are read in full")
     except redis.RedisError as error:  # down: the breaker said so
