@@ -569,6 +569,48 @@ def test_a_batch_s_decisions_are_kept_only_until_it_is_committed(log_dir):
     assert not redis_client().keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")
 
 
+@needs_redis
+def test_a_committed_batch_s_decisions_go_in_the_round_trip_of_its_views_mark(log_dir, monkeypatch):
+    """After the commit one round trip both deletes the batch's decisions and marks its
+    articles' counts changed for the other folders."""
+    from byline import redisconn
+
+    sent = []
+    round_trip = redisconn.round_trip
+
+    def recording(client, commands):
+        sent.append([command[0] for command in commands])
+        return round_trip(client, commands)
+
+    monkeypatch.setattr(redisconn, "round_trip", recording)
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.179", browser()))
+    assert viewlog.fold() == 1
+    assert ["DEL", "XADD"] in sent
+    assert not redis_client().keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")
+    ((_, mark),) = redis_client().xrevrange(viewlog.countfiles.stats.CHANGED_KEY, count=1)
+    assert mark[b"a"] == str(article.pk).encode()
+
+
+@needs_redis
+def test_a_batch_another_folder_committed_first_still_deletes_its_decisions(log_dir):
+    """Nothing added (another folder moved the position on under it): its decisions are
+    deleted all the same."""
+    article = make_article()
+    path = write(log_dir, line(article.pk, "198.51.100.180", browser()))
+    viewlog.fold()
+    known = dict(viewlog._read_to)
+    write(log_dir, line(article.pk, "198.51.100.181", browser()))
+    viewlog._read_to.clear()  # another folder: it reads the position row
+    assert viewlog.fold() == 1
+    viewlog._read_to.update(known)  # this one still has the position it committed
+    write(log_dir, line(article.pk, "198.51.100.182", browser()))
+    assert viewlog.fold() == 0  # its batch from there finds the position moved
+    assert not redis_client().keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")
+    viewlog.fold()
+    assert views(article) == 3
+
+
 @pytest.mark.parametrize("address", [b"198.51.100.7", b"2001:db8::1f", b"bad\xff\x00address"])
 def test_the_folder_hashes_an_address_as_the_app_does(address):
     """The folder hashes the log's bytes; the app the address's text: one hash, so one
