@@ -148,6 +148,28 @@ def test_with_redis_refusing_writes_a_vote_still_shows_at_the_next_look(
     assert countfiles._cursor[0] is not None  # marks read again, no restart
 
 
+def test_a_fold_s_decisions_are_deleted_when_redis_refuses_its_mark(
+    log_dir, full_redis, monkeypatch
+):
+    """The batch's decisions go in its mark's round trip (``mark_changed(..., also=)``):
+    Redis full between the decisions and the commit refuses the mark (``XADD``), not the
+    ``DEL`` beside it (commands sent one after the other, not a ``MULTI``)."""
+    article = make_article()
+    mark_changed = stats.mark_changed
+
+    def full_first(*args, **kwargs):
+        refusing_every_write(full_redis)
+        return mark_changed(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "mark_changed", full_first)
+    path = write(log_dir, line(article.pk, "198.51.100.21", browser()))
+    assert viewlog.fold() == 1
+    client = redisconn.redis_client()
+    assert not client.keys(f"{viewlog.DECIDED_PREFIX}*{path.name}*")
+    marks = client.xrange(stats.CHANGED_KEY)
+    assert not [m for _, m in marks if m[b"by"] == countfiles.me().encode()]  # refused
+
+
 def test_with_redis_stopped_then_back_empty_the_folder_reads_again_and_uses_the_marks(
     log_dir, redis_server, settings
 ):
