@@ -221,7 +221,11 @@ def start_redis(port: int) -> subprocess.Popen:
     import redis as redis_py
 
     server = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", ""],
+        # on 127.0.0.1 alone: a bench's server has no business on other interfaces, and a
+        # machine may hold the port on one of those (a wildcard bind then fails, and the
+        # bench stops: "not a redis-server of the bench's own")
+        [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1"]
+        + ["--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
     client = redis_py.Redis(port=port, socket_timeout=2)
