@@ -12,6 +12,7 @@ import time
 import pytest
 from django.test import RequestFactory
 
+from bench.harness import free_ports
 from byline.articles import hooks, story
 from byline.pagecache.codeversion import code_version, computed_version, hash_folders
 from byline.pagecache.files import CLAIM_LASTS, PageFiles
@@ -30,7 +31,8 @@ from tests.pagecache.test_files import served_by_nginx
 from tests.pagecache.test_store import needs_redis, page
 from tests.pagecache.wsgi_client import call
 
-NOBODY_LISTENS = "redis://127.0.0.1:18293/7"  # this suite's own port, with no server
+# a port free when the suite starts: no Redis answers there (a fixed one may be a server's)
+NOBODY_LISTENS = f"redis://127.0.0.1:{free_ports(1)[0]}/7"
 
 
 def start(settings, version: str) -> None:

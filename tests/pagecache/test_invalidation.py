@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
+from bench.harness import free_ports
 from byline.articles import models
 from byline.articles.models import Article, StaticPage
 from byline.pagecache.store import reset_page_store
@@ -227,7 +228,7 @@ def test_an_upgrade_whose_purge_fails_goes_on_and_names_the_command_to_run(
 ):
     """The page cache unreachable (Redis down, ``DATA_DIR`` not a folder): 0017 still
     cleans the titles, and tells the operator the one command to run afterwards."""
-    settings.REDIS_URL = "redis://127.0.0.1:18599/12"  # nothing listens there
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_ports(1)[0]}/12"  # nothing listens there
     settings.DATA_DIR = tmp_path / "a-file"
     settings.DATA_DIR.write_text("")
     settings.BYLINE_PAGE_FILES_DIR = ""
