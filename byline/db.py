@@ -285,6 +285,9 @@ class _Compiled:
         self.sql = sql
         self.params = list(params)
         self.places: list[tuple[int, int]] = []  # (parameter, value)
+        # parameter -> the type an integer field's value takes on its way to the SQL
+        # (PostgreSQL's backend wraps it: psycopg's ``Int8`` for a ``BigIntegerField``)
+        self.wrapped: dict[int, type] = {}
         vendor = connection.vendor
         self.converts: list[Callable[[Any], Any] | None] = [
             adapt
@@ -299,8 +302,15 @@ class _Compiled:
             for m, convert in zip(markers, self.converts, strict=True)
         ]
         for position, param in enumerate(self.params):
-            if param in prepared and type(param) is type(prepared[prepared.index(param)]):
-                self.places.append((position, prepared.index(param)))
+            if param not in prepared:
+                continue
+            index = prepared.index(param)
+            marker = prepared[index]
+            if type(param) is type(marker):
+                self.places.append((position, index))
+            elif type(marker) is int and isinstance(param, int) and statement.kinds[index] is int:
+                self.places.append((position, index))  # an integer field's value, wrapped
+                self.wrapped[position] = type(param)
         missing = set(range(len(markers))) - {value for _, value in self.places}
         if missing:
             raise ValueError(f"A statement's values {sorted(missing)} are not its parameters")
@@ -319,10 +329,12 @@ class _Compiled:
 
     def query(self, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
         params = list(self.params)
-        converts = self.converts
+        converts, wrapped = self.converts, self.wrapped
         for position, value in self.places:
             given, convert = values[value], converts[value]
             params[position] = given if convert is None else convert(given)
+        for position, wrap in wrapped.items():
+            params[position] = wrap(params[position])
         return self.sql, params
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:

@@ -339,3 +339,28 @@ def test_a_long_list_of_ids_is_one_parameter():
     assert sorted(found) == sorted(keys) == [made[0].pk, made[2].pk]
     assert len(captured.captured_queries) == 2
     assert len(statement.query(ids, now)[1]) == len(statement.query([1], now)[1])
+
+
+def test_an_integer_fields_value_is_a_value_as_a_primary_keys_is():
+    """A ``BigIntegerField`` compared with a value (a comment's ``thread_id``) reaches the
+    SQL as the backend writes it (on PostgreSQL psycopg's ``Int8``): its place is found,
+    and each run's value goes there, typed as the queryset would type it."""
+    article = make_article()
+    root = make_comment(article)
+    reply = make_comment(article, parent=root)
+    other = make_comment(article)
+    statement = Statement(
+        lambda thread_id: (
+            Comment.objects.filter(thread_id=thread_id).order_by("pk").values_list("pk", flat=True)
+        ),
+        int,
+    )
+    for thread, expected in ((root.thread_id, [root.pk, reply.pk]), (other.thread_id, [other.pk])):
+        orm = list(
+            Comment.objects.filter(thread_id=thread).order_by("pk").values_list("pk", flat=True)
+        )
+        assert statement.rows(thread) == orm == expected
+    sql, params = statement.query(2**40)
+    assert params == [2**40]
+    orm_params = Comment.objects.filter(thread_id=2**40).query.get_compiler(PRIMARY).as_sql()[1]
+    assert [type(value) for value in params] == [type(value) for value in orm_params]

@@ -38,7 +38,6 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.db.models.base import ModelState
-from django.db.models.expressions import RawSQL
 
 from byline.articles.models import Article
 from byline.db import PRIMARY, AnyOf, Ids, Statement
@@ -388,13 +387,11 @@ def _without_empty_placeholders(
 # The shape of one thread: what a published comment's redraw reads (its thread's token
 # was dropped, ``shapes.forget``), its SQL written once (``db.Statement``). The ORM built
 # it in ~1.5 ms at each redraw; the statement's rows are ``values_list``'s tuples, as the
-# ORM's were (no instance a comment). The thread's id goes through ``RawSQL``: an integer
-# field's value reaches the SQL wrapped (psycopg's ``Int8``), where ``Statement`` does
-# not find its marker.
+# ORM's were (no instance a comment).
 ONE_THREAD = Statement(
     lambda article_id, thread_id: (
         Comment.objects.in_discussion()
-        .filter(thread_id=RawSQL("%s", (thread_id,)))
+        .filter(thread_id=thread_id)
         .on_article(article_id)
         .order_by("submitted_at", "pk")
         .values_list("pk", "parent_id", "thread_id", "status")

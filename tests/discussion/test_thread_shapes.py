@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 SHOWN = re.compile(r'id="comment-(\d+)"')
 # The threads a render reads: several (``IN``), or one (``threads.ONE_THREAD``).
-THREADS_READ = re.compile(r'"thread_id" (?:IN \(([\d, ]+)\)|= \((\d+)\))')
+THREADS_READ = re.compile(r'"thread_id" (?:IN \(([\d, ]+)\)|= \(?(\d+)\)?)')
 MORE = re.compile(r'<p class="more-replies"><a href="[^"]+">(\d+) more repl')
 
 
