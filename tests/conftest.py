@@ -225,6 +225,7 @@ SERVER_SUITES = (
     "tests/faults/test_purge_across_servers.py",
     "tests/faults/test_purge_faults.py",
     "tests/faults/test_redis_faults.py",
+    "tests/faults/test_splice_faults.py",
     "tests/faults/test_sqlite_load.py",
     "tests/faults/test_sqlite_lock.py",
     "tests/faults/test_worker_start_faults.py",
