@@ -680,3 +680,67 @@ def test_a_worker_that_has_served_no_page_yet_draws_the_page_again_all_the_same(
     assert served_by_nginx(files, "http", "news.example", "/articles/moths/") == (
         b"with the new comment"
     )
+
+
+# The log's script as Byline wrote it before the nineteenth round: the member's number
+# in Lua's own format (``1.8524598233130e+14`` past 14 digits), not ``%d``.
+SEND_BEFORE = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local number = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], number, number .. '|' .. ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
+return number
+"""
+
+
+@needs_redis
+@pytest.mark.parametrize("start", [0, 185_245_982_331_300, (1 << 48) - 10])
+def test_a_rolling_deploy_s_old_and_new_entries_are_each_read_once_in_order(
+    redis, start, monkeypatch
+):
+    """During a rolling deploy servers of the old code log their purges with the old
+    script (the member's number as Lua writes it) beside the new code's (``%d``). The
+    log is read by score: a worker of the new code reads every entry once, in the order
+    they were sent, takes none for missed (it keeps trusting the pages it stored after
+    its last read), and makes out of date exactly the pages they purge."""
+    redis.set(f"{REDIS_PREFIX}purge-seq", start)
+    keys = [f"{REDIS_PREFIX}purge-seq", f"{REDIS_PREFIX}purges"]
+    before = redis.register_script(SEND_BEFORE)
+    new = worker(redis)
+
+    def old(*scopes: str) -> int:
+        """A purge sent by a server of the old code."""
+        return int(before(keys=keys, args=[1, ",".join(scopes), purges_module.LOG_KEEP]))
+
+    reader = worker(redis)
+    generation = reader.current_generation()  # read: an empty log
+    seen: list[tuple[int, str]] = []  # what ``reader`` took for read, in order
+    learn = reader.purges._learn
+
+    def reading(entries, read=True):
+        if read:
+            seen.extend(entries)
+        return learn(entries, read)
+
+    monkeypatch.setattr(reader.purges, "_learn", reading)
+    reader.set("/kept/", scoped(reader, b"kept: nothing purges it", "comments:9"))
+    reader.set("/one/", scoped(reader, b"one, before its comment", "comments:1"))
+
+    sent = [(old("comments:1"), "comments:1")]
+    sent.append((new.purges._send(("comments:2",)), "comments:2"))
+    reader.current_generation()
+    reader.set("/three/", scoped(reader, b"three, before its comment", "comments:3"))
+    sent.append((old(), ""))  # an old server's ``begin``: no scopes
+    sent.append((new.purges.begin(), ""))  # and a new one's, the same scopes
+    sent.append((old("comments:3"), "comments:3"))
+    since = sent[-2][0]
+    sent.append((new.purges._send(("comments:4", f"since:{since}")), f"comments:4,since:{since}"))
+    sent.append((old("comments:5", "comment-counts"), "comments:5,comment-counts"))
+    generation = reader.current_generation()
+
+    assert [number for number, _ in sent] == [start + n for n in range(1, 8)]
+    assert seen == sent
+    assert reader.purges.floor == 0 and reader.purges.last == start + 7
+    assert reader.get("/kept/", generation).body == b"kept: nothing purges it"
+    assert reader.get("/one/", generation) is None
+    assert reader.get("/three/", generation) is None
