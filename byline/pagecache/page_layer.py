@@ -32,6 +32,7 @@ from dataclasses import replace
 from django.utils.http import http_date, parse_http_date_safe
 
 from byline.db import reading_from_primary
+from byline.logthrottle import ThrottledLog
 from byline.pagecache.decorators import EXPIRES_AT, SHOWS, STORABLE
 from byline.pagecache.decorators import comments_of as comments_scope
 from byline.pagecache.files import UNREADABLE
@@ -41,6 +42,10 @@ from byline.pagecache.store import Page, PageStore, page_store
 from byline.wsgi_layer import WSGIApp
 
 logger = logging.getLogger("byline.pagecache")
+# Stale copies served because a page could not be drawn (the database down): every reader
+# of an expired page meets it, so a line a while counting them, not a line a reader.
+stale_copies = ThrottledLog(logger, "stale copies served", again="are drawn again")
+PAGES = "pages"
 
 # Headers the layer writes itself on every replay.
 OWN_HEADERS = frozenset(
@@ -195,7 +200,9 @@ class PageCacheApp:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
-                logger.warning("page cache: %s for %s, serving a stale copy", status, key)
+                stale_copies.failure(
+                    PAGES, status, "page cache: %s for %s, serving a stale copy", status, key
+                )
                 told.outcome = STALE
                 return self.replay(stale, environ, start_response, "stale")
             if not (environ.get(STORABLE) and storable(status, headers)):
@@ -213,6 +220,8 @@ class PageCacheApp:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()  # ends Django's request: after our query, so it is tidied too
+        if stale_copies.down:  # nearly always empty: no call, no lock
+            stale_copies.answered(PAGES)
         page = self.build(status, headers, body, generation, upcoming)
         shows = environ.get(SHOWS)
         if shows:

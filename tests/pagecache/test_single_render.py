@@ -7,6 +7,7 @@ first request renders it, the others wait for that render and answer its page
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -215,6 +216,31 @@ def test_readers_of_a_render_answered_stale_get_the_stale_copy_at_once(tmp_path)
     assert [a.status for a in answers] == [200] * READERS
     assert {a.body for a in answers} == {b"<p>the page</p>"}
     assert {a.headers["x-page-cache"] for a in answers} == {"stale"}
+
+
+def test_stale_copies_served_while_the_database_is_down_are_logged_a_line_a_while(tmp_path, caplog):
+    """Every reader of an expired page gets its stale copy while the database is down:
+    under load thousands a minute. The log says so once, then at most a line a while
+    counting the others (docs/deploy.md, "When a service fails"), and once when pages are
+    drawn again; not a line a reader."""
+    view = FailingPage()
+    store = file_store(tmp_path)
+    app = PageCacheApp(view, store)
+    view.go.set()
+    assert call(app, "/moths/").headers["x-page-cache"] == "miss"
+    with caplog.at_level(logging.WARNING, logger="byline.pagecache"):
+        for _ in range(6):
+            store.invalidate()  # expired: drawn again, the database fails it
+            assert call(app, "/moths/").headers["x-page-cache"] == "stale"
+        view.renders, view.status = 0, "200 OK"  # the database answers again
+        store.invalidate()
+        assert call(app, "/moths/").headers["x-page-cache"] == "miss"
+    lines = [r.getMessage() for r in caplog.records if r.name == "byline.pagecache"]
+    assert len(lines) == 2, lines
+    assert lines[0].endswith(
+        "503 Service Unavailable for http://testserver/moths/, serving a stale copy"
+    )
+    assert "after 6 stale copies served" in lines[1], lines
 
 
 @needs_redis
