@@ -214,3 +214,13 @@ def test_postgres_stopped_before_the_splice_reads(stack):
     with_a_fault_in_the_splice(
         stack, "draw", stack["postgres"].stop, stack["postgres"].start, "PostgreSQL stopped"
     )
+
+
+def test_postgres_frozen_before_the_spliced_page_is_stored(stack):
+    with_a_fault_in_the_splice(
+        stack,
+        "store",
+        stack["postgres"].freeze,
+        stack["postgres"].thaw,
+        "PostgreSQL frozen at the store",
+    )
