@@ -744,3 +744,28 @@ def test_a_rolling_deploy_s_old_and_new_entries_are_each_read_once_in_order(
     assert reader.get("/kept/", generation).body == b"kept: nothing purges it"
     assert reader.get("/one/", generation) is None
     assert reader.get("/three/", generation) is None
+
+
+@needs_redis
+def test_an_old_servers_entry_written_over_before_it_was_read_leaves_no_page_trusted(redis):
+    """An old server's entries with the same scopes within ten numbers share a member (its
+    ``begin`` at every comment): the later one moves the earlier one's out of the log. A
+    worker of the new code that had not read it sees a gap, and trusts no scoped page
+    marked before it, the new code's pages too (what old servers cost before)."""
+    start = 185_245_982_331_300
+    redis.set(f"{REDIS_PREFIX}purge-seq", start)
+    keys = [f"{REDIS_PREFIX}purge-seq", f"{REDIS_PREFIX}purges"]
+    before = redis.register_script(SEND_BEFORE)
+    new, reader = worker(redis), worker(redis)
+    new.purges._send(("comments:1",))  # start + 1
+    generation = reader.current_generation()  # read up to it
+    reader.set("/a/", scoped(reader, b"a, before", "comments:9"))
+    before(keys=keys, args=[1, "", purges_module.LOG_KEEP])  # start + 2, then moved
+    new.purges._send(("comments:2",))  # start + 3
+    before(keys=keys, args=[1, "", purges_module.LOG_KEEP])  # start + 4: the same member
+    assert redis.zcard(f"{REDIS_PREFIX}purges") == 3
+    generation = reader.current_generation()
+    assert reader.purges.floor == start + 2 and reader.purges.last == start + 4
+    assert reader.get("/a/", generation) is None
+    reader.set("/a/", scoped(reader, b"a, after", "comments:9"))
+    assert reader.get("/a/", generation).body == b"a, after"
