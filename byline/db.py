@@ -114,14 +114,26 @@ def in_transaction() -> bool:
     )
 
 
+def are_ids(value: object) -> bool:
+    """Whether ``value`` is a collection of ints (not a string, nor bools): ids as
+    ``AnyOf`` writes them in one parameter, where an element such as ``"1,2"`` would read
+    as two ids, and ``True`` as none."""
+    return (
+        isinstance(value, Collection)
+        and not isinstance(value, str | bytes)
+        and set(map(type, value)) <= {int}  # 1.5 µs for 70 ids; all(...) took 2.6
+    )
+
+
 class _IdsKind(type):
     def __instancecheck__(cls, value: object) -> bool:
-        return isinstance(value, Collection) and not isinstance(value, str | bytes)
+        return are_ids(value)
 
 
 class Ids(metaclass=_IdsKind):
     """A kind of a ``Statement``'s values: integer ids, any number of them (a list, a set,
-    a dict's keys), which its build gives to ``AnyOf``."""
+    a dict's keys; each an ``int``, so a run given anything else raises ``TypeError``),
+    which its build gives to ``AnyOf``."""
 
 
 def ids_parameter(vendor: str, ids: Collection[int]) -> str:
@@ -146,6 +158,8 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def __init__(self, field: str, ids: Collection[int]) -> None:
+        if not are_ids(ids):
+            raise TypeError(f"AnyOf takes a collection of int ids, not {ids!r:.200}")
         super().__init__(F(field), ids)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:

@@ -154,6 +154,23 @@ def test_a_value_of_another_kind_is_refused():
             by_id.rows(*values)
 
 
+@pytest.mark.parametrize(
+    "ids", [["1,2"], [1, "2"], [1, 2.0], [True], {1: "a", "2": "b"}, [None], "12", b"12"]
+)
+def test_ids_that_are_not_all_ints_are_refused_at_the_call(ids):
+    """``Ids`` and ``AnyOf`` take ints alone: an element such as ``"1,2"`` would read as
+    two ids in the one parameter (``{1,2}``), ``True`` as no id at all; the queryset's
+    ``pk__in`` would have converted some. Refused where they are given, never sent."""
+    statement = Statement(published_among, Ids, datetime)
+    statement.rows([1], timezone.now())  # compiled: only the run's values are refused
+    with CaptureQueriesContext(connection) as captured:
+        with pytest.raises(TypeError):
+            statement.rows(ids, timezone.now())
+        with pytest.raises(TypeError):
+            Article.objects.filter(AnyOf("pk", ids))
+    assert captured.captured_queries == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_each_thread_runs_it_on_its_own_connection():
     """Kept on each thread's connection: a thread's run is on the connection its
