@@ -165,9 +165,15 @@ class AnyOf(Lookup):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
         values = [*params, ids_parameter(connection.vendor, self.rhs)]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", values
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", values  # noqa: S608
+        return f"{lhs} {any_of_sql(connection.vendor)}", values
+
+
+def any_of_sql(vendor: str) -> str:
+    """What follows the column in ``AnyOf``'s SQL, its one parameter ``ids_parameter``'s:
+    for SQL written by hand that filters by a list of ids (``stats.figures_of_many``)."""
+    if vendor == "postgresql":
+        return "= ANY(%s::bigint[])"
+    return "IN (SELECT value FROM json_each(%s))"
 
 
 class Statement:
