@@ -219,6 +219,13 @@ class Statement:
         rows), in its order."""
         return self._compiled(values).run(values)
 
+    def rows_and_db(self, *values: Any) -> tuple[list[Any], str]:
+        """``rows``, and the alias of the database they were read from (the router's
+        choice, or ``using``): for a caller that makes its own objects of ``values_list``
+        rows, read from that database as the queryset's instances would be."""
+        compiled = self._compiled(values)
+        return compiled.run(values), compiled.alias
+
     def query(self, *values: Any) -> tuple[str, list[Any]]:
         """The SQL and parameters of the queryset built with ``values``, for a caller that
         sends it inside a statement of its own (on the connection ``rows`` would use)."""

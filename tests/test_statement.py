@@ -118,6 +118,23 @@ def test_it_is_one_statement_read_where_the_router_or_the_statement_says(lagging
         Article.objects.filter(pk=article.pk).first()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_its_rows_say_which_database_they_were_read_from(lagging_replica):
+    """``rows_and_db``: the rows, and the database the run read them from (the one the
+    instances of its queryset would name), so a caller that makes objects of
+    ``values_list`` rows needs one statement, not one per database."""
+    article = make_article()
+    ids = Statement(lambda pk: Article.objects.filter(pk=pk).values_list("pk", flat=True), int)
+    on_primary = Statement(lambda pk: Article.objects.filter(pk=pk), int, using=PRIMARY)
+    db.unpin()
+    rows, alias = on_primary.rows_and_db(article.pk)
+    assert (rows, alias) == ([article], rows[0]._state.db) == ([article], PRIMARY)
+    with db.reading_from_primary():
+        assert ids.rows_and_db(article.pk) == ([article.pk], PRIMARY)
+    with pytest.raises(Exception, match="replica_1"):  # the router's choice: a replica
+        ids.rows_and_db(article.pk)
+
+
 @pytest.mark.parametrize(
     ("build", "kinds", "refused"),
     [

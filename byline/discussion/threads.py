@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.db.models.base import ModelState
 
@@ -445,9 +445,9 @@ def _shown_rows(ids: Collection[int]) -> QuerySet:
     return Comment.objects.approved().filter(AnyOf("pk", ids)).values_list(*_SHOWN)
 
 
-# database alias -> what ``_load`` reads (``_shown_rows``), its SQL written once: the
-# ORM built it at every draw of a discussion (a comment's redraw included: ~2-3 ms)
-_SHOWN_ROWS: dict[str, Statement] = {}
+# What ``_load`` reads (``_shown_rows``), its SQL written once: the ORM built it at every
+# draw of a discussion (a comment's redraw included: ~2-3 ms)
+_SHOWN_ROWS = Statement(_shown_rows, Ids)
 
 
 def _shown_comment(row: tuple, db: str) -> Comment:
@@ -467,11 +467,8 @@ def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
     """One query: what the page shows of these comments, in ``ids``' order. A removed
     one is a placeholder made from its id and parent: nothing else of it is read."""
     approved = [pk for pk in ids if pk not in skeleton.removed]
-    db = router.db_for_read(Comment)  # one choice for the rows and the comments made of them
-    statement = _SHOWN_ROWS.get(db)
-    if statement is None:
-        statement = _SHOWN_ROWS[db] = Statement(_shown_rows, Ids, using=db)
-    comments = {row[0]: _shown_comment(row, db) for row in statement.rows(approved)}
+    rows, db = _SHOWN_ROWS.rows_and_db(approved)  # the comments are of the rows' database
+    comments = {row[0]: _shown_comment(row, db) for row in rows}
     for pk in ids:
         if pk in skeleton.removed:
             comments[pk] = Comment(pk=pk, parent_id=skeleton.removed[pk])
