@@ -384,40 +384,34 @@ def _without_empty_placeholders(
     return [pk for pk in order if pk in live]
 
 
-# The shape of one thread: what a published comment's redraw reads (its thread's token
-# was dropped, ``shapes.forget``), its SQL written once (``db.Statement``). The ORM built
-# it in ~1.5 ms at each redraw; the statement's rows are ``values_list``'s tuples, as the
-# ORM's were (no instance a comment).
-ONE_THREAD = Statement(
-    lambda article_id, thread_id: (
+def _shape_rows(comments: QuerySet) -> QuerySet:
+    """What ``_shape`` reads of these comments, in the order of the conversation."""
+    return comments.order_by("submitted_at", "pk").values_list(
+        "pk", "parent_id", "thread_id", "status"
+    )
+
+
+# The shape of some threads of an article: what a draw reads of the threads not in the
+# cache (``shapes``; a published comment's redraw: its own thread, whose token was
+# dropped, ``shapes.forget``), its SQL written once (``db.Statement``) for any number of
+# threads. The ORM built it in ~1.5 ms at each read; the statement's rows are
+# ``values_list``'s tuples, as the ORM's were (no instance a comment).
+THREADS = Statement(
+    lambda article_id, thread_ids: _shape_rows(
         Comment.objects.in_discussion()
-        .filter(thread_id=thread_id)
+        .filter(AnyOf("thread_id", thread_ids))
         .on_article(article_id)
-        .order_by("submitted_at", "pk")
-        .values_list("pk", "parent_id", "thread_id", "status")
     ),
     int,
-    int,
+    Ids,
 )
 
 
 def _skeleton(article_id: int, thread_ids: list[int]) -> Skeleton:
     """The shape of these threads (ids, parents and which are removed; no text): kept in
     the cache (``shapes``); for the threads not there, one query."""
-
-    def read(missing: list[int]) -> Skeleton:
-        if len(missing) == 1:  # a published comment's redraw: its thread alone
-            return _shape(ONE_THREAD.rows(article_id, missing[0]))[0]
-        in_threads = Comment.objects.in_discussion().filter(thread_id__in=missing)
-        return _shape(_shape_rows(in_threads.on_article(article_id)))[0]
-
-    return shapes.cached(article_id, thread_ids, read)
-
-
-def _shape_rows(comments: QuerySet) -> QuerySet:
-    """What ``_shape`` reads of these comments, in the order of the conversation."""
-    return comments.order_by("submitted_at", "pk").values_list(
-        "pk", "parent_id", "thread_id", "status"
+    return shapes.cached(
+        article_id, thread_ids, lambda missing: _shape(THREADS.rows(article_id, missing))[0]
     )
 
 
