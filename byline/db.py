@@ -114,14 +114,26 @@ def in_transaction() -> bool:
     )
 
 
+def are_ids(value: object) -> bool:
+    """Whether ``value`` is a collection of ints (not a string, nor bools): ids as
+    ``AnyOf`` writes them in one parameter, where an element such as ``"1,2"`` would read
+    as two ids, and ``True`` as none."""
+    return (
+        isinstance(value, Collection)
+        and not isinstance(value, str | bytes)
+        and set(map(type, value)) <= {int}  # 1.5 µs for 70 ids; all(...) took 2.6
+    )
+
+
 class _IdsKind(type):
     def __instancecheck__(cls, value: object) -> bool:
-        return isinstance(value, Collection) and not isinstance(value, str | bytes)
+        return are_ids(value)
 
 
 class Ids(metaclass=_IdsKind):
     """A kind of a ``Statement``'s values: integer ids, any number of them (a list, a set,
-    a dict's keys), which its build gives to ``AnyOf``."""
+    a dict's keys; each an ``int``, so a run given anything else raises ``TypeError``),
+    which its build gives to ``AnyOf``."""
 
 
 def ids_parameter(vendor: str, ids: Collection[int]) -> str:
@@ -146,14 +158,22 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def __init__(self, field: str, ids: Collection[int]) -> None:
+        if not are_ids(ids):
+            raise TypeError(f"AnyOf takes a collection of int ids, not {ids!r:.200}")
         super().__init__(F(field), ids)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
         values = [*params, ids_parameter(connection.vendor, self.rhs)]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", values
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", values  # noqa: S608
+        return f"{lhs} {any_of_sql(connection.vendor)}", values
+
+
+def any_of_sql(vendor: str) -> str:
+    """What follows the column in ``AnyOf``'s SQL, its one parameter ``ids_parameter``'s:
+    for SQL written by hand that filters by a list of ids (``stats.figures_of_many``)."""
+    if vendor == "postgresql":
+        return "= ANY(%s::bigint[])"
+    return "IN (SELECT value FROM json_each(%s))"
 
 
 class Statement:
@@ -198,6 +218,13 @@ class Statement:
         """What the queryset built with ``values`` yields (instances, or ``values_list``'s
         rows), in its order."""
         return self._compiled(values).run(values)
+
+    def rows_and_db(self, *values: Any) -> tuple[list[Any], str]:
+        """``rows``, and the alias of the database they were read from (the router's
+        choice, or ``using``): for a caller that makes its own objects of ``values_list``
+        rows, read from that database as the queryset's instances would be."""
+        compiled = self._compiled(values)
+        return compiled.run(values), compiled.alias
 
     def query(self, *values: Any) -> tuple[str, list[Any]]:
         """The SQL and parameters of the queryset built with ``values``, for a caller that

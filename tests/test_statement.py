@@ -118,6 +118,23 @@ def test_it_is_one_statement_read_where_the_router_or_the_statement_says(lagging
         Article.objects.filter(pk=article.pk).first()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_its_rows_say_which_database_they_were_read_from(lagging_replica):
+    """``rows_and_db``: the rows, and the database the run read them from (the one the
+    instances of its queryset would name), so a caller that makes objects of
+    ``values_list`` rows needs one statement, not one per database."""
+    article = make_article()
+    ids = Statement(lambda pk: Article.objects.filter(pk=pk).values_list("pk", flat=True), int)
+    on_primary = Statement(lambda pk: Article.objects.filter(pk=pk), int, using=PRIMARY)
+    db.unpin()
+    rows, alias = on_primary.rows_and_db(article.pk)
+    assert (rows, alias) == ([article], rows[0]._state.db) == ([article], PRIMARY)
+    with db.reading_from_primary():
+        assert ids.rows_and_db(article.pk) == ([article.pk], PRIMARY)
+    with pytest.raises(Exception, match="replica_1"):  # the router's choice: a replica
+        ids.rows_and_db(article.pk)
+
+
 @pytest.mark.parametrize(
     ("build", "kinds", "refused"),
     [
@@ -152,6 +169,23 @@ def test_a_value_of_another_kind_is_refused():
     for values in (("1",), (None,), (1, 2), ()):  # the queryset would have converted some
         with pytest.raises(TypeError):
             by_id.rows(*values)
+
+
+@pytest.mark.parametrize(
+    "ids", [["1,2"], [1, "2"], [1, 2.0], [True], {1: "a", "2": "b"}, [None], "12", b"12"]
+)
+def test_ids_that_are_not_all_ints_are_refused_at_the_call(ids):
+    """``Ids`` and ``AnyOf`` take ints alone: an element such as ``"1,2"`` would read as
+    two ids in the one parameter (``{1,2}``), ``True`` as no id at all; the queryset's
+    ``pk__in`` would have converted some. Refused where they are given, never sent."""
+    statement = Statement(published_among, Ids, datetime)
+    statement.rows([1], timezone.now())  # compiled: only the run's values are refused
+    with CaptureQueriesContext(connection) as captured:
+        with pytest.raises(TypeError):
+            statement.rows(ids, timezone.now())
+        with pytest.raises(TypeError):
+            Article.objects.filter(AnyOf("pk", ids))
+    assert captured.captured_queries == []
 
 
 @pytest.mark.django_db(transaction=True)

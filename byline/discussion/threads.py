@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.db.models.base import ModelState
 
@@ -384,40 +384,34 @@ def _without_empty_placeholders(
     return [pk for pk in order if pk in live]
 
 
-# The shape of one thread: what a published comment's redraw reads (its thread's token
-# was dropped, ``shapes.forget``), its SQL written once (``db.Statement``). The ORM built
-# it in ~1.5 ms at each redraw; the statement's rows are ``values_list``'s tuples, as the
-# ORM's were (no instance a comment).
-ONE_THREAD = Statement(
-    lambda article_id, thread_id: (
+def _shape_rows(comments: QuerySet) -> QuerySet:
+    """What ``_shape`` reads of these comments, in the order of the conversation."""
+    return comments.order_by("submitted_at", "pk").values_list(
+        "pk", "parent_id", "thread_id", "status"
+    )
+
+
+# The shape of some threads of an article: what a draw reads of the threads not in the
+# cache (``shapes``; a published comment's redraw: its own thread, whose token was
+# dropped, ``shapes.forget``), its SQL written once (``db.Statement``) for any number of
+# threads. The ORM built it in ~1.5 ms at each read; the statement's rows are
+# ``values_list``'s tuples, as the ORM's were (no instance a comment).
+THREADS = Statement(
+    lambda article_id, thread_ids: _shape_rows(
         Comment.objects.in_discussion()
-        .filter(thread_id=thread_id)
+        .filter(AnyOf("thread_id", thread_ids))
         .on_article(article_id)
-        .order_by("submitted_at", "pk")
-        .values_list("pk", "parent_id", "thread_id", "status")
     ),
     int,
-    int,
+    Ids,
 )
 
 
 def _skeleton(article_id: int, thread_ids: list[int]) -> Skeleton:
     """The shape of these threads (ids, parents and which are removed; no text): kept in
     the cache (``shapes``); for the threads not there, one query."""
-
-    def read(missing: list[int]) -> Skeleton:
-        if len(missing) == 1:  # a published comment's redraw: its thread alone
-            return _shape(ONE_THREAD.rows(article_id, missing[0]))[0]
-        in_threads = Comment.objects.in_discussion().filter(thread_id__in=missing)
-        return _shape(_shape_rows(in_threads.on_article(article_id)))[0]
-
-    return shapes.cached(article_id, thread_ids, read)
-
-
-def _shape_rows(comments: QuerySet) -> QuerySet:
-    """What ``_shape`` reads of these comments, in the order of the conversation."""
-    return comments.order_by("submitted_at", "pk").values_list(
-        "pk", "parent_id", "thread_id", "status"
+    return shapes.cached(
+        article_id, thread_ids, lambda missing: _shape(THREADS.rows(article_id, missing))[0]
     )
 
 
@@ -445,9 +439,9 @@ def _shown_rows(ids: Collection[int]) -> QuerySet:
     return Comment.objects.approved().filter(AnyOf("pk", ids)).values_list(*_SHOWN)
 
 
-# database alias -> what ``_load`` reads (``_shown_rows``), its SQL written once: the
-# ORM built it at every draw of a discussion (a comment's redraw included: ~2-3 ms)
-_SHOWN_ROWS: dict[str, Statement] = {}
+# What ``_load`` reads (``_shown_rows``), its SQL written once: the ORM built it at every
+# draw of a discussion (a comment's redraw included: ~2-3 ms)
+_SHOWN_ROWS = Statement(_shown_rows, Ids)
 
 
 def _shown_comment(row: tuple, db: str) -> Comment:
@@ -467,11 +461,8 @@ def _load(ids: list[int], skeleton: Skeleton) -> list[Comment]:
     """One query: what the page shows of these comments, in ``ids``' order. A removed
     one is a placeholder made from its id and parent: nothing else of it is read."""
     approved = [pk for pk in ids if pk not in skeleton.removed]
-    db = router.db_for_read(Comment)  # one choice for the rows and the comments made of them
-    statement = _SHOWN_ROWS.get(db)
-    if statement is None:
-        statement = _SHOWN_ROWS[db] = Statement(_shown_rows, Ids, using=db)
-    comments = {row[0]: _shown_comment(row, db) for row in statement.rows(approved)}
+    rows, db = _SHOWN_ROWS.rows_and_db(approved)  # the comments are of the rows' database
+    comments = {row[0]: _shown_comment(row, db) for row in rows}
     for pk in ids:
         if pk in skeleton.removed:
             comments[pk] = Comment(pk=pk, parent_id=skeleton.removed[pk])

@@ -94,3 +94,31 @@ def test_the_figures_of_many_articles_are_each_ones_own_in_one_query(django_asse
     assert many == {article_id: figures_for(article_id) for article_id in ids}
     assert many[commented.pk].comments == 3
     assert many[10**9] == many[quiet.pk]
+
+
+def test_the_figures_of_many_articles_are_read_in_one_sql_whatever_their_number():
+    """``figures_of_many`` filters as ``db.AnyOf`` does: the ids in one parameter, its SQL
+    the same for one article or 40,000 (past the 32,766 parameters SQLite takes); ids
+    that are not ints are refused before anything is sent."""
+    from django.db import connection
+
+    from byline.engagement.actions import react
+    from byline.engagement.stats import figures_of_many
+
+    article = make_article()
+    react(article.pk, "a" * 32, "happy")
+    sent: list[tuple[str, int]] = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, len(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        one = figures_of_many([article.pk])
+        many = figures_of_many([article.pk, *range(10**9, 10**9 + 40_000)])
+        with pytest.raises(TypeError):
+            figures_of_many([article.pk, f"{article.pk},{article.pk}"])  # type: ignore[list-item]
+    assert one[article.pk] == many[article.pk] == figures_for(article.pk)
+    assert len(sent) == 2
+    assert sent[0] == sent[1]
+    assert sent[0][1] == 3  # the ids' one parameter, in each of the three reads
