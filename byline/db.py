@@ -338,7 +338,10 @@ class _Compiled:
         return self.sql, params
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        with self.connection.cursor() as cursor:
+        # PostgreSQL (byline.postgres) prepares it once the connection has run it a few
+        # times: its SQL is the same at every run, and so are its parameters' types.
+        cursor = getattr(self.connection, "prepared_cursor", self.connection.cursor)()
+        with cursor:
             cursor.execute(*self.query(values))
             rows = cursor.fetchall()
         if self.converters:
