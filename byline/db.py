@@ -114,6 +114,14 @@ def in_transaction() -> bool:
     )
 
 
+def prepared_cursor(connection: Any) -> Any:
+    """A cursor of ``connection`` for a hot read whose SQL is the same at every run, and so
+    are its parameters' types (a ``Statement``'s, a fixed statement's): on PostgreSQL
+    (``byline.postgres``) psycopg prepares it on the server once the connection has run
+    it ``?prepare_threshold=`` times (off by default); elsewhere ``cursor()``."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
+
+
 class _IdsKind(type):
     def __instancecheck__(cls, value: object) -> bool:
         return isinstance(value, Collection) and not isinstance(value, str | bytes)
@@ -338,10 +346,7 @@ class _Compiled:
         return self.sql, params
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        # PostgreSQL (byline.postgres) prepares it once the connection has run it a few
-        # times: its SQL is the same at every run, and so are its parameters' types.
-        cursor = getattr(self.connection, "prepared_cursor", self.connection.cursor)()
-        with cursor:
+        with prepared_cursor(self.connection) as cursor:
             cursor.execute(*self.query(values))
             rows = cursor.fetchall()
         if self.converters:

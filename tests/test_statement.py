@@ -423,3 +423,33 @@ def test_without_a_threshold_nothing_is_prepared(prepare_after):
     for _ in range(8):
         assert REACHABLE_ARTICLE.first(article.pk, timezone.now()).pk == article.pk
     assert prepared_statements() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_the_comment_posts_fixed_reads_are_prepared_too(prepare_after):
+    """A comment POST's reads written as SQL of their own (the spent form token and the
+    duplicate, the author's history) are prepared as a
+    ``Statement`` is, and answer the same once prepared."""
+    from byline.discussion import actions
+
+    prepare_after(1)
+    comment = make_comment(make_article(), body="Same words.", author_email="Twice@Example.org")
+    for _ in range(3):
+        assert actions.first_read(
+            "unspent", comment.article_id, "twice@example.org", "Same words."
+        ) == (
+            None,
+            True,
+        )
+        assert actions.first_read(
+            "unspent", comment.article_id, "other@example.org", "Same words."
+        ) == (
+            None,
+            False,
+        )
+        assert actions.history_counts("TWICE@example.org") == (1, 0)
+        assert actions.history_counts("twice@example.org", other_than=comment.pk) == (0, 0)
+    held = prepared_statements()
+    assert sum('"discussion_spentformtoken"' in sql for sql in held) == 1, held
+    assert sum('COUNT(*) FROM "discussion_comment"' in sql for sql in held) == 2, held
