@@ -258,9 +258,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return self.cursor()
         with self.wrap_database_errors:
             made = connection.cursor_factory
-            connection.cursor_factory = base.ServerBindingCursor  # (create_cursor's own)
+            # ``create_cursor``'s own (its time zone), wrapped as ``cursor()`` wraps one;
+            # neither is in django-stubs (psycopg 3's class, a private method).
+            connection.cursor_factory = base.ServerBindingCursor  # type: ignore[attr-defined]
             try:
-                return self._prepare_cursor(self.create_cursor())
+                return self._prepare_cursor(self.create_cursor())  # type: ignore[attr-defined]
             finally:
                 connection.cursor_factory = made
 
