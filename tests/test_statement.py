@@ -453,3 +453,20 @@ def test_the_comment_posts_fixed_reads_are_prepared_too(prepare_after):
     held = prepared_statements()
     assert sum('"discussion_spentformtoken"' in sql for sql in held) == 1, held
     assert sum('COUNT(*) FROM "discussion_comment"' in sql for sql in held) == 2, held
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_a_prepared_run_is_logged_with_its_values_as_any_other(prepare_after):
+    """What tests and DEBUG see of a statement (``connection.queries``) is its SQL with
+    its values, prepared or not."""
+    article = make_article(status=Status.PUBLISHED)
+    logged = {}
+    for threshold in (None, 0):
+        prepare_after(threshold)
+        with CaptureQueriesContext(connection) as captured:
+            REACHABLE_ARTICLE.first(article.pk, timezone.now())
+        (query,) = captured.captured_queries
+        logged[threshold] = query["sql"]
+    assert all(f'"articles_article"."id" = {article.pk}' in sql for sql in logged.values())
+    assert "$1" not in logged[0] and "%s" not in logged[0]

@@ -42,7 +42,7 @@ from typing import Any
 
 import psycopg
 from django.db import OperationalError
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from psycopg import pq, waiting
 from psycopg._enums import Wait
 from psycopg.connection import _WAIT_INTERVAL
@@ -225,8 +225,25 @@ class _Psycopg(types.ModuleType):
         return connection
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> Any:
+        """The SQL with its values, as logged for a client-binding cursor, for a
+        ``prepared_cursor``'s too (Django reads it from a client-side cursor's own text,
+        which a server-binding one has not): what tests and DEBUG see of a statement is
+        the same whether it was prepared or not."""
+        if isinstance(cursor, psycopg.ClientCursor) or getattr(
+            self.connection.features, "uses_server_side_binding", False
+        ):
+            return super().last_executed_query(cursor, sql, params)
+        try:
+            return self.compose_sql(sql, params)
+        except psycopg.errors.DataError:
+            return None
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     Database = _Psycopg("psycopg")
+    ops_class = DatabaseOperations
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
