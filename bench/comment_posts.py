@@ -102,6 +102,7 @@ def alternate(args: argparse.Namespace) -> int:
     print(f"A = {trees[0]}, B = {trees[1]}; load average {os.getloadavg()}")
     whats = (
         ("post_ms", "a comment POST"),
+        ("backend_ms", "PostgreSQL's backend a POST on a kept connection"),
         ("session_ms", "a comment session GET"),
         ("flow_ms", "a comment as discussion.js sends it"),
         ("redraw_ms", "the article's page drawn again after a POST"),
@@ -111,7 +112,7 @@ def alternate(args: argparse.Namespace) -> int:
         if key not in found[trees[0]][0]:
             continue
         a, b = (statistics.median(run[key] for run in found[tree]) for tree in trees)
-        print(f"{what}: A {a:.3f} ms, B {b:.3f} ms of app CPU (medians), B/A {b / a:.3f}")
+        print(f"{what}: A {a:.3f} ms, B {b:.3f} ms of CPU (medians), B/A {b / a:.3f}")
     a, b = (found[tree][0]["statements"] for tree in trees)
     print(f"statements (new thread, reply, session): A {a}, B {b}")
     return 0
@@ -230,8 +231,9 @@ def measure(args: argparse.Namespace) -> int:
             f"{tree}: {args.posts} POSTs, {cpu_ms:.2f} ms of app CPU a POST; statements: "
             f"{counted[0]} a new thread, {counted[1]} a reply ({args.existing} comments before)"
         )
+        backend_ms = None
         if backend_before is not None and backend_after is not None:
-            warm = (backend_after - backend_before) / max(args.posts, 1) * 1000
+            warm = backend_ms = (backend_after - backend_before) / max(args.posts, 1) * 1000
             line = f"  PostgreSQL backend CPU a POST: {warm:.2f} ms on a kept connection"
             if new_backends:
                 cold = sum(new_backends) / len(new_backends) * 1000
@@ -251,6 +253,8 @@ def measure(args: argparse.Namespace) -> int:
             f" ({', '.join(flow['kinds'])}), {flow['flow_ms']:.3f} ms of app CPU a comment"
         )
         summary = {"post_ms": cpu_ms, "session_ms": session_ms, "flow_ms": flow["flow_ms"]}
+        if backend_ms is not None:
+            summary["backend_ms"] = backend_ms
         if args.redraw:
             print(
                 f"{tree}: the next reader's GET of the article's page after a POST,"

@@ -125,6 +125,14 @@ def are_ids(value: object) -> bool:
     )
 
 
+def prepared_cursor(connection: Any) -> Any:
+    """A cursor of ``connection`` for a hot read whose SQL is the same at every run, and so
+    are its parameters' types (a ``Statement``'s, a fixed statement's): on PostgreSQL
+    (``byline.postgres``) psycopg prepares it on the server once the connection has run
+    it ``?prepare_threshold=`` times (off by default); elsewhere ``cursor()``."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
+
+
 class _IdsKind(type):
     def __instancecheck__(cls, value: object) -> bool:
         return are_ids(value)
@@ -365,7 +373,7 @@ class _Compiled:
         return self.sql, params
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
-        with self.connection.cursor() as cursor:
+        with prepared_cursor(self.connection) as cursor:
             cursor.execute(*self.query(values))
             rows = cursor.fetchall()
         if self.converters:

@@ -95,8 +95,27 @@ def _with_deadline(config: dict) -> dict:
     than by waiting BYLINE_DATABASE_TIMEOUT) instead of the system's TCP timeout;
     ?connect_timeout= in the URL overrides it."""
     config["ENGINE"] = "byline.postgres"
-    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    options = config.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", 2)
+    if "prepare_threshold" in options:
+        options["prepare_threshold"] = _prepare_threshold(options["prepare_threshold"])
     return config
+
+
+def _prepare_threshold(value: object) -> int | None:
+    """?prepare_threshold= in a PostgreSQL URL, as psycopg takes it: after how many runs
+    on a connection psycopg prepares a hot read's statement on the server (``db.Statement``;
+    psycopg's default, 5), or ``off``: never (behind PgBouncer in transaction mode before
+    1.21, or without its ``max_prepared_statements``, where a prepared statement may be
+    asked of another server connection than the one that holds it)."""
+    text = str(value).strip().lower()
+    if text in {"off", "none", "no", "false", ""}:
+        return None
+    if text.isdigit():
+        return int(text)
+    raise ImproperlyConfigured(
+        f"?prepare_threshold= in a PostgreSQL URL is a number of runs or off, not {value!r}"
+    )
 
 
 def _cache() -> dict:

@@ -1,5 +1,6 @@
 """Settings come from the environment, are all documented, and fail loudly when wrong."""
 
+import json
 import os
 import re
 import subprocess
@@ -153,6 +154,33 @@ def test_postgresql_goes_through_the_backend_with_the_deadline(tmp_path):
     assert out.stdout.strip() == (
         '{"default": ["byline.postgres", 2], "replica_1": ["byline.postgres", 9]}'
     )
+
+
+def test_a_prepare_threshold_in_the_url_is_psycopgs_number_of_runs_or_off(tmp_path):
+    """?prepare_threshold= reaches psycopg as a number of runs, or None for off (Django's
+    default when the URL says nothing: a pooler in transaction mode keeps working); any
+    other value stops start-up with a message naming it."""
+    env = {
+        **os.environ,
+        "BYLINE_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "byline.settings",
+    }
+    code = (
+        "import json; from django.conf import settings; print(json.dumps("
+        "settings.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')))"
+    )
+    found = {}
+    for given in ("?prepare_threshold=5", "?prepare_threshold=0", "?prepare_threshold=off", ""):
+        env["DATABASE_URL"] = "postgres://app@primary:5432/news" + given
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        found[given] = json.loads(out.stdout)
+    assert list(found.values()) == [5, 0, None, "unset"]
+    env["DATABASE_URL"] = "postgres://app@primary:5432/news?prepare_threshold=soon"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "prepare_threshold= in a PostgreSQL URL is a number of runs or off" in out.stderr
 
 
 def test_the_embedded_tier_generates_a_secret_key_into_the_data_folder(tmp_path):

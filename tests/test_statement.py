@@ -398,3 +398,109 @@ def test_an_integer_fields_value_is_a_value_as_a_primary_keys_is():
     assert params == [2**40]
     orm_params = Comment.objects.filter(thread_id=2**40).query.get_compiler(PRIMARY).as_sql()[1]
     assert [type(value) for value in params] == [type(value) for value in orm_params]
+
+
+def prepared_statements() -> list[str]:
+    """The SQL of the statements this connection's session holds prepared (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [sql for (sql,) in cursor.fetchall()]
+
+
+@pytest.fixture
+def prepare_after():
+    """A new connection (its session holds no prepared statement) whose
+    ``prepare_threshold`` the test sets, as ``?prepare_threshold=`` in DATABASE_URL sets
+    it at connect; closed after the test, so the next opens one as the settings say."""
+    connection.close()
+    connection.ensure_connection()
+
+    def set_to(runs: int | None) -> None:
+        connection.connection.prepare_threshold = runs
+
+    yield set_to
+    connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_with_a_threshold_postgresql_prepares_it_and_it_answers_as_the_queryset(prepare_after):
+    """With ``?prepare_threshold=N``, a statement run N times on a connection is prepared
+    on the server (planned once, not at every run), and each run after still answers
+    as the queryset does, with each run's values of every kind (an int, a time, ids)."""
+    prepare_after(2)
+    now = timezone.now()
+    live = make_article(status=Status.PUBLISHED)
+    later = make_article(status=Status.SCHEDULED, published_at=now + timedelta(hours=1))
+    among = Statement(published_among, Ids, datetime)
+    for run in range(4):
+        for article in (live, later):
+            found = REACHABLE_ARTICLE.first(article.pk, timezone.now())
+            expected = orm_reachable(article.pk)
+            assert (found and as_read(found)) == (expected and as_read(expected)), run
+        assert among.rows([live.pk, later.pk, 2**40], timezone.now()) == [live.pk]
+        assert among.rows([later.pk], now + timedelta(hours=2)) == [later.pk]
+    held = prepared_statements()
+    assert any("$1" in sql and '"articles_article"' in sql for sql in held), held
+    assert len(held) == 2  # one for each statement, whatever their values
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_without_a_threshold_nothing_is_prepared(prepare_after):
+    """Django's default (``prepare_threshold`` None; ``?prepare_threshold=off``: behind a
+    pooler in transaction mode, where the next transaction may run on another server
+    connection): the parameters are bound by the client and the server holds nothing."""
+    prepare_after(None)
+    article = make_article(status=Status.PUBLISHED)
+    for _ in range(8):
+        assert REACHABLE_ARTICLE.first(article.pk, timezone.now()).pk == article.pk
+    assert prepared_statements() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_the_comment_posts_fixed_reads_are_prepared_too(prepare_after):
+    """A comment POST's reads written as SQL of their own (the spent form token and the
+    duplicate, the author's history) are prepared as a
+    ``Statement`` is, and answer the same once prepared."""
+    from byline.discussion import actions
+
+    prepare_after(1)
+    comment = make_comment(make_article(), body="Same words.", author_email="Twice@Example.org")
+    for _ in range(3):
+        assert actions.first_read(
+            "unspent", comment.article_id, "twice@example.org", "Same words."
+        ) == (
+            None,
+            True,
+        )
+        assert actions.first_read(
+            "unspent", comment.article_id, "other@example.org", "Same words."
+        ) == (
+            None,
+            False,
+        )
+        assert actions.history_counts("TWICE@example.org") == (1, 0)
+        assert actions.history_counts("twice@example.org", other_than=comment.pk) == (0, 0)
+    held = prepared_statements()
+    assert sum('"discussion_spentformtoken"' in sql for sql in held) == 1, held
+    assert sum('COUNT(*) FROM "discussion_comment"' in sql for sql in held) == 2, held
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_a_prepared_run_is_logged_with_its_values_as_any_other(prepare_after):
+    """What tests and DEBUG see of a statement (``connection.queries``) is its SQL with
+    its values, prepared or not."""
+    article = make_article(status=Status.PUBLISHED)
+    logged = {}
+    for threshold in (None, 0):
+        prepare_after(threshold)
+        with CaptureQueriesContext(connection) as captured:
+            REACHABLE_ARTICLE.first(article.pk, timezone.now())
+        (query,) = captured.captured_queries
+        logged[threshold] = query["sql"]
+    assert all(f'"articles_article"."id" = {article.pk}' in sql for sql in logged.values())
+    assert "$1" not in logged[0] and "%s" not in logged[0]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from byline import antispam
 from byline.antispam import Decision, Label, Submission, Verdict
 from byline.articles.models import Article, name_text, shows_text
-from byline.db import PRIMARY, Statement, after_commit
+from byline.db import PRIMARY, Statement, after_commit, prepared_cursor
 from byline.discussion import markup, notifications, popular
 from byline.discussion.forms import FORM_EXPIRED
 from byline.discussion.markup import URL_RE, render_body
@@ -224,7 +224,7 @@ def _read(sql: str, params: list, alias: str = PRIMARY) -> list[tuple]:
     spent token and the duplicate are asked before the POST writes, where the router
     would pick a replica, and one lagging behind a twin's commit would let the same
     comment through twice. (The author's history may lag: ``router.db_for_read``.)"""
-    with connections[alias].cursor() as cursor:
+    with prepared_cursor(connections[alias]) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

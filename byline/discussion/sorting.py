@@ -48,10 +48,10 @@ def sort_query(sort: str) -> str:
 
 # The approved roots of an article in the default order, their ids alone, its SQL written
 # once (``db.Statement``): read at every draw of a discussion (a published comment's, its
-# page's), where the ORM built it in ~0.4 ms of CPU. Flat ids, no instance a root.
+# page's), where the ORM built it in ~0.4 ms of CPU. Plain ids (``values_list``), not a
+# model instance a root: ~8 µs each, 1.6-2.4 ms a draw on an article of 200-300 threads.
 APPROVED_ROOTS = Statement(
-    lambda article_id: Comment.objects.thread_roots(article_id).values_list("pk", flat=True),
-    int,
+    lambda article_id: Comment.objects.thread_roots(article_id).values_list("pk", flat=True), int
 )
 
 
@@ -68,7 +68,7 @@ def root_ids(article_id: int, sort: str = DEFAULT, removed_threads: bool = True)
     comment whether an approved reply is under it.
     """
     if not removed_threads and sort in (OLDEST, NEWEST):  # nearly every page of comments
-        roots = APPROVED_ROOTS.rows(article_id)
+        roots: list[int] = APPROVED_ROOTS.rows(article_id)
         return roots[::-1] if sort == NEWEST else roots
     roots_query = Comment.objects.thread_roots(article_id)
     if removed_threads:  # the approved roots and the removed heads, in one ordered read

@@ -27,7 +27,7 @@ from django.urls import set_script_prefix
 from django.utils import timezone
 
 from byline.articles.models import Article
-from byline.db import Statement
+from byline.db import Statement, prepared_cursor
 from byline.engagement.models import ArticleStats
 from byline.pagecache.decorators import STORABLE
 
@@ -85,7 +85,7 @@ def splice_comments(article_id: int, environ: dict, body: bytes) -> bytes | None
     if article.get_absolute_url() != environ.get("PATH_INFO"):
         return None
     request = WSGIRequest(environ)  # its META is ``environ``: what the page layer reads
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(COUNT_SQL, [article_id])
         row = cursor.fetchone()
     count = row[0] if row is not None else 0
