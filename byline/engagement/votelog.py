@@ -56,7 +56,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from byline import readers
-from byline.engagement import actions, stats, viewmarks
+from byline.engagement import actions, countfiles, stats, viewmarks
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewlog import (
     SLOT_SECONDS,
@@ -225,7 +225,15 @@ def _commit_batch(
         votes = _within_limits(lines, now)
         if not votes:
             return 0
-        outcomes = stats.cast_published_votes(votes)
+        outcomes = stats.cast_published_votes(votes, by=countfiles.me())
+        # Its counts files take the figures the cast answered (after the commit; dropped
+        # on a rollback): this process skips its own marks.
+        figures = {
+            vote[1]: outcome[1]
+            for vote, outcome in zip(votes, outcomes, strict=True)
+            if outcome is not None
+        }
+        transaction.on_commit(lambda: countfiles.note_cast(figures))
         unpublished = sum(outcome is None for outcome in outcomes)
         if unpublished:
             _refused["article not published"] += unpublished
