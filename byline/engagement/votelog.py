@@ -31,6 +31,8 @@ back; the next fold reads again from the last committed position and decides the
 same. PostgreSQL down: nothing is cast, nothing is lost, the lines wait in the file.
 Redis is not needed (a vote's cast marks its article's counts changed after the
 commit, as any vote does; without the mark the counts files' full look shows it).
+The mark names this folder, which skips it at its next look: its counts files take the
+figures the cast answered (``countfiles.note_cast``), other folders read the article.
 A file is deleted once read to its end and nginx has moved on (two slots later).
 
 The addresses in the log are only hashed, with the day's salt; the user agent is not
