@@ -111,10 +111,11 @@ _called = [float("-inf")]  # when ``publish`` was last called: the last fold (mo
 # article -> its counts JSON as this process knows it: read from the database, plus
 # the views this process folded since (``note_folded``)
 _bodies: dict[int, bytes] = {}
-# Articles whose counts a look read while another thread noted votes (``note_cast``):
-# that read may be older than the votes' figures, so the next look reads them again.
+# Articles the next look reads again whatever the marks say: those whose votes'
+# figures ``note_cast`` could not take (a read of the counts, in another thread, ran
+# after their statement or while it noted them), and those a failed read asked for.
 _again: set[int] = set()
-_casts_noted = [0]  # how many times ``note_cast`` was called
+_reads = [0, 0]  # reads of the counts (``_write_files``) begun, and done
 _left: dict[int, bytes] = {}  # article -> the bytes this process last left in its file
 _left_as: dict[int, tuple[int, int, int, int]] = {}  # article -> that file's ``_identity``
 # folder -> the articles this process knows have a file there: listed at each look,
@@ -176,7 +177,13 @@ def note_folded(views: Mapping[int, int], also: Sequence[tuple[Any, ...]] = ()) 
     stats.mark_changed([a for a, added in views.items() if added], by=me(), also=also)
 
 
-def note_cast(figures: Mapping[int, stats.Figures]) -> None:
+def reads_done() -> int:
+    """How many reads of the counts this process finished: ``note_cast``'s ``reads``,
+    taken before the statement that casts the votes."""
+    return _reads[1]
+
+
+def note_cast(figures: Mapping[int, stats.Figures], reads: int) -> None:
     """This process just committed votes on these articles (its vote log's fold, marked
     ``by=me()``), and the statement that cast them answered each one's figures after
     them (``stats.cast_published_votes``): its counts JSON takes them, without a query,
@@ -186,8 +193,13 @@ def note_cast(figures: Mapping[int, stats.Figures]) -> None:
     The same figures as a read at the next look: the statement's are the article's after
     these votes and every change committed before it; a change committed after it marks
     the article after its own commit (``stats.mark_changed``), so the look that reads
-    that mark reads the article again, as it would have."""
-    _casts_noted[0] += 1
+    that mark reads the article again, as it would have. Unless a look read the article
+    in between (another thread's fold; ``reads``: ``reads_done()`` before the
+    statement): that read may hold a change the figures lack, its mark already taken,
+    or lack the votes and be written after them, so the next look reads it again."""
+    if _reads[0] != reads:  # a read begun since the statement, or not done before it
+        _again.update(figures)
+        return
     for article_id, figure in figures.items():
         body = _bodies.get(article_id)
         if body is None or _STALE in body:  # read at the next look anyway
@@ -274,17 +286,20 @@ def _write_files(
     """Read the counts of ``asked``, write the files of ``wanted`` whose bytes changed and
     remove those of the articles no longer read or published (of ``present`` too)."""
     directory = folder.parent
-    noted = _casts_noted[0]
-    fresh = in_batches(counts_bodies, asked)
-    if _casts_noted[0] != noted:  # votes noted meanwhile (another thread's fold)
+    _again.difference_update(asked)  # votes noted from here on have them read again
+    _reads[0] += 1
+    try:
+        fresh = in_batches(counts_bodies, asked)
+        for article_id in asked:
+            if article_id in fresh:
+                _bodies[article_id] = fresh[article_id]
+            else:  # quiet, unpublished or deleted
+                _bodies.pop(article_id, None)
+    except Exception:  # their marks are taken: the next look reads them
         _again.update(asked)
-    else:
-        _again.difference_update(asked)
-    for article_id in asked:
-        if article_id in fresh:
-            _bodies[article_id] = fresh[article_id]
-        else:  # quiet, unpublished or deleted
-            _bodies.pop(article_id, None)
+        raise
+    finally:
+        _reads[1] += 1
     if every:
         for article_id in _bodies.keys() - set(wanted):
             del _bodies[article_id]

@@ -227,6 +227,7 @@ def _commit_batch(
         votes = _within_limits(lines, now)
         if not votes:
             return 0
+        reads = countfiles.reads_done()
         outcomes = stats.cast_published_votes(votes, by=countfiles.me())
         # Its counts files take the figures the cast answered (after the commit; dropped
         # on a rollback): this process skips its own marks.
@@ -235,7 +236,7 @@ def _commit_batch(
             for vote, outcome in zip(votes, outcomes, strict=True)
             if outcome is not None
         }
-        transaction.on_commit(lambda: countfiles.note_cast(figures))
+        transaction.on_commit(lambda: countfiles.note_cast(figures, reads))
         unpublished = sum(outcome is None for outcome in outcomes)
         if unpublished:
             _refused["article not published"] += unpublished

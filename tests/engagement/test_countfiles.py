@@ -17,11 +17,13 @@ import time
 
 import pytest
 import redis
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import F
 from django.utils import timezone
 
 from byline import redisconn
-from byline.engagement import actions, countfiles, stats, viewbuffer, viewlog
+from byline.engagement import actions, countfiles, stats, viewbuffer, viewlog, votelog
+from byline.engagement.models import ArticleStats
 from byline.redisconn import redis_client
 from tests.engagement.test_viewlog import browser, line, needs_redis, write
 from tests.engagement.test_votelog import line as vote_line
@@ -258,9 +260,10 @@ def test_votes_noted_while_a_look_reads_have_their_articles_read_again_at_the_ne
 
     def counts_bodies(article_ids):
         bodies = real(article_ids)  # the read, then another thread's votes
+        reads = countfiles.reads_done()
         vote = ("reaction", article.pk, "reader-7", "happy")
         (outcome,) = stats.cast_published_votes([vote], by=countfiles.me())
-        countfiles.note_cast({article.pk: outcome[1]})
+        countfiles.note_cast({article.pk: outcome[1]}, reads)
         return bodies
 
     monkeypatch.setattr(countfiles, "counts_bodies", counts_bodies)
@@ -272,6 +275,56 @@ def test_votes_noted_while_a_look_reads_have_their_articles_read_again_at_the_ne
     viewlog.fold()
     assert asked == [[article.pk]]
     assert json.loads(counts_file(log_dir, article).read_bytes())["reactions"][0]["count"] == 1
+
+
+@needs_redis
+def test_a_change_another_threads_look_read_after_the_votes_statement_is_not_lost(
+    log_dir, monkeypatch
+):
+    """A look in another thread of the process (an app server's fold) between the
+    statement that cast the folder's votes and their commit reads a change committed
+    meanwhile, its mark taken: the votes' figures lack that change, so the next look
+    reads the article again rather than take them."""
+    article = make_article()
+    read_first(log_dir, article)
+    real = stats.cast_published_votes
+
+    def cast_then_another_look(votes, shard=None, by=""):
+        outcomes = real(votes, shard, by)
+        ArticleStats.objects.filter(article_id=article.pk).update(comments=F("comments") + 1)
+        stats.mark_changed([article.pk])  # a comment the app committed, and its mark
+        countfiles.publish(log_dir)  # the other thread's look takes the mark
+        return outcomes
+
+    monkeypatch.setattr(stats, "cast_published_votes", cast_then_another_look)
+    write(log_dir, *vote_lines(article, ("reaction", "happy")), log="votes")
+    votelog.fold()
+    viewlog.fold()
+    counts = json.loads(counts_file(log_dir, article).read_bytes())
+    assert (counts["comments"], counts["reactions"][0]["count"]) == (1, 1)
+
+
+@needs_redis
+def test_a_look_whose_read_failed_reads_the_articles_marked_at_the_next(
+    log_dir, asked, monkeypatch
+):
+    """The look took the marks, then its read failed (the database away): the next look
+    reads those articles again, not only at the full look."""
+    voted, quiet = make_article(), make_article()
+    read_first(log_dir, voted, quiet)
+    actions.react(voted.pk, "reader-4", "happy")
+    real = countfiles.counts_bodies
+
+    def database_away(article_ids):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(countfiles, "counts_bodies", database_away)
+    viewlog.fold()
+    monkeypatch.setattr(countfiles, "counts_bodies", real)
+    asked.clear()
+    viewlog.fold()
+    assert asked == [[voted.pk]]
+    assert json.loads(counts_file(log_dir, voted).read_bytes())["reactions"][0]["count"] == 1
 
 
 @needs_redis
