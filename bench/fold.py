@@ -18,6 +18,10 @@ rules count.
 ``--split`` replays a second log at a quarter of ``--rate`` too (the same order)
 and splits each tree's CPU a second into a part a fold (whatever it read) and a
 part a line: CPU a second = fold + line x lines a second, from the two rates.
+``--vote-rate`` writes that many votes a second to the vote log beside it (reactions
+and ratings of readers of their own, on the same articles), folded before the views
+at each fold as ``flush_views`` does: the folder's own votes, then the look at the counts
+files after them.
 ``--quick`` (CI): a few seconds, unpaced; asserts exact counts, never timings.
 
     DATABASE_URL=postgres://.../benchfold REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -97,20 +101,38 @@ def make_log(seconds: int, rate: int, articles: int, seed: int) -> tuple[list, i
     return log, expected
 
 
+def make_votes(seconds: int, rate: int, articles: int, seed: int) -> list:
+    """A vote log, a list of seconds of ``[article index, kind, choice]`` (an empty choice
+    withdraws), each vote a reader of its own."""
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(articles)]
+    choices = {"reaction": ["happy", "sad", "excited", ""], "rating": ["1", "3", "4", "5", ""]}
+    log = []
+    for _ in range(seconds):
+        second = []
+        for _ in range(rate):
+            kind = rng.choice(sorted(choices))
+            article = rng.choices(range(articles), weights)[0]
+            second.append([article, kind, rng.choice(choices[kind])])
+        log.append(second)
+    return log
+
+
 # The replay, run by the python of the tree being measured (``python -c``): argv is the
 # tree, the log's JSON, the article ids (the draft's last), the views' folder, whether
 # paced, the Redis server's pid (or 0), the seconds of warm-up (folded, not
-# measured: the first look at every article) and the seconds between folds. Prints its
+# measured: the first look at every article), the seconds between folds and the vote
+# log's JSON ("" for none). Prints its
 # figures as JSON; "lines" are the measured ones, "added" every view added.
 REPLAY = r"""
 import json, os, resource, sys, time, secrets
-tree, log_path, ids, folder, paced, redis_pid, warmup, every = sys.argv[1:9]
+tree, log_path, ids, folder, paced, redis_pid, warmup, every, votes_path = sys.argv[1:10]
 sys.path.insert(0, tree)
 import django
 django.setup()
 from django.db import connection
 from django.db.models import Sum
-from byline.engagement import viewlog
+from byline.engagement import viewlog, votelog
 from byline.engagement.models import ArticleStats
 from byline.engagement import countfiles
 
@@ -133,11 +155,17 @@ def me():
 
 ids = [int(i) for i in ids.split(",")]
 log = json.load(open(log_path))
+votes = json.load(open(votes_path)) if votes_path else [[] for _ in log]
+
+def fold():  # as ``flush_views`` folds: the votes, then the views and the counts files
+    if votes_path:
+        votelog.fold()
+    viewlog.fold()
 tag = secrets.token_hex(2)
 def views():
     return ArticleStats.objects.filter(article_id__in=ids).aggregate(n=Sum("views"))["n"] or 0
 before = views()
-viewlog.fold()  # anything left over, and the connection opened
+fold()  # anything left over, and the connection opened
 try:  # what ``flush_views --every`` does after its first flush, in a tree whose does
     from byline.gcfreeze import freeze_start_up
 except ImportError:  # an older tree: the command's own
@@ -165,15 +193,22 @@ for n, second in enumerate(log):
     )
     with open(os.path.join(folder, f"views-{int(now) // 100}.log"), "a") as f:
         f.write(text)
+    if votes[n]:
+        with open(os.path.join(folder, f"votes-{int(now) // 100}.log"), "a") as f:
+            f.write("".join(
+                f"{now:.3f}\t{ids[a]}\t{kind}\t={choice}\t10.{n % 250}.{i % 250}.1\t-\t"
+                f"{secrets.token_hex(16)}\n"
+                for i, (a, kind, choice) in enumerate(votes[n])
+            ))
     if n < int(warmup):  # the first look at every article, the first files written
-        viewlog.fold()
+        fold()
         files_cpu[0] = 0.0
         continue
     lines += len(second)
     if (n - int(warmup) + 1) % int(every) and n != len(log) - 1:
         continue  # folded with the next seconds' lines
     c0, p0, r0 = me(), proc_cpu(backend), proc_cpu(redis_pid)
-    viewlog.fold()
+    fold()
     folder_cpu += me() - c0
     pg_cpu += proc_cpu(backend) - p0
     redis_cpu += proc_cpu(redis_pid) - r0
@@ -197,12 +232,14 @@ def replay(
     redis_pid: int,
     warmup: int,
     every: int = 1,
+    votes_path: Path | None = None,
 ):
     with tempfile.TemporaryDirectory(prefix="byline-fold-") as folder:
         env = {**env, "BYLINE_VIEW_LOG_DIR": folder}
         args = [str(tree), str(log_path), ",".join(map(str, ids)), folder, "1" if paced else "0"]
         result = subprocess.run(
-            [python_of(tree), "-c", REPLAY, *args, str(redis_pid), str(warmup), str(every)],
+            [python_of(tree), "-c", REPLAY, *args, str(redis_pid), str(warmup), str(every)]
+            + [str(votes_path or "")],
             env=env,
             cwd=tree,
             capture_output=True,
@@ -263,6 +300,14 @@ def main() -> int:
     parser.add_argument(
         "--against-every", type=int, help="--every for the other checkout (default: the same)"
     )
+    parser.add_argument(
+        "--vote-rate", type=int, default=0, help="votes a second, in the vote log beside"
+    )
+    parser.add_argument(
+        "--throwaway",
+        action="store_true",
+        help="a first replay, not counted (the first pays ~6-9 µs a line more, whichever tree)",
+    )
     parser.add_argument("--quick", action="store_true", help="CI: exact counts, no timings")
     parser.add_argument(
         "--split", action="store_true", help="also at rate/4: CPU a fold and a line apart"
@@ -296,10 +341,18 @@ def main() -> int:
             with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
                 json.dump(log, file)
             logs.append((rate, Path(file.name), expected))
+        votes_path = None
+        if args.vote_rate:
+            votes = make_votes(args.seconds, args.vote_rate, args.articles, seed=22)
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+                json.dump(votes, file)
+            votes_path = Path(file.name)
         trees = [("this", ROOT)]
         if args.against:
             trees = [("this", ROOT), ("against", args.against.resolve())]
             trees = [trees[0], trees[1], trees[1], trees[0]]
+        if args.throwaway:
+            trees = [("throwaway", ROOT), *trees]
         results: dict[tuple[str, int], list[dict]] = {}
         failed = []
         for name, tree in trees:
@@ -311,8 +364,11 @@ def main() -> int:
                 every = args.every
                 if name == "against" and args.against_every:
                     every = args.against_every
-                result = replay(tree, log_path, ids, env, not args.quick, pid, args.warmup, every)
-                results.setdefault((name, rate), []).append(result)
+                result = replay(
+                    tree, log_path, ids, env, not args.quick, pid, args.warmup, every, votes_path
+                )
+                if name != "throwaway":
+                    results.setdefault((name, rate), []).append(result)
                 lines = result["lines"]
                 figures = "  ".join(
                     f"{role} {result[role] * 1e6 / lines:.1f}"
@@ -328,6 +384,8 @@ def main() -> int:
                     failed.append(f"{name}: {result['added']} views added, expected {expected}")
         for _, log_path, _ in logs:
             log_path.unlink()
+        if votes_path:
+            votes_path.unlink()
         if args.split and not args.quick:
             print_split(results, rates)
         if args.against and not args.quick:

@@ -16,7 +16,8 @@ after each fold and nginx serves the file (the beacon's answer too):
   the article after its commit (``stats.mark_changed``: a vote, a comment's
   reaction, ``article_changed``, views the app counted or flushed, another
   process's fold), and the views this process folded itself it adds to the
-  figure it knows (``note_folded``). Every ``FULL_SECONDS`` (30 s), without
+  figure it knows (``note_folded``), as it takes the figures the statement that
+  cast its own vote log's votes answered (``note_cast``). Every ``FULL_SECONDS`` (30 s), without
   Redis, or when the marks cannot be read, it reads them all, so a lost mark
   cannot leave a file wrong. At the folds between, only an article read that
   has no file yet gets one (the folder is not listed then: the process knows
@@ -110,6 +111,11 @@ _called = [float("-inf")]  # when ``publish`` was last called: the last fold (mo
 # article -> its counts JSON as this process knows it: read from the database, plus
 # the views this process folded since (``note_folded``)
 _bodies: dict[int, bytes] = {}
+# Articles the next look reads again whatever the marks say: those whose votes'
+# figures ``note_cast`` could not take (a read of the counts, in another thread, ran
+# after their statement or while it noted them), and those a failed read asked for.
+_again: set[int] = set()
+_reads = [0, 0]  # reads of the counts (``_write_files``) begun, and done
 _left: dict[int, bytes] = {}  # article -> the bytes this process last left in its file
 _left_as: dict[int, tuple[int, int, int, int]] = {}  # article -> that file's ``_identity``
 # folder -> the articles this process knows have a file there: listed at each look,
@@ -141,7 +147,7 @@ def also_write(writer: Callable[[Path, dict[int, bytes]], object]) -> None:
 
 def start_afresh() -> None:
     """Forget what this process knows, as a new folder would (tests)."""
-    for known in (_seen, _changed, _bodies, _left, _left_as, _on_disk):
+    for known in (_seen, _changed, _bodies, _again, _left, _left_as, _on_disk):
         known.clear()
     _cursor[0] = _redis_run[0] = None
     _published[0] = _called[0] = _full[0] = _marks_read[0] = float("-inf")
@@ -169,6 +175,40 @@ def note_folded(views: Mapping[int, int], also: Sequence[tuple[Any, ...]] = ()) 
         if body is not None and added:
             _bodies[article_id] = with_views(body, added)
     stats.mark_changed([a for a, added in views.items() if added], by=me(), also=also)
+
+
+def reads_done() -> int:
+    """How many reads of the counts this process finished: ``note_cast``'s ``reads``,
+    taken before the statement that casts the votes."""
+    return _reads[1]
+
+
+def note_cast(figures: Mapping[int, stats.Figures], reads: int) -> None:
+    """This process just committed votes on these articles (its vote log's fold, marked
+    ``by=me()``), and the statement that cast them answered each one's figures after
+    them (``stats.cast_published_votes``): its counts JSON takes them, without a query,
+    the views kept as it knows them (the statement's leave out those still buffered).
+    Another folder reads the article again (the mark).
+
+    The same figures as a read at the next look: the statement's are the article's after
+    these votes and every change committed before it; a change committed after it marks
+    the article after its own commit (``stats.mark_changed``), so the look that reads
+    that mark reads the article again, as it would have. Unless a look read the article
+    in between (another thread's fold; ``reads``: ``reads_done()`` before the
+    statement): that read may hold a change the figures lack, its mark already taken,
+    or lack the votes and be written after them, so the next look reads it again."""
+    if _reads[0] != reads:  # a read begun since the statement, or not done before it
+        _again.update(figures)
+        return
+    for article_id, figure in figures.items():
+        body = _bodies.get(article_id)
+        if body is None or _STALE in body:  # read at the next look anyway
+            continue
+        counts = json.loads(body)
+        fresh = figure.as_json()
+        del fresh["views"]
+        counts.update(fresh)  # the keys keep their places: the bytes a read would give
+        _bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
 
 
 def publish(directory: Path) -> int:
@@ -205,6 +245,7 @@ def publish(directory: Path) -> int:
         or article_id not in _bodies
         or olds.get(article_id) != _left.get(article_id)  # another process wrote it
         or _STALE in _bodies[article_id]
+        or article_id in _again
     ]
     return _write_files(folder, present, wanted, asked, olds, ages, looks, now, every=True)
 
@@ -245,15 +286,24 @@ def _write_files(
     """Read the counts of ``asked``, write the files of ``wanted`` whose bytes changed and
     remove those of the articles no longer read or published (of ``present`` too)."""
     directory = folder.parent
-    fresh = in_batches(counts_bodies, asked)
-    for article_id in asked:
-        if article_id in fresh:
-            _bodies[article_id] = fresh[article_id]
-        else:  # quiet, unpublished or deleted
-            _bodies.pop(article_id, None)
+    _again.difference_update(asked)  # votes noted from here on have them read again
+    _reads[0] += 1
+    try:
+        fresh = in_batches(counts_bodies, asked)
+        for article_id in asked:
+            if article_id in fresh:
+                _bodies[article_id] = fresh[article_id]
+            else:  # quiet, unpublished or deleted
+                _bodies.pop(article_id, None)
+    except Exception:  # their marks are taken: the next look reads them
+        _again.update(asked)
+        raise
+    finally:
+        _reads[1] += 1
     if every:
         for article_id in _bodies.keys() - set(wanted):
             del _bodies[article_id]
+        _again.intersection_update(wanted)
     written = 0
     base = os.fspath(folder)
     on_disk = _on_disk.setdefault(base, set())

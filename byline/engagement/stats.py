@@ -503,10 +503,10 @@ def mark_changed(
     return False
 
 
-def mark_changed_after_commit(article_ids: Iterable[int] | None) -> None:
+def mark_changed_after_commit(article_ids: Iterable[int] | None, by: str = "") -> None:
     """``mark_changed`` once the current transaction commits (at once outside one)."""
     ids = None if article_ids is None else list(article_ids)
-    transaction.on_commit(lambda: mark_changed(ids))
+    transaction.on_commit(lambda: mark_changed(ids, by))
 
 
 def ensure_stats_row(article_id: int) -> None:
@@ -617,42 +617,46 @@ def _published_among(ids: Collection[int], now: datetime) -> QuerySet[Any, int]:
 PUBLISHED_AMONG = Statement(_published_among, Ids, datetime, using=PRIMARY)
 
 
-def cast_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome]:
+def cast_votes(votes: Sequence[Vote], shard: int | None = None, by: str = "") -> list[Outcome]:
     """Cast ``votes`` as if one after another, in one transaction; each one's outcome.
 
     Setting the choice a reader already has changes nothing, so a retry is
     harmless. Raises what the database raised (nothing is then written):
-    ``RanLate`` when the statement ran past its cut-off on PostgreSQL.
+    ``RanLate`` when the statement ran past its cut-off on PostgreSQL. ``by``: who the
+    articles' marks name (``mark_changed``).
     """
     shard = pick_shard() if shard is None else shard
     if connection.vendor == "postgresql":
         outcomes = _cast_in_one_statement(votes, shard)
-        mark_changed_after_commit({vote[1] for vote in votes})  # dropped on a rollback
+        mark_changed_after_commit({vote[1] for vote in votes}, by)  # dropped on a rollback
         return outcomes
     with transaction.atomic():
         after = [_cast_one(vote, shard) for vote in votes]
         figures = {article: figures_for(article) for article in {vote[1] for vote in votes}}
-    mark_changed_after_commit(figures)
+    mark_changed_after_commit(figures, by)
     return [(mine, figures[vote[1]]) for vote, mine in zip(votes, after, strict=True)]
 
 
-def cast_published_votes(votes: Sequence[Vote], shard: int | None = None) -> list[Outcome | None]:
+def cast_published_votes(
+    votes: Sequence[Vote], shard: int | None = None, by: str = ""
+) -> list[Outcome | None]:
     """``cast_votes()`` of the votes on published articles (``Article.objects.published()``:
     the articles' rows as the cast finds them, "published by now" by this process's
     clock when it sends the cast, as everywhere the ORM asks); None for each vote on any
     other article, which is not cast. On PostgreSQL the check is part of the one
-    statement (the vote caster's casts: one round trip a vote, not a query before it)."""
+    statement (the vote caster's casts: one round trip a vote, not a query before it).
+    ``by``: who the articles' marks name (``mark_changed``)."""
     shard = pick_shard() if shard is None else shard
     articles = {vote[1] for vote in votes}
     if connection.vendor != "postgresql":
         live = set(PUBLISHED_AMONG.rows(articles, timezone.now()))
         cast = [vote for vote in votes if vote[1] in live]
-        outcomes = iter(cast_votes(cast, shard) if cast else [])
+        outcomes = iter(cast_votes(cast, shard, by) if cast else [])
         return [next(outcomes) if vote[1] in live else None for vote in votes]
     query = PUBLISHED_AMONG.query(articles, timezone.now())
     found = _cast_in_one_statement(votes, shard, query)
     mark_changed_after_commit(
-        {vote[1] for vote, outcome in zip(votes, found, strict=True) if outcome}
+        {vote[1] for vote, outcome in zip(votes, found, strict=True) if outcome}, by
     )
     return found
 

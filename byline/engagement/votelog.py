@@ -31,6 +31,8 @@ back; the next fold reads again from the last committed position and decides the
 same. PostgreSQL down: nothing is cast, nothing is lost, the lines wait in the file.
 Redis is not needed (a vote's cast marks its article's counts changed after the
 commit, as any vote does; without the mark the counts files' full look shows it).
+The mark names this folder, which skips it at its next look: its counts files take the
+figures the cast answered (``countfiles.note_cast``), other folders read the article.
 A file is deleted once read to its end and nginx has moved on (two slots later).
 
 The addresses in the log are only hashed, with the day's salt; the user agent is not
@@ -56,7 +58,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from byline import readers
-from byline.engagement import actions, stats, viewmarks
+from byline.engagement import actions, countfiles, stats, viewmarks
 from byline.engagement.models import ViewLogPosition, ViewMark
 from byline.engagement.viewlog import (
     SLOT_SECONDS,
@@ -225,7 +227,16 @@ def _commit_batch(
         votes = _within_limits(lines, now)
         if not votes:
             return 0
-        outcomes = stats.cast_published_votes(votes)
+        reads = countfiles.reads_done()
+        outcomes = stats.cast_published_votes(votes, by=countfiles.me())
+        # Its counts files take the figures the cast answered (after the commit; dropped
+        # on a rollback): this process skips its own marks.
+        figures = {
+            vote[1]: outcome[1]
+            for vote, outcome in zip(votes, outcomes, strict=True)
+            if outcome is not None
+        }
+        transaction.on_commit(lambda: countfiles.note_cast(figures, reads))
         unpublished = sum(outcome is None for outcome in outcomes)
         if unpublished:
             _refused["article not published"] += unpublished

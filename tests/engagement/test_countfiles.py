@@ -10,19 +10,23 @@ tests/deploy/test_readers.py serves them through the real nginx.
 
 import json
 import os
+import secrets
 import sys
 import threading
 import time
 
 import pytest
 import redis
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import F
 from django.utils import timezone
 
 from byline import redisconn
-from byline.engagement import actions, countfiles, stats, viewlog
+from byline.engagement import actions, countfiles, stats, viewbuffer, viewlog, votelog
+from byline.engagement.models import ArticleStats
 from byline.redisconn import redis_client
 from tests.engagement.test_viewlog import browser, line, needs_redis, write
+from tests.engagement.test_votelog import line as vote_line
 from tests.factory import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -208,6 +212,119 @@ def test_views_the_folder_folded_itself_move_the_file_without_a_query(log_dir, a
     assert asked in ([], [[]])
     other = countfiles.changed_articles(float("inf"))  # a new folder's first look: all
     assert other is None
+
+
+def vote_lines(article, *votes: tuple[str, str]) -> list[str]:
+    """Vote log lines of readers of their own: (kind, choice) each."""
+    return [
+        vote_line(article.pk, kind, choice, secrets.token_hex(16), f"198.51.100.{40 + n}")
+        for n, (kind, choice) in enumerate(votes)
+    ]
+
+
+@needs_redis
+def test_the_folders_own_votes_move_the_file_to_the_bytes_a_read_gives_without_a_query(
+    log_dir, asked
+):
+    """The statement that cast its vote log's votes answered the articles' figures after
+    them: the next look writes those (the views it knows kept), the same bytes a read
+    from the database gives, and reads nothing; other folders are marked to."""
+    voted, quiet = make_article(), make_article()
+    read_first(log_dir, voted, quiet)
+    asked.clear()
+    votes = [("reaction", "happy"), ("reaction", "sad"), ("rating", "4"), ("rating", "5")]
+    write(log_dir, *vote_lines(voted, *votes), log="votes")
+    viewbuffer.flush()  # the votes, then the views and the look, as flush_views does
+    assert asked in ([], [[]])
+    body = counts_file(log_dir, voted).read_bytes()
+    assert body == countfiles.counts_bodies([voted.pk])[voted.pk]
+    counts = json.loads(body)
+    assert counts["views"] == 1
+    assert counts["rating"]["average"] == 4.5
+    assert sorted(r["count"] for r in counts["reactions"] if r["count"]) == [1, 1]
+    marks = redis_client().xrange(stats.CHANGED_KEY)
+    assert {b"a": str(voted.pk).encode(), b"by": countfiles.me().encode()} in [
+        fields for _, fields in marks
+    ]
+
+
+@needs_redis
+def test_votes_noted_while_a_look_reads_have_their_articles_read_again_at_the_next(
+    log_dir, asked, monkeypatch
+):
+    """Another thread's fold may note its votes' figures while a look reads the counts
+    (the read begun before their commit): the next look reads those articles again."""
+    article = make_article()
+    read_first(log_dir, article)
+    real = countfiles.counts_bodies
+
+    def counts_bodies(article_ids):
+        bodies = real(article_ids)  # the read, then another thread's votes
+        reads = countfiles.reads_done()
+        vote = ("reaction", article.pk, "reader-7", "happy")
+        (outcome,) = stats.cast_published_votes([vote], by=countfiles.me())
+        countfiles.note_cast({article.pk: outcome[1]}, reads)
+        return bodies
+
+    monkeypatch.setattr(countfiles, "counts_bodies", counts_bodies)
+    monkeypatch.setattr(countfiles, "FULL_SECONDS", 0.0)  # this look reads every article
+    viewlog.fold()
+    monkeypatch.setattr(countfiles, "counts_bodies", real)
+    monkeypatch.setattr(countfiles, "FULL_SECONDS", 3600.0)
+    asked.clear()
+    viewlog.fold()
+    assert asked == [[article.pk]]
+    assert json.loads(counts_file(log_dir, article).read_bytes())["reactions"][0]["count"] == 1
+
+
+@needs_redis
+def test_a_change_another_threads_look_read_after_the_votes_statement_is_not_lost(
+    log_dir, monkeypatch
+):
+    """A look in another thread of the process (an app server's fold) between the
+    statement that cast the folder's votes and their commit reads a change committed
+    meanwhile, its mark taken: the votes' figures lack that change, so the next look
+    reads the article again rather than take them."""
+    article = make_article()
+    read_first(log_dir, article)
+    real = stats.cast_published_votes
+
+    def cast_then_another_look(votes, shard=None, by=""):
+        outcomes = real(votes, shard, by)
+        ArticleStats.objects.filter(article_id=article.pk).update(comments=F("comments") + 1)
+        stats.mark_changed([article.pk])  # a comment the app committed, and its mark
+        countfiles.publish(log_dir)  # the other thread's look takes the mark
+        return outcomes
+
+    monkeypatch.setattr(stats, "cast_published_votes", cast_then_another_look)
+    write(log_dir, *vote_lines(article, ("reaction", "happy")), log="votes")
+    votelog.fold()
+    viewlog.fold()
+    counts = json.loads(counts_file(log_dir, article).read_bytes())
+    assert (counts["comments"], counts["reactions"][0]["count"]) == (1, 1)
+
+
+@needs_redis
+def test_a_look_whose_read_failed_reads_the_articles_marked_at_the_next(
+    log_dir, asked, monkeypatch
+):
+    """The look took the marks, then its read failed (the database away): the next look
+    reads those articles again, not only at the full look."""
+    voted, quiet = make_article(), make_article()
+    read_first(log_dir, voted, quiet)
+    actions.react(voted.pk, "reader-4", "happy")
+    real = countfiles.counts_bodies
+
+    def database_away(article_ids):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(countfiles, "counts_bodies", database_away)
+    viewlog.fold()
+    monkeypatch.setattr(countfiles, "counts_bodies", real)
+    asked.clear()
+    viewlog.fold()
+    assert asked == [[voted.pk]]
+    assert json.loads(counts_file(log_dir, voted).read_bytes())["reactions"][0]["count"] == 1
 
 
 @needs_redis

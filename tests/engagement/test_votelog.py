@@ -282,8 +282,8 @@ def test_a_crash_between_the_cast_and_the_commit_casts_every_line_once(log_dir, 
     )
     real = stats.cast_published_votes
 
-    def cast_then_crash(votes, shard=None):
-        real(votes, shard)
+    def cast_then_crash(votes, shard=None, by=""):
+        real(votes, shard, by)
         raise RuntimeError("killed between the cast and the commit")
 
     monkeypatch.setattr(stats, "cast_published_votes", cast_then_crash)
