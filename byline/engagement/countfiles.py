@@ -204,11 +204,15 @@ def note_cast(figures: Mapping[int, stats.Figures], reads: int) -> None:
         body = _bodies.get(article_id)
         if body is None or _STALE in body:  # read at the next look anyway
             continue
-        counts = json.loads(body)
-        fresh = figure.as_json()
-        del fresh["views"]
-        counts.update(fresh)  # the keys keep their places: the bytes a read would give
-        _bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
+        try:
+            counts = json.loads(body)
+            fresh = figure.as_json()
+            del fresh["views"]
+            counts.update(fresh)  # the keys keep their places: the bytes a read would give
+            _bodies[article_id] = json.dumps(counts, separators=(",", ":")).encode()
+        except Exception:  # after the votes' commit: never the fold's failure
+            logger.exception("Counts of article %s: read again at the next look", article_id)
+            _again.add(article_id)
 
 
 def publish(directory: Path) -> int:

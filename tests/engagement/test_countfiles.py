@@ -305,6 +305,24 @@ def test_a_change_another_threads_look_read_after_the_votes_statement_is_not_los
 
 
 @needs_redis
+def test_figures_the_folder_cannot_take_after_its_votes_are_read_at_the_next_look(
+    log_dir, asked, caplog
+):
+    """``note_cast`` runs after the votes' commit: whatever fails in it is logged and the
+    article read again at the next look, never the fold's failure (the votes are cast)."""
+    article = make_article()
+    read_first(log_dir, article)
+    countfiles._bodies[article.pk] = b"{not json"
+    write(log_dir, *vote_lines(article, ("reaction", "happy")), log="votes")
+    votelog.fold()  # no exception: the votes are committed
+    assert "read again at the next look" in caplog.text
+    asked.clear()
+    viewlog.fold()
+    assert asked == [[article.pk]]
+    assert json.loads(counts_file(log_dir, article).read_bytes())["reactions"][0]["count"] == 1
+
+
+@needs_redis
 def test_a_look_whose_read_failed_reads_the_articles_marked_at_the_next(
     log_dir, asked, monkeypatch
 ):
