@@ -105,9 +105,10 @@ def _with_deadline(config: dict) -> dict:
 def _prepare_threshold(value: object) -> int | None:
     """?prepare_threshold= in a PostgreSQL URL, as psycopg takes it: after how many runs
     on a connection psycopg prepares a hot read's statement on the server (``db.Statement``;
-    psycopg's default, 5), or ``off``: never (behind PgBouncer in transaction mode before
-    1.21, or without its ``max_prepared_statements``, where a prepared statement may be
-    asked of another server connection than the one that holds it)."""
+    not set: never, as Django leaves it; deploy/byline.env.example sets 5), or ``off``:
+    never (behind PgBouncer in transaction mode before 1.21, or without its
+    ``max_prepared_statements``, where a prepared statement may be asked of another
+    server connection than the one that holds it)."""
     text = str(value).strip().lower()
     if text in {"off", "none", "no", "false", ""}:
         return None

@@ -263,11 +263,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepared_cursor(self) -> Any:
         """A cursor as ``cursor()`` gives, but binding its parameters on the server, so that
         psycopg prepares a statement once this connection has run it ``prepare_threshold``
-        times (the URL's ``?prepare_threshold=``; psycopg's default, 5): PostgreSQL then
-        plans it once, not at every run (planning a hot read cost it 2-5 times running
-        it). ``db.Statement`` runs its reads on it: SQL written once, with parameters of
-        the same types at every run. Without a threshold (``off``: a pooler that cannot
-        keep prepared statements), the client binds them, as ``cursor()``."""
+        times (the URL's ``?prepare_threshold=``; unset, as Django leaves it: never):
+        PostgreSQL then plans it once, not at every run (planning a hot read cost it 2-5
+        times running it). ``db.Statement`` runs its reads on it: SQL written once, with
+        parameters of the same types at every run. Without a threshold (``off``: a pooler
+        that cannot keep prepared statements), the client binds them, as ``cursor()``."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         connection = self.connection
