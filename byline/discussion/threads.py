@@ -40,7 +40,15 @@ from django.db.models import Case, Count, QuerySet, Value, When
 from django.db.models.base import ModelState
 
 from byline.articles.models import Article
-from byline.db import PRIMARY, AnyOf, Ids, Statement
+from byline.db import (
+    PRIMARY,
+    AnyOf,
+    Ids,
+    Statement,
+    any_of_sql,
+    ids_parameter,
+    prepared_cursor,
+)
 from byline.discussion import shapes, sorting
 from byline.discussion.models import DISPLAY_FIELDS, Comment
 from byline.discussion.shapes import Skeleton
@@ -291,18 +299,18 @@ _NOT_APPROVED = ", ".join(f"'{s}'" for s in Comment.Status.values if s != _APPRO
 # Format with the article ids' placeholders (``{ids}``).
 FIGURES_SQL = (
     f"SELECT c.article_id, COUNT(*), 0 FROM {_COMMENTS} c "  # noqa: S608
-    f"WHERE c.article_id IN ({{ids}}) AND c.status = '{_APPROVED}' GROUP BY c.article_id "
+    f"WHERE c.article_id {{among}} AND c.status = '{_APPROVED}' GROUP BY c.article_id "
     f"UNION ALL SELECT DISTINCT p.article_id, 0, 1 FROM {_COMMENTS} p "
-    f"WHERE p.article_id IN ({{ids}}) AND p.status IN ({_NOT_APPROVED}) AND ("
+    f"WHERE p.article_id {{among}} AND p.status IN ({_NOT_APPROVED}) AND ("
     f"EXISTS (SELECT 1 FROM {_COMMENTS} r WHERE r.article_id = p.article_id "
     f"AND r.status = '{_APPROVED}' AND r.parent_id = p.id) "
     f"OR EXISTS (SELECT 1 FROM {_COMMENTS} t WHERE t.article_id = p.article_id "
     f"AND t.status = '{_APPROVED}' AND t.thread_id = p.id))"
 )
-# ``removed_threads`` back to 0 where it is not: format with the ids' placeholders.
+# ``removed_threads`` back to 0 where it is not.
 NO_REMOVED_THREADS_SQL = (
     f"UPDATE {Article._meta.db_table} SET removed_threads = 0 "  # noqa: S608
-    "WHERE id IN ({ids}) AND removed_threads > 0"
+    "WHERE id {among} AND removed_threads > 0"
 )
 
 
@@ -311,9 +319,14 @@ FIGURES_AT_ONCE = 400  # articles a statement (an import counts in batches of 1,
 
 def _execute(sql: str, ids: list[int]) -> list[tuple]:
     """Run one of the statements above (plain SQL: built once, not by the ORM at each
-    comment) for ``ids``, on the primary database (the counts a write path keeps)."""
-    with connections[PRIMARY].cursor() as cursor:
-        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), ids * sql.count("{ids}"))
+    comment) for ``ids``, on the primary database (the counts a write path keeps): the
+    ids in one parameter each time they are named, as ``db.AnyOf`` writes them, so the
+    SQL is the same for any number of articles (and prepared, ``db.prepared_cursor``)."""
+    connection = connections[PRIMARY]
+    vendor = connection.vendor
+    params = [ids_parameter(vendor, ids)] * sql.count("{among}")
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql.format(among=any_of_sql(vendor)), params)
         return cursor.fetchall() if cursor.description else []
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.articles.models import Article
+from byline.db import PRIMARY
 from byline.discussion import threads
 from byline.discussion.models import Comment
 from tests.factory import make_article
@@ -108,3 +109,22 @@ def test_the_counter_is_the_whole_reads_for_every_discussion(two_articles, shape
         stored = dict(Article.objects.filter(pk__in=ids).values_list("pk", "removed_threads"))
         assert stored == {pk: figures[1] for pk, figures in whole.items()}
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_counters_read_is_one_sql_for_any_number_of_articles():
+    """The ids go in one parameter each time the SQL names them (``db.AnyOf``'s way), so
+    the statement is the same text for one article or hundreds: compiled once by SQLite,
+    planned once on PostgreSQL when prepared."""
+    sent = []
+
+    def spy(execute, sql, params, many, context):
+        sent.append((sql, len(params)))
+        return execute(sql, params, many, context)
+
+    with connections[PRIMARY].execute_wrapper(spy):
+        threads._figures([1])
+        threads._figures(range(1, 300))
+    assert len(sent) == 2
+    assert sent[0] == sent[1]
+    assert sent[0][1] == threads.FIGURES_SQL.count("{among}") == 2
